@@ -1,0 +1,151 @@
+//! Grouping selections into visits and matching inspectors to them (spec §6).
+
+use std::collections::HashMap;
+
+use crate::hash::RoundSeed;
+use crate::sample::{PlanDraw, PlanSpec};
+use crate::Error;
+
+/// The least number of inspectors a department sends on a visit (持证上岗).
+pub const MIN_INSPECTORS_PER_DEPARTMENT: u32 = 2;
+
+/// One visit: a subject drawn by one or more plans of the round, visited once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Visit {
+    /// The subject's id.
+    pub subject: String,
+    /// Its `prn`, which orders matching.
+    pub prn: u64,
+    /// The plans that drew it, ascending by id.
+    pub plans: Vec<String>,
+    /// The departments of those plans, ascending by code, each once.
+    pub departments: Vec<String>,
+}
+
+/// Groups selections by subject: one visit each, listed in order of first
+/// appearance over the plans ascending by id.
+pub fn group_visits(plans: &[(&PlanSpec, &PlanDraw)]) -> Vec<Visit> {
+    let mut ordered: Vec<&(&PlanSpec, &PlanDraw)> = plans.iter().collect();
+    ordered.sort_by(|a, b| a.0.id.as_bytes().cmp(b.0.id.as_bytes()));
+    let mut visits: Vec<Visit> = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (plan, draw) in ordered {
+        for selection in &draw.selected {
+            let slot = *index.entry(selection.id.as_str()).or_insert_with(|| {
+                visits.push(Visit {
+                    subject: selection.id.clone(),
+                    prn: selection.prn,
+                    plans: Vec::new(),
+                    departments: Vec::new(),
+                });
+                visits.len() - 1
+            });
+            let visit = &mut visits[slot];
+            if !visit.plans.contains(&plan.id) {
+                visit.plans.push(plan.id.clone());
+            }
+            if !visit.departments.contains(&plan.department) {
+                visit.departments.push(plan.department.clone());
+            }
+        }
+    }
+    for visit in &mut visits {
+        visit.plans.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        visit.departments.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    }
+    visits
+}
+
+/// What a department must send to a visit, and who may go before the load cap.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Demand {
+    /// `k`, the number of inspectors to send (at least 2).
+    pub k: u32,
+    /// Indexes into the round's inspector list of those eligible by every rule
+    /// except the load cap, which matching applies itself.
+    pub candidates: Vec<u32>,
+}
+
+/// The staffing of one department on one visit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Staffing {
+    /// The department code.
+    pub department: String,
+    /// The number it must send.
+    pub k: u32,
+    /// `E`: eligible inspectors (below the cap at this point), ascending by id.
+    pub eligible: Vec<u32>,
+    /// The `k` chosen, in order of choice; empty when unstaffed.
+    pub assigned: Vec<u32>,
+    /// `|E| < k`: reported, never silently dropped.
+    pub unstaffed: bool,
+}
+
+/// Matches inspectors to visits (spec §6).
+///
+/// `inspectors` holds every inspector id of the round; `demand` gives, for a
+/// visit and one of its departments, `k` and the candidate indexes. Visits are
+/// processed in `(prn, id)` order; the result is aligned with `visits`.
+pub fn match_inspectors<F>(
+    seed: &RoundSeed,
+    visits: &[Visit],
+    inspectors: &[String],
+    cap: Option<u32>,
+    mut demand: F,
+) -> Result<Vec<Vec<Staffing>>, Error>
+where
+    F: FnMut(&Visit, &str) -> Demand,
+{
+    let mut order: Vec<usize> = (0..visits.len()).collect();
+    order.sort_unstable_by(|&a, &b| {
+        (visits[a].prn, visits[a].subject.as_bytes()).cmp(&(visits[b].prn, visits[b].subject.as_bytes()))
+    });
+    let mut loads = vec![0u32; inspectors.len()];
+    let mut staffing: Vec<Vec<Staffing>> = vec![Vec::new(); visits.len()];
+    let mut ranked: Vec<(u32, u64, u32)> = Vec::new();
+    for visit_index in order {
+        let visit = &visits[visit_index];
+        let tickets = seed.ticket_hasher(visit.subject.as_bytes());
+        for department in &visit.departments {
+            let Demand { k, mut candidates } = demand(visit, department);
+            if k < MIN_INSPECTORS_PER_DEPARTMENT {
+                return Err(Error::TooFewInspectorsRequired { department: department.clone(), k });
+            }
+            if let Some(bad) = candidates.iter().find(|&&c| c as usize >= inspectors.len()) {
+                return Err(Error::UnknownInspector { index: *bad });
+            }
+            candidates.retain(|&c| cap.is_none_or(|cap| loads[c as usize] < cap));
+            candidates.sort_unstable_by(|&a, &b| inspectors[a as usize].as_bytes().cmp(inspectors[b as usize].as_bytes()));
+            candidates.dedup();
+            let unstaffed = candidates.len() < k as usize;
+            let mut assigned = Vec::new();
+            if !unstaffed {
+                ranked.clear();
+                ranked.extend(candidates.iter().map(|&c| {
+                    (loads[c as usize], tickets.ticket(inspectors[c as usize].as_bytes()), c)
+                }));
+                let rank = |a: &(u32, u64, u32), b: &(u32, u64, u32)| {
+                    (a.0, a.1, inspectors[a.2 as usize].as_bytes()).cmp(&(b.0, b.1, inspectors[b.2 as usize].as_bytes()))
+                };
+                let k = k as usize;
+                if k < ranked.len() {
+                    ranked.select_nth_unstable_by(k - 1, rank);
+                    ranked.truncate(k);
+                }
+                ranked.sort_unstable_by(rank);
+                for &(_, _, chosen) in &ranked {
+                    loads[chosen as usize] += 1;
+                    assigned.push(chosen);
+                }
+            }
+            staffing[visit_index].push(Staffing {
+                department: department.clone(),
+                k,
+                eligible: candidates,
+                assigned,
+                unstaffed,
+            });
+        }
+    }
+    Ok(staffing)
+}
