@@ -1,0 +1,49 @@
+//! The command line: clap-derived commands, each in its own module.
+
+mod calendar;
+mod offline;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// jianguan (监管): random inspection, credit and enforcement supervision.
+#[derive(Debug, Parser)]
+#[command(name = "jianguan", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print a fresh 32-byte secret and its commitment as JSON.
+    Commit,
+    /// Draw a round offline from a request file and write its record.
+    Draw(offline::DrawArgs),
+    /// Recompute a draw record; print `conforms` (exit 0) or each deviation (exit 1).
+    Verify(offline::VerifyArgs),
+    /// Print a year's working-day calendar, or check an override file.
+    Calendar(calendar::CalendarArgs),
+    /// Run the benchmarks and print their figures.
+    Bench(crate::bench::BenchArgs),
+}
+
+/// Exit status for bad input: unreadable or malformed files and arguments.
+pub const EXIT_BAD_INPUT: u8 = 2;
+
+/// Parses the arguments and runs the command.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match &cli.command {
+        Command::Commit => offline::commit(),
+        Command::Draw(args) => offline::draw(args),
+        Command::Verify(args) => offline::verify(args),
+        Command::Calendar(args) => calendar::run(args),
+        Command::Bench(args) => crate::bench::run(args).map(|()| ExitCode::SUCCESS),
+    };
+    outcome.unwrap_or_else(|error| {
+        eprintln!("error: {error:#}");
+        ExitCode::from(EXIT_BAD_INPUT)
+    })
+}

@@ -1,0 +1,7 @@
+//! jianguan (监管): random inspection (双随机、一公开), credit and enforcement
+//! supervision for a Chinese city. The binary's entry point is [`cli::main`].
+
+pub mod bench;
+pub mod cli;
+pub mod domain;
+pub mod synth;
