@@ -125,6 +125,7 @@ fn draw_writes_a_record_that_verifies_and_tampering_is_reported() {
     }
     let output = jianguan(&["verify", str_of(&record_path)]);
     assert_eq!(stdout(&output), "conforms\n");
+    assert_eq!(independent_verdict(&record_path), (Some(0), "conforms\n".to_owned()));
 
     let mut tampered = record.clone();
     tampered["beacon"] = json!("监督员输入 997340 692174");
@@ -135,6 +136,14 @@ fn draw_writes_a_record_that_verifies_and_tampering_is_reported() {
     let lines = stdout(&output);
     assert!(lines.lines().any(|l| l.starts_with("round_seed:")), "{lines}");
     assert!(lines.lines().any(|l| l.contains(".assigned:")), "{lines}");
+    assert_eq!(independent_verdict(&path).0, Some(1));
+}
+
+/// The stdlib-only Python verifier in tools/, written from the spec alone.
+fn independent_verdict(record: &Path) -> (Option<i32>, String) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/verify_record.py");
+    let output = Command::new("python3").arg(script).arg(record).output().expect("python3 runs");
+    (output.status.code(), stdout(&output))
 }
 
 fn draw_error(name: &str, request: &Value) -> String {
