@@ -32,7 +32,7 @@ def verify(record: dict) -> list:
     secret = bytes.fromhex(record["secret"])
     if H(b"jianguan-draw/v1/commit\x00" + secret).hex() != record["commitment"]:
         problems.append("commitment does not match the secret")
-    beacon = record["beacon"].strip().encode("utf-8")
+    beacon = record["beacon"].encode("utf-8")  # recorded trimmed; used as it is
     seed = H(b"jianguan-draw/v1/seed\x00" + secret + H(beacon))
     if seed.hex() != record["round_seed"]:
         problems.append("round_seed does not follow from the secret and the beacon")

@@ -90,7 +90,12 @@ const SHA256_IV: [u32; 8] = [
 impl RoundSeed {
     /// `H("jianguan-draw/v1/seed" ‖ 0x00 ‖ secret ‖ H(beacon))`, the beacon trimmed first.
     pub fn derive(secret: &Secret, beacon: &str) -> Self {
-        let beacon_hash = sha256(&[normalize_beacon(beacon).as_bytes()]);
+        Self::derive_from_recorded(secret, normalize_beacon(beacon))
+    }
+
+    /// The seed from a beacon exactly as recorded, its bytes used as they are (spec §1.2).
+    pub fn derive_from_recorded(secret: &Secret, recorded_beacon: &str) -> Self {
+        let beacon_hash = sha256(&[recorded_beacon.as_bytes()]);
         Self::from_bytes(sha256(&[SEED_TAG, secret.as_bytes(), &beacon_hash]))
     }
 

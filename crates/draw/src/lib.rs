@@ -151,6 +151,12 @@ pub enum Error {
         /// The number asked.
         k: u32,
     },
+    /// An inspector id listed twice in a round.
+    #[error("inspector {inspector} is listed more than once")]
+    DuplicateInspector {
+        /// The inspector id.
+        inspector: String,
+    },
     /// A candidate index outside the inspector list.
     #[error("inspector index {index} is outside the round's inspector list")]
     UnknownInspector {

@@ -230,6 +230,10 @@ where
         }
         plan_ids.push(&plan.id);
     }
+    let mut distinct = std::collections::HashSet::with_capacity(input.inspectors.len());
+    if let Some(twice) = input.inspectors.iter().find(|id| !distinct.insert(id.as_str())) {
+        return Err(Error::DuplicateInspector { inspector: twice.clone() });
+    }
     let draws = input
         .plans
         .iter()

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::hash::{RoundSeed, Secret};
+use crate::hash::{RoundSeed, Secret, normalize_beacon};
 use crate::record::{PROTOCOL, Record, RecordStaffing, RecordVisit};
 use crate::sample::{PlanDraw, PlanSpec, draw_plan, frame_digest, round_digest};
 use crate::visits::{Demand, MIN_INSPECTORS_PER_DEPARTMENT, group_visits, match_inspectors};
@@ -87,7 +87,10 @@ fn check_seed(record: &Record, findings: &mut Findings) {
     if secret.commitment() != record.commitment.0 {
         findings.add("commitment", "does not match H(\"jianguan-draw/v1/commit\" ‖ 0x00 ‖ secret)");
     }
-    let seed = RoundSeed::derive(&secret, &record.beacon);
+    let seed = RoundSeed::derive_from_recorded(&secret, &record.beacon);
+    if normalize_beacon(&record.beacon) != record.beacon {
+        findings.add("beacon", "has leading or trailing white space; a beacon is recorded trimmed");
+    }
     if seed.as_bytes() != &record.round_seed.0 {
         findings.add(
             "round_seed",
