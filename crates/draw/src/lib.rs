@@ -44,8 +44,8 @@ pub use hash::{
     to_hex, u64_hex,
 };
 pub use record::{
-    Hex32, Hex64, PROTOCOL, Record, RecordPlan, RecordSelection, RecordStaffing, RecordStratum, RecordVisit,
-    RoundInput, draw_round,
+    Hex32, Hex64, InspectorId, PROTOCOL, Record, RecordPlan, RecordSelection, RecordStaffing, RecordStratum, RecordVisit,
+    RoundInput, draw_plans, draw_round,
 };
 pub use sample::{
     Allocation, FrameRow, MAX_RATE_BP, PlanDraw, PlanSampler, PlanSpec, Selection, SmallestKeys, StratumOutcome,

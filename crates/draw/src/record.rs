@@ -74,6 +74,9 @@ impl<'de> Deserialize<'de> for Hex64 {
     }
 }
 
+/// An inspector id in a record; shared, since one inspector is listed on many visits.
+pub type InspectorId = std::sync::Arc<str>;
+
 /// A round's complete, publishable record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
@@ -183,9 +186,9 @@ pub struct RecordStaffing {
     /// Inspectors required.
     pub k: u32,
     /// `E`, ascending by id.
-    pub eligible: Vec<String>,
+    pub eligible: Vec<InspectorId>,
     /// Those chosen.
-    pub assigned: Vec<String>,
+    pub assigned: Vec<InspectorId>,
     /// Whether `|E| < k`.
     pub unstaffed: bool,
 }
@@ -215,6 +218,29 @@ pub struct RoundInput {
     pub inspectors: Vec<String>,
 }
 
+/// Draws each plan of a round, spreading the plans over the available cores; the result does not depend on how.
+pub fn draw_plans(seed: &RoundSeed, plans: &[(PlanSpec, Vec<FrameRow>)]) -> Result<Vec<crate::PlanDraw>, Error> {
+    let workers = std::thread::available_parallelism().map_or(1, usize::from).min(plans.len()).max(1);
+    if workers == 1 {
+        return plans.iter().map(|(plan, frame)| draw_plan(seed, plan, frame)).collect();
+    }
+    let chunk = plans.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = plans
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|(plan, frame)| draw_plan(seed, plan, frame)).collect::<Vec<_>>()))
+            .collect();
+        let mut draws = Vec::with_capacity(plans.len());
+        for handle in handles {
+            match handle.join() {
+                Ok(part) => draws.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        draws.into_iter().collect()
+    })
+}
+
 /// Draws a whole round and writes its record (spec §1–§7).
 ///
 /// `demand` gives `k` and the candidates for a visit and one of its departments.
@@ -234,17 +260,12 @@ where
     if let Some(twice) = input.inspectors.iter().find(|id| !distinct.insert(id.as_str())) {
         return Err(Error::DuplicateInspector { inspector: twice.clone() });
     }
-    let draws = input
-        .plans
-        .iter()
-        .map(|(plan, frame)| draw_plan(&seed, plan, frame))
-        .collect::<Result<Vec<_>, _>>()?;
+    let draws = draw_plans(&seed, &input.plans)?;
     let pairs: Vec<_> = input.plans.iter().map(|(plan, _)| plan).zip(draws.iter()).collect();
     let visits = group_visits(&pairs);
     let staffing = match_inspectors(&seed, &visits, &input.inspectors, input.cap, demand)?;
-    let names = |indexes: &[u32]| -> Vec<String> {
-        indexes.iter().map(|&i| input.inspectors[i as usize].clone()).collect()
-    };
+    let shared: Vec<InspectorId> = input.inspectors.iter().map(|id| InspectorId::from(id.as_str())).collect();
+    let names = |indexes: &[u32]| -> Vec<InspectorId> { indexes.iter().map(|&i| shared[i as usize].clone()).collect() };
     let record_visits = visits
         .iter()
         .zip(staffing)

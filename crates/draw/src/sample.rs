@@ -1,7 +1,5 @@
 //! Sample sizes, selection and cut-offs (spec §3–§5), streaming over frames sorted by id.
 
-use std::collections::BinaryHeap;
-
 use sha2::{Digest as _, Sha256};
 
 use crate::hash::{Digest, RoundSeed, sha256};
@@ -130,38 +128,78 @@ pub struct StratumOutcome {
 }
 
 /// Keeps the `n` smallest `(prn, id)` keys seen: memory O(n), not O(frame).
+///
+/// Keys below the current threshold go into a buffer of up to `2n`; when it is
+/// full, the `n` smallest are kept and the threshold drops to the largest of
+/// them. Most keys of a large frame are rejected by one integer comparison.
 #[derive(Debug)]
 pub struct SmallestKeys {
     limit: usize,
-    heap: BinaryHeap<(u64, Box<[u8]>)>,
+    entries: Vec<KeptKey>,
+    ids: Vec<u8>,
+    threshold: Option<(u64, Box<[u8]>)>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct KeptKey {
+    prn: u64,
+    start: usize,
+    end: usize,
 }
 
 impl SmallestKeys {
     /// Keeps at most `limit` keys.
     pub fn new(limit: u64) -> Self {
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-        Self { limit, heap: BinaryHeap::with_capacity(limit.min(1 << 20)) }
+        Self { limit, entries: Vec::new(), ids: Vec::new(), threshold: None }
     }
 
-    /// Offers a key; allocates only when it is kept.
+    /// Offers a key; it is kept only while it is among the `limit` smallest.
     pub fn offer(&mut self, prn: u64, id: &[u8]) {
-        if self.heap.len() < self.limit {
-            self.heap.push((prn, id.into()));
+        if self.limit == 0 {
             return;
         }
-        let replaces = match self.heap.peek() {
-            Some((top_prn, top_id)) => (prn, id) < (*top_prn, &top_id[..]),
-            None => false,
-        };
-        if replaces {
-            self.heap.pop();
-            self.heap.push((prn, id.into()));
+        if let Some((top_prn, top_id)) = &self.threshold {
+            if prn > *top_prn || (prn == *top_prn && id >= &top_id[..]) {
+                return;
+            }
         }
+        let start = self.ids.len();
+        self.ids.extend_from_slice(id);
+        self.entries.push(KeptKey { prn, start, end: self.ids.len() });
+        if self.entries.len() >= self.limit.saturating_mul(2).max(1024) {
+            self.compact();
+        }
+    }
+
+    fn compact(&mut self) {
+        if self.entries.len() <= self.limit {
+            return;
+        }
+        let ids = &self.ids;
+        let key = |entry: &KeptKey| (entry.prn, &ids[entry.start..entry.end]);
+        self.entries.select_nth_unstable_by(self.limit - 1, |a, b| key(a).cmp(&key(b)));
+        self.entries.truncate(self.limit);
+        let mut compacted = Vec::with_capacity(self.ids.len() / 2 + 64);
+        let mut largest: Option<KeptKey> = None;
+        for entry in &mut self.entries {
+            let start = compacted.len();
+            compacted.extend_from_slice(&self.ids[entry.start..entry.end]);
+            *entry = KeptKey { prn: entry.prn, start, end: compacted.len() };
+            if largest.is_none_or(|top| (entry.prn, &compacted[entry.start..entry.end]) > (top.prn, &compacted[top.start..top.end])) {
+                largest = Some(*entry);
+            }
+        }
+        self.ids = compacted;
+        self.threshold = largest.map(|top| (top.prn, self.ids[top.start..top.end].into()));
     }
 
     /// The kept keys in ascending order.
-    pub fn into_sorted(self) -> Vec<(u64, Box<[u8]>)> {
-        self.heap.into_sorted_vec()
+    pub fn into_sorted(mut self) -> Vec<(u64, Box<[u8]>)> {
+        let ids = &self.ids;
+        self.entries.sort_unstable_by(|a, b| (a.prn, &ids[a.start..a.end]).cmp(&(b.prn, &ids[b.start..b.end])));
+        self.entries.truncate(self.limit);
+        self.entries.iter().map(|entry| (entry.prn, ids[entry.start..entry.end].into())).collect()
     }
 }
 
@@ -173,6 +211,8 @@ struct StratumState {
     kept: SmallestKeys,
 }
 
+const FRAME_LINE_BUFFER: usize = 16 * 1024;
+
 /// Draws one plan from a frame streamed in ascending id order.
 ///
 /// Rates need each stratum's population before the first row, so the caller
@@ -182,6 +222,8 @@ pub struct PlanSampler {
     plan_id: String,
     strata: Vec<StratumState>,
     frame_hasher: Sha256,
+    /// Frame lines not yet hashed: one hasher call per few thousand rows.
+    frame_lines: Vec<u8>,
     previous_id: Option<Box<[u8]>>,
     populations_declared: bool,
     plan: PlanSpec,
@@ -221,6 +263,7 @@ impl PlanSampler {
             plan_id: plan.id.clone(),
             strata,
             frame_hasher: Sha256::new(),
+            frame_lines: Vec::with_capacity(FRAME_LINE_BUFFER + 256),
             previous_id: None,
             populations_declared: true,
             plan: plan.clone(),
@@ -285,10 +328,14 @@ impl PlanSampler {
         if declared && state.seen > state.declared_population {
             return Err(population_mismatch(&self.plan_id, state));
         }
-        self.frame_hasher.update(id_bytes);
-        self.frame_hasher.update([b'\t']);
-        self.frame_hasher.update(stratum.as_bytes());
-        self.frame_hasher.update([b'\n']);
+        self.frame_lines.extend_from_slice(id_bytes);
+        self.frame_lines.push(b'\t');
+        self.frame_lines.extend_from_slice(stratum.as_bytes());
+        self.frame_lines.push(b'\n');
+        if self.frame_lines.len() >= FRAME_LINE_BUFFER {
+            self.frame_hasher.update(&self.frame_lines);
+            self.frame_lines.clear();
+        }
         if state.kept.limit > 0 {
             state.kept.offer(self.seed.prn(id_bytes), id_bytes);
         }
@@ -300,7 +347,8 @@ impl PlanSampler {
     }
 
     /// Ends the frame and returns the plan's selections, cut-offs and frame digest.
-    pub fn finish(self) -> Result<PlanDraw, Error> {
+    pub fn finish(mut self) -> Result<PlanDraw, Error> {
+        self.frame_hasher.update(&self.frame_lines);
         let mut strata = Vec::with_capacity(self.strata.len());
         let mut selected = Vec::new();
         for state in self.strata {
@@ -337,22 +385,31 @@ fn population_mismatch(plan: &str, state: &StratumState) -> Error {
 
 /// Rejects ids and labels that would make frame lines ambiguous.
 fn check_label(plan: &str, text: &str) -> Result<(), Error> {
-    let reason = if text.is_empty() {
-        "is empty"
-    } else if text.contains(['\t', '\n']) {
-        "contains a tab or line break"
-    } else if text.trim() != text {
-        "has leading or trailing white space"
-    } else {
-        return Ok(());
+    let bytes = text.as_bytes();
+    let reason = match (bytes.first(), bytes.last()) {
+        (None, _) | (_, None) => "is empty",
+        _ if bytes.iter().any(|&b| b == b'\t' || b == b'\n') => "contains a tab or line break",
+        (Some(&first), Some(&last)) if has_edge_space(first, last, text) => "has leading or trailing white space",
+        _ => return Ok(()),
     };
     Err(Error::InvalidLabel { plan: plan.to_owned(), text: text.to_owned(), reason })
+}
+
+/// Whether `text` would change under `trim`, looking at its end bytes first.
+fn has_edge_space(first: u8, last: u8, text: &str) -> bool {
+    if first.is_ascii() && last.is_ascii() {
+        char::from(first).is_whitespace() || char::from(last).is_whitespace()
+    } else {
+        text.trim() != text
+    }
 }
 
 /// Draws one plan from an in-memory frame in any order.
 pub fn draw_plan(seed: &RoundSeed, plan: &PlanSpec, frame: &[FrameRow]) -> Result<PlanDraw, Error> {
     let mut order: Vec<&FrameRow> = frame.iter().collect();
-    order.sort_unstable_by(|a, b| a.id.as_bytes().cmp(b.id.as_bytes()));
+    if !order.is_sorted_by(|a, b| a.id.as_bytes() <= b.id.as_bytes()) {
+        order.sort_unstable_by(|a, b| a.id.as_bytes().cmp(b.id.as_bytes()));
+    }
     let mut populations: Vec<(String, u64)> = Vec::new();
     for row in &order {
         match populations.iter_mut().find(|(label, _)| *label == row.stratum) {
@@ -388,4 +445,33 @@ pub fn frame_digest(frame: &[FrameRow]) -> Digest {
         hasher.update([b'\n']);
     }
     hasher.finalize().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SmallestKeys;
+
+    /// Offers keys with many equal prns so ties are decided by id, through several compactions.
+    fn check(limit: u64, offered: u64) {
+        let mut kept = SmallestKeys::new(limit);
+        let mut all = Vec::new();
+        for i in 0..offered {
+            let prn = (i * 2_654_435_761) % 997;
+            let id = format!("{:08}", (i * 7919) % 100_003).into_bytes();
+            kept.offer(prn, &id);
+            all.push((prn, id.into_boxed_slice()));
+        }
+        all.sort();
+        all.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        assert_eq!(kept.into_sorted(), all);
+    }
+
+    #[test]
+    fn keeps_exactly_the_smallest_keys_across_compactions() {
+        check(1, 5_000);
+        check(5, 20_000);
+        check(600, 5_000);
+        check(3_000, 4_000);
+        check(10_000, 3_000);
+    }
 }

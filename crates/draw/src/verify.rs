@@ -156,7 +156,7 @@ fn check_visits(record: &Record, seed: &RoundSeed, plans: &[(&PlanSpec, &PlanDra
     for staffing in record.visits.iter().flat_map(|visit| &visit.departments) {
         for id in staffing.eligible.iter().chain(&staffing.assigned) {
             inspector_index.entry(id).or_insert_with(|| {
-                inspectors.push(id.clone());
+                inspectors.push(id.to_string());
                 u32::try_from(inspectors.len() - 1).unwrap_or(u32::MAX)
             });
         }
@@ -200,7 +200,7 @@ fn check_visits(record: &Record, seed: &RoundSeed, plans: &[(&PlanSpec, &PlanDra
     let demand = |visit: &crate::visits::Visit, department: &str| match staffing_of(&visit.subject, department) {
         Some(staffing) => Demand {
             k: staffing.k.max(MIN_INSPECTORS_PER_DEPARTMENT),
-            candidates: staffing.eligible.iter().filter_map(|id| inspector_index.get(id.as_str()).copied()).collect(),
+            candidates: staffing.eligible.iter().filter_map(|id| inspector_index.get(&**id).copied()).collect(),
         },
         None => Demand { k: MIN_INSPECTORS_PER_DEPARTMENT, candidates: Vec::new() },
     };
@@ -216,7 +216,7 @@ fn check_visits(record: &Record, seed: &RoundSeed, plans: &[(&PlanSpec, &PlanDra
         for staff in staffs {
             let Some(written) = staffing_of(&visit.subject, &staff.department) else { continue };
             let at = format!("visits[{}].departments[{}]", visit.subject, staff.department);
-            let written_eligible: BTreeSet<&str> = written.eligible.iter().map(String::as_str).collect();
+            let written_eligible: BTreeSet<&str> = written.eligible.iter().map(|id| &**id).collect();
             if written_eligible.len() != written.eligible.len() {
                 findings.add(format!("{at}.eligible"), "lists an inspector more than once");
             }
@@ -228,7 +228,7 @@ fn check_visits(record: &Record, seed: &RoundSeed, plans: &[(&PlanSpec, &PlanDra
                 findings.add(format!("{at}.unstaffed"), format!("recorded {}, computed {}", written.unstaffed, staff.unstaffed));
             }
             let computed = names(&staff.assigned);
-            let written_assigned: BTreeSet<&str> = written.assigned.iter().map(String::as_str).collect();
+            let written_assigned: BTreeSet<&str> = written.assigned.iter().map(|id| &**id).collect();
             if computed != written_assigned || written_assigned.len() != written.assigned.len() {
                 let show = |set: &BTreeSet<&str>| set.iter().copied().collect::<Vec<_>>().join(", ");
                 findings.add(format!("{at}.assigned"), format!("recorded [{}], computed [{}]", written.assigned.join(", "), show(&computed)));

@@ -102,10 +102,9 @@ where
     });
     let mut loads = vec![0u32; inspectors.len()];
     let mut staffing: Vec<Vec<Staffing>> = vec![Vec::new(); visits.len()];
-    let mut ranked: Vec<(u32, u64, u32)> = Vec::new();
     for visit_index in order {
         let visit = &visits[visit_index];
-        let tickets = seed.ticket_hasher(visit.subject.as_bytes());
+        let mut tickets = seed.ticket_hasher(visit.subject.as_bytes());
         for department in &visit.departments {
             let Demand { k, mut candidates } = demand(visit, department);
             if k < MIN_INSPECTORS_PER_DEPARTMENT {
@@ -118,34 +117,56 @@ where
             candidates.sort_unstable_by(|&a, &b| inspectors[a as usize].as_bytes().cmp(inspectors[b as usize].as_bytes()));
             candidates.dedup();
             let unstaffed = candidates.len() < k as usize;
-            let mut assigned = Vec::new();
-            if !unstaffed {
-                ranked.clear();
-                ranked.extend(candidates.iter().map(|&c| {
-                    (loads[c as usize], tickets.ticket(inspectors[c as usize].as_bytes()), c)
-                }));
-                let rank = |a: &(u32, u64, u32), b: &(u32, u64, u32)| {
-                    (a.0, a.1, inspectors[a.2 as usize].as_bytes()).cmp(&(b.0, b.1, inspectors[b.2 as usize].as_bytes()))
-                };
-                let k = k as usize;
-                if k < ranked.len() {
-                    ranked.select_nth_unstable_by(k - 1, rank);
-                    ranked.truncate(k);
-                }
-                ranked.sort_unstable_by(rank);
-                for &(_, _, chosen) in &ranked {
-                    loads[chosen as usize] += 1;
-                    assigned.push(chosen);
-                }
+            let assigned = if unstaffed {
+                Vec::new()
+            } else {
+                least_loaded(&candidates, k as usize, &loads, inspectors, &mut tickets)
+            };
+            for &chosen in &assigned {
+                loads[chosen as usize] += 1;
             }
-            staffing[visit_index].push(Staffing {
-                department: department.clone(),
-                k,
-                eligible: candidates,
-                assigned,
-                unstaffed,
-            });
+            staffing[visit_index].push(Staffing { department: department.clone(), k, eligible: candidates, assigned, unstaffed });
         }
     }
     Ok(staffing)
+}
+
+/// The first `k` of `eligible` by `(load, ticket, id)`, in that order.
+///
+/// Tickets are computed only for the load levels that decide the choice, which
+/// gives the same result as ranking everyone.
+fn least_loaded(
+    eligible: &[u32],
+    k: usize,
+    loads: &[u32],
+    inspectors: &[String],
+    tickets: &mut crate::hash::TicketHasher,
+) -> Vec<u32> {
+    let mut chosen = Vec::with_capacity(k);
+    let mut floor = 0u32;
+    let mut level: Vec<(u64, u32)> = Vec::new();
+    while chosen.len() < k {
+        let Some(load) = eligible.iter().map(|&c| loads[c as usize]).filter(|&l| l >= floor).min() else {
+            break;
+        };
+        level.clear();
+        for &candidate in eligible.iter().filter(|&&c| loads[c as usize] == load) {
+            level.push((tickets.ticket(inspectors[candidate as usize].as_bytes()), candidate));
+        }
+        let rank = |a: &(u64, u32), b: &(u64, u32)| {
+            (a.0, inspectors[a.1 as usize].as_bytes()).cmp(&(b.0, inspectors[b.1 as usize].as_bytes()))
+        };
+        let wanted = k - chosen.len();
+        if wanted < level.len() {
+            level.select_nth_unstable_by(wanted - 1, rank);
+            level.truncate(wanted);
+        }
+        level.sort_unstable_by(rank);
+        chosen.extend(level.iter().map(|&(_, candidate)| candidate));
+        match load.checked_add(1) {
+            Some(next) => floor = next,
+            None => break,
+        }
+    }
+    chosen
 }

@@ -66,10 +66,10 @@ fn redrawing_each_golden_round_reproduces_every_field() {
                 let indexes = staffing
                     .eligible
                     .iter()
-                    .map(|id| match inspectors.iter().position(|known| known == id) {
+                    .map(|id| match inspectors.iter().position(|known| **known == **id) {
                         Some(index) => index as u32,
                         None => {
-                            inspectors.push(id.clone());
+                            inspectors.push(id.to_string());
                             (inspectors.len() - 1) as u32
                         }
                     })

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 use common::{frame, plan, subject_id};
-use draw::{
+use draw::{InspectorId, 
     Allocation, Demand, FrameRow, Hex64, Record, RecordSelection, RoundInput, RoundSeed, Secret, Visit, draw_round,
     verify,
 };
@@ -86,16 +86,16 @@ fn swappable(record: &Record) -> Vec<(usize, usize)> {
 }
 
 /// Visit-departments whose recorded E lacks some candidates: those the cap removed.
-fn capped(record: &Record) -> Vec<(usize, usize, Vec<String>)> {
+fn capped(record: &Record) -> Vec<(usize, usize, Vec<InspectorId>)> {
     let names = inspectors();
     let mut out = Vec::new();
     for (v, visit) in record.visits.iter().enumerate() {
         let as_visit = Visit { subject: visit.subject.clone(), prn: 0, plans: Vec::new(), departments: Vec::new() };
         for (d, staff) in visit.departments.iter().enumerate() {
-            let left_out: Vec<String> = demand(&as_visit, &staff.department)
+            let left_out: Vec<InspectorId> = demand(&as_visit, &staff.department)
                 .candidates
                 .into_iter()
-                .map(|i| names[i as usize].clone())
+                .map(|i| InspectorId::from(names[i as usize].as_str()))
                 .filter(|name| !staff.eligible.contains(name))
                 .collect();
             if !left_out.is_empty() {
@@ -120,7 +120,7 @@ fn the_base_record_conforms_and_is_interesting() {
     // Loads never exceed the cap; every staffed department got k distinct eligible inspectors.
     let mut loads: BTreeMap<&str, u32> = BTreeMap::new();
     for staff in staffs {
-        let assigned: BTreeSet<&String> = staff.assigned.iter().collect();
+        let assigned: BTreeSet<&InspectorId> = staff.assigned.iter().collect();
         assert_eq!(staff.unstaffed, staff.eligible.len() < staff.k as usize);
         if staff.unstaffed {
             assert!(staff.assigned.is_empty());
@@ -275,7 +275,7 @@ fn apply(record: &mut Record, mutation: &Mutation) -> bool {
             let spots = swappable(record);
             let (v, d) = spots[v % spots.len()];
             let staff = &mut record.visits[v].departments[d];
-            let spare: Vec<String> = staff.eligible.iter().filter(|e| !staff.assigned.contains(e)).cloned().collect();
+            let spare: Vec<InspectorId> = staff.eligible.iter().filter(|e| !staff.assigned.contains(e)).cloned().collect();
             let len = staff.assigned.len();
             staff.assigned[a % len].clone_from(&spare[r % spare.len()]);
         }
