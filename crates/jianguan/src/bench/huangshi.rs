@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use draw::{
-    Allocation, Demand, FrameRow, PlanDraw, PlanSpec, Record, RoundInput, RoundSeed, Secret, StratumRule, draw_plan,
+    Demand, FrameRow, PlanDraw, PlanSpec, Record, RoundInput, RoundSeed, Secret, draw_plan,
     group_visits, match_inspectors,
 };
 
 use super::{Spread, ms, peak_rss_kib, thousands};
-use crate::synth::{City, PlanSet, RiskClass};
+use crate::synth::{City, PlanSet, SyntheticRound};
 
 /// Inspectors each department sends per visit.
 const K: u32 = 2;
@@ -37,54 +37,16 @@ struct Round {
 fn build_round() -> anyhow::Result<Round> {
     let city = City::huangshi();
     let set = PlanSet::huangshi(&city);
-    let frame_rows: Vec<Vec<FrameRow>> = set
-        .frames
-        .iter()
-        .map(|frame| {
-            frame
-                .members
-                .iter()
-                .filter_map(|&index| city.entities.get(index as usize))
-                .map(|entity| FrameRow {
-                    id: entity.uscc.as_str().to_owned(),
-                    stratum: entity.risk.as_str().to_owned(),
-                })
-                .collect()
-        })
-        .collect();
-    let mut plans = Vec::with_capacity(set.plans.len());
-    for plan in &set.plans {
-        let department = city.departments.get(usize::from(plan.department)).context("plan of an unknown department")?;
-        let strata = RiskClass::ALL
-            .iter()
-            .zip(plan.rates_bp)
-            .map(|(class, rate)| {
-                Ok(StratumRule { stratum: class.as_str().to_owned(), allocation: Allocation::rate_bp(rate)? })
-            })
-            .collect::<Result<Vec<_>, draw::Error>>()?;
-        let spec = PlanSpec { id: plan.id.clone(), department: department.code.to_owned(), strata };
-        let frame = frame_rows.get(plan.frame).context("plan without a frame")?.clone();
-        plans.push((spec, frame));
-    }
-    let mut by_department: HashMap<String, Vec<u32>> = HashMap::new();
-    for (index, list) in city.inspectors_by_department().into_iter().enumerate() {
-        if let Some(department) = city.departments.get(index) {
-            by_department.insert(department.code.to_owned(), list);
-        }
-    }
-    let joint_plans = set.plans.iter().filter(|p| set.plans.iter().filter(|q| q.frame == p.frame).count() > 1).count();
+    let secret = Secret::from_bytes(draw::sha256(&[b"jianguan/bench/huangshi/secret"]));
+    let SyntheticRound { input, by_department } = SyntheticRound::build(&city, &set, secret, BEACON, CAP)?;
+    let joint_plans =
+        set.plans.iter().filter(|p| set.plans.iter().filter(|q| q.frame == p.frame).count() > 1).count();
     let departments = set.plans.iter().map(|p| p.department).collect::<HashSet<_>>().len();
     let smallest = by_department.values().map(Vec::len).min().unwrap_or(0);
     let (largest_code, largest) =
         by_department.iter().map(|(code, list)| (code.clone(), list.len())).max_by_key(|(_, n)| *n).unwrap_or_default();
     Ok(Round {
-        input: RoundInput {
-            secret: Secret::from_bytes(draw::sha256(&[b"jianguan/bench/huangshi/secret"])),
-            beacon: BEACON.to_owned(),
-            cap: Some(CAP),
-            plans,
-            inspectors: city.inspectors.iter().map(|i| i.id.clone()).collect(),
-        },
+        input,
         by_department,
         entities: city.entities.len(),
         departments,
