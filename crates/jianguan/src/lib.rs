@@ -4,4 +4,5 @@
 pub mod bench;
 pub mod cli;
 pub mod domain;
+pub mod storage;
 pub mod synth;

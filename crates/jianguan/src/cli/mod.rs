@@ -1,6 +1,8 @@
 //! The command line: clap-derived commands, each in its own module.
 
 mod calendar;
+mod demo;
+pub mod database;
 mod offline;
 
 use std::process::ExitCode;
@@ -25,8 +27,12 @@ enum Command {
     Verify(offline::VerifyArgs),
     /// Print a year's working-day calendar, or check an override file.
     Calendar(calendar::CalendarArgs),
+    /// Run the demo city: a round committed, drawn with a witness beacon, published and verified.
+    Demo(demo::DemoArgs),
     /// Run the benchmarks and print their figures.
     Bench(crate::bench::BenchArgs),
+    /// Apply the database migrations and reference data; print the applied versions.
+    Migrate(database::MigrateArgs),
 }
 
 /// Exit status for bad input: unreadable or malformed files and arguments.
@@ -40,7 +46,9 @@ pub fn main() -> ExitCode {
         Command::Draw(args) => offline::draw(args),
         Command::Verify(args) => offline::verify(args),
         Command::Calendar(args) => calendar::run(args),
+        Command::Demo(args) => demo::run(args),
         Command::Bench(args) => crate::bench::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Migrate(args) => database::migrate(args),
     };
     outcome.unwrap_or_else(|error| {
         eprintln!("error: {error:#}");

@@ -1,0 +1,100 @@
+//! Where the database is (`--database`, `--data-dir`), and `jianguan migrate`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+
+use crate::storage::{self, Db, Store};
+
+/// Which database to use. Other commands flatten these options.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Database URL: postgres://USER:PASSWORD@HOST/DB for PostgreSQL; sqlite://PATH or a
+    /// plain file path for SQLite. Default: the SQLite file jianguan.sqlite3 in the data folder.
+    #[arg(long, env = "JIANGUAN_DATABASE", value_name = "URL")]
+    pub database: Option<String>,
+    /// The data folder, created if missing.
+    #[arg(long, env = "JIANGUAN_DATA", value_name = "DIR", default_value = storage::DEFAULT_DATA_DIR)]
+    pub data_dir: PathBuf,
+}
+
+impl DatabaseArgs {
+    /// The database URL: `--database` if given, else the default SQLite file (its
+    /// data folder created).
+    pub fn url(&self) -> anyhow::Result<String> {
+        if let Some(url) = self
+            .database
+            .as_deref()
+            .map(str::trim)
+            .filter(|url| !url.is_empty())
+        {
+            return Ok(url.to_owned());
+        }
+        std::fs::create_dir_all(&self.data_dir).with_context(|| {
+            format!("cannot create the data folder {}", self.data_dir.display())
+        })?;
+        let path = storage::default_database(&self.data_dir);
+        path.to_str().map(str::to_owned).with_context(|| {
+            format!(
+                "the data folder path {} is not UTF-8",
+                self.data_dir.display()
+            )
+        })
+    }
+
+    /// Opens the database (not migrated).
+    pub async fn open(&self) -> anyhow::Result<Db> {
+        let url = self.url()?;
+        Ok(storage::open(&url).await?)
+    }
+}
+
+/// Arguments of `jianguan migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+/// A runtime for a command: one thread is plenty for the CLI's sequential work.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// `jianguan migrate`: applies the embedded migrations and the reference data;
+/// prints every migration version with whether this run applied it.
+pub fn migrate(args: &MigrateArgs) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(async {
+        let url = args.database.url()?;
+        let db = storage::open(&url).await?;
+        let report = db.migrate().await;
+        db.close().await;
+        let report = report?;
+        println!(
+            "database: {} ({})",
+            storage::redact(&url),
+            report.backend.as_str()
+        );
+        for migration in &report.migrations {
+            let state = if migration.applied_now {
+                "applied now"
+            } else {
+                "already applied"
+            };
+            println!(
+                "{:04} {:<24} {state}",
+                migration.version, migration.description
+            );
+        }
+        println!(
+            "reference data: {} GB/T 4754-2017 sections and divisions; {} districts seeded",
+            report.industries, report.districts_seeded
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+}

@@ -1,0 +1,19 @@
+//! Domain types that validate on construction.
+
+pub mod uscc;
+pub mod entity;
+pub mod field;
+pub mod idcard;
+pub mod industry;
+pub mod inspector;
+pub mod item;
+pub mod org;
+
+pub use entity::{CreditClass, CreditRating, EntityFields, EntityStatus, EntityType, MarketEntity};
+pub use field::InvalidField;
+pub use idcard::{IdCardError, IdCardNo};
+pub use industry::IndustryCode;
+pub use inspector::{CertificateNo, Inspector, InspectorFields, Recusal};
+pub use item::{CheckMethod, Frequency, InspectionItem, ItemCode, ItemFields, JointItem, JointItemFields, Period, RatioBp};
+pub use org::{Department, DepartmentCode, DepartmentLevel, District, DistrictCode};
+pub use uscc::{Uscc, UsccError, UsccWarning};

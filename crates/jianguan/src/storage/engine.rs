@@ -1,0 +1,393 @@
+//! The few primitives a backend provides; every query of the [`Store`](super::Store)
+//! is written once over them (in `queries`).
+//!
+//! A backend runs SQL with `$n` placeholders and owned arguments ([`Arg`]),
+//! returns rows that read by column index ([`RowRead`]), and opens
+//! transactions. Where the SQL must differ, the generic code asks the
+//! backend's [`Dialect`]: multi-row `VALUES` versus `UNNEST` of arrays for bulk
+//! upserts, `IN (…)` versus `= ANY($n)` for key lists, `LIKE` versus `ILIKE`.
+//!
+//! The trait is public inside a private module: it cannot be named or
+//! implemented outside the crate (sealed).
+
+use std::fmt::Write as _;
+use std::future::Future;
+
+use chrono::NaiveDate;
+
+use super::MigrationReport;
+
+/// How a backend spells what differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// SQLite 3.35+.
+    Sqlite,
+    /// PostgreSQL 13+.
+    Postgres,
+}
+
+impl Dialect {
+    /// ASCII-case-insensitive pattern match (SQLite's LIKE already is).
+    pub fn ilike(self) -> &'static str {
+        match self {
+            Self::Sqlite => "LIKE",
+            Self::Postgres => "ILIKE",
+        }
+    }
+}
+
+/// A column of values, for bulk statements.
+#[derive(Debug, Clone)]
+pub enum Column {
+    /// `TEXT NOT NULL`.
+    Text(Vec<String>),
+    /// `TEXT`.
+    OptText(Vec<Option<String>>),
+    /// `INTEGER` / `BIGINT`.
+    Int(Vec<i64>),
+    /// `DATE NOT NULL`.
+    Date(Vec<NaiveDate>),
+    /// `DATE`.
+    OptDate(Vec<Option<NaiveDate>>),
+}
+
+impl Column {
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Text(v) => v.len(),
+            Self::OptText(v) => v.len(),
+            Self::Int(v) => v.len(),
+            Self::Date(v) => v.len(),
+            Self::OptDate(v) => v.len(),
+        }
+    }
+
+    /// The value at `index` as a scalar argument.
+    pub fn cell(&self, index: usize) -> Arg {
+        match self {
+            Self::Text(v) => Arg::Text(v.get(index).cloned().unwrap_or_default()),
+            Self::OptText(v) => Arg::OptText(v.get(index).cloned().flatten()),
+            Self::Int(v) => Arg::Int(v.get(index).copied().unwrap_or_default()),
+            Self::Date(v) => Arg::Date(v.get(index).copied().unwrap_or_default()),
+            Self::OptDate(v) => Arg::OptDate(v.get(index).copied().flatten()),
+        }
+    }
+
+    /// The PostgreSQL array type to cast an `UNNEST` argument to.
+    fn pg_array_type(&self) -> &'static str {
+        match self {
+            Self::Text(_) | Self::OptText(_) => "text[]",
+            Self::Int(_) => "int8[]",
+            Self::Date(_) | Self::OptDate(_) => "date[]",
+        }
+    }
+}
+
+/// An owned argument bound to a `$n` placeholder.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    /// Text.
+    Text(String),
+    /// Text or NULL.
+    OptText(Option<String>),
+    /// 64-bit integer.
+    Int(i64),
+    /// Date.
+    Date(NaiveDate),
+    /// Date or NULL.
+    OptDate(Option<NaiveDate>),
+    /// An array (PostgreSQL only: `UNNEST($n::text[])`, `= ANY($n)`).
+    Array(Column),
+}
+
+/// A row read by 0-based column index.
+pub trait RowRead {
+    /// Non-null text.
+    fn text(&self, index: usize) -> Result<String, sqlx::Error>;
+    /// Nullable text.
+    fn opt_text(&self, index: usize) -> Result<Option<String>, sqlx::Error>;
+    /// Non-null integer.
+    fn int(&self, index: usize) -> Result<i64, sqlx::Error>;
+    /// Non-null date.
+    fn date(&self, index: usize) -> Result<NaiveDate, sqlx::Error>;
+    /// Nullable date.
+    fn opt_date(&self, index: usize) -> Result<Option<NaiveDate>, sqlx::Error>;
+}
+
+/// A backend's primitives.
+pub trait Engine: Send + Sync {
+    /// How this backend spells what differs.
+    const DIALECT: Dialect;
+    /// Upsert batches are written this many records at a time (each chunk's
+    /// existence check and child rows are one statement or a few).
+    const CHUNK: usize;
+    /// A result row.
+    type Row: RowRead + Send;
+    /// An open transaction; dropped without [`Engine::commit`] it rolls back.
+    type Tx: Send;
+
+    /// Runs a query outside a transaction.
+    fn fetch_all(
+        &self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> impl Future<Output = Result<Vec<Self::Row>, sqlx::Error>> + Send;
+    /// Begins a transaction.
+    fn begin(&self) -> impl Future<Output = Result<Self::Tx, sqlx::Error>> + Send;
+    /// Runs a query in `tx`.
+    fn tx_fetch_all(
+        tx: &mut Self::Tx,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> impl Future<Output = Result<Vec<Self::Row>, sqlx::Error>> + Send;
+    /// Runs a statement in `tx`; the number of rows affected.
+    fn tx_execute(
+        tx: &mut Self::Tx,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+    /// Commits `tx`.
+    fn commit(tx: Self::Tx) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+    /// Applies the embedded migrations not yet applied.
+    fn run_migrations(
+        &self,
+    ) -> impl Future<Output = Result<MigrationReport, super::StoreError>> + Send;
+}
+
+/// SQL text with `$n` placeholders and its arguments, built together.
+#[derive(Debug, Default)]
+pub struct Sql {
+    /// The text.
+    pub text: String,
+    /// The arguments, `$1` first.
+    pub args: Vec<Arg>,
+}
+
+impl Sql {
+    /// Starts with `text`.
+    pub fn new(text: &str) -> Self {
+        Self {
+            text: text.to_owned(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Appends text.
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `arg`.
+    pub fn bind(&mut self, arg: Arg) -> &mut Self {
+        self.args.push(arg);
+        let _ = write!(self.text, "${}", self.args.len());
+        self
+    }
+
+    /// Appends `expr IN (SELECT value FROM json_each($i))` (SQLite, the keys as
+    /// a JSON array) or `expr = ANY($i)` (PostgreSQL, a text array); an empty
+    /// list matches nothing.
+    pub fn bind_in(&mut self, dialect: Dialect, expr: &str, keys: Vec<String>) -> &mut Self {
+        if keys.is_empty() {
+            return self.push("1 = 0");
+        }
+        self.push(expr);
+        match dialect {
+            Dialect::Postgres => {
+                self.push(" = ANY(");
+                self.bind(Arg::Array(Column::Text(keys)));
+                self.push(")")
+            }
+            Dialect::Sqlite => {
+                // One JSON array argument rather than a placeholder per key: sqlx
+                // resolves each `$n` with sqlite3_bind_parameter_name, which is
+                // linear in the number of parameters (quadratic per statement).
+                self.push(" IN (SELECT value FROM json_each(");
+                self.bind(Arg::Text(serde_json::to_string(&keys).unwrap_or_default()));
+                self.push("))")
+            }
+        }
+    }
+}
+
+/// What a bulk insert does with a row whose key exists.
+#[derive(Debug, Clone, Copy)]
+pub enum OnConflict {
+    /// Replace the non-key columns (`ON CONFLICT (key) DO UPDATE`).
+    Update,
+    /// Fail (child rows, inserted after deleting the old ones).
+    Fail,
+}
+
+/// A table written in bulk: its name, columns (in the order of the [`Column`]s
+/// given) and key columns.
+#[derive(Debug)]
+pub struct Table {
+    /// Table name.
+    pub name: &'static str,
+    /// Column names.
+    pub columns: &'static [&'static str],
+    /// Key column names (a prefix of or subset of `columns`).
+    pub key: &'static [&'static str],
+}
+
+impl Table {
+    fn insert_head(&self) -> String {
+        format!("INSERT INTO {} ({}) ", self.name, self.columns.join(", "))
+    }
+
+    /// The `ON CONFLICT` clause. An update leaves a row whose values are all
+    /// unchanged untouched (no write), so re-running an import is cheap.
+    fn conflict_tail(&self, on_conflict: OnConflict, dialect: Dialect) -> String {
+        match on_conflict {
+            OnConflict::Fail => String::new(),
+            OnConflict::Update => {
+                let values: Vec<&str> = self
+                    .columns
+                    .iter()
+                    .copied()
+                    .filter(|c| !self.key.contains(c))
+                    .collect();
+                if values.is_empty() {
+                    return format!(" ON CONFLICT ({}) DO NOTHING", self.key.join(", "));
+                }
+                let updates: Vec<String> = values
+                    .iter()
+                    .map(|c| format!("{c} = excluded.{c}"))
+                    .collect();
+                let old: Vec<String> = values
+                    .iter()
+                    .map(|c| format!("{}.{c}", self.name))
+                    .collect();
+                let new: Vec<String> = values.iter().map(|c| format!("excluded.{c}")).collect();
+                let distinct = match dialect {
+                    Dialect::Sqlite => "IS NOT",
+                    Dialect::Postgres => "IS DISTINCT FROM",
+                };
+                format!(
+                    " ON CONFLICT ({}) DO UPDATE SET {} WHERE ({}) {distinct} ({})",
+                    self.key.join(", "),
+                    updates.join(", "),
+                    old.join(", "),
+                    new.join(", ")
+                )
+            }
+        }
+    }
+}
+
+/// SQLite's limit on placeholders per statement is 32 766; stay well below.
+const SQLITE_MAX_ARGS: usize = 16_000;
+/// Rows per multi-row SQLite statement at most.
+const SQLITE_MAX_ROWS: usize = 500;
+
+/// Inserts the rows given column-wise into `table` inside `tx`: multi-row
+/// `VALUES` statements on SQLite, one `UNNEST` statement on PostgreSQL.
+pub async fn bulk_insert<E: Engine>(
+    tx: &mut E::Tx,
+    table: &Table,
+    columns: &[Column],
+    on_conflict: OnConflict,
+) -> Result<(), sqlx::Error> {
+    let rows = columns.first().map_or(0, Column::len);
+    if rows == 0 {
+        return Ok(());
+    }
+    let head = table.insert_head();
+    let tail = table.conflict_tail(on_conflict, E::DIALECT);
+    match E::DIALECT {
+        Dialect::Postgres => {
+            let mut sql = Sql::new(&head);
+            sql.push("SELECT * FROM UNNEST(");
+            for (index, column) in columns.iter().enumerate() {
+                if index > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(Arg::Array(column.clone()));
+                sql.push("::").push(column.pg_array_type());
+            }
+            sql.push(")").push(&tail);
+            E::tx_execute(tx, &sql.text, sql.args).await?;
+        }
+        Dialect::Sqlite => {
+            let width = columns.len().max(1);
+            let per_statement = (SQLITE_MAX_ARGS / width).clamp(1, SQLITE_MAX_ROWS);
+            let mut start = 0;
+            while start < rows {
+                let end = (start + per_statement).min(rows);
+                let mut text =
+                    String::with_capacity(head.len() + tail.len() + (end - start) * width * 6);
+                text.push_str(&head);
+                text.push_str("VALUES ");
+                let mut args = Vec::with_capacity((end - start) * width);
+                // Anonymous `?` placeholders, not `$n`: sqlx looks up each named
+                // parameter with sqlite3_bind_parameter_name, which is linear in
+                // the number of parameters, making a wide statement quadratic.
+                let row_text = format!("({})", vec!["?"; width].join(", "));
+                for row in start..end {
+                    if row > start {
+                        text.push_str(", ");
+                    }
+                    text.push_str(&row_text);
+                    args.extend(columns.iter().map(|column| column.cell(row)));
+                }
+                text.push_str(&tail);
+                E::tx_execute(tx, &text, args).await?;
+                start = end;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_lists_follow_the_dialect() {
+        let mut sqlite = Sql::new("SELECT 1 WHERE ");
+        sqlite.bind_in(Dialect::Sqlite, "k", vec!["a".into(), "b".into()]);
+        assert_eq!(
+            sqlite.text,
+            "SELECT 1 WHERE k IN (SELECT value FROM json_each($1))"
+        );
+        assert!(matches!(&sqlite.args[..], [Arg::Text(json)] if json == r#"["a","b"]"#));
+        let mut pg = Sql::new("SELECT 1 WHERE ");
+        pg.bind_in(Dialect::Postgres, "k", vec!["a".into(), "b".into()]);
+        assert_eq!(pg.text, "SELECT 1 WHERE k = ANY($1)");
+        let mut empty = Sql::new("");
+        empty.bind_in(Dialect::Sqlite, "k", vec![]);
+        assert_eq!(empty.text, "1 = 0");
+    }
+
+    #[test]
+    fn upserts_update_every_non_key_column() {
+        let table = Table {
+            name: "t",
+            columns: &["k", "a", "b"],
+            key: &["k"],
+        };
+        assert_eq!(
+            table.conflict_tail(OnConflict::Update, Dialect::Sqlite),
+            " ON CONFLICT (k) DO UPDATE SET a = excluded.a, b = excluded.b WHERE (t.a, t.b) IS NOT (excluded.a, excluded.b)"
+        );
+        assert!(
+            table
+                .conflict_tail(OnConflict::Update, Dialect::Postgres)
+                .ends_with("IS DISTINCT FROM (excluded.a, excluded.b)")
+        );
+        let keys_only = Table {
+            name: "t",
+            columns: &["k"],
+            key: &["k"],
+        };
+        assert_eq!(
+            keys_only.conflict_tail(OnConflict::Update, Dialect::Postgres),
+            " ON CONFLICT (k) DO NOTHING"
+        );
+        assert_eq!(table.conflict_tail(OnConflict::Fail, Dialect::Sqlite), "");
+    }
+}
