@@ -244,7 +244,8 @@ pub fn draw_plans(seed: &RoundSeed, plans: &[(PlanSpec, Vec<FrameRow>)]) -> Resu
 /// Draws a whole round and writes its record (spec §1–§7).
 ///
 /// `demand` gives `k` and the candidates for a visit and one of its departments.
-pub fn draw_round<F>(input: &RoundInput, demand: F) -> Result<Record, Error>
+/// The input is consumed: its frames move into the record rather than being copied.
+pub fn draw_round<F>(input: RoundInput, demand: F) -> Result<Record, Error>
 where
     F: FnMut(&crate::visits::Visit, &str) -> Demand,
 {
@@ -285,14 +286,16 @@ where
         })
         .collect();
     let round_digest = round_digest(pairs.iter().map(|(plan, draw)| (plan.id.as_str(), &draw.frame_digest)));
-    let plans = pairs
-        .iter()
-        .zip(&input.plans)
-        .map(|((plan, draw), (_, frame))| RecordPlan {
-            id: plan.id.clone(),
-            department: plan.department.clone(),
+    drop(pairs);
+    let plans = input
+        .plans
+        .into_iter()
+        .zip(draws)
+        .map(|((plan, frame), draw)| RecordPlan {
             strata: plan.strata.iter().map(RecordStratum::from_rule).collect(),
-            frame: frame.clone(),
+            id: plan.id,
+            department: plan.department,
+            frame,
             frame_digest: Hex32(draw.frame_digest),
             selected: draw
                 .selected

@@ -100,6 +100,13 @@ where
     order.sort_unstable_by(|&a, &b| {
         (visits[a].prn, visits[a].subject.as_bytes()).cmp(&(visits[b].prn, visits[b].subject.as_bytes()))
     });
+    // Each inspector's position in id order, so sorting and ties compare integers.
+    let mut by_id: Vec<u32> = (0..u32::try_from(inspectors.len()).unwrap_or(u32::MAX)).collect();
+    by_id.sort_unstable_by(|&a, &b| inspectors[a as usize].as_bytes().cmp(inspectors[b as usize].as_bytes()));
+    let mut rank = vec![0u32; inspectors.len()];
+    for (position, &inspector) in by_id.iter().enumerate() {
+        rank[inspector as usize] = u32::try_from(position).unwrap_or(u32::MAX);
+    }
     let mut loads = vec![0u32; inspectors.len()];
     let mut staffing: Vec<Vec<Staffing>> = vec![Vec::new(); visits.len()];
     for visit_index in order {
@@ -114,13 +121,13 @@ where
                 return Err(Error::UnknownInspector { index: *bad });
             }
             candidates.retain(|&c| cap.is_none_or(|cap| loads[c as usize] < cap));
-            candidates.sort_unstable_by(|&a, &b| inspectors[a as usize].as_bytes().cmp(inspectors[b as usize].as_bytes()));
+            candidates.sort_unstable_by_key(|&c| rank[c as usize]);
             candidates.dedup();
             let unstaffed = candidates.len() < k as usize;
             let assigned = if unstaffed {
                 Vec::new()
             } else {
-                least_loaded(&candidates, k as usize, &loads, inspectors, &mut tickets)
+                least_loaded(&candidates, k as usize, &loads, inspectors, &rank, &mut tickets)
             };
             for &chosen in &assigned {
                 loads[chosen as usize] += 1;
@@ -140,6 +147,7 @@ fn least_loaded(
     k: usize,
     loads: &[u32],
     inspectors: &[String],
+    rank: &[u32],
     tickets: &mut crate::hash::TicketHasher,
 ) -> Vec<u32> {
     let mut chosen = Vec::with_capacity(k);
@@ -153,15 +161,13 @@ fn least_loaded(
         for &candidate in eligible.iter().filter(|&&c| loads[c as usize] == load) {
             level.push((tickets.ticket(inspectors[candidate as usize].as_bytes()), candidate));
         }
-        let rank = |a: &(u64, u32), b: &(u64, u32)| {
-            (a.0, inspectors[a.1 as usize].as_bytes()).cmp(&(b.0, inspectors[b.1 as usize].as_bytes()))
-        };
+        let order = |a: &(u64, u32), b: &(u64, u32)| (a.0, rank[a.1 as usize]).cmp(&(b.0, rank[b.1 as usize]));
         let wanted = k - chosen.len();
         if wanted < level.len() {
-            level.select_nth_unstable_by(wanted - 1, rank);
+            level.select_nth_unstable_by(wanted - 1, order);
             level.truncate(wanted);
         }
-        level.sort_unstable_by(rank);
+        level.sort_unstable_by(order);
         chosen.extend(level.iter().map(|&(_, candidate)| candidate));
         match load.checked_add(1) {
             Some(next) => floor = next,

@@ -40,7 +40,7 @@ fn small_record() -> Record {
         (plan("P1", "SCJG", &[("A", Allocation::RateBp(3_000)), ("B", Allocation::Count(2))]), frame(0..20, |n| if n % 2 == 0 { "A" } else { "B" })),
         (plan("P2", "WSJ", &[("A", Allocation::RateBp(5_000))]), frame(10..30, |_| "A")),
     ]);
-    let record = draw_round(&input, two_inspector_demand).expect("draw");
+    let record = draw_round(input, two_inspector_demand).expect("draw");
     assert_eq!(verify(&record), Vec::new());
     assert!(!record.visits.is_empty());
     record
@@ -73,7 +73,7 @@ fn an_empty_frame_selects_nothing_and_digests_the_empty_input() {
     assert_eq!(to_hex(&streamed.frame_digest), EMPTY_SHA256);
 
     // A round with an empty frame: no visits, and the record conforms.
-    let record = draw_round(&round(vec![(plan, Vec::new())]), two_inspector_demand).expect("draw");
+    let record = draw_round(round(vec![(plan, Vec::new())]), two_inspector_demand).expect("draw");
     assert!(record.visits.is_empty());
     assert!(record.plans[0].selected.is_empty() && record.plans[0].cutoffs.is_empty());
     assert_eq!(record.plans[0].frame_digest.to_string(), EMPTY_SHA256);
@@ -157,7 +157,7 @@ fn a_duplicate_frame_id_is_an_error() {
     let mut rows = frame(0..6, |_| "A");
     rows.insert(0, row(&id, "B"));
     assert_eq!(draw_plan(&seed(), &p, &rows), expected);
-    assert_eq!(draw_round(&round(vec![(p, rows.clone())]), two_inspector_demand).err(), expected.err());
+    assert_eq!(draw_round(round(vec![(p, rows.clone())]), two_inspector_demand).err(), expected.err());
 
     // In a record: reported, no panic.
     let mut record = small_record();
@@ -221,7 +221,7 @@ fn a_plan_id_used_twice_is_an_error() {
     let p = plan("P1", "SCJG", &[("A", Allocation::RateBp(5_000))]);
     let q = PlanSpec { department: "WSJ".into(), ..p.clone() };
     let input = round(vec![(p, frame(0..5, |_| "A")), (q, frame(3..9, |_| "A"))]);
-    assert_eq!(draw_round(&input, two_inspector_demand).err(), Some(Error::DuplicatePlanId { plan: "P1".into() }));
+    assert_eq!(draw_round(input, two_inspector_demand).err(), Some(Error::DuplicatePlanId { plan: "P1".into() }));
 
     // In a record: reported, no panic.
     let mut record = small_record();
@@ -239,7 +239,7 @@ fn fewer_than_two_inspectors_per_visit_is_an_error() {
     }
     let input = round(vec![(plan("P1", "SCJG", &[("A", Allocation::Count(2))]), frame(0..4, |_| "A"))]);
     assert_eq!(
-        draw_round(&input, |_, _| Demand { k: 1, candidates: vec![0, 1, 2] }).err(),
+        draw_round(input, |_, _| Demand { k: 1, candidates: vec![0, 1, 2] }).err(),
         Some(Error::TooFewInspectorsRequired { department: "SCJG".into(), k: 1 })
     );
 

@@ -78,7 +78,7 @@ fn redrawing_each_golden_round_reproduces_every_field() {
             }
         }
         let input = RoundInput { secret, beacon: record.beacon.clone(), cap: record.cap, plans, inspectors };
-        let redrawn = draw_round(&input, |visit, department| {
+        let redrawn = draw_round(input, |visit, department| {
             let (k, candidates) = eligible[&(visit.subject.clone(), department.to_owned())].clone();
             Demand { k, candidates }
         })

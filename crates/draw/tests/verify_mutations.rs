@@ -66,7 +66,7 @@ fn input(secret: [u8; 32], beacon: &str, cap: Option<u32>) -> RoundInput {
 fn base_record() -> &'static Record {
     static RECORD: OnceLock<Record> = OnceLock::new();
     RECORD.get_or_init(|| {
-        let record = draw_round(&input([0x5a; 32], &format!("  {BEACON}\n"), Some(7)), demand).expect("draw");
+        let record = draw_round(input([0x5a; 32], &format!("  {BEACON}\n"), Some(7)), demand).expect("draw");
         assert_eq!(record.beacon, BEACON, "the beacon is recorded trimmed");
         record
     })
@@ -329,7 +329,7 @@ proptest! {
         beacon in "[0-9 ]{0,20}",
         cap in proptest::option::of(0u32..12),
     ) {
-        let record = draw_round(&input(secret, &beacon, cap), demand).expect("draw");
+        let record = draw_round(input(secret, &beacon, cap), demand).expect("draw");
         prop_assert_eq!(verify(&record), Vec::new());
         let text = serde_json::to_string(&record).expect("json");
         let back: Record = serde_json::from_str(&text).expect("parse");
@@ -356,5 +356,5 @@ fn duplicate_inspector_ids_give_no_self_contradicting_record() {
     let mut round = input([1; 32], BEACON, None);
     round.inspectors[1] = round.inspectors[0].clone();
     let twice = round.inspectors[0].clone();
-    assert_eq!(draw_round(&round, demand), Err(draw::Error::DuplicateInspector { inspector: twice }));
+    assert_eq!(draw_round(round, demand), Err(draw::Error::DuplicateInspector { inspector: twice }));
 }

@@ -1006,6 +1006,11 @@ impl SyntheticRound {
 
     /// `k` inspectors from the department's whole corps (offline eligibility).
     pub fn demand(&self, department: &str, k: u32) -> draw::Demand {
-        draw::Demand { k, candidates: self.by_department.get(department).cloned().unwrap_or_default() }
+        corps_demand(&self.by_department, department, k)
     }
+}
+
+/// `k` inspectors from the department's whole corps in `by_department` (offline eligibility).
+pub fn corps_demand(by_department: &std::collections::HashMap<String, Vec<u32>>, department: &str, k: u32) -> draw::Demand {
+    draw::Demand { k, candidates: by_department.get(department).cloned().unwrap_or_default() }
 }

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use crate::synth::{City, PlanSet, SyntheticRound};
+use crate::synth::{City, PlanSet, SyntheticRound, corps_demand};
 
 /// Inspectors each department sends to a visit.
 const INSPECTORS_PER_VISIT: u32 = 2;
@@ -49,7 +49,8 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     println!("2. 见证人 beacon entered by the witnesses: {}", draw::normalize_beacon(&args.beacon));
 
     let drawing = Instant::now();
-    let record = draw::draw_round(&round.input, |_, department| round.demand(department, INSPECTORS_PER_VISIT))?;
+    let SyntheticRound { input, by_department } = round;
+    let record = draw::draw_round(input, |_, department| corps_demand(&by_department, department, INSPECTORS_PER_VISIT))?;
     let selections: usize = record.plans.iter().map(|plan| plan.selected.len()).sum();
     let unstaffed = record.visits.iter().flat_map(|visit| &visit.departments).filter(|d| d.unstaffed).count();
     println!(

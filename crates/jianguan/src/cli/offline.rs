@@ -101,7 +101,7 @@ pub fn draw(args: &DrawArgs) -> anyhow::Result<ExitCode> {
     for (index, department) in department_of.iter().enumerate() {
         by_department.entry(department).or_default().push(u32::try_from(index)?);
     }
-    let record = draw::draw_round(&input, |_, department| Demand {
+    let record = draw::draw_round(input, |_, department| Demand {
         k: OFFLINE_K,
         candidates: by_department.get(department).cloned().unwrap_or_default(),
     })
