@@ -159,10 +159,10 @@ impl SmallestKeys {
         if self.limit == 0 {
             return;
         }
-        if let Some((top_prn, top_id)) = &self.threshold {
-            if prn > *top_prn || (prn == *top_prn && id >= &top_id[..]) {
-                return;
-            }
+        if let Some((top_prn, top_id)) = &self.threshold
+            && (prn > *top_prn || (prn == *top_prn && id >= &top_id[..]))
+        {
+            return;
         }
         let start = self.ids.len();
         self.ids.extend_from_slice(id);

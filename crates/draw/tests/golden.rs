@@ -1,5 +1,7 @@
 //! Golden vectors from `spec/draw-v1-vectors.json`: every field of every primitive and round.
 
+#![allow(clippy::expect_used, reason = "test set-up failures should stop the test")]
+
 use std::collections::HashMap;
 
 use draw::{Demand, Record, RoundInput, RoundSeed, Secret, draw_round, to_hex, u64_hex, verify};

@@ -842,6 +842,79 @@ pub fn national_populations(count: u64) -> [u64; 4] {
     populations
 }
 
+/// A synthetic round ready to draw offline: every plan with its frame, every
+/// inspector, and each department's inspectors as candidates for its visits.
+pub struct SyntheticRound {
+    /// The round's input for [`draw::draw_round`].
+    pub input: draw::RoundInput,
+    /// Inspector indexes of each department code.
+    pub by_department: std::collections::HashMap<String, Vec<u32>>,
+}
+
+impl SyntheticRound {
+    /// Builds the round of `set` over `city`, sealed with `secret` and drawn with `beacon`.
+    pub fn build(city: &City, set: &PlanSet, secret: draw::Secret, beacon: &str, cap: u32) -> anyhow::Result<Self> {
+        use anyhow::Context as _;
+        let frame_rows: Vec<Vec<draw::FrameRow>> = set
+            .frames
+            .iter()
+            .map(|frame| {
+                frame
+                    .members
+                    .iter()
+                    .filter_map(|&index| city.entities.get(index as usize))
+                    .map(|entity| draw::FrameRow {
+                        id: entity.uscc.as_str().to_owned(),
+                        stratum: entity.risk.as_str().to_owned(),
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut plans = Vec::with_capacity(set.plans.len());
+        for plan in &set.plans {
+            let department =
+                city.departments.get(usize::from(plan.department)).context("plan of an unknown department")?;
+            let strata = RiskClass::ALL
+                .iter()
+                .zip(plan.rates_bp)
+                .map(|(class, rate)| {
+                    Ok(draw::StratumRule {
+                        stratum: class.as_str().to_owned(),
+                        allocation: draw::Allocation::rate_bp(rate)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, draw::Error>>()?;
+            let spec = draw::PlanSpec { id: plan.id.clone(), department: department.code.to_owned(), strata };
+            let frame = frame_rows.get(plan.frame).context("plan without a frame")?.clone();
+            plans.push((spec, frame));
+        }
+        let mut by_department = std::collections::HashMap::new();
+        for (index, list) in city.inspectors_by_department().into_iter().enumerate() {
+            if let Some(department) = city.departments.get(index) {
+                by_department.insert(department.code.to_owned(), list);
+            }
+        }
+        let input = draw::RoundInput {
+            secret,
+            beacon: beacon.to_owned(),
+            cap: Some(cap),
+            plans,
+            inspectors: city.inspectors.iter().map(|i| i.id.clone()).collect(),
+        };
+        Ok(Self { input, by_department })
+    }
+
+    /// `k` inspectors from the department's whole corps (offline eligibility).
+    pub fn demand(&self, department: &str, k: u32) -> draw::Demand {
+        corps_demand(&self.by_department, department, k)
+    }
+}
+
+/// `k` inspectors from the department's whole corps in `by_department` (offline eligibility).
+pub fn corps_demand(by_department: &std::collections::HashMap<String, Vec<u32>>, department: &str, k: u32) -> draw::Demand {
+    draw::Demand { k, candidates: by_department.get(department).cloned().unwrap_or_default() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -940,77 +1013,4 @@ mod tests {
         assert_eq!(populations, seen);
         assert!((14_000..16_000).contains(&populations[0]));
     }
-}
-
-/// A synthetic round ready to draw offline: every plan with its frame, every
-/// inspector, and each department's inspectors as candidates for its visits.
-pub struct SyntheticRound {
-    /// The round's input for [`draw::draw_round`].
-    pub input: draw::RoundInput,
-    /// Inspector indexes of each department code.
-    pub by_department: std::collections::HashMap<String, Vec<u32>>,
-}
-
-impl SyntheticRound {
-    /// Builds the round of `set` over `city`, sealed with `secret` and drawn with `beacon`.
-    pub fn build(city: &City, set: &PlanSet, secret: draw::Secret, beacon: &str, cap: u32) -> anyhow::Result<Self> {
-        use anyhow::Context as _;
-        let frame_rows: Vec<Vec<draw::FrameRow>> = set
-            .frames
-            .iter()
-            .map(|frame| {
-                frame
-                    .members
-                    .iter()
-                    .filter_map(|&index| city.entities.get(index as usize))
-                    .map(|entity| draw::FrameRow {
-                        id: entity.uscc.as_str().to_owned(),
-                        stratum: entity.risk.as_str().to_owned(),
-                    })
-                    .collect()
-            })
-            .collect();
-        let mut plans = Vec::with_capacity(set.plans.len());
-        for plan in &set.plans {
-            let department =
-                city.departments.get(usize::from(plan.department)).context("plan of an unknown department")?;
-            let strata = RiskClass::ALL
-                .iter()
-                .zip(plan.rates_bp)
-                .map(|(class, rate)| {
-                    Ok(draw::StratumRule {
-                        stratum: class.as_str().to_owned(),
-                        allocation: draw::Allocation::rate_bp(rate)?,
-                    })
-                })
-                .collect::<Result<Vec<_>, draw::Error>>()?;
-            let spec = draw::PlanSpec { id: plan.id.clone(), department: department.code.to_owned(), strata };
-            let frame = frame_rows.get(plan.frame).context("plan without a frame")?.clone();
-            plans.push((spec, frame));
-        }
-        let mut by_department = std::collections::HashMap::new();
-        for (index, list) in city.inspectors_by_department().into_iter().enumerate() {
-            if let Some(department) = city.departments.get(index) {
-                by_department.insert(department.code.to_owned(), list);
-            }
-        }
-        let input = draw::RoundInput {
-            secret,
-            beacon: beacon.to_owned(),
-            cap: Some(cap),
-            plans,
-            inspectors: city.inspectors.iter().map(|i| i.id.clone()).collect(),
-        };
-        Ok(Self { input, by_department })
-    }
-
-    /// `k` inspectors from the department's whole corps (offline eligibility).
-    pub fn demand(&self, department: &str, k: u32) -> draw::Demand {
-        corps_demand(&self.by_department, department, k)
-    }
-}
-
-/// `k` inspectors from the department's whole corps in `by_department` (offline eligibility).
-pub fn corps_demand(by_department: &std::collections::HashMap<String, Vec<u32>>, department: &str, k: u32) -> draw::Demand {
-    draw::Demand { k, candidates: by_department.get(department).cloned().unwrap_or_default() }
 }

@@ -1,5 +1,7 @@
 //! `jianguan calendar`: the year listing, unknown years, and override files.
 
+#![allow(clippy::expect_used, reason = "test set-up failures should stop the test")]
+
 use std::process::{Command, Output};
 
 fn jianguan(args: &[&str]) -> Output {

@@ -1,5 +1,7 @@
 //! The offline protocol commands as auditors run them: `commit`, `draw`, `verify`.
 
+#![allow(clippy::expect_used, reason = "test set-up failures should stop the test")]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
