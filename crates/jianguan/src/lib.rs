@@ -4,5 +4,6 @@
 pub mod bench;
 pub mod cli;
 pub mod domain;
+pub mod import;
 pub mod storage;
 pub mod synth;

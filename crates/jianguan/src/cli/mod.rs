@@ -3,6 +3,7 @@
 mod calendar;
 mod demo;
 pub mod database;
+mod import;
 mod offline;
 
 use std::process::ExitCode;
@@ -33,6 +34,10 @@ enum Command {
     Bench(crate::bench::BenchArgs),
     /// Apply the database migrations and reference data; print the applied versions.
     Migrate(database::MigrateArgs),
+    /// Import a directory file (CSV or XLSX/XLS); rejected rows go to an XLSX error report.
+    Import(import::ImportArgs),
+    /// Export a directory to CSV or XLSX with the headers `import` reads.
+    Export(import::ExportArgs),
 }
 
 /// Exit status for bad input: unreadable or malformed files and arguments.
@@ -49,6 +54,8 @@ pub fn main() -> ExitCode {
         Command::Demo(args) => demo::run(args),
         Command::Bench(args) => crate::bench::run(args).map(|()| ExitCode::SUCCESS),
         Command::Migrate(args) => database::migrate(args),
+        Command::Import(args) => import::run_import(args),
+        Command::Export(args) => import::run_export(args),
     };
     outcome.unwrap_or_else(|error| {
         eprintln!("error: {error:#}");

@@ -1,0 +1,161 @@
+//! `jianguan import` and `jianguan export`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Args;
+
+use super::EXIT_BAD_INPUT;
+use super::database::{DatabaseArgs, runtime};
+use crate::import::export::{self, Format};
+use crate::import::{self, Kind, Options, report};
+use crate::storage::Store;
+
+/// Arguments of `jianguan import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Which directory the file holds.
+    #[arg(value_enum)]
+    kind: Kind,
+    /// The file: CSV (UTF-8, UTF-8 with BOM, or GBK/GB18030) or XLSX/XLS (first sheet).
+    file: PathBuf,
+    /// Folder for the error report (default: next to the file, as FILE.errors.xlsx).
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
+    /// Print exactly one JSON line instead of the summary.
+    #[arg(long)]
+    json: bool,
+    /// Reject 统一社会信用代码 whose check characters fail (default: accept them as
+    /// pilot-era codes, with a warning).
+    #[arg(long)]
+    strict_uscc: bool,
+    /// Rows per transaction.
+    #[arg(long, default_value_t = import::DEFAULT_BATCH, value_name = "ROWS")]
+    batch: usize,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+/// Arguments of `jianguan export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Which directory to export.
+    #[arg(value_enum)]
+    kind: Kind,
+    /// The output file; its extension (.csv or .xlsx) chooses the format unless --format is given.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// csv (UTF-8 with BOM) or xlsx.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+/// `jianguan import`: exit 0 when the file was read (even with rejected rows),
+/// 2 when it cannot be read or its header row is wrong.
+pub fn run_import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(async {
+        let db = args.database.open().await?;
+        db.migrate().await?;
+        let options = Options {
+            batch: args.batch.max(1),
+            strict_uscc: args.strict_uscc,
+            progress: !args.json,
+        };
+        let result = import::import_file(&db, args.kind, &args.file, &options).await;
+        db.close().await;
+        let outcome = match result {
+            Ok(outcome) => outcome,
+            Err(error) if error.is_bad_input() => {
+                if args.json {
+                    println!("{}", serde_json::json!({"error": error.to_string()}));
+                }
+                eprintln!("error: {error}");
+                return Ok(ExitCode::from(EXIT_BAD_INPUT));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let path = report::report_path(&args.file, args.report.as_deref());
+        let written = if outcome.errors.is_empty() && outcome.warnings.is_empty() {
+            // A clean run leaves no stale report of an earlier run behind.
+            let _ = std::fs::remove_file(&path);
+            None
+        } else {
+            if let Some(dir) = &args.report {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+            report::write_report(&outcome, &args.file.display().to_string(), &path)
+                .with_context(|| format!("cannot write the report {}", path.display()))?;
+            Some(path.display().to_string())
+        };
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "imported": outcome.inserted,
+                    "updated": outcome.updated,
+                    "rejected": outcome.rejected(),
+                    "warnings": outcome.warnings.len(),
+                    "error_report": written,
+                })
+            );
+        } else {
+            for problem in &outcome.errors {
+                eprintln!(
+                    "row {}: {}: {} (value {:?})",
+                    problem.row,
+                    if problem.column.is_empty() {
+                        "-"
+                    } else {
+                        &problem.column
+                    },
+                    problem.reason,
+                    problem.value
+                );
+            }
+            for problem in &outcome.warnings {
+                eprintln!(
+                    "warning: row {}: {}{}",
+                    problem.row,
+                    if problem.column.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{}: ", problem.column)
+                    },
+                    problem.reason
+                );
+            }
+            println!(
+                "imported {} rows ({} inserted, {} updated), {} rejected, {} warnings; report: {}",
+                outcome.imported(),
+                outcome.inserted,
+                outcome.updated,
+                outcome.rejected(),
+                outcome.warnings.len(),
+                written.as_deref().unwrap_or("none")
+            );
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// `jianguan export`.
+pub fn run_export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(async {
+        let db = args.database.open().await?;
+        db.migrate().await?;
+        let format = args.format.unwrap_or_else(|| Format::from_path(&args.out));
+        let result = export::export_file(&db, args.kind, &args.out, format).await;
+        db.close().await;
+        let count = result?;
+        println!(
+            "exported {count} {} to {}",
+            args.kind.as_str(),
+            args.out.display()
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+}

@@ -1,0 +1,321 @@
+//! Reading a file into a table of text cells: CSV (UTF-8 with or without a BOM,
+//! or GBK/GB18030, detected) and spreadsheets (XLSX/XLSM/XLS/ODS, first sheet).
+//!
+//! Row numbers are the ones the user sees in Excel: the header is row 1 (for a
+//! spreadsheet whose data starts lower, the sheet's own row number). For CSV a
+//! row's number is the line it starts on, so empty lines count, as in Excel.
+
+use std::path::Path;
+
+use calamine::{Data, Reader};
+use chrono::NaiveDate;
+
+/// A table of text cells read from a file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Table {
+    /// The header cells, as written.
+    pub headers: Vec<String>,
+    /// The header's row number.
+    pub header_row: usize,
+    /// Data rows that are not empty: (row number, cells).
+    pub rows: Vec<(usize, Vec<String>)>,
+    /// Empty rows skipped (counted where the format shows them).
+    pub empty_rows: usize,
+    /// The text encoding detected (CSV), or the format (spreadsheets).
+    pub source_format: &'static str,
+}
+
+/// Why a file could not be read as a table.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file cannot be opened.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Not a readable CSV or spreadsheet.
+    #[error("{path} is not a readable {format} file: {reason}")]
+    Format {
+        /// The file.
+        path: String,
+        /// What it was read as.
+        format: &'static str,
+        /// Why it failed.
+        reason: String,
+    },
+    /// The file holds no header row.
+    #[error("{path} is empty (no header row)")]
+    Empty {
+        /// The file.
+        path: String,
+    },
+}
+
+/// Whether `path` names a spreadsheet (by extension).
+pub fn is_spreadsheet(path: &Path) -> bool {
+    matches!(
+        extension(path).as_deref(),
+        Some("xlsx" | "xlsm" | "xlsb" | "xls" | "ods")
+    )
+}
+
+fn extension(path: &Path) -> Option<String> {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+}
+
+/// Reads `path`: a spreadsheet by extension, otherwise CSV.
+pub fn read_table(path: &Path) -> Result<Table, ReadError> {
+    if is_spreadsheet(path) {
+        read_spreadsheet(path)
+    } else {
+        let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        read_csv_bytes(&bytes, &path.display().to_string())
+    }
+}
+
+/// Decodes CSV bytes: a UTF-8 BOM → UTF-8; valid UTF-8 → UTF-8; otherwise GB18030
+/// (a superset of GBK). Returns the text and the encoding's name.
+pub fn decode(bytes: &[u8]) -> (String, &'static str) {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return (String::from_utf8_lossy(rest).into_owned(), "UTF-8 (BOM)");
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_owned(), "UTF-8"),
+        Err(_) => {
+            let (text, _, _) = encoding_rs::GB18030.decode(bytes);
+            (text.into_owned(), "GB18030")
+        }
+    }
+}
+
+/// Parses CSV bytes (see [`decode`]); `name` is used in messages.
+pub fn read_csv_bytes(bytes: &[u8], name: &str) -> Result<Table, ReadError> {
+    let (text, encoding) = decode(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut table = Table {
+        source_format: encoding,
+        ..Table::default()
+    };
+    let mut header_seen = false;
+    let mut last_line = 0usize;
+    let mut lines_before = 0usize;
+    let mut counted_to = 0usize;
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(error) => {
+                return Err(ReadError::Format {
+                    path: name.to_owned(),
+                    format: "CSV",
+                    reason: error.to_string(),
+                });
+            }
+        }
+        // The line a record starts on, counted from its byte offset.
+        let start = record
+            .position()
+            .map(|p| usize::try_from(p.byte()).unwrap_or(usize::MAX))
+            .unwrap_or(counted_to)
+            .min(text.len());
+        // After CRLF the csv crate's position can point at the line end before the record.
+        let start = start
+            + text.as_bytes()[start..]
+                .iter()
+                .take_while(|&&b| b == b'\r' || b == b'\n')
+                .count();
+        if start > counted_to {
+            lines_before += bytecount_newlines(&text.as_bytes()[counted_to..start]);
+            counted_to = start;
+        }
+        let line = lines_before + 1;
+        // The csv crate skips empty lines itself: count them from the line gap.
+        let gap = line.saturating_sub(last_line + 1);
+        last_line = line
+            + record
+                .iter()
+                .map(|c| c.matches('\n').count())
+                .sum::<usize>();
+        let cells: Vec<String> = record.iter().map(str::to_owned).collect();
+        let blank = cells.iter().all(|c| c.trim().is_empty());
+        if !header_seen {
+            if blank {
+                continue;
+            }
+            header_seen = true;
+            table.headers = cells;
+            table.header_row = line;
+            continue;
+        }
+        table.empty_rows += gap;
+        if blank {
+            table.empty_rows += 1;
+            continue;
+        }
+        table.rows.push((line, cells));
+    }
+    if !header_seen {
+        return Err(ReadError::Empty {
+            path: name.to_owned(),
+        });
+    }
+    Ok(table)
+}
+
+fn bytecount_newlines(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count()
+}
+
+fn read_spreadsheet(path: &Path) -> Result<Table, ReadError> {
+    let name = path.display().to_string();
+    let format_error = |reason: String| ReadError::Format {
+        path: name.clone(),
+        format: "spreadsheet",
+        reason,
+    };
+    if let Err(source) = std::fs::metadata(path) {
+        return Err(ReadError::Io {
+            path: name.clone(),
+            source,
+        });
+    }
+    let mut workbook =
+        calamine::open_workbook_auto(path).map_err(|e| format_error(e.to_string()))?;
+    let range = workbook
+        .worksheet_range_at(0)
+        .ok_or_else(|| format_error("the workbook has no sheet".into()))?
+        .map_err(|e| format_error(e.to_string()))?;
+    let first_row = range.start().map(|(row, _)| row as usize).unwrap_or(0);
+    let mut table = Table {
+        source_format: "spreadsheet",
+        ..Table::default()
+    };
+    let mut header_seen = false;
+    for (index, row) in range.rows().enumerate() {
+        let number = first_row + index + 1;
+        let cells: Vec<String> = row.iter().map(cell_text).collect();
+        let blank = cells.iter().all(|c| c.trim().is_empty());
+        if !header_seen {
+            if blank {
+                continue;
+            }
+            header_seen = true;
+            table.headers = cells;
+            table.header_row = number;
+            continue;
+        }
+        if blank {
+            table.empty_rows += 1;
+            continue;
+        }
+        table.rows.push((number, cells));
+    }
+    if !header_seen {
+        return Err(ReadError::Empty { path: name });
+    }
+    Ok(table)
+}
+
+/// The text of a cell: dates as `YYYY-MM-DD`, whole numbers without `.0`.
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(text) => text.clone(),
+        Data::Int(value) => value.to_string(),
+        Data::Float(value) => float_text(*value),
+        Data::Bool(value) => value.to_string(),
+        Data::DateTime(value) => match excel_serial_date(value.as_f64()) {
+            Some(date) => date.to_string(),
+            None => float_text(value.as_f64()),
+        },
+        Data::DateTimeIso(text) | Data::DurationIso(text) => {
+            text.split('T').next().unwrap_or(text).to_owned()
+        }
+        Data::Error(error) => format!("#{error}"),
+    }
+}
+
+/// A number cell's text. Numbers of 16 digits or more have lost precision in the
+/// spreadsheet (Excel keeps 15 digits), so they are written in exponent form and
+/// fail validation as codes instead of passing as wrong, plausible digits.
+fn float_text(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else if value.abs() >= 1e15 {
+        format!("{value:E}")
+    } else {
+        value.to_string()
+    }
+}
+
+/// The date of an Excel serial day number (1900 date system; 60 is the
+/// nonexistent 1900-02-29), or `None` out of range.
+pub fn excel_serial_date(serial: f64) -> Option<NaiveDate> {
+    if !serial.is_finite() || !(1.0..2_958_466.0).contains(&serial) {
+        return None;
+    }
+    let days = serial.floor() as i64;
+    let base = NaiveDate::from_ymd_opt(1899, 12, 30)?;
+    let days = if days < 61 { days + 1 } else { days };
+    base.checked_add_signed(chrono::Duration::days(days))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings_are_detected() {
+        let text = "统一社会信用代码,主体名称\n";
+        assert_eq!(decode(text.as_bytes()), (text.to_owned(), "UTF-8"));
+        let bom = [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat();
+        assert_eq!(decode(&bom), (text.to_owned(), "UTF-8 (BOM)"));
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        assert_eq!(decode(&gbk), (text.to_owned(), "GB18030"));
+    }
+
+    #[test]
+    fn csv_rows_are_numbered_as_in_excel() -> Result<(), ReadError> {
+        let table = read_csv_bytes(b"a,b\r\n1,2\r\n\r\n,\r\n\"x\ny\",3\r\n4,5\r\n", "t")?;
+        assert_eq!(table.header_row, 1);
+        let rows: Vec<usize> = table.rows.iter().map(|(row, _)| *row).collect();
+        assert_eq!(rows, vec![2, 5, 7]);
+        assert_eq!(table.empty_rows, 2);
+        assert!(matches!(
+            read_csv_bytes(b"\n \n", "t"),
+            Err(ReadError::Empty { .. })
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn numbers_and_serials() {
+        assert_eq!(float_text(5211.0), "5211");
+        assert_eq!(float_text(914202001234567890.0), "9.14202001234568E17");
+        assert_eq!(
+            excel_serial_date(43252.0).map(|d| d.to_string()),
+            Some("2018-06-01".into())
+        );
+        assert_eq!(
+            excel_serial_date(1.0).map(|d| d.to_string()),
+            Some("1900-01-01".into())
+        );
+        assert_eq!(
+            excel_serial_date(61.0).map(|d| d.to_string()),
+            Some("1900-03-01".into())
+        );
+        assert_eq!(excel_serial_date(f64::NAN), None);
+    }
+}
