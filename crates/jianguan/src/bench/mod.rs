@@ -6,10 +6,14 @@
 //! - `national`: one plan over 188,000,000 generated entities streamed through
 //!   [`draw::PlanSampler`], against the machine's one-block SHA-256 rate
 //!   (`openssl speed -evp sha256 -bytes 16`), with peak memory.
+//! - `import`: the 403,000-entity directory imported from CSV and from XLSX
+//!   into a fresh SQLite database (and PostgreSQL with `--postgres`), with full
+//!   validation, against the `sqlite3` shell's `.import --csv`, with peak memory.
 //!
 //! Figures go to standard output as Markdown, ready for `docs/benchmarks.md`.
 
 mod huangshi;
+mod import;
 mod national;
 
 use std::time::Duration;
@@ -21,8 +25,10 @@ pub enum Which {
     Huangshi,
     /// The national plan.
     National,
-    /// Both, Huangshi first.
+    /// All of them: Huangshi, national, then import.
     All,
+    /// The directory import (and its `sqlite3 .import` baseline; PostgreSQL with `--postgres`).
+    Import,
 }
 
 /// Options of `jianguan bench`.
@@ -32,7 +38,7 @@ pub struct BenchArgs {
     #[arg(value_enum, default_value_t = Which::All)]
     pub which: Which,
 
-    /// Timed runs of the Huangshi round and of its baseline (after one warm-up run); medians are reported.
+    /// Timed runs of the Huangshi round and of its baseline (after one warm-up run), and of each import; medians are reported.
     #[arg(long, default_value_t = 7)]
     pub runs: usize,
 
@@ -74,6 +80,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
     if matches!(args.which, Which::National | Which::All) {
         national::run(args.entities, args.openssl_seconds)?;
+    }
+    if matches!(args.which, Which::Import | Which::All) {
+        import::run(args.runs, args.postgres.as_deref())?;
     }
     Ok(())
 }

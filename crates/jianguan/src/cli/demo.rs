@@ -1,20 +1,43 @@
-//! `jianguan demo`: the demo city drawn end to end, commit → beacon → draw → publish → verify.
+//! `jianguan demo`: the demo city loaded into the database (embedded SQLite by
+//! default), then one round drawn from it end to end: commit → beacon → draw →
+//! publish → verify.
 //!
-//! Until the storage-backed workflow exists, the demo runs one round offline on
-//! the synthetic Huangshi and writes its record to the data folder.
+//! The city is the synthetic Huangshi of [`crate::synth`]: its 7 districts, 30
+//! departments, 403,000 market entities and 3,010 inspectors are converted to
+//! the validated domain types and upserted in batches. A second run finds the
+//! city loaded and reuses it. The round's frames are read back from the
+//! database (every 存续 entity, grouped by district and industry division into
+//! the cells of [`PlanSet::huangshi`]'s frames, stratified by its stored
+//! credit-risk class); the candidates are the stored inspectors whose
+//! certificate is valid on the round's date.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
+use chrono::NaiveDate;
 
-use crate::synth::{City, PlanSet, SyntheticRound, corps_demand};
+use super::database::{DatabaseArgs, runtime};
+use crate::domain::entity::{
+    CreditClass, CreditRating, EntityFields, EntityStatus, EntityType, MarketEntity,
+};
+use crate::domain::industry::IndustryCode;
+use crate::domain::inspector::{CertificateNo, Inspector, InspectorFields};
+use crate::domain::org::{Department, DepartmentCode, DepartmentLevel, District, DistrictCode};
+use crate::storage::{
+    self, Db, EntityFilter, InspectorFilter, MAX_PAGE, Store, UpsertCount, export,
+};
+use crate::synth::{self, City, CityParams, PlanSet, RiskClass, Stream, corps_demand};
 
 /// Inspectors each department sends to a visit.
 const INSPECTORS_PER_VISIT: u32 = 2;
 /// Most visits per inspector in a round.
 const LOAD_CAP: u32 = 40;
+/// Records per upsert batch.
+const BATCH: usize = 10_000;
+/// Huangshi's market entities in 2022.
+const HUANGSHI_ENTITIES: usize = 403_000;
 
 /// Options of `jianguan demo`.
 #[derive(Debug, clap::Args)]
@@ -22,15 +45,84 @@ pub struct DemoArgs {
     /// The witnesses' beacon, typed in at the draw.
     #[arg(long, default_value = "监督员现场输入 20220628 403000")]
     beacon: String,
-    /// Where the published record goes.
-    #[arg(long, value_name = "DIR", env = "JIANGUAN_DATA", default_value = "data")]
-    data_dir: PathBuf,
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// Print the summary and exit; do not start the web application.
+    #[arg(long)]
+    no_serve: bool,
+    /// Scale the number of market entities (1 = Huangshi's 403,000; e.g. 0.01 in tests).
+    #[arg(long, value_name = "FACTOR", conflicts_with = "entities")]
+    scale: Option<f64>,
+    /// Number of market entities (default 403,000).
+    #[arg(long, hide = true, value_name = "N")]
+    entities: Option<usize>,
+}
+
+impl DemoArgs {
+    fn entity_count(&self) -> anyhow::Result<usize> {
+        if let Some(count) = self.entities {
+            anyhow::ensure!(count >= 100, "--entities must be at least 100");
+            return Ok(count);
+        }
+        let Some(scale) = self.scale else {
+            return Ok(HUANGSHI_ENTITIES);
+        };
+        anyhow::ensure!(
+            scale.is_finite() && scale > 0.0 && scale <= 10.0,
+            "--scale must be in (0, 10]"
+        );
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
+        let count = (HUANGSHI_ENTITIES as f64 * scale).round() as usize;
+        Ok(count.max(100))
+    }
+}
+
+/// The round's date: inspectors must hold a valid certificate on it.
+fn round_date() -> NaiveDate {
+    date(2022, 6, 28)
+}
+
+fn date(year: i32, month: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, month, day).unwrap_or_default()
 }
 
 /// Runs the demo.
 pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let city = City::huangshi();
+    let entities = args.entity_count()?;
+    runtime()?.block_on(async {
+        let url = args.database.url()?;
+        let db = storage::open(&url).await?;
+        let outcome = demo(&db, &url, args, entities, started).await;
+        db.close().await;
+        outcome
+    })
+}
+
+async fn demo(
+    db: &Db,
+    url: &str,
+    args: &DemoArgs,
+    entities: usize,
+    started: Instant,
+) -> anyhow::Result<ExitCode> {
+    let report = db.migrate().await?;
+    let applied = report.migrations.iter().filter(|m| m.applied_now).count();
+    println!(
+        "数据库 database: {} ({}), {applied} of {} migrations applied now",
+        storage::redact(url),
+        report.backend.as_str(),
+        report.migrations.len()
+    );
+
+    let city = City::generate(&CityParams {
+        entities,
+        ..CityParams::huangshi()
+    });
     let set = PlanSet::huangshi(&city);
     println!(
         "演示城市 demo city: {} market entities, {} inspectors, {} departments, {} plans ({:.1} s)",
@@ -41,18 +133,59 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         started.elapsed().as_secs_f64()
     );
 
+    if is_loaded(db, &city).await? {
+        println!(
+            "载入 already loaded: the database holds the demo city ({} entities, {} inspectors); reusing it",
+            db.count_entities(&EntityFilter::default()).await?,
+            db.count_inspectors(&InspectorFilter::default()).await?
+        );
+    } else {
+        load(db, &city).await?;
+    }
+
+    let reading = Instant::now();
+    let frames = frames_from_db(db, &city, &set).await?;
+    let roster = roster_from_db(db).await?;
+    println!(
+        "名录 read back from the database in {:.1} s: {} frame rows in {} frames (the generated plan set has {}); {} inspectors certified on {} ({} expired left out)",
+        reading.elapsed().as_secs_f64(),
+        frames.iter().map(Vec::len).sum::<usize>(),
+        frames.len(),
+        set.frames
+            .iter()
+            .map(|frame| frame.members.len())
+            .sum::<usize>(),
+        roster.inspectors.len(),
+        round_date(),
+        roster.expired
+    );
+
     let mut secret = [0u8; 32];
-    getrandom::fill(&mut secret).map_err(|error| anyhow::anyhow!("the OS random number generator failed: {error}"))?;
+    getrandom::fill(&mut secret)
+        .map_err(|error| anyhow::anyhow!("the OS random number generator failed: {error}"))?;
     let secret = draw::Secret::from_bytes(secret);
-    println!("1. 承诺 commitment published before the draw: {}", draw::to_hex(&secret.commitment()));
-    let round = SyntheticRound::build(&city, &set, secret, &args.beacon, LOAD_CAP)?;
-    println!("2. 见证人 beacon entered by the witnesses: {}", draw::normalize_beacon(&args.beacon));
+    println!(
+        "1. 承诺 commitment published before the draw: {}",
+        draw::to_hex(&secret.commitment())
+    );
+    let input = round_input(&city, &set, frames, &roster, secret, &args.beacon)?;
+    println!(
+        "2. 见证人 beacon entered by the witnesses: {}",
+        draw::normalize_beacon(&args.beacon)
+    );
 
     let drawing = Instant::now();
-    let SyntheticRound { input, by_department } = round;
-    let record = draw::draw_round(input, |_, department| corps_demand(&by_department, department, INSPECTORS_PER_VISIT))?;
+    let by_department = roster.by_department;
+    let record = draw::draw_round(input, |_, department| {
+        corps_demand(&by_department, department, INSPECTORS_PER_VISIT)
+    })?;
     let selections: usize = record.plans.iter().map(|plan| plan.selected.len()).sum();
-    let unstaffed = record.visits.iter().flat_map(|visit| &visit.departments).filter(|d| d.unstaffed).count();
+    let unstaffed = record
+        .visits
+        .iter()
+        .flat_map(|visit| &visit.departments)
+        .filter(|d| d.unstaffed)
+        .count();
     println!(
         "3. 抽取 drawn in {:.2} s: {selections} (plan, entity) selections in {} visits ({:.1}× fewer doors), {unstaffed} department slots unstaffed",
         drawing.elapsed().as_secs_f64(),
@@ -60,11 +193,15 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         selections as f64 / record.visits.len().max(1) as f64,
     );
 
-    let folder = args.data_dir.join("demo");
-    std::fs::create_dir_all(&folder).with_context(|| format!("cannot create {}", folder.display()))?;
+    let folder = args.database.data_dir.join("demo");
+    std::fs::create_dir_all(&folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
     let path = folder.join("round-1.json");
     super::offline::write_atomically(&path, &serde_json::to_vec(&record)?)?;
-    println!("4. 公开 record published with the secret: {}", path.display());
+    println!(
+        "4. 公开 record published with the secret: {}",
+        path.display()
+    );
 
     let deviations = draw::verify(&record);
     if !deviations.is_empty() {
@@ -80,8 +217,429 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     if let Some(visit) = record.visits.iter().find(|visit| visit.plans.len() > 1) {
         explain_one_subject(&record, visit);
     }
+    if !args.no_serve {
+        println!(
+            "网页 the web application is not part of this build yet; nothing to serve (--no-serve skips this line)"
+        );
+    }
     println!("done in {:.1} s", started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether the database already holds the city: at least as many entities and
+/// inspectors, and its last inspector and its first and last entities (loaded
+/// last, in code order, so a load cut short is not taken for a whole one).
+async fn is_loaded(db: &Db, city: &City) -> anyhow::Result<bool> {
+    if db.count_entities(&EntityFilter::default()).await? < city.entities.len() as u64
+        || db.count_inspectors(&InspectorFilter::default()).await? < city.inspectors.len() as u64
+    {
+        return Ok(false);
+    }
+    if let Some(last) = city.inspectors.last()
+        && db.inspector(&certificate_no(last)?).await?.is_none()
+    {
+        return Ok(false);
+    }
+    for entity in [city.entities.first(), city.entities.last()]
+        .into_iter()
+        .flatten()
+    {
+        if db.entity(&entity.uscc).await?.is_none() {
+            return Ok(false);
+        }
+    }
+    Ok(db.departments().await?.len() >= city.departments.len())
+}
+
+/// Upserts the districts, departments, inspectors and entities, in that order.
+async fn load(db: &Db, city: &City) -> anyhow::Result<()> {
+    let loading = Instant::now();
+    let districts = city
+        .districts
+        .iter()
+        .map(|d| Ok(District::new(DistrictCode::parse(d.code)?, d.name)?))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let district_count = db.upsert_districts(&districts).await?;
+    let departments = city
+        .departments
+        .iter()
+        .map(|d| {
+            Ok(Department::new(
+                DepartmentCode::parse(d.code)?,
+                d.name,
+                DepartmentLevel::City,
+            )?)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let department_count = db.upsert_departments(&departments).await?;
+
+    let mut stream = Stream::named("jianguan/synth/huangshi/inspector-details");
+    let inspectors = city
+        .inspectors
+        .iter()
+        .map(|inspector| domain_inspector(city, inspector, &mut stream))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut inspector_count = UpsertCount::default();
+    for batch in inspectors.chunks(BATCH) {
+        add(&mut inspector_count, db.upsert_inspectors(batch).await?);
+    }
+
+    let bar = progress_bar(city.entities.len() as u64);
+    let converter = EntityConverter::new(city)?;
+    let mut stream = Stream::named("jianguan/synth/huangshi/entity-details");
+    let mut entity_count = UpsertCount::default();
+    for chunk in city.entities.chunks(BATCH) {
+        let batch = chunk
+            .iter()
+            .map(|entity| converter.convert(entity, &mut stream))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        add(&mut entity_count, db.upsert_entities(&batch).await?);
+        bar.inc(chunk.len() as u64);
+    }
+    bar.finish_and_clear();
+    let show = |c: UpsertCount| format!("{} new, {} updated", c.inserted, c.updated);
+    println!(
+        "载入 loaded in {:.1} s: {} districts ({}), {} departments ({}), {} inspectors ({}), {} entities ({})",
+        loading.elapsed().as_secs_f64(),
+        districts.len(),
+        show(district_count),
+        departments.len(),
+        show(department_count),
+        inspectors.len(),
+        show(inspector_count),
+        city.entities.len(),
+        show(entity_count)
+    );
+    Ok(())
+}
+
+fn add(total: &mut UpsertCount, count: UpsertCount) {
+    total.inserted += count.inserted;
+    total.updated += count.updated;
+}
+
+fn progress_bar(len: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(len),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "载入 loading entities {bar:40} {pos}/{len} ({percent}%), eta {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+const SURNAMES: [&str; 24] = [
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "胡", "朱", "高", "林",
+    "何", "郭", "马", "罗", "柯", "石", "汪", "费",
+];
+const GIVEN: [&str; 32] = [
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀", "霞", "平", "刚", "桂", "英", "华", "建", "国", "志", "文", "红", "俊", "春", "海",
+];
+const ROADS: [&str; 16] = [
+    "磁湖路",
+    "杭州东路",
+    "武汉路",
+    "颐阳路",
+    "团城山路",
+    "桂林北路",
+    "广州路",
+    "延安路",
+    "湖滨大道",
+    "沿湖路",
+    "新下陆大道",
+    "铁山大道",
+    "兴国大道",
+    "罗桥大道",
+    "黄石大道",
+    "发展大道",
+];
+
+fn pick<'a>(stream: &mut Stream, words: &[&'a str]) -> &'a str {
+    words[stream.below(words.len() as u64) as usize]
+}
+
+fn person_name(stream: &mut Stream) -> String {
+    let mut name = pick(stream, &SURNAMES).to_owned();
+    for _ in 0..stream.between(1, 2) {
+        name.push_str(pick(stream, &GIVEN));
+    }
+    name
+}
+
+/// A date uniformly between `low` and `high` inclusive.
+fn date_between(stream: &mut Stream, low: NaiveDate, high: NaiveDate) -> NaiveDate {
+    let span = u64::try_from((high - low).num_days()).unwrap_or(0);
+    low.checked_add_days(chrono::Days::new(stream.below(span + 1)))
+        .unwrap_or(low)
+}
+
+/// The certificate number of a synthetic inspector, e.g. `420200-SCJG-0001`.
+fn certificate_no(inspector: &synth::Inspector) -> anyhow::Result<CertificateNo> {
+    Ok(CertificateNo::parse(&format!("420200-{}", inspector.id))?)
+}
+
+/// A stored inspector: about 4 % hold a certificate that expired before the round.
+fn domain_inspector(
+    city: &City,
+    inspector: &synth::Inspector,
+    stream: &mut Stream,
+) -> anyhow::Result<Inspector> {
+    let department = city
+        .departments
+        .get(usize::from(inspector.department))
+        .context("inspector of no department")?;
+    let (from, until) = if stream.below(100) < 4 {
+        let from = date_between(stream, date(2012, 1, 1), date(2017, 3, 31));
+        (
+            from,
+            date_between(stream, from, date(2022, 5, 31)).min(from + chrono::Months::new(60)),
+        )
+    } else {
+        let from = date_between(stream, date(2017, 7, 1), date(2022, 3, 31));
+        (from, from + chrono::Months::new(60) - chrono::Days::new(1))
+    };
+    let sections = department.sections.as_bytes();
+    let fields = sections
+        .iter()
+        .take(stream.between(1, 3.min(sections.len() as u64)) as usize)
+        .filter_map(|&letter| synth::SECTIONS.iter().find(|s| s.letter == letter))
+        .map(|section| section.name.to_owned())
+        .collect();
+    let weights: Vec<u32> = city.districts.iter().map(|d| d.weight).collect();
+    let district = &city.districts[stream.weighted(&weights)];
+    Ok(Inspector::new(InspectorFields {
+        cert_no: certificate_no(inspector)?,
+        name: person_name(stream),
+        id_card: None,
+        department: DepartmentCode::parse(department.code)?,
+        cert_valid_from: from,
+        cert_valid_until: until,
+        fields,
+        district: Some(DistrictCode::parse(district.code)?),
+    })?)
+}
+
+/// Converts synthetic entities to stored ones, the details drawn from a stream.
+struct EntityConverter {
+    districts: Vec<(DistrictCode, String)>,
+    divisions: Vec<Option<IndustryCode>>,
+}
+
+impl EntityConverter {
+    fn new(city: &City) -> anyhow::Result<Self> {
+        let districts = city
+            .districts
+            .iter()
+            .map(|d| {
+                let place = if d.name == "市直" {
+                    "黄石市".to_owned()
+                } else {
+                    format!("黄石市{}", d.name)
+                };
+                Ok((DistrictCode::parse(d.code)?, place))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let divisions = (0..100u8)
+            .map(|division| IndustryCode::parse(&format!("{division:02}")).ok())
+            .collect();
+        Ok(Self {
+            districts,
+            divisions,
+        })
+    }
+
+    fn convert(&self, entity: &synth::Entity, stream: &mut Stream) -> anyhow::Result<MarketEntity> {
+        let code = entity.uscc.as_str().as_bytes();
+        let entity_type = match code.get(1) {
+            Some(b'1') => EntityType::Enterprise,
+            Some(b'2') => EntityType::IndividualBusiness,
+            Some(b'3') => EntityType::Cooperative,
+            _ => EntityType::Other,
+        };
+        let (district, place) = self
+            .districts
+            .get(usize::from(entity.district))
+            .context("entity of no district")?;
+        // Codes with an "MA" body were issued from October 2015; the others earlier.
+        let registered_on = if code.get(8..10) == Some(b"MA".as_slice()) {
+            date_between(stream, date(2015, 10, 1), date(2022, 5, 31))
+        } else {
+            date_between(stream, date(2002, 7, 1), date(2015, 9, 30))
+        };
+        let class = match entity.risk {
+            RiskClass::A => CreditClass::A,
+            RiskClass::B => CreditClass::B,
+            RiskClass::C => CreditClass::C,
+            RiskClass::D => CreditClass::D,
+        };
+        let set_on = date_between(
+            stream,
+            registered_on.max(date(2021, 3, 1)),
+            date(2022, 6, 1),
+        );
+        let address = format!(
+            "{place}{}{}号",
+            pick(stream, &ROADS),
+            stream.between(1, 999)
+        );
+        let division = entity.industry.division;
+        let mut special_pools = Vec::new();
+        match division {
+            13..=15 => special_pools.push("食品生产".to_owned()),
+            62 => special_pools.push("餐饮服务".to_owned()),
+            52 if stream.below(100) < 30 => special_pools.push("食品销售".to_owned()),
+            84 => special_pools.push("医疗机构".to_owned()),
+            6..=12 => special_pools.push("非煤矿山".to_owned()),
+            _ => {}
+        }
+        Ok(MarketEntity::new(EntityFields {
+            uscc: entity.uscc,
+            name: entity.name.clone(),
+            entity_type,
+            district: district.clone(),
+            industry: self.divisions.get(usize::from(division)).cloned().flatten(),
+            registered_on,
+            status: EntityStatus::Active,
+            address: Some(address),
+            legal_representative: Some(person_name(stream)),
+            special_pools,
+            tags: Vec::new(),
+            credit: Some(CreditRating { class, set_on }),
+        })?)
+    }
+}
+
+/// Every frame of `set`, read from the database: each 存续 entity with an
+/// industry and a credit class in one of the frame's (district, division)
+/// cells, by code, stratified by its class.
+async fn frames_from_db(
+    db: &Db,
+    city: &City,
+    set: &PlanSet,
+) -> anyhow::Result<Vec<Vec<draw::FrameRow>>> {
+    let mut cells: HashMap<String, Vec<usize>> = HashMap::new();
+    for (index, frame) in set.frames.iter().enumerate() {
+        for &(district, division) in &frame.cells {
+            let district = city
+                .districts
+                .get(usize::from(district))
+                .context("frame cell of no district")?;
+            cells
+                .entry(format!("{}/{division:02}", district.code))
+                .or_default()
+                .push(index);
+        }
+    }
+    let mut frames = vec![Vec::new(); set.frames.len()];
+    let filter = EntityFilter {
+        status: Some(EntityStatus::Active),
+        ..EntityFilter::default()
+    };
+    let mut entities = export::Entities::new(db, filter, MAX_PAGE);
+    let mut key = String::new();
+    while let Some(batch) = entities.next_batch().await? {
+        for entity in batch {
+            let (Some(industry), Some(credit)) = (&entity.industry, entity.credit) else {
+                continue;
+            };
+            key.clear();
+            key.push_str(entity.district.as_str());
+            key.push('/');
+            key.push_str(industry.division().code);
+            let Some(members) = cells.get(&key) else {
+                continue;
+            };
+            for &index in members {
+                frames[index].push(draw::FrameRow {
+                    id: entity.uscc.as_str().to_owned(),
+                    stratum: credit.class.as_str().to_owned(),
+                });
+            }
+        }
+    }
+    Ok(frames)
+}
+
+/// The round's inspectors: every stored one certified on the round's date.
+struct Roster {
+    inspectors: Vec<String>,
+    by_department: HashMap<String, Vec<u32>>,
+    expired: u64,
+}
+
+async fn roster_from_db(db: &Db) -> anyhow::Result<Roster> {
+    let filter = InspectorFilter {
+        certified_on: Some(round_date()),
+        ..InspectorFilter::default()
+    };
+    let mut pages = export::Inspectors::new(db, filter, MAX_PAGE);
+    let mut inspectors = Vec::new();
+    let mut by_department: HashMap<String, Vec<u32>> = HashMap::new();
+    while let Some(batch) = pages.next_batch().await? {
+        for inspector in batch {
+            let index = u32::try_from(inspectors.len())?;
+            by_department
+                .entry(inspector.department.as_str().to_owned())
+                .or_default()
+                .push(index);
+            inspectors.push(inspector.cert_no.as_str().to_owned());
+        }
+    }
+    let total = db.count_inspectors(&InspectorFilter::default()).await?;
+    Ok(Roster {
+        expired: total.saturating_sub(inspectors.len() as u64),
+        inspectors,
+        by_department,
+    })
+}
+
+/// The round over the frames read back, sealed with `secret` and drawn with `beacon`.
+fn round_input(
+    city: &City,
+    set: &PlanSet,
+    frames: Vec<Vec<draw::FrameRow>>,
+    roster: &Roster,
+    secret: draw::Secret,
+    beacon: &str,
+) -> anyhow::Result<draw::RoundInput> {
+    let mut plans = Vec::with_capacity(set.plans.len());
+    for plan in &set.plans {
+        let department = city
+            .departments
+            .get(usize::from(plan.department))
+            .context("plan of an unknown department")?;
+        let strata = RiskClass::ALL
+            .iter()
+            .zip(plan.rates_bp)
+            .map(|(class, rate)| {
+                Ok(draw::StratumRule {
+                    stratum: class.as_str().to_owned(),
+                    allocation: draw::Allocation::rate_bp(rate)?,
+                })
+            })
+            .collect::<Result<Vec<_>, draw::Error>>()?;
+        let spec = draw::PlanSpec {
+            id: plan.id.clone(),
+            department: department.code.to_owned(),
+            strata,
+        };
+        let frame = frames
+            .get(plan.frame)
+            .context("plan without a frame")?
+            .clone();
+        plans.push((spec, frame));
+    }
+    Ok(draw::RoundInput {
+        secret,
+        beacon: beacon.to_owned(),
+        cap: Some(LOAD_CAP),
+        plans,
+        inspectors: roster.inspectors.clone(),
+    })
 }
 
 /// How an enterprise checks its own fate with the revealed seed, its code and the cut-off.
@@ -90,12 +648,28 @@ fn explain_one_subject(record: &draw::Record, visit: &draw::RecordVisit) {
     let prn = seed.prn(visit.subject.as_bytes());
     println!("6. 自查 an enterprise checks itself: {}", visit.subject);
     println!("     prn = first 8 bytes of SHA-256(round_seed ‖ code) = {prn:016x}");
-    for plan in record.plans.iter().filter(|plan| visit.plans.contains(&plan.id)) {
-        let Some(row) = plan.frame.iter().find(|row| row.id == visit.subject) else { continue };
-        let cutoff = plan.cutoffs.get(&row.stratum).map_or_else(|| "none".to_owned(), ToString::to_string);
-        println!("     plan {} stratum {}: cut-off {cutoff}, prn ≤ cut-off → drawn", plan.id, row.stratum);
+    for plan in record
+        .plans
+        .iter()
+        .filter(|plan| visit.plans.contains(&plan.id))
+    {
+        let Some(row) = plan.frame.iter().find(|row| row.id == visit.subject) else {
+            continue;
+        };
+        let cutoff = plan
+            .cutoffs
+            .get(&row.stratum)
+            .map_or_else(|| "none".to_owned(), ToString::to_string);
+        println!(
+            "     plan {} stratum {}: cut-off {cutoff}, prn ≤ cut-off → drawn",
+            plan.id, row.stratum
+        );
     }
     for staffing in &visit.departments {
-        println!("     {} sends {}", staffing.department, staffing.assigned.join(", "));
+        println!(
+            "     {} sends {}",
+            staffing.department,
+            staffing.assigned.join(", ")
+        );
     }
 }

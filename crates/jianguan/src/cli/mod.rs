@@ -28,7 +28,7 @@ enum Command {
     Verify(offline::VerifyArgs),
     /// Print a year's working-day calendar, or check an override file.
     Calendar(calendar::CalendarArgs),
-    /// Run the demo city: a round committed, drawn with a witness beacon, published and verified.
+    /// Load the demo city into the database and draw a round from it: committed, drawn with a witness beacon, published and verified.
     Demo(demo::DemoArgs),
     /// Run the benchmarks and print their figures.
     Bench(crate::bench::BenchArgs),

@@ -244,11 +244,19 @@ pub async fn import_table<S: Store>(
     drop(by_key);
 
     let progress = progress_bar(options.progress, records.len() as u64);
-    for batch in records.chunks(options.batch.max(1)) {
+    // Batches are moved out of the list (not copied), freeing it as they are saved.
+    let batch_size = options.batch.max(1);
+    let mut remaining = records.into_iter();
+    loop {
+        let batch: Vec<(usize, Record)> = remaining.by_ref().take(batch_size).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let len = batch.len() as u64;
         let counts = save_batch(store, kind, &mapping, batch, &mut outcome).await?;
         outcome.inserted += counts.inserted;
         outcome.updated += counts.updated;
-        progress.inc(batch.len() as u64);
+        progress.inc(len);
     }
     progress.finish_and_clear();
     outcome.errors.sort_by_key(|p| p.row);
@@ -278,17 +286,17 @@ async fn save_batch<S: Store>(
     store: &S,
     kind: Kind,
     mapping: &columns::Mapping,
-    batch: &[(usize, Record)],
+    batch: Vec<(usize, Record)>,
     outcome: &mut Outcome,
 ) -> Result<UpsertCount, ImportError> {
-    let records: Vec<&Record> = batch.iter().map(|(_, r)| r).collect();
-    match rows::upsert(store, kind, &records).await {
-        Ok(counts) => return Ok(counts),
-        Err(error) if !is_row_error(&error) => return Err(error.into()),
-        Err(_) => {}
-    }
+    let (row_numbers, records): (Vec<usize>, Vec<Record>) = batch.into_iter().unzip();
+    let records = match rows::upsert_owned(store, kind, records).await {
+        (Ok(counts), _) => return Ok(counts),
+        (Err(error), _) if !is_row_error(&error) => return Err(error.into()),
+        (Err(_), records) => records,
+    };
     let mut total = UpsertCount::default();
-    for (row, record) in batch {
+    for (row, record) in row_numbers.iter().zip(&records) {
         match rows::upsert(store, kind, &[record]).await {
             Ok(counts) => {
                 total.inserted += counts.inserted;

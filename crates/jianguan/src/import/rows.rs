@@ -604,6 +604,30 @@ fn item(r: &mut RowReader<'_>, resolver: &Resolver) -> Option<InspectionItem> {
     }
 }
 
+/// Upserts owned records of one kind in one store call (one transaction), and
+/// gives them back (for a row-by-row retry). Entities, the large directory,
+/// are moved into the store's list rather than copied.
+pub async fn upsert_owned<S: Store>(
+    store: &S,
+    kind: Kind,
+    records: Vec<Record>,
+) -> (Result<UpsertCount, StoreError>, Vec<Record>) {
+    if kind != Kind::Entities || !records.iter().all(|r| matches!(r, Record::Entity(_))) {
+        let refs: Vec<&Record> = records.iter().collect();
+        let result = upsert(store, kind, &refs).await;
+        return (result, records);
+    }
+    let list: Vec<MarketEntity> = records
+        .into_iter()
+        .filter_map(|r| match r {
+            Record::Entity(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    let result = store.upsert_entities(&list).await;
+    (result, list.into_iter().map(Record::Entity).collect())
+}
+
 /// Upserts records of one kind in one store call (one transaction).
 pub async fn upsert<S: Store>(
     store: &S,

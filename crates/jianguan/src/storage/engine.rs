@@ -74,6 +74,18 @@ impl Column {
         }
     }
 
+    /// The values as scalar arguments, moved out (no copy of the texts).
+    fn into_args(self) -> std::vec::IntoIter<Arg> {
+        let args: Vec<Arg> = match self {
+            Self::Text(v) => v.into_iter().map(Arg::Text).collect(),
+            Self::OptText(v) => v.into_iter().map(Arg::OptText).collect(),
+            Self::Int(v) => v.into_iter().map(Arg::Int).collect(),
+            Self::Date(v) => v.into_iter().map(Arg::Date).collect(),
+            Self::OptDate(v) => v.into_iter().map(Arg::OptDate).collect(),
+        };
+        args.into_iter()
+    }
+
     /// The PostgreSQL array type to cast an `UNNEST` argument to.
     fn pg_array_type(&self) -> &'static str {
         match self {
@@ -288,7 +300,7 @@ const SQLITE_MAX_ROWS: usize = 500;
 pub async fn bulk_insert<E: Engine>(
     tx: &mut E::Tx,
     table: &Table,
-    columns: &[Column],
+    columns: Vec<Column>,
     on_conflict: OnConflict,
 ) -> Result<(), sqlx::Error> {
     let rows = columns.first().map_or(0, Column::len);
@@ -301,12 +313,13 @@ pub async fn bulk_insert<E: Engine>(
         Dialect::Postgres => {
             let mut sql = Sql::new(&head);
             sql.push("SELECT * FROM UNNEST(");
-            for (index, column) in columns.iter().enumerate() {
+            for (index, column) in columns.into_iter().enumerate() {
                 if index > 0 {
                     sql.push(", ");
                 }
-                sql.bind(Arg::Array(column.clone()));
-                sql.push("::").push(column.pg_array_type());
+                let cast = column.pg_array_type();
+                sql.bind(Arg::Array(column));
+                sql.push("::").push(cast);
             }
             sql.push(")").push(&tail);
             E::tx_execute(tx, &sql.text, sql.args).await?;
@@ -314,6 +327,13 @@ pub async fn bulk_insert<E: Engine>(
         Dialect::Sqlite => {
             let width = columns.len().max(1);
             let per_statement = (SQLITE_MAX_ARGS / width).clamp(1, SQLITE_MAX_ROWS);
+            // The cells are moved, row by row, into the statements' arguments.
+            let mut cells: Vec<std::vec::IntoIter<Arg>> =
+                columns.into_iter().map(Column::into_args).collect();
+            // Anonymous `?` placeholders, not `$n`: sqlx looks up each named
+            // parameter with sqlite3_bind_parameter_name, which is linear in
+            // the number of parameters, making a wide statement quadratic.
+            let row_text = format!("({})", vec!["?"; width].join(", "));
             let mut start = 0;
             while start < rows {
                 let end = (start + per_statement).min(rows);
@@ -322,16 +342,12 @@ pub async fn bulk_insert<E: Engine>(
                 text.push_str(&head);
                 text.push_str("VALUES ");
                 let mut args = Vec::with_capacity((end - start) * width);
-                // Anonymous `?` placeholders, not `$n`: sqlx looks up each named
-                // parameter with sqlite3_bind_parameter_name, which is linear in
-                // the number of parameters, making a wide statement quadratic.
-                let row_text = format!("({})", vec!["?"; width].join(", "));
                 for row in start..end {
                     if row > start {
                         text.push_str(", ");
                     }
                     text.push_str(&row_text);
-                    args.extend(columns.iter().map(|column| column.cell(row)));
+                    args.extend(cells.iter_mut().map(|column| column.next().unwrap_or(Arg::OptText(None))));
                 }
                 text.push_str(&tail);
                 E::tx_execute(tx, &text, args).await?;

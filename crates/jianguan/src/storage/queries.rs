@@ -210,7 +210,7 @@ async fn upsert_batch<E: Engine, T: Sync>(
                 count.inserted += 1;
             }
         }
-        bulk_insert::<E>(&mut tx, table, &columns(chunk), OnConflict::Update).await?;
+        bulk_insert::<E>(&mut tx, table, columns(chunk), OnConflict::Update).await?;
         for child in children {
             let mut delete = Sql::new(&format!("DELETE FROM {} WHERE ", child.table.name));
             delete.bind_in(E::DIALECT, child.parent, first_keys.clone());
@@ -218,7 +218,7 @@ async fn upsert_batch<E: Engine, T: Sync>(
             bulk_insert::<E>(
                 &mut tx,
                 child.table,
-                &(child.columns)(chunk),
+                (child.columns)(chunk),
                 OnConflict::Fail,
             )
             .await?;
@@ -902,8 +902,8 @@ async fn seed_reference_data<E: Engine>(
         Column::Text(divisions.iter().map(|d| d.section.to_string()).collect()),
         Column::Text(divisions.iter().map(|d| d.name.to_owned()).collect()),
     ];
-    bulk_insert::<E>(&mut tx, &SECTIONS, &section_columns, OnConflict::Update).await?;
-    bulk_insert::<E>(&mut tx, &DIVISIONS, &division_columns, OnConflict::Update).await?;
+    bulk_insert::<E>(&mut tx, &SECTIONS, section_columns, OnConflict::Update).await?;
+    bulk_insert::<E>(&mut tx, &DIVISIONS, division_columns, OnConflict::Update).await?;
     report.industries = (sections.len() + divisions.len()) as u64;
     let districts = E::tx_fetch_all(&mut tx, "SELECT COUNT(*) FROM districts", Vec::new()).await?;
     if count_of(&districts)? == 0 {
@@ -912,7 +912,7 @@ async fn seed_reference_data<E: Engine>(
         bulk_insert::<E>(
             &mut tx,
             &DISTRICTS,
-            &district_columns(&refs),
+            district_columns(&refs),
             OnConflict::Update,
         )
         .await?;
