@@ -12,11 +12,8 @@
 
 use std::error::Error;
 use std::future::Future;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Once;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use calamine::Reader as _;
 use jianguan::domain::org::{Department, DepartmentCode, DepartmentLevel};
@@ -24,33 +21,13 @@ use jianguan::domain::uscc::Uscc;
 use jianguan::import::export::{Format, export_file};
 use jianguan::import::{ImportError, Kind, Options, Outcome, import_file};
 use jianguan::storage::{self, Backend, Db, EntityFilter, InspectorFilter, Store};
-use sqlx::Connection as _;
 
-type TestResult = Result<(), Box<dyn Error>>;
+mod common;
 
-const POSTGRES_ENV: &str = "JIANGUAN_TEST_POSTGRES";
+use common::{TestResult, in_fresh_schema, postgres_base, runtime, unique};
 
 // ---------------------------------------------------------------------------
-// Harness (the storage contract's pattern).
-
-fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-}
-
-fn unique(name: &str) -> String {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "{name}_{}_{}_{nanos}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
-}
+// Harness (shared with the storage contract in tests/common).
 
 /// A fresh folder for a test's files.
 fn temp_dir(name: &str) -> Result<PathBuf, Box<dyn Error>> {
@@ -86,65 +63,16 @@ where
     result
 }
 
-fn ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
-}
-
 fn on_postgres<F, Fut>(name: &str, test: F) -> TestResult
 where
     F: FnOnce(Db, PathBuf) -> Fut,
     Fut: Future<Output = TestResult>,
 {
-    let Some(base) = std::env::var(POSTGRES_ENV)
-        .ok()
-        .filter(|url| !url.trim().is_empty())
-    else {
-        if ci() {
-            return Err(format!(
-                "{POSTGRES_ENV} is not set, and CI is: the PostgreSQL import tests must run in CI \
-                 (scripts/test.sh starts PostgreSQL 15 and sets {POSTGRES_ENV})"
-            )
-            .into());
-        }
-        static NOTICE: Once = Once::new();
-        NOTICE.call_once(|| {
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n*** SKIPPING the PostgreSQL import tests: {POSTGRES_ENV} is not set. \
-                 Run scripts/test.sh (starts PostgreSQL 15) or set {POSTGRES_ENV}=postgres://… ***\n"
-            );
-        });
+    let Some(base) = postgres_base("import tests")? else {
         return Ok(());
     };
     let dir = temp_dir(name)?;
-    let result = runtime()?.block_on(async {
-        let mut admin = sqlx::PgConnection::connect(&base)
-            .await
-            .map_err(|e| format!("{POSTGRES_ENV} is set but PostgreSQL cannot be reached: {e}"))?;
-        let short: String = name.chars().take(24).collect();
-        let schema = unique(&format!("import_{short}")).to_lowercase();
-        sqlx::query(&format!("CREATE SCHEMA {schema}"))
-            .execute(&mut admin)
-            .await?;
-        let separator = if base.contains('?') { '&' } else { '?' };
-        let url = format!("{base}{separator}options[search_path]={schema}");
-        let result = async {
-            let db = storage::open(&url).await?;
-            if db.backend() != Backend::Postgres {
-                return Err(format!("{url} did not open PostgreSQL").into());
-            }
-            db.migrate().await?;
-            let result = test(db.clone(), dir.clone()).await;
-            db.close().await;
-            result
-        }
-        .await;
-        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-            .execute(&mut admin)
-            .await?;
-        admin.close().await?;
-        result
-    });
+    let result = runtime()?.block_on(in_fresh_schema(&base, "import", name, |db| test(db, dir.clone())));
     if result.is_ok() {
         let _ = std::fs::remove_dir_all(&dir);
     }

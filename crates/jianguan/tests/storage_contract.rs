@@ -15,9 +15,6 @@
 
 use std::error::Error;
 use std::future::Future;
-use std::io::Write as _;
-use std::sync::Once;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use chrono::NaiveDate;
 use jianguan::domain::entity::{
@@ -39,33 +36,13 @@ use jianguan::storage::{
     self, Backend, ClassFilter, Db, EntityFilter, IndustryFilter, InspectorFilter, PageRequest,
     Store, StoreError, UpsertCount, export,
 };
-use sqlx::Connection as _;
 
-type TestResult = Result<(), Box<dyn Error>>;
+mod common;
 
-const POSTGRES_ENV: &str = "JIANGUAN_TEST_POSTGRES";
+use common::{TestResult, in_fresh_schema, postgres_base, runtime, unique};
 
 // ---------------------------------------------------------------------------
-// Harness.
-
-fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-}
-
-fn unique(name: &str) -> String {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "{name}_{}_{}_{nanos}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
-}
+// Harness (shared with the import tests in tests/common).
 
 /// Runs `contract` on a fresh, migrated SQLite file.
 fn on_sqlite<F, Fut>(name: &str, contract: F) -> TestResult
@@ -100,67 +77,16 @@ where
     result
 }
 
-fn ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
-}
-
 /// Runs `contract` on a fresh, migrated schema of the test PostgreSQL server.
 fn on_postgres<F, Fut>(name: &str, contract: F) -> TestResult
 where
     F: FnOnce(Db) -> Fut,
     Fut: Future<Output = TestResult>,
 {
-    let Some(base) = std::env::var(POSTGRES_ENV)
-        .ok()
-        .filter(|url| !url.trim().is_empty())
-    else {
-        if ci() {
-            return Err(format!(
-                "{POSTGRES_ENV} is not set, and CI is: the PostgreSQL contract tests must run in CI \
-                 (scripts/test.sh starts PostgreSQL 15 and sets {POSTGRES_ENV})"
-            )
-            .into());
-        }
-        static NOTICE: Once = Once::new();
-        NOTICE.call_once(|| {
-            // Written to the real stderr, past the test harness's capture.
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n*** SKIPPING the PostgreSQL storage contract: {POSTGRES_ENV} is not set. \
-                 Run scripts/test.sh (starts PostgreSQL 15) or set {POSTGRES_ENV}=postgres://… ***\n"
-            );
-        });
+    let Some(base) = postgres_base("storage contract")? else {
         return Ok(());
     };
-    runtime()?.block_on(async {
-        let mut admin = sqlx::PgConnection::connect(&base)
-            .await
-            .map_err(|e| format!("{POSTGRES_ENV} is set but PostgreSQL cannot be reached: {e}"))?;
-        // At most 63 characters, PostgreSQL's identifier limit, keeping the unique suffix.
-        let short: String = name.chars().take(24).collect();
-        let schema = unique(&format!("contract_{short}")).to_lowercase();
-        sqlx::query(&format!("CREATE SCHEMA {schema}"))
-            .execute(&mut admin)
-            .await?;
-        let separator = if base.contains('?') { '&' } else { '?' };
-        let url = format!("{base}{separator}options[search_path]={schema}");
-        let result = async {
-            let db = storage::open(&url).await?;
-            if db.backend() != Backend::Postgres {
-                return Err(format!("{url} did not open PostgreSQL").into());
-            }
-            db.migrate().await?;
-            let result = contract(db.clone()).await;
-            db.close().await;
-            result
-        }
-        .await;
-        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-            .execute(&mut admin)
-            .await?;
-        admin.close().await?;
-        result
-    })
+    runtime()?.block_on(in_fresh_schema(&base, "contract", name, contract))
 }
 
 /// Declares each contract once per backend: `sqlite::NAME` and `postgres::NAME`.
