@@ -127,6 +127,35 @@ pub trait RowRead {
     fn opt_date(&self, index: usize) -> Result<Option<NaiveDate>, sqlx::Error>;
 }
 
+/// Implements [`RowRead`] with `sqlx::Row::try_get`, the same for every backend's row type.
+macro_rules! row_read_by_try_get {
+    ($($row:ty),*) => {$(
+        impl RowRead for $row {
+            fn text(&self, index: usize) -> Result<String, sqlx::Error> {
+                sqlx::Row::try_get(self, index)
+            }
+
+            fn opt_text(&self, index: usize) -> Result<Option<String>, sqlx::Error> {
+                sqlx::Row::try_get(self, index)
+            }
+
+            fn int(&self, index: usize) -> Result<i64, sqlx::Error> {
+                sqlx::Row::try_get(self, index)
+            }
+
+            fn date(&self, index: usize) -> Result<NaiveDate, sqlx::Error> {
+                sqlx::Row::try_get(self, index)
+            }
+
+            fn opt_date(&self, index: usize) -> Result<Option<NaiveDate>, sqlx::Error> {
+                sqlx::Row::try_get(self, index)
+            }
+        }
+    )*};
+}
+
+row_read_by_try_get!(sqlx::postgres::PgRow, sqlx::sqlite::SqliteRow);
+
 /// A backend's primitives.
 pub trait Engine: Send + Sync {
     /// How this backend spells what differs.

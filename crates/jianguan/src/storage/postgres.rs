@@ -4,13 +4,12 @@ use std::collections::HashSet;
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::NaiveDate;
 use sqlx::migrate::Migrate;
 use sqlx::postgres::{PgArguments, PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::query::Query;
-use sqlx::{Connection, PgConnection, Postgres, Row, Transaction};
+use sqlx::{Connection, PgConnection, Postgres, Transaction};
 
-use super::engine::{Arg, Column, Dialect, Engine, RowRead};
+use super::engine::{Arg, Column, Dialect, Engine};
 use super::{AppliedMigration, MigrationReport, StoreError, migrations, redact};
 
 /// A PostgreSQL database (or one schema of it, with `?options[search_path]=…`).
@@ -76,28 +75,6 @@ fn build(sql: &str, args: Vec<Arg>) -> PgQuery<'_> {
         };
     }
     query
-}
-
-impl RowRead for PgRow {
-    fn text(&self, index: usize) -> Result<String, sqlx::Error> {
-        self.try_get(index)
-    }
-
-    fn opt_text(&self, index: usize) -> Result<Option<String>, sqlx::Error> {
-        self.try_get(index)
-    }
-
-    fn int(&self, index: usize) -> Result<i64, sqlx::Error> {
-        self.try_get(index)
-    }
-
-    fn date(&self, index: usize) -> Result<NaiveDate, sqlx::Error> {
-        self.try_get(index)
-    }
-
-    fn opt_date(&self, index: usize) -> Result<Option<NaiveDate>, sqlx::Error> {
-        self.try_get(index)
-    }
 }
 
 impl Engine for PgStore {

@@ -5,16 +5,15 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::NaiveDate;
 use sqlx::migrate::Migrate;
 use sqlx::query::Query;
 use sqlx::sqlite::{
     SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteRow, SqliteSynchronous,
 };
-use sqlx::{Connection, Row, Sqlite, SqliteConnection, Transaction};
+use sqlx::{Connection, Sqlite, SqliteConnection, Transaction};
 
-use super::engine::{Arg, Dialect, Engine, RowRead};
+use super::engine::{Arg, Dialect, Engine};
 use super::{AppliedMigration, MigrationReport, StoreError, migrations};
 
 /// How long a writer waits for another writer's lock before failing.
@@ -116,28 +115,6 @@ fn build(sql: &str, args: Vec<Arg>) -> Result<SqliteQuery<'_>, sqlx::Error> {
         };
     }
     Ok(query)
-}
-
-impl RowRead for SqliteRow {
-    fn text(&self, index: usize) -> Result<String, sqlx::Error> {
-        self.try_get(index)
-    }
-
-    fn opt_text(&self, index: usize) -> Result<Option<String>, sqlx::Error> {
-        self.try_get(index)
-    }
-
-    fn int(&self, index: usize) -> Result<i64, sqlx::Error> {
-        self.try_get(index)
-    }
-
-    fn date(&self, index: usize) -> Result<NaiveDate, sqlx::Error> {
-        self.try_get(index)
-    }
-
-    fn opt_date(&self, index: usize) -> Result<Option<NaiveDate>, sqlx::Error> {
-        self.try_get(index)
-    }
 }
 
 impl Engine for SqliteStore {
