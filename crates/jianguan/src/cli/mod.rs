@@ -5,6 +5,7 @@ mod demo;
 pub mod database;
 mod import;
 mod offline;
+mod workflow;
 
 use std::process::ExitCode;
 
@@ -38,6 +39,20 @@ enum Command {
     Import(import::ImportArgs),
     /// Export a directory to CSV or XLSX with the headers `import` reads.
     Export(import::ExportArgs),
+    /// Random-inspection plans: list, add, file, approve, publish, change.
+    Plans(workflow::PlansArgs),
+    /// Rounds of draws: list, commit, draw, publish, export, explain.
+    Rounds(workflow::RoundsArgs),
+    /// Visits of a round: list, reassign.
+    Visits(workflow::VisitsArgs),
+    /// Inspection results: enter, publish, correct, list.
+    Results(workflow::ResultsArgs),
+    /// Register an inspection outside the plan.
+    OutOfPlan(workflow::OutOfPlanArgs),
+    /// Check the audit ledger.
+    Audit(workflow::AuditArgs),
+    /// Monthly, quarterly and annual reports (JSON, XLSX).
+    Report(workflow::ReportArgs),
 }
 
 /// Exit status for bad input: unreadable or malformed files and arguments.
@@ -56,6 +71,13 @@ pub fn main() -> ExitCode {
         Command::Migrate(args) => database::migrate(args),
         Command::Import(args) => import::run_import(args),
         Command::Export(args) => import::run_export(args),
+        Command::Plans(args) => workflow::run_plans(args),
+        Command::Rounds(args) => workflow::run_rounds(args),
+        Command::Visits(args) => workflow::run_visits(args),
+        Command::Results(args) => workflow::run_results(args),
+        Command::OutOfPlan(args) => workflow::run_out_of_plan(args),
+        Command::Audit(args) => workflow::run_audit(args),
+        Command::Report(args) => workflow::run_report(args),
     };
     outcome.unwrap_or_else(|error| {
         eprintln!("error: {error:#}");

@@ -1,6 +1,5 @@
 //! Market entities (市场主体) of the entity directory (检查对象名录库).
 
-use std::fmt;
 use std::ops::Deref;
 
 use chrono::{Datelike, NaiveDate};
@@ -45,17 +44,30 @@ macro_rules! chinese_enum {
             }
 
             /// Parses the Chinese name or a listed synonym (surrounding white space removed).
-            pub fn parse(text: &str) -> Result<Self, InvalidField> {
+            pub fn parse(text: &str) -> Result<Self, $crate::domain::field::InvalidField> {
                 match text.trim() {
                     $($text $(| $alias)* => Ok(Self::$variant),)+
-                    _ => Err(InvalidField::new($field, text, $expected)),
+                    _ => Err($crate::domain::field::InvalidField::new($field, text, $expected)),
                 }
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                Self::parse(&text).map_err(serde::de::Error::custom)
             }
         }
     };

@@ -5,9 +5,12 @@ pub mod entity;
 pub mod field;
 pub mod idcard;
 pub mod industry;
+pub mod inspection;
+pub mod ledger;
 pub mod inspector;
 pub mod item;
 pub mod org;
+pub mod plan;
 
 pub use entity::{CreditClass, CreditRating, EntityFields, EntityStatus, EntityType, MarketEntity};
 pub use field::InvalidField;

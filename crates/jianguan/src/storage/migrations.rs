@@ -24,6 +24,10 @@ const SQLITE: &[Embedded] = &[(
     1,
     "directories",
     include_str!("../../migrations/sqlite/0001_directories.sql"),
+), (
+    2,
+    "workflow",
+    include_str!("../../migrations/sqlite/0002_workflow.sql"),
 )];
 
 /// PostgreSQL migrations, in version order.
@@ -31,6 +35,10 @@ const POSTGRES: &[Embedded] = &[(
     1,
     "directories",
     include_str!("../../migrations/postgres/0001_directories.sql"),
+), (
+    2,
+    "workflow",
+    include_str!("../../migrations/postgres/0002_workflow.sql"),
 )];
 
 fn migrator(files: &'static [Embedded]) -> Migrator {

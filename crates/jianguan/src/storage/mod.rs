@@ -37,6 +37,7 @@ mod migrations;
 pub mod postgres;
 mod queries;
 pub mod sqlite;
+pub mod workflow;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -52,6 +53,7 @@ use crate::domain::uscc::Uscc;
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+pub use workflow::{Candidate, Change, Document, DocumentRow, StoredFrame, WorkflowStore};
 
 /// File name of the default SQLite database inside the data folder.
 pub const DEFAULT_DATABASE_FILE: &str = "jianguan.sqlite3";

@@ -1,0 +1,549 @@
+//! Storage of the 双随机、一公开 workflow: plans, rounds, visits, results and
+//! out-of-plan inspections as canonical JSON documents, every change appended
+//! to the hash-chained ledger in the same transaction.
+//!
+//! A document row holds its key, a few columns derived from the document (for
+//! filtering) and the document text. [`WorkflowStore::document_rows`] returns
+//! them raw, so `audit verify` can check each row against its document and the
+//! ledger.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::engine::{Arg, Engine, RowRead, Sql};
+use super::{Store, StoreError};
+use crate::domain::entity::{CreditClass, EntityStatus, EntityType};
+use crate::domain::inspection::{InspectionResult, OutOfPlan, Round, Visit};
+use crate::domain::ledger::{self, LedgerEntry};
+use crate::domain::plan::Plan;
+
+/// Who changed what, when and why: one ledger entry per document written.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// When.
+    pub at: DateTime<FixedOffset>,
+    /// Who.
+    pub actor: String,
+    /// What, e.g. `plan.approved`.
+    pub action: String,
+    /// Reason or summary.
+    pub detail: String,
+}
+
+impl Change {
+    /// A change by `actor` at `at`.
+    pub fn new(at: DateTime<FixedOffset>, actor: &str, action: &str, detail: impl Into<String>) -> Self {
+        Self { at, actor: actor.to_owned(), action: action.to_owned(), detail: detail.into() }
+    }
+}
+
+/// A workflow record stored as a document.
+pub trait Document: Serialize + DeserializeOwned + Send + Sync {
+    /// Its table.
+    const TABLE: &'static str;
+    /// The derived columns after `id`, before `doc`.
+    const COLUMNS: &'static [&'static str];
+    /// The key (`id`).
+    fn key(&self) -> String;
+    /// The derived column values, in [`Document::COLUMNS`] order.
+    fn columns(&self) -> Vec<Option<String>>;
+}
+
+impl Document for Plan {
+    const TABLE: &'static str = "plans";
+    const COLUMNS: &'static [&'static str] = &["year", "lead", "status"];
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+    fn columns(&self) -> Vec<Option<String>> {
+        vec![Some(self.year().to_string()), Some(self.lead.clone()), Some(self.status.as_str().to_owned())]
+    }
+}
+
+impl Document for Round {
+    const TABLE: &'static str = "rounds";
+    const COLUMNS: &'static [&'static str] = &["status"];
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+    fn columns(&self) -> Vec<Option<String>> {
+        vec![Some(self.status.as_str().to_owned())]
+    }
+}
+
+impl Document for Visit {
+    const TABLE: &'static str = "visits";
+    const COLUMNS: &'static [&'static str] = &["round", "entity"];
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+    fn columns(&self) -> Vec<Option<String>> {
+        vec![Some(self.round.clone()), Some(self.entity.clone())]
+    }
+}
+
+impl Document for InspectionResult {
+    const TABLE: &'static str = "results";
+    const COLUMNS: &'static [&'static str] = &["visit", "entity", "department", "status"];
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+    fn columns(&self) -> Vec<Option<String>> {
+        vec![
+            self.visit.clone(),
+            Some(self.entity.clone()),
+            Some(self.department.clone()),
+            Some(self.status.as_str().to_owned()),
+        ]
+    }
+}
+
+impl Document for OutOfPlan {
+    const TABLE: &'static str = "out_of_plan";
+    const COLUMNS: &'static [&'static str] = &["entity", "department", "reason"];
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+    fn columns(&self) -> Vec<Option<String>> {
+        vec![Some(self.entity.clone()), Some(self.department.clone()), Some(self.reason.as_str().to_owned())]
+    }
+}
+
+/// A plan's frozen frame in a round, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFrame {
+    /// Plan id.
+    pub plan: String,
+    /// Lines `id<TAB>stratum`, ascending by id.
+    pub frame: String,
+    /// Lines `id<TAB>rule<TAB>detail`.
+    pub exclusions: String,
+}
+
+/// What frame building needs of an entity, read in one pass over the directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// 统一社会信用代码.
+    pub uscc: String,
+    /// 主体类型.
+    pub entity_type: EntityType,
+    /// District code.
+    pub district: String,
+    /// GB/T 4754 code.
+    pub industry: Option<String>,
+    /// Its section letter.
+    pub section: Option<String>,
+    /// 登记状态.
+    pub status: EntityStatus,
+    /// 成立日期.
+    pub registered_on: NaiveDate,
+    /// Credit-risk class.
+    pub credit_class: Option<CreditClass>,
+    /// Special pools and tags, as (kind, label).
+    pub labels: Vec<(String, String)>,
+}
+
+/// A stored document row, unparsed: for audits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentRow {
+    /// Key.
+    pub key: String,
+    /// Derived columns as stored.
+    pub columns: Vec<Option<String>>,
+    /// The document text.
+    pub doc: String,
+}
+
+/// The workflow's storage, over either backend. Every write is one transaction
+/// that also appends one ledger entry per document written.
+pub trait WorkflowStore: Store {
+    /// Writes documents (insert or replace), each with a ledger entry.
+    fn put<D: Document>(&self, docs: &[D], change: &Change) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// One document.
+    fn get<D: Document>(&self, key: &str) -> impl Future<Output = Result<Option<D>, StoreError>> + Send;
+    /// Documents whose `column` equals `value` (every document with `None`), by key.
+    fn list<D: Document>(
+        &self,
+        filter: Option<(&'static str, &str)>,
+    ) -> impl Future<Output = Result<Vec<D>, StoreError>> + Send;
+    /// Every row of a document table, unparsed, by key.
+    fn document_rows<D: Document>(&self) -> impl Future<Output = Result<Vec<DocumentRow>, StoreError>> + Send;
+
+    /// Commits a round: its document, frames and sealed secret.
+    fn commit_round(
+        &self,
+        round: &Round,
+        frames: &[StoredFrame],
+        secret_hex: &str,
+        change: &Change,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The frozen frames of a round, by plan id.
+    fn round_frames(&self, round: &str) -> impl Future<Output = Result<Vec<StoredFrame>, StoreError>> + Send;
+    /// The frozen frame of one plan in a round.
+    fn round_frame(&self, round: &str, plan: &str) -> impl Future<Output = Result<Option<StoredFrame>, StoreError>> + Send;
+    /// The sealed secret of a round.
+    fn round_secret(&self, round: &str) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+    /// Records a draw: the round's new state, its record text (frames empty) and its visits.
+    fn record_draw(
+        &self,
+        round: &Round,
+        record: &str,
+        visits: &[Visit],
+        change: &Change,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The stored record text of a drawn round (frames empty).
+    fn round_record(&self, round: &str) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+    /// Every entity of the directory, lean, ascending by 统一社会信用代码.
+    fn frame_candidates(&self) -> impl Future<Output = Result<Vec<Candidate>, StoreError>> + Send;
+    /// The ledger head: the last position and hash appended.
+    fn ledger_head(&self) -> impl Future<Output = Result<(i64, String), StoreError>> + Send;
+    /// The whole ledger, by position.
+    fn ledger(&self) -> impl Future<Output = Result<Vec<LedgerEntry>, StoreError>> + Send;
+}
+
+fn json_error(table: &'static str, key: &str, error: serde_json::Error) -> StoreError {
+    StoreError::Corrupt { table, key: key.to_owned(), reason: error.to_string() }
+}
+
+/// Upserts one document and appends its ledger entry, inside `tx`.
+async fn put_in<E: Engine, D: Document>(tx: &mut E::Tx, doc: &D, change: &Change) -> Result<(), StoreError> {
+    let key = doc.key();
+    let text = serde_json::to_string(doc).map_err(|e| json_error(D::TABLE, &key, e))?;
+    let mut columns = vec!["id"];
+    columns.extend_from_slice(D::COLUMNS);
+    columns.push("doc");
+    let mut sql = Sql::new(&format!("INSERT INTO {} ({}) VALUES (", D::TABLE, columns.join(", ")));
+    sql.bind(Arg::Text(key.clone()));
+    for value in doc.columns() {
+        sql.push(", ").bind(Arg::OptText(value));
+    }
+    sql.push(", ").bind(Arg::Text(text.clone()));
+    let updates: Vec<String> = columns[1..].iter().map(|c| format!("{c} = excluded.{c}")).collect();
+    sql.push(&format!(") ON CONFLICT (id) DO UPDATE SET {}", updates.join(", ")));
+    E::tx_execute(tx, &sql.text, sql.args).await?;
+    append_ledger::<E>(tx, D::TABLE, &key, &ledger::digest(&text), change).await
+}
+
+/// Appends one ledger entry inside `tx`; `ledger_head` serialises writers.
+async fn append_ledger<E: Engine>(
+    tx: &mut E::Tx,
+    table: &str,
+    key: &str,
+    state_digest: &str,
+    change: &Change,
+) -> Result<(), StoreError> {
+    let rows = E::tx_fetch_all(
+        tx,
+        "UPDATE ledger_head SET seq = seq + 1 WHERE one = 1 RETURNING seq, hash",
+        Vec::new(),
+    )
+    .await?;
+    let row = rows.first().ok_or_else(|| StoreError::Corrupt {
+        table: "ledger_head",
+        key: "1".into(),
+        reason: "the ledger head row is missing".into(),
+    })?;
+    let mut entry = LedgerEntry {
+        seq: row.int(0)?,
+        at: change.at.to_rfc3339(),
+        actor: change.actor.clone(),
+        action: change.action.clone(),
+        subject_table: table.to_owned(),
+        subject_key: key.to_owned(),
+        state_digest: state_digest.to_owned(),
+        detail: change.detail.clone(),
+        prev_hash: row.text(1)?,
+        hash: String::new(),
+    };
+    entry.hash = entry.expected_hash();
+    E::tx_execute(tx, "UPDATE ledger_head SET hash = $1 WHERE one = 1", vec![Arg::Text(entry.hash.clone())]).await?;
+    E::tx_execute(
+        tx,
+        "INSERT INTO ledger (seq, at, actor, action, subject_table, subject_key, state_digest, detail, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        vec![
+            Arg::Int(entry.seq),
+            Arg::Text(entry.at),
+            Arg::Text(entry.actor),
+            Arg::Text(entry.action),
+            Arg::Text(entry.subject_table),
+            Arg::Text(entry.subject_key),
+            Arg::Text(entry.state_digest),
+            Arg::Text(entry.detail),
+            Arg::Text(entry.prev_hash),
+            Arg::Text(entry.hash),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+fn parse_doc<D: Document>(key: &str, text: &str) -> Result<D, StoreError> {
+    serde_json::from_str(text).map_err(|e| json_error(D::TABLE, key, e))
+}
+
+impl<E: Engine> WorkflowStore for E {
+    async fn put<D: Document>(&self, docs: &[D], change: &Change) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        for doc in docs {
+            put_in::<E, D>(&mut tx, doc, change).await?;
+        }
+        E::commit(tx).await?;
+        Ok(())
+    }
+
+    async fn get<D: Document>(&self, key: &str) -> Result<Option<D>, StoreError> {
+        let rows = self
+            .fetch_all(&format!("SELECT doc FROM {} WHERE id = $1", D::TABLE), vec![Arg::Text(key.to_owned())])
+            .await?;
+        match rows.first() {
+            Some(row) => Ok(Some(parse_doc(key, &row.text(0)?)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn list<D: Document>(&self, filter: Option<(&'static str, &str)>) -> Result<Vec<D>, StoreError> {
+        let mut sql = Sql::new(&format!("SELECT id, doc FROM {}", D::TABLE));
+        if let Some((column, value)) = filter {
+            if !D::COLUMNS.contains(&column) {
+                return Err(StoreError::Constraint { message: format!("{} has no column {column}", D::TABLE) });
+            }
+            sql.push(&format!(" WHERE {column} = ")).bind(Arg::Text(value.to_owned()));
+        }
+        sql.push(" ORDER BY id");
+        let rows = self.fetch_all(&sql.text, sql.args).await?;
+        rows.iter().map(|row| parse_doc(&row.text(0)?, &row.text(1)?)).collect()
+    }
+
+    async fn document_rows<D: Document>(&self) -> Result<Vec<DocumentRow>, StoreError> {
+        let sql = format!("SELECT id, {}, doc FROM {} ORDER BY id", D::COLUMNS.join(", "), D::TABLE);
+        let rows = self.fetch_all(&sql, Vec::new()).await?;
+        rows.iter()
+            .map(|row| {
+                let columns = (1..=D::COLUMNS.len()).map(|i| row.opt_text(i)).collect::<Result<Vec<_>, _>>()?;
+                Ok(DocumentRow { key: row.text(0)?, doc: row.text(D::COLUMNS.len() + 1)?, columns })
+            })
+            .collect()
+    }
+
+    async fn commit_round(
+        &self,
+        round: &Round,
+        frames: &[StoredFrame],
+        secret_hex: &str,
+        change: &Change,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        put_in::<E, Round>(&mut tx, round, change).await?;
+        for frame in frames {
+            E::tx_execute(
+                &mut tx,
+                "INSERT INTO round_frames (round, plan, frame, exclusions) VALUES ($1, $2, $3, $4)",
+                vec![
+                    Arg::Text(round.id.clone()),
+                    Arg::Text(frame.plan.clone()),
+                    Arg::Text(frame.frame.clone()),
+                    Arg::Text(frame.exclusions.clone()),
+                ],
+            )
+            .await?;
+        }
+        E::tx_execute(
+            &mut tx,
+            "INSERT INTO round_secrets (round, secret) VALUES ($1, $2)",
+            vec![Arg::Text(round.id.clone()), Arg::Text(secret_hex.to_owned())],
+        )
+        .await?;
+        E::commit(tx).await?;
+        Ok(())
+    }
+
+    async fn round_frames(&self, round: &str) -> Result<Vec<StoredFrame>, StoreError> {
+        let rows = self
+            .fetch_all(
+                "SELECT plan, frame, exclusions FROM round_frames WHERE round = $1 ORDER BY plan",
+                vec![Arg::Text(round.to_owned())],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| Ok(StoredFrame { plan: row.text(0)?, frame: row.text(1)?, exclusions: row.text(2)? }))
+            .collect()
+    }
+
+    async fn round_frame(&self, round: &str, plan: &str) -> Result<Option<StoredFrame>, StoreError> {
+        let rows = self
+            .fetch_all(
+                "SELECT plan, frame, exclusions FROM round_frames WHERE round = $1 AND plan = $2",
+                vec![Arg::Text(round.to_owned()), Arg::Text(plan.to_owned())],
+            )
+            .await?;
+        rows.first()
+            .map(|row| Ok(StoredFrame { plan: row.text(0)?, frame: row.text(1)?, exclusions: row.text(2)? }))
+            .transpose()
+    }
+
+    async fn round_secret(&self, round: &str) -> Result<Option<String>, StoreError> {
+        let rows = self
+            .fetch_all("SELECT secret FROM round_secrets WHERE round = $1", vec![Arg::Text(round.to_owned())])
+            .await?;
+        rows.first().map(|row| row.text(0)).transpose().map_err(StoreError::from)
+    }
+
+    async fn record_draw(&self, round: &Round, record: &str, visits: &[Visit], change: &Change) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        put_in::<E, Round>(&mut tx, round, change).await?;
+        E::tx_execute(
+            &mut tx,
+            "INSERT INTO round_records (round, record) VALUES ($1, $2)",
+            vec![Arg::Text(round.id.clone()), Arg::Text(record.to_owned())],
+        )
+        .await?;
+        let created = Change { action: "visit.created".into(), detail: format!("round {}", round.id), ..change.clone() };
+        for visit in visits {
+            put_in::<E, Visit>(&mut tx, visit, &created).await?;
+        }
+        E::commit(tx).await?;
+        Ok(())
+    }
+
+    async fn round_record(&self, round: &str) -> Result<Option<String>, StoreError> {
+        let rows = self
+            .fetch_all("SELECT record FROM round_records WHERE round = $1", vec![Arg::Text(round.to_owned())])
+            .await?;
+        rows.first().map(|row| row.text(0)).transpose().map_err(StoreError::from)
+    }
+
+    async fn frame_candidates(&self) -> Result<Vec<Candidate>, StoreError> {
+        let rows = self
+            .fetch_all(
+                "SELECT uscc, entity_type, district, industry, industry_section, status, registered_on, credit_class \
+                 FROM entities ORDER BY uscc",
+                Vec::new(),
+            )
+            .await?;
+        let corrupt = |key: &str, error: crate::domain::InvalidField| StoreError::Corrupt {
+            table: "entities",
+            key: key.to_owned(),
+            reason: error.to_string(),
+        };
+        let mut candidates = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let uscc = row.text(0)?;
+            candidates.push(Candidate {
+                entity_type: EntityType::parse(&row.text(1)?).map_err(|e| corrupt(&uscc, e))?,
+                district: row.text(2)?,
+                industry: row.opt_text(3)?,
+                section: row.opt_text(4)?,
+                status: EntityStatus::parse(&row.text(5)?).map_err(|e| corrupt(&uscc, e))?,
+                registered_on: row.date(6)?,
+                credit_class: row
+                    .opt_text(7)?
+                    .map(|class| CreditClass::parse(&class))
+                    .transpose()
+                    .map_err(|e| corrupt(&uscc, e))?,
+                labels: Vec::new(),
+                uscc,
+            });
+        }
+        drop(rows);
+        // Byte order, whatever the database's collation.
+        if !candidates.is_sorted_by(|a, b| a.uscc <= b.uscc) {
+            candidates.sort_unstable_by(|a, b| a.uscc.cmp(&b.uscc));
+        }
+        let labels = self.fetch_all("SELECT uscc, kind, label FROM entity_labels ORDER BY uscc", Vec::new()).await?;
+        for row in &labels {
+            let uscc = row.text(0)?;
+            if let Ok(index) = candidates.binary_search_by(|c| c.uscc.as_str().cmp(uscc.as_str())) {
+                candidates[index].labels.push((row.text(1)?, row.text(2)?));
+            }
+        }
+        Ok(candidates)
+    }
+
+    async fn ledger_head(&self) -> Result<(i64, String), StoreError> {
+        let rows = self.fetch_all("SELECT seq, hash FROM ledger_head WHERE one = 1", Vec::new()).await?;
+        match rows.first() {
+            Some(row) => Ok((row.int(0)?, row.text(1)?)),
+            None => Ok((-1, String::new())),
+        }
+    }
+
+    async fn ledger(&self) -> Result<Vec<LedgerEntry>, StoreError> {
+        let rows = self
+            .fetch_all(
+                "SELECT seq, at, actor, action, subject_table, subject_key, state_digest, detail, prev_hash, hash \
+                 FROM ledger ORDER BY seq",
+                Vec::new(),
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(LedgerEntry {
+                    seq: row.int(0)?,
+                    at: row.text(1)?,
+                    actor: row.text(2)?,
+                    action: row.text(3)?,
+                    subject_table: row.text(4)?,
+                    subject_key: row.text(5)?,
+                    state_digest: row.text(6)?,
+                    detail: row.text(7)?,
+                    prev_hash: row.text(8)?,
+                    hash: row.text(9)?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Delegates to the backend inside the [`Db`](super::Db).
+macro_rules! delegate_db {
+    ($self:ident . $method:ident $(::<$t:ty>)? ( $($arg:expr),* )) => {
+        match $self {
+            super::Db::Sqlite(store) => store.$method$(::<$t>)?($($arg),*).await,
+            super::Db::Postgres(store) => store.$method$(::<$t>)?($($arg),*).await,
+        }
+    };
+}
+
+impl WorkflowStore for super::Db {
+    async fn put<D: Document>(&self, docs: &[D], change: &Change) -> Result<(), StoreError> {
+        delegate_db!(self.put::<D>(docs, change))
+    }
+    async fn get<D: Document>(&self, key: &str) -> Result<Option<D>, StoreError> {
+        delegate_db!(self.get::<D>(key))
+    }
+    async fn list<D: Document>(&self, filter: Option<(&'static str, &str)>) -> Result<Vec<D>, StoreError> {
+        delegate_db!(self.list::<D>(filter))
+    }
+    async fn document_rows<D: Document>(&self) -> Result<Vec<DocumentRow>, StoreError> {
+        delegate_db!(self.document_rows::<D>())
+    }
+    async fn commit_round(&self, round: &Round, frames: &[StoredFrame], secret_hex: &str, change: &Change) -> Result<(), StoreError> {
+        delegate_db!(self.commit_round(round, frames, secret_hex, change))
+    }
+    async fn round_frames(&self, round: &str) -> Result<Vec<StoredFrame>, StoreError> {
+        delegate_db!(self.round_frames(round))
+    }
+    async fn round_frame(&self, round: &str, plan: &str) -> Result<Option<StoredFrame>, StoreError> {
+        delegate_db!(self.round_frame(round, plan))
+    }
+    async fn round_secret(&self, round: &str) -> Result<Option<String>, StoreError> {
+        delegate_db!(self.round_secret(round))
+    }
+    async fn record_draw(&self, round: &Round, record: &str, visits: &[Visit], change: &Change) -> Result<(), StoreError> {
+        delegate_db!(self.record_draw(round, record, visits, change))
+    }
+    async fn round_record(&self, round: &str) -> Result<Option<String>, StoreError> {
+        delegate_db!(self.round_record(round))
+    }
+    async fn frame_candidates(&self) -> Result<Vec<Candidate>, StoreError> {
+        delegate_db!(self.frame_candidates())
+    }
+    async fn ledger_head(&self) -> Result<(i64, String), StoreError> {
+        delegate_db!(self.ledger_head())
+    }
+    async fn ledger(&self) -> Result<Vec<LedgerEntry>, StoreError> {
+        delegate_db!(self.ledger())
+    }
+}
