@@ -15,6 +15,7 @@
 mod huangshi;
 mod import;
 mod national;
+mod year;
 
 use std::time::Duration;
 
@@ -29,6 +30,8 @@ pub enum Which {
     All,
     /// The directory import (and its `sqlite3 .import` baseline; PostgreSQL with `--postgres`).
     Import,
+    /// A Huangshi year of the workflow (not part of `all`).
+    Year,
 }
 
 /// Options of `jianguan bench`.
@@ -55,6 +58,14 @@ pub struct BenchArgs {
     /// Seconds `openssl speed` measures SHA-256 for the national comparison.
     #[arg(long, default_value_t = 3)]
     pub openssl_seconds: u32,
+
+    /// `year`: entities in the generated city.
+    #[arg(long, default_value_t = 403_000)]
+    pub city_entities: usize,
+
+    /// `year`: play on this database (which already holds a city) instead of fresh ones.
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
 }
 
 /// Runs the benchmarks and prints their figures.
@@ -83,6 +94,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
     if matches!(args.which, Which::Import | Which::All) {
         import::run(args.runs, args.postgres.as_deref())?;
+    }
+    if args.which == Which::Year {
+        year::run(args.city_entities, args.postgres.as_deref(), args.database.as_deref())?;
     }
     Ok(())
 }
@@ -204,4 +218,16 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(field("VmHWM:\t  1234 kB\n", "VmHWM").as_deref(), Some("1234 kB"));
     }
+}
+
+/// Runs one statement on the PostgreSQL server at `url` (schema set-up and clean-up).
+async fn pg_admin(url: &str, sql: &str) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    use sqlx::Connection as _;
+    let mut admin = sqlx::PgConnection::connect(url)
+        .await
+        .with_context(|| format!("cannot connect to {}", crate::storage::redact(url)))?;
+    sqlx::query(sql).execute(&mut admin).await?;
+    admin.close().await?;
+    Ok(())
 }

@@ -252,7 +252,7 @@ async fn is_loaded(db: &Db, city: &City) -> anyhow::Result<bool> {
 }
 
 /// Upserts the districts, departments, inspectors and entities, in that order.
-async fn load(db: &Db, city: &City) -> anyhow::Result<()> {
+pub(crate) async fn load(db: &Db, city: &City) -> anyhow::Result<()> {
     let loading = Instant::now();
     let districts = city
         .districts

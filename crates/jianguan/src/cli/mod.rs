@@ -1,7 +1,7 @@
 //! The command line: clap-derived commands, each in its own module.
 
 mod calendar;
-mod demo;
+pub(crate) mod demo;
 pub mod database;
 mod import;
 mod offline;

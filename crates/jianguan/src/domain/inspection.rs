@@ -277,7 +277,7 @@ chinese_enum! {
 /// The result of one item of a visit (or of an out-of-plan inspection).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InspectionResult {
-    /// `VISIT/PLAN/ITEM` (or `OUT_OF_PLAN_ID/ITEM`); a correction appends `/更正N`.
+    /// `VISIT/PLAN/DEPARTMENT/ITEM` (or `OUT_OF_PLAN_ID/ITEM`); a correction appends `/更正N`.
     pub id: String,
     /// The visit, for a planned inspection.
     #[serde(default, skip_serializing_if = "Option::is_none")]

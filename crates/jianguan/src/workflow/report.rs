@@ -217,7 +217,7 @@ fn row(
             row.unstaffed_visits += 1;
         }
         for item in visit.items.iter().filter(|i| mine.contains(&i.plan.as_str())) {
-            let id = super::results::result_id(&visit.id, &item.plan, &item.item);
+            let id = super::results::result_id(&visit.id, &item.plan, &item.department, &item.item);
             if !results_by_id.contains_key(id.as_str()) {
                 incomplete.insert(plans.get(&item.plan).map_or("", |p| p.id.as_str()));
             }

@@ -44,9 +44,11 @@ pub fn publish_due(calendar: &workcal::Calendar, check_end: NaiveDate) -> Result
     }
 }
 
-/// The id of the result of `item` of `plan` on `visit`.
-pub fn result_id(visit: &str, plan: &str, item: &str) -> String {
-    format!("{visit}/{plan}/{item}")
+/// The id of the result `department` enters for `item` of `plan` on `visit`
+/// (the department is part of it: a joint plan's departments may check the same
+/// joint item, each entering its own result).
+pub fn result_id(visit: &str, plan: &str, department: &str, item: &str) -> String {
+    format!("{visit}/{plan}/{department}/{item}")
 }
 
 /// Enters the results of every item a department checks on a visit.
@@ -76,7 +78,7 @@ pub async fn enter_visit<S: WorkflowStore>(
     let due = publish_due(calendar, entry.check_end)?;
     let mut results = Vec::new();
     for item in visit.items.iter().filter(|i| i.department == department) {
-        let id = result_id(visit_id, &item.plan, &item.item);
+        let id = result_id(visit_id, &item.plan, department, &item.item);
         if let Some(existing) = store.get::<InspectionResult>(&id).await?
             && existing.status == ResultStatus::Published
         {

@@ -135,10 +135,14 @@ pub async fn commit<S: WorkflowStore>(
     if plans.is_empty() {
         return Err(refused("no approved plan to draw in this window"));
     }
+    let t = std::time::Instant::now();
     let candidates = store.frame_candidates().await?;
+    eprintln!("TIMING candidates {:?}", t.elapsed());
     let history = history(store).await?;
+    eprintln!("TIMING history {:?}", t.elapsed());
     let built: Vec<(Vec<draw::FrameRow>, Vec<Exclusion>)> = build_frames(&plans, &candidates, &history, rules, request.window_start);
     drop(candidates);
+    eprintln!("TIMING frames {:?}", t.elapsed());
     let mut frame_digests = BTreeMap::new();
     let mut stored = Vec::with_capacity(plans.len());
     let mut entry_digests = Vec::new();
@@ -182,7 +186,9 @@ pub async fn commit<S: WorkflowStore>(
     let frames: usize = built.iter().map(|(f, _)| f.len()).sum();
     let excluded: usize = built.iter().map(|(_, e)| e.len()).sum();
     let detail = format!("{} plans, {frames} frame rows, {excluded} exclusions", plans.len());
+    eprintln!("TIMING texts {:?} {} bytes", t.elapsed(), stored.iter().map(|s| s.frame.len() + s.exclusions.len()).sum::<usize>());
     store.commit_round(&round, &stored, &secret.to_hex(), &Change::new(at, actor, "round.committed", detail)).await?;
+    eprintln!("TIMING stored {:?}", t.elapsed());
     Ok(round)
 }
 
@@ -537,8 +543,8 @@ pub async fn reassign<S: WorkflowStore>(
         .iter_mut()
         .find(|t| t.department == department)
         .ok_or_else(|| refused(format!("department {department} has no team on visit {visit_id}")))?;
-    if inspectors.len() < team.k as usize {
-        return Err(refused(format!("{department} must send {} inspectors", team.k)));
+    if inspectors.iter().collect::<BTreeSet<_>>().len() < team.k as usize {
+        return Err(refused(format!("{department} must send {} different inspectors", team.k)));
     }
     for cert in inspectors {
         let code = crate::domain::CertificateNo::parse(cert)?;

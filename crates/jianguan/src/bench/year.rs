@@ -1,0 +1,105 @@
+//! `jianguan bench year`: a whole Huangshi year of the workflow (156 plans in
+//! quarterly rounds, results for most visits, the ledger audited) on SQLite,
+//! and on PostgreSQL with `--postgres`. Each round's commit and draw are timed;
+//! so are the results and the audit.
+
+use std::time::{Duration, Instant};
+
+use super::ms;
+use crate::domain::inspection::Visit;
+use crate::storage::{self, Db, Store, WorkflowStore};
+use crate::synth::{City, CityParams};
+use crate::workflow::year::{self, YearOptions, YearSummary};
+
+/// The year played.
+const YEAR: i32 = 2025;
+
+/// Runs the year on a fresh SQLite file (and a fresh PostgreSQL schema), or on
+/// `database` when given (which must already hold a city).
+pub fn run(entities: usize, postgres: Option<&str>, database: Option<&str>) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    println!("## A Huangshi year of the workflow\n");
+    let calendar = workcal::Calendar::embedded()?;
+    if let Some(url) = database {
+        let db = runtime.block_on(storage::open(url))?;
+        runtime.block_on(db.migrate())?;
+        let summary = runtime.block_on(play(&db, &calendar))?;
+        runtime.block_on(print(&db, "given database", &summary))?;
+        runtime.block_on(db.close());
+        return Ok(());
+    }
+    let city = City::generate(&CityParams { entities, ..CityParams::huangshi() });
+    let dir = std::env::temp_dir().join(format!("jianguan-bench-year-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let sqlite = storage::default_database(&dir);
+    let mut targets = vec![("SQLite".to_owned(), sqlite.to_string_lossy().into_owned(), None)];
+    if let Some(base) = postgres {
+        let schema = format!("bench_year_{}", std::process::id());
+        let separator = if base.contains('?') { '&' } else { '?' };
+        targets.push(("PostgreSQL".to_owned(), format!("{base}{separator}options[search_path]={schema}"), Some((base.to_owned(), schema))));
+    }
+    for (name, url, schema) in targets {
+        if let Some((base, schema)) = &schema {
+            runtime.block_on(super::pg_admin(base, &format!("CREATE SCHEMA {schema}")))?;
+        }
+        let outcome = runtime.block_on(async {
+            let db = storage::open(&url).await?;
+            db.migrate().await?;
+            let loading = Instant::now();
+            crate::cli::demo::load(&db, &city).await?;
+            println!("{name}: city of {} entities loaded in {:.1} s (not timed below)\n", city.entities.len(), loading.elapsed().as_secs_f64());
+            let summary = play(&db, &calendar).await?;
+            print(&db, &name, &summary).await?;
+            db.close().await;
+            anyhow::Ok(())
+        });
+        if let Some((base, schema)) = &schema {
+            runtime.block_on(super::pg_admin(base, &format!("DROP SCHEMA {schema} CASCADE")))?;
+        }
+        outcome?;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+async fn play(db: &Db, calendar: &workcal::Calendar) -> anyhow::Result<YearSummary> {
+    Ok(year::play(db, calendar, &YearOptions::huangshi(YEAR), |line| eprintln!("{line}")).await?)
+}
+
+async fn print(db: &Db, name: &str, summary: &YearSummary) -> anyhow::Result<()> {
+    println!("### {name}: {} plans ({} joint), year {YEAR}\n", summary.plans, summary.joint_plans);
+    println!("| round | plans | frame rows | selections | visits | unstaffed | commit | draw | commit + draw |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let mut worst = Duration::ZERO;
+    for r in &summary.rounds {
+        worst = worst.max(r.commit + r.draw);
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | **{}** |",
+            r.id, r.plans, r.frame_rows, r.selections, r.visits, r.unstaffed, ms(r.commit), ms(r.draw), ms(r.commit + r.draw)
+        );
+    }
+    println!("\nSlowest round, commit + draw (frames, exclusions, selection, visits, matching, storage): **{}** (goal < 3 s on SQLite).", ms(worst));
+    let visits = db.list::<Visit>(None).await?;
+    let plan_selections: usize = visits.iter().map(|v| v.plans.len()).sum();
+    println!(
+        "\nDoors knocked over the year: **{} visits** for {} plan selections; drawn independently, each plan would knock on its own {} doors ({:.2}× as many).",
+        visits.len(),
+        plan_selections,
+        plan_selections,
+        plan_selections as f64 / visits.len().max(1) as f64
+    );
+    println!(
+        "\nResults: {} item results entered, {} published on time, {} late; {} out-of-plan inspections ({} flagged); {} visits reassigned by hand; results, publication and the rest took {}.",
+        summary.results, summary.published_on_time, summary.published_late, summary.out_of_plan, summary.flagged, summary.reassigned, ms(summary.rest)
+    );
+    let timer = Instant::now();
+    let audit = crate::workflow::audit::verify(db).await?;
+    println!(
+        "\nLedger: {} entries, {} rows checked, {} in {}.\n",
+        audit.entries,
+        audit.rows,
+        if audit.intact() { "intact".to_owned() } else { format!("{} BREAKS", audit.breaks.len()) },
+        ms(timer.elapsed())
+    );
+    Ok(())
+}
