@@ -16,7 +16,7 @@ use std::process::{Command, Output};
 use std::collections::HashSet;
 
 use jianguan::domain::entity::{CreditClass, EntityStatus};
-use jianguan::storage::{self, ClassFilter, EntityFilter, InspectorFilter, Store};
+use jianguan::storage::{self, ClassFilter, Db, EntityFilter, InspectorFilter, Store};
 
 /// Huangshi's 403,000 entities at `--scale 0.01`.
 const ENTITIES: u64 = 4_030;
@@ -40,8 +40,8 @@ fn text(output: &Output) -> String {
     )
 }
 
-/// (districts, departments, entities, inspectors) in the demo's database.
-fn counts(data: &Path) -> (usize, usize, u64, u64) {
+/// `read` run on the demo's database.
+fn read_db<T>(data: &Path, read: impl AsyncFnOnce(&Db) -> T) -> T {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -51,7 +51,16 @@ fn counts(data: &Path) -> (usize, usize, u64, u64) {
         let db = storage::open(path.to_str().expect("UTF-8 temp path"))
             .await
             .expect("open the demo database");
-        let counts = (
+        let result = read(&db).await;
+        db.close().await;
+        result
+    })
+}
+
+/// (districts, departments, entities, inspectors) in the demo's database.
+fn counts(data: &Path) -> (usize, usize, u64, u64) {
+    read_db(data, async |db| {
+        (
             db.districts().await.expect("districts").len(),
             db.departments().await.expect("departments").len(),
             db.count_entities(&EntityFilter::default())
@@ -60,9 +69,7 @@ fn counts(data: &Path) -> (usize, usize, u64, u64) {
             db.count_inspectors(&InspectorFilter::default())
                 .await
                 .expect("inspectors"),
-        );
-        db.close().await;
-        counts
+        )
     })
 }
 
@@ -73,7 +80,7 @@ struct Contents {
     statuses: Vec<u64>,
     /// Entities per credit-risk class A–D.
     classes: Vec<u64>,
-    /// Entities of each type (企业, 个体工商户, …), by the type's name.
+    /// 个体工商户.
     individual: u64,
     /// Inspectors whose certificate is not valid on the round's date.
     expired: u64,
@@ -89,15 +96,7 @@ struct Contents {
 }
 
 fn contents(data: &Path) -> Contents {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let path = storage::default_database(data);
-        let db = storage::open(path.to_str().expect("UTF-8 temp path"))
-            .await
-            .expect("open the demo database");
+    read_db(data, async |db| {
         let mut statuses = Vec::new();
         for &status in EntityStatus::ALL {
             let filter = EntityFilter {
@@ -143,7 +142,7 @@ fn contents(data: &Path) -> Contents {
         let page = storage::PageRequest::first(storage::MAX_PAGE);
         let recusals = db.recusals(&page).await.expect("recusals").items;
         let reasons: HashSet<&str> = recusals.iter().map(|r| r.reason()).collect();
-        let contents = Contents {
+        Contents {
             statuses,
             classes,
             individual,
@@ -155,9 +154,7 @@ fn contents(data: &Path) -> Contents {
                 .all(|i| i.legal_basis.starts_with('《') && i.legal_basis.ends_with('条')),
             recusals: db.count_recusals().await.expect("recusals"),
             reasons: reasons.len(),
-        };
-        db.close().await;
-        contents
+        }
     })
 }
 

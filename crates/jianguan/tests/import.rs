@@ -824,6 +824,24 @@ fn jianguan(args: &[&str]) -> Result<std::process::Output, Box<dyn Error>> {
         .output()?)
 }
 
+/// `jianguan export KIND --out OUT`, which must succeed and report `count` records.
+fn cli_export(kind: &str, out: &Path, database: &str, count: u64) -> TestResult {
+    let output = jianguan(&[
+        "export",
+        kind,
+        "--out",
+        out.to_str().ok_or("not UTF-8")?,
+        "--database",
+        database,
+    ])?;
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(output.stdout)?.trim(),
+        format!("exported {count} {kind} to {}", out.display())
+    );
+    Ok(())
+}
+
 #[test]
 fn cli_import_prints_the_summary_and_writes_the_report() -> TestResult {
     let dir = temp_dir("cli")?;
@@ -914,19 +932,7 @@ fn cli_import_prints_the_summary_and_writes_the_report() -> TestResult {
 
     // Export, then the export re-imports unchanged.
     let out = dir.join("out.xlsx");
-    let output = jianguan(&[
-        "export",
-        "entities",
-        "--out",
-        out.to_str().ok_or("not UTF-8")?,
-        "--database",
-        db_text,
-    ])?;
-    assert_eq!(output.status.code(), Some(0));
-    assert_eq!(
-        String::from_utf8(output.stdout)?.trim(),
-        format!("exported 121 entities to {}", out.display())
-    );
+    cli_export("entities", &out, db_text, 121)?;
     let output = jianguan(&[
         "import",
         "entities",
@@ -1006,19 +1012,7 @@ fn cli_joint_items_import_json_report_and_export() -> TestResult {
     );
 
     let out = dir.join("joint.xlsx");
-    let output = jianguan(&[
-        "export",
-        "joint-items",
-        "--out",
-        out.to_str().ok_or("not UTF-8")?,
-        "--database",
-        db_text,
-    ])?;
-    assert_eq!(output.status.code(), Some(0));
-    assert_eq!(
-        String::from_utf8(output.stdout)?.trim(),
-        format!("exported 25 joint-items to {}", out.display())
-    );
+    cli_export("joint-items", &out, db_text, 25)?;
     let cells = sheet_cells(&out)?;
     assert_eq!(cells.len(), 26);
     assert_eq!(cells[0][4..6], ["发起部门", "配合部门"]);

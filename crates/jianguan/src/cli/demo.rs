@@ -3,9 +3,12 @@
 //! publish → verify.
 //!
 //! The city is the synthetic Huangshi of [`crate::synth`]: its 7 districts, 30
-//! departments, 403,000 market entities and 3,010 inspectors are converted to
-//! the validated domain types and upserted in batches. A second run finds the
-//! city loaded and reuses it. The round's frames are read back from the
+//! departments, 403,000 market entities (存续 / 注销 / 吊销 / 迁出), 3,010
+//! inspectors (some certificates expired), the item list (158 categories / 323
+//! items), the joint list (58 fields / 103 items) and its recusals are
+//! converted to the validated domain types and upserted in batches; the
+//! summary prints what the database then holds. A second run finds the city
+//! loaded and reuses it. The round's frames are read back from the
 //! database (every 存续 entity, grouped by district and industry division into
 //! the cells of [`PlanSet::huangshi`]'s frames, stratified by its stored
 //! credit-risk class); the candidates are the stored inspectors whose
@@ -363,23 +366,11 @@ async fn load(db: &Db, city: &City) -> anyhow::Result<()> {
     }
     bar.finish_and_clear();
 
-    let items = city
-        .items
-        .iter()
-        .map(|item| domain_item(city, item))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let items = converted(&city.items, |item| domain_item(city, item))?;
     let item_count = db.upsert_items(&items).await?;
-    let joint_items = city
-        .joint_items
-        .iter()
-        .map(|item| domain_joint_item(city, item))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let joint_items = converted(&city.joint_items, |item| domain_joint_item(city, item))?;
     let joint_count = db.upsert_joint_items(&joint_items).await?;
-    let recusals = city
-        .recusals
-        .iter()
-        .map(|recusal| domain_recusal(city, recusal))
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let recusals = converted(&city.recusals, |recusal| domain_recusal(city, recusal))?;
     let recusal_count = db.upsert_recusals(&recusals).await?;
 
     let show = |c: UpsertCount| format!("{} new, {} updated", c.inserted, c.updated);
@@ -402,6 +393,14 @@ async fn load(db: &Db, city: &City) -> anyhow::Result<()> {
         show(recusal_count)
     );
     Ok(())
+}
+
+/// Every synthetic record converted to its domain type.
+fn converted<T, U>(
+    records: &[T],
+    convert: impl Fn(&T) -> anyhow::Result<U>,
+) -> anyhow::Result<Vec<U>> {
+    records.iter().map(convert).collect()
 }
 
 /// The code of the city's department `index`.

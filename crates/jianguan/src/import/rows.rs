@@ -261,6 +261,11 @@ impl<'a> RowReader<'a> {
         }
     }
 
+    /// The validated record, or `None` with its error recorded against the column it names.
+    fn accept<T>(&mut self, validated: Result<T, InvalidField>) -> Option<T> {
+        validated.map_err(|error| self.invalid(error, &[])).ok()
+    }
+
     /// Records a domain validation error against the column it names.
     fn invalid(&mut self, error: InvalidField, field_to_key: &[(&str, &str)]) {
         let key = field_to_key
@@ -545,13 +550,7 @@ fn inspector(r: &mut RowReader<'_>, resolver: &Resolver) -> Option<Inspector> {
         fields,
         district: district.ok()?,
     };
-    match Inspector::new(fields) {
-        Ok(inspector) => Some(inspector),
-        Err(error) => {
-            r.invalid(error, &[]);
-            None
-        }
-    }
+    r.accept(Inspector::new(fields))
 }
 
 fn recusal(r: &mut RowReader<'_>, _resolver: &Resolver) -> Option<Recusal> {
@@ -566,13 +565,7 @@ fn recusal(r: &mut RowReader<'_>, _resolver: &Resolver) -> Option<Recusal> {
             .map_err(|e| (e.to_string(), uscc_zh(&e)))
     });
     let reason = r.required("reason");
-    match Recusal::new(cert_no?, uscc?, reason?) {
-        Ok(recusal) => Some(recusal),
-        Err(error) => {
-            r.invalid(error, &[]);
-            None
-        }
-    }
+    r.accept(Recusal::new(cert_no?, uscc?, reason?))
 }
 
 /// The columns the item list and the joint list share, each parsed (`None`
@@ -626,13 +619,7 @@ fn item(r: &mut RowReader<'_>, resolver: &Resolver) -> Option<InspectionItem> {
         ratio: parts.ratio?,
         frequency: parts.frequency?,
     };
-    match InspectionItem::new(fields) {
-        Ok(item) => Some(item),
-        Err(error) => {
-            r.invalid(error, &[]);
-            None
-        }
-    }
+    r.accept(InspectionItem::new(fields))
 }
 
 fn joint_item(r: &mut RowReader<'_>, resolver: &Resolver) -> Option<JointItem> {
@@ -665,13 +652,7 @@ fn joint_item(r: &mut RowReader<'_>, resolver: &Resolver) -> Option<JointItem> {
         ratio: parts.ratio?,
         frequency: parts.frequency?,
     };
-    match JointItem::new(fields) {
-        Ok(item) => Some(item),
-        Err(error) => {
-            r.invalid(error, &[]);
-            None
-        }
-    }
+    r.accept(JointItem::new(fields))
 }
 
 /// Upserts owned records of one kind in one store call (one transaction), and
