@@ -182,6 +182,15 @@ fn assert_counts(outcome: &Outcome, inserted: u64, updated: u64, rejected: usize
     );
 }
 
+/// (row, column) of each rejected row's problems.
+fn error_places(outcome: &Outcome) -> Vec<(usize, &str)> {
+    outcome
+        .errors
+        .iter()
+        .map(|p| (p.row, p.column.as_str()))
+        .collect()
+}
+
 async fn entity_count<S: Store>(store: &S) -> Result<u64, Box<dyn Error>> {
     Ok(store.count_entities(&EntityFilter::default()).await?)
 }
@@ -262,11 +271,7 @@ async fn gbk_csv_with_bad_codes_duplicates_and_empty_lines(db: &Db, dir: &Path) 
 
     // Row numbers as in Excel: header row 1, entity n on row n + 1 until the
     // empty lines after entity 70, 71 and 100 push the later rows down.
-    let rows: Vec<(usize, &str)> = outcome
-        .errors
-        .iter()
-        .map(|p| (p.row, p.column.as_str()))
-        .collect();
+    let rows = error_places(&outcome);
     assert_eq!(
         rows,
         vec![
@@ -382,11 +387,7 @@ async fn utf8_bom_csv_of_inspectors_with_english_headers(db: &Db, dir: &Path) ->
     std::fs::write(&path, &text)?;
     let outcome = import_file(db, Kind::Inspectors, &path, &options()).await?;
     assert_counts(&outcome, 58, 0, 4, 0);
-    let rows: Vec<(usize, &str)> = outcome
-        .errors
-        .iter()
-        .map(|p| (p.row, p.column.as_str()))
-        .collect();
+    let rows = error_places(&outcome);
     assert_eq!(
         rows,
         vec![
@@ -566,11 +567,7 @@ async fn database_rejections_keep_the_good_rows_of_the_batch(db: &Db, dir: &Path
     let outcome = import_file(db, Kind::Recusals, &recusals_path, &options()).await?;
     // Pairs (1 + n % 20, 1 + n % 50) repeat every 100 rows: all 95 distinct.
     assert_counts(&outcome, 95, 0, 5, 0);
-    let rows: Vec<(usize, &str)> = outcome
-        .errors
-        .iter()
-        .map(|p| (p.row, p.column.as_str()))
-        .collect();
+    let rows = error_places(&outcome);
     assert_eq!(
         rows,
         vec![
@@ -713,11 +710,7 @@ async fn joint_items_import_with_row_errors_and_round_trip(db: &Db, dir: &Path) 
     departments(db).await?;
     let outcome = import_file(db, Kind::JointItems, &joint_file(dir, false)?, &options()).await?;
     assert_counts(&outcome, 25, 0, 5, 0);
-    let rows: Vec<(usize, &str)> = outcome
-        .errors
-        .iter()
-        .map(|p| (p.row, p.column.as_str()))
-        .collect();
+    let rows = error_places(&outcome);
     assert_eq!(
         rows,
         vec![
