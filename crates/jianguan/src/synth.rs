@@ -254,7 +254,7 @@ impl Status {
 pub struct Department {
     /// Code, the prefix of its inspectors' ids.
     pub code: &'static str,
-    /// Chinese name.
+    /// Official Chinese name, e.g. 黄石市市场监督管理局.
     pub name: &'static str,
     /// GB/T 4754 section letters of the entities it supervises, in order of importance.
     pub sections: &'static str,
@@ -262,38 +262,39 @@ pub struct Department {
     pub weight: u32,
 }
 
-/// Thirty departments of a prefecture-level city under one lead office (市场监管局).
+/// Huangshi's thirty departments of random inspection under one lead office
+/// (市场监管局), with their official names and short codes.
 pub const DEPARTMENTS: [Department; 30] = [
-    Department { code: "SCJG", name: "市场监督管理局", sections: "FHCOLI", weight: 560 },
-    Department { code: "YJGL", name: "应急管理局", sections: "BCDF", weight: 170 },
-    Department { code: "STHJ", name: "生态环境局", sections: "CBDN", weight: 150 },
-    Department { code: "WJW", name: "卫生健康委员会", sections: "QOH", weight: 150 },
-    Department { code: "ZJJ", name: "住房和城乡建设局", sections: "EK", weight: 150 },
-    Department { code: "JTYS", name: "交通运输局", sections: "G", weight: 140 },
-    Department { code: "SWJ", name: "商务局", sections: "FHO", weight: 60 },
-    Department { code: "WLJ", name: "文化和旅游局", sections: "RHL", weight: 80 },
-    Department { code: "XF", name: "消防救援支队", sections: "HFRL", weight: 150 },
-    Department { code: "GA", name: "公安局", sections: "OHRL", weight: 120 },
-    Department { code: "JYJ", name: "教育局", sections: "P", weight: 60 },
-    Department { code: "RSJ", name: "人力资源和社会保障局", sections: "LCE", weight: 80 },
-    Department { code: "ZRZY", name: "自然资源和规划局", sections: "BEK", weight: 110 },
-    Department { code: "SLJ", name: "水利和湖泊局", sections: "NBA", weight: 60 },
-    Department { code: "NYNC", name: "农业农村局", sections: "AC", weight: 100 },
-    Department { code: "LYJ", name: "林业局", sections: "AC", weight: 50 },
-    Department { code: "SW", name: "税务局", sections: "FLJ", weight: 120 },
-    Department { code: "TJJ", name: "统计局", sections: "CFEG", weight: 40 },
-    Department { code: "CZJ", name: "财政局", sections: "ML", weight: 40 },
-    Department { code: "JXJ", name: "经济和信息化局", sections: "CID", weight: 60 },
-    Department { code: "FGW", name: "发展和改革委员会", sections: "DC", weight: 40 },
-    Department { code: "YBJ", name: "医疗保障局", sections: "QF", weight: 60 },
-    Department { code: "MZJ", name: "民政局", sections: "QOS", weight: 40 },
-    Department { code: "SFJ", name: "司法局", sections: "L", weight: 40 },
-    Department { code: "CGJ", name: "城市管理执法局", sections: "FHEN", weight: 150 },
-    Department { code: "RFB", name: "人民防空办公室", sections: "EK", weight: 30 },
-    Department { code: "YCJ", name: "烟草专卖局", sections: "F", weight: 50 },
-    Department { code: "KJJ", name: "科学技术局", sections: "MI", weight: 30 },
-    Department { code: "QXJ", name: "气象局", sections: "DE", weight: 30 },
-    Department { code: "HG", name: "海关", sections: "FC", weight: 60 },
+    Department { code: "SCJG", name: "黄石市市场监督管理局", sections: "FHCOLI", weight: 560 },
+    Department { code: "YJGL", name: "黄石市应急管理局", sections: "BCDF", weight: 170 },
+    Department { code: "STHJ", name: "黄石市生态环境局", sections: "CBDN", weight: 150 },
+    Department { code: "WJW", name: "黄石市卫生健康委员会", sections: "QOH", weight: 150 },
+    Department { code: "ZJJ", name: "黄石市住房和城乡建设局", sections: "EK", weight: 150 },
+    Department { code: "JTYS", name: "黄石市交通运输局", sections: "G", weight: 140 },
+    Department { code: "SWJ", name: "黄石市商务局", sections: "FHO", weight: 60 },
+    Department { code: "WLJ", name: "黄石市文化和旅游局", sections: "RHL", weight: 80 },
+    Department { code: "XF", name: "黄石市消防救援支队", sections: "HFRL", weight: 150 },
+    Department { code: "GA", name: "黄石市公安局", sections: "OHRL", weight: 120 },
+    Department { code: "JYJ", name: "黄石市教育局", sections: "P", weight: 60 },
+    Department { code: "RSJ", name: "黄石市人力资源和社会保障局", sections: "LCE", weight: 80 },
+    Department { code: "ZRZY", name: "黄石市自然资源和规划局", sections: "BEK", weight: 110 },
+    Department { code: "SLJ", name: "黄石市水利和湖泊局", sections: "NBA", weight: 60 },
+    Department { code: "NYNC", name: "黄石市农业农村局", sections: "AC", weight: 100 },
+    Department { code: "LYJ", name: "黄石市林业局", sections: "AC", weight: 50 },
+    Department { code: "SW", name: "国家税务总局黄石市税务局", sections: "FLJ", weight: 120 },
+    Department { code: "TJJ", name: "黄石市统计局", sections: "CFEG", weight: 40 },
+    Department { code: "CZJ", name: "黄石市财政局", sections: "ML", weight: 40 },
+    Department { code: "JXJ", name: "黄石市经济和信息化局", sections: "CID", weight: 60 },
+    Department { code: "FGW", name: "黄石市发展和改革委员会", sections: "DC", weight: 40 },
+    Department { code: "YBJ", name: "黄石市医疗保障局", sections: "QF", weight: 60 },
+    Department { code: "MZJ", name: "黄石市民政局", sections: "QOS", weight: 40 },
+    Department { code: "SFJ", name: "黄石市司法局", sections: "L", weight: 40 },
+    Department { code: "CGJ", name: "黄石市城市管理执法委员会", sections: "FHEN", weight: 150 },
+    Department { code: "RFB", name: "黄石市人民防空办公室", sections: "EK", weight: 30 },
+    Department { code: "YCJ", name: "黄石市烟草专卖局", sections: "F", weight: 50 },
+    Department { code: "KJJ", name: "黄石市科学技术局", sections: "MI", weight: 30 },
+    Department { code: "QXJ", name: "黄石市气象局", sections: "DE", weight: 30 },
+    Department { code: "HG", name: "黄石海关", sections: "FC", weight: 60 },
 ];
 
 /// A synthetic market entity.

@@ -90,6 +90,8 @@ struct Contents {
     joint: (usize, usize, usize),
     /// Every joint item's legal basis cites a law by article.
     joint_bases_cite_articles: bool,
+    /// Departments by official name, e.g. 黄石市市场监督管理局.
+    departments: Vec<String>,
     recusals: u64,
     /// Distinct recusal reasons.
     reasons: usize,
@@ -152,6 +154,13 @@ fn contents(data: &Path) -> Contents {
             joint_bases_cite_articles: joint
                 .iter()
                 .all(|i| i.legal_basis.starts_with('《') && i.legal_basis.ends_with('条')),
+            departments: db
+                .departments()
+                .await
+                .expect("departments")
+                .iter()
+                .map(|d| d.name().to_owned())
+                .collect(),
             recusals: db.count_recusals().await.expect("recusals"),
             reasons: reasons.len(),
         }
@@ -186,6 +195,19 @@ fn assert_city_mix(contents: &Contents) {
     );
     // Some certificates expired (about 4 % of 3,010), most valid.
     assert!((30..300).contains(&contents.expired), "{contents:?}");
+    // Thirty departments with their official names.
+    assert_eq!(contents.departments.len(), 30, "{contents:?}");
+    for name in [
+        "黄石市市场监督管理局",
+        "黄石市应急管理局",
+        "国家税务总局黄石市税务局",
+        "黄石海关",
+    ] {
+        assert!(
+            contents.departments.iter().any(|d| d == name),
+            "{name} in {contents:?}"
+        );
+    }
     // Exactly Huangshi's lists, whatever the scale.
     assert_eq!(contents.items, (158, 323), "{contents:?}");
     assert_eq!(contents.joint, (58, 103, 30), "{contents:?}");
