@@ -58,7 +58,8 @@ pub struct DemoArgs {
     /// Print the summary and exit; do not start the web application.
     #[arg(long)]
     no_serve: bool,
-    /// Scale the number of market entities (1 = Huangshi's 403,000; e.g. 0.01 in tests).
+    /// Scale the number of market entities and recusals (1 = Huangshi's 403,000 and 403;
+    /// e.g. 0.01 in tests). Departments, inspectors and the item lists keep their size.
     #[arg(long, value_name = "FACTOR", conflicts_with = "entities")]
     scale: Option<f64>,
     /// Number of market entities (default 403,000).
