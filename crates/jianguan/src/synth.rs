@@ -8,7 +8,9 @@
 //!
 //! - [`City::huangshi`]: the reference city at its 2022 scale (403,000 market
 //!   entities with valid 统一社会信用代码 in Huangshi's districts, GB/T 4754
-//!   industries, credit-risk classes A–D; 30 departments; 3,010 inspectors).
+//!   industries, registration statuses and dates, credit-risk classes A–D;
+//!   30 departments; 3,010 inspectors; the item list of 158 categories / 323
+//!   items; the joint list of 58 fields / 103 items; recusal relations).
 //! - [`PlanSet::generate`]: a year of random-inspection plans over a city, with
 //!   joint plans (a lead plan and participating departments' plans sharing one frame).
 //! - [`NationalIds`]: a national-scale stream of valid codes in ascending
@@ -16,10 +18,16 @@
 
 use std::collections::HashSet;
 
+use chrono::NaiveDate;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 
+use crate::domain::item::{CheckMethod, Period};
 use crate::domain::uscc::{self, ALPHABET, ORG_WEIGHTS, Uscc, WEIGHTS};
+
+mod catalogue;
+
+pub use catalogue::{Law, RECUSAL_REASONS, SUBJECTS, Subject, chinese_number};
 
 /// A named deterministic random stream: ChaCha20 seeded with `SHA-256(name)`.
 pub struct Stream(ChaCha20Rng);
@@ -208,12 +216,45 @@ impl RiskClass {
     }
 }
 
+/// Registration status (登记状态).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Status {
+    /// 存续: in business; the only status drawn in plans' frames.
+    Active,
+    /// 注销: deregistered.
+    Deregistered,
+    /// 吊销: licence revoked.
+    Revoked,
+    /// 迁出: moved out of the city.
+    MovedOut,
+}
+
+impl Status {
+    /// All statuses, in order.
+    pub const ALL: [Self; 4] = [Self::Active, Self::Deregistered, Self::Revoked, Self::MovedOut];
+
+    /// The Chinese name: 存续, 注销, 吊销 or 迁出.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "存续",
+            Self::Deregistered => "注销",
+            Self::Revoked => "吊销",
+            Self::MovedOut => "迁出",
+        }
+    }
+
+    /// Position in [`Status::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
 /// A municipal department that runs random inspections.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Department {
     /// Code, the prefix of its inspectors' ids.
     pub code: &'static str,
-    /// Chinese name.
+    /// Official Chinese name, e.g. 黄石市市场监督管理局.
     pub name: &'static str,
     /// GB/T 4754 section letters of the entities it supervises, in order of importance.
     pub sections: &'static str,
@@ -221,38 +262,39 @@ pub struct Department {
     pub weight: u32,
 }
 
-/// Thirty departments of a prefecture-level city under one lead office (市场监管局).
+/// Huangshi's thirty departments of random inspection under one lead office
+/// (市场监管局), with their official names and short codes.
 pub const DEPARTMENTS: [Department; 30] = [
-    Department { code: "SCJG", name: "市场监督管理局", sections: "FHCOLI", weight: 560 },
-    Department { code: "YJGL", name: "应急管理局", sections: "BCDF", weight: 170 },
-    Department { code: "STHJ", name: "生态环境局", sections: "CBDN", weight: 150 },
-    Department { code: "WJW", name: "卫生健康委员会", sections: "QOH", weight: 150 },
-    Department { code: "ZJJ", name: "住房和城乡建设局", sections: "EK", weight: 150 },
-    Department { code: "JTYS", name: "交通运输局", sections: "G", weight: 140 },
-    Department { code: "SWJ", name: "商务局", sections: "FHO", weight: 60 },
-    Department { code: "WLJ", name: "文化和旅游局", sections: "RHL", weight: 80 },
-    Department { code: "XF", name: "消防救援支队", sections: "HFRL", weight: 150 },
-    Department { code: "GA", name: "公安局", sections: "OHRL", weight: 120 },
-    Department { code: "JYJ", name: "教育局", sections: "P", weight: 60 },
-    Department { code: "RSJ", name: "人力资源和社会保障局", sections: "LCE", weight: 80 },
-    Department { code: "ZRZY", name: "自然资源和规划局", sections: "BEK", weight: 110 },
-    Department { code: "SLJ", name: "水利和湖泊局", sections: "NBA", weight: 60 },
-    Department { code: "NYNC", name: "农业农村局", sections: "AC", weight: 100 },
-    Department { code: "LYJ", name: "林业局", sections: "AC", weight: 50 },
-    Department { code: "SW", name: "税务局", sections: "FLJ", weight: 120 },
-    Department { code: "TJJ", name: "统计局", sections: "CFEG", weight: 40 },
-    Department { code: "CZJ", name: "财政局", sections: "ML", weight: 40 },
-    Department { code: "JXJ", name: "经济和信息化局", sections: "CID", weight: 60 },
-    Department { code: "FGW", name: "发展和改革委员会", sections: "DC", weight: 40 },
-    Department { code: "YBJ", name: "医疗保障局", sections: "QF", weight: 60 },
-    Department { code: "MZJ", name: "民政局", sections: "QOS", weight: 40 },
-    Department { code: "SFJ", name: "司法局", sections: "L", weight: 40 },
-    Department { code: "CGJ", name: "城市管理执法局", sections: "FHEN", weight: 150 },
-    Department { code: "RFB", name: "人民防空办公室", sections: "EK", weight: 30 },
-    Department { code: "YCJ", name: "烟草专卖局", sections: "F", weight: 50 },
-    Department { code: "KJJ", name: "科学技术局", sections: "MI", weight: 30 },
-    Department { code: "QXJ", name: "气象局", sections: "DE", weight: 30 },
-    Department { code: "HG", name: "海关", sections: "FC", weight: 60 },
+    Department { code: "SCJG", name: "黄石市市场监督管理局", sections: "FHCOLI", weight: 560 },
+    Department { code: "YJGL", name: "黄石市应急管理局", sections: "BCDF", weight: 170 },
+    Department { code: "STHJ", name: "黄石市生态环境局", sections: "CBDN", weight: 150 },
+    Department { code: "WJW", name: "黄石市卫生健康委员会", sections: "QOH", weight: 150 },
+    Department { code: "ZJJ", name: "黄石市住房和城乡建设局", sections: "EK", weight: 150 },
+    Department { code: "JTYS", name: "黄石市交通运输局", sections: "G", weight: 140 },
+    Department { code: "SWJ", name: "黄石市商务局", sections: "FHO", weight: 60 },
+    Department { code: "WLJ", name: "黄石市文化和旅游局", sections: "RHL", weight: 80 },
+    Department { code: "XF", name: "黄石市消防救援支队", sections: "HFRL", weight: 150 },
+    Department { code: "GA", name: "黄石市公安局", sections: "OHRL", weight: 120 },
+    Department { code: "JYJ", name: "黄石市教育局", sections: "P", weight: 60 },
+    Department { code: "RSJ", name: "黄石市人力资源和社会保障局", sections: "LCE", weight: 80 },
+    Department { code: "ZRZY", name: "黄石市自然资源和规划局", sections: "BEK", weight: 110 },
+    Department { code: "SLJ", name: "黄石市水利和湖泊局", sections: "NBA", weight: 60 },
+    Department { code: "NYNC", name: "黄石市农业农村局", sections: "AC", weight: 100 },
+    Department { code: "LYJ", name: "黄石市林业局", sections: "AC", weight: 50 },
+    Department { code: "SW", name: "国家税务总局黄石市税务局", sections: "FLJ", weight: 120 },
+    Department { code: "TJJ", name: "黄石市统计局", sections: "CFEG", weight: 40 },
+    Department { code: "CZJ", name: "黄石市财政局", sections: "ML", weight: 40 },
+    Department { code: "JXJ", name: "黄石市经济和信息化局", sections: "CID", weight: 60 },
+    Department { code: "FGW", name: "黄石市发展和改革委员会", sections: "DC", weight: 40 },
+    Department { code: "YBJ", name: "黄石市医疗保障局", sections: "QF", weight: 60 },
+    Department { code: "MZJ", name: "黄石市民政局", sections: "QOS", weight: 40 },
+    Department { code: "SFJ", name: "黄石市司法局", sections: "L", weight: 40 },
+    Department { code: "CGJ", name: "黄石市城市管理执法委员会", sections: "FHEN", weight: 150 },
+    Department { code: "RFB", name: "黄石市人民防空办公室", sections: "EK", weight: 30 },
+    Department { code: "YCJ", name: "黄石市烟草专卖局", sections: "F", weight: 50 },
+    Department { code: "KJJ", name: "黄石市科学技术局", sections: "MI", weight: 30 },
+    Department { code: "QXJ", name: "黄石市气象局", sections: "DE", weight: 30 },
+    Department { code: "HG", name: "黄石海关", sections: "FC", weight: 60 },
 ];
 
 /// A synthetic market entity.
@@ -268,6 +310,77 @@ pub struct Entity {
     pub industry: Industry,
     /// Its credit-risk class.
     pub risk: RiskClass,
+    /// Its registration status.
+    pub status: Status,
+    /// Its registration date: codes with an `MA` body from October 2015, older
+    /// ones from July 2002 (twenty years in all).
+    pub registered_on: NaiveDate,
+}
+
+impl Entity {
+    /// Whether it is 存续 (in business), so in plans' frames.
+    pub fn is_active(&self) -> bool {
+        self.status == Status::Active
+    }
+}
+
+/// An item of the random-inspection item list (随机抽查事项清单).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Item {
+    /// 事项编码, e.g. `SCJG-001-1` (department, category number, item in category).
+    pub code: String,
+    /// 抽查类别, e.g. 食品生产日常监督检查.
+    pub category: String,
+    /// 抽查事项.
+    pub name: String,
+    /// 检查依据, e.g. 《中华人民共和国食品安全法》第八十七条.
+    pub legal_basis: String,
+    /// Index into the city's departments (实施主体).
+    pub department: u8,
+    /// 检查对象.
+    pub target_type: &'static str,
+    /// 检查方式.
+    pub methods: Vec<CheckMethod>,
+    /// 抽查比例, in basis points.
+    pub ratio_bp: u16,
+    /// 抽查频次: times per period.
+    pub frequency: (u16, Period),
+}
+
+/// An item of the cross-department joint list (部门联合抽查事项清单).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JointItem {
+    /// 事项编码, e.g. `LH-01-1` (field number, item in field).
+    pub code: String,
+    /// 抽查领域: a subject of the lead department.
+    pub field: &'static str,
+    /// 抽查事项.
+    pub name: String,
+    /// 检查依据: the lead's law and a cooperating department's.
+    pub legal_basis: String,
+    /// Index into the city's departments: the lead (发起部门).
+    pub lead: u8,
+    /// Indexes of the cooperating departments (配合部门), ascending, without the lead.
+    pub cooperating: Vec<u8>,
+    /// 检查对象.
+    pub target_type: &'static str,
+    /// 检查方式.
+    pub methods: Vec<CheckMethod>,
+    /// 抽查比例, in basis points.
+    pub ratio_bp: u16,
+    /// 抽查频次: times per period.
+    pub frequency: (u16, Period),
+}
+
+/// A recusal relation (回避): an inspector who must not inspect an entity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recusal {
+    /// Index into the city's inspectors.
+    pub inspector: u32,
+    /// Index into the city's entities.
+    pub entity: u32,
+    /// Why, e.g. 近亲属关系（配偶任该单位法定代表人）.
+    pub reason: &'static str,
 }
 
 /// A law-enforcement inspector (执法检查人员).
@@ -290,17 +403,37 @@ pub struct CityParams {
     pub inspectors: usize,
     /// Shares of risk classes A, B, C, D, per mille (summing to 1000).
     pub risk_mix: [u32; 4],
+    /// Shares of the statuses 存续, 注销, 吊销, 迁出, per mille (summing to 1000).
+    pub status_mix: [u32; 4],
+    /// Categories of the item list.
+    pub categories: usize,
+    /// Items of the item list (at least one per category).
+    pub items: usize,
+    /// Fields of the joint list (at least one per department).
+    pub joint_fields: usize,
+    /// Items of the joint list (at least one per field).
+    pub joint_items: usize,
+    /// Recusal relations per 10,000 entities (at least one in a city with entities).
+    pub recusals_per_10k: u32,
 }
 
 impl CityParams {
     /// Huangshi 2022 (seed, question 3): 403,000 entities, 3,010 inspectors,
-    /// risk mix A 30 %, B 55 %, C 12 %, D 3 %.
+    /// risk mix A 20 %, B 55 %, C 20 %, D 5 %; 90 % 存续, 6 % 注销, 2.8 % 吊销,
+    /// 1.2 % 迁出; items of 158 categories / 323 items; a joint list of 58
+    /// fields / 103 items; 403 recusals (one per thousand entities).
     pub fn huangshi() -> Self {
         Self {
             stream: "jianguan/synth/huangshi".into(),
             entities: 403_000,
             inspectors: 3_010,
-            risk_mix: [300, 550, 120, 30],
+            risk_mix: [200, 550, 200, 50],
+            status_mix: [900, 60, 28, 12],
+            categories: 158,
+            items: 323,
+            joint_fields: 58,
+            joint_items: 103,
+            recusals_per_10k: 10,
         }
     }
 }
@@ -316,6 +449,12 @@ pub struct City {
     pub entities: Vec<Entity>,
     /// Inspectors, department by department, ids ascending.
     pub inspectors: Vec<Inspector>,
+    /// The random-inspection item list, by code.
+    pub items: Vec<Item>,
+    /// The joint list, by code.
+    pub joint_items: Vec<JointItem>,
+    /// Recusal relations, by (inspector, entity).
+    pub recusals: Vec<Recusal>,
     /// Division weights per mille of their section, indexed by division code.
     division_weights: Vec<u32>,
 }
@@ -336,7 +475,35 @@ impl City {
         let division_weights = division_weights(&mut Stream::named(&format!("{}/industries", params.stream)));
         let entities = generate_entities(params, &division_weights);
         let inspectors = generate_inspectors(params.inspectors);
-        Self { districts: &HUANGSHI_DISTRICTS, departments: &DEPARTMENTS, entities, inspectors, division_weights }
+        let items = generate_items(&mut Stream::named(&format!("{}/items", params.stream)), params);
+        let joint_items = generate_joint_items(&mut Stream::named(&format!("{}/joint-items", params.stream)), params);
+        let recusals = generate_recusals(
+            &mut Stream::named(&format!("{}/recusals", params.stream)),
+            params.recusals_per_10k,
+            entities.len(),
+            inspectors.len(),
+        );
+        Self {
+            districts: &HUANGSHI_DISTRICTS,
+            departments: &DEPARTMENTS,
+            entities,
+            inspectors,
+            items,
+            joint_items,
+            recusals,
+            division_weights,
+        }
+    }
+
+    /// Entities that are 存续.
+    pub fn active_entities(&self) -> usize {
+        self.entities.iter().filter(|e| e.is_active()).count()
+    }
+
+    /// The subjects of a department (by index), its main one first.
+    pub fn subjects_of(&self, department: u8) -> impl Iterator<Item = &'static Subject> + use<> {
+        let code = self.departments.get(usize::from(department)).map_or("", |d| d.code);
+        SUBJECTS.iter().filter(move |s| s.department == code)
     }
 
     /// Indexes of each department's inspectors.
@@ -387,7 +554,7 @@ fn generate_entities(params: &CityParams, division_weights: &[u32]) -> Vec<Entit
             .collect();
         let division = section.first + stream.weighted(&divisions) as u8;
         // Registration type: 1 enterprise, 2 individual business (个体工商户), 3 farmers' cooperative.
-        let kind = [b'1', b'2', b'3'][stream.weighted(&[330, 650, 20])];
+        let kind = [b'1', b'2', b'3'][stream.weighted(&[280, 700, 20])];
         let mut body = [0u8; 16];
         body[0] = b'9';
         body[1] = kind;
@@ -419,10 +586,44 @@ fn generate_entities(params: &CityParams, division_weights: &[u32]) -> Vec<Entit
             district: district as u8,
             industry: Industry { section: section.letter, division },
             risk,
+            status: Status::Active,
+            registered_on: OLD_CODES_FROM,
         });
     }
     entities.sort_unstable_by_key(|a| a.uscc);
+    // Statuses and dates from their own stream, in code order, so that the
+    // codes, names and classes above do not depend on them.
+    let mut stream = Stream::named(&format!("{}/registrations", params.stream));
+    for entity in &mut entities {
+        entity.registered_on = if entity.uscc.as_str().as_bytes().get(8..10) == Some(b"MA".as_slice()) {
+            date_between(&mut stream, MA_CODES_FROM, LAST_REGISTRATION)
+        } else {
+            date_between(&mut stream, OLD_CODES_FROM, MA_CODES_FROM.pred_opt().unwrap_or(MA_CODES_FROM))
+        };
+        entity.status = Status::ALL[stream.weighted(&params.status_mix)];
+    }
     entities
+}
+
+/// The first registration date of codes with an organisation-code body.
+const OLD_CODES_FROM: NaiveDate = ymd(2002, 7, 1);
+/// The first registration date of codes with an `MA` body (the 2015 reform).
+const MA_CODES_FROM: NaiveDate = ymd(2015, 10, 1);
+/// The last registration date of the city (2022 scale).
+const LAST_REGISTRATION: NaiveDate = ymd(2022, 5, 31);
+
+/// A date known to be valid (the epoch otherwise).
+const fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
+    match NaiveDate::from_ymd_opt(year, month, day) {
+        Some(date) => date,
+        None => NaiveDate::MIN,
+    }
+}
+
+/// A date uniformly between `low` and `high` inclusive (`low` when `high < low`).
+pub fn date_between(stream: &mut Stream, low: NaiveDate, high: NaiveDate) -> NaiveDate {
+    let span = u64::try_from((high - low).num_days()).unwrap_or(0);
+    low.checked_add_days(chrono::Days::new(stream.below(span + 1))).unwrap_or(low)
 }
 
 fn entity_name(stream: &mut Stream, district: usize, section: &Section, kind: u8) -> String {
@@ -488,6 +689,184 @@ fn generate_inspectors(count: usize) -> Vec<Inspector> {
     inspectors
 }
 
+/// The index in [`DEPARTMENTS`] of a department code (0 when unknown; the
+/// catalogue's test checks every code).
+fn department_index(code: &str) -> u8 {
+    DEPARTMENTS.iter().position(|d| d.code == code).and_then(|i| u8::try_from(i).ok()).unwrap_or(0)
+}
+
+/// `《law》第X条` with a random article.
+fn citation(stream: &mut Stream, law: &Law) -> String {
+    let article = stream.between(5.min(u64::from(law.articles)), u64::from(law.articles));
+    format!("{}第{}条", law.title, chinese_number(u16::try_from(article).unwrap_or(1)))
+}
+
+/// Methods: on site, often with documents, sometimes with testing.
+fn methods(stream: &mut Stream) -> Vec<CheckMethod> {
+    match stream.weighted(&[450, 350, 100, 60, 40]) {
+        0 => vec![CheckMethod::OnSite, CheckMethod::Documents],
+        1 => vec![CheckMethod::OnSite],
+        2 => vec![CheckMethod::OnSite, CheckMethod::Testing],
+        3 => vec![CheckMethod::Documents, CheckMethod::Online],
+        _ => vec![CheckMethod::OnSite, CheckMethod::Commissioned],
+    }
+}
+
+/// A ratio (3 %, 5 %, 10 % or 20 %) and a frequency (mostly once a year).
+fn ratio_and_frequency(stream: &mut Stream) -> (u16, (u16, Period)) {
+    let ratio = [300, 500, 1_000, 2_000][stream.weighted(&[300, 400, 200, 100])];
+    let frequency = match stream.weighted(&[800, 150, 50]) {
+        0 => (1, Period::Year),
+        1 => (1, Period::HalfYear),
+        _ => (2, Period::Year),
+    };
+    (ratio, frequency)
+}
+
+/// Kinds of categories: each subject has a routine category, then (while
+/// categories are wanted) a special one; each kind names the aspects checked.
+const CATEGORY_KINDS: [(&str, [&str; 3]); 2] = [
+    ("日常监督检查", ["资质许可情况", "生产经营行为", "管理制度落实情况"]),
+    ("专项检查", ["重点环节", "隐患整改情况", "记录台账"]),
+];
+
+/// `params.categories` categories (every subject's routine one, then special
+/// ones in subject order), grouped by department, with `params.items` items
+/// (two or three per category, while they last; at least one).
+fn generate_items(stream: &mut Stream, params: &CityParams) -> Vec<Item> {
+    let mut categories: Vec<(usize, usize)> = (0..CATEGORY_KINDS.len())
+        .flat_map(|kind| (0..SUBJECTS.len()).map(move |subject| (subject, kind)))
+        .take(params.categories)
+        .collect();
+    categories.sort_unstable();
+    // Items per category: one each, then a second, then a third in a random order of categories.
+    let mut per_category = vec![1usize; categories.len()];
+    let mut order: Vec<usize> = (0..categories.len()).collect();
+    stream.shuffle(&mut order);
+    let mut left = params.items.saturating_sub(categories.len());
+    'rounds: for _ in 1..3 {
+        for &index in &order {
+            if left == 0 {
+                break 'rounds;
+            }
+            per_category[index] += 1;
+            left -= 1;
+        }
+    }
+    let mut items = Vec::with_capacity(params.items);
+    for (number, (&(subject, kind), &count)) in categories.iter().zip(&per_category).enumerate() {
+        let subject = &SUBJECTS[subject];
+        let (suffix, aspects) = CATEGORY_KINDS[kind];
+        let category = format!("{}{suffix}", subject.name);
+        for (position, aspect) in aspects.iter().take(count).enumerate() {
+            let (ratio_bp, frequency) = ratio_and_frequency(stream);
+            items.push(Item {
+                code: format!("{}-{:03}-{}", subject.department, number + 1, position + 1),
+                category: category.clone(),
+                name: format!("{}{aspect}检查", subject.name),
+                legal_basis: citation(stream, &subject.law),
+                department: department_index(subject.department),
+                target_type: subject.target,
+                methods: methods(stream),
+                ratio_bp,
+                frequency,
+            });
+        }
+    }
+    items.sort_by(|a, b| a.code.cmp(&b.code));
+    items
+}
+
+/// Names of a joint field's items: a joint check, then a joint sweep of hazards.
+const JOINT_ASPECTS: [&str; 2] = ["联合监督检查", "风险隐患联合排查"];
+
+/// `params.joint_fields` fields (every department's main subject, then random
+/// other subjects), each led by its subject's department with one to three
+/// cooperating departments, and `params.joint_items` items (one or two per field).
+fn generate_joint_items(stream: &mut Stream, params: &CityParams) -> Vec<JointItem> {
+    let mut main = Vec::new();
+    let mut others = Vec::new();
+    for (index, subject) in SUBJECTS.iter().enumerate() {
+        if SUBJECTS[..index].iter().any(|s| s.department == subject.department) {
+            others.push(index);
+        } else {
+            main.push(index);
+        }
+    }
+    stream.shuffle(&mut others);
+    let mut fields: Vec<usize> = main.into_iter().chain(others).take(params.joint_fields).collect();
+    fields.sort_unstable();
+    let mut second = vec![false; fields.len()];
+    let mut order: Vec<usize> = (0..fields.len()).collect();
+    stream.shuffle(&mut order);
+    for &index in order.iter().take(params.joint_items.saturating_sub(fields.len())) {
+        second[index] = true;
+    }
+    let weights: Vec<u32> = DEPARTMENTS.iter().map(|d| d.weight).collect();
+    let mut items = Vec::with_capacity(params.joint_items);
+    for (number, (&subject, &two)) in fields.iter().zip(&second).enumerate() {
+        let subject = &SUBJECTS[subject];
+        let lead = department_index(subject.department);
+        let mut cooperating: Vec<u8> = Vec::new();
+        for _ in 0..stream.between(1, 3) {
+            let available: Vec<u32> = weights
+                .iter()
+                .enumerate()
+                .map(|(d, &w)| if d == usize::from(lead) || cooperating.contains(&(d as u8)) { 0 } else { w })
+                .collect();
+            cooperating.push(stream.weighted(&available) as u8);
+        }
+        cooperating.sort_unstable();
+        let partner = SUBJECTS
+            .iter()
+            .find(|s| department_index(s.department) == cooperating[0])
+            .map_or(subject.law, |s| s.law);
+        for (position, aspect) in JOINT_ASPECTS.iter().take(if two { 2 } else { 1 }).enumerate() {
+            let (ratio_bp, frequency) = ratio_and_frequency(stream);
+            let mut legal_basis = citation(stream, &subject.law);
+            if partner != subject.law {
+                legal_basis.push('；');
+                legal_basis.push_str(&citation(stream, &partner));
+            }
+            items.push(JointItem {
+                code: format!("LH-{:02}-{}", number + 1, position + 1),
+                field: subject.name,
+                name: format!("{}{aspect}", subject.name),
+                legal_basis,
+                lead,
+                cooperating: cooperating.clone(),
+                target_type: subject.target,
+                methods: methods(stream),
+                ratio_bp,
+                frequency,
+            });
+        }
+    }
+    items
+}
+
+/// `per_10k` recusals per 10,000 entities (at least one when there are
+/// entities and inspectors): distinct random (inspector, entity) pairs.
+fn generate_recusals(stream: &mut Stream, per_10k: u32, entities: usize, inspectors: usize) -> Vec<Recusal> {
+    if entities == 0 || inspectors == 0 {
+        return Vec::new();
+    }
+    let count = (entities as u64 * u64::from(per_10k) / 10_000).max(1) as usize;
+    let count = count.min(entities.saturating_mul(inspectors));
+    let mut seen = HashSet::with_capacity(count);
+    let mut recusals = Vec::with_capacity(count);
+    while recusals.len() < count {
+        let inspector = stream.below(inspectors as u64) as u32;
+        let entity = stream.below(entities as u64) as u32;
+        let reason = RECUSAL_REASONS[stream.below(RECUSAL_REASONS.len() as u64) as usize];
+        if seen.insert((inspector, entity)) {
+            recusals.push(Recusal { inspector, entity, reason });
+        }
+    }
+    recusals.sort_by_key(|r| (r.inspector, r.entity));
+    recusals
+}
+
 /// What a year of plans looks like.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlanParams {
@@ -538,7 +917,7 @@ pub struct Plan {
     pub rates_bp: [u32; 4],
 }
 
-/// The frame of a plan: every entity in a set of (district, industry division) cells.
+/// The frame of a plan: every 存续 entity in a set of (district, industry division) cells.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlanFrame {
     /// The cells chosen, as (district index, division code).
@@ -589,7 +968,7 @@ impl PlanSet {
         sizes.extend(std::iter::repeat_n(1, params.plans.saturating_sub(params.joint_plans - left)));
 
         let cells = CellIndex::new(city);
-        let total = city.entities.len() as u64;
+        let total = city.active_entities() as u64;
         let min_count = total * u64::from(params.cover_min_bp) / 10_000;
         let max_count = total * u64::from(params.cover_max_bp) / 10_000;
         let mut plans = Vec::new();
@@ -638,7 +1017,7 @@ impl PlanSet {
     }
 }
 
-/// Entity counts per (district, division) cell.
+/// 存续 entity counts per (district, division) cell.
 struct CellIndex {
     counts: Vec<[u64; 100]>,
 }
@@ -646,7 +1025,7 @@ struct CellIndex {
 impl CellIndex {
     fn new(city: &City) -> Self {
         let mut counts = vec![[0u64; 100]; city.districts.len()];
-        for entity in &city.entities {
+        for entity in city.entities.iter().filter(|e| e.is_active()) {
             if let Some(row) = counts.get_mut(usize::from(entity.district)) {
                 row[usize::from(entity.industry.division) % 100] += 1;
             }
@@ -705,7 +1084,8 @@ impl CellIndex {
             .iter()
             .enumerate()
             .filter(|(_, e)| {
-                wanted.get(usize::from(e.district)).is_some_and(|row| row[usize::from(e.industry.division) % 100])
+                e.is_active()
+                    && wanted.get(usize::from(e.district)).is_some_and(|row| row[usize::from(e.industry.division) % 100])
             })
             .filter_map(|(index, _)| u32::try_from(index).ok())
             .collect()
@@ -956,10 +1336,53 @@ mod tests {
             assert_eq!(entity.uscc.region(), HUANGSHI_DISTRICTS[usize::from(entity.district)].code);
         }
         assert_eq!(city, City::generate(&params));
-        let a = city.entities.iter().filter(|e| e.risk == RiskClass::A).count();
-        assert!((1_300..1_700).contains(&a), "A share {a}");
+        let mut risks = [0usize; 4];
+        let mut statuses = [0usize; 4];
+        for entity in &city.entities {
+            risks[entity.risk.index()] += 1;
+            statuses[entity.status.index()] += 1;
+            assert!((OLD_CODES_FROM..=LAST_REGISTRATION).contains(&entity.registered_on));
+        }
+        // A 20 %, B 55 %, C 20 %, D 5 % of 5,000, within about four standard deviations.
+        for (count, expected, slack) in risks.into_iter().zip([1_000, 2_750, 1_000, 250]).zip([120, 150, 120, 70]).map(|((c, e), s)| (c, e, s)) {
+            assert!(count.abs_diff(expected) <= slack, "risk mix {risks:?}");
+        }
+        assert!(statuses[0] > 4_300 && statuses[1..].iter().all(|&n| n >= 20), "statuses {statuses:?}");
+        let individual = city.entities.iter().filter(|e| e.uscc.as_str().as_bytes()[1] == b'2').count();
+        assert!(individual.abs_diff(3_500) <= 150, "个体工商户 {individual}");
         assert!(city.inspectors.iter().any(|i| i.id == "SCJG-0001"));
         Ok(())
+    }
+
+    #[test]
+    fn item_lists_have_the_huangshi_counts() {
+        let city = City::generate(&CityParams { entities: 2_000, ..CityParams::huangshi() });
+        assert_eq!(city.items.len(), 323);
+        let mut categories: Vec<&str> = city.items.iter().map(|i| i.category.as_str()).collect();
+        categories.sort_unstable();
+        categories.dedup();
+        assert_eq!(categories.len(), 158);
+        let mut codes: Vec<&str> = city.items.iter().map(|i| i.code.as_str()).collect();
+        codes.dedup();
+        assert_eq!(codes.len(), 323);
+        assert!(city.items.iter().all(|i| i.legal_basis.starts_with('《') && i.legal_basis.ends_with('条')));
+
+        assert_eq!(city.joint_items.len(), 103);
+        let mut fields: Vec<&str> = city.joint_items.iter().map(|i| i.field).collect();
+        fields.dedup();
+        assert_eq!(fields.len(), 58);
+        let mut departments: Vec<u8> = city.joint_items.iter().flat_map(|i| std::iter::once(i.lead).chain(i.cooperating.iter().copied())).collect();
+        departments.sort_unstable();
+        departments.dedup();
+        assert_eq!(departments.len(), 30);
+        for item in &city.joint_items {
+            assert!((1..=3).contains(&item.cooperating.len()) && !item.cooperating.contains(&item.lead), "{item:?}");
+        }
+
+        assert_eq!(city.recusals.len(), 2);
+        let full = generate_recusals(&mut Stream::named("jianguan/synth/test/recusals"), 10, 403_000, 3_010);
+        assert_eq!(full.len(), 403);
+        assert_eq!(city, City::generate(&CityParams { entities: 2_000, ..CityParams::huangshi() }));
     }
 
     #[test]
@@ -975,7 +1398,8 @@ mod tests {
         let joint = set.plans.iter().filter(|p| set.plans.iter().filter(|q| q.frame == p.frame).count() > 1).count();
         assert_eq!(joint, 88);
         for frame in &set.frames {
-            let share = frame.members.len() * 10_000 / city.entities.len();
+            assert!(frame.members.iter().all(|&i| city.entities[i as usize].is_active()));
+            let share = frame.members.len() * 10_000 / city.active_entities();
             assert!((20..=300).contains(&share), "frame covers {share} bp");
         }
         let mut ids: Vec<&str> = set.plans.iter().map(|p| p.id.as_str()).collect();

@@ -1,6 +1,9 @@
 //! `jianguan demo` at a small scale on embedded SQLite: the city is loaded into
 //! the database in the data folder, the round is drawn from it, published and
 //! verified; a second run reuses the loaded city without duplicating rows.
+//! The loaded city has the mix: statuses, risk classes, expired
+//! certificates, the item list (158 / 323), the joint list (58 / 103 over 30
+//! departments) and recusals, scaled with the entities where it should be.
 
 #![allow(
     clippy::expect_used,
@@ -10,20 +13,18 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use jianguan::storage::{self, EntityFilter, InspectorFilter, Store};
+use std::collections::HashSet;
 
-const ENTITIES: u64 = 3_000;
+use jianguan::domain::entity::{CreditClass, EntityStatus};
+use jianguan::storage::{self, ClassFilter, Db, EntityFilter, InspectorFilter, Store};
+
+/// Huangshi's 403,000 entities at `--scale 0.01`.
+const ENTITIES: u64 = 4_030;
 
 fn demo(data: &Path, extra: &[&str]) -> Output {
     let data = data.to_str().expect("UTF-8 temp path");
     Command::new(env!("CARGO_BIN_EXE_jianguan"))
-        .args([
-            "demo",
-            "--data-dir",
-            data,
-            "--entities",
-            &ENTITIES.to_string(),
-        ])
+        .args(["demo", "--data-dir", data, "--scale", "0.01"])
         .args(extra)
         .env_remove("JIANGUAN_DATABASE")
         .env_remove("JIANGUAN_DATA")
@@ -39,8 +40,8 @@ fn text(output: &Output) -> String {
     )
 }
 
-/// (districts, departments, entities, inspectors) in the demo's database.
-fn counts(data: &Path) -> (usize, usize, u64, u64) {
+/// `read` run on the demo's database.
+fn read_db<T>(data: &Path, read: impl AsyncFnOnce(&Db) -> T) -> T {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -50,7 +51,16 @@ fn counts(data: &Path) -> (usize, usize, u64, u64) {
         let db = storage::open(path.to_str().expect("UTF-8 temp path"))
             .await
             .expect("open the demo database");
-        let counts = (
+        let result = read(&db).await;
+        db.close().await;
+        result
+    })
+}
+
+/// (districts, departments, entities, inspectors) in the demo's database.
+fn counts(data: &Path) -> (usize, usize, u64, u64) {
+    read_db(data, async |db| {
+        (
             db.districts().await.expect("districts").len(),
             db.departments().await.expect("departments").len(),
             db.count_entities(&EntityFilter::default())
@@ -59,10 +69,152 @@ fn counts(data: &Path) -> (usize, usize, u64, u64) {
             db.count_inspectors(&InspectorFilter::default())
                 .await
                 .expect("inspectors"),
-        );
-        db.close().await;
-        counts
+        )
     })
+}
+
+/// What the demo loaded, read back from its database.
+#[derive(Debug)]
+struct Contents {
+    /// Entities per status: 存续, 注销, 吊销, 迁出.
+    statuses: Vec<u64>,
+    /// Entities per credit-risk class A–D.
+    classes: Vec<u64>,
+    /// 个体工商户.
+    individual: u64,
+    /// Inspectors whose certificate is not valid on the round's date.
+    expired: u64,
+    /// (categories, items) of the item list.
+    items: (usize, usize),
+    /// (fields, items, departments) of the joint list.
+    joint: (usize, usize, usize),
+    /// Every joint item's legal basis cites a law by article.
+    joint_bases_cite_articles: bool,
+    /// Departments by official name, e.g. 黄石市市场监督管理局.
+    departments: Vec<String>,
+    recusals: u64,
+    /// Distinct recusal reasons.
+    reasons: usize,
+}
+
+fn contents(data: &Path) -> Contents {
+    read_db(data, async |db| {
+        let mut statuses = Vec::new();
+        for &status in EntityStatus::ALL {
+            let filter = EntityFilter {
+                status: Some(status),
+                ..EntityFilter::default()
+            };
+            statuses.push(db.count_entities(&filter).await.expect("count"));
+        }
+        let mut classes = Vec::new();
+        for &class in CreditClass::ALL {
+            let filter = EntityFilter {
+                credit_class: Some(ClassFilter::Class(class)),
+                ..EntityFilter::default()
+            };
+            classes.push(db.count_entities(&filter).await.expect("count"));
+        }
+        let individual = db
+            .count_entities(&EntityFilter {
+                entity_type: Some(jianguan::domain::entity::EntityType::IndividualBusiness),
+                ..EntityFilter::default()
+            })
+            .await
+            .expect("count");
+        let certified = db
+            .count_inspectors(&InspectorFilter {
+                certified_on: chrono::NaiveDate::from_ymd_opt(2022, 6, 28),
+                ..InspectorFilter::default()
+            })
+            .await
+            .expect("count");
+        let total = db
+            .count_inspectors(&InspectorFilter::default())
+            .await
+            .expect("count");
+        let items = db.items(None).await.expect("items");
+        let categories: HashSet<&str> = items.iter().map(|i| i.category.as_str()).collect();
+        let joint = db.joint_items(None).await.expect("joint items");
+        let fields: HashSet<&str> = joint.iter().map(|i| i.field.as_str()).collect();
+        let departments: HashSet<&str> = joint
+            .iter()
+            .flat_map(|i| i.departments().map(|d| d.as_str()))
+            .collect();
+        let page = storage::PageRequest::first(storage::MAX_PAGE);
+        let recusals = db.recusals(&page).await.expect("recusals").items;
+        let reasons: HashSet<&str> = recusals.iter().map(|r| r.reason()).collect();
+        Contents {
+            statuses,
+            classes,
+            individual,
+            expired: total - certified,
+            items: (categories.len(), items.len()),
+            joint: (fields.len(), joint.len(), departments.len()),
+            joint_bases_cite_articles: joint
+                .iter()
+                .all(|i| i.legal_basis.starts_with('《') && i.legal_basis.ends_with('条')),
+            departments: db
+                .departments()
+                .await
+                .expect("departments")
+                .iter()
+                .map(|d| d.name().to_owned())
+                .collect(),
+            recusals: db.count_recusals().await.expect("recusals"),
+            reasons: reasons.len(),
+        }
+    })
+}
+
+/// Asserts the loaded city has the mix.
+fn assert_city_mix(contents: &Contents) {
+    assert_eq!(
+        contents.statuses.iter().sum::<u64>(),
+        ENTITIES,
+        "{contents:?}"
+    );
+    // Mostly 存续 (90 %), some of each of the others.
+    assert!(contents.statuses[0] * 100 >= ENTITIES * 85, "{contents:?}");
+    assert!(
+        contents.statuses[1..].iter().all(|&n| n > 0),
+        "{contents:?}"
+    );
+    // A 20 %, B 55 %, C 20 %, D 5 %, each within 3 points.
+    for (count, percent) in contents.classes.iter().zip([20u64, 55, 20, 5]) {
+        assert!(
+            (count * 100).abs_diff(percent * ENTITIES) <= 3 * ENTITIES,
+            "risk mix {:?}",
+            contents.classes
+        );
+    }
+    // About 70 % 个体工商户.
+    assert!(
+        (contents.individual * 100).abs_diff(70 * ENTITIES) <= 4 * ENTITIES,
+        "{contents:?}"
+    );
+    // Some certificates expired (about 4 % of 3,010), most valid.
+    assert!((30..300).contains(&contents.expired), "{contents:?}");
+    // Thirty departments with their official names.
+    assert_eq!(contents.departments.len(), 30, "{contents:?}");
+    for name in [
+        "黄石市市场监督管理局",
+        "黄石市应急管理局",
+        "国家税务总局黄石市税务局",
+        "黄石海关",
+    ] {
+        assert!(
+            contents.departments.iter().any(|d| d == name),
+            "{name} in {contents:?}"
+        );
+    }
+    // Exactly Huangshi's lists, whatever the scale.
+    assert_eq!(contents.items, (158, 323), "{contents:?}");
+    assert_eq!(contents.joint, (58, 103, 30), "{contents:?}");
+    assert!(contents.joint_bases_cite_articles, "{contents:?}");
+    // One recusal per thousand entities: 4 at this scale, 403 at full scale.
+    assert_eq!(contents.recusals, 4, "{contents:?}");
+    assert!(contents.reasons >= 2, "{contents:?}");
 }
 
 struct Scratch(PathBuf);
@@ -105,6 +257,31 @@ fn demo_loads_the_city_into_sqlite_draws_from_it_and_reruns_without_duplicates()
         "the SQLite file is in the data folder"
     );
     assert_eq!(counts(&data), (7, 30, ENTITIES, 3_010));
+    assert_city_mix(&contents(&data));
+    for line in [
+        "登记状态 statuses: 存续 ",
+        "信用风险分类 risk classes: A ",
+        "item list: 158 categories, 323 items; joint list: 58 fields, 103 items, 30 departments",
+        "回避关系 recusals: 4",
+        "323 items (323 new, 0 updated), 103 joint items (103 new, 0 updated), 4 recusals (4 new, 0 updated)",
+    ] {
+        assert!(out.contains(line), "{line} in {out}");
+    }
+    // Only 存续 entities are in the frames: the frames read back from the
+    // database hold as many rows as the generated plan set's (active) frames.
+    let frames = out
+        .lines()
+        .find(|l| l.contains("frame rows in"))
+        .expect("the frames line");
+    let rows = frames
+        .split(" s: ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .expect("the frame rows");
+    assert!(
+        frames.contains(&format!("the generated plan set has {rows})")),
+        "{frames}"
+    );
 
     let record = data.join("demo/round-1.json");
     assert!(record.is_file(), "{out}");
@@ -137,4 +314,5 @@ fn demo_loads_the_city_into_sqlite_draws_from_it_and_reruns_without_duplicates()
         (7, 30, ENTITIES, 3_010),
         "a second run duplicates nothing"
     );
+    assert_city_mix(&contents(&data));
 }

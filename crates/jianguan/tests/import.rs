@@ -111,6 +111,8 @@ on_both!(
     database_rejections_keep_the_good_rows_of_the_batch,
     export_import_round_trip_is_unchanged,
     items_import_and_round_trip,
+    joint_items_import_with_row_errors_and_round_trip,
+    joint_items_with_english_headers_and_duplicates,
 );
 
 // ---------------------------------------------------------------------------
@@ -178,6 +180,15 @@ fn assert_counts(outcome: &Outcome, inserted: u64, updated: u64, rejected: usize
         outcome.errors,
         outcome.warnings
     );
+}
+
+/// (row, column) of each rejected row's problems.
+fn error_places(outcome: &Outcome) -> Vec<(usize, &str)> {
+    outcome
+        .errors
+        .iter()
+        .map(|p| (p.row, p.column.as_str()))
+        .collect()
 }
 
 async fn entity_count<S: Store>(store: &S) -> Result<u64, Box<dyn Error>> {
@@ -260,11 +271,7 @@ async fn gbk_csv_with_bad_codes_duplicates_and_empty_lines(db: &Db, dir: &Path) 
 
     // Row numbers as in Excel: header row 1, entity n on row n + 1 until the
     // empty lines after entity 70, 71 and 100 push the later rows down.
-    let rows: Vec<(usize, &str)> = outcome
-        .errors
-        .iter()
-        .map(|p| (p.row, p.column.as_str()))
-        .collect();
+    let rows = error_places(&outcome);
     assert_eq!(
         rows,
         vec![
@@ -380,11 +387,7 @@ async fn utf8_bom_csv_of_inspectors_with_english_headers(db: &Db, dir: &Path) ->
     std::fs::write(&path, &text)?;
     let outcome = import_file(db, Kind::Inspectors, &path, &options()).await?;
     assert_counts(&outcome, 58, 0, 4, 0);
-    let rows: Vec<(usize, &str)> = outcome
-        .errors
-        .iter()
-        .map(|p| (p.row, p.column.as_str()))
-        .collect();
+    let rows = error_places(&outcome);
     assert_eq!(
         rows,
         vec![
@@ -564,11 +567,7 @@ async fn database_rejections_keep_the_good_rows_of_the_batch(db: &Db, dir: &Path
     let outcome = import_file(db, Kind::Recusals, &recusals_path, &options()).await?;
     // Pairs (1 + n % 20, 1 + n % 50) repeat every 100 rows: all 95 distinct.
     assert_counts(&outcome, 95, 0, 5, 0);
-    let rows: Vec<(usize, &str)> = outcome
-        .errors
-        .iter()
-        .map(|p| (p.row, p.column.as_str()))
-        .collect();
+    let rows = error_places(&outcome);
     assert_eq!(
         rows,
         vec![
@@ -671,6 +670,133 @@ async fn items_import_and_round_trip(db: &Db, dir: &Path) -> TestResult {
     Ok(())
 }
 
+const JOINT_HEADER: &str =
+    "序号,事项编码,抽查领域,抽查事项,检查依据,发起部门,配合部门,检查对象,检查方式,抽查比例,抽查频次";
+
+/// 30 joint items; rows 7, 12, 18, 23 and 27 (items 6, 11, 17, 22 and 26) are
+/// bad when `fixed` is false.
+fn joint_file(dir: &Path, fixed: bool) -> Result<PathBuf, Box<dyn Error>> {
+    let mut text = format!("{JOINT_HEADER}\n");
+    for n in 1..=30u32 {
+        let mut field = "食品安全";
+        let mut lead = if n % 2 == 0 { "SJGJ" } else { "黄石市市场监督管理局" };
+        // Several cooperating departments, by name or code, with the usual separators.
+        let mut cooperating = match n % 3 {
+            0 => "WJW",
+            1 => "黄石市卫生健康委员会、YJJ",
+            _ => "\"WJW, 黄石市应急管理局\"",
+        };
+        let mut frequency = "每年1次";
+        if !fixed {
+            match n {
+                6 => cooperating = "WJW；XYZ", // unknown department
+                11 => cooperating = "SJGJ、WJW", // the lead cooperating with itself
+                17 => frequency = "每周1次",
+                22 => field = "",
+                26 => lead = "黄石市公安局",
+                _ => {}
+            }
+        }
+        text.push_str(&format!(
+            "{n},LH-{n:02},{field},餐饮服务食品安全联合检查{n},《中华人民共和国食品安全法》第八十七条；《中华人民共和国消防法》第十六条,{lead},{cooperating},餐饮服务提供者,实地检查、书面检查,5%,{frequency}\n"
+        ));
+    }
+    let path = dir.join(if fixed { "joint-fixed.csv" } else { "joint.csv" });
+    std::fs::write(&path, gbk(&text))?;
+    Ok(path)
+}
+
+async fn joint_items_import_with_row_errors_and_round_trip(db: &Db, dir: &Path) -> TestResult {
+    departments(db).await?;
+    let outcome = import_file(db, Kind::JointItems, &joint_file(dir, false)?, &options()).await?;
+    assert_counts(&outcome, 25, 0, 5, 0);
+    let rows = error_places(&outcome);
+    assert_eq!(
+        rows,
+        vec![
+            (7, "配合部门"),
+            (12, "配合部门"),
+            (18, "抽查频次"),
+            (23, "抽查领域"),
+            (27, "发起部门"),
+        ]
+    );
+    assert!(outcome.errors[0].reason.contains("XYZ"), "{:?}", outcome.errors[0]);
+    assert!(outcome.errors[0].reason_zh.contains("“XYZ”"), "{:?}", outcome.errors[0]);
+    assert!(outcome.errors[1].reason.contains("lead"), "{:?}", outcome.errors[1]);
+    assert_eq!(outcome.errors[1].reason_zh, "配合部门不能包含发起部门");
+    assert!(outcome.errors[2].reason_zh.contains("每年1次"), "{:?}", outcome.errors[2]);
+
+    // Stored with the departments resolved to codes, sorted, the lead first.
+    let two = db
+        .joint_item(&jianguan::domain::item::ItemCode::parse("LH-02")?)
+        .await?
+        .ok_or("LH-02 missing")?;
+    let departments: Vec<&str> = two.departments().map(|d| d.as_str()).collect();
+    assert_eq!(departments, ["SJGJ", "WJW", "YJJ"]);
+    assert_eq!(two.field, "食品安全");
+    assert_eq!(two.ratio.basis_points(), 500);
+    assert_eq!(db.joint_items(None).await?.len(), 25);
+    let yjj = DepartmentCode::parse("YJJ")?;
+    // Cooperating in the 20 items n % 3 != 0, less the rejected 11, 17, 22 and 26.
+    assert_eq!(db.joint_items(Some(&yjj)).await?.len(), 16);
+
+    // The corrected file converges: the 5 rows are new, the 25 others updated.
+    let fixed = joint_file(dir, true)?;
+    assert_counts(&import_file(db, Kind::JointItems, &fixed, &options()).await?, 5, 25, 0, 0);
+    assert_counts(&import_file(db, Kind::JointItems, &fixed, &options()).await?, 0, 30, 0, 0);
+
+    // Export → import is unchanged, in both formats.
+    for format in [Format::Csv, Format::Xlsx] {
+        let extension = if format == Format::Csv { "csv" } else { "xlsx" };
+        let out = dir.join(format!("joint-1.{extension}"));
+        assert_eq!(export_file(db, Kind::JointItems, &out, format).await?, 30);
+        assert_counts(&import_file(db, Kind::JointItems, &out, &options()).await?, 0, 30, 0, 0);
+        let out2 = dir.join(format!("joint-2.{extension}"));
+        export_file(db, Kind::JointItems, &out2, format).await?;
+        if format == Format::Csv {
+            assert_eq!(std::fs::read(&out)?, std::fs::read(&out2)?);
+            let text = String::from_utf8(std::fs::read(&out)?)?;
+            assert!(text.starts_with("\u{feff}事项编码,抽查领域,抽查事项,检查依据,发起部门,配合部门,检查对象,检查方式,抽查比例,抽查频次"), "{text}");
+            assert!(text.contains(",SJGJ,WJW、YJJ,"), "{text}");
+        } else {
+            let cells = sheet_cells(&out)?;
+            assert_eq!(cells, sheet_cells(&out2)?);
+            assert_eq!(cells.len(), 31);
+        }
+    }
+    Ok(())
+}
+
+async fn joint_items_with_english_headers_and_duplicates(db: &Db, dir: &Path) -> TestResult {
+    departments(db).await?;
+    let text = "code,field,name,legal_basis,lead,cooperating,target_type,methods,ratio,frequency\n\
+        LH-A,安全生产,危险化学品联合检查,《危险化学品安全管理条例》第二十条,YJJ,SJGJ;WJW,危险化学品经营单位,实地检查,10%,每半年1次\n\
+        LH-B,安全生产,烟花爆竹联合检查,《烟花爆竹安全管理条例》第十九条,YJJ,SJGJ,烟花爆竹经营单位,实地检查,0.5%,每年1次\n\
+        LH-A,安全生产,危险化学品联合检查（修订）,《危险化学品安全管理条例》第二十条,YJJ,SJGJ,危险化学品经营单位,实地检查,10%,每年2次\n";
+    let path = dir.join("joint-en.csv");
+    std::fs::write(&path, format!("\u{feff}{text}"))?;
+    let outcome = import_file(db, Kind::JointItems, &path, &options()).await?;
+    // LH-A twice: the later row (row 4) wins, with a warning.
+    assert_counts(&outcome, 2, 0, 0, 1);
+    assert_eq!(outcome.warnings[0].row, 4);
+    let a = db
+        .joint_item(&jianguan::domain::item::ItemCode::parse("LH-A")?)
+        .await?
+        .ok_or("LH-A missing")?;
+    assert_eq!(a.name, "危险化学品联合检查（修订）");
+    assert_eq!(a.cooperating.len(), 1);
+    assert_eq!(a.frequency.to_string(), "每年2次");
+
+    // A joint header is not an item header: the item list's required columns are named.
+    let error = match import_file(db, Kind::Items, &path, &options()).await {
+        Err(error) => error.to_string(),
+        Ok(outcome) => return Err(format!("joint items imported as items: {outcome:?}").into()),
+    };
+    assert!(error.contains("missing required header(s) \"抽查类别\", \"实施主体\""), "{error}");
+    Ok(())
+}
+
 fn sheet_cells(path: &Path) -> Result<Vec<Vec<String>>, Box<dyn Error>> {
     let mut workbook = calamine::open_workbook_auto(path)?;
     let range = workbook.worksheet_range_at(0).ok_or("no sheet")??;
@@ -689,6 +815,24 @@ fn jianguan(args: &[&str]) -> Result<std::process::Output, Box<dyn Error>> {
         .env_remove("JIANGUAN_DATABASE")
         .env_remove("JIANGUAN_DATA")
         .output()?)
+}
+
+/// `jianguan export KIND --out OUT`, which must succeed and report `count` records.
+fn cli_export(kind: &str, out: &Path, database: &str, count: u64) -> TestResult {
+    let output = jianguan(&[
+        "export",
+        kind,
+        "--out",
+        out.to_str().ok_or("not UTF-8")?,
+        "--database",
+        database,
+    ])?;
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(output.stdout)?.trim(),
+        format!("exported {count} {kind} to {}", out.display())
+    );
+    Ok(())
 }
 
 #[test]
@@ -781,19 +925,7 @@ fn cli_import_prints_the_summary_and_writes_the_report() -> TestResult {
 
     // Export, then the export re-imports unchanged.
     let out = dir.join("out.xlsx");
-    let output = jianguan(&[
-        "export",
-        "entities",
-        "--out",
-        out.to_str().ok_or("not UTF-8")?,
-        "--database",
-        db_text,
-    ])?;
-    assert_eq!(output.status.code(), Some(0));
-    assert_eq!(
-        String::from_utf8(output.stdout)?.trim(),
-        format!("exported 121 entities to {}", out.display())
-    );
+    cli_export("entities", &out, db_text, 121)?;
     let output = jianguan(&[
         "import",
         "entities",
@@ -808,6 +940,75 @@ fn cli_import_prints_the_summary_and_writes_the_report() -> TestResult {
             dir.join("out.xlsx.errors.xlsx").display()
         )
     );
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+#[test]
+fn cli_joint_items_import_json_report_and_export() -> TestResult {
+    let dir = temp_dir("cli-joint")?;
+    let db = dir.join("db.sqlite3");
+    let db_text = db.to_str().ok_or("not UTF-8")?;
+    // The departments first (the joint list names them).
+    runtime()?.block_on(async {
+        let store = storage::open(db_text).await?;
+        store.migrate().await?;
+        let result = departments(&store).await;
+        store.close().await;
+        result
+    })?;
+    let file = joint_file(&dir, false)?;
+    let output = jianguan(&[
+        "import",
+        "joint-items",
+        file.to_str().ok_or("not UTF-8")?,
+        "--database",
+        db_text,
+        "--json",
+    ])?;
+    let stdout = String::from_utf8(output.stdout)?;
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout)?;
+    assert_eq!(json["imported"], 25);
+    assert_eq!(json["updated"], 0);
+    assert_eq!(json["rejected"], 5);
+    assert_eq!(json["warnings"], 0);
+    let report = dir.join("joint.csv.errors.xlsx");
+    assert_eq!(json["error_report"], report.display().to_string());
+    let mut workbook = calamine::open_workbook_auto(&report)?;
+    let errors = workbook.worksheet_range("错误")?;
+    let rows: Vec<Vec<String>> = errors
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows.len(), 6);
+    assert_eq!(rows[1][..3], ["7", "配合部门", "WJW；XYZ"]);
+    assert!(rows[1][3].contains("不是已登记的部门"), "{rows:?}");
+
+    // English on stderr without --json.
+    let output = jianguan(&[
+        "import",
+        "joint-items",
+        file.to_str().ok_or("not UTF-8")?,
+        "--database",
+        db_text,
+    ])?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("row 12: 配合部门: the lead department cannot also be cooperating"), "{stderr}");
+    assert_eq!(
+        String::from_utf8(output.stdout)?.trim(),
+        format!(
+            "imported 25 rows (0 inserted, 25 updated), 5 rejected, 0 warnings; report: {}",
+            report.display()
+        )
+    );
+
+    let out = dir.join("joint.xlsx");
+    cli_export("joint-items", &out, db_text, 25)?;
+    let cells = sheet_cells(&out)?;
+    assert_eq!(cells.len(), 26);
+    assert_eq!(cells[0][4..6], ["发起部门", "配合部门"]);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

@@ -3,15 +3,18 @@
 //! publish → verify.
 //!
 //! The city is the synthetic Huangshi of [`crate::synth`]: its 7 districts, 30
-//! departments, 403,000 market entities and 3,010 inspectors are converted to
-//! the validated domain types and upserted in batches. A second run finds the
-//! city loaded and reuses it. The round's frames are read back from the
+//! departments, 403,000 market entities (存续 / 注销 / 吊销 / 迁出), 3,010
+//! inspectors (some certificates expired), the item list (158 categories / 323
+//! items), the joint list (58 fields / 103 items) and its recusals are
+//! converted to the validated domain types and upserted in batches; the
+//! summary prints what the database then holds. A second run finds the city
+//! loaded and reuses it. The round's frames are read back from the
 //! database (every 存续 entity, grouped by district and industry division into
 //! the cells of [`PlanSet::huangshi`]'s frames, stratified by its stored
 //! credit-risk class); the candidates are the stored inspectors whose
 //! certificate is valid on the round's date.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -23,12 +26,17 @@ use crate::domain::entity::{
     CreditClass, CreditRating, EntityFields, EntityStatus, EntityType, MarketEntity,
 };
 use crate::domain::industry::IndustryCode;
-use crate::domain::inspector::{CertificateNo, Inspector, InspectorFields};
+use crate::domain::inspector::{CertificateNo, Inspector, InspectorFields, Recusal};
+use crate::domain::item::{
+    Frequency, InspectionItem, ItemCode, ItemFields, JointItem, JointItemFields, RatioBp,
+};
 use crate::domain::org::{Department, DepartmentCode, DepartmentLevel, District, DistrictCode};
 use crate::storage::{
-    self, Db, EntityFilter, InspectorFilter, MAX_PAGE, Store, UpsertCount, export,
+    self, ClassFilter, Db, EntityFilter, InspectorFilter, MAX_PAGE, Store, UpsertCount, export,
 };
-use crate::synth::{self, City, CityParams, PlanSet, RiskClass, Stream, corps_demand};
+use crate::synth::{
+    self, City, CityParams, PlanSet, RiskClass, Stream, corps_demand, date_between,
+};
 
 /// Inspectors each department sends to a visit.
 const INSPECTORS_PER_VISIT: u32 = 2;
@@ -50,7 +58,8 @@ pub struct DemoArgs {
     /// Print the summary and exit; do not start the web application.
     #[arg(long)]
     no_serve: bool,
-    /// Scale the number of market entities (1 = Huangshi's 403,000; e.g. 0.01 in tests).
+    /// Scale the number of market entities and recusals (1 = Huangshi's 403,000 and 403;
+    /// e.g. 0.01 in tests). Departments, inspectors and the item lists keep their size.
     #[arg(long, value_name = "FACTOR", conflicts_with = "entities")]
     scale: Option<f64>,
     /// Number of market entities (default 403,000).
@@ -142,6 +151,7 @@ async fn demo(
     } else {
         load(db, &city).await?;
     }
+    print_contents(db).await?;
 
     let reading = Instant::now();
     let frames = frames_from_db(db, &city, &set).await?;
@@ -248,7 +258,66 @@ async fn is_loaded(db: &Db, city: &City) -> anyhow::Result<bool> {
             return Ok(false);
         }
     }
-    Ok(db.departments().await?.len() >= city.departments.len())
+    Ok(db.departments().await?.len() >= city.departments.len()
+        && db.items(None).await?.len() >= city.items.len()
+        && db.joint_items(None).await?.len() >= city.joint_items.len()
+        && db.count_recusals().await? >= city.recusals.len() as u64)
+}
+
+/// Prints what the database holds: statuses, risk classes, expired
+/// certificates, the item lists and the recusals.
+async fn print_contents(db: &Db) -> anyhow::Result<()> {
+    let mut statuses = Vec::new();
+    for &status in EntityStatus::ALL {
+        let filter = EntityFilter {
+            status: Some(status),
+            ..EntityFilter::default()
+        };
+        statuses.push(format!("{status} {}", db.count_entities(&filter).await?));
+    }
+    println!("登记状态 statuses: {}", statuses.join(", "));
+    let total = db.count_entities(&EntityFilter::default()).await?.max(1);
+    let mut classes = Vec::new();
+    for &class in CreditClass::ALL {
+        let filter = EntityFilter {
+            credit_class: Some(ClassFilter::Class(class)),
+            ..EntityFilter::default()
+        };
+        let count = db.count_entities(&filter).await?;
+        classes.push(format!(
+            "{class} {count} ({:.1}%)",
+            count as f64 * 100.0 / total as f64
+        ));
+    }
+    println!("信用风险分类 risk classes: {}", classes.join(", "));
+    let inspectors = db.count_inspectors(&InspectorFilter::default()).await?;
+    let certified = db
+        .count_inspectors(&InspectorFilter {
+            certified_on: Some(round_date()),
+            ..InspectorFilter::default()
+        })
+        .await?;
+    println!(
+        "执法证 certificates: {inspectors} inspectors, {} expired on {}",
+        inspectors.saturating_sub(certified),
+        round_date()
+    );
+    let items = db.items(None).await?;
+    let categories: HashSet<&str> = items.iter().map(|i| i.category.as_str()).collect();
+    let joint = db.joint_items(None).await?;
+    let fields: HashSet<&str> = joint.iter().map(|i| i.field.as_str()).collect();
+    let departments: HashSet<&DepartmentCode> =
+        joint.iter().flat_map(|i| i.departments()).collect();
+    println!(
+        "事项清单 item list: {} categories, {} items; joint list: {} fields, {} items, {} departments",
+        categories.len(),
+        items.len(),
+        fields.len(),
+        joint.len(),
+        departments.len()
+    );
+    println!("回避关系 recusals: {}", db.count_recusals().await?);
+    Ok(())
 }
 
 /// Upserts the districts, departments, inspectors and entities, in that order.
@@ -297,9 +366,17 @@ pub(crate) async fn load(db: &Db, city: &City) -> anyhow::Result<()> {
         bar.inc(chunk.len() as u64);
     }
     bar.finish_and_clear();
+
+    let items = converted(&city.items, |item| domain_item(city, item))?;
+    let item_count = db.upsert_items(&items).await?;
+    let joint_items = converted(&city.joint_items, |item| domain_joint_item(city, item))?;
+    let joint_count = db.upsert_joint_items(&joint_items).await?;
+    let recusals = converted(&city.recusals, |recusal| domain_recusal(city, recusal))?;
+    let recusal_count = db.upsert_recusals(&recusals).await?;
+
     let show = |c: UpsertCount| format!("{} new, {} updated", c.inserted, c.updated);
     println!(
-        "载入 loaded in {:.1} s: {} districts ({}), {} departments ({}), {} inspectors ({}), {} entities ({})",
+        "载入 loaded in {:.1} s: {} districts ({}), {} departments ({}), {} inspectors ({}), {} entities ({}), {} items ({}), {} joint items ({}), {} recusals ({})",
         loading.elapsed().as_secs_f64(),
         districts.len(),
         show(district_count),
@@ -308,9 +385,81 @@ pub(crate) async fn load(db: &Db, city: &City) -> anyhow::Result<()> {
         inspectors.len(),
         show(inspector_count),
         city.entities.len(),
-        show(entity_count)
+        show(entity_count),
+        items.len(),
+        show(item_count),
+        joint_items.len(),
+        show(joint_count),
+        recusals.len(),
+        show(recusal_count)
     );
     Ok(())
+}
+
+/// Every synthetic record converted to its domain type.
+fn converted<T, U>(
+    records: &[T],
+    convert: impl Fn(&T) -> anyhow::Result<U>,
+) -> anyhow::Result<Vec<U>> {
+    records.iter().map(convert).collect()
+}
+
+/// The code of the city's department `index`.
+fn department_code(city: &City, index: u8) -> anyhow::Result<DepartmentCode> {
+    let department = city
+        .departments
+        .get(usize::from(index))
+        .context("a department out of range")?;
+    Ok(DepartmentCode::parse(department.code)?)
+}
+
+fn domain_item(city: &City, item: &synth::Item) -> anyhow::Result<InspectionItem> {
+    Ok(InspectionItem::new(ItemFields {
+        code: ItemCode::parse(&item.code)?,
+        category: item.category.clone(),
+        name: item.name.clone(),
+        legal_basis: item.legal_basis.clone(),
+        department: department_code(city, item.department)?,
+        target_type: item.target_type.to_owned(),
+        methods: item.methods.clone(),
+        ratio: RatioBp::new(u32::from(item.ratio_bp))?,
+        frequency: Frequency::new(item.frequency.0, item.frequency.1)?,
+    })?)
+}
+
+fn domain_joint_item(city: &City, item: &synth::JointItem) -> anyhow::Result<JointItem> {
+    Ok(JointItem::new(JointItemFields {
+        code: ItemCode::parse(&item.code)?,
+        field: item.field.to_owned(),
+        name: item.name.clone(),
+        legal_basis: item.legal_basis.clone(),
+        lead: department_code(city, item.lead)?,
+        cooperating: item
+            .cooperating
+            .iter()
+            .map(|&d| department_code(city, d))
+            .collect::<anyhow::Result<Vec<_>>>()?,
+        target_type: item.target_type.to_owned(),
+        methods: item.methods.clone(),
+        ratio: RatioBp::new(u32::from(item.ratio_bp))?,
+        frequency: Frequency::new(item.frequency.0, item.frequency.1)?,
+    })?)
+}
+
+fn domain_recusal(city: &City, recusal: &synth::Recusal) -> anyhow::Result<Recusal> {
+    let inspector = city
+        .inspectors
+        .get(recusal.inspector as usize)
+        .context("a recusal of no inspector")?;
+    let entity = city
+        .entities
+        .get(recusal.entity as usize)
+        .context("a recusal of no entity")?;
+    Ok(Recusal::new(
+        certificate_no(inspector)?,
+        entity.uscc,
+        recusal.reason,
+    )?)
 }
 
 fn add(total: &mut UpsertCount, count: UpsertCount) {
@@ -370,13 +519,6 @@ fn person_name(stream: &mut Stream) -> String {
     name
 }
 
-/// A date uniformly between `low` and `high` inclusive.
-fn date_between(stream: &mut Stream, low: NaiveDate, high: NaiveDate) -> NaiveDate {
-    let span = u64::try_from((high - low).num_days()).unwrap_or(0);
-    low.checked_add_days(chrono::Days::new(stream.below(span + 1)))
-        .unwrap_or(low)
-}
-
 /// The certificate number of a synthetic inspector, e.g. `420200-SCJG-0001`.
 fn certificate_no(inspector: &synth::Inspector) -> anyhow::Result<CertificateNo> {
     Ok(CertificateNo::parse(&format!("420200-{}", inspector.id))?)
@@ -388,10 +530,6 @@ fn domain_inspector(
     inspector: &synth::Inspector,
     stream: &mut Stream,
 ) -> anyhow::Result<Inspector> {
-    let department = city
-        .departments
-        .get(usize::from(inspector.department))
-        .context("inspector of no department")?;
     let (from, until) = if stream.below(100) < 4 {
         let from = date_between(stream, date(2012, 1, 1), date(2017, 3, 31));
         (
@@ -402,12 +540,12 @@ fn domain_inspector(
         let from = date_between(stream, date(2017, 7, 1), date(2022, 3, 31));
         (from, from + chrono::Months::new(60) - chrono::Days::new(1))
     };
-    let sections = department.sections.as_bytes();
-    let fields = sections
+    // 执法领域: the department's main subject and up to two more of its subjects.
+    let subjects: Vec<&synth::Subject> = city.subjects_of(inspector.department).collect();
+    let fields = subjects
         .iter()
-        .take(stream.between(1, 3.min(sections.len() as u64)) as usize)
-        .filter_map(|&letter| synth::SECTIONS.iter().find(|s| s.letter == letter))
-        .map(|section| section.name.to_owned())
+        .take(stream.between(1, 3.min(subjects.len() as u64)) as usize)
+        .map(|subject| subject.name.to_owned())
         .collect();
     let weights: Vec<u32> = city.districts.iter().map(|d| d.weight).collect();
     let district = &city.districts[stream.weighted(&weights)];
@@ -415,7 +553,7 @@ fn domain_inspector(
         cert_no: certificate_no(inspector)?,
         name: person_name(stream),
         id_card: None,
-        department: DepartmentCode::parse(department.code)?,
+        department: department_code(city, inspector.department)?,
         cert_valid_from: from,
         cert_valid_until: until,
         fields,
@@ -464,12 +602,7 @@ impl EntityConverter {
             .districts
             .get(usize::from(entity.district))
             .context("entity of no district")?;
-        // Codes with an "MA" body were issued from October 2015; the others earlier.
-        let registered_on = if code.get(8..10) == Some(b"MA".as_slice()) {
-            date_between(stream, date(2015, 10, 1), date(2022, 5, 31))
-        } else {
-            date_between(stream, date(2002, 7, 1), date(2015, 9, 30))
-        };
+        let registered_on = entity.registered_on;
         let class = match entity.risk {
             RiskClass::A => CreditClass::A,
             RiskClass::B => CreditClass::B,
@@ -503,7 +636,12 @@ impl EntityConverter {
             district: district.clone(),
             industry: self.divisions.get(usize::from(division)).cloned().flatten(),
             registered_on,
-            status: EntityStatus::Active,
+            status: match entity.status {
+                synth::Status::Active => EntityStatus::Active,
+                synth::Status::Deregistered => EntityStatus::Deregistered,
+                synth::Status::Revoked => EntityStatus::Revoked,
+                synth::Status::MovedOut => EntityStatus::MovedOut,
+            },
             address: Some(address),
             legal_representative: Some(person_name(stream)),
             special_pools,

@@ -115,6 +115,21 @@ pub const ITEMS: &[Column] = &[
     col("frequency", &["抽查频次", "频次"], true),
 ];
 
+/// 部门联合抽查事项清单 (joint items), keyed by 事项编码. 配合部门 lists one or
+/// more departments separated by `、`, `,`, `;` (full-width too).
+pub const JOINT_ITEMS: &[Column] = &[
+    col("code", &["事项编码", "编码", "抽查事项编码"], true),
+    col("field", &["抽查领域", "领域", "联合抽查领域"], true),
+    col("name", &["抽查事项", "事项名称", "抽查事项名称"], true),
+    col("legal_basis", &["检查依据", "抽查依据", "法律依据"], true),
+    col("lead", &["发起部门", "牵头部门", "发起单位"], true),
+    col("cooperating", &["配合部门", "配合单位", "参与部门"], true),
+    col("target_type", &["检查对象", "抽查对象"], true),
+    col("methods", &["检查方式", "抽查方式"], true),
+    col("ratio", &["抽查比例", "比例"], true),
+    col("frequency", &["抽查频次", "频次"], true),
+];
+
 /// Headers that may be present and are ignored (row numbers, notes).
 pub const IGNORED: &[&str] = &["序号", "备注", "no", "remark", "remarks"];
 

@@ -9,7 +9,7 @@ use super::Kind;
 use super::rows::LIST_SEPARATOR;
 use crate::domain::entity::MarketEntity;
 use crate::domain::inspector::{Inspector, Recusal};
-use crate::domain::item::InspectionItem;
+use crate::domain::item::{CheckMethod, InspectionItem, JointItem};
 use crate::storage::{EntityFilter, InspectorFilter, Store, export};
 
 /// Rows read per page.
@@ -118,14 +118,39 @@ pub fn item_cells(i: &InspectionItem) -> Vec<String> {
         i.legal_basis.clone(),
         i.department.as_str().to_owned(),
         i.target_type.clone(),
-        i.methods
-            .iter()
-            .map(|m| m.as_str())
-            .collect::<Vec<_>>()
-            .join(LIST_SEPARATOR),
+        methods_cell(&i.methods),
         i.ratio.to_string(),
         i.frequency.to_string(),
     ]
+}
+
+/// A joint item's cells, in [`super::columns::JOINT_ITEMS`] order; the
+/// cooperating departments by code, separated by `、`.
+pub fn joint_item_cells(i: &JointItem) -> Vec<String> {
+    vec![
+        i.code.as_str().to_owned(),
+        i.field.clone(),
+        i.name.clone(),
+        i.legal_basis.clone(),
+        i.lead.as_str().to_owned(),
+        i.cooperating
+            .iter()
+            .map(|d| d.as_str())
+            .collect::<Vec<_>>()
+            .join(LIST_SEPARATOR),
+        i.target_type.clone(),
+        methods_cell(&i.methods),
+        i.ratio.to_string(),
+        i.frequency.to_string(),
+    ]
+}
+
+fn methods_cell(methods: &[CheckMethod]) -> String {
+    methods
+        .iter()
+        .map(|m| m.as_str())
+        .collect::<Vec<_>>()
+        .join(LIST_SEPARATOR)
 }
 
 /// Receives rows.
@@ -269,6 +294,12 @@ pub async fn export_file<S: Store>(
         Kind::Items => {
             for item in store.items(None).await? {
                 out.row(&item_cells(&item))?;
+                count += 1;
+            }
+        }
+        Kind::JointItems => {
+            for item in store.joint_items(None).await? {
+                out.row(&joint_item_cells(&item))?;
                 count += 1;
             }
         }

@@ -42,6 +42,8 @@ pub enum Kind {
     Recusals,
     /// 随机抽查事项清单: random-inspection items.
     Items,
+    /// 部门联合抽查事项清单: the cross-department joint list.
+    JointItems,
 }
 
 impl Kind {
@@ -52,16 +54,18 @@ impl Kind {
             Kind::Inspectors => columns::INSPECTORS,
             Kind::Recusals => columns::RECUSALS,
             Kind::Items => columns::ITEMS,
+            Kind::JointItems => columns::JOINT_ITEMS,
         }
     }
 
-    /// `entities`, `inspectors`, `recusals` or `items`.
+    /// `entities`, `inspectors`, `recusals`, `items` or `joint-items`.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Entities => "entities",
             Kind::Inspectors => "inspectors",
             Kind::Recusals => "recusals",
             Kind::Items => "items",
+            Kind::JointItems => "joint-items",
         }
     }
 }

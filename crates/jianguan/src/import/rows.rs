@@ -13,7 +13,10 @@ use crate::domain::field::InvalidField;
 use crate::domain::idcard::IdCardNo;
 use crate::domain::industry::IndustryCode;
 use crate::domain::inspector::{CertificateNo, Inspector, InspectorFields, Recusal};
-use crate::domain::item::{CheckMethod, Frequency, InspectionItem, ItemCode, ItemFields, RatioBp};
+use crate::domain::item::{
+    CheckMethod, Frequency, InspectionItem, ItemCode, ItemFields, JointItem, JointItemFields,
+    RatioBp,
+};
 use crate::domain::org::{DepartmentCode, DistrictCode};
 use crate::domain::uscc::{Uscc, UsccError};
 use crate::storage::{Store, StoreError, UpsertCount};
@@ -29,6 +32,8 @@ pub enum Record {
     Recusal(Recusal),
     /// A random-inspection item.
     Item(InspectionItem),
+    /// A joint-list item.
+    JointItem(JointItem),
 }
 
 impl Record {
@@ -39,6 +44,7 @@ impl Record {
             Record::Inspector(i) => i.cert_no.as_str().to_owned(),
             Record::Recusal(r) => format!("{}/{}", r.inspector(), r.entity()),
             Record::Item(i) => i.code.as_str().to_owned(),
+            Record::JointItem(i) => i.code.as_str().to_owned(),
         }
     }
 }
@@ -255,6 +261,11 @@ impl<'a> RowReader<'a> {
         }
     }
 
+    /// The validated record, or `None` with its error recorded against the column it names.
+    fn accept<T>(&mut self, validated: Result<T, InvalidField>) -> Option<T> {
+        validated.map_err(|error| self.invalid(error, &[])).ok()
+    }
+
     /// Records a domain validation error against the column it names.
     fn invalid(&mut self, error: InvalidField, field_to_key: &[(&str, &str)]) {
         let key = field_to_key
@@ -297,9 +308,13 @@ fn field_zh(field: &str, reason: &str) -> String {
         "legal_basis" => "检查依据",
         "target_type" => "检查对象",
         "methods" => "检查方式",
+        "field" => "抽查领域",
+        "cooperating" => "配合部门",
         _ => "该项",
     };
-    let why = if reason.contains("empty") {
+    let why = if reason.contains("lead department") {
+        "不能包含发起部门"
+    } else if reason.contains("empty") {
         "不能为空"
     } else if reason.contains("before 1900") {
         "不能早于1900年"
@@ -410,6 +425,7 @@ pub fn parse_row(
         Kind::Inspectors => inspector(&mut reader, resolver).map(Record::Inspector),
         Kind::Recusals => recusal(&mut reader, resolver).map(Record::Recusal),
         Kind::Items => item(&mut reader, resolver).map(Record::Item),
+        Kind::JointItems => joint_item(&mut reader, resolver).map(Record::JointItem),
     };
     // A rejected row carries no warnings: it is reported once, as rejected.
     if reader.errors.is_empty() {
@@ -534,13 +550,7 @@ fn inspector(r: &mut RowReader<'_>, resolver: &Resolver) -> Option<Inspector> {
         fields,
         district: district.ok()?,
     };
-    match Inspector::new(fields) {
-        Ok(inspector) => Some(inspector),
-        Err(error) => {
-            r.invalid(error, &[]);
-            None
-        }
-    }
+    r.accept(Inspector::new(fields))
 }
 
 fn recusal(r: &mut RowReader<'_>, _resolver: &Resolver) -> Option<Recusal> {
@@ -555,53 +565,94 @@ fn recusal(r: &mut RowReader<'_>, _resolver: &Resolver) -> Option<Recusal> {
             .map_err(|e| (e.to_string(), uscc_zh(&e)))
     });
     let reason = r.required("reason");
-    match Recusal::new(cert_no?, uscc?, reason?) {
-        Ok(recusal) => Some(recusal),
-        Err(error) => {
-            r.invalid(error, &[]);
-            None
+    r.accept(Recusal::new(cert_no?, uscc?, reason?))
+}
+
+/// The columns the item list and the joint list share, each parsed (`None`
+/// when the cell was rejected).
+struct ItemParts<'a> {
+    code: Option<ItemCode>,
+    name: Option<&'a str>,
+    legal_basis: Option<&'a str>,
+    target_type: Option<&'a str>,
+    methods: Option<Vec<CheckMethod>>,
+    ratio: Option<RatioBp>,
+    frequency: Option<Frequency>,
+}
+
+impl<'a> RowReader<'a> {
+    fn item_parts(&mut self) -> ItemParts<'a> {
+        ItemParts {
+            code: self.parse("code", |v| {
+                ItemCode::parse(v).map_err(|e| invalid_pair(e, "事项编码格式无效"))
+            }),
+            name: self.required("name"),
+            legal_basis: self.required("legal_basis"),
+            target_type: self.required("target_type"),
+            methods: self.parse("methods", |v| {
+                CheckMethod::parse_list(v).map_err(|e| {
+                    invalid_pair(e, "检查方式应为 实地检查、书面检查、网络监测、检验检测、委托专业机构、采用部门意见 中的一项或多项")
+                })
+            }),
+            ratio: self.parse("ratio", |v| {
+                RatioBp::parse(v).map_err(|e| invalid_pair(e, "抽查比例应为 0.01% 至 100%"))
+            }),
+            frequency: self.parse("frequency", |v| {
+                Frequency::parse(v).map_err(|e| invalid_pair(e, "抽查频次格式无效（如 每年1次）"))
+            }),
         }
     }
 }
 
 fn item(r: &mut RowReader<'_>, resolver: &Resolver) -> Option<InspectionItem> {
-    let code = r.parse("code", |v| {
-        ItemCode::parse(v).map_err(|e| invalid_pair(e, "事项编码格式无效"))
-    });
+    let parts = r.item_parts();
     let category = r.required("category");
-    let name = r.required("name");
-    let legal_basis = r.required("legal_basis");
     let department = r.parse("department", |v| resolver.department(v));
-    let target_type = r.required("target_type");
-    let methods = r.parse("methods", |v| {
-        CheckMethod::parse_list(v).map_err(|e| {
-            invalid_pair(e, "检查方式应为 实地检查、书面检查、网络监测、检验检测、委托专业机构、采用部门意见 中的一项或多项")
-        })
-    });
-    let ratio = r.parse("ratio", |v| {
-        RatioBp::parse(v).map_err(|e| invalid_pair(e, "抽查比例应为 0.01% 至 100%"))
-    });
-    let frequency = r.parse("frequency", |v| {
-        Frequency::parse(v).map_err(|e| invalid_pair(e, "抽查频次格式无效（如 每年1次）"))
-    });
     let fields = ItemFields {
-        code: code?,
+        code: parts.code?,
         category: category?.to_owned(),
-        name: name?.to_owned(),
-        legal_basis: legal_basis?.to_owned(),
+        name: parts.name?.to_owned(),
+        legal_basis: parts.legal_basis?.to_owned(),
         department: department?,
-        target_type: target_type?.to_owned(),
-        methods: methods?,
-        ratio: ratio?,
-        frequency: frequency?,
+        target_type: parts.target_type?.to_owned(),
+        methods: parts.methods?,
+        ratio: parts.ratio?,
+        frequency: parts.frequency?,
     };
-    match InspectionItem::new(fields) {
-        Ok(item) => Some(item),
-        Err(error) => {
-            r.invalid(error, &[]);
-            None
-        }
-    }
+    r.accept(InspectionItem::new(fields))
+}
+
+fn joint_item(r: &mut RowReader<'_>, resolver: &Resolver) -> Option<JointItem> {
+    let parts = r.item_parts();
+    let field = r.required("field");
+    let lead = r.parse("lead", |v| resolver.department(v));
+    // 配合部门: one or more departments, each by name or code.
+    let cooperating = r.parse("cooperating", |v| {
+        split_list(v)
+            .iter()
+            .map(|part| {
+                resolver.department(part).map_err(|(reason, reason_zh)| {
+                    (
+                        format!("{part:?}: {reason}"),
+                        format!("“{part}”{reason_zh}"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+    });
+    let fields = JointItemFields {
+        code: parts.code?,
+        field: field?.to_owned(),
+        name: parts.name?.to_owned(),
+        legal_basis: parts.legal_basis?.to_owned(),
+        lead: lead?,
+        cooperating: cooperating?,
+        target_type: parts.target_type?.to_owned(),
+        methods: parts.methods?,
+        ratio: parts.ratio?,
+        frequency: parts.frequency?,
+    };
+    r.accept(JointItem::new(fields))
 }
 
 /// Upserts owned records of one kind in one store call (one transaction), and
@@ -628,6 +679,11 @@ pub async fn upsert_owned<S: Store>(
     (result, list.into_iter().map(Record::Entity).collect())
 }
 
+/// The records of `records` that `pick` selects, cloned.
+fn picked<T: Clone>(records: &[&Record], pick: impl Fn(&Record) -> Option<&T>) -> Vec<T> {
+    records.iter().filter_map(|r| pick(r)).cloned().collect()
+}
+
 /// Upserts records of one kind in one store call (one transaction).
 pub async fn upsert<S: Store>(
     store: &S,
@@ -636,44 +692,39 @@ pub async fn upsert<S: Store>(
 ) -> Result<UpsertCount, StoreError> {
     match kind {
         Kind::Entities => {
-            let list: Vec<MarketEntity> = records
-                .iter()
-                .filter_map(|r| match r {
-                    Record::Entity(e) => Some(e.clone()),
-                    _ => None,
-                })
-                .collect();
+            let list = picked(records, |r| match r {
+                Record::Entity(e) => Some(e),
+                _ => None,
+            });
             store.upsert_entities(&list).await
         }
         Kind::Inspectors => {
-            let list: Vec<Inspector> = records
-                .iter()
-                .filter_map(|r| match r {
-                    Record::Inspector(i) => Some(i.clone()),
-                    _ => None,
-                })
-                .collect();
+            let list = picked(records, |r| match r {
+                Record::Inspector(i) => Some(i),
+                _ => None,
+            });
             store.upsert_inspectors(&list).await
         }
         Kind::Recusals => {
-            let list: Vec<Recusal> = records
-                .iter()
-                .filter_map(|r| match r {
-                    Record::Recusal(x) => Some(x.clone()),
-                    _ => None,
-                })
-                .collect();
+            let list = picked(records, |r| match r {
+                Record::Recusal(x) => Some(x),
+                _ => None,
+            });
             store.upsert_recusals(&list).await
         }
         Kind::Items => {
-            let list: Vec<InspectionItem> = records
-                .iter()
-                .filter_map(|r| match r {
-                    Record::Item(x) => Some(x.clone()),
-                    _ => None,
-                })
-                .collect();
+            let list = picked(records, |r| match r {
+                Record::Item(x) => Some(x),
+                _ => None,
+            });
             store.upsert_items(&list).await
+        }
+        Kind::JointItems => {
+            let list = picked(records, |r| match r {
+                Record::JointItem(x) => Some(x),
+                _ => None,
+            });
+            store.upsert_joint_items(&list).await
         }
     }
 }
