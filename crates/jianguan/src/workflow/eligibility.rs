@@ -49,15 +49,44 @@ impl History {
     }
 }
 
-/// Why an entity in scope is not in a frame. Codes are stable; texts are Chinese.
+/// Why an entity in scope is not in a frame: each rule that excludes it, by
+/// its stable code (`status`, `class_a`, `annual_cap`, `cooling_off`,
+/// `new_entity`) with the fact that triggered it (the status; the count of
+/// inspections this year; `DEPARTMENT@DATE` of the recent inspection; the
+/// registration date). [`Exclusion::describe`] renders it in Chinese.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exclusion {
     /// 统一社会信用代码.
     pub uscc: String,
-    /// Rule codes, `;`-joined: `status`, `class_a`, `annual_cap`, `cooling_off`, `new_entity`.
-    pub rules: String,
-    /// The explanation, in Chinese.
-    pub detail: String,
+    /// (rule code, fact), in the order the rules are checked.
+    pub rules: Vec<(String, String)>,
+}
+
+impl Exclusion {
+    /// The rule codes, `;`-joined.
+    pub fn codes(&self) -> String {
+        self.rules.iter().map(|(code, _)| code.as_str()).collect::<Vec<_>>().join(";")
+    }
+
+    /// The explanation, in Chinese, under the rules the frame was built with.
+    pub fn describe(&self, rules: &EligibilityRules, window_start: NaiveDate) -> String {
+        let texts: Vec<String> = self
+            .rules
+            .iter()
+            .map(|(code, fact)| match code.as_str() {
+                "status" => format!("登记状态为{fact}，仅抽取存续主体"),
+                "class_a" => "信用风险分类为A类，本计划非法律法规规定必检，不主动检查".to_owned(),
+                "annual_cap" => format!("{}年已被检查{fact}次，达到每年{}次的上限", window_start.year(), rules.annual_cap),
+                "cooling_off" => {
+                    let (department, on) = fact.split_once('@').unwrap_or((fact, ""));
+                    format!("{department}于{on}检查过该主体，未满{}天冷却期", rules.cooling_off_days)
+                }
+                "new_entity" => format!("成立于{fact}，未满{}个月的新设主体不纳入抽查", rules.new_entity_months),
+                other => format!("{other} {fact}"),
+            })
+            .collect();
+        texts.join("；")
+    }
 }
 
 /// Whether `candidate` is in `scope`.
@@ -76,43 +105,110 @@ pub fn in_scope(scope: &PlanScope, candidate: &Candidate) -> bool {
         && matches_any(&scope.tags, &|t| candidate.labels.iter().any(|(k, l)| k == "tag" && l == t))
 }
 
+/// The directory's candidates, ascending by code, indexed by industry section
+/// and division so a plan scoped to a few industries reads only those.
+pub struct CandidateIndex {
+    candidates: Vec<Candidate>,
+    by_industry: HashMap<String, Vec<u32>>,
+}
+
+impl CandidateIndex {
+    /// Indexes `candidates` (sorted by code here if they are not).
+    pub fn new(mut candidates: Vec<Candidate>) -> Self {
+        if !candidates.is_sorted_by(|a, b| a.uscc <= b.uscc) {
+            candidates.sort_unstable_by(|a, b| a.uscc.cmp(&b.uscc));
+        }
+        let mut by_industry: HashMap<String, Vec<u32>> = HashMap::new();
+        for (index, candidate) in candidates.iter().enumerate() {
+            if let Some(section) = &candidate.section {
+                by_industry.entry(section.clone()).or_default().push(index as u32);
+            }
+            if let Some(division) = candidate.industry.as_deref().and_then(|i| i.get(..2)) {
+                by_industry.entry(division.to_owned()).or_default().push(index as u32);
+            }
+        }
+        Self { candidates, by_industry }
+    }
+
+    /// Every candidate.
+    pub fn all(&self) -> &[Candidate] {
+        &self.candidates
+    }
+
+    /// The candidates in `scope`, ascending by code.
+    pub fn in_scope<'a>(&'a self, scope: &'a PlanScope) -> Box<dyn Iterator<Item = &'a Candidate> + 'a> {
+        if scope.industries.is_empty() {
+            return Box::new(self.candidates.iter().filter(move |c| in_scope(scope, c)));
+        }
+        let mut indexes: Vec<u32> = scope
+            .industries
+            .iter()
+            .filter_map(|code| self.by_industry.get(code.get(..2).unwrap_or(code)))
+            .flatten()
+            .copied()
+            .collect();
+        indexes.sort_unstable();
+        indexes.dedup();
+        Box::new(indexes.into_iter().filter_map(|i| self.candidates.get(i as usize)).filter(move |c| in_scope(scope, c)))
+    }
+}
+
+/// A plan's frame and exclusions, as stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuiltFrame {
+    /// Lines `id<TAB>stratum`, ascending by id: the spec §5 frame digest is
+    /// the SHA-256 of this text.
+    pub frame: String,
+    /// Frame rows.
+    pub rows: usize,
+    /// Lines `id<TAB>code=fact;code=fact`, ascending by id.
+    pub exclusions: String,
+    /// Entities excluded.
+    pub excluded: usize,
+}
+
+/// Appends `code=fact` to an exclusion line being written for `uscc`.
+fn exclude(built: &mut BuiltFrame, started: &mut bool, uscc: &str, code: &str, fact: &str) {
+    if *started {
+        built.exclusions.push(';');
+    } else {
+        built.exclusions.push_str(uscc);
+        built.exclusions.push('\t');
+        built.excluded += 1;
+        *started = true;
+    }
+    built.exclusions.push_str(code);
+    built.exclusions.push('=');
+    built.exclusions.extend(fact.chars().map(|c| if matches!(c, '\t' | '\n' | ';' | '=') { ' ' } else { c }));
+}
+
 /// The frame and exclusions of `plan` for a round starting on `window_start`.
-/// `candidates` ascend by code, so the frame does too.
 pub fn build_frame(
     plan: &Plan,
-    candidates: &[Candidate],
+    candidates: &CandidateIndex,
     history: &History,
     rules: &EligibilityRules,
     window_start: NaiveDate,
-) -> (Vec<draw::FrameRow>, Vec<Exclusion>) {
+) -> BuiltFrame {
     let departments: Vec<&str> = plan.participants.iter().map(|p| p.department.as_str()).collect();
     let new_since = window_start
         .checked_sub_months(Months::new(rules.new_entity_months))
         .unwrap_or(NaiveDate::MIN);
-    let mut frame = Vec::new();
-    let mut exclusions = Vec::new();
-    for candidate in candidates.iter().filter(|c| in_scope(&plan.scope, c)) {
-        let mut codes: Vec<&str> = Vec::new();
-        let mut reasons: Vec<String> = Vec::new();
+    let mut built = BuiltFrame::default();
+    for candidate in candidates.in_scope(&plan.scope) {
+        let uscc = candidate.uscc.as_str();
+        let mut started = false;
         if rules.active_only && candidate.status != EntityStatus::Active {
-            codes.push("status");
-            reasons.push(format!("登记状态为{}，仅抽取存续主体", candidate.status));
+            exclude(&mut built, &mut started, uscc, "status", candidate.status.as_str());
         }
         if rules.spare_class_a && candidate.credit_class == Some(CreditClass::A) && !plan.required_by_law {
-            codes.push("class_a");
-            reasons.push("信用风险分类为A类，本计划非法律法规规定必检，不主动检查".to_owned());
+            exclude(&mut built, &mut started, uscc, "class_a", "");
         }
-        let past = history.of(&candidate.uscc);
-        if rules.annual_cap > 0 {
+        let past = history.of(uscc);
+        if rules.annual_cap > 0 && !past.is_empty() {
             let this_year = past.iter().filter(|p| p.on.year() == window_start.year() && p.on < window_start).count();
             if this_year >= rules.annual_cap as usize {
-                codes.push("annual_cap");
-                reasons.push(format!(
-                    "{}年已被检查{}次，达到每年{}次的上限",
-                    window_start.year(),
-                    this_year,
-                    rules.annual_cap
-                ));
+                exclude(&mut built, &mut started, uscc, "annual_cap", &this_year.to_string());
             }
         }
         if rules.cooling_off_days > 0 {
@@ -120,45 +216,25 @@ pub fn build_frame(
                 p.on < window_start && (window_start - p.on).num_days() < i64::from(rules.cooling_off_days)
             });
             if let Some(recent) = cooled {
-                codes.push("cooling_off");
-                reasons.push(format!(
-                    "{}于{}检查过该主体，未满{}天冷却期",
-                    recent.department, recent.on, rules.cooling_off_days
-                ));
+                exclude(&mut built, &mut started, uscc, "cooling_off", &format!("{}@{}", recent.department, recent.on));
             }
         }
         let is_new = candidate.registered_on > new_since;
         if is_new && rules.new_entities == NewEntityPolicy::Exclude {
-            codes.push("new_entity");
-            reasons.push(format!(
-                "成立于{}，未满{}个月的新设主体不纳入抽查",
-                candidate.registered_on, rules.new_entity_months
-            ));
+            exclude(&mut built, &mut started, uscc, "new_entity", &candidate.registered_on.to_string());
         }
-        if codes.is_empty() {
-            let stratum = if is_new {
-                "N"
-            } else {
-                candidate.credit_class.map_or("U", CreditClass::as_str)
-            };
-            frame.push(draw::FrameRow { id: candidate.uscc.clone(), stratum: stratum.to_owned() });
+        if started {
+            built.exclusions.push('\n');
         } else {
-            exclusions.push(Exclusion { uscc: candidate.uscc.clone(), rules: codes.join(";"), detail: reasons.join("；") });
+            let stratum = if is_new { "N" } else { candidate.credit_class.map_or("U", CreditClass::as_str) };
+            built.frame.push_str(uscc);
+            built.frame.push('\t');
+            built.frame.push_str(stratum);
+            built.frame.push('\n');
+            built.rows += 1;
         }
     }
-    (frame, exclusions)
-}
-
-/// The frame as stored: lines `id<TAB>stratum`.
-pub fn frame_text(frame: &[draw::FrameRow]) -> String {
-    let mut text = String::with_capacity(frame.len() * 21);
-    for row in frame {
-        text.push_str(&row.id);
-        text.push('\t');
-        text.push_str(&row.stratum);
-        text.push('\n');
-    }
-    text
+    built
 }
 
 /// Parses a stored frame; `None` names the first bad line.
@@ -173,25 +249,30 @@ pub fn parse_frame(text: &str) -> Result<Vec<draw::FrameRow>, usize> {
         .collect()
 }
 
-/// Exclusions as stored: lines `id<TAB>rules<TAB>detail`.
-pub fn exclusions_text(exclusions: &[Exclusion]) -> String {
-    let mut text = String::new();
-    for e in exclusions {
-        text.push_str(&format!("{}\t{}\t{}\n", e.uscc, e.rules, e.detail.replace(['\t', '\n'], " ")));
+/// The exclusion of a stored line.
+fn exclusion_of(id: &str, rules: &str) -> Exclusion {
+    Exclusion {
+        uscc: id.to_owned(),
+        rules: rules
+            .split(';')
+            .map(|rule| {
+                let (code, fact) = rule.split_once('=').unwrap_or((rule, ""));
+                (code.to_owned(), fact.to_owned())
+            })
+            .collect(),
     }
-    text
+}
+
+/// Every stored exclusion.
+pub fn parse_exclusions(text: &str) -> Vec<Exclusion> {
+    text.lines().filter_map(|line| line.split_once('\t')).map(|(id, rules)| exclusion_of(id, rules)).collect()
 }
 
 /// The stored exclusion of `uscc`, if any.
 pub fn find_exclusion(text: &str, uscc: &str) -> Option<Exclusion> {
     text.lines().find_map(|line| {
-        let mut parts = line.splitn(3, '\t');
-        let id = parts.next()?;
-        (id == uscc).then(|| Exclusion {
-            uscc: id.to_owned(),
-            rules: parts.next().unwrap_or_default().to_owned(),
-            detail: parts.next().unwrap_or_default().to_owned(),
-        })
+        let (id, rules) = line.split_once('\t')?;
+        (id == uscc).then(|| exclusion_of(id, rules))
     })
 }
 
@@ -260,20 +341,26 @@ mod tests {
         history.add("H", visit("SJJ", "2025-12-01"));
         history.add("B", visit("SJJ", "2025-06-01"));
         let rules = EligibilityRules::default();
-        let (frame, exclusions) = build_frame(&plan(false), &candidates, &history, &rules, start);
+        let candidates = CandidateIndex::new(candidates);
+        let built = build_frame(&plan(false), &candidates, &history, &rules, start);
+        let (frame, exclusions) = (parse_frame(&built.frame).unwrap_or_default(), parse_exclusions(&built.exclusions));
+        assert_eq!((built.rows, built.excluded), (3, 4));
         let rows: Vec<(&str, &str)> = frame.iter().map(|r| (r.id.as_str(), r.stratum.as_str())).collect();
         assert_eq!(rows, [("B", "B"), ("E", "U"), ("F", "N")]);
-        let excluded: Vec<(&str, &str)> = exclusions.iter().map(|e| (e.uscc.as_str(), e.rules.as_str())).collect();
-        assert_eq!(excluded, [("A", "class_a"), ("C", "status"), ("D", "annual_cap"), ("H", "cooling_off")]);
-        assert!(exclusions[3].detail.contains("SJJ于2025-12-01"));
+        let excluded: Vec<(&str, String)> = exclusions.iter().map(|e| (e.uscc.as_str(), e.codes())).collect();
+        let expected = [("A", "class_a"), ("C", "status"), ("D", "annual_cap"), ("H", "cooling_off")];
+        assert_eq!(excluded, expected.map(|(u, c)| (u, c.to_owned())));
+        assert!(exclusions[3].describe(&rules, start).contains("SJJ于2025-12-01检查过该主体，未满180天"));
+        assert!(exclusions[2].describe(&rules, start).contains("2026年已被检查2次"));
+        assert!(exclusions[1].describe(&rules, start).contains("登记状态为注销"));
         // Required by law: class A stays. Excluding new entities: F goes.
         let strict = EligibilityRules { new_entities: NewEntityPolicy::Exclude, ..rules };
-        let (frame, exclusions) = build_frame(&plan(true), &candidates, &history, &strict, start);
+        let built = build_frame(&plan(true), &candidates, &history, &strict, start);
+        let (frame, exclusions) = (parse_frame(&built.frame).unwrap_or_default(), parse_exclusions(&built.exclusions));
         assert!(frame.iter().any(|r| r.id == "A" && r.stratum == "A"));
-        assert!(exclusions.iter().any(|e| e.uscc == "F" && e.rules == "new_entity"));
-        let text = exclusions_text(&exclusions);
-        assert_eq!(find_exclusion(&text, "F").map(|e| e.rules), Some("new_entity".into()));
-        assert_eq!(parse_frame(&frame_text(&frame)), Ok(frame));
+        assert!(exclusions.iter().any(|e| e.uscc == "F" && e.codes() == "new_entity"));
+        assert_eq!(find_exclusion(&built.exclusions, "F").as_ref(), exclusions.iter().find(|e| e.uscc == "F"));
+        assert_eq!(draw::sha256(&[built.frame.as_bytes()]), draw::frame_digest(&frame), "the stored text hashes to the frame digest");
     }
 
     #[test]

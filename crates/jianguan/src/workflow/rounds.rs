@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
-use super::eligibility::{self, Exclusion, History, PastInspection};
+use super::eligibility::{self, BuiltFrame, History, PastInspection};
 use super::{Result, WorkflowError, refused};
 use crate::domain::inspection::{
     EligibilityRules, OutOfPlan, Round, RoundStatus, Team, Visit, VisitItem,
@@ -96,6 +96,7 @@ pub async fn commit<S: WorkflowStore>(
     at: DateTime<FixedOffset>,
     actor: &str,
 ) -> Result<Round> {
+    let t0 = std::time::Instant::now();
     check_round_id(&request.id)?;
     if request.window_start > request.window_end {
         return Err(refused("the window ends before it starts"));
@@ -135,28 +136,30 @@ pub async fn commit<S: WorkflowStore>(
     if plans.is_empty() {
         return Err(refused("no approved plan to draw in this window"));
     }
+    eprintln!("TIMING plans chosen {:?}", t0.elapsed());
     let t = std::time::Instant::now();
     let candidates = store.frame_candidates().await?;
     eprintln!("TIMING candidates {:?}", t.elapsed());
     let history = history(store).await?;
     eprintln!("TIMING history {:?}", t.elapsed());
-    let built: Vec<(Vec<draw::FrameRow>, Vec<Exclusion>)> = build_frames(&plans, &candidates, &history, rules, request.window_start);
-    drop(candidates);
+    let candidates = eligibility::CandidateIndex::new(candidates);
+    let built: Vec<BuiltFrame> = build_frames(&plans, &candidates, &history, rules, request.window_start);
+    drop_elsewhere(candidates);
     eprintln!("TIMING frames {:?}", t.elapsed());
     let mut frame_digests = BTreeMap::new();
     let mut stored = Vec::with_capacity(plans.len());
     let mut entry_digests = Vec::new();
-    for (plan, (frame, exclusions)) in plans.iter().zip(&built) {
-        let digest = draw::frame_digest(frame);
+    let (mut rows, mut excluded) = (0, 0);
+    for (plan, frame) in plans.iter().zip(built) {
+        // The text is the sorted frame lines, so its hash is the spec §5 frame digest.
+        let digest = draw::sha256(&[frame.frame.as_bytes()]);
         for (entry, _) in plan.entries() {
             entry_digests.push((entry, digest));
         }
         frame_digests.insert(plan.id.clone(), draw::to_hex(&digest));
-        stored.push(StoredFrame {
-            plan: plan.id.clone(),
-            frame: eligibility::frame_text(frame),
-            exclusions: eligibility::exclusions_text(exclusions),
-        });
+        rows += frame.rows;
+        excluded += frame.excluded;
+        stored.push(StoredFrame { plan: plan.id.clone(), frame: frame.frame, exclusions: frame.exclusions });
     }
     let round_digest = draw::round_digest(entry_digests.iter().map(|(id, d)| (id.as_str(), d)));
     let round = Round {
@@ -183,23 +186,22 @@ pub async fn commit<S: WorkflowStore>(
         drawn_at: None,
         published_at: None,
     };
-    let frames: usize = built.iter().map(|(f, _)| f.len()).sum();
-    let excluded: usize = built.iter().map(|(_, e)| e.len()).sum();
-    let detail = format!("{} plans, {frames} frame rows, {excluded} exclusions", plans.len());
+    let detail = format!("{} plans, {rows} frame rows, {excluded} exclusions", plans.len());
     eprintln!("TIMING texts {:?} {} bytes", t.elapsed(), stored.iter().map(|s| s.frame.len() + s.exclusions.len()).sum::<usize>());
     store.commit_round(&round, &stored, &secret.to_hex(), &Change::new(at, actor, "round.committed", detail)).await?;
     eprintln!("TIMING stored {:?}", t.elapsed());
+    drop_elsewhere(stored);
     Ok(round)
 }
 
 /// Builds every plan's frame, spreading the plans over the cores.
 fn build_frames(
     plans: &[Plan],
-    candidates: &[crate::storage::Candidate],
+    candidates: &eligibility::CandidateIndex,
     history: &History,
     rules: &EligibilityRules,
     window_start: NaiveDate,
-) -> Vec<(Vec<draw::FrameRow>, Vec<Exclusion>)> {
+) -> Vec<BuiltFrame> {
     let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, plans.len().max(1));
     let chunk = plans.len().div_ceil(workers).max(1);
     std::thread::scope(|scope| {
@@ -223,12 +225,18 @@ fn build_frames(
     })
 }
 
+/// Frees a large value on another thread: millions of small strings take
+/// a noticeable time to free, and nobody needs to wait for it.
+fn drop_elsewhere<T: Send + 'static>(value: T) {
+    std::thread::spawn(move || drop(value));
+}
+
 async fn round_or_missing<S: WorkflowStore>(store: &S, id: &str) -> Result<Round> {
     store.get::<Round>(id).await?.ok_or_else(|| WorkflowError::NotFound { what: "round", id: id.to_owned() })
 }
 
-/// The plans of a round at the versions committed, and their frozen frames,
-/// checked against the committed digests.
+/// The plans of a round at the versions committed, and their frozen frames
+/// (checked against the committed digests by the caller, once drawn).
 async fn committed_plans<S: WorkflowStore>(store: &S, round: &Round) -> Result<Vec<(Plan, Vec<draw::FrameRow>)>> {
     let mut out = Vec::with_capacity(round.plans.len());
     for (id, version) in &round.plans {
@@ -245,10 +253,6 @@ async fn committed_plans<S: WorkflowStore>(store: &S, round: &Round) -> Result<V
         })?;
         let frame = eligibility::parse_frame(&stored.frame)
             .map_err(|line| refused(format!("stored frame of plan {id} is damaged at line {line}")))?;
-        let digest = draw::to_hex(&draw::frame_digest(&frame));
-        if round.frame_digests.get(id) != Some(&digest) {
-            return Err(refused(format!("stored frame of plan {id} does not match the committed digest")));
-        }
         out.push((plan, frame));
     }
     Ok(out)
@@ -302,7 +306,9 @@ pub async fn draw<S: WorkflowStore>(
     if draw::to_hex(&secret.commitment()) != round.commitment {
         return Err(refused(format!("the sealed secret of round {id} does not match its commitment")));
     }
+    let t = std::time::Instant::now();
     let plans_frames = committed_plans(store, &round).await?;
+    eprintln!("TIMING D frames {:?}", t.elapsed());
     let corps = corps(store, round.window_start, round.window_end).await?;
     let mut recused: HashSet<(String, String)> = HashSet::new();
     let mut pages = Recusals::new(store, MAX_PAGE);
@@ -312,6 +318,7 @@ pub async fn draw<S: WorkflowStore>(
         }
     }
     let history = history(store).await?;
+    eprintln!("TIMING D corps+recusals+history {:?}", t.elapsed());
     let plans: Vec<Plan> = plans_frames.iter().map(|(p, _)| p.clone()).collect();
     let entry_list = entries(&plans);
     let by_entry: HashMap<&str, (&Plan, &crate::domain::plan::Participant)> =
@@ -365,7 +372,15 @@ pub async fn draw<S: WorkflowStore>(
             .unwrap_or_default();
         draw::Demand { k, candidates }
     };
+    eprintln!("TIMING D input {:?}", t.elapsed());
     let mut record = draw::draw_round(input, demand)?;
+    eprintln!("TIMING D drawn {:?}", t.elapsed());
+    for plan in &record.plans {
+        let id = Plan::id_of_entry(&plan.id);
+        if round.frame_digests.get(id) != Some(&draw::to_hex(&plan.frame_digest.0)) {
+            return Err(refused(format!("stored frame of plan {id} does not match the committed digest; nothing was drawn")));
+        }
+    }
     let visits: Vec<Visit> = record
         .visits
         .iter()
@@ -406,9 +421,8 @@ pub async fn draw<S: WorkflowStore>(
         })
         .collect();
     record.secret = None;
-    for plan in &mut record.plans {
-        plan.frame = Vec::new();
-    }
+    let frames_drawn: Vec<Vec<draw::FrameRow>> = record.plans.iter_mut().map(|plan| std::mem::take(&mut plan.frame)).collect();
+    drop_elsewhere(frames_drawn);
     let text = serde_json::to_string(&record).map_err(|e| refused(format!("cannot write the record: {e}")))?;
     round.status = RoundStatus::Drawn;
     round.beacon = Some(record.beacon.clone());
@@ -423,7 +437,13 @@ pub async fn draw<S: WorkflowStore>(
         "beacon {:?}; {} selections, {} visits, {} unstaffed",
         record.beacon, round.selections, round.visits, round.unstaffed
     );
+    eprintln!("TIMING D record text {:?} {}", t.elapsed(), text.len());
     store.record_draw(&round, &text, &visits, &Change::new(at, actor, "round.drawn", detail)).await?;
+    eprintln!("TIMING D stored {:?}", t.elapsed());
+    drop(frames);
+    drop(by_entry);
+    drop(entry_list);
+    drop_elsewhere(plans_frames);
     Ok(round)
 }
 
@@ -498,7 +518,7 @@ pub struct Explanation {
 
 /// Explains the fate of `entity` in round `id`, from the frozen frames and exclusions.
 pub async fn explain<S: WorkflowStore>(store: &S, id: &str, entity: &str) -> Result<Explanation> {
-    round_or_missing(store, id).await?;
+    let round = round_or_missing(store, id).await?;
     let visit = store.get::<Visit>(&Visit::id_for(id, entity)).await?;
     let mut plans = Vec::new();
     for stored in store.round_frames(id).await? {
@@ -517,7 +537,7 @@ pub async fn explain<S: WorkflowStore>(store: &S, id: &str, entity: &str) -> Res
             plan: stored.plan,
             fate: fate.to_owned(),
             stratum,
-            excluded: excluded.map(|e| format!("{}: {}", e.rules, e.detail)),
+            excluded: excluded.map(|e| format!("{}: {}", e.codes(), e.describe(&round.rules, round.window_start))),
         });
     }
     Ok(Explanation { round: id.to_owned(), entity: entity.to_owned(), plans, visit })
