@@ -80,8 +80,13 @@ impl Column {
             Self::Text(v) => v.into_iter().map(Arg::Text).collect(),
             Self::OptText(v) => v.into_iter().map(Arg::OptText).collect(),
             Self::Int(v) => v.into_iter().map(Arg::Int).collect(),
-            Self::Date(v) => v.into_iter().map(Arg::Date).collect(),
-            Self::OptDate(v) => v.into_iter().map(Arg::OptDate).collect(),
+            // As text, exactly as sqlx would bind the date (`%F`), without chrono's
+            // format-string parser (about 2 % of an import).
+            Self::Date(v) => v.into_iter().map(|d| Arg::Text(date_text(d))).collect(),
+            Self::OptDate(v) => v
+                .into_iter()
+                .map(|d| Arg::OptText(d.map(date_text)))
+                .collect(),
         };
         args.into_iter()
     }
@@ -93,6 +98,16 @@ impl Column {
             Self::Int(_) => "int8[]",
             Self::Date(_) | Self::OptDate(_) => "date[]",
         }
+    }
+}
+
+/// `date` as sqlx binds it to SQLite: `%F` (`YYYY-MM-DD`).
+fn date_text(date: NaiveDate) -> String {
+    use chrono::Datelike as _;
+    if (0..=9999).contains(&date.year()) {
+        format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
+    } else {
+        date.format("%F").to_string()
     }
 }
 
@@ -406,6 +421,17 @@ mod tests {
         let mut empty = Sql::new("");
         empty.bind_in(Dialect::Sqlite, "k", vec![]);
         assert_eq!(empty.text, "1 = 0");
+    }
+
+    #[test]
+    fn dates_are_bound_as_sqlx_would() {
+        for (y, m, d) in [(2024, 2, 9), (1, 1, 1), (9999, 12, 31), (-5, 3, 4), (12345, 6, 7)] {
+            let date = NaiveDate::from_ymd_opt(y, m, d);
+            assert_eq!(
+                date.map(date_text),
+                date.map(|d| d.format("%F").to_string())
+            );
+        }
     }
 
     #[test]

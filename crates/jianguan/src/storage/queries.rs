@@ -185,29 +185,45 @@ async fn upsert_batch<E: Engine, T: Sync>(
             firsts.dedup();
             firsts
         };
-        let mut sql = Sql::new(&format!(
-            "SELECT {} FROM {} WHERE ",
-            table.key.join(", "),
-            table.name
-        ));
-        sql.bind_in(
-            E::DIALECT,
-            table.key.first().copied().unwrap_or_default(),
-            first_keys.clone(),
-        );
-        let rows = E::tx_fetch_all(&mut tx, &sql.text, sql.args).await?;
-        let mut existing = HashSet::with_capacity(rows.len());
-        for row in &rows {
-            let parts = (0..table.key.len())
-                .map(|i| row.text(i))
-                .collect::<Result<Vec<_>, _>>()?;
-            existing.insert(parts.join("/"));
-        }
-        for k in &keys {
-            if existing.contains(&k.join("/")) {
-                count.updated += 1;
-            } else {
-                count.inserted += 1;
+        if table.key.len() == 1 && first_keys.len() == keys.len() {
+            // One key column and distinct keys: the number present is enough.
+            let mut sql = Sql::new(&format!("SELECT COUNT(*) FROM {} WHERE ", table.name));
+            sql.bind_in(
+                E::DIALECT,
+                table.key.first().copied().unwrap_or_default(),
+                first_keys.clone(),
+            );
+            let rows = E::tx_fetch_all(&mut tx, &sql.text, sql.args).await?;
+            let present = rows.first().map(|row| row.int(0)).transpose()?.unwrap_or(0);
+            let present = u64::try_from(present).unwrap_or(0);
+            let total = keys.len() as u64;
+            count.updated += present.min(total);
+            count.inserted += total - present.min(total);
+        } else {
+            let mut sql = Sql::new(&format!(
+                "SELECT {} FROM {} WHERE ",
+                table.key.join(", "),
+                table.name
+            ));
+            sql.bind_in(
+                E::DIALECT,
+                table.key.first().copied().unwrap_or_default(),
+                first_keys.clone(),
+            );
+            let rows = E::tx_fetch_all(&mut tx, &sql.text, sql.args).await?;
+            let mut existing = HashSet::with_capacity(rows.len());
+            for row in &rows {
+                let parts = (0..table.key.len())
+                    .map(|i| row.text(i))
+                    .collect::<Result<Vec<_>, _>>()?;
+                existing.insert(parts.join("/"));
+            }
+            for k in &keys {
+                if existing.contains(&k.join("/")) {
+                    count.updated += 1;
+                } else {
+                    count.inserted += 1;
+                }
             }
         }
         bulk_insert::<E>(&mut tx, table, columns(chunk), OnConflict::Update).await?;
