@@ -83,10 +83,11 @@ impl PlanSpec {
 /// One row of a frame: a subject and its stratum.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct FrameRow {
-    /// The subject's canonical id (spec §2).
-    pub id: String,
+    /// The subject's canonical id (spec §2). Shared, so a frame several plans
+    /// use (a joint plan's entries) is copied without copying its texts.
+    pub id: std::sync::Arc<str>,
     /// Its stratum label.
-    pub stratum: String,
+    pub stratum: std::sync::Arc<str>,
 }
 
 /// A selected subject.
@@ -412,9 +413,9 @@ pub fn draw_plan(seed: &RoundSeed, plan: &PlanSpec, frame: &[FrameRow]) -> Resul
     }
     let mut populations: Vec<(String, u64)> = Vec::new();
     for row in &order {
-        match populations.iter_mut().find(|(label, _)| *label == row.stratum) {
+        match populations.iter_mut().find(|(label, _)| **label == *row.stratum) {
             Some((_, count)) => *count += 1,
-            None => populations.push((row.stratum.clone(), 1)),
+            None => populations.push((row.stratum.to_string(), 1)),
         }
     }
     let mut sampler = PlanSampler::new(seed, plan, &populations)?;

@@ -17,7 +17,7 @@ fn seed() -> RoundSeed {
 }
 
 fn row(id: &str, stratum: &str) -> FrameRow {
-    FrameRow { id: id.to_owned(), stratum: stratum.to_owned() }
+    FrameRow { id: id.into(), stratum: stratum.into() }
 }
 
 fn two_inspector_demand(_: &Visit, _: &str) -> Demand {

@@ -54,7 +54,7 @@ fn plan_and_frame() -> impl Strategy<Value = (PlanSpec, Vec<FrameRow>)> {
         .prop_map(|(ids, labels)| {
             ids.into_iter()
                 .zip(labels)
-                .map(|(id, label)| FrameRow { id, stratum: LABELS[label].to_owned() })
+                .map(|(id, label)| FrameRow { id: id.into(), stratum: LABELS[label].into() })
                 .collect::<Vec<_>>()
         })
         .prop_shuffle();
@@ -202,7 +202,7 @@ proptest! {
     ) {
         let round_seed = RoundSeed::from_bytes(seed);
         let high = low.saturating_add(extra).min(10_000);
-        let frame: Vec<FrameRow> = ids.into_iter().map(|id| FrameRow { id, stratum: "B".to_owned() }).collect();
+        let frame: Vec<FrameRow> = ids.into_iter().map(|id| FrameRow { id: id.into(), stratum: "B".into() }).collect();
         let rule = |allocation| PlanSpec {
             id: "P".to_owned(),
             department: "D".to_owned(),
@@ -226,9 +226,9 @@ proptest! {
         // Populations in order of first appearance, as draw_plan declares them.
         let mut populations: Vec<(String, u64)> = Vec::new();
         for row in &sorted {
-            match populations.iter_mut().find(|(label, _)| *label == row.stratum) {
+            match populations.iter_mut().find(|(label, _)| **label == *row.stratum) {
                 Some((_, count)) => *count += 1,
-                None => populations.push((row.stratum.clone(), 1)),
+                None => populations.push((row.stratum.to_string(), 1)),
             }
         }
         let mut sampler = PlanSampler::new(&round_seed, &plan, &populations).expect("valid plan");

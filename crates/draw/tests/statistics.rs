@@ -56,7 +56,7 @@ fn inclusion_frequencies_match_n_h_over_n_h() {
     const SEEDS: u64 = 2_000;
     let plan = plan("P1", "SCJG", &[("A", Allocation::RateBp(3_000)), ("C", Allocation::RateBp(1_000))]);
     let rows = frame(0..40, |n| if n < 25 { "A" } else { "C" });
-    let mut counts: BTreeMap<String, usize> = rows.iter().map(|row| (row.id.clone(), 0)).collect();
+    let mut counts: BTreeMap<String, usize> = rows.iter().map(|row| (row.id.to_string(), 0)).collect();
     for counter in 0..SEEDS {
         let drawn = draw_plan(&seed_from_counter(counter), &plan, &rows).expect("valid");
         let sizes: Vec<(&str, u64)> = drawn.strata.iter().map(|o| (o.stratum.as_str(), o.sample_size)).collect();
@@ -73,8 +73,8 @@ fn inclusion_frequencies_match_n_h_over_n_h() {
         let mut chi2 = 0.0;
         let mut total = 0;
         let mut min_p = 1.0_f64;
-        for row in rows.iter().filter(|row| row.stratum == stratum) {
-            let observed = counts[&row.id];
+        for row in rows.iter().filter(|row| &*row.stratum == stratum) {
+            let observed = counts[&*row.id];
             total += observed;
             let p_value = binomial_two_sided_p(observed, SEEDS as usize, pi, &ln_fact);
             assert!(

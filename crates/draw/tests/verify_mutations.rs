@@ -204,7 +204,7 @@ fn mutation_strategy() -> impl Strategy<Value = Mutation> {
 fn apply(record: &mut Record, mutation: &Mutation) -> bool {
     let plans = record.plans.len();
     let labels = |record: &Record, p: usize| -> Vec<String> {
-        record.plans[p].frame.iter().map(|r| r.stratum.clone()).collect::<BTreeSet<_>>().into_iter().collect()
+        record.plans[p].frame.iter().map(|r| r.stratum.to_string()).collect::<BTreeSet<_>>().into_iter().collect()
     };
     match *mutation {
         Mutation::SecretBit(bit) => {
@@ -220,7 +220,7 @@ fn apply(record: &mut Record, mutation: &Mutation) -> bool {
         Mutation::FrameId(p, r) => {
             let rows = &mut record.plans[p % plans].frame;
             let len = rows.len();
-            rows[r % len].id.push('Z');
+            rows[r % len].id = format!("{}Z", rows[r % len].id).into();
         }
         Mutation::FrameStratum(p, r, shift) => {
             let mut all = labels(record, p % plans);
@@ -228,9 +228,9 @@ fn apply(record: &mut Record, mutation: &Mutation) -> bool {
             let rows = &mut record.plans[p % plans].frame;
             let len = rows.len();
             let row = &mut rows[r % len];
-            let at = all.iter().position(|l| *l == row.stratum).expect("label of the frame");
+            let at = all.iter().position(|l| **l == *row.stratum).expect("label of the frame");
             // A different label: shift by 1..len (there are at least two, with "X").
-            row.stratum.clone_from(&all[(at + 1 + shift % (all.len() - 1)) % all.len()]);
+            row.stratum = all[(at + 1 + shift % (all.len() - 1)) % all.len()].as_str().into();
         }
         Mutation::RemoveRow(p, r) => {
             let rows = &mut record.plans[p % plans].frame;
@@ -240,7 +240,7 @@ fn apply(record: &mut Record, mutation: &Mutation) -> bool {
         Mutation::AddRow(p, n, s) => {
             let all = labels(record, p % plans);
             let stratum = all[s % all.len()].clone();
-            record.plans[p % plans].frame.push(FrameRow { id: subject_id(n), stratum });
+            record.plans[p % plans].frame.push(FrameRow { id: subject_id(n).into(), stratum: stratum.into() });
         }
         Mutation::SelectedToUnselected(p, s, r) => {
             // The adversary's swap: replace a drawn subject by an undrawn one of the
@@ -251,11 +251,11 @@ fn apply(record: &mut Record, mutation: &Mutation) -> bool {
                 return false;
             }
             let chosen: BTreeSet<&str> = plan.selected.iter().map(|s| s.id.as_str()).collect();
-            let undrawn: Vec<&FrameRow> = plan.frame.iter().filter(|row| !chosen.contains(row.id.as_str())).collect();
+            let undrawn: Vec<&FrameRow> = plan.frame.iter().filter(|row| !chosen.contains(&*row.id)).collect();
             let row = undrawn[r % undrawn.len()].clone();
             let len = plan.selected.len();
             plan.selected[s % len] =
-                RecordSelection { prn: Hex64(seed.prn(row.id.as_bytes())), id: row.id, stratum: row.stratum };
+                RecordSelection { prn: Hex64(seed.prn(row.id.as_bytes())), id: row.id.to_string(), stratum: row.stratum.to_string() };
         }
         Mutation::SelectedPrn(p, s, x) => {
             let plan = &mut record.plans[p % plans];

@@ -1244,8 +1244,8 @@ impl SyntheticRound {
                     .iter()
                     .filter_map(|&index| city.entities.get(index as usize))
                     .map(|entity| draw::FrameRow {
-                        id: entity.uscc.as_str().to_owned(),
-                        stratum: entity.risk.as_str().to_owned(),
+                        id: entity.uscc.as_str().into(),
+                        stratum: entity.risk.as_str().into(),
                     })
                     .collect()
             })

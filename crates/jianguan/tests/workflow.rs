@@ -661,7 +661,7 @@ async fn round_steps_in_order_and_the_record_verifies(db: &Db) -> TestResult {
 
     // The frames follow the eligibility rules.
     let frame_of = |id: &str| -> Fallible<BTreeMap<String, String>> {
-        Ok(plan(id)?.frame.iter().map(|r| (r.id.clone(), r.stratum.clone())).collect())
+        Ok(plan(id)?.frame.iter().map(|r| (r.id.to_string(), r.stratum.to_string())).collect())
     };
     let (sj, wj) = (frame_of("P-SJ")?, frame_of("P-WJ")?);
     for i in [DEREGISTERED, CLASS_A, CAPPED, COOLING] {

@@ -76,10 +76,10 @@ pub fn ref_strata(seed: &[u8; 32], plan: &PlanSpec, frame: &[FrameRow]) -> BTree
     }
     for row in frame {
         let entry = out
-            .entry(row.stratum.clone())
+            .entry(row.stratum.to_string())
             .or_insert(RefStratum { population: 0, sample_size: 0, ordered: Vec::new() });
         entry.population += 1;
-        entry.ordered.push((ref_prn(seed, row.id.as_bytes()), row.id.clone()));
+        entry.ordered.push((ref_prn(seed, row.id.as_bytes()), row.id.to_string()));
     }
     for (label, stratum) in &mut out {
         stratum.ordered.sort_by(|a, b| (a.0, a.1.as_bytes()).cmp(&(b.0, b.1.as_bytes())));
@@ -172,7 +172,7 @@ pub fn plan(id: &str, department: &str, rules: &[(&str, Allocation)]) -> PlanSpe
 
 /// Frame rows for subjects `range`, each stratum chosen by `stratum_of`.
 pub fn frame(range: std::ops::Range<u32>, stratum_of: impl Fn(u32) -> &'static str) -> Vec<FrameRow> {
-    range.map(|n| FrameRow { id: subject_id(n), stratum: stratum_of(n).to_owned() }).collect()
+    range.map(|n| FrameRow { id: subject_id(n).into(), stratum: stratum_of(n).into() }).collect()
 }
 
 /// A demand callback from a precomputed table.

@@ -203,6 +203,18 @@ fn thousands(value: u64) -> String {
     out
 }
 
+/// Runs one statement on the PostgreSQL server at `url` (schema set-up and clean-up).
+async fn pg_admin(url: &str, sql: &str) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    use sqlx::Connection as _;
+    let mut admin = sqlx::PgConnection::connect(url)
+        .await
+        .with_context(|| format!("cannot connect to {}", crate::storage::redact(url)))?;
+    sqlx::query(sql).execute(&mut admin).await?;
+    admin.close().await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,14 +232,3 @@ mod tests {
     }
 }
 
-/// Runs one statement on the PostgreSQL server at `url` (schema set-up and clean-up).
-async fn pg_admin(url: &str, sql: &str) -> anyhow::Result<()> {
-    use anyhow::Context as _;
-    use sqlx::Connection as _;
-    let mut admin = sqlx::PgConnection::connect(url)
-        .await
-        .with_context(|| format!("cannot connect to {}", crate::storage::redact(url)))?;
-    sqlx::query(sql).execute(&mut admin).await?;
-    admin.close().await?;
-    Ok(())
-}

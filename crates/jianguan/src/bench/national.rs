@@ -206,7 +206,7 @@ mod tests {
         let mut frame = Vec::new();
         let mut ids = NationalIds::new(count);
         while let Some((id, risk)) = ids.next_id() {
-            frame.push(FrameRow { id: id.to_owned(), stratum: risk.as_str().to_owned() });
+            frame.push(FrameRow { id: id.into(), stratum: risk.as_str().into() });
         }
         frame.reverse();
         assert_eq!(streamed, draw::draw_plan(&seed, &plan, &frame)?);

@@ -693,8 +693,8 @@ async fn frames_from_db(
             };
             for &index in members {
                 frames[index].push(draw::FrameRow {
-                    id: entity.uscc.as_str().to_owned(),
-                    stratum: credit.class.as_str().to_owned(),
+                    id: entity.uscc.as_str().into(),
+                    stratum: credit.class.as_str().into(),
                 });
             }
         }
@@ -791,12 +791,12 @@ fn explain_one_subject(record: &draw::Record, visit: &draw::RecordVisit) {
         .iter()
         .filter(|plan| visit.plans.contains(&plan.id))
     {
-        let Some(row) = plan.frame.iter().find(|row| row.id == visit.subject) else {
+        let Some(row) = plan.frame.iter().find(|row| *row.id == *visit.subject) else {
             continue;
         };
         let cutoff = plan
             .cutoffs
-            .get(&row.stratum)
+            .get(&*row.stratum)
             .map_or_else(|| "none".to_owned(), ToString::to_string);
         println!(
             "     plan {} stratum {}: cut-off {cutoff}, prn ≤ cut-off → drawn",

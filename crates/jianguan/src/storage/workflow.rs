@@ -445,9 +445,9 @@ impl<E: Engine> WorkflowStore for E {
         // by one costs the driver seconds; splitting lines costs milliseconds.
         let (entities_sql, labels_sql) = match E::DIALECT {
             Dialect::Sqlite => (
-                "SELECT group_concat(uscc || char(9) || entity_type || char(9) || district || char(9) || \
-                 coalesce(industry, '') || char(9) || coalesce(industry_section, '') || char(9) || status || char(9) || \
-                 registered_on || char(9) || coalesce(credit_class, ''), char(10)) FROM entities",
+                // printf (NULL prints as empty) is faster here than a chain of `||`.
+                "SELECT group_concat(printf('%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s', uscc, entity_type, district, industry, \
+                 industry_section, status, registered_on, credit_class), char(10)) FROM entities",
                 "SELECT group_concat(uscc || char(9) || kind || char(9) || label, char(10)) FROM entity_labels",
             ),
             Dialect::Postgres => (

@@ -243,7 +243,7 @@ pub fn parse_frame(text: &str) -> Result<Vec<draw::FrameRow>, usize> {
         .enumerate()
         .map(|(index, line)| {
             line.split_once('\t')
-                .map(|(id, stratum)| draw::FrameRow { id: id.to_owned(), stratum: stratum.to_owned() })
+                .map(|(id, stratum)| draw::FrameRow { id: id.into(), stratum: stratum.into() })
                 .ok_or(index + 1)
         })
         .collect()
@@ -345,7 +345,7 @@ mod tests {
         let built = build_frame(&plan(false), &candidates, &history, &rules, start);
         let (frame, exclusions) = (parse_frame(&built.frame).unwrap_or_default(), parse_exclusions(&built.exclusions));
         assert_eq!((built.rows, built.excluded), (3, 4));
-        let rows: Vec<(&str, &str)> = frame.iter().map(|r| (r.id.as_str(), r.stratum.as_str())).collect();
+        let rows: Vec<(&str, &str)> = frame.iter().map(|r| (&*r.id, &*r.stratum)).collect();
         assert_eq!(rows, [("B", "B"), ("E", "U"), ("F", "N")]);
         let excluded: Vec<(&str, String)> = exclusions.iter().map(|e| (e.uscc.as_str(), e.codes())).collect();
         let expected = [("A", "class_a"), ("C", "status"), ("D", "annual_cap"), ("H", "cooling_off")];
@@ -357,7 +357,7 @@ mod tests {
         let strict = EligibilityRules { new_entities: NewEntityPolicy::Exclude, ..rules };
         let built = build_frame(&plan(true), &candidates, &history, &strict, start);
         let (frame, exclusions) = (parse_frame(&built.frame).unwrap_or_default(), parse_exclusions(&built.exclusions));
-        assert!(frame.iter().any(|r| r.id == "A" && r.stratum == "A"));
+        assert!(frame.iter().any(|r| &*r.id == "A" && &*r.stratum == "A"));
         assert!(exclusions.iter().any(|e| e.uscc == "F" && e.codes() == "new_entity"));
         assert_eq!(find_exclusion(&built.exclusions, "F").as_ref(), exclusions.iter().find(|e| e.uscc == "F"));
         assert_eq!(draw::sha256(&[built.frame.as_bytes()]), draw::frame_digest(&frame), "the stored text hashes to the frame digest");

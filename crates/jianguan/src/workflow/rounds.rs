@@ -96,7 +96,6 @@ pub async fn commit<S: WorkflowStore>(
     at: DateTime<FixedOffset>,
     actor: &str,
 ) -> Result<Round> {
-    let t0 = std::time::Instant::now();
     check_round_id(&request.id)?;
     if request.window_start > request.window_end {
         return Err(refused("the window ends before it starts"));
@@ -136,16 +135,11 @@ pub async fn commit<S: WorkflowStore>(
     if plans.is_empty() {
         return Err(refused("no approved plan to draw in this window"));
     }
-    eprintln!("TIMING plans chosen {:?}", t0.elapsed());
-    let t = std::time::Instant::now();
     let candidates = store.frame_candidates().await?;
-    eprintln!("TIMING candidates {:?}", t.elapsed());
     let history = history(store).await?;
-    eprintln!("TIMING history {:?}", t.elapsed());
     let candidates = eligibility::CandidateIndex::new(candidates);
     let built: Vec<BuiltFrame> = build_frames(&plans, &candidates, &history, rules, request.window_start);
     drop_elsewhere(candidates);
-    eprintln!("TIMING frames {:?}", t.elapsed());
     let mut frame_digests = BTreeMap::new();
     let mut stored = Vec::with_capacity(plans.len());
     let mut entry_digests = Vec::new();
@@ -187,9 +181,7 @@ pub async fn commit<S: WorkflowStore>(
         published_at: None,
     };
     let detail = format!("{} plans, {rows} frame rows, {excluded} exclusions", plans.len());
-    eprintln!("TIMING texts {:?} {} bytes", t.elapsed(), stored.iter().map(|s| s.frame.len() + s.exclusions.len()).sum::<usize>());
     store.commit_round(&round, &stored, &secret.to_hex(), &Change::new(at, actor, "round.committed", detail)).await?;
-    eprintln!("TIMING stored {:?}", t.elapsed());
     drop_elsewhere(stored);
     Ok(round)
 }
@@ -306,9 +298,7 @@ pub async fn draw<S: WorkflowStore>(
     if draw::to_hex(&secret.commitment()) != round.commitment {
         return Err(refused(format!("the sealed secret of round {id} does not match its commitment")));
     }
-    let t = std::time::Instant::now();
     let plans_frames = committed_plans(store, &round).await?;
-    eprintln!("TIMING D frames {:?}", t.elapsed());
     let corps = corps(store, round.window_start, round.window_end).await?;
     let mut recused: HashSet<(String, String)> = HashSet::new();
     let mut pages = Recusals::new(store, MAX_PAGE);
@@ -318,7 +308,6 @@ pub async fn draw<S: WorkflowStore>(
         }
     }
     let history = history(store).await?;
-    eprintln!("TIMING D corps+recusals+history {:?}", t.elapsed());
     let plans: Vec<Plan> = plans_frames.iter().map(|(p, _)| p.clone()).collect();
     let entry_list = entries(&plans);
     let by_entry: HashMap<&str, (&Plan, &crate::domain::plan::Participant)> =
@@ -372,9 +361,7 @@ pub async fn draw<S: WorkflowStore>(
             .unwrap_or_default();
         draw::Demand { k, candidates }
     };
-    eprintln!("TIMING D input {:?}", t.elapsed());
     let mut record = draw::draw_round(input, demand)?;
-    eprintln!("TIMING D drawn {:?}", t.elapsed());
     for plan in &record.plans {
         let id = Plan::id_of_entry(&plan.id);
         if round.frame_digests.get(id) != Some(&draw::to_hex(&plan.frame_digest.0)) {
@@ -437,9 +424,7 @@ pub async fn draw<S: WorkflowStore>(
         "beacon {:?}; {} selections, {} visits, {} unstaffed",
         record.beacon, round.selections, round.visits, round.unstaffed
     );
-    eprintln!("TIMING D record text {:?} {}", t.elapsed(), text.len());
     store.record_draw(&round, &text, &visits, &Change::new(at, actor, "round.drawn", detail)).await?;
-    eprintln!("TIMING D stored {:?}", t.elapsed());
     drop(frames);
     drop(by_entry);
     drop(entry_list);
