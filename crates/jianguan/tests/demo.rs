@@ -267,34 +267,43 @@ fn demo_loads_the_city_into_sqlite_draws_from_it_and_reruns_without_duplicates()
     ] {
         assert!(out.contains(line), "{line} in {out}");
     }
-    // Only 存续 entities are in the frames: the frames read back from the
-    // database hold as many rows as the generated plan set's (active) frames.
-    let frames = out
-        .lines()
-        .find(|l| l.contains("frame rows in"))
-        .expect("the frames line");
-    let rows = frames
-        .split(" s: ")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .expect("the frame rows");
-    assert!(
-        frames.contains(&format!("the generated plan set has {rows})")),
-        "{frames}"
-    );
-
-    let record = data.join("demo/round-1.json");
-    assert!(record.is_file(), "{out}");
-    let verify = Command::new(env!("CARGO_BIN_EXE_jianguan"))
-        .args(["verify", record.to_str().expect("UTF-8 temp path")])
+    // The year: 156 plans through their life cycle, four quarterly rounds,
+    // each record exported and conforming, the ledger intact, the annual report.
+    for line in [
+        "计划 plans: 156 created, filed, approved and published (88 joint)",
+        "批次 round 2025-Q1:",
+        "批次 round 2025-Q4:",
+        "1 flagged to the Justice Bureau",
+        "留痕 audit ledger: intact",
+        "考评 2025年度",
+    ] {
+        assert!(out.contains(line), "{line} in {out}");
+    }
+    for quarter in 1..=4 {
+        let record = data.join(format!("demo/round-2025-Q{quarter}.json"));
+        assert!(record.is_file(), "{out}");
+        let verify = Command::new(env!("CARGO_BIN_EXE_jianguan"))
+            .args(["verify", record.to_str().expect("UTF-8 temp path")])
+            .output()
+            .expect("run jianguan verify");
+        assert!(verify.status.success(), "{}", text(&verify));
+        assert!(String::from_utf8_lossy(&verify.stdout).contains("conforms"), "{}", text(&verify));
+    }
+    assert!(data.join("demo/report-2025-annual.xlsx").is_file(), "{out}");
+    let database = storage::default_database(&data);
+    let rounds = Command::new(env!("CARGO_BIN_EXE_jianguan"))
+        .args(["rounds", "--database", database.to_str().expect("UTF-8 temp path"), "list", "--json"])
         .output()
-        .expect("run jianguan verify");
-    assert!(verify.status.success(), "{}", text(&verify));
-    assert!(
-        String::from_utf8_lossy(&verify.stdout).contains("conforms"),
-        "{}",
-        text(&verify)
-    );
+        .expect("run jianguan rounds list");
+    assert!(rounds.status.success(), "{}", text(&rounds));
+    let listed: serde_json::Value = serde_json::from_slice(&rounds.stdout).expect("rounds list --json");
+    let listed = listed.as_array().expect("an array of rounds");
+    assert_eq!(listed.len(), 4, "{listed:?}");
+    for round in listed {
+        assert_eq!(round["status"], "已公开", "{round}");
+        assert!(round["visits"].as_u64() <= round["selections"].as_u64(), "{round}");
+        assert!(round["visits"].as_u64() > Some(0), "{round}");
+    }
 
     let second = demo(&data, &[]);
     let out = text(&second);
@@ -304,7 +313,8 @@ fn demo_loads_the_city_into_sqlite_draws_from_it_and_reruns_without_duplicates()
         "the second run reuses the loaded city: {out}"
     );
     assert!(out.contains(", 0 of "), "no migration applied again: {out}");
-    assert!(out.contains("verified: conforms"), "{out}");
+    assert!(out.contains("workflow year is already in the database (156 plans)"), "{out}");
+    assert!(out.contains("verified: conforms") && out.contains("audit ledger: intact"), "{out}");
     assert!(
         out.contains("web application is not part of this build yet"),
         "{out}"

@@ -1,6 +1,9 @@
 //! `jianguan demo`: the demo city loaded into the database (embedded SQLite by
-//! default), then one round drawn from it end to end: commit → beacon → draw →
-//! publish → verify.
+//! default), then a whole year of the 双随机、一公开 workflow played on it
+//! ([`crate::workflow::year`]): plans filed, approved and published; quarterly
+//! rounds committed, drawn with witness beacons and published; results entered
+//! and published (some late); out-of-plan inspections; then every round's
+//! record exported and verified, the ledger audited, the annual report written.
 //!
 //! The city is the synthetic Huangshi of [`crate::synth`]: its 7 districts, 30
 //! departments, 403,000 market entities (存续 / 注销 / 吊销 / 迁出), 3,010
@@ -8,13 +11,9 @@
 //! items), the joint list (58 fields / 103 items) and its recusals are
 //! converted to the validated domain types and upserted in batches; the
 //! summary prints what the database then holds. A second run finds the city
-//! loaded and reuses it. The round's frames are read back from the
-//! database (every 存续 entity, grouped by district and industry division into
-//! the cells of [`PlanSet::huangshi`]'s frames, stratified by its stored
-//! credit-risk class); the candidates are the stored inspectors whose
-//! certificate is valid on the round's date.
+//! loaded and reuses it, and a database that already holds the year reuses that too.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -22,6 +21,10 @@ use anyhow::Context;
 use chrono::NaiveDate;
 
 use super::database::{DatabaseArgs, runtime};
+use crate::domain::inspection::{Round, RoundStatus};
+use crate::domain::plan::Plan;
+use crate::storage::WorkflowStore;
+use crate::workflow::{self, year::{self, YearOptions}};
 use crate::domain::entity::{
     CreditClass, CreditRating, EntityFields, EntityStatus, EntityType, MarketEntity,
 };
@@ -32,16 +35,12 @@ use crate::domain::item::{
 };
 use crate::domain::org::{Department, DepartmentCode, DepartmentLevel, District, DistrictCode};
 use crate::storage::{
-    self, ClassFilter, Db, EntityFilter, InspectorFilter, MAX_PAGE, Store, UpsertCount, export,
+    self, ClassFilter, Db, EntityFilter, InspectorFilter, Store, UpsertCount,
 };
 use crate::synth::{
-    self, City, CityParams, PlanSet, RiskClass, Stream, corps_demand, date_between,
+    self, City, CityParams, RiskClass, Stream, date_between,
 };
 
-/// Inspectors each department sends to a visit.
-const INSPECTORS_PER_VISIT: u32 = 2;
-/// Most visits per inspector in a round.
-const LOAD_CAP: u32 = 40;
 /// Records per upsert batch.
 const BATCH: usize = 10_000;
 /// Huangshi's market entities in 2022.
@@ -50,9 +49,6 @@ const HUANGSHI_ENTITIES: usize = 403_000;
 /// Options of `jianguan demo`.
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
-    /// The witnesses' beacon, typed in at the draw.
-    #[arg(long, default_value = "监督员现场输入 20220628 403000")]
-    beacon: String,
     #[command(flatten)]
     database: DatabaseArgs,
     /// Print the summary and exit; do not start the web application.
@@ -132,13 +128,11 @@ async fn demo(
         entities,
         ..CityParams::huangshi()
     });
-    let set = PlanSet::huangshi(&city);
     println!(
-        "演示城市 demo city: {} market entities, {} inspectors, {} departments, {} plans ({:.1} s)",
+        "演示城市 demo city: {} market entities, {} inspectors, {} departments ({:.1} s)",
         city.entities.len(),
         city.inspectors.len(),
         city.departments.len(),
-        set.plans.len(),
         started.elapsed().as_secs_f64()
     );
 
@@ -153,80 +147,7 @@ async fn demo(
     }
     print_contents(db).await?;
 
-    let reading = Instant::now();
-    let frames = frames_from_db(db, &city, &set).await?;
-    let roster = roster_from_db(db).await?;
-    println!(
-        "名录 read back from the database in {:.1} s: {} frame rows in {} frames (the generated plan set has {}); {} inspectors certified on {} ({} expired left out)",
-        reading.elapsed().as_secs_f64(),
-        frames.iter().map(Vec::len).sum::<usize>(),
-        frames.len(),
-        set.frames
-            .iter()
-            .map(|frame| frame.members.len())
-            .sum::<usize>(),
-        roster.inspectors.len(),
-        round_date(),
-        roster.expired
-    );
-
-    let mut secret = [0u8; 32];
-    getrandom::fill(&mut secret)
-        .map_err(|error| anyhow::anyhow!("the OS random number generator failed: {error}"))?;
-    let secret = draw::Secret::from_bytes(secret);
-    println!(
-        "1. 承诺 commitment published before the draw: {}",
-        draw::to_hex(&secret.commitment())
-    );
-    let input = round_input(&city, &set, frames, &roster, secret, &args.beacon)?;
-    println!(
-        "2. 见证人 beacon entered by the witnesses: {}",
-        draw::normalize_beacon(&args.beacon)
-    );
-
-    let drawing = Instant::now();
-    let by_department = roster.by_department;
-    let record = draw::draw_round(input, |_, department| {
-        corps_demand(&by_department, department, INSPECTORS_PER_VISIT)
-    })?;
-    let selections: usize = record.plans.iter().map(|plan| plan.selected.len()).sum();
-    let unstaffed = record
-        .visits
-        .iter()
-        .flat_map(|visit| &visit.departments)
-        .filter(|d| d.unstaffed)
-        .count();
-    println!(
-        "3. 抽取 drawn in {:.2} s: {selections} (plan, entity) selections in {} visits ({:.1}× fewer doors), {unstaffed} department slots unstaffed",
-        drawing.elapsed().as_secs_f64(),
-        record.visits.len(),
-        selections as f64 / record.visits.len().max(1) as f64,
-    );
-
-    let folder = args.database.data_dir.join("demo");
-    std::fs::create_dir_all(&folder)
-        .with_context(|| format!("cannot create {}", folder.display()))?;
-    let path = folder.join("round-1.json");
-    super::offline::write_atomically(&path, &serde_json::to_vec(&record)?)?;
-    println!(
-        "4. 公开 record published with the secret: {}",
-        path.display()
-    );
-
-    let deviations = draw::verify(&record);
-    if !deviations.is_empty() {
-        for deviation in &deviations {
-            println!("   {deviation}");
-        }
-        anyhow::bail!("the demo record does not conform");
-    }
-    println!("5. 验证 verified: conforms. Anyone can repeat it:");
-    println!("     jianguan verify {}", path.display());
-    println!("     python3 tools/verify_record.py {}", path.display());
-
-    if let Some(visit) = record.visits.iter().find(|visit| visit.plans.len() > 1) {
-        explain_one_subject(&record, visit);
-    }
+    year(db, args).await?;
     if !args.no_serve {
         println!(
             "网页 the web application is not part of this build yet; nothing to serve (--no-serve skips this line)"
@@ -234,6 +155,73 @@ async fn demo(
     }
     println!("done in {:.1} s", started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
+}
+
+/// The year the demo plays.
+const DEMO_YEAR: i32 = 2025;
+
+/// Plays the demo year unless the database already holds it; then exports and
+/// verifies every round's record, audits the ledger and writes the annual report.
+async fn year(db: &Db, args: &DemoArgs) -> anyhow::Result<()> {
+    let calendar = workcal::Calendar::embedded()?;
+    let plans = db.list::<Plan>(None).await?.into_iter().filter(|p| p.year() == DEMO_YEAR).count();
+    if plans > 0 {
+        println!("年度 the {DEMO_YEAR} workflow year is already in the database ({plans} plans); reusing it");
+    } else {
+        let summary = year::play(db, &calendar, &YearOptions::huangshi(DEMO_YEAR), |line| println!("{line}")).await?;
+        println!(
+            "结果 results: {} item results entered, {} published on time, {} late; {} out-of-plan inspections, {} flagged to the Justice Bureau; {} unstaffed teams reassigned by hand",
+            summary.results, summary.published_on_time, summary.published_late, summary.out_of_plan, summary.flagged, summary.reassigned
+        );
+    }
+    let folder = args.database.data_dir.join("demo");
+    std::fs::create_dir_all(&folder).with_context(|| format!("cannot create {}", folder.display()))?;
+    let mut first: Option<draw::Record> = None;
+    let rounds = db.list::<Round>(None).await?;
+    for round in rounds.iter().filter(|r| r.status == RoundStatus::Published) {
+        let record = workflow::rounds::export(db, &round.id).await?;
+        let deviations = draw::verify(&record);
+        if !deviations.is_empty() {
+            for deviation in &deviations {
+                println!("   {deviation}");
+            }
+            anyhow::bail!("the record of round {} does not conform", round.id);
+        }
+        let path = folder.join(format!("round-{}.json", round.id));
+        super::offline::write_atomically(&path, &serde_json::to_vec(&record)?)?;
+        println!("公开 round {} record: {} (verified: conforms)", round.id, path.display());
+        first.get_or_insert(record);
+    }
+    if let Some(round) = rounds.first() {
+        let path = folder.join(format!("round-{}.json", round.id));
+        println!("验证 anyone can repeat the check:");
+        println!("     jianguan verify {}", path.display());
+        println!("     python3 tools/verify_record.py {}", path.display());
+    }
+    let audit = workflow::audit::verify(db).await?;
+    if !audit.intact() {
+        for b in &audit.breaks {
+            println!("   break at position {}: {}: {}", b.seq, b.subject, b.problem);
+        }
+        anyhow::bail!("the audit ledger is not intact");
+    }
+    println!("留痕 audit ledger: intact ({} entries, {} rows checked)", audit.entries, audit.rows);
+    let report = workflow::report::build(db, workflow::report::Period::Year(DEMO_YEAR), None, workflow::now().date_naive()).await?;
+    let xlsx = folder.join(format!("report-{DEMO_YEAR}-annual.xlsx"));
+    workflow::report::write_xlsx(&report, &xlsx).with_context(|| format!("cannot write {}", xlsx.display()))?;
+    if let Some(city) = report.rows.first() {
+        println!(
+            "考评 {}: {} plans drawn ({} joint), {} entities, {} visits for {} selections ({} doors saved), problem rate {}%, {} on time / {} late / {} overdue; {}",
+            report.title, city.plans_drawn, city.joint_plans_drawn, city.entities_drawn, city.visits, city.selections, city.doors_saved,
+            city.problem_rate_percent, city.published_on_time, city.published_late, city.overdue_unpublished, xlsx.display()
+        );
+    }
+    if let Some(record) = &first
+        && let Some(visit) = record.visits.iter().find(|visit| visit.plans.len() > 1)
+    {
+        explain_one_subject(record, visit);
+    }
+    Ok(())
 }
 
 /// Whether the database already holds the city: at least as many entities and
@@ -649,135 +637,6 @@ impl EntityConverter {
             credit: Some(CreditRating { class, set_on }),
         })?)
     }
-}
-
-/// Every frame of `set`, read from the database: each 存续 entity with an
-/// industry and a credit class in one of the frame's (district, division)
-/// cells, by code, stratified by its class.
-async fn frames_from_db(
-    db: &Db,
-    city: &City,
-    set: &PlanSet,
-) -> anyhow::Result<Vec<Vec<draw::FrameRow>>> {
-    let mut cells: HashMap<String, Vec<usize>> = HashMap::new();
-    for (index, frame) in set.frames.iter().enumerate() {
-        for &(district, division) in &frame.cells {
-            let district = city
-                .districts
-                .get(usize::from(district))
-                .context("frame cell of no district")?;
-            cells
-                .entry(format!("{}/{division:02}", district.code))
-                .or_default()
-                .push(index);
-        }
-    }
-    let mut frames = vec![Vec::new(); set.frames.len()];
-    let filter = EntityFilter {
-        status: Some(EntityStatus::Active),
-        ..EntityFilter::default()
-    };
-    let mut entities = export::Entities::new(db, filter, MAX_PAGE);
-    let mut key = String::new();
-    while let Some(batch) = entities.next_batch().await? {
-        for entity in batch {
-            let (Some(industry), Some(credit)) = (&entity.industry, entity.credit) else {
-                continue;
-            };
-            key.clear();
-            key.push_str(entity.district.as_str());
-            key.push('/');
-            key.push_str(industry.division().code);
-            let Some(members) = cells.get(&key) else {
-                continue;
-            };
-            for &index in members {
-                frames[index].push(draw::FrameRow {
-                    id: entity.uscc.as_str().into(),
-                    stratum: credit.class.as_str().into(),
-                });
-            }
-        }
-    }
-    Ok(frames)
-}
-
-/// The round's inspectors: every stored one certified on the round's date.
-struct Roster {
-    inspectors: Vec<String>,
-    by_department: HashMap<String, Vec<u32>>,
-    expired: u64,
-}
-
-async fn roster_from_db(db: &Db) -> anyhow::Result<Roster> {
-    let filter = InspectorFilter {
-        certified_on: Some(round_date()),
-        ..InspectorFilter::default()
-    };
-    let mut pages = export::Inspectors::new(db, filter, MAX_PAGE);
-    let mut inspectors = Vec::new();
-    let mut by_department: HashMap<String, Vec<u32>> = HashMap::new();
-    while let Some(batch) = pages.next_batch().await? {
-        for inspector in batch {
-            let index = u32::try_from(inspectors.len())?;
-            by_department
-                .entry(inspector.department.as_str().to_owned())
-                .or_default()
-                .push(index);
-            inspectors.push(inspector.cert_no.as_str().to_owned());
-        }
-    }
-    let total = db.count_inspectors(&InspectorFilter::default()).await?;
-    Ok(Roster {
-        expired: total.saturating_sub(inspectors.len() as u64),
-        inspectors,
-        by_department,
-    })
-}
-
-/// The round over the frames read back, sealed with `secret` and drawn with `beacon`.
-fn round_input(
-    city: &City,
-    set: &PlanSet,
-    frames: Vec<Vec<draw::FrameRow>>,
-    roster: &Roster,
-    secret: draw::Secret,
-    beacon: &str,
-) -> anyhow::Result<draw::RoundInput> {
-    let mut plans = Vec::with_capacity(set.plans.len());
-    for plan in &set.plans {
-        let department = city
-            .departments
-            .get(usize::from(plan.department))
-            .context("plan of an unknown department")?;
-        let strata = RiskClass::ALL
-            .iter()
-            .zip(plan.rates_bp)
-            .map(|(class, rate)| {
-                Ok(draw::StratumRule {
-                    stratum: class.as_str().to_owned(),
-                    allocation: draw::Allocation::rate_bp(rate)?,
-                })
-            })
-            .collect::<Result<Vec<_>, draw::Error>>()?;
-        let spec = draw::PlanSpec {
-            id: plan.id.clone(),
-            department: department.code.to_owned(),
-            strata,
-        };
-        let frame = frames
-            .get(plan.frame)
-            .context("plan without a frame")?
-            .clone();
-        plans.push((spec, frame));
-    }
-    Ok(draw::RoundInput {
-        secret,
-        beacon: beacon.to_owned(),
-        cap: Some(LOAD_CAP),
-        plans,
-        inspectors: roster.inspectors.clone(),
-    })
 }
 
 /// How an enterprise checks its own fate with the revealed seed, its code and the cut-off.
