@@ -13,10 +13,10 @@ use crate::storage::{self, Db, Store};
 pub struct DatabaseArgs {
     /// Database URL: postgres://USER:PASSWORD@HOST/DB for PostgreSQL; sqlite://PATH or a
     /// plain file path for SQLite. Default: the SQLite file jianguan.sqlite3 in the data folder.
-    #[arg(long, env = "JIANGUAN_DATABASE", value_name = "URL")]
+    #[arg(long, env = "JIANGUAN_DATABASE", value_name = "URL", global = true)]
     pub database: Option<String>,
     /// The data folder, created if missing.
-    #[arg(long, env = "JIANGUAN_DATA", value_name = "DIR", default_value = storage::DEFAULT_DATA_DIR)]
+    #[arg(long, env = "JIANGUAN_DATA", value_name = "DIR", default_value = storage::DEFAULT_DATA_DIR, global = true)]
     pub data_dir: PathBuf,
 }
 

@@ -84,6 +84,9 @@ pub struct Round {
     pub plans: BTreeMap<String, u32>,
     /// Plan id → its frame digest (spec §5).
     pub frame_digests: BTreeMap<String, String>,
+    /// Plan id → SHA-256 of its stored exclusions, so `explain` cannot be rewritten.
+    #[serde(default)]
+    pub exclusion_digests: BTreeMap<String, String>,
     /// Spec §1 commitment, hex.
     pub commitment: String,
     /// Spec §5 round digest, hex.

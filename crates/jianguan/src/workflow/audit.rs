@@ -147,6 +147,15 @@ async fn check_rounds<S: WorkflowStore>(store: &S, breaks: &mut Vec<Break>) -> R
                 }
             }
         }
+        for (plan, digest) in &round.exclusion_digests {
+            if frames.iter().find(|f| &f.plan == plan).is_some_and(|f| ledger::digest(&f.exclusions) != *digest) {
+                breaks.push(Break {
+                    seq: 0,
+                    subject: format!("round_frames/{}/{plan}", round.id),
+                    problem: "the recorded exclusions differ from those frozen at commit".into(),
+                });
+            }
+        }
         if let Some(expected) = &round.record_digest {
             let subject = format!("round_records/{}", round.id);
             match store.round_record(&round.id).await? {
@@ -157,11 +166,15 @@ async fn check_rounds<S: WorkflowStore>(store: &S, breaks: &mut Vec<Break>) -> R
                 Some(_) => {}
             }
         }
-        if let Some(secret) = store.round_secret(&round.id).await? {
-            let matches = draw::Secret::from_hex(&secret).is_ok_and(|s| draw::to_hex(&s.commitment()) == round.commitment);
-            if !matches {
-                breaks.push(Break { seq: 0, subject: format!("round_secrets/{}", round.id), problem: "the sealed secret does not match the published commitment".into() });
+        let subject = format!("round_secrets/{}", round.id);
+        match store.round_secret(&round.id).await? {
+            Some(secret) => {
+                let matches = draw::Secret::from_hex(&secret).is_ok_and(|s| draw::to_hex(&s.commitment()) == round.commitment);
+                if !matches {
+                    breaks.push(Break { seq: 0, subject, problem: "the sealed secret does not match the published commitment".into() });
+                }
             }
+            None => breaks.push(Break { seq: 0, subject, problem: "the sealed secret is missing: the round can no longer be drawn or verified".into() }),
         }
     }
     Ok(())

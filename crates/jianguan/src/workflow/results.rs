@@ -75,6 +75,13 @@ pub async fn enter_visit<S: WorkflowStore>(
     if inspectors.len() < 2 {
         return Err(refused("a result names at least 2 inspectors (持证上岗)"));
     }
+    for cert in inspectors.iter().filter(|c| !team.assigned.contains(c)) {
+        let code = crate::domain::CertificateNo::parse(cert)?;
+        let inspector = store.inspector(&code).await?.ok_or_else(|| WorkflowError::NotFound { what: "inspector", id: cert.clone() })?;
+        if inspector.department.as_str() != department || !inspector.is_certified_on(entry.check_end) {
+            return Err(refused(format!("inspector {cert} is not a certified inspector of {department} on {}", entry.check_end)));
+        }
+    }
     let due = publish_due(calendar, entry.check_end)?;
     let mut results = Vec::new();
     for item in visit.items.iter().filter(|i| i.department == department) {
@@ -183,6 +190,8 @@ pub async fn correct<S: WorkflowStore>(
         corrects: Some(id.to_owned()),
         entered_by: actor.to_owned(),
         entered_at: at,
+        // Published as soon as it is made: its lateness is the original's, not its own.
+        publish_due: original.publish_due.max(on),
         ..original
     };
     store.put(std::slice::from_ref(&correction), &Change::new(at, actor, "result.corrected", reason)).await?;

@@ -141,6 +141,7 @@ pub async fn commit<S: WorkflowStore>(
     let built: Vec<BuiltFrame> = build_frames(&plans, &candidates, &history, rules, request.window_start);
     drop_elsewhere(candidates);
     let mut frame_digests = BTreeMap::new();
+    let mut exclusion_digests = BTreeMap::new();
     let mut stored = Vec::with_capacity(plans.len());
     let mut entry_digests = Vec::new();
     let (mut rows, mut excluded) = (0, 0);
@@ -151,6 +152,7 @@ pub async fn commit<S: WorkflowStore>(
             entry_digests.push((entry, digest));
         }
         frame_digests.insert(plan.id.clone(), draw::to_hex(&digest));
+        exclusion_digests.insert(plan.id.clone(), crate::domain::ledger::digest(&frame.exclusions));
         rows += frame.rows;
         excluded += frame.excluded;
         stored.push(StoredFrame { plan: plan.id.clone(), frame: frame.frame, exclusions: frame.exclusions });
@@ -165,6 +167,7 @@ pub async fn commit<S: WorkflowStore>(
         rules: rules.clone(),
         plans: plans.iter().map(|p| (p.id.clone(), p.version)).collect(),
         frame_digests,
+        exclusion_digests,
         commitment: draw::to_hex(&secret.commitment()),
         round_digest: draw::to_hex(&round_digest),
         status: RoundStatus::Committed,
@@ -528,6 +531,32 @@ pub async fn explain<S: WorkflowStore>(store: &S, id: &str, entity: &str) -> Res
     Ok(Explanation { round: id.to_owned(), entity: entity.to_owned(), plans, visit })
 }
 
+/// What a department's team on a visit must satisfy beyond certificate and
+/// recusal: the fields its plans require, and not the entity's previous inspectors.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TeamRules {
+    /// Enforcement fields every member must hold.
+    pub fields: Vec<String>,
+    /// Inspectors of the entity's previous inspection.
+    pub previous: Vec<String>,
+}
+
+/// The [`TeamRules`] of `department` on `visit`.
+pub async fn team_rules<S: WorkflowStore>(store: &S, visit: &Visit, department: &str) -> Result<TeamRules> {
+    let mut fields = BTreeSet::new();
+    for id in &visit.plans {
+        if let Some(plan) = store.get::<Plan>(id).await? {
+            fields.extend(plan.participants.iter().filter(|p| p.department == department).filter_map(|p| p.field.clone()));
+        }
+    }
+    let start = match store.get::<Round>(&visit.round).await? {
+        Some(round) => round.window_start,
+        None => visit.due_by,
+    };
+    let previous = history(store).await?.previous_inspectors(&visit.entity, start).into_iter().map(str::to_owned).collect();
+    Ok(TeamRules { fields: fields.into_iter().collect(), previous })
+}
+
 /// Changes a department's team on a visit by hand; the reason is required and recorded.
 pub async fn reassign<S: WorkflowStore>(
     store: &S,
@@ -543,6 +572,7 @@ pub async fn reassign<S: WorkflowStore>(
     }
     let mut visit =
         store.get::<Visit>(visit_id).await?.ok_or_else(|| WorkflowError::NotFound { what: "visit", id: visit_id.to_owned() })?;
+    let rules = team_rules(store, &visit, department).await?;
     let team = visit
         .teams
         .iter_mut()
@@ -565,6 +595,12 @@ pub async fn reassign<S: WorkflowStore>(
             && store.recusals_of_entity(&entity).await?.iter().any(|r| r.inspector().as_str() == cert)
         {
             return Err(refused(format!("inspector {cert} is recused from {}", visit.entity)));
+        }
+        if let Some(field) = rules.fields.iter().find(|f| !inspector.fields.contains(f)) {
+            return Err(refused(format!("inspector {cert} is not qualified for the field {field}")));
+        }
+        if rules.previous.contains(cert) {
+            return Err(refused(format!("inspector {cert} inspected {} last time", visit.entity)));
         }
     }
     let from = std::mem::replace(&mut team.assigned, inspectors.to_vec());

@@ -129,6 +129,7 @@ fn sections_of(code: &str) -> &'static str {
 
 struct Directory {
     departments: Vec<String>,
+    names: HashMap<String, String>,
     corps: HashMap<String, u64>,
     items: HashMap<String, Vec<String>>,
     joint: Vec<(String, String, Vec<String>, String)>,
@@ -138,6 +139,7 @@ struct Directory {
 async fn directory<S: WorkflowStore>(store: &S, year: i32) -> Result<Directory> {
     let mut dir = Directory {
         departments: Vec::new(),
+        names: HashMap::new(),
         corps: HashMap::new(),
         items: HashMap::new(),
         joint: Vec::new(),
@@ -146,6 +148,7 @@ async fn directory<S: WorkflowStore>(store: &S, year: i32) -> Result<Directory> 
     let mid_year = ymd(year, 7, 1)?;
     for department in store.departments().await? {
         let code = department.code().as_str().to_owned();
+        dir.names.insert(code.clone(), department.name().to_owned());
         let filter = InspectorFilter { department: Some(department.code().clone()), ..InspectorFilter::default() };
         let corps = store.count_inspectors(&filter).await?;
         let items: Vec<String> = store.items(Some(department.code())).await?.iter().map(|i| i.code.as_str().to_owned()).collect();
@@ -295,7 +298,8 @@ fn generate_plans(dir: &Directory, candidates: &[Candidate], districts: &[String
         };
         let label = if kind == PlanKind::Joint { "联合" } else { "" };
         let id = format!("HS{}-{}{:03}", options.year, if kind == PlanKind::Joint { "J" } else { "S" }, index + 1);
-        let title = format!("{}年{}{}双随机抽查计划（第{}季度）", options.year, lead, label, quarter);
+        let name = dir.names.get(&lead).map_or(lead.as_str(), String::as_str);
+        let title = format!("{}年{name}{label}双随机抽查计划（第{quarter}季度）", options.year);
         plans.push(PlanFields {
             id,
             title,
@@ -606,12 +610,14 @@ async fn replacement<S: WorkflowStore>(store: &S, visit: &Visit, department: &st
         Ok((uscc, _)) => store.recusals_of_entity(&uscc).await?.iter().map(|r| r.inspector().as_str().to_owned()).collect(),
         Err(_) => Vec::new(),
     };
-    let page = store.search_inspectors(&filter, &crate::storage::PageRequest::first(50)).await?;
+    let rules = rounds::team_rules(store, visit, department).await?;
+    let page = store.search_inspectors(&filter, &crate::storage::PageRequest::first(crate::storage::MAX_PAGE)).await?;
     let chosen: Vec<String> = page
         .items
         .iter()
+        .filter(|i| rules.fields.iter().all(|f| i.fields.contains(f)))
         .map(|i| i.cert_no.as_str().to_owned())
-        .filter(|c| !recused.contains(c))
+        .filter(|c| !recused.contains(c) && !rules.previous.contains(c))
         .take(k)
         .collect();
     Ok((chosen.len() == k).then_some(chosen))
