@@ -239,14 +239,22 @@ pub fn build_frame(
 
 /// Parses a stored frame; `None` names the first bad line.
 pub fn parse_frame(text: &str) -> Result<Vec<draw::FrameRow>, usize> {
-    text.lines()
-        .enumerate()
-        .map(|(index, line)| {
-            line.split_once('\t')
-                .map(|(id, stratum)| draw::FrameRow { id: id.into(), stratum: stratum.into() })
-                .ok_or(index + 1)
-        })
-        .collect()
+    // A handful of strata: one shared text each.
+    let mut strata: Vec<std::sync::Arc<str>> = Vec::new();
+    let mut frame = Vec::with_capacity(text.len() / 21);
+    for (index, line) in text.lines().enumerate() {
+        let (id, stratum) = line.split_once('\t').ok_or(index + 1)?;
+        let stratum = match strata.iter().find(|s| &***s == stratum) {
+            Some(shared) => shared.clone(),
+            None => {
+                let shared: std::sync::Arc<str> = stratum.into();
+                strata.push(shared.clone());
+                shared
+            }
+        };
+        frame.push(draw::FrameRow { id: id.into(), stratum });
+    }
+    Ok(frame)
 }
 
 /// The exclusion of a stored line.
