@@ -17,7 +17,9 @@ const YEAR: i32 = 2025;
 /// Runs the year on a fresh SQLite file (and a fresh PostgreSQL schema), or on
 /// `database` when given (which must already hold a city).
 pub fn run(entities: usize, postgres: Option<&str>, database: Option<&str>) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     println!("## A Huangshi year of the workflow\n");
     let calendar = workcal::Calendar::embedded()?;
     if let Some(url) = database {
@@ -28,15 +30,26 @@ pub fn run(entities: usize, postgres: Option<&str>, database: Option<&str>) -> a
         runtime.block_on(db.close());
         return Ok(());
     }
-    let city = City::generate(&CityParams { entities, ..CityParams::huangshi() });
+    let city = City::generate(&CityParams {
+        entities,
+        ..CityParams::huangshi()
+    });
     let dir = std::env::temp_dir().join(format!("jianguan-bench-year-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let sqlite = storage::default_database(&dir);
-    let mut targets = vec![("SQLite".to_owned(), sqlite.to_string_lossy().into_owned(), None)];
+    let mut targets = vec![(
+        "SQLite".to_owned(),
+        sqlite.to_string_lossy().into_owned(),
+        None,
+    )];
     if let Some(base) = postgres {
         let schema = format!("bench_year_{}", std::process::id());
         let separator = if base.contains('?') { '&' } else { '?' };
-        targets.push(("PostgreSQL".to_owned(), format!("{base}{separator}options[search_path]={schema}"), Some((base.to_owned(), schema))));
+        targets.push((
+            "PostgreSQL".to_owned(),
+            format!("{base}{separator}options[search_path]={schema}"),
+            Some((base.to_owned(), schema)),
+        ));
     }
     for (name, url, schema) in targets {
         if let Some((base, schema)) = &schema {
@@ -47,14 +60,21 @@ pub fn run(entities: usize, postgres: Option<&str>, database: Option<&str>) -> a
             db.migrate().await?;
             let loading = Instant::now();
             crate::cli::demo::load(&db, &city).await?;
-            println!("{name}: city of {} entities loaded in {:.1} s (not timed below)\n", city.entities.len(), loading.elapsed().as_secs_f64());
+            println!(
+                "{name}: city of {} entities loaded in {:.1} s (not timed below)\n",
+                city.entities.len(),
+                loading.elapsed().as_secs_f64()
+            );
             let summary = play(&db, &calendar).await?;
             print(&db, &name, &summary).await?;
             db.close().await;
             anyhow::Ok(())
         });
         if let Some((base, schema)) = &schema {
-            runtime.block_on(super::pg_admin(base, &format!("DROP SCHEMA {schema} CASCADE")))?;
+            runtime.block_on(super::pg_admin(
+                base,
+                &format!("DROP SCHEMA {schema} CASCADE"),
+            ))?;
         }
         outcome?;
     }
@@ -63,22 +83,43 @@ pub fn run(entities: usize, postgres: Option<&str>, database: Option<&str>) -> a
 }
 
 async fn play(db: &Db, calendar: &workcal::Calendar) -> anyhow::Result<YearSummary> {
-    Ok(year::play(db, calendar, &YearOptions::huangshi(YEAR), |line| eprintln!("{line}")).await?)
+    Ok(
+        year::play(db, calendar, &YearOptions::huangshi(YEAR), |line| {
+            eprintln!("{line}")
+        })
+        .await?,
+    )
 }
 
 async fn print(db: &Db, name: &str, summary: &YearSummary) -> anyhow::Result<()> {
-    println!("### {name}: {} plans ({} joint), year {YEAR}\n", summary.plans, summary.joint_plans);
-    println!("| round | plans | frame rows | selections | visits | unstaffed | commit | draw | commit + draw |");
+    println!(
+        "### {name}: {} plans ({} joint), year {YEAR}\n",
+        summary.plans, summary.joint_plans
+    );
+    println!(
+        "| round | plans | frame rows | selections | visits | unstaffed | commit | draw | commit + draw |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|");
     let mut worst = Duration::ZERO;
     for r in &summary.rounds {
         worst = worst.max(r.commit + r.draw);
         println!(
             "| {} | {} | {} | {} | {} | {} | {} | {} | **{}** |",
-            r.id, r.plans, r.frame_rows, r.selections, r.visits, r.unstaffed, ms(r.commit), ms(r.draw), ms(r.commit + r.draw)
+            r.id,
+            r.plans,
+            r.frame_rows,
+            r.selections,
+            r.visits,
+            r.unstaffed,
+            ms(r.commit),
+            ms(r.draw),
+            ms(r.commit + r.draw)
         );
     }
-    println!("\nSlowest round, commit + draw (frames, exclusions, selection, visits, matching, storage): **{}** (goal < 3 s on SQLite).", ms(worst));
+    println!(
+        "\nSlowest round, commit + draw (frames, exclusions, selection, visits, matching, storage): **{}** (goal < 3 s on SQLite).",
+        ms(worst)
+    );
     let visits = db.list::<Visit>(None).await?;
     let plan_selections: usize = visits.iter().map(|v| v.plans.len()).sum();
     println!(
@@ -90,7 +131,13 @@ async fn print(db: &Db, name: &str, summary: &YearSummary) -> anyhow::Result<()>
     );
     println!(
         "\nResults: {} item results entered, {} published on time, {} late; {} out-of-plan inspections ({} flagged); {} visits reassigned by hand; results, publication and the rest took {}.",
-        summary.results, summary.published_on_time, summary.published_late, summary.out_of_plan, summary.flagged, summary.reassigned, ms(summary.rest)
+        summary.results,
+        summary.published_on_time,
+        summary.published_late,
+        summary.out_of_plan,
+        summary.flagged,
+        summary.reassigned,
+        ms(summary.rest)
     );
     let timer = Instant::now();
     let audit = crate::workflow::audit::verify(db).await?;
@@ -98,7 +145,11 @@ async fn print(db: &Db, name: &str, summary: &YearSummary) -> anyhow::Result<()>
         "\nLedger: {} entries, {} rows checked, {} in {}.\n",
         audit.entries,
         audit.rows,
-        if audit.intact() { "intact".to_owned() } else { format!("{} BREAKS", audit.breaks.len()) },
+        if audit.intact() {
+            "intact".to_owned()
+        } else {
+            format!("{} BREAKS", audit.breaks.len())
+        },
         ms(timer.elapsed())
     );
     Ok(())

@@ -418,10 +418,17 @@ fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
 }
 
 fn read_plans(file: &PathBuf) -> anyhow::Result<Vec<PlanFields>> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let value: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
-    let list = if value.is_array() { value } else { serde_json::Value::Array(vec![value]) };
-    let fields: Vec<PlanFields> = serde_path_to_error::deserialize(list).with_context(|| format!("in {}", file.display()))?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
+    let list = if value.is_array() {
+        value
+    } else {
+        serde_json::Value::Array(vec![value])
+    };
+    let fields: Vec<PlanFields> =
+        serde_path_to_error::deserialize(list).with_context(|| format!("in {}", file.display()))?;
     for plan in &fields {
         Plan::new(plan.clone()).with_context(|| format!("plan {}", plan.id))?;
     }
@@ -450,8 +457,12 @@ async fn plans<S: WorkflowStore>(store: &S, command: &PlansCommand) -> anyhow::R
     let at = workflow::now();
     match command {
         PlansCommand::List { year, json } => {
-            let plans: Vec<Plan> =
-                store.list::<Plan>(None).await?.into_iter().filter(|p| year.is_none_or(|y| p.year() == y)).collect();
+            let plans: Vec<Plan> = store
+                .list::<Plan>(None)
+                .await?
+                .into_iter()
+                .filter(|p| year.is_none_or(|y| p.year() == y))
+                .collect();
             let lines: Vec<PlanLine> = plans
                 .iter()
                 .map(|p| PlanLine {
@@ -459,7 +470,11 @@ async fn plans<S: WorkflowStore>(store: &S, command: &PlansCommand) -> anyhow::R
                     title: &p.title,
                     kind: p.kind.as_str(),
                     lead: &p.lead,
-                    departments: p.participants.iter().map(|d| d.department.as_str()).collect(),
+                    departments: p
+                        .participants
+                        .iter()
+                        .map(|d| d.department.as_str())
+                        .collect(),
                     status: p.status.as_str(),
                     version: p.version,
                     period_start: p.period_start,
@@ -470,7 +485,17 @@ async fn plans<S: WorkflowStore>(store: &S, command: &PlansCommand) -> anyhow::R
                 print_json(&lines)?;
             } else {
                 for l in &lines {
-                    println!("{}\t{}\t{}\tv{}\t{}–{}\t{}\t{}", l.id, l.status, l.kind, l.version, l.period_start, l.period_end, l.departments.join(","), l.title);
+                    println!(
+                        "{}\t{}\t{}\tv{}\t{}–{}\t{}\t{}",
+                        l.id,
+                        l.status,
+                        l.kind,
+                        l.version,
+                        l.period_start,
+                        l.period_end,
+                        l.departments.join(","),
+                        l.title
+                    );
                 }
                 println!("{} plans", lines.len());
             }
@@ -488,14 +513,22 @@ async fn plans<S: WorkflowStore>(store: &S, command: &PlansCommand) -> anyhow::R
                 _ => PlanStatus::Published,
             };
             for id in &step.ids {
-                let plan = workflow::advance_plan(store, id, to, at, &step.actor.actor, &step.note).await?;
+                let plan = workflow::advance_plan(store, id, to, at, &step.actor.actor, &step.note)
+                    .await?;
                 println!("{} {} (v{})", plan.id, plan.status, plan.version);
             }
         }
-        PlansCommand::Change { file, reason, actor } => {
+        PlansCommand::Change {
+            file,
+            reason,
+            actor,
+        } => {
             for fields in read_plans(file)? {
                 let plan = workflow::change_plan(store, fields, at, &actor.actor, reason).await?;
-                println!("{} {} (v{}; needs approval before it can be drawn)", plan.id, plan.status, plan.version);
+                println!(
+                    "{} {} (v{}; needs approval before it can be drawn)",
+                    plan.id, plan.status, plan.version
+                );
             }
         }
     }
@@ -540,7 +573,10 @@ pub fn run_rounds(args: &RoundsArgs) -> anyhow::Result<ExitCode> {
     on_database!(&args.database, store => rounds_command(store, &args.command).await)
 }
 
-async fn rounds_command<S: WorkflowStore>(store: &S, command: &RoundsCommand) -> anyhow::Result<ExitCode> {
+async fn rounds_command<S: WorkflowStore>(
+    store: &S,
+    command: &RoundsCommand,
+) -> anyhow::Result<ExitCode> {
     let at = workflow::now();
     match command {
         RoundsCommand::List { json } => {
@@ -552,21 +588,40 @@ async fn rounds_command<S: WorkflowStore>(store: &S, command: &RoundsCommand) ->
                 for l in &lines {
                     println!(
                         "{}\t{}\t{}–{}\t{} plans\t{} selections\t{} visits\t{} unstaffed",
-                        l.id, l.status, l.window_start, l.window_end, l.plans, l.selections, l.visits, l.unstaffed
+                        l.id,
+                        l.status,
+                        l.window_start,
+                        l.window_end,
+                        l.plans,
+                        l.selections,
+                        l.visits,
+                        l.unstaffed
                     );
                 }
             }
         }
-        RoundsCommand::Commit { id, window_start, window_end, title, cap, plans, rules, actor } => {
+        RoundsCommand::Commit {
+            id,
+            window_start,
+            window_end,
+            title,
+            cap,
+            plans,
+            rules,
+            actor,
+        } => {
             let rules = match rules {
                 Some(path) => {
-                    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-                    serde_json::from_str::<EligibilityRules>(&text).with_context(|| format!("rules in {}", path.display()))?
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("cannot read {}", path.display()))?;
+                    serde_json::from_str::<EligibilityRules>(&text)
+                        .with_context(|| format!("rules in {}", path.display()))?
                 }
                 None => EligibilityRules::default(),
             };
             let mut bytes = [0u8; 32];
-            getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no system randomness for the secret: {e}"))?;
+            getrandom::fill(&mut bytes)
+                .map_err(|e| anyhow::anyhow!("no system randomness for the secret: {e}"))?;
             let request = rounds::CommitRequest {
                 id: id.clone(),
                 title: title.clone().unwrap_or_else(|| id.clone()),
@@ -575,12 +630,25 @@ async fn rounds_command<S: WorkflowStore>(store: &S, command: &RoundsCommand) ->
                 cap: *cap,
                 plans: (!plans.is_empty()).then(|| plans.clone()),
             };
-            let round = rounds::commit(store, &request, &rules, &draw::Secret::from_bytes(bytes), at, &actor.actor).await?;
+            let round = rounds::commit(
+                store,
+                &request,
+                &rules,
+                &draw::Secret::from_bytes(bytes),
+                at,
+                &actor.actor,
+            )
+            .await?;
             println!("round {} committed: {} plans", round.id, round.plans.len());
             println!("commitment {}", round.commitment);
             println!("round_digest {}", round.round_digest);
         }
-        RoundsCommand::Draw { id, beacon, witnesses, actor } => {
+        RoundsCommand::Draw {
+            id,
+            beacon,
+            witnesses,
+            actor,
+        } => {
             let round = rounds::draw(store, id, beacon, witnesses, at, &actor.actor).await?;
             println!(
                 "round {} drawn: {} selections, {} visits, {} unstaffed (visit, department) pairs",
@@ -589,13 +657,22 @@ async fn rounds_command<S: WorkflowStore>(store: &S, command: &RoundsCommand) ->
         }
         RoundsCommand::Publish { id, actor } => {
             let round = rounds::publish(store, id, at, &actor.actor).await?;
-            println!("round {} published; secret {}", round.id, round.secret.as_deref().unwrap_or(""));
+            println!(
+                "round {} published; secret {}",
+                round.id,
+                round.secret.as_deref().unwrap_or("")
+            );
         }
         RoundsCommand::Export { id, out } => {
             let record = rounds::export(store, id).await?;
             let text = serde_json::to_vec(&record)?;
             write_atomically(out, &text)?;
-            println!("wrote {} ({} plans, {} visits)", out.display(), record.plans.len(), record.visits.len());
+            println!(
+                "wrote {} ({} plans, {} visits)",
+                out.display(),
+                record.plans.len(),
+                record.visits.len()
+            );
         }
         RoundsCommand::Explain { id, entity, json } => {
             let explanation = rounds::explain(store, id, entity).await?;
@@ -625,7 +702,10 @@ pub fn run_visits(args: &VisitsArgs) -> anyhow::Result<ExitCode> {
     on_database!(&args.database, store => visits_command(store, &args.command).await)
 }
 
-async fn visits_command<S: WorkflowStore>(store: &S, command: &VisitsCommand) -> anyhow::Result<ExitCode> {
+async fn visits_command<S: WorkflowStore>(
+    store: &S,
+    command: &VisitsCommand,
+) -> anyhow::Result<ExitCode> {
     match command {
         VisitsCommand::List { round, json } => {
             let visits = store.list::<Visit>(Some(("round", round))).await?;
@@ -636,16 +716,41 @@ async fn visits_command<S: WorkflowStore>(store: &S, command: &VisitsCommand) ->
                     let teams: Vec<String> = v
                         .teams
                         .iter()
-                        .map(|t| if t.unstaffed && t.assigned.is_empty() { format!("{}:未配齐", t.department) } else { format!("{}:{}", t.department, t.assigned.join("+")) })
+                        .map(|t| {
+                            if t.unstaffed && t.assigned.is_empty() {
+                                format!("{}:未配齐", t.department)
+                            } else {
+                                format!("{}:{}", t.department, t.assigned.join("+"))
+                            }
+                        })
                         .collect();
                     println!("{}\t{}\t{}", v.id, v.plans.join(","), teams.join(" "));
                 }
                 println!("{} visits", visits.len());
             }
         }
-        VisitsCommand::Reassign { visit, department, inspectors, reason, actor } => {
-            let visit = rounds::reassign(store, visit, department, inspectors, reason, workflow::now(), &actor.actor).await?;
-            println!("visit {} reassigned ({} reassignments on record)", visit.id, visit.reassignments.len());
+        VisitsCommand::Reassign {
+            visit,
+            department,
+            inspectors,
+            reason,
+            actor,
+        } => {
+            let visit = rounds::reassign(
+                store,
+                visit,
+                department,
+                inspectors,
+                reason,
+                workflow::now(),
+                &actor.actor,
+            )
+            .await?;
+            println!(
+                "visit {} reassigned ({} reassignments on record)",
+                visit.id,
+                visit.reassignments.len()
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -665,8 +770,22 @@ async fn results_command<S: WorkflowStore>(
 ) -> anyhow::Result<ExitCode> {
     let at = workflow::now();
     match command {
-        ResultsCommand::Enter { visit, department, entry, actor } => {
-            let entered = results::enter_visit(store, calendar, visit, department, &entry.entry()?, at, &actor.actor).await?;
+        ResultsCommand::Enter {
+            visit,
+            department,
+            entry,
+            actor,
+        } => {
+            let entered = results::enter_visit(
+                store,
+                calendar,
+                visit,
+                department,
+                &entry.entry()?,
+                at,
+                &actor.actor,
+            )
+            .await?;
             for r in &entered {
                 println!("{}\t{}\tpublish by {}", r.id, r.category, r.publish_due);
             }
@@ -679,11 +798,29 @@ async fn results_command<S: WorkflowStore>(
                 println!("{} published on {on}{late}", r.id);
             }
         }
-        ResultsCommand::Correct { id, entry, reason, actor } => {
-            let correction = results::correct(store, id, &entry.entry()?, reason, at.date_naive(), at, &actor.actor).await?;
+        ResultsCommand::Correct {
+            id,
+            entry,
+            reason,
+            actor,
+        } => {
+            let correction = results::correct(
+                store,
+                id,
+                &entry.entry()?,
+                reason,
+                at.date_naive(),
+                at,
+                &actor.actor,
+            )
+            .await?;
             println!("{} corrects {id}", correction.id);
         }
-        ResultsCommand::List { visit, overdue, json } => {
+        ResultsCommand::List {
+            visit,
+            overdue,
+            json,
+        } => {
             let today = at.date_naive();
             let list: Vec<InspectionResult> = match visit {
                 Some(v) => store.list::<InspectionResult>(Some(("visit", v))).await?,
@@ -697,7 +834,10 @@ async fn results_command<S: WorkflowStore>(
             } else {
                 for r in &list {
                     let flag = if r.overdue(today) { "\t逾期" } else { "" };
-                    println!("{}\t{}\t{}\tdue {}{flag}", r.id, r.status, r.category, r.publish_due);
+                    println!(
+                        "{}\t{}\t{}\tdue {}{flag}",
+                        r.id, r.status, r.category, r.publish_due
+                    );
                 }
                 println!("{} results", list.len());
             }
@@ -747,9 +887,15 @@ pub fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         (ReportKind::Monthly, Some(m), None) => report::Period::Month(args.year, m),
         (ReportKind::Quarterly, None, Some(q)) => report::Period::Quarter(args.year, q),
         (ReportKind::Annual, None, None) => report::Period::Year(args.year),
-        (ReportKind::Monthly, ..) => anyhow::bail!("a monthly report takes --month (and no --quarter)"),
-        (ReportKind::Quarterly, ..) => anyhow::bail!("a quarterly report takes --quarter (and no --month)"),
-        (ReportKind::Annual, ..) => anyhow::bail!("an annual report takes neither --month nor --quarter"),
+        (ReportKind::Monthly, ..) => {
+            anyhow::bail!("a monthly report takes --month (and no --quarter)")
+        }
+        (ReportKind::Quarterly, ..) => {
+            anyhow::bail!("a quarterly report takes --quarter (and no --month)")
+        }
+        (ReportKind::Annual, ..) => {
+            anyhow::bail!("an annual report takes neither --month nor --quarter")
+        }
     };
     on_database!(&args.database, store => {
         let built = report::build(store, period, args.department.as_deref(), workflow::now().date_naive()).await?;

@@ -200,7 +200,9 @@ impl Visit {
 
     /// Whether any department is unstaffed.
     pub fn unstaffed(&self) -> bool {
-        self.teams.iter().any(|team| team.unstaffed && team.assigned.is_empty())
+        self.teams
+            .iter()
+            .any(|team| team.unstaffed && team.assigned.is_empty())
     }
 }
 

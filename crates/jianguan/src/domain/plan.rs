@@ -189,7 +189,11 @@ impl Plan {
         fields.frequency = required_text("frequency", &fields.frequency, 50)?;
         DepartmentCode::parse_as("lead", &fields.lead)?;
         if fields.participants.is_empty() {
-            return Err(InvalidField::new("participants", "", "at least one department"));
+            return Err(InvalidField::new(
+                "participants",
+                "",
+                "at least one department",
+            ));
         }
         let mut seen = BTreeSet::new();
         for participant in &fields.participants {
@@ -219,7 +223,8 @@ impl Plan {
                 ItemCode::parse(item)?;
             }
         }
-        if fields.participants.first().map(|p| p.department.as_str()) != Some(fields.lead.as_str()) {
+        if fields.participants.first().map(|p| p.department.as_str()) != Some(fields.lead.as_str())
+        {
             return Err(InvalidField::new(
                 "participants",
                 &fields.lead,
@@ -230,10 +235,18 @@ impl Plan {
             (PlanKind::Single, 1) => {}
             (PlanKind::Joint, n) if n >= 2 => {}
             (PlanKind::Single, n) => {
-                return Err(InvalidField::new("kind", n.to_string(), "a 单部门 plan has one department"));
+                return Err(InvalidField::new(
+                    "kind",
+                    n.to_string(),
+                    "a 单部门 plan has one department",
+                ));
             }
             (PlanKind::Joint, n) => {
-                return Err(InvalidField::new("kind", n.to_string(), "a 联合 plan has at least two departments"));
+                return Err(InvalidField::new(
+                    "kind",
+                    n.to_string(),
+                    "a 联合 plan has at least two departments",
+                ));
             }
         }
         for district in &fields.scope.districts {
@@ -245,10 +258,18 @@ impl Plan {
         let mut strata = BTreeSet::new();
         for rule in &fields.strata {
             if !STRATA.contains(&rule.stratum.as_str()) {
-                return Err(InvalidField::new("strata", &rule.stratum, "a stratum is A, B, C, D, U (未分类) or N (新设)"));
+                return Err(InvalidField::new(
+                    "strata",
+                    &rule.stratum,
+                    "a stratum is A, B, C, D, U (未分类) or N (新设)",
+                ));
             }
             if !strata.insert(rule.stratum.as_str()) {
-                return Err(InvalidField::new("strata", &rule.stratum, "one rule per stratum"));
+                return Err(InvalidField::new(
+                    "strata",
+                    &rule.stratum,
+                    "one rule per stratum",
+                ));
             }
             match (rule.rate_bp, rule.count) {
                 (Some(rate), None) if (1..=10_000).contains(&rate) => {}
@@ -263,10 +284,18 @@ impl Plan {
             }
         }
         if fields.period_start > fields.period_end {
-            return Err(InvalidField::new("period_end", fields.period_end.to_string(), "the period ends before it starts"));
+            return Err(InvalidField::new(
+                "period_end",
+                fields.period_end.to_string(),
+                "the period ends before it starts",
+            ));
         }
         if fields.period_start.year() != fields.period_end.year() {
-            return Err(InvalidField::new("period_end", fields.period_end.to_string(), "a plan runs within one calendar year"));
+            return Err(InvalidField::new(
+                "period_end",
+                fields.period_end.to_string(),
+                "a plan runs within one calendar year",
+            ));
         }
         if fields.version == 0 {
             return Err(InvalidField::new("version", "0", "versions start at 1"));
@@ -283,7 +312,11 @@ impl Plan {
     /// joint plan one entry per department, `ID/DEPARTMENT`, sharing one frame.
     pub fn entries(&self) -> Vec<(String, &Participant)> {
         match self.kind {
-            PlanKind::Single => self.participants.iter().map(|p| (self.id.clone(), p)).collect(),
+            PlanKind::Single => self
+                .participants
+                .iter()
+                .map(|p| (self.id.clone(), p))
+                .collect(),
             PlanKind::Joint => self
                 .participants
                 .iter()
@@ -336,13 +369,22 @@ mod tests {
     fn invalid_plans_are_refused() {
         let mut one_inspector = fields();
         one_inspector.participants[1].inspectors = 1;
-        assert_eq!(Plan::new(one_inspector).err().map(|e| e.field), Some("inspectors"));
+        assert_eq!(
+            Plan::new(one_inspector).err().map(|e| e.field),
+            Some("inspectors")
+        );
         let mut single_with_two = fields();
         single_with_two.kind = PlanKind::Single;
-        assert_eq!(Plan::new(single_with_two).err().map(|e| e.field), Some("kind"));
+        assert_eq!(
+            Plan::new(single_with_two).err().map(|e| e.field),
+            Some("kind")
+        );
         let mut lead_not_first = fields();
         lead_not_first.participants.swap(0, 1);
-        assert_eq!(Plan::new(lead_not_first).err().map(|e| e.field), Some("participants"));
+        assert_eq!(
+            Plan::new(lead_not_first).err().map(|e| e.field),
+            Some("participants")
+        );
         let mut both = fields();
         both.strata[0].count = Some(3);
         assert_eq!(Plan::new(both).err().map(|e| e.field), Some("strata"));
@@ -354,6 +396,9 @@ mod tests {
         assert_eq!(Plan::new(slash).err().map(|e| e.field), Some("id"));
         let text = r#"{"id":"x","title":"t","kind":"单部门","lead":"A","participants":[],"strata":[],
             "period_start":"2026-01-01","period_end":"2026-12-31","frequency":"f"}"#;
-        assert!(serde_json::from_str::<Plan>(text).is_err(), "deserializing validates");
+        assert!(
+            serde_json::from_str::<Plan>(text).is_err(),
+            "deserializing validates"
+        );
     }
 }

@@ -33,8 +33,18 @@ pub struct Change {
 
 impl Change {
     /// A change by `actor` at `at`.
-    pub fn new(at: DateTime<FixedOffset>, actor: &str, action: &str, detail: impl Into<String>) -> Self {
-        Self { at, actor: actor.to_owned(), action: action.to_owned(), detail: detail.into() }
+    pub fn new(
+        at: DateTime<FixedOffset>,
+        actor: &str,
+        action: &str,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            at,
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            detail: detail.into(),
+        }
     }
 }
 
@@ -57,7 +67,11 @@ impl Document for Plan {
         self.id.clone()
     }
     fn columns(&self) -> Vec<Option<String>> {
-        vec![Some(self.year().to_string()), Some(self.lead.clone()), Some(self.status.as_str().to_owned())]
+        vec![
+            Some(self.year().to_string()),
+            Some(self.lead.clone()),
+            Some(self.status.as_str().to_owned()),
+        ]
     }
 }
 
@@ -106,7 +120,11 @@ impl Document for OutOfPlan {
         self.id.clone()
     }
     fn columns(&self) -> Vec<Option<String>> {
-        vec![Some(self.entity.clone()), Some(self.department.clone()), Some(self.reason.as_str().to_owned())]
+        vec![
+            Some(self.entity.clone()),
+            Some(self.department.clone()),
+            Some(self.reason.as_str().to_owned()),
+        ]
     }
 }
 
@@ -159,16 +177,25 @@ pub struct DocumentRow {
 /// that also appends one ledger entry per document written.
 pub trait WorkflowStore: Store {
     /// Writes documents (insert or replace), each with a ledger entry.
-    fn put<D: Document>(&self, docs: &[D], change: &Change) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn put<D: Document>(
+        &self,
+        docs: &[D],
+        change: &Change,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// One document.
-    fn get<D: Document>(&self, key: &str) -> impl Future<Output = Result<Option<D>, StoreError>> + Send;
+    fn get<D: Document>(
+        &self,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<D>, StoreError>> + Send;
     /// Documents whose `column` equals `value` (every document with `None`), by key.
     fn list<D: Document>(
         &self,
         filter: Option<(&'static str, &str)>,
     ) -> impl Future<Output = Result<Vec<D>, StoreError>> + Send;
     /// Every row of a document table, unparsed, by key.
-    fn document_rows<D: Document>(&self) -> impl Future<Output = Result<Vec<DocumentRow>, StoreError>> + Send;
+    fn document_rows<D: Document>(
+        &self,
+    ) -> impl Future<Output = Result<Vec<DocumentRow>, StoreError>> + Send;
 
     /// Commits a round: its document, frames and sealed secret.
     fn commit_round(
@@ -179,11 +206,21 @@ pub trait WorkflowStore: Store {
         change: &Change,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The frozen frames of a round, by plan id.
-    fn round_frames(&self, round: &str) -> impl Future<Output = Result<Vec<StoredFrame>, StoreError>> + Send;
+    fn round_frames(
+        &self,
+        round: &str,
+    ) -> impl Future<Output = Result<Vec<StoredFrame>, StoreError>> + Send;
     /// The frozen frame of one plan in a round.
-    fn round_frame(&self, round: &str, plan: &str) -> impl Future<Output = Result<Option<StoredFrame>, StoreError>> + Send;
+    fn round_frame(
+        &self,
+        round: &str,
+        plan: &str,
+    ) -> impl Future<Output = Result<Option<StoredFrame>, StoreError>> + Send;
     /// The sealed secret of a round.
-    fn round_secret(&self, round: &str) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+    fn round_secret(
+        &self,
+        round: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
     /// Records a draw: the round's new state, its record text (frames empty) and its visits.
     fn record_draw(
         &self,
@@ -193,7 +230,10 @@ pub trait WorkflowStore: Store {
         change: &Change,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The stored record text of a drawn round (frames empty).
-    fn round_record(&self, round: &str) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+    fn round_record(
+        &self,
+        round: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
     /// Every entity of the directory, lean, ascending by 统一社会信用代码.
     fn frame_candidates(&self) -> impl Future<Output = Result<Vec<Candidate>, StoreError>> + Send;
     /// The ledger head: the last position and hash appended.
@@ -203,24 +243,42 @@ pub trait WorkflowStore: Store {
 }
 
 fn json_error(table: &'static str, key: &str, error: serde_json::Error) -> StoreError {
-    StoreError::Corrupt { table, key: key.to_owned(), reason: error.to_string() }
+    StoreError::Corrupt {
+        table,
+        key: key.to_owned(),
+        reason: error.to_string(),
+    }
 }
 
 /// Upserts one document and appends its ledger entry, inside `tx`.
-async fn put_in<E: Engine, D: Document>(tx: &mut E::Tx, doc: &D, change: &Change) -> Result<(), StoreError> {
+async fn put_in<E: Engine, D: Document>(
+    tx: &mut E::Tx,
+    doc: &D,
+    change: &Change,
+) -> Result<(), StoreError> {
     let key = doc.key();
     let text = serde_json::to_string(doc).map_err(|e| json_error(D::TABLE, &key, e))?;
     let mut columns = vec!["id"];
     columns.extend_from_slice(D::COLUMNS);
     columns.push("doc");
-    let mut sql = Sql::new(&format!("INSERT INTO {} ({}) VALUES (", D::TABLE, columns.join(", ")));
+    let mut sql = Sql::new(&format!(
+        "INSERT INTO {} ({}) VALUES (",
+        D::TABLE,
+        columns.join(", ")
+    ));
     sql.bind(Arg::Text(key.clone()));
     for value in doc.columns() {
         sql.push(", ").bind(Arg::OptText(value));
     }
     sql.push(", ").bind(Arg::Text(text.clone()));
-    let updates: Vec<String> = columns[1..].iter().map(|c| format!("{c} = excluded.{c}")).collect();
-    sql.push(&format!(") ON CONFLICT (id) DO UPDATE SET {}", updates.join(", ")));
+    let updates: Vec<String> = columns[1..]
+        .iter()
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect();
+    sql.push(&format!(
+        ") ON CONFLICT (id) DO UPDATE SET {}",
+        updates.join(", ")
+    ));
     E::tx_execute(tx, &sql.text, sql.args).await?;
     append_ledger::<E>(tx, D::TABLE, &key, &ledger::digest(&text), change).await
 }
@@ -257,7 +315,12 @@ async fn append_ledger<E: Engine>(
         hash: String::new(),
     };
     entry.hash = entry.expected_hash();
-    E::tx_execute(tx, "UPDATE ledger_head SET hash = $1 WHERE one = 1", vec![Arg::Text(entry.hash.clone())]).await?;
+    E::tx_execute(
+        tx,
+        "UPDATE ledger_head SET hash = $1 WHERE one = 1",
+        vec![Arg::Text(entry.hash.clone())],
+    )
+    .await?;
     E::tx_execute(
         tx,
         "INSERT INTO ledger (seq, at, actor, action, subject_table, subject_key, state_digest, detail, prev_hash, hash) \
@@ -309,13 +372,28 @@ async fn futures_join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output
 /// The single text value `sql` returns ("" for NULL, from an empty table).
 async fn aggregated<E: Engine>(engine: &E, sql: &str) -> Result<String, StoreError> {
     let rows = engine.fetch_all(sql, Vec::new()).await?;
-    Ok(rows.first().map(|row| row.opt_text(0)).transpose()?.flatten().unwrap_or_default())
+    Ok(rows
+        .first()
+        .map(|row| row.opt_text(0))
+        .transpose()?
+        .flatten()
+        .unwrap_or_default())
 }
 
 /// One entity line of [`WorkflowStore::frame_candidates`]'s aggregate.
 fn candidate(line: &str) -> Result<Candidate, String> {
     let fields: Vec<&str> = line.split('\t').collect();
-    let [uscc, entity_type, district, industry, section, status, registered_on, class] = fields[..] else {
+    let [
+        uscc,
+        entity_type,
+        district,
+        industry,
+        section,
+        status,
+        registered_on,
+        class,
+    ] = fields[..]
+    else {
         return Err(format!("expected 8 fields, found {}", fields.len()));
     };
     let optional = |text: &str| (!text.is_empty()).then(|| text.to_owned());
@@ -326,8 +404,13 @@ fn candidate(line: &str) -> Result<Candidate, String> {
         industry: optional(industry),
         section: optional(section),
         status: EntityStatus::parse(status).map_err(|e| e.to_string())?,
-        registered_on: registered_on.parse().map_err(|e| format!("registered_on {registered_on:?}: {e}"))?,
-        credit_class: optional(class).map(|c| CreditClass::parse(&c)).transpose().map_err(|e| e.to_string())?,
+        registered_on: registered_on
+            .parse()
+            .map_err(|e| format!("registered_on {registered_on:?}: {e}"))?,
+        credit_class: optional(class)
+            .map(|c| CreditClass::parse(&c))
+            .transpose()
+            .map_err(|e| e.to_string())?,
         labels: Vec::new(),
     })
 }
@@ -348,7 +431,10 @@ impl<E: Engine> WorkflowStore for E {
 
     async fn get<D: Document>(&self, key: &str) -> Result<Option<D>, StoreError> {
         let rows = self
-            .fetch_all(&format!("SELECT doc FROM {} WHERE id = $1", D::TABLE), vec![Arg::Text(key.to_owned())])
+            .fetch_all(
+                &format!("SELECT doc FROM {} WHERE id = $1", D::TABLE),
+                vec![Arg::Text(key.to_owned())],
+            )
             .await?;
         match rows.first() {
             Some(row) => Ok(Some(parse_doc(key, &row.text(0)?)?)),
@@ -356,26 +442,44 @@ impl<E: Engine> WorkflowStore for E {
         }
     }
 
-    async fn list<D: Document>(&self, filter: Option<(&'static str, &str)>) -> Result<Vec<D>, StoreError> {
+    async fn list<D: Document>(
+        &self,
+        filter: Option<(&'static str, &str)>,
+    ) -> Result<Vec<D>, StoreError> {
         let mut sql = Sql::new(&format!("SELECT id, doc FROM {}", D::TABLE));
         if let Some((column, value)) = filter {
             if !D::COLUMNS.contains(&column) {
-                return Err(StoreError::Constraint { message: format!("{} has no column {column}", D::TABLE) });
+                return Err(StoreError::Constraint {
+                    message: format!("{} has no column {column}", D::TABLE),
+                });
             }
-            sql.push(&format!(" WHERE {column} = ")).bind(Arg::Text(value.to_owned()));
+            sql.push(&format!(" WHERE {column} = "))
+                .bind(Arg::Text(value.to_owned()));
         }
         sql.push(" ORDER BY id");
         let rows = self.fetch_all(&sql.text, sql.args).await?;
-        rows.iter().map(|row| parse_doc(&row.text(0)?, &row.text(1)?)).collect()
+        rows.iter()
+            .map(|row| parse_doc(&row.text(0)?, &row.text(1)?))
+            .collect()
     }
 
     async fn document_rows<D: Document>(&self) -> Result<Vec<DocumentRow>, StoreError> {
-        let sql = format!("SELECT id, {}, doc FROM {} ORDER BY id", D::COLUMNS.join(", "), D::TABLE);
+        let sql = format!(
+            "SELECT id, {}, doc FROM {} ORDER BY id",
+            D::COLUMNS.join(", "),
+            D::TABLE
+        );
         let rows = self.fetch_all(&sql, Vec::new()).await?;
         rows.iter()
             .map(|row| {
-                let columns = (1..=D::COLUMNS.len()).map(|i| row.opt_text(i)).collect::<Result<Vec<_>, _>>()?;
-                Ok(DocumentRow { key: row.text(0)?, doc: row.text(D::COLUMNS.len() + 1)?, columns })
+                let columns = (1..=D::COLUMNS.len())
+                    .map(|i| row.opt_text(i))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(DocumentRow {
+                    key: row.text(0)?,
+                    doc: row.text(D::COLUMNS.len() + 1)?,
+                    columns,
+                })
             })
             .collect()
     }
@@ -405,7 +509,10 @@ impl<E: Engine> WorkflowStore for E {
         E::tx_execute(
             &mut tx,
             "INSERT INTO round_secrets (round, secret) VALUES ($1, $2)",
-            vec![Arg::Text(round.id.clone()), Arg::Text(secret_hex.to_owned())],
+            vec![
+                Arg::Text(round.id.clone()),
+                Arg::Text(secret_hex.to_owned()),
+            ],
         )
         .await?;
         E::commit(tx).await?;
@@ -420,11 +527,21 @@ impl<E: Engine> WorkflowStore for E {
             )
             .await?;
         rows.iter()
-            .map(|row| Ok(StoredFrame { plan: row.text(0)?, frame: row.text(1)?, exclusions: row.text(2)? }))
+            .map(|row| {
+                Ok(StoredFrame {
+                    plan: row.text(0)?,
+                    frame: row.text(1)?,
+                    exclusions: row.text(2)?,
+                })
+            })
             .collect()
     }
 
-    async fn round_frame(&self, round: &str, plan: &str) -> Result<Option<StoredFrame>, StoreError> {
+    async fn round_frame(
+        &self,
+        round: &str,
+        plan: &str,
+    ) -> Result<Option<StoredFrame>, StoreError> {
         let rows = self
             .fetch_all(
                 "SELECT plan, frame, exclusions FROM round_frames WHERE round = $1 AND plan = $2",
@@ -432,18 +549,36 @@ impl<E: Engine> WorkflowStore for E {
             )
             .await?;
         rows.first()
-            .map(|row| Ok(StoredFrame { plan: row.text(0)?, frame: row.text(1)?, exclusions: row.text(2)? }))
+            .map(|row| {
+                Ok(StoredFrame {
+                    plan: row.text(0)?,
+                    frame: row.text(1)?,
+                    exclusions: row.text(2)?,
+                })
+            })
             .transpose()
     }
 
     async fn round_secret(&self, round: &str) -> Result<Option<String>, StoreError> {
         let rows = self
-            .fetch_all("SELECT secret FROM round_secrets WHERE round = $1", vec![Arg::Text(round.to_owned())])
+            .fetch_all(
+                "SELECT secret FROM round_secrets WHERE round = $1",
+                vec![Arg::Text(round.to_owned())],
+            )
             .await?;
-        rows.first().map(|row| row.text(0)).transpose().map_err(StoreError::from)
+        rows.first()
+            .map(|row| row.text(0))
+            .transpose()
+            .map_err(StoreError::from)
     }
 
-    async fn record_draw(&self, round: &Round, record: &str, visits: &[Visit], change: &Change) -> Result<(), StoreError> {
+    async fn record_draw(
+        &self,
+        round: &Round,
+        record: &str,
+        visits: &[Visit],
+        change: &Change,
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         put_in::<E, Round>(&mut tx, round, change).await?;
         E::tx_execute(
@@ -452,7 +587,11 @@ impl<E: Engine> WorkflowStore for E {
             vec![Arg::Text(round.id.clone()), Arg::Text(record.to_owned())],
         )
         .await?;
-        let created = Change { action: "visit.created".into(), detail: format!("round {}", round.id), ..change.clone() };
+        let created = Change {
+            action: "visit.created".into(),
+            detail: format!("round {}", round.id),
+            ..change.clone()
+        };
         for visit in visits {
             put_in::<E, Visit>(&mut tx, visit, &created).await?;
         }
@@ -462,9 +601,15 @@ impl<E: Engine> WorkflowStore for E {
 
     async fn round_record(&self, round: &str) -> Result<Option<String>, StoreError> {
         let rows = self
-            .fetch_all("SELECT record FROM round_records WHERE round = $1", vec![Arg::Text(round.to_owned())])
+            .fetch_all(
+                "SELECT record FROM round_records WHERE round = $1",
+                vec![Arg::Text(round.to_owned())],
+            )
             .await?;
-        rows.first().map(|row| row.text(0)).transpose().map_err(StoreError::from)
+        rows.first()
+            .map(|row| row.text(0))
+            .transpose()
+            .map_err(StoreError::from)
     }
 
     async fn frame_candidates(&self) -> Result<Vec<Candidate>, StoreError> {
@@ -488,11 +633,14 @@ impl<E: Engine> WorkflowStore for E {
             // SQLite: two halves by rowid, on two connections at once (the
             // formatting inside SQLite is most of the cost, and it is per core).
             Dialect::Sqlite => {
-                let rows = self.fetch_all("SELECT coalesce(max(rowid), 0) FROM entities", Vec::new()).await?;
+                let rows = self
+                    .fetch_all("SELECT coalesce(max(rowid), 0) FROM entities", Vec::new())
+                    .await?;
                 let middle = rows.first().map(|r| r.int(0)).transpose()?.unwrap_or(0) / 2;
                 let half = |op: &str| format!("{entities_sql} WHERE rowid {op} {middle}");
                 let (low, high) = (half("<="), half(">"));
-                let (first, second) = futures_join(aggregated(self, &low), aggregated(self, &high)).await;
+                let (first, second) =
+                    futures_join(aggregated(self, &low), aggregated(self, &high)).await;
                 let (mut first, second) = (first?, second?);
                 if !first.is_empty() && !second.is_empty() {
                     first.push('\n');
@@ -515,16 +663,26 @@ impl<E: Engine> WorkflowStore for E {
         candidates.sort_unstable_by(|a, b| a.uscc.cmp(&b.uscc));
         for line in aggregated(self, labels_sql).await?.lines() {
             let mut parts = line.splitn(3, '\t');
-            let (Some(uscc), Some(kind), Some(label)) = (parts.next(), parts.next(), parts.next()) else { continue };
+            let (Some(uscc), Some(kind), Some(label)) = (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
             if let Ok(index) = candidates.binary_search_by(|c| c.uscc.as_str().cmp(uscc)) {
-                candidates[index].labels.push((kind.to_owned(), label.to_owned()));
+                candidates[index]
+                    .labels
+                    .push((kind.to_owned(), label.to_owned()));
             }
         }
         Ok(candidates)
     }
 
     async fn ledger_head(&self) -> Result<(i64, String), StoreError> {
-        let rows = self.fetch_all("SELECT seq, hash FROM ledger_head WHERE one = 1", Vec::new()).await?;
+        let rows = self
+            .fetch_all(
+                "SELECT seq, hash FROM ledger_head WHERE one = 1",
+                Vec::new(),
+            )
+            .await?;
         match rows.first() {
             Some(row) => Ok((row.int(0)?, row.text(1)?)),
             None => Ok((-1, String::new())),
@@ -575,25 +733,44 @@ impl WorkflowStore for super::Db {
     async fn get<D: Document>(&self, key: &str) -> Result<Option<D>, StoreError> {
         delegate_db!(self.get::<D>(key))
     }
-    async fn list<D: Document>(&self, filter: Option<(&'static str, &str)>) -> Result<Vec<D>, StoreError> {
+    async fn list<D: Document>(
+        &self,
+        filter: Option<(&'static str, &str)>,
+    ) -> Result<Vec<D>, StoreError> {
         delegate_db!(self.list::<D>(filter))
     }
     async fn document_rows<D: Document>(&self) -> Result<Vec<DocumentRow>, StoreError> {
         delegate_db!(self.document_rows::<D>())
     }
-    async fn commit_round(&self, round: &Round, frames: &[StoredFrame], secret_hex: &str, change: &Change) -> Result<(), StoreError> {
+    async fn commit_round(
+        &self,
+        round: &Round,
+        frames: &[StoredFrame],
+        secret_hex: &str,
+        change: &Change,
+    ) -> Result<(), StoreError> {
         delegate_db!(self.commit_round(round, frames, secret_hex, change))
     }
     async fn round_frames(&self, round: &str) -> Result<Vec<StoredFrame>, StoreError> {
         delegate_db!(self.round_frames(round))
     }
-    async fn round_frame(&self, round: &str, plan: &str) -> Result<Option<StoredFrame>, StoreError> {
+    async fn round_frame(
+        &self,
+        round: &str,
+        plan: &str,
+    ) -> Result<Option<StoredFrame>, StoreError> {
         delegate_db!(self.round_frame(round, plan))
     }
     async fn round_secret(&self, round: &str) -> Result<Option<String>, StoreError> {
         delegate_db!(self.round_secret(round))
     }
-    async fn record_draw(&self, round: &Round, record: &str, visits: &[Visit], change: &Change) -> Result<(), StoreError> {
+    async fn record_draw(
+        &self,
+        round: &Round,
+        record: &str,
+        visits: &[Visit],
+        change: &Change,
+    ) -> Result<(), StoreError> {
         delegate_db!(self.record_draw(round, record, visits, change))
     }
     async fn round_record(&self, round: &str) -> Result<Option<String>, StoreError> {

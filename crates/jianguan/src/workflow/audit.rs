@@ -73,13 +73,22 @@ pub async fn verify<S: WorkflowStore>(store: &S) -> Result<AuditReport> {
             });
         }
         if entry.expected_hash() != entry.hash {
-            breaks.push(Break { seq: entry.seq, subject: subject.clone(), problem: "its hash does not match its content: the entry was edited".into() });
+            breaks.push(Break {
+                seq: entry.seq,
+                subject: subject.clone(),
+                problem: "its hash does not match its content: the entry was edited".into(),
+            });
         }
         previous = entry.hash.clone();
-        last_digest.insert((entry.subject_table.clone(), entry.subject_key.clone()), (entry.seq, entry.state_digest.clone()));
+        last_digest.insert(
+            (entry.subject_table.clone(), entry.subject_key.clone()),
+            (entry.seq, entry.state_digest.clone()),
+        );
     }
     let head = store.ledger_head().await?;
-    let last = entries.last().map_or((0, GENESIS.to_owned()), |e| (e.seq, e.hash.clone()));
+    let last = entries
+        .last()
+        .map_or((0, GENESIS.to_owned()), |e| (e.seq, e.hash.clone()));
     if head != last {
         breaks.push(Break {
             seq: head.0,
@@ -96,10 +105,18 @@ pub async fn verify<S: WorkflowStore>(store: &S) -> Result<AuditReport> {
     let mut missing: Vec<_> = last_digest.into_iter().collect();
     missing.sort_by_key(|(_, (seq, _))| *seq);
     for ((table, key), (seq, _)) in missing {
-        breaks.push(Break { seq, subject: format!("{table}/{key}"), problem: "the ledger records this row but the table no longer has it: deleted".into() });
+        breaks.push(Break {
+            seq,
+            subject: format!("{table}/{key}"),
+            problem: "the ledger records this row but the table no longer has it: deleted".into(),
+        });
     }
     check_rounds(store, &mut breaks).await?;
-    Ok(AuditReport { entries: entries.len() as u64, rows, breaks })
+    Ok(AuditReport {
+        entries: entries.len() as u64,
+        rows,
+        breaks,
+    })
 }
 
 /// Checks each row of `D`'s table against its document and the ledger; removes
@@ -114,17 +131,34 @@ async fn check_table<S: WorkflowStore, D: Document>(
         let subject = format!("{}/{}", D::TABLE, row.key);
         let recorded = last_digest.remove(&(D::TABLE.to_owned(), row.key.clone()));
         let Some((seq, digest)) = recorded else {
-            breaks.push(Break { seq: 0, subject, problem: "the row is not in the ledger: added directly".into() });
+            breaks.push(Break {
+                seq: 0,
+                subject,
+                problem: "the row is not in the ledger: added directly".into(),
+            });
             continue;
         };
         if ledger::digest(&row.doc) != digest {
-            breaks.push(Break { seq, subject: subject.clone(), problem: "the row's content differs from its last recorded state: edited directly".into() });
+            breaks.push(Break {
+                seq,
+                subject: subject.clone(),
+                problem: "the row's content differs from its last recorded state: edited directly"
+                    .into(),
+            });
             continue;
         }
         match serde_json::from_str::<D>(&row.doc) {
             Ok(doc) if doc.key() == row.key && doc.columns() == row.columns => {}
-            Ok(_) => breaks.push(Break { seq, subject, problem: "a column of the row differs from its document: edited directly".into() }),
-            Err(error) => breaks.push(Break { seq, subject, problem: format!("the row's document does not parse: {error}") }),
+            Ok(_) => breaks.push(Break {
+                seq,
+                subject,
+                problem: "a column of the row differs from its document: edited directly".into(),
+            }),
+            Err(error) => breaks.push(Break {
+                seq,
+                subject,
+                problem: format!("the row's document does not parse: {error}"),
+            }),
         }
     }
     Ok(rows.len() as u64)
@@ -137,18 +171,31 @@ async fn check_rounds<S: WorkflowStore>(store: &S, breaks: &mut Vec<Break>) -> R
         for (plan, digest) in &round.frame_digests {
             let subject = format!("round_frames/{}/{plan}", round.id);
             match frames.iter().find(|f| &f.plan == plan) {
-                None => breaks.push(Break { seq: 0, subject, problem: "the frozen frame is missing".into() }),
+                None => breaks.push(Break {
+                    seq: 0,
+                    subject,
+                    problem: "the frozen frame is missing".into(),
+                }),
                 Some(stored) => {
                     let ok = eligibility::parse_frame(&stored.frame)
                         .is_ok_and(|frame| draw::to_hex(&draw::frame_digest(&frame)) == *digest);
                     if !ok {
-                        breaks.push(Break { seq: 0, subject, problem: "the frozen frame differs from the committed frame digest".into() });
+                        breaks.push(Break {
+                            seq: 0,
+                            subject,
+                            problem: "the frozen frame differs from the committed frame digest"
+                                .into(),
+                        });
                     }
                 }
             }
         }
         for (plan, digest) in &round.exclusion_digests {
-            if frames.iter().find(|f| &f.plan == plan).is_some_and(|f| ledger::digest(&f.exclusions) != *digest) {
+            if frames
+                .iter()
+                .find(|f| &f.plan == plan)
+                .is_some_and(|f| ledger::digest(&f.exclusions) != *digest)
+            {
                 breaks.push(Break {
                     seq: 0,
                     subject: format!("round_frames/{}/{plan}", round.id),
@@ -159,9 +206,18 @@ async fn check_rounds<S: WorkflowStore>(store: &S, breaks: &mut Vec<Break>) -> R
         if let Some(expected) = &round.record_digest {
             let subject = format!("round_records/{}", round.id);
             match store.round_record(&round.id).await? {
-                None => breaks.push(Break { seq: 0, subject, problem: "the draw record is missing".into() }),
+                None => breaks.push(Break {
+                    seq: 0,
+                    subject,
+                    problem: "the draw record is missing".into(),
+                }),
                 Some(text) if ledger::digest(&text) != *expected => {
-                    breaks.push(Break { seq: 0, subject, problem: "the draw record differs from the digest recorded at the draw".into() });
+                    breaks.push(Break {
+                        seq: 0,
+                        subject,
+                        problem: "the draw record differs from the digest recorded at the draw"
+                            .into(),
+                    });
                 }
                 Some(_) => {}
             }
@@ -169,12 +225,23 @@ async fn check_rounds<S: WorkflowStore>(store: &S, breaks: &mut Vec<Break>) -> R
         let subject = format!("round_secrets/{}", round.id);
         match store.round_secret(&round.id).await? {
             Some(secret) => {
-                let matches = draw::Secret::from_hex(&secret).is_ok_and(|s| draw::to_hex(&s.commitment()) == round.commitment);
+                let matches = draw::Secret::from_hex(&secret)
+                    .is_ok_and(|s| draw::to_hex(&s.commitment()) == round.commitment);
                 if !matches {
-                    breaks.push(Break { seq: 0, subject, problem: "the sealed secret does not match the published commitment".into() });
+                    breaks.push(Break {
+                        seq: 0,
+                        subject,
+                        problem: "the sealed secret does not match the published commitment".into(),
+                    });
                 }
             }
-            None => breaks.push(Break { seq: 0, subject, problem: "the sealed secret is missing: the round can no longer be drawn or verified".into() }),
+            None => breaks.push(Break {
+                seq: 0,
+                subject,
+                problem:
+                    "the sealed secret is missing: the round can no longer be drawn or verified"
+                        .into(),
+            }),
         }
     }
     Ok(())

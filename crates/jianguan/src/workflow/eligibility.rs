@@ -31,7 +31,10 @@ pub struct History {
 impl History {
     /// Adds an inspection of `entity`.
     pub fn add(&mut self, entity: &str, inspection: PastInspection) {
-        self.by_entity.entry(entity.to_owned()).or_default().push(inspection);
+        self.by_entity
+            .entry(entity.to_owned())
+            .or_default()
+            .push(inspection);
     }
 
     /// Inspections of `entity`.
@@ -45,7 +48,9 @@ impl History {
         let Some(latest) = past.clone().map(|p| p.on).max() else {
             return Vec::new();
         };
-        past.filter(|p| p.on == latest).flat_map(|p| p.inspectors.iter().map(String::as_str)).collect()
+        past.filter(|p| p.on == latest)
+            .flat_map(|p| p.inspectors.iter().map(String::as_str))
+            .collect()
     }
 }
 
@@ -65,7 +70,11 @@ pub struct Exclusion {
 impl Exclusion {
     /// The rule codes, `;`-joined.
     pub fn codes(&self) -> String {
-        self.rules.iter().map(|(code, _)| code.as_str()).collect::<Vec<_>>().join(";")
+        self.rules
+            .iter()
+            .map(|(code, _)| code.as_str())
+            .collect::<Vec<_>>()
+            .join(";")
     }
 
     /// The explanation, in Chinese, under the rules the frame was built with.
@@ -76,12 +85,22 @@ impl Exclusion {
             .map(|(code, fact)| match code.as_str() {
                 "status" => format!("登记状态为{fact}，仅抽取存续主体"),
                 "class_a" => "信用风险分类为A类，本计划非法律法规规定必检，不主动检查".to_owned(),
-                "annual_cap" => format!("{}年已被检查{fact}次，达到每年{}次的上限", window_start.year(), rules.annual_cap),
+                "annual_cap" => format!(
+                    "{}年已被检查{fact}次，达到每年{}次的上限",
+                    window_start.year(),
+                    rules.annual_cap
+                ),
                 "cooling_off" => {
                     let (department, on) = fact.split_once('@').unwrap_or((fact, ""));
-                    format!("{department}于{on}检查过该主体，未满{}天冷却期", rules.cooling_off_days)
+                    format!(
+                        "{department}于{on}检查过该主体，未满{}天冷却期",
+                        rules.cooling_off_days
+                    )
                 }
-                "new_entity" => format!("成立于{fact}，未满{}个月的新设主体不纳入抽查", rules.new_entity_months),
+                "new_entity" => format!(
+                    "成立于{fact}，未满{}个月的新设主体不纳入抽查",
+                    rules.new_entity_months
+                ),
                 other => format!("{other} {fact}"),
             })
             .collect();
@@ -91,18 +110,27 @@ impl Exclusion {
 
 /// Whether `candidate` is in `scope`.
 pub fn in_scope(scope: &PlanScope, candidate: &Candidate) -> bool {
-    let matches_any = |list: &[String], test: &dyn Fn(&str) -> bool| list.is_empty() || list.iter().any(|v| test(v));
+    let matches_any = |list: &[String], test: &dyn Fn(&str) -> bool| {
+        list.is_empty() || list.iter().any(|v| test(v))
+    };
     matches_any(&scope.districts, &|d| d == candidate.district)
         && matches_any(&scope.industries, &|code| {
             if code.len() == 1 {
                 candidate.section.as_deref() == Some(code)
             } else {
-                candidate.industry.as_deref().is_some_and(|i| i.starts_with(code))
+                candidate
+                    .industry
+                    .as_deref()
+                    .is_some_and(|i| i.starts_with(code))
             }
         })
         && (scope.entity_types.is_empty() || scope.entity_types.contains(&candidate.entity_type))
-        && matches_any(&scope.pools, &|p| candidate.labels.iter().any(|(k, l)| k == "pool" && l == p))
-        && matches_any(&scope.tags, &|t| candidate.labels.iter().any(|(k, l)| k == "tag" && l == t))
+        && matches_any(&scope.pools, &|p| {
+            candidate.labels.iter().any(|(k, l)| k == "pool" && l == p)
+        })
+        && matches_any(&scope.tags, &|t| {
+            candidate.labels.iter().any(|(k, l)| k == "tag" && l == t)
+        })
 }
 
 /// The directory's candidates, ascending by code, indexed by industry section
@@ -121,13 +149,22 @@ impl CandidateIndex {
         let mut by_industry: HashMap<String, Vec<u32>> = HashMap::new();
         for (index, candidate) in candidates.iter().enumerate() {
             if let Some(section) = &candidate.section {
-                by_industry.entry(section.clone()).or_default().push(index as u32);
+                by_industry
+                    .entry(section.clone())
+                    .or_default()
+                    .push(index as u32);
             }
             if let Some(division) = candidate.industry.as_deref().and_then(|i| i.get(..2)) {
-                by_industry.entry(division.to_owned()).or_default().push(index as u32);
+                by_industry
+                    .entry(division.to_owned())
+                    .or_default()
+                    .push(index as u32);
             }
         }
-        Self { candidates, by_industry }
+        Self {
+            candidates,
+            by_industry,
+        }
     }
 
     /// Every candidate.
@@ -136,7 +173,10 @@ impl CandidateIndex {
     }
 
     /// The candidates in `scope`, ascending by code.
-    pub fn in_scope<'a>(&'a self, scope: &'a PlanScope) -> Box<dyn Iterator<Item = &'a Candidate> + 'a> {
+    pub fn in_scope<'a>(
+        &'a self,
+        scope: &'a PlanScope,
+    ) -> Box<dyn Iterator<Item = &'a Candidate> + 'a> {
         if scope.industries.is_empty() {
             return Box::new(self.candidates.iter().filter(move |c| in_scope(scope, c)));
         }
@@ -149,7 +189,12 @@ impl CandidateIndex {
             .collect();
         indexes.sort_unstable();
         indexes.dedup();
-        Box::new(indexes.into_iter().filter_map(|i| self.candidates.get(i as usize)).filter(move |c| in_scope(scope, c)))
+        Box::new(
+            indexes
+                .into_iter()
+                .filter_map(|i| self.candidates.get(i as usize))
+                .filter(move |c| in_scope(scope, c)),
+        )
     }
 }
 
@@ -179,7 +224,13 @@ fn exclude(built: &mut BuiltFrame, started: &mut bool, uscc: &str, code: &str, f
     }
     built.exclusions.push_str(code);
     built.exclusions.push('=');
-    built.exclusions.extend(fact.chars().map(|c| if matches!(c, '\t' | '\n' | ';' | '=') { ' ' } else { c }));
+    built.exclusions.extend(fact.chars().map(|c| {
+        if matches!(c, '\t' | '\n' | ';' | '=') {
+            ' '
+        } else {
+            c
+        }
+    }));
 }
 
 /// The frame and exclusions of `plan` for a round starting on `window_start`.
@@ -190,7 +241,11 @@ pub fn build_frame(
     rules: &EligibilityRules,
     window_start: NaiveDate,
 ) -> BuiltFrame {
-    let departments: Vec<&str> = plan.participants.iter().map(|p| p.department.as_str()).collect();
+    let departments: Vec<&str> = plan
+        .participants
+        .iter()
+        .map(|p| p.department.as_str())
+        .collect();
     let new_since = window_start
         .checked_sub_months(Months::new(rules.new_entity_months))
         .unwrap_or(NaiveDate::MIN);
@@ -199,34 +254,72 @@ pub fn build_frame(
         let uscc = candidate.uscc.as_str();
         let mut started = false;
         if rules.active_only && candidate.status != EntityStatus::Active {
-            exclude(&mut built, &mut started, uscc, "status", candidate.status.as_str());
+            exclude(
+                &mut built,
+                &mut started,
+                uscc,
+                "status",
+                candidate.status.as_str(),
+            );
         }
-        if rules.spare_class_a && candidate.credit_class == Some(CreditClass::A) && !plan.required_by_law {
+        if rules.spare_class_a
+            && candidate.credit_class == Some(CreditClass::A)
+            && !plan.required_by_law
+        {
             exclude(&mut built, &mut started, uscc, "class_a", "");
         }
         let past = history.of(uscc);
         if rules.annual_cap > 0 && !past.is_empty() {
-            let this_year = past.iter().filter(|p| p.on.year() == window_start.year() && p.on < window_start).count();
+            let this_year = past
+                .iter()
+                .filter(|p| p.on.year() == window_start.year() && p.on < window_start)
+                .count();
             if this_year >= rules.annual_cap as usize {
-                exclude(&mut built, &mut started, uscc, "annual_cap", &this_year.to_string());
+                exclude(
+                    &mut built,
+                    &mut started,
+                    uscc,
+                    "annual_cap",
+                    &this_year.to_string(),
+                );
             }
         }
         if rules.cooling_off_days > 0 {
-            let cooled = past.iter().filter(|p| departments.contains(&p.department.as_str())).find(|p| {
-                p.on < window_start && (window_start - p.on).num_days() < i64::from(rules.cooling_off_days)
-            });
+            let cooled = past
+                .iter()
+                .filter(|p| departments.contains(&p.department.as_str()))
+                .find(|p| {
+                    p.on < window_start
+                        && (window_start - p.on).num_days() < i64::from(rules.cooling_off_days)
+                });
             if let Some(recent) = cooled {
-                exclude(&mut built, &mut started, uscc, "cooling_off", &format!("{}@{}", recent.department, recent.on));
+                exclude(
+                    &mut built,
+                    &mut started,
+                    uscc,
+                    "cooling_off",
+                    &format!("{}@{}", recent.department, recent.on),
+                );
             }
         }
         let is_new = candidate.registered_on > new_since;
         if is_new && rules.new_entities == NewEntityPolicy::Exclude {
-            exclude(&mut built, &mut started, uscc, "new_entity", &candidate.registered_on.to_string());
+            exclude(
+                &mut built,
+                &mut started,
+                uscc,
+                "new_entity",
+                &candidate.registered_on.to_string(),
+            );
         }
         if started {
             built.exclusions.push('\n');
         } else {
-            let stratum = if is_new { "N" } else { candidate.credit_class.map_or("U", CreditClass::as_str) };
+            let stratum = if is_new {
+                "N"
+            } else {
+                candidate.credit_class.map_or("U", CreditClass::as_str)
+            };
             built.frame.push_str(uscc);
             built.frame.push('\t');
             built.frame.push_str(stratum);
@@ -252,7 +345,10 @@ pub fn parse_frame(text: &str) -> Result<Vec<draw::FrameRow>, usize> {
                 shared
             }
         };
-        frame.push(draw::FrameRow { id: id.into(), stratum });
+        frame.push(draw::FrameRow {
+            id: id.into(),
+            stratum,
+        });
     }
     Ok(frame)
 }
@@ -273,7 +369,10 @@ fn exclusion_of(id: &str, rules: &str) -> Exclusion {
 
 /// Every stored exclusion.
 pub fn parse_exclusions(text: &str) -> Vec<Exclusion> {
-    text.lines().filter_map(|line| line.split_once('\t')).map(|(id, rules)| exclusion_of(id, rules)).collect()
+    text.lines()
+        .filter_map(|line| line.split_once('\t'))
+        .map(|(id, rules)| exclusion_of(id, rules))
+        .collect()
 }
 
 /// The stored exclusion of `uscc`, if any.
@@ -351,33 +450,94 @@ mod tests {
         let rules = EligibilityRules::default();
         let candidates = CandidateIndex::new(candidates);
         let built = build_frame(&plan(false), &candidates, &history, &rules, start);
-        let (frame, exclusions) = (parse_frame(&built.frame).unwrap_or_default(), parse_exclusions(&built.exclusions));
+        let (frame, exclusions) = (
+            parse_frame(&built.frame).unwrap_or_default(),
+            parse_exclusions(&built.exclusions),
+        );
         assert_eq!((built.rows, built.excluded), (3, 4));
         let rows: Vec<(&str, &str)> = frame.iter().map(|r| (&*r.id, &*r.stratum)).collect();
         assert_eq!(rows, [("B", "B"), ("E", "U"), ("F", "N")]);
-        let excluded: Vec<(&str, String)> = exclusions.iter().map(|e| (e.uscc.as_str(), e.codes())).collect();
-        let expected = [("A", "class_a"), ("C", "status"), ("D", "annual_cap"), ("H", "cooling_off")];
+        let excluded: Vec<(&str, String)> = exclusions
+            .iter()
+            .map(|e| (e.uscc.as_str(), e.codes()))
+            .collect();
+        let expected = [
+            ("A", "class_a"),
+            ("C", "status"),
+            ("D", "annual_cap"),
+            ("H", "cooling_off"),
+        ];
         assert_eq!(excluded, expected.map(|(u, c)| (u, c.to_owned())));
-        assert!(exclusions[3].describe(&rules, start).contains("SJJ于2025-12-01检查过该主体，未满180天"));
-        assert!(exclusions[2].describe(&rules, start).contains("2026年已被检查2次"));
-        assert!(exclusions[1].describe(&rules, start).contains("登记状态为注销"));
+        assert!(
+            exclusions[3]
+                .describe(&rules, start)
+                .contains("SJJ于2025-12-01检查过该主体，未满180天")
+        );
+        assert!(
+            exclusions[2]
+                .describe(&rules, start)
+                .contains("2026年已被检查2次")
+        );
+        assert!(
+            exclusions[1]
+                .describe(&rules, start)
+                .contains("登记状态为注销")
+        );
         // Required by law: class A stays. Excluding new entities: F goes.
-        let strict = EligibilityRules { new_entities: NewEntityPolicy::Exclude, ..rules };
+        let strict = EligibilityRules {
+            new_entities: NewEntityPolicy::Exclude,
+            ..rules
+        };
         let built = build_frame(&plan(true), &candidates, &history, &strict, start);
-        let (frame, exclusions) = (parse_frame(&built.frame).unwrap_or_default(), parse_exclusions(&built.exclusions));
+        let (frame, exclusions) = (
+            parse_frame(&built.frame).unwrap_or_default(),
+            parse_exclusions(&built.exclusions),
+        );
         assert!(frame.iter().any(|r| &*r.id == "A" && &*r.stratum == "A"));
-        assert!(exclusions.iter().any(|e| e.uscc == "F" && e.codes() == "new_entity"));
-        assert_eq!(find_exclusion(&built.exclusions, "F").as_ref(), exclusions.iter().find(|e| e.uscc == "F"));
-        assert_eq!(draw::sha256(&[built.frame.as_bytes()]), draw::frame_digest(&frame), "the stored text hashes to the frame digest");
+        assert!(
+            exclusions
+                .iter()
+                .any(|e| e.uscc == "F" && e.codes() == "new_entity")
+        );
+        assert_eq!(
+            find_exclusion(&built.exclusions, "F").as_ref(),
+            exclusions.iter().find(|e| e.uscc == "F")
+        );
+        assert_eq!(
+            draw::sha256(&[built.frame.as_bytes()]),
+            draw::frame_digest(&frame),
+            "the stored text hashes to the frame digest"
+        );
     }
 
     #[test]
     fn previous_inspectors_are_those_of_the_latest_visit() {
         let mut history = History::default();
-        history.add("E", PastInspection { department: "A".into(), on: date("2026-01-01"), inspectors: vec!["1".into()] });
-        history.add("E", PastInspection { department: "B".into(), on: date("2026-03-01"), inspectors: vec!["2".into(), "3".into()] });
-        assert_eq!(history.previous_inspectors("E", date("2026-04-01")), ["2", "3"]);
+        history.add(
+            "E",
+            PastInspection {
+                department: "A".into(),
+                on: date("2026-01-01"),
+                inspectors: vec!["1".into()],
+            },
+        );
+        history.add(
+            "E",
+            PastInspection {
+                department: "B".into(),
+                on: date("2026-03-01"),
+                inspectors: vec!["2".into(), "3".into()],
+            },
+        );
+        assert_eq!(
+            history.previous_inspectors("E", date("2026-04-01")),
+            ["2", "3"]
+        );
         assert_eq!(history.previous_inspectors("E", date("2026-02-01")), ["1"]);
-        assert!(history.previous_inspectors("Z", date("2026-04-01")).is_empty());
+        assert!(
+            history
+                .previous_inspectors("Z", date("2026-04-01"))
+                .is_empty()
+        );
     }
 }

@@ -61,25 +61,47 @@ fn refused(message: impl Into<String>) -> WorkflowError {
 }
 
 async fn plan_or_missing<S: WorkflowStore>(store: &S, id: &str) -> Result<Plan> {
-    store.get::<Plan>(id).await?.ok_or_else(|| WorkflowError::NotFound { what: "plan", id: id.to_owned() })
+    store
+        .get::<Plan>(id)
+        .await?
+        .ok_or_else(|| WorkflowError::NotFound {
+            what: "plan",
+            id: id.to_owned(),
+        })
 }
 
 /// Creates a plan as a draft (草稿).
-pub async fn create_plan<S: WorkflowStore>(store: &S, mut fields: PlanFields, at: DateTime<FixedOffset>, actor: &str) -> Result<Plan> {
+pub async fn create_plan<S: WorkflowStore>(
+    store: &S,
+    mut fields: PlanFields,
+    at: DateTime<FixedOffset>,
+    actor: &str,
+) -> Result<Plan> {
     if store.get::<Plan>(&fields.id).await?.is_some() {
-        return Err(refused(format!("plan {} already exists; change it instead", fields.id)));
+        return Err(refused(format!(
+            "plan {} already exists; change it instead",
+            fields.id
+        )));
     }
     for participant in &fields.participants {
         let code = crate::domain::DepartmentCode::parse(&participant.department)?;
         if store.department(&code).await?.is_none() {
-            return Err(WorkflowError::NotFound { what: "department", id: participant.department.clone() });
+            return Err(WorkflowError::NotFound {
+                what: "department",
+                id: participant.department.clone(),
+            });
         }
     }
     fields.status = PlanStatus::Draft;
     fields.version = 1;
     fields.approved_version = None;
     let plan = Plan::new(fields)?;
-    store.put(std::slice::from_ref(&plan), &Change::new(at, actor, "plan.created", plan.title.clone())).await?;
+    store
+        .put(
+            std::slice::from_ref(&plan),
+            &Change::new(at, actor, "plan.created", plan.title.clone()),
+        )
+        .await?;
     Ok(plan)
 }
 
@@ -101,7 +123,10 @@ pub async fn advance_plan<S: WorkflowStore>(
         PlanStatus::Draft => ("plan.draft", false),
     };
     if !allowed {
-        return Err(refused(format!("plan {id} is {}; it cannot become {to}", plan.status)));
+        return Err(refused(format!(
+            "plan {id} is {}; it cannot become {to}",
+            plan.status
+        )));
     }
     let mut fields = plan.into_fields();
     fields.status = to;
@@ -109,7 +134,12 @@ pub async fn advance_plan<S: WorkflowStore>(
         fields.approved_version = Some(fields.version);
     }
     let plan = Plan::new(fields)?;
-    store.put(std::slice::from_ref(&plan), &Change::new(at, actor, action, note)).await?;
+    store
+        .put(
+            std::slice::from_ref(&plan),
+            &Change::new(at, actor, action, note),
+        )
+        .await?;
     Ok(plan)
 }
 
@@ -135,6 +165,11 @@ pub async fn change_plan<S: WorkflowStore>(
         fields.version = current.version + 1;
     }
     let plan = Plan::new(fields)?;
-    store.put(std::slice::from_ref(&plan), &Change::new(at, actor, "plan.changed", reason)).await?;
+    store
+        .put(
+            std::slice::from_ref(&plan),
+            &Change::new(at, actor, "plan.changed", reason),
+        )
+        .await?;
     Ok(plan)
 }

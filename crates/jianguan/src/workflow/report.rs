@@ -13,7 +13,9 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use super::{Result, refused};
-use crate::domain::inspection::{InspectionResult, OutOfPlan, OutOfPlanReason, ResultStatus, Round, RoundStatus, Visit};
+use crate::domain::inspection::{
+    InspectionResult, OutOfPlan, OutOfPlanReason, ResultStatus, Round, RoundStatus, Visit,
+};
 use crate::domain::plan::{Plan, PlanKind};
 use crate::storage::WorkflowStore;
 
@@ -37,7 +39,8 @@ impl Period {
             Self::Year(y) => (y, 1, 12),
             _ => return Err(refused("a month is 1–12 and a quarter 1–4")),
         };
-        let start = NaiveDate::from_ymd_opt(year, first_month, 1).ok_or_else(|| refused("year out of range"))?;
+        let start = NaiveDate::from_ymd_opt(year, first_month, 1)
+            .ok_or_else(|| refused("year out of range"))?;
         let end = start
             .checked_add_months(chrono::Months::new(months))
             .and_then(|d| d.pred_opt())
@@ -125,7 +128,11 @@ pub struct Report {
 }
 
 fn percent(part: u64, whole: u64) -> f64 {
-    if whole == 0 { 0.0 } else { (part as f64 * 1000.0 / whole as f64).round() / 10.0 }
+    if whole == 0 {
+        0.0
+    } else {
+        (part as f64 * 1000.0 / whole as f64).round() / 10.0
+    }
 }
 
 /// Builds a report for `period`, for one department or all (with the city row).
@@ -137,29 +144,47 @@ pub async fn build<S: WorkflowStore>(
 ) -> Result<Report> {
     let (start, end) = period.bounds()?;
     let as_of = today;
-    let plans: HashMap<String, Plan> = store.list::<Plan>(None).await?.into_iter().map(|p| (p.id.clone(), p)).collect();
+    let plans: HashMap<String, Plan> = store
+        .list::<Plan>(None)
+        .await?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
     let rounds: Vec<Round> = store
         .list::<Round>(None)
         .await?
         .into_iter()
         .filter(|r| r.status != RoundStatus::Committed)
-        .filter(|r| r.drawn_at.is_some_and(|at| (start..=end).contains(&at.date_naive())))
+        .filter(|r| {
+            r.drawn_at
+                .is_some_and(|at| (start..=end).contains(&at.date_naive()))
+        })
         .collect();
     let mut visits: Vec<Visit> = Vec::new();
     for round in &rounds {
         visits.extend(store.list::<Visit>(Some(("round", &round.id))).await?);
     }
     let results: Vec<InspectionResult> = store.list::<InspectionResult>(None).await?;
-    let corrected: BTreeSet<&str> = results.iter().filter_map(|r| r.corrects.as_deref()).collect();
-    let current: Vec<&InspectionResult> = results.iter().filter(|r| !corrected.contains(r.id.as_str())).collect();
+    let corrected: BTreeSet<&str> = results
+        .iter()
+        .filter_map(|r| r.corrects.as_deref())
+        .collect();
+    let current: Vec<&InspectionResult> = results
+        .iter()
+        .filter(|r| !corrected.contains(r.id.as_str()))
+        .collect();
     let out_of_plan: Vec<OutOfPlan> = store
         .list::<OutOfPlan>(None)
         .await?
         .into_iter()
         .filter(|o| (start..=end).contains(&o.inspected_on))
         .collect();
-    let names: HashMap<String, String> =
-        store.departments().await?.into_iter().map(|d| (d.code().as_str().to_owned(), d.name().to_owned())).collect();
+    let names: HashMap<String, String> = store
+        .departments()
+        .await?
+        .into_iter()
+        .map(|d| (d.code().as_str().to_owned(), d.name().to_owned()))
+        .collect();
     let mut codes: BTreeSet<String> = BTreeSet::new();
     for plan in plans.values() {
         codes.extend(plan.participants.iter().map(|p| p.department.clone()));
@@ -167,18 +192,52 @@ pub async fn build<S: WorkflowStore>(
     codes.extend(out_of_plan.iter().map(|o| o.department.clone()));
     let mut rows = Vec::new();
     if department.is_none() {
-        rows.push(row(None, "全市", &plans, &visits, &current, &out_of_plan, start, end, as_of));
+        rows.push(row(
+            None,
+            "全市",
+            &plans,
+            &visits,
+            &current,
+            &out_of_plan,
+            start,
+            end,
+            as_of,
+        ));
     }
-    for code in codes.iter().filter(|c| department.is_none_or(|d| d == c.as_str())) {
+    for code in codes
+        .iter()
+        .filter(|c| department.is_none_or(|d| d == c.as_str()))
+    {
         let name = names.get(code).map_or(code.as_str(), String::as_str);
-        rows.push(row(Some(code), name, &plans, &visits, &current, &out_of_plan, start, end, as_of));
+        rows.push(row(
+            Some(code),
+            name,
+            &plans,
+            &visits,
+            &current,
+            &out_of_plan,
+            start,
+            end,
+            as_of,
+        ));
     }
     if let Some(code) = department
         && rows.is_empty()
     {
-        rows.push(ReportRow { department: code.to_owned(), name: names.get(code).cloned().unwrap_or_default(), ..ReportRow::default() });
+        rows.push(ReportRow {
+            department: code.to_owned(),
+            name: names.get(code).cloned().unwrap_or_default(),
+            ..ReportRow::default()
+        });
     }
-    Ok(Report { kind: period.kind().to_owned(), title: period.title(), start, end, as_of, rows })
+    Ok(Report {
+        kind: period.kind().to_owned(),
+        title: period.title(),
+        start,
+        end,
+        as_of,
+        rows,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -193,11 +252,18 @@ fn row(
     end: NaiveDate,
     as_of: NaiveDate,
 ) -> ReportRow {
-    let involves = |plan: &Plan| department.is_none_or(|d| plan.participants.iter().any(|p| p.department == d));
-    let mut row = ReportRow { department: department.unwrap_or("全市").to_owned(), name: name.to_owned(), ..ReportRow::default() };
+    let involves = |plan: &Plan| {
+        department.is_none_or(|d| plan.participants.iter().any(|p| p.department == d))
+    };
+    let mut row = ReportRow {
+        department: department.unwrap_or("全市").to_owned(),
+        name: name.to_owned(),
+        ..ReportRow::default()
+    };
     let mut drawn: BTreeSet<&str> = BTreeSet::new();
     let mut entities: BTreeSet<&str> = BTreeSet::new();
-    let results_by_id: HashMap<&str, &&InspectionResult> = results.iter().map(|r| (r.id.as_str(), r)).collect();
+    let results_by_id: HashMap<&str, &&InspectionResult> =
+        results.iter().map(|r| (r.id.as_str(), r)).collect();
     let mut incomplete: BTreeSet<&str> = BTreeSet::new();
     for visit in visits {
         let mine: Vec<&str> = visit
@@ -213,10 +279,18 @@ fn row(
         row.selections += mine.len() as u64;
         entities.insert(&visit.entity);
         drawn.extend(&mine);
-        if visit.teams.iter().any(|t| t.unstaffed && department.is_none_or(|d| d == t.department)) {
+        if visit
+            .teams
+            .iter()
+            .any(|t| t.unstaffed && department.is_none_or(|d| d == t.department))
+        {
             row.unstaffed_visits += 1;
         }
-        for item in visit.items.iter().filter(|i| mine.contains(&i.plan.as_str())) {
+        for item in visit
+            .items
+            .iter()
+            .filter(|i| mine.contains(&i.plan.as_str()))
+        {
             let id = super::results::result_id(&visit.id, &item.plan, &item.department, &item.item);
             if !results_by_id.contains_key(id.as_str()) {
                 incomplete.insert(plans.get(&item.plan).map_or("", |p| p.id.as_str()));
@@ -224,7 +298,10 @@ fn row(
         }
     }
     row.plans_drawn = drawn.len() as u64;
-    row.joint_plans_drawn = drawn.iter().filter(|id| plans.get(**id).is_some_and(|p| p.kind == PlanKind::Joint)).count() as u64;
+    row.joint_plans_drawn = drawn
+        .iter()
+        .filter(|id| plans.get(**id).is_some_and(|p| p.kind == PlanKind::Joint))
+        .count() as u64;
     row.joint_share_percent = percent(row.joint_plans_drawn, row.plans_drawn);
     row.plans_executed = drawn.iter().filter(|id| !incomplete.contains(**id)).count() as u64;
     row.entities_drawn = entities.len() as u64;
@@ -254,8 +331,13 @@ fn row(
     for reason in OutOfPlanReason::ALL {
         row.out_of_plan.insert(reason.as_str().to_owned(), 0);
     }
-    for inspection in out_of_plan.iter().filter(|o| department.is_none_or(|d| d == o.department)) {
-        *row.out_of_plan.entry(inspection.reason.as_str().to_owned()).or_default() += 1;
+    for inspection in out_of_plan
+        .iter()
+        .filter(|o| department.is_none_or(|d| d == o.department))
+    {
+        *row.out_of_plan
+            .entry(inspection.reason.as_str().to_owned())
+            .or_default() += 1;
         if inspection.flagged {
             row.out_of_plan_flagged += 1;
         }
@@ -265,19 +347,46 @@ fn row(
 
 /// Column headers of the XLSX report, in row order.
 const HEADERS: [&str; 20] = [
-    "部门代码", "部门名称", "抽查计划数", "联合抽查计划数", "联合抽查占比(%)", "已完成计划数", "抽查主体数", "抽中次数",
-    "实际检查户次", "减少入企户次", "未配齐人员户次", "检查结果数", "发现问题数", "问题发现率(%)", "按时公示数", "逾期公示数",
-    "逾期未公示数", "计划外检查:投诉举报", "计划外检查:上级交办/涉安涉危", "计划外检查:其他(已提示督促整改)",
+    "部门代码",
+    "部门名称",
+    "抽查计划数",
+    "联合抽查计划数",
+    "联合抽查占比(%)",
+    "已完成计划数",
+    "抽查主体数",
+    "抽中次数",
+    "实际检查户次",
+    "减少入企户次",
+    "未配齐人员户次",
+    "检查结果数",
+    "发现问题数",
+    "问题发现率(%)",
+    "按时公示数",
+    "逾期公示数",
+    "逾期未公示数",
+    "计划外检查:投诉举报",
+    "计划外检查:上级交办/涉安涉危",
+    "计划外检查:其他(已提示督促整改)",
 ];
 
 /// Writes the report as XLSX (one sheet; the title in the first row).
-pub fn write_xlsx(report: &Report, path: &Path) -> std::result::Result<(), rust_xlsxwriter::XlsxError> {
+pub fn write_xlsx(
+    report: &Report,
+    path: &Path,
+) -> std::result::Result<(), rust_xlsxwriter::XlsxError> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name("报表")?;
     let bold = rust_xlsxwriter::Format::new().set_bold();
     sheet.write_string_with_format(0, 0, &report.title, &bold)?;
-    sheet.write_string(1, 0, format!("统计期间 {} 至 {}；公示情况截至 {}", report.start, report.end, report.as_of))?;
+    sheet.write_string(
+        1,
+        0,
+        format!(
+            "统计期间 {} 至 {}；公示情况截至 {}",
+            report.start, report.end, report.as_of
+        ),
+    )?;
     for (column, header) in HEADERS.iter().enumerate() {
         sheet.write_string_with_format(3, column as u16, *header, &bold)?;
     }

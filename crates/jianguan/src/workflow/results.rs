@@ -37,9 +37,10 @@ pub struct ResultEntry {
 pub fn publish_due(calendar: &workcal::Calendar, check_end: NaiveDate) -> Result<NaiveDate> {
     match calendar.add_working_days(check_end, PUBLISH_WITHIN_WORKING_DAYS) {
         Ok(due) => Ok(due),
-        Err(workcal::Error::UnknownYear(_)) => {
-            Ok(calendar.estimating().add_working_days(check_end, PUBLISH_WITHIN_WORKING_DAYS)?.value)
-        }
+        Err(workcal::Error::UnknownYear(_)) => Ok(calendar
+            .estimating()
+            .add_working_days(check_end, PUBLISH_WITHIN_WORKING_DAYS)?
+            .value),
         Err(error) => Err(error.into()),
     }
 }
@@ -61,25 +62,49 @@ pub async fn enter_visit<S: WorkflowStore>(
     at: DateTime<FixedOffset>,
     actor: &str,
 ) -> Result<Vec<InspectionResult>> {
-    let visit =
-        store.get::<Visit>(visit_id).await?.ok_or_else(|| WorkflowError::NotFound { what: "visit", id: visit_id.to_owned() })?;
+    let visit = store
+        .get::<Visit>(visit_id)
+        .await?
+        .ok_or_else(|| WorkflowError::NotFound {
+            what: "visit",
+            id: visit_id.to_owned(),
+        })?;
     let team = visit
         .teams
         .iter()
         .find(|t| t.department == department)
-        .ok_or_else(|| refused(format!("department {department} has no part in visit {visit_id}")))?;
+        .ok_or_else(|| {
+            refused(format!(
+                "department {department} has no part in visit {visit_id}"
+            ))
+        })?;
     if entry.check_start > entry.check_end {
         return Err(refused("the check ends before it starts"));
     }
-    let inspectors = if entry.inspectors.is_empty() { team.assigned.clone() } else { entry.inspectors.clone() };
+    let inspectors = if entry.inspectors.is_empty() {
+        team.assigned.clone()
+    } else {
+        entry.inspectors.clone()
+    };
     if inspectors.len() < 2 {
         return Err(refused("a result names at least 2 inspectors (持证上岗)"));
     }
     for cert in inspectors.iter().filter(|c| !team.assigned.contains(c)) {
         let code = crate::domain::CertificateNo::parse(cert)?;
-        let inspector = store.inspector(&code).await?.ok_or_else(|| WorkflowError::NotFound { what: "inspector", id: cert.clone() })?;
-        if inspector.department.as_str() != department || !inspector.is_certified_on(entry.check_end) {
-            return Err(refused(format!("inspector {cert} is not a certified inspector of {department} on {}", entry.check_end)));
+        let inspector = store
+            .inspector(&code)
+            .await?
+            .ok_or_else(|| WorkflowError::NotFound {
+                what: "inspector",
+                id: cert.clone(),
+            })?;
+        if inspector.department.as_str() != department
+            || !inspector.is_certified_on(entry.check_end)
+        {
+            return Err(refused(format!(
+                "inspector {cert} is not a certified inspector of {department} on {}",
+                entry.check_end
+            )));
         }
     }
     let due = publish_due(calendar, entry.check_end)?;
@@ -89,7 +114,9 @@ pub async fn enter_visit<S: WorkflowStore>(
         if let Some(existing) = store.get::<InspectionResult>(&id).await?
             && existing.status == ResultStatus::Published
         {
-            return Err(refused(format!("result {id} is published and cannot change; enter a correction")));
+            return Err(refused(format!(
+                "result {id} is published and cannot change; enter a correction"
+            )));
         }
         results.push(InspectionResult {
             id,
@@ -115,9 +142,16 @@ pub async fn enter_visit<S: WorkflowStore>(
         });
     }
     if results.is_empty() {
-        return Err(refused(format!("department {department} checks no item on visit {visit_id}")));
+        return Err(refused(format!(
+            "department {department} checks no item on visit {visit_id}"
+        )));
     }
-    store.put(&results, &Change::new(at, actor, "result.entered", entry.category.as_str())).await?;
+    store
+        .put(
+            &results,
+            &Change::new(at, actor, "result.entered", entry.category.as_str()),
+        )
+        .await?;
     Ok(results)
 }
 
@@ -131,10 +165,14 @@ pub async fn publish<S: WorkflowStore>(
 ) -> Result<Vec<InspectionResult>> {
     let mut published = Vec::new();
     for id in ids {
-        let mut result = store
-            .get::<InspectionResult>(id)
-            .await?
-            .ok_or_else(|| WorkflowError::NotFound { what: "result", id: id.clone() })?;
+        let mut result =
+            store
+                .get::<InspectionResult>(id)
+                .await?
+                .ok_or_else(|| WorkflowError::NotFound {
+                    what: "result",
+                    id: id.clone(),
+                })?;
         if result.status == ResultStatus::Published {
             return Err(refused(format!("result {id} is already published")));
         }
@@ -144,7 +182,15 @@ pub async fn publish<S: WorkflowStore>(
     }
     let late = published.iter().filter(|r| r.overdue(on)).count();
     store
-        .put(&published, &Change::new(at, actor, "result.published", format!("{} published, {late} after the due date", published.len())))
+        .put(
+            &published,
+            &Change::new(
+                at,
+                actor,
+                "result.published",
+                format!("{} published, {late} after the due date", published.len()),
+            ),
+        )
         .await?;
     Ok(published)
 }
@@ -164,9 +210,17 @@ pub async fn correct<S: WorkflowStore>(
         return Err(refused("a correction needs a reason"));
     }
     let original =
-        store.get::<InspectionResult>(id).await?.ok_or_else(|| WorkflowError::NotFound { what: "result", id: id.to_owned() })?;
+        store
+            .get::<InspectionResult>(id)
+            .await?
+            .ok_or_else(|| WorkflowError::NotFound {
+                what: "result",
+                id: id.to_owned(),
+            })?;
     if original.status != ResultStatus::Published {
-        return Err(refused(format!("result {id} is not published; change it instead of correcting it")));
+        return Err(refused(format!(
+            "result {id} is not published; change it instead of correcting it"
+        )));
     }
     let mut n = 1;
     let new_id = loop {
@@ -183,7 +237,11 @@ pub async fn correct<S: WorkflowStore>(
         follow_up: entry.follow_up,
         check_start: entry.check_start,
         check_end: entry.check_end,
-        inspectors: if entry.inspectors.is_empty() { original.inspectors.clone() } else { entry.inspectors.clone() },
+        inspectors: if entry.inspectors.is_empty() {
+            original.inspectors.clone()
+        } else {
+            entry.inspectors.clone()
+        },
         note: entry.note.clone(),
         status: ResultStatus::Published,
         published_on: Some(on),
@@ -194,7 +252,12 @@ pub async fn correct<S: WorkflowStore>(
         publish_due: original.publish_due.max(on),
         ..original
     };
-    store.put(std::slice::from_ref(&correction), &Change::new(at, actor, "result.corrected", reason)).await?;
+    store
+        .put(
+            std::slice::from_ref(&correction),
+            &Change::new(at, actor, "result.corrected", reason),
+        )
+        .await?;
     Ok(correction)
 }
 
@@ -218,7 +281,9 @@ pub async fn register_out_of_plan<S: WorkflowStore>(
         return Err(refused("describe why the inspection took place"));
     }
     if store.get::<OutOfPlan>(id).await?.is_some() {
-        return Err(refused(format!("out-of-plan inspection {id} already exists")));
+        return Err(refused(format!(
+            "out-of-plan inspection {id} already exists"
+        )));
     }
     let record = OutOfPlan {
         id: id.to_owned(),
@@ -233,7 +298,16 @@ pub async fn register_out_of_plan<S: WorkflowStore>(
         registered_by: actor.to_owned(),
         registered_at: at,
     };
-    let summary = if record.flagged { "理由为其他：已提示司法局督促整改" } else { reason.as_str() };
-    store.put(std::slice::from_ref(&record), &Change::new(at, actor, "out_of_plan.registered", summary)).await?;
+    let summary = if record.flagged {
+        "理由为其他：已提示司法局督促整改"
+    } else {
+        reason.as_str()
+    };
+    store
+        .put(
+            std::slice::from_ref(&record),
+            &Change::new(at, actor, "out_of_plan.registered", summary),
+        )
+        .await?;
     Ok(record)
 }

@@ -44,7 +44,11 @@ pub async fn history<S: WorkflowStore>(store: &S) -> Result<History> {
         for team in &visit.teams {
             history.add(
                 &visit.entity,
-                PastInspection { department: team.department.clone(), on: visit.due_by, inspectors: team.assigned.clone() },
+                PastInspection {
+                    department: team.department.clone(),
+                    on: visit.due_by,
+                    inspectors: team.assigned.clone(),
+                },
             );
         }
     }
@@ -64,8 +68,16 @@ pub async fn history<S: WorkflowStore>(store: &S) -> Result<History> {
 fn check_round_id(id: &str) -> Result<()> {
     let ok = !id.is_empty()
         && id.len() <= 40
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    if ok { Ok(()) } else { Err(refused(format!("round id {id:?}: 1 to 40 ASCII letters, digits, '-', '_' or '.'"))) }
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(refused(format!(
+            "round id {id:?}: 1 to 40 ASCII letters, digits, '-', '_' or '.'"
+        )))
+    }
 }
 
 fn stratum_rules(strata: &[StratumRate]) -> Vec<draw::StratumRule> {
@@ -83,7 +95,10 @@ fn stratum_rules(strata: &[StratumRate]) -> Vec<draw::StratumRule> {
 
 /// The record entries of the plans, in round order, each with its plan.
 fn entries(plans: &[Plan]) -> Vec<(String, &Plan, &crate::domain::plan::Participant)> {
-    plans.iter().flat_map(|plan| plan.entries().into_iter().map(move |(id, p)| (id, plan, p))).collect()
+    plans
+        .iter()
+        .flat_map(|plan| plan.entries().into_iter().map(move |(id, p)| (id, plan, p)))
+        .collect()
 }
 
 /// Commits a round: chooses its plans, freezes their frames under `rules`,
@@ -108,12 +123,17 @@ pub async fn commit<S: WorkflowStore>(
         Some(ids) => {
             let mut chosen = Vec::new();
             for id in ids {
-                let plan = all_plans
-                    .iter()
-                    .find(|p| &p.id == id)
-                    .ok_or_else(|| WorkflowError::NotFound { what: "plan", id: id.clone() })?;
+                let plan = all_plans.iter().find(|p| &p.id == id).ok_or_else(|| {
+                    WorkflowError::NotFound {
+                        what: "plan",
+                        id: id.clone(),
+                    }
+                })?;
                 if !plan.status.drawable() {
-                    return Err(refused(format!("plan {id} is {}: only filed and approved plans can be drawn", plan.status)));
+                    return Err(refused(format!(
+                        "plan {id} is {}: only filed and approved plans can be drawn",
+                        plan.status
+                    )));
                 }
                 chosen.push(plan.clone());
             }
@@ -123,10 +143,14 @@ pub async fn commit<S: WorkflowStore>(
             let rounds = store.list::<Round>(None).await?;
             all_plans
                 .into_iter()
-                .filter(|p| p.status.drawable() && p.overlaps(request.window_start, request.window_end))
+                .filter(|p| {
+                    p.status.drawable() && p.overlaps(request.window_start, request.window_end)
+                })
                 .filter(|p| {
                     !rounds.iter().any(|r| {
-                        r.plans.contains_key(&p.id) && r.window_start <= request.window_end && request.window_start <= r.window_end
+                        r.plans.contains_key(&p.id)
+                            && r.window_start <= request.window_end
+                            && request.window_start <= r.window_end
                     })
                 })
                 .collect()
@@ -138,7 +162,8 @@ pub async fn commit<S: WorkflowStore>(
     let candidates = store.frame_candidates().await?;
     let history = history(store).await?;
     let candidates = eligibility::CandidateIndex::new(candidates);
-    let built: Vec<BuiltFrame> = build_frames(&plans, &candidates, &history, rules, request.window_start);
+    let built: Vec<BuiltFrame> =
+        build_frames(&plans, &candidates, &history, rules, request.window_start);
     drop_elsewhere(candidates);
     let mut frame_digests = BTreeMap::new();
     let mut exclusion_digests = BTreeMap::new();
@@ -152,10 +177,17 @@ pub async fn commit<S: WorkflowStore>(
             entry_digests.push((entry, digest));
         }
         frame_digests.insert(plan.id.clone(), draw::to_hex(&digest));
-        exclusion_digests.insert(plan.id.clone(), crate::domain::ledger::digest(&frame.exclusions));
+        exclusion_digests.insert(
+            plan.id.clone(),
+            crate::domain::ledger::digest(&frame.exclusions),
+        );
         rows += frame.rows;
         excluded += frame.excluded;
-        stored.push(StoredFrame { plan: plan.id.clone(), frame: frame.frame, exclusions: frame.exclusions });
+        stored.push(StoredFrame {
+            plan: plan.id.clone(),
+            frame: frame.frame,
+            exclusions: frame.exclusions,
+        });
     }
     let round_digest = draw::round_digest(entry_digests.iter().map(|(id, d)| (id.as_str(), d)));
     let round = Round {
@@ -183,8 +215,18 @@ pub async fn commit<S: WorkflowStore>(
         drawn_at: None,
         published_at: None,
     };
-    let detail = format!("{} plans, {rows} frame rows, {excluded} exclusions", plans.len());
-    store.commit_round(&round, &stored, &secret.to_hex(), &Change::new(at, actor, "round.committed", detail)).await?;
+    let detail = format!(
+        "{} plans, {rows} frame rows, {excluded} exclusions",
+        plans.len()
+    );
+    store
+        .commit_round(
+            &round,
+            &stored,
+            &secret.to_hex(),
+            &Change::new(at, actor, "round.committed", detail),
+        )
+        .await?;
     drop_elsewhere(stored);
     Ok(round)
 }
@@ -197,7 +239,9 @@ fn build_frames(
     rules: &EligibilityRules,
     window_start: NaiveDate,
 ) -> Vec<BuiltFrame> {
-    let workers = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, plans.len().max(1));
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, plans.len().max(1));
     let chunk = plans.len().div_ceil(workers).max(1);
     std::thread::scope(|scope| {
         let handles: Vec<_> = plans
@@ -205,7 +249,9 @@ fn build_frames(
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|plan| eligibility::build_frame(plan, candidates, history, rules, window_start))
+                        .map(|plan| {
+                            eligibility::build_frame(plan, candidates, history, rules, window_start)
+                        })
                         .collect::<Vec<_>>()
                 })
             })
@@ -227,27 +273,49 @@ fn drop_elsewhere<T: Send + 'static>(value: T) {
 }
 
 async fn round_or_missing<S: WorkflowStore>(store: &S, id: &str) -> Result<Round> {
-    store.get::<Round>(id).await?.ok_or_else(|| WorkflowError::NotFound { what: "round", id: id.to_owned() })
+    store
+        .get::<Round>(id)
+        .await?
+        .ok_or_else(|| WorkflowError::NotFound {
+            what: "round",
+            id: id.to_owned(),
+        })
 }
 
 /// The plans of a round at the versions committed, and their frozen frames
 /// (checked against the committed digests by the caller, once drawn).
-async fn committed_plans<S: WorkflowStore>(store: &S, round: &Round) -> Result<Vec<(Plan, Vec<draw::FrameRow>)>> {
+async fn committed_plans<S: WorkflowStore>(
+    store: &S,
+    round: &Round,
+) -> Result<Vec<(Plan, Vec<draw::FrameRow>)>> {
     let mut out = Vec::with_capacity(round.plans.len());
     for (id, version) in &round.plans {
-        let plan = store.get::<Plan>(id).await?.ok_or_else(|| WorkflowError::NotFound { what: "plan", id: id.clone() })?;
+        let plan = store
+            .get::<Plan>(id)
+            .await?
+            .ok_or_else(|| WorkflowError::NotFound {
+                what: "plan",
+                id: id.clone(),
+            })?;
         if plan.version != *version {
             return Err(refused(format!(
                 "plan {id} changed after round {} was committed (version {} → {}); commit a new round",
                 round.id, version, plan.version
             )));
         }
-        let stored = store.round_frame(&round.id, id).await?.ok_or_else(|| WorkflowError::NotFound {
-            what: "frame",
-            id: format!("{}/{id}", round.id),
+        let stored =
+            store
+                .round_frame(&round.id, id)
+                .await?
+                .ok_or_else(|| WorkflowError::NotFound {
+                    what: "frame",
+                    id: format!("{}/{id}", round.id),
+                })?;
+        let frame = eligibility::parse_frame(&stored.frame).map_err(|line| {
+            refused(format!(
+                "stored frame of plan {id} is damaged at line {line}"
+            ))
         })?;
-        let frame = eligibility::parse_frame(&stored.frame)
-            .map_err(|line| refused(format!("stored frame of plan {id} is damaged at line {line}")))?;
         out.push((plan, frame));
     }
     Ok(out)
@@ -268,12 +336,23 @@ async fn corps<S: WorkflowStore>(store: &S, start: NaiveDate, end: NaiveDate) ->
         inspectors.extend(batch);
     }
     inspectors.sort_by(|a, b| a.cert_no.as_str().cmp(b.cert_no.as_str()));
-    let mut corps = Corps { ids: Vec::new(), by_department: HashMap::new(), fields: Vec::new(), certified: Vec::new() };
+    let mut corps = Corps {
+        ids: Vec::new(),
+        by_department: HashMap::new(),
+        fields: Vec::new(),
+        certified: Vec::new(),
+    };
     for (index, inspector) in inspectors.iter().enumerate() {
         corps.ids.push(inspector.cert_no.as_str().to_owned());
-        corps.by_department.entry(inspector.department.as_str().to_owned()).or_default().push(index as u32);
+        corps
+            .by_department
+            .entry(inspector.department.as_str().to_owned())
+            .or_default()
+            .push(index as u32);
         corps.fields.push(inspector.fields.clone());
-        corps.certified.push(inspector.is_certified_on(start) && inspector.is_certified_on(end));
+        corps
+            .certified
+            .push(inspector.is_certified_on(start) && inspector.is_certified_on(end));
     }
     Ok(corps)
 }
@@ -290,16 +369,24 @@ pub async fn draw<S: WorkflowStore>(
 ) -> Result<Round> {
     let mut round = round_or_missing(store, id).await?;
     if round.status != RoundStatus::Committed {
-        return Err(refused(format!("round {id} is {}; only a committed round can be drawn", round.status)));
+        return Err(refused(format!(
+            "round {id} is {}; only a committed round can be drawn",
+            round.status
+        )));
     }
     let beacon = draw::normalize_beacon(beacon);
     if beacon.is_empty() {
         return Err(refused("the beacon is empty"));
     }
-    let secret_hex = store.round_secret(id).await?.ok_or_else(|| refused(format!("round {id} has no sealed secret")))?;
+    let secret_hex = store
+        .round_secret(id)
+        .await?
+        .ok_or_else(|| refused(format!("round {id} has no sealed secret")))?;
     let secret = draw::Secret::from_hex(&secret_hex)?;
     if draw::to_hex(&secret.commitment()) != round.commitment {
-        return Err(refused(format!("the sealed secret of round {id} does not match its commitment")));
+        return Err(refused(format!(
+            "the sealed secret of round {id} does not match its commitment"
+        )));
     }
     let plans_frames = committed_plans(store, &round).await?;
     let corps = corps(store, round.window_start, round.window_end).await?;
@@ -307,15 +394,23 @@ pub async fn draw<S: WorkflowStore>(
     let mut pages = Recusals::new(store, MAX_PAGE);
     while let Some(batch) = pages.next_batch().await? {
         for recusal in batch {
-            recused.insert((recusal.inspector().as_str().to_owned(), recusal.entity().as_str().to_owned()));
+            recused.insert((
+                recusal.inspector().as_str().to_owned(),
+                recusal.entity().as_str().to_owned(),
+            ));
         }
     }
     let history = history(store).await?;
     let plans: Vec<Plan> = plans_frames.iter().map(|(p, _)| p.clone()).collect();
     let entry_list = entries(&plans);
-    let by_entry: HashMap<&str, (&Plan, &crate::domain::plan::Participant)> =
-        entry_list.iter().map(|(id, plan, p)| (id.as_str(), (*plan, *p))).collect();
-    let frames: HashMap<&str, &Vec<draw::FrameRow>> = plans_frames.iter().map(|(p, f)| (p.id.as_str(), f)).collect();
+    let by_entry: HashMap<&str, (&Plan, &crate::domain::plan::Participant)> = entry_list
+        .iter()
+        .map(|(id, plan, p)| (id.as_str(), (*plan, *p)))
+        .collect();
+    let frames: HashMap<&str, &Vec<draw::FrameRow>> = plans_frames
+        .iter()
+        .map(|(p, f)| (p.id.as_str(), f))
+        .collect();
     let input = draw::RoundInput {
         secret,
         beacon: beacon.to_owned(),
@@ -328,7 +423,13 @@ pub async fn draw<S: WorkflowStore>(
                     department: participant.department.clone(),
                     strata: stratum_rules(&plan.strata),
                 };
-                (spec, frames.get(plan.id.as_str()).map(|f| f.to_vec()).unwrap_or_default())
+                (
+                    spec,
+                    frames
+                        .get(plan.id.as_str())
+                        .map(|f| f.to_vec())
+                        .unwrap_or_default(),
+                )
             })
             .collect(),
         inspectors: corps.ids.clone(),
@@ -338,7 +439,10 @@ pub async fn draw<S: WorkflowStore>(
         let mut k = draw::MIN_INSPECTORS_PER_DEPARTMENT;
         let mut required: BTreeSet<&str> = BTreeSet::new();
         for entry in &visit.plans {
-            if let Some((_, participant)) = by_entry.get(entry.as_str()).filter(|(_, p)| p.department == department) {
+            if let Some((_, participant)) = by_entry
+                .get(entry.as_str())
+                .filter(|(_, p)| p.department == department)
+            {
                 k = k.max(participant.inspectors);
                 required.extend(participant.field.as_deref());
             }
@@ -355,7 +459,9 @@ pub async fn draw<S: WorkflowStore>(
                         let index = i as usize;
                         let id = corps.ids[index].as_str();
                         corps.certified[index]
-                            && required.iter().all(|f| corps.fields[index].iter().any(|g| g == f))
+                            && required
+                                .iter()
+                                .all(|f| corps.fields[index].iter().any(|g| g == f))
                             && !recused.contains(&(id.to_owned(), visit.subject.clone()))
                             && !previous.contains(&id)
                     })
@@ -368,7 +474,9 @@ pub async fn draw<S: WorkflowStore>(
     for plan in &record.plans {
         let id = Plan::id_of_entry(&plan.id);
         if round.frame_digests.get(id) != Some(&draw::to_hex(&plan.frame_digest.0)) {
-            return Err(refused(format!("stored frame of plan {id} does not match the committed digest; nothing was drawn")));
+            return Err(refused(format!(
+                "stored frame of plan {id} does not match the committed digest; nothing was drawn"
+            )));
         }
     }
     let visits: Vec<Visit> = record
@@ -387,7 +495,11 @@ pub async fn draw<S: WorkflowStore>(
                     }
                 }
             }
-            let plan_ids: BTreeSet<String> = v.plans.iter().map(|e| Plan::id_of_entry(e).to_owned()).collect();
+            let plan_ids: BTreeSet<String> = v
+                .plans
+                .iter()
+                .map(|e| Plan::id_of_entry(e).to_owned())
+                .collect();
             Visit {
                 id: Visit::id_for(id, &v.subject),
                 round: id.to_owned(),
@@ -411,23 +523,47 @@ pub async fn draw<S: WorkflowStore>(
         })
         .collect();
     record.secret = None;
-    let frames_drawn: Vec<Vec<draw::FrameRow>> = record.plans.iter_mut().map(|plan| std::mem::take(&mut plan.frame)).collect();
+    let frames_drawn: Vec<Vec<draw::FrameRow>> = record
+        .plans
+        .iter_mut()
+        .map(|plan| std::mem::take(&mut plan.frame))
+        .collect();
     drop_elsewhere(frames_drawn);
-    let text = serde_json::to_string(&record).map_err(|e| refused(format!("cannot write the record: {e}")))?;
+    let text = serde_json::to_string(&record)
+        .map_err(|e| refused(format!("cannot write the record: {e}")))?;
     round.status = RoundStatus::Drawn;
     round.beacon = Some(record.beacon.clone());
     round.witnesses = witnesses.to_vec();
-    round.round_seed = Some(record.round_seed.0.iter().map(|b| format!("{b:02x}")).collect());
+    round.round_seed = Some(
+        record
+            .round_seed
+            .0
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    );
     round.record_digest = Some(ledger::digest(&text));
     round.selections = record.plans.iter().map(|p| p.selected.len() as u64).sum();
     round.visits = visits.len() as u64;
-    round.unstaffed = record.visits.iter().flat_map(|v| &v.departments).filter(|d| d.unstaffed).count() as u64;
+    round.unstaffed = record
+        .visits
+        .iter()
+        .flat_map(|v| &v.departments)
+        .filter(|d| d.unstaffed)
+        .count() as u64;
     round.drawn_at = Some(at);
     let detail = format!(
         "beacon {:?}; {} selections, {} visits, {} unstaffed",
         record.beacon, round.selections, round.visits, round.unstaffed
     );
-    store.record_draw(&round, &text, &visits, &Change::new(at, actor, "round.drawn", detail)).await?;
+    store
+        .record_draw(
+            &round,
+            &text,
+            &visits,
+            &Change::new(at, actor, "round.drawn", detail),
+        )
+        .await?;
     drop(frames);
     drop(by_entry);
     drop(entry_list);
@@ -436,15 +572,28 @@ pub async fn draw<S: WorkflowStore>(
 }
 
 /// Publishes a drawn round: releases the secret, so anyone can verify the record.
-pub async fn publish<S: WorkflowStore>(store: &S, id: &str, at: DateTime<FixedOffset>, actor: &str) -> Result<Round> {
+pub async fn publish<S: WorkflowStore>(
+    store: &S,
+    id: &str,
+    at: DateTime<FixedOffset>,
+    actor: &str,
+) -> Result<Round> {
     let mut round = round_or_missing(store, id).await?;
     if round.status != RoundStatus::Drawn {
-        return Err(refused(format!("round {id} is {}; only a drawn round can be published", round.status)));
+        return Err(refused(format!(
+            "round {id} is {}; only a drawn round can be published",
+            round.status
+        )));
     }
     round.secret = store.round_secret(id).await?;
     round.status = RoundStatus::Published;
     round.published_at = Some(at);
-    store.put(std::slice::from_ref(&round), &Change::new(at, actor, "round.published", "secret and record released")).await?;
+    store
+        .put(
+            std::slice::from_ref(&round),
+            &Change::new(at, actor, "round.published", "secret and record released"),
+        )
+        .await?;
     Ok(round)
 }
 
@@ -452,24 +601,50 @@ pub async fn publish<S: WorkflowStore>(store: &S, id: &str, at: DateTime<FixedOf
 pub async fn export<S: WorkflowStore>(store: &S, id: &str) -> Result<draw::Record> {
     let round = round_or_missing(store, id).await?;
     if round.status != RoundStatus::Published {
-        return Err(refused(format!("round {id} is {}; its record is exported once published", round.status)));
+        return Err(refused(format!(
+            "round {id} is {}; its record is exported once published",
+            round.status
+        )));
     }
-    let text = store.round_record(id).await?.ok_or_else(|| WorkflowError::NotFound { what: "record", id: id.to_owned() })?;
+    let text = store
+        .round_record(id)
+        .await?
+        .ok_or_else(|| WorkflowError::NotFound {
+            what: "record",
+            id: id.to_owned(),
+        })?;
     if round.record_digest.as_deref() != Some(ledger::digest(&text).as_str()) {
-        return Err(refused(format!("the stored record of round {id} does not match its digest")));
+        return Err(refused(format!(
+            "the stored record of round {id} does not match its digest"
+        )));
     }
-    let mut record: draw::Record =
-        serde_json::from_str(&text).map_err(|e| refused(format!("the stored record of round {id} is unreadable: {e}")))?;
-    let secret = round.secret.as_deref().ok_or_else(|| refused("the published round has no secret"))?;
-    record.secret = Some(draw::Hex32(draw::Secret::from_hex(secret)?.as_bytes().to_owned()));
+    let mut record: draw::Record = serde_json::from_str(&text).map_err(|e| {
+        refused(format!(
+            "the stored record of round {id} is unreadable: {e}"
+        ))
+    })?;
+    let secret = round
+        .secret
+        .as_deref()
+        .ok_or_else(|| refused("the published round has no secret"))?;
+    record.secret = Some(draw::Hex32(
+        draw::Secret::from_hex(secret)?.as_bytes().to_owned(),
+    ));
     let mut frames: HashMap<String, Vec<draw::FrameRow>> = HashMap::new();
     for stored in store.round_frames(id).await? {
-        let frame = eligibility::parse_frame(&stored.frame)
-            .map_err(|line| refused(format!("stored frame of plan {} is damaged at line {line}", stored.plan)))?;
+        let frame = eligibility::parse_frame(&stored.frame).map_err(|line| {
+            refused(format!(
+                "stored frame of plan {} is damaged at line {line}",
+                stored.plan
+            ))
+        })?;
         frames.insert(stored.plan, frame);
     }
     for plan in &mut record.plans {
-        plan.frame = frames.get(Plan::id_of_entry(&plan.id)).cloned().unwrap_or_default();
+        plan.frame = frames
+            .get(Plan::id_of_entry(&plan.id))
+            .cloned()
+            .unwrap_or_default();
     }
     Ok(record)
 }
@@ -521,14 +696,27 @@ pub async fn explain<S: WorkflowStore>(store: &S, id: &str, entity: &str) -> Res
             (None, None) => "out_of_scope",
         };
         plans.push(PlanFate {
-            selected: visit.as_ref().is_some_and(|v| v.plans.contains(&stored.plan)),
+            selected: visit
+                .as_ref()
+                .is_some_and(|v| v.plans.contains(&stored.plan)),
             plan: stored.plan,
             fate: fate.to_owned(),
             stratum,
-            excluded: excluded.map(|e| format!("{}: {}", e.codes(), e.describe(&round.rules, round.window_start))),
+            excluded: excluded.map(|e| {
+                format!(
+                    "{}: {}",
+                    e.codes(),
+                    e.describe(&round.rules, round.window_start)
+                )
+            }),
         });
     }
-    Ok(Explanation { round: id.to_owned(), entity: entity.to_owned(), plans, visit })
+    Ok(Explanation {
+        round: id.to_owned(),
+        entity: entity.to_owned(),
+        plans,
+        visit,
+    })
 }
 
 /// What a department's team on a visit must satisfy beyond certificate and
@@ -542,19 +730,36 @@ pub struct TeamRules {
 }
 
 /// The [`TeamRules`] of `department` on `visit`.
-pub async fn team_rules<S: WorkflowStore>(store: &S, visit: &Visit, department: &str) -> Result<TeamRules> {
+pub async fn team_rules<S: WorkflowStore>(
+    store: &S,
+    visit: &Visit,
+    department: &str,
+) -> Result<TeamRules> {
     let mut fields = BTreeSet::new();
     for id in &visit.plans {
         if let Some(plan) = store.get::<Plan>(id).await? {
-            fields.extend(plan.participants.iter().filter(|p| p.department == department).filter_map(|p| p.field.clone()));
+            fields.extend(
+                plan.participants
+                    .iter()
+                    .filter(|p| p.department == department)
+                    .filter_map(|p| p.field.clone()),
+            );
         }
     }
     let start = match store.get::<Round>(&visit.round).await? {
         Some(round) => round.window_start,
         None => visit.due_by,
     };
-    let previous = history(store).await?.previous_inspectors(&visit.entity, start).into_iter().map(str::to_owned).collect();
-    Ok(TeamRules { fields: fields.into_iter().collect(), previous })
+    let previous = history(store)
+        .await?
+        .previous_inspectors(&visit.entity, start)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    Ok(TeamRules {
+        fields: fields.into_iter().collect(),
+        previous,
+    })
 }
 
 /// Changes a department's team on a visit by hand; the reason is required and recorded.
@@ -570,49 +775,91 @@ pub async fn reassign<S: WorkflowStore>(
     if reason.trim().is_empty() {
         return Err(refused("a reassignment needs a reason"));
     }
-    let mut visit =
-        store.get::<Visit>(visit_id).await?.ok_or_else(|| WorkflowError::NotFound { what: "visit", id: visit_id.to_owned() })?;
+    let mut visit = store
+        .get::<Visit>(visit_id)
+        .await?
+        .ok_or_else(|| WorkflowError::NotFound {
+            what: "visit",
+            id: visit_id.to_owned(),
+        })?;
     let rules = team_rules(store, &visit, department).await?;
     let team = visit
         .teams
         .iter_mut()
         .find(|t| t.department == department)
-        .ok_or_else(|| refused(format!("department {department} has no team on visit {visit_id}")))?;
+        .ok_or_else(|| {
+            refused(format!(
+                "department {department} has no team on visit {visit_id}"
+            ))
+        })?;
     if inspectors.iter().collect::<BTreeSet<_>>().len() < team.k as usize {
-        return Err(refused(format!("{department} must send {} different inspectors", team.k)));
+        return Err(refused(format!(
+            "{department} must send {} different inspectors",
+            team.k
+        )));
     }
     for cert in inspectors {
         let code = crate::domain::CertificateNo::parse(cert)?;
-        let inspector = store.inspector(&code).await?.ok_or_else(|| WorkflowError::NotFound { what: "inspector", id: cert.clone() })?;
+        let inspector = store
+            .inspector(&code)
+            .await?
+            .ok_or_else(|| WorkflowError::NotFound {
+                what: "inspector",
+                id: cert.clone(),
+            })?;
         if inspector.department.as_str() != department {
-            return Err(refused(format!("inspector {cert} is not in department {department}")));
+            return Err(refused(format!(
+                "inspector {cert} is not in department {department}"
+            )));
         }
         if !inspector.is_certified_on(visit.due_by) {
-            return Err(refused(format!("inspector {cert} holds no valid certificate on {}", visit.due_by)));
+            return Err(refused(format!(
+                "inspector {cert} holds no valid certificate on {}",
+                visit.due_by
+            )));
         }
         let entity = crate::domain::Uscc::parse_lenient(&visit.entity).map(|(u, _)| u);
         if let Ok(entity) = entity
-            && store.recusals_of_entity(&entity).await?.iter().any(|r| r.inspector().as_str() == cert)
+            && store
+                .recusals_of_entity(&entity)
+                .await?
+                .iter()
+                .any(|r| r.inspector().as_str() == cert)
         {
-            return Err(refused(format!("inspector {cert} is recused from {}", visit.entity)));
+            return Err(refused(format!(
+                "inspector {cert} is recused from {}",
+                visit.entity
+            )));
         }
         if let Some(field) = rules.fields.iter().find(|f| !inspector.fields.contains(f)) {
-            return Err(refused(format!("inspector {cert} is not qualified for the field {field}")));
+            return Err(refused(format!(
+                "inspector {cert} is not qualified for the field {field}"
+            )));
         }
         if rules.previous.contains(cert) {
-            return Err(refused(format!("inspector {cert} inspected {} last time", visit.entity)));
+            return Err(refused(format!(
+                "inspector {cert} inspected {} last time",
+                visit.entity
+            )));
         }
     }
     let from = std::mem::replace(&mut team.assigned, inspectors.to_vec());
     team.unstaffed = false;
-    visit.reassignments.push(crate::domain::inspection::Reassignment {
-        department: department.to_owned(),
-        from,
-        to: inspectors.to_vec(),
-        reason: reason.to_owned(),
-        actor: actor.to_owned(),
-        at,
-    });
-    store.put(std::slice::from_ref(&visit), &Change::new(at, actor, "visit.reassigned", reason)).await?;
+    visit
+        .reassignments
+        .push(crate::domain::inspection::Reassignment {
+            department: department.to_owned(),
+            from,
+            to: inspectors.to_vec(),
+            reason: reason.to_owned(),
+            actor: actor.to_owned(),
+            at,
+        });
+    store
+        .put(
+            std::slice::from_ref(&visit),
+            &Change::new(at, actor, "visit.reassigned", reason),
+        )
+        .await?;
     Ok(visit)
 }

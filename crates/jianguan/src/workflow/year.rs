@@ -19,7 +19,9 @@ use super::rounds::{self, CommitRequest};
 use super::{Result, china, refused};
 use crate::domain::CheckMethod;
 use crate::domain::entity::{CreditClass, EntityStatus};
-use crate::domain::inspection::{EligibilityRules, FollowUp, OutOfPlanReason, ResultCategory, Visit};
+use crate::domain::inspection::{
+    EligibilityRules, FollowUp, OutOfPlanReason, ResultCategory, Visit,
+};
 use crate::domain::plan::{Participant, PlanFields, PlanKind, PlanScope, PlanStatus, StratumRate};
 use crate::storage::{Candidate, InspectorFilter, WorkflowStore};
 use crate::synth::Stream;
@@ -44,7 +46,14 @@ pub struct YearOptions {
 impl YearOptions {
     /// Huangshi's pace, for `year`.
     pub fn huangshi(year: i32) -> Self {
-        Self { year, plans: 156, joint_plans: 88, entities_per_plan: 19, results_permille: 920, cap: 40 }
+        Self {
+            year,
+            plans: 156,
+            joint_plans: 88,
+            entities_per_plan: 19,
+            results_permille: 920,
+            cap: 40,
+        }
     }
 }
 
@@ -103,7 +112,8 @@ fn at(date: NaiveDate, hour: u32) -> DateTime<FixedOffset> {
 }
 
 fn ymd(year: i32, month: u32, day: u32) -> Result<NaiveDate> {
-    NaiveDate::from_ymd_opt(year, month, day).ok_or_else(|| refused(format!("no date {year}-{month}-{day}")))
+    NaiveDate::from_ymd_opt(year, month, day)
+        .ok_or_else(|| refused(format!("no date {year}-{month}-{day}")))
 }
 
 /// The first working day on or after `date` (weekends only past the calendar's years).
@@ -124,7 +134,10 @@ fn add_working(calendar: &workcal::Calendar, date: NaiveDate, n: u32) -> Result<
 
 /// Sections a department supervises (from the demo city's department table).
 fn sections_of(code: &str) -> &'static str {
-    crate::synth::DEPARTMENTS.iter().find(|d| d.code == code).map_or("FHC", |d| d.sections)
+    crate::synth::DEPARTMENTS
+        .iter()
+        .find(|d| d.code == code)
+        .map_or("FHC", |d| d.sections)
 }
 
 struct Directory {
@@ -149,14 +162,23 @@ async fn directory<S: WorkflowStore>(store: &S, year: i32) -> Result<Directory> 
     for department in store.departments().await? {
         let code = department.code().as_str().to_owned();
         dir.names.insert(code.clone(), department.name().to_owned());
-        let filter = InspectorFilter { department: Some(department.code().clone()), ..InspectorFilter::default() };
+        let filter = InspectorFilter {
+            department: Some(department.code().clone()),
+            ..InspectorFilter::default()
+        };
         let corps = store.count_inspectors(&filter).await?;
-        let items: Vec<String> = store.items(Some(department.code())).await?.iter().map(|i| i.code.as_str().to_owned()).collect();
+        let items: Vec<String> = store
+            .items(Some(department.code()))
+            .await?
+            .iter()
+            .map(|i| i.code.as_str().to_owned())
+            .collect();
         if corps >= 2 {
             dir.corps.insert(code.clone(), corps);
             // A field most of the department's certified inspectors hold, if any.
             let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-            let mut pages = crate::storage::export::Inspectors::new(store, filter, crate::storage::MAX_PAGE);
+            let mut pages =
+                crate::storage::export::Inspectors::new(store, filter, crate::storage::MAX_PAGE);
             while let Some(batch) = pages.next_batch().await? {
                 for inspector in batch.iter().filter(|i| i.is_certified_on(mid_year)) {
                     for field in &inspector.fields {
@@ -164,7 +186,9 @@ async fn directory<S: WorkflowStore>(store: &S, year: i32) -> Result<Directory> 
                     }
                 }
             }
-            if let Some((field, n)) = counts.into_iter().max_by_key(|(f, n)| (*n, std::cmp::Reverse(f.clone())))
+            if let Some((field, n)) = counts
+                .into_iter()
+                .max_by_key(|(f, n)| (*n, std::cmp::Reverse(f.clone())))
                 && n * 10 >= corps * 8
             {
                 dir.common_field.insert(code.clone(), field);
@@ -179,7 +203,10 @@ async fn directory<S: WorkflowStore>(store: &S, year: i32) -> Result<Directory> 
         dir.joint.push((
             item.code.as_str().to_owned(),
             item.lead.as_str().to_owned(),
-            item.cooperating.iter().map(|d| d.as_str().to_owned()).collect(),
+            item.cooperating
+                .iter()
+                .map(|d| d.as_str().to_owned())
+                .collect(),
             item.field.clone(),
         ));
     }
@@ -204,10 +231,18 @@ fn pick_items(stream: &mut Stream, items: &[String], most: u64) -> Vec<String> {
 }
 
 /// Rates calibrated so the plan draws about `target` entities, rising with risk.
-fn calibrated_strata(scope: &PlanScope, candidates: &[Candidate], target: u64, year: i32) -> Vec<StratumRate> {
+fn calibrated_strata(
+    scope: &PlanScope,
+    candidates: &[Candidate],
+    target: u64,
+    year: i32,
+) -> Vec<StratumRate> {
     let new_since = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(NaiveDate::MIN);
     let mut weighted = 0u64;
-    for c in candidates.iter().filter(|c| c.status == EntityStatus::Active && super::eligibility::in_scope(scope, c)) {
+    for c in candidates
+        .iter()
+        .filter(|c| c.status == EntityStatus::Active && super::eligibility::in_scope(scope, c))
+    {
         weighted += match c.credit_class {
             _ if c.registered_on >= new_since => 1,
             Some(CreditClass::A) => 0,
@@ -216,12 +251,21 @@ fn calibrated_strata(scope: &PlanScope, candidates: &[Candidate], target: u64, y
             Some(CreditClass::D) => 12,
         };
     }
-    let base = (target * 2 * 10_000).div_ceil(weighted.max(1)).clamp(1, 10_000 / 6);
-    let rate = |multiple: u64| StratumRate { stratum: String::new(), rate_bp: Some((base * multiple / 2).clamp(1, 10_000) as u32), count: None };
+    let base = (target * 2 * 10_000)
+        .div_ceil(weighted.max(1))
+        .clamp(1, 10_000 / 6);
+    let rate = |multiple: u64| StratumRate {
+        stratum: String::new(),
+        rate_bp: Some((base * multiple / 2).clamp(1, 10_000) as u32),
+        count: None,
+    };
     ["A", "B", "C", "D", "U", "N"]
         .into_iter()
         .zip([1, 2, 6, 12, 2, 1])
-        .map(|(stratum, multiple)| StratumRate { stratum: stratum.to_owned(), ..rate(multiple) })
+        .map(|(stratum, multiple)| StratumRate {
+            stratum: stratum.to_owned(),
+            ..rate(multiple)
+        })
         .collect()
 }
 
@@ -229,13 +273,30 @@ fn scope_for(stream: &mut Stream, lead: &str, districts: &[String]) -> PlanScope
     let sections = sections_of(lead);
     let take = stream.between(1, 2.min(sections.len() as u64)) as usize;
     let industries = sections.chars().take(take).map(String::from).collect();
-    let districts = if stream.below(2) == 0 { Vec::new() } else { pick(stream, districts).cloned().into_iter().collect() };
-    PlanScope { districts, industries, ..PlanScope::default() }
+    let districts = if stream.below(2) == 0 {
+        Vec::new()
+    } else {
+        pick(stream, districts).cloned().into_iter().collect()
+    };
+    PlanScope {
+        districts,
+        industries,
+        ..PlanScope::default()
+    }
 }
 
-fn participant(dir: &Directory, stream: &mut Stream, department: &str, extra: Option<&str>) -> Participant {
+fn participant(
+    dir: &Directory,
+    stream: &mut Stream,
+    department: &str,
+    extra: Option<&str>,
+) -> Participant {
     let own = dir.items.get(department).map_or(&[][..], Vec::as_slice);
-    let mut items = if extra.is_some() && stream.below(2) == 0 { Vec::new() } else { pick_items(stream, own, 3) };
+    let mut items = if extra.is_some() && stream.below(2) == 0 {
+        Vec::new()
+    } else {
+        pick_items(stream, own, 3)
+    };
     items.extend(extra.map(str::to_owned));
     if items.is_empty() {
         items = pick_items(stream, own, 1);
@@ -251,9 +312,18 @@ fn participant(dir: &Directory, stream: &mut Stream, department: &str, extra: Op
 }
 
 /// The year's plans (drafts), quarter by quarter.
-fn generate_plans(dir: &Directory, candidates: &[Candidate], districts: &[String], options: &YearOptions) -> Vec<PlanFields> {
+fn generate_plans(
+    dir: &Directory,
+    candidates: &[Candidate],
+    districts: &[String],
+    options: &YearOptions,
+) -> Vec<PlanFields> {
     let mut stream = Stream::named(&format!("jianguan/demo/{}/plans", options.year));
-    let weights: Vec<u32> = dir.departments.iter().map(|d| dir.corps.get(d).copied().unwrap_or(1) as u32).collect();
+    let weights: Vec<u32> = dir
+        .departments
+        .iter()
+        .map(|d| dir.corps.get(d).copied().unwrap_or(1) as u32)
+        .collect();
     let quarter_weights = [22u32, 28, 28, 22];
     let mut plans = Vec::new();
     for index in 0..options.plans {
@@ -266,29 +336,44 @@ fn generate_plans(dir: &Directory, candidates: &[Candidate], districts: &[String
         } else {
             None
         };
-        if let Some((code, item_lead, cooperating, _field)) = joint_item.filter(|j| dir.corps.contains_key(&j.1)) {
+        if let Some((code, item_lead, cooperating, _field)) =
+            joint_item.filter(|j| dir.corps.contains_key(&j.1))
+        {
             lead = item_lead.clone();
             participants.push(participant(dir, &mut stream, &lead, Some(code)));
-            let mut others: Vec<&String> = cooperating.iter().filter(|d| dir.corps.contains_key(*d)).collect();
+            let mut others: Vec<&String> = cooperating
+                .iter()
+                .filter(|d| dir.corps.contains_key(*d))
+                .collect();
             stream.shuffle(&mut others);
             for other in others.into_iter().take(2) {
                 participants.push(participant(dir, &mut stream, other, Some(code)));
             }
         } else {
-            let Some(chosen) = dir.departments.get(stream.weighted(&weights)) else { continue };
+            let Some(chosen) = dir.departments.get(stream.weighted(&weights)) else {
+                continue;
+            };
             lead = chosen.clone();
             participants.push(participant(dir, &mut stream, &lead, None));
             if joint {
-                let mut others: Vec<&String> = dir.departments.iter().filter(|d| **d != lead).collect();
+                let mut others: Vec<&String> =
+                    dir.departments.iter().filter(|d| **d != lead).collect();
                 stream.shuffle(&mut others);
                 for other in others.into_iter().take(stream.between(1, 2) as usize) {
                     participants.push(participant(dir, &mut stream, other, None));
                 }
             }
         }
-        let kind = if participants.len() > 1 { PlanKind::Joint } else { PlanKind::Single };
+        let kind = if participants.len() > 1 {
+            PlanKind::Joint
+        } else {
+            PlanKind::Single
+        };
         let scope = scope_for(&mut stream, &lead, districts);
-        let target = stream.between(options.entities_per_plan / 2, options.entities_per_plan * 3 / 2);
+        let target = stream.between(
+            options.entities_per_plan / 2,
+            options.entities_per_plan * 3 / 2,
+        );
         let strata = calibrated_strata(&scope, candidates, target, options.year);
         let (start_month, end_month, end_day) = match quarter {
             1 => (1, 3, 31),
@@ -296,10 +381,22 @@ fn generate_plans(dir: &Directory, candidates: &[Candidate], districts: &[String
             3 => (7, 9, 30),
             _ => (10, 12, 31),
         };
-        let label = if kind == PlanKind::Joint { "联合" } else { "" };
-        let id = format!("HS{}-{}{:03}", options.year, if kind == PlanKind::Joint { "J" } else { "S" }, index + 1);
+        let label = if kind == PlanKind::Joint {
+            "联合"
+        } else {
+            ""
+        };
+        let id = format!(
+            "HS{}-{}{:03}",
+            options.year,
+            if kind == PlanKind::Joint { "J" } else { "S" },
+            index + 1
+        );
         let name = dir.names.get(&lead).map_or(lead.as_str(), String::as_str);
-        let title = format!("{}年{name}{label}双随机抽查计划（第{quarter}季度）", options.year);
+        let title = format!(
+            "{}年{name}{label}双随机抽查计划（第{quarter}季度）",
+            options.year
+        );
         plans.push(PlanFields {
             id,
             title,
@@ -309,8 +406,10 @@ fn generate_plans(dir: &Directory, candidates: &[Candidate], districts: &[String
             scope,
             strata,
             required_by_law: stream.below(10) == 0,
-            period_start: NaiveDate::from_ymd_opt(options.year, start_month, 1).unwrap_or(NaiveDate::MIN),
-            period_end: NaiveDate::from_ymd_opt(options.year, end_month, end_day).unwrap_or(NaiveDate::MIN),
+            period_start: NaiveDate::from_ymd_opt(options.year, start_month, 1)
+                .unwrap_or(NaiveDate::MIN),
+            period_end: NaiveDate::from_ymd_opt(options.year, end_month, end_day)
+                .unwrap_or(NaiveDate::MIN),
             frequency: "每年1次".into(),
             status: PlanStatus::Draft,
             version: 1,
@@ -336,7 +435,11 @@ fn outcome(stream: &mut Stream) -> (ResultCategory, CheckMethod, FollowUp) {
     ];
     let weights: Vec<u32> = categories.iter().map(|(_, w)| *w).collect();
     let category = categories[stream.weighted(&weights)].0;
-    let method = [CheckMethod::OnSite, CheckMethod::Documents, CheckMethod::Online][stream.weighted(&[80, 15, 5])];
+    let method = [
+        CheckMethod::OnSite,
+        CheckMethod::Documents,
+        CheckMethod::Online,
+    ][stream.weighted(&[80, 15, 5])];
     let follow_up = match category {
         C::Corrected => FollowUp::OrderCorrection,
         C::PendingFollowUp | C::FalseDisclosure | C::Obstructed => FollowUp::ReferToCase,
@@ -356,10 +459,17 @@ pub async fn play<S: WorkflowStore>(
     let year = options.year;
     let dir = directory(store, year).await?;
     if dir.departments.is_empty() {
-        return Err(refused("the store has no department with inspectors and items: load a city first"));
+        return Err(refused(
+            "the store has no department with inspectors and items: load a city first",
+        ));
     }
     let candidates = store.frame_candidates().await?;
-    let districts: Vec<String> = store.districts().await?.iter().map(|d| d.code().as_str().to_owned()).collect();
+    let districts: Vec<String> = store
+        .districts()
+        .await?
+        .iter()
+        .map(|d| d.code().as_str().to_owned())
+        .collect();
     let drafts = generate_plans(&dir, &candidates, &districts, options);
     let rest_started = Instant::now();
     let mut rest = Duration::ZERO;
@@ -376,25 +486,81 @@ pub async fn play<S: WorkflowStore>(
             joint += 1;
         }
         super::create_plan(store, fields.clone(), at(created, 9), &actor).await?;
-        super::advance_plan(store, &fields.id, PlanStatus::Filed, at(filed, 10), &actor, "报市司法局备案").await?;
-        super::advance_plan(store, &fields.id, PlanStatus::Approved, at(approved, 15), "市人民政府", "年度抽查计划批准").await?;
-        super::advance_plan(store, &fields.id, PlanStatus::Published, at(published, 9), "市市场监管局", "向社会公示").await?;
+        super::advance_plan(
+            store,
+            &fields.id,
+            PlanStatus::Filed,
+            at(filed, 10),
+            &actor,
+            "报市司法局备案",
+        )
+        .await?;
+        super::advance_plan(
+            store,
+            &fields.id,
+            PlanStatus::Approved,
+            at(approved, 15),
+            "市人民政府",
+            "年度抽查计划批准",
+        )
+        .await?;
+        super::advance_plan(
+            store,
+            &fields.id,
+            PlanStatus::Published,
+            at(published, 9),
+            "市市场监管局",
+            "向社会公示",
+        )
+        .await?;
     }
     // Two plans change after publication: a new version, filed again and re-approved.
     let mut stream = Stream::named(&format!("jianguan/demo/{year}/events"));
-    let later: Vec<&PlanFields> = drafts.iter().filter(|p| p.period_start.month() >= 4).take(2).collect();
+    let later: Vec<&PlanFields> = drafts
+        .iter()
+        .filter(|p| p.period_start.month() >= 4)
+        .take(2)
+        .collect();
     let changed_on = add_working(calendar, published, 20)?;
     for fields in later {
         let mut changed = fields.clone();
-        changed.participants.iter_mut().for_each(|p| p.inspectors = 3);
+        changed
+            .participants
+            .iter_mut()
+            .for_each(|p| p.inspectors = 3);
         let actor = format!("{}计划科", fields.lead);
-        super::change_plan(store, changed, at(changed_on, 10), &actor, "检查人员由2人调整为3人（涉及专业检测）").await?;
-        super::advance_plan(store, &fields.id, PlanStatus::Approved, at(add_working(calendar, changed_on, 3)?, 15), "市人民政府", "变更后重新批准")
-            .await?;
-        super::advance_plan(store, &fields.id, PlanStatus::Published, at(add_working(calendar, changed_on, 4)?, 9), "市市场监管局", "变更后重新公示")
-            .await?;
+        super::change_plan(
+            store,
+            changed,
+            at(changed_on, 10),
+            &actor,
+            "检查人员由2人调整为3人（涉及专业检测）",
+        )
+        .await?;
+        super::advance_plan(
+            store,
+            &fields.id,
+            PlanStatus::Approved,
+            at(add_working(calendar, changed_on, 3)?, 15),
+            "市人民政府",
+            "变更后重新批准",
+        )
+        .await?;
+        super::advance_plan(
+            store,
+            &fields.id,
+            PlanStatus::Published,
+            at(add_working(calendar, changed_on, 4)?, 9),
+            "市市场监管局",
+            "变更后重新公示",
+        )
+        .await?;
     }
-    say(format!("计划 plans: {} created, filed, approved and published ({} joint); 2 changed and re-approved", drafts.len(), joint));
+    say(format!(
+        "计划 plans: {} created, filed, approved and published ({} joint); 2 changed and re-approved",
+        drafts.len(),
+        joint
+    ));
     rest += rest_started.elapsed();
 
     let mut figures = Vec::new();
@@ -405,11 +571,15 @@ pub async fn play<S: WorkflowStore>(
     let mut published_ids: Vec<String> = Vec::new();
     for quarter in 1..=4u32 {
         let start = ymd(year, 3 * quarter - 2, 1)?;
-        let end = start.checked_add_months(chrono::Months::new(3)).and_then(|d| d.pred_opt()).ok_or_else(|| refused("date"))?;
+        let end = start
+            .checked_add_months(chrono::Months::new(3))
+            .and_then(|d| d.pred_opt())
+            .ok_or_else(|| refused("date"))?;
         let commit_day = working_on_or_after(calendar, start)?;
         let id = format!("{year}-Q{quarter}");
         let mut secret = [0u8; 32];
-        getrandom::fill(&mut secret).map_err(|e| refused(format!("no system randomness for the secret: {e}")))?;
+        getrandom::fill(&mut secret)
+            .map_err(|e| refused(format!("no system randomness for the secret: {e}")))?;
         let request = CommitRequest {
             id: id.clone(),
             title: format!("{year}年第{quarter}季度双随机抽取"),
@@ -419,10 +589,22 @@ pub async fn play<S: WorkflowStore>(
             plans: None,
         };
         let timer = Instant::now();
-        let round = rounds::commit(store, &request, &EligibilityRules::default(), &draw::Secret::from_bytes(secret), at(commit_day, 9), "市市场监管局")
-            .await?;
+        let round = rounds::commit(
+            store,
+            &request,
+            &EligibilityRules::default(),
+            &draw::Secret::from_bytes(secret),
+            at(commit_day, 9),
+            "市市场监管局",
+        )
+        .await?;
         let commit_time = timer.elapsed();
-        let frame_rows: u64 = store.round_frames(&id).await?.iter().map(|f| f.frame.lines().count() as u64).sum();
+        let frame_rows: u64 = store
+            .round_frames(&id)
+            .await?
+            .iter()
+            .map(|f| f.frame.lines().count() as u64)
+            .sum();
         let draw_day = add_working(calendar, commit_day, 2)?;
         let beacon = format!(
             "{draw_day} 10:00 抽取见证：上证综指前一交易日收盘 {}.{:02}，见证人抽签号 {:04}",
@@ -430,9 +612,20 @@ pub async fn play<S: WorkflowStore>(
             stream.below(100),
             stream.below(10_000)
         );
-        let witnesses = vec!["市司法局 行政执法监督科".to_owned(), "企业代表（市工商联推荐）".to_owned()];
+        let witnesses = vec![
+            "市司法局 行政执法监督科".to_owned(),
+            "企业代表（市工商联推荐）".to_owned(),
+        ];
         let timer = Instant::now();
-        let drawn = rounds::draw(store, &id, &beacon, &witnesses, at(draw_day, 10), "市市场监管局").await?;
+        let drawn = rounds::draw(
+            store,
+            &id,
+            &beacon,
+            &witnesses,
+            at(draw_day, 10),
+            "市市场监管局",
+        )
+        .await?;
         let draw_time = timer.elapsed();
         rounds::publish(store, &id, at(draw_day, 16), "市市场监管局").await?;
         say(format!(
@@ -463,7 +656,11 @@ pub async fn play<S: WorkflowStore>(
                 let mut team_members = team.assigned.clone();
                 if team_members.is_empty() {
                     // Unstaffed: reassign by hand from the department's certified corps, with a reason.
-                    let Some(replacement) = replacement(store, visit, &team.department, team.k as usize).await? else { continue };
+                    let Some(replacement) =
+                        replacement(store, visit, &team.department, team.k as usize).await?
+                    else {
+                        continue;
+                    };
                     rounds::reassign(
                         store,
                         &visit.id,
@@ -480,7 +677,10 @@ pub async fn play<S: WorkflowStore>(
                 if stream.below(1000) >= options.results_permille {
                     continue;
                 }
-                let check_start = working_on_or_after(calendar, draw_day + chrono::Days::new(1 + stream.below(window_days * 3 / 4)))?;
+                let check_start = working_on_or_after(
+                    calendar,
+                    draw_day + chrono::Days::new(1 + stream.below(window_days * 3 / 4)),
+                )?;
                 let check_end = add_working(calendar, check_start, stream.below(3) as u32)?;
                 let (category, method, follow_up) = outcome(&mut stream);
                 let entry = ResultEntry {
@@ -493,14 +693,32 @@ pub async fn play<S: WorkflowStore>(
                     note: String::new(),
                 };
                 let actor = format!("{}执法人员", team.department);
-                let entered_at = at(add_working(calendar, check_end, 1 + stream.below(4) as u32)?, 17);
-                let results = results::enter_visit(store, calendar, &visit.id, &team.department, &entry, entered_at, &actor).await?;
+                let entered_at = at(
+                    add_working(calendar, check_end, 1 + stream.below(4) as u32)?,
+                    17,
+                );
+                let results = results::enter_visit(
+                    store,
+                    calendar,
+                    &visit.id,
+                    &team.department,
+                    &entry,
+                    entered_at,
+                    &actor,
+                )
+                .await?;
                 entered += results.len() as u64;
                 // Most are published within 20 working days; some are late.
-                let delay = if stream.below(100) < 88 { 3 + stream.below(17) } else { 21 + stream.below(15) };
+                let delay = if stream.below(100) < 88 {
+                    3 + stream.below(17)
+                } else {
+                    21 + stream.below(15)
+                };
                 let publish_on = add_working(calendar, check_end, delay as u32)?;
                 let ids: Vec<String> = results.iter().map(|r| r.id.clone()).collect();
-                for r in results::publish(store, &ids, publish_on, at(publish_on, 10), &actor).await? {
+                for r in
+                    results::publish(store, &ids, publish_on, at(publish_on, 10), &actor).await?
+                {
                     if r.overdue(publish_on) {
                         late += 1;
                     } else {
@@ -516,7 +734,9 @@ pub async fn play<S: WorkflowStore>(
     let rest_started = Instant::now();
     // One published result corrected.
     if let Some(id) = published_ids.get(stream.below(published_ids.len().max(1) as u64) as usize)
-        && let Some(original) = store.get::<crate::domain::inspection::InspectionResult>(id).await?
+        && let Some(original) = store
+            .get::<crate::domain::inspection::InspectionResult>(id)
+            .await?
     {
         let entry = ResultEntry {
             category: ResultCategory::Corrected,
@@ -527,11 +747,27 @@ pub async fn play<S: WorkflowStore>(
             inspectors: original.inspectors.clone(),
             note: "复核后更正：现场发现问题已责令改正".into(),
         };
-        let on = add_working(calendar, original.published_on.unwrap_or(original.check_end), 5)?;
-        results::correct(store, id, &entry, "录入错误，经复核更正", on, at(on, 10), &format!("{}执法人员", original.department)).await?;
+        let on = add_working(
+            calendar,
+            original.published_on.unwrap_or(original.check_end),
+            5,
+        )?;
+        results::correct(
+            store,
+            id,
+            &entry,
+            "录入错误，经复核更正",
+            on,
+            at(on, 10),
+            &format!("{}执法人员", original.department),
+        )
+        .await?;
     }
     // Out-of-plan inspections, one of them for a reason outside the permitted three.
-    let active: Vec<&Candidate> = candidates.iter().filter(|c| c.status == EntityStatus::Active).collect();
+    let active: Vec<&Candidate> = candidates
+        .iter()
+        .filter(|c| c.status == EntityStatus::Active)
+        .collect();
     let reasons = [
         OutOfPlanReason::Complaint,
         OutOfPlanReason::Complaint,
@@ -544,11 +780,24 @@ pub async fn play<S: WorkflowStore>(
     ];
     let mut flagged = 0;
     for (n, reason) in reasons.iter().enumerate() {
-        let Some(entity) = active.get(stream.below(active.len() as u64) as usize) else { break };
-        let Some(department) = dir.departments.get(stream.below(dir.departments.len() as u64) as usize) else { break };
-        let on = working_on_or_after(calendar, ymd(year, 2 + n as u32, 10 + stream.below(10) as u32)?)?;
+        let Some(entity) = active.get(stream.below(active.len() as u64) as usize) else {
+            break;
+        };
+        let Some(department) = dir
+            .departments
+            .get(stream.below(dir.departments.len() as u64) as usize)
+        else {
+            break;
+        };
+        let on = working_on_or_after(
+            calendar,
+            ymd(year, 2 + n as u32, 10 + stream.below(10) as u32)?,
+        )?;
         let (detail, work_order) = match reason {
-            OutOfPlanReason::Complaint => ("12345热线转办：群众反映经营场所存在安全隐患", Some(format!("12345-{year}-{:06}", stream.below(1_000_000)))),
+            OutOfPlanReason::Complaint => (
+                "12345热线转办：群众反映经营场所存在安全隐患",
+                Some(format!("12345-{year}-{:06}", stream.below(1_000_000))),
+            ),
             OutOfPlanReason::Assigned => ("省厅交办专项核查", None),
             OutOfPlanReason::Hazard => ("节前安全生产检查发现涉危线索", None),
             OutOfPlanReason::Other => ("执法人员自行决定入企检查", None),
@@ -603,15 +852,36 @@ pub async fn play<S: WorkflowStore>(
 }
 
 /// `k` certified inspectors of `department` for an unstaffed visit, not recused.
-async fn replacement<S: WorkflowStore>(store: &S, visit: &Visit, department: &str, k: usize) -> Result<Option<Vec<String>>> {
-    let Ok(code) = crate::domain::DepartmentCode::parse(department) else { return Ok(None) };
-    let filter = InspectorFilter { department: Some(code), certified_on: Some(visit.due_by), ..InspectorFilter::default() };
+async fn replacement<S: WorkflowStore>(
+    store: &S,
+    visit: &Visit,
+    department: &str,
+    k: usize,
+) -> Result<Option<Vec<String>>> {
+    let Ok(code) = crate::domain::DepartmentCode::parse(department) else {
+        return Ok(None);
+    };
+    let filter = InspectorFilter {
+        department: Some(code),
+        certified_on: Some(visit.due_by),
+        ..InspectorFilter::default()
+    };
     let recused: Vec<String> = match crate::domain::Uscc::parse_lenient(&visit.entity) {
-        Ok((uscc, _)) => store.recusals_of_entity(&uscc).await?.iter().map(|r| r.inspector().as_str().to_owned()).collect(),
+        Ok((uscc, _)) => store
+            .recusals_of_entity(&uscc)
+            .await?
+            .iter()
+            .map(|r| r.inspector().as_str().to_owned())
+            .collect(),
         Err(_) => Vec::new(),
     };
     let rules = rounds::team_rules(store, visit, department).await?;
-    let page = store.search_inspectors(&filter, &crate::storage::PageRequest::first(crate::storage::MAX_PAGE)).await?;
+    let page = store
+        .search_inspectors(
+            &filter,
+            &crate::storage::PageRequest::first(crate::storage::MAX_PAGE),
+        )
+        .await?;
     let chosen: Vec<String> = page
         .items
         .iter()
