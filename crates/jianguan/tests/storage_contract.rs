@@ -14,7 +14,6 @@
 #![allow(clippy::manual_is_multiple_of)]
 
 use std::error::Error;
-use std::future::Future;
 
 use chrono::NaiveDate;
 use jianguan::domain::entity::{
@@ -39,79 +38,13 @@ use jianguan::storage::{
 
 mod common;
 
-use common::{TestResult, in_fresh_schema, postgres_base, runtime, unique};
+use common::{TestResult, contracts, on_sqlite, runtime};
 
 // ---------------------------------------------------------------------------
 // Harness (shared with the import tests in tests/common).
 
-/// Runs `contract` on a fresh, migrated SQLite file.
-fn on_sqlite<F, Fut>(name: &str, contract: F) -> TestResult
-where
-    F: FnOnce(Db) -> Fut,
-    Fut: Future<Output = TestResult>,
-{
-    let path = std::env::temp_dir().join(format!("jianguan-contract-{}.sqlite3", unique(name)));
-    let path_text = path
-        .to_str()
-        .ok_or("temporary path is not UTF-8")?
-        .to_owned();
-    let result = runtime()?.block_on(async {
-        // Alternate the two ways of naming a SQLite database.
-        let url = if name.len() % 2 == 0 {
-            format!("sqlite://{path_text}")
-        } else {
-            path_text.clone()
-        };
-        let db = storage::open(&url).await?;
-        if db.backend() != Backend::Sqlite {
-            return Err(format!("{url} did not open SQLite").into());
-        }
-        db.migrate().await?;
-        let result = contract(db.clone()).await;
-        db.close().await;
-        result
-    });
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{path_text}{suffix}"));
-    }
-    result
-}
-
-/// Runs `contract` on a fresh, migrated schema of the test PostgreSQL server.
-fn on_postgres<F, Fut>(name: &str, contract: F) -> TestResult
-where
-    F: FnOnce(Db) -> Fut,
-    Fut: Future<Output = TestResult>,
-{
-    let Some(base) = postgres_base("storage contract")? else {
-        return Ok(());
-    };
-    runtime()?.block_on(in_fresh_schema(&base, "contract", name, contract))
-}
-
-/// Declares each contract once per backend: `sqlite::NAME` and `postgres::NAME`.
-macro_rules! contracts {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[test]
-                fn $name() -> super::TestResult {
-                    super::on_sqlite(stringify!($name), |db| async move { super::$name(&db).await })
-                }
-            )+
-        }
-        mod postgres {
-            $(
-                #[test]
-                fn $name() -> super::TestResult {
-                    super::on_postgres(stringify!($name), |db| async move { super::$name(&db).await })
-                }
-            )+
-        }
-    };
-}
-
 contracts!(
+    "contract";
     migrations_are_idempotent,
     reference_data_is_seeded,
     upsert_twice_converges,
@@ -1323,7 +1256,7 @@ async fn export_iterates_everything<S: Store>(store: &S) -> TestResult {
 
 #[test]
 fn sqlite_uses_wal_and_foreign_keys() -> TestResult {
-    on_sqlite("pragmas", |db| async move {
+    on_sqlite("contract", "pragmas", |db| async move {
         let Db::Sqlite(store) = &db else {
             return Err("not SQLite".into());
         };

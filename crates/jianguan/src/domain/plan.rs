@@ -163,8 +163,8 @@ impl TryFrom<PlanFields> for Plan {
     }
 }
 
-/// Plan ids: 1–40 ASCII letters, digits, `-`, `_` or `.`; no `/` (used in entry ids).
-fn check_id(id: &str) -> Result<(), InvalidField> {
+/// Plan and round ids: 1–40 ASCII letters, digits, `-`, `_` or `.`; no `/` (used in entry ids).
+pub fn check_id(field: &'static str, id: &str) -> Result<(), InvalidField> {
     let ok = !id.is_empty()
         && id.len() <= 40
         && id
@@ -174,7 +174,7 @@ fn check_id(id: &str) -> Result<(), InvalidField> {
         Ok(())
     } else {
         Err(InvalidField::new(
-            "id",
+            field,
             id,
             "1 to 40 ASCII letters, digits, '-', '_' or '.'",
         ))
@@ -184,7 +184,7 @@ fn check_id(id: &str) -> Result<(), InvalidField> {
 impl Plan {
     /// Validates `fields`.
     pub fn new(mut fields: PlanFields) -> Result<Self, InvalidField> {
-        check_id(&fields.id)?;
+        check_id("id", &fields.id)?;
         fields.title = required_text("title", &fields.title, 200)?;
         fields.frequency = required_text("frequency", &fields.frequency, 50)?;
         DepartmentCode::parse_as("lead", &fields.lead)?;

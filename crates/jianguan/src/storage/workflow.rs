@@ -369,6 +369,37 @@ async fn futures_join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output
     .await
 }
 
+/// The frozen frames of the round `$1`, narrowed and ordered by `tail`.
+async fn stored_frames<E: Engine>(
+    engine: &E,
+    tail: &str,
+    args: Vec<Arg>,
+) -> Result<Vec<StoredFrame>, StoreError> {
+    let sql = format!("SELECT plan, frame, exclusions FROM round_frames WHERE round = $1 {tail}");
+    let rows = engine.fetch_all(&sql, args).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(StoredFrame {
+                plan: row.text(0)?,
+                frame: row.text(1)?,
+                exclusions: row.text(2)?,
+            })
+        })
+        .collect()
+}
+
+/// The text in the first column of the first row `sql` returns for the round `$1`.
+async fn first_text<E: Engine>(
+    engine: &E,
+    sql: &str,
+    round: &str,
+) -> Result<Option<String>, StoreError> {
+    let rows = engine
+        .fetch_all(sql, vec![Arg::Text(round.to_owned())])
+        .await?;
+    Ok(rows.first().map(|row| row.text(0)).transpose()?)
+}
+
 /// The single text value `sql` returns ("" for NULL, from an empty table).
 async fn aggregated<E: Engine>(engine: &E, sql: &str) -> Result<String, StoreError> {
     let rows = engine.fetch_all(sql, Vec::new()).await?;
@@ -520,21 +551,7 @@ impl<E: Engine> WorkflowStore for E {
     }
 
     async fn round_frames(&self, round: &str) -> Result<Vec<StoredFrame>, StoreError> {
-        let rows = self
-            .fetch_all(
-                "SELECT plan, frame, exclusions FROM round_frames WHERE round = $1 ORDER BY plan",
-                vec![Arg::Text(round.to_owned())],
-            )
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(StoredFrame {
-                    plan: row.text(0)?,
-                    frame: row.text(1)?,
-                    exclusions: row.text(2)?,
-                })
-            })
-            .collect()
+        stored_frames(self, "ORDER BY plan", vec![Arg::Text(round.to_owned())]).await
     }
 
     async fn round_frame(
@@ -542,34 +559,20 @@ impl<E: Engine> WorkflowStore for E {
         round: &str,
         plan: &str,
     ) -> Result<Option<StoredFrame>, StoreError> {
-        let rows = self
-            .fetch_all(
-                "SELECT plan, frame, exclusions FROM round_frames WHERE round = $1 AND plan = $2",
-                vec![Arg::Text(round.to_owned()), Arg::Text(plan.to_owned())],
-            )
-            .await?;
-        rows.first()
-            .map(|row| {
-                Ok(StoredFrame {
-                    plan: row.text(0)?,
-                    frame: row.text(1)?,
-                    exclusions: row.text(2)?,
-                })
-            })
-            .transpose()
+        let args = vec![Arg::Text(round.to_owned()), Arg::Text(plan.to_owned())];
+        Ok(stored_frames(self, "AND plan = $2", args)
+            .await?
+            .into_iter()
+            .next())
     }
 
     async fn round_secret(&self, round: &str) -> Result<Option<String>, StoreError> {
-        let rows = self
-            .fetch_all(
-                "SELECT secret FROM round_secrets WHERE round = $1",
-                vec![Arg::Text(round.to_owned())],
-            )
-            .await?;
-        rows.first()
-            .map(|row| row.text(0))
-            .transpose()
-            .map_err(StoreError::from)
+        first_text(
+            self,
+            "SELECT secret FROM round_secrets WHERE round = $1",
+            round,
+        )
+        .await
     }
 
     async fn record_draw(
@@ -600,16 +603,12 @@ impl<E: Engine> WorkflowStore for E {
     }
 
     async fn round_record(&self, round: &str) -> Result<Option<String>, StoreError> {
-        let rows = self
-            .fetch_all(
-                "SELECT record FROM round_records WHERE round = $1",
-                vec![Arg::Text(round.to_owned())],
-            )
-            .await?;
-        rows.first()
-            .map(|row| row.text(0))
-            .transpose()
-            .map_err(StoreError::from)
+        first_text(
+            self,
+            "SELECT record FROM round_records WHERE round = $1",
+            round,
+        )
+        .await
     }
 
     async fn frame_candidates(&self) -> Result<Vec<Candidate>, StoreError> {

@@ -190,36 +190,19 @@ pub async fn build<S: WorkflowStore>(
         codes.extend(plan.participants.iter().map(|p| p.department.clone()));
     }
     codes.extend(out_of_plan.iter().map(|o| o.department.clone()));
+    let make = |code: Option<&str>, name: &str| {
+        row(code, name, &plans, &visits, &current, &out_of_plan, start, end, as_of)
+    };
     let mut rows = Vec::new();
     if department.is_none() {
-        rows.push(row(
-            None,
-            "全市",
-            &plans,
-            &visits,
-            &current,
-            &out_of_plan,
-            start,
-            end,
-            as_of,
-        ));
+        rows.push(make(None, "全市"));
     }
     for code in codes
         .iter()
         .filter(|c| department.is_none_or(|d| d == c.as_str()))
     {
         let name = names.get(code).map_or(code.as_str(), String::as_str);
-        rows.push(row(
-            Some(code),
-            name,
-            &plans,
-            &visits,
-            &current,
-            &out_of_plan,
-            start,
-            end,
-            as_of,
-        ));
+        rows.push(make(Some(code), name));
     }
     if let Some(code) = department
         && rows.is_empty()

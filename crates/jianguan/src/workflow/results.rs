@@ -90,14 +90,7 @@ pub async fn enter_visit<S: WorkflowStore>(
         return Err(refused("a result names at least 2 inspectors (持证上岗)"));
     }
     for cert in inspectors.iter().filter(|c| !team.assigned.contains(c)) {
-        let code = crate::domain::CertificateNo::parse(cert)?;
-        let inspector = store
-            .inspector(&code)
-            .await?
-            .ok_or_else(|| WorkflowError::NotFound {
-                what: "inspector",
-                id: cert.clone(),
-            })?;
+        let inspector = super::rounds::inspector_named(store, cert).await?;
         if inspector.department.as_str() != department
             || !inspector.is_certified_on(entry.check_end)
         {

@@ -65,20 +65,6 @@ pub async fn history<S: WorkflowStore>(store: &S) -> Result<History> {
     Ok(history)
 }
 
-fn check_round_id(id: &str) -> Result<()> {
-    let ok = !id.is_empty()
-        && id.len() <= 40
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    if ok {
-        Ok(())
-    } else {
-        Err(refused(format!(
-            "round id {id:?}: 1 to 40 ASCII letters, digits, '-', '_' or '.'"
-        )))
-    }
-}
 
 fn stratum_rules(strata: &[StratumRate]) -> Vec<draw::StratumRule> {
     strata
@@ -111,7 +97,7 @@ pub async fn commit<S: WorkflowStore>(
     at: DateTime<FixedOffset>,
     actor: &str,
 ) -> Result<Round> {
-    check_round_id(&request.id)?;
+    crate::domain::plan::check_id("round", &request.id)?;
     if request.window_start > request.window_end {
         return Err(refused("the window ends before it starts"));
     }
@@ -719,6 +705,15 @@ pub async fn explain<S: WorkflowStore>(store: &S, id: &str, entity: &str) -> Res
     })
 }
 
+/// The inspector with certificate number `cert`.
+pub(crate) async fn inspector_named<S: WorkflowStore>(store: &S, cert: &str) -> Result<Inspector> {
+    let code = crate::domain::CertificateNo::parse(cert)?;
+    store.inspector(&code).await?.ok_or_else(|| WorkflowError::NotFound {
+        what: "inspector",
+        id: cert.to_owned(),
+    })
+}
+
 /// What a department's team on a visit must satisfy beyond certificate and
 /// recusal: the fields its plans require, and not the entity's previous inspectors.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -799,14 +794,7 @@ pub async fn reassign<S: WorkflowStore>(
         )));
     }
     for cert in inspectors {
-        let code = crate::domain::CertificateNo::parse(cert)?;
-        let inspector = store
-            .inspector(&code)
-            .await?
-            .ok_or_else(|| WorkflowError::NotFound {
-                what: "inspector",
-                id: cert.clone(),
-            })?;
+        let inspector = inspector_named(store, cert).await?;
         if inspector.department.as_str() != department {
             return Err(refused(format!(
                 "inspector {cert} is not in department {department}"

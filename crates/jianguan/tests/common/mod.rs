@@ -4,6 +4,7 @@
 #![allow(dead_code, reason = "each test crate uses part of the harness")]
 
 use std::error::Error;
+use std::future::Future;
 use std::io::Write as _;
 use std::sync::Once;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -19,7 +20,9 @@ pub const POSTGRES_ENV: &str = "JIANGUAN_TEST_POSTGRES";
 
 /// A single-threaded runtime for one test.
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread().enable_all().build()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
 }
 
 /// `name` made unique across processes, threads and runs.
@@ -29,7 +32,11 @@ pub fn unique(name: &str) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
-    format!("{name}_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{name}_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 fn ci() -> bool {
@@ -39,7 +46,10 @@ fn ci() -> bool {
 /// The test server's URL; `None` (after one loud notice) on a developer machine
 /// without it, and an error under CI, where the PostgreSQL tests must run.
 pub fn postgres_base(suite: &str) -> Result<Option<String>, Box<dyn Error>> {
-    if let Some(base) = std::env::var(POSTGRES_ENV).ok().filter(|url| !url.trim().is_empty()) {
+    if let Some(base) = std::env::var(POSTGRES_ENV)
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+    {
         return Ok(Some(base));
     }
     if ci() {
@@ -73,7 +83,9 @@ where
     // At most 63 characters, PostgreSQL's identifier limit, keeping the unique suffix.
     let short: String = name.chars().take(24).collect();
     let schema = unique(&format!("{prefix}_{short}")).to_lowercase();
-    sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await?;
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut admin)
+        .await?;
     let separator = if base.contains('?') { '&' } else { '?' };
     let url = format!("{base}{separator}options[search_path]={schema}");
     let result = async {
@@ -87,7 +99,80 @@ where
         result
     }
     .await;
-    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut admin).await?;
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(&mut admin)
+        .await?;
     admin.close().await?;
     result
 }
+
+/// Runs `contract` on a fresh, migrated SQLite file of the `suite`, naming it
+/// alternately by `sqlite://` URL and by plain path; the file is removed afterwards.
+pub fn on_sqlite<F, Fut>(suite: &str, name: &str, contract: F) -> TestResult
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = TestResult>,
+{
+    let path = std::env::temp_dir().join(format!("jianguan-{suite}-{}.sqlite3", unique(name)));
+    let path_text = path
+        .to_str()
+        .ok_or("temporary path is not UTF-8")?
+        .to_owned();
+    let result = runtime()?.block_on(async {
+        let url = if name.len() % 2 == 0 {
+            format!("sqlite://{path_text}")
+        } else {
+            path_text.clone()
+        };
+        let db = storage::open(&url).await?;
+        if db.backend() != Backend::Sqlite {
+            return Err(format!("{url} did not open SQLite").into());
+        }
+        db.migrate().await?;
+        let result = contract(db.clone()).await;
+        db.close().await;
+        result
+    });
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{path_text}{suffix}"));
+    }
+    result
+}
+
+/// Runs `contract` on a fresh, migrated schema of the test PostgreSQL server.
+pub fn on_postgres<F, Fut>(suite: &str, name: &str, contract: F) -> TestResult
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = TestResult>,
+{
+    let Some(base) = postgres_base(&format!("{suite} contract"))? else {
+        return Ok(());
+    };
+    runtime()?.block_on(in_fresh_schema(&base, suite, name, contract))
+}
+
+/// Declares each contract once per backend, `sqlite::NAME` and `postgres::NAME`,
+/// for the suite named first.
+#[allow(unused_macros, reason = "each test crate uses part of the harness")]
+macro_rules! contracts {
+    ($suite:literal; $($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() -> crate::common::TestResult {
+                    crate::common::on_sqlite($suite, stringify!($name), |db| async move { super::$name(&db).await })
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() -> crate::common::TestResult {
+                    crate::common::on_postgres($suite, stringify!($name), |db| async move { super::$name(&db).await })
+                }
+            )+
+        }
+    };
+}
+#[allow(unused_imports, reason = "each test crate uses part of the harness")]
+pub(crate) use contracts;
