@@ -96,7 +96,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         import::run(args.runs, args.postgres.as_deref())?;
     }
     if args.which == Which::Year {
-        year::run(args.city_entities, args.postgres.as_deref(), args.database.as_deref())?;
+        year::run(args.city_entities, args.runs, args.postgres.as_deref(), args.database.as_deref())?;
     }
     Ok(())
 }

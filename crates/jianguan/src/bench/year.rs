@@ -16,7 +16,7 @@ const YEAR: i32 = 2025;
 
 /// Runs the year on a fresh SQLite file (and a fresh PostgreSQL schema), or on
 /// `database` when given (which must already hold a city).
-pub fn run(entities: usize, postgres: Option<&str>, database: Option<&str>) -> anyhow::Result<()> {
+pub fn run(entities: usize, runs: usize, postgres: Option<&str>, database: Option<&str>) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -36,49 +36,95 @@ pub fn run(entities: usize, postgres: Option<&str>, database: Option<&str>) -> a
     });
     let dir = std::env::temp_dir().join(format!("jianguan-bench-year-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let sqlite = storage::default_database(&dir);
-    let mut targets = vec![(
-        "SQLite".to_owned(),
-        sqlite.to_string_lossy().into_owned(),
-        None,
-    )];
+    let outcome = sqlite_runs(&runtime, &city, &calendar, &dir, runs);
+    let _ = std::fs::remove_dir_all(&dir);
+    outcome?;
     if let Some(base) = postgres {
         let schema = format!("bench_year_{}", std::process::id());
         let separator = if base.contains('?') { '&' } else { '?' };
-        targets.push((
-            "PostgreSQL".to_owned(),
-            format!("{base}{separator}options[search_path]={schema}"),
-            Some((base.to_owned(), schema)),
-        ));
-    }
-    for (name, url, schema) in targets {
-        if let Some((base, schema)) = &schema {
-            runtime.block_on(super::pg_admin(base, &format!("CREATE SCHEMA {schema}")))?;
-        }
+        let url = format!("{base}{separator}options[search_path]={schema}");
+        runtime.block_on(super::pg_admin(base, &format!("CREATE SCHEMA {schema}")))?;
         let outcome = runtime.block_on(async {
             let db = storage::open(&url).await?;
             db.migrate().await?;
-            let loading = Instant::now();
-            crate::cli::demo::load(&db, &city).await?;
-            println!(
-                "{name}: city of {} entities loaded in {:.1} s (not timed below)\n",
-                city.entities.len(),
-                loading.elapsed().as_secs_f64()
-            );
+            load(&db, &city, "PostgreSQL").await?;
             let summary = play(&db, &calendar).await?;
-            print(&db, &name, &summary).await?;
+            print(&db, "PostgreSQL, 1 run", &summary).await?;
             db.close().await;
             anyhow::Ok(())
         });
-        if let Some((base, schema)) = &schema {
-            runtime.block_on(super::pg_admin(
-                base,
-                &format!("DROP SCHEMA {schema} CASCADE"),
-            ))?;
-        }
+        runtime.block_on(super::pg_admin(base, &format!("DROP SCHEMA {schema} CASCADE")))?;
         outcome?;
+    } else {
+        println!("PostgreSQL: skipped (no `--postgres URL`).\n");
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+async fn load(db: &Db, city: &City, name: &str) -> anyhow::Result<()> {
+    let loading = Instant::now();
+    crate::cli::demo::load(db, city).await?;
+    println!(
+        "{name}: city of {} entities loaded in {:.1} s (not timed below)\n",
+        city.entities.len(),
+        loading.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The year `runs` times on SQLite, each on a copy of one loaded city; prints
+/// the last run in full and each round's median.
+fn sqlite_runs(
+    runtime: &tokio::runtime::Runtime,
+    city: &City,
+    calendar: &workcal::Calendar,
+    dir: &std::path::Path,
+    runs: usize,
+) -> anyhow::Result<()> {
+    let template = dir.join("city.sqlite3");
+    runtime.block_on(async {
+        let db = storage::open(&template.to_string_lossy()).await?;
+        db.migrate().await?;
+        load(&db, city, "SQLite").await?;
+        db.close().await;
+        anyhow::Ok(())
+    })?;
+    let mut summaries = Vec::with_capacity(runs);
+    for run in 0..runs {
+        let copy = dir.join(format!("run-{run}.sqlite3"));
+        std::fs::copy(&template, &copy)?;
+        let summary = runtime.block_on(async {
+            let db = storage::open(&copy.to_string_lossy()).await?;
+            let summary = play(&db, calendar).await?;
+            if run + 1 == runs {
+                print(&db, &format!("SQLite, run {} of {runs}", run + 1), &summary).await?;
+            }
+            db.close().await;
+            anyhow::Ok(summary)
+        })?;
+        std::fs::remove_file(&copy)?;
+        summaries.push(summary);
+    }
+    println!("SQLite, medians over {runs} runs (each on a fresh copy of the loaded city):\n");
+    println!("| round | commit | draw | commit + draw |");
+    println!("|---|---|---|---|");
+    let rounds = summaries.first().map_or(0, |s| s.rounds.len());
+    let mut worst = Duration::ZERO;
+    for index in 0..rounds {
+        let pick = |f: &dyn Fn(&year::RoundFigures) -> Duration| -> Vec<Duration> {
+            summaries.iter().filter_map(|s| s.rounds.get(index)).map(f).collect()
+        };
+        let total = super::Spread::of(&pick(&|r| r.commit + r.draw));
+        worst = worst.max(total.median);
+        let id = summaries.first().and_then(|s| s.rounds.get(index)).map_or("", |r| r.id.as_str());
+        println!(
+            "| {id} | {} | {} | **{}** |",
+            ms(super::Spread::of(&pick(&|r| r.commit)).median),
+            ms(super::Spread::of(&pick(&|r| r.draw)).median),
+            total
+        );
+    }
+    println!("\nSlowest round's median commit + draw: **{}** (goal < 3 s).\n", ms(worst));
     Ok(())
 }
 
