@@ -90,8 +90,11 @@ impl SqliteStore {
         &self.pool
     }
 
-    /// Closes every connection (checkpointing the WAL).
+    /// Checkpoints the WAL into the database file, then closes every connection,
+    /// so the file alone holds everything (it can be copied).
     pub async fn close(&self) {
+        // Best effort: a busy reader elsewhere only delays the checkpoint to the next open.
+        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await;
         self.pool.close().await;
     }
 }
