@@ -20,9 +20,10 @@ pub mod rows;
 pub mod table;
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
 
-use crate::storage::{Store, StoreError, UpsertCount};
+use crate::storage::{Store, StoreError};
 
 pub use columns::{Column, HeaderError};
 pub use rows::{Record, Resolver};
@@ -168,20 +169,21 @@ impl ImportError {
     }
 }
 
-/// Reads `path` and imports it into `store`.
+/// Reads `path` and imports it into `store`, streaming: a reader thread reads,
+/// decodes and validates the rows batch by batch while the batches already
+/// validated are written, so the rows are never all held at once.
 pub async fn import_file<S: Store>(
     store: &S,
     kind: Kind,
     path: &Path,
     options: &Options,
 ) -> Result<Outcome, ImportError> {
-    let table = table::read_table(path)?;
-    import_table(store, kind, table, &path.display().to_string(), options).await
+    let name = path.display().to_string();
+    import_source(store, kind, Source::File(path.to_owned()), &name, options).await
 }
 
-/// Imports a table already read (`name` is used in messages). Rows are
-/// consumed as they are validated, so the text and the records are not both
-/// held in full.
+/// Imports a table already read (`name` is used in messages), as
+/// [`import_file`] does.
 pub async fn import_table<S: Store>(
     store: &S,
     kind: Kind,
@@ -189,47 +191,165 @@ pub async fn import_table<S: Store>(
     name: &str,
     options: &Options,
 ) -> Result<Outcome, ImportError> {
-    let mapping = columns::map_headers(kind.columns(), &table.headers).map_err(|error| {
-        ImportError::Header {
-            path: name.to_owned(),
-            error,
-        }
-    })?;
-    let resolver = Resolver::load(store, options.strict_uscc).await?;
-    let mut outcome = Outcome {
-        total_rows: table.rows.len(),
-        empty_rows: table.empty_rows,
-        ..Outcome::default()
-    };
+    import_source(store, kind, Source::Table(table), name, options).await
+}
 
-    // Validate every row; keep the last valid row of each key.
-    let mut records: Vec<(usize, Record)> = Vec::with_capacity(table.rows.len());
-    let mut by_key: HashMap<String, usize> = HashMap::new();
-    for (row, cells) in table.rows {
-        let row = &row;
-        let parsed = rows::parse_row(kind, &mapping, &resolver, *row, &cells);
-        outcome.warnings.extend(parsed.warnings);
+/// Where the rows come from.
+enum Source {
+    File(PathBuf),
+    Table(Table),
+}
+
+/// A valid record on its way to the database.
+struct Pending {
+    row: usize,
+    record: Record,
+    /// The row of the same key's previous occurrence, when that one was in an
+    /// earlier batch (within a batch the later row replaces the earlier one).
+    previous: Option<usize>,
+}
+
+/// What the reader thread sends.
+enum Message {
+    /// The header row fits: where each column is.
+    Header(columns::Mapping),
+    /// Valid records, at most one per key.
+    Batch {
+        records: Vec<Pending>,
+        /// How far the reader is (source units), for the progress bar.
+        done: u64,
+        total: u64,
+    },
+    /// The file is read: what the reader found.
+    Done(Box<Validated>),
+    /// The file cannot be read, or its header row does not fit.
+    Failed(ImportError),
+}
+
+/// What validation found, apart from the records.
+#[derive(Default)]
+struct Validated {
+    total_rows: usize,
+    empty_rows: usize,
+    superseded: usize,
+    errors: Vec<Problem>,
+    warnings: Vec<Problem>,
+}
+
+/// Batches sent to the writer before the reader waits for it.
+const BATCHES_AHEAD: usize = 2;
+
+/// Where a key was last seen.
+struct Seen {
+    row: usize,
+    /// The batch it is in (counted from 0).
+    batch: u64,
+    /// Its place in that batch.
+    index: usize,
+}
+
+/// The reader side: validates rows and resolves duplicates within the file
+/// (the later row wins, with a warning), keeping only the keys seen.
+struct Validator {
+    kind: Kind,
+    name: String,
+    resolver: Resolver,
+    batch_size: usize,
+    mapping: Option<columns::Mapping>,
+    seen: HashMap<String, Seen>,
+    batch: Vec<Pending>,
+    batch_number: u64,
+    found: Validated,
+    sender: std::sync::mpsc::SyncSender<Message>,
+    done: u64,
+    total: u64,
+}
+
+impl Validator {
+    /// Sends the batch being filled; `Break` when the writer has gone.
+    fn send_batch(&mut self) -> ControlFlow<()> {
+        if self.batch.is_empty() {
+            return ControlFlow::Continue(());
+        }
+        let records = std::mem::replace(&mut self.batch, Vec::with_capacity(self.batch_size));
+        self.batch_number += 1;
+        let message = Message::Batch {
+            records,
+            done: self.done,
+            total: self.total,
+        };
+        match self.sender.send(message) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(_) => ControlFlow::Break(()),
+        }
+    }
+
+    /// Sends the last batch and what was found, or why the file cannot be read.
+    fn finish(mut self, result: Result<(), ImportError>) {
+        let message = match result {
+            Ok(()) => {
+                if self.send_batch().is_break() {
+                    return;
+                }
+                Message::Done(Box::new(std::mem::take(&mut self.found)))
+            }
+            Err(error) => Message::Failed(error),
+        };
+        // The writer may have stopped (a database error): nobody to tell.
+        let _ = self.sender.send(message);
+    }
+}
+
+impl table::RowSink for Validator {
+    fn header(&mut self, _row: usize, cells: Vec<String>) -> ControlFlow<()> {
+        match columns::map_headers(self.kind.columns(), &cells) {
+            Ok(mapping) => {
+                self.mapping = Some(mapping.clone());
+                match self.sender.send(Message::Header(mapping)) {
+                    Ok(()) => ControlFlow::Continue(()),
+                    Err(_) => ControlFlow::Break(()),
+                }
+            }
+            Err(error) => {
+                let _ = self.sender.send(Message::Failed(ImportError::Header {
+                    path: self.name.clone(),
+                    error,
+                }));
+                ControlFlow::Break(())
+            }
+        }
+    }
+
+    fn row(&mut self, row: usize, cells: Vec<String>) -> ControlFlow<()> {
+        let Some(mapping) = &self.mapping else {
+            return ControlFlow::Break(());
+        };
+        self.found.total_rows += 1;
+        let parsed = rows::parse_row(self.kind, mapping, &self.resolver, row, &cells);
+        drop(cells);
+        self.found.warnings.extend(parsed.warnings);
         if !parsed.errors.is_empty() {
-            outcome.errors.extend(parsed.errors);
-            continue;
+            self.found.errors.extend(parsed.errors);
+            return ControlFlow::Continue(());
         }
         let Some(record) = parsed.record else {
             // Every path that yields no record records why; never drop a row silently.
-            outcome.errors.push(Problem {
-                row: *row,
+            self.found.errors.push(Problem {
+                row,
                 column: String::new(),
                 value: String::new(),
                 reason: "the row could not be read".into(),
                 reason_zh: "该行无法读取".into(),
             });
-            continue;
+            return ControlFlow::Continue(());
         };
         let key = record.key();
-        if let Some(&earlier) = by_key.get(&key) {
-            let (earlier_row, _) = &records[earlier];
-            let earlier_row = *earlier_row;
-            outcome.warnings.push(Problem {
-                row: *row,
+        let index = self.batch.len();
+        let mut previous = None;
+        if let Some(seen) = self.seen.get_mut(&key) {
+            let earlier_row = seen.row;
+            self.found.warnings.push(Problem {
+                row,
                 column: String::new(),
                 value: key.clone(),
                 reason: format!(
@@ -237,84 +357,278 @@ pub async fn import_table<S: Store>(
                 ),
                 reason_zh: format!("与第 {earlier_row} 行重复（键 {key}），以第 {row} 行为准"),
             });
-            outcome.superseded += 1;
-            records[earlier].1 = record;
-            records[earlier].0 = *row;
-            continue;
+            self.found.superseded += 1;
+            seen.row = row;
+            if seen.batch == self.batch_number
+                && let Some(pending) = self.batch.get_mut(seen.index)
+            {
+                // Still in the batch being filled: replaced in place.
+                pending.row = row;
+                pending.record = record;
+                return ControlFlow::Continue(());
+            }
+            // Already sent: this row follows it, and the writer settles the counts.
+            seen.batch = self.batch_number;
+            seen.index = index;
+            previous = Some(earlier_row);
+        } else {
+            self.seen.insert(
+                key,
+                Seen {
+                    row,
+                    batch: self.batch_number,
+                    index,
+                },
+            );
         }
-        by_key.insert(key, records.len());
-        records.push((*row, record));
+        self.batch.push(Pending {
+            row,
+            record,
+            previous,
+        });
+        if self.batch.len() >= self.batch_size {
+            return self.send_batch();
+        }
+        ControlFlow::Continue(())
     }
-    drop(by_key);
 
-    let progress = progress_bar(options.progress, records.len() as u64);
-    // Batches are moved out of the list (not copied), freeing it as they are saved.
-    let batch_size = options.batch.max(1);
-    let mut remaining = records.into_iter();
-    loop {
-        let batch: Vec<(usize, Record)> = remaining.by_ref().take(batch_size).collect();
-        if batch.is_empty() {
-            break;
-        }
-        let len = batch.len() as u64;
-        let counts = save_batch(store, kind, &mapping, batch, &mut outcome).await?;
-        outcome.inserted += counts.inserted;
-        outcome.updated += counts.updated;
-        progress.inc(len);
+    fn empty(&mut self, count: usize) {
+        self.found.empty_rows += count;
     }
-    progress.finish_and_clear();
+
+    fn position(&mut self, done: u64, total: u64) {
+        self.done = done;
+        self.total = total;
+    }
+}
+
+/// A row the database rejected, kept until the end: a later row with the same
+/// key supersedes it.
+struct Rejected {
+    problem: Problem,
+    /// Whether an earlier row with the same key was saved by this import.
+    key_saved_before: bool,
+}
+
+/// The writer side's tally.
+#[derive(Default)]
+struct Written {
+    inserted: u64,
+    updated: u64,
+    rejected: HashMap<usize, Rejected>,
+}
+
+impl Written {
+    /// Records the fate of a row. A row whose key an earlier batch of this
+    /// import already saved was counted as updated by the database; the key was
+    /// counted when first saved, so that count is taken back. An earlier
+    /// occurrence the database rejected is superseded, as if never tried.
+    fn settle(&mut self, row: usize, previous: Option<usize>, rejected: Option<Problem>) {
+        let key_saved_before = match previous {
+            None => false,
+            Some(earlier) => match self.rejected.remove(&earlier) {
+                Some(earlier) => earlier.key_saved_before,
+                None => true,
+            },
+        };
+        match rejected {
+            None if key_saved_before => self.updated = self.updated.saturating_sub(1),
+            None => {}
+            Some(problem) => {
+                self.rejected.insert(
+                    row,
+                    Rejected {
+                        problem,
+                        key_saved_before,
+                    },
+                );
+            }
+        }
+    }
+}
+
+async fn import_source<S: Store>(
+    store: &S,
+    kind: Kind,
+    source: Source,
+    name: &str,
+    options: &Options,
+) -> Result<Outcome, ImportError> {
+    let resolver = Resolver::load(store, options.strict_uscc).await?;
+    let batch_size = options.batch.max(1);
+    let (sender, receiver) = std::sync::mpsc::sync_channel(BATCHES_AHEAD);
+    let validator = Validator {
+        kind,
+        name: name.to_owned(),
+        resolver,
+        batch_size,
+        mapping: None,
+        seen: HashMap::new(),
+        batch: Vec::with_capacity(batch_size),
+        batch_number: 0,
+        found: Validated::default(),
+        sender,
+        done: 0,
+        total: 0,
+    };
+    let reader_failed = |reason: String| {
+        ImportError::Read(ReadError::Io {
+            path: name.to_owned(),
+            source: std::io::Error::other(reason),
+        })
+    };
+    std::thread::Builder::new()
+        .name("import-reader".into())
+        .spawn(move || {
+            let mut validator = validator;
+            let result = match source {
+                Source::File(path) => table::scan_file(&path, &mut validator).map(|_| ()),
+                Source::Table(table) => table::scan_table(table, &mut validator),
+            };
+            validator.finish(result.map_err(ImportError::from));
+        })
+        .map_err(|error| reader_failed(format!("cannot start the reader: {error}")))?;
+
+    let mut written = Written::default();
+    let mut progress = Progress::new(options.progress);
+    let mut receiver = receiver;
+    let mut mapping = None;
+    let found = loop {
+        // Waiting for the reader blocks, so it is done off the async threads.
+        let (back, message) = tokio::task::spawn_blocking(move || {
+            let message = receiver.recv();
+            (receiver, message)
+        })
+        .await
+        .map_err(|error| reader_failed(error.to_string()))?;
+        receiver = back;
+        match message {
+            Ok(Message::Header(map)) => mapping = Some(map),
+            Ok(Message::Batch {
+                records,
+                done,
+                total,
+            }) => {
+                let len = records.len() as u64;
+                let Some(mapping) = &mapping else {
+                    return Err(reader_failed("records came before the header row".into()));
+                };
+                save_batch(store, kind, mapping, records, &mut written).await?;
+                progress.advance(len, done, total);
+            }
+            Ok(Message::Done(found)) => break *found,
+            Ok(Message::Failed(error)) => return Err(error),
+            Err(_) => return Err(reader_failed("the reader stopped unexpectedly".into())),
+        }
+    };
+    progress.finish();
+
+    let mut outcome = Outcome {
+        total_rows: found.total_rows,
+        inserted: written.inserted,
+        updated: written.updated,
+        superseded: found.superseded,
+        empty_rows: found.empty_rows,
+        errors: found.errors,
+        warnings: found.warnings,
+    };
+    outcome
+        .errors
+        .extend(written.rejected.into_values().map(|r| r.problem));
     outcome.errors.sort_by_key(|p| p.row);
     outcome.warnings.sort_by_key(|p| p.row);
     Ok(outcome)
 }
 
-fn progress_bar(show: bool, len: u64) -> indicatif::ProgressBar {
-    if !show || len < 5_000 {
-        return indicatif::ProgressBar::hidden();
+/// The progress bar, shown once more than a few thousand rows are written.
+struct Progress {
+    show: bool,
+    rows: u64,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    fn new(show: bool) -> Self {
+        Self {
+            show,
+            rows: 0,
+            bar: None,
+        }
     }
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(len),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows ({percent}%), eta {eta}")
-    {
-        bar.set_style(style);
+
+    fn advance(&mut self, rows: u64, done: u64, total: u64) {
+        self.rows += rows;
+        if !self.show || total == 0 {
+            return;
+        }
+        if self.bar.is_none() && self.rows >= 5_000 {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                Some(total),
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{bar:40} {percent}%, {msg} rows written, eta {eta}",
+            ) {
+                bar.set_style(style);
+            }
+            self.bar = Some(bar);
+        }
+        if let Some(bar) = &self.bar {
+            bar.set_length(total);
+            bar.set_position(done);
+            bar.set_message(self.rows.to_string());
+        }
     }
-    bar
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// Upserts a batch in one transaction; when the database rejects it, retries
-/// row by row and reports the rows it rejects.
+/// row by row and records the rows it rejects.
 async fn save_batch<S: Store>(
     store: &S,
     kind: Kind,
     mapping: &columns::Mapping,
-    batch: Vec<(usize, Record)>,
-    outcome: &mut Outcome,
-) -> Result<UpsertCount, ImportError> {
-    let (row_numbers, records): (Vec<usize>, Vec<Record>) = batch.into_iter().unzip();
+    batch: Vec<Pending>,
+    written: &mut Written,
+) -> Result<(), ImportError> {
+    let mut rows = Vec::with_capacity(batch.len());
+    let mut records = Vec::with_capacity(batch.len());
+    for pending in batch {
+        rows.push((pending.row, pending.previous));
+        records.push(pending.record);
+    }
     let records = match rows::upsert_owned(store, kind, records).await {
-        (Ok(counts), _) => return Ok(counts),
+        (Ok(counts), _) => {
+            written.inserted += counts.inserted;
+            written.updated += counts.updated;
+            for (row, previous) in rows {
+                written.settle(row, previous, None);
+            }
+            return Ok(());
+        }
         (Err(error), _) if !is_row_error(&error) => return Err(error.into()),
         (Err(_), records) => records,
     };
-    let mut total = UpsertCount::default();
-    for (row, record) in row_numbers.iter().zip(&records) {
+    for ((row, previous), record) in rows.into_iter().zip(&records) {
         match rows::upsert(store, kind, &[record]).await {
             Ok(counts) => {
-                total.inserted += counts.inserted;
-                total.updated += counts.updated;
+                written.inserted += counts.inserted;
+                written.updated += counts.updated;
+                written.settle(row, previous, None);
             }
             Err(error) if is_row_error(&error) => {
-                outcome
-                    .errors
-                    .push(rows::store_problem(kind, mapping, *row, record, &error));
+                let problem = rows::store_problem(kind, mapping, row, record, &error);
+                written.settle(row, previous, Some(problem));
             }
             Err(error) => return Err(error.into()),
         }
     }
-    Ok(total)
+    Ok(())
 }
 
 fn is_row_error(error: &StoreError) -> bool {
@@ -324,4 +638,92 @@ fn is_row_error(error: &StoreError) -> bool {
             | StoreError::Duplicate { .. }
             | StoreError::Constraint { .. }
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::uscc::Uscc;
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    fn line(n: u32, name: &str) -> Result<String, Box<dyn std::error::Error>> {
+        let code = Uscc::from_body(&format!("91420200{n:08}"))?;
+        Ok(format!(
+            "{},{name}{n},企业,420203,,2015-03-0{},存续\n",
+            code.as_str(),
+            1 + n % 9
+        ))
+    }
+
+    /// Duplicates across batches (a chain of three, pairs, a rejected row
+    /// between them) give the same outcome and the same rows whatever the
+    /// batch size, as when every record was held before writing.
+    #[test]
+    fn duplicates_across_batches_count_as_within_one() -> TestResult {
+        let dir = std::env::temp_dir().join(format!("jianguan-import-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let mut text =
+            "统一社会信用代码,主体名称,主体类型,所属区域,行业代码,成立日期,登记状态\n".to_owned();
+        for (n, name) in [
+            (1, "甲"),
+            (2, "甲"),
+            (1, "乙"),
+            (3, "甲"),
+            (4, "甲"),
+            (2, "乙"),
+            (1, "丙"),
+            (5, "甲"),
+        ] {
+            text += &line(n, name)?;
+        }
+        text += "bad,坏,企业,420203,,2015-03-01,存续\n";
+        text += &line(3, "乙")?;
+        let file = dir.join("entities.csv");
+        std::fs::write(&file, text)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let mut outcomes = Vec::new();
+        for batch in [1, 2, 3, 100] {
+            let url = dir.join(format!("db-{batch}.sqlite3"));
+            let url = url.to_str().ok_or("path")?.to_owned();
+            let (outcome, names) = runtime.block_on(async {
+                let db = crate::storage::open(&url).await?;
+                db.migrate().await?;
+                let options = Options {
+                    batch,
+                    ..Options::default()
+                };
+                let fresh = import_file(&db, Kind::Entities, &file, &options).await?;
+                // The same file again: every key exists, so all are updated.
+                let outcome = import_file(&db, Kind::Entities, &file, &options).await?;
+                let mut names = Vec::new();
+                for n in 1..=5 {
+                    let code = Uscc::from_body(&format!("91420200{n:08}"))?;
+                    let entity = db.entity(&code).await?.ok_or("entity missing")?;
+                    names.push(entity.name.clone());
+                }
+                assert_eq!((fresh.inserted, fresh.updated), (5, 0), "batch {batch}");
+                assert_eq!(
+                    (&fresh.errors, &fresh.warnings, fresh.superseded),
+                    (&outcome.errors, &outcome.warnings, outcome.superseded)
+                );
+                db.close().await;
+                Ok::<_, Box<dyn std::error::Error>>((outcome, names))
+            })?;
+            outcomes.push((batch, outcome, names));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        for (batch, outcome, names) in &outcomes {
+            assert_eq!(outcome.total_rows, 10, "batch {batch}");
+            assert_eq!(outcome.superseded, 4, "batch {batch}");
+            assert_eq!((outcome.inserted, outcome.updated), (0, 5), "batch {batch}");
+            assert_eq!(outcome.rejected(), 1, "batch {batch}");
+            assert_eq!(outcome.warnings.len(), 4, "batch {batch}");
+            assert_eq!(names, &["丙1", "乙2", "乙3", "甲4", "甲5"], "batch {batch}");
+            assert_eq!(outcome, &outcomes[0].1, "batch {batch}");
+        }
+        Ok(())
+    }
 }

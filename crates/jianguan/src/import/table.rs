@@ -5,6 +5,7 @@
 //! spreadsheet whose data starts lower, the sheet's own row number). For CSV a
 //! row's number is the line it starts on, so empty lines count, as in Excel.
 
+use std::ops::ControlFlow;
 use std::path::Path;
 
 use calamine::{Data, Reader};
@@ -68,29 +69,102 @@ fn extension(path: &Path) -> Option<String> {
         .map(str::to_ascii_lowercase)
 }
 
+/// What a scan of a file gives, row by row: the header row first, then each
+/// non-empty data row, with the empty rows counted. A visitor may stop the scan
+/// early by returning [`ControlFlow::Break`].
+pub trait RowSink {
+    /// The header row (the first row that is not blank) and its number.
+    fn header(&mut self, row: usize, cells: Vec<String>) -> ControlFlow<()>;
+    /// A data row that is not empty, and its number.
+    fn row(&mut self, row: usize, cells: Vec<String>) -> ControlFlow<()>;
+    /// `count` empty data rows skipped.
+    fn empty(&mut self, count: usize);
+    /// How far the scan is, in units of the source (bytes of CSV, rows of a sheet).
+    fn position(&mut self, _done: u64, _total: u64) {}
+}
+
+/// Collects a whole table.
+impl RowSink for Table {
+    fn header(&mut self, row: usize, cells: Vec<String>) -> ControlFlow<()> {
+        self.headers = cells;
+        self.header_row = row;
+        ControlFlow::Continue(())
+    }
+
+    fn row(&mut self, row: usize, cells: Vec<String>) -> ControlFlow<()> {
+        self.rows.push((row, cells));
+        ControlFlow::Continue(())
+    }
+
+    fn empty(&mut self, count: usize) {
+        self.empty_rows += count;
+    }
+}
+
 /// Reads `path`: a spreadsheet by extension, otherwise CSV.
 pub fn read_table(path: &Path) -> Result<Table, ReadError> {
+    let mut table = Table::default();
+    table.source_format = scan_file(path, &mut table)?;
+    Ok(table)
+}
+
+/// Scans `path` row by row into `sink` (a spreadsheet by extension, otherwise
+/// CSV) without holding its rows: a CSV file is held once, as its decoded text,
+/// and a spreadsheet as the sheet's cells. Returns the encoding detected (CSV)
+/// or the format. Every read error comes before the header row is given.
+pub fn scan_file(path: &Path, sink: &mut impl RowSink) -> Result<&'static str, ReadError> {
     if is_spreadsheet(path) {
-        read_spreadsheet(path)
+        scan_spreadsheet(path, sink)?;
+        Ok("spreadsheet")
     } else {
         let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
             path: path.display().to_string(),
             source,
         })?;
-        read_csv_bytes(&bytes, &path.display().to_string())
+        let (text, encoding) = decode_owned(bytes);
+        scan_csv(&text, &path.display().to_string(), sink)?;
+        Ok(encoding)
     }
+}
+
+/// Scans a table already read into `sink`.
+pub fn scan_table(table: Table, sink: &mut impl RowSink) -> Result<(), ReadError> {
+    if sink.header(table.header_row, table.headers).is_break() {
+        return Ok(());
+    }
+    if table.empty_rows > 0 {
+        sink.empty(table.empty_rows);
+    }
+    let total = table.rows.len() as u64;
+    for (done, (row, cells)) in table.rows.into_iter().enumerate() {
+        sink.position(done as u64, total);
+        if sink.row(row, cells).is_break() {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// Decodes CSV bytes: a UTF-8 BOM → UTF-8; valid UTF-8 → UTF-8; otherwise GB18030
 /// (a superset of GBK). Returns the text and the encoding's name.
 pub fn decode(bytes: &[u8]) -> (String, &'static str) {
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return (String::from_utf8_lossy(rest).into_owned(), "UTF-8 (BOM)");
+    decode_owned(bytes.to_vec())
+}
+
+/// [`decode`], reusing the bytes of UTF-8 text instead of copying them.
+fn decode_owned(mut bytes: Vec<u8>) -> (String, &'static str) {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
+        };
+        return (text, "UTF-8 (BOM)");
     }
-    match std::str::from_utf8(bytes) {
-        Ok(text) => (text.to_owned(), "UTF-8"),
-        Err(_) => {
-            let (text, _, _) = encoding_rs::GB18030.decode(bytes);
+    match String::from_utf8(bytes) {
+        Ok(text) => (text, "UTF-8"),
+        Err(error) => {
+            let (text, _, _) = encoding_rs::GB18030.decode(error.as_bytes());
             (text.into_owned(), "GB18030")
         }
     }
@@ -99,14 +173,21 @@ pub fn decode(bytes: &[u8]) -> (String, &'static str) {
 /// Parses CSV bytes (see [`decode`]); `name` is used in messages.
 pub fn read_csv_bytes(bytes: &[u8], name: &str) -> Result<Table, ReadError> {
     let (text, encoding) = decode(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
     let mut table = Table {
         source_format: encoding,
         ..Table::default()
     };
+    scan_csv(&text, name, &mut table)?;
+    Ok(table)
+}
+
+/// Scans decoded CSV text into `sink`; `name` is used in messages.
+pub fn scan_csv(text: &str, name: &str, sink: &mut impl RowSink) -> Result<(), ReadError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let total = text.len() as u64;
     let mut header_seen = false;
     let mut last_line = 0usize;
     let mut lines_before = 0usize;
@@ -148,37 +229,47 @@ pub fn read_csv_bytes(bytes: &[u8], name: &str) -> Result<Table, ReadError> {
                 .iter()
                 .map(|c| c.matches('\n').count())
                 .sum::<usize>();
-        let cells: Vec<String> = record.iter().map(str::to_owned).collect();
-        let blank = cells.iter().all(|c| c.trim().is_empty());
+        let blank = record.iter().all(|c| c.trim().is_empty());
         if !header_seen {
             if blank {
                 continue;
             }
             header_seen = true;
-            table.headers = cells;
-            table.header_row = line;
+            let cells: Vec<String> = record.iter().map(str::to_owned).collect();
+            if sink.header(line, cells).is_break() {
+                return Ok(());
+            }
             continue;
         }
-        table.empty_rows += gap;
+        if gap > 0 {
+            sink.empty(gap);
+        }
         if blank {
-            table.empty_rows += 1;
+            sink.empty(1);
             continue;
         }
-        table.rows.push((line, cells));
+        sink.position(start as u64, total);
+        let cells: Vec<String> = record.iter().map(str::to_owned).collect();
+        if sink.row(line, cells).is_break() {
+            return Ok(());
+        }
     }
     if !header_seen {
         return Err(ReadError::Empty {
             path: name.to_owned(),
         });
     }
-    Ok(table)
+    Ok(())
 }
 
 fn bytecount_newlines(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| b == b'\n').count()
 }
 
-fn read_spreadsheet(path: &Path) -> Result<Table, ReadError> {
+/// Scans the first sheet of a spreadsheet into `sink`. The sheet is read
+/// whole (calamine) before the header row is given; its rows are then turned
+/// into text one at a time.
+fn scan_spreadsheet(path: &Path, sink: &mut impl RowSink) -> Result<(), ReadError> {
     let name = path.display().to_string();
     let format_error = |reason: String| ReadError::Format {
         path: name.clone(),
@@ -197,35 +288,48 @@ fn read_spreadsheet(path: &Path) -> Result<Table, ReadError> {
         .worksheet_range_at(0)
         .ok_or_else(|| format_error("the workbook has no sheet".into()))?
         .map_err(|e| format_error(e.to_string()))?;
+    drop(workbook);
     let first_row = range.start().map(|(row, _)| row as usize).unwrap_or(0);
-    let mut table = Table {
-        source_format: "spreadsheet",
-        ..Table::default()
-    };
+    let total = range.height() as u64;
     let mut header_seen = false;
     for (index, row) in range.rows().enumerate() {
         let number = first_row + index + 1;
-        let cells: Vec<String> = row.iter().map(cell_text).collect();
-        let blank = cells.iter().all(|c| c.trim().is_empty());
+        let blank = row.iter().all(cell_blank);
         if !header_seen {
             if blank {
                 continue;
             }
             header_seen = true;
-            table.headers = cells;
-            table.header_row = number;
+            let cells: Vec<String> = row.iter().map(cell_text).collect();
+            if sink.header(number, cells).is_break() {
+                return Ok(());
+            }
             continue;
         }
         if blank {
-            table.empty_rows += 1;
+            sink.empty(1);
             continue;
         }
-        table.rows.push((number, cells));
+        sink.position(index as u64, total);
+        let cells: Vec<String> = row.iter().map(cell_text).collect();
+        if sink.row(number, cells).is_break() {
+            return Ok(());
+        }
     }
     if !header_seen {
         return Err(ReadError::Empty { path: name });
     }
-    Ok(table)
+    Ok(())
+}
+
+/// Whether a cell's text ([`cell_text`]) is blank, without copying it.
+fn cell_blank(cell: &Data) -> bool {
+    match cell {
+        Data::Empty => true,
+        Data::String(text) => text.trim().is_empty(),
+        Data::DateTimeIso(_) | Data::DurationIso(_) => cell_text(cell).trim().is_empty(),
+        _ => false,
+    }
 }
 
 /// The text of a cell: dates as `YYYY-MM-DD`, whole numbers without `.0`.
