@@ -14,6 +14,9 @@ use crate::storage::Candidate;
 /// One past inspection of an entity, as eligibility sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PastInspection {
+    /// The occasion: a visit's or out-of-plan inspection's id. A joint visit is
+    /// one entry into the enterprise, whatever the number of departments.
+    pub occasion: String,
     /// Department.
     pub department: String,
     /// Date (the check's last day, or the visit's due date).
@@ -273,7 +276,9 @@ pub fn build_frame(
             let this_year = past
                 .iter()
                 .filter(|p| p.on.year() == window_start.year() && p.on < window_start)
-                .count();
+                .map(|p| p.occasion.as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len();
             if this_year >= rules.annual_cap as usize {
                 exclude(
                     &mut built,
@@ -439,6 +444,7 @@ mod tests {
         ];
         let mut history = History::default();
         let visit = |department: &str, on: &str| PastInspection {
+            occasion: format!("{department}@{on}"),
             department: department.into(),
             on: date(on),
             inspectors: vec!["X1".into()],
@@ -447,6 +453,10 @@ mod tests {
         history.add("D", visit("YJJ", "2026-02-10"));
         history.add("H", visit("SJJ", "2025-12-01"));
         history.add("B", visit("SJJ", "2025-06-01"));
+        // One joint visit by three departments counts once towards the annual cap.
+        for department in ["A1", "A2", "A3"] {
+            history.add("E", PastInspection { occasion: "R/E".into(), ..visit(department, "2026-01-20") });
+        }
         let rules = EligibilityRules::default();
         let candidates = CandidateIndex::new(candidates);
         let built = build_frame(&plan(false), &candidates, &history, &rules, start);
@@ -516,6 +526,7 @@ mod tests {
         history.add(
             "E",
             PastInspection {
+                occasion: "1".into(),
                 department: "A".into(),
                 on: date("2026-01-01"),
                 inspectors: vec!["1".into()],
@@ -524,6 +535,7 @@ mod tests {
         history.add(
             "E",
             PastInspection {
+                occasion: "2".into(),
                 department: "B".into(),
                 on: date("2026-03-01"),
                 inspectors: vec!["2".into(), "3".into()],

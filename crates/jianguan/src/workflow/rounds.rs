@@ -45,6 +45,7 @@ pub async fn history<S: WorkflowStore>(store: &S) -> Result<History> {
             history.add(
                 &visit.entity,
                 PastInspection {
+                    occasion: visit.id.clone(),
                     department: team.department.clone(),
                     on: visit.due_by,
                     inspectors: team.assigned.clone(),
@@ -56,6 +57,7 @@ pub async fn history<S: WorkflowStore>(store: &S) -> Result<History> {
         history.add(
             &inspection.entity,
             PastInspection {
+                occasion: inspection.id.clone(),
                 department: inspection.department.clone(),
                 on: inspection.inspected_on,
                 inspectors: inspection.inspectors.clone(),
