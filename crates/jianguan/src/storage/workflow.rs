@@ -52,6 +52,8 @@ impl Change {
 pub trait Document: Serialize + DeserializeOwned + Send + Sync {
     /// Its table.
     const TABLE: &'static str;
+    /// What one is called in messages, e.g. `plan`.
+    const NOUN: &'static str;
     /// The derived columns after `id`, before `doc`.
     const COLUMNS: &'static [&'static str];
     /// The key (`id`).
@@ -61,6 +63,7 @@ pub trait Document: Serialize + DeserializeOwned + Send + Sync {
 }
 
 impl Document for Plan {
+    const NOUN: &'static str = "plan";
     const TABLE: &'static str = "plans";
     const COLUMNS: &'static [&'static str] = &["year", "lead", "status"];
     fn key(&self) -> String {
@@ -76,6 +79,7 @@ impl Document for Plan {
 }
 
 impl Document for Round {
+    const NOUN: &'static str = "round";
     const TABLE: &'static str = "rounds";
     const COLUMNS: &'static [&'static str] = &["status"];
     fn key(&self) -> String {
@@ -87,6 +91,7 @@ impl Document for Round {
 }
 
 impl Document for Visit {
+    const NOUN: &'static str = "visit";
     const TABLE: &'static str = "visits";
     const COLUMNS: &'static [&'static str] = &["round", "entity"];
     fn key(&self) -> String {
@@ -98,6 +103,7 @@ impl Document for Visit {
 }
 
 impl Document for InspectionResult {
+    const NOUN: &'static str = "result";
     const TABLE: &'static str = "results";
     const COLUMNS: &'static [&'static str] = &["visit", "entity", "department", "status"];
     fn key(&self) -> String {
@@ -114,6 +120,7 @@ impl Document for InspectionResult {
 }
 
 impl Document for OutOfPlan {
+    const NOUN: &'static str = "out-of-plan inspection";
     const TABLE: &'static str = "out_of_plan";
     const COLUMNS: &'static [&'static str] = &["entity", "department", "reason"];
     fn key(&self) -> String {

@@ -455,7 +455,13 @@ mod tests {
         history.add("B", visit("SJJ", "2025-06-01"));
         // One joint visit by three departments counts once towards the annual cap.
         for department in ["A1", "A2", "A3"] {
-            history.add("E", PastInspection { occasion: "R/E".into(), ..visit(department, "2026-01-20") });
+            history.add(
+                "E",
+                PastInspection {
+                    occasion: "R/E".into(),
+                    ..visit(department, "2026-01-20")
+                },
+            );
         }
         let rules = EligibilityRules::default();
         let candidates = CandidateIndex::new(candidates);

@@ -60,13 +60,17 @@ fn refused(message: impl Into<String>) -> WorkflowError {
     WorkflowError::Refused(message.into())
 }
 
-async fn plan_or_missing<S: WorkflowStore>(store: &S, id: &str) -> Result<Plan> {
+/// The document `key` of type `D`, or [`WorkflowError::NotFound`] naming it.
+pub(crate) async fn existing<S: WorkflowStore, D: crate::storage::Document>(
+    store: &S,
+    key: &str,
+) -> Result<D> {
     store
-        .get::<Plan>(id)
+        .get::<D>(key)
         .await?
         .ok_or_else(|| WorkflowError::NotFound {
-            what: "plan",
-            id: id.to_owned(),
+            what: D::NOUN,
+            id: key.to_owned(),
         })
 }
 
@@ -115,7 +119,7 @@ pub async fn advance_plan<S: WorkflowStore>(
     actor: &str,
     note: &str,
 ) -> Result<Plan> {
-    let plan = plan_or_missing(store, id).await?;
+    let plan = existing::<S, Plan>(store, id).await?;
     let (action, allowed) = match to {
         PlanStatus::Filed => ("plan.filed", plan.status == PlanStatus::Draft),
         PlanStatus::Approved => ("plan.approved", plan.status == PlanStatus::Filed),
@@ -152,7 +156,7 @@ pub async fn change_plan<S: WorkflowStore>(
     actor: &str,
     reason: &str,
 ) -> Result<Plan> {
-    let current = plan_or_missing(store, &fields.id).await?;
+    let current = existing::<S, Plan>(store, &fields.id).await?;
     if reason.trim().is_empty() {
         return Err(refused("a change needs a reason"));
     }

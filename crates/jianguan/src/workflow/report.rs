@@ -191,7 +191,17 @@ pub async fn build<S: WorkflowStore>(
     }
     codes.extend(out_of_plan.iter().map(|o| o.department.clone()));
     let make = |code: Option<&str>, name: &str| {
-        row(code, name, &plans, &visits, &current, &out_of_plan, start, end, as_of)
+        row(
+            code,
+            name,
+            &plans,
+            &visits,
+            &current,
+            &out_of_plan,
+            start,
+            end,
+            as_of,
+        )
     };
     let mut rows = Vec::new();
     if department.is_none() {

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
-use super::{Result, WorkflowError, refused};
+use super::{Result, refused};
 use crate::domain::CheckMethod;
 use crate::domain::inspection::{
     FollowUp, InspectionResult, OutOfPlan, OutOfPlanReason, ResultCategory, ResultStatus, Visit,
@@ -62,13 +62,7 @@ pub async fn enter_visit<S: WorkflowStore>(
     at: DateTime<FixedOffset>,
     actor: &str,
 ) -> Result<Vec<InspectionResult>> {
-    let visit = store
-        .get::<Visit>(visit_id)
-        .await?
-        .ok_or_else(|| WorkflowError::NotFound {
-            what: "visit",
-            id: visit_id.to_owned(),
-        })?;
+    let visit = super::existing::<S, Visit>(store, visit_id).await?;
     let team = visit
         .teams
         .iter()
@@ -158,14 +152,7 @@ pub async fn publish<S: WorkflowStore>(
 ) -> Result<Vec<InspectionResult>> {
     let mut published = Vec::new();
     for id in ids {
-        let mut result =
-            store
-                .get::<InspectionResult>(id)
-                .await?
-                .ok_or_else(|| WorkflowError::NotFound {
-                    what: "result",
-                    id: id.clone(),
-                })?;
+        let mut result = super::existing::<S, InspectionResult>(store, id).await?;
         if result.status == ResultStatus::Published {
             return Err(refused(format!("result {id} is already published")));
         }
@@ -202,14 +189,7 @@ pub async fn correct<S: WorkflowStore>(
     if reason.trim().is_empty() {
         return Err(refused("a correction needs a reason"));
     }
-    let original =
-        store
-            .get::<InspectionResult>(id)
-            .await?
-            .ok_or_else(|| WorkflowError::NotFound {
-                what: "result",
-                id: id.to_owned(),
-            })?;
+    let original = super::existing::<S, InspectionResult>(store, id).await?;
     if original.status != ResultStatus::Published {
         return Err(refused(format!(
             "result {id} is not published; change it instead of correcting it"

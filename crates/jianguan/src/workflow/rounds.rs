@@ -67,7 +67,6 @@ pub async fn history<S: WorkflowStore>(store: &S) -> Result<History> {
     Ok(history)
 }
 
-
 fn stratum_rules(strata: &[StratumRate]) -> Vec<draw::StratumRule> {
     strata
         .iter()
@@ -260,16 +259,6 @@ fn drop_elsewhere<T: Send + 'static>(value: T) {
     std::thread::spawn(move || drop(value));
 }
 
-async fn round_or_missing<S: WorkflowStore>(store: &S, id: &str) -> Result<Round> {
-    store
-        .get::<Round>(id)
-        .await?
-        .ok_or_else(|| WorkflowError::NotFound {
-            what: "round",
-            id: id.to_owned(),
-        })
-}
-
 /// The plans of a round at the versions committed, and their frozen frames
 /// (checked against the committed digests by the caller, once drawn).
 async fn committed_plans<S: WorkflowStore>(
@@ -278,13 +267,7 @@ async fn committed_plans<S: WorkflowStore>(
 ) -> Result<Vec<(Plan, Vec<draw::FrameRow>)>> {
     let mut out = Vec::with_capacity(round.plans.len());
     for (id, version) in &round.plans {
-        let plan = store
-            .get::<Plan>(id)
-            .await?
-            .ok_or_else(|| WorkflowError::NotFound {
-                what: "plan",
-                id: id.clone(),
-            })?;
+        let plan = super::existing::<S, Plan>(store, id).await?;
         if plan.version != *version {
             return Err(refused(format!(
                 "plan {id} changed after round {} was committed (version {} → {}); commit a new round",
@@ -355,7 +338,7 @@ pub async fn draw<S: WorkflowStore>(
     at: DateTime<FixedOffset>,
     actor: &str,
 ) -> Result<Round> {
-    let mut round = round_or_missing(store, id).await?;
+    let mut round = super::existing::<S, Round>(store, id).await?;
     if round.status != RoundStatus::Committed {
         return Err(refused(format!(
             "round {id} is {}; only a committed round can be drawn",
@@ -566,7 +549,7 @@ pub async fn publish<S: WorkflowStore>(
     at: DateTime<FixedOffset>,
     actor: &str,
 ) -> Result<Round> {
-    let mut round = round_or_missing(store, id).await?;
+    let mut round = super::existing::<S, Round>(store, id).await?;
     if round.status != RoundStatus::Drawn {
         return Err(refused(format!(
             "round {id} is {}; only a drawn round can be published",
@@ -587,7 +570,7 @@ pub async fn publish<S: WorkflowStore>(
 
 /// The spec §7 record of a published round, frames restored from the store.
 pub async fn export<S: WorkflowStore>(store: &S, id: &str) -> Result<draw::Record> {
-    let round = round_or_missing(store, id).await?;
+    let round = super::existing::<S, Round>(store, id).await?;
     if round.status != RoundStatus::Published {
         return Err(refused(format!(
             "round {id} is {}; its record is exported once published",
@@ -669,7 +652,7 @@ pub struct Explanation {
 
 /// Explains the fate of `entity` in round `id`, from the frozen frames and exclusions.
 pub async fn explain<S: WorkflowStore>(store: &S, id: &str, entity: &str) -> Result<Explanation> {
-    let round = round_or_missing(store, id).await?;
+    let round = super::existing::<S, Round>(store, id).await?;
     let visit = store.get::<Visit>(&Visit::id_for(id, entity)).await?;
     let mut plans = Vec::new();
     for stored in store.round_frames(id).await? {
@@ -710,10 +693,13 @@ pub async fn explain<S: WorkflowStore>(store: &S, id: &str, entity: &str) -> Res
 /// The inspector with certificate number `cert`.
 pub(crate) async fn inspector_named<S: WorkflowStore>(store: &S, cert: &str) -> Result<Inspector> {
     let code = crate::domain::CertificateNo::parse(cert)?;
-    store.inspector(&code).await?.ok_or_else(|| WorkflowError::NotFound {
-        what: "inspector",
-        id: cert.to_owned(),
-    })
+    store
+        .inspector(&code)
+        .await?
+        .ok_or_else(|| WorkflowError::NotFound {
+            what: "inspector",
+            id: cert.to_owned(),
+        })
 }
 
 /// What a department's team on a visit must satisfy beyond certificate and
@@ -772,13 +758,7 @@ pub async fn reassign<S: WorkflowStore>(
     if reason.trim().is_empty() {
         return Err(refused("a reassignment needs a reason"));
     }
-    let mut visit = store
-        .get::<Visit>(visit_id)
-        .await?
-        .ok_or_else(|| WorkflowError::NotFound {
-            what: "visit",
-            id: visit_id.to_owned(),
-        })?;
+    let mut visit = super::existing::<S, Visit>(store, visit_id).await?;
     let rules = team_rules(store, &visit, department).await?;
     let team = visit
         .teams
