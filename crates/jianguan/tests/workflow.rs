@@ -1298,104 +1298,67 @@ async fn reassignment_needs_a_reason_and_an_eligible_team(db: &Db) -> TestResult
         .find(|v| v.teams.iter().any(|t| t.department == WJ))
         .ok_or("no WJW visit")?;
     let when = at(2025, 7, 5)?;
-    let team = |ids: &[String]| ids.to_vec();
-    expect_refused(
-        rounds::reassign(
-            db,
-            &wj_visit.id,
-            WJ,
-            &team(&[cert(WJ, 1), cert(WJ, 3)]),
-            " ",
-            when,
-            ACTOR,
-        )
-        .await,
+    refused_reassignment(
+        db,
+        &wj_visit.id,
+        WJ,
+        &[cert(WJ, 1), cert(WJ, 3)],
+        " ",
         "no reason",
-    )?;
-    expect_refused(
-        rounds::reassign(
-            db,
-            &wj_visit.id,
-            WJ,
-            &team(&[cert(WJ, 1)]),
-            "补充",
-            when,
-            ACTOR,
-        )
-        .await,
-        "too few",
-    )?;
-    expect_refused(
-        rounds::reassign(
-            db,
-            &wj_visit.id,
-            WJ,
-            &team(&[cert(WJ, 1), cert(WJ, 2)]),
-            "补充",
-            when,
-            ACTOR,
-        )
-        .await,
+    )
+    .await?;
+    refused_reassignment(db, &wj_visit.id, WJ, &[cert(WJ, 1)], "补充", "too few").await?;
+    refused_reassignment(
+        db,
+        &wj_visit.id,
+        WJ,
+        &[cert(WJ, 1), cert(WJ, 2)],
+        "补充",
         "expiring certificate",
-    )?;
-    expect_refused(
-        rounds::reassign(
-            db,
-            &wj_visit.id,
-            WJ,
-            &team(&[cert(WJ, 1), cert(SJ, 1)]),
-            "补充",
-            when,
-            ACTOR,
-        )
-        .await,
+    )
+    .await?;
+    refused_reassignment(
+        db,
+        &wj_visit.id,
+        WJ,
+        &[cert(WJ, 1), cert(SJ, 1)],
+        "补充",
         "another department",
-    )?;
+    )
+    .await?;
     if !wj_visit.teams.iter().any(|t| t.department == YJ) {
-        expect_refused(
-            rounds::reassign(
-                db,
-                &wj_visit.id,
-                YJ,
-                &team(&[cert(YJ, 1), cert(YJ, 2)]),
-                "补充",
-                when,
-                ACTOR,
-            )
-            .await,
-            "a department without a team",
-        )?;
-    }
-    expect_refused(
-        rounds::reassign(
+        refused_reassignment(
             db,
             &wj_visit.id,
-            WJ,
-            &team(&[cert(WJ, 1), cert(WJ, 1)]),
+            YJ,
+            &[cert(YJ, 1), cert(YJ, 2)],
             "补充",
-            when,
-            ACTOR,
+            "a department without a team",
         )
-        .await,
+        .await?;
+    }
+    refused_reassignment(
+        db,
+        &wj_visit.id,
+        WJ,
+        &[cert(WJ, 1), cert(WJ, 1)],
+        "补充",
         "one inspector twice",
-    )?;
+    )
+    .await?;
     if let Some(recused) = visits.iter().find(|v| {
         index_of(&v.entity).is_some_and(|i| i % 3 == 0)
             && v.teams.iter().any(|t| t.department == SJ)
     }) {
-        expect_refused(
-            rounds::reassign(
-                db,
-                &recused.id,
-                SJ,
-                &team(&[SJ_RECUSED.into(), cert(SJ, 4)]),
-                "补充",
-                when,
-                ACTOR,
-            )
-            .await,
+        refused_reassignment(
+            db,
+            &recused.id,
+            SJ,
+            &[SJ_RECUSED.into(), cert(SJ, 4)],
+            "补充",
             "a recused inspector",
-        )?;
+        )
+        .await?;
     }
     // WJW takes on a qualified inspector after the draw, and the team is reassigned.
     let mut newcomer = inspector(WJ, 1)?.fields().clone();
@@ -2404,6 +2367,22 @@ async fn tampering_is_detected_case_by_case(db: &Db) -> TestResult {
     execute(db, "INSERT INTO round_secrets SELECT * FROM bk_secrets").await?;
     assert_intact(db).await?;
     Ok(())
+}
+
+/// A reassignment of `members` to `department`'s team on `visit` (on 5 July 2025) that must be refused.
+async fn refused_reassignment(
+    db: &Db,
+    visit: &str,
+    department: &str,
+    members: &[String],
+    reason: &str,
+    what: &str,
+) -> TestResult {
+    let when = at(2025, 7, 5)?;
+    expect_refused(
+        rounds::reassign(db, visit, department, members, reason, when, ACTOR).await,
+        what,
+    )
 }
 
 /// Like [`assert_break`], and it is the only break.
