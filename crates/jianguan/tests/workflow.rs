@@ -1775,6 +1775,54 @@ async fn out_of_plan_other_is_flagged(db: &Db) -> TestResult {
         .await,
         "no detail",
     )?;
+    // Bad codes and inspectors are refused, and nothing is recorded.
+    let attempt = |entity: String, inspectors: Vec<String>| async move {
+        results::register_out_of_plan(
+            db,
+            "SJGJ-2025-0100",
+            &entity,
+            SJ,
+            OutOfPlanReason::Complaint,
+            "群众来电反映",
+            None,
+            date(2025, 4, 1).map_err(|e| WorkflowError::Refused(e.to_string()))?,
+            inspectors,
+            at(2025, 4, 1).map_err(|e| WorkflowError::Refused(e.to_string()))?,
+            ACTOR,
+        )
+        .await
+    };
+    let two = vec![cert(SJ, 1), cert(SJ, 2)];
+    expect_refused(
+        attempt("91350100M0001TGQXZ".into(), two.clone()).await,
+        "a malformed code",
+    )?;
+    expect_refused(
+        attempt("91350100M0001TGQXM".into(), two.clone()).await,
+        "a code not in the directory",
+    )?;
+    expect_refused(attempt(uscc(1), vec![cert(SJ, 1)]).await, "one inspector")?;
+    expect_refused(
+        attempt(uscc(1), vec![cert(SJ, 1), cert(YJ, 1)]).await,
+        "another department's inspector",
+    )?;
+    assert!(
+        matches!(
+            attempt(uscc(1), vec![cert(SJ, 1), "HB999999".into()]).await,
+            Err(WorkflowError::NotFound {
+                what: "inspector",
+                ..
+            })
+        ),
+        "an unknown inspector"
+    );
+    assert!(db.get::<OutOfPlan>("SJGJ-2025-0100").await?.is_none());
+    let lower = attempt(uscc(1).to_lowercase(), two).await?;
+    assert_eq!(
+        lower.entity,
+        uscc(1),
+        "the code is stored in its canonical form"
+    );
     assert_intact(db).await
 }
 

@@ -253,14 +253,36 @@ pub async fn register_out_of_plan<S: WorkflowStore>(
     if detail.trim().is_empty() {
         return Err(refused("describe why the inspection took place"));
     }
+    crate::domain::plan::check_id("id", id)?;
     if store.get::<OutOfPlan>(id).await?.is_some() {
         return Err(refused(format!(
             "out-of-plan inspection {id} already exists"
         )));
     }
+    // The entity must be in the directory: a mistyped code is not recorded.
+    let (code, _) = crate::domain::Uscc::parse_lenient(entity)
+        .map_err(|e| refused(format!("entity {entity:?}: {e}")))?;
+    if store.entity(&code).await?.is_none() {
+        return Err(refused(format!(
+            "entity {code} is not in the entity directory"
+        )));
+    }
+    if inspectors.len() < 2 {
+        return Err(refused(
+            "an inspection names at least 2 inspectors (持证上岗)",
+        ));
+    }
+    for cert in &inspectors {
+        let inspector = super::rounds::inspector_named(store, cert).await?;
+        if inspector.department.as_str() != department || !inspector.is_certified_on(inspected_on) {
+            return Err(refused(format!(
+                "inspector {cert} is not a certified inspector of {department} on {inspected_on}"
+            )));
+        }
+    }
     let record = OutOfPlan {
         id: id.to_owned(),
-        entity: entity.to_owned(),
+        entity: code.as_str().to_owned(),
         department: department.to_owned(),
         reason,
         detail: detail.trim().to_owned(),
