@@ -653,6 +653,10 @@ pub struct Explanation {
 /// Explains the fate of `entity` in round `id`, from the frozen frames and exclusions.
 pub async fn explain<S: WorkflowStore>(store: &S, id: &str, entity: &str) -> Result<Explanation> {
     let round = super::existing::<S, Round>(store, id).await?;
+    // A malformed code is an error, not an entity that is out of every scope.
+    let (code, _) = crate::domain::Uscc::parse_lenient(entity)
+        .map_err(|e| refused(format!("entity {entity:?}: {e}")))?;
+    let entity = code.as_str();
     let visit = store.get::<Visit>(&Visit::id_for(id, entity)).await?;
     let mut plans = Vec::new();
     for stored in store.round_frames(id).await? {
