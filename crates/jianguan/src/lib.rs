@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod cli;
 pub mod domain;
+pub mod http;
 pub mod import;
 pub mod storage;
 pub mod synth;

@@ -54,6 +54,9 @@ pub struct DemoArgs {
     /// Print the summary and exit; do not start the web application.
     #[arg(long)]
     no_serve: bool,
+    /// Where the web application listens after the demo.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    listen: std::net::SocketAddr,
     /// Scale the number of market entities and recusals (1 = Huangshi's 403,000 and 403;
     /// e.g. 0.01 in tests). Departments, inspectors and the item lists keep their size.
     #[arg(long, value_name = "FACTOR", conflicts_with = "entities")]
@@ -105,8 +108,69 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         let outcome = demo(&db, &url, args, entities, started).await;
         db.close().await;
         outcome
+    })?;
+    if args.no_serve {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let db = args.database.open().await?;
+        let calendar = workcal::Calendar::embedded().context("the embedded calendar is damaged")?;
+        let outcome = super::serve::serve(db.clone(), calendar, args.listen).await;
+        db.close().await;
+        outcome.map(|()| ExitCode::SUCCESS)
     })
 }
+
+/// The demo's accounts, one per role (the departmental ones in the market
+/// regulation bureau), saved with known passwords and printed.
+async fn demo_accounts(db: &Db) -> anyhow::Result<()> {
+    use crate::domain::account::{Account, Role};
+    let department = "SCJG";
+    let filter = InspectorFilter {
+        department: Some(DepartmentCode::parse(department)?),
+        ..InspectorFilter::default()
+    };
+    let certificate = db
+        .search_inspectors(&filter, &crate::storage::PageRequest::first(1))
+        .await?
+        .items
+        .first()
+        .map(|i| i.fields().cert_no.as_str().to_owned());
+    let accounts = [
+        ("admin", "系统管理员", Role::SystemAdmin),
+        ("scjg.admin", "市场监管局管理员", Role::DepartmentAdmin),
+        ("scjg.staff", "市场监管局工作人员", Role::DepartmentStaff),
+        ("scjg.inspector", "市场监管局执法人员", Role::Inspector),
+        ("sfj.supervisor", "司法局监督员", Role::Supervisor),
+        ("credit.office", "信用办", Role::CreditOffice),
+        ("hotline.operator", "12345话务员", Role::HotlineOperator),
+    ];
+    println!("演示账号 demo accounts (password 密码 {DEMO_PASSWORD} for every one; demo only):");
+    for (username, name, role) in accounts {
+        let account = Account {
+            username: username.to_owned(),
+            display_name: name.to_owned(),
+            role,
+            department: role.is_departmental().then(|| department.to_owned()),
+            certificate: (role == Role::Inspector).then(|| certificate.clone()).flatten(),
+            password_hash: String::new(),
+            must_change_password: false,
+            disabled: false,
+        };
+        crate::http::auth::save_account(db, account, Some(DEMO_PASSWORD.to_owned()), "demo")
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!("  {username:<18} {}", role.label());
+    }
+    Ok(())
+}
+
+/// The demo accounts' password.
+pub const DEMO_PASSWORD: &str = "jianguan-demo";
 
 async fn demo(
     db: &Db,
@@ -148,11 +212,7 @@ async fn demo(
     print_contents(db).await?;
 
     year(db, args).await?;
-    if !args.no_serve {
-        println!(
-            "网页 the web application is not part of this build yet; nothing to serve (--no-serve skips this line)"
-        );
-    }
+    demo_accounts(db).await?;
     println!("done in {:.1} s", started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }

@@ -5,6 +5,7 @@ pub(crate) mod demo;
 pub mod database;
 mod import;
 mod offline;
+mod serve;
 mod workflow;
 
 use std::process::ExitCode;
@@ -53,6 +54,10 @@ enum Command {
     Audit(workflow::AuditArgs),
     /// Monthly, quarterly and annual reports (JSON, XLSX).
     Report(workflow::ReportArgs),
+    /// Run the web application: staff pages, the public portal and the JSON API.
+    Serve(serve::ServeArgs),
+    /// Accounts of the web application: list, add, disable, issue API tokens.
+    Accounts(serve::AccountsArgs),
 }
 
 /// Exit status for bad input: unreadable or malformed files and arguments.
@@ -78,6 +83,8 @@ pub fn main() -> ExitCode {
         Command::OutOfPlan(args) => workflow::run_out_of_plan(args),
         Command::Audit(args) => workflow::run_audit(args),
         Command::Report(args) => workflow::run_report(args),
+        Command::Serve(args) => serve::run_serve(args),
+        Command::Accounts(args) => serve::run_accounts(args),
     };
     outcome.unwrap_or_else(|error| {
         eprintln!("error: {error:#}");

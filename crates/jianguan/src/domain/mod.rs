@@ -1,6 +1,7 @@
 //! Domain types that validate on construction.
 
 pub mod uscc;
+pub mod account;
 pub mod entity;
 pub mod field;
 pub mod idcard;

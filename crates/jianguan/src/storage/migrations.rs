@@ -28,6 +28,10 @@ const SQLITE: &[Embedded] = &[(
     2,
     "workflow",
     include_str!("../../migrations/sqlite/0002_workflow.sql"),
+), (
+    3,
+    "accounts",
+    include_str!("../../migrations/sqlite/0003_accounts.sql"),
 )];
 
 /// PostgreSQL migrations, in version order.
@@ -39,6 +43,10 @@ const POSTGRES: &[Embedded] = &[(
     2,
     "workflow",
     include_str!("../../migrations/postgres/0002_workflow.sql"),
+), (
+    3,
+    "accounts",
+    include_str!("../../migrations/postgres/0003_accounts.sql"),
 )];
 
 fn migrator(files: &'static [Embedded]) -> Migrator {

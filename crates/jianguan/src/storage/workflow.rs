@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 
 use super::engine::{Arg, Dialect, Engine, RowRead, Sql};
 use super::{Store, StoreError};
+use crate::domain::account::{Account, ApiToken};
 use crate::domain::entity::{CreditClass, EntityStatus, EntityType};
 use crate::domain::inspection::{InspectionResult, OutOfPlan, Round, Visit};
 use crate::domain::ledger::{self, LedgerEntry};
@@ -132,6 +133,30 @@ impl Document for OutOfPlan {
             Some(self.department.clone()),
             Some(self.reason.as_str().to_owned()),
         ]
+    }
+}
+
+impl Document for Account {
+    const NOUN: &'static str = "account";
+    const TABLE: &'static str = "accounts";
+    const COLUMNS: &'static [&'static str] = &["role", "department"];
+    fn key(&self) -> String {
+        self.username.clone()
+    }
+    fn columns(&self) -> Vec<Option<String>> {
+        vec![Some(self.role.code().to_owned()), self.department.clone()]
+    }
+}
+
+impl Document for ApiToken {
+    const NOUN: &'static str = "API token";
+    const TABLE: &'static str = "api_tokens";
+    const COLUMNS: &'static [&'static str] = &["username"];
+    fn key(&self) -> String {
+        self.digest.clone()
+    }
+    fn columns(&self) -> Vec<Option<String>> {
+        vec![Some(self.username.clone())]
     }
 }
 

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use super::Result;
 use super::eligibility;
+use crate::domain::account::{Account, ApiToken};
 use crate::domain::inspection::{InspectionResult, OutOfPlan, Round, Visit};
 use crate::domain::ledger::{self, GENESIS};
 use crate::domain::plan::Plan;
@@ -102,6 +103,8 @@ pub async fn verify<S: WorkflowStore>(store: &S) -> Result<AuditReport> {
     rows += check_table::<S, Visit>(store, &mut last_digest, &mut breaks).await?;
     rows += check_table::<S, InspectionResult>(store, &mut last_digest, &mut breaks).await?;
     rows += check_table::<S, OutOfPlan>(store, &mut last_digest, &mut breaks).await?;
+    rows += check_table::<S, Account>(store, &mut last_digest, &mut breaks).await?;
+    rows += check_table::<S, ApiToken>(store, &mut last_digest, &mut breaks).await?;
     let mut missing: Vec<_> = last_digest.into_iter().collect();
     missing.sort_by_key(|(_, (seq, _))| *seq);
     for ((table, key), (seq, _)) in missing {

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, reason = "each test crate uses part of the harness")]
 
+pub mod web;
+
 use std::error::Error;
 use std::future::Future;
 use std::io::Write as _;

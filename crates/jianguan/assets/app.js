@@ -1,0 +1,25 @@
+// Small page behaviours shared by every page; no framework beyond htmx.
+(function () {
+  // Every htmx request carries the session's CSRF token.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta && meta.content) event.detail.headers["X-CSRF-Token"] = meta.content;
+  });
+  // Charts: <div class="chart" data-option='{...ECharts option...}'>.
+  function drawCharts(root) {
+    if (!window.echarts) return;
+    root.querySelectorAll("div.chart[data-option]").forEach(function (el) {
+      if (el.dataset.drawn) return;
+      el.dataset.drawn = "1";
+      var chart = echarts.init(el, null, { renderer: "svg" });
+      chart.setOption(JSON.parse(el.dataset.option));
+      window.addEventListener("resize", function () { chart.resize(); });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { drawCharts(event.target); });
+  // Sensitive pages: no copying.
+  document.addEventListener("copy", function (event) {
+    if (document.body.classList.contains("no-copy")) event.preventDefault();
+  });
+})();

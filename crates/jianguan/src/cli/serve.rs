@@ -1,0 +1,242 @@
+//! `jianguan serve` (the web application) and `jianguan accounts` (accounts
+//! and API tokens from the command line).
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::database::{DatabaseArgs, runtime};
+use crate::domain::account::{Account, Role};
+use crate::http::{self, AppState, auth};
+use crate::storage::{Db, Store, WorkflowStore};
+
+/// Arguments of `jianguan serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// Address to listen on (port 0 picks a free port, printed at start).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    listen: SocketAddr,
+    /// A working-day calendar override (TOML), as for `jianguan calendar`.
+    #[arg(long, value_name = "FILE")]
+    calendar: Option<PathBuf>,
+}
+
+/// Runs `jianguan serve`.
+pub fn run_serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let db = args.database.open().await?;
+        db.migrate().await?;
+        let calendar = super::calendar::load(args.calendar.as_ref())?;
+        let outcome = serve(db.clone(), calendar, args.listen).await;
+        db.close().await;
+        outcome.map(|()| ExitCode::SUCCESS)
+    })
+}
+
+/// Serves the web application on `listen` until Ctrl-C or SIGTERM; creates and
+/// prints the first administrator when there is no account.
+pub async fn serve(db: Db, calendar: workcal::Calendar, listen: SocketAddr) -> anyhow::Result<()> {
+    init_logging();
+    if let Some(password) = auth::bootstrap_admin(&db).await? {
+        println!("首个管理员账号 first administrator: admin");
+        println!("一次性密码 one-time password: {password}");
+        println!("(登录后须立即修改 it must be changed at first login)");
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let address = listener.local_addr()?;
+    println!("监听 listening on http://{address}");
+    println!("公示平台 public portal: http://{address}/gongshi · 登录 login: http://{address}/login");
+    http::serve(listener, AppState::new(db, calendar)).await?;
+    println!("stopped");
+    Ok(())
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("JIANGUAN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Arguments of `jianguan accounts`.
+#[derive(Debug, Args)]
+pub struct AccountsArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    #[command(subcommand)]
+    command: AccountsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountsCommand {
+    /// List the accounts.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create or change an account. The password is read from standard input
+    /// with --password-stdin; otherwise a one-time password is generated and printed.
+    Add {
+        /// Login name.
+        username: String,
+        /// system_admin, department_admin, department_staff, inspector, supervisor,
+        /// credit_office or hotline_operator (or the Chinese name).
+        #[arg(long)]
+        role: String,
+        /// Department code, for department administrators, staff and inspectors.
+        #[arg(long)]
+        department: Option<String>,
+        /// The name pages show (default: the login name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Inspector's certificate number (inspector accounts).
+        #[arg(long)]
+        certificate: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable an account: it cannot log in and its tokens stop working.
+    Disable {
+        /// Login name.
+        username: String,
+    },
+    /// Issue an API token for an account (printed once; only its hash is kept).
+    Token {
+        /// Login name.
+        username: String,
+        /// What the token is for.
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+#[derive(Serialize)]
+struct AccountLine<'a> {
+    username: &'a str,
+    display_name: &'a str,
+    role: &'static str,
+    department: Option<&'a str>,
+    disabled: bool,
+}
+
+const ACTOR: &str = "cli";
+
+/// Runs `jianguan accounts`.
+pub fn run_accounts(args: &AccountsArgs) -> anyhow::Result<ExitCode> {
+    runtime()?.block_on(async {
+        let db = args.database.open().await?;
+        let outcome = async {
+            db.migrate().await?;
+            accounts(&db, &args.command).await
+        }
+        .await;
+        db.close().await;
+        outcome
+    })
+}
+
+async fn accounts(db: &Db, command: &AccountsCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        AccountsCommand::List { json } => {
+            let accounts = db.list::<Account>(None).await?;
+            let lines: Vec<AccountLine> = accounts
+                .iter()
+                .map(|a| AccountLine {
+                    username: &a.username,
+                    display_name: &a.display_name,
+                    role: a.role.code(),
+                    department: a.department.as_deref(),
+                    disabled: a.disabled,
+                })
+                .collect();
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&lines)?);
+            } else {
+                for l in &lines {
+                    println!(
+                        "{:<20} {:<18} {:<8} {}{}",
+                        l.username,
+                        l.role,
+                        l.department.unwrap_or("-"),
+                        l.display_name,
+                        if l.disabled { " (disabled)" } else { "" }
+                    );
+                }
+            }
+        }
+        AccountsCommand::Add {
+            username,
+            role,
+            department,
+            name,
+            certificate,
+            password_stdin,
+        } => {
+            let role = Role::parse(role)?;
+            let (password, generated) = if *password_stdin {
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line)?;
+                (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+            } else {
+                (auth::one_time_password().map_err(anyhow_of)?, true)
+            };
+            let account = Account {
+                username: username.clone(),
+                display_name: name.clone().unwrap_or_else(|| username.clone()),
+                role,
+                department: department.clone(),
+                certificate: certificate.clone(),
+                password_hash: String::new(),
+                must_change_password: generated,
+                disabled: false,
+            };
+            auth::save_account(db, account, Some(password.clone()), ACTOR)
+                .await
+                .map_err(anyhow_of)?;
+            println!("account {username} saved ({})", role.code());
+            if generated {
+                println!("one-time password: {password} (must be changed at first login)");
+            }
+        }
+        AccountsCommand::Disable { username } => {
+            let mut account = db
+                .get::<Account>(username)
+                .await?
+                .with_context(|| format!("no account {username}"))?;
+            account.disabled = true;
+            auth::save_account(db, account, None, ACTOR).await.map_err(anyhow_of)?;
+            println!("account {username} disabled");
+        }
+        AccountsCommand::Token { username, label } => {
+            let token = auth::issue_token(db, username, label, ACTOR)
+                .await
+                .map_err(anyhow_of)?;
+            println!("{token}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn anyhow_of(error: http::Error) -> anyhow::Error {
+    match error {
+        http::Error::Internal(source) => source,
+        other => anyhow::anyhow!("{other}"),
+    }
+}

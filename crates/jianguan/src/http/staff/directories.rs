@@ -1,0 +1,30 @@
+//! 名录库 (/directories).
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::response::Html;
+use axum::routing::get;
+
+use crate::http::AppState;
+use crate::http::auth::User;
+use crate::http::error::Result;
+use crate::http::pages::{Chrome, render};
+
+/// This section's routes.
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new().route("/directories", get(index))
+}
+
+#[derive(Template)]
+#[template(path = "staff/directories.html")]
+struct Index {
+    chrome: Chrome,
+}
+
+async fn index(user: User) -> Result<Html<String>> {
+    render(&Index {
+        chrome: Chrome::staff(&user, "名录库", "/directories"),
+    })
+}

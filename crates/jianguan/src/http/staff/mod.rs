@@ -1,0 +1,30 @@
+//! The staff pages, one module per section. Every handler takes [`super::auth::User`]
+//! (login required) and asks it for the permission and department it needs.
+
+pub mod accounts;
+pub mod dashboard;
+pub mod directories;
+pub mod ledger;
+pub mod plans;
+pub mod reports;
+pub mod results;
+pub mod rounds;
+
+use std::sync::Arc;
+
+use axum::Router;
+
+use super::AppState;
+
+/// Every staff page.
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .merge(accounts::routes())
+        .merge(dashboard::routes())
+        .merge(directories::routes())
+        .merge(ledger::routes())
+        .merge(plans::routes())
+        .merge(reports::routes())
+        .merge(results::routes())
+        .merge(rounds::routes())
+}

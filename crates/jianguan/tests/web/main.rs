@@ -1,0 +1,11 @@
+//! The web application's integration tests: the real server on port 0 over a
+//! copy of a small demo city (tests/common/web.rs). One module per area.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod auth;
+mod portal;
+mod staff_workflow;
+mod staff_directories;
+mod authz;
