@@ -4,6 +4,7 @@
 //! cookie and the CSRF token like a browser.
 
 #![allow(dead_code, reason = "each test crate uses part of the harness")]
+#![allow(clippy::panic, reason = "a broken harness fails the test loudly")]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

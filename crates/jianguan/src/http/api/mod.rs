@@ -6,8 +6,10 @@
 //! handlers; the OpenAPI document is built from those lists, and a test checks
 //! that every listed operation answers.
 
+pub mod directories;
 pub mod openapi;
 pub mod public;
+pub mod workflow;
 
 use std::sync::Arc;
 
@@ -21,11 +23,15 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/openapi.json", get(openapi::document))
         .merge(public::routes())
+        .merge(workflow::routes())
+        .merge(directories::routes())
 }
 
 /// Every documented operation, in the document's order.
 pub fn operations() -> Vec<openapi::Operation> {
     let mut all = Vec::new();
     all.extend(public::operations());
+    all.extend(workflow::operations());
+    all.extend(directories::operations());
     all
 }
