@@ -100,7 +100,32 @@ async function keepEvidence(page, name) {
   writeFileSync(`${stem}.html`, await page.content().catch(() => ''));
 }
 
-test('一年的工作：名录导入 → 计划 → 批次抽取 → 结果 → 公示', { timeout: 180_000 }, async (t) => {
+/** Whether the server has a route for `path` (axum answers an unknown route 404 with no body). */
+async function routed(base, path) {
+  const answer = await fetch(`${base}${path}`, { redirect: 'manual' });
+  const body = await answer.text();
+  return !(answer.status === 404 && body.length === 0);
+}
+
+/** Today and a date `days` later (capped at the year's end), as YYYY-MM-DD. */
+function dateWindow(days) {
+  const today = new Date();
+  const end = new Date(today.getTime() + days * 86_400_000);
+  const yearEnd = new Date(Date.UTC(today.getUTCFullYear(), 11, 31));
+  const iso = (date) => date.toISOString().slice(0, 10);
+  return [iso(today), iso(end < yearEnd ? end : yearEnd)];
+}
+
+/** Waits for the background job shown on the page to finish; fails if it failed. */
+async function waitForJob(page, timeout = 60_000) {
+  const done = page.locator('.job [role=status], .job [role=alert]').first();
+  await done.waitFor({ timeout });
+  const text = await done.textContent();
+  assert.doesNotMatch(text, /失败/, `the job failed: ${text}`);
+  return text;
+}
+
+test('一年的工作：名录导入 → 计划 → 批次抽取 → 结果 → 公示', { timeout: 240_000 }, async (t) => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'jianguan-e2e-'));
   const demo = jianguan('demo', '--entities', '400', '--no-serve', '--data-dir', dataDir);
   assert.match(demo, /演示账号/);
@@ -111,63 +136,144 @@ test('一年的工作：名录导入 → 计划 → 批次抽取 → 结果 → 
   const { context, profile } = await browse();
   const page = context.pages()[0] ?? (await context.newPage());
   const base = server.base;
-  // What the steps learn and pass on.
+  // What the steps learn and pass on: plan, round, entity, name.
   const story = {};
 
   let failed = false;
-  /** One step; skipped after a failure; evidence kept when it fails. */
-  const step = (name, body, options = {}) =>
-    t.test(name, options, async (s) => {
-      if (failed && !options.todo) {
-        s.skip('an earlier step failed');
-        return;
-      }
+  /**
+   * One step of the story. It is a TODO (reported, not failed) while a page
+   * it needs has no route yet, or when an earlier TODO step did not produce
+   * what it uses; it is skipped after a failure. A failure keeps evidence.
+   */
+  const step = async (name, { pages = [], uses = [] }, body) => {
+    const missing = [];
+    for (const path of pages) if (!(await routed(base, path))) missing.push(path);
+    const waiting = uses.filter((key) => story[key] === undefined);
+    const todo = missing.length > 0
+      ? `page not merged yet: ${missing.join(', ')}`
+      : waiting.length > 0 ? `waits for an earlier TODO step (${waiting.join(', ')})` : undefined;
+    await t.test(name, { todo, skip: failed && !todo ? 'an earlier step failed' : undefined }, async () => {
+      if (todo) return;
       try {
         await body();
       } catch (error) {
-        if (!options.todo) failed = true;
+        failed = true;
         await keepEvidence(page, name);
         error.message += `\n(page ${page.url()}; server log tail:\n${server.log().slice(-2000)})`;
         throw error;
       }
     });
+  };
 
   try {
-    await step('系统管理员登录，看到工作台', async () => {
+    await step('系统管理员登录，看到工作台', { pages: ['/login', '/dashboard'] }, async () => {
       await logIn(page, base, 'admin');
       await page.goto(`${base}/dashboard`);
-      await assert.doesNotReject(page.getByRole('link', { name: '名录库' }).first().waitFor());
+      await page.getByRole('link', { name: '名录库' }).first().waitFor();
       assert.match(await page.title(), /工作台/);
     });
 
-    await step('名录库：上传 XLSX 导入检查对象', async () => {
-      // TODO(directories page): upload `upload` through the import form, wait for the job, see the counts.
-      story.upload = upload;
-    }, { todo: '名录库上传页尚未合并 (directories upload page not merged yet)' });
+    await step('名录库：上传 XLSX 导入检查对象', { pages: ['/directories/import'] }, async () => {
+      await page.goto(`${base}/directories`);
+      await page.getByLabel('名录类型').selectOption('entities');
+      await page.getByLabel(/^文件/).setInputFiles(upload);
+      await page.getByRole('button', { name: '上传并导入' }).click();
+      const outcome = await waitForJob(page);
+      assert.match(outcome, /完成/);
+    });
 
-    await step('部门工作人员新建计划并备案', async () => {
+    await step('部门工作人员新建计划并备案', { pages: ['/plans/new'] }, async () => {
       await logIn(page, base, 'scjg.staff');
-      // TODO(plans pages): create a plan (标题、范围、比例), then 备案 (file) it; keep its id in story.plan.
-    }, { todo: '计划页尚未合并 (plan pages not merged yet)' });
+      await page.goto(`${base}/plans/new?lead=SCJG`);
+      const id = `E2E-${Date.now().toString(36).toUpperCase()}`;
+      await page.getByLabel(/^计划编号/).fill(id);
+      await page.getByLabel('计划名称').fill('端到端测试计划');
+      await page.locator('input[name=items]').first().check();
+      await page.getByRole('button', { name: '保存为草稿' }).click();
+      await page.waitForURL(`**/plans/${id}`);
+      await page.getByRole('button', { name: '备案' }).click();
+      await page.getByText('已备案').first().waitFor();
+      story.plan = id;
+    });
 
-    await step('部门管理员审批并公示计划', async () => {
-      // TODO(plans pages): as scjg.admin approve, then publish story.plan.
-    }, { todo: '计划页尚未合并 (plan pages not merged yet)' });
+    await step('部门管理员批准并公示计划', { pages: ['/plans/new'], uses: ['plan'] }, async () => {
+      await logIn(page, base, 'scjg.admin');
+      await page.goto(`${base}/plans/${story.plan}`);
+      await page.getByRole('button', { name: '批准' }).click();
+      await page.getByRole('button', { name: '公示' }).click();
+      await page.getByText('已公示').first().waitFor();
+    });
 
-    await step('系统管理员提交批次、录入信标、抽取', async () => {
-      // TODO(rounds pages): commit a round with story.plan, type the beacon on the witness screen,
-      // draw, wait for the progress to finish; keep a drawn entity in story.entity.
-    }, { todo: '批次页尚未合并 (round pages not merged yet)' });
+    await step('系统管理员承诺批次、见证人录入信标、抽取并公开', { pages: ['/rounds/x/draw'], uses: ['plan'] }, async () => {
+      await logIn(page, base, 'admin');
+      await page.goto(`${base}/rounds`);
+      const id = `E2E-R${Date.now().toString(36).toUpperCase()}`;
+      const [start, end] = dateWindow(30);
+      await page.getByLabel(/^批次编号/).fill(id);
+      await page.getByLabel('检查窗口：开始').fill(start);
+      await page.getByLabel(/^结束/).fill(end);
+      await page.locator(`input[name=plans][value="${story.plan}"]`).check();
+      await page.getByRole('button', { name: /承诺/ }).click();
+      await page.waitForURL(`**/rounds/${id}`);
+      // The witness screen: the commitment is shown before the beacon is typed.
+      await page.getByText('承诺值').first().waitFor();
+      await page.getByLabel(/见证人/).fill('张三\n李四');
+      await page.getByLabel(/信标/).fill(`${start} 端到端测试信标 3245.67`);
+      await page.getByRole('button', { name: '抽取' }).click();
+      await waitForJob(page);
+      await page.goto(`${base}/rounds/${id}`);
+      await page.getByRole('button', { name: /公开秘密/ }).click();
+      await page.getByText('已公开').first().waitFor();
+      await page.goto(`${base}/rounds/${id}/visits`);
+      const code = (await page.locator('td[data-label="市场主体"]').first().textContent()).trim();
+      assert.match(code, /^[0-9A-Z]{18}$/);
+      story.round = id;
+      story.entity = code;
+    });
 
-    await step('执法人员录入结果，工作人员公示', async () => {
-      // TODO(results pages): as scjg.inspector enter a result for a visit of the round; as scjg.staff publish it.
-    }, { todo: '结果页尚未合并 (result pages not merged yet)' });
+    await step('执法人员录入结果，部门工作人员公开', { pages: ['/results/publish'], uses: ['round', 'entity'] }, async () => {
+      await logIn(page, base, 'scjg.inspector');
+      await page.goto(`${base}/results/visits/${encodeURIComponent(story.round)}/${story.entity}`);
+      const [today] = dateWindow(0);
+      await page.getByLabel('检查开始日期').fill(today);
+      await page.getByLabel(/^检查结束日期/).fill(today);
+      await page.getByRole('button', { name: '保存结果' }).click();
+      await page.waitForLoadState();
+      await logIn(page, base, 'scjg.staff');
+      await page.goto(`${base}/results?department=SCJG`);
+      assert.ok((await page.locator(`input[name=ids][value*="${story.entity}"]`).count()) > 0, 'the entered result waits to be published');
+      await page.getByRole('button', { name: '公开所选结果' }).click();
+      await page.waitForLoadState();
+      assert.equal(await page.locator(`input[name=ids][value*="${story.entity}"]`).count(), 0, 'the result is published');
+      story.published = true;
+    });
 
-    await step('公众在公示平台查到结果并核验抽取', async () => {
+    await step('公众在公示平台按代码和名称查到结果', { pages: ['/gongshi/results'], uses: ['published'] }, async () => {
+      await context.clearCookies();
+      await page.goto(`${base}/gongshi/results?q=${story.entity}`);
+      const row = page.locator('tr', { hasText: story.entity }).first();
+      await row.waitFor();
+      const name = (await row.locator('td[data-label="市场主体"]').textContent()).trim();
+      assert.ok(name.length > 0);
+      await page.goto(`${base}/gongshi/results`);
+      await page.getByLabel('企业名称或统一社会信用代码').fill(name);
+      await page.getByLabel('企业名称或统一社会信用代码').press('Enter');
+      await page.locator('tr', { hasText: story.entity }).first().waitFor();
+    });
+
+    await step('公众打开抽取验证页，看到结论', { pages: ['/gongshi/verify'], uses: ['round', 'entity'] }, async () => {
+      await context.clearCookies();
+      await page.goto(`${base}/gongshi/verify`);
+      await page.getByLabel('抽取批次').selectOption(story.round);
+      await page.getByLabel('统一社会信用代码').fill(story.entity);
+      await page.getByRole('button', { name: '验证' }).click();
+      await page.getByText('已抽中').first().waitFor();
+    });
+
+    await step('公众访问公示平台首页', { pages: ['/gongshi'] }, async () => {
       await context.clearCookies();
       await page.goto(`${base}/gongshi`);
-      assert.match(await page.title(), /公示平台/);
-      // TODO(public portal): search story.entity by name and code, open the verification page, see the verdict.
+      assert.match(await page.title(), /公示/);
     });
   } finally {
     await context.close();
