@@ -9,3 +9,4 @@ mod portal;
 mod staff_workflow;
 mod staff_directories;
 mod authz;
+mod supervision;
