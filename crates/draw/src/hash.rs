@@ -57,7 +57,7 @@ impl Secret {
 
     /// `H("jianguan-draw/v1/commit" ‖ 0x00 ‖ secret)`, published before the draw.
     pub fn commitment(&self) -> Digest {
-        sha256(&[COMMIT_TAG, &self.0])
+        sha256(&[&commitment_input(self)])
     }
 }
 
@@ -65,6 +65,25 @@ impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secret(<redacted>)")
     }
+}
+
+/// The exact bytes hashed into the commitment (spec §1.1):
+/// `"jianguan-draw/v1/commit" ‖ 0x00 ‖ secret`, for showing the computation step by step.
+pub fn commitment_input(secret: &Secret) -> Vec<u8> {
+    [COMMIT_TAG, secret.as_bytes()].concat()
+}
+
+/// The exact bytes hashed into the round seed (spec §1.3):
+/// `"jianguan-draw/v1/seed" ‖ 0x00 ‖ secret ‖ H(beacon)`, the beacon's bytes as recorded.
+pub fn seed_input(secret: &Secret, recorded_beacon: &str) -> Vec<u8> {
+    let beacon_hash = sha256(&[recorded_beacon.as_bytes()]);
+    [SEED_TAG, secret.as_bytes(), &beacon_hash].concat()
+}
+
+/// The exact bytes hashed into a subject's `prn` (spec §2): `round_seed ‖ id`;
+/// [`RoundSeed::prn`] gives the same value faster.
+pub fn prn_input(seed: &RoundSeed, id: &[u8]) -> Vec<u8> {
+    [seed.as_bytes().as_slice(), id].concat()
 }
 
 /// Removes leading and trailing white space from a beacon, as spec §1.2 requires.
@@ -95,8 +114,7 @@ impl RoundSeed {
 
     /// The seed from a beacon exactly as recorded, its bytes used as they are (spec §1.2).
     pub fn derive_from_recorded(secret: &Secret, recorded_beacon: &str) -> Self {
-        let beacon_hash = sha256(&[recorded_beacon.as_bytes()]);
-        Self::from_bytes(sha256(&[SEED_TAG, secret.as_bytes(), &beacon_hash]))
+        Self::from_bytes(sha256(&[&seed_input(secret, recorded_beacon)]))
     }
 
     /// Uses a seed as recorded.
@@ -237,6 +255,17 @@ pub fn parse_u64_hex(text: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::{RoundSeed, sha256};
+
+    #[test]
+    fn the_shown_inputs_hash_to_the_protocol_values() {
+        let secret = super::Secret::from_bytes([3; 32]);
+        let seed = RoundSeed::derive_from_recorded(&secret, "12 34");
+        assert_eq!(sha256(&[&super::commitment_input(&secret)]), secret.commitment());
+        assert_eq!(sha256(&[&super::seed_input(&secret, "12 34")]), *seed.as_bytes());
+        let id = b"91420200MA4CA5HQ43";
+        let digest = sha256(&[&super::prn_input(&seed, id)]);
+        assert_eq!(u64::from_be_bytes(digest[..8].try_into().unwrap_or_default()), seed.prn(id));
+    }
 
     #[test]
     fn a_reused_ticket_hasher_matches_the_plain_hash() {

@@ -40,7 +40,7 @@ mod verify;
 mod visits;
 
 pub use hash::{
-    Digest, RoundSeed, Secret, TicketHasher, normalize_beacon, parse_hex, parse_hex32, parse_u64_hex, sha256,
+    Digest, RoundSeed, Secret, TicketHasher, commitment_input, normalize_beacon, prn_input, seed_input, parse_hex, parse_hex32, parse_u64_hex, sha256,
     to_hex, u64_hex,
 };
 pub use record::{

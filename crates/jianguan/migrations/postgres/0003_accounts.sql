@@ -15,3 +15,12 @@ CREATE TABLE api_tokens (
     doc TEXT NOT NULL
 );
 CREATE INDEX api_tokens_username ON api_tokens (username);
+
+-- Rectification notices of the Justice Bureau (整改通知), answered by departments.
+CREATE TABLE rectifications (
+    id TEXT NOT NULL PRIMARY KEY CHECK (id <> ''),
+    department TEXT NOT NULL REFERENCES departments (code),
+    status TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX rectifications_department ON rectifications (department);

@@ -12,6 +12,7 @@ pub mod inspector;
 pub mod item;
 pub mod org;
 pub mod plan;
+pub mod rectification;
 
 pub use entity::{CreditClass, CreditRating, EntityFields, EntityStatus, EntityType, MarketEntity};
 pub use field::InvalidField;

@@ -49,6 +49,8 @@ pub struct AppState {
     pub limiter: auth::LoginLimiter,
     /// Long operations and their progress.
     pub jobs: jobs::Jobs,
+    /// What the public portal shows, cached (see [`public::cache`]).
+    pub public: public::Cache,
 }
 
 impl AppState {
@@ -60,6 +62,7 @@ impl AppState {
             sessions: auth::Sessions::default(),
             limiter: auth::LoginLimiter::default(),
             jobs: jobs::Jobs::default(),
+            public: public::Cache::default(),
         })
     }
 }

@@ -18,6 +18,7 @@ use crate::domain::entity::{CreditClass, EntityStatus, EntityType};
 use crate::domain::inspection::{InspectionResult, OutOfPlan, Round, Visit};
 use crate::domain::ledger::{self, LedgerEntry};
 use crate::domain::plan::Plan;
+use crate::domain::rectification::Rectification;
 
 /// Who changed what, when and why: one ledger entry per document written.
 #[derive(Debug, Clone)]
@@ -157,6 +158,21 @@ impl Document for ApiToken {
     }
     fn columns(&self) -> Vec<Option<String>> {
         vec![Some(self.username.clone())]
+    }
+}
+
+impl Document for Rectification {
+    const NOUN: &'static str = "rectification notice";
+    const TABLE: &'static str = "rectifications";
+    const COLUMNS: &'static [&'static str] = &["department", "status"];
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+    fn columns(&self) -> Vec<Option<String>> {
+        vec![
+            Some(self.department.clone()),
+            Some(self.status.as_str().to_owned()),
+        ]
     }
 }
 

@@ -19,6 +19,7 @@ use crate::domain::account::{Account, ApiToken};
 use crate::domain::inspection::{InspectionResult, OutOfPlan, Round, Visit};
 use crate::domain::ledger::{self, GENESIS};
 use crate::domain::plan::Plan;
+use crate::domain::rectification::Rectification;
 use crate::storage::{Document, WorkflowStore};
 
 /// One problem found.
@@ -105,6 +106,7 @@ pub async fn verify<S: WorkflowStore>(store: &S) -> Result<AuditReport> {
     rows += check_table::<S, OutOfPlan>(store, &mut last_digest, &mut breaks).await?;
     rows += check_table::<S, Account>(store, &mut last_digest, &mut breaks).await?;
     rows += check_table::<S, ApiToken>(store, &mut last_digest, &mut breaks).await?;
+    rows += check_table::<S, Rectification>(store, &mut last_digest, &mut breaks).await?;
     let mut missing: Vec<_> = last_digest.into_iter().collect();
     missing.sort_by_key(|(_, (seq, _))| *seq);
     for ((table, key), (seq, _)) in missing {

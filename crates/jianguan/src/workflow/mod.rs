@@ -7,6 +7,7 @@ pub mod eligibility;
 pub mod report;
 pub mod results;
 pub mod rounds;
+pub mod supervision;
 pub mod year;
 
 use chrono::{DateTime, FixedOffset, Offset, Utc};
@@ -56,7 +57,7 @@ pub fn now() -> DateTime<FixedOffset> {
     Utc::now().with_timezone(&china())
 }
 
-fn refused(message: impl Into<String>) -> WorkflowError {
+pub(crate) fn refused(message: impl Into<String>) -> WorkflowError {
     WorkflowError::Refused(message.into())
 }
 

@@ -121,7 +121,7 @@ where
         .ok_or("temporary path is not UTF-8")?
         .to_owned();
     let result = runtime()?.block_on(async {
-        let url = if name.len() % 2 == 0 {
+        let url = if name.len().is_multiple_of(2) {
             format!("sqlite://{path_text}")
         } else {
             path_text.clone()

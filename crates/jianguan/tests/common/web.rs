@@ -165,6 +165,11 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client of a server started elsewhere (e.g. the binary as a child).
+    pub fn for_base(base: &str) -> Self {
+        Self::new(base)
+    }
+
     fn new(base: &str) -> Self {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)

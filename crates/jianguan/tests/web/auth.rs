@@ -97,3 +97,60 @@ fn session_cookies_are_http_only_secure_and_strict() {
         assert!(session.contains(attribute), "{session}");
     }
 }
+
+/// Reads the child's standard output until a line starts with `prefix`.
+fn line_after(lines: &mut impl Iterator<Item = std::io::Result<String>>, prefix: &str) -> String {
+    lines
+        .filter_map(Result::ok)
+        .find_map(|line| line.split_once(prefix).map(|(_, rest)| rest.trim().to_owned()))
+        .unwrap_or_else(|| panic!("no line with {prefix:?}"))
+}
+
+#[test]
+fn first_start_creates_an_administrator_who_must_change_the_password_and_sigterm_stops_gracefully() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+
+    let dir = std::env::temp_dir().join(crate::common::unique("jianguan_first_start"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jianguan"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let password = line_after(&mut lines, "one-time password:");
+    let base = line_after(&mut lines, "listening on ");
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+
+    let server_base = base.clone();
+    let mut client = crate::common::web::Client::for_base(&server_base);
+    client.log_in("admin", &password);
+    // Every staff page waits for the new password.
+    let dashboard = client.get("/dashboard");
+    assert_eq!(dashboard.location.as_deref(), Some("/account/password"));
+    let weak = client.post_form(
+        "/account/password",
+        &[("current", &password), ("new_password", "short"), ("confirm", "short")],
+    );
+    assert_eq!(weak.status, 400);
+    let changed = client.post_form(
+        "/account/password",
+        &[("current", &password), ("new_password", "a-long-new-secret"), ("confirm", "a-long-new-secret")],
+    );
+    assert_eq!(changed.status, 303, "{}", changed.body);
+    // The one-time password is gone; the new one works.
+    let mut again = crate::common::web::Client::for_base(&server_base);
+    again.log_in("admin", "a-long-new-secret");
+    assert_eq!(again.get("/dashboard").status, 200);
+
+    let pid = child.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status();
+    assert!(killed.is_ok_and(|s| s.success()));
+    let stopped = lines.filter_map(Result::ok).any(|line| line.trim() == "stopped");
+    let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
+    assert!(stopped && status.success(), "graceful stop: {status:?}");
+    let _ = std::fs::remove_dir_all(dir);
+}

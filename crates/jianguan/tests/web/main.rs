@@ -1,6 +1,8 @@
 //! The web application's integration tests: the real server on port 0 over a
 //! copy of a small demo city (tests/common/web.rs). One module per area.
 
+#![allow(clippy::panic, reason = "a failed step fails the test with its message")]
+
 #[path = "../common/mod.rs"]
 mod common;
 
@@ -9,3 +11,4 @@ mod portal;
 mod staff_workflow;
 mod staff_directories;
 mod authz;
+mod supervision;

@@ -9,6 +9,7 @@
 pub mod directories;
 pub mod openapi;
 pub mod public;
+pub mod supervision;
 pub mod workflow;
 
 use std::sync::Arc;
@@ -25,6 +26,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(public::routes())
         .merge(workflow::routes())
         .merge(directories::routes())
+        .merge(supervision::routes())
 }
 
 /// Every documented operation, in the document's order.
@@ -33,5 +35,6 @@ pub fn operations() -> Vec<openapi::Operation> {
     all.extend(public::operations());
     all.extend(workflow::operations());
     all.extend(directories::operations());
+    all.extend(supervision::operations());
     all
 }

@@ -9,6 +9,7 @@ pub mod plans;
 pub mod reports;
 pub mod results;
 pub mod rounds;
+pub mod supervision;
 
 use std::sync::Arc;
 
@@ -27,4 +28,5 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(reports::routes())
         .merge(results::routes())
         .merge(rounds::routes())
+        .merge(supervision::routes())
 }

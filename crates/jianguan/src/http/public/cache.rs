@@ -1,0 +1,805 @@
+//! What the portal reads, kept in memory so that a public request costs one
+//! ledger-head query and a scan of a few thousand rows, not a database read of
+//! every document.
+//!
+//! - [`Snapshot`]: the published plans, rounds and results with the names they
+//!   show. Rebuilt when the ledger head's sequence moved (every workflow change
+//!   appends to the ledger) or when it is older than [`SNAPSHOT_MAX_AGE`]
+//!   (directory imports do not touch the ledger; entity names are re-read then).
+//! - [`RoundIndex`]: one published round's record without its frames, and its
+//!   frames and exclusions as sorted line indexes for per-entity look-ups. A
+//!   published round never changes, so it is built once (the last
+//!   [`MAX_ROUND_INDEXES`] used are kept).
+//! - [`Verdict`]: the full recomputation of a published round's record
+//!   (`draw::verify`), run once per round on a blocking thread and kept.
+//!
+//! Only published things enter this cache: no unpublished round, result or
+//! plan, no credit-risk class, no inspector, no internal note.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use tokio::sync::OnceCell;
+
+use crate::domain::Uscc;
+use crate::domain::inspection::{
+    FollowUp, InspectionResult, ResultCategory, ResultStatus, Round, RoundStatus,
+};
+use crate::domain::item::CheckMethod;
+use crate::domain::ledger;
+use crate::domain::plan::{Plan, PlanKind, PlanStatus};
+use crate::http::error::{Error, Result};
+use crate::storage::{Db, Store, WorkflowStore};
+use crate::workflow;
+
+/// Entity names and other directory texts are re-read at least this often.
+pub const SNAPSHOT_MAX_AGE: Duration = Duration::from_secs(600);
+
+/// Round indexes kept in memory (each holds its frames' text).
+pub const MAX_ROUND_INDEXES: usize = 4;
+
+/// The portal's cache; one per [`crate::http::AppState`].
+#[derive(Default)]
+pub struct Cache {
+    snapshot: RwLock<Option<Arc<Snapshot>>>,
+    rebuilding: tokio::sync::Mutex<()>,
+    /// Most recently used last.
+    rounds: Mutex<Vec<(String, Arc<OnceCell<Arc<RoundIndex>>>)>>,
+    verdicts: Mutex<HashMap<String, Arc<OnceCell<Arc<Verdict>>>>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Cache {
+    /// The current snapshot, rebuilt first if the ledger moved or it is stale.
+    pub async fn snapshot(&self, db: &Db) -> Result<Arc<Snapshot>> {
+        let (sequence, _) = db.ledger_head().await?;
+        if let Some(current) = self.fresh(sequence) {
+            return Ok(current);
+        }
+        let _one_builder = self.rebuilding.lock().await;
+        if let Some(current) = self.fresh(sequence) {
+            return Ok(current);
+        }
+        let previous = self.current();
+        let names = previous
+            .as_ref()
+            .filter(|p| p.built.elapsed() < SNAPSHOT_MAX_AGE)
+            .map(|p| p.names.clone())
+            .unwrap_or_default();
+        let built = Arc::new(Snapshot::build(db, sequence, names).await?);
+        *self.snapshot.write().unwrap_or_else(PoisonError::into_inner) = Some(built.clone());
+        Ok(built)
+    }
+
+    fn current(&self) -> Option<Arc<Snapshot>> {
+        self.snapshot
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn fresh(&self, sequence: i64) -> Option<Arc<Snapshot>> {
+        self.current()
+            .filter(|s| s.sequence == sequence && s.built.elapsed() < SNAPSHOT_MAX_AGE)
+    }
+
+    /// The published round `id` (404 for any other), as of the current snapshot.
+    pub async fn published_round(&self, db: &Db, id: &str) -> Result<(Arc<Snapshot>, Round)> {
+        let snapshot = self.snapshot(db).await?;
+        let round = snapshot
+            .round(id)
+            .cloned()
+            .ok_or_else(|| Error::NotFound(format!("没有已公开的抽取批次 {id}")))?;
+        Ok((snapshot, round))
+    }
+
+    /// The index of a published round, built on first use.
+    pub async fn round_index(&self, db: &Db, round: &Round) -> Result<Arc<RoundIndex>> {
+        let cell = {
+            let mut rounds = lock(&self.rounds);
+            let cell = match rounds.iter().position(|(id, _)| *id == round.id) {
+                Some(at) => rounds.remove(at).1,
+                None => Arc::new(OnceCell::new()),
+            };
+            rounds.push((round.id.clone(), cell.clone()));
+            if rounds.len() > MAX_ROUND_INDEXES {
+                rounds.remove(0);
+            }
+            cell
+        };
+        cell.get_or_try_init(|| async { RoundIndex::build(db, round).await.map(Arc::new) })
+            .await
+            .cloned()
+    }
+
+    /// The full verification of a published round's record, computed once.
+    pub async fn verdict(&self, db: &Db, round: &str) -> Result<Arc<Verdict>> {
+        let cell = lock(&self.verdicts)
+            .entry(round.to_owned())
+            .or_insert_with(|| Arc::new(OnceCell::new()))
+            .clone();
+        cell.get_or_try_init(|| async { Verdict::compute(db, round).await.map(Arc::new) })
+            .await
+            .cloned()
+    }
+
+    /// The verdict if already computed, without waiting.
+    pub fn verdict_if_ready(&self, round: &str) -> Option<Arc<Verdict>> {
+        lock(&self.verdicts)
+            .get(round)
+            .and_then(|cell| cell.get().cloned())
+    }
+}
+
+/// A published plan as the public sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicPlan {
+    /// Plan id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// 单部门 or 联合.
+    pub kind: PlanKind,
+    /// Lead department code.
+    pub lead: String,
+    /// Lead department name.
+    pub lead_name: String,
+    /// Each department with the items it checks.
+    pub departments: Vec<PublicParticipant>,
+    /// First day.
+    pub period_start: NaiveDate,
+    /// Last day.
+    pub period_end: NaiveDate,
+    /// Frequency as published.
+    pub frequency: String,
+    /// Sampling rules, in words, e.g. `B类 2.00%`.
+    pub sampling: Vec<String>,
+    /// The scope, in words; empty: the whole city.
+    pub scope: Vec<String>,
+    /// Required by law or regulation (法律法规规定必检).
+    pub required_by_law: bool,
+    /// Version published.
+    pub version: u32,
+}
+
+/// A department of a published plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicParticipant {
+    /// Department code.
+    pub department: String,
+    /// Department name.
+    pub name: String,
+    /// Items: (code, name).
+    pub items: Vec<PublicItem>,
+}
+
+/// An inspection item.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicItem {
+    /// 事项编码.
+    pub code: String,
+    /// 抽查事项.
+    pub name: String,
+}
+
+/// A published result as the public sees it: no inspectors, no remarks.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicResult {
+    /// Result id.
+    pub id: String,
+    /// 统一社会信用代码.
+    pub entity: String,
+    /// Entity name, from the directory.
+    pub entity_name: String,
+    /// Department code.
+    pub department: String,
+    /// Department name.
+    pub department_name: String,
+    /// Plan id, for a planned inspection.
+    pub plan: Option<String>,
+    /// Whether an inspection outside the plan (计划外检查).
+    pub out_of_plan: bool,
+    /// Item code.
+    pub item: String,
+    /// Item name.
+    pub item_name: String,
+    /// 检查结果.
+    pub category: ResultCategory,
+    /// 检查方式.
+    pub method: CheckMethod,
+    /// 后续处置.
+    pub follow_up: FollowUp,
+    /// First day of the check.
+    pub check_start: NaiveDate,
+    /// Last day of the check.
+    pub check_end: NaiveDate,
+    /// 公示日期.
+    pub published_on: Option<NaiveDate>,
+    /// The result this one corrects (更正).
+    pub corrects: Option<String>,
+    /// Whether a later published result corrects this one.
+    pub corrected: bool,
+    #[serde(skip)]
+    name_folded: String,
+}
+
+/// A published round as the public sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicRound {
+    /// Round id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// First day of the window.
+    pub window_start: NaiveDate,
+    /// Last day.
+    pub window_end: NaiveDate,
+    /// Plans drawn.
+    pub plans: Vec<String>,
+    /// Selections over every plan entry.
+    pub selections: u64,
+    /// Visits (one per drawn entity).
+    pub visits: u64,
+    /// Commitment (spec §1), hex.
+    pub commitment: String,
+    /// Round digest (spec §5), hex.
+    pub round_digest: String,
+    /// The witnesses' beacon.
+    pub beacon: Option<String>,
+    /// The witnesses.
+    pub witnesses: Vec<String>,
+    /// Round seed, hex.
+    pub round_seed: Option<String>,
+    /// Secret, hex (published).
+    pub secret: Option<String>,
+    /// When committed.
+    pub committed_at: String,
+    /// When drawn.
+    pub drawn_at: Option<String>,
+    /// When published.
+    pub published_at: Option<String>,
+}
+
+impl PublicRound {
+    /// The public fields of a published round.
+    pub fn of(round: &Round) -> Self {
+        let time = |t: &chrono::DateTime<chrono::FixedOffset>| t.format("%Y-%m-%d %H:%M").to_string();
+        Self {
+            id: round.id.clone(),
+            title: round.title.clone(),
+            window_start: round.window_start,
+            window_end: round.window_end,
+            plans: round.plans.keys().cloned().collect(),
+            selections: round.selections,
+            visits: round.visits,
+            commitment: round.commitment.clone(),
+            round_digest: round.round_digest.clone(),
+            beacon: round.beacon.clone(),
+            witnesses: round.witnesses.clone(),
+            round_seed: round.round_seed.clone(),
+            secret: round.secret.clone(),
+            committed_at: time(&round.committed_at),
+            drawn_at: round.drawn_at.as_ref().map(time),
+            published_at: round.published_at.as_ref().map(time),
+        }
+    }
+}
+
+/// Everything published, with names, as of one ledger head.
+pub struct Snapshot {
+    /// Ledger sequence it was built at.
+    pub sequence: i64,
+    built: Instant,
+    /// Published plans, newest period first.
+    pub plans: Vec<PublicPlan>,
+    /// Published rounds, newest window first.
+    pub rounds: Vec<Round>,
+    /// Published results, newest publication first.
+    pub results: Vec<PublicResult>,
+    /// Department code → name.
+    pub departments: HashMap<String, String>,
+    names: HashMap<String, String>,
+}
+
+/// A page of search hits.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResultPage<'a> {
+    /// Results matching, over every page.
+    pub total: usize,
+    /// Page number, from 1.
+    pub page: usize,
+    /// Pages.
+    pub pages: usize,
+    /// Per page.
+    pub per_page: usize,
+    /// This page's results.
+    pub items: Vec<&'a PublicResult>,
+}
+
+impl Snapshot {
+    async fn build(db: &Db, sequence: i64, mut names: HashMap<String, String>) -> Result<Self> {
+        let departments: HashMap<String, String> = db
+            .departments()
+            .await?
+            .iter()
+            .map(|d| (d.code().as_str().to_owned(), d.name().to_owned()))
+            .collect();
+        let mut items: HashMap<String, String> = db
+            .items(None)
+            .await?
+            .iter()
+            .map(|i| (i.fields().code.as_str().to_owned(), i.fields().name.clone()))
+            .collect();
+        for joint in db.joint_items(None).await? {
+            items.insert(joint.fields().code.as_str().to_owned(), joint.fields().name.clone());
+        }
+        let districts: HashMap<String, String> = db
+            .districts()
+            .await?
+            .iter()
+            .map(|d| (d.code().as_str().to_owned(), d.name().to_owned()))
+            .collect();
+        let name_of = |map: &HashMap<String, String>, code: &str| {
+            map.get(code).cloned().unwrap_or_else(|| code.to_owned())
+        };
+
+        let mut plans: Vec<PublicPlan> = db
+            .list::<Plan>(Some(("status", PlanStatus::Published.as_str())))
+            .await?
+            .iter()
+            .map(|plan| public_plan(plan, &departments, &items, &districts))
+            .collect();
+        plans.sort_by(|a, b| b.period_start.cmp(&a.period_start).then_with(|| a.id.cmp(&b.id)));
+
+        let mut rounds: Vec<Round> = db
+            .list::<Round>(Some(("status", RoundStatus::Published.as_str())))
+            .await?
+            .into_iter()
+            .filter(|r| r.status == RoundStatus::Published)
+            .collect();
+        rounds.sort_by(|a, b| b.window_start.cmp(&a.window_start).then_with(|| a.id.cmp(&b.id)));
+
+        let published: Vec<InspectionResult> = db
+            .list::<InspectionResult>(Some(("status", ResultStatus::Published.as_str())))
+            .await?
+            .into_iter()
+            .filter(|r| r.status == ResultStatus::Published)
+            .collect();
+        for result in &published {
+            if names.contains_key(&result.entity) {
+                continue;
+            }
+            let name = match Uscc::parse_lenient(&result.entity) {
+                Ok((code, _)) => db.entity(&code).await?.map(|e| e.fields().name.clone()),
+                Err(_) => None,
+            };
+            names.insert(result.entity.clone(), name.unwrap_or_default());
+        }
+        let corrected: std::collections::HashSet<&str> =
+            published.iter().filter_map(|r| r.corrects.as_deref()).collect();
+        let mut results: Vec<PublicResult> = published
+            .iter()
+            .map(|r| {
+                let entity_name = names.get(&r.entity).cloned().unwrap_or_default();
+                PublicResult {
+                    id: r.id.clone(),
+                    entity: r.entity.clone(),
+                    name_folded: entity_name.to_lowercase(),
+                    entity_name,
+                    department: r.department.clone(),
+                    department_name: name_of(&departments, &r.department),
+                    plan: r.plan.clone(),
+                    out_of_plan: r.out_of_plan.is_some(),
+                    item: r.item.clone(),
+                    item_name: name_of(&items, &r.item),
+                    category: r.category,
+                    method: r.method,
+                    follow_up: r.follow_up,
+                    check_start: r.check_start,
+                    check_end: r.check_end,
+                    published_on: r.published_on,
+                    corrects: r.corrects.clone(),
+                    corrected: corrected.contains(r.id.as_str()),
+                }
+            })
+            .collect();
+        results.sort_by(|a, b| {
+            b.published_on
+                .cmp(&a.published_on)
+                .then_with(|| a.entity.cmp(&b.entity))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        Ok(Self {
+            sequence,
+            built: Instant::now(),
+            plans,
+            rounds,
+            results,
+            departments,
+            names,
+        })
+    }
+
+    /// A published plan.
+    pub fn plan(&self, id: &str) -> Option<&PublicPlan> {
+        self.plans.iter().find(|p| p.id == id)
+    }
+
+    /// A published round.
+    pub fn round(&self, id: &str) -> Option<&Round> {
+        self.rounds.iter().find(|r| r.id == id)
+    }
+
+    /// A department's name (its code if unknown).
+    pub fn department_name(&self, code: &str) -> String {
+        self.departments.get(code).cloned().unwrap_or_else(|| code.to_owned())
+    }
+
+    /// Published results whose entity name contains `query` or whose code starts
+    /// with it (letters in either case); every result for an empty query.
+    pub fn search(&self, query: &str, page: usize, per_page: usize) -> ResultPage<'_> {
+        let query = query.trim();
+        let code = query.to_uppercase();
+        let folded = query.to_lowercase();
+        let hits: Vec<&PublicResult> = self
+            .results
+            .iter()
+            .filter(|r| query.is_empty() || r.entity.starts_with(&code) || r.name_folded.contains(&folded))
+            .collect();
+        let per_page = per_page.max(1);
+        let pages = hits.len().div_ceil(per_page).max(1);
+        let page = page.clamp(1, pages);
+        let items = hits.iter().skip((page - 1) * per_page).take(per_page).copied().collect();
+        ResultPage {
+            total: hits.len(),
+            page,
+            pages,
+            per_page,
+            items,
+        }
+    }
+}
+
+fn public_plan(
+    plan: &Plan,
+    departments: &HashMap<String, String>,
+    items: &HashMap<String, String>,
+    districts: &HashMap<String, String>,
+) -> PublicPlan {
+    let name = |map: &HashMap<String, String>, code: &str| map.get(code).cloned().unwrap_or_else(|| code.to_owned());
+    let sampling = plan
+        .strata
+        .iter()
+        .map(|rule| {
+            let amount = match (rule.rate_bp, rule.count) {
+                (Some(rate), _) => format!("{}.{:02}%", rate / 100, rate % 100),
+                (None, Some(count)) => format!("{count} 户"),
+                (None, None) => "0".to_owned(),
+            };
+            format!("{}：{amount}", stratum_label(&rule.stratum))
+        })
+        .collect();
+    let mut scope = Vec::new();
+    if !plan.scope.districts.is_empty() {
+        let list: Vec<String> = plan.scope.districts.iter().map(|d| name(districts, d)).collect();
+        scope.push(format!("区域：{}", list.join("、")));
+    }
+    if !plan.scope.industries.is_empty() {
+        scope.push(format!("行业（国民经济行业分类）：{}", plan.scope.industries.join("、")));
+    }
+    if !plan.scope.entity_types.is_empty() {
+        let list: Vec<&str> = plan.scope.entity_types.iter().map(|t| t.as_str()).collect();
+        scope.push(format!("主体类型：{}", list.join("、")));
+    }
+    if !plan.scope.pools.is_empty() {
+        scope.push(format!("专项名单：{}", plan.scope.pools.join("、")));
+    }
+    PublicPlan {
+        id: plan.id.clone(),
+        title: plan.title.clone(),
+        kind: plan.kind,
+        lead: plan.lead.clone(),
+        lead_name: name(departments, &plan.lead),
+        departments: plan
+            .participants
+            .iter()
+            .map(|p| PublicParticipant {
+                department: p.department.clone(),
+                name: name(departments, &p.department),
+                items: p
+                    .items
+                    .iter()
+                    .map(|code| PublicItem {
+                        code: code.clone(),
+                        name: name(items, code),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        period_start: plan.period_start,
+        period_end: plan.period_end,
+        frequency: plan.frequency.clone(),
+        sampling,
+        scope,
+        required_by_law: plan.required_by_law,
+        version: plan.version,
+    }
+}
+
+/// How a stratum is named on public pages: its label as published in the plan.
+pub fn stratum_label(stratum: &str) -> String {
+    match stratum {
+        "U" => "U层（未分层主体）".to_owned(),
+        "N" => "N层（新设立主体）".to_owned(),
+        other => format!("{other}层"),
+    }
+}
+
+/// Lines `id<TAB>rest`, indexed by id for binary search.
+struct Lines {
+    text: String,
+    starts: Vec<u32>,
+}
+
+impl Lines {
+    fn new(text: String) -> Self {
+        let mut starts = Vec::with_capacity(text.len() / 20);
+        let mut at = 0usize;
+        for line in text.split_inclusive('\n') {
+            if line.trim_end().contains('\t') {
+                starts.push(u32::try_from(at).unwrap_or(u32::MAX));
+            }
+            at += line.len();
+        }
+        let mut lines = Self { text, starts };
+        let mut starts = std::mem::take(&mut lines.starts);
+        starts.sort_by(|a, b| lines.key(*a).cmp(lines.key(*b)));
+        lines.starts = starts;
+        lines
+    }
+
+    fn line(&self, start: u32) -> &str {
+        let rest = self.text.get(start as usize..).unwrap_or_default();
+        rest.split('\n').next().unwrap_or_default()
+    }
+
+    fn key(&self, start: u32) -> &str {
+        let line = self.line(start);
+        line.split_once('\t').map_or(line, |(id, _)| id)
+    }
+
+    /// What follows the tab on the line of `id`.
+    fn find(&self, id: &str) -> Option<&str> {
+        let at = self.starts.binary_search_by(|s| self.key(*s).cmp(id)).ok()?;
+        let line = self.line(self.starts[at]);
+        line.split_once('\t').map(|(_, rest)| rest.trim_end_matches('\r'))
+    }
+
+    /// Each `rest` with how many lines carry it.
+    fn tally(&self) -> BTreeMap<String, u64> {
+        let mut counts = BTreeMap::new();
+        for start in &self.starts {
+            let line = self.line(*start);
+            if let Some((_, rest)) = line.split_once('\t') {
+                *counts.entry(rest.to_owned()).or_insert(0) += 1;
+            }
+        }
+        counts
+    }
+}
+
+/// One plan entry of a round's record, without its frame.
+pub struct EntryIndex {
+    /// Entry id: the plan id, or `PLAN/DEPARTMENT` for a joint plan.
+    pub entry: String,
+    /// Plan id.
+    pub plan: String,
+    /// Department code.
+    pub department: String,
+    /// Rules per stratum.
+    pub strata: Vec<draw::RecordStratum>,
+    /// Cut-offs per stratum.
+    pub cutoffs: BTreeMap<String, draw::Hex64>,
+    /// Selected ids, sorted.
+    pub selected: Vec<String>,
+}
+
+/// A published round, ready for per-entity look-ups.
+pub struct RoundIndex {
+    /// The round.
+    pub round: Round,
+    /// How its seed follows from its secret and beacon.
+    pub seed: SeedSteps,
+    /// The round seed.
+    pub round_seed: draw::RoundSeed,
+    /// The record's plan entries, in record order.
+    pub entries: Vec<EntryIndex>,
+    /// The visits: subject and the plan entries that drew it, by subject.
+    pub visits: Vec<(String, Vec<String>)>,
+    frames: HashMap<String, Lines>,
+    populations: HashMap<String, BTreeMap<String, u64>>,
+    exclusions: HashMap<String, Lines>,
+}
+
+/// The seed's derivation, each hashed input shown in hex (spec §1).
+#[derive(Debug, Clone, Serialize)]
+pub struct SeedSteps {
+    /// The published secret, hex.
+    pub secret: String,
+    /// `"jianguan-draw/v1/commit" ‖ 0x00 ‖ secret`, hex.
+    pub commitment_input: String,
+    /// Its SHA-256.
+    pub commitment_computed: String,
+    /// The commitment published before the draw.
+    pub commitment_published: String,
+    /// Whether they agree.
+    pub commitment_matches: bool,
+    /// The beacon as recorded.
+    pub beacon: String,
+    /// The beacon's UTF-8 bytes, hex.
+    pub beacon_hex: String,
+    /// SHA-256 of the beacon.
+    pub beacon_sha256: String,
+    /// `"jianguan-draw/v1/seed" ‖ 0x00 ‖ secret ‖ H(beacon)`, hex.
+    pub seed_input: String,
+    /// Its SHA-256: the round seed.
+    pub seed_computed: String,
+    /// The round seed in the record.
+    pub seed_recorded: String,
+    /// Whether they agree.
+    pub seed_matches: bool,
+}
+
+impl SeedSteps {
+    fn of(secret: &draw::Secret, record: &draw::Record) -> Self {
+        let commitment = draw::to_hex(&secret.commitment());
+        let seed_input = draw::seed_input(secret, &record.beacon);
+        let seed = draw::to_hex(&draw::sha256(&[&seed_input]));
+        let recorded = record.round_seed.to_string();
+        Self {
+            secret: secret.to_hex(),
+            commitment_input: draw::to_hex(&draw::commitment_input(secret)),
+            commitment_matches: commitment == record.commitment.to_string(),
+            commitment_computed: commitment,
+            commitment_published: record.commitment.to_string(),
+            beacon: record.beacon.clone(),
+            beacon_hex: draw::to_hex(record.beacon.as_bytes()),
+            beacon_sha256: draw::to_hex(&draw::sha256(&[record.beacon.as_bytes()])),
+            seed_input: draw::to_hex(&seed_input),
+            seed_matches: seed == recorded,
+            seed_computed: seed,
+            seed_recorded: recorded,
+        }
+    }
+}
+
+fn refused(message: String) -> Error {
+    Error::Conflict(message)
+}
+
+impl RoundIndex {
+    async fn build(db: &Db, round: &Round) -> Result<Self> {
+        if round.status != RoundStatus::Published {
+            return Err(Error::NotFound(format!("没有已公开的抽取批次 {}", round.id)));
+        }
+        let text = db
+            .round_record(&round.id)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("抽取批次 {} 没有抽取记录", round.id)))?;
+        if round.record_digest.as_deref() != Some(ledger::digest(&text).as_str()) {
+            return Err(refused(format!("抽取批次 {} 的记录与其摘要不符", round.id)));
+        }
+        let record: draw::Record = serde_json::from_str(&text).map_err(Error::internal)?;
+        let secret_hex = round
+            .secret
+            .as_deref()
+            .ok_or_else(|| refused(format!("抽取批次 {} 尚未公开密钥", round.id)))?;
+        let secret = draw::Secret::from_hex(secret_hex).map_err(Error::internal)?;
+        let seed = SeedSteps::of(&secret, &record);
+        let mut frames = HashMap::new();
+        let mut populations = HashMap::new();
+        let mut exclusions = HashMap::new();
+        for stored in db.round_frames(&round.id).await? {
+            let frame = Lines::new(stored.frame);
+            populations.insert(stored.plan.clone(), frame.tally());
+            frames.insert(stored.plan.clone(), frame);
+            exclusions.insert(stored.plan, Lines::new(stored.exclusions));
+        }
+        let entries = record
+            .plans
+            .into_iter()
+            .map(|plan| {
+                let mut selected: Vec<String> = plan.selected.into_iter().map(|s| s.id).collect();
+                selected.sort();
+                EntryIndex {
+                    plan: Plan::id_of_entry(&plan.id).to_owned(),
+                    entry: plan.id,
+                    department: plan.department,
+                    strata: plan.strata,
+                    cutoffs: plan.cutoffs,
+                    selected,
+                }
+            })
+            .collect();
+        let mut visits: Vec<(String, Vec<String>)> =
+            record.visits.into_iter().map(|v| (v.subject, v.plans)).collect();
+        visits.sort();
+        Ok(Self {
+            round: round.clone(),
+            seed,
+            round_seed: draw::RoundSeed::from_bytes(record.round_seed.0),
+            entries,
+            visits,
+            frames,
+            populations,
+            exclusions,
+        })
+    }
+
+    /// The stratum of `id` in the frame of `plan`, if in it.
+    pub fn stratum(&self, plan: &str, id: &str) -> Option<&str> {
+        self.frames.get(plan)?.find(id)
+    }
+
+    /// The stratum sizes of the frame of `plan`.
+    pub fn population(&self, plan: &str, stratum: &str) -> u64 {
+        self.populations
+            .get(plan)
+            .and_then(|p| p.get(stratum))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Frame size of `plan`.
+    pub fn frame_size(&self, plan: &str) -> u64 {
+        self.populations.get(plan).map_or(0, |p| p.values().sum())
+    }
+
+    /// The stored exclusion rules of `id` in `plan` (`code=fact;…`), if excluded.
+    pub fn exclusion(&self, plan: &str, id: &str) -> Option<workflow::eligibility::Exclusion> {
+        let rules = self.exclusions.get(plan)?.find(id)?;
+        workflow::eligibility::find_exclusion(&format!("{id}\t{rules}"), id)
+    }
+}
+
+/// The outcome of recomputing a record in full (`draw::verify`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    /// No deviation.
+    pub conforms: bool,
+    /// Deviations found (at most [`Verdict::SHOWN`]).
+    pub deviations: Vec<String>,
+    /// How many deviations in all.
+    pub deviation_count: usize,
+    /// Plans, selections and visits recomputed.
+    pub plans: usize,
+    /// Frame rows recomputed.
+    pub frame_rows: usize,
+}
+
+impl Verdict {
+    /// Deviations listed at most.
+    pub const SHOWN: usize = 50;
+
+    async fn compute(db: &Db, round: &str) -> Result<Self> {
+        let record = workflow::rounds::export(db, round).await?;
+        tokio::task::spawn_blocking(move || {
+            let deviations = draw::verify(&record);
+            Self {
+                conforms: deviations.is_empty(),
+                deviation_count: deviations.len(),
+                deviations: deviations.iter().take(Self::SHOWN).map(ToString::to_string).collect(),
+                plans: record.plans.len(),
+                frame_rows: record.plans.iter().map(|p| p.frame.len()).sum(),
+            }
+        })
+        .await
+        .map_err(Error::internal)
+    }
+}
