@@ -49,6 +49,10 @@ pub struct AppState {
     pub limiter: auth::LoginLimiter,
     /// Long operations and their progress.
     pub jobs: jobs::Jobs,
+    /// The dashboard's figures, per scope and year.
+    pub figures: staff::dashboard::FiguresCache,
+    /// Files made for one user (import error reports, exports, reports).
+    pub downloads: staff::directories::Downloads,
 }
 
 impl AppState {
@@ -60,6 +64,8 @@ impl AppState {
             sessions: auth::Sessions::default(),
             limiter: auth::LoginLimiter::default(),
             jobs: jobs::Jobs::default(),
+            figures: staff::dashboard::FiguresCache::default(),
+            downloads: staff::directories::Downloads::default(),
         })
     }
 }
