@@ -51,6 +51,10 @@ pub struct AppState {
     pub jobs: jobs::Jobs,
     /// What the public portal shows, cached (see [`public::cache`]).
     pub public: public::Cache,
+    /// The dashboard's figures, per scope and year.
+    pub figures: staff::dashboard::FiguresCache,
+    /// Files made for one user (import error reports, exports, reports).
+    pub downloads: staff::directories::Downloads,
 }
 
 impl AppState {
@@ -63,6 +67,8 @@ impl AppState {
             limiter: auth::LoginLimiter::default(),
             jobs: jobs::Jobs::default(),
             public: public::Cache::default(),
+            figures: staff::dashboard::FiguresCache::default(),
+            downloads: staff::directories::Downloads::default(),
         })
     }
 }

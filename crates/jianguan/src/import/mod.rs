@@ -179,7 +179,23 @@ pub async fn import_file<S: Store>(
     options: &Options,
 ) -> Result<Outcome, ImportError> {
     let name = path.display().to_string();
-    import_source(store, kind, Source::File(path.to_owned()), &name, options).await
+    import_source(store, kind, Source::File(path.to_owned()), &name, options, None).await
+}
+
+/// Called after each batch written with how far the reader is (source units
+/// done, total): a web job's progress.
+pub type ProgressReport = dyn Fn(u64, u64) + Send + Sync;
+
+/// [`import_file`], reporting its progress to `report`.
+pub async fn import_file_reporting<S: Store>(
+    store: &S,
+    kind: Kind,
+    path: &Path,
+    options: &Options,
+    report: &ProgressReport,
+) -> Result<Outcome, ImportError> {
+    let name = path.display().to_string();
+    import_source(store, kind, Source::File(path.to_owned()), &name, options, Some(report)).await
 }
 
 /// Imports a table already read (`name` is used in messages), as
@@ -191,7 +207,7 @@ pub async fn import_table<S: Store>(
     name: &str,
     options: &Options,
 ) -> Result<Outcome, ImportError> {
-    import_source(store, kind, Source::Table(table), name, options).await
+    import_source(store, kind, Source::Table(table), name, options, None).await
 }
 
 /// Where the rows come from.
@@ -453,6 +469,7 @@ async fn import_source<S: Store>(
     source: Source,
     name: &str,
     options: &Options,
+    report: Option<&ProgressReport>,
 ) -> Result<Outcome, ImportError> {
     let resolver = Resolver::load(store, options.strict_uscc).await?;
     let batch_size = options.batch.max(1);
@@ -515,6 +532,9 @@ async fn import_source<S: Store>(
                 };
                 save_batch(store, kind, mapping, records, &mut written).await?;
                 progress.advance(len, done, total);
+                if let Some(report) = report {
+                    report(done, total);
+                }
             }
             Ok(Message::Done(found)) => break *found,
             Ok(Message::Failed(error)) => return Err(error),

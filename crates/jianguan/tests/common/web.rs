@@ -293,6 +293,41 @@ impl Client {
         self.take(response)
     }
 
+    /// POSTs a `multipart/form-data` form (text fields and one file) to
+    /// `path`, which must carry `?csrf=` itself, as a browser upload form's action does.
+    pub fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &str, &[u8]),
+    ) -> Answer {
+        let boundary = "----jianguan-test-boundary-7d1f";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        let (name, file_name, bytes) = file;
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let response = self
+            .agent
+            .post(&format!("{}{path}", self.base))
+            .header("cookie", &self.cookie_header())
+            .header("content-type", &format!("multipart/form-data; boundary={boundary}"))
+            .send(&body[..])
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        self.take(response)
+    }
+
     /// Logs in through the login form; panics unless it redirects.
     pub fn log_in(&mut self, username: &str, password: &str) {
         let page = self.get("/login");
