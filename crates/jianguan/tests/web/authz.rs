@@ -148,6 +148,10 @@ const OUT_OF_PLAN_FORM: &[(&str, &str)] = &[
     ("inspectors", "420200-SCJG-0001"),
 ];
 
+/// A new account (a hotline operator, who changes nothing the matrix probes).
+const ACCOUNT_FORM: &[(&str, &str)] =
+    &[("username", "authz.new"), ("display_name", "授权测试"), ("role", "hotline_operator")];
+
 /// Every page route but the department-scoped record pages of [`SCOPED`].
 /// Add a line with each new page (the completeness test says which).
 const PAGES: &[Page] = &[
@@ -169,6 +173,11 @@ const PAGES: &[Page] = &[
     // 工作台, 名录库
     get("/dashboard", Rule::LoggedIn),
     get("/directories", Rule::LoggedIn),
+    // The upload is multipart (which this client does not send): only its login and CSRF refusals here.
+    post("/directories/import", Rule::Needs(Permission::ImportDirectories), None),
+    post("/directories/export", Rule::Needs(Permission::SeeRiskClasses), Some(&[("kind", "entities"), ("format", "csv")])),
+    post("/directories/export", Rule::Needs(Permission::ImportDirectories), Some(&[("kind", "inspectors"), ("format", "csv")])),
+    Page { allowed_as: Outcome::Missing, ..get("/files/{file}", Rule::LoggedIn) },
     // 抽查计划
     get("/plans", Rule::LoggedIn),
     get("/plans/new", Rule::Needs(Permission::EditPlans)),
@@ -183,11 +192,19 @@ const PAGES: &[Page] = &[
     post("/rounds/{round}/draw", Rule::Needs(Permission::RunRounds), Some(&[("witnesses", "张三,李四"), ("beacon", "授权测试")])),
     post("/rounds/{round}/publish", Rule::Needs(Permission::RunRounds), Some(&[])),
     get("/rounds/{round}/visits", Rule::LoggedIn),
-    // 检查结果, 统计报表, 审计台账, 账号管理
+    // 检查结果
     get("/results", Rule::LoggedIn),
-    get("/reports", Rule::LoggedIn),
-    get("/ledger", Rule::LoggedIn),
-    get("/accounts", Rule::LoggedIn),
+    // 统计报表, 审计台账
+    get("/reports", Rule::Needs(Permission::DownloadReports)),
+    get("/reports/download", Rule::Needs(Permission::DownloadReports)),
+    get("/ledger", Rule::Needs(Permission::AuditLedger)),
+    post("/ledger/verify", Rule::Needs(Permission::AuditLedger), Some(&[])),
+    // 账号管理: the account changed does not exist (404 once authorized), so no session ends.
+    get("/accounts", Rule::Needs(Permission::ManageAccounts)),
+    post("/accounts", Rule::Needs(Permission::ManageAccounts), Some(ACCOUNT_FORM)),
+    Page { allowed_as: Outcome::Missing, ..post("/accounts/{nobody}/disable", Rule::Needs(Permission::ManageAccounts), Some(&[("disabled", "1")])) },
+    Page { allowed_as: Outcome::Missing, ..post("/accounts/{nobody}/reset", Rule::Needs(Permission::ManageAccounts), Some(&[])) },
+    Page { allowed_as: Outcome::Missing, ..post("/accounts/{nobody}/token", Rule::Needs(Permission::ManageAccounts), Some(&[("label", "authz")])) },
     // 执法监督
     get("/supervision", Rule::LoggedIn),
     post("/supervision/out-of-plan", Rule::Needs(Permission::RegisterOutOfPlan), Some(OUT_OF_PLAN_FORM)),
@@ -244,6 +261,8 @@ impl Fixtures {
                 .unwrap_or_else(|| panic!("no plan without SCJG in the demo city"));
             let mut values = BTreeMap::new();
             values.insert("job", "999999".to_owned());
+            values.insert("file", "no-such-file".to_owned());
+            values.insert("nobody", "authz.nobody".to_owned());
             values.insert("own_plan", own_plan.id.clone());
             values.insert("other_plan", other_plan.id.clone());
             values.insert("published_plan", own_plan.id.clone());
@@ -389,7 +408,7 @@ impl Matrix {
 
     /// An API operation, with each account's token (and without any).
     fn operation(&mut self, op: &Operation) {
-        let path = example_path(op);
+        let path = example_path(op, false);
         let method = op.method.to_uppercase();
         let body = op.body.as_ref().map_or(Value::Null, example_of);
         let changes_state = method != "GET";
@@ -446,14 +465,15 @@ fn again_if_dropped(mut request: impl FnMut() -> Answer) -> Answer {
 }
 
 /// The operation's path with its documented examples: path parameters filled
-/// in, query parameters appended.
-fn example_path(op: &Operation) -> String {
+/// in, query parameters appended (only the required ones unless `optional`:
+/// an optional parameter may need more, e.g. `class` needs `SeeRiskClasses`).
+fn example_path(op: &Operation, optional: bool) -> String {
     let mut path = op.path.to_owned();
     let mut query = Vec::new();
     for param in &op.params {
         match param.location {
             "path" => path = path.replace(&format!("{{{}}}", param.name), &url_encode(param.example)),
-            _ if !param.example.is_empty() => {
+            _ if !param.example.is_empty() && (param.required || optional) => {
                 query.push(format!("{}={}", param.name, url_encode(param.example)));
             }
             _ => {}
@@ -677,7 +697,7 @@ fn every_api_route_is_documented_and_every_documented_operation_is_routed() {
     let mut client = server.anonymous();
     let mut unrouted = Vec::new();
     for op in operations() {
-        let path = example_path(&op);
+        let path = example_path(&op, true);
         let body = op.body.as_ref().map_or(Value::Null, example_of);
         let answer = call(&mut client, &op.method.to_uppercase(), &path, &body);
         if (answer.status == 404 && answer.body.is_empty()) || answer.status == 405 {
