@@ -228,7 +228,8 @@ fn the_api_tells_the_same_story_with_tokens() {
     let visit = visits["visits"][0]["id"].as_str().unwrap_or_default().to_owned();
     let result = json!({"visit": visit, "category": "未发现问题", "method": "书面检查",
         "follow_up": "无需后续处置", "check_start": "2026-04-10", "check_end": "2026-04-10"});
-    assert_eq!(other.send_json("POST", "/api/v1/results", &result).status, 403);
+    assert_eq!(other.send_json("POST", "/api/v1/results", &result).status, 404, "not a visit of WJW");
+    assert_eq!(approver.send_json("POST", "/api/v1/results", &json!({"visit": visit})).status, 400);
     let entered = staff.send_json("POST", "/api/v1/results", &result);
     assert_eq!(entered.status, 200, "{}", entered.body);
     let ids: Vec<String> = entered
@@ -240,8 +241,9 @@ fn the_api_tells_the_same_story_with_tokens() {
     assert_eq!(other.send_json("POST", "/api/v1/results/publish", &json!({"ids": ids})).status, 403);
     let published = staff.send_json("POST", "/api/v1/results/publish", &json!({"ids": ids}));
     assert_eq!(published.status, 200, "{}", published.body);
-    let listed = staff.get(&format!("/api/v1/results?visit={visit}&status={}", encode("已公开"))).json();
+    let listed = staff.get(&format!("/api/v1/results?round=2026-A1&status={}", encode("已公开"))).json();
     assert_eq!(listed.as_array().map(Vec::len), Some(ids.len()));
+    assert_eq!(other.get("/api/v1/results?round=2026-A1").json().as_array().map(Vec::len), Some(0));
 
     let released = admin.send_json("POST", "/api/v1/rounds/2026-A1/publish", &json!({}));
     assert_eq!(released.status, 200, "{}", released.body);

@@ -319,7 +319,7 @@ pub fn operations() -> Vec<Operation> {
             params: vec![
                 param("department", "query", false, "部门代码（仅可查看全部部门的账号）", "SCJG"),
                 param("status", "query", false, "已录入 或 已公开", "已公开"),
-                param("visit", "query", false, "检查任务编号", "2025-Q1/92420281MAU0U6BYX6"),
+                param("round", "query", false, "只看某批次的结果", ROUND_EXAMPLE),
             ],
             body: None,
             response: list_of("检查结果 (result)"),
@@ -333,7 +333,7 @@ pub fn operations() -> Vec<Operation> {
             params: Vec::new(),
             body: Some(json!({"type": "object",
                 "required": ["visit", "category", "method", "follow_up", "check_start", "check_end"],
-                "properties": {"visit": {"type": "string", "example": "2025-Q1/92420281MAU0U6BYX6"},
+                "properties": {"visit": {"type": "string", "example": "2026-Q1/91420200MAWNPLKY57"},
                     "category": {"type": "string", "example": "未发现问题"},
                     "method": {"type": "string", "example": "实地检查"},
                     "follow_up": {"type": "string", "example": "无需后续处置"},

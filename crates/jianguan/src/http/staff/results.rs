@@ -171,9 +171,9 @@ pub(crate) struct ResultFilter {
     /// 已录入 or 已公开.
     #[serde(default)]
     pub status: Option<String>,
-    /// One visit's results.
+    /// One round's results.
     #[serde(default)]
-    pub visit: Option<String>,
+    pub round: Option<String>,
 }
 
 /// The results the user sees, filtered.
@@ -182,17 +182,26 @@ pub(crate) async fn visible_results(state: &AppState, user: &User, filter: &Resu
         Some(text) => Some(ResultStatus::parse(text)?),
         None => None,
     };
-    let visit = filter.visit.as_deref().map(str::trim).filter(|v| !v.is_empty());
-    let all = match (visit, working_department(user, filter.department.as_deref())) {
-        (Some(visit), _) => state.db.list::<InspectionResult>(Some(("visit", visit))).await?,
-        (None, Some(department)) => state.db.list::<InspectionResult>(Some(("department", &department))).await?,
-        (None, None) if user.account().reads_all() => state.db.list::<InspectionResult>(None).await?,
-        (None, None) => Vec::new(),
+    let round = filter
+        .round
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(|r| format!("{r}/"));
+    let all = match working_department(user, filter.department.as_deref()) {
+        Some(department) => state.db.list::<InspectionResult>(Some(("department", &department))).await?,
+        None if user.account().reads_all() => state.db.list::<InspectionResult>(None).await?,
+        None => Vec::new(),
     };
     Ok(all
         .into_iter()
         .filter(|r| user.account().sees_department(&r.department))
         .filter(|r| status.is_none_or(|s| r.status == s))
+        .filter(|r| {
+            round
+                .as_deref()
+                .is_none_or(|prefix| r.visit.as_deref().is_some_and(|v| v.starts_with(prefix)))
+        })
         .collect())
 }
 
