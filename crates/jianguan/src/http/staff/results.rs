@@ -292,7 +292,7 @@ async fn index(
                 entered.push(ResultRow { overdue: result.overdue(today), result });
             }
         }
-        entered.sort_by(|a, b| a.result.publish_due.cmp(&b.result.publish_due));
+        entered.sort_by_key(|row| row.result.publish_due);
     }
     let pending_total = pending.len();
     pending.truncate(MAX_ROWS);
