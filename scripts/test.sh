@@ -5,6 +5,11 @@
 # which run against both SQLite and PostgreSQL; JIANGUAN_TEST_POSTGRES tells them where.
 # Set JIANGUAN_TEST_POSTGRES yourself to use another server. Under CI (CI=true) the
 # PostgreSQL tests fail rather than skip when no server can be reached.
+#
+# Then the browser story of the web application (e2e/story.mjs): Debian's Chromium
+# and Node.js are installed if missing, playwright-core from e2e/package-lock.json
+# (`npm ci`; it never downloads a browser), and the story runs against the debug
+# binary. Without Chromium or Node it is skipped, except under CI where that fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,4 +35,30 @@ if [ -z "${JIANGUAN_TEST_POSTGRES:-}" ]; then
   fi
 fi
 
+e2e_missing=()
+command -v chromium >/dev/null || e2e_missing+=(chromium)
+command -v node >/dev/null || e2e_missing+=(nodejs)
+command -v npm >/dev/null || e2e_missing+=(npm)
+if [ "${#e2e_missing[@]}" -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "installing ${e2e_missing[*]} for the browser tests" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  apt-get install -y -qq "${e2e_missing[@]}" >&2
+fi
+e2e_ready=false
+if command -v chromium >/dev/null && command -v node >/dev/null && command -v npm >/dev/null; then
+  (cd e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2)
+  e2e_ready=true
+fi
+
 cargo test --workspace --all-targets --locked
+
+if $e2e_ready; then
+  cargo build -p jianguan --bin jianguan --locked
+  CHROMIUM="$(command -v chromium)" node --test e2e/story.mjs
+elif [ "${CI:-}" = true ]; then
+  echo "the browser tests need chromium, node and npm" >&2
+  exit 1
+else
+  echo "warning: chromium, node or npm missing: the browser tests are skipped" >&2
+fi

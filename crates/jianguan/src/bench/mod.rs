@@ -15,6 +15,7 @@
 mod huangshi;
 mod import;
 mod national;
+mod web;
 mod year;
 
 use std::time::Duration;
@@ -32,6 +33,8 @@ pub enum Which {
     Import,
     /// A Huangshi year of the workflow (not part of `all`).
     Year,
+    /// The web application under `wrk` (not part of `all`; uses --database or a new demo city of --city-entities).
+    Web,
 }
 
 /// Options of `jianguan bench`.
@@ -59,11 +62,11 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 3)]
     pub openssl_seconds: u32,
 
-    /// `year`: entities in the generated city.
+    /// `year`, `web`: entities in the generated city.
     #[arg(long, default_value_t = 403_000)]
     pub city_entities: usize,
 
-    /// `year`: play on this database (which already holds a city) instead of fresh ones.
+    /// `year`: play on this database (which already holds a city) instead of fresh ones; `web`: serve this demo city.
     #[arg(long, value_name = "URL")]
     pub database: Option<String>,
 }
@@ -94,6 +97,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
     if matches!(args.which, Which::Import | Which::All) {
         import::run(args.runs, args.postgres.as_deref())?;
+    }
+    if args.which == Which::Web {
+        web::run(args.database.as_deref(), args.city_entities)?;
     }
     if args.which == Which::Year {
         year::run(args.city_entities, args.runs, args.postgres.as_deref(), args.database.as_deref())?;

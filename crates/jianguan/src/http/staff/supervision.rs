@@ -94,6 +94,8 @@ pub struct OutOfPlanInput {
 
 /// Registers an out-of-plan inspection in the account's department.
 pub async fn register(state: &AppState, user: &User, input: OutOfPlanInput) -> Result<OutOfPlan> {
+    // Refuse roles that may never register before asking for a department.
+    user.require(Permission::RegisterOutOfPlan)?;
     let department = input
         .department
         .filter(|d| !d.trim().is_empty())

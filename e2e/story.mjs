@@ -1,0 +1,297 @@
+// The end-to-end story of the web application, in a real browser (Debian's
+// Chromium driven by playwright-core; no browser is ever downloaded).
+//
+// It builds nothing: it runs the debug binary (target/debug/jianguan, or
+// $JIANGUAN_BIN) to make a 400-entity demo city in a temporary folder, serves
+// it on a free loopback port, then walks one year's work through the pages:
+// directories import → plan → approval → round → draw → result → public portal.
+// Each step is a node:test subtest; after a failure the later steps are
+// skipped, and a screenshot and the page's HTML go to e2e/artifacts/.
+//
+// Run: node --test e2e/story.mjs   (scripts/test.sh does, after cargo build)
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..');
+const BINARY = process.env.JIANGUAN_BIN ?? path.join(ROOT, 'target', 'debug', 'jianguan');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const ARTIFACTS = path.join(HERE, 'artifacts');
+const PASSWORD = 'jianguan-demo';
+// Every wait is bounded: the whole story must stay well under two minutes.
+const STEP_TIMEOUT_MS = 30_000;
+
+/** Runs the binary to completion; returns its standard output. */
+function jianguan(...args) {
+  return execFileSync(BINARY, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Starts `jianguan serve` on a free port; resolves to { base, child } once it prints its address. */
+function serve(dataDir) {
+  const child = spawn(BINARY, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (chunk) => { log += chunk; });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`serve printed no address:\n${out}\n${log}`)), 20_000);
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = out.match(/listening on (http:\/\/[^\s]+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ base: match[1], child, log: () => log });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited (${code}):\n${out}\n${log}`));
+    });
+  });
+}
+
+/** The browser: a fresh profile, no network but loopback. */
+async function browse() {
+  const profile = mkdtempSync(path.join(tmpdir(), 'jianguan-e2e-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1366, height: 768 },
+    locale: 'zh-CN',
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  context.setDefaultTimeout(STEP_TIMEOUT_MS);
+  return { context, profile };
+}
+
+/** Logs in through the login form (ending any other session first). */
+async function logIn(page, base, username) {
+  await page.context().clearCookies();
+  await page.goto(`${base}/login`);
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(PASSWORD);
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+  // The header names the account once logged in.
+  await page.getByRole('button', { name: '退出' }).waitFor();
+}
+
+/** Saves a screenshot and the HTML of the page, for a failed step. */
+async function keepEvidence(page, name) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const stem = path.join(ARTIFACTS, name.replace(/[^\w\u4e00-\u9fff-]+/g, '_'));
+  await page.screenshot({ path: `${stem}.png`, fullPage: true }).catch(() => {});
+  writeFileSync(`${stem}.html`, await page.content().catch(() => ''));
+}
+
+/** Whether the server has a route for `path` (axum answers an unknown route 404 with no body). */
+async function routed(base, path) {
+  const answer = await fetch(`${base}${path}`, { redirect: 'manual' });
+  const body = await answer.text();
+  return !(answer.status === 404 && body.length === 0);
+}
+
+/** Today and a date `days` later (capped at the year's end), as YYYY-MM-DD. */
+function dateWindow(days) {
+  const today = new Date();
+  const end = new Date(today.getTime() + days * 86_400_000);
+  const yearEnd = new Date(Date.UTC(today.getUTCFullYear(), 11, 31));
+  const iso = (date) => date.toISOString().slice(0, 10);
+  return [iso(today), iso(end < yearEnd ? end : yearEnd)];
+}
+
+/** Waits for the background job shown on the page to finish; fails if it failed. */
+async function waitForJob(page, timeout = 60_000) {
+  const done = page.locator('.job [role=status], .job [role=alert]').first();
+  await done.waitFor({ timeout });
+  const text = await done.textContent();
+  assert.doesNotMatch(text, /失败/, `the job failed: ${text}`);
+  return text;
+}
+
+test('一年的工作：名录导入 → 计划 → 批次抽取 → 结果 → 公示', { timeout: 240_000 }, async (t) => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'jianguan-e2e-'));
+  const demo = jianguan('demo', '--entities', '400', '--no-serve', '--data-dir', dataDir);
+  assert.match(demo, /演示账号/);
+  const upload = path.join(dataDir, 'entities.xlsx');
+  jianguan('export', 'entities', '--out', upload, '--data-dir', dataDir);
+
+  const server = await serve(dataDir);
+  const { context, profile } = await browse();
+  const page = context.pages()[0] ?? (await context.newPage());
+  const base = server.base;
+  // What the steps learn and pass on: plan, round, entity, name.
+  const story = {};
+
+  let failed = false;
+  /**
+   * One step of the story. It is a TODO (reported, not failed) while a page
+   * it needs has no route yet, or when an earlier TODO step did not produce
+   * what it uses; it is skipped after a failure. A failure keeps evidence.
+   */
+  const step = async (name, { pages = [], uses = [] }, body) => {
+    const missing = [];
+    for (const path of pages) if (!(await routed(base, path))) missing.push(path);
+    const waiting = uses.filter((key) => story[key] === undefined);
+    const todo = missing.length > 0
+      ? `page not merged yet: ${missing.join(', ')}`
+      : waiting.length > 0 ? `waits for an earlier TODO step (${waiting.join(', ')})` : undefined;
+    await t.test(name, { todo, skip: failed && !todo ? 'an earlier step failed' : undefined }, async () => {
+      if (todo) return;
+      try {
+        await body();
+      } catch (error) {
+        failed = true;
+        await keepEvidence(page, name);
+        error.message += `\n(page ${page.url()}; server log tail:\n${server.log().slice(-2000)})`;
+        throw error;
+      }
+    });
+  };
+
+  try {
+    await step('系统管理员登录，看到工作台', { pages: ['/login', '/dashboard'] }, async () => {
+      await logIn(page, base, 'admin');
+      await page.goto(`${base}/dashboard`);
+      await page.getByRole('link', { name: '名录库' }).first().waitFor();
+      assert.match(await page.title(), /工作台/);
+    });
+
+    await step('名录库：上传 XLSX 导入检查对象', { pages: ['/directories/import'] }, async () => {
+      await page.goto(`${base}/directories`);
+      await page.getByLabel('名录类型').selectOption('entities');
+      await page.getByLabel(/^文件/).setInputFiles(upload);
+      await page.getByRole('button', { name: '上传并导入' }).click();
+      const outcome = await waitForJob(page);
+      assert.match(outcome, /完成/);
+    });
+
+    await step('部门工作人员新建计划并备案', { pages: ['/plans/new'] }, async () => {
+      await logIn(page, base, 'scjg.staff');
+      await page.goto(`${base}/plans/new?lead=SCJG`);
+      const id = `E2E-${Date.now().toString(36).toUpperCase()}`;
+      await page.getByLabel(/^计划编号/).fill(id);
+      await page.getByLabel('计划名称').fill('端到端测试计划');
+      await page.locator('input[name=items]').first().check();
+      await page.getByRole('button', { name: '保存为草稿' }).click();
+      await page.waitForURL(`**/plans/${id}`);
+      await page.getByRole('button', { name: '备案' }).click();
+      await page.getByText('已备案').first().waitFor();
+      story.plan = id;
+    });
+
+    await step('部门管理员批准并公示计划', { pages: ['/plans/new'], uses: ['plan'] }, async () => {
+      await logIn(page, base, 'scjg.admin');
+      await page.goto(`${base}/plans/${story.plan}`);
+      await page.getByRole('button', { name: '批准' }).click();
+      await page.getByRole('button', { name: '公示' }).click();
+      await page.getByText('已公示').first().waitFor();
+    });
+
+    await step('系统管理员承诺批次、见证人录入信标、抽取并公开', { pages: ['/rounds/x/draw'], uses: ['plan'] }, async () => {
+      await logIn(page, base, 'admin');
+      await page.goto(`${base}/rounds`);
+      const id = `E2E-R${Date.now().toString(36).toUpperCase()}`;
+      const [start, end] = dateWindow(30);
+      await page.getByLabel(/^批次编号/).fill(id);
+      await page.getByLabel('检查窗口：开始').fill(start);
+      await page.getByLabel(/^结束/).fill(end);
+      await page.locator(`input[name=plans][value="${story.plan}"]`).check();
+      await page.getByRole('button', { name: /承诺/ }).click();
+      await page.waitForURL(`**/rounds/${id}`);
+      // The witness screen: the commitment is shown before the beacon is typed.
+      await page.getByText('承诺值').first().waitFor();
+      await page.getByLabel(/见证人/).fill('张三\n李四');
+      await page.getByLabel(/信标/).fill(`${start} 端到端测试信标 3245.67`);
+      await page.getByRole('button', { name: '抽取' }).click();
+      await waitForJob(page);
+      await page.goto(`${base}/rounds/${id}`);
+      await page.getByRole('button', { name: /公开秘密/ }).click();
+      await page.getByText('已公开').first().waitFor();
+      await page.goto(`${base}/rounds/${id}/visits`);
+      const code = (await page.locator('td[data-label="市场主体"]').first().textContent()).trim();
+      assert.match(code, /^[0-9A-Z]{18}$/);
+      story.round = id;
+      story.entity = code;
+    });
+
+    await step('执法人员录入结果，部门工作人员公开', { pages: ['/results/publish'], uses: ['round', 'entity'] }, async () => {
+      // 谁检查、谁录入: the inspector enters a visit of the round whose team they are on;
+      // when the draw put them on none, the department's staff enters it.
+      await logIn(page, base, 'scjg.inspector');
+      await page.goto(`${base}/results`);
+      const prefix = `/results/visits/${story.round}/`;
+      const own = page.locator(`a[href^="${prefix}"]`).first();
+      if ((await own.count()) > 0) {
+        story.entity = (await own.getAttribute('href')).slice(prefix.length);
+        await own.click();
+      } else {
+        await logIn(page, base, 'scjg.staff');
+        await page.goto(`${base}${prefix}${story.entity}`);
+      }
+      const [today] = dateWindow(0);
+      await page.getByLabel('检查开始日期').fill(today);
+      await page.getByLabel(/^检查结束日期/).fill(today);
+      await page.getByRole('button', { name: '保存结果' }).click();
+      await page.waitForLoadState();
+      assert.equal(await page.locator('.error-box, [role=alert]').count(), 0, 'the result is saved');
+      await logIn(page, base, 'scjg.staff');
+      await page.goto(`${base}/results`);
+      const waiting = page.locator(`input[name=ids][value*="${story.entity}"]`);
+      assert.ok((await waiting.count()) > 0, 'the entered result waits to be published');
+      await page.getByRole('button', { name: '公开所选结果' }).click();
+      await page.waitForLoadState();
+      assert.equal(await waiting.count(), 0, 'the result is published');
+      story.published = true;
+    });
+
+    await step('公众在公示平台按代码和名称查到结果', { pages: ['/gongshi/results'], uses: ['published'] }, async () => {
+      await context.clearCookies();
+      await page.goto(`${base}/gongshi/results?q=${story.entity}`);
+      const row = page.locator('tr', { hasText: story.entity }).first();
+      await row.waitFor();
+      const name = (await row.locator('td[data-label="市场主体"]').textContent()).trim();
+      assert.ok(name.length > 0);
+      await page.goto(`${base}/gongshi/results`);
+      await page.getByLabel('企业名称或统一社会信用代码').fill(name);
+      await page.getByLabel('企业名称或统一社会信用代码').press('Enter');
+      await page.locator('tr', { hasText: story.entity }).first().waitFor();
+    });
+
+    await step('公众打开抽取验证页，看到结论', { pages: ['/gongshi/verify'], uses: ['round', 'entity'] }, async () => {
+      await context.clearCookies();
+      await page.goto(`${base}/gongshi/verify`);
+      await page.getByLabel('抽取批次').selectOption(story.round);
+      await page.getByLabel('统一社会信用代码').fill(story.entity);
+      await page.getByRole('button', { name: '验证' }).click();
+      await page.getByText('已抽中').first().waitFor();
+    });
+
+    await step('公众访问公示平台首页', { pages: ['/gongshi'] }, async () => {
+      await context.clearCookies();
+      await page.goto(`${base}/gongshi`);
+      assert.match(await page.title(), /公示/);
+    });
+  } finally {
+    await context.close();
+    server.child.kill('SIGTERM');
+    rmSync(profile, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
