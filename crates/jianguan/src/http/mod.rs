@@ -55,6 +55,8 @@ pub struct AppState {
     pub figures: staff::dashboard::FiguresCache,
     /// Files made for one user (import error reports, exports, reports).
     pub downloads: staff::directories::Downloads,
+    /// The ledger as last read, for the ledger pages.
+    pub ledger: staff::ledger::LedgerCache,
 }
 
 impl AppState {
@@ -69,6 +71,7 @@ impl AppState {
             public: public::Cache::default(),
             figures: staff::dashboard::FiguresCache::default(),
             downloads: staff::directories::Downloads::default(),
+            ledger: staff::ledger::LedgerCache::default(),
         })
     }
 }

@@ -11,6 +11,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::thread::JoinHandle;
 
+use jianguan::domain::account::{Account, Role};
 use jianguan::http::{self, AppState};
 use jianguan::storage::{self, Store};
 
@@ -56,10 +57,17 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server over a fresh copy of the demo city.
     pub fn start() -> Self {
+        Self::start_prepared(|_| {})
+    }
+
+    /// Starts a server over a fresh copy of the demo city, after `prepare`
+    /// ran on the copy's file (e.g. [`add_account`], [`issue_token`]).
+    pub fn start_prepared(prepare: impl FnOnce(&Path)) -> Self {
         let dir = std::env::temp_dir().join(super::unique("jianguan_web"));
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
         let database = dir.join(storage::DEFAULT_DATABASE_FILE);
         std::fs::copy(demo_database(), &database).unwrap_or_else(|e| panic!("{e}"));
+        prepare(&database);
         Self::over(database)
     }
 
@@ -369,4 +377,48 @@ pub fn input_value(body: &str, name: &str) -> Option<String> {
     let value_at = tag.find("value=\"")? + 7;
     let value_end = tag[value_at..].find('"')? + value_at;
     Some(tag[value_at..value_end].to_owned())
+}
+
+fn block_on<T>(work: impl Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .block_on(work)
+}
+
+/// Adds an account with the demo password to a database file (before a
+/// server opens it).
+pub fn add_account(database: &Path, username: &str, role: Role, department: Option<&str>) {
+    let url = database.to_string_lossy().into_owned();
+    block_on(async move {
+        let db = storage::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
+        let account = Account {
+            username: username.to_owned(),
+            display_name: username.to_owned(),
+            role,
+            department: department.map(str::to_owned),
+            certificate: None,
+            password_hash: String::new(),
+            must_change_password: false,
+            disabled: false,
+        };
+        http::auth::save_account(&db, account, Some(DEMO_PASSWORD.to_owned()), "test")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        db.close().await;
+    });
+}
+
+/// Issues an API token for an account of a database file (before a server opens it).
+pub fn issue_token(database: &Path, username: &str) -> String {
+    let url = database.to_string_lossy().into_owned();
+    block_on(async move {
+        let db = storage::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
+        let token = http::auth::issue_token(&db, username, "test", "test")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        db.close().await;
+        token
+    })
 }

@@ -1,6 +1,8 @@
 //! The dashboard, directories (search, paging, import, export), reports, the
 //! ledger and accounts, against the real server over the demo city.
 
+#![allow(clippy::panic, reason = "a failed step fails the test loudly")]
+
 use std::time::Duration;
 
 use crate::common::web::{Answer, Client, TestServer};

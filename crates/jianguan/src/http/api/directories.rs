@@ -138,10 +138,7 @@ fn object(properties: &[&str]) -> Value {
 
 /// Documented operations.
 pub fn operations() -> Vec<Operation> {
-    let paging = [
-        param("after", "query", false, "上一页的 next (cursor)", "91420200000000000X"),
-        param("limit", "query", false, "每页条数 1–500 (page size)", "20"),
-    ];
+    let limit = param("limit", "query", false, "每页条数 1–500 (page size)", "20");
     let entity = object(&[
         "uscc", "name", "entity_type", "district", "industry", "registered_on", "status", "credit_class", "tags",
     ]);
@@ -149,21 +146,23 @@ pub fn operations() -> Vec<Operation> {
         "cert_no", "name", "department", "id_card", "valid_from", "valid_until", "certified", "fields", "district",
     ]);
     let item = object(&["code", "category", "name", "departments", "target_type", "ratio", "frequency", "legal_basis"]);
-    let mut entity_params = vec![
+    let entity_params = vec![
         param("q", "query", false, "名称包含或信用代码前缀 (name or code)", "黄石"),
         param("district", "query", false, "区域代码 (district code)", "420202"),
         param("status", "query", false, "登记状态 存续/注销/吊销/迁出", "存续"),
         param("class", "query", false, "信用风险分类 A–D 或 none，需 SeeRiskClasses", "A"),
+        param("after", "query", false, "上一页的 next：统一社会信用代码 (cursor)", "91420200000000000X"),
+        limit,
     ];
-    entity_params.extend(paging);
-    let mut inspector_params = vec![
+    let inspector_params = vec![
         param("q", "query", false, "姓名包含或执法证号前缀 (name or certificate)", "420200-SCJG"),
         param("department", "query", false, "部门代码；部门角色只能查本部门", "SCJG"),
+        param("after", "query", false, "上一页的 next：执法证号 (cursor)", "420200-SCJG-0100"),
+        limit,
     ];
-    inspector_params.extend(paging);
     let item_params = vec![
-        param("q", "query", false, "编码前缀或名称包含", "SCJG"),
-        param("department", "query", false, "部门代码", "SCJG"),
+        param("q", "query", false, "编码前缀或名称包含", "食品"),
+        param("department", "query", false, "部门代码（联合清单：牵头或配合）", "SCJG"),
     ];
     vec![
         Operation {
@@ -239,8 +238,8 @@ pub fn operations() -> Vec<Operation> {
             access: Access::Permission(Permission::AuditLedger),
             params: vec![
                 param("action", "query", false, "操作前缀", "plan."),
-                param("actor", "query", false, "操作人包含", "admin"),
-                param("before", "query", false, "早于此序号（上一页的 next）", "100"),
+                param("actor", "query", false, "操作人包含", "计划科"),
+                param("before", "query", false, "早于此序号（上一页的 next）", "5000"),
                 param("limit", "query", false, "每页条数 1–500", "20"),
             ],
             body: None,

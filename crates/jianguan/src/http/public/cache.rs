@@ -41,15 +41,33 @@ pub const SNAPSHOT_MAX_AGE: Duration = Duration::from_secs(600);
 /// Round indexes kept in memory (each holds its frames' text).
 pub const MAX_ROUND_INDEXES: usize = 4;
 
+/// Record downloads prepared at once (each holds a whole record in memory).
+pub const CONCURRENT_EXPORTS: usize = 2;
+
 /// The portal's cache; one per [`crate::http::AppState`].
-#[derive(Default)]
 pub struct Cache {
     snapshot: RwLock<Option<Arc<Snapshot>>>,
     rebuilding: tokio::sync::Mutex<()>,
     /// Most recently used last.
-    rounds: Mutex<Vec<(String, Arc<OnceCell<Arc<RoundIndex>>>)>>,
-    verdicts: Mutex<HashMap<String, Arc<OnceCell<Arc<Verdict>>>>>,
+    rounds: Mutex<Vec<(String, Slot<RoundIndex>)>>,
+    verdicts: Mutex<HashMap<String, Slot<Verdict>>>,
+    exports: tokio::sync::Semaphore,
 }
+
+impl Default for Cache {
+    fn default() -> Self {
+        Self {
+            snapshot: RwLock::default(),
+            rebuilding: tokio::sync::Mutex::default(),
+            rounds: Mutex::default(),
+            verdicts: Mutex::default(),
+            exports: tokio::sync::Semaphore::new(CONCURRENT_EXPORTS),
+        }
+    }
+}
+
+/// A value computed once, shared by every request that waits for it.
+type Slot<T> = Arc<OnceCell<Arc<T>>>;
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
@@ -74,6 +92,7 @@ impl Cache {
             .unwrap_or_default();
         let built = Arc::new(Snapshot::build(db, sequence, names).await?);
         *self.snapshot.write().unwrap_or_else(PoisonError::into_inner) = Some(built.clone());
+        self.warm_up(db, &built.rounds);
         Ok(built)
     }
 
@@ -118,22 +137,49 @@ impl Cache {
             .cloned()
     }
 
-    /// The full verification of a published round's record, computed once.
-    pub async fn verdict(&self, db: &Db, round: &str) -> Result<Arc<Verdict>> {
-        let cell = lock(&self.verdicts)
+    fn verdict_slot(&self, round: &str) -> Slot<Verdict> {
+        lock(&self.verdicts)
             .entry(round.to_owned())
             .or_insert_with(|| Arc::new(OnceCell::new()))
-            .clone();
-        cell.get_or_try_init(|| async { Verdict::compute(db, round).await.map(Arc::new) })
+            .clone()
+    }
+
+    /// The full verification of a published round's record, computed once.
+    pub async fn verdict(&self, db: &Db, round: &str) -> Result<Arc<Verdict>> {
+        self.verdict_slot(round)
+            .get_or_try_init(|| async { Verdict::compute(db, round).await.map(Arc::new) })
             .await
             .cloned()
     }
 
-    /// The verdict if already computed, without waiting.
-    pub fn verdict_if_ready(&self, round: &str) -> Option<Arc<Verdict>> {
-        lock(&self.verdicts)
-            .get(round)
-            .and_then(|cell| cell.get().cloned())
+    /// Verifies, in the background and one after the other, the records of the
+    /// published rounds not verified yet, so no visitor waits for it; requests
+    /// arriving meanwhile wait for the same computation.
+    fn warm_up(&self, db: &Db, rounds: &[Round]) {
+        let pending: Vec<(String, Slot<Verdict>)> = rounds
+            .iter()
+            .map(|r| (r.id.clone(), self.verdict_slot(&r.id)))
+            .filter(|(_, slot)| !slot.initialized())
+            .collect();
+        if pending.is_empty() {
+            return;
+        }
+        let db = db.clone();
+        tokio::spawn(async move {
+            for (round, slot) in pending {
+                let computed = slot
+                    .get_or_try_init(|| async { Verdict::compute(&db, &round).await.map(Arc::new) })
+                    .await;
+                if let Err(error) = computed {
+                    tracing::warn!(%round, %error, "public portal: the record could not be verified");
+                }
+            }
+        });
+    }
+
+    /// Waits for a turn to prepare a record download.
+    pub async fn export_permit(&self) -> Result<tokio::sync::SemaphorePermit<'_>> {
+        self.exports.acquire().await.map_err(Error::internal)
     }
 }
 
@@ -801,5 +847,24 @@ impl Verdict {
         })
         .await
         .map_err(Error::internal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Lines;
+
+    #[test]
+    fn lines_are_found_by_id_in_any_order() {
+        let lines = Lines::new("B2\tC\nA1\tB\nC3\tB\n\nD4\tstatus=注销;class_a=\n".to_owned());
+        assert_eq!(lines.find("A1"), Some("B"));
+        assert_eq!(lines.find("B2"), Some("C"));
+        assert_eq!(lines.find("D4"), Some("status=注销;class_a="));
+        assert_eq!(lines.find("A"), None);
+        assert_eq!(lines.find("E5"), None);
+        let tally = lines.tally();
+        assert_eq!(tally.get("B"), Some(&2));
+        assert_eq!(tally.get("C"), Some(&1));
+        assert!(Lines::new(String::new()).find("A1").is_none());
     }
 }

@@ -309,6 +309,7 @@ pub async fn entity_name(state: &AppState, uscc: &str) -> Result<Option<String>>
 /// A published round's record (spec §7) as `jianguan rounds export` writes it.
 pub async fn record_bytes(state: &AppState, id: &str) -> Result<Vec<u8>> {
     let (_, round) = state.public.published_round(&state.db, id).await?;
+    let _turn = state.public.export_permit().await?;
     let record = crate::workflow::rounds::export(&state.db, &round.id).await?;
     tokio::task::spawn_blocking(move || serde_json::to_vec(&record))
         .await

@@ -32,7 +32,7 @@ use crate::storage::{ClassFilter, EntityFilter, InspectorFilter, Store, Workflow
 use crate::workflow::report::{self, Period};
 
 /// How long cached figures are trusted while the ledger head does not move.
-pub const CACHE_TTL: Duration = Duration::from_secs(60);
+pub const CACHE_TTL: Duration = Duration::from_secs(300);
 
 /// This section's routes.
 pub fn routes() -> Router<Arc<AppState>> {
@@ -59,6 +59,8 @@ pub struct Figures {
     pub scope_name: String,
     /// The year shown.
     pub year: i32,
+    /// When these figures were computed (China time).
+    pub built_at: String,
     /// Entities in the directory (city-wide: the directory is shared).
     pub entities: u64,
     /// Inspectors in the directory (of the department, when scoped).
@@ -72,7 +74,9 @@ pub struct Figures {
     pub risk_classes: Option<BTreeMap<String, u64>>,
 }
 
-/// The figures last built per (scope, year), with the ledger head they were built at.
+/// The figures last built per (scope, year), with the ledger head they were
+/// built at. A stale entry is served while a fresh one is built in the
+/// background, so only the first request of a scope waits for a build.
 #[derive(Default)]
 pub struct FiguresCache {
     map: Mutex<HashMap<(String, i32), Cached>>,
@@ -82,6 +86,7 @@ struct Cached {
     head: i64,
     built: Instant,
     figures: Arc<Figures>,
+    rebuilding: bool,
 }
 
 impl FiguresCache {
@@ -92,6 +97,18 @@ impl FiguresCache {
     /// Forgets everything (after a directory import).
     pub fn clear(&self) {
         self.lock().clear();
+    }
+
+    fn store(&self, key: (String, i32), head: i64, figures: Arc<Figures>) {
+        self.lock().insert(
+            key,
+            Cached {
+                head,
+                built: Instant::now(),
+                figures,
+                rebuilding: false,
+            },
+        );
     }
 }
 
@@ -114,29 +131,43 @@ pub async fn default_year(state: &AppState) -> Result<i32> {
         .map_or_else(|| crate::workflow::now().year(), |at| at.year()))
 }
 
-/// The figures `account` may see for `year` (from the cache when fresh).
-pub async fn figures_for(state: &AppState, account: &Account, year: i32) -> Result<Figures> {
+/// The figures `account` may see for `year`: from the cache when fresh; a
+/// stale entry is served while a background task rebuilds it.
+pub async fn figures_for(state: &Arc<AppState>, account: &Account, year: i32) -> Result<Figures> {
     let scope = scope_of(account);
     let key = (scope.clone().unwrap_or_default(), year);
     let (head, _) = state.db.ledger_head().await?;
-    let cached = state
-        .figures
-        .lock()
-        .get(&key)
-        .filter(|c| c.head == head && c.built.elapsed() < CACHE_TTL)
-        .map(|c| c.figures.clone());
+    let (cached, rebuild) = {
+        let mut map = state.figures.lock();
+        match map.get_mut(&key) {
+            Some(entry) => {
+                let stale = entry.head != head || entry.built.elapsed() >= CACHE_TTL;
+                let rebuild = stale && !entry.rebuilding;
+                entry.rebuilding |= rebuild;
+                (Some(entry.figures.clone()), rebuild)
+            }
+            None => (None, false),
+        }
+    };
+    if rebuild {
+        let (state, key, scope) = (state.clone(), key.clone(), scope.clone());
+        tokio::spawn(async move {
+            match build(&state, scope.as_deref(), year).await {
+                Ok(figures) => state.figures.store(key, head, Arc::new(figures)),
+                Err(error) => {
+                    tracing::warn!(error = %error, "dashboard figures not rebuilt");
+                    if let Some(entry) = state.figures.lock().get_mut(&key) {
+                        entry.rebuilding = false;
+                    }
+                }
+            }
+        });
+    }
     let figures = match cached {
         Some(figures) => figures,
         None => {
             let figures = Arc::new(build(state, scope.as_deref(), year).await?);
-            state.figures.lock().insert(
-                key,
-                Cached {
-                    head,
-                    built: Instant::now(),
-                    figures: figures.clone(),
-                },
-            );
+            state.figures.store(key, head, figures.clone());
             figures
         }
     };
@@ -213,6 +244,7 @@ async fn build(state: &AppState, department: Option<&str>, year: i32) -> Result<
         scope: department.unwrap_or("全市").to_owned(),
         scope_name: if department.is_some() { row.name.clone() } else { "全市".to_owned() },
         year,
+        built_at: crate::workflow::now().format("%Y-%m-%d %H:%M:%S").to_string(),
         entities: risk_classes.values().sum(),
         inspectors: db.count_inspectors(&inspector_filter).await?,
         report: row,

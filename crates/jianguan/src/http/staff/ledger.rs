@@ -1,8 +1,12 @@
 //! 审计台账 (/ledger): the hash-chained ledger, newest first, filtered by
 //! action and actor; "立即校验" runs [`audit::verify`] as a background job and
 //! offers the list of breaks. Needs [`Permission::AuditLedger`].
+//!
+//! The listing reads the ledger once per head position ([`LedgerCache`]): the
+//! ledger only grows, so a page is cut from memory. Verification always reads
+//! the database afresh.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use askama::Template;
 use axum::Router;
@@ -60,20 +64,45 @@ fn present(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
+/// The whole ledger as last read, with the head position it was read at.
+#[derive(Default)]
+pub struct LedgerCache {
+    read: Mutex<Option<(i64, Arc<Vec<LedgerEntry>>)>>,
+}
+
+impl LedgerCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(i64, Arc<Vec<LedgerEntry>>)>> {
+        self.read.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// A page of ledger entries, newest first.
 pub async fn entries(state: &AppState, query: &LedgerQuery) -> Result<LedgerPage> {
     let (head, _) = state.db.ledger_head().await?;
-    let all = state.db.ledger().await?;
+    let cached = state
+        .ledger
+        .lock()
+        .as_ref()
+        .filter(|(at, _)| *at == head)
+        .map(|(_, all)| all.clone());
+    let all = match cached {
+        Some(all) => all,
+        None => {
+            let all = Arc::new(state.db.ledger().await?);
+            *state.ledger.lock() = Some((head, all.clone()));
+            all
+        }
+    };
     let action = present(&query.action);
     let actor = present(&query.actor);
     let limit = query.limit.unwrap_or(PAGE_SIZE).clamp(1, 500);
     let mut matching = all
-        .into_iter()
+        .iter()
         .rev()
         .filter(|e| query.before.is_none_or(|before| e.seq < before))
         .filter(|e| action.is_none_or(|a| e.action.starts_with(a)))
         .filter(|e| actor.is_none_or(|a| e.actor.contains(a)));
-    let items: Vec<LedgerEntry> = matching.by_ref().take(limit).collect();
+    let items: Vec<LedgerEntry> = matching.by_ref().take(limit).cloned().collect();
     let next = if matching.next().is_some() {
         items.last().map(|e| e.seq)
     } else {
