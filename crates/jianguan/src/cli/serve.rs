@@ -59,7 +59,9 @@ pub async fn serve(db: Db, calendar: workcal::Calendar, listen: SocketAddr) -> a
     let address = listener.local_addr()?;
     println!("监听 listening on http://{address}");
     println!("公示平台 public portal: http://{address}/gongshi · 登录 login: http://{address}/login");
-    http::serve(listener, AppState::new(db, calendar)).await?;
+    let state = AppState::new(db, calendar);
+    http::staff::dashboard::warm(&state);
+    http::serve(listener, state).await?;
     println!("stopped");
     Ok(())
 }

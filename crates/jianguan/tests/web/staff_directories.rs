@@ -346,3 +346,26 @@ fn an_administrator_creates_an_account_that_must_change_its_password() {
     );
     assert_eq!(department_admin.get("/api/v1/accounts").status, 403);
 }
+
+#[test]
+fn every_documented_operation_of_this_area_answers_its_examples() {
+    let server = TestServer::start();
+    let mut admin = server.login("admin");
+    for operation in jianguan::http::api::directories::operations() {
+        let mut path = operation.path.to_owned();
+        let mut query = Vec::new();
+        for param in &operation.params {
+            match param.location {
+                "path" => path = path.replace(&format!("{{{}}}", param.name), param.example),
+                _ => query.push(format!("{}={}", param.name, encode(param.example))),
+            }
+        }
+        if !query.is_empty() {
+            path = format!("{path}?{}", query.join("&"));
+        }
+        assert_eq!(operation.method, "get", "{path}");
+        let answer = admin.get(&path);
+        assert_eq!(answer.status, 200, "{path}: {}", answer.body);
+        let _ = answer.json();
+    }
+}

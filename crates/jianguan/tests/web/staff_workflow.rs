@@ -276,3 +276,40 @@ fn every_documented_read_answers_with_its_examples() {
         assert!(!empty, "GET {path} found nothing: its examples should exist in the test city");
     }
 }
+
+#[test]
+fn the_pages_open_for_each_role_within_its_department() {
+    let server = TestServer::start();
+    let everywhere = [
+        "/plans",
+        "/plans?year=2025",
+        "/plans/HS2025-S090",
+        "/rounds",
+        "/rounds/2025-Q1",
+        "/rounds/2025-Q1/visits?page=2",
+        "/rounds/2025-Q1/visits?plan=HS2025-S104",
+        "/results?department=SCJG",
+    ];
+    for user in ["admin", "sfj.supervisor"] {
+        let mut client = server.login(user);
+        for path in everywhere {
+            let page = client.get(path);
+            assert_eq!(page.status, 200, "{user} GET {path}: {}", page.body);
+        }
+    }
+    let mut admin = server.login("admin");
+    assert!(admin.get("/plans/new").body.contains("请先选择牵头部门"));
+    assert!(admin.get("/plans/new?lead=SCJG").body.contains("name=\"items\""));
+    assert!(admin.get("/rounds").body.contains("承诺新批次"));
+    let mut supervisor = server.login("sfj.supervisor");
+    assert!(!supervisor.get("/rounds").body.contains("承诺新批次"));
+    assert_eq!(supervisor.get("/plans/new").status, 403);
+    let mut staff = server.login("scjg.staff");
+    assert_eq!(staff.get("/plans/HS2025-J003").status, 404, "a joint plan without SCJG");
+    assert_eq!(staff.get("/plans/HS2025-J017").status, 200, "a joint plan SCJG leads");
+    let visits = staff.get("/rounds/2025-Q1/visits");
+    assert!(visits.body.contains("SCJG"), "{}", visits.body);
+    let mut inspector = server.login("scjg.inspector");
+    assert_eq!(inspector.get("/results").status, 200);
+    assert_eq!(inspector.post_form("/results/publish", &[("ids", "x")]).status, 403);
+}

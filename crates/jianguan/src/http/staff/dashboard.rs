@@ -131,6 +131,32 @@ pub async fn default_year(state: &AppState) -> Result<i32> {
         .map_or_else(|| crate::workflow::now().year(), |at| at.year()))
 }
 
+/// Builds the city's and every department's figures of the default year in
+/// the background, so that the first visitor of a dashboard does not wait for
+/// a build (called when the server starts).
+pub fn warm(state: &Arc<AppState>) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let started = Instant::now();
+        let warmed: Result<usize> = async {
+            let year = default_year(&state).await?;
+            let (head, _) = state.db.ledger_head().await?;
+            let mut scopes = vec![None];
+            scopes.extend(state.db.departments().await?.iter().map(|d| Some(d.code().as_str().to_owned())));
+            for scope in &scopes {
+                let figures = build(&state, scope.as_deref(), year).await?;
+                state.figures.store((scope.clone().unwrap_or_default(), year), head, Arc::new(figures));
+            }
+            Ok(scopes.len())
+        }
+        .await;
+        match warmed {
+            Ok(count) => tracing::info!(scopes = count, seconds = started.elapsed().as_secs_f64(), "dashboard figures ready"),
+            Err(error) => tracing::warn!(error = %error, "dashboard figures not prepared"),
+        }
+    });
+}
+
 /// The figures `account` may see for `year`: from the cache when fresh; a
 /// stale entry is served while a background task rebuilds it.
 pub async fn figures_for(state: &Arc<AppState>, account: &Account, year: i32) -> Result<Figures> {

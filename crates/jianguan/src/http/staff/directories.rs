@@ -678,9 +678,9 @@ async fn receive_upload(mut multipart: Multipart) -> Result<(Kind, PathBuf, Stri
                     .filter(|e| matches!(e.as_str(), "csv" | "xlsx" | "xls"))
                     .ok_or_else(|| Error::BadRequest("请上传 CSV、XLSX 或 XLS 文件".into()))?;
                 let path = Downloads::new_path(&ext)?;
-                let mut file = std::fs::File::create(&path).map_err(Error::internal)?;
-                while let Some(chunk) = field.chunk().await.map_err(bad)? {
-                    file.write_all(&chunk).map_err(Error::internal)?;
+                if let Err(error) = save_field(&mut field, &path).await {
+                    let _ = std::fs::remove_file(&path);
+                    return Err(error);
                 }
                 saved = Some((path, file_name));
             }
@@ -693,6 +693,19 @@ async fn receive_upload(mut multipart: Multipart) -> Result<(Kind, PathBuf, Stri
         return Err(Error::BadRequest("请选择名录类型".into()));
     };
     Ok((kind, path, file_name))
+}
+
+/// Writes an uploaded file field to `path`.
+async fn save_field(field: &mut axum::extract::multipart::Field<'_>, path: &Path) -> Result<()> {
+    let mut file = std::fs::File::create(path).map_err(Error::internal)?;
+    while let Some(chunk) = field
+        .chunk()
+        .await
+        .map_err(|e| Error::BadRequest(format!("上传失败：{e}")))?
+    {
+        file.write_all(&chunk).map_err(Error::internal)?;
+    }
+    Ok(())
 }
 
 /// Imports the file; returns the summary and, if rows were rejected or
