@@ -254,6 +254,8 @@ impl Server {
                     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
                     let base = format!("http://{}", listener.local_addr()?);
                     let state = AppState::new(db.clone(), calendar);
+                    // As `jianguan serve` does: the dashboard's figures are prepared at start.
+                    http::staff::dashboard::warm(&state);
                     let session = state.sessions.start(ACCOUNT).map_err(|e| anyhow::anyhow!("{e}"))?;
                     anyhow::Ok((db, listener, state, base, session, fixture))
                 }

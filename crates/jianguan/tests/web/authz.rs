@@ -9,9 +9,16 @@
 //! - API: derived from `api::operations()` (the OpenAPI list), so a new
 //!   operation is covered without a line here: `Public` → everyone, `LoggedIn`
 //!   → anyone logged in, `Permission(p)` → the roles that `may(p)`. Called with
-//!   each account's API token, with the documented examples as parameters.
+//!   each account's API token, the documented examples of the path and the
+//!   required query parameters, and a body made from the request schema. A
+//!   record an example names may be absent from the test city: the route's
+//!   own 404 counts as allowed. A test also reads the API routers' source and
+//!   fails on a route missing from `operations()`, and calls every operation
+//!   with all its examples to find a documented one with no route.
 //! - State changes: with a session and without its CSRF token → 403, always;
-//!   without a session → login required.
+//!   without a session → login required; with the token, the route's rule
+//!   (a 400/409/422 means the request passed the check and was judged on its
+//!   content). A record route may hide (404) what it refuses.
 //! - Department scoping: [`SCOPED`] probes records of SCJG (the demo accounts'
 //!   department) and of another department.
 
