@@ -27,7 +27,6 @@ use super::auth::MaybeUser;
 use super::error::{Error, Result};
 use super::pages::{Chrome, render, url_encode};
 use crate::domain::inspection::Round;
-use crate::storage::Store;
 
 /// Results per page of the search.
 pub const RESULTS_PER_PAGE: usize = 20;
@@ -303,7 +302,7 @@ pub async fn entity_name(state: &AppState, uscc: &str) -> Result<Option<String>>
     let Ok((code, _)) = crate::domain::Uscc::parse_lenient(uscc) else {
         return Ok(None);
     };
-    Ok(state.db.entity(&code).await?.map(|e| e.fields().name.clone()))
+    state.public.entity_name(&state.db, &code).await
 }
 
 /// A published round's record (spec §7) as `jianguan rounds export` writes it.
