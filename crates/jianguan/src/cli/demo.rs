@@ -112,17 +112,8 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     if args.no_serve {
         return Ok(ExitCode::SUCCESS);
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(async {
-        let db = args.database.open().await?;
-        let calendar = workcal::Calendar::embedded().context("the embedded calendar is damaged")?;
-        let outcome = super::serve::serve(db.clone(), calendar, args.listen).await;
-        db.close().await;
-        outcome.map(|()| ExitCode::SUCCESS)
-    })
+    let calendar = workcal::Calendar::embedded().context("the embedded calendar is damaged")?;
+    super::serve::serve_database(&args.database, calendar, args.listen)
 }
 
 /// The demo's accounts, one per role (the departmental ones in the market

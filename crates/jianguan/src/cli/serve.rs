@@ -30,15 +30,28 @@ pub struct ServeArgs {
 
 /// Runs `jianguan serve`.
 pub fn run_serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let calendar = super::calendar::load(args.calendar.as_ref())?;
+    serve_database(&args.database, calendar, args.listen)
+}
+
+/// Migrates the database and serves it on a multi-threaded runtime until
+/// stopped (`jianguan serve`, and the end of `jianguan demo`).
+pub fn serve_database(
+    database: &DatabaseArgs,
+    calendar: workcal::Calendar,
+    listen: SocketAddr,
+) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let db = args.database.open().await?;
-        db.migrate().await?;
-        let calendar = super::calendar::load(args.calendar.as_ref())?;
-        let outcome = serve(db.clone(), calendar, args.listen).await;
+        let db = database.open().await?;
+        let outcome = async {
+            db.migrate().await?;
+            serve(db.clone(), calendar, listen).await
+        }
+        .await;
         db.close().await;
         outcome.map(|()| ExitCode::SUCCESS)
     })

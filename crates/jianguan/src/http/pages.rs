@@ -19,7 +19,7 @@ use super::auth::{
 };
 use super::error::{Error, Result};
 use crate::domain::account::{Account, Permission};
-use crate::storage::{Change, WorkflowStore};
+use crate::storage::{Change, Store, WorkflowStore};
 
 /// One entry of the navigation bar.
 #[derive(Debug, Clone)]
@@ -97,6 +97,17 @@ fn describe(account: &Account) -> (String, String, String) {
         account.role.label().to_owned(),
         account.department.clone().unwrap_or_default(),
     )
+}
+
+/// Every department as (code, name), for the select boxes of forms.
+pub async fn department_options(state: &AppState) -> Result<Vec<(String, String)>> {
+    Ok(state
+        .db
+        .departments()
+        .await?
+        .iter()
+        .map(|d| (d.code().as_str().to_owned(), d.name().to_owned()))
+        .collect())
 }
 
 /// Renders a template into an HTML answer.

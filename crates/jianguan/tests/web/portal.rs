@@ -188,6 +188,7 @@ fn results_are_found_by_name_and_by_code() -> TestResult {
     assert!(nothing.contains("没有找到"));
     let second = json(&mut client, "/api/v1/public/results?page=2")?;
     assert_eq!(second["page"], 2);
+    assert_eq!(client.get("/gongshi/results?page=abc").status, 200, "a mangled page number is the first page");
     assert_ne!(second["items"][0]["id"], all["items"][0]["id"], "pages differ");
     Ok(())
 }

@@ -173,7 +173,7 @@ async fn plan(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Res
 
 async fn results(State(state): State<Arc<AppState>>, Query(query): Query<SearchQuery>) -> Result<Response> {
     let snapshot = state.public.snapshot(&state.db).await?;
-    let page: ResultPage<'_> = snapshot.search(&query.q, query.page.unwrap_or(1), RESULTS_PER_PAGE);
+    let page: ResultPage<'_> = snapshot.search(&query.q, public::page_number(query.page.as_deref()), RESULTS_PER_PAGE);
     Ok(Json(page).into_response())
 }
 

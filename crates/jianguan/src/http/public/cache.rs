@@ -41,6 +41,9 @@ pub const SNAPSHOT_MAX_AGE: Duration = Duration::from_secs(600);
 /// Round indexes kept in memory (each holds its frames' text).
 pub const MAX_ROUND_INDEXES: usize = 4;
 
+/// Entity names remembered for verification at most.
+pub const MAX_REMEMBERED_NAMES: usize = 100_000;
+
 /// Record downloads prepared at once (each holds a whole record in memory).
 pub const CONCURRENT_EXPORTS: usize = 2;
 
@@ -48,6 +51,10 @@ pub const CONCURRENT_EXPORTS: usize = 2;
 pub struct Cache {
     snapshot: RwLock<Option<Arc<Snapshot>>>,
     rebuilding: tokio::sync::Mutex<()>,
+    /// The last ledger head read, with when its read started.
+    head: tokio::sync::Mutex<Option<(Instant, i64)>>,
+    /// Entity names looked up for verification (cleared with stale snapshots).
+    names: Mutex<HashMap<String, Option<String>>>,
     /// Most recently used last.
     rounds: Mutex<Vec<(String, Slot<RoundIndex>)>>,
     verdicts: Mutex<HashMap<String, Slot<Verdict>>>,
@@ -59,6 +66,8 @@ impl Default for Cache {
         Self {
             snapshot: RwLock::default(),
             rebuilding: tokio::sync::Mutex::default(),
+            head: tokio::sync::Mutex::default(),
+            names: Mutex::default(),
             rounds: Mutex::default(),
             verdicts: Mutex::default(),
             exports: tokio::sync::Semaphore::new(CONCURRENT_EXPORTS),
@@ -76,7 +85,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Cache {
     /// The current snapshot, rebuilt first if the ledger moved or it is stale.
     pub async fn snapshot(&self, db: &Db) -> Result<Arc<Snapshot>> {
-        let (sequence, _) = db.ledger_head().await?;
+        let sequence = self.ledger_sequence(db).await?;
         if let Some(current) = self.fresh(sequence) {
             return Ok(current);
         }
@@ -85,15 +94,47 @@ impl Cache {
             return Ok(current);
         }
         let previous = self.current();
-        let names = previous
-            .as_ref()
-            .filter(|p| p.built.elapsed() < SNAPSHOT_MAX_AGE)
-            .map(|p| p.names.clone())
-            .unwrap_or_default();
+        let names = match previous.as_ref().filter(|p| p.built.elapsed() < SNAPSHOT_MAX_AGE) {
+            Some(previous) => previous.names.clone(),
+            None => {
+                lock(&self.names).clear();
+                HashMap::new()
+            }
+        };
         let built = Arc::new(Snapshot::build(db, sequence, names).await?);
         *self.snapshot.write().unwrap_or_else(PoisonError::into_inner) = Some(built.clone());
         self.warm_up(db, &built.rounds);
         Ok(built)
+    }
+
+    /// The ledger head's sequence as of a read that started after this call:
+    /// concurrent callers share one read instead of each asking the database.
+    async fn ledger_sequence(&self, db: &Db) -> Result<i64> {
+        let arrived = Instant::now();
+        let mut head = self.head.lock().await;
+        if let Some((read_at, sequence)) = *head
+            && read_at >= arrived
+        {
+            return Ok(sequence);
+        }
+        let read_at = Instant::now();
+        let (sequence, _) = db.ledger_head().await?;
+        *head = Some((read_at, sequence));
+        Ok(sequence)
+    }
+
+    /// An entity's name in the directory (remembered until the snapshot ages out).
+    pub async fn entity_name(&self, db: &Db, code: &Uscc) -> Result<Option<String>> {
+        if let Some(name) = lock(&self.names).get(code.as_str()) {
+            return Ok(name.clone());
+        }
+        let name = db.entity(code).await?.map(|e| e.fields().name.clone());
+        let mut names = lock(&self.names);
+        if names.len() >= MAX_REMEMBERED_NAMES {
+            names.clear();
+        }
+        names.insert(code.as_str().to_owned(), name.clone());
+        Ok(name)
     }
 
     fn current(&self) -> Option<Arc<Snapshot>> {
@@ -271,8 +312,6 @@ pub struct PublicResult {
     pub corrects: Option<String>,
     /// Whether a later published result corrects this one.
     pub corrected: bool,
-    #[serde(skip)]
-    name_folded: String,
 }
 
 /// A published round as the public sees it.
@@ -351,6 +390,72 @@ pub struct Snapshot {
     /// Department code → name.
     pub departments: HashMap<String, String>,
     names: HashMap<String, String>,
+    search: SearchIndex,
+}
+
+/// The entities with published results, for search by name or code.
+#[derive(Default)]
+struct SearchIndex {
+    /// (code, lower-cased name, indexes of its results in order).
+    entities: Vec<(String, String, Vec<u32>)>,
+    /// Each character of the lower-cased names → the entities whose name has it.
+    by_char: HashMap<char, Vec<u32>>,
+}
+
+impl SearchIndex {
+    fn new(results: &[PublicResult]) -> Self {
+        let mut index = Self::default();
+        let mut position: HashMap<&str, usize> = HashMap::new();
+        for (at, result) in results.iter().enumerate() {
+            let entity = *position.entry(result.entity.as_str()).or_insert_with(|| {
+                index.entities.push((result.entity.clone(), result.entity_name.to_lowercase(), Vec::new()));
+                index.entities.len() - 1
+            });
+            index.entities[entity].2.push(u32::try_from(at).unwrap_or(u32::MAX));
+        }
+        for (at, (_, name, _)) in index.entities.iter().enumerate() {
+            let mut seen: Vec<char> = name.chars().collect();
+            seen.sort_unstable();
+            seen.dedup();
+            for c in seen {
+                index.by_char.entry(c).or_default().push(u32::try_from(at).unwrap_or(u32::MAX));
+            }
+        }
+        index
+    }
+
+    /// Indexes of the results whose entity matches, in result order.
+    fn matching(&self, query: &str) -> Vec<u32> {
+        let code = query.to_uppercase();
+        let folded = query.to_lowercase();
+        let mut entities: Vec<u32> = Vec::new();
+        if code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            entities.extend(
+                (0..self.entities.len())
+                    .filter(|&at| self.entities[at].0.starts_with(&code))
+                    .map(|at| u32::try_from(at).unwrap_or(u32::MAX)),
+            );
+        }
+        let rarest = folded
+            .chars()
+            .map(|c| self.by_char.get(&c).map_or(&[][..], Vec::as_slice))
+            .min_by_key(|postings| postings.len())
+            .unwrap_or(&[]);
+        entities.extend(
+            rarest
+                .iter()
+                .filter(|&&at| self.entities.get(at as usize).is_some_and(|e| e.1.contains(&folded))),
+        );
+        entities.sort_unstable();
+        entities.dedup();
+        let mut results: Vec<u32> = entities
+            .iter()
+            .filter_map(|&at| self.entities.get(at as usize))
+            .flat_map(|e| e.2.iter().copied())
+            .collect();
+        results.sort_unstable();
+        results
+    }
 }
 
 /// A page of search hits.
@@ -436,7 +541,6 @@ impl Snapshot {
                 PublicResult {
                     id: r.id.clone(),
                     entity: r.entity.clone(),
-                    name_folded: entity_name.to_lowercase(),
                     entity_name,
                     department: r.department.clone(),
                     department_name: name_of(&departments, &r.department),
@@ -466,6 +570,7 @@ impl Snapshot {
             built: Instant::now(),
             plans,
             rounds,
+            search: SearchIndex::new(&results),
             results,
             departments,
             names,
@@ -491,13 +596,15 @@ impl Snapshot {
     /// with it (letters in either case); every result for an empty query.
     pub fn search(&self, query: &str, page: usize, per_page: usize) -> ResultPage<'_> {
         let query = query.trim();
-        let code = query.to_uppercase();
-        let folded = query.to_lowercase();
-        let hits: Vec<&PublicResult> = self
-            .results
-            .iter()
-            .filter(|r| query.is_empty() || r.entity.starts_with(&code) || r.name_folded.contains(&folded))
-            .collect();
+        let hits: Vec<&PublicResult> = if query.is_empty() {
+            self.results.iter().collect()
+        } else {
+            self.search
+                .matching(query)
+                .iter()
+                .filter_map(|&at| self.results.get(at as usize))
+                .collect()
+        };
         let per_page = per_page.max(1);
         let pages = hits.len().div_ceil(per_page).max(1);
         let page = page.clamp(1, pages);

@@ -27,7 +27,6 @@ use super::auth::MaybeUser;
 use super::error::{Error, Result};
 use super::pages::{Chrome, render, url_encode};
 use crate::domain::inspection::Round;
-use crate::storage::Store;
 
 /// Results per page of the search.
 pub const RESULTS_PER_PAGE: usize = 20;
@@ -48,14 +47,19 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/gongshi/verify", get(verify))
 }
 
-/// A page number from the query (1 when absent).
+/// The results search's query.
 #[derive(Debug, Default, Deserialize)]
 pub struct SearchQuery {
     /// Entity name or 统一社会信用代码.
     #[serde(default)]
     pub q: String,
-    /// Page, from 1.
-    pub page: Option<usize>,
+    /// Page, from 1 (anything else: the first page).
+    pub page: Option<String>,
+}
+
+/// A page number as typed in a URL; the first page when absent or not a number.
+pub fn page_number(text: Option<&str>) -> usize {
+    text.and_then(|t| t.trim().parse().ok()).unwrap_or(1)
 }
 
 #[derive(Template)]
@@ -143,7 +147,7 @@ async fn results(
     Query(query): Query<SearchQuery>,
 ) -> Result<Html<String>> {
     let snapshot = state.public.snapshot(&state.db).await?;
-    let found = snapshot.search(&query.q, query.page.unwrap_or(1), RESULTS_PER_PAGE);
+    let found = snapshot.search(&query.q, page_number(query.page.as_deref()), RESULTS_PER_PAGE);
     let link = |page: usize| format!("/gongshi/results?q={}&page={page}", url_encode(query.q.trim()));
     render(&Results {
         chrome: Chrome::public(&viewer, "检查结果公示"),
@@ -261,7 +265,7 @@ struct RoundPage {
 
 #[derive(Debug, Deserialize)]
 struct PageQuery {
-    page: Option<usize>,
+    page: Option<String>,
 }
 
 async fn round(
@@ -274,7 +278,7 @@ async fn round(
     let index = state.public.round_index(&state.db, &round).await?;
     let verdict = state.public.verdict(&state.db, &round.id).await?;
     let pages = index.visits.len().div_ceil(VISITS_PER_PAGE).max(1);
-    let page = query.page.unwrap_or(1).clamp(1, pages);
+    let page = page_number(query.page.as_deref()).clamp(1, pages);
     let mut drawn = Vec::new();
     for (entity, plans) in index.visits.iter().skip((page - 1) * VISITS_PER_PAGE).take(VISITS_PER_PAGE) {
         drawn.push(DrawnRow {
@@ -303,7 +307,7 @@ pub async fn entity_name(state: &AppState, uscc: &str) -> Result<Option<String>>
     let Ok((code, _)) = crate::domain::Uscc::parse_lenient(uscc) else {
         return Ok(None);
     };
-    Ok(state.db.entity(&code).await?.map(|e| e.fields().name.clone()))
+    state.public.entity_name(&state.db, &code).await
 }
 
 /// A published round's record (spec §7) as `jianguan rounds export` writes it.

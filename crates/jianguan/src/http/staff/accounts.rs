@@ -85,13 +85,7 @@ struct Index {
 }
 
 async fn page(state: &AppState, user: &User, message: String, secret: Option<(String, String, String)>) -> Result<Html<String>> {
-    let departments = state
-        .db
-        .departments()
-        .await?
-        .iter()
-        .map(|d| (d.code().as_str().to_owned(), d.name().to_owned()))
-        .collect();
+    let departments = crate::http::pages::department_options(state).await?;
     render(&Index {
         chrome: Chrome::staff(user, "账号管理", "/accounts"),
         accounts: list(state).await?,

@@ -365,13 +365,7 @@ async fn new_form(
         user.require_in(Permission::EditPlans, &lead)?;
         state.db.items(Some(&DepartmentCode::parse_as("lead", &lead)?)).await?
     };
-    let departments = state
-        .db
-        .departments()
-        .await?
-        .iter()
-        .map(|d| (d.code().as_str().to_owned(), d.name().to_owned()))
-        .collect();
+    let departments = crate::http::pages::department_options(&state).await?;
     let year = workflow::now().year();
     let count = state.db.list::<Plan>(Some(("year", &year.to_string()))).await?.len();
     render(&NewForm {

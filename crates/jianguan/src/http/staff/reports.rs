@@ -19,7 +19,6 @@ use crate::http::AppState;
 use crate::http::auth::User;
 use crate::http::error::{Error, Result};
 use crate::http::pages::{Chrome, render};
-use crate::storage::Store;
 use crate::workflow::report::{self, Period, Report};
 
 /// This section's routes.
@@ -108,13 +107,7 @@ async fn index(
     let built = report_for(&state, user.account(), &query).await?;
     let department = query.department(user.account())?.unwrap_or_default();
     let departments = if user.account().reads_all() {
-        state
-            .db
-            .departments()
-            .await?
-            .iter()
-            .map(|d| (d.code().as_str().to_owned(), d.name().to_owned()))
-            .collect()
+        crate::http::pages::department_options(&state).await?
     } else {
         Vec::new()
     };
