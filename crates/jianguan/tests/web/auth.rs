@@ -101,7 +101,7 @@ fn session_cookies_are_http_only_secure_and_strict() {
 /// Reads the child's standard output until a line starts with `prefix`.
 fn line_after(lines: &mut impl Iterator<Item = std::io::Result<String>>, prefix: &str) -> String {
     lines
-        .filter_map(Result::ok)
+        .map_while(Result::ok)
         .find_map(|line| line.split_once(prefix).map(|(_, rest)| rest.trim().to_owned()))
         .unwrap_or_else(|| panic!("no line with {prefix:?}"))
 }
@@ -149,7 +149,7 @@ fn first_start_creates_an_administrator_who_must_change_the_password_and_sigterm
     let pid = child.id().to_string();
     let killed = Command::new("kill").args(["-TERM", &pid]).status();
     assert!(killed.is_ok_and(|s| s.success()));
-    let stopped = lines.filter_map(Result::ok).any(|line| line.trim() == "stopped");
+    let stopped = lines.map_while(Result::ok).any(|line| line.trim() == "stopped");
     let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
     assert!(stopped && status.success(), "graceful stop: {status:?}");
     let _ = std::fs::remove_dir_all(dir);
