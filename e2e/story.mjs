@@ -100,13 +100,6 @@ async function keepEvidence(page, name) {
   writeFileSync(`${stem}.html`, await page.content().catch(() => ''));
 }
 
-/** Whether the server has a route for `path` (axum answers an unknown route 404 with no body). */
-async function routed(base, path) {
-  const answer = await fetch(`${base}${path}`, { redirect: 'manual' });
-  const body = await answer.text();
-  return !(answer.status === 404 && body.length === 0);
-}
-
 /** Today and a date `days` later (capped at the year's end), as YYYY-MM-DD. */
 function dateWindow(days) {
   const today = new Date();
@@ -141,19 +134,11 @@ test('一年的工作：名录导入 → 计划 → 批次抽取 → 结果 → 
 
   let failed = false;
   /**
-   * One step of the story. It is a TODO (reported, not failed) while a page
-   * it needs has no route yet, or when an earlier TODO step did not produce
-   * what it uses; it is skipped after a failure. A failure keeps evidence.
+   * One step of the story: every step must pass; after a failure the rest are
+   * skipped. A failure keeps evidence (screenshot, page HTML, server log tail).
    */
-  const step = async (name, { pages = [], uses = [] }, body) => {
-    const missing = [];
-    for (const path of pages) if (!(await routed(base, path))) missing.push(path);
-    const waiting = uses.filter((key) => story[key] === undefined);
-    const todo = missing.length > 0
-      ? `page not merged yet: ${missing.join(', ')}`
-      : waiting.length > 0 ? `waits for an earlier TODO step (${waiting.join(', ')})` : undefined;
-    await t.test(name, { todo, skip: failed && !todo ? 'an earlier step failed' : undefined }, async () => {
-      if (todo) return;
+  const step = async (name, body) => {
+    await t.test(name, { skip: failed ? 'an earlier step failed' : undefined }, async () => {
       try {
         await body();
       } catch (error) {
@@ -166,14 +151,14 @@ test('一年的工作：名录导入 → 计划 → 批次抽取 → 结果 → 
   };
 
   try {
-    await step('系统管理员登录，看到工作台', { pages: ['/login', '/dashboard'] }, async () => {
+    await step('系统管理员登录，看到工作台', async () => {
       await logIn(page, base, 'admin');
       await page.goto(`${base}/dashboard`);
       await page.getByRole('link', { name: '名录库' }).first().waitFor();
       assert.match(await page.title(), /工作台/);
     });
 
-    await step('名录库：上传 XLSX 导入检查对象', { pages: ['/directories/import'] }, async () => {
+    await step('名录库：上传 XLSX 导入检查对象', async () => {
       await page.goto(`${base}/directories`);
       await page.getByLabel('名录类型').selectOption('entities');
       await page.getByLabel(/^文件/).setInputFiles(upload);
@@ -184,7 +169,7 @@ test('一年的工作：名录导入 → 计划 → 批次抽取 → 结果 → 
       assert.match(outcome, /拒绝 0 行/);
     });
 
-    await step('部门工作人员新建计划并备案', { pages: ['/plans/new'] }, async () => {
+    await step('部门工作人员新建计划并备案', async () => {
       await logIn(page, base, 'scjg.staff');
       await page.goto(`${base}/plans/new?lead=SCJG`);
       const id = `E2E-${Date.now().toString(36).toUpperCase()}`;
@@ -198,7 +183,7 @@ test('一年的工作：名录导入 → 计划 → 批次抽取 → 结果 → 
       story.plan = id;
     });
 
-    await step('部门管理员批准并公示计划', { pages: ['/plans/new'], uses: ['plan'] }, async () => {
+    await step('部门管理员批准并公示计划', async () => {
       await logIn(page, base, 'scjg.admin');
       await page.goto(`${base}/plans/${story.plan}`);
       await page.getByRole('button', { name: '批准' }).click();
@@ -206,7 +191,7 @@ test('一年的工作：名录导入 → 计划 → 批次抽取 → 结果 → 
       await page.getByText('已公示').first().waitFor();
     });
 
-    await step('系统管理员承诺批次、见证人录入信标、抽取并公开', { pages: ['/rounds/x/draw'], uses: ['plan'] }, async () => {
+    await step('系统管理员承诺批次、见证人录入信标、抽取并公开', async () => {
       await logIn(page, base, 'admin');
       await page.goto(`${base}/rounds`);
       const id = `E2E-R${Date.now().toString(36).toUpperCase()}`;
@@ -233,7 +218,7 @@ test('一年的工作：名录导入 → 计划 → 批次抽取 → 结果 → 
       story.entity = code;
     });
 
-    await step('执法人员录入结果，部门工作人员公开', { pages: ['/results/publish'], uses: ['round', 'entity'] }, async () => {
+    await step('执法人员录入结果，部门工作人员公开', async () => {
       // 谁检查、谁录入: the inspector enters a visit of the round whose team they are on;
       // when the draw put them on none, the department's staff enters it.
       await logIn(page, base, 'scjg.inspector');
@@ -263,7 +248,7 @@ test('一年的工作：名录导入 → 计划 → 批次抽取 → 结果 → 
       story.published = true;
     });
 
-    await step('公众在公示平台按代码和名称查到结果', { pages: ['/gongshi/results'], uses: ['published'] }, async () => {
+    await step('公众在公示平台按代码和名称查到结果', async () => {
       await context.clearCookies();
       await page.goto(`${base}/gongshi/results?q=${story.entity}`);
       const row = page.locator('tr', { hasText: story.entity }).first();
@@ -276,7 +261,7 @@ test('一年的工作：名录导入 → 计划 → 批次抽取 → 结果 → 
       await page.locator('tr', { hasText: story.entity }).first().waitFor();
     });
 
-    await step('公众打开抽取验证页，看到结论', { pages: ['/gongshi/verify'], uses: ['round', 'entity'] }, async () => {
+    await step('公众打开抽取验证页，看到结论', async () => {
       await context.clearCookies();
       await page.goto(`${base}/gongshi/verify`);
       await page.getByLabel('抽取批次').selectOption(story.round);
@@ -285,7 +270,7 @@ test('一年的工作：名录导入 → 计划 → 批次抽取 → 结果 → 
       await page.getByText('已抽中').first().waitFor();
     });
 
-    await step('公众访问公示平台首页', { pages: ['/gongshi'] }, async () => {
+    await step('公众访问公示平台首页', async () => {
       await context.clearCookies();
       await page.goto(`${base}/gongshi`);
       assert.match(await page.title(), /公示/);
