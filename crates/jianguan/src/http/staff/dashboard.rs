@@ -99,16 +99,20 @@ impl FiguresCache {
         self.lock().clear();
     }
 
-    fn store(&self, key: (String, i32), head: i64, figures: Arc<Figures>) {
-        self.lock().insert(
-            key,
-            Cached {
-                head,
-                built: Instant::now(),
-                figures,
-                rebuilding: false,
-            },
-        );
+    /// Stores every scope's figures of `year`, built at ledger head `head`.
+    fn store_all(&self, year: i32, head: i64, all: HashMap<String, Figures>) {
+        let mut map = self.lock();
+        for (scope, figures) in all {
+            map.insert(
+                (scope, year),
+                Cached {
+                    head,
+                    built: Instant::now(),
+                    figures: Arc::new(figures),
+                    rebuilding: false,
+                },
+            );
+        }
     }
 }
 
@@ -141,13 +145,10 @@ pub fn warm(state: &Arc<AppState>) {
         let warmed: Result<usize> = async {
             let year = default_year(&state).await?;
             let (head, _) = state.db.ledger_head().await?;
-            let mut scopes = vec![None];
-            scopes.extend(state.db.departments().await?.iter().map(|d| Some(d.code().as_str().to_owned())));
-            for scope in &scopes {
-                let figures = build(&state, scope.as_deref(), year).await?;
-                state.figures.store((scope.clone().unwrap_or_default(), year), head, Arc::new(figures));
-            }
-            Ok(scopes.len())
+            let all = build_all(&state, year).await?;
+            let count = all.len();
+            state.figures.store_all(year, head, all);
+            Ok(count)
         }
         .await;
         match warmed {
@@ -176,10 +177,10 @@ pub async fn figures_for(state: &Arc<AppState>, account: &Account, year: i32) ->
         }
     };
     if rebuild {
-        let (state, key, scope) = (state.clone(), key.clone(), scope.clone());
+        let (state, key) = (state.clone(), key.clone());
         tokio::spawn(async move {
-            match build(&state, scope.as_deref(), year).await {
-                Ok(figures) => state.figures.store(key, head, Arc::new(figures)),
+            match build_all(&state, year).await {
+                Ok(all) => state.figures.store_all(year, head, all),
                 Err(error) => {
                     tracing::warn!(error = %error, "dashboard figures not rebuilt");
                     if let Some(entry) = state.figures.lock().get_mut(&key) {
@@ -192,8 +193,16 @@ pub async fn figures_for(state: &Arc<AppState>, account: &Account, year: i32) ->
     let figures = match cached {
         Some(figures) => figures,
         None => {
-            let figures = Arc::new(build(state, scope.as_deref(), year).await?);
-            state.figures.store(key, head, figures.clone());
+            let mut all = build_all(state, year).await?;
+            let figures = all
+                .remove(&key.0)
+                .ok_or_else(|| crate::http::Error::NotFound(format!("部门 {} 不存在", key.0)))?;
+            state.figures.store_all(year, head, all);
+            let figures = Arc::new(figures);
+            state.figures.lock().insert(
+                key,
+                Cached { head, built: Instant::now(), figures: figures.clone(), rebuilding: false },
+            );
             figures
         }
     };
@@ -204,79 +213,106 @@ pub async fn figures_for(state: &Arc<AppState>, account: &Account, year: i32) ->
     Ok(figures)
 }
 
-/// Builds the figures of `department` (or the city) for `year`.
-async fn build(state: &AppState, department: Option<&str>, year: i32) -> Result<Figures> {
+/// Builds the figures of `year` for the city (key `""`) and every department
+/// (key: its code) in one pass: one report, one read of the plans, rounds and
+/// visits, and the city-wide risk-class counts shared by every scope.
+async fn build_all(state: &AppState, year: i32) -> Result<HashMap<String, Figures>> {
     let db = &state.db;
     let today = crate::workflow::now().date_naive();
-    let built = report::build(db, Period::Year(year), department, today).await?;
-    let row = built.rows.into_iter().next().unwrap_or_default();
+    let built_at = crate::workflow::now().format("%Y-%m-%d %H:%M:%S").to_string();
+    let mut rows = report::build(db, Period::Year(year), None, today).await?.rows.into_iter();
+    let city_row = rows.next().unwrap_or_default();
+    let mut department_rows: HashMap<String, report::ReportRow> =
+        rows.map(|row| (row.department.clone(), row)).collect();
     let plans: HashMap<String, Plan> = db
         .list::<Plan>(None)
         .await?
         .into_iter()
         .map(|p| (p.id.clone(), p))
         .collect();
-    let involves = |plan: &str| {
-        department.is_none_or(|d| {
-            plans
-                .get(plan)
-                .is_some_and(|p| p.participants.iter().any(|x| x.department == d))
-        })
-    };
-    let mut monthly: Vec<MonthFigures> = (1..=12)
-        .map(|month| MonthFigures { month, ..MonthFigures::default() })
-        .collect();
+    let mut drawn = Vec::new();
     for round in db.list::<Round>(None).await? {
         let Some(drawn_at) = round.drawn_at.filter(|at| at.year() == year) else {
             continue;
         };
-        if round.status == RoundStatus::Committed || !round.plans.keys().any(|p| involves(p)) {
+        if round.status == RoundStatus::Committed {
             continue;
         }
-        let Some(month) = monthly.get_mut(drawn_at.month0() as usize) else {
-            continue;
-        };
-        month.draws += 1;
-        month.visits += match department {
-            None => round.visits,
-            Some(_) => db
-                .list::<Visit>(Some(("round", &round.id)))
-                .await?
-                .iter()
-                .filter(|v| v.plans.iter().any(|p| involves(p)))
-                .count() as u64,
-        };
+        let visits = db.list::<Visit>(Some(("round", &round.id))).await?;
+        drawn.push((drawn_at.month0() as usize, round, visits));
     }
-    let mut risk_classes = BTreeMap::new();
+    let risk_classes = risk_classes(state).await?;
+    let entities = risk_classes.values().sum();
+    let monthly = |department: Option<&str>| {
+        let involves = |plan: &str| {
+            department.is_none_or(|d| {
+                plans
+                    .get(plan)
+                    .is_some_and(|p| p.participants.iter().any(|x| x.department == d))
+            })
+        };
+        let mut months: Vec<MonthFigures> = (1..=12)
+            .map(|month| MonthFigures { month, ..MonthFigures::default() })
+            .collect();
+        for (month0, round, visits) in &drawn {
+            if !round.plans.keys().any(|p| involves(p)) {
+                continue;
+            }
+            if let Some(month) = months.get_mut(*month0) {
+                month.draws += 1;
+                month.visits += visits.iter().filter(|v| v.plans.iter().any(|p| involves(p))).count() as u64;
+            }
+        }
+        months
+    };
+    let figures = |scope: &str, name: &str, inspectors: u64, report: report::ReportRow, department: Option<&str>| Figures {
+        scope: scope.to_owned(),
+        scope_name: name.to_owned(),
+        year,
+        built_at: built_at.clone(),
+        entities,
+        inspectors,
+        report,
+        monthly: monthly(department),
+        risk_classes: Some(risk_classes.clone()),
+    };
+    let mut all = HashMap::new();
+    let city_inspectors = db.count_inspectors(&InspectorFilter::default()).await?;
+    all.insert(String::new(), figures("全市", "全市", city_inspectors, city_row, None));
+    for department in db.departments().await? {
+        let code = department.code().as_str().to_owned();
+        let filter = InspectorFilter {
+            department: Some(department.code().clone()),
+            ..InspectorFilter::default()
+        };
+        let inspectors = db.count_inspectors(&filter).await?;
+        let row = department_rows.remove(&code).unwrap_or_else(|| report::ReportRow {
+            department: code.clone(),
+            name: department.name().to_owned(),
+            ..report::ReportRow::default()
+        });
+        let scoped = figures(&code, department.name(), inspectors, row, Some(&code));
+        all.insert(code, scoped);
+    }
+    Ok(all)
+}
+
+/// Entities per credit-risk class, city-wide (the directory is shared).
+async fn risk_classes(state: &AppState) -> Result<BTreeMap<String, u64>> {
+    let mut counts = BTreeMap::new();
     for class in CreditClass::ALL {
         let filter = EntityFilter {
             credit_class: Some(ClassFilter::Class(*class)),
             ..EntityFilter::default()
         };
-        risk_classes.insert(class.as_str().to_owned(), db.count_entities(&filter).await?);
+        counts.insert(class.as_str().to_owned(), state.db.count_entities(&filter).await?);
     }
     let unclassified = EntityFilter {
         credit_class: Some(ClassFilter::Unclassified),
         ..EntityFilter::default()
     };
-    risk_classes.insert("未分类".to_owned(), db.count_entities(&unclassified).await?);
-    let inspector_filter = InspectorFilter {
-        department: department
-            .map(crate::domain::DepartmentCode::parse)
-            .transpose()?,
-        ..InspectorFilter::default()
-    };
-    Ok(Figures {
-        scope: department.unwrap_or("全市").to_owned(),
-        scope_name: if department.is_some() { row.name.clone() } else { "全市".to_owned() },
-        year,
-        built_at: crate::workflow::now().format("%Y-%m-%d %H:%M:%S").to_string(),
-        entities: risk_classes.values().sum(),
-        inspectors: db.count_inspectors(&inspector_filter).await?,
-        report: row,
-        monthly,
-        risk_classes: Some(risk_classes),
-    })
+    counts.insert("未分类".to_owned(), state.db.count_entities(&unclassified).await?);
+    Ok(counts)
 }
 
 /// The ECharts options of the dashboard's charts: (title, option JSON).
