@@ -25,7 +25,6 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
-use sha2::{Digest, Sha256};
 
 use super::error::{Error, Result};
 use super::AppState;
@@ -49,20 +48,12 @@ const MAX_FORM_BODY: usize = 1 << 20;
 pub fn random_token() -> Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| Error::internal(anyhow::anyhow!("{e}")))?;
-    Ok(hex(&bytes))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    Ok(draw::to_hex(&bytes))
 }
 
 /// Hex SHA-256 of a token: what the server stores.
 pub fn token_digest(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
+    draw::to_hex(&draw::sha256(&[token.as_bytes()]))
 }
 
 /// A readable one-time password: 16 characters without look-alikes.
