@@ -351,15 +351,9 @@ impl Client {
     }
 }
 
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+/// URL-encodes a form or query value, as the application does.
+pub fn encode(text: &str) -> String {
+    jianguan::http::pages::url_encode(text)
 }
 
 fn meta_csrf(body: &str) -> Option<String> {

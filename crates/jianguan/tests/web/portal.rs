@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use crate::common::unique;
-use crate::common::web::{Client, TestServer, demo_database};
+use crate::common::web::{encode, Client, TestServer, demo_database};
 use jianguan::storage::{self, WorkflowStore};
 
 type TestResult = Result<(), Box<dyn Error>>;
@@ -437,12 +437,3 @@ fn every_public_operation_is_documented_and_its_examples_answer() -> TestResult 
     Ok(())
 }
 
-/// Percent-encodes a query value.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => char::from(b).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::common::web::{Answer, Client, TestServer};
+use crate::common::web::{encode, Answer, Client, TestServer};
 
 /// The id of the job a page started (`hx-get="/jobs/ID"`).
 fn job_id(page: &Answer) -> String {
@@ -138,10 +138,6 @@ fn directories_search_and_page_by_key() {
     assert!(seen["items"][0].get("credit_class").is_none(), "{seen}");
     assert_eq!(inspector.get("/api/v1/entities?class=A").status, 403);
     assert!(!inspector.get("/directories").body.contains("风险分类"));
-}
-
-fn encode(text: &str) -> String {
-    text.bytes().map(|b| format!("%{b:02X}")).collect()
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use jianguan::domain::account::Role;
 use serde_json::json;
 
-use crate::common::web::{Answer, Client, TestServer, add_account, issue_token};
+use crate::common::web::{encode, Answer, Client, TestServer, add_account, issue_token};
 
 const PLAN: &str = "2026-SCJG-T01";
 const ROUND: &str = "2026-T1";
@@ -24,12 +24,6 @@ fn value_after(body: &str, marker: &str) -> Option<String> {
     Some(body[start..end].to_owned())
 }
 
-/// Percent-encodes a query value.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_./".contains(&b) { char::from(b).to_string() } else { format!("%{b:02X}") })
-        .collect()
-}
 
 fn expect_redirect(answer: &Answer, to: &str) {
     assert_eq!(answer.status, 303, "{}", answer.body);
