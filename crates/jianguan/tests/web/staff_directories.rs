@@ -365,3 +365,17 @@ fn every_documented_operation_of_this_area_answers_its_examples() {
         let _ = answer.json();
     }
 }
+
+#[test]
+fn an_empty_upload_fails_with_its_own_file_name() {
+    let server = TestServer::start();
+    let mut admin = server.login("admin");
+    let page = admin.get("/directories");
+    assert_eq!(page.status, 200);
+    let path = format!("/directories/import?csrf={}", admin.csrf);
+    let page = admin.post_multipart(&path, &[("kind", "entities")], ("file", "空文件.csv", b""));
+    assert_eq!(page.status, 200, "{}", page.body);
+    let outcome = finished_job(&mut admin, &page);
+    assert!(outcome.contains("失败") && outcome.contains("空文件.csv"), "{outcome}");
+    assert!(!outcome.contains("/tmp/") && !outcome.contains("jianguan-web-files"), "{outcome}");
+}

@@ -726,7 +726,9 @@ async fn run_import(
         .await
         .map_err(|error| {
             if error.is_bad_input() {
-                Error::BadRequest(format!("文件无法导入：{error}"))
+                // Name the file as uploaded, not the server's temporary copy.
+                let reason = error.to_string().replace(&path.display().to_string(), file_name);
+                Error::BadRequest(format!("文件无法导入：{reason}"))
             } else {
                 Error::internal(error)
             }
