@@ -160,3 +160,15 @@ fn out_of_plan_registration_is_refused_outside_ones_department_and_for_bad_input
     let mut hotline = server.login("hotline.operator");
     assert_eq!(hotline.get("/api/v1/out-of-plan").json().as_array().map(Vec::len), Some(0));
 }
+
+#[test]
+fn a_malformed_json_body_is_a_json_error_naming_the_problem() {
+    let server = TestServer::start();
+    let mut supervisor = server.login("sfj.supervisor");
+    for path in ["/api/v1/rectifications", "/api/v1/plans"] {
+        let answer = supervisor.send_json("POST", path, &serde_json::json!({"unexpected": true}));
+        assert_eq!(answer.status, 400, "{path}: {}", answer.body);
+        let error = answer.json()["error"].as_str().unwrap_or_default().to_owned();
+        assert!(error.contains("缺少字段"), "{path}: {error}");
+    }
+}

@@ -8,6 +8,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 
+use super::JsonBody;
 use super::openapi::{Access, Operation, param};
 use crate::domain::account::Permission;
 use crate::domain::inspection::OutOfPlan;
@@ -31,7 +32,7 @@ async fn list_out_of_plan(State(state): State<Arc<AppState>>, user: User) -> Res
     Ok(Json(pages::visible_out_of_plan(&state, user.account()).await?))
 }
 
-async fn register(State(state): State<Arc<AppState>>, user: User, Json(input): Json<OutOfPlanInput>) -> Result<Json<OutOfPlan>> {
+async fn register(State(state): State<Arc<AppState>>, user: User, JsonBody(input): JsonBody<OutOfPlanInput>) -> Result<Json<OutOfPlan>> {
     Ok(Json(pages::register(&state, &user, input).await?))
 }
 
@@ -43,7 +44,7 @@ async fn notice(State(state): State<Arc<AppState>>, user: User, Path(id): Path<S
     Ok(Json(pages::visible_notice(&state, user.account(), &id).await?))
 }
 
-async fn issue(State(state): State<Arc<AppState>>, user: User, Json(input): Json<NoticeInput>) -> Result<Json<Rectification>> {
+async fn issue(State(state): State<Arc<AppState>>, user: User, JsonBody(input): JsonBody<NoticeInput>) -> Result<Json<Rectification>> {
     Ok(Json(pages::issue(&state, &user, input).await?))
 }
 
@@ -51,7 +52,7 @@ async fn answer(
     State(state): State<Arc<AppState>>,
     user: User,
     Path(id): Path<String>,
-    Json(input): Json<NoteInput>,
+    JsonBody(input): JsonBody<NoteInput>,
 ) -> Result<Json<Rectification>> {
     Ok(Json(pages::answer(&state, &user, &id, input).await?))
 }
@@ -60,7 +61,7 @@ async fn review(
     State(state): State<Arc<AppState>>,
     user: User,
     Path(id): Path<String>,
-    Json(input): Json<NoteInput>,
+    JsonBody(input): JsonBody<NoteInput>,
 ) -> Result<Json<Rectification>> {
     Ok(Json(pages::review(&state, &user, &id, input).await?))
 }

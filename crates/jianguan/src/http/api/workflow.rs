@@ -9,16 +9,16 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use super::JsonBody;
 use super::openapi::{Access, Operation, param};
 use crate::domain::account::Permission;
 use crate::domain::inspection::{InspectionResult, Round};
 use crate::domain::plan::{Plan, PlanFields};
 use crate::http::AppState;
 use crate::http::auth::User;
-use crate::http::error::{Error, Result};
+use crate::http::error::Result;
 use crate::http::staff::plans::{self, PlanFilter, PlanStep};
 use crate::http::staff::results::{self, EntryFields, ResultFilter};
 use crate::http::staff::rounds::{self, CommitFields, DrawFields, VisitPage, VisitQuery};
@@ -39,11 +39,6 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/results/publish", post(publish_results))
 }
 
-/// A JSON body, with a Chinese error naming what is wrong.
-fn json_body<T: DeserializeOwned>(text: &str) -> Result<T> {
-    serde_json::from_str(text).map_err(|e| Error::BadRequest(format!("请求体不是有效的 JSON 或缺少字段：{e}")))
-}
-
 async fn list_plans(
     State(state): State<Arc<AppState>>,
     user: User,
@@ -56,8 +51,7 @@ async fn get_plan(State(state): State<Arc<AppState>>, user: User, Path(id): Path
     Ok(Json(plans::visible_plan(&state, &user, &id).await?))
 }
 
-async fn create_plan(State(state): State<Arc<AppState>>, user: User, body: String) -> Result<Json<Plan>> {
-    let fields: PlanFields = json_body(&body)?;
+async fn create_plan(State(state): State<Arc<AppState>>, user: User, JsonBody(fields): JsonBody<PlanFields>) -> Result<Json<Plan>> {
     Ok(Json(plans::create_plan(&state, &user, fields).await?))
 }
 
@@ -77,8 +71,7 @@ async fn get_round(State(state): State<Arc<AppState>>, _user: User, Path(id): Pa
     Ok(Json(rounds::round(&state, &id).await?))
 }
 
-async fn commit_round(State(state): State<Arc<AppState>>, user: User, body: String) -> Result<Json<Round>> {
-    let fields: CommitFields = json_body(&body)?;
+async fn commit_round(State(state): State<Arc<AppState>>, user: User, JsonBody(fields): JsonBody<CommitFields>) -> Result<Json<Round>> {
     Ok(Json(rounds::commit(&state, &user, fields).await?))
 }
 
@@ -86,9 +79,8 @@ async fn draw_round(
     State(state): State<Arc<AppState>>,
     user: User,
     Path(id): Path<String>,
-    body: String,
+    JsonBody(fields): JsonBody<DrawFields>,
 ) -> Result<Json<Round>> {
-    let fields: DrawFields = json_body(&body)?;
     Ok(Json(rounds::draw_now(&state, &user, &id, &fields).await?))
 }
 
@@ -125,9 +117,8 @@ struct EnterBody {
 async fn enter_results(
     State(state): State<Arc<AppState>>,
     user: User,
-    body: String,
+    JsonBody(body): JsonBody<EnterBody>,
 ) -> Result<Json<Vec<InspectionResult>>> {
-    let body: EnterBody = json_body(&body)?;
     Ok(Json(results::enter(&state, &user, &body.visit, &body.fields).await?))
 }
 
@@ -139,9 +130,8 @@ struct PublishBody {
 async fn publish_results(
     State(state): State<Arc<AppState>>,
     user: User,
-    body: String,
+    JsonBody(body): JsonBody<PublishBody>,
 ) -> Result<Json<Vec<InspectionResult>>> {
-    let body: PublishBody = json_body(&body)?;
     Ok(Json(results::publish(&state, &user, &body.ids).await?))
 }
 
