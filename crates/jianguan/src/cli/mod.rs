@@ -1,6 +1,7 @@
 //! The command line: clap-derived commands, each in its own module.
 
 mod calendar;
+mod credit_repair;
 pub(crate) mod demo;
 pub mod database;
 mod import;

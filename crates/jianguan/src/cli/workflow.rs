@@ -25,7 +25,7 @@ use crate::workflow::{self, audit, report, results, rounds};
 pub struct ActorArgs {
     /// Your name or account, recorded in the audit ledger.
     #[arg(long, env = "JIANGUAN_ACTOR", default_value = "cli")]
-    actor: String,
+    pub(super) actor: String,
 }
 
 /// `jianguan plans`.
@@ -393,7 +393,7 @@ pub struct ReportArgs {
     json: bool,
 }
 
-async fn open(database: &DatabaseArgs) -> anyhow::Result<Db> {
+pub(super) async fn open(database: &DatabaseArgs) -> anyhow::Result<Db> {
     let db = database.open().await?;
     db.migrate().await?;
     Ok(db)
@@ -411,8 +411,9 @@ macro_rules! on_database {
         })
     };
 }
+pub(super) use on_database;
 
-fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+pub(super) fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
