@@ -8,7 +8,7 @@ use jianguan::domain::account::Role;
 use jianguan::domain::credit::{CreditEntry, ListType, Severity, Subject};
 use jianguan::domain::idcard::check_character;
 use jianguan::domain::uscc::Uscc;
-use jianguan::storage::{self, credit::CreditStore};
+use jianguan::storage::{self, Store, credit::CreditStore};
 
 use crate::common::web::{TestServer, add_account};
 
