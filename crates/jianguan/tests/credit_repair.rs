@@ -6,13 +6,15 @@
 #![allow(clippy::panic, reason = "a failed step fails the test with its message")]
 
 use chrono::{Datelike as _, Days, FixedOffset, NaiveDate, TimeZone as _};
-use jianguan::domain::credit::{CreditEntry, ListType, Matter, Outcome, Severity, Subject, evaluate};
+use jianguan::domain::credit::{CreditEntry, ListType, Matter, Outcome, Severity, Subject};
+use jianguan::import::credit::Applicant;
 use jianguan::domain::credit_repair::{RepairStatus, refusal};
 use jianguan::domain::idcard::check_character;
 use jianguan::domain::uscc::Uscc;
 use jianguan::storage::credit::CreditStore;
 use jianguan::storage::{Db, WorkflowStore};
 use jianguan::workflow::credit_repair::{self, Decision, RequestInput};
+use jianguan::workflow::credit::{Checker, check_applicants};
 use jianguan::workflow::{WorkflowError, audit};
 use proptest::prelude::*;
 
@@ -294,11 +296,17 @@ async fn approval_removes_the_entry_from_checks_from_the_repair_date(db: &Db) ->
     assert_eq!(approved.repaired_on(), Some(repaired_on));
     let after = stored(db, &listed).await?;
     assert_eq!(after.removed_on, Some(repaired_on));
-    let entries = db.credit_entries_of(vec![listed.subject.as_str().to_owned()]).await?;
-    let day_before = minus_one_day(repaired_on);
-    assert_eq!(evaluate(&matter(), &entries, day_before).0, Outcome::Block, "a check the day before still hits");
-    assert_eq!(evaluate(&matter(), &entries, repaired_on).0, Outcome::Clear, "from the repair date it does not");
-    assert_eq!(evaluate(&matter(), &entries, day("2026-12-31")).0, Outcome::Clear);
+    // Checked as a department checks (and logged).
+    let applicant = [Applicant { id: listed.subject.as_str().to_owned(), name: None, row: 0 }];
+    let checker = Checker { actor: "test".into(), department: None };
+    let check = |on: NaiveDate| {
+        let applicant = &applicant;
+        let checker = &checker;
+        async move { Ok::<_, WorkflowError>(check_applicants(db, &matter(), applicant, on, checker).await?.results[0].outcome) }
+    };
+    assert_eq!(check(minus_one_day(repaired_on)).await?, Outcome::Block, "a check the day before still hits");
+    assert_eq!(check(repaired_on).await?, Outcome::Clear, "from the repair date it does not");
+    assert_eq!(check(day("2026-12-31")).await?, Outcome::Clear);
     // Reviewed once only.
     refused_naming(
         credit_repair::review(db, &filed.id, decision(false, "重复", repaired_on), at(repaired_on), "credit.office").await,
@@ -470,4 +478,80 @@ async fn execute(db: &Db, sql: &str) -> Fallible<u64> {
         Db::Sqlite(store) => sqlx::query(sql).execute(store.pool()).await?.rows_affected(),
         Db::Postgres(store) => sqlx::query(sql).execute(store.pool()).await?.rows_affected(),
     })
+}
+
+// ---------------------------------------------------------------------------
+// The command line.
+
+/// Runs `jianguan credit ARGS --database FILE`; (exit code, standard output, standard error).
+fn cli(database: &str, args: &[&str]) -> Fallible<(i32, String, String)> {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_jianguan"))
+        .arg("credit")
+        .args(args)
+        .args(["--database", database])
+        .env("JIANGUAN_ACTOR", "cli.test")
+        .output()?;
+    Ok((
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout)?,
+        String::from_utf8(output.stderr)?,
+    ))
+}
+
+#[test]
+fn the_cli_requests_reviews_lists_and_reports_expiry() -> TestResult {
+    let path = std::env::temp_dir().join(format!("jianguan-{}.sqlite3", common::unique("repair_cli")));
+    let database = path.to_str().ok_or("temporary path is not UTF-8")?.to_owned();
+    let listed = entry(&enterprise(20), ListType::Penalty, day("2026-01-31"));
+    let mut minor = entry(&enterprise(21), ListType::Abnormal, day("2026-01-15"));
+    minor.severity = Some(Severity::Minor);
+    common::runtime()?.block_on(async {
+        let db = jianguan::storage::open(&database).await?;
+        jianguan::storage::Store::migrate(&db).await?;
+        db.upsert_credit_entries(vec![listed.clone(), minor.clone()]).await?;
+        db.close().await;
+        Ok::<_, Box<dyn std::error::Error>>(())
+    })?;
+    let listed_on = listed.listed_on.to_string();
+    let request = |on: &str| {
+        cli(&database, &[
+            "repair", "request", "--subject", listed.subject.as_str(), "--list", "行政处罚", "--listed-on", &listed_on,
+            "--ref", &listed.ref_no, "--statement", "已整改", "--on", on, "--json",
+        ])
+    };
+    let (code, _, stderr) = request("2026-04-29")?;
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("opens on 2026-04-30"), "{stderr}");
+    let (code, stdout, stderr) = request("2026-04-30")?;
+    assert_eq!(code, 0, "{stderr}");
+    let filed: serde_json::Value = serde_json::from_str(&stdout)?;
+    assert_eq!((filed["id"].as_str(), filed["status"].as_str()), (Some("XF-2026-0001"), Some("待审核")), "{filed}");
+    assert_eq!(filed["opens_on"], "2026-04-30");
+    // --approve and --reject exclude each other; one is needed.
+    assert_ne!(cli(&database, &["repair", "review", "XF-2026-0001", "--approve", "--reject"])?.0, 0);
+    assert_ne!(cli(&database, &["repair", "review", "XF-2026-0001"])?.0, 0);
+    let (code, stdout, stderr) = cli(&database, &["repair", "review", "XF-2026-0001", "--approve", "--reason", "整改到位", "--on", "2026-05-06", "--json"])?;
+    assert_eq!(code, 0, "{stderr}");
+    let reviewed: serde_json::Value = serde_json::from_str(&stdout)?;
+    assert_eq!((reviewed["status"].as_str(), reviewed["repaired_on"].as_str()), (Some("已修复"), Some("2026-05-06")), "{reviewed}");
+    assert_eq!(reviewed["reviewer"], "cli.test");
+    let (code, stdout, _) = cli(&database, &["repair", "list", "--status", "已修复", "--json"])?;
+    assert_eq!(code, 0);
+    let list: serde_json::Value = serde_json::from_str(&stdout)?;
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    assert_eq!(list[0]["subject"], listed.subject.as_str());
+    // 轻微 found 2026-01-15: last day 2026-04-14.
+    let (code, stdout, stderr) = cli(&database, &["expiry", "--as-of", "2026-04-10", "--within", "4", "--json"])?;
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout)?;
+    assert_eq!(report["expiring"][0]["subject"], minor.subject.as_str(), "{report}");
+    assert_eq!(report["expiring"][0]["last_day"], "2026-04-14");
+    let (_, stdout, _) = cli(&database, &["expiry", "--as-of", "2026-04-15", "--within", "1", "--json"])?;
+    let report: serde_json::Value = serde_json::from_str(&stdout)?;
+    assert_eq!(report["expiring"].as_array().map(Vec::len), Some(0), "{report}");
+    assert_eq!(report["ended"][0]["subject"], minor.subject.as_str(), "{report}");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{database}{suffix}"));
+    }
+    Ok(())
 }

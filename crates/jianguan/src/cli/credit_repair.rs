@@ -8,17 +8,15 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::database::{DatabaseArgs, runtime};
-use super::workflow::{ActorArgs, on_database, open, print_json};
+use super::workflow::{ActorArgs, print_json};
 use crate::domain::credit::{EntryKey, ListType, Severity};
 use crate::domain::credit_repair::{RepairRequest, RepairStatus};
+use crate::storage::Db;
 use crate::workflow::{self, credit_repair};
 
 /// `jianguan credit repair`.
 #[derive(Debug, Args)]
 pub struct RepairArgs {
-    #[command(flatten)]
-    database: DatabaseArgs,
     #[command(subcommand)]
     command: RepairCommand,
 }
@@ -93,8 +91,6 @@ enum RepairCommand {
 /// `jianguan credit expiry`.
 #[derive(Debug, Args)]
 pub struct ExpiryArgs {
-    #[command(flatten)]
-    database: DatabaseArgs,
     /// The day to look from (default: today).
     #[arg(long)]
     as_of: Option<NaiveDate>,
@@ -106,14 +102,10 @@ pub struct ExpiryArgs {
     json: bool,
 }
 
-/// `jianguan credit repair …`.
-pub fn run_repair(args: &RepairArgs) -> anyhow::Result<ExitCode> {
-    on_database!(&args.database, store => repair(store, &args.command).await)
-}
-
-async fn repair(store: &crate::storage::Db, command: &RepairCommand) -> anyhow::Result<ExitCode> {
+/// `jianguan credit repair …` on the open database.
+pub async fn repair(store: &Db, args: &RepairArgs) -> anyhow::Result<ExitCode> {
     let at = workflow::now();
-    match command {
+    match &args.command {
         RepairCommand::Request { subject, list_type, listed_on, ref_no, statement, applicant, on, json, actor } => {
             let input = credit_repair::RequestInput {
                 entry: EntryKey {
@@ -229,23 +221,21 @@ fn print_request(request: &RepairRequest, json: bool) -> anyhow::Result<()> {
     }
 }
 
-/// `jianguan credit expiry`: what stops being published within `--within`
-/// days, and what stopped in the `--within` days before.
-pub fn run_expiry(args: &ExpiryArgs) -> anyhow::Result<ExitCode> {
-    on_database!(&args.database, store => {
-        let as_of = args.as_of.unwrap_or(workflow::now().date_naive());
-        let expiring = credit_repair::expiring(store, as_of, args.within).await?;
-        let ended = credit_repair::ended(store, as_of, args.within).await?;
-        if args.json {
-            print_json(&serde_json::json!({
-                "as_of": as_of, "within_days": args.within, "expiring": expiring, "ended": ended,
-            }))?;
-        } else {
-            print_expiry(&format!("publication ends within {} days of {as_of}", args.within), &expiring);
-            print_expiry(&format!("publication ended in the {} days before {as_of}", args.within), &ended);
-        }
-        Ok(ExitCode::SUCCESS)
-    })
+/// `jianguan credit expiry` on the open database: what stops being published
+/// within `--within` days, and what stopped in the `--within` days before.
+pub async fn expiry(store: &Db, args: &ExpiryArgs) -> anyhow::Result<ExitCode> {
+    let as_of = args.as_of.unwrap_or(workflow::now().date_naive());
+    let expiring = credit_repair::expiring(store, as_of, args.within).await?;
+    let ended = credit_repair::ended(store, as_of, args.within).await?;
+    if args.json {
+        print_json(&serde_json::json!({
+            "as_of": as_of, "within_days": args.within, "expiring": expiring, "ended": ended,
+        }))?;
+    } else {
+        print_expiry(&format!("publication ends within {} days of {as_of}", args.within), &expiring);
+        print_expiry(&format!("publication ended in the {} days before {as_of}", args.within), &ended);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_expiry(title: &str, lines: &[credit_repair::ExpiryLine]) {

@@ -25,7 +25,7 @@ use crate::workflow::{self, audit, report, results, rounds};
 pub struct ActorArgs {
     /// Your name or account, recorded in the audit ledger.
     #[arg(long, env = "JIANGUAN_ACTOR", default_value = "cli")]
-    pub(super) actor: String,
+    pub actor: String,
 }
 
 /// `jianguan plans`.
@@ -393,7 +393,7 @@ pub struct ReportArgs {
     json: bool,
 }
 
-pub(super) async fn open(database: &DatabaseArgs) -> anyhow::Result<Db> {
+async fn open(database: &DatabaseArgs) -> anyhow::Result<Db> {
     let db = database.open().await?;
     db.migrate().await?;
     Ok(db)
@@ -411,7 +411,6 @@ macro_rules! on_database {
         })
     };
 }
-pub(super) use on_database;
 
 pub(super) fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
