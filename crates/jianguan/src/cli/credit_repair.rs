@@ -43,14 +43,8 @@ enum RepairCommand {
         /// Who applies (default: the subject's name).
         #[arg(long, default_value = "")]
         applicant: String,
-        /// The request date (default: today).
-        #[arg(long)]
-        on: Option<NaiveDate>,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
         #[command(flatten)]
-        actor: ActorArgs,
+        step: StepArgs,
     },
     /// Approve (the entry stops counting from the review date) or reject a pending request.
     Review {
@@ -68,14 +62,8 @@ enum RepairCommand {
         /// Severity for an entry that has none: 轻微, 一般 or 严重 (minor, ordinary, serious).
         #[arg(long)]
         severity: Option<String>,
-        /// The decision date, for an approval the repair date (default: today).
-        #[arg(long)]
-        on: Option<NaiveDate>,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
         #[command(flatten)]
-        actor: ActorArgs,
+        step: StepArgs,
     },
     /// List requests, newest first.
     List {
@@ -86,6 +74,19 @@ enum RepairCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// What a request and a review share: the day, the output, who acts.
+#[derive(Debug, Args)]
+struct StepArgs {
+    /// The request's date, or the decision's (for an approval the repair date); default today.
+    #[arg(long)]
+    on: Option<NaiveDate>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    actor: ActorArgs,
 }
 
 /// `jianguan credit expiry`.
@@ -106,7 +107,7 @@ pub struct ExpiryArgs {
 pub async fn repair(store: &Db, args: &RepairArgs) -> anyhow::Result<ExitCode> {
     let at = workflow::now();
     match &args.command {
-        RepairCommand::Request { subject, list_type, listed_on, ref_no, statement, applicant, on, json, actor } => {
+        RepairCommand::Request { subject, list_type, listed_on, ref_no, statement, applicant, step } => {
             let input = credit_repair::RequestInput {
                 entry: EntryKey {
                     subject: subject.trim().to_uppercase(),
@@ -116,20 +117,20 @@ pub async fn repair(store: &Db, args: &RepairArgs) -> anyhow::Result<ExitCode> {
                 },
                 applicant: applicant.clone(),
                 statement: statement.clone(),
-                requested_on: on.unwrap_or(at.date_naive()),
+                requested_on: step.on.unwrap_or(at.date_naive()),
             };
-            let filed = credit_repair::request(store, input, at, &actor.actor).await?;
-            print_request(&filed, *json)?;
+            let filed = credit_repair::request(store, input, at, &step.actor.actor).await?;
+            print_request(&filed, step.json)?;
         }
-        RepairCommand::Review { id, approve, reject: _, reason, severity, on, json, actor } => {
+        RepairCommand::Review { id, approve, reject: _, reason, severity, step } => {
             let decision = credit_repair::Decision {
                 approve: *approve,
                 reason: reason.clone(),
                 severity: severity.as_deref().map(Severity::parse).transpose()?,
-                on: on.unwrap_or(at.date_naive()),
+                on: step.on.unwrap_or(at.date_naive()),
             };
-            let reviewed = credit_repair::review(store, id, decision, at, &actor.actor).await?;
-            print_request(&reviewed, *json)?;
+            let reviewed = credit_repair::review(store, id, decision, at, &step.actor.actor).await?;
+            print_request(&reviewed, step.json)?;
         }
         RepairCommand::List { status, json } => {
             let status = status.as_deref().map(RepairStatus::parse).transpose()?;

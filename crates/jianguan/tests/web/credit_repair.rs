@@ -28,6 +28,8 @@ struct Fixture {
     red: CreditEntry,
     /// 一般 penalty found 30 days ago: repair not yet open.
     recent: CreditEntry,
+    /// A person's 一般 penalty found 200 days ago: repair open.
+    person_open: CreditEntry,
 }
 
 fn enterprise(n: u32) -> String {
@@ -72,11 +74,12 @@ fn fixture(today: NaiveDate) -> Fixture {
         abnormal,
         red: entry(&enterprise(6), "修复测试己公司", ListType::Redlist, None, ago(10)),
         recent: entry(&enterprise(7), "修复测试庚公司", ListType::Penalty, Some(Severity::Ordinary), ago(30)),
+        person_open: entry(&person(8), "修复测试辛", ListType::Penalty, Some(Severity::Ordinary), ago(200)),
     }
 }
 
 fn all(f: &Fixture) -> Vec<CreditEntry> {
-    [&f.open, &f.expired, &f.repaired, &f.person, &f.abnormal, &f.red, &f.recent].map(Clone::clone).to_vec()
+    [&f.open, &f.expired, &f.repaired, &f.person, &f.abnormal, &f.red, &f.recent, &f.person_open].map(Clone::clone).to_vec()
 }
 
 /// A server whose database holds the fixture, and a GA staff account.
@@ -117,7 +120,7 @@ fn the_portal_shows_published_enterprise_entries_only() {
     for shown in [&f.open, &f.abnormal, &f.recent] {
         assert!(page.body.contains(&shown.subject_name), "{} missing: {}", shown.subject_name, page.body);
     }
-    for hidden in [&f.expired, &f.repaired, &f.person, &f.red] {
+    for hidden in [&f.expired, &f.repaired, &f.person, &f.red, &f.person_open] {
         assert!(!page.body.contains(&hidden.subject_name), "{} shown", hidden.subject_name);
         assert!(!page.body.contains(hidden.subject.as_str()), "{} shown", hidden.subject.as_str());
     }
@@ -198,6 +201,27 @@ fn persons_requests_are_seen_by_the_credit_office_only() {
     let approved = office.post_form(&format!("{path}/review"), &[("decision", "approve"), ("reason", ""), ("severity", "轻微")]);
     assert_eq!(approved.status, 303, "{}", approved.body);
     assert!(office.get(&path).body.contains("轻微"));
+    // A person's request: the credit office only, and its sight is logged.
+    let person_on = f.person_open.listed_on.to_string();
+    let filed = office.post_form("/credit/repair", &form(&f.person_open, &person_on));
+    assert_eq!(filed.status, 303, "{}", filed.body);
+    let path = filed.location.clone().unwrap_or_default();
+    for other in ["scjg.staff", "admin", "sfj.supervisor"] {
+        let mut client = server.login(other);
+        assert_eq!(client.get(&path).status, 404, "{other}");
+        assert!(!client.get("/credit/repair").body.contains(&f.person_open.subject_name), "{other}");
+    }
+    let page = office.get(&path);
+    assert!(page.body.contains(f.person_open.subject.as_str()), "{}", page.body);
+    let url = server.database.to_string_lossy().into_owned();
+    let subject = f.person_open.subject.as_str().to_owned();
+    let logged = crate::common::runtime().unwrap_or_else(|e| panic!("{e}")).block_on(async move {
+        let db = storage::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
+        let log = db.access_log(Some(&subject), 10).await.unwrap_or_else(|e| panic!("{e}"));
+        db.close().await;
+        log
+    });
+    assert!(logged.iter().any(|a| a.actor.starts_with("credit.office") && a.what.contains("repair")), "{logged:?}");
     // The expiry report is the credit office's.
     let expiry = office.get("/api/v1/credit/expiry?within=400");
     assert_eq!(expiry.status, 200, "{}", expiry.body);

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::JsonBody;
 use super::openapi::{Access, Operation, param};
-use crate::domain::credit_repair::{RepairRequest, RepairStatus};
+use crate::domain::credit_repair::RepairRequest;
 use crate::http::AppState;
 use crate::http::auth::User;
 use crate::http::error::{Error, Result};
@@ -35,15 +35,12 @@ struct ListQuery {
 }
 
 async fn list(State(state): State<Arc<AppState>>, user: User, Query(query): Query<ListQuery>) -> Result<Json<Vec<RepairRequest>>> {
-    let status = match query.status.trim() {
-        "" => None,
-        text => Some(RepairStatus::parse(text)?),
-    };
-    Ok(Json(pages::visible_requests(&state, user.account(), status).await?))
+    let status = pages::status_filter(&query.status)?;
+    Ok(Json(pages::visible_requests(&state, &user, status).await?))
 }
 
 async fn one(State(state): State<Arc<AppState>>, user: User, Path(id): Path<String>) -> Result<Json<RepairRequest>> {
-    Ok(Json(pages::visible_request(&state, user.account(), &id).await?))
+    Ok(Json(pages::visible_request(&state, &user, &id).await?))
 }
 
 async fn file(State(state): State<Arc<AppState>>, user: User, JsonBody(input): JsonBody<RequestInput>) -> Result<Json<RepairRequest>> {

@@ -21,14 +21,14 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::account::{Account, Permission};
-use crate::domain::credit::{EntryKey, ListType, Severity};
+use crate::domain::credit::{EntryKey, ListType, Severity, Subject};
 use crate::domain::credit_repair::{REPAIRABLE, RepairRequest, RepairStatus};
 use crate::http::AppState;
 use crate::http::auth::User;
 use crate::http::error::{Error, Result};
 use crate::http::pages::{Chrome, render};
 use crate::storage::WorkflowStore;
-use crate::workflow::{self, credit_repair};
+use crate::workflow::{self, credit, credit_repair};
 
 /// The permission that files and reviews repair requests (信用办, 系统管理员).
 pub const REVIEW: Permission = Permission::ReviewCreditRepair;
@@ -52,21 +52,38 @@ pub fn sees(account: &Account, request: &RepairRequest) -> bool {
                     .is_some_and(|d| account.sees_department(d))))
 }
 
-/// The requests the account may see, newest first, optionally of one status.
-pub async fn visible_requests(state: &AppState, account: &Account, status: Option<RepairStatus>) -> Result<Vec<RepairRequest>> {
+/// The requests the user may see, newest first, optionally of one status.
+/// Persons' requests shown are logged in the access log.
+pub async fn visible_requests(state: &AppState, user: &User, status: Option<RepairStatus>) -> Result<Vec<RepairRequest>> {
     let mut list = credit_repair::list(&state.db, status).await?;
-    list.retain(|r| sees(account, r));
+    list.retain(|r| sees(user.account(), r));
+    log_persons_seen(state, user, &list, "repair requests").await?;
     Ok(list)
 }
 
-/// A request, if the account may see it.
-pub async fn visible_request(state: &AppState, account: &Account, id: &str) -> Result<RepairRequest> {
-    state
+/// A request, if the user may see it (a person's is logged in the access log).
+pub async fn visible_request(state: &AppState, user: &User, id: &str) -> Result<RepairRequest> {
+    let request = state
         .db
         .get::<RepairRequest>(id)
         .await?
-        .filter(|r| sees(account, r))
-        .ok_or_else(|| Error::NotFound(format!("信用修复申请 {id} 不存在 (no such repair request)")))
+        .filter(|r| sees(user.account(), r))
+        .ok_or_else(|| Error::NotFound(format!("信用修复申请 {id} 不存在 (no such repair request)")))?;
+    log_persons_seen(state, user, std::slice::from_ref(&request), "repair request").await?;
+    Ok(request)
+}
+
+/// Every access to persons' credit data is logged: the persons among `requests`.
+async fn log_persons_seen(state: &AppState, user: &User, requests: &[RepairRequest], what: &str) -> Result<()> {
+    let persons: Vec<Subject> = requests
+        .iter()
+        .filter(|r| r.person)
+        .filter_map(|r| Subject::parse(&r.entry.subject).ok().map(|(subject, _)| subject))
+        .collect();
+    if !persons.is_empty() {
+        credit::log_person_access(&state.db, &user.actor(), &persons, what, "信用修复").await?;
+    }
+    Ok(())
 }
 
 /// What filing a request takes.
@@ -136,6 +153,14 @@ pub async fn review(state: &AppState, user: &User, id: &str, input: ReviewInput)
     Ok(credit_repair::review(&state.db, id, decision, at, &user.actor()).await?)
 }
 
+/// A status filter as typed in a query: empty for every status.
+pub fn status_filter(text: &str) -> Result<Option<RepairStatus>> {
+    match text.trim() {
+        "" => Ok(None),
+        text => Ok(Some(RepairStatus::parse(text)?)),
+    }
+}
+
 #[derive(Debug, Deserialize)]
 struct ListQuery {
     #[serde(default)]
@@ -154,12 +179,9 @@ struct Index {
 }
 
 async fn index(State(state): State<Arc<AppState>>, user: User, Query(query): Query<ListQuery>) -> Result<Html<String>> {
-    let status = match query.status.trim() {
-        "" => None,
-        text => Some(RepairStatus::parse(text)?),
-    };
+    let status = status_filter(&query.status)?;
     render(&Index {
-        requests: visible_requests(&state, user.account(), status).await?,
+        requests: visible_requests(&state, &user, status).await?,
         status: status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
         statuses: RepairStatus::ALL,
         lists: REPAIRABLE.iter().map(|l| (l.as_str(), l.name_zh())).collect(),
@@ -183,7 +205,7 @@ struct Show {
 }
 
 async fn show_page(State(state): State<Arc<AppState>>, user: User, Path(id): Path<String>) -> Result<Html<String>> {
-    let request = visible_request(&state, user.account(), &id).await?;
+    let request = visible_request(&state, &user, &id).await?;
     render(&Show {
         may_review: user.account().may(REVIEW),
         severities: Severity::ALL,
