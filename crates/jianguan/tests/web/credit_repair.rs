@@ -132,6 +132,15 @@ fn the_portal_shows_published_enterprise_entries_only() {
     let by_code = visitor.get(&format!("/gongshi/credit?q={}", &f.open.subject.as_str()[..14]));
     assert!(by_code.body.contains(&f.open.subject_name), "{}", by_code.body);
     assert!(!by_code.body.contains(&f.expired.subject_name));
+    // The same through the public API.
+    let api = visitor.get(&format!("/api/v1/public/credit?q={}", crate::common::web::encode("修复测试"))).json();
+    let subjects: Vec<&str> = api.as_array().map(|l| l.iter().filter_map(|e| e["subject"].as_str()).collect()).unwrap_or_default();
+    assert!(subjects.contains(&f.open.subject.as_str()) && subjects.contains(&f.abnormal.subject.as_str()), "{api}");
+    for hidden in [&f.expired, &f.repaired, &f.person, &f.red, &f.person_open] {
+        assert!(!subjects.contains(&hidden.subject.as_str()), "{api}");
+    }
+    let by_person = visitor.get(&format!("/api/v1/public/credit?q={}", f.person.subject.as_str())).json();
+    assert_eq!(by_person.as_array().map(Vec::len), Some(0), "{by_person}");
     // Without a query: nothing listed.
     assert!(!visitor.get("/gongshi/credit").body.contains("修复测试"));
 }

@@ -16,6 +16,7 @@ use crate::domain::credit_repair::RepairRequest;
 use crate::http::AppState;
 use crate::http::auth::User;
 use crate::http::error::{Error, Result};
+use crate::http::public::credit::{self as public_credit, PublicEntry};
 use crate::http::staff::credit_repair::{self as pages, REVIEW, RequestInput, ReviewInput};
 use crate::workflow::{self, credit_repair};
 
@@ -26,6 +27,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/credit/repairs/{id}", get(one))
         .route("/api/v1/credit/repairs/{id}/review", post(review))
         .route("/api/v1/credit/expiry", get(expiry))
+        .route("/api/v1/public/credit", get(published))
 }
 
 #[derive(Debug, Deserialize)]
@@ -95,6 +97,16 @@ async fn expiry(State(state): State<Arc<AppState>>, user: User, Query(query): Qu
     }))
 }
 
+#[derive(Debug, Deserialize)]
+struct PublishedQuery {
+    #[serde(default)]
+    q: String,
+}
+
+async fn published(State(state): State<Arc<AppState>>, Query(query): Query<PublishedQuery>) -> Result<Json<Vec<PublicEntry>>> {
+    Ok(Json(public_credit::search(&state.db, &query.q, workflow::now().date_naive()).await?))
+}
+
 /// Documented operations.
 pub fn operations() -> Vec<Operation> {
     let request = json!({"type": "object", "properties": {
@@ -146,6 +158,16 @@ pub fn operations() -> Vec<Operation> {
                 "reason": {"type": "string", "example": "材料不全"},
                 "severity": {"type": "string", "enum": ["", "轻微", "一般", "严重"], "description": "未定级信息的严重程度"}}})),
             response: request,
+        },
+        Operation {
+            method: "get", path: "/api/v1/public/credit", summary: "信用信息公示：企业在公示期内的严重失信主体名单、行政处罚、经营异常名录信息（不含自然人、已修复、已到期）",
+            tag: "public", access: Access::Public,
+            params: vec![param("q", "query", true, "企业名称中的字词或统一社会信用代码开头", "91420200")],
+            body: None,
+            response: json!({"type": "array", "items": {"type": "object", "properties": {
+                "subject": {"type": "string"}, "subject_name": {"type": "string"}, "list_name": {"type": "string"},
+                "listed_on": {"type": "string", "format": "date"}, "authority": {"type": "string"}, "reason": {"type": "string"},
+                "ref_no": {"type": "string"}, "published_until": {"type": ["string", "null"], "format": "date"}}}}),
         },
         Operation {
             method: "get", path: "/api/v1/credit/expiry", summary: "即将到期停止公示的信息（within 天内）和近期已到期停止公示的信息",

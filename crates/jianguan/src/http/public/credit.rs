@@ -32,8 +32,8 @@ pub const PUBLISHED_LISTS: [ListType; 3] = [ListType::Blacklist, ListType::Penal
 /// Entries shown for one search, at most.
 pub const SHOWN: usize = 100;
 
-/// Entries read from the store per list for one search.
-const READ_PER_LIST: u32 = 1000;
+/// Entries read from the store for one search, at most.
+const READ_AT_MOST: u32 = 3000;
 
 /// The portal's credit routes.
 pub fn routes() -> Router<Arc<AppState>> {
@@ -49,6 +49,9 @@ pub struct PublicEntry {
     pub subject_name: String,
     /// List name (中文).
     pub list_name: &'static str,
+    /// The list's place in [`PUBLISHED_LISTS`], for ordering.
+    #[serde(skip)]
+    pub list_rank: usize,
     /// 列入日期 / 处罚决定日期.
     pub listed_on: NaiveDate,
     /// 认定部门 / 处罚机关.
@@ -67,6 +70,7 @@ impl PublicEntry {
             subject: entry.subject.as_str().to_owned(),
             subject_name: entry.subject_name.clone(),
             list_name: entry.list_type.name_zh(),
+            list_rank: PUBLISHED_LISTS.iter().position(|l| *l == entry.list_type).unwrap_or(PUBLISHED_LISTS.len()),
             listed_on: entry.listed_on,
             authority: entry.authority.clone(),
             reason: entry.reason.clone(),
@@ -91,21 +95,22 @@ pub async fn search<S: CreditStore>(store: &S, q: &str, today: NaiveDate) -> Res
         return Ok(Vec::new());
     }
     let looks_like_code = q.chars().all(|c| c.is_ascii_alphanumeric());
-    let mut shown = Vec::new();
-    for list in PUBLISHED_LISTS {
-        let filter = EntryFilter {
-            subject_prefix: looks_like_code.then(|| q.to_owned()),
-            name: (!looks_like_code).then(|| q.to_owned()),
-            list_type: Some(list),
-            kind: Some(SubjectKind::Enterprise),
-        };
-        let entries = store.search_credit_entries(&filter, READ_PER_LIST).await?;
-        shown.extend(entries.iter().filter(|e| published_on(e, today)).map(PublicEntry::of));
-        if shown.len() >= SHOWN {
-            break;
-        }
-    }
-    shown.truncate(SHOWN);
+    let filter = EntryFilter {
+        subject_prefix: looks_like_code.then(|| q.to_owned()),
+        name: (!looks_like_code).then(|| q.to_owned()),
+        list_type: None,
+        kind: Some(SubjectKind::Enterprise),
+    };
+    // One read (a name search scans the entries once), the lists picked here.
+    let mut shown: Vec<PublicEntry> = store
+        .search_credit_entries(&filter, READ_AT_MOST)
+        .await?
+        .iter()
+        .filter(|e| published_on(e, today))
+        .map(PublicEntry::of)
+        .take(SHOWN)
+        .collect();
+    shown.sort_by(|a, b| (a.list_rank, &a.subject, a.listed_on).cmp(&(b.list_rank, &b.subject, b.listed_on)));
     Ok(shown)
 }
 
