@@ -86,6 +86,10 @@ enum CreditCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Credit repair requests (信用修复): request, review, list.
+    Repair(super::credit_repair::RepairArgs),
+    /// Entries whose publication ends by itself within, or ended in, a number of days.
+    Expiry(super::credit_repair::ExpiryArgs),
     /// The check log (谁应用、谁核查), newest first.
     Log {
         /// Only this matter.
@@ -158,6 +162,8 @@ pub fn run(args: &CreditArgs) -> anyhow::Result<ExitCode> {
 
 async fn run_command(db: &crate::storage::Db, command: &CreditCommand) -> anyhow::Result<ExitCode> {
     match command {
+        CreditCommand::Repair(args) => super::credit_repair::repair(db, args).await,
+        CreditCommand::Expiry(args) => super::credit_repair::expiry(db, args).await,
         CreditCommand::Import { file, report, json, actor } => {
             let bar = (!json).then(|| super::demo::progress_bar(0, "导入 importing {bar:40} {bytes}/{total_bytes} ({percent}%), eta {eta}"));
             let progress = |done: u64, total: u64| {

@@ -2,6 +2,7 @@
 
 mod calendar;
 mod credit;
+mod credit_repair;
 pub(crate) mod demo;
 pub mod database;
 mod import;

@@ -412,7 +412,7 @@ macro_rules! on_database {
     };
 }
 
-fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+pub(super) fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }

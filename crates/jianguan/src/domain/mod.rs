@@ -3,6 +3,7 @@
 pub mod uscc;
 pub mod account;
 pub mod credit;
+pub mod credit_repair;
 pub mod entity;
 pub mod field;
 pub mod idcard;

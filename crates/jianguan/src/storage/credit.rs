@@ -239,6 +239,16 @@ pub trait CreditStore {
         key: &EntryKey,
         removed_on: Option<NaiveDate>,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// The entries whose publication may end by itself between `from` and
+    /// `to` (their validity, or their severity's maximum period from the
+    /// finding date, give a last day near the window) and not removed before
+    /// `from`: candidates for the expiry reports, which apply
+    /// [`CreditEntry::effective_until`] themselves.
+    fn ending_credit_entries(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> impl Future<Output = Result<Vec<CreditEntry>, StoreError>> + Send;
     /// Appends checks to the check log, in one transaction.
     fn log_checks(&self, checks: Vec<CheckLog>) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The newest checks matching `filter`, at most `limit`.
@@ -514,6 +524,31 @@ impl<E: Engine> CreditStore for E {
         Ok(changed > 0)
     }
 
+    async fn ending_credit_entries(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<CreditEntry>, StoreError> {
+        let mut sql = Sql::new(ENTRY_SELECT);
+        sql.push(" WHERE (removed_on IS NULL OR removed_on > ").bind(Arg::Date(from));
+        sql.push(") AND (valid_until BETWEEN ").bind(Arg::Date(from));
+        sql.push(" AND ").bind(Arg::Date(to));
+        for severity in Severity::ALL {
+            // Last day = finding + maximum − 1 day, month ends clamped: the
+            // findings a few days either side of the exact inverse are read.
+            let months = chrono::Months::new(severity.maximum_months());
+            let margin = chrono::Days::new(4);
+            let earliest = from.checked_sub_months(months).and_then(|d| d.checked_sub_days(margin));
+            let latest = to.checked_sub_months(months).and_then(|d| d.checked_add_days(margin));
+            let (Some(earliest), Some(latest)) = (earliest, latest) else {
+                continue;
+            };
+            sql.push(" OR (severity = ").bind(Arg::Text(severity.as_str().to_owned()));
+            sql.push(" AND coalesce(decided_on, listed_on) BETWEEN ").bind(Arg::Date(earliest));
+            sql.push(" AND ").bind(Arg::Date(latest));
+            sql.push(")");
+        }
+        sql.push(") ORDER BY subject, list_type, listed_on, ref_no");
+        let rows = self.fetch_all(&sql.text, sql.args).await?;
+        rows.iter().map(entry_from_row).collect()
+    }
+
     async fn log_checks(&self, checks: Vec<CheckLog>) -> Result<(), StoreError> {
         if checks.is_empty() {
             return Ok(());
@@ -675,6 +710,9 @@ impl CreditStore for Db {
         removed_on: Option<NaiveDate>,
     ) -> Result<bool, StoreError> {
         delegate_credit!(self.set_credit_entry_removed(key, removed_on))
+    }
+    async fn ending_credit_entries(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<CreditEntry>, StoreError> {
+        delegate_credit!(self.ending_credit_entries(from, to))
     }
     async fn log_checks(&self, checks: Vec<CheckLog>) -> Result<(), StoreError> {
         delegate_credit!(self.log_checks(checks))

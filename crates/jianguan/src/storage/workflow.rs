@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use super::engine::{Arg, Dialect, Engine, RowRead, Sql};
 use super::{Store, StoreError};
 use crate::domain::account::{Account, ApiToken};
+use crate::domain::credit_repair::RepairRequest;
 use crate::domain::entity::{CreditClass, EntityStatus, EntityType};
 use crate::domain::inspection::{InspectionResult, OutOfPlan, Round, Visit};
 use crate::domain::ledger::{self, LedgerEntry};
@@ -171,6 +172,21 @@ impl Document for Rectification {
     fn columns(&self) -> Vec<Option<String>> {
         vec![
             Some(self.department.clone()),
+            Some(self.status.as_str().to_owned()),
+        ]
+    }
+}
+
+impl Document for RepairRequest {
+    const NOUN: &'static str = "credit repair request";
+    const TABLE: &'static str = "credit_repairs";
+    const COLUMNS: &'static [&'static str] = &["subject", "status"];
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+    fn columns(&self) -> Vec<Option<String>> {
+        vec![
+            Some(self.entry.subject.clone()),
             Some(self.status.as_str().to_owned()),
         ]
     }

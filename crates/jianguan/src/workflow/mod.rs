@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod credit;
+pub mod credit_repair;
 pub mod eligibility;
 pub mod report;
 pub mod results;

@@ -159,6 +159,15 @@ const OUT_OF_PLAN_FORM: &[(&str, &str)] = &[
     ("inspectors", "420200-SCJG-0001"),
 ];
 
+/// A credit repair request for an entry that does not exist.
+const REPAIR_FORM: &[(&str, &str)] = &[
+    ("subject", "91420200AUTHZ00000"),
+    ("list_type", "penalty"),
+    ("listed_on", "2026-03-02"),
+    ("ref_no", "授权测试"),
+    ("statement", "授权测试"),
+];
+
 /// Entering a visit's results: the department's staff, or an inspector on the team.
 const ENTER_RESULTS: Rule = Rule::NeedsExcept(Permission::EnterResults, Role::Inspector);
 
@@ -229,6 +238,12 @@ const PAGES: &[Page] = &[
     post("/supervision/notices", Rule::Needs(Permission::Rectify), Some(&[("subject", "x"), ("requirement", "授权测试")])),
     post("/supervision/notices/{notice}/answer", Rule::Needs(Permission::RegisterOutOfPlan), Some(&[("text", "已整改")])),
     post("/supervision/notices/{notice}/review", Rule::Needs(Permission::Rectify), Some(&[("text", "退回")])),
+    // 信用修复: the entry and the request named do not exist (404 once authorized).
+    get("/credit/repair", Rule::LoggedIn),
+    get("/gongshi/credit?q={entity}", Rule::Public),
+    Page { allowed_as: Outcome::Missing, ..post("/credit/repair", Rule::Needs(Permission::ReviewCreditRepair), Some(REPAIR_FORM)) },
+    Page { allowed_as: Outcome::Missing, ..get("/credit/repair/{nobody}", Rule::LoggedIn) },
+    Page { allowed_as: Outcome::Missing, ..post("/credit/repair/{nobody}/review", Rule::Needs(Permission::ReviewCreditRepair), Some(&[("decision", "reject"), ("reason", "授权测试")])) },
 ];
 
 /// Routes tested elsewhere, not in the matrix: logging in and out change the

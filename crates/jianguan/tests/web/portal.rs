@@ -433,7 +433,7 @@ fn every_public_operation_is_documented_and_its_examples_answer() -> TestResult 
         let _ = answer.json();
         public += 1;
     }
-    assert_eq!(public, 7, "plans, plan, results, rounds, round, record, verify");
+    assert_eq!(public, 8, "plans, plan, results, rounds, round, record, verify, credit");
     Ok(())
 }
 

@@ -7,6 +7,7 @@
 
 pub mod cache;
 pub mod check;
+pub mod credit;
 
 use std::sync::Arc;
 
@@ -45,6 +46,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/gongshi/rounds/{id}", get(round))
         .route("/gongshi/rounds/{id}/record.json", get(record_download))
         .route("/gongshi/verify", get(verify))
+        .merge(credit::routes())
 }
 
 /// The results search's query.
