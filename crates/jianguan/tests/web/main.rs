@@ -12,3 +12,4 @@ mod staff_workflow;
 mod staff_directories;
 mod authz;
 mod supervision;
+mod watermark;
