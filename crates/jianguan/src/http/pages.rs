@@ -57,6 +57,7 @@ const SECTIONS: &[(&str, &str, Option<Permission>)] = &[
     ("/results", "检查结果", Some(Permission::EnterResults)),
     ("/reports", "统计报表", Some(Permission::DownloadReports)),
     ("/supervision", "执法监督", None),
+    ("/credit", "信用监管", Some(Permission::CheckCredit)),
     ("/ledger", "审计台账", Some(Permission::AuditLedger)),
     ("/accounts", "账号管理", Some(Permission::ManageAccounts)),
     ("/gongshi", "公示平台", None),

@@ -698,7 +698,7 @@ async fn receive_upload(mut multipart: Multipart) -> Result<(Kind, PathBuf, Stri
 }
 
 /// Writes an uploaded file field to `path`.
-async fn save_field(field: &mut axum::extract::multipart::Field<'_>, path: &Path) -> Result<()> {
+pub async fn save_field(field: &mut axum::extract::multipart::Field<'_>, path: &Path) -> Result<()> {
     let mut file = std::fs::File::create(path).map_err(Error::internal)?;
     while let Some(chunk) = field
         .chunk()
