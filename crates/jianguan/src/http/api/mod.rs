@@ -6,6 +6,7 @@
 //! handlers; the OpenAPI document is built from those lists, and a test checks
 //! that every listed operation answers.
 
+pub mod credit;
 pub mod directories;
 pub mod openapi;
 pub mod public;
@@ -48,6 +49,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(workflow::routes())
         .merge(directories::routes())
         .merge(supervision::routes())
+        .merge(credit::routes())
 }
 
 /// Every documented operation, in the document's order.
@@ -57,5 +59,6 @@ pub fn operations() -> Vec<openapi::Operation> {
     all.extend(workflow::operations());
     all.extend(directories::operations());
     all.extend(supervision::operations());
+    all.extend(credit::operations());
     all
 }

@@ -22,23 +22,25 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, Multipart, Query, State};
 use axum::response::Html;
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
 use super::directories::Downloads;
 use crate::domain::account::{Account, Permission};
-use crate::domain::credit::{CreditEntry, Hit, ListType, Matter, Outcome, Subject, SubjectKind, evaluate};
+use crate::domain::credit::{CreditEntry, ListType, Matter, Outcome, Subject, SubjectKind, evaluate};
 use crate::http::AppState;
 use crate::http::auth::User;
 use crate::http::error::{Error, Result};
 use crate::http::jobs;
 use crate::http::pages::{Chrome, render};
-use crate::import::table::{self, Table};
-use crate::storage::credit::{AccessLog, CheckLog, CheckLogFilter, CreditRun, CreditStore, EntryFilter};
+use crate::import::ImportError;
+use crate::import::credit::{Applicant, read_applicants};
+use crate::storage::credit::{CheckLog, CheckLogFilter, CreditRun, CreditStore, EntryFilter};
 use crate::storage::{Db, WorkflowStore};
 use crate::watermark::Watermark;
+use crate::workflow::credit::{self as credit_flow, ApplicantResult, CheckReport, Checker};
 
 /// Rows a listing shows.
 const LIST_LIMIT: u32 = 200;
@@ -46,6 +48,8 @@ const LIST_LIMIT: u32 = 200;
 pub const MAX_BATCH: usize = 100_000;
 /// Largest applicant file accepted.
 const MAX_UPLOAD: usize = 64 << 20;
+/// Largest list file accepted (a national list file is large).
+const MAX_IMPORT: usize = 2 << 30;
 /// Rows the log writer commits in one transaction at most.
 const LOG_BATCH: usize = 4_096;
 
@@ -61,6 +65,7 @@ pub fn routes() -> Router<Arc<AppState>> {
             get(batch_form).post(batch_upload).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
         )
         .route("/credit/log", get(log_page))
+        .route("/credit/import", post(import_upload).layer(DefaultBodyLimit::max(MAX_IMPORT)))
 }
 
 // ---------------------------------------------------------------------------
@@ -158,73 +163,6 @@ async fn write_log(db: Db, mut receiver: mpsc::UnboundedReceiver<Pending>) {
 // ---------------------------------------------------------------------------
 // Checks.
 
-/// One applicant of a batch.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-pub struct Applicant {
-    /// 统一社会信用代码 or 身份证号码.
-    pub id: String,
-    /// 主体名称 (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-}
-
-/// The outcome of one applicant's check.
-#[derive(Debug, Clone)]
-pub struct Checked {
-    /// The identifier as given (trimmed).
-    pub id: String,
-    /// The name given, if any.
-    pub name: Option<String>,
-    /// The subject, when the identifier is valid.
-    pub subject: Option<Subject>,
-    /// The outcome.
-    pub outcome: Outcome,
-    /// Why the identifier is invalid (Chinese).
-    pub reason: Option<String>,
-    /// The entries that counted, strongest effect first.
-    pub hits: Vec<Hit>,
-}
-
-/// A hit as the API and the CLI give it.
-#[derive(Debug, Clone, Serialize)]
-pub struct HitJson {
-    /// The list's code.
-    pub list: ListType,
-    /// 列入日期.
-    pub listed_on: NaiveDate,
-    /// The last day it counts (`null`: no end).
-    pub valid_until: Option<NaiveDate>,
-}
-
-/// One applicant's result as the API gives it.
-#[derive(Debug, Clone, Serialize)]
-pub struct CheckJson {
-    /// The identifier.
-    pub id: String,
-    /// `block`, `warn`, `reward`, `clear` or `invalid`.
-    pub outcome: Outcome,
-    /// Why the identifier is invalid.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// The hits.
-    pub hits: Vec<HitJson>,
-}
-
-impl From<&Checked> for CheckJson {
-    fn from(checked: &Checked) -> Self {
-        Self {
-            id: checked.id.clone(),
-            outcome: checked.outcome,
-            reason: checked.reason.clone(),
-            hits: checked
-                .hits
-                .iter()
-                .map(|h| HitJson { list: h.list, listed_on: h.listed_on, valid_until: h.valid_until })
-                .collect(),
-        }
-    }
-}
-
 /// Today in China.
 pub fn today() -> NaiveDate {
     crate::workflow::now().date_naive()
@@ -239,87 +177,102 @@ pub fn as_of_date(text: Option<&str>) -> Result<NaiveDate> {
     }
 }
 
-/// Checks `applicants` for `matter` on `as_of` (entries read in chunks by
-/// primary-key prefix), logs every check under `actor`, and returns the
-/// results in input order.
-pub async fn check(
+/// Who checks, for the log.
+pub fn checker(account: &Account) -> Checker {
+    Checker { actor: account.username.clone(), department: account.department.clone() }
+}
+
+/// Checks one identifier for `matter` on `as_of`, the fast way: the matter
+/// from the cache, the entries by primary-key prefix, the log row committed
+/// with the other requests' rows ([`CreditState::log`]).
+pub async fn check_one(state: &AppState, account: &Account, matter: &Matter, id: &str, as_of: NaiveDate) -> Result<ApplicantResult> {
+    let result = match Subject::parse(id) {
+        Ok((subject, warning)) => {
+            let entries = state.db.credit_entries_of(vec![subject.as_str().to_owned()]).await?;
+            let (outcome, hits) = evaluate(matter, &entries, as_of);
+            ApplicantResult {
+                id: subject.as_str().to_owned(),
+                name: None,
+                kind: Some(subject.kind()),
+                outcome,
+                reason_zh: warning.as_ref().map(|_| "统一社会信用代码校验位不符，按试点期代码处理，请核实".to_owned()),
+                reason: warning,
+                hits,
+            }
+        }
+        Err(error) => ApplicantResult {
+            id: id.trim().to_owned(),
+            name: None,
+            kind: None,
+            outcome: Outcome::Invalid,
+            reason: Some(error.to_string()),
+            reason_zh: Some(error.reason_zh()),
+            hits: Vec::new(),
+        },
+    };
+    let row = CheckLog {
+        checked_at: crate::workflow::now().to_rfc3339(),
+        actor: account.username.clone(),
+        department: account.department.clone(),
+        matter: matter.code.clone(),
+        subject: result.id.chars().take(64).collect(),
+        subject_kind: result.kind,
+        outcome: result.outcome,
+        hits: u32::try_from(result.hits.len()).unwrap_or(u32::MAX),
+        as_of,
+        batch: None,
+    };
+    state.credit.log(&state.db, vec![row]).await?;
+    Ok(result)
+}
+
+/// Checks a batch (logged in one transaction) for `account`.
+pub async fn check_batch(
     state: &AppState,
     account: &Account,
     matter: &Matter,
-    applicants: Vec<Applicant>,
+    applicants: &[Applicant],
     as_of: NaiveDate,
-    batch: Option<String>,
-) -> Result<Vec<Checked>> {
-    let mut results: Vec<Checked> = applicants
-        .into_iter()
-        .map(|applicant| {
-            let id = applicant.id.trim().to_owned();
-            let name = applicant.name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
-            match Subject::parse(&id) {
-                Ok((subject, _)) => Checked { id, name, subject: Some(subject), outcome: Outcome::Clear, reason: None, hits: Vec::new() },
-                Err(error) => Checked { id, name, subject: None, outcome: Outcome::Invalid, reason: Some(error.reason_zh()), hits: Vec::new() },
-            }
-        })
-        .collect();
-    let mut by_subject: BTreeMap<String, Vec<CreditEntry>> = BTreeMap::new();
-    let subjects: Vec<String> = results
-        .iter()
-        .filter_map(|r| r.subject.map(|s| s.as_str().to_owned()))
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    for chunk in subjects.chunks(500) {
-        for entry in state.db.credit_entries_of(chunk.to_vec()).await? {
-            by_subject.entry(entry.subject.as_str().to_owned()).or_default().push(entry);
-        }
+) -> Result<CheckReport> {
+    if applicants.len() > MAX_BATCH {
+        return Err(Error::BadRequest(format!("一次最多核查 {MAX_BATCH} 个申请人")));
     }
-    for result in &mut results {
-        if let Some(subject) = result.subject {
-            let entries = by_subject.get(subject.as_str()).map(Vec::as_slice).unwrap_or_default();
-            (result.outcome, result.hits) = evaluate(matter, entries, as_of);
-        }
-    }
-    let checked_at = crate::workflow::now().to_rfc3339();
-    let rows = results
-        .iter()
-        .map(|r| CheckLog {
-            checked_at: checked_at.clone(),
-            actor: account.username.clone(),
-            department: account.department.clone(),
-            matter: matter.code.clone(),
-            subject: r.id.chars().take(64).collect(),
-            subject_kind: r.subject.map(|s| s.kind()),
-            outcome: r.outcome,
-            hits: u32::try_from(r.hits.len()).unwrap_or(u32::MAX),
-            as_of,
-            batch: batch.clone(),
-        })
-        .collect();
-    state.credit.log(&state.db, rows).await?;
-    Ok(results)
+    Ok(credit_flow::check_applicants(&state.db, matter, applicants, as_of, &checker(account)).await?)
 }
 
-/// Writes each unmasked view of persons' credit data to the access log.
-pub async fn log_person_views(state: &AppState, account: &Account, subjects: &[Subject], what: &str, purpose: &str) -> Result<()> {
-    let at = crate::workflow::now().to_rfc3339();
-    let mut seen: Vec<&str> = subjects
-        .iter()
-        .filter(|s| s.kind() == SubjectKind::Person)
-        .map(Subject::as_str)
-        .collect();
-    seen.sort_unstable();
-    seen.dedup();
-    let rows = seen
-        .into_iter()
-        .map(|subject| AccessLog {
-            accessed_at: at.clone(),
-            actor: account.username.clone(),
-            subject: subject.to_owned(),
-            what: what.to_owned(),
-            purpose: purpose.to_owned(),
-        })
-        .collect();
-    Ok(state.db.log_access(rows).await?)
+/// Shows `results` as `account` may see them: the reasons and references of
+/// persons' hits are hidden unless it may see persons' credit data, and the
+/// persons it does see are written to the access log.
+pub async fn disclose(state: &AppState, account: &Account, results: &mut [ApplicantResult], purpose: &str) -> Result<()> {
+    let is_person = |r: &ApplicantResult| r.kind == Some(SubjectKind::Person) && !r.hits.is_empty();
+    if account.may(Permission::SeePersonalCredit) {
+        let seen: Vec<Subject> = results
+            .iter()
+            .filter(|r| is_person(r))
+            .filter_map(|r| Subject::parse(&r.id).ok().map(|(s, _)| s))
+            .collect();
+        credit_flow::log_person_access(&state.db, &account.username, &seen, "check", purpose).await?;
+        return Ok(());
+    }
+    for result in results.iter_mut().filter(|r| is_person(r)) {
+        for hit in &mut result.hits {
+            hit.reason = HIDDEN.to_owned();
+            hit.ref_no = String::new();
+        }
+    }
+    Ok(())
+}
+
+/// What a masked person's field shows.
+const HIDDEN: &str = "（个人信息，无权查看）";
+
+/// The API's and the CLI's JSON of one result, with the matter's code.
+pub fn result_json(matter: &Matter, result: &ApplicantResult) -> serde_json::Value {
+    let mut json = result.to_json();
+    if let Some(map) = json.as_object_mut() {
+        map.insert("matter".into(), matter.code.clone().into());
+    }
+    json
 }
 
 // ---------------------------------------------------------------------------
@@ -439,8 +392,8 @@ pub async fn search_entries(state: &AppState, account: &Account, query: &EntryQu
         state.db.search_credit_entries(&filter, LIST_LIMIT).await?
     };
     if account.may(Permission::SeePersonalCredit) {
-        let subjects: Vec<Subject> = found.iter().map(|e| e.subject).collect();
-        log_person_views(state, account, &subjects, "entries", "信用记录查询").await?;
+        let subjects: Vec<Subject> = found.iter().map(|e| e.subject).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        credit_flow::log_person_access(&state.db, &account.username, &subjects, "entries", "信用记录查询").await?;
     }
     Ok(found.iter().map(|e| EntryRow::of(e, account)).collect())
 }
@@ -656,16 +609,8 @@ async fn check_page(State(state): State<Arc<AppState>>, user: User, Form(form): 
     let code = present(&form.matter).ok_or_else(|| Error::BadRequest("请选择核查事项".into()))?;
     let matter = state.credit.matter(&state.db, code).await?;
     let as_of = as_of_date(form.as_of.as_deref())?;
-    let applicant = Applicant { id: form.id.clone().unwrap_or_default(), name: None };
-    let checked = check(&state, account, &matter, vec![applicant], as_of, None).await?;
-    let Some(result) = checked.into_iter().next() else {
-        return Err(Error::internal(anyhow::anyhow!("a check gave no result")));
-    };
-    let person = result.subject.is_some_and(|s| s.kind() == SubjectKind::Person);
-    let details_visible = !person || account.may(Permission::SeePersonalCredit);
-    if person && details_visible {
-        log_person_views(&state, account, &result.subject.into_iter().collect::<Vec<_>>(), "check", &matter.code).await?;
-    }
+    let mut result = check_one(&state, account, &matter, form.id.as_deref().unwrap_or_default(), as_of).await?;
+    disclose(&state, account, std::slice::from_mut(&mut result), &matter.code).await?;
     let hits = result
         .hits
         .iter()
@@ -675,8 +620,8 @@ async fn check_page(State(state): State<Arc<AppState>>, user: User, Form(form): 
             listed_on: h.listed_on,
             valid_until: h.valid_until.map_or_else(|| "长期".to_owned(), |d| d.to_string()),
             authority: h.authority.clone(),
-            reason: if details_visible { h.reason.clone() } else { "（个人信息，无权查看）".into() },
-            ref_no: if details_visible { h.ref_no.clone() } else { String::new() },
+            reason: h.reason.clone(),
+            ref_no: h.ref_no.clone(),
         })
         .collect();
     render(&CheckPage {
@@ -688,7 +633,7 @@ async fn check_page(State(state): State<Arc<AppState>>, user: User, Form(form): 
             matter,
             id: result.id,
             outcome: result.outcome,
-            reason: result.reason,
+            reason: result.reason_zh,
             hits,
         }),
         form,
@@ -717,49 +662,16 @@ async fn batch_form(State(state): State<Arc<AppState>>, user: User) -> Result<Ht
     })
 }
 
-/// Headers that name the identifier column of an applicant file.
-const ID_HEADERS: &[&str] = &["统一社会信用代码或身份证号码", "统一社会信用代码", "身份证号码", "证件号码", "身份证号", "id"];
-/// Headers that name the name column.
-const NAME_HEADERS: &[&str] = &["主体名称", "名称", "姓名", "企业名称", "name"];
-
-/// The applicants of a file (CSV or spreadsheet): one per row, under
-/// 统一社会信用代码或身份证号码 (主体名称 optional).
-pub fn read_applicants(path: &Path, file_name: &str) -> Result<Vec<Applicant>> {
-    let table: Table = table::read_table(path).map_err(|e| {
-        Error::BadRequest(format!("文件无法读取：{}", e.to_string().replace(&path.display().to_string(), file_name)))
-    })?;
-    let find = |names: &[&str]| table.headers.iter().position(|h| names.contains(&h.trim()));
-    let id_column = find(ID_HEADERS)
-        .ok_or_else(|| Error::BadRequest("文件缺少表头“统一社会信用代码或身份证号码”".into()))?;
-    let name_column = find(NAME_HEADERS);
-    if table.rows.len() > MAX_BATCH {
-        return Err(Error::BadRequest(format!("一次最多核查 {MAX_BATCH} 个申请人")));
-    }
-    Ok(table
-        .rows
-        .into_iter()
-        .map(|(_, cells)| Applicant {
-            id: cells.get(id_column).cloned().unwrap_or_default(),
-            name: name_column.and_then(|c| cells.get(c).cloned()),
-        })
-        .collect())
-}
-
-/// The batch id of a check: `batch-<time>-<random>`.
-pub fn batch_id() -> Result<String> {
-    let token = crate::http::auth::random_token()?;
-    Ok(format!("batch-{}-{}", crate::workflow::now().format("%Y%m%dT%H%M%S"), &token[..8.min(token.len())]))
-}
-
 /// `POST /credit/check/batch?csrf=…`: multipart `matter`, `as_of` and `file`.
 async fn batch_upload(State(state): State<Arc<AppState>>, user: User, multipart: Multipart) -> Result<Html<String>> {
     let account = user.require(Permission::CheckCredit)?.clone();
-    let upload = receive_batch(multipart).await?;
-    let applicants = read_applicants(&upload.path, &upload.file_name);
-    let _ = std::fs::remove_file(&upload.path);
+    let upload = receive_upload(multipart).await?;
+    let applicants = read_applicants(&upload.path).map_err(|e| upload.refusal(e));
+    upload.remove();
     let applicants = applicants?;
-    let matter = state.credit.matter(&state.db, &upload.matter).await?;
-    let as_of = as_of_date(upload.as_of.as_deref())?;
+    let code = upload.field("matter").ok_or_else(|| Error::BadRequest("请选择核查事项".into()))?;
+    let matter = state.credit.matter(&state.db, code).await?;
+    let as_of = as_of_date(upload.field("as_of"))?;
     let label = format!("批量信用核查：{}（{} 人）", matter.name, applicants.len());
     let id = state.jobs.start(&label, &account.username);
     let job_state = state.clone();
@@ -767,14 +679,14 @@ async fn batch_upload(State(state): State<Arc<AppState>>, user: User, multipart:
     jobs::spawn(&state, id, async move {
         let total = applicants.len() as u64;
         job_state.jobs.progress(id, 0, total);
-        let batch = batch_id()?;
-        let results = check(&job_state, &account, &matter, applicants, as_of, Some(batch.clone())).await?;
+        let mut report = check_batch(&job_state, &account, &matter, &applicants, as_of).await?;
+        disclose(&job_state, &account, &mut report.results, &matter.code).await?;
         job_state.jobs.progress(id, total, total);
         let path = Downloads::new_path("xlsx")?;
         let file = path.clone();
-        let (report_matter, report_batch) = (matter.clone(), batch.clone());
-        let summary = summarize(&results);
-        tokio::task::spawn_blocking(move || write_batch_report(&file, &report_matter, as_of, &report_batch, &results, &watermark))
+        let summary = summarize(&report);
+        let batch = report.batch.clone();
+        tokio::task::spawn_blocking(move || write_batch_report(&file, &report, &watermark))
             .await
             .map_err(Error::internal)?
             .map_err(Error::internal)?;
@@ -791,11 +703,11 @@ async fn batch_upload(State(state): State<Arc<AppState>>, user: User, multipart:
 }
 
 /// `阻断 2，警示 1，…`: the count of each outcome present.
-pub fn summarize(results: &[Checked]) -> String {
+pub fn summarize(report: &CheckReport) -> String {
     Outcome::ALL
         .iter()
         .filter_map(|outcome| {
-            let n = results.iter().filter(|r| r.outcome == *outcome).count();
+            let n = report.count(*outcome);
             (n > 0).then(|| format!("{} {n}", short_label(*outcome)))
         })
         .collect::<Vec<_>>()
@@ -812,57 +724,82 @@ fn short_label(outcome: Outcome) -> &'static str {
     }
 }
 
-struct BatchUpload {
-    matter: String,
-    as_of: Option<String>,
+/// An uploaded file, saved under its own name in a folder of its own (so an
+/// import names the file as uploaded), and the form's text fields.
+struct Upload {
+    fields: BTreeMap<String, String>,
+    folder: PathBuf,
     path: PathBuf,
     file_name: String,
 }
 
-async fn receive_batch(mut multipart: Multipart) -> Result<BatchUpload> {
-    let bad = |e: axum::extract::multipart::MultipartError| Error::BadRequest(format!("上传失败：{e}"));
-    let (mut matter, mut as_of, mut saved) = (None, None, None);
-    while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
-        match field.name() {
-            Some("matter") => matter = Some(field.text().await.map_err(bad)?),
-            Some("as_of") => as_of = Some(field.text().await.map_err(bad)?),
-            Some("file") => {
-                let file_name = field.file_name().unwrap_or("applicants.csv").to_owned();
-                let ext = Path::new(&file_name)
-                    .extension()
-                    .and_then(|e| e.to_str())
-                    .map(str::to_ascii_lowercase)
-                    .filter(|e| matches!(e.as_str(), "csv" | "xlsx" | "xls"))
-                    .ok_or_else(|| Error::BadRequest("请上传 CSV、XLSX 或 XLS 文件".into()))?;
-                let path = Downloads::new_path(&ext)?;
-                if let Err(error) = super::directories::save_field(&mut field, &path).await {
-                    let _ = std::fs::remove_file(&path);
-                    return Err(error);
-                }
-                saved = Some((path, file_name));
-            }
-            _ => {}
+impl Upload {
+    /// A text field, trimmed, if not empty.
+    fn field(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+
+    /// Deletes the file.
+    fn remove(&self) {
+        let _ = std::fs::remove_dir_all(&self.folder);
+    }
+
+    /// An import error as the uploader sees it: bad input names the file as uploaded.
+    fn refusal(&self, error: ImportError) -> Error {
+        if error.is_bad_input() {
+            Error::BadRequest(format!("文件无法读取：{error}"))
+        } else {
+            Error::internal(error)
         }
     }
-    let (path, file_name) = saved.ok_or_else(|| Error::BadRequest("请选择申请人名单文件".into()))?;
-    let Some(matter) = matter.filter(|m| !m.trim().is_empty()) else {
-        let _ = std::fs::remove_file(&path);
-        return Err(Error::BadRequest("请选择核查事项".into()));
-    };
-    Ok(BatchUpload { matter, as_of, path, file_name })
+}
+
+/// Reads a multipart form with one `file` (CSV, XLSX, XLS or JSON Lines).
+async fn receive_upload(mut multipart: Multipart) -> Result<Upload> {
+    let bad = |e: axum::extract::multipart::MultipartError| Error::BadRequest(format!("上传失败：{e}"));
+    let mut fields = BTreeMap::new();
+    let mut saved: Option<(PathBuf, PathBuf, String)> = None;
+    while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
+        let Some(name) = field.name().map(str::to_owned) else { continue };
+        if name != "file" {
+            fields.insert(name, field.text().await.map_err(bad)?);
+            continue;
+        }
+        let file_name: String = field
+            .file_name()
+            .unwrap_or("upload.csv")
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or("upload.csv")
+            .chars()
+            .filter(|c| !c.is_control())
+            .collect();
+        let extension = Path::new(&file_name).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        if !matches!(extension.as_deref(), Some("csv" | "xlsx" | "xls" | "jsonl")) {
+            return Err(Error::BadRequest("请上传 CSV、XLSX、XLS 或 JSONL 文件".into()));
+        }
+        let folder = Downloads::new_path("upload")?;
+        std::fs::create_dir_all(&folder).map_err(Error::internal)?;
+        let path = folder.join(&file_name);
+        if let Err(error) = super::directories::save_field(&mut field, &path).await {
+            let _ = std::fs::remove_dir_all(&folder);
+            return Err(error);
+        }
+        saved = Some((folder, path, file_name));
+    }
+    let (folder, path, file_name) = saved.ok_or_else(|| Error::BadRequest("请选择要上传的文件".into()))?;
+    Ok(Upload { fields, folder, path, file_name })
 }
 
 /// The per-applicant XLSX report: the matter, its rule and the date on top,
 /// then one row per applicant (outcome, hits), watermarked.
 pub fn write_batch_report(
     path: &Path,
-    matter: &Matter,
-    as_of: NaiveDate,
-    batch: &str,
-    results: &[Checked],
+    report: &CheckReport,
     watermark: &Watermark,
 ) -> std::result::Result<(), rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{Format, Workbook};
+    let matter = &report.matter;
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name("核查结果")?;
@@ -870,13 +807,17 @@ pub fn write_batch_report(
     let grey = Format::new().set_font_color("#667085").set_italic();
     sheet.write_string_with_format(0, 0, format!("信用核查报告：{} {}", matter.code, matter.name), &bold)?;
     sheet.write_string(1, 0, format!("领域 {}；主管部门 {}；规则 {}", matter.domain, matter.department, matter.rule_text()))?;
-    sheet.write_string(2, 0, format!("核查日期 {as_of}；批次 {batch}；共 {} 人：{}", results.len(), summarize(results)))?;
+    sheet.write_string(
+        2,
+        0,
+        format!("核查日期 {}；批次 {}；共 {} 人：{}", report.as_of, report.batch, report.results.len(), summarize(report)),
+    )?;
     sheet.write_string_with_format(3, 0, format!("导出人 {}", watermark.text()), &grey)?;
     let headers = ["序号", "统一社会信用代码或身份证号码", "主体名称", "核查结果", "结果代码", "适用规则", "命中记录", "说明"];
     for (column, header) in (0u16..).zip(headers) {
         sheet.write_string_with_format(5, column, header, &bold)?;
     }
-    for (index, result) in results.iter().enumerate() {
+    for (index, result) in report.results.iter().enumerate() {
         let row = 6 + u32::try_from(index).unwrap_or(u32::MAX - 6);
         if row >= 1_048_576 {
             break;
@@ -907,12 +848,77 @@ pub fn write_batch_report(
         sheet.write_string(row, 4, result.outcome.as_str())?;
         sheet.write_string(row, 5, rule)?;
         sheet.write_string(row, 6, hits.join("；"))?;
-        sheet.write_string(row, 7, result.reason.as_deref().unwrap_or(""))?;
+        sheet.write_string(row, 7, result.reason_zh.as_deref().unwrap_or(""))?;
     }
     for (column, width) in [(0u16, 6.0), (1, 24.0), (2, 24.0), (3, 16.0), (4, 8.0), (5, 28.0), (6, 60.0), (7, 30.0)] {
         sheet.set_column_width(column, width)?;
     }
     watermark.save(&mut book, path)
+}
+
+// ---------------------------------------------------------------------------
+// Imports of lists and matters.
+
+#[derive(Template)]
+#[template(path = "staff/credit_import.html")]
+struct ImportPage {
+    chrome: Chrome,
+    heading: String,
+    job: u64,
+}
+
+/// `POST /credit/import?csrf=…`: multipart `kind` (`entries` or `matters`) and `file`.
+async fn import_upload(State(state): State<Arc<AppState>>, user: User, multipart: Multipart) -> Result<Html<String>> {
+    let account = user.require(Permission::ManageCredit)?.clone();
+    let upload = receive_upload(multipart).await?;
+    let matters = match upload.field("kind") {
+        Some("matters") => true,
+        Some("entries") | None => false,
+        Some(other) => {
+            upload.remove();
+            return Err(Error::BadRequest(format!("未知导入类型 {other}，应为 entries 或 matters")));
+        }
+    };
+    let heading = format!("导入{}：{}", if matters { "核查事项目录" } else { "信用记录" }, upload.file_name);
+    let id = state.jobs.start(&heading, &account.username);
+    let job_state = state.clone();
+    let watermark = Watermark::web(&account, format!("{} 导入错误报告", upload.file_name));
+    jobs::spawn(&state, id, async move {
+        let progress = {
+            let state = job_state.clone();
+            move |done: u64, total: u64| state.jobs.progress(id, done, total)
+        };
+        let imported = if matters {
+            credit_flow::import_matters_file(&job_state.db, &upload.path, &account.username).await
+        } else {
+            credit_flow::import_credit_file(&job_state.db, &upload.path, &account.username, Some(&progress)).await
+        };
+        upload.remove();
+        job_state.credit.forget_matters();
+        let imported = imported.map_err(|e| upload.refusal(e))?;
+        let outcome = &imported.outcome;
+        let mut message = format!(
+            "读取 {} 行，导入 {} 行（新增 {}，更新 {}），拒绝 {} 行，警告 {} 条；现有 {} 条",
+            outcome.total_rows,
+            outcome.imported(),
+            outcome.inserted,
+            outcome.updated,
+            outcome.rejected(),
+            outcome.warnings.len(),
+            imported.after
+        );
+        for problem in outcome.errors.iter().take(3) {
+            message.push_str(&format!("；第 {} 行 {}：{}", problem.row, problem.column, problem.reason_zh));
+        }
+        if outcome.errors.is_empty() && outcome.warnings.is_empty() {
+            return Ok((message, None));
+        }
+        let path = Downloads::new_path("xlsx")?;
+        crate::import::report::write_report(outcome, &upload.file_name, &path, &watermark).map_err(Error::internal)?;
+        let href = job_state.downloads.offer(&account.username, path, &format!("{}.errors.xlsx", upload.file_name))?;
+        Ok((message, Some((href, "下载错误报告 (XLSX)".to_owned()))))
+    });
+    render(&ImportPage { chrome: Chrome::staff(&user, heading.clone(), "/credit"), heading, job: id })
 }
 
 // ---------------------------------------------------------------------------
