@@ -13,3 +13,4 @@ mod staff_directories;
 mod authz;
 mod supervision;
 mod watermark;
+mod credit;

@@ -10,13 +10,14 @@
 //! - Pages showing credit data are sensitive ([`Chrome::sensitive`]).
 //! - [`CreditState`] serves the single check fast (the API's goal is p99 < 5 ms
 //!   at 64 connections): the matters catalogue is cached in memory (cleared on
-//!   import) and the check log is written by one task that commits every
+//!   import, read again after a minute) and the check log is written by one task that commits every
 //!   waiting row in one transaction (group commit), each request awaiting its
 //!   row's commit.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock, RwLock};
+use std::time::{Duration, Instant};
 
 use askama::Template;
 use axum::Router;
@@ -50,6 +51,9 @@ pub const MAX_BATCH: usize = 100_000;
 const MAX_UPLOAD: usize = 64 << 20;
 /// Largest list file accepted (a national list file is large).
 const MAX_IMPORT: usize = 2 << 30;
+/// How long the cached catalogue is used before it is read again (an import
+/// through the pages clears it at once; one by the command line is seen after this).
+const MATTERS_LIFETIME: Duration = Duration::from_secs(60);
 /// Rows the log writer commits in one transaction at most.
 const LOG_BATCH: usize = 4_096;
 
@@ -78,15 +82,17 @@ type Pending = (Vec<CheckLog>, oneshot::Sender<std::result::Result<(), String>>)
 /// the check-log writer (group commit).
 #[derive(Default)]
 pub struct CreditState {
-    matters: RwLock<Option<Arc<BTreeMap<String, Matter>>>>,
+    matters: RwLock<Option<(Instant, Arc<BTreeMap<String, Matter>>)>>,
     log: OnceLock<mpsc::UnboundedSender<Pending>>,
 }
 
 impl CreditState {
     /// The matters catalogue by code (read once, then from memory).
     pub async fn matters(&self, db: &Db) -> Result<Arc<BTreeMap<String, Matter>>> {
-        if let Some(cached) = self.read_cache().clone() {
-            return Ok(cached);
+        if let Some((read, cached)) = self.read_cache().as_ref() {
+            if read.elapsed() < MATTERS_LIFETIME {
+                return Ok(cached.clone());
+            }
         }
         let loaded: BTreeMap<String, Matter> = db
             .list::<Matter>(None)
@@ -95,11 +101,11 @@ impl CreditState {
             .map(|m| (m.code.clone(), m))
             .collect();
         let loaded = Arc::new(loaded);
-        *self.matters.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(loaded.clone());
+        *self.matters.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((Instant::now(), loaded.clone()));
         Ok(loaded)
     }
 
-    fn read_cache(&self) -> std::sync::RwLockReadGuard<'_, Option<Arc<BTreeMap<String, Matter>>>> {
+    fn read_cache(&self) -> std::sync::RwLockReadGuard<'_, Option<(Instant, Arc<BTreeMap<String, Matter>>)>> {
         self.matters.read().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
