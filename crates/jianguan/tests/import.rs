@@ -167,7 +167,7 @@ fn mark() -> Watermark {
         user: "tester".into(),
         display_name: "tester".into(),
         channel: "cli",
-        at: chrono::DateTime::parse_from_rfc3339("2026-11-29T17:00:00+08:00").unwrap(),
+        at: chrono::DateTime::UNIX_EPOCH.fixed_offset(),
         title: "export".into(),
     }
 }

@@ -75,6 +75,9 @@ pub fn routes() -> Router<Arc<AppState>> {
 // ---------------------------------------------------------------------------
 // The shared state: the matters catalogue and the check-log writer.
 
+/// The matters catalogue by code.
+pub type Catalogue = Arc<BTreeMap<String, Matter>>;
+
 /// One request's rows for the log writer, and where to say they are committed.
 type Pending = (Vec<CheckLog>, oneshot::Sender<std::result::Result<(), String>>);
 
@@ -82,17 +85,17 @@ type Pending = (Vec<CheckLog>, oneshot::Sender<std::result::Result<(), String>>)
 /// the check-log writer (group commit).
 #[derive(Default)]
 pub struct CreditState {
-    matters: RwLock<Option<(Instant, Arc<BTreeMap<String, Matter>>)>>,
+    matters: RwLock<Option<(Instant, Catalogue)>>,
     log: OnceLock<mpsc::UnboundedSender<Pending>>,
 }
 
 impl CreditState {
     /// The matters catalogue by code (read once, then from memory).
-    pub async fn matters(&self, db: &Db) -> Result<Arc<BTreeMap<String, Matter>>> {
-        if let Some((read, cached)) = self.read_cache().as_ref() {
-            if read.elapsed() < MATTERS_LIFETIME {
-                return Ok(cached.clone());
-            }
+    pub async fn matters(&self, db: &Db) -> Result<Catalogue> {
+        if let Some((read, cached)) = self.read_cache().as_ref()
+            && read.elapsed() < MATTERS_LIFETIME
+        {
+            return Ok(cached.clone());
         }
         let loaded: BTreeMap<String, Matter> = db
             .list::<Matter>(None)
@@ -105,7 +108,7 @@ impl CreditState {
         Ok(loaded)
     }
 
-    fn read_cache(&self) -> std::sync::RwLockReadGuard<'_, Option<(Instant, Arc<BTreeMap<String, Matter>>)>> {
+    fn read_cache(&self) -> std::sync::RwLockReadGuard<'_, Option<(Instant, Catalogue)>> {
         self.matters.read().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
