@@ -13,7 +13,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -274,6 +274,67 @@ test('一年的工作：名录导入 → 计划 → 批次抽取 → 结果 → 
       await context.clearCookies();
       await page.goto(`${base}/gongshi`);
       assert.match(await page.title(), /公示/);
+    });
+
+    await step('信用办导入核查事项和信用名单', async () => {
+      const matters = path.join(dataDir, 'credit-matters.csv');
+      writeFileSync(matters, '事项编码,事项名称,领域,主管部门,阻断名单,警示名单,激励名单\n'
+        + 'E2E-GWY,公务员招录（端到端）,公务员招录调任,市人社局,严重失信主体名单,经营异常名录,红名单\n');
+      const lists = path.join(dataDir, 'credit-lists.csv');
+      writeFileSync(lists, '名单类型,主体名称,统一社会信用代码或身份证号码,列入日期,有效期至,认定部门,列入原因\n'
+        + '严重失信主体名单,甲公司,91420200MA4KLT0142,2025-01-01,2099-12-31,黄石市市场监督管理局,拒不履行判决\n'
+        + '红名单,乙公司,91420202MA4KLT022R,2025-01-01,2099-12-31,黄石市发展和改革委员会,纳税信用A级\n');
+      await logIn(page, base, 'credit.office');
+      for (const [kind, file] of [['matters', matters], ['entries', lists]]) {
+        await page.goto(`${base}/credit`);
+        await page.locator('#import-kind').selectOption(kind);
+        await page.locator('#import-file').setInputFiles(file);
+        await page.getByRole('button', { name: '上传并导入' }).click();
+        const outcome = await waitForJob(page);
+        assert.match(outcome, /拒绝 0 行/);
+      }
+    });
+
+    await step('部门工作人员批量核查申请人并下载带水印的报告', async () => {
+      const applicants = path.join(dataDir, 'applicants.csv');
+      writeFileSync(applicants, '统一社会信用代码或身份证号码,主体名称\n'
+        + '91420200MA4KLT0142,甲公司\n91420202MA4KLT022R,乙公司\n91420200MA4KLT049L,丁公司\n');
+      await logIn(page, base, 'scjg.staff');
+      await page.goto(`${base}/credit/check/batch`);
+      await page.getByLabel('核查事项').selectOption('E2E-GWY');
+      await page.getByLabel(/^申请人名单/).setInputFiles(applicants);
+      await page.getByRole('button', { name: '上传并核查' }).click();
+      const outcome = await waitForJob(page);
+      assert.match(outcome, /已核查 3 人：阻断 1，激励 1，无记录 1/);
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('link', { name: /下载核查报告/ }).click(),
+      ]);
+      assert.match(download.suggestedFilename(), /\.xlsx$/);
+      const saved = path.join(dataDir, 'report.xlsx');
+      await download.saveAs(saved);
+      assert.equal(readFileSync(saved).subarray(0, 2).toString(), 'PK');
+    });
+
+    await step('核查结果页带用户水印且不可复制', async () => {
+      await page.goto(`${base}/credit/check`);
+      await page.getByLabel('核查事项').selectOption('E2E-GWY');
+      await page.getByLabel('统一社会信用代码或身份证号码').fill('91420200MA4KLT0142');
+      await page.getByRole('button', { name: '核查', exact: true }).click();
+      await page.locator('[data-outcome="block"]').waitFor();
+      const mark = page.locator('.watermark');
+      assert.match(await mark.getAttribute('data-watermark'), /scjg\.staff/);
+      const style = await mark.evaluate((el) => {
+        const css = getComputedStyle(el);
+        return { image: css.backgroundImage, events: css.pointerEvents, position: css.position };
+      });
+      assert.match(style.image, /^url\("data:image\/svg\+xml/);
+      assert.equal(style.events, 'none');
+      assert.equal(style.position, 'fixed');
+      assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('main')).userSelect), 'none');
+      // A copy is cancelled.
+      const copied = await page.evaluate(() => document.dispatchEvent(new Event('copy', { cancelable: true })));
+      assert.equal(copied, false);
     });
   } finally {
     await context.close();

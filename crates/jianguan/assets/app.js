@@ -18,8 +18,14 @@
   }
   document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
   document.addEventListener("htmx:afterSwap", function (event) { drawCharts(event.target); });
-  // Sensitive pages: no copying.
-  document.addEventListener("copy", function (event) {
-    if (document.body.classList.contains("no-copy")) event.preventDefault();
+  // Sensitive pages: no copying, cutting, dragging out or context menu
+  // (form fields stay usable).
+  ["copy", "cut", "contextmenu", "dragstart", "selectstart"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      if (!document.body.classList.contains("no-copy")) return;
+      var target = event.target;
+      if (type === "selectstart" && target && target.closest && target.closest("input, textarea, select")) return;
+      event.preventDefault();
+    });
   });
 })();

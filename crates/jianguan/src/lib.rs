@@ -8,4 +8,5 @@ pub mod http;
 pub mod import;
 pub mod storage;
 pub mod synth;
+pub mod watermark;
 pub mod workflow;

@@ -21,6 +21,7 @@ use jianguan::domain::uscc::Uscc;
 use jianguan::import::export::{Format, export_file};
 use jianguan::import::{ImportError, Kind, Options, Outcome, import_file};
 use jianguan::storage::{self, Backend, Db, EntityFilter, InspectorFilter, Store};
+use jianguan::watermark::Watermark;
 
 mod common;
 
@@ -158,6 +159,17 @@ fn gbk(text: &str) -> Vec<u8> {
     let (bytes, _, had_errors) = encoding_rs::GBK.encode(text);
     assert!(!had_errors, "the test text must be encodable in GBK");
     bytes.into_owned()
+}
+
+/// A watermark with a fixed time, so that two exports are identical.
+fn mark() -> Watermark {
+    Watermark {
+        user: "tester".into(),
+        display_name: "tester".into(),
+        channel: "cli",
+        at: chrono::DateTime::UNIX_EPOCH.fixed_offset(),
+        title: "export".into(),
+    }
 }
 
 fn options() -> Options {
@@ -620,12 +632,12 @@ async fn export_import_round_trip_is_unchanged(db: &Db, dir: &Path) -> TestResul
         for format in [Format::Csv, Format::Xlsx] {
             let extension = if format == Format::Csv { "csv" } else { "xlsx" };
             let out = dir.join(format!("{}-1.{extension}", kind.as_str()));
-            assert_eq!(export_file(db, kind, &out, format).await?, count);
+            assert_eq!(export_file(db, kind, &out, format, &mark()).await?, count);
             let again = import_file(db, kind, &out, &options()).await?;
             assert_counts(&again, 0, count, 0, 0);
             // The database is unchanged: a second export is identical.
             let out2 = dir.join(format!("{}-2.{extension}", kind.as_str()));
-            export_file(db, kind, &out2, format).await?;
+            export_file(db, kind, &out2, format, &mark()).await?;
             if format == Format::Csv {
                 assert_eq!(std::fs::read(&out)?, std::fs::read(&out2)?, "{kind:?}");
             } else {
@@ -659,7 +671,7 @@ async fn items_import_and_round_trip(db: &Db, dir: &Path) -> TestResult {
     let columns: Vec<&str> = outcome.errors.iter().map(|p| p.column.as_str()).collect();
     assert_eq!(columns, vec!["抽查比例", "检查方式"]);
     let out = dir.join("items-export.csv");
-    assert_eq!(export_file(db, Kind::Items, &out, Format::Csv).await?, 38);
+    assert_eq!(export_file(db, Kind::Items, &out, Format::Csv, &mark()).await?, 38);
     assert_counts(
         &import_file(db, Kind::Items, &out, &options()).await?,
         0,
@@ -750,14 +762,16 @@ async fn joint_items_import_with_row_errors_and_round_trip(db: &Db, dir: &Path) 
     for format in [Format::Csv, Format::Xlsx] {
         let extension = if format == Format::Csv { "csv" } else { "xlsx" };
         let out = dir.join(format!("joint-1.{extension}"));
-        assert_eq!(export_file(db, Kind::JointItems, &out, format).await?, 30);
+        assert_eq!(export_file(db, Kind::JointItems, &out, format, &mark()).await?, 30);
         assert_counts(&import_file(db, Kind::JointItems, &out, &options()).await?, 0, 30, 0, 0);
         let out2 = dir.join(format!("joint-2.{extension}"));
-        export_file(db, Kind::JointItems, &out2, format).await?;
+        export_file(db, Kind::JointItems, &out2, format, &mark()).await?;
         if format == Format::Csv {
             assert_eq!(std::fs::read(&out)?, std::fs::read(&out2)?);
             let text = String::from_utf8(std::fs::read(&out)?)?;
-            assert!(text.starts_with("\u{feff}事项编码,抽查领域,抽查事项,检查依据,发起部门,配合部门,检查对象,检查方式,抽查比例,抽查频次"), "{text}");
+            let (watermark, text) = text.split_once("\r\n").ok_or("one line")?;
+            assert!(watermark.starts_with("\u{feff}# 水印 导出人 tester"), "{watermark}");
+            assert!(text.starts_with("事项编码,抽查领域,抽查事项,检查依据,发起部门,配合部门,检查对象,检查方式,抽查比例,抽查频次"), "{text}");
             assert!(text.contains(",SJGJ,WJW、YJJ,"), "{text}");
         } else {
             let cells = sheet_cells(&out)?;

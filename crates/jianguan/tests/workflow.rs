@@ -2157,7 +2157,7 @@ async fn report_figures_match_what_was_entered(db: &Db) -> TestResult {
     assert_eq!(executed, [("全市", 1), (SJ, 0), (WJ, 1), (YJ, 0)]);
     let path = std::env::temp_dir().join(format!("{}.xlsx", unique("jianguan-workflow-report")));
     let year = report::build(db, report::Period::Year(2025), None, today).await?;
-    report::write_xlsx(&year, &path)?;
+    report::write_xlsx(&year, &path, &jianguan::watermark::Watermark::cli("test"))?;
     assert!(std::fs::metadata(&path)?.len() > 0);
     let _ = std::fs::remove_file(&path);
     assert_intact(db).await

@@ -259,7 +259,7 @@ async fn year(db: &Db, args: &DemoArgs) -> anyhow::Result<()> {
     println!("留痕 audit ledger: intact ({} entries, {} rows checked)", audit.entries, audit.rows);
     let report = workflow::report::build(db, workflow::report::Period::Year(DEMO_YEAR), None, workflow::now().date_naive()).await?;
     let xlsx = folder.join(format!("report-{DEMO_YEAR}-annual.xlsx"));
-    workflow::report::write_xlsx(&report, &xlsx).with_context(|| format!("cannot write {}", xlsx.display()))?;
+    workflow::report::write_xlsx(&report, &xlsx, &crate::watermark::Watermark::cli(report.title.clone())).with_context(|| format!("cannot write {}", xlsx.display()))?;
     if let Some(city) = report.rows.first() {
         println!(
             "考评 {}: {} plans drawn ({} joint), {} entities, {} visits for {} selections ({} doors saved), problem rate {}%, {} on time / {} late / {} overdue; {}",

@@ -88,7 +88,8 @@ pub fn run_export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
         let db = args.database.open().await?;
         db.migrate().await?;
         let format = args.format.unwrap_or_else(|| Format::from_path(&args.out));
-        let result = export::export_file(&db, args.kind, &args.out, format).await;
+        let watermark = crate::watermark::Watermark::cli(args.out.display().to_string());
+        let result = export::export_file(&db, args.kind, &args.out, format, &watermark).await;
         db.close().await;
         let count = result?;
         println!(
@@ -120,7 +121,9 @@ pub(super) fn finish_import(
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
-        report::write_report(outcome, &file.display().to_string(), &path)
+        let source = file.display().to_string();
+        let watermark = crate::watermark::Watermark::cli(format!("{source} 导入错误报告"));
+        report::write_report(outcome, &source, &path, &watermark)
             .with_context(|| format!("cannot write the report {}", path.display()))?;
         Some(path.display().to_string())
     };

@@ -900,7 +900,7 @@ pub fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     on_database!(&args.database, store => {
         let built = report::build(store, period, args.department.as_deref(), workflow::now().date_naive()).await?;
         if let Some(out) = &args.out {
-            report::write_xlsx(&built, out).with_context(|| format!("cannot write {}", out.display()))?;
+            report::write_xlsx(&built, out, &crate::watermark::Watermark::cli(built.title.clone())).with_context(|| format!("cannot write {}", out.display()))?;
             eprintln!("wrote {}", out.display());
         }
         if args.json {

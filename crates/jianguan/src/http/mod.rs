@@ -57,6 +57,8 @@ pub struct AppState {
     pub downloads: staff::directories::Downloads,
     /// The ledger as last read, for the ledger pages.
     pub ledger: staff::ledger::LedgerCache,
+    /// The credit matters catalogue (cached) and the check-log writer.
+    pub credit: staff::credit::CreditState,
 }
 
 impl AppState {
@@ -72,6 +74,7 @@ impl AppState {
             figures: staff::dashboard::FiguresCache::default(),
             downloads: staff::directories::Downloads::default(),
             ledger: staff::ledger::LedgerCache::default(),
+            credit: staff::credit::CreditState::default(),
         })
     }
 }

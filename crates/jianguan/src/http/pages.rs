@@ -44,6 +44,8 @@ pub struct Chrome {
     pub nav: Vec<NavItem>,
     /// The session's CSRF token ("" when not logged in).
     pub csrf: String,
+    /// A sensitive page's watermark (see [`Chrome::sensitive`]).
+    pub watermark: Option<crate::watermark::Watermark>,
 }
 
 /// The staff sections: link, label, and who sees them in the navigation.
@@ -55,6 +57,7 @@ const SECTIONS: &[(&str, &str, Option<Permission>)] = &[
     ("/results", "检查结果", Some(Permission::EnterResults)),
     ("/reports", "统计报表", Some(Permission::DownloadReports)),
     ("/supervision", "执法监督", None),
+    ("/credit", "信用监管", Some(Permission::CheckCredit)),
     ("/credit/repair", "信用修复", None),
     ("/ledger", "审计台账", Some(Permission::AuditLedger)),
     ("/accounts", "账号管理", Some(Permission::ManageAccounts)),
@@ -78,7 +81,15 @@ impl Chrome {
                 })
                 .collect(),
             csrf: user.0.csrf.clone(),
+            watermark: None,
         }
+    }
+
+    /// Marks the page sensitive: the user's name and the time repeated
+    /// diagonally over it, and no selecting, copying or context menu.
+    pub fn sensitive(mut self, user: &User) -> Self {
+        self.watermark = Some(crate::watermark::Watermark::web(user.account(), self.title.clone()));
+        self
     }
 
     /// The chrome of a public page (login link, or the user's name).
@@ -88,6 +99,7 @@ impl Chrome {
             user: viewer.0.as_ref().map(|c| describe(&c.account)),
             nav: Vec::new(),
             csrf: viewer.0.as_ref().map(|c| c.csrf.clone()).unwrap_or_default(),
+            watermark: None,
         }
     }
 }

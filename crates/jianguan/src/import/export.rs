@@ -1,5 +1,7 @@
 //! Export of a directory to CSV (UTF-8 with a BOM, so Excel reads it) or XLSX,
 //! with the Chinese headers the importer reads: an export re-imports unchanged.
+//! Every export carries the watermark of whom it was made for
+//! ([`crate::watermark`]): in CSV a first `#` line the importer skips.
 
 use std::path::Path;
 
@@ -11,6 +13,7 @@ use crate::domain::entity::MarketEntity;
 use crate::domain::inspector::{Inspector, Recusal};
 use crate::domain::item::{CheckMethod, InspectionItem, JointItem};
 use crate::storage::{EntityFilter, InspectorFilter, Store, export};
+use crate::watermark::Watermark;
 
 /// Rows read per page.
 const PAGE: u32 = 5_000;
@@ -186,6 +189,7 @@ struct XlsxSink {
     workbook: Workbook,
     row: u32,
     path: std::path::PathBuf,
+    watermark: Watermark,
 }
 
 impl Sink for XlsxSink {
@@ -212,13 +216,13 @@ impl Sink for XlsxSink {
 
     fn finish(mut self: Box<Self>) -> Result<(), ExportError> {
         let path = self.path.display().to_string();
-        self.workbook
-            .save(&self.path)
+        self.watermark
+            .save(&mut self.workbook, &self.path)
             .map_err(|source| ExportError::Xlsx { path, source })
     }
 }
 
-fn sink(path: &Path, format: Format) -> Result<Box<dyn Sink>, ExportError> {
+fn sink(path: &Path, format: Format, watermark: &Watermark) -> Result<Box<dyn Sink>, ExportError> {
     let name = path.display().to_string();
     match format {
         Format::Csv => {
@@ -226,7 +230,8 @@ fn sink(path: &Path, format: Format) -> Result<Box<dyn Sink>, ExportError> {
                 path: name.clone(),
                 source: e.into(),
             })?;
-            std::io::Write::write_all(&mut file, b"\xEF\xBB\xBF").map_err(|e| {
+            let preamble = format!("\u{feff}{}\r\n", watermark.csv_line());
+            std::io::Write::write_all(&mut file, preamble.as_bytes()).map_err(|e| {
                 ExportError::Csv {
                     path: name.clone(),
                     source: e.into(),
@@ -247,19 +252,21 @@ fn sink(path: &Path, format: Format) -> Result<Box<dyn Sink>, ExportError> {
                 workbook,
                 row: 0,
                 path: path.to_path_buf(),
+                watermark: watermark.clone(),
             }))
         }
     }
 }
 
-/// Writes every record of `kind` to `path`; returns how many.
+/// Writes every record of `kind` to `path`, marked with `watermark`; returns how many.
 pub async fn export_file<S: Store>(
     store: &S,
     kind: Kind,
     path: &Path,
     format: Format,
+    watermark: &Watermark,
 ) -> Result<u64, ExportError> {
-    let mut out = sink(path, format)?;
+    let mut out = sink(path, format, watermark)?;
     let header: Vec<String> = headers(kind).into_iter().map(str::to_owned).collect();
     out.row(&header)?;
     let mut count = 0u64;

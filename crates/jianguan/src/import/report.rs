@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use rust_xlsxwriter::{Workbook, XlsxError};
 
 use super::{Outcome, Problem};
+use crate::watermark::Watermark;
 
 /// Where the report of `input` goes: `DIR/<file name>.errors.xlsx` when a
 /// report folder is given, else next to the input.
@@ -21,8 +22,13 @@ pub fn report_path(input: &Path, dir: Option<&Path>) -> PathBuf {
     }
 }
 
-/// Writes the report of `outcome` (for the file `source`) to `path`.
-pub fn write_report(outcome: &Outcome, source: &str, path: &Path) -> Result<(), XlsxError> {
+/// Writes the report of `outcome` (for the file `source`) to `path`, marked with `watermark`.
+pub fn write_report(
+    outcome: &Outcome,
+    source: &str,
+    path: &Path,
+    watermark: &Watermark,
+) -> Result<(), XlsxError> {
     let mut workbook = Workbook::new();
     problem_sheet(&mut workbook, "错误", &outcome.errors)?;
     problem_sheet(&mut workbook, "警告", &outcome.warnings)?;
@@ -54,7 +60,7 @@ pub fn write_report(outcome: &Outcome, source: &str, path: &Path) -> Result<(), 
         .count();
     summary.write_string(9, 0, "其中试点期统一社会信用代码警告")?;
     summary.write_number(9, 1, pilot as f64)?;
-    workbook.save(path)
+    watermark.save(&mut workbook, path)
 }
 
 fn problem_sheet(

@@ -4,6 +4,9 @@
 //! Row numbers are the ones the user sees in Excel: the header is row 1 (for a
 //! spreadsheet whose data starts lower, the sheet's own row number). For CSV a
 //! row's number is the line it starts on, so empty lines count, as in Excel.
+//!
+//! Lines before the header whose first cell starts with `#` are comments and
+//! skipped: the watermark line of an export ([`crate::watermark`]).
 
 use std::io::Read as _;
 use std::ops::ControlFlow;
@@ -341,7 +344,7 @@ fn scan_csv_records(
         let cells: Vec<String> = record.iter().map(cell_from_bytes).collect();
         let blank = cells.iter().all(|c| c.trim().is_empty());
         if !header_seen {
-            if blank {
+            if blank || is_comment(cells.first().map(String::as_str)) {
                 continue;
             }
             header_seen = true;
@@ -368,6 +371,11 @@ fn scan_csv_records(
         });
     }
     Ok(())
+}
+
+/// A comment line before the header: its first cell starts with `#`.
+fn is_comment(first_cell: Option<&str>) -> bool {
+    first_cell.is_some_and(|cell| cell.trim_start().starts_with('#'))
 }
 
 /// A cell's text: UTF-8 (invalid bytes replaced), a trailing `\r` of a CRLF line dropped.
@@ -409,7 +417,7 @@ fn scan_spreadsheet(path: &Path, sink: &mut impl RowSink) -> Result<(), ReadErro
         let number = first_row + index + 1;
         let blank = row.iter().all(cell_blank);
         if !header_seen {
-            if blank {
+            if blank || matches!(row.first(), Some(Data::String(text)) if is_comment(Some(text))) {
                 continue;
             }
             header_seen = true;
@@ -510,6 +518,9 @@ mod tests {
         let rows: Vec<usize> = table.rows.iter().map(|(row, _)| *row).collect();
         assert_eq!(rows, vec![2, 5, 7]);
         assert_eq!(table.empty_rows, 2);
+        let commented = read_csv_bytes("# 水印 x\r\na,b\r\n1,2\r\n".as_bytes(), "t")?;
+        assert_eq!((commented.header_row, commented.headers.clone()), (2, vec!["a".into(), "b".into()]));
+        assert_eq!(commented.rows, vec![(3, vec!["1".into(), "2".into()])]);
         assert!(matches!(
             read_csv_bytes(b"\n \n", "t"),
             Err(ReadError::Empty { .. })

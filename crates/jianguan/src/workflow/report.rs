@@ -362,10 +362,12 @@ const HEADERS: [&str; 20] = [
     "计划外检查:其他(已提示督促整改)",
 ];
 
-/// Writes the report as XLSX (one sheet; the title in the first row).
+/// Writes the report as XLSX (one sheet; the title in the first row, the
+/// watermark's text in the third), marked with `watermark`.
 pub fn write_xlsx(
     report: &Report,
     path: &Path,
+    watermark: &crate::watermark::Watermark,
 ) -> std::result::Result<(), rust_xlsxwriter::XlsxError> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
@@ -380,6 +382,8 @@ pub fn write_xlsx(
             report.start, report.end, report.as_of
         ),
     )?;
+    let grey = rust_xlsxwriter::Format::new().set_font_color("#667085").set_italic();
+    sheet.write_string_with_format(2, 0, format!("导出人 {}", watermark.text()), &grey)?;
     for (column, header) in HEADERS.iter().enumerate() {
         sheet.write_string_with_format(3, column as u16, *header, &bold)?;
     }
@@ -413,7 +417,7 @@ pub fn write_xlsx(
         }
     }
     sheet.autofit();
-    book.save(path)
+    watermark.save(&mut book, path)
 }
 
 /// The month of a date, for callers that pick "this month".

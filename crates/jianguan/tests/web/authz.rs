@@ -244,6 +244,16 @@ const PAGES: &[Page] = &[
     Page { allowed_as: Outcome::Missing, ..post("/credit/repair", Rule::Needs(Permission::ReviewCreditRepair), Some(REPAIR_FORM)) },
     Page { allowed_as: Outcome::Missing, ..get("/credit/repair/{nobody}", Rule::LoggedIn) },
     Page { allowed_as: Outcome::Missing, ..post("/credit/repair/{nobody}/review", Rule::Needs(Permission::ReviewCreditRepair), Some(&[("decision", "reject"), ("reason", "授权测试")])) },
+    // 信用监管: the matter checked does not exist in the test city (404 once authorized).
+    get("/credit", Rule::Needs(Permission::CheckCredit)),
+    get("/credit/entries?q=9142", Rule::Needs(Permission::CheckCredit)),
+    get("/credit/matters", Rule::Needs(Permission::CheckCredit)),
+    get("/credit/check", Rule::Needs(Permission::CheckCredit)),
+    Page { allowed_as: Outcome::Missing, ..post("/credit/check", Rule::Needs(Permission::CheckCredit), Some(&[("matter", "AUTHZ-NONE"), ("id", "91420200MA4KLTGX86")])) },
+    get("/credit/check/batch", Rule::Needs(Permission::CheckCredit)),
+    post("/credit/check/batch", Rule::Needs(Permission::CheckCredit), None),
+    get("/credit/log", Rule::Needs(Permission::CheckCredit)),
+    post("/credit/import", Rule::Needs(Permission::ManageCredit), None),
 ];
 
 /// Routes tested elsewhere, not in the matrix: logging in and out change the

@@ -13,3 +13,5 @@ mod staff_directories;
 mod authz;
 mod supervision;
 mod credit_repair;
+mod watermark;
+mod credit;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::common::web::{encode, Answer, Client, TestServer};
 
 /// The id of the job a page started (`hx-get="/jobs/ID"`).
-fn job_id(page: &Answer) -> String {
+pub fn job_id(page: &Answer) -> String {
     let start = page
         .body
         .find("hx-get=\"/jobs/")
@@ -21,7 +21,7 @@ fn job_id(page: &Answer) -> String {
 }
 
 /// Polls the job until it is finished; returns its last fragment.
-fn finished_job(client: &mut Client, page: &Answer) -> String {
+pub fn finished_job(client: &mut Client, page: &Answer) -> String {
     let id = job_id(page);
     for _ in 0..300 {
         let fragment = client.get(&format!("/jobs/{id}"));
@@ -35,7 +35,7 @@ fn finished_job(client: &mut Client, page: &Answer) -> String {
 }
 
 /// The first `/files/…` link of a page.
-fn file_link(body: &str) -> String {
+pub fn file_link(body: &str) -> String {
     let start = body
         .find("href=\"/files/")
         .unwrap_or_else(|| panic!("no file link: {body}"))

@@ -7,6 +7,7 @@
 //! that every listed operation answers.
 
 pub mod credit_repair;
+pub mod credit;
 pub mod directories;
 pub mod openapi;
 pub mod public;
@@ -50,6 +51,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(directories::routes())
         .merge(supervision::routes())
         .merge(credit_repair::routes())
+        .merge(credit::routes())
 }
 
 /// Every documented operation, in the document's order.
@@ -60,5 +62,6 @@ pub fn operations() -> Vec<openapi::Operation> {
     all.extend(directories::operations());
     all.extend(supervision::operations());
     all.extend(credit_repair::operations());
+    all.extend(credit::operations());
     all
 }

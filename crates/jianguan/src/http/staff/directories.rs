@@ -40,6 +40,7 @@ use crate::http::pages::{Chrome, render, url_encode};
 use crate::import::export::{Format, export_file};
 use crate::import::{self, Kind, Options};
 use crate::storage::{ClassFilter, EntityFilter, InspectorFilter, Page, PageRequest, Store};
+use crate::watermark::Watermark;
 
 /// Rows per page.
 pub const PAGE_SIZE: u32 = 50;
@@ -652,8 +653,9 @@ async fn upload(State(state): State<Arc<AppState>>, user: User, multipart: Multi
     let owner = user.account().username.clone();
     let id = state.jobs.start(&label, &owner);
     let job_state = state.clone();
+    let watermark = Watermark::web(user.account(), format!("{file_name} 导入错误报告"));
     jobs::spawn(&state, id, async move {
-        let outcome = run_import(&job_state, id, kind, &path, &file_name, &owner).await;
+        let outcome = run_import(&job_state, id, kind, &path, &file_name, &watermark).await;
         let _ = std::fs::remove_file(&path);
         job_state.figures.clear();
         outcome
@@ -696,7 +698,7 @@ async fn receive_upload(mut multipart: Multipart) -> Result<(Kind, PathBuf, Stri
 }
 
 /// Writes an uploaded file field to `path`.
-async fn save_field(field: &mut axum::extract::multipart::Field<'_>, path: &Path) -> Result<()> {
+pub async fn save_field(field: &mut axum::extract::multipart::Field<'_>, path: &Path) -> Result<()> {
     let mut file = std::fs::File::create(path).map_err(Error::internal)?;
     while let Some(chunk) = field
         .chunk()
@@ -716,7 +718,7 @@ async fn run_import(
     kind: Kind,
     path: &Path,
     file_name: &str,
-    owner: &str,
+    watermark: &Watermark,
 ) -> Result<(String, Option<(String, String)>)> {
     let report_progress = {
         let state = state.clone();
@@ -749,9 +751,9 @@ async fn run_import(
         return Ok((message, None));
     }
     let report_path = Downloads::new_path("xlsx")?;
-    import::report::write_report(&outcome, file_name, &report_path).map_err(Error::internal)?;
+    import::report::write_report(&outcome, file_name, &report_path, watermark).map_err(Error::internal)?;
     let report_name = format!("{file_name}.errors.xlsx");
-    let href = state.downloads.offer(owner, report_path, &report_name)?;
+    let href = state.downloads.offer(&watermark.user, report_path, &report_name)?;
     Ok((message, Some((href, "下载错误报告 (XLSX)".to_owned()))))
 }
 
@@ -779,12 +781,15 @@ async fn export(
     let owner = user.account().username.clone();
     let id = state.jobs.start(&label, &owner);
     let job_state = state.clone();
+    let watermark = Watermark::web(user.account(), label.clone());
     jobs::spawn(&state, id, async move {
         let path = Downloads::new_path(ext)?;
         // The export's writer is not `Send`: it runs on a blocking thread.
         let (db, file) = (job_state.db.clone(), path.clone());
         let runtime = tokio::runtime::Handle::current();
-        let count = tokio::task::spawn_blocking(move || runtime.block_on(export_file(&db, kind, &file, format)))
+        let count = tokio::task::spawn_blocking(move || {
+            runtime.block_on(export_file(&db, kind, &file, format, &watermark))
+        })
             .await
             .map_err(Error::internal)?
             .map_err(Error::internal)?;

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod credit_repair;
+pub mod credit;
 pub mod dashboard;
 pub mod directories;
 pub mod ledger;
@@ -23,6 +24,7 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .merge(accounts::routes())
         .merge(credit_repair::routes())
+        .merge(credit::routes())
         .merge(dashboard::routes())
         .merge(directories::routes())
         .merge(ledger::routes())

@@ -19,6 +19,7 @@ use crate::http::AppState;
 use crate::http::auth::User;
 use crate::http::error::{Error, Result};
 use crate::http::pages::{Chrome, render};
+use crate::watermark::Watermark;
 use crate::workflow::report::{self, Period, Report};
 
 /// This section's routes.
@@ -136,7 +137,8 @@ async fn download(
 ) -> Result<Response> {
     let built = report_for(&state, user.account(), &query).await?;
     let path = Downloads::new_path("xlsx")?;
-    let written = report::write_xlsx(&built, &path).map_err(Error::internal);
+    let watermark = Watermark::web(user.account(), built.title.clone());
+    let written = report::write_xlsx(&built, &path, &watermark).map_err(Error::internal);
     let bytes = written.and_then(|()| std::fs::read(&path).map_err(Error::internal));
     let _ = std::fs::remove_file(&path);
     let scope = built.rows.first().map_or("全市", |r| r.name.as_str());
