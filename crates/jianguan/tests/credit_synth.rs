@@ -6,7 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use jianguan::domain::idcard::IdCardNo;
 use jianguan::domain::uscc::Uscc;
-use jianguan::synth::credit::{self, BENCH_AS_OF, DOMAINS, Lists, SubjectKind};
+use jianguan::domain::credit::{ListType, SubjectKind};
+use jianguan::synth::credit::{self, BENCH_AS_OF, DOMAINS, Lists};
 use jianguan::synth::{City, CityParams};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -48,9 +49,9 @@ fn the_catalogue_has_425_matters_in_10_domains_with_consistent_rules() -> TestRe
         assert!(m.department.name.starts_with("黄石") || m.department.name.contains("黄石市"), "{}", m.department.name);
     }
     // 黑名单谨慎用: the black list blocks in most matters but not all; 红名单大胆用.
-    let blocking = matters.iter().filter(|m| m.block.contains(&jianguan::domain::credit::ListType::Blacklist)).count();
+    let blocking = matters.iter().filter(|m| m.block.contains(&ListType::Blacklist)).count();
     assert!((300..425).contains(&blocking), "{blocking}");
-    let rewarding = matters.iter().filter(|m| m.reward.contains(&jianguan::domain::credit::ListType::Redlist)).count();
+    let rewarding = matters.iter().filter(|m| m.reward.contains(&ListType::Redlist)).count();
     assert!(rewarding > 300, "{rewarding}");
 
     let mut first = Vec::new();

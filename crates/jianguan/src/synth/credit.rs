@@ -29,7 +29,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 
 use super::{City, DEPARTMENTS, Department, NAME_WORDS, RiskClass, SUBJECTS, Stream, date_between, ymd};
-use crate::domain::credit::{ListType, Severity};
+use crate::domain::credit::{ListType, Severity, SubjectKind};
 use crate::domain::{idcard, uscc::Uscc};
 
 /// The as-of date of the benchmark's checks: some entries are listed after it,
@@ -405,6 +405,21 @@ pub fn matters() -> Vec<Matter> {
     matters
 }
 
+impl Matter {
+    /// The matter as the domain has it (the department by name, as in the import file).
+    pub fn to_domain(&self) -> crate::domain::credit::Matter {
+        crate::domain::credit::Matter {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            domain: self.domain.to_owned(),
+            department: self.department.name.to_owned(),
+            block: self.block.clone(),
+            warn: self.warn.clone(),
+            reward: self.reward.clone(),
+        }
+    }
+}
+
 /// The department with `code` (the first one when unknown; the catalogue's test
 /// checks every code).
 fn department_by_code(code: &str) -> &'static Department {
@@ -513,15 +528,6 @@ const BIRTH_DAYS: u128 = 20_089; // 1950-01-01 ..= 2004-12-31
 /// for `index < modulus` (SCRAMBLE is coprime to `modulus`).
 fn scramble(index: u64, offset: u128, modulus: u128) -> u128 {
     (u128::from(index) * SCRAMBLE + offset) % modulus
-}
-
-/// Whether a subject is an enterprise or a person.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SubjectKind {
-    /// A market entity with a 统一社会信用代码.
-    Enterprise,
-    /// A natural person with a 身份证号码.
-    Person,
 }
 
 /// A listed (or applying) subject.
@@ -845,7 +851,8 @@ impl Lists {
         let mut unlisted = self.subjects;
         while applicants.len() < count {
             let roll = stream.below(1000);
-            let subject = if roll < 100 {
+            let listed = roll < 100;
+            let subject = if listed {
                 self.subject(stream.below(self.subjects))
             } else {
                 unlisted += 1 + stream.below(3);
@@ -853,7 +860,7 @@ impl Lists {
             };
             let id = if roll >= 995 { malformed(&mut stream, &subject.id) } else { subject.id.clone() };
             if seen.insert(id.clone()) {
-                applicants.push(Applicant { id, name: subject.name });
+                applicants.push(Applicant { id, name: subject.name, listed });
             }
         }
         applicants
@@ -981,7 +988,7 @@ pub fn write_entries_csv(entries: impl Iterator<Item = ListEntry>, out: impl Wri
             iso_date(e.valid_until, until),
             e.authority.as_bytes(),
             e.reason.as_bytes(),
-            e.severity.map_or("", Severity::name_zh).as_bytes(),
+            e.severity.map_or("", Severity::as_str).as_bytes(),
             iso_date(e.decided_on, decided),
         ])?;
         written += 1;
@@ -1013,6 +1020,8 @@ pub struct Applicant {
     pub id: String,
     /// 主体名称.
     pub name: String,
+    /// Whether it was drawn from the listed subjects (its entries may not count on a given date).
+    pub listed: bool,
 }
 
 /// A malformed version of a valid identifier: wrong check character, a
@@ -1028,8 +1037,12 @@ fn malformed(stream: &mut Stream, id: &str) -> String {
         1 => {
             bytes.pop();
         }
-        2 => bytes[8.min(bytes.len() - 1)] = b'Z',
-        _ => bytes[2.min(bytes.len() - 1)] = b'O',
+        roll => {
+            let (position, letter) = if roll == 2 { (8, b'Z') } else { (2, b'O') };
+            if let Some(byte) = bytes.get_mut(position) {
+                *byte = letter;
+            }
+        }
     }
     String::from_utf8_lossy(&bytes).into_owned()
 }
