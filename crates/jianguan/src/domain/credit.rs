@@ -197,8 +197,8 @@ impl SubjectError {
 impl Subject {
     /// Parses an identifier: a valid 居民身份证号码 is a person; otherwise a
     /// 统一社会信用代码, accepted with a warning when its check characters fail
-    /// (pilot-era codes), unless it is 17 digits first, which is a mistyped ID
-    /// number.
+    /// (pilot-era codes), unless it is a valid ID number but for its check
+    /// character, which is reported as a mistyped ID number.
     pub fn parse(text: &str) -> Result<(Self, Option<String>), SubjectError> {
         let text = text.trim();
         if text.is_empty() {
@@ -208,7 +208,9 @@ impl Subject {
             Ok(id) => return Ok((Self::Person(id), None)),
             Err(error) => error,
         };
-        let looks_like_id = text.chars().count() == 18 && text.chars().take(17).all(|c| c.is_ascii_digit());
+        // A number whose only fault is its check character is a mistyped ID
+        // number, not a pilot-era enterprise code.
+        let looks_like_id = matches!(id_error, super::idcard::IdCardError::BadCheck { .. });
         match Uscc::parse_lenient(text) {
             Ok((code, None)) => Ok((Self::Enterprise(code), None)),
             Ok(_) if looks_like_id => Err(SubjectError::IdCard(id_error)),
@@ -370,30 +372,21 @@ impl CreditEntry {
         if self.reason.chars().count() > MAX_REASON {
             return Err(InvalidField::new("reason", &self.reason, "is longer than 1000 characters"));
         }
-        if let Some(until) = self.valid_until {
-            if until < self.listed_on {
+        // (field, date, whether it must be on or after the listing date, else on or before).
+        let dates = [
+            ("valid_until", self.valid_until, true),
+            ("removed_on", self.removed_on, true),
+            ("decided_on", self.decided_on, false),
+        ];
+        for (field, date, on_or_after) in dates {
+            if let Some(date) = date
+                && (if on_or_after { date < self.listed_on } else { date > self.listed_on })
+            {
+                let relation = if on_or_after { "before" } else { "after" };
                 return Err(InvalidField::new(
-                    "valid_until",
-                    until.to_string(),
-                    format!("is before the listing date {}", self.listed_on),
-                ));
-            }
-        }
-        if let Some(removed) = self.removed_on {
-            if removed < self.listed_on {
-                return Err(InvalidField::new(
-                    "removed_on",
-                    removed.to_string(),
-                    format!("is before the listing date {}", self.listed_on),
-                ));
-            }
-        }
-        if let Some(decided) = self.decided_on {
-            if decided > self.listed_on {
-                return Err(InvalidField::new(
-                    "decided_on",
-                    decided.to_string(),
-                    format!("is after the listing date {}", self.listed_on),
+                    field,
+                    date.to_string(),
+                    format!("is {relation} the listing date {}", self.listed_on),
                 ));
             }
         }
