@@ -124,3 +124,34 @@ fn city_entries_hit_the_city_and_applicants_are_a_tenth_listed() -> TestResult {
     assert_eq!(ids.len(), applicants.len());
     Ok(())
 }
+
+#[test]
+fn the_city_lists_and_the_catalogue_import_with_the_expected_counts() -> TestResult {
+    use jianguan::storage::Store as _;
+    use jianguan::storage::credit::CreditStore as _;
+    let city = small_city();
+    let lists = Lists::city(&city, 1_500);
+    let dir = std::env::temp_dir().join(format!("jianguan-credit-synth-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let entries_file = dir.join("lists.csv");
+    credit::write_entries_csv(lists.entries(), std::fs::File::create(&entries_file)?)?;
+    let matters_file = dir.join("matters.csv");
+    credit::write_matters_csv(&credit::matters(), std::fs::File::create(&matters_file)?)?;
+    let database = dir.join("credit.sqlite3");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let outcome: TestResult = runtime.block_on(async {
+        let db = jianguan::storage::open(&database.display().to_string()).await?;
+        db.migrate().await?;
+        let matters = jianguan::workflow::credit::import_matters_file(&db, &matters_file, "test").await?;
+        assert_eq!((matters.outcome.inserted, matters.outcome.rejected()), (425, 0));
+        let first = jianguan::workflow::credit::import_credit_file(&db, &entries_file, "test", None).await?;
+        assert_eq!((first.outcome.inserted, first.outcome.updated, first.outcome.rejected()), (1_500, 0, 0));
+        assert_eq!(db.count_credit_entries().await?, 1_500);
+        let again = jianguan::workflow::credit::import_credit_file(&db, &entries_file, "test", None).await?;
+        assert_eq!((again.outcome.inserted, again.outcome.updated, again.outcome.rejected()), (0, 0, 0));
+        db.close().await;
+        Ok(())
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    outcome
+}

@@ -20,9 +20,10 @@ use super::web::{Server, check_wrk, wrk};
 use super::{Spread, field, ms, pg_admin, thousands};
 use crate::domain::account::{Account, Role};
 use crate::domain::credit::{Matter, Outcome};
-use crate::storage::{self, Db, Store, WorkflowStore};
+use crate::storage::{self, Db, WorkflowStore};
 use crate::synth::credit::{self as synth, Applicant, BENCH_AS_OF, Lists};
-use crate::workflow::credit::{self as checks, ApplicantResult};
+use crate::import::credit::Applicant as Applying;
+use crate::workflow::credit::{self as checks, ApplicantResult, Checker};
 
 /// The goals of issue 7.
 const IMPORT_GOAL: Duration = Duration::from_secs(60);
@@ -71,7 +72,7 @@ pub fn run(entries: u64, applicants: usize, runs: usize, postgres: Option<&str>)
     print_imports(&first, &again, entries);
 
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let sqlite = runtime.block_on(batch_checks(&database_url, &matter.code, &files.applicants, runs))?;
+    let sqlite = runtime.block_on(batch_checks(&database_url, &matter, &files.applicants, runs))?;
     let mut table = vec![("jianguan on SQLite".to_owned(), sqlite.spread)];
     if let Some(url) = postgres {
         let baseline = runtime.block_on(postgres_runs(url, &database_url, &matter, &files, runs))?;
@@ -254,26 +255,25 @@ fn print_imports(first: &Import, again: &Import, entries: u64) {
             (false, false) => "no",
         }
     };
-    println!("| import into a fresh SQLite file | rows | inserted | updated | unchanged | errors | wall time | peak memory | goal | met |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---|---|");
+    println!("| import into a fresh SQLite file | rows | inserted | updated | rejected | wall time | peak memory | goal | met |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---|---|");
     for (label, import) in [("first import", first), ("the same file again", again)] {
         println!(
-            "| {label} | {} | {} | {} | {} | {} | {:.1} s | {} | < 60 s, < 1 GiB | {} |",
+            "| {label} | {} | {} | {} | {} | {:.1} s | {} | < 60 s, < 1 GiB | {} |",
             thousands(entries),
-            thousands(import.count("inserted")),
+            thousands(import.count("imported")),
             thousands(import.count("updated")),
-            thousands(import.count("unchanged")),
-            thousands(import.count("errors")),
+            thousands(import.count("rejected")),
             import.time.as_secs_f64(),
             memory(import),
             met(import),
         );
     }
-    let reimport_ok = again.count("inserted") == 0 && again.count("updated") == 0;
+    let reimport_ok = again.count("imported") == 0 && again.count("updated") == 0;
     println!(
         "\nRe-import changes nothing: {} (inserted {}, updated {}); import rate {} rows/s.\n",
         if reimport_ok { "yes" } else { "NO" },
-        again.count("inserted"),
+        again.count("imported"),
         again.count("updated"),
         thousands((entries as f64 / first.time.as_secs_f64().max(1e-9)).round() as u64),
     );
@@ -286,20 +286,21 @@ struct Checks {
 }
 
 /// `runs` timed batch checks (after one warm-up) on the database at `url`.
-async fn batch_checks(url: &str, matter: &str, applicants: &[Applicant], runs: usize) -> anyhow::Result<Checks> {
+async fn batch_checks(url: &str, matter: &Matter, applicants: &[Applicant], runs: usize) -> anyhow::Result<Checks> {
     let db = storage::open(url).await?;
     let outcome = timed_checks(&db, matter, applicants, runs).await;
     db.close().await;
     outcome
 }
 
-async fn timed_checks(db: &Db, matter: &str, applicants: &[Applicant], runs: usize) -> anyhow::Result<Checks> {
+async fn timed_checks(db: &Db, matter: &Matter, applicants: &[Applicant], runs: usize) -> anyhow::Result<Checks> {
     let mut times = Vec::with_capacity(runs);
     let mut results = Vec::new();
+    let checker = Checker { actor: ACTOR.to_owned(), department: None };
     for run in 0..=runs {
         let batch = core_applicants(applicants);
         let started = Instant::now();
-        let report = checks::check_applicants(db, matter, batch, BENCH_AS_OF, ACTOR).await?;
+        let report = checks::check_applicants(db, matter, &batch, BENCH_AS_OF, &checker).await?;
         if run > 0 {
             times.push(started.elapsed());
         }
@@ -308,8 +309,13 @@ async fn timed_checks(db: &Db, matter: &str, applicants: &[Applicant], runs: usi
     Ok(Checks { spread: Spread::of(&times), results })
 }
 
-fn core_applicants(applicants: &[Applicant]) -> Vec<checks::Applicant> {
-    applicants.iter().map(|a| checks::Applicant { id: a.id.clone(), name: Some(a.name.clone()) }).collect()
+/// The applicants as a file would give them (building them is part of the timed check).
+fn core_applicants(applicants: &[Applicant]) -> Vec<Applying> {
+    applicants
+        .iter()
+        .zip(2..)
+        .map(|(a, row)| Applying { id: a.id.clone(), name: Some(a.name.clone()), row })
+        .collect()
 }
 
 fn print_checks(table: &[(String, Spread)], results: &[ApplicantResult], applicants: usize, runs: usize) {
@@ -393,7 +399,7 @@ async fn postgres_runs(
         let started = Instant::now();
         let copied = copy_entries(sqlite, &url).await?;
         let copy_time = started.elapsed();
-        let jianguan = timed_checks(&db, &matter.code, applicants, runs).await?;
+        let jianguan = timed_checks(&db, matter, applicants, runs).await?;
         db.close().await;
         let (join, join_results) = sql_join(&url, matter, applicants, runs).await?;
         anyhow::Ok(Baseline { copied, copy_time, jianguan, join, join_results })
@@ -550,7 +556,15 @@ async fn sql_join(
             } else {
                 Outcome::parse(&outcome)?
             };
-            anyhow::Ok(ApplicantResult { id: applicant.id.clone(), outcome, ..ApplicantResult::default() })
+            anyhow::Ok(ApplicantResult {
+                id: applicant.id.clone(),
+                name: None,
+                kind: None,
+                outcome,
+                reason: None,
+                reason_zh: None,
+                hits: Vec::new(),
+            })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok((Spread::of(&times), results))

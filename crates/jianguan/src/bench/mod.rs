@@ -16,7 +16,7 @@
 //!
 //! Figures go to standard output as Markdown, ready for `docs/benchmarks.md`.
 
-//TMP mod credit;
+mod credit;
 mod huangshi;
 mod import;
 mod national;
@@ -117,7 +117,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         web::run(args.database.as_deref(), args.city_entities)?;
     }
     if args.which == Which::Credit {
-        //TMP credit::run(args.entries, args.applicants, args.runs, args.postgres.as_deref())?;
+        credit::run(args.entries, args.applicants, args.runs, args.postgres.as_deref())?;
     }
     if args.which == Which::Year {
         year::run(args.city_entities, args.runs, args.postgres.as_deref(), args.database.as_deref())?;
