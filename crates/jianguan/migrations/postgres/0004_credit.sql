@@ -26,6 +26,16 @@ CREATE TABLE credit_entries (
     PRIMARY KEY (subject, list_type, listed_on, ref_no)
 );
 
+-- Rows of a list import being loaded (SQLite): appended in file order, then
+-- upserted into credit_entries in key order by one statement, and deleted.
+CREATE TABLE credit_stage (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    stage TEXT NOT NULL,
+    subject TEXT, list_type TEXT, listed_on DATE, ref_no TEXT, subject_kind TEXT, subject_name TEXT,
+    valid_until DATE, removed_on DATE, authority TEXT, reason TEXT, severity TEXT, decided_on DATE,
+    source TEXT, details TEXT
+);
+
 -- The matters catalogue (事项) with each matter's rule, documents on the ledger.
 CREATE TABLE credit_matters (
     id TEXT NOT NULL PRIMARY KEY CHECK (id <> ''),

@@ -466,6 +466,7 @@ pub async fn import_entries<S: CreditStore + Sync>(
     progress: Option<Progress<'_>>,
 ) -> Result<Outcome, ImportError> {
     let before = store.count_credit_entries().await?;
+    let stage = stage_id();
     let (sender, mut receiver) = tokio::sync::mpsc::channel(2);
     let reader = EntryReader {
         name: path.display().to_string(),
@@ -491,7 +492,7 @@ pub async fn import_entries<S: CreditStore + Sync>(
     while let Some(message) = receiver.recv().await {
         match message {
             Message::Batch { entries, done, total } => {
-                match store.upsert_credit_entries(entries).await {
+                match store.stage_credit_entries(&stage, entries).await {
                     Ok(count) => changed += count,
                     Err(error) => {
                         failure = Some(ImportError::Store(error));
@@ -509,17 +510,28 @@ pub async fn import_entries<S: CreditStore + Sync>(
     drop(receiver);
     let _ = thread.join();
     if let Some(error) = failure {
+        // What was staged is dropped: the entries stay as they were.
+        let _ = store.discard_credit_stage(&stage).await;
         return Err(error);
     }
     let mut outcome = outcome.ok_or_else(|| {
         ImportError::Store(StoreError::Constraint { message: "the reader stopped before the end of the file".into() })
     })?;
+    changed += store.finish_credit_stage(&stage).await?;
     let after = store.count_credit_entries().await?;
     outcome.inserted = after.saturating_sub(before);
     outcome.updated = changed.saturating_sub(outcome.inserted);
     outcome.errors.sort_by_key(|p| p.row);
     outcome.warnings.sort_by_key(|p| p.row);
     Ok(outcome)
+}
+
+/// A fresh stage id: the time and a random tag.
+fn stage_id() -> String {
+    let mut tag = [0u8; 4];
+    // Without the system's randomness the tag is 0: the time still tells imports apart.
+    let _ = getrandom::fill(&mut tag);
+    format!("{}-{:08x}", crate::workflow::now().format("%Y%m%dT%H%M%S%.6f"), u32::from_be_bytes(tag))
 }
 
 /// Collects the rows of a small file: its mapping and (row, cells).

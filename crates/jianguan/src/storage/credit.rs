@@ -36,6 +36,31 @@ const ENTRIES: Table = Table {
     key: &["subject", "list_type", "listed_on", "ref_no"],
 };
 
+/// An upsert keeps a stored removal date (a repair) when the new row has none.
+const KEEP_REMOVAL: OnConflict = OnConflict::UpdateKeeping(&["removed_on"]);
+
+const STAGE: Table = Table {
+    name: "credit_stage",
+    columns: &[
+        "stage",
+        "subject",
+        "list_type",
+        "listed_on",
+        "ref_no",
+        "subject_kind",
+        "subject_name",
+        "valid_until",
+        "removed_on",
+        "authority",
+        "reason",
+        "severity",
+        "decided_on",
+        "source",
+        "details",
+    ],
+    key: &[],
+};
+
 /// The columns of [`ENTRIES`] as a SELECT list.
 const ENTRY_SELECT: &str = "SELECT subject, list_type, listed_on, ref_no, subject_kind, subject_name, \
      valid_until, removed_on, authority, reason, severity, decided_on, source, details FROM credit_entries";
@@ -178,6 +203,21 @@ pub trait CreditStore {
         &self,
         entries: Vec<CreditEntry>,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// Loads a batch of a list import `stage` (distinct keys within the batch;
+    /// a later batch's row wins over an earlier one's). On SQLite the rows are
+    /// appended to a staging table and upserted by [`CreditStore::finish_credit_stage`],
+    /// in key order; on PostgreSQL they are upserted at once. Returns the
+    /// entries inserted or changed so far.
+    fn stage_credit_entries(
+        &self,
+        stage: &str,
+        entries: Vec<CreditEntry>,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// Upserts what `stage` loaded, in one statement, and empties the stage;
+    /// returns the entries inserted or changed (0 where nothing was staged).
+    fn finish_credit_stage(&self, stage: &str) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// Drops what `stage` loaded without applying it (a failed import).
+    fn discard_credit_stage(&self, stage: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Number of entries.
     fn count_credit_entries(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
     /// Entries per list type and subject kind.
@@ -337,11 +377,47 @@ impl<E: Engine> CreditStore for E {
             &mut tx,
             &ENTRIES,
             entry_columns(entries),
-            OnConflict::UpdateKeeping(&["removed_on"]),
+            KEEP_REMOVAL,
         )
         .await?;
         E::commit(tx).await?;
         Ok(changed)
+    }
+
+    async fn stage_credit_entries(&self, stage: &str, entries: Vec<CreditEntry>) -> Result<u64, StoreError> {
+        if E::DIALECT == Dialect::Postgres {
+            return self.upsert_credit_entries(entries).await;
+        }
+        let mut columns = vec![Column::Text(vec![stage.to_owned(); entries.len()])];
+        columns.extend(entry_columns(entries));
+        let mut tx = self.begin().await?;
+        bulk_insert::<E>(&mut tx, &STAGE, columns, OnConflict::Fail).await?;
+        E::commit(tx).await?;
+        Ok(0)
+    }
+
+    async fn finish_credit_stage(&self, stage: &str) -> Result<u64, StoreError> {
+        if E::DIALECT == Dialect::Postgres {
+            return Ok(0);
+        }
+        // Outside an explicit transaction: one autocommit statement needs no
+        // statement journal, and key order turns random inserts into appends.
+        let columns = ENTRIES.columns.join(", ");
+        let sql = format!(
+            "{head}SELECT {columns} FROM credit_stage WHERE stage = $1 \
+             ORDER BY subject, list_type, listed_on, ref_no, seq{tail}",
+            head = ENTRIES.insert_head(),
+            tail = ENTRIES.conflict_tail(KEEP_REMOVAL, E::DIALECT),
+        );
+        let changed = self.execute(&sql, vec![Arg::Text(stage.to_owned())]).await?;
+        self.discard_credit_stage(stage).await?;
+        Ok(changed)
+    }
+
+    async fn discard_credit_stage(&self, stage: &str) -> Result<(), StoreError> {
+        self.execute("DELETE FROM credit_stage WHERE stage = $1", vec![Arg::Text(stage.to_owned())])
+            .await?;
+        Ok(())
     }
 
     async fn count_credit_entries(&self) -> Result<u64, StoreError> {
@@ -567,6 +643,15 @@ macro_rules! delegate_credit {
 impl CreditStore for Db {
     async fn upsert_credit_entries(&self, entries: Vec<CreditEntry>) -> Result<u64, StoreError> {
         delegate_credit!(self.upsert_credit_entries(entries))
+    }
+    async fn stage_credit_entries(&self, stage: &str, entries: Vec<CreditEntry>) -> Result<u64, StoreError> {
+        delegate_credit!(self.stage_credit_entries(stage, entries))
+    }
+    async fn finish_credit_stage(&self, stage: &str) -> Result<u64, StoreError> {
+        delegate_credit!(self.finish_credit_stage(stage))
+    }
+    async fn discard_credit_stage(&self, stage: &str) -> Result<(), StoreError> {
+        delegate_credit!(self.discard_credit_stage(stage))
     }
     async fn count_credit_entries(&self) -> Result<u64, StoreError> {
         delegate_credit!(self.count_credit_entries())

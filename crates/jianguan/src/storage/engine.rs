@@ -189,6 +189,13 @@ pub trait Engine: Send + Sync {
         sql: &str,
         args: Vec<Arg>,
     ) -> impl Future<Output = Result<Vec<Self::Row>, sqlx::Error>> + Send;
+    /// Runs a statement outside a transaction (its own, in autocommit); the
+    /// number of rows affected.
+    fn execute(
+        &self,
+        sql: &str,
+        args: Vec<Arg>,
+    ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
     /// Begins a transaction.
     fn begin(&self) -> impl Future<Output = Result<Self::Tx, sqlx::Error>> + Send;
     /// Runs a query in `tx`.
@@ -294,13 +301,14 @@ pub struct Table {
 }
 
 impl Table {
-    fn insert_head(&self) -> String {
+    /// `INSERT INTO table (columns) `.
+    pub fn insert_head(&self) -> String {
         format!("INSERT INTO {} ({}) ", self.name, self.columns.join(", "))
     }
 
     /// The `ON CONFLICT` clause. An update leaves a row whose values are all
     /// unchanged untouched (no write), so re-running an import is cheap.
-    fn conflict_tail(&self, on_conflict: OnConflict, dialect: Dialect) -> String {
+    pub fn conflict_tail(&self, on_conflict: OnConflict, dialect: Dialect) -> String {
         let keep: &[&str] = match on_conflict {
             OnConflict::Fail => return String::new(),
             OnConflict::Update => &[],

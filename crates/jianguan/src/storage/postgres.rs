@@ -87,6 +87,10 @@ impl Engine for PgStore {
         build(sql, args).fetch_all(&self.pool).await
     }
 
+    async fn execute(&self, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
+        Ok(build(sql, args).execute(&self.pool).await?.rows_affected())
+    }
+
     async fn begin(&self) -> Result<Self::Tx, sqlx::Error> {
         self.pool.begin().await
     }

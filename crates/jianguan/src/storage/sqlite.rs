@@ -130,6 +130,10 @@ impl Engine for SqliteStore {
         build(sql, args)?.fetch_all(&self.pool).await
     }
 
+    async fn execute(&self, sql: &str, args: Vec<Arg>) -> Result<u64, sqlx::Error> {
+        Ok(build(sql, args)?.execute(&self.pool).await?.rows_affected())
+    }
+
     /// `BEGIN IMMEDIATE`: the write lock is taken up front, so a transaction that
     /// reads before it writes waits for other writers (busy timeout) instead of
     /// failing when it upgrades.
