@@ -26,6 +26,7 @@ use crate::domain::item::{CheckMethod, Period};
 use crate::domain::uscc::{self, ALPHABET, ORG_WEIGHTS, Uscc, WEIGHTS};
 
 mod catalogue;
+pub mod credit;
 
 pub use catalogue::{Law, RECUSAL_REASONS, SUBJECTS, Subject, chinese_number};
 

@@ -9,9 +9,14 @@
 //! - `import`: the 403,000-entity directory imported from CSV and from XLSX
 //!   into a fresh SQLite database (and PostgreSQL with `--postgres`), with full
 //!   validation, against the `sqlite3` shell's `.import --csv`, with peak memory.
+//! - `credit`: 7,000,000 credit list entries imported into a fresh SQLite file
+//!   (child process, peak memory), a batch check of 10,000 applicants against
+//!   them, the same check as one SQL join in PostgreSQL with `--postgres`, and
+//!   the single check through the HTTP API under `wrk`.
 //!
 //! Figures go to standard output as Markdown, ready for `docs/benchmarks.md`.
 
+mod credit;
 mod huangshi;
 mod import;
 mod national;
@@ -35,6 +40,8 @@ pub enum Which {
     Year,
     /// The web application under `wrk` (not part of `all`; uses --database or a new demo city of --city-entities).
     Web,
+    /// Credit supervision: list import, batch check (PostgreSQL join baseline with `--postgres`), HTTP check (not part of `all`).
+    Credit,
 }
 
 /// Options of `jianguan bench`.
@@ -51,7 +58,7 @@ pub struct BenchArgs {
     /// PostgreSQL URL for the Huangshi baseline, e.g.
     /// postgres://jianguan:jianguan@127.0.0.1:5432/jianguan_bench (scripts/pg-start.sh prints it).
     /// Uses the `psql` client. Without it the baseline is skipped.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, visible_alias = "pg", value_name = "URL")]
     pub postgres: Option<String>,
 
     /// Entities in the national plan (e.g. 10000000 for a quick run).
@@ -65,6 +72,14 @@ pub struct BenchArgs {
     /// `year`, `web`: entities in the generated city.
     #[arg(long, default_value_t = 403_000)]
     pub city_entities: usize,
+
+    /// `credit`: list entries imported.
+    #[arg(long, default_value_t = 7_000_000)]
+    pub entries: u64,
+
+    /// `credit`: applicants in the batch check.
+    #[arg(long, default_value_t = 10_000)]
+    pub applicants: usize,
 
     /// `year`: play on this database (which already holds a city) instead of fresh ones; `web`: serve this demo city.
     #[arg(long, value_name = "URL")]
@@ -100,6 +115,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
     if args.which == Which::Web {
         web::run(args.database.as_deref(), args.city_entities)?;
+    }
+    if args.which == Which::Credit {
+        credit::run(args.entries, args.applicants, args.runs, args.postgres.as_deref())?;
     }
     if args.which == Which::Year {
         year::run(args.city_entities, args.runs, args.postgres.as_deref(), args.database.as_deref())?;

@@ -87,22 +87,27 @@ pub fn run(database: Option<&str>, entities: usize) -> anyhow::Result<()> {
         storage::redact(&url),
         std::thread::available_parallelism().map_or(1, usize::from)
     );
-    let server = Server::start(&url)?;
+    let server = Server::start(&url, true)?;
     let outcome = measure_all(&server);
     server.stop();
     outcome
 }
 
 fn measure_all(server: &Server) -> anyhow::Result<()> {
-    println!("Entity: {} ({}), round {}.\n", server.fixture.name, server.fixture.code, server.fixture.round);
+    let fixture = server.fixture.as_ref().context("no entity to ask about")?;
+    println!("Entity: {} ({}), round {}.\n", fixture.name, fixture.code, fixture.round);
     println!("| page | path | connections | requests/s | median | p99 | goal (p99) | met |");
     println!("|---|---|---:|---:|---:|---:|---:|---|");
     for target in TARGETS {
-        let path = server.fixture.fill(target.path);
+        let path = fixture.fill(target.path);
         let url = format!("{}{path}", server.base);
-        let cookie = target.logged_in.then(|| format!("{}={}", auth::SESSION_COOKIE, server.session));
-        wrk(&url, target.connections, WARM_UP_SECONDS, cookie.as_deref())?;
-        let figures = wrk(&url, target.connections, MEASURE_SECONDS, cookie.as_deref())?;
+        let cookie: Vec<String> = if target.logged_in {
+            vec!["--header".into(), format!("Cookie: {}={}", auth::SESSION_COOKIE, server.session)]
+        } else {
+            Vec::new()
+        };
+        wrk(&url, target.connections, WARM_UP_SECONDS, &cookie, &[])?;
+        let figures = wrk(&url, target.connections, MEASURE_SECONDS, &cookie, &[])?;
         let met = if figures.failures > 0 {
             format!("no: {} answers were not 2xx/3xx", thousands(figures.failures))
         } else if figures.p99 < target.goal {
@@ -125,7 +130,8 @@ fn measure_all(server: &Server) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn check_wrk() -> anyhow::Result<()> {
+/// Fails unless `wrk` can be run.
+pub(super) fn check_wrk() -> anyhow::Result<()> {
     match Command::new("wrk").arg("--version").output() {
         Ok(_) => Ok(()),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
@@ -137,25 +143,34 @@ fn check_wrk() -> anyhow::Result<()> {
 
 /// What `wrk --latency` measured.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Figures {
-    requests_per_second: f64,
-    median: Duration,
-    p99: Duration,
+pub(super) struct Figures {
+    pub(super) requests_per_second: f64,
+    pub(super) median: Duration,
+    pub(super) p99: Duration,
     /// Non-2xx/3xx answers, socket errors and timeouts.
-    failures: u64,
+    pub(super) failures: u64,
 }
 
-/// One `wrk` run: 2 threads, `connections`, `seconds`.
-fn wrk(url: &str, connections: u32, seconds: u32, cookie: Option<&str>) -> anyhow::Result<Figures> {
+/// One `wrk` run: 2 threads, `connections`, `seconds`, more `options` (headers,
+/// `--script`) and the script's arguments.
+pub(super) fn wrk(
+    url: &str,
+    connections: u32,
+    seconds: u32,
+    options: &[String],
+    script_args: &[String],
+) -> anyhow::Result<Figures> {
     let mut command = Command::new("wrk");
     command
         .args(["--threads", "2", "--latency", "--timeout", "10s"])
         .arg(format!("--connections={connections}"))
-        .arg(format!("--duration={seconds}s"));
-    if let Some(cookie) = cookie {
-        command.arg("--header").arg(format!("Cookie: {cookie}"));
+        .arg(format!("--duration={seconds}s"))
+        .args(options)
+        .arg(url);
+    if !script_args.is_empty() {
+        command.arg("--").args(script_args);
     }
-    let output = command.arg(url).output().context("cannot run wrk")?;
+    let output = command.output().context("cannot run wrk")?;
     let text = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
         bail!("wrk failed: {text}{}", String::from_utf8_lossy(&output.stderr));
@@ -230,17 +245,19 @@ impl Fixture {
 }
 
 /// The server, on its own runtime thread.
-struct Server {
-    base: String,
+pub(super) struct Server {
+    /// `http://127.0.0.1:PORT`.
+    pub(super) base: String,
     session: String,
-    fixture: Fixture,
+    fixture: Option<Fixture>,
     stop: tokio::sync::oneshot::Sender<()>,
     thread: std::thread::JoinHandle<anyhow::Result<()>>,
 }
 
 impl Server {
-    fn start(url: &str) -> anyhow::Result<Self> {
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<anyhow::Result<(String, String, Fixture)>>();
+    /// Serves the database at `url`; with `fixture`, picks the entity the pages ask about.
+    pub(super) fn start(url: &str, fixture: bool) -> anyhow::Result<Self> {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<anyhow::Result<(String, String, Option<Fixture>)>>();
         let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let url = url.to_owned();
         let thread = std::thread::spawn(move || -> anyhow::Result<()> {
@@ -249,7 +266,7 @@ impl Server {
                 let prepared = async {
                     let db = storage::open(&url).await?;
                     db.migrate().await?;
-                    let fixture = Fixture::pick(&db).await?;
+                    let fixture = if fixture { Some(Fixture::pick(&db).await?) } else { None };
                     let calendar = workcal::Calendar::embedded()?;
                     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
                     let base = format!("http://{}", listener.local_addr()?);
@@ -280,7 +297,8 @@ impl Server {
         Ok(Self { base, session, fixture, stop, thread })
     }
 
-    fn stop(self) {
+    /// Stops the server and waits for it.
+    pub(super) fn stop(self) {
         let _ = self.stop.send(());
         if let Ok(Err(error)) = self.thread.join() {
             eprintln!("server: {error:#}");

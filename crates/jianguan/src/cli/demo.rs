@@ -201,11 +201,48 @@ async fn demo(
         load(db, &city).await?;
     }
     print_contents(db).await?;
+    credit(db, &city, &args.database.data_dir.join("demo")).await?;
 
     year(db, args).await?;
     demo_accounts(db).await?;
     println!("done in {:.1} s", started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
+}
+
+/// The city's credit list entries at Huangshi's scale, scaled with its entities.
+const HUANGSHI_CREDIT_ENTRIES: u64 = 30_000;
+
+/// Imports the demo matters catalogue and the city's credit lists (files
+/// written to `folder` from [`synth::credit`]) through the real importers, and
+/// writes a sample applicant file; a second run finds nothing to change.
+async fn credit(db: &Db, city: &City, folder: &std::path::Path) -> anyhow::Result<()> {
+    use synth::credit::{self as credit_synth, Lists};
+    let started = Instant::now();
+    std::fs::create_dir_all(folder).with_context(|| format!("cannot create {}", folder.display()))?;
+    let matters_file = folder.join("credit-matters.csv");
+    credit_synth::write_matters_csv(&credit_synth::matters(), std::fs::File::create(&matters_file)?)?;
+    let matters = workflow::credit::import_matters_file(db, &matters_file, "demo").await?;
+    let entries = (HUANGSHI_CREDIT_ENTRIES * city.entities.len() as u64 / HUANGSHI_ENTITIES as u64).max(300);
+    let lists = Lists::city(city, entries);
+    let lists_file = folder.join("credit-lists.csv");
+    credit_synth::write_entries_csv(lists.entries(), std::fs::File::create(&lists_file)?)?;
+    let imported = workflow::credit::import_credit_file(db, &lists_file, "demo", None).await?;
+    let applicants_file = folder.join("credit-applicants.csv");
+    credit_synth::write_applicants_csv(&lists.applicants(200), std::fs::File::create(&applicants_file)?)?;
+    println!(
+        "信用 credit: {} matters in {} domains ({} new); {} list entries ({} on the city's entities), {} new, {} updated, {} rejected ({:.1} s); try: jianguan credit check --matter XY-04-001 {}",
+        matters.after,
+        credit_synth::DOMAINS.len(),
+        matters.outcome.inserted,
+        lists.len(),
+        lists.entries().filter(|e| e.subject.local).count(),
+        imported.outcome.inserted,
+        imported.outcome.updated,
+        imported.outcome.rejected(),
+        started.elapsed().as_secs_f64(),
+        applicants_file.display()
+    );
+    Ok(())
 }
 
 /// The year the demo plays.
