@@ -32,6 +32,10 @@ const SQLITE: &[Embedded] = &[(
     3,
     "accounts",
     include_str!("../../migrations/sqlite/0003_accounts.sql"),
+), (
+    4,
+    "credit",
+    include_str!("../../migrations/sqlite/0004_credit.sql"),
 )];
 
 /// PostgreSQL migrations, in version order.
@@ -47,6 +51,10 @@ const POSTGRES: &[Embedded] = &[(
     3,
     "accounts",
     include_str!("../../migrations/postgres/0003_accounts.sql"),
+), (
+    4,
+    "credit",
+    include_str!("../../migrations/postgres/0004_credit.sql"),
 )];
 
 fn migrator(files: &'static [Embedded]) -> Migrator {
