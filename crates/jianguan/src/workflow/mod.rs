@@ -6,6 +6,7 @@ pub mod audit;
 pub mod eligibility;
 pub mod report;
 pub mod results;
+pub mod risk;
 pub mod rounds;
 pub mod supervision;
 pub mod year;
