@@ -26,14 +26,12 @@ CREATE TABLE credit_entries (
     PRIMARY KEY (subject, list_type, listed_on, ref_no)
 ) WITHOUT ROWID;
 
+-- The matters catalogue (事项) with each matter's rule, documents on the ledger.
 CREATE TABLE credit_matters (
-    code TEXT NOT NULL PRIMARY KEY CHECK (code <> ''),
-    name TEXT NOT NULL CHECK (name <> ''),
+    id TEXT NOT NULL PRIMARY KEY CHECK (id <> ''),
     domain TEXT NOT NULL,
     department TEXT NOT NULL,
-    block TEXT NOT NULL,
-    warn TEXT NOT NULL,
-    reward TEXT NOT NULL
+    doc TEXT NOT NULL
 );
 
 -- 谁应用、谁核查: every check, who asked and for which matter.

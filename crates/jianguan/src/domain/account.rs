@@ -58,6 +58,14 @@ pub enum Permission {
     DownloadReports,
     /// Issue rectification notices (司法局).
     Rectify,
+    /// Check applicants' credit for a matter (信用核查) and read the lists of enterprises.
+    CheckCredit,
+    /// Import credit lists and the matters catalogue; run the risk classification.
+    ManageCredit,
+    /// See persons' credit data (unmasked) and personal credit scores; every access is logged.
+    SeePersonalCredit,
+    /// Review credit repair requests (信用修复).
+    ReviewCreditRepair,
 }
 
 impl Role {
@@ -127,7 +135,10 @@ impl Role {
     pub fn may(self, permission: Permission) -> bool {
         use Permission as P;
         match self {
-            Self::SystemAdmin => !matches!(permission, P::Rectify | P::EnterResults),
+            Self::SystemAdmin => !matches!(
+                permission,
+                P::Rectify | P::EnterResults | P::SeePersonalCredit | P::ReviewCreditRepair
+            ),
             Self::DepartmentAdmin => matches!(
                 permission,
                 P::SeeRiskClasses
@@ -137,6 +148,7 @@ impl Role {
                     | P::PublishResults
                     | P::RegisterOutOfPlan
                     | P::DownloadReports
+                    | P::CheckCredit
             ),
             Self::DepartmentStaff => matches!(
                 permission,
@@ -146,6 +158,7 @@ impl Role {
                     | P::PublishResults
                     | P::RegisterOutOfPlan
                     | P::DownloadReports
+                    | P::CheckCredit
             ),
             Self::Inspector => matches!(permission, P::EnterResults),
             Self::Supervisor => matches!(
@@ -158,7 +171,13 @@ impl Role {
             ),
             Self::CreditOffice => matches!(
                 permission,
-                P::ReadAllDepartments | P::SeeRiskClasses | P::DownloadReports
+                P::ReadAllDepartments
+                    | P::SeeRiskClasses
+                    | P::DownloadReports
+                    | P::CheckCredit
+                    | P::ManageCredit
+                    | P::SeePersonalCredit
+                    | P::ReviewCreditRepair
             ),
             Self::HotlineOperator => false,
         }

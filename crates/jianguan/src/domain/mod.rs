@@ -2,6 +2,7 @@
 
 pub mod uscc;
 pub mod account;
+pub mod credit;
 pub mod entity;
 pub mod field;
 pub mod idcard;

@@ -5,6 +5,7 @@
 //! spreadsheet whose data starts lower, the sheet's own row number). For CSV a
 //! row's number is the line it starts on, so empty lines count, as in Excel.
 
+use std::io::Read as _;
 use std::ops::ControlFlow;
 use std::path::Path;
 
@@ -109,21 +110,20 @@ pub fn read_table(path: &Path) -> Result<Table, ReadError> {
 }
 
 /// Scans `path` row by row into `sink` (a spreadsheet by extension, otherwise
-/// CSV) without holding its rows: a CSV file is held once, as its decoded text,
-/// and a spreadsheet as the sheet's cells. Returns the encoding detected (CSV)
-/// or the format. Every read error comes before the header row is given.
+/// CSV) without holding its rows: CSV is decoded and parsed as it is read, so
+/// a file of millions of rows needs little memory; a spreadsheet is held as the
+/// sheet's cells. Returns the encoding detected (CSV) or the format. Every read
+/// error before the header row comes before it is given.
 pub fn scan_file(path: &Path, sink: &mut impl RowSink) -> Result<&'static str, ReadError> {
     if is_spreadsheet(path) {
         scan_spreadsheet(path, sink)?;
         Ok("spreadsheet")
     } else {
-        let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
-        let (text, encoding) = decode_owned(bytes);
-        scan_csv(&text, &path.display().to_string(), sink)?;
-        Ok(encoding)
+        let name = path.display().to_string();
+        let io_error = |source| ReadError::Io { path: name.clone(), source };
+        let file = std::fs::File::open(path).map_err(io_error)?;
+        let total = file.metadata().map_err(io_error)?.len();
+        scan_csv_reader(std::io::BufReader::with_capacity(1 << 16, file), total, &name, sink)
     }
 }
 
@@ -148,53 +148,175 @@ pub fn scan_table(table: Table, sink: &mut impl RowSink) -> Result<(), ReadError
 /// Decodes CSV bytes: a UTF-8 BOM → UTF-8; valid UTF-8 → UTF-8; otherwise GB18030
 /// (a superset of GBK). Returns the text and the encoding's name.
 pub fn decode(bytes: &[u8]) -> (String, &'static str) {
-    decode_owned(bytes.to_vec())
+    let encoding = sniff_encoding(bytes, true);
+    let (text, _, _) = match encoding {
+        Encoding::Gb18030 => encoding_rs::GB18030.decode(bytes),
+        Encoding::Utf8 | Encoding::Utf8Bom => encoding_rs::UTF_8.decode(bytes),
+    };
+    (text.into_owned(), encoding.name())
 }
 
-/// [`decode`], reusing the bytes of UTF-8 text instead of copying them.
-fn decode_owned(mut bytes: Vec<u8>) -> (String, &'static str) {
-    if bytes.starts_with(b"\xEF\xBB\xBF") {
-        bytes.drain(..3);
-        let text = match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(error) => String::from_utf8_lossy(error.as_bytes()).into_owned(),
-        };
-        return (text, "UTF-8 (BOM)");
-    }
-    match String::from_utf8(bytes) {
-        Ok(text) => (text, "UTF-8"),
-        Err(error) => {
-            let (text, _, _) = encoding_rs::GB18030.decode(error.as_bytes());
-            (text.into_owned(), "GB18030")
+/// The encodings CSV files come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Utf8,
+    Utf8Bom,
+    Gb18030,
+}
+
+impl Encoding {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Utf8 => "UTF-8",
+            Self::Utf8Bom => "UTF-8 (BOM)",
+            Self::Gb18030 => "GB18030",
         }
     }
 }
 
+/// The encoding of text starting with `head`: UTF-8 when `head` is valid UTF-8
+/// (but for a sequence cut at its end, unless `whole`), otherwise GB18030.
+fn sniff_encoding(head: &[u8], whole: bool) -> Encoding {
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        return Encoding::Utf8Bom;
+    }
+    match std::str::from_utf8(head) {
+        Ok(_) => Encoding::Utf8,
+        Err(error) if !whole && error.error_len().is_none() => Encoding::Utf8,
+        Err(_) => Encoding::Gb18030,
+    }
+}
+
+/// Bytes sniffed for the encoding before a CSV stream is parsed.
+const SNIFF_BYTES: usize = 1 << 20;
+
 /// Parses CSV bytes (see [`decode`]); `name` is used in messages.
 pub fn read_csv_bytes(bytes: &[u8], name: &str) -> Result<Table, ReadError> {
-    let (text, encoding) = decode(bytes);
-    let mut table = Table {
-        source_format: encoding,
-        ..Table::default()
-    };
-    scan_csv(&text, name, &mut table)?;
+    let mut table = Table::default();
+    table.source_format = scan_csv_reader(bytes, bytes.len() as u64, name, &mut table)?;
     Ok(table)
 }
 
 /// Scans decoded CSV text into `sink`; `name` is used in messages.
 pub fn scan_csv(text: &str, name: &str, sink: &mut impl RowSink) -> Result<(), ReadError> {
+    scan_csv_reader(text.as_bytes(), text.len() as u64, name, sink).map(|_| ())
+}
+
+/// A reader that decodes GB18030 to UTF-8 as it reads.
+struct Gb18030Reader<R> {
+    inner: R,
+    decoder: encoding_rs::Decoder,
+    input: Vec<u8>,
+    input_start: usize,
+    input_end: usize,
+    input_done: bool,
+    output: Vec<u8>,
+    output_start: usize,
+    output_end: usize,
+}
+
+impl<R: std::io::Read> Gb18030Reader<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            decoder: encoding_rs::GB18030.new_decoder_without_bom_handling(),
+            input: vec![0; 1 << 16],
+            input_start: 0,
+            input_end: 0,
+            input_done: false,
+            output: vec![0; 3 << 16],
+            output_start: 0,
+            output_end: 0,
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Gb18030Reader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.output_start == self.output_end {
+            if self.input_start == self.input_end && !self.input_done {
+                let read = self.inner.read(&mut self.input)?;
+                self.input_start = 0;
+                self.input_end = read;
+                self.input_done = read == 0;
+            }
+            if self.input_start == self.input_end && self.input_done {
+                // Flush what the decoder holds (an incomplete sequence at the end).
+                let (_, _, written, _) = self.decoder.decode_to_utf8(&[], &mut self.output, true);
+                self.output_start = 0;
+                self.output_end = written;
+                if written == 0 {
+                    return Ok(0);
+                }
+                break;
+            }
+            let (_, read, written, _) = self.decoder.decode_to_utf8(
+                &self.input[self.input_start..self.input_end],
+                &mut self.output,
+                false,
+            );
+            self.input_start += read;
+            self.output_start = 0;
+            self.output_end = written;
+        }
+        let n = buf.len().min(self.output_end - self.output_start);
+        buf[..n].copy_from_slice(&self.output[self.output_start..self.output_start + n]);
+        self.output_start += n;
+        Ok(n)
+    }
+}
+
+/// Scans CSV from `input` (`total` bytes, for progress) into `sink`, decoding
+/// it as it goes (the encoding is sniffed from its first megabyte); `name` is
+/// used in messages. Returns the encoding's name.
+///
+/// Rows are numbered as Excel shows them: records end at `\n` only (a `\r`
+/// before it is dropped), so a record's line is exact, counted back from the
+/// reader's line after it, less the line breaks inside its quoted cells.
+pub fn scan_csv_reader(
+    mut input: impl std::io::Read,
+    total: u64,
+    name: &str,
+    sink: &mut impl RowSink,
+) -> Result<&'static str, ReadError> {
+    let io_error = |source| ReadError::Io { path: name.to_owned(), source };
+    let mut head = Vec::new();
+    (&mut input)
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(io_error)?;
+    let encoding = sniff_encoding(&head, head.len() < SNIFF_BYTES);
+    let skip = if encoding == Encoding::Utf8Bom { 3 } else { 0 };
+    // Every record then ends with a line break (an extra empty line is skipped).
+    let mut raw = std::io::Cursor::new(head).chain(input).chain(&b"\n"[..]);
+    if skip > 0 {
+        std::io::copy(&mut (&mut raw).take(skip), &mut std::io::sink()).map_err(io_error)?;
+    }
+    let decoded: Box<dyn std::io::Read> = match encoding {
+        Encoding::Gb18030 => Box::new(Gb18030Reader::new(raw)),
+        Encoding::Utf8 | Encoding::Utf8Bom => Box::new(raw),
+    };
+    scan_csv_records(decoded, total, name, sink)?;
+    Ok(encoding.name())
+}
+
+fn scan_csv_records(
+    decoded: impl std::io::Read,
+    total: u64,
+    name: &str,
+    sink: &mut impl RowSink,
+) -> Result<(), ReadError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(text.as_bytes());
-    let total = text.len() as u64;
+        .terminator(csv::Terminator::Any(b'\n'))
+        .buffer_capacity(1 << 16)
+        .from_reader(decoded);
     let mut header_seen = false;
     let mut last_line = 0usize;
-    let mut lines_before = 0usize;
-    let mut counted_to = 0usize;
-    let mut record = csv::StringRecord::new();
+    let mut record = csv::ByteRecord::new();
     loop {
-        match reader.read_record(&mut record) {
+        match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(error) => {
@@ -205,37 +327,21 @@ pub fn scan_csv(text: &str, name: &str, sink: &mut impl RowSink) -> Result<(), R
                 });
             }
         }
-        // The line a record starts on, counted from its byte offset.
-        let start = record
-            .position()
-            .map(|p| usize::try_from(p.byte()).unwrap_or(usize::MAX))
-            .unwrap_or(counted_to)
-            .min(text.len());
-        // After CRLF the csv crate's position can point at the line end before the record.
-        let start = start
-            + text.as_bytes()[start..]
-                .iter()
-                .take_while(|&&b| b == b'\r' || b == b'\n')
-                .count();
-        if start > counted_to {
-            lines_before += bytecount_newlines(&text.as_bytes()[counted_to..start]);
-            counted_to = start;
-        }
-        let line = lines_before + 1;
+        let inner_breaks: usize = record.iter().map(|c| c.iter().filter(|&&b| b == b'\n').count()).sum();
+        // The reader is on the line after this record (every record ends with \n).
+        let after = usize::try_from(reader.position().line()).unwrap_or(usize::MAX);
+        let end_line = after.saturating_sub(1);
+        let line = end_line.saturating_sub(inner_breaks);
         // The csv crate skips empty lines itself: count them from the line gap.
         let gap = line.saturating_sub(last_line + 1);
-        last_line = line
-            + record
-                .iter()
-                .map(|c| c.matches('\n').count())
-                .sum::<usize>();
-        let blank = record.iter().all(|c| c.trim().is_empty());
+        last_line = end_line;
+        let cells: Vec<String> = record.iter().map(cell_from_bytes).collect();
+        let blank = cells.iter().all(|c| c.trim().is_empty());
         if !header_seen {
             if blank {
                 continue;
             }
             header_seen = true;
-            let cells: Vec<String> = record.iter().map(str::to_owned).collect();
             if sink.header(line, cells).is_break() {
                 return Ok(());
             }
@@ -248,8 +354,7 @@ pub fn scan_csv(text: &str, name: &str, sink: &mut impl RowSink) -> Result<(), R
             sink.empty(1);
             continue;
         }
-        sink.position(start as u64, total);
-        let cells: Vec<String> = record.iter().map(str::to_owned).collect();
+        sink.position(reader.position().byte().min(total), total);
         if sink.row(line, cells).is_break() {
             return Ok(());
         }
@@ -262,8 +367,13 @@ pub fn scan_csv(text: &str, name: &str, sink: &mut impl RowSink) -> Result<(), R
     Ok(())
 }
 
-fn bytecount_newlines(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| b == b'\n').count()
+/// A cell's text: UTF-8 (invalid bytes replaced), a trailing `\r` of a CRLF line dropped.
+fn cell_from_bytes(cell: &[u8]) -> String {
+    let cell = cell.strip_suffix(b"\r").unwrap_or(cell);
+    match std::str::from_utf8(cell) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(cell).into_owned(),
+    }
 }
 
 /// Scans the first sheet of a spreadsheet into `sink`. The sheet is read
@@ -401,6 +511,23 @@ mod tests {
             read_csv_bytes(b"\n \n", "t"),
             Err(ReadError::Empty { .. })
         ));
+        Ok(())
+    }
+
+    #[test]
+    fn gbk_streams_decode_across_buffer_boundaries() -> Result<(), ReadError> {
+        let mut text = String::from("主体名称,列入原因\r\n");
+        for row in 0..20_000 {
+            text.push_str(&format!("黄石市第{row}号商贸有限公司,未按规定报送年度报告\r\n"));
+        }
+        text.push_str("最后一行,无换行");
+        let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+        assert!(gbk.len() > 4 * SNIFF_BYTES / 3 / 2, "spans several buffers");
+        let table = read_csv_bytes(&gbk, "t")?;
+        assert_eq!(table.source_format, "GB18030");
+        assert_eq!(table.rows.len(), 20_001);
+        assert_eq!(table.rows[12_345], (12_347, vec!["黄石市第12345号商贸有限公司".to_owned(), "未按规定报送年度报告".to_owned()]));
+        assert_eq!(table.rows[20_000], (20_002, vec!["最后一行".to_owned(), "无换行".to_owned()]));
         Ok(())
     }
 

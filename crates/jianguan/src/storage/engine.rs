@@ -273,6 +273,10 @@ impl Sql {
 pub enum OnConflict {
     /// Replace the non-key columns (`ON CONFLICT (key) DO UPDATE`).
     Update,
+    /// Like [`OnConflict::Update`], but the columns listed keep their stored
+    /// value when the new one is NULL (e.g. a removal date set by a repair,
+    /// which a re-imported file without that column must not clear).
+    UpdateKeeping(&'static [&'static str]),
     /// Fail (child rows, inserted after deleting the old ones).
     Fail,
 }
@@ -297,40 +301,50 @@ impl Table {
     /// The `ON CONFLICT` clause. An update leaves a row whose values are all
     /// unchanged untouched (no write), so re-running an import is cheap.
     fn conflict_tail(&self, on_conflict: OnConflict, dialect: Dialect) -> String {
-        match on_conflict {
-            OnConflict::Fail => String::new(),
-            OnConflict::Update => {
-                let values: Vec<&str> = self
-                    .columns
-                    .iter()
-                    .copied()
-                    .filter(|c| !self.key.contains(c))
-                    .collect();
-                if values.is_empty() {
-                    return format!(" ON CONFLICT ({}) DO NOTHING", self.key.join(", "));
-                }
-                let updates: Vec<String> = values
-                    .iter()
-                    .map(|c| format!("{c} = excluded.{c}"))
-                    .collect();
-                let old: Vec<String> = values
-                    .iter()
-                    .map(|c| format!("{}.{c}", self.name))
-                    .collect();
-                let new: Vec<String> = values.iter().map(|c| format!("excluded.{c}")).collect();
-                let distinct = match dialect {
-                    Dialect::Sqlite => "IS NOT",
-                    Dialect::Postgres => "IS DISTINCT FROM",
-                };
-                format!(
-                    " ON CONFLICT ({}) DO UPDATE SET {} WHERE ({}) {distinct} ({})",
-                    self.key.join(", "),
-                    updates.join(", "),
-                    old.join(", "),
-                    new.join(", ")
-                )
-            }
+        let keep: &[&str] = match on_conflict {
+            OnConflict::Fail => return String::new(),
+            OnConflict::Update => &[],
+            OnConflict::UpdateKeeping(keep) => keep,
+        };
+        let values: Vec<&str> = self
+            .columns
+            .iter()
+            .copied()
+            .filter(|c| !self.key.contains(c))
+            .collect();
+        if values.is_empty() {
+            return format!(" ON CONFLICT ({}) DO NOTHING", self.key.join(", "));
         }
+        let new: Vec<String> = values
+            .iter()
+            .map(|c| {
+                if keep.contains(c) {
+                    format!("COALESCE(excluded.{c}, {}.{c})", self.name)
+                } else {
+                    format!("excluded.{c}")
+                }
+            })
+            .collect();
+        let updates: Vec<String> = values
+            .iter()
+            .zip(&new)
+            .map(|(c, value)| format!("{c} = {value}"))
+            .collect();
+        let old: Vec<String> = values
+            .iter()
+            .map(|c| format!("{}.{c}", self.name))
+            .collect();
+        let distinct = match dialect {
+            Dialect::Sqlite => "IS NOT",
+            Dialect::Postgres => "IS DISTINCT FROM",
+        };
+        format!(
+            " ON CONFLICT ({}) DO UPDATE SET {} WHERE ({}) {distinct} ({})",
+            self.key.join(", "),
+            updates.join(", "),
+            old.join(", "),
+            new.join(", ")
+        )
     }
 }
 
@@ -340,17 +354,19 @@ const SQLITE_MAX_ARGS: usize = 16_000;
 const SQLITE_MAX_ROWS: usize = 500;
 
 /// Inserts the rows given column-wise into `table` inside `tx`: multi-row
-/// `VALUES` statements on SQLite, one `UNNEST` statement on PostgreSQL.
+/// `VALUES` statements on SQLite, one `UNNEST` statement on PostgreSQL. Returns
+/// the rows inserted or changed (an upsert that changes nothing counts 0).
 pub async fn bulk_insert<E: Engine>(
     tx: &mut E::Tx,
     table: &Table,
     columns: Vec<Column>,
     on_conflict: OnConflict,
-) -> Result<(), sqlx::Error> {
+) -> Result<u64, sqlx::Error> {
     let rows = columns.first().map_or(0, Column::len);
     if rows == 0 {
-        return Ok(());
+        return Ok(0);
     }
+    let mut affected = 0;
     let head = table.insert_head();
     let tail = table.conflict_tail(on_conflict, E::DIALECT);
     match E::DIALECT {
@@ -366,7 +382,7 @@ pub async fn bulk_insert<E: Engine>(
                 sql.push("::").push(cast);
             }
             sql.push(")").push(&tail);
-            E::tx_execute(tx, &sql.text, sql.args).await?;
+            affected += E::tx_execute(tx, &sql.text, sql.args).await?;
         }
         Dialect::Sqlite => {
             let width = columns.len().max(1);
@@ -394,12 +410,12 @@ pub async fn bulk_insert<E: Engine>(
                     args.extend(cells.iter_mut().map(|column| column.next().unwrap_or(Arg::OptText(None))));
                 }
                 text.push_str(&tail);
-                E::tx_execute(tx, &text, args).await?;
+                affected += E::tx_execute(tx, &text, args).await?;
                 start = end;
             }
         }
     }
-    Ok(())
+    Ok(affected)
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@
 //! SQLite file in the data folder (`./data` unless `--data-dir` or
 //! `JIANGUAN_DATA` say otherwise), used when no URL is given.
 
+pub mod credit;
 mod engine;
 pub mod export;
 mod migrations;
