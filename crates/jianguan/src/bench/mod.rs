@@ -12,6 +12,7 @@
 //!
 //! Figures go to standard output as Markdown, ready for `docs/benchmarks.md`.
 
+mod classify;
 mod huangshi;
 mod import;
 mod national;
@@ -35,6 +36,8 @@ pub enum Which {
     Year,
     /// The web application under `wrk` (not part of `all`; uses --database or a new demo city of --city-entities).
     Web,
+    /// Credit-risk classification of a whole city (not part of `all`; `--entities`, default 403,000; PostgreSQL with `--postgres`).
+    Classify,
 }
 
 /// Options of `jianguan bench`.
@@ -54,9 +57,10 @@ pub struct BenchArgs {
     #[arg(long, value_name = "URL")]
     pub postgres: Option<String>,
 
-    /// Entities in the national plan (e.g. 10000000 for a quick run).
-    #[arg(long, default_value_t = 188_000_000)]
-    pub entities: u64,
+    /// Entities in the national plan (default 188,000,000; e.g. 10000000 for a quick run),
+    /// or in the city of `classify` (default 403,000).
+    #[arg(long)]
+    pub entities: Option<u64>,
 
     /// Seconds `openssl speed` measures SHA-256 for the national comparison.
     #[arg(long, default_value_t = 3)]
@@ -76,7 +80,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     if args.runs == 0 {
         anyhow::bail!("--runs must be at least 1");
     }
-    if args.entities == 0 {
+    if args.entities == Some(0) {
         anyhow::bail!("--entities must be at least 1");
     }
     let machine = Machine::read();
@@ -93,13 +97,17 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         huangshi::run(args.runs, args.postgres.as_deref())?;
     }
     if matches!(args.which, Which::National | Which::All) {
-        national::run(args.entities, args.openssl_seconds)?;
+        national::run(args.entities.unwrap_or(188_000_000), args.openssl_seconds)?;
     }
     if matches!(args.which, Which::Import | Which::All) {
         import::run(args.runs, args.postgres.as_deref())?;
     }
     if args.which == Which::Web {
         web::run(args.database.as_deref(), args.city_entities)?;
+    }
+    if args.which == Which::Classify {
+        let entities = usize::try_from(args.entities.unwrap_or(403_000))?;
+        classify::run(entities, args.runs, args.postgres.as_deref())?;
     }
     if args.which == Which::Year {
         year::run(args.city_entities, args.runs, args.postgres.as_deref(), args.database.as_deref())?;

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use chrono::NaiveDate;
-use clap::Args;
+use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::database::{DatabaseArgs, runtime};
@@ -22,6 +22,27 @@ const ACTOR: &str = "cli";
 
 /// Exit status of `explain` for an entity not classified.
 const EXIT_NOT_FOUND: u8 = 3;
+
+/// The risk and score subcommands of `jianguan credit`, for the `Credit`
+/// enum of `cli/credit.rs` to delegate to.
+#[derive(Debug, Subcommand)]
+pub enum RiskCommand {
+    /// Classify every entity A–D with the indicator model; print the counts per class.
+    Classify(ClassifyArgs),
+    /// Explain an entity's class indicator by indicator.
+    Explain(ExplainArgs),
+    /// A person's credit score, explained rule by rule (the access is logged).
+    Score(ScoreArgs),
+}
+
+/// Runs a risk or score subcommand.
+pub fn run(database: &DatabaseArgs, command: &RiskCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        RiskCommand::Classify(args) => run_classify(database, args),
+        RiskCommand::Explain(args) => run_explain(database, args),
+        RiskCommand::Score(args) => run_score(database, args),
+    }
+}
 
 /// Arguments of `jianguan credit classify`.
 #[derive(Debug, Args)]
@@ -115,8 +136,8 @@ pub fn run_classify(database: &DatabaseArgs, args: &ClassifyArgs) -> anyhow::Res
         let line = ClassifyLine {
             run: &run.id,
             as_of,
-            model: &run.model_name,
-            model_sha256: &run.model_sha256,
+            model: &run.source,
+            model_sha256: &run.sha256,
             counts: run.counts,
             classified: run.counts.total(),
             changed: run.changed,
@@ -131,7 +152,7 @@ pub fn run_classify(database: &DatabaseArgs, args: &ClassifyArgs) -> anyhow::Res
                 println!("  {class}: {}", run.counts.get(*class));
             }
             println!("changed class: {}; registered after {as_of}, not classified: {}", run.changed, run.skipped);
-            println!("model: {} (sha256 {})", run.model_name, run.model_sha256);
+            println!("model: {} (sha256 {})", run.source, run.sha256);
         }
         Ok(ExitCode::SUCCESS)
     })

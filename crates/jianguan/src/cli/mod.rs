@@ -1,6 +1,7 @@
 //! The command line: clap-derived commands, each in its own module.
 
 mod calendar;
+pub mod credit_risk;
 pub(crate) mod demo;
 pub mod database;
 mod import;

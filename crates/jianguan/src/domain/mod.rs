@@ -15,7 +15,7 @@ pub mod org;
 pub mod plan;
 pub mod rectification;
 pub mod risk;
-// pub mod personal_score; (after the credit core lands)
+pub mod personal_score;
 
 pub use entity::{CreditClass, CreditRating, EntityFields, EntityStatus, EntityType, MarketEntity};
 pub use field::InvalidField;

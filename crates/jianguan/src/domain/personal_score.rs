@@ -398,7 +398,7 @@ fn found_in(entry: &CreditEntry, from: NaiveDate, as_of: NaiveDate) -> bool {
 }
 
 fn severity_name(entry: &CreditEntry) -> &'static str {
-    entry.severity.map_or(UNGRADED, |s| s.name_zh())
+    entry.severity.map_or(UNGRADED, |s| s.as_str())
 }
 
 /// One rule of an explanation.

@@ -571,37 +571,47 @@ impl ClassCounts {
     }
 }
 
-/// One classification run, kept as a document on the audit ledger: the model
-/// (whole, so every stored explanation can be re-explained), its digest, the
-/// as-of date and the outcome.
+/// One classification run, kept as a document on the audit ledger in
+/// `credit_runs` beside the credit imports: the fields every credit run has
+/// (so the table reads as one kind of document), then the as-of date, the
+/// model (whole, so every stored explanation can be re-explained) and the
+/// counts per class.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClassificationRun {
-    /// `FXFL-YYYYMMDDHHMMSS-<as-of>`: unique per run.
+    /// `classify-YYYYMMDDTHHMMSSmmm`: sorts by time.
     pub id: String,
-    /// Always `classification`.
+    /// Always [`RUN_KIND`].
     pub kind: String,
+    /// The model's name.
+    pub source: String,
+    /// SHA-256 of the model's canonical JSON, hex.
+    pub sha256: String,
+    /// When it finished (RFC 3339).
+    pub finished_at: String,
+    /// Entities read.
+    pub rows: u64,
+    /// Entities whose class changed.
+    pub changed: u64,
+    /// Always 0: every entity is classified or skipped.
+    pub rejected: u64,
+    /// Entities with a class before the run.
+    pub before: u64,
+    /// Entities with a class after the run.
+    pub after: u64,
     /// The date the facts were taken on.
     pub as_of: NaiveDate,
-    /// The model's name.
-    pub model_name: String,
-    /// SHA-256 of the model's canonical JSON, hex.
-    pub model_sha256: String,
     /// The model.
     pub model: RiskModel,
     /// Entities classified, per class.
     pub counts: ClassCounts,
-    /// Entities whose class changed.
-    pub changed: u64,
-    /// Entities registered after the as-of date, left unclassified.
+    /// Entities registered after the as-of date, left as they were.
     pub skipped: u64,
     /// Who ran it (`scheduler` for the daily run).
     pub actor: String,
-    /// When.
-    pub at: chrono::DateTime<chrono::FixedOffset>,
 }
 
 /// The kind of a [`ClassificationRun`] in the `credit_runs` table.
-pub const RUN_KIND: &str = "classification";
+pub const RUN_KIND: &str = "classify";
 
 /// What `entity_risk.explanation` holds: the run and the entity's facts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

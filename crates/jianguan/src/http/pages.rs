@@ -55,6 +55,8 @@ const SECTIONS: &[(&str, &str, Option<Permission>)] = &[
     ("/results", "检查结果", Some(Permission::EnterResults)),
     ("/reports", "统计报表", Some(Permission::DownloadReports)),
     ("/supervision", "执法监督", None),
+    ("/credit/risk", "风险分类", Some(Permission::SeeRiskClasses)),
+    ("/credit/score", "信用积分", Some(Permission::SeePersonalCredit)),
     ("/ledger", "审计台账", Some(Permission::AuditLedger)),
     ("/accounts", "账号管理", Some(Permission::ManageAccounts)),
     ("/gongshi", "公示平台", None),

@@ -1,5 +1,4 @@
-//! Storage of credit-risk classification and of the personal-credit access
-//! log: the few bulk reads a classification run needs (each one aggregated
+//! Storage of credit-risk classification: the few bulk reads a classification run needs (each one aggregated
 //! text value, not hundreds of thousands of rows), the run's writes in one
 //! transaction with its ledger entry, and the explanations.
 
@@ -21,25 +20,6 @@ impl Document for ClassificationRun {
     fn columns(&self) -> Vec<Option<String>> {
         vec![Some(self.kind.clone())]
     }
-}
-
-/// A credit entry of an entity of the directory, as the indicators read it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EntityEntry {
-    /// 统一社会信用代码.
-    pub uscc: String,
-    /// `blacklist`, `redlist`, `abnormal` or `penalty`.
-    pub list_type: String,
-    /// 列入日期.
-    pub listed_on: NaiveDate,
-    /// 有效期至.
-    pub valid_until: Option<NaiveDate>,
-    /// 移出日期.
-    pub removed_on: Option<NaiveDate>,
-    /// 轻微, 一般 or 严重.
-    pub severity: Option<String>,
-    /// 认定日期.
-    pub decided_on: Option<NaiveDate>,
 }
 
 /// A published inspection result, as the indicators read it.
@@ -72,21 +52,6 @@ pub struct RiskRow {
     pub explanation: String,
 }
 
-/// One access to a person's credit data.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccessRecord {
-    /// When (RFC 3339, China time).
-    pub accessed_at: String,
-    /// Who.
-    pub actor: String,
-    /// The person's 身份证号码.
-    pub subject: String,
-    /// What was read, e.g. `personal_score`.
-    pub what: String,
-    /// The stated purpose.
-    pub purpose: String,
-}
-
 /// What a classification run writes, in one transaction.
 #[derive(Debug, Clone)]
 pub struct ClassificationWrite {
@@ -98,7 +63,7 @@ pub struct ClassificationWrite {
     pub change: Change,
 }
 
-/// Storage of the classification and of the access log.
+/// Storage of the classification.
 pub trait RiskStore: WorkflowStore {
     /// `(uscc, filed_on)` of the annual reports for `year`.
     fn annual_reports_of_year(
@@ -110,8 +75,6 @@ pub trait RiskStore: WorkflowStore {
         &self,
         reports: Vec<(String, i32, NaiveDate)>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// The blacklist, redlist, abnormal and penalty entries of every entity of the directory.
-    fn entity_entries(&self) -> impl Future<Output = Result<Vec<EntityEntry>, StoreError>> + Send;
     /// Every published inspection result.
     fn published_results(&self) -> impl Future<Output = Result<Vec<ResultFact>, StoreError>> + Send;
     /// `(entity, inspected_on)` of every out-of-plan inspection on a complaint (投诉举报).
@@ -131,14 +94,6 @@ pub trait RiskStore: WorkflowStore {
     fn latest_classification(
         &self,
     ) -> impl Future<Output = Result<Option<ClassificationRun>, StoreError>> + Send;
-    /// Appends to the access log of persons' credit data.
-    fn log_credit_access(&self, record: AccessRecord) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// The access log of a person (all with `None`), newest first, at most `limit`.
-    fn credit_access_log(
-        &self,
-        subject: Option<&str>,
-        limit: u32,
-    ) -> impl Future<Output = Result<Vec<AccessRecord>, StoreError>> + Send;
 }
 
 /// The one text value `sql` returns, split in lines of tab-separated fields.
@@ -197,13 +152,6 @@ fn field_date(table: &'static str, fields: &[String], index: usize) -> Result<Na
         .map_err(|_| corrupt(table, fields, format!("field {index} {text:?} is not a date")))
 }
 
-fn field_opt_date(table: &'static str, fields: &[String], index: usize) -> Result<Option<NaiveDate>, StoreError> {
-    match fields.get(index).map(String::as_str) {
-        None | Some("") => Ok(None),
-        Some(_) => field_date(table, fields, index).map(Some),
-    }
-}
-
 fn field_text(fields: &[String], index: usize) -> String {
     fields.get(index).cloned().unwrap_or_default()
 }
@@ -217,16 +165,6 @@ const ENTITY_RISK: Table = Table {
     columns: &["uscc", "class", "score", "classified_on", "explanation"],
     key: &["uscc"],
 };
-
-fn access_record<R: RowRead>(row: &R) -> Result<AccessRecord, StoreError> {
-    Ok(AccessRecord {
-        accessed_at: row.text(0)?,
-        actor: row.text(1)?,
-        subject: row.text(2)?,
-        what: row.text(3)?,
-        purpose: row.text(4)?,
-    })
-}
 
 impl<E: Engine> RiskStore for E {
     async fn annual_reports_of_year(&self, year: i32) -> Result<Vec<(String, NaiveDate)>, StoreError> {
@@ -258,47 +196,6 @@ impl<E: Engine> RiskStore for E {
         }
         E::commit(tx).await?;
         Ok(())
-    }
-
-    async fn entity_entries(&self) -> Result<Vec<EntityEntry>, StoreError> {
-        let d = E::DIALECT;
-        let fields = [
-            "c.subject".to_owned(),
-            "c.list_type".to_owned(),
-            date_text(d, "c.listed_on"),
-            date_text(d, "c.valid_until"),
-            date_text(d, "c.removed_on"),
-            "c.severity".to_owned(),
-            date_text(d, "c.decided_on"),
-        ];
-        let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
-        // The directory drives: one primary-key range read of credit_entries per
-        // entity (SQLite's CROSS JOIN keeps that order), never a scan of the
-        // millions of national entries.
-        let join = match d {
-            Dialect::Sqlite => "entities e CROSS JOIN credit_entries c ON c.subject = e.uscc",
-            Dialect::Postgres => "entities e JOIN credit_entries c ON c.subject = e.uscc",
-        };
-        let sql = format!(
-            "SELECT {} FROM {join} WHERE c.list_type IN ('blacklist', 'redlist', 'abnormal', 'penalty')",
-            aggregate(d, &fields)
-        );
-        const TABLE: &str = "credit_entries";
-        lines(self, &sql, Vec::new())
-            .await?
-            .into_iter()
-            .map(|f| {
-                Ok(EntityEntry {
-                    uscc: field_text(&f, 0),
-                    list_type: field_text(&f, 1),
-                    listed_on: field_date(TABLE, &f, 2)?,
-                    valid_until: field_opt_date(TABLE, &f, 3)?,
-                    removed_on: field_opt_date(TABLE, &f, 4)?,
-                    severity: field_opt_text(&f, 5),
-                    decided_on: field_opt_date(TABLE, &f, 6)?,
-                })
-            })
-            .collect()
     }
 
     async fn published_results(&self) -> Result<Vec<ResultFact>, StoreError> {
@@ -436,37 +333,6 @@ impl<E: Engine> RiskStore for E {
         }
     }
 
-    async fn log_credit_access(&self, record: AccessRecord) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        E::tx_execute(
-            &mut tx,
-            "INSERT INTO credit_access (accessed_at, actor, subject, what, purpose) VALUES ($1, $2, $3, $4, $5)",
-            vec![
-                Arg::Text(record.accessed_at),
-                Arg::Text(record.actor),
-                Arg::Text(record.subject),
-                Arg::Text(record.what),
-                Arg::Text(record.purpose),
-            ],
-        )
-        .await?;
-        E::commit(tx).await?;
-        Ok(())
-    }
-
-    async fn credit_access_log(&self, subject: Option<&str>, limit: u32) -> Result<Vec<AccessRecord>, StoreError> {
-        let (filter, mut args) = match subject {
-            Some(subject) => ("WHERE subject = $1", vec![Arg::Text(subject.to_owned())]),
-            None => ("", Vec::new()),
-        };
-        args.push(Arg::Int(i64::from(limit)));
-        let sql = format!(
-            "SELECT accessed_at, actor, subject, what, purpose FROM credit_access {filter} ORDER BY id DESC LIMIT ${}",
-            args.len()
-        );
-        let rows = self.fetch_all(&sql, args).await?;
-        rows.iter().map(access_record).collect()
-    }
 }
 
 /// Delegates to the backend inside the [`Db`](super::Db).
@@ -486,9 +352,6 @@ impl RiskStore for super::Db {
     async fn upsert_annual_reports(&self, reports: Vec<(String, i32, NaiveDate)>) -> Result<(), StoreError> {
         delegate_db!(self.upsert_annual_reports(reports))
     }
-    async fn entity_entries(&self) -> Result<Vec<EntityEntry>, StoreError> {
-        delegate_db!(self.entity_entries())
-    }
     async fn published_results(&self) -> Result<Vec<ResultFact>, StoreError> {
         delegate_db!(self.published_results())
     }
@@ -506,11 +369,5 @@ impl RiskStore for super::Db {
     }
     async fn latest_classification(&self) -> Result<Option<ClassificationRun>, StoreError> {
         delegate_db!(self.latest_classification())
-    }
-    async fn log_credit_access(&self, record: AccessRecord) -> Result<(), StoreError> {
-        delegate_db!(self.log_credit_access(record))
-    }
-    async fn credit_access_log(&self, subject: Option<&str>, limit: u32) -> Result<Vec<AccessRecord>, StoreError> {
-        delegate_db!(self.credit_access_log(subject, limit))
     }
 }

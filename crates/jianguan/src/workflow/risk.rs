@@ -23,7 +23,9 @@ use crate::domain::risk::{
 use crate::domain::idcard::IdCardNo;
 use crate::domain::personal_score::{PersonalScore, ScoreModel};
 use crate::storage::credit::CreditStore;
-use crate::storage::risk::{AccessRecord, ClassificationWrite, EntityEntry, RiskRow, RiskStore};
+use crate::domain::credit::{CreditEntry, ListType};
+use crate::storage::credit::AccessLog;
+use crate::storage::risk::{ClassificationWrite, RiskRow, RiskStore};
 use crate::storage::{Change, StoreError};
 
 /// The ledger action of a classification run.
@@ -31,7 +33,7 @@ pub const CLASSIFIED: &str = "credit.classified";
 
 /// Classifies every entity registered on or before `as_of` with `model`,
 /// writes the classes and explanations, and records the run on the ledger.
-pub async fn classify<S: RiskStore>(
+pub async fn classify<S: RiskStore + CreditStore>(
     store: &S,
     model: &RiskModel,
     as_of: NaiveDate,
@@ -65,16 +67,17 @@ pub async fn classify<S: RiskStore>(
     drop(filed);
 
     let penalties_from = RiskModel::window_start(as_of, model.penalties.months);
-    for entry in store.entity_entries().await? {
-        let Some(index) = index_of(&entry.uscc) else {
+    let usccs = candidates.iter().map(|c| c.uscc.clone()).collect();
+    for entry in store.credit_entries_of(usccs).await? {
+        let Some(index) = index_of(entry.subject.as_str()) else {
             continue;
         };
         let f = &mut facts[index];
-        match entry.list_type.as_str() {
-            "abnormal" => f.abnormal |= counts_on(&entry, as_of),
-            "blacklist" => f.blacklisted |= counts_on(&entry, as_of),
-            "redlist" => f.redlisted |= counts_on(&entry, as_of),
-            "penalty" if penalty_counts(&entry, penalties_from, as_of) => f.penalties += 1,
+        match entry.list_type {
+            ListType::Abnormal => f.abnormal |= entry.counts_on(as_of),
+            ListType::Blacklist => f.blacklisted |= entry.counts_on(as_of),
+            ListType::Redlist => f.redlisted |= entry.counts_on(as_of),
+            ListType::Penalty if penalty_counts(&entry, penalties_from, as_of) => f.penalties += 1,
             _ => {}
         }
     }
@@ -107,10 +110,12 @@ pub async fn classify<S: RiskStore>(
     let id = run_id(store, at).await?;
     let mut counts = ClassCounts::default();
     let mut rows = Vec::with_capacity(candidates.len());
-    let mut skipped = 0;
+    let (mut skipped, mut before, mut kept) = (0, 0, 0);
     for (candidate, facts) in candidates.iter().zip(&facts) {
+        before += u64::from(candidate.credit_class.is_some());
         if candidate.registered_on > as_of {
             skipped += 1;
+            kept += u64::from(candidate.credit_class.is_some());
             continue;
         }
         let assessment = model.assess(facts);
@@ -124,23 +129,27 @@ pub async fn classify<S: RiskStore>(
             explanation: serde_json::to_string(&explanation).map_err(|e| refused(e.to_string()))?,
         });
     }
-    drop(candidates);
     let run = ClassificationRun {
         id,
         kind: RUN_KIND.to_owned(),
+        source: model.name.clone(),
+        sha256: model.digest(),
+        finished_at: super::now().to_rfc3339(),
+        rows: candidates.len() as u64,
+        changed: 0,
+        rejected: 0,
+        before,
+        after: kept + counts.total(),
         as_of,
-        model_name: model.name.clone(),
-        model_sha256: model.digest(),
         model: model.clone(),
         counts,
-        changed: 0,
         skipped,
         actor: actor.to_owned(),
-        at,
     };
+    drop(candidates);
     let detail = format!(
         "as of {as_of}; model {} sha256 {}; A {} B {} C {} D {}",
-        run.model_name, run.model_sha256, counts.a, counts.b, counts.c, counts.d
+        run.source, run.sha256, counts.a, counts.b, counts.c, counts.d
     );
     let change = Change::new(at, actor, CLASSIFIED, detail);
     let changed = store
@@ -149,9 +158,9 @@ pub async fn classify<S: RiskStore>(
     Ok(ClassificationRun { changed, ..run })
 }
 
-/// A run id not yet used: `FXFL-` and the time stamp (so ids sort by time).
+/// A run id not yet used: `classify-` and the time stamp (so ids sort by time).
 async fn run_id<S: RiskStore>(store: &S, at: DateTime<FixedOffset>) -> Result<String> {
-    let stamp = format!("FXFL-{}", at.format("%Y%m%d%H%M%S%3f"));
+    let stamp = format!("{RUN_KIND}-{}", at.format("%Y%m%dT%H%M%S%3f"));
     let mut id = stamp.clone();
     let mut n = 1;
     while store.get::<ClassificationRun>(&id).await?.is_some() {
@@ -161,17 +170,9 @@ async fn run_id<S: RiskStore>(store: &S, at: DateTime<FixedOffset>) -> Result<St
     Ok(id)
 }
 
-/// Whether a list entry counts on `as_of` (the credit core's rule).
-fn counts_on(entry: &EntityEntry, as_of: NaiveDate) -> bool {
-    entry.listed_on <= as_of
-        && entry.valid_until.is_none_or(|until| as_of <= until)
-        && entry.removed_on.is_none_or(|removed| removed > as_of)
-}
-
 /// Whether a penalty was decided in `from..=as_of` and not revoked by `as_of`.
-fn penalty_counts(entry: &EntityEntry, from: NaiveDate, as_of: NaiveDate) -> bool {
-    let decided = entry.decided_on.unwrap_or(entry.listed_on);
-    (from..=as_of).contains(&decided) && entry.removed_on.is_none_or(|removed| removed > as_of)
+pub fn penalty_counts(entry: &CreditEntry, from: NaiveDate, as_of: NaiveDate) -> bool {
+    (from..=as_of).contains(&entry.finding_date()) && entry.removed_on.is_none_or(|removed| removed > as_of)
 }
 
 /// An entity's class, explained indicator by indicator.
@@ -238,15 +239,15 @@ pub async fn explain<S: RiskStore>(store: &S, uscc: &str) -> Result<Option<Expla
         score,
         classified_on: row.classified_on,
         run: run.id,
-        model_name: run.model_name,
-        model_sha256: run.model_sha256,
+        model_name: run.source,
+        model_sha256: run.sha256,
         thresholds: run.model.thresholds,
         indicators: lines,
     }))
 }
 
 /// What reading a person's credit data is recorded as in the access log.
-pub const SCORE_ACCESS: &str = "personal_score";
+pub const SCORE_ACCESS: &str = "score";
 
 /// A person's score as shown: the id masked, the score explained rule by rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -283,13 +284,13 @@ pub async fn personal_score<S: RiskStore + CreditStore>(
     model.check().map_err(|e| refused(e.to_string()))?;
     let person = IdCardNo::parse(id.trim()).map_err(|e| refused(format!("身份证号码无效 (invalid ID number): {e}")))?;
     store
-        .log_credit_access(AccessRecord {
+        .log_access(vec![AccessLog {
             accessed_at: at.to_rfc3339(),
             actor: actor.to_owned(),
             subject: person.as_str().to_owned(),
             what: SCORE_ACCESS.to_owned(),
             purpose: purpose.to_owned(),
-        })
+        }])
         .await?;
     let entries = store.credit_entries_of(vec![person.as_str().to_owned()]).await?;
     Ok(ScoreReport {

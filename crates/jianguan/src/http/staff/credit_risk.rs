@@ -33,8 +33,6 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/credit/score", get(score_form).post(score_page))
 }
 
-/// The permission to run a classification by hand.
-pub const RECLASSIFY: Permission = Permission::SeePersonalCredit;
 
 #[derive(Debug, Deserialize)]
 struct RiskQuery {
@@ -101,7 +99,7 @@ async fn risk_view(state: &AppState, user: &User, query: String, job: Option<u64
         not_found: !query.is_empty() && explanation.is_none(),
         query,
         explanation,
-        may_classify: user.account().may(RECLASSIFY),
+        may_classify: user.account().may(Permission::ManageCredit),
         classes: CreditClass::ALL,
         job,
         chrome: Chrome::staff(user, "信用风险分类", "/credit/risk"),
@@ -110,7 +108,7 @@ async fn risk_view(state: &AppState, user: &User, query: String, job: Option<u64
 
 /// Runs a classification with the default model as of today, as a background job.
 async fn classify_page(State(state): State<Arc<AppState>>, user: User) -> Result<Html<String>> {
-    user.require(RECLASSIFY)?;
+    user.require(Permission::ManageCredit)?;
     let label = "信用风险分类（全部市场主体）".to_owned();
     let owner = user.account().username.clone();
     let actor = user.actor();
@@ -175,4 +173,40 @@ async fn score_page(State(state): State<Arc<AppState>>, user: User, Form(input):
         watermark,
         report: Some(report),
     })
+}
+
+/// The variable that sets the hours between scheduled classifications
+/// (default [`DEFAULT_SCHEDULE_HOURS`]; `0` turns the schedule off).
+pub const SCHEDULE_ENV: &str = "JIANGUAN_CLASSIFY_HOURS";
+
+/// Hours between scheduled classifications by default: daily.
+pub const DEFAULT_SCHEDULE_HOURS: u64 = 24;
+
+/// The interval between scheduled classifications, from [`SCHEDULE_ENV`]; `None`: off.
+pub fn schedule_interval() -> Option<std::time::Duration> {
+    let hours = std::env::var(SCHEDULE_ENV)
+        .ok()
+        .and_then(|text| text.trim().parse::<u64>().ok())
+        .unwrap_or(DEFAULT_SCHEDULE_HOURS);
+    (hours > 0).then(|| std::time::Duration::from_secs(hours * 3600))
+}
+
+/// Reclassifies every entity with the default model every `every`, the first
+/// time one interval after start (`jianguan serve` calls it; tests do not).
+pub fn schedule_classification(state: Arc<AppState>, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            let at = workflow::now();
+            match risk::classify(&state.db, &RiskModel::default(), at.date_naive(), at, "scheduler").await {
+                Ok(run) => {
+                    state.figures.clear();
+                    tracing::info!(run = %run.id, changed = run.changed, "scheduled credit-risk classification done");
+                }
+                Err(error) => tracing::warn!(%error, "scheduled credit-risk classification failed"),
+            }
+        }
+    });
 }

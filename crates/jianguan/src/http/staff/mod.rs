@@ -2,6 +2,7 @@
 //! (login required) and asks it for the permission and department it needs.
 
 pub mod accounts;
+pub mod credit_risk;
 pub mod dashboard;
 pub mod directories;
 pub mod ledger;
@@ -21,6 +22,7 @@ use super::AppState;
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .merge(accounts::routes())
+        .merge(credit_risk::routes())
         .merge(dashboard::routes())
         .merge(directories::routes())
         .merge(ledger::routes())
