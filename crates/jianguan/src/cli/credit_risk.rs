@@ -11,14 +11,11 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::database::{DatabaseArgs, runtime};
+use super::workflow::ActorArgs;
 use crate::domain::personal_score::ScoreModel;
 use crate::domain::risk::RiskModel;
-use crate::storage::{Db, Store};
+use crate::storage::Db;
 use crate::workflow::{self, risk};
-
-/// The actor the command line records.
-const ACTOR: &str = "cli";
 
 /// Exit status of `explain` for an entity not classified.
 const EXIT_NOT_FOUND: u8 = 3;
@@ -35,12 +32,12 @@ pub enum RiskCommand {
     Score(ScoreArgs),
 }
 
-/// Runs a risk or score subcommand.
-pub fn run(database: &DatabaseArgs, command: &RiskCommand) -> anyhow::Result<ExitCode> {
+/// Runs a risk or score subcommand on the migrated database.
+pub async fn run(db: &Db, command: &RiskCommand) -> anyhow::Result<ExitCode> {
     match command {
-        RiskCommand::Classify(args) => run_classify(database, args),
-        RiskCommand::Explain(args) => run_explain(database, args),
-        RiskCommand::Score(args) => run_score(database, args),
+        RiskCommand::Classify(args) => classify(db, args).await,
+        RiskCommand::Explain(args) => explain(db, args).await,
+        RiskCommand::Score(args) => score(db, args).await,
     }
 }
 
@@ -56,6 +53,8 @@ pub struct ClassifyArgs {
     /// Print one line of JSON.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    actor: ActorArgs,
 }
 
 /// Arguments of `jianguan credit explain`.
@@ -85,6 +84,8 @@ pub struct ScoreArgs {
     /// Print one line of JSON.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    actor: ActorArgs,
 }
 
 fn read_model(path: &Path) -> anyhow::Result<String> {
@@ -97,20 +98,6 @@ pub fn risk_model(path: Option<&Path>) -> anyhow::Result<RiskModel> {
         Some(path) => Ok(RiskModel::from_json(&read_model(path)?)?),
         None => Ok(RiskModel::default()),
     }
-}
-
-/// Runs `f` on the migrated database, closing it afterwards.
-fn with_db<T>(database: &DatabaseArgs, f: impl AsyncFnOnce(&Db) -> anyhow::Result<T>) -> anyhow::Result<T> {
-    runtime()?.block_on(async {
-        let db = database.open().await?;
-        let outcome = async {
-            db.migrate().await?;
-            f(&db).await
-        }
-        .await;
-        db.close().await;
-        outcome
-    })
 }
 
 #[derive(Serialize)]
@@ -127,88 +114,83 @@ struct ClassifyLine<'a> {
 }
 
 /// `jianguan credit classify`.
-pub fn run_classify(database: &DatabaseArgs, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
+async fn classify(db: &Db, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
     let model = risk_model(args.model.as_deref())?;
     let as_of = args.as_of.unwrap_or_else(crate::domain::idcard::today_in_china);
-    with_db(database, async |db| {
-        let started = Instant::now();
-        let run = risk::classify(db, &model, as_of, workflow::now(), ACTOR).await?;
-        let line = ClassifyLine {
-            run: &run.id,
-            as_of,
-            model: &run.source,
-            model_sha256: &run.sha256,
-            counts: run.counts,
-            classified: run.counts.total(),
-            changed: run.changed,
-            skipped: run.skipped,
-            seconds: started.elapsed().as_secs_f64(),
-        };
-        if args.json {
-            println!("{}", serde_json::to_string(&line)?);
-        } else {
-            println!("classified {} entities as of {as_of} in {:.2} s (run {})", line.classified, line.seconds, run.id);
-            for class in crate::domain::entity::CreditClass::ALL {
-                println!("  {class}: {}", run.counts.get(*class));
-            }
-            println!("changed class: {}; registered after {as_of}, not classified: {}", run.changed, run.skipped);
-            println!("model: {} (sha256 {})", run.source, run.sha256);
+    let started = Instant::now();
+    let run = risk::classify(db, &model, as_of, workflow::now(), &args.actor.actor).await?;
+    let line = ClassifyLine {
+        run: &run.id,
+        as_of,
+        model: &run.source,
+        model_sha256: &run.sha256,
+        counts: run.counts,
+        classified: run.counts.total(),
+        changed: run.changed,
+        skipped: run.skipped,
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&line)?);
+    } else {
+        println!("classified {} entities as of {as_of} in {:.2} s (run {})", line.classified, line.seconds, run.id);
+        for class in crate::domain::entity::CreditClass::ALL {
+            println!("  {class}: {}", run.counts.get(*class));
         }
-        Ok(ExitCode::SUCCESS)
-    })
+        println!("changed class: {}; registered after {as_of}, not classified: {}", run.changed, run.skipped);
+        println!("model: {} (sha256 {})", run.source, run.sha256);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `jianguan credit explain`.
-pub fn run_explain(database: &DatabaseArgs, args: &ExplainArgs) -> anyhow::Result<ExitCode> {
-    with_db(database, async |db| {
-        let Some(explanation) = risk::explain(db, &args.uscc).await? else {
-            eprintln!("{} is not classified (run `jianguan credit classify`, or check the code)", args.uscc.trim());
-            return Ok(ExitCode::from(EXIT_NOT_FOUND));
-        };
-        if args.json {
-            println!("{}", serde_json::to_string(&explanation)?);
-            return Ok(ExitCode::SUCCESS);
-        }
-        println!(
-            "{}: class {} (score {}), as of {}, run {}",
-            explanation.uscc, explanation.class, explanation.score, explanation.classified_on, explanation.run
-        );
-        for line in &explanation.indicators {
-            println!("  {:>5}  {}: {}", line.points, line.name, line.value);
-        }
-        let ranges: Vec<String> = explanation
-            .class_ranges()
-            .iter()
-            .map(|(class, range)| format!("{class} {range}"))
-            .collect();
-        println!("thresholds: {}", ranges.join("; "));
-        println!("model: {} (sha256 {})", explanation.model_name, explanation.model_sha256);
-        Ok(ExitCode::SUCCESS)
-    })
+async fn explain(db: &Db, args: &ExplainArgs) -> anyhow::Result<ExitCode> {
+    let Some(explanation) = risk::explain(db, &args.uscc).await? else {
+        eprintln!("{} is not classified (run `jianguan credit classify`, or check the code)", args.uscc.trim());
+        return Ok(ExitCode::from(EXIT_NOT_FOUND));
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&explanation)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{}: class {} (score {}), as of {}, run {}",
+        explanation.uscc, explanation.class, explanation.score, explanation.classified_on, explanation.run
+    );
+    for line in &explanation.indicators {
+        println!("  {:>5}  {}: {}", line.points, line.name, line.value);
+    }
+    let ranges: Vec<String> = explanation
+        .class_ranges()
+        .iter()
+        .map(|(class, range)| format!("{class} {range}"))
+        .collect();
+    println!("thresholds: {}", ranges.join("; "));
+    println!("model: {} (sha256 {})", explanation.model_name, explanation.model_sha256);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `jianguan credit score`.
-pub fn run_score(database: &DatabaseArgs, args: &ScoreArgs) -> anyhow::Result<ExitCode> {
+async fn score(db: &Db, args: &ScoreArgs) -> anyhow::Result<ExitCode> {
     let model = match &args.model {
         Some(path) => ScoreModel::from_json(&read_model(path)?)?,
         None => ScoreModel::default(),
     };
     let as_of = args.as_of.unwrap_or_else(crate::domain::idcard::today_in_china);
-    with_db(database, async |db| {
-        let report = risk::personal_score(db, &model, &args.id, &args.purpose, as_of, workflow::now(), ACTOR).await?;
-        if args.json {
-            println!("{}", serde_json::to_string(&report)?);
-            return Ok(ExitCode::SUCCESS);
-        }
-        println!("{}: {} points, {} (as of {as_of}; model {})", report.person, report.score.score, report.score.level, report.model_name);
-        println!("  {:>5}  base", report.score.base);
-        for line in &report.score.lines {
-            println!("  {:>5}  {} · {} (×{})", line.points, line.dimension_name, line.name, line.matches);
-        }
-        if report.score.clamp != 0 {
-            println!("  {:>5}  clamp to 0..=1000", report.score.clamp);
-        }
-        println!("access logged: {ACTOR}, purpose {:?}", args.purpose.trim());
-        Ok(ExitCode::SUCCESS)
-    })
+    let actor = &args.actor.actor;
+    let report = risk::personal_score(db, &model, &args.id, &args.purpose, as_of, workflow::now(), actor).await?;
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{}: {} points, {} (as of {as_of}; model {})", report.person, report.score.score, report.score.level, report.model_name);
+    println!("  {:>5}  base", report.score.base);
+    for line in &report.score.lines {
+        println!("  {:>5}  {} · {} (×{})", line.points, line.dimension_name, line.name, line.matches);
+    }
+    if report.score.clamp != 0 {
+        println!("  {:>5}  clamp to 0..=1000", report.score.clamp);
+    }
+    println!("access logged: {actor}, purpose {:?}", args.purpose.trim());
+    Ok(ExitCode::SUCCESS)
 }

@@ -392,7 +392,10 @@ pub(crate) async fn load(db: &Db, city: &City) -> anyhow::Result<()> {
         add(&mut inspector_count, db.upsert_inspectors(batch).await?);
     }
 
-    let bar = progress_bar(city.entities.len() as u64);
+    let bar = progress_bar(
+        city.entities.len() as u64,
+        "载入 loading entities {bar:40} {pos}/{len} ({percent}%), eta {eta}",
+    );
     let converter = EntityConverter::new(city)?;
     let mut stream = Stream::named("jianguan/synth/huangshi/entity-details");
     let mut entity_count = UpsertCount::default();
@@ -506,14 +509,13 @@ fn add(total: &mut UpsertCount, count: UpsertCount) {
     total.updated += count.updated;
 }
 
-fn progress_bar(len: u64) -> indicatif::ProgressBar {
+/// A progress bar on stderr (hidden when stderr is not a terminal) with `template`.
+pub(super) fn progress_bar(len: u64, template: &str) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::with_draw_target(
         Some(len),
         indicatif::ProgressDrawTarget::stderr(),
     );
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "载入 loading entities {bar:40} {pos}/{len} ({percent}%), eta {eta}",
-    ) {
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
         bar.set_style(style);
     }
     bar

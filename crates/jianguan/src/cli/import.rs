@@ -77,67 +77,7 @@ pub fn run_import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
             }
             Err(error) => return Err(error.into()),
         };
-        let path = report::report_path(&args.file, args.report.as_deref());
-        let written = if outcome.errors.is_empty() && outcome.warnings.is_empty() {
-            // A clean run leaves no stale report of an earlier run behind.
-            let _ = std::fs::remove_file(&path);
-            None
-        } else {
-            if let Some(dir) = &args.report {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("cannot create {}", dir.display()))?;
-            }
-            report::write_report(&outcome, &args.file.display().to_string(), &path)
-                .with_context(|| format!("cannot write the report {}", path.display()))?;
-            Some(path.display().to_string())
-        };
-        if args.json {
-            println!(
-                "{}",
-                serde_json::json!({
-                    "imported": outcome.inserted,
-                    "updated": outcome.updated,
-                    "rejected": outcome.rejected(),
-                    "warnings": outcome.warnings.len(),
-                    "error_report": written,
-                })
-            );
-        } else {
-            for problem in &outcome.errors {
-                eprintln!(
-                    "row {}: {}: {} (value {:?})",
-                    problem.row,
-                    if problem.column.is_empty() {
-                        "-"
-                    } else {
-                        &problem.column
-                    },
-                    problem.reason,
-                    problem.value
-                );
-            }
-            for problem in &outcome.warnings {
-                eprintln!(
-                    "warning: row {}: {}{}",
-                    problem.row,
-                    if problem.column.is_empty() {
-                        String::new()
-                    } else {
-                        format!("{}: ", problem.column)
-                    },
-                    problem.reason
-                );
-            }
-            println!(
-                "imported {} rows ({} inserted, {} updated), {} rejected, {} warnings; report: {}",
-                outcome.imported(),
-                outcome.inserted,
-                outcome.updated,
-                outcome.rejected(),
-                outcome.warnings.len(),
-                written.as_deref().unwrap_or("none")
-            );
-        }
+        finish_import(&outcome, &args.file, args.report.as_deref(), args.json, serde_json::Map::new())?;
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -158,4 +98,79 @@ pub fn run_export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
         );
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Writes the XLSX error report of an import (or removes a stale one), then
+/// prints the outcome: one JSON line (with `extra` fields) or the problems on
+/// stderr and a summary line.
+pub(super) fn finish_import(
+    outcome: &import::Outcome,
+    file: &std::path::Path,
+    report_dir: Option<&std::path::Path>,
+    json: bool,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> anyhow::Result<()> {
+    let path = report::report_path(file, report_dir);
+    let written = if outcome.errors.is_empty() && outcome.warnings.is_empty() {
+        // A clean run leaves no stale report of an earlier run behind.
+        let _ = std::fs::remove_file(&path);
+        None
+    } else {
+        if let Some(dir) = report_dir {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        report::write_report(outcome, &file.display().to_string(), &path)
+            .with_context(|| format!("cannot write the report {}", path.display()))?;
+        Some(path.display().to_string())
+    };
+    if json {
+        let mut line = serde_json::json!({
+            "imported": outcome.inserted,
+            "updated": outcome.updated,
+            "rejected": outcome.rejected(),
+            "warnings": outcome.warnings.len(),
+            "error_report": written,
+        });
+        if let Some(map) = line.as_object_mut() {
+            map.extend(extra);
+        }
+        println!("{line}");
+    } else {
+        for problem in &outcome.errors {
+            eprintln!(
+                "row {}: {}: {} (value {:?})",
+                problem.row,
+                if problem.column.is_empty() {
+                    "-"
+                } else {
+                    &problem.column
+                },
+                problem.reason,
+                problem.value
+            );
+        }
+        for problem in &outcome.warnings {
+            eprintln!(
+                "warning: row {}: {}{}",
+                problem.row,
+                if problem.column.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}: ", problem.column)
+                },
+                problem.reason
+            );
+        }
+        println!(
+            "imported {} rows ({} inserted, {} updated), {} rejected, {} warnings; report: {}",
+            outcome.imported(),
+            outcome.inserted,
+            outcome.updated,
+            outcome.rejected(),
+            outcome.warnings.len(),
+            written.as_deref().unwrap_or("none")
+        );
+    }
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! The command line: clap-derived commands, each in its own module.
 
 mod calendar;
+mod credit;
 pub mod credit_risk;
 pub(crate) mod demo;
 pub mod database;
@@ -59,6 +60,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Accounts of the web application: list, add, disable, issue API tokens.
     Accounts(serve::AccountsArgs),
+    /// Credit supervision: import lists and matters, check applicants, look up entries, the check log.
+    Credit(credit::CreditArgs),
 }
 
 /// Exit status for bad input: unreadable or malformed files and arguments.
@@ -83,6 +86,7 @@ pub fn main() -> ExitCode {
         Command::Results(args) => workflow::run_results(args),
         Command::OutOfPlan(args) => workflow::run_out_of_plan(args),
         Command::Audit(args) => workflow::run_audit(args),
+        Command::Credit(args) => credit::run(args),
         Command::Report(args) => workflow::run_report(args),
         Command::Serve(args) => serve::run_serve(args),
         Command::Accounts(args) => serve::run_accounts(args),

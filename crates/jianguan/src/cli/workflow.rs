@@ -25,7 +25,7 @@ use crate::workflow::{self, audit, report, results, rounds};
 pub struct ActorArgs {
     /// Your name or account, recorded in the audit ledger.
     #[arg(long, env = "JIANGUAN_ACTOR", default_value = "cli")]
-    actor: String,
+    pub actor: String,
 }
 
 /// `jianguan plans`.

@@ -370,30 +370,21 @@ impl CreditEntry {
         if self.reason.chars().count() > MAX_REASON {
             return Err(InvalidField::new("reason", &self.reason, "is longer than 1000 characters"));
         }
-        if let Some(until) = self.valid_until {
-            if until < self.listed_on {
+        // (field, date, whether it must be on or after the listing date, else on or before).
+        let dates = [
+            ("valid_until", self.valid_until, true),
+            ("removed_on", self.removed_on, true),
+            ("decided_on", self.decided_on, false),
+        ];
+        for (field, date, on_or_after) in dates {
+            if let Some(date) = date
+                && (if on_or_after { date < self.listed_on } else { date > self.listed_on })
+            {
+                let relation = if on_or_after { "before" } else { "after" };
                 return Err(InvalidField::new(
-                    "valid_until",
-                    until.to_string(),
-                    format!("is before the listing date {}", self.listed_on),
-                ));
-            }
-        }
-        if let Some(removed) = self.removed_on {
-            if removed < self.listed_on {
-                return Err(InvalidField::new(
-                    "removed_on",
-                    removed.to_string(),
-                    format!("is before the listing date {}", self.listed_on),
-                ));
-            }
-        }
-        if let Some(decided) = self.decided_on {
-            if decided > self.listed_on {
-                return Err(InvalidField::new(
-                    "decided_on",
-                    decided.to_string(),
-                    format!("is after the listing date {}", self.listed_on),
+                    field,
+                    date.to_string(),
+                    format!("is {relation} the listing date {}", self.listed_on),
                 ));
             }
         }

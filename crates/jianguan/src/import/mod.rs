@@ -14,6 +14,7 @@
 //!   re-import unchanged.
 
 pub mod columns;
+pub mod credit;
 pub mod export;
 pub mod report;
 pub mod rows;

@@ -80,6 +80,9 @@ pub trait RowSink {
     fn row(&mut self, row: usize, cells: Vec<String>) -> ControlFlow<()>;
     /// `count` empty data rows skipped.
     fn empty(&mut self, count: usize);
+    /// A data row that cannot be read at all (a broken JSON line), and why.
+    /// Only line-based formats give it; sinks that never read them may ignore it.
+    fn unreadable(&mut self, _row: usize, _reason: String) {}
     /// How far the scan is, in units of the source (bytes of CSV, rows of a sheet).
     fn position(&mut self, _done: u64, _total: u64) {}
 }

@@ -3,6 +3,7 @@
 //! inspections, the ledger audit and the reports. See `docs/workflow.md`.
 
 pub mod audit;
+pub mod credit;
 pub mod eligibility;
 pub mod report;
 pub mod results;
