@@ -448,3 +448,44 @@ async fn the_personal_score_is_explained_and_every_query_logged(db: &Db) -> Test
     assert_eq!(db.access_log(None, 10).await?.len(), 3);
     Ok(())
 }
+
+// ---------------------------------------------------------------- the command line
+
+fn jianguan(database: &str, args: &[&str]) -> Fallible<(i32, serde_json::Value, String)> {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_jianguan"))
+        .args(args)
+        .args(["--database", database])
+        .output()?;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let json = serde_json::from_str(stdout.trim()).unwrap_or(serde_json::Value::Null);
+    Ok((output.status.code().unwrap_or(-1), json, stdout))
+}
+
+#[test]
+fn the_cli_classifies_explains_and_scores() -> TestResult {
+    let dir = std::env::temp_dir().join(common::unique("jianguan_risk_cli"));
+    std::fs::create_dir_all(&dir)?;
+    let database = dir.join("db.sqlite3").to_string_lossy().into_owned();
+    let outcome = (|| -> TestResult {
+        let (code, json, out) = jianguan(&database, &["credit", "classify", "--as-of", "2026-11-01", "--json"])?;
+        assert_eq!(code, 0, "{out}");
+        assert_eq!(json["classified"], 0);
+        assert_eq!(json["model_sha256"], RiskModel::default().digest());
+        let (code, _, out) = jianguan(&database, &["credit", "classify", "--print-model"])?;
+        assert_eq!(code, 0);
+        assert_eq!(RiskModel::from_json(&out)?, RiskModel::default());
+        let (code, _, _) = jianguan(&database, &["credit", "explain", &uscc(1), "--json"])?;
+        assert_eq!(code, 3, "an entity not classified");
+        let person = id_number("19900101", "002");
+        let args = ["credit", "score", &person, "--purpose", "测试", "--as-of", "2026-11-01", "--json", "--actor", "tester"];
+        let (code, json, out) = jianguan(&database, &args)?;
+        assert_eq!(code, 0, "{out}");
+        assert_eq!((json["score"]["score"].as_i64(), json["score"]["level"].as_str()), (Some(580), Some("良好")));
+        assert!(!out.contains(&person), "the id is masked");
+        let (code, _, _) = jianguan(&database, &["credit", "score", &person, "--purpose", " "])?;
+        assert_ne!(code, 0, "a purpose is required");
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    outcome
+}

@@ -44,9 +44,12 @@ pub async fn run(db: &Db, command: &RiskCommand) -> anyhow::Result<ExitCode> {
 /// Arguments of `jianguan credit classify`.
 #[derive(Debug, Args)]
 pub struct ClassifyArgs {
-    /// The indicator model (JSON); default: the embedded model (docs/credit.md).
+    /// The indicator model (JSON); default: the embedded model (see --print-model).
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
+    /// Print the model (the embedded default, or --model) as JSON and stop: a template to edit.
+    #[arg(long)]
+    pub print_model: bool,
     /// Take the facts on this date (YYYY-MM-DD); default: today in China.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<NaiveDate>,
@@ -71,13 +74,17 @@ pub struct ExplainArgs {
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
     /// The person's 身份证号码.
-    pub id: String,
+    #[arg(required_unless_present = "print_model")]
+    pub id: Option<String>,
     /// Why the score is asked for (recorded in the access log).
-    #[arg(long)]
-    pub purpose: String,
-    /// The scoring model (JSON); default: the embedded model.
+    #[arg(long, required_unless_present = "print_model")]
+    pub purpose: Option<String>,
+    /// The scoring model (JSON); default: the embedded model (see --print-model).
     #[arg(long, value_name = "FILE")]
     pub model: Option<PathBuf>,
+    /// Print the model (the embedded default, or --model) as JSON and stop: a template to edit.
+    #[arg(long)]
+    pub print_model: bool,
     /// Score on this date (YYYY-MM-DD); default: today in China.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<NaiveDate>,
@@ -116,6 +123,10 @@ struct ClassifyLine<'a> {
 /// `jianguan credit classify`.
 async fn classify(db: &Db, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
     let model = risk_model(args.model.as_deref())?;
+    if args.print_model {
+        println!("{}", serde_json::to_string_pretty(&model)?);
+        return Ok(ExitCode::SUCCESS);
+    }
     let as_of = args.as_of.unwrap_or_else(crate::domain::idcard::today_in_china);
     let started = Instant::now();
     let run = risk::classify(db, &model, as_of, workflow::now(), &args.actor.actor).await?;
@@ -176,9 +187,14 @@ async fn score(db: &Db, args: &ScoreArgs) -> anyhow::Result<ExitCode> {
         Some(path) => ScoreModel::from_json(&read_model(path)?)?,
         None => ScoreModel::default(),
     };
+    if args.print_model {
+        println!("{}", serde_json::to_string_pretty(&model)?);
+        return Ok(ExitCode::SUCCESS);
+    }
     let as_of = args.as_of.unwrap_or_else(crate::domain::idcard::today_in_china);
     let actor = &args.actor.actor;
-    let report = risk::personal_score(db, &model, &args.id, &args.purpose, as_of, workflow::now(), actor).await?;
+    let (id, purpose) = (args.id.as_deref().unwrap_or_default(), args.purpose.as_deref().unwrap_or_default());
+    let report = risk::personal_score(db, &model, id, purpose, as_of, workflow::now(), actor).await?;
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
         return Ok(ExitCode::SUCCESS);
@@ -191,6 +207,6 @@ async fn score(db: &Db, args: &ScoreArgs) -> anyhow::Result<ExitCode> {
     if report.score.clamp != 0 {
         println!("  {:>5}  clamp to 0..=1000", report.score.clamp);
     }
-    println!("access logged: {actor}, purpose {:?}", args.purpose.trim());
+    println!("access logged: {actor}, purpose {:?}", purpose.trim());
     Ok(ExitCode::SUCCESS)
 }

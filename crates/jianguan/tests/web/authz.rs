@@ -229,6 +229,12 @@ const PAGES: &[Page] = &[
     post("/supervision/notices", Rule::Needs(Permission::Rectify), Some(&[("subject", "x"), ("requirement", "授权测试")])),
     post("/supervision/notices/{notice}/answer", Rule::Needs(Permission::RegisterOutOfPlan), Some(&[("text", "已整改")])),
     post("/supervision/notices/{notice}/review", Rule::Needs(Permission::Rectify), Some(&[("text", "退回")])),
+    // 信用风险分类, 个人信用积分 (the query is logged; a person without records scores too)
+    get("/credit/risk", Rule::Needs(Permission::SeeRiskClasses)),
+    get("/credit/risk?uscc={entity}", Rule::Needs(Permission::SeeRiskClasses)),
+    post("/credit/risk/classify", Rule::Needs(Permission::ManageCredit), Some(&[])),
+    get("/credit/score", Rule::Needs(Permission::SeePersonalCredit)),
+    post("/credit/score", Rule::Needs(Permission::SeePersonalCredit), Some(&[("id", "11010519491231002X"), ("purpose", "授权测试")])),
 ];
 
 /// Routes tested elsewhere, not in the matrix: logging in and out change the
