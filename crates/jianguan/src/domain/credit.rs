@@ -197,8 +197,8 @@ impl SubjectError {
 impl Subject {
     /// Parses an identifier: a valid 居民身份证号码 is a person; otherwise a
     /// 统一社会信用代码, accepted with a warning when its check characters fail
-    /// (pilot-era codes), unless it is 17 digits first, which is a mistyped ID
-    /// number.
+    /// (pilot-era codes), unless it is a valid ID number but for its check
+    /// character, which is reported as a mistyped ID number.
     pub fn parse(text: &str) -> Result<(Self, Option<String>), SubjectError> {
         let text = text.trim();
         if text.is_empty() {
@@ -208,7 +208,9 @@ impl Subject {
             Ok(id) => return Ok((Self::Person(id), None)),
             Err(error) => error,
         };
-        let looks_like_id = text.chars().count() == 18 && text.chars().take(17).all(|c| c.is_ascii_digit());
+        // A number whose only fault is its check character is a mistyped ID
+        // number, not a pilot-era enterprise code.
+        let looks_like_id = matches!(id_error, super::idcard::IdCardError::BadCheck { .. });
         match Uscc::parse_lenient(text) {
             Ok((code, None)) => Ok((Self::Enterprise(code), None)),
             Ok(_) if looks_like_id => Err(SubjectError::IdCard(id_error)),
