@@ -104,15 +104,13 @@ fn generate(city: &City) -> anyhow::Result<Facts> {
         let class = class_index(entity.risk);
         let uscc = entity.uscc.as_str();
         let n = n as u64;
-        if entity.registered_on.year() <= due_year {
-            if !hit(&ODDS.report_missing, class, &mut stream) {
-                let filed_on = if hit(&ODDS.report_late, class, &mut stream) {
-                    days_before(as_of, &mut stream, 1, 120)
-                } else {
-                    days_before(deadline, &mut stream, 0, 170)
-                };
-                facts.reports.push((uscc.to_owned(), due_year, filed_on));
-            }
+        if entity.registered_on.year() <= due_year && !hit(&ODDS.report_missing, class, &mut stream) {
+            let filed_on = if hit(&ODDS.report_late, class, &mut stream) {
+                days_before(as_of, &mut stream, 1, 120)
+            } else {
+                days_before(deadline, &mut stream, 0, 170)
+            };
+            facts.reports.push((uscc.to_owned(), due_year, filed_on));
         }
         for (odds, list_type, days) in [
             (&ODDS.abnormal, ListType::Abnormal, 1000),
