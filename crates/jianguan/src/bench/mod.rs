@@ -16,6 +16,7 @@
 //!
 //! Figures go to standard output as Markdown, ready for `docs/benchmarks.md`.
 
+mod classify;
 mod credit;
 mod huangshi;
 mod import;
@@ -42,6 +43,8 @@ pub enum Which {
     Web,
     /// Credit supervision: list import, batch check (PostgreSQL join baseline with `--postgres`), HTTP check (not part of `all`).
     Credit,
+    /// Credit-risk classification of a whole city (not part of `all`; `--entities`, default 403,000; PostgreSQL with `--postgres`).
+    Classify,
 }
 
 /// Options of `jianguan bench`.
@@ -61,9 +64,10 @@ pub struct BenchArgs {
     #[arg(long, visible_alias = "pg", value_name = "URL")]
     pub postgres: Option<String>,
 
-    /// Entities in the national plan (e.g. 10000000 for a quick run).
-    #[arg(long, default_value_t = 188_000_000)]
-    pub entities: u64,
+    /// Entities in the national plan (default 188,000,000; e.g. 10000000 for a quick run),
+    /// or in the city of `classify` (default 403,000).
+    #[arg(long)]
+    pub entities: Option<u64>,
 
     /// Seconds `openssl speed` measures SHA-256 for the national comparison.
     #[arg(long, default_value_t = 3)]
@@ -91,7 +95,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     if args.runs == 0 {
         anyhow::bail!("--runs must be at least 1");
     }
-    if args.entities == 0 {
+    if args.entities == Some(0) {
         anyhow::bail!("--entities must be at least 1");
     }
     let machine = Machine::read();
@@ -108,7 +112,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         huangshi::run(args.runs, args.postgres.as_deref())?;
     }
     if matches!(args.which, Which::National | Which::All) {
-        national::run(args.entities, args.openssl_seconds)?;
+        national::run(args.entities.unwrap_or(188_000_000), args.openssl_seconds)?;
     }
     if matches!(args.which, Which::Import | Which::All) {
         import::run(args.runs, args.postgres.as_deref())?;
@@ -118,6 +122,10 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
     if args.which == Which::Credit {
         credit::run(args.entries, args.applicants, args.runs, args.postgres.as_deref())?;
+    }
+    if args.which == Which::Classify {
+        let entities = usize::try_from(args.entities.unwrap_or(403_000))?;
+        classify::run(entities, args.runs, args.postgres.as_deref())?;
     }
     if args.which == Which::Year {
         year::run(args.city_entities, args.runs, args.postgres.as_deref(), args.database.as_deref())?;

@@ -30,6 +30,9 @@ pub struct CreditArgs {
 
 #[derive(Debug, Subcommand)]
 enum CreditCommand {
+    /// Risk classes A–D and personal credit scores: classify, explain, score.
+    #[command(flatten)]
+    Risk(super::credit_risk::RiskCommand),
     /// Import a list file (CSV, XLSX or JSON Lines): 名单类型, 主体名称,
     /// 统一社会信用代码或身份证号码, 列入日期, 有效期至, 认定部门, 列入原因 (optional:
     /// 移出日期, 严重程度, 认定日期, 文书号, 数据来源, 处罚依据, 处罚类别, 处罚内容, 罚款金额).
@@ -164,6 +167,7 @@ async fn run_command(db: &crate::storage::Db, command: &CreditCommand) -> anyhow
     match command {
         CreditCommand::Repair(args) => super::credit_repair::repair(db, args).await,
         CreditCommand::Expiry(args) => super::credit_repair::expiry(db, args).await,
+        CreditCommand::Risk(command) => super::credit_risk::run(db, command).await,
         CreditCommand::Import { file, report, json, actor } => {
             let bar = (!json).then(|| super::demo::progress_bar(0, "导入 importing {bar:40} {bytes}/{total_bytes} ({percent}%), eta {eta}"));
             let progress = |done: u64, total: u64| {

@@ -3,6 +3,7 @@
 mod calendar;
 mod credit;
 mod credit_repair;
+pub mod credit_risk;
 pub(crate) mod demo;
 pub mod database;
 mod import;

@@ -74,6 +74,9 @@ pub async fn serve(db: Db, calendar: workcal::Calendar, listen: SocketAddr) -> a
     println!("公示平台 public portal: http://{address}/gongshi · 登录 login: http://{address}/login");
     let state = AppState::new(db, calendar);
     http::staff::dashboard::warm(&state);
+    if let Some(every) = http::staff::credit_risk::schedule_interval() {
+        http::staff::credit_risk::schedule_classification(state.clone(), every);
+    }
     http::serve(listener, state).await?;
     println!("stopped");
     Ok(())

@@ -15,6 +15,8 @@ pub mod item;
 pub mod org;
 pub mod plan;
 pub mod rectification;
+pub mod risk;
+pub mod personal_score;
 
 pub use entity::{CreditClass, CreditRating, EntityFields, EntityStatus, EntityType, MarketEntity};
 pub use field::InvalidField;

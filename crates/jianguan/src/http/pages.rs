@@ -59,6 +59,8 @@ const SECTIONS: &[(&str, &str, Option<Permission>)] = &[
     ("/supervision", "执法监督", None),
     ("/credit", "信用监管", Some(Permission::CheckCredit)),
     ("/credit/repair", "信用修复", None),
+    ("/credit/risk", "风险分类", Some(Permission::SeeRiskClasses)),
+    ("/credit/score", "信用积分", Some(Permission::SeePersonalCredit)),
     ("/ledger", "审计台账", Some(Permission::AuditLedger)),
     ("/accounts", "账号管理", Some(Permission::ManageAccounts)),
     ("/gongshi", "公示平台", None),

@@ -37,6 +37,7 @@ pub mod export;
 mod migrations;
 pub mod postgres;
 mod queries;
+pub mod risk;
 pub mod sqlite;
 pub mod workflow;
 

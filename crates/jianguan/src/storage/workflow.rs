@@ -315,7 +315,7 @@ fn json_error(table: &'static str, key: &str, error: serde_json::Error) -> Store
 }
 
 /// Upserts one document and appends its ledger entry, inside `tx`.
-async fn put_in<E: Engine, D: Document>(
+pub(super) async fn put_in<E: Engine, D: Document>(
     tx: &mut E::Tx,
     doc: &D,
     change: &Change,

@@ -8,6 +8,7 @@ pub mod credit_repair;
 pub mod eligibility;
 pub mod report;
 pub mod results;
+pub mod risk;
 pub mod rounds;
 pub mod supervision;
 pub mod year;

@@ -254,6 +254,12 @@ const PAGES: &[Page] = &[
     post("/credit/check/batch", Rule::Needs(Permission::CheckCredit), None),
     get("/credit/log", Rule::Needs(Permission::CheckCredit)),
     post("/credit/import", Rule::Needs(Permission::ManageCredit), None),
+    // 信用风险分类, 个人信用积分 (the query is logged; a person without records scores too)
+    get("/credit/risk", Rule::Needs(Permission::SeeRiskClasses)),
+    get("/credit/risk?uscc={entity}", Rule::Needs(Permission::SeeRiskClasses)),
+    post("/credit/risk/classify", Rule::Needs(Permission::ManageCredit), Some(&[])),
+    get("/credit/score", Rule::Needs(Permission::SeePersonalCredit)),
+    post("/credit/score", Rule::Needs(Permission::SeePersonalCredit), Some(&[("id", "11010519491231002X"), ("purpose", "授权测试")])),
 ];
 
 /// Routes tested elsewhere, not in the matrix: logging in and out change the

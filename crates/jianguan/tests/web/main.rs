@@ -7,6 +7,7 @@
 mod common;
 
 mod auth;
+mod credit_risk;
 mod portal;
 mod staff_workflow;
 mod staff_directories;

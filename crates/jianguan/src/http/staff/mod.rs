@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod credit_repair;
 pub mod credit;
+pub mod credit_risk;
 pub mod dashboard;
 pub mod directories;
 pub mod ledger;
@@ -25,6 +26,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(accounts::routes())
         .merge(credit_repair::routes())
         .merge(credit::routes())
+        .merge(credit_risk::routes())
         .merge(dashboard::routes())
         .merge(directories::routes())
         .merge(ledger::routes())
