@@ -20,6 +20,7 @@ use super::web::{Server, check_wrk, wrk};
 use super::{Spread, field, ms, pg_admin, thousands};
 use crate::domain::account::{Account, Role};
 use crate::domain::credit::{Matter, Outcome};
+use crate::storage::credit::ENTRY_COLUMNS;
 use crate::storage::{self, Db, WorkflowStore};
 use crate::synth::credit::{self as synth, Applicant, BENCH_AS_OF, Lists};
 use crate::import::credit::Applicant as Applying;
@@ -409,23 +410,6 @@ async fn postgres_runs(
     outcome
 }
 
-/// The columns of `credit_entries`, in the order copied.
-const ENTRY_COLUMNS: [&str; 14] = [
-    "subject",
-    "list_type",
-    "listed_on",
-    "ref_no",
-    "subject_kind",
-    "subject_name",
-    "valid_until",
-    "removed_on",
-    "authority",
-    "reason",
-    "severity",
-    "decided_on",
-    "source",
-    "details",
-];
 
 /// Rows read from SQLite per query while copying.
 const COPY_PAGE: i64 = 50_000;

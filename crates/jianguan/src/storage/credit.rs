@@ -15,24 +15,27 @@ use crate::domain::credit::{
     CreditEntry, EntryKey, ListType, Matter, Outcome, Severity, Subject, SubjectKind,
 };
 
+/// The columns of `credit_entries`, key first.
+pub const ENTRY_COLUMNS: &[&str] = &[
+    "subject",
+    "list_type",
+    "listed_on",
+    "ref_no",
+    "subject_kind",
+    "subject_name",
+    "valid_until",
+    "removed_on",
+    "authority",
+    "reason",
+    "severity",
+    "decided_on",
+    "source",
+    "details",
+];
+
 const ENTRIES: Table = Table {
     name: "credit_entries",
-    columns: &[
-        "subject",
-        "list_type",
-        "listed_on",
-        "ref_no",
-        "subject_kind",
-        "subject_name",
-        "valid_until",
-        "removed_on",
-        "authority",
-        "reason",
-        "severity",
-        "decided_on",
-        "source",
-        "details",
-    ],
+    columns: ENTRY_COLUMNS,
     key: &["subject", "list_type", "listed_on", "ref_no"],
 };
 
