@@ -141,10 +141,12 @@ fn month_ends_and_leap_days_clamp_to_the_shorter_month() {
 /// 2029-02-28; 2026-01-29/30/31 (轻微) all end on 2026-04-29. Under the
 /// 民法典 rule (第二百零三条: with no corresponding day, the month's last day
 /// is the period's last day) the leap-day finding is published through
-/// 2029-02-28 and may ask for repair from 2029-03-01. Ignored: the lead
-/// decides; run with `--ignored` to see it fail.
+/// 2029-02-28 and may ask for repair from 2029-03-01. Ignored by decision:
+/// jianguan keeps the documented convention (docs/credit.md: last day =
+/// finding + maximum − 1 day, month ends clamped), under which month-end
+/// findings sharing an end date is expected; run with `--ignored` to list them.
 #[test]
-#[ignore = "edge in domain/credit.rs date arithmetic: month-end findings lose up to 3 days; see the doc comment"]
+#[ignore = "documents a rejected alternative: the month-end convention in docs/credit.md is kept by decision"]
 fn a_later_finding_never_ends_publication_earlier_or_on_the_same_day() {
     let mut failures = Vec::new();
     for severity in [Severity::Minor, Severity::Ordinary, Severity::Serious] {
