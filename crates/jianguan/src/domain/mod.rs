@@ -17,6 +17,7 @@ pub mod plan;
 pub mod rectification;
 pub mod risk;
 pub mod personal_score;
+pub mod hotline;
 
 pub use entity::{CreditClass, CreditRating, EntityFields, EntityStatus, EntityType, MarketEntity};
 pub use field::InvalidField;
