@@ -4,7 +4,8 @@
 // It builds nothing: it runs the debug binary (target/debug/jianguan, or
 // $JIANGUAN_BIN) to make a 400-entity demo city in a temporary folder, serves
 // it on a free loopback port, then walks one year's work through the pages:
-// directories import → plan → approval → round → draw → result → public portal.
+// directories import → plan → approval → round → draw → result → public portal,
+// then credit checks and a 12345 complaint that opens an out-of-plan inspection.
 // Each step is a node:test subtest; after a failure the later steps are
 // skipped, and a screenshot and the page's HTML go to e2e/artifacts/.
 //
@@ -335,6 +336,51 @@ test('一年的工作：名录导入 → 计划 → 批次抽取 → 结果 → 
       // A copy is cancelled.
       const copied = await page.evaluate(() => document.dispatchEvent(new Event('copy', { cancelable: true })));
       assert.equal(copied, false);
+    });
+    await step('12345 热线受理企业投诉并派单，部门签收后转立案检查，工单与检查互相链接', async () => {
+      assert.ok(story.entity, 'an entity of the directory, from the draw');
+      await logIn(page, base, 'hotline.operator');
+      await page.goto(`${base}/hotline`);
+      const id = `E2E-RX${Date.now().toString(36).toUpperCase()}`;
+      await page.locator('#in-id').fill(id);
+      await page.locator('#in-channel').selectOption('12315');
+      await page.locator('#in-name').fill('王五');
+      await page.locator('#in-phone').fill('13912345678');
+      await page.locator('#in-category').fill('食品安全');
+      await page.locator('#in-content').fill('端到端测试：该企业销售过期食品');
+      await page.locator('#in-entity').fill(story.entity);
+      await page.locator('#in-department').selectOption('SCJG');
+      await page.getByRole('button', { name: '受理', exact: true }).click();
+      await page.waitForURL(`**/hotline/orders/${id}`);
+      await page.locator('h1 [data-status="已派单"]').waitFor();
+      // The caller is shown masked.
+      assert.match(await page.locator('main').textContent(), /王\* 139\*\*\*\*5678/);
+
+      await logIn(page, base, 'scjg.staff');
+      await page.goto(`${base}/hotline/orders/${id}`);
+      await page.getByRole('button', { name: '签收', exact: true }).click();
+      await page.locator('h1 [data-status="已签收"]').waitFor();
+      const inspectors = page.locator('input[name=inspectors]');
+      assert.ok((await inspectors.count()) >= 2, 'SCJG has certified inspectors');
+      await inspectors.nth(0).check();
+      await inspectors.nth(1).check();
+      await page.getByRole('button', { name: '转立案检查', exact: true }).click();
+      await page.waitForURL(`**/hotline/orders/${id}`);
+      // The order links to the inspection …
+      const link = page.locator('a.inspection').first();
+      await link.waitFor();
+      const href = await link.getAttribute('href');
+      assert.match(href, /^\/supervision#oop-SCJG-JWJ-\d{4}-\d{4}$/);
+      const inspection = href.slice('/supervision#oop-'.length);
+      await link.click();
+      await page.waitForURL('**/supervision*');
+      // … and the out-of-plan register links back to the order.
+      const row = page.locator(`tr[id="oop-${inspection}"]`);
+      await row.waitFor();
+      assert.match(await row.textContent(), /投诉举报/);
+      await row.locator(`a[href="/hotline/orders/${id}"]`).click();
+      await page.waitForURL(`**/hotline/orders/${id}`);
+      await page.locator('a.inspection', { hasText: inspection }).waitFor();
     });
   } finally {
     await context.close();

@@ -61,6 +61,7 @@ const SECTIONS: &[(&str, &str, Option<Permission>)] = &[
     ("/credit/repair", "信用修复", None),
     ("/credit/risk", "风险分类", Some(Permission::SeeRiskClasses)),
     ("/credit/score", "信用积分", Some(Permission::SeePersonalCredit)),
+    ("/hotline", "12345热线", None),
     ("/ledger", "审计台账", Some(Permission::AuditLedger)),
     ("/accounts", "账号管理", Some(Permission::ManageAccounts)),
     ("/gongshi", "公示平台", None),
@@ -76,6 +77,7 @@ impl Chrome {
             nav: SECTIONS
                 .iter()
                 .filter(|(_, _, need)| need.is_none_or(|p| account.may(p)))
+                .filter(|(href, _, _)| *href != "/hotline" || super::staff::hotline::may_read(account))
                 .map(|&(href, label, _)| NavItem {
                     href,
                     label,

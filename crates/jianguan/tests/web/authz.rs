@@ -77,6 +77,8 @@ enum Rule {
     /// Accounts with the permission, but not this role (whose demo account is
     /// not on the record, e.g. an inspector on no team of the visit).
     NeedsExcept(Permission, Role),
+    /// Accounts with any of the permissions.
+    AnyOf(&'static [Permission]),
 }
 
 impl Rule {
@@ -92,6 +94,7 @@ impl Rule {
             Self::Public | Self::LoggedIn => true,
             Self::Needs(permission) => role.may(permission),
             Self::NeedsExcept(permission, except) => role.may(permission) && role != except,
+            Self::AnyOf(permissions) => permissions.iter().any(|p| role.may(*p)),
         };
         if allowed { Outcome::Allowed } else { Outcome::Forbidden }
     }
@@ -103,6 +106,7 @@ impl From<Access> for Rule {
             Access::Public => Self::Public,
             Access::LoggedIn => Self::LoggedIn,
             Access::Permission(permission) => Self::Needs(permission),
+            Access::AnyOf(permissions) => Self::AnyOf(permissions),
         }
     }
 }
@@ -260,7 +264,23 @@ const PAGES: &[Page] = &[
     post("/credit/risk/classify", Rule::Needs(Permission::ManageCredit), Some(&[])),
     get("/credit/score", Rule::Needs(Permission::SeePersonalCredit)),
     post("/credit/score", Rule::Needs(Permission::SeePersonalCredit), Some(&[("id", "11010519491231002X"), ("purpose", "授权测试")])),
+    // 12345热线: the centre, city-wide readers and handling departments read; the order named does not exist
+    // (404 once authorized); the intake names no configured channel (refused on content).
+    get("/hotline", HOTLINE_READERS),
+    post("/hotline", Rule::Needs(Permission::DispatchWorkOrders), Some(&[("category", "授权测试"), ("content", "授权测试"), ("channel", "99999")])),
+    Page { allowed_as: Outcome::Missing, ..get("/hotline/orders/{nobody}", HOTLINE_READERS) },
+    Page { allowed_as: Outcome::Missing, ..post("/hotline/orders/{nobody}/act", HOTLINE_ACTORS, Some(&[("action", "sign")])) },
+    Page { allowed_as: Outcome::Missing, ..post("/hotline/orders/{nobody}/inspection", Rule::Needs(Permission::RegisterOutOfPlan), Some(&[("detail", "授权测试")])) },
+    get("/hotline/due", HOTLINE_READERS),
+    get("/hotline/kpi", HOTLINE_READERS),
+    get("/hotline/kpi/download?format=json", HOTLINE_READERS),
+    get("/hotline/kpi/download?format=xlsx", HOTLINE_READERS),
 ];
+
+/// Who reads work orders (a department only those dispatched to it).
+const HOTLINE_READERS: Rule = Rule::AnyOf(jianguan::http::api::hotline::READERS);
+/// Who takes steps on work orders.
+const HOTLINE_ACTORS: Rule = Rule::AnyOf(jianguan::http::api::hotline::ACTORS);
 
 /// Routes tested elsewhere, not in the matrix: logging in and out change the
 /// session the matrix runs on (tests/web/auth.rs covers them).

@@ -16,3 +16,4 @@ mod supervision;
 mod credit_repair;
 mod watermark;
 mod credit;
+mod hotline;

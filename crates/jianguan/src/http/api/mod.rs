@@ -9,6 +9,7 @@
 pub mod credit_repair;
 pub mod credit;
 pub mod directories;
+pub mod hotline;
 pub mod openapi;
 pub mod public;
 pub mod supervision;
@@ -52,6 +53,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(supervision::routes())
         .merge(credit_repair::routes())
         .merge(credit::routes())
+        .merge(hotline::routes())
 }
 
 /// Every documented operation, in the document's order.
@@ -63,5 +65,6 @@ pub fn operations() -> Vec<openapi::Operation> {
     all.extend(supervision::operations());
     all.extend(credit_repair::operations());
     all.extend(credit::operations());
+    all.extend(hotline::operations());
     all
 }

@@ -12,6 +12,8 @@ pub enum Access {
     LoggedIn,
     /// Accounts with this permission.
     Permission(crate::domain::account::Permission),
+    /// Accounts with any of these permissions (what they see is still scoped).
+    AnyOf(&'static [crate::domain::account::Permission]),
 }
 
 /// A parameter.
@@ -73,6 +75,7 @@ pub fn build(operations: &[Operation]) -> Value {
             Access::Public => "公开，无需登录 (public)".to_owned(),
             Access::LoggedIn => "任何已登录账号 (any account; data scoped to its department)".to_owned(),
             Access::Permission(p) => format!("需要权限 {p:?} (permission {p:?})"),
+            Access::AnyOf(ps) => format!("需要以下权限之一 (any of the permissions) {ps:?}；部门账号只看派给本部门的"),
         };
         let parameters: Vec<Value> = op
             .params

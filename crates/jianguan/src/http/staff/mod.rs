@@ -7,6 +7,7 @@ pub mod credit;
 pub mod credit_risk;
 pub mod dashboard;
 pub mod directories;
+pub mod hotline;
 pub mod ledger;
 pub mod plans;
 pub mod reports;
@@ -29,6 +30,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(credit_risk::routes())
         .merge(dashboard::routes())
         .merge(directories::routes())
+        .merge(hotline::routes())
         .merge(ledger::routes())
         .merge(plans::routes())
         .merge(reports::routes())

@@ -103,23 +103,10 @@ pub async fn register(state: &AppState, user: &User, input: OutOfPlanInput) -> R
         .ok_or_else(|| Error::BadRequest("请选择部门 (department required)".into()))?;
     user.require_in(Permission::RegisterOutOfPlan, &department)?;
     let reason = OutOfPlanReason::parse(&input.reason)?;
-    let prefix = format!("{department}-JWJ-{}-", input.inspected_on.format("%Y"));
-    let taken = state
-        .db
-        .list::<OutOfPlan>(Some(("department", &department)))
-        .await?
-        .iter()
-        .filter(|o| o.id.starts_with(&prefix))
-        .count();
-    let inspectors: Vec<String> = input
-        .inspectors
-        .split(|c: char| c == ',' || c == '，' || c.is_whitespace())
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let inspectors = split_inspectors(&input.inspectors);
     Ok(results::register_out_of_plan(
         &state.db,
-        &format!("{prefix}{:04}", taken + 1),
+        &next_out_of_plan_id(state, &department, input.inspected_on).await?,
         &input.entity,
         &department,
         reason,
@@ -131,6 +118,27 @@ pub async fn register(state: &AppState, user: &User, input: OutOfPlanInput) -> R
         &user.actor(),
     )
     .await?)
+}
+
+/// The next free out-of-plan id of `department` in the year of `inspected_on`: `SCJG-JWJ-2026-0001`.
+pub async fn next_out_of_plan_id(state: &AppState, department: &str, inspected_on: NaiveDate) -> Result<String> {
+    let prefix = format!("{department}-JWJ-{}-", inspected_on.format("%Y"));
+    let taken = state
+        .db
+        .list::<OutOfPlan>(Some(("department", department)))
+        .await?
+        .iter()
+        .filter(|o| o.id.starts_with(&prefix))
+        .count();
+    Ok(format!("{prefix}{:04}", taken + 1))
+}
+
+/// Certificate numbers separated by commas, spaces or lines.
+pub fn split_inspectors(text: &str) -> Vec<String> {
+    text.split(|c: char| c == ',' || c == '，' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// What issuing a notice takes.
