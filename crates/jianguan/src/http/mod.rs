@@ -59,7 +59,7 @@ pub struct AppState {
     pub ledger: staff::ledger::LedgerCache,
     /// The credit matters catalogue (cached) and the check-log writer.
     pub credit: staff::credit::CreditState,
-    /// The 12345 hotline rules (time limits, channels).
+    /// The 12345 hotline's rules (time limits, channels).
     pub hotline: crate::domain::hotline::HotlineRules,
 }
 
@@ -79,19 +79,6 @@ impl AppState {
             credit: staff::credit::CreditState::default(),
             hotline: crate::domain::hotline::HotlineRules::default(),
         })
-    }
-
-    /// State over a migrated database, with hotline rules other than Huangshi's defaults.
-    pub fn with_hotline_rules(
-        db: Db,
-        calendar: workcal::Calendar,
-        hotline: crate::domain::hotline::HotlineRules,
-    ) -> Arc<Self> {
-        let mut state = Self::new(db, calendar);
-        if let Some(state) = Arc::get_mut(&mut state) {
-            state.hotline = hotline;
-        }
-        state
     }
 }
 

@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
 use crate::domain::account::{Account, Permission};
@@ -103,10 +103,11 @@ pub async fn register(state: &AppState, user: &User, input: OutOfPlanInput) -> R
         .ok_or_else(|| Error::BadRequest("请选择部门 (department required)".into()))?;
     user.require_in(Permission::RegisterOutOfPlan, &department)?;
     let reason = OutOfPlanReason::parse(&input.reason)?;
+    let id = results::next_out_of_plan_id(&state.db, &department, input.inspected_on.year()).await?;
     let inspectors = split_inspectors(&input.inspectors);
     Ok(results::register_out_of_plan(
         &state.db,
-        &next_out_of_plan_id(state, &department, input.inspected_on).await?,
+        &id,
         &input.entity,
         &department,
         reason,
@@ -118,19 +119,6 @@ pub async fn register(state: &AppState, user: &User, input: OutOfPlanInput) -> R
         &user.actor(),
     )
     .await?)
-}
-
-/// The next free out-of-plan id of `department` in the year of `inspected_on`: `SCJG-JWJ-2026-0001`.
-pub async fn next_out_of_plan_id(state: &AppState, department: &str, inspected_on: NaiveDate) -> Result<String> {
-    let prefix = format!("{department}-JWJ-{}-", inspected_on.format("%Y"));
-    let taken = state
-        .db
-        .list::<OutOfPlan>(Some(("department", department)))
-        .await?
-        .iter()
-        .filter(|o| o.id.starts_with(&prefix))
-        .count();
-    Ok(format!("{prefix}{:04}", taken + 1))
 }
 
 /// Certificate numbers separated by commas, spaces or lines.
