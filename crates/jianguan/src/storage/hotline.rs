@@ -184,7 +184,7 @@ const KPI_SQL: &str = "SELECT department, channel, category, COUNT(*), \
     SUM(CASE WHEN rating IN ('满意', '基本满意') THEN 1 ELSE 0 END), \
     SUM(CASE WHEN rating IS NOT NULL THEN 1 ELSE 0 END), \
     SUM(CASE WHEN closed_at <= $3 THEN 1 ELSE 0 END), \
-    SUM(CASE WHEN closed_at <= $3 THEN CAST(close_days AS BIGINT) ELSE 0 END) \
+    SUM(CASE WHEN closed_at <= $3 THEN CAST(close_days AS INTEGER) ELSE 0 END) \
     FROM work_orders WHERE received_at >= $1 AND received_at < $2 AND received_at <= $3";
 
 const DUE_COLUMNS: &str =
