@@ -24,7 +24,6 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
@@ -32,7 +31,7 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
-use super::directories::attachment;
+use super::directories::{Downloads, attachment};
 use crate::domain::account::{Account, Permission};
 use crate::domain::hotline::{
     Actor, Caller, Difficulty, Escalation, HotlineRules, Intake, OrderAction, OrderStatus, Rating, WorkOrder,
@@ -44,7 +43,7 @@ use crate::http::auth::User;
 use crate::http::error::{Error, Result};
 use crate::http::pages::{Chrome, department_options, render, url_encode};
 use crate::storage::hotline::{HotlineStore, OrderFilter};
-use crate::storage::{InspectorFilter, PageRequest, Store};
+use crate::storage::{InspectorFilter, PageRequest, Store, WorkflowStore};
 use crate::watermark::Watermark;
 use crate::workflow::{self, hotline as flow};
 
@@ -273,58 +272,30 @@ pub async fn intake(state: &AppState, user: &User, input: IntakeInput) -> Result
         Some(text) => parse_time("received_at", text)?,
         None => now,
     };
-    let id = match present(&input.id) {
-        Some(id) => id.to_owned(),
-        None => next_order_id(state, received_at).await?,
-    };
-    let entity = match present(&input.entity) {
-        Some(code) => Some(
-            crate::domain::Uscc::parse_lenient(code)
-                .map_err(|e| Error::BadRequest(format!("统一社会信用代码 {code} 有误：{e}")))?
-                .0
-                .as_str()
-                .to_owned(),
-        ),
-        None => None,
-    };
     let intake = Intake {
-        id,
+        id: present(&input.id).unwrap_or_default().to_owned(),
         channel: present(&input.channel).unwrap_or("12345").to_owned(),
         received_at,
         caller: Caller { name: input.caller_name.trim().to_owned(), phone: input.caller_phone.trim().to_owned() },
         content: input.content,
         category: input.category,
         location: input.location,
-        entity,
+        entity: present(&input.entity).map(str::to_owned),
         difficulty: present(&input.difficulty).map(Difficulty::parse).transpose()?.unwrap_or(Difficulty::Ordinary),
     };
     let actor = user.actor();
-    let order = flow::intake(&state.db, rules(state), &state.calendar, intake, now.max(received_at), &actor)
+    let order = flow::intake(&state.db, rules(state), &state.calendar, intake, &actor)
         .await
         .map_err(refusal)?;
     match present(&input.department) {
         Some(department) => {
             let action = OrderAction::Dispatch { department: department.to_owned() };
             let at = workflow::now().max(order.received_at);
-            Ok(flow::act(&state.db, rules(state), &state.calendar, &order.id, action, flow::Party::Centre, at, &actor)
+            Ok(flow::act(&state.db, rules(state), &state.calendar, &order.id, action, &flow::Party::Centre, at, &actor)
                 .await
                 .map_err(refusal)?)
         }
         None => Ok(order),
-    }
-}
-
-/// `RX` + the receipt day + a sequence of the day's orders.
-async fn next_order_id(state: &AppState, received_at: DateTime<FixedOffset>) -> Result<String> {
-    let day = received_at.date_naive();
-    let filter = OrderFilter { from: Some(day), to: Some(day), ..OrderFilter::default() };
-    let mut n = state.db.hotline_order_count(&filter).await? + 1;
-    loop {
-        let id = format!("RX{}{n:04}", day.format("%Y%m%d"));
-        if state.db.get::<WorkOrder>(&id).await?.is_none() {
-            return Ok(id);
-        }
-        n += 1;
     }
 }
 
@@ -404,7 +375,7 @@ pub async fn act(state: &AppState, user: &User, id: &str, input: &ActionInput) -
         return Err(Error::Forbidden);
     }
     let at = workflow::now().max(order.events.last().map_or(order.received_at, |e| e.at));
-    flow::act(&state.db, rules(state), &state.calendar, &order.id, action, party, at, &user.actor())
+    flow::act(&state.db, rules(state), &state.calendar, &order.id, action, &party, at, &user.actor())
         .await
         .map_err(refusal)
 }
@@ -450,6 +421,9 @@ pub fn chinese(message: &str) -> String {
         ("at least 2 inspectors", "检查须至少 2 名持证执法人员："),
         ("is not a certified inspector", "检查人员须为本部门在检查日期持有效执法证的人员："),
         ("already exists", "编号已存在："),
+        ("统一社会信用代码", "涉及主体的统一社会信用代码有误："),
+        ("is not in the department directory", "部门不在部门名录中："),
+        ("ends (", "统计期间有误："),
         ("does not exist", "不存在："),
     ];
     for (english, zh) in known {
@@ -490,14 +464,14 @@ pub async fn open_inspection(state: &AppState, user: &User, id: &str, input: Ins
     };
     let inspectors = input.inspectors.iter().flat_map(|s| super::supervision::split_inspectors(s)).collect();
     let inspection = flow::ComplaintInspection {
-        id: super::supervision::next_out_of_plan_id(state, &department, inspected_on).await?,
+        id: String::new(),
         department,
         detail: input.detail,
         inspected_on,
         inspectors,
     };
     let at = workflow::now().max(order.events.last().map_or(order.received_at, |e| e.at));
-    flow::open_inspection(&state.db, &state.calendar, &order.id, inspection, at, &user.actor())
+    flow::open_inspection(&state.db, &order.id, inspection, &party(user.account())?, at, &user.actor())
         .await
         .map_err(refusal)
 }
@@ -573,14 +547,14 @@ pub async fn kpi(state: &AppState, account: &Account, params: &KpiParams) -> Res
         return Err(Error::BadRequest(format!("结束日期 {to} 早于开始日期 {from}")));
     }
     let query = flow::KpiQuery { from, to, department, as_of: as_of(params.as_of.as_deref())? };
-    Ok(flow::kpi(&state.db, rules(state), &state.calendar, query).await?)
+    Ok(flow::kpi(&state.db, rules(state), query).await?)
 }
 
 /// The KPI report as JSON: the city's (or the department's) figures at the
 /// top, exactly as `jianguan hotline kpi --json` prints them, then the
 /// departments, channels and categories.
 pub fn kpi_json(report: &flow::KpiReport, department: Option<&str>) -> Value {
-    let mut value = report.city.summary();
+    let mut value = serde_json::to_value(report.city.summary()).unwrap_or(Value::Null);
     if let Some(map) = value.as_object_mut() {
         map.insert("from".into(), json!(report.from));
         map.insert("to".into(), json!(report.to));
@@ -592,7 +566,7 @@ pub fn kpi_json(report: &flow::KpiReport, department: Option<&str>) -> Value {
                 .departments
                 .iter()
                 .map(|d| {
-                    let mut row = d.kpi.summary();
+                    let mut row = serde_json::to_value(d.kpi.summary()).unwrap_or(Value::Null);
                     if let Some(row) = row.as_object_mut() {
                         row.insert("code".into(), json!(d.code));
                         row.insert("name".into(), json!(d.name));
@@ -1033,18 +1007,13 @@ async fn kpi_download(State(state): State<Arc<AppState>>, user: User, Query(para
         "xlsx" => {
             let title = format!("12345热线考核指标 {} 至 {}", report.from, report.to);
             let watermark = Watermark::web(account, title);
-            let bytes = tokio::task::spawn_blocking(move || flow::kpi_xlsx(&report, &watermark).map(|b| (b, report)))
-                .await
-                .map_err(Error::internal)?
-                .map_err(Error::internal)?;
-            let (bytes, report) = bytes;
-            attachment(bytes, &format!("12345热线考核指标-{scope_name}-{}-{}.xlsx", report.from, report.to))
+            let path = Downloads::new_path("xlsx")?;
+            let written = flow::kpi_xlsx(&report, &watermark, &path).map_err(Error::internal);
+            let bytes = written.and_then(|()| std::fs::read(&path).map_err(Error::internal));
+            let _ = std::fs::remove_file(&path);
+            attachment(bytes?, &format!("12345热线考核指标-{scope_name}-{}-{}.xlsx", report.from, report.to))
         }
         other => Err(Error::BadRequest(format!("下载格式 {other} 无效，应为 xlsx 或 json"))),
     }
 }
 
-/// For the status code of a refused form: 409 for a refusal, 400 for bad input.
-pub fn refused_status(error: &Error) -> StatusCode {
-    error.status()
-}
