@@ -367,10 +367,10 @@ pub async fn act(state: &AppState, user: &User, id: &str, input: &ActionInput) -
     let party = party(account)?;
     let order = visible_order(state, account, id).await?;
     let action = input.action()?;
-    let allowed = match (action.actor(), &party) {
-        (Actor::Centre, flow::Party::Centre) | (Actor::Department, flow::Party::Department(_)) | (Actor::Either, _) => true,
-        _ => false,
-    };
+    let allowed = matches!(
+        (action.actor(), &party),
+        (Actor::Centre, flow::Party::Centre) | (Actor::Department, flow::Party::Department(_)) | (Actor::Either, _)
+    );
     if !allowed {
         return Err(Error::Forbidden);
     }
@@ -394,16 +394,15 @@ pub fn refusal(error: workflow::WorkflowError) -> Error {
 pub fn chinese(message: &str) -> String {
     let m = message.trim();
     // "cannot 签收 work order X: it is 已受理 (签收 needs 已派单)"
-    if let Some(rest) = m.strip_prefix("cannot ") {
-        if let Some((step, rest)) = rest.split_once(" work order ") {
-            if let Some((id, rest)) = rest.split_once(": it is ") {
-                let (status, needs) = rest.split_once(" (").unwrap_or((rest, ""));
-                let needs = needs.trim_end_matches(')').split_once(" needs ").map(|(_, n)| n).unwrap_or("");
-                let needs = needs.replace(" or ", "或").replace("an open order", "未办结的工单").replace("(before handling starts)", "（开始办理前）");
-                let tail = if needs.is_empty() { String::new() } else { format!("，{step}须在{needs}状态") };
-                return format!("工单 {id} 当前为“{status}”，不能{step}{tail}。工单未作改动。");
-            }
-        }
+    if let Some(rest) = m.strip_prefix("cannot ")
+        && let Some((step, rest)) = rest.split_once(" work order ")
+        && let Some((id, rest)) = rest.split_once(": it is ")
+    {
+        let (status, needs) = rest.split_once(" (").unwrap_or((rest, ""));
+        let needs = needs.trim_end_matches(')').split_once(" needs ").map(|(_, n)| n).unwrap_or("");
+        let needs = needs.replace(" or ", "或").replace("an open order", "未办结的工单").replace("(before handling starts)", "（开始办理前）");
+        let tail = if needs.is_empty() { String::new() } else { format!("，{step}须在{needs}状态") };
+        return format!("工单 {id} 当前为“{status}”，不能{step}{tail}。工单未作改动。");
     }
     let known: &[(&str, &str)] = &[
         ("already has an extension request awaiting approval", "已有待审批的延期申请，请等待 12345 中心审批。"),
