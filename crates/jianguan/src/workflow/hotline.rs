@@ -802,3 +802,24 @@ fn imported_events(order: &WorkOrder, actor: &str) -> Vec<OrderEvent> {
     }
     events
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_round_half_up_in_integers_and_are_none_without_a_denominator() {
+        assert_eq!(ratio(2, 3, 4), Some(0.6667));
+        assert_eq!(ratio(1, 3, 4), Some(0.3333));
+        assert_eq!(ratio(1, 20_000, 4), Some(0.0001));
+        assert_eq!(ratio(1, 20_001, 4), Some(0.0));
+        assert_eq!(ratio(7, 7, 4), Some(1.0));
+        assert_eq!(ratio(13, 2, 2), Some(6.5));
+        assert_eq!(ratio(0, 0, 4), None);
+        let empty = Kpi::default().summary().to_string();
+        assert_eq!(
+            empty,
+            r#"{"orders":0,"sign_rate":null,"close_rate":null,"satisfaction_rate":null,"avg_close_working_days":null}"#
+        );
+    }
+}
