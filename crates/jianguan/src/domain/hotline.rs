@@ -20,7 +20,7 @@ chinese_enum! {
         /// 一般: closed within 5 working days (Huangshi).
         Ordinary = "一般" | "ordinary" | "普通",
         /// 疑难: closed within 12 working days (Huangshi).
-        Difficult = "疑难" | "difficult",
+        Difficult = "疑难" | "difficult" | "复杂",
     }
 }
 
@@ -187,12 +187,15 @@ impl HotlineRules {
         }
     }
 
-    /// The configured channel named by its number or name.
+    /// The configured channel named by its number or name, also written with
+    /// words after the number (`12345热线`, `12315（市场监管）`).
     pub fn channel(&self, text: &str) -> Result<&Channel, InvalidField> {
         let text = text.trim();
+        let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
         self.channels
             .iter()
             .find(|c| c.number == text || c.name == text)
+            .or_else(|| self.channels.iter().find(|c| !digits.is_empty() && c.number == digits))
             .ok_or_else(|| {
                 InvalidField::new(
                     "channel",
@@ -941,5 +944,15 @@ mod tests {
         let utc = parse_time("t", "2026-03-02T01:15:00Z").map(stored_time);
         assert_eq!(utc.as_deref(), Ok("2026-03-02T09:15:00+08:00"));
         assert!(parse_time("t", "yesterday").is_err());
+    }
+
+    #[test]
+    fn channels_are_found_by_number_name_or_number_with_words() {
+        let rules = HotlineRules::default();
+        for text in ["12315", "市场监管投诉举报", "12315热线", "12315（市场监管）"] {
+            assert_eq!(rules.channel(text).map(|c| c.number.as_str()), Ok("12315"), "{text}");
+        }
+        assert!(rules.channel("123").is_err());
+        assert!(rules.channel("热线").is_err());
     }
 }

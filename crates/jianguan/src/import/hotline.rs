@@ -158,7 +158,7 @@ fn parse_row(
     };
     let extension_days = match view.get("extension_days") {
         "" => 0,
-        text => match text.parse::<u32>() {
+        text => match text.trim_end_matches("个工作日").trim_end_matches(['天', '日']).trim().parse::<u32>() {
             Ok(days) if days <= 365 => days,
             _ => {
                 errors.push(view.problem(row, "extension_days", "a whole number of working days (0 to 365)", "延期工作日应为 0 至 365 的整数"));
@@ -167,7 +167,7 @@ fn parse_row(
         },
     };
     let rating = match view.get("rating") {
-        "" => None,
+        "" | "未回访" | "无" | "-" | "—" => None,
         text => Rating::parse(text)
             .map_err(|e| errors.push(view.problem(row, "rating", e.reason.to_string(), "回访结果应为 满意、基本满意 或 不满意")))
             .ok(),

@@ -408,9 +408,9 @@ impl Kpi {
         ratio(self.satisfied, self.rated, 4)
     }
 
-    /// Average working days from receipt to closing, 2 decimals.
+    /// Average working days from receipt to closing, 4 decimals.
     pub fn avg_close_working_days(&self) -> Option<f64> {
-        ratio(self.close_days_total, self.closed, 2)
+        ratio(self.close_days_total, self.closed, 4)
     }
 
     /// The headline figures; as JSON, in this order,
@@ -426,8 +426,8 @@ impl Kpi {
     }
 }
 
-/// The headline figures of [`Kpi`]: rates in [0, 1] to 4 decimals, the
-/// average to 2; `None` (JSON `null`) when there is nothing to divide by.
+/// The headline figures of [`Kpi`]: rates in [0, 1] and the average, to 4
+/// decimals; `None` (JSON `null`) when there is nothing to divide by.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct KpiSummary {
     /// Orders received.
@@ -438,7 +438,7 @@ pub struct KpiSummary {
     pub close_rate: Option<f64>,
     /// 满意率.
     pub satisfaction_rate: Option<f64>,
-    /// Average working days to close.
+    /// Average working days from the receipt day to the closing day (4 decimals).
     pub avg_close_working_days: Option<f64>,
 }
 
