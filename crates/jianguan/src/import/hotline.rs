@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset};
 
 use super::columns::Column;
-use super::credit::{Cells, collect};
+use super::credit::{Cells, collect, keep_last};
 use super::{ImportError, Outcome, Problem};
 use crate::domain::Uscc;
 use crate::domain::hotline::{Difficulty, HotlineRules, Rating, parse_time};
@@ -90,20 +90,15 @@ pub fn read_orders(path: &Path, rules: &HotlineRules) -> Result<OrdersFile, Impo
                 continue;
             }
         };
-        if let Some(&(earlier, index)) = index_of.get(&order.id) {
-            file.outcome.superseded += 1;
-            file.outcome.warnings.push(view.problem(
+        let id = order.id.clone();
+        keep_last(&mut file.rows, &mut index_of, id, *row, order, &mut file.outcome, |earlier| {
+            view.problem(
                 *row,
                 "id",
                 format!("duplicate of row {earlier}; row {row} replaces it"),
                 format!("与第 {earlier} 行工单编号重复，以第 {row} 行为准"),
-            ));
-            index_of.insert(order.id.clone(), (*row, index));
-            file.rows[index] = order;
-        } else {
-            index_of.insert(order.id.clone(), (*row, file.rows.len()));
-            file.rows.push(order);
-        }
+            )
+        });
     }
     file.outcome.errors.sort_by_key(|p| p.row);
     Ok(file)
