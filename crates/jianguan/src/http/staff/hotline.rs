@@ -404,6 +404,22 @@ pub fn chinese(message: &str) -> String {
         let tail = if needs.is_empty() { String::new() } else { format!("，{step}须在{needs}状态") };
         return format!("工单 {id} 当前为“{status}”，不能{step}{tail}。工单未作改动。");
     }
+    if let Some(what) = m.strip_suffix(" is required") {
+        let field = [
+            ("the handling note", "办理情况"),
+            ("the reply", "答复内容"),
+            ("the reason for returning", "退单理由"),
+            ("the reason for the extension", "延期理由"),
+            ("the reason for rejecting", "驳回理由"),
+            ("the reason for reopening", "重办理由"),
+            ("承办部门 (department)", "承办部门"),
+            ("问题类型 (category)", "问题类型"),
+        ]
+        .iter()
+        .find(|(english, _)| *english == what)
+        .map_or(what, |(_, zh)| zh);
+        return format!("请填写{field}。工单未作改动。");
+    }
     let known: &[(&str, &str)] = &[
         ("already has an extension request awaiting approval", "已有待审批的延期申请，请等待 12345 中心审批。"),
         ("has no extension request to decide", "没有待审批的延期申请。"),
@@ -413,8 +429,9 @@ pub fn chinese(message: &str) -> String {
         ("only an order whose caller was 不满意", "只有回访“不满意”的工单才能重办："),
         ("is already linked", "该检查已关联本工单："),
         ("is before the order", "操作时间早于工单的受理时间或上一步操作："),
-        ("is required", "必填项未填写："),
         ("not dispatched to", "该工单未派给本部门："),
+        ("opens inspections of its own only", "部门只能对派给本部门的工单转立案检查。"),
+        ("describe why the inspection took place", "请填写检查事由及情况。"),
         ("names no enterprise", "工单未填写涉及主体的统一社会信用代码，不能转立案检查："),
         ("is not in the entity directory", "涉及主体不在检查对象名录库中："),
         ("at least 2 inspectors", "检查须至少 2 名持证执法人员："),
@@ -1016,3 +1033,25 @@ async fn kpi_download(State(state): State<Arc<AppState>>, user: User, Query(para
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_are_put_into_chinese() {
+        assert_eq!(
+            chinese("cannot 答复 work order RX1: it is 已派单 (答复 needs 已签收 or 办理中)"),
+            "工单 RX1 当前为“已派单”，不能答复，答复须在已签收或办理中状态。工单未作改动。"
+        );
+        assert_eq!(chinese("the reply is required"), "请填写答复内容。工单未作改动。");
+        assert!(chinese("work order RX1 has no extension request to decide").starts_with("没有待审批的延期申请"));
+        assert!(chinese("something new").starts_with("操作未执行：something new"));
+    }
+
+    #[test]
+    fn rates_show_as_percentages_or_a_dash() {
+        assert_eq!(percent(Some(0.9812)), "98.1%");
+        assert_eq!(percent(None), "—");
+    }
+}
