@@ -303,7 +303,7 @@ impl<E: Engine> HotlineStore for E {
                 sql.push(" UNION ALL ");
             }
             sql.push(&format!("SELECT {DUE_COLUMNS} FROM work_orders WHERE {open}"));
-            if open.ends_with('>') {
+            if open.ends_with("> ") {
                 sql.bind(Arg::Text(stored_time(as_of)));
             }
             sql.push(" AND received_at <= ").bind(Arg::Text(stored_time(as_of)));
