@@ -97,7 +97,17 @@ async fn import(db: &Db, path: &Path) -> Fallible<flow::OrdersImport> {
 }
 
 async fn report(db: &Db, from: &str, to: &str, department: Option<&str>, as_of: &str) -> Fallible<flow::KpiReport> {
-    let query = KpiQuery { from: day(from)?, to: day(to)?, department: department.map(str::to_owned), as_of: at(as_of)? };
+    report_at(db, from, to, department, at(as_of)?).await
+}
+
+async fn report_at(
+    db: &Db,
+    from: &str,
+    to: &str,
+    department: Option<&str>,
+    as_of: DateTime<FixedOffset>,
+) -> Fallible<flow::KpiReport> {
+    let query = KpiQuery { from: day(from)?, to: day(to)?, department: department.map(str::to_owned), as_of };
     Ok(flow::kpi(db, &rules(), query).await?)
 }
 
@@ -239,6 +249,10 @@ fn summary(orders: u64, sign: f64, close: f64, satisfaction: f64, avg: f64) -> V
     })
 }
 
+fn summary_of(kpi: &Kpi) -> Fallible<Value> {
+    Ok(serde_json::to_value(kpi.summary())?)
+}
+
 fn empty_summary() -> Value {
     json!({
         "orders": 0,
@@ -257,7 +271,7 @@ async fn the_hand_made_file_gives_the_hand_counted_kpis(db: &Db) -> TestResult {
 
     let full = report(db, "2026-01-01", "2026-10-13", None, AS_OF).await?;
     assert_eq!(full.city, city());
-    assert_eq!(full.city.summary(), summary(34, 0.7879, 0.6923, 0.7727, 6.04));
+    assert_eq!(summary_of(&full.city)?, summary(34, 0.7879, 0.6923, 0.7727, 6.04));
     let departments: Vec<(&str, &str, Kpi)> =
         full.departments.iter().map(|d| (d.code.as_str(), d.name.as_str(), d.kpi)).collect();
     assert_eq!(
@@ -293,31 +307,31 @@ async fn the_hand_made_file_gives_the_hand_counted_kpis(db: &Db) -> TestResult {
     // One department, by code or by name: its own figures, city-wide.
     let one = report(db, "2026-01-01", "2026-10-13", Some("SJGJ"), AS_OF).await?;
     assert_eq!(one.city, sjgj());
-    assert_eq!(one.city.summary(), summary(19, 0.7895, 0.6667, 0.8462, 6.23));
+    assert_eq!(summary_of(&one.city)?, summary(19, 0.7895, 0.6667, 0.8462, 6.23));
     let one = report(db, "2026-01-01", "2026-10-13", Some("黄石市卫生健康委员会"), AS_OF).await?;
     assert_eq!(one.city, wjw());
-    assert_eq!(one.city.summary(), summary(15, 0.7857, 0.7273, 0.6667, 5.82));
+    assert_eq!(summary_of(&one.city)?, summary(15, 0.7857, 0.7273, 0.6667, 5.82));
 
     // 春节 month only: 001 002 003 004 005 006 034. Signed late: 002 → 6/7;
     // closed late: 002 006 → 5/7; rated 001 002 003 004 006 034, 不满意 004 006
     // 034 → 3/6; days 5+6+7+12+5+7+5 = 47 → 47/7 = 6.71.
     let february = report(db, "2026-02-01", "2026-02-28", None, AS_OF).await?;
     assert_eq!(february.city, counts(7, (6, 7), (5, 7), (3, 6), (47, 7)));
-    assert_eq!(february.city.summary(), summary(7, 0.8571, 0.7143, 0.5, 6.71));
+    assert_eq!(summary_of(&february.city)?, summary(7, 0.8571, 0.7143, 0.5, 6.71));
 
     // Two days later (10-16 12:00) more deadlines have passed: HL-011's 签收时限
     // 10-14 (unsigned), HL-012's 办结时限 10-14 (extended), HL-028's and HL-033's
     // 10-15. Sign 26/34 = 0.7647, close 18/29 = 0.6207.
     let later = report(db, "2026-01-01", "2026-10-13", None, "2026-10-16 12:00").await?;
     assert_eq!(later.city, counts(34, (26, 34), (18, 29), (17, 22), (145, 24)));
-    assert_eq!(later.city.summary(), summary(34, 0.7647, 0.6207, 0.7727, 6.04));
+    assert_eq!(summary_of(&later.city)?, summary(34, 0.7647, 0.6207, 0.7727, 6.04));
 
     // An empty period, and a department without orders: nulls, not NaN.
     let november = report(db, "2026-11-01", "2026-11-30", None, AS_OF).await?;
-    assert_eq!(november.city.summary(), empty_summary());
+    assert_eq!(summary_of(&november.city)?, empty_summary());
     assert!(november.departments.is_empty() && november.channels.is_empty());
     let none = report(db, "2026-01-01", "2026-10-13", Some("YJJ"), AS_OF).await?;
-    assert_eq!(none.city.summary(), empty_summary());
+    assert_eq!(summary_of(&none.city)?, empty_summary());
     // Bad queries are refused.
     assert!(report(db, "2026-10-13", "2026-01-01", None, AS_OF).await.is_err());
     assert!(report(db, "2026-01-01", "2026-10-13", Some("NOPE"), AS_OF).await.is_err());
@@ -662,9 +676,11 @@ async fn the_as_of_instant_counts_whatever_its_offset(db: &Db) -> TestResult {
     // close 18/27.
     let beijing = report(db, "2026-01-01", "2026-10-13", None, "2026-10-15 01:00").await?;
     assert_eq!(beijing.city, counts(34, (26, 34), (18, 27), (17, 22), (145, 24)));
-    let utc = report(db, "2026-01-01", "2026-10-13", None, "2026-10-14T17:00:00Z").await?;
+    // The same instant with a UTC offset, as a library caller may pass it.
+    let instant = DateTime::parse_from_rfc3339("2026-10-14T17:00:00Z")?;
+    let utc = report_at(db, "2026-01-01", "2026-10-13", None, instant).await?;
     assert_eq!(utc.city, beijing.city, "the same instant in UTC");
-    let due_utc = flow::due(db, &rules(), &CAL, None, at("2026-10-14T17:00:00Z")?).await?;
+    let due_utc = flow::due(db, &rules(), &CAL, None, instant).await?;
     let due_beijing = flow::due(db, &rules(), &CAL, None, at("2026-10-15 01:00")?).await?;
     assert_eq!(due_utc, due_beijing);
     Ok(())
@@ -714,8 +730,13 @@ fn the_cli_prints_the_hand_counted_kpis() -> TestResult {
     let line: Value = serde_json::from_slice(&out.stdout)?;
     assert_eq!((line["imported"].as_u64(), line["rejected"].as_u64()), (Some(36), Some(0)), "{line}");
     // The figures counted by hand above.
-    let (_, city) = kpi_line(data, "2026-01-01", "2026-10-13", None, AS_OF)?;
+    let (text, city) = kpi_line(data, "2026-01-01", "2026-10-13", None, AS_OF)?;
     assert_eq!(city, summary(34, 0.7879, 0.6923, 0.7727, 6.04));
+    // Exactly the line of the issue, keys in its order.
+    assert_eq!(
+        text,
+        "{\"orders\":34,\"sign_rate\":0.7879,\"close_rate\":0.6923,\"satisfaction_rate\":0.7727,\"avg_close_working_days\":6.04}\n"
+    );
     let (_, sjgj) = kpi_line(data, "2026-01-01", "2026-10-13", Some("SJGJ"), AS_OF)?;
     assert_eq!(sjgj, summary(19, 0.7895, 0.6667, 0.8462, 6.23));
     let (_, wjw) = kpi_line(data, "2026-01-01", "2026-10-13", Some("WJW"), AS_OF)?;
