@@ -13,6 +13,8 @@
 //! - the CLI prints exactly the hand-counted JSON, nulls (not NaN) for an empty
 //!   period, and exit 2 for bad input.
 
+#![allow(clippy::expect_used, reason = "the embedded calendar always loads; if not, the test stops")]
+
 use std::collections::BTreeMap;
 use std::error::Error;
 use std::path::{Path, PathBuf};
@@ -550,7 +552,7 @@ async fn the_escalation_sweep_raises_overdue_orders_once(db: &Db) -> TestResult 
 
 fn entity(code: &Uscc) -> Fallible<MarketEntity> {
     Ok(MarketEntity::new(EntityFields {
-        uscc: code.clone(),
+        uscc: *code,
         name: "黄石市味美餐饮有限公司".into(),
         entity_type: EntityType::Enterprise,
         district: DistrictCode::parse("420202")?,
@@ -613,11 +615,11 @@ async fn a_complaint_opens_an_inspection_linked_both_ways(db: &Db) -> TestResult
     assert_eq!(inspection.reason, OutOfPlanReason::Complaint);
     assert_eq!(inspection.work_order.as_deref(), Some("C-1"));
     assert_eq!(inspection.entity, firm.to_string());
-    assert_eq!(order.inspections, [inspection.id.clone()]);
+    assert_eq!(order.inspections, std::slice::from_ref(&inspection.id));
     let stored = db.get::<OutOfPlan>(&inspection.id).await?.ok_or("the inspection is stored")?;
     assert_eq!(stored, inspection);
     let stored = db.get::<WorkOrder>("C-1").await?.ok_or("C-1")?;
-    assert_eq!(stored.inspections, [inspection.id.clone()]);
+    assert_eq!(stored.inspections, std::slice::from_ref(&inspection.id));
     assert!(db.list::<OutOfPlan>(None).await?.iter().any(|o| o.work_order.as_deref() == Some("C-1")));
     // One ledger entry each, written together.
     let entries = db.ledger().await?;

@@ -12,6 +12,8 @@
 //!   by hand from the State Council's arrangements (the comments show the
 //!   counting), with extensions, 退单 and reopening restarts.
 
+#![allow(clippy::expect_used, clippy::panic, reason = "a failed set-up or step fails the test with its message")]
+
 use std::sync::LazyLock;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -409,7 +411,8 @@ fn illegal_moves_are_refused_with_a_clear_reason_and_change_nothing() {
     let wrong = |step: &str, status: &str, needs: &str| {
         format!("cannot {step} work order T-1: it is {status} ({step} needs {needs})")
     };
-    let cases: Vec<(&str, Vec<(&str, OrderAction)>, &str, OrderAction, String)> = vec![
+    type Case<'a> = (&'a str, Vec<(&'a str, OrderAction)>, &'a str, OrderAction, String);
+    let cases: Vec<Case<'_>> = vec![
         ("sign before dispatch", vec![], "2026-03-02 10:00", OrderAction::Sign, wrong("签收", "已受理", "已派单")),
         ("dispatch twice", dispatched.clone(), "2026-03-02 10:00", dispatch("ZJJ"), wrong("派单", "已派单", "已受理")),
         ("handle before signing", dispatched.clone(), "2026-03-02 10:00", handle(), wrong("办理", "已派单", "已签收 or 办理中")),
