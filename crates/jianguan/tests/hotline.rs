@@ -328,6 +328,14 @@ async fn the_hand_made_file_gives_the_hand_counted_kpis(db: &Db) -> TestResult {
     assert_eq!(later.city, counts(34, (26, 34), (18, 29), (17, 22), (145, 24)));
     assert_eq!(summary_of(&later.city)?, summary(34, 0.7647, 0.6207, 0.7727, 6.04));
 
+    // One day, Fri 02-13: HL-001 (on time, on time, 满意, 5 days) and HL-002
+    // (late, late, 基本满意, 6 days). Two days, with Sat 02-14: + HL-003 (on
+    // time, on time with its extension, 满意, 7) and HL-006 (on time, late, 不满意, 7).
+    let friday = report(db, "2026-02-13", "2026-02-13", None, AS_OF).await?;
+    assert_eq!(summary_of(&friday.city)?, summary(2, 0.5, 0.5, 1.0, 5.5));
+    let weekend = report(db, "2026-02-13", "2026-02-14", None, AS_OF).await?;
+    assert_eq!(summary_of(&weekend.city)?, summary(4, 0.75, 0.5, 0.75, 6.25));
+
     // An empty period, and a department without orders: nulls, not NaN.
     let november = report(db, "2026-11-01", "2026-11-30", None, AS_OF).await?;
     assert_eq!(summary_of(&november.city)?, empty_summary());
@@ -759,6 +767,15 @@ fn the_cli_prints_the_hand_counted_kpis() -> TestResult {
     assert_eq!((line["imported"].as_u64(), line["updated"].as_u64()), (Some(0), Some(0)), "{line}");
     let (_, again) = kpi_line(data, "2026-01-01", "2026-10-13", None, AS_OF)?;
     assert_eq!(again, city);
+    // The 督办 sweep and the ledger: `audit verify` says intact.
+    let out = jianguan(&["hotline", "escalate", "--as-of", AS_OF, "--data-dir", data])?;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("4 orders escalated"));
+    let out = jianguan(&["audit", "verify", "--data-dir", data])?;
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    // Escalation changes no KPI.
+    let (_, escalated) = kpi_line(data, "2026-01-01", "2026-10-13", None, AS_OF)?;
+    assert_eq!(escalated, city);
     // Bad queries: exit 2.
     for args in [
         vec!["hotline", "kpi", "--from", "2026-10-13", "--to", "2026-01-01", "--json", "--data-dir", data],
