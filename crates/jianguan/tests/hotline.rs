@@ -188,7 +188,7 @@ fn counts(
 //  Close: counted 001 002 003 007 008 013 016 017 019 020 023 024 026 031 034
 //  = 15; late 002 008 013 026 031 → 10/15 = 0.6667. Rated 001 002 003 007
 //  013 016 017 019 020 023 026 031 034 = 13, 不满意 013 034 → 11/13 = 0.8462.
-//  Closed 13: 5+6+7+5+6+5+0+4+11+16+5+6+5 = 81 → 81/13 = 6.23.
+//  Closed 13: 5+6+7+5+6+5+0+4+11+16+5+6+5 = 81 → 81/13 = 6.2308.
 //
 // WJW
 //  HL-004 rec Mon 02-16 (春节) 疑难. S 02-24; signed 02-24: on time.
@@ -225,10 +225,11 @@ fn counts(
 //  Close: counted 004 005 006 014 015 018 021 022 025 029 035 = 11; late 006
 //  014 018 → 8/11 = 0.7273. Rated 004 006 014 015 018 022 025 029 035 = 9,
 //  不满意 004 006 022 → 6/9 = 0.6667. Closed 11: 12+5+7+6+7+6+4+3+5+5+4 = 64
-//  → 64/11 = 5.82.
+//  → 64/11 = 5.8182.
 //
 // City: 34 orders; sign 26/33 = 0.7879; close 18/26 = 0.6923; satisfaction
-// 17/22 = 0.7727; 145/24 = 6.04 working days.
+// 17/22 = 0.7727; 145/24 = 6.0417 working days (the
+// average, too, is rounded to 4 decimals).
 // ---------------------------------------------------------------------------
 
 fn sjgj() -> Kpi {
@@ -271,9 +272,25 @@ async fn the_hand_made_file_gives_the_hand_counted_kpis(db: &Db) -> TestResult {
     assert!(done.outcome.errors.is_empty(), "{:?}", done.outcome.errors);
     assert_eq!((done.outcome.inserted, done.outcome.updated, done.outcome.total_rows), (36, 0, 36));
 
+    // The deadlines of the count below, as stored.
+    for (id, sign_due, close_due) in [
+        ("HL-001", "2026-02-14", "2026-02-27"),
+        ("HL-003", "2026-02-24", "2026-03-03"),
+        ("HL-004", "2026-02-24", "2026-03-10"),
+        ("HL-009", "2026-10-08", "2026-10-22"),
+        ("HL-010", "2026-10-12", "2026-10-16"),
+        ("HL-012", "2026-10-08", "2026-10-14"),
+        ("HL-013", "2026-09-21", "2026-09-28"),
+        ("HL-020", "2026-05-09", "2026-05-25"),
+        ("HL-023", "2026-07-16", "2026-08-07"),
+        ("HL-031", "2026-01-04", "2026-01-08"),
+    ] {
+        let order = db.get::<WorkOrder>(id).await?.ok_or(id)?;
+        assert_eq!((order.sign_due, order.close_due), (day(sign_due)?, day(close_due)?), "{id}");
+    }
     let full = report(db, "2026-01-01", "2026-10-13", None, AS_OF).await?;
     assert_eq!(full.city, city());
-    assert_eq!(summary_of(&full.city)?, summary(34, 0.7879, 0.6923, 0.7727, 6.04));
+    assert_eq!(summary_of(&full.city)?, summary(34, 0.7879, 0.6923, 0.7727, 6.0417));
     let departments: Vec<(&str, &str, Kpi)> =
         full.departments.iter().map(|d| (d.code.as_str(), d.name.as_str(), d.kpi)).collect();
     assert_eq!(
@@ -309,24 +326,24 @@ async fn the_hand_made_file_gives_the_hand_counted_kpis(db: &Db) -> TestResult {
     // One department, by code or by name: its own figures, city-wide.
     let one = report(db, "2026-01-01", "2026-10-13", Some("SJGJ"), AS_OF).await?;
     assert_eq!(one.city, sjgj());
-    assert_eq!(summary_of(&one.city)?, summary(19, 0.7895, 0.6667, 0.8462, 6.23));
+    assert_eq!(summary_of(&one.city)?, summary(19, 0.7895, 0.6667, 0.8462, 6.2308));
     let one = report(db, "2026-01-01", "2026-10-13", Some("黄石市卫生健康委员会"), AS_OF).await?;
     assert_eq!(one.city, wjw());
-    assert_eq!(summary_of(&one.city)?, summary(15, 0.7857, 0.7273, 0.6667, 5.82));
+    assert_eq!(summary_of(&one.city)?, summary(15, 0.7857, 0.7273, 0.6667, 5.8182));
 
     // 春节 month only: 001 002 003 004 005 006 034. Signed late: 002 → 6/7;
     // closed late: 002 006 → 5/7; rated 001 002 003 004 006 034, 不满意 004 006
-    // 034 → 3/6; days 5+6+7+12+5+7+5 = 47 → 47/7 = 6.71.
+    // 034 → 3/6; days 5+6+7+12+5+7+5 = 47 → 47/7 = 6.7143.
     let february = report(db, "2026-02-01", "2026-02-28", None, AS_OF).await?;
     assert_eq!(february.city, counts(7, (6, 7), (5, 7), (3, 6), (47, 7)));
-    assert_eq!(summary_of(&february.city)?, summary(7, 0.8571, 0.7143, 0.5, 6.71));
+    assert_eq!(summary_of(&february.city)?, summary(7, 0.8571, 0.7143, 0.5, 6.7143));
 
     // Two days later (10-16 12:00) more deadlines have passed: HL-011's 签收时限
     // 10-14 (unsigned), HL-012's 办结时限 10-14 (extended), HL-028's and HL-033's
     // 10-15. Sign 26/34 = 0.7647, close 18/29 = 0.6207.
     let later = report(db, "2026-01-01", "2026-10-13", None, "2026-10-16 12:00").await?;
     assert_eq!(later.city, counts(34, (26, 34), (18, 29), (17, 22), (145, 24)));
-    assert_eq!(summary_of(&later.city)?, summary(34, 0.7647, 0.6207, 0.7727, 6.04));
+    assert_eq!(summary_of(&later.city)?, summary(34, 0.7647, 0.6207, 0.7727, 6.0417));
 
     // One day, Fri 02-13: HL-001 (on time, on time, 满意, 5 days) and HL-002
     // (late, late, 基本满意, 6 days). Two days, with Sat 02-14: + HL-003 (on
@@ -741,20 +758,20 @@ fn the_cli_prints_the_hand_counted_kpis() -> TestResult {
     assert_eq!((line["imported"].as_u64(), line["rejected"].as_u64()), (Some(36), Some(0)), "{line}");
     // The figures counted by hand above.
     let (text, city) = kpi_line(data, "2026-01-01", "2026-10-13", None, AS_OF)?;
-    assert_eq!(city, summary(34, 0.7879, 0.6923, 0.7727, 6.04));
+    assert_eq!(city, summary(34, 0.7879, 0.6923, 0.7727, 6.0417));
     // Exactly the line of the issue, keys in its order.
     assert_eq!(
         text,
-        "{\"orders\":34,\"sign_rate\":0.7879,\"close_rate\":0.6923,\"satisfaction_rate\":0.7727,\"avg_close_working_days\":6.04}\n"
+        "{\"orders\":34,\"sign_rate\":0.7879,\"close_rate\":0.6923,\"satisfaction_rate\":0.7727,\"avg_close_working_days\":6.0417}\n"
     );
     let (_, sjgj) = kpi_line(data, "2026-01-01", "2026-10-13", Some("SJGJ"), AS_OF)?;
-    assert_eq!(sjgj, summary(19, 0.7895, 0.6667, 0.8462, 6.23));
+    assert_eq!(sjgj, summary(19, 0.7895, 0.6667, 0.8462, 6.2308));
     let (_, wjw) = kpi_line(data, "2026-01-01", "2026-10-13", Some("WJW"), AS_OF)?;
-    assert_eq!(wjw, summary(15, 0.7857, 0.7273, 0.6667, 5.82));
+    assert_eq!(wjw, summary(15, 0.7857, 0.7273, 0.6667, 5.8182));
     let (_, february) = kpi_line(data, "2026-02-01", "2026-02-28", None, AS_OF)?;
-    assert_eq!(february, summary(7, 0.8571, 0.7143, 0.5, 6.71));
+    assert_eq!(february, summary(7, 0.8571, 0.7143, 0.5, 6.7143));
     let (_, later) = kpi_line(data, "2026-01-01", "2026-10-13", None, "2026-10-16 12:00")?;
-    assert_eq!(later, summary(34, 0.7647, 0.6207, 0.7727, 6.04));
+    assert_eq!(later, summary(34, 0.7647, 0.6207, 0.7727, 6.0417));
     // Empty: nulls, never NaN.
     for (from, to, department) in [("2026-11-01", "2026-11-30", None), ("2026-01-01", "2026-10-13", Some("YJJ"))] {
         let (text, value) = kpi_line(data, from, to, department, AS_OF)?;
