@@ -772,6 +772,26 @@ fn the_cli_prints_the_hand_counted_kpis() -> TestResult {
     assert_eq!(february, summary(7, 0.8571, 0.7143, 0.5, 6.7143));
     let (_, later) = kpi_line(data, "2026-01-01", "2026-10-13", None, "2026-10-16 12:00")?;
     assert_eq!(later, summary(34, 0.7647, 0.6207, 0.7727, 6.0417));
+    // A date alone as --as-of is the end of that day: HL-015, closed 10-14 09:00, is closed.
+    let (_, day_only) = kpi_line(data, "2026-01-01", "2026-10-13", None, "2026-10-14")?;
+    assert_eq!(day_only, city);
+    // The XLSX report is written beside the JSON.
+    let xlsx = dir.join("kpi.xlsx");
+    let out = jianguan(&[
+        "hotline", "kpi", "--from", "2026-01-01", "--to", "2026-10-13", "--as-of", AS_OF, "--json", "--xlsx",
+        xlsx.to_str().ok_or("path")?, "--data-dir", data,
+    ])?;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::read(&xlsx)?.starts_with(b"PK"), "an XLSX (zip) file");
+    // The overdue list of one department (see the_overdue_list_of_the_hand_made_file).
+    let out = jianguan(&["hotline", "due", "--department", "WJW", "--as-of", AS_OF, "--json", "--data-dir", data])?;
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let list: Value = serde_json::from_slice(&out.stdout)?;
+    let ids: Vec<&str> = list.as_array().ok_or("a list")?.iter().filter_map(|o| o["id"].as_str()).collect();
+    assert_eq!(ids.first(), Some(&"HL-010"), "overdue first: {ids:?}");
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, ["HL-010", "HL-011", "HL-033"]);
     // Empty: nulls, never NaN.
     for (from, to, department) in [("2026-11-01", "2026-11-30", None), ("2026-01-01", "2026-10-13", Some("YJJ"))] {
         let (text, value) = kpi_line(data, from, to, department, AS_OF)?;
