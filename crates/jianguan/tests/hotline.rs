@@ -47,6 +47,7 @@ contracts!(
     the_hand_made_file_gives_the_hand_counted_kpis,
     the_overdue_list_of_the_hand_made_file,
     reimporting_the_same_file_changes_nothing,
+    reimporting_the_same_file_keeps_the_steps_taken_since,
     bad_rows_are_reported_by_row_and_column_and_good_rows_kept,
     each_step_is_one_ledger_entry_and_the_audit_stays_intact,
     the_escalation_sweep_raises_overdue_orders_once,
@@ -428,6 +429,23 @@ async fn reimporting_the_same_file_changes_nothing(db: &Db) -> TestResult {
     // 满意: rated 12/14, and 6 working days (10-08 … 10-14) more.
     let one = report(db, "2026-01-01", "2026-10-13", Some("SJGJ"), AS_OF).await?;
     assert_eq!(one.city, counts(19, (15, 19), (10, 15), (12, 14), (81 + 6, 14)));
+    Ok(())
+}
+
+async fn reimporting_the_same_file_keeps_the_steps_taken_since(db: &Db) -> TestResult {
+    seed_departments(db).await?;
+    import(db, Path::new(ORDERS)).await?;
+    // HL-027 is signed by SJGJ in the file and open; the department replies here.
+    let replied = step(db, "HL-027", OrderAction::Reply { text: "已核实处理".to_owned() }, &sjgj_party(), "2026-10-14 13:00").await?;
+    assert_eq!(replied.status, OrderStatus::Replied);
+    let ledger = db.ledger().await?.len();
+    // The same file again (the platform's export, which knows nothing of the
+    // reply): nothing changes, the reply is not undone.
+    let again = import(db, Path::new(ORDERS)).await?;
+    assert_eq!((again.outcome.inserted, again.outcome.updated), (0, 0), "the same file changes nothing");
+    assert_eq!(db.ledger().await?.len(), ledger);
+    let stored = db.get::<WorkOrder>("HL-027").await?.ok_or("HL-027")?;
+    assert_eq!(stored.status, OrderStatus::Replied, "the reply stands");
     Ok(())
 }
 
