@@ -245,6 +245,8 @@ fn check_accepted(
             prop_assert_eq!(next.pending_extension.as_ref().map(|p| p.days), Some(*days));
         }
         OrderAction::Reopen { .. } if rules.restart_on_reopen => prop_assert_eq!(next.extension_days, 0),
+        // A restarted clock starts a new department's time limit: no extension carries over.
+        OrderAction::Dispatch { .. } if restarts_both => prop_assert_eq!(next.extension_days, 0),
         _ => prop_assert_eq!(next.extension_days, before.extension_days),
     }
     // 督办 is never lowered, and only 督办 changes it.
