@@ -393,6 +393,10 @@ pub struct WorkOrder {
     /// History, oldest first.
     #[serde(default)]
     pub events: Vec<OrderEvent>,
+    /// The digest of the import row this order was last read from: the same
+    /// row imported again changes nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import_digest: Option<String>,
 }
 
 /// What may happen to an order.
@@ -635,6 +639,7 @@ impl WorkOrder {
             reopenings: 0,
             inspections: Vec::new(),
             events: Vec::new(),
+            import_digest: None,
         };
         order.recompute_deadlines(rules, days)?;
         order.events.push(OrderEvent {
@@ -757,6 +762,7 @@ impl WorkOrder {
                 if self.returns > 0 && rules.restart_on_return {
                     next.sign_clock_from = today;
                     next.close_clock_from = today;
+                    next.extension_days = 0;
                     next.recompute_deadlines(rules, days)?;
                 }
                 detail = format!("派至 {department}");

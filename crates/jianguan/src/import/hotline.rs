@@ -63,6 +63,28 @@ pub struct OrderRow {
     pub entity: Option<String>,
 }
 
+impl OrderRow {
+    /// SHA-256 of what the row says (not where it stands in the file).
+    pub fn digest(&self) -> String {
+        use sha2::{Digest as _, Sha256};
+        let text = format!(
+            "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{:?}\u{1f}{:?}\u{1f}{}\u{1f}{:?}\u{1f}{:?}",
+            self.id,
+            self.channel,
+            self.received_at.to_rfc3339(),
+            self.category,
+            self.difficulty,
+            self.department,
+            self.signed_at.map(|t| t.to_rfc3339()),
+            self.closed_at.map(|t| t.to_rfc3339()),
+            self.extension_days,
+            self.rating,
+            self.entity,
+        );
+        Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
 /// A work-order file read and validated.
 #[derive(Debug, Default)]
 pub struct OrdersFile {

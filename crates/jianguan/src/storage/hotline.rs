@@ -9,7 +9,7 @@ use chrono::{DateTime, Days, FixedOffset, NaiveDate};
 use super::engine::{Arg, Column, Dialect, Engine, OnConflict, RowRead, Sql, Table, bulk_insert};
 use super::workflow::{Change, Document, put_in};
 use super::{Db, StoreError};
-use crate::domain::hotline::{WorkOrder, stored_time};
+use crate::domain::hotline::{WorkOrder, beijing, stored_time};
 use crate::domain::inspection::OutOfPlan;
 
 impl Document for WorkOrder {
@@ -256,7 +256,7 @@ async fn kpi_rows_between<E: Engine>(
         Arg::Text(start),
         Arg::Text(end),
         Arg::Text(stored_time(range.as_of)),
-        Arg::Text(range.as_of.date_naive().to_string()),
+        Arg::Text(range.as_of.with_timezone(&beijing()).date_naive().to_string()),
     ];
     if let Some(department) = &range.department {
         sql.push(" AND department = ").bind(Arg::Text(department.clone()));

@@ -594,11 +594,12 @@ pub struct OrdersImport {
     pub sha256: String,
 }
 
-/// Imports a work-order file: new and changed orders are written, each with a
-/// ledger entry naming the file, in one transaction; unchanged orders are left
-/// alone, so re-running an import changes nothing. Unknown departments are
-/// row errors. The events and fields the file does not carry (caller,
-/// content, links, 督办) are kept from the stored order.
+/// Imports a work-order file: new orders and orders whose row changed since
+/// it was last imported are written, each with a ledger entry naming the file,
+/// in one transaction; a row imported before is left alone, so re-running an
+/// import changes nothing, even after steps were taken here. Unknown
+/// departments are row errors. What the file does not carry (caller, content,
+/// links, 督办, history) is kept from the stored order; see [`order_from_row`].
 pub async fn import_orders<S: WorkflowStore + HotlineStore>(
     store: &S,
     rules: &HotlineRules,
@@ -640,8 +641,15 @@ pub async fn import_orders<S: WorkflowStore + HotlineStore>(
             },
         };
         let stored = store.get::<WorkOrder>(&row.id).await.map_err(ImportError::Store)?;
+        let digest = row.digest();
+        if stored.as_ref().is_some_and(|s| s.import_digest.as_deref() == Some(digest.as_str())) {
+            continue;
+        }
         let order = match order_from_row(&row, department, stored.as_ref(), rules, calendar, actor, at) {
-            Ok(order) => order,
+            Ok(mut order) => {
+                order.import_digest = Some(digest);
+                order
+            }
             Err(refusal) => {
                 outcome.errors.push(crate::import::Problem {
                     row: row.row,
@@ -653,17 +661,12 @@ pub async fn import_orders<S: WorkflowStore + HotlineStore>(
                 continue;
             }
         };
-        match stored {
-            Some(old) if same_facts(&old, &order) => {}
-            Some(_) => {
-                outcome.updated += 1;
-                changed.push(order);
-            }
-            None => {
-                outcome.inserted += 1;
-                changed.push(order);
-            }
+        if stored.is_some() {
+            outcome.updated += 1;
+        } else {
+            outcome.inserted += 1;
         }
+        changed.push(order);
     }
     outcome.errors.sort_by_key(|p| p.row);
     if !changed.is_empty() {
@@ -674,27 +677,10 @@ pub async fn import_orders<S: WorkflowStore + HotlineStore>(
     Ok(OrdersImport { outcome, sha256 })
 }
 
-/// Whether two versions of an order agree on everything an import file carries.
-fn same_facts(a: &WorkOrder, b: &WorkOrder) -> bool {
-    let facts = |o: &WorkOrder| {
-        (
-            o.channel.clone(),
-            o.received_at,
-            o.category.clone(),
-            o.difficulty,
-            o.department.clone(),
-            o.signed_at,
-            o.closed_at,
-            o.extension_days,
-            o.rating,
-            o.entity.clone(),
-            o.status,
-        )
-    };
-    facts(a) == facts(b) && a.sign_due == b.sign_due && a.close_due == b.close_due
-}
-
-/// The order a file row describes, keeping what the file does not carry from `stored`.
+/// The order a file row describes. A stored order takes the row's facts
+/// over its own where the row has them; an empty cell ("not yet") keeps what
+/// the order already has, and the order never goes back in its life cycle, so
+/// a step taken here survives an older export.
 fn order_from_row(
     row: &OrderRow,
     department: Option<String>,
@@ -712,37 +698,49 @@ fn order_from_row(
         content: stored.map(|s| s.content.clone()).unwrap_or_default(),
         category: row.category.clone(),
         location: stored.map(|s| s.location.clone()).unwrap_or_default(),
-        entity: row.entity.clone(),
+        entity: row.entity.clone().or_else(|| stored.and_then(|s| s.entity.clone())),
         difficulty: row.difficulty,
     };
-    let mut order = WorkOrder::new(intake, rules, calendar, actor)?;
-    order.department = department;
-    order.extension_days = row.extension_days;
-    order.signed_at = row.signed_at.map(|t| t.with_timezone(&beijing()));
-    order.closed_at = row.closed_at.map(|t| t.with_timezone(&beijing()));
-    order.rating = row.rating;
+    let fresh = WorkOrder::new(intake, rules, calendar, actor)?;
+    let mut order = match stored {
+        Some(stored) => {
+            let mut order = stored.clone();
+            if order.received_on() != fresh.received_on() {
+                order.sign_clock_from = fresh.sign_clock_from;
+                order.close_clock_from = fresh.close_clock_from;
+            }
+            order.channel = fresh.channel;
+            order.received_at = fresh.received_at;
+            order.category = fresh.category;
+            order.difficulty = fresh.difficulty;
+            order.entity = fresh.entity;
+            order
+        }
+        None => fresh,
+    };
+    let before = stored.map(|s| s.status);
+    if department.is_some() {
+        order.department = department;
+    }
+    order.signed_at = row.signed_at.map(|t| t.with_timezone(&beijing())).or(order.signed_at);
+    order.closed_at = row.closed_at.map(|t| t.with_timezone(&beijing())).or(order.closed_at);
+    order.rating = row.rating.or(order.rating);
+    order.extension_days = order.extension_days.max(row.extension_days);
     order.recompute_deadlines(rules, calendar)?;
     order.close_working_days = match order.closed_at {
         Some(closed) => Some(u32::try_from(calendar.between(order.received_on(), closed.date_naive())?.max(0)).unwrap_or(0)),
         None => None,
     };
-    order.status = match (&order.department, order.signed_at, order.rating, order.closed_at) {
+    let from_facts = match (&order.department, order.signed_at, order.rating, order.closed_at) {
         (_, _, _, Some(_)) => OrderStatus::Closed,
         (_, Some(_), Some(_), None) => OrderStatus::Visited,
         (_, Some(_), None, None) => OrderStatus::Signed,
         (Some(_), None, _, _) => OrderStatus::Dispatched,
         (None, None, _, _) => OrderStatus::Received,
     };
-    if let Some(stored) = stored {
-        order.escalation = stored.escalation;
-        order.inspections = stored.inspections.clone();
-        order.returns = stored.returns;
-        order.reopenings = stored.reopenings;
-        order.reply = stored.reply.clone();
-        order.events = stored.events.clone();
-        if !same_facts(stored, &order) {
-            order.events.push(OrderEvent { at, actor: actor.to_owned(), action: "导入更新".to_owned(), detail: String::new() });
-        }
+    order.status = before.map_or(from_facts, |b| b.max(from_facts));
+    if stored.is_some() {
+        order.events.push(OrderEvent { at, actor: actor.to_owned(), action: "导入更新".to_owned(), detail: String::new() });
     } else {
         order.events = imported_events(&order, actor);
     }
