@@ -730,16 +730,16 @@ impl WorkOrder {
                 stored_time(self.received_at)
             ));
         }
-        if let Some(last) = self.events.last() {
-            if at < last.at {
-                return refuse(format!(
-                    "{} at {} is before the order's last step ({} at {})",
-                    action.label(),
-                    stored_time(at),
-                    last.action,
-                    stored_time(last.at)
-                ));
-            }
+        if let Some(last) = self.events.last()
+            && at < last.at
+        {
+            return refuse(format!(
+                "{} at {} is before the order's last step ({} at {})",
+                action.label(),
+                stored_time(at),
+                last.action,
+                stored_time(last.at)
+            ));
         }
         let wrong_status = |allowed: &str| -> Result<Self, Refused> {
             refuse(format!(

@@ -479,7 +479,7 @@ fn cell_text(cell: &Data) -> String {
 /// at midnight (a plain date).
 fn time_of_day(serial: f64) -> Option<chrono::NaiveTime> {
     let seconds = (serial.fract().abs() * 86_400.0).round() as u32;
-    (seconds % 86_400 != 0)
+    (!seconds.is_multiple_of(86_400))
         .then(|| chrono::NaiveTime::from_num_seconds_from_midnight_opt(seconds % 86_400, 0))
         .flatten()
 }
