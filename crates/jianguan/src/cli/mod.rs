@@ -6,6 +6,7 @@ mod credit_repair;
 pub mod credit_risk;
 pub(crate) mod demo;
 pub mod database;
+pub mod hotline;
 mod import;
 mod offline;
 mod serve;
@@ -63,6 +64,8 @@ enum Command {
     Accounts(serve::AccountsArgs),
     /// Credit supervision: import lists and matters, check applicants, look up entries, the check log.
     Credit(credit::CreditArgs),
+    /// 12345 hotline work orders: import, KPIs, the overdue list, 督办, single steps.
+    Hotline(hotline::HotlineArgs),
 }
 
 /// Exit status for bad input: unreadable or malformed files and arguments.
@@ -88,6 +91,7 @@ pub fn main() -> ExitCode {
         Command::OutOfPlan(args) => workflow::run_out_of_plan(args),
         Command::Audit(args) => workflow::run_audit(args),
         Command::Credit(args) => credit::run(args),
+        Command::Hotline(args) => hotline::run(args),
         Command::Report(args) => workflow::run_report(args),
         Command::Serve(args) => serve::run_serve(args),
         Command::Accounts(args) => serve::run_accounts(args),

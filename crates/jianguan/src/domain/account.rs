@@ -66,6 +66,10 @@ pub enum Permission {
     SeePersonalCredit,
     /// Review credit repair requests (信用修复).
     ReviewCreditRepair,
+    /// The 12345 centre's steps on work orders (受理、派单、延期审批、督办、回访、办结、重办); reads every order.
+    DispatchWorkOrders,
+    /// A department's steps on the work orders dispatched to it (签收、办理、答复、退单、延期申请).
+    HandleWorkOrders,
 }
 
 impl Role {
@@ -137,11 +141,16 @@ impl Role {
         match self {
             Self::SystemAdmin => !matches!(
                 permission,
-                P::Rectify | P::EnterResults | P::SeePersonalCredit | P::ReviewCreditRepair
+                P::Rectify
+                    | P::EnterResults
+                    | P::SeePersonalCredit
+                    | P::ReviewCreditRepair
+                    | P::HandleWorkOrders
             ),
             Self::DepartmentAdmin => matches!(
                 permission,
-                P::SeeRiskClasses
+                P::HandleWorkOrders
+                    | P::SeeRiskClasses
                     | P::EditPlans
                     | P::ApprovePlans
                     | P::EnterResults
@@ -152,7 +161,8 @@ impl Role {
             ),
             Self::DepartmentStaff => matches!(
                 permission,
-                P::SeeRiskClasses
+                P::HandleWorkOrders
+                    | P::SeeRiskClasses
                     | P::EditPlans
                     | P::EnterResults
                     | P::PublishResults
@@ -179,7 +189,7 @@ impl Role {
                     | P::SeePersonalCredit
                     | P::ReviewCreditRepair
             ),
-            Self::HotlineOperator => false,
+            Self::HotlineOperator => matches!(permission, P::DispatchWorkOrders),
         }
     }
 }

@@ -59,6 +59,8 @@ pub struct AppState {
     pub ledger: staff::ledger::LedgerCache,
     /// The credit matters catalogue (cached) and the check-log writer.
     pub credit: staff::credit::CreditState,
+    /// The 12345 hotline's rules (time limits, channels).
+    pub hotline: crate::domain::hotline::HotlineRules,
 }
 
 impl AppState {
@@ -75,6 +77,7 @@ impl AppState {
             downloads: staff::directories::Downloads::default(),
             ledger: staff::ledger::LedgerCache::default(),
             credit: staff::credit::CreditState::default(),
+            hotline: crate::domain::hotline::HotlineRules::default(),
         })
     }
 }

@@ -95,14 +95,14 @@ pub const APPLICANT_COLUMNS: &[Column] = &[
 pub const ENTRY_BATCH: usize = 20_000;
 
 /// The cells of one row by column key.
-struct Cells<'a> {
-    columns: &'static [Column],
-    mapping: &'a Mapping,
-    cells: &'a [String],
+pub(crate) struct Cells<'a> {
+    pub(crate) columns: &'static [Column],
+    pub(crate) mapping: &'a Mapping,
+    pub(crate) cells: &'a [String],
 }
 
 impl Cells<'_> {
-    fn get(&self, key: &str) -> &str {
+    pub(crate) fn get(&self, key: &str) -> &str {
         self.columns
             .iter()
             .position(|c| c.key == key)
@@ -122,7 +122,7 @@ impl Cells<'_> {
             .unwrap_or_default()
     }
 
-    fn problem(&self, row: usize, key: &str, reason: impl Into<String>, reason_zh: impl Into<String>) -> Problem {
+    pub(crate) fn problem(&self, row: usize, key: &str, reason: impl Into<String>, reason_zh: impl Into<String>) -> Problem {
         Problem {
             row,
             column: self.header(key),
@@ -535,14 +535,14 @@ fn stage_id() -> String {
 }
 
 /// Collects the rows of a small file: its mapping and (row, cells).
-struct Collected {
+pub(crate) struct Collected {
     columns: &'static [Column],
     name: String,
     mapping: Option<Mapping>,
     header_error: Option<ImportError>,
-    rows: Vec<(usize, Vec<String>)>,
-    empty_rows: usize,
-    unreadable: Vec<Problem>,
+    pub(crate) rows: Vec<(usize, Vec<String>)>,
+    pub(crate) empty_rows: usize,
+    pub(crate) unreadable: Vec<Problem>,
 }
 
 impl RowSink for Collected {
@@ -583,7 +583,7 @@ fn unreadable_problem(row: usize, reason: String) -> Problem {
     }
 }
 
-fn collect(path: &Path, columns: &'static [Column]) -> Result<(Mapping, Collected), ImportError> {
+pub(crate) fn collect(path: &Path, columns: &'static [Column]) -> Result<(Mapping, Collected), ImportError> {
     let mut collected = Collected {
         columns,
         name: path.display().to_string(),

@@ -16,6 +16,7 @@
 pub mod columns;
 pub mod credit;
 pub mod export;
+pub mod hotline;
 pub mod report;
 pub mod rows;
 pub mod table;

@@ -462,7 +462,10 @@ fn cell_text(cell: &Data) -> String {
         Data::Float(value) => float_text(*value),
         Data::Bool(value) => value.to_string(),
         Data::DateTime(value) => match excel_serial_date(value.as_f64()) {
-            Some(date) => date.to_string(),
+            Some(date) => match time_of_day(value.as_f64()) {
+                Some(time) => format!("{date} {time}"),
+                None => date.to_string(),
+            },
             None => float_text(value.as_f64()),
         },
         Data::DateTimeIso(text) | Data::DurationIso(text) => {
@@ -470,6 +473,15 @@ fn cell_text(cell: &Data) -> String {
         }
         Data::Error(error) => format!("#{error}"),
     }
+}
+
+/// The time of day of an Excel serial date-time, to the nearest second; `None`
+/// at midnight (a plain date).
+fn time_of_day(serial: f64) -> Option<chrono::NaiveTime> {
+    let seconds = (serial.fract().abs() * 86_400.0).round() as u32;
+    (seconds % 86_400 != 0)
+        .then(|| chrono::NaiveTime::from_num_seconds_from_midnight_opt(seconds % 86_400, 0))
+        .flatten()
 }
 
 /// A number cell's text. Numbers of 16 digits or more have lost precision in the

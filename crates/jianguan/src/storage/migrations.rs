@@ -36,6 +36,10 @@ const SQLITE: &[Embedded] = &[(
     4,
     "credit",
     include_str!("../../migrations/sqlite/0004_credit.sql"),
+), (
+    5,
+    "hotline",
+    include_str!("../../migrations/sqlite/0005_hotline.sql"),
 )];
 
 /// PostgreSQL migrations, in version order.
@@ -55,6 +59,10 @@ const POSTGRES: &[Embedded] = &[(
     4,
     "credit",
     include_str!("../../migrations/postgres/0004_credit.sql"),
+), (
+    5,
+    "hotline",
+    include_str!("../../migrations/postgres/0005_hotline.sql"),
 )];
 
 fn migrator(files: &'static [Embedded]) -> Migrator {

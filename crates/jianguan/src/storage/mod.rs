@@ -34,6 +34,7 @@
 pub mod credit;
 mod engine;
 pub mod export;
+pub mod hotline;
 mod migrations;
 pub mod postgres;
 mod queries;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod credit;
 pub mod credit_repair;
 pub mod eligibility;
+pub mod hotline;
 pub mod report;
 pub mod results;
 pub mod risk;

@@ -250,6 +250,54 @@ pub async fn register_out_of_plan<S: WorkflowStore>(
     at: DateTime<FixedOffset>,
     actor: &str,
 ) -> Result<OutOfPlan> {
+    let record = out_of_plan_record(
+        store, id, entity, department, reason, detail, work_order, inspected_on, inspectors, at, actor,
+    )
+    .await?;
+    store
+        .put(std::slice::from_ref(&record), &out_of_plan_change(&record))
+        .await?;
+    Ok(record)
+}
+
+/// The next free id of `department`'s out-of-plan inspections in `year`:
+/// `{department}-JWJ-{year}-{n:04}`.
+pub async fn next_out_of_plan_id<S: WorkflowStore>(store: &S, department: &str, year: i32) -> Result<String> {
+    let prefix = format!("{department}-JWJ-{year}-");
+    let taken = store
+        .list::<OutOfPlan>(Some(("department", department)))
+        .await?
+        .iter()
+        .filter(|o| o.id.starts_with(&prefix))
+        .count();
+    Ok(format!("{prefix}{:04}", taken + 1))
+}
+
+/// The ledger change that registers `record`.
+pub fn out_of_plan_change(record: &OutOfPlan) -> Change {
+    let summary = if record.flagged {
+        "理由为其他：已提示司法局督促整改"
+    } else {
+        record.reason.as_str()
+    };
+    Change::new(record.registered_at, &record.registered_by, "out_of_plan.registered", summary)
+}
+
+/// Checks an out-of-plan inspection and builds its record, without saving it.
+#[allow(clippy::too_many_arguments)]
+pub async fn out_of_plan_record<S: WorkflowStore>(
+    store: &S,
+    id: &str,
+    entity: &str,
+    department: &str,
+    reason: OutOfPlanReason,
+    detail: &str,
+    work_order: Option<String>,
+    inspected_on: NaiveDate,
+    inspectors: Vec<String>,
+    at: DateTime<FixedOffset>,
+    actor: &str,
+) -> Result<OutOfPlan> {
     if detail.trim().is_empty() {
         return Err(refused("describe why the inspection took place"));
     }
@@ -293,16 +341,5 @@ pub async fn register_out_of_plan<S: WorkflowStore>(
         registered_by: actor.to_owned(),
         registered_at: at,
     };
-    let summary = if record.flagged {
-        "理由为其他：已提示司法局督促整改"
-    } else {
-        reason.as_str()
-    };
-    store
-        .put(
-            std::slice::from_ref(&record),
-            &Change::new(at, actor, "out_of_plan.registered", summary),
-        )
-        .await?;
     Ok(record)
 }

@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
 use crate::domain::account::{Account, Permission};
@@ -103,14 +103,7 @@ pub async fn register(state: &AppState, user: &User, input: OutOfPlanInput) -> R
         .ok_or_else(|| Error::BadRequest("请选择部门 (department required)".into()))?;
     user.require_in(Permission::RegisterOutOfPlan, &department)?;
     let reason = OutOfPlanReason::parse(&input.reason)?;
-    let prefix = format!("{department}-JWJ-{}-", input.inspected_on.format("%Y"));
-    let taken = state
-        .db
-        .list::<OutOfPlan>(Some(("department", &department)))
-        .await?
-        .iter()
-        .filter(|o| o.id.starts_with(&prefix))
-        .count();
+    let id = results::next_out_of_plan_id(&state.db, &department, input.inspected_on.year()).await?;
     let inspectors: Vec<String> = input
         .inspectors
         .split(|c: char| c == ',' || c == '，' || c.is_whitespace())
@@ -119,7 +112,7 @@ pub async fn register(state: &AppState, user: &User, input: OutOfPlanInput) -> R
         .collect();
     Ok(results::register_out_of_plan(
         &state.db,
-        &format!("{prefix}{:04}", taken + 1),
+        &id,
         &input.entity,
         &department,
         reason,
