@@ -145,3 +145,46 @@ fn an_empty_period_gives_no_orders_and_a_holiday_period_is_refused() -> TestResu
     assert!(Generator::new(params, &rules, &calendar, &[]).is_err());
     Ok(())
 }
+
+#[test]
+fn the_deadline_examples_of_docs_hotline_md_hold() -> TestResult {
+    use jianguan::domain::hotline::{Difficulty, Intake, OrderAction, parse_time};
+    let calendar = workcal::Calendar::embedded()?;
+    let rules = HotlineRules::default();
+    let day = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("date");
+    // received, 签收时限, 一般, 疑难, 一般 + 3 days
+    let examples = [
+        ("2025-09-30 16:00", "2025-10-09", "2025-10-14", "2025-10-23", "2025-10-17"),
+        ("2025-10-03 10:00", "2025-10-09", "2025-10-14", "2025-10-23", "2025-10-17"),
+        ("2025-01-27 09:00", "2025-02-05", "2025-02-10", "2025-02-19", "2025-02-13"),
+        ("2025-01-26 11:00", "2025-01-27", "2025-02-08", "2025-02-18", "2025-02-12"),
+    ];
+    for (received, sign, ordinary, difficult, extended) in examples {
+        let intake = |difficulty| Intake {
+            id: "GD-DOC-1".into(),
+            channel: "12345".into(),
+            received_at: parse_time("received", received).expect("time"),
+            caller: Default::default(),
+            content: String::new(),
+            category: "消费纠纷".into(),
+            location: String::new(),
+            entity: None,
+            difficulty,
+        };
+        let order = WorkOrder::new(intake(Difficulty::Ordinary), &rules, &calendar, "doc")?;
+        assert_eq!((order.sign_due, order.close_due), (day(sign), day(ordinary)), "{received}");
+        let hard = WorkOrder::new(intake(Difficulty::Difficult), &rules, &calendar, "doc")?;
+        assert_eq!(hard.close_due, day(difficult), "{received}");
+        let at = order.received_at;
+        let mut order = order.apply(&OrderAction::Dispatch { department: "SCJG".into() }, at, "doc", &rules, &calendar)?;
+        for action in [
+            OrderAction::Sign,
+            OrderAction::RequestExtension { days: 3, reason: "需现场勘查".into() },
+            OrderAction::DecideExtension { approve: true, days: 3, note: String::new() },
+        ] {
+            order = order.apply(&action, at, "doc", &rules, &calendar)?;
+        }
+        assert_eq!(order.close_due, day(extended), "{received}");
+    }
+    Ok(())
+}

@@ -256,7 +256,7 @@ impl<'a, D: WorkingDays> Generator<'a, D> {
             generator: self,
             stream: Stream::named(&self.params.stream),
             day: 0,
-            minutes: Vec::new(),
+            seconds: Vec::new(),
             next: 0,
             started: false,
         }
@@ -543,14 +543,19 @@ impl Fate {
     }
 }
 
+/// Orders are received from 08:30 …
+const OPENS: u64 = (8 * 60 + 30) * 60;
+/// … to 17:30 (seconds after midnight).
+const CLOSES: u64 = (17 * 60 + 30) * 60;
+
 /// The orders of a [`Generator`], one at a time.
 pub struct Orders<'g, 'a, D: WorkingDays> {
     generator: &'g Generator<'a, D>,
     stream: Stream,
     /// Index into the schedule of the day being generated.
     day: usize,
-    /// That day's receipt minutes, ascending.
-    minutes: Vec<u32>,
+    /// That day's receipt times (seconds after midnight), ascending.
+    seconds: Vec<u64>,
     /// The next of them.
     next: usize,
     /// Whether the first day was begun.
@@ -561,23 +566,22 @@ impl<D: WorkingDays> Iterator for Orders<'_, '_, D> {
     type Item = Result<WorkOrder, Refused>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        while self.next >= self.minutes.len() {
+        while self.next >= self.seconds.len() {
             if self.started {
                 self.day += 1;
             }
             self.started = true;
             let &(_, count) = self.generator.schedule.get(self.day)?;
-            self.minutes = (0..count).map(|_| self.stream.between(8 * 60 + 30, 17 * 60 + 29) as u32).collect();
-            self.minutes.sort_unstable();
+            self.seconds = (0..count).map(|_| self.stream.between(OPENS, CLOSES - 1)).collect();
+            self.seconds.sort_unstable();
             self.next = 0;
         }
         let (day, _) = self.generator.schedule.get(self.day)?;
         let sequence = self.next + 1;
-        let minute = self.minutes[self.next];
+        let second = self.seconds[self.next];
         self.next += 1;
         let id = format!("{}{}{sequence:05}", self.generator.params.id_prefix, day.format("%Y%m%d"));
-        let second = self.stream.below(60) as i64;
-        let received_at = at(*day, minute) + Duration::seconds(second);
+        let received_at = at(*day, 0) + Duration::seconds(i64::try_from(second).unwrap_or(0));
         Some(self.generator.order(&mut self.stream, id, received_at))
     }
 }
