@@ -22,8 +22,9 @@ CREATE TABLE work_orders (
 -- KPIs: one ordered pass over this index answers a period's report grouped by
 -- department, channel and category, without reading the documents.
 CREATE INDEX work_orders_kpi ON work_orders (department, channel, category, received_at, sign_due, signed_at, close_due, closed_at, rating, close_days);
--- The overdue list: open orders only.
-CREATE INDEX work_orders_open ON work_orders (department, close_due, sign_due, signed_at, received_at) WHERE closed_at IS NULL;
-CREATE INDEX work_orders_closed ON work_orders (closed_at);
+-- The overdue list: open orders only, every column the list shows.
+CREATE INDEX work_orders_open ON work_orders (department, close_due, sign_due, signed_at, received_at, id, category, difficulty, status, escalation) WHERE closed_at IS NULL;
+-- Orders closed after an as-of time (reproducible lists of the past).
+CREATE INDEX work_orders_closed ON work_orders (closed_at) WHERE closed_at IS NOT NULL;
 CREATE INDEX work_orders_received ON work_orders (received_at);
 CREATE INDEX work_orders_entity ON work_orders (entity) WHERE entity IS NOT NULL;

@@ -5,6 +5,7 @@ use std::io::BufRead;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -72,14 +73,37 @@ pub async fn serve(db: Db, calendar: workcal::Calendar, listen: SocketAddr) -> a
     let address = listener.local_addr()?;
     println!("监听 listening on http://{address}");
     println!("公示平台 public portal: http://{address}/gongshi · 登录 login: http://{address}/login");
-    let state = AppState::new(db, calendar);
+    let rules_file = std::env::var_os("JIANGUAN_HOTLINE_RULES").map(std::path::PathBuf::from);
+    let rules = super::hotline::load_rules(rules_file.as_ref())?;
+    let mut state = AppState::new(db, calendar);
+    if let Some(fresh) = Arc::get_mut(&mut state) {
+        fresh.hotline = rules;
+    }
     http::staff::dashboard::warm(&state);
+    schedule_escalation(state.clone(), std::time::Duration::from_secs(3600));
     if let Some(every) = http::staff::credit_risk::schedule_interval() {
         http::staff::credit_risk::schedule_classification(state.clone(), every);
     }
     http::serve(listener, state).await?;
     println!("stopped");
     Ok(())
+}
+
+/// Raises 督办 on overdue work orders now and then every `every`.
+fn schedule_escalation(state: Arc<AppState>, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            let at = crate::workflow::now();
+            match crate::workflow::hotline::escalate_overdue(&state.db, &state.hotline, &state.calendar, at, "system").await {
+                Ok(raised) if !raised.is_empty() => tracing::info!(orders = raised.len(), "work orders escalated (督办)"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "the 督办 sweep failed"),
+            }
+        }
+    });
 }
 
 fn init_logging() {

@@ -8,7 +8,6 @@ use std::path::Path;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use rust_xlsxwriter::{Workbook, XlsxError};
 use serde::Serialize;
-use serde_json::json;
 
 use super::{Result, existing, refused};
 use crate::domain::hotline::{
@@ -414,15 +413,40 @@ impl Kpi {
         ratio(self.close_days_total, self.closed, 2)
     }
 
+    /// The headline figures; as JSON, in this order,
     /// `{"orders", "sign_rate", "close_rate", "satisfaction_rate", "avg_close_working_days"}`.
-    pub fn summary(&self) -> serde_json::Value {
-        json!({
-            "orders": self.orders,
-            "sign_rate": self.sign_rate(),
-            "close_rate": self.close_rate(),
-            "satisfaction_rate": self.satisfaction_rate(),
-            "avg_close_working_days": self.avg_close_working_days(),
-        })
+    pub fn summary(&self) -> KpiSummary {
+        KpiSummary {
+            orders: self.orders,
+            sign_rate: self.sign_rate(),
+            close_rate: self.close_rate(),
+            satisfaction_rate: self.satisfaction_rate(),
+            avg_close_working_days: self.avg_close_working_days(),
+        }
+    }
+}
+
+/// The headline figures of [`Kpi`]: rates in [0, 1] to 4 decimals, the
+/// average to 2; `None` (JSON `null`) when there is nothing to divide by.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct KpiSummary {
+    /// Orders received.
+    pub orders: u64,
+    /// 及时签收率.
+    pub sign_rate: Option<f64>,
+    /// 按时办结率.
+    pub close_rate: Option<f64>,
+    /// 满意率.
+    pub satisfaction_rate: Option<f64>,
+    /// Average working days to close.
+    pub avg_close_working_days: Option<f64>,
+}
+
+impl std::fmt::Display for KpiSummary {
+    /// One JSON line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = serde_json::to_string(self).map_err(|_| std::fmt::Error)?;
+        f.write_str(&text)
     }
 }
 
