@@ -251,7 +251,7 @@ const DEMO_YEAR: i32 = 2025;
 
 /// The demo year's 12345 work orders (Huangshi's 22,000, scaled with the city's
 /// entities) written to `folder` from [`synth::hotline`] and imported through
-/// the real import; then a few live orders taken through the workflow in the
+/// the real import, as they stood on 31 March of the next year; then a few live orders taken through the workflow in the
 /// last working days, in various states, and the automatic 督办 sweep. A
 /// second run imports nothing new and keeps the live orders.
 async fn hotline(db: &Db, city: &City, folder: &std::path::Path) -> anyhow::Result<()> {
@@ -265,8 +265,11 @@ async fn hotline(db: &Db, city: &City, folder: &std::path::Path) -> anyhow::Resu
     let count = (HUANGSHI_ORDERS * city.entities.len() as u64 / HUANGSHI_ENTITIES as u64).max(200);
     let entities: Vec<String> =
         city.entities.iter().filter(|e| e.is_active()).map(|e| e.uscc.as_str().to_owned()).collect();
-    let params = Params::year(DEMO_YEAR, count);
-    let as_of = params.as_of;
+    // As they stood three months after the year: every order's life has run its
+    // course but the few stuck ones (the overdue list); the file is the same
+    // whatever day the demo runs.
+    let as_of = synth::hotline::at(NaiveDate::from_ymd_opt(DEMO_YEAR + 1, 3, 31).context("year")?, 18 * 60);
+    let params = Params { as_of, ..Params::year(DEMO_YEAR, count) };
     let generator = Generator::new(params, &rules, &calendar, &entities).map_err(|e| anyhow::anyhow!("{e}"))?;
     let orders = generator.orders().collect::<Result<Vec<_>, _>>().map_err(|e| anyhow::anyhow!("{e}"))?;
     let file = folder.join(format!("hotline-orders-{DEMO_YEAR}.csv"));
