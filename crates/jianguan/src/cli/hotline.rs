@@ -125,13 +125,18 @@ enum HotlineCommand {
 
 #[derive(Debug, Args)]
 struct AsOfArgs {
-    /// "Now" for the report, e.g. `2026-06-30 18:00` (default: the current time).
+    /// "Now" for the report, e.g. `2026-06-30 18:00`; a date alone is the end of
+    /// that day (default: the current time).
     #[arg(long, value_name = "DATETIME")]
     as_of: Option<String>,
 }
 
 impl AsOfArgs {
+    /// The time given; a date alone means the end of that day.
     fn at(&self) -> Result<DateTime<FixedOffset>, WorkflowError> {
+        if let Some(day) = self.as_of.as_deref().and_then(|t| NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").ok()) {
+            return Ok(parse_time("as-of", &format!("{day} 23:59:59"))?);
+        }
         at_or_now("as-of", self.as_of.as_deref())
     }
 }

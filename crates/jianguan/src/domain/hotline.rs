@@ -20,7 +20,7 @@ chinese_enum! {
         /// 一般: closed within 5 working days (Huangshi).
         Ordinary = "一般" | "ordinary" | "普通",
         /// 疑难: closed within 12 working days (Huangshi).
-        Difficult = "疑难" | "difficult",
+        Difficult = "疑难" | "difficult" | "复杂",
     }
 }
 
@@ -187,12 +187,15 @@ impl HotlineRules {
         }
     }
 
-    /// The configured channel named by its number or name.
+    /// The configured channel named by its number or name, also written with
+    /// words after the number (`12345热线`, `12315（市场监管）`).
     pub fn channel(&self, text: &str) -> Result<&Channel, InvalidField> {
         let text = text.trim();
+        let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
         self.channels
             .iter()
             .find(|c| c.number == text || c.name == text)
+            .or_else(|| self.channels.iter().find(|c| !digits.is_empty() && c.number == digits))
             .ok_or_else(|| {
                 InvalidField::new(
                     "channel",
@@ -906,5 +909,50 @@ impl WorkOrder {
             detail,
         });
         Ok(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callers_are_masked_in_debug_and_display() {
+        let caller = Caller { name: "欧阳修".into(), phone: "13812345678".into() };
+        assert_eq!(caller.masked(), "欧** 138****5678");
+        let debug = format!("{caller:?}");
+        assert!(!debug.contains("阳修") && !debug.contains("1234"), "{debug}");
+        assert_eq!(Caller { name: "张".into(), phone: String::new() }.masked(), "张*");
+    }
+
+    #[test]
+    fn rules_from_json_are_checked() {
+        let mut rules = HotlineRules::default();
+        assert_eq!(rules.channels.len(), 27, "12345 and the 26 merged hotlines");
+        let text = serde_json::to_string(&rules).unwrap_or_default();
+        assert_eq!(HotlineRules::from_json(&text), Ok(rules.clone()));
+        rules.difficult_days = 3;
+        let shorter = serde_json::to_string(&rules).unwrap_or_default();
+        assert!(HotlineRules::from_json(&shorter).is_err(), "疑难 shorter than 一般");
+        assert!(HotlineRules::from_json(r#"{"sign_days": 1}"#).is_err());
+    }
+
+    #[test]
+    fn times_are_read_as_beijing_time_and_stored_in_text_order() {
+        let at = parse_time("t", "2026/3/2 9:15").map(stored_time);
+        assert_eq!(at.as_deref(), Ok("2026-03-02T09:15:00+08:00"));
+        let utc = parse_time("t", "2026-03-02T01:15:00Z").map(stored_time);
+        assert_eq!(utc.as_deref(), Ok("2026-03-02T09:15:00+08:00"));
+        assert!(parse_time("t", "yesterday").is_err());
+    }
+
+    #[test]
+    fn channels_are_found_by_number_name_or_number_with_words() {
+        let rules = HotlineRules::default();
+        for text in ["12315", "市场监管投诉举报", "12315热线", "12315（市场监管）"] {
+            assert_eq!(rules.channel(text).map(|c| c.number.as_str()), Ok("12315"), "{text}");
+        }
+        assert!(rules.channel("123").is_err());
+        assert!(rules.channel("热线").is_err());
     }
 }

@@ -656,23 +656,43 @@ pub fn read_matters(path: &Path) -> Result<MattersFile, ImportError> {
             file.outcome.errors.extend(errors);
             continue;
         }
-        if let Some(&(earlier, index)) = index_of.get(&matter.code) {
-            file.outcome.superseded += 1;
-            file.outcome.warnings.push(view.problem(
+        let code = matter.code.clone();
+        keep_last(&mut file.matters, &mut index_of, code, *row, matter, &mut file.outcome, |earlier| {
+            view.problem(
                 *row,
                 "code",
                 format!("duplicate of row {earlier}; row {row} replaces it"),
                 format!("与第 {earlier} 行事项编码重复，以第 {row} 行为准"),
-            ));
-            index_of.insert(matter.code.clone(), (*row, index));
-            file.matters[index] = matter;
-        } else {
-            index_of.insert(matter.code.clone(), (*row, file.matters.len()));
-            file.matters.push(matter);
-        }
+            )
+        });
     }
     file.outcome.errors.sort_by_key(|p| p.row);
     Ok(file)
+}
+
+/// Adds `item` (read from `row`) to `items`, or replaces the item of an
+/// earlier row with the same `key`, counting it superseded with the warning
+/// `duplicate(earlier row)`.
+pub(crate) fn keep_last<T>(
+    items: &mut Vec<T>,
+    index_of: &mut HashMap<String, (usize, usize)>,
+    key: String,
+    row: usize,
+    item: T,
+    outcome: &mut Outcome,
+    duplicate: impl FnOnce(usize) -> Problem,
+) {
+    if let Some(&(earlier, index)) = index_of.get(&key) {
+        outcome.superseded += 1;
+        outcome.warnings.push(duplicate(earlier));
+        index_of.insert(key, (row, index));
+        if let Some(slot) = items.get_mut(index) {
+            *slot = item;
+        }
+    } else {
+        index_of.insert(key, (row, items.len()));
+        items.push(item);
+    }
 }
 
 /// One applicant of a batch check, as read.

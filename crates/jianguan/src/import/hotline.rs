@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset};
 
 use super::columns::Column;
-use super::credit::{Cells, collect};
+use super::credit::{Cells, collect, keep_last};
 use super::{ImportError, Outcome, Problem};
 use crate::domain::Uscc;
 use crate::domain::hotline::{Difficulty, HotlineRules, Rating, parse_time};
@@ -90,20 +90,15 @@ pub fn read_orders(path: &Path, rules: &HotlineRules) -> Result<OrdersFile, Impo
                 continue;
             }
         };
-        if let Some(&(earlier, index)) = index_of.get(&order.id) {
-            file.outcome.superseded += 1;
-            file.outcome.warnings.push(view.problem(
+        let id = order.id.clone();
+        keep_last(&mut file.rows, &mut index_of, id, *row, order, &mut file.outcome, |earlier| {
+            view.problem(
                 *row,
                 "id",
                 format!("duplicate of row {earlier}; row {row} replaces it"),
                 format!("与第 {earlier} 行工单编号重复，以第 {row} 行为准"),
-            ));
-            index_of.insert(order.id.clone(), (*row, index));
-            file.rows[index] = order;
-        } else {
-            index_of.insert(order.id.clone(), (*row, file.rows.len()));
-            file.rows.push(order);
-        }
+            )
+        });
     }
     file.outcome.errors.sort_by_key(|p| p.row);
     Ok(file)
@@ -158,7 +153,7 @@ fn parse_row(
     };
     let extension_days = match view.get("extension_days") {
         "" => 0,
-        text => match text.parse::<u32>() {
+        text => match text.trim_end_matches("个工作日").trim_end_matches(['天', '日']).trim().parse::<u32>() {
             Ok(days) if days <= 365 => days,
             _ => {
                 errors.push(view.problem(row, "extension_days", "a whole number of working days (0 to 365)", "延期工作日应为 0 至 365 的整数"));
@@ -167,7 +162,7 @@ fn parse_row(
         },
     };
     let rating = match view.get("rating") {
-        "" => None,
+        "" | "未回访" | "无" | "-" | "—" => None,
         text => Rating::parse(text)
             .map_err(|e| errors.push(view.problem(row, "rating", e.reason.to_string(), "回访结果应为 满意、基本满意 或 不满意")))
             .ok(),

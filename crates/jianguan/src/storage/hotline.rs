@@ -15,22 +15,7 @@ use crate::domain::inspection::OutOfPlan;
 impl Document for WorkOrder {
     const NOUN: &'static str = "work order";
     const TABLE: &'static str = "work_orders";
-    const COLUMNS: &'static [&'static str] = &[
-        "received_at",
-        "channel",
-        "category",
-        "difficulty",
-        "department",
-        "status",
-        "sign_due",
-        "signed_at",
-        "close_due",
-        "closed_at",
-        "close_days",
-        "rating",
-        "escalation",
-        "entity",
-    ];
+    const COLUMNS: &'static [&'static str] = ORDER_TABLE_COLUMNS.split_at(1).1.split_at(14).0;
     fn key(&self) -> String {
         self.id.clone()
     }
@@ -68,6 +53,44 @@ pub struct KpiRange {
     pub department: Option<String>,
 }
 
+/// The counts behind the KPI rates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct KpiCounts {
+    /// Orders received.
+    pub orders: u64,
+    /// Signed on or before the sign deadline.
+    pub signed_on_time: u64,
+    /// Signed, or past the sign deadline (及时签收率's denominator).
+    pub sign_counted: u64,
+    /// Closed on or before the closing deadline.
+    pub closed_on_time: u64,
+    /// Closed, or past the closing deadline (按时办结率's denominator).
+    pub close_counted: u64,
+    /// Rated 满意 or 基本满意.
+    pub satisfied: u64,
+    /// With a callback rating (满意率's denominator).
+    pub rated: u64,
+    /// Closed.
+    pub closed: u64,
+    /// Working days from receipt to closing, summed over the closed.
+    pub close_days_total: u64,
+}
+
+impl KpiCounts {
+    /// Adds `other`'s counts.
+    pub fn add(&mut self, other: &KpiCounts) {
+        self.orders += other.orders;
+        self.signed_on_time += other.signed_on_time;
+        self.sign_counted += other.sign_counted;
+        self.closed_on_time += other.closed_on_time;
+        self.close_counted += other.close_counted;
+        self.satisfied += other.satisfied;
+        self.rated += other.rated;
+        self.closed += other.closed;
+        self.close_days_total += other.close_days_total;
+    }
+}
+
 /// Counts for one department × channel × category.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KpiRow {
@@ -77,24 +100,8 @@ pub struct KpiRow {
     pub channel: String,
     /// 问题类型.
     pub category: String,
-    /// Orders received.
-    pub orders: u64,
-    /// Signed on or before the sign deadline.
-    pub signed_on_time: u64,
-    /// Signed, or past the sign deadline.
-    pub sign_counted: u64,
-    /// Closed on or before the closing deadline.
-    pub closed_on_time: u64,
-    /// Closed, or past the closing deadline.
-    pub close_counted: u64,
-    /// 满意 or 基本满意.
-    pub satisfied: u64,
-    /// With a callback rating.
-    pub rated: u64,
-    /// Closed.
-    pub closed: u64,
-    /// Working days to close, summed over the closed ones.
-    pub close_days_total: u64,
+    /// The counts.
+    pub counts: KpiCounts,
 }
 
 /// An open order near or past a deadline, from the derived columns.
@@ -234,21 +241,6 @@ fn push_filter(sql: &mut Sql, filter: &OrderFilter) {
     }
 }
 
-impl KpiRow {
-    /// Adds `other`'s counts.
-    pub fn add(&mut self, other: &KpiRow) {
-        self.orders += other.orders;
-        self.signed_on_time += other.signed_on_time;
-        self.sign_counted += other.sign_counted;
-        self.closed_on_time += other.closed_on_time;
-        self.close_counted += other.close_counted;
-        self.satisfied += other.satisfied;
-        self.rated += other.rated;
-        self.closed += other.closed;
-        self.close_days_total += other.close_days_total;
-    }
-}
-
 /// The KPI counts of the orders of `range` received in `[start, end)`.
 async fn kpi_rows_between<E: Engine>(
     engine: &E,
@@ -277,42 +269,43 @@ async fn kpi_rows_between<E: Engine>(
                 department: row.opt_text(0)?,
                 channel: row.text(1)?,
                 category: row.text(2)?,
-                orders: count(row, 3)?,
-                signed_on_time: count(row, 4)?,
-                sign_counted: count(row, 5)?,
-                closed_on_time: count(row, 6)?,
-                close_counted: count(row, 7)?,
-                satisfied: count(row, 8)?,
-                rated: count(row, 9)?,
-                closed: count(row, 10)?,
-                close_days_total: count(row, 11)?,
+                counts: KpiCounts {
+                    orders: count(row, 3)?,
+                    signed_on_time: count(row, 4)?,
+                    sign_counted: count(row, 5)?,
+                    closed_on_time: count(row, 6)?,
+                    close_counted: count(row, 7)?,
+                    satisfied: count(row, 8)?,
+                    rated: count(row, 9)?,
+                    closed: count(row, 10)?,
+                    close_days_total: count(row, 11)?,
+                },
             })
         })
         .collect()
 }
 
-const SEED: Table = Table {
-    name: "work_orders",
-    columns: &[
-        "id",
-        "received_at",
-        "channel",
-        "category",
-        "difficulty",
-        "department",
-        "status",
-        "sign_due",
-        "signed_at",
-        "close_due",
-        "closed_at",
-        "close_days",
-        "rating",
-        "escalation",
-        "entity",
-        "doc",
-    ],
-    key: &["id"],
-};
+/// The table's columns: the key, the derived columns, the document.
+const ORDER_TABLE_COLUMNS: &[&str] = &[
+    "id",
+    "received_at",
+    "channel",
+    "category",
+    "difficulty",
+    "department",
+    "status",
+    "sign_due",
+    "signed_at",
+    "close_due",
+    "closed_at",
+    "close_days",
+    "rating",
+    "escalation",
+    "entity",
+    "doc",
+];
+
+const SEED: Table = Table { name: "work_orders", columns: ORDER_TABLE_COLUMNS, key: &["id"] };
 
 impl<E: Engine> HotlineStore for E {
     async fn hotline_kpi_rows(&self, range: &KpiRange) -> Result<Vec<KpiRow>, StoreError> {
@@ -329,7 +322,7 @@ impl<E: Engine> HotlineStore for E {
         for row in first?.into_iter().chain(second?) {
             let key = (row.department.clone(), row.channel.clone(), row.category.clone());
             match merged.get_mut(&key) {
-                Some(sum) => sum.add(&row),
+                Some(sum) => sum.counts.add(&row.counts),
                 None => {
                     merged.insert(key, row);
                 }

@@ -17,7 +17,7 @@ use crate::domain::hotline::{
 use crate::domain::inspection::{OutOfPlan, OutOfPlanReason};
 use crate::import::hotline::{OrderRow, read_orders};
 use crate::import::{ImportError, Outcome};
-use crate::storage::hotline::{DueRow, HotlineStore, KpiRange, KpiRow, OrderFilter};
+use crate::storage::hotline::{DueRow, HotlineStore, KpiRange, OrderFilter};
 use crate::storage::{Change, Store, WorkflowStore};
 use crate::watermark::Watermark;
 
@@ -346,28 +346,8 @@ pub struct KpiQuery {
     pub as_of: DateTime<FixedOffset>,
 }
 
-/// The counts behind the rates.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Kpi {
-    /// Orders received in the period.
-    pub orders: u64,
-    /// Signed on or before the sign deadline.
-    pub signed_on_time: u64,
-    /// Signed, or past the sign deadline (及时签收率's denominator).
-    pub sign_counted: u64,
-    /// Closed on or before the closing deadline.
-    pub closed_on_time: u64,
-    /// Closed, or past the closing deadline (按时办结率's denominator).
-    pub close_counted: u64,
-    /// Rated 满意 or 基本满意.
-    pub satisfied: u64,
-    /// With a callback rating (满意率's denominator).
-    pub rated: u64,
-    /// Closed.
-    pub closed: u64,
-    /// Working days from receipt to closing, summed over the closed.
-    pub close_days_total: u64,
-}
+/// The counts behind the rates, with the rates.
+pub use crate::storage::hotline::KpiCounts as Kpi;
 
 /// `numerator / denominator` rounded half up to `places` decimals, in integers;
 /// `None` when the denominator is 0.
@@ -381,18 +361,6 @@ fn ratio(numerator: u64, denominator: u64, places: u32) -> Option<f64> {
 }
 
 impl Kpi {
-    fn add(&mut self, row: &KpiRow) {
-        self.orders += row.orders;
-        self.signed_on_time += row.signed_on_time;
-        self.sign_counted += row.sign_counted;
-        self.closed_on_time += row.closed_on_time;
-        self.close_counted += row.close_counted;
-        self.satisfied += row.satisfied;
-        self.rated += row.rated;
-        self.closed += row.closed;
-        self.close_days_total += row.close_days_total;
-    }
-
     /// 及时签收率, 4 decimals.
     pub fn sign_rate(&self) -> Option<f64> {
         ratio(self.signed_on_time, self.sign_counted, 4)
@@ -408,9 +376,9 @@ impl Kpi {
         ratio(self.satisfied, self.rated, 4)
     }
 
-    /// Average working days from receipt to closing, 2 decimals.
+    /// Average working days from receipt to closing, 4 decimals.
     pub fn avg_close_working_days(&self) -> Option<f64> {
-        ratio(self.close_days_total, self.closed, 2)
+        ratio(self.close_days_total, self.closed, 4)
     }
 
     /// The headline figures; as JSON, in this order,
@@ -426,8 +394,8 @@ impl Kpi {
     }
 }
 
-/// The headline figures of [`Kpi`]: rates in [0, 1] to 4 decimals, the
-/// average to 2; `None` (JSON `null`) when there is nothing to divide by.
+/// The headline figures of [`Kpi`]: rates in [0, 1] and the average, to 4
+/// decimals; `None` (JSON `null`) when there is nothing to divide by.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct KpiSummary {
     /// Orders received.
@@ -438,7 +406,7 @@ pub struct KpiSummary {
     pub close_rate: Option<f64>,
     /// 满意率.
     pub satisfaction_rate: Option<f64>,
-    /// Average working days to close.
+    /// Average working days from the receipt day to the closing day (4 decimals).
     pub avg_close_working_days: Option<f64>,
 }
 
@@ -524,10 +492,10 @@ pub async fn kpi<S: Store + HotlineStore>(
     let mut by_channel: BTreeMap<String, u64> = BTreeMap::new();
     let mut by_category: BTreeMap<String, u64> = BTreeMap::new();
     for row in &rows {
-        city.add(row);
-        by_department.entry(row.department.clone().unwrap_or_default()).or_default().add(row);
-        *by_channel.entry(row.channel.clone()).or_default() += row.orders;
-        *by_category.entry(row.category.clone()).or_default() += row.orders;
+        city.add(&row.counts);
+        by_department.entry(row.department.clone().unwrap_or_default()).or_default().add(&row.counts);
+        *by_channel.entry(row.channel.clone()).or_default() += row.counts.orders;
+        *by_category.entry(row.category.clone()).or_default() += row.counts.orders;
     }
     let departments = by_department
         .into_iter()
@@ -801,4 +769,25 @@ fn imported_events(order: &WorkOrder, actor: &str) -> Vec<OrderEvent> {
         events.push(event(closed, "办结", String::new()));
     }
     events
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_round_half_up_in_integers_and_are_none_without_a_denominator() {
+        assert_eq!(ratio(2, 3, 4), Some(0.6667));
+        assert_eq!(ratio(1, 3, 4), Some(0.3333));
+        assert_eq!(ratio(1, 20_000, 4), Some(0.0001));
+        assert_eq!(ratio(1, 20_001, 4), Some(0.0));
+        assert_eq!(ratio(7, 7, 4), Some(1.0));
+        assert_eq!(ratio(13, 2, 2), Some(6.5));
+        assert_eq!(ratio(0, 0, 4), None);
+        let empty = Kpi::default().summary().to_string();
+        assert_eq!(
+            empty,
+            r#"{"orders":0,"sign_rate":null,"close_rate":null,"satisfaction_rate":null,"avg_close_working_days":null}"#
+        );
+    }
 }
