@@ -291,23 +291,11 @@ async fn naive_kpis(db: &Db, as_of: DateTime<FixedOffset>) -> anyhow::Result<Nai
             kpi.satisfied = u64::from(order.rating.is_some_and(Rating::satisfied));
             kpi.closed = u64::from(closed.is_some());
             kpi.close_days_total = if closed.is_some() { u64::from(order.close_working_days.unwrap_or(0)) } else { 0 };
-            add(&mut naive.city, &kpi);
-            add(naive.departments.entry(order.department.clone().unwrap_or_default()).or_default(), &kpi);
+            naive.city.add(&kpi);
+            naive.departments.entry(order.department.clone().unwrap_or_default()).or_default().add(&kpi);
         }
     }
     Ok(naive)
-}
-
-fn add(total: &mut Kpi, one: &Kpi) {
-    total.orders += one.orders;
-    total.signed_on_time += one.signed_on_time;
-    total.sign_counted += one.sign_counted;
-    total.closed_on_time += one.closed_on_time;
-    total.close_counted += one.close_counted;
-    total.satisfied += one.satisfied;
-    total.rated += one.rated;
-    total.closed += one.closed;
-    total.close_days_total += one.close_days_total;
 }
 
 /// Checks that the SQL report and the naive count agree, city-wide and per department.
