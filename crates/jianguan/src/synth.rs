@@ -27,6 +27,7 @@ use crate::domain::uscc::{self, ALPHABET, ORG_WEIGHTS, Uscc, WEIGHTS};
 
 mod catalogue;
 pub mod credit;
+pub mod hotline;
 
 pub use catalogue::{Law, RECUSAL_REASONS, SUBJECTS, Subject, chinese_number};
 

@@ -13,11 +13,16 @@
 //!   (child process, peak memory), a batch check of 10,000 applicants against
 //!   them, the same check as one SQL join in PostgreSQL with `--postgres`, and
 //!   the single check through the HTTP API under `wrk`.
+//! - `hotline`: a year of 1,000,000 synthetic 12345 work orders seeded into a
+//!   fresh SQLite file (and PostgreSQL with `--postgres`): the year's KPI report
+//!   per department and the overdue list, against reading every document back
+//!   and counting in Rust (same run; the counts must be identical).
 //!
 //! Figures go to standard output as Markdown, ready for `docs/benchmarks.md`.
 
 mod classify;
 mod credit;
+mod hotline;
 mod huangshi;
 mod import;
 mod national;
@@ -45,6 +50,8 @@ pub enum Which {
     Credit,
     /// Credit-risk classification of a whole city (not part of `all`; `--entities`, default 403,000; PostgreSQL with `--postgres`).
     Classify,
+    /// 12345 work orders: the year's KPI report and the overdue list over `--orders` (default 1,000,000) seeded orders (not part of `all`; PostgreSQL with `--postgres`).
+    Hotline,
 }
 
 /// Options of `jianguan bench`.
@@ -84,6 +91,10 @@ pub struct BenchArgs {
     /// `credit`: applicants in the batch check.
     #[arg(long, default_value_t = 10_000)]
     pub applicants: usize,
+
+    /// `hotline`: work orders seeded.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub orders: u64,
 
     /// `year`: play on this database (which already holds a city) instead of fresh ones; `web`: serve this demo city.
     #[arg(long, value_name = "URL")]
@@ -126,6 +137,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     if args.which == Which::Classify {
         let entities = usize::try_from(args.entities.unwrap_or(403_000))?;
         classify::run(entities, args.runs, args.postgres.as_deref())?;
+    }
+    if args.which == Which::Hotline {
+        hotline::run(args.orders, args.runs, args.postgres.as_deref())?;
     }
     if args.which == Which::Year {
         year::run(args.city_entities, args.runs, args.postgres.as_deref(), args.database.as_deref())?;

@@ -202,6 +202,7 @@ async fn demo(
     }
     print_contents(db).await?;
     credit(db, &city, &args.database.data_dir.join("demo")).await?;
+    hotline(db, &city, &args.database.data_dir.join("demo")).await?;
 
     year(db, args).await?;
     demo_accounts(db).await?;
@@ -247,6 +248,144 @@ async fn credit(db: &Db, city: &City, folder: &std::path::Path) -> anyhow::Resul
 
 /// The year the demo plays.
 const DEMO_YEAR: i32 = 2025;
+
+/// The demo year's 12345 work orders (Huangshi's 22,000, scaled with the city's
+/// entities) written to `folder` from [`synth::hotline`] and imported through
+/// the real import, as they stood on 31 March of the next year; then a few live orders taken through the workflow in the
+/// last working days, in various states, and the automatic 督办 sweep. A
+/// second run imports nothing new and keeps the live orders.
+async fn hotline(db: &Db, city: &City, folder: &std::path::Path) -> anyhow::Result<()> {
+    use crate::domain::hotline::HotlineRules;
+    use synth::hotline::{Generator, HUANGSHI_ORDERS, Params};
+    use workflow::hotline::{self as hotline, KpiQuery};
+    let started = Instant::now();
+    let calendar = workcal::Calendar::embedded()?;
+    let rules = HotlineRules::default();
+    std::fs::create_dir_all(folder).with_context(|| format!("cannot create {}", folder.display()))?;
+    let count = (HUANGSHI_ORDERS * city.entities.len() as u64 / HUANGSHI_ENTITIES as u64).max(200);
+    let entities: Vec<String> =
+        city.entities.iter().filter(|e| e.is_active()).map(|e| e.uscc.as_str().to_owned()).collect();
+    // As they stood three months after the year: every order's life has run its
+    // course but the few stuck ones (the overdue list); the file is the same
+    // whatever day the demo runs.
+    let as_of = synth::hotline::at(NaiveDate::from_ymd_opt(DEMO_YEAR + 1, 3, 31).context("year")?, 18 * 60);
+    let params = Params { as_of, ..Params::year(DEMO_YEAR, count) };
+    let generator = Generator::new(params, &rules, &calendar, &entities).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let orders = generator.orders().collect::<Result<Vec<_>, _>>().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let file = folder.join(format!("hotline-orders-{DEMO_YEAR}.csv"));
+    synth::hotline::write_orders_csv(&orders, std::fs::File::create(&file)?)?;
+    let imported = hotline::import_orders(db, &rules, &calendar, &file, "demo", workflow::now())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let first = NaiveDate::from_ymd_opt(DEMO_YEAR, 1, 1).context("year")?;
+    let last = NaiveDate::from_ymd_opt(DEMO_YEAR, 12, 31).context("year")?;
+    let report = hotline::kpi(db, &rules, KpiQuery { from: first, to: last, department: None, as_of }).await?;
+    let live = live_orders(db, &rules, &calendar, &entities).await?;
+    let raised = hotline::escalate_overdue(db, &rules, &calendar, workflow::now(), "system").await?;
+    let due = hotline::due(db, &rules, &calendar, None, workflow::now()).await?;
+    let overdue = due.iter().filter(|o| o.sign_overdue || o.close_overdue).count();
+    println!(
+        "12345 hotline: {} orders of {DEMO_YEAR} imported from {} ({} new, {} updated, {} rejected); KPIs as of {}: {}; {live} live orders; 督办 sweep raised {}; overdue now {overdue}, due soon {} ({:.1} s); try: jianguan hotline kpi --from {first} --to {last} --as-of '{}' --json",
+        orders.len(),
+        file.display(),
+        imported.outcome.inserted,
+        imported.outcome.updated,
+        imported.outcome.rejected(),
+        as_of.format("%Y-%m-%d %H:%M"),
+        report.city.summary(),
+        raised.len(),
+        due.len() - overdue,
+        started.elapsed().as_secs_f64(),
+        as_of.format("%Y-%m-%d %H:%M"),
+    );
+    Ok(())
+}
+
+/// The demo's live orders (工单编号 `GD-DEMO-N`), received in the last working
+/// days and left in various states; those already in the database are kept.
+/// Returns how many there are.
+async fn live_orders(
+    db: &Db,
+    rules: &crate::domain::hotline::HotlineRules,
+    calendar: &workcal::Calendar,
+    entities: &[String],
+) -> anyhow::Result<usize> {
+    use crate::domain::hotline::{Caller, Difficulty, Intake, OrderAction, Rating, WorkOrder};
+    use workflow::hotline::{self as hotline, Party};
+    let now = workflow::now();
+    let today = now.date_naive();
+    // (working days ago, category, department, about an enterprise, steps taken)
+    let plans: [(u32, &str, &str, bool, &[&str]); 7] = [
+        (0, "消费纠纷", "", true, &[]),
+        (0, "食品安全", "SCJG", true, &["dispatch"]),
+        (1, "消费纠纷", "SCJG", true, &["dispatch", "sign", "handle"]),
+        (3, "物业", "ZJJ", false, &["dispatch", "sign", "extension"]),
+        (4, "价格", "SCJG", true, &["dispatch", "sign", "reply"]),
+        (5, "市场监管", "SCJG", true, &["dispatch", "sign", "reply", "callback", "close"]),
+        (9, "消费纠纷", "SCJG", true, &["dispatch"]),
+    ];
+    for (number, (ago, category, department, about, steps)) in (1..).zip(plans) {
+        let id = format!("GD-DEMO-{number}");
+        if db.get::<WorkOrder>(&id).await?.is_some() {
+            continue;
+        }
+        let day = working_days_before(calendar, today, ago)?;
+        let mut at = synth::hotline::at(day, 9 * 60 + 10 * number);
+        if at > now {
+            at = now - chrono::Duration::minutes(30);
+        }
+        let entity = about.then(|| entities.get(number as usize * 7919 % entities.len().max(1)).cloned()).flatten();
+        let intake = Intake {
+            id: id.clone(),
+            channel: if category == "物业" { "12345".into() } else { "12315".into() },
+            received_at: at,
+            caller: Caller { name: "演示来电人".into(), phone: format!("1380000{number:04}") },
+            content: format!("{category}演示工单：来电人反映的问题（演示数据）"),
+            category: category.to_owned(),
+            location: "黄石市黄石港区磁湖路1号".into(),
+            entity,
+            difficulty: Difficulty::Ordinary,
+        };
+        hotline::intake(db, rules, calendar, intake, "hotline.operator").await?;
+        let staff = Party::Department(department.to_owned());
+        let staff_actor = format!("{}.staff", department.to_ascii_lowercase());
+        for step in steps {
+            at = (at + chrono::Duration::minutes(40)).min(now);
+            let (action, party, actor) = match *step {
+                "dispatch" => (OrderAction::Dispatch { department: department.to_owned() }, Party::Centre, "hotline.operator"),
+                "sign" => (OrderAction::Sign, staff.clone(), staff_actor.as_str()),
+                "handle" => (OrderAction::Handle { note: "已联系商家核实情况".into() }, staff.clone(), staff_actor.as_str()),
+                "extension" => (
+                    OrderAction::RequestExtension { days: 5, reason: "需协调开发商与业主委员会".into() },
+                    staff.clone(),
+                    staff_actor.as_str(),
+                ),
+                "reply" => (OrderAction::Reply { text: "已责令商家整改并告知来电人".into() }, staff.clone(), staff_actor.as_str()),
+                "callback" => (OrderAction::Callback { rating: Rating::Satisfied, note: String::new() }, Party::Centre, "hotline.operator"),
+                _ => (OrderAction::Close { note: String::new() }, Party::Centre, "hotline.operator"),
+            };
+            hotline::act(db, rules, calendar, &id, action, &party, at, actor).await?;
+        }
+    }
+    Ok(plans.len())
+}
+
+/// The working day `n` working days before `day` (`day` itself for 0, or the
+/// last working day before it when it is not one).
+fn working_days_before(calendar: &workcal::Calendar, day: NaiveDate, n: u32) -> anyhow::Result<NaiveDate> {
+    use crate::domain::hotline::WorkingDays;
+    let mut candidate = day;
+    for _ in 0..400 {
+        let back = candidate.pred_opt().context("date out of range")?;
+        if calendar.between(candidate, day).map_err(|e| anyhow::anyhow!("{e}"))? >= i64::from(n)
+            && calendar.between(back, candidate).map_err(|e| anyhow::anyhow!("{e}"))? == 1
+        {
+            return Ok(candidate);
+        }
+        candidate = back;
+    }
+    anyhow::bail!("no working day within 400 days before {day}")
+}
 
 /// Plays the demo year unless the database already holds it; then exports and
 /// verifies every round's record, audits the ledger and writes the annual report.
