@@ -241,13 +241,21 @@ impl Client {
     }
 
     /// GET `path`.
+    /// A GET is idempotent: it is retried once on a fresh connection when the
+    /// pooled one was closed by the server (after a refused upload whose body
+    /// it did not read).
     pub fn get(&mut self, path: &str) -> Answer {
-        let mut request = self.agent.get(&format!("{}{path}", self.base));
-        request = request.header("cookie", &self.cookie_header());
-        if let Some(token) = &self.bearer {
-            request = request.header("authorization", &format!("Bearer {token}"));
-        }
-        let response = request.call().unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        let call = |client: &Self| {
+            let mut request = client.agent.get(&format!("{}{path}", client.base));
+            request = request.header("cookie", &client.cookie_header());
+            if let Some(token) = &client.bearer {
+                request = request.header("authorization", &format!("Bearer {token}"));
+            }
+            request.call()
+        };
+        let response = call(self)
+            .or_else(|_| call(self))
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
         self.take(response)
     }
 
