@@ -69,7 +69,7 @@ fn orders_are_deterministic_consistent_and_realistic() -> TestResult {
         *channels.entry(order.channel.as_str()).or_default() += 1;
     }
     let mut ranked: Vec<(&str, usize)> = channels.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1));
+    ranked.sort_by_key(|entry| std::cmp::Reverse(entry.1));
     assert_eq!(ranked[0].0, "12345", "{ranked:?}");
     assert_eq!(ranked[1].0, "12315", "{ranked:?}");
     assert!(rate(ranked[0].1, orders.len()) > 0.6, "{ranked:?}");

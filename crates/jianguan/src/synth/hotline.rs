@@ -319,10 +319,10 @@ impl<'a, D: WorkingDays> Generator<'a, D> {
         if fate.misrouted {
             let wrong = other_department(stream, department);
             life.step(&OrderAction::Dispatch { department: wrong.to_owned() }, t, CENTRE_ACTOR)?;
-            t = t + minutes(stream.between(30, 240));
+            t += minutes(stream.between(30, 240));
             let wrong_staff = format!("{}.staff", wrong.to_ascii_lowercase());
             life.step(&OrderAction::Return { reason: pick(stream, &RETURN_REASONS).to_owned() }, t, &wrong_staff)?;
-            t = t + minutes(stream.between(10, 90));
+            t += minutes(stream.between(10, 90));
         }
         life.step(&OrderAction::Dispatch { department: department.to_owned() }, t, CENTRE_ACTOR)?;
 
