@@ -10,8 +10,10 @@
 //!   frame and round digests (§5).
 //! - [`group_visits`], [`match_inspectors`]: one visit per drawn subject and
 //!   least-loaded, ticket-ordered inspector matching (§6).
-//! - [`Record`], [`draw_round`], [`verify`]: the published record (§7), and its
+//! - [`Record`], [`draw_round`], [`verify`]: the full record (§7), and its
 //!   full recomputation, which lists every deviation rather than the first.
+//! - [`PublicView`], [`verify_public`]: the public view of a record
+//!   (`spec/draw-v1-public-view.md`), which links no subject to a stratum, and its checks.
 //!
 //! ```
 //! use draw::{Allocation, FrameRow, PlanSpec, RoundSeed, Secret, StratumRule, draw_plan};
@@ -34,31 +36,40 @@
 #![deny(missing_docs)]
 
 mod hash;
+mod public;
 mod record;
 mod sample;
 mod verify;
 mod visits;
 
 pub use hash::{
-    Digest, RoundSeed, Secret, TicketHasher, commitment_input, normalize_beacon, prn_input, seed_input, parse_hex, parse_hex32, parse_u64_hex, sha256,
-    to_hex, u64_hex,
+    Digest, RoundSeed, Secret, TicketHasher, commitment_input, normalize_beacon, parse_hex,
+    parse_hex32, parse_u64_hex, prn_input, seed_input, sha256, to_hex, u64_hex,
+};
+pub use public::{
+    FULL_RECORD_CHECKS, PUBLIC_VIEW, PublicCheck, PublicPlan, PublicReport, PublicSelection,
+    PublicStratum, PublicView, verify_public,
 };
 pub use record::{
-    Hex32, Hex64, InspectorId, PROTOCOL, Record, RecordPlan, RecordSelection, RecordStaffing, RecordStratum, RecordVisit,
-    RoundInput, draw_plans, draw_round,
+    Hex32, Hex64, InspectorId, PROTOCOL, Record, RecordPlan, RecordSelection, RecordStaffing,
+    RecordStratum, RecordVisit, RoundInput, draw_plans, draw_round,
 };
 pub use sample::{
-    Allocation, FrameRow, MAX_RATE_BP, PlanDraw, PlanSampler, PlanSpec, Selection, SmallestKeys, StratumOutcome,
-    StratumRule, draw_plan, frame_digest, round_digest,
+    Allocation, FrameRow, MAX_RATE_BP, PlanDraw, PlanSampler, PlanSpec, Selection, SmallestKeys,
+    StratumOutcome, StratumRule, draw_plan, frame_digest, round_digest,
 };
 pub use verify::{Deviation, verify};
-pub use visits::{Demand, MIN_INSPECTORS_PER_DEPARTMENT, Staffing, Visit, group_visits, match_inspectors};
+pub use visits::{
+    Demand, MIN_INSPECTORS_PER_DEPARTMENT, Staffing, Visit, group_visits, match_inspectors,
+};
 
 /// Why a draw could not be made. Each message names what is wrong.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum Error {
     /// The secret was not 32 bytes of hex.
-    #[error("the secret must be 64 hex digits (32 bytes); got {length} characters or a non-hex digit")]
+    #[error(
+        "the secret must be 64 hex digits (32 bytes); got {length} characters or a non-hex digit"
+    )]
     InvalidSecret {
         /// Length of the text given.
         length: usize,
@@ -124,7 +135,9 @@ pub enum Error {
         stratum: String,
     },
     /// A streamed frame whose stratum sizes differ from those declared.
-    #[error("plan {plan}: stratum {stratum:?} was declared with {declared} subjects but the frame has {seen}")]
+    #[error(
+        "plan {plan}: stratum {stratum:?} was declared with {declared} subjects but the frame has {seen}"
+    )]
     PopulationMismatch {
         /// Plan id.
         plan: String,
