@@ -9,6 +9,7 @@ mod common;
 mod auth;
 mod credit_risk;
 mod portal;
+mod draw_secrecy;
 mod staff_workflow;
 mod staff_directories;
 mod authz;
