@@ -219,6 +219,7 @@ const PAGES: &[Page] = &[
     post("/rounds/{round}/draw", Rule::Needs(Permission::RunRounds), Some(&[("witnesses", "张三,李四"), ("beacon", "授权测试")])),
     post("/rounds/{round}/publish", Rule::Needs(Permission::RunRounds), Some(&[])),
     get("/rounds/{round}/visits", Rule::LoggedIn),
+    get("/rounds/{round}/record.json", Rule::Needs(Permission::AuditLedger)),
     // 检查结果: a visit of SCJG (its results already published); scjg.inspector
     // is on none of the small city's teams, and only the team's inspectors enter.
     get("/results", Rule::LoggedIn),

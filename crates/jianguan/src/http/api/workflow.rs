@@ -312,7 +312,7 @@ pub fn operations() -> Vec<Operation> {
             path: "/api/v1/rounds/{id}/record",
             summary: "已公开批次的完整抽取记录（jianguan-draw/v1 §7，含各主体的分层）：仅司法局监督人员与系统管理员；公开前只能由命令行导出",
             tag: TAG,
-            access: Access::LoggedIn,
+            access: Access::Permission(Permission::AuditLedger),
             params: vec![round_id],
             body: None,
             response: json!({"type": "object", "description": "draw record, spec/draw-v1.md §7"}),

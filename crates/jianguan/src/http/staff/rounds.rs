@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::plans::{FormPairs, split_list};
-use crate::domain::account::{Account, Permission, Role};
+use crate::domain::account::{Account, Permission};
 use crate::domain::inspection::{EligibilityRules, Round, RoundStatus, Visit};
 use crate::domain::plan::Plan;
 use crate::http::AppState;
@@ -83,10 +83,11 @@ pub(crate) async fn all_rounds(state: &AppState) -> Result<Vec<Round>> {
 }
 
 /// Whether the account may read a published round's full record (spec §7,
-/// with every subject's stratum): the Justice Bureau's supervisors and the
-/// system administrator. Departments and the public get the public view.
+/// with every subject's stratum): the auditors, that is the Justice Bureau's
+/// supervisors and the system administrator ([`Permission::AuditLedger`]).
+/// Departments and the public get the public view.
 pub(crate) fn reads_full_record(account: &Account) -> bool {
-    !account.disabled && matches!(account.role, Role::Supervisor | Role::SystemAdmin)
+    account.may(Permission::AuditLedger)
 }
 
 /// A published round's full record as `jianguan rounds export` writes it, for
