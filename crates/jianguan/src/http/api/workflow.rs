@@ -299,7 +299,7 @@ pub fn operations() -> Vec<Operation> {
             tag: TAG,
             access: Access::LoggedIn,
             params: vec![
-                round_id.clone(),
+                round_id,
                 param("page", "query", false, "页码，从 1 开始", "1"),
                 param("plan", "query", false, "只看某计划的任务", "HS2025-S104"),
             ],

@@ -706,7 +706,7 @@ fn public_plan(
 pub fn sampling(plan: &Plan) -> Vec<String> {
     plan.strata
         .iter()
-        .map(|rule| format!("{}：{}", stratum_label(&rule.stratum), rule_amount(rule.rate_bp.map(u64::from), rule.count.map(u64::from))))
+        .map(|rule| format!("{}：{}", stratum_label(&rule.stratum), rule_amount(rule.rate_bp.map(u64::from), rule.count)))
         .collect()
 }
 
