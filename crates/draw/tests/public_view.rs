@@ -490,3 +490,32 @@ fn checks_are_numbered_as_in_the_addendum() {
         "5. full record hash and derivation"
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+    /// Whatever the secret and beacon, the derived view passes checks 1–5, and
+    /// one changed selection is caught without the full record.
+    #[test]
+    fn every_derived_view_conforms_and_a_changed_selection_does_not(
+        secret in proptest::prelude::any::<[u8; 32]>(),
+        beacon in "[0-9]{1,3}( [0-9]{1,3}){0,3}",
+        pick in proptest::prelude::any::<proptest::sample::Index>(),
+    ) {
+        for (_, mut input) in rounds() {
+            input.secret = Secret::from_bytes(secret);
+            input.beacon = beacon.clone();
+            let record = draw_round(input, demand).expect("round draws");
+            let bytes = exported(&record);
+            let view = PublicView::derive(&record, &bytes);
+            let report = verify_public(&view, Some((&record, &bytes)));
+            proptest::prop_assert!(report.deviations.is_empty(), "{:#?}", report.deviations);
+            let Some(plan) = view.plans.iter().position(|p| !p.selected.is_empty()) else { continue };
+            let mut changed = view.clone();
+            let selected = &mut changed.plans[plan].selected;
+            let at = pick.index(selected.len());
+            selected[at].prn = draw::Hex64(selected[at].prn.0 ^ 1);
+            proptest::prop_assert!(!verify_public(&changed, None).deviations.is_empty());
+        }
+    }
+}
