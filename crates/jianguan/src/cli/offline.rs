@@ -71,21 +71,26 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(".partial");
     let temporary = PathBuf::from(temporary);
-    std::fs::write(&temporary, bytes).with_context(|| format!("cannot write {}", temporary.display()))?;
+    std::fs::write(&temporary, bytes)
+        .with_context(|| format!("cannot write {}", temporary.display()))?;
     std::fs::rename(&temporary, path).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// `jianguan commit`.
 pub fn commit() -> anyhow::Result<ExitCode> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|error| anyhow::anyhow!("the OS random number generator failed: {error}"))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|error| anyhow::anyhow!("the OS random number generator failed: {error}"))?;
     let secret = Secret::from_bytes(bytes);
     #[derive(serde::Serialize)]
     struct Commitment {
         secret: String,
         commitment: String,
     }
-    let output = Commitment { secret: secret.to_hex(), commitment: draw::to_hex(&secret.commitment()) };
+    let output = Commitment {
+        secret: secret.to_hex(),
+        commitment: draw::to_hex(&secret.commitment()),
+    };
     println!("{}", serde_json::to_string(&output)?);
     Ok(ExitCode::SUCCESS)
 }
@@ -94,10 +99,17 @@ pub fn commit() -> anyhow::Result<ExitCode> {
 pub fn draw(args: &DrawArgs) -> anyhow::Result<ExitCode> {
     let request: DrawRequest = read_json(&args.request)?;
     let input = round_input(&request).with_context(|| format!("{}", args.request.display()))?;
-    let department_of: Vec<&str> = request.inspectors.iter().map(|i| i.department.as_str()).collect();
+    let department_of: Vec<&str> = request
+        .inspectors
+        .iter()
+        .map(|i| i.department.as_str())
+        .collect();
     let mut by_department: HashMap<&str, Vec<u32>> = HashMap::new();
     for (index, department) in department_of.iter().enumerate() {
-        by_department.entry(department).or_default().push(u32::try_from(index)?);
+        by_department
+            .entry(department)
+            .or_default()
+            .push(u32::try_from(index)?);
     }
     let record = draw::draw_round(input, |_, department| Demand {
         k: OFFLINE_K,
@@ -107,7 +119,12 @@ pub fn draw(args: &DrawArgs) -> anyhow::Result<ExitCode> {
     let mut bytes = serde_json::to_vec_pretty(&record)?;
     bytes.push(b'\n');
     write_atomically(&args.out, &bytes)?;
-    let unstaffed = record.visits.iter().flat_map(|v| &v.departments).filter(|d| d.unstaffed).count();
+    let unstaffed = record
+        .visits
+        .iter()
+        .flat_map(|v| &v.departments)
+        .filter(|d| d.unstaffed)
+        .count();
     eprintln!(
         "drew {} plans: {} visits, {} department slots unstaffed; record written to {}",
         record.plans.len(),
@@ -126,20 +143,37 @@ fn round_input(request: &DrawRequest) -> anyhow::Result<RoundInput> {
             .strata
             .iter()
             .enumerate()
-            .map(|(position, rule)| rule.to_rule().with_context(|| format!("field `plans[{index}].strata[{position}]`")))
+            .map(|(position, rule)| {
+                rule.to_rule()
+                    .with_context(|| format!("field `plans[{index}].strata[{position}]`"))
+            })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let spec = draw::PlanSpec { id: plan.id.clone(), department: plan.department.clone(), strata };
-        spec.validate().with_context(|| format!("field `plans[{index}]`"))?;
+        let spec = draw::PlanSpec {
+            id: plan.id.clone(),
+            department: plan.department.clone(),
+            strata,
+        };
+        spec.validate()
+            .with_context(|| format!("field `plans[{index}]`"))?;
         plans.push((spec, plan.frame.clone()));
     }
     let mut inspectors: Vec<String> = Vec::with_capacity(request.inspectors.len());
     for (index, inspector) in request.inspectors.iter().enumerate() {
         if inspectors.contains(&inspector.id) {
-            bail!("field `inspectors[{index}].id`: inspector {} is listed more than once", inspector.id);
+            bail!(
+                "field `inspectors[{index}].id`: inspector {} is listed more than once",
+                inspector.id
+            );
         }
         inspectors.push(inspector.id.clone());
     }
-    Ok(RoundInput { secret, beacon: request.beacon.clone(), cap: Some(request.cap), plans, inspectors })
+    Ok(RoundInput {
+        secret,
+        beacon: request.beacon.clone(),
+        cap: Some(request.cap),
+        plans,
+        inspectors,
+    })
 }
 
 /// Which document a file holds: only a public view carries `"view": "public"`.
@@ -153,7 +187,11 @@ fn parse_json<T: serde::de::DeserializeOwned>(path: &Path, bytes: &[u8]) -> anyh
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let field = error.path().to_string();
-        let field = if field == "." { "the document".to_owned() } else { format!("field `{field}`") };
+        let field = if field == "." {
+            "the document".to_owned()
+        } else {
+            format!("field `{field}`")
+        };
         anyhow::anyhow!("{}: {field}: {}", path.display(), error.inner())
     })
 }
@@ -161,19 +199,25 @@ fn parse_json<T: serde::de::DeserializeOwned>(path: &Path, bytes: &[u8]) -> anyh
 /// `jianguan verify`: a full record (every check of the spec) or a public view
 /// (checks 1–4 of the addendum, and 5 with `--full`), saying which checks ran.
 pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
-    let bytes = std::fs::read(&args.record).with_context(|| format!("cannot read {}", args.record.display()))?;
+    let bytes = std::fs::read(&args.record)
+        .with_context(|| format!("cannot read {}", args.record.display()))?;
     let kind: DocumentKind = parse_json(&args.record, &bytes)?;
     let deviations = if kind.view.as_deref() == Some(draw::PUBLIC_VIEW) {
         let view: draw::PublicView = parse_json(&args.record, &bytes)?;
         let full = match &args.full {
             Some(path) => {
-                let full_bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+                let full_bytes = std::fs::read(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
                 let record: draw::Record = parse_json(path, &full_bytes)?;
                 Some((record, full_bytes))
             }
             None => None,
         };
-        let report = draw::verify_public(&view, full.as_ref().map(|(record, bytes)| (record, bytes.as_slice())));
+        let report = draw::verify_public(
+            &view,
+            full.as_ref()
+                .map(|(record, bytes)| (record, bytes.as_slice())),
+        );
         println!("public view: checks run:");
         for check in &report.checks {
             println!("  {check}");
@@ -184,10 +228,16 @@ pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         report.deviations
     } else {
         if let Some(view) = &kind.view {
-            bail!("{}: field `view`: {view:?} is not a known view; expected \"public\" or no `view`", args.record.display());
+            bail!(
+                "{}: field `view`: {view:?} is not a known view; expected \"public\" or no `view`",
+                args.record.display()
+            );
         }
         if args.full.is_some() {
-            bail!("--full is for a public view; {} is a full record", args.record.display());
+            bail!(
+                "--full is for a public view; {} is a full record",
+                args.record.display()
+            );
         }
         let record: draw::Record = parse_json(&args.record, &bytes)?;
         println!("full record: checks run:");

@@ -14,7 +14,8 @@ use super::database::{DatabaseArgs, runtime};
 use super::offline::write_atomically;
 use crate::domain::CheckMethod;
 use crate::domain::inspection::{
-    EligibilityRules, FollowUp, InspectionResult, OutOfPlanReason, ResultCategory, Round, RoundStatus, Visit,
+    EligibilityRules, FollowUp, InspectionResult, OutOfPlanReason, ResultCategory, Round,
+    RoundStatus, Visit,
 };
 use crate::domain::plan::{Plan, PlanFields, PlanStatus};
 use crate::storage::{Db, Store, WorkflowStore};

@@ -14,8 +14,15 @@ use super::portal::{ROUND, TestResult, cli, json, ok, sealed_values, secret_city
 use crate::common::web::{Client, TestServer, add_account};
 
 /// Every demo account, one per role.
-const DEMO_ACCOUNTS: &[&str] =
-    &["admin", "scjg.admin", "scjg.staff", "scjg.inspector", "sfj.supervisor", "credit.office", "hotline.operator"];
+const DEMO_ACCOUNTS: &[&str] = &[
+    "admin",
+    "scjg.admin",
+    "scjg.staff",
+    "scjg.inspector",
+    "sfj.supervisor",
+    "credit.office",
+    "hotline.operator",
+];
 
 /// Accounts that read a published round's full record.
 const FULL_RECORD_READERS: &[&str] = &["admin", "sfj.supervisor"];
@@ -38,7 +45,16 @@ const CLASS_WORDS: &[&str] = &[
 ];
 
 /// Stratum labels, which an entity-specific page or answer must not carry at all.
-const STRATUM_WORDS: &[&str] = &["A层", "B层", "C层", "D层", "U层", "N层", "\"stratum\"", "分层："];
+const STRATUM_WORDS: &[&str] = &[
+    "A层",
+    "B层",
+    "C层",
+    "D层",
+    "U层",
+    "N层",
+    "\"stratum\"",
+    "分层：",
+];
 
 /// The visits an account sees of a round through the API, over every page.
 fn visible_visits(client: &mut Client, round: &str) -> Result<Vec<Value>, Box<dyn Error>> {
@@ -61,7 +77,12 @@ fn visible_visits(client: &mut Client, round: &str) -> Result<Vec<Value>, Box<dy
 fn departments_of(visit: &Value) -> BTreeSet<String> {
     visit["teams"]
         .as_array()
-        .map(|teams| teams.iter().filter_map(|t| t["department"].as_str().map(str::to_owned)).collect())
+        .map(|teams| {
+            teams
+                .iter()
+                .filter_map(|t| t["department"].as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -77,25 +98,56 @@ fn the_seed_is_sealed_and_visits_stay_in_their_department_until_publication() ->
     let _ = secrets;
     cli(
         &database,
-        &["rounds", "commit", round, "--window-start", "2025-10-01", "--window-end", "2025-12-31",
-          "--plan", "HS2025-J021", "--plan", "HS2025-J039"],
+        &[
+            "rounds",
+            "commit",
+            round,
+            "--window-start",
+            "2025-10-01",
+            "--window-end",
+            "2025-12-31",
+            "--plan",
+            "HS2025-J021",
+            "--plan",
+            "HS2025-J039",
+        ],
     )?;
     cli(&database, &["rounds", "draw", round, "--beacon", "9 1 4 2"])?;
-    let all: Value = serde_json::from_str(&cli(&database, &["visits", "list", "--round", round, "--json"])?)?;
+    let all: Value = serde_json::from_str(&cli(
+        &database,
+        &["visits", "list", "--round", round, "--json"],
+    )?)?;
     let all = all.as_array().ok_or("visits")?.clone();
     // A staff account for every department the round sends a team from.
     let departments: BTreeSet<String> = all.iter().flat_map(departments_of).collect();
     let mut staff: Vec<(String, usize)> = Vec::new();
     for department in &departments {
         let username = format!("probe.{}", department.to_lowercase());
-        add_account(&database, &username, Role::DepartmentStaff, Some(department));
-        staff.push((username, all.iter().filter(|v| departments_of(v).contains(department)).count()));
+        add_account(
+            &database,
+            &username,
+            Role::DepartmentStaff,
+            Some(department),
+        );
+        staff.push((
+            username,
+            all.iter()
+                .filter(|v| departments_of(v).contains(department))
+                .count(),
+        ));
     }
-    assert!(staff.iter().any(|(_, n)| *n < all.len()), "some department sees less than the whole round: {staff:?}");
+    assert!(
+        staff.iter().any(|(_, n)| *n < all.len()),
+        "some department sees less than the whole round: {staff:?}"
+    );
     let server = TestServer::over(database);
     let sealed = sealed_values(&server.database, round)?;
     assert!(!sealed.is_empty());
-    let accounts: Vec<&str> = DEMO_ACCOUNTS.iter().copied().chain(staff.iter().map(|(u, _)| u.as_str())).collect();
+    let accounts: Vec<&str> = DEMO_ACCOUNTS
+        .iter()
+        .copied()
+        .chain(staff.iter().map(|(u, _)| u.as_str()))
+        .collect();
     let own = |account: &str| staff.iter().find(|(u, _)| u == account).map(|(_, n)| *n);
 
     for &account in &accounts {
@@ -113,29 +165,62 @@ fn the_seed_is_sealed_and_visits_stay_in_their_department_until_publication() ->
         ] {
             let answer = client.get(&path);
             for value in &sealed {
-                assert!(!answer.body.contains(value.as_str()), "{account}: {path} shows the sealed seed or secret");
+                assert!(
+                    !answer.body.contains(value.as_str()),
+                    "{account}: {path} shows the sealed seed or secret"
+                );
             }
         }
         let round_json = client.get(&format!("/api/v1/rounds/{round}"));
         assert_eq!(round_json.status, 200, "{account}");
-        assert!(round_json.json().get("round_seed").is_none(), "{account}: round_seed before publication");
+        assert!(
+            round_json.json().get("round_seed").is_none(),
+            "{account}: round_seed before publication"
+        );
 
         // Only the visits the account's department sends a team to, whatever its role.
         let visits = visible_visits(&mut client, round)?;
         let departments: BTreeSet<String> = visits.iter().flat_map(departments_of).collect();
-        let shared: BTreeSet<String> =
-            visits.iter().map(departments_of).reduce(|a, b| a.intersection(&b).cloned().collect()).unwrap_or_default();
-        assert!(visits.is_empty() || !shared.is_empty(), "{account} sees visits of several departments: {departments:?}");
+        let shared: BTreeSet<String> = visits
+            .iter()
+            .map(departments_of)
+            .reduce(|a, b| a.intersection(&b).cloned().collect())
+            .unwrap_or_default();
+        assert!(
+            visits.is_empty() || !shared.is_empty(),
+            "{account} sees visits of several departments: {departments:?}"
+        );
         if let Some(expected) = own(account) {
-            assert_eq!(visits.len(), expected, "{account} sees every visit of its department");
+            assert_eq!(
+                visits.len(),
+                expected,
+                "{account} sees every visit of its department"
+            );
         }
-        if ["admin", "sfj.supervisor", "credit.office", "hotline.operator"].contains(&account) {
-            assert!(visits.is_empty(), "{account} has no department and sees no visit before publication");
+        if [
+            "admin",
+            "sfj.supervisor",
+            "credit.office",
+            "hotline.operator",
+        ]
+        .contains(&account)
+        {
+            assert!(
+                visits.is_empty(),
+                "{account} has no department and sees no visit before publication"
+            );
         }
 
-        for path in [format!("/api/v1/rounds/{round}/record"), format!("/rounds/{round}/record.json")] {
+        for path in [
+            format!("/api/v1/rounds/{round}/record"),
+            format!("/rounds/{round}/record.json"),
+        ] {
             let answer = client.get(&path);
-            assert!([403, 404].contains(&answer.status), "{account}: {path} before publication: {}", answer.status);
+            assert!(
+                [403, 404].contains(&answer.status),
+                "{account}: {path} before publication: {}",
+                answer.status
+            );
         }
     }
 
@@ -143,28 +228,54 @@ fn the_seed_is_sealed_and_visits_stay_in_their_department_until_publication() ->
     let dir = std::env::temp_dir().join(crate::common::unique("jianguan_full_record"));
     std::fs::create_dir_all(&dir)?;
     let exported = dir.join("full.json");
-    cli(&server.database, &["rounds", "export", round, "--out", &exported.to_string_lossy()])?;
+    cli(
+        &server.database,
+        &[
+            "rounds",
+            "export",
+            round,
+            "--out",
+            &exported.to_string_lossy(),
+        ],
+    )?;
     let exported = std::fs::read(&exported)?;
     let _ = std::fs::remove_dir_all(&dir);
     for &account in &accounts {
         let mut client = server.login(account);
         let round_json = json(&mut client, &format!("/api/v1/rounds/{round}"))?;
-        assert!(round_json["round_seed"].is_string(), "{account}: the seed once published");
-        for path in [format!("/api/v1/rounds/{round}/record"), format!("/rounds/{round}/record.json")] {
+        assert!(
+            round_json["round_seed"].is_string(),
+            "{account}: the seed once published"
+        );
+        for path in [
+            format!("/api/v1/rounds/{round}/record"),
+            format!("/rounds/{round}/record.json"),
+        ] {
             let answer = client.get(&path);
             if FULL_RECORD_READERS.contains(&account) {
                 assert_eq!(answer.status, 200, "{account}: {path}");
-                assert_eq!(answer.bytes, exported, "{account}: {path} is the record the CLI exports");
+                assert_eq!(
+                    answer.bytes, exported,
+                    "{account}: {path} is the record the CLI exports"
+                );
             } else {
                 assert_eq!(answer.status, 403, "{account}: {path}");
             }
         }
         let visits = visible_visits(&mut client, round)?;
         if FULL_RECORD_READERS.contains(&account) {
-            assert_eq!(visits.len(), all.len(), "{account} reads every department once published");
+            assert_eq!(
+                visits.len(),
+                all.len(),
+                "{account} reads every department once published"
+            );
         }
         if let Some(expected) = own(account) {
-            assert_eq!(visits.len(), expected, "{account}: a department still sees only its own visits");
+            assert_eq!(
+                visits.len(),
+                expected,
+                "{account}: a department still sees only its own visits"
+            );
         }
     }
     Ok(())
@@ -174,7 +285,12 @@ fn the_seed_is_sealed_and_visits_stay_in_their_department_until_publication() ->
 fn rounds_list_and_pages_say_whether_the_draw_committed() -> TestResult {
     let (server, secrets) = secret_server()?;
     let list: Value = serde_json::from_str(&cli(&server.database, &["rounds", "list", "--json"])?)?;
-    let line = |id: &str| list.as_array().and_then(|l| l.iter().find(|r| r["id"] == id)).cloned().unwrap_or_default();
+    let line = |id: &str| {
+        list.as_array()
+            .and_then(|l| l.iter().find(|r| r["id"] == id))
+            .cloned()
+            .unwrap_or_default()
+    };
     let committed = line(secrets.committed);
     assert_eq!(committed["status"], "已承诺");
     assert_eq!(committed["drawn"], false);
@@ -182,15 +298,34 @@ fn rounds_list_and_pages_say_whether_the_draw_committed() -> TestResult {
     assert!(committed["drawn_at"].is_null());
     let drawn = line(secrets.drawn);
     assert_eq!(drawn["drawn"], true);
-    assert!(drawn["draw"].as_str().is_some_and(|d| d.starts_with("已抽取") && d.ends_with("未公开")), "{drawn}");
+    assert!(
+        drawn["draw"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("已抽取") && d.ends_with("未公开")),
+        "{drawn}"
+    );
     assert!(drawn["drawn_at"].is_string());
     let published = line(ROUND);
-    assert!(published["draw"].as_str().is_some_and(|d| d.contains("已公开")), "{published}");
-    assert!(published.get("round_seed").is_none(), "the listing never prints a seed");
+    assert!(
+        published["draw"]
+            .as_str()
+            .is_some_and(|d| d.contains("已公开")),
+        "{published}"
+    );
+    assert!(
+        published.get("round_seed").is_none(),
+        "the listing never prints a seed"
+    );
 
     let text = cli(&server.database, &["rounds", "list"])?;
-    let committed_line = text.lines().find(|l| l.starts_with(secrets.committed)).ok_or("committed line")?;
-    assert!(committed_line.contains("已承诺") && committed_line.contains("未抽取"), "{committed_line}");
+    let committed_line = text
+        .lines()
+        .find(|l| l.starts_with(secrets.committed))
+        .ok_or("committed line")?;
+    assert!(
+        committed_line.contains("已承诺") && committed_line.contains("未抽取"),
+        "{committed_line}"
+    );
 
     let mut staff = server.login("scjg.staff");
     let page = ok(&mut staff, &format!("/rounds/{}", secrets.committed))?;
@@ -216,14 +351,33 @@ fn links(body: &str) -> Vec<String> {
 fn no_public_route_links_an_entity_to_a_class_or_stratum() -> TestResult {
     let (server, secrets) = secret_server()?;
     let mut client = server.anonymous();
-    let view = json(&mut client, &format!("/api/v1/public/rounds/{ROUND}/record"))?;
+    let view = json(
+        &mut client,
+        &format!("/api/v1/public/rounds/{ROUND}/record"),
+    )?;
     // Entities to look up: drawn, in a frame but not drawn, and excluded ones from the staff's explanation.
     let mut codes: Vec<String> = Vec::new();
     for plan in view["plans"].as_array().ok_or("plans")? {
-        codes.extend(plan["selected"].as_array().ok_or("selected")?.iter().take(3).filter_map(|s| s["id"].as_str().map(str::to_owned)));
-        codes.extend(plan["frame_ids"].as_array().ok_or("frame_ids")?.iter().take(3).filter_map(|s| s.as_str().map(str::to_owned)));
+        codes.extend(
+            plan["selected"]
+                .as_array()
+                .ok_or("selected")?
+                .iter()
+                .take(3)
+                .filter_map(|s| s["id"].as_str().map(str::to_owned)),
+        );
+        codes.extend(
+            plan["frame_ids"]
+                .as_array()
+                .ok_or("frame_ids")?
+                .iter()
+                .take(3)
+                .filter_map(|s| s.as_str().map(str::to_owned)),
+        );
     }
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let frames = runtime.block_on(async {
         use jianguan::storage::WorkflowStore;
         let db = jianguan::storage::open(&server.database.to_string_lossy()).await?;
@@ -274,16 +428,26 @@ fn no_public_route_links_an_entity_to_a_class_or_stratum() -> TestResult {
                 let record: Value = serde_json::from_slice(&answer.bytes)?;
                 assert_eq!(record["view"], "public", "{path} serves the public view");
                 for plan in record["plans"].as_array().ok_or("plans")? {
-                    assert!(plan.get("frame").is_none() && plan.get("cutoffs").is_none(), "{path}");
+                    assert!(
+                        plan.get("frame").is_none() && plan.get("cutoffs").is_none(),
+                        "{path}"
+                    );
                     for selection in plan["selected"].as_array().ok_or("selected")? {
-                        assert!(selection.get("stratum").is_none(), "{path} ties a selection to a stratum");
+                        assert!(
+                            selection.get("stratum").is_none(),
+                            "{path} ties a selection to a stratum"
+                        );
                     }
                 }
             }
             continue;
         }
         for word in CLASS_WORDS {
-            assert!(!answer.body.contains(word), "{path} ({}) shows {word:?}", answer.status);
+            assert!(
+                !answer.body.contains(word),
+                "{path} ({}) shows {word:?}",
+                answer.status
+            );
         }
         let about_an_entity = path.contains("code=") || path.contains("q=");
         if about_an_entity {
@@ -300,8 +464,14 @@ fn no_public_route_links_an_entity_to_a_class_or_stratum() -> TestResult {
         }
     }
     assert!(crawled > 60, "crawled {crawled} routes");
-    assert!(seen.iter().any(|p| p.ends_with("record.json")), "the crawl reached the record download");
-    assert!(seen.iter().any(|p| p.starts_with("/gongshi/plans/")), "the crawl reached the plans");
+    assert!(
+        seen.iter().any(|p| p.ends_with("record.json")),
+        "the crawl reached the record download"
+    );
+    assert!(
+        seen.iter().any(|p| p.starts_with("/gongshi/plans/")),
+        "the crawl reached the plans"
+    );
     Ok(())
 }
 
@@ -309,7 +479,9 @@ fn no_public_route_links_an_entity_to_a_class_or_stratum() -> TestResult {
 fn the_public_api_names_no_class_rule_for_any_excluded_entity() -> TestResult {
     let server = TestServer::start();
     let mut client = server.anonymous();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let frames = runtime.block_on(async {
         use jianguan::storage::WorkflowStore;
         let db = jianguan::storage::open(&server.database.to_string_lossy()).await?;
@@ -324,11 +496,20 @@ fn the_public_api_names_no_class_rule_for_any_excluded_entity() -> TestResult {
         .filter_map(|line| line.split_once('\t').map(|(id, _)| id.to_owned()))
         .take(25)
         .collect();
-    assert!(!spared.is_empty(), "the demo round spares some entities by the class rule");
+    assert!(
+        !spared.is_empty(),
+        "the demo round spares some entities by the class rule"
+    );
     for code in &spared {
-        let check = json(&mut client, &format!("/api/v1/public/rounds/{ROUND}/verify?code={code}"))?;
+        let check = json(
+            &mut client,
+            &format!("/api/v1/public/rounds/{ROUND}/verify?code={code}"),
+        )?;
         let text = check.to_string();
-        assert!(!text.contains("class_a") && !text.contains("A类"), "{code}: {text}");
+        assert!(
+            !text.contains("class_a") && !text.contains("A类"),
+            "{code}: {text}"
+        );
         for note in check["exclusions"].as_array().ok_or("exclusions")? {
             assert!(note["reason"].as_str().is_some_and(|r| !r.is_empty()));
         }

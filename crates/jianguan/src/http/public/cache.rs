@@ -94,7 +94,10 @@ impl Cache {
             return Ok(current);
         }
         let previous = self.current();
-        let names = match previous.as_ref().filter(|p| p.built.elapsed() < SNAPSHOT_MAX_AGE) {
+        let names = match previous
+            .as_ref()
+            .filter(|p| p.built.elapsed() < SNAPSHOT_MAX_AGE)
+        {
             Some(previous) => previous.names.clone(),
             None => {
                 lock(&self.names).clear();
@@ -102,7 +105,10 @@ impl Cache {
             }
         };
         let built = Arc::new(Snapshot::build(db, sequence, names).await?);
-        *self.snapshot.write().unwrap_or_else(PoisonError::into_inner) = Some(built.clone());
+        *self
+            .snapshot
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(built.clone());
         self.warm_up(db, &built.rounds);
         Ok(built)
     }
@@ -363,7 +369,8 @@ pub struct PublicRound {
 impl PublicRound {
     /// The public fields of a round: before publication, no seed, secret or beacon.
     pub fn of(round: &Round) -> Self {
-        let time = |t: &chrono::DateTime<chrono::FixedOffset>| t.format("%Y-%m-%d %H:%M").to_string();
+        let time =
+            |t: &chrono::DateTime<chrono::FixedOffset>| t.format("%Y-%m-%d %H:%M").to_string();
         let published = round.status == RoundStatus::Published;
         Self {
             id: round.id.clone(),
@@ -427,17 +434,27 @@ impl SearchIndex {
         let mut position: HashMap<&str, usize> = HashMap::new();
         for (at, result) in results.iter().enumerate() {
             let entity = *position.entry(result.entity.as_str()).or_insert_with(|| {
-                index.entities.push((result.entity.clone(), result.entity_name.to_lowercase(), Vec::new()));
+                index.entities.push((
+                    result.entity.clone(),
+                    result.entity_name.to_lowercase(),
+                    Vec::new(),
+                ));
                 index.entities.len() - 1
             });
-            index.entities[entity].2.push(u32::try_from(at).unwrap_or(u32::MAX));
+            index.entities[entity]
+                .2
+                .push(u32::try_from(at).unwrap_or(u32::MAX));
         }
         for (at, (_, name, _)) in index.entities.iter().enumerate() {
             let mut seen: Vec<char> = name.chars().collect();
             seen.sort_unstable();
             seen.dedup();
             for c in seen {
-                index.by_char.entry(c).or_default().push(u32::try_from(at).unwrap_or(u32::MAX));
+                index
+                    .by_char
+                    .entry(c)
+                    .or_default()
+                    .push(u32::try_from(at).unwrap_or(u32::MAX));
             }
         }
         index
@@ -460,11 +477,11 @@ impl SearchIndex {
             .map(|c| self.by_char.get(&c).map_or(&[][..], Vec::as_slice))
             .min_by_key(|postings| postings.len())
             .unwrap_or(&[]);
-        entities.extend(
-            rarest
-                .iter()
-                .filter(|&&at| self.entities.get(at as usize).is_some_and(|e| e.1.contains(&folded))),
-        );
+        entities.extend(rarest.iter().filter(|&&at| {
+            self.entities
+                .get(at as usize)
+                .is_some_and(|e| e.1.contains(&folded))
+        }));
         entities.sort_unstable();
         entities.dedup();
         let mut results: Vec<u32> = entities
@@ -507,7 +524,10 @@ impl Snapshot {
             .map(|i| (i.fields().code.as_str().to_owned(), i.fields().name.clone()))
             .collect();
         for joint in db.joint_items(None).await? {
-            items.insert(joint.fields().code.as_str().to_owned(), joint.fields().name.clone());
+            items.insert(
+                joint.fields().code.as_str().to_owned(),
+                joint.fields().name.clone(),
+            );
         }
         let districts: HashMap<String, String> = db
             .districts()
@@ -525,12 +545,27 @@ impl Snapshot {
             .iter()
             .map(|plan| public_plan(plan, &departments, &items, &districts))
             .collect();
-        plans.sort_by(|a, b| b.period_start.cmp(&a.period_start).then_with(|| a.id.cmp(&b.id)));
+        plans.sort_by(|a, b| {
+            b.period_start
+                .cmp(&a.period_start)
+                .then_with(|| a.id.cmp(&b.id))
+        });
 
-        let (mut rounds, mut unpublished): (Vec<Round>, Vec<Round>) =
-            db.list::<Round>(None).await?.into_iter().partition(|r| r.status == RoundStatus::Published);
-        rounds.sort_by(|a, b| b.window_start.cmp(&a.window_start).then_with(|| a.id.cmp(&b.id)));
-        unpublished.sort_by(|a, b| b.window_start.cmp(&a.window_start).then_with(|| a.id.cmp(&b.id)));
+        let (mut rounds, mut unpublished): (Vec<Round>, Vec<Round>) = db
+            .list::<Round>(None)
+            .await?
+            .into_iter()
+            .partition(|r| r.status == RoundStatus::Published);
+        rounds.sort_by(|a, b| {
+            b.window_start
+                .cmp(&a.window_start)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        unpublished.sort_by(|a, b| {
+            b.window_start
+                .cmp(&a.window_start)
+                .then_with(|| a.id.cmp(&b.id))
+        });
         let mut pending_plans = HashMap::new();
         for plan_id in unpublished.iter().flat_map(|r| r.plans.keys()) {
             if pending_plans.contains_key(plan_id) {
@@ -558,8 +593,10 @@ impl Snapshot {
             };
             names.insert(result.entity.clone(), name.unwrap_or_default());
         }
-        let corrected: std::collections::HashSet<&str> =
-            published.iter().filter_map(|r| r.corrects.as_deref()).collect();
+        let corrected: std::collections::HashSet<&str> = published
+            .iter()
+            .filter_map(|r| r.corrects.as_deref())
+            .collect();
         let mut results: Vec<PublicResult> = published
             .iter()
             .map(|r| {
@@ -617,7 +654,10 @@ impl Snapshot {
 
     /// A department's name (its code if unknown).
     pub fn department_name(&self, code: &str) -> String {
-        self.departments.get(code).cloned().unwrap_or_else(|| code.to_owned())
+        self.departments
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_owned())
     }
 
     /// Published results whose entity name contains `query` or whose code starts
@@ -636,7 +676,12 @@ impl Snapshot {
         let per_page = per_page.max(1);
         let pages = hits.len().div_ceil(per_page).max(1);
         let page = page.clamp(1, pages);
-        let items = hits.iter().skip((page - 1) * per_page).take(per_page).copied().collect();
+        let items = hits
+            .iter()
+            .skip((page - 1) * per_page)
+            .take(per_page)
+            .copied()
+            .collect();
         ResultPage {
             total: hits.len(),
             page,
@@ -653,15 +698,25 @@ fn public_plan(
     items: &HashMap<String, String>,
     districts: &HashMap<String, String>,
 ) -> PublicPlan {
-    let name = |map: &HashMap<String, String>, code: &str| map.get(code).cloned().unwrap_or_else(|| code.to_owned());
+    let name = |map: &HashMap<String, String>, code: &str| {
+        map.get(code).cloned().unwrap_or_else(|| code.to_owned())
+    };
     let sampling = sampling(plan);
     let mut scope = Vec::new();
     if !plan.scope.districts.is_empty() {
-        let list: Vec<String> = plan.scope.districts.iter().map(|d| name(districts, d)).collect();
+        let list: Vec<String> = plan
+            .scope
+            .districts
+            .iter()
+            .map(|d| name(districts, d))
+            .collect();
         scope.push(format!("区域：{}", list.join("、")));
     }
     if !plan.scope.industries.is_empty() {
-        scope.push(format!("行业（国民经济行业分类）：{}", plan.scope.industries.join("、")));
+        scope.push(format!(
+            "行业（国民经济行业分类）：{}",
+            plan.scope.industries.join("、")
+        ));
     }
     if !plan.scope.entity_types.is_empty() {
         let list: Vec<&str> = plan.scope.entity_types.iter().map(|t| t.as_str()).collect();
@@ -706,7 +761,13 @@ fn public_plan(
 pub fn sampling(plan: &Plan) -> Vec<String> {
     plan.strata
         .iter()
-        .map(|rule| format!("{}：{}", stratum_label(&rule.stratum), rule_amount(rule.rate_bp.map(u64::from), rule.count)))
+        .map(|rule| {
+            format!(
+                "{}：{}",
+                stratum_label(&rule.stratum),
+                rule_amount(rule.rate_bp.map(u64::from), rule.count)
+            )
+        })
         .collect()
 }
 
@@ -771,9 +832,13 @@ impl Lines {
 
     /// What follows the tab on the line of `id`.
     fn find(&self, id: &str) -> Option<&str> {
-        let at = self.starts.binary_search_by(|s| self.key(*s).cmp(id)).ok()?;
+        let at = self
+            .starts
+            .binary_search_by(|s| self.key(*s).cmp(id))
+            .ok()?;
         let line = self.line(self.starts[at]);
-        line.split_once('\t').map(|(_, rest)| rest.trim_end_matches('\r'))
+        line.split_once('\t')
+            .map(|(_, rest)| rest.trim_end_matches('\r'))
     }
 
     /// Each `rest` with how many lines carry it.
@@ -879,7 +944,10 @@ fn refused(message: String) -> Error {
 impl RoundIndex {
     async fn build(db: &Db, round: &Round) -> Result<Self> {
         if round.status != RoundStatus::Published {
-            return Err(Error::NotFound(format!("没有已公开的抽取批次 {}", round.id)));
+            return Err(Error::NotFound(format!(
+                "没有已公开的抽取批次 {}",
+                round.id
+            )));
         }
         let text = db
             .round_record(&round.id)
@@ -919,8 +987,11 @@ impl RoundIndex {
                 }
             })
             .collect();
-        let mut visits: Vec<(String, Vec<String>)> =
-            record.visits.into_iter().map(|v| (v.subject, v.plans)).collect();
+        let mut visits: Vec<(String, Vec<String>)> = record
+            .visits
+            .into_iter()
+            .map(|v| (v.subject, v.plans))
+            .collect();
         visits.sort();
         Ok(Self {
             round: round.clone(),
@@ -936,7 +1007,9 @@ impl RoundIndex {
 
     /// Whether the frame of `plan` contains `id` (its stratum stays inside).
     pub fn in_frame(&self, plan: &str, id: &str) -> bool {
-        self.frames.get(plan).is_some_and(|frame| frame.find(id).is_some())
+        self.frames
+            .get(plan)
+            .is_some_and(|frame| frame.find(id).is_some())
     }
 
     /// The strata of the frame of `plan` as the public view lists them
@@ -946,12 +1019,18 @@ impl RoundIndex {
         let mut populations: BTreeMap<Vec<u8>, (String, u64)> = self
             .populations
             .get(&entry.plan)
-            .map(|p| p.iter().map(|(label, n)| (label.as_bytes().to_vec(), (label.clone(), *n))).collect())
+            .map(|p| {
+                p.iter()
+                    .map(|(label, n)| (label.as_bytes().to_vec(), (label.clone(), *n)))
+                    .collect()
+            })
             .unwrap_or_default();
         let mut strata = Vec::with_capacity(populations.len());
         for rule in &entry.strata {
             if let Some((_, population)) = populations.remove(rule.stratum.as_bytes()) {
-                let sample = rule.to_rule().map_or(0, |r| r.allocation.sample_size(population));
+                let sample = rule
+                    .to_rule()
+                    .map_or(0, |r| r.allocation.sample_size(population));
                 strata.push(draw::PublicStratum {
                     stratum: rule.stratum.clone(),
                     rate_bp: rule.rate_bp,
@@ -961,13 +1040,17 @@ impl RoundIndex {
                 });
             }
         }
-        strata.extend(populations.into_values().map(|(stratum, population)| draw::PublicStratum {
-            stratum,
-            rate_bp: None,
-            count: None,
-            population,
-            sample: 0,
-        }));
+        strata.extend(
+            populations
+                .into_values()
+                .map(|(stratum, population)| draw::PublicStratum {
+                    stratum,
+                    rate_bp: None,
+                    count: None,
+                    population,
+                    sample: 0,
+                }),
+        );
         strata
     }
 
@@ -1021,7 +1104,12 @@ impl Verdict {
                 conforms: report.deviations.is_empty() && full.is_empty(),
                 checks: report.checks.iter().map(ToString::to_string).collect(),
                 deviation_count: report.deviations.len(),
-                deviations: report.deviations.iter().take(Self::SHOWN).map(ToString::to_string).collect(),
+                deviations: report
+                    .deviations
+                    .iter()
+                    .take(Self::SHOWN)
+                    .map(ToString::to_string)
+                    .collect(),
                 full_record_conforms: full.is_empty(),
                 full_record_deviations: full.len(),
                 plans: record.plans.len(),

@@ -101,7 +101,13 @@ pub fn parse_code(text: &str) -> Result<Uscc> {
 }
 
 /// Checks `code` in the round of `index`.
-pub fn check(index: &RoundIndex, code: &Uscc, entity_name: Option<String>, verdict: Arc<Verdict>, department_name: impl Fn(&str) -> String) -> EntityCheck {
+pub fn check(
+    index: &RoundIndex,
+    code: &Uscc,
+    entity_name: Option<String>,
+    verdict: Arc<Verdict>,
+    department_name: impl Fn(&str) -> String,
+) -> EntityCheck {
     let id = code.as_str();
     let seed = &index.round_seed;
     let input = draw::prn_input(seed, id.as_bytes());
@@ -126,12 +132,20 @@ pub fn check(index: &RoundIndex, code: &Uscc, entity_name: Option<String>, verdi
                 department_name: department_name(&entry.department),
                 frame_size: index.frame_size(&entry.plan),
                 sample: entry.selected.len() as u64,
-                selected: entry.selected.binary_search_by(|s| s.as_str().cmp(id)).is_ok(),
+                selected: entry
+                    .selected
+                    .binary_search_by(|s| s.as_str().cmp(id))
+                    .is_ok(),
             });
         } else if !exclusions.iter().any(|e| e.plan == entry.plan)
-            && let Some(note) = index
-                .exclusion(&entry.plan, id)
-                .and_then(|exclusion| public_note(&entry.plan, &exclusion, &index.round.rules, index.round.window_start))
+            && let Some(note) = index.exclusion(&entry.plan, id).and_then(|exclusion| {
+                public_note(
+                    &entry.plan,
+                    &exclusion,
+                    &index.round.rules,
+                    index.round.window_start,
+                )
+            })
         {
             exclusions.push(note);
         }
@@ -159,7 +173,12 @@ const CLASS_RULES: &[&str] = &["class_a"];
 /// A rule that rests on the entity's risk class is left out, and an entity
 /// excluded by it alone gets no note: it reads as "not in the frame", like an
 /// entity outside the plan's scope, so the note cannot tell its class.
-fn public_note(plan: &str, exclusion: &Exclusion, rules: &EligibilityRules, window_start: chrono::NaiveDate) -> Option<ExclusionNote> {
+fn public_note(
+    plan: &str,
+    exclusion: &Exclusion,
+    rules: &EligibilityRules,
+    window_start: chrono::NaiveDate,
+) -> Option<ExclusionNote> {
     let public = Exclusion {
         uscc: exclusion.uscc.clone(),
         rules: exclusion

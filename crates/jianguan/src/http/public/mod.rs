@@ -22,7 +22,7 @@ use axum::routing::get;
 use serde::Deserialize;
 
 pub use cache::Cache;
-use cache::{PublicPlan, PublicRound, PublicResult, RoundIndex, Verdict};
+use cache::{PublicPlan, PublicResult, PublicRound, RoundIndex, Verdict};
 use check::EntityCheck;
 
 use super::AppState;
@@ -109,7 +109,11 @@ struct PlanPage {
     rounds: Vec<Round>,
 }
 
-async fn plan(State(state): State<Arc<AppState>>, viewer: MaybeUser, Path(id): Path<String>) -> Result<Html<String>> {
+async fn plan(
+    State(state): State<Arc<AppState>>,
+    viewer: MaybeUser,
+    Path(id): Path<String>,
+) -> Result<Html<String>> {
     let snapshot = state.public.snapshot(&state.db).await?;
     let plan = published_plan(&snapshot, &id)?;
     let rounds = snapshot
@@ -152,8 +156,17 @@ async fn results(
     Query(query): Query<SearchQuery>,
 ) -> Result<Html<String>> {
     let snapshot = state.public.snapshot(&state.db).await?;
-    let found = snapshot.search(&query.q, page_number(query.page.as_deref()), RESULTS_PER_PAGE);
-    let link = |page: usize| format!("/gongshi/results?q={}&page={page}", url_encode(query.q.trim()));
+    let found = snapshot.search(
+        &query.q,
+        page_number(query.page.as_deref()),
+        RESULTS_PER_PAGE,
+    );
+    let link = |page: usize| {
+        format!(
+            "/gongshi/results?q={}&page={page}",
+            url_encode(query.q.trim())
+        )
+    };
     render(&Results {
         chrome: Chrome::public(&viewer, "检查结果公示"),
         q: query.q.trim().to_owned(),
@@ -290,7 +303,11 @@ pub struct CommittedPlan {
 }
 
 /// The plans of a pending round, with their frame digests and parameters.
-pub fn committed_plans(snapshot: &cache::Snapshot, round: &PublicRound, versions: &[(String, u32)]) -> Vec<CommittedPlan> {
+pub fn committed_plans(
+    snapshot: &cache::Snapshot,
+    round: &PublicRound,
+    versions: &[(String, u32)],
+) -> Vec<CommittedPlan> {
     versions
         .iter()
         .map(|(plan, version)| CommittedPlan {
@@ -298,13 +315,20 @@ pub fn committed_plans(snapshot: &cache::Snapshot, round: &PublicRound, versions
             version: *version,
             plan_published: snapshot.plan(plan).is_some(),
             frame_digest: round.frame_digests.get(plan).cloned().unwrap_or_default(),
-            sampling: snapshot.pending_plans.get(plan).cloned().unwrap_or_default(),
+            sampling: snapshot
+                .pending_plans
+                .get(plan)
+                .cloned()
+                .unwrap_or_default(),
         })
         .collect()
 }
 
 /// A pending round and its plans, or 404.
-pub async fn pending_round(state: &AppState, id: &str) -> Result<Option<(PublicRound, Vec<CommittedPlan>)>> {
+pub async fn pending_round(
+    state: &AppState,
+    id: &str,
+) -> Result<Option<(PublicRound, Vec<CommittedPlan>)>> {
     let snapshot = state.public.snapshot(&state.db).await?;
     let Some(round) = snapshot.pending_round(id).cloned() else {
         return Ok(None);
@@ -333,7 +357,10 @@ async fn round(
 ) -> Result<Response> {
     if let Some((round, plans)) = pending_round(&state, &id).await? {
         return Ok(render(&CommittedPage {
-            chrome: Chrome::public(&viewer, format!("抽取批次 {}（{}）", round.id, round.status)),
+            chrome: Chrome::public(
+                &viewer,
+                format!("抽取批次 {}（{}）", round.id, round.status),
+            ),
             round,
             plans,
         })?
@@ -345,7 +372,12 @@ async fn round(
     let pages = index.visits.len().div_ceil(VISITS_PER_PAGE).max(1);
     let page = page_number(query.page.as_deref()).clamp(1, pages);
     let mut drawn = Vec::new();
-    for (entity, plans) in index.visits.iter().skip((page - 1) * VISITS_PER_PAGE).take(VISITS_PER_PAGE) {
+    for (entity, plans) in index
+        .visits
+        .iter()
+        .skip((page - 1) * VISITS_PER_PAGE)
+        .take(VISITS_PER_PAGE)
+    {
         drawn.push(DrawnRow {
             name: entity_name(&state, entity).await?.unwrap_or_default(),
             entity: entity.clone(),
@@ -390,9 +422,15 @@ pub async fn public_view_bytes(state: &AppState, id: &str) -> Result<Vec<u8>> {
     .map_err(Error::internal)?
 }
 
-async fn record_download(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response> {
+async fn record_download(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response> {
     let bytes = public_view_bytes(&state, &id).await?;
-    let file = format!("attachment; filename=\"round-{}-public.json\"", id.replace(['"', '\\', '\r', '\n'], ""));
+    let file = format!(
+        "attachment; filename=\"round-{}-public.json\"",
+        id.replace(['"', '\\', '\r', '\n'], "")
+    );
     Ok((
         [
             (header::CONTENT_TYPE, "application/json".to_owned()),
@@ -410,7 +448,9 @@ pub async fn entity_check(state: &AppState, round: &str, code: &str) -> Result<E
     let index = state.public.round_index(&state.db, &round).await?;
     let verdict = state.public.verdict(&state.db, &round.id).await?;
     let name = entity_name(state, code.as_str()).await?;
-    Ok(check::check(&index, &code, name, verdict, |d| snapshot.department_name(d)))
+    Ok(check::check(&index, &code, name, verdict, |d| {
+        snapshot.department_name(d)
+    }))
 }
 
 #[derive(Debug, Deserialize)]
