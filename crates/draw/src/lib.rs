@@ -10,8 +10,10 @@
 //!   frame and round digests (§5).
 //! - [`group_visits`], [`match_inspectors`]: one visit per drawn subject and
 //!   least-loaded, ticket-ordered inspector matching (§6).
-//! - [`Record`], [`draw_round`], [`verify`]: the published record (§7), and its
+//! - [`Record`], [`draw_round`], [`verify`]: the full record (§7), and its
 //!   full recomputation, which lists every deviation rather than the first.
+//! - [`PublicView`], [`verify_public`]: the public view of a record
+//!   (`spec/draw-v1-public-view.md`), which links no subject to a stratum, and its checks.
 //!
 //! ```
 //! use draw::{Allocation, FrameRow, PlanSpec, RoundSeed, Secret, StratumRule, draw_plan};
@@ -34,6 +36,7 @@
 #![deny(missing_docs)]
 
 mod hash;
+mod public;
 mod record;
 mod sample;
 mod verify;
@@ -42,6 +45,10 @@ mod visits;
 pub use hash::{
     Digest, RoundSeed, Secret, TicketHasher, commitment_input, normalize_beacon, parse_hex,
     parse_hex32, parse_u64_hex, prn_input, seed_input, sha256, to_hex, u64_hex,
+};
+pub use public::{
+    FULL_RECORD_CHECKS, PUBLIC_VIEW, PublicCheck, PublicPlan, PublicReport, PublicSelection,
+    PublicStratum, PublicView, verify_public,
 };
 pub use record::{
     Hex32, Hex64, InspectorId, PROTOCOL, Record, RecordPlan, RecordSelection, RecordStaffing,

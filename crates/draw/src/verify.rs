@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::hash::{RoundSeed, Secret, normalize_beacon};
-use crate::record::{PROTOCOL, Record, RecordStaffing, RecordVisit};
+use crate::record::{Hex32, PROTOCOL, Record, RecordStaffing, RecordVisit};
 use crate::sample::{PlanDraw, PlanSpec, draw_plan, frame_digest, round_digest};
 use crate::visits::{Demand, MIN_INSPECTORS_PER_DEPARTMENT, group_visits, match_inspectors};
 
@@ -23,10 +23,10 @@ impl std::fmt::Display for Deviation {
 }
 
 #[derive(Default)]
-struct Findings(Vec<Deviation>);
+pub(crate) struct Findings(pub(crate) Vec<Deviation>);
 
 impl Findings {
-    fn add(&mut self, location: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn add(&mut self, location: impl Into<String>, message: impl Into<String>) {
         self.0.push(Deviation {
             location: location.into(),
             message: message.into(),
@@ -94,12 +94,29 @@ pub fn verify(record: &Record) -> Vec<Deviation> {
     }
 
     let pairs: Vec<_> = drawn.iter().map(|(spec, draw)| (spec, draw)).collect();
-    check_visits(record, &seed, &pairs, &mut findings);
+    check_visits(&record.visits, record.cap, &seed, &pairs, &mut findings);
     findings.0
 }
 
 fn check_seed(record: &Record, findings: &mut Findings) {
-    let Some(secret) = record.secret else {
+    check_commitment_and_seed(
+        record.secret,
+        &record.commitment,
+        &record.beacon,
+        &record.round_seed,
+        findings,
+    );
+}
+
+/// Spec §1: the commitment against the secret, and the seed from the secret and the beacon.
+pub(crate) fn check_commitment_and_seed(
+    secret: Option<Hex32>,
+    commitment: &Hex32,
+    beacon: &str,
+    round_seed: &Hex32,
+    findings: &mut Findings,
+) {
+    let Some(secret) = secret else {
         findings.add(
             "secret",
             "not published, so the seed cannot be checked against the commitment",
@@ -107,25 +124,24 @@ fn check_seed(record: &Record, findings: &mut Findings) {
         return;
     };
     let secret = Secret::from_bytes(secret.0);
-    if secret.commitment() != record.commitment.0 {
+    if secret.commitment() != commitment.0 {
         findings.add(
             "commitment",
             "does not match H(\"jianguan-draw/v1/commit\" ‖ 0x00 ‖ secret)",
         );
     }
-    let seed = RoundSeed::derive_from_recorded(&secret, &record.beacon);
-    if normalize_beacon(&record.beacon) != record.beacon {
+    let seed = RoundSeed::derive_from_recorded(&secret, beacon);
+    if normalize_beacon(beacon) != beacon {
         findings.add(
             "beacon",
             "has leading or trailing white space; a beacon is recorded trimmed",
         );
     }
-    if seed.as_bytes() != &record.round_seed.0 {
+    if seed.as_bytes() != &round_seed.0 {
         findings.add(
             "round_seed",
             format!(
-                "recorded {}, computed {} from the secret and the beacon",
-                record.round_seed,
+                "recorded {round_seed}, computed {} from the secret and the beacon",
                 crate::hash::to_hex(seed.as_bytes())
             ),
         );
@@ -218,15 +234,17 @@ fn check_selection(
     }
 }
 
-fn check_visits(
-    record: &Record,
+/// Spec §6: the grouping of the selections into `visits`, and the matching, against what is written.
+pub(crate) fn check_visits(
+    visits: &[RecordVisit],
+    cap: Option<u32>,
     seed: &RoundSeed,
     plans: &[(&PlanSpec, &PlanDraw)],
     findings: &mut Findings,
 ) {
     let expected = group_visits(plans);
     let mut recorded: HashMap<&str, &RecordVisit> = HashMap::new();
-    for visit in &record.visits {
+    for visit in visits {
         if recorded.insert(&visit.subject, visit).is_some() {
             findings.add(
                 format!("visits[{}]", visit.subject),
@@ -236,7 +254,7 @@ fn check_visits(
     }
     let mut inspectors: Vec<String> = Vec::new();
     let mut inspector_index: HashMap<&str, u32> = HashMap::new();
-    for staffing in record.visits.iter().flat_map(|visit| &visit.departments) {
+    for staffing in visits.iter().flat_map(|visit| &visit.departments) {
         for id in staffing.eligible.iter().chain(&staffing.assigned) {
             inspector_index.entry(id).or_insert_with(|| {
                 inspectors.push(id.to_string());
@@ -300,7 +318,7 @@ fn check_visits(
         .iter()
         .map(|visit| visit.subject.as_str())
         .collect();
-    for visit in &record.visits {
+    for visit in visits {
         if !expected_subjects.contains(visit.subject.as_str()) {
             findings.add(
                 format!("visits[{}]", visit.subject),
@@ -326,7 +344,7 @@ fn check_visits(
             candidates: Vec::new(),
         },
     };
-    let matched = match match_inspectors(seed, &expected, &inspectors, record.cap, demand) {
+    let matched = match match_inspectors(seed, &expected, &inspectors, cap, demand) {
         Ok(matched) => matched,
         Err(error) => {
             findings.add("visits", error.to_string());
@@ -362,7 +380,7 @@ fn check_visits(
                     format!("{at}.eligible"),
                     format!(
                         "{id} is listed but had already reached the cap of {}",
-                        record.cap.unwrap_or(0)
+                        cap.unwrap_or(0)
                     ),
                 );
             }

@@ -127,7 +127,11 @@ fn golden_records_conform() {
             stdout(&output),
             stderr(&output)
         );
-        assert_eq!(stdout(&output), "conforms\n");
+        let out = stdout(&output);
+        assert!(
+            out.starts_with("full record: checks run:") && out.ends_with("\nconforms\n"),
+            "{out}"
+        );
     }
 }
 
@@ -173,10 +177,16 @@ fn draw_writes_a_record_that_verifies_and_tampering_is_reported() {
         }
     }
     let output = jianguan(&["verify", str_of(&record_path)]);
-    assert_eq!(stdout(&output), "conforms\n");
-    assert_eq!(
-        independent_verdict(&record_path),
-        (Some(0), "conforms\n".to_owned())
+    let out = stdout(&output);
+    assert!(
+        out.contains("(§6)") && out.ends_with("\nconforms\n"),
+        "{out}"
+    );
+    let (code, out) = independent_verdict(&record_path);
+    assert_eq!(code, Some(0));
+    assert!(
+        out.starts_with("checks run: full record:") && out.ends_with("\nconforms\n"),
+        "{out}"
     );
 
     let mut tampered = record.clone();

@@ -346,6 +346,22 @@ fn demo_loads_the_city_into_sqlite_draws_from_it_and_reruns_without_duplicates()
             "{}",
             text(&verify)
         );
+        let public = data.join(format!("demo/round-2025-Q{quarter}-public.json"));
+        let verify = Command::new(env!("CARGO_BIN_EXE_jianguan"))
+            .args([
+                "verify",
+                public.to_str().expect("UTF-8 temp path"),
+                "--full",
+                record.to_str().expect("UTF-8 temp path"),
+            ])
+            .output()
+            .expect("run jianguan verify");
+        assert!(verify.status.success(), "{}", text(&verify));
+        assert!(
+            String::from_utf8_lossy(&verify.stdout).contains("5. full record"),
+            "{}",
+            text(&verify)
+        );
     }
     assert!(data.join("demo/report-2025-annual.xlsx").is_file(), "{out}");
     let database = storage::default_database(&data);

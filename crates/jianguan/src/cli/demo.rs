@@ -532,19 +532,34 @@ async fn year(db: &Db, args: &DemoArgs) -> anyhow::Result<()> {
             anyhow::bail!("the record of round {} does not conform", round.id);
         }
         let path = folder.join(format!("round-{}.json", round.id));
-        super::offline::write_atomically(&path, &serde_json::to_vec(&record)?)?;
+        let (view, bytes) = workflow::rounds::public_view(&record)?;
+        super::offline::write_atomically(&path, &bytes)?;
+        let public = folder.join(format!("round-{}-public.json", round.id));
+        super::offline::write_atomically(&public, &serde_json::to_vec(&view)?)?;
         println!(
-            "公开 round {} record: {} (verified: conforms)",
+            "记录 round {}: full record (auditors only) {}, public view {} (verified: conforms)",
             round.id,
-            path.display()
+            path.display(),
+            public.display()
         );
         first.get_or_insert(record);
     }
     if let Some(round) = rounds.first() {
         let path = folder.join(format!("round-{}.json", round.id));
-        println!("验证 anyone can repeat the check:");
-        println!("     jianguan verify {}", path.display());
-        println!("     python3 tools/verify_record.py {}", path.display());
+        let public = folder.join(format!("round-{}-public.json", round.id));
+        println!(
+            "验证 anyone can repeat the check on the public view (auditors add --full with the full record):"
+        );
+        println!(
+            "     jianguan verify {} --full {}",
+            public.display(),
+            path.display()
+        );
+        println!(
+            "     python3 tools/verify_record.py {} --full {}",
+            public.display(),
+            path.display()
+        );
     }
     let audit = workflow::audit::verify(db).await?;
     if !audit.intact() {

@@ -26,9 +26,12 @@ pub struct DrawArgs {
 /// Options of `jianguan verify`.
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
-    /// The draw record to recompute.
+    /// The document to check: a full record (spec §7) or its public view.
     #[arg(value_name = "RECORD.json")]
     record: PathBuf,
+    /// The full record the public view was derived from: adds check 5.
+    #[arg(long, value_name = "FULL.json")]
+    full: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -59,18 +62,8 @@ struct RequestInspector {
 
 /// Reads a JSON file; errors name the file, the field path and the position.
 pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut deserializer = serde_json::Deserializer::from_str(&text);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let field = error.path().to_string();
-        let field = if field == "." {
-            "the document".to_owned()
-        } else {
-            format!("field `{field}`")
-        };
-        anyhow::anyhow!("{}: {field}: {}", path.display(), error.inner())
-    })
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    parse_json(path, &bytes)
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename, so a crash leaves the old file.
@@ -183,10 +176,76 @@ fn round_input(request: &DrawRequest) -> anyhow::Result<RoundInput> {
     })
 }
 
-/// `jianguan verify`.
+/// Which document a file holds: only a public view carries `"view": "public"`.
+#[derive(Deserialize)]
+struct DocumentKind {
+    view: Option<String>,
+}
+
+/// Parses `bytes` read from `path`; errors name the file, the field path and the position.
+fn parse_json<T: serde::de::DeserializeOwned>(path: &Path, bytes: &[u8]) -> anyhow::Result<T> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let field = error.path().to_string();
+        let field = if field == "." {
+            "the document".to_owned()
+        } else {
+            format!("field `{field}`")
+        };
+        anyhow::anyhow!("{}: {field}: {}", path.display(), error.inner())
+    })
+}
+
+/// `jianguan verify`: a full record (every check of the spec) or a public view
+/// (checks 1–4 of the addendum, and 5 with `--full`), saying which checks ran.
 pub fn verify(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
-    let record: draw::Record = read_json(&args.record)?;
-    let deviations = draw::verify(&record);
+    let bytes = std::fs::read(&args.record)
+        .with_context(|| format!("cannot read {}", args.record.display()))?;
+    let kind: DocumentKind = parse_json(&args.record, &bytes)?;
+    let deviations = if kind.view.as_deref() == Some(draw::PUBLIC_VIEW) {
+        let view: draw::PublicView = parse_json(&args.record, &bytes)?;
+        let full = match &args.full {
+            Some(path) => {
+                let full_bytes = std::fs::read(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let record: draw::Record = parse_json(path, &full_bytes)?;
+                Some((record, full_bytes))
+            }
+            None => None,
+        };
+        let report = draw::verify_public(
+            &view,
+            full.as_ref()
+                .map(|(record, bytes)| (record, bytes.as_slice())),
+        );
+        println!("public view: checks run:");
+        for check in &report.checks {
+            println!("  {check}");
+        }
+        if full.is_none() {
+            println!("  (check 5 needs the full record: --full FULL.json)");
+        }
+        report.deviations
+    } else {
+        if let Some(view) = &kind.view {
+            bail!(
+                "{}: field `view`: {view:?} is not a known view; expected \"public\" or no `view`",
+                args.record.display()
+            );
+        }
+        if args.full.is_some() {
+            bail!(
+                "--full is for a public view; {} is a full record",
+                args.record.display()
+            );
+        }
+        let record: draw::Record = parse_json(&args.record, &bytes)?;
+        println!("full record: checks run:");
+        for check in draw::FULL_RECORD_CHECKS {
+            println!("  {check}");
+        }
+        draw::verify(&record)
+    };
     if deviations.is_empty() {
         println!("conforms");
         return Ok(ExitCode::SUCCESS);

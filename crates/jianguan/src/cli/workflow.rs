@@ -14,7 +14,8 @@ use super::database::{DatabaseArgs, runtime};
 use super::offline::write_atomically;
 use crate::domain::CheckMethod;
 use crate::domain::inspection::{
-    EligibilityRules, FollowUp, InspectionResult, OutOfPlanReason, ResultCategory, Round, Visit,
+    EligibilityRules, FollowUp, InspectionResult, OutOfPlanReason, ResultCategory, Round,
+    RoundStatus, Visit,
 };
 use crate::domain::plan::{Plan, PlanFields, PlanStatus};
 use crate::storage::{Db, Store, WorkflowStore};
@@ -96,7 +97,7 @@ pub struct RoundsArgs {
 
 #[derive(Debug, Subcommand)]
 enum RoundsCommand {
-    /// List rounds: id, status, plans, visits and selections.
+    /// List rounds: id, status, whether the draw committed, plans, visits and selections.
     List {
         /// Print JSON.
         #[arg(long)]
@@ -147,13 +148,17 @@ enum RoundsCommand {
         #[command(flatten)]
         actor: ActorArgs,
     },
-    /// Write a published round's record (spec §7); `jianguan verify` checks it.
+    /// Write a published round's full record (spec §7), or with --public its
+    /// public view (spec/draw-v1-public-view.md); `jianguan verify` checks either.
     Export {
         /// Round id.
         id: String,
         /// Output file.
         #[arg(long)]
         out: PathBuf,
+        /// Write the public view, which links no subject to a stratum.
+        #[arg(long)]
+        public: bool,
     },
     /// Explain, plan by plan, why an entity was or was not drawn in a round.
     Explain {
@@ -539,6 +544,11 @@ async fn plans<S: WorkflowStore>(store: &S, command: &PlansCommand) -> anyhow::R
 struct RoundLine<'a> {
     id: &'a str,
     status: &'a str,
+    /// Whether a draw committed: `未抽取`, or `已抽取 TIME…`.
+    draw: String,
+    drawn: bool,
+    drawn_at: Option<String>,
+    published_at: Option<String>,
     window_start: NaiveDate,
     window_end: NaiveDate,
     plans: usize,
@@ -555,6 +565,10 @@ fn round_line(r: &Round) -> RoundLine<'_> {
     RoundLine {
         id: &r.id,
         status: r.status.as_str(),
+        draw: rounds::draw_state(r),
+        drawn: r.status != RoundStatus::Committed,
+        drawn_at: r.drawn_at.map(|t| t.to_rfc3339()),
+        published_at: r.published_at.map(|t| t.to_rfc3339()),
         window_start: r.window_start,
         window_end: r.window_end,
         plans: r.plans.len(),
@@ -587,9 +601,10 @@ async fn rounds_command<S: WorkflowStore>(
             } else {
                 for l in &lines {
                     println!(
-                        "{}\t{}\t{}–{}\t{} plans\t{} selections\t{} visits\t{} unstaffed",
+                        "{}\t{}\t{}\t{}–{}\t{} plans\t{} selections\t{} visits\t{} unstaffed",
                         l.id,
                         l.status,
+                        l.draw,
                         l.window_start,
                         l.window_end,
                         l.plans,
@@ -663,12 +678,17 @@ async fn rounds_command<S: WorkflowStore>(
                 round.secret.as_deref().unwrap_or("")
             );
         }
-        RoundsCommand::Export { id, out } => {
+        RoundsCommand::Export { id, out, public } => {
             let record = rounds::export(store, id).await?;
-            let text = serde_json::to_vec(&record)?;
+            let (text, what) = if *public {
+                let (view, _) = rounds::public_view(&record)?;
+                (serde_json::to_vec(&view)?, "public view")
+            } else {
+                (rounds::record_bytes(&record)?, "full record")
+            };
             write_atomically(out, &text)?;
             println!(
-                "wrote {} ({} plans, {} visits)",
+                "wrote the {what} to {} ({} plans, {} visits)",
                 out.display(),
                 record.plans.len(),
                 record.visits.len()

@@ -620,6 +620,34 @@ pub async fn export<S: WorkflowStore>(store: &S, id: &str) -> Result<draw::Recor
     Ok(record)
 }
 
+/// A full record's bytes as `rounds export` writes them: what the public
+/// view's `full_record_sha256` hashes.
+pub fn record_bytes(record: &draw::Record) -> Result<Vec<u8>> {
+    serde_json::to_vec(record).map_err(|e| refused(format!("cannot write the record: {e}")))
+}
+
+/// The public view (`spec/draw-v1-public-view.md`) of a published round's record,
+/// with the exported bytes of the full record it was derived from.
+pub fn public_view(record: &draw::Record) -> Result<(draw::PublicView, Vec<u8>)> {
+    let bytes = record_bytes(record)?;
+    Ok((draw::PublicView::derive(record, &bytes), bytes))
+}
+
+/// Whether a round's draw committed, in words for `rounds list` and the round
+/// pages: `未抽取` until a draw's transaction committed, then when it did.
+pub fn draw_state(round: &Round) -> String {
+    let time = |t: &DateTime<FixedOffset>| t.format("%Y-%m-%d %H:%M:%S").to_string();
+    match (round.status, &round.drawn_at) {
+        (RoundStatus::Committed, _) | (_, None) => "未抽取".to_owned(),
+        (RoundStatus::Drawn, Some(at)) => format!("已抽取 {}，未公开", time(at)),
+        (RoundStatus::Published, Some(at)) => format!(
+            "已抽取 {}，已公开 {}",
+            time(at),
+            round.published_at.as_ref().map(time).unwrap_or_default()
+        ),
+    }
+}
+
 /// One plan's view of an entity in a round.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PlanFate {

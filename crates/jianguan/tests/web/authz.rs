@@ -291,6 +291,10 @@ const PAGES: &[Page] = &[
         Some(&[]),
     ),
     get("/rounds/{round}/visits", Rule::LoggedIn),
+    get(
+        "/rounds/{round}/record.json",
+        Rule::Needs(Permission::AuditLedger),
+    ),
     // 检查结果: a visit of SCJG (its results already published); scjg.inspector
     // is on none of the small city's teams, and only the team's inspectors enter.
     get("/results", Rule::LoggedIn),

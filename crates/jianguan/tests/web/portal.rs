@@ -12,10 +12,10 @@ use crate::common::unique;
 use crate::common::web::{Client, TestServer, demo_database, encode};
 use jianguan::storage::{self, WorkflowStore};
 
-type TestResult = Result<(), Box<dyn Error>>;
+pub(crate) type TestResult = Result<(), Box<dyn Error>>;
 
 /// A published round of the demo city.
-const ROUND: &str = "2025-Q1";
+pub(crate) const ROUND: &str = "2025-Q1";
 
 /// Risk classes and internal fields never shown to the public.
 const NEVER_PUBLIC: &[&str] = &[
@@ -29,7 +29,7 @@ const NEVER_PUBLIC: &[&str] = &[
 ];
 
 /// Runs the real binary on `database`.
-fn cli(database: &Path, args: &[&str]) -> Result<String, Box<dyn Error>> {
+pub(crate) fn cli(database: &Path, args: &[&str]) -> Result<String, Box<dyn Error>> {
     let output = Command::new(env!("CARGO_BIN_EXE_jianguan"))
         .args(args)
         .arg("--database")
@@ -47,22 +47,22 @@ fn cli(database: &Path, args: &[&str]) -> Result<String, Box<dyn Error>> {
 }
 
 /// The unpublished things of [`secret_city`].
-struct Secrets {
+pub(crate) struct Secrets {
     /// Committed, not drawn.
-    committed: &'static str,
+    pub committed: &'static str,
     /// Drawn, not published.
-    drawn: &'static str,
+    pub drawn: &'static str,
     /// An entity the drawn round selected.
-    entity: String,
+    pub entity: String,
     /// An entered, unpublished result of it.
-    result: String,
+    pub result: String,
 }
 
 const INTERNAL_NOTE: &str = "内部备注勿公开";
 
 /// The demo city plus a committed round, a drawn unpublished round and an
 /// entered unpublished result (with an internal note), built once.
-fn secret_city() -> Result<&'static (PathBuf, Secrets), Box<dyn Error>> {
+pub(crate) fn secret_city() -> Result<&'static (PathBuf, Secrets), Box<dyn Error>> {
     static BUILT: OnceLock<Result<(PathBuf, Secrets), String>> = OnceLock::new();
     let built = BUILT.get_or_init(|| build_secret_city().map_err(|e| e.to_string()));
     built.as_ref().map_err(|e| e.clone().into())
@@ -131,7 +131,7 @@ fn build_secret_city() -> Result<(PathBuf, Secrets), Box<dyn Error>> {
 }
 
 /// A server over a fresh copy of the secret city.
-fn secret_server() -> Result<(TestServer, &'static Secrets), Box<dyn Error>> {
+pub(crate) fn secret_server() -> Result<(TestServer, &'static Secrets), Box<dyn Error>> {
     let (source, secrets) = secret_city()?;
     let dir = std::env::temp_dir().join(unique("jianguan_portal"));
     std::fs::create_dir_all(&dir)?;
@@ -140,7 +140,7 @@ fn secret_server() -> Result<(TestServer, &'static Secrets), Box<dyn Error>> {
     Ok((TestServer::over(database), secrets))
 }
 
-fn ok(client: &mut Client, path: &str) -> Result<String, Box<dyn Error>> {
+pub(crate) fn ok(client: &mut Client, path: &str) -> Result<String, Box<dyn Error>> {
     let answer = client.get(path);
     if answer.status != 200 {
         return Err(format!("GET {path}: {} {}", answer.status, answer.body).into());
@@ -148,11 +148,11 @@ fn ok(client: &mut Client, path: &str) -> Result<String, Box<dyn Error>> {
     Ok(answer.body)
 }
 
-fn json(client: &mut Client, path: &str) -> Result<Value, Box<dyn Error>> {
+pub(crate) fn json(client: &mut Client, path: &str) -> Result<Value, Box<dyn Error>> {
     Ok(serde_json::from_str(&ok(client, path)?)?)
 }
 
-fn assert_nothing_internal(path: &str, body: &str) {
+pub(crate) fn assert_nothing_internal(path: &str, body: &str) {
     for word in NEVER_PUBLIC {
         assert!(!body.contains(word), "{path} shows {word:?}");
     }
@@ -290,21 +290,87 @@ fn the_downloaded_record_verifies() -> TestResult {
         "page and API give the same record"
     );
 
+    let view: Value = serde_json::from_slice(&download.bytes)?;
+    assert_eq!(view["view"], "public", "the portal serves the public view");
+    for plan in view["plans"].as_array().ok_or("plans")? {
+        assert!(plan.get("frame").is_none() && plan.get("cutoffs").is_none());
+        assert!(
+            plan["selected"]
+                .as_array()
+                .ok_or("selected")?
+                .iter()
+                .all(|s| s.get("stratum").is_none())
+        );
+    }
+
     let dir = std::env::temp_dir().join(unique("jianguan_portal_record"));
     std::fs::create_dir_all(&dir)?;
-    let file = dir.join("record.json");
+    let file = dir.join("public.json");
     std::fs::write(&file, &download.bytes)?;
-    let output = Command::new(env!("CARGO_BIN_EXE_jianguan"))
-        .arg("verify")
-        .arg(&file)
-        .output()?;
-    let _ = std::fs::remove_dir_all(&dir);
+    let verify = |args: &[&Path]| -> Result<(Option<i32>, String), Box<dyn Error>> {
+        let output = Command::new(env!("CARGO_BIN_EXE_jianguan"))
+            .arg("verify")
+            .args(args)
+            .output()?;
+        Ok((
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        ))
+    };
+    let (code, out) = verify(&[&file])?;
+    assert_eq!(code, Some(0), "{out}");
     assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stdout)
+        out.ends_with("conforms\n")
+            && out.contains("1. commitment")
+            && !out.contains("5. full record"),
+        "{out}"
     );
-    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "conforms");
+
+    // The CLI writes the same public view, and with the full record check 5 passes.
+    let full = dir.join("full.json");
+    let public = dir.join("public-cli.json");
+    cli(
+        &server.database,
+        &["rounds", "export", ROUND, "--out", &full.to_string_lossy()],
+    )?;
+    cli(
+        &server.database,
+        &[
+            "rounds",
+            "export",
+            ROUND,
+            "--public",
+            "--out",
+            &public.to_string_lossy(),
+        ],
+    )?;
+    assert_eq!(
+        std::fs::read(&public)?,
+        download.bytes,
+        "CLI and portal write the same bytes"
+    );
+    let flag = PathBuf::from("--full");
+    let (code, out) = verify(&[&file, &flag, &full])?;
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("5. full record hash and derivation") && out.ends_with("conforms\n"),
+        "{out}"
+    );
+    let (code, out) = verify(&[&full])?;
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.starts_with("full record: checks run:"), "{out}");
+    // A public view checked against another full record fails check 5.
+    let mut other: Value = serde_json::from_slice(&std::fs::read(&full)?)?;
+    other["beacon"] = Value::from("another beacon");
+    std::fs::write(&full, serde_json::to_vec(&other)?)?;
+    let (code, out) = verify(&[&file, &flag, &full])?;
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("full_record_sha256"), "{out}");
+    // --full with a full record, and garbage, are bad input.
+    assert_eq!(verify(&[&full, &flag, &full])?.0, Some(2));
+    std::fs::write(&full, b"{not json")?;
+    assert_eq!(verify(&[&full])?.0, Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
 
@@ -320,7 +386,6 @@ fn the_verification_of_a_drawn_entity_matches_the_record() -> TestResult {
     let selected = &plan["selected"][0];
     let code = selected["id"].as_str().ok_or("selected id")?;
     let prn = selected["prn"].as_str().ok_or("prn")?;
-    let stratum = selected["stratum"].as_str().ok_or("stratum")?;
 
     let check = json(
         &mut client,
@@ -337,9 +402,24 @@ fn the_verification_of_a_drawn_entity_matches_the_record() -> TestResult {
         .find(|p| p["entry"] == plan["id"])
         .ok_or("the plan that drew it is listed")?;
     assert_eq!(entry["selected"], true);
-    assert_eq!(entry["within_cutoff"], true);
-    assert_eq!(entry["stratum"], stratum);
-    assert_eq!(entry["cutoff"], plan["cutoffs"][stratum]);
+    assert_eq!(
+        entry["sample"].as_u64(),
+        Some(plan["selected"].as_array().ok_or("selected")?.len() as u64)
+    );
+    assert_eq!(
+        entry["frame_size"].as_u64(),
+        Some(plan["frame_ids"].as_array().ok_or("frame_ids")?.len() as u64)
+    );
+    for hidden in [
+        "stratum",
+        "stratum_label",
+        "cutoff",
+        "within_cutoff",
+        "rule",
+        "population",
+    ] {
+        assert!(entry.get(hidden).is_none(), "the check shows {hidden}");
+    }
 
     // Anyone can redo it with SHA-256 alone: the hex inputs hash to what is shown.
     let sha = |hex: &Value| -> Result<String, Box<dyn Error>> {
@@ -393,12 +473,28 @@ fn an_entity_outside_every_frame_is_told_which_rule_excluded_it() -> TestResult 
             .iter()
             .any(|f| f.frame.lines().any(|l| l.starts_with(id)))
     };
-    let excluded = frames
+    let exclusions_of = |id: &str| -> Vec<&str> {
+        frames
+            .iter()
+            .flat_map(|f| f.exclusions.lines())
+            .filter(|line| line.starts_with(id))
+            .filter_map(|line| line.split_once('\t').map(|(_, rules)| rules))
+            .collect()
+    };
+    let excluded_ids: Vec<&str> = frames
         .iter()
         .flat_map(|f| f.exclusions.lines())
         .filter_map(|line| line.split_once('\t').map(|(id, _)| id))
-        .find(|id| !in_a_frame(id))
-        .ok_or("the round excluded someone")?;
+        .filter(|id| !in_a_frame(id))
+        .collect();
+    let excluded = *excluded_ids
+        .iter()
+        .find(|id| {
+            exclusions_of(id)
+                .iter()
+                .any(|rules| rules.split(';').any(|r| !r.starts_with("class_a")))
+        })
+        .ok_or("the round excluded someone by a public rule")?;
     let mut client = server.anonymous();
     let check = json(
         &mut client,
@@ -423,6 +519,35 @@ fn an_entity_outside_every_frame_is_told_which_rule_excluded_it() -> TestResult 
         "/api/v1/public/rounds/…/verify (excluded)",
         &check.to_string(),
     );
+    for body in [&page, &check.to_string()] {
+        for word in ["class_a", "A类", "差异化"] {
+            assert!(!body.contains(word), "an exclusion names the class: {word}");
+        }
+    }
+
+    // Excluded by the class rule alone: no note that could tell the class;
+    // it reads like an entity outside the plan's scope.
+    if let Some(spared) = excluded_ids.iter().find(|id| {
+        exclusions_of(id)
+            .iter()
+            .all(|rules| rules.split(';').all(|r| r.starts_with("class_a")))
+    }) {
+        let check = json(
+            &mut client,
+            &format!("/api/v1/public/rounds/{ROUND}/verify?code={spared}"),
+        )?;
+        assert_eq!(check["in_frame"], false);
+        assert_eq!(check["exclusions"], serde_json::json!([]), "{check}");
+        let page = ok(
+            &mut client,
+            &format!("/gongshi/verify?round={ROUND}&code={spared}"),
+        )?;
+        for body in [&page, &check.to_string()] {
+            for word in ["class_a", "A类", "差异化", "未纳入名录的原因"] {
+                assert!(!body.contains(word), "{spared}: {word}");
+            }
+        }
+    }
     Ok(())
 }
 
@@ -465,12 +590,47 @@ fn a_malformed_code_is_a_400_in_chinese_and_an_unknown_round_a_404() {
 fn nothing_unpublished_leaks() -> TestResult {
     let (server, secrets) = secret_server()?;
     let mut client = server.anonymous();
+    let sealed = sealed_values(&server.database, secrets.drawn)?;
     for round in [secrets.committed, secrets.drawn] {
+        // The commitment, frame digests and plans are public before the draw; nothing else.
+        let stored = stored_round(&server.database, round)?;
         for path in [
             format!("/gongshi/rounds/{round}"),
+            format!("/api/v1/public/rounds/{round}"),
+        ] {
+            let body = ok(&mut client, &path)?;
+            assert!(
+                body.contains(&stored.commitment),
+                "{path} shows the commitment"
+            );
+            assert!(
+                stored
+                    .frame_digests
+                    .values()
+                    .all(|d| body.contains(d.as_str())),
+                "{path} shows the frame digests"
+            );
+            assert!(
+                body.contains("已承诺") || body.contains("已抽取"),
+                "{path} says where the round is"
+            );
+            assert!(
+                !body.contains(&secrets.entity),
+                "{path} names the drawn entity"
+            );
+            for value in &sealed {
+                assert!(
+                    !body.contains(value.as_str()),
+                    "{path} shows a sealed value"
+                );
+            }
+            for word in ["已抽中", "prn", "selected", "record.json"] {
+                assert!(!body.contains(word), "{path} shows {word}");
+            }
+        }
+        for path in [
             format!("/gongshi/rounds/{round}/record.json"),
             format!("/gongshi/verify?round={round}&code={}", secrets.entity),
-            format!("/api/v1/public/rounds/{round}"),
             format!("/api/v1/public/rounds/{round}/record"),
             format!(
                 "/api/v1/public/rounds/{round}/verify?code={}",
@@ -508,10 +668,18 @@ fn nothing_unpublished_leaks() -> TestResult {
     ];
     for path in &listings {
         let body = ok(&mut client, path)?;
-        assert!(
-            !body.contains("SECRET-"),
-            "{path} shows an unpublished round or result"
+        let lists_rounds = path == "/gongshi/rounds" || path == "/api/v1/public/rounds";
+        assert_eq!(
+            body.contains("SECRET-"),
+            lists_rounds,
+            "{path}: only the round lists show committed rounds"
         );
+        for value in &sealed {
+            assert!(
+                !body.contains(value.as_str()),
+                "{path} shows a sealed value"
+            );
+        }
         assert!(
             !body.contains(&secrets.result),
             "{path} shows the unpublished result"
@@ -525,8 +693,41 @@ fn nothing_unpublished_leaks() -> TestResult {
     // Logged-in staff see the same portal: no more than the public.
     let mut staff = server.login("scjg.staff");
     let body = ok(&mut staff, "/gongshi/rounds")?;
-    assert!(!body.contains("SECRET-"));
+    assert!(sealed.iter().all(|value| !body.contains(value.as_str())));
     Ok(())
+}
+
+/// A round as stored.
+pub(crate) fn stored_round(
+    database: &Path,
+    id: &str,
+) -> Result<jianguan::domain::inspection::Round, Box<dyn Error>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let round = runtime.block_on(async {
+        let db = storage::open(&database.to_string_lossy()).await?;
+        let round = db.get::<jianguan::domain::inspection::Round>(id).await;
+        db.close().await;
+        round
+    })?;
+    round.ok_or_else(|| format!("no round {id}").into())
+}
+
+/// The values of a drawn, unpublished round that must stay sealed: its seed and its secret.
+pub(crate) fn sealed_values(database: &Path, id: &str) -> Result<Vec<String>, Box<dyn Error>> {
+    let round = stored_round(database, id)?;
+    let seed = round.round_seed.ok_or("the drawn round has a seed")?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let secret = runtime.block_on(async {
+        let db = storage::open(&database.to_string_lossy()).await?;
+        let secret = db.round_secret(id).await;
+        db.close().await;
+        secret
+    })?;
+    Ok([Some(seed), secret].into_iter().flatten().collect())
 }
 
 #[test]
@@ -535,7 +736,7 @@ fn the_portal_follows_the_ledger_once_a_round_and_a_result_are_published() -> Te
     let mut client = server.anonymous();
     assert_eq!(
         client
-            .get(&format!("/gongshi/rounds/{}", secrets.drawn))
+            .get(&format!("/gongshi/rounds/{}/record.json", secrets.drawn))
             .status,
         404
     );
@@ -556,9 +757,20 @@ fn the_portal_follows_the_ledger_once_a_round_and_a_result_are_published() -> Te
     )?;
     assert_eq!(check["drawn"], true);
     assert_eq!(check["verdict"]["conforms"], true);
+    let committed = ok(
+        &mut client,
+        &format!("/gongshi/rounds/{}", secrets.committed),
+    )?;
+    assert!(
+        committed.contains("未抽取"),
+        "a committed round says it is not drawn"
+    );
     assert_eq!(
         client
-            .get(&format!("/gongshi/rounds/{}", secrets.committed))
+            .get(&format!(
+                "/gongshi/rounds/{}/record.json",
+                secrets.committed
+            ))
             .status,
         404
     );

@@ -91,16 +91,16 @@ pub fn operations() -> Vec<Operation> {
         public(
             "get",
             "/api/v1/public/rounds",
-            "已公开的抽取批次 (published draw rounds)",
+            "抽取批次：已公开的，以及已承诺、尚未公开的（只有承诺值、名录摘要和计划参数，不含种子与密钥）(draw rounds)",
             vec![],
             json!({"type": "array", "items": round_schema()}),
         ),
         public(
             "get",
             "/api/v1/public/rounds/{id}",
-            "一个已公开批次：参数、种子推导、各计划的分层与截止值、完整复核结论 (one published round)",
+            "一个批次：已公开的给出参数、种子推导、各计划各层的户数与抽取数、复核结论；已承诺未公开的只给出承诺值、名录摘要和计划参数 (one round)",
             vec![round_id],
-            json!({"type": "object", "required": ["round", "seed", "plans", "verdict"],
+            json!({"type": "object", "required": ["round", "plans"],
                    "properties": {"round": round_schema(), "seed": {"type": "object"},
                                   "plans": {"type": "array", "items": {"type": "object"}},
                                   "verdict": verdict_schema()}}),
@@ -108,15 +108,15 @@ pub fn operations() -> Vec<Operation> {
         public(
             "get",
             "/api/v1/public/rounds/{id}/record",
-            "已公开批次的完整抽取记录（jianguan-draw/v1 §7，与 jianguan rounds export 相同；jianguan verify 可复核）",
+            "已公开批次抽取记录的公开视图（spec/draw-v1-public-view.md，与 jianguan rounds export --public 相同；jianguan verify 可复核）",
             vec![round_id],
-            json!({"type": "object", "description": "draw record, spec/draw-v1.md §7",
-                   "required": ["protocol", "commitment", "secret", "beacon", "round_seed", "round_digest", "plans", "visits"]}),
+            json!({"type": "object", "description": "public view of a draw record, spec/draw-v1-public-view.md",
+                   "required": ["protocol", "view", "full_record_sha256", "commitment", "secret", "beacon", "round_seed", "round_digest", "plans", "visits"]}),
         ),
         public(
             "get",
             "/api/v1/public/rounds/{id}/verify",
-            "验证一个主体在已公开批次中的抽取：种子、prn 的哈希输入、所在层、截止值、是否抽中 (verify one entity)",
+            "验证一个主体在已公开批次中的抽取：种子、prn 的哈希输入、在哪些计划的名录中、是否抽中（不含任何主体的分层）(verify one entity)",
             vec![
                 round_id,
                 param(
@@ -163,8 +163,9 @@ fn result_schema() -> Value {
 }
 
 fn round_schema() -> Value {
-    json!({"type": "object", "required": ["id", "title", "window_start", "window_end", "commitment", "round_digest"],
-           "properties": {"id": {"type": "string"}, "title": {"type": "string"},
+    json!({"type": "object", "required": ["id", "status", "draw", "published", "title", "window_start", "window_end", "commitment", "round_digest", "frame_digests"],
+           "properties": {"id": {"type": "string"}, "status": {"type": "string"}, "draw": {"type": "string"},
+                          "published": {"type": "boolean"}, "frame_digests": {"type": "object"}, "title": {"type": "string"},
                           "window_start": {"type": "string", "format": "date"},
                           "window_end": {"type": "string", "format": "date"},
                           "plans": {"type": "array", "items": {"type": "string"}},
@@ -174,9 +175,11 @@ fn round_schema() -> Value {
 }
 
 fn verdict_schema() -> Value {
-    json!({"type": "object", "required": ["conforms", "deviations", "deviation_count"],
-           "properties": {"conforms": {"type": "boolean"}, "deviations": {"type": "array", "items": {"type": "string"}},
-                          "deviation_count": {"type": "integer"}}})
+    json!({"type": "object", "required": ["conforms", "checks", "deviations", "deviation_count", "full_record_conforms"],
+           "properties": {"conforms": {"type": "boolean"}, "checks": {"type": "array", "items": {"type": "string"}},
+                          "deviations": {"type": "array", "items": {"type": "string"}},
+                          "deviation_count": {"type": "integer"}, "full_record_conforms": {"type": "boolean"},
+                          "full_record_deviations": {"type": "integer"}}})
 }
 
 async fn plans(State(state): State<Arc<AppState>>) -> Result<Json<Vec<PublicPlan>>> {
@@ -207,7 +210,14 @@ async fn results(
 
 async fn rounds(State(state): State<Arc<AppState>>) -> Result<Json<Vec<PublicRound>>> {
     let snapshot = state.public.snapshot(&state.db).await?;
-    Ok(Json(snapshot.rounds.iter().map(PublicRound::of).collect()))
+    Ok(Json(
+        snapshot
+            .rounds
+            .iter()
+            .map(PublicRound::of)
+            .chain(snapshot.pending.iter().cloned())
+            .collect(),
+    ))
 }
 
 /// A published round in full.
@@ -219,10 +229,17 @@ struct RoundDetail {
     verdict: Arc<Verdict>,
 }
 
-async fn round(
-    State(state): State<Arc<AppState>>,
-    Path(id): Path<String>,
-) -> Result<Json<RoundDetail>> {
+/// A committed round not yet published: what was fixed with its commitment.
+#[derive(Serialize)]
+struct CommittedDetail {
+    round: PublicRound,
+    plans: Vec<public::CommittedPlan>,
+}
+
+async fn round(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response> {
+    if let Some((round, plans)) = public::pending_round(&state, &id).await? {
+        return Ok(Json(CommittedDetail { round, plans }).into_response());
+    }
     let (snapshot, round) = state.public.published_round(&state.db, &id).await?;
     let index = state.public.round_index(&state.db, &round).await?;
     let verdict = state.public.verdict(&state.db, &round.id).await?;
@@ -231,11 +248,12 @@ async fn round(
         seed: index.seed.clone(),
         plans: public::entry_summaries(&index, &snapshot),
         verdict,
-    }))
+    })
+    .into_response())
 }
 
 async fn record(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response> {
-    let bytes = public::record_bytes(&state, &id).await?;
+    let bytes = public::public_view_bytes(&state, &id).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
 }
 

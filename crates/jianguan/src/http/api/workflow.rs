@@ -7,6 +7,8 @@ use std::sync::Arc;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -22,7 +24,6 @@ use crate::http::error::Result;
 use crate::http::staff::plans::{self, PlanFilter, PlanStep};
 use crate::http::staff::results::{self, EntryFields, ResultFilter};
 use crate::http::staff::rounds::{self, CommitFields, DrawFields, VisitPage, VisitQuery};
-use crate::storage::WorkflowStore;
 
 /// Routes.
 pub fn routes() -> Router<Arc<AppState>> {
@@ -35,6 +36,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/rounds/{id}/draw", post(draw_round))
         .route("/api/v1/rounds/{id}/publish", post(publish_round))
         .route("/api/v1/rounds/{id}/visits", get(round_visits))
+        .route("/api/v1/rounds/{id}/record", get(full_record))
         .route("/api/v1/results", get(list_results).post(enter_results))
         .route("/api/v1/results/publish", post(publish_results))
 }
@@ -74,7 +76,16 @@ async fn advance_plan(
 }
 
 async fn list_rounds(State(state): State<Arc<AppState>>, _user: User) -> Result<Json<Vec<Round>>> {
-    Ok(Json(state.db.list::<Round>(None).await?))
+    Ok(Json(rounds::all_rounds(&state).await?))
+}
+
+async fn full_record(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let bytes = rounds::full_record(&state, &user, &id).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
 }
 
 async fn get_round(
@@ -107,7 +118,9 @@ async fn publish_round(
     user: User,
     Path(id): Path<String>,
 ) -> Result<Json<Round>> {
-    Ok(Json(rounds::publish(&state, &user, &id).await?))
+    Ok(Json(rounds::sealed(
+        rounds::publish(&state, &user, &id).await?,
+    )))
 }
 
 async fn round_visits(
@@ -304,7 +317,7 @@ pub fn operations() -> Vec<Operation> {
         Operation {
             method: "get",
             path: "/api/v1/rounds/{id}",
-            summary: "一个抽取批次（秘密在公开后才出现）",
+            summary: "一个抽取批次（种子与秘密在公开后才出现）",
             tag: TAG,
             access: Access::LoggedIn,
             params: vec![round_id],
@@ -338,7 +351,7 @@ pub fn operations() -> Vec<Operation> {
         Operation {
             method: "get",
             path: "/api/v1/rounds/{id}/visits",
-            summary: "批次的检查任务，每页 50 个（部门只看本部门派出检查组的任务）",
+            summary: "批次的检查任务，每页 50 个（公开前各部门只看本部门派出检查组的任务；公开后可查看全部部门的账号看全部）",
             tag: TAG,
             access: Access::LoggedIn,
             params: vec![
@@ -349,6 +362,16 @@ pub fn operations() -> Vec<Operation> {
             body: None,
             response: json!({"type": "object", "properties": {"total": {"type": "integer"}, "page": {"type": "integer"},
                 "pages": {"type": "integer"}, "visits": list_of("检查任务 (visit)")}}),
+        },
+        Operation {
+            method: "get",
+            path: "/api/v1/rounds/{id}/record",
+            summary: "已公开批次的完整抽取记录（jianguan-draw/v1 §7，含各主体的分层）：仅司法局监督人员与系统管理员；公开前只能由命令行导出",
+            tag: TAG,
+            access: Access::Permission(Permission::AuditLedger),
+            params: vec![round_id],
+            body: None,
+            response: json!({"type": "object", "description": "draw record, spec/draw-v1.md §7"}),
         },
         Operation {
             method: "get",

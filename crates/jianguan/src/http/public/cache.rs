@@ -320,11 +320,20 @@ pub struct PublicResult {
     pub corrected: bool,
 }
 
-/// A published round as the public sees it.
+/// A round as the public sees it: a committed round's commitment, frame
+/// digests and plans before the draw; seed, secret and beacon only once published.
 #[derive(Debug, Clone, Serialize)]
 pub struct PublicRound {
     /// Round id.
     pub id: String,
+    /// 已承诺, 已抽取 or 已公开.
+    pub status: String,
+    /// Whether a draw committed, in words (`未抽取`, `已抽取 …`).
+    pub draw: String,
+    /// Whether the secret and the record are public.
+    pub published: bool,
+    /// Plan id → frame digest (spec §5), published with the commitment.
+    pub frame_digests: BTreeMap<String, String>,
     /// Title.
     pub title: String,
     /// First day of the window.
@@ -358,12 +367,17 @@ pub struct PublicRound {
 }
 
 impl PublicRound {
-    /// The public fields of a published round.
+    /// The public fields of a round: before publication, no seed, secret or beacon.
     pub fn of(round: &Round) -> Self {
         let time =
             |t: &chrono::DateTime<chrono::FixedOffset>| t.format("%Y-%m-%d %H:%M").to_string();
+        let published = round.status == RoundStatus::Published;
         Self {
             id: round.id.clone(),
+            status: round.status.as_str().to_owned(),
+            draw: workflow::rounds::draw_state(round),
+            published,
+            frame_digests: round.frame_digests.clone(),
             title: round.title.clone(),
             window_start: round.window_start,
             window_end: round.window_end,
@@ -372,10 +386,10 @@ impl PublicRound {
             visits: round.visits,
             commitment: round.commitment.clone(),
             round_digest: round.round_digest.clone(),
-            beacon: round.beacon.clone(),
+            beacon: round.beacon.clone().filter(|_| published),
             witnesses: round.witnesses.clone(),
-            round_seed: round.round_seed.clone(),
-            secret: round.secret.clone(),
+            round_seed: round.round_seed.clone().filter(|_| published),
+            secret: round.secret.clone().filter(|_| published),
             committed_at: time(&round.committed_at),
             drawn_at: round.drawn_at.as_ref().map(time),
             published_at: round.published_at.as_ref().map(time),
@@ -392,6 +406,11 @@ pub struct Snapshot {
     pub plans: Vec<PublicPlan>,
     /// Published rounds, newest window first.
     pub rounds: Vec<Round>,
+    /// Committed or drawn rounds not yet published, newest window first: their
+    /// commitments and frame digests are public, their seeds sealed.
+    pub pending: Vec<PublicRound>,
+    /// Plans of pending rounds: plan id → its sampling rules in words.
+    pub pending_plans: HashMap<String, Vec<String>>,
     /// Published results, newest publication first.
     pub results: Vec<PublicResult>,
     /// Department code → name.
@@ -532,17 +551,31 @@ impl Snapshot {
                 .then_with(|| a.id.cmp(&b.id))
         });
 
-        let mut rounds: Vec<Round> = db
-            .list::<Round>(Some(("status", RoundStatus::Published.as_str())))
+        let (mut rounds, mut unpublished): (Vec<Round>, Vec<Round>) = db
+            .list::<Round>(None)
             .await?
             .into_iter()
-            .filter(|r| r.status == RoundStatus::Published)
-            .collect();
+            .partition(|r| r.status == RoundStatus::Published);
         rounds.sort_by(|a, b| {
             b.window_start
                 .cmp(&a.window_start)
                 .then_with(|| a.id.cmp(&b.id))
         });
+        unpublished.sort_by(|a, b| {
+            b.window_start
+                .cmp(&a.window_start)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        let mut pending_plans = HashMap::new();
+        for plan_id in unpublished.iter().flat_map(|r| r.plans.keys()) {
+            if pending_plans.contains_key(plan_id) {
+                continue;
+            }
+            if let Some(plan) = db.get::<Plan>(plan_id).await? {
+                pending_plans.insert(plan_id.clone(), sampling(&plan));
+            }
+        }
+        let pending = unpublished.iter().map(PublicRound::of).collect();
 
         let published: Vec<InspectionResult> = db
             .list::<InspectionResult>(Some(("status", ResultStatus::Published.as_str())))
@@ -600,6 +633,8 @@ impl Snapshot {
             built: Instant::now(),
             plans,
             rounds,
+            pending,
+            pending_plans,
             search: SearchIndex::new(&results),
             results,
             departments,
@@ -666,18 +701,7 @@ fn public_plan(
     let name = |map: &HashMap<String, String>, code: &str| {
         map.get(code).cloned().unwrap_or_else(|| code.to_owned())
     };
-    let sampling = plan
-        .strata
-        .iter()
-        .map(|rule| {
-            let amount = match (rule.rate_bp, rule.count) {
-                (Some(rate), _) => format!("{}.{:02}%", rate / 100, rate % 100),
-                (None, Some(count)) => format!("{count} 户"),
-                (None, None) => "0".to_owned(),
-            };
-            format!("{}：{amount}", stratum_label(&rule.stratum))
-        })
-        .collect();
+    let sampling = sampling(plan);
     let mut scope = Vec::new();
     if !plan.scope.districts.is_empty() {
         let list: Vec<String> = plan
@@ -730,6 +754,37 @@ fn public_plan(
         scope,
         required_by_law: plan.required_by_law,
         version: plan.version,
+    }
+}
+
+/// A plan's sampling rules in words, as published with the plan (e.g. `B层：2.00%`).
+pub fn sampling(plan: &Plan) -> Vec<String> {
+    plan.strata
+        .iter()
+        .map(|rule| {
+            format!(
+                "{}：{}",
+                stratum_label(&rule.stratum),
+                rule_amount(rule.rate_bp.map(u64::from), rule.count)
+            )
+        })
+        .collect()
+}
+
+/// A stratum rule's amount in words: `2.00%`, `40 户`, or `0`.
+pub fn rule_amount(rate_bp: Option<u64>, count: Option<u64>) -> String {
+    match (rate_bp, count) {
+        (Some(rate), _) => format!("{}.{:02}%", rate / 100, rate % 100),
+        (None, Some(count)) => format!("{count} 户"),
+        (None, None) => "0".to_owned(),
+    }
+}
+
+/// A pending (committed or drawn, unpublished) round.
+impl Snapshot {
+    /// The pending round `id`.
+    pub fn pending_round(&self, id: &str) -> Option<&PublicRound> {
+        self.pending.iter().find(|r| r.id == id)
     }
 }
 
@@ -809,9 +864,7 @@ pub struct EntryIndex {
     pub department: String,
     /// Rules per stratum.
     pub strata: Vec<draw::RecordStratum>,
-    /// Cut-offs per stratum.
-    pub cutoffs: BTreeMap<String, draw::Hex64>,
-    /// Selected ids, sorted.
+    /// Selected ids, sorted. (No cut-offs: they are not published.)
     pub selected: Vec<String>,
 }
 
@@ -930,7 +983,6 @@ impl RoundIndex {
                     entry: plan.id,
                     department: plan.department,
                     strata: plan.strata,
-                    cutoffs: plan.cutoffs,
                     selected,
                 }
             })
@@ -953,18 +1005,53 @@ impl RoundIndex {
         })
     }
 
-    /// The stratum of `id` in the frame of `plan`, if in it.
-    pub fn stratum(&self, plan: &str, id: &str) -> Option<&str> {
-        self.frames.get(plan)?.find(id)
+    /// Whether the frame of `plan` contains `id` (its stratum stays inside).
+    pub fn in_frame(&self, plan: &str, id: &str) -> bool {
+        self.frames
+            .get(plan)
+            .is_some_and(|frame| frame.find(id).is_some())
     }
 
-    /// The stratum sizes of the frame of `plan`.
-    pub fn population(&self, plan: &str, stratum: &str) -> u64 {
-        self.populations
-            .get(plan)
-            .and_then(|p| p.get(stratum))
-            .copied()
-            .unwrap_or(0)
+    /// The strata of the frame of `plan` as the public view lists them
+    /// (addendum §1): the rules' strata present in the frame in rule order,
+    /// then the others in byte order, with `N_h` and `n_h`.
+    pub fn public_strata(&self, entry: &EntryIndex) -> Vec<draw::PublicStratum> {
+        let mut populations: BTreeMap<Vec<u8>, (String, u64)> = self
+            .populations
+            .get(&entry.plan)
+            .map(|p| {
+                p.iter()
+                    .map(|(label, n)| (label.as_bytes().to_vec(), (label.clone(), *n)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut strata = Vec::with_capacity(populations.len());
+        for rule in &entry.strata {
+            if let Some((_, population)) = populations.remove(rule.stratum.as_bytes()) {
+                let sample = rule
+                    .to_rule()
+                    .map_or(0, |r| r.allocation.sample_size(population));
+                strata.push(draw::PublicStratum {
+                    stratum: rule.stratum.clone(),
+                    rate_bp: rule.rate_bp,
+                    count: rule.count,
+                    population,
+                    sample,
+                });
+            }
+        }
+        strata.extend(
+            populations
+                .into_values()
+                .map(|(stratum, population)| draw::PublicStratum {
+                    stratum,
+                    rate_bp: None,
+                    count: None,
+                    population,
+                    sample: 0,
+                }),
+        );
+        strata
     }
 
     /// Frame size of `plan`.
@@ -979,16 +1066,25 @@ impl RoundIndex {
     }
 }
 
-/// The outcome of recomputing a record in full (`draw::verify`).
+/// The outcome of checking a published round: the public view with checks 1–5
+/// of the addendum (their deviations name no stratum), and the full recomputation
+/// of the record (`draw::verify`), of which only the count is public because its
+/// messages name strata.
 #[derive(Debug, Clone, Serialize)]
 pub struct Verdict {
-    /// No deviation.
+    /// No deviation in either check.
     pub conforms: bool,
-    /// Deviations found (at most [`Verdict::SHOWN`]).
+    /// The public view's checks that ran, in words.
+    pub checks: Vec<String>,
+    /// The public view's deviations (at most [`Verdict::SHOWN`]).
     pub deviations: Vec<String>,
-    /// How many deviations in all.
+    /// How many deviations the public view has in all.
     pub deviation_count: usize,
-    /// Plans, selections and visits recomputed.
+    /// Whether the full record (with strata) recomputes exactly.
+    pub full_record_conforms: bool,
+    /// How many deviations the full recomputation found (details to auditors only).
+    pub full_record_deviations: usize,
+    /// Plan entries checked.
     pub plans: usize,
     /// Frame rows recomputed.
     pub frame_rows: usize,
@@ -1001,21 +1097,27 @@ impl Verdict {
     async fn compute(db: &Db, round: &str) -> Result<Self> {
         let record = workflow::rounds::export(db, round).await?;
         tokio::task::spawn_blocking(move || {
-            let deviations = draw::verify(&record);
-            Self {
-                conforms: deviations.is_empty(),
-                deviation_count: deviations.len(),
-                deviations: deviations
+            let (view, bytes) = workflow::rounds::public_view(&record)?;
+            let report = draw::verify_public(&view, Some((&record, &bytes)));
+            let full = draw::verify(&record);
+            Ok(Self {
+                conforms: report.deviations.is_empty() && full.is_empty(),
+                checks: report.checks.iter().map(ToString::to_string).collect(),
+                deviation_count: report.deviations.len(),
+                deviations: report
+                    .deviations
                     .iter()
                     .take(Self::SHOWN)
                     .map(ToString::to_string)
                     .collect(),
+                full_record_conforms: full.is_empty(),
+                full_record_deviations: full.len(),
                 plans: record.plans.len(),
                 frame_rows: record.plans.iter().map(|p| p.frame.len()).sum(),
-            }
+            })
         })
         .await
-        .map_err(Error::internal)
+        .map_err(Error::internal)?
     }
 }
 

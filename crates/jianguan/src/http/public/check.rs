@@ -1,13 +1,15 @@
 //! The verification of one entity in a published round, step by step, as the
 //! portal's page and the public API show it: the seed, the entity's `prn` with
-//! the exact SHA-256 input, and per plan its stratum, the cut-off and whether
-//! it was drawn (spec `draw-v1.md` §1–§4).
+//! the exact SHA-256 input, and per plan whether its frame holds the entity and
+//! whether the record selected it (spec `draw-v1.md` §1–§2, and the public
+//! view's checks). Never its stratum or a cut-off: a risk class is not public
+//! (`draw-v1-public-view.md`).
 
 use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::cache::{RoundIndex, SeedSteps, Verdict, stratum_label};
+use super::cache::{RoundIndex, SeedSteps, Verdict};
 use crate::domain::Uscc;
 use crate::domain::inspection::EligibilityRules;
 use crate::http::error::{Error, Result};
@@ -28,7 +30,7 @@ pub struct PrnSteps {
     pub command: String,
 }
 
-/// One plan entry whose frame contains the entity.
+/// One plan entry whose frame contains the entity: no stratum, no cut-off.
 #[derive(Debug, Clone, Serialize)]
 pub struct PlanCheck {
     /// Record entry id (`PLAN` or `PLAN/DEPARTMENT`).
@@ -39,20 +41,10 @@ pub struct PlanCheck {
     pub department: String,
     /// Department name.
     pub department_name: String,
-    /// The entity's stratum in the frame.
-    pub stratum: String,
-    /// The stratum, in words.
-    pub stratum_label: String,
-    /// The plan's rule for the stratum, in words.
-    pub rule: String,
-    /// `N_h`: the stratum's size in the frame.
-    pub population: u64,
-    /// `n_h`: how many the rule draws.
-    pub sample_size: u64,
-    /// The `prn` of the last one drawn in the stratum (absent when none is drawn).
-    pub cutoff: Option<String>,
-    /// Whether the entity's `prn` is at most the cut-off.
-    pub within_cutoff: bool,
+    /// The frame's size.
+    pub frame_size: u64,
+    /// How many the plan drew in all.
+    pub sample: u64,
     /// Whether the record lists the entity as selected.
     pub selected: bool,
 }
@@ -62,7 +54,8 @@ pub struct PlanCheck {
 pub struct ExclusionNote {
     /// Plan id.
     pub plan: String,
-    /// Rule codes (`status`, `class_a`, `annual_cap`, `cooling_off`, `new_entity`).
+    /// Rule codes that may be published (`status`, `annual_cap`, `cooling_off`,
+    /// `new_entity`); never a rule that names a risk class.
     pub rules: Vec<String>,
     /// Why, in words.
     pub reason: String,
@@ -131,52 +124,30 @@ pub fn check(
     let mut plans = Vec::new();
     let mut exclusions: Vec<ExclusionNote> = Vec::new();
     for entry in &index.entries {
-        match index.stratum(&entry.plan, id) {
-            Some(stratum) => {
-                let population = index.population(&entry.plan, stratum);
-                let rule = entry.strata.iter().find(|r| r.stratum == stratum);
-                let sample_size = rule
-                    .and_then(|r| r.to_rule().ok())
-                    .map_or(0, |r| r.allocation.sample_size(population));
-                let cutoff = entry.cutoffs.get(stratum).map(|c| c.0);
-                plans.push(PlanCheck {
-                    entry: entry.entry.clone(),
-                    plan: entry.plan.clone(),
-                    department: entry.department.clone(),
-                    department_name: department_name(&entry.department),
-                    stratum: stratum.to_owned(),
-                    stratum_label: stratum_label(stratum),
-                    rule: rule.map_or_else(|| "本层不抽取".to_owned(), describe_rule),
-                    population,
-                    sample_size,
-                    cutoff: cutoff.map(draw::u64_hex),
-                    within_cutoff: cutoff.is_some_and(|c| prn <= c),
-                    selected: entry
-                        .selected
-                        .binary_search_by(|s| s.as_str().cmp(id))
-                        .is_ok(),
-                });
-            }
-            None => {
-                if exclusions.iter().any(|e| e.plan == entry.plan) {
-                    continue;
-                }
-                if let Some(exclusion) = index.exclusion(&entry.plan, id) {
-                    exclusions.push(ExclusionNote {
-                        plan: entry.plan.clone(),
-                        rules: exclusion
-                            .rules
-                            .iter()
-                            .map(|(code, _)| code.clone())
-                            .collect(),
-                        reason: public_reason(
-                            &exclusion,
-                            &index.round.rules,
-                            index.round.window_start,
-                        ),
-                    });
-                }
-            }
+        if index.in_frame(&entry.plan, id) {
+            plans.push(PlanCheck {
+                entry: entry.entry.clone(),
+                plan: entry.plan.clone(),
+                department: entry.department.clone(),
+                department_name: department_name(&entry.department),
+                frame_size: index.frame_size(&entry.plan),
+                sample: entry.selected.len() as u64,
+                selected: entry
+                    .selected
+                    .binary_search_by(|s| s.as_str().cmp(id))
+                    .is_ok(),
+            });
+        } else if !exclusions.iter().any(|e| e.plan == entry.plan)
+            && let Some(note) = index.exclusion(&entry.plan, id).and_then(|exclusion| {
+                public_note(
+                    &entry.plan,
+                    &exclusion,
+                    &index.round.rules,
+                    index.round.window_start,
+                )
+            })
+        {
+            exclusions.push(note);
         }
     }
     EntityCheck {
@@ -193,44 +164,36 @@ pub fn check(
     }
 }
 
-/// A stratum rule in words.
-fn describe_rule(rule: &draw::RecordStratum) -> String {
-    match (rule.rate_bp, rule.count) {
-        (Some(rate), _) => format!(
-            "按比例 {}.{:02}%：n = ⌈N × {rate} / 10000⌉",
-            rate / 100,
-            rate % 100
-        ),
-        (None, Some(count)) => format!("按数量 {count} 户：n = min({count}, N)"),
-        (None, None) => "本层不抽取".to_owned(),
-    }
-}
+/// The rule codes whose facts say something about an entity's risk class;
+/// they are never named to the public.
+const CLASS_RULES: &[&str] = &["class_a"];
 
-/// Why an exclusion rule applied, in words fit for the public: the rule that
-/// spares low-risk entities is named without their classification.
-fn public_reason(
+/// Why an exclusion rule applied, in words fit for the public: only the rules
+/// that rest on public facts (status, caps, cooling-off, registration date).
+/// A rule that rests on the entity's risk class is left out, and an entity
+/// excluded by it alone gets no note: it reads as "not in the frame", like an
+/// entity outside the plan's scope, so the note cannot tell its class.
+fn public_note(
+    plan: &str,
     exclusion: &Exclusion,
     rules: &EligibilityRules,
     window_start: chrono::NaiveDate,
-) -> String {
-    let mut texts = Vec::new();
-    let others = Exclusion {
+) -> Option<ExclusionNote> {
+    let public = Exclusion {
         uscc: exclusion.uscc.clone(),
         rules: exclusion
             .rules
             .iter()
-            .filter(|(code, _)| code != "class_a")
+            .filter(|(code, _)| !CLASS_RULES.contains(&code.as_str()))
             .cloned()
             .collect(),
     };
-    if others.rules.len() < exclusion.rules.len() {
-        texts.push(
-            "差异化监管规则：本计划不属于法律法规规定必须检查的事项，该主体不纳入主动抽查"
-                .to_owned(),
-        );
+    if public.rules.is_empty() {
+        return None;
     }
-    if !others.rules.is_empty() {
-        texts.push(others.describe(rules, window_start));
-    }
-    texts.join("；")
+    Some(ExclusionNote {
+        plan: plan.to_owned(),
+        rules: public.rules.iter().map(|(code, _)| code.clone()).collect(),
+        reason: public.describe(rules, window_start),
+    })
 }

@@ -1,6 +1,8 @@
 //! The public portal (公示平台) at `/gongshi`: no login. It shows only what is
-//! published: published plans, published results, published draw records and
-//! the verification page. Never risk classes, never unpublished rounds.
+//! published: published plans, published results, the commitments of rounds
+//! not yet drawn or published, the public views of published draw records
+//! (`spec/draw-v1-public-view.md`) and the verification page. Never a risk
+//! class or a stratum of an entity, never a cut-off, never a seed before publication.
 //!
 //! Everything it shows comes from [`cache::Cache`] (in [`AppState`]), rebuilt
 //! when the ledger moves; the JSON API (`api/public.rs`) uses the same values.
@@ -28,6 +30,7 @@ use super::auth::MaybeUser;
 use super::error::{Error, Result};
 use super::pages::{Chrome, render, url_encode};
 use crate::domain::inspection::Round;
+use crate::storage::WorkflowStore;
 
 /// Results per page of the search.
 pub const RESULTS_PER_PAGE: usize = 20;
@@ -181,6 +184,7 @@ async fn results(
 struct Rounds {
     chrome: Chrome,
     rounds: Vec<PublicRound>,
+    pending: Vec<PublicRound>,
 }
 
 async fn rounds(State(state): State<Arc<AppState>>, viewer: MaybeUser) -> Result<Html<String>> {
@@ -188,10 +192,11 @@ async fn rounds(State(state): State<Arc<AppState>>, viewer: MaybeUser) -> Result
     render(&Rounds {
         chrome: Chrome::public(&viewer, "抽取记录公开"),
         rounds: snapshot.rounds.iter().map(PublicRound::of).collect(),
+        pending: snapshot.pending.clone(),
     })
 }
 
-/// One plan entry of a round, summarised.
+/// One plan entry of a round, summarised as its public view gives it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct EntrySummary {
     /// Entry id.
@@ -206,23 +211,23 @@ pub struct EntrySummary {
     pub department_name: String,
     /// Frame size.
     pub frame_size: u64,
-    /// Per stratum: label, N_h, rule, cut-off.
+    /// Per stratum of the frame: the published rule, `N_h` and `n_h` (no cut-off).
     pub strata: Vec<StratumSummary>,
     /// Selected.
     pub selected: usize,
 }
 
-/// One stratum of a plan entry.
+/// One stratum of a plan entry, in aggregate: no entity is linked to it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StratumSummary {
-    /// Stratum.
+    /// Stratum label as the plan publishes it.
     pub stratum: String,
     /// `N_h`.
     pub population: u64,
-    /// Rule, `rate_bp` or `count`.
+    /// Rule in words: a rate, a count, or none.
     pub rule: String,
-    /// Cut-off, hex.
-    pub cutoff: Option<String>,
+    /// `n_h`.
+    pub sample: u64,
 }
 
 /// The plan entries of a round, summarised.
@@ -237,18 +242,17 @@ pub fn entry_summaries(index: &RoundIndex, snapshot: &cache::Snapshot) -> Vec<En
             department: entry.department.clone(),
             department_name: snapshot.department_name(&entry.department),
             frame_size: index.frame_size(&entry.plan),
-            strata: entry
-                .strata
-                .iter()
-                .map(|rule| StratumSummary {
-                    stratum: rule.stratum.clone(),
-                    population: index.population(&entry.plan, &rule.stratum),
-                    rule: match (rule.rate_bp, rule.count) {
-                        (Some(rate), _) => format!("{}.{:02}%", rate / 100, rate % 100),
-                        (None, Some(count)) => format!("{count} 户"),
-                        (None, None) => "—".to_owned(),
+            strata: index
+                .public_strata(entry)
+                .into_iter()
+                .map(|stratum| StratumSummary {
+                    rule: match (stratum.rate_bp, stratum.count) {
+                        (None, None) => "不抽取".to_owned(),
+                        (rate, count) => cache::rule_amount(rate, count),
                     },
-                    cutoff: entry.cutoffs.get(&rule.stratum).map(ToString::to_string),
+                    stratum: stratum.stratum,
+                    population: stratum.population,
+                    sample: stratum.sample,
                 })
                 .collect(),
             selected: entry.selected.len(),
@@ -283,12 +287,85 @@ struct PageQuery {
     page: Option<String>,
 }
 
+/// A plan of a committed round before publication: what was fixed with the commitment.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CommittedPlan {
+    /// Plan id.
+    pub plan: String,
+    /// The version drawn.
+    pub version: u32,
+    /// Whether the plan is published (linkable).
+    pub plan_published: bool,
+    /// Its frame digest (spec §5), fixed before the beacon existed.
+    pub frame_digest: String,
+    /// Its sampling rules in words, as published with the plan.
+    pub sampling: Vec<String>,
+}
+
+/// The plans of a pending round, with their frame digests and parameters.
+pub fn committed_plans(
+    snapshot: &cache::Snapshot,
+    round: &PublicRound,
+    versions: &[(String, u32)],
+) -> Vec<CommittedPlan> {
+    versions
+        .iter()
+        .map(|(plan, version)| CommittedPlan {
+            plan: plan.clone(),
+            version: *version,
+            plan_published: snapshot.plan(plan).is_some(),
+            frame_digest: round.frame_digests.get(plan).cloned().unwrap_or_default(),
+            sampling: snapshot
+                .pending_plans
+                .get(plan)
+                .cloned()
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// A pending round and its plans, or 404.
+pub async fn pending_round(
+    state: &AppState,
+    id: &str,
+) -> Result<Option<(PublicRound, Vec<CommittedPlan>)>> {
+    let snapshot = state.public.snapshot(&state.db).await?;
+    let Some(round) = snapshot.pending_round(id).cloned() else {
+        return Ok(None);
+    };
+    let versions: Vec<(String, u32)> = match state.db.get::<Round>(id).await? {
+        Some(stored) => stored.plans.into_iter().collect(),
+        None => Vec::new(),
+    };
+    let plans = committed_plans(&snapshot, &round, &versions);
+    Ok(Some((round, plans)))
+}
+
+#[derive(Template)]
+#[template(path = "public/round_committed.html")]
+struct CommittedPage {
+    chrome: Chrome,
+    round: PublicRound,
+    plans: Vec<CommittedPlan>,
+}
+
 async fn round(
     State(state): State<Arc<AppState>>,
     viewer: MaybeUser,
     Path(id): Path<String>,
     Query(query): Query<PageQuery>,
-) -> Result<Html<String>> {
+) -> Result<Response> {
+    if let Some((round, plans)) = pending_round(&state, &id).await? {
+        return Ok(render(&CommittedPage {
+            chrome: Chrome::public(
+                &viewer,
+                format!("抽取批次 {}（{}）", round.id, round.status),
+            ),
+            round,
+            plans,
+        })?
+        .into_response());
+    }
     let (snapshot, round) = state.public.published_round(&state.db, &id).await?;
     let index = state.public.round_index(&state.db, &round).await?;
     let verdict = state.public.verdict(&state.db, &round.id).await?;
@@ -320,6 +397,7 @@ async fn round(
         previous: (page > 1).then(|| link(page - 1)),
         next: (page < pages).then(|| link(page + 1)),
     })
+    .map(IntoResponse::into_response)
 }
 
 /// The name of an entity in the directory.
@@ -330,24 +408,27 @@ pub async fn entity_name(state: &AppState, uscc: &str) -> Result<Option<String>>
     state.public.entity_name(&state.db, &code).await
 }
 
-/// A published round's record (spec §7) as `jianguan rounds export` writes it.
-pub async fn record_bytes(state: &AppState, id: &str) -> Result<Vec<u8>> {
+/// A published round's public view (`spec/draw-v1-public-view.md`) as
+/// `jianguan rounds export --public` writes it: the only record the portal serves.
+pub async fn public_view_bytes(state: &AppState, id: &str) -> Result<Vec<u8>> {
     let (_, round) = state.public.published_round(&state.db, id).await?;
     let _turn = state.public.export_permit().await?;
     let record = crate::workflow::rounds::export(&state.db, &round.id).await?;
-    tokio::task::spawn_blocking(move || serde_json::to_vec(&record))
-        .await
-        .map_err(Error::internal)?
-        .map_err(Error::internal)
+    tokio::task::spawn_blocking(move || {
+        let (view, _) = crate::workflow::rounds::public_view(&record)?;
+        serde_json::to_vec(&view).map_err(Error::internal)
+    })
+    .await
+    .map_err(Error::internal)?
 }
 
 async fn record_download(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Response> {
-    let bytes = record_bytes(&state, &id).await?;
+    let bytes = public_view_bytes(&state, &id).await?;
     let file = format!(
-        "attachment; filename=\"round-{}.json\"",
+        "attachment; filename=\"round-{}-public.json\"",
         id.replace(['"', '\\', '\r', '\n'], "")
     );
     Ok((

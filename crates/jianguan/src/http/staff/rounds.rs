@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, Redirect};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -34,6 +35,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/rounds/{id}/draw", post(draw_from_form))
         .route("/rounds/{id}/publish", post(publish_from_form))
         .route("/rounds/{id}/visits", get(visits))
+        .route("/rounds/{id}/record.json", get(full_record_download))
 }
 
 /// Visits per page.
@@ -41,24 +43,76 @@ pub(crate) const VISITS_PER_PAGE: usize = 50;
 
 // ---- shared with the API -------------------------------------------------
 
-/// Whether the account sees the visit: readers of every department, or a
-/// department sending a team to it.
-pub(crate) fn visit_visible(account: &Account, visit: &Visit) -> bool {
-    account.reads_all()
+/// Whether the account sees the visit. Before publication only a department
+/// sending a team to it does, whatever the account's role: who is drawn stays
+/// within each department until the record is public. After publication,
+/// readers of every department too.
+pub(crate) fn visit_visible(account: &Account, visit: &Visit, round_published: bool) -> bool {
+    (round_published && account.reads_all())
         || visit
             .teams
             .iter()
             .any(|team| account.department.as_deref() == Some(team.department.as_str()))
 }
 
-/// A round; rounds are city-wide, every logged-in account sees them (the
-/// secret only once published).
+/// A round as any page or API shows it: before publication without its seed
+/// and secret (the CLI operator alone still reads them), so nobody can foresee
+/// the draw from the seed and the directory.
+pub(crate) fn sealed(mut round: Round) -> Round {
+    if round.status != RoundStatus::Published {
+        round.round_seed = None;
+        round.secret = None;
+    }
+    round
+}
+
+/// A round; rounds are city-wide, every logged-in account sees them, sealed
+/// until published ([`sealed`]).
 pub(crate) async fn round(state: &AppState, id: &str) -> Result<Round> {
     state
         .db
         .get::<Round>(id)
         .await?
+        .map(sealed)
         .ok_or_else(|| Error::NotFound(format!("抽取批次 {id} 不存在")))
+}
+
+/// Every round, sealed ([`sealed`]).
+pub(crate) async fn all_rounds(state: &AppState) -> Result<Vec<Round>> {
+    Ok(state
+        .db
+        .list::<Round>(None)
+        .await?
+        .into_iter()
+        .map(sealed)
+        .collect())
+}
+
+/// Whether the account may read a published round's full record (spec §7,
+/// with every subject's stratum): the auditors, that is the Justice Bureau's
+/// supervisors and the system administrator ([`Permission::AuditLedger`]).
+/// Departments and the public get the public view.
+pub(crate) fn reads_full_record(account: &Account) -> bool {
+    account.may(Permission::AuditLedger)
+}
+
+/// A published round's full record as `jianguan rounds export` writes it, for
+/// [`reads_full_record`] accounts only; before publication, for nobody here.
+pub(crate) async fn full_record(state: &AppState, user: &User, id: &str) -> Result<Vec<u8>> {
+    if !reads_full_record(user.account()) {
+        return Err(Error::Forbidden);
+    }
+    let round = round(state, id).await?;
+    if round.status != RoundStatus::Published {
+        return Err(Error::NotFound(format!(
+            "抽取批次 {id} 尚未公开，完整记录只能由命令行导出"
+        )));
+    }
+    let record = rounds::export(&state.db, id).await?;
+    tokio::task::spawn_blocking(move || rounds::record_bytes(&record))
+        .await
+        .map_err(Error::internal)?
+        .map_err(Error::from)
 }
 
 /// What a commit asks for (the form and the API).
@@ -100,15 +154,17 @@ pub(crate) async fn commit(state: &AppState, user: &User, fields: CommitFields) 
         cap: fields.cap,
         plans: (!fields.plans.is_empty()).then_some(fields.plans),
     };
-    Ok(rounds::commit(
-        &state.db,
-        &request,
-        &EligibilityRules::default(),
-        &draw::Secret::from_bytes(bytes),
-        workflow::now(),
-        &user.actor(),
-    )
-    .await?)
+    Ok(sealed(
+        rounds::commit(
+            &state.db,
+            &request,
+            &EligibilityRules::default(),
+            &draw::Secret::from_bytes(bytes),
+            workflow::now(),
+            &user.actor(),
+        )
+        .await?,
+    ))
 }
 
 /// What a draw needs: the beacon and who witnessed it.
@@ -182,15 +238,17 @@ pub(crate) async fn draw_now(
     check_draw(state, user, id, fields).await?;
     let _guard = DrawGuard::take(id)?;
     let at = workflow::now();
-    Ok(rounds::draw(
-        &state.db,
-        id,
-        &fields.beacon,
-        &fields.witnesses,
-        at,
-        &user.actor(),
-    )
-    .await?)
+    Ok(sealed(
+        rounds::draw(
+            &state.db,
+            id,
+            &fields.beacon,
+            &fields.witnesses,
+            at,
+            &user.actor(),
+        )
+        .await?,
+    ))
 }
 
 /// Starts the draw of a round as a background job; returns the job id.
@@ -262,13 +320,13 @@ pub(crate) async fn visit_page(
     page: usize,
     plan: Option<&str>,
 ) -> Result<VisitPage> {
-    round(state, id).await?;
+    let published = round(state, id).await?.status == RoundStatus::Published;
     let visible: Vec<Visit> = state
         .db
         .list::<Visit>(Some(("round", id)))
         .await?
         .into_iter()
-        .filter(|v| visit_visible(user.account(), v))
+        .filter(|v| visit_visible(user.account(), v, published))
         .filter(|v| plan.is_none_or(|p| v.plans.iter().any(|vp| vp == p)))
         .collect();
     let total = visible.len();
@@ -299,7 +357,7 @@ struct Index {
 }
 
 async fn index(State(state): State<Arc<AppState>>, user: User) -> Result<Html<String>> {
-    let mut rounds = state.db.list::<Round>(None).await?;
+    let mut rounds = all_rounds(&state).await?;
     rounds.reverse();
     let may_run = user.account().may(Permission::RunRounds);
     let drawable = if may_run {
@@ -366,6 +424,10 @@ struct Show {
     job: Option<u64>,
     may_run: bool,
     visible_visits: usize,
+    /// Whether the draw committed, in words.
+    draw_state: String,
+    /// Whether the viewer may download the full record (published rounds only).
+    full_record: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -395,18 +457,41 @@ async fn show(
             version: *version,
         })
         .collect();
+    let published = round.status == RoundStatus::Published;
     let visible_visits = visits
         .iter()
-        .filter(|v| visit_visible(user.account(), v))
+        .filter(|v| visit_visible(user.account(), v, published))
         .count();
     render(&Show {
         chrome: Chrome::staff(&user, format!("批次 {}", round.id), "/rounds"),
+        draw_state: rounds::draw_state(&round),
+        full_record: published && reads_full_record(user.account()),
         may_run: user.account().may(Permission::RunRounds),
         round,
         plans,
         job: query.job,
         visible_visits,
     })
+}
+
+async fn full_record_download(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let bytes = full_record(&state, &user, &id).await?;
+    let file = format!(
+        "attachment; filename=\"round-{}-full.json\"",
+        id.replace(['"', '\\', '\r', '\n'], "")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (header::CONTENT_DISPOSITION, file),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 async fn draw_from_form(
