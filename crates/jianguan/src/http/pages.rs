@@ -60,7 +60,11 @@ const SECTIONS: &[(&str, &str, Option<Permission>)] = &[
     ("/credit", "信用监管", Some(Permission::CheckCredit)),
     ("/credit/repair", "信用修复", None),
     ("/credit/risk", "风险分类", Some(Permission::SeeRiskClasses)),
-    ("/credit/score", "信用积分", Some(Permission::SeePersonalCredit)),
+    (
+        "/credit/score",
+        "信用积分",
+        Some(Permission::SeePersonalCredit),
+    ),
     ("/hotline", "12345热线", None),
     ("/ledger", "审计台账", Some(Permission::AuditLedger)),
     ("/accounts", "账号管理", Some(Permission::ManageAccounts)),
@@ -77,7 +81,9 @@ impl Chrome {
             nav: SECTIONS
                 .iter()
                 .filter(|(_, _, need)| need.is_none_or(|p| account.may(p)))
-                .filter(|(href, _, _)| *href != "/hotline" || super::staff::hotline::may_read(account))
+                .filter(|(href, _, _)| {
+                    *href != "/hotline" || super::staff::hotline::may_read(account)
+                })
                 .map(|&(href, label, _)| NavItem {
                     href,
                     label,
@@ -92,7 +98,10 @@ impl Chrome {
     /// Marks the page sensitive: the user's name and the time repeated
     /// diagonally over it, and no selecting, copying or context menu.
     pub fn sensitive(mut self, user: &User) -> Self {
-        self.watermark = Some(crate::watermark::Watermark::web(user.account(), self.title.clone()));
+        self.watermark = Some(crate::watermark::Watermark::web(
+            user.account(),
+            self.title.clone(),
+        ));
         self
     }
 
@@ -102,7 +111,11 @@ impl Chrome {
             title: title.into(),
             user: viewer.0.as_ref().map(|c| describe(&c.account)),
             nav: Vec::new(),
-            csrf: viewer.0.as_ref().map(|c| c.csrf.clone()).unwrap_or_default(),
+            csrf: viewer
+                .0
+                .as_ref()
+                .map(|c| c.csrf.clone())
+                .unwrap_or_default(),
             watermark: None,
         }
     }
@@ -199,12 +212,63 @@ pub fn url_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Only local paths are followed after login.
-fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path,
-        _ => "/dashboard",
+/// Where a login goes when `next` is missing or refused.
+const HOME: &str = "/dashboard";
+/// The longest `next` followed.
+const MAX_NEXT: usize = 2048;
+
+/// Only a same-origin path is followed after login. Control characters are
+/// removed first (browsers drop tabs and newlines inside URLs, so
+/// `/\t/evil.example` means `//evil.example`); then the path must start with
+/// one `/` not followed by `/` or `\`, contain no `\`, and stay so after
+/// percent-decoding (up to three rounds). Anything else goes home.
+pub fn safe_next(next: Option<&str>) -> String {
+    let without_controls =
+        |text: &str| text.chars().filter(|c| !c.is_control()).collect::<String>();
+    let Some(next) = next else {
+        return HOME.to_owned();
+    };
+    let cleaned = without_controls(next);
+    if cleaned.len() > MAX_NEXT || !is_local_path(&cleaned) {
+        return HOME.to_owned();
     }
+    let mut decoded = cleaned.clone();
+    let mut settled = false;
+    for _ in 0..3 {
+        let again = without_controls(&url_decode_path(&decoded));
+        if !is_local_path(&again) {
+            return HOME.to_owned();
+        }
+        settled = again == decoded;
+        if settled {
+            break;
+        }
+        decoded = again;
+    }
+    if !settled {
+        return HOME.to_owned();
+    }
+    // Only visible ASCII goes into the Location header.
+    cleaned
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() {
+                c.to_string()
+            } else {
+                url_encode(&c.to_string())
+            }
+        })
+        .collect()
+}
+
+fn is_local_path(path: &str) -> bool {
+    let mut chars = path.chars();
+    chars.next() == Some('/') && !matches!(chars.next(), Some('/' | '\\')) && !path.contains('\\')
+}
+
+/// Percent-decoding of a path (unlike a form value, `+` stays `+`).
+fn url_decode_path(text: &str) -> String {
+    url_decode(&text.replace('+', "%2B"))
 }
 
 /// The routes of this module: `/`, login, logout and the password page.
@@ -213,11 +277,18 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/", get(home))
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
-        .route("/account/password", get(password_form).post(change_password))
+        .route(
+            "/account/password",
+            get(password_form).post(change_password),
+        )
 }
 
 async fn home(viewer: MaybeUser) -> Redirect {
-    Redirect::to(if viewer.0.is_some() { "/dashboard" } else { "/gongshi" })
+    Redirect::to(if viewer.0.is_some() {
+        "/dashboard"
+    } else {
+        "/gongshi"
+    })
 }
 
 #[derive(Template)]
@@ -260,7 +331,7 @@ fn header_value(text: &str) -> Result<HeaderValue> {
 }
 
 async fn login_form(Query(query): Query<NextQuery>) -> Result<Response> {
-    login_page(safe_next(query.next.as_deref()), "", "", StatusCode::OK)
+    login_page(&safe_next(query.next.as_deref()), "", "", StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -277,32 +348,42 @@ async fn login(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response> {
-    let next = safe_next(form.next.as_deref()).to_owned();
+    let next = safe_next(form.next.as_deref());
     let username = form.username.trim().to_owned();
-    if auth::cookie(&headers, LOGIN_CSRF_COOKIE) != Some(form.csrf.as_str()) || form.csrf.is_empty() {
+    if auth::cookie(&headers, LOGIN_CSRF_COOKIE) != Some(form.csrf.as_str()) || form.csrf.is_empty()
+    {
         return Err(Error::Csrf);
     }
-    if let Some(minutes) = state.limiter.blocked(&username, ip) {
-        tracing::warn!(%ip, username, "login refused: rate limit");
-        return Err(Error::TooManyAttempts(minutes));
+    if let Some(refusal) = state.limiter.check(&username, ip) {
+        tracing::warn!(%ip, username, ?refusal, "login refused: rate limit");
+        return Err(refusal.into());
     }
-    let account = state.db.get::<Account>(&username).await?.filter(|a| !a.disabled);
+    let account = state
+        .db
+        .get::<Account>(&username)
+        .await?
+        .filter(|a| !a.disabled);
     let matches = match &account {
         Some(account) => {
-            auth::password_matches(form.password, account.password_hash.clone()).await
+            auth::password_matches(form.password, account.password_hash.clone()).await?
         }
         None => {
             // Spend the same time on unknown names.
-            let _ = auth::password_matches(form.password, DUMMY_HASH.into()).await;
+            let _ = auth::password_matches(form.password, DUMMY_HASH.into()).await?;
             false
         }
     };
     let Some(account) = account.filter(|_| matches) else {
         state.limiter.failed(&username, ip);
         tracing::info!(%ip, username, "login failed");
-        return login_page(&next, &username, "用户名或密码错误", StatusCode::UNAUTHORIZED);
+        return login_page(
+            &next,
+            &username,
+            "用户名或密码错误",
+            StatusCode::UNAUTHORIZED,
+        );
     };
-    state.limiter.succeeded(&username);
+    state.limiter.succeeded(&username, ip);
     tracing::info!(%ip, username, "login");
     let token = state.sessions.start(&account.username)?;
     let target = if account.must_change_password {
@@ -313,11 +394,19 @@ async fn login(
     let mut response = Redirect::to(&target).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
-        header_value(&auth::set_cookie(SESSION_COOKIE, &token, Some(SESSION_IDLE)))?,
+        header_value(&auth::set_cookie(
+            SESSION_COOKIE,
+            &token,
+            Some(SESSION_IDLE),
+        ))?,
     );
     response.headers_mut().append(
         header::SET_COOKIE,
-        header_value(&auth::set_cookie(LOGIN_CSRF_COOKIE, "", Some(std::time::Duration::ZERO)))?,
+        header_value(&auth::set_cookie(
+            LOGIN_CSRF_COOKIE,
+            "",
+            Some(std::time::Duration::ZERO),
+        ))?,
     );
     Ok(response)
 }
@@ -325,14 +414,22 @@ async fn login(
 /// A valid Argon2id hash of a random string, checked for unknown user names.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpQ";
 
-async fn logout(State(state): State<Arc<AppState>>, headers: HeaderMap, _user: User) -> Result<Response> {
+async fn logout(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    _user: User,
+) -> Result<Response> {
     if let Some(token) = auth::cookie(&headers, SESSION_COOKIE) {
         state.sessions.end(token);
     }
     let mut response = Redirect::to("/login").into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
-        header_value(&auth::set_cookie(SESSION_COOKIE, "", Some(std::time::Duration::ZERO)))?,
+        header_value(&auth::set_cookie(
+            SESSION_COOKIE,
+            "",
+            Some(std::time::Duration::ZERO),
+        ))?,
     );
     Ok(response)
 }
@@ -366,7 +463,7 @@ async fn change_password(
     Form(form): Form<PasswordForm>,
 ) -> Result<Response> {
     let account = user.account().clone();
-    let problem = if !auth::password_matches(form.current, account.password_hash.clone()).await {
+    let problem = if !auth::password_matches(form.current, account.password_hash.clone()).await? {
         Some("当前密码不正确")
     } else if form.new_password != form.confirm {
         Some("两次输入的新密码不一致")
@@ -386,13 +483,13 @@ async fn change_password(
     let mut changed = account;
     changed.password_hash = auth::hash_password(form.new_password).await?;
     changed.must_change_password = false;
-    state
-        .db
-        .put(
-            std::slice::from_ref(&changed),
-            &Change::new(crate::workflow::now(), &user.actor(), "account.password", "password changed"),
-        )
-        .await?;
+    let change = Change::new(
+        crate::workflow::now(),
+        &user.actor(),
+        "account.password",
+        "password changed",
+    );
+    auth::put_account(&state.db, &changed, &change, Some("password changed")).await?;
     state.sessions.end_all_of(&changed.username);
     Ok(Redirect::to("/login").into_response())
 }
@@ -412,8 +509,62 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed_after_login() {
         assert_eq!(safe_next(Some("/plans")), "/plans");
-        assert_eq!(safe_next(Some("//evil.example")), "/dashboard");
-        assert_eq!(safe_next(Some("https://evil.example")), "/dashboard");
+        assert_eq!(
+            safe_next(Some("/directories?q=a%20b&page=2")),
+            "/directories?q=a%20b&page=2"
+        );
+        assert_eq!(safe_next(Some("/名录")), "/%E5%90%8D%E5%BD%95");
+        assert_eq!(
+            safe_next(Some("/\nplans")),
+            "/plans",
+            "controls are removed"
+        );
+        for hostile in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "\t//evil.example",
+            "/\u{0}/evil.example",
+            "/\u{7f}/evil.example",
+            "/\u{85}/evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "/\\/evil.example",
+            "/.\\evil.example",
+            "https://evil.example",
+            "HTTPS://evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "%2F%2Fevil.example",
+            "/%2Fevil.example",
+            "/%2fevil.example",
+            "/%252Fevil.example",
+            "/%25252Fevil.example",
+            "/%5Cevil.example",
+            "/%09/evil.example",
+            "/%0A/evil.example",
+            "/%2509/evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(hostile)), "/dashboard", "{hostile:?}");
+        }
+        assert_eq!(
+            safe_next(Some(&format!("/{}", "a".repeat(5000)))),
+            "/dashboard"
+        );
         assert_eq!(safe_next(None), "/dashboard");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn whatever_next_is_the_redirect_is_a_local_visible_path(next in "\\PC{0,40}|[/\\\\%2fF5cC09\t\n .a-z:]{0,24}") {
+            let target = safe_next(Some(&next));
+            proptest::prop_assert!(target.starts_with('/'));
+            proptest::prop_assert!(!target.starts_with("//") && !target.contains('\\'));
+            proptest::prop_assert!(target.chars().all(|c| c.is_ascii_graphic()), "{target:?}");
+            proptest::prop_assert!(HeaderValue::from_str(&target).is_ok());
+            proptest::prop_assert!(is_local_path(&url_decode_path(&target)));
+        }
     }
 }
