@@ -17,3 +17,4 @@ mod credit_repair;
 mod watermark;
 mod credit;
 mod hotline;
+mod security;
