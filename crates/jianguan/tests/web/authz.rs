@@ -236,6 +236,7 @@ const PAGES: &[Page] = &[
     Page { allowed_as: Outcome::Missing, ..post("/accounts/{nobody}/disable", Rule::Needs(Permission::ManageAccounts), Some(&[("disabled", "1")])) },
     Page { allowed_as: Outcome::Missing, ..post("/accounts/{nobody}/reset", Rule::Needs(Permission::ManageAccounts), Some(&[])) },
     Page { allowed_as: Outcome::Missing, ..post("/accounts/{nobody}/token", Rule::Needs(Permission::ManageAccounts), Some(&[("label", "authz")])) },
+    Page { allowed_as: Outcome::Missing, ..post("/accounts/{nobody}/tokens/0123456789ab/revoke", Rule::Needs(Permission::ManageAccounts), Some(&[])) },
     // 执法监督
     get("/supervision", Rule::LoggedIn),
     post("/supervision/out-of-plan", Rule::Needs(Permission::RegisterOutOfPlan), Some(OUT_OF_PLAN_FORM)),
