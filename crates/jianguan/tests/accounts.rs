@@ -31,7 +31,11 @@ fn account(username: &str) -> Account {
 }
 
 async fn live(db: &Db, username: &str) -> Result<usize, Box<dyn std::error::Error>> {
-    Ok(auth::tokens_of(db, username).await?.iter().filter(|t| !t.revoked).count())
+    Ok(auth::tokens_of(db, username)
+        .await?
+        .iter()
+        .filter(|t| !t.revoked)
+        .count())
 }
 
 async fn revocations(db: &Db) -> Result<Vec<String>, Box<dyn std::error::Error>> {
@@ -51,7 +55,11 @@ async fn tokens_are_revoked_one_by_one_and_all_by_a_new_password(db: &Db) -> Tes
     let _third = auth::issue_token(db, "ops", "spare", "test").await?;
     assert_eq!(live(db, "ops").await?, 3);
     let tokens: Vec<ApiToken> = auth::tokens_of(db, "ops").await?;
-    assert!(tokens.iter().all(|t| t.issued_at.is_some() && t.fingerprint().len() == 12));
+    assert!(
+        tokens
+            .iter()
+            .all(|t| t.issued_at.is_some() && t.fingerprint().len() == 12)
+    );
 
     // By the token itself, then again (nothing written the second time).
     let revoked = auth::revoke_token(db, "ops", &first, "test").await?;
@@ -61,8 +69,15 @@ async fn tokens_are_revoked_one_by_one_and_all_by_a_new_password(db: &Db) -> Tes
     assert_eq!(revocations(db).await?.len(), 1);
     // A fingerprint too short, or of another account's token, is refused.
     assert!(auth::revoke_token(db, "ops", "abc", "test").await.is_err());
-    let report = tokens.iter().find(|t| t.label == "report").ok_or("no report token")?;
-    assert!(auth::revoke_token(db, "nobody", report.fingerprint(), "test").await.is_err());
+    let report = tokens
+        .iter()
+        .find(|t| t.label == "report")
+        .ok_or("no report token")?;
+    assert!(
+        auth::revoke_token(db, "nobody", report.fingerprint(), "test")
+            .await
+            .is_err()
+    );
     assert!(matches!(
         auth::revoke_token(db, "ops", &report.fingerprint().to_uppercase(), "test").await?,
         Revoked::Now(_)
@@ -97,7 +112,10 @@ async fn disabling_revokes_and_other_accounts_keep_theirs(db: &Db) -> TestResult
     auth::save_account(db, leaving.clone(), None, "test").await?;
     assert_eq!(live(db, "leaver").await?, 0);
     assert_eq!(live(db, "stayer").await?, 1);
-    assert_eq!(revocations(db).await?, vec!["account disabled".to_owned(); 2]);
+    assert_eq!(
+        revocations(db).await?,
+        vec!["account disabled".to_owned(); 2]
+    );
     // Saving it disabled again writes no revocation.
     auth::save_account(db, leaving, None, "test").await?;
     assert_eq!(revocations(db).await?.len(), 2);

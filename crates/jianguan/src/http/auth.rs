@@ -374,7 +374,9 @@ impl LoginLimiter {
         if let Some(address) = tables.addresses.get(&ip).filter(|f| !f.expired()) {
             let left = address_wait(address.count).saturating_sub(address.last.elapsed());
             if !left.is_zero() {
-                return Some(Refusal::Address(u64::try_from(left.as_millis().div_ceil(1000)).unwrap_or(u64::MAX)));
+                return Some(Refusal::Address(
+                    u64::try_from(left.as_millis().div_ceil(1000)).unwrap_or(u64::MAX),
+                ));
             }
         }
         None
