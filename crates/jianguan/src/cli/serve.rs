@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -27,20 +28,90 @@ pub struct ServeArgs {
     /// A working-day calendar override (TOML), as for `jianguan calendar`.
     #[arg(long, value_name = "FILE")]
     calendar: Option<PathBuf>,
+    #[command(flatten)]
+    options: ServerOptions,
+}
+
+/// The server's timeouts, connection limit and trusted proxies (docs/web.md, "Security").
+#[derive(Debug, Clone, Args)]
+pub struct ServerOptions {
+    /// Seconds a request's head may take to arrive, counted from when the
+    /// server waits for it (also the longest wait between kept-alive requests).
+    #[arg(long, value_name = "SECS", env = "JIANGUAN_HEADER_TIMEOUT",
+          default_value_t = http::Limits::HEADER_READ.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout: u64,
+    /// Seconds a request may take, body included, before it is answered 503.
+    #[arg(long, value_name = "SECS", env = "JIANGUAN_REQUEST_TIMEOUT",
+          default_value_t = http::Limits::REQUEST.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    request_timeout: u64,
+    /// Seconds a connection may stay silent (no handler running, no byte
+    /// moving) before it is closed.
+    #[arg(long, value_name = "SECS", env = "JIANGUAN_IDLE_TIMEOUT",
+          default_value_t = http::Limits::IDLE.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout: u64,
+    /// Connections open at once; beyond it new connections are closed at once.
+    #[arg(long, value_name = "N", env = "JIANGUAN_MAX_CONNECTIONS",
+          default_value_t = http::Limits::MAX_CONNECTIONS as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
+    /// A reverse proxy (CIDR or address) whose X-Forwarded-For header names
+    /// the client; repeatable (the variable takes a comma-separated list).
+    /// Without it the client is the socket peer and the header is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        value_name = "CIDR",
+        env = "JIANGUAN_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<auth::Cidr>,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        let limits = http::Limits::default();
+        Self {
+            header_timeout: limits.header_read.as_secs(),
+            request_timeout: limits.request.as_secs(),
+            idle_timeout: limits.idle.as_secs(),
+            max_connections: limits.max_connections as u64,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+impl ServerOptions {
+    fn limits(&self) -> http::Limits {
+        http::Limits {
+            header_read: Duration::from_secs(self.header_timeout),
+            request: Duration::from_secs(self.request_timeout),
+            idle: Duration::from_secs(self.idle_timeout),
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+        }
+    }
 }
 
 /// Runs `jianguan serve`.
 pub fn run_serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let calendar = super::calendar::load(args.calendar.as_ref())?;
-    serve_database(&args.database, calendar, args.listen)
+    serve_database_with(&args.database, calendar, args.listen, &args.options)
 }
 
 /// Migrates the database and serves it on a multi-threaded runtime until
-/// stopped (`jianguan serve`, and the end of `jianguan demo`).
+/// stopped, with the default limits (the end of `jianguan demo`).
 pub fn serve_database(
     database: &DatabaseArgs,
     calendar: workcal::Calendar,
     listen: SocketAddr,
+) -> anyhow::Result<ExitCode> {
+    serve_database_with(database, calendar, listen, &ServerOptions::default())
+}
+
+/// Migrates the database and serves it on a multi-threaded runtime until
+/// stopped (`jianguan serve`).
+pub fn serve_database_with(
+    database: &DatabaseArgs,
+    calendar: workcal::Calendar,
+    listen: SocketAddr,
+    options: &ServerOptions,
 ) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -50,7 +121,7 @@ pub fn serve_database(
         let db = database.open().await?;
         let outcome = async {
             db.migrate().await?;
-            serve(db.clone(), calendar, listen).await
+            serve(db.clone(), calendar, listen, options).await
         }
         .await;
         db.close().await;
@@ -60,7 +131,12 @@ pub fn serve_database(
 
 /// Serves the web application on `listen` until Ctrl-C or SIGTERM; creates and
 /// prints the first administrator when there is no account.
-pub async fn serve(db: Db, calendar: workcal::Calendar, listen: SocketAddr) -> anyhow::Result<()> {
+pub async fn serve(
+    db: Db,
+    calendar: workcal::Calendar,
+    listen: SocketAddr,
+    options: &ServerOptions,
+) -> anyhow::Result<()> {
     init_logging();
     if let Some(password) = auth::bootstrap_admin(&db).await? {
         println!("首个管理员账号 first administrator: admin");
@@ -80,7 +156,18 @@ pub async fn serve(db: Db, calendar: workcal::Calendar, listen: SocketAddr) -> a
     let mut state = AppState::new(db, calendar);
     if let Some(fresh) = Arc::get_mut(&mut state) {
         fresh.hotline = rules;
+        fresh.limits = options.limits();
+        fresh.trusted_proxies.clone_from(&options.trusted_proxies);
     }
+    let limits = state.limits;
+    tracing::info!(
+        header_timeout = ?limits.header_read,
+        request_timeout = ?limits.request,
+        idle_timeout = ?limits.idle,
+        max_connections = limits.max_connections,
+        trusted_proxies = ?options.trusted_proxies.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "limits"
+    );
     http::staff::dashboard::warm(&state);
     schedule_escalation(state.clone(), std::time::Duration::from_secs(3600));
     if let Some(every) = http::staff::credit_risk::schedule_interval() {
@@ -179,6 +266,30 @@ enum AccountsCommand {
         #[arg(long, default_value = "cli")]
         label: String,
     },
+    /// List an account's API tokens: fingerprint, label, issued, live or revoked.
+    Tokens {
+        /// Login name.
+        username: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke one API token of an account; it answers 401 from then on.
+    RevokeToken {
+        /// Login name.
+        username: String,
+        /// The token's fingerprint (as `accounts tokens` lists it, 12 hex
+        /// digits or more), or the token itself.
+        token: String,
+    },
+}
+
+#[derive(Serialize)]
+struct TokenLine<'a> {
+    fingerprint: &'a str,
+    label: &'a str,
+    issued_at: Option<&'a str>,
+    revoked: bool,
 }
 
 #[derive(Serialize)]
@@ -275,16 +386,69 @@ async fn accounts(db: &Db, command: &AccountsCommand) -> anyhow::Result<ExitCode
                 .await?
                 .with_context(|| format!("no account {username}"))?;
             account.disabled = true;
+            let live = auth::tokens_of(db, username)
+                .await
+                .map_err(anyhow_of)?
+                .iter()
+                .filter(|t| !t.revoked)
+                .count();
             auth::save_account(db, account, None, ACTOR)
                 .await
                 .map_err(anyhow_of)?;
-            println!("account {username} disabled");
+            println!("account {username} disabled; {live} API token(s) revoked");
         }
         AccountsCommand::Token { username, label } => {
             let token = auth::issue_token(db, username, label, ACTOR)
                 .await
                 .map_err(anyhow_of)?;
             println!("{token}");
+        }
+        AccountsCommand::Tokens { username, json } => {
+            if db.get::<Account>(username).await?.is_none() {
+                anyhow::bail!("no account {username}");
+            }
+            let tokens = auth::tokens_of(db, username).await.map_err(anyhow_of)?;
+            let lines: Vec<TokenLine> = tokens
+                .iter()
+                .map(|t| TokenLine {
+                    fingerprint: t.fingerprint(),
+                    label: &t.label,
+                    issued_at: t.issued_at.as_deref(),
+                    revoked: t.revoked,
+                })
+                .collect();
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&lines)?);
+            } else {
+                for l in &lines {
+                    println!(
+                        "{}  {:<7}  {:<25}  {}",
+                        l.fingerprint,
+                        if l.revoked { "revoked" } else { "live" },
+                        l.issued_at.unwrap_or("-"),
+                        l.label
+                    );
+                }
+            }
+        }
+        AccountsCommand::RevokeToken { username, token } => {
+            match auth::revoke_token(db, username, token, ACTOR)
+                .await
+                .map_err(anyhow_of)?
+            {
+                auth::Revoked::Now(t) => println!(
+                    "token {} ({}) of {username} revoked",
+                    t.fingerprint(),
+                    t.label
+                ),
+                auth::Revoked::Already(t) => {
+                    println!(
+                        "token {} ({}) of {username} was already revoked",
+                        t.fingerprint(),
+                        t.label
+                    );
+                }
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -294,6 +294,22 @@ pub struct ApiToken {
     pub label: String,
     /// Revoked tokens are refused.
     pub revoked: bool,
+    /// When it was issued (RFC 3339); absent on tokens issued before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_at: Option<String>,
+}
+
+impl ApiToken {
+    /// Characters of the digest that name a token in lists and commands.
+    pub const FINGERPRINT_LEN: usize = 12;
+
+    /// The first [`Self::FINGERPRINT_LEN`] hex digits of the digest: names the
+    /// token without revealing it.
+    pub fn fingerprint(&self) -> &str {
+        self.digest
+            .get(..Self::FINGERPRINT_LEN)
+            .unwrap_or(&self.digest)
+    }
 }
 
 #[cfg(test)]

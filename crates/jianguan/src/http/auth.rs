@@ -1,7 +1,8 @@
 //! Logins, sessions, API tokens, CSRF and the login rate limit.
 //!
 //! - Passwords: Argon2id (the `argon2` crate's defaults), hashed and checked on
-//!   a blocking thread.
+//!   a blocking thread, at most [`HashGate`]'s bound at once; a caller that
+//!   waits longer than [`HASH_QUEUE_WAIT`] for its turn gets [`Error::Busy`].
 //! - Sessions: a random 256-bit token in an `HttpOnly; Secure; SameSite=Strict`
 //!   cookie; the server keeps only its SHA-256, with the account, a CSRF token
 //!   and an idle expiry (8 hours). Logging out or restarting ends sessions.
@@ -9,12 +10,19 @@
 //!   the session's token, as the `csrf` form field (forms) or the
 //!   `X-CSRF-Token` header (htmx and scripts). Requests with an API token
 //!   (`Authorization: Bearer …`) carry no ambient credential and need none.
-//! - Rate limit: 5 failed logins per user name and per client address in 15
-//!   minutes; the sixth attempt is refused before the password is checked.
+//! - Rate limit ([`LoginLimiter`]): 5 failed logins per (user name, client
+//!   address) in 15 minutes block that pair only, never the account from
+//!   other addresses; after 5 failures from one address each further attempt
+//!   from it waits twice as long as the last (1 s, 2 s, … up to 5 minutes).
+//! - Client address ([`client_address`]): the socket peer, or the right-most
+//!   untrusted `X-Forwarded-For` hop when the peer is a trusted proxy.
+//! - API tokens: listed and revoked ([`tokens_of`], [`revoke_token`]); a new
+//!   password (changed or reset) and disabling an account revoke every token
+//!   of the account in the same transaction.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use argon2::Argon2;
@@ -25,6 +33,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use tokio::sync::Semaphore;
 
 use super::AppState;
 use super::error::{Error, Result};
@@ -67,38 +76,93 @@ pub fn one_time_password() -> Result<String> {
         .collect())
 }
 
-/// Argon2id hash of a password (PHC string), on a blocking thread.
+/// How long a password check waits for its turn before [`Error::Busy`].
+pub const HASH_QUEUE_WAIT: Duration = Duration::from_secs(2);
+
+/// Bounds concurrent Argon2 work (each hash holds about 19 MiB for a few
+/// tens of milliseconds): at most `bound` run at once, on blocking threads;
+/// a caller waits for its turn at most `wait`.
+pub struct HashGate {
+    permits: Arc<Semaphore>,
+    wait: Duration,
+}
+
+impl HashGate {
+    /// A gate letting `bound` (at least 1) computations run at once.
+    pub fn new(bound: usize, wait: Duration) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(bound.max(1))),
+            wait,
+        }
+    }
+
+    /// The process-wide gate: one computation per CPU.
+    pub fn global() -> &'static Self {
+        static GATE: OnceLock<HashGate> = OnceLock::new();
+        GATE.get_or_init(|| {
+            let cpus = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+            Self::new(cpus, HASH_QUEUE_WAIT)
+        })
+    }
+
+    /// Runs `work` on a blocking thread once a permit is free. The permit
+    /// moves into the thread, so a caller that gives up (a closed
+    /// connection, a request timeout) cannot push the count over the bound.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
+        let permit = tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| Error::Busy)?
+            .map_err(|_| Error::Busy)?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(Error::internal)
+    }
+
+    /// Permits free now.
+    pub fn available(&self) -> usize {
+        self.permits.available_permits()
+    }
+}
+
+/// Argon2id hash of a password (PHC string), through [`HashGate::global`].
 pub async fn hash_password(password: String) -> Result<String> {
     if password.chars().count() < 8 {
         return Err(Error::BadRequest(
             "密码至少 8 个字符 (at least 8 characters)".into(),
         ));
     }
-    tokio::task::spawn_blocking(move || {
-        let mut salt = [0u8; 16];
-        getrandom::fill(&mut salt).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("{e}"))?;
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-            .map_err(|e| anyhow::anyhow!("{e}"))
-    })
-    .await
-    .map_err(Error::internal)?
-    .map_err(Error::Internal)
+    HashGate::global()
+        .run(move || {
+            let mut salt = [0u8; 16];
+            getrandom::fill(&mut salt).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("{e}"))?;
+            Argon2::default()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|hash| hash.to_string())
+                .map_err(|e| anyhow::anyhow!("{e}"))
+        })
+        .await?
+        .map_err(Error::Internal)
 }
 
-/// Whether `password` matches the PHC string, on a blocking thread.
-pub async fn password_matches(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
+/// Whether `password` matches the PHC string, through [`HashGate::global`]
+/// ([`Error::Busy`] when too many checks wait).
+pub async fn password_matches(password: String, hash: String) -> Result<bool> {
+    HashGate::global()
+        .run(move || {
+            PasswordHash::new(&hash).is_ok_and(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
         })
-    })
-    .await
-    .unwrap_or(false)
+        .await
 }
 
 /// One logged-in session.
@@ -160,56 +224,294 @@ impl Sessions {
     }
 }
 
-/// Failed logins per user name and per client address.
+/// Failures from one address before each further attempt must wait.
+pub const FREE_FAILURES_PER_ADDRESS: u32 = 5;
+/// The first wait after those; it doubles with each failure.
+const FIRST_ADDRESS_WAIT: Duration = Duration::from_secs(1);
+/// The longest wait between attempts from one address.
+const LONGEST_ADDRESS_WAIT: Duration = Duration::from_secs(5 * 60);
+/// Entries the limiter keeps at most, per table (pairs, addresses).
+pub const MAX_TRACKED: usize = 50_000;
+/// Characters of a user name the limiter keys on.
+const MAX_NAME_KEY: usize = 64;
+
+/// Failures of one key.
+#[derive(Debug, Clone, Copy)]
+struct Failures {
+    count: u32,
+    first: Instant,
+    last: Instant,
+}
+
+impl Failures {
+    fn expired(&self) -> bool {
+        self.last.elapsed() >= LOGIN_WINDOW
+    }
+}
+
 #[derive(Default)]
+struct Tables {
+    pairs: HashMap<(String, IpAddr), Failures>,
+    addresses: HashMap<IpAddr, Failures>,
+}
+
+/// Why a login attempt is refused before its password is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// This (user name, address) failed too often: minutes left in the window.
+    Pair(u64),
+    /// This address failed too often: seconds until its next attempt.
+    Address(u64),
+}
+
+impl From<Refusal> for Error {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Pair(minutes) => Self::TooManyAttempts(minutes),
+            Refusal::Address(seconds) => Self::SlowDown(seconds),
+        }
+    }
+}
+
+/// Failed logins per (user name, client address), and per address. An
+/// account is never locked for everyone: only the pair that failed is
+/// blocked, and an address that keeps failing waits longer and longer.
+/// At most `capacity` entries per table are kept; when full, expired entries
+/// go first, then the one idle longest.
 pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
+    tables: Mutex<Tables>,
+    capacity: usize,
+}
+
+impl Default for LoginLimiter {
+    fn default() -> Self {
+        Self::with_capacity(MAX_TRACKED)
+    }
+}
+
+/// IPv6 clients are keyed by their /64 (one host usually holds a whole /64);
+/// IPv4-mapped addresses as IPv4.
+fn address_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+        v4 => v4,
+    }
+}
+
+fn name_key(username: &str) -> String {
+    username
+        .chars()
+        .take(MAX_NAME_KEY)
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// The wait before the next attempt after `count` failures from an address.
+fn address_wait(count: u32) -> Duration {
+    let Some(extra) = count.checked_sub(FREE_FAILURES_PER_ADDRESS) else {
+        return Duration::ZERO;
+    };
+    FIRST_ADDRESS_WAIT
+        .checked_mul(1u32.checked_shl(extra).unwrap_or(u32::MAX))
+        .map_or(LONGEST_ADDRESS_WAIT, |wait| wait.min(LONGEST_ADDRESS_WAIT))
+}
+
+/// Counts one failure under `key`, making room first when the table is full.
+fn count_failure<K: std::hash::Hash + Eq + Clone>(
+    table: &mut HashMap<K, Failures>,
+    key: K,
+    capacity: usize,
+) {
+    let now = Instant::now();
+    if !table.contains_key(&key) && table.len() >= capacity {
+        table.retain(|_, f| !f.expired());
+        if table.len() >= capacity {
+            let idlest = table
+                .iter()
+                .min_by_key(|(_, f)| f.last)
+                .map(|(k, _)| k.clone());
+            if let Some(idlest) = idlest {
+                table.remove(&idlest);
+            }
+        }
+    }
+    let entry = table.entry(key).or_insert(Failures {
+        count: 0,
+        first: now,
+        last: now,
+    });
+    if entry.expired() {
+        *entry = Failures {
+            count: 0,
+            first: now,
+            last: now,
+        };
+    }
+    entry.count = entry.count.saturating_add(1);
+    entry.last = now;
 }
 
 impl LoginLimiter {
-    fn keys(username: &str, ip: IpAddr) -> [String; 2] {
-        [
-            format!("user:{}", username.to_lowercase()),
-            format!("ip:{ip}"),
-        ]
+    /// A limiter keeping at most `capacity` entries per table.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            tables: Mutex::default(),
+            capacity: capacity.max(1),
+        }
     }
 
-    /// Minutes to wait if either key has used up its attempts.
-    pub fn blocked(&self, username: &str, ip: IpAddr) -> Option<u64> {
-        let mut map = self.lock();
-        let mut wait = None;
-        for key in Self::keys(username, ip) {
-            if let Some(times) = map.get_mut(&key) {
-                times.retain(|t| t.elapsed() < LOGIN_WINDOW);
-                if times.len() >= MAX_FAILED_LOGINS as usize {
-                    let oldest = times.iter().min().map_or(Duration::ZERO, Instant::elapsed);
-                    let minutes = LOGIN_WINDOW.saturating_sub(oldest).as_secs().div_ceil(60);
-                    wait = Some(wait.map_or(minutes, |w: u64| w.max(minutes)));
-                }
+    /// Whether an attempt for `username` from `ip` is refused now, and why.
+    pub fn check(&self, username: &str, ip: IpAddr) -> Option<Refusal> {
+        let ip = address_key(ip);
+        let tables = self.lock();
+        if let Some(pair) = tables.pairs.get(&(name_key(username), ip))
+            && pair.first.elapsed() < LOGIN_WINDOW
+            && pair.count >= MAX_FAILED_LOGINS
+        {
+            let left = LOGIN_WINDOW.saturating_sub(pair.first.elapsed());
+            return Some(Refusal::Pair(left.as_secs().div_ceil(60).max(1)));
+        }
+        if let Some(address) = tables.addresses.get(&ip).filter(|f| !f.expired()) {
+            let left = address_wait(address.count).saturating_sub(address.last.elapsed());
+            if !left.is_zero() {
+                return Some(Refusal::Address(
+                    u64::try_from(left.as_millis().div_ceil(1000)).unwrap_or(u64::MAX),
+                ));
             }
         }
-        wait
+        None
     }
 
-    /// Records a failure.
+    /// Records a failure of `username` from `ip`.
     pub fn failed(&self, username: &str, ip: IpAddr) {
-        let mut map = self.lock();
-        for key in Self::keys(username, ip) {
-            map.entry(key).or_default().push(Instant::now());
+        let ip = address_key(ip);
+        let capacity = self.capacity;
+        let mut tables = self.lock();
+        if let Some(pair) = tables.pairs.get_mut(&(name_key(username), ip))
+            && pair.first.elapsed() >= LOGIN_WINDOW
+        {
+            pair.count = 0;
+            pair.first = Instant::now();
         }
+        count_failure(&mut tables.pairs, (name_key(username), ip), capacity);
+        count_failure(&mut tables.addresses, ip, capacity);
     }
 
-    /// Forgets the user name's failures after a successful login.
-    pub fn succeeded(&self, username: &str) {
+    /// Forgets the pair's failures after a successful login (the address's
+    /// count stays: logging in to one account does not buy guesses at others).
+    pub fn succeeded(&self, username: &str, ip: IpAddr) {
         self.lock()
-            .remove(&format!("user:{}", username.to_lowercase()));
+            .pairs
+            .remove(&(name_key(username), address_key(ip)));
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<Instant>>> {
-        self.failures
+    /// Entries held: (pairs, addresses).
+    pub fn tracked(&self) -> (usize, usize) {
+        let tables = self.lock();
+        (tables.pairs.len(), tables.addresses.len())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Tables> {
+        self.tables
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// A network in CIDR notation (`10.0.0.0/8`, `::1/128`; a bare address is
+/// the single host).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl std::str::FromStr for Cidr {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let (address, prefix) = text
+            .trim()
+            .split_once('/')
+            .map_or((text.trim(), None), |(a, p)| (a, Some(p)));
+        let network: IpAddr = address
+            .parse()
+            .map_err(|_| format!("{text:?} is not an IP address or CIDR network"))?;
+        let network = network.to_canonical();
+        let bits = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => bits,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= bits)
+                .ok_or_else(|| format!("{text:?}: the prefix length must be 0 to {bits}"))?,
+        };
+        Ok(Self { network, prefix })
+    }
+}
+
+impl std::fmt::Display for Cidr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.network, self.prefix)
+    }
+}
+
+impl Cidr {
+    /// Whether `ip` is in the network.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        fn mask(bits: u32, prefix: u8) -> u128 {
+            if prefix == 0 {
+                0
+            } else {
+                u128::MAX << (bits - u32::from(prefix))
+            }
+        }
+        match (self.network, ip.to_canonical()) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let m = mask(32, self.prefix);
+                (u128::from(u32::from(net)) & m) == (u128::from(u32::from(ip)) & m)
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let m = mask(128, self.prefix);
+                (u128::from(net) & m) == (u128::from(ip) & m)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Hops of `X-Forwarded-For` read at most (right to left).
+const MAX_FORWARDED_HOPS: usize = 32;
+
+/// The client's address: the socket `peer`, unless the peer is one of the
+/// `trusted` proxies; then the right-most `X-Forwarded-For` hop that is not a
+/// trusted proxy (the left-most if all are). A hop that is not an address
+/// stops the walk at the last address read.
+pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[Cidr]) -> IpAddr {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let mut client = peer.to_canonical();
+    if !is_trusted(client) {
+        return client;
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .collect();
+    for hop in hops.iter().rev().take(MAX_FORWARDED_HOPS) {
+        let hop = hop.trim();
+        let parsed = hop
+            .parse::<IpAddr>()
+            .or_else(|_| hop.parse::<SocketAddr>().map(|s| s.ip()));
+        let Ok(ip) = parsed else { break };
+        client = ip.to_canonical();
+        if !is_trusted(client) {
+            break;
+        }
+    }
+    client
 }
 
 /// How a request was authenticated.
@@ -304,7 +606,8 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeUser {
     }
 }
 
-/// Extractor: the client's address (the socket peer).
+/// Extractor: the client's address, as [`client_address`] decided it in
+/// [`authenticate`] (the socket peer without trusted proxies).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub IpAddr);
 
@@ -314,10 +617,17 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let ip = parts
             .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::from([127, 0, 0, 1]), |info| info.0.ip());
+            .get::<ClientIp>()
+            .map_or_else(|| peer_of(parts), |client| client.0);
         Ok(ClientIp(ip))
     }
+}
+
+fn peer_of(parts: &Parts) -> IpAddr {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([127, 0, 0, 1]), |info| info.0.ip())
 }
 
 /// A cookie's value from the request headers.
@@ -350,7 +660,11 @@ pub async fn authenticate(
     }
 }
 
-async fn resolve(state: &AppState, mut request: Request) -> Result<Request> {
+async fn resolve(state: &AppState, request: Request) -> Result<Request> {
+    let (mut parts, body) = request.into_parts();
+    let client = client_address(peer_of(&parts), &parts.headers, &state.trusted_proxies);
+    parts.extensions.insert(ClientIp(client));
+    let mut request = Request::from_parts(parts, body);
     let headers = request.headers();
     let bearer = headers
         .get(header::AUTHORIZATION)
@@ -501,6 +815,8 @@ pub async fn bootstrap_admin<S: WorkflowStore>(store: &S) -> Result<Option<Strin
 }
 
 /// Creates or replaces an account with a password (CLI, demo, administrators).
+/// A new password for an existing account, or disabling it, revokes every
+/// token of the account in the same transaction.
 pub async fn save_account<S: WorkflowStore>(
     store: &S,
     mut account: Account,
@@ -522,6 +838,11 @@ pub async fn save_account<S: WorkflowStore>(
     } else {
         "account.created"
     };
+    let revoke = match (&existing, &password) {
+        (Some(_), Some(_)) => Some("password reset"),
+        (Some(before), None) if account.disabled && !before.disabled => Some("account disabled"),
+        _ => None,
+    };
     account.password_hash = match (password, existing) {
         (Some(password), _) => hash_password(password).await?,
         (None, Some(existing)) => existing.password_hash,
@@ -531,13 +852,41 @@ pub async fn save_account<S: WorkflowStore>(
             ));
         }
     };
+    let change = Change::new(crate::workflow::now(), actor, action, account.role.code());
+    put_account(store, &account, &change, revoke).await?;
+    Ok(account)
+}
+
+/// Writes an account; with `revoke` (why), also revokes every live token of
+/// the account, in the same transaction. Returns the tokens revoked.
+pub async fn put_account<S: WorkflowStore>(
+    store: &S,
+    account: &Account,
+    change: &Change,
+    revoke: Option<&str>,
+) -> Result<usize> {
+    let revoked: Vec<ApiToken> = match revoke {
+        Some(_) => tokens_of(store, &account.username)
+            .await?
+            .into_iter()
+            .filter(|t| !t.revoked)
+            .map(|t| ApiToken { revoked: true, ..t })
+            .collect(),
+        None => Vec::new(),
+    };
+    let revoked_change = Change::new(
+        change.at,
+        &change.actor,
+        "token.revoked",
+        revoke.unwrap_or_default(),
+    );
     store
-        .put(
-            std::slice::from_ref(&account),
-            &Change::new(crate::workflow::now(), actor, action, account.role.code()),
+        .put_both(
+            (std::slice::from_ref(account), change),
+            (revoked.as_slice(), &revoked_change),
         )
         .await?;
-    Ok(account)
+    Ok(revoked.len())
 }
 
 /// Issues an API token for an account; returns the token (shown once).
@@ -553,40 +902,324 @@ pub async fn issue_token<S: WorkflowStore>(
         )));
     }
     let token = format!("jg_{}", random_token()?);
+    let at = crate::workflow::now();
     let record = ApiToken {
         digest: token_digest(&token),
         username: username.to_owned(),
         label: label.to_owned(),
         revoked: false,
+        issued_at: Some(at.to_rfc3339()),
     };
     store
         .put(
             std::slice::from_ref(&record),
-            &Change::new(crate::workflow::now(), actor, "token.issued", label),
+            &Change::new(at, actor, "token.issued", label),
         )
         .await?;
     Ok(token)
+}
+
+/// Every token of an account (live and revoked), by digest.
+pub async fn tokens_of<S: WorkflowStore>(store: &S, username: &str) -> Result<Vec<ApiToken>> {
+    Ok(store.list::<ApiToken>(Some(("username", username))).await?)
+}
+
+/// What a token revocation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revoked {
+    /// Revoked now.
+    Now(ApiToken),
+    /// It was revoked before; nothing written.
+    Already(ApiToken),
+}
+
+/// Revokes one token of `username`, named by its fingerprint (a prefix of its
+/// digest, at least [`ApiToken::FINGERPRINT_LEN`] hex digits) or the token itself.
+pub async fn revoke_token<S: WorkflowStore>(
+    store: &S,
+    username: &str,
+    which: &str,
+    actor: &str,
+) -> Result<Revoked> {
+    let which = which.trim();
+    let prefix = if which.starts_with("jg_") {
+        token_digest(which)
+    } else {
+        which.to_ascii_lowercase()
+    };
+    if prefix.len() < ApiToken::FINGERPRINT_LEN || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(Error::BadRequest(format!(
+            "令牌指纹应为至少 {} 位十六进制数字 (a token fingerprint is at least {} hex digits)",
+            ApiToken::FINGERPRINT_LEN,
+            ApiToken::FINGERPRINT_LEN
+        )));
+    }
+    let mut matching: Vec<ApiToken> = tokens_of(store, username)
+        .await?
+        .into_iter()
+        .filter(|t| t.digest.starts_with(&prefix))
+        .collect();
+    let token = match (matching.pop(), matching.is_empty()) {
+        (Some(token), true) => token,
+        (Some(_), false) => {
+            return Err(Error::BadRequest(format!(
+                "指纹 {which} 对应多个令牌 (ambiguous fingerprint)"
+            )));
+        }
+        (None, _) => {
+            return Err(Error::NotFound(format!(
+                "账号 {username} 没有指纹为 {which} 的令牌 (no such token)"
+            )));
+        }
+    };
+    if token.revoked {
+        return Ok(Revoked::Already(token));
+    }
+    let token = ApiToken {
+        revoked: true,
+        ..token
+    };
+    let detail = format!("{} ({})", token.fingerprint(), token.label);
+    store
+        .put(
+            std::slice::from_ref(&token),
+            &Change::new(crate::workflow::now(), actor, "token.revoked", detail),
+        )
+        .await?;
+    Ok(Revoked::Now(token))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))
+    }
+
     #[test]
-    fn the_limiter_blocks_after_five_failures_per_name_and_per_address() {
+    fn failures_block_the_pair_never_the_account_from_elsewhere() {
         let limiter = LoginLimiter::default();
-        let ip = IpAddr::from([10, 0, 0, 1]);
+        let attacker = ip("127.0.0.2");
         for _ in 0..MAX_FAILED_LOGINS {
-            assert_eq!(limiter.blocked("Alice", ip), None);
-            limiter.failed("alice", ip);
+            assert_eq!(limiter.check("Admin", attacker), None);
+            limiter.failed("admin", attacker);
+        }
+        assert!(matches!(
+            limiter.check("ADMIN", attacker),
+            Some(Refusal::Pair(15))
+        ));
+        assert_eq!(
+            limiter.check("admin", ip("127.0.0.1")),
+            None,
+            "another address still logs in"
+        );
+        // The attacker's address now waits before any further attempt, on any account.
+        assert_eq!(limiter.check("bob", attacker), Some(Refusal::Address(1)));
+        limiter.succeeded("admin", ip("127.0.0.1"));
+        assert!(
+            limiter.check("admin", attacker).is_some(),
+            "another address's success clears nothing"
+        );
+    }
+
+    #[test]
+    fn the_wait_per_address_doubles_up_to_five_minutes() {
+        let waits: Vec<u64> = (0..=20).map(|n| address_wait(n).as_secs()).collect();
+        assert_eq!(&waits[..9], &[0, 0, 0, 0, 0, 1, 2, 4, 8]);
+        assert_eq!(waits[14], 300);
+        assert_eq!(address_wait(u32::MAX), LONGEST_ADDRESS_WAIT);
+        let limiter = LoginLimiter::default();
+        let address = ip("10.0.0.9");
+        for n in 0..8 {
+            limiter.failed(&format!("user{n}"), address);
+        }
+        assert!(
+            matches!(limiter.check("someone", address), Some(Refusal::Address(s)) if (7..=8).contains(&s))
+        );
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_per_64() {
+        let limiter = LoginLimiter::default();
+        for n in 0..FREE_FAILURES_PER_ADDRESS {
+            limiter.failed("admin", ip(&format!("2001:db8:1:2::{n}")));
+        }
+        assert!(limiter.check("admin", ip("2001:db8:1:2::ffff")).is_some());
+        assert_eq!(limiter.check("admin", ip("2001:db8:1:3::1")), None);
+        limiter.failed("x", ip("::ffff:192.0.2.1"));
+        assert_eq!(
+            limiter.tracked().1,
+            2,
+            "an IPv4-mapped address counts as IPv4"
+        );
+    }
+
+    #[test]
+    fn the_limiter_holds_at_most_its_capacity() {
+        let limiter = LoginLimiter::with_capacity(100);
+        for n in 0..10_000u32 {
+            limiter.failed(&format!("user{n}"), IpAddr::from(n.to_be_bytes()));
+        }
+        let (pairs, addresses) = limiter.tracked();
+        assert!(pairs <= 100 && addresses <= 100, "{pairs} {addresses}");
+        // The newest entries are the ones kept.
+        assert!(
+            limiter
+                .check("user9999", IpAddr::from(9999u32.to_be_bytes()))
+                .is_none()
+        );
+        for _ in 0..MAX_FAILED_LOGINS {
+            limiter.failed("late", IpAddr::from([192, 0, 2, 7]));
         }
         assert!(
             limiter
-                .blocked("ALICE", IpAddr::from([10, 0, 0, 2]))
+                .check("late", IpAddr::from([192, 0, 2, 7]))
                 .is_some()
         );
-        assert!(limiter.blocked("bob", ip).is_some());
-        assert_eq!(limiter.blocked("bob", IpAddr::from([10, 0, 0, 2])), None);
+    }
+
+    #[test]
+    fn cidrs_parse_and_match() {
+        let net: Cidr = "10.1.0.0/16".parse().unwrap_or(Cidr {
+            network: ip("0.0.0.0"),
+            prefix: 32,
+        });
+        assert!(net.contains(ip("10.1.255.3")) && !net.contains(ip("10.2.0.1")));
+        assert!(
+            net.contains(ip("::ffff:10.1.0.1")),
+            "IPv4-mapped peers match IPv4 networks"
+        );
+        assert!(!net.contains(ip("::1")));
+        let host: Result<Cidr, _> = "127.0.0.1".parse();
+        assert!(host.is_ok_and(|h| h.contains(ip("127.0.0.1")) && !h.contains(ip("127.0.0.2"))));
+        let v6: Result<Cidr, _> = "fd00::/8".parse();
+        assert!(v6.is_ok_and(|n| n.contains(ip("fd12::1")) && !n.contains(ip("fe80::1"))));
+        let all: Result<Cidr, _> = "0.0.0.0/0".parse();
+        assert!(all.is_ok_and(|n| n.contains(ip("203.0.113.1"))));
+        for bad in ["10.0.0.0/33", "10.0.0/8", "::/129", "x", "10.0.0.0/-1", ""] {
+            assert!(bad.parse::<Cidr>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let trusted: Vec<Cidr> = ["127.0.0.1/32", "10.0.0.0/8"]
+            .iter()
+            .filter_map(|c| c.parse().ok())
+            .collect();
+        let headers = |values: &[&str]| {
+            let mut map = HeaderMap::new();
+            for value in values {
+                map.append(
+                    "x-forwarded-for",
+                    header::HeaderValue::from_str(value)
+                        .unwrap_or(header::HeaderValue::from_static("")),
+                );
+            }
+            map
+        };
+        let forwarded = headers(&["198.51.100.7, 203.0.113.5"]);
+        // An untrusted peer: the header is ignored.
+        assert_eq!(
+            client_address(ip("192.0.2.1"), &forwarded, &trusted),
+            ip("192.0.2.1")
+        );
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &forwarded, &[]),
+            ip("127.0.0.1")
+        );
+        // A trusted peer: the right-most untrusted hop (the left one may be forged).
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &forwarded, &trusted),
+            ip("203.0.113.5")
+        );
+        let chained = headers(&["198.51.100.7", "203.0.113.5, 10.0.0.3"]);
+        assert_eq!(
+            client_address(ip("10.0.0.2"), &chained, &trusted),
+            ip("203.0.113.5")
+        );
+        let all_trusted = headers(&["10.0.0.9, 10.0.0.3"]);
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &all_trusted, &trusted),
+            ip("10.0.0.9")
+        );
+        let garbage = headers(&["203.0.113.5, unknown"]);
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &garbage, &trusted),
+            ip("127.0.0.1")
+        );
+        let with_port = headers(&["[2001:db8::1]:443"]);
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &with_port, &trusted),
+            ip("2001:db8::1")
+        );
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &HeaderMap::new(), &trusted),
+            ip("127.0.0.1")
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_hash_gate_bounds_concurrency_refuses_a_flood_and_recovers() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let gate = Arc::new(HashGate::new(2, Duration::from_millis(100)));
+        let running = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..500 {
+            let (gate, running, peak) = (gate.clone(), running.clone(), peak.clone());
+            tasks.push(tokio::spawn(async move {
+                gate.run(move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(20));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                })
+                .await
+            }));
+        }
+        let (mut done, mut busy) = (0, 0);
+        for task in tasks {
+            match tokio::time::timeout(Duration::from_secs(10), task).await {
+                Ok(Ok(Ok(()))) => done += 1,
+                Ok(Ok(Err(Error::Busy))) => busy += 1,
+                other => panic!("a task neither ran nor was refused: {other:?}"),
+            }
+        }
+        assert!(
+            peak.load(Ordering::SeqCst) <= 2,
+            "peak {}",
+            peak.load(Ordering::SeqCst)
+        );
+        assert!(done >= 2 && busy > 400, "done {done}, busy {busy}");
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "the flood was refused quickly: {:?}",
+            started.elapsed()
+        );
+        // No permit leaked: the gate serves again at full width.
+        assert_eq!(gate.available(), 2);
+        assert_eq!(gate.run(|| 7).await.ok(), Some(7));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_caller_that_gives_up_keeps_its_permit_until_the_work_ends() {
+        let gate = Arc::new(HashGate::new(1, Duration::from_millis(50)));
+        let slow = gate.clone();
+        let abandoned = tokio::spawn(async move {
+            slow.run(|| std::thread::sleep(Duration::from_millis(300)))
+                .await
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        abandoned.abort();
+        assert!(
+            matches!(gate.run(|| ()).await, Err(Error::Busy)),
+            "the work still runs"
+        );
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert!(gate.run(|| ()).await.is_ok());
     }
 
     #[test]
@@ -619,8 +1252,16 @@ mod tests {
             .await
             .unwrap_or_default();
         assert!(hash.starts_with("$argon2id$"), "{hash}");
-        assert!(password_matches("correct horse".into(), hash.clone()).await);
-        assert!(!password_matches("wrong horse!".into(), hash).await);
+        assert!(
+            password_matches("correct horse".into(), hash.clone())
+                .await
+                .unwrap_or(false)
+        );
+        assert!(
+            !password_matches("wrong horse!".into(), hash)
+                .await
+                .unwrap_or(true)
+        );
         assert!(hash_password("short".into()).await.is_err());
     }
 }

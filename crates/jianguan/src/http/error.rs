@@ -40,6 +40,18 @@ pub enum Error {
     /// Too many failed logins.
     #[error("登录失败次数过多，请 {0} 分钟后再试 (too many failed logins)")]
     TooManyAttempts(u64),
+    /// Repeated failed logins from this address: wait before the next attempt.
+    #[error("该地址登录失败过多，请 {0} 秒后再试 (too many failed logins from this address)")]
+    SlowDown(u64),
+    /// Too many passwords being checked at once.
+    #[error("服务器繁忙，请稍后再试 (server busy, try again shortly)")]
+    Busy,
+    /// The request took longer than the server's request timeout.
+    #[error("请求处理超时，请稍后再试 (request timed out)")]
+    Timeout,
+    /// The account still has its one-time password.
+    #[error("请先登录网页修改一次性密码，再使用 API (change the one-time password first)")]
+    PasswordChangeRequired,
     /// Anything else: logged, not shown.
     #[error("服务器内部错误，已记录 (internal error, logged)")]
     Internal(#[source] anyhow::Error),
@@ -58,11 +70,12 @@ impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
-            Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::Csrf | Self::PasswordChangeRequired => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyAttempts(_) | Self::SlowDown(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Busy | Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -9,6 +9,9 @@
 //! - [`auth::authenticate`] runs on every request: session cookie or API
 //!   token, CSRF on state changes. Who may do what is decided by
 //!   [`crate::domain::account`], asked through [`auth::User`].
+//! - [`serve_until`] runs hyper's HTTP/1 server itself (not `axum::serve`) so
+//!   that the [`Limits`] hold: a header-read timeout, a request timeout, an
+//!   idle timeout and a connection limit.
 
 pub mod api;
 pub mod assets;
@@ -19,8 +22,11 @@ pub mod pages;
 pub mod public;
 pub mod staff;
 
-use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::Router;
@@ -29,8 +35,13 @@ use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use serde::Serialize;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
 
 pub use error::{Error, Result};
 
@@ -61,6 +72,47 @@ pub struct AppState {
     pub credit: staff::credit::CreditState,
     /// The 12345 hotline's rules (time limits, channels).
     pub hotline: crate::domain::hotline::HotlineRules,
+    /// Proxies whose `X-Forwarded-For` is believed (see [`auth::client_address`]).
+    pub trusted_proxies: Vec<auth::Cidr>,
+    /// The server's timeouts and connection limit.
+    pub limits: Limits,
+}
+
+/// The server's timeouts and connection limit (`jianguan serve` flags).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// A request's head must arrive within this, counted from when the
+    /// server waits for it (also between requests on a kept-alive connection).
+    pub header_read: Duration,
+    /// A handler (body read included) must answer within this; then 503.
+    pub request: Duration,
+    /// A connection with no handler running and no byte read or written for
+    /// this long is closed (e.g. a client that stopped reading its download).
+    pub idle: Duration,
+    /// Connections open at once; beyond it new ones are closed at once.
+    pub max_connections: usize,
+}
+
+impl Limits {
+    /// Default header-read timeout.
+    pub const HEADER_READ: Duration = Duration::from_secs(10);
+    /// Default request timeout.
+    pub const REQUEST: Duration = Duration::from_secs(120);
+    /// Default idle timeout.
+    pub const IDLE: Duration = Duration::from_secs(60);
+    /// Default connection limit.
+    pub const MAX_CONNECTIONS: usize = 1024;
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_read: Self::HEADER_READ,
+            request: Self::REQUEST,
+            idle: Self::IDLE,
+            max_connections: Self::MAX_CONNECTIONS,
+        }
+    }
 }
 
 impl AppState {
@@ -78,6 +130,8 @@ impl AppState {
             ledger: staff::ledger::LedgerCache::default(),
             credit: staff::credit::CreditState::default(),
             hotline: crate::domain::hotline::HotlineRules::default(),
+            trusted_proxies: Vec::new(),
+            limits: Limits::default(),
         })
     }
 }
@@ -92,23 +146,54 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(middleware::from_fn(error::html_errors));
     Router::new()
         .merge(pages)
-        .merge(api::routes())
+        .merge(api::routes().layer(middleware::from_fn(api_fresh_password)))
         .route("/healthz", get(healthz))
         .merge(assets::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,
         ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            request_timeout,
+        ))
         .with_state(state)
+}
+
+/// Answers 503 when a handler runs longer than [`Limits::request`].
+async fn request_timeout(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match tokio::time::timeout(state.limits.request, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(limit = ?state.limits.request, "request timed out");
+            Error::Timeout.into_response()
+        }
+    }
+}
+
+/// The API refuses an account still on its one-time password (403) until
+/// the password is changed on the web.
+async fn api_fresh_password(request: Request, next: Next) -> Response {
+    if must_change_password(&request) {
+        return Error::PasswordChangeRequired.into_response();
+    }
+    next.run(request).await
+}
+
+fn must_change_password(request: &Request) -> bool {
+    request
+        .extensions()
+        .get::<auth::Caller>()
+        .is_some_and(|caller| caller.account.must_change_password)
 }
 
 /// Staff pages wait until an account given a one-time password has set its own.
 async fn fresh_password(request: Request, next: Next) -> Response {
-    let must_change = request
-        .extensions()
-        .get::<auth::Caller>()
-        .is_some_and(|caller| caller.account.must_change_password);
-    if must_change {
+    if must_change_password(&request) {
         return Redirect::to("/account/password").into_response();
     }
     next.run(request).await
@@ -145,16 +230,213 @@ pub async fn serve(listener: TcpListener, state: Arc<AppState>) -> std::io::Resu
     serve_until(listener, state, shutdown_signal()).await
 }
 
-/// Serves until `stop` completes, then finishes the requests in flight.
+/// Serves until `stop` completes, then finishes the requests in flight
+/// (waiting at most the request timeout), under the state's [`Limits`].
 pub async fn serve_until(
     listener: TcpListener,
     state: Arc<AppState>,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(stop)
+    let limits = state.limits;
+    let app = TowerToHyperService::new(router(state));
+    let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read);
+    let mut stop = std::pin::pin!(stop);
+    let mut refused: u64 = 0;
+    loop {
+        let (stream, peer) = tokio::select! {
+            () = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait, do not stop serving.
+                    tracing::warn!(%error, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let Ok(permit) = connections.clone().try_acquire_owned() else {
+            refused += 1;
+            if refused.is_power_of_two() {
+                tracing::warn!(
+                    refused,
+                    limit = limits.max_connections,
+                    "connection limit reached: new connections closed"
+                );
+            }
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let activity = Arc::new(Activity::new());
+        let service = {
+            let app = app.clone();
+            let activity = activity.clone();
+            hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                let busy = Busy::start(activity.clone());
+                let answer = hyper::service::Service::call(&app, request);
+                async move {
+                    let answer = answer.await;
+                    drop(busy);
+                    answer
+                }
+            })
+        };
+        let io = TokioIo::new(Tracked {
+            stream,
+            activity: activity.clone(),
+        });
+        let connection = graceful.watch(http.serve_connection(io, service));
+        tokio::spawn(async move {
+            let _permit = permit;
+            tokio::select! {
+                ended = connection => if let Err(error) = ended {
+                    tracing::debug!(%error, %peer, "connection ended with an error");
+                },
+                () = activity.idle_for(limits.idle) => tracing::debug!(%peer, "idle connection closed"),
+            }
+        });
+    }
+    drop(listener);
+    let in_flight = graceful.count();
+    if tokio::time::timeout(limits.request, graceful.shutdown())
         .await
+        .is_err()
+    {
+        tracing::warn!(
+            in_flight,
+            "stopping: some connections did not finish in time"
+        );
+    }
+    Ok(())
+}
+
+/// When a connection last moved a byte, and how many handlers run on it.
+struct Activity {
+    start: Instant,
+    last_millis: AtomicU64,
+    handlers: AtomicUsize,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Self {
+            start: Instant::now(),
+            last_millis: AtomicU64::new(0),
+            handlers: AtomicUsize::new(0),
+        }
+    }
+
+    fn touch(&self) {
+        let millis = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_millis.store(millis, Ordering::Relaxed);
+    }
+
+    fn quiet(&self) -> Duration {
+        let last = Duration::from_millis(self.last_millis.load(Ordering::Relaxed));
+        self.start.elapsed().saturating_sub(last)
+    }
+
+    /// Completes once no handler has run and no byte moved for `idle`.
+    async fn idle_for(&self, idle: Duration) {
+        loop {
+            let quiet = self.quiet();
+            let running = self.handlers.load(Ordering::Relaxed) > 0;
+            if !running && quiet >= idle {
+                return;
+            }
+            let next = if running {
+                idle
+            } else {
+                idle.saturating_sub(quiet)
+            };
+            tokio::time::sleep(next.max(Duration::from_millis(10))).await;
+        }
+    }
+}
+
+/// A handler running on a connection (counted until dropped).
+struct Busy(Arc<Activity>);
+
+impl Busy {
+    fn start(activity: Arc<Activity>) -> Self {
+        activity.handlers.fetch_add(1, Ordering::Relaxed);
+        activity.touch();
+        Self(activity)
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.touch();
+        self.0.handlers.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A socket that records when it last moved a byte.
+struct Tracked {
+    stream: TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl AsyncRead for Tracked {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.stream).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.activity.touch();
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Tracked {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let polled = Pin::new(&mut self.stream).poll_write(cx, data);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        polled
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let polled = Pin::new(&mut self.stream).poll_write_vectored(cx, data);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.touch();
+        }
+        polled
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
 }
 
 async fn shutdown_signal() {

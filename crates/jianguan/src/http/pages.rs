@@ -212,14 +212,63 @@ pub fn url_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Only local paths are followed after login.
-fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path
-        }
-        _ => "/dashboard",
+/// Where a login goes when `next` is missing or refused.
+const HOME: &str = "/dashboard";
+/// The longest `next` followed.
+const MAX_NEXT: usize = 2048;
+
+/// Only a same-origin path is followed after login. Control characters are
+/// removed first (browsers drop tabs and newlines inside URLs, so
+/// `/\t/evil.example` means `//evil.example`); then the path must start with
+/// one `/` not followed by `/` or `\`, contain no `\`, and stay so after
+/// percent-decoding (up to three rounds). Anything else goes home.
+pub fn safe_next(next: Option<&str>) -> String {
+    let without_controls =
+        |text: &str| text.chars().filter(|c| !c.is_control()).collect::<String>();
+    let Some(next) = next else {
+        return HOME.to_owned();
+    };
+    let cleaned = without_controls(next);
+    if cleaned.len() > MAX_NEXT || !is_local_path(&cleaned) {
+        return HOME.to_owned();
     }
+    let mut decoded = cleaned.clone();
+    let mut settled = false;
+    for _ in 0..3 {
+        let again = without_controls(&url_decode_path(&decoded));
+        if !is_local_path(&again) {
+            return HOME.to_owned();
+        }
+        settled = again == decoded;
+        if settled {
+            break;
+        }
+        decoded = again;
+    }
+    if !settled {
+        return HOME.to_owned();
+    }
+    // Only visible ASCII goes into the Location header.
+    cleaned
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() {
+                c.to_string()
+            } else {
+                url_encode(&c.to_string())
+            }
+        })
+        .collect()
+}
+
+fn is_local_path(path: &str) -> bool {
+    let mut chars = path.chars();
+    chars.next() == Some('/') && !matches!(chars.next(), Some('/' | '\\')) && !path.contains('\\')
+}
+
+/// Percent-decoding of a path (unlike a form value, `+` stays `+`).
+fn url_decode_path(text: &str) -> String {
+    url_decode(&text.replace('+', "%2B"))
 }
 
 /// The routes of this module: `/`, login, logout and the password page.
@@ -282,7 +331,7 @@ fn header_value(text: &str) -> Result<HeaderValue> {
 }
 
 async fn login_form(Query(query): Query<NextQuery>) -> Result<Response> {
-    login_page(safe_next(query.next.as_deref()), "", "", StatusCode::OK)
+    login_page(&safe_next(query.next.as_deref()), "", "", StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -299,15 +348,15 @@ async fn login(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response> {
-    let next = safe_next(form.next.as_deref()).to_owned();
+    let next = safe_next(form.next.as_deref());
     let username = form.username.trim().to_owned();
     if auth::cookie(&headers, LOGIN_CSRF_COOKIE) != Some(form.csrf.as_str()) || form.csrf.is_empty()
     {
         return Err(Error::Csrf);
     }
-    if let Some(minutes) = state.limiter.blocked(&username, ip) {
-        tracing::warn!(%ip, username, "login refused: rate limit");
-        return Err(Error::TooManyAttempts(minutes));
+    if let Some(refusal) = state.limiter.check(&username, ip) {
+        tracing::warn!(%ip, username, ?refusal, "login refused: rate limit");
+        return Err(refusal.into());
     }
     let account = state
         .db
@@ -315,10 +364,12 @@ async fn login(
         .await?
         .filter(|a| !a.disabled);
     let matches = match &account {
-        Some(account) => auth::password_matches(form.password, account.password_hash.clone()).await,
+        Some(account) => {
+            auth::password_matches(form.password, account.password_hash.clone()).await?
+        }
         None => {
             // Spend the same time on unknown names.
-            let _ = auth::password_matches(form.password, DUMMY_HASH.into()).await;
+            let _ = auth::password_matches(form.password, DUMMY_HASH.into()).await?;
             false
         }
     };
@@ -332,7 +383,7 @@ async fn login(
             StatusCode::UNAUTHORIZED,
         );
     };
-    state.limiter.succeeded(&username);
+    state.limiter.succeeded(&username, ip);
     tracing::info!(%ip, username, "login");
     let token = state.sessions.start(&account.username)?;
     let target = if account.must_change_password {
@@ -412,7 +463,7 @@ async fn change_password(
     Form(form): Form<PasswordForm>,
 ) -> Result<Response> {
     let account = user.account().clone();
-    let problem = if !auth::password_matches(form.current, account.password_hash.clone()).await {
+    let problem = if !auth::password_matches(form.current, account.password_hash.clone()).await? {
         Some("当前密码不正确")
     } else if form.new_password != form.confirm {
         Some("两次输入的新密码不一致")
@@ -432,18 +483,13 @@ async fn change_password(
     let mut changed = account;
     changed.password_hash = auth::hash_password(form.new_password).await?;
     changed.must_change_password = false;
-    state
-        .db
-        .put(
-            std::slice::from_ref(&changed),
-            &Change::new(
-                crate::workflow::now(),
-                &user.actor(),
-                "account.password",
-                "password changed",
-            ),
-        )
-        .await?;
+    let change = Change::new(
+        crate::workflow::now(),
+        &user.actor(),
+        "account.password",
+        "password changed",
+    );
+    auth::put_account(&state.db, &changed, &change, Some("password changed")).await?;
     state.sessions.end_all_of(&changed.username);
     Ok(Redirect::to("/login").into_response())
 }
@@ -463,8 +509,62 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed_after_login() {
         assert_eq!(safe_next(Some("/plans")), "/plans");
-        assert_eq!(safe_next(Some("//evil.example")), "/dashboard");
-        assert_eq!(safe_next(Some("https://evil.example")), "/dashboard");
+        assert_eq!(
+            safe_next(Some("/directories?q=a%20b&page=2")),
+            "/directories?q=a%20b&page=2"
+        );
+        assert_eq!(safe_next(Some("/名录")), "/%E5%90%8D%E5%BD%95");
+        assert_eq!(
+            safe_next(Some("/\nplans")),
+            "/plans",
+            "controls are removed"
+        );
+        for hostile in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "\t//evil.example",
+            "/\u{0}/evil.example",
+            "/\u{7f}/evil.example",
+            "/\u{85}/evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "/\\/evil.example",
+            "/.\\evil.example",
+            "https://evil.example",
+            "HTTPS://evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "%2F%2Fevil.example",
+            "/%2Fevil.example",
+            "/%2fevil.example",
+            "/%252Fevil.example",
+            "/%25252Fevil.example",
+            "/%5Cevil.example",
+            "/%09/evil.example",
+            "/%0A/evil.example",
+            "/%2509/evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(hostile)), "/dashboard", "{hostile:?}");
+        }
+        assert_eq!(
+            safe_next(Some(&format!("/{}", "a".repeat(5000)))),
+            "/dashboard"
+        );
         assert_eq!(safe_next(None), "/dashboard");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn whatever_next_is_the_redirect_is_a_local_visible_path(next in "\\PC{0,40}|[/\\\\%2fF5cC09\t\n .a-z:]{0,24}") {
+            let target = safe_next(Some(&next));
+            proptest::prop_assert!(target.starts_with('/'));
+            proptest::prop_assert!(!target.starts_with("//") && !target.contains('\\'));
+            proptest::prop_assert!(target.chars().all(|c| c.is_ascii_graphic()), "{target:?}");
+            proptest::prop_assert!(HeaderValue::from_str(&target).is_ok());
+            proptest::prop_assert!(is_local_path(&url_decode_path(&target)));
+        }
     }
 }

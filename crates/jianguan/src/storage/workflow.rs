@@ -246,6 +246,13 @@ pub trait WorkflowStore: Store {
         docs: &[D],
         change: &Change,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Writes two kinds of documents in one transaction, each with its own
+    /// change (e.g. an account and the tokens its new password revokes).
+    fn put_both<A: Document, B: Document>(
+        &self,
+        first: (&[A], &Change),
+        second: (&[B], &Change),
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// One document.
     fn get<D: Document>(
         &self,
@@ -524,6 +531,22 @@ impl<E: Engine> WorkflowStore for E {
         Ok(())
     }
 
+    async fn put_both<A: Document, B: Document>(
+        &self,
+        (first, first_change): (&[A], &Change),
+        (second, second_change): (&[B], &Change),
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        for doc in first {
+            put_in::<E, A>(&mut tx, doc, first_change).await?;
+        }
+        for doc in second {
+            put_in::<E, B>(&mut tx, doc, second_change).await?;
+        }
+        E::commit(tx).await?;
+        Ok(())
+    }
+
     async fn get<D: Document>(&self, key: &str) -> Result<Option<D>, StoreError> {
         let rows = self
             .fetch_all(
@@ -792,6 +815,16 @@ macro_rules! delegate_db {
 impl WorkflowStore for super::Db {
     async fn put<D: Document>(&self, docs: &[D], change: &Change) -> Result<(), StoreError> {
         delegate_db!(self.put::<D>(docs, change))
+    }
+    async fn put_both<A: Document, B: Document>(
+        &self,
+        first: (&[A], &Change),
+        second: (&[B], &Change),
+    ) -> Result<(), StoreError> {
+        match self {
+            super::Db::Sqlite(store) => store.put_both::<A, B>(first, second).await,
+            super::Db::Postgres(store) => store.put_both::<A, B>(first, second).await,
+        }
     }
     async fn get<D: Document>(&self, key: &str) -> Result<Option<D>, StoreError> {
         delegate_db!(self.get::<D>(key))

@@ -355,6 +355,14 @@ const PAGES: &[Page] = &[
             Some(&[("label", "authz")]),
         )
     },
+    Page {
+        allowed_as: Outcome::Missing,
+        ..post(
+            "/accounts/{nobody}/tokens/0123456789ab/revoke",
+            Rule::Needs(Permission::ManageAccounts),
+            Some(&[]),
+        )
+    },
     // 执法监督
     get("/supervision", Rule::LoggedIn),
     post(

@@ -17,6 +17,7 @@ mod credit_risk;
 mod draw_secrecy;
 mod hotline;
 mod portal;
+mod security;
 mod staff_directories;
 mod staff_workflow;
 mod supervision;

@@ -1,22 +1,26 @@
 //! 账号管理 (/accounts): list, create, disable or enable, reset a password,
-//! issue an API token. Needs [`Permission::ManageAccounts`] (system
-//! administrator). New and reset passwords are one-time passwords shown once
-//! and must be changed at the next login; tokens are shown once. Every change
-//! is written through [`save_account`] / [`issue_token`], so it is on the ledger.
+//! issue, list and revoke API tokens. Needs [`Permission::ManageAccounts`]
+//! (system administrator). New and reset passwords are one-time passwords
+//! shown once and must be changed at the next login; tokens are shown once and
+//! listed by fingerprint; revoking one asks for confirmation first. Resetting
+//! or disabling an account revokes its tokens. Every change is written through
+//! [`save_account`] / [`issue_token`] / [`revoke_token`], so it is on the ledger.
 
 use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, State};
-use axum::response::Html;
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::account::{Account, Permission, Role};
+use crate::domain::account::{Account, ApiToken, Permission, Role};
 use crate::domain::inspector::CertificateNo;
 use crate::http::AppState;
-use crate::http::auth::{User, issue_token, one_time_password, save_account};
+use crate::http::auth::{
+    Revoked, User, issue_token, one_time_password, revoke_token, save_account, tokens_of,
+};
 use crate::http::error::{Error, Result};
 use crate::http::pages::{Chrome, render};
 use crate::storage::{Store, WorkflowStore};
@@ -28,6 +32,40 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/accounts/{username}/disable", post(disable))
         .route("/accounts/{username}/reset", post(reset))
         .route("/accounts/{username}/token", post(token))
+        .route(
+            "/accounts/{username}/tokens/{fingerprint}/revoke",
+            post(revoke),
+        )
+}
+
+/// An API token as listed (never its digest in full).
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenRow {
+    /// Its account.
+    pub username: String,
+    /// The first digits of its digest.
+    pub fingerprint: String,
+    /// What it is for.
+    pub label: String,
+    /// When it was issued ("—" when unknown).
+    pub issued_at: String,
+    /// Revoked.
+    pub revoked: bool,
+}
+
+impl From<&ApiToken> for TokenRow {
+    fn from(token: &ApiToken) -> Self {
+        Self {
+            username: token.username.clone(),
+            fingerprint: token.fingerprint().to_owned(),
+            label: token.label.clone(),
+            issued_at: token.issued_at.as_deref().map_or_else(
+                || "—".to_owned(),
+                |at| at.get(..16).unwrap_or(at).replace('T', " "),
+            ),
+            revoked: token.revoked,
+        }
+    }
 }
 
 /// An account as listed (never its password hash).
@@ -88,6 +126,15 @@ struct Index {
     message: String,
     /// A secret shown once: (what, for whom, the secret).
     secret: Option<(String, String, String)>,
+    /// Every API token, live first.
+    tokens: Vec<TokenRow>,
+}
+
+#[derive(Template)]
+#[template(path = "staff/accounts_revoke.html")]
+struct ConfirmRevoke {
+    chrome: Chrome,
+    token: TokenRow,
 }
 
 async fn page(
@@ -97,7 +144,18 @@ async fn page(
     secret: Option<(String, String, String)>,
 ) -> Result<Html<String>> {
     let departments = crate::http::pages::department_options(state).await?;
+    let mut tokens: Vec<TokenRow> = state
+        .db
+        .list::<ApiToken>(None)
+        .await?
+        .iter()
+        .map(TokenRow::from)
+        .collect();
+    tokens.sort_by(|a, b| {
+        (a.revoked, &a.username, &b.issued_at).cmp(&(b.revoked, &b.username, &a.issued_at))
+    });
     render(&Index {
+        tokens,
         chrome: Chrome::staff(user, "账号管理", "/accounts"),
         accounts: list(state).await?,
         roles: Role::ALL.iter().map(|r| (r.code(), r.label())).collect(),
@@ -220,8 +278,12 @@ async fn disable(
     if disabled {
         state.sessions.end_all_of(&username);
     }
-    let done = if disabled { "已停用" } else { "已启用" };
-    page(&state, &user, format!("{done}账号 {username}"), None).await
+    let done = if disabled {
+        "已停用账号，其 API 令牌已全部吊销："
+    } else {
+        "已启用账号 "
+    };
+    page(&state, &user, format!("{done}{username}"), None).await
 }
 
 async fn reset(
@@ -236,13 +298,8 @@ async fn reset(
     save_account(&state.db, account, Some(password.clone()), &user.actor()).await?;
     state.sessions.end_all_of(&username);
     let secret = ("新的一次性密码".to_owned(), username.clone(), password);
-    page(
-        &state,
-        &user,
-        format!("已重置账号 {username} 的密码"),
-        Some(secret),
-    )
-    .await
+    let message = format!("已重置账号 {username} 的密码，其 API 令牌已全部吊销");
+    page(&state, &user, message, Some(secret)).await
 }
 
 #[derive(Deserialize)]
@@ -268,4 +325,44 @@ async fn token(
         Some(secret),
     )
     .await
+}
+
+#[derive(Deserialize)]
+struct RevokeForm {
+    /// `yes` once confirmed; without it the confirmation page is shown.
+    confirm: Option<String>,
+}
+
+async fn revoke(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Path((username, fingerprint)): Path<(String, String)>,
+    Form(form): Form<RevokeForm>,
+) -> Result<Response> {
+    user.require(Permission::ManageAccounts)?;
+    if form.confirm.as_deref() != Some("yes") {
+        let token = tokens_of(&state.db, &username)
+            .await?
+            .iter()
+            .find(|t| t.fingerprint() == fingerprint)
+            .map(TokenRow::from)
+            .ok_or_else(|| {
+                Error::NotFound(format!(
+                    "账号 {username} 没有指纹为 {fingerprint} 的令牌 (no such token)"
+                ))
+            })?;
+        let chrome = Chrome::staff(&user, "确认吊销 API 令牌", "/accounts");
+        return Ok(render(&ConfirmRevoke { chrome, token })?.into_response());
+    }
+    let message = match revoke_token(&state.db, &username, &fingerprint, &user.actor()).await? {
+        Revoked::Now(token) => format!(
+            "已吊销 {username} 的 API 令牌 {}（{}）",
+            token.fingerprint(),
+            token.label
+        ),
+        Revoked::Already(token) => {
+            format!("{username} 的 API 令牌 {} 此前已吊销", token.fingerprint())
+        }
+    };
+    Ok(page(&state, &user, message, None).await?.into_response())
 }
