@@ -37,7 +37,7 @@ use jianguan::domain::org::{
     Department, DepartmentCode, DepartmentLevel, DistrictCode, HUANGSHI_DISTRICTS,
 };
 use jianguan::domain::plan::{
-    Participant, Plan, PlanFields, PlanKind, PlanScope, PlanStatus, StratumRate,
+    Decision, Participant, Plan, PlanFields, PlanKind, PlanScope, PlanStatus, StratumRate,
 };
 use jianguan::domain::uscc::Uscc;
 use jianguan::storage::{self, Db, Store, WorkflowStore};
@@ -58,6 +58,7 @@ type Fallible<T> = Result<T, Box<dyn Error>>;
 contracts!(
     "workflow";
     plan_life_cycle_gates_the_draw,
+    joint_plans_need_every_partners_confirmation,
     round_steps_in_order_and_the_record_verifies,
     exclusions_are_explained_entity_by_entity,
     visits_hold_every_item_with_eligible_teams,
@@ -77,6 +78,8 @@ const WJ: &str = "WJW";
 const ENTITIES: u32 = 300;
 const ROUND: &str = "2025-Q3";
 const ACTOR: &str = "测试员";
+/// Approves plans: whoever files a plan does not approve it.
+const APPROVER: &str = "审批人";
 
 /// Deregistered (and class A): excluded for `status`.
 const DEREGISTERED: u32 = 5;
@@ -399,6 +402,8 @@ fn plan_fields(
         status: PlanStatus::Draft,
         version: 1,
         approved_version: None,
+        filed_by: None,
+        confirmations: Vec::new(),
     })
 }
 
@@ -458,15 +463,26 @@ async fn approve(db: &Db, id: &str) -> Fallible<Plan> {
         "报司法局备案",
     )
     .await?;
-    Ok(workflow::advance_plan(
-        db,
-        id,
-        PlanStatus::Approved,
-        at(2025, 1, 20)?,
-        ACTOR,
-        "批准",
-    )
-    .await?)
+    confirm_by_partners(db, id).await?;
+    approve_only(db, id).await
+}
+
+/// Every partner department of the plan confirms its current version (会签).
+async fn confirm_by_partners(db: &Db, id: &str) -> TestResult {
+    let plan = db.get::<Plan>(id).await?.ok_or("no such plan")?;
+    for partner in plan.partners() {
+        workflow::answer_plan(
+            db,
+            id,
+            partner,
+            Decision::Confirmed,
+            "",
+            at(2025, 1, 15)?,
+            &format!("{partner}科员"),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 fn secret() -> draw::Secret {
@@ -854,10 +870,165 @@ async fn approve_only(db: &Db, id: &str) -> Fallible<Plan> {
         id,
         PlanStatus::Approved,
         at(2025, 1, 20)?,
-        ACTOR,
+        APPROVER,
         "批准",
     )
     .await?)
+}
+
+/// The partners a refused approval names, with the reason of those that declined.
+fn awaiting(result: workflow::Result<Plan>) -> Fallible<Vec<(String, Option<String>)>> {
+    match result {
+        Err(WorkflowError::AwaitingConfirmation { waiting, .. }) => Ok(waiting
+            .into_iter()
+            .map(|w| (w.department, w.declined))
+            .collect()),
+        Err(other) => Err(format!("expected a refusal for lack of 会签, got {other}").into()),
+        Ok(plan) => Err(format!("approved without every partner's 会签: {plan:?}").into()),
+    }
+}
+
+async fn joint_plans_need_every_partners_confirmation(db: &Db) -> TestResult {
+    load_directory(db).await?;
+    let mut fields = plan_fields(
+        "P-HQ",
+        vec![
+            participant(SJ, &["LH-001"], None),
+            participant(YJ, &["YJ-001"], None),
+            participant(WJ, &["WJ-001"], None),
+        ],
+        vec![rate("B", 1000)],
+        false,
+    )?;
+    workflow::create_plan(db, fields.clone(), at(2025, 1, 5)?, ACTOR).await?;
+    let (answered_on, approved_on) = (at(2025, 1, 12)?, at(2025, 1, 20)?);
+    let answer = |department: &'static str, decision, reason: &'static str, actor: &'static str| {
+        workflow::answer_plan(db, "P-HQ", department, decision, reason, answered_on, actor)
+    };
+    expect_refused(
+        answer(YJ, Decision::Confirmed, "", "YJ科员").await,
+        "confirming a draft",
+    )?;
+    workflow::advance_plan(
+        db,
+        "P-HQ",
+        PlanStatus::Filed,
+        at(2025, 1, 10)?,
+        ACTOR,
+        "备案",
+    )
+    .await?;
+
+    // Nobody has answered: approval names both partners; the filer may not approve at all.
+    let approve = || {
+        workflow::advance_plan(
+            db,
+            "P-HQ",
+            PlanStatus::Approved,
+            approved_on,
+            APPROVER,
+            "批准",
+        )
+    };
+    assert_eq!(
+        awaiting(approve().await)?,
+        [(YJ.to_owned(), None), (WJ.to_owned(), None)]
+    );
+    match approve().await {
+        Err(error) => {
+            let message = error.to_string();
+            assert!(
+                message.contains("YJJ 黄石市应急管理局")
+                    && message.contains("WJW 黄石市卫生健康委员会"),
+                "{message}"
+            );
+        }
+        Ok(_) => return Err("approved without 会签".into()),
+    }
+    expect_refused(
+        answer(SJ, Decision::Confirmed, "", "SJ科员").await,
+        "the lead confirming for itself",
+    )?;
+    expect_refused(
+        answer("SWJ", Decision::Confirmed, "", "SWJ科员").await,
+        "a department not in the plan",
+    )?;
+    expect_refused(
+        answer(YJ, Decision::Confirmed, "", ACTOR).await,
+        "the filer confirming for a partner",
+    )?;
+    expect_refused(
+        answer(YJ, Decision::Declined, "  ", "YJ科员").await,
+        "declining without a reason",
+    )?;
+
+    // One declines, then the other confirms: approval names the one that declined, with its reason.
+    answer(YJ, Decision::Declined, "检查人员不足", "YJ科员").await?;
+    answer(WJ, Decision::Confirmed, "", "WJ科员").await?;
+    assert_eq!(
+        awaiting(approve().await)?,
+        [(YJ.to_owned(), Some("检查人员不足".to_owned()))]
+    );
+    // It changes its mind for the same version; the filer still may not approve.
+    answer(YJ, Decision::Confirmed, "", "YJ科员").await?;
+    expect_refused(
+        workflow::advance_plan(
+            db,
+            "P-HQ",
+            PlanStatus::Approved,
+            at(2025, 1, 20)?,
+            ACTOR,
+            "",
+        )
+        .await,
+        "the filer approving",
+    )?;
+    let approved = approve().await?;
+    assert_eq!(
+        (approved.status, approved.approved_version),
+        (PlanStatus::Approved, Some(1))
+    );
+
+    // A change of a partner's items makes version 2: every partner confirms again.
+    fields.participants[2].items = vec!["WJ-001".into(), "WJ-002".into()];
+    let v2 =
+        workflow::change_plan(db, fields.clone(), at(2025, 2, 1)?, ACTOR, "增加检查事项").await?;
+    assert_eq!((v2.status, v2.version), (PlanStatus::Filed, 2));
+    assert_eq!(v2.unconfirmed_partners(), [YJ, WJ]);
+    assert_eq!(
+        awaiting(approve().await)?,
+        [(YJ.to_owned(), None), (WJ.to_owned(), None)]
+    );
+    // Dropping a partner drops its answer; the remaining one confirms version 2.
+    fields.participants.truncate(2);
+    let v3 = workflow::change_plan(db, fields, at(2025, 2, 2)?, ACTOR, "卫健委不再参加").await?;
+    assert!(
+        v3.confirmations.iter().all(|c| c.department == YJ),
+        "{v3:?}"
+    );
+    answer(YJ, Decision::Confirmed, "", "YJ科员").await?;
+    assert_eq!(approve().await?.approved_version, Some(3));
+
+    // Every answer is on the ledger, with the department and version.
+    let answers: Vec<(String, String)> = db
+        .ledger()
+        .await?
+        .into_iter()
+        .filter(|e| {
+            e.subject_key == "P-HQ"
+                && e.action.starts_with("plan.")
+                && (e.action.ends_with("confirmed") || e.action.ends_with("declined"))
+        })
+        .map(|e| (e.action, e.detail))
+        .collect();
+    let expected = [
+        ("plan.declined", "YJJ v1: 检查人员不足"),
+        ("plan.confirmed", "WJW v1"),
+        ("plan.confirmed", "YJJ v1"),
+        ("plan.confirmed", "YJJ v3"),
+    ];
+    assert_eq!(answers, expected.map(|(a, d)| (a.to_owned(), d.to_owned())),);
+    assert_intact(db).await
 }
 
 // ---------------------------------------------------------------------------
