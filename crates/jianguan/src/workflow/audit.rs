@@ -369,13 +369,15 @@ struct AnchorsDocument {
 }
 
 /// Reads saved anchors: the portal's JSON document, a JSON array of anchors,
-/// or lines each holding one anchor (a trailing comma is allowed, so lines
+/// one anchor (as `audit anchor --json` prints it), or lines each holding one anchor (a trailing comma is allowed, so lines
 /// copied from the portal's document work). Errors name the line.
 pub fn parse_anchors(text: &str) -> std::result::Result<Vec<Anchor>, String> {
     let anchors = if let Ok(document) = serde_json::from_str::<AnchorsDocument>(text) {
         document.anchors
     } else if let Ok(list) = serde_json::from_str::<Vec<Anchor>>(text) {
         list
+    } else if let Ok(one) = serde_json::from_str::<Anchor>(text) {
+        vec![one]
     } else {
         let mut anchors = Vec::new();
         for (number, line) in (1..).zip(text.lines()) {

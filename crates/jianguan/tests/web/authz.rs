@@ -197,6 +197,8 @@ const PAGES: &[Page] = &[
     get("/gongshi/rounds/{round}", Rule::Public),
     get("/gongshi/rounds/{round}/record.json", Rule::Public),
     get("/gongshi/verify?round={round}&code={entity}", Rule::Public),
+    get("/gongshi/ledger", Rule::Public),
+    get("/gongshi/ledger.json", Rule::Public),
     // 工作台, 名录库
     get("/dashboard", Rule::LoggedIn),
     get("/directories", Rule::LoggedIn),
@@ -210,6 +212,7 @@ const PAGES: &[Page] = &[
     get("/plans/new", Rule::Needs(Permission::EditPlans)),
     post("/plans", Rule::Needs(Permission::EditPlans), Some(PLAN_FORM)),
     post("/plans/{own_plan}/file", Rule::Needs(Permission::EditPlans), Some(&[])),
+    post("/plans/{own_plan}/confirm", Rule::Needs(Permission::EditPlans), Some(&[("decision", "同意")])),
     post("/plans/{own_plan}/approve", Rule::Needs(Permission::ApprovePlans), Some(&[])),
     post("/plans/{own_plan}/publish", Rule::Needs(Permission::ApprovePlans), Some(&[])),
     // 抽查批次

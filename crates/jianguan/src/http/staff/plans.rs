@@ -234,7 +234,14 @@ fn partner_of<'a>(account: &'a Account, plan: &Plan) -> Option<&'a str> {
 /// with a reason. Only the partner's own staff answer for it.
 pub(crate) async fn answer(state: &AppState, user: &User, id: &str, decision: Decision, reason: &str) -> Result<Plan> {
     let plan = visible_plan(state, user, id).await?;
-    let department = partner_of(user.account(), &plan).ok_or(Error::Forbidden)?;
+    let account = user.require(Permission::EditPlans)?;
+    let department = match account.department.as_deref() {
+        Some(own) if plan.partners().any(|p| p == own) => own,
+        Some(own) if own == plan.lead => {
+            return Err(Error::Conflict(format!("{own} 是计划 {id} 的牵头部门，不能代替协办部门会签")));
+        }
+        _ => return Err(Error::Conflict(format!("只有计划 {id} 协办部门的工作人员才能为本部门会签"))),
+    };
     if decision == Decision::Declined && reason.trim().is_empty() {
         return Err(Error::BadRequest("不同意时请填写理由".into()));
     }
