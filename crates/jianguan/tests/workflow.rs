@@ -2652,7 +2652,10 @@ async fn rewrite_ledger_consistently(db: &Db, seq: i64, detail: &str) -> TestRes
     }
     execute(
         db,
-        &format!("UPDATE ledger_head SET hash = {} WHERE one = 1", quoted(&previous)),
+        &format!(
+            "UPDATE ledger_head SET hash = {} WHERE one = 1",
+            quoted(&previous)
+        ),
     )
     .await?;
     Ok(())
@@ -2662,17 +2665,37 @@ async fn anchors_catch_a_consistent_rewrite(db: &Db) -> TestResult {
     load_directory(db).await?;
     // An empty ledger's anchor is the genesis hash at position 0.
     let empty = audit::record_anchor(db, at(2025, 1, 4)?).await?;
-    assert_eq!((empty.seq, empty.hash.as_str()), (0, "0".repeat(64).as_str()));
-    let fields = plan_fields("P-A", vec![participant(SJ, &["SJ-001"], None)], vec![rate("B", 1000)], false)?;
+    assert_eq!(
+        (empty.seq, empty.hash.as_str()),
+        (0, "0".repeat(64).as_str())
+    );
+    let fields = plan_fields(
+        "P-A",
+        vec![participant(SJ, &["SJ-001"], None)],
+        vec![rate("B", 1000)],
+        false,
+    )?;
     workflow::create_plan(db, fields, at(2025, 1, 5)?, ACTOR).await?;
     approve(db, "P-A").await?;
     // One anchor a day: the second call on the same day records nothing.
-    let first = audit::daily_anchor(db, at(2025, 1, 20)?).await?.ok_or("no anchor recorded")?;
+    let first = audit::daily_anchor(db, at(2025, 1, 20)?)
+        .await?
+        .ok_or("no anchor recorded")?;
     assert_eq!(first.seq, 3, "created, filed, approved");
     assert_eq!(first.day, "2025-01-20");
     assert!(audit::daily_anchor(db, at(2025, 1, 20)?).await?.is_none());
-    workflow::advance_plan(db, "P-A", PlanStatus::Published, at(2025, 1, 21)?, APPROVER, "公示").await?;
-    let second = audit::daily_anchor(db, at(2025, 1, 21)?).await?.ok_or("no anchor recorded")?;
+    workflow::advance_plan(
+        db,
+        "P-A",
+        PlanStatus::Published,
+        at(2025, 1, 21)?,
+        APPROVER,
+        "公示",
+    )
+    .await?;
+    let second = audit::daily_anchor(db, at(2025, 1, 21)?)
+        .await?
+        .ok_or("no anchor recorded")?;
     assert_eq!(second.seq, 4);
     let stored = db.anchors().await?;
     assert_eq!(stored, [empty.clone(), first.clone(), second.clone()]);
@@ -2680,10 +2703,24 @@ async fn anchors_catch_a_consistent_rewrite(db: &Db) -> TestResult {
     // A witness saves the published document; it reads back whole or line by line.
     let document = audit::anchors_document(&stored);
     assert_eq!(audit::parse_anchors(&document)?, stored);
-    let lines: String = document.lines().filter(|l| l.starts_with("{\"day\"")).skip(1).collect::<Vec<_>>().join("\n");
-    assert_eq!(audit::parse_anchors(&lines)?, [first.clone(), second.clone()]);
+    let lines: String = document
+        .lines()
+        .filter(|l| l.starts_with("{\"day\""))
+        .skip(1)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(
+        audit::parse_anchors(&lines)?,
+        [first.clone(), second.clone()]
+    );
     assert!(audit::parse_anchors("{\"day\":\"2025-01-20\",\"seq\":3}").is_err());
-    assert!(audit::parse_anchors(&format!("{{\"day\":\"d\",\"seq\":-1,\"hash\":\"{}\",\"at\":\"t\"}}", "0".repeat(64))).is_err());
+    assert!(
+        audit::parse_anchors(&format!(
+            "{{\"day\":\"d\",\"seq\":-1,\"hash\":\"{}\",\"at\":\"t\"}}",
+            "0".repeat(64)
+        ))
+        .is_err()
+    );
     let entries = db.ledger().await?;
     assert!(audit::check_anchors(&entries, &stored).is_empty());
 
@@ -2696,14 +2733,22 @@ async fn anchors_catch_a_consistent_rewrite(db: &Db) -> TestResult {
     let broken: Vec<(i64, &str)> = breaks.iter().map(|b| (b.seq, b.subject.as_str())).collect();
     assert_eq!(broken.len(), 2, "{breaks:#?}");
     assert_eq!((broken[0].0, broken[1].0), (3, 4), "{breaks:#?}");
-    assert!(broken[0].1.contains("2025-01-20") && breaks[0].problem.contains("rewritten"), "{breaks:#?}");
+    assert!(
+        broken[0].1.contains("2025-01-20") && breaks[0].problem.contains("rewritten"),
+        "{breaks:#?}"
+    );
     // The genesis anchor still holds: nothing before the first entry changed.
     assert!(audit::check_anchors(&db.ledger().await?, &[empty]).is_empty());
 
     // Entries removed after an anchor was saved: the anchor names a position the ledger lacks.
     execute(db, "DELETE FROM ledger WHERE seq = 4").await?;
     let breaks = audit::check_anchors(&db.ledger().await?, &[second]);
-    assert!(breaks.iter().any(|b| b.problem.contains("no entry at position 4")), "{breaks:#?}");
+    assert!(
+        breaks
+            .iter()
+            .any(|b| b.problem.contains("no entry at position 4")),
+        "{breaks:#?}"
+    );
     Ok(())
 }
 
@@ -2741,7 +2786,12 @@ fn cli_anchors_in(dir: &Path) -> TestResult {
         db.migrate().await?;
         let outcome = async {
             load_directory(&db).await?;
-            let fields = plan_fields("P-A", vec![participant(SJ, &["SJ-001"], None)], vec![rate("B", 1000)], false)?;
+            let fields = plan_fields(
+                "P-A",
+                vec![participant(SJ, &["SJ-001"], None)],
+                vec![rate("B", 1000)],
+                false,
+            )?;
             workflow::create_plan(&db, fields, at(2025, 1, 5)?, ACTOR).await?;
             approve(&db, "P-A").await?;
             Ok::<_, Box<dyn Error>>(())
@@ -2750,7 +2800,9 @@ fn cli_anchors_in(dir: &Path) -> TestResult {
         db.close().await;
         outcome
     })?;
-    let audit_cli = |args: &[&str]| jianguan(&[&["audit", "--database", database_text.as_str()][..], args].concat());
+    let audit_cli = |args: &[&str]| {
+        jianguan(&[&["audit", "--database", database_text.as_str()][..], args].concat())
+    };
     let anchored = audit_cli(&["anchor", "--json"])?;
     assert!(anchored.status.success(), "{}", text(&anchored));
     let saved = dir.join("anchor.json");
@@ -2758,7 +2810,11 @@ fn cli_anchors_in(dir: &Path) -> TestResult {
     let saved_text = saved.to_str().ok_or("path is not UTF-8")?;
     let verified = audit_cli(&["verify", "--anchors", saved_text])?;
     assert!(verified.status.success(), "{}", text(&verified));
-    assert!(text(&verified).contains("still extends each of the 1 saved heads"), "{}", text(&verified));
+    assert!(
+        text(&verified).contains("still extends each of the 1 saved heads"),
+        "{}",
+        text(&verified)
+    );
 
     runtime()?.block_on(async {
         let db = storage::open(&url).await?;
@@ -2767,14 +2823,22 @@ fn cli_anchors_in(dir: &Path) -> TestResult {
         outcome
     })?;
     let plain = audit_cli(&["verify"])?;
-    assert!(plain.status.success(), "a consistent rewrite passes the plain audit: {}", text(&plain));
+    assert!(
+        plain.status.success(),
+        "a consistent rewrite passes the plain audit: {}",
+        text(&plain)
+    );
     let anchored = audit_cli(&["verify", "--anchors", saved_text])?;
     assert_eq!(anchored.status.code(), Some(1), "{}", text(&anchored));
     assert!(text(&anchored).contains("rewritten"), "{}", text(&anchored));
 
     let bad = dir.join("bad.json");
     std::fs::write(&bad, "not an anchor\n")?;
-    let refused = audit_cli(&["verify", "--anchors", bad.to_str().ok_or("path is not UTF-8")?])?;
+    let refused = audit_cli(&[
+        "verify",
+        "--anchors",
+        bad.to_str().ok_or("path is not UTF-8")?,
+    ])?;
     assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
     assert!(text(&refused).contains("line 1"), "{}", text(&refused));
     Ok(())

@@ -446,6 +446,50 @@ mod tests {
         assert_eq!(Plan::id_of_entry("2026-SJ-001/WJW"), "2026-SJ-001");
     }
 
+    fn answer(department: &str, version: u32, decision: Decision) -> Confirmation {
+        Confirmation {
+            department: department.into(),
+            version,
+            decision,
+            reason: String::new(),
+            by: "某科员".into(),
+            at: "2026-01-05T09:00:00+08:00".into(),
+        }
+    }
+
+    #[test]
+    fn only_confirmations_of_the_current_version_count() {
+        let mut two = fields();
+        two.version = 2;
+        two.confirmations = vec![answer("WJW", 1, Decision::Confirmed)];
+        let plan = Plan::new(two.clone()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            plan.unconfirmed_partners(),
+            ["WJW"],
+            "an answer to version 1"
+        );
+        two.confirmations = vec![answer("WJW", 2, Decision::Declined)];
+        let plan = Plan::new(two.clone()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(plan.unconfirmed_partners(), ["WJW"], "declined");
+        two.confirmations = vec![answer("WJW", 2, Decision::Confirmed)];
+        let plan = Plan::new(two.clone()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(plan.unconfirmed_partners().is_empty());
+        for wrong in [
+            answer("SJJ", 2, Decision::Confirmed),
+            answer("YJJ", 2, Decision::Confirmed),
+            answer("WJW", 3, Decision::Confirmed),
+        ] {
+            let mut bad = two.clone();
+            bad.confirmations = vec![wrong];
+            assert_eq!(Plan::new(bad).err().map(|e| e.field), Some("confirmations"));
+        }
+        let mut twice = two;
+        twice
+            .confirmations
+            .push(answer("WJW", 2, Decision::Confirmed));
+        assert!(Plan::new(twice).is_err(), "one answer per partner");
+    }
+
     #[test]
     fn invalid_plans_are_refused() {
         let mut one_inspector = fields();
