@@ -2769,6 +2769,97 @@ fn text(output: &Output) -> String {
 }
 
 #[test]
+fn cli_confirms_joint_plans_before_approval() -> TestResult {
+    let dir = std::env::temp_dir().join(unique("jianguan-confirm-cli"));
+    std::fs::create_dir_all(&dir)?;
+    let result = cli_confirm_in(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn cli_confirm_in(dir: &Path) -> TestResult {
+    let database = dir.join("jianguan.sqlite3");
+    let database_text = database.to_str().ok_or("path is not UTF-8")?.to_owned();
+    runtime()?.block_on(async {
+        let db = storage::open(&format!("sqlite://{database_text}")).await?;
+        db.migrate().await?;
+        let outcome = async {
+            load_directory(&db).await?;
+            let fields = plan_fields(
+                "P-J",
+                vec![
+                    participant(SJ, &["LH-001"], None),
+                    participant(YJ, &["YJ-001"], None),
+                ],
+                vec![rate("B", 1000)],
+                false,
+            )?;
+            workflow::create_plan(&db, fields, at(2025, 1, 5)?, ACTOR).await?;
+            workflow::advance_plan(&db, "P-J", PlanStatus::Filed, at(2025, 1, 10)?, ACTOR, "")
+                .await?;
+            Ok::<_, Box<dyn Error>>(())
+        }
+        .await;
+        db.close().await;
+        outcome
+    })?;
+    let plans_cli = |args: &[&str]| {
+        jianguan(&[&["plans", "--database", database_text.as_str()][..], args].concat())
+    };
+    let refused = plans_cli(&["approve", "P-J", "--actor", APPROVER])?;
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("YJJ 黄石市应急管理局 (no answer yet)"),
+        "{}",
+        text(&refused)
+    );
+    let listed = plans_cli(&["list", "--json"])?;
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout)?;
+    assert_eq!(
+        listed[0]["awaiting_confirmation"],
+        serde_json::json!([YJ]),
+        "{listed}"
+    );
+    for (args, what) in [
+        (
+            &["confirm", "P-J", "--department", SJ, "--actor", "SJ科员"][..],
+            "the lead confirming",
+        ),
+        (
+            &[
+                "confirm",
+                "P-J",
+                "--department",
+                YJ,
+                "--decline",
+                "--actor",
+                "YJ科员",
+            ][..],
+            "declining without a reason",
+        ),
+        (
+            &["confirm", "P-J", "--department", YJ, "--actor", ACTOR][..],
+            "the filer confirming",
+        ),
+    ] {
+        let output = plans_cli(args)?;
+        assert_eq!(output.status.code(), Some(2), "{what}: {}", text(&output));
+    }
+    let confirmed = plans_cli(&["confirm", "P-J", "--department", YJ, "--actor", "YJ科员"])?;
+    assert!(confirmed.status.success(), "{}", text(&confirmed));
+    assert!(
+        text(&confirmed).contains("every partner has confirmed"),
+        "{}",
+        text(&confirmed)
+    );
+    let by_filer = plans_cli(&["approve", "P-J", "--actor", ACTOR])?;
+    assert_eq!(by_filer.status.code(), Some(2), "{}", text(&by_filer));
+    let approved = plans_cli(&["approve", "P-J", "--actor", APPROVER])?;
+    assert!(approved.status.success(), "{}", text(&approved));
+    Ok(())
+}
+
+#[test]
 fn cli_records_anchors_and_verifies_them() -> TestResult {
     let dir = std::env::temp_dir().join(unique("jianguan-anchors-cli"));
     std::fs::create_dir_all(&dir)?;

@@ -472,6 +472,8 @@ struct PlanLine<'a> {
     departments: Vec<&'a str>,
     status: &'a str,
     version: u32,
+    /// Partners that have not confirmed the current version (会签), while filed.
+    awaiting_confirmation: Vec<&'a str>,
     period_start: NaiveDate,
     period_end: NaiveDate,
 }
@@ -505,6 +507,11 @@ async fn plans<S: WorkflowStore>(store: &S, command: &PlansCommand) -> anyhow::R
                         .collect(),
                     status: p.status.as_str(),
                     version: p.version,
+                    awaiting_confirmation: if p.status == PlanStatus::Filed {
+                        p.unconfirmed_partners()
+                    } else {
+                        Vec::new()
+                    },
                     period_start: p.period_start,
                     period_end: p.period_end,
                 })
@@ -513,8 +520,13 @@ async fn plans<S: WorkflowStore>(store: &S, command: &PlansCommand) -> anyhow::R
                 print_json(&lines)?;
             } else {
                 for l in &lines {
+                    let waiting = if l.awaiting_confirmation.is_empty() {
+                        String::new()
+                    } else {
+                        format!("\t(awaiting 会签: {})", l.awaiting_confirmation.join(","))
+                    };
                     println!(
-                        "{}\t{}\t{}\tv{}\t{}–{}\t{}\t{}",
+                        "{}\t{}\t{}\tv{}\t{}–{}\t{}\t{}{waiting}",
                         l.id,
                         l.status,
                         l.kind,
