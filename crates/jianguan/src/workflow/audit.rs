@@ -299,6 +299,19 @@ pub fn check_anchors(entries: &[LedgerEntry], anchors: &[Anchor]) -> Vec<Break> 
         .map(|(index, entry)| (entry.seq, index))
         .collect();
     let last = entries.last().map_or(0, |e| e.seq);
+    // Entries whose link to the one before, or whose own hash, does not hold:
+    // computed once, so many anchors cost one walk of the ledger.
+    let broken_links: Vec<usize> = entries
+        .iter()
+        .enumerate()
+        .filter(|(index, entry)| {
+            let previous = index
+                .checked_sub(1)
+                .map_or(GENESIS, |i| entries[i].hash.as_str());
+            entry.prev_hash != previous || entry.expected_hash() != entry.hash
+        })
+        .map(|(index, _)| index)
+        .collect();
     let mut breaks = Vec::new();
     for anchor in anchors {
         let subject = format!("anchor/{} ({})", anchor.day, anchor.at);
@@ -341,19 +354,19 @@ pub fn check_anchors(entries: &[LedgerEntry], anchors: &[Anchor]) -> Vec<Break> 
             }
             index + 1
         };
-        let mut previous = anchor.hash.clone();
-        for entry in entries.iter().skip(start) {
-            if entry.prev_hash != previous || entry.expected_hash() != entry.hash {
-                fail(
-                    entry.seq,
-                    format!(
-                        "the chain from the anchor breaks at position {}: it no longer extends the saved head",
-                        entry.seq
-                    ),
-                );
-                break;
-            }
-            previous = entry.hash.clone();
+        // The first link at or after `start` that does not hold, if any.
+        if let Some(entry) = broken_links
+            .iter()
+            .find(|&&index| index >= start)
+            .map(|&index| &entries[index])
+        {
+            fail(
+                entry.seq,
+                format!(
+                    "the chain from the anchor breaks at position {}: it no longer extends the saved head",
+                    entry.seq
+                ),
+            );
         }
     }
     breaks
