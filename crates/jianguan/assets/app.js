@@ -18,6 +18,11 @@
   }
   document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
   document.addEventListener("htmx:afterSwap", function (event) { drawCharts(event.target); });
+  // Forms with data-confirm ask before they are sent.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
   // Sensitive pages: no copying, cutting, dragging out or context menu
   // (form fields stay usable).
   ["copy", "cut", "contextmenu", "dragstart", "selectstart"].forEach(function (type) {

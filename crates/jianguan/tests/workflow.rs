@@ -37,7 +37,7 @@ use jianguan::domain::org::{
     Department, DepartmentCode, DepartmentLevel, DistrictCode, HUANGSHI_DISTRICTS,
 };
 use jianguan::domain::plan::{
-    Participant, Plan, PlanFields, PlanKind, PlanScope, PlanStatus, StratumRate,
+    Decision, Participant, Plan, PlanFields, PlanKind, PlanScope, PlanStatus, StratumRate,
 };
 use jianguan::domain::uscc::Uscc;
 use jianguan::storage::{self, Db, Store, WorkflowStore};
@@ -58,6 +58,7 @@ type Fallible<T> = Result<T, Box<dyn Error>>;
 contracts!(
     "workflow";
     plan_life_cycle_gates_the_draw,
+    joint_plans_need_every_partners_confirmation,
     round_steps_in_order_and_the_record_verifies,
     exclusions_are_explained_entity_by_entity,
     visits_hold_every_item_with_eligible_teams,
@@ -66,6 +67,7 @@ contracts!(
     out_of_plan_other_is_flagged,
     report_figures_match_what_was_entered,
     tampering_is_detected_case_by_case,
+    anchors_catch_a_consistent_rewrite,
 );
 
 // ---------------------------------------------------------------------------
@@ -77,6 +79,8 @@ const WJ: &str = "WJW";
 const ENTITIES: u32 = 300;
 const ROUND: &str = "2025-Q3";
 const ACTOR: &str = "测试员";
+/// Approves plans: whoever files a plan does not approve it.
+const APPROVER: &str = "审批人";
 
 /// Deregistered (and class A): excluded for `status`.
 const DEREGISTERED: u32 = 5;
@@ -399,6 +403,8 @@ fn plan_fields(
         status: PlanStatus::Draft,
         version: 1,
         approved_version: None,
+        filed_by: None,
+        confirmations: Vec::new(),
     })
 }
 
@@ -458,15 +464,26 @@ async fn approve(db: &Db, id: &str) -> Fallible<Plan> {
         "报司法局备案",
     )
     .await?;
-    Ok(workflow::advance_plan(
-        db,
-        id,
-        PlanStatus::Approved,
-        at(2025, 1, 20)?,
-        ACTOR,
-        "批准",
-    )
-    .await?)
+    confirm_by_partners(db, id).await?;
+    approve_only(db, id).await
+}
+
+/// Every partner department of the plan confirms its current version (会签).
+async fn confirm_by_partners(db: &Db, id: &str) -> TestResult {
+    let plan = db.get::<Plan>(id).await?.ok_or("no such plan")?;
+    for partner in plan.partners() {
+        workflow::answer_plan(
+            db,
+            id,
+            partner,
+            Decision::Confirmed,
+            "",
+            at(2025, 1, 15)?,
+            &format!("{partner}科员"),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 fn secret() -> draw::Secret {
@@ -854,10 +871,165 @@ async fn approve_only(db: &Db, id: &str) -> Fallible<Plan> {
         id,
         PlanStatus::Approved,
         at(2025, 1, 20)?,
-        ACTOR,
+        APPROVER,
         "批准",
     )
     .await?)
+}
+
+/// The partners a refused approval names, with the reason of those that declined.
+fn awaiting(result: workflow::Result<Plan>) -> Fallible<Vec<(String, Option<String>)>> {
+    match result {
+        Err(WorkflowError::AwaitingConfirmation { waiting, .. }) => Ok(waiting
+            .into_iter()
+            .map(|w| (w.department, w.declined))
+            .collect()),
+        Err(other) => Err(format!("expected a refusal for lack of 会签, got {other}").into()),
+        Ok(plan) => Err(format!("approved without every partner's 会签: {plan:?}").into()),
+    }
+}
+
+async fn joint_plans_need_every_partners_confirmation(db: &Db) -> TestResult {
+    load_directory(db).await?;
+    let mut fields = plan_fields(
+        "P-HQ",
+        vec![
+            participant(SJ, &["LH-001"], None),
+            participant(YJ, &["YJ-001"], None),
+            participant(WJ, &["WJ-001"], None),
+        ],
+        vec![rate("B", 1000)],
+        false,
+    )?;
+    workflow::create_plan(db, fields.clone(), at(2025, 1, 5)?, ACTOR).await?;
+    let (answered_on, approved_on) = (at(2025, 1, 12)?, at(2025, 1, 20)?);
+    let answer = |department: &'static str, decision, reason: &'static str, actor: &'static str| {
+        workflow::answer_plan(db, "P-HQ", department, decision, reason, answered_on, actor)
+    };
+    expect_refused(
+        answer(YJ, Decision::Confirmed, "", "YJ科员").await,
+        "confirming a draft",
+    )?;
+    workflow::advance_plan(
+        db,
+        "P-HQ",
+        PlanStatus::Filed,
+        at(2025, 1, 10)?,
+        ACTOR,
+        "备案",
+    )
+    .await?;
+
+    // Nobody has answered: approval names both partners; the filer may not approve at all.
+    let approve = || {
+        workflow::advance_plan(
+            db,
+            "P-HQ",
+            PlanStatus::Approved,
+            approved_on,
+            APPROVER,
+            "批准",
+        )
+    };
+    assert_eq!(
+        awaiting(approve().await)?,
+        [(YJ.to_owned(), None), (WJ.to_owned(), None)]
+    );
+    match approve().await {
+        Err(error) => {
+            let message = error.to_string();
+            assert!(
+                message.contains("YJJ 黄石市应急管理局")
+                    && message.contains("WJW 黄石市卫生健康委员会"),
+                "{message}"
+            );
+        }
+        Ok(_) => return Err("approved without 会签".into()),
+    }
+    expect_refused(
+        answer(SJ, Decision::Confirmed, "", "SJ科员").await,
+        "the lead confirming for itself",
+    )?;
+    expect_refused(
+        answer("SWJ", Decision::Confirmed, "", "SWJ科员").await,
+        "a department not in the plan",
+    )?;
+    expect_refused(
+        answer(YJ, Decision::Confirmed, "", ACTOR).await,
+        "the filer confirming for a partner",
+    )?;
+    expect_refused(
+        answer(YJ, Decision::Declined, "  ", "YJ科员").await,
+        "declining without a reason",
+    )?;
+
+    // One declines, then the other confirms: approval names the one that declined, with its reason.
+    answer(YJ, Decision::Declined, "检查人员不足", "YJ科员").await?;
+    answer(WJ, Decision::Confirmed, "", "WJ科员").await?;
+    assert_eq!(
+        awaiting(approve().await)?,
+        [(YJ.to_owned(), Some("检查人员不足".to_owned()))]
+    );
+    // It changes its mind for the same version; the filer still may not approve.
+    answer(YJ, Decision::Confirmed, "", "YJ科员").await?;
+    expect_refused(
+        workflow::advance_plan(
+            db,
+            "P-HQ",
+            PlanStatus::Approved,
+            at(2025, 1, 20)?,
+            ACTOR,
+            "",
+        )
+        .await,
+        "the filer approving",
+    )?;
+    let approved = approve().await?;
+    assert_eq!(
+        (approved.status, approved.approved_version),
+        (PlanStatus::Approved, Some(1))
+    );
+
+    // A change of a partner's items makes version 2: every partner confirms again.
+    fields.participants[2].items = vec!["WJ-001".into(), "WJ-002".into()];
+    let v2 =
+        workflow::change_plan(db, fields.clone(), at(2025, 2, 1)?, ACTOR, "增加检查事项").await?;
+    assert_eq!((v2.status, v2.version), (PlanStatus::Filed, 2));
+    assert_eq!(v2.unconfirmed_partners(), [YJ, WJ]);
+    assert_eq!(
+        awaiting(approve().await)?,
+        [(YJ.to_owned(), None), (WJ.to_owned(), None)]
+    );
+    // Dropping a partner drops its answer; the remaining one confirms version 2.
+    fields.participants.truncate(2);
+    let v3 = workflow::change_plan(db, fields, at(2025, 2, 2)?, ACTOR, "卫健委不再参加").await?;
+    assert!(
+        v3.confirmations.iter().all(|c| c.department == YJ),
+        "{v3:?}"
+    );
+    answer(YJ, Decision::Confirmed, "", "YJ科员").await?;
+    assert_eq!(approve().await?.approved_version, Some(3));
+
+    // Every answer is on the ledger, with the department and version.
+    let answers: Vec<(String, String)> = db
+        .ledger()
+        .await?
+        .into_iter()
+        .filter(|e| {
+            e.subject_key == "P-HQ"
+                && e.action.starts_with("plan.")
+                && (e.action.ends_with("confirmed") || e.action.ends_with("declined"))
+        })
+        .map(|e| (e.action, e.detail))
+        .collect();
+    let expected = [
+        ("plan.declined", "YJJ v1: 检查人员不足"),
+        ("plan.confirmed", "WJW v1"),
+        ("plan.confirmed", "YJJ v1"),
+        ("plan.confirmed", "YJJ v3"),
+    ];
+    assert_eq!(answers, expected.map(|(a, d)| (a.to_owned(), d.to_owned())),);
+    assert_intact(db).await
 }
 
 // ---------------------------------------------------------------------------
@@ -2451,6 +2623,144 @@ async fn assert_only_break(
 // ---------------------------------------------------------------------------
 // The CLI, on a SQLite file loaded through the library.
 
+// ---------------------------------------------------------------------------
+// 7. Ledger anchors.
+
+/// Rewrites the detail of the ledger entry at `seq` and recomputes every hash
+/// after it and the head, as someone with database access could: the chain
+/// stays consistent and `audit verify` alone finds nothing.
+async fn rewrite_ledger_consistently(db: &Db, seq: i64, detail: &str) -> TestResult {
+    let mut entries = db.ledger().await?;
+    let start = usize::try_from(seq - 1)?;
+    entries[start].detail = detail.to_owned();
+    let mut previous = entries[start].prev_hash.clone();
+    for entry in entries.iter_mut().skip(start) {
+        entry.prev_hash = previous;
+        entry.hash = entry.expected_hash();
+        previous = entry.hash.clone();
+        execute(
+            db,
+            &format!(
+                "UPDATE ledger SET detail = {}, prev_hash = {}, hash = {} WHERE seq = {}",
+                quoted(&entry.detail),
+                quoted(&entry.prev_hash),
+                quoted(&entry.hash),
+                entry.seq
+            ),
+        )
+        .await?;
+    }
+    execute(
+        db,
+        &format!(
+            "UPDATE ledger_head SET hash = {} WHERE one = 1",
+            quoted(&previous)
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn anchors_catch_a_consistent_rewrite(db: &Db) -> TestResult {
+    load_directory(db).await?;
+    // An empty ledger's anchor is the genesis hash at position 0.
+    let empty = audit::record_anchor(db, at(2025, 1, 4)?).await?;
+    assert_eq!(
+        (empty.seq, empty.hash.as_str()),
+        (0, "0".repeat(64).as_str())
+    );
+    let fields = plan_fields(
+        "P-A",
+        vec![participant(SJ, &["SJ-001"], None)],
+        vec![rate("B", 1000)],
+        false,
+    )?;
+    workflow::create_plan(db, fields, at(2025, 1, 5)?, ACTOR).await?;
+    approve(db, "P-A").await?;
+    // One anchor a day: the second call on the same day records nothing.
+    let first = audit::daily_anchor(db, at(2025, 1, 20)?)
+        .await?
+        .ok_or("no anchor recorded")?;
+    assert_eq!(first.seq, 3, "created, filed, approved");
+    assert_eq!(first.day, "2025-01-20");
+    assert!(audit::daily_anchor(db, at(2025, 1, 20)?).await?.is_none());
+    workflow::advance_plan(
+        db,
+        "P-A",
+        PlanStatus::Published,
+        at(2025, 1, 21)?,
+        APPROVER,
+        "公示",
+    )
+    .await?;
+    let second = audit::daily_anchor(db, at(2025, 1, 21)?)
+        .await?
+        .ok_or("no anchor recorded")?;
+    assert_eq!(second.seq, 4);
+    let stored = db.anchors().await?;
+    assert_eq!(stored, [empty.clone(), first.clone(), second.clone()]);
+
+    // A witness saves the published document; it reads back whole or line by line.
+    let document = audit::anchors_document(&stored);
+    assert_eq!(audit::parse_anchors(&document)?, stored);
+    let lines: String = document
+        .lines()
+        .filter(|l| l.starts_with("{\"day\""))
+        .skip(1)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(
+        audit::parse_anchors(&lines)?,
+        [first.clone(), second.clone()]
+    );
+    assert!(audit::parse_anchors("{\"day\":\"2025-01-20\",\"seq\":3}").is_err());
+    assert!(
+        audit::parse_anchors(&format!(
+            "{{\"day\":\"d\",\"seq\":-1,\"hash\":\"{}\",\"at\":\"t\"}}",
+            "0".repeat(64)
+        ))
+        .is_err()
+    );
+    let entries = db.ledger().await?;
+    assert!(audit::check_anchors(&entries, &stored).is_empty());
+
+    // The filing's note is rewritten and every later hash recomputed: the
+    // ledger is consistent again, and only the anchors saved outside tell.
+    rewrite_ledger_consistently(db, 2, "改写后的备案说明").await?;
+    assert_intact(db).await?;
+    let saved = audit::parse_anchors(&document)?;
+    let breaks = audit::check_anchors(&db.ledger().await?, &saved);
+    let broken: Vec<(i64, &str)> = breaks.iter().map(|b| (b.seq, b.subject.as_str())).collect();
+    assert_eq!(broken.len(), 2, "{breaks:#?}");
+    assert_eq!((broken[0].0, broken[1].0), (3, 4), "{breaks:#?}");
+    assert!(
+        broken[0].1.contains("2025-01-20") && breaks[0].problem.contains("rewritten"),
+        "{breaks:#?}"
+    );
+    // The genesis anchor still holds: nothing before the first entry changed.
+    assert!(audit::check_anchors(&db.ledger().await?, &[empty.clone()]).is_empty());
+
+    // An entry edited without rehashing: the anchor holds but its chain breaks there.
+    execute(db, "UPDATE ledger SET detail = 'x' WHERE seq = 4").await?;
+    let breaks = audit::check_anchors(&db.ledger().await?, &[empty.clone()]);
+    assert_eq!(breaks.len(), 1, "{breaks:#?}");
+    assert!(
+        breaks[0].seq == 4 && breaks[0].problem.contains("breaks at position 4"),
+        "{breaks:#?}"
+    );
+
+    // Entries removed after an anchor was saved: the anchor names a position the ledger lacks.
+    execute(db, "DELETE FROM ledger WHERE seq = 4").await?;
+    let breaks = audit::check_anchors(&db.ledger().await?, &[second]);
+    assert!(
+        breaks
+            .iter()
+            .any(|b| b.problem.contains("no entry at position 4")),
+        "{breaks:#?}"
+    );
+    Ok(())
+}
+
 fn jianguan(args: &[&str]) -> Fallible<Output> {
     Ok(Command::new(env!("CARGO_BIN_EXE_jianguan"))
         .args(args)
@@ -2465,6 +2775,173 @@ fn text(output: &Output) -> String {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     )
+}
+
+#[test]
+fn cli_confirms_joint_plans_before_approval() -> TestResult {
+    let dir = std::env::temp_dir().join(unique("jianguan-confirm-cli"));
+    std::fs::create_dir_all(&dir)?;
+    let result = cli_confirm_in(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn cli_confirm_in(dir: &Path) -> TestResult {
+    let database = dir.join("jianguan.sqlite3");
+    let database_text = database.to_str().ok_or("path is not UTF-8")?.to_owned();
+    runtime()?.block_on(async {
+        let db = storage::open(&format!("sqlite://{database_text}")).await?;
+        db.migrate().await?;
+        let outcome = async {
+            load_directory(&db).await?;
+            let fields = plan_fields(
+                "P-J",
+                vec![
+                    participant(SJ, &["LH-001"], None),
+                    participant(YJ, &["YJ-001"], None),
+                ],
+                vec![rate("B", 1000)],
+                false,
+            )?;
+            workflow::create_plan(&db, fields, at(2025, 1, 5)?, ACTOR).await?;
+            workflow::advance_plan(&db, "P-J", PlanStatus::Filed, at(2025, 1, 10)?, ACTOR, "")
+                .await?;
+            Ok::<_, Box<dyn Error>>(())
+        }
+        .await;
+        db.close().await;
+        outcome
+    })?;
+    let plans_cli = |args: &[&str]| {
+        jianguan(&[&["plans", "--database", database_text.as_str()][..], args].concat())
+    };
+    let refused = plans_cli(&["approve", "P-J", "--actor", APPROVER])?;
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("YJJ 黄石市应急管理局 (no answer yet)"),
+        "{}",
+        text(&refused)
+    );
+    let listed = plans_cli(&["list", "--json"])?;
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout)?;
+    assert_eq!(
+        listed[0]["awaiting_confirmation"],
+        serde_json::json!([YJ]),
+        "{listed}"
+    );
+    for (args, what) in [
+        (
+            &["confirm", "P-J", "--department", SJ, "--actor", "SJ科员"][..],
+            "the lead confirming",
+        ),
+        (
+            &[
+                "confirm",
+                "P-J",
+                "--department",
+                YJ,
+                "--decline",
+                "--actor",
+                "YJ科员",
+            ][..],
+            "declining without a reason",
+        ),
+        (
+            &["confirm", "P-J", "--department", YJ, "--actor", ACTOR][..],
+            "the filer confirming",
+        ),
+    ] {
+        let output = plans_cli(args)?;
+        assert_eq!(output.status.code(), Some(2), "{what}: {}", text(&output));
+    }
+    let confirmed = plans_cli(&["confirm", "P-J", "--department", YJ, "--actor", "YJ科员"])?;
+    assert!(confirmed.status.success(), "{}", text(&confirmed));
+    assert!(
+        text(&confirmed).contains("every partner has confirmed"),
+        "{}",
+        text(&confirmed)
+    );
+    let by_filer = plans_cli(&["approve", "P-J", "--actor", ACTOR])?;
+    assert_eq!(by_filer.status.code(), Some(2), "{}", text(&by_filer));
+    let approved = plans_cli(&["approve", "P-J", "--actor", APPROVER])?;
+    assert!(approved.status.success(), "{}", text(&approved));
+    Ok(())
+}
+
+#[test]
+fn cli_records_anchors_and_verifies_them() -> TestResult {
+    let dir = std::env::temp_dir().join(unique("jianguan-anchors-cli"));
+    std::fs::create_dir_all(&dir)?;
+    let result = cli_anchors_in(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn cli_anchors_in(dir: &Path) -> TestResult {
+    let database = dir.join("jianguan.sqlite3");
+    let database_text = database.to_str().ok_or("path is not UTF-8")?.to_owned();
+    let url = format!("sqlite://{database_text}");
+    runtime()?.block_on(async {
+        let db = storage::open(&url).await?;
+        db.migrate().await?;
+        let outcome = async {
+            load_directory(&db).await?;
+            let fields = plan_fields(
+                "P-A",
+                vec![participant(SJ, &["SJ-001"], None)],
+                vec![rate("B", 1000)],
+                false,
+            )?;
+            workflow::create_plan(&db, fields, at(2025, 1, 5)?, ACTOR).await?;
+            approve(&db, "P-A").await?;
+            Ok::<_, Box<dyn Error>>(())
+        }
+        .await;
+        db.close().await;
+        outcome
+    })?;
+    let audit_cli = |args: &[&str]| {
+        jianguan(&[&["audit", "--database", database_text.as_str()][..], args].concat())
+    };
+    let anchored = audit_cli(&["anchor", "--json"])?;
+    assert!(anchored.status.success(), "{}", text(&anchored));
+    let saved = dir.join("anchor.json");
+    std::fs::write(&saved, &anchored.stdout)?;
+    let saved_text = saved.to_str().ok_or("path is not UTF-8")?;
+    let verified = audit_cli(&["verify", "--anchors", saved_text])?;
+    assert!(verified.status.success(), "{}", text(&verified));
+    assert!(
+        text(&verified).contains("still extends each of the 1 saved heads"),
+        "{}",
+        text(&verified)
+    );
+
+    runtime()?.block_on(async {
+        let db = storage::open(&url).await?;
+        let outcome = rewrite_ledger_consistently(&db, 1, "改写").await;
+        db.close().await;
+        outcome
+    })?;
+    let plain = audit_cli(&["verify"])?;
+    assert!(
+        plain.status.success(),
+        "a consistent rewrite passes the plain audit: {}",
+        text(&plain)
+    );
+    let anchored = audit_cli(&["verify", "--anchors", saved_text])?;
+    assert_eq!(anchored.status.code(), Some(1), "{}", text(&anchored));
+    assert!(text(&anchored).contains("rewritten"), "{}", text(&anchored));
+
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "not an anchor\n")?;
+    let refused = audit_cli(&[
+        "verify",
+        "--anchors",
+        bad.to_str().ok_or("path is not UTF-8")?,
+    ])?;
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(text(&refused).contains("line 1"), "{}", text(&refused));
+    Ok(())
 }
 
 #[test]

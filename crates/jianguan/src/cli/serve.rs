@@ -170,6 +170,7 @@ pub async fn serve(
     );
     http::staff::dashboard::warm(&state);
     schedule_escalation(state.clone(), std::time::Duration::from_secs(3600));
+    http::public::ledger::schedule_daily_anchor(state.clone());
     if let Some(every) = http::staff::credit_risk::schedule_interval() {
         http::staff::credit_risk::schedule_classification(state.clone(), every);
     }

@@ -17,7 +17,7 @@ use crate::domain::inspection::{
     EligibilityRules, FollowUp, InspectionResult, OutOfPlanReason, ResultCategory, Round,
     RoundStatus, Visit,
 };
-use crate::domain::plan::{Plan, PlanFields, PlanStatus};
+use crate::domain::plan::{Decision, Plan, PlanFields, PlanStatus};
 use crate::storage::{Db, Store, WorkflowStore};
 use crate::workflow::{self, audit, report, results, rounds};
 
@@ -58,7 +58,25 @@ enum PlansCommand {
     },
     /// File a draft with the Justice Bureau (草稿 → 已备案).
     File(StepArgs),
-    /// Approve a filed plan (已备案 → 已批准).
+    /// A partner department's confirmation of a filed joint plan (会签), or with
+    /// `--decline` its refusal; every partner confirms before approval.
+    Confirm {
+        /// Plan id.
+        id: String,
+        /// The partner department answering (its code).
+        #[arg(long)]
+        department: String,
+        /// Decline the current version instead (needs --reason).
+        #[arg(long)]
+        decline: bool,
+        /// Why (required with --decline, recorded).
+        #[arg(long, default_value = "")]
+        reason: String,
+        #[command(flatten)]
+        actor: ActorArgs,
+    },
+    /// Approve a filed plan (已备案 → 已批准); a joint plan needs every partner's
+    /// confirmation, and whoever filed it does not approve it.
     Approve(StepArgs),
     /// Publish an approved plan (已批准 → 已公示).
     Publish(StepArgs),
@@ -354,6 +372,16 @@ pub struct AuditArgs {
 enum AuditCommand {
     /// Walk the ledger and the rows it records: `intact` (exit 0) or each break (exit 1).
     Verify {
+        /// Also prove that the chain still extends each head saved in this file:
+        /// the JSON of /gongshi/ledger.json, or lines of it.
+        #[arg(long)]
+        anchors: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record the ledger head now as an anchor (serve records one a day), published at /gongshi/ledger.
+    Anchor {
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -449,6 +477,8 @@ struct PlanLine<'a> {
     departments: Vec<&'a str>,
     status: &'a str,
     version: u32,
+    /// Partners that have not confirmed the current version (会签), while filed.
+    awaiting_confirmation: Vec<&'a str>,
     period_start: NaiveDate,
     period_end: NaiveDate,
 }
@@ -482,6 +512,11 @@ async fn plans<S: WorkflowStore>(store: &S, command: &PlansCommand) -> anyhow::R
                         .collect(),
                     status: p.status.as_str(),
                     version: p.version,
+                    awaiting_confirmation: if p.status == PlanStatus::Filed {
+                        p.unconfirmed_partners()
+                    } else {
+                        Vec::new()
+                    },
                     period_start: p.period_start,
                     period_end: p.period_end,
                 })
@@ -490,8 +525,13 @@ async fn plans<S: WorkflowStore>(store: &S, command: &PlansCommand) -> anyhow::R
                 print_json(&lines)?;
             } else {
                 for l in &lines {
+                    let waiting = if l.awaiting_confirmation.is_empty() {
+                        String::new()
+                    } else {
+                        format!("\t(awaiting 会签: {})", l.awaiting_confirmation.join(","))
+                    };
                     println!(
-                        "{}\t{}\t{}\tv{}\t{}–{}\t{}\t{}",
+                        "{}\t{}\t{}\tv{}\t{}–{}\t{}\t{}{waiting}",
                         l.id,
                         l.status,
                         l.kind,
@@ -522,6 +562,34 @@ async fn plans<S: WorkflowStore>(store: &S, command: &PlansCommand) -> anyhow::R
                     .await?;
                 println!("{} {} (v{})", plan.id, plan.status, plan.version);
             }
+        }
+        PlansCommand::Confirm {
+            id,
+            department,
+            decline,
+            reason,
+            actor,
+        } => {
+            let decision = if *decline {
+                Decision::Declined
+            } else {
+                Decision::Confirmed
+            };
+            let plan =
+                workflow::answer_plan(store, id, department, decision, reason, at, &actor.actor)
+                    .await?;
+            let waiting = plan.unconfirmed_partners();
+            println!(
+                "{} v{}: {department} {} ({})",
+                plan.id,
+                plan.version,
+                if *decline { "declined" } else { "confirmed" },
+                if waiting.is_empty() {
+                    "every partner has confirmed".to_owned()
+                } else {
+                    format!("waiting for {}", waiting.join(", "))
+                }
+            );
         }
         PlansCommand::Change {
             file,
@@ -880,25 +948,74 @@ pub fn run_out_of_plan(args: &OutOfPlanArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// `jianguan audit verify`.
+/// `jianguan audit verify [--anchors FILE]` and `jianguan audit anchor`.
 pub fn run_audit(args: &AuditArgs) -> anyhow::Result<ExitCode> {
-    let AuditCommand::Verify { json } = &args.command;
+    let (anchors, json) = match &args.command {
+        AuditCommand::Anchor { json } => {
+            return on_database!(&args.database, store => {
+                let anchor = audit::record_anchor(store, workflow::now()).await?;
+                if *json {
+                    print_json(&anchor)?;
+                } else {
+                    println!("anchor {} at position {}: {}", anchor.at, anchor.seq, anchor.hash);
+                }
+                Ok(ExitCode::SUCCESS)
+            });
+        }
+        AuditCommand::Verify { anchors, json } => (anchors, *json),
+    };
+    let saved = match anchors {
+        Some(file) => Some(read_anchors(file)?),
+        None => None,
+    };
     on_database!(&args.database, store => {
-        let found = audit::verify(store).await?;
-        if *json {
+        let mut found = audit::verify(store).await?;
+        let checked = match &saved {
+            Some(saved) => {
+                let entries = store.ledger().await?;
+                found.breaks.extend(audit::check_anchors(&entries, saved));
+                saved.len()
+            }
+            None => 0,
+        };
+        if json {
             print_json(&serde_json::json!({
-                "intact": found.intact(), "entries": found.entries, "rows": found.rows, "breaks": found.breaks,
+                "intact": found.intact(), "entries": found.entries, "rows": found.rows,
+                "anchors": checked, "breaks": found.breaks,
             }))?;
         } else if found.intact() {
             println!("intact ({} ledger entries, {} rows checked)", found.entries, found.rows);
+            if saved.is_some() {
+                println!("anchors: the chain still extends each of the {checked} saved heads");
+            }
         } else {
             for b in &found.breaks {
                 println!("break at position {}: {}: {}", b.seq, b.subject, b.problem);
             }
-            println!("{} breaks ({} ledger entries, {} rows checked)", found.breaks.len(), found.entries, found.rows);
+            println!("{} breaks ({} ledger entries, {} rows, {checked} anchors checked)", found.breaks.len(), found.entries, found.rows);
         }
         Ok(if found.intact() { ExitCode::SUCCESS } else { ExitCode::from(1) })
     })
+}
+
+/// Reads a saved anchors file, bounded in size.
+fn read_anchors(file: &PathBuf) -> anyhow::Result<Vec<crate::domain::ledger::Anchor>> {
+    use std::io::Read as _;
+    let opened =
+        std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let mut text = String::new();
+    opened
+        .take(audit::MAX_ANCHORS_FILE + 1)
+        .read_to_string(&mut text)
+        .with_context(|| format!("{} is not UTF-8 text", file.display()))?;
+    if text.len() as u64 > audit::MAX_ANCHORS_FILE {
+        anyhow::bail!(
+            "{} is larger than {} bytes",
+            file.display(),
+            audit::MAX_ANCHORS_FILE
+        );
+    }
+    audit::parse_anchors(&text).map_err(|error| anyhow::anyhow!("{}: {error}", file.display()))
 }
 
 /// `jianguan report …`.

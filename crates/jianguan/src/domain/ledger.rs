@@ -13,7 +13,7 @@
 //! document (its canonical JSON) after the change, so the ledger also pins the
 //! current content of every row it mentions.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The hash before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -68,6 +68,20 @@ impl LedgerEntry {
         }
         draw::to_hex(&draw::sha256(&[&joined]))
     }
+}
+
+/// A ledger anchor (锚点): the head of the ledger as it stood at `at`. The
+/// portal publishes anchors so that witnesses keep copies outside the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Anchor {
+    /// The day it stands for (China time), `YYYY-MM-DD`.
+    pub day: String,
+    /// The head's position (0 for an empty ledger).
+    pub seq: i64,
+    /// The hash of the entry at `seq` ([`GENESIS`] for 0).
+    pub hash: String,
+    /// When it was recorded (RFC 3339, China time).
+    pub at: String,
 }
 
 /// SHA-256 (hex) of a document's text.

@@ -36,6 +36,34 @@ chinese_enum! {
     }
 }
 
+chinese_enum! {
+    /// A partner department's answer to a joint plan (会签).
+    Decision, "decision", "the decision is 同意 or 不同意" {
+        /// 同意: the partner takes part in this version.
+        Confirmed = "同意" | "confirm" | "confirmed",
+        /// 不同意: the partner declines this version, with a reason.
+        Declined = "不同意" | "decline" | "declined",
+    }
+}
+
+/// A partner department's confirmation (会签) of one version of a joint plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    /// The partner department.
+    pub department: String,
+    /// The plan version answered; a later version needs a new answer.
+    pub version: u32,
+    /// Confirmed or declined.
+    pub decision: Decision,
+    /// Why (required when declining).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    /// Who answered.
+    pub by: String,
+    /// When (RFC 3339, China time).
+    pub at: String,
+}
+
 impl PlanStatus {
     /// Only filed-and-approved plans may be drawn.
     pub fn drawable(self) -> bool {
@@ -126,6 +154,12 @@ pub struct PlanFields {
     /// The version last approved, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approved_version: Option<u32>,
+    /// Who filed the current version; another person approves it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filed_by: Option<String>,
+    /// The partner departments' latest answers (会签), one per department.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub confirmations: Vec<Confirmation>,
 }
 
 fn draft() -> PlanStatus {
@@ -300,6 +334,28 @@ impl Plan {
         if fields.version == 0 {
             return Err(InvalidField::new("version", "0", "versions start at 1"));
         }
+        let mut answered = BTreeSet::new();
+        for confirmation in &fields.confirmations {
+            let partner = fields
+                .participants
+                .iter()
+                .skip(1)
+                .any(|p| p.department == confirmation.department);
+            if !partner || !answered.insert(confirmation.department.as_str()) {
+                return Err(InvalidField::new(
+                    "confirmations",
+                    &confirmation.department,
+                    "one answer per partner department (not the lead)",
+                ));
+            }
+            if confirmation.version == 0 || confirmation.version > fields.version {
+                return Err(InvalidField::new(
+                    "confirmations",
+                    confirmation.version.to_string(),
+                    "an answer is for an existing version of the plan",
+                ));
+            }
+        }
         Ok(Self(fields))
     }
 
@@ -335,6 +391,31 @@ impl Plan {
         self.period_start <= end && start <= self.period_end
     }
 
+    /// The partner departments of a joint plan: every participant but the lead.
+    pub fn partners(&self) -> impl Iterator<Item = &str> {
+        self.participants
+            .iter()
+            .skip(1)
+            .map(|p| p.department.as_str())
+    }
+
+    /// A partner's answer to the current version, if it gave one.
+    pub fn answer_of(&self, department: &str) -> Option<&Confirmation> {
+        self.confirmations
+            .iter()
+            .find(|c| c.department == department && c.version == self.version)
+    }
+
+    /// The partners that have not confirmed the current version (declined or silent).
+    pub fn unconfirmed_partners(&self) -> Vec<&str> {
+        self.partners()
+            .filter(|d| {
+                self.answer_of(d)
+                    .is_none_or(|c| c.decision != Decision::Confirmed)
+            })
+            .collect()
+    }
+
     /// The fields, to change and validate again with [`Plan::new`].
     pub fn into_fields(self) -> PlanFields {
         self.0
@@ -363,6 +444,50 @@ mod tests {
         let entries: Vec<String> = plan.entries().into_iter().map(|(id, _)| id).collect();
         assert_eq!(entries, ["2026-SJ-001/SJJ", "2026-SJ-001/WJW"]);
         assert_eq!(Plan::id_of_entry("2026-SJ-001/WJW"), "2026-SJ-001");
+    }
+
+    fn answer(department: &str, version: u32, decision: Decision) -> Confirmation {
+        Confirmation {
+            department: department.into(),
+            version,
+            decision,
+            reason: String::new(),
+            by: "某科员".into(),
+            at: "2026-01-05T09:00:00+08:00".into(),
+        }
+    }
+
+    #[test]
+    fn only_confirmations_of_the_current_version_count() {
+        let mut two = fields();
+        two.version = 2;
+        two.confirmations = vec![answer("WJW", 1, Decision::Confirmed)];
+        let plan = Plan::new(two.clone()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            plan.unconfirmed_partners(),
+            ["WJW"],
+            "an answer to version 1"
+        );
+        two.confirmations = vec![answer("WJW", 2, Decision::Declined)];
+        let plan = Plan::new(two.clone()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(plan.unconfirmed_partners(), ["WJW"], "declined");
+        two.confirmations = vec![answer("WJW", 2, Decision::Confirmed)];
+        let plan = Plan::new(two.clone()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(plan.unconfirmed_partners().is_empty());
+        for wrong in [
+            answer("SJJ", 2, Decision::Confirmed),
+            answer("YJJ", 2, Decision::Confirmed),
+            answer("WJW", 3, Decision::Confirmed),
+        ] {
+            let mut bad = two.clone();
+            bad.confirmations = vec![wrong];
+            assert_eq!(Plan::new(bad).err().map(|e| e.field), Some("confirmations"));
+        }
+        let mut twice = two;
+        twice
+            .confirmations
+            .push(answer("WJW", 2, Decision::Confirmed));
+        assert!(Plan::new(twice).is_err(), "one answer per partner");
     }
 
     #[test]

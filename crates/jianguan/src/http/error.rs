@@ -89,6 +89,23 @@ impl From<WorkflowError> for Error {
             WorkflowError::Invalid(_) | WorkflowError::Draw(_) | WorkflowError::Calendar(_) => {
                 Self::BadRequest(error.to_string())
             }
+            WorkflowError::AwaitingConfirmation {
+                plan,
+                version,
+                waiting,
+            } => {
+                let names: Vec<String> = waiting
+                    .iter()
+                    .map(|w| match &w.declined {
+                        Some(reason) => format!("{}（{}，不同意：{reason}）", w.name, w.department),
+                        None => format!("{}（{}，未会签）", w.name, w.department),
+                    })
+                    .collect();
+                Self::Conflict(format!(
+                    "计划 {plan} 第 {version} 版尚待协办部门会签，不能批准：{}",
+                    names.join("；")
+                ))
+            }
             WorkflowError::Store(error) => error.into(),
         }
     }

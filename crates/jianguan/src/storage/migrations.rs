@@ -46,6 +46,11 @@ const SQLITE: &[Embedded] = &[
         "hotline",
         include_str!("../../migrations/sqlite/0005_hotline.sql"),
     ),
+    (
+        7,
+        "governance",
+        include_str!("../../migrations/sqlite/0007_governance.sql"),
+    ),
 ];
 
 /// PostgreSQL migrations, in version order.
@@ -74,6 +79,11 @@ const POSTGRES: &[Embedded] = &[
         5,
         "hotline",
         include_str!("../../migrations/postgres/0005_hotline.sql"),
+    ),
+    (
+        7,
+        "governance",
+        include_str!("../../migrations/postgres/0007_governance.sql"),
     ),
 ];
 

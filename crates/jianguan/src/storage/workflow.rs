@@ -17,7 +17,7 @@ use crate::domain::account::{Account, ApiToken};
 use crate::domain::credit_repair::RepairRequest;
 use crate::domain::entity::{CreditClass, EntityStatus, EntityType};
 use crate::domain::inspection::{InspectionResult, OutOfPlan, Round, Visit};
-use crate::domain::ledger::{self, LedgerEntry};
+use crate::domain::ledger::{self, Anchor, LedgerEntry};
 use crate::domain::plan::Plan;
 use crate::domain::rectification::Rectification;
 
@@ -311,6 +311,11 @@ pub trait WorkflowStore: Store {
     fn ledger_head(&self) -> impl Future<Output = Result<(i64, String), StoreError>> + Send;
     /// The whole ledger, by position.
     fn ledger(&self) -> impl Future<Output = Result<Vec<LedgerEntry>, StoreError>> + Send;
+    /// Stores a ledger anchor (one per `at`; a second with the same `at` is ignored).
+    fn record_anchor(&self, anchor: &Anchor)
+    -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The stored anchors, oldest first.
+    fn anchors(&self) -> impl Future<Output = Result<Vec<Anchor>, StoreError>> + Send;
 }
 
 fn json_error(table: &'static str, key: &str, error: serde_json::Error) -> StoreError {
@@ -800,6 +805,40 @@ impl<E: Engine> WorkflowStore for E {
             })
             .collect()
     }
+
+    async fn record_anchor(&self, anchor: &Anchor) -> Result<(), StoreError> {
+        self.execute(
+            "INSERT INTO ledger_anchors (at, day, seq, hash) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (at) DO NOTHING",
+            vec![
+                Arg::Text(anchor.at.clone()),
+                Arg::Text(anchor.day.clone()),
+                Arg::Int(anchor.seq),
+                Arg::Text(anchor.hash.clone()),
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn anchors(&self) -> Result<Vec<Anchor>, StoreError> {
+        let rows = self
+            .fetch_all(
+                "SELECT day, seq, hash, at FROM ledger_anchors ORDER BY at",
+                Vec::new(),
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Anchor {
+                    day: row.text(0)?,
+                    seq: row.int(1)?,
+                    hash: row.text(2)?,
+                    at: row.text(3)?,
+                })
+            })
+            .collect()
+    }
 }
 
 /// Delegates to the backend inside the [`Db`](super::Db).
@@ -880,5 +919,11 @@ impl WorkflowStore for super::Db {
     }
     async fn ledger(&self) -> Result<Vec<LedgerEntry>, StoreError> {
         delegate_db!(self.ledger())
+    }
+    async fn record_anchor(&self, anchor: &Anchor) -> Result<(), StoreError> {
+        delegate_db!(self.record_anchor(anchor))
+    }
+    async fn anchors(&self) -> Result<Vec<Anchor>, StoreError> {
+        delegate_db!(self.anchors())
     }
 }

@@ -11,7 +11,8 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
 
 use super::Result;
 use super::eligibility;
@@ -19,7 +20,7 @@ use crate::domain::account::{Account, ApiToken};
 use crate::domain::credit::Matter;
 use crate::domain::credit_repair::RepairRequest;
 use crate::domain::inspection::{InspectionResult, OutOfPlan, Round, Visit};
-use crate::domain::ledger::{self, GENESIS};
+use crate::domain::ledger::{self, Anchor, GENESIS, LedgerEntry};
 use crate::domain::plan::Plan;
 use crate::domain::rectification::Rectification;
 use crate::storage::credit::CreditRun;
@@ -259,4 +260,180 @@ async fn check_rounds<S: WorkflowStore>(store: &S, breaks: &mut Vec<Break>) -> R
         }
     }
     Ok(())
+}
+
+/// Records the ledger head now as an anchor (`jianguan audit anchor`).
+pub async fn record_anchor<S: WorkflowStore>(
+    store: &S,
+    at: DateTime<FixedOffset>,
+) -> Result<Anchor> {
+    let (seq, hash) = store.ledger_head().await?;
+    let anchor = Anchor {
+        day: at.date_naive().to_string(),
+        seq,
+        hash,
+        at: at.to_rfc3339(),
+    };
+    store.record_anchor(&anchor).await?;
+    Ok(anchor)
+}
+
+/// The day's anchor: records one unless the day (China time) already has one.
+pub async fn daily_anchor<S: WorkflowStore>(
+    store: &S,
+    at: DateTime<FixedOffset>,
+) -> Result<Option<Anchor>> {
+    let day = at.date_naive().to_string();
+    if store.anchors().await?.iter().any(|a| a.day == day) {
+        return Ok(None);
+    }
+    record_anchor(store, at).await.map(Some)
+}
+
+/// Checks that the ledger still extends every saved head: the entry at each
+/// anchor's position still has the anchor's hash, and the chain from there to
+/// the last entry is intact. A ledger rewritten consistently (every hash
+/// recomputed) fails against an anchor saved before the rewrite.
+pub fn check_anchors(entries: &[LedgerEntry], anchors: &[Anchor]) -> Vec<Break> {
+    let by_seq: HashMap<i64, usize> = entries
+        .iter()
+        .enumerate()
+        .map(|(index, entry)| (entry.seq, index))
+        .collect();
+    let last = entries.last().map_or(0, |e| e.seq);
+    // Entries whose link to the one before, or whose own hash, does not hold:
+    // computed once, so many anchors cost one walk of the ledger.
+    let broken_links: Vec<usize> = entries
+        .iter()
+        .enumerate()
+        .filter(|(index, entry)| {
+            let previous = index
+                .checked_sub(1)
+                .map_or(GENESIS, |i| entries[i].hash.as_str());
+            entry.prev_hash != previous || entry.expected_hash() != entry.hash
+        })
+        .map(|(index, _)| index)
+        .collect();
+    let mut breaks = Vec::new();
+    for anchor in anchors {
+        let subject = format!("anchor/{} ({})", anchor.day, anchor.at);
+        let mut fail = |seq: i64, problem: String| {
+            breaks.push(Break {
+                seq,
+                subject: subject.clone(),
+                problem,
+            })
+        };
+        let start = if anchor.seq == 0 {
+            if anchor.hash != GENESIS {
+                fail(
+                    0,
+                    "an anchor at position 0 must hold the genesis hash".into(),
+                );
+                continue;
+            }
+            0
+        } else {
+            let Some(&index) = by_seq.get(&anchor.seq) else {
+                fail(
+                    anchor.seq,
+                    format!(
+                        "the ledger has no entry at position {} (its last is {last}): entries were removed after the anchor was saved",
+                        anchor.seq
+                    ),
+                );
+                continue;
+            };
+            if entries[index].hash != anchor.hash {
+                fail(
+                    anchor.seq,
+                    format!(
+                        "the entry at position {} has the hash {} but the anchor saved {}: the ledger was rewritten after the anchor was saved",
+                        anchor.seq, entries[index].hash, anchor.hash
+                    ),
+                );
+                continue;
+            }
+            index + 1
+        };
+        // The first link at or after `start` that does not hold, if any.
+        if let Some(entry) = broken_links
+            .iter()
+            .find(|&&index| index >= start)
+            .map(|&index| &entries[index])
+        {
+            fail(
+                entry.seq,
+                format!(
+                    "the chain from the anchor breaks at position {}: it no longer extends the saved head",
+                    entry.seq
+                ),
+            );
+        }
+    }
+    breaks
+}
+
+/// The largest anchors file `audit verify --anchors` reads.
+pub const MAX_ANCHORS_FILE: u64 = 16 * 1024 * 1024;
+
+/// The anchors document the portal serves at `/gongshi/ledger.json`.
+#[derive(Debug, Deserialize)]
+struct AnchorsDocument {
+    anchors: Vec<Anchor>,
+}
+
+/// Reads saved anchors: the portal's JSON document, a JSON array of anchors,
+/// one anchor (as `audit anchor --json` prints it), or lines each holding one anchor (a trailing comma is allowed, so lines
+/// copied from the portal's document work). Errors name the line.
+pub fn parse_anchors(text: &str) -> std::result::Result<Vec<Anchor>, String> {
+    let anchors = if let Ok(document) = serde_json::from_str::<AnchorsDocument>(text) {
+        document.anchors
+    } else if let Ok(list) = serde_json::from_str::<Vec<Anchor>>(text) {
+        list
+    } else if let Ok(one) = serde_json::from_str::<Anchor>(text) {
+        vec![one]
+    } else {
+        let mut anchors = Vec::new();
+        for (number, line) in (1..).zip(text.lines()) {
+            let line = line.trim().trim_end_matches(',');
+            if line.is_empty() {
+                continue;
+            }
+            let anchor = serde_json::from_str::<Anchor>(line)
+                .map_err(|error| format!("line {number}: not an anchor ({error})"))?;
+            anchors.push(anchor);
+        }
+        anchors
+    };
+    if anchors.is_empty() {
+        return Err("no anchor found".into());
+    }
+    for anchor in &anchors {
+        let hex = anchor.hash.len() == 64
+            && anchor
+                .hash
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !hex || anchor.seq < 0 {
+            return Err(format!(
+                "the anchor of {} ({}) needs a position ≥ 0 and a hash of 64 lowercase hex digits",
+                anchor.day, anchor.at
+            ));
+        }
+    }
+    Ok(anchors)
+}
+
+/// The anchors document as served: one anchor a line, oldest first, so that
+/// witnesses may also keep single lines.
+pub fn anchors_document(anchors: &[Anchor]) -> String {
+    let lines: Vec<String> = anchors
+        .iter()
+        .filter_map(|a| serde_json::to_string(a).ok())
+        .collect();
+    format!(
+        "{{\"format\":\"jianguan-ledger-anchors/v1\",\"anchors\":[\n{}\n]}}\n",
+        lines.join(",\n")
+    )
 }

@@ -17,7 +17,7 @@ pub mod year;
 use chrono::{DateTime, FixedOffset, Offset, Utc};
 
 use crate::domain::InvalidField;
-use crate::domain::plan::{Plan, PlanFields, PlanStatus};
+use crate::domain::plan::{Confirmation, Decision, Plan, PlanFields, PlanStatus};
 use crate::storage::{Change, StoreError, WorkflowStore};
 
 /// Why a workflow step was refused or failed.
@@ -43,9 +43,41 @@ pub enum WorkflowError {
     /// A date outside the working-day calendar.
     #[error("calendar: {0}")]
     Calendar(#[from] workcal::Error),
+    /// A joint plan's partners have not all confirmed it (会签).
+    #[error("plan {plan} cannot be approved before every partner department confirms version {version} (会签); waiting for: {}", waiting_list(.waiting))]
+    AwaitingConfirmation {
+        /// The plan.
+        plan: String,
+        /// Its current version.
+        version: u32,
+        /// The partners that have not confirmed it.
+        waiting: Vec<Waiting>,
+    },
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A partner department that has not confirmed a joint plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiting {
+    /// Department code.
+    pub department: String,
+    /// Its name (the code when the directory lacks it).
+    pub name: String,
+    /// The reason, when it declined; `None` when it has not answered.
+    pub declined: Option<String>,
+}
+
+fn waiting_list(waiting: &[Waiting]) -> String {
+    waiting
+        .iter()
+        .map(|w| match &w.declined {
+            Some(reason) => format!("{} {} (declined: {reason})", w.department, w.name),
+            None => format!("{} {} (no answer yet)", w.department, w.name),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Shorthand.
@@ -104,6 +136,8 @@ pub async fn create_plan<S: WorkflowStore>(
     fields.status = PlanStatus::Draft;
     fields.version = 1;
     fields.approved_version = None;
+    fields.filed_by = None;
+    fields.confirmations = Vec::new();
     let plan = Plan::new(fields)?;
     store
         .put(
@@ -137,10 +171,27 @@ pub async fn advance_plan<S: WorkflowStore>(
             plan.status
         )));
     }
+    if to == PlanStatus::Approved {
+        if plan.filed_by.as_deref() == Some(actor) {
+            return Err(refused(format!(
+                "plan {id} was filed by {actor}; another person approves it"
+            )));
+        }
+        let waiting = waiting_partners(store, &plan).await?;
+        if !waiting.is_empty() {
+            return Err(WorkflowError::AwaitingConfirmation {
+                plan: plan.id.clone(),
+                version: plan.version,
+                waiting,
+            });
+        }
+    }
     let mut fields = plan.into_fields();
     fields.status = to;
-    if to == PlanStatus::Approved {
-        fields.approved_version = Some(fields.version);
+    match to {
+        PlanStatus::Approved => fields.approved_version = Some(fields.version),
+        PlanStatus::Filed => fields.filed_by = Some(actor.to_owned()),
+        _ => {}
     }
     let plan = Plan::new(fields)?;
     store
@@ -169,15 +220,119 @@ pub async fn change_plan<S: WorkflowStore>(
     if current.status == PlanStatus::Draft {
         fields.status = PlanStatus::Draft;
         fields.version = current.version;
+        fields.filed_by = None;
     } else {
+        // A new version, filed again by whoever changed it; partners answer it anew.
         fields.status = PlanStatus::Filed;
         fields.version = current.version + 1;
+        fields.filed_by = Some(actor.to_owned());
     }
+    let partners: Vec<String> = fields
+        .participants
+        .iter()
+        .skip(1)
+        .map(|p| p.department.clone())
+        .collect();
+    fields.confirmations = current
+        .confirmations
+        .iter()
+        .filter(|c| partners.contains(&c.department))
+        .cloned()
+        .collect();
     let plan = Plan::new(fields)?;
     store
         .put(
             std::slice::from_ref(&plan),
             &Change::new(at, actor, "plan.changed", reason),
+        )
+        .await?;
+    Ok(plan)
+}
+
+/// The partners of `plan` that have not confirmed its current version, with their names.
+pub async fn waiting_partners<S: WorkflowStore>(store: &S, plan: &Plan) -> Result<Vec<Waiting>> {
+    let mut waiting = Vec::new();
+    for department in plan.unconfirmed_partners() {
+        waiting.push(Waiting {
+            department: department.to_owned(),
+            name: department_name(store, department).await?,
+            declined: plan
+                .answer_of(department)
+                .filter(|c| c.decision == Decision::Declined)
+                .map(|c| c.reason.clone()),
+        });
+    }
+    Ok(waiting)
+}
+
+/// A department's name, or its code when the directory lacks it.
+pub async fn department_name<S: WorkflowStore>(store: &S, code: &str) -> Result<String> {
+    let Ok(parsed) = crate::domain::DepartmentCode::parse(code) else {
+        return Ok(code.to_owned());
+    };
+    Ok(store
+        .department(&parsed)
+        .await?
+        .map_or_else(|| code.to_owned(), |d| d.name().to_owned()))
+}
+
+/// A partner department answers a filed joint plan (会签): it confirms the
+/// current version, or declines it with a reason. A later answer to the same
+/// version replaces the earlier one; every answer is on the ledger.
+pub async fn answer_plan<S: WorkflowStore>(
+    store: &S,
+    id: &str,
+    department: &str,
+    decision: Decision,
+    reason: &str,
+    at: DateTime<FixedOffset>,
+    actor: &str,
+) -> Result<Plan> {
+    let plan = existing::<S, Plan>(store, id).await?;
+    if !plan.partners().any(|p| p == department) {
+        return Err(refused(if department == plan.lead {
+            format!("{department} leads plan {id}; only its partner departments confirm it")
+        } else {
+            format!("{department} is not a partner department of plan {id}")
+        }));
+    }
+    if plan.status != PlanStatus::Filed {
+        return Err(refused(format!(
+            "plan {id} is {}; partners answer a filed plan (已备案) before its approval",
+            plan.status
+        )));
+    }
+    if plan.filed_by.as_deref() == Some(actor) {
+        return Err(refused(format!(
+            "plan {id} was filed by {actor}; a partner department's own staff confirm it"
+        )));
+    }
+    let reason = reason.trim();
+    if decision == Decision::Declined && reason.is_empty() {
+        return Err(refused("declining a plan needs a reason"));
+    }
+    let mut fields = plan.into_fields();
+    fields.confirmations.retain(|c| c.department != department);
+    fields.confirmations.push(Confirmation {
+        department: department.to_owned(),
+        version: fields.version,
+        decision,
+        reason: reason.to_owned(),
+        by: actor.to_owned(),
+        at: at.to_rfc3339(),
+    });
+    let plan = Plan::new(fields)?;
+    let (action, detail) = match decision {
+        Decision::Confirmed => ("plan.confirmed", format!("{department} v{}", plan.version)),
+        Decision::Declined => (
+            "plan.declined",
+            format!("{department} v{}: {reason}", plan.version),
+        ),
+    };
+    store
+        .put(
+            std::slice::from_ref(&plan),
+            &Change::new(at, actor, action, detail),
         )
         .await?;
     Ok(plan)

@@ -22,7 +22,9 @@ use crate::domain::entity::{CreditClass, EntityStatus};
 use crate::domain::inspection::{
     EligibilityRules, FollowUp, OutOfPlanReason, ResultCategory, Visit,
 };
-use crate::domain::plan::{Participant, PlanFields, PlanKind, PlanScope, PlanStatus, StratumRate};
+use crate::domain::plan::{
+    Decision, Participant, PlanFields, PlanKind, PlanScope, PlanStatus, StratumRate,
+};
 use crate::storage::{Candidate, InspectorFilter, WorkflowStore};
 use crate::synth::Stream;
 
@@ -414,6 +416,8 @@ fn generate_plans(
             status: PlanStatus::Draft,
             version: 1,
             approved_version: None,
+            filed_by: None,
+            confirmations: Vec::new(),
         });
     }
     plans
@@ -447,6 +451,28 @@ fn outcome(stream: &mut Stream) -> (ResultCategory, CheckMethod, FollowUp) {
         _ => FollowUp::None,
     };
     (category, method, follow_up)
+}
+
+/// Each partner department of a joint plan confirms its current version (会签).
+async fn confirm_by_partners<S: WorkflowStore>(
+    store: &S,
+    fields: &PlanFields,
+    when: DateTime<FixedOffset>,
+) -> Result<()> {
+    for partner in fields.participants.iter().skip(1) {
+        let actor = format!("{}计划科", partner.department);
+        super::answer_plan(
+            store,
+            &fields.id,
+            &partner.department,
+            Decision::Confirmed,
+            "",
+            when,
+            &actor,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Plays the year. `say` receives one line per step.
@@ -495,6 +521,7 @@ pub async fn play<S: WorkflowStore>(
             "报市司法局备案",
         )
         .await?;
+        confirm_by_partners(store, fields, at(add_working(calendar, filed, 2)?, 11)).await?;
         super::advance_plan(
             store,
             &fields.id,
@@ -537,6 +564,7 @@ pub async fn play<S: WorkflowStore>(
             "检查人员由2人调整为3人（涉及专业检测）",
         )
         .await?;
+        confirm_by_partners(store, fields, at(add_working(calendar, changed_on, 2)?, 11)).await?;
         super::advance_plan(
             store,
             &fields.id,

@@ -226,6 +226,8 @@ const PAGES: &[Page] = &[
     get("/gongshi/rounds/{round}", Rule::Public),
     get("/gongshi/rounds/{round}/record.json", Rule::Public),
     get("/gongshi/verify?round={round}&code={entity}", Rule::Public),
+    get("/gongshi/ledger", Rule::Public),
+    get("/gongshi/ledger.json", Rule::Public),
     // 工作台, 名录库
     get("/dashboard", Rule::LoggedIn),
     get("/directories", Rule::LoggedIn),
@@ -261,6 +263,11 @@ const PAGES: &[Page] = &[
         "/plans/{own_plan}/file",
         Rule::Needs(Permission::EditPlans),
         Some(&[]),
+    ),
+    post(
+        "/plans/{own_plan}/confirm",
+        Rule::Needs(Permission::EditPlans),
+        Some(&[("decision", "同意")]),
     ),
     post(
         "/plans/{own_plan}/approve",

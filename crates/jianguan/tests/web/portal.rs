@@ -855,3 +855,65 @@ fn every_public_operation_is_documented_and_its_examples_answer() -> TestResult 
     );
     Ok(())
 }
+
+/// `/gongshi/ledger`: the anchors recorded (here by `jianguan audit anchor`)
+/// are published without login, as a page and as JSON that `audit verify
+/// --anchors` accepts.
+#[test]
+fn the_portal_publishes_ledger_anchors_for_witnesses() -> TestResult {
+    let mut database = PathBuf::new();
+    let server = TestServer::start_prepared(|db| {
+        database = db.to_path_buf();
+        let output = Command::new(env!("CARGO_BIN_EXE_jianguan"))
+            .args(["audit", "--database"])
+            .arg(db)
+            .args(["anchor", "--json"])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    });
+    let mut client = server.anonymous();
+    let document = client.get("/gongshi/ledger.json");
+    assert_eq!(document.status, 200, "{}", document.body);
+    let anchors = jianguan::workflow::audit::parse_anchors(&document.body)?;
+    assert_eq!(anchors.len(), 1, "{}", document.body);
+    let anchor = &anchors[0];
+    assert!(anchor.seq > 1000, "the demo city's ledger head: {anchor:?}");
+    let page = client.get("/gongshi/ledger");
+    assert_eq!(page.status, 200);
+    for shown in [
+        anchor.hash.as_str(),
+        &anchor.seq.to_string(),
+        "/gongshi/ledger.json",
+        "audit verify --anchors",
+    ] {
+        assert!(page.body.contains(shown), "{shown} missing from the page");
+    }
+    // A witness's copy verifies against the database.
+    let saved = std::env::temp_dir()
+        .join(unique("anchors"))
+        .with_extension("json");
+    std::fs::write(&saved, &document.body)?;
+    let output = Command::new(env!("CARGO_BIN_EXE_jianguan"))
+        .args(["audit", "--database"])
+        .arg(&database)
+        .args(["verify", "--anchors"])
+        .arg(&saved)
+        .output()?;
+    let _ = std::fs::remove_file(&saved);
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        said.contains("still extends each of the 1 saved heads"),
+        "{said}"
+    );
+    Ok(())
+}

@@ -482,3 +482,171 @@ fn the_pages_open_for_each_role_within_its_department() {
         403
     );
 }
+
+/// 会签: a joint plan of SCJG with WJW and ZJJ is approved only once both
+/// partners confirm its current version; each partner answers only for itself.
+#[test]
+fn joint_plans_wait_for_each_partners_confirmation() {
+    let mut tokens = Vec::new();
+    let server = TestServer::start_prepared(|db| {
+        add_account(db, "wjw.staff", Role::DepartmentStaff, Some("WJW"));
+        add_account(db, "zjj.staff", Role::DepartmentStaff, Some("ZJJ"));
+        for user in ["scjg.staff", "scjg.admin", "wjw.staff", "zjj.staff"] {
+            tokens.push(issue_token(db, user));
+        }
+    });
+    let client = |token: &str| {
+        let mut client = server.anonymous();
+        client.bearer = Some(token.to_owned());
+        client
+    };
+    let (mut lead, mut approver, mut wjw, mut zjj) = (
+        client(&tokens[0]),
+        client(&tokens[1]),
+        client(&tokens[2]),
+        client(&tokens[3]),
+    );
+    let item = lead.get("/api/v1/plans/HS2025-S090").json()["participants"][0]["items"][0].clone();
+    let plan = json!({
+        "id": "2026-SCJG-HQ1", "title": "会签测试计划", "kind": "联合", "lead": "SCJG",
+        "participants": [
+            {"department": "SCJG", "inspectors": 2, "items": [item]},
+            {"department": "WJW", "inspectors": 2, "items": ["WJW-001-1"]},
+            {"department": "ZJJ", "inspectors": 2, "items": ["ZJJ-001-1"]}
+        ],
+        "strata": [{"stratum": "B", "rate_bp": 500}],
+        "period_start": "2026-04-01", "period_end": "2026-06-30", "frequency": "每年1次"
+    });
+    let path = "/api/v1/plans/2026-SCJG-HQ1";
+    assert_eq!(lead.send_json("POST", "/api/v1/plans", &plan).status, 200);
+    let confirm = json!({"decision": "同意"});
+    let early = wjw.send_json("POST", &format!("{path}/confirm"), &confirm);
+    assert_eq!(
+        early.status, 409,
+        "a draft is not confirmed: {}",
+        early.body
+    );
+    assert_eq!(
+        lead.send_json("POST", &format!("{path}/file"), &json!({}))
+            .status,
+        200
+    );
+
+    // Approval names both partners, in Chinese, with their names.
+    let refused = approver.send_json("POST", &format!("{path}/approve"), &json!({}));
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(
+        refused.body.contains("WJW")
+            && refused.body.contains("ZJJ")
+            && refused.body.contains("未会签"),
+        "{}",
+        refused.body
+    );
+    // The lead cannot confirm for a partner; declining needs a reason.
+    let by_lead = lead.send_json("POST", &format!("{path}/confirm"), &confirm);
+    assert_eq!(by_lead.status, 409, "{}", by_lead.body);
+    assert!(by_lead.body.contains("牵头部门"), "{}", by_lead.body);
+    assert_eq!(
+        zjj.send_json(
+            "POST",
+            &format!("{path}/confirm"),
+            &json!({"decision": "不同意"})
+        )
+        .status,
+        400
+    );
+    let declined = zjj.send_json(
+        "POST",
+        &format!("{path}/confirm"),
+        &json!({"decision": "不同意", "reason": "人手不足"}),
+    );
+    assert_eq!(declined.status, 200, "{}", declined.body);
+    assert_eq!(
+        wjw.send_json("POST", &format!("{path}/confirm"), &confirm)
+            .status,
+        200
+    );
+    let refused = approver.send_json("POST", &format!("{path}/approve"), &json!({}));
+    assert_eq!(refused.status, 409);
+    assert!(
+        refused.body.contains("ZJJ")
+            && refused.body.contains("人手不足")
+            && !refused.body.contains("WJW"),
+        "{}",
+        refused.body
+    );
+
+    // The plan page: partners by name with their state; WJW's staff answered, ZJJ's sees the buttons.
+    let mut zjj_page = server.login("zjj.staff");
+    let page = zjj_page.get("/plans/2026-SCJG-HQ1").body;
+    assert!(
+        page.contains("会签")
+            && page.contains("已同意")
+            && page.contains("不同意")
+            && page.contains("人手不足"),
+        "{page}"
+    );
+    assert!(
+        page.contains("data-confirm=") && page.contains("action=\"/plans/2026-SCJG-HQ1/confirm\""),
+        "{page}"
+    );
+    let lead_page = server.login("scjg.staff").get("/plans/2026-SCJG-HQ1").body;
+    assert!(
+        !lead_page.contains("action=\"/plans/2026-SCJG-HQ1/confirm\""),
+        "no 会签 button for the lead: {lead_page}"
+    );
+    expect_redirect(
+        &zjj_page.post_form("/plans/2026-SCJG-HQ1/confirm", &[("decision", "同意")]),
+        "/plans/2026-SCJG-HQ1",
+    );
+
+    // Now it is approved, by someone other than who filed it.
+    let approved = approver.send_json("POST", &format!("{path}/approve"), &json!({}));
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    let answers = approved.json()["confirmations"].clone();
+    assert_eq!(answers.as_array().map(Vec::len), Some(2), "{answers}");
+    assert!(
+        answers
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|a| a["decision"] == "同意" && a["version"] == 1),
+        "{answers}"
+    );
+}
+
+/// Staff who file a plan do not approve it, even when their role may approve.
+#[test]
+fn who_files_a_plan_does_not_approve_it() {
+    let mut token = String::new();
+    let server = TestServer::start_prepared(|db| token = issue_token(db, "scjg.admin"));
+    let mut api = server.anonymous();
+    api.bearer = Some(token);
+    let item = api.get("/api/v1/plans/HS2025-S090").json()["participants"][0]["items"][0].clone();
+    let plan = json!({
+        "id": "2026-SCJG-F01", "title": "备案批准分离", "kind": "单部门", "lead": "SCJG",
+        "participants": [{"department": "SCJG", "inspectors": 2, "items": [item]}],
+        "strata": [{"stratum": "B", "rate_bp": 500}],
+        "period_start": "2026-04-01", "period_end": "2026-06-30", "frequency": "每年1次"
+    });
+    assert_eq!(api.send_json("POST", "/api/v1/plans", &plan).status, 200);
+    let mut admin = server.login("scjg.admin");
+    expect_redirect(
+        &admin.post_form("/plans/2026-SCJG-F01/file", &[]),
+        "/plans/2026-SCJG-F01",
+    );
+    assert!(
+        !admin
+            .get("/plans/2026-SCJG-F01")
+            .body
+            .contains("action=\"/plans/2026-SCJG-F01/approve\"")
+    );
+    let refused = admin.post_form("/plans/2026-SCJG-F01/approve", &[]);
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(refused.body.contains("由您备案"), "{}", refused.body);
+    assert_eq!(
+        api.send_json("POST", "/api/v1/plans/2026-SCJG-F01/approve", &json!({}))
+            .status,
+        409
+    );
+}

@@ -17,7 +17,7 @@ use super::JsonBody;
 use super::openapi::{Access, Operation, param};
 use crate::domain::account::Permission;
 use crate::domain::inspection::{InspectionResult, Round};
-use crate::domain::plan::{Plan, PlanFields};
+use crate::domain::plan::{Decision, Plan, PlanFields};
 use crate::http::AppState;
 use crate::http::auth::User;
 use crate::http::error::Result;
@@ -30,6 +30,7 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/v1/plans", get(list_plans).post(create_plan))
         .route("/api/v1/plans/{id}", get(get_plan))
+        .route("/api/v1/plans/{id}/confirm", post(answer_plan))
         .route("/api/v1/plans/{id}/{step}", post(advance_plan))
         .route("/api/v1/rounds", get(list_rounds).post(commit_round))
         .route("/api/v1/rounds/{id}", get(get_round))
@@ -72,6 +73,26 @@ async fn advance_plan(
 ) -> Result<Json<Plan>> {
     Ok(Json(
         plans::advance(&state, &user, &id, PlanStep::parse(&step)?).await?,
+    ))
+}
+
+/// `POST /api/v1/plans/{id}/confirm`: a partner department's answer (会签).
+#[derive(Debug, Deserialize)]
+struct AnswerBody {
+    /// `同意` (confirm) or `不同意` (decline).
+    decision: Decision,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn answer_plan(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<AnswerBody>,
+) -> Result<Json<Plan>> {
+    Ok(Json(
+        plans::answer(&state, &user, &id, body.decision, &body.reason).await?,
     ))
 }
 
@@ -213,7 +234,12 @@ fn plan_schema() -> Value {
         "period_start": {"type": "string", "format": "date"},
         "period_end": {"type": "string", "format": "date"},
         "frequency": {"type": "string", "example": "每年1次"},
-        "status": {"type": "string"}, "version": {"type": "integer"}, "approved_version": {"type": "integer"}
+        "status": {"type": "string"}, "version": {"type": "integer"}, "approved_version": {"type": "integer"},
+        "filed_by": {"type": "string"},
+        "confirmations": {"type": "array", "description": "协办部门会签（每部门最新一次；version 不等于当前版本的须重新会签）",
+            "items": {"type": "object", "properties": {"department": {"type": "string"}, "version": {"type": "integer"},
+                "decision": {"type": "string", "enum": ["同意", "不同意"]}, "reason": {"type": "string"},
+                "by": {"type": "string"}, "at": {"type": "string"}}}}
     }})
 }
 
@@ -278,9 +304,23 @@ pub fn operations() -> Vec<Operation> {
             "备案（草稿 → 已备案），牵头部门",
             Permission::EditPlans,
         ),
+        Operation {
+            method: "post",
+            path: "/api/v1/plans/{id}/confirm",
+            summary: "会签：联合计划的协办部门同意或不同意当前版本（本部门工作人员；不同意须写理由）",
+            tag: TAG,
+            access: Access::Permission(Permission::EditPlans),
+            params: vec![param("id", "path", true, "计划编号", PLAN_EXAMPLE)],
+            body: Some(
+                json!({"type": "object", "required": ["decision"], "properties": {
+                "decision": {"type": "string", "enum": ["同意", "不同意"], "example": "同意"},
+                "reason": {"type": "string", "description": "不同意时必填"}}}),
+            ),
+            response: plan_schema(),
+        },
         step(
             "/api/v1/plans/{id}/approve",
-            "批准（已备案 → 已批准），牵头部门",
+            "批准（已备案 → 已批准），牵头部门；联合计划须各协办部门会签，备案人不能批准",
             Permission::ApprovePlans,
         ),
         step(

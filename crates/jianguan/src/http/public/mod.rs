@@ -10,6 +10,7 @@
 pub mod cache;
 pub mod check;
 pub mod credit;
+pub mod ledger;
 
 use std::sync::Arc;
 
@@ -50,6 +51,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/gongshi/rounds/{id}/record.json", get(record_download))
         .route("/gongshi/verify", get(verify))
         .merge(credit::routes())
+        .merge(ledger::routes())
 }
 
 /// The results search's query.

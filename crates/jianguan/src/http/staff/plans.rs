@@ -15,7 +15,7 @@ use serde::Deserialize;
 use crate::domain::account::{Account, Permission};
 use crate::domain::item::InspectionItem;
 use crate::domain::plan::{
-    Participant, Plan, PlanFields, PlanKind, PlanScope, PlanStatus, STRATA, StratumRate,
+    Decision, Participant, Plan, PlanFields, PlanKind, PlanScope, PlanStatus, STRATA, StratumRate,
 };
 use crate::domain::{DepartmentCode, EntityType};
 use crate::http::AppState;
@@ -31,6 +31,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/plans", get(index).post(create_from_form))
         .route("/plans/new", get(new_form))
         .route("/plans/{id}", get(show))
+        .route("/plans/{id}/confirm", post(answer_from_form))
         .route("/plans/{id}/{step}", post(step_from_form))
 }
 
@@ -219,7 +220,8 @@ impl PlanStep {
     }
 }
 
-/// Moves a plan on by one step, in the lead department only.
+/// Moves a plan on by one step, in the lead department only; the person who
+/// filed the plan does not approve it.
 pub(crate) async fn advance(
     state: &AppState,
     user: &User,
@@ -228,6 +230,11 @@ pub(crate) async fn advance(
 ) -> Result<Plan> {
     let plan = visible_plan(state, user, id).await?;
     user.require_in(step.permission(), &plan.lead)?;
+    if step == PlanStep::Approve && plan.filed_by.as_deref() == Some(user.actor().as_str()) {
+        return Err(Error::Conflict(format!(
+            "计划 {id} 由您备案，须由他人批准（备案与批准不由同一人办理）"
+        )));
+    }
     workflow::advance_plan(
         &state.db,
         id,
@@ -242,6 +249,60 @@ pub(crate) async fn advance(
             "计划当前为“{}”，不能{}（{message}）",
             plan.status,
             step.label()
+        )),
+        other => other.into(),
+    })
+}
+
+/// The partner department the user answers for: its own, if it is one of the
+/// plan's partners (not the lead) and the account edits plans there.
+fn partner_of<'a>(account: &'a Account, plan: &Plan) -> Option<&'a str> {
+    let department = account.department.as_deref()?;
+    (account.may(Permission::EditPlans) && plan.partners().any(|p| p == department))
+        .then_some(department)
+}
+
+/// A partner department's answer to a joint plan (会签): `同意`, or `不同意`
+/// with a reason. Only the partner's own staff answer for it.
+pub(crate) async fn answer(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    decision: Decision,
+    reason: &str,
+) -> Result<Plan> {
+    let plan = visible_plan(state, user, id).await?;
+    let account = user.require(Permission::EditPlans)?;
+    let department = match account.department.as_deref() {
+        Some(own) if plan.partners().any(|p| p == own) => own,
+        Some(own) if own == plan.lead => {
+            return Err(Error::Conflict(format!(
+                "{own} 是计划 {id} 的牵头部门，不能代替协办部门会签"
+            )));
+        }
+        _ => {
+            return Err(Error::Conflict(format!(
+                "只有计划 {id} 协办部门的工作人员才能为本部门会签"
+            )));
+        }
+    };
+    if decision == Decision::Declined && reason.trim().is_empty() {
+        return Err(Error::BadRequest("不同意时请填写理由".into()));
+    }
+    workflow::answer_plan(
+        &state.db,
+        id,
+        department,
+        decision,
+        reason,
+        workflow::now(),
+        &user.actor(),
+    )
+    .await
+    .map_err(|error| match error {
+        WorkflowError::Refused(message) => Error::Conflict(format!(
+            "计划当前为“{}”，不能会签（{message}）",
+            plan.status
         )),
         other => other.into(),
     })
@@ -294,6 +355,16 @@ async fn index(
     })
 }
 
+/// A partner department's line in the 会签 table.
+struct PartnerLine {
+    code: String,
+    name: String,
+    /// 待会签, 已同意 or 不同意.
+    state: String,
+    /// Who answered and when, the reason given, or an answer to an earlier version.
+    note: String,
+}
+
 #[derive(Template)]
 #[template(path = "staff/plans_show.html")]
 struct Show {
@@ -301,9 +372,36 @@ struct Show {
     plan: Plan,
     department_names: Vec<(String, String)>,
     strata: Vec<(String, String)>,
+    partners: Vec<PartnerLine>,
+    /// The department the user may answer for, when the plan awaits it.
+    may_answer: Option<String>,
     may_file: bool,
     may_approve: bool,
     may_publish: bool,
+}
+
+fn partner_line(plan: &Plan, code: &str, name: String) -> PartnerLine {
+    let earlier = plan.confirmations.iter().find(|c| c.department == code);
+    let (state, note) = match (plan.answer_of(code), earlier) {
+        (Some(c), _) if c.decision == Decision::Confirmed => {
+            ("已同意".to_owned(), format!("{}，{}", c.by, c.at))
+        }
+        (Some(c), _) => (
+            "不同意".to_owned(),
+            format!("{}：{}（{}）", c.by, c.reason, c.at),
+        ),
+        (None, Some(c)) => (
+            "待会签".to_owned(),
+            format!("第 {} 版{}，计划变更后须重新会签", c.version, c.decision),
+        ),
+        (None, None) => ("待会签".to_owned(), String::new()),
+    };
+    PartnerLine {
+        code: code.to_owned(),
+        name,
+        state,
+        note,
+    }
 }
 
 /// A stratum's label and its rule in words.
@@ -343,14 +441,30 @@ async fn show(
         department_names.push((participant.department.clone(), name));
     }
     let account = user.account();
+    let partners = plan
+        .partners()
+        .map(|code| {
+            let name = department_names
+                .iter()
+                .find(|(c, _)| c == code)
+                .map_or_else(|| code.to_owned(), |(_, n)| n.clone());
+            partner_line(&plan, code, name)
+        })
+        .collect();
+    let may_answer = partner_of(account, &plan)
+        .filter(|_| plan.status == PlanStatus::Filed)
+        .map(str::to_owned);
     render(&Show {
         chrome: Chrome::staff(&user, format!("计划 {}", plan.id), "/plans"),
         strata: plan.strata.iter().map(stratum_text).collect(),
         department_names,
+        partners,
+        may_answer,
         may_file: plan.status == PlanStatus::Draft
             && account.may_in(Permission::EditPlans, &plan.lead),
         may_approve: plan.status == PlanStatus::Filed
-            && account.may_in(Permission::ApprovePlans, &plan.lead),
+            && account.may_in(Permission::ApprovePlans, &plan.lead)
+            && plan.filed_by.as_deref() != Some(user.actor().as_str()),
         may_publish: plan.status == PlanStatus::Approved
             && account.may_in(Permission::ApprovePlans, &plan.lead),
         plan,
@@ -363,6 +477,19 @@ async fn step_from_form(
     Path((id, step)): Path<(String, String)>,
 ) -> Result<Redirect> {
     let plan = advance(&state, &user, &id, PlanStep::parse(&step)?).await?;
+    Ok(Redirect::to(&format!("/plans/{}", plan.id)))
+}
+
+async fn answer_from_form(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Path(id): Path<String>,
+    body: String,
+) -> Result<Redirect> {
+    let form = FormPairs::parse(&body);
+    let decision = Decision::parse(form.get("decision"))
+        .map_err(|_| Error::BadRequest("请选择同意或不同意".into()))?;
+    let plan = answer(&state, &user, &id, decision, form.get("reason")).await?;
     Ok(Redirect::to(&format!("/plans/{}", plan.id)))
 }
 
@@ -505,6 +632,8 @@ fn fields_from_form(form: &FormPairs) -> Result<PlanFields> {
         status: PlanStatus::Draft,
         version: 1,
         approved_version: None,
+        filed_by: None,
+        confirmations: Vec::new(),
     })
 }
 
