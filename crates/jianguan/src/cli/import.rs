@@ -26,8 +26,8 @@ pub struct ImportArgs {
     /// Print exactly one JSON line instead of the summary.
     #[arg(long)]
     json: bool,
-    /// Reject 统一社会信用代码 whose check characters fail (default: accept them as
-    /// pilot-era codes, with a warning).
+    /// Reject 统一社会信用代码 failing both check characters too (default:
+    /// accepted as pilot-era codes with a warning; mistyped codes are always rejected).
     #[arg(long)]
     strict_uscc: bool,
     /// Rows per transaction.
@@ -77,7 +77,13 @@ pub fn run_import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
             }
             Err(error) => return Err(error.into()),
         };
-        finish_import(&outcome, &args.file, args.report.as_deref(), args.json, serde_json::Map::new())?;
+        finish_import(
+            &outcome,
+            &args.file,
+            args.report.as_deref(),
+            args.json,
+            serde_json::Map::new(),
+        )?;
         Ok(ExitCode::SUCCESS)
     })
 }
