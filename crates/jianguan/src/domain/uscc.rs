@@ -175,7 +175,9 @@ impl UsccError {
                 format!("第{position}位字符“{found}”不合法（不使用I、O、S、V、Z，第3–8位为数字）")
             }
             Self::BadOrgCheck { found, expected } => {
-                format!("统一社会信用代码第17位（组织机构代码校验位，GB 11714）应为“{expected}”，实际为“{found}”")
+                format!(
+                    "统一社会信用代码第17位（组织机构代码校验位，GB 11714）应为“{expected}”，实际为“{found}”"
+                )
             }
             Self::BadCheck { found, expected } => {
                 format!("统一社会信用代码第18位校验位（GB 32100）应为“{expected}”，实际为“{found}”")
