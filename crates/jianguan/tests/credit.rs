@@ -649,3 +649,70 @@ fn the_cli_check_prints_one_line_of_json_in_input_order() -> TestResult {
     let _ = std::fs::remove_dir_all(dir);
     Ok(())
 }
+
+/// `credit import`: a mistyped code and a mistyped ID number are rejected by row
+/// and column; a pilot-pattern code is taken with a warning, and rejected too
+/// with `--strict-uscc`.
+#[test]
+fn list_imports_reject_mistyped_identifiers_and_strict_rejects_pilot_codes() -> TestResult {
+    let dir = std::env::temp_dir().join(unique("credit-strict"));
+    std::fs::create_dir_all(&dir)?;
+    let lists = temp_file(
+        "typos.csv",
+        csv(&[
+            &format!("严重失信主体名单,甲公司,{FIRM_A},2024-01-01,,发改委,r"),
+            // FIRM_A with its final character changed: a typo.
+            "严重失信主体名单,甲公司,91350200776049653B,2024-01-01,,发改委,r",
+            // PERSON with its check character changed.
+            "严重失信主体名单,张三,110105194912310021,2024-01-01,,发改委,r",
+            &format!("严重失信主体名单,试点公司,{PILOT},2024-01-01,,发改委,r"),
+        ])
+        .as_bytes(),
+    )?;
+    let file = lists.to_str().ok_or("path")?;
+    for (strict, imported, rejected, warnings) in [(false, 2, 2, 1), (true, 1, 3, 0)] {
+        let data = dir.join(format!("data-{strict}"));
+        let data = data.to_str().ok_or("path")?;
+        let mut args = vec!["credit", "import", file, "--json", "--data-dir", data];
+        if strict {
+            args.push("--strict-uscc");
+        }
+        let out = jianguan(&args)?;
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let line: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+        assert_eq!(
+            (
+                line["imported"].as_u64(),
+                line["rejected"].as_u64(),
+                line["warnings"].as_u64()
+            ),
+            (Some(imported), Some(rejected), Some(warnings)),
+            "strict {strict}: {line}"
+        );
+    }
+    let data = dir.join("data-text");
+    let out = jianguan(&[
+        "credit",
+        "import",
+        file,
+        "--data-dir",
+        data.to_str().ok_or("path")?,
+    ])?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = |row: &str| {
+        stderr
+            .lines()
+            .find(|l| l.starts_with(row))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(line("row 3:").contains("mistyped"), "{stderr}");
+    assert!(line("row 4:").contains("居民身份证号码"), "{stderr}");
+    assert!(line("warning: row 5:").contains("pilot-era"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
