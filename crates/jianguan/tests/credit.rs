@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::NaiveDate;
-use jianguan::domain::credit::{EntryKey, ListType, Outcome};
+use jianguan::domain::credit::{EntryKey, ListType, Outcome, SubjectKind};
 use jianguan::import::credit::Applicant;
-use jianguan::storage::credit::{CheckLogFilter, CreditRun, CreditStore};
+use jianguan::storage::credit::{CheckLogFilter, CreditRun, CreditStore, EntryFilter};
 use jianguan::storage::{Db, WorkflowStore};
 use jianguan::workflow::audit;
 use jianguan::workflow::credit::{self as credit_flow, Checker};
@@ -26,6 +26,7 @@ contracts!(
     a_removal_survives_a_reimport_without_that_column,
     matters_are_ledger_documents_and_audited,
     every_format_reads_the_same_entries,
+    prefix_searches_never_find_persons,
 );
 
 const FIRM_A: &str = "91350200776049653A";
@@ -647,6 +648,46 @@ fn the_cli_check_prints_one_line_of_json_in_input_order() -> TestResult {
     ])?;
     assert!(out.status.success());
     let _ = std::fs::remove_dir_all(dir);
+    Ok(())
+}
+
+/// A prefix of an identifier finds enterprises only, on both engines: persons
+/// are found by their whole number.
+async fn prefix_searches_never_find_persons(db: &Db) -> TestResult {
+    let file = temp_file(
+        "persons.csv",
+        csv(&[
+            &format!("严重失信主体名单,张三,{PERSON},2024-01-01,,法院,r"),
+            &format!("严重失信主体名单,甲公司,{FIRM_A},2024-01-01,,发改委,r"),
+        ])
+        .as_bytes(),
+    )?;
+    import(db, &file).await?;
+    for (prefix, kind) in [
+        ("110105", None),
+        ("11010519491231002", Some(SubjectKind::Person)),
+        ("1", None),
+        ("", Some(SubjectKind::Person)),
+    ] {
+        let filter = EntryFilter {
+            subject_prefix: Some(prefix.into()),
+            kind,
+            ..EntryFilter::default()
+        };
+        let found = db.search_credit_entries(&filter, 100).await?;
+        assert!(
+            found
+                .iter()
+                .all(|e| e.subject.kind() == SubjectKind::Enterprise || prefix.is_empty()),
+            "{prefix}: {found:?}"
+        );
+    }
+    let filter = EntryFilter {
+        subject_prefix: Some("9135".into()),
+        ..EntryFilter::default()
+    };
+    assert_eq!(db.search_credit_entries(&filter, 100).await?.len(), 1);
+    assert_eq!(db.credit_entries_of(vec![PERSON.into()]).await?.len(), 1);
     Ok(())
 }
 
