@@ -10,6 +10,8 @@
 # and Node.js are installed if missing, playwright-core from e2e/package-lock.json
 # (`npm ci`; it never downloads a browser), and the story runs against the debug
 # binary. Without Chromium or Node it is skipped, except under CI where that fails.
+#
+# python-stdnum is installed with pip if missing, for the identifier peer test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,6 +51,13 @@ e2e_ready=false
 if command -v chromium >/dev/null && command -v node >/dev/null && command -v npm >/dev/null; then
   (cd e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error >&2)
   e2e_ready=true
+fi
+
+# The identifier peer test (crates/jianguan/tests/identifier_peer.rs) runs python-stdnum;
+# without it the test fails under CI and is skipped otherwise.
+if command -v python3 >/dev/null && ! python3 -c 'import stdnum.cn.ric, stdnum.cn.uscc' 2>/dev/null; then
+  python3 -m pip install --quiet --disable-pip-version-check python-stdnum >&2 ||
+    echo "warning: python-stdnum could not be installed" >&2
 fi
 
 cargo test --workspace --all-targets --locked

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::NaiveDate;
-use jianguan::domain::credit::{EntryKey, ListType, Outcome};
+use jianguan::domain::credit::{EntryKey, ListType, Outcome, SubjectKind};
 use jianguan::import::credit::Applicant;
-use jianguan::storage::credit::{CheckLogFilter, CreditRun, CreditStore};
+use jianguan::storage::credit::{CheckLogFilter, CreditRun, CreditStore, EntryFilter};
 use jianguan::storage::{Db, WorkflowStore};
 use jianguan::workflow::audit;
 use jianguan::workflow::credit::{self as credit_flow, Checker};
@@ -26,11 +26,16 @@ contracts!(
     a_removal_survives_a_reimport_without_that_column,
     matters_are_ledger_documents_and_audited,
     every_format_reads_the_same_entries,
+    prefix_searches_never_find_persons,
 );
 
 const FIRM_A: &str = "91350200776049653A";
 const FIRM_B: &str = "91350213678251743X";
 const PERSON: &str = "11010519491231002X";
+/// A code failing both check characters (the pilot pattern): imported with a warning.
+const PILOT: &str = "91350100M0001TGQ0M";
+/// An ID number with its check digit right and a birth date in 5004.
+const FUTURE_BIRTH: &str = "110105500403190018";
 const HEADER: &str =
     "名单类型,主体名称,统一社会信用代码或身份证号码,列入日期,有效期至,认定部门,列入原因";
 
@@ -56,7 +61,7 @@ fn csv(rows: &[&str]) -> String {
 }
 
 async fn import(db: &Db, path: &Path) -> Result<credit_flow::CreditImport, Box<dyn Error>> {
-    Ok(credit_flow::import_credit_file(db, path, "tester", None).await?)
+    Ok(credit_flow::import_credit_file(db, path, "tester", false, None).await?)
 }
 
 async fn matter(db: &Db) -> TestResult {
@@ -212,6 +217,7 @@ async fn checks_match_hand_computed_outcomes_at_the_date_edges(db: &Db) -> TestR
              行政处罚,乙商贸,{FIRM_B},2025-01-01,,市场监管局,r,\n\
              红名单,乙商贸,{FIRM_B},2025-01-01,,税务局,r,\n\
              行政许可,张三,{PERSON},2025-01-01,,市场监管局,r,\n\
+             严重失信主体名单,试点公司,{PILOT},2024-01-01,,发改委,r,\n\
              红名单,张三,{PERSON},2025-01-01,2025-12-31,文明办,r,\n",
             parsed[0], parsed[1], parsed[2], parsed[3], parsed[4]
         )
@@ -229,6 +235,10 @@ async fn checks_match_hand_computed_outcomes_at_the_date_edges(db: &Db) -> TestR
         "",
         "91350100M0001TGQXM",
         "9135020077604965",
+        PILOT,
+        "91350100M0001TGQ1M",
+        FUTURE_BIRTH,
+        "110105194919310022",
     ]);
     let checker = Checker {
         actor: "scjg.staff".into(),
@@ -238,12 +248,33 @@ async fn checks_match_hand_computed_outcomes_at_the_date_edges(db: &Db) -> TestR
         credit_flow::check_applicants(db, &gp, &applicants(&ids), day(as_of), &checker).await?;
     let outcomes: Vec<Outcome> = report.results.iter().map(|r| r.outcome).collect();
     use Outcome::*;
-    // A wrong check character is accepted as a pilot-era code, with its warning.
+    // An identifier valid as neither a code nor an ID number is invalid, never clear,
+    // unless it is found exactly on a list (the pilot-pattern code listed above).
     assert_eq!(
         outcomes,
         [
-            Block, Block, Clear, Clear, Clear, Block, Warn, Reward, Clear, Invalid, Clear, Invalid
+            Block, Block, Clear, Clear, Clear, Block, Warn, Reward, Invalid, Invalid, Invalid,
+            Invalid, Block, Invalid, Invalid, Invalid
         ]
+    );
+    assert!(
+        report.results[12]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("found as written"))
+    );
+    assert_eq!(report.results[12].hits.len(), 1);
+    assert!(
+        report.results[14]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("in the future"))
+    );
+    assert!(
+        report.results[15]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("no such calendar date"))
     );
     // Firm A: blacklist blocks, the penalty warns, the red list rewards: all three are hits, strongest first.
     let firm_a: Vec<Outcome> = report.results[5].hits.iter().map(|h| h.effect).collect();
@@ -258,7 +289,7 @@ async fn checks_match_hand_computed_outcomes_at_the_date_edges(db: &Db) -> TestR
     );
     assert!(
         report.results[10].reason.is_some(),
-        "a pilot-era code is checked with its warning"
+        "a code failing its checks and on no list is invalid with the reason"
     );
     assert!(
         report.results[11]
@@ -295,7 +326,7 @@ async fn checks_match_hand_computed_outcomes_at_the_date_edges(db: &Db) -> TestR
         log.iter()
             .all(|c| c.actor == "scjg.staff" && c.department.as_deref() == Some("SCJG"))
     );
-    assert_eq!(log.iter().filter(|c| c.outcome == Invalid).count(), 2);
+    assert_eq!(log.iter().filter(|c| c.outcome == Invalid).count(), 7);
     let mine = db
         .check_log(
             &CheckLogFilter {
@@ -617,5 +648,112 @@ fn the_cli_check_prints_one_line_of_json_in_input_order() -> TestResult {
     ])?;
     assert!(out.status.success());
     let _ = std::fs::remove_dir_all(dir);
+    Ok(())
+}
+
+/// A prefix of an identifier finds enterprises only, on both engines: persons
+/// are found by their whole number.
+async fn prefix_searches_never_find_persons(db: &Db) -> TestResult {
+    let file = temp_file(
+        "persons.csv",
+        csv(&[
+            &format!("严重失信主体名单,张三,{PERSON},2024-01-01,,法院,r"),
+            &format!("严重失信主体名单,甲公司,{FIRM_A},2024-01-01,,发改委,r"),
+        ])
+        .as_bytes(),
+    )?;
+    import(db, &file).await?;
+    for (prefix, kind) in [
+        ("110105", None),
+        ("11010519491231002", Some(SubjectKind::Person)),
+        ("1", None),
+        ("", Some(SubjectKind::Person)),
+    ] {
+        let filter = EntryFilter {
+            subject_prefix: Some(prefix.into()),
+            kind,
+            ..EntryFilter::default()
+        };
+        let found = db.search_credit_entries(&filter, 100).await?;
+        assert!(
+            found
+                .iter()
+                .all(|e| e.subject.kind() == SubjectKind::Enterprise || prefix.is_empty()),
+            "{prefix}: {found:?}"
+        );
+    }
+    let filter = EntryFilter {
+        subject_prefix: Some("9135".into()),
+        ..EntryFilter::default()
+    };
+    assert_eq!(db.search_credit_entries(&filter, 100).await?.len(), 1);
+    assert_eq!(db.credit_entries_of(vec![PERSON.into()]).await?.len(), 1);
+    Ok(())
+}
+
+/// `credit import`: a mistyped code and a mistyped ID number are rejected by row
+/// and column; a pilot-pattern code is taken with a warning, and rejected too
+/// with `--strict-uscc`.
+#[test]
+fn list_imports_reject_mistyped_identifiers_and_strict_rejects_pilot_codes() -> TestResult {
+    let dir = std::env::temp_dir().join(unique("credit-strict"));
+    std::fs::create_dir_all(&dir)?;
+    let lists = temp_file(
+        "typos.csv",
+        csv(&[
+            &format!("严重失信主体名单,甲公司,{FIRM_A},2024-01-01,,发改委,r"),
+            // FIRM_A with its final character changed: a typo.
+            "严重失信主体名单,甲公司,91350200776049653B,2024-01-01,,发改委,r",
+            // PERSON with its check character changed.
+            "严重失信主体名单,张三,110105194912310021,2024-01-01,,发改委,r",
+            &format!("严重失信主体名单,试点公司,{PILOT},2024-01-01,,发改委,r"),
+        ])
+        .as_bytes(),
+    )?;
+    let file = lists.to_str().ok_or("path")?;
+    for (strict, imported, rejected, warnings) in [(false, 2, 2, 1), (true, 1, 3, 0)] {
+        let data = dir.join(format!("data-{strict}"));
+        let data = data.to_str().ok_or("path")?;
+        let mut args = vec!["credit", "import", file, "--json", "--data-dir", data];
+        if strict {
+            args.push("--strict-uscc");
+        }
+        let out = jianguan(&args)?;
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let line: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+        assert_eq!(
+            (
+                line["imported"].as_u64(),
+                line["rejected"].as_u64(),
+                line["warnings"].as_u64()
+            ),
+            (Some(imported), Some(rejected), Some(warnings)),
+            "strict {strict}: {line}"
+        );
+    }
+    let data = dir.join("data-text");
+    let out = jianguan(&[
+        "credit",
+        "import",
+        file,
+        "--data-dir",
+        data.to_str().ok_or("path")?,
+    ])?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = |row: &str| {
+        stderr
+            .lines()
+            .find(|l| l.starts_with(row))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(line("row 3:").contains("mistyped"), "{stderr}");
+    assert!(line("row 4:").contains("居民身份证号码"), "{stderr}");
+    assert!(line("warning: row 5:").contains("pilot-era"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

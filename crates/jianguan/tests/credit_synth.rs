@@ -194,7 +194,7 @@ fn the_city_lists_and_the_catalogue_import_with_the_expected_counts() -> TestRes
             (425, 0)
         );
         let first =
-            jianguan::workflow::credit::import_credit_file(&db, &entries_file, "test", None)
+            jianguan::workflow::credit::import_credit_file(&db, &entries_file, "test", false, None)
                 .await?;
         assert_eq!(
             (
@@ -206,7 +206,7 @@ fn the_city_lists_and_the_catalogue_import_with_the_expected_counts() -> TestRes
         );
         assert_eq!(db.count_credit_entries().await?, 1_500);
         let again =
-            jianguan::workflow::credit::import_credit_file(&db, &entries_file, "test", None)
+            jianguan::workflow::credit::import_credit_file(&db, &entries_file, "test", false, None)
                 .await?;
         assert_eq!(
             (

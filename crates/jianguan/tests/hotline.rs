@@ -110,7 +110,16 @@ fn temp_file(name: &str, text: &str) -> Fallible<PathBuf> {
 }
 
 async fn import(db: &Db, path: &Path) -> Fallible<flow::OrdersImport> {
-    Ok(flow::import_orders(db, &rules(), &CAL, path, "tester", at("2026-10-14 12:30")?).await?)
+    Ok(flow::import_orders(
+        db,
+        &rules(),
+        &CAL,
+        path,
+        false,
+        "tester",
+        at("2026-10-14 12:30")?,
+    )
+    .await?)
 }
 
 async fn report(
@@ -1540,5 +1549,55 @@ fn the_cli_names_missing_headers_and_bad_rows() -> TestResult {
     ])?;
     assert_eq!(out.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(dir);
+    Ok(())
+}
+
+/// The entity column: a mistyped code is rejected by row and column, a
+/// pilot-pattern one taken with a warning, or rejected with strict checking.
+#[test]
+fn entity_codes_are_decided_like_every_import() -> TestResult {
+    let valid = Uscc::from_body("91420200MA4A0000")?.to_string();
+    let mistyped = format!(
+        "{}{}",
+        &valid[..17],
+        if valid.ends_with('1') { '2' } else { '1' }
+    );
+    let rows = [
+        format!("U-01,12345,2026-03-02 09:00,价格,一般,SJGJ,,,,,{valid}"),
+        format!("U-02,12345,2026-03-02 09:00,价格,一般,SJGJ,,,,,{mistyped}"),
+        "U-03,12345,2026-03-02 09:00,价格,一般,SJGJ,,,,,91350100M0001TGQ0M".to_owned(),
+    ];
+    let file = temp_file("entities.csv", &format!("{HEADER}\n{}\n", rows.join("\n")))?;
+    let lenient = jianguan::import::hotline::read_orders(&file, &rules(), false)?;
+    let rejected: Vec<(usize, &str)> = lenient
+        .outcome
+        .errors
+        .iter()
+        .map(|p| (p.row, p.column.as_str()))
+        .collect();
+    assert_eq!(rejected, [(3, "涉及主体统一社会信用代码")]);
+    assert!(lenient.outcome.errors[0].reason.contains("mistyped"));
+    assert_eq!(
+        lenient
+            .outcome
+            .warnings
+            .iter()
+            .map(|p| p.row)
+            .collect::<Vec<_>>(),
+        [4]
+    );
+    assert_eq!(lenient.rows.len(), 2);
+    let strict = jianguan::import::hotline::read_orders(&file, &rules(), true)?;
+    assert_eq!(
+        strict
+            .outcome
+            .errors
+            .iter()
+            .map(|p| p.row)
+            .collect::<Vec<_>>(),
+        [3, 4]
+    );
+    assert!(strict.outcome.warnings.is_empty());
+    assert_eq!(strict.rows.len(), 1);
     Ok(())
 }

@@ -109,6 +109,7 @@ on_both!(
     utf8_bom_csv_of_inspectors_with_english_headers,
     xlsx_from_another_program_with_date_cells,
     pilot_era_code_is_accepted_with_a_warning,
+    mistyped_codes_are_rejected_by_row_and_column,
     strict_mode_rejects_failed_check_characters,
     rerun_after_fixing_converges,
     database_rejections_keep_the_good_rows_of_the_batch,
@@ -128,8 +129,28 @@ fn code(n: u32) -> Result<String, Box<dyn Error>> {
         .to_owned())
 }
 
-/// The same code with its final check character changed.
+/// The same code with both check characters wrong: the pilot pattern.
 fn bad_check(n: u32) -> Result<String, Box<dyn Error>> {
+    let good = code(n)?;
+    let org = if good.as_bytes()[16] == b'1' {
+        b'2'
+    } else {
+        b'1'
+    };
+    let mut bytes = good.as_bytes()[..17].to_vec();
+    bytes[16] = org;
+    let sum: u32 = bytes
+        .iter()
+        .zip(jianguan::domain::uscc::WEIGHTS)
+        .map(|(&b, w)| jianguan::domain::uscc::value(b).unwrap_or(0) * w)
+        .sum();
+    let right = jianguan::domain::uscc::ALPHABET[((31 - sum % 31) % 31) as usize];
+    bytes.push(if right == b'1' { b'2' } else { b'1' });
+    Ok(String::from_utf8(bytes)?)
+}
+
+/// The same code with its final check character changed: a typo.
+fn mistyped(n: u32) -> Result<String, Box<dyn Error>> {
     let good = code(n)?;
     let last = good.chars().last().ok_or("empty code")?;
     let replacement = if last == '1' { '2' } else { '1' };
@@ -488,12 +509,13 @@ async fn xlsx_from_another_program_with_date_cells(db: &Db, dir: &Path) -> TestR
 
 async fn pilot_era_code_is_accepted_with_a_warning(db: &Db, dir: &Path) -> TestResult {
     let path = dir.join("pilot.xlsx");
-    let codes = vec![code(1)?, "91350100M0001TGQXM".to_owned(), code(2)?];
+    // Fails both check characters (the pilot pattern).
+    let codes = vec![code(1)?, "91350100M0001TGQ0M".to_owned(), code(2)?];
     write_xlsx(&path, &codes)?;
     let outcome = import_file(db, Kind::Entities, &path, &options()).await?;
     assert_counts(&outcome, 3, 0, 0, 1);
     assert_eq!(outcome.warnings[0].row, 3);
-    assert_eq!(outcome.warnings[0].value, "91350100M0001TGQXM");
+    assert_eq!(outcome.warnings[0].value, "91350100M0001TGQ0M");
     assert!(outcome.warnings[0].reason.contains("pilot-era"));
     assert!(outcome.warnings[0].reason_zh.contains("试点期"));
     let pilot = EntityFilter {
@@ -501,6 +523,27 @@ async fn pilot_era_code_is_accepted_with_a_warning(db: &Db, dir: &Path) -> TestR
         ..EntityFilter::default()
     };
     assert_eq!(db.count_entities(&pilot).await?, 1);
+    Ok(())
+}
+
+async fn mistyped_codes_are_rejected_by_row_and_column(db: &Db, dir: &Path) -> TestResult {
+    let path = dir.join("mistyped.xlsx");
+    // A changed final character, and a changed region digit: the organisation code passes.
+    let region_typo = format!("{}3{}", &code(4)?[..7], &code(4)?[8..]);
+    let codes = vec![code(3)?, mistyped(5)?, region_typo.clone()];
+    write_xlsx(&path, &codes)?;
+    let outcome = import_file(db, Kind::Entities, &path, &options()).await?;
+    assert_counts(&outcome, 1, 0, 2, 0);
+    assert_eq!(
+        outcome.errors.iter().map(|e| e.row).collect::<Vec<_>>(),
+        [3, 4]
+    );
+    assert_eq!(outcome.errors[1].value, region_typo);
+    for error in &outcome.errors {
+        assert_eq!(error.column, "统一社会信用代码");
+        assert!(error.reason.contains("mistyped"), "{}", error.reason);
+        assert!(error.reason_zh.contains("录入错误"), "{}", error.reason_zh);
+    }
     Ok(())
 }
 

@@ -171,7 +171,7 @@ impl Scratch {
         let listed_applicants = applicants.iter().filter(|a| a.listed).count();
         let well_formed: Vec<&str> = applicants
             .iter()
-            .filter(|a| crate::domain::credit::Subject::parse(&a.id).is_ok())
+            .filter(|a| crate::domain::credit::Subject::parse_valid(&a.id).is_ok())
             .map(|a| a.id.as_str())
             .collect();
         let ids = self.dir.join("ids.txt");
@@ -706,7 +706,7 @@ async fn sql_join(
         .zip(applicants)
         .map(|(row, applicant)| {
             let outcome: String = row.try_get("outcome")?;
-            let outcome = if crate::domain::credit::Subject::parse(&applicant.id).is_err() {
+            let outcome = if crate::domain::credit::Subject::parse_valid(&applicant.id).is_err() {
                 // The join knows no identifier rules: a malformed one simply matches nothing.
                 Outcome::Invalid
             } else {

@@ -46,6 +46,10 @@ enum CreditCommand {
         /// Print one JSON line.
         #[arg(long)]
         json: bool,
+        /// Reject 统一社会信用代码 failing both check characters too (default:
+        /// accepted as pilot-era codes with a warning; mistyped codes are always rejected).
+        #[arg(long)]
+        strict_uscc: bool,
         #[command(flatten)]
         actor: ActorArgs,
     },
@@ -172,6 +176,7 @@ async fn run_command(db: &crate::storage::Db, command: &CreditCommand) -> anyhow
             file,
             report,
             json,
+            strict_uscc,
             actor,
         } => {
             let bar = (!json).then(|| {
@@ -186,8 +191,14 @@ async fn run_command(db: &crate::storage::Db, command: &CreditCommand) -> anyhow
                     bar.set_position(done);
                 }
             };
-            let result =
-                credit_flow::import_credit_file(db, file, &actor.actor, Some(&progress)).await;
+            let result = credit_flow::import_credit_file(
+                db,
+                file,
+                &actor.actor,
+                *strict_uscc,
+                Some(&progress),
+            )
+            .await;
             if let Some(bar) = bar {
                 bar.finish_and_clear();
             }

@@ -233,7 +233,8 @@ async fn credit(db: &Db, city: &City, folder: &std::path::Path) -> anyhow::Resul
     let lists = Lists::city(city, entries);
     let lists_file = folder.join("credit-lists.csv");
     credit_synth::write_entries_csv(lists.entries(), std::fs::File::create(&lists_file)?)?;
-    let imported = workflow::credit::import_credit_file(db, &lists_file, "demo", None).await?;
+    let imported =
+        workflow::credit::import_credit_file(db, &lists_file, "demo", false, None).await?;
     let applicants_file = folder.join("credit-applicants.csv");
     credit_synth::write_applicants_csv(
         &lists.applicants(200),
@@ -298,9 +299,10 @@ async fn hotline(db: &Db, city: &City, folder: &std::path::Path) -> anyhow::Resu
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let file = folder.join(format!("hotline-orders-{DEMO_YEAR}.csv"));
     synth::hotline::write_orders_csv(&orders, std::fs::File::create(&file)?)?;
-    let imported = hotline::import_orders(db, &rules, &calendar, &file, "demo", workflow::now())
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let imported =
+        hotline::import_orders(db, &rules, &calendar, &file, false, "demo", workflow::now())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     let first = NaiveDate::from_ymd_opt(DEMO_YEAR, 1, 1).context("year")?;
     let last = NaiveDate::from_ymd_opt(DEMO_YEAR, 12, 31).context("year")?;
     let report = hotline::kpi(

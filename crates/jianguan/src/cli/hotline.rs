@@ -59,6 +59,10 @@ enum HotlineCommand {
         /// Print one JSON line.
         #[arg(long)]
         json: bool,
+        /// Reject 统一社会信用代码 failing both check characters too (default:
+        /// accepted as pilot-era codes with a warning; mistyped codes are always rejected).
+        #[arg(long)]
+        strict_uscc: bool,
         #[command(flatten)]
         actor: ActorArgs,
     },
@@ -339,23 +343,28 @@ async fn run_command(
             file,
             report,
             json,
+            strict_uscc,
             actor,
-        } => match flow::import_orders(db, rules, calendar, file, &actor.actor, now()).await {
-            Ok(import) => {
-                let mut extra = serde_json::Map::new();
-                extra.insert("sha256".into(), import.sha256.clone().into());
-                finish_import(&import.outcome, file, report.as_deref(), *json, extra)?;
-                Ok(ExitCode::SUCCESS)
-            }
-            Err(error) if error.is_bad_input() => {
-                if *json {
-                    println!("{}", serde_json::json!({"error": error.to_string()}));
+        } => {
+            match flow::import_orders(db, rules, calendar, file, *strict_uscc, &actor.actor, now())
+                .await
+            {
+                Ok(import) => {
+                    let mut extra = serde_json::Map::new();
+                    extra.insert("sha256".into(), import.sha256.clone().into());
+                    finish_import(&import.outcome, file, report.as_deref(), *json, extra)?;
+                    Ok(ExitCode::SUCCESS)
                 }
-                eprintln!("error: {error}");
-                Ok(ExitCode::from(EXIT_BAD_INPUT))
+                Err(error) if error.is_bad_input() => {
+                    if *json {
+                        println!("{}", serde_json::json!({"error": error.to_string()}));
+                    }
+                    eprintln!("error: {error}");
+                    Ok(ExitCode::from(EXIT_BAD_INPUT))
+                }
+                Err(error) => Err(error.into()),
             }
-            Err(error) => Err(error.into()),
-        },
+        }
         HotlineCommand::Kpi {
             from,
             to,

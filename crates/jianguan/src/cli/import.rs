@@ -26,8 +26,8 @@ pub struct ImportArgs {
     /// Print exactly one JSON line instead of the summary.
     #[arg(long)]
     json: bool,
-    /// Reject 统一社会信用代码 whose check characters fail (default: accept them as
-    /// pilot-era codes, with a warning).
+    /// Reject 统一社会信用代码 failing both check characters too (default:
+    /// accepted as pilot-era codes with a warning; mistyped codes are always rejected).
     #[arg(long)]
     strict_uscc: bool,
     /// Rows per transaction.

@@ -195,9 +195,20 @@ impl SubjectError {
         match self {
             Self::Empty => "证件号码为空".into(),
             Self::IdCard(error) => format!("不是有效的居民身份证号码（{error}）"),
-            Self::Uscc(error) => format!("不是有效的统一社会信用代码或居民身份证号码（{error}）"),
+            Self::Uscc(error) => format!(
+                "不是有效的统一社会信用代码或居民身份证号码（{}）",
+                error.reason_zh()
+            ),
         }
     }
+}
+
+/// Whether `text` has the shape of a 居民身份证号码: 17 digits and a digit or `X`.
+fn id_shaped(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 18
+        && bytes[..17].iter().all(u8::is_ascii_digit)
+        && (bytes[17].is_ascii_digit() || bytes[17].eq_ignore_ascii_case(&b'X'))
 }
 
 impl Subject {
@@ -222,6 +233,52 @@ impl Subject {
             Ok(_) if looks_like_id => Err(SubjectError::IdCard(id_error)),
             Ok((code, Some(warning))) => Ok((Self::Enterprise(code), Some(warning.to_string()))),
             Err(_) if looks_like_id => Err(SubjectError::IdCard(id_error)),
+            Err(error) => Err(SubjectError::Uscc(error)),
+        }
+    }
+
+    /// Parses an identifier that must be valid: a valid 居民身份证号码 (GB 11643)
+    /// is a person, a valid 统一社会信用代码 (both check characters, GB 32100) an
+    /// enterprise, whatever their shape; anything else is refused with the reason.
+    /// A text valid as both is taken as a person (see docs/credit.md).
+    pub fn parse_valid(text: &str) -> Result<Self, SubjectError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(SubjectError::Empty);
+        }
+        let id_error = match IdCardNo::parse(text) {
+            Ok(id) => return Ok(Self::Person(id)),
+            Err(error) => error,
+        };
+        match Uscc::parse(text) {
+            Ok(code) => Ok(Self::Enterprise(code)),
+            Err(_) if id_shaped(text) => Err(SubjectError::IdCard(id_error)),
+            Err(error) => Err(SubjectError::Uscc(error)),
+        }
+    }
+
+    /// Parses an identifier of a list file: a valid ID number or code is taken;
+    /// a mistyped code (organisation code right, final character wrong) and an
+    /// ID number wrong only in its check character are refused; a code failing
+    /// both checks (the pilot pattern) is taken with a warning, or refused when
+    /// `strict_uscc`.
+    pub fn parse_for_import(
+        text: &str,
+        strict_uscc: bool,
+    ) -> Result<(Self, Option<String>), SubjectError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(SubjectError::Empty);
+        }
+        let id_error = match IdCardNo::parse(text) {
+            Ok(id) => return Ok((Self::Person(id), None)),
+            Err(error) => error,
+        };
+        let mistyped_id = matches!(id_error, super::idcard::IdCardError::BadCheck { .. });
+        match Uscc::parse_for_import(text, strict_uscc) {
+            Ok((code, None)) => Ok((Self::Enterprise(code), None)),
+            Ok(_) | Err(_) if mistyped_id => Err(SubjectError::IdCard(id_error)),
+            Ok((code, Some(warning))) => Ok((Self::Enterprise(code), Some(warning.to_string()))),
             Err(error) => Err(SubjectError::Uscc(error)),
         }
     }

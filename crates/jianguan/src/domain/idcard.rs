@@ -6,6 +6,10 @@
 //! with weights 7,9,10,5,8,4,2,1,6,3,7,9,10,5,8,4,2, mapped through
 //! `1,0,X,9,8,7,6,5,4,3,2`. Old 15-digit numbers are not accepted.
 //!
+//! The address code is checked for its shape only: its first two digits are a
+//! province-level code of GB/T 2260 (11–15, 21–23, 31–37, 41–46, 50–54,
+//! 61–65, 71 Taiwan, 81 Hong Kong, 82 Macao). Counties are not looked up.
+//!
 //! An identity number is personal data: `Debug` masks the birth date and
 //! sequence number; `Display` and [`IdCardNo::as_str`] give the full number.
 
@@ -24,6 +28,12 @@ pub const LEN: usize = 18;
 
 /// The earliest birth year accepted.
 pub const EARLIEST_BIRTH_YEAR: i32 = 1900;
+
+/// The province-level codes of GB/T 2260 that begin an address code.
+pub const PROVINCES: [u8; 34] = [
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+    53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
+];
 
 /// A 居民身份证号码 whose check character and birth date are valid.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -47,6 +57,12 @@ pub enum IdCardError {
         found: char,
         /// What was expected there.
         reason: &'static str,
+    },
+    /// Positions 1–2 are not a province-level code of GB/T 2260.
+    #[error("positions 1–2 ({found}) are not a province-level address code (GB/T 2260)")]
+    BadRegion {
+        /// The two digits given.
+        found: String,
     },
     /// Positions 7–14 are not a date, or one before 1900 or after today.
     #[error("positions 7–14 ({found}) are not a possible birth date: {reason}")]
@@ -109,6 +125,12 @@ impl IdCardNo {
                     });
                 }
             };
+        }
+        let province = (bytes[0] - b'0') * 10 + (bytes[1] - b'0');
+        if !PROVINCES.contains(&province) {
+            return Err(IdCardError::BadRegion {
+                found: format!("{province:02}"),
+            });
         }
         let digits = &bytes[6..14];
         let text_date = String::from_utf8_lossy(digits).into_owned();
@@ -313,12 +335,33 @@ mod properties {
     fn valid_number() -> impl Strategy<Value = String> {
         let first = NaiveDate::from_ymd_opt(EARLIEST_BIRTH_YEAR, 1, 1).unwrap_or_default();
         let days = (today() - first).num_days();
-        ("[0-9]{6}", 0..=days, "[0-9]{3}").prop_map(move |(region, offset, sequence)| {
-            let birth = first + TimeDelta::days(offset);
-            let body = format!("{region}{}{sequence}", birth.format("%Y%m%d"));
-            let check = char::from(check_character(body.as_bytes()));
-            format!("{body}{check}")
-        })
+        (
+            prop::sample::select(&PROVINCES[..]),
+            "[0-9]{4}",
+            0..=days,
+            "[0-9]{3}",
+        )
+            .prop_map(move |(province, county, offset, sequence)| {
+                let birth = first + TimeDelta::days(offset);
+                let body = format!("{province:02}{county}{}{sequence}", birth.format("%Y%m%d"));
+                let check = char::from(check_character(body.as_bytes()));
+                format!("{body}{check}")
+            })
+    }
+
+    /// Every text one substitution away from `text` over digits and `X`.
+    fn substitutions(text: &str) -> Vec<String> {
+        let mut changed = Vec::new();
+        for position in 0..text.len() {
+            for replacement in "0123456789X".chars() {
+                let mut chars: Vec<char> = text.chars().collect();
+                if chars[position] != replacement {
+                    chars[position] = replacement;
+                    changed.push(chars.into_iter().collect());
+                }
+            }
+        }
+        changed
     }
 
     proptest! {
@@ -344,6 +387,48 @@ mod properties {
             chars[position] = replacement;
             let changed: String = chars.into_iter().collect();
             prop_assert!(IdCardNo::parse_at(&changed, today()).is_err(), "{changed} was accepted");
+        }
+
+        /// The check is Σ aᵢwᵢ + c ≡ 1 (mod 11) with every weight 2ᵏ prime to 11:
+        /// changing one character moves the sum by a nonzero multiple of a unit,
+        /// so every single substitution is caught (a theorem, checked exhaustively).
+        #[test]
+        fn every_single_substitution_is_detected(text in valid_number()) {
+            for changed in substitutions(&text) {
+                prop_assert!(IdCardNo::parse_at(&changed, today()).is_err(), "{changed} (from {text}) was accepted");
+            }
+        }
+
+        /// Adjacent weights differ (2ᵏ⁺¹ ≢ 2ᵏ mod 11), so every swap of two different
+        /// adjacent characters is caught too.
+        #[test]
+        fn every_adjacent_swap_is_detected(text in valid_number()) {
+            let chars: Vec<char> = text.chars().collect();
+            for position in 0..LEN - 1 {
+                if chars[position] == chars[position + 1] {
+                    continue;
+                }
+                let mut swapped = chars.clone();
+                swapped.swap(position, position + 1);
+                let swapped: String = swapped.into_iter().collect();
+                prop_assert!(IdCardNo::parse_at(&swapped, today()).is_err(), "{swapped} (from {text}) was accepted");
+            }
+        }
+
+        #[test]
+        fn the_check_character_is_recomputed(text in "[0-9]{17}[0-9X]") {
+            if let Ok(id) = IdCardNo::parse_at(&text, today()) {
+                prop_assert_eq!(check_character(&id.as_str().as_bytes()[..17]), id.as_str().as_bytes()[17]);
+                prop_assert!(PROVINCES.contains(&text[..2].parse::<u8>().unwrap_or(0)));
+                prop_assert!(id.birth_date() <= today());
+            }
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(text in any::<String>(), bytes in prop::collection::vec(any::<u8>(), 0..40)) {
+            let _ = IdCardNo::parse_at(&text, today());
+            let _ = IdCardNo::parse_at(&String::from_utf8_lossy(&bytes), today());
+            let _ = check_character(&bytes);
         }
 
         #[test]

@@ -29,4 +29,4 @@ pub use item::{
     Period, RatioBp,
 };
 pub use org::{Department, DepartmentCode, DepartmentLevel, District, DistrictCode};
-pub use uscc::{Uscc, UsccError, UsccWarning};
+pub use uscc::{CheckStatus, Uscc, UsccError, UsccWarning};

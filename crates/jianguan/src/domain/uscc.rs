@@ -20,6 +20,12 @@
 //! Some codes issued in early pilot areas fail these checks (e.g.
 //! `91350100M0001TGQXM`): [`Uscc::parse_lenient`] accepts them with a
 //! [`UsccWarning`], never silently; [`Uscc::parse`] rejects them.
+//!
+//! Imports decide with [`Uscc::parse_for_import`]: a code whose organisation
+//! code passes GB 11714 but whose final character fails GB 32100 is a typo
+//! (a single changed character always breaks the final check, the mod-31 sum
+//! having weights prime to 31) and is rejected; a code failing both checks is
+//! the pilot pattern, accepted with a warning unless the import is strict.
 
 use std::fmt;
 
@@ -144,6 +150,54 @@ pub enum UsccError {
         /// The correct check character.
         expected: char,
     },
+    /// The organisation code (positions 9–17) passes GB 11714 but position 18
+    /// fails GB 32100: the pattern of a mistyped code, never of a pilot-era one.
+    #[error(
+        "position 18 is {found:?}, but the check character (GB 32100) of positions 1–17 is {expected:?} \
+         while the organisation code passes GB 11714: a mistyped code"
+    )]
+    Mistyped {
+        /// The character given.
+        found: char,
+        /// The correct check character.
+        expected: char,
+    },
+}
+
+impl UsccError {
+    /// The reason in Chinese, for pages and report files.
+    pub fn reason_zh(&self) -> String {
+        match self {
+            Self::WrongLength { found, .. } => format!("统一社会信用代码应为18位，实际为{found}位"),
+            Self::BadCharacter {
+                position, found, ..
+            } => {
+                format!("第{position}位字符“{found}”不合法（不使用I、O、S、V、Z，第3–8位为数字）")
+            }
+            Self::BadOrgCheck { found, expected } => {
+                format!(
+                    "统一社会信用代码第17位（组织机构代码校验位，GB 11714）应为“{expected}”，实际为“{found}”"
+                )
+            }
+            Self::BadCheck { found, expected } => {
+                format!("统一社会信用代码第18位校验位（GB 32100）应为“{expected}”，实际为“{found}”")
+            }
+            Self::Mistyped { found, expected } => format!(
+                "统一社会信用代码疑似录入错误：组织机构代码校验通过，但第18位校验位应为“{expected}”，实际为“{found}”"
+            ),
+        }
+    }
+}
+
+/// How a well-formed code stands against its two check characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckStatus {
+    /// Both check characters are right: a 统一社会信用代码.
+    Valid,
+    /// The organisation code passes, the final character fails: a typo.
+    Mistyped,
+    /// The organisation code fails (the final character either way): the pilot pattern.
+    Pilot,
 }
 
 /// A code accepted by [`Uscc::parse_lenient`] although its check characters are
@@ -203,6 +257,39 @@ impl Uscc {
                 details,
             }),
         ))
+    }
+
+    /// Parses a code read from an import file: a valid code is taken; a
+    /// mistyped one ([`CheckStatus::Mistyped`]) is refused with
+    /// [`UsccError::Mistyped`]; a pilot-pattern code is taken with a warning,
+    /// or refused with its first failed check when `strict`.
+    pub fn parse_for_import(
+        text: &str,
+        strict: bool,
+    ) -> Result<(Self, Option<UsccWarning>), UsccError> {
+        let (code, warning) = Self::parse_lenient(text)?;
+        let Some(warning) = warning else {
+            return Ok((code, None));
+        };
+        match (code.status(), &warning.org_check, &warning.final_check) {
+            (CheckStatus::Mistyped, _, Some(UsccError::BadCheck { found, expected })) => {
+                Err(UsccError::Mistyped {
+                    found: *found,
+                    expected: *expected,
+                })
+            }
+            (_, Some(error), _) | (_, None, Some(error)) if strict => Err(error.clone()),
+            _ => Ok((code, Some(warning))),
+        }
+    }
+
+    /// How the code stands against its check characters.
+    pub fn status(&self) -> CheckStatus {
+        match (self.org_check_error(), self.final_check_error()) {
+            (None, None) => CheckStatus::Valid,
+            (None, Some(_)) => CheckStatus::Mistyped,
+            (Some(_), _) => CheckStatus::Pilot,
+        }
     }
 
     /// Completes a body of 16 characters (both check characters computed) or 17
@@ -402,6 +489,35 @@ mod tests {
     }
 
     #[test]
+    fn imports_refuse_mistyped_codes_and_warn_of_pilot_ones() -> Result<(), UsccError> {
+        // One character changed in the region: the organisation code still passes.
+        assert_eq!(
+            Uscc::parse_for_import("91350300776049653A", false),
+            Err(UsccError::Mistyped {
+                found: 'A',
+                expected: 'F'
+            })
+        );
+        let (code, warning) = Uscc::parse_for_import("91350100M0001TGQXM", false)?;
+        assert_eq!(code.status(), CheckStatus::Pilot);
+        assert!(warning.is_some());
+        assert!(matches!(
+            Uscc::parse_for_import("91350100M0001TGQXM", true),
+            Err(UsccError::BadOrgCheck { .. })
+        ));
+        assert_eq!(
+            Uscc::parse_for_import("91350200776049653A", true)?,
+            (Uscc::parse("91350200776049653A")?, None)
+        );
+        // A valid code may be all digits.
+        assert_eq!(
+            Uscc::parse("123501001000000406")?.status(),
+            CheckStatus::Valid
+        );
+        Ok(())
+    }
+
+    #[test]
     fn from_body_completes_both_check_characters() -> Result<(), UsccError> {
         assert_eq!(
             Uscc::from_body("9135020077604965")?.as_str(),
@@ -508,5 +624,148 @@ mod tests {
         assert_eq!(serde_json::to_string(&code)?, "\"91350200776049653A\"");
         assert!(serde_json::from_str::<Uscc>("\"91350100M0001TGQXM\"").is_err());
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A valid code: any authority and type characters, a six-digit region,
+    /// any organisation-code body, both check characters computed.
+    fn valid_code() -> impl Strategy<Value = Uscc> {
+        let character = || prop::sample::select(&ALPHABET[..]);
+        (
+            character(),
+            character(),
+            prop::collection::vec(0u8..10, 6),
+            prop::collection::vec(character(), 8),
+        )
+            .prop_map(|(authority, kind, region, organisation)| {
+                let mut body = [0u8; 16];
+                body[0] = authority;
+                body[1] = kind;
+                for (slot, digit) in body[2..8].iter_mut().zip(region) {
+                    *slot = b'0' + digit;
+                }
+                body[8..].copy_from_slice(&organisation);
+                let (org, check) = check_characters(&body);
+                let mut code = [0u8; LEN];
+                code[..16].copy_from_slice(&body);
+                code[16] = org;
+                code[17] = check;
+                Uscc(code)
+            })
+    }
+
+    /// Asserts how every import decides a code one change away from a valid one:
+    /// never valid (the final check catches it); a mistyped code when the
+    /// organisation code still passes; else the pilot pattern, refused when strict.
+    fn assert_changed_code_decided(changed: &str, from: &Uscc) -> Result<(), TestCaseError> {
+        prop_assert!(
+            Uscc::parse(changed).is_err(),
+            "{changed} (from {from}) was accepted"
+        );
+        let Ok((code, _)) = Uscc::parse_lenient(changed) else {
+            return Ok(());
+        };
+        prop_assert!(Uscc::parse_for_import(changed, true).is_err());
+        match code.status() {
+            CheckStatus::Valid => prop_assert!(false, "{changed} passes both checks"),
+            CheckStatus::Mistyped => {
+                prop_assert!(
+                    matches!(
+                        Uscc::parse_for_import(changed, false),
+                        Err(UsccError::Mistyped { .. })
+                    ),
+                    "decided otherwise"
+                );
+            }
+            CheckStatus::Pilot => {
+                prop_assert!(
+                    matches!(Uscc::parse_for_import(changed, false), Ok((_, Some(_)))),
+                    "decided otherwise"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        #[test]
+        fn a_valid_code_parses_and_its_checks_recompute(code in valid_code()) {
+            prop_assert_eq!(Uscc::parse(code.as_str()), Ok(code));
+            prop_assert_eq!(Uscc::parse_for_import(code.as_str(), true), Ok((code, None)));
+            prop_assert_eq!(Uscc::from_body(&code.as_str()[..16]), Ok(code));
+            prop_assert_eq!(code.status(), CheckStatus::Valid);
+        }
+
+        /// The final check is Σ vᵢwᵢ + c ≡ 0 (mod 31) with every weight 3ᵏ prime to
+        /// 31: any single substitution moves the sum by a nonzero amount, so it is
+        /// always detected (a theorem, checked exhaustively for each code).
+        #[test]
+        fn every_single_substitution_is_detected(code in valid_code()) {
+            for position in 0..LEN {
+                for &replacement in ALPHABET {
+                    let mut bytes = *code.as_bytes();
+                    if bytes[position] == replacement {
+                        continue;
+                    }
+                    bytes[position] = replacement;
+                    let changed = String::from_utf8_lossy(&bytes).into_owned();
+                    assert_changed_code_decided(&changed, &code)?;
+                    // A change outside positions 9–17 leaves the organisation code right: a typo.
+                    if !(8..17).contains(&position) && (!(2..8).contains(&position) || replacement.is_ascii_digit()) {
+                        prop_assert!(matches!(Uscc::parse_for_import(&changed, false), Err(UsccError::Mistyped { .. })), "decided otherwise");
+                    }
+                }
+            }
+        }
+
+        /// Adjacent weights differ (3ᵏ⁺¹ ≢ 3ᵏ mod 31): every swap of two different
+        /// adjacent characters is detected as well.
+        #[test]
+        fn every_adjacent_swap_is_detected(code in valid_code()) {
+            for position in 0..LEN - 1 {
+                let mut bytes = *code.as_bytes();
+                if bytes[position] == bytes[position + 1] {
+                    continue;
+                }
+                bytes.swap(position, position + 1);
+                assert_changed_code_decided(&String::from_utf8_lossy(&bytes), &code)?;
+            }
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(text in any::<String>(), bytes in prop::collection::vec(any::<u8>(), 0..40)) {
+            for text in [text, String::from_utf8_lossy(&bytes).into_owned()] {
+                let _ = Uscc::parse(&text);
+                let _ = Uscc::parse_for_import(&text, false);
+                let _ = Uscc::from_body(&text);
+                if let Ok((code, _)) = Uscc::parse_lenient(&text) {
+                    prop_assert_eq!(code.as_str().len(), LEN);
+                    let _ = (code.region(), code.organisation_code(), code.status());
+                }
+            }
+        }
+
+        #[test]
+        fn code_shaped_text_is_decided_consistently(text in "[0-9A-HJ-NP-RTUW-Y]{2}[0-9]{6}[0-9A-HJ-NP-RTUW-Y]{10}") {
+            let (code, warning) = Uscc::parse_lenient(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(warning.is_none(), code.status() == CheckStatus::Valid);
+            prop_assert_eq!(Uscc::parse(&text).is_ok(), code.status() == CheckStatus::Valid);
+            match code.status() {
+                CheckStatus::Valid => prop_assert_eq!(Uscc::parse_for_import(&text, false), Ok((code, None))),
+                CheckStatus::Mistyped => prop_assert!(matches!(Uscc::parse_for_import(&text, false), Err(UsccError::Mistyped { .. })), "decided otherwise"),
+                CheckStatus::Pilot => {
+                    prop_assert!(matches!(Uscc::parse_for_import(&text, false), Ok((_, Some(_)))), "decided otherwise");
+                    prop_assert!(Uscc::parse_for_import(&text, true).is_err());
+                }
+            }
+        }
     }
 }

@@ -182,6 +182,7 @@ fn parse_entry(
     cells: &Cells<'_>,
     row: usize,
     source: &str,
+    strict_uscc: bool,
     warnings: &mut Vec<Problem>,
 ) -> Result<CreditEntry, Vec<Problem>> {
     let mut errors = Vec::new();
@@ -195,15 +196,10 @@ fn parse_entry(
             ))
         })
         .ok();
-    let subject = match Subject::parse(cells.get("id")) {
+    let subject = match Subject::parse_for_import(cells.get("id"), strict_uscc) {
         Ok((subject, warning)) => {
             if let Some(warning) = warning {
-                warnings.push(cells.problem(
-                    row,
-                    "id",
-                    warning,
-                    "统一社会信用代码校验位不符，按试点期代码接受，请核实",
-                ));
+                warnings.push(cells.problem(row, "id", warning, super::rows::PILOT_WARNING_ZH));
             }
             Some(subject)
         }
@@ -322,6 +318,7 @@ enum Message {
 struct EntryReader {
     name: String,
     source: String,
+    strict_uscc: bool,
     mapping: Option<Mapping>,
     /// Key hash → the row it was last seen on.
     seen: HashMap<u64, u32>,
@@ -407,7 +404,13 @@ impl EntryReader {
             mapping: &mapping,
             cells,
         };
-        let parsed = parse_entry(&view, row, &self.source, &mut self.found.warnings);
+        let parsed = parse_entry(
+            &view,
+            row,
+            &self.source,
+            self.strict_uscc,
+            &mut self.found.warnings,
+        );
         self.mapping = Some(mapping);
         match parsed {
             Ok(entry) => self.accept(row, entry),
@@ -547,12 +550,14 @@ pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Send + Sync);
 
 /// Imports a list file into `store`: every row validated, bad rows reported by
 /// row and column, good rows upserted in batches. `source` names the file in
-/// the entries' `source` when the file has no 数据来源 column.
+/// the entries' `source` when the file has no 数据来源 column; `strict_uscc`
+/// refuses pilot-pattern codes ([`Subject::parse_for_import`]).
 /// `inserted` counts entries new to the store and `updated` those changed.
 pub async fn import_entries<S: CreditStore + Sync>(
     store: &S,
     path: &Path,
     source: &str,
+    strict_uscc: bool,
     progress: Option<Progress<'_>>,
 ) -> Result<Outcome, ImportError> {
     let before = store.count_credit_entries().await?;
@@ -561,6 +566,7 @@ pub async fn import_entries<S: CreditStore + Sync>(
     let reader = EntryReader {
         name: path.display().to_string(),
         source: source.to_owned(),
+        strict_uscc,
         mapping: None,
         seen: HashMap::new(),
         in_batch: HashMap::new(),

@@ -101,8 +101,13 @@ pub struct OrdersFile {
     pub outcome: Outcome,
 }
 
-/// Reads and validates a work-order file against `rules` (the channels).
-pub fn read_orders(path: &Path, rules: &HotlineRules) -> Result<OrdersFile, ImportError> {
+/// Reads and validates a work-order file against `rules` (the channels);
+/// `strict_uscc` refuses pilot-pattern 统一社会信用代码 too.
+pub fn read_orders(
+    path: &Path,
+    rules: &HotlineRules,
+    strict_uscc: bool,
+) -> Result<OrdersFile, ImportError> {
     let (mapping, collected) = collect(path, ORDER_COLUMNS)?;
     let mut file = OrdersFile::default();
     file.outcome.empty_rows = collected.empty_rows;
@@ -118,7 +123,7 @@ pub fn read_orders(path: &Path, rules: &HotlineRules) -> Result<OrdersFile, Impo
             mapping: &mapping,
             cells,
         };
-        let order = match parse_row(&view, *row, rules, &mut file.outcome.warnings) {
+        let order = match parse_row(&view, *row, rules, strict_uscc, &mut file.outcome.warnings) {
             Ok(order) => order,
             Err(errors) => {
                 file.outcome.errors.extend(errors);
@@ -151,6 +156,7 @@ fn parse_row(
     view: &Cells<'_>,
     row: usize,
     rules: &HotlineRules,
+    strict_uscc: bool,
     warnings: &mut Vec<Problem>,
 ) -> Result<OrderRow, Vec<Problem>> {
     let mut errors = Vec::new();
@@ -251,20 +257,20 @@ fn parse_row(
     };
     let entity = match view.get("entity") {
         "" => None,
-        text => match Uscc::parse_lenient(text) {
+        text => match Uscc::parse_for_import(text, strict_uscc) {
             Ok((code, warning)) => {
                 if let Some(warning) = warning {
                     warnings.push(view.problem(
                         row,
                         "entity",
                         warning.to_string(),
-                        "统一社会信用代码校验位不符，按试点期代码接受，请核实",
+                        super::rows::PILOT_WARNING_ZH,
                     ));
                 }
                 Some(code.as_str().to_owned())
             }
             Err(e) => {
-                errors.push(view.problem(row, "entity", e.to_string(), "统一社会信用代码无效"));
+                errors.push(view.problem(row, "entity", e.to_string(), e.reason_zh()));
                 None
             }
         },

@@ -18,7 +18,7 @@ use crate::domain::item::{
     RatioBp,
 };
 use crate::domain::org::{DepartmentCode, DistrictCode};
-use crate::domain::uscc::{Uscc, UsccError};
+use crate::domain::uscc::Uscc;
 use crate::storage::{Store, StoreError, UpsertCount};
 
 /// A validated record of any directory.
@@ -230,32 +230,22 @@ impl<'a> RowReader<'a> {
 
     fn uscc(&mut self, key: &str, strict: bool) -> Option<Uscc> {
         let value = self.required(key)?;
-        match Uscc::parse_lenient(value) {
-            Ok((code, None)) => Some(code),
-            Ok((code, Some(warning))) => {
-                if strict {
-                    self.fail(
-                        key,
-                        value,
-                        warning.to_string(),
-                        "统一社会信用代码校验位错误".into(),
-                    );
-                    return None;
+        match Uscc::parse_for_import(value, strict) {
+            Ok((code, warning)) => {
+                if let Some(warning) = warning {
+                    let column = self.header(key);
+                    self.warnings.push(Problem {
+                        row: self.row,
+                        column,
+                        value: value.to_owned(),
+                        reason: warning.to_string(),
+                        reason_zh: PILOT_WARNING_ZH.into(),
+                    });
                 }
-                let column = self.header(key);
-                self.warnings.push(Problem {
-                    row: self.row,
-                    column,
-                    value: value.to_owned(),
-                    reason: warning.to_string(),
-                    reason_zh: "统一社会信用代码校验位不符，按试点期代码接受，请向登记机关核实"
-                        .into(),
-                });
                 Some(code)
             }
             Err(error) => {
-                let zh = uscc_zh(&error);
-                self.fail(key, value, error.to_string(), zh);
+                self.fail(key, value, error.to_string(), error.reason_zh());
                 None
             }
         }
@@ -278,19 +268,9 @@ impl<'a> RowReader<'a> {
     }
 }
 
-fn uscc_zh(error: &UsccError) -> String {
-    match error {
-        UsccError::WrongLength { found, .. } => {
-            format!("统一社会信用代码应为18位，实际为{found}位")
-        }
-        UsccError::BadCharacter {
-            position, found, ..
-        } => format!("第{position}位字符“{found}”不合法（不使用I、O、S、V、Z）"),
-        UsccError::BadOrgCheck { .. } | UsccError::BadCheck { .. } => {
-            "统一社会信用代码校验位错误".into()
-        }
-    }
-}
+/// The warning of a pilot-pattern code accepted by an import.
+pub(crate) const PILOT_WARNING_ZH: &str =
+    "统一社会信用代码校验位不符，按试点期代码接受，请向登记机关核实";
 
 fn field_zh(field: &str, reason: &str) -> String {
     let what = match field {
@@ -562,7 +542,7 @@ fn recusal(r: &mut RowReader<'_>, _resolver: &Resolver) -> Option<Recusal> {
     let uscc = r.parse("uscc", |v| {
         Uscc::parse_lenient(v)
             .map(|(code, _)| code)
-            .map_err(|e| (e.to_string(), uscc_zh(&e)))
+            .map_err(|e| (e.to_string(), e.reason_zh()))
     });
     let reason = r.required("reason");
     r.accept(Recusal::new(cert_no?, uscc?, reason?))

@@ -175,7 +175,8 @@ pub struct AccessLog {
 /// A filter over the entries.
 #[derive(Debug, Clone, Default)]
 pub struct EntryFilter {
-    /// Identifier prefix.
+    /// Identifier prefix: enterprises only, whatever `kind` says (a person is
+    /// looked up by the whole number, so a masked number cannot be rebuilt).
     pub subject_prefix: Option<String>,
     /// Part of the name.
     pub name: Option<String>,
@@ -508,6 +509,8 @@ impl<E: Engine> CreditStore for E {
                 .chars()
                 .filter(char::is_ascii_alphanumeric)
                 .collect();
+            sql.push(" AND subject_kind = ")
+                .bind(Arg::Text(SubjectKind::Enterprise.as_str().to_owned()));
             match E::DIALECT {
                 // A range on the key's first column: SQLite's index serves it, LIKE it would not.
                 Dialect::Sqlite => {

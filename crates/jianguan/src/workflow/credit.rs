@@ -14,7 +14,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::{Result, WorkflowError, now};
-use crate::domain::credit::{CreditEntry, Hit, Matter, Outcome, Subject, SubjectKind, evaluate};
+use crate::domain::credit::{
+    CreditEntry, Hit, Matter, Outcome, Subject, SubjectError, SubjectKind, evaluate,
+};
 use crate::import::credit::{Applicant, Progress, import_entries, read_matters};
 use crate::import::{ImportError, Outcome as ImportOutcome};
 use crate::storage::credit::{AccessLog, CheckLog, CreditRun, CreditStore};
@@ -134,6 +136,83 @@ pub async fn matter(db: &Db, code: &str) -> Result<Matter> {
 /// Identifiers looked up per query.
 const LOOKUP_CHUNK: usize = 20_000;
 
+/// An applicant's identifier, decided by validity ([`Subject::parse_valid`]).
+#[derive(Debug, Clone)]
+pub struct Identifier {
+    /// The text as given, trimmed.
+    pub given: String,
+    /// The text as given, trimmed and upper-cased: the key looked up.
+    pub key: String,
+    /// The subject, or why the identifier is neither a valid code nor a valid ID number.
+    pub parsed: Result<Subject, SubjectError>,
+}
+
+impl Identifier {
+    /// Decides `text`.
+    pub fn new(text: &str) -> Self {
+        let parsed = Subject::parse_valid(text);
+        let key = match &parsed {
+            Ok(subject) => subject.as_str().to_owned(),
+            Err(_) => text.trim().to_ascii_uppercase(),
+        };
+        Self {
+            given: text.trim().to_owned(),
+            key,
+            parsed,
+        }
+    }
+
+    /// The result for `matter` on `as_of` given the entries stored under
+    /// [`Identifier::key`]: a valid identifier is evaluated; an invalid one found
+    /// exactly on a list is evaluated too, with its fault as the reason; any other
+    /// invalid identifier is [`Outcome::Invalid`], never clear.
+    pub fn result(
+        &self,
+        name: Option<String>,
+        entries: &[CreditEntry],
+        matter: &Matter,
+        as_of: NaiveDate,
+    ) -> ApplicantResult {
+        let kind = match &self.parsed {
+            Ok(subject) => subject.kind(),
+            Err(error) => match entries.first() {
+                Some(entry) => entry.subject.kind(),
+                None => {
+                    return ApplicantResult {
+                        id: self.given.clone(),
+                        name,
+                        kind: None,
+                        outcome: Outcome::Invalid,
+                        reason: Some(error.to_string()),
+                        reason_zh: Some(error.reason_zh()),
+                        hits: Vec::new(),
+                    };
+                }
+            },
+        };
+        let (outcome, hits) = evaluate(matter, entries, as_of);
+        let (reason, reason_zh) = match &self.parsed {
+            Ok(_) => (None, None),
+            Err(error) => (
+                Some(format!("{error}; found as written on a list")),
+                Some(format!(
+                    "{}；与名单记录完全一致，按名单记录核查，请核实",
+                    error.reason_zh()
+                )),
+            ),
+        };
+        ApplicantResult {
+            id: self.key.clone(),
+            name,
+            kind: Some(kind),
+            outcome,
+            reason,
+            reason_zh,
+            hits,
+        }
+    }
+}
+
 /// Checks `applicants` for `matter` on `as_of` and logs every check (one
 /// transaction) before returning the report.
 pub async fn check_applicants(
@@ -143,11 +222,11 @@ pub async fn check_applicants(
     as_of: NaiveDate,
     checker: &Checker,
 ) -> Result<CheckReport> {
-    let parsed: Vec<Result<(Subject, Option<String>), _>> =
-        applicants.iter().map(|a| Subject::parse(&a.id)).collect();
-    let mut ids: Vec<String> = parsed
+    let identifiers: Vec<Identifier> = applicants.iter().map(|a| Identifier::new(&a.id)).collect();
+    let mut ids: Vec<String> = identifiers
         .iter()
-        .filter_map(|p| p.as_ref().ok().map(|(s, _)| s.as_str().to_owned()))
+        .filter(|i| !i.key.is_empty() && i.key.len() <= 64)
+        .map(|i| i.key.clone())
         .collect();
     ids.sort_unstable();
     ids.dedup();
@@ -168,35 +247,11 @@ pub async fn check_applicants(
     );
     let mut results = Vec::with_capacity(applicants.len());
     let mut log = Vec::with_capacity(applicants.len());
-    for (applicant, parsed) in applicants.iter().zip(parsed) {
-        let result = match parsed {
-            Ok((subject, warning)) => {
-                let entries = by_subject
-                    .get(subject.as_str())
-                    .map_or(&[][..], Vec::as_slice);
-                let (outcome, hits) = evaluate(matter, entries, as_of);
-                ApplicantResult {
-                    id: subject.as_str().to_owned(),
-                    name: applicant.name.clone(),
-                    kind: Some(subject.kind()),
-                    outcome,
-                    reason_zh: warning
-                        .as_ref()
-                        .map(|_| "统一社会信用代码校验位不符，按试点期代码处理，请核实".to_owned()),
-                    reason: warning,
-                    hits,
-                }
-            }
-            Err(error) => ApplicantResult {
-                id: applicant.id.trim().to_owned(),
-                name: applicant.name.clone(),
-                kind: None,
-                outcome: Outcome::Invalid,
-                reason: Some(error.to_string()),
-                reason_zh: Some(error.reason_zh()),
-                hits: Vec::new(),
-            },
-        };
+    for (applicant, identifier) in applicants.iter().zip(&identifiers) {
+        let entries = by_subject
+            .get(&identifier.key)
+            .map_or(&[][..], Vec::as_slice);
+        let result = identifier.result(applicant.name.clone(), entries, matter, as_of);
         log.push(CheckLog {
             checked_at: at.to_rfc3339(),
             actor: checker.actor.clone(),
@@ -310,11 +365,13 @@ fn run_id(kind: &str, sha256: &str) -> String {
     )
 }
 
-/// Imports a list file (CSV, XLSX or JSON Lines) into the credit lists.
+/// Imports a list file (CSV, XLSX or JSON Lines) into the credit lists;
+/// `strict_uscc` refuses pilot-pattern codes too.
 pub async fn import_credit_file(
     db: &Db,
     path: &Path,
     actor: &str,
+    strict_uscc: bool,
     progress: Option<Progress<'_>>,
 ) -> Result<CreditImport, ImportError> {
     let sha256 = file_sha256(path).map_err(|e| io_error(path, e))?;
@@ -323,7 +380,7 @@ pub async fn import_credit_file(
         |n| n.to_string_lossy().into_owned(),
     );
     let before = db.count_credit_entries().await?;
-    let outcome = import_entries(db, path, &source, progress).await?;
+    let outcome = import_entries(db, path, &source, strict_uscc, progress).await?;
     let after = before + outcome.inserted;
     let changed = outcome.imported();
     let run = (changed > 0).then(|| CreditRun {

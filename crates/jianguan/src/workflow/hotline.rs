@@ -734,11 +734,14 @@ pub struct OrdersImport {
 /// import changes nothing, even after steps were taken here. Unknown
 /// departments are row errors. What the file does not carry (caller, content,
 /// links, 督办, history) is kept from the stored order; see [`order_from_row`].
+/// `strict_uscc` refuses pilot-pattern 统一社会信用代码 as well as mistyped ones.
+#[allow(clippy::too_many_arguments)]
 pub async fn import_orders<S: WorkflowStore + HotlineStore>(
     store: &S,
     rules: &HotlineRules,
     calendar: &workcal::Calendar,
     path: &Path,
+    strict_uscc: bool,
     actor: &str,
     at: DateTime<FixedOffset>,
 ) -> Result<OrdersImport, ImportError> {
@@ -748,7 +751,7 @@ pub async fn import_orders<S: WorkflowStore + HotlineStore>(
             source,
         })
     })?;
-    let file = read_orders(path, rules)?;
+    let file = read_orders(path, rules, strict_uscc)?;
     let mut outcome = file.outcome;
     let departments: BTreeMap<String, String> = store
         .departments()

@@ -322,15 +322,48 @@ fn accesses(server: &TestServer, subject: &str) -> Vec<(String, String)> {
         })
 }
 
+/// The purposes logged for a person, oldest first.
+fn purposes(server: &TestServer, subject: &str) -> Vec<String> {
+    let url = server.database.to_string_lossy().into_owned();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .block_on(async move {
+            let db = storage::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
+            let log = db
+                .access_log(Some(subject), 100)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            db.close().await;
+            log.into_iter().rev().map(|a| a.purpose).collect()
+        })
+}
+
 #[test]
 fn persons_are_masked_unless_authorized_and_every_view_is_logged() {
     let server = server_with_lists();
     // Department staff: the person's number, name and reason are masked.
     let mut staff = server.login("scjg.staff");
-    let page = staff.get("/credit/entries?q=110105");
+    // A prefix of a person's number finds no person: narrowing it would rebuild the masked number.
+    for prefix in ["110105", "11010519491231", "11010519491231002"] {
+        let page = staff.get(&format!("/credit/entries?q={prefix}"));
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(
+            !page.body.contains("110105********002X"),
+            "{prefix}: {}",
+            page.body
+        );
+        let refused = staff.get(&format!("/credit/entries?q={prefix}&kind=person"));
+        assert_eq!(refused.status, 400, "{prefix}: {}", refused.body);
+        assert!(refused.body.contains("完整"), "{}", refused.body);
+    }
+    assert!(accesses(&server, P).is_empty(), "no person was looked up");
+    let page = staff.get(&format!("/credit/entries?q={P}&purpose=%E5%AE%A1%E6%89%B9"));
     assert_eq!(page.status, 200, "{}", page.body);
+    // The number typed stays in the search box; the table shows it masked.
     assert!(
-        page.body.contains("110105********002X") && !page.body.contains(P),
+        page.body.contains("110105********002X") && !page.body.contains(&format!(">{P}<")),
         "{}",
         page.body
     );
@@ -349,11 +382,25 @@ fn persons_are_masked_unless_authorized_and_every_view_is_logged() {
         checked["hits"][0]["reason"], "（个人信息，无权查看）",
         "{checked}"
     );
-    assert!(accesses(&server, P).is_empty(), "nothing unmasked was seen");
+    let masked = accesses(&server, P);
+    assert_eq!(
+        masked
+            .iter()
+            .map(|(a, w)| (a.as_str(), w.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("scjg.staff", "entries (masked)"),
+            ("scjg.staff", "entries (masked)")
+        ],
+        "every lookup of a person is logged, masked or not"
+    );
+    assert_eq!(purposes(&server, P), ["审批", "信用记录查询"]);
 
     // The credit office sees the person, and each view is logged.
     let mut office = server.login("credit.office");
-    let page = office.get("/credit/entries?q=110105");
+    let prefix = office.get("/credit/entries?q=110105");
+    assert!(!prefix.body.contains(P), "{}", prefix.body);
+    let page = office.get(&format!("/credit/entries?q={P}"));
     assert!(
         page.body.contains(P) && page.body.contains("张三丰") && page.body.contains("失信被执行人"),
         "{}",
@@ -379,7 +426,9 @@ fn persons_are_masked_unless_authorized_and_every_view_is_logged() {
         [
             ("credit.office", "check"),
             ("credit.office", "entries"),
-            ("credit.office", "entries")
+            ("credit.office", "entries"),
+            ("scjg.staff", "entries (masked)"),
+            ("scjg.staff", "entries (masked)")
         ]
     );
 }

@@ -197,7 +197,7 @@ pub fn operations() -> Vec<Operation> {
         Operation {
             method: "get",
             path: "/api/v1/credit/entries",
-            summary: "一个主体的信用记录（个人需 SeePersonalCredit 权限才不脱敏，查看记入访问日志）",
+            summary: "一个主体的信用记录（个人须完整号码；需 SeePersonalCredit 权限才不脱敏；每次查询个人记入访问日志）",
             tag: "credit",
             access: Access::Permission(Permission::CheckCredit),
             params: vec![
@@ -208,8 +208,21 @@ pub fn operations() -> Vec<Operation> {
                     "统一社会信用代码或身份证号码",
                     EXAMPLE_ID,
                 ),
-                param("q", "query", false, "代码前缀或名称", "9142"),
+                param(
+                    "q",
+                    "query",
+                    false,
+                    "企业代码前缀、完整的身份证号码或名称（个人不支持前缀）",
+                    "9142",
+                ),
                 param("list", "query", false, "名单类型", "blacklist"),
+                param(
+                    "purpose",
+                    "query",
+                    false,
+                    "查询个人的事由（记入访问日志）",
+                    "行政许可审查",
+                ),
             ],
             body: None,
             response: json!({"type": "array", "items": entry}),

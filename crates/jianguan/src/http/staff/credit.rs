@@ -30,9 +30,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::directories::Downloads;
 use crate::domain::account::{Account, Permission};
-use crate::domain::credit::{
-    CreditEntry, ListType, Matter, Outcome, Subject, SubjectKind, evaluate,
-};
+use crate::domain::credit::{CreditEntry, ListType, Matter, Outcome, Subject, SubjectKind};
+use crate::domain::idcard::IdCardNo;
 use crate::http::AppState;
 use crate::http::auth::User;
 use crate::http::error::{Error, Result};
@@ -225,35 +224,16 @@ pub async fn check_one(
     id: &str,
     as_of: NaiveDate,
 ) -> Result<ApplicantResult> {
-    let result = match Subject::parse(id) {
-        Ok((subject, warning)) => {
-            let entries = state
-                .db
-                .credit_entries_of(vec![subject.as_str().to_owned()])
-                .await?;
-            let (outcome, hits) = evaluate(matter, &entries, as_of);
-            ApplicantResult {
-                id: subject.as_str().to_owned(),
-                name: None,
-                kind: Some(subject.kind()),
-                outcome,
-                reason_zh: warning
-                    .as_ref()
-                    .map(|_| "统一社会信用代码校验位不符，按试点期代码处理，请核实".to_owned()),
-                reason: warning,
-                hits,
-            }
-        }
-        Err(error) => ApplicantResult {
-            id: id.trim().to_owned(),
-            name: None,
-            kind: None,
-            outcome: Outcome::Invalid,
-            reason: Some(error.to_string()),
-            reason_zh: Some(error.reason_zh()),
-            hits: Vec::new(),
-        },
+    let identifier = credit_flow::Identifier::new(id);
+    let entries = if identifier.key.is_empty() || identifier.key.len() > 64 {
+        Vec::new()
+    } else {
+        state
+            .db
+            .credit_entries_of(vec![identifier.key.clone()])
+            .await?
     };
+    let result = identifier.result(None, &entries, matter, as_of);
     let row = CheckLog {
         checked_at: crate::workflow::now().to_rfc3339(),
         actor: account.username.clone(),
@@ -430,14 +410,24 @@ pub struct EntryQuery {
     pub list: Option<String>,
     /// `enterprise` or `person`.
     pub kind: Option<String>,
+    /// Why a person is looked up (logged; default 信用记录查询).
+    pub purpose: Option<String>,
 }
+
+/// The purpose logged when a person lookup gives none.
+const DEFAULT_PURPOSE: &str = "信用记录查询";
 
 fn present(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
-/// The entries matching `query`, as `account` may see them; unmasked views of
-/// persons are logged.
+/// The entries matching `query`, as `account` may see them.
+///
+/// An identifier is looked up exactly when it is a whole valid 居民身份证号码
+/// (or the API's `subject`); any other identifier is a prefix of enterprises'
+/// codes only, so that masked numbers cannot be rebuilt by narrowing a prefix.
+/// Every person shown, masked or not, is written to the access log with the
+/// account and the purpose.
 pub async fn search_entries(
     state: &AppState,
     account: &Account,
@@ -451,41 +441,48 @@ pub async fn search_entries(
         kind: present(&query.kind).map(SubjectKind::parse).transpose()?,
         ..EntryFilter::default()
     };
-    let text = present(&query.subject).or(present(&query.q));
-    match text {
-        Some(text) if text.chars().all(|c| c.is_ascii_alphanumeric()) => {
-            filter.subject_prefix = Some(text.to_owned());
-        }
-        Some(text) => filter.name = Some(text.to_owned()),
-        None => {}
-    }
-    let found = if let Some(exact) = present(&query.subject) {
-        let (subject, _) = Subject::parse(exact).map_err(|e| Error::BadRequest(e.reason_zh()))?;
-        let mut all = state
-            .db
-            .credit_entries_of(vec![subject.as_str().to_owned()])
-            .await?;
-        all.retain(|e| filter.list_type.is_none_or(|l| e.list_type == l));
+    let exact = match (present(&query.subject), present(&query.q)) {
+        (Some(subject), _) => Some(subject.to_ascii_uppercase()),
+        (None, Some(q)) => IdCardNo::parse(q).ok().map(|id| id.as_str().to_owned()),
+        (None, None) => None,
+    };
+    let found = if let Some(exact) = exact {
+        let mut all = state.db.credit_entries_of(vec![exact]).await?;
+        all.retain(|e| {
+            filter.list_type.is_none_or(|l| e.list_type == l)
+                && filter.kind.is_none_or(|k| e.subject.kind() == k)
+        });
         all
     } else {
+        match present(&query.q) {
+            Some(text) if text.chars().all(|c| c.is_ascii_alphanumeric()) => {
+                if filter.kind == Some(SubjectKind::Person) {
+                    return Err(Error::BadRequest(
+                        "按身份证号查询个人须输入完整、有效的18位号码，不支持按号码前缀查询".into(),
+                    ));
+                }
+                filter.kind = Some(SubjectKind::Enterprise);
+                filter.subject_prefix = Some(text.to_owned());
+            }
+            Some(text) => filter.name = Some(text.to_owned()),
+            None => {}
+        }
         state.db.search_credit_entries(&filter, LIST_LIMIT).await?
     };
-    if account.may(Permission::SeePersonalCredit) {
-        let subjects: Vec<Subject> = found
-            .iter()
-            .map(|e| e.subject)
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        credit_flow::log_person_access(
-            &state.db,
-            &account.username,
-            &subjects,
-            "entries",
-            "信用记录查询",
-        )
-        .await?;
-    }
+    let persons: Vec<Subject> = found
+        .iter()
+        .map(|e| e.subject)
+        .filter(|s| s.kind() == SubjectKind::Person)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let what = if account.may(Permission::SeePersonalCredit) {
+        "entries"
+    } else {
+        "entries (masked)"
+    };
+    let purpose = present(&query.purpose).unwrap_or(DEFAULT_PURPOSE);
+    credit_flow::log_person_access(&state.db, &account.username, &persons, what, purpose).await?;
     Ok(found.iter().map(|e| EntryRow::of(e, account)).collect())
 }
 
@@ -1092,7 +1089,8 @@ struct ImportPage {
     job: u64,
 }
 
-/// `POST /credit/import?csrf=…`: multipart `kind` (`entries` or `matters`) and `file`.
+/// `POST /credit/import?csrf=…`: multipart `kind` (`entries` or `matters`), `file`
+/// and optionally `strict_uscc` (refuse pilot-pattern codes too).
 async fn import_upload(
     State(state): State<Arc<AppState>>,
     user: User,
@@ -1110,6 +1108,9 @@ async fn import_upload(
             )));
         }
     };
+    let strict_uscc = upload
+        .field("strict_uscc")
+        .is_some_and(|v| !v.is_empty() && v != "0");
     let heading = format!(
         "导入{}：{}",
         if matters {
@@ -1134,6 +1135,7 @@ async fn import_upload(
                 &job_state.db,
                 &upload.path,
                 &account.username,
+                strict_uscc,
                 Some(&progress),
             )
             .await
