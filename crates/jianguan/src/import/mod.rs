@@ -16,6 +16,7 @@
 pub mod columns;
 pub mod credit;
 pub mod export;
+pub mod formula;
 pub mod hotline;
 pub mod limits;
 pub mod report;

@@ -15,6 +15,7 @@ use std::path::Path;
 use calamine::{Data, Reader};
 use chrono::NaiveDate;
 
+use super::formula::unguard;
 use super::limits::{self, Exceeded, ZipCheck};
 
 /// A table of text cells read from a file.
@@ -442,12 +443,13 @@ fn is_comment(first_cell: Option<&str>) -> bool {
     first_cell.is_some_and(|cell| cell.trim_start().starts_with('#'))
 }
 
-/// A cell's text: UTF-8 (invalid bytes replaced), a trailing `\r` of a CRLF line dropped.
+/// A cell's text: UTF-8 (invalid bytes replaced), a trailing `\r` of a CRLF line
+/// dropped, the `'` an export put before a formula-like text removed.
 fn cell_from_bytes(cell: &[u8]) -> String {
     let cell = cell.strip_suffix(b"\r").unwrap_or(cell);
     match std::str::from_utf8(cell) {
-        Ok(text) => text.to_owned(),
-        Err(_) => String::from_utf8_lossy(cell).into_owned(),
+        Ok(text) => unguard(text).to_owned(),
+        Err(_) => unguard(&String::from_utf8_lossy(cell)).to_owned(),
     }
 }
 
@@ -713,7 +715,7 @@ fn cell_blank(cell: &Data) -> bool {
 fn cell_text(cell: &Data) -> String {
     match cell {
         Data::Empty => String::new(),
-        Data::String(text) => text.clone(),
+        Data::String(text) => unguard(text).to_owned(),
         Data::Int(value) => value.to_string(),
         Data::Float(value) => float_text(*value),
         Data::Bool(value) => value.to_string(),
