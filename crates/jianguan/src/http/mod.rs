@@ -14,6 +14,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod error;
+pub mod files;
 pub mod jobs;
 pub mod pages;
 pub mod public;
@@ -151,6 +152,11 @@ pub async fn serve_until(
     state: Arc<AppState>,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    match files::remove_stale() {
+        Ok(0) => {}
+        Ok(removed) => tracing::info!("removed {removed} stale folder(s) of files made for users"),
+        Err(error) => tracing::warn!("cannot clean the folder of files made for users: {error}"),
+    }
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(stop)

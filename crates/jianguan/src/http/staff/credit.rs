@@ -956,8 +956,7 @@ async fn receive_upload(mut multipart: Multipart) -> Result<Upload> {
                 "请上传 CSV、XLSX、XLS 或 JSONL 文件".into(),
             ));
         }
-        let folder = Downloads::new_path("upload")?;
-        std::fs::create_dir_all(&folder).map_err(Error::internal)?;
+        let folder = Downloads::new_folder()?;
         let path = folder.join(&file_name);
         if let Err(error) = super::directories::save_field(&mut field, &path).await {
             let _ = std::fs::remove_dir_all(&folder);
