@@ -17,6 +17,8 @@ pub mod columns;
 pub mod credit;
 pub mod export;
 pub mod formula;
+#[cfg(test)]
+mod fuzz;
 pub mod hotline;
 pub mod limits;
 pub mod report;

@@ -235,6 +235,8 @@ struct Gb18030Reader<R> {
     input_start: usize,
     input_end: usize,
     input_done: bool,
+    /// The decoder was given its last input: it must not be called again.
+    flushed: bool,
     output: Vec<u8>,
     output_start: usize,
     output_end: usize,
@@ -249,6 +251,7 @@ impl<R: std::io::Read> Gb18030Reader<R> {
             input_start: 0,
             input_end: 0,
             input_done: false,
+            flushed: false,
             output: vec![0; 3 << 16],
             output_start: 0,
             output_end: 0,
@@ -266,7 +269,11 @@ impl<R: std::io::Read> std::io::Read for Gb18030Reader<R> {
                 self.input_done = read == 0;
             }
             if self.input_start == self.input_end && self.input_done {
-                // Flush what the decoder holds (an incomplete sequence at the end).
+                if self.flushed {
+                    return Ok(0);
+                }
+                // Flush what the decoder holds (an incomplete sequence at the end), once.
+                self.flushed = true;
                 let (_, _, written, _) = self.decoder.decode_to_utf8(&[], &mut self.output, true);
                 self.output_start = 0;
                 self.output_end = written;
@@ -829,6 +836,16 @@ mod tests {
             table.rows[20_000],
             (20_002, vec!["最后一行".to_owned(), "无换行".to_owned()])
         );
+        Ok(())
+    }
+
+    /// Found by the fuzzing of `import::fuzz`: a GB18030 file ending in half a
+    /// character flushed the decoder twice, which panics.
+    #[test]
+    fn a_gbk_file_cut_in_a_character_reads() -> Result<(), ReadError> {
+        let table = read_csv_bytes(b"a,b\n\xff1,\xc4", "t")?;
+        assert_eq!(table.source_format, "GB18030");
+        assert_eq!(table.rows.len(), 1);
         Ok(())
     }
 
