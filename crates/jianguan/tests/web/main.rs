@@ -14,6 +14,7 @@ mod authz;
 mod credit;
 mod credit_repair;
 mod credit_risk;
+mod hostile;
 mod hotline;
 mod portal;
 mod staff_directories;
