@@ -87,7 +87,7 @@ impl Exceeded {
             }
             Self::Line { line } => {
                 format!(
-                    "从第 {line} 行开始的一条记录超过 {} 字节（是否有未闭合的引号？）",
+                    "从第 {line} 行开始的一条记录超过 {} 字节的上限（是否有未闭合的引号？）",
                     MAX_LINE_BYTES
                 )
             }
