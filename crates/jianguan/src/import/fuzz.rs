@@ -134,3 +134,35 @@ fn the_sample_workbook_reads() -> std::io::Result<()> {
     assert_eq!(table.rows[0].1[1], "=1+1", "a formula-like text is text");
     Ok(())
 }
+
+/// Found by `mutated_workbooks_never_panic`: a shared-string index past the
+/// table panics inside calamine; it is now the file's error.
+#[test]
+fn a_shared_string_index_past_the_table_is_an_error() -> std::io::Result<()> {
+    use std::io::{Read as _, Write as _};
+    let sample = sample_xlsx();
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(&sample)).map_err(std::io::Error::other)?;
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for index in 0..archive.len() {
+        let mut part = archive.by_index(index).map_err(std::io::Error::other)?;
+        let name = part.name().to_owned();
+        let mut text = String::new();
+        part.read_to_string(&mut text)?;
+        if name == "xl/worksheets/sheet1.xml" {
+            text = text.replacen("<v>0</v>", "<v>99</v>", 1);
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .map_err(std::io::Error::other)?;
+        out.write_all(text.as_bytes())?;
+    }
+    let broken = out.finish().map_err(std::io::Error::other)?.into_inner();
+    let path = file("broken.xlsx", &broken)?;
+    let read = read_table(&path);
+    remove(&path);
+    assert!(
+        matches!(read, Err(super::ReadError::Format { .. })),
+        "{read:?}"
+    );
+    Ok(())
+}

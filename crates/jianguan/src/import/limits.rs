@@ -57,7 +57,7 @@ impl Exceeded {
                 )
             }
             Self::Line { line } => format!(
-                "the record starting on line {line} is longer than {} bytes (an unclosed quote?)",
+                "the record starting on line {line} is longer than {} bytes",
                 MAX_LINE_BYTES
             ),
             Self::Rows { row, limit } => format!("row {row} is past the limit of {limit} rows"),
@@ -87,7 +87,7 @@ impl Exceeded {
             }
             Self::Line { line } => {
                 format!(
-                    "从第 {line} 行开始的一条记录超过 {} 字节的上限（是否有未闭合的引号？）",
+                    "从第 {line} 行开始的一条记录超过 {} 字节的上限",
                     MAX_LINE_BYTES
                 )
             }
@@ -288,6 +288,48 @@ mod tests {
             many.extend_from_slice(b"\"x\"\"y\",z\n");
         }
         assert!(std::io::copy(&mut RecordBound::new(&many[..]), &mut std::io::sink()).is_ok());
+    }
+
+    fn zip_of_zeros(bytes: usize) -> Vec<u8> {
+        use std::io::Write as _;
+        let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        let written = out
+            .start_file("xl/worksheets/sheet1.xml", options)
+            .map_err(std::io::Error::other)
+            .and_then(|()| out.write_all(&vec![0; bytes]));
+        assert!(written.is_ok());
+        out.finish()
+            .map(std::io::Cursor::into_inner)
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn zip_parts_are_bounded_by_ratio_and_by_what_they_really_hold() {
+        assert!(
+            check_zip(std::io::Cursor::new(zip_of_zeros(1 << 20))).is_ok(),
+            "1 MiB is under the floor"
+        );
+        let bomb = check_zip(std::io::Cursor::new(zip_of_zeros(64 << 20)));
+        assert!(
+            matches!(bomb, Err(ZipCheck::Exceeded(Exceeded::Unzipped { .. }))),
+            "{bomb:?}"
+        );
+        // A part whose headers claim 1,000 bytes but which inflates to 8 MiB.
+        let mut lying = zip_of_zeros(8 << 20);
+        for (signature, offset) in [(b"PK\x03\x04", 22), (b"PK\x01\x02", 24)] {
+            let at = lying
+                .windows(4)
+                .position(|w| w == signature)
+                .unwrap_or(usize::MAX);
+            if let Some(field) = lying.get_mut(at.wrapping_add(offset)..at.wrapping_add(offset + 4))
+            {
+                field.copy_from_slice(&1_000u32.to_le_bytes());
+            }
+        }
+        let refused = check_zip(std::io::Cursor::new(lying));
+        assert!(refused.is_err(), "a lying header passed");
     }
 
     #[test]

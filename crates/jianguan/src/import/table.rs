@@ -133,7 +133,23 @@ pub fn read_table(path: &Path) -> Result<Table, ReadError> {
 /// error before the header row comes before it is given.
 pub fn scan_file(path: &Path, sink: &mut impl RowSink) -> Result<&'static str, ReadError> {
     if is_spreadsheet(path) {
-        scan_spreadsheet(path, sink)?;
+        // calamine indexes some parts of a malformed file without checking (a shared
+        // string index past the table): its panic is this file's error, not the process's.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            scan_spreadsheet(path, sink)
+        }))
+        .unwrap_or_else(|panic| {
+            let reason = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("the reader failed");
+            Err(ReadError::Format {
+                path: path.display().to_string(),
+                format: "spreadsheet",
+                reason: format!("the workbook is malformed ({reason})"),
+            })
+        })?;
         Ok("spreadsheet")
     } else {
         let name = path.display().to_string();
