@@ -51,14 +51,22 @@ fn file(name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
     Ok(path)
 }
 
+/// Removes a file's folder when dropped, also when a reader panicked.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        remove(&self.0);
+    }
+}
+
 /// Every file reader over `bytes` named `name`: none may panic.
 fn read_all(name: &str, bytes: &[u8]) -> std::io::Result<()> {
-    let path = file(name, bytes)?;
-    let _ = read_table(&path);
-    let _ = read_applicants(&path);
-    let _ = read_matters(&path);
-    let _ = read_orders(&path, &HotlineRules::default());
-    remove(&path);
+    let path = Scratch(file(name, bytes)?);
+    let _ = read_table(&path.0);
+    let _ = read_applicants(&path.0);
+    let _ = read_matters(&path.0);
+    let _ = read_orders(&path.0, &HotlineRules::default());
     Ok(())
 }
 
