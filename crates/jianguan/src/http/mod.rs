@@ -17,6 +17,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod error;
+pub mod files;
 pub mod jobs;
 pub mod pages;
 pub mod public;
@@ -237,6 +238,11 @@ pub async fn serve_until(
     state: Arc<AppState>,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    match files::remove_stale() {
+        Ok(0) => {}
+        Ok(removed) => tracing::info!("removed {removed} stale folder(s) of files made for users"),
+        Err(error) => tracing::warn!("cannot clean the folder of files made for users: {error}"),
+    }
     let limits = state.limits;
     let app = TowerToHyperService::new(router(state));
     let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));

@@ -16,13 +16,13 @@
 use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
-use std::io::BufRead as _;
 use std::ops::ControlFlow;
 use std::path::Path;
 
 use chrono::NaiveDate;
 
 use super::columns::{Column, Mapping, map_headers};
+use super::limits::{self, Exceeded};
 use super::rows::parse_date;
 use super::table::{self, RowSink};
 use super::{ImportError, Outcome, Problem, ReadError};
@@ -476,24 +476,52 @@ fn scan_json_lines(path: &Path, sink: &mut impl RowSink) -> Result<(), ReadError
         path: name.clone(),
         source,
     };
+    let limit = |exceeded| ReadError::Limit {
+        path: name.clone(),
+        exceeded,
+    };
     let file = std::fs::File::open(path).map_err(io_error)?;
     let total = file.metadata().map_err(io_error)?.len();
     let mut keys: Option<Vec<String>> = None;
     let mut done = 0u64;
-    for (index, line) in std::io::BufReader::with_capacity(1 << 16, file)
-        .lines()
-        .enumerate()
-    {
-        let line = line.map_err(io_error)?;
-        done += line.len() as u64 + 1;
-        let row = index + 1;
+    let mut input = std::io::BufReader::with_capacity(1 << 16, file);
+    let mut bytes = Vec::new();
+    let mut row = 0usize;
+    loop {
+        row += 1;
+        match limits::read_bounded_line(&mut input, &mut bytes, row) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(error) => match limits::exceeded_in(&error) {
+                Some(exceeded) => return Err(limit(exceeded)),
+                None => return Err(io_error(error)),
+            },
+        }
+        if row > limits::MAX_ROWS {
+            return Err(limit(Exceeded::Rows {
+                row,
+                limit: limits::MAX_ROWS,
+            }));
+        }
+        done += bytes.len() as u64 + 1;
+        let Ok(line) = std::str::from_utf8(&bytes) else {
+            if keys.is_none() {
+                return Err(ReadError::Format {
+                    path: name,
+                    format: "JSON Lines",
+                    reason: format!("line {row} is not UTF-8"),
+                });
+            }
+            sink.unreadable(row, "not UTF-8".into());
+            continue;
+        };
         if line.trim().is_empty() {
             if keys.is_some() {
                 sink.empty(1);
             }
             continue;
         }
-        let object: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(&line) {
+        let object: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(line) {
             Ok(object) => object,
             Err(error) if keys.is_none() => {
                 return Err(ReadError::Format {
@@ -510,6 +538,12 @@ fn scan_json_lines(path: &Path, sink: &mut impl RowSink) -> Result<(), ReadError
         let header = match &keys {
             Some(header) => header,
             None => {
+                if object.len() > limits::MAX_COLUMNS {
+                    return Err(limit(Exceeded::Columns {
+                        row,
+                        column: object.len(),
+                    }));
+                }
                 let header: Vec<String> = object.keys().cloned().collect();
                 if sink.header(row, header.clone()).is_break() {
                     return Ok(());
@@ -646,6 +680,7 @@ pub(crate) struct Collected {
     name: String,
     mapping: Option<Mapping>,
     header_error: Option<ImportError>,
+    held_bytes: usize,
     pub(crate) rows: Vec<(usize, Vec<String>)>,
     pub(crate) empty_rows: usize,
     pub(crate) unreadable: Vec<Problem>,
@@ -669,6 +704,28 @@ impl RowSink for Collected {
     }
 
     fn row(&mut self, row: usize, cells: Vec<String>) -> ControlFlow<()> {
+        self.held_bytes += cells
+            .iter()
+            .map(|cell| cell.len() + size_of::<String>())
+            .sum::<usize>();
+        let exceeded = if self.rows.len() >= limits::MAX_HELD_ROWS {
+            Some(Exceeded::Rows {
+                row,
+                limit: limits::MAX_HELD_ROWS,
+            })
+        } else if self.held_bytes > limits::MAX_HELD_BYTES {
+            Some(Exceeded::HeldBytes { row })
+        } else {
+            None
+        };
+        if let Some(exceeded) = exceeded {
+            self.header_error = Some(ImportError::Read(ReadError::Limit {
+                path: self.name.clone(),
+                exceeded,
+            }));
+            self.rows = Vec::new();
+            return ControlFlow::Break(());
+        }
         self.rows.push((row, cells));
         ControlFlow::Continue(())
     }
@@ -678,7 +735,9 @@ impl RowSink for Collected {
     }
 
     fn unreadable(&mut self, row: usize, reason: String) {
-        self.unreadable.push(unreadable_problem(row, reason));
+        if self.unreadable.len() < limits::MAX_HELD_ROWS {
+            self.unreadable.push(unreadable_problem(row, reason));
+        }
     }
 }
 
@@ -701,6 +760,7 @@ pub(crate) fn collect(
         name: path.display().to_string(),
         mapping: None,
         header_error: None,
+        held_bytes: 0,
         rows: Vec::new(),
         empty_rows: 0,
         unreadable: Vec::new(),

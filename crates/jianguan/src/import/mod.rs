@@ -16,7 +16,11 @@
 pub mod columns;
 pub mod credit;
 pub mod export;
+pub mod formula;
+#[cfg(test)]
+mod fuzz;
 pub mod hotline;
+pub mod limits;
 pub mod report;
 pub mod rows;
 pub mod table;
@@ -169,6 +173,31 @@ impl ImportError {
     pub fn is_bad_input(&self) -> bool {
         matches!(self, ImportError::Read(_) | ImportError::Header { .. })
     }
+
+    /// The message for a page: in Chinese where the file went past a limit.
+    pub fn reason_zh(&self) -> String {
+        match self {
+            ImportError::Read(ReadError::Limit { path, exceeded }) => {
+                format!("{path}：{}", exceeded.chinese())
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+/// Runs `read` (a file reader) on a blocking thread, off the async workers.
+pub async fn off_async<T: Send + 'static>(
+    path: &Path,
+    read: impl FnOnce() -> Result<T, ImportError> + Send + 'static,
+) -> Result<T, ImportError> {
+    tokio::task::spawn_blocking(read)
+        .await
+        .unwrap_or_else(|error| {
+            Err(ImportError::Read(ReadError::Io {
+                path: path.display().to_string(),
+                source: std::io::Error::other(error),
+            }))
+        })
 }
 
 /// Reads `path` and imports it into `store`, streaming: a reader thread reads,

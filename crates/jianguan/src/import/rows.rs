@@ -314,8 +314,13 @@ fn invalid_pair(error: InvalidField, zh: &str) -> (String, String) {
     (error.reason.to_string(), zh.to_owned())
 }
 
+/// Excel serial day numbers of 1950-01-01 and 2100-01-01.
+const SERIAL_1950: f64 = 18_264.0;
+const SERIAL_2100: f64 = 73_051.0;
+
 /// Parses a date: `2020-01-02`, `2020/1/2`, `2020.1.2`, `20200102`,
-/// `2020年1月2日`, a time after the date, or an Excel serial day number.
+/// `2020年1月2日`, a time after the date, or an Excel serial day number
+/// (1950–2099). The year comes first, in four digits; other orders are refused.
 pub fn parse_date(text: &str) -> Result<NaiveDate, (String, String)> {
     let bad = || {
         (
@@ -334,15 +339,20 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, (String, String)> {
         })
         .collect();
     let normalized = normalized.trim();
-    if let Ok(date) = NaiveDate::parse_from_str(normalized, "%Y-%m-%d") {
-        return Ok(date);
+    // The year first, in four digits: `20-01-23` or `23-01-2020` is not guessed at.
+    if let Some((year, _)) = normalized.split_once('-') {
+        if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        return NaiveDate::parse_from_str(normalized, "%Y-%m-%d").map_err(|_| bad());
     }
     if normalized.len() == 8 && normalized.bytes().all(|b| b.is_ascii_digit()) {
         return NaiveDate::parse_from_str(normalized, "%Y%m%d").map_err(|_| bad());
     }
-    // An Excel serial day number (a date cell exported as a number).
+    // An Excel serial day number (a date cell exported as a number), 1950 to
+    // 2099 only: a bare year such as `2020` is not a serial.
     if let Ok(serial) = normalized.parse::<f64>()
-        && (1.0..=2_958_465.0).contains(&serial)
+        && (SERIAL_1950..SERIAL_2100).contains(&serial)
         && let Some(date) = super::table::excel_serial_date(serial)
     {
         return Ok(date);
@@ -788,6 +798,49 @@ mod tests {
         for text in ["2020-13-01", "明天", "", "2020-02-30", "-5"] {
             assert!(parse_date(text).is_err(), "{text}");
         }
+    }
+
+    /// Dates as text in 20 forms: each is read as 2020-01-23 or refused, never
+    /// read as another date.
+    #[test]
+    fn dates_as_text_in_twenty_forms_are_right_or_refused() {
+        let expected = NaiveDate::from_ymd_opt(2020, 1, 23);
+        let read = [
+            "2020-01-23",
+            "2020/01/23",
+            "2020.01.23",
+            "20200123",
+            "2020年1月23日",
+            "2020年01月23日",
+            "2020-1-23",
+            "2020-01-23 08:30:00",
+            "2020-01-23T08:30:00+08:00",
+            "2020/1/23 8:30",
+            "43853",
+            " 2020-01-23 ",
+        ];
+        for text in read {
+            assert_eq!(parse_date(text).ok(), expected, "{text}");
+        }
+        let refused = [
+            "23/01/2020",
+            "01/23/2020",
+            "23.01.2020",
+            "20-01-23",
+            "20/1/23",
+            "Jan 23, 2020",
+            "23-Jan-2020",
+            "２０２０－０１－２３",
+        ];
+        for text in refused {
+            assert!(
+                parse_date(text).is_err(),
+                "{text} read as {:?}",
+                parse_date(text)
+            );
+        }
+        assert_eq!(read.len() + refused.len(), 20);
+        assert!(parse_date("2020").is_err(), "a bare year is not a serial");
     }
 
     #[test]

@@ -15,6 +15,9 @@ use std::path::Path;
 use calamine::{Data, Reader};
 use chrono::NaiveDate;
 
+use super::formula::unguard;
+use super::limits::{self, Exceeded, ZipCheck};
+
 /// A table of text cells read from a file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Table {
@@ -50,6 +53,14 @@ pub enum ReadError {
         format: &'static str,
         /// Why it failed.
         reason: String,
+    },
+    /// The file goes past one of the [`limits`]: refused whole.
+    #[error("{path} is refused: {}", exceeded.english())]
+    Limit {
+        /// The file.
+        path: String,
+        /// Which limit.
+        exceeded: Exceeded,
     },
     /// The file holds no header row.
     #[error("{path} is empty (no header row)")]
@@ -122,7 +133,23 @@ pub fn read_table(path: &Path) -> Result<Table, ReadError> {
 /// error before the header row comes before it is given.
 pub fn scan_file(path: &Path, sink: &mut impl RowSink) -> Result<&'static str, ReadError> {
     if is_spreadsheet(path) {
-        scan_spreadsheet(path, sink)?;
+        // calamine indexes some parts of a malformed file without checking (a shared
+        // string index past the table): its panic is this file's error, not the process's.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            scan_spreadsheet(path, sink)
+        }))
+        .unwrap_or_else(|panic| {
+            let reason = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("the reader failed");
+            Err(ReadError::Format {
+                path: path.display().to_string(),
+                format: "spreadsheet",
+                reason: format!("the workbook is malformed ({reason})"),
+            })
+        })?;
         Ok("spreadsheet")
     } else {
         let name = path.display().to_string();
@@ -224,6 +251,8 @@ struct Gb18030Reader<R> {
     input_start: usize,
     input_end: usize,
     input_done: bool,
+    /// The decoder was given its last input: it must not be called again.
+    flushed: bool,
     output: Vec<u8>,
     output_start: usize,
     output_end: usize,
@@ -238,6 +267,7 @@ impl<R: std::io::Read> Gb18030Reader<R> {
             input_start: 0,
             input_end: 0,
             input_done: false,
+            flushed: false,
             output: vec![0; 3 << 16],
             output_start: 0,
             output_end: 0,
@@ -255,7 +285,11 @@ impl<R: std::io::Read> std::io::Read for Gb18030Reader<R> {
                 self.input_done = read == 0;
             }
             if self.input_start == self.input_end && self.input_done {
-                // Flush what the decoder holds (an incomplete sequence at the end).
+                if self.flushed {
+                    return Ok(0);
+                }
+                // Flush what the decoder holds (an incomplete sequence at the end), once.
+                self.flushed = true;
                 let (_, _, written, _) = self.decoder.decode_to_utf8(&[], &mut self.output, true);
                 self.output_start = 0;
                 self.output_end = written;
@@ -288,15 +322,22 @@ impl<R: std::io::Read> std::io::Read for Gb18030Reader<R> {
 /// before it is dropped), so a record's line is exact, counted back from the
 /// reader's line after it, less the line breaks inside its quoted cells.
 pub fn scan_csv_reader(
-    mut input: impl std::io::Read,
+    input: impl std::io::Read,
     total: u64,
     name: &str,
     sink: &mut impl RowSink,
 ) -> Result<&'static str, ReadError> {
-    let io_error = |source| ReadError::Io {
-        path: name.to_owned(),
-        source,
+    let io_error = |source: std::io::Error| match limits::exceeded_in(&source) {
+        Some(exceeded) => ReadError::Limit {
+            path: name.to_owned(),
+            exceeded,
+        },
+        None => ReadError::Io {
+            path: name.to_owned(),
+            source,
+        },
     };
+    let mut input = limits::RecordBound::new(input);
     let mut head = Vec::new();
     (&mut input)
         .take(SNIFF_BYTES as u64)
@@ -337,6 +378,14 @@ fn scan_csv_records(
             Ok(false) => break,
             Ok(true) => {}
             Err(error) => {
+                if let csv::ErrorKind::Io(source) = error.kind()
+                    && let Some(exceeded) = limits::exceeded_in(source)
+                {
+                    return Err(ReadError::Limit {
+                        path: name.to_owned(),
+                        exceeded,
+                    });
+                }
                 return Err(ReadError::Format {
                     path: name.to_owned(),
                     format: "CSV",
@@ -355,7 +404,32 @@ fn scan_csv_records(
         // The csv crate skips empty lines itself: count them from the line gap.
         let gap = line.saturating_sub(last_line + 1);
         last_line = end_line;
-        let cells: Vec<String> = record.iter().map(cell_from_bytes).collect();
+        let limit = |exceeded| ReadError::Limit {
+            path: name.to_owned(),
+            exceeded,
+        };
+        if line > limits::MAX_ROWS {
+            return Err(limit(Exceeded::Rows {
+                row: line,
+                limit: limits::MAX_ROWS,
+            }));
+        }
+        // Empty cells at the end of a record do not count against the column limit.
+        let width = record
+            .iter()
+            .rposition(|cell| !cell.is_empty() && cell != b"\r")
+            .map_or(0, |last| last + 1);
+        if width > limits::MAX_COLUMNS {
+            return Err(limit(Exceeded::Columns {
+                row: line,
+                column: width,
+            }));
+        }
+        let cells: Vec<String> = record
+            .iter()
+            .take(width.max(1))
+            .map(cell_from_bytes)
+            .collect();
         let blank = cells.iter().all(|c| c.trim().is_empty());
         if !header_seen {
             if blank || is_comment(cells.first().map(String::as_str)) {
@@ -392,18 +466,23 @@ fn is_comment(first_cell: Option<&str>) -> bool {
     first_cell.is_some_and(|cell| cell.trim_start().starts_with('#'))
 }
 
-/// A cell's text: UTF-8 (invalid bytes replaced), a trailing `\r` of a CRLF line dropped.
+/// A cell's text: UTF-8 (invalid bytes replaced), a trailing `\r` of a CRLF line
+/// dropped, the `'` an export put before a formula-like text removed.
 fn cell_from_bytes(cell: &[u8]) -> String {
     let cell = cell.strip_suffix(b"\r").unwrap_or(cell);
     match std::str::from_utf8(cell) {
-        Ok(text) => text.to_owned(),
-        Err(_) => String::from_utf8_lossy(cell).into_owned(),
+        Ok(text) => unguard(text).to_owned(),
+        Err(_) => unguard(&String::from_utf8_lossy(cell)).to_owned(),
     }
 }
 
-/// Scans the first sheet of a spreadsheet into `sink`. The sheet is read
-/// whole (calamine) before the header row is given; its rows are then turned
-/// into text one at a time.
+/// Scans the first sheet of a spreadsheet into `sink`, within the bounds of
+/// [`limits`]. XLSX/XLSM/XLSB: every zip part is checked (count, decompressed
+/// size and ratio), then the sheet's cells are streamed and placed in rows by
+/// their references, so a far cell costs nothing and a cell past
+/// [`limits::MAX_COLUMNS`] is refused. XLS: the format caps a sheet at
+/// 65,536 × 256 cells, read whole by calamine, one file at a time. ODS is
+/// refused (a repeated-cells attribute expands without bound in calamine).
 fn scan_spreadsheet(path: &Path, sink: &mut impl RowSink) -> Result<(), ReadError> {
     let name = path.display().to_string();
     let format_error = |reason: String| ReadError::Format {
@@ -411,50 +490,238 @@ fn scan_spreadsheet(path: &Path, sink: &mut impl RowSink) -> Result<(), ReadErro
         format: "spreadsheet",
         reason,
     };
-    if let Err(source) = std::fs::metadata(path) {
-        return Err(ReadError::Io {
-            path: name.clone(),
-            source,
-        });
-    }
-    let mut workbook =
-        calamine::open_workbook_auto(path).map_err(|e| format_error(e.to_string()))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| format_error("the workbook has no sheet".into()))?
-        .map_err(|e| format_error(e.to_string()))?;
-    drop(workbook);
-    let first_row = range.start().map(|(row, _)| row as usize).unwrap_or(0);
-    let total = range.height() as u64;
-    let mut header_seen = false;
-    for (index, row) in range.rows().enumerate() {
-        let number = first_row + index + 1;
-        let blank = row.iter().all(cell_blank);
-        if !header_seen {
-            if blank || matches!(row.first(), Some(Data::String(text)) if is_comment(Some(text))) {
-                continue;
+    let file = std::fs::File::open(path).map_err(|source| ReadError::Io {
+        path: name.clone(),
+        source,
+    })?;
+    let mut rows = SheetRows::new(sink);
+    match extension(path).as_deref() {
+        Some("ods") => {
+            return Err(ReadError::Limit {
+                path: name,
+                exceeded: Exceeded::Format { format: "ODS" },
+            });
+        }
+        Some("xls") => {
+            // Calamine holds an XLS sheet densely: one such read at a time bounds the worst case.
+            static XLS_READS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+            let _one_at_a_time = XLS_READS
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut workbook: calamine::Xls<_> = calamine::open_workbook(path)
+                .map_err(|e: calamine::XlsError| format_error(e.to_string()))?;
+            let range = workbook
+                .worksheet_range_at(0)
+                .ok_or_else(|| format_error("the workbook has no sheet".into()))?
+                .map_err(|e| format_error(e.to_string()))?;
+            drop(workbook);
+            let (first_row, first_column) = range.start().unwrap_or((0, 0));
+            let total = range.height() as u64;
+            for (index, row) in range.rows().enumerate() {
+                rows.position(index as u64, total);
+                let end = row
+                    .iter()
+                    .rposition(|c| !cell_blank(c))
+                    .map_or(0, |last| last + 1);
+                check_columns(first_row as usize + index + 1, first_column as usize + end)
+                    .map_err(|exceeded| ReadError::Limit {
+                        path: name.clone(),
+                        exceeded,
+                    })?;
+                if rows
+                    .row(first_row as usize + index + 1, row[..end].to_vec())
+                    .is_break()
+                {
+                    return Ok(());
+                }
             }
-            header_seen = true;
-            let cells: Vec<String> = row.iter().map(cell_text).collect();
-            if sink.header(number, cells).is_break() {
-                return Ok(());
+        }
+        _ => {
+            let limit = |exceeded| ReadError::Limit {
+                path: name.clone(),
+                exceeded,
+            };
+            limits::check_zip(std::io::BufReader::new(&file)).map_err(|check| match check {
+                ZipCheck::Unreadable(reason) => format_error(reason),
+                ZipCheck::Exceeded(exceeded) => limit(exceeded),
+            })?;
+            let streamed = if extension(path).as_deref() == Some("xlsb") {
+                let mut workbook: calamine::Xlsb<_> = calamine::open_workbook(path)
+                    .map_err(|e: calamine::XlsbError| format_error(e.to_string()))?;
+                let sheet = first_sheet(&workbook)
+                    .ok_or_else(|| format_error("the workbook has no sheet".into()))?;
+                let mut cells = workbook
+                    .worksheet_cells_reader(&sheet)
+                    .map_err(|e| format_error(e.to_string()))?;
+                let total = u64::from(cells.dimensions().end.0) + 1;
+                let start_column = cells.dimensions().start.1;
+                scan_cells(
+                    || cells.next_cell().map_err(|e| e.to_string()),
+                    start_column,
+                    total,
+                    &mut rows,
+                )
+            } else {
+                let mut workbook: calamine::Xlsx<_> = calamine::open_workbook(path)
+                    .map_err(|e: calamine::XlsxError| format_error(e.to_string()))?;
+                let sheet = first_sheet(&workbook)
+                    .ok_or_else(|| format_error("the workbook has no sheet".into()))?;
+                let mut cells = workbook
+                    .worksheet_cells_reader(&sheet)
+                    .map_err(|e| format_error(e.to_string()))?;
+                let total = u64::from(cells.dimensions().end.0) + 1;
+                let start_column = cells.dimensions().start.1;
+                scan_cells(
+                    || cells.next_cell().map_err(|e| e.to_string()),
+                    start_column,
+                    total,
+                    &mut rows,
+                )
+            };
+            match streamed {
+                Ok(()) => {}
+                Err(SheetError::Stopped) => return Ok(()),
+                Err(SheetError::Format(reason)) => return Err(format_error(reason)),
+                Err(SheetError::Limit(exceeded)) => return Err(limit(exceeded)),
             }
-            continue;
-        }
-        if blank {
-            sink.empty(1);
-            continue;
-        }
-        sink.position(index as u64, total);
-        let cells: Vec<String> = row.iter().map(cell_text).collect();
-        if sink.row(number, cells).is_break() {
-            return Ok(());
         }
     }
-    if !header_seen {
+    if !rows.header_seen {
         return Err(ReadError::Empty { path: name });
     }
     Ok(())
+}
+
+fn first_sheet<RS: std::io::Read + std::io::Seek, R: Reader<RS>>(workbook: &R) -> Option<String> {
+    workbook.sheet_names().into_iter().next()
+}
+
+/// A cell past [`limits::MAX_COLUMNS`] (1-based `end`, the column after the last cell) or a row past the sheet's.
+fn check_columns(row: usize, end: usize) -> Result<(), Exceeded> {
+    if end > limits::MAX_COLUMNS {
+        return Err(Exceeded::Columns { row, column: end });
+    }
+    if row > limits::MAX_SHEET_ROWS {
+        return Err(Exceeded::Rows {
+            row,
+            limit: limits::MAX_SHEET_ROWS,
+        });
+    }
+    Ok(())
+}
+
+/// Why a streamed sheet stopped.
+enum SheetError {
+    /// The sink asked to stop.
+    Stopped,
+    /// The sheet's XML is broken.
+    Format(String),
+    /// Past a limit.
+    Limit(Exceeded),
+}
+
+/// Streams a sheet's cells (in row order, as Excel writes them) into rows.
+/// `start_column` is the sheet's declared first column; `total` its declared rows.
+fn scan_cells<'a>(
+    mut next: impl FnMut() -> Result<Option<calamine::Cell<calamine::DataRef<'a>>>, String>,
+    start_column: u32,
+    total: u64,
+    rows: &mut SheetRows<'_, impl RowSink>,
+) -> Result<(), SheetError> {
+    let mut current: Option<u32> = None;
+    let mut cells: Vec<Data> = Vec::new();
+    let emit = |row: u32, cells: Vec<Data>, rows: &mut SheetRows<'_, _>| {
+        rows.position(u64::from(row), total);
+        match rows.row(row as usize + 1, cells) {
+            ControlFlow::Break(()) => Err(SheetError::Stopped),
+            ControlFlow::Continue(()) => Ok(()),
+        }
+    };
+    while let Some(cell) = next().map_err(SheetError::Format)? {
+        let (row, column) = cell.get_position();
+        let value = Data::from(cell.get_value().clone());
+        if cell_blank(&value) {
+            continue;
+        }
+        let Some(index) = column.checked_sub(start_column) else {
+            return Err(SheetError::Format(format!(
+                "a cell in row {} lies left of the sheet's declared dimension; re-save the file",
+                row + 1
+            )));
+        };
+        check_columns(row as usize + 1, column as usize + 1).map_err(SheetError::Limit)?;
+        match current {
+            Some(previous) if row < previous => {
+                return Err(SheetError::Format(format!(
+                    "the cells of row {} come after row {}; re-save the file",
+                    row + 1,
+                    previous + 1
+                )));
+            }
+            Some(previous) if row > previous => emit(previous, std::mem::take(&mut cells), rows)?,
+            _ => {}
+        }
+        current = Some(row);
+        let index = index as usize;
+        if cells.len() <= index {
+            cells.resize(index + 1, Data::Empty);
+        }
+        cells[index] = value;
+    }
+    if let Some(row) = current {
+        emit(row, cells, rows)?;
+    }
+    Ok(())
+}
+
+/// Turns a sheet's rows into the header and data rows a [`RowSink`] takes:
+/// blank rows and comments before the header are skipped, blank rows after it
+/// (and rows missing between two rows) counted as empty.
+struct SheetRows<'s, S> {
+    sink: &'s mut S,
+    header_seen: bool,
+    last_row: usize,
+}
+
+impl<'s, S: RowSink> SheetRows<'s, S> {
+    fn new(sink: &'s mut S) -> Self {
+        Self {
+            sink,
+            header_seen: false,
+            last_row: 0,
+        }
+    }
+
+    fn position(&mut self, done: u64, total: u64) {
+        if self.header_seen {
+            self.sink.position(done, total);
+        }
+    }
+
+    /// Row `number` (1-based) with its cells.
+    fn row(&mut self, number: usize, row: Vec<Data>) -> ControlFlow<()> {
+        let blank = row.iter().all(cell_blank);
+        if !self.header_seen {
+            if blank || matches!(row.first(), Some(Data::String(text)) if is_comment(Some(text))) {
+                return ControlFlow::Continue(());
+            }
+            self.header_seen = true;
+            self.last_row = number;
+            return self
+                .sink
+                .header(number, row.iter().map(cell_text).collect());
+        }
+        let gap = number.saturating_sub(self.last_row + 1);
+        self.last_row = number;
+        if gap > 0 {
+            self.sink.empty(gap);
+        }
+        if blank {
+            self.sink.empty(1);
+            return ControlFlow::Continue(());
+        }
+        self.sink.row(number, row.iter().map(cell_text).collect())
+    }
 }
 
 /// Whether a cell's text ([`cell_text`]) is blank, without copying it.
@@ -471,7 +738,7 @@ fn cell_blank(cell: &Data) -> bool {
 fn cell_text(cell: &Data) -> String {
     match cell {
         Data::Empty => String::new(),
-        Data::String(text) => text.clone(),
+        Data::String(text) => unguard(text).to_owned(),
         Data::Int(value) => value.to_string(),
         Data::Float(value) => float_text(*value),
         Data::Bool(value) => value.to_string(),
@@ -585,6 +852,16 @@ mod tests {
             table.rows[20_000],
             (20_002, vec!["最后一行".to_owned(), "无换行".to_owned()])
         );
+        Ok(())
+    }
+
+    /// Found by the fuzzing of `import::fuzz`: a GB18030 file ending in half a
+    /// character flushed the decoder twice, which panics.
+    #[test]
+    fn a_gbk_file_cut_in_a_character_reads() -> Result<(), ReadError> {
+        let table = read_csv_bytes(b"a,b\n\xff1,\xc4", "t")?;
+        assert_eq!(table.source_format, "GB18030");
+        assert_eq!(table.rows.len(), 1);
         Ok(())
     }
 

@@ -374,7 +374,11 @@ pub async fn import_credit_file(
     strict_uscc: bool,
     progress: Option<Progress<'_>>,
 ) -> Result<CreditImport, ImportError> {
-    let sha256 = file_sha256(path).map_err(|e| io_error(path, e))?;
+    let owned = path.to_owned();
+    let sha256 = crate::import::off_async(path, move || {
+        file_sha256(&owned).map_err(|e| io_error(&owned, e))
+    })
+    .await?;
     let source = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -414,8 +418,12 @@ pub async fn import_matters_file(
     path: &Path,
     actor: &str,
 ) -> Result<CreditImport, ImportError> {
-    let sha256 = file_sha256(path).map_err(|e| io_error(path, e))?;
-    let file = read_matters(path)?;
+    let owned = path.to_owned();
+    let (sha256, file) = crate::import::off_async(path, move || {
+        let sha256 = file_sha256(&owned).map_err(|e| io_error(&owned, e))?;
+        Ok((sha256, read_matters(&owned)?))
+    })
+    .await?;
     let existing: HashMap<String, Matter> = db
         .list::<Matter>(None)
         .await?

@@ -745,13 +745,17 @@ pub async fn import_orders<S: WorkflowStore + HotlineStore>(
     actor: &str,
     at: DateTime<FixedOffset>,
 ) -> Result<OrdersImport, ImportError> {
-    let sha256 = super::credit::file_sha256(path).map_err(|source| {
-        ImportError::Read(crate::import::ReadError::Io {
-            path: path.display().to_string(),
-            source,
-        })
-    })?;
-    let file = read_orders(path, rules, strict_uscc)?;
+    let (owned, owned_rules) = (path.to_owned(), rules.clone());
+    let (sha256, file) = crate::import::off_async(path, move || {
+        let sha256 = super::credit::file_sha256(&owned).map_err(|source| {
+            ImportError::Read(crate::import::ReadError::Io {
+                path: owned.display().to_string(),
+                source,
+            })
+        })?;
+        Ok((sha256, read_orders(&owned, &owned_rules, strict_uscc)?))
+    })
+    .await?;
     let mut outcome = file.outcome;
     let departments: BTreeMap<String, String> = store
         .departments()

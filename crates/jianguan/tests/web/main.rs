@@ -15,6 +15,7 @@ mod credit;
 mod credit_repair;
 mod credit_risk;
 mod draw_secrecy;
+mod hostile;
 mod hotline;
 mod portal;
 mod security;

@@ -816,7 +816,10 @@ async fn batch_upload(
 ) -> Result<Html<String>> {
     let account = user.require(Permission::CheckCredit)?.clone();
     let upload = receive_upload(multipart).await?;
-    let applicants = read_applicants(&upload.path).map_err(|e| upload.refusal(e));
+    let file = upload.path.clone();
+    let applicants = crate::import::off_async(&upload.path, move || read_applicants(&file))
+        .await
+        .map_err(|e| upload.refusal(e));
     upload.remove();
     let applicants = applicants?;
     let code = upload
@@ -908,7 +911,10 @@ impl Upload {
     /// An import error as the uploader sees it: bad input names the file as uploaded.
     fn refusal(&self, error: ImportError) -> Error {
         if error.is_bad_input() {
-            Error::BadRequest(format!("文件无法读取：{error}"))
+            let reason = error
+                .reason_zh()
+                .replace(&self.path.display().to_string(), &self.file_name);
+            Error::BadRequest(format!("文件无法读取：{reason}"))
         } else {
             Error::internal(error)
         }
@@ -947,8 +953,7 @@ async fn receive_upload(mut multipart: Multipart) -> Result<Upload> {
                 "请上传 CSV、XLSX、XLS 或 JSONL 文件".into(),
             ));
         }
-        let folder = Downloads::new_path("upload")?;
-        std::fs::create_dir_all(&folder).map_err(Error::internal)?;
+        let folder = Downloads::new_folder()?;
         let path = folder.join(&file_name);
         if let Err(error) = super::directories::save_field(&mut field, &path).await {
             let _ = std::fs::remove_dir_all(&folder);

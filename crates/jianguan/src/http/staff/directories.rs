@@ -35,6 +35,7 @@ use crate::domain::{DepartmentCode, DistrictCode};
 use crate::http::AppState;
 use crate::http::auth::{User, random_token};
 use crate::http::error::{Error, Result};
+use crate::http::files;
 use crate::http::jobs;
 use crate::http::pages::{Chrome, render, url_encode};
 use crate::import::export::{Format, export_file};
@@ -87,15 +88,20 @@ impl Downloads {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// A new path with an unguessable name and extension `ext` in the files folder.
+    /// A new, empty file (mode 0600) with an unguessable name and extension
+    /// `ext` in this server's files folder ([`crate::http::files`]).
     pub fn new_path(ext: &str) -> Result<PathBuf> {
-        let folder = std::env::temp_dir().join("jianguan-web-files");
-        std::fs::create_dir_all(&folder).map_err(Error::internal)?;
-        Ok(folder.join(format!("{}.{ext}", random_token()?)))
+        files::new_file(&format!("{}.{ext}", random_token()?)).map_err(Error::internal)
+    }
+
+    /// A new folder (mode 0700) with an unguessable name in the files folder.
+    pub fn new_folder() -> Result<PathBuf> {
+        files::new_folder(&random_token()?).map_err(Error::internal)
     }
 
     /// Offers the file at `path` to `owner` as `file_name`; returns its link.
     pub fn offer(&self, owner: &str, path: PathBuf, file_name: &str) -> Result<String> {
+        files::make_private(&path).map_err(Error::internal)?;
         let token = random_token()?;
         let mut map = self.lock();
         map.retain(|_, d| {
@@ -754,7 +760,14 @@ pub async fn save_field(
     field: &mut axum::extract::multipart::Field<'_>,
     path: &Path,
 ) -> Result<()> {
-    let mut file = std::fs::File::create(path).map_err(Error::internal)?;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(Error::internal)?;
     while let Some(chunk) = field
         .chunk()
         .await
@@ -786,7 +799,7 @@ async fn run_import(
                 if error.is_bad_input() {
                     // Name the file as uploaded, not the server's temporary copy.
                     let reason = error
-                        .to_string()
+                        .reason_zh()
                         .replace(&path.display().to_string(), file_name);
                     Error::BadRequest(format!("文件无法导入：{reason}"))
                 } else {

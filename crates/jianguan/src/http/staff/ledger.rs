@@ -215,11 +215,16 @@ fn write_breaks(
     let mut writer = csv::Writer::from_writer(file);
     writer.write_record(["台账序号", "对象", "问题"])?;
     for found in &report.breaks {
-        writer.write_record([
+        let row = [
             found.seq.to_string(),
             found.subject.clone(),
             found.problem.clone(),
-        ])?;
+        ];
+        writer.write_record(
+            crate::import::formula::guard_row(&row)
+                .iter()
+                .map(|cell| cell.as_bytes()),
+        )?;
     }
     writer.flush()?;
     Ok(())
