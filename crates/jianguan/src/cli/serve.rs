@@ -75,6 +75,10 @@ pub async fn serve(db: Db, calendar: workcal::Calendar, listen: SocketAddr) -> a
     println!("公示平台 public portal: http://{address}/gongshi · 登录 login: http://{address}/login");
     let rules_file = std::env::var_os("JIANGUAN_HOTLINE_RULES").map(std::path::PathBuf::from);
     let rules = super::hotline::load_rules(rules_file.as_ref())?;
+    // Notices the administrator loaded (放假安排) apply over the embedded calendar and --calendar.
+    let calendar = crate::workflow::calendar::with_stored_notices(&db, &calendar)
+        .await
+        .context("applying the loaded holiday notices")?;
     let mut state = AppState::new(db, calendar);
     if let Some(fresh) = Arc::get_mut(&mut state) {
         fresh.hotline = rules;
@@ -97,7 +101,7 @@ fn schedule_escalation(state: Arc<AppState>, every: std::time::Duration) {
         loop {
             ticker.tick().await;
             let at = crate::workflow::now();
-            match crate::workflow::hotline::escalate_overdue(&state.db, &state.hotline, &state.calendar, at, "system").await {
+            match crate::workflow::hotline::escalate_overdue(&state.db, &state.hotline, &*state.calendar.get(), at, "system").await {
                 Ok(raised) if !raised.is_empty() => tracing::info!(orders = raised.len(), "work orders escalated (督办)"),
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "the 督办 sweep failed"),

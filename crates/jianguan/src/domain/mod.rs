@@ -18,6 +18,7 @@ pub mod rectification;
 pub mod risk;
 pub mod personal_score;
 pub mod hotline;
+pub mod calendar;
 
 pub use entity::{CreditClass, CreditRating, EntityFields, EntityStatus, EntityType, MarketEntity};
 pub use field::InvalidField;

@@ -40,6 +40,10 @@ const SQLITE: &[Embedded] = &[(
     5,
     "hotline",
     include_str!("../../migrations/sqlite/0005_hotline.sql"),
+), (
+    8,
+    "calendar",
+    include_str!("../../migrations/sqlite/0008_calendar.sql"),
 )];
 
 /// PostgreSQL migrations, in version order.
@@ -63,6 +67,10 @@ const POSTGRES: &[Embedded] = &[(
     5,
     "hotline",
     include_str!("../../migrations/postgres/0005_hotline.sql"),
+), (
+    8,
+    "calendar",
+    include_str!("../../migrations/postgres/0008_calendar.sql"),
 )];
 
 fn migrator(files: &'static [Embedded]) -> Migrator {
