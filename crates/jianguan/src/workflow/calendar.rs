@@ -250,3 +250,27 @@ mod tests {
         Ok(())
     }
 }
+
+/// Whether a work order's deadlines rest on a provisional year (暂定): some
+/// day from its clocks' start to its last deadline lies in a year without a
+/// loaded notice.
+pub fn order_provisional(calendar: &workcal::Calendar, order: &WorkOrder) -> bool {
+    let from = order.sign_clock_from.min(order.close_clock_from);
+    let to = order.sign_due.max(order.close_due);
+    calendar.is_provisional_span(from, to)
+}
+
+/// Whether a result's publication due date rests on a provisional year (暂定).
+pub fn result_provisional(calendar: &workcal::Calendar, result: &InspectionResult) -> bool {
+    calendar.is_provisional_span(result.check_end, result.publish_due)
+}
+
+/// Whether a deadline between two stored dates (`YYYY-MM-DD…` text) rests on
+/// a provisional year; text that is not a date counts as provisional.
+pub fn text_span_provisional(calendar: &workcal::Calendar, from: &str, to: &str) -> bool {
+    let date = |text: &str| text.get(..10).and_then(|day| day.parse::<NaiveDate>().ok());
+    match (date(from), date(to)) {
+        (Some(from), Some(to)) => calendar.is_provisional_span(from, to),
+        _ => true,
+    }
+}

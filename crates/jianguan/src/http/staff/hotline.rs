@@ -196,10 +196,11 @@ pub fn today() -> NaiveDate {
 }
 
 /// An order as the API shows it: the caller masked.
-pub fn order_json(order: &WorkOrder) -> Value {
+pub fn order_json(order: &WorkOrder, calendar: &workcal::Calendar) -> Value {
     let mut value = serde_json::to_value(order).unwrap_or(Value::Null);
     if let Some(map) = value.as_object_mut() {
         map.insert("caller".into(), json!(order.caller.masked()));
+        map.insert("deadline_provisional".into(), json!(crate::workflow::calendar::order_provisional(calendar, order)));
     }
     value
 }
@@ -613,12 +614,15 @@ pub struct Row {
     order: WorkOrder,
     caller: String,
     overdue: bool,
+    /// The deadlines rest on a provisional calendar year (暂定).
+    provisional: bool,
 }
 
 impl Row {
-    fn of(order: WorkOrder, today: NaiveDate) -> Self {
+    fn of(order: WorkOrder, today: NaiveDate, calendar: &workcal::Calendar) -> Self {
         let overdue = order.is_open() && (order.close_overdue(today) || (order.signed_at.is_none() && order.sign_overdue(today)));
-        Self { caller: order.caller.masked(), overdue, order }
+        let provisional = crate::workflow::calendar::order_provisional(calendar, &order);
+        Self { caller: order.caller.masked(), overdue, provisional, order }
     }
 }
 
@@ -661,9 +665,10 @@ async fn index(State(state): State<Arc<AppState>>, user: User, Query(query): Que
         }
     }
     let rules = rules(&state);
+    let calendar = state.calendar.get();
     render(&Index {
         chrome: Chrome::staff(&user, "12345热线工单", "/hotline"),
-        rows: orders.into_iter().map(|o| Row::of(o, today)).collect(),
+        rows: orders.into_iter().map(|o| Row::of(o, today, &calendar)).collect(),
         total,
         page,
         pages,
@@ -758,6 +763,8 @@ struct OrderPage {
     sign_overdue: bool,
     close_overdue: bool,
     due_level: Option<Escalation>,
+    /// The deadlines rest on a provisional calendar year (暂定).
+    provisional: bool,
     forms: Forms,
     any_form: bool,
     message: String,
@@ -793,6 +800,7 @@ async fn order_view(state: &AppState, user: &User, order: WorkOrder, message: St
         sign_overdue: order.sign_overdue(today),
         close_overdue: order.close_overdue(today),
         due_level: order.due_escalation(today, rules, &*state.calendar.get()).ok().flatten(),
+        provisional: crate::workflow::calendar::order_provisional(&state.calendar.get(), &order),
         any_form: forms.any(),
         forms,
         message,

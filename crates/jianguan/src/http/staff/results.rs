@@ -251,6 +251,8 @@ async fn pending_visits(state: &AppState, user: &User, department: &str) -> Resu
 struct ResultRow {
     result: InspectionResult,
     overdue: bool,
+    /// The due date rests on a provisional calendar year (暂定).
+    provisional: bool,
 }
 
 #[derive(Template)]
@@ -284,12 +286,14 @@ async fn index(
     if !department.is_empty() {
         pending = pending_visits(&state, &user, &department).await?;
         let today = today();
+        let calendar = state.calendar.get();
         let filter = ResultFilter { department: Some(department.clone()), ..ResultFilter::default() };
         for result in visible_results(&state, &user, &filter).await? {
             if result.status == ResultStatus::Published {
                 published += 1;
             } else {
-                entered.push(ResultRow { overdue: result.overdue(today), result });
+                let provisional = crate::workflow::calendar::result_provisional(&calendar, &result);
+                entered.push(ResultRow { overdue: result.overdue(today), provisional, result });
             }
         }
         entered.sort_by_key(|row| row.result.publish_due);
