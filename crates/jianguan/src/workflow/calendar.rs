@@ -73,15 +73,13 @@ pub async fn load_notice<S: WorkflowStore + HotlineStore>(
     at: DateTime<FixedOffset>,
 ) -> Result<(workcal::Calendar, Loaded)> {
     if text.len() > MAX_NOTICE_BYTES {
-        return Err(refused(format!(
-            "the notice is larger than {MAX_NOTICE_BYTES} bytes"
-        )));
+        return Err(refused(format!("放假安排超过 {MAX_NOTICE_BYTES} 字节")));
     }
     let problems = workcal::check_override(text);
     if !problems.is_empty() {
         let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
         return Err(refused(format!(
-            "the notice has {} problem(s): {}",
+            "放假安排有 {} 处问题（未载入）：{}",
             problems.len(),
             listed.join("; ")
         )));
@@ -133,9 +131,15 @@ pub async fn load_notice<S: WorkflowStore + HotlineStore>(
     ))
 }
 
-/// A day no deadline reaches: lists every open order.
-fn far_future() -> NaiveDate {
-    NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX)
+/// A day no deadline reaches, at its last second: lists every order open
+/// now, including those received after today.
+fn far_future() -> Option<(NaiveDate, DateTime<FixedOffset>)> {
+    let day = NaiveDate::from_ymd_opt(9999, 12, 31)?;
+    let at = day
+        .and_hms_opt(23, 59, 59)?
+        .and_local_timezone(super::china())
+        .single()?;
+    Some((day, at))
 }
 
 async fn recompute_orders<S: WorkflowStore + HotlineStore>(
@@ -147,7 +151,10 @@ async fn recompute_orders<S: WorkflowStore + HotlineStore>(
     at: DateTime<FixedOffset>,
 ) -> Result<Vec<(String, NaiveDate, NaiveDate)>> {
     let mut changed = Vec::new();
-    for row in store.hotline_due(None, at, far_future()).await? {
+    let Some((last_day, end_of_time)) = far_future() else {
+        return Ok(changed);
+    };
+    for row in store.hotline_due(None, end_of_time, last_day).await? {
         let Some(order) = store.get::<WorkOrder>(&row.id).await? else {
             continue;
         };

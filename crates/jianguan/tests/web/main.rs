@@ -7,6 +7,7 @@
 mod common;
 
 mod auth;
+mod calendar;
 mod credit_risk;
 mod portal;
 mod staff_workflow;

@@ -20,6 +20,7 @@ use crate::http::AppState;
 use crate::http::auth::User;
 use crate::http::error::{Error, Result};
 use crate::http::pages::{Chrome, render};
+use crate::workflow::WorkflowError;
 use crate::workflow::calendar::{self as flow, MAX_NOTICE_BYTES};
 
 /// This section's routes.
@@ -93,7 +94,12 @@ async fn load(
             &actor,
             crate::workflow::now(),
         )
-        .await?;
+        .await
+        .map_err(|error| match error {
+            // A notice with problems is bad input, not a conflict.
+            WorkflowError::Refused(message) => Error::BadRequest(message),
+            other => other.into(),
+        })?;
         state.calendar.set(next);
         loaded
     };
