@@ -101,7 +101,7 @@ fn schedule_escalation(state: Arc<AppState>, every: std::time::Duration) {
         loop {
             ticker.tick().await;
             let at = crate::workflow::now();
-            match crate::workflow::hotline::escalate_overdue(&state.db, &state.hotline, &*state.calendar.get(), at, "system").await {
+            match crate::workflow::hotline::escalate_overdue(&state.db, &state.hotline, &state.calendar.get(), at, "system").await {
                 Ok(raised) if !raised.is_empty() => tracing::info!(orders = raised.len(), "work orders escalated (督办)"),
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "the 督办 sweep failed"),

@@ -239,25 +239,6 @@ pub fn notice_due(calendar: &workcal::Calendar, today: NaiveDate) -> Option<i32>
     (today.month() >= 11 && calendar.is_provisional_year(next)).then_some(next)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_dashboard_asks_for_next_year_from_november() -> Result<(), workcal::Error> {
-        let calendar = workcal::Calendar::embedded()?;
-        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).ok_or(workcal::Error::DateOutOfRange);
-        assert_eq!(notice_due(&calendar, day(2026, 10, 31)?), None);
-        assert_eq!(notice_due(&calendar, day(2026, 11, 1)?), Some(2027));
-        assert_eq!(notice_due(&calendar, day(2026, 12, 7)?), Some(2027));
-        // 2026's notice is embedded.
-        assert_eq!(notice_due(&calendar, day(2025, 11, 20)?), None);
-        let loaded = calendar.with_override_str("[2027]\nnotices = [\"test\"]\nholidays = [{ name = \"元旦\", date = \"2027-01-01\" }]\n")?;
-        assert_eq!(notice_due(&loaded, day(2026, 12, 7)?), None);
-        Ok(())
-    }
-}
-
 /// Whether a work order's deadlines rest on a provisional year (暂定): some
 /// day from its clocks' start to its last deadline lies in a year without a
 /// loaded notice.
@@ -279,5 +260,24 @@ pub fn text_span_provisional(calendar: &workcal::Calendar, from: &str, to: &str)
     match (date(from), date(to)) {
         (Some(from), Some(to)) => calendar.is_provisional_span(from, to),
         _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dashboard_asks_for_next_year_from_november() -> Result<(), workcal::Error> {
+        let calendar = workcal::Calendar::embedded()?;
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).ok_or(workcal::Error::DateOutOfRange);
+        assert_eq!(notice_due(&calendar, day(2026, 10, 31)?), None);
+        assert_eq!(notice_due(&calendar, day(2026, 11, 1)?), Some(2027));
+        assert_eq!(notice_due(&calendar, day(2026, 12, 7)?), Some(2027));
+        // 2026's notice is embedded.
+        assert_eq!(notice_due(&calendar, day(2025, 11, 20)?), None);
+        let loaded = calendar.with_override_str("[2027]\nnotices = [\"test\"]\nholidays = [{ name = \"元旦\", date = \"2027-01-01\" }]\n")?;
+        assert_eq!(notice_due(&loaded, day(2026, 12, 7)?), None);
+        Ok(())
     }
 }

@@ -285,14 +285,14 @@ pub async fn intake(state: &AppState, user: &User, input: IntakeInput) -> Result
         difficulty: present(&input.difficulty).map(Difficulty::parse).transpose()?.unwrap_or(Difficulty::Ordinary),
     };
     let actor = user.actor();
-    let order = flow::intake(&state.db, rules(state), &*state.calendar.get(), intake, &actor)
+    let order = flow::intake(&state.db, rules(state), &state.calendar.get(), intake, &actor)
         .await
         .map_err(refusal)?;
     match present(&input.department) {
         Some(department) => {
             let action = OrderAction::Dispatch { department: department.to_owned() };
             let at = workflow::now().max(order.received_at);
-            Ok(flow::act(&state.db, rules(state), &*state.calendar.get(), &order.id, action, &flow::Party::Centre, at, &actor)
+            Ok(flow::act(&state.db, rules(state), &state.calendar.get(), &order.id, action, &flow::Party::Centre, at, &actor)
                 .await
                 .map_err(refusal)?)
         }
@@ -376,7 +376,7 @@ pub async fn act(state: &AppState, user: &User, id: &str, input: &ActionInput) -
         return Err(Error::Forbidden);
     }
     let at = workflow::now().max(order.events.last().map_or(order.received_at, |e| e.at));
-    flow::act(&state.db, rules(state), &*state.calendar.get(), &order.id, action, &party, at, &user.actor())
+    flow::act(&state.db, rules(state), &state.calendar.get(), &order.id, action, &party, at, &user.actor())
         .await
         .map_err(refusal)
 }
@@ -528,7 +528,7 @@ fn asked_department(account: &Account, asked: &Option<String>) -> Result<Option<
 pub async fn due(state: &AppState, account: &Account, query: &DueQuery) -> Result<Vec<flow::DueOrder>> {
     let department = asked_department(account, &query.department)?;
     let as_of = as_of(query.as_of.as_deref())?;
-    Ok(flow::due(&state.db, rules(state), &*state.calendar.get(), department.as_deref(), as_of).await?)
+    Ok(flow::due(&state.db, rules(state), &state.calendar.get(), department.as_deref(), as_of).await?)
 }
 
 /// A KPI period (page and API).

@@ -135,7 +135,7 @@ pub(crate) async fn enter(
     let entry = fields.entry()?;
     Ok(results::enter_visit(
         &state.db,
-        &*state.calendar.get(),
+        &state.calendar.get(),
         &visit.id,
         &department,
         &entry,

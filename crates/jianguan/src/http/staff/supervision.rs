@@ -143,7 +143,7 @@ pub async fn issue(state: &AppState, user: &User, input: NoticeInput) -> Result<
     user.require(Permission::Rectify)?;
     Ok(supervision::issue(
         &state.db,
-        &*state.calendar.get(),
+        &state.calendar.get(),
         input.subject.trim(),
         &input.requirement,
         workflow::now(),
