@@ -129,9 +129,8 @@ fn a_deadline_across_the_2027_spring_festival_is_provisional_until_the_notice_is
     assert_eq!(order["deadline_provisional"], false, "{order}");
     let events = order["events"].as_array().cloned().unwrap_or_default();
     assert!(
-        events
-            .iter()
-            .any(|e| e["action"] == "时限重算" && e["actor"].as_str().is_some_and(|a| a.starts_with("admin "))),
+        events.iter().any(|e| e["action"] == "时限重算"
+            && e["actor"].as_str().is_some_and(|a| a.starts_with("admin "))),
         "{order}"
     );
     let page = operator.get(&format!("/hotline/orders/{id}"));
