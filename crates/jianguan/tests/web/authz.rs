@@ -236,6 +236,9 @@ const PAGES: &[Page] = &[
     Page { allowed_as: Outcome::Missing, ..post("/accounts/{nobody}/disable", Rule::Needs(Permission::ManageAccounts), Some(&[("disabled", "1")])) },
     Page { allowed_as: Outcome::Missing, ..post("/accounts/{nobody}/reset", Rule::Needs(Permission::ManageAccounts), Some(&[])) },
     Page { allowed_as: Outcome::Missing, ..post("/accounts/{nobody}/token", Rule::Needs(Permission::ManageAccounts), Some(&[("label", "authz")])) },
+    // 工作日历: the notice upload is multipart (which this client does not send): only its login and CSRF refusals here.
+    get("/calendar", Rule::Needs(Permission::ManageAccounts)),
+    post("/calendar", Rule::Needs(Permission::ManageAccounts), None),
     // 执法监督
     get("/supervision", Rule::LoggedIn),
     post("/supervision/out-of-plan", Rule::Needs(Permission::RegisterOutOfPlan), Some(OUT_OF_PLAN_FORM)),
