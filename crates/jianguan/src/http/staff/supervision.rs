@@ -189,6 +189,8 @@ struct Index {
     chrome: Chrome,
     out_of_plan: Vec<OutOfPlan>,
     notices: Vec<Rectification>,
+    /// Notices whose due date rests on a provisional calendar year (暂定).
+    provisional: Vec<String>,
     today: NaiveDate,
     flagged_only: bool,
     may_register: bool,
@@ -204,9 +206,17 @@ async fn index(State(state): State<Arc<AppState>>, user: User, Query(query): Que
     if flagged_only {
         out_of_plan.retain(|o| o.flagged);
     }
+    let notices = visible_notices(&state, account).await?;
+    let calendar = state.calendar.get();
+    let provisional = notices
+        .iter()
+        .filter(|n| calendar.is_provisional_span(n.issued_at.date_naive(), n.due))
+        .map(|n| n.id.clone())
+        .collect();
     render(&Index {
         out_of_plan,
-        notices: visible_notices(&state, account).await?,
+        notices,
+        provisional,
         today: workflow::now().date_naive(),
         flagged_only,
         may_register: account.department.as_deref().is_some_and(|d| account.may_in(Permission::RegisterOutOfPlan, d)),
@@ -233,6 +243,8 @@ struct NoticePage {
     chrome: Chrome,
     notice: Rectification,
     today: NaiveDate,
+    /// The due date rests on a provisional calendar year (暂定).
+    provisional: bool,
     may_answer: bool,
     may_review: bool,
 }
@@ -243,6 +255,7 @@ async fn notice_page(State(state): State<Arc<AppState>>, user: User, Path(id): P
         may_answer: user.account().may_in(Permission::RegisterOutOfPlan, &notice.department),
         may_review: user.account().may(Permission::Rectify),
         today: workflow::now().date_naive(),
+        provisional: state.calendar.get().is_provisional_span(notice.issued_at.date_naive(), notice.due),
         chrome: Chrome::staff(&user, format!("整改通知 {id}"), "/supervision"),
         notice,
     })
