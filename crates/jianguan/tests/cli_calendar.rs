@@ -1,6 +1,9 @@
 //! `jianguan calendar`: the year listing, unknown years, and override files.
 
-#![allow(clippy::expect_used, reason = "test set-up failures should stop the test")]
+#![allow(
+    clippy::expect_used,
+    reason = "test set-up failures should stop the test"
+)]
 
 use std::process::{Command, Output};
 
@@ -34,17 +37,26 @@ fn year_listing_has_every_day_with_kinds() {
 fn a_year_beyond_the_lunar_table_is_an_error_not_a_guess() {
     let output = jianguan(&["calendar", "2060"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("no published holiday schedule for 2060"));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("no published holiday schedule for 2060")
+    );
 }
 
 #[test]
 fn a_year_without_a_notice_is_listed_provisional() {
     let output = jianguan(&["calendar", "2027"]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(String::from_utf8_lossy(&output.stderr).contains("PROVISIONAL (暂定)"));
     let text = String::from_utf8(output.stdout).expect("utf-8");
     assert_eq!(text.lines().count(), 365);
-    assert!(text.lines().all(|line| line.ends_with("\tprovisional")), "every day is marked");
+    assert!(
+        text.lines().all(|line| line.ends_with("\tprovisional")),
+        "every day is marked"
+    );
     // 除夕 (Friday 02-05) to 初三, and Saturday 02-06 / Sunday 02-07 made up
     // on Tuesday 02-09 and Wednesday 02-10 (补假).
     assert!(text.contains("2027-02-05\toff\tholiday\t春节\tprovisional\n"));
@@ -64,7 +76,10 @@ fn check_reports_every_problem_by_line_and_override_adds_a_year() {
     assert_eq!(output.status.code(), Some(1));
     let report = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(report.lines().count() >= 2, "{report}");
-    assert!(report.lines().all(|line| line.contains(": line ")), "{report}");
+    assert!(
+        report.lines().all(|line| line.contains(": line ")),
+        "{report}"
+    );
 
     let good = temp_file(
         "good.toml",
@@ -73,7 +88,11 @@ fn check_reports_every_problem_by_line_and_override_adds_a_year() {
     let path = good.to_str().expect("path");
     assert!(jianguan(&["calendar", "--check", path]).status.success());
     let output = jianguan(&["calendar", "2027", "--override", path]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let text = String::from_utf8(output.stdout).expect("utf-8");
     assert!(text.contains("2027-01-01\toff\tholiday\t元旦\n"));
     assert!(text.contains("2027-01-04\twork\tworkday\t\n"));

@@ -793,7 +793,13 @@ async fn results_command<S: WorkflowStore>(
             .await?;
             for r in &entered {
                 let provisional = crate::workflow::calendar::result_provisional(calendar, r);
-                println!("{}\t{}\tpublish by {}{}", r.id, r.category, r.publish_due, if provisional { " (provisional)" } else { "" });
+                println!(
+                    "{}\t{}\tpublish by {}{}",
+                    r.id,
+                    r.category,
+                    r.publish_due,
+                    if provisional { " (provisional)" } else { "" }
+                );
             }
         }
         ResultsCommand::Publish { ids, on, actor } => {

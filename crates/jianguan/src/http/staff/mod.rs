@@ -3,8 +3,8 @@
 
 pub mod accounts;
 pub mod calendar;
-pub mod credit_repair;
 pub mod credit;
+pub mod credit_repair;
 pub mod credit_risk;
 pub mod dashboard;
 pub mod directories;
