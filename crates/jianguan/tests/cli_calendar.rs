@@ -34,12 +34,36 @@ fn year_listing_has_every_day_with_kinds() {
 }
 
 #[test]
-fn unknown_year_is_an_error_not_a_guess() {
-    let output = jianguan(&["calendar", "2031"]);
+fn a_year_beyond_the_lunar_table_is_an_error_not_a_guess() {
+    let output = jianguan(&["calendar", "2060"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        String::from_utf8_lossy(&output.stderr).contains("no published holiday schedule for 2031")
+        String::from_utf8_lossy(&output.stderr).contains("no published holiday schedule for 2060")
     );
+}
+
+#[test]
+fn a_year_without_a_notice_is_listed_provisional() {
+    let output = jianguan(&["calendar", "2027"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("PROVISIONAL (暂定)"));
+    let text = String::from_utf8(output.stdout).expect("utf-8");
+    assert_eq!(text.lines().count(), 365);
+    assert!(
+        text.lines().all(|line| line.ends_with("\tprovisional")),
+        "every day is marked"
+    );
+    // 除夕 (Friday 02-05) to 初三, and Saturday 02-06 / Sunday 02-07 made up
+    // on Tuesday 02-09 and Wednesday 02-10 (补假).
+    assert!(text.contains("2027-02-05\toff\tholiday\t春节\tprovisional\n"));
+    assert!(text.contains("2027-02-08\toff\tholiday\t春节\tprovisional\n"));
+    assert!(text.contains("2027-02-10\toff\tholiday\t春节（补假）\tprovisional\n"));
+    assert!(text.contains("2027-02-11\twork\tworkday\t\tprovisional\n"));
+    assert!(!text.contains("makeup"), "no 调休 without the notice");
 }
 
 #[test]

@@ -1,12 +1,15 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
+mod lunar_table;
 mod parse;
+mod statutory;
 mod year;
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -14,12 +17,22 @@ use serde::Serialize;
 use crate::parse::is_weekend;
 use crate::year::{Bits, YearData};
 
+pub use crate::statutory::{
+    AMENDED_2024_FROM, FIRST_PROVISIONAL_YEAR, LAST_PROVISIONAL_YEAR, StatutoryDay, statutory_days,
+};
+
 /// The embedded data file `data/cn-workdays.toml` (years 2020–2026).
 pub const EMBEDDED_DATA: &str = include_str!("../data/cn-workdays.toml");
 
-/// The marker that must accompany any result computed by weekends-only
-/// estimation for a year whose arrangements are not in the calendar.
-pub const ESTIMATE_NOTE: &str = "按周末推算（未发布放假安排）";
+/// The marker (暂定) that must accompany any result computed with a
+/// provisional year: the statutory holidays and 补假 of 《全国年节及纪念日放假办法》
+/// for a year whose State Council notice is not loaded.
+pub const PROVISIONAL_NOTE: &str = "暂定（按法定节假日推算，未发布放假安排）";
+
+/// The marker for a result that needed a year beyond the lunar table
+/// ([`LAST_PROVISIONAL_YEAR`]) or before [`FIRST_PROVISIONAL_YEAR`], taken as
+/// Monday–Friday working.
+pub const ESTIMATE_NOTE: &str = "暂定（按周末推算，未发布放假安排）";
 
 /// Errors of this crate.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -157,20 +170,28 @@ impl Deadline {
     }
 }
 
-/// A result that may rest on weekends-only estimation.
+/// A result that may rest on a provisional year (暂定).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct Estimated<T> {
     /// The result.
     pub value: T,
-    /// True when some day involved lies in a year without announced
-    /// arrangements and was taken as Monday–Friday working.
-    pub estimated: bool,
+    /// True when some day involved lies in a year without a loaded notice:
+    /// the result is provisional (暂定) and may change when the notice is loaded.
+    pub provisional: bool,
+    /// True when, moreover, some such year lies outside the lunar table and
+    /// was taken as Monday–Friday working (no holidays at all).
+    pub weekends_only: bool,
 }
 
 impl<T> Estimated<T> {
-    /// [`ESTIMATE_NOTE`] when the result is an estimate, to show beside it.
+    /// The marker to show beside a provisional result: [`ESTIMATE_NOTE`] or
+    /// [`PROVISIONAL_NOTE`]; `None` when the result rests on notices only.
     pub fn note(&self) -> Option<&'static str> {
-        self.estimated.then_some(ESTIMATE_NOTE)
+        if self.weekends_only {
+            Some(ESTIMATE_NOTE)
+        } else {
+            self.provisional.then_some(PROVISIONAL_NOTE)
+        }
     }
 }
 
@@ -182,6 +203,20 @@ impl<T> Estimated<T> {
 #[derive(Debug, Clone)]
 pub struct Calendar {
     years: BTreeMap<i32, YearData>,
+    /// Provisional years [`FIRST_PROVISIONAL_YEAR`]`..=`[`LAST_PROVISIONAL_YEAR`],
+    /// used only for years missing from `years`.
+    provisional: Arc<BTreeMap<i32, YearData>>,
+}
+
+fn provisional_years() -> Result<BTreeMap<i32, YearData>, Error> {
+    (FIRST_PROVISIONAL_YEAR..=LAST_PROVISIONAL_YEAR)
+        .map(|year| {
+            statutory::provisional_spec(year)
+                .and_then(YearData::build)
+                .map(|data| (year, data))
+                .ok_or(Error::DateOutOfRange)
+        })
+        .collect()
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -190,11 +225,12 @@ enum Mode {
     Estimate,
 }
 
-/// Per-query state: the mode and whether an estimate was used.
+/// Per-query state: the mode and whether a provisional year was used.
 struct Query<'a> {
     cal: &'a Calendar,
     mode: Mode,
-    estimated: bool,
+    provisional: bool,
+    weekends_only: bool,
 }
 
 impl Query<'_> {
@@ -205,7 +241,11 @@ impl Query<'_> {
         match self.mode {
             Mode::Strict => Err(Error::UnknownYear(year)),
             Mode::Estimate => {
-                self.estimated = true;
+                self.provisional = true;
+                if let Some(data) = self.cal.provisional.get(&year) {
+                    return Ok(data.bits);
+                }
+                self.weekends_only = true;
                 Bits::weekends_only(year).ok_or(Error::DateOutOfRange)
             }
         }
@@ -216,13 +256,31 @@ impl Query<'_> {
     }
 
     fn day_kind(&mut self, date: NaiveDate) -> Result<DayKind, Error> {
-        match self.cal.years.get(&date.year()) {
-            Some(data) => Ok(kind_in(data, date)),
-            None => {
-                self.bits(date.year())?;
-                Ok(weekends_only_kind(date))
-            }
+        self.bits(date.year())?;
+        Ok(match self.cal.year_data(date.year()) {
+            Some(data) => kind_in(data, date),
+            None => weekends_only_kind(date),
+        })
+    }
+
+    fn year_listing(&mut self, year: i32) -> Result<String, Error> {
+        let bits = self.bits(year)?;
+        let data = self.cal.year_data(year);
+        let first = NaiveDate::from_yo_opt(year, 1).ok_or(Error::DateOutOfRange)?;
+        let mut out = String::with_capacity(bits.len() as usize * 32);
+        for date in first.iter_days().take(bits.len() as usize) {
+            let kind = match data {
+                Some(data) => kind_in(data, date),
+                None => weekends_only_kind(date),
+            };
+            out.push_str(&format!(
+                "{date}\t{}\t{}\t{}\n",
+                if kind.is_working() { "work" } else { "off" },
+                kind.label(),
+                kind.name().unwrap_or("")
+            ));
         }
+        Ok(out)
     }
 
     fn add_working_days(&mut self, date: NaiveDate, n: u32) -> Result<NaiveDate, Error> {
@@ -313,7 +371,15 @@ impl Calendar {
     fn from_toml_str_named(text: &str, origin: &str) -> Result<Calendar, Error> {
         Ok(Calendar {
             years: load(text, origin)?,
+            provisional: Arc::new(provisional_years()?),
         })
+    }
+
+    /// A loaded year, else its provisional year.
+    fn year_data(&self, year: i32) -> Option<&YearData> {
+        self.years
+            .get(&year)
+            .or_else(|| self.provisional.get(&year))
     }
 
     /// A new calendar: this one with the years of `text` (data file format)
@@ -338,7 +404,10 @@ impl Calendar {
     fn with_override_named(&self, text: &str, origin: &str) -> Result<Calendar, Error> {
         let mut years = self.years.clone();
         years.extend(load(text, origin)?);
-        Ok(Calendar { years })
+        Ok(Calendar {
+            years,
+            provisional: Arc::clone(&self.provisional),
+        })
     }
 
     /// The years the calendar has data for, ascending.
@@ -349,6 +418,19 @@ impl Calendar {
     /// Whether the calendar has data for `year`.
     pub fn has_year(&self, year: i32) -> bool {
         self.years.contains_key(&year)
+    }
+
+    /// Whether `year` has no loaded notice, so that [`Calendar::estimating`]
+    /// answers for it from a provisional year (暂定).
+    pub fn is_provisional_year(&self, year: i32) -> bool {
+        !self.has_year(year)
+    }
+
+    /// Whether any day from `a` to `b` (either order, inclusive) lies in a
+    /// year without a loaded notice: a deadline over that span is provisional.
+    pub fn is_provisional_span(&self, a: NaiveDate, b: NaiveDate) -> bool {
+        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+        (lo.year()..=hi.year()).any(|year| self.is_provisional_year(year))
     }
 
     /// The notices cited for `year`.
@@ -363,7 +445,8 @@ impl Calendar {
         Query {
             cal: self,
             mode: Mode::Strict,
-            estimated: false,
+            provisional: false,
+            weekends_only: false,
         }
     }
 
@@ -410,24 +493,13 @@ impl Calendar {
     /// where `name` is the holiday (for make-up days, the holiday made up for)
     /// and empty for plain days.
     pub fn year_listing(&self, year: i32) -> Result<String, Error> {
-        let data = self.years.get(&year).ok_or(Error::UnknownYear(year))?;
-        let first = NaiveDate::from_yo_opt(year, 1).ok_or(Error::DateOutOfRange)?;
-        let mut out = String::with_capacity(data.bits.len() as usize * 32);
-        for date in first.iter_days().take(data.bits.len() as usize) {
-            let kind = kind_in(data, date);
-            out.push_str(&format!(
-                "{date}\t{}\t{}\t{}\n",
-                if kind.is_working() { "work" } else { "off" },
-                kind.label(),
-                kind.name().unwrap_or("")
-            ));
-        }
-        Ok(out)
+        self.strict().year_listing(year)
     }
 
-    /// The same queries, computing years without data as Monday–Friday
-    /// working instead of failing; each result says whether it is such an
-    /// estimate (show it with [`ESTIMATE_NOTE`]).
+    /// The same queries, answering for a year without a loaded notice from
+    /// its provisional year (statutory holidays and 补假, no 调休; weekends
+    /// only beyond the lunar table) instead of failing; each result says
+    /// whether it is provisional (show it with [`Estimated::note`]).
     pub fn estimating(&self) -> Estimating<'_> {
         Estimating { cal: self }
     }
@@ -448,13 +520,21 @@ impl Estimating<'_> {
         let mut q = Query {
             cal: self.cal,
             mode: Mode::Estimate,
-            estimated: false,
+            provisional: false,
+            weekends_only: false,
         };
         let value = f(&mut q)?;
         Ok(Estimated {
             value,
-            estimated: q.estimated,
+            provisional: q.provisional,
+            weekends_only: q.weekends_only,
         })
+    }
+
+    /// As [`Calendar::year_listing`]; a provisional year lists its statutory
+    /// days and 补假 days (named `…（补假）`) as holidays.
+    pub fn year_listing(&self, year: i32) -> Result<Estimated<String>, Error> {
+        self.run(|q| q.year_listing(year))
     }
 
     /// As [`Calendar::is_working_day`]; fails only outside chrono's date range.

@@ -275,27 +275,34 @@ fn unknown_years_are_errors() {
 fn estimates_are_opt_in_and_marked() {
     let cal = cal();
     let est = cal.estimating();
-    // 2027-01-01 is a Friday: by weekday alone a working day, and marked.
+    // 2027-01-01 (Friday) is 元旦 in the provisional 2027: the first working
+    // day after 2026-12-31 is Monday 01-04, marked 暂定.
     let r = est.add_working_days(d(2026, 12, 31), 1).unwrap();
-    assert_eq!(r.value, d(2027, 1, 1));
-    assert!(r.estimated);
-    assert_eq!(r.note(), Some("按周末推算（未发布放假安排）"));
-    assert_eq!(r.note(), Some(workcal::ESTIMATE_NOTE));
-    // Within the data nothing is estimated and results equal the strict ones.
+    assert_eq!(r.value, d(2027, 1, 4));
+    assert!(r.provisional && !r.weekends_only);
+    assert_eq!(r.note(), Some("暂定（按法定节假日推算，未发布放假安排）"));
+    assert_eq!(r.note(), Some(workcal::PROVISIONAL_NOTE));
+    // Within the data nothing is provisional and results equal the strict ones.
     let r = est.add_working_days(d(2024, 9, 27), 5).unwrap();
     assert_eq!(r.value, cal.add_working_days(d(2024, 9, 27), 5).unwrap());
-    assert!(!r.estimated);
+    assert!(!r.provisional);
     assert_eq!(r.note(), None);
     let k = est.day_kind(d(2031, 5, 3)).unwrap();
-    assert_eq!((k.value, k.estimated), (DayKind::Weekend, true));
+    assert_eq!((k.value, k.provisional), (DayKind::Weekend, true));
     let k = est.day_kind(d(2024, 10, 1)).unwrap();
-    assert_eq!((k.value, k.estimated), (holiday("国庆节"), false));
+    assert_eq!((k.value, k.provisional), (holiday("国庆节"), false));
+    // January 2031: 23 weekdays less 元旦 (Wed 01-01) and 春节 (除夕 Wed 01-22,
+    // Thu 23, Fri 24, Sat 25 made up on Mon 27).
     let n = est
         .working_days_between(d(2030, 12, 31), d(2031, 1, 31))
         .unwrap();
-    assert_eq!((n.value, n.estimated), (23, true));
+    assert_eq!((n.value, n.provisional), (18, true));
     let dl = est.deadline(d(2031, 1, 2), 0).unwrap();
-    assert_eq!((dl.value.last_day, dl.estimated), (d(2031, 1, 2), true));
+    assert_eq!((dl.value.last_day, dl.provisional), (d(2031, 1, 2), true));
+    // Beyond the lunar table: weekends only, with its own marker.
+    let r = est.add_working_days(d(2051, 1, 1), 1).unwrap();
+    assert_eq!((r.value, r.weekends_only), (d(2051, 1, 2), true));
+    assert_eq!(r.note(), Some(workcal::ESTIMATE_NOTE));
     assert_eq!(workcal::weekends_only_kind(d(2031, 1, 4)), DayKind::Weekend);
     assert_eq!(workcal::weekends_only_kind(d(2031, 1, 6)), DayKind::Working);
 }

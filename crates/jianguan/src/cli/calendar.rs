@@ -8,7 +8,8 @@ use anyhow::Context;
 /// Options of `jianguan calendar`.
 #[derive(Debug, clap::Args)]
 pub struct CalendarArgs {
-    /// The year to print, one line per day: date, work|off, kind, holiday name.
+    /// The year to print, one line per day: date, work|off, kind, holiday name
+    /// (and `provisional` for a year without a loaded notice).
     #[arg(required_unless_present = "check")]
     year: Option<i32>,
     /// Validate an override file and report every problem by line.
@@ -57,11 +58,26 @@ pub fn run(args: &CalendarArgs) -> anyhow::Result<ExitCode> {
             print!("{listing}");
             Ok(ExitCode::SUCCESS)
         }
+        Err(workcal::Error::UnknownYear(year))
+            if (workcal::FIRST_PROVISIONAL_YEAR..=workcal::LAST_PROVISIONAL_YEAR)
+                .contains(&year) =>
+        {
+            let listing = calendar.estimating().year_listing(year)?;
+            eprintln!(
+                "{year}: no published holiday schedule loaded; PROVISIONAL (暂定) year from the statutory holidays of the 全国年节及纪念日放假办法 (Art. 2) with make-up days (补假, Art. 6), no 调休. Load the State Council notice with --override FILE or the administrator's calendar page."
+            );
+            for line in listing.value.lines() {
+                println!("{line}\tprovisional");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Err(workcal::Error::UnknownYear(year)) => {
             let known: Vec<String> = calendar.years().map(|y| y.to_string()).collect();
             anyhow::bail!(
-                "no published holiday schedule for {year} (known years: {}); add it with --override FILE",
-                known.join(", ")
+                "no published holiday schedule for {year} (known years: {}; provisional years {}-{}); add it with --override FILE",
+                known.join(", "),
+                workcal::FIRST_PROVISIONAL_YEAR,
+                workcal::LAST_PROVISIONAL_YEAR
             )
         }
         Err(error) => Err(error.into()),

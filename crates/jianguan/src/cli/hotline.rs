@@ -304,6 +304,7 @@ pub fn run(args: &HotlineArgs) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
         let db = args.database.open().await?;
         db.migrate().await?;
+        let calendar = crate::workflow::calendar::with_stored_notices(&db, &calendar).await?;
         let outcome = run_command(&db, &rules, &calendar, &args.command).await;
         db.close().await;
         outcome
@@ -423,13 +424,18 @@ async fn run_command(
                             "即将到期"
                         };
                         println!(
-                            "{}\t{}\t{}\t{}\t签收时限 {}\t办结时限 {}\t{}",
+                            "{}\t{}\t{}\t{}\t签收时限 {}\t办结时限 {}{}\t{}",
                             order.id,
                             order.department.as_deref().unwrap_or("未派单"),
                             order.status,
                             state,
                             order.sign_due,
                             order.close_due,
+                            if order.provisional {
+                                "（暂定）"
+                            } else {
+                                ""
+                            },
                             order.escalation.as_deref().unwrap_or("")
                         );
                     }
@@ -458,7 +464,7 @@ async fn run_command(
         }
         HotlineCommand::Show { id, json } => {
             let order = crate::workflow::existing::<Db, WorkOrder>(db, id).await;
-            finish(order, *json, |order| print_order(&order, *json))
+            finish(order, *json, |order| print_order(&order, calendar, *json))
         }
         HotlineCommand::Intake(args) => {
             let intake = match (
@@ -486,7 +492,7 @@ async fn run_command(
                 Ok(intake) => flow::intake(db, rules, calendar, intake, &args.actor.actor).await,
                 Err(error) => Err(error),
             };
-            finish(order, false, |order| print_order(&order, false))
+            finish(order, false, |order| print_order(&order, calendar, false))
         }
         HotlineCommand::Act(args) => {
             let party = args
@@ -509,7 +515,9 @@ async fn run_command(
                 }
                 (Err(error), _) | (_, Err(error)) => Err(error),
             };
-            finish(order, args.json, |order| print_order(&order, args.json))
+            finish(order, args.json, |order| {
+                print_order(&order, calendar, args.json)
+            })
         }
         HotlineCommand::Inspect {
             id,
@@ -573,17 +581,19 @@ fn print_kpi(report: &flow::KpiReport) {
     }
 }
 
-fn print_order(order: &WorkOrder, json: bool) -> anyhow::Result<()> {
+fn print_order(order: &WorkOrder, calendar: &workcal::Calendar, json: bool) -> anyhow::Result<()> {
+    let provisional = crate::workflow::calendar::order_provisional(calendar, order);
     if json {
         let mut value = serde_json::to_value(order)?;
         if let Some(map) = value.as_object_mut() {
             map.insert("caller".into(), order.caller.masked().into());
+            map.insert("deadline_provisional".into(), provisional.into());
         }
         println!("{value}");
         return Ok(());
     }
     println!(
-        "{} {} {} {} {}\n  {} 受理 {}; 签收时限 {}; 办结时限 {}{}",
+        "{} {} {} {} {}\n  {} 受理 {}; 签收时限 {}; 办结时限 {}{}{}",
         order.id,
         order.status,
         order.channel,
@@ -593,6 +603,11 @@ fn print_order(order: &WorkOrder, json: bool) -> anyhow::Result<()> {
         stored_time(order.received_at),
         order.sign_due,
         order.close_due,
+        if provisional {
+            "（暂定：该年放假安排未载入）"
+        } else {
+            ""
+        },
         order
             .escalation
             .map(|e| format!("; {e}督办"))

@@ -153,6 +153,10 @@ pub async fn serve(
     );
     let rules_file = std::env::var_os("JIANGUAN_HOTLINE_RULES").map(std::path::PathBuf::from);
     let rules = super::hotline::load_rules(rules_file.as_ref())?;
+    // Notices the administrator loaded (放假安排) apply over the embedded calendar and --calendar.
+    let calendar = crate::workflow::calendar::with_stored_notices(&db, &calendar)
+        .await
+        .context("applying the loaded holiday notices")?;
     let mut state = AppState::new(db, calendar);
     if let Some(fresh) = Arc::get_mut(&mut state) {
         fresh.hotline = rules;
@@ -190,7 +194,7 @@ fn schedule_escalation(state: Arc<AppState>, every: std::time::Duration) {
             match crate::workflow::hotline::escalate_overdue(
                 &state.db,
                 &state.hotline,
-                &state.calendar,
+                &state.calendar.get(),
                 at,
                 "system",
             )

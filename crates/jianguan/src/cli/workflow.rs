@@ -848,7 +848,12 @@ async fn visits_command<S: WorkflowStore>(
 pub fn run_results(args: &ResultsArgs) -> anyhow::Result<ExitCode> {
     let override_file = std::env::var_os("JIANGUAN_CALENDAR_OVERRIDE").map(PathBuf::from);
     let calendar = super::calendar::load(override_file.as_ref())?;
-    on_database!(&args.database, store => results_command(store, &calendar, &args.command).await)
+    on_database!(&args.database, store => {
+        match crate::workflow::calendar::with_stored_notices(store, &calendar).await {
+            Ok(calendar) => results_command(store, &calendar, &args.command).await,
+            Err(error) => Err(error.into()),
+        }
+    })
 }
 
 async fn results_command<S: WorkflowStore>(
@@ -875,7 +880,14 @@ async fn results_command<S: WorkflowStore>(
             )
             .await?;
             for r in &entered {
-                println!("{}\t{}\tpublish by {}", r.id, r.category, r.publish_due);
+                let provisional = crate::workflow::calendar::result_provisional(calendar, r);
+                println!(
+                    "{}\t{}\tpublish by {}{}",
+                    r.id,
+                    r.category,
+                    r.publish_due,
+                    if provisional { " (provisional)" } else { "" }
+                );
             }
         }
         ResultsCommand::Publish { ids, on, actor } => {

@@ -1,6 +1,7 @@
 //! Domain types that validate on construction.
 
 pub mod account;
+pub mod calendar;
 pub mod credit;
 pub mod credit_repair;
 pub mod entity;

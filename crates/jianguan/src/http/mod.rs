@@ -53,8 +53,8 @@ use crate::storage::{Db, Store, WorkflowStore};
 pub struct AppState {
     /// The database.
     pub db: Db,
-    /// The working-day calendar.
-    pub calendar: workcal::Calendar,
+    /// The working-day calendar (replaced when a notice is loaded).
+    pub calendar: CalendarCell,
     /// Live sessions.
     pub sessions: auth::Sessions,
     /// Failed-login counts.
@@ -121,7 +121,7 @@ impl AppState {
     pub fn new(db: Db, calendar: workcal::Calendar) -> Arc<Self> {
         Arc::new(Self {
             db,
-            calendar,
+            calendar: CalendarCell::new(calendar),
             sessions: auth::Sessions::default(),
             limiter: auth::LoginLimiter::default(),
             jobs: jobs::Jobs::default(),
@@ -134,6 +134,41 @@ impl AppState {
             trusted_proxies: Vec::new(),
             limits: Limits::default(),
         })
+    }
+}
+
+/// The working-day calendar in force, replaced whole when the administrator
+/// loads a holiday notice (readers keep the one they took).
+pub struct CalendarCell {
+    current: std::sync::RwLock<Arc<workcal::Calendar>>,
+    /// Held while a notice is loaded, so that two loads do not overwrite each other.
+    pub loading: tokio::sync::Mutex<()>,
+}
+
+impl CalendarCell {
+    /// A cell holding `calendar`.
+    pub fn new(calendar: workcal::Calendar) -> Self {
+        Self {
+            current: std::sync::RwLock::new(Arc::new(calendar)),
+            loading: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The calendar in force.
+    pub fn get(&self) -> Arc<workcal::Calendar> {
+        match self.current.read() {
+            Ok(guard) => Arc::clone(&guard),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Puts `calendar` in force.
+    pub fn set(&self, calendar: workcal::Calendar) {
+        let mut guard = match self.current.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *guard = Arc::new(calendar);
     }
 }
 

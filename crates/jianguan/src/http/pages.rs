@@ -68,6 +68,7 @@ const SECTIONS: &[(&str, &str, Option<Permission>)] = &[
     ("/hotline", "12345热线", None),
     ("/ledger", "审计台账", Some(Permission::AuditLedger)),
     ("/accounts", "账号管理", Some(Permission::ManageAccounts)),
+    ("/calendar", "工作日历", Some(Permission::ManageAccounts)),
     ("/gongshi", "公示平台", None),
 ];
 

@@ -51,6 +51,11 @@ const SQLITE: &[Embedded] = &[
         "governance",
         include_str!("../../migrations/sqlite/0007_governance.sql"),
     ),
+    (
+        8,
+        "calendar",
+        include_str!("../../migrations/sqlite/0008_calendar.sql"),
+    ),
 ];
 
 /// PostgreSQL migrations, in version order.
@@ -84,6 +89,11 @@ const POSTGRES: &[Embedded] = &[
         7,
         "governance",
         include_str!("../../migrations/postgres/0007_governance.sql"),
+    ),
+    (
+        8,
+        "calendar",
+        include_str!("../../migrations/postgres/0008_calendar.sql"),
     ),
 ];
 

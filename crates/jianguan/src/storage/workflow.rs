@@ -65,6 +65,18 @@ pub trait Document: Serialize + DeserializeOwned + Send + Sync {
     fn columns(&self) -> Vec<Option<String>>;
 }
 
+impl Document for crate::domain::calendar::CalendarNotice {
+    const NOUN: &'static str = "calendar notice";
+    const TABLE: &'static str = "calendar_notices";
+    const COLUMNS: &'static [&'static str] = &["sha256"];
+    fn key(&self) -> String {
+        crate::domain::calendar::notice_key(self.year)
+    }
+    fn columns(&self) -> Vec<Option<String>> {
+        vec![Some(self.sha256.clone())]
+    }
+}
+
 impl Document for Plan {
     const NOUN: &'static str = "plan";
     const TABLE: &'static str = "plans";

@@ -356,6 +356,8 @@ pub struct DueOrder {
     pub close_overdue: bool,
     /// Not overdue yet, but a deadline falls within the warning window.
     pub due_soon: bool,
+    /// The deadlines rest on a provisional calendar year (暂定).
+    pub provisional: bool,
 }
 
 /// Orders open at `as_of` (in `department`, if given) that are past a
@@ -380,6 +382,11 @@ pub async fn due<S: HotlineStore>(
                 row.department.is_some() && row.signed_at.is_none() && row.sign_due < today_text;
             let close_overdue = row.close_due < today_text;
             DueOrder {
+                provisional: super::calendar::text_span_provisional(
+                    calendar,
+                    &row.received_at,
+                    &row.close_due,
+                ),
                 due_soon: !sign_overdue && !close_overdue,
                 sign_overdue,
                 close_overdue,

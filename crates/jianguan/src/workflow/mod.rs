@@ -3,6 +3,7 @@
 //! inspections, the ledger audit and the reports. See `docs/workflow.md`.
 
 pub mod audit;
+pub mod calendar;
 pub mod credit;
 pub mod credit_repair;
 pub mod eligibility;

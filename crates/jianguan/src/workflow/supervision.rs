@@ -44,7 +44,11 @@ pub async fn issue<S: WorkflowStore>(
     }
     let department = subject_department(store, subject).await?;
     let today = at.date_naive();
-    let due = calendar.add_working_days(today, ANSWER_WORKING_DAYS)?;
+    // A year without a loaded notice counts on its provisional year (暂定).
+    let due = calendar
+        .estimating()
+        .add_working_days(today, ANSWER_WORKING_DAYS)?
+        .value;
     let year_prefix = format!("ZG-{}-", today.format("%Y"));
     let taken = store
         .list::<Rectification>(None)

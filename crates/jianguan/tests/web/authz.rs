@@ -370,6 +370,9 @@ const PAGES: &[Page] = &[
             Some(&[]),
         )
     },
+    // 工作日历: the notice upload is multipart (which this client does not send): only its login and CSRF refusals here.
+    get("/calendar", Rule::Needs(Permission::ManageAccounts)),
+    post("/calendar", Rule::Needs(Permission::ManageAccounts), None),
     // 执法监督
     get("/supervision", Rule::LoggedIn),
     post(

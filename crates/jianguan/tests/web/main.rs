@@ -11,6 +11,7 @@ mod common;
 
 mod auth;
 mod authz;
+mod calendar;
 mod credit;
 mod credit_repair;
 mod credit_risk;

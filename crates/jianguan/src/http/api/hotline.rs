@@ -51,11 +51,12 @@ async fn list(
 ) -> Result<Json<Value>> {
     let limit = query.limit.unwrap_or(PAGE_SIZE).clamp(1, MAX_LIMIT);
     let (orders, total) = pages::list_orders(&state, user.account(), &query, limit).await?;
+    let calendar = state.calendar.get();
     Ok(Json(json!({
         "total": total,
         "page": query.page.unwrap_or(1).max(1),
         "limit": limit,
-        "orders": orders.iter().map(pages::order_json).collect::<Vec<_>>(),
+        "orders": orders.iter().map(|order| pages::order_json(order, &calendar)).collect::<Vec<_>>(),
     })))
 }
 
@@ -66,6 +67,7 @@ async fn intake(
 ) -> Result<Json<Value>> {
     Ok(Json(pages::order_json(
         &pages::intake(&state, &user, input).await?,
+        &state.calendar.get(),
     )))
 }
 
@@ -76,6 +78,7 @@ async fn order(
 ) -> Result<Json<Value>> {
     Ok(Json(pages::order_json(
         &pages::visible_order(&state, user.account(), &id).await?,
+        &state.calendar.get(),
     )))
 }
 
@@ -87,6 +90,7 @@ async fn act(
 ) -> Result<Json<Value>> {
     Ok(Json(pages::order_json(
         &pages::act(&state, &user, &id, &input).await?,
+        &state.calendar.get(),
     )))
 }
 
@@ -98,7 +102,7 @@ async fn open_inspection(
 ) -> Result<Json<Value>> {
     let (order, inspection) = pages::open_inspection(&state, &user, &id, input).await?;
     Ok(Json(
-        json!({"order": pages::order_json(&order), "inspection": inspection}),
+        json!({"order": pages::order_json(&order, &state.calendar.get()), "inspection": inspection}),
     ))
 }
 
@@ -139,6 +143,7 @@ pub fn operations() -> Vec<Operation> {
         "status": {"type": "string", "enum": ["已受理", "已派单", "已签收", "办理中", "已答复", "已回访", "已办结"]},
         "department": {"type": "string"}, "sign_due": {"type": "string", "format": "date"},
         "close_due": {"type": "string", "format": "date"}, "extension_days": {"type": "integer"},
+        "deadline_provisional": {"type": "boolean", "description": "时限按暂定工作日历计算（该年放假安排未载入，按《全国年节及纪念日放假办法》推算），载入后重算"},
         "escalation": {"type": "string", "enum": ["黄牌", "红牌"]}, "rating": {"type": "string", "enum": ["满意", "基本满意", "不满意"]},
         "inspections": {"type": "array", "items": {"type": "string"}},
         "events": {"type": "array", "items": {"type": "object", "properties": {

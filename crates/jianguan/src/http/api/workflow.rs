@@ -156,14 +156,32 @@ async fn round_visits(
     ))
 }
 
+/// Results as JSON, each with `publish_due_provisional`: the due date rests
+/// on a provisional calendar year (暂定).
+fn results_json(state: &AppState, results: Vec<InspectionResult>) -> Vec<Value> {
+    let calendar = state.calendar.get();
+    results
+        .into_iter()
+        .map(|result| {
+            let provisional = crate::workflow::calendar::result_provisional(&calendar, &result);
+            let mut value = serde_json::to_value(&result).unwrap_or(Value::Null);
+            if let Some(map) = value.as_object_mut() {
+                map.insert("publish_due_provisional".into(), Value::Bool(provisional));
+            }
+            value
+        })
+        .collect()
+}
+
 async fn list_results(
     State(state): State<Arc<AppState>>,
     user: User,
     Query(filter): Query<ResultFilter>,
-) -> Result<Json<Vec<InspectionResult>>> {
-    Ok(Json(
+) -> Result<Json<Vec<Value>>> {
+    Ok(Json(results_json(
+        &state,
         results::visible_results(&state, &user, &filter).await?,
-    ))
+    )))
 }
 
 /// `POST /api/v1/results`: a visit and what was found.
@@ -178,10 +196,11 @@ async fn enter_results(
     State(state): State<Arc<AppState>>,
     user: User,
     JsonBody(body): JsonBody<EnterBody>,
-) -> Result<Json<Vec<InspectionResult>>> {
-    Ok(Json(
+) -> Result<Json<Vec<Value>>> {
+    Ok(Json(results_json(
+        &state,
         results::enter(&state, &user, &body.visit, &body.fields).await?,
-    ))
+    )))
 }
 
 #[derive(Debug, Deserialize)]
@@ -193,8 +212,11 @@ async fn publish_results(
     State(state): State<Arc<AppState>>,
     user: User,
     JsonBody(body): JsonBody<PublishBody>,
-) -> Result<Json<Vec<InspectionResult>>> {
-    Ok(Json(results::publish(&state, &user, &body.ids).await?))
+) -> Result<Json<Vec<Value>>> {
+    Ok(Json(results_json(
+        &state,
+        results::publish(&state, &user, &body.ids).await?,
+    )))
 }
 
 // ---- the document ---------------------------------------------------------

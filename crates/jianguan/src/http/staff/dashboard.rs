@@ -459,6 +459,10 @@ struct Index {
     figures: Figures,
     charts: Vec<(&'static str, String)>,
     on_time_percent: f64,
+    /// From 1 November: next year, when its holiday notice is not loaded.
+    notice_missing: Option<i32>,
+    /// The viewer may load it (system administrator).
+    may_load_notice: bool,
 }
 
 async fn index(
@@ -480,5 +484,12 @@ async fn index(
         charts: charts(&figures),
         figures,
         on_time_percent,
+        notice_missing: crate::workflow::calendar::notice_due(
+            &state.calendar.get(),
+            crate::workflow::now().date_naive(),
+        ),
+        may_load_notice: user
+            .account()
+            .may(crate::domain::account::Permission::ManageAccounts),
     })
 }

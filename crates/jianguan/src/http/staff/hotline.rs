@@ -211,10 +211,16 @@ pub fn today() -> NaiveDate {
 }
 
 /// An order as the API shows it: the caller masked.
-pub fn order_json(order: &WorkOrder) -> Value {
+pub fn order_json(order: &WorkOrder, calendar: &workcal::Calendar) -> Value {
     let mut value = serde_json::to_value(order).unwrap_or(Value::Null);
     if let Some(map) = value.as_object_mut() {
         map.insert("caller".into(), json!(order.caller.masked()));
+        map.insert(
+            "deadline_provisional".into(),
+            json!(crate::workflow::calendar::order_provisional(
+                calendar, order
+            )),
+        );
     }
     value
 }
@@ -307,9 +313,15 @@ pub async fn intake(state: &AppState, user: &User, input: IntakeInput) -> Result
             .unwrap_or(Difficulty::Ordinary),
     };
     let actor = user.actor();
-    let order = flow::intake(&state.db, rules(state), &state.calendar, intake, &actor)
-        .await
-        .map_err(refusal)?;
+    let order = flow::intake(
+        &state.db,
+        rules(state),
+        &state.calendar.get(),
+        intake,
+        &actor,
+    )
+    .await
+    .map_err(refusal)?;
     match present(&input.department) {
         Some(department) => {
             let action = OrderAction::Dispatch {
@@ -319,7 +331,7 @@ pub async fn intake(state: &AppState, user: &User, input: IntakeInput) -> Result
             Ok(flow::act(
                 &state.db,
                 rules(state),
-                &state.calendar,
+                &state.calendar.get(),
                 &order.id,
                 action,
                 &flow::Party::Centre,
@@ -439,7 +451,7 @@ pub async fn act(
     flow::act(
         &state.db,
         rules(state),
-        &state.calendar,
+        &state.calendar.get(),
         &order.id,
         action,
         &party,
@@ -669,7 +681,7 @@ pub async fn due(
     Ok(flow::due(
         &state.db,
         rules(state),
-        &state.calendar,
+        &state.calendar.get(),
         department.as_deref(),
         as_of,
     )
@@ -779,16 +791,20 @@ pub struct Row {
     order: WorkOrder,
     caller: String,
     overdue: bool,
+    /// The deadlines rest on a provisional calendar year (暂定).
+    provisional: bool,
 }
 
 impl Row {
-    fn of(order: WorkOrder, today: NaiveDate) -> Self {
+    fn of(order: WorkOrder, today: NaiveDate, calendar: &workcal::Calendar) -> Self {
         let overdue = order.is_open()
             && (order.close_overdue(today)
                 || (order.signed_at.is_none() && order.sign_overdue(today)));
+        let provisional = crate::workflow::calendar::order_provisional(calendar, &order);
         Self {
             caller: order.caller.masked(),
             overdue,
+            provisional,
             order,
         }
     }
@@ -839,9 +855,13 @@ async fn index(
         }
     }
     let rules = rules(&state);
+    let calendar = state.calendar.get();
     render(&Index {
         chrome: Chrome::staff(&user, "12345热线工单", "/hotline"),
-        rows: orders.into_iter().map(|o| Row::of(o, today)).collect(),
+        rows: orders
+            .into_iter()
+            .map(|o| Row::of(o, today, &calendar))
+            .collect(),
         total,
         page,
         pages,
@@ -948,6 +968,8 @@ struct OrderPage {
     sign_overdue: bool,
     close_overdue: bool,
     due_level: Option<Escalation>,
+    /// The deadlines rest on a provisional calendar year (暂定).
+    provisional: bool,
     forms: Forms,
     any_form: bool,
     message: String,
@@ -1001,9 +1023,10 @@ async fn order_view(
         sign_overdue: order.sign_overdue(today),
         close_overdue: order.close_overdue(today),
         due_level: order
-            .due_escalation(today, rules, &state.calendar)
+            .due_escalation(today, rules, &*state.calendar.get())
             .ok()
             .flatten(),
+        provisional: crate::workflow::calendar::order_provisional(&state.calendar.get(), &order),
         any_form: forms.any(),
         forms,
         message,

@@ -2,6 +2,7 @@
 //! (login required) and asks it for the permission and department it needs.
 
 pub mod accounts;
+pub mod calendar;
 pub mod credit;
 pub mod credit_repair;
 pub mod credit_risk;
@@ -25,6 +26,7 @@ use super::AppState;
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .merge(accounts::routes())
+        .merge(calendar::routes())
         .merge(credit_repair::routes())
         .merge(credit::routes())
         .merge(credit_risk::routes())

@@ -138,7 +138,7 @@ pub(crate) async fn enter(
     let entry = fields.entry()?;
     Ok(results::enter_visit(
         &state.db,
-        &state.calendar,
+        &state.calendar.get(),
         &visit.id,
         &department,
         &entry,
@@ -283,6 +283,8 @@ async fn pending_visits(state: &AppState, user: &User, department: &str) -> Resu
 struct ResultRow {
     result: InspectionResult,
     overdue: bool,
+    /// The due date rests on a provisional calendar year (暂定).
+    provisional: bool,
 }
 
 #[derive(Template)]
@@ -316,6 +318,7 @@ async fn index(
     if !department.is_empty() {
         pending = pending_visits(&state, &user, &department).await?;
         let today = today();
+        let calendar = state.calendar.get();
         let filter = ResultFilter {
             department: Some(department.clone()),
             ..ResultFilter::default()
@@ -324,8 +327,10 @@ async fn index(
             if result.status == ResultStatus::Published {
                 published += 1;
             } else {
+                let provisional = crate::workflow::calendar::result_provisional(&calendar, &result);
                 entered.push(ResultRow {
                     overdue: result.overdue(today),
+                    provisional,
                     result,
                 });
             }

@@ -151,7 +151,7 @@ pub async fn issue(state: &AppState, user: &User, input: NoticeInput) -> Result<
     user.require(Permission::Rectify)?;
     Ok(supervision::issue(
         &state.db,
-        &state.calendar,
+        &state.calendar.get(),
         input.subject.trim(),
         &input.requirement,
         workflow::now(),
@@ -218,6 +218,8 @@ struct Index {
     chrome: Chrome,
     out_of_plan: Vec<OutOfPlan>,
     notices: Vec<Rectification>,
+    /// Notices whose due date rests on a provisional calendar year (暂定).
+    provisional: Vec<String>,
     today: NaiveDate,
     flagged_only: bool,
     may_register: bool,
@@ -237,9 +239,17 @@ async fn index(
     if flagged_only {
         out_of_plan.retain(|o| o.flagged);
     }
+    let notices = visible_notices(&state, account).await?;
+    let calendar = state.calendar.get();
+    let provisional = notices
+        .iter()
+        .filter(|n| calendar.is_provisional_span(n.issued_at.date_naive(), n.due))
+        .map(|n| n.id.clone())
+        .collect();
     render(&Index {
         out_of_plan,
-        notices: visible_notices(&state, account).await?,
+        notices,
+        provisional,
         today: workflow::now().date_naive(),
         flagged_only,
         may_register: account
@@ -277,6 +287,8 @@ struct NoticePage {
     chrome: Chrome,
     notice: Rectification,
     today: NaiveDate,
+    /// The due date rests on a provisional calendar year (暂定).
+    provisional: bool,
     may_answer: bool,
     may_review: bool,
 }
@@ -293,6 +305,10 @@ async fn notice_page(
             .may_in(Permission::RegisterOutOfPlan, &notice.department),
         may_review: user.account().may(Permission::Rectify),
         today: workflow::now().date_naive(),
+        provisional: state
+            .calendar
+            .get()
+            .is_provisional_span(notice.issued_at.date_naive(), notice.due),
         chrome: Chrome::staff(&user, format!("整改通知 {id}"), "/supervision"),
         notice,
     })
