@@ -76,7 +76,11 @@ impl From<WorkflowError> for Error {
             WorkflowError::Invalid(_) | WorkflowError::Draw(_) | WorkflowError::Calendar(_) => {
                 Self::BadRequest(error.to_string())
             }
-            WorkflowError::AwaitingConfirmation { plan, version, waiting } => {
+            WorkflowError::AwaitingConfirmation {
+                plan,
+                version,
+                waiting,
+            } => {
                 let names: Vec<String> = waiting
                     .iter()
                     .map(|w| match &w.declined {
@@ -84,7 +88,10 @@ impl From<WorkflowError> for Error {
                         None => format!("{}（{}，未会签）", w.name, w.department),
                     })
                     .collect();
-                Self::Conflict(format!("计划 {plan} 第 {version} 版尚待协办部门会签，不能批准：{}", names.join("；")))
+                Self::Conflict(format!(
+                    "计划 {plan} 第 {version} 版尚待协办部门会签，不能批准：{}",
+                    names.join("；")
+                ))
             }
             WorkflowError::Store(error) => error.into(),
         }
@@ -158,8 +165,11 @@ pub async fn html_errors(request: Request, next: Next) -> Response {
     };
     let status = response.status();
     if status == StatusCode::UNAUTHORIZED && !htmx {
-        return Redirect::to(&format!("/login?next={}", super::pages::url_encode(&wanted)))
-            .into_response();
+        return Redirect::to(&format!(
+            "/login?next={}",
+            super::pages::url_encode(&wanted)
+        ))
+        .into_response();
     }
     let page = super::pages::error_page(status, &mark.message);
     let mut answer = (status, Html(page)).into_response();

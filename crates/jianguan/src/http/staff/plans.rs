@@ -114,20 +114,39 @@ pub(crate) struct PlanFilter {
 }
 
 /// The plans the user sees, filtered.
-pub(crate) async fn visible_plans(state: &AppState, user: &User, filter: &PlanFilter) -> Result<Vec<Plan>> {
-    let year = match filter.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
+pub(crate) async fn visible_plans(
+    state: &AppState,
+    user: &User,
+    filter: &PlanFilter,
+) -> Result<Vec<Plan>> {
+    let year = match filter
+        .year
+        .as_deref()
+        .map(str::trim)
+        .filter(|y| !y.is_empty())
+    {
         Some(text) => Some(
             text.parse::<i32>()
                 .map_err(|_| Error::BadRequest(format!("年度应为数字（收到 “{text}”）")))?,
         ),
         None => None,
     };
-    let status = match filter.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let status = match filter
+        .status
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         Some(text) => Some(PlanStatus::parse(text)?),
         None => None,
     };
     let plans = match year {
-        Some(year) => state.db.list::<Plan>(Some(("year", &year.to_string()))).await?,
+        Some(year) => {
+            state
+                .db
+                .list::<Plan>(Some(("year", &year.to_string())))
+                .await?
+        }
         None => state.db.list::<Plan>(None).await?,
     };
     Ok(plans
@@ -203,7 +222,12 @@ impl PlanStep {
 
 /// Moves a plan on by one step, in the lead department only; the person who
 /// filed the plan does not approve it.
-pub(crate) async fn advance(state: &AppState, user: &User, id: &str, step: PlanStep) -> Result<Plan> {
+pub(crate) async fn advance(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    step: PlanStep,
+) -> Result<Plan> {
     let plan = visible_plan(state, user, id).await?;
     user.require_in(step.permission(), &plan.lead)?;
     if step == PlanStep::Approve && plan.filed_by.as_deref() == Some(user.actor().as_str()) {
@@ -211,48 +235,77 @@ pub(crate) async fn advance(state: &AppState, user: &User, id: &str, step: PlanS
             "计划 {id} 由您备案，须由他人批准（备案与批准不由同一人办理）"
         )));
     }
-    workflow::advance_plan(&state.db, id, step.target(), workflow::now(), &user.actor(), step.label())
-        .await
-        .map_err(|error| match error {
-            WorkflowError::Refused(message) => Error::Conflict(format!(
-                "计划当前为“{}”，不能{}（{message}）",
-                plan.status,
-                step.label()
-            )),
-            other => other.into(),
-        })
+    workflow::advance_plan(
+        &state.db,
+        id,
+        step.target(),
+        workflow::now(),
+        &user.actor(),
+        step.label(),
+    )
+    .await
+    .map_err(|error| match error {
+        WorkflowError::Refused(message) => Error::Conflict(format!(
+            "计划当前为“{}”，不能{}（{message}）",
+            plan.status,
+            step.label()
+        )),
+        other => other.into(),
+    })
 }
 
 /// The partner department the user answers for: its own, if it is one of the
 /// plan's partners (not the lead) and the account edits plans there.
 fn partner_of<'a>(account: &'a Account, plan: &Plan) -> Option<&'a str> {
     let department = account.department.as_deref()?;
-    (account.may(Permission::EditPlans) && plan.partners().any(|p| p == department)).then_some(department)
+    (account.may(Permission::EditPlans) && plan.partners().any(|p| p == department))
+        .then_some(department)
 }
 
 /// A partner department's answer to a joint plan (会签): `同意`, or `不同意`
 /// with a reason. Only the partner's own staff answer for it.
-pub(crate) async fn answer(state: &AppState, user: &User, id: &str, decision: Decision, reason: &str) -> Result<Plan> {
+pub(crate) async fn answer(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    decision: Decision,
+    reason: &str,
+) -> Result<Plan> {
     let plan = visible_plan(state, user, id).await?;
     let account = user.require(Permission::EditPlans)?;
     let department = match account.department.as_deref() {
         Some(own) if plan.partners().any(|p| p == own) => own,
         Some(own) if own == plan.lead => {
-            return Err(Error::Conflict(format!("{own} 是计划 {id} 的牵头部门，不能代替协办部门会签")));
+            return Err(Error::Conflict(format!(
+                "{own} 是计划 {id} 的牵头部门，不能代替协办部门会签"
+            )));
         }
-        _ => return Err(Error::Conflict(format!("只有计划 {id} 协办部门的工作人员才能为本部门会签"))),
+        _ => {
+            return Err(Error::Conflict(format!(
+                "只有计划 {id} 协办部门的工作人员才能为本部门会签"
+            )));
+        }
     };
     if decision == Decision::Declined && reason.trim().is_empty() {
         return Err(Error::BadRequest("不同意时请填写理由".into()));
     }
-    workflow::answer_plan(&state.db, id, department, decision, reason, workflow::now(), &user.actor())
-        .await
-        .map_err(|error| match error {
-            WorkflowError::Refused(message) => {
-                Error::Conflict(format!("计划当前为“{}”，不能会签（{message}）", plan.status))
-            }
-            other => other.into(),
-        })
+    workflow::answer_plan(
+        &state.db,
+        id,
+        department,
+        decision,
+        reason,
+        workflow::now(),
+        &user.actor(),
+    )
+    .await
+    .map_err(|error| match error {
+        WorkflowError::Refused(message) => Error::Conflict(format!(
+            "计划当前为“{}”，不能会签（{message}）",
+            plan.status
+        )),
+        other => other.into(),
+    })
 }
 
 // ---- pages ----------------------------------------------------------------
@@ -330,15 +383,25 @@ struct Show {
 fn partner_line(plan: &Plan, code: &str, name: String) -> PartnerLine {
     let earlier = plan.confirmations.iter().find(|c| c.department == code);
     let (state, note) = match (plan.answer_of(code), earlier) {
-        (Some(c), _) if c.decision == Decision::Confirmed => ("已同意".to_owned(), format!("{}，{}", c.by, c.at)),
-        (Some(c), _) => ("不同意".to_owned(), format!("{}：{}（{}）", c.by, c.reason, c.at)),
+        (Some(c), _) if c.decision == Decision::Confirmed => {
+            ("已同意".to_owned(), format!("{}，{}", c.by, c.at))
+        }
+        (Some(c), _) => (
+            "不同意".to_owned(),
+            format!("{}：{}（{}）", c.by, c.reason, c.at),
+        ),
         (None, Some(c)) => (
             "待会签".to_owned(),
             format!("第 {} 版{}，计划变更后须重新会签", c.version, c.decision),
         ),
         (None, None) => ("待会签".to_owned(), String::new()),
     };
-    PartnerLine { code: code.to_owned(), name, state, note }
+    PartnerLine {
+        code: code.to_owned(),
+        name,
+        state,
+        note,
+    }
 }
 
 /// A stratum's label and its rule in words.
@@ -366,7 +429,11 @@ async fn department_name(state: &AppState, code: &str) -> String {
     }
 }
 
-async fn show(State(state): State<Arc<AppState>>, user: User, Path(id): Path<String>) -> Result<Html<String>> {
+async fn show(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Html<String>> {
     let plan = visible_plan(&state, &user, &id).await?;
     let mut department_names = Vec::new();
     for participant in &plan.participants {
@@ -377,18 +444,24 @@ async fn show(State(state): State<Arc<AppState>>, user: User, Path(id): Path<Str
     let partners = plan
         .partners()
         .map(|code| {
-            let name = department_names.iter().find(|(c, _)| c == code).map_or_else(|| code.to_owned(), |(_, n)| n.clone());
+            let name = department_names
+                .iter()
+                .find(|(c, _)| c == code)
+                .map_or_else(|| code.to_owned(), |(_, n)| n.clone());
             partner_line(&plan, code, name)
         })
         .collect();
-    let may_answer = partner_of(account, &plan).filter(|_| plan.status == PlanStatus::Filed).map(str::to_owned);
+    let may_answer = partner_of(account, &plan)
+        .filter(|_| plan.status == PlanStatus::Filed)
+        .map(str::to_owned);
     render(&Show {
         chrome: Chrome::staff(&user, format!("计划 {}", plan.id), "/plans"),
         strata: plan.strata.iter().map(stratum_text).collect(),
         department_names,
         partners,
         may_answer,
-        may_file: plan.status == PlanStatus::Draft && account.may_in(Permission::EditPlans, &plan.lead),
+        may_file: plan.status == PlanStatus::Draft
+            && account.may_in(Permission::EditPlans, &plan.lead),
         may_approve: plan.status == PlanStatus::Filed
             && account.may_in(Permission::ApprovePlans, &plan.lead)
             && plan.filed_by.as_deref() != Some(user.actor().as_str()),
@@ -414,8 +487,8 @@ async fn answer_from_form(
     body: String,
 ) -> Result<Redirect> {
     let form = FormPairs::parse(&body);
-    let decision =
-        Decision::parse(form.get("decision")).map_err(|_| Error::BadRequest("请选择同意或不同意".into()))?;
+    let decision = Decision::parse(form.get("decision"))
+        .map_err(|_| Error::BadRequest("请选择同意或不同意".into()))?;
     let plan = answer(&state, &user, &id, decision, form.get("reason")).await?;
     Ok(Redirect::to(&format!("/plans/{}", plan.id)))
 }
@@ -453,11 +526,18 @@ async fn new_form(
         Vec::new()
     } else {
         user.require_in(Permission::EditPlans, &lead)?;
-        state.db.items(Some(&DepartmentCode::parse_as("lead", &lead)?)).await?
+        state
+            .db
+            .items(Some(&DepartmentCode::parse_as("lead", &lead)?))
+            .await?
     };
     let departments = crate::http::pages::department_options(&state).await?;
     let year = workflow::now().year();
-    let count = state.db.list::<Plan>(Some(("year", &year.to_string()))).await?.len();
+    let count = state
+        .db
+        .list::<Plan>(Some(("year", &year.to_string())))
+        .await?
+        .len();
     render(&NewForm {
         chrome: Chrome::staff(&user, "新建抽查计划", "/plans"),
         suggested_id: format!("{year}-{lead}-{:03}", count + 1),
@@ -480,7 +560,11 @@ fn fields_from_form(form: &FormPairs) -> Result<PlanFields> {
         field: None,
     }];
     // Joint plans: one line per other department, `代码 事项,事项 [人数]`.
-    for line in form.get("partners").lines().filter(|l| !l.trim().is_empty()) {
+    for line in form
+        .get("partners")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+    {
         let mut parts = line.split_whitespace();
         let department = parts.next().unwrap_or_default().to_owned();
         let items = split_list(parts.next().unwrap_or_default());
@@ -488,7 +572,12 @@ fn fields_from_form(form: &FormPairs) -> Result<PlanFields> {
             Some(n) => parse_inspectors(n)?,
             None => 2,
         };
-        participants.push(Participant { department, inspectors, items, field: None });
+        participants.push(Participant {
+            department,
+            inspectors,
+            items,
+            field: None,
+        });
     }
     let mut strata = Vec::new();
     for stratum in STRATA {
@@ -496,16 +585,20 @@ fn fields_from_form(form: &FormPairs) -> Result<PlanFields> {
         if text.is_empty() {
             continue;
         }
-        let percent: f64 = text
-            .parse()
-            .map_err(|_| Error::BadRequest(format!("{stratum} 类抽查比例应为百分数（收到 “{text}”）")))?;
+        let percent: f64 = text.parse().map_err(|_| {
+            Error::BadRequest(format!("{stratum} 类抽查比例应为百分数（收到 “{text}”）"))
+        })?;
         let rate_bp = (percent * 100.0).round();
         if !(1.0..=10_000.0).contains(&rate_bp) {
             return Err(Error::BadRequest(format!(
                 "{stratum} 类抽查比例应在 0.01% 到 100% 之间（收到 {text}%）"
             )));
         }
-        strata.push(StratumRate { stratum: (*stratum).to_owned(), rate_bp: Some(rate_bp as u32), count: None });
+        strata.push(StratumRate {
+            stratum: (*stratum).to_owned(),
+            rate_bp: Some(rate_bp as u32),
+            count: None,
+        });
     }
     let entity_types = split_list(form.get("entity_types"))
         .iter()
@@ -514,7 +607,11 @@ fn fields_from_form(form: &FormPairs) -> Result<PlanFields> {
     Ok(PlanFields {
         id: form.get("id").to_owned(),
         title: form.get("title").to_owned(),
-        kind: if participants.len() > 1 { PlanKind::Joint } else { PlanKind::Single },
+        kind: if participants.len() > 1 {
+            PlanKind::Joint
+        } else {
+            PlanKind::Single
+        },
         lead,
         participants,
         scope: PlanScope {
@@ -549,7 +646,11 @@ fn parse_inspectors(text: &str) -> Result<u32> {
     }
 }
 
-async fn create_from_form(State(state): State<Arc<AppState>>, user: User, body: String) -> Result<Redirect> {
+async fn create_from_form(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    body: String,
+) -> Result<Redirect> {
     let fields = fields_from_form(&FormPairs::parse(&body))?;
     let plan = create_plan(&state, &user, fields).await?;
     Ok(Redirect::to(&format!("/plans/{}", plan.id)))
@@ -567,7 +668,14 @@ mod tests {
         let fields = fields.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(fields.kind, PlanKind::Single);
         assert_eq!(fields.participants[0].items, ["SCJG-004-1", "SCJG-011-2"]);
-        assert_eq!(fields.strata, [StratumRate { stratum: "A".into(), rate_bp: Some(150), count: None }]);
+        assert_eq!(
+            fields.strata,
+            [StratumRate {
+                stratum: "A".into(),
+                rate_bp: Some(150),
+                count: None
+            }]
+        );
         assert!(Plan::new(fields).is_ok());
         let joint = format!("{body}WJW+WJ-003%2CWJ-004+3");
         let fields = fields_from_form(&FormPairs::parse(&joint)).unwrap_or_else(|e| panic!("{e}"));
