@@ -117,8 +117,10 @@ pub struct Outcome {
     pub total_rows: usize,
     /// Records new to the directory.
     pub inserted: u64,
-    /// Records that replaced existing ones.
+    /// Records that replaced existing ones and changed them.
     pub updated: u64,
+    /// Valid rows whose record was stored already, as it is: nothing written.
+    pub unchanged: u64,
     /// Rows superseded by a later row with the same key (also in `warnings`).
     pub superseded: usize,
     /// Empty rows skipped.
@@ -433,6 +435,7 @@ struct Rejected {
 struct Written {
     inserted: u64,
     updated: u64,
+    unchanged: u64,
     rejected: HashMap<usize, Rejected>,
 }
 
@@ -450,7 +453,16 @@ impl Written {
             },
         };
         match rejected {
-            None if key_saved_before => self.updated = self.updated.saturating_sub(1),
+            // Counted once, when first saved. Which count the repeat went to
+            // is not known row by row: taken from `updated` first (a repeat
+            // that changes its record is the usual case).
+            None if key_saved_before => {
+                if self.updated > 0 {
+                    self.updated -= 1;
+                } else {
+                    self.unchanged = self.unchanged.saturating_sub(1);
+                }
+            }
             None => {}
             Some(problem) => {
                 self.rejected.insert(
@@ -549,6 +561,7 @@ async fn import_source<S: Store>(
         total_rows: found.total_rows,
         inserted: written.inserted,
         updated: written.updated,
+        unchanged: written.unchanged,
         superseded: found.superseded,
         empty_rows: found.empty_rows,
         errors: found.errors,
@@ -628,6 +641,7 @@ async fn save_batch<S: Store>(
         (Ok(counts), _) => {
             written.inserted += counts.inserted;
             written.updated += counts.updated;
+            written.unchanged += counts.unchanged;
             for (row, previous) in rows {
                 written.settle(row, previous, None);
             }
@@ -641,6 +655,7 @@ async fn save_batch<S: Store>(
             Ok(counts) => {
                 written.inserted += counts.inserted;
                 written.updated += counts.updated;
+                written.unchanged += counts.unchanged;
                 written.settle(row, previous, None);
             }
             Err(error) if is_row_error(&error) => {

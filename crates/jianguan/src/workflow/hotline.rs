@@ -643,6 +643,7 @@ pub async fn import_orders<S: WorkflowStore + HotlineStore>(
         let stored = store.get::<WorkOrder>(&row.id).await.map_err(ImportError::Store)?;
         let digest = row.digest();
         if stored.as_ref().is_some_and(|s| s.import_digest.as_deref() == Some(digest.as_str())) {
+            outcome.unchanged += 1;
             continue;
         }
         let order = match order_from_row(&row, department, stored.as_ref(), rules, calendar, actor, at) {
