@@ -1,4 +1,5 @@
-//! SIGKILL during an entity import, a credit import and a hotline import:
+//! SIGKILL during an entity import, a credit import and a hotline import
+//! (the round draw's trial is in tests/workflow.rs, beside its fixture):
 //! after every kill the database is intact, `audit verify` says so, and a
 //! re-run converges to an uninterrupted run's data (see common/crash.rs and
 //! docs/reliability.md). SQLite only: the kill tests what the embedded
@@ -17,7 +18,7 @@ type Fallible<T> = Result<T, Box<dyn Error>>;
 
 /// Rows of each input: about 1–3 s of work for the debug binary on a busy machine.
 const ENTITIES: u32 = 20_000;
-const CREDIT_ENTRIES: u64 = 40_000;
+const CREDIT_ENTRIES: u64 = 15_000;
 const ORDERS: u32 = 1_500;
 
 /// A migrated, empty database.
@@ -41,7 +42,10 @@ fn count(db: &Path, sql: &str) -> Fallible<u64> {
 /// Every ledger action with its count (timestamps differ between runs; the
 /// entries made must not).
 fn ledger_actions(db: &Path) -> Fallible<Vec<String>> {
-    crash::rows(db, "SELECT action, CAST(COUNT(*) AS TEXT) FROM ledger GROUP BY action")
+    crash::rows(
+        db,
+        "SELECT action, CAST(COUNT(*) AS TEXT) FROM ledger GROUP BY action",
+    )
 }
 
 /// With a few kills, at least one landed while the command ran.
@@ -57,10 +61,18 @@ fn entity_import_survives_sigkill() -> Fallible<()> {
     let base = migrated(&dir)?;
     let file = dir.join("entities.csv");
     let mut out = std::io::BufWriter::new(std::fs::File::create(&file)?);
-    writeln!(out, "统一社会信用代码,主体名称,主体类型,所属区域,行业代码,成立日期,登记状态")?;
+    writeln!(
+        out,
+        "统一社会信用代码,主体名称,主体类型,所属区域,行业代码,成立日期,登记状态"
+    )?;
     for n in 0..ENTITIES {
         let code = Uscc::from_body(&format!("91420200{n:08}"))?;
-        writeln!(out, "{},黄石测试商贸有限公司{n},企业,420203,,2015-03-0{},存续", code.as_str(), 1 + n % 9)?;
+        writeln!(
+            out,
+            "{},黄石测试商贸有限公司{n},企业,420203,,2015-03-0{},存续",
+            code.as_str(),
+            1 + n % 9
+        )?;
     }
     out.flush()?;
     drop(out);
@@ -80,9 +92,17 @@ fn entity_import_survives_sigkill() -> Fallible<()> {
         name: "entity import",
         base: &base,
         dir: &dir,
-        args: vec!["import".into(), "entities".into(), file.display().to_string(), "--json".into(), "--database".into(), "{db}".into()],
+        args: vec![
+            "import".into(),
+            "entities".into(),
+            file.display().to_string(),
+            "--json".into(),
+            "--database".into(),
+            "{db}".into(),
+        ],
         dump: &dump,
         phase: &phase,
+        rerun: &crash::always,
     })?;
     assert_killed(&report);
     let _ = std::fs::remove_dir_all(&dir);
@@ -100,8 +120,14 @@ fn credit_import_survives_sigkill() -> Fallible<()> {
     // kill that left entries without their run would differ here.
     let dump = |db: &Path| -> Fallible<Vec<String>> {
         let mut rows = crash::table_rows(db, "credit_entries")?;
-        rows.push(format!("runs {}", count(db, "SELECT COUNT(*) FROM credit_runs")?));
-        rows.push(format!("staged {}", count(db, "SELECT COUNT(*) FROM credit_stage")?));
+        rows.push(format!(
+            "runs {}",
+            count(db, "SELECT COUNT(*) FROM credit_runs")?
+        ));
+        rows.push(format!(
+            "staged {}",
+            count(db, "SELECT COUNT(*) FROM credit_stage")?
+        ));
         rows.extend(ledger_actions(db)?);
         Ok(rows)
     };
@@ -120,13 +146,24 @@ fn credit_import_survives_sigkill() -> Fallible<()> {
         name: "credit import",
         base: &base,
         dir: &dir,
-        args: vec!["credit".into(), "import".into(), file.display().to_string(), "--json".into(), "--database".into(), "{db}".into()],
+        args: vec![
+            "credit".into(),
+            "import".into(),
+            file.display().to_string(),
+            "--json".into(),
+            "--database".into(),
+            "{db}".into(),
+        ],
         dump: &dump,
         phase: &phase,
+        rerun: &crash::always,
     })?;
     assert_killed(&report);
     assert!(
-        !report.phases.iter().any(|(phase, _)| phase.starts_with("entries without")),
+        !report
+            .phases
+            .iter()
+            .any(|(phase, _)| phase.starts_with("entries without")),
         "entries committed without their run: {report:?}"
     );
     // Stages left by kills are removed at the next start: the file does not grow.
@@ -144,10 +181,22 @@ fn hotline_import_survives_sigkill() -> Fallible<()> {
     let base = migrated(&dir)?;
     let file = dir.join("orders.csv");
     let mut out = std::io::BufWriter::new(std::fs::File::create(&file)?);
-    writeln!(out, "工单编号,来源渠道,受理时间,问题类型,难度,承办部门,签收时间,办结时间,延期工作日,回访结果,涉及主体统一社会信用代码")?;
+    writeln!(
+        out,
+        "工单编号,来源渠道,受理时间,问题类型,难度,承办部门,签收时间,办结时间,延期工作日,回访结果,涉及主体统一社会信用代码"
+    )?;
     for n in 0..ORDERS {
-        let (category, hour) = if n % 2 == 0 { ("食品安全", 9) } else { ("价格", 14) };
-        writeln!(out, "HL-{n:05},12345,2026-03-{:02} {hour}:{:02},{category},一般,,,,,,", 2 + n % 25, n % 60)?;
+        let (category, hour) = if n % 2 == 0 {
+            ("食品安全", 9)
+        } else {
+            ("价格", 14)
+        };
+        writeln!(
+            out,
+            "HL-{n:05},12345,2026-03-{:02} {hour}:{:02},{category},一般,,,,,,",
+            2 + n % 25,
+            n % 60
+        )?;
     }
     out.flush()?;
     drop(out);
@@ -167,9 +216,17 @@ fn hotline_import_survives_sigkill() -> Fallible<()> {
         name: "hotline import",
         base: &base,
         dir: &dir,
-        args: vec!["hotline".into(), "import".into(), file.display().to_string(), "--json".into(), "--database".into(), "{db}".into()],
+        args: vec![
+            "hotline".into(),
+            "import".into(),
+            file.display().to_string(),
+            "--json".into(),
+            "--database".into(),
+            "{db}".into(),
+        ],
         dump: &dump,
         phase: &phase,
+        rerun: &crash::always,
     })?;
     assert_killed(&report);
     let _ = std::fs::remove_dir_all(&dir);
