@@ -94,11 +94,11 @@ fn directory_exports_and_error_reports_carry_the_watermark_and_csv_reimports() {
     assert!(csv.body.lines().nth(1).unwrap_or_default().starts_with("事项编码,"));
     let items = csv.body.lines().count() - 2;
 
-    // … and the file re-imports unchanged: every row updated, none rejected.
+    // … and the file re-imports unchanged: every row unchanged, none rejected.
     let path = format!("/directories/import?csrf={}", admin.csrf);
     let page = admin.post_multipart(&path, &[("kind", "items")], ("file", "items.csv", &csv.bytes));
     let outcome = finished_job(&mut admin, &page);
-    assert!(outcome.contains(&format!("导入 {items} 行（新增 0，更新 {items}），拒绝 0 行")), "{outcome}");
+    assert!(outcome.contains(&format!("导入 0 行（新增 0，更新 0，未变 {items}），拒绝 0 行")), "{outcome}");
 
     // The error report of an import.
     let bad = "事项编码,抽查类别,抽查事项,检查依据,实施主体,检查对象,检查方式,抽查比例,抽查频次\nX-1,食品,名称,依据,NOPE,对象,实地检查,5%,每年1次\n";
