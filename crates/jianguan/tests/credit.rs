@@ -67,6 +67,10 @@ async fn matter(db: &Db) -> TestResult {
             .as_bytes(),
     )?;
     credit_flow::import_matters_file(db, &path, "tester").await?;
+    let again = credit_flow::import_matters_file(db, &path, "tester").await?;
+    let counts = (again.outcome.inserted, again.outcome.updated, again.outcome.unchanged);
+    assert_eq!(counts, (0, 0, 2), "the same catalogue again: every matter unchanged");
+    assert!(again.run.is_none(), "an unchanged catalogue records no run");
     Ok(())
 }
 
@@ -108,6 +112,7 @@ async fn lists_import_incrementally_and_reimport_changes_nothing(db: &Db) -> Tes
     // The same file again: nothing changes, not even the ledger.
     let again = import(db, &first).await?;
     assert_eq!((again.outcome.inserted, again.outcome.updated, again.after), (0, 0, 4));
+    assert_eq!(again.outcome.unchanged, 4, "every row counted unchanged");
     assert!(again.run.is_none());
     assert_eq!(db.ledger().await?.len(), ledger);
 
@@ -219,6 +224,7 @@ async fn a_removal_survives_a_reimport_without_that_column(db: &Db) -> TestResul
     assert!(db.set_credit_entry_removed(&key, Some(day("2025-01-10"))).await?);
     let again = import(db, &file).await?;
     assert_eq!(again.outcome.imported(), 0);
+    assert!(again.outcome.unchanged > 0, "a kept removal date is no change");
     let entries = db.credit_entries_of(vec![FIRM_A.into()]).await?;
     assert_eq!(entries.first().and_then(|e| e.removed_on), Some(day("2025-01-10")));
     assert!(entries.first().is_some_and(|e| e.counts_on(day("2025-01-09")) && !e.counts_on(day("2025-01-10"))));
