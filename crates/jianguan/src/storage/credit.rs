@@ -848,3 +848,32 @@ impl CreditStore for Db {
         delegate_credit!(self.access_log(subject, limit))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stage is stale once its process has ended (here: a child that ran and
+    /// was reaped), or another machine's after a day, or of the older form;
+    /// a running process's stage is kept.
+    #[test]
+    fn stale_stages_are_those_that_cannot_finish() -> Result<(), Box<dyn std::error::Error>> {
+        let now = crate::workflow::now();
+        let own = stage_id();
+        assert!(!stage_is_stale(&own, now), "{own}");
+        let mut child = std::process::Command::new("true").spawn()?;
+        let pid = child.id();
+        child.wait()?;
+        let host = host_name();
+        let time = now.format("%Y%m%dT%H%M%S%.6f");
+        if std::path::Path::new("/proc/self").exists() {
+            assert!(stage_is_stale(&format!("{pid}@{host}@{time}-00000000"), now));
+        }
+        let recent = format!("1@another-host@{time}-00000000");
+        assert!(!stage_is_stale(&recent, now));
+        let old = (now - chrono::TimeDelta::days(2)).format("%Y%m%dT%H%M%S%.6f");
+        assert!(stage_is_stale(&format!("1@another-host@{old}-00000000"), now));
+        assert!(stage_is_stale("20261129T170000.000000-ab12cd34", now), "the older form");
+        Ok(())
+    }
+}
