@@ -199,10 +199,10 @@ pub fn documents(
 ) -> Fallible<Vec<String>> {
     fn scrub(value: &mut serde_json::Value, since: chrono::DateTime<chrono::FixedOffset>) {
         match value {
-            serde_json::Value::String(text) => {
-                if chrono::DateTime::parse_from_rfc3339(text).is_ok_and(|t| t >= since) {
-                    *text = "<run time>".into();
-                }
+            serde_json::Value::String(text)
+                if chrono::DateTime::parse_from_rfc3339(text).is_ok_and(|t| t >= since) =>
+            {
+                *text = "<run time>".into();
             }
             serde_json::Value::Array(items) => items.iter_mut().for_each(|v| scrub(v, since)),
             serde_json::Value::Object(map) => map.values_mut().for_each(|v| scrub(v, since)),
