@@ -183,7 +183,15 @@ pub async fn import_file<S: Store>(
     options: &Options,
 ) -> Result<Outcome, ImportError> {
     let name = path.display().to_string();
-    import_source(store, kind, Source::File(path.to_owned()), &name, options, None).await
+    import_source(
+        store,
+        kind,
+        Source::File(path.to_owned()),
+        &name,
+        options,
+        None,
+    )
+    .await
 }
 
 /// Called after each batch written with how far the reader is (source units
@@ -199,7 +207,15 @@ pub async fn import_file_reporting<S: Store>(
     report: &ProgressReport,
 ) -> Result<Outcome, ImportError> {
     let name = path.display().to_string();
-    import_source(store, kind, Source::File(path.to_owned()), &name, options, Some(report)).await
+    import_source(
+        store,
+        kind,
+        Source::File(path.to_owned()),
+        &name,
+        options,
+        Some(report),
+    )
+    .await
 }
 
 /// Imports a table already read (`name` is used in messages), as
@@ -757,14 +773,22 @@ mod tests {
             assert_eq!(outcome.superseded, 4, "batch {batch}");
             // Each key once. A key repeated across batches is written at each
             // occurrence, so it may count as updated; in one batch all are unchanged.
-            assert_eq!((outcome.inserted, outcome.updated + outcome.unchanged), (0, 5), "batch {batch}");
+            assert_eq!(
+                (outcome.inserted, outcome.updated + outcome.unchanged),
+                (0, 5),
+                "batch {batch}"
+            );
             if *batch == 100 {
                 assert_eq!(outcome.unchanged, 5);
             }
             assert_eq!(outcome.rejected(), 1, "batch {batch}");
             assert_eq!(outcome.warnings.len(), 4, "batch {batch}");
             assert_eq!(names, &["丙1", "乙2", "乙3", "甲4", "甲5"], "batch {batch}");
-            let counted = |o: &Outcome| Outcome { updated: 0, unchanged: 0, ..o.clone() };
+            let counted = |o: &Outcome| Outcome {
+                updated: 0,
+                unchanged: 0,
+                ..o.clone()
+            };
             assert_eq!(counted(outcome), counted(&outcomes[0].1), "batch {batch}");
         }
         Ok(())

@@ -227,14 +227,19 @@ pub trait CreditStore {
     where
         F: FnOnce(StageApplied) -> Option<(CreditRun, Change)> + Send;
     /// Drops what `stage` loaded without applying it (a failed import).
-    fn discard_credit_stage(&self, stage: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn discard_credit_stage(
+        &self,
+        stage: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Drops the stages of imports that can no longer finish (see
     /// [`stage_is_stale`]); returns the rows removed. Run at every start.
     fn remove_stale_credit_stages(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
     /// Number of entries.
     fn count_credit_entries(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
     /// Entries per list type and subject kind.
-    fn credit_entry_counts(&self) -> impl Future<Output = Result<Vec<EntryCount>, StoreError>> + Send;
+    fn credit_entry_counts(
+        &self,
+    ) -> impl Future<Output = Result<Vec<EntryCount>, StoreError>> + Send;
     /// Every entry of these subjects (whatever their dates), by subject.
     fn credit_entries_of(
         &self,
@@ -263,7 +268,10 @@ pub trait CreditStore {
         to: NaiveDate,
     ) -> impl Future<Output = Result<Vec<CreditEntry>, StoreError>> + Send;
     /// Appends checks to the check log, in one transaction.
-    fn log_checks(&self, checks: Vec<CheckLog>) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn log_checks(
+        &self,
+        checks: Vec<CheckLog>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The newest checks matching `filter`, at most `limit`.
     fn check_log(
         &self,
@@ -271,7 +279,10 @@ pub trait CreditStore {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<CheckLog>, StoreError>> + Send;
     /// Appends accesses to the access log.
-    fn log_access(&self, accesses: Vec<AccessLog>) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn log_access(
+        &self,
+        accesses: Vec<AccessLog>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The newest accesses (to one person's data if `subject`), at most `limit`.
     fn access_log(
         &self,
@@ -385,7 +396,11 @@ fn check_from_row(row: &impl RowRead) -> Result<CheckLog, StoreError> {
         department: row.opt_text(2)?,
         matter: row.text(3)?,
         subject: row.text(4)?,
-        subject_kind: row.opt_text(5)?.map(|k| SubjectKind::parse(&k)).transpose().map_err(bad)?,
+        subject_kind: row
+            .opt_text(5)?
+            .map(|k| SubjectKind::parse(&k))
+            .transpose()
+            .map_err(bad)?,
         outcome: Outcome::parse(&row.text(6)?).map_err(bad)?,
         hits: u32::try_from(row.int(7)?).unwrap_or(u32::MAX),
         as_of: row.date(8)?,
@@ -470,18 +485,17 @@ pub fn stage_is_stale(stage: &str, now: chrono::DateTime<chrono::FixedOffset>) -
 impl<E: Engine> CreditStore for E {
     async fn upsert_credit_entries(&self, entries: Vec<CreditEntry>) -> Result<u64, StoreError> {
         let mut tx = self.begin().await?;
-        let changed = bulk_insert::<E>(
-            &mut tx,
-            &ENTRIES,
-            entry_columns(entries),
-            KEEP_REMOVAL,
-        )
-        .await?;
+        let changed =
+            bulk_insert::<E>(&mut tx, &ENTRIES, entry_columns(entries), KEEP_REMOVAL).await?;
         E::commit(tx).await?;
         Ok(changed)
     }
 
-    async fn stage_credit_entries(&self, stage: &str, entries: Vec<CreditEntry>) -> Result<(), StoreError> {
+    async fn stage_credit_entries(
+        &self,
+        stage: &str,
+        entries: Vec<CreditEntry>,
+    ) -> Result<(), StoreError> {
         let mut columns = vec![Column::Text(vec![stage.to_owned(); entries.len()])];
         columns.extend(entry_columns(entries));
         let mut tx = self.begin().await?;
@@ -490,7 +504,11 @@ impl<E: Engine> CreditStore for E {
         Ok(())
     }
 
-    async fn finish_credit_stage<F>(&self, stage: &str, record: F) -> Result<StageApplied, StoreError>
+    async fn finish_credit_stage<F>(
+        &self,
+        stage: &str,
+        record: F,
+    ) -> Result<StageApplied, StoreError>
     where
         F: FnOnce(StageApplied) -> Option<(CreditRun, Change)> + Send,
     {
@@ -517,8 +535,17 @@ impl<E: Engine> CreditStore for E {
         let before = count_in::<E>(&mut tx).await?;
         let changed = E::tx_execute(&mut tx, &sql, stage_arg()).await?;
         let after = count_in::<E>(&mut tx).await?;
-        E::tx_execute(&mut tx, "DELETE FROM credit_stage WHERE stage = $1", stage_arg()).await?;
-        let applied = StageApplied { before, changed, after };
+        E::tx_execute(
+            &mut tx,
+            "DELETE FROM credit_stage WHERE stage = $1",
+            stage_arg(),
+        )
+        .await?;
+        let applied = StageApplied {
+            before,
+            changed,
+            after,
+        };
         if let Some((run, change)) = record(applied) {
             put_in::<E, CreditRun>(&mut tx, &run, &change).await?;
         }
@@ -527,26 +554,38 @@ impl<E: Engine> CreditStore for E {
     }
 
     async fn discard_credit_stage(&self, stage: &str) -> Result<(), StoreError> {
-        self.execute("DELETE FROM credit_stage WHERE stage = $1", vec![Arg::Text(stage.to_owned())])
-            .await?;
+        self.execute(
+            "DELETE FROM credit_stage WHERE stage = $1",
+            vec![Arg::Text(stage.to_owned())],
+        )
+        .await?;
         Ok(())
     }
 
     async fn remove_stale_credit_stages(&self) -> Result<u64, StoreError> {
-        let rows = self.fetch_all("SELECT DISTINCT stage FROM credit_stage", Vec::new()).await?;
+        let rows = self
+            .fetch_all("SELECT DISTINCT stage FROM credit_stage", Vec::new())
+            .await?;
         let now = crate::workflow::now();
         let mut removed = 0;
         for row in rows {
             let stage = row.text(0)?;
             if stage_is_stale(&stage, now) {
-                removed += self.execute("DELETE FROM credit_stage WHERE stage = $1", vec![Arg::Text(stage)]).await?;
+                removed += self
+                    .execute(
+                        "DELETE FROM credit_stage WHERE stage = $1",
+                        vec![Arg::Text(stage)],
+                    )
+                    .await?;
             }
         }
         Ok(removed)
     }
 
     async fn count_credit_entries(&self) -> Result<u64, StoreError> {
-        let rows = self.fetch_all("SELECT COUNT(*) FROM credit_entries", Vec::new()).await?;
+        let rows = self
+            .fetch_all("SELECT COUNT(*) FROM credit_entries", Vec::new())
+            .await?;
         let count = rows.first().map(|r| r.int(0)).transpose()?.unwrap_or(0);
         Ok(u64::try_from(count).unwrap_or(0))
     }
@@ -571,7 +610,10 @@ impl<E: Engine> CreditStore for E {
             .collect()
     }
 
-    async fn credit_entries_of(&self, subjects: Vec<String>) -> Result<Vec<CreditEntry>, StoreError> {
+    async fn credit_entries_of(
+        &self,
+        subjects: Vec<String>,
+    ) -> Result<Vec<CreditEntry>, StoreError> {
         let mut sql = Sql::new(ENTRY_SELECT);
         sql.push(" WHERE ");
         sql.bind_in(E::DIALECT, "subject", subjects);
@@ -588,15 +630,21 @@ impl<E: Engine> CreditStore for E {
         let mut sql = Sql::new(ENTRY_SELECT);
         sql.push(" WHERE 1 = 1");
         if let Some(prefix) = filter.subject_prefix.as_deref().filter(|p| !p.is_empty()) {
-            let prefix: String = prefix.to_uppercase().chars().filter(char::is_ascii_alphanumeric).collect();
+            let prefix: String = prefix
+                .to_uppercase()
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect();
             match E::DIALECT {
                 // A range on the key's first column: SQLite's index serves it, LIKE it would not.
                 Dialect::Sqlite => {
                     sql.push(" AND subject >= ").bind(Arg::Text(prefix.clone()));
-                    sql.push(" AND subject < ").bind(Arg::Text(format!("{prefix}\u{7F}")));
+                    sql.push(" AND subject < ")
+                        .bind(Arg::Text(format!("{prefix}\u{7F}")));
                 }
                 Dialect::Postgres => {
-                    sql.push(" AND subject LIKE ").bind(Arg::Text(format!("{prefix}%")));
+                    sql.push(" AND subject LIKE ")
+                        .bind(Arg::Text(format!("{prefix}%")));
                 }
             }
         }
@@ -605,10 +653,12 @@ impl<E: Engine> CreditStore for E {
                 .bind(Arg::Text(format!("%{}%", name.replace(['%', '_'], ""))));
         }
         if let Some(list) = filter.list_type {
-            sql.push(" AND list_type = ").bind(Arg::Text(list.as_str().to_owned()));
+            sql.push(" AND list_type = ")
+                .bind(Arg::Text(list.as_str().to_owned()));
         }
         if let Some(kind) = filter.kind {
-            sql.push(" AND subject_kind = ").bind(Arg::Text(kind.as_str().to_owned()));
+            sql.push(" AND subject_kind = ")
+                .bind(Arg::Text(kind.as_str().to_owned()));
         }
         sql.push(" ORDER BY subject, list_type, listed_on, ref_no LIMIT ")
             .bind(Arg::Int(i64::from(limit)));
@@ -639,23 +689,35 @@ impl<E: Engine> CreditStore for E {
         Ok(changed > 0)
     }
 
-    async fn ending_credit_entries(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<CreditEntry>, StoreError> {
+    async fn ending_credit_entries(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<CreditEntry>, StoreError> {
         let mut sql = Sql::new(ENTRY_SELECT);
-        sql.push(" WHERE (removed_on IS NULL OR removed_on > ").bind(Arg::Date(from));
-        sql.push(") AND (valid_until BETWEEN ").bind(Arg::Date(from));
+        sql.push(" WHERE (removed_on IS NULL OR removed_on > ")
+            .bind(Arg::Date(from));
+        sql.push(") AND (valid_until BETWEEN ")
+            .bind(Arg::Date(from));
         sql.push(" AND ").bind(Arg::Date(to));
         for severity in Severity::ALL {
             // Last day = finding + maximum − 1 day, month ends clamped: the
             // findings a few days either side of the exact inverse are read.
             let months = chrono::Months::new(severity.maximum_months());
             let margin = chrono::Days::new(4);
-            let earliest = from.checked_sub_months(months).and_then(|d| d.checked_sub_days(margin));
-            let latest = to.checked_sub_months(months).and_then(|d| d.checked_add_days(margin));
+            let earliest = from
+                .checked_sub_months(months)
+                .and_then(|d| d.checked_sub_days(margin));
+            let latest = to
+                .checked_sub_months(months)
+                .and_then(|d| d.checked_add_days(margin));
             let (Some(earliest), Some(latest)) = (earliest, latest) else {
                 continue;
             };
-            sql.push(" OR (severity = ").bind(Arg::Text(severity.as_str().to_owned()));
-            sql.push(" AND coalesce(decided_on, listed_on) BETWEEN ").bind(Arg::Date(earliest));
+            sql.push(" OR (severity = ")
+                .bind(Arg::Text(severity.as_str().to_owned()));
+            sql.push(" AND coalesce(decided_on, listed_on) BETWEEN ")
+                .bind(Arg::Date(earliest));
             sql.push(" AND ").bind(Arg::Date(latest));
             sql.push(")");
         }
@@ -671,8 +733,16 @@ impl<E: Engine> CreditStore for E {
         const TABLE: Table = Table {
             name: "credit_checks",
             columns: &[
-                "checked_at", "actor", "department", "matter", "subject", "subject_kind", "outcome", "hits",
-                "as_of", "batch",
+                "checked_at",
+                "actor",
+                "department",
+                "matter",
+                "subject",
+                "subject_kind",
+                "outcome",
+                "hits",
+                "as_of",
+                "batch",
             ],
             key: &[],
         };
@@ -717,7 +787,11 @@ impl<E: Engine> CreditStore for E {
         Ok(())
     }
 
-    async fn check_log(&self, filter: &CheckLogFilter, limit: u32) -> Result<Vec<CheckLog>, StoreError> {
+    async fn check_log(
+        &self,
+        filter: &CheckLogFilter,
+        limit: u32,
+    ) -> Result<Vec<CheckLog>, StoreError> {
         let mut sql = Sql::new(
             "SELECT checked_at, actor, department, matter, subject, subject_kind, outcome, hits, as_of, batch \
              FROM credit_checks WHERE 1 = 1",
@@ -729,10 +803,12 @@ impl<E: Engine> CreditStore for E {
             ("actor", &filter.actor),
         ] {
             if let Some(value) = value {
-                sql.push(&format!(" AND {column} = ")).bind(Arg::Text(value.clone()));
+                sql.push(&format!(" AND {column} = "))
+                    .bind(Arg::Text(value.clone()));
             }
         }
-        sql.push(" ORDER BY id DESC LIMIT ").bind(Arg::Int(i64::from(limit)));
+        sql.push(" ORDER BY id DESC LIMIT ")
+            .bind(Arg::Int(i64::from(limit)));
         let rows = self.fetch_all(&sql.text, sql.args).await?;
         rows.iter().map(check_from_row).collect()
     }
@@ -748,23 +824,40 @@ impl<E: Engine> CreditStore for E {
         };
         let mut columns: [Vec<String>; 5] = Default::default();
         for a in accesses {
-            for (column, value) in columns.iter_mut().zip([a.accessed_at, a.actor, a.subject, a.what, a.purpose]) {
+            for (column, value) in
+                columns
+                    .iter_mut()
+                    .zip([a.accessed_at, a.actor, a.subject, a.what, a.purpose])
+            {
                 column.push(value);
             }
         }
         let mut tx = self.begin().await?;
-        bulk_insert::<E>(&mut tx, &TABLE, columns.into_iter().map(Column::Text).collect(), OnConflict::Fail)
-            .await?;
+        bulk_insert::<E>(
+            &mut tx,
+            &TABLE,
+            columns.into_iter().map(Column::Text).collect(),
+            OnConflict::Fail,
+        )
+        .await?;
         E::commit(tx).await?;
         Ok(())
     }
 
-    async fn access_log(&self, subject: Option<&str>, limit: u32) -> Result<Vec<AccessLog>, StoreError> {
-        let mut sql = Sql::new("SELECT accessed_at, actor, subject, what, purpose FROM credit_access WHERE 1 = 1");
+    async fn access_log(
+        &self,
+        subject: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AccessLog>, StoreError> {
+        let mut sql = Sql::new(
+            "SELECT accessed_at, actor, subject, what, purpose FROM credit_access WHERE 1 = 1",
+        );
         if let Some(subject) = subject {
-            sql.push(" AND subject = ").bind(Arg::Text(subject.to_owned()));
+            sql.push(" AND subject = ")
+                .bind(Arg::Text(subject.to_owned()));
         }
-        sql.push(" ORDER BY id DESC LIMIT ").bind(Arg::Int(i64::from(limit)));
+        sql.push(" ORDER BY id DESC LIMIT ")
+            .bind(Arg::Int(i64::from(limit)));
         let rows = self.fetch_all(&sql.text, sql.args).await?;
         rows.iter()
             .map(|row| {
@@ -794,10 +887,18 @@ impl CreditStore for Db {
     async fn upsert_credit_entries(&self, entries: Vec<CreditEntry>) -> Result<u64, StoreError> {
         delegate_credit!(self.upsert_credit_entries(entries))
     }
-    async fn stage_credit_entries(&self, stage: &str, entries: Vec<CreditEntry>) -> Result<(), StoreError> {
+    async fn stage_credit_entries(
+        &self,
+        stage: &str,
+        entries: Vec<CreditEntry>,
+    ) -> Result<(), StoreError> {
         delegate_credit!(self.stage_credit_entries(stage, entries))
     }
-    async fn finish_credit_stage<F>(&self, stage: &str, record: F) -> Result<StageApplied, StoreError>
+    async fn finish_credit_stage<F>(
+        &self,
+        stage: &str,
+        record: F,
+    ) -> Result<StageApplied, StoreError>
     where
         F: FnOnce(StageApplied) -> Option<(CreditRun, Change)> + Send,
     {
@@ -815,7 +916,10 @@ impl CreditStore for Db {
     async fn credit_entry_counts(&self) -> Result<Vec<EntryCount>, StoreError> {
         delegate_credit!(self.credit_entry_counts())
     }
-    async fn credit_entries_of(&self, subjects: Vec<String>) -> Result<Vec<CreditEntry>, StoreError> {
+    async fn credit_entries_of(
+        &self,
+        subjects: Vec<String>,
+    ) -> Result<Vec<CreditEntry>, StoreError> {
         delegate_credit!(self.credit_entries_of(subjects))
     }
     async fn search_credit_entries(
@@ -832,19 +936,31 @@ impl CreditStore for Db {
     ) -> Result<bool, StoreError> {
         delegate_credit!(self.set_credit_entry_removed(key, removed_on))
     }
-    async fn ending_credit_entries(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<CreditEntry>, StoreError> {
+    async fn ending_credit_entries(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<CreditEntry>, StoreError> {
         delegate_credit!(self.ending_credit_entries(from, to))
     }
     async fn log_checks(&self, checks: Vec<CheckLog>) -> Result<(), StoreError> {
         delegate_credit!(self.log_checks(checks))
     }
-    async fn check_log(&self, filter: &CheckLogFilter, limit: u32) -> Result<Vec<CheckLog>, StoreError> {
+    async fn check_log(
+        &self,
+        filter: &CheckLogFilter,
+        limit: u32,
+    ) -> Result<Vec<CheckLog>, StoreError> {
         delegate_credit!(self.check_log(filter, limit))
     }
     async fn log_access(&self, accesses: Vec<AccessLog>) -> Result<(), StoreError> {
         delegate_credit!(self.log_access(accesses))
     }
-    async fn access_log(&self, subject: Option<&str>, limit: u32) -> Result<Vec<AccessLog>, StoreError> {
+    async fn access_log(
+        &self,
+        subject: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AccessLog>, StoreError> {
         delegate_credit!(self.access_log(subject, limit))
     }
 }
@@ -867,13 +983,22 @@ mod tests {
         let host = host_name();
         let time = now.format("%Y%m%dT%H%M%S%.6f");
         if std::path::Path::new("/proc/self").exists() {
-            assert!(stage_is_stale(&format!("{pid}@{host}@{time}-00000000"), now));
+            assert!(stage_is_stale(
+                &format!("{pid}@{host}@{time}-00000000"),
+                now
+            ));
         }
         let recent = format!("1@another-host@{time}-00000000");
         assert!(!stage_is_stale(&recent, now));
         let old = (now - chrono::TimeDelta::days(2)).format("%Y%m%dT%H%M%S%.6f");
-        assert!(stage_is_stale(&format!("1@another-host@{old}-00000000"), now));
-        assert!(stage_is_stale("20261129T170000.000000-ab12cd34", now), "the older form");
+        assert!(stage_is_stale(
+            &format!("1@another-host@{old}-00000000"),
+            now
+        ));
+        assert!(
+            stage_is_stale("20261129T170000.000000-ab12cd34", now),
+            "the older form"
+        );
         Ok(())
     }
 }

@@ -170,7 +170,12 @@ fn text_rows(columns: &[Column]) -> Vec<Vec<Option<String>>> {
     let texts: Vec<Vec<Option<String>>> = columns.iter().map(Column::texts).collect();
     let rows = texts.first().map_or(0, Vec::len);
     (0..rows)
-        .map(|i| texts.iter().map(|column| column.get(i).cloned().flatten()).collect())
+        .map(|i| {
+            texts
+                .iter()
+                .map(|column| column.get(i).cloned().flatten())
+                .collect()
+        })
         .collect()
 }
 
@@ -186,7 +191,11 @@ async fn stored_rows<E: Engine>(
         .iter()
         .map(|c| format!("CAST({c} AS TEXT)"))
         .collect();
-    let mut sql = Sql::new(&format!("SELECT {} FROM {} WHERE ", casts.join(", "), table.name));
+    let mut sql = Sql::new(&format!(
+        "SELECT {} FROM {} WHERE ",
+        casts.join(", "),
+        table.name
+    ));
     sql.bind_in(E::DIALECT, column, keys);
     let rows = E::tx_fetch_all(tx, &sql.text, sql.args).await?;
     rows.iter()
@@ -240,7 +249,10 @@ async fn upsert_batch<E: Engine, T: Sync>(
     let mut tx = engine.begin().await?;
     let mut count = UpsertCount::default();
     for chunk in records.chunks(E::CHUNK.max(1)) {
-        let mut first_keys: Vec<String> = chunk.iter().filter_map(|r| key(r).into_iter().next()).collect();
+        let mut first_keys: Vec<String> = chunk
+            .iter()
+            .filter_map(|r| key(r).into_iter().next())
+            .collect();
         first_keys.sort();
         first_keys.dedup();
         let stored: HashMap<String, Vec<Option<String>>> =
@@ -252,7 +264,8 @@ async fn upsert_batch<E: Engine, T: Sync>(
         let mut stored_children = Vec::with_capacity(children.len());
         let mut new_children = Vec::with_capacity(children.len());
         for child in children {
-            let rows = stored_rows::<E>(&mut tx, child.table, child.parent, first_keys.clone()).await?;
+            let rows =
+                stored_rows::<E>(&mut tx, child.table, child.parent, first_keys.clone()).await?;
             stored_children.push(children_by_parent(child.table, child.parent, rows));
             let rows = text_rows(&(child.columns)(chunk));
             new_children.push(children_by_parent(child.table, child.parent, rows));
@@ -265,7 +278,11 @@ async fn upsert_batch<E: Engine, T: Sync>(
                 write.push(*record);
                 continue;
             };
-            let parent = row.get(key_positions.first().copied().unwrap_or(0)).cloned().flatten().unwrap_or_default();
+            let parent = row
+                .get(key_positions.first().copied().unwrap_or(0))
+                .cloned()
+                .flatten()
+                .unwrap_or_default();
             let children_same = stored_children
                 .iter()
                 .zip(&new_children)
@@ -281,7 +298,10 @@ async fn upsert_batch<E: Engine, T: Sync>(
             continue;
         }
         bulk_insert::<E>(&mut tx, table, columns(&write), OnConflict::Update).await?;
-        let mut written_keys: Vec<String> = write.iter().filter_map(|r| key(r).into_iter().next()).collect();
+        let mut written_keys: Vec<String> = write
+            .iter()
+            .filter_map(|r| key(r).into_iter().next())
+            .collect();
         written_keys.sort();
         written_keys.dedup();
         for child in children {
@@ -1014,7 +1034,8 @@ impl<E: Engine> Store for E {
         let mut report = self.run_migrations().await?;
         seed_reference_data(self, &mut report).await?;
         // Every start clears what killed imports left behind.
-        report.stale_stage_rows = super::credit::CreditStore::remove_stale_credit_stages(self).await?;
+        report.stale_stage_rows =
+            super::credit::CreditStore::remove_stale_credit_stages(self).await?;
         Ok(report)
     }
 
