@@ -73,6 +73,18 @@ async fn matter(db: &Db) -> TestResult {
             .as_bytes(),
     )?;
     credit_flow::import_matters_file(db, &path, "tester").await?;
+    let again = credit_flow::import_matters_file(db, &path, "tester").await?;
+    let counts = (
+        again.outcome.inserted,
+        again.outcome.updated,
+        again.outcome.unchanged,
+    );
+    assert_eq!(
+        counts,
+        (0, 0, 2),
+        "the same catalogue again: every matter unchanged"
+    );
+    assert!(again.run.is_none(), "an unchanged catalogue records no run");
     Ok(())
 }
 
@@ -137,6 +149,7 @@ async fn lists_import_incrementally_and_reimport_changes_nothing(db: &Db) -> Tes
         (again.outcome.inserted, again.outcome.updated, again.after),
         (0, 0, 4)
     );
+    assert_eq!(again.outcome.unchanged, 4, "every row counted unchanged");
     assert!(again.run.is_none());
     assert_eq!(db.ledger().await?.len(), ledger);
 
@@ -361,6 +374,10 @@ async fn a_removal_survives_a_reimport_without_that_column(db: &Db) -> TestResul
     );
     let again = import(db, &file).await?;
     assert_eq!(again.outcome.imported(), 0);
+    assert!(
+        again.outcome.unchanged > 0,
+        "a kept removal date is no change"
+    );
     let entries = db.credit_entries_of(vec![FIRM_A.into()]).await?;
     assert_eq!(
         entries.first().and_then(|e| e.removed_on),

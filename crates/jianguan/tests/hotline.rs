@@ -541,7 +541,14 @@ async fn reimporting_the_same_file_changes_nothing(db: &Db) -> TestResult {
     let before = db.hotline_orders(&all, 100, 0).await?;
     assert_eq!(before.len(), 36);
     let again = import(db, Path::new(ORDERS)).await?;
-    assert_eq!((again.outcome.inserted, again.outcome.updated), (0, 0));
+    assert_eq!(
+        (
+            again.outcome.inserted,
+            again.outcome.updated,
+            again.outcome.unchanged
+        ),
+        (0, 0, 36)
+    );
     assert!(again.outcome.errors.is_empty());
     assert_eq!(db.ledger().await?.len(), ledger, "not even a ledger entry");
     assert_eq!(db.hotline_orders(&all, 100, 0).await?, before);

@@ -567,11 +567,16 @@ async fn rerun_after_fixing_converges(db: &Db, dir: &Path) -> TestResult {
     // (a new key: the pilot-era row stays as it was imported).
     let fixed = gbk_file(dir, true)?;
     let second = import_file(db, Kind::Entities, &fixed, &options()).await?;
-    assert_counts(&second, 6, 114, 0, 1);
+    // Entity 5 is in the file twice (renamed), in two batches of 37: each
+    // import writes both rows in turn, so it counts as updated; the 113
+    // others are as stored.
+    assert_counts(&second, 6, 1, 0, 1);
+    assert_eq!(second.unchanged, 113);
     assert_eq!(entity_count(db).await?, 121);
-    // Running it again changes nothing but counts everything as updated.
+    // Running it again changes nothing, and says so (but for entity 5, above).
     let third = import_file(db, Kind::Entities, &fixed, &options()).await?;
-    assert_counts(&third, 0, 120, 0, 1);
+    assert_counts(&third, 0, 1, 0, 1);
+    assert_eq!(third.unchanged, 119);
     assert_eq!(entity_count(db).await?, 121);
     Ok(())
 }
@@ -679,7 +684,8 @@ async fn export_import_round_trip_is_unchanged(db: &Db, dir: &Path) -> TestResul
             let out = dir.join(format!("{}-1.{extension}", kind.as_str()));
             assert_eq!(export_file(db, kind, &out, format, &mark()).await?, count);
             let again = import_file(db, kind, &out, &options()).await?;
-            assert_counts(&again, 0, count, 0, 0);
+            assert_counts(&again, 0, 0, 0, 0);
+            assert_eq!(again.unchanged, count);
             // The database is unchanged: a second export is identical.
             let out2 = dir.join(format!("{}-2.{extension}", kind.as_str()));
             export_file(db, kind, &out2, format, &mark()).await?;
@@ -720,13 +726,9 @@ async fn items_import_and_round_trip(db: &Db, dir: &Path) -> TestResult {
         export_file(db, Kind::Items, &out, Format::Csv, &mark()).await?,
         38
     );
-    assert_counts(
-        &import_file(db, Kind::Items, &out, &options()).await?,
-        0,
-        38,
-        0,
-        0,
-    );
+    let again = import_file(db, Kind::Items, &out, &options()).await?;
+    assert_counts(&again, 0, 0, 0, 0);
+    assert_eq!(again.unchanged, 38);
     Ok(())
 }
 
@@ -824,22 +826,14 @@ async fn joint_items_import_with_row_errors_and_round_trip(db: &Db, dir: &Path) 
     // Cooperating in the 20 items n % 3 != 0, less the rejected 11, 17, 22 and 26.
     assert_eq!(db.joint_items(Some(&yjj)).await?.len(), 16);
 
-    // The corrected file converges: the 5 rows are new, the 25 others updated.
+    // The corrected file converges: the 5 rows are new, the 25 others unchanged.
     let fixed = joint_file(dir, true)?;
-    assert_counts(
-        &import_file(db, Kind::JointItems, &fixed, &options()).await?,
-        5,
-        25,
-        0,
-        0,
-    );
-    assert_counts(
-        &import_file(db, Kind::JointItems, &fixed, &options()).await?,
-        0,
-        30,
-        0,
-        0,
-    );
+    let outcome = import_file(db, Kind::JointItems, &fixed, &options()).await?;
+    assert_counts(&outcome, 5, 0, 0, 0);
+    assert_eq!(outcome.unchanged, 25);
+    let outcome = import_file(db, Kind::JointItems, &fixed, &options()).await?;
+    assert_counts(&outcome, 0, 0, 0, 0);
+    assert_eq!(outcome.unchanged, 30);
 
     // Export → import is unchanged, in both formats.
     for format in [Format::Csv, Format::Xlsx] {
@@ -849,13 +843,9 @@ async fn joint_items_import_with_row_errors_and_round_trip(db: &Db, dir: &Path) 
             export_file(db, Kind::JointItems, &out, format, &mark()).await?,
             30
         );
-        assert_counts(
-            &import_file(db, Kind::JointItems, &out, &options()).await?,
-            0,
-            30,
-            0,
-            0,
-        );
+        let outcome = import_file(db, Kind::JointItems, &out, &options()).await?;
+        assert_counts(&outcome, 0, 0, 0, 0);
+        assert_eq!(outcome.unchanged, 30);
         let out2 = dir.join(format!("joint-2.{extension}"));
         export_file(db, Kind::JointItems, &out2, format, &mark()).await?;
         if format == Format::Csv {
@@ -972,7 +962,7 @@ fn cli_import_prints_the_summary_and_writes_the_report() -> TestResult {
     assert_eq!(
         stdout.trim(),
         format!(
-            "imported 115 rows (115 inserted, 0 updated), 5 rejected, 2 warnings; report: {}",
+            "imported 115 rows (115 inserted, 0 updated, 0 unchanged), 5 rejected, 2 warnings; report: {}",
             report.display()
         )
     );
@@ -1030,7 +1020,9 @@ fn cli_import_prints_the_summary_and_writes_the_report() -> TestResult {
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
     let json: serde_json::Value = serde_json::from_str(&stdout)?;
     assert_eq!(json["imported"], 6);
-    assert_eq!(json["updated"], 114);
+    // One batch: entity 5's later row replaces its earlier one before writing.
+    assert_eq!(json["updated"], 0);
+    assert_eq!(json["unchanged"], 114);
     assert_eq!(json["rejected"], 0);
     assert_eq!(json["warnings"], 1);
     assert!(json["error_report"].is_string());
@@ -1048,7 +1040,7 @@ fn cli_import_prints_the_summary_and_writes_the_report() -> TestResult {
     assert_eq!(
         String::from_utf8(output.stdout)?.trim(),
         format!(
-            "imported 121 rows (0 inserted, 121 updated), 0 rejected, 1 warnings; report: {}",
+            "imported 0 rows (0 inserted, 0 updated, 121 unchanged), 0 rejected, 1 warnings; report: {}",
             dir.join("out.xlsx.errors.xlsx").display()
         )
     );
@@ -1114,7 +1106,7 @@ fn cli_joint_items_import_json_report_and_export() -> TestResult {
     assert_eq!(
         String::from_utf8(output.stdout)?.trim(),
         format!(
-            "imported 25 rows (0 inserted, 25 updated), 5 rejected, 0 warnings; report: {}",
+            "imported 0 rows (0 inserted, 0 updated, 25 unchanged), 5 rejected, 0 warnings; report: {}",
             report.display()
         )
     );
@@ -1228,7 +1220,8 @@ fn cli_import_killed_midway_leaves_whole_batches_and_a_rerun_completes() -> Test
     assert_eq!(
         String::from_utf8(output.stdout)?.trim(),
         format!(
-            "imported {total} rows ({} inserted, {partial} updated), 0 rejected, 0 warnings; report: none",
+            "imported {} rows ({} inserted, 0 updated, {partial} unchanged), 0 rejected, 0 warnings; report: none",
+            total - partial,
             total - partial
         )
     );

@@ -273,20 +273,23 @@ async fn reference_data_is_seeded<S: Store>(store: &S) -> TestResult {
 }
 
 async fn upsert_twice_converges<S: Store>(store: &S) -> TestResult {
-    // More than one SQLite chunk (500) so chunk boundaries are crossed.
+    // More than one SQLite chunk (500) so chunk boundaries are crossed; the
+    // same records again are unchanged, not updated.
     let first = entities(0..1_200)?;
     assert_eq!(
         store.upsert_entities(&first).await?,
         UpsertCount {
             inserted: 1_200,
-            updated: 0
+            updated: 0,
+            unchanged: 0
         }
     );
     assert_eq!(
         store.upsert_entities(&first).await?,
         UpsertCount {
             inserted: 0,
-            updated: 1_200
+            updated: 0,
+            unchanged: 1_200
         }
     );
     assert_eq!(store.count_entities(&EntityFilter::default()).await?, 1_200);
@@ -308,14 +311,16 @@ async fn upsert_twice_converges<S: Store>(store: &S) -> TestResult {
         store.upsert_entities(&changed).await?,
         UpsertCount {
             inserted: 100,
-            updated: 1_200
+            updated: 1_200,
+            unchanged: 0
         }
     );
     assert_eq!(
         store.upsert_entities(&changed).await?,
         UpsertCount {
             inserted: 0,
-            updated: 1_300
+            updated: 0,
+            unchanged: 1_300
         }
     );
     assert_eq!(store.count_entities(&EntityFilter::default()).await?, 1_300);
@@ -346,7 +351,8 @@ async fn last_duplicate_in_a_batch_wins<S: Store>(store: &S) -> TestResult {
         store.upsert_entities(&batch).await?,
         UpsertCount {
             inserted: 2,
-            updated: 0
+            updated: 0,
+            unchanged: 0
         }
     );
     assert_eq!(
@@ -764,7 +770,8 @@ async fn failed_batch_leaves_the_old_state<S: Store>(store: &S) -> TestResult {
         store.upsert_entities(&fixed).await?,
         UpsertCount {
             inserted: 899,
-            updated: 600
+            updated: 600,
+            unchanged: 0
         }
     );
     Ok(())
@@ -906,7 +913,8 @@ async fn inspectors_round_trip_and_filter<S: Store>(store: &S) -> TestResult {
         store.upsert_inspectors(&list).await?,
         UpsertCount {
             inserted: 40,
-            updated: 0
+            updated: 0,
+            unchanged: 0
         }
     );
     for one in &list {
@@ -981,7 +989,8 @@ async fn inspectors_round_trip_and_filter<S: Store>(store: &S) -> TestResult {
             .await?,
         UpsertCount {
             inserted: 0,
-            updated: 1
+            updated: 1,
+            unchanged: 0
         }
     );
     assert_eq!(
@@ -1017,7 +1026,8 @@ async fn recusals_round_trip_and_page<S: Store>(store: &S) -> TestResult {
         store.upsert_recusals(&list).await?,
         UpsertCount {
             inserted: 15,
-            updated: 0
+            updated: 0,
+            unchanged: 0
         }
     );
     assert_eq!(store.count_recusals().await?, 15);
@@ -1052,7 +1062,8 @@ async fn recusals_round_trip_and_page<S: Store>(store: &S) -> TestResult {
         store.upsert_recusals(&[changed]).await?,
         UpsertCount {
             inserted: 0,
-            updated: 1
+            updated: 1,
+            unchanged: 0
         }
     );
     assert_eq!(
@@ -1077,7 +1088,8 @@ async fn items_and_joint_items_round_trip<S: Store>(store: &S) -> TestResult {
         store.upsert_items(&items).await?,
         UpsertCount {
             inserted: 3,
-            updated: 0
+            updated: 0,
+            unchanged: 0
         }
     );
     let stored = store.items(None).await?;
@@ -1102,7 +1114,8 @@ async fn items_and_joint_items_round_trip<S: Store>(store: &S) -> TestResult {
         store.upsert_items(std::slice::from_ref(&changed)).await?,
         UpsertCount {
             inserted: 0,
-            updated: 1
+            updated: 1,
+            unchanged: 0
         }
     );
     assert_eq!(store.item(&changed.code).await?.as_ref(), Some(&changed));
@@ -1115,7 +1128,8 @@ async fn items_and_joint_items_round_trip<S: Store>(store: &S) -> TestResult {
         store.upsert_joint_items(&joint).await?,
         UpsertCount {
             inserted: 2,
-            updated: 0
+            updated: 0,
+            unchanged: 0
         }
     );
     assert_eq!(store.joint_items(None).await?, joint);
@@ -1160,7 +1174,8 @@ async fn departments_and_districts_round_trip<S: Store>(store: &S) -> TestResult
         store.upsert_departments(&departments).await?,
         UpsertCount {
             inserted: 2,
-            updated: 0
+            updated: 0,
+            unchanged: 0
         }
     );
     let mut expected = departments.clone();
@@ -1184,7 +1199,8 @@ async fn departments_and_districts_round_trip<S: Store>(store: &S) -> TestResult
             .await?,
         UpsertCount {
             inserted: 0,
-            updated: 1
+            updated: 1,
+            unchanged: 0
         }
     );
     assert_eq!(
@@ -1200,7 +1216,8 @@ async fn departments_and_districts_round_trip<S: Store>(store: &S) -> TestResult
             .await?,
         UpsertCount {
             inserted: 1,
-            updated: 1
+            updated: 1,
+            unchanged: 0
         }
     );
     let stored = store.districts().await?;

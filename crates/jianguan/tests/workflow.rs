@@ -70,6 +70,78 @@ contracts!(
     anchors_catch_a_consistent_rewrite,
 );
 
+/// SIGKILL during `rounds draw` of the fixture's committed round (SQLite):
+/// every kill leaves the round committed or drawn whole, and drawing again
+/// converges (see tests/crash.rs and docs/reliability.md).
+#[test]
+fn round_draw_survives_sigkill() -> TestResult {
+    use common::crash::{self, Operation};
+    let dir = crash::scratch("draw")?;
+    let base = dir.join("base.sqlite3");
+    let base_text = base
+        .to_str()
+        .ok_or("temporary path is not UTF-8")?
+        .to_owned();
+    runtime()?.block_on(async {
+        let db = storage::open(&base_text).await?;
+        db.migrate().await?;
+        prepared(&db).await?;
+        commit_main(&db).await?;
+        db.close().await;
+        Ok::<_, Box<dyn Error>>(())
+    })?;
+    let since = workflow::now();
+    let dump = |db: &std::path::Path| -> Fallible<Vec<String>> {
+        let mut rows = crash::documents(db, "rounds", since)?;
+        rows.extend(crash::documents(db, "visits", since)?);
+        rows.extend(crash::table_rows(db, "round_records")?);
+        rows.extend(crash::rows(
+            db,
+            "SELECT action, CAST(COUNT(*) AS TEXT) FROM ledger GROUP BY action",
+        )?);
+        Ok(rows)
+    };
+    let status = |db: &std::path::Path| -> Fallible<String> {
+        Ok(crash::rows(
+            db,
+            &format!("SELECT status FROM rounds WHERE id = '{ROUND}'"),
+        )?
+        .join(","))
+    };
+    let phase = |db: &std::path::Path| -> Fallible<String> { Ok(format!("round {}", status(db)?)) };
+    let rerun = |db: &std::path::Path| -> Fallible<bool> {
+        Ok(matches!(status(db)?.as_str(), "已承诺" | "committed"))
+    };
+    let mut args: Vec<String> = [
+        "rounds",
+        "draw",
+        ROUND,
+        "--beacon",
+        "上证指数 2025-06-30 收盘 3444.43",
+    ]
+    .iter()
+    .map(|a| (*a).to_owned())
+    .collect();
+    for witness in WITNESSES {
+        args.extend(["--witness".to_owned(), witness.to_owned()]);
+    }
+    args.extend(["--database".to_owned(), "{db}".to_owned()]);
+    let report = crash::trials(&Operation {
+        name: "round draw",
+        base: &base,
+        dir: &dir,
+        args,
+        dump: &dump,
+        phase: &phase,
+        rerun: &rerun,
+    })?;
+    if crash::kills() >= 5 {
+        assert!(report.killed > 0, "no kill landed: {report:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------
 // Fixture: the directory.
 

@@ -848,6 +848,7 @@ fn domain_recusal(city: &City, recusal: &synth::Recusal) -> anyhow::Result<Recus
 fn add(total: &mut UpsertCount, count: UpsertCount) {
     total.inserted += count.inserted;
     total.updated += count.updated;
+    total.unchanged += count.unchanged;
 }
 
 /// A progress bar on stderr (hidden when stderr is not a terminal) with `template`.

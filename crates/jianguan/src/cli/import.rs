@@ -137,6 +137,7 @@ pub(super) fn finish_import(
         let mut line = serde_json::json!({
             "imported": outcome.inserted,
             "updated": outcome.updated,
+            "unchanged": outcome.unchanged,
             "rejected": outcome.rejected(),
             "warnings": outcome.warnings.len(),
             "error_report": written,
@@ -172,10 +173,11 @@ pub(super) fn finish_import(
             );
         }
         println!(
-            "imported {} rows ({} inserted, {} updated), {} rejected, {} warnings; report: {}",
+            "imported {} rows ({} inserted, {} updated, {} unchanged), {} rejected, {} warnings; report: {}",
             outcome.imported(),
             outcome.inserted,
             outcome.updated,
+            outcome.unchanged,
             outcome.rejected(),
             outcome.warnings.len(),
             written.as_deref().unwrap_or("none")

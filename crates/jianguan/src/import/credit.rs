@@ -28,7 +28,8 @@ use super::table::{self, RowSink};
 use super::{ImportError, Outcome, Problem, ReadError};
 use crate::domain::credit::{CreditEntry, ListType, Matter, Severity, Subject};
 use crate::storage::StoreError;
-use crate::storage::credit::CreditStore;
+use crate::storage::credit::{CreditRun, CreditStore, StageApplied, stage_id};
+use crate::storage::workflow::Change;
 
 const fn col(key: &'static str, zh: &'static [&'static str], required: bool) -> Column {
     Column { key, zh, required }
@@ -583,18 +584,24 @@ fn scan_any(path: &Path, sink: &mut impl RowSink) -> Result<(), ReadError> {
 pub type Progress<'a> = &'a (dyn Fn(u64, u64) + Send + Sync);
 
 /// Imports a list file into `store`: every row validated, bad rows reported by
-/// row and column, good rows upserted in batches. `source` names the file in
-/// the entries' `source` when the file has no 数据来源 column; `strict_uscc`
+/// row and column, good rows staged in batches, then applied with the run
+/// `record` makes of the outcome, in one transaction. `source` names the file
+/// in the entries' `source` when the file has no 数据来源 column; `strict_uscc`
 /// refuses pilot-pattern codes ([`Subject::parse_for_import`]).
-/// `inserted` counts entries new to the store and `updated` those changed.
-pub async fn import_entries<S: CreditStore + Sync>(
+/// `inserted` counts entries new to the store, `updated` those changed and
+/// `unchanged` the valid rows that changed nothing.
+pub async fn import_entries<S, F>(
     store: &S,
     path: &Path,
     source: &str,
     strict_uscc: bool,
     progress: Option<Progress<'_>>,
-) -> Result<Outcome, ImportError> {
-    let before = store.count_credit_entries().await?;
+    record: F,
+) -> Result<(Outcome, StageApplied), ImportError>
+where
+    S: CreditStore + Sync,
+    F: FnOnce(&Outcome, StageApplied) -> Option<(CreditRun, Change)> + Send,
+{
     let stage = stage_id();
     let (sender, mut receiver) = tokio::sync::mpsc::channel(2);
     let reader = EntryReader {
@@ -616,7 +623,6 @@ pub async fn import_entries<S: CreditStore + Sync>(
         let result = scan_any(&path_owned, &mut reader).map_err(ImportError::from);
         reader.finish(result);
     });
-    let mut changed = 0u64;
     let mut outcome = None;
     let mut failure = None;
     while let Some(message) = receiver.recv().await {
@@ -626,12 +632,9 @@ pub async fn import_entries<S: CreditStore + Sync>(
                 done,
                 total,
             } => {
-                match store.stage_credit_entries(&stage, entries).await {
-                    Ok(count) => changed += count,
-                    Err(error) => {
-                        failure = Some(ImportError::Store(error));
-                        break;
-                    }
+                if let Err(error) = store.stage_credit_entries(&stage, entries).await {
+                    failure = Some(ImportError::Store(error));
+                    break;
                 }
                 if let Some(report) = progress {
                     report(done, total);
@@ -648,30 +651,28 @@ pub async fn import_entries<S: CreditStore + Sync>(
         let _ = store.discard_credit_stage(&stage).await;
         return Err(error);
     }
-    let mut outcome = outcome.ok_or_else(|| {
-        ImportError::Store(StoreError::Constraint {
+    let Some(mut outcome) = outcome else {
+        let _ = store.discard_credit_stage(&stage).await;
+        return Err(ImportError::Store(StoreError::Constraint {
             message: "the reader stopped before the end of the file".into(),
-        })
-    })?;
-    changed += store.finish_credit_stage(&stage).await?;
-    let after = store.count_credit_entries().await?;
-    outcome.inserted = after.saturating_sub(before);
-    outcome.updated = changed.saturating_sub(outcome.inserted);
+        }));
+    };
     outcome.errors.sort_by_key(|p| p.row);
     outcome.warnings.sort_by_key(|p| p.row);
-    Ok(outcome)
-}
-
-/// A fresh stage id: the time and a random tag.
-fn stage_id() -> String {
-    let mut tag = [0u8; 4];
-    // Without the system's randomness the tag is 0: the time still tells imports apart.
-    let _ = getrandom::fill(&mut tag);
-    format!(
-        "{}-{:08x}",
-        crate::workflow::now().format("%Y%m%dT%H%M%S%.6f"),
-        u32::from_be_bytes(tag)
-    )
+    // Distinct keys staged: the valid rows less those a later row replaced.
+    let staged = outcome
+        .total_rows
+        .saturating_sub(outcome.rejected())
+        .saturating_sub(outcome.superseded) as u64;
+    let applied = store
+        .finish_credit_stage(&stage, |applied| {
+            outcome.inserted = applied.after.saturating_sub(applied.before);
+            outcome.updated = applied.changed.saturating_sub(outcome.inserted);
+            outcome.unchanged = staged.saturating_sub(applied.changed);
+            record(&outcome, applied)
+        })
+        .await?;
+    Ok((outcome, applied))
 }
 
 /// Collects the rows of a small file: its mapping and (row, cells).

@@ -121,8 +121,10 @@ pub struct Outcome {
     pub total_rows: usize,
     /// Records new to the directory.
     pub inserted: u64,
-    /// Records that replaced existing ones.
+    /// Records that replaced existing ones and changed them.
     pub updated: u64,
+    /// Valid rows whose record was stored already, as it is: nothing written.
+    pub unchanged: u64,
     /// Rows superseded by a later row with the same key (also in `warnings`).
     pub superseded: usize,
     /// Empty rows skipped.
@@ -478,6 +480,7 @@ struct Rejected {
 struct Written {
     inserted: u64,
     updated: u64,
+    unchanged: u64,
     rejected: HashMap<usize, Rejected>,
 }
 
@@ -495,7 +498,16 @@ impl Written {
             },
         };
         match rejected {
-            None if key_saved_before => self.updated = self.updated.saturating_sub(1),
+            // Counted once, when first saved. Which count the repeat went to
+            // is not known row by row: taken from `updated` first (a repeat
+            // that changes its record is the usual case).
+            None if key_saved_before => {
+                if self.updated > 0 {
+                    self.updated -= 1;
+                } else {
+                    self.unchanged = self.unchanged.saturating_sub(1);
+                }
+            }
             None => {}
             Some(problem) => {
                 self.rejected.insert(
@@ -594,6 +606,7 @@ async fn import_source<S: Store>(
         total_rows: found.total_rows,
         inserted: written.inserted,
         updated: written.updated,
+        unchanged: written.unchanged,
         superseded: found.superseded,
         empty_rows: found.empty_rows,
         errors: found.errors,
@@ -673,6 +686,7 @@ async fn save_batch<S: Store>(
         (Ok(counts), _) => {
             written.inserted += counts.inserted;
             written.updated += counts.updated;
+            written.unchanged += counts.unchanged;
             for (row, previous) in rows {
                 written.settle(row, previous, None);
             }
@@ -686,6 +700,7 @@ async fn save_batch<S: Store>(
             Ok(counts) => {
                 written.inserted += counts.inserted;
                 written.updated += counts.updated;
+                written.unchanged += counts.unchanged;
                 written.settle(row, previous, None);
             }
             Err(error) if is_row_error(&error) => {
@@ -763,7 +778,7 @@ mod tests {
                     ..Options::default()
                 };
                 let fresh = import_file(&db, Kind::Entities, &file, &options).await?;
-                // The same file again: every key exists, so all are updated.
+                // The same file again: every key exists; updated or unchanged (below).
                 let outcome = import_file(&db, Kind::Entities, &file, &options).await?;
                 let mut names = Vec::new();
                 for n in 1..=5 {
@@ -785,11 +800,25 @@ mod tests {
         for (batch, outcome, names) in &outcomes {
             assert_eq!(outcome.total_rows, 10, "batch {batch}");
             assert_eq!(outcome.superseded, 4, "batch {batch}");
-            assert_eq!((outcome.inserted, outcome.updated), (0, 5), "batch {batch}");
+            // Each key once. A key repeated across batches is written at each
+            // occurrence, so it may count as updated; in one batch all are unchanged.
+            assert_eq!(
+                (outcome.inserted, outcome.updated + outcome.unchanged),
+                (0, 5),
+                "batch {batch}"
+            );
+            if *batch == 100 {
+                assert_eq!(outcome.unchanged, 5);
+            }
             assert_eq!(outcome.rejected(), 1, "batch {batch}");
             assert_eq!(outcome.warnings.len(), 4, "batch {batch}");
             assert_eq!(names, &["丙1", "乙2", "乙3", "甲4", "甲5"], "batch {batch}");
-            assert_eq!(outcome, &outcomes[0].1, "batch {batch}");
+            let counted = |o: &Outcome| Outcome {
+                updated: 0,
+                unchanged: 0,
+                ..o.clone()
+            };
+            assert_eq!(counted(outcome), counted(&outcomes[0].1), "batch {batch}");
         }
         Ok(())
     }

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::engine::{Arg, Column, Dialect, Engine, OnConflict, RowRead, Sql, Table, bulk_insert};
-use super::workflow::Document;
+use super::workflow::{Change, Document, put_in};
 use super::{Db, StoreError};
 use crate::domain::credit::{
     CreditEntry, EntryKey, ListType, Matter, Outcome, Severity, Subject, SubjectKind,
@@ -207,27 +207,34 @@ pub trait CreditStore {
         &self,
         entries: Vec<CreditEntry>,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
-    /// Loads a batch of a list import `stage` (distinct keys within the batch;
-    /// a later batch's row wins over an earlier one's). On SQLite the rows are
-    /// appended to a staging table and upserted by [`CreditStore::finish_credit_stage`],
-    /// in key order; on PostgreSQL they are upserted at once. Returns the
-    /// entries inserted or changed so far.
+    /// Loads a batch of a list import `stage` into the staging table, in its
+    /// own transaction (distinct keys within the batch; a later batch's row
+    /// wins over an earlier one's). Nothing reaches the entries until
+    /// [`CreditStore::finish_credit_stage`].
     fn stage_credit_entries(
         &self,
         stage: &str,
         entries: Vec<CreditEntry>,
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
-    /// Upserts what `stage` loaded, in one statement, and empties the stage;
-    /// returns the entries inserted or changed (0 where nothing was staged).
-    fn finish_credit_stage(
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// In one transaction: upserts what `stage` loaded (in key order), empties
+    /// the stage, and stores the run `record` makes of what was applied, with
+    /// its ledger entry. A crash leaves either all of it or none of it (and
+    /// the stage, which [`CreditStore::remove_stale_credit_stages`] removes).
+    fn finish_credit_stage<F>(
         &self,
         stage: &str,
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+        record: F,
+    ) -> impl Future<Output = Result<StageApplied, StoreError>> + Send
+    where
+        F: FnOnce(StageApplied) -> Option<(CreditRun, Change)> + Send;
     /// Drops what `stage` loaded without applying it (a failed import).
     fn discard_credit_stage(
         &self,
         stage: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Drops the stages of imports that can no longer finish (see
+    /// [`stage_is_stale`]); returns the rows removed. Run at every start.
+    fn remove_stale_credit_stages(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
     /// Number of entries.
     fn count_credit_entries(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
     /// Entries per list type and subject kind.
@@ -402,6 +409,80 @@ fn check_from_row(row: &impl RowRead) -> Result<CheckLog, StoreError> {
     })
 }
 
+/// What [`CreditStore::finish_credit_stage`] applied.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StageApplied {
+    /// Entries before.
+    pub before: u64,
+    /// Entries inserted or changed.
+    pub changed: u64,
+    /// Entries after.
+    pub after: u64,
+}
+
+async fn count_in<E: Engine>(tx: &mut E::Tx) -> Result<u64, StoreError> {
+    let rows = E::tx_fetch_all(tx, "SELECT COUNT(*) FROM credit_entries", Vec::new()).await?;
+    let count = rows.first().map(|r| r.int(0)).transpose()?.unwrap_or(0);
+    Ok(u64::try_from(count).unwrap_or(0))
+}
+
+/// This machine's name, to tell its stages from other hosts' (PostgreSQL).
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// A fresh stage id, `PID@HOST@TIME-TAG`: the process that owns it, where, and when it began.
+pub fn stage_id() -> String {
+    let mut tag = [0u8; 4];
+    // Without the system's randomness the tag is 0: the process and time still tell imports apart.
+    let _ = getrandom::fill(&mut tag);
+    format!(
+        "{}@{}@{}-{:08x}",
+        std::process::id(),
+        host_name(),
+        crate::workflow::now().format("%Y%m%dT%H%M%S%.6f"),
+        u32::from_be_bytes(tag)
+    )
+}
+
+/// Whether process `pid` of this machine still runs (a zombie does not).
+fn process_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name in parentheses.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| !matches!(rest.trim_start().chars().next(), Some('Z' | 'X'))),
+        // Without /proc (not Linux) a process cannot be looked up: assume it runs.
+        Err(_) => !std::path::Path::new("/proc/self").exists(),
+    }
+}
+
+/// Whether a stage can no longer finish: its process on this machine has
+/// ended, or (another machine's) it began more than a day ago, or its id is
+/// of the older form, which no running import uses.
+pub fn stage_is_stale(stage: &str, now: chrono::DateTime<chrono::FixedOffset>) -> bool {
+    let mut parts = stage.splitn(3, '@');
+    let (Some(pid), Some(host), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
+        return true;
+    };
+    let Ok(pid) = pid.parse::<u32>() else {
+        return true;
+    };
+    if host == host_name() {
+        return !process_alive(pid);
+    }
+    let began = rest
+        .split('-')
+        .next()
+        .and_then(|time| chrono::NaiveDateTime::parse_from_str(time, "%Y%m%dT%H%M%S%.f").ok());
+    began.is_none_or(|began| now.naive_local() - began > chrono::TimeDelta::days(1))
+}
+
 impl<E: Engine> CreditStore for E {
     async fn upsert_credit_entries(&self, entries: Vec<CreditEntry>) -> Result<u64, StoreError> {
         let mut tx = self.begin().await?;
@@ -415,36 +496,62 @@ impl<E: Engine> CreditStore for E {
         &self,
         stage: &str,
         entries: Vec<CreditEntry>,
-    ) -> Result<u64, StoreError> {
-        if E::DIALECT == Dialect::Postgres {
-            return self.upsert_credit_entries(entries).await;
-        }
+    ) -> Result<(), StoreError> {
         let mut columns = vec![Column::Text(vec![stage.to_owned(); entries.len()])];
         columns.extend(entry_columns(entries));
         let mut tx = self.begin().await?;
         bulk_insert::<E>(&mut tx, &STAGE, columns, OnConflict::Fail).await?;
         E::commit(tx).await?;
-        Ok(0)
+        Ok(())
     }
 
-    async fn finish_credit_stage(&self, stage: &str) -> Result<u64, StoreError> {
-        if E::DIALECT == Dialect::Postgres {
-            return Ok(0);
-        }
-        // Outside an explicit transaction: one autocommit statement needs no
-        // statement journal, and key order turns random inserts into appends.
+    async fn finish_credit_stage<F>(
+        &self,
+        stage: &str,
+        record: F,
+    ) -> Result<StageApplied, StoreError>
+    where
+        F: FnOnce(StageApplied) -> Option<(CreditRun, Change)> + Send,
+    {
         let columns = ENTRIES.columns.join(", ");
+        // A key staged twice: the later row (higher seq) wins. SQLite applies
+        // the rows in order; PostgreSQL may touch a row once per statement.
+        let rows = match E::DIALECT {
+            Dialect::Sqlite => format!(
+                "SELECT {columns} FROM credit_stage WHERE stage = $1 \
+                 ORDER BY subject, list_type, listed_on, ref_no, seq"
+            ),
+            Dialect::Postgres => format!(
+                "SELECT DISTINCT ON (subject, list_type, listed_on, ref_no) {columns} \
+                 FROM credit_stage WHERE stage = $1 ORDER BY subject, list_type, listed_on, ref_no, seq DESC"
+            ),
+        };
         let sql = format!(
-            "{head}SELECT {columns} FROM credit_stage WHERE stage = $1 \
-             ORDER BY subject, list_type, listed_on, ref_no, seq{tail}",
+            "{head}{rows}{tail}",
             head = ENTRIES.insert_head(),
             tail = ENTRIES.conflict_tail(KEEP_REMOVAL, E::DIALECT),
         );
-        let changed = self
-            .execute(&sql, vec![Arg::Text(stage.to_owned())])
-            .await?;
-        self.discard_credit_stage(stage).await?;
-        Ok(changed)
+        let stage_arg = || vec![Arg::Text(stage.to_owned())];
+        let mut tx = self.begin().await?;
+        let before = count_in::<E>(&mut tx).await?;
+        let changed = E::tx_execute(&mut tx, &sql, stage_arg()).await?;
+        let after = count_in::<E>(&mut tx).await?;
+        E::tx_execute(
+            &mut tx,
+            "DELETE FROM credit_stage WHERE stage = $1",
+            stage_arg(),
+        )
+        .await?;
+        let applied = StageApplied {
+            before,
+            changed,
+            after,
+        };
+        if let Some((run, change)) = record(applied) {
+            put_in::<E, CreditRun>(&mut tx, &run, &change).await?;
+        }
+        E::commit(tx).await?;
+        Ok(applied)
     }
 
     async fn discard_credit_stage(&self, stage: &str) -> Result<(), StoreError> {
@@ -454,6 +561,26 @@ impl<E: Engine> CreditStore for E {
         )
         .await?;
         Ok(())
+    }
+
+    async fn remove_stale_credit_stages(&self) -> Result<u64, StoreError> {
+        let rows = self
+            .fetch_all("SELECT DISTINCT stage FROM credit_stage", Vec::new())
+            .await?;
+        let now = crate::workflow::now();
+        let mut removed = 0;
+        for row in rows {
+            let stage = row.text(0)?;
+            if stage_is_stale(&stage, now) {
+                removed += self
+                    .execute(
+                        "DELETE FROM credit_stage WHERE stage = $1",
+                        vec![Arg::Text(stage)],
+                    )
+                    .await?;
+            }
+        }
+        Ok(removed)
     }
 
     async fn count_credit_entries(&self) -> Result<u64, StoreError> {
@@ -767,14 +894,24 @@ impl CreditStore for Db {
         &self,
         stage: &str,
         entries: Vec<CreditEntry>,
-    ) -> Result<u64, StoreError> {
+    ) -> Result<(), StoreError> {
         delegate_credit!(self.stage_credit_entries(stage, entries))
     }
-    async fn finish_credit_stage(&self, stage: &str) -> Result<u64, StoreError> {
-        delegate_credit!(self.finish_credit_stage(stage))
+    async fn finish_credit_stage<F>(
+        &self,
+        stage: &str,
+        record: F,
+    ) -> Result<StageApplied, StoreError>
+    where
+        F: FnOnce(StageApplied) -> Option<(CreditRun, Change)> + Send,
+    {
+        delegate_credit!(self.finish_credit_stage(stage, record))
     }
     async fn discard_credit_stage(&self, stage: &str) -> Result<(), StoreError> {
         delegate_credit!(self.discard_credit_stage(stage))
+    }
+    async fn remove_stale_credit_stages(&self) -> Result<u64, StoreError> {
+        delegate_credit!(self.remove_stale_credit_stages())
     }
     async fn count_credit_entries(&self) -> Result<u64, StoreError> {
         delegate_credit!(self.count_credit_entries())
@@ -828,5 +965,43 @@ impl CreditStore for Db {
         limit: u32,
     ) -> Result<Vec<AccessLog>, StoreError> {
         delegate_credit!(self.access_log(subject, limit))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stage is stale once its process has ended (here: a child that ran and
+    /// was reaped), or another machine's after a day, or of the older form;
+    /// a running process's stage is kept.
+    #[test]
+    fn stale_stages_are_those_that_cannot_finish() -> Result<(), Box<dyn std::error::Error>> {
+        let now = crate::workflow::now();
+        let own = stage_id();
+        assert!(!stage_is_stale(&own, now), "{own}");
+        let mut child = std::process::Command::new("true").spawn()?;
+        let pid = child.id();
+        child.wait()?;
+        let host = host_name();
+        let time = now.format("%Y%m%dT%H%M%S%.6f");
+        if std::path::Path::new("/proc/self").exists() {
+            assert!(stage_is_stale(
+                &format!("{pid}@{host}@{time}-00000000"),
+                now
+            ));
+        }
+        let recent = format!("1@another-host@{time}-00000000");
+        assert!(!stage_is_stale(&recent, now));
+        let old = (now - chrono::TimeDelta::days(2)).format("%Y%m%dT%H%M%S%.6f");
+        assert!(stage_is_stale(
+            &format!("1@another-host@{old}-00000000"),
+            now
+        ));
+        assert!(
+            stage_is_stale("20261129T170000.000000-ab12cd34", now),
+            "the older form"
+        );
+        Ok(())
     }
 }

@@ -74,6 +74,19 @@ impl Column {
         }
     }
 
+    /// The values as text, as `CAST(column AS TEXT)` reads them back on
+    /// either backend (dates `YYYY-MM-DD`), to tell a changed row from an
+    /// unchanged one.
+    pub fn texts(&self) -> Vec<Option<String>> {
+        match self {
+            Self::Text(v) => v.iter().cloned().map(Some).collect(),
+            Self::OptText(v) => v.clone(),
+            Self::Int(v) => v.iter().map(|i| Some(i.to_string())).collect(),
+            Self::Date(v) => v.iter().map(|d| Some(date_text(*d))).collect(),
+            Self::OptDate(v) => v.iter().map(|d| d.map(date_text)).collect(),
+        }
+    }
+
     /// The values as scalar arguments, moved out (no copy of the texts).
     fn into_args(self) -> std::vec::IntoIter<Arg> {
         let args: Vec<Arg> = match self {

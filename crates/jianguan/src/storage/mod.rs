@@ -176,6 +176,8 @@ pub struct MigrationReport {
     pub industries: u64,
     /// Districts seeded (the Huangshi defaults, only into an empty table).
     pub districts_seeded: u64,
+    /// Staging rows of killed credit imports removed.
+    pub stale_stage_rows: u64,
 }
 
 /// How many records of a batch were new and how many replaced existing ones.
@@ -183,8 +185,10 @@ pub struct MigrationReport {
 pub struct UpsertCount {
     /// New keys.
     pub inserted: u64,
-    /// Existing keys, whose record was replaced (or left as it was when identical).
+    /// Existing keys whose record changed and was rewritten.
     pub updated: u64,
+    /// Existing keys whose record was identical: nothing written.
+    pub unchanged: u64,
 }
 
 /// A page of a keyset-paged listing: records with a key after `after`, in key order.

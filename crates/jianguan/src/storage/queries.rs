@@ -165,8 +165,66 @@ fn last_wins<T>(records: &[T], key: fn(&T) -> Vec<String>) -> Vec<&T> {
     out
 }
 
+/// Rows given column-wise, as texts row by row (see [`Column::texts`]).
+fn text_rows(columns: &[Column]) -> Vec<Vec<Option<String>>> {
+    let texts: Vec<Vec<Option<String>>> = columns.iter().map(Column::texts).collect();
+    let rows = texts.first().map_or(0, Vec::len);
+    (0..rows)
+        .map(|i| {
+            texts
+                .iter()
+                .map(|column| column.get(i).cloned().flatten())
+                .collect()
+        })
+        .collect()
+}
+
+/// The stored rows of `table` whose `column` is one of `keys`, every column as text.
+async fn stored_rows<E: Engine>(
+    tx: &mut E::Tx,
+    table: &Table,
+    column: &str,
+    keys: Vec<String>,
+) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
+    let casts: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| format!("CAST({c} AS TEXT)"))
+        .collect();
+    let mut sql = Sql::new(&format!(
+        "SELECT {} FROM {} WHERE ",
+        casts.join(", "),
+        table.name
+    ));
+    sql.bind_in(E::DIALECT, column, keys);
+    let rows = E::tx_fetch_all(tx, &sql.text, sql.args).await?;
+    rows.iter()
+        .map(|row| (0..table.columns.len()).map(|i| row.opt_text(i)).collect())
+        .collect()
+}
+
+/// Child rows grouped by their parent's key, each group sorted.
+fn children_by_parent(
+    table: &Table,
+    parent: &str,
+    rows: Vec<Vec<Option<String>>>,
+) -> HashMap<String, Vec<Vec<Option<String>>>> {
+    let index = table.columns.iter().position(|c| *c == parent).unwrap_or(0);
+    let mut groups: HashMap<String, Vec<Vec<Option<String>>>> = HashMap::new();
+    for row in rows {
+        let key = row.get(index).cloned().flatten().unwrap_or_default();
+        groups.entry(key).or_default().push(row);
+    }
+    for group in groups.values_mut() {
+        group.sort();
+    }
+    groups
+}
+
 /// Upserts `records` into `table` (and replaces their children) in one
-/// transaction; counts new and existing keys.
+/// transaction. Each record is compared with the stored one (its row and its
+/// children, as text): new keys are inserted, changed records rewritten, and
+/// unchanged ones left alone and counted so.
 async fn upsert_batch<E: Engine, T: Sync>(
     engine: &E,
     records: &[&T],
@@ -175,66 +233,85 @@ async fn upsert_batch<E: Engine, T: Sync>(
     columns: fn(&[&T]) -> Vec<Column>,
     children: &[Children<T>],
 ) -> Result<UpsertCount, sqlx::Error> {
+    let key_positions: Vec<usize> = table
+        .key
+        .iter()
+        .filter_map(|k| table.columns.iter().position(|c| c == k))
+        .collect();
+    let key_of = |row: &[Option<String>]| -> String {
+        let parts: Vec<&str> = key_positions
+            .iter()
+            .map(|&i| row.get(i).and_then(|v| v.as_deref()).unwrap_or_default())
+            .collect();
+        parts.join("/")
+    };
+    let first_column = table.key.first().copied().unwrap_or_default();
     let mut tx = engine.begin().await?;
     let mut count = UpsertCount::default();
     for chunk in records.chunks(E::CHUNK.max(1)) {
-        let keys: Vec<Vec<String>> = chunk.iter().map(|r| key(r)).collect();
-        let first_keys: Vec<String> = {
-            let mut firsts: Vec<String> = keys.iter().filter_map(|k| k.first().cloned()).collect();
-            firsts.sort();
-            firsts.dedup();
-            firsts
-        };
-        if table.key.len() == 1 && first_keys.len() == keys.len() {
-            // One key column and distinct keys: the number present is enough.
-            let mut sql = Sql::new(&format!("SELECT COUNT(*) FROM {} WHERE ", table.name));
-            sql.bind_in(
-                E::DIALECT,
-                table.key.first().copied().unwrap_or_default(),
-                first_keys.clone(),
-            );
-            let rows = E::tx_fetch_all(&mut tx, &sql.text, sql.args).await?;
-            let present = rows.first().map(|row| row.int(0)).transpose()?.unwrap_or(0);
-            let present = u64::try_from(present).unwrap_or(0);
-            let total = keys.len() as u64;
-            count.updated += present.min(total);
-            count.inserted += total - present.min(total);
-        } else {
-            let mut sql = Sql::new(&format!(
-                "SELECT {} FROM {} WHERE ",
-                table.key.join(", "),
-                table.name
-            ));
-            sql.bind_in(
-                E::DIALECT,
-                table.key.first().copied().unwrap_or_default(),
-                first_keys.clone(),
-            );
-            let rows = E::tx_fetch_all(&mut tx, &sql.text, sql.args).await?;
-            let mut existing = HashSet::with_capacity(rows.len());
-            for row in &rows {
-                let parts = (0..table.key.len())
-                    .map(|i| row.text(i))
-                    .collect::<Result<Vec<_>, _>>()?;
-                existing.insert(parts.join("/"));
-            }
-            for k in &keys {
-                if existing.contains(&k.join("/")) {
-                    count.updated += 1;
-                } else {
-                    count.inserted += 1;
-                }
+        let mut first_keys: Vec<String> = chunk
+            .iter()
+            .filter_map(|r| key(r).into_iter().next())
+            .collect();
+        first_keys.sort();
+        first_keys.dedup();
+        let stored: HashMap<String, Vec<Option<String>>> =
+            stored_rows::<E>(&mut tx, table, first_column, first_keys.clone())
+                .await?
+                .into_iter()
+                .map(|row| (key_of(&row), row))
+                .collect();
+        let mut stored_children = Vec::with_capacity(children.len());
+        let mut new_children = Vec::with_capacity(children.len());
+        for child in children {
+            let rows =
+                stored_rows::<E>(&mut tx, child.table, child.parent, first_keys.clone()).await?;
+            stored_children.push(children_by_parent(child.table, child.parent, rows));
+            let rows = text_rows(&(child.columns)(chunk));
+            new_children.push(children_by_parent(child.table, child.parent, rows));
+        }
+        let new_rows = text_rows(&columns(chunk));
+        let mut write: Vec<&T> = Vec::with_capacity(chunk.len());
+        for (record, row) in chunk.iter().zip(&new_rows) {
+            let Some(old) = stored.get(&key_of(row)) else {
+                count.inserted += 1;
+                write.push(*record);
+                continue;
+            };
+            let parent = row
+                .get(key_positions.first().copied().unwrap_or(0))
+                .cloned()
+                .flatten()
+                .unwrap_or_default();
+            let children_same = stored_children
+                .iter()
+                .zip(&new_children)
+                .all(|(old, new)| old.get(&parent) == new.get(&parent));
+            if old == row && children_same {
+                count.unchanged += 1;
+            } else {
+                count.updated += 1;
+                write.push(*record);
             }
         }
-        bulk_insert::<E>(&mut tx, table, columns(chunk), OnConflict::Update).await?;
+        if write.is_empty() {
+            continue;
+        }
+        bulk_insert::<E>(&mut tx, table, columns(&write), OnConflict::Update).await?;
+        let mut written_keys: Vec<String> = write
+            .iter()
+            .filter_map(|r| key(r).into_iter().next())
+            .collect();
+        written_keys.sort();
+        written_keys.dedup();
         for child in children {
             let mut delete = Sql::new(&format!("DELETE FROM {} WHERE ", child.table.name));
-            delete.bind_in(E::DIALECT, child.parent, first_keys.clone());
+            delete.bind_in(E::DIALECT, child.parent, written_keys.clone());
             E::tx_execute(&mut tx, &delete.text, delete.args).await?;
             bulk_insert::<E>(
                 &mut tx,
                 child.table,
-                (child.columns)(chunk),
+                (child.columns)(&write),
                 OnConflict::Fail,
             )
             .await?;
@@ -956,6 +1033,9 @@ impl<E: Engine> Store for E {
     async fn migrate(&self) -> Result<MigrationReport, StoreError> {
         let mut report = self.run_migrations().await?;
         seed_reference_data(self, &mut report).await?;
+        // Every start clears what killed imports left behind.
+        report.stale_stage_rows =
+            super::credit::CreditStore::remove_stale_credit_stages(self).await?;
         Ok(report)
     }
 

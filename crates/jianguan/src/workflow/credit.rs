@@ -346,15 +346,19 @@ fn io_error(path: &Path, source: std::io::Error) -> ImportError {
 
 /// Records a run on the ledger.
 async fn record_run(db: &Db, run: &CreditRun, actor: &str, action: &str) -> Result<(), StoreError> {
-    let detail = format!(
-        "{}: {} rows, {} changed, {} rejected (SHA-256 {})",
-        run.source, run.rows, run.changed, run.rejected, run.sha256
-    );
     db.put(
         std::slice::from_ref(run),
-        &Change::new(now(), actor, action, detail),
+        &Change::new(now(), actor, action, run_detail(run)),
     )
     .await
+}
+
+/// The ledger detail of a run.
+fn run_detail(run: &CreditRun) -> String {
+    format!(
+        "{}: {} rows, {} changed, {} rejected (SHA-256 {})",
+        run.source, run.rows, run.changed, run.rejected, run.sha256
+    )
 }
 
 fn run_id(kind: &str, sha256: &str) -> String {
@@ -383,31 +387,38 @@ pub async fn import_credit_file(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let before = db.count_credit_entries().await?;
-    let outcome = import_entries(db, path, &source, strict_uscc, progress).await?;
-    let after = before + outcome.inserted;
-    let changed = outcome.imported();
-    let run = (changed > 0).then(|| CreditRun {
-        id: run_id("entries", &sha256),
-        kind: "entries".into(),
-        source,
-        sha256: sha256.clone(),
-        finished_at: now().to_rfc3339(),
-        rows: outcome.total_rows as u64,
-        changed,
-        rejected: outcome.rejected() as u64,
-        before,
-        after,
-    });
-    if let Some(run) = &run {
-        record_run(db, run, actor, "credit.entries.imported").await?;
-    }
+    let mut run = None;
+    let (outcome, applied) = import_entries(db, path, &source, strict_uscc, progress, |outcome, applied| {
+        let changed = outcome.imported();
+        let recorded = CreditRun {
+            id: run_id("entries", &sha256),
+            kind: "entries".into(),
+            source: source.clone(),
+            sha256: sha256.clone(),
+            finished_at: now().to_rfc3339(),
+            rows: outcome.total_rows as u64,
+            changed,
+            rejected: outcome.rejected() as u64,
+            before: applied.before,
+            after: applied.after,
+        };
+        let change = Change::new(
+            now(),
+            actor,
+            "credit.entries.imported",
+            run_detail(&recorded),
+        );
+        run = Some(recorded.clone());
+        (changed > 0).then_some((recorded, change))
+    })
+    .await?;
+    let run = run.filter(|run| run.changed > 0);
     Ok(CreditImport {
         outcome,
         run,
         sha256,
-        before,
-        after,
+        before: applied.before,
+        after: applied.after,
     })
 }
 
@@ -435,7 +446,7 @@ pub async fn import_matters_file(
     let mut changed = Vec::new();
     for matter in file.matters {
         match existing.get(&matter.code) {
-            Some(old) if *old == matter => {}
+            Some(old) if *old == matter => outcome.unchanged += 1,
             Some(_) => {
                 outcome.updated += 1;
                 changed.push(matter);

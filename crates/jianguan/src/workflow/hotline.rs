@@ -800,6 +800,7 @@ pub async fn import_orders<S: WorkflowStore + HotlineStore>(
             .as_ref()
             .is_some_and(|s| s.import_digest.as_deref() == Some(digest.as_str()))
         {
+            outcome.unchanged += 1;
             continue;
         }
         let order = match order_from_row(

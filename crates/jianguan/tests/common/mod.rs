@@ -3,6 +3,7 @@
 
 #![allow(dead_code, reason = "each test crate uses part of the harness")]
 
+pub mod crash;
 pub mod web;
 
 use std::error::Error;

@@ -48,17 +48,20 @@ fn server_with_lists() -> TestServer {
     let mut office = server.login("credit.office");
     let outcome = upload_import(&mut office, "matters", "matters.csv", MATTERS);
     assert!(
-        outcome.contains("导入 2 行（新增 2，更新 0），拒绝 0 行"),
+        outcome.contains("导入 2 行（新增 2，更新 0，未变 0），拒绝 0 行"),
         "{outcome}"
     );
     let outcome = upload_import(&mut office, "entries", "lists.csv", &entries_file());
     assert!(
-        outcome.contains("导入 5 行（新增 5，更新 0），拒绝 0 行"),
+        outcome.contains("导入 5 行（新增 5，更新 0，未变 0），拒绝 0 行"),
         "{outcome}"
     );
     // Importing the same file again changes nothing.
     let again = upload_import(&mut office, "entries", "lists.csv", &entries_file());
-    assert!(again.contains("导入 0 行"), "{again}");
+    assert!(
+        again.contains("导入 0 行（新增 0，更新 0，未变 5）"),
+        "{again}"
+    );
     server
 }
 

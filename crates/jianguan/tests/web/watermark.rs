@@ -128,7 +128,7 @@ fn directory_exports_and_error_reports_carry_the_watermark_and_csv_reimports() {
     );
     let items = csv.body.lines().count() - 2;
 
-    // … and the file re-imports unchanged: every row updated, none rejected.
+    // … and the file re-imports unchanged: every row unchanged, none rejected.
     let path = format!("/directories/import?csrf={}", admin.csrf);
     let page = admin.post_multipart(
         &path,
@@ -138,7 +138,7 @@ fn directory_exports_and_error_reports_carry_the_watermark_and_csv_reimports() {
     let outcome = finished_job(&mut admin, &page);
     assert!(
         outcome.contains(&format!(
-            "导入 {items} 行（新增 0，更新 {items}），拒绝 0 行"
+            "导入 0 行（新增 0，更新 0，未变 {items}），拒绝 0 行"
         )),
         "{outcome}"
     );

@@ -807,11 +807,12 @@ async fn run_import(
                 }
             })?;
     let mut message = format!(
-        "读取 {} 行，导入 {} 行（新增 {}，更新 {}），拒绝 {} 行，警告 {} 条",
+        "读取 {} 行，导入 {} 行（新增 {}，更新 {}，未变 {}），拒绝 {} 行，警告 {} 条",
         outcome.total_rows,
         outcome.imported(),
         outcome.inserted,
         outcome.updated,
+        outcome.unchanged,
         outcome.rejected(),
         outcome.warnings.len()
     );
