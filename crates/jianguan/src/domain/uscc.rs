@@ -498,11 +498,16 @@ mod tests {
                 expected: 'F'
             })
         );
-        let (code, warning) = Uscc::parse_for_import("91350100M0001TGQXM", false)?;
+        let (code, warning) = Uscc::parse_for_import("91350100M0001TGQ0M", false)?;
         assert_eq!(code.status(), CheckStatus::Pilot);
+        // Often quoted as pilot-era, but M0001TGQ's GB 11714 check digit is X: only the final fails.
+        assert!(matches!(
+            Uscc::parse_for_import("91350100M0001TGQXM", false),
+            Err(UsccError::Mistyped { .. })
+        ));
         assert!(warning.is_some());
         assert!(matches!(
-            Uscc::parse_for_import("91350100M0001TGQXM", true),
+            Uscc::parse_for_import("91350100M0001TGQ0M", true),
             Err(UsccError::BadOrgCheck { .. })
         ));
         assert_eq!(
