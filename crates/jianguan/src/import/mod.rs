@@ -181,7 +181,15 @@ pub async fn import_file<S: Store>(
     options: &Options,
 ) -> Result<Outcome, ImportError> {
     let name = path.display().to_string();
-    import_source(store, kind, Source::File(path.to_owned()), &name, options, None).await
+    import_source(
+        store,
+        kind,
+        Source::File(path.to_owned()),
+        &name,
+        options,
+        None,
+    )
+    .await
 }
 
 /// Called after each batch written with how far the reader is (source units
@@ -197,7 +205,15 @@ pub async fn import_file_reporting<S: Store>(
     report: &ProgressReport,
 ) -> Result<Outcome, ImportError> {
     let name = path.display().to_string();
-    import_source(store, kind, Source::File(path.to_owned()), &name, options, Some(report)).await
+    import_source(
+        store,
+        kind,
+        Source::File(path.to_owned()),
+        &name,
+        options,
+        Some(report),
+    )
+    .await
 }
 
 /// Imports a table already read (`name` is used in messages), as

@@ -126,10 +126,18 @@ pub fn scan_file(path: &Path, sink: &mut impl RowSink) -> Result<&'static str, R
         Ok("spreadsheet")
     } else {
         let name = path.display().to_string();
-        let io_error = |source| ReadError::Io { path: name.clone(), source };
+        let io_error = |source| ReadError::Io {
+            path: name.clone(),
+            source,
+        };
         let file = std::fs::File::open(path).map_err(io_error)?;
         let total = file.metadata().map_err(io_error)?.len();
-        scan_csv_reader(std::io::BufReader::with_capacity(1 << 16, file), total, &name, sink)
+        scan_csv_reader(
+            std::io::BufReader::with_capacity(1 << 16, file),
+            total,
+            &name,
+            sink,
+        )
     }
 }
 
@@ -285,7 +293,10 @@ pub fn scan_csv_reader(
     name: &str,
     sink: &mut impl RowSink,
 ) -> Result<&'static str, ReadError> {
-    let io_error = |source| ReadError::Io { path: name.to_owned(), source };
+    let io_error = |source| ReadError::Io {
+        path: name.to_owned(),
+        source,
+    };
     let mut head = Vec::new();
     (&mut input)
         .take(SNIFF_BYTES as u64)
@@ -333,7 +344,10 @@ fn scan_csv_records(
                 });
             }
         }
-        let inner_breaks: usize = record.iter().map(|c| c.iter().filter(|&&b| b == b'\n').count()).sum();
+        let inner_breaks: usize = record
+            .iter()
+            .map(|c| c.iter().filter(|&&b| b == b'\n').count())
+            .sum();
         // The reader is on the line after this record (every record ends with \n).
         let after = usize::try_from(reader.position().line()).unwrap_or(usize::MAX);
         let end_line = after.saturating_sub(1);
@@ -531,7 +545,10 @@ mod tests {
         assert_eq!(rows, vec![2, 5, 7]);
         assert_eq!(table.empty_rows, 2);
         let commented = read_csv_bytes("# 水印 x\r\na,b\r\n1,2\r\n".as_bytes(), "t")?;
-        assert_eq!((commented.header_row, commented.headers.clone()), (2, vec!["a".into(), "b".into()]));
+        assert_eq!(
+            (commented.header_row, commented.headers.clone()),
+            (2, vec!["a".into(), "b".into()])
+        );
         assert_eq!(commented.rows, vec![(3, vec!["1".into(), "2".into()])]);
         assert!(matches!(
             read_csv_bytes(b"\n \n", "t"),
@@ -544,7 +561,9 @@ mod tests {
     fn gbk_streams_decode_across_buffer_boundaries() -> Result<(), ReadError> {
         let mut text = String::from("主体名称,列入原因\r\n");
         for row in 0..20_000 {
-            text.push_str(&format!("黄石市第{row}号商贸有限公司,未按规定报送年度报告\r\n"));
+            text.push_str(&format!(
+                "黄石市第{row}号商贸有限公司,未按规定报送年度报告\r\n"
+            ));
         }
         text.push_str("最后一行,无换行");
         let (gbk, _, _) = encoding_rs::GBK.encode(&text);
@@ -552,8 +571,20 @@ mod tests {
         let table = read_csv_bytes(&gbk, "t")?;
         assert_eq!(table.source_format, "GB18030");
         assert_eq!(table.rows.len(), 20_001);
-        assert_eq!(table.rows[12_345], (12_347, vec!["黄石市第12345号商贸有限公司".to_owned(), "未按规定报送年度报告".to_owned()]));
-        assert_eq!(table.rows[20_000], (20_002, vec!["最后一行".to_owned(), "无换行".to_owned()]));
+        assert_eq!(
+            table.rows[12_345],
+            (
+                12_347,
+                vec![
+                    "黄石市第12345号商贸有限公司".to_owned(),
+                    "未按规定报送年度报告".to_owned()
+                ]
+            )
+        );
+        assert_eq!(
+            table.rows[20_000],
+            (20_002, vec!["最后一行".to_owned(), "无换行".to_owned()])
+        );
         Ok(())
     }
 
