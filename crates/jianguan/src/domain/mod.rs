@@ -31,3 +31,13 @@ pub use item::{
 };
 pub use org::{Department, DepartmentCode, DepartmentLevel, District, DistrictCode};
 pub use uscc::{CheckStatus, Uscc, UsccError, UsccWarning};
+
+/// Cases of the identifier parsers' fuzz properties: `JIANGUAN_FUZZ_CASES`, else 2,000.
+#[cfg(test)]
+pub(crate) fn fuzz_config() -> proptest::test_runner::Config {
+    let cases = std::env::var("JIANGUAN_FUZZ_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(2_000);
+    proptest::test_runner::Config::with_cases(cases)
+}
