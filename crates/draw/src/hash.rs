@@ -42,7 +42,9 @@ impl Secret {
     pub fn from_hex(text: &str) -> Result<Self, Error> {
         parse_hex32(text.trim())
             .map(Self)
-            .ok_or_else(|| Error::InvalidSecret { length: text.trim().len() })
+            .ok_or_else(|| Error::InvalidSecret {
+                length: text.trim().len(),
+            })
     }
 
     /// The secret as 64 lower-case hex digits, for publication after the draw.
@@ -159,7 +161,10 @@ impl RoundSeed {
         prefix.extend_from_slice(TICKET_TAG);
         prefix.extend_from_slice(subject);
         prefix.push(0);
-        TicketHasher { prefix, first_block: None }
+        TicketHasher {
+            prefix,
+            first_block: None,
+        }
     }
 }
 
@@ -260,11 +265,20 @@ mod tests {
     fn the_shown_inputs_hash_to_the_protocol_values() {
         let secret = super::Secret::from_bytes([3; 32]);
         let seed = RoundSeed::derive_from_recorded(&secret, "12 34");
-        assert_eq!(sha256(&[&super::commitment_input(&secret)]), secret.commitment());
-        assert_eq!(sha256(&[&super::seed_input(&secret, "12 34")]), *seed.as_bytes());
+        assert_eq!(
+            sha256(&[&super::commitment_input(&secret)]),
+            secret.commitment()
+        );
+        assert_eq!(
+            sha256(&[&super::seed_input(&secret, "12 34")]),
+            *seed.as_bytes()
+        );
         let id = b"91420200MA4CA5HQ43";
         let digest = sha256(&[&super::prn_input(&seed, id)]);
-        assert_eq!(u64::from_be_bytes(digest[..8].try_into().unwrap_or_default()), seed.prn(id));
+        assert_eq!(
+            u64::from_be_bytes(digest[..8].try_into().unwrap_or_default()),
+            seed.prn(id)
+        );
     }
 
     #[test]
@@ -272,11 +286,30 @@ mod tests {
         let seed = RoundSeed::from_bytes([9; 32]);
         for subject in ["91420200MA4CQY4B0E", "黄石市监处罚〔2022〕12号", "", "X"] {
             let mut hasher = seed.ticket_hasher(subject.as_bytes());
-            let inspectors = ["SCJG-0001", "SCJG-0002", "SCJG-0010", "SCJG-0010", "SCJG-000", "S", "WJW-0001", "4202001987000123456789"];
+            let inspectors = [
+                "SCJG-0001",
+                "SCJG-0002",
+                "SCJG-0010",
+                "SCJG-0010",
+                "SCJG-000",
+                "S",
+                "WJW-0001",
+                "4202001987000123456789",
+            ];
             for inspector in inspectors.iter().chain(inspectors.iter().rev()) {
-                let digest = sha256(&[seed.as_bytes(), b"insp\0", subject.as_bytes(), b"\0", inspector.as_bytes()]);
+                let digest = sha256(&[
+                    seed.as_bytes(),
+                    b"insp\0",
+                    subject.as_bytes(),
+                    b"\0",
+                    inspector.as_bytes(),
+                ]);
                 let expected = u64::from_be_bytes(digest[..8].try_into().unwrap_or_default());
-                assert_eq!(hasher.ticket(inspector.as_bytes()), expected, "{subject} / {inspector}");
+                assert_eq!(
+                    hasher.ticket(inspector.as_bytes()),
+                    expected,
+                    "{subject} / {inspector}"
+                );
             }
         }
     }

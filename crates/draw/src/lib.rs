@@ -40,25 +40,29 @@ mod verify;
 mod visits;
 
 pub use hash::{
-    Digest, RoundSeed, Secret, TicketHasher, commitment_input, normalize_beacon, prn_input, seed_input, parse_hex, parse_hex32, parse_u64_hex, sha256,
-    to_hex, u64_hex,
+    Digest, RoundSeed, Secret, TicketHasher, commitment_input, normalize_beacon, parse_hex,
+    parse_hex32, parse_u64_hex, prn_input, seed_input, sha256, to_hex, u64_hex,
 };
 pub use record::{
-    Hex32, Hex64, InspectorId, PROTOCOL, Record, RecordPlan, RecordSelection, RecordStaffing, RecordStratum, RecordVisit,
-    RoundInput, draw_plans, draw_round,
+    Hex32, Hex64, InspectorId, PROTOCOL, Record, RecordPlan, RecordSelection, RecordStaffing,
+    RecordStratum, RecordVisit, RoundInput, draw_plans, draw_round,
 };
 pub use sample::{
-    Allocation, FrameRow, MAX_RATE_BP, PlanDraw, PlanSampler, PlanSpec, Selection, SmallestKeys, StratumOutcome,
-    StratumRule, draw_plan, frame_digest, round_digest,
+    Allocation, FrameRow, MAX_RATE_BP, PlanDraw, PlanSampler, PlanSpec, Selection, SmallestKeys,
+    StratumOutcome, StratumRule, draw_plan, frame_digest, round_digest,
 };
 pub use verify::{Deviation, verify};
-pub use visits::{Demand, MIN_INSPECTORS_PER_DEPARTMENT, Staffing, Visit, group_visits, match_inspectors};
+pub use visits::{
+    Demand, MIN_INSPECTORS_PER_DEPARTMENT, Staffing, Visit, group_visits, match_inspectors,
+};
 
 /// Why a draw could not be made. Each message names what is wrong.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum Error {
     /// The secret was not 32 bytes of hex.
-    #[error("the secret must be 64 hex digits (32 bytes); got {length} characters or a non-hex digit")]
+    #[error(
+        "the secret must be 64 hex digits (32 bytes); got {length} characters or a non-hex digit"
+    )]
     InvalidSecret {
         /// Length of the text given.
         length: usize,
@@ -124,7 +128,9 @@ pub enum Error {
         stratum: String,
     },
     /// A streamed frame whose stratum sizes differ from those declared.
-    #[error("plan {plan}: stratum {stratum:?} was declared with {declared} subjects but the frame has {seen}")]
+    #[error(
+        "plan {plan}: stratum {stratum:?} was declared with {declared} subjects but the frame has {seen}"
+    )]
     PopulationMismatch {
         /// Plan id.
         plan: String,

@@ -4,10 +4,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::hash::{Digest, RoundSeed, Secret, normalize_beacon, parse_hex32, parse_u64_hex, to_hex, u64_hex};
+use crate::Error;
+use crate::hash::{
+    Digest, RoundSeed, Secret, normalize_beacon, parse_hex32, parse_u64_hex, to_hex, u64_hex,
+};
 use crate::sample::{Allocation, FrameRow, PlanSpec, StratumRule, draw_plan, round_digest};
 use crate::visits::{Demand, group_visits, match_inspectors};
-use crate::Error;
 
 /// The protocol name every record carries.
 pub const PROTOCOL: &str = "jianguan-draw/v1";
@@ -53,9 +55,9 @@ impl Serialize for Hex32 {
 impl<'de> Deserialize<'de> for Hex32 {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        parse_hex32(&text)
-            .map(Self)
-            .ok_or_else(|| serde::de::Error::custom(format!("expected 64 hex digits, got {text:?}")))
+        parse_hex32(&text).map(Self).ok_or_else(|| {
+            serde::de::Error::custom(format!("expected 64 hex digits, got {text:?}"))
+        })
     }
 }
 
@@ -68,9 +70,9 @@ impl Serialize for Hex64 {
 impl<'de> Deserialize<'de> for Hex64 {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        parse_u64_hex(&text)
-            .map(Self)
-            .ok_or_else(|| serde::de::Error::custom(format!("expected 16 hex digits, got {text:?}")))
+        parse_u64_hex(&text).map(Self).ok_or_else(|| {
+            serde::de::Error::custom(format!("expected 16 hex digits, got {text:?}"))
+        })
     }
 }
 
@@ -141,18 +143,31 @@ impl RecordStratum {
             Allocation::RateBp(rate) => (Some(u64::from(rate)), None),
             Allocation::Count(count) => (None, Some(count)),
         };
-        Self { stratum: rule.stratum.clone(), rate_bp, count }
+        Self {
+            stratum: rule.stratum.clone(),
+            rate_bp,
+            count,
+        }
     }
 
     /// Checks the rule: exactly one of rate and count, the rate in 0..=10000.
     pub fn to_rule(&self) -> Result<StratumRule, Error> {
         let allocation = match (self.rate_bp, self.count) {
             (Some(rate), None) => Allocation::rate_bp(u32::try_from(rate).unwrap_or(u32::MAX))
-                .map_err(|_| Error::RateOutOfRange { rate_bp: u32::try_from(rate).unwrap_or(u32::MAX) })?,
+                .map_err(|_| Error::RateOutOfRange {
+                    rate_bp: u32::try_from(rate).unwrap_or(u32::MAX),
+                })?,
             (None, Some(count)) => Allocation::Count(count),
-            _ => return Err(Error::AmbiguousAllocation { stratum: self.stratum.clone() }),
+            _ => {
+                return Err(Error::AmbiguousAllocation {
+                    stratum: self.stratum.clone(),
+                });
+            }
         };
-        Ok(StratumRule { stratum: self.stratum.clone(), allocation })
+        Ok(StratumRule {
+            stratum: self.stratum.clone(),
+            allocation,
+        })
     }
 }
 
@@ -196,8 +211,16 @@ pub struct RecordStaffing {
 impl RecordPlan {
     /// The plan's id, department and checked rules.
     pub fn spec(&self) -> Result<PlanSpec, Error> {
-        let strata = self.strata.iter().map(RecordStratum::to_rule).collect::<Result<Vec<_>, _>>()?;
-        let spec = PlanSpec { id: self.id.clone(), department: self.department.clone(), strata };
+        let strata = self
+            .strata
+            .iter()
+            .map(RecordStratum::to_rule)
+            .collect::<Result<Vec<_>, _>>()?;
+        let spec = PlanSpec {
+            id: self.id.clone(),
+            department: self.department.clone(),
+            strata,
+        };
         spec.validate()?;
         Ok(spec)
     }
@@ -219,16 +242,31 @@ pub struct RoundInput {
 }
 
 /// Draws each plan of a round, spreading the plans over the available cores; the result does not depend on how.
-pub fn draw_plans(seed: &RoundSeed, plans: &[(PlanSpec, Vec<FrameRow>)]) -> Result<Vec<crate::PlanDraw>, Error> {
-    let workers = std::thread::available_parallelism().map_or(1, usize::from).min(plans.len()).max(1);
+pub fn draw_plans(
+    seed: &RoundSeed,
+    plans: &[(PlanSpec, Vec<FrameRow>)],
+) -> Result<Vec<crate::PlanDraw>, Error> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(plans.len())
+        .max(1);
     if workers == 1 {
-        return plans.iter().map(|(plan, frame)| draw_plan(seed, plan, frame)).collect();
+        return plans
+            .iter()
+            .map(|(plan, frame)| draw_plan(seed, plan, frame))
+            .collect();
     }
     let chunk = plans.len().div_ceil(workers);
     std::thread::scope(|scope| {
         let handles: Vec<_> = plans
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|(plan, frame)| draw_plan(seed, plan, frame)).collect::<Vec<_>>()))
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(plan, frame)| draw_plan(seed, plan, frame))
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
         let mut draws = Vec::with_capacity(plans.len());
         for handle in handles {
@@ -253,20 +291,42 @@ where
     let mut plan_ids: Vec<&str> = Vec::with_capacity(input.plans.len());
     for (plan, _) in &input.plans {
         if plan_ids.contains(&plan.id.as_str()) {
-            return Err(Error::DuplicatePlanId { plan: plan.id.clone() });
+            return Err(Error::DuplicatePlanId {
+                plan: plan.id.clone(),
+            });
         }
         plan_ids.push(&plan.id);
     }
     let mut distinct = std::collections::HashSet::with_capacity(input.inspectors.len());
-    if let Some(twice) = input.inspectors.iter().find(|id| !distinct.insert(id.as_str())) {
-        return Err(Error::DuplicateInspector { inspector: twice.clone() });
+    if let Some(twice) = input
+        .inspectors
+        .iter()
+        .find(|id| !distinct.insert(id.as_str()))
+    {
+        return Err(Error::DuplicateInspector {
+            inspector: twice.clone(),
+        });
     }
     let draws = draw_plans(&seed, &input.plans)?;
-    let pairs: Vec<_> = input.plans.iter().map(|(plan, _)| plan).zip(draws.iter()).collect();
+    let pairs: Vec<_> = input
+        .plans
+        .iter()
+        .map(|(plan, _)| plan)
+        .zip(draws.iter())
+        .collect();
     let visits = group_visits(&pairs);
     let staffing = match_inspectors(&seed, &visits, &input.inspectors, input.cap, demand)?;
-    let shared: Vec<InspectorId> = input.inspectors.iter().map(|id| InspectorId::from(id.as_str())).collect();
-    let names = |indexes: &[u32]| -> Vec<InspectorId> { indexes.iter().map(|&i| shared[i as usize].clone()).collect() };
+    let shared: Vec<InspectorId> = input
+        .inspectors
+        .iter()
+        .map(|id| InspectorId::from(id.as_str()))
+        .collect();
+    let names = |indexes: &[u32]| -> Vec<InspectorId> {
+        indexes
+            .iter()
+            .map(|&i| shared[i as usize].clone())
+            .collect()
+    };
     let record_visits = visits
         .iter()
         .zip(staffing)
@@ -285,7 +345,11 @@ where
                 .collect(),
         })
         .collect();
-    let round_digest = round_digest(pairs.iter().map(|(plan, draw)| (plan.id.as_str(), &draw.frame_digest)));
+    let round_digest = round_digest(
+        pairs
+            .iter()
+            .map(|(plan, draw)| (plan.id.as_str(), &draw.frame_digest)),
+    );
     drop(pairs);
     let plans = input
         .plans
@@ -300,12 +364,20 @@ where
             selected: draw
                 .selected
                 .iter()
-                .map(|s| RecordSelection { id: s.id.clone(), stratum: s.stratum.clone(), prn: Hex64(s.prn) })
+                .map(|s| RecordSelection {
+                    id: s.id.clone(),
+                    stratum: s.stratum.clone(),
+                    prn: Hex64(s.prn),
+                })
                 .collect(),
             cutoffs: draw
                 .strata
                 .iter()
-                .filter_map(|outcome| outcome.cutoff.map(|cutoff| (outcome.stratum.clone(), Hex64(cutoff))))
+                .filter_map(|outcome| {
+                    outcome
+                        .cutoff
+                        .map(|cutoff| (outcome.stratum.clone(), Hex64(cutoff)))
+                })
                 .collect(),
         })
         .collect();

@@ -2,8 +2,8 @@
 
 use sha2::{Digest as _, Sha256};
 
-use crate::hash::{Digest, RoundSeed, sha256};
 use crate::Error;
+use crate::hash::{Digest, RoundSeed, sha256};
 
 /// How many subjects a stratum gives (spec §3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,7 +62,10 @@ impl PlanSpec {
     /// Checks that no stratum has two rules.
     pub fn validate(&self) -> Result<(), Error> {
         for (index, rule) in self.strata.iter().enumerate() {
-            if self.strata[..index].iter().any(|earlier| earlier.stratum == rule.stratum) {
+            if self.strata[..index]
+                .iter()
+                .any(|earlier| earlier.stratum == rule.stratum)
+            {
                 return Err(Error::DuplicateStratum {
                     plan: self.id.clone(),
                     stratum: rule.stratum.clone(),
@@ -76,12 +79,17 @@ impl PlanSpec {
     }
 
     fn allocation(&self, stratum: &str) -> Option<Allocation> {
-        self.strata.iter().find(|rule| rule.stratum == stratum).map(|rule| rule.allocation)
+        self.strata
+            .iter()
+            .find(|rule| rule.stratum == stratum)
+            .map(|rule| rule.allocation)
     }
 }
 
 /// One row of a frame: a subject and its stratum.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct FrameRow {
     /// The subject's canonical id (spec §2). Shared, so a frame several plans
     /// use (a joint plan's entries) is copied without copying its texts.
@@ -152,7 +160,12 @@ impl SmallestKeys {
     /// Keeps at most `limit` keys.
     pub fn new(limit: u64) -> Self {
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-        Self { limit, entries: Vec::new(), ids: Vec::new(), threshold: None }
+        Self {
+            limit,
+            entries: Vec::new(),
+            ids: Vec::new(),
+            threshold: None,
+        }
     }
 
     /// Offers a key; it is kept only while it is among the `limit` smallest.
@@ -167,7 +180,11 @@ impl SmallestKeys {
         }
         let start = self.ids.len();
         self.ids.extend_from_slice(id);
-        self.entries.push(KeptKey { prn, start, end: self.ids.len() });
+        self.entries.push(KeptKey {
+            prn,
+            start,
+            end: self.ids.len(),
+        });
         if self.entries.len() >= self.limit.saturating_mul(2).max(1024) {
             self.compact();
         }
@@ -179,15 +196,23 @@ impl SmallestKeys {
         }
         let ids = &self.ids;
         let key = |entry: &KeptKey| (entry.prn, &ids[entry.start..entry.end]);
-        self.entries.select_nth_unstable_by(self.limit - 1, |a, b| key(a).cmp(&key(b)));
+        self.entries
+            .select_nth_unstable_by(self.limit - 1, |a, b| key(a).cmp(&key(b)));
         self.entries.truncate(self.limit);
         let mut compacted = Vec::with_capacity(self.ids.len() / 2 + 64);
         let mut largest: Option<KeptKey> = None;
         for entry in &mut self.entries {
             let start = compacted.len();
             compacted.extend_from_slice(&self.ids[entry.start..entry.end]);
-            *entry = KeptKey { prn: entry.prn, start, end: compacted.len() };
-            if largest.is_none_or(|top| (entry.prn, &compacted[entry.start..entry.end]) > (top.prn, &compacted[top.start..top.end])) {
+            *entry = KeptKey {
+                prn: entry.prn,
+                start,
+                end: compacted.len(),
+            };
+            if largest.is_none_or(|top| {
+                (entry.prn, &compacted[entry.start..entry.end])
+                    > (top.prn, &compacted[top.start..top.end])
+            }) {
                 largest = Some(*entry);
             }
         }
@@ -198,9 +223,14 @@ impl SmallestKeys {
     /// The kept keys in ascending order.
     pub fn into_sorted(mut self) -> Vec<(u64, Box<[u8]>)> {
         let ids = &self.ids;
-        self.entries.sort_unstable_by(|a, b| (a.prn, &ids[a.start..a.end]).cmp(&(b.prn, &ids[b.start..b.end])));
+        self.entries.sort_unstable_by(|a, b| {
+            (a.prn, &ids[a.start..a.end]).cmp(&(b.prn, &ids[b.start..b.end]))
+        });
         self.entries.truncate(self.limit);
-        self.entries.iter().map(|entry| (entry.prn, ids[entry.start..entry.end].into())).collect()
+        self.entries
+            .iter()
+            .map(|entry| (entry.prn, ids[entry.start..entry.end].into()))
+            .collect()
     }
 }
 
@@ -232,9 +262,17 @@ pub struct PlanSampler {
 
 impl PlanSampler {
     /// Starts a plan. `populations` lists every stratum of the frame with its size.
-    pub fn new(seed: &RoundSeed, plan: &PlanSpec, populations: &[(String, u64)]) -> Result<Self, Error> {
+    pub fn new(
+        seed: &RoundSeed,
+        plan: &PlanSpec,
+        populations: &[(String, u64)],
+    ) -> Result<Self, Error> {
         plan.validate()?;
-        let mut labels: Vec<&str> = plan.strata.iter().map(|rule| rule.stratum.as_str()).collect();
+        let mut labels: Vec<&str> = plan
+            .strata
+            .iter()
+            .map(|rule| rule.stratum.as_str())
+            .collect();
         for (label, _) in populations {
             if !labels.contains(&label.as_str()) {
                 labels.push(label);
@@ -274,8 +312,15 @@ impl PlanSampler {
     /// Starts a plan whose rules are all counts, so no population need be known:
     /// one pass over the frame in O(selected) memory.
     pub fn for_counts(seed: &RoundSeed, plan: &PlanSpec) -> Result<Self, Error> {
-        if let Some(rule) = plan.strata.iter().find(|rule| matches!(rule.allocation, Allocation::RateBp(_))) {
-            return Err(Error::RateNeedsPopulation { plan: plan.id.clone(), stratum: rule.stratum.clone() });
+        if let Some(rule) = plan
+            .strata
+            .iter()
+            .find(|rule| matches!(rule.allocation, Allocation::RateBp(_)))
+        {
+            return Err(Error::RateNeedsPopulation {
+                plan: plan.id.clone(),
+                stratum: rule.stratum.clone(),
+            });
         }
         let mut sampler = Self::new(seed, plan, &[])?;
         sampler.populations_declared = false;
@@ -293,7 +338,10 @@ impl PlanSampler {
             return Ok(index);
         }
         if self.populations_declared {
-            return Err(Error::UndeclaredStratum { plan: self.plan_id.clone(), stratum: stratum.to_owned() });
+            return Err(Error::UndeclaredStratum {
+                plan: self.plan_id.clone(),
+                stratum: stratum.to_owned(),
+            });
         }
         // A stratum without a rule: counted and hashed into the digest, never selected.
         self.strata.push(StratumState {
@@ -315,10 +363,16 @@ impl PlanSampler {
             match id_bytes.cmp(previous) {
                 std::cmp::Ordering::Greater => {}
                 std::cmp::Ordering::Equal => {
-                    return Err(Error::DuplicateFrameId { plan: self.plan_id.clone(), id: id.to_owned() });
+                    return Err(Error::DuplicateFrameId {
+                        plan: self.plan_id.clone(),
+                        id: id.to_owned(),
+                    });
                 }
                 std::cmp::Ordering::Less => {
-                    return Err(Error::FrameNotSorted { plan: self.plan_id.clone(), id: id.to_owned() });
+                    return Err(Error::FrameNotSorted {
+                        plan: self.plan_id.clone(),
+                        id: id.to_owned(),
+                    });
                 }
             }
         }
@@ -341,7 +395,9 @@ impl PlanSampler {
             state.kept.offer(self.seed.prn(id_bytes), id_bytes);
         }
         match &mut self.previous_id {
-            Some(previous) if previous.len() == id_bytes.len() => previous.copy_from_slice(id_bytes),
+            Some(previous) if previous.len() == id_bytes.len() => {
+                previous.copy_from_slice(id_bytes)
+            }
             slot => *slot = Some(id_bytes.into()),
         }
         Ok(())
@@ -368,10 +424,18 @@ impl PlanSampler {
             for (prn, id) in kept {
                 // Ids were checked to be UTF-8 strings on the way in.
                 let id = String::from_utf8_lossy(&id).into_owned();
-                selected.push(Selection { id, stratum: state.label.clone(), prn });
+                selected.push(Selection {
+                    id,
+                    stratum: state.label.clone(),
+                    prn,
+                });
             }
         }
-        Ok(PlanDraw { frame_digest: self.frame_hasher.finalize().into(), strata, selected })
+        Ok(PlanDraw {
+            frame_digest: self.frame_hasher.finalize().into(),
+            strata,
+            selected,
+        })
     }
 }
 
@@ -390,10 +454,16 @@ fn check_label(plan: &str, text: &str) -> Result<(), Error> {
     let reason = match (bytes.first(), bytes.last()) {
         (None, _) | (_, None) => "is empty",
         _ if bytes.iter().any(|&b| b == b'\t' || b == b'\n') => "contains a tab or line break",
-        (Some(&first), Some(&last)) if has_edge_space(first, last, text) => "has leading or trailing white space",
+        (Some(&first), Some(&last)) if has_edge_space(first, last, text) => {
+            "has leading or trailing white space"
+        }
         _ => return Ok(()),
     };
-    Err(Error::InvalidLabel { plan: plan.to_owned(), text: text.to_owned(), reason })
+    Err(Error::InvalidLabel {
+        plan: plan.to_owned(),
+        text: text.to_owned(),
+        reason,
+    })
 }
 
 /// Whether `text` would change under `trim`, looking at its end bytes first.
@@ -413,7 +483,10 @@ pub fn draw_plan(seed: &RoundSeed, plan: &PlanSpec, frame: &[FrameRow]) -> Resul
     }
     let mut populations: Vec<(String, u64)> = Vec::new();
     for row in &order {
-        match populations.iter_mut().find(|(label, _)| **label == *row.stratum) {
+        match populations
+            .iter_mut()
+            .find(|(label, _)| **label == *row.stratum)
+        {
             Some((_, count)) => *count += 1,
             None => populations.push((row.stratum.to_string(), 1)),
         }
@@ -437,7 +510,9 @@ pub fn round_digest<'a>(plans: impl IntoIterator<Item = (&'a str, &'a Digest)>) 
 /// The frame digest of an in-memory frame in any order (spec §5).
 pub fn frame_digest(frame: &[FrameRow]) -> Digest {
     let mut order: Vec<&FrameRow> = frame.iter().collect();
-    order.sort_unstable_by(|a, b| (a.id.as_bytes(), a.stratum.as_bytes()).cmp(&(b.id.as_bytes(), b.stratum.as_bytes())));
+    order.sort_unstable_by(|a, b| {
+        (a.id.as_bytes(), a.stratum.as_bytes()).cmp(&(b.id.as_bytes(), b.stratum.as_bytes()))
+    });
     let mut hasher = Sha256::new();
     for row in order {
         hasher.update(row.id.as_bytes());

@@ -27,7 +27,10 @@ struct Findings(Vec<Deviation>);
 
 impl Findings {
     fn add(&mut self, location: impl Into<String>, message: impl Into<String>) {
-        self.0.push(Deviation { location: location.into(), message: message.into() });
+        self.0.push(Deviation {
+            location: location.into(),
+            message: message.into(),
+        });
     }
 }
 
@@ -35,7 +38,10 @@ impl Findings {
 pub fn verify(record: &Record) -> Vec<Deviation> {
     let mut findings = Findings::default();
     if record.protocol != PROTOCOL {
-        findings.add("protocol", format!("is {:?}, expected {PROTOCOL:?}", record.protocol));
+        findings.add(
+            "protocol",
+            format!("is {:?}, expected {PROTOCOL:?}", record.protocol),
+        );
     }
     check_seed(record, &mut findings);
     let seed = RoundSeed::from_bytes(record.round_seed.0);
@@ -50,7 +56,14 @@ pub fn verify(record: &Record) -> Vec<Deviation> {
         }
         let digest = frame_digest(&plan.frame);
         if digest != plan.frame_digest.0 {
-            findings.add(format!("{at}.frame_digest"), format!("recorded {}, computed {}", plan.frame_digest, crate::hash::to_hex(&digest)));
+            findings.add(
+                format!("{at}.frame_digest"),
+                format!(
+                    "recorded {}, computed {}",
+                    plan.frame_digest,
+                    crate::hash::to_hex(&digest)
+                ),
+            );
         }
         digests.push((plan.id.as_str(), digest));
         let spec = match plan.spec() {
@@ -70,7 +83,14 @@ pub fn verify(record: &Record) -> Vec<Deviation> {
     }
     let computed_round = round_digest(digests.iter().map(|(id, digest)| (*id, digest)));
     if computed_round != record.round_digest.0 {
-        findings.add("round_digest", format!("recorded {}, computed {}", record.round_digest, crate::hash::to_hex(&computed_round)));
+        findings.add(
+            "round_digest",
+            format!(
+                "recorded {}, computed {}",
+                record.round_digest,
+                crate::hash::to_hex(&computed_round)
+            ),
+        );
     }
 
     let pairs: Vec<_> = drawn.iter().map(|(spec, draw)| (spec, draw)).collect();
@@ -80,44 +100,83 @@ pub fn verify(record: &Record) -> Vec<Deviation> {
 
 fn check_seed(record: &Record, findings: &mut Findings) {
     let Some(secret) = record.secret else {
-        findings.add("secret", "not published, so the seed cannot be checked against the commitment");
+        findings.add(
+            "secret",
+            "not published, so the seed cannot be checked against the commitment",
+        );
         return;
     };
     let secret = Secret::from_bytes(secret.0);
     if secret.commitment() != record.commitment.0 {
-        findings.add("commitment", "does not match H(\"jianguan-draw/v1/commit\" ‖ 0x00 ‖ secret)");
+        findings.add(
+            "commitment",
+            "does not match H(\"jianguan-draw/v1/commit\" ‖ 0x00 ‖ secret)",
+        );
     }
     let seed = RoundSeed::derive_from_recorded(&secret, &record.beacon);
     if normalize_beacon(&record.beacon) != record.beacon {
-        findings.add("beacon", "has leading or trailing white space; a beacon is recorded trimmed");
+        findings.add(
+            "beacon",
+            "has leading or trailing white space; a beacon is recorded trimmed",
+        );
     }
     if seed.as_bytes() != &record.round_seed.0 {
         findings.add(
             "round_seed",
-            format!("recorded {}, computed {} from the secret and the beacon", record.round_seed, crate::hash::to_hex(seed.as_bytes())),
+            format!(
+                "recorded {}, computed {} from the secret and the beacon",
+                record.round_seed,
+                crate::hash::to_hex(seed.as_bytes())
+            ),
         );
     }
 }
 
-fn check_selection(at: &str, plan: &crate::record::RecordPlan, draw: &PlanDraw, findings: &mut Findings) {
+fn check_selection(
+    at: &str,
+    plan: &crate::record::RecordPlan,
+    draw: &PlanDraw,
+    findings: &mut Findings,
+) {
     let mut recorded: HashMap<&str, (&str, u64)> = HashMap::new();
     for selection in &plan.selected {
-        if recorded.insert(&selection.id, (&selection.stratum, selection.prn.0)).is_some() {
-            findings.add(format!("{at}.selected"), format!("{} is listed more than once", selection.id));
+        if recorded
+            .insert(&selection.id, (&selection.stratum, selection.prn.0))
+            .is_some()
+        {
+            findings.add(
+                format!("{at}.selected"),
+                format!("{} is listed more than once", selection.id),
+            );
         }
     }
     for expected in &draw.selected {
         match recorded.remove(expected.id.as_str()) {
             None => findings.add(
                 format!("{at}.selected"),
-                format!("{} (stratum {}, prn {:016x}) should be selected but is missing", expected.id, expected.stratum, expected.prn),
+                format!(
+                    "{} (stratum {}, prn {:016x}) should be selected but is missing",
+                    expected.id, expected.stratum, expected.prn
+                ),
             ),
             Some((stratum, prn)) => {
                 if stratum != expected.stratum {
-                    findings.add(format!("{at}.selected"), format!("{} is in stratum {}, recorded as {stratum}", expected.id, expected.stratum));
+                    findings.add(
+                        format!("{at}.selected"),
+                        format!(
+                            "{} is in stratum {}, recorded as {stratum}",
+                            expected.id, expected.stratum
+                        ),
+                    );
                 }
                 if prn != expected.prn {
-                    findings.add(format!("{at}.selected"), format!("{} has prn {:016x}, recorded as {prn:016x}", expected.id, expected.prn));
+                    findings.add(
+                        format!("{at}.selected"),
+                        format!(
+                            "{} has prn {:016x}, recorded as {prn:016x}",
+                            expected.id, expected.prn
+                        ),
+                    );
                 }
             }
         }
@@ -125,30 +184,54 @@ fn check_selection(at: &str, plan: &crate::record::RecordPlan, draw: &PlanDraw, 
     let mut extra: Vec<&str> = recorded.into_keys().collect();
     extra.sort_unstable();
     for id in extra {
-        findings.add(format!("{at}.selected"), format!("{id} is listed as selected but the protocol does not select it"));
+        findings.add(
+            format!("{at}.selected"),
+            format!("{id} is listed as selected but the protocol does not select it"),
+        );
     }
     let computed: BTreeMap<&str, u64> = draw
         .strata
         .iter()
-        .filter_map(|outcome| outcome.cutoff.map(|cutoff| (outcome.stratum.as_str(), cutoff)))
+        .filter_map(|outcome| {
+            outcome
+                .cutoff
+                .map(|cutoff| (outcome.stratum.as_str(), cutoff))
+        })
         .collect();
-    let labels: BTreeSet<&str> = computed.keys().copied().chain(plan.cutoffs.keys().map(String::as_str)).collect();
+    let labels: BTreeSet<&str> = computed
+        .keys()
+        .copied()
+        .chain(plan.cutoffs.keys().map(String::as_str))
+        .collect();
     for label in labels {
         let recorded = plan.cutoffs.get(label).map(|hex| hex.0);
         let expected = computed.get(label).copied();
         if recorded != expected {
-            let show = |value: Option<u64>| value.map_or_else(|| "absent".to_owned(), |v| format!("{v:016x}"));
-            findings.add(format!("{at}.cutoffs[{label}]"), format!("recorded {}, computed {}", show(recorded), show(expected)));
+            let show = |value: Option<u64>| {
+                value.map_or_else(|| "absent".to_owned(), |v| format!("{v:016x}"))
+            };
+            findings.add(
+                format!("{at}.cutoffs[{label}]"),
+                format!("recorded {}, computed {}", show(recorded), show(expected)),
+            );
         }
     }
 }
 
-fn check_visits(record: &Record, seed: &RoundSeed, plans: &[(&PlanSpec, &PlanDraw)], findings: &mut Findings) {
+fn check_visits(
+    record: &Record,
+    seed: &RoundSeed,
+    plans: &[(&PlanSpec, &PlanDraw)],
+    findings: &mut Findings,
+) {
     let expected = group_visits(plans);
     let mut recorded: HashMap<&str, &RecordVisit> = HashMap::new();
     for visit in &record.visits {
         if recorded.insert(&visit.subject, visit).is_some() {
-            findings.add(format!("visits[{}]", visit.subject), "subject has more than one visit");
+            findings.add(
+                format!("visits[{}]", visit.subject),
+                "subject has more than one visit",
+            );
         }
     }
     let mut inspectors: Vec<String> = Vec::new();
@@ -162,7 +245,11 @@ fn check_visits(record: &Record, seed: &RoundSeed, plans: &[(&PlanSpec, &PlanDra
         }
     }
     let staffing_of = |subject: &str, department: &str| -> Option<&RecordStaffing> {
-        recorded.get(subject)?.departments.iter().find(|staffing| staffing.department == department)
+        recorded
+            .get(subject)?
+            .departments
+            .iter()
+            .find(|staffing| staffing.department == department)
     };
 
     for visit in &expected {
@@ -172,37 +259,72 @@ fn check_visits(record: &Record, seed: &RoundSeed, plans: &[(&PlanSpec, &PlanDra
             continue;
         };
         if sorted(&written.plans) != visit.plans {
-            findings.add(format!("{at}.plans"), format!("recorded [{}], computed [{}]", written.plans.join(", "), visit.plans.join(", ")));
+            findings.add(
+                format!("{at}.plans"),
+                format!(
+                    "recorded [{}], computed [{}]",
+                    written.plans.join(", "),
+                    visit.plans.join(", ")
+                ),
+            );
         }
         for staffing in &written.departments {
             if !visit.departments.contains(&staffing.department) {
-                findings.add(format!("{at}.departments"), format!("{} is not a department of the plans that drew this subject", staffing.department));
+                findings.add(
+                    format!("{at}.departments"),
+                    format!(
+                        "{} is not a department of the plans that drew this subject",
+                        staffing.department
+                    ),
+                );
             }
         }
         for department in &visit.departments {
             match staffing_of(&visit.subject, department) {
-                None => findings.add(format!("{at}.departments"), format!("{department} is missing")),
+                None => findings.add(
+                    format!("{at}.departments"),
+                    format!("{department} is missing"),
+                ),
                 Some(staffing) if staffing.k < MIN_INSPECTORS_PER_DEPARTMENT => findings.add(
                     format!("{at}.departments[{department}].k"),
-                    format!("is {}, below the minimum of {MIN_INSPECTORS_PER_DEPARTMENT}", staffing.k),
+                    format!(
+                        "is {}, below the minimum of {MIN_INSPECTORS_PER_DEPARTMENT}",
+                        staffing.k
+                    ),
                 ),
                 Some(_) => {}
             }
         }
     }
-    let expected_subjects: BTreeSet<&str> = expected.iter().map(|visit| visit.subject.as_str()).collect();
+    let expected_subjects: BTreeSet<&str> = expected
+        .iter()
+        .map(|visit| visit.subject.as_str())
+        .collect();
     for visit in &record.visits {
         if !expected_subjects.contains(visit.subject.as_str()) {
-            findings.add(format!("visits[{}]", visit.subject), "no plan of the round selects this subject");
+            findings.add(
+                format!("visits[{}]", visit.subject),
+                "no plan of the round selects this subject",
+            );
         }
     }
 
-    let demand = |visit: &crate::visits::Visit, department: &str| match staffing_of(&visit.subject, department) {
+    let demand = |visit: &crate::visits::Visit, department: &str| match staffing_of(
+        &visit.subject,
+        department,
+    ) {
         Some(staffing) => Demand {
             k: staffing.k.max(MIN_INSPECTORS_PER_DEPARTMENT),
-            candidates: staffing.eligible.iter().filter_map(|id| inspector_index.get(&**id).copied()).collect(),
+            candidates: staffing
+                .eligible
+                .iter()
+                .filter_map(|id| inspector_index.get(&**id).copied())
+                .collect(),
         },
-        None => Demand { k: MIN_INSPECTORS_PER_DEPARTMENT, candidates: Vec::new() },
+        None => Demand {
+            k: MIN_INSPECTORS_PER_DEPARTMENT,
+            candidates: Vec::new(),
+        },
     };
     let matched = match match_inspectors(seed, &expected, &inspectors, record.cap, demand) {
         Ok(matched) => matched,
@@ -211,27 +333,62 @@ fn check_visits(record: &Record, seed: &RoundSeed, plans: &[(&PlanSpec, &PlanDra
             return;
         }
     };
-    let names = |indexes: &[u32]| -> BTreeSet<&str> { indexes.iter().map(|&i| inspectors[i as usize].as_str()).collect() };
+    let names = |indexes: &[u32]| -> BTreeSet<&str> {
+        indexes
+            .iter()
+            .map(|&i| inspectors[i as usize].as_str())
+            .collect()
+    };
     for (visit, staffs) in expected.iter().zip(&matched) {
         for staff in staffs {
-            let Some(written) = staffing_of(&visit.subject, &staff.department) else { continue };
-            let at = format!("visits[{}].departments[{}]", visit.subject, staff.department);
-            let written_eligible: BTreeSet<&str> = written.eligible.iter().map(|id| &**id).collect();
+            let Some(written) = staffing_of(&visit.subject, &staff.department) else {
+                continue;
+            };
+            let at = format!(
+                "visits[{}].departments[{}]",
+                visit.subject, staff.department
+            );
+            let written_eligible: BTreeSet<&str> =
+                written.eligible.iter().map(|id| &**id).collect();
             if written_eligible.len() != written.eligible.len() {
-                findings.add(format!("{at}.eligible"), "lists an inspector more than once");
+                findings.add(
+                    format!("{at}.eligible"),
+                    "lists an inspector more than once",
+                );
             }
             let below_cap = names(&staff.eligible);
             for id in written_eligible.difference(&below_cap) {
-                findings.add(format!("{at}.eligible"), format!("{id} is listed but had already reached the cap of {}", record.cap.unwrap_or(0)));
+                findings.add(
+                    format!("{at}.eligible"),
+                    format!(
+                        "{id} is listed but had already reached the cap of {}",
+                        record.cap.unwrap_or(0)
+                    ),
+                );
             }
             if written.unstaffed != staff.unstaffed {
-                findings.add(format!("{at}.unstaffed"), format!("recorded {}, computed {}", written.unstaffed, staff.unstaffed));
+                findings.add(
+                    format!("{at}.unstaffed"),
+                    format!(
+                        "recorded {}, computed {}",
+                        written.unstaffed, staff.unstaffed
+                    ),
+                );
             }
             let computed = names(&staff.assigned);
-            let written_assigned: BTreeSet<&str> = written.assigned.iter().map(|id| &**id).collect();
+            let written_assigned: BTreeSet<&str> =
+                written.assigned.iter().map(|id| &**id).collect();
             if computed != written_assigned || written_assigned.len() != written.assigned.len() {
-                let show = |set: &BTreeSet<&str>| set.iter().copied().collect::<Vec<_>>().join(", ");
-                findings.add(format!("{at}.assigned"), format!("recorded [{}], computed [{}]", written.assigned.join(", "), show(&computed)));
+                let show =
+                    |set: &BTreeSet<&str>| set.iter().copied().collect::<Vec<_>>().join(", ");
+                findings.add(
+                    format!("{at}.assigned"),
+                    format!(
+                        "recorded [{}], computed [{}]",
+                        written.assigned.join(", "),
+                        show(&computed)
+                    ),
+                );
             }
         }
     }

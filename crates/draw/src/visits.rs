@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 
+use crate::Error;
 use crate::hash::RoundSeed;
 use crate::sample::{PlanDraw, PlanSpec};
-use crate::Error;
 
 /// The least number of inspectors a department sends on a visit (持证上岗).
 pub const MIN_INSPECTORS_PER_DEPARTMENT: u32 = 2;
@@ -51,7 +51,9 @@ pub fn group_visits(plans: &[(&PlanSpec, &PlanDraw)]) -> Vec<Visit> {
     }
     for visit in &mut visits {
         visit.plans.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
-        visit.departments.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+        visit
+            .departments
+            .sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
     }
     visits
 }
@@ -98,11 +100,16 @@ where
 {
     let mut order: Vec<usize> = (0..visits.len()).collect();
     order.sort_unstable_by(|&a, &b| {
-        (visits[a].prn, visits[a].subject.as_bytes()).cmp(&(visits[b].prn, visits[b].subject.as_bytes()))
+        (visits[a].prn, visits[a].subject.as_bytes())
+            .cmp(&(visits[b].prn, visits[b].subject.as_bytes()))
     });
     // Each inspector's position in id order, so sorting and ties compare integers.
     let mut by_id: Vec<u32> = (0..u32::try_from(inspectors.len()).unwrap_or(u32::MAX)).collect();
-    by_id.sort_unstable_by(|&a, &b| inspectors[a as usize].as_bytes().cmp(inspectors[b as usize].as_bytes()));
+    by_id.sort_unstable_by(|&a, &b| {
+        inspectors[a as usize]
+            .as_bytes()
+            .cmp(inspectors[b as usize].as_bytes())
+    });
     let mut rank = vec![0u32; inspectors.len()];
     for (position, &inspector) in by_id.iter().enumerate() {
         rank[inspector as usize] = u32::try_from(position).unwrap_or(u32::MAX);
@@ -115,7 +122,10 @@ where
         for department in &visit.departments {
             let Demand { k, mut candidates } = demand(visit, department);
             if k < MIN_INSPECTORS_PER_DEPARTMENT {
-                return Err(Error::TooFewInspectorsRequired { department: department.clone(), k });
+                return Err(Error::TooFewInspectorsRequired {
+                    department: department.clone(),
+                    k,
+                });
             }
             if let Some(bad) = candidates.iter().find(|&&c| c as usize >= inspectors.len()) {
                 return Err(Error::UnknownInspector { index: *bad });
@@ -127,12 +137,25 @@ where
             let assigned = if unstaffed {
                 Vec::new()
             } else {
-                least_loaded(&candidates, k as usize, &loads, inspectors, &rank, &mut tickets)
+                least_loaded(
+                    &candidates,
+                    k as usize,
+                    &loads,
+                    inspectors,
+                    &rank,
+                    &mut tickets,
+                )
             };
             for &chosen in &assigned {
                 loads[chosen as usize] += 1;
             }
-            staffing[visit_index].push(Staffing { department: department.clone(), k, eligible: candidates, assigned, unstaffed });
+            staffing[visit_index].push(Staffing {
+                department: department.clone(),
+                k,
+                eligible: candidates,
+                assigned,
+                unstaffed,
+            });
         }
     }
     Ok(staffing)
@@ -154,14 +177,24 @@ fn least_loaded(
     let mut floor = 0u32;
     let mut level: Vec<(u64, u32)> = Vec::new();
     while chosen.len() < k {
-        let Some(load) = eligible.iter().map(|&c| loads[c as usize]).filter(|&l| l >= floor).min() else {
+        let Some(load) = eligible
+            .iter()
+            .map(|&c| loads[c as usize])
+            .filter(|&l| l >= floor)
+            .min()
+        else {
             break;
         };
         level.clear();
         for &candidate in eligible.iter().filter(|&&c| loads[c as usize] == load) {
-            level.push((tickets.ticket(inspectors[candidate as usize].as_bytes()), candidate));
+            level.push((
+                tickets.ticket(inspectors[candidate as usize].as_bytes()),
+                candidate,
+            ));
         }
-        let order = |a: &(u64, u32), b: &(u64, u32)| (a.0, rank[a.1 as usize]).cmp(&(b.0, rank[b.1 as usize]));
+        let order = |a: &(u64, u32), b: &(u64, u32)| {
+            (a.0, rank[a.1 as usize]).cmp(&(b.0, rank[b.1 as usize]))
+        };
         let wanted = k - chosen.len();
         if wanted < level.len() {
             level.select_nth_unstable_by(wanted - 1, order);

@@ -6,8 +6,9 @@ mod common;
 
 use common::{frame, plan, ref_frame_digest, subject_id};
 use draw::{
-    Allocation, Demand, Error, FrameRow, PlanSampler, PlanSpec, Record, RecordStratum, RoundInput, RoundSeed, Secret,
-    StratumOutcome, StratumRule, Visit, draw_plan, draw_round, match_inspectors, to_hex, verify,
+    Allocation, Demand, Error, FrameRow, PlanSampler, PlanSpec, Record, RecordStratum, RoundInput,
+    RoundSeed, Secret, StratumOutcome, StratumRule, Visit, draw_plan, draw_round, match_inspectors,
+    to_hex, verify,
 };
 
 const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -17,11 +18,17 @@ fn seed() -> RoundSeed {
 }
 
 fn row(id: &str, stratum: &str) -> FrameRow {
-    FrameRow { id: id.into(), stratum: stratum.into() }
+    FrameRow {
+        id: id.into(),
+        stratum: stratum.into(),
+    }
 }
 
 fn two_inspector_demand(_: &Visit, _: &str) -> Demand {
-    Demand { k: 2, candidates: vec![0, 1, 2] }
+    Demand {
+        k: 2,
+        candidates: vec![0, 1, 2],
+    }
 }
 
 fn round(plans: Vec<(PlanSpec, Vec<FrameRow>)>) -> RoundInput {
@@ -37,8 +44,21 @@ fn round(plans: Vec<(PlanSpec, Vec<FrameRow>)>) -> RoundInput {
 /// A small conforming record to break in various ways.
 fn small_record() -> Record {
     let input = round(vec![
-        (plan("P1", "SCJG", &[("A", Allocation::RateBp(3_000)), ("B", Allocation::Count(2))]), frame(0..20, |n| if n % 2 == 0 { "A" } else { "B" })),
-        (plan("P2", "WSJ", &[("A", Allocation::RateBp(5_000))]), frame(10..30, |_| "A")),
+        (
+            plan(
+                "P1",
+                "SCJG",
+                &[
+                    ("A", Allocation::RateBp(3_000)),
+                    ("B", Allocation::Count(2)),
+                ],
+            ),
+            frame(0..20, |n| if n % 2 == 0 { "A" } else { "B" }),
+        ),
+        (
+            plan("P2", "WSJ", &[("A", Allocation::RateBp(5_000))]),
+            frame(10..30, |_| "A"),
+        ),
     ]);
     let record = draw_round(input, two_inspector_demand).expect("draw");
     assert_eq!(verify(&record), Vec::new());
@@ -54,21 +74,43 @@ fn reported_at(record: &Record, location: &str) -> bool {
 
 #[test]
 fn an_empty_frame_selects_nothing_and_digests_the_empty_input() {
-    let plan = plan("P1", "SCJG", &[("A", Allocation::RateBp(300)), ("D", Allocation::Count(3))]);
+    let plan = plan(
+        "P1",
+        "SCJG",
+        &[("A", Allocation::RateBp(300)), ("D", Allocation::Count(3))],
+    );
     let drawn = draw_plan(&seed(), &plan, &[]).expect("an empty frame is valid");
     assert!(drawn.selected.is_empty());
     assert_eq!(to_hex(&drawn.frame_digest), EMPTY_SHA256);
     assert_eq!(
         drawn.strata,
         [
-            StratumOutcome { stratum: "A".into(), population: 0, sample_size: 0, cutoff: None, has_rule: true },
-            StratumOutcome { stratum: "D".into(), population: 0, sample_size: 0, cutoff: None, has_rule: true },
+            StratumOutcome {
+                stratum: "A".into(),
+                population: 0,
+                sample_size: 0,
+                cutoff: None,
+                has_rule: true
+            },
+            StratumOutcome {
+                stratum: "D".into(),
+                population: 0,
+                sample_size: 0,
+                cutoff: None,
+                has_rule: true
+            },
         ]
     );
-    let streamed = PlanSampler::for_counts(&seed(), &PlanSpec { strata: vec![], ..plan.clone() })
-        .expect("no rules")
-        .finish()
-        .expect("nothing to check");
+    let streamed = PlanSampler::for_counts(
+        &seed(),
+        &PlanSpec {
+            strata: vec![],
+            ..plan.clone()
+        },
+    )
+    .expect("no rules")
+    .finish()
+    .expect("nothing to check");
     assert!(streamed.selected.is_empty());
     assert_eq!(to_hex(&streamed.frame_digest), EMPTY_SHA256);
 
@@ -88,7 +130,14 @@ fn a_stratum_without_a_rule_is_counted_but_never_drawn() {
     assert_eq!(drawn.selected.len(), 4);
     assert!(drawn.selected.iter().all(|s| s.stratum == "A"));
     assert_eq!(drawn.strata[1].stratum, "未分类");
-    assert_eq!((drawn.strata[1].population, drawn.strata[1].sample_size, drawn.strata[1].has_rule), (6, 0, false));
+    assert_eq!(
+        (
+            drawn.strata[1].population,
+            drawn.strata[1].sample_size,
+            drawn.strata[1].has_rule
+        ),
+        (6, 0, false)
+    );
     assert_eq!(drawn.frame_digest, ref_frame_digest(&rows));
 }
 
@@ -96,13 +145,23 @@ fn a_stratum_without_a_rule_is_counted_but_never_drawn() {
 fn a_count_above_the_population_takes_everyone() {
     let rows = frame(0..5, |_| "D");
     for count in [5, 6, 9, u64::MAX] {
-        let drawn = draw_plan(&seed(), &plan("P1", "SCJG", &[("D", Allocation::Count(count))]), &rows).expect("valid");
+        let drawn = draw_plan(
+            &seed(),
+            &plan("P1", "SCJG", &[("D", Allocation::Count(count))]),
+            &rows,
+        )
+        .expect("valid");
         assert_eq!(drawn.selected.len(), 5);
         assert_eq!(drawn.strata[0].sample_size, 5);
         let largest = rows.iter().map(|r| seed().prn(r.id.as_bytes())).max();
         assert_eq!(drawn.strata[0].cutoff, largest);
     }
-    let drawn = draw_plan(&seed(), &plan("P1", "SCJG", &[("D", Allocation::Count(0))]), &rows).expect("valid");
+    let drawn = draw_plan(
+        &seed(),
+        &plan("P1", "SCJG", &[("D", Allocation::Count(0))]),
+        &rows,
+    )
+    .expect("valid");
     assert!(drawn.selected.is_empty());
     assert_eq!(drawn.strata[0].cutoff, None);
 }
@@ -112,20 +171,44 @@ fn rates_outside_0_to_10000_are_errors() {
     assert_eq!(Allocation::rate_bp(0), Ok(Allocation::RateBp(0)));
     assert_eq!(Allocation::rate_bp(10_000), Ok(Allocation::RateBp(10_000)));
     for rate_bp in [10_001, 20_000, u32::MAX] {
-        assert_eq!(Allocation::rate_bp(rate_bp), Err(Error::RateOutOfRange { rate_bp }));
+        assert_eq!(
+            Allocation::rate_bp(rate_bp),
+            Err(Error::RateOutOfRange { rate_bp })
+        );
         // A rule built around the checked constructor is still rejected.
         let bad = plan("P1", "SCJG", &[("A", Allocation::RateBp(rate_bp))]);
-        assert_eq!(draw_plan(&seed(), &bad, &frame(0..3, |_| "A")), Err(Error::RateOutOfRange { rate_bp }));
-        assert_eq!(PlanSampler::new(&seed(), &bad, &[]).err(), Some(Error::RateOutOfRange { rate_bp }));
+        assert_eq!(
+            draw_plan(&seed(), &bad, &frame(0..3, |_| "A")),
+            Err(Error::RateOutOfRange { rate_bp })
+        );
+        assert_eq!(
+            PlanSampler::new(&seed(), &bad, &[]).err(),
+            Some(Error::RateOutOfRange { rate_bp })
+        );
     }
     // 0 % draws nobody, 100 % everybody.
     let rows = frame(0..7, |_| "A");
-    let none = draw_plan(&seed(), &plan("P1", "D", &[("A", Allocation::RateBp(0))]), &rows).expect("valid");
+    let none = draw_plan(
+        &seed(),
+        &plan("P1", "D", &[("A", Allocation::RateBp(0))]),
+        &rows,
+    )
+    .expect("valid");
     assert!(none.selected.is_empty());
-    let all = draw_plan(&seed(), &plan("P1", "D", &[("A", Allocation::RateBp(10_000))]), &rows).expect("valid");
+    let all = draw_plan(
+        &seed(),
+        &plan("P1", "D", &[("A", Allocation::RateBp(10_000))]),
+        &rows,
+    )
+    .expect("valid");
     assert_eq!(all.selected.len(), 7);
     // 1 bp of a single subject is ceil(0.0001) = 1.
-    let one = draw_plan(&seed(), &plan("P1", "D", &[("A", Allocation::RateBp(1))]), &rows[..1]).expect("valid");
+    let one = draw_plan(
+        &seed(),
+        &plan("P1", "D", &[("A", Allocation::RateBp(1))]),
+        &rows[..1],
+    )
+    .expect("valid");
     assert_eq!(one.selected.len(), 1);
 
     // In a record: reported, no panic.
@@ -138,18 +221,44 @@ fn rates_outside_0_to_10000_are_errors() {
 
 #[test]
 fn a_stratum_with_two_rules_is_an_error() {
-    let bad = plan("P1", "SCJG", &[("A", Allocation::RateBp(100)), ("A", Allocation::Count(3))]);
-    let expected = || Error::DuplicateStratum { plan: "P1".into(), stratum: "A".into() };
-    assert_eq!(draw_plan(&seed(), &bad, &frame(0..3, |_| "A")), Err(expected()));
-    let counts = PlanSpec { strata: vec![bad.strata[1].clone(), bad.strata[1].clone()], ..bad };
-    assert_eq!(PlanSampler::for_counts(&seed(), &counts).err(), Some(expected()));
+    let bad = plan(
+        "P1",
+        "SCJG",
+        &[("A", Allocation::RateBp(100)), ("A", Allocation::Count(3))],
+    );
+    let expected = || Error::DuplicateStratum {
+        plan: "P1".into(),
+        stratum: "A".into(),
+    };
+    assert_eq!(
+        draw_plan(&seed(), &bad, &frame(0..3, |_| "A")),
+        Err(expected())
+    );
+    let counts = PlanSpec {
+        strata: vec![bad.strata[1].clone(), bad.strata[1].clone()],
+        ..bad
+    };
+    assert_eq!(
+        PlanSampler::for_counts(&seed(), &counts).err(),
+        Some(expected())
+    );
 }
 
 #[test]
 fn a_duplicate_frame_id_is_an_error() {
-    let p = plan("P1", "SCJG", &[("A", Allocation::RateBp(5_000)), ("B", Allocation::RateBp(5_000))]);
+    let p = plan(
+        "P1",
+        "SCJG",
+        &[
+            ("A", Allocation::RateBp(5_000)),
+            ("B", Allocation::RateBp(5_000)),
+        ],
+    );
     let id = subject_id(3);
-    let expected = Err(Error::DuplicateFrameId { plan: "P1".into(), id: id.clone() });
+    let expected = Err(Error::DuplicateFrameId {
+        plan: "P1".into(),
+        id: id.clone(),
+    });
     let mut rows = frame(0..6, |_| "A");
     rows.push(row(&id, "A"));
     assert_eq!(draw_plan(&seed(), &p, &rows), expected);
@@ -157,7 +266,10 @@ fn a_duplicate_frame_id_is_an_error() {
     let mut rows = frame(0..6, |_| "A");
     rows.insert(0, row(&id, "B"));
     assert_eq!(draw_plan(&seed(), &p, &rows), expected);
-    assert_eq!(draw_round(round(vec![(p, rows.clone())]), two_inspector_demand).err(), expected.err());
+    assert_eq!(
+        draw_round(round(vec![(p, rows.clone())]), two_inspector_demand).err(),
+        expected.err()
+    );
 
     // In a record: reported, no panic.
     let mut record = small_record();
@@ -190,7 +302,10 @@ fn a_secret_that_is_not_64_hex_digits_is_an_error() {
             "{text:?} should be rejected"
         );
     }
-    assert_eq!(Secret::from_hex("abc").err(), Some(Error::InvalidSecret { length: 3 }));
+    assert_eq!(
+        Secret::from_hex("abc").err(),
+        Some(Error::InvalidSecret { length: 3 })
+    );
 
     // In a record, malformed hex is a parse error, not a panic.
     let mut value = serde_json::to_value(small_record()).expect("json");
@@ -219,9 +334,15 @@ fn an_unpublished_secret_or_a_wrong_protocol_is_reported() {
 #[test]
 fn a_plan_id_used_twice_is_an_error() {
     let p = plan("P1", "SCJG", &[("A", Allocation::RateBp(5_000))]);
-    let q = PlanSpec { department: "WSJ".into(), ..p.clone() };
+    let q = PlanSpec {
+        department: "WSJ".into(),
+        ..p.clone()
+    };
     let input = round(vec![(p, frame(0..5, |_| "A")), (q, frame(3..9, |_| "A"))]);
-    assert_eq!(draw_round(input, two_inspector_demand).err(), Some(Error::DuplicatePlanId { plan: "P1".into() }));
+    assert_eq!(
+        draw_round(input, two_inspector_demand).err(),
+        Some(Error::DuplicatePlanId { plan: "P1".into() })
+    );
 
     // In a record: reported, no panic.
     let mut record = small_record();
@@ -231,38 +352,82 @@ fn a_plan_id_used_twice_is_an_error() {
 
 #[test]
 fn fewer_than_two_inspectors_per_visit_is_an_error() {
-    let visits = vec![Visit { subject: subject_id(1), prn: 1, plans: vec!["P1".into()], departments: vec!["SCJG".into()] }];
+    let visits = vec![Visit {
+        subject: subject_id(1),
+        prn: 1,
+        plans: vec!["P1".into()],
+        departments: vec!["SCJG".into()],
+    }];
     let inspectors = vec!["A".to_owned(), "B".to_owned()];
     for k in [0, 1] {
-        let result = match_inspectors(&seed(), &visits, &inspectors, None, |_, _| Demand { k, candidates: vec![0, 1] });
-        assert_eq!(result, Err(Error::TooFewInspectorsRequired { department: "SCJG".into(), k }));
+        let result = match_inspectors(&seed(), &visits, &inspectors, None, |_, _| Demand {
+            k,
+            candidates: vec![0, 1],
+        });
+        assert_eq!(
+            result,
+            Err(Error::TooFewInspectorsRequired {
+                department: "SCJG".into(),
+                k
+            })
+        );
     }
-    let input = round(vec![(plan("P1", "SCJG", &[("A", Allocation::Count(2))]), frame(0..4, |_| "A"))]);
+    let input = round(vec![(
+        plan("P1", "SCJG", &[("A", Allocation::Count(2))]),
+        frame(0..4, |_| "A"),
+    )]);
     assert_eq!(
-        draw_round(input, |_, _| Demand { k: 1, candidates: vec![0, 1, 2] }).err(),
-        Some(Error::TooFewInspectorsRequired { department: "SCJG".into(), k: 1 })
+        draw_round(input, |_, _| Demand {
+            k: 1,
+            candidates: vec![0, 1, 2]
+        })
+        .err(),
+        Some(Error::TooFewInspectorsRequired {
+            department: "SCJG".into(),
+            k: 1
+        })
     );
 
     // In a record: reported, no panic.
     let mut record = small_record();
     record.visits[0].departments[0].k = 1;
-    let location = format!("visits[{}].departments[{}].k", record.visits[0].subject, record.visits[0].departments[0].department);
+    let location = format!(
+        "visits[{}].departments[{}].k",
+        record.visits[0].subject, record.visits[0].departments[0].department
+    );
     assert!(reported_at(&record, &location));
 }
 
 #[test]
 fn an_unknown_inspector_index_is_an_error() {
-    let visits = vec![Visit { subject: subject_id(1), prn: 1, plans: vec!["P1".into()], departments: vec!["SCJG".into()] }];
+    let visits = vec![Visit {
+        subject: subject_id(1),
+        prn: 1,
+        plans: vec!["P1".into()],
+        departments: vec!["SCJG".into()],
+    }];
     let inspectors = vec!["A".to_owned(), "B".to_owned()];
-    let result = match_inspectors(&seed(), &visits, &inspectors, None, |_, _| Demand { k: 2, candidates: vec![0, 2] });
+    let result = match_inspectors(&seed(), &visits, &inspectors, None, |_, _| Demand {
+        k: 2,
+        candidates: vec![0, 2],
+    });
     assert_eq!(result, Err(Error::UnknownInspector { index: 2 }));
 }
 
 #[test]
 fn a_stratum_with_both_or_neither_rate_and_count_is_reported() {
     for (rate_bp, count) in [(Some(100), Some(3)), (None, None)] {
-        let written = RecordStratum { stratum: "A".into(), rate_bp, count };
-        assert_eq!(written.to_rule(), Err(Error::AmbiguousAllocation { stratum: "A".into() }));
+        let written = RecordStratum {
+            stratum: "A".into(),
+            rate_bp,
+            count,
+        };
+        assert_eq!(
+            written.to_rule(),
+            Err(Error::AmbiguousAllocation {
+                stratum: "A".into()
+            })
+        );
         let mut record = small_record();
         record.plans[0].strata[0].rate_bp = rate_bp;
         record.plans[0].strata[0].count = count;
@@ -278,7 +443,13 @@ fn a_stratum_with_both_or_neither_rate_and_count_is_reported() {
 #[test]
 fn malformed_ids_and_strata_are_errors() {
     let p = plan("P1", "SCJG", &[("A", Allocation::RateBp(5_000))]);
-    let bad_ids = ["91350200\t776049653A", "9135020077604965\n3A", " 91350200776049653A", "91350200776049653A ", ""];
+    let bad_ids = [
+        "91350200\t776049653A",
+        "9135020077604965\n3A",
+        " 91350200776049653A",
+        "91350200776049653A ",
+        "",
+    ];
     for bad in bad_ids {
         let rows = vec![row("91350200776049653B", "A"), row(bad, "A")];
         assert!(
@@ -286,11 +457,20 @@ fn malformed_ids_and_strata_are_errors() {
             "{bad:?}"
         );
         let mut sampler = PlanSampler::new(&seed(), &p, &[("A".to_owned(), 1)]).expect("valid");
-        assert!(matches!(sampler.push(bad, "A"), Err(Error::InvalidLabel { .. })), "{bad:?}");
+        assert!(
+            matches!(sampler.push(bad, "A"), Err(Error::InvalidLabel { .. })),
+            "{bad:?}"
+        );
     }
     for bad in ["A\tB", "A\n", ""] {
         let rows = vec![row("91350200776049653B", bad)];
-        assert!(matches!(draw_plan(&seed(), &p, &rows), Err(Error::InvalidLabel { .. })), "stratum {bad:?}");
+        assert!(
+            matches!(
+                draw_plan(&seed(), &p, &rows),
+                Err(Error::InvalidLabel { .. })
+            ),
+            "stratum {bad:?}"
+        );
     }
     // In a record: reported, no panic.
     let mut record = small_record();
@@ -332,8 +512,16 @@ fn verify_survives_odd_records() {
 
 #[test]
 fn a_rule_struct_round_trips_through_its_record_form() {
-    for allocation in [Allocation::RateBp(0), Allocation::RateBp(10_000), Allocation::Count(0), Allocation::Count(u64::MAX)] {
-        let rule = StratumRule { stratum: "C".into(), allocation };
+    for allocation in [
+        Allocation::RateBp(0),
+        Allocation::RateBp(10_000),
+        Allocation::Count(0),
+        Allocation::Count(u64::MAX),
+    ] {
+        let rule = StratumRule {
+            stratum: "C".into(),
+            allocation,
+        };
         assert_eq!(RecordStratum::from_rule(&rule).to_rule(), Ok(rule));
     }
 }

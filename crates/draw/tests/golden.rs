@@ -1,6 +1,9 @@
 //! Golden vectors from `spec/draw-v1-vectors.json`: every field of every primitive and round.
 
-#![allow(clippy::expect_used, reason = "test set-up failures should stop the test")]
+#![allow(
+    clippy::expect_used,
+    reason = "test set-up failures should stop the test"
+)]
 
 use std::collections::HashMap;
 
@@ -28,7 +31,11 @@ fn primitives_match_commitment_seed_and_prn() {
         let prns = case["prn"].as_object().expect("prn map");
         assert!(!prns.is_empty());
         for (id, expected) in prns {
-            assert_eq!(u64_hex(seed.prn(id.as_bytes())), text(expected), "prn of {id}");
+            assert_eq!(
+                u64_hex(seed.prn(id.as_bytes())),
+                text(expected),
+                "prn of {id}"
+            );
         }
     }
 }
@@ -39,7 +46,12 @@ fn rounds() -> Vec<(Value, Record)> {
         .as_array()
         .expect("rounds")
         .iter()
-        .map(|raw| (raw.clone(), serde_json::from_value(raw.clone()).expect("record parses")))
+        .map(|raw| {
+            (
+                raw.clone(),
+                serde_json::from_value(raw.clone()).expect("record parses"),
+            )
+        })
         .collect()
 }
 
@@ -68,18 +80,29 @@ fn redrawing_each_golden_round_reproduces_every_field() {
                 let indexes = staffing
                     .eligible
                     .iter()
-                    .map(|id| match inspectors.iter().position(|known| **known == **id) {
-                        Some(index) => index as u32,
-                        None => {
-                            inspectors.push(id.to_string());
-                            (inspectors.len() - 1) as u32
-                        }
-                    })
+                    .map(
+                        |id| match inspectors.iter().position(|known| **known == **id) {
+                            Some(index) => index as u32,
+                            None => {
+                                inspectors.push(id.to_string());
+                                (inspectors.len() - 1) as u32
+                            }
+                        },
+                    )
                     .collect();
-                eligible.insert((visit.subject.clone(), staffing.department.clone()), (staffing.k, indexes));
+                eligible.insert(
+                    (visit.subject.clone(), staffing.department.clone()),
+                    (staffing.k, indexes),
+                );
             }
         }
-        let input = RoundInput { secret, beacon: record.beacon.clone(), cap: record.cap, plans, inspectors };
+        let input = RoundInput {
+            secret,
+            beacon: record.beacon.clone(),
+            cap: record.cap,
+            plans,
+            inspectors,
+        };
         let redrawn = draw_round(input, |visit, department| {
             let (k, candidates) = eligible[&(visit.subject.clone(), department.to_owned())].clone();
             Demand { k, candidates }

@@ -26,18 +26,22 @@ fn case_strategy() -> impl Strategy<Value = Case> {
         .prop_shuffle();
     (inspectors, proptest::option::of(1u32..6)).prop_flat_map(|(inspectors, cap)| {
         let m = inspectors.len() as u32;
-        let demand = (2u32..5, proptest::collection::vec(0..m, 0..(m as usize + 3)));
+        let demand = (
+            2u32..5,
+            proptest::collection::vec(0..m, 0..(m as usize + 3)),
+        );
         let visit = (
             // Small prns collide, so ties are broken by subject id.
             prop_oneof![0u64..3, any::<u64>()],
             1usize..8,
             proptest::collection::vec(demand, DEPARTMENTS.len()),
         );
-        let visits = proptest::collection::btree_set("[0-9A-Z]{1,18}", 0..30)
-            .prop_flat_map(move |subjects| {
+        let visits = proptest::collection::btree_set("[0-9A-Z]{1,18}", 0..30).prop_flat_map(
+            move |subjects| {
                 let n = subjects.len();
                 (Just(subjects), proptest::collection::vec(visit.clone(), n))
-            });
+            },
+        );
         (Just(inspectors), Just(cap), visits).prop_map(|(inspectors, cap, (subjects, specs))| {
             let mut visits = Vec::new();
             let mut demands = Demands::new();
@@ -51,9 +55,19 @@ fn case_strategy() -> impl Strategy<Value = Case> {
                 for (department, demand) in DEPARTMENTS.iter().zip(per_department) {
                     demands.insert((subject.clone(), (*department).to_owned()), demand);
                 }
-                visits.push(Visit { subject, prn, plans: vec!["P1".to_owned()], departments });
+                visits.push(Visit {
+                    subject,
+                    prn,
+                    plans: vec!["P1".to_owned()],
+                    departments,
+                });
             }
-            Case { inspectors, visits, demands, cap }
+            Case {
+                inspectors,
+                visits,
+                demands,
+                cap,
+            }
         })
     })
 }
@@ -67,12 +81,27 @@ fn check_staffing(case: &Case, staffing: &[Vec<Staffing>]) -> Result<Vec<u32>, T
     let names = &case.inspectors;
     prop_assert_eq!(staffing.len(), case.visits.len());
     let mut order: Vec<usize> = (0..case.visits.len()).collect();
-    order.sort_by_key(|&i| (case.visits[i].prn, case.visits[i].subject.clone().into_bytes()));
+    order.sort_by_key(|&i| {
+        (
+            case.visits[i].prn,
+            case.visits[i].subject.clone().into_bytes(),
+        )
+    });
     let mut loads = vec![0u32; names.len()];
     for index in order {
         let visit = &case.visits[index];
-        let departments: Vec<&str> = staffing[index].iter().map(|s| s.department.as_str()).collect();
-        prop_assert_eq!(&departments, &visit.departments.iter().map(String::as_str).collect::<Vec<_>>());
+        let departments: Vec<&str> = staffing[index]
+            .iter()
+            .map(|s| s.department.as_str())
+            .collect();
+        prop_assert_eq!(
+            &departments,
+            &visit
+                .departments
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+        );
         for staff in &staffing[index] {
             let (k, candidates) = &case.demands[&(visit.subject.clone(), staff.department.clone())];
             prop_assert_eq!(staff.k, *k);
@@ -92,9 +121,18 @@ fn check_staffing(case: &Case, staffing: &[Vec<Staffing>]) -> Result<Vec<u32>, T
             }
             prop_assert_eq!(staff.assigned.len(), *k as usize);
             let distinct: BTreeSet<u32> = staff.assigned.iter().copied().collect();
-            prop_assert_eq!(distinct.len(), *k as usize, "assigned twice: {:?}", staff.assigned);
+            prop_assert_eq!(
+                distinct.len(),
+                *k as usize,
+                "assigned twice: {:?}",
+                staff.assigned
+            );
             prop_assert!(distinct.iter().all(|i| staff.eligible.contains(i)));
-            let most_loaded_chosen = distinct.iter().map(|&i| loads[i as usize]).max().expect("k ≥ 2");
+            let most_loaded_chosen = distinct
+                .iter()
+                .map(|&i| loads[i as usize])
+                .max()
+                .expect("k ≥ 2");
             let least_loaded_left = staff
                 .eligible
                 .iter()
@@ -134,8 +172,17 @@ proptest! {
 #[test]
 fn loads_stay_within_one_when_everyone_is_eligible() {
     // SCJG sends 2 of 7, WSJ 3 of 5; pools are disjoint.
-    let inspectors: Vec<String> = (0..7).map(|i| format!("SCJG-{i}")).chain((0..5).map(|i| format!("WSJ-{i}"))).collect();
-    let pool = |department: &str| -> Vec<u32> { if department == "SCJG" { (0..7).collect() } else { (7..12).collect() } };
+    let inspectors: Vec<String> = (0..7)
+        .map(|i| format!("SCJG-{i}"))
+        .chain((0..5).map(|i| format!("WSJ-{i}")))
+        .collect();
+    let pool = |department: &str| -> Vec<u32> {
+        if department == "SCJG" {
+            (0..7).collect()
+        } else {
+            (7..12).collect()
+        }
+    };
     for counter in 0..40u64 {
         let seed = seed_from_counter(counter);
         let visits: Vec<Visit> = (0..60u32)
@@ -146,15 +193,21 @@ fn loads_stay_within_one_when_everyone_is_eligible() {
                     1 => vec!["WSJ".to_owned()],
                     _ => vec!["SCJG".to_owned(), "WSJ".to_owned()],
                 };
-                Visit { subject: subject_id(n), prn: seed.prn(subject_id(n).as_bytes()), plans: vec!["P".to_owned()], departments }
+                Visit {
+                    subject: subject_id(n),
+                    prn: seed.prn(subject_id(n).as_bytes()),
+                    plans: vec!["P".to_owned()],
+                    departments,
+                }
             })
             .collect();
         for cap in [None, Some(1_000)] {
-            let staffing = match_inspectors(&seed, &visits, &inspectors, cap, |_, department| Demand {
-                k: if department == "SCJG" { 2 } else { 3 },
-                candidates: pool(department),
-            })
-            .expect("valid");
+            let staffing =
+                match_inspectors(&seed, &visits, &inspectors, cap, |_, department| Demand {
+                    k: if department == "SCJG" { 2 } else { 3 },
+                    candidates: pool(department),
+                })
+                .expect("valid");
             let mut order: Vec<usize> = (0..visits.len()).collect();
             order.sort_by_key(|&i| visits[i].prn);
             let mut loads = [0u32; 12];
@@ -205,9 +258,16 @@ fn the_cap_binds_and_overflow_is_reported_unstaffed() {
                 assert!(!staff.unstaffed);
                 assert_eq!(staff.assigned.len(), 2);
             } else {
-                assert!(staff.unstaffed, "visit {position} in prn order should be unstaffed");
+                assert!(
+                    staff.unstaffed,
+                    "visit {position} in prn order should be unstaffed"
+                );
                 assert!(staff.assigned.is_empty());
-                assert!(staff.eligible.is_empty(), "everyone is at the cap: {:?}", staff.eligible);
+                assert!(
+                    staff.eligible.is_empty(),
+                    "everyone is at the cap: {:?}",
+                    staff.eligible
+                );
             }
             for &i in &staff.assigned {
                 loads[i as usize] += 1;
@@ -222,12 +282,23 @@ fn the_cap_binds_and_overflow_is_reported_unstaffed() {
 fn repeated_candidates_count_once() {
     let seed = RoundSeed::from_bytes([9; 32]);
     let inspectors: Vec<String> = ["B-1", "A-2", "C-3"].map(str::to_owned).to_vec();
-    let visit = Visit { subject: subject_id(1), prn: 5, plans: vec!["P".to_owned()], departments: vec!["SCJG".to_owned()] };
+    let visit = Visit {
+        subject: subject_id(1),
+        prn: 5,
+        plans: vec!["P".to_owned()],
+        departments: vec!["SCJG".to_owned()],
+    };
     let run = |candidates: Vec<u32>| {
-        match_inspectors(&seed, std::slice::from_ref(&visit), &inspectors, None, move |_, _| Demand {
-            k: 2,
-            candidates: candidates.clone(),
-        })
+        match_inspectors(
+            &seed,
+            std::slice::from_ref(&visit),
+            &inspectors,
+            None,
+            move |_, _| Demand {
+                k: 2,
+                candidates: candidates.clone(),
+            },
+        )
         .expect("valid")
         .remove(0)
         .remove(0)

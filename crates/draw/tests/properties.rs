@@ -8,7 +8,9 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{ref_frame_digest, ref_prn, ref_sample_size, ref_strata, ref_ticket};
-use draw::{Allocation, Error, FrameRow, PlanDraw, PlanSampler, PlanSpec, RoundSeed, StratumRule, draw_plan};
+use draw::{
+    Allocation, Error, FrameRow, PlanDraw, PlanSampler, PlanSpec, RoundSeed, StratumRule, draw_plan,
+};
 use proptest::prelude::*;
 
 const LABELS: [&str; 4] = ["A", "B", "C", "未分类"];
@@ -27,7 +29,8 @@ fn id_strategy() -> impl Strategy<Value = String> {
 fn allocation_strategy() -> impl Strategy<Value = Allocation> {
     prop_oneof![
         (0u32..=10_000).prop_map(Allocation::RateBp),
-        prop_oneof![Just(0u32), Just(1), Just(9_999), Just(10_000), 1u32..3_000].prop_map(Allocation::RateBp),
+        prop_oneof![Just(0u32), Just(1), Just(9_999), Just(10_000), 1u32..3_000]
+            .prop_map(Allocation::RateBp),
         (0u64..60).prop_map(Allocation::Count),
     ]
 }
@@ -35,17 +38,21 @@ fn allocation_strategy() -> impl Strategy<Value = Allocation> {
 /// A plan whose rules cover a random subset of the labels in random order, and
 /// a frame of distinct ids in random order over those labels.
 fn plan_and_frame() -> impl Strategy<Value = (PlanSpec, Vec<FrameRow>)> {
-    let rules = proptest::collection::vec(proptest::option::of(allocation_strategy()), LABELS.len())
-        .prop_map(|allocations| {
-            LABELS
-                .iter()
-                .zip(allocations)
-                .filter_map(|(label, allocation)| {
-                    allocation.map(|allocation| StratumRule { stratum: (*label).to_owned(), allocation })
-                })
-                .collect::<Vec<_>>()
-        })
-        .prop_shuffle();
+    let rules =
+        proptest::collection::vec(proptest::option::of(allocation_strategy()), LABELS.len())
+            .prop_map(|allocations| {
+                LABELS
+                    .iter()
+                    .zip(allocations)
+                    .filter_map(|(label, allocation)| {
+                        allocation.map(|allocation| StratumRule {
+                            stratum: (*label).to_owned(),
+                            allocation,
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .prop_shuffle();
     let rows = proptest::collection::btree_set(id_strategy(), 0..90)
         .prop_flat_map(|ids| {
             let n = ids.len();
@@ -54,17 +61,32 @@ fn plan_and_frame() -> impl Strategy<Value = (PlanSpec, Vec<FrameRow>)> {
         .prop_map(|(ids, labels)| {
             ids.into_iter()
                 .zip(labels)
-                .map(|(id, label)| FrameRow { id: id.into(), stratum: LABELS[label].into() })
+                .map(|(id, label)| FrameRow {
+                    id: id.into(),
+                    stratum: LABELS[label].into(),
+                })
                 .collect::<Vec<_>>()
         })
         .prop_shuffle();
     (rules, rows).prop_map(|(strata, frame)| {
-        (PlanSpec { id: "P-2024-017".to_owned(), department: "SCJG".to_owned(), strata }, frame)
+        (
+            PlanSpec {
+                id: "P-2024-017".to_owned(),
+                department: "SCJG".to_owned(),
+                strata,
+            },
+            frame,
+        )
     })
 }
 
 /// Checks a plan's draw against the spec, stratum by stratum.
-fn check_draw(seed: &[u8; 32], plan: &PlanSpec, frame: &[FrameRow], drawn: &PlanDraw) -> Result<(), TestCaseError> {
+fn check_draw(
+    seed: &[u8; 32],
+    plan: &PlanSpec,
+    frame: &[FrameRow],
+    drawn: &PlanDraw,
+) -> Result<(), TestCaseError> {
     let reference = ref_strata(seed, plan, frame);
     prop_assert_eq!(drawn.frame_digest, ref_frame_digest(frame));
 
@@ -72,8 +94,19 @@ fn check_draw(seed: &[u8; 32], plan: &PlanSpec, frame: &[FrameRow], drawn: &Plan
     // a rule; every stratum exactly once.
     let labels: Vec<&str> = drawn.strata.iter().map(|o| o.stratum.as_str()).collect();
     let distinct: BTreeSet<&str> = labels.iter().copied().collect();
-    prop_assert_eq!(distinct.len(), labels.len(), "a stratum listed twice: {:?}", labels);
-    prop_assert_eq!(distinct, reference.keys().map(String::as_str).collect::<BTreeSet<_>>());
+    prop_assert_eq!(
+        distinct.len(),
+        labels.len(),
+        "a stratum listed twice: {:?}",
+        labels
+    );
+    prop_assert_eq!(
+        distinct,
+        reference
+            .keys()
+            .map(String::as_str)
+            .collect::<BTreeSet<_>>()
+    );
     for (rule, outcome) in plan.strata.iter().zip(&drawn.strata) {
         prop_assert_eq!(&rule.stratum, &outcome.stratum);
         prop_assert!(outcome.has_rule);
@@ -88,8 +121,18 @@ fn check_draw(seed: &[u8; 32], plan: &PlanSpec, frame: &[FrameRow], drawn: &Plan
     for outcome in &drawn.strata {
         let stratum = &reference[&outcome.stratum];
         // §3: n_h = ceil(N_h × rate / 10000) or min(count, N_h).
-        prop_assert_eq!(outcome.population, stratum.population, "N_h of {}", outcome.stratum);
-        prop_assert_eq!(outcome.sample_size, stratum.sample_size, "n_h of {}", outcome.stratum);
+        prop_assert_eq!(
+            outcome.population,
+            stratum.population,
+            "N_h of {}",
+            outcome.stratum
+        );
+        prop_assert_eq!(
+            outcome.sample_size,
+            stratum.sample_size,
+            "n_h of {}",
+            outcome.stratum
+        );
         let n = usize::try_from(stratum.sample_size).expect("small");
         // §4: the n_h smallest (prn, id); the cut-off is the last one's prn.
         let chosen = &stratum.ordered[..n];
@@ -100,12 +143,20 @@ fn check_draw(seed: &[u8; 32], plan: &PlanSpec, frame: &[FrameRow], drawn: &Plan
             .filter(|s| s.stratum == outcome.stratum)
             .map(|s| (s.prn, s.id.clone()))
             .collect();
-        prop_assert_eq!(&selected_here[..], chosen, "selection of stratum {}", outcome.stratum);
+        prop_assert_eq!(
+            &selected_here[..],
+            chosen,
+            "selection of stratum {}",
+            outcome.stratum
+        );
         // An entity checks its own fate from the cut-off alone.
         if let Some((cutoff, last_id)) = chosen.last() {
             for (prn, id) in &stratum.ordered {
                 let in_sample = selected_here.iter().any(|(_, s)| s == id);
-                prop_assert_eq!(in_sample, (*prn, id.as_bytes()) <= (*cutoff, last_id.as_bytes()));
+                prop_assert_eq!(
+                    in_sample,
+                    (*prn, id.as_bytes()) <= (*cutoff, last_id.as_bytes())
+                );
                 if in_sample {
                     prop_assert!(*prn <= *cutoff);
                 } else {
@@ -115,11 +166,18 @@ fn check_draw(seed: &[u8; 32], plan: &PlanSpec, frame: &[FrameRow], drawn: &Plan
         } else {
             prop_assert!(selected_here.is_empty());
         }
-        expected_selected.extend(chosen.iter().map(|(prn, id)| (id.clone(), outcome.stratum.clone(), *prn)));
+        expected_selected.extend(
+            chosen
+                .iter()
+                .map(|(prn, id)| (id.clone(), outcome.stratum.clone(), *prn)),
+        );
     }
     // Stratum by stratum in outcome order, each in (prn, id) order; nothing else.
-    let actual: Vec<(String, String, u64)> =
-        drawn.selected.iter().map(|s| (s.id.clone(), s.stratum.clone(), s.prn)).collect();
+    let actual: Vec<(String, String, u64)> = drawn
+        .selected
+        .iter()
+        .map(|s| (s.id.clone(), s.stratum.clone(), s.prn))
+        .collect();
     prop_assert_eq!(actual, expected_selected);
     Ok(())
 }
@@ -312,13 +370,22 @@ fn for_counts_rejects_rate_rules() {
         id: "P1".to_owned(),
         department: "SCJG".to_owned(),
         strata: vec![
-            StratumRule { stratum: "A".to_owned(), allocation: Allocation::Count(4) },
-            StratumRule { stratum: "C".to_owned(), allocation: Allocation::RateBp(2_000) },
+            StratumRule {
+                stratum: "A".to_owned(),
+                allocation: Allocation::Count(4),
+            },
+            StratumRule {
+                stratum: "C".to_owned(),
+                allocation: Allocation::RateBp(2_000),
+            },
         ],
     };
     assert_eq!(
         PlanSampler::for_counts(&seed, &plan).err(),
-        Some(Error::RateNeedsPopulation { plan: "P1".to_owned(), stratum: "C".to_owned() })
+        Some(Error::RateNeedsPopulation {
+            plan: "P1".to_owned(),
+            stratum: "C".to_owned()
+        })
     );
 }
 
@@ -328,7 +395,10 @@ fn streaming_checks_declared_populations() {
     let plan = PlanSpec {
         id: "P1".to_owned(),
         department: "SCJG".to_owned(),
-        strata: vec![StratumRule { stratum: "A".to_owned(), allocation: Allocation::RateBp(5_000) }],
+        strata: vec![StratumRule {
+            stratum: "A".to_owned(),
+            allocation: Allocation::RateBp(5_000),
+        }],
     };
     // Declared too many: caught at finish.
     let mut sampler = PlanSampler::new(&seed, &plan, &[("A".to_owned(), 3)]).expect("valid");
@@ -336,16 +406,31 @@ fn streaming_checks_declared_populations() {
     sampler.push("X2", "A").expect("declared");
     assert_eq!(
         sampler.finish().err(),
-        Some(Error::PopulationMismatch { plan: "P1".to_owned(), stratum: "A".to_owned(), declared: 3, seen: 2 })
+        Some(Error::PopulationMismatch {
+            plan: "P1".to_owned(),
+            stratum: "A".to_owned(),
+            declared: 3,
+            seen: 2
+        })
     );
     // Declared too few: caught at the first surplus row (n_h was sized from it).
     let mut sampler = PlanSampler::new(&seed, &plan, &[("A".to_owned(), 1)]).expect("valid");
     sampler.push("X1", "A").expect("declared");
-    assert!(matches!(sampler.push("X2", "A"), Err(Error::PopulationMismatch { declared: 1, seen: 2, .. })));
+    assert!(matches!(
+        sampler.push("X2", "A"),
+        Err(Error::PopulationMismatch {
+            declared: 1,
+            seen: 2,
+            ..
+        })
+    ));
     // A stratum that was not declared at all.
     let mut sampler = PlanSampler::new(&seed, &plan, &[("A".to_owned(), 1)]).expect("valid");
     assert_eq!(
         sampler.push("X1", "B"),
-        Err(Error::UndeclaredStratum { plan: "P1".to_owned(), stratum: "B".to_owned() })
+        Err(Error::UndeclaredStratum {
+            plan: "P1".to_owned(),
+            stratum: "B".to_owned()
+        })
     );
 }

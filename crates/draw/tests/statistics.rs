@@ -26,8 +26,10 @@ fn ln_factorials(max: usize) -> Vec<f64> {
 /// probability `p`: twice the smaller tail, capped at 1.
 fn binomial_two_sided_p(observed: usize, trials: usize, p: f64, ln_fact: &[f64]) -> f64 {
     let pmf = |k: usize| {
-        (ln_fact[trials] - ln_fact[k] - ln_fact[trials - k] + k as f64 * p.ln() + (trials - k) as f64 * (1.0 - p).ln())
-            .exp()
+        (ln_fact[trials] - ln_fact[k] - ln_fact[trials - k]
+            + k as f64 * p.ln()
+            + (trials - k) as f64 * (1.0 - p).ln())
+        .exp()
     };
     let lower: f64 = (0..=observed).map(pmf).sum();
     let upper: f64 = (observed..=trials).map(pmf).sum();
@@ -54,20 +56,36 @@ fn binomial_two_sided_p(observed: usize, trials: usize, p: f64, ln_fact: &[f64])
 #[test]
 fn inclusion_frequencies_match_n_h_over_n_h() {
     const SEEDS: u64 = 2_000;
-    let plan = plan("P1", "SCJG", &[("A", Allocation::RateBp(3_000)), ("C", Allocation::RateBp(1_000))]);
+    let plan = plan(
+        "P1",
+        "SCJG",
+        &[
+            ("A", Allocation::RateBp(3_000)),
+            ("C", Allocation::RateBp(1_000)),
+        ],
+    );
     let rows = frame(0..40, |n| if n < 25 { "A" } else { "C" });
-    let mut counts: BTreeMap<String, usize> = rows.iter().map(|row| (row.id.to_string(), 0)).collect();
+    let mut counts: BTreeMap<String, usize> =
+        rows.iter().map(|row| (row.id.to_string(), 0)).collect();
     for counter in 0..SEEDS {
         let drawn = draw_plan(&seed_from_counter(counter), &plan, &rows).expect("valid");
-        let sizes: Vec<(&str, u64)> = drawn.strata.iter().map(|o| (o.stratum.as_str(), o.sample_size)).collect();
+        let sizes: Vec<(&str, u64)> = drawn
+            .strata
+            .iter()
+            .map(|o| (o.stratum.as_str(), o.sample_size))
+            .collect();
         assert_eq!(sizes, [("A", 8), ("C", 2)]);
         for selection in &drawn.selected {
-            *counts.get_mut(&selection.id).expect("selected from the frame") += 1;
+            *counts
+                .get_mut(&selection.id)
+                .expect("selected from the frame") += 1;
         }
     }
     let ln_fact = ln_factorials(SEEDS as usize);
     let per_subject_level = 0.001 / 40.0;
-    for (stratum, population, sample, chi2_critical) in [("A", 25.0, 8.0, 51.179), ("C", 15.0, 2.0, 36.123)] {
+    for (stratum, population, sample, chi2_critical) in
+        [("A", 25.0, 8.0, 51.179), ("C", 15.0, 2.0, 36.123)]
+    {
         let pi: f64 = sample / population;
         let expected = pi * SEEDS as f64;
         let mut chi2 = 0.0;
@@ -85,11 +103,18 @@ fn inclusion_frequencies_match_n_h_over_n_h() {
             min_p = min_p.min(p_value);
             chi2 += (observed as f64 - expected).powi(2) / expected;
         }
-        eprintln!("stratum {stratum}: smallest per-subject p-value {min_p:.2e} (level {per_subject_level:.2e})");
+        eprintln!(
+            "stratum {stratum}: smallest per-subject p-value {min_p:.2e} (level {per_subject_level:.2e})"
+        );
         assert_eq!(total as f64, sample * SEEDS as f64);
         let adjusted = chi2 * (population - 1.0) / (population - sample);
-        eprintln!("stratum {stratum}: adjusted chi-square {adjusted:.2} (critical {chi2_critical})");
-        assert!(adjusted < chi2_critical, "stratum {stratum}: chi-square {adjusted:.1} ≥ {chi2_critical}");
+        eprintln!(
+            "stratum {stratum}: adjusted chi-square {adjusted:.2} (critical {chi2_critical})"
+        );
+        assert!(
+            adjusted < chi2_critical,
+            "stratum {stratum}: chi-square {adjusted:.1} ≥ {chi2_critical}"
+        );
     }
 }
 
@@ -113,10 +138,18 @@ fn overlapping_plans_are_positively_coordinated() {
     let mut total_overlap = 0usize;
     for counter in 0..SEEDS {
         let seed = seed_from_counter(counter);
-        let a: BTreeSet<String> =
-            draw_plan(&seed, &plan_a, &frame_a).expect("valid").selected.into_iter().map(|s| s.id).collect();
-        let b: BTreeSet<String> =
-            draw_plan(&seed, &plan_b, &frame_b).expect("valid").selected.into_iter().map(|s| s.id).collect();
+        let a: BTreeSet<String> = draw_plan(&seed, &plan_a, &frame_a)
+            .expect("valid")
+            .selected
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+        let b: BTreeSet<String> = draw_plan(&seed, &plan_b, &frame_b)
+            .expect("valid")
+            .selected
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
         assert_eq!((a.len(), b.len()), (60, 120));
         total_overlap += a.intersection(&b).count();
     }
@@ -124,9 +157,18 @@ fn overlapping_plans_are_positively_coordinated() {
     let max_possible = 300.0 * 0.1_f64.min(0.2);
     let independent = 300.0 * 0.1 * 0.2;
     eprintln!("mean overlap {mean:.2}; at most {max_possible}, independent {independent}");
-    assert!(mean >= 0.9 * max_possible, "mean overlap {mean:.2} < 0.9 × {max_possible}");
-    assert!(mean >= 2.0 * independent, "mean overlap {mean:.2} < 2 × {independent}");
-    assert!(mean <= max_possible + 1e-9, "mean overlap {mean:.2} exceeds the possible {max_possible}");
+    assert!(
+        mean >= 0.9 * max_possible,
+        "mean overlap {mean:.2} < 0.9 × {max_possible}"
+    );
+    assert!(
+        mean >= 2.0 * independent,
+        "mean overlap {mean:.2} < 2 × {independent}"
+    );
+    assert!(
+        mean <= max_possible + 1e-9,
+        "mean overlap {mean:.2} exceeds the possible {max_possible}"
+    );
 }
 
 /// Spec §6.3: among equally loaded inspectors the ticket makes the choice
@@ -145,7 +187,9 @@ fn overlapping_plans_are_positively_coordinated() {
 fn choice_among_equally_loaded_inspectors_is_uniform() {
     const SEEDS: u64 = 4_500;
     const M: usize = 10;
-    let inspectors: Vec<String> = (0..M).map(|i| format!("350200-{:02}", (i * 7) % M)).collect();
+    let inspectors: Vec<String> = (0..M)
+        .map(|i| format!("350200-{:02}", (i * 7) % M))
+        .collect();
     let mut single = vec![0usize; M];
     let mut pairs: BTreeMap<(u32, u32), usize> = BTreeMap::new();
     for counter in 0..SEEDS {
@@ -156,7 +200,10 @@ fn choice_among_equally_loaded_inspectors_is_uniform() {
             plans: vec!["P1".to_owned()],
             departments: vec!["SCJG".to_owned()],
         };
-        let visits = [visit(u32::try_from(counter).expect("small"), 1), visit(1_000_000, 2)];
+        let visits = [
+            visit(u32::try_from(counter).expect("small"), 1),
+            visit(1_000_000, 2),
+        ];
         let staffing = match_inspectors(&seed, &visits, &inspectors, None, |_, _| Demand {
             k: 2,
             candidates: (0..M as u32).collect(),
@@ -166,7 +213,10 @@ fn choice_among_equally_loaded_inspectors_is_uniform() {
         let second = &staffing[1][0].assigned;
         assert_eq!((first.len(), second.len()), (2, 2));
         assert!(first[0] != first[1], "two distinct inspectors");
-        assert!(!second.iter().any(|i| first.contains(i)), "second visit must take load-0 inspectors");
+        assert!(
+            !second.iter().any(|i| first.contains(i)),
+            "second visit must take load-0 inspectors"
+        );
         for &i in first {
             single[i as usize] += 1;
         }
@@ -174,9 +224,15 @@ fn choice_among_equally_loaded_inspectors_is_uniform() {
         *pairs.entry(key).or_insert(0) += 1;
     }
     let expected = SEEDS as f64 * 2.0 / M as f64;
-    let chi2: f64 = single.iter().map(|&o| (o as f64 - expected).powi(2) / expected).sum();
+    let chi2: f64 = single
+        .iter()
+        .map(|&o| (o as f64 - expected).powi(2) / expected)
+        .sum();
     let adjusted = chi2 * (M as f64 - 1.0) / (M as f64 - 2.0);
-    assert!(adjusted < 27.877, "per-inspector chi-square {adjusted:.1}, counts {single:?}");
+    assert!(
+        adjusted < 27.877,
+        "per-inspector chi-square {adjusted:.1}, counts {single:?}"
+    );
 
     assert!(pairs.len() <= 45);
     let expected_pair = SEEDS as f64 / 45.0;
@@ -184,6 +240,8 @@ fn choice_among_equally_loaded_inspectors_is_uniform() {
         .flat_map(|a| (a + 1..M as u32).map(move |b| (a, b)))
         .map(|key| (*pairs.get(&key).unwrap_or(&0) as f64 - expected_pair).powi(2) / expected_pair)
         .sum();
-    eprintln!("inspector chi-square {adjusted:.2} (critical 27.877), pair chi-square {chi2_pairs:.2} (critical 78.750)");
+    eprintln!(
+        "inspector chi-square {adjusted:.2} (critical 27.877), pair chi-square {chi2_pairs:.2} (critical 78.750)"
+    );
     assert!(chi2_pairs < 78.750, "pair chi-square {chi2_pairs:.1}");
 }

@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 use common::{frame, plan, subject_id};
-use draw::{InspectorId, 
-    Allocation, Demand, FrameRow, Hex64, Record, RecordSelection, RoundInput, RoundSeed, Secret, Visit, draw_round,
-    verify,
+use draw::{
+    Allocation, Demand, FrameRow, Hex64, InspectorId, Record, RecordSelection, RoundInput,
+    RoundSeed, Secret, Visit, draw_round, verify,
 };
 use proptest::prelude::*;
 
@@ -18,12 +18,16 @@ const SCJG: std::ops::Range<u32> = 0..7;
 const WSJ: std::ops::Range<u32> = 7..12;
 
 fn inspectors() -> Vec<String> {
-    SCJG.map(|i| format!("SCJG-{:02}", 7 - i)).chain(WSJ.map(|i| format!("WSJ-{:02}", i))).collect()
+    SCJG.map(|i| format!("SCJG-{:02}", 7 - i))
+        .chain(WSJ.map(|i| format!("WSJ-{:02}", i)))
+        .collect()
 }
 
 /// A number from a subject id, for deterministic recusals.
 fn subject_number(subject: &str) -> u32 {
-    subject.bytes().fold(0u32, |acc, b| acc.wrapping_mul(31).wrapping_add(u32::from(b)))
+    subject.bytes().fold(0u32, |acc, b| {
+        acc.wrapping_mul(31).wrapping_add(u32::from(b))
+    })
 }
 
 /// SCJG sends 2 of its 7, WSJ 3 of its 5; some are recused per subject.
@@ -31,8 +35,14 @@ fn subject_number(subject: &str) -> u32 {
 fn demand(visit: &Visit, department: &str) -> Demand {
     let n = subject_number(&visit.subject);
     match department {
-        "SCJG" => Demand { k: 2, candidates: SCJG.filter(|j| (n + j) % 5 != 0).collect() },
-        _ => Demand { k: 3, candidates: WSJ.filter(|j| (n + j) % 4 != 0).collect() },
+        "SCJG" => Demand {
+            k: 2,
+            candidates: SCJG.filter(|j| (n + j) % 5 != 0).collect(),
+        },
+        _ => Demand {
+            k: 3,
+            candidates: WSJ.filter(|j| (n + j) % 4 != 0).collect(),
+        },
     }
 }
 
@@ -48,14 +58,24 @@ fn input(secret: [u8; 32], beacon: &str, cap: Option<u32>) -> RoundInput {
             ("D", Allocation::Count(5)),
         ],
     );
-    let p2 = plan("P-02", "WSJ", &[("B", Allocation::RateBp(1_500)), ("未分类", Allocation::Count(4))]);
+    let p2 = plan(
+        "P-02",
+        "WSJ",
+        &[
+            ("B", Allocation::RateBp(1_500)),
+            ("未分类", Allocation::Count(4)),
+        ],
+    );
     let p3 = plan("P-03", "SCJG", &[("U", Allocation::Count(10))]);
     RoundInput {
         secret: Secret::from_bytes(secret),
         beacon: beacon.to_owned(),
         cap,
         plans: vec![
-            (p2, frame(120..360, |n| if n % 3 == 0 { "未分类" } else { "B" })),
+            (
+                p2,
+                frame(120..360, |n| if n % 3 == 0 { "未分类" } else { "B" }),
+            ),
             (p1, frame(0..240, |n| ["A", "B", "C", "D"][n as usize % 4])),
             (p3, frame(200..300, |_| "U")),
         ],
@@ -66,7 +86,8 @@ fn input(secret: [u8; 32], beacon: &str, cap: Option<u32>) -> RoundInput {
 fn base_record() -> &'static Record {
     static RECORD: OnceLock<Record> = OnceLock::new();
     RECORD.get_or_init(|| {
-        let record = draw_round(input([0x5a; 32], &format!("  {BEACON}\n"), Some(7)), demand).expect("draw");
+        let record =
+            draw_round(input([0x5a; 32], &format!("  {BEACON}\n"), Some(7)), demand).expect("draw");
         assert_eq!(record.beacon, BEACON, "the beacon is recorded trimmed");
         record
     })
@@ -90,7 +111,12 @@ fn capped(record: &Record) -> Vec<(usize, usize, Vec<InspectorId>)> {
     let names = inspectors();
     let mut out = Vec::new();
     for (v, visit) in record.visits.iter().enumerate() {
-        let as_visit = Visit { subject: visit.subject.clone(), prn: 0, plans: Vec::new(), departments: Vec::new() };
+        let as_visit = Visit {
+            subject: visit.subject.clone(),
+            prn: 0,
+            plans: Vec::new(),
+            departments: Vec::new(),
+        };
         for (d, staff) in visit.departments.iter().enumerate() {
             let left_out: Vec<InspectorId> = demand(&as_visit, &staff.department)
                 .candidates
@@ -111,12 +137,27 @@ fn the_base_record_conforms_and_is_interesting() {
     let record = base_record();
     assert_eq!(verify(record), Vec::new());
     let staffs: Vec<_> = record.visits.iter().flat_map(|v| &v.departments).collect();
-    assert!(staffs.iter().any(|s| s.unstaffed), "some visit is unstaffed");
+    assert!(
+        staffs.iter().any(|s| s.unstaffed),
+        "some visit is unstaffed"
+    );
     assert!(staffs.iter().any(|s| !s.unstaffed), "some visit is staffed");
-    assert!(!swappable(record).is_empty(), "some staffed visit has a spare eligible inspector");
-    assert!(record.visits.iter().any(|v| v.plans.len() >= 2), "some subject is drawn by two plans");
-    assert!(record.visits.iter().any(|v| v.departments.len() >= 2), "some visit has two departments");
-    assert!(!capped(record).is_empty(), "the cap removes someone from some E");
+    assert!(
+        !swappable(record).is_empty(),
+        "some staffed visit has a spare eligible inspector"
+    );
+    assert!(
+        record.visits.iter().any(|v| v.plans.len() >= 2),
+        "some subject is drawn by two plans"
+    );
+    assert!(
+        record.visits.iter().any(|v| v.departments.len() >= 2),
+        "some visit has two departments"
+    );
+    assert!(
+        !capped(record).is_empty(),
+        "the cap removes someone from some E"
+    );
     // Loads never exceed the cap; every staffed department got k distinct eligible inspectors.
     let mut loads: BTreeMap<&str, u32> = BTreeMap::new();
     for staff in staffs {
@@ -141,7 +182,10 @@ fn the_base_record_conforms_and_is_interesting() {
 #[test]
 fn the_record_round_trips_through_json() {
     let record = base_record();
-    for text in [serde_json::to_string(record).expect("json"), serde_json::to_string_pretty(record).expect("json")] {
+    for text in [
+        serde_json::to_string(record).expect("json"),
+        serde_json::to_string_pretty(record).expect("json"),
+    ] {
         let back: Record = serde_json::from_str(&text).expect("parse");
         assert_eq!(&back, record);
         assert_eq!(verify(&back), Vec::new());
@@ -184,13 +228,16 @@ fn mutation_strategy() -> impl Strategy<Value = Mutation> {
         ]
         .prop_map(Mutation::Beacon),
         (any_index(), any_index()).prop_map(|(p, r)| Mutation::FrameId(p, r)),
-        (any_index(), any_index(), any_index()).prop_map(|(p, r, s)| Mutation::FrameStratum(p, r, s)),
+        (any_index(), any_index(), any_index())
+            .prop_map(|(p, r, s)| Mutation::FrameStratum(p, r, s)),
         (any_index(), any_index()).prop_map(|(p, r)| Mutation::RemoveRow(p, r)),
         (any_index(), 1_000u32..2_000, any_index()).prop_map(|(p, n, s)| Mutation::AddRow(p, n, s)),
-        (any_index(), any_index(), any_index()).prop_map(|(p, s, r)| Mutation::SelectedToUnselected(p, s, r)),
+        (any_index(), any_index(), any_index())
+            .prop_map(|(p, s, r)| Mutation::SelectedToUnselected(p, s, r)),
         (any_index(), any_index(), 1u64..).prop_map(|(p, s, x)| Mutation::SelectedPrn(p, s, x)),
         (any_index(), any_index()).prop_map(|(p, c)| Mutation::Cutoff(p, c)),
-        (any_index(), any_index(), any_index()).prop_map(|(v, a, r)| Mutation::AssignedInspector(v, a, r)),
+        (any_index(), any_index(), any_index())
+            .prop_map(|(v, a, r)| Mutation::AssignedInspector(v, a, r)),
         (any_index(), any_index()).prop_map(|(v, d)| Mutation::FlipUnstaffed(v, d)),
         any_index().prop_map(Mutation::RemoveVisit),
         (0usize..256).prop_map(Mutation::RoundSeedBit),
@@ -204,7 +251,13 @@ fn mutation_strategy() -> impl Strategy<Value = Mutation> {
 fn apply(record: &mut Record, mutation: &Mutation) -> bool {
     let plans = record.plans.len();
     let labels = |record: &Record, p: usize| -> Vec<String> {
-        record.plans[p].frame.iter().map(|r| r.stratum.to_string()).collect::<BTreeSet<_>>().into_iter().collect()
+        record.plans[p]
+            .frame
+            .iter()
+            .map(|r| r.stratum.to_string())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
     };
     match *mutation {
         Mutation::SecretBit(bit) => {
@@ -228,9 +281,14 @@ fn apply(record: &mut Record, mutation: &Mutation) -> bool {
             let rows = &mut record.plans[p % plans].frame;
             let len = rows.len();
             let row = &mut rows[r % len];
-            let at = all.iter().position(|l| **l == *row.stratum).expect("label of the frame");
+            let at = all
+                .iter()
+                .position(|l| **l == *row.stratum)
+                .expect("label of the frame");
             // A different label: shift by 1..len (there are at least two, with "X").
-            row.stratum = all[(at + 1 + shift % (all.len() - 1)) % all.len()].as_str().into();
+            row.stratum = all[(at + 1 + shift % (all.len() - 1)) % all.len()]
+                .as_str()
+                .into();
         }
         Mutation::RemoveRow(p, r) => {
             let rows = &mut record.plans[p % plans].frame;
@@ -240,7 +298,10 @@ fn apply(record: &mut Record, mutation: &Mutation) -> bool {
         Mutation::AddRow(p, n, s) => {
             let all = labels(record, p % plans);
             let stratum = all[s % all.len()].clone();
-            record.plans[p % plans].frame.push(FrameRow { id: subject_id(n).into(), stratum: stratum.into() });
+            record.plans[p % plans].frame.push(FrameRow {
+                id: subject_id(n).into(),
+                stratum: stratum.into(),
+            });
         }
         Mutation::SelectedToUnselected(p, s, r) => {
             // The adversary's swap: replace a drawn subject by an undrawn one of the
@@ -251,11 +312,18 @@ fn apply(record: &mut Record, mutation: &Mutation) -> bool {
                 return false;
             }
             let chosen: BTreeSet<&str> = plan.selected.iter().map(|s| s.id.as_str()).collect();
-            let undrawn: Vec<&FrameRow> = plan.frame.iter().filter(|row| !chosen.contains(&*row.id)).collect();
+            let undrawn: Vec<&FrameRow> = plan
+                .frame
+                .iter()
+                .filter(|row| !chosen.contains(&*row.id))
+                .collect();
             let row = undrawn[r % undrawn.len()].clone();
             let len = plan.selected.len();
-            plan.selected[s % len] =
-                RecordSelection { prn: Hex64(seed.prn(row.id.as_bytes())), id: row.id.to_string(), stratum: row.stratum.to_string() };
+            plan.selected[s % len] = RecordSelection {
+                prn: Hex64(seed.prn(row.id.as_bytes())),
+                id: row.id.to_string(),
+                stratum: row.stratum.to_string(),
+            };
         }
         Mutation::SelectedPrn(p, s, x) => {
             let plan = &mut record.plans[p % plans];
@@ -268,14 +336,21 @@ fn apply(record: &mut Record, mutation: &Mutation) -> bool {
         Mutation::Cutoff(p, c) => {
             let plan = &mut record.plans[p % plans];
             let len = plan.cutoffs.len();
-            let Some((_, cutoff)) = plan.cutoffs.iter_mut().nth(c % len.max(1)) else { return false };
+            let Some((_, cutoff)) = plan.cutoffs.iter_mut().nth(c % len.max(1)) else {
+                return false;
+            };
             cutoff.0 = cutoff.0.wrapping_add(1);
         }
         Mutation::AssignedInspector(v, a, r) => {
             let spots = swappable(record);
             let (v, d) = spots[v % spots.len()];
             let staff = &mut record.visits[v].departments[d];
-            let spare: Vec<InspectorId> = staff.eligible.iter().filter(|e| !staff.assigned.contains(e)).cloned().collect();
+            let spare: Vec<InspectorId> = staff
+                .eligible
+                .iter()
+                .filter(|e| !staff.assigned.contains(e))
+                .cloned()
+                .collect();
             let len = staff.assigned.len();
             staff.assigned[a % len].clone_from(&spare[r % spare.len()]);
         }
@@ -300,7 +375,9 @@ fn apply(record: &mut Record, mutation: &Mutation) -> bool {
             eligible.push(left_out[r % left_out.len()].clone());
             eligible.sort();
         }
-        Mutation::FrameDigestBit(p, bit) => record.plans[p % plans].frame_digest.0[bit / 8] ^= 1 << (bit % 8),
+        Mutation::FrameDigestBit(p, bit) => {
+            record.plans[p % plans].frame_digest.0[bit / 8] ^= 1 << (bit % 8)
+        }
         Mutation::RoundDigestBit(bit) => record.round_digest.0[bit / 8] ^= 1 << (bit % 8),
     }
     true
@@ -356,5 +433,8 @@ fn duplicate_inspector_ids_give_no_self_contradicting_record() {
     let mut round = input([1; 32], BEACON, None);
     round.inspectors[1] = round.inspectors[0].clone();
     let twice = round.inspectors[0].clone();
-    assert_eq!(draw_round(round, demand), Err(draw::Error::DuplicateInspector { inspector: twice }));
+    assert_eq!(
+        draw_round(round, demand),
+        Err(draw::Error::DuplicateInspector { inspector: twice })
+    );
 }

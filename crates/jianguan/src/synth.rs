@@ -108,13 +108,41 @@ pub struct District {
 
 /// Huangshi's districts; `420200` stands for entities registered by the city itself (市直).
 pub const HUANGSHI_DISTRICTS: [District; 7] = [
-    District { code: "420200", name: "市直", weight: 80 },
-    District { code: "420202", name: "黄石港区", weight: 140 },
-    District { code: "420203", name: "西塞山区", weight: 100 },
-    District { code: "420204", name: "下陆区", weight: 110 },
-    District { code: "420205", name: "铁山区", weight: 40 },
-    District { code: "420222", name: "阳新县", weight: 230 },
-    District { code: "420281", name: "大冶市", weight: 300 },
+    District {
+        code: "420200",
+        name: "市直",
+        weight: 80,
+    },
+    District {
+        code: "420202",
+        name: "黄石港区",
+        weight: 140,
+    },
+    District {
+        code: "420203",
+        name: "西塞山区",
+        weight: 100,
+    },
+    District {
+        code: "420204",
+        name: "下陆区",
+        weight: 110,
+    },
+    District {
+        code: "420205",
+        name: "铁山区",
+        weight: 40,
+    },
+    District {
+        code: "420222",
+        name: "阳新县",
+        weight: 230,
+    },
+    District {
+        code: "420281",
+        name: "大冶市",
+        weight: 300,
+    },
 ];
 
 /// A section (门类) of GB/T 4754-2017 with its divisions (大类).
@@ -135,26 +163,146 @@ pub struct Section {
 /// The 20 sections of GB/T 4754-2017 with a market-entity mix dominated, as in
 /// practice, by wholesale and retail, catering and resident services.
 pub const SECTIONS: [Section; 20] = [
-    Section { letter: b'A', name: "农、林、牧、渔业", first: 1, last: 5, weight: 50 },
-    Section { letter: b'B', name: "采矿业", first: 6, last: 12, weight: 8 },
-    Section { letter: b'C', name: "制造业", first: 13, last: 43, weight: 80 },
-    Section { letter: b'D', name: "电力、热力、燃气及水生产和供应业", first: 44, last: 46, weight: 5 },
-    Section { letter: b'E', name: "建筑业", first: 47, last: 50, weight: 35 },
-    Section { letter: b'F', name: "批发和零售业", first: 51, last: 52, weight: 390 },
-    Section { letter: b'G', name: "交通运输、仓储和邮政业", first: 53, last: 60, weight: 40 },
-    Section { letter: b'H', name: "住宿和餐饮业", first: 61, last: 62, weight: 120 },
-    Section { letter: b'I', name: "信息传输、软件和信息技术服务业", first: 63, last: 65, weight: 30 },
-    Section { letter: b'J', name: "金融业", first: 66, last: 69, weight: 5 },
-    Section { letter: b'K', name: "房地产业", first: 70, last: 70, weight: 15 },
-    Section { letter: b'L', name: "租赁和商务服务业", first: 71, last: 72, weight: 60 },
-    Section { letter: b'M', name: "科学研究和技术服务业", first: 73, last: 75, weight: 30 },
-    Section { letter: b'N', name: "水利、环境和公共设施管理业", first: 76, last: 79, weight: 5 },
-    Section { letter: b'O', name: "居民服务、修理和其他服务业", first: 80, last: 82, weight: 80 },
-    Section { letter: b'P', name: "教育", first: 83, last: 83, weight: 10 },
-    Section { letter: b'Q', name: "卫生和社会工作", first: 84, last: 85, weight: 12 },
-    Section { letter: b'R', name: "文化、体育和娱乐业", first: 86, last: 90, weight: 20 },
-    Section { letter: b'S', name: "公共管理、社会保障和社会组织", first: 91, last: 96, weight: 4 },
-    Section { letter: b'T', name: "国际组织", first: 97, last: 97, weight: 1 },
+    Section {
+        letter: b'A',
+        name: "农、林、牧、渔业",
+        first: 1,
+        last: 5,
+        weight: 50,
+    },
+    Section {
+        letter: b'B',
+        name: "采矿业",
+        first: 6,
+        last: 12,
+        weight: 8,
+    },
+    Section {
+        letter: b'C',
+        name: "制造业",
+        first: 13,
+        last: 43,
+        weight: 80,
+    },
+    Section {
+        letter: b'D',
+        name: "电力、热力、燃气及水生产和供应业",
+        first: 44,
+        last: 46,
+        weight: 5,
+    },
+    Section {
+        letter: b'E',
+        name: "建筑业",
+        first: 47,
+        last: 50,
+        weight: 35,
+    },
+    Section {
+        letter: b'F',
+        name: "批发和零售业",
+        first: 51,
+        last: 52,
+        weight: 390,
+    },
+    Section {
+        letter: b'G',
+        name: "交通运输、仓储和邮政业",
+        first: 53,
+        last: 60,
+        weight: 40,
+    },
+    Section {
+        letter: b'H',
+        name: "住宿和餐饮业",
+        first: 61,
+        last: 62,
+        weight: 120,
+    },
+    Section {
+        letter: b'I',
+        name: "信息传输、软件和信息技术服务业",
+        first: 63,
+        last: 65,
+        weight: 30,
+    },
+    Section {
+        letter: b'J',
+        name: "金融业",
+        first: 66,
+        last: 69,
+        weight: 5,
+    },
+    Section {
+        letter: b'K',
+        name: "房地产业",
+        first: 70,
+        last: 70,
+        weight: 15,
+    },
+    Section {
+        letter: b'L',
+        name: "租赁和商务服务业",
+        first: 71,
+        last: 72,
+        weight: 60,
+    },
+    Section {
+        letter: b'M',
+        name: "科学研究和技术服务业",
+        first: 73,
+        last: 75,
+        weight: 30,
+    },
+    Section {
+        letter: b'N',
+        name: "水利、环境和公共设施管理业",
+        first: 76,
+        last: 79,
+        weight: 5,
+    },
+    Section {
+        letter: b'O',
+        name: "居民服务、修理和其他服务业",
+        first: 80,
+        last: 82,
+        weight: 80,
+    },
+    Section {
+        letter: b'P',
+        name: "教育",
+        first: 83,
+        last: 83,
+        weight: 10,
+    },
+    Section {
+        letter: b'Q',
+        name: "卫生和社会工作",
+        first: 84,
+        last: 85,
+        weight: 12,
+    },
+    Section {
+        letter: b'R',
+        name: "文化、体育和娱乐业",
+        first: 86,
+        last: 90,
+        weight: 20,
+    },
+    Section {
+        letter: b'S',
+        name: "公共管理、社会保障和社会组织",
+        first: 91,
+        last: 96,
+        weight: 4,
+    },
+    Section {
+        letter: b'T',
+        name: "国际组织",
+        first: 97,
+        last: 97,
+        weight: 1,
+    },
 ];
 
 /// An industry: GB/T 4754-2017 section letter and two-digit division.
@@ -233,7 +381,12 @@ pub enum Status {
 
 impl Status {
     /// All statuses, in order.
-    pub const ALL: [Self; 4] = [Self::Active, Self::Deregistered, Self::Revoked, Self::MovedOut];
+    pub const ALL: [Self; 4] = [
+        Self::Active,
+        Self::Deregistered,
+        Self::Revoked,
+        Self::MovedOut,
+    ];
 
     /// The Chinese name: 存续, 注销, 吊销 or 迁出.
     pub fn as_str(self) -> &'static str {
@@ -267,36 +420,186 @@ pub struct Department {
 /// Huangshi's thirty departments of random inspection under one lead office
 /// (市场监管局), with their official names and short codes.
 pub const DEPARTMENTS: [Department; 30] = [
-    Department { code: "SCJG", name: "黄石市市场监督管理局", sections: "FHCOLI", weight: 560 },
-    Department { code: "YJGL", name: "黄石市应急管理局", sections: "BCDF", weight: 170 },
-    Department { code: "STHJ", name: "黄石市生态环境局", sections: "CBDN", weight: 150 },
-    Department { code: "WJW", name: "黄石市卫生健康委员会", sections: "QOH", weight: 150 },
-    Department { code: "ZJJ", name: "黄石市住房和城乡建设局", sections: "EK", weight: 150 },
-    Department { code: "JTYS", name: "黄石市交通运输局", sections: "G", weight: 140 },
-    Department { code: "SWJ", name: "黄石市商务局", sections: "FHO", weight: 60 },
-    Department { code: "WLJ", name: "黄石市文化和旅游局", sections: "RHL", weight: 80 },
-    Department { code: "XF", name: "黄石市消防救援支队", sections: "HFRL", weight: 150 },
-    Department { code: "GA", name: "黄石市公安局", sections: "OHRL", weight: 120 },
-    Department { code: "JYJ", name: "黄石市教育局", sections: "P", weight: 60 },
-    Department { code: "RSJ", name: "黄石市人力资源和社会保障局", sections: "LCE", weight: 80 },
-    Department { code: "ZRZY", name: "黄石市自然资源和规划局", sections: "BEK", weight: 110 },
-    Department { code: "SLJ", name: "黄石市水利和湖泊局", sections: "NBA", weight: 60 },
-    Department { code: "NYNC", name: "黄石市农业农村局", sections: "AC", weight: 100 },
-    Department { code: "LYJ", name: "黄石市林业局", sections: "AC", weight: 50 },
-    Department { code: "SW", name: "国家税务总局黄石市税务局", sections: "FLJ", weight: 120 },
-    Department { code: "TJJ", name: "黄石市统计局", sections: "CFEG", weight: 40 },
-    Department { code: "CZJ", name: "黄石市财政局", sections: "ML", weight: 40 },
-    Department { code: "JXJ", name: "黄石市经济和信息化局", sections: "CID", weight: 60 },
-    Department { code: "FGW", name: "黄石市发展和改革委员会", sections: "DC", weight: 40 },
-    Department { code: "YBJ", name: "黄石市医疗保障局", sections: "QF", weight: 60 },
-    Department { code: "MZJ", name: "黄石市民政局", sections: "QOS", weight: 40 },
-    Department { code: "SFJ", name: "黄石市司法局", sections: "L", weight: 40 },
-    Department { code: "CGJ", name: "黄石市城市管理执法委员会", sections: "FHEN", weight: 150 },
-    Department { code: "RFB", name: "黄石市人民防空办公室", sections: "EK", weight: 30 },
-    Department { code: "YCJ", name: "黄石市烟草专卖局", sections: "F", weight: 50 },
-    Department { code: "KJJ", name: "黄石市科学技术局", sections: "MI", weight: 30 },
-    Department { code: "QXJ", name: "黄石市气象局", sections: "DE", weight: 30 },
-    Department { code: "HG", name: "黄石海关", sections: "FC", weight: 60 },
+    Department {
+        code: "SCJG",
+        name: "黄石市市场监督管理局",
+        sections: "FHCOLI",
+        weight: 560,
+    },
+    Department {
+        code: "YJGL",
+        name: "黄石市应急管理局",
+        sections: "BCDF",
+        weight: 170,
+    },
+    Department {
+        code: "STHJ",
+        name: "黄石市生态环境局",
+        sections: "CBDN",
+        weight: 150,
+    },
+    Department {
+        code: "WJW",
+        name: "黄石市卫生健康委员会",
+        sections: "QOH",
+        weight: 150,
+    },
+    Department {
+        code: "ZJJ",
+        name: "黄石市住房和城乡建设局",
+        sections: "EK",
+        weight: 150,
+    },
+    Department {
+        code: "JTYS",
+        name: "黄石市交通运输局",
+        sections: "G",
+        weight: 140,
+    },
+    Department {
+        code: "SWJ",
+        name: "黄石市商务局",
+        sections: "FHO",
+        weight: 60,
+    },
+    Department {
+        code: "WLJ",
+        name: "黄石市文化和旅游局",
+        sections: "RHL",
+        weight: 80,
+    },
+    Department {
+        code: "XF",
+        name: "黄石市消防救援支队",
+        sections: "HFRL",
+        weight: 150,
+    },
+    Department {
+        code: "GA",
+        name: "黄石市公安局",
+        sections: "OHRL",
+        weight: 120,
+    },
+    Department {
+        code: "JYJ",
+        name: "黄石市教育局",
+        sections: "P",
+        weight: 60,
+    },
+    Department {
+        code: "RSJ",
+        name: "黄石市人力资源和社会保障局",
+        sections: "LCE",
+        weight: 80,
+    },
+    Department {
+        code: "ZRZY",
+        name: "黄石市自然资源和规划局",
+        sections: "BEK",
+        weight: 110,
+    },
+    Department {
+        code: "SLJ",
+        name: "黄石市水利和湖泊局",
+        sections: "NBA",
+        weight: 60,
+    },
+    Department {
+        code: "NYNC",
+        name: "黄石市农业农村局",
+        sections: "AC",
+        weight: 100,
+    },
+    Department {
+        code: "LYJ",
+        name: "黄石市林业局",
+        sections: "AC",
+        weight: 50,
+    },
+    Department {
+        code: "SW",
+        name: "国家税务总局黄石市税务局",
+        sections: "FLJ",
+        weight: 120,
+    },
+    Department {
+        code: "TJJ",
+        name: "黄石市统计局",
+        sections: "CFEG",
+        weight: 40,
+    },
+    Department {
+        code: "CZJ",
+        name: "黄石市财政局",
+        sections: "ML",
+        weight: 40,
+    },
+    Department {
+        code: "JXJ",
+        name: "黄石市经济和信息化局",
+        sections: "CID",
+        weight: 60,
+    },
+    Department {
+        code: "FGW",
+        name: "黄石市发展和改革委员会",
+        sections: "DC",
+        weight: 40,
+    },
+    Department {
+        code: "YBJ",
+        name: "黄石市医疗保障局",
+        sections: "QF",
+        weight: 60,
+    },
+    Department {
+        code: "MZJ",
+        name: "黄石市民政局",
+        sections: "QOS",
+        weight: 40,
+    },
+    Department {
+        code: "SFJ",
+        name: "黄石市司法局",
+        sections: "L",
+        weight: 40,
+    },
+    Department {
+        code: "CGJ",
+        name: "黄石市城市管理执法委员会",
+        sections: "FHEN",
+        weight: 150,
+    },
+    Department {
+        code: "RFB",
+        name: "黄石市人民防空办公室",
+        sections: "EK",
+        weight: 30,
+    },
+    Department {
+        code: "YCJ",
+        name: "黄石市烟草专卖局",
+        sections: "F",
+        weight: 50,
+    },
+    Department {
+        code: "KJJ",
+        name: "黄石市科学技术局",
+        sections: "MI",
+        weight: 30,
+    },
+    Department {
+        code: "QXJ",
+        name: "黄石市气象局",
+        sections: "DE",
+        weight: 30,
+    },
+    Department {
+        code: "HG",
+        name: "黄石海关",
+        sections: "FC",
+        weight: 60,
+    },
 ];
 
 /// A synthetic market entity.
@@ -462,8 +765,8 @@ pub struct City {
 }
 
 const NAME_WORDS: [&str; 24] = [
-    "鑫", "华", "宏", "兴", "盛", "鸿", "瑞", "丰", "隆", "源", "泰", "恒", "达", "顺", "佳", "康", "福", "祥", "金",
-    "诚", "信", "磁湖", "东楚", "青龙",
+    "鑫", "华", "宏", "兴", "盛", "鸿", "瑞", "丰", "隆", "源", "泰", "恒", "达", "顺", "佳", "康",
+    "福", "祥", "金", "诚", "信", "磁湖", "东楚", "青龙",
 ];
 
 impl City {
@@ -474,11 +777,18 @@ impl City {
 
     /// Generates a city in Huangshi's districts with the thirty [`DEPARTMENTS`].
     pub fn generate(params: &CityParams) -> Self {
-        let division_weights = division_weights(&mut Stream::named(&format!("{}/industries", params.stream)));
+        let division_weights =
+            division_weights(&mut Stream::named(&format!("{}/industries", params.stream)));
         let entities = generate_entities(params, &division_weights);
         let inspectors = generate_inspectors(params.inspectors);
-        let items = generate_items(&mut Stream::named(&format!("{}/items", params.stream)), params);
-        let joint_items = generate_joint_items(&mut Stream::named(&format!("{}/joint-items", params.stream)), params);
+        let items = generate_items(
+            &mut Stream::named(&format!("{}/items", params.stream)),
+            params,
+        );
+        let joint_items = generate_joint_items(
+            &mut Stream::named(&format!("{}/joint-items", params.stream)),
+            params,
+        );
         let recusals = generate_recusals(
             &mut Stream::named(&format!("{}/recusals", params.stream)),
             params.recusals_per_10k,
@@ -504,7 +814,10 @@ impl City {
 
     /// The subjects of a department (by index), its main one first.
     pub fn subjects_of(&self, department: u8) -> impl Iterator<Item = &'static Subject> + use<> {
-        let code = self.departments.get(usize::from(department)).map_or("", |d| d.code);
+        let code = self
+            .departments
+            .get(usize::from(department))
+            .map_or("", |d| d.code);
         SUBJECTS.iter().filter(move |s| s.department == code)
     }
 
@@ -512,9 +825,10 @@ impl City {
     pub fn inspectors_by_department(&self) -> Vec<Vec<u32>> {
         let mut by_department = vec![Vec::new(); self.departments.len()];
         for (index, inspector) in self.inspectors.iter().enumerate() {
-            if let (Some(list), Ok(index)) =
-                (by_department.get_mut(usize::from(inspector.department)), u32::try_from(index))
-            {
+            if let (Some(list), Ok(index)) = (
+                by_department.get_mut(usize::from(inspector.department)),
+                u32::try_from(index),
+            ) {
                 list.push(index);
             }
         }
@@ -523,7 +837,10 @@ impl City {
 
     /// The weight (per mille of its section) of a division in this city.
     pub fn division_weight(&self, division: u8) -> u32 {
-        self.division_weights.get(usize::from(division)).copied().unwrap_or(0)
+        self.division_weights
+            .get(usize::from(division))
+            .copied()
+            .unwrap_or(0)
     }
 }
 
@@ -539,7 +856,9 @@ fn division_weights(stream: &mut Stream) -> Vec<u32> {
 }
 
 fn section_of(division: u8) -> Option<&'static Section> {
-    SECTIONS.iter().find(|s| (s.first..=s.last).contains(&division))
+    SECTIONS
+        .iter()
+        .find(|s| (s.first..=s.last).contains(&division))
 }
 
 fn generate_entities(params: &CityParams, division_weights: &[u32]) -> Vec<Entity> {
@@ -573,7 +892,9 @@ fn generate_entities(params: &CityParams, division_weights: &[u32]) -> Vec<Entit
                 *slot = b'0' + stream.below(10) as u8;
             }
         }
-        let Ok(uscc) = std::str::from_utf8(&body).map_err(|_| ()).and_then(|b| Uscc::from_body(b).map_err(|_| ()))
+        let Ok(uscc) = std::str::from_utf8(&body)
+            .map_err(|_| ())
+            .and_then(|b| Uscc::from_body(b).map_err(|_| ()))
         else {
             continue;
         };
@@ -586,7 +907,10 @@ fn generate_entities(params: &CityParams, division_weights: &[u32]) -> Vec<Entit
             uscc,
             name,
             district: district as u8,
-            industry: Industry { section: section.letter, division },
+            industry: Industry {
+                section: section.letter,
+                division,
+            },
             risk,
             status: Status::Active,
             registered_on: OLD_CODES_FROM,
@@ -597,11 +921,16 @@ fn generate_entities(params: &CityParams, division_weights: &[u32]) -> Vec<Entit
     // codes, names and classes above do not depend on them.
     let mut stream = Stream::named(&format!("{}/registrations", params.stream));
     for entity in &mut entities {
-        entity.registered_on = if entity.uscc.as_str().as_bytes().get(8..10) == Some(b"MA".as_slice()) {
-            date_between(&mut stream, MA_CODES_FROM, LAST_REGISTRATION)
-        } else {
-            date_between(&mut stream, OLD_CODES_FROM, MA_CODES_FROM.pred_opt().unwrap_or(MA_CODES_FROM))
-        };
+        entity.registered_on =
+            if entity.uscc.as_str().as_bytes().get(8..10) == Some(b"MA".as_slice()) {
+                date_between(&mut stream, MA_CODES_FROM, LAST_REGISTRATION)
+            } else {
+                date_between(
+                    &mut stream,
+                    OLD_CODES_FROM,
+                    MA_CODES_FROM.pred_opt().unwrap_or(MA_CODES_FROM),
+                )
+            };
         entity.status = Status::ALL[stream.weighted(&params.status_mix)];
     }
     entities
@@ -625,7 +954,8 @@ const fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
 /// A date uniformly between `low` and `high` inclusive (`low` when `high < low`).
 pub fn date_between(stream: &mut Stream, low: NaiveDate, high: NaiveDate) -> NaiveDate {
     let span = u64::try_from((high - low).num_days()).unwrap_or(0);
-    low.checked_add_days(chrono::Days::new(stream.below(span + 1))).unwrap_or(low)
+    low.checked_add_days(chrono::Days::new(stream.below(span + 1)))
+        .unwrap_or(low)
 }
 
 fn entity_name(stream: &mut Stream, district: usize, section: &Section, kind: u8) -> String {
@@ -664,7 +994,10 @@ fn entity_name(stream: &mut Stream, district: usize, section: &Section, kind: u8
 fn apportion(count: usize, weights: &[u32], minimum: usize) -> Vec<usize> {
     let total: u64 = weights.iter().map(|&w| u64::from(w)).sum::<u64>().max(1);
     let spare = count.saturating_sub(minimum * weights.len()) as u64;
-    let mut shares: Vec<usize> = weights.iter().map(|&w| minimum + (spare * u64::from(w) / total) as usize).collect();
+    let mut shares: Vec<usize> = weights
+        .iter()
+        .map(|&w| minimum + (spare * u64::from(w) / total) as usize)
+        .collect();
     let mut order: Vec<usize> = (0..weights.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse((spare * u64::from(weights[i]) % total, weights[i])));
     let mut missing = count.saturating_sub(shares.iter().sum());
@@ -684,7 +1017,10 @@ fn generate_inspectors(count: usize) -> Vec<Inspector> {
     let mut inspectors = Vec::with_capacity(count);
     for (department, (share, info)) in shares.iter().zip(&DEPARTMENTS).enumerate() {
         for number in 1..=*share {
-            inspectors.push(Inspector { id: format!("{}-{number:04}", info.code), department: department as u8 });
+            inspectors.push(Inspector {
+                id: format!("{}-{number:04}", info.code),
+                department: department as u8,
+            });
         }
     }
     inspectors.sort_by(|a, b| a.id.cmp(&b.id));
@@ -694,13 +1030,21 @@ fn generate_inspectors(count: usize) -> Vec<Inspector> {
 /// The index in [`DEPARTMENTS`] of a department code (0 when unknown; the
 /// catalogue's test checks every code).
 fn department_index(code: &str) -> u8 {
-    DEPARTMENTS.iter().position(|d| d.code == code).and_then(|i| u8::try_from(i).ok()).unwrap_or(0)
+    DEPARTMENTS
+        .iter()
+        .position(|d| d.code == code)
+        .and_then(|i| u8::try_from(i).ok())
+        .unwrap_or(0)
 }
 
 /// `《law》第X条` with a random article.
 fn citation(stream: &mut Stream, law: &Law) -> String {
     let article = stream.between(5.min(u64::from(law.articles)), u64::from(law.articles));
-    format!("{}第{}条", law.title, chinese_number(u16::try_from(article).unwrap_or(1)))
+    format!(
+        "{}第{}条",
+        law.title,
+        chinese_number(u16::try_from(article).unwrap_or(1))
+    )
 }
 
 /// Methods: on site, often with documents, sometimes with testing.
@@ -728,7 +1072,10 @@ fn ratio_and_frequency(stream: &mut Stream) -> (u16, (u16, Period)) {
 /// Kinds of categories: each subject has a routine category, then (while
 /// categories are wanted) a special one; each kind names the aspects checked.
 const CATEGORY_KINDS: [(&str, [&str; 3]); 2] = [
-    ("日常监督检查", ["资质许可情况", "生产经营行为", "管理制度落实情况"]),
+    (
+        "日常监督检查",
+        ["资质许可情况", "生产经营行为", "管理制度落实情况"],
+    ),
     ("专项检查", ["重点环节", "隐患整改情况", "记录台账"]),
 ];
 
@@ -789,19 +1136,29 @@ fn generate_joint_items(stream: &mut Stream, params: &CityParams) -> Vec<JointIt
     let mut main = Vec::new();
     let mut others = Vec::new();
     for (index, subject) in SUBJECTS.iter().enumerate() {
-        if SUBJECTS[..index].iter().any(|s| s.department == subject.department) {
+        if SUBJECTS[..index]
+            .iter()
+            .any(|s| s.department == subject.department)
+        {
             others.push(index);
         } else {
             main.push(index);
         }
     }
     stream.shuffle(&mut others);
-    let mut fields: Vec<usize> = main.into_iter().chain(others).take(params.joint_fields).collect();
+    let mut fields: Vec<usize> = main
+        .into_iter()
+        .chain(others)
+        .take(params.joint_fields)
+        .collect();
     fields.sort_unstable();
     let mut second = vec![false; fields.len()];
     let mut order: Vec<usize> = (0..fields.len()).collect();
     stream.shuffle(&mut order);
-    for &index in order.iter().take(params.joint_items.saturating_sub(fields.len())) {
+    for &index in order
+        .iter()
+        .take(params.joint_items.saturating_sub(fields.len()))
+    {
         second[index] = true;
     }
     let weights: Vec<u32> = DEPARTMENTS.iter().map(|d| d.weight).collect();
@@ -814,7 +1171,13 @@ fn generate_joint_items(stream: &mut Stream, params: &CityParams) -> Vec<JointIt
             let available: Vec<u32> = weights
                 .iter()
                 .enumerate()
-                .map(|(d, &w)| if d == usize::from(lead) || cooperating.contains(&(d as u8)) { 0 } else { w })
+                .map(|(d, &w)| {
+                    if d == usize::from(lead) || cooperating.contains(&(d as u8)) {
+                        0
+                    } else {
+                        w
+                    }
+                })
                 .collect();
             cooperating.push(stream.weighted(&available) as u8);
         }
@@ -823,7 +1186,11 @@ fn generate_joint_items(stream: &mut Stream, params: &CityParams) -> Vec<JointIt
             .iter()
             .find(|s| department_index(s.department) == cooperating[0])
             .map_or(subject.law, |s| s.law);
-        for (position, aspect) in JOINT_ASPECTS.iter().take(if two { 2 } else { 1 }).enumerate() {
+        for (position, aspect) in JOINT_ASPECTS
+            .iter()
+            .take(if two { 2 } else { 1 })
+            .enumerate()
+        {
             let (ratio_bp, frequency) = ratio_and_frequency(stream);
             let mut legal_basis = citation(stream, &subject.law);
             if partner != subject.law {
@@ -849,7 +1216,12 @@ fn generate_joint_items(stream: &mut Stream, params: &CityParams) -> Vec<JointIt
 
 /// `per_10k` recusals per 10,000 entities (at least one when there are
 /// entities and inspectors): distinct random (inspector, entity) pairs.
-fn generate_recusals(stream: &mut Stream, per_10k: u32, entities: usize, inspectors: usize) -> Vec<Recusal> {
+fn generate_recusals(
+    stream: &mut Stream,
+    per_10k: u32,
+    entities: usize,
+    inspectors: usize,
+) -> Vec<Recusal> {
     if entities == 0 || inspectors == 0 {
         return Vec::new();
     }
@@ -862,7 +1234,11 @@ fn generate_recusals(stream: &mut Stream, per_10k: u32, entities: usize, inspect
         let entity = stream.below(entities as u64) as u32;
         let reason = RECUSAL_REASONS[stream.below(RECUSAL_REASONS.len() as u64) as usize];
         if seen.insert((inspector, entity)) {
-            recusals.push(Recusal { inspector, entity, reason });
+            recusals.push(Recusal {
+                inspector,
+                entity,
+                reason,
+            });
         }
     }
     recusals.sort_by_key(|r| (r.inspector, r.entity));
@@ -967,7 +1343,10 @@ impl PlanSet {
             left -= size;
         }
         let joint_groups = sizes.len();
-        sizes.extend(std::iter::repeat_n(1, params.plans.saturating_sub(params.joint_plans - left)));
+        sizes.extend(std::iter::repeat_n(
+            1,
+            params.plans.saturating_sub(params.joint_plans - left),
+        ));
 
         let cells = CellIndex::new(city);
         let total = city.active_entities() as u64;
@@ -979,11 +1358,22 @@ impl PlanSet {
         for (group, &size) in sizes.iter().enumerate() {
             let mut members: Vec<u8> = Vec::with_capacity(size);
             for _ in 0..size {
-                let available: Vec<u32> =
-                    (0..departments).map(|d| if members.contains(&(d as u8)) { 0 } else { quota[d] as u32 }).collect();
+                let available: Vec<u32> = (0..departments)
+                    .map(|d| {
+                        if members.contains(&(d as u8)) {
+                            0
+                        } else {
+                            quota[d] as u32
+                        }
+                    })
+                    .collect();
                 let chosen = if members.is_empty() && size > 1 {
                     // The lead: the department with most entries left (ties to the first).
-                    available.iter().enumerate().max_by_key(|&(d, &q)| (q, std::cmp::Reverse(d))).map_or(0, |(d, _)| d)
+                    available
+                        .iter()
+                        .enumerate()
+                        .max_by_key(|&(d, &q)| (q, std::cmp::Reverse(d)))
+                        .map_or(0, |(d, _)| d)
                 } else {
                     stream.weighted(&available)
                 };
@@ -1003,7 +1393,11 @@ impl PlanSet {
             };
             for (position, &department) in members.iter().enumerate() {
                 plans.push(Plan {
-                    id: format!("HS{}-{label}-{}", params.year, city.departments[usize::from(department)].code),
+                    id: format!(
+                        "HS{}-{label}-{}",
+                        params.year,
+                        city.departments[usize::from(department)].code
+                    ),
                     department,
                     frame: frame_index,
                     lead: position == 0,
@@ -1037,7 +1431,14 @@ impl CellIndex {
 
     /// Adds random cells, first of `sections`, then of any section, while the
     /// frame stays at most `max` entities, until it reaches `target`.
-    fn choose(&self, stream: &mut Stream, sections: &str, target: u64, min: u64, max: u64) -> PlanFrame {
+    fn choose(
+        &self,
+        stream: &mut Stream,
+        sections: &str,
+        target: u64,
+        min: u64,
+        max: u64,
+    ) -> PlanFrame {
         let mut own = Vec::new();
         let mut other = Vec::new();
         for (district, row) in self.counts.iter().enumerate() {
@@ -1047,7 +1448,9 @@ impl CellIndex {
                 }
                 let cell = (district as u8, division as u8);
                 match section_of(division as u8) {
-                    Some(section) if sections.as_bytes().contains(&section.letter) => own.push(cell),
+                    Some(section) if sections.as_bytes().contains(&section.letter) => {
+                        own.push(cell)
+                    }
                     _ => other.push(cell),
                 }
             }
@@ -1072,7 +1475,10 @@ impl CellIndex {
             }
         }
         chosen.sort_unstable();
-        PlanFrame { cells: chosen, members: Vec::new() }
+        PlanFrame {
+            cells: chosen,
+            members: Vec::new(),
+        }
     }
 
     fn members(&self, city: &City, cells: &[(u8, u8)]) -> Vec<u32> {
@@ -1087,7 +1493,9 @@ impl CellIndex {
             .enumerate()
             .filter(|(_, e)| {
                 e.is_active()
-                    && wanted.get(usize::from(e.district)).is_some_and(|row| row[usize::from(e.industry.division) % 100])
+                    && wanted
+                        .get(usize::from(e.district))
+                        .is_some_and(|row| row[usize::from(e.industry.division) % 100])
             })
             .filter_map(|(index, _)| u32::try_from(index).ok())
             .collect()
@@ -1147,7 +1555,15 @@ impl NationalIds {
         }
         let mut text = [0u8; uscc::LEN];
         text[..16].copy_from_slice(NATIONAL_FIRST_BODY);
-        Self { remaining: count.min(NATIONAL_MAX), index: 0, values, text, body_sum, org_sum, started: false }
+        Self {
+            remaining: count.min(NATIONAL_MAX),
+            index: 0,
+            values,
+            text,
+            body_sum,
+            org_sum,
+            started: false,
+        }
     }
 
     /// The next id and its risk class, or `None` at the end.
@@ -1167,7 +1583,11 @@ impl NationalIds {
             11 => b'0',
             digit => b'0' + digit as u8,
         };
-        let org_value = if org == b'X' { 29 } else { u32::from(org - b'0') };
+        let org_value = if org == b'X' {
+            29
+        } else {
+            u32::from(org - b'0')
+        };
         let sum = self.body_sum + org_value * WEIGHTS[16];
         self.text[16] = org;
         self.text[17] = ALPHABET[((31 - sum % 31) % 31) as usize];
@@ -1186,8 +1606,8 @@ impl NationalIds {
             self.text[position] = ALPHABET[new as usize];
             self.body_sum = self.body_sum - old * WEIGHTS[position] + new * WEIGHTS[position];
             let weight = ORG_WEIGHTS[position - 8];
-            self.org_sum =
-                self.org_sum - ORG_VALUE_OF_INDEX[old as usize] * weight + ORG_VALUE_OF_INDEX[new as usize] * weight;
+            self.org_sum = self.org_sum - ORG_VALUE_OF_INDEX[old as usize] * weight
+                + ORG_VALUE_OF_INDEX[new as usize] * weight;
             if new != 0 || position == 8 {
                 return;
             }
@@ -1235,7 +1655,13 @@ pub struct SyntheticRound {
 
 impl SyntheticRound {
     /// Builds the round of `set` over `city`, sealed with `secret` and drawn with `beacon`.
-    pub fn build(city: &City, set: &PlanSet, secret: draw::Secret, beacon: &str, cap: u32) -> anyhow::Result<Self> {
+    pub fn build(
+        city: &City,
+        set: &PlanSet,
+        secret: draw::Secret,
+        beacon: &str,
+        cap: u32,
+    ) -> anyhow::Result<Self> {
         use anyhow::Context as _;
         let frame_rows: Vec<Vec<draw::FrameRow>> = set
             .frames
@@ -1254,8 +1680,10 @@ impl SyntheticRound {
             .collect();
         let mut plans = Vec::with_capacity(set.plans.len());
         for plan in &set.plans {
-            let department =
-                city.departments.get(usize::from(plan.department)).context("plan of an unknown department")?;
+            let department = city
+                .departments
+                .get(usize::from(plan.department))
+                .context("plan of an unknown department")?;
             let strata = RiskClass::ALL
                 .iter()
                 .zip(plan.rates_bp)
@@ -1266,8 +1694,15 @@ impl SyntheticRound {
                     })
                 })
                 .collect::<Result<Vec<_>, draw::Error>>()?;
-            let spec = draw::PlanSpec { id: plan.id.clone(), department: department.code.to_owned(), strata };
-            let frame = frame_rows.get(plan.frame).context("plan without a frame")?.clone();
+            let spec = draw::PlanSpec {
+                id: plan.id.clone(),
+                department: department.code.to_owned(),
+                strata,
+            };
+            let frame = frame_rows
+                .get(plan.frame)
+                .context("plan without a frame")?
+                .clone();
             plans.push((spec, frame));
         }
         let mut by_department = std::collections::HashMap::new();
@@ -1283,7 +1718,10 @@ impl SyntheticRound {
             plans,
             inspectors: city.inspectors.iter().map(|i| i.id.clone()).collect(),
         };
-        Ok(Self { input, by_department })
+        Ok(Self {
+            input,
+            by_department,
+        })
     }
 
     /// `k` inspectors from the department's whole corps (offline eligibility).
@@ -1293,8 +1731,15 @@ impl SyntheticRound {
 }
 
 /// `k` inspectors from the department's whole corps in `by_department` (offline eligibility).
-pub fn corps_demand(by_department: &std::collections::HashMap<String, Vec<u32>>, department: &str, k: u32) -> draw::Demand {
-    draw::Demand { k, candidates: by_department.get(department).cloned().unwrap_or_default() }
+pub fn corps_demand(
+    by_department: &std::collections::HashMap<String, Vec<u32>>,
+    department: &str,
+    k: u32,
+) -> draw::Demand {
+    draw::Demand {
+        k,
+        candidates: by_department.get(department).cloned().unwrap_or_default(),
+    }
 }
 
 #[cfg(test)]
@@ -1326,7 +1771,10 @@ mod tests {
 
     #[test]
     fn small_city_is_valid_sorted_and_deterministic() -> Result<(), uscc::UsccError> {
-        let params = CityParams { entities: 5_000, ..CityParams::huangshi() };
+        let params = CityParams {
+            entities: 5_000,
+            ..CityParams::huangshi()
+        };
         let city = City::generate(&params);
         assert_eq!(city.entities.len(), 5_000);
         assert_eq!(city.inspectors.len(), 3_010);
@@ -1335,7 +1783,10 @@ mod tests {
         }
         for entity in &city.entities {
             Uscc::parse(entity.uscc.as_str())?;
-            assert_eq!(entity.uscc.region(), HUANGSHI_DISTRICTS[usize::from(entity.district)].code);
+            assert_eq!(
+                entity.uscc.region(),
+                HUANGSHI_DISTRICTS[usize::from(entity.district)].code
+            );
         }
         assert_eq!(city, City::generate(&params));
         let mut risks = [0usize; 4];
@@ -1346,11 +1797,23 @@ mod tests {
             assert!((OLD_CODES_FROM..=LAST_REGISTRATION).contains(&entity.registered_on));
         }
         // A 20 %, B 55 %, C 20 %, D 5 % of 5,000, within about four standard deviations.
-        for (count, expected, slack) in risks.into_iter().zip([1_000, 2_750, 1_000, 250]).zip([120, 150, 120, 70]).map(|((c, e), s)| (c, e, s)) {
+        for (count, expected, slack) in risks
+            .into_iter()
+            .zip([1_000, 2_750, 1_000, 250])
+            .zip([120, 150, 120, 70])
+            .map(|((c, e), s)| (c, e, s))
+        {
             assert!(count.abs_diff(expected) <= slack, "risk mix {risks:?}");
         }
-        assert!(statuses[0] > 4_300 && statuses[1..].iter().all(|&n| n >= 20), "statuses {statuses:?}");
-        let individual = city.entities.iter().filter(|e| e.uscc.as_str().as_bytes()[1] == b'2').count();
+        assert!(
+            statuses[0] > 4_300 && statuses[1..].iter().all(|&n| n >= 20),
+            "statuses {statuses:?}"
+        );
+        let individual = city
+            .entities
+            .iter()
+            .filter(|e| e.uscc.as_str().as_bytes()[1] == b'2')
+            .count();
         assert!(individual.abs_diff(3_500) <= 150, "个体工商户 {individual}");
         assert!(city.inspectors.iter().any(|i| i.id == "SCJG-0001"));
         Ok(())
@@ -1358,7 +1821,10 @@ mod tests {
 
     #[test]
     fn item_lists_have_the_huangshi_counts() {
-        let city = City::generate(&CityParams { entities: 2_000, ..CityParams::huangshi() });
+        let city = City::generate(&CityParams {
+            entities: 2_000,
+            ..CityParams::huangshi()
+        });
         assert_eq!(city.items.len(), 323);
         let mut categories: Vec<&str> = city.items.iter().map(|i| i.category.as_str()).collect();
         categories.sort_unstable();
@@ -1367,29 +1833,54 @@ mod tests {
         let mut codes: Vec<&str> = city.items.iter().map(|i| i.code.as_str()).collect();
         codes.dedup();
         assert_eq!(codes.len(), 323);
-        assert!(city.items.iter().all(|i| i.legal_basis.starts_with('《') && i.legal_basis.ends_with('条')));
+        assert!(
+            city.items
+                .iter()
+                .all(|i| i.legal_basis.starts_with('《') && i.legal_basis.ends_with('条'))
+        );
 
         assert_eq!(city.joint_items.len(), 103);
         let mut fields: Vec<&str> = city.joint_items.iter().map(|i| i.field).collect();
         fields.dedup();
         assert_eq!(fields.len(), 58);
-        let mut departments: Vec<u8> = city.joint_items.iter().flat_map(|i| std::iter::once(i.lead).chain(i.cooperating.iter().copied())).collect();
+        let mut departments: Vec<u8> = city
+            .joint_items
+            .iter()
+            .flat_map(|i| std::iter::once(i.lead).chain(i.cooperating.iter().copied()))
+            .collect();
         departments.sort_unstable();
         departments.dedup();
         assert_eq!(departments.len(), 30);
         for item in &city.joint_items {
-            assert!((1..=3).contains(&item.cooperating.len()) && !item.cooperating.contains(&item.lead), "{item:?}");
+            assert!(
+                (1..=3).contains(&item.cooperating.len()) && !item.cooperating.contains(&item.lead),
+                "{item:?}"
+            );
         }
 
         assert_eq!(city.recusals.len(), 2);
-        let full = generate_recusals(&mut Stream::named("jianguan/synth/test/recusals"), 10, 403_000, 3_010);
+        let full = generate_recusals(
+            &mut Stream::named("jianguan/synth/test/recusals"),
+            10,
+            403_000,
+            3_010,
+        );
         assert_eq!(full.len(), 403);
-        assert_eq!(city, City::generate(&CityParams { entities: 2_000, ..CityParams::huangshi() }));
+        assert_eq!(
+            city,
+            City::generate(&CityParams {
+                entities: 2_000,
+                ..CityParams::huangshi()
+            })
+        );
     }
 
     #[test]
     fn plans_have_joint_groups_and_bounded_frames() {
-        let params = CityParams { entities: 40_000, ..CityParams::huangshi() };
+        let params = CityParams {
+            entities: 40_000,
+            ..CityParams::huangshi()
+        };
         let city = City::generate(&params);
         let set = PlanSet::huangshi(&city);
         assert_eq!(set.plans.len(), 156);
@@ -1397,10 +1888,19 @@ mod tests {
         used.sort_unstable();
         used.dedup();
         assert_eq!(used.len(), 30);
-        let joint = set.plans.iter().filter(|p| set.plans.iter().filter(|q| q.frame == p.frame).count() > 1).count();
+        let joint = set
+            .plans
+            .iter()
+            .filter(|p| set.plans.iter().filter(|q| q.frame == p.frame).count() > 1)
+            .count();
         assert_eq!(joint, 88);
         for frame in &set.frames {
-            assert!(frame.members.iter().all(|&i| city.entities[i as usize].is_active()));
+            assert!(
+                frame
+                    .members
+                    .iter()
+                    .all(|&i| city.entities[i as usize].is_active())
+            );
             let share = frame.members.len() * 10_000 / city.active_entities();
             assert!((20..=300).contains(&share), "frame covers {share} bp");
         }

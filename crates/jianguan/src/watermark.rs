@@ -155,8 +155,15 @@ impl Watermark {
     /// [`INFO_SHEET`], the document properties and the hidden marker.
     pub fn apply(&self, workbook: &mut Workbook) -> Result<(), XlsxError> {
         let who = header_text(&self.who());
-        let header = format!("&L监管平台 · 内部资料 · 严禁外传&R导出人 {who} {}", self.time_text());
-        let footer = format!("&L水印 {who} {} · {}&R第 &P 页，共 &N 页", self.time_text(), &self.marker().sha256[..16]);
+        let header = format!(
+            "&L监管平台 · 内部资料 · 严禁外传&R导出人 {who} {}",
+            self.time_text()
+        );
+        let footer = format!(
+            "&L水印 {who} {} · {}&R第 &P 页，共 &N 页",
+            self.time_text(),
+            &self.marker().sha256[..16]
+        );
         for sheet in workbook.worksheets_mut() {
             sheet.set_header(&header);
             sheet.set_footer(&footer);
@@ -174,7 +181,10 @@ impl Watermark {
             ("导出方式", self.channel.to_owned()),
             ("文件", self.title.clone()),
             ("水印校验码", marker.sha256.clone()),
-            ("说明", "本文件含导出人水印，仅限工作使用，严禁外传。".to_owned()),
+            (
+                "说明",
+                "本文件含导出人水印，仅限工作使用，严禁外传。".to_owned(),
+            ),
         ];
         for (row, (label, value)) in (0u32..).zip(rows) {
             info.write_string(row, 0, label)?;
@@ -224,9 +234,17 @@ impl Watermark {
         let encoded: String = svg
             .bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' | b':' | b'=' | b' ' => {
-                    char::from(b).to_string()
-                }
+                b'A'..=b'Z'
+                | b'a'..=b'z'
+                | b'0'..=b'9'
+                | b'-'
+                | b'_'
+                | b'.'
+                | b'~'
+                | b'/'
+                | b':'
+                | b'='
+                | b' ' => char::from(b).to_string(),
                 _ => format!("%{b:02X}"),
             })
             .collect();

@@ -1,6 +1,9 @@
 //! `jianguan calendar`: the year listing, unknown years, and override files.
 
-#![allow(clippy::expect_used, reason = "test set-up failures should stop the test")]
+#![allow(
+    clippy::expect_used,
+    reason = "test set-up failures should stop the test"
+)]
 
 use std::process::{Command, Output};
 
@@ -34,7 +37,9 @@ fn year_listing_has_every_day_with_kinds() {
 fn unknown_year_is_an_error_not_a_guess() {
     let output = jianguan(&["calendar", "2031"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("no published holiday schedule for 2031"));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("no published holiday schedule for 2031")
+    );
 }
 
 #[test]
@@ -47,7 +52,10 @@ fn check_reports_every_problem_by_line_and_override_adds_a_year() {
     assert_eq!(output.status.code(), Some(1));
     let report = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(report.lines().count() >= 2, "{report}");
-    assert!(report.lines().all(|line| line.contains(": line ")), "{report}");
+    assert!(
+        report.lines().all(|line| line.contains(": line ")),
+        "{report}"
+    );
 
     let good = temp_file(
         "good.toml",
@@ -56,7 +64,11 @@ fn check_reports_every_problem_by_line_and_override_adds_a_year() {
     let path = good.to_str().expect("path");
     assert!(jianguan(&["calendar", "--check", path]).status.success());
     let output = jianguan(&["calendar", "2027", "--override", path]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let text = String::from_utf8(output.stdout).expect("utf-8");
     assert!(text.contains("2027-01-01\toff\tholiday\t元旦\n"));
     assert!(text.contains("2027-01-04\twork\tworkday\t\n"));

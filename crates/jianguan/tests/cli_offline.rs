@@ -1,6 +1,9 @@
 //! The offline protocol commands as auditors run them: `commit`, `draw`, `verify`.
 
-#![allow(clippy::expect_used, reason = "test set-up failures should stop the test")]
+#![allow(
+    clippy::expect_used,
+    reason = "test set-up failures should stop the test"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -8,7 +11,10 @@ use std::process::{Command, Output};
 use serde_json::{Value, json};
 
 fn jianguan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_jianguan")).args(args).output().expect("run jianguan")
+    Command::new(env!("CARGO_BIN_EXE_jianguan"))
+        .args(args)
+        .output()
+        .expect("run jianguan")
 }
 
 fn stdout(output: &Output) -> String {
@@ -46,7 +52,8 @@ impl Drop for Scratch {
 }
 
 fn vectors() -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../draw/tests/data/draw-v1-vectors.json");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../draw/tests/data/draw-v1-vectors.json");
     serde_json::from_slice(&std::fs::read(path).expect("vectors")).expect("vectors parse")
 }
 
@@ -64,8 +71,9 @@ fn request() -> Value {
             })
             .collect()
     };
-    let mut inspectors: Vec<Value> =
-        (0..6).map(|i| json!({"id": format!("SCJG-{i:03}"), "department": "SCJG"})).collect();
+    let mut inspectors: Vec<Value> = (0..6)
+        .map(|i| json!({"id": format!("SCJG-{i:03}"), "department": "SCJG"}))
+        .collect();
     inspectors.push(json!({"id": "WJW-000", "department": "WJW"}));
     json!({
         "secret": "95ccd0932409a80681d1335de1505595aae104e9a369489d55d619512a722b49",
@@ -88,19 +96,37 @@ fn commit_prints_a_fresh_secret_and_its_commitment() {
     let first = jianguan(&["commit"]);
     assert!(first.status.success(), "{}", stderr(&first));
     let value: Value = serde_json::from_str(&stdout(&first)).expect("json");
-    let secret = draw::Secret::from_hex(value["secret"].as_str().expect("secret")).expect("32 bytes");
-    assert_eq!(value["commitment"].as_str(), Some(draw::to_hex(&secret.commitment()).as_str()));
+    let secret =
+        draw::Secret::from_hex(value["secret"].as_str().expect("secret")).expect("32 bytes");
+    assert_eq!(
+        value["commitment"].as_str(),
+        Some(draw::to_hex(&secret.commitment()).as_str())
+    );
     let second: Value = serde_json::from_str(&stdout(&jianguan(&["commit"]))).expect("json");
-    assert_ne!(value["secret"], second["secret"], "two commits must not share a secret");
+    assert_ne!(
+        value["secret"], second["secret"],
+        "two commits must not share a secret"
+    );
 }
 
 #[test]
 fn golden_records_conform() {
     let scratch = Scratch::new("golden");
-    for (index, round) in vectors()["rounds"].as_array().expect("rounds").iter().enumerate() {
+    for (index, round) in vectors()["rounds"]
+        .as_array()
+        .expect("rounds")
+        .iter()
+        .enumerate()
+    {
         let path = scratch.write(&format!("round{index}.json"), round);
         let output = jianguan(&["verify", str_of(&path)]);
-        assert_eq!(output.status.code(), Some(0), "{}{}", stdout(&output), stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}{}",
+            stdout(&output),
+            stderr(&output)
+        );
         assert_eq!(stdout(&output), "conforms\n");
     }
 }
@@ -110,24 +136,48 @@ fn draw_writes_a_record_that_verifies_and_tampering_is_reported() {
     let scratch = Scratch::new("draw");
     let request = scratch.write("req.json", &request());
     let record_path = scratch.path("record.json");
-    let output = jianguan(&["draw", "--request", str_of(&request), "--out", str_of(&record_path)]);
+    let output = jianguan(&[
+        "draw",
+        "--request",
+        str_of(&request),
+        "--out",
+        str_of(&record_path),
+    ]);
     assert!(output.status.success(), "{}", stderr(&output));
-    let record: Value = serde_json::from_slice(&std::fs::read(&record_path).expect("record")).expect("json");
+    let record: Value =
+        serde_json::from_slice(&std::fs::read(&record_path).expect("record")).expect("json");
     assert_eq!(record["protocol"], "jianguan-draw/v1");
-    assert_eq!(record["beacon"], "监督员输入 997340 692173", "the beacon is recorded trimmed");
+    assert_eq!(
+        record["beacon"], "监督员输入 997340 692173",
+        "the beacon is recorded trimmed"
+    );
     assert_eq!(record["cap"], 3);
     let visits = record["visits"].as_array().expect("visits");
-    assert!(visits.iter().any(|v| v["plans"].as_array().is_some_and(|p| p.len() == 2)), "overlap shares visits");
-    for staffing in visits.iter().flat_map(|v| v["departments"].as_array().expect("departments")) {
+    assert!(
+        visits
+            .iter()
+            .any(|v| v["plans"].as_array().is_some_and(|p| p.len() == 2)),
+        "overlap shares visits"
+    );
+    for staffing in visits
+        .iter()
+        .flat_map(|v| v["departments"].as_array().expect("departments"))
+    {
         assert_eq!(staffing["k"], 2);
         if staffing["department"] == "WJW" {
-            assert_eq!(staffing["unstaffed"], true, "WJW has one inspector, fewer than k");
+            assert_eq!(
+                staffing["unstaffed"], true,
+                "WJW has one inspector, fewer than k"
+            );
             assert_eq!(staffing["assigned"], json!([]));
         }
     }
     let output = jianguan(&["verify", str_of(&record_path)]);
     assert_eq!(stdout(&output), "conforms\n");
-    assert_eq!(independent_verdict(&record_path), (Some(0), "conforms\n".to_owned()));
+    assert_eq!(
+        independent_verdict(&record_path),
+        (Some(0), "conforms\n".to_owned())
+    );
 
     let mut tampered = record.clone();
     tampered["beacon"] = json!("监督员输入 997340 692174");
@@ -136,7 +186,10 @@ fn draw_writes_a_record_that_verifies_and_tampering_is_reported() {
     let output = jianguan(&["verify", str_of(&path)]);
     assert_eq!(output.status.code(), Some(1));
     let lines = stdout(&output);
-    assert!(lines.lines().any(|l| l.starts_with("round_seed:")), "{lines}");
+    assert!(
+        lines.lines().any(|l| l.starts_with("round_seed:")),
+        "{lines}"
+    );
     assert!(lines.lines().any(|l| l.contains(".assigned:")), "{lines}");
     assert_eq!(independent_verdict(&path).0, Some(1));
 }
@@ -144,7 +197,11 @@ fn draw_writes_a_record_that_verifies_and_tampering_is_reported() {
 /// The stdlib-only Python verifier in tools/, written from the spec alone.
 fn independent_verdict(record: &Path) -> (Option<i32>, String) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/verify_record.py");
-    let output = Command::new("python3").arg(script).arg(record).output().expect("python3 runs");
+    let output = Command::new("python3")
+        .arg(script)
+        .arg(record)
+        .output()
+        .expect("python3 runs");
     (output.status.code(), stdout(&output))
 }
 
@@ -172,11 +229,17 @@ fn bad_requests_get_clear_errors_naming_the_problem() {
     let mut rate = request();
     rate["plans"][0]["strata"][1]["rate_bp"] = json!(10001);
     let message = draw_error("rate", &rate);
-    assert!(message.contains("plans[0].strata[1]") && message.contains("10001"), "{message}");
+    assert!(
+        message.contains("plans[0].strata[1]") && message.contains("10001"),
+        "{message}"
+    );
 
     let mut duplicate = request();
     let row = duplicate["plans"][0]["frame"][5].clone();
-    duplicate["plans"][0]["frame"].as_array_mut().expect("frame").push(row);
+    duplicate["plans"][0]["frame"]
+        .as_array_mut()
+        .expect("frame")
+        .push(row);
     assert!(draw_error("duplicate", &duplicate).contains("appears more than once"));
 
     let mut wrong_type = request();
@@ -198,16 +261,29 @@ fn empty_frame_and_oversized_count_have_defined_results() {
     let out = scratch.path("record.json");
     let output = jianguan(&["draw", "--request", str_of(&path), "--out", str_of(&out)]);
     assert!(output.status.success(), "{}", stderr(&output));
-    let record: Value = serde_json::from_slice(&std::fs::read(&out).expect("record")).expect("json");
+    let record: Value =
+        serde_json::from_slice(&std::fs::read(&out).expect("record")).expect("json");
     assert_eq!(record["plans"][0]["selected"], json!([]));
     assert_eq!(
         record["plans"][0]["frame_digest"],
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     );
-    let frame_d = record["plans"][1]["frame"].as_array().expect("frame").iter().filter(|r| r["stratum"] == "D").count();
-    let selected_d =
-        record["plans"][1]["selected"].as_array().expect("selected").iter().filter(|r| r["stratum"] == "D").count();
-    assert_eq!(selected_d, frame_d, "a count above N_h selects the whole stratum");
+    let frame_d = record["plans"][1]["frame"]
+        .as_array()
+        .expect("frame")
+        .iter()
+        .filter(|r| r["stratum"] == "D")
+        .count();
+    let selected_d = record["plans"][1]["selected"]
+        .as_array()
+        .expect("selected")
+        .iter()
+        .filter(|r| r["stratum"] == "D")
+        .count();
+    assert_eq!(
+        selected_d, frame_d,
+        "a count above N_h selects the whole stratum"
+    );
 }
 
 #[test]
@@ -218,7 +294,11 @@ fn malformed_records_exit_2_naming_the_field() {
     let path = scratch.write("bad.json", &round);
     let output = jianguan(&["verify", str_of(&path)]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("plans[0].selected[0].prn"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("plans[0].selected[0].prn"),
+        "{}",
+        stderr(&output)
+    );
 
     let garbage = scratch.path("garbage.json");
     std::fs::write(&garbage, "{ not json").expect("write");

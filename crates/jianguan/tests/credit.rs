@@ -31,7 +31,8 @@ contracts!(
 const FIRM_A: &str = "91350200776049653A";
 const FIRM_B: &str = "91350213678251743X";
 const PERSON: &str = "11010519491231002X";
-const HEADER: &str = "名单类型,主体名称,统一社会信用代码或身份证号码,列入日期,有效期至,认定部门,列入原因";
+const HEADER: &str =
+    "名单类型,主体名称,统一社会信用代码或身份证号码,列入日期,有效期至,认定部门,列入原因";
 
 fn day(text: &str) -> NaiveDate {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or(NaiveDate::MIN)
@@ -76,7 +77,9 @@ async fn lists_import_incrementally_and_reimport_changes_nothing(db: &Db) -> Tes
         csv(&[
             &format!("严重失信主体名单,甲公司,{FIRM_A},2024-01-01,,黄石市发改委,拒不履行"),
             &format!("红名单,甲公司,{FIRM_A},2023-05-01,2027-05-01,黄石市税务局,A级纳税人"),
-            &format!("经营异常名录,乙商贸,{FIRM_B},2025-06-01,2025-12-31,黄石市市场监管局,未报年报"),
+            &format!(
+                "经营异常名录,乙商贸,{FIRM_B},2025-06-01,2025-12-31,黄石市市场监管局,未报年报"
+            ),
             &format!("红名单,张三,{PERSON},2024-01-01,,黄石市文明办,见义勇为"),
             // Rejected: a bad identifier, a bad date, an unknown list, a missing authority.
             "严重失信主体名单,坏,12345,2024-01-01,,x,y",
@@ -91,23 +94,44 @@ async fn lists_import_incrementally_and_reimport_changes_nothing(db: &Db) -> Tes
     let done = import(db, &first).await?;
     assert_eq!((done.outcome.inserted, done.outcome.updated), (4, 0));
     assert_eq!(done.outcome.total_rows, 9);
-    let bad_rows: Vec<(usize, &str)> = done.outcome.errors.iter().map(|p| (p.row, p.column.as_str())).collect();
+    let bad_rows: Vec<(usize, &str)> = done
+        .outcome
+        .errors
+        .iter()
+        .map(|p| (p.row, p.column.as_str()))
+        .collect();
     assert_eq!(
         bad_rows,
-        [(6, "统一社会信用代码或身份证号码"), (7, "列入日期"), (8, "名单类型"), (9, "认定部门")]
+        [
+            (6, "统一社会信用代码或身份证号码"),
+            (7, "列入日期"),
+            (8, "名单类型"),
+            (9, "认定部门")
+        ]
     );
-    assert!(done.outcome.errors.iter().all(|p| !p.reason.is_empty() && !p.reason_zh.is_empty()));
+    assert!(
+        done.outcome
+            .errors
+            .iter()
+            .all(|p| !p.reason.is_empty() && !p.reason_zh.is_empty())
+    );
     assert_eq!(done.outcome.superseded, 1);
     assert_eq!(done.outcome.warnings.first().map(|w| w.row), Some(10));
     let person = db.credit_entries_of(vec![PERSON.into()]).await?;
-    assert_eq!(person.first().and_then(|e| e.valid_until), Some(day("2030-01-01")));
+    assert_eq!(
+        person.first().and_then(|e| e.valid_until),
+        Some(day("2030-01-01"))
+    );
     let runs = db.list::<CreditRun>(None).await?;
     assert_eq!(runs.len(), 1);
     let ledger = db.ledger().await?.len();
 
     // The same file again: nothing changes, not even the ledger.
     let again = import(db, &first).await?;
-    assert_eq!((again.outcome.inserted, again.outcome.updated, again.after), (0, 0, 4));
+    assert_eq!(
+        (again.outcome.inserted, again.outcome.updated, again.after),
+        (0, 0, 4)
+    );
     assert!(again.run.is_none());
     assert_eq!(db.ledger().await?.len(), ledger);
 
@@ -123,11 +147,26 @@ async fn lists_import_incrementally_and_reimport_changes_nothing(db: &Db) -> Tes
         .as_bytes(),
     )?;
     let updated = import(db, &update).await?;
-    assert_eq!((updated.outcome.inserted, updated.outcome.updated, updated.after), (1, 2, 5));
+    assert_eq!(
+        (
+            updated.outcome.inserted,
+            updated.outcome.updated,
+            updated.after
+        ),
+        (1, 2, 5)
+    );
     let firm_b = db.credit_entries_of(vec![FIRM_B.into()]).await?;
-    assert!(firm_b.iter().any(|e| e.list_type == ListType::Abnormal && e.valid_until == Some(day("2026-06-30"))));
+    assert!(
+        firm_b
+            .iter()
+            .any(|e| e.list_type == ListType::Abnormal && e.valid_until == Some(day("2026-06-30")))
+    );
     let firm_a = db.credit_entries_of(vec![FIRM_A.into()]).await?;
-    assert!(firm_a.iter().any(|e| e.list_type == ListType::Blacklist && e.removed_on == Some(day("2025-03-01"))));
+    assert!(
+        firm_a
+            .iter()
+            .any(|e| e.list_type == ListType::Blacklist && e.removed_on == Some(day("2025-03-01")))
+    );
     assert_eq!(db.list::<CreditRun>(None).await?.len(), 2);
     Ok(())
 }
@@ -135,7 +174,11 @@ async fn lists_import_incrementally_and_reimport_changes_nothing(db: &Db) -> Tes
 fn applicants(ids: &[&str]) -> Vec<Applicant> {
     ids.iter()
         .enumerate()
-        .map(|(row, id)| Applicant { id: (*id).to_owned(), name: None, row: row + 2 })
+        .map(|(row, id)| Applicant {
+            id: (*id).to_owned(),
+            name: None,
+            row: row + 2,
+        })
         .collect()
 }
 
@@ -178,37 +221,102 @@ async fn checks_match_hand_computed_outcomes_at_the_date_edges(db: &Db) -> TestR
     matter(db).await?;
     let gp = credit_flow::matter(db, "GP-001").await?;
     let mut ids: Vec<&str> = parsed.iter().map(String::as_str).collect();
-    ids.extend([FIRM_A, FIRM_B, PERSON, "91350200776049653B", "", "91350100M0001TGQXM", "9135020077604965"]);
-    let checker = Checker { actor: "scjg.staff".into(), department: Some("SCJG".into()) };
-    let report = credit_flow::check_applicants(db, &gp, &applicants(&ids), day(as_of), &checker).await?;
+    ids.extend([
+        FIRM_A,
+        FIRM_B,
+        PERSON,
+        "91350200776049653B",
+        "",
+        "91350100M0001TGQXM",
+        "9135020077604965",
+    ]);
+    let checker = Checker {
+        actor: "scjg.staff".into(),
+        department: Some("SCJG".into()),
+    };
+    let report =
+        credit_flow::check_applicants(db, &gp, &applicants(&ids), day(as_of), &checker).await?;
     let outcomes: Vec<Outcome> = report.results.iter().map(|r| r.outcome).collect();
     use Outcome::*;
     // A wrong check character is accepted as a pilot-era code, with its warning.
-    assert_eq!(outcomes, [Block, Block, Clear, Clear, Clear, Block, Warn, Reward, Clear, Invalid, Clear, Invalid]);
+    assert_eq!(
+        outcomes,
+        [
+            Block, Block, Clear, Clear, Clear, Block, Warn, Reward, Clear, Invalid, Clear, Invalid
+        ]
+    );
     // Firm A: blacklist blocks, the penalty warns, the red list rewards: all three are hits, strongest first.
     let firm_a: Vec<Outcome> = report.results[5].hits.iter().map(|h| h.effect).collect();
     assert_eq!(firm_a, [Block, Warn, Reward]);
     // A licence is named by no rule: not a hit.
     assert_eq!(report.results[7].hits.len(), 1);
-    assert!(report.results[8].reason.as_deref().is_some_and(|r| r.contains("check character")));
-    assert!(report.results[10].reason.is_some(), "a pilot-era code is checked with its warning");
-    assert!(report.results[11].reason.as_deref().is_some_and(|r| r.contains("18 characters")));
+    assert!(
+        report.results[8]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("check character"))
+    );
+    assert!(
+        report.results[10].reason.is_some(),
+        "a pilot-era code is checked with its warning"
+    );
+    assert!(
+        report.results[11]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("18 characters"))
+    );
     // The other matter blocks on the blacklist only: the red list does nothing there.
     let hr = credit_flow::matter(db, "HR-001").await?;
-    let report = credit_flow::check_applicants(db, &hr, &applicants(&[FIRM_B, FIRM_A]), day(as_of), &checker).await?;
-    assert_eq!(report.results.iter().map(|r| r.outcome).collect::<Vec<_>>(), [Clear, Block]);
+    let report = credit_flow::check_applicants(
+        db,
+        &hr,
+        &applicants(&[FIRM_B, FIRM_A]),
+        day(as_of),
+        &checker,
+    )
+    .await?;
+    assert_eq!(
+        report.results.iter().map(|r| r.outcome).collect::<Vec<_>>(),
+        [Clear, Block]
+    );
     // Every check is logged with who, which matter and the outcome.
-    let log = db.check_log(&CheckLogFilter { matter: Some("GP-001".into()), ..Default::default() }, 100).await?;
+    let log = db
+        .check_log(
+            &CheckLogFilter {
+                matter: Some("GP-001".into()),
+                ..Default::default()
+            },
+            100,
+        )
+        .await?;
     assert_eq!(log.len(), ids.len());
-    assert!(log.iter().all(|c| c.actor == "scjg.staff" && c.department.as_deref() == Some("SCJG")));
+    assert!(
+        log.iter()
+            .all(|c| c.actor == "scjg.staff" && c.department.as_deref() == Some("SCJG"))
+    );
     assert_eq!(log.iter().filter(|c| c.outcome == Invalid).count(), 2);
-    let mine = db.check_log(&CheckLogFilter { subject: Some(FIRM_A.into()), ..Default::default() }, 100).await?;
+    let mine = db
+        .check_log(
+            &CheckLogFilter {
+                subject: Some(FIRM_A.into()),
+                ..Default::default()
+            },
+            100,
+        )
+        .await?;
     assert_eq!(mine.len(), 2);
     Ok(())
 }
 
 async fn a_removal_survives_a_reimport_without_that_column(db: &Db) -> TestResult {
-    let file = temp_file("one.csv", csv(&[&format!("严重失信主体名单,甲公司,{FIRM_A},2024-01-01,,发改委,r")]).as_bytes())?;
+    let file = temp_file(
+        "one.csv",
+        csv(&[&format!(
+            "严重失信主体名单,甲公司,{FIRM_A},2024-01-01,,发改委,r"
+        )])
+        .as_bytes(),
+    )?;
     import(db, &file).await?;
     let key = EntryKey {
         subject: FIRM_A.into(),
@@ -216,12 +324,22 @@ async fn a_removal_survives_a_reimport_without_that_column(db: &Db) -> TestResul
         listed_on: day("2024-01-01"),
         ref_no: "发改委".into(),
     };
-    assert!(db.set_credit_entry_removed(&key, Some(day("2025-01-10"))).await?);
+    assert!(
+        db.set_credit_entry_removed(&key, Some(day("2025-01-10")))
+            .await?
+    );
     let again = import(db, &file).await?;
     assert_eq!(again.outcome.imported(), 0);
     let entries = db.credit_entries_of(vec![FIRM_A.into()]).await?;
-    assert_eq!(entries.first().and_then(|e| e.removed_on), Some(day("2025-01-10")));
-    assert!(entries.first().is_some_and(|e| e.counts_on(day("2025-01-09")) && !e.counts_on(day("2025-01-10"))));
+    assert_eq!(
+        entries.first().and_then(|e| e.removed_on),
+        Some(day("2025-01-10"))
+    );
+    assert!(
+        entries
+            .first()
+            .is_some_and(|e| e.counts_on(day("2025-01-09")) && !e.counts_on(day("2025-01-10")))
+    );
     Ok(())
 }
 
@@ -230,7 +348,11 @@ async fn matters_are_ledger_documents_and_audited(db: &Db) -> TestResult {
     let ledger = db.ledger().await?.len();
     assert_eq!(ledger, 3, "two matters and the run");
     matter(db).await?;
-    assert_eq!(db.ledger().await?.len(), ledger, "an unchanged catalogue changes nothing");
+    assert_eq!(
+        db.ledger().await?.len(),
+        ledger,
+        "an unchanged catalogue changes nothing"
+    );
     let gp = credit_flow::matter(db, "GP-001").await?;
     assert_eq!(gp.warn, [ListType::Abnormal, ListType::Penalty]);
     let report = audit::verify(db).await?;
@@ -264,7 +386,16 @@ async fn every_format_reads_the_same_entries(db: &Db) -> TestResult {
         let object: serde_json::Map<String, serde_json::Value> = headers
             .iter()
             .zip(row.split(','))
-            .map(|(h, v)| ((*h).to_owned(), if v.is_empty() { serde_json::Value::Null } else { v.into() }))
+            .map(|(h, v)| {
+                (
+                    (*h).to_owned(),
+                    if v.is_empty() {
+                        serde_json::Value::Null
+                    } else {
+                        v.into()
+                    },
+                )
+            })
             .collect();
         jsonl.push_str(&serde_json::Value::Object(object).to_string());
         jsonl.push('\n');
@@ -273,7 +404,10 @@ async fn every_format_reads_the_same_entries(db: &Db) -> TestResult {
     let jsonl_path = temp_file("lists.jsonl", jsonl.as_bytes())?;
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
-    for (r, line) in std::iter::once(HEADER.to_owned()).chain(rows.iter().cloned()).enumerate() {
+    for (r, line) in std::iter::once(HEADER.to_owned())
+        .chain(rows.iter().cloned())
+        .enumerate()
+    {
         for (c, cell) in line.split(',').enumerate() {
             sheet.write_string(u32::try_from(r)?, u16::try_from(c)?, cell)?;
         }
@@ -281,8 +415,13 @@ async fn every_format_reads_the_same_entries(db: &Db) -> TestResult {
     let xlsx_path = std::env::temp_dir().join(format!("{}.xlsx", unique("credit-lists")));
     workbook.save(&xlsx_path)?;
     let snapshot = || async {
-        let mut entries = db.credit_entries_of(vec![FIRM_A.into(), PERSON.into()]).await?;
-        let sources: Vec<String> = entries.iter_mut().map(|e| std::mem::take(&mut e.source)).collect();
+        let mut entries = db
+            .credit_entries_of(vec![FIRM_A.into(), PERSON.into()])
+            .await?;
+        let sources: Vec<String> = entries
+            .iter_mut()
+            .map(|e| std::mem::take(&mut e.source))
+            .collect();
         Ok::<_, Box<dyn Error>>((entries, sources))
     };
     let first = import(db, &gbk_path).await?;
@@ -292,19 +431,35 @@ async fn every_format_reads_the_same_entries(db: &Db) -> TestResult {
     for (path, source) in [(&jsonl_path, "lists.jsonl"), (&xlsx_path, "")] {
         let again = import(db, path).await?;
         // The same entries: only their source changes.
-        assert_eq!((again.outcome.inserted, again.outcome.updated), (0, 2), "{}", path.display());
+        assert_eq!(
+            (again.outcome.inserted, again.outcome.updated),
+            (0, 2),
+            "{}",
+            path.display()
+        );
         let (now, sources) = snapshot().await?;
         assert_eq!(now, entries, "{} holds the same entries", path.display());
         assert!(sources.iter().all(|s| s.ends_with(source)));
     }
     let jsonl_again = import(db, &jsonl_path).await?;
-    assert_eq!(jsonl_again.outcome.errors.iter().map(|p| p.row).collect::<Vec<_>>(), [3], "a JSON Lines row is its line");
+    assert_eq!(
+        jsonl_again
+            .outcome
+            .errors
+            .iter()
+            .map(|p| p.row)
+            .collect::<Vec<_>>(),
+        [3],
+        "a JSON Lines row is its line"
+    );
     let _ = std::fs::remove_file(xlsx_path);
     Ok(())
 }
 
 fn jianguan(args: &[&str]) -> Result<std::process::Output, Box<dyn Error>> {
-    Ok(Command::new(env!("CARGO_BIN_EXE_jianguan")).args(args).output()?)
+    Ok(Command::new(env!("CARGO_BIN_EXE_jianguan"))
+        .args(args)
+        .output()?)
 }
 
 #[test]
@@ -330,15 +485,56 @@ fn the_cli_check_prints_one_line_of_json_in_input_order() -> TestResult {
         "applicants.csv",
         format!("统一社会信用代码或身份证号码,主体名称\n{FIRM_B},乙\nnot-an-id,丙\n{FIRM_A},甲\n{PERSON},张三\n").as_bytes(),
     )?;
-    let out = jianguan(&["credit", "import", lists.to_str().ok_or("path")?, "--json", "--data-dir", data])?;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = jianguan(&[
+        "credit",
+        "import",
+        lists.to_str().ok_or("path")?,
+        "--json",
+        "--data-dir",
+        data,
+    ])?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let line: serde_json::Value = serde_json::from_slice(&out.stdout)?;
-    assert_eq!((line["imported"].as_u64(), line["rejected"].as_u64()), (Some(2), Some(0)));
-    let out = jianguan(&["credit", "matters", "import", matters.to_str().ok_or("path")?, "--json", "--data-dir", data])?;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        (line["imported"].as_u64(), line["rejected"].as_u64()),
+        (Some(2), Some(0))
+    );
+    let out = jianguan(&[
+        "credit",
+        "matters",
+        "import",
+        matters.to_str().ok_or("path")?,
+        "--json",
+        "--data-dir",
+        data,
+    ])?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let applicants = applicants.to_str().ok_or("path")?;
-    let out = jianguan(&["credit", "check", "--matter", "GP-001", applicants, "--as-of", "2026-01-01", "--json", "--data-dir", data])?;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = jianguan(&[
+        "credit",
+        "check",
+        "--matter",
+        "GP-001",
+        applicants,
+        "--as-of",
+        "2026-01-01",
+        "--json",
+        "--data-dir",
+        data,
+    ])?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout)?;
     assert_eq!(text.lines().count(), 1);
     let report: serde_json::Value = serde_json::from_str(&text)?;
@@ -346,28 +542,79 @@ fn the_cli_check_prints_one_line_of_json_in_input_order() -> TestResult {
     let results = report["results"].as_array().ok_or("results")?;
     let got: Vec<(&str, &str)> = results
         .iter()
-        .map(|r| (r["id"].as_str().unwrap_or(""), r["outcome"].as_str().unwrap_or("")))
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap_or(""),
+                r["outcome"].as_str().unwrap_or(""),
+            )
+        })
         .collect();
     // Firm B's abnormal listing ended 2025-12-31: clear on 2026-01-01.
-    assert_eq!(got, [(FIRM_B, "clear"), ("not-an-id", "invalid"), (FIRM_A, "block"), (PERSON, "clear")]);
+    assert_eq!(
+        got,
+        [
+            (FIRM_B, "clear"),
+            ("not-an-id", "invalid"),
+            (FIRM_A, "block"),
+            (PERSON, "clear")
+        ]
+    );
     assert!(results[1]["reason"].as_str().is_some_and(|r| !r.is_empty()));
     assert_eq!(results[2]["hits"][0]["list"], "严重失信主体名单");
     assert_eq!(results[2]["hits"][0]["listed_on"], "2024-01-01");
     assert!(results[2]["hits"][0]["valid_until"].is_null());
-    let out = jianguan(&["credit", "check", "--matter", "GP-001", applicants, "--as-of", "2025-12-31", "--json", "--data-dir", data])?;
+    let out = jianguan(&[
+        "credit",
+        "check",
+        "--matter",
+        "GP-001",
+        applicants,
+        "--as-of",
+        "2025-12-31",
+        "--json",
+        "--data-dir",
+        data,
+    ])?;
     let report: serde_json::Value = serde_json::from_slice(&out.stdout)?;
     assert_eq!(report["results"][0]["outcome"], "warn");
     assert_eq!(report["results"][0]["hits"][0]["valid_until"], "2025-12-31");
     // Bad input: exit 2 with a clear message.
-    let out = jianguan(&["credit", "check", "--matter", "NOPE", applicants, "--data-dir", data])?;
+    let out = jianguan(&[
+        "credit",
+        "check",
+        "--matter",
+        "NOPE",
+        applicants,
+        "--data-dir",
+        data,
+    ])?;
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("NOPE"));
     let missing = dir.join("missing.csv");
-    let out = jianguan(&["credit", "import", missing.to_str().ok_or("path")?, "--data-dir", data])?;
+    let out = jianguan(&[
+        "credit",
+        "import",
+        missing.to_str().ok_or("path")?,
+        "--data-dir",
+        data,
+    ])?;
     assert_eq!(out.status.code(), Some(2));
     let out = jianguan(&["credit", "entries", PERSON, "--data-dir", data])?;
-    assert_eq!(out.status.code(), Some(2), "a person's lookup needs a purpose");
-    let out = jianguan(&["credit", "entries", PERSON, "--purpose", "测试", "--json", "--data-dir", data])?;
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a person's lookup needs a purpose"
+    );
+    let out = jianguan(&[
+        "credit",
+        "entries",
+        PERSON,
+        "--purpose",
+        "测试",
+        "--json",
+        "--data-dir",
+        data,
+    ])?;
     assert!(out.status.success());
     let _ = std::fs::remove_dir_all(dir);
     Ok(())

@@ -3,18 +3,21 @@
 //! an independent calendar), and the repair workflow and expiry reports as a
 //! contract on SQLite and PostgreSQL (harness in `tests/common`).
 
-#![allow(clippy::panic, reason = "a failed step fails the test with its message")]
+#![allow(
+    clippy::panic,
+    reason = "a failed step fails the test with its message"
+)]
 
 use chrono::{Datelike as _, Days, FixedOffset, NaiveDate, TimeZone as _};
 use jianguan::domain::credit::{CreditEntry, ListType, Matter, Outcome, Severity, Subject};
-use jianguan::import::credit::Applicant;
 use jianguan::domain::credit_repair::{RepairStatus, refusal};
 use jianguan::domain::idcard::check_character;
 use jianguan::domain::uscc::Uscc;
+use jianguan::import::credit::Applicant;
 use jianguan::storage::credit::CreditStore;
 use jianguan::storage::{Db, WorkflowStore};
-use jianguan::workflow::credit_repair::{self, Decision, RequestInput};
 use jianguan::workflow::credit::{Checker, check_applicants};
+use jianguan::workflow::credit_repair::{self, Decision, RequestInput};
 use jianguan::workflow::{WorkflowError, audit};
 use proptest::prelude::*;
 
@@ -54,7 +57,8 @@ fn plus_months(date: NaiveDate, months: u32) -> NaiveDate {
 }
 
 fn minus_one_day(date: NaiveDate) -> NaiveDate {
-    date.pred_opt().unwrap_or_else(|| panic!("no day before {date}"))
+    date.pred_opt()
+        .unwrap_or_else(|| panic!("no day before {date}"))
 }
 
 /// The periods of the rules in force 2026-04-01, in months: (minimum, maximum).
@@ -80,7 +84,11 @@ fn any_date() -> impl Strategy<Value = NaiveDate> {
 }
 
 fn any_severity() -> impl Strategy<Value = Severity> {
-    prop_oneof![Just(Severity::Minor), Just(Severity::Ordinary), Just(Severity::Serious)]
+    prop_oneof![
+        Just(Severity::Minor),
+        Just(Severity::Ordinary),
+        Just(Severity::Serious)
+    ]
 }
 
 proptest! {
@@ -123,14 +131,32 @@ proptest! {
 #[test]
 fn month_ends_and_leap_days_clamp_to_the_shorter_month() {
     // 一般: opens 3 months after 31 January on 30 April; published through 30 January next year.
-    assert_eq!(Severity::Ordinary.repair_opens_on(day("2026-01-31")), day("2026-04-30"));
-    assert_eq!(Severity::Ordinary.publication_last_day(day("2026-01-31")), day("2027-01-30"));
+    assert_eq!(
+        Severity::Ordinary.repair_opens_on(day("2026-01-31")),
+        day("2026-04-30")
+    );
+    assert_eq!(
+        Severity::Ordinary.publication_last_day(day("2026-01-31")),
+        day("2027-01-30")
+    );
     // 严重 found on 29 February 2028: opens 28 February 2029; last day 27 February 2031.
-    assert_eq!(Severity::Serious.repair_opens_on(day("2028-02-29")), day("2029-02-28"));
-    assert_eq!(Severity::Serious.publication_last_day(day("2028-02-29")), day("2031-02-27"));
+    assert_eq!(
+        Severity::Serious.repair_opens_on(day("2028-02-29")),
+        day("2029-02-28")
+    );
+    assert_eq!(
+        Severity::Serious.publication_last_day(day("2028-02-29")),
+        day("2031-02-27")
+    );
     // 轻微: may be repaired at once; published at most through the day before 3 months later.
-    assert_eq!(Severity::Minor.repair_opens_on(day("2026-11-30")), day("2026-11-30"));
-    assert_eq!(Severity::Minor.publication_last_day(day("2026-11-30")), day("2027-02-27"));
+    assert_eq!(
+        Severity::Minor.repair_opens_on(day("2026-11-30")),
+        day("2026-11-30")
+    );
+    assert_eq!(
+        Severity::Minor.publication_last_day(day("2026-11-30")),
+        day("2027-02-27")
+    );
 }
 
 /// The core clamps a month-end date down, then subtracts a day for the last
@@ -162,7 +188,12 @@ fn a_later_finding_never_ends_publication_earlier_or_on_the_same_day() {
             date = next;
         }
     }
-    assert!(failures.is_empty(), "{} collisions, e.g. {:?}", failures.len(), &failures[..failures.len().min(4)]);
+    assert!(
+        failures.is_empty(),
+        "{} collisions, e.g. {:?}",
+        failures.len(),
+        &failures[..failures.len().min(4)]
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -218,7 +249,12 @@ fn asking(entry: &CreditEntry, on: NaiveDate) -> RequestInput {
 }
 
 fn decision(approve: bool, reason: &str, on: NaiveDate) -> Decision {
-    Decision { approve, reason: reason.into(), severity: None, on }
+    Decision {
+        approve,
+        reason: reason.into(),
+        severity: None,
+        on,
+    }
 }
 
 /// The stored entry with `entry`'s key.
@@ -228,7 +264,9 @@ async fn stored(db: &Db, entry: &CreditEntry) -> Fallible<CreditEntry> {
 
 fn refused_naming(result: Result<impl std::fmt::Debug, WorkflowError>, needle: &str) {
     match result {
-        Err(WorkflowError::Refused(message)) => assert!(message.contains(needle), "{message:?} should name {needle}"),
+        Err(WorkflowError::Refused(message)) => {
+            assert!(message.contains(needle), "{message:?} should name {needle}")
+        }
         other => panic!("expected a refusal naming {needle}, got {other:?}"),
     }
 }
@@ -264,25 +302,61 @@ async fn a_request_a_day_early_is_refused_and_on_the_day_accepted(db: &Db) -> Te
     // 一般, found on 31 January 2026: repair opens on 30 April 2026.
     let listed = entry(&enterprise(1), ListType::Penalty, day("2026-01-31"));
     db.upsert_credit_entries(vec![listed.clone()]).await?;
-    let early = credit_repair::request(db, asking(&listed, day("2026-04-29")), at(day("2026-04-29")), "cli").await;
+    let early = credit_repair::request(
+        db,
+        asking(&listed, day("2026-04-29")),
+        at(day("2026-04-29")),
+        "cli",
+    )
+    .await;
     refused_naming(early, "2026-04-30");
-    let filed = credit_repair::request(db, asking(&listed, day("2026-04-30")), at(day("2026-04-30")), "cli").await?;
+    let filed = credit_repair::request(
+        db,
+        asking(&listed, day("2026-04-30")),
+        at(day("2026-04-30")),
+        "cli",
+    )
+    .await?;
     assert_eq!(filed.status, RepairStatus::Pending);
     assert_eq!(filed.opens_on, Some(day("2026-04-30")));
     assert_eq!(filed.id, "XF-2026-0001");
-    assert_eq!(filed.applicant, listed.subject_name, "the applicant defaults to the subject");
+    assert_eq!(
+        filed.applicant, listed.subject_name,
+        "the applicant defaults to the subject"
+    );
     // One pending request per entry.
-    let again = credit_repair::request(db, asking(&listed, day("2026-05-02")), at(day("2026-05-02")), "cli").await;
+    let again = credit_repair::request(
+        db,
+        asking(&listed, day("2026-05-02")),
+        at(day("2026-05-02")),
+        "cli",
+    )
+    .await;
     refused_naming(again, "XF-2026-0001");
     // Not bad credit: a red-list entry is not repaired.
     let red = entry(&enterprise(2), ListType::Redlist, day("2025-01-31"));
     db.upsert_credit_entries(vec![red.clone()]).await?;
-    refused_naming(credit_repair::request(db, asking(&red, day("2026-05-02")), at(day("2026-05-02")), "cli").await, "红名单");
+    refused_naming(
+        credit_repair::request(
+            db,
+            asking(&red, day("2026-05-02")),
+            at(day("2026-05-02")),
+            "cli",
+        )
+        .await,
+        "红名单",
+    );
     // An entry that does not exist.
     let mut ghost = listed.clone();
     ghost.ref_no = "不存在".into();
     assert!(matches!(
-        credit_repair::request(db, asking(&ghost, day("2026-05-02")), at(day("2026-05-02")), "cli").await,
+        credit_repair::request(
+            db,
+            asking(&ghost, day("2026-05-02")),
+            at(day("2026-05-02")),
+            "cli"
+        )
+        .await,
         Err(WorkflowError::NotFound { .. })
     ));
     Ok(())
@@ -291,32 +365,80 @@ async fn a_request_a_day_early_is_refused_and_on_the_day_accepted(db: &Db) -> Te
 async fn approval_removes_the_entry_from_checks_from_the_repair_date(db: &Db) -> TestResult {
     let listed = entry(&enterprise(3), ListType::Penalty, day("2026-01-10"));
     db.upsert_credit_entries(vec![listed.clone()]).await?;
-    let filed = credit_repair::request(db, asking(&listed, day("2026-04-10")), at(day("2026-04-10")), "applicant.desk").await?;
+    let filed = credit_repair::request(
+        db,
+        asking(&listed, day("2026-04-10")),
+        at(day("2026-04-10")),
+        "applicant.desk",
+    )
+    .await?;
     let repaired_on = day("2026-04-20");
-    let approved = credit_repair::review(db, &filed.id, decision(true, "材料齐全", repaired_on), at(repaired_on), "credit.office").await?;
+    let approved = credit_repair::review(
+        db,
+        &filed.id,
+        decision(true, "材料齐全", repaired_on),
+        at(repaired_on),
+        "credit.office",
+    )
+    .await?;
     assert_eq!(approved.status, RepairStatus::Repaired);
     assert_eq!(approved.repaired_on(), Some(repaired_on));
     let after = stored(db, &listed).await?;
     assert_eq!(after.removed_on, Some(repaired_on));
     // Checked as a department checks (and logged).
-    let applicant = [Applicant { id: listed.subject.as_str().to_owned(), name: None, row: 0 }];
-    let checker = Checker { actor: "test".into(), department: None };
+    let applicant = [Applicant {
+        id: listed.subject.as_str().to_owned(),
+        name: None,
+        row: 0,
+    }];
+    let checker = Checker {
+        actor: "test".into(),
+        department: None,
+    };
     let check = |on: NaiveDate| {
         let applicant = &applicant;
         let checker = &checker;
-        async move { Ok::<_, WorkflowError>(check_applicants(db, &matter(), applicant, on, checker).await?.results[0].outcome) }
+        async move {
+            Ok::<_, WorkflowError>(
+                check_applicants(db, &matter(), applicant, on, checker)
+                    .await?
+                    .results[0]
+                    .outcome,
+            )
+        }
     };
-    assert_eq!(check(minus_one_day(repaired_on)).await?, Outcome::Block, "a check the day before still hits");
-    assert_eq!(check(repaired_on).await?, Outcome::Clear, "from the repair date it does not");
+    assert_eq!(
+        check(minus_one_day(repaired_on)).await?,
+        Outcome::Block,
+        "a check the day before still hits"
+    );
+    assert_eq!(
+        check(repaired_on).await?,
+        Outcome::Clear,
+        "from the repair date it does not"
+    );
     assert_eq!(check(day("2026-12-31")).await?, Outcome::Clear);
     // Reviewed once only.
     refused_naming(
-        credit_repair::review(db, &filed.id, decision(false, "重复", repaired_on), at(repaired_on), "credit.office").await,
+        credit_repair::review(
+            db,
+            &filed.id,
+            decision(false, "重复", repaired_on),
+            at(repaired_on),
+            "credit.office",
+        )
+        .await,
         "already reviewed",
     );
     // A removed entry takes no new request.
     refused_naming(
-        credit_repair::request(db, asking(&listed, day("2026-05-01")), at(day("2026-05-01")), "cli").await,
+        credit_repair::request(
+            db,
+            asking(&listed, day("2026-05-01")),
+            at(day("2026-05-01")),
+            "cli",
+        )
+        .await,
         "removed",
     );
     Ok(())
@@ -325,23 +447,63 @@ async fn approval_removes_the_entry_from_checks_from_the_repair_date(db: &Db) ->
 async fn rejection_keeps_the_entry_and_a_new_request_may_follow(db: &Db) -> TestResult {
     let listed = entry(&enterprise(4), ListType::Abnormal, day("2026-01-10"));
     db.upsert_credit_entries(vec![listed.clone()]).await?;
-    let filed = credit_repair::request(db, asking(&listed, day("2026-04-10")), at(day("2026-04-10")), "cli").await?;
+    let filed = credit_repair::request(
+        db,
+        asking(&listed, day("2026-04-10")),
+        at(day("2026-04-10")),
+        "cli",
+    )
+    .await?;
     refused_naming(
-        credit_repair::review(db, &filed.id, decision(false, " ", day("2026-04-11")), at(day("2026-04-11")), "credit.office").await,
+        credit_repair::review(
+            db,
+            &filed.id,
+            decision(false, " ", day("2026-04-11")),
+            at(day("2026-04-11")),
+            "credit.office",
+        )
+        .await,
         "says why",
     );
     refused_naming(
-        credit_repair::review(db, &filed.id, decision(false, "早了", day("2026-04-09")), at(day("2026-04-11")), "credit.office").await,
+        credit_repair::review(
+            db,
+            &filed.id,
+            decision(false, "早了", day("2026-04-09")),
+            at(day("2026-04-11")),
+            "credit.office",
+        )
+        .await,
         "before the request",
     );
-    let rejected = credit_repair::review(db, &filed.id, decision(false, "未提交整改证明", day("2026-04-11")), at(day("2026-04-11")), "credit.office").await?;
+    let rejected = credit_repair::review(
+        db,
+        &filed.id,
+        decision(false, "未提交整改证明", day("2026-04-11")),
+        at(day("2026-04-11")),
+        "credit.office",
+    )
+    .await?;
     assert_eq!(rejected.status, RepairStatus::Rejected);
-    assert_eq!(stored(db, &listed).await?.removed_on, None, "rejection keeps the entry");
+    assert_eq!(
+        stored(db, &listed).await?.removed_on,
+        None,
+        "rejection keeps the entry"
+    );
     assert!(stored(db, &listed).await?.counts_on(day("2026-06-01")));
-    let second = credit_repair::request(db, asking(&listed, day("2026-04-20")), at(day("2026-04-20")), "cli").await?;
+    let second = credit_repair::request(
+        db,
+        asking(&listed, day("2026-04-20")),
+        at(day("2026-04-20")),
+        "cli",
+    )
+    .await?;
     assert_eq!(second.id, "XF-2026-0002");
     let pending = credit_repair::list(db, Some(RepairStatus::Pending)).await?;
-    assert_eq!(pending.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["XF-2026-0002"]);
+    assert_eq!(
+        pending.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ["XF-2026-0002"]
+    );
     assert_eq!(credit_repair::list(db, None).await?.len(), 2);
     Ok(())
 }
@@ -351,23 +513,66 @@ async fn an_entry_without_severity_is_repaired_only_once_one_is_assigned(db: &Db
     listed.severity = None;
     db.upsert_credit_entries(vec![listed.clone()]).await?;
     // Filed (the minimum is unknown), but not approved without a severity.
-    let filed = credit_repair::request(db, asking(&listed, day("2026-02-01")), at(day("2026-02-01")), "cli").await?;
+    let filed = credit_repair::request(
+        db,
+        asking(&listed, day("2026-02-01")),
+        at(day("2026-02-01")),
+        "cli",
+    )
+    .await?;
     assert!(filed.person);
     assert_eq!((filed.severity.as_deref(), filed.opens_on), (None, None));
     refused_naming(
-        credit_repair::review(db, &filed.id, decision(true, "", day("2026-02-02")), at(day("2026-02-02")), "credit.office").await,
+        credit_repair::review(
+            db,
+            &filed.id,
+            decision(true, "", day("2026-02-02")),
+            at(day("2026-02-02")),
+            "credit.office",
+        )
+        .await,
         "no severity",
     );
     // 一般 opens on 2026-03-01: a request of 2026-02-01 cannot be approved.
-    let ordinary = Decision { severity: Some(Severity::Ordinary), ..decision(true, "", day("2026-02-02")) };
-    refused_naming(credit_repair::review(db, &filed.id, ordinary, at(day("2026-02-02")), "credit.office").await, "2026-03-01");
-    assert_eq!(stored(db, &listed).await?.severity, None, "a refused review changes nothing");
+    let ordinary = Decision {
+        severity: Some(Severity::Ordinary),
+        ..decision(true, "", day("2026-02-02"))
+    };
+    refused_naming(
+        credit_repair::review(
+            db,
+            &filed.id,
+            ordinary,
+            at(day("2026-02-02")),
+            "credit.office",
+        )
+        .await,
+        "2026-03-01",
+    );
+    assert_eq!(
+        stored(db, &listed).await?.severity,
+        None,
+        "a refused review changes nothing"
+    );
     // 轻微 opens at once: approved, the severity recorded on the entry.
-    let minor = Decision { severity: Some(Severity::Minor), ..decision(true, "", day("2026-02-02")) };
-    let approved = credit_repair::review(db, &filed.id, minor, at(day("2026-02-02")), "credit.office").await?;
-    assert_eq!(approved.review.as_ref().and_then(|r| r.severity_assigned.as_deref()), Some("轻微"));
+    let minor = Decision {
+        severity: Some(Severity::Minor),
+        ..decision(true, "", day("2026-02-02"))
+    };
+    let approved =
+        credit_repair::review(db, &filed.id, minor, at(day("2026-02-02")), "credit.office").await?;
+    assert_eq!(
+        approved
+            .review
+            .as_ref()
+            .and_then(|r| r.severity_assigned.as_deref()),
+        Some("轻微")
+    );
     let after = stored(db, &listed).await?;
-    assert_eq!((after.severity, after.removed_on), (Some(Severity::Minor), Some(day("2026-02-02"))));
+    assert_eq!(
+        (after.severity, after.removed_on),
+        (Some(Severity::Minor), Some(day("2026-02-02")))
+    );
     Ok(())
 }
 
@@ -377,18 +582,61 @@ async fn a_blacklist_repair_needs_the_reviewers_reason(db: &Db) -> TestResult {
     db.upsert_credit_entries(vec![listed.clone()]).await?;
     // 严重: opens a year after the finding, on 2026-01-31.
     refused_naming(
-        credit_repair::request(db, asking(&listed, day("2026-01-30")), at(day("2026-01-30")), "cli").await,
+        credit_repair::request(
+            db,
+            asking(&listed, day("2026-01-30")),
+            at(day("2026-01-30")),
+            "cli",
+        )
+        .await,
         "2026-01-31",
     );
-    let filed = credit_repair::request(db, asking(&listed, day("2026-01-31")), at(day("2026-01-31")), "cli").await?;
+    let filed = credit_repair::request(
+        db,
+        asking(&listed, day("2026-01-31")),
+        at(day("2026-01-31")),
+        "cli",
+    )
+    .await?;
     refused_naming(
-        credit_repair::review(db, &filed.id, decision(true, "", day("2026-02-10")), at(day("2026-02-10")), "credit.office").await,
+        credit_repair::review(
+            db,
+            &filed.id,
+            decision(true, "", day("2026-02-10")),
+            at(day("2026-02-10")),
+            "credit.office",
+        )
+        .await,
         "严重失信主体名单",
     );
     // A severity different from the entry's is refused.
-    let changed = Decision { severity: Some(Severity::Minor), ..decision(true, "整改到位", day("2026-02-10")) };
-    refused_naming(credit_repair::review(db, &filed.id, changed, at(day("2026-02-10")), "credit.office").await, "already");
-    let approved = credit_repair::review(db, &filed.id, decision(true, "履行义务并公开承诺，经核实整改到位", day("2026-02-10")), at(day("2026-02-10")), "credit.office").await?;
+    let changed = Decision {
+        severity: Some(Severity::Minor),
+        ..decision(true, "整改到位", day("2026-02-10"))
+    };
+    refused_naming(
+        credit_repair::review(
+            db,
+            &filed.id,
+            changed,
+            at(day("2026-02-10")),
+            "credit.office",
+        )
+        .await,
+        "already",
+    );
+    let approved = credit_repair::review(
+        db,
+        &filed.id,
+        decision(
+            true,
+            "履行义务并公开承诺，经核实整改到位",
+            day("2026-02-10"),
+        ),
+        at(day("2026-02-10")),
+        "credit.office",
+    )
+    .await?;
     assert_eq!(approved.status, RepairStatus::Repaired);
     Ok(())
 }
@@ -407,30 +655,59 @@ async fn expiry_counts_on_the_last_day_and_not_the_day_after(db: &Db) -> TestRes
     let mut repaired = entry(&enterprise(9), ListType::Penalty, day("2026-01-15"));
     repaired.severity = Some(Severity::Minor);
     repaired.removed_on = Some(day("2026-03-01"));
-    db.upsert_credit_entries(vec![minor.clone(), dated.clone(), later.clone(), repaired.clone()]).await?;
+    db.upsert_credit_entries(vec![
+        minor.clone(),
+        dated.clone(),
+        later.clone(),
+        repaired.clone(),
+    ])
+    .await?;
     let last = day("2026-04-14");
     assert!(stored(db, &minor).await?.counts_on(last));
     assert!(!stored(db, &minor).await?.counts_on(last + Days::new(1)));
-    let subjects = |lines: &[credit_repair::ExpiryLine]| lines.iter().map(|l| l.subject.clone()).collect::<Vec<_>>();
+    let subjects = |lines: &[credit_repair::ExpiryLine]| {
+        lines.iter().map(|l| l.subject.clone()).collect::<Vec<_>>()
+    };
     // On its last day, within 0 days: listed.
     let today = credit_repair::expiring(db, last, 0).await?;
     assert_eq!(subjects(&today), [minor.subject.as_str()]);
-    assert_eq!((today[0].last_day, today[0].ends_by.as_str()), (last, "severity"));
+    assert_eq!(
+        (today[0].last_day, today[0].ends_by.as_str()),
+        (last, "severity")
+    );
     // A week ahead: both, soonest first.
     let week = credit_repair::expiring(db, day("2026-04-14"), 7).await?;
-    assert_eq!(subjects(&week), [minor.subject.as_str(), dated.subject.as_str()]);
+    assert_eq!(
+        subjects(&week),
+        [minor.subject.as_str(), dated.subject.as_str()]
+    );
     assert_eq!(week[1].ends_by, "valid_until");
     // The day after: no longer expiring, but ended (yesterday).
-    assert_eq!(subjects(&credit_repair::expiring(db, last + Days::new(1), 7).await?), [dated.subject.as_str()]);
+    assert_eq!(
+        subjects(&credit_repair::expiring(db, last + Days::new(1), 7).await?),
+        [dated.subject.as_str()]
+    );
     let ended = credit_repair::ended(db, last + Days::new(1), 1).await?;
     assert_eq!(subjects(&ended), [minor.subject.as_str()]);
-    assert!(credit_repair::ended(db, last, 30).await?.is_empty(), "on its last day it has not ended");
+    assert!(
+        credit_repair::ended(db, last, 30).await?.is_empty(),
+        "on its last day it has not ended"
+    );
     // Ended within a month, latest first; the repaired one is not there.
     let month = credit_repair::ended(db, day("2026-05-01"), 30).await?;
-    assert_eq!(subjects(&month), [dated.subject.as_str(), minor.subject.as_str()]);
+    assert_eq!(
+        subjects(&month),
+        [dated.subject.as_str(), minor.subject.as_str()]
+    );
     // A request after publication ended is refused.
     refused_naming(
-        credit_repair::request(db, asking(&minor, day("2026-04-15")), at(day("2026-04-15")), "cli").await,
+        credit_repair::request(
+            db,
+            asking(&minor, day("2026-04-15")),
+            at(day("2026-04-15")),
+            "cli",
+        )
+        .await,
         "ended",
     );
     Ok(())
@@ -439,11 +716,38 @@ async fn expiry_counts_on_the_last_day_and_not_the_day_after(db: &Db) -> TestRes
 async fn the_ledger_and_audit_verify_after_a_repair(db: &Db) -> TestResult {
     let listed = entry(&enterprise(10), ListType::Penalty, day("2026-01-10"));
     let other = entry(&enterprise(11), ListType::Penalty, day("2026-01-10"));
-    db.upsert_credit_entries(vec![listed.clone(), other.clone()]).await?;
-    let first = credit_repair::request(db, asking(&listed, day("2026-04-10")), at(day("2026-04-10")), "cli").await?;
-    credit_repair::review(db, &first.id, decision(true, "整改到位", day("2026-04-12")), at(day("2026-04-12")), "credit.office").await?;
-    let second = credit_repair::request(db, asking(&other, day("2026-04-10")), at(day("2026-04-10")), "cli").await?;
-    credit_repair::review(db, &second.id, decision(false, "材料不全", day("2026-04-12")), at(day("2026-04-12")), "credit.office").await?;
+    db.upsert_credit_entries(vec![listed.clone(), other.clone()])
+        .await?;
+    let first = credit_repair::request(
+        db,
+        asking(&listed, day("2026-04-10")),
+        at(day("2026-04-10")),
+        "cli",
+    )
+    .await?;
+    credit_repair::review(
+        db,
+        &first.id,
+        decision(true, "整改到位", day("2026-04-12")),
+        at(day("2026-04-12")),
+        "credit.office",
+    )
+    .await?;
+    let second = credit_repair::request(
+        db,
+        asking(&other, day("2026-04-10")),
+        at(day("2026-04-10")),
+        "cli",
+    )
+    .await?;
+    credit_repair::review(
+        db,
+        &second.id,
+        decision(false, "材料不全", day("2026-04-12")),
+        at(day("2026-04-12")),
+        "credit.office",
+    )
+    .await?;
     let actions: Vec<(String, String, String)> = db
         .ledger()
         .await?
@@ -455,20 +759,36 @@ async fn the_ledger_and_audit_verify_after_a_repair(db: &Db) -> TestResult {
         (first.id.as_str(), "credit_repair.requested", "cli"),
         (first.id.as_str(), "credit_repair.approved", "credit.office"),
         (second.id.as_str(), "credit_repair.requested", "cli"),
-        (second.id.as_str(), "credit_repair.rejected", "credit.office"),
+        (
+            second.id.as_str(),
+            "credit_repair.rejected",
+            "credit.office",
+        ),
     ];
     assert_eq!(
         actions,
-        expected.map(|(k, a, b)| (k.to_owned(), a.to_owned(), b.to_owned())).to_vec()
+        expected
+            .map(|(k, a, b)| (k.to_owned(), a.to_owned(), b.to_owned()))
+            .to_vec()
     );
     let report = audit::verify(db).await?;
     assert!(report.intact(), "{:?}", report.breaks);
     assert!(report.rows >= 2);
     // A request's status edited behind the ledger's back is found.
-    execute(db, &format!("UPDATE credit_repairs SET status = '已修复' WHERE id = '{}'", second.id)).await?;
+    execute(
+        db,
+        &format!(
+            "UPDATE credit_repairs SET status = '已修复' WHERE id = '{}'",
+            second.id
+        ),
+    )
+    .await?;
     let report = audit::verify(db).await?;
     assert!(
-        report.breaks.iter().any(|b| b.subject == format!("credit_repairs/{}", second.id)),
+        report
+            .breaks
+            .iter()
+            .any(|b| b.subject == format!("credit_repairs/{}", second.id)),
         "{:?}",
         report.breaks
     );
@@ -477,8 +797,14 @@ async fn the_ledger_and_audit_verify_after_a_repair(db: &Db) -> TestResult {
 
 async fn execute(db: &Db, sql: &str) -> Fallible<u64> {
     Ok(match db {
-        Db::Sqlite(store) => sqlx::query(sql).execute(store.pool()).await?.rows_affected(),
-        Db::Postgres(store) => sqlx::query(sql).execute(store.pool()).await?.rows_affected(),
+        Db::Sqlite(store) => sqlx::query(sql)
+            .execute(store.pool())
+            .await?
+            .rows_affected(),
+        Db::Postgres(store) => sqlx::query(sql)
+            .execute(store.pool())
+            .await?
+            .rows_affected(),
     })
 }
 
@@ -502,24 +828,45 @@ fn cli(database: &str, args: &[&str]) -> Fallible<(i32, String, String)> {
 
 #[test]
 fn the_cli_requests_reviews_lists_and_reports_expiry() -> TestResult {
-    let path = std::env::temp_dir().join(format!("jianguan-{}.sqlite3", common::unique("repair_cli")));
-    let database = path.to_str().ok_or("temporary path is not UTF-8")?.to_owned();
+    let path =
+        std::env::temp_dir().join(format!("jianguan-{}.sqlite3", common::unique("repair_cli")));
+    let database = path
+        .to_str()
+        .ok_or("temporary path is not UTF-8")?
+        .to_owned();
     let listed = entry(&enterprise(20), ListType::Penalty, day("2026-01-31"));
     let mut minor = entry(&enterprise(21), ListType::Abnormal, day("2026-01-15"));
     minor.severity = Some(Severity::Minor);
     common::runtime()?.block_on(async {
         let db = jianguan::storage::open(&database).await?;
         jianguan::storage::Store::migrate(&db).await?;
-        db.upsert_credit_entries(vec![listed.clone(), minor.clone()]).await?;
+        db.upsert_credit_entries(vec![listed.clone(), minor.clone()])
+            .await?;
         db.close().await;
         Ok::<_, Box<dyn std::error::Error>>(())
     })?;
     let listed_on = listed.listed_on.to_string();
     let request = |on: &str| {
-        cli(&database, &[
-            "repair", "request", "--subject", listed.subject.as_str(), "--list", "行政处罚", "--listed-on", &listed_on,
-            "--ref", &listed.ref_no, "--statement", "已整改", "--on", on, "--json",
-        ])
+        cli(
+            &database,
+            &[
+                "repair",
+                "request",
+                "--subject",
+                listed.subject.as_str(),
+                "--list",
+                "行政处罚",
+                "--listed-on",
+                &listed_on,
+                "--ref",
+                &listed.ref_no,
+                "--statement",
+                "已整改",
+                "--on",
+                on,
+                "--json",
+            ],
+        )
     };
     let (code, _, stderr) = request("2026-04-29")?;
     assert_eq!(code, 2, "{stderr}");
@@ -527,31 +874,83 @@ fn the_cli_requests_reviews_lists_and_reports_expiry() -> TestResult {
     let (code, stdout, stderr) = request("2026-04-30")?;
     assert_eq!(code, 0, "{stderr}");
     let filed: serde_json::Value = serde_json::from_str(&stdout)?;
-    assert_eq!((filed["id"].as_str(), filed["status"].as_str()), (Some("XF-2026-0001"), Some("待审核")), "{filed}");
+    assert_eq!(
+        (filed["id"].as_str(), filed["status"].as_str()),
+        (Some("XF-2026-0001"), Some("待审核")),
+        "{filed}"
+    );
     assert_eq!(filed["opens_on"], "2026-04-30");
     // --approve and --reject exclude each other; one is needed.
-    assert_ne!(cli(&database, &["repair", "review", "XF-2026-0001", "--approve", "--reject"])?.0, 0);
+    assert_ne!(
+        cli(
+            &database,
+            &["repair", "review", "XF-2026-0001", "--approve", "--reject"]
+        )?
+        .0,
+        0
+    );
     assert_ne!(cli(&database, &["repair", "review", "XF-2026-0001"])?.0, 0);
-    let (code, stdout, stderr) = cli(&database, &["repair", "review", "XF-2026-0001", "--approve", "--reason", "整改到位", "--on", "2026-05-06", "--json"])?;
+    let (code, stdout, stderr) = cli(
+        &database,
+        &[
+            "repair",
+            "review",
+            "XF-2026-0001",
+            "--approve",
+            "--reason",
+            "整改到位",
+            "--on",
+            "2026-05-06",
+            "--json",
+        ],
+    )?;
     assert_eq!(code, 0, "{stderr}");
     let reviewed: serde_json::Value = serde_json::from_str(&stdout)?;
-    assert_eq!((reviewed["status"].as_str(), reviewed["repaired_on"].as_str()), (Some("已修复"), Some("2026-05-06")), "{reviewed}");
+    assert_eq!(
+        (
+            reviewed["status"].as_str(),
+            reviewed["repaired_on"].as_str()
+        ),
+        (Some("已修复"), Some("2026-05-06")),
+        "{reviewed}"
+    );
     assert_eq!(reviewed["reviewer"], "cli.test");
-    let (code, stdout, _) = cli(&database, &["repair", "list", "--status", "已修复", "--json"])?;
+    let (code, stdout, _) = cli(
+        &database,
+        &["repair", "list", "--status", "已修复", "--json"],
+    )?;
     assert_eq!(code, 0);
     let list: serde_json::Value = serde_json::from_str(&stdout)?;
     assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
     assert_eq!(list[0]["subject"], listed.subject.as_str());
     // 轻微 found 2026-01-15: last day 2026-04-14.
-    let (code, stdout, stderr) = cli(&database, &["expiry", "--as-of", "2026-04-10", "--within", "4", "--json"])?;
+    let (code, stdout, stderr) = cli(
+        &database,
+        &["expiry", "--as-of", "2026-04-10", "--within", "4", "--json"],
+    )?;
     assert_eq!(code, 0, "{stderr}");
     let report: serde_json::Value = serde_json::from_str(&stdout)?;
-    assert_eq!(report["expiring"][0]["subject"], minor.subject.as_str(), "{report}");
+    assert_eq!(
+        report["expiring"][0]["subject"],
+        minor.subject.as_str(),
+        "{report}"
+    );
     assert_eq!(report["expiring"][0]["last_day"], "2026-04-14");
-    let (_, stdout, _) = cli(&database, &["expiry", "--as-of", "2026-04-15", "--within", "1", "--json"])?;
+    let (_, stdout, _) = cli(
+        &database,
+        &["expiry", "--as-of", "2026-04-15", "--within", "1", "--json"],
+    )?;
     let report: serde_json::Value = serde_json::from_str(&stdout)?;
-    assert_eq!(report["expiring"].as_array().map(Vec::len), Some(0), "{report}");
-    assert_eq!(report["ended"][0]["subject"], minor.subject.as_str(), "{report}");
+    assert_eq!(
+        report["expiring"].as_array().map(Vec::len),
+        Some(0),
+        "{report}"
+    );
+    assert_eq!(
+        report["ended"][0]["subject"],
+        minor.subject.as_str(),
+        "{report}"
+    );
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{database}{suffix}"));
     }

@@ -4,16 +4,19 @@
 
 use std::collections::{HashMap, HashSet};
 
+use jianguan::domain::credit::{ListType, SubjectKind};
 use jianguan::domain::idcard::IdCardNo;
 use jianguan::domain::uscc::Uscc;
-use jianguan::domain::credit::{ListType, SubjectKind};
 use jianguan::synth::credit::{self, BENCH_AS_OF, DOMAINS, Lists};
 use jianguan::synth::{City, CityParams};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 fn small_city() -> City {
-    City::generate(&CityParams { entities: 2_000, ..CityParams::huangshi() })
+    City::generate(&CityParams {
+        entities: 2_000,
+        ..CityParams::huangshi()
+    })
 }
 
 fn valid(kind: SubjectKind, id: &str) -> bool {
@@ -34,11 +37,20 @@ fn the_catalogue_has_425_matters_in_10_domains_with_consistent_rules() -> TestRe
     }
     assert_eq!(by_domain.len(), 10);
     for domain in &DOMAINS {
-        assert_eq!(by_domain.get(domain.name), Some(&domain.matters), "{}", domain.name);
+        assert_eq!(
+            by_domain.get(domain.name),
+            Some(&domain.matters),
+            "{}",
+            domain.name
+        );
     }
     let codes: HashSet<&str> = matters.iter().map(|m| m.code.as_str()).collect();
     let names: HashSet<&str> = matters.iter().map(|m| m.name.as_str()).collect();
-    assert_eq!((codes.len(), names.len()), (425, 425), "codes and names are unique");
+    assert_eq!(
+        (codes.len(), names.len()),
+        (425, 425),
+        "codes and names are unique"
+    );
     for m in &matters {
         let mut types: Vec<_> = m.block.iter().chain(&m.warn).chain(&m.reward).collect();
         let all = types.len();
@@ -46,12 +58,22 @@ fn the_catalogue_has_425_matters_in_10_domains_with_consistent_rules() -> TestRe
         types.dedup();
         assert_eq!(types.len(), all, "{}: a list type has one effect", m.code);
         assert!(all > 0, "{}: the rule names some list", m.code);
-        assert!(m.department.name.starts_with("黄石") || m.department.name.contains("黄石市"), "{}", m.department.name);
+        assert!(
+            m.department.name.starts_with("黄石") || m.department.name.contains("黄石市"),
+            "{}",
+            m.department.name
+        );
     }
     // 黑名单谨慎用: the black list blocks in most matters but not all; 红名单大胆用.
-    let blocking = matters.iter().filter(|m| m.block.contains(&ListType::Blacklist)).count();
+    let blocking = matters
+        .iter()
+        .filter(|m| m.block.contains(&ListType::Blacklist))
+        .count();
     assert!((300..425).contains(&blocking), "{blocking}");
-    let rewarding = matters.iter().filter(|m| m.reward.contains(&ListType::Redlist)).count();
+    let rewarding = matters
+        .iter()
+        .filter(|m| m.reward.contains(&ListType::Redlist))
+        .count();
     assert!(rewarding > 300, "{rewarding}");
 
     let mut first = Vec::new();
@@ -69,7 +91,10 @@ fn the_catalogue_has_425_matters_in_10_domains_with_consistent_rules() -> TestRe
 fn national_entries_are_deterministic_valid_and_varied() -> TestResult {
     let lists = Lists::national(5_000);
     let mut first = Vec::new();
-    assert_eq!(credit::write_entries_csv(lists.entries(), &mut first)?, 5_000);
+    assert_eq!(
+        credit::write_entries_csv(lists.entries(), &mut first)?,
+        5_000
+    );
     let mut second = Vec::new();
     credit::write_entries_csv(Lists::national(5_000).entries(), &mut second)?;
     assert_eq!(first, second, "same seed, same bytes");
@@ -80,8 +105,13 @@ fn national_entries_are_deterministic_valid_and_varied() -> TestResult {
     let (mut persons, mut open_ended, mut expired, mut future) = (0, 0, 0, 0);
     for e in lists.entries() {
         assert!(valid(e.subject.kind, &e.subject.id), "{}", e.subject.id);
-        assert!(keys.insert((e.subject.id.clone(), e.list_type, e.listed_on)), "no duplicate entry");
-        let name = subjects.entry(e.subject.id.clone()).or_insert_with(|| e.subject.name.clone());
+        assert!(
+            keys.insert((e.subject.id.clone(), e.list_type, e.listed_on)),
+            "no duplicate entry"
+        );
+        let name = subjects
+            .entry(e.subject.id.clone())
+            .or_insert_with(|| e.subject.name.clone());
         assert_eq!(name, &e.subject.name, "a subject keeps its name");
         persons += usize::from(e.subject.kind == SubjectKind::Person);
         open_ended += usize::from(e.valid_until.is_none());
@@ -91,8 +121,14 @@ fn national_entries_are_deterministic_valid_and_varied() -> TestResult {
         assert!(!e.authority.is_empty() && !e.reason.is_empty());
     }
     assert_eq!(subjects.len() as u64, lists.subjects());
-    assert!((500..1_500).contains(&persons), "about a fifth are persons: {persons}");
-    assert!(open_ended > 500 && expired > 500 && future > 100, "{open_ended} {expired} {future}");
+    assert!(
+        (500..1_500).contains(&persons),
+        "about a fifth are persons: {persons}"
+    );
+    assert!(
+        open_ended > 500 && expired > 500 && future > 100,
+        "{open_ended} {expired} {future}"
+    );
     Ok(())
 }
 
@@ -106,9 +142,16 @@ fn city_entries_hit_the_city_and_applicants_are_a_tenth_listed() -> TestResult {
         assert!(valid(e.subject.kind, &e.subject.id), "{}", e.subject.id);
         assert_eq!(e.subject.local, codes.contains(e.subject.id.as_str()));
         local += usize::from(e.subject.local);
-        assert!(e.authority.contains("黄石") || e.authority.contains("人民法院"), "{}", e.authority);
+        assert!(
+            e.authority.contains("黄石") || e.authority.contains("人民法院"),
+            "{}",
+            e.authority
+        );
     }
-    assert!((600..1_400).contains(&local), "about a third on the city's entities: {local}");
+    assert!(
+        (600..1_400).contains(&local),
+        "about a third on the city's entities: {local}"
+    );
 
     let applicants = lists.applicants(2_000);
     assert_eq!(applicants, lists.applicants(2_000), "deterministic");
@@ -138,17 +181,41 @@ fn the_city_lists_and_the_catalogue_import_with_the_expected_counts() -> TestRes
     let matters_file = dir.join("matters.csv");
     credit::write_matters_csv(&credit::matters(), std::fs::File::create(&matters_file)?)?;
     let database = dir.join("credit.sqlite3");
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let outcome: TestResult = runtime.block_on(async {
         let db = jianguan::storage::open(&database.display().to_string()).await?;
         db.migrate().await?;
-        let matters = jianguan::workflow::credit::import_matters_file(&db, &matters_file, "test").await?;
-        assert_eq!((matters.outcome.inserted, matters.outcome.rejected()), (425, 0));
-        let first = jianguan::workflow::credit::import_credit_file(&db, &entries_file, "test", None).await?;
-        assert_eq!((first.outcome.inserted, first.outcome.updated, first.outcome.rejected()), (1_500, 0, 0));
+        let matters =
+            jianguan::workflow::credit::import_matters_file(&db, &matters_file, "test").await?;
+        assert_eq!(
+            (matters.outcome.inserted, matters.outcome.rejected()),
+            (425, 0)
+        );
+        let first =
+            jianguan::workflow::credit::import_credit_file(&db, &entries_file, "test", None)
+                .await?;
+        assert_eq!(
+            (
+                first.outcome.inserted,
+                first.outcome.updated,
+                first.outcome.rejected()
+            ),
+            (1_500, 0, 0)
+        );
         assert_eq!(db.count_credit_entries().await?, 1_500);
-        let again = jianguan::workflow::credit::import_credit_file(&db, &entries_file, "test", None).await?;
-        assert_eq!((again.outcome.inserted, again.outcome.updated, again.outcome.rejected()), (0, 0, 0));
+        let again =
+            jianguan::workflow::credit::import_credit_file(&db, &entries_file, "test", None)
+                .await?;
+        assert_eq!(
+            (
+                again.outcome.inserted,
+                again.outcome.updated,
+                again.outcome.rejected()
+            ),
+            (0, 0, 0)
+        );
         db.close().await;
         Ok(())
     });

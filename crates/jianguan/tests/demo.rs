@@ -39,7 +39,14 @@ fn demo(data: &Path, extra: &[&str]) -> Output {
 fn demo_then_serve(data: &Path) -> (String, String) {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_jianguan"))
-        .args(["demo", "--scale", "0.01", "--listen", "127.0.0.1:0", "--data-dir"])
+        .args([
+            "demo",
+            "--scale",
+            "0.01",
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
         .arg(data)
         .env_remove("JIANGUAN_DATABASE")
         .env_remove("JIANGUAN_DATA")
@@ -66,7 +73,9 @@ fn demo_then_serve(data: &Path) -> (String, String) {
         .call()
         .map(|mut answer| answer.body_mut().read_to_string().unwrap_or_default())
         .unwrap_or_else(|e| format!("{e}"));
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
     assert!(killed.is_ok_and(|s| s.success()));
     for line in lines.map_while(Result::ok) {
         out.push_str(&line);
@@ -332,21 +341,35 @@ fn demo_loads_the_city_into_sqlite_draws_from_it_and_reruns_without_duplicates()
             .output()
             .expect("run jianguan verify");
         assert!(verify.status.success(), "{}", text(&verify));
-        assert!(String::from_utf8_lossy(&verify.stdout).contains("conforms"), "{}", text(&verify));
+        assert!(
+            String::from_utf8_lossy(&verify.stdout).contains("conforms"),
+            "{}",
+            text(&verify)
+        );
     }
     assert!(data.join("demo/report-2025-annual.xlsx").is_file(), "{out}");
     let database = storage::default_database(&data);
     let rounds = Command::new(env!("CARGO_BIN_EXE_jianguan"))
-        .args(["rounds", "--database", database.to_str().expect("UTF-8 temp path"), "list", "--json"])
+        .args([
+            "rounds",
+            "--database",
+            database.to_str().expect("UTF-8 temp path"),
+            "list",
+            "--json",
+        ])
         .output()
         .expect("run jianguan rounds list");
     assert!(rounds.status.success(), "{}", text(&rounds));
-    let listed: serde_json::Value = serde_json::from_slice(&rounds.stdout).expect("rounds list --json");
+    let listed: serde_json::Value =
+        serde_json::from_slice(&rounds.stdout).expect("rounds list --json");
     let listed = listed.as_array().expect("an array of rounds");
     assert_eq!(listed.len(), 4, "{listed:?}");
     for round in listed {
         assert_eq!(round["status"], "已公开", "{round}");
-        assert!(round["visits"].as_u64() <= round["selections"].as_u64(), "{round}");
+        assert!(
+            round["visits"].as_u64() <= round["selections"].as_u64(),
+            "{round}"
+        );
         assert!(round["visits"].as_u64() > Some(0), "{round}");
     }
 
@@ -357,9 +380,18 @@ fn demo_loads_the_city_into_sqlite_draws_from_it_and_reruns_without_duplicates()
         "the second run reuses the loaded city: {out}"
     );
     assert!(out.contains(", 0 of "), "no migration applied again: {out}");
-    assert!(out.contains("workflow year is already in the database (156 plans)"), "{out}");
-    assert!(out.contains("verified: conforms") && out.contains("audit ledger: intact"), "{out}");
-    assert!(out.contains("演示账号 demo accounts") && out.contains("scjg.inspector"), "{out}");
+    assert!(
+        out.contains("workflow year is already in the database (156 plans)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("verified: conforms") && out.contains("audit ledger: intact"),
+        "{out}"
+    );
+    assert!(
+        out.contains("演示账号 demo accounts") && out.contains("scjg.inspector"),
+        "{out}"
+    );
     assert!(health.contains("\"status\":\"ok\""), "{health}");
     assert!(out.contains("stopped"), "a graceful stop: {out}");
     assert_eq!(

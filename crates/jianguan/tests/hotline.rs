@@ -13,7 +13,10 @@
 //! - the CLI prints exactly the hand-counted JSON, nulls (not NaN) for an empty
 //!   period, and exit 2 for bad input.
 
-#![allow(clippy::expect_used, reason = "the embedded calendar always loads; if not, the test stops")]
+#![allow(
+    clippy::expect_used,
+    reason = "the embedded calendar always loads; if not, the test stops"
+)]
 
 use std::collections::BTreeMap;
 use std::error::Error;
@@ -24,8 +27,8 @@ use std::sync::LazyLock;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use jianguan::domain::entity::{EntityFields, EntityStatus, EntityType, MarketEntity};
 use jianguan::domain::hotline::{
-    Caller, Difficulty, Escalation, HotlineRules, Intake, OrderAction, OrderStatus, Rating, WorkOrder,
-    parse_time,
+    Caller, Difficulty, Escalation, HotlineRules, Intake, OrderAction, OrderStatus, Rating,
+    WorkOrder, parse_time,
 };
 use jianguan::domain::inspection::{OutOfPlan, OutOfPlanReason};
 use jianguan::domain::inspector::{CertificateNo, Inspector, InspectorFields};
@@ -64,7 +67,8 @@ const HEADER: &str = "工单编号,来源渠道,受理时间,问题类型,难度
 /// "Now" for the reports of the hand-made file.
 const AS_OF: &str = "2026-10-14 12:00";
 
-static CAL: LazyLock<Calendar> = LazyLock::new(|| Calendar::embedded().expect("the embedded calendar"));
+static CAL: LazyLock<Calendar> =
+    LazyLock::new(|| Calendar::embedded().expect("the embedded calendar"));
 
 fn at(text: &str) -> Fallible<DateTime<FixedOffset>> {
     Ok(parse_time("time", text)?)
@@ -79,10 +83,20 @@ fn rules() -> HotlineRules {
 }
 
 async fn seed_departments<S: Store>(store: &S) -> TestResult {
-    let departments = [("SJGJ", "黄石市市场监督管理局"), ("WJW", "黄石市卫生健康委员会"), ("YJJ", "黄石市应急管理局")]
-        .iter()
-        .map(|(code, name)| Ok(Department::new(DepartmentCode::parse(code)?, name, DepartmentLevel::City)?))
-        .collect::<Fallible<Vec<_>>>()?;
+    let departments = [
+        ("SJGJ", "黄石市市场监督管理局"),
+        ("WJW", "黄石市卫生健康委员会"),
+        ("YJJ", "黄石市应急管理局"),
+    ]
+    .iter()
+    .map(|(code, name)| {
+        Ok(Department::new(
+            DepartmentCode::parse(code)?,
+            name,
+            DepartmentLevel::City,
+        )?)
+    })
+    .collect::<Fallible<Vec<_>>>()?;
     store.upsert_departments(&departments).await?;
     Ok(())
 }
@@ -99,7 +113,13 @@ async fn import(db: &Db, path: &Path) -> Fallible<flow::OrdersImport> {
     Ok(flow::import_orders(db, &rules(), &CAL, path, "tester", at("2026-10-14 12:30")?).await?)
 }
 
-async fn report(db: &Db, from: &str, to: &str, department: Option<&str>, as_of: &str) -> Fallible<flow::KpiReport> {
+async fn report(
+    db: &Db,
+    from: &str,
+    to: &str,
+    department: Option<&str>,
+    as_of: &str,
+) -> Fallible<flow::KpiReport> {
     report_at(db, from, to, department, at(as_of)?).await
 }
 
@@ -110,7 +130,12 @@ async fn report_at(
     department: Option<&str>,
     as_of: DateTime<FixedOffset>,
 ) -> Fallible<flow::KpiReport> {
-    let query = KpiQuery { from: day(from)?, to: day(to)?, department: department.map(str::to_owned), as_of };
+    let query = KpiQuery {
+        from: day(from)?,
+        to: day(to)?,
+        department: department.map(str::to_owned),
+        as_of,
+    };
     Ok(flow::kpi(db, &rules(), query).await?)
 }
 
@@ -123,7 +148,17 @@ fn counts(
     (satisfied, rated): (u64, u64),
     (close_days_total, closed): (u64, u64),
 ) -> Kpi {
-    Kpi { orders, signed_on_time, sign_counted, closed_on_time, close_counted, satisfied, rated, closed, close_days_total }
+    Kpi {
+        orders,
+        signed_on_time,
+        sign_counted,
+        closed_on_time,
+        close_counted,
+        satisfied,
+        rated,
+        closed,
+        close_days_total,
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -271,7 +306,14 @@ async fn the_hand_made_file_gives_the_hand_counted_kpis(db: &Db) -> TestResult {
     seed_departments(db).await?;
     let done = import(db, Path::new(ORDERS)).await?;
     assert!(done.outcome.errors.is_empty(), "{:?}", done.outcome.errors);
-    assert_eq!((done.outcome.inserted, done.outcome.updated, done.outcome.total_rows), (36, 0, 36));
+    assert_eq!(
+        (
+            done.outcome.inserted,
+            done.outcome.updated,
+            done.outcome.total_rows
+        ),
+        (36, 0, 36)
+    );
 
     // The deadlines of the count below, as stored.
     for (id, sign_due, close_due) in [
@@ -287,24 +329,51 @@ async fn the_hand_made_file_gives_the_hand_counted_kpis(db: &Db) -> TestResult {
         ("HL-031", "2026-01-04", "2026-01-08"),
     ] {
         let order = db.get::<WorkOrder>(id).await?.ok_or(id)?;
-        assert_eq!((order.sign_due, order.close_due), (day(sign_due)?, day(close_due)?), "{id}");
+        assert_eq!(
+            (order.sign_due, order.close_due),
+            (day(sign_due)?, day(close_due)?),
+            "{id}"
+        );
     }
     let full = report(db, "2026-01-01", "2026-10-13", None, AS_OF).await?;
     assert_eq!(full.city, city());
-    assert_eq!(summary_of(&full.city)?, summary(34, 0.7879, 0.6923, 0.7727, 6.0417));
-    let departments: Vec<(&str, &str, Kpi)> =
-        full.departments.iter().map(|d| (d.code.as_str(), d.name.as_str(), d.kpi)).collect();
+    assert_eq!(
+        summary_of(&full.city)?,
+        summary(34, 0.7879, 0.6923, 0.7727, 6.0417)
+    );
+    let departments: Vec<(&str, &str, Kpi)> = full
+        .departments
+        .iter()
+        .map(|d| (d.code.as_str(), d.name.as_str(), d.kpi))
+        .collect();
     assert_eq!(
         departments,
-        [("SJGJ", "黄石市市场监督管理局", sjgj()), ("WJW", "黄石市卫生健康委员会", wjw())]
+        [
+            ("SJGJ", "黄石市市场监督管理局", sjgj()),
+            ("WJW", "黄石市卫生健康委员会", wjw())
+        ]
     );
     // Volumes of the 34 orders: by channel (12315: 002 008 017 024 034; 12328:
     // 005; 12331: 018; 12365: 013) and by category.
-    let volumes = |list: &[flow::Volume]| list.iter().map(|v| (v.key.clone(), v.orders)).collect::<BTreeMap<_, _>>();
-    let expected: BTreeMap<String, u64> =
-        [("12345", 26), ("12315", 5), ("12328", 1), ("12331", 1), ("12365", 1)].map(|(k, n)| (k.to_owned(), n)).into();
+    let volumes = |list: &[flow::Volume]| {
+        list.iter()
+            .map(|v| (v.key.clone(), v.orders))
+            .collect::<BTreeMap<_, _>>()
+    };
+    let expected: BTreeMap<String, u64> = [
+        ("12345", 26),
+        ("12315", 5),
+        ("12328", 1),
+        ("12331", 1),
+        ("12365", 1),
+    ]
+    .map(|(k, n)| (k.to_owned(), n))
+    .into();
     assert_eq!(volumes(&full.channels), expected);
-    assert_eq!(full.channels.first().map(|c| c.name.as_str()), Some("政务服务便民热线"));
+    assert_eq!(
+        full.channels.first().map(|c| c.name.as_str()),
+        Some("政务服务便民热线")
+    );
     // 食品安全: 001 003 007 010 014 016 018 020 023 026 028 031 033; 价格: 002
     // 009 017 021 025 029 034 036; 消费纠纷: 004 011 019 027; 产品质量: 008 013
     // 024; 医疗: 006 015 035; 特种设备: 012 022; 交通: 005.
@@ -321,30 +390,55 @@ async fn the_hand_made_file_gives_the_hand_counted_kpis(db: &Db) -> TestResult {
     .into();
     assert_eq!(volumes(&full.categories), expected);
     for list in [&full.channels, &full.categories] {
-        assert!(list.windows(2).all(|w| w[0].orders >= w[1].orders), "most orders first");
+        assert!(
+            list.windows(2).all(|w| w[0].orders >= w[1].orders),
+            "most orders first"
+        );
     }
 
     // One department, by code or by name: its own figures, city-wide.
     let one = report(db, "2026-01-01", "2026-10-13", Some("SJGJ"), AS_OF).await?;
     assert_eq!(one.city, sjgj());
-    assert_eq!(summary_of(&one.city)?, summary(19, 0.7895, 0.6667, 0.8462, 6.2308));
-    let one = report(db, "2026-01-01", "2026-10-13", Some("黄石市卫生健康委员会"), AS_OF).await?;
+    assert_eq!(
+        summary_of(&one.city)?,
+        summary(19, 0.7895, 0.6667, 0.8462, 6.2308)
+    );
+    let one = report(
+        db,
+        "2026-01-01",
+        "2026-10-13",
+        Some("黄石市卫生健康委员会"),
+        AS_OF,
+    )
+    .await?;
     assert_eq!(one.city, wjw());
-    assert_eq!(summary_of(&one.city)?, summary(15, 0.7857, 0.7273, 0.6667, 5.8182));
+    assert_eq!(
+        summary_of(&one.city)?,
+        summary(15, 0.7857, 0.7273, 0.6667, 5.8182)
+    );
 
     // 春节 month only: 001 002 003 004 005 006 034. Signed late: 002 → 6/7;
     // closed late: 002 006 → 5/7; rated 001 002 003 004 006 034, 不满意 004 006
     // 034 → 3/6; days 5+6+7+12+5+7+5 = 47 → 47/7 = 6.7143.
     let february = report(db, "2026-02-01", "2026-02-28", None, AS_OF).await?;
     assert_eq!(february.city, counts(7, (6, 7), (5, 7), (3, 6), (47, 7)));
-    assert_eq!(summary_of(&february.city)?, summary(7, 0.8571, 0.7143, 0.5, 6.7143));
+    assert_eq!(
+        summary_of(&february.city)?,
+        summary(7, 0.8571, 0.7143, 0.5, 6.7143)
+    );
 
     // Two days later (10-16 12:00) more deadlines have passed: HL-011's 签收时限
     // 10-14 (unsigned), HL-012's 办结时限 10-14 (extended), HL-028's and HL-033's
     // 10-15. Sign 26/34 = 0.7647, close 18/29 = 0.6207.
     let later = report(db, "2026-01-01", "2026-10-13", None, "2026-10-16 12:00").await?;
-    assert_eq!(later.city, counts(34, (26, 34), (18, 29), (17, 22), (145, 24)));
-    assert_eq!(summary_of(&later.city)?, summary(34, 0.7647, 0.6207, 0.7727, 6.0417));
+    assert_eq!(
+        later.city,
+        counts(34, (26, 34), (18, 29), (17, 22), (145, 24))
+    );
+    assert_eq!(
+        summary_of(&later.city)?,
+        summary(34, 0.7647, 0.6207, 0.7727, 6.0417)
+    );
 
     // One day, Fri 02-13: HL-001 (on time, on time, 满意, 5 days) and HL-002
     // (late, late, 基本满意, 6 days). Two days, with Sat 02-14: + HL-003 (on
@@ -352,7 +446,10 @@ async fn the_hand_made_file_gives_the_hand_counted_kpis(db: &Db) -> TestResult {
     let friday = report(db, "2026-02-13", "2026-02-13", None, AS_OF).await?;
     assert_eq!(summary_of(&friday.city)?, summary(2, 0.5, 0.5, 1.0, 5.5));
     let weekend = report(db, "2026-02-13", "2026-02-14", None, AS_OF).await?;
-    assert_eq!(summary_of(&weekend.city)?, summary(4, 0.75, 0.5, 0.75, 6.25));
+    assert_eq!(
+        summary_of(&weekend.city)?,
+        summary(4, 0.75, 0.5, 0.75, 6.25)
+    );
 
     // An empty period, and a department without orders: nulls, not NaN.
     let november = report(db, "2026-11-01", "2026-11-30", None, AS_OF).await?;
@@ -361,8 +458,16 @@ async fn the_hand_made_file_gives_the_hand_counted_kpis(db: &Db) -> TestResult {
     let none = report(db, "2026-01-01", "2026-10-13", Some("YJJ"), AS_OF).await?;
     assert_eq!(summary_of(&none.city)?, empty_summary());
     // Bad queries are refused.
-    assert!(report(db, "2026-10-13", "2026-01-01", None, AS_OF).await.is_err());
-    assert!(report(db, "2026-01-01", "2026-10-13", Some("NOPE"), AS_OF).await.is_err());
+    assert!(
+        report(db, "2026-10-13", "2026-01-01", None, AS_OF)
+            .await
+            .is_err()
+    );
+    assert!(
+        report(db, "2026-01-01", "2026-10-13", Some("NOPE"), AS_OF)
+            .await
+            .is_err()
+    );
     Ok(())
 }
 
@@ -374,8 +479,10 @@ async fn the_overdue_list_of_the_hand_made_file(db: &Db) -> TestResult {
     // About to be (a deadline today or the next working day, 10-15): 011 (签收
     // 10-14), 012 (办结 10-14 with its extension), 032 (签收 10-15), 033 (办结 10-15).
     let due = flow::due(db, &rules(), &CAL, None, at(AS_OF)?).await?;
-    let flags: BTreeMap<&str, (bool, bool, bool)> =
-        due.iter().map(|o| (o.id.as_str(), (o.sign_overdue, o.close_overdue, o.due_soon))).collect();
+    let flags: BTreeMap<&str, (bool, bool, bool)> = due
+        .iter()
+        .map(|o| (o.id.as_str(), (o.sign_overdue, o.close_overdue, o.due_soon)))
+        .collect();
     let expected: BTreeMap<&str, (bool, bool, bool)> = [
         ("HL-008", (false, true, false)),
         ("HL-026", (false, true, false)),
@@ -390,12 +497,27 @@ async fn the_overdue_list_of_the_hand_made_file(db: &Db) -> TestResult {
     assert_eq!(flags, expected);
     // Overdue first.
     let first_soon = due.iter().position(|o| o.due_soon).unwrap_or(due.len());
-    assert!(due[first_soon..].iter().all(|o| o.due_soon), "overdue orders come first");
+    assert!(
+        due[first_soon..].iter().all(|o| o.due_soon),
+        "overdue orders come first"
+    );
     // Per department.
-    let mut wjw: Vec<String> = flow::due(db, &rules(), &CAL, Some("WJW"), at(AS_OF)?).await?.into_iter().map(|o| o.id).collect();
+    let mut wjw: Vec<String> = flow::due(db, &rules(), &CAL, Some("WJW"), at(AS_OF)?)
+        .await?
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
     wjw.sort();
-    assert_eq!(wjw, ["HL-010", "HL-011", "HL-033"], "WJW: 010 overdue, 011 and 033 about to be");
-    let sjgj: Vec<String> = flow::due(db, &rules(), &CAL, Some("SJGJ"), at(AS_OF)?).await?.into_iter().map(|o| o.id).collect();
+    assert_eq!(
+        wjw,
+        ["HL-010", "HL-011", "HL-033"],
+        "WJW: 010 overdue, 011 and 033 about to be"
+    );
+    let sjgj: Vec<String> = flow::due(db, &rules(), &CAL, Some("SJGJ"), at(AS_OF)?)
+        .await?
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
     let mut sorted = sjgj.clone();
     sorted.sort();
     assert_eq!(sorted, ["HL-008", "HL-012", "HL-026", "HL-028", "HL-032"]);
@@ -424,11 +546,17 @@ async fn reimporting_the_same_file_changes_nothing(db: &Db) -> TestResult {
     assert_eq!((update.outcome.inserted, update.outcome.updated), (0, 1));
     assert_eq!(db.ledger().await?.len(), ledger + 1);
     let order = db.get::<WorkOrder>("HL-008").await?.ok_or("HL-008")?;
-    assert_eq!((order.status, order.rating), (OrderStatus::Closed, Some(Rating::Satisfied)));
+    assert_eq!(
+        (order.status, order.rating),
+        (OrderStatus::Closed, Some(Rating::Satisfied))
+    );
     // Closed 10-14 against 10-13 (late; counted already as past its deadline),
     // 满意: rated 12/14, and 6 working days (10-08 … 10-14) more.
     let one = report(db, "2026-01-01", "2026-10-13", Some("SJGJ"), AS_OF).await?;
-    assert_eq!(one.city, counts(19, (15, 19), (10, 15), (12, 14), (81 + 6, 14)));
+    assert_eq!(
+        one.city,
+        counts(19, (15, 19), (10, 15), (12, 14), (81 + 6, 14))
+    );
     Ok(())
 }
 
@@ -436,13 +564,26 @@ async fn reimporting_the_same_file_keeps_the_steps_taken_since(db: &Db) -> TestR
     seed_departments(db).await?;
     import(db, Path::new(ORDERS)).await?;
     // HL-027 is signed by SJGJ in the file and open; the department replies here.
-    let replied = step(db, "HL-027", OrderAction::Reply { text: "已核实处理".to_owned() }, &sjgj_party(), "2026-10-14 13:00").await?;
+    let replied = step(
+        db,
+        "HL-027",
+        OrderAction::Reply {
+            text: "已核实处理".to_owned(),
+        },
+        &sjgj_party(),
+        "2026-10-14 13:00",
+    )
+    .await?;
     assert_eq!(replied.status, OrderStatus::Replied);
     let ledger = db.ledger().await?.len();
     // The same file again (the platform's export, which knows nothing of the
     // reply): nothing changes, the reply is not undone.
     let again = import(db, Path::new(ORDERS)).await?;
-    assert_eq!((again.outcome.inserted, again.outcome.updated), (0, 0), "the same file changes nothing");
+    assert_eq!(
+        (again.outcome.inserted, again.outcome.updated),
+        (0, 0),
+        "the same file changes nothing"
+    );
     assert_eq!(db.ledger().await?.len(), ledger);
     let stored = db.get::<WorkOrder>("HL-027").await?.ok_or("HL-027")?;
     assert_eq!(stored.status, OrderStatus::Replied, "the reply stands");
@@ -466,7 +607,12 @@ async fn bad_rows_are_reported_by_row_and_column_and_good_rows_kept(db: &Db) -> 
     ];
     let file = temp_file("bad.csv", &format!("{HEADER}\n{}\n", rows.join("\n")))?;
     let done = import(db, &file).await?;
-    let problems: Vec<(usize, &str)> = done.outcome.errors.iter().map(|p| (p.row, p.column.as_str())).collect();
+    let problems: Vec<(usize, &str)> = done
+        .outcome
+        .errors
+        .iter()
+        .map(|p| (p.row, p.column.as_str()))
+        .collect();
     assert_eq!(
         problems,
         [
@@ -481,9 +627,19 @@ async fn bad_rows_are_reported_by_row_and_column_and_good_rows_kept(db: &Db) -> 
             (11, "问题类型"),
         ]
     );
-    assert!(done.outcome.errors.iter().all(|p| !p.reason.is_empty() && !p.reason_zh.is_empty()));
+    assert!(
+        done.outcome
+            .errors
+            .iter()
+            .all(|p| !p.reason.is_empty() && !p.reason_zh.is_empty())
+    );
     assert_eq!(done.outcome.inserted, 2, "the good rows are kept");
-    let kept: Vec<String> = db.hotline_orders(&OrderFilter::default(), 100, 0).await?.into_iter().map(|o| o.id).collect();
+    let kept: Vec<String> = db
+        .hotline_orders(&OrderFilter::default(), 100, 0)
+        .await?
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
     let mut kept = kept;
     kept.sort();
     assert_eq!(kept, ["B-01", "B-11"]);
@@ -495,7 +651,10 @@ fn intake(id: &str, received: &str, entity: Option<String>) -> Fallible<Intake> 
         id: id.to_owned(),
         channel: "12315".to_owned(),
         received_at: at(received)?,
-        caller: Caller { name: "李四".to_owned(), phone: "13912345678".to_owned() },
+        caller: Caller {
+            name: "李四".to_owned(),
+            phone: "13912345678".to_owned(),
+        },
         content: "餐馆后厨卫生差".to_owned(),
         category: "食品安全".to_owned(),
         location: "下陆区".to_owned(),
@@ -504,7 +663,13 @@ fn intake(id: &str, received: &str, entity: Option<String>) -> Fallible<Intake> 
     })
 }
 
-async fn step(db: &Db, id: &str, action: OrderAction, party: &Party, when: &str) -> Fallible<WorkOrder> {
+async fn step(
+    db: &Db,
+    id: &str,
+    action: OrderAction,
+    party: &Party,
+    when: &str,
+) -> Fallible<WorkOrder> {
     Ok(flow::act(db, &rules(), &CAL, id, action, party, at(when)?, "tester").await?)
 }
 
@@ -515,47 +680,202 @@ fn sjgj_party() -> Party {
 async fn each_step_is_one_ledger_entry_and_the_audit_stays_intact(db: &Db) -> TestResult {
     seed_departments(db).await?;
     let start = db.ledger().await?.len();
-    flow::intake(db, &rules(), &CAL, intake("T-1", "2026-03-02 09:00", None)?, "centre").await?;
+    flow::intake(
+        db,
+        &rules(),
+        &CAL,
+        intake("T-1", "2026-03-02 09:00", None)?,
+        "centre",
+    )
+    .await?;
     assert_eq!(db.ledger().await?.len(), start + 1);
     let steps = [
-        (OrderAction::Dispatch { department: "黄石市市场监督管理局".to_owned() }, Party::Centre, "2026-03-02 09:30", "hotline.dispatched"),
-        (OrderAction::Sign, sjgj_party(), "2026-03-02 10:00", "hotline.signed"),
-        (OrderAction::RequestExtension { days: 2, reason: "需送检".to_owned() }, sjgj_party(), "2026-03-03 10:00", "hotline.extension_requested"),
-        (OrderAction::DecideExtension { approve: true, days: 2, note: String::new() }, Party::Centre, "2026-03-03 11:00", "hotline.extension_decided"),
-        (OrderAction::Reply { text: "已立案调查".to_owned() }, sjgj_party(), "2026-03-10 10:00", "hotline.replied"),
-        (OrderAction::Callback { rating: Rating::Dissatisfied, note: String::new() }, Party::Centre, "2026-03-10 15:00", "hotline.called_back"),
-        (OrderAction::Reopen { reason: "群众不满意".to_owned() }, Party::Centre, "2026-03-11 09:00", "hotline.reopened"),
-        (OrderAction::Reply { text: "已责令整改".to_owned() }, sjgj_party(), "2026-03-12 10:00", "hotline.replied"),
-        (OrderAction::Callback { rating: Rating::Fair, note: String::new() }, Party::Centre, "2026-03-12 15:00", "hotline.called_back"),
-        (OrderAction::Close { note: "办结".to_owned() }, Party::Centre, "2026-03-12 16:00", "hotline.closed"),
+        (
+            OrderAction::Dispatch {
+                department: "黄石市市场监督管理局".to_owned(),
+            },
+            Party::Centre,
+            "2026-03-02 09:30",
+            "hotline.dispatched",
+        ),
+        (
+            OrderAction::Sign,
+            sjgj_party(),
+            "2026-03-02 10:00",
+            "hotline.signed",
+        ),
+        (
+            OrderAction::RequestExtension {
+                days: 2,
+                reason: "需送检".to_owned(),
+            },
+            sjgj_party(),
+            "2026-03-03 10:00",
+            "hotline.extension_requested",
+        ),
+        (
+            OrderAction::DecideExtension {
+                approve: true,
+                days: 2,
+                note: String::new(),
+            },
+            Party::Centre,
+            "2026-03-03 11:00",
+            "hotline.extension_decided",
+        ),
+        (
+            OrderAction::Reply {
+                text: "已立案调查".to_owned(),
+            },
+            sjgj_party(),
+            "2026-03-10 10:00",
+            "hotline.replied",
+        ),
+        (
+            OrderAction::Callback {
+                rating: Rating::Dissatisfied,
+                note: String::new(),
+            },
+            Party::Centre,
+            "2026-03-10 15:00",
+            "hotline.called_back",
+        ),
+        (
+            OrderAction::Reopen {
+                reason: "群众不满意".to_owned(),
+            },
+            Party::Centre,
+            "2026-03-11 09:00",
+            "hotline.reopened",
+        ),
+        (
+            OrderAction::Reply {
+                text: "已责令整改".to_owned(),
+            },
+            sjgj_party(),
+            "2026-03-12 10:00",
+            "hotline.replied",
+        ),
+        (
+            OrderAction::Callback {
+                rating: Rating::Fair,
+                note: String::new(),
+            },
+            Party::Centre,
+            "2026-03-12 15:00",
+            "hotline.called_back",
+        ),
+        (
+            OrderAction::Close {
+                note: "办结".to_owned(),
+            },
+            Party::Centre,
+            "2026-03-12 16:00",
+            "hotline.closed",
+        ),
     ];
     for (n, (action, party, when, code)) in steps.into_iter().enumerate() {
         let order = step(db, "T-1", action, &party, when).await?;
         let ledger = db.ledger().await?;
         assert_eq!(ledger.len(), start + 2 + n, "{code}: one entry per step");
         let last = ledger.last().ok_or("ledger")?;
-        assert_eq!((last.action.as_str(), last.subject_key.as_str(), last.actor.as_str()), (code, "T-1", "tester"));
-        assert_eq!(db.get::<WorkOrder>("T-1").await?.as_ref(), Some(&order), "{code}: stored as returned");
+        assert_eq!(
+            (
+                last.action.as_str(),
+                last.subject_key.as_str(),
+                last.actor.as_str()
+            ),
+            (code, "T-1", "tester")
+        );
+        assert_eq!(
+            db.get::<WorkOrder>("T-1").await?.as_ref(),
+            Some(&order),
+            "{code}: stored as returned"
+        );
     }
     let order = db.get::<WorkOrder>("T-1").await?.ok_or("T-1")?;
-    assert_eq!((order.status, order.department.as_deref()), (OrderStatus::Closed, Some("SJGJ")));
+    assert_eq!(
+        (order.status, order.department.as_deref()),
+        (OrderStatus::Closed, Some("SJGJ"))
+    );
     // 2 days granted: 03-03 … 03-09 (5) + 03-10, 03-11 → 03-11; then reopened on
     // 03-11, the clock restarts: 03-12 … 03-18.
-    assert_eq!((order.close_due, order.extension_days), (day("2026-03-18")?, 0));
+    assert_eq!(
+        (order.close_due, order.extension_days),
+        (day("2026-03-18")?, 0)
+    );
     // A refused step: a clear error, nothing stored, no ledger entry.
     let ledger = db.ledger().await?.len();
-    let refused = step(db, "T-1", OrderAction::Sign, &sjgj_party(), "2026-03-13 09:00").await;
+    let refused = step(
+        db,
+        "T-1",
+        OrderAction::Sign,
+        &sjgj_party(),
+        "2026-03-13 09:00",
+    )
+    .await;
     let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
-    assert_eq!(message, "cannot 签收 work order T-1: it is 已办结 (签收 needs 已派单)");
-    let refused = step(db, "T-1", OrderAction::Close { note: String::new() }, &Party::Centre, "2026-03-12 15:59").await;
+    assert_eq!(
+        message,
+        "cannot 签收 work order T-1: it is 已办结 (签收 needs 已派单)"
+    );
+    let refused = step(
+        db,
+        "T-1",
+        OrderAction::Close {
+            note: String::new(),
+        },
+        &Party::Centre,
+        "2026-03-12 15:59",
+    )
+    .await;
     assert!(refused.is_err(), "before the last step");
-    assert!(step(db, "NOPE", OrderAction::Sign, &sjgj_party(), "2026-03-13 09:00").await.is_err());
+    assert!(
+        step(
+            db,
+            "NOPE",
+            OrderAction::Sign,
+            &sjgj_party(),
+            "2026-03-13 09:00"
+        )
+        .await
+        .is_err()
+    );
     assert_eq!(db.ledger().await?.len(), ledger);
     assert_eq!(db.get::<WorkOrder>("T-1").await?.as_ref(), Some(&order));
     // Unknown departments are refused; so is a second intake of the same number.
-    flow::intake(db, &rules(), &CAL, intake("T-2", "2026-03-02 09:00", None)?, "centre").await?;
-    assert!(step(db, "T-2", OrderAction::Dispatch { department: "NOPE".to_owned() }, &Party::Centre, "2026-03-02 10:00").await.is_err());
-    assert!(flow::intake(db, &rules(), &CAL, intake("T-2", "2026-03-02 09:00", None)?, "centre").await.is_err());
+    flow::intake(
+        db,
+        &rules(),
+        &CAL,
+        intake("T-2", "2026-03-02 09:00", None)?,
+        "centre",
+    )
+    .await?;
+    assert!(
+        step(
+            db,
+            "T-2",
+            OrderAction::Dispatch {
+                department: "NOPE".to_owned()
+            },
+            &Party::Centre,
+            "2026-03-02 10:00"
+        )
+        .await
+        .is_err()
+    );
+    assert!(
+        flow::intake(
+            db,
+            &rules(),
+            &CAL,
+            intake("T-2", "2026-03-02 09:00", None)?,
+            "centre"
+        )
+        .await
+        .is_err()
+    );
     // The import's entry, too, is on the chain.
     import(db, Path::new(ORDERS)).await?;
     let report = audit::verify(db).await?;
@@ -571,7 +891,10 @@ async fn the_escalation_sweep_raises_overdue_orders_once(db: &Db) -> TestResult 
     // and 028 unsigned past 签收时限 → 黄牌; 026 办结时限 09-17, 14 working days
     // past (09-18 … 10-14) → 红牌.
     let raised = flow::escalate_overdue(db, &rules(), &CAL, at(AS_OF)?, "system").await?;
-    let levels: BTreeMap<String, Option<Escalation>> = raised.iter().map(|o| (o.id.clone(), o.escalation)).collect();
+    let levels: BTreeMap<String, Option<Escalation>> = raised
+        .iter()
+        .map(|o| (o.id.clone(), o.escalation))
+        .collect();
     let expected: BTreeMap<String, Option<Escalation>> = [
         ("HL-008", Some(Escalation::Yellow)),
         ("HL-010", Some(Escalation::Yellow)),
@@ -583,11 +906,20 @@ async fn the_escalation_sweep_raises_overdue_orders_once(db: &Db) -> TestResult 
     assert_eq!(levels, expected);
     assert_eq!(db.ledger().await?.len(), ledger + 4);
     // Again: nothing more.
-    assert!(flow::escalate_overdue(db, &rules(), &CAL, at(AS_OF)?, "system").await?.is_empty());
+    assert!(
+        flow::escalate_overdue(db, &rules(), &CAL, at(AS_OF)?, "system")
+            .await?
+            .is_empty()
+    );
     assert_eq!(db.ledger().await?.len(), ledger + 4);
     // 008 turns red three working days past 10-13: on 10-16.
-    let raised = flow::escalate_overdue(db, &rules(), &CAL, at("2026-10-16 09:00")?, "system").await?;
-    assert!(raised.iter().any(|o| o.id == "HL-008" && o.escalation == Some(Escalation::Red)));
+    let raised =
+        flow::escalate_overdue(db, &rules(), &CAL, at("2026-10-16 09:00")?, "system").await?;
+    assert!(
+        raised
+            .iter()
+            .any(|o| o.id == "HL-008" && o.escalation == Some(Escalation::Red))
+    );
     let report = audit::verify(db).await?;
     assert!(report.intact(), "{:?}", report.breaks);
     Ok(())
@@ -627,10 +959,38 @@ async fn a_complaint_opens_an_inspection_linked_both_ways(db: &Db) -> TestResult
     seed_departments(db).await?;
     let firm = Uscc::from_body("9142020277604965")?;
     db.upsert_entities(&[entity(&firm)?]).await?;
-    db.upsert_inspectors(&[inspector(1, "SJGJ")?, inspector(2, "SJGJ")?, inspector(3, "WJW")?]).await?;
-    flow::intake(db, &rules(), &CAL, intake("C-1", "2026-03-02 09:00", Some(firm.to_string()))?, "centre").await?;
-    step(db, "C-1", OrderAction::Dispatch { department: "SJGJ".to_owned() }, &Party::Centre, "2026-03-02 09:30").await?;
-    step(db, "C-1", OrderAction::Sign, &sjgj_party(), "2026-03-02 10:00").await?;
+    db.upsert_inspectors(&[
+        inspector(1, "SJGJ")?,
+        inspector(2, "SJGJ")?,
+        inspector(3, "WJW")?,
+    ])
+    .await?;
+    flow::intake(
+        db,
+        &rules(),
+        &CAL,
+        intake("C-1", "2026-03-02 09:00", Some(firm.to_string()))?,
+        "centre",
+    )
+    .await?;
+    step(
+        db,
+        "C-1",
+        OrderAction::Dispatch {
+            department: "SJGJ".to_owned(),
+        },
+        &Party::Centre,
+        "2026-03-02 09:30",
+    )
+    .await?;
+    step(
+        db,
+        "C-1",
+        OrderAction::Sign,
+        &sjgj_party(),
+        "2026-03-02 10:00",
+    )
+    .await?;
     let ledger = db.ledger().await?.len();
     let complaint = |inspectors: &[&str], department: &str| ComplaintInspection {
         id: String::new(),
@@ -640,9 +1000,25 @@ async fn a_complaint_opens_an_inspection_linked_both_ways(db: &Db) -> TestResult
         inspectors: inspectors.iter().map(|s| (*s).to_owned()).collect(),
     };
     // Another department may not open it for SJGJ's order; nor with WJW's inspector.
-    let wrong = flow::open_inspection(db, "C-1", complaint(&["HB000003", "HB000001"], "WJW"), &Party::Department("WJW".into()), at("2026-03-03 10:00")?, "wjw").await;
+    let wrong = flow::open_inspection(
+        db,
+        "C-1",
+        complaint(&["HB000003", "HB000001"], "WJW"),
+        &Party::Department("WJW".into()),
+        at("2026-03-03 10:00")?,
+        "wjw",
+    )
+    .await;
     assert!(wrong.is_err());
-    let wrong = flow::open_inspection(db, "C-1", complaint(&["HB000001", "HB000003"], "SJGJ"), &sjgj_party(), at("2026-03-03 10:00")?, "sjgj").await;
+    let wrong = flow::open_inspection(
+        db,
+        "C-1",
+        complaint(&["HB000001", "HB000003"], "SJGJ"),
+        &sjgj_party(),
+        at("2026-03-03 10:00")?,
+        "sjgj",
+    )
+    .await;
     assert!(wrong.is_err());
     assert_eq!(db.ledger().await?.len(), ledger, "nothing written");
     let (order, inspection) = flow::open_inspection(
@@ -659,22 +1035,47 @@ async fn a_complaint_opens_an_inspection_linked_both_ways(db: &Db) -> TestResult
     assert_eq!(inspection.work_order.as_deref(), Some("C-1"));
     assert_eq!(inspection.entity, firm.to_string());
     assert_eq!(order.inspections, std::slice::from_ref(&inspection.id));
-    let stored = db.get::<OutOfPlan>(&inspection.id).await?.ok_or("the inspection is stored")?;
+    let stored = db
+        .get::<OutOfPlan>(&inspection.id)
+        .await?
+        .ok_or("the inspection is stored")?;
     assert_eq!(stored, inspection);
     let stored = db.get::<WorkOrder>("C-1").await?.ok_or("C-1")?;
     assert_eq!(stored.inspections, std::slice::from_ref(&inspection.id));
-    assert!(db.list::<OutOfPlan>(None).await?.iter().any(|o| o.work_order.as_deref() == Some("C-1")));
+    assert!(
+        db.list::<OutOfPlan>(None)
+            .await?
+            .iter()
+            .any(|o| o.work_order.as_deref() == Some("C-1"))
+    );
     // One ledger entry each, written together.
     let entries = db.ledger().await?;
     assert_eq!(entries.len(), ledger + 2);
-    let subjects: Vec<&str> = entries[ledger..].iter().map(|e| e.subject_key.as_str()).collect();
+    let subjects: Vec<&str> = entries[ledger..]
+        .iter()
+        .map(|e| e.subject_key.as_str())
+        .collect();
     assert!(subjects.contains(&"C-1") && subjects.contains(&inspection.id.as_str()));
     // An order naming no enterprise has nothing to inspect.
-    flow::intake(db, &rules(), &CAL, intake("C-2", "2026-03-02 09:00", None)?, "centre").await?;
+    flow::intake(
+        db,
+        &rules(),
+        &CAL,
+        intake("C-2", "2026-03-02 09:00", None)?,
+        "centre",
+    )
+    .await?;
     assert!(
-        flow::open_inspection(db, "C-2", complaint(&["HB000001", "HB000002"], "SJGJ"), &Party::Centre, at("2026-03-03 10:00")?, "centre")
-            .await
-            .is_err()
+        flow::open_inspection(
+            db,
+            "C-2",
+            complaint(&["HB000001", "HB000002"], "SJGJ"),
+            &Party::Centre,
+            at("2026-03-03 10:00")?,
+            "centre"
+        )
+        .await
+        .is_err()
     );
     let report = audit::verify(db).await?;
     assert!(report.intact(), "{:?}", report.breaks);
@@ -683,32 +1084,126 @@ async fn a_complaint_opens_an_inspection_linked_both_ways(db: &Db) -> TestResult
 
 async fn a_department_acts_only_on_its_own_orders(db: &Db) -> TestResult {
     seed_departments(db).await?;
-    flow::intake(db, &rules(), &CAL, intake("D-1", "2026-03-02 09:00", None)?, "centre").await?;
+    flow::intake(
+        db,
+        &rules(),
+        &CAL,
+        intake("D-1", "2026-03-02 09:00", None)?,
+        "centre",
+    )
+    .await?;
     let ledger = db.ledger().await?.len();
     let wjw = Party::Department("WJW".to_owned());
     // The centre's step is not a department's, even its own.
-    assert!(step(db, "D-1", OrderAction::Dispatch { department: "SJGJ".to_owned() }, &sjgj_party(), "2026-03-02 09:30").await.is_err());
-    step(db, "D-1", OrderAction::Dispatch { department: "SJGJ".to_owned() }, &Party::Centre, "2026-03-02 09:30").await?;
+    assert!(
+        step(
+            db,
+            "D-1",
+            OrderAction::Dispatch {
+                department: "SJGJ".to_owned()
+            },
+            &sjgj_party(),
+            "2026-03-02 09:30"
+        )
+        .await
+        .is_err()
+    );
+    step(
+        db,
+        "D-1",
+        OrderAction::Dispatch {
+            department: "SJGJ".to_owned(),
+        },
+        &Party::Centre,
+        "2026-03-02 09:30",
+    )
+    .await?;
     let before = db.get::<WorkOrder>("D-1").await?;
     // Another department cannot see it, the centre does not sign for the department.
     let other = step(db, "D-1", OrderAction::Sign, &wjw, "2026-03-02 10:00").await;
     assert!(other.is_err());
-    assert!(step(db, "D-1", OrderAction::Sign, &Party::Centre, "2026-03-02 10:00").await.is_err());
-    assert!(step(db, "D-1", OrderAction::Return { reason: "不是我们".into() }, &wjw, "2026-03-02 10:00").await.is_err());
+    assert!(
+        step(
+            db,
+            "D-1",
+            OrderAction::Sign,
+            &Party::Centre,
+            "2026-03-02 10:00"
+        )
+        .await
+        .is_err()
+    );
+    assert!(
+        step(
+            db,
+            "D-1",
+            OrderAction::Return {
+                reason: "不是我们".into()
+            },
+            &wjw,
+            "2026-03-02 10:00"
+        )
+        .await
+        .is_err()
+    );
     assert_eq!(db.ledger().await?.len(), ledger + 1);
     assert_eq!(db.get::<WorkOrder>("D-1").await?, before);
     // Its own department signs; after a 退单 and re-dispatch to WJW, SJGJ no longer may act.
-    step(db, "D-1", OrderAction::Sign, &sjgj_party(), "2026-03-02 10:00").await?;
-    step(db, "D-1", OrderAction::Return { reason: "属卫健职责".into() }, &sjgj_party(), "2026-03-02 11:00").await?;
-    step(db, "D-1", OrderAction::Dispatch { department: "WJW".to_owned() }, &Party::Centre, "2026-03-03 09:00").await?;
-    assert!(step(db, "D-1", OrderAction::Sign, &sjgj_party(), "2026-03-03 10:00").await.is_err());
+    step(
+        db,
+        "D-1",
+        OrderAction::Sign,
+        &sjgj_party(),
+        "2026-03-02 10:00",
+    )
+    .await?;
+    step(
+        db,
+        "D-1",
+        OrderAction::Return {
+            reason: "属卫健职责".into(),
+        },
+        &sjgj_party(),
+        "2026-03-02 11:00",
+    )
+    .await?;
+    step(
+        db,
+        "D-1",
+        OrderAction::Dispatch {
+            department: "WJW".to_owned(),
+        },
+        &Party::Centre,
+        "2026-03-03 09:00",
+    )
+    .await?;
+    assert!(
+        step(
+            db,
+            "D-1",
+            OrderAction::Sign,
+            &sjgj_party(),
+            "2026-03-03 10:00"
+        )
+        .await
+        .is_err()
+    );
     let order = step(db, "D-1", OrderAction::Sign, &wjw, "2026-03-03 10:00").await?;
     // Re-dispatched on Tue 03-03: the clocks restart (签收 03-04, 办结 03-04 … 03-10).
-    assert_eq!((order.sign_due, order.close_due, order.returns), (day("2026-03-04")?, day("2026-03-10")?, 1));
+    assert_eq!(
+        (order.sign_due, order.close_due, order.returns),
+        (day("2026-03-04")?, day("2026-03-10")?, 1)
+    );
     // Orders per department.
-    let mine = OrderFilter { department: Some("WJW".into()), ..OrderFilter::default() };
+    let mine = OrderFilter {
+        department: Some("WJW".into()),
+        ..OrderFilter::default()
+    };
     assert_eq!(db.hotline_order_count(&mine).await?, 1);
-    let theirs = OrderFilter { department: Some("SJGJ".into()), ..OrderFilter::default() };
+    let theirs = OrderFilter {
+        department: Some("SJGJ".into()),
+        ..OrderFilter::default()
+    };
     assert_eq!(db.hotline_order_count(&theirs).await?, 0);
     Ok(())
 }
@@ -720,7 +1215,10 @@ async fn the_as_of_instant_counts_whatever_its_offset(db: &Db) -> TestResult {
     // unsigned) and HL-012's 办结时限 (10-14, open) have passed. City sign 26/34,
     // close 18/27.
     let beijing = report(db, "2026-01-01", "2026-10-13", None, "2026-10-15 01:00").await?;
-    assert_eq!(beijing.city, counts(34, (26, 34), (18, 27), (17, 22), (145, 24)));
+    assert_eq!(
+        beijing.city,
+        counts(34, (26, 34), (18, 27), (17, 22), (145, 24))
+    );
     // The same instant with a UTC offset, as a library caller may pass it.
     let instant = DateTime::parse_from_rfc3339("2026-10-14T17:00:00Z")?;
     let utc = report_at(db, "2026-01-01", "2026-10-13", None, instant).await?;
@@ -734,7 +1232,9 @@ async fn the_as_of_instant_counts_whatever_its_offset(db: &Db) -> TestResult {
 // ------------------------------------------------------------------- the CLI
 
 fn jianguan(args: &[&str]) -> Fallible<std::process::Output> {
-    Ok(Command::new(env!("CARGO_BIN_EXE_jianguan")).args(args).output()?)
+    Ok(Command::new(env!("CARGO_BIN_EXE_jianguan"))
+        .args(args)
+        .output()?)
 }
 
 /// A data folder whose database knows the two departments (and a third without orders).
@@ -753,13 +1253,35 @@ fn data_dir() -> Fallible<PathBuf> {
     Ok(dir)
 }
 
-fn kpi_line(data: &str, from: &str, to: &str, department: Option<&str>, as_of: &str) -> Fallible<(String, Value)> {
-    let mut args = vec!["hotline", "kpi", "--from", from, "--to", to, "--as-of", as_of, "--json", "--data-dir", data];
+fn kpi_line(
+    data: &str,
+    from: &str,
+    to: &str,
+    department: Option<&str>,
+    as_of: &str,
+) -> Fallible<(String, Value)> {
+    let mut args = vec![
+        "hotline",
+        "kpi",
+        "--from",
+        from,
+        "--to",
+        to,
+        "--as-of",
+        as_of,
+        "--json",
+        "--data-dir",
+        data,
+    ];
     if let Some(department) = department {
         args.extend(["--department", department]);
     }
     let out = jianguan(&args)?;
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout)?;
     assert_eq!(text.lines().count(), 1, "one line: {text}");
     let value = serde_json::from_str(&text)?;
@@ -771,9 +1293,17 @@ fn the_cli_prints_the_hand_counted_kpis() -> TestResult {
     let dir = data_dir()?;
     let data = dir.to_str().ok_or("path")?;
     let out = jianguan(&["hotline", "import", ORDERS, "--json", "--data-dir", data])?;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let line: Value = serde_json::from_slice(&out.stdout)?;
-    assert_eq!((line["imported"].as_u64(), line["rejected"].as_u64()), (Some(36), Some(0)), "{line}");
+    assert_eq!(
+        (line["imported"].as_u64(), line["rejected"].as_u64()),
+        (Some(36), Some(0)),
+        "{line}"
+    );
     // The figures counted by hand above.
     let (text, city) = kpi_line(data, "2026-01-01", "2026-10-13", None, AS_OF)?;
     assert_eq!(city, summary(34, 0.7879, 0.6923, 0.7727, 6.0417));
@@ -796,22 +1326,62 @@ fn the_cli_prints_the_hand_counted_kpis() -> TestResult {
     // The XLSX report is written beside the JSON.
     let xlsx = dir.join("kpi.xlsx");
     let out = jianguan(&[
-        "hotline", "kpi", "--from", "2026-01-01", "--to", "2026-10-13", "--as-of", AS_OF, "--json", "--xlsx",
-        xlsx.to_str().ok_or("path")?, "--data-dir", data,
+        "hotline",
+        "kpi",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-10-13",
+        "--as-of",
+        AS_OF,
+        "--json",
+        "--xlsx",
+        xlsx.to_str().ok_or("path")?,
+        "--data-dir",
+        data,
     ])?;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(std::fs::read(&xlsx)?.starts_with(b"PK"), "an XLSX (zip) file");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        std::fs::read(&xlsx)?.starts_with(b"PK"),
+        "an XLSX (zip) file"
+    );
     // The overdue list of one department (see the_overdue_list_of_the_hand_made_file).
-    let out = jianguan(&["hotline", "due", "--department", "WJW", "--as-of", AS_OF, "--json", "--data-dir", data])?;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = jianguan(&[
+        "hotline",
+        "due",
+        "--department",
+        "WJW",
+        "--as-of",
+        AS_OF,
+        "--json",
+        "--data-dir",
+        data,
+    ])?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let list: Value = serde_json::from_slice(&out.stdout)?;
-    let ids: Vec<&str> = list.as_array().ok_or("a list")?.iter().filter_map(|o| o["id"].as_str()).collect();
+    let ids: Vec<&str> = list
+        .as_array()
+        .ok_or("a list")?
+        .iter()
+        .filter_map(|o| o["id"].as_str())
+        .collect();
     assert_eq!(ids.first(), Some(&"HL-010"), "overdue first: {ids:?}");
     let mut sorted = ids.clone();
     sorted.sort_unstable();
     assert_eq!(sorted, ["HL-010", "HL-011", "HL-033"]);
     // Empty: nulls, never NaN.
-    for (from, to, department) in [("2026-11-01", "2026-11-30", None), ("2026-01-01", "2026-10-13", Some("YJJ"))] {
+    for (from, to, department) in [
+        ("2026-11-01", "2026-11-30", None),
+        ("2026-01-01", "2026-10-13", Some("YJJ")),
+    ] {
         let (text, value) = kpi_line(data, from, to, department, AS_OF)?;
         assert_eq!(value, empty_summary());
         assert!(!text.contains("NaN") && text.contains("null"), "{text}");
@@ -819,27 +1389,87 @@ fn the_cli_prints_the_hand_counted_kpis() -> TestResult {
     // Importing again changes nothing.
     let out = jianguan(&["hotline", "import", ORDERS, "--json", "--data-dir", data])?;
     let line: Value = serde_json::from_slice(&out.stdout)?;
-    assert_eq!((line["imported"].as_u64(), line["updated"].as_u64()), (Some(0), Some(0)), "{line}");
+    assert_eq!(
+        (line["imported"].as_u64(), line["updated"].as_u64()),
+        (Some(0), Some(0)),
+        "{line}"
+    );
     let (_, again) = kpi_line(data, "2026-01-01", "2026-10-13", None, AS_OF)?;
     assert_eq!(again, city);
     // The 督办 sweep and the ledger: `audit verify` says intact.
     let out = jianguan(&["hotline", "escalate", "--as-of", AS_OF, "--data-dir", data])?;
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("4 orders escalated"));
     let out = jianguan(&["audit", "verify", "--data-dir", data])?;
-    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Escalation changes no KPI.
     let (_, escalated) = kpi_line(data, "2026-01-01", "2026-10-13", None, AS_OF)?;
     assert_eq!(escalated, city);
     // Bad queries: exit 2.
     for args in [
-        vec!["hotline", "kpi", "--from", "2026-10-13", "--to", "2026-01-01", "--json", "--data-dir", data],
-        vec!["hotline", "kpi", "--from", "2026-01-01", "--to", "2026-10-13", "--department", "NOPE", "--json", "--data-dir", data],
-        vec!["hotline", "kpi", "--from", "2026-01-01", "--to", "2026-10-13", "--as-of", "yesterday", "--data-dir", data],
-        vec!["hotline", "kpi", "--from", "2026-01-01", "--to", "2026-13-01", "--data-dir", data],
+        vec![
+            "hotline",
+            "kpi",
+            "--from",
+            "2026-10-13",
+            "--to",
+            "2026-01-01",
+            "--json",
+            "--data-dir",
+            data,
+        ],
+        vec![
+            "hotline",
+            "kpi",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-10-13",
+            "--department",
+            "NOPE",
+            "--json",
+            "--data-dir",
+            data,
+        ],
+        vec![
+            "hotline",
+            "kpi",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-10-13",
+            "--as-of",
+            "yesterday",
+            "--data-dir",
+            data,
+        ],
+        vec![
+            "hotline",
+            "kpi",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-13-01",
+            "--data-dir",
+            data,
+        ],
     ] {
         let out = jianguan(&args)?;
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let _ = std::fs::remove_dir_all(dir);
     Ok(())
@@ -849,27 +1479,65 @@ fn the_cli_prints_the_hand_counted_kpis() -> TestResult {
 fn the_cli_names_missing_headers_and_bad_rows() -> TestResult {
     let dir = data_dir()?;
     let data = dir.to_str().ok_or("path")?;
-    let missing = temp_file("missing.csv", "工单编号,来源渠道,受理时间,问题类型,难度,承办部门\nM-1,12345,2026-03-02 09:00,价格,一般,SJGJ\n")?;
-    let out = jianguan(&["hotline", "import", missing.to_str().ok_or("path")?, "--data-dir", data])?;
+    let missing = temp_file(
+        "missing.csv",
+        "工单编号,来源渠道,受理时间,问题类型,难度,承办部门\nM-1,12345,2026-03-02 09:00,价格,一般,SJGJ\n",
+    )?;
+    let out = jianguan(&[
+        "hotline",
+        "import",
+        missing.to_str().ok_or("path")?,
+        "--data-dir",
+        data,
+    ])?;
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    for header in ["签收时间", "办结时间", "延期工作日", "回访结果", "涉及主体统一社会信用代码"] {
+    for header in [
+        "签收时间",
+        "办结时间",
+        "延期工作日",
+        "回访结果",
+        "涉及主体统一社会信用代码",
+    ] {
         assert!(stderr.contains(header), "names {header}: {stderr}");
     }
     let bad = temp_file(
         "bad.csv",
-        &format!("{HEADER}\nG-1,12345,2026-03-02 09:00,价格,一般,SJGJ,,,,,\nG-2,12345,2026-03-02 25:00,价格,一般,SJGJ,,,,,\n"),
+        &format!(
+            "{HEADER}\nG-1,12345,2026-03-02 09:00,价格,一般,SJGJ,,,,,\nG-2,12345,2026-03-02 25:00,价格,一般,SJGJ,,,,,\n"
+        ),
     )?;
-    let out = jianguan(&["hotline", "import", bad.to_str().ok_or("path")?, "--data-dir", data])?;
+    let out = jianguan(&[
+        "hotline",
+        "import",
+        bad.to_str().ok_or("path")?,
+        "--data-dir",
+        data,
+    ])?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.lines().any(|l| l.contains("row 3") && l.contains("受理时间")),
+        stderr
+            .lines()
+            .any(|l| l.contains("row 3") && l.contains("受理时间")),
         "the bad row by row and column: {stderr}"
     );
-    let out = jianguan(&["hotline", "import", bad.to_str().ok_or("path")?, "--json", "--data-dir", data])?;
+    let out = jianguan(&[
+        "hotline",
+        "import",
+        bad.to_str().ok_or("path")?,
+        "--json",
+        "--data-dir",
+        data,
+    ])?;
     let line: Value = serde_json::from_slice(&out.stdout)?;
     assert_eq!(line["rejected"].as_u64(), Some(1), "{line}");
-    let out = jianguan(&["hotline", "import", "/nonexistent/orders.csv", "--data-dir", data])?;
+    let out = jianguan(&[
+        "hotline",
+        "import",
+        "/nonexistent/orders.csv",
+        "--data-dir",
+        data,
+    ])?;
     assert_eq!(out.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(dir);
     Ok(())

@@ -12,7 +12,11 @@
 //!   by hand from the State Council's arrangements (the comments show the
 //!   counting), with extensions, 退单 and reopening restarts.
 
-#![allow(clippy::expect_used, clippy::panic, reason = "a failed set-up or step fails the test with its message")]
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a failed set-up or step fails the test with its message"
+)]
 
 use std::sync::LazyLock;
 
@@ -44,7 +48,10 @@ fn intake(id: &str, received: &str, difficulty: Difficulty) -> Intake {
         id: id.to_owned(),
         channel: "12345".to_owned(),
         received_at: t(received),
-        caller: Caller { name: "张三丰".to_owned(), phone: "13812345678".to_owned() },
+        caller: Caller {
+            name: "张三丰".to_owned(),
+            phone: "13812345678".to_owned(),
+        },
         content: "超市出售过期食品".to_owned(),
         category: "食品安全".to_owned(),
         location: "黄石港区".to_owned(),
@@ -58,38 +65,64 @@ fn order(received: &str, difficulty: Difficulty) -> WorkOrder {
 }
 
 fn order_with(received: &str, difficulty: Difficulty, rules: &HotlineRules) -> WorkOrder {
-    WorkOrder::new(intake("T-1", received, difficulty), rules, cal(), "centre").expect("a valid intake")
+    WorkOrder::new(intake("T-1", received, difficulty), rules, cal(), "centre")
+        .expect("a valid intake")
 }
 
 fn dispatch(to: &str) -> OrderAction {
-    OrderAction::Dispatch { department: to.to_owned() }
+    OrderAction::Dispatch {
+        department: to.to_owned(),
+    }
 }
 fn handle() -> OrderAction {
-    OrderAction::Handle { note: "现场核查".to_owned() }
+    OrderAction::Handle {
+        note: "现场核查".to_owned(),
+    }
 }
 fn reply() -> OrderAction {
-    OrderAction::Reply { text: "已责令下架".to_owned() }
+    OrderAction::Reply {
+        text: "已责令下架".to_owned(),
+    }
 }
 fn ret() -> OrderAction {
-    OrderAction::Return { reason: "非本部门职责".to_owned() }
+    OrderAction::Return {
+        reason: "非本部门职责".to_owned(),
+    }
 }
 fn callback(rating: Rating) -> OrderAction {
-    OrderAction::Callback { rating, note: String::new() }
+    OrderAction::Callback {
+        rating,
+        note: String::new(),
+    }
 }
 fn close() -> OrderAction {
-    OrderAction::Close { note: "办结".to_owned() }
+    OrderAction::Close {
+        note: "办结".to_owned(),
+    }
 }
 fn reopen() -> OrderAction {
-    OrderAction::Reopen { reason: "群众不满意, 重办".to_owned() }
+    OrderAction::Reopen {
+        reason: "群众不满意, 重办".to_owned(),
+    }
 }
 fn ask(days: u32) -> OrderAction {
-    OrderAction::RequestExtension { days, reason: "需检测".to_owned() }
+    OrderAction::RequestExtension {
+        days,
+        reason: "需检测".to_owned(),
+    }
 }
 fn grant(days: u32) -> OrderAction {
-    OrderAction::DecideExtension { approve: true, days, note: String::new() }
+    OrderAction::DecideExtension {
+        approve: true,
+        days,
+        note: String::new(),
+    }
 }
 fn escalate(level: Escalation) -> OrderAction {
-    OrderAction::Escalate { level, note: "督办".to_owned() }
+    OrderAction::Escalate {
+        level,
+        note: "督办".to_owned(),
+    }
 }
 
 /// Applies each `(time, action)` in turn; every one must be accepted.
@@ -106,7 +139,12 @@ fn run(order: WorkOrder, rules: &HotlineRules, steps: &[(&str, OrderAction)]) ->
 /// What the issue's life cycle says `action` at `at` does to `order`: the
 /// status it leads to, or `None` when it must be refused. Written from the
 /// issue, not from the implementation.
-fn model(order: &WorkOrder, action: &OrderAction, at: DateTime<FixedOffset>, rules: &HotlineRules) -> Option<OrderStatus> {
+fn model(
+    order: &WorkOrder,
+    action: &OrderAction,
+    at: DateTime<FixedOffset>,
+    rules: &HotlineRules,
+) -> Option<OrderStatus> {
     use OrderStatus as S;
     let last = order.events.last().map_or(order.received_at, |e| e.at);
     if at < order.received_at || at < last {
@@ -115,20 +153,37 @@ fn model(order: &WorkOrder, action: &OrderAction, at: DateTime<FixedOffset>, rul
     let filled = |text: &str| !text.trim().is_empty();
     let s = order.status;
     match action {
-        OrderAction::Dispatch { department } => (s == S::Received && filled(department)).then_some(S::Dispatched),
+        OrderAction::Dispatch { department } => {
+            (s == S::Received && filled(department)).then_some(S::Dispatched)
+        }
         OrderAction::Sign => (s == S::Dispatched).then_some(S::Signed),
-        OrderAction::Handle { note } => (matches!(s, S::Signed | S::Handling) && filled(note)).then_some(S::Handling),
-        OrderAction::Reply { text } => (matches!(s, S::Signed | S::Handling) && filled(text)).then_some(S::Replied),
+        OrderAction::Handle { note } => {
+            (matches!(s, S::Signed | S::Handling) && filled(note)).then_some(S::Handling)
+        }
+        OrderAction::Reply { text } => {
+            (matches!(s, S::Signed | S::Handling) && filled(text)).then_some(S::Replied)
+        }
         // 退单 is for a misrouted order: before handling starts.
-        OrderAction::Return { reason } => (matches!(s, S::Dispatched | S::Signed) && filled(reason)).then_some(S::Received),
+        OrderAction::Return { reason } => {
+            (matches!(s, S::Dispatched | S::Signed) && filled(reason)).then_some(S::Received)
+        }
         OrderAction::RequestExtension { days, reason } => (matches!(s, S::Signed | S::Handling)
             && order.pending_extension.is_none()
             && (1..=rules.max_extension_days).contains(days)
             && filled(reason))
         .then_some(s),
-        OrderAction::DecideExtension { approve, days, note } => {
+        OrderAction::DecideExtension {
+            approve,
+            days,
+            note,
+        } => {
             let asked = order.pending_extension.as_ref()?.days;
-            (if *approve { (1..=asked).contains(days) } else { filled(note) }).then_some(s)
+            (if *approve {
+                (1..=asked).contains(days)
+            } else {
+                filled(note)
+            })
+            .then_some(s)
         }
         OrderAction::Escalate { level, .. } => {
             (s != S::Closed && order.escalation.is_none_or(|current| current < *level)).then_some(s)
@@ -139,9 +194,9 @@ fn model(order: &WorkOrder, action: &OrderAction, at: DateTime<FixedOffset>, rul
             && order.rating == Some(Rating::Dissatisfied)
             && filled(reason))
         .then_some(S::Handling),
-        OrderAction::LinkInspection { inspection } => {
-            (filled(inspection) && !order.inspections.iter().any(|i| i == inspection.trim())).then_some(s)
-        }
+        OrderAction::LinkInspection { inspection } => (filled(inspection)
+            && !order.inspections.iter().any(|i| i == inspection.trim()))
+        .then_some(s),
     }
 }
 
@@ -160,7 +215,10 @@ fn check_accepted(
     // One event per accepted action, at its time, naming the step.
     prop_assert_eq!(next.events.len(), before.events.len() + 1);
     prop_assert_eq!(&next.events[..before.events.len()], &before.events[..]);
-    let event = next.events.last().ok_or_else(|| TestCaseError::fail("no event"))?;
+    let event = next
+        .events
+        .last()
+        .ok_or_else(|| TestCaseError::fail("no event"))?;
     prop_assert_eq!(event.at, at);
     prop_assert_eq!(event.action.as_str(), label);
     prop_assert_eq!(event.actor.as_str(), "fuzzer");
@@ -175,19 +233,35 @@ fn check_accepted(
     prop_assert_eq!(next.difficulty, before.difficulty);
 
     // Dates set exactly when their step has happened.
-    prop_assert_eq!(next.closed_at.is_some(), next.status == S::Closed, "closed_at on {}", next.status);
+    prop_assert_eq!(
+        next.closed_at.is_some(),
+        next.status == S::Closed,
+        "closed_at on {}",
+        next.status
+    );
     prop_assert_eq!(next.close_working_days.is_some(), next.status == S::Closed);
     if matches!(action, OrderAction::Close { .. }) {
         prop_assert_eq!(next.closed_at, Some(at));
-        let worked = cal().between(before.received_on(), at.date_naive()).map_err(|e| TestCaseError::fail(e.0))?;
+        let worked = cal()
+            .between(before.received_on(), at.date_naive())
+            .map_err(|e| TestCaseError::fail(e.0))?;
         prop_assert_eq!(next.close_working_days.map(i64::from), Some(worked));
     }
     let signed = !matches!(next.status, S::Received | S::Dispatched);
-    prop_assert_eq!(next.signed_at.is_some(), signed, "signed_at on {}", next.status);
+    prop_assert_eq!(
+        next.signed_at.is_some(),
+        signed,
+        "signed_at on {}",
+        next.status
+    );
     if matches!(action, OrderAction::Sign) {
         prop_assert_eq!(next.signed_at, Some(at));
     } else if signed {
-        prop_assert_eq!(next.signed_at, before.signed_at, "only 签收 sets the signing time");
+        prop_assert_eq!(
+            next.signed_at,
+            before.signed_at,
+            "only 签收 sets the signing time"
+        );
     }
     prop_assert_eq!(next.department.is_some(), next.status != S::Received);
     if let OrderAction::Dispatch { department } = action {
@@ -195,42 +269,79 @@ fn check_accepted(
     } else if next.department.is_some() {
         prop_assert_eq!(&next.department, &before.department);
     }
-    prop_assert_eq!(next.reply.is_some(), matches!(next.status, S::Replied | S::Visited | S::Closed));
+    prop_assert_eq!(
+        next.reply.is_some(),
+        matches!(next.status, S::Replied | S::Visited | S::Closed)
+    );
     if matches!(next.status, S::Visited | S::Closed) {
         prop_assert!(next.rating.is_some());
     }
     if let OrderAction::Callback { rating, .. } = action {
         prop_assert_eq!(next.rating, Some(*rating));
     }
-    prop_assert!(next.pending_extension.is_none() || matches!(next.status, S::Signed | S::Handling));
+    prop_assert!(
+        next.pending_extension.is_none() || matches!(next.status, S::Signed | S::Handling)
+    );
 
     // The clocks move only on a re-dispatch after 退单 or a reopening, as configured.
     let day = at.date_naive();
-    let restarts_both = matches!(action, OrderAction::Dispatch { .. }) && before.returns > 0 && rules.restart_on_return;
+    let restarts_both = matches!(action, OrderAction::Dispatch { .. })
+        && before.returns > 0
+        && rules.restart_on_return;
     let restarts_close = matches!(action, OrderAction::Reopen { .. }) && rules.restart_on_reopen;
-    prop_assert_eq!(next.sign_clock_from, if restarts_both { day } else { before.sign_clock_from });
+    prop_assert_eq!(
+        next.sign_clock_from,
+        if restarts_both {
+            day
+        } else {
+            before.sign_clock_from
+        }
+    );
     prop_assert_eq!(
         next.close_clock_from,
-        if restarts_both || restarts_close { day } else { before.close_clock_from }
+        if restarts_both || restarts_close {
+            day
+        } else {
+            before.close_clock_from
+        }
     );
     // The deadlines are what the clocks and the extension say.
     let fail = |e: Refused| TestCaseError::fail(e.0);
-    prop_assert_eq!(next.sign_due, cal().last_day(next.sign_clock_from, rules.sign_days).map_err(fail)?);
+    prop_assert_eq!(
+        next.sign_due,
+        cal()
+            .last_day(next.sign_clock_from, rules.sign_days)
+            .map_err(fail)?
+    );
     prop_assert_eq!(
         next.close_due,
         cal()
-            .last_day(next.close_clock_from, rules.close_days(next.difficulty) + next.extension_days)
+            .last_day(
+                next.close_clock_from,
+                rules.close_days(next.difficulty) + next.extension_days
+            )
             .map_err(fail)?
     );
     if next.sign_clock_from == next.close_clock_from {
-        prop_assert!(next.close_due > next.sign_due, "办结时限 {} before 签收时限 {}", next.close_due, next.sign_due);
+        prop_assert!(
+            next.close_due > next.sign_due,
+            "办结时限 {} before 签收时限 {}",
+            next.close_due,
+            next.sign_due
+        );
     }
     // The extension only after approval, by exactly the days granted.
     match action {
-        OrderAction::DecideExtension { approve: true, days, .. } => {
+        OrderAction::DecideExtension {
+            approve: true,
+            days,
+            ..
+        } => {
             prop_assert!(before.pending_extension.is_some());
             prop_assert_eq!(next.extension_days, before.extension_days + days);
-            let moved = cal().between(before.close_due, next.close_due).map_err(fail)?;
+            let moved = cal()
+                .between(before.close_due, next.close_due)
+                .map_err(fail)?;
             prop_assert_eq!(moved, i64::from(*days));
             prop_assert!(next.pending_extension.is_none());
         }
@@ -240,11 +351,17 @@ fn check_accepted(
             prop_assert!(next.pending_extension.is_none());
         }
         OrderAction::RequestExtension { days, .. } => {
-            prop_assert_eq!(next.extension_days, before.extension_days, "asking grants nothing");
+            prop_assert_eq!(
+                next.extension_days,
+                before.extension_days,
+                "asking grants nothing"
+            );
             prop_assert_eq!(next.close_due, before.close_due);
             prop_assert_eq!(next.pending_extension.as_ref().map(|p| p.days), Some(*days));
         }
-        OrderAction::Reopen { .. } if rules.restart_on_reopen => prop_assert_eq!(next.extension_days, 0),
+        OrderAction::Reopen { .. } if rules.restart_on_reopen => {
+            prop_assert_eq!(next.extension_days, 0)
+        }
         // A restarted clock starts a new department's time limit: no extension carries over.
         OrderAction::Dispatch { .. } if restarts_both => prop_assert_eq!(next.extension_days, 0),
         _ => prop_assert_eq!(next.extension_days, before.extension_days),
@@ -255,8 +372,14 @@ fn check_accepted(
         OrderAction::Escalate { level, .. } => prop_assert_eq!(next.escalation, Some(*level)),
         _ => prop_assert_eq!(next.escalation, before.escalation),
     }
-    prop_assert_eq!(next.returns, before.returns + u32::from(matches!(action, OrderAction::Return { .. })));
-    prop_assert_eq!(next.reopenings, before.reopenings + u32::from(matches!(action, OrderAction::Reopen { .. })));
+    prop_assert_eq!(
+        next.returns,
+        before.returns + u32::from(matches!(action, OrderAction::Return { .. }))
+    );
+    prop_assert_eq!(
+        next.reopenings,
+        before.reopenings + u32::from(matches!(action, OrderAction::Reopen { .. }))
+    );
     let linked = usize::from(matches!(action, OrderAction::LinkInspection { .. }));
     prop_assert_eq!(next.inspections.len(), before.inspections.len() + linked);
     Ok(())
@@ -277,27 +400,45 @@ fn text() -> impl Strategy<Value = String> {
 
 fn any_action() -> impl Strategy<Value = OrderAction> {
     let level = prop_oneof![Just(Escalation::Yellow), Just(Escalation::Red)];
-    let rating = prop_oneof![Just(Rating::Satisfied), Just(Rating::Fair), Just(Rating::Dissatisfied)];
+    let rating = prop_oneof![
+        Just(Rating::Satisfied),
+        Just(Rating::Fair),
+        Just(Rating::Dissatisfied)
+    ];
     prop_oneof![
-        prop_oneof![Just("SCJG"), Just("ZJJ"), Just(" SCJG "), Just("")]
-            .prop_map(|d| OrderAction::Dispatch { department: d.to_owned() }),
+        prop_oneof![Just("SCJG"), Just("ZJJ"), Just(" SCJG "), Just("")].prop_map(|d| {
+            OrderAction::Dispatch {
+                department: d.to_owned(),
+            }
+        }),
         Just(OrderAction::Sign),
         text().prop_map(|note| OrderAction::Handle { note }),
         text().prop_map(|text| OrderAction::Reply { text }),
         text().prop_map(|reason| OrderAction::Return { reason }),
-        (0u32..13, text()).prop_map(|(days, reason)| OrderAction::RequestExtension { days, reason }),
-        (any::<bool>(), 0u32..6, text()).prop_map(|(approve, days, note)| OrderAction::DecideExtension { approve, days, note }),
+        (0u32..13, text())
+            .prop_map(|(days, reason)| OrderAction::RequestExtension { days, reason }),
+        (any::<bool>(), 0u32..6, text()).prop_map(|(approve, days, note)| {
+            OrderAction::DecideExtension {
+                approve,
+                days,
+                note,
+            }
+        }),
         (level, text()).prop_map(|(level, note)| OrderAction::Escalate { level, note }),
         (rating, text()).prop_map(|(rating, note)| OrderAction::Callback { rating, note }),
         text().prop_map(|note| OrderAction::Close { note }),
         text().prop_map(|reason| OrderAction::Reopen { reason }),
-        prop_oneof![Just("OP-1"), Just("OP-2"), Just(" OP-1 "), Just("")]
-            .prop_map(|i| OrderAction::LinkInspection { inspection: i.to_owned() }),
+        prop_oneof![Just("OP-1"), Just("OP-2"), Just(" OP-1 "), Just("")].prop_map(|i| {
+            OrderAction::LinkInspection {
+                inspection: i.to_owned(),
+            }
+        }),
     ]
 }
 
 fn step() -> impl Strategy<Value = (Step, i64)> {
-    let step = prop_oneof![3 => any::<u8>().prop_map(Step::Next), 2 => any_action().prop_map(Step::Any)];
+    let step =
+        prop_oneof![3 => any::<u8>().prop_map(Step::Next), 2 => any_action().prop_map(Step::Any)];
     // Minutes since the previous step: now and then backwards in time.
     let minutes = prop_oneof![1 => -600i64..0, 12 => 0i64..4 * 24 * 60];
     (step, minutes)
@@ -309,7 +450,12 @@ fn next_step(order: &WorkOrder, pick: u8) -> OrderAction {
     let rating = [Rating::Satisfied, Rating::Fair, Rating::Dissatisfied][usize::from(pick % 3)];
     let options: Vec<OrderAction> = match order.status {
         S::Received => vec![dispatch("SCJG"), dispatch("ZJJ")],
-        S::Dispatched => vec![OrderAction::Sign, OrderAction::Sign, OrderAction::Sign, ret()],
+        S::Dispatched => vec![
+            OrderAction::Sign,
+            OrderAction::Sign,
+            OrderAction::Sign,
+            ret(),
+        ],
         S::Signed | S::Handling => {
             let mut v = vec![handle(), reply(), reply(), ask(u32::from(pick % 4) + 1)];
             if order.status == S::Signed {
@@ -318,13 +464,23 @@ fn next_step(order: &WorkOrder, pick: u8) -> OrderAction {
             if let Some(p) = &order.pending_extension {
                 v.push(grant(p.days.min(u32::from(pick % 3) + 1)));
                 v.push(grant(p.days.min(u32::from(pick % 3) + 1)));
-                v.push(OrderAction::DecideExtension { approve: false, days: 0, note: "无需延期".to_owned() });
+                v.push(OrderAction::DecideExtension {
+                    approve: false,
+                    days: 0,
+                    note: "无需延期".to_owned(),
+                });
             }
             v
         }
         S::Replied => vec![callback(rating)],
         S::Visited => vec![close(), close(), reopen(), escalate(Escalation::Yellow)],
-        S::Closed => vec![reopen(), escalate(Escalation::Red), OrderAction::LinkInspection { inspection: "OP-9".to_owned() }],
+        S::Closed => vec![
+            reopen(),
+            escalate(Escalation::Red),
+            OrderAction::LinkInspection {
+                inspection: "OP-9".to_owned(),
+            },
+        ],
     };
     options[usize::from(pick) % options.len()].clone()
 }
@@ -395,25 +551,54 @@ proptest! {
 
 /// An ordinary order received Monday 2026-03-02 09:00, taken through `steps`.
 fn at_stage(rules: &HotlineRules, steps: &[(&str, OrderAction)]) -> WorkOrder {
-    run(order_with("2026-03-02 09:00", Difficulty::Ordinary, rules), rules, steps)
+    run(
+        order_with("2026-03-02 09:00", Difficulty::Ordinary, rules),
+        rules,
+        steps,
+    )
 }
 
 #[test]
 fn illegal_moves_are_refused_with_a_clear_reason_and_change_nothing() {
     let rules = HotlineRules::default();
     let dispatched = vec![("2026-03-02 09:30", dispatch("SCJG"))];
-    let signed = [dispatched.clone(), vec![("2026-03-02 10:00", OrderAction::Sign)]].concat();
+    let signed = [
+        dispatched.clone(),
+        vec![("2026-03-02 10:00", OrderAction::Sign)],
+    ]
+    .concat();
     let handling = [signed.clone(), vec![("2026-03-03 10:00", handle())]].concat();
     let replied = [handling.clone(), vec![("2026-03-04 10:00", reply())]].concat();
-    let visited = |rating| [replied.clone(), vec![("2026-03-05 10:00", callback(rating))]].concat();
+    let visited = |rating| {
+        [
+            replied.clone(),
+            vec![("2026-03-05 10:00", callback(rating))],
+        ]
+        .concat()
+    };
     let closed = |rating| [visited(rating), vec![("2026-03-05 11:00", close())]].concat();
     let pending = [signed.clone(), vec![("2026-03-02 11:00", ask(3))]].concat();
-    let red = [dispatched.clone(), vec![("2026-03-02 12:00", escalate(Escalation::Red))]].concat();
-    let linked = vec![("2026-03-02 09:10", OrderAction::LinkInspection { inspection: "OP-1".to_owned() })];
+    let red = [
+        dispatched.clone(),
+        vec![("2026-03-02 12:00", escalate(Escalation::Red))],
+    ]
+    .concat();
+    let linked = vec![(
+        "2026-03-02 09:10",
+        OrderAction::LinkInspection {
+            inspection: "OP-1".to_owned(),
+        },
+    )];
     let wrong = |step: &str, status: &str, needs: &str| {
         format!("cannot {step} work order T-1: it is {status} ({step} needs {needs})")
     };
-    type Case<'a> = (&'a str, Vec<(&'a str, OrderAction)>, &'a str, OrderAction, String);
+    type Case<'a> = (
+        &'a str,
+        Vec<(&'a str, OrderAction)>,
+        &'a str,
+        OrderAction,
+        String,
+    );
     let cases: Vec<Case<'_>> = vec![
         ("sign before dispatch", vec![], "2026-03-02 10:00", OrderAction::Sign, wrong("签收", "已受理", "已派单")),
         ("dispatch twice", dispatched.clone(), "2026-03-02 10:00", dispatch("ZJJ"), wrong("派单", "已派单", "已受理")),
@@ -548,7 +733,11 @@ fn illegal_moves_are_refused_with_a_clear_reason_and_change_nothing() {
         let before = serde_json::to_string(&order).expect("serializes");
         let result = order.apply(&action, t(at), "tester", &rules, cal());
         assert_eq!(result.err().map(|e| e.to_string()), Some(message), "{what}");
-        assert_eq!(serde_json::to_string(&order).expect("serializes"), before, "{what}: the order changed");
+        assert_eq!(
+            serde_json::to_string(&order).expect("serializes"),
+            before,
+            "{what}: the order changed"
+        );
         // The model of the fuzz agrees that the move is illegal.
         assert_eq!(model(&order, &action, t(at), &rules), None, "{what}");
     }
@@ -557,13 +746,20 @@ fn illegal_moves_are_refused_with_a_clear_reason_and_change_nothing() {
 #[test]
 fn a_new_order_is_checked() {
     let rules = HotlineRules::default();
-    let refused = |intake: Intake| WorkOrder::new(intake, &rules, cal(), "centre").err().map(|e| e.to_string());
+    let refused = |intake: Intake| {
+        WorkOrder::new(intake, &rules, cal(), "centre")
+            .err()
+            .map(|e| e.to_string())
+    };
     let mut bad = intake("T-1", "2026-03-02 09:00", Difficulty::Ordinary);
     bad.channel = "99999".to_owned();
     assert!(refused(bad).is_some_and(|e| e.contains("99999") && e.contains("12345")));
     let mut bad = intake("T-1", "2026-03-02 09:00", Difficulty::Ordinary);
     bad.category = " ".to_owned();
-    assert_eq!(refused(bad).as_deref(), Some("问题类型 (category) is required"));
+    assert_eq!(
+        refused(bad).as_deref(),
+        Some("问题类型 (category) is required")
+    );
     let bad = intake("工单 1", "2026-03-02 09:00", Difficulty::Ordinary);
     assert!(refused(bad).is_some_and(|e| e.contains("工单编号")));
     // A merged hotline named by its number or its name is stored by its number.
@@ -571,10 +767,17 @@ fn a_new_order_is_checked() {
     by_name.channel = "市场监管投诉举报".to_owned();
     let order = WorkOrder::new(by_name, &rules, cal(), "centre").expect("12315 by name");
     assert_eq!(order.channel, "12315");
-    assert_eq!(rules.channels.len(), 27, "12345 and the 26 hotlines merged into it");
+    assert_eq!(
+        rules.channels.len(),
+        27,
+        "12345 and the 26 hotlines merged into it"
+    );
     // The caller is masked wherever the order is debugged.
     let debug = format!("{order:?}");
-    assert!(!debug.contains("13812345678") && !debug.contains("张三丰"), "{debug}");
+    assert!(
+        !debug.contains("13812345678") && !debug.contains("张三丰"),
+        "{debug}"
+    );
     assert!(debug.contains("138****5678"));
 }
 
@@ -640,7 +843,10 @@ fn deadlines_across_holiday_blocks_match_the_hand_count() {
             (d(sign_due), d(close_due)),
             "received {received}, {difficulty}"
         );
-        assert_eq!((order.sign_clock_from, order.close_clock_from), (order.received_on(), order.received_on()));
+        assert_eq!(
+            (order.sign_clock_from, order.close_clock_from),
+            (order.received_on(), order.received_on())
+        );
     }
 }
 
@@ -648,15 +854,33 @@ fn deadlines_across_holiday_blocks_match_the_hand_count() {
 fn signing_and_closing_on_the_deadline_day_is_on_time_and_a_day_later_is_late() {
     let rules = HotlineRules::default();
     // Sat 2026-02-14 (make-up day): 签收 by Tue 02-24, 办结 by Sat 02-28 (see above).
-    let dispatched = run(order("2026-02-14 10:00", Difficulty::Ordinary), &rules, &[("2026-02-14 10:30", dispatch("SCJG"))]);
+    let dispatched = run(
+        order("2026-02-14 10:00", Difficulty::Ordinary),
+        &rules,
+        &[("2026-02-14 10:30", dispatch("SCJG"))],
+    );
     let later = d("2026-03-31");
     // Unsigned: not late on the deadline day, late the day after.
     assert!(!dispatched.sign_overdue(d("2026-02-24")));
     assert!(dispatched.sign_overdue(d("2026-02-25")));
-    let on_time = run(dispatched.clone(), &rules, &[("2026-02-24 23:59:59", OrderAction::Sign)]);
-    assert!(!on_time.sign_overdue(later), "signed at 23:59:59 on the deadline day");
-    let late = run(dispatched.clone(), &rules, &[("2026-02-25 00:00", OrderAction::Sign)]);
-    assert!(late.sign_overdue(later), "signed at 00:00 the next working day");
+    let on_time = run(
+        dispatched.clone(),
+        &rules,
+        &[("2026-02-24 23:59:59", OrderAction::Sign)],
+    );
+    assert!(
+        !on_time.sign_overdue(later),
+        "signed at 23:59:59 on the deadline day"
+    );
+    let late = run(
+        dispatched.clone(),
+        &rules,
+        &[("2026-02-25 00:00", OrderAction::Sign)],
+    );
+    assert!(
+        late.sign_overdue(later),
+        "signed at 00:00 the next working day"
+    );
     let finish = |closing: &str| {
         run(
             on_time.clone(),
@@ -688,26 +912,52 @@ fn an_approved_extension_moves_the_closing_deadline_by_exactly_its_working_days(
     let signed = run(
         order("2026-09-24 10:00", Difficulty::Ordinary),
         &rules,
-        &[("2026-09-24 11:00", dispatch("SCJG")), ("2026-09-28 09:00", OrderAction::Sign)],
+        &[
+            ("2026-09-24 11:00", dispatch("SCJG")),
+            ("2026-09-28 09:00", OrderAction::Sign),
+        ],
     );
-    assert_eq!((signed.sign_due, signed.close_due), (d("2026-09-28"), d("2026-10-09")));
+    assert_eq!(
+        (signed.sign_due, signed.close_due),
+        (d("2026-09-28"), d("2026-10-09"))
+    );
     let asked = run(signed.clone(), &rules, &[("2026-09-29 09:00", ask(5))]);
     assert_eq!(asked.close_due, d("2026-10-09"), "asking moves nothing");
     assert_eq!(asked.extension_days, 0);
     // 3 of the 5 days granted: Sat 10-10 (make-up), Mon 10-12, Tue 10-13.
     let granted = run(asked.clone(), &rules, &[("2026-09-30 09:00", grant(3))]);
-    assert_eq!((granted.extension_days, granted.close_due, granted.sign_due), (3, d("2026-10-13"), d("2026-09-28")));
+    assert_eq!(
+        (granted.extension_days, granted.close_due, granted.sign_due),
+        (3, d("2026-10-13"), d("2026-09-28"))
+    );
     assert!(granted.pending_extension.is_none());
     // A second one adds up: 2 more, 10-14 and 10-15.
-    let twice = run(granted.clone(), &rules, &[("2026-10-08 09:00", ask(2)), ("2026-10-08 10:00", grant(2))]);
-    assert_eq!((twice.extension_days, twice.close_due), (5, d("2026-10-15")));
+    let twice = run(
+        granted.clone(),
+        &rules,
+        &[("2026-10-08 09:00", ask(2)), ("2026-10-08 10:00", grant(2))],
+    );
+    assert_eq!(
+        (twice.extension_days, twice.close_due),
+        (5, d("2026-10-15"))
+    );
     // Rejected: nothing moves.
     let rejected = run(
         asked,
         &rules,
-        &[("2026-09-30 09:00", OrderAction::DecideExtension { approve: false, days: 0, note: "理由不充分".to_owned() })],
+        &[(
+            "2026-09-30 09:00",
+            OrderAction::DecideExtension {
+                approve: false,
+                days: 0,
+                note: "理由不充分".to_owned(),
+            },
+        )],
     );
-    assert_eq!((rejected.extension_days, rejected.close_due), (0, d("2026-10-09")));
+    assert_eq!(
+        (rejected.extension_days, rejected.close_due),
+        (0, d("2026-10-09"))
+    );
     // The extension turns a late close on Tue 10-13 into an on-time one.
     let finish = |order: WorkOrder| {
         run(
@@ -732,19 +982,55 @@ fn a_return_restarts_the_clocks_on_redispatch_only_when_the_rules_say_so() {
         ("2026-02-24 09:00", ret()),
         ("2026-02-25 10:00", dispatch("ZJJ")),
     ];
-    let on = HotlineRules { restart_on_return: true, ..HotlineRules::default() };
-    let restarted = run(order_with("2026-02-13 20:30", Difficulty::Ordinary, &on), &on, &steps);
+    let on = HotlineRules {
+        restart_on_return: true,
+        ..HotlineRules::default()
+    };
+    let restarted = run(
+        order_with("2026-02-13 20:30", Difficulty::Ordinary, &on),
+        &on,
+        &steps,
+    );
     // From Wed 02-25: 签收 Thu 02-26; 办结 02-26 (1), 02-27 (2), Sat 02-28 (3), 03-02 (4), 03-03 (5).
-    assert_eq!((restarted.sign_clock_from, restarted.close_clock_from), (d("2026-02-25"), d("2026-02-25")));
-    assert_eq!((restarted.sign_due, restarted.close_due), (d("2026-02-26"), d("2026-03-03")));
-    assert_eq!((restarted.returns, restarted.department.as_deref()), (1, Some("ZJJ")));
-    let off = HotlineRules { restart_on_return: false, ..HotlineRules::default() };
-    let kept = run(order_with("2026-02-13 20:30", Difficulty::Ordinary, &off), &off, &steps);
-    assert_eq!((kept.sign_clock_from, kept.close_clock_from), (d("2026-02-13"), d("2026-02-13")));
-    assert_eq!((kept.sign_due, kept.close_due), (d("2026-02-14"), d("2026-02-27")));
+    assert_eq!(
+        (restarted.sign_clock_from, restarted.close_clock_from),
+        (d("2026-02-25"), d("2026-02-25"))
+    );
+    assert_eq!(
+        (restarted.sign_due, restarted.close_due),
+        (d("2026-02-26"), d("2026-03-03"))
+    );
+    assert_eq!(
+        (restarted.returns, restarted.department.as_deref()),
+        (1, Some("ZJJ"))
+    );
+    let off = HotlineRules {
+        restart_on_return: false,
+        ..HotlineRules::default()
+    };
+    let kept = run(
+        order_with("2026-02-13 20:30", Difficulty::Ordinary, &off),
+        &off,
+        &steps,
+    );
+    assert_eq!(
+        (kept.sign_clock_from, kept.close_clock_from),
+        (d("2026-02-13"), d("2026-02-13"))
+    );
+    assert_eq!(
+        (kept.sign_due, kept.close_due),
+        (d("2026-02-14"), d("2026-02-27"))
+    );
     // The first dispatch never restarts anything, however late it is.
-    let first = run(order_with("2026-02-13 20:30", Difficulty::Ordinary, &on), &on, &[("2026-02-24 09:00", dispatch("SCJG"))]);
-    assert_eq!((first.sign_due, first.close_due), (d("2026-02-14"), d("2026-02-27")));
+    let first = run(
+        order_with("2026-02-13 20:30", Difficulty::Ordinary, &on),
+        &on,
+        &[("2026-02-24 09:00", dispatch("SCJG"))],
+    );
+    assert_eq!(
+        (first.sign_due, first.close_due),
+        (d("2026-02-14"), d("2026-02-27"))
+    );
     assert!(first.sign_overdue(d("2026-02-24")));
 }
 
@@ -761,36 +1047,90 @@ fn a_reopening_restarts_the_closing_clock_only_when_the_rules_say_so() {
         ("2026-03-05 11:00", close()),
         ("2026-03-09 10:00", reopen()),
     ];
-    let on = HotlineRules { restart_on_reopen: true, ..HotlineRules::default() };
-    let reopened = run(order_with("2026-03-02 09:00", Difficulty::Ordinary, &on), &on, &steps);
+    let on = HotlineRules {
+        restart_on_reopen: true,
+        ..HotlineRules::default()
+    };
+    let reopened = run(
+        order_with("2026-03-02 09:00", Difficulty::Ordinary, &on),
+        &on,
+        &steps,
+    );
     // From Mon 03-09: 03-10 (1) … 03-13 (4), 03-16 (5); the old extension is spent.
-    assert_eq!((reopened.close_clock_from, reopened.close_due, reopened.extension_days), (d("2026-03-09"), d("2026-03-16"), 0));
-    assert_eq!((reopened.sign_due, reopened.status, reopened.reopenings), (d("2026-03-03"), OrderStatus::Handling, 1));
-    assert_eq!((reopened.closed_at, reopened.close_working_days, reopened.reply.as_deref()), (None, None, None));
-    let off = HotlineRules { restart_on_reopen: false, ..HotlineRules::default() };
-    let kept = run(order_with("2026-03-02 09:00", Difficulty::Ordinary, &off), &off, &steps);
-    assert_eq!((kept.close_clock_from, kept.close_due, kept.extension_days), (d("2026-03-02"), d("2026-03-11"), 2));
+    assert_eq!(
+        (
+            reopened.close_clock_from,
+            reopened.close_due,
+            reopened.extension_days
+        ),
+        (d("2026-03-09"), d("2026-03-16"), 0)
+    );
+    assert_eq!(
+        (reopened.sign_due, reopened.status, reopened.reopenings),
+        (d("2026-03-03"), OrderStatus::Handling, 1)
+    );
+    assert_eq!(
+        (
+            reopened.closed_at,
+            reopened.close_working_days,
+            reopened.reply.as_deref()
+        ),
+        (None, None, None)
+    );
+    let off = HotlineRules {
+        restart_on_reopen: false,
+        ..HotlineRules::default()
+    };
+    let kept = run(
+        order_with("2026-03-02 09:00", Difficulty::Ordinary, &off),
+        &off,
+        &steps,
+    );
+    assert_eq!(
+        (kept.close_clock_from, kept.close_due, kept.extension_days),
+        (d("2026-03-02"), d("2026-03-11"), 2)
+    );
 }
 
 #[test]
 fn escalation_is_due_yellow_when_a_deadline_passes_and_red_three_working_days_later() {
     let rules = HotlineRules::default();
-    let due = |order: &WorkOrder, day: &str| order.due_escalation(d(day), &rules, cal()).expect("in the calendar");
+    let due = |order: &WorkOrder, day: &str| {
+        order
+            .due_escalation(d(day), &rules, cal())
+            .expect("in the calendar")
+    };
     // Sat 2026-02-14: 签收 by 02-24, 办结 by Sat 02-28.
     let received = order("2026-02-14 10:00", Difficulty::Ordinary);
-    assert_eq!(due(&received, "2026-02-25"), None, "not dispatched: no one is late signing");
+    assert_eq!(
+        due(&received, "2026-02-25"),
+        None,
+        "not dispatched: no one is late signing"
+    );
     let dispatched = run(received, &rules, &[("2026-02-14 10:30", dispatch("SCJG"))]);
     assert_eq!(due(&dispatched, "2026-02-24"), None);
     assert_eq!(due(&dispatched, "2026-02-25"), Some(Escalation::Yellow));
-    let signed = run(dispatched, &rules, &[("2026-02-25 10:00", OrderAction::Sign)]);
+    let signed = run(
+        dispatched,
+        &rules,
+        &[("2026-02-25 10:00", OrderAction::Sign)],
+    );
     assert_eq!(due(&signed, "2026-02-28"), None);
     assert_eq!(due(&signed, "2026-03-01"), Some(Escalation::Yellow));
     // Working days past 02-28: Mon 03-02 (1), 03-03 (2), 03-04 (3).
     assert_eq!(due(&signed, "2026-03-03"), Some(Escalation::Yellow));
     assert_eq!(due(&signed, "2026-03-04"), Some(Escalation::Red));
     // Manual 督办 at any time, and never lowered.
-    let manual = run(signed.clone(), &rules, &[("2026-02-25 11:00", escalate(Escalation::Yellow))]);
-    let manual = run(manual, &rules, &[("2026-02-25 12:00", escalate(Escalation::Red))]);
+    let manual = run(
+        signed.clone(),
+        &rules,
+        &[("2026-02-25 11:00", escalate(Escalation::Yellow))],
+    );
+    let manual = run(
+        manual,
+        &rules,
+        &[("2026-02-25 12:00", escalate(Escalation::Red))],
+    );
     assert_eq!(manual.escalation, Some(Escalation::Red));
     let closed = run(
         signed,
@@ -801,5 +1141,9 @@ fn escalation_is_due_yellow_when_a_deadline_passes_and_red_three_working_days_la
             ("2026-03-05 12:00", close()),
         ],
     );
-    assert_eq!(due(&closed, "2026-03-31"), None, "closed orders are not escalated");
+    assert_eq!(
+        due(&closed, "2026-03-31"),
+        None,
+        "closed orders are not escalated"
+    );
 }

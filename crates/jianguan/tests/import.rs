@@ -73,7 +73,9 @@ where
         return Ok(());
     };
     let dir = temp_dir(name)?;
-    let result = runtime()?.block_on(in_fresh_schema(&base, "import", name, |db| test(db, dir.clone())));
+    let result = runtime()?.block_on(in_fresh_schema(&base, "import", name, |db| {
+        test(db, dir.clone())
+    }));
     if result.is_ok() {
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -671,7 +673,10 @@ async fn items_import_and_round_trip(db: &Db, dir: &Path) -> TestResult {
     let columns: Vec<&str> = outcome.errors.iter().map(|p| p.column.as_str()).collect();
     assert_eq!(columns, vec!["抽查比例", "检查方式"]);
     let out = dir.join("items-export.csv");
-    assert_eq!(export_file(db, Kind::Items, &out, Format::Csv, &mark()).await?, 38);
+    assert_eq!(
+        export_file(db, Kind::Items, &out, Format::Csv, &mark()).await?,
+        38
+    );
     assert_counts(
         &import_file(db, Kind::Items, &out, &options()).await?,
         0,
@@ -682,8 +687,7 @@ async fn items_import_and_round_trip(db: &Db, dir: &Path) -> TestResult {
     Ok(())
 }
 
-const JOINT_HEADER: &str =
-    "序号,事项编码,抽查领域,抽查事项,检查依据,发起部门,配合部门,检查对象,检查方式,抽查比例,抽查频次";
+const JOINT_HEADER: &str = "序号,事项编码,抽查领域,抽查事项,检查依据,发起部门,配合部门,检查对象,检查方式,抽查比例,抽查频次";
 
 /// 30 joint items; rows 7, 12, 18, 23 and 27 (items 6, 11, 17, 22 and 26) are
 /// bad when `fixed` is false.
@@ -691,7 +695,11 @@ fn joint_file(dir: &Path, fixed: bool) -> Result<PathBuf, Box<dyn Error>> {
     let mut text = format!("{JOINT_HEADER}\n");
     for n in 1..=30u32 {
         let mut field = "食品安全";
-        let mut lead = if n % 2 == 0 { "SJGJ" } else { "黄石市市场监督管理局" };
+        let mut lead = if n % 2 == 0 {
+            "SJGJ"
+        } else {
+            "黄石市市场监督管理局"
+        };
         // Several cooperating departments, by name or code, with the usual separators.
         let mut cooperating = match n % 3 {
             0 => "WJW",
@@ -701,7 +709,7 @@ fn joint_file(dir: &Path, fixed: bool) -> Result<PathBuf, Box<dyn Error>> {
         let mut frequency = "每年1次";
         if !fixed {
             match n {
-                6 => cooperating = "WJW；XYZ", // unknown department
+                6 => cooperating = "WJW；XYZ",   // unknown department
                 11 => cooperating = "SJGJ、WJW", // the lead cooperating with itself
                 17 => frequency = "每周1次",
                 22 => field = "",
@@ -713,7 +721,11 @@ fn joint_file(dir: &Path, fixed: bool) -> Result<PathBuf, Box<dyn Error>> {
             "{n},LH-{n:02},{field},餐饮服务食品安全联合检查{n},《中华人民共和国食品安全法》第八十七条；《中华人民共和国消防法》第十六条,{lead},{cooperating},餐饮服务提供者,实地检查、书面检查,5%,{frequency}\n"
         ));
     }
-    let path = dir.join(if fixed { "joint-fixed.csv" } else { "joint.csv" });
+    let path = dir.join(if fixed {
+        "joint-fixed.csv"
+    } else {
+        "joint.csv"
+    });
     std::fs::write(&path, gbk(&text))?;
     Ok(path)
 }
@@ -733,11 +745,27 @@ async fn joint_items_import_with_row_errors_and_round_trip(db: &Db, dir: &Path) 
             (27, "发起部门"),
         ]
     );
-    assert!(outcome.errors[0].reason.contains("XYZ"), "{:?}", outcome.errors[0]);
-    assert!(outcome.errors[0].reason_zh.contains("“XYZ”"), "{:?}", outcome.errors[0]);
-    assert!(outcome.errors[1].reason.contains("lead"), "{:?}", outcome.errors[1]);
+    assert!(
+        outcome.errors[0].reason.contains("XYZ"),
+        "{:?}",
+        outcome.errors[0]
+    );
+    assert!(
+        outcome.errors[0].reason_zh.contains("“XYZ”"),
+        "{:?}",
+        outcome.errors[0]
+    );
+    assert!(
+        outcome.errors[1].reason.contains("lead"),
+        "{:?}",
+        outcome.errors[1]
+    );
     assert_eq!(outcome.errors[1].reason_zh, "配合部门不能包含发起部门");
-    assert!(outcome.errors[2].reason_zh.contains("每年1次"), "{:?}", outcome.errors[2]);
+    assert!(
+        outcome.errors[2].reason_zh.contains("每年1次"),
+        "{:?}",
+        outcome.errors[2]
+    );
 
     // Stored with the departments resolved to codes, sorted, the lead first.
     let two = db
@@ -755,22 +783,46 @@ async fn joint_items_import_with_row_errors_and_round_trip(db: &Db, dir: &Path) 
 
     // The corrected file converges: the 5 rows are new, the 25 others updated.
     let fixed = joint_file(dir, true)?;
-    assert_counts(&import_file(db, Kind::JointItems, &fixed, &options()).await?, 5, 25, 0, 0);
-    assert_counts(&import_file(db, Kind::JointItems, &fixed, &options()).await?, 0, 30, 0, 0);
+    assert_counts(
+        &import_file(db, Kind::JointItems, &fixed, &options()).await?,
+        5,
+        25,
+        0,
+        0,
+    );
+    assert_counts(
+        &import_file(db, Kind::JointItems, &fixed, &options()).await?,
+        0,
+        30,
+        0,
+        0,
+    );
 
     // Export → import is unchanged, in both formats.
     for format in [Format::Csv, Format::Xlsx] {
         let extension = if format == Format::Csv { "csv" } else { "xlsx" };
         let out = dir.join(format!("joint-1.{extension}"));
-        assert_eq!(export_file(db, Kind::JointItems, &out, format, &mark()).await?, 30);
-        assert_counts(&import_file(db, Kind::JointItems, &out, &options()).await?, 0, 30, 0, 0);
+        assert_eq!(
+            export_file(db, Kind::JointItems, &out, format, &mark()).await?,
+            30
+        );
+        assert_counts(
+            &import_file(db, Kind::JointItems, &out, &options()).await?,
+            0,
+            30,
+            0,
+            0,
+        );
         let out2 = dir.join(format!("joint-2.{extension}"));
         export_file(db, Kind::JointItems, &out2, format, &mark()).await?;
         if format == Format::Csv {
             assert_eq!(std::fs::read(&out)?, std::fs::read(&out2)?);
             let text = String::from_utf8(std::fs::read(&out)?)?;
             let (watermark, text) = text.split_once("\r\n").ok_or("one line")?;
-            assert!(watermark.starts_with("\u{feff}# 水印 导出人 tester"), "{watermark}");
+            assert!(
+                watermark.starts_with("\u{feff}# 水印 导出人 tester"),
+                "{watermark}"
+            );
             assert!(text.starts_with("事项编码,抽查领域,抽查事项,检查依据,发起部门,配合部门,检查对象,检查方式,抽查比例,抽查频次"), "{text}");
             assert!(text.contains(",SJGJ,WJW、YJJ,"), "{text}");
         } else {
@@ -807,7 +859,10 @@ async fn joint_items_with_english_headers_and_duplicates(db: &Db, dir: &Path) ->
         Err(error) => error.to_string(),
         Ok(outcome) => return Err(format!("joint items imported as items: {outcome:?}").into()),
     };
-    assert!(error.contains("missing required header(s) \"抽查类别\", \"实施主体\""), "{error}");
+    assert!(
+        error.contains("missing required header(s) \"抽查类别\", \"实施主体\""),
+        "{error}"
+    );
     Ok(())
 }
 
@@ -1009,7 +1064,10 @@ fn cli_joint_items_import_json_report_and_export() -> TestResult {
         db_text,
     ])?;
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("row 12: 配合部门: the lead department cannot also be cooperating"), "{stderr}");
+    assert!(
+        stderr.contains("row 12: 配合部门: the lead department cannot also be cooperating"),
+        "{stderr}"
+    );
     assert_eq!(
         String::from_utf8(output.stdout)?.trim(),
         format!(

@@ -71,26 +71,101 @@ fn distinct_model() -> RiskModel {
 #[test]
 fn each_indicator_moves_the_score_by_its_points() {
     let model = distinct_model();
-    let old = RiskFacts { age_months: 400, annual_report: ReportState::OnTime, report_year: Some(2025), ..RiskFacts::default() };
+    let old = RiskFacts {
+        age_months: 400,
+        annual_report: ReportState::OnTime,
+        report_year: Some(2025),
+        ..RiskFacts::default()
+    };
     let base = model.assess(&old).score;
     assert_eq!(base, 0);
     let cases: Vec<(RiskFacts, i64)> = vec![
-        (RiskFacts { age_months: 3, ..old }, 101),
-        (RiskFacts { annual_report: ReportState::Late, ..old }, 7),
-        (RiskFacts { annual_report: ReportState::Missing, ..old }, 13),
-        (RiskFacts { abnormal: true, ..old }, 17),
-        (RiskFacts { penalties: 1, ..old }, 19),
-        (RiskFacts { penalties: 5, ..old }, 38),
-        (RiskFacts { blacklisted: true, ..old }, 23),
-        (RiskFacts { redlisted: true, ..old }, -29),
-        (RiskFacts { problems_found: 2, clean_results: 4, ..old }, 31),
-        (RiskFacts { clean_results: 1, ..old }, -37),
-        (RiskFacts { complaints: 2, ..old }, 82),
+        (
+            RiskFacts {
+                age_months: 3,
+                ..old
+            },
+            101,
+        ),
+        (
+            RiskFacts {
+                annual_report: ReportState::Late,
+                ..old
+            },
+            7,
+        ),
+        (
+            RiskFacts {
+                annual_report: ReportState::Missing,
+                ..old
+            },
+            13,
+        ),
+        (
+            RiskFacts {
+                abnormal: true,
+                ..old
+            },
+            17,
+        ),
+        (
+            RiskFacts {
+                penalties: 1,
+                ..old
+            },
+            19,
+        ),
+        (
+            RiskFacts {
+                penalties: 5,
+                ..old
+            },
+            38,
+        ),
+        (
+            RiskFacts {
+                blacklisted: true,
+                ..old
+            },
+            23,
+        ),
+        (
+            RiskFacts {
+                redlisted: true,
+                ..old
+            },
+            -29,
+        ),
+        (
+            RiskFacts {
+                problems_found: 2,
+                clean_results: 4,
+                ..old
+            },
+            31,
+        ),
+        (
+            RiskFacts {
+                clean_results: 1,
+                ..old
+            },
+            -37,
+        ),
+        (
+            RiskFacts {
+                complaints: 2,
+                ..old
+            },
+            82,
+        ),
     ];
     for (facts, points) in cases {
         let assessment = model.assess(&facts);
         assert_eq!(assessment.score - base, points, "{facts:?}");
-        assert_eq!(assessment.lines.iter().map(|l| l.points).sum::<i64>(), assessment.score);
+        assert_eq!(
+            assessment.lines.iter().map(|l| l.points).sum::<i64>(),
+            assessment.score
+        );
     }
 }
 
@@ -111,16 +186,47 @@ fn thresholds_hold_at_their_edges() {
     }
     // The default model: an established clean entity is A, a young one B, the blacklist D.
     let model = RiskModel::default();
-    let clean = RiskFacts { age_months: 200, annual_report: ReportState::OnTime, ..RiskFacts::default() };
+    let clean = RiskFacts {
+        age_months: 200,
+        annual_report: ReportState::OnTime,
+        ..RiskFacts::default()
+    };
     assert_eq!(model.assess(&clean).class, CreditClass::A);
-    assert_eq!(model.assess(&RiskFacts { age_months: 119, ..clean }).class, CreditClass::B);
-    assert_eq!(model.assess(&RiskFacts { blacklisted: true, ..clean }).class, CreditClass::D);
+    assert_eq!(
+        model
+            .assess(&RiskFacts {
+                age_months: 119,
+                ..clean
+            })
+            .class,
+        CreditClass::B
+    );
+    assert_eq!(
+        model
+            .assess(&RiskFacts {
+                blacklisted: true,
+                ..clean
+            })
+            .class,
+        CreditClass::D
+    );
     // Just below and at the C threshold: 5 (age) + 10 (late) + 5 (complaint) = 20; + 5 = 25.
-    let edge = RiskFacts { age_months: 60, annual_report: ReportState::Late, complaints: 1, ..clean };
+    let edge = RiskFacts {
+        age_months: 60,
+        annual_report: ReportState::Late,
+        complaints: 1,
+        ..clean
+    };
     assert_eq!(model.assess(&edge).score, 20);
     assert_eq!(model.assess(&edge).class, CreditClass::B);
-    let over = RiskFacts { complaints: 2, ..edge };
-    assert_eq!((model.assess(&over).score, model.assess(&over).class), (25, CreditClass::C));
+    let over = RiskFacts {
+        complaints: 2,
+        ..edge
+    };
+    assert_eq!(
+        (model.assess(&over).score, model.assess(&over).class),
+        (25, CreditClass::C)
+    );
 }
 
 fn any_facts() -> impl Strategy<Value = RiskFacts> {
@@ -133,18 +239,27 @@ fn any_facts() -> impl Strategy<Value = RiskFacts> {
         0u32..6,
         0u32..6,
     )
-        .prop_map(|(age, report, [abnormal, black, red], penalties, problems, clean, complaints)| RiskFacts {
-            age_months: age,
-            annual_report: [ReportState::NotDue, ReportState::OnTime, ReportState::Late, ReportState::Missing][report],
-            report_year: Some(2025),
-            abnormal,
-            penalties,
-            blacklisted: black,
-            redlisted: red,
-            problems_found: problems,
-            clean_results: clean,
-            complaints,
-        })
+        .prop_map(
+            |(age, report, [abnormal, black, red], penalties, problems, clean, complaints)| {
+                RiskFacts {
+                    age_months: age,
+                    annual_report: [
+                        ReportState::NotDue,
+                        ReportState::OnTime,
+                        ReportState::Late,
+                        ReportState::Missing,
+                    ][report],
+                    report_year: Some(2025),
+                    abnormal,
+                    penalties,
+                    blacklisted: black,
+                    redlisted: red,
+                    problems_found: problems,
+                    clean_results: clean,
+                    complaints,
+                }
+            },
+        )
 }
 
 proptest! {
@@ -174,7 +289,8 @@ fn as_of() -> Fallible<NaiveDate> {
 }
 
 fn uscc(i: u32) -> String {
-    Uscc::from_body(&format!("91420202{i:08}")).map_or_else(|_| String::new(), |u| u.as_str().to_owned())
+    Uscc::from_body(&format!("91420202{i:08}"))
+        .map_or_else(|_| String::new(), |u| u.as_str().to_owned())
 }
 
 fn entity(i: u32, registered_on: NaiveDate) -> Fallible<MarketEntity> {
@@ -212,7 +328,13 @@ fn entry(subject: &str, list_type: ListType, listed_on: NaiveDate) -> Fallible<C
     })
 }
 
-fn result(i: u32, n: u32, category: ResultCategory, check_end: NaiveDate, corrects: Option<String>) -> Fallible<InspectionResult> {
+fn result(
+    i: u32,
+    n: u32,
+    category: ResultCategory,
+    check_end: NaiveDate,
+    corrects: Option<String>,
+) -> Fallible<InspectionResult> {
     Ok(InspectionResult {
         id: format!("T/{}/{n}", uscc(i)),
         visit: None,
@@ -246,8 +368,12 @@ struct Case {
 
 /// Loads the directory: each entity exercises one indicator (see `cases`).
 async fn load(db: &Db) -> Fallible<Vec<Case>> {
-    db.upsert_departments(&[Department::new(DepartmentCode::parse("SCJG")?, "黄石市市场监督管理局", DepartmentLevel::City)?])
-        .await?;
+    db.upsert_departments(&[Department::new(
+        DepartmentCode::parse("SCJG")?,
+        "黄石市市场监督管理局",
+        DepartmentLevel::City,
+    )?])
+    .await?;
     let old = date(2010, 1, 1)?;
     let registered = [
         (1, old),
@@ -292,13 +418,37 @@ async fn load(db: &Db) -> Fallible<Vec<Case>> {
     ];
     db.upsert_credit_entries(entries).await?;
     let change = Change::new(at(2026, 1, 2)?, "test", "test.loaded", "");
-    let original = result(10, 1, ResultCategory::PendingFollowUp, date(2026, 1, 10)?, None)?;
-    let correction = result(10, 2, ResultCategory::NoProblem, date(2026, 1, 10)?, Some(original.id.clone()))?;
+    let original = result(
+        10,
+        1,
+        ResultCategory::PendingFollowUp,
+        date(2026, 1, 10)?,
+        None,
+    )?;
+    let correction = result(
+        10,
+        2,
+        ResultCategory::NoProblem,
+        date(2026, 1, 10)?,
+        Some(original.id.clone()),
+    )?;
     db.put(
         &[
-            result(7, 1, ResultCategory::PendingFollowUp, date(2026, 1, 10)?, None)?,
+            result(
+                7,
+                1,
+                ResultCategory::PendingFollowUp,
+                date(2026, 1, 10)?,
+                None,
+            )?,
             // Outside the 36-month window.
-            result(7, 2, ResultCategory::FalseDisclosure, date(2023, 10, 1)?, None)?,
+            result(
+                7,
+                2,
+                ResultCategory::FalseDisclosure,
+                date(2023, 10, 1)?,
+                None,
+            )?,
             original,
             correction,
         ],
@@ -350,25 +500,53 @@ async fn load(db: &Db) -> Fallible<Vec<Case>> {
 async fn classification_writes_classes_explanations_and_one_ledger_entry(db: &Db) -> TestResult {
     let cases = load(db).await?;
     let (ledger_before, _) = db.ledger_head().await?;
-    let run = risk::classify(db, &RiskModel::default(), as_of()?, at(2026, 11, 2)?, "tester").await?;
-    assert_eq!((run.counts.a, run.counts.b, run.counts.c, run.counts.d), (4, 3, 2, 1));
+    let run = risk::classify(
+        db,
+        &RiskModel::default(),
+        as_of()?,
+        at(2026, 11, 2)?,
+        "tester",
+    )
+    .await?;
+    assert_eq!(
+        (run.counts.a, run.counts.b, run.counts.c, run.counts.d),
+        (4, 3, 2, 1)
+    );
     assert_eq!((run.skipped, run.changed, run.rows), (1, 10, 11));
     assert_eq!(run.sha256, RiskModel::default().digest());
     for case in &cases {
-        let stored = db.entity(&Uscc::parse(&uscc(case.i))?).await?.ok_or("entity missing")?;
-        assert_eq!(stored.credit.map(|c| c.class), case.class, "entity {}", case.i);
+        let stored = db
+            .entity(&Uscc::parse(&uscc(case.i))?)
+            .await?
+            .ok_or("entity missing")?;
+        assert_eq!(
+            stored.credit.map(|c| c.class),
+            case.class,
+            "entity {}",
+            case.i
+        );
         let explanation = risk::explain(db, &uscc(case.i)).await?;
         match (case.class, explanation) {
             (None, None) => {}
             (Some(class), Some(explanation)) => {
-                assert_eq!((explanation.class, explanation.score), (class, case.score), "entity {}", case.i);
-                assert_eq!(explanation.indicators.iter().map(|l| l.points).sum::<i64>(), case.score);
+                assert_eq!(
+                    (explanation.class, explanation.score),
+                    (class, case.score),
+                    "entity {}",
+                    case.i
+                );
+                assert_eq!(
+                    explanation.indicators.iter().map(|l| l.points).sum::<i64>(),
+                    case.score
+                );
                 assert_eq!(explanation.indicators.len(), 8);
                 assert_eq!(explanation.run, run.id);
                 assert_eq!(explanation.classified_on, as_of()?);
                 assert_eq!(stored.credit.map(|c| c.set_on), Some(as_of()?));
             }
-            (class, explanation) => return Err(format!("entity {}: {class:?} vs {explanation:?}", case.i).into()),
+            (class, explanation) => {
+                return Err(format!("entity {}: {class:?} vs {explanation:?}", case.i).into());
+            }
         }
     }
     let ledger = db.ledger().await?;
@@ -379,15 +557,28 @@ async fn classification_writes_classes_explanations_and_one_ledger_entry(db: &Db
     assert!(added[0].detail.contains(&run.sha256));
     let audit = audit::verify(db).await?;
     assert!(audit.intact(), "{:?}", audit.breaks);
-    assert_eq!(db.latest_classification().await?.map(|r| r.id), Some(run.id.clone()));
+    assert_eq!(
+        db.latest_classification().await?.map(|r| r.id),
+        Some(run.id.clone())
+    );
     let (counts, unclassified) = db.class_distribution().await?;
     assert_eq!((counts, unclassified), (run.counts, 1));
 
     // Again, later: nothing changes class, the date of the class stays.
-    let again = risk::classify(db, &RiskModel::default(), as_of()?, at(2026, 11, 3)?, "tester").await?;
+    let again = risk::classify(
+        db,
+        &RiskModel::default(),
+        as_of()?,
+        at(2026, 11, 3)?,
+        "tester",
+    )
+    .await?;
     assert_eq!(again.changed, 0);
     assert_ne!(again.id, run.id);
-    assert_eq!(db.latest_classification().await?.map(|r| r.id), Some(again.id));
+    assert_eq!(
+        db.latest_classification().await?.map(|r| r.id),
+        Some(again.id)
+    );
     // A stricter model moves entities 2 (20 points) and 7 (15) into C.
     let mut strict = RiskModel::default();
     strict.thresholds.c = 15;
@@ -409,27 +600,67 @@ async fn the_personal_score_is_explained_and_every_query_logged(db: &Db) -> Test
     let person = id_number("19800101", "001");
     let mut penalty = entry(&person, ListType::Penalty, date(2025, 6, 1)?)?;
     penalty.severity = Some(Severity::Ordinary);
-    db.upsert_credit_entries(vec![entry(&person, ListType::Redlist, date(2026, 1, 1)?)?, penalty]).await?;
+    db.upsert_credit_entries(vec![
+        entry(&person, ListType::Redlist, date(2026, 1, 1)?)?,
+        penalty,
+    ])
+    .await?;
     let model = ScoreModel::default();
-    let report = risk::personal_score(db, &model, &person, "评优评先资格审查", as_of()?, at(2026, 11, 2)?, "credit.office").await?;
+    let report = risk::personal_score(
+        db,
+        &model,
+        &person,
+        "评优评先资格审查",
+        as_of()?,
+        at(2026, 11, 2)?,
+        "credit.office",
+    )
+    .await?;
     // 500 + 30 (identity) + 80 (red list) − 40 (an ordinary penalty; no clean history).
-    assert_eq!((report.score.score, report.score.level.as_str()), (570, "良好"));
+    assert_eq!(
+        (report.score.score, report.score.level.as_str()),
+        (570, "良好")
+    );
     let sum: i64 = report.score.lines.iter().map(|l| l.points).sum();
-    assert_eq!(report.score.base + sum + report.score.clamp, report.score.score);
+    assert_eq!(
+        report.score.base + sum + report.score.clamp,
+        report.score.score
+    );
     assert_eq!(report.entries, 2);
-    assert!(!report.person.contains("19800101"), "the id is masked: {}", report.person);
+    assert!(
+        !report.person.contains("19800101"),
+        "the id is masked: {}",
+        report.person
+    );
     let log = db.access_log(Some(&person), 10).await?;
     assert_eq!(log.len(), 1);
-    assert_eq!((log[0].actor.as_str(), log[0].purpose.as_str(), log[0].what.as_str()), ("credit.office", "评优评先资格审查", risk::SCORE_ACCESS));
+    assert_eq!(
+        (
+            log[0].actor.as_str(),
+            log[0].purpose.as_str(),
+            log[0].what.as_str()
+        ),
+        ("credit.office", "评优评先资格审查", risk::SCORE_ACCESS)
+    );
 
     // No purpose: refused, and nothing read or logged.
-    let refused = risk::personal_score(db, &model, &person, "  ", as_of()?, at(2026, 11, 2)?, "credit.office").await;
+    let refused = risk::personal_score(
+        db,
+        &model,
+        &person,
+        "  ",
+        as_of()?,
+        at(2026, 11, 2)?,
+        "credit.office",
+    )
+    .await;
     assert!(refused.is_err());
     assert_eq!(db.access_log(Some(&person), 10).await?.len(), 1);
 
     // A clean person: 580 (良好); the black list: clamped and explained.
     let clean = id_number("19900101", "002");
-    let clean_report = risk::personal_score(db, &model, &clean, "测试", as_of()?, at(2026, 11, 2)?, "t").await?;
+    let clean_report =
+        risk::personal_score(db, &model, &clean, "测试", as_of()?, at(2026, 11, 2)?, "t").await?;
     assert_eq!(clean_report.score.score, 580);
     let mut harsh = model.clone();
     for rule in &mut harsh.rules {
@@ -439,8 +670,14 @@ async fn the_personal_score_is_explained_and_every_query_logged(db: &Db) -> Test
         }
     }
     let listed = id_number("19700101", "003");
-    db.upsert_credit_entries(vec![entry(&listed, ListType::Blacklist, date(2026, 3, 1)?)?]).await?;
-    let low = risk::personal_score(db, &harsh, &listed, "测试", as_of()?, at(2026, 11, 2)?, "t").await?;
+    db.upsert_credit_entries(vec![entry(
+        &listed,
+        ListType::Blacklist,
+        date(2026, 3, 1)?,
+    )?])
+    .await?;
+    let low =
+        risk::personal_score(db, &harsh, &listed, "测试", as_of()?, at(2026, 11, 2)?, "t").await?;
     assert_eq!((low.score.score, low.score.level.as_str()), (0, "较差"));
     assert!(low.score.clamp > 0);
     let sum: i64 = low.score.lines.iter().map(|l| l.points).sum();
@@ -467,7 +704,10 @@ fn the_cli_classifies_explains_and_scores() -> TestResult {
     std::fs::create_dir_all(&dir)?;
     let database = dir.join("db.sqlite3").to_string_lossy().into_owned();
     let outcome = (|| -> TestResult {
-        let (code, json, out) = jianguan(&database, &["credit", "classify", "--as-of", "2026-11-01", "--json"])?;
+        let (code, json, out) = jianguan(
+            &database,
+            &["credit", "classify", "--as-of", "2026-11-01", "--json"],
+        )?;
         assert_eq!(code, 0, "{out}");
         assert_eq!(json["classified"], 0);
         assert_eq!(json["model_sha256"], RiskModel::default().digest());
@@ -477,10 +717,27 @@ fn the_cli_classifies_explains_and_scores() -> TestResult {
         let (code, _, _) = jianguan(&database, &["credit", "explain", &uscc(1), "--json"])?;
         assert_eq!(code, 3, "an entity not classified");
         let person = id_number("19900101", "002");
-        let args = ["credit", "score", &person, "--purpose", "测试", "--as-of", "2026-11-01", "--json", "--actor", "tester"];
+        let args = [
+            "credit",
+            "score",
+            &person,
+            "--purpose",
+            "测试",
+            "--as-of",
+            "2026-11-01",
+            "--json",
+            "--actor",
+            "tester",
+        ];
         let (code, json, out) = jianguan(&database, &args)?;
         assert_eq!(code, 0, "{out}");
-        assert_eq!((json["score"]["score"].as_i64(), json["score"]["level"].as_str()), (Some(580), Some("良好")));
+        assert_eq!(
+            (
+                json["score"]["score"].as_i64(),
+                json["score"]["level"].as_str()
+            ),
+            (Some(580), Some("良好"))
+        );
         assert!(!out.contains(&person), "the id is masked");
         let (code, _, _) = jianguan(&database, &["credit", "score", &person, "--purpose", " "])?;
         assert_ne!(code, 0, "a purpose is required");

@@ -68,26 +68,41 @@ pub struct RefStratum {
 
 /// §3–§4 by brute force: every stratum of the frame or of the rules, with its rows
 /// sorted by `(prn, id bytes)` and `n_h`.
-pub fn ref_strata(seed: &[u8; 32], plan: &PlanSpec, frame: &[FrameRow]) -> BTreeMap<String, RefStratum> {
+pub fn ref_strata(
+    seed: &[u8; 32],
+    plan: &PlanSpec,
+    frame: &[FrameRow],
+) -> BTreeMap<String, RefStratum> {
     let mut out: BTreeMap<String, RefStratum> = BTreeMap::new();
     for rule in &plan.strata {
-        out.entry(rule.stratum.clone())
-            .or_insert(RefStratum { population: 0, sample_size: 0, ordered: Vec::new() });
+        out.entry(rule.stratum.clone()).or_insert(RefStratum {
+            population: 0,
+            sample_size: 0,
+            ordered: Vec::new(),
+        });
     }
     for row in frame {
-        let entry = out
-            .entry(row.stratum.to_string())
-            .or_insert(RefStratum { population: 0, sample_size: 0, ordered: Vec::new() });
+        let entry = out.entry(row.stratum.to_string()).or_insert(RefStratum {
+            population: 0,
+            sample_size: 0,
+            ordered: Vec::new(),
+        });
         entry.population += 1;
-        entry.ordered.push((ref_prn(seed, row.id.as_bytes()), row.id.to_string()));
+        entry
+            .ordered
+            .push((ref_prn(seed, row.id.as_bytes()), row.id.to_string()));
     }
     for (label, stratum) in &mut out {
-        stratum.ordered.sort_by(|a, b| (a.0, a.1.as_bytes()).cmp(&(b.0, b.1.as_bytes())));
+        stratum
+            .ordered
+            .sort_by(|a, b| (a.0, a.1.as_bytes()).cmp(&(b.0, b.1.as_bytes())));
         stratum.sample_size = plan
             .strata
             .iter()
             .find(|rule| &rule.stratum == label)
-            .map_or(0, |rule| ref_sample_size(rule.allocation, stratum.population));
+            .map_or(0, |rule| {
+                ref_sample_size(rule.allocation, stratum.population)
+            });
     }
     out
 }
@@ -110,7 +125,8 @@ pub fn ref_match(
 ) -> (Vec<Vec<RefStaffing>>, Vec<u32>) {
     let mut order: Vec<usize> = (0..visits.len()).collect();
     order.sort_by(|&a, &b| {
-        (visits[a].prn, visits[a].subject.as_bytes()).cmp(&(visits[b].prn, visits[b].subject.as_bytes()))
+        (visits[a].prn, visits[a].subject.as_bytes())
+            .cmp(&(visits[b].prn, visits[b].subject.as_bytes()))
     });
     let mut loads = vec![0u32; inspectors.len()];
     let mut out = vec![Vec::new(); visits.len()];
@@ -121,7 +137,11 @@ pub fn ref_match(
         for department in departments {
             let (k, candidates) = &demands[&(visit.subject.clone(), department.clone())];
             let mut eligible: Vec<u32> = candidates.clone();
-            eligible.sort_by(|&a, &b| inspectors[a as usize].as_bytes().cmp(inspectors[b as usize].as_bytes()));
+            eligible.sort_by(|&a, &b| {
+                inspectors[a as usize]
+                    .as_bytes()
+                    .cmp(inspectors[b as usize].as_bytes())
+            });
             eligible.dedup();
             eligible.retain(|&i| cap.is_none_or(|cap| loads[i as usize] < cap));
             let unstaffed = eligible.len() < *k as usize;
@@ -131,7 +151,12 @@ pub fn ref_match(
                     .iter()
                     .map(|&i| {
                         let name = inspectors[i as usize].as_bytes();
-                        (loads[i as usize], ref_ticket(seed, visit.subject.as_bytes(), name), name, i)
+                        (
+                            loads[i as usize],
+                            ref_ticket(seed, visit.subject.as_bytes(), name),
+                            name,
+                            i,
+                        )
                     })
                     .collect();
                 ranked.sort();
@@ -165,14 +190,25 @@ pub fn plan(id: &str, department: &str, rules: &[(&str, Allocation)]) -> PlanSpe
         department: department.to_owned(),
         strata: rules
             .iter()
-            .map(|(stratum, allocation)| StratumRule { stratum: (*stratum).to_owned(), allocation: *allocation })
+            .map(|(stratum, allocation)| StratumRule {
+                stratum: (*stratum).to_owned(),
+                allocation: *allocation,
+            })
             .collect(),
     }
 }
 
 /// Frame rows for subjects `range`, each stratum chosen by `stratum_of`.
-pub fn frame(range: std::ops::Range<u32>, stratum_of: impl Fn(u32) -> &'static str) -> Vec<FrameRow> {
-    range.map(|n| FrameRow { id: subject_id(n).into(), stratum: stratum_of(n).into() }).collect()
+pub fn frame(
+    range: std::ops::Range<u32>,
+    stratum_of: impl Fn(u32) -> &'static str,
+) -> Vec<FrameRow> {
+    range
+        .map(|n| FrameRow {
+            id: subject_id(n).into(),
+            stratum: stratum_of(n).into(),
+        })
+        .collect()
 }
 
 /// A demand callback from a precomputed table.

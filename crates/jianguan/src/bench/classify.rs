@@ -12,7 +12,9 @@ use chrono::{Datelike, NaiveDate, TimeDelta};
 use super::{Spread, ms, thousands};
 use crate::domain::credit::{CreditEntry, ListType, Severity, Subject};
 use crate::domain::entity::CreditClass;
-use crate::domain::inspection::{FollowUp, InspectionResult, OutOfPlan, OutOfPlanReason, ResultCategory, ResultStatus};
+use crate::domain::inspection::{
+    FollowUp, InspectionResult, OutOfPlan, OutOfPlanReason, ResultCategory, ResultStatus,
+};
 use crate::domain::item::CheckMethod;
 use crate::domain::risk::{ClassificationRun, ReportState, RiskModel};
 use crate::storage::credit::CreditStore;
@@ -73,7 +75,13 @@ fn days_before(date: NaiveDate, stream: &mut Stream, low: u64, high: u64) -> Nai
     date - TimeDelta::days(i64::try_from(stream.between(low, high)).unwrap_or(0))
 }
 
-fn entry(uscc: &str, name: &str, list_type: ListType, listed_on: NaiveDate, n: u64) -> anyhow::Result<CreditEntry> {
+fn entry(
+    uscc: &str,
+    name: &str,
+    list_type: ListType,
+    listed_on: NaiveDate,
+    n: u64,
+) -> anyhow::Result<CreditEntry> {
     let (subject, _) = Subject::parse(uscc)?;
     Ok(CreditEntry {
         subject,
@@ -97,14 +105,20 @@ fn generate(city: &City) -> anyhow::Result<Facts> {
     let due_year = ReportState::due_year(as_of);
     let deadline = NaiveDate::from_ymd_opt(due_year + 1, 6, 30).unwrap_or(as_of);
     let mut stream = Stream::named("jianguan/bench/classify");
-    let mut facts = Facts { reports: Vec::new(), entries: Vec::new(), results: Vec::new(), complaints: Vec::new() };
+    let mut facts = Facts {
+        reports: Vec::new(),
+        entries: Vec::new(),
+        results: Vec::new(),
+        complaints: Vec::new(),
+    };
     let at = workflow::now();
     let hit = |odds: &[u64; 4], class: usize, stream: &mut Stream| stream.below(1000) < odds[class];
     for (n, entity) in city.entities.iter().enumerate() {
         let class = class_index(entity.risk);
         let uscc = entity.uscc.as_str();
         let n = n as u64;
-        if entity.registered_on.year() <= due_year && !hit(&ODDS.report_missing, class, &mut stream) {
+        if entity.registered_on.year() <= due_year && !hit(&ODDS.report_missing, class, &mut stream)
+        {
             let filed_on = if hit(&ODDS.report_late, class, &mut stream) {
                 days_before(as_of, &mut stream, 1, 120)
             } else {
@@ -120,7 +134,9 @@ fn generate(city: &City) -> anyhow::Result<Facts> {
         ] {
             if hit(odds, class, &mut stream) {
                 let listed_on = days_before(as_of, &mut stream, 1, days).max(entity.registered_on);
-                facts.entries.push(entry(uscc, &entity.name, list_type, listed_on, n)?);
+                facts
+                    .entries
+                    .push(entry(uscc, &entity.name, list_type, listed_on, n)?);
             }
         }
         if hit(&ODDS.inspected, class, &mut stream) {
@@ -241,9 +257,14 @@ fn print(name: &str, times: &[Duration], run: &ClassificationRun) {
 /// Runs the benchmark: `runs` classifications of a city of `entities` on
 /// SQLite (and one series on PostgreSQL at `postgres`).
 pub fn run(entities: usize, runs: usize, postgres: Option<&str>) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     println!("## Credit-risk classification of a whole city\n");
-    let city = City::generate(&CityParams { entities, ..CityParams::huangshi() });
+    let city = City::generate(&CityParams {
+        entities,
+        ..CityParams::huangshi()
+    });
     let facts = generate(&city)?;
     let dir = std::env::temp_dir().join(format!("jianguan-bench-classify-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
@@ -276,6 +297,9 @@ pub fn run(entities: usize, runs: usize, postgres: Option<&str>) -> anyhow::Resu
         db.close().await;
         anyhow::Ok(())
     });
-    runtime.block_on(super::pg_admin(base, &format!("DROP SCHEMA {schema} CASCADE")))?;
+    runtime.block_on(super::pg_admin(
+        base,
+        &format!("DROP SCHEMA {schema} CASCADE"),
+    ))?;
     outcome
 }

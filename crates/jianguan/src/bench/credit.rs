@@ -20,10 +20,10 @@ use super::web::{Server, check_wrk, wrk};
 use super::{Spread, field, ms, pg_admin, thousands};
 use crate::domain::account::{Account, Role};
 use crate::domain::credit::{Matter, Outcome};
+use crate::import::credit::Applicant as Applying;
 use crate::storage::credit::ENTRY_COLUMNS;
 use crate::storage::{self, Db, WorkflowStore};
 use crate::synth::credit::{self as synth, Applicant, BENCH_AS_OF, Lists};
-use crate::import::credit::Applicant as Applying;
 use crate::workflow::credit::{self as checks, ApplicantResult, Checker};
 
 /// The goals of issue 7.
@@ -43,7 +43,12 @@ const WRK_SCRIPT: &str = include_str!("../../../../scripts/credit-check.lua");
 
 /// Runs the credit benchmark: `entries` list entries, `applicants` applicants,
 /// `runs` timed batch checks (after one warm-up), the PostgreSQL baseline with `postgres`.
-pub fn run(entries: u64, applicants: usize, runs: usize, postgres: Option<&str>) -> anyhow::Result<()> {
+pub fn run(
+    entries: u64,
+    applicants: usize,
+    runs: usize,
+    postgres: Option<&str>,
+) -> anyhow::Result<()> {
     let scratch = Scratch::new()?;
     println!("## Credit supervision\n");
     let lists = Lists::national(entries);
@@ -65,21 +70,42 @@ pub fn run(entries: u64, applicants: usize, runs: usize, postgres: Option<&str>)
     );
 
     let database = scratch.dir.join("credit.sqlite3");
-    let database_url = database.to_str().context("the temporary folder's path is not UTF-8")?.to_owned();
+    let database_url = database
+        .to_str()
+        .context("the temporary folder's path is not UTF-8")?
+        .to_owned();
     child(&["migrate"], &database_url)?;
-    child(&["credit", "matters", "import", path_str(&files.matters)?], &database_url)?;
+    child(
+        &["credit", "matters", "import", path_str(&files.matters)?],
+        &database_url,
+    )?;
     let first = import(&files.entries, &database_url)?;
     let again = import(&files.entries, &database_url)?;
     print_imports(&first, &again, entries);
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let sqlite = runtime.block_on(batch_checks(&database_url, &matter, &files.applicants, runs))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let sqlite = runtime.block_on(batch_checks(
+        &database_url,
+        &matter,
+        &files.applicants,
+        runs,
+    ))?;
     let mut table = vec![("jianguan on SQLite".to_owned(), sqlite.spread)];
     if let Some(url) = postgres {
-        let baseline = runtime.block_on(postgres_runs(url, &database_url, &matter, &files, runs))?;
-        compare("jianguan on PostgreSQL", &sqlite.results, &baseline.jianguan.results)?;
+        let baseline =
+            runtime.block_on(postgres_runs(url, &database_url, &matter, &files, runs))?;
+        compare(
+            "jianguan on PostgreSQL",
+            &sqlite.results,
+            &baseline.jianguan.results,
+        )?;
         compare("the SQL join", &sqlite.results, &baseline.join_results)?;
-        table.push(("jianguan on PostgreSQL".to_owned(), baseline.jianguan.spread));
+        table.push((
+            "jianguan on PostgreSQL".to_owned(),
+            baseline.jianguan.spread,
+        ));
         table.push(("one SQL join in PostgreSQL".to_owned(), baseline.join));
         println!(
             "PostgreSQL: {} entries copied from the SQLite file in {:.1} s (COPY, then the primary key).\n",
@@ -123,15 +149,18 @@ struct Scratch {
 
 impl Scratch {
     fn new() -> anyhow::Result<Self> {
-        let dir = std::env::temp_dir().join(format!("jianguan-bench-credit-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let dir =
+            std::env::temp_dir().join(format!("jianguan-bench-credit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
         Ok(Self { dir })
     }
 
     fn write_files(&self, lists: &Lists, applicants: usize) -> anyhow::Result<Files> {
         let started = Instant::now();
         let entries = self.dir.join("entries.csv");
-        let file = std::fs::File::create(&entries).with_context(|| format!("cannot create {}", entries.display()))?;
+        let file = std::fs::File::create(&entries)
+            .with_context(|| format!("cannot create {}", entries.display()))?;
         synth::write_entries_csv(lists.entries(), file)?;
         let written_in = started.elapsed();
         let entries_bytes = std::fs::metadata(&entries)?.len();
@@ -148,7 +177,16 @@ impl Scratch {
         let ids = self.dir.join("ids.txt");
         std::fs::write(&ids, well_formed.join("\n"))?;
         let malformed_applicants = applicants.len() - well_formed.len();
-        Ok(Files { entries, entries_bytes, written_in, matters, applicants, listed_applicants, malformed_applicants, ids })
+        Ok(Files {
+            entries,
+            entries_bytes,
+            written_in,
+            matters,
+            applicants,
+            listed_applicants,
+            malformed_applicants,
+            ids,
+        })
     }
 }
 
@@ -159,7 +197,8 @@ impl Drop for Scratch {
 }
 
 fn path_str(path: &Path) -> anyhow::Result<&str> {
-    path.to_str().context("the temporary folder's path is not UTF-8")
+    path.to_str()
+        .context("the temporary folder's path is not UTF-8")
 }
 
 /// Runs `jianguan ARGS --database URL` to completion; its standard output.
@@ -171,7 +210,11 @@ fn child(args: &[&str], database: &str) -> anyhow::Result<String> {
         .output()
         .with_context(|| format!("cannot run jianguan {}", args.join(" ")))?;
     if !output.status.success() {
-        bail!("jianguan {} failed: {}", args.join(" "), String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "jianguan {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
@@ -186,7 +229,10 @@ struct Import {
 
 impl Import {
     fn count(&self, name: &str) -> u64 {
-        self.report.get(name).and_then(serde_json::Value::as_u64).unwrap_or(0)
+        self.report
+            .get(name)
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0)
     }
 }
 
@@ -197,7 +243,12 @@ fn import(file: &Path, database: &str) -> anyhow::Result<Import> {
     let timed = Path::new("/usr/bin/time").exists();
     let mut command = if timed {
         let mut command = Command::new("/usr/bin/time");
-        command.arg("-f").arg("%M").arg("-o").arg(&time_file).arg(&exe);
+        command
+            .arg("-f")
+            .arg("%M")
+            .arg("-o")
+            .arg(&time_file)
+            .arg(&exe);
         command
     } else {
         Command::new(&exe)
@@ -209,7 +260,9 @@ fn import(file: &Path, database: &str) -> anyhow::Result<Import> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let started = Instant::now();
-    let process = command.spawn().context("cannot run jianguan credit import")?;
+    let process = command
+        .spawn()
+        .context("cannot run jianguan credit import")?;
     let pid = process.id();
     // Without /usr/bin/time, the child's high-water mark is read while it runs.
     let watcher = (!timed).then(|| {
@@ -230,21 +283,38 @@ fn import(file: &Path, database: &str) -> anyhow::Result<Import> {
     let output = process.wait_with_output()?;
     let time = started.elapsed();
     if !output.status.success() {
-        bail!("jianguan credit import failed: {}", String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "jianguan credit import failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let peak_kib = match watcher {
         Some(watcher) => watcher.join().ok().flatten(),
-        None => std::fs::read_to_string(&time_file).ok().and_then(|text| text.trim().lines().last()?.trim().parse().ok()),
+        None => std::fs::read_to_string(&time_file)
+            .ok()
+            .and_then(|text| text.trim().lines().last()?.trim().parse().ok()),
     };
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let line = stdout.lines().rev().find(|line| line.trim_start().starts_with('{')).unwrap_or("{}");
-    let report = serde_json::from_str(line).with_context(|| format!("cannot read the import's report: {stdout}"))?;
-    Ok(Import { time, peak_kib, report })
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|line| line.trim_start().starts_with('{'))
+        .unwrap_or("{}");
+    let report = serde_json::from_str(line)
+        .with_context(|| format!("cannot read the import's report: {stdout}"))?;
+    Ok(Import {
+        time,
+        peak_kib,
+        report,
+    })
 }
 
 fn print_imports(first: &Import, again: &Import, entries: u64) {
     let memory = |import: &Import| {
-        import.peak_kib.map_or_else(|| "unknown".to_owned(), |kib| format!("{:.0} MiB", kib as f64 / 1024.0))
+        import.peak_kib.map_or_else(
+            || "unknown".to_owned(),
+            |kib| format!("{:.0} MiB", kib as f64 / 1024.0),
+        )
     };
     let met = |import: &Import| {
         let fast = import.time < IMPORT_GOAL;
@@ -256,7 +326,9 @@ fn print_imports(first: &Import, again: &Import, entries: u64) {
             (false, false) => "no",
         }
     };
-    println!("| import into a fresh SQLite file | rows | inserted | updated | rejected | wall time | peak memory | goal | met |");
+    println!(
+        "| import into a fresh SQLite file | rows | inserted | updated | rejected | wall time | peak memory | goal | met |"
+    );
     println!("|---|---:|---:|---:|---:|---:|---:|---|---|");
     for (label, import) in [("first import", first), ("the same file again", again)] {
         println!(
@@ -287,17 +359,30 @@ struct Checks {
 }
 
 /// `runs` timed batch checks (after one warm-up) on the database at `url`.
-async fn batch_checks(url: &str, matter: &Matter, applicants: &[Applicant], runs: usize) -> anyhow::Result<Checks> {
+async fn batch_checks(
+    url: &str,
+    matter: &Matter,
+    applicants: &[Applicant],
+    runs: usize,
+) -> anyhow::Result<Checks> {
     let db = storage::open(url).await?;
     let outcome = timed_checks(&db, matter, applicants, runs).await;
     db.close().await;
     outcome
 }
 
-async fn timed_checks(db: &Db, matter: &Matter, applicants: &[Applicant], runs: usize) -> anyhow::Result<Checks> {
+async fn timed_checks(
+    db: &Db,
+    matter: &Matter,
+    applicants: &[Applicant],
+    runs: usize,
+) -> anyhow::Result<Checks> {
     let mut times = Vec::with_capacity(runs);
     let mut results = Vec::new();
-    let checker = Checker { actor: ACTOR.to_owned(), department: None };
+    let checker = Checker {
+        actor: ACTOR.to_owned(),
+        department: None,
+    };
     for run in 0..=runs {
         let batch = core_applicants(applicants);
         let started = Instant::now();
@@ -307,7 +392,10 @@ async fn timed_checks(db: &Db, matter: &Matter, applicants: &[Applicant], runs: 
         }
         results = report.results;
     }
-    Ok(Checks { spread: Spread::of(&times), results })
+    Ok(Checks {
+        spread: Spread::of(&times),
+        results,
+    })
 }
 
 /// The applicants as a file would give them (building them is part of the timed check).
@@ -315,11 +403,20 @@ fn core_applicants(applicants: &[Applicant]) -> Vec<Applying> {
     applicants
         .iter()
         .zip(2..)
-        .map(|(a, row)| Applying { id: a.id.clone(), name: Some(a.name.clone()), row })
+        .map(|(a, row)| Applying {
+            id: a.id.clone(),
+            name: Some(a.name.clone()),
+            row,
+        })
         .collect()
 }
 
-fn print_checks(table: &[(String, Spread)], results: &[ApplicantResult], applicants: usize, runs: usize) {
+fn print_checks(
+    table: &[(String, Spread)],
+    results: &[ApplicantResult],
+    applicants: usize,
+    runs: usize,
+) {
     let mut outcomes: BTreeMap<Outcome, usize> = BTreeMap::new();
     for result in results {
         *outcomes.entry(result.outcome).or_default() += 1;
@@ -328,15 +425,25 @@ fn print_checks(table: &[(String, Spread)], results: &[ApplicantResult], applica
     println!(
         "Batch check of {} applicants, as of {BENCH_AS_OF} ({runs} timed runs after one warm-up; every check logged): {}; {} hits.\n",
         thousands(applicants as u64),
-        outcomes.iter().map(|(o, n)| format!("{} {}", o.as_str(), thousands(*n as u64))).collect::<Vec<_>>().join(", "),
+        outcomes
+            .iter()
+            .map(|(o, n)| format!("{} {}", o.as_str(), thousands(*n as u64)))
+            .collect::<Vec<_>>()
+            .join(", "),
         thousands(hits as u64),
     );
     println!("| batch check | time | ratio to jianguan on SQLite | goal | met |");
     println!("|---|---:|---:|---|---|");
-    let ours = table.first().map_or(Duration::ZERO, |(_, spread)| spread.median);
+    let ours = table
+        .first()
+        .map_or(Duration::ZERO, |(_, spread)| spread.median);
     for (label, spread) in table {
         let ratio = spread.median.as_secs_f64() / ours.as_secs_f64().max(1e-9);
-        let goal = if label.contains("SQL join") { "baseline" } else { "< 1 s" };
+        let goal = if label.contains("SQL join") {
+            "baseline"
+        } else {
+            "< 1 s"
+        };
         let met = if label.contains("SQL join") {
             ""
         } else if spread.median < BATCH_GOAL {
@@ -352,19 +459,37 @@ fn print_checks(table: &[(String, Spread)], results: &[ApplicantResult], applica
 /// Checks that two runs gave every applicant the same outcome.
 fn compare(what: &str, ours: &[ApplicantResult], theirs: &[ApplicantResult]) -> anyhow::Result<()> {
     if ours.len() != theirs.len() {
-        bail!("{what} answered for {} applicants, jianguan on SQLite for {}", theirs.len(), ours.len());
+        bail!(
+            "{what} answered for {} applicants, jianguan on SQLite for {}",
+            theirs.len(),
+            ours.len()
+        );
     }
     let differing: Vec<String> = ours
         .iter()
         .zip(theirs)
         .filter(|(a, b)| a.id != b.id || a.outcome != b.outcome)
         .take(5)
-        .map(|(a, b)| format!("{} {} / {} {}", a.id, a.outcome.as_str(), b.id, b.outcome.as_str()))
+        .map(|(a, b)| {
+            format!(
+                "{} {} / {} {}",
+                a.id,
+                a.outcome.as_str(),
+                b.id,
+                b.outcome.as_str()
+            )
+        })
         .collect();
     if !differing.is_empty() {
-        bail!("{what} disagrees with jianguan on SQLite: {}", differing.join("; "));
+        bail!(
+            "{what} disagrees with jianguan on SQLite: {}",
+            differing.join("; ")
+        );
     }
-    println!("Outcomes of {what} and of jianguan on SQLite: identical for all {} applicants.\n", thousands(ours.len() as u64));
+    println!(
+        "Outcomes of {what} and of jianguan on SQLite: identical for all {} applicants.\n",
+        thousands(ours.len() as u64)
+    );
     Ok(())
 }
 
@@ -395,7 +520,10 @@ async fn postgres_runs(
     let url = format!("{base}{separator}options[search_path]={schema}");
     let outcome = async {
         child(&["migrate"], &url)?;
-        child(&["credit", "matters", "import", path_str(&files.matters)?], &url)?;
+        child(
+            &["credit", "matters", "import", path_str(&files.matters)?],
+            &url,
+        )?;
         let db = storage::open(&url).await?;
         let started = Instant::now();
         let copied = copy_entries(sqlite, &url).await?;
@@ -403,13 +531,18 @@ async fn postgres_runs(
         let jianguan = timed_checks(&db, matter, applicants, runs).await?;
         db.close().await;
         let (join, join_results) = sql_join(&url, matter, applicants, runs).await?;
-        anyhow::Ok(Baseline { copied, copy_time, jianguan, join, join_results })
+        anyhow::Ok(Baseline {
+            copied,
+            copy_time,
+            jianguan,
+            join,
+            join_results,
+        })
     }
     .await;
     pg_admin(base, &format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).await?;
     outcome
 }
-
 
 /// Rows read from SQLite per query while copying.
 const COPY_PAGE: i64 = 50_000;
@@ -421,12 +554,18 @@ async fn copy_entries(sqlite: &str, postgres: &str) -> anyhow::Result<u64> {
     use sqlx::{Connection as _, Row as _};
     let mut source = sqlx::SqliteConnection::connect(&format!("sqlite://{sqlite}?mode=ro")).await?;
     let mut target = sqlx::PgConnection::connect(postgres).await?;
-    sqlx::query("ALTER TABLE credit_entries DROP CONSTRAINT credit_entries_pkey").execute(&mut target).await?;
+    sqlx::query("ALTER TABLE credit_entries DROP CONSTRAINT credit_entries_pkey")
+        .execute(&mut target)
+        .await?;
     let columns = ENTRY_COLUMNS.join(", ");
     let mut copy = target
-        .copy_in_raw(&format!("COPY credit_entries ({columns}) FROM STDIN WITH (FORMAT csv)"))
+        .copy_in_raw(&format!(
+            "COPY credit_entries ({columns}) FROM STDIN WITH (FORMAT csv)"
+        ))
         .await?;
-    let first = format!("SELECT {columns} FROM credit_entries ORDER BY subject, list_type, listed_on, ref_no LIMIT ?1");
+    let first = format!(
+        "SELECT {columns} FROM credit_entries ORDER BY subject, list_type, listed_on, ref_no LIMIT ?1"
+    );
     let next = format!(
         "SELECT {columns} FROM credit_entries WHERE (subject, list_type, listed_on, ref_no) > ($2, $3, $4, $5) \
          ORDER BY subject, list_type, listed_on, ref_no LIMIT $1"
@@ -436,14 +575,24 @@ async fn copy_entries(sqlite: &str, postgres: &str) -> anyhow::Result<u64> {
     loop {
         let query = match &last {
             None => sqlx::query(&first).bind(COPY_PAGE),
-            Some([subject, list, listed, reference]) => {
-                sqlx::query(&next).bind(COPY_PAGE).bind(subject).bind(list).bind(listed).bind(reference)
-            }
+            Some([subject, list, listed, reference]) => sqlx::query(&next)
+                .bind(COPY_PAGE)
+                .bind(subject)
+                .bind(list)
+                .bind(listed)
+                .bind(reference),
         };
         let rows = query.fetch_all(&mut source).await?;
         let Some(tail) = rows.last() else { break };
-        last = Some([tail.try_get(0)?, tail.try_get(1)?, tail.try_get(2)?, tail.try_get(3)?]);
-        let mut csv = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::with_capacity(1 << 22));
+        last = Some([
+            tail.try_get(0)?,
+            tail.try_get(1)?,
+            tail.try_get(2)?,
+            tail.try_get(3)?,
+        ]);
+        let mut csv = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::with_capacity(1 << 22));
         for row in &rows {
             let mut record = csv::ByteRecord::new();
             for index in 0..ENTRY_COLUMNS.len() {
@@ -453,14 +602,19 @@ async fn copy_entries(sqlite: &str, postgres: &str) -> anyhow::Result<u64> {
             }
             csv.write_byte_record(&record)?;
         }
-        copy.send(csv.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?).await?;
+        copy.send(csv.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+            .await?;
         copied += rows.len() as u64;
     }
     copy.finish().await?;
-    sqlx::query("ALTER TABLE credit_entries ADD PRIMARY KEY (subject, list_type, listed_on, ref_no)")
+    sqlx::query(
+        "ALTER TABLE credit_entries ADD PRIMARY KEY (subject, list_type, listed_on, ref_no)",
+    )
+    .execute(&mut target)
+    .await?;
+    sqlx::query("ANALYZE credit_entries")
         .execute(&mut target)
         .await?;
-    sqlx::query("ANALYZE credit_entries").execute(&mut target).await?;
     target.close().await?;
     source.close().await?;
     Ok(copied)
@@ -499,19 +653,37 @@ async fn sql_join(
 ) -> anyhow::Result<(Spread, Vec<ApplicantResult>)> {
     use sqlx::{Connection as _, Row as _};
     let mut connection = sqlx::PgConnection::connect(url).await?;
-    sqlx::query("CREATE TEMPORARY TABLE bench_applicants (ordinal INTEGER PRIMARY KEY, id TEXT NOT NULL)")
-        .execute(&mut connection)
-        .await?;
-    let ordinals: Vec<i32> = (0..applicants.len()).map(|i| i32::try_from(i).unwrap_or(i32::MAX)).collect();
-    let ids: Vec<String> = applicants.iter().map(|a| a.id.trim().to_uppercase()).collect();
+    sqlx::query(
+        "CREATE TEMPORARY TABLE bench_applicants (ordinal INTEGER PRIMARY KEY, id TEXT NOT NULL)",
+    )
+    .execute(&mut connection)
+    .await?;
+    let ordinals: Vec<i32> = (0..applicants.len())
+        .map(|i| i32::try_from(i).unwrap_or(i32::MAX))
+        .collect();
+    let ids: Vec<String> = applicants
+        .iter()
+        .map(|a| a.id.trim().to_uppercase())
+        .collect();
     sqlx::query("INSERT INTO bench_applicants SELECT * FROM unnest($1::int[], $2::text[])")
         .bind(&ordinals)
         .bind(&ids)
         .execute(&mut connection)
         .await?;
-    sqlx::query("ANALYZE bench_applicants").execute(&mut connection).await?;
-    let codes = |types: &[crate::domain::credit::ListType]| types.iter().map(|t| t.as_str().to_owned()).collect::<Vec<_>>();
-    let (block, warn, reward) = (codes(&matter.block), codes(&matter.warn), codes(&matter.reward));
+    sqlx::query("ANALYZE bench_applicants")
+        .execute(&mut connection)
+        .await?;
+    let codes = |types: &[crate::domain::credit::ListType]| {
+        types
+            .iter()
+            .map(|t| t.as_str().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let (block, warn, reward) = (
+        codes(&matter.block),
+        codes(&matter.warn),
+        codes(&matter.reward),
+    );
     let as_of: NaiveDate = BENCH_AS_OF;
     let mut times = Vec::with_capacity(runs);
     let mut rows = Vec::new();
@@ -558,7 +730,9 @@ async fn sql_join(
 /// `wrk` with [`CONNECTIONS`] connections rotating the applicants' identifiers.
 fn http_check(database: &str, matter: &str, files: &Files, dir: &Path) -> anyhow::Result<()> {
     check_wrk()?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let token = runtime.block_on(async {
         let db = storage::open(database).await?;
         let token = bench_token(&db).await;
@@ -571,19 +745,29 @@ fn http_check(database: &str, matter: &str, files: &Files, dir: &Path) -> anyhow
     let server = Server::start(database, false)?;
     let url = format!("{}/api/v1/credit/check", server.base);
     let options = vec!["--script".to_owned(), path_str(&script)?.to_owned()];
-    let script_args = vec![path_str(&files.ids)?.to_owned(), token, matter.to_owned(), BENCH_AS_OF.to_string()];
+    let script_args = vec![
+        path_str(&files.ids)?.to_owned(),
+        token,
+        matter.to_owned(),
+        BENCH_AS_OF.to_string(),
+    ];
     let measured = wrk(&url, CONNECTIONS, WARM_UP_SECONDS, &options, &script_args)
         .and_then(|_| wrk(&url, CONNECTIONS, MEASURE_SECONDS, &options, &script_args));
     server.stop();
     let figures = measured?;
     let met = if figures.failures > 0 {
-        format!("no: {} answers were not 2xx/3xx", thousands(figures.failures))
+        format!(
+            "no: {} answers were not 2xx/3xx",
+            thousands(figures.failures)
+        )
     } else if figures.p99 < HTTP_GOAL {
         "yes".to_owned()
     } else {
         "no".to_owned()
     };
-    println!("| single check over HTTP | connections | requests/s | p50 | p99 | goal (p99) | met |");
+    println!(
+        "| single check over HTTP | connections | requests/s | p50 | p99 | goal (p99) | met |"
+    );
     println!("|---|---:|---:|---:|---:|---:|---|");
     println!(
         "| `POST /api/v1/credit/check` (Bearer token of {ACCOUNT}) | {CONNECTIONS} | {} | {} | {} | < {} | {met} |\n",
@@ -608,9 +792,16 @@ async fn bench_token(db: &Db) -> anyhow::Result<String> {
         disabled: false,
     };
     if db.get::<Account>(ACCOUNT).await?.is_none() {
-        crate::http::auth::save_account(db, account, Some(crate::cli::demo::DEMO_PASSWORD.to_owned()), ACTOR)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        crate::http::auth::save_account(
+            db,
+            account,
+            Some(crate::cli::demo::DEMO_PASSWORD.to_owned()),
+            ACTOR,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
-    crate::http::auth::issue_token(db, ACCOUNT, "jianguan bench credit", ACTOR).await.map_err(|e| anyhow::anyhow!("{e}"))
+    crate::http::auth::issue_token(db, ACCOUNT, "jianguan bench credit", ACTOR)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }

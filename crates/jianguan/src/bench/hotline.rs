@@ -46,15 +46,26 @@ const NAIVE_RUNS: usize = 3;
 
 /// Runs the benchmark: `orders` orders, `runs` timed runs of each query, PostgreSQL at `postgres`.
 pub fn run(orders: u64, runs: usize, postgres: Option<&str>) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     println!("## 12345 hotline\n");
     let calendar = workcal::Calendar::embedded().context("the embedded calendar is damaged")?;
     let rules = HotlineRules::default();
-    let city = City::generate(&CityParams { entities: DIRECTORY, ..CityParams::huangshi() });
-    let entities: Vec<String> = city.entities.iter().filter(|e| e.is_active()).map(|e| e.uscc.as_str().to_owned()).collect();
+    let city = City::generate(&CityParams {
+        entities: DIRECTORY,
+        ..CityParams::huangshi()
+    });
+    let entities: Vec<String> = city
+        .entities
+        .iter()
+        .filter(|e| e.is_active())
+        .map(|e| e.uscc.as_str().to_owned())
+        .collect();
     let params = Params::year(YEAR, orders);
     let as_of = params.as_of;
-    let generator = Generator::new(params, &rules, &calendar, &entities).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let generator =
+        Generator::new(params, &rules, &calendar, &entities).map_err(|e| anyhow::anyhow!("{e}"))?;
 
     let dir = std::env::temp_dir().join(format!("jianguan-bench-hotline-{}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -131,10 +142,19 @@ struct Seeded {
 
 /// Migrates every target, writes the city's departments, then generates the
 /// orders batch by batch and seeds each batch into every target.
-async fn seed(generator: &Generator<'_, workcal::Calendar>, targets: &[(&str, &Db)]) -> anyhow::Result<Seeded> {
+async fn seed(
+    generator: &Generator<'_, workcal::Calendar>,
+    targets: &[(&str, &Db)],
+) -> anyhow::Result<Seeded> {
     let departments = DEPARTMENTS
         .iter()
-        .map(|d| Ok(Department::new(DepartmentCode::parse(d.code)?, d.name, DepartmentLevel::City)?))
+        .map(|d| {
+            Ok(Department::new(
+                DepartmentCode::parse(d.code)?,
+                d.name,
+                DepartmentLevel::City,
+            )?)
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
     for (_, db) in targets {
         db.migrate().await?;
@@ -149,12 +169,18 @@ async fn seed(generator: &Generator<'_, workcal::Calendar>, targets: &[(&str, &D
         Some(generator.params().orders),
         indicatif::ProgressDrawTarget::stderr(),
     );
-    if let Ok(style) = indicatif::ProgressStyle::with_template("seeding work orders {bar:40} {pos}/{len} ({percent}%), eta {eta}") {
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "seeding work orders {bar:40} {pos}/{len} ({percent}%), eta {eta}",
+    ) {
         bar.set_style(style);
     }
     loop {
         let generating = Instant::now();
-        let batch = orders.by_ref().take(BATCH).collect::<Result<Vec<WorkOrder>, _>>().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let batch = orders
+            .by_ref()
+            .take(BATCH)
+            .collect::<Result<Vec<WorkOrder>, _>>()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         generation += generating.elapsed();
         if batch.is_empty() {
             break;
@@ -163,14 +189,23 @@ async fn seed(generator: &Generator<'_, workcal::Calendar>, targets: &[(&str, &D
         let n = batch.len() as u64;
         let mut batch = Some(batch);
         for (index, (_, db)) in targets.iter().enumerate() {
-            let rows = if index + 1 == targets.len() { batch.take() } else { batch.clone() };
+            let rows = if index + 1 == targets.len() {
+                batch.take()
+            } else {
+                batch.clone()
+            };
             db.seed_work_orders(rows.unwrap_or_default()).await?;
         }
         seeded += n;
         bar.inc(n);
     }
     bar.finish_and_clear();
-    Ok(Seeded { orders: seeded, days: days.len(), total: started.elapsed(), generation })
+    Ok(Seeded {
+        orders: seeded,
+        days: days.len(),
+        total: started.elapsed(),
+        generation,
+    })
 }
 
 /// One database's figures.
@@ -195,7 +230,12 @@ async fn measure(
     as_of: DateTime<FixedOffset>,
     runs: usize,
 ) -> anyhow::Result<Measured> {
-    let query = KpiQuery { from: first_day(), to: last_day(), department: None, as_of };
+    let query = KpiQuery {
+        from: first_day(),
+        to: last_day(),
+        department: None,
+        as_of,
+    };
     let mut times = Vec::with_capacity(runs);
     let mut report = None;
     for run in 0..=runs {
@@ -223,7 +263,10 @@ async fn measure(
             department_times.push(department_time);
         }
         city_rows = city.len();
-        overdue = city.iter().filter(|o| o.sign_overdue || o.close_overdue).count();
+        overdue = city
+            .iter()
+            .filter(|o| o.sign_overdue || o.close_overdue)
+            .count();
         department_rows = department.len();
     }
 
@@ -275,24 +318,44 @@ async fn naive_kpis(db: &Db, as_of: DateTime<FixedOffset>) -> anyhow::Result<Nai
     let today = as_of.date_naive();
     for month in 1..=12 {
         let from = NaiveDate::from_ymd_opt(YEAR, month, 1).context("month")?;
-        let to = from.checked_add_months(chrono::Months::new(1)).and_then(|d| d.pred_opt()).context("month")?;
-        let filter = OrderFilter { from: Some(from), to: Some(to), ..OrderFilter::default() };
+        let to = from
+            .checked_add_months(chrono::Months::new(1))
+            .and_then(|d| d.pred_opt())
+            .context("month")?;
+        let filter = OrderFilter {
+            from: Some(from),
+            to: Some(to),
+            ..OrderFilter::default()
+        };
         let orders = db.hotline_orders(&filter, u32::MAX, 0).await?;
         for order in orders.iter().filter(|o| o.received_at <= as_of) {
             naive.documents += 1;
-            let mut kpi = Kpi { orders: 1, ..Kpi::default() };
+            let mut kpi = Kpi {
+                orders: 1,
+                ..Kpi::default()
+            };
             let signed = order.signed_at.filter(|at| *at <= as_of);
             let closed = order.closed_at.filter(|at| *at <= as_of);
-            kpi.signed_on_time = u64::from(signed.is_some_and(|at| at.date_naive() <= order.sign_due));
+            kpi.signed_on_time =
+                u64::from(signed.is_some_and(|at| at.date_naive() <= order.sign_due));
             kpi.sign_counted = u64::from(signed.is_some() || order.sign_due < today);
-            kpi.closed_on_time = u64::from(closed.is_some_and(|at| at.date_naive() <= order.close_due));
+            kpi.closed_on_time =
+                u64::from(closed.is_some_and(|at| at.date_naive() <= order.close_due));
             kpi.close_counted = u64::from(closed.is_some() || order.close_due < today);
             kpi.rated = u64::from(order.rating.is_some());
             kpi.satisfied = u64::from(order.rating.is_some_and(Rating::satisfied));
             kpi.closed = u64::from(closed.is_some());
-            kpi.close_days_total = if closed.is_some() { u64::from(order.close_working_days.unwrap_or(0)) } else { 0 };
+            kpi.close_days_total = if closed.is_some() {
+                u64::from(order.close_working_days.unwrap_or(0))
+            } else {
+                0
+            };
             naive.city.add(&kpi);
-            naive.departments.entry(order.department.clone().unwrap_or_default()).or_default().add(&kpi);
+            naive
+                .departments
+                .entry(order.department.clone().unwrap_or_default())
+                .or_default()
+                .add(&kpi);
         }
     }
     Ok(naive)
@@ -300,19 +363,33 @@ async fn naive_kpis(db: &Db, as_of: DateTime<FixedOffset>) -> anyhow::Result<Nai
 
 /// Checks that the SQL report and the naive count agree, city-wide and per department.
 fn compare(name: &str, report: &KpiReport, naive: &Naive) -> anyhow::Result<()> {
-    let sql: BTreeMap<String, Kpi> = report.departments.iter().map(|d| (d.code.clone(), d.kpi)).collect();
+    let sql: BTreeMap<String, Kpi> = report
+        .departments
+        .iter()
+        .map(|d| (d.code.clone(), d.kpi))
+        .collect();
     let mut differences = Vec::new();
     if report.city != naive.city {
-        differences.push(format!("city: SQL {:?}, naive {:?}", report.city, naive.city));
+        differences.push(format!(
+            "city: SQL {:?}, naive {:?}",
+            report.city, naive.city
+        ));
     }
-    for code in sql.keys().chain(naive.departments.keys()).collect::<std::collections::BTreeSet<_>>() {
+    for code in sql
+        .keys()
+        .chain(naive.departments.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+    {
         let (a, b) = (sql.get(code), naive.departments.get(code));
         if a != b {
             differences.push(format!("department {code:?}: SQL {a:?}, naive {b:?}"));
         }
     }
     if !differences.is_empty() {
-        bail!("{name}: the KPI report differs from the naive count: {}", differences.join("; "));
+        bail!(
+            "{name}: the KPI report differs from the naive count: {}",
+            differences.join("; ")
+        );
     }
     println!(
         "{name}: KPIs from SQL and from the {} documents counted in Rust: **identical** (city and {} departments, every count).\n",
@@ -323,7 +400,9 @@ fn compare(name: &str, report: &KpiReport, naive: &Naive) -> anyhow::Result<()> 
 }
 
 fn print(measured: &[Measured], orders: u64, runs: usize) {
-    let Some(sqlite) = measured.first() else { return };
+    let Some(sqlite) = measured.first() else {
+        return;
+    };
     let city = &sqlite.report.city;
     println!(
         "Year {YEAR}, city-wide: {} (及时签收 {} / {}, 按时办结 {} / {}, 满意 {} / {}); {} departments; {} channels, {} categories.\n",
@@ -347,12 +426,21 @@ fn print(measured: &[Measured], orders: u64, runs: usize) {
     println!("|---|{}---|---|", "---:|".repeat(columns.len()));
     let row = |label: String, pick: &dyn Fn(&Measured) -> Spread, goal: Option<Duration>| {
         let cells: Vec<String> = measured.iter().map(|m| format!("{}", pick(m))).collect();
-        let met = goal.map_or(String::new(), |goal| if pick(sqlite).median < goal { "yes".into() } else { "no".into() });
+        let met = goal.map_or(String::new(), |goal| {
+            if pick(sqlite).median < goal {
+                "yes".into()
+            } else {
+                "no".into()
+            }
+        });
         let goal = goal.map_or_else(|| "baseline".to_owned(), |g| format!("< {}", ms(g)));
         println!("| {label} | {} | {goal} | {met} |", cells.join(" | "));
     };
     row(
-        format!("KPI report of the year, per department ({} departments)", sqlite.report.departments.len()),
+        format!(
+            "KPI report of the year, per department ({} departments)",
+            sqlite.report.departments.len()
+        ),
         &|m| m.kpi,
         Some(KPI_GOAL),
     );
@@ -367,12 +455,18 @@ fn print(measured: &[Measured], orders: u64, runs: usize) {
         Some(DUE_GOAL),
     );
     row(
-        format!("overdue list, {DEPARTMENT} ({} orders)", thousands(sqlite.due_department_rows as u64)),
+        format!(
+            "overdue list, {DEPARTMENT} ({} orders)",
+            thousands(sqlite.due_department_rows as u64)
+        ),
         &|m| m.due_department,
         Some(DUE_GOAL),
     );
     row(
-        format!("naive: every document of the year read and counted in Rust ({} runs, no warm-up)", sqlite.naive_runs),
+        format!(
+            "naive: every document of the year read and counted in Rust ({} runs, no warm-up)",
+            sqlite.naive_runs
+        ),
         &|m| m.naive,
         None,
     );

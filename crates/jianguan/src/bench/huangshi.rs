@@ -38,13 +38,27 @@ fn build_round() -> anyhow::Result<Round> {
     let city = City::huangshi();
     let set = PlanSet::huangshi(&city);
     let secret = Secret::from_bytes(draw::sha256(&[b"jianguan/bench/huangshi/secret"]));
-    let SyntheticRound { input, by_department } = SyntheticRound::build(&city, &set, secret, BEACON, CAP)?;
-    let joint_plans =
-        set.plans.iter().filter(|p| set.plans.iter().filter(|q| q.frame == p.frame).count() > 1).count();
-    let departments = set.plans.iter().map(|p| p.department).collect::<HashSet<_>>().len();
+    let SyntheticRound {
+        input,
+        by_department,
+    } = SyntheticRound::build(&city, &set, secret, BEACON, CAP)?;
+    let joint_plans = set
+        .plans
+        .iter()
+        .filter(|p| set.plans.iter().filter(|q| q.frame == p.frame).count() > 1)
+        .count();
+    let departments = set
+        .plans
+        .iter()
+        .map(|p| p.department)
+        .collect::<HashSet<_>>()
+        .len();
     let smallest = by_department.values().map(Vec::len).min().unwrap_or(0);
-    let (largest_code, largest) =
-        by_department.iter().map(|(code, list)| (code.clone(), list.len())).max_by_key(|(_, n)| *n).unwrap_or_default();
+    let (largest_code, largest) = by_department
+        .iter()
+        .map(|(code, list)| (code.clone(), list.len()))
+        .max_by_key(|(_, n)| *n)
+        .unwrap_or_default();
     Ok(Round {
         input,
         by_department,
@@ -58,7 +72,14 @@ fn build_round() -> anyhow::Result<Round> {
 
 impl Round {
     fn demand(&self, department: &str) -> Demand {
-        Demand { k: K, candidates: self.by_department.get(department).cloned().unwrap_or_default() }
+        Demand {
+            k: K,
+            candidates: self
+                .by_department
+                .get(department)
+                .cloned()
+                .unwrap_or_default(),
+        }
     }
 
     /// The whole round (selection, visits, matching, record) and its JSON bytes, on a copy of the input.
@@ -110,11 +131,21 @@ pub(super) fn run(runs: usize, postgres: Option<&str>) -> anyhow::Result<()> {
         draws = round.select(&seed)?;
         selection_times.push(start.elapsed());
         let start = Instant::now();
-        let pairs: Vec<(&PlanSpec, &PlanDraw)> = round.input.plans.iter().map(|(p, _)| p).zip(draws.iter()).collect();
+        let pairs: Vec<(&PlanSpec, &PlanDraw)> = round
+            .input
+            .plans
+            .iter()
+            .map(|(p, _)| p)
+            .zip(draws.iter())
+            .collect();
         let visits = group_visits(&pairs);
-        let staffing = match_inspectors(&seed, &visits, &round.input.inspectors, Some(CAP), |_, department| {
-            round.demand(department)
-        })?;
+        let staffing = match_inspectors(
+            &seed,
+            &visits,
+            &round.input.inspectors,
+            Some(CAP),
+            |_, department| round.demand(department),
+        )?;
         matching_times.push(start.elapsed());
         std::hint::black_box(&staffing);
     }
@@ -125,15 +156,33 @@ pub(super) fn run(runs: usize, postgres: Option<&str>) -> anyhow::Result<()> {
     let deviations = draw::verify(&record);
     let verified = verify_start.elapsed();
     if let Some(first) = deviations.first() {
-        bail!("the benchmark's record does not verify: {} deviations, first {first}", deviations.len());
+        bail!(
+            "the benchmark's record does not verify: {} deviations, first {first}",
+            deviations.len()
+        );
     }
 
     let selections: usize = record.plans.iter().map(|p| p.selected.len()).sum();
     let staffings: usize = record.visits.iter().map(|v| v.departments.len()).sum();
-    let tickets: usize = record.visits.iter().flat_map(|v| &v.departments).map(|d| d.eligible.len()).sum();
-    let unstaffed: usize = record.visits.iter().flat_map(|v| &v.departments).filter(|d| d.unstaffed).count();
+    let tickets: usize = record
+        .visits
+        .iter()
+        .flat_map(|v| &v.departments)
+        .map(|d| d.eligible.len())
+        .sum();
+    let unstaffed: usize = record
+        .visits
+        .iter()
+        .flat_map(|v| &v.departments)
+        .filter(|d| d.unstaffed)
+        .count();
     let mut loads: HashMap<&str, u32> = HashMap::new();
-    for assigned in record.visits.iter().flat_map(|v| &v.departments).flat_map(|d| &d.assigned) {
+    for assigned in record
+        .visits
+        .iter()
+        .flat_map(|v| &v.departments)
+        .flat_map(|d| &d.assigned)
+    {
         *loads.entry(&**assigned).or_default() += 1;
     }
     let max_load = loads.values().copied().max().unwrap_or(0);
@@ -177,7 +226,11 @@ pub(super) fn run(runs: usize, postgres: Option<&str>) -> anyhow::Result<()> {
     println!("| selection alone: 156 × `draw_plan` | {selection} |");
     println!("| visits and matching alone: `group_visits` + `match_inspectors` | {matching} |");
     println!();
-    let goal = if whole.median < Duration::from_secs(1) { "met" } else { "NOT met" };
+    let goal = if whole.median < Duration::from_secs(1) {
+        "met"
+    } else {
+        "NOT met"
+    };
     println!("Goal: median under 1 s — {goal} ({}).\n", ms(whole.median));
 
     doors.print(selections, record.visits.len());
@@ -192,7 +245,10 @@ pub(super) fn run(runs: usize, postgres: Option<&str>) -> anyhow::Result<()> {
         }
     }
     if let Some(peak) = peak_rss_kib() {
-        println!("Peak resident memory of the process so far (VmHWM): {:.0} MiB.\n", peak as f64 / 1024.0);
+        println!(
+            "Peak resident memory of the process so far (VmHWM): {:.0} MiB.\n",
+            peak as f64 / 1024.0
+        );
     }
     Ok(())
 }
@@ -221,7 +277,10 @@ impl Doors {
         let mut by_group: HashSet<(usize, String)> = HashSet::new();
         let mut by_entity: HashSet<String> = HashSet::new();
         for ((plan, frame), &group) in round.input.plans.iter().zip(&groups) {
-            let seed = RoundSeed::from_bytes(draw::sha256(&[b"jianguan/bench/independent\0", plan.id.as_bytes()]));
+            let seed = RoundSeed::from_bytes(draw::sha256(&[
+                b"jianguan/bench/independent\0",
+                plan.id.as_bytes(),
+            ]));
             for selection in draw_plan(&seed, plan, frame)?.selected {
                 by_entity.insert(selection.id.clone());
                 by_group.insert((group, selection.id));
@@ -234,7 +293,10 @@ impl Doors {
             if !done.insert(group) {
                 continue;
             }
-            let seed = RoundSeed::from_bytes(draw::sha256(&[b"jianguan/bench/independent-lead\0", plan.id.as_bytes()]));
+            let seed = RoundSeed::from_bytes(draw::sha256(&[
+                b"jianguan/bench/independent-lead\0",
+                plan.id.as_bytes(),
+            ]));
             let drawn = draw_plan(&seed, plan, frame)?;
             lead_draws += drawn.selected.len();
             lead_entities.extend(drawn.selected.into_iter().map(|s| s.id));
@@ -248,7 +310,13 @@ impl Doors {
     }
 
     fn print(&self, selections: usize, visits: usize) {
-        let ratio = |doors: usize| if visits == 0 { 0.0 } else { doors as f64 / visits as f64 };
+        let ratio = |doors: usize| {
+            if visits == 0 {
+                0.0
+            } else {
+                doors as f64 / visits as f64
+            }
+        };
         println!("Doors knocked (visits; each row counts what a visiting team would knock on):\n");
         println!("| drawing | doors | × ours |");
         println!("| --- | --- | --- |");
@@ -297,7 +365,13 @@ struct Baseline {
 
 impl Baseline {
     fn print(&self, ours_whole: Duration, ours_selection: Duration) {
-        let ratio = |a: Duration, b: Duration| if b.is_zero() { 0.0 } else { a.as_secs_f64() / b.as_secs_f64() };
+        let ratio = |a: Duration, b: Duration| {
+            if b.is_zero() {
+                0.0
+            } else {
+                a.as_secs_f64() / b.as_secs_f64()
+            }
+        };
         println!("### PostgreSQL baseline\n");
         println!(
             "{}; the 156 frames loaded with `\\copy` in {} (excluded). Each plan drawn by one statement \
@@ -309,9 +383,18 @@ impl Baseline {
         );
         println!("| measure | time |");
         println!("| --- | --- |");
-        println!("| **156 statements, sum of server round trips (psql `\\timing`)** | **{}** |", self.statements);
-        println!("| the same psql run, wall clock including start-up and connection | {} |", self.wall);
-        println!("| psql start-up and connection alone (`SELECT 1`) | {} |", self.connect);
+        println!(
+            "| **156 statements, sum of server round trips (psql `\\timing`)** | **{}** |",
+            self.statements
+        );
+        println!(
+            "| the same psql run, wall clock including start-up and connection | {} |",
+            self.wall
+        );
+        println!(
+            "| psql start-up and connection alone (`SELECT 1`) | {} |",
+            self.connect
+        );
         println!();
         let goal = ratio(self.statements.median, ours_whole);
         println!(
@@ -342,9 +425,16 @@ fn psql(url: &str, script: &Path) -> anyhow::Result<(String, Duration)> {
         .context("could not run psql (the PostgreSQL client) for the baseline")?;
     let elapsed = start.elapsed();
     if !output.status.success() {
-        bail!("psql failed on {}: {}", script.display(), String::from_utf8_lossy(&output.stderr).trim());
+        bail!(
+            "psql failed on {}: {}",
+            script.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
     }
-    Ok((String::from_utf8_lossy(&output.stdout).into_owned(), elapsed))
+    Ok((
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        elapsed,
+    ))
 }
 
 /// Sums psql's `Time: 1.234 ms` lines and counts the other non-empty lines (rows).
@@ -353,7 +443,11 @@ fn parse_timing(stdout: &str) -> (Duration, usize) {
     let mut rows = 0;
     for line in stdout.lines() {
         if let Some(rest) = line.strip_prefix("Time: ") {
-            if let Some(value) = rest.split_whitespace().next().and_then(|v| v.parse::<f64>().ok()) {
+            if let Some(value) = rest
+                .split_whitespace()
+                .next()
+                .and_then(|v| v.parse::<f64>().ok())
+            {
                 total += value;
             }
         } else if !line.trim().is_empty() {
@@ -409,12 +503,23 @@ fn postgres_baseline(
         let mut quota = String::from("CASE stratum");
         for outcome in &drawn.strata {
             if !outcome.stratum.chars().all(|c| c.is_ascii_alphanumeric()) {
-                bail!("stratum label {:?} cannot be written into SQL", outcome.stratum);
+                bail!(
+                    "stratum label {:?} cannot be written into SQL",
+                    outcome.stratum
+                );
             }
-            let _ = write!(quota, " WHEN '{}' THEN {}", outcome.stratum, outcome.sample_size);
+            let _ = write!(
+                quota,
+                " WHEN '{}' THEN {}",
+                outcome.stratum, outcome.sample_size
+            );
         }
         quota.push_str(" ELSE 0 END");
-        if !plan.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        if !plan
+            .id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
             bail!("plan id {:?} cannot be written into SQL", plan.id);
         }
         let _ = writeln!(
@@ -448,7 +553,10 @@ fn postgres_baseline(
         }
     }
     let cleanup_path = dir.0.join("cleanup.sql");
-    std::fs::write(&cleanup_path, "DROP TABLE IF EXISTS jianguan_bench_frame;\n")?;
+    std::fs::write(
+        &cleanup_path,
+        "DROP TABLE IF EXISTS jianguan_bench_frame;\n",
+    )?;
     psql(url, &cleanup_path)?;
     Ok(Baseline {
         server,

@@ -41,12 +41,25 @@ fn cells(city: &City, index: usize, e: &Entity) -> [String; 13] {
         district.code.to_owned(),
         e.industry.code(),
         format!("{year}-{month:02}-{day:02}"),
-        if index.is_multiple_of(50) { "注销" } else { "存续" }.to_owned(),
+        if index.is_multiple_of(50) {
+            "注销"
+        } else {
+            "存续"
+        }
+        .to_owned(),
         format!("湖北省黄石市{}{}号", district.name, index % 997 + 1),
-        if index.is_multiple_of(3) { String::new() } else { "王五".to_owned() },
+        if index.is_multiple_of(3) {
+            String::new()
+        } else {
+            "王五".to_owned()
+        },
         e.risk.as_str().to_owned(),
         format!("{}-06-30", year + 1),
-        if index.is_multiple_of(10) { "食品生产".to_owned() } else { String::new() },
+        if index.is_multiple_of(10) {
+            "食品生产".to_owned()
+        } else {
+            String::new()
+        },
         String::new(),
     ]
 }
@@ -55,7 +68,12 @@ fn cells(city: &City, index: usize, e: &Entity) -> [String; 13] {
 fn write_files(city: &City) -> anyhow::Result<Files> {
     let dir = std::env::temp_dir().join(format!("jianguan-bench-import-{}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let files = Files { csv: dir.join("entities.csv"), xlsx: dir.join("entities.xlsx"), dir, rows: city.entities.len() };
+    let files = Files {
+        csv: dir.join("entities.csv"),
+        xlsx: dir.join("entities.xlsx"),
+        dir,
+        rows: city.entities.len(),
+    };
     let headers = import::export::headers(Kind::Entities);
 
     let mut file = std::io::BufWriter::new(std::fs::File::create(&files.csv)?);
@@ -99,7 +117,11 @@ async fn import_once<S: Store>(store: &S, path: &Path) -> anyhow::Result<Run> {
     let started = Instant::now();
     let outcome = import::import_file(store, Kind::Entities, path, &Options::default()).await?;
     let time = started.elapsed();
-    Ok(Run { time, peak_kib: if measured { peak_rss_kib() } else { None }, outcome })
+    Ok(Run {
+        time,
+        peak_kib: if measured { peak_rss_kib() } else { None },
+        outcome,
+    })
 }
 
 /// Checks an import of `rows` fresh rows did what it should.
@@ -121,7 +143,13 @@ fn check(run: &Run, rows: usize, fresh: bool) -> anyhow::Result<()> {
 }
 
 /// Timings of imports into fresh SQLite databases in `dir`.
-async fn sqlite_runs(dir: &Path, path: &Path, rows: usize, runs: usize, tag: &str) -> anyhow::Result<Vec<Run>> {
+async fn sqlite_runs(
+    dir: &Path,
+    path: &Path,
+    rows: usize,
+    runs: usize,
+    tag: &str,
+) -> anyhow::Result<Vec<Run>> {
     let mut out = Vec::with_capacity(runs);
     for n in 0..runs {
         let db_path = dir.join(format!("ours-{tag}-{n}.sqlite3"));
@@ -149,10 +177,13 @@ fn remove_sqlite(path: &Path) {
 /// Whether the `sqlite3` shell is installed, and its version.
 fn sqlite3_version() -> Option<String> {
     let output = Command::new("sqlite3").arg("--version").output().ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).split_whitespace().next().unwrap_or("?").to_owned())
+    output.status.success().then(|| {
+        String::from_utf8_lossy(&output.stdout)
+            .split_whitespace()
+            .next()
+            .unwrap_or("?")
+            .to_owned()
+    })
 }
 
 /// `sqlite3 fresh.db ".import --csv file t"`: wall-clock time including the shell's start-up.
@@ -167,9 +198,15 @@ fn sqlite3_import(dir: &Path, csv: &Path, n: usize, rows: usize) -> anyhow::Resu
         .context("could not run sqlite3")?;
     let time = started.elapsed();
     if !output.status.success() || !output.stderr.is_empty() {
-        bail!("sqlite3 .import failed: {}", String::from_utf8_lossy(&output.stderr).trim());
+        bail!(
+            "sqlite3 .import failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
     }
-    let count = Command::new("sqlite3").arg(&db_path).arg("SELECT count(*) FROM entities").output()?;
+    let count = Command::new("sqlite3")
+        .arg(&db_path)
+        .arg("SELECT count(*) FROM entities")
+        .output()?;
     let count = String::from_utf8_lossy(&count.stdout).trim().to_owned();
     if count != rows.to_string() {
         bail!("sqlite3 .import loaded {count} rows, not {rows}");
@@ -179,10 +216,10 @@ fn sqlite3_import(dir: &Path, csv: &Path, n: usize, rows: usize) -> anyhow::Resu
 }
 
 fn peak(runs: &[Run]) -> String {
-    runs.iter()
-        .filter_map(|r| r.peak_kib)
-        .max()
-        .map_or_else(|| "not measurable".into(), |kib| format!("{:.0} MiB", kib as f64 / 1024.0))
+    runs.iter().filter_map(|r| r.peak_kib).max().map_or_else(
+        || "not measurable".into(),
+        |kib| format!("{:.0} MiB", kib as f64 / 1024.0),
+    )
 }
 
 fn spread(runs: &[Run]) -> Spread {
@@ -190,7 +227,10 @@ fn spread(runs: &[Run]) -> Spread {
 }
 
 fn rate(rows: usize, time: Duration) -> String {
-    format!("{} rows/s", thousands((rows as f64 / time.as_secs_f64()).round() as u64))
+    format!(
+        "{} rows/s",
+        thousands((rows as f64 / time.as_secs_f64()).round() as u64)
+    )
 }
 
 /// Runs the import benchmark and prints its section of the report.
@@ -226,7 +266,10 @@ pub(super) fn run(runs: usize, postgres: Option<&str>) -> anyhow::Result<()> {
         let again = import_once(&store, &files.csv).await?;
         check(&again, rows, false)?;
         if again.outcome.updated != rows as u64 {
-            bail!("a re-import counted {} of {rows} rows as existing", again.outcome.updated);
+            bail!(
+                "a re-import counted {} of {rows} rows as existing",
+                again.outcome.updated
+            );
         }
         store.close().await;
         remove_sqlite(&db_path);
@@ -256,15 +299,38 @@ pub(super) fn run(runs: usize, postgres: Option<&str>) -> anyhow::Result<()> {
 
     let csv = spread(&csv_runs);
     let xlsx = spread(&xlsx_runs);
-    println!("| import of {} entities | time | rate | peak memory (VmHWM) |", thousands(rows as u64));
+    println!(
+        "| import of {} entities | time | rate | peak memory (VmHWM) |",
+        thousands(rows as u64)
+    );
     println!("|---|---|---|---|");
-    println!("| **SQLite, from CSV** | **{csv}** | {} | {} |", rate(rows, csv.median), peak(&csv_runs));
-    println!("| **SQLite, from XLSX** | **{xlsx}** | {} | {} |", rate(rows, xlsx.median), peak(&xlsx_runs));
-    println!("| SQLite, the same CSV again (every row unchanged, one run) | {} | {} | |", ms(reimport), rate(rows, reimport));
+    println!(
+        "| **SQLite, from CSV** | **{csv}** | {} | {} |",
+        rate(rows, csv.median),
+        peak(&csv_runs)
+    );
+    println!(
+        "| **SQLite, from XLSX** | **{xlsx}** | {} | {} |",
+        rate(rows, xlsx.median),
+        peak(&xlsx_runs)
+    );
+    println!(
+        "| SQLite, the same CSV again (every row unchanged, one run) | {} | {} | |",
+        ms(reimport),
+        rate(rows, reimport)
+    );
     if let Some((pg_csv, pg_xlsx)) = &pg_runs {
         let (c, x) = (spread(pg_csv), spread(pg_xlsx));
-        println!("| PostgreSQL, from CSV | {c} | {} | {} |", rate(rows, c.median), peak(pg_csv));
-        println!("| PostgreSQL, from XLSX | {x} | {} | {} |", rate(rows, x.median), peak(pg_xlsx));
+        println!(
+            "| PostgreSQL, from CSV | {c} | {} | {} |",
+            rate(rows, c.median),
+            peak(pg_csv)
+        );
+        println!(
+            "| PostgreSQL, from XLSX | {x} | {} | {} |",
+            rate(rows, x.median),
+            peak(pg_xlsx)
+        );
     }
     match &baseline {
         Some((version, base)) => {
@@ -288,7 +354,11 @@ pub(super) fn run(runs: usize, postgres: Option<&str>) -> anyhow::Result<()> {
 }
 
 /// The same imports into fresh schemas of the PostgreSQL database at `url` (dropped afterwards).
-async fn postgres_runs(url: &str, files: &Files, runs: usize) -> anyhow::Result<(Vec<Run>, Vec<Run>)> {
+async fn postgres_runs(
+    url: &str,
+    files: &Files,
+    runs: usize,
+) -> anyhow::Result<(Vec<Run>, Vec<Run>)> {
     use sqlx::Connection as _;
     let mut admin = sqlx::PgConnection::connect(url)
         .await
@@ -297,11 +367,16 @@ async fn postgres_runs(url: &str, files: &Files, runs: usize) -> anyhow::Result<
     let mut xlsx = Vec::with_capacity(runs);
     for n in 0..runs * 2 {
         let schema = format!("bench_import_{}_{n}", std::process::id());
-        sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&mut admin).await?;
-        sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin).await?;
+        sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .execute(&mut admin)
+            .await?;
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&mut admin)
+            .await?;
         let separator = if url.contains('?') { '&' } else { '?' };
         let result = async {
-            let store = storage::open(&format!("{url}{separator}options[search_path]={schema}")).await?;
+            let store =
+                storage::open(&format!("{url}{separator}options[search_path]={schema}")).await?;
             store.migrate().await?;
             let path = if n % 2 == 0 { &files.csv } else { &files.xlsx };
             let run = import_once(&store, path).await?;
@@ -310,9 +385,15 @@ async fn postgres_runs(url: &str, files: &Files, runs: usize) -> anyhow::Result<
             anyhow::Ok(run)
         }
         .await;
-        sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&mut admin).await?;
+        sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .execute(&mut admin)
+            .await?;
         let run = result?;
-        if n % 2 == 0 { csv.push(run) } else { xlsx.push(run) }
+        if n % 2 == 0 {
+            csv.push(run)
+        } else {
+            xlsx.push(run)
+        }
     }
     Ok((csv, xlsx))
 }

@@ -117,7 +117,11 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         machine.cpu_model,
         machine.memory,
         load_average(),
-        if cfg!(debug_assertions) { "DEBUG (figures meaningless: use --release)" } else { "release" }
+        if cfg!(debug_assertions) {
+            "DEBUG (figures meaningless: use --release)"
+        } else {
+            "release"
+        }
     );
     if matches!(args.which, Which::Huangshi | Which::All) {
         huangshi::run(args.runs, args.postgres.as_deref())?;
@@ -132,7 +136,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         web::run(args.database.as_deref(), args.city_entities)?;
     }
     if args.which == Which::Credit {
-        credit::run(args.entries, args.applicants, args.runs, args.postgres.as_deref())?;
+        credit::run(
+            args.entries,
+            args.applicants,
+            args.runs,
+            args.postgres.as_deref(),
+        )?;
     }
     if args.which == Which::Classify {
         let entities = usize::try_from(args.entities.unwrap_or(403_000))?;
@@ -142,7 +151,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         hotline::run(args.orders, args.runs, args.postgres.as_deref())?;
     }
     if args.which == Which::Year {
-        year::run(args.city_entities, args.runs, args.postgres.as_deref(), args.database.as_deref())?;
+        year::run(
+            args.city_entities,
+            args.runs,
+            args.postgres.as_deref(),
+            args.database.as_deref(),
+        )?;
     }
     Ok(())
 }
@@ -162,35 +176,57 @@ impl Machine {
         let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
         let memory = field(&meminfo, "MemTotal")
             .and_then(|text| text.trim_end_matches("kB").trim().parse::<u64>().ok())
-            .map_or_else(|| "memory unknown".into(), |kib| format!("{:.1} GiB RAM", kib as f64 / 1_048_576.0));
-        Self { cpus, cpu_model, memory }
+            .map_or_else(
+                || "memory unknown".into(),
+                |kib| format!("{:.1} GiB RAM", kib as f64 / 1_048_576.0),
+            );
+        Self {
+            cpus,
+            cpu_model,
+            memory,
+        }
     }
 }
 
 /// The 1, 5 and 15 minute load averages: other work on the machine skews the figures.
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
-        .map(|text| text.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .unwrap_or_else(|_| "unknown".into())
 }
 
 /// The value of the first `name: value` line of a /proc file.
 fn field(text: &str, name: &str) -> Option<String> {
     text.lines().find_map(|line| {
-        line.split_once(':').filter(|(key, _)| key.trim() == name).map(|(_, value)| value.trim().to_owned())
+        line.split_once(':')
+            .filter(|(key, _)| key.trim() == name)
+            .map(|(_, value)| value.trim().to_owned())
     })
 }
 
 /// Peak resident memory of this process so far (`VmHWM`), in KiB.
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    field(&status, "VmHWM")?.trim_end_matches("kB").trim().parse().ok()
+    field(&status, "VmHWM")?
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// Current resident memory (`VmRSS`), in KiB.
 fn rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    field(&status, "VmRSS")?.trim_end_matches("kB").trim().parse().ok()
+    field(&status, "VmRSS")?
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// Resets `VmHWM` to the current RSS (Linux: write 5 to clear_refs); false if refused.
@@ -227,7 +263,13 @@ impl Spread {
 
 impl std::fmt::Display for Spread {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "median {} (min {}, max {})", ms(self.median), ms(self.min), ms(self.max))
+        write!(
+            f,
+            "median {} (min {}, max {})",
+            ms(self.median),
+            ms(self.min),
+            ms(self.max)
+        )
     }
 }
 
@@ -274,7 +316,9 @@ mod tests {
         assert_eq!(spread.max, Duration::from_millis(10));
         assert_eq!(thousands(188_000_000), "188,000,000");
         assert_eq!(thousands(999), "999");
-        assert_eq!(field("VmHWM:\t  1234 kB\n", "VmHWM").as_deref(), Some("1234 kB"));
+        assert_eq!(
+            field("VmHWM:\t  1234 kB\n", "VmHWM").as_deref(),
+            Some("1234 kB")
+        );
     }
 }
-

@@ -18,16 +18,30 @@ fn plan() -> anyhow::Result<PlanSpec> {
         .iter()
         .zip(RATES_BP)
         .map(|(class, rate)| {
-            Ok(StratumRule { stratum: class.as_str().to_owned(), allocation: Allocation::rate_bp(rate)? })
+            Ok(StratumRule {
+                stratum: class.as_str().to_owned(),
+                allocation: Allocation::rate_bp(rate)?,
+            })
         })
         .collect::<Result<Vec<_>, draw::Error>>()?;
-    Ok(PlanSpec { id: "CN2022-NATIONAL".into(), department: "SCJG".into(), strata })
+    Ok(PlanSpec {
+        id: "CN2022-NATIONAL".into(),
+        department: "SCJG".into(),
+        strata,
+    })
 }
 
 /// Streams the first `count` national ids through one [`PlanSampler`].
-fn draw_national(seed: &RoundSeed, plan: &PlanSpec, count: u64, populations: &[u64; 4]) -> anyhow::Result<PlanDraw> {
-    let declared: Vec<(String, u64)> =
-        RiskClass::ALL.iter().map(|class| (class.as_str().to_owned(), populations[class.index()])).collect();
+fn draw_national(
+    seed: &RoundSeed,
+    plan: &PlanSpec,
+    count: u64,
+    populations: &[u64; 4],
+) -> anyhow::Result<PlanDraw> {
+    let declared: Vec<(String, u64)> = RiskClass::ALL
+        .iter()
+        .map(|class| (class.as_str().to_owned(), populations[class.index()]))
+        .collect();
     let mut sampler = PlanSampler::new(seed, plan, &declared)?;
     let mut ids = NationalIds::new(count);
     while let Some((id, risk)) = ids.next_id() {
@@ -56,16 +70,22 @@ fn openssl_speed(seconds: u32) -> anyhow::Result<OpenSsl> {
         .context("could not run `openssl speed`")?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
-        anyhow::bail!("openssl speed failed: {}", String::from_utf8_lossy(&output.stderr).trim());
+        anyhow::bail!(
+            "openssl speed failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
     }
-    let kbytes_per_second =
-        parse_speed(&stdout).with_context(|| format!("no `sha256 …k` line in openssl's output:\n{stdout}"))?;
+    let kbytes_per_second = parse_speed(&stdout)
+        .with_context(|| format!("no `sha256 …k` line in openssl's output:\n{stdout}"))?;
     let version = Command::new("openssl")
         .arg("version")
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_else(|_| "openssl".into());
-    Ok(OpenSsl { version, kbytes_per_second })
+    Ok(OpenSsl {
+        version,
+        kbytes_per_second,
+    })
 }
 
 /// The figure of the result line `sha256  72442.13k`: thousands of bytes per second.
@@ -73,7 +93,13 @@ fn parse_speed(stdout: &str) -> Option<f64> {
     stdout
         .lines()
         .filter(|line| line.starts_with("sha256"))
-        .find_map(|line| line.split_whitespace().nth(1)?.strip_suffix('k')?.parse::<f64>().ok())
+        .find_map(|line| {
+            line.split_whitespace()
+                .nth(1)?
+                .strip_suffix('k')?
+                .parse::<f64>()
+                .ok()
+        })
 }
 
 /// Runs the national benchmark and prints its section of the report.
@@ -96,7 +122,9 @@ pub(super) fn run(entities: u64, openssl_seconds: u32) -> anyhow::Result<()> {
     let mut ids = NationalIds::new(entities);
     let mut checksum = 0u64;
     while let Some((id, risk)) = ids.next_id() {
-        checksum = checksum.wrapping_add(u64::from(id.as_bytes()[17])).wrapping_add(risk.index() as u64);
+        checksum = checksum
+            .wrapping_add(u64::from(id.as_bytes()[17]))
+            .wrapping_add(risk.index() as u64);
     }
     std::hint::black_box(checksum);
     let generated = generating.elapsed();
@@ -143,8 +171,14 @@ pub(super) fn run(entities: u64, openssl_seconds: u32) -> anyhow::Result<()> {
     println!("\nFrame digest {}.\n", draw::to_hex(&drawn.frame_digest));
     println!("| measure | figure |");
     println!("| --- | --- |");
-    println!("| streaming draw: generate, push, finish (1 thread) | {:.2} s |", elapsed.as_secs_f64());
-    println!("| **subjects per second per core** | **{}** |", thousands(rate as u64));
+    println!(
+        "| streaming draw: generate, push, finish (1 thread) | {:.2} s |",
+        elapsed.as_secs_f64()
+    );
+    println!(
+        "| **subjects per second per core** | **{}** |",
+        thousands(rate as u64)
+    );
     println!(
         "| of which the id generator alone (same ids, no draw) | {:.2} s, {} ids per second |",
         generated.as_secs_f64(),
@@ -175,7 +209,10 @@ pub(super) fn run(entities: u64, openssl_seconds: u32) -> anyhow::Result<()> {
         Some(peak) => {
             let gib = peak as f64 / 1_048_576.0;
             let scope = if peak_reset {
-                format!("reset before the draw at {:.0} MiB resident", rss_before.unwrap_or(0) as f64 / 1024.0)
+                format!(
+                    "reset before the draw at {:.0} MiB resident",
+                    rss_before.unwrap_or(0) as f64 / 1024.0
+                )
             } else {
                 "whole process: could not reset it".into()
             };
@@ -206,7 +243,10 @@ mod tests {
         let mut frame = Vec::new();
         let mut ids = NationalIds::new(count);
         while let Some((id, risk)) = ids.next_id() {
-            frame.push(FrameRow { id: id.into(), stratum: risk.as_str().into() });
+            frame.push(FrameRow {
+                id: id.into(),
+                stratum: risk.as_str().into(),
+            });
         }
         frame.reverse();
         assert_eq!(streamed, draw::draw_plan(&seed, &plan, &frame)?);

@@ -95,21 +95,30 @@ pub fn run(database: Option<&str>, entities: usize) -> anyhow::Result<()> {
 
 fn measure_all(server: &Server) -> anyhow::Result<()> {
     let fixture = server.fixture.as_ref().context("no entity to ask about")?;
-    println!("Entity: {} ({}), round {}.\n", fixture.name, fixture.code, fixture.round);
+    println!(
+        "Entity: {} ({}), round {}.\n",
+        fixture.name, fixture.code, fixture.round
+    );
     println!("| page | path | connections | requests/s | median | p99 | goal (p99) | met |");
     println!("|---|---|---:|---:|---:|---:|---:|---|");
     for target in TARGETS {
         let path = fixture.fill(target.path);
         let url = format!("{}{path}", server.base);
         let cookie: Vec<String> = if target.logged_in {
-            vec!["--header".into(), format!("Cookie: {}={}", auth::SESSION_COOKIE, server.session)]
+            vec![
+                "--header".into(),
+                format!("Cookie: {}={}", auth::SESSION_COOKIE, server.session),
+            ]
         } else {
             Vec::new()
         };
         wrk(&url, target.connections, WARM_UP_SECONDS, &cookie, &[])?;
         let figures = wrk(&url, target.connections, MEASURE_SECONDS, &cookie, &[])?;
         let met = if figures.failures > 0 {
-            format!("no: {} answers were not 2xx/3xx", thousands(figures.failures))
+            format!(
+                "no: {} answers were not 2xx/3xx",
+                thousands(figures.failures)
+            )
         } else if figures.p99 < target.goal {
             "yes".to_owned()
         } else {
@@ -173,7 +182,10 @@ pub(super) fn wrk(
     let output = command.output().context("cannot run wrk")?;
     let text = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
-        bail!("wrk failed: {text}{}", String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "wrk failed: {text}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     parse_wrk(&text).with_context(|| format!("cannot read wrk's output:\n{text}"))
 }
@@ -181,13 +193,18 @@ pub(super) fn wrk(
 /// Reads `wrk --latency`'s report.
 fn parse_wrk(text: &str) -> Option<Figures> {
     let value_after = |label: &str| {
-        text.lines()
-            .find_map(|line| line.trim().strip_prefix(label).map(|rest| rest.trim().to_owned()))
+        text.lines().find_map(|line| {
+            line.trim()
+                .strip_prefix(label)
+                .map(|rest| rest.trim().to_owned())
+        })
     };
     let requests_per_second = value_after("Requests/sec:")?.parse().ok()?;
     let median = duration(&value_after("50%")?)?;
     let p99 = duration(&value_after("99%")?)?;
-    let non_success: u64 = value_after("Non-2xx or 3xx responses:").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let non_success: u64 = value_after("Non-2xx or 3xx responses:")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     let socket_errors: u64 = value_after("Socket errors:")
         .map(|rest| {
             rest.split(',')
@@ -195,7 +212,12 @@ fn parse_wrk(text: &str) -> Option<Figures> {
                 .sum()
         })
         .unwrap_or(0);
-    Some(Figures { requests_per_second, median, p99, failures: non_success + socket_errors })
+    Some(Figures {
+        requests_per_second,
+        median,
+        p99,
+        failures: non_success + socket_errors,
+    })
 }
 
 /// A wrk duration: `812.00us`, `1.23ms`, `2.01s`, `1.5m`.
@@ -232,8 +254,15 @@ impl Fixture {
         let visits = db.list::<Visit>(Some(("round", round.id.as_str()))).await?;
         let visit = visits.first().context("the published round has no visit")?;
         let uscc = Uscc::parse(&visit.entity).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let entity = db.entity(&uscc).await?.context("the drawn entity is not in the directory")?;
-        Ok(Self { name: entity.name.clone(), code: visit.entity.clone(), round: round.id.clone() })
+        let entity = db
+            .entity(&uscc)
+            .await?
+            .context("the drawn entity is not in the directory")?;
+        Ok(Self {
+            name: entity.name.clone(),
+            code: visit.entity.clone(),
+            round: round.id.clone(),
+        })
     }
 
     fn fill(&self, template: &str) -> String {
@@ -257,23 +286,33 @@ pub(super) struct Server {
 impl Server {
     /// Serves the database at `url`; with `fixture`, picks the entity the pages ask about.
     pub(super) fn start(url: &str, fixture: bool) -> anyhow::Result<Self> {
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<anyhow::Result<(String, String, Option<Fixture>)>>();
+        let (ready_tx, ready_rx) =
+            std::sync::mpsc::channel::<anyhow::Result<(String, String, Option<Fixture>)>>();
         let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let url = url.to_owned();
         let thread = std::thread::spawn(move || -> anyhow::Result<()> {
-            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
             runtime.block_on(async move {
                 let prepared = async {
                     let db = storage::open(&url).await?;
                     db.migrate().await?;
-                    let fixture = if fixture { Some(Fixture::pick(&db).await?) } else { None };
+                    let fixture = if fixture {
+                        Some(Fixture::pick(&db).await?)
+                    } else {
+                        None
+                    };
                     let calendar = workcal::Calendar::embedded()?;
                     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
                     let base = format!("http://{}", listener.local_addr()?);
                     let state = AppState::new(db.clone(), calendar);
                     // As `jianguan serve` does: the dashboard's figures are prepared at start.
                     http::staff::dashboard::warm(&state);
-                    let session = state.sessions.start(ACCOUNT).map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let session = state
+                        .sessions
+                        .start(ACCOUNT)
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
                     anyhow::Ok((db, listener, state, base, session, fixture))
                 }
                 .await;
@@ -294,7 +333,13 @@ impl Server {
             })
         });
         let (base, session, fixture) = ready_rx.recv().context("the server thread ended")??;
-        Ok(Self { base, session, fixture, stop, thread })
+        Ok(Self {
+            base,
+            session,
+            fixture,
+            stop,
+            thread,
+        })
     }
 
     /// Stops the server and waits for it.
@@ -316,22 +361,40 @@ impl Scratch {
         let dir = std::env::temp_dir().join(format!("jianguan-bench-web-{}", std::process::id()));
         let scratch = Self { dir };
         let started = Instant::now();
-        eprintln!("building a demo city of {} entities in {} …", thousands(entities as u64), scratch.dir.display());
+        eprintln!(
+            "building a demo city of {} entities in {} …",
+            thousands(entities as u64),
+            scratch.dir.display()
+        );
         let output = Command::new(std::env::current_exe()?)
-            .args(["demo", "--no-serve", "--entities", &entities.to_string(), "--data-dir"])
+            .args([
+                "demo",
+                "--no-serve",
+                "--entities",
+                &entities.to_string(),
+                "--data-dir",
+            ])
             .arg(&scratch.dir)
             .output()
             .context("cannot run jianguan demo")?;
         if !output.status.success() {
-            bail!("jianguan demo failed: {}", String::from_utf8_lossy(&output.stderr));
+            bail!(
+                "jianguan demo failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
         }
-        eprintln!("demo city built in {:.0} s", started.elapsed().as_secs_f64());
+        eprintln!(
+            "demo city built in {:.0} s",
+            started.elapsed().as_secs_f64()
+        );
         Ok(scratch)
     }
 
     fn database(&self) -> anyhow::Result<String> {
         let path = storage::default_database(&self.dir);
-        path.to_str().map(str::to_owned).context("the temporary folder's path is not UTF-8")
+        path.to_str()
+            .map(str::to_owned)
+            .context("the temporary folder's path is not UTF-8")
     }
 }
 
@@ -372,14 +435,21 @@ Transfer/sec:     68.27MB
                 failures: 8,
             })
         );
-        assert_eq!(duration("812.00us"), Some(Duration::from_secs_f64(0.000812)));
+        assert_eq!(
+            duration("812.00us"),
+            Some(Duration::from_secs_f64(0.000812))
+        );
         assert_eq!(duration("2.00s"), Some(Duration::from_secs(2)));
         assert_eq!(duration("1.5x"), None);
     }
 
     #[test]
     fn fixtures_fill_the_paths_url_encoded() {
-        let fixture = Fixture { name: "黄石 公司".into(), code: "91420200MA4CA5HQ43".into(), round: "2025-Q4".into() };
+        let fixture = Fixture {
+            name: "黄石 公司".into(),
+            code: "91420200MA4CA5HQ43".into(),
+            round: "2025-Q4".into(),
+        };
         assert_eq!(
             fixture.fill("/gongshi/verify?round={round}&code={code}"),
             "/gongshi/verify?round=2025-Q4&code=91420200MA4CA5HQ43"

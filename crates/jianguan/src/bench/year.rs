@@ -16,7 +16,12 @@ const YEAR: i32 = 2025;
 
 /// Runs the year on a fresh SQLite file (and a fresh PostgreSQL schema), or on
 /// `database` when given (which must already hold a city).
-pub fn run(entities: usize, runs: usize, postgres: Option<&str>, database: Option<&str>) -> anyhow::Result<()> {
+pub fn run(
+    entities: usize,
+    runs: usize,
+    postgres: Option<&str>,
+    database: Option<&str>,
+) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -53,7 +58,10 @@ pub fn run(entities: usize, runs: usize, postgres: Option<&str>, database: Optio
             db.close().await;
             anyhow::Ok(())
         });
-        runtime.block_on(super::pg_admin(base, &format!("DROP SCHEMA {schema} CASCADE")))?;
+        runtime.block_on(super::pg_admin(
+            base,
+            &format!("DROP SCHEMA {schema} CASCADE"),
+        ))?;
         outcome?;
     } else {
         println!("PostgreSQL: skipped (no `--postgres URL`).\n");
@@ -112,11 +120,18 @@ fn sqlite_runs(
     let mut worst = Duration::ZERO;
     for index in 0..rounds {
         let pick = |f: &dyn Fn(&year::RoundFigures) -> Duration| -> Vec<Duration> {
-            summaries.iter().filter_map(|s| s.rounds.get(index)).map(f).collect()
+            summaries
+                .iter()
+                .filter_map(|s| s.rounds.get(index))
+                .map(f)
+                .collect()
         };
         let total = super::Spread::of(&pick(&|r| r.commit + r.draw));
         worst = worst.max(total.median);
-        let id = summaries.first().and_then(|s| s.rounds.get(index)).map_or("", |r| r.id.as_str());
+        let id = summaries
+            .first()
+            .and_then(|s| s.rounds.get(index))
+            .map_or("", |r| r.id.as_str());
         println!(
             "| {id} | {} | {} | **{}** |",
             ms(super::Spread::of(&pick(&|r| r.commit)).median),
@@ -124,7 +139,10 @@ fn sqlite_runs(
             total
         );
     }
-    println!("\nSlowest round's median commit + draw: **{}** (goal < 3 s).\n", ms(worst));
+    println!(
+        "\nSlowest round's median commit + draw: **{}** (goal < 3 s).\n",
+        ms(worst)
+    );
     Ok(())
 }
 

@@ -15,7 +15,11 @@ pub struct CalendarArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "year")]
     check: Option<PathBuf>,
     /// An override file that adds or replaces years of the embedded calendar.
-    #[arg(long = "override", value_name = "FILE", env = "JIANGUAN_CALENDAR_OVERRIDE")]
+    #[arg(
+        long = "override",
+        value_name = "FILE",
+        env = "JIANGUAN_CALENDAR_OVERRIDE"
+    )]
     override_file: Option<PathBuf>,
 }
 
@@ -23,7 +27,9 @@ pub struct CalendarArgs {
 pub fn load(override_file: Option<&PathBuf>) -> anyhow::Result<workcal::Calendar> {
     let calendar = workcal::Calendar::embedded().context("the embedded calendar is damaged")?;
     match override_file {
-        Some(path) => calendar.with_override_file(path).with_context(|| format!("calendar override {}", path.display())),
+        Some(path) => calendar
+            .with_override_file(path)
+            .with_context(|| format!("calendar override {}", path.display())),
         None => Ok(calendar),
     }
 }
@@ -31,7 +37,8 @@ pub fn load(override_file: Option<&PathBuf>) -> anyhow::Result<workcal::Calendar
 /// Runs `jianguan calendar`.
 pub fn run(args: &CalendarArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.check {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
         let problems = workcal::check_override(&text);
         if problems.is_empty() {
             println!("{}: ok", path.display());

@@ -168,15 +168,26 @@ async fn run_command(db: &crate::storage::Db, command: &CreditCommand) -> anyhow
         CreditCommand::Repair(args) => super::credit_repair::repair(db, args).await,
         CreditCommand::Expiry(args) => super::credit_repair::expiry(db, args).await,
         CreditCommand::Risk(command) => super::credit_risk::run(db, command).await,
-        CreditCommand::Import { file, report, json, actor } => {
-            let bar = (!json).then(|| super::demo::progress_bar(0, "导入 importing {bar:40} {bytes}/{total_bytes} ({percent}%), eta {eta}"));
+        CreditCommand::Import {
+            file,
+            report,
+            json,
+            actor,
+        } => {
+            let bar = (!json).then(|| {
+                super::demo::progress_bar(
+                    0,
+                    "导入 importing {bar:40} {bytes}/{total_bytes} ({percent}%), eta {eta}",
+                )
+            });
             let progress = |done: u64, total: u64| {
                 if let Some(bar) = &bar {
                     bar.set_length(total);
                     bar.set_position(done);
                 }
             };
-            let result = credit_flow::import_credit_file(db, file, &actor.actor, Some(&progress)).await;
+            let result =
+                credit_flow::import_credit_file(db, file, &actor.actor, Some(&progress)).await;
             if let Some(bar) = bar {
                 bar.finish_and_clear();
             }
@@ -187,14 +198,28 @@ async fn run_command(db: &crate::storage::Db, command: &CreditCommand) -> anyhow
             let mut extra = serde_json::Map::new();
             extra.insert("entries".into(), import.after.into());
             extra.insert("sha256".into(), import.sha256.clone().into());
-            extra.insert("run".into(), import.run.as_ref().map(|r| r.id.clone()).into());
+            extra.insert(
+                "run".into(),
+                import.run.as_ref().map(|r| r.id.clone()).into(),
+            );
             finish_import(&import.outcome, file, report.as_deref(), *json, extra)?;
             if !json {
-                println!("{} entries held; file SHA-256 {}", import.after, import.sha256);
+                println!(
+                    "{} entries held; file SHA-256 {}",
+                    import.after, import.sha256
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
-        CreditCommand::Matters { command: MattersCommand::Import { file, report, json, actor } } => {
+        CreditCommand::Matters {
+            command:
+                MattersCommand::Import {
+                    file,
+                    report,
+                    json,
+                    actor,
+                },
+        } => {
             let import = match credit_flow::import_matters_file(db, file, &actor.actor).await {
                 Ok(import) => import,
                 Err(error) => return import_failed(error, *json),
@@ -204,20 +229,35 @@ async fn run_command(db: &crate::storage::Db, command: &CreditCommand) -> anyhow
             finish_import(&import.outcome, file, report.as_deref(), *json, extra)?;
             Ok(ExitCode::SUCCESS)
         }
-        CreditCommand::Matters { command: MattersCommand::List { json } } => {
+        CreditCommand::Matters {
+            command: MattersCommand::List { json },
+        } => {
             let mut matters = db.list::<Matter>(None).await?;
             matters.sort_by(|a, b| a.code.cmp(&b.code));
             if *json {
                 println!("{}", serde_json::to_string(&matters)?);
             } else {
                 for m in &matters {
-                    println!("{}\t{}\t{}\t{}\t{}", m.code, m.name, m.domain, m.department, m.rule_text());
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        m.code,
+                        m.name,
+                        m.domain,
+                        m.department,
+                        m.rule_text()
+                    );
                 }
                 println!("{} matters", matters.len());
             }
             Ok(ExitCode::SUCCESS)
         }
-        CreditCommand::Check { matter, file, as_of, json, actor } => {
+        CreditCommand::Check {
+            matter,
+            file,
+            as_of,
+            json,
+            actor,
+        } => {
             let matter = match credit_flow::matter(db, matter).await {
                 Ok(matter) => matter,
                 Err(error) => return Ok(bad_input(error, *json)),
@@ -226,9 +266,13 @@ async fn run_command(db: &crate::storage::Db, command: &CreditCommand) -> anyhow
                 Ok(applicants) => applicants,
                 Err(error) => return import_failed(error, *json),
             };
-            let checker = Checker { actor: cli_actor(&actor.actor), department: None };
+            let checker = Checker {
+                actor: cli_actor(&actor.actor),
+                department: None,
+            };
             let as_of = as_of.unwrap_or_else(today_in_china);
-            let report = credit_flow::check_applicants(db, &matter, &applicants, as_of, &checker).await?;
+            let report =
+                credit_flow::check_applicants(db, &matter, &applicants, as_of, &checker).await?;
             if *json {
                 println!("{}", report.to_json());
             } else {
@@ -261,18 +305,35 @@ async fn run_command(db: &crate::storage::Db, command: &CreditCommand) -> anyhow
             }
             Ok(ExitCode::SUCCESS)
         }
-        CreditCommand::Entries { id, purpose, json, actor } => {
+        CreditCommand::Entries {
+            id,
+            purpose,
+            json,
+            actor,
+        } => {
             let subject = match Subject::parse(id) {
                 Ok((subject, _)) => subject,
                 Err(error) => return Ok(bad_input(error, *json)),
             };
             if subject.kind() == SubjectKind::Person {
                 let Some(purpose) = purpose.as_deref().filter(|p| !p.trim().is_empty()) else {
-                    return Ok(bad_input("a person's credit data is shown only with --purpose (it is logged)", *json));
+                    return Ok(bad_input(
+                        "a person's credit data is shown only with --purpose (it is logged)",
+                        *json,
+                    ));
                 };
-                credit_flow::log_person_access(db, &cli_actor(&actor.actor), [&subject], "entries", purpose).await?;
+                credit_flow::log_person_access(
+                    db,
+                    &cli_actor(&actor.actor),
+                    [&subject],
+                    "entries",
+                    purpose,
+                )
+                .await?;
             }
-            let entries = db.credit_entries_of(vec![subject.as_str().to_owned()]).await?;
+            let entries = db
+                .credit_entries_of(vec![subject.as_str().to_owned()])
+                .await?;
             if *json {
                 println!("{}", serde_json::to_string(&entries)?);
             } else {
@@ -281,8 +342,10 @@ async fn run_command(db: &crate::storage::Db, command: &CreditCommand) -> anyhow
                         "{}\t{}\t{}\t{}\t{}\t{}",
                         e.list_type.name_zh(),
                         e.listed_on,
-                        e.effective_until().map_or_else(|| "-".to_owned(), |d| d.to_string()),
-                        e.removed_on.map_or_else(|| "-".to_owned(), |d| format!("removed {d}")),
+                        e.effective_until()
+                            .map_or_else(|| "-".to_owned(), |d| d.to_string()),
+                        e.removed_on
+                            .map_or_else(|| "-".to_owned(), |d| format!("removed {d}")),
                         e.authority,
                         e.reason
                     );
@@ -297,19 +360,41 @@ async fn run_command(db: &crate::storage::Db, command: &CreditCommand) -> anyhow
                 println!("{}", serde_json::to_string(&counts)?);
             } else {
                 for c in &counts {
-                    println!("{}\t{}\t{}", c.list_type.name_zh(), c.kind.as_str(), c.entries);
+                    println!(
+                        "{}\t{}\t{}",
+                        c.list_type.name_zh(),
+                        c.kind.as_str(),
+                        c.entries
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)
         }
-        CreditCommand::Log { matter, subject, limit, json } => {
-            let filter = CheckLogFilter { matter: matter.clone(), subject: subject.clone(), ..CheckLogFilter::default() };
+        CreditCommand::Log {
+            matter,
+            subject,
+            limit,
+            json,
+        } => {
+            let filter = CheckLogFilter {
+                matter: matter.clone(),
+                subject: subject.clone(),
+                ..CheckLogFilter::default()
+            };
             let log = db.check_log(&filter, *limit).await?;
             if *json {
                 println!("{}", serde_json::to_string(&log)?);
             } else {
                 for c in &log {
-                    println!("{}\t{}\t{}\t{}\t{}\t{}", c.checked_at, c.actor, c.matter, c.subject, c.outcome.as_str(), c.hits);
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}\t{}",
+                        c.checked_at,
+                        c.actor,
+                        c.matter,
+                        c.subject,
+                        c.outcome.as_str(),
+                        c.hits
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -319,5 +404,9 @@ async fn run_command(db: &crate::storage::Db, command: &CreditCommand) -> anyhow
 
 /// The check log's actor for a command-line user: `cli:NAME`.
 fn cli_actor(actor: &str) -> String {
-    if actor.starts_with("cli") { actor.to_owned() } else { format!("cli:{actor}") }
+    if actor.starts_with("cli") {
+        actor.to_owned()
+    } else {
+        format!("cli:{actor}")
+    }
 }

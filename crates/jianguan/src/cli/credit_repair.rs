@@ -107,7 +107,15 @@ pub struct ExpiryArgs {
 pub async fn repair(store: &Db, args: &RepairArgs) -> anyhow::Result<ExitCode> {
     let at = workflow::now();
     match &args.command {
-        RepairCommand::Request { subject, list_type, listed_on, ref_no, statement, applicant, step } => {
+        RepairCommand::Request {
+            subject,
+            list_type,
+            listed_on,
+            ref_no,
+            statement,
+            applicant,
+            step,
+        } => {
             let input = credit_repair::RequestInput {
                 entry: EntryKey {
                     subject: subject.trim().to_uppercase(),
@@ -122,14 +130,22 @@ pub async fn repair(store: &Db, args: &RepairArgs) -> anyhow::Result<ExitCode> {
             let filed = credit_repair::request(store, input, at, &step.actor.actor).await?;
             print_request(&filed, step.json)?;
         }
-        RepairCommand::Review { id, approve, reject: _, reason, severity, step } => {
+        RepairCommand::Review {
+            id,
+            approve,
+            reject: _,
+            reason,
+            severity,
+            step,
+        } => {
             let decision = credit_repair::Decision {
                 approve: *approve,
                 reason: reason.clone(),
                 severity: severity.as_deref().map(Severity::parse).transpose()?,
                 on: step.on.unwrap_or(at.date_naive()),
             };
-            let reviewed = credit_repair::review(store, id, decision, at, &step.actor.actor).await?;
+            let reviewed =
+                credit_repair::review(store, id, decision, at, &step.actor.actor).await?;
             print_request(&reviewed, step.json)?;
         }
         RepairCommand::List { status, json } => {
@@ -233,8 +249,17 @@ pub async fn expiry(store: &Db, args: &ExpiryArgs) -> anyhow::Result<ExitCode> {
             "as_of": as_of, "within_days": args.within, "expiring": expiring, "ended": ended,
         }))?;
     } else {
-        print_expiry(&format!("publication ends within {} days of {as_of}", args.within), &expiring);
-        print_expiry(&format!("publication ended in the {} days before {as_of}", args.within), &ended);
+        print_expiry(
+            &format!("publication ends within {} days of {as_of}", args.within),
+            &expiring,
+        );
+        print_expiry(
+            &format!(
+                "publication ended in the {} days before {as_of}",
+                args.within
+            ),
+            &ended,
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

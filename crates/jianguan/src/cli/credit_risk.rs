@@ -96,7 +96,8 @@ pub struct ScoreArgs {
 }
 
 fn read_model(path: &Path) -> anyhow::Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("cannot read the model {}", path.display()))
+    std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the model {}", path.display()))
 }
 
 /// The risk model of `--model`, or the default.
@@ -127,7 +128,9 @@ async fn classify(db: &Db, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&model)?);
         return Ok(ExitCode::SUCCESS);
     }
-    let as_of = args.as_of.unwrap_or_else(crate::domain::idcard::today_in_china);
+    let as_of = args
+        .as_of
+        .unwrap_or_else(crate::domain::idcard::today_in_china);
     let started = Instant::now();
     let run = risk::classify(db, &model, as_of, workflow::now(), &args.actor.actor).await?;
     let line = ClassifyLine {
@@ -144,11 +147,17 @@ async fn classify(db: &Db, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string(&line)?);
     } else {
-        println!("classified {} entities as of {as_of} in {:.2} s (run {})", line.classified, line.seconds, run.id);
+        println!(
+            "classified {} entities as of {as_of} in {:.2} s (run {})",
+            line.classified, line.seconds, run.id
+        );
         for class in crate::domain::entity::CreditClass::ALL {
             println!("  {class}: {}", run.counts.get(*class));
         }
-        println!("changed class: {}; registered after {as_of}, not classified: {}", run.changed, run.skipped);
+        println!(
+            "changed class: {}; registered after {as_of}, not classified: {}",
+            run.changed, run.skipped
+        );
         println!("model: {} (sha256 {})", run.source, run.sha256);
     }
     Ok(ExitCode::SUCCESS)
@@ -157,7 +166,10 @@ async fn classify(db: &Db, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
 /// `jianguan credit explain`.
 async fn explain(db: &Db, args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     let Some(explanation) = risk::explain(db, &args.uscc).await? else {
-        eprintln!("{} is not classified (run `jianguan credit classify`, or check the code)", args.uscc.trim());
+        eprintln!(
+            "{} is not classified (run `jianguan credit classify`, or check the code)",
+            args.uscc.trim()
+        );
         return Ok(ExitCode::from(EXIT_NOT_FOUND));
     };
     if args.json {
@@ -166,7 +178,11 @@ async fn explain(db: &Db, args: &ExplainArgs) -> anyhow::Result<ExitCode> {
     }
     println!(
         "{}: class {} (score {}), as of {}, run {}",
-        explanation.uscc, explanation.class, explanation.score, explanation.classified_on, explanation.run
+        explanation.uscc,
+        explanation.class,
+        explanation.score,
+        explanation.classified_on,
+        explanation.run
     );
     for line in &explanation.indicators {
         println!("  {:>5}  {}: {}", line.points, line.name, line.value);
@@ -177,7 +193,10 @@ async fn explain(db: &Db, args: &ExplainArgs) -> anyhow::Result<ExitCode> {
         .map(|(class, range)| format!("{class} {range}"))
         .collect();
     println!("thresholds: {}", ranges.join("; "));
-    println!("model: {} (sha256 {})", explanation.model_name, explanation.model_sha256);
+    println!(
+        "model: {} (sha256 {})",
+        explanation.model_name, explanation.model_sha256
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -191,18 +210,30 @@ async fn score(db: &Db, args: &ScoreArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&model)?);
         return Ok(ExitCode::SUCCESS);
     }
-    let as_of = args.as_of.unwrap_or_else(crate::domain::idcard::today_in_china);
+    let as_of = args
+        .as_of
+        .unwrap_or_else(crate::domain::idcard::today_in_china);
     let actor = &args.actor.actor;
-    let (id, purpose) = (args.id.as_deref().unwrap_or_default(), args.purpose.as_deref().unwrap_or_default());
-    let report = risk::personal_score(db, &model, id, purpose, as_of, workflow::now(), actor).await?;
+    let (id, purpose) = (
+        args.id.as_deref().unwrap_or_default(),
+        args.purpose.as_deref().unwrap_or_default(),
+    );
+    let report =
+        risk::personal_score(db, &model, id, purpose, as_of, workflow::now(), actor).await?;
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{}: {} points, {} (as of {as_of}; model {})", report.person, report.score.score, report.score.level, report.model_name);
+    println!(
+        "{}: {} points, {} (as of {as_of}; model {})",
+        report.person, report.score.score, report.score.level, report.model_name
+    );
     println!("  {:>5}  base", report.score.base);
     for line in &report.score.lines {
-        println!("  {:>5}  {} · {} (×{})", line.points, line.dimension_name, line.name, line.matches);
+        println!(
+            "  {:>5}  {} · {} (×{})",
+            line.points, line.dimension_name, line.name, line.matches
+        );
     }
     if report.score.clamp != 0 {
         println!("  {:>5}  clamp to 0..=1000", report.score.clamp);

@@ -21,24 +21,23 @@ use anyhow::Context;
 use chrono::NaiveDate;
 
 use super::database::{DatabaseArgs, runtime};
-use crate::domain::inspection::{Round, RoundStatus};
-use crate::domain::plan::Plan;
-use crate::storage::WorkflowStore;
-use crate::workflow::{self, year::{self, YearOptions}};
 use crate::domain::entity::{
     CreditClass, CreditRating, EntityFields, EntityStatus, EntityType, MarketEntity,
 };
 use crate::domain::industry::IndustryCode;
+use crate::domain::inspection::{Round, RoundStatus};
 use crate::domain::inspector::{CertificateNo, Inspector, InspectorFields, Recusal};
 use crate::domain::item::{
     Frequency, InspectionItem, ItemCode, ItemFields, JointItem, JointItemFields, RatioBp,
 };
 use crate::domain::org::{Department, DepartmentCode, DepartmentLevel, District, DistrictCode};
-use crate::storage::{
-    self, ClassFilter, Db, EntityFilter, InspectorFilter, Store, UpsertCount,
-};
-use crate::synth::{
-    self, City, CityParams, RiskClass, Stream, date_between,
+use crate::domain::plan::Plan;
+use crate::storage::WorkflowStore;
+use crate::storage::{self, ClassFilter, Db, EntityFilter, InspectorFilter, Store, UpsertCount};
+use crate::synth::{self, City, CityParams, RiskClass, Stream, date_between};
+use crate::workflow::{
+    self,
+    year::{self, YearOptions},
 };
 
 /// Records per upsert batch.
@@ -147,7 +146,9 @@ async fn demo_accounts(db: &Db) -> anyhow::Result<()> {
             display_name: name.to_owned(),
             role,
             department: role.is_departmental().then(|| department.to_owned()),
-            certificate: (role == Role::Inspector).then(|| certificate.clone()).flatten(),
+            certificate: (role == Role::Inspector)
+                .then(|| certificate.clone())
+                .flatten(),
             password_hash: String::new(),
             must_change_password: false,
             disabled: false,
@@ -219,17 +220,25 @@ const HUANGSHI_CREDIT_ENTRIES: u64 = 30_000;
 async fn credit(db: &Db, city: &City, folder: &std::path::Path) -> anyhow::Result<()> {
     use synth::credit::{self as credit_synth, Lists};
     let started = Instant::now();
-    std::fs::create_dir_all(folder).with_context(|| format!("cannot create {}", folder.display()))?;
+    std::fs::create_dir_all(folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
     let matters_file = folder.join("credit-matters.csv");
-    credit_synth::write_matters_csv(&credit_synth::matters(), std::fs::File::create(&matters_file)?)?;
+    credit_synth::write_matters_csv(
+        &credit_synth::matters(),
+        std::fs::File::create(&matters_file)?,
+    )?;
     let matters = workflow::credit::import_matters_file(db, &matters_file, "demo").await?;
-    let entries = (HUANGSHI_CREDIT_ENTRIES * city.entities.len() as u64 / HUANGSHI_ENTITIES as u64).max(300);
+    let entries =
+        (HUANGSHI_CREDIT_ENTRIES * city.entities.len() as u64 / HUANGSHI_ENTITIES as u64).max(300);
     let lists = Lists::city(city, entries);
     let lists_file = folder.join("credit-lists.csv");
     credit_synth::write_entries_csv(lists.entries(), std::fs::File::create(&lists_file)?)?;
     let imported = workflow::credit::import_credit_file(db, &lists_file, "demo", None).await?;
     let applicants_file = folder.join("credit-applicants.csv");
-    credit_synth::write_applicants_csv(&lists.applicants(200), std::fs::File::create(&applicants_file)?)?;
+    credit_synth::write_applicants_csv(
+        &lists.applicants(200),
+        std::fs::File::create(&applicants_file)?,
+    )?;
     println!(
         "信用 credit: {} matters in {} domains ({} new); {} list entries ({} on the city's entities), {} new, {} updated, {} rejected ({:.1} s); try: jianguan credit check --matter XY-04-001 {}",
         matters.after,
@@ -261,17 +270,32 @@ async fn hotline(db: &Db, city: &City, folder: &std::path::Path) -> anyhow::Resu
     let started = Instant::now();
     let calendar = workcal::Calendar::embedded()?;
     let rules = HotlineRules::default();
-    std::fs::create_dir_all(folder).with_context(|| format!("cannot create {}", folder.display()))?;
+    std::fs::create_dir_all(folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
     let count = (HUANGSHI_ORDERS * city.entities.len() as u64 / HUANGSHI_ENTITIES as u64).max(200);
-    let entities: Vec<String> =
-        city.entities.iter().filter(|e| e.is_active()).map(|e| e.uscc.as_str().to_owned()).collect();
+    let entities: Vec<String> = city
+        .entities
+        .iter()
+        .filter(|e| e.is_active())
+        .map(|e| e.uscc.as_str().to_owned())
+        .collect();
     // As they stood three months after the year: every order's life has run its
     // course but the few stuck ones (the overdue list); the file is the same
     // whatever day the demo runs.
-    let as_of = synth::hotline::at(NaiveDate::from_ymd_opt(DEMO_YEAR + 1, 3, 31).context("year")?, 18 * 60);
-    let params = Params { as_of, ..Params::year(DEMO_YEAR, count) };
-    let generator = Generator::new(params, &rules, &calendar, &entities).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let orders = generator.orders().collect::<Result<Vec<_>, _>>().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let as_of = synth::hotline::at(
+        NaiveDate::from_ymd_opt(DEMO_YEAR + 1, 3, 31).context("year")?,
+        18 * 60,
+    );
+    let params = Params {
+        as_of,
+        ..Params::year(DEMO_YEAR, count)
+    };
+    let generator =
+        Generator::new(params, &rules, &calendar, &entities).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let orders = generator
+        .orders()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let file = folder.join(format!("hotline-orders-{DEMO_YEAR}.csv"));
     synth::hotline::write_orders_csv(&orders, std::fs::File::create(&file)?)?;
     let imported = hotline::import_orders(db, &rules, &calendar, &file, "demo", workflow::now())
@@ -279,11 +303,25 @@ async fn hotline(db: &Db, city: &City, folder: &std::path::Path) -> anyhow::Resu
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let first = NaiveDate::from_ymd_opt(DEMO_YEAR, 1, 1).context("year")?;
     let last = NaiveDate::from_ymd_opt(DEMO_YEAR, 12, 31).context("year")?;
-    let report = hotline::kpi(db, &rules, KpiQuery { from: first, to: last, department: None, as_of }).await?;
+    let report = hotline::kpi(
+        db,
+        &rules,
+        KpiQuery {
+            from: first,
+            to: last,
+            department: None,
+            as_of,
+        },
+    )
+    .await?;
     let live = live_orders(db, &rules, &calendar, &entities).await?;
-    let raised = hotline::escalate_overdue(db, &rules, &calendar, workflow::now(), "system").await?;
+    let raised =
+        hotline::escalate_overdue(db, &rules, &calendar, workflow::now(), "system").await?;
     let due = hotline::due(db, &rules, &calendar, None, workflow::now()).await?;
-    let overdue = due.iter().filter(|o| o.sign_overdue || o.close_overdue).count();
+    let overdue = due
+        .iter()
+        .filter(|o| o.sign_overdue || o.close_overdue)
+        .count();
     println!(
         "12345 hotline: {} orders of {DEMO_YEAR} imported from {} ({} new, {} updated, {} rejected); KPIs as of {}: {}; {live} live orders; 督办 sweep raised {}; overdue now {overdue}, due soon {} ({:.1} s); try: jianguan hotline kpi --from {first} --to {last} --as-of '{}' --json",
         orders.len(),
@@ -321,7 +359,13 @@ async fn live_orders(
         (1, "消费纠纷", "SCJG", true, &["dispatch", "sign", "handle"]),
         (3, "物业", "ZJJ", false, &["dispatch", "sign", "extension"]),
         (4, "价格", "SCJG", true, &["dispatch", "sign", "reply"]),
-        (5, "市场监管", "SCJG", true, &["dispatch", "sign", "reply", "callback", "close"]),
+        (
+            5,
+            "市场监管",
+            "SCJG",
+            true,
+            &["dispatch", "sign", "reply", "callback", "close"],
+        ),
         (9, "消费纠纷", "SCJG", true, &["dispatch"]),
     ];
     for (number, (ago, category, department, about, steps)) in (1..).zip(plans) {
@@ -334,12 +378,25 @@ async fn live_orders(
         if at > now {
             at = now - chrono::Duration::minutes(30);
         }
-        let entity = about.then(|| entities.get(number as usize * 7919 % entities.len().max(1)).cloned()).flatten();
+        let entity = about
+            .then(|| {
+                entities
+                    .get(number as usize * 7919 % entities.len().max(1))
+                    .cloned()
+            })
+            .flatten();
         let intake = Intake {
             id: id.clone(),
-            channel: if category == "物业" { "12345".into() } else { "12315".into() },
+            channel: if category == "物业" {
+                "12345".into()
+            } else {
+                "12315".into()
+            },
             received_at: at,
-            caller: Caller { name: "演示来电人".into(), phone: format!("1380000{number:04}") },
+            caller: Caller {
+                name: "演示来电人".into(),
+                phone: format!("1380000{number:04}"),
+            },
             content: format!("{category}演示工单：来电人反映的问题（演示数据）"),
             category: category.to_owned(),
             location: "黄石市黄石港区磁湖路1号".into(),
@@ -352,17 +409,51 @@ async fn live_orders(
         for step in steps {
             at = (at + chrono::Duration::minutes(40)).min(now);
             let (action, party, actor) = match *step {
-                "dispatch" => (OrderAction::Dispatch { department: department.to_owned() }, Party::Centre, "hotline.operator"),
+                "dispatch" => (
+                    OrderAction::Dispatch {
+                        department: department.to_owned(),
+                    },
+                    Party::Centre,
+                    "hotline.operator",
+                ),
                 "sign" => (OrderAction::Sign, staff.clone(), staff_actor.as_str()),
-                "handle" => (OrderAction::Handle { note: "已联系商家核实情况".into() }, staff.clone(), staff_actor.as_str()),
-                "extension" => (
-                    OrderAction::RequestExtension { days: 5, reason: "需协调开发商与业主委员会".into() },
+                "handle" => (
+                    OrderAction::Handle {
+                        note: "已联系商家核实情况".into(),
+                    },
                     staff.clone(),
                     staff_actor.as_str(),
                 ),
-                "reply" => (OrderAction::Reply { text: "已责令商家整改并告知来电人".into() }, staff.clone(), staff_actor.as_str()),
-                "callback" => (OrderAction::Callback { rating: Rating::Satisfied, note: String::new() }, Party::Centre, "hotline.operator"),
-                _ => (OrderAction::Close { note: String::new() }, Party::Centre, "hotline.operator"),
+                "extension" => (
+                    OrderAction::RequestExtension {
+                        days: 5,
+                        reason: "需协调开发商与业主委员会".into(),
+                    },
+                    staff.clone(),
+                    staff_actor.as_str(),
+                ),
+                "reply" => (
+                    OrderAction::Reply {
+                        text: "已责令商家整改并告知来电人".into(),
+                    },
+                    staff.clone(),
+                    staff_actor.as_str(),
+                ),
+                "callback" => (
+                    OrderAction::Callback {
+                        rating: Rating::Satisfied,
+                        note: String::new(),
+                    },
+                    Party::Centre,
+                    "hotline.operator",
+                ),
+                _ => (
+                    OrderAction::Close {
+                        note: String::new(),
+                    },
+                    Party::Centre,
+                    "hotline.operator",
+                ),
             };
             hotline::act(db, rules, calendar, &id, action, &party, at, actor).await?;
         }
@@ -372,13 +463,23 @@ async fn live_orders(
 
 /// The working day `n` working days before `day` (`day` itself for 0, or the
 /// last working day before it when it is not one).
-fn working_days_before(calendar: &workcal::Calendar, day: NaiveDate, n: u32) -> anyhow::Result<NaiveDate> {
+fn working_days_before(
+    calendar: &workcal::Calendar,
+    day: NaiveDate,
+    n: u32,
+) -> anyhow::Result<NaiveDate> {
     use crate::domain::hotline::WorkingDays;
     let mut candidate = day;
     for _ in 0..400 {
         let back = candidate.pred_opt().context("date out of range")?;
-        if calendar.between(candidate, day).map_err(|e| anyhow::anyhow!("{e}"))? >= i64::from(n)
-            && calendar.between(back, candidate).map_err(|e| anyhow::anyhow!("{e}"))? == 1
+        if calendar
+            .between(candidate, day)
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            >= i64::from(n)
+            && calendar
+                .between(back, candidate)
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                == 1
         {
             return Ok(candidate);
         }
@@ -391,18 +492,34 @@ fn working_days_before(calendar: &workcal::Calendar, day: NaiveDate, n: u32) -> 
 /// verifies every round's record, audits the ledger and writes the annual report.
 async fn year(db: &Db, args: &DemoArgs) -> anyhow::Result<()> {
     let calendar = workcal::Calendar::embedded()?;
-    let plans = db.list::<Plan>(None).await?.into_iter().filter(|p| p.year() == DEMO_YEAR).count();
+    let plans = db
+        .list::<Plan>(None)
+        .await?
+        .into_iter()
+        .filter(|p| p.year() == DEMO_YEAR)
+        .count();
     if plans > 0 {
-        println!("年度 the {DEMO_YEAR} workflow year is already in the database ({plans} plans); reusing it");
+        println!(
+            "年度 the {DEMO_YEAR} workflow year is already in the database ({plans} plans); reusing it"
+        );
     } else {
-        let summary = year::play(db, &calendar, &YearOptions::huangshi(DEMO_YEAR), |line| println!("{line}")).await?;
+        let summary = year::play(db, &calendar, &YearOptions::huangshi(DEMO_YEAR), |line| {
+            println!("{line}")
+        })
+        .await?;
         println!(
             "结果 results: {} item results entered, {} published on time, {} late; {} out-of-plan inspections, {} flagged to the Justice Bureau; {} unstaffed teams reassigned by hand",
-            summary.results, summary.published_on_time, summary.published_late, summary.out_of_plan, summary.flagged, summary.reassigned
+            summary.results,
+            summary.published_on_time,
+            summary.published_late,
+            summary.out_of_plan,
+            summary.flagged,
+            summary.reassigned
         );
     }
     let folder = args.database.data_dir.join("demo");
-    std::fs::create_dir_all(&folder).with_context(|| format!("cannot create {}", folder.display()))?;
+    std::fs::create_dir_all(&folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
     let mut first: Option<draw::Record> = None;
     let rounds = db.list::<Round>(None).await?;
     for round in rounds.iter().filter(|r| r.status == RoundStatus::Published) {
@@ -416,7 +533,11 @@ async fn year(db: &Db, args: &DemoArgs) -> anyhow::Result<()> {
         }
         let path = folder.join(format!("round-{}.json", round.id));
         super::offline::write_atomically(&path, &serde_json::to_vec(&record)?)?;
-        println!("公开 round {} record: {} (verified: conforms)", round.id, path.display());
+        println!(
+            "公开 round {} record: {} (verified: conforms)",
+            round.id,
+            path.display()
+        );
         first.get_or_insert(record);
     }
     if let Some(round) = rounds.first() {
@@ -428,19 +549,46 @@ async fn year(db: &Db, args: &DemoArgs) -> anyhow::Result<()> {
     let audit = workflow::audit::verify(db).await?;
     if !audit.intact() {
         for b in &audit.breaks {
-            println!("   break at position {}: {}: {}", b.seq, b.subject, b.problem);
+            println!(
+                "   break at position {}: {}: {}",
+                b.seq, b.subject, b.problem
+            );
         }
         anyhow::bail!("the audit ledger is not intact");
     }
-    println!("留痕 audit ledger: intact ({} entries, {} rows checked)", audit.entries, audit.rows);
-    let report = workflow::report::build(db, workflow::report::Period::Year(DEMO_YEAR), None, workflow::now().date_naive()).await?;
+    println!(
+        "留痕 audit ledger: intact ({} entries, {} rows checked)",
+        audit.entries, audit.rows
+    );
+    let report = workflow::report::build(
+        db,
+        workflow::report::Period::Year(DEMO_YEAR),
+        None,
+        workflow::now().date_naive(),
+    )
+    .await?;
     let xlsx = folder.join(format!("report-{DEMO_YEAR}-annual.xlsx"));
-    workflow::report::write_xlsx(&report, &xlsx, &crate::watermark::Watermark::cli(report.title.clone())).with_context(|| format!("cannot write {}", xlsx.display()))?;
+    workflow::report::write_xlsx(
+        &report,
+        &xlsx,
+        &crate::watermark::Watermark::cli(report.title.clone()),
+    )
+    .with_context(|| format!("cannot write {}", xlsx.display()))?;
     if let Some(city) = report.rows.first() {
         println!(
             "考评 {}: {} plans drawn ({} joint), {} entities, {} visits for {} selections ({} doors saved), problem rate {}%, {} on time / {} late / {} overdue; {}",
-            report.title, city.plans_drawn, city.joint_plans_drawn, city.entities_drawn, city.visits, city.selections, city.doors_saved,
-            city.problem_rate_percent, city.published_on_time, city.published_late, city.overdue_unpublished, xlsx.display()
+            report.title,
+            city.plans_drawn,
+            city.joint_plans_drawn,
+            city.entities_drawn,
+            city.visits,
+            city.selections,
+            city.doors_saved,
+            city.problem_rate_percent,
+            city.published_on_time,
+            city.published_late,
+            city.overdue_unpublished,
+            xlsx.display()
         );
     }
     if let Some(record) = &first

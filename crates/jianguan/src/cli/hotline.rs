@@ -13,7 +13,8 @@ use super::database::{DatabaseArgs, runtime};
 use super::import::finish_import;
 use super::workflow::ActorArgs;
 use crate::domain::hotline::{
-    Caller, Difficulty, Escalation, HotlineRules, Intake, OrderAction, Rating, WorkOrder, parse_time, stored_time,
+    Caller, Difficulty, Escalation, HotlineRules, Intake, OrderAction, Rating, WorkOrder,
+    parse_time, stored_time,
 };
 use crate::storage::{Db, Store};
 use crate::workflow::hotline::{self as flow, ComplaintInspection, KpiQuery, Party};
@@ -25,10 +26,20 @@ pub struct HotlineArgs {
     #[command(flatten)]
     database: DatabaseArgs,
     /// Hotline rules (time limits, channels) as JSON, replacing Huangshi's defaults.
-    #[arg(long, value_name = "FILE", env = "JIANGUAN_HOTLINE_RULES", global = true)]
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "JIANGUAN_HOTLINE_RULES",
+        global = true
+    )]
     rules: Option<PathBuf>,
     /// A working-day calendar override file.
-    #[arg(long = "calendar", value_name = "FILE", env = "JIANGUAN_CALENDAR_OVERRIDE", global = true)]
+    #[arg(
+        long = "calendar",
+        value_name = "FILE",
+        env = "JIANGUAN_CALENDAR_OVERRIDE",
+        global = true
+    )]
     calendar: Option<PathBuf>,
     #[command(subcommand)]
     command: HotlineCommand,
@@ -134,14 +145,21 @@ struct AsOfArgs {
 impl AsOfArgs {
     /// The time given; a date alone means the end of that day.
     fn at(&self) -> Result<DateTime<FixedOffset>, WorkflowError> {
-        if let Some(day) = self.as_of.as_deref().and_then(|t| NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").ok()) {
+        if let Some(day) = self
+            .as_of
+            .as_deref()
+            .and_then(|t| NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").ok())
+        {
             return Ok(parse_time("as-of", &format!("{day} 23:59:59"))?);
         }
         at_or_now("as-of", self.as_of.as_deref())
     }
 }
 
-fn at_or_now(field: &'static str, text: Option<&str>) -> Result<DateTime<FixedOffset>, WorkflowError> {
+fn at_or_now(
+    field: &'static str,
+    text: Option<&str>,
+) -> Result<DateTime<FixedOffset>, WorkflowError> {
     match text {
         Some(text) => Ok(parse_time(field, text)?),
         None => Ok(now()),
@@ -222,14 +240,27 @@ impl ActArgs {
     fn action(&self) -> Result<OrderAction, WorkflowError> {
         let text = self.text.clone();
         Ok(match self.step.as_str() {
-            "dispatch" | "派单" => OrderAction::Dispatch { department: self.to.clone().unwrap_or_default() },
+            "dispatch" | "派单" => OrderAction::Dispatch {
+                department: self.to.clone().unwrap_or_default(),
+            },
             "sign" | "签收" => OrderAction::Sign,
             "handle" | "办理" => OrderAction::Handle { note: text },
             "reply" | "答复" => OrderAction::Reply { text },
             "return" | "退单" => OrderAction::Return { reason: text },
-            "extend" | "延期" => OrderAction::RequestExtension { days: self.days, reason: text },
-            "approve" => OrderAction::DecideExtension { approve: true, days: self.days, note: text },
-            "reject" => OrderAction::DecideExtension { approve: false, days: 0, note: text },
+            "extend" | "延期" => OrderAction::RequestExtension {
+                days: self.days,
+                reason: text,
+            },
+            "approve" => OrderAction::DecideExtension {
+                approve: true,
+                days: self.days,
+                note: text,
+            },
+            "reject" => OrderAction::DecideExtension {
+                approve: false,
+                days: 0,
+                note: text,
+            },
             "escalate" | "督办" => OrderAction::Escalate {
                 level: Escalation::parse(self.level.as_deref().unwrap_or("黄牌"))?,
                 note: text,
@@ -253,8 +284,10 @@ impl ActArgs {
 pub fn load_rules(path: Option<&PathBuf>) -> anyhow::Result<HotlineRules> {
     match path {
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-            HotlineRules::from_json(&text).with_context(|| format!("hotline rules {}", path.display()))
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            HotlineRules::from_json(&text)
+                .with_context(|| format!("hotline rules {}", path.display()))
         }
         None => Ok(HotlineRules::default()),
     }
@@ -274,7 +307,11 @@ pub fn run(args: &HotlineArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Exit 2 with the message for a refusal or bad input; other errors go up.
-fn finish<T>(result: Result<T, WorkflowError>, json: bool, done: impl FnOnce(T) -> anyhow::Result<()>) -> anyhow::Result<ExitCode> {
+fn finish<T>(
+    result: Result<T, WorkflowError>,
+    json: bool,
+    done: impl FnOnce(T) -> anyhow::Result<()>,
+) -> anyhow::Result<ExitCode> {
     match result {
         Ok(value) => {
             done(value)?;
@@ -298,36 +335,54 @@ async fn run_command(
     command: &HotlineCommand,
 ) -> anyhow::Result<ExitCode> {
     match command {
-        HotlineCommand::Import { file, report, json, actor } => {
-            match flow::import_orders(db, rules, calendar, file, &actor.actor, now()).await {
-                Ok(import) => {
-                    let mut extra = serde_json::Map::new();
-                    extra.insert("sha256".into(), import.sha256.clone().into());
-                    finish_import(&import.outcome, file, report.as_deref(), *json, extra)?;
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(error) if error.is_bad_input() => {
-                    if *json {
-                        println!("{}", serde_json::json!({"error": error.to_string()}));
-                    }
-                    eprintln!("error: {error}");
-                    Ok(ExitCode::from(EXIT_BAD_INPUT))
-                }
-                Err(error) => Err(error.into()),
+        HotlineCommand::Import {
+            file,
+            report,
+            json,
+            actor,
+        } => match flow::import_orders(db, rules, calendar, file, &actor.actor, now()).await {
+            Ok(import) => {
+                let mut extra = serde_json::Map::new();
+                extra.insert("sha256".into(), import.sha256.clone().into());
+                finish_import(&import.outcome, file, report.as_deref(), *json, extra)?;
+                Ok(ExitCode::SUCCESS)
             }
-        }
-        HotlineCommand::Kpi { from, to, department, as_of, json, xlsx } => {
+            Err(error) if error.is_bad_input() => {
+                if *json {
+                    println!("{}", serde_json::json!({"error": error.to_string()}));
+                }
+                eprintln!("error: {error}");
+                Ok(ExitCode::from(EXIT_BAD_INPUT))
+            }
+            Err(error) => Err(error.into()),
+        },
+        HotlineCommand::Kpi {
+            from,
+            to,
+            department,
+            as_of,
+            json,
+            xlsx,
+        } => {
             let report = match as_of.at() {
                 Ok(as_of) => {
-                    let query = KpiQuery { from: *from, to: *to, department: department.clone(), as_of };
+                    let query = KpiQuery {
+                        from: *from,
+                        to: *to,
+                        department: department.clone(),
+                        as_of,
+                    };
                     flow::kpi(db, rules, query).await
                 }
                 Err(error) => Err(error),
             };
             finish(report, *json, |report| {
                 if let Some(path) = xlsx {
-                    let watermark = crate::watermark::Watermark::cli(format!("12345热线考核指标 {from} 至 {to}"));
-                    flow::kpi_xlsx(&report, &watermark, path).with_context(|| format!("cannot write {}", path.display()))?;
+                    let watermark = crate::watermark::Watermark::cli(format!(
+                        "12345热线考核指标 {from} 至 {to}"
+                    ));
+                    flow::kpi_xlsx(&report, &watermark, path)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
                 }
                 if *json {
                     println!("{}", report.city.summary());
@@ -337,7 +392,11 @@ async fn run_command(
                 Ok(())
             })
         }
-        HotlineCommand::Due { department, as_of, json } => {
+        HotlineCommand::Due {
+            department,
+            as_of,
+            json,
+        } => {
             let list = match as_of.at() {
                 Ok(at) => flow::due(db, rules, calendar, department.as_deref(), at).await,
                 Err(error) => Err(error),
@@ -378,7 +437,11 @@ async fn run_command(
             };
             finish(raised, false, |raised| {
                 for order in &raised {
-                    println!("{}\t{}", order.id, order.escalation.map(|e| e.as_str()).unwrap_or(""));
+                    println!(
+                        "{}\t{}",
+                        order.id,
+                        order.escalation.map(|e| e.as_str()).unwrap_or("")
+                    );
                 }
                 println!("{} orders escalated", raised.len());
                 Ok(())
@@ -386,17 +449,21 @@ async fn run_command(
         }
         HotlineCommand::Show { id, json } => {
             let order = crate::workflow::existing::<Db, WorkOrder>(db, id).await;
-            finish(order, *json, |order| {
-                print_order(&order, *json)
-            })
+            finish(order, *json, |order| print_order(&order, *json))
         }
         HotlineCommand::Intake(args) => {
-            let intake = match (Difficulty::parse(&args.difficulty), at_or_now("at", args.at.as_deref())) {
+            let intake = match (
+                Difficulty::parse(&args.difficulty),
+                at_or_now("at", args.at.as_deref()),
+            ) {
                 (Ok(difficulty), Ok(received_at)) => Ok(Intake {
                     id: args.id.clone(),
                     channel: args.channel.clone(),
                     received_at,
-                    caller: Caller { name: args.caller.clone(), phone: args.phone.clone() },
+                    caller: Caller {
+                        name: args.caller.clone(),
+                        phone: args.phone.clone(),
+                    },
                     content: args.content.clone(),
                     category: args.category.clone(),
                     location: args.location.clone(),
@@ -413,14 +480,36 @@ async fn run_command(
             finish(order, false, |order| print_order(&order, false))
         }
         HotlineCommand::Act(args) => {
-            let party = args.as_department.clone().map_or(Party::Centre, Party::Department);
+            let party = args
+                .as_department
+                .clone()
+                .map_or(Party::Centre, Party::Department);
             let order = match (args.action(), at_or_now("at", args.at.as_deref())) {
-                (Ok(action), Ok(at)) => flow::act(db, rules, calendar, &args.id, action, &party, at, &args.actor.actor).await,
+                (Ok(action), Ok(at)) => {
+                    flow::act(
+                        db,
+                        rules,
+                        calendar,
+                        &args.id,
+                        action,
+                        &party,
+                        at,
+                        &args.actor.actor,
+                    )
+                    .await
+                }
                 (Err(error), _) | (_, Err(error)) => Err(error),
             };
             finish(order, args.json, |order| print_order(&order, args.json))
         }
-        HotlineCommand::Inspect { id, department, inspectors, detail, on, actor } => {
+        HotlineCommand::Inspect {
+            id,
+            department,
+            inspectors,
+            detail,
+            on,
+            actor,
+        } => {
             let at = now();
             let inspection = ComplaintInspection {
                 id: String::new(),
@@ -429,9 +518,13 @@ async fn run_command(
                 inspected_on: on.unwrap_or_else(|| at.date_naive()),
                 inspectors: inspectors.clone(),
             };
-            let opened = flow::open_inspection(db, id, inspection, &Party::Centre, at, &actor.actor).await;
+            let opened =
+                flow::open_inspection(db, id, inspection, &Party::Centre, at, &actor.actor).await;
             finish(opened, false, |(order, inspection)| {
-                println!("out-of-plan inspection {} (投诉举报) opened from work order {}", inspection.id, order.id);
+                println!(
+                    "out-of-plan inspection {} (投诉举报) opened from work order {}",
+                    inspection.id, order.id
+                );
                 Ok(())
             })
         }
@@ -450,7 +543,11 @@ fn print_kpi(report: &flow::KpiReport) {
         stored_time(report.as_of)
     );
     println!("code\tdepartment\torders\tsign\tclose\tsatisfaction\tavg days");
-    let city = flow::DepartmentKpi { code: "-".into(), name: "合计".into(), kpi: report.city };
+    let city = flow::DepartmentKpi {
+        code: "-".into(),
+        name: "合计".into(),
+        kpi: report.city,
+    };
     for line in report.departments.iter().chain(std::iter::once(&city)) {
         let k = &line.kpi;
         println!(
@@ -461,7 +558,8 @@ fn print_kpi(report: &flow::KpiReport) {
             rate(k.sign_rate()),
             rate(k.close_rate()),
             rate(k.satisfaction_rate()),
-            k.avg_close_working_days().map_or_else(|| "—".to_owned(), |d| format!("{d:.2}"))
+            k.avg_close_working_days()
+                .map_or_else(|| "—".to_owned(), |d| format!("{d:.2}"))
         );
     }
 }
@@ -486,13 +584,22 @@ fn print_order(order: &WorkOrder, json: bool) -> anyhow::Result<()> {
         stored_time(order.received_at),
         order.sign_due,
         order.close_due,
-        order.escalation.map(|e| format!("; {e}督办")).unwrap_or_default()
+        order
+            .escalation
+            .map(|e| format!("; {e}督办"))
+            .unwrap_or_default()
     );
     if !order.caller.masked().is_empty() {
         println!("  来电人 {}", order.caller.masked());
     }
     for event in &order.events {
-        println!("  {} {} {} {}", stored_time(event.at), event.actor, event.action, event.detail);
+        println!(
+            "  {} {} {} {}",
+            stored_time(event.at),
+            event.actor,
+            event.action,
+            event.detail
+        );
     }
     Ok(())
 }

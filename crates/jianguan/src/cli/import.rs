@@ -77,7 +77,13 @@ pub fn run_import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
             }
             Err(error) => return Err(error.into()),
         };
-        finish_import(&outcome, &args.file, args.report.as_deref(), args.json, serde_json::Map::new())?;
+        finish_import(
+            &outcome,
+            &args.file,
+            args.report.as_deref(),
+            args.json,
+            serde_json::Map::new(),
+        )?;
         Ok(ExitCode::SUCCESS)
     })
 }

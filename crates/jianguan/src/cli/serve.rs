@@ -74,7 +74,9 @@ pub async fn serve(db: Db, calendar: workcal::Calendar, listen: SocketAddr) -> a
         .with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
     println!("监听 listening on http://{address}");
-    println!("公示平台 public portal: http://{address}/gongshi · 登录 login: http://{address}/login");
+    println!(
+        "公示平台 public portal: http://{address}/gongshi · 登录 login: http://{address}/login"
+    );
     let rules_file = std::env::var_os("JIANGUAN_HOTLINE_RULES").map(std::path::PathBuf::from);
     let rules = super::hotline::load_rules(rules_file.as_ref())?;
     let mut state = AppState::new(db, calendar);
@@ -99,8 +101,18 @@ fn schedule_escalation(state: Arc<AppState>, every: std::time::Duration) {
         loop {
             ticker.tick().await;
             let at = crate::workflow::now();
-            match crate::workflow::hotline::escalate_overdue(&state.db, &state.hotline, &state.calendar, at, "system").await {
-                Ok(raised) if !raised.is_empty() => tracing::info!(orders = raised.len(), "work orders escalated (督办)"),
+            match crate::workflow::hotline::escalate_overdue(
+                &state.db,
+                &state.hotline,
+                &state.calendar,
+                at,
+                "system",
+            )
+            .await
+            {
+                Ok(raised) if !raised.is_empty() => {
+                    tracing::info!(orders = raised.len(), "work orders escalated (督办)")
+                }
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "the 督办 sweep failed"),
             }
@@ -265,7 +277,9 @@ async fn accounts(db: &Db, command: &AccountsCommand) -> anyhow::Result<ExitCode
                 .await?
                 .with_context(|| format!("no account {username}"))?;
             account.disabled = true;
-            auth::save_account(db, account, None, ACTOR).await.map_err(anyhow_of)?;
+            auth::save_account(db, account, None, ACTOR)
+                .await
+                .map_err(anyhow_of)?;
             println!("account {username} disabled");
         }
         AccountsCommand::Token { username, label } => {

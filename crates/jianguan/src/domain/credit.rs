@@ -78,7 +78,9 @@ impl ListType {
     /// Parses the Chinese name, a common synonym or the code.
     pub fn parse(text: &str) -> Result<Self, InvalidField> {
         let found = match text.trim() {
-            "严重失信主体名单" | "失信名单" | "黑名单" | "严重失信名单" | "blacklist" => Self::Blacklist,
+            "严重失信主体名单" | "失信名单" | "黑名单" | "严重失信名单" | "blacklist" => {
+                Self::Blacklist
+            }
             "红名单" | "守信激励名单" | "redlist" => Self::Redlist,
             "经营异常名录" | "经营异常名单" | "abnormal" => Self::Abnormal,
             "行政处罚" | "行政处罚信息" | "penalty" => Self::Penalty,
@@ -155,7 +157,11 @@ impl SubjectKind {
         match text {
             "enterprise" => Ok(Self::Enterprise),
             "person" => Ok(Self::Person),
-            _ => Err(InvalidField::new("subject_kind", text, "enterprise or person")),
+            _ => Err(InvalidField::new(
+                "subject_kind",
+                text,
+                "enterprise or person",
+            )),
         }
     }
 }
@@ -370,7 +376,11 @@ impl CreditEntry {
         required_text("authority", &self.authority, MAX_TEXT)?;
         required_text("ref_no", &self.ref_no, MAX_TEXT)?;
         if self.reason.chars().count() > MAX_REASON {
-            return Err(InvalidField::new("reason", &self.reason, "is longer than 1000 characters"));
+            return Err(InvalidField::new(
+                "reason",
+                &self.reason,
+                "is longer than 1000 characters",
+            ));
         }
         // (field, date, whether it must be on or after the listing date, else on or before).
         let dates = [
@@ -380,7 +390,11 @@ impl CreditEntry {
         ];
         for (field, date, on_or_after) in dates {
             if let Some(date) = date
-                && (if on_or_after { date < self.listed_on } else { date > self.listed_on })
+                && (if on_or_after {
+                    date < self.listed_on
+                } else {
+                    date > self.listed_on
+                })
             {
                 let relation = if on_or_after { "before" } else { "after" };
                 return Err(InvalidField::new(
@@ -447,7 +461,13 @@ pub enum Outcome {
 
 impl Outcome {
     /// Every outcome, in precedence order.
-    pub const ALL: &'static [Self] = &[Self::Block, Self::Warn, Self::Reward, Self::Clear, Self::Invalid];
+    pub const ALL: &'static [Self] = &[
+        Self::Block,
+        Self::Warn,
+        Self::Reward,
+        Self::Clear,
+        Self::Invalid,
+    ];
 
     /// `block`, `warn`, `reward`, `clear` or `invalid`, as stored.
     pub fn as_str(self) -> &'static str {
@@ -477,7 +497,9 @@ impl Outcome {
             .iter()
             .copied()
             .find(|o| o.as_str() == text)
-            .ok_or_else(|| InvalidField::new("outcome", text, "block, warn, reward, clear or invalid"))
+            .ok_or_else(|| {
+                InvalidField::new("outcome", text, "block, warn, reward, clear or invalid")
+            })
     }
 }
 
@@ -538,14 +560,18 @@ impl Matter {
 
     /// The rule in words, e.g. `阻断：严重失信主体名单；警示：经营异常名录`.
     pub fn rule_text(&self) -> String {
-        let parts: Vec<String> = [("阻断", &self.block), ("警示", &self.warn), ("激励", &self.reward)]
-            .iter()
-            .filter(|(_, set)| !set.is_empty())
-            .map(|(label, set)| {
-                let names: Vec<&str> = set.iter().map(|l| l.name_zh()).collect();
-                format!("{label}：{}", names.join("、"))
-            })
-            .collect();
+        let parts: Vec<String> = [
+            ("阻断", &self.block),
+            ("警示", &self.warn),
+            ("激励", &self.reward),
+        ]
+        .iter()
+        .filter(|(_, set)| !set.is_empty())
+        .map(|(label, set)| {
+            let names: Vec<&str> = set.iter().map(|l| l.name_zh()).collect();
+            format!("{label}：{}", names.join("、"))
+        })
+        .collect();
         if parts.is_empty() {
             "（无规则）".into()
         } else {
@@ -613,9 +639,11 @@ mod tests {
 
     fn entry(list: ListType, listed: &str, until: Option<&str>) -> CreditEntry {
         CreditEntry {
-            subject: Subject::parse("91350200776049653A").map(|(s, _)| s).unwrap_or(Subject::Enterprise(
-                Uscc::from_body("9135020077604965").unwrap_or_else(|_| unreachable!()),
-            )),
+            subject: Subject::parse("91350200776049653A")
+                .map(|(s, _)| s)
+                .unwrap_or(Subject::Enterprise(
+                    Uscc::from_body("9135020077604965").unwrap_or_else(|_| unreachable!()),
+                )),
             subject_name: "某公司".into(),
             list_type: list,
             listed_on: day(listed),
@@ -649,13 +677,24 @@ mod tests {
         assert_eq!(person.kind(), SubjectKind::Person);
         assert_eq!(format!("{person:?}"), person.masked());
         assert!(!format!("{person:?}").contains("19491231"));
-        let (firm, warning) = Subject::parse(" 91350200776049653a ").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!((firm.kind(), firm.as_str(), warning), (SubjectKind::Enterprise, "91350200776049653A", None));
-        let (pilot, warning) = Subject::parse("91350100M0001TGQXM").unwrap_or_else(|e| panic!("{e}"));
+        let (firm, warning) =
+            Subject::parse(" 91350200776049653a ").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (firm.kind(), firm.as_str(), warning),
+            (SubjectKind::Enterprise, "91350200776049653A", None)
+        );
+        let (pilot, warning) =
+            Subject::parse("91350100M0001TGQXM").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(pilot.kind(), SubjectKind::Enterprise);
         assert!(warning.is_some());
-        assert!(matches!(Subject::parse("110105194912310021"), Err(SubjectError::IdCard(_))));
-        assert!(matches!(Subject::parse("12345"), Err(SubjectError::Uscc(_))));
+        assert!(matches!(
+            Subject::parse("110105194912310021"),
+            Err(SubjectError::IdCard(_))
+        ));
+        assert!(matches!(
+            Subject::parse("12345"),
+            Err(SubjectError::Uscc(_))
+        ));
         assert!(matches!(Subject::parse("  "), Err(SubjectError::Empty)));
     }
 
@@ -668,7 +707,10 @@ mod tests {
         assert!(!e.counts_on(day("2026-03-01")));
         let open = entry(ListType::Blacklist, "2020-01-01", None);
         assert!(open.counts_on(day("2099-12-31")));
-        let removed = CreditEntry { removed_on: Some(day("2025-06-01")), ..open };
+        let removed = CreditEntry {
+            removed_on: Some(day("2025-06-01")),
+            ..open
+        };
         assert!(removed.counts_on(day("2025-05-31")));
         assert!(!removed.counts_on(day("2025-06-01")));
     }
@@ -683,19 +725,44 @@ mod tests {
         assert_eq!(serious.effective_until(), Some(day("2029-03-31")));
         assert!(serious.counts_on(day("2029-03-31")));
         assert!(!serious.counts_on(day("2029-04-01")));
-        assert_eq!(Severity::Serious.repair_opens_on(day("2026-04-01")), day("2027-04-01"));
-        assert_eq!(Severity::Ordinary.repair_opens_on(day("2026-01-31")), day("2026-04-30"));
-        assert_eq!(Severity::Ordinary.publication_last_day(day("2026-01-31")), day("2027-01-30"));
-        assert_eq!(Severity::Minor.publication_last_day(day("2025-11-30")), day("2026-02-27"));
-        assert_eq!(Severity::Minor.repair_opens_on(day("2025-11-30")), day("2025-11-30"));
-        assert_eq!(Severity::Serious.publication_last_day(day("2028-02-29")), day("2031-02-27"));
-        let shorter = CreditEntry { valid_until: Some(day("2027-01-01")), ..serious };
+        assert_eq!(
+            Severity::Serious.repair_opens_on(day("2026-04-01")),
+            day("2027-04-01")
+        );
+        assert_eq!(
+            Severity::Ordinary.repair_opens_on(day("2026-01-31")),
+            day("2026-04-30")
+        );
+        assert_eq!(
+            Severity::Ordinary.publication_last_day(day("2026-01-31")),
+            day("2027-01-30")
+        );
+        assert_eq!(
+            Severity::Minor.publication_last_day(day("2025-11-30")),
+            day("2026-02-27")
+        );
+        assert_eq!(
+            Severity::Minor.repair_opens_on(day("2025-11-30")),
+            day("2025-11-30")
+        );
+        assert_eq!(
+            Severity::Serious.publication_last_day(day("2028-02-29")),
+            day("2031-02-27")
+        );
+        let shorter = CreditEntry {
+            valid_until: Some(day("2027-01-01")),
+            ..serious
+        };
         assert_eq!(shorter.effective_until(), Some(day("2027-01-01")));
     }
 
     #[test]
     fn block_beats_warn_beats_reward() {
-        let m = matter(&[ListType::Blacklist], &[ListType::Abnormal], &[ListType::Redlist]);
+        let m = matter(
+            &[ListType::Blacklist],
+            &[ListType::Abnormal],
+            &[ListType::Redlist],
+        );
         let as_of = day("2026-01-01");
         let red = entry(ListType::Redlist, "2025-01-01", None);
         let abnormal = entry(ListType::Abnormal, "2025-01-01", None);
@@ -706,7 +773,10 @@ mod tests {
         // Expired the day before: not a hit.
         let (outcome, hits) = evaluate(&m, [&red, &black], as_of);
         assert_eq!((outcome, hits.len()), (Outcome::Reward, 1));
-        let black = CreditEntry { valid_until: None, ..black };
+        let black = CreditEntry {
+            valid_until: None,
+            ..black
+        };
         let (outcome, hits) = evaluate(&m, [&red, &abnormal, &black, &licence], as_of);
         assert_eq!(outcome, Outcome::Block);
         let order: Vec<Outcome> = hits.iter().map(|h| h.effect).collect();
@@ -723,8 +793,15 @@ mod tests {
         assert!(ListType::parse_set("白名单").is_err());
         let bad = matter(&[ListType::Blacklist], &[ListType::Blacklist], &[]);
         assert!(bad.validate().is_err());
-        let good = matter(&[ListType::Blacklist], &[ListType::Penalty], &[ListType::Redlist]);
+        let good = matter(
+            &[ListType::Blacklist],
+            &[ListType::Penalty],
+            &[ListType::Redlist],
+        );
         assert!(good.validate().is_ok());
-        assert_eq!(good.rule_text(), "阻断：严重失信主体名单；警示：行政处罚；激励：红名单");
+        assert_eq!(
+            good.rule_text(),
+            "阻断：严重失信主体名单；警示：行政处罚；激励：红名单"
+        );
     }
 }

@@ -174,7 +174,11 @@ impl HotlineRules {
             ));
         }
         if rules.channels.is_empty() {
-            return Err(InvalidField::new("channels", "", "name at least one channel"));
+            return Err(InvalidField::new(
+                "channels",
+                "",
+                "name at least one channel",
+            ));
         }
         Ok(rules)
     }
@@ -195,7 +199,11 @@ impl HotlineRules {
         self.channels
             .iter()
             .find(|c| c.number == text || c.name == text)
-            .or_else(|| self.channels.iter().find(|c| !digits.is_empty() && c.number == digits))
+            .or_else(|| {
+                self.channels
+                    .iter()
+                    .find(|c| !digits.is_empty() && c.number == digits)
+            })
             .ok_or_else(|| {
                 InvalidField::new(
                     "channel",
@@ -213,7 +221,9 @@ pub fn beijing() -> FixedOffset {
 
 /// A time as stored and compared: `YYYY-MM-DDTHH:MM:SS+08:00`, so text order is time order.
 pub fn stored_time(at: DateTime<FixedOffset>) -> String {
-    at.with_timezone(&beijing()).format("%Y-%m-%dT%H:%M:%S+08:00").to_string()
+    at.with_timezone(&beijing())
+        .format("%Y-%m-%dT%H:%M:%S+08:00")
+        .to_string()
 }
 
 /// Parses a time as people write it: `2026-03-02 09:15[:30]`, `2026/3/2 9:15`,
@@ -224,7 +234,11 @@ pub fn parse_time(field: &'static str, text: &str) -> Result<DateTime<FixedOffse
         return Ok(at.with_timezone(&beijing()));
     }
     let normal = text.replace('/', "-").replace('T', " ");
-    for format in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S%.f"] {
+    for format in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S%.f",
+    ] {
         if let Ok(local) = NaiveDateTime::parse_from_str(&normal, format) {
             return local_time(field, text, local);
         }
@@ -607,7 +621,9 @@ impl WorkOrder {
         actor: &str,
     ) -> Result<Self, Refused> {
         super::plan::check_id("工单编号", &intake.id).map_err(|e| Refused(e.to_string()))?;
-        let channel = rules.channel(&intake.channel).map_err(|e| Refused(e.to_string()))?;
+        let channel = rules
+            .channel(&intake.channel)
+            .map_err(|e| Refused(e.to_string()))?;
         let category = required("问题类型 (category)", &intake.category)?;
         let received_at = intake.received_at.with_timezone(&beijing());
         let day = received_at.date_naive();
@@ -703,10 +719,13 @@ impl WorkOrder {
         if !self.is_open() {
             return Ok(None);
         }
-        if today > self.close_due && days.between(self.close_due, today)? >= i64::from(rules.red_after_days) {
+        if today > self.close_due
+            && days.between(self.close_due, today)? >= i64::from(rules.red_after_days)
+        {
             return Ok(Some(Escalation::Red));
         }
-        let sign_late = self.signed_at.is_none() && self.department.is_some() && today > self.sign_due;
+        let sign_late =
+            self.signed_at.is_none() && self.department.is_some() && today > self.sign_due;
         Ok((sign_late || today > self.close_due).then_some(Escalation::Yellow))
     }
 
@@ -799,19 +818,28 @@ impl WorkOrder {
                     return wrong_status("已派单 or 已签收 (before handling starts)");
                 }
                 let reason = required("the reason for returning", reason)?;
-                detail = format!("{} 退回: {reason}", self.department.as_deref().unwrap_or(""));
+                detail = format!(
+                    "{} 退回: {reason}",
+                    self.department.as_deref().unwrap_or("")
+                );
                 next.department = None;
                 next.signed_at = None;
                 next.pending_extension = None;
                 next.returns += 1;
                 next.status = S::Received;
             }
-            OrderAction::RequestExtension { days: asked, reason } => {
+            OrderAction::RequestExtension {
+                days: asked,
+                reason,
+            } => {
                 if !matches!(self.status, S::Signed | S::Handling) {
                     return wrong_status("已签收 or 办理中");
                 }
                 if self.pending_extension.is_some() {
-                    return refuse(format!("work order {} already has an extension request awaiting approval", self.id));
+                    return refuse(format!(
+                        "work order {} already has an extension request awaiting approval",
+                        self.id
+                    ));
                 }
                 if *asked == 0 || *asked > rules.max_extension_days {
                     return refuse(format!(
@@ -827,9 +855,16 @@ impl WorkOrder {
                     requested_at: at,
                 });
             }
-            OrderAction::DecideExtension { approve, days: granted, note } => {
+            OrderAction::DecideExtension {
+                approve,
+                days: granted,
+                note,
+            } => {
                 let Some(request) = &self.pending_extension else {
-                    return refuse(format!("work order {} has no extension request to decide", self.id));
+                    return refuse(format!(
+                        "work order {} has no extension request to decide",
+                        self.id
+                    ));
                 };
                 if *approve {
                     if *granted == 0 || *granted > request.days {
@@ -879,7 +914,9 @@ impl WorkOrder {
                 next.status = S::Closed;
             }
             OrderAction::Reopen { reason } => {
-                if !matches!(self.status, S::Visited | S::Closed) || self.rating != Some(Rating::Dissatisfied) {
+                if !matches!(self.status, S::Visited | S::Closed)
+                    || self.rating != Some(Rating::Dissatisfied)
+                {
                     return refuse(format!(
                         "only an order whose caller was 不满意 at the callback is reopened (work order {} is {}{})",
                         self.id,
@@ -902,7 +939,10 @@ impl WorkOrder {
             OrderAction::LinkInspection { inspection } => {
                 let inspection = required("the inspection", inspection)?;
                 if self.inspections.contains(&inspection) {
-                    return refuse(format!("inspection {inspection} is already linked to work order {}", self.id));
+                    return refuse(format!(
+                        "inspection {inspection} is already linked to work order {}",
+                        self.id
+                    ));
                 }
                 detail = inspection.clone();
                 next.inspections.push(inspection);
@@ -924,11 +964,24 @@ mod tests {
 
     #[test]
     fn callers_are_masked_in_debug_and_display() {
-        let caller = Caller { name: "欧阳修".into(), phone: "13812345678".into() };
+        let caller = Caller {
+            name: "欧阳修".into(),
+            phone: "13812345678".into(),
+        };
         assert_eq!(caller.masked(), "欧** 138****5678");
         let debug = format!("{caller:?}");
-        assert!(!debug.contains("阳修") && !debug.contains("1234"), "{debug}");
-        assert_eq!(Caller { name: "张".into(), phone: String::new() }.masked(), "张*");
+        assert!(
+            !debug.contains("阳修") && !debug.contains("1234"),
+            "{debug}"
+        );
+        assert_eq!(
+            Caller {
+                name: "张".into(),
+                phone: String::new()
+            }
+            .masked(),
+            "张*"
+        );
     }
 
     #[test]
@@ -939,7 +992,10 @@ mod tests {
         assert_eq!(HotlineRules::from_json(&text), Ok(rules.clone()));
         rules.difficult_days = 3;
         let shorter = serde_json::to_string(&rules).unwrap_or_default();
-        assert!(HotlineRules::from_json(&shorter).is_err(), "疑难 shorter than 一般");
+        assert!(
+            HotlineRules::from_json(&shorter).is_err(),
+            "疑难 shorter than 一般"
+        );
         assert!(HotlineRules::from_json(r#"{"sign_days": 1}"#).is_err());
     }
 
@@ -955,8 +1011,17 @@ mod tests {
     #[test]
     fn channels_are_found_by_number_name_or_number_with_words() {
         let rules = HotlineRules::default();
-        for text in ["12315", "市场监管投诉举报", "12315热线", "12315（市场监管）"] {
-            assert_eq!(rules.channel(text).map(|c| c.number.as_str()), Ok("12315"), "{text}");
+        for text in [
+            "12315",
+            "市场监管投诉举报",
+            "12315热线",
+            "12315（市场监管）",
+        ] {
+            assert_eq!(
+                rules.channel(text).map(|c| c.number.as_str()),
+                Ok("12315"),
+                "{text}"
+            );
         }
         assert!(rules.channel("123").is_err());
         assert!(rules.channel("热线").is_err());

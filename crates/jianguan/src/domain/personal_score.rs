@@ -39,7 +39,13 @@ pub enum Dimension {
 
 impl Dimension {
     /// Every dimension, in display order.
-    pub const ALL: [Self; 5] = [Self::Identity, Self::Capacity, Self::History, Self::Contribution, Self::Compliance];
+    pub const ALL: [Self; 5] = [
+        Self::Identity,
+        Self::Capacity,
+        Self::History,
+        Self::Contribution,
+        Self::Compliance,
+    ];
 
     /// The Chinese name.
     pub fn name_zh(self) -> &'static str {
@@ -135,7 +141,14 @@ pub struct ScoreModel {
     pub rules: Vec<ScoreRule>,
 }
 
-fn rule(code: &str, dimension: Dimension, name: &str, condition: Condition, points: i64, max: Option<i64>) -> ScoreRule {
+fn rule(
+    code: &str,
+    dimension: Dimension,
+    name: &str,
+    condition: Condition,
+    points: i64,
+    max: Option<i64>,
+) -> ScoreRule {
     ScoreRule {
         code: code.into(),
         dimension,
@@ -182,13 +195,36 @@ impl Default for ScoreModel {
         Self {
             name: "默认个人信用积分模型（2026版）".into(),
             base: 500,
-            levels: [(0, "较差"), (450, "一般"), (530, "良好"), (600, "优秀"), (650, "极好")]
-                .into_iter()
-                .map(|(from, name)| Level { from, name: name.into() })
-                .collect(),
+            levels: [
+                (0, "较差"),
+                (450, "一般"),
+                (530, "良好"),
+                (600, "优秀"),
+                (650, "极好"),
+            ]
+            .into_iter()
+            .map(|(from, name)| Level {
+                from,
+                name: name.into(),
+            })
+            .collect(),
             rules: vec![
-                rule("identity_verified", D::Identity, "身份证号码核验通过", Condition::IdentityVerified, 30, None),
-                rule("licence_current", D::Capacity, "持有有效行政许可", current("licence"), 10, Some(30)),
+                rule(
+                    "identity_verified",
+                    D::Identity,
+                    "身份证号码核验通过",
+                    Condition::IdentityVerified,
+                    30,
+                    None,
+                ),
+                rule(
+                    "licence_current",
+                    D::Capacity,
+                    "持有有效行政许可",
+                    current("licence"),
+                    10,
+                    Some(30),
+                ),
                 rule(
                     "clean_history",
                     D::History,
@@ -204,21 +240,48 @@ impl Default for ScoreModel {
                     "blacklist_lapsed",
                     D::History,
                     "近60个月曾列入严重失信主体名单（已移出）",
-                    Condition::Lapsed { list: "blacklist".into(), months: 60 },
+                    Condition::Lapsed {
+                        list: "blacklist".into(),
+                        months: 60,
+                    },
                     -40,
                     Some(80),
                 ),
-                rule("redlist_current", D::Contribution, "列入红名单（有效期内）", current("redlist"), 80, Some(160)),
+                rule(
+                    "redlist_current",
+                    D::Contribution,
+                    "列入红名单（有效期内）",
+                    current("redlist"),
+                    80,
+                    Some(160),
+                ),
                 rule(
                     "redlist_lapsed",
                     D::Contribution,
                     "近36个月曾列入红名单",
-                    Condition::Lapsed { list: "redlist".into(), months: 36 },
+                    Condition::Lapsed {
+                        list: "redlist".into(),
+                        months: 36,
+                    },
                     20,
                     Some(40),
                 ),
-                rule("blacklist_current", D::Compliance, "列入严重失信主体名单（有效期内）", current("blacklist"), -250, Some(500)),
-                rule("penalty_serious", D::Compliance, "近36个月行政处罚（严重）", found("penalty", 36, &["严重"]), -80, Some(240)),
+                rule(
+                    "blacklist_current",
+                    D::Compliance,
+                    "列入严重失信主体名单（有效期内）",
+                    current("blacklist"),
+                    -250,
+                    Some(500),
+                ),
+                rule(
+                    "penalty_serious",
+                    D::Compliance,
+                    "近36个月行政处罚（严重）",
+                    found("penalty", 36, &["严重"]),
+                    -80,
+                    Some(240),
+                ),
                 rule(
                     "penalty_ordinary",
                     D::Compliance,
@@ -227,7 +290,14 @@ impl Default for ScoreModel {
                     -40,
                     Some(160),
                 ),
-                rule("penalty_minor", D::Compliance, "近36个月行政处罚（轻微）", found("penalty", 36, &["轻微"]), -10, Some(50)),
+                rule(
+                    "penalty_minor",
+                    D::Compliance,
+                    "近36个月行政处罚（轻微）",
+                    found("penalty", 36, &["轻微"]),
+                    -10,
+                    Some(50),
+                ),
             ],
         }
     }
@@ -276,20 +346,31 @@ impl ScoreModel {
             if !codes.insert(rule.code.as_str()) {
                 return invalid(format!("rule code {} is used twice", rule.code));
             }
-            let (lists, months, severities): (Vec<&String>, u32, &[String]) = match &rule.condition {
+            let (lists, months, severities): (Vec<&String>, u32, &[String]) = match &rule.condition
+            {
                 Condition::IdentityVerified => (vec![], 1, &[]),
                 Condition::Current { list } => (vec![list], 1, &[]),
                 Condition::Lapsed { list, months } => (vec![list], *months, &[]),
-                Condition::Found { list, months, severities } => (vec![list], *months, severities),
+                Condition::Found {
+                    list,
+                    months,
+                    severities,
+                } => (vec![list], *months, severities),
                 Condition::NoneFound { lists, months } => (lists.iter().collect(), *months, &[]),
             };
             if months == 0 {
-                return invalid(format!("rule {}: the window must be at least 1 month", rule.code));
+                return invalid(format!(
+                    "rule {}: the window must be at least 1 month",
+                    rule.code
+                ));
             }
             if let Some(list) = lists.iter().find(|l| ListType::parse(l).is_err()) {
                 return invalid(format!("rule {}: unknown list type {list:?}", rule.code));
             }
-            if let Some(s) = severities.iter().find(|s| !matches!(s.as_str(), "轻微" | "一般" | "严重" | UNGRADED)) {
+            if let Some(s) = severities
+                .iter()
+                .find(|s| !matches!(s.as_str(), "轻微" | "一般" | "严重" | UNGRADED))
+            {
                 return invalid(format!("rule {}: unknown severity {s:?}", rule.code));
             }
         }
@@ -298,7 +379,9 @@ impl ScoreModel {
 
     /// SHA-256 of the canonical JSON, hex.
     pub fn digest(&self) -> String {
-        draw::to_hex(&draw::sha256(&[serde_json::to_string(self).unwrap_or_default().as_bytes()]))
+        draw::to_hex(&draw::sha256(&[serde_json::to_string(self)
+            .unwrap_or_default()
+            .as_bytes()]))
     }
 
     /// The level of `score`.
@@ -355,22 +438,35 @@ impl ScoreModel {
                 let from = window_start(as_of, *months);
                 count(
                     of(list)
-                        .filter(|e| !e.counts_on(as_of) && e.listed_on <= as_of && last_counted(e, as_of) >= from)
+                        .filter(|e| {
+                            !e.counts_on(as_of)
+                                && e.listed_on <= as_of
+                                && last_counted(e, as_of) >= from
+                        })
                         .count(),
                 )
             }
-            Condition::Found { list, months, severities } => {
+            Condition::Found {
+                list,
+                months,
+                severities,
+            } => {
                 let from = window_start(as_of, *months);
                 count(
                     of(list)
                         .filter(|e| found_in(e, from, as_of))
-                        .filter(|e| severities.is_empty() || severities.iter().any(|s| *s == severity_name(e)))
+                        .filter(|e| {
+                            severities.is_empty()
+                                || severities.iter().any(|s| *s == severity_name(e))
+                        })
                         .count(),
                 )
             }
             Condition::NoneFound { lists, months } => {
                 let from = window_start(as_of, *months);
-                let any = lists.iter().any(|list| of(list).any(|e| found_in(e, from, as_of)));
+                let any = lists
+                    .iter()
+                    .any(|list| of(list).any(|e| found_in(e, from, as_of)));
                 u32::from(!any)
             }
         }
@@ -394,7 +490,8 @@ fn last_counted(entry: &CreditEntry, as_of: NaiveDate) -> NaiveDate {
 
 /// Found (decided) in `from..=as_of` and not removed by `as_of`.
 fn found_in(entry: &CreditEntry, from: NaiveDate, as_of: NaiveDate) -> bool {
-    (from..=as_of).contains(&entry.finding_date()) && entry.removed_on.is_none_or(|removed| removed > as_of)
+    (from..=as_of).contains(&entry.finding_date())
+        && entry.removed_on.is_none_or(|removed| removed > as_of)
 }
 
 fn severity_name(entry: &CreditEntry) -> &'static str {
@@ -438,7 +535,16 @@ impl PersonalScore {
     pub fn by_dimension(&self) -> Vec<(Dimension, i64)> {
         Dimension::ALL
             .iter()
-            .map(|&d| (d, self.lines.iter().filter(|l| l.dimension == d).map(|l| l.points).sum()))
+            .map(|&d| {
+                (
+                    d,
+                    self.lines
+                        .iter()
+                        .filter(|l| l.dimension == d)
+                        .map(|l| l.points)
+                        .sum(),
+                )
+            })
             .collect()
     }
 }

@@ -179,15 +179,32 @@ impl Default for RiskModel {
             thresholds: Thresholds { b: 5, c: 25, d: 50 },
             registration_age: AgeIndicator {
                 bands: vec![
-                    AgeBand { under_months: 12, points: 20 },
-                    AgeBand { under_months: 36, points: 10 },
-                    AgeBand { under_months: 120, points: 5 },
+                    AgeBand {
+                        under_months: 12,
+                        points: 20,
+                    },
+                    AgeBand {
+                        under_months: 36,
+                        points: 10,
+                    },
+                    AgeBand {
+                        under_months: 120,
+                        points: 5,
+                    },
                 ],
                 otherwise: 0,
             },
-            annual_report: ReportIndicator { on_time: 0, late: 10, missing: 20 },
+            annual_report: ReportIndicator {
+                on_time: 0,
+                late: 10,
+                missing: 20,
+            },
             abnormal: ListIndicator { points: 30 },
-            penalties: CountIndicator { months: 36, each: 10, max: 40 },
+            penalties: CountIndicator {
+                months: 36,
+                each: 10,
+                max: 40,
+            },
             blacklist: ListIndicator { points: 60 },
             redlist: ListIndicator { points: -20 },
             inspections: InspectionIndicator {
@@ -196,7 +213,11 @@ impl Default for RiskModel {
                 problem_max: 30,
                 clean: -5,
             },
-            complaints: CountIndicator { months: 12, each: 5, max: 20 },
+            complaints: CountIndicator {
+                months: 12,
+                each: 5,
+                max: 20,
+            },
         }
     }
 }
@@ -313,16 +334,32 @@ impl RiskModel {
             (state, Some(year)) => format!("{year} 年度报告{}", state.label()),
         };
         let lines = vec![
-            line(Indicator::RegistrationAge, format!("成立 {} 个月", facts.age_months), age_points),
+            line(
+                Indicator::RegistrationAge,
+                format!("成立 {} 个月", facts.age_months),
+                age_points,
+            ),
             line(Indicator::AnnualReport, report_value, report_points),
-            line(Indicator::Abnormal, yes_no(facts.abnormal, "列入"), flag(facts.abnormal, self.abnormal)),
+            line(
+                Indicator::Abnormal,
+                yes_no(facts.abnormal, "列入"),
+                flag(facts.abnormal, self.abnormal),
+            ),
             line(
                 Indicator::Penalties,
                 format!("近 {} 个月 {} 次", self.penalties.months, facts.penalties),
                 self.penalties.points(facts.penalties),
             ),
-            line(Indicator::Blacklist, yes_no(facts.blacklisted, "列入"), flag(facts.blacklisted, self.blacklist)),
-            line(Indicator::Redlist, yes_no(facts.redlisted, "列入"), flag(facts.redlisted, self.redlist)),
+            line(
+                Indicator::Blacklist,
+                yes_no(facts.blacklisted, "列入"),
+                flag(facts.blacklisted, self.blacklist),
+            ),
+            line(
+                Indicator::Redlist,
+                yes_no(facts.redlisted, "列入"),
+                flag(facts.redlisted, self.redlist),
+            ),
             line(
                 Indicator::Inspections,
                 format!(
@@ -339,7 +376,9 @@ impl RiskModel {
                 self.complaints.points(facts.complaints),
             ),
         ];
-        let score = lines.iter().fold(0i64, |sum, l| sum.saturating_add(l.points));
+        let score = lines
+            .iter()
+            .fold(0i64, |sum, l| sum.saturating_add(l.points));
         Assessment {
             score,
             class: self.thresholds.class_of(score),
@@ -349,7 +388,11 @@ impl RiskModel {
 }
 
 fn yes_no(on: bool, verb: &str) -> String {
-    if on { format!("{verb}（有效期内）") } else { format!("未{verb}") }
+    if on {
+        format!("{verb}（有效期内）")
+    } else {
+        format!("未{verb}")
+    }
 }
 
 fn line(indicator: Indicator, value: String, points: i64) -> IndicatorLine {
@@ -437,7 +480,12 @@ impl ReportState {
 
     /// The state of the report for `due_year` of an entity registered on
     /// `registered_on`, filed on `filed_on` (if ever), seen on `as_of`.
-    pub fn of(registered_on: NaiveDate, due_year: i32, filed_on: Option<NaiveDate>, as_of: NaiveDate) -> Self {
+    pub fn of(
+        registered_on: NaiveDate,
+        due_year: i32,
+        filed_on: Option<NaiveDate>,
+        as_of: NaiveDate,
+    ) -> Self {
         if registered_on.year() > due_year {
             return Self::NotDue;
         }
@@ -494,7 +542,8 @@ pub struct RiskFacts {
 
 /// Full months from `from` to `to` (0 when `to` is earlier).
 pub fn full_months(from: NaiveDate, to: NaiveDate) -> u32 {
-    let months = (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32
+    let months = (to.year() - from.year()) * 12 + to.month() as i32
+        - from.month() as i32
         - i32::from(to.day() < from.day());
     u32::try_from(months).unwrap_or(0)
 }
@@ -643,8 +692,14 @@ mod tests {
     fn bad_models_are_refused() {
         let mut model = RiskModel::default();
         model.thresholds.c = 100;
-        assert!(matches!(RiskModel::from_json(&model.to_json()), Err(ModelError::Thresholds { .. })));
-        assert!(matches!(RiskModel::from_json("{}"), Err(ModelError::Json(_))));
+        assert!(matches!(
+            RiskModel::from_json(&model.to_json()),
+            Err(ModelError::Thresholds { .. })
+        ));
+        assert!(matches!(
+            RiskModel::from_json("{}"),
+            Err(ModelError::Json(_))
+        ));
     }
 
     #[test]
@@ -656,11 +711,26 @@ mod tests {
         assert_eq!(ReportState::due_year(date(2026, 7, 1)), 2025);
         let as_of = date(2026, 11, 1);
         let registered = date(2020, 1, 1);
-        assert_eq!(ReportState::of(date(2026, 1, 1), 2025, None, as_of), ReportState::NotDue);
-        assert_eq!(ReportState::of(registered, 2025, Some(date(2026, 6, 30)), as_of), ReportState::OnTime);
-        assert_eq!(ReportState::of(registered, 2025, Some(date(2026, 7, 1)), as_of), ReportState::Late);
-        assert_eq!(ReportState::of(registered, 2025, Some(date(2026, 11, 2)), as_of), ReportState::Missing);
-        assert_eq!(RiskModel::window_start(date(2026, 3, 31), 1), date(2026, 3, 1));
+        assert_eq!(
+            ReportState::of(date(2026, 1, 1), 2025, None, as_of),
+            ReportState::NotDue
+        );
+        assert_eq!(
+            ReportState::of(registered, 2025, Some(date(2026, 6, 30)), as_of),
+            ReportState::OnTime
+        );
+        assert_eq!(
+            ReportState::of(registered, 2025, Some(date(2026, 7, 1)), as_of),
+            ReportState::Late
+        );
+        assert_eq!(
+            ReportState::of(registered, 2025, Some(date(2026, 11, 2)), as_of),
+            ReportState::Missing
+        );
+        assert_eq!(
+            RiskModel::window_start(date(2026, 3, 31), 1),
+            date(2026, 3, 1)
+        );
     }
 
     #[test]

@@ -27,7 +27,9 @@ use std::fmt;
 pub const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 
 /// Weights of positions 1–17 for the final check character (GB 32100).
-pub const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+pub const WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 /// Weights of positions 9–16 for the organisation-code check digit (GB 11714).
 pub const ORG_WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
@@ -61,7 +63,11 @@ pub const fn org_value(byte: u8) -> Option<u32> {
 ///
 /// Every byte must be in the GB 32100 alphabet (so also in GB 11714's).
 fn org_check(body: &[u8]) -> u8 {
-    let sum: u32 = body.iter().zip(ORG_WEIGHTS).map(|(&b, w)| org_value(b).unwrap_or(0) * w).sum();
+    let sum: u32 = body
+        .iter()
+        .zip(ORG_WEIGHTS)
+        .map(|(&b, w)| org_value(b).unwrap_or(0) * w)
+        .sum();
     match 11 - sum % 11 {
         10 => b'X',
         11 => b'0',
@@ -71,7 +77,11 @@ fn org_check(body: &[u8]) -> u8 {
 
 /// The GB 32100 check character of the first 17 characters.
 fn final_check(body: &[u8]) -> u8 {
-    let sum: u32 = body.iter().zip(WEIGHTS).map(|(&b, w)| value(b).unwrap_or(0) * w).sum();
+    let sum: u32 = body
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(&b, w)| value(b).unwrap_or(0) * w)
+        .sum();
     ALPHABET[((31 - sum % 31) % 31) as usize]
 }
 
@@ -80,7 +90,11 @@ fn final_check(body: &[u8]) -> u8 {
 /// character outside it counts as 0. Use [`Uscc::from_body`] for untrusted text.
 pub fn check_characters(body: &[u8; 16]) -> (u8, u8) {
     let org = org_check(&body[8..16]);
-    let mut sum: u32 = body.iter().zip(WEIGHTS).map(|(&b, w)| value(b).unwrap_or(0) * w).sum();
+    let mut sum: u32 = body
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(&b, w)| value(b).unwrap_or(0) * w)
+        .sum();
     sum += value(org).unwrap_or(0) * WEIGHTS[16];
     (org, ALPHABET[((31 - sum % 31) % 31) as usize])
 }
@@ -121,7 +135,9 @@ pub enum UsccError {
         expected: char,
     },
     /// Position 18 is not the GB 32100 check character of positions 1–17.
-    #[error("position 18 is {found:?}, but the check character (GB 32100) of positions 1–17 is {expected:?}")]
+    #[error(
+        "position 18 is {found:?}, but the check character (GB 32100) of positions 1–17 is {expected:?}"
+    )]
     BadCheck {
         /// The character given.
         found: char,
@@ -172,9 +188,21 @@ impl Uscc {
         if org_check.is_none() && final_check.is_none() {
             return Ok((code, None));
         }
-        let details =
-            [&org_check, &final_check].into_iter().flatten().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-        Ok((code, Some(UsccWarning { code, org_check, final_check, details })))
+        let details = [&org_check, &final_check]
+            .into_iter()
+            .flatten()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
+        Ok((
+            code,
+            Some(UsccWarning {
+                code,
+                org_check,
+                final_check,
+                details,
+            }),
+        ))
     }
 
     /// Completes a body of 16 characters (both check characters computed) or 17
@@ -194,7 +222,10 @@ impl Uscc {
         }
         let org = org_check(&bytes[8..16]);
         if length == 17 && bytes[16] != org {
-            return Err(UsccError::BadOrgCheck { found: char::from(bytes[16]), expected: char::from(org) });
+            return Err(UsccError::BadOrgCheck {
+                found: char::from(bytes[16]),
+                expected: char::from(org),
+            });
         }
         bytes[16] = org;
         bytes[17] = final_check(&bytes[..17]);
@@ -231,7 +262,10 @@ impl Uscc {
     fn parse_unchecked(text: &str) -> Result<Self, UsccError> {
         let chars = normalized(text);
         if chars.len() != LEN {
-            return Err(UsccError::WrongLength { expected: "18", found: chars.len() });
+            return Err(UsccError::WrongLength {
+                expected: "18",
+                found: chars.len(),
+            });
         }
         let mut bytes = [0u8; LEN];
         for (index, &c) in chars.iter().enumerate() {
@@ -242,25 +276,36 @@ impl Uscc {
 
     fn org_check_error(&self) -> Option<UsccError> {
         let expected = org_check(&self.0[8..16]);
-        (self.0[16] != expected)
-            .then(|| UsccError::BadOrgCheck { found: char::from(self.0[16]), expected: char::from(expected) })
+        (self.0[16] != expected).then(|| UsccError::BadOrgCheck {
+            found: char::from(self.0[16]),
+            expected: char::from(expected),
+        })
     }
 
     fn final_check_error(&self) -> Option<UsccError> {
         let expected = final_check(&self.0[..17]);
-        (self.0[17] != expected)
-            .then(|| UsccError::BadCheck { found: char::from(self.0[17]), expected: char::from(expected) })
+        (self.0[17] != expected).then(|| UsccError::BadCheck {
+            found: char::from(self.0[17]),
+            expected: char::from(expected),
+        })
     }
 }
 
 /// Trims and upper-cases ASCII letters, keeping other characters for error messages.
 fn normalized(text: &str) -> Vec<char> {
-    text.trim().chars().map(|c| c.to_ascii_uppercase()).collect()
+    text.trim()
+        .chars()
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 /// The byte of character `c` at 0-based `index`, if allowed there.
 fn checked_byte(index: usize, c: char) -> Result<u8, UsccError> {
-    let bad = |reason| UsccError::BadCharacter { position: index + 1, found: c, reason };
+    let bad = |reason| UsccError::BadCharacter {
+        position: index + 1,
+        found: c,
+        reason,
+    };
     let byte = u8::try_from(c).map_err(|_| bad(CHARSET_REASON))?;
     if value(byte).is_none() {
         return Err(bad(CHARSET_REASON));
@@ -323,7 +368,10 @@ mod tests {
             assert!(code.is_checked());
             assert_eq!(Uscc::parse_lenient(text)?, (code, None));
         }
-        assert_eq!(Uscc::parse("91350200776049653A")?.organisation_code(), "77604965-3");
+        assert_eq!(
+            Uscc::parse("91350200776049653A")?.organisation_code(),
+            "77604965-3"
+        );
         assert_eq!(Uscc::parse("91350200776049653A")?.region(), "350200");
         Ok(())
     }
@@ -331,14 +379,23 @@ mod tests {
     #[test]
     fn pilot_era_code_fails_strictly_and_warns_leniently() -> Result<(), UsccError> {
         let text = "91350100M0001TGQXM";
-        assert!(matches!(Uscc::parse(text), Err(UsccError::BadCheck { found: 'M', .. })));
+        assert!(matches!(
+            Uscc::parse(text),
+            Err(UsccError::BadCheck { found: 'M', .. })
+        ));
         let (code, warning) = Uscc::parse_lenient(text)?;
         assert_eq!(code.as_str(), text);
         assert!(!code.is_checked());
-        assert!(warning.is_some(), "a pilot-era code must come with a warning");
+        assert!(
+            warning.is_some(),
+            "a pilot-era code must come with a warning"
+        );
         if let Some(warning) = warning {
             assert_eq!(warning.org_check, None);
-            assert!(matches!(warning.final_check, Some(UsccError::BadCheck { found: 'M', .. })));
+            assert!(matches!(
+                warning.final_check,
+                Some(UsccError::BadCheck { found: 'M', .. })
+            ));
             assert!(warning.to_string().contains(text));
         }
         Ok(())
@@ -346,10 +403,25 @@ mod tests {
 
     #[test]
     fn from_body_completes_both_check_characters() -> Result<(), UsccError> {
-        assert_eq!(Uscc::from_body("9135020077604965")?.as_str(), "91350200776049653A");
-        assert_eq!(Uscc::from_body("91350213678251743")?.as_str(), "91350213678251743X");
-        assert_eq!(Uscc::from_body("91350213678251749"), Err(UsccError::BadOrgCheck { found: '9', expected: '3' }));
-        assert!(matches!(Uscc::from_body("913502"), Err(UsccError::WrongLength { found: 6, .. })));
+        assert_eq!(
+            Uscc::from_body("9135020077604965")?.as_str(),
+            "91350200776049653A"
+        );
+        assert_eq!(
+            Uscc::from_body("91350213678251743")?.as_str(),
+            "91350213678251743X"
+        );
+        assert_eq!(
+            Uscc::from_body("91350213678251749"),
+            Err(UsccError::BadOrgCheck {
+                found: '9',
+                expected: '3'
+            })
+        );
+        assert!(matches!(
+            Uscc::from_body("913502"),
+            Err(UsccError::WrongLength { found: 6, .. })
+        ));
         Ok(())
     }
 
@@ -366,25 +438,57 @@ mod tests {
 
     #[test]
     fn errors_name_length_position_and_checks() {
-        assert_eq!(Uscc::parse("9135020077604965"), Err(UsccError::WrongLength { expected: "18", found: 16 }));
+        assert_eq!(
+            Uscc::parse("9135020077604965"),
+            Err(UsccError::WrongLength {
+                expected: "18",
+                found: 16
+            })
+        );
         assert!(matches!(
             Uscc::parse("91350200776O49653A"),
-            Err(UsccError::BadCharacter { position: 12, found: 'O', .. })
+            Err(UsccError::BadCharacter {
+                position: 12,
+                found: 'O',
+                ..
+            })
         ));
-        assert!(matches!(Uscc::parse("913502007760496５3A"), Err(UsccError::BadCharacter { position: 16, .. })));
+        assert!(matches!(
+            Uscc::parse("913502007760496５3A"),
+            Err(UsccError::BadCharacter { position: 16, .. })
+        ));
         assert!(matches!(
             Uscc::parse("91A50200776049653A"),
-            Err(UsccError::BadCharacter { position: 3, found: 'A', .. })
+            Err(UsccError::BadCharacter {
+                position: 3,
+                found: 'A',
+                ..
+            })
         ));
-        assert_eq!(Uscc::parse("91350200776049654A"), Err(UsccError::BadOrgCheck { found: '4', expected: '3' }));
-        assert_eq!(Uscc::parse("91350200776049653B"), Err(UsccError::BadCheck { found: 'B', expected: 'A' }));
+        assert_eq!(
+            Uscc::parse("91350200776049654A"),
+            Err(UsccError::BadOrgCheck {
+                found: '4',
+                expected: '3'
+            })
+        );
+        assert_eq!(
+            Uscc::parse("91350200776049653B"),
+            Err(UsccError::BadCheck {
+                found: 'B',
+                expected: 'A'
+            })
+        );
         // Length and alphabet errors are not downgraded by the lenient parse.
         assert!(Uscc::parse_lenient("91350200776O49653A").is_err());
     }
 
     #[test]
     fn input_is_trimmed_and_upper_cased() -> Result<(), UsccError> {
-        assert_eq!(Uscc::parse(" 91350213678251743x\n")?.as_str(), "91350213678251743X");
+        assert_eq!(
+            Uscc::parse(" 91350213678251743x\n")?.as_str(),
+            "91350213678251743X"
+        );
         Ok(())
     }
 

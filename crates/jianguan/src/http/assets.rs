@@ -13,10 +13,26 @@ pub const PREFIX: &str = concat!("/static/", env!("CARGO_PKG_VERSION"));
 
 /// Name, content type, bytes.
 const FILES: &[(&str, &str, &[u8])] = &[
-    ("htmx.min.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/vendor/htmx.min.js")),
-    ("echarts.min.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/vendor/echarts.min.js")),
-    ("app.css", "text/css; charset=utf-8", include_bytes!("../../assets/app.css")),
-    ("app.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/app.js")),
+    (
+        "htmx.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/vendor/htmx.min.js"),
+    ),
+    (
+        "echarts.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/vendor/echarts.min.js"),
+    ),
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../assets/app.css"),
+    ),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/app.js"),
+    ),
 ];
 
 /// `/static/{version}/{name}`.

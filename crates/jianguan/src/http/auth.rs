@@ -17,8 +17,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::body::{Body, to_bytes};
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -26,8 +26,8 @@ use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::error::{Error, Result};
 use super::AppState;
+use super::error::{Error, Result};
 use crate::domain::account::{Account, ApiToken, Permission, Role};
 use crate::storage::{Change, WorkflowStore};
 
@@ -70,7 +70,9 @@ pub fn one_time_password() -> Result<String> {
 /// Argon2id hash of a password (PHC string), on a blocking thread.
 pub async fn hash_password(password: String) -> Result<String> {
     if password.chars().count() < 8 {
-        return Err(Error::BadRequest("密码至少 8 个字符 (at least 8 characters)".into()));
+        return Err(Error::BadRequest(
+            "密码至少 8 个字符 (at least 8 characters)".into(),
+        ));
     }
     tokio::task::spawn_blocking(move || {
         let mut salt = [0u8; 16];
@@ -89,8 +91,11 @@ pub async fn hash_password(password: String) -> Result<String> {
 /// Whether `password` matches the PHC string, on a blocking thread.
 pub async fn password_matches(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        PasswordHash::new(&hash).is_ok_and(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
     })
     .await
     .unwrap_or(false)
@@ -149,7 +154,9 @@ impl Sessions {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
-        self.by_digest.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.by_digest
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -161,7 +168,10 @@ pub struct LoginLimiter {
 
 impl LoginLimiter {
     fn keys(username: &str, ip: IpAddr) -> [String; 2] {
-        [format!("user:{}", username.to_lowercase()), format!("ip:{ip}")]
+        [
+            format!("user:{}", username.to_lowercase()),
+            format!("ip:{ip}"),
+        ]
     }
 
     /// Minutes to wait if either key has used up its attempts.
@@ -191,11 +201,14 @@ impl LoginLimiter {
 
     /// Forgets the user name's failures after a successful login.
     pub fn succeeded(&self, username: &str) {
-        self.lock().remove(&format!("user:{}", username.to_lowercase()));
+        self.lock()
+            .remove(&format!("user:{}", username.to_lowercase()));
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<Instant>>> {
-        self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.failures
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -258,7 +271,11 @@ impl User {
 
     /// The actor named on the ledger: `username (role)`.
     pub fn actor(&self) -> String {
-        format!("{} ({})", self.0.account.username, self.0.account.role.code())
+        format!(
+            "{} ({})",
+            self.0.account.username,
+            self.0.account.role.code()
+        )
     }
 }
 
@@ -322,7 +339,11 @@ pub fn set_cookie(name: &str, value: &str, max_age: Option<Duration>) -> String 
 
 /// Middleware on every route: resolves the session cookie or API token into a
 /// [`Caller`] and, for state-changing requests with the cookie, checks CSRF.
-pub async fn authenticate(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+pub async fn authenticate(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
     match resolve(&state, request).await {
         Ok(request) => next.run(request).await,
         Err(error) => axum::response::IntoResponse::into_response(error),
@@ -354,15 +375,20 @@ async fn resolve(state: &AppState, mut request: Request) -> Result<Request> {
     } else if let Some((username, csrf)) =
         cookie(headers, SESSION_COOKIE).and_then(|token| state.sessions.touch(token))
     {
-        active_account(state, &username).await?.map(|account| Caller {
-            account,
-            csrf,
-            via: Via::Session,
-        })
+        active_account(state, &username)
+            .await?
+            .map(|account| Caller {
+                account,
+                csrf,
+                via: Via::Session,
+            })
     } else {
         None
     };
-    let changes_state = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let changes_state = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if let Some(caller) = caller {
         if changes_state && caller.via == Via::Session {
             request = check_csrf(request, &caller.csrf).await?;
@@ -436,7 +462,11 @@ pub fn form_field(text: &str, name: &str) -> Option<String> {
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// Creates the first system administrator when there is no account; returns
@@ -459,7 +489,12 @@ pub async fn bootstrap_admin<S: WorkflowStore>(store: &S) -> Result<Option<Strin
     store
         .put(
             std::slice::from_ref(&account),
-            &Change::new(crate::workflow::now(), "system", "account.created", "first administrator"),
+            &Change::new(
+                crate::workflow::now(),
+                "system",
+                "account.created",
+                "first administrator",
+            ),
         )
         .await?;
     Ok(Some(password))
@@ -476,15 +511,25 @@ pub async fn save_account<S: WorkflowStore>(
     if let Some(code) = &account.department {
         let code = crate::domain::DepartmentCode::parse(code)?;
         if store.department(&code).await?.is_none() {
-            return Err(Error::BadRequest(format!("部门 {code} 不存在 (no such department)")));
+            return Err(Error::BadRequest(format!(
+                "部门 {code} 不存在 (no such department)"
+            )));
         }
     }
     let existing = store.get::<Account>(&account.username).await?;
-    let action = if existing.is_some() { "account.changed" } else { "account.created" };
+    let action = if existing.is_some() {
+        "account.changed"
+    } else {
+        "account.created"
+    };
     account.password_hash = match (password, existing) {
         (Some(password), _) => hash_password(password).await?,
         (None, Some(existing)) => existing.password_hash,
-        (None, None) => return Err(Error::BadRequest("新账号需要密码 (a new account needs a password)".into())),
+        (None, None) => {
+            return Err(Error::BadRequest(
+                "新账号需要密码 (a new account needs a password)".into(),
+            ));
+        }
     };
     store
         .put(
@@ -503,7 +548,9 @@ pub async fn issue_token<S: WorkflowStore>(
     actor: &str,
 ) -> Result<String> {
     if store.get::<Account>(username).await?.is_none() {
-        return Err(Error::NotFound(format!("账号 {username} 不存在 (no such account)")));
+        return Err(Error::NotFound(format!(
+            "账号 {username} 不存在 (no such account)"
+        )));
     }
     let token = format!("jg_{}", random_token()?);
     let record = ApiToken {
@@ -533,7 +580,11 @@ mod tests {
             assert_eq!(limiter.blocked("Alice", ip), None);
             limiter.failed("alice", ip);
         }
-        assert!(limiter.blocked("ALICE", IpAddr::from([10, 0, 0, 2])).is_some());
+        assert!(
+            limiter
+                .blocked("ALICE", IpAddr::from([10, 0, 0, 2]))
+                .is_some()
+        );
         assert!(limiter.blocked("bob", ip).is_some());
         assert_eq!(limiter.blocked("bob", IpAddr::from([10, 0, 0, 2])), None);
     }
@@ -551,7 +602,12 @@ mod tests {
     #[test]
     fn cookies_and_form_fields_are_read() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, "a=1; jg_session=abc; b=2".parse().unwrap_or(header::HeaderValue::from_static("")));
+        headers.insert(
+            header::COOKIE,
+            "a=1; jg_session=abc; b=2"
+                .parse()
+                .unwrap_or(header::HeaderValue::from_static("")),
+        );
         assert_eq!(cookie(&headers, SESSION_COOKIE), Some("abc"));
         assert_eq!(form_field("x=1&csrf=a%2Bb&y=", "csrf"), Some("a+b".into()));
         assert!(constant_time_eq("abc", "abc") && !constant_time_eq("abc", "abd"));
@@ -559,7 +615,9 @@ mod tests {
 
     #[tokio::test]
     async fn passwords_hash_with_argon2id_and_verify() {
-        let hash = hash_password("correct horse".into()).await.unwrap_or_default();
+        let hash = hash_password("correct horse".into())
+            .await
+            .unwrap_or_default();
         assert!(hash.starts_with("$argon2id$"), "{hash}");
         assert!(password_matches("correct horse".into(), hash.clone()).await);
         assert!(!password_matches("wrong horse!".into(), hash).await);

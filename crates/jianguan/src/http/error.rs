@@ -148,8 +148,11 @@ pub async fn html_errors(request: Request, next: Next) -> Response {
     };
     let status = response.status();
     if status == StatusCode::UNAUTHORIZED && !htmx {
-        return Redirect::to(&format!("/login?next={}", super::pages::url_encode(&wanted)))
-            .into_response();
+        return Redirect::to(&format!(
+            "/login?next={}",
+            super::pages::url_encode(&wanted)
+        ))
+        .into_response();
     }
     let page = super::pages::error_page(status, &mark.message);
     let mut answer = (status, Html(page)).into_response();

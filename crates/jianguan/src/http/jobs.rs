@@ -91,7 +91,9 @@ impl Jobs {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, JobStatus>> {
-        self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -120,12 +122,20 @@ struct JobFragment {
     percent: u64,
 }
 
-async fn job(State(state): State<Arc<AppState>>, user: User, Path(id): Path<u64>) -> Result<Html<String>> {
+async fn job(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Path(id): Path<u64>,
+) -> Result<Html<String>> {
     let job = state
         .jobs
         .get(id)
         .filter(|job| job.owner == user.account().username)
         .ok_or_else(|| Error::NotFound(format!("任务 {id} 不存在")))?;
-    let percent = job.done.saturating_mul(100).checked_div(job.total).unwrap_or(0);
+    let percent = job
+        .done
+        .saturating_mul(100)
+        .checked_div(job.total)
+        .unwrap_or(0);
     render(&JobFragment { id, job, percent })
 }

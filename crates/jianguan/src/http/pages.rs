@@ -60,7 +60,11 @@ const SECTIONS: &[(&str, &str, Option<Permission>)] = &[
     ("/credit", "信用监管", Some(Permission::CheckCredit)),
     ("/credit/repair", "信用修复", None),
     ("/credit/risk", "风险分类", Some(Permission::SeeRiskClasses)),
-    ("/credit/score", "信用积分", Some(Permission::SeePersonalCredit)),
+    (
+        "/credit/score",
+        "信用积分",
+        Some(Permission::SeePersonalCredit),
+    ),
     ("/hotline", "12345热线", None),
     ("/ledger", "审计台账", Some(Permission::AuditLedger)),
     ("/accounts", "账号管理", Some(Permission::ManageAccounts)),
@@ -77,7 +81,9 @@ impl Chrome {
             nav: SECTIONS
                 .iter()
                 .filter(|(_, _, need)| need.is_none_or(|p| account.may(p)))
-                .filter(|(href, _, _)| *href != "/hotline" || super::staff::hotline::may_read(account))
+                .filter(|(href, _, _)| {
+                    *href != "/hotline" || super::staff::hotline::may_read(account)
+                })
                 .map(|&(href, label, _)| NavItem {
                     href,
                     label,
@@ -92,7 +98,10 @@ impl Chrome {
     /// Marks the page sensitive: the user's name and the time repeated
     /// diagonally over it, and no selecting, copying or context menu.
     pub fn sensitive(mut self, user: &User) -> Self {
-        self.watermark = Some(crate::watermark::Watermark::web(user.account(), self.title.clone()));
+        self.watermark = Some(crate::watermark::Watermark::web(
+            user.account(),
+            self.title.clone(),
+        ));
         self
     }
 
@@ -102,7 +111,11 @@ impl Chrome {
             title: title.into(),
             user: viewer.0.as_ref().map(|c| describe(&c.account)),
             nav: Vec::new(),
-            csrf: viewer.0.as_ref().map(|c| c.csrf.clone()).unwrap_or_default(),
+            csrf: viewer
+                .0
+                .as_ref()
+                .map(|c| c.csrf.clone())
+                .unwrap_or_default(),
             watermark: None,
         }
     }
@@ -202,7 +215,9 @@ pub fn url_decode(text: &str) -> String {
 /// Only local paths are followed after login.
 fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path,
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path
+        }
         _ => "/dashboard",
     }
 }
@@ -213,11 +228,18 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/", get(home))
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
-        .route("/account/password", get(password_form).post(change_password))
+        .route(
+            "/account/password",
+            get(password_form).post(change_password),
+        )
 }
 
 async fn home(viewer: MaybeUser) -> Redirect {
-    Redirect::to(if viewer.0.is_some() { "/dashboard" } else { "/gongshi" })
+    Redirect::to(if viewer.0.is_some() {
+        "/dashboard"
+    } else {
+        "/gongshi"
+    })
 }
 
 #[derive(Template)]
@@ -279,18 +301,21 @@ async fn login(
 ) -> Result<Response> {
     let next = safe_next(form.next.as_deref()).to_owned();
     let username = form.username.trim().to_owned();
-    if auth::cookie(&headers, LOGIN_CSRF_COOKIE) != Some(form.csrf.as_str()) || form.csrf.is_empty() {
+    if auth::cookie(&headers, LOGIN_CSRF_COOKIE) != Some(form.csrf.as_str()) || form.csrf.is_empty()
+    {
         return Err(Error::Csrf);
     }
     if let Some(minutes) = state.limiter.blocked(&username, ip) {
         tracing::warn!(%ip, username, "login refused: rate limit");
         return Err(Error::TooManyAttempts(minutes));
     }
-    let account = state.db.get::<Account>(&username).await?.filter(|a| !a.disabled);
+    let account = state
+        .db
+        .get::<Account>(&username)
+        .await?
+        .filter(|a| !a.disabled);
     let matches = match &account {
-        Some(account) => {
-            auth::password_matches(form.password, account.password_hash.clone()).await
-        }
+        Some(account) => auth::password_matches(form.password, account.password_hash.clone()).await,
         None => {
             // Spend the same time on unknown names.
             let _ = auth::password_matches(form.password, DUMMY_HASH.into()).await;
@@ -300,7 +325,12 @@ async fn login(
     let Some(account) = account.filter(|_| matches) else {
         state.limiter.failed(&username, ip);
         tracing::info!(%ip, username, "login failed");
-        return login_page(&next, &username, "用户名或密码错误", StatusCode::UNAUTHORIZED);
+        return login_page(
+            &next,
+            &username,
+            "用户名或密码错误",
+            StatusCode::UNAUTHORIZED,
+        );
     };
     state.limiter.succeeded(&username);
     tracing::info!(%ip, username, "login");
@@ -313,11 +343,19 @@ async fn login(
     let mut response = Redirect::to(&target).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
-        header_value(&auth::set_cookie(SESSION_COOKIE, &token, Some(SESSION_IDLE)))?,
+        header_value(&auth::set_cookie(
+            SESSION_COOKIE,
+            &token,
+            Some(SESSION_IDLE),
+        ))?,
     );
     response.headers_mut().append(
         header::SET_COOKIE,
-        header_value(&auth::set_cookie(LOGIN_CSRF_COOKIE, "", Some(std::time::Duration::ZERO)))?,
+        header_value(&auth::set_cookie(
+            LOGIN_CSRF_COOKIE,
+            "",
+            Some(std::time::Duration::ZERO),
+        ))?,
     );
     Ok(response)
 }
@@ -325,14 +363,22 @@ async fn login(
 /// A valid Argon2id hash of a random string, checked for unknown user names.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpQ";
 
-async fn logout(State(state): State<Arc<AppState>>, headers: HeaderMap, _user: User) -> Result<Response> {
+async fn logout(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    _user: User,
+) -> Result<Response> {
     if let Some(token) = auth::cookie(&headers, SESSION_COOKIE) {
         state.sessions.end(token);
     }
     let mut response = Redirect::to("/login").into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
-        header_value(&auth::set_cookie(SESSION_COOKIE, "", Some(std::time::Duration::ZERO)))?,
+        header_value(&auth::set_cookie(
+            SESSION_COOKIE,
+            "",
+            Some(std::time::Duration::ZERO),
+        ))?,
     );
     Ok(response)
 }
@@ -390,7 +436,12 @@ async fn change_password(
         .db
         .put(
             std::slice::from_ref(&changed),
-            &Change::new(crate::workflow::now(), &user.actor(), "account.password", "password changed"),
+            &Change::new(
+                crate::workflow::now(),
+                &user.actor(),
+                "account.password",
+                "password changed",
+            ),
         )
         .await?;
     state.sessions.end_all_of(&changed.username);

@@ -22,8 +22,8 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use super::columns::{Column, Mapping, map_headers};
-use super::rows::parse_date;
 use super::limits::{self, Exceeded};
+use super::rows::parse_date;
 use super::table::{self, RowSink};
 use super::{ImportError, Outcome, Problem, ReadError};
 use crate::domain::credit::{CreditEntry, ListType, Matter, Severity, Subject};
@@ -37,7 +37,11 @@ const fn col(key: &'static str, zh: &'static [&'static str], required: bool) -> 
 /// The columns of a list file.
 pub const ENTRY_COLUMNS: &[Column] = &[
     col("list_type", &["名单类型", "名单类别", "信息类别"], true),
-    col("name", &["主体名称", "行政相对人名称", "名称", "姓名"], true),
+    col(
+        "name",
+        &["主体名称", "行政相对人名称", "名称", "姓名"],
+        true,
+    ),
     col(
         "id",
         &[
@@ -49,16 +53,36 @@ pub const ENTRY_COLUMNS: &[Column] = &[
         ],
         true,
     ),
-    col("listed_on", &["列入日期", "列入时间", "处罚决定日期", "许可决定日期"], true),
-    col("valid_until", &["有效期至", "公示截止期", "有效期截止", "有效截止日期"], false),
-    col("authority", &["认定部门", "处罚机关", "许可机关", "列入机关", "认定单位"], true),
+    col(
+        "listed_on",
+        &["列入日期", "列入时间", "处罚决定日期", "许可决定日期"],
+        true,
+    ),
+    col(
+        "valid_until",
+        &["有效期至", "公示截止期", "有效期截止", "有效截止日期"],
+        false,
+    ),
+    col(
+        "authority",
+        &["认定部门", "处罚机关", "许可机关", "列入机关", "认定单位"],
+        true,
+    ),
     col("reason", &["列入原因", "违法行为类型", "列入事由"], false),
     col("removed_on", &["移出日期", "移出时间"], false),
     col("severity", &["严重程度", "失信程度"], false),
     col("decided_on", &["认定日期"], false),
-    col("ref_no", &["文书号", "处罚决定书文号", "许可文书编号", "决定文书号"], false),
+    col(
+        "ref_no",
+        &["文书号", "处罚决定书文号", "许可文书编号", "决定文书号"],
+        false,
+    ),
     col("source", &["数据来源", "来源"], false),
-    col("basis", &["处罚依据", "认定依据", "法律依据", "许可依据"], false),
+    col(
+        "basis",
+        &["处罚依据", "认定依据", "法律依据", "许可依据"],
+        false,
+    ),
     col("penalty_kind", &["处罚类别"], false),
     col("penalty_content", &["处罚内容", "许可内容"], false),
     col("fine", &["罚款金额", "罚款金额（万元）"], false),
@@ -122,7 +146,13 @@ impl Cells<'_> {
             .unwrap_or_default()
     }
 
-    pub(crate) fn problem(&self, row: usize, key: &str, reason: impl Into<String>, reason_zh: impl Into<String>) -> Problem {
+    pub(crate) fn problem(
+        &self,
+        row: usize,
+        key: &str,
+        reason: impl Into<String>,
+        reason_zh: impl Into<String>,
+    ) -> Problem {
         Problem {
             row,
             column: self.header(key),
@@ -168,7 +198,12 @@ fn parse_entry(
     let subject = match Subject::parse(cells.get("id")) {
         Ok((subject, warning)) => {
             if let Some(warning) = warning {
-                warnings.push(cells.problem(row, "id", warning, "统一社会信用代码校验位不符，按试点期代码接受，请核实"));
+                warnings.push(cells.problem(
+                    row,
+                    "id",
+                    warning,
+                    "统一社会信用代码校验位不符，按试点期代码接受，请核实",
+                ));
             }
             Some(subject)
         }
@@ -179,7 +214,12 @@ fn parse_entry(
     };
     let listed_on = cells.date(row, "listed_on", &mut errors);
     if listed_on.is_none() && cells.get("listed_on").is_empty() {
-        errors.push(cells.problem(row, "listed_on", "the listing date is required", "列入日期不能为空"));
+        errors.push(cells.problem(
+            row,
+            "listed_on",
+            "the listing date is required",
+            "列入日期不能为空",
+        ));
     }
     let valid_until = cells.date(row, "valid_until", &mut errors);
     let removed_on = cells.date(row, "removed_on", &mut errors);
@@ -187,24 +227,43 @@ fn parse_entry(
     let severity = match cells.get("severity") {
         "" => None,
         text => Severity::parse(text)
-            .map_err(|e| errors.push(cells.problem(row, "severity", e.reason.to_string(), "严重程度应为 轻微、一般 或 严重")))
+            .map_err(|e| {
+                errors.push(cells.problem(
+                    row,
+                    "severity",
+                    e.reason.to_string(),
+                    "严重程度应为 轻微、一般 或 严重",
+                ))
+            })
             .ok(),
     };
     for (key, zh) in [("name", "主体名称"), ("authority", "认定部门")] {
         if cells.get(key).is_empty() {
-            errors.push(cells.problem(row, key, format!("{key} is required"), format!("{zh}不能为空")));
+            errors.push(cells.problem(
+                row,
+                key,
+                format!("{key} is required"),
+                format!("{zh}不能为空"),
+            ));
         }
     }
-    let (Some(list_type), Some(subject), Some(listed_on), true) = (list_type, subject, listed_on, errors.is_empty())
+    let (Some(list_type), Some(subject), Some(listed_on), true) =
+        (list_type, subject, listed_on, errors.is_empty())
     else {
         return Err(errors);
     };
     let authority = cells.get("authority").to_owned();
-    let details: serde_json::Map<String, serde_json::Value> = ["basis", "penalty_kind", "penalty_content", "fine"]
-        .iter()
-        .filter(|key| !cells.get(key).is_empty())
-        .map(|key| ((*key).to_owned(), serde_json::Value::String(cells.get(key).to_owned())))
-        .collect();
+    let details: serde_json::Map<String, serde_json::Value> =
+        ["basis", "penalty_kind", "penalty_content", "fine"]
+            .iter()
+            .filter(|key| !cells.get(key).is_empty())
+            .map(|key| {
+                (
+                    (*key).to_owned(),
+                    serde_json::Value::String(cells.get(key).to_owned()),
+                )
+            })
+            .collect();
     let entry = CreditEntry {
         subject,
         subject_name: cells.get("name").to_owned(),
@@ -231,7 +290,12 @@ fn parse_entry(
             "subject_name" => "name",
             other => other,
         };
-        vec![cells.problem(row, key, e.to_string(), format!("{}（{}）", zh_of(key), e.reason))]
+        vec![cells.problem(
+            row,
+            key,
+            e.to_string(),
+            format!("{}（{}）", zh_of(key), e.reason),
+        )]
     })?;
     Ok(entry)
 }
@@ -245,7 +309,11 @@ fn zh_of(key: &str) -> &'static str {
 
 /// What the reader thread sends the writer.
 enum Message {
-    Batch { entries: Vec<CreditEntry>, done: u64, total: u64 },
+    Batch {
+        entries: Vec<CreditEntry>,
+        done: u64,
+        total: u64,
+    },
     Done(Box<Outcome>),
     Failed(ImportError),
 }
@@ -273,7 +341,11 @@ impl EntryReader {
         }
         self.in_batch.clear();
         let entries = std::mem::replace(&mut self.batch, Vec::with_capacity(ENTRY_BATCH));
-        let message = Message::Batch { entries, done: self.done, total: self.total };
+        let message = Message::Batch {
+            entries,
+            done: self.done,
+            total: self.total,
+        };
         match self.sender.blocking_send(message) {
             Ok(()) => ControlFlow::Continue(()),
             Err(_) => ControlFlow::Break(()),
@@ -294,7 +366,12 @@ impl EntryReader {
     }
 
     fn accept(&mut self, row: usize, entry: CreditEntry) -> ControlFlow<()> {
-        let key = (entry.subject.as_str().to_owned(), entry.list_type, entry.listed_on, entry.ref_no.clone());
+        let key = (
+            entry.subject.as_str().to_owned(),
+            entry.list_type,
+            entry.listed_on,
+            entry.ref_no.clone(),
+        );
         let mut hasher = DefaultHasher::new();
         key.hash(&mut hasher);
         let row32 = u32::try_from(row).unwrap_or(u32::MAX);
@@ -325,7 +402,11 @@ impl EntryReader {
             return ControlFlow::Break(());
         };
         self.found.total_rows += 1;
-        let view = Cells { columns: ENTRY_COLUMNS, mapping: &mapping, cells };
+        let view = Cells {
+            columns: ENTRY_COLUMNS,
+            mapping: &mapping,
+            cells,
+        };
         let parsed = parse_entry(&view, row, &self.source, &mut self.found.warnings);
         self.mapping = Some(mapping);
         match parsed {
@@ -348,7 +429,10 @@ impl RowSink for EntryReader {
             Err(error) => {
                 let _ = self
                     .sender
-                    .blocking_send(Message::Failed(ImportError::Header { path: self.name.clone(), error }));
+                    .blocking_send(Message::Failed(ImportError::Header {
+                        path: self.name.clone(),
+                        error,
+                    }));
                 ControlFlow::Break(())
             }
         }
@@ -385,8 +469,14 @@ fn is_json_lines(path: &Path) -> bool {
 /// line's row number is its line number.
 fn scan_json_lines(path: &Path, sink: &mut impl RowSink) -> Result<(), ReadError> {
     let name = path.display().to_string();
-    let io_error = |source| ReadError::Io { path: name.clone(), source };
-    let limit = |exceeded| ReadError::Limit { path: name.clone(), exceeded };
+    let io_error = |source| ReadError::Io {
+        path: name.clone(),
+        source,
+    };
+    let limit = |exceeded| ReadError::Limit {
+        path: name.clone(),
+        exceeded,
+    };
     let file = std::fs::File::open(path).map_err(io_error)?;
     let total = file.metadata().map_err(io_error)?.len();
     let mut keys: Option<Vec<String>> = None;
@@ -405,7 +495,10 @@ fn scan_json_lines(path: &Path, sink: &mut impl RowSink) -> Result<(), ReadError
             },
         }
         if row > limits::MAX_ROWS {
-            return Err(limit(Exceeded::Rows { row, limit: limits::MAX_ROWS }));
+            return Err(limit(Exceeded::Rows {
+                row,
+                limit: limits::MAX_ROWS,
+            }));
         }
         done += bytes.len() as u64 + 1;
         let Ok(line) = std::str::from_utf8(&bytes) else {
@@ -443,7 +536,10 @@ fn scan_json_lines(path: &Path, sink: &mut impl RowSink) -> Result<(), ReadError
             Some(header) => header,
             None => {
                 if object.len() > limits::MAX_COLUMNS {
-                    return Err(limit(Exceeded::Columns { row, column: object.len() }));
+                    return Err(limit(Exceeded::Columns {
+                        row,
+                        column: object.len(),
+                    }));
                 }
                 let header: Vec<String> = object.keys().cloned().collect();
                 if sink.header(row, header.clone()).is_break() {
@@ -519,7 +615,11 @@ pub async fn import_entries<S: CreditStore + Sync>(
     let mut failure = None;
     while let Some(message) = receiver.recv().await {
         match message {
-            Message::Batch { entries, done, total } => {
+            Message::Batch {
+                entries,
+                done,
+                total,
+            } => {
                 match store.stage_credit_entries(&stage, entries).await {
                     Ok(count) => changed += count,
                     Err(error) => {
@@ -543,7 +643,9 @@ pub async fn import_entries<S: CreditStore + Sync>(
         return Err(error);
     }
     let mut outcome = outcome.ok_or_else(|| {
-        ImportError::Store(StoreError::Constraint { message: "the reader stopped before the end of the file".into() })
+        ImportError::Store(StoreError::Constraint {
+            message: "the reader stopped before the end of the file".into(),
+        })
     })?;
     changed += store.finish_credit_stage(&stage).await?;
     let after = store.count_credit_entries().await?;
@@ -559,7 +661,11 @@ fn stage_id() -> String {
     let mut tag = [0u8; 4];
     // Without the system's randomness the tag is 0: the time still tells imports apart.
     let _ = getrandom::fill(&mut tag);
-    format!("{}-{:08x}", crate::workflow::now().format("%Y%m%dT%H%M%S%.6f"), u32::from_be_bytes(tag))
+    format!(
+        "{}-{:08x}",
+        crate::workflow::now().format("%Y%m%dT%H%M%S%.6f"),
+        u32::from_be_bytes(tag)
+    )
 }
 
 /// Collects the rows of a small file: its mapping and (row, cells).
@@ -582,23 +688,35 @@ impl RowSink for Collected {
                 ControlFlow::Continue(())
             }
             Err(error) => {
-                self.header_error = Some(ImportError::Header { path: self.name.clone(), error });
+                self.header_error = Some(ImportError::Header {
+                    path: self.name.clone(),
+                    error,
+                });
                 ControlFlow::Break(())
             }
         }
     }
 
     fn row(&mut self, row: usize, cells: Vec<String>) -> ControlFlow<()> {
-        self.held_bytes += cells.iter().map(|cell| cell.len() + size_of::<String>()).sum::<usize>();
+        self.held_bytes += cells
+            .iter()
+            .map(|cell| cell.len() + size_of::<String>())
+            .sum::<usize>();
         let exceeded = if self.rows.len() >= limits::MAX_HELD_ROWS {
-            Some(Exceeded::Rows { row, limit: limits::MAX_HELD_ROWS })
+            Some(Exceeded::Rows {
+                row,
+                limit: limits::MAX_HELD_ROWS,
+            })
         } else if self.held_bytes > limits::MAX_HELD_BYTES {
             Some(Exceeded::HeldBytes { row })
         } else {
             None
         };
         if let Some(exceeded) = exceeded {
-            self.header_error = Some(ImportError::Read(ReadError::Limit { path: self.name.clone(), exceeded }));
+            self.header_error = Some(ImportError::Read(ReadError::Limit {
+                path: self.name.clone(),
+                exceeded,
+            }));
             self.rows = Vec::new();
             return ControlFlow::Break(());
         }
@@ -627,7 +745,10 @@ fn unreadable_problem(row: usize, reason: String) -> Problem {
     }
 }
 
-pub(crate) fn collect(path: &Path, columns: &'static [Column]) -> Result<(Mapping, Collected), ImportError> {
+pub(crate) fn collect(
+    path: &Path,
+    columns: &'static [Column],
+) -> Result<(Mapping, Collected), ImportError> {
     let mut collected = Collected {
         columns,
         name: path.display().to_string(),
@@ -643,7 +764,9 @@ pub(crate) fn collect(path: &Path, columns: &'static [Column]) -> Result<(Mappin
         return Err(error);
     }
     let mapping = collected.mapping.take().ok_or_else(|| {
-        ImportError::Read(ReadError::Empty { path: path.display().to_string() })
+        ImportError::Read(ReadError::Empty {
+            path: path.display().to_string(),
+        })
     })?;
     Ok((mapping, collected))
 }
@@ -663,11 +786,17 @@ pub fn read_matters(path: &Path) -> Result<MattersFile, ImportError> {
     let mut file = MattersFile::default();
     file.outcome.empty_rows = collected.empty_rows;
     file.outcome.total_rows = collected.unreadable.len();
-    file.outcome.errors.extend(collected.unreadable.iter().cloned());
+    file.outcome
+        .errors
+        .extend(collected.unreadable.iter().cloned());
     let mut index_of: HashMap<String, (usize, usize)> = HashMap::new();
     for (row, cells) in &collected.rows {
         file.outcome.total_rows += 1;
-        let view = Cells { columns: MATTER_COLUMNS, mapping: &mapping, cells };
+        let view = Cells {
+            columns: MATTER_COLUMNS,
+            mapping: &mapping,
+            cells,
+        };
         let mut errors = Vec::new();
         let mut lists = |key: &str| match ListType::parse_set(view.get(key)) {
             Ok(set) => set,
@@ -695,21 +824,34 @@ pub fn read_matters(path: &Path) -> Result<MattersFile, ImportError> {
             && let Err(e) = matter.validate()
         {
             let key = if e.field == "rules" { "block" } else { e.field };
-            errors.push(view.problem(*row, key, e.to_string(), format!("{}（{}）", e.value, e.reason)));
+            errors.push(view.problem(
+                *row,
+                key,
+                e.to_string(),
+                format!("{}（{}）", e.value, e.reason),
+            ));
         }
         if !errors.is_empty() {
             file.outcome.errors.extend(errors);
             continue;
         }
         let code = matter.code.clone();
-        keep_last(&mut file.matters, &mut index_of, code, *row, matter, &mut file.outcome, |earlier| {
-            view.problem(
-                *row,
-                "code",
-                format!("duplicate of row {earlier}; row {row} replaces it"),
-                format!("与第 {earlier} 行事项编码重复，以第 {row} 行为准"),
-            )
-        });
+        keep_last(
+            &mut file.matters,
+            &mut index_of,
+            code,
+            *row,
+            matter,
+            &mut file.outcome,
+            |earlier| {
+                view.problem(
+                    *row,
+                    "code",
+                    format!("duplicate of row {earlier}; row {row} replaces it"),
+                    format!("与第 {earlier} 行事项编码重复，以第 {row} 行为准"),
+                )
+            },
+        );
     }
     file.outcome.errors.sort_by_key(|p| p.row);
     Ok(file)
@@ -758,19 +900,24 @@ pub fn read_applicants(path: &Path) -> Result<Vec<Applicant>, ImportError> {
     let mut applicants: Vec<Applicant> = collected
         .unreadable
         .iter()
-        .map(|problem| Applicant { id: String::new(), name: None, row: problem.row })
+        .map(|problem| Applicant {
+            id: String::new(),
+            name: None,
+            row: problem.row,
+        })
         .collect();
-    applicants.extend(collected
-        .rows
-        .iter()
-        .map(|(row, cells)| {
-            let view = Cells { columns: APPLICANT_COLUMNS, mapping: &mapping, cells };
-            Applicant {
-                id: view.get("id").to_owned(),
-                name: Some(view.get("name").to_owned()).filter(|n| !n.is_empty()),
-                row: *row,
-            }
-        }));
+    applicants.extend(collected.rows.iter().map(|(row, cells)| {
+        let view = Cells {
+            columns: APPLICANT_COLUMNS,
+            mapping: &mapping,
+            cells,
+        };
+        Applicant {
+            id: view.get("id").to_owned(),
+            name: Some(view.get("name").to_owned()).filter(|n| !n.is_empty()),
+            row: *row,
+        }
+    }));
     applicants.sort_by_key(|a| a.row);
     Ok(applicants)
 }

@@ -170,7 +170,11 @@ struct CsvSink {
 impl Sink for CsvSink {
     fn row(&mut self, cells: &[String]) -> Result<(), ExportError> {
         self.writer
-            .write_record(super::formula::guard_row(cells).iter().map(|cell| cell.as_bytes()))
+            .write_record(
+                super::formula::guard_row(cells)
+                    .iter()
+                    .map(|cell| cell.as_bytes()),
+            )
             .map_err(|source| ExportError::Csv {
                 path: self.path.clone(),
                 source,

@@ -29,7 +29,11 @@ pub const ORDER_COLUMNS: &[Column] = &[
     col("closed_at", &["办结时间"], true),
     col("extension_days", &["延期工作日", "延期天数"], true),
     col("rating", &["回访结果", "满意度"], true),
-    col("entity", &["涉及主体统一社会信用代码", "统一社会信用代码"], true),
+    col(
+        "entity",
+        &["涉及主体统一社会信用代码", "统一社会信用代码"],
+        true,
+    ),
 ];
 
 /// One valid row.
@@ -81,7 +85,10 @@ impl OrderRow {
             self.rating,
             self.entity,
         );
-        Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+        Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 }
 
@@ -100,11 +107,17 @@ pub fn read_orders(path: &Path, rules: &HotlineRules) -> Result<OrdersFile, Impo
     let mut file = OrdersFile::default();
     file.outcome.empty_rows = collected.empty_rows;
     file.outcome.total_rows = collected.unreadable.len();
-    file.outcome.errors.extend(collected.unreadable.iter().cloned());
+    file.outcome
+        .errors
+        .extend(collected.unreadable.iter().cloned());
     let mut index_of: HashMap<String, (usize, usize)> = HashMap::new();
     for (row, cells) in &collected.rows {
         file.outcome.total_rows += 1;
-        let view = Cells { columns: ORDER_COLUMNS, mapping: &mapping, cells };
+        let view = Cells {
+            columns: ORDER_COLUMNS,
+            mapping: &mapping,
+            cells,
+        };
         let order = match parse_row(&view, *row, rules, &mut file.outcome.warnings) {
             Ok(order) => order,
             Err(errors) => {
@@ -113,14 +126,22 @@ pub fn read_orders(path: &Path, rules: &HotlineRules) -> Result<OrdersFile, Impo
             }
         };
         let id = order.id.clone();
-        keep_last(&mut file.rows, &mut index_of, id, *row, order, &mut file.outcome, |earlier| {
-            view.problem(
-                *row,
-                "id",
-                format!("duplicate of row {earlier}; row {row} replaces it"),
-                format!("与第 {earlier} 行工单编号重复，以第 {row} 行为准"),
-            )
-        });
+        keep_last(
+            &mut file.rows,
+            &mut index_of,
+            id,
+            *row,
+            order,
+            &mut file.outcome,
+            |earlier| {
+                view.problem(
+                    *row,
+                    "id",
+                    format!("duplicate of row {earlier}; row {row} replaces it"),
+                    format!("与第 {earlier} 行工单编号重复，以第 {row} 行为准"),
+                )
+            },
+        );
     }
     file.outcome.errors.sort_by_key(|p| p.row);
     Ok(file)
@@ -135,12 +156,22 @@ fn parse_row(
     let mut errors = Vec::new();
     let id = view.get("id").to_owned();
     if let Err(e) = crate::domain::plan::check_id("id", &id) {
-        errors.push(view.problem(row, "id", e.to_string(), "工单编号应为1至40位字母、数字或 - _ ."));
+        errors.push(view.problem(
+            row,
+            "id",
+            e.to_string(),
+            "工单编号应为1至40位字母、数字或 - _ .",
+        ));
     }
     let channel = match rules.channel(view.get("channel")) {
         Ok(channel) => channel.number.clone(),
         Err(e) => {
-            errors.push(view.problem(row, "channel", e.reason.to_string(), "来源渠道不是已配置的热线（12345 或并入的热线号码）"));
+            errors.push(view.problem(
+                row,
+                "channel",
+                e.reason.to_string(),
+                "来源渠道不是已配置的热线（12345 或并入的热线号码）",
+            ));
             String::new()
         }
     };
@@ -155,7 +186,12 @@ fn parse_row(
         match parse_time(key, text) {
             Ok(at) => Some(at),
             Err(e) => {
-                errors.push(view.problem(row, key, e.reason.to_string(), "时间格式应如 2026-03-02 09:15"));
+                errors.push(view.problem(
+                    row,
+                    key,
+                    e.reason.to_string(),
+                    "时间格式应如 2026-03-02 09:15",
+                ));
                 None
             }
         }
@@ -170,15 +206,32 @@ fn parse_row(
     let difficulty = match view.get("difficulty") {
         "" => Some(Difficulty::Ordinary),
         text => Difficulty::parse(text)
-            .map_err(|e| errors.push(view.problem(row, "difficulty", e.reason.to_string(), "难度应为 一般 或 疑难")))
+            .map_err(|e| {
+                errors.push(view.problem(
+                    row,
+                    "difficulty",
+                    e.reason.to_string(),
+                    "难度应为 一般 或 疑难",
+                ))
+            })
             .ok(),
     };
     let extension_days = match view.get("extension_days") {
         "" => 0,
-        text => match text.trim_end_matches("个工作日").trim_end_matches(['天', '日']).trim().parse::<u32>() {
+        text => match text
+            .trim_end_matches("个工作日")
+            .trim_end_matches(['天', '日'])
+            .trim()
+            .parse::<u32>()
+        {
             Ok(days) if days <= 365 => days,
             _ => {
-                errors.push(view.problem(row, "extension_days", "a whole number of working days (0 to 365)", "延期工作日应为 0 至 365 的整数"));
+                errors.push(view.problem(
+                    row,
+                    "extension_days",
+                    "a whole number of working days (0 to 365)",
+                    "延期工作日应为 0 至 365 的整数",
+                ));
                 0
             }
         },
@@ -186,7 +239,14 @@ fn parse_row(
     let rating = match view.get("rating") {
         "" | "未回访" | "无" | "-" | "—" => None,
         text => Rating::parse(text)
-            .map_err(|e| errors.push(view.problem(row, "rating", e.reason.to_string(), "回访结果应为 满意、基本满意 或 不满意")))
+            .map_err(|e| {
+                errors.push(view.problem(
+                    row,
+                    "rating",
+                    e.reason.to_string(),
+                    "回访结果应为 满意、基本满意 或 不满意",
+                ))
+            })
             .ok(),
     };
     let entity = match view.get("entity") {
@@ -194,7 +254,12 @@ fn parse_row(
         text => match Uscc::parse_lenient(text) {
             Ok((code, warning)) => {
                 if let Some(warning) = warning {
-                    warnings.push(view.problem(row, "entity", warning.to_string(), "统一社会信用代码校验位不符，按试点期代码接受，请核实"));
+                    warnings.push(view.problem(
+                        row,
+                        "entity",
+                        warning.to_string(),
+                        "统一社会信用代码校验位不符，按试点期代码接受，请核实",
+                    ));
                 }
                 Some(code.as_str().to_owned())
             }
@@ -207,27 +272,62 @@ fn parse_row(
     let department = view.get("department").to_owned();
     if let Some(received) = received_at {
         if signed_at.is_some_and(|s| s < received) {
-            errors.push(view.problem(row, "signed_at", "before the order was received", "签收时间早于受理时间"));
+            errors.push(view.problem(
+                row,
+                "signed_at",
+                "before the order was received",
+                "签收时间早于受理时间",
+            ));
         }
         if closed_at.is_some_and(|c| c < received) {
-            errors.push(view.problem(row, "closed_at", "before the order was received", "办结时间早于受理时间"));
+            errors.push(view.problem(
+                row,
+                "closed_at",
+                "before the order was received",
+                "办结时间早于受理时间",
+            ));
         }
     }
     if signed_at.is_some() && department.is_empty() {
-        errors.push(view.problem(row, "department", "a signed order names the department that signed it", "已签收的工单须填写承办部门"));
+        errors.push(view.problem(
+            row,
+            "department",
+            "a signed order names the department that signed it",
+            "已签收的工单须填写承办部门",
+        ));
     }
     match (signed_at, closed_at) {
-        (None, Some(_)) => errors.push(view.problem(row, "signed_at", "a closed order was signed first: give the 签收时间", "已办结的工单须有签收时间")),
+        (None, Some(_)) => errors.push(view.problem(
+            row,
+            "signed_at",
+            "a closed order was signed first: give the 签收时间",
+            "已办结的工单须有签收时间",
+        )),
         (Some(signed), Some(closed)) if closed < signed => {
-            errors.push(view.problem(row, "closed_at", "before the order was signed", "办结时间早于签收时间"));
+            errors.push(view.problem(
+                row,
+                "closed_at",
+                "before the order was signed",
+                "办结时间早于签收时间",
+            ));
         }
         _ => {}
     }
     if rating.is_some() && signed_at.is_none() {
-        errors.push(view.problem(row, "rating", "a callback follows the department's reply: the order has no 签收时间", "未签收的工单不应有回访结果"));
+        errors.push(view.problem(
+            row,
+            "rating",
+            "a callback follows the department's reply: the order has no 签收时间",
+            "未签收的工单不应有回访结果",
+        ));
     }
     if extension_days > 0 && signed_at.is_none() {
-        errors.push(view.problem(row, "extension_days", "an extension is granted to a signed order: the order has no 签收时间", "未签收的工单不应有延期"));
+        errors.push(view.problem(
+            row,
+            "extension_days",
+            "an extension is granted to a signed order: the order has no 签收时间",
+            "未签收的工单不应有延期",
+        ));
     }
     let (Some(received_at), Some(difficulty)) = (received_at, difficulty) else {
         return Err(errors);

@@ -177,7 +177,9 @@ impl ImportError {
     /// The message for a page: in Chinese where the file went past a limit.
     pub fn reason_zh(&self) -> String {
         match self {
-            ImportError::Read(ReadError::Limit { path, exceeded }) => format!("{path}：{}", exceeded.chinese()),
+            ImportError::Read(ReadError::Limit { path, exceeded }) => {
+                format!("{path}：{}", exceeded.chinese())
+            }
             other => other.to_string(),
         }
     }
@@ -188,9 +190,14 @@ pub async fn off_async<T: Send + 'static>(
     path: &Path,
     read: impl FnOnce() -> Result<T, ImportError> + Send + 'static,
 ) -> Result<T, ImportError> {
-    tokio::task::spawn_blocking(read).await.unwrap_or_else(|error| {
-        Err(ImportError::Read(ReadError::Io { path: path.display().to_string(), source: std::io::Error::other(error) }))
-    })
+    tokio::task::spawn_blocking(read)
+        .await
+        .unwrap_or_else(|error| {
+            Err(ImportError::Read(ReadError::Io {
+                path: path.display().to_string(),
+                source: std::io::Error::other(error),
+            }))
+        })
 }
 
 /// Reads `path` and imports it into `store`, streaming: a reader thread reads,
@@ -203,7 +210,15 @@ pub async fn import_file<S: Store>(
     options: &Options,
 ) -> Result<Outcome, ImportError> {
     let name = path.display().to_string();
-    import_source(store, kind, Source::File(path.to_owned()), &name, options, None).await
+    import_source(
+        store,
+        kind,
+        Source::File(path.to_owned()),
+        &name,
+        options,
+        None,
+    )
+    .await
 }
 
 /// Called after each batch written with how far the reader is (source units
@@ -219,7 +234,15 @@ pub async fn import_file_reporting<S: Store>(
     report: &ProgressReport,
 ) -> Result<Outcome, ImportError> {
     let name = path.display().to_string();
-    import_source(store, kind, Source::File(path.to_owned()), &name, options, Some(report)).await
+    import_source(
+        store,
+        kind,
+        Source::File(path.to_owned()),
+        &name,
+        options,
+        Some(report),
+    )
+    .await
 }
 
 /// Imports a table already read (`name` is used in messages), as

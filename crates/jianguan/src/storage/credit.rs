@@ -218,13 +218,21 @@ pub trait CreditStore {
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
     /// Upserts what `stage` loaded, in one statement, and empties the stage;
     /// returns the entries inserted or changed (0 where nothing was staged).
-    fn finish_credit_stage(&self, stage: &str) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    fn finish_credit_stage(
+        &self,
+        stage: &str,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
     /// Drops what `stage` loaded without applying it (a failed import).
-    fn discard_credit_stage(&self, stage: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn discard_credit_stage(
+        &self,
+        stage: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Number of entries.
     fn count_credit_entries(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
     /// Entries per list type and subject kind.
-    fn credit_entry_counts(&self) -> impl Future<Output = Result<Vec<EntryCount>, StoreError>> + Send;
+    fn credit_entry_counts(
+        &self,
+    ) -> impl Future<Output = Result<Vec<EntryCount>, StoreError>> + Send;
     /// Every entry of these subjects (whatever their dates), by subject.
     fn credit_entries_of(
         &self,
@@ -253,7 +261,10 @@ pub trait CreditStore {
         to: NaiveDate,
     ) -> impl Future<Output = Result<Vec<CreditEntry>, StoreError>> + Send;
     /// Appends checks to the check log, in one transaction.
-    fn log_checks(&self, checks: Vec<CheckLog>) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn log_checks(
+        &self,
+        checks: Vec<CheckLog>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The newest checks matching `filter`, at most `limit`.
     fn check_log(
         &self,
@@ -261,7 +272,10 @@ pub trait CreditStore {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<CheckLog>, StoreError>> + Send;
     /// Appends accesses to the access log.
-    fn log_access(&self, accesses: Vec<AccessLog>) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn log_access(
+        &self,
+        accesses: Vec<AccessLog>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The newest accesses (to one person's data if `subject`), at most `limit`.
     fn access_log(
         &self,
@@ -375,7 +389,11 @@ fn check_from_row(row: &impl RowRead) -> Result<CheckLog, StoreError> {
         department: row.opt_text(2)?,
         matter: row.text(3)?,
         subject: row.text(4)?,
-        subject_kind: row.opt_text(5)?.map(|k| SubjectKind::parse(&k)).transpose().map_err(bad)?,
+        subject_kind: row
+            .opt_text(5)?
+            .map(|k| SubjectKind::parse(&k))
+            .transpose()
+            .map_err(bad)?,
         outcome: Outcome::parse(&row.text(6)?).map_err(bad)?,
         hits: u32::try_from(row.int(7)?).unwrap_or(u32::MAX),
         as_of: row.date(8)?,
@@ -386,18 +404,17 @@ fn check_from_row(row: &impl RowRead) -> Result<CheckLog, StoreError> {
 impl<E: Engine> CreditStore for E {
     async fn upsert_credit_entries(&self, entries: Vec<CreditEntry>) -> Result<u64, StoreError> {
         let mut tx = self.begin().await?;
-        let changed = bulk_insert::<E>(
-            &mut tx,
-            &ENTRIES,
-            entry_columns(entries),
-            KEEP_REMOVAL,
-        )
-        .await?;
+        let changed =
+            bulk_insert::<E>(&mut tx, &ENTRIES, entry_columns(entries), KEEP_REMOVAL).await?;
         E::commit(tx).await?;
         Ok(changed)
     }
 
-    async fn stage_credit_entries(&self, stage: &str, entries: Vec<CreditEntry>) -> Result<u64, StoreError> {
+    async fn stage_credit_entries(
+        &self,
+        stage: &str,
+        entries: Vec<CreditEntry>,
+    ) -> Result<u64, StoreError> {
         if E::DIALECT == Dialect::Postgres {
             return self.upsert_credit_entries(entries).await;
         }
@@ -422,19 +439,26 @@ impl<E: Engine> CreditStore for E {
             head = ENTRIES.insert_head(),
             tail = ENTRIES.conflict_tail(KEEP_REMOVAL, E::DIALECT),
         );
-        let changed = self.execute(&sql, vec![Arg::Text(stage.to_owned())]).await?;
+        let changed = self
+            .execute(&sql, vec![Arg::Text(stage.to_owned())])
+            .await?;
         self.discard_credit_stage(stage).await?;
         Ok(changed)
     }
 
     async fn discard_credit_stage(&self, stage: &str) -> Result<(), StoreError> {
-        self.execute("DELETE FROM credit_stage WHERE stage = $1", vec![Arg::Text(stage.to_owned())])
-            .await?;
+        self.execute(
+            "DELETE FROM credit_stage WHERE stage = $1",
+            vec![Arg::Text(stage.to_owned())],
+        )
+        .await?;
         Ok(())
     }
 
     async fn count_credit_entries(&self) -> Result<u64, StoreError> {
-        let rows = self.fetch_all("SELECT COUNT(*) FROM credit_entries", Vec::new()).await?;
+        let rows = self
+            .fetch_all("SELECT COUNT(*) FROM credit_entries", Vec::new())
+            .await?;
         let count = rows.first().map(|r| r.int(0)).transpose()?.unwrap_or(0);
         Ok(u64::try_from(count).unwrap_or(0))
     }
@@ -459,7 +483,10 @@ impl<E: Engine> CreditStore for E {
             .collect()
     }
 
-    async fn credit_entries_of(&self, subjects: Vec<String>) -> Result<Vec<CreditEntry>, StoreError> {
+    async fn credit_entries_of(
+        &self,
+        subjects: Vec<String>,
+    ) -> Result<Vec<CreditEntry>, StoreError> {
         let mut sql = Sql::new(ENTRY_SELECT);
         sql.push(" WHERE ");
         sql.bind_in(E::DIALECT, "subject", subjects);
@@ -476,15 +503,21 @@ impl<E: Engine> CreditStore for E {
         let mut sql = Sql::new(ENTRY_SELECT);
         sql.push(" WHERE 1 = 1");
         if let Some(prefix) = filter.subject_prefix.as_deref().filter(|p| !p.is_empty()) {
-            let prefix: String = prefix.to_uppercase().chars().filter(char::is_ascii_alphanumeric).collect();
+            let prefix: String = prefix
+                .to_uppercase()
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .collect();
             match E::DIALECT {
                 // A range on the key's first column: SQLite's index serves it, LIKE it would not.
                 Dialect::Sqlite => {
                     sql.push(" AND subject >= ").bind(Arg::Text(prefix.clone()));
-                    sql.push(" AND subject < ").bind(Arg::Text(format!("{prefix}\u{7F}")));
+                    sql.push(" AND subject < ")
+                        .bind(Arg::Text(format!("{prefix}\u{7F}")));
                 }
                 Dialect::Postgres => {
-                    sql.push(" AND subject LIKE ").bind(Arg::Text(format!("{prefix}%")));
+                    sql.push(" AND subject LIKE ")
+                        .bind(Arg::Text(format!("{prefix}%")));
                 }
             }
         }
@@ -493,10 +526,12 @@ impl<E: Engine> CreditStore for E {
                 .bind(Arg::Text(format!("%{}%", name.replace(['%', '_'], ""))));
         }
         if let Some(list) = filter.list_type {
-            sql.push(" AND list_type = ").bind(Arg::Text(list.as_str().to_owned()));
+            sql.push(" AND list_type = ")
+                .bind(Arg::Text(list.as_str().to_owned()));
         }
         if let Some(kind) = filter.kind {
-            sql.push(" AND subject_kind = ").bind(Arg::Text(kind.as_str().to_owned()));
+            sql.push(" AND subject_kind = ")
+                .bind(Arg::Text(kind.as_str().to_owned()));
         }
         sql.push(" ORDER BY subject, list_type, listed_on, ref_no LIMIT ")
             .bind(Arg::Int(i64::from(limit)));
@@ -527,23 +562,35 @@ impl<E: Engine> CreditStore for E {
         Ok(changed > 0)
     }
 
-    async fn ending_credit_entries(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<CreditEntry>, StoreError> {
+    async fn ending_credit_entries(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<CreditEntry>, StoreError> {
         let mut sql = Sql::new(ENTRY_SELECT);
-        sql.push(" WHERE (removed_on IS NULL OR removed_on > ").bind(Arg::Date(from));
-        sql.push(") AND (valid_until BETWEEN ").bind(Arg::Date(from));
+        sql.push(" WHERE (removed_on IS NULL OR removed_on > ")
+            .bind(Arg::Date(from));
+        sql.push(") AND (valid_until BETWEEN ")
+            .bind(Arg::Date(from));
         sql.push(" AND ").bind(Arg::Date(to));
         for severity in Severity::ALL {
             // Last day = finding + maximum − 1 day, month ends clamped: the
             // findings a few days either side of the exact inverse are read.
             let months = chrono::Months::new(severity.maximum_months());
             let margin = chrono::Days::new(4);
-            let earliest = from.checked_sub_months(months).and_then(|d| d.checked_sub_days(margin));
-            let latest = to.checked_sub_months(months).and_then(|d| d.checked_add_days(margin));
+            let earliest = from
+                .checked_sub_months(months)
+                .and_then(|d| d.checked_sub_days(margin));
+            let latest = to
+                .checked_sub_months(months)
+                .and_then(|d| d.checked_add_days(margin));
             let (Some(earliest), Some(latest)) = (earliest, latest) else {
                 continue;
             };
-            sql.push(" OR (severity = ").bind(Arg::Text(severity.as_str().to_owned()));
-            sql.push(" AND coalesce(decided_on, listed_on) BETWEEN ").bind(Arg::Date(earliest));
+            sql.push(" OR (severity = ")
+                .bind(Arg::Text(severity.as_str().to_owned()));
+            sql.push(" AND coalesce(decided_on, listed_on) BETWEEN ")
+                .bind(Arg::Date(earliest));
             sql.push(" AND ").bind(Arg::Date(latest));
             sql.push(")");
         }
@@ -559,8 +606,16 @@ impl<E: Engine> CreditStore for E {
         const TABLE: Table = Table {
             name: "credit_checks",
             columns: &[
-                "checked_at", "actor", "department", "matter", "subject", "subject_kind", "outcome", "hits",
-                "as_of", "batch",
+                "checked_at",
+                "actor",
+                "department",
+                "matter",
+                "subject",
+                "subject_kind",
+                "outcome",
+                "hits",
+                "as_of",
+                "batch",
             ],
             key: &[],
         };
@@ -605,7 +660,11 @@ impl<E: Engine> CreditStore for E {
         Ok(())
     }
 
-    async fn check_log(&self, filter: &CheckLogFilter, limit: u32) -> Result<Vec<CheckLog>, StoreError> {
+    async fn check_log(
+        &self,
+        filter: &CheckLogFilter,
+        limit: u32,
+    ) -> Result<Vec<CheckLog>, StoreError> {
         let mut sql = Sql::new(
             "SELECT checked_at, actor, department, matter, subject, subject_kind, outcome, hits, as_of, batch \
              FROM credit_checks WHERE 1 = 1",
@@ -617,10 +676,12 @@ impl<E: Engine> CreditStore for E {
             ("actor", &filter.actor),
         ] {
             if let Some(value) = value {
-                sql.push(&format!(" AND {column} = ")).bind(Arg::Text(value.clone()));
+                sql.push(&format!(" AND {column} = "))
+                    .bind(Arg::Text(value.clone()));
             }
         }
-        sql.push(" ORDER BY id DESC LIMIT ").bind(Arg::Int(i64::from(limit)));
+        sql.push(" ORDER BY id DESC LIMIT ")
+            .bind(Arg::Int(i64::from(limit)));
         let rows = self.fetch_all(&sql.text, sql.args).await?;
         rows.iter().map(check_from_row).collect()
     }
@@ -636,23 +697,40 @@ impl<E: Engine> CreditStore for E {
         };
         let mut columns: [Vec<String>; 5] = Default::default();
         for a in accesses {
-            for (column, value) in columns.iter_mut().zip([a.accessed_at, a.actor, a.subject, a.what, a.purpose]) {
+            for (column, value) in
+                columns
+                    .iter_mut()
+                    .zip([a.accessed_at, a.actor, a.subject, a.what, a.purpose])
+            {
                 column.push(value);
             }
         }
         let mut tx = self.begin().await?;
-        bulk_insert::<E>(&mut tx, &TABLE, columns.into_iter().map(Column::Text).collect(), OnConflict::Fail)
-            .await?;
+        bulk_insert::<E>(
+            &mut tx,
+            &TABLE,
+            columns.into_iter().map(Column::Text).collect(),
+            OnConflict::Fail,
+        )
+        .await?;
         E::commit(tx).await?;
         Ok(())
     }
 
-    async fn access_log(&self, subject: Option<&str>, limit: u32) -> Result<Vec<AccessLog>, StoreError> {
-        let mut sql = Sql::new("SELECT accessed_at, actor, subject, what, purpose FROM credit_access WHERE 1 = 1");
+    async fn access_log(
+        &self,
+        subject: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AccessLog>, StoreError> {
+        let mut sql = Sql::new(
+            "SELECT accessed_at, actor, subject, what, purpose FROM credit_access WHERE 1 = 1",
+        );
         if let Some(subject) = subject {
-            sql.push(" AND subject = ").bind(Arg::Text(subject.to_owned()));
+            sql.push(" AND subject = ")
+                .bind(Arg::Text(subject.to_owned()));
         }
-        sql.push(" ORDER BY id DESC LIMIT ").bind(Arg::Int(i64::from(limit)));
+        sql.push(" ORDER BY id DESC LIMIT ")
+            .bind(Arg::Int(i64::from(limit)));
         let rows = self.fetch_all(&sql.text, sql.args).await?;
         rows.iter()
             .map(|row| {
@@ -682,7 +760,11 @@ impl CreditStore for Db {
     async fn upsert_credit_entries(&self, entries: Vec<CreditEntry>) -> Result<u64, StoreError> {
         delegate_credit!(self.upsert_credit_entries(entries))
     }
-    async fn stage_credit_entries(&self, stage: &str, entries: Vec<CreditEntry>) -> Result<u64, StoreError> {
+    async fn stage_credit_entries(
+        &self,
+        stage: &str,
+        entries: Vec<CreditEntry>,
+    ) -> Result<u64, StoreError> {
         delegate_credit!(self.stage_credit_entries(stage, entries))
     }
     async fn finish_credit_stage(&self, stage: &str) -> Result<u64, StoreError> {
@@ -697,7 +779,10 @@ impl CreditStore for Db {
     async fn credit_entry_counts(&self) -> Result<Vec<EntryCount>, StoreError> {
         delegate_credit!(self.credit_entry_counts())
     }
-    async fn credit_entries_of(&self, subjects: Vec<String>) -> Result<Vec<CreditEntry>, StoreError> {
+    async fn credit_entries_of(
+        &self,
+        subjects: Vec<String>,
+    ) -> Result<Vec<CreditEntry>, StoreError> {
         delegate_credit!(self.credit_entries_of(subjects))
     }
     async fn search_credit_entries(
@@ -714,19 +799,31 @@ impl CreditStore for Db {
     ) -> Result<bool, StoreError> {
         delegate_credit!(self.set_credit_entry_removed(key, removed_on))
     }
-    async fn ending_credit_entries(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<CreditEntry>, StoreError> {
+    async fn ending_credit_entries(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<CreditEntry>, StoreError> {
         delegate_credit!(self.ending_credit_entries(from, to))
     }
     async fn log_checks(&self, checks: Vec<CheckLog>) -> Result<(), StoreError> {
         delegate_credit!(self.log_checks(checks))
     }
-    async fn check_log(&self, filter: &CheckLogFilter, limit: u32) -> Result<Vec<CheckLog>, StoreError> {
+    async fn check_log(
+        &self,
+        filter: &CheckLogFilter,
+        limit: u32,
+    ) -> Result<Vec<CheckLog>, StoreError> {
         delegate_credit!(self.check_log(filter, limit))
     }
     async fn log_access(&self, accesses: Vec<AccessLog>) -> Result<(), StoreError> {
         delegate_credit!(self.log_access(accesses))
     }
-    async fn access_log(&self, subject: Option<&str>, limit: u32) -> Result<Vec<AccessLog>, StoreError> {
+    async fn access_log(
+        &self,
+        subject: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<AccessLog>, StoreError> {
         delegate_credit!(self.access_log(subject, limit))
     }
 }

@@ -415,7 +415,11 @@ pub async fn bulk_insert<E: Engine>(
                         text.push_str(", ");
                     }
                     text.push_str(&row_text);
-                    args.extend(cells.iter_mut().map(|column| column.next().unwrap_or(Arg::OptText(None))));
+                    args.extend(
+                        cells
+                            .iter_mut()
+                            .map(|column| column.next().unwrap_or(Arg::OptText(None))),
+                    );
                 }
                 text.push_str(&tail);
                 affected += E::tx_execute(tx, &text, args).await?;
@@ -449,7 +453,13 @@ mod tests {
 
     #[test]
     fn dates_are_bound_as_sqlx_would() {
-        for (y, m, d) in [(2024, 2, 9), (1, 1, 1), (9999, 12, 31), (-5, 3, 4), (12345, 6, 7)] {
+        for (y, m, d) in [
+            (2024, 2, 9),
+            (1, 1, 1),
+            (9999, 12, 31),
+            (-5, 3, 4),
+            (12345, 6, 7),
+        ] {
             let date = NaiveDate::from_ymd_opt(y, m, d);
             assert_eq!(
                 date.map(date_text),

@@ -151,7 +151,10 @@ pub struct OrderFilter {
 /// Work-order storage.
 pub trait HotlineStore {
     /// The KPI counts of `range`, one row per department × channel × category.
-    fn hotline_kpi_rows(&self, range: &KpiRange) -> impl Future<Output = Result<Vec<KpiRow>, StoreError>> + Send;
+    fn hotline_kpi_rows(
+        &self,
+        range: &KpiRange,
+    ) -> impl Future<Output = Result<Vec<KpiRow>, StoreError>> + Send;
     /// Orders open at `as_of` (in `department`, if given) whose closing
     /// deadline, or unsigned sign deadline, is on or before `soon`; by closing deadline.
     fn hotline_due(
@@ -168,7 +171,10 @@ pub trait HotlineStore {
         offset: u32,
     ) -> impl Future<Output = Result<Vec<WorkOrder>, StoreError>> + Send;
     /// How many orders match `filter`.
-    fn hotline_order_count(&self, filter: &OrderFilter) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    fn hotline_order_count(
+        &self,
+        filter: &OrderFilter,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
     /// Writes `order`, which was read with `events_before` events, with its
     /// ledger entry; and `inspection` with its own, in the same transaction.
     /// Fails without writing if the stored order changed since it was read.
@@ -180,7 +186,10 @@ pub trait HotlineStore {
         inspection: Option<(&OutOfPlan, &Change)>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Bulk-inserts orders without ledger entries: for benchmarks only.
-    fn seed_work_orders(&self, orders: Vec<WorkOrder>) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    fn seed_work_orders(
+        &self,
+        orders: Vec<WorkOrder>,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
 
 const KPI_SQL: &str = "SELECT department, channel, category, COUNT(*), \
@@ -204,8 +213,7 @@ fn sqlite_index(dialect: Dialect, index: &str) -> String {
     }
 }
 
-const DUE_COLUMNS: &str =
-    "id, department, category, difficulty, status, received_at, sign_due, signed_at, close_due, escalation";
+const DUE_COLUMNS: &str = "id, department, category, difficulty, status, received_at, sign_due, signed_at, close_due, escalation";
 
 fn count(row: &impl RowRead, index: usize) -> Result<u64, StoreError> {
     Ok(u64::try_from(row.int(index)?).unwrap_or(0))
@@ -222,7 +230,8 @@ fn push_filter(sql: &mut Sql, filter: &OrderFilter) {
             sql.push(" AND department IS NULL");
         }
         Some(department) => {
-            sql.push(" AND department = ").bind(Arg::Text(department.to_owned()));
+            sql.push(" AND department = ")
+                .bind(Arg::Text(department.to_owned()));
         }
         None => {}
     }
@@ -232,14 +241,17 @@ fn push_filter(sql: &mut Sql, filter: &OrderFilter) {
         ("entity", &filter.entity),
     ] {
         if let Some(value) = value {
-            sql.push(&format!(" AND {column} = ")).bind(Arg::Text(value.clone()));
+            sql.push(&format!(" AND {column} = "))
+                .bind(Arg::Text(value.clone()));
         }
     }
     if let Some(from) = filter.from {
-        sql.push(" AND received_at >= ").bind(Arg::Text(day_start(from)));
+        sql.push(" AND received_at >= ")
+            .bind(Arg::Text(day_start(from)));
     }
     if let Some(to) = filter.to.and_then(|d| d.checked_add_days(Days::new(1))) {
-        sql.push(" AND received_at < ").bind(Arg::Text(day_start(to)));
+        sql.push(" AND received_at < ")
+            .bind(Arg::Text(day_start(to)));
     }
     if let Some(day) = filter.overdue_on {
         let day = day.to_string();
@@ -261,15 +273,23 @@ async fn kpi_rows_between<E: Engine>(
     if start >= end {
         return Ok(Vec::new());
     }
-    let mut sql = Sql::new(&KPI_SQL.replace("{kpi_index}", &sqlite_index(E::DIALECT, "work_orders_kpi")));
+    let mut sql =
+        Sql::new(&KPI_SQL.replace("{kpi_index}", &sqlite_index(E::DIALECT, "work_orders_kpi")));
     sql.args = vec![
         Arg::Text(start),
         Arg::Text(end),
         Arg::Text(stored_time(range.as_of)),
-        Arg::Text(range.as_of.with_timezone(&beijing()).date_naive().to_string()),
+        Arg::Text(
+            range
+                .as_of
+                .with_timezone(&beijing())
+                .date_naive()
+                .to_string(),
+        ),
     ];
     if let Some(department) = &range.department {
-        sql.push(" AND department = ").bind(Arg::Text(department.clone()));
+        sql.push(" AND department = ")
+            .bind(Arg::Text(department.clone()));
     }
     sql.push(" GROUP BY department, channel, category");
     let rows = engine.fetch_all(&sql.text, sql.args).await?;
@@ -315,7 +335,11 @@ const ORDER_TABLE_COLUMNS: &[&str] = &[
     "doc",
 ];
 
-const SEED: Table = Table { name: "work_orders", columns: ORDER_TABLE_COLUMNS, key: &["id"] };
+const SEED: Table = Table {
+    name: "work_orders",
+    columns: ORDER_TABLE_COLUMNS,
+    key: &["id"],
+};
 
 impl<E: Engine> HotlineStore for E {
     async fn hotline_kpi_rows(&self, range: &KpiRange) -> Result<Vec<KpiRow>, StoreError> {
@@ -323,14 +347,23 @@ impl<E: Engine> HotlineStore for E {
         let start = day_start(range.from);
         let end = day_start(range.to.checked_add_days(Days::new(1)).unwrap_or(range.to));
         let days = (range.to - range.from).num_days().max(0) as u64;
-        let middle = day_start(range.from.checked_add_days(Days::new(days.div_ceil(2))).unwrap_or(range.to));
+        let middle = day_start(
+            range
+                .from
+                .checked_add_days(Days::new(days.div_ceil(2)))
+                .unwrap_or(range.to),
+        );
         let (first, second) = tokio::join!(
             kpi_rows_between(self, range, start, middle.clone()),
             kpi_rows_between(self, range, middle, end)
         );
         let mut merged: BTreeMap<(Option<String>, String, String), KpiRow> = BTreeMap::new();
         for row in first?.into_iter().chain(second?) {
-            let key = (row.department.clone(), row.channel.clone(), row.category.clone());
+            let key = (
+                row.department.clone(),
+                row.channel.clone(),
+                row.category.clone(),
+            );
             match merged.get_mut(&key) {
                 Some(sum) => sum.counts.add(&row.counts),
                 None => {
@@ -350,17 +383,23 @@ impl<E: Engine> HotlineStore for E {
         // Open now (the partial index), or closed only after `as_of`; orders
         // received after `as_of` are dropped here, which keeps both on their index.
         let mut sql = Sql::new("");
-        for (open, index) in [("closed_at IS NULL", "work_orders_open"), ("closed_at > ", "work_orders_closed")] {
+        for (open, index) in [
+            ("closed_at IS NULL", "work_orders_open"),
+            ("closed_at > ", "work_orders_closed"),
+        ] {
             if !sql.text.is_empty() {
                 sql.push(" UNION ALL ");
             }
             let index = sqlite_index(E::DIALECT, index);
-            sql.push(&format!("SELECT {DUE_COLUMNS} FROM work_orders{index} WHERE {open}"));
+            sql.push(&format!(
+                "SELECT {DUE_COLUMNS} FROM work_orders{index} WHERE {open}"
+            ));
             if open.ends_with("> ") {
                 sql.bind(Arg::Text(stored_time(as_of)));
             }
             if let Some(department) = department {
-                sql.push(" AND department = ").bind(Arg::Text(department.to_owned()));
+                sql.push(" AND department = ")
+                    .bind(Arg::Text(department.to_owned()));
             }
             sql.push(" AND (close_due <= ")
                 .bind(Arg::Text(soon.to_string()))
@@ -393,7 +432,12 @@ impl<E: Engine> HotlineStore for E {
             .collect()
     }
 
-    async fn hotline_orders(&self, filter: &OrderFilter, limit: u32, offset: u32) -> Result<Vec<WorkOrder>, StoreError> {
+    async fn hotline_orders(
+        &self,
+        filter: &OrderFilter,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<WorkOrder>, StoreError> {
         let mut sql = Sql::new("SELECT id, doc FROM work_orders");
         push_filter(&mut sql, filter);
         sql.push(" ORDER BY received_at DESC, id DESC LIMIT ")
@@ -442,11 +486,12 @@ impl<E: Engine> HotlineStore for E {
         )
         .await?;
         if let Some(row) = rows.first() {
-            let stored: WorkOrder = serde_json::from_str(&row.text(0)?).map_err(|e| StoreError::Corrupt {
-                table: "work_orders",
-                key: order.id.clone(),
-                reason: e.to_string(),
-            })?;
+            let stored: WorkOrder =
+                serde_json::from_str(&row.text(0)?).map_err(|e| StoreError::Corrupt {
+                    table: "work_orders",
+                    key: order.id.clone(),
+                    reason: e.to_string(),
+                })?;
             if stored.events.len() != events_before {
                 return Err(StoreError::Constraint {
                     message: format!(
@@ -513,7 +558,12 @@ impl HotlineStore for Db {
     ) -> Result<Vec<DueRow>, StoreError> {
         delegate_hotline!(self.hotline_due(department, as_of, soon))
     }
-    async fn hotline_orders(&self, filter: &OrderFilter, limit: u32, offset: u32) -> Result<Vec<WorkOrder>, StoreError> {
+    async fn hotline_orders(
+        &self,
+        filter: &OrderFilter,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<WorkOrder>, StoreError> {
         delegate_hotline!(self.hotline_orders(filter, limit, offset))
     }
     async fn hotline_order_count(&self, filter: &OrderFilter) -> Result<u64, StoreError> {

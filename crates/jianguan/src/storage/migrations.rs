@@ -20,50 +20,62 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 type Embedded = (i64, &'static str, &'static str);
 
 /// SQLite migrations, in version order.
-const SQLITE: &[Embedded] = &[(
-    1,
-    "directories",
-    include_str!("../../migrations/sqlite/0001_directories.sql"),
-), (
-    2,
-    "workflow",
-    include_str!("../../migrations/sqlite/0002_workflow.sql"),
-), (
-    3,
-    "accounts",
-    include_str!("../../migrations/sqlite/0003_accounts.sql"),
-), (
-    4,
-    "credit",
-    include_str!("../../migrations/sqlite/0004_credit.sql"),
-), (
-    5,
-    "hotline",
-    include_str!("../../migrations/sqlite/0005_hotline.sql"),
-)];
+const SQLITE: &[Embedded] = &[
+    (
+        1,
+        "directories",
+        include_str!("../../migrations/sqlite/0001_directories.sql"),
+    ),
+    (
+        2,
+        "workflow",
+        include_str!("../../migrations/sqlite/0002_workflow.sql"),
+    ),
+    (
+        3,
+        "accounts",
+        include_str!("../../migrations/sqlite/0003_accounts.sql"),
+    ),
+    (
+        4,
+        "credit",
+        include_str!("../../migrations/sqlite/0004_credit.sql"),
+    ),
+    (
+        5,
+        "hotline",
+        include_str!("../../migrations/sqlite/0005_hotline.sql"),
+    ),
+];
 
 /// PostgreSQL migrations, in version order.
-const POSTGRES: &[Embedded] = &[(
-    1,
-    "directories",
-    include_str!("../../migrations/postgres/0001_directories.sql"),
-), (
-    2,
-    "workflow",
-    include_str!("../../migrations/postgres/0002_workflow.sql"),
-), (
-    3,
-    "accounts",
-    include_str!("../../migrations/postgres/0003_accounts.sql"),
-), (
-    4,
-    "credit",
-    include_str!("../../migrations/postgres/0004_credit.sql"),
-), (
-    5,
-    "hotline",
-    include_str!("../../migrations/postgres/0005_hotline.sql"),
-)];
+const POSTGRES: &[Embedded] = &[
+    (
+        1,
+        "directories",
+        include_str!("../../migrations/postgres/0001_directories.sql"),
+    ),
+    (
+        2,
+        "workflow",
+        include_str!("../../migrations/postgres/0002_workflow.sql"),
+    ),
+    (
+        3,
+        "accounts",
+        include_str!("../../migrations/postgres/0003_accounts.sql"),
+    ),
+    (
+        4,
+        "credit",
+        include_str!("../../migrations/postgres/0004_credit.sql"),
+    ),
+    (
+        5,
+        "hotline",
+        include_str!("../../migrations/postgres/0005_hotline.sql"),
+    ),
+];
 
 fn migrator(files: &'static [Embedded]) -> Migrator {
     let migrations = files

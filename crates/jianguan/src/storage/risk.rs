@@ -76,9 +76,12 @@ pub trait RiskStore: WorkflowStore {
         reports: Vec<(String, i32, NaiveDate)>,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Every published inspection result.
-    fn published_results(&self) -> impl Future<Output = Result<Vec<ResultFact>, StoreError>> + Send;
+    fn published_results(&self)
+    -> impl Future<Output = Result<Vec<ResultFact>, StoreError>> + Send;
     /// `(entity, inspected_on)` of every out-of-plan inspection on a complaint (投诉举报).
-    fn complaints(&self) -> impl Future<Output = Result<Vec<(String, NaiveDate)>, StoreError>> + Send;
+    fn complaints(
+        &self,
+    ) -> impl Future<Output = Result<Vec<(String, NaiveDate)>, StoreError>> + Send;
     /// Writes a run: replaces every explanation, sets the changed classes of
     /// `entities` (and their date) and puts the run document on the ledger.
     /// Returns how many entities changed class.
@@ -87,9 +90,14 @@ pub trait RiskStore: WorkflowStore {
         write: ClassificationWrite,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
     /// One entity's stored class and explanation.
-    fn entity_risk(&self, uscc: &str) -> impl Future<Output = Result<Option<RiskRow>, StoreError>> + Send;
+    fn entity_risk(
+        &self,
+        uscc: &str,
+    ) -> impl Future<Output = Result<Option<RiskRow>, StoreError>> + Send;
     /// Entities of the directory per class, and the unclassified.
-    fn class_distribution(&self) -> impl Future<Output = Result<(ClassCounts, u64), StoreError>> + Send;
+    fn class_distribution(
+        &self,
+    ) -> impl Future<Output = Result<(ClassCounts, u64), StoreError>> + Send;
     /// The latest classification run.
     fn latest_classification(
         &self,
@@ -97,9 +105,18 @@ pub trait RiskStore: WorkflowStore {
 }
 
 /// The one text value `sql` returns, split in lines of tab-separated fields.
-async fn lines<E: Engine>(engine: &E, sql: &str, args: Vec<Arg>) -> Result<Vec<Vec<String>>, StoreError> {
+async fn lines<E: Engine>(
+    engine: &E,
+    sql: &str,
+    args: Vec<Arg>,
+) -> Result<Vec<Vec<String>>, StoreError> {
     let rows = engine.fetch_all(sql, args).await?;
-    let text = rows.first().map(|row| row.opt_text(0)).transpose()?.flatten().unwrap_or_default();
+    let text = rows
+        .first()
+        .map(|row| row.opt_text(0))
+        .transpose()?
+        .flatten()
+        .unwrap_or_default();
     Ok(text
         .lines()
         .map(|line| line.split('\t').map(str::to_owned).collect())
@@ -114,11 +131,14 @@ fn aggregate(dialect: Dialect, fields: &[&str]) -> String {
             vec!["%s"; fields.len()].join("\t"),
             fields.join(", ")
         ),
-        Dialect::Postgres => format!("string_agg(concat_ws(E'\\t', {}), E'\\n')", fields
-            .iter()
-            .map(|f| format!("coalesce({f}, '')"))
-            .collect::<Vec<_>>()
-            .join(", ")),
+        Dialect::Postgres => format!(
+            "string_agg(concat_ws(E'\\t', {}), E'\\n')",
+            fields
+                .iter()
+                .map(|f| format!("coalesce({f}, '')"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 
@@ -146,10 +166,19 @@ fn corrupt(table: &'static str, fields: &[String], reason: impl Into<String>) ->
     }
 }
 
-fn field_date(table: &'static str, fields: &[String], index: usize) -> Result<NaiveDate, StoreError> {
+fn field_date(
+    table: &'static str,
+    fields: &[String],
+    index: usize,
+) -> Result<NaiveDate, StoreError> {
     let text = fields.get(index).map_or("", String::as_str);
-    text.parse()
-        .map_err(|_| corrupt(table, fields, format!("field {index} {text:?} is not a date")))
+    text.parse().map_err(|_| {
+        corrupt(
+            table,
+            fields,
+            format!("field {index} {text:?} is not a date"),
+        )
+    })
 }
 
 fn field_text(fields: &[String], index: usize) -> String {
@@ -167,7 +196,10 @@ const ENTITY_RISK: Table = Table {
 };
 
 impl<E: Engine> RiskStore for E {
-    async fn annual_reports_of_year(&self, year: i32) -> Result<Vec<(String, NaiveDate)>, StoreError> {
+    async fn annual_reports_of_year(
+        &self,
+        year: i32,
+    ) -> Result<Vec<(String, NaiveDate)>, StoreError> {
         let sql = format!(
             "SELECT {} FROM annual_reports WHERE year = $1",
             aggregate(E::DIALECT, &["uscc", &date_text(E::DIALECT, "filed_on")])
@@ -175,11 +207,19 @@ impl<E: Engine> RiskStore for E {
         lines(self, &sql, vec![Arg::Int(i64::from(year))])
             .await?
             .into_iter()
-            .map(|fields| Ok((field_text(&fields, 0), field_date("annual_reports", &fields, 1)?)))
+            .map(|fields| {
+                Ok((
+                    field_text(&fields, 0),
+                    field_date("annual_reports", &fields, 1)?,
+                ))
+            })
             .collect()
     }
 
-    async fn upsert_annual_reports(&self, reports: Vec<(String, i32, NaiveDate)>) -> Result<(), StoreError> {
+    async fn upsert_annual_reports(
+        &self,
+        reports: Vec<(String, i32, NaiveDate)>,
+    ) -> Result<(), StoreError> {
         const TABLE: Table = Table {
             name: "annual_reports",
             columns: &["uscc", "year", "filed_on"],
@@ -208,7 +248,10 @@ impl<E: Engine> RiskStore for E {
             json_field(d, "corrects"),
         ];
         let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
-        let sql = format!("SELECT {} FROM results WHERE status = '已公开'", aggregate(d, &fields));
+        let sql = format!(
+            "SELECT {} FROM results WHERE status = '已公开'",
+            aggregate(d, &fields)
+        );
         lines(self, &sql, Vec::new())
             .await?
             .into_iter()
@@ -265,7 +308,8 @@ impl<E: Engine> RiskStore for E {
             Vec::new(),
         )
         .await?;
-        put_in::<E, ClassificationRun>(&mut tx, &ClassificationRun { changed, ..run }, &change).await?;
+        put_in::<E, ClassificationRun>(&mut tx, &ClassificationRun { changed, ..run }, &change)
+            .await?;
         E::commit(tx).await?;
         Ok(changed)
     }
@@ -275,7 +319,9 @@ impl<E: Engine> RiskStore for E {
             "SELECT uscc, class, score, {}, explanation FROM entity_risk WHERE uscc = $1",
             date_text(E::DIALECT, "classified_on")
         );
-        let rows = self.fetch_all(&sql, vec![Arg::Text(uscc.to_owned())]).await?;
+        let rows = self
+            .fetch_all(&sql, vec![Arg::Text(uscc.to_owned())])
+            .await?;
         let Some(row) = rows.first() else {
             return Ok(None);
         };
@@ -332,7 +378,6 @@ impl<E: Engine> RiskStore for E {
             None => Ok(None),
         }
     }
-
 }
 
 /// Delegates to the backend inside the [`Db`](super::Db).
@@ -346,10 +391,16 @@ macro_rules! delegate_db {
 }
 
 impl RiskStore for super::Db {
-    async fn annual_reports_of_year(&self, year: i32) -> Result<Vec<(String, NaiveDate)>, StoreError> {
+    async fn annual_reports_of_year(
+        &self,
+        year: i32,
+    ) -> Result<Vec<(String, NaiveDate)>, StoreError> {
         delegate_db!(self.annual_reports_of_year(year))
     }
-    async fn upsert_annual_reports(&self, reports: Vec<(String, i32, NaiveDate)>) -> Result<(), StoreError> {
+    async fn upsert_annual_reports(
+        &self,
+        reports: Vec<(String, i32, NaiveDate)>,
+    ) -> Result<(), StoreError> {
         delegate_db!(self.upsert_annual_reports(reports))
     }
     async fn published_results(&self) -> Result<Vec<ResultFact>, StoreError> {

@@ -94,7 +94,9 @@ impl SqliteStore {
     /// so the file alone holds everything (it can be copied).
     pub async fn close(&self) {
         // Best effort: a busy reader elsewhere only delays the checkpoint to the next open.
-        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await;
+        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await;
         self.pool.close().await;
     }
 }

@@ -28,7 +28,9 @@ use chrono::{Days, Months, NaiveDate};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 
-use super::{City, DEPARTMENTS, Department, NAME_WORDS, RiskClass, SUBJECTS, Stream, date_between, ymd};
+use super::{
+    City, DEPARTMENTS, Department, NAME_WORDS, RiskClass, SUBJECTS, Stream, date_between, ymd,
+};
 use crate::domain::credit::{ListType, Severity, SubjectKind};
 use crate::domain::{idcard, uscc::Uscc};
 
@@ -104,7 +106,11 @@ pub const DOMAINS: [Domain; 10] = [
             ("乡镇机关人员招录", "RSJ"),
         ],
         suffixes: &["资格审查", "考察政审"],
-        rule: Rule { block: &[B], warn: &[P], reward: &[] },
+        rule: Rule {
+            block: &[B],
+            warn: &[P],
+            reward: &[],
+        },
         variations: &[(R, Effect::Reward, 200)],
     },
     Domain {
@@ -136,7 +142,11 @@ pub const DOMAINS: [Domain; 10] = [
             ("文明旅游示范单位", "WLJ"),
         ],
         suffixes: &["评选", "推荐"],
-        rule: Rule { block: &[B, P], warn: &[A], reward: &[R] },
+        rule: Rule {
+            block: &[B, P],
+            warn: &[A],
+            reward: &[R],
+        },
         variations: &[(P, Effect::Warn, 400)],
     },
     Domain {
@@ -165,7 +175,11 @@ pub const DOMAINS: [Domain; 10] = [
             ("水土保持补助", "SLJ"),
         ],
         suffixes: &["申报", "审核", "拨付"],
-        rule: Rule { block: &[B], warn: &[A, P], reward: &[R] },
+        rule: Rule {
+            block: &[B],
+            warn: &[A, P],
+            reward: &[R],
+        },
         variations: &[(P, Effect::Block, 150)],
     },
     Domain {
@@ -186,7 +200,11 @@ pub const DOMAINS: [Domain; 10] = [
             ("政府购买服务", "CZJ"),
         ],
         suffixes: &["供应商资格审查", "成交供应商信用核查", "评审专家抽取"],
-        rule: Rule { block: &[B], warn: &[P, A], reward: &[R] },
+        rule: Rule {
+            block: &[B],
+            warn: &[P, A],
+            reward: &[R],
+        },
         variations: &[(P, Effect::Block, 300)],
     },
     Domain {
@@ -204,8 +222,17 @@ pub const DOMAINS: [Domain; 10] = [
             ("土地整治项目招标", "ZRZY"),
             ("园林绿化工程招标", "CGJ"),
         ],
-        suffixes: &["投标人资格审查", "中标候选人信用核查", "评标专家信用核查", "招标代理机构信用核查"],
-        rule: Rule { block: &[B], warn: &[P, A], reward: &[R] },
+        suffixes: &[
+            "投标人资格审查",
+            "中标候选人信用核查",
+            "评标专家信用核查",
+            "招标代理机构信用核查",
+        ],
+        rule: Rule {
+            block: &[B],
+            warn: &[P, A],
+            reward: &[R],
+        },
         variations: &[(P, Effect::Block, 250), (R, Effect::Warn, 0)],
     },
     Domain {
@@ -244,8 +271,16 @@ pub const DOMAINS: [Domain; 10] = [
             ("公众聚集场所投入使用营业前消防安全检查", "XF"),
         ],
         suffixes: &["（新办）", "（延续）", "（变更）"],
-        rule: Rule { block: &[], warn: &[B, A], reward: &[R] },
-        variations: &[(B, Effect::Block, 250), (P, Effect::Warn, 300), (L, Effect::Reward, 150)],
+        rule: Rule {
+            block: &[],
+            warn: &[B, A],
+            reward: &[R],
+        },
+        variations: &[
+            (B, Effect::Block, 250),
+            (P, Effect::Warn, 300),
+            (L, Effect::Reward, 150),
+        ],
     },
     Domain {
         name: "国有土地出让",
@@ -263,7 +298,11 @@ pub const DOMAINS: [Domain; 10] = [
             ("采矿权出让", "ZRZY"),
         ],
         suffixes: &["竞买人资格审查", "受让人信用核查"],
-        rule: Rule { block: &[B], warn: &[P, A], reward: &[] },
+        rule: Rule {
+            block: &[B],
+            warn: &[P, A],
+            reward: &[],
+        },
         variations: &[(A, Effect::Block, 200)],
     },
     Domain {
@@ -297,7 +336,11 @@ pub const DOMAINS: [Domain; 10] = [
             ("海关高级认证企业认定", "HG"),
         ],
         suffixes: &["（首次）", "（复审）"],
-        rule: Rule { block: &[B], warn: &[A, P], reward: &[R] },
+        rule: Rule {
+            block: &[B],
+            warn: &[A, P],
+            reward: &[R],
+        },
         variations: &[(L, Effect::Reward, 300), (P, Effect::Block, 150)],
     },
     Domain {
@@ -318,7 +361,11 @@ pub const DOMAINS: [Domain; 10] = [
             ("安全生产专项资金", "YJGL"),
         ],
         suffixes: &["项目申报", "项目验收", "绩效评价"],
-        rule: Rule { block: &[B], warn: &[A, P], reward: &[R] },
+        rule: Rule {
+            block: &[B],
+            warn: &[A, P],
+            reward: &[R],
+        },
         variations: &[(A, Effect::Block, 150)],
     },
     Domain {
@@ -342,7 +389,11 @@ pub const DOMAINS: [Domain; 10] = [
             ("长期护理保险定点机构协议管理", "YBJ"),
         ],
         suffixes: &["受理", "复核"],
-        rule: Rule { block: &[], warn: &[B, P], reward: &[R] },
+        rule: Rule {
+            block: &[],
+            warn: &[B, P],
+            reward: &[R],
+        },
         variations: &[(B, Effect::Block, 300)],
     },
 ];
@@ -375,18 +426,25 @@ pub fn matters() -> Vec<Matter> {
             .objects
             .iter()
             .flat_map(|&(object, department)| {
-                domain.suffixes.iter().map(move |suffix| (format!("{object}{suffix}"), department))
+                domain
+                    .suffixes
+                    .iter()
+                    .map(move |suffix| (format!("{object}{suffix}"), department))
             })
             .collect();
         stream.shuffle(&mut names);
         names.truncate(domain.matters);
         names.sort();
         for (number, (name, department)) in (1..).zip(names) {
-            let mut rule =
-                [domain.rule.block.to_vec(), domain.rule.warn.to_vec(), domain.rule.reward.to_vec()];
+            let mut rule = [
+                domain.rule.block.to_vec(),
+                domain.rule.warn.to_vec(),
+                domain.rule.reward.to_vec(),
+            ];
             for &(list, effect, per_mille) in domain.variations {
                 if stream.below(1000) < u64::from(per_mille) {
-                    rule.iter_mut().for_each(|types| types.retain(|&t| t != list));
+                    rule.iter_mut()
+                        .for_each(|types| types.retain(|&t| t != list));
                     rule[effect as usize].push(list);
                 }
             }
@@ -423,18 +481,35 @@ impl Matter {
 /// The department with `code` (the first one when unknown; the catalogue's test
 /// checks every code).
 fn department_by_code(code: &str) -> &'static Department {
-    DEPARTMENTS.iter().find(|d| d.code == code).unwrap_or(&DEPARTMENTS[0])
+    DEPARTMENTS
+        .iter()
+        .find(|d| d.code == code)
+        .unwrap_or(&DEPARTMENTS[0])
 }
 
 /// The headers of a matters import file.
-pub const MATTER_HEADERS: [&str; 7] = ["事项编码", "事项名称", "领域", "主管部门", "阻断名单", "警示名单", "激励名单"];
+pub const MATTER_HEADERS: [&str; 7] = [
+    "事项编码",
+    "事项名称",
+    "领域",
+    "主管部门",
+    "阻断名单",
+    "警示名单",
+    "激励名单",
+];
 
 /// Writes `matters` as a UTF-8 CSV matters import file (list types by Chinese
 /// name, separated by `;`; the department by its name).
 pub fn write_matters_csv(matters: &[Matter], out: impl Write) -> csv::Result<()> {
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record(MATTER_HEADERS)?;
-    let joined = |types: &[ListType]| types.iter().map(|t| t.name_zh()).collect::<Vec<_>>().join(";");
+    let joined = |types: &[ListType]| {
+        types
+            .iter()
+            .map(|t| t.name_zh())
+            .collect::<Vec<_>>()
+            .join(";")
+    };
     for m in matters {
         csv.write_record([
             m.code.as_str(),
@@ -546,15 +621,27 @@ pub struct SubjectRecord {
 }
 
 const SURNAMES: [&str; 30] = [
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗",
-    "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹",
 ];
 const GIVEN: [&str; 24] = [
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀", "霞", "平",
-    "刚", "桂", "华", "燕",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀", "霞", "平", "刚", "桂", "华", "燕",
 ];
-const TRADES: [&str; 12] =
-    ["商贸", "建筑工程", "物流", "餐饮管理", "科技", "实业", "置业", "医药", "环保科技", "劳务", "食品", "机械制造"];
+const TRADES: [&str; 12] = [
+    "商贸",
+    "建筑工程",
+    "物流",
+    "餐饮管理",
+    "科技",
+    "实业",
+    "置业",
+    "医药",
+    "环保科技",
+    "劳务",
+    "食品",
+    "机械制造",
+];
 
 /// A population of subjects: the demo city's own entities first, then
 /// generated enterprises and persons, each a pure function of its index.
@@ -569,9 +656,19 @@ struct Population {
 }
 
 impl Population {
-    fn new(name: &str, local: Vec<SubjectRecord>, regions: &'static [Region], persons_per_mille: u64) -> Self {
+    fn new(
+        name: &str,
+        local: Vec<SubjectRecord>,
+        regions: &'static [Region],
+        persons_per_mille: u64,
+    ) -> Self {
         let base = ChaCha20Rng::from_seed(draw::sha256(&[name.as_bytes(), b"/subjects"]));
-        Self { base, local, regions, persons_per_mille }
+        Self {
+            base,
+            local,
+            regions,
+            persons_per_mille,
+        }
     }
 
     /// Subject `index`.
@@ -605,7 +702,9 @@ fn enterprise(stream: &mut Stream, index: u64, region: Region) -> SubjectRecord 
         org /= 31;
     }
     body.extend(digits.iter().map(|&b| char::from(b)));
-    let id = Uscc::from_body(&body).map(|code| code.as_str().to_owned()).unwrap_or(body);
+    let id = Uscc::from_body(&body)
+        .map(|code| code.as_str().to_owned())
+        .unwrap_or(body);
     let place = region.place.trim_end_matches(['市', '县']);
     let first = NAME_WORDS[stream.below(NAME_WORDS.len() as u64) as usize];
     let second = NAME_WORDS[stream.below(NAME_WORDS.len() as u64) as usize];
@@ -616,7 +715,13 @@ fn enterprise(stream: &mut Stream, index: u64, region: Region) -> SubjectRecord 
         "12" => format!("{place}{first}{second}检测中心"),
         _ => format!("{place}{first}{second}{trade}有限公司"),
     };
-    SubjectRecord { id, name, kind: SubjectKind::Enterprise, place: region.place, local: false }
+    SubjectRecord {
+        id,
+        name,
+        kind: SubjectKind::Enterprise,
+        place: region.place,
+        local: false,
+    }
 }
 
 /// A generated person: the index, scrambled, is their region (one of
@@ -627,12 +732,15 @@ fn person(stream: &mut Stream, index: u64, regions: &[Region]) -> SubjectRecord 
     let sequence = slot % 1000;
     let day = (slot / 1000) % BIRTH_DAYS;
     let region = regions[(slot / 1000 / BIRTH_DAYS) as usize % regions.len()];
-    let birth = FIRST_BIRTH.checked_add_days(Days::new(day as u64)).unwrap_or(FIRST_BIRTH);
+    let birth = FIRST_BIRTH
+        .checked_add_days(Days::new(day as u64))
+        .unwrap_or(FIRST_BIRTH);
     let body = format!("{}{}{sequence:03}", region.code, birth.format("%Y%m%d"));
     let check = char::from(idcard::check_character(body.as_bytes()));
     let surname = SURNAMES[stream.below(SURNAMES.len() as u64) as usize];
-    let given: String =
-        (0..stream.between(1, 2)).map(|_| GIVEN[stream.below(GIVEN.len() as u64) as usize]).collect();
+    let given: String = (0..stream.between(1, 2))
+        .map(|_| GIVEN[stream.below(GIVEN.len() as u64) as usize])
+        .collect();
     SubjectRecord {
         id: format!("{body}{check}"),
         name: format!("{surname}{given}"),
@@ -690,7 +798,12 @@ impl Lists {
     /// 7,000,000): subjects all over China, a fifth of them persons.
     pub fn national(entries: u64) -> Self {
         let name = "jianguan/synth/credit/national";
-        Self::new(name, Population::new(name, Vec::new(), &NATIONAL_REGIONS, 200), entries, false)
+        Self::new(
+            name,
+            Population::new(name, Vec::new(), &NATIONAL_REGIONS, 200),
+            entries,
+            false,
+        )
     }
 
     /// The demo city's lists: `entries` entries (about 30,000 for Huangshi), a
@@ -700,12 +813,27 @@ impl Lists {
     pub fn city(city: &City, entries: u64) -> Self {
         let name = "jianguan/synth/credit/huangshi";
         let subjects = subjects_for(entries);
-        let local = local_subjects(city, usize::try_from(subjects / 3).unwrap_or(usize::MAX), name);
-        Self::new(name, Population::new(name, local, &CITY_REGIONS, 300), entries, true)
+        let local = local_subjects(
+            city,
+            usize::try_from(subjects / 3).unwrap_or(usize::MAX),
+            name,
+        );
+        Self::new(
+            name,
+            Population::new(name, local, &CITY_REGIONS, 300),
+            entries,
+            true,
+        )
     }
 
     fn new(name: &str, population: Population, entries: u64, city: bool) -> Self {
-        Self { name: name.to_owned(), population, entries, subjects: subjects_for(entries), city }
+        Self {
+            name: name.to_owned(),
+            population,
+            entries,
+            subjects: subjects_for(entries),
+            city,
+        }
     }
 
     /// Entries in all.
@@ -744,9 +872,18 @@ impl Lists {
         })
     }
 
-    fn entry(&self, stream: &mut Stream, subject: SubjectRecord, index: u64, occurrence: u64) -> ListEntry {
-        let types: &[(ListType, u32)] =
-            if subject.kind == SubjectKind::Person { &PERSON_TYPES } else { &ENTERPRISE_TYPES };
+    fn entry(
+        &self,
+        stream: &mut Stream,
+        subject: SubjectRecord,
+        index: u64,
+        occurrence: u64,
+    ) -> ListEntry {
+        let types: &[(ListType, u32)] = if subject.kind == SubjectKind::Person {
+            &PERSON_TYPES
+        } else {
+            &ENTERPRISE_TYPES
+        };
         // The first type is the subject's own (its stream), later ones follow it.
         let mut rng = self.population.base.clone();
         rng.set_stream(index);
@@ -773,7 +910,11 @@ impl Lists {
         let person = e.subject.kind == SubjectKind::Person;
         let place = e.subject.place;
         let department = |code: &str, national: &str| {
-            if self.city { department_by_code(code).name.to_owned() } else { format!("{place}{national}") }
+            if self.city {
+                department_by_code(code).name.to_owned()
+            } else {
+                format!("{place}{national}")
+            }
         };
         match e.list_type {
             ListType::Blacklist => {
@@ -783,8 +924,15 @@ impl Lists {
                 // Three in ten have no end date (until removed); the others the three-year cap.
                 e.valid_until = (stream.below(10) >= 3).then(|| last_day(decided, 36));
                 let (reason, authority) = if person {
-                    let court = if place.ends_with('县') { "人民法院" } else { "中级人民法院" };
-                    (pick(stream, &PERSON_BLACKLIST_REASONS), format!("{place}{court}"))
+                    let court = if place.ends_with('县') {
+                        "人民法院"
+                    } else {
+                        "中级人民法院"
+                    };
+                    (
+                        pick(stream, &PERSON_BLACKLIST_REASONS),
+                        format!("{place}{court}"),
+                    )
                 } else {
                     let (reason, code, national) = ENTERPRISE_BLACKLIST_REASONS
                         [stream.below(ENTERPRISE_BLACKLIST_REASONS.len() as u64) as usize];
@@ -796,22 +944,28 @@ impl Lists {
             ListType::Redlist => {
                 e.valid_until = Some(last_day(e.listed_on, 12 * stream.between(1, 3) as u32));
                 let (reason, code, national) = if person {
-                    PERSON_REDLIST_REASONS[stream.below(PERSON_REDLIST_REASONS.len() as u64) as usize]
+                    PERSON_REDLIST_REASONS
+                        [stream.below(PERSON_REDLIST_REASONS.len() as u64) as usize]
                 } else {
-                    ENTERPRISE_REDLIST_REASONS[stream.below(ENTERPRISE_REDLIST_REASONS.len() as u64) as usize]
+                    ENTERPRISE_REDLIST_REASONS
+                        [stream.below(ENTERPRISE_REDLIST_REASONS.len() as u64) as usize]
                 };
                 e.reason = reason.to_owned();
                 e.authority = department(code, national);
             }
             ListType::Abnormal => {
                 // Seven in ten stay listed until removed; the others were moved out.
-                e.valid_until = (stream.below(10) >= 7)
-                    .then(|| e.listed_on.checked_add_days(Days::new(stream.between(30, 900))).unwrap_or(e.listed_on));
+                e.valid_until = (stream.below(10) >= 7).then(|| {
+                    e.listed_on
+                        .checked_add_days(Days::new(stream.between(30, 900)))
+                        .unwrap_or(e.listed_on)
+                });
                 e.reason = pick(stream, &ABNORMAL_REASONS).to_owned();
                 e.authority = department("SCJG", "市场监督管理局");
             }
             ListType::Penalty => {
-                let severity = [Severity::Minor, Severity::Ordinary, Severity::Serious][stream.weighted(&[40, 40, 20])];
+                let severity = [Severity::Minor, Severity::Ordinary, Severity::Serious]
+                    [stream.weighted(&[40, 40, 20])];
                 let decided = days_before(e.listed_on, stream.below(20));
                 let months = match severity {
                     Severity::Minor => 3,
@@ -823,9 +977,15 @@ impl Lists {
                 // One in ten gives no 公示截止期: the severity's cap applies.
                 e.valid_until = (stream.below(10) != 0).then(|| last_day(decided, months));
                 let subject = &SUBJECTS[stream.below(SUBJECTS.len() as u64) as usize];
-                let article = stream.between(5.min(u64::from(subject.law.articles)), u64::from(subject.law.articles));
+                let article = stream.between(
+                    5.min(u64::from(subject.law.articles)),
+                    u64::from(subject.law.articles),
+                );
                 let measure = pick(stream, &PENALTY_MEASURES);
-                e.reason = format!("{}：违反{}第{article}条，{measure}", subject.name, subject.law.title);
+                e.reason = format!(
+                    "{}：违反{}第{article}条，{measure}",
+                    subject.name, subject.law.title
+                );
                 e.authority = if self.city {
                     department_by_code(subject.department).name.to_owned()
                 } else {
@@ -834,7 +994,8 @@ impl Lists {
             }
             ListType::Licence => {
                 e.valid_until = Some(last_day(e.listed_on, 60));
-                let (reason, code, national) = LICENCES[stream.below(LICENCES.len() as u64) as usize];
+                let (reason, code, national) =
+                    LICENCES[stream.below(LICENCES.len() as u64) as usize];
                 e.reason = reason.to_owned();
                 e.authority = department(code, national);
             }
@@ -858,9 +1019,17 @@ impl Lists {
                 unlisted += 1 + stream.below(3);
                 self.subject(unlisted)
             };
-            let id = if roll >= 995 { malformed(&mut stream, &subject.id) } else { subject.id.clone() };
+            let id = if roll >= 995 {
+                malformed(&mut stream, &subject.id)
+            } else {
+                subject.id.clone()
+            };
             if seen.insert(id.clone()) {
-                applicants.push(Applicant { id, name: subject.name, listed });
+                applicants.push(Applicant {
+                    id,
+                    name: subject.name,
+                    listed,
+                });
             }
         }
         applicants
@@ -882,7 +1051,9 @@ fn local_subjects(city: &City, count: usize, name: &str) -> Vec<SubjectRecord> {
         if chosen.len() >= count {
             break;
         }
-        let Some(entity) = usize::try_from(scramble(index, 99_991, u128::from(total))).ok().and_then(|i| city.entities.get(i))
+        let Some(entity) = usize::try_from(scramble(index, 99_991, u128::from(total)))
+            .ok()
+            .and_then(|i| city.entities.get(i))
         else {
             continue;
         };
@@ -912,7 +1083,10 @@ fn days_before(date: NaiveDate, days: u64) -> NaiveDate {
 
 /// The last day of a period of `months` from `start`: start + months − 1 day.
 fn last_day(start: NaiveDate, months: u32) -> NaiveDate {
-    start.checked_add_months(Months::new(months)).and_then(|d| d.pred_opt()).unwrap_or(start)
+    start
+        .checked_add_months(Months::new(months))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(start)
 }
 
 fn pick(stream: &mut Stream, texts: &[&'static str]) -> &'static str {
@@ -922,7 +1096,10 @@ fn pick(stream: &mut Stream, texts: &[&'static str]) -> &'static str {
 /// The national counterpart of a Huangshi department: its name after the place.
 fn national_department(code: &str) -> &'static str {
     let name = department_by_code(code).name;
-    ["黄石市", "国家税务总局黄石市", "黄石"].iter().find_map(|prefix| name.strip_prefix(prefix)).unwrap_or(name)
+    ["黄石市", "国家税务总局黄石市", "黄石"]
+        .iter()
+        .find_map(|prefix| name.strip_prefix(prefix))
+        .unwrap_or(name)
 }
 
 const PERSON_BLACKLIST_REASONS: [&str; 3] = [
@@ -932,8 +1109,16 @@ const PERSON_BLACKLIST_REASONS: [&str; 3] = [
 ];
 /// Reason, department code (city) and department name after the place (national).
 const ENTERPRISE_BLACKLIST_REASONS: [(&str, &str, &str); 5] = [
-    ("提交虚假材料、采取其他欺诈手段隐瞒重要事实取得登记", "SCJG", "市场监督管理局"),
-    ("拒不支付劳动报酬，拖欠农民工工资数额较大", "RSJ", "人力资源和社会保障局"),
+    (
+        "提交虚假材料、采取其他欺诈手段隐瞒重要事实取得登记",
+        "SCJG",
+        "市场监督管理局",
+    ),
+    (
+        "拒不支付劳动报酬，拖欠农民工工资数额较大",
+        "RSJ",
+        "人力资源和社会保障局",
+    ),
     ("重大税收违法失信主体", "SW", "税务局"),
     ("在政府采购活动中提供虚假材料谋取中标", "CZJ", "财政局"),
     ("发生较大及以上生产安全责任事故", "YJGL", "应急管理局"),
@@ -957,7 +1142,13 @@ const ABNORMAL_REASONS: [&str; 4] = [
     "公示企业信息隐瞒真实情况、弄虚作假",
     "未在责令的期限内公示有关企业信息",
 ];
-const PENALTY_MEASURES: [&str; 5] = ["警告", "罚款", "没收违法所得、罚款", "责令停产停业、罚款", "通报批评"];
+const PENALTY_MEASURES: [&str; 5] = [
+    "警告",
+    "罚款",
+    "没收违法所得、罚款",
+    "责令停产停业、罚款",
+    "通报批评",
+];
 const LICENCES: [(&str, &str, &str); 6] = [
     ("食品经营许可", "SCJG", "市场监督管理局"),
     ("药品经营许可", "SCJG", "市场监督管理局"),
@@ -968,12 +1159,24 @@ const LICENCES: [(&str, &str, &str); 6] = [
 ];
 
 /// The headers of a list import file, optional ones last.
-pub const ENTRY_HEADERS: [&str; 9] =
-    ["名单类型", "主体名称", "统一社会信用代码或身份证号码", "列入日期", "有效期至", "认定部门", "列入原因", "严重程度", "认定日期"];
+pub const ENTRY_HEADERS: [&str; 9] = [
+    "名单类型",
+    "主体名称",
+    "统一社会信用代码或身份证号码",
+    "列入日期",
+    "有效期至",
+    "认定部门",
+    "列入原因",
+    "严重程度",
+    "认定日期",
+];
 
 /// Writes `entries` as a UTF-8 CSV list import file, one at a time, and
 /// returns how many were written.
-pub fn write_entries_csv(entries: impl Iterator<Item = ListEntry>, out: impl Write) -> csv::Result<u64> {
+pub fn write_entries_csv(
+    entries: impl Iterator<Item = ListEntry>,
+    out: impl Write,
+) -> csv::Result<u64> {
     let mut csv = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, out));
     csv.write_record(ENTRY_HEADERS)?;
     let mut written = 0;
@@ -1002,9 +1205,24 @@ fn iso_date(date: Option<NaiveDate>, buffer: &mut [u8; 10]) -> &[u8] {
     use chrono::Datelike as _;
     let Some(date) = date else { return &[] };
     let (year, month, day) = (date.year().clamp(0, 9999) as u32, date.month(), date.day());
-    let digits = [year / 1000, year / 100 % 10, year / 10 % 10, year % 10, 10, month / 10, month % 10, 10, day / 10, day % 10];
+    let digits = [
+        year / 1000,
+        year / 100 % 10,
+        year / 10 % 10,
+        year % 10,
+        10,
+        month / 10,
+        month % 10,
+        10,
+        day / 10,
+        day % 10,
+    ];
     for (slot, digit) in buffer.iter_mut().zip(digits) {
-        *slot = if digit == 10 { b'-' } else { b'0' + digit as u8 };
+        *slot = if digit == 10 {
+            b'-'
+        } else {
+            b'0' + digit as u8
+        };
     }
     buffer
 }

@@ -16,11 +16,11 @@ use serde::Serialize;
 use super::Result;
 use super::eligibility;
 use crate::domain::account::{Account, ApiToken};
+use crate::domain::credit::Matter;
+use crate::domain::credit_repair::RepairRequest;
 use crate::domain::inspection::{InspectionResult, OutOfPlan, Round, Visit};
 use crate::domain::ledger::{self, GENESIS};
 use crate::domain::plan::Plan;
-use crate::domain::credit::Matter;
-use crate::domain::credit_repair::RepairRequest;
 use crate::domain::rectification::Rectification;
 use crate::storage::credit::CreditRun;
 use crate::storage::{Document, WorkflowStore};
@@ -113,7 +113,9 @@ pub async fn verify<S: WorkflowStore>(store: &S) -> Result<AuditReport> {
     rows += check_table::<S, Matter>(store, &mut last_digest, &mut breaks).await?;
     rows += check_table::<S, CreditRun>(store, &mut last_digest, &mut breaks).await?;
     rows += check_table::<S, RepairRequest>(store, &mut last_digest, &mut breaks).await?;
-    rows += check_table::<S, crate::domain::hotline::WorkOrder>(store, &mut last_digest, &mut breaks).await?;
+    rows +=
+        check_table::<S, crate::domain::hotline::WorkOrder>(store, &mut last_digest, &mut breaks)
+            .await?;
     let mut missing: Vec<_> = last_digest.into_iter().collect();
     missing.sort_by_key(|(_, (seq, _))| *seq);
     for ((table, key), (seq, _)) in missing {

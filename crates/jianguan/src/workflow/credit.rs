@@ -123,10 +123,12 @@ fn hit_json(hit: &Hit) -> serde_json::Value {
 
 /// The matter `code`, or NotFound.
 pub async fn matter(db: &Db, code: &str) -> Result<Matter> {
-    db.get::<Matter>(code.trim()).await?.ok_or_else(|| WorkflowError::NotFound {
-        what: "matter (事项)",
-        id: code.trim().to_owned(),
-    })
+    db.get::<Matter>(code.trim())
+        .await?
+        .ok_or_else(|| WorkflowError::NotFound {
+            what: "matter (事项)",
+            id: code.trim().to_owned(),
+        })
 }
 
 /// Identifiers looked up per query.
@@ -152,24 +154,35 @@ pub async fn check_applicants(
     let mut by_subject: HashMap<String, Vec<CreditEntry>> = HashMap::new();
     for chunk in ids.chunks(LOOKUP_CHUNK) {
         for entry in db.credit_entries_of(chunk.to_vec()).await? {
-            by_subject.entry(entry.subject.as_str().to_owned()).or_default().push(entry);
+            by_subject
+                .entry(entry.subject.as_str().to_owned())
+                .or_default()
+                .push(entry);
         }
     }
     let at = now();
-    let batch = format!("check-{}-{:08x}", at.format("%Y%m%dT%H%M%S%.3f"), batch_tag());
+    let batch = format!(
+        "check-{}-{:08x}",
+        at.format("%Y%m%dT%H%M%S%.3f"),
+        batch_tag()
+    );
     let mut results = Vec::with_capacity(applicants.len());
     let mut log = Vec::with_capacity(applicants.len());
     for (applicant, parsed) in applicants.iter().zip(parsed) {
         let result = match parsed {
             Ok((subject, warning)) => {
-                let entries = by_subject.get(subject.as_str()).map_or(&[][..], Vec::as_slice);
+                let entries = by_subject
+                    .get(subject.as_str())
+                    .map_or(&[][..], Vec::as_slice);
                 let (outcome, hits) = evaluate(matter, entries, as_of);
                 ApplicantResult {
                     id: subject.as_str().to_owned(),
                     name: applicant.name.clone(),
                     kind: Some(subject.kind()),
                     outcome,
-                    reason_zh: warning.as_ref().map(|_| "统一社会信用代码校验位不符，按试点期代码处理，请核实".to_owned()),
+                    reason_zh: warning
+                        .as_ref()
+                        .map(|_| "统一社会信用代码校验位不符，按试点期代码处理，请核实".to_owned()),
                     reason: warning,
                     hits,
                 }
@@ -199,7 +212,12 @@ pub async fn check_applicants(
         results.push(result);
     }
     db.log_checks(log).await?;
-    Ok(CheckReport { matter: matter.clone(), as_of, batch, results })
+    Ok(CheckReport {
+        matter: matter.clone(),
+        as_of,
+        batch,
+        results,
+    })
 }
 
 /// A random tag telling apart batches started in the same millisecond.
@@ -265,7 +283,10 @@ pub fn file_sha256(path: &Path) -> std::io::Result<String> {
 }
 
 fn io_error(path: &Path, source: std::io::Error) -> ImportError {
-    ImportError::Read(crate::import::ReadError::Io { path: path.display().to_string(), source })
+    ImportError::Read(crate::import::ReadError::Io {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 /// Records a run on the ledger.
@@ -274,11 +295,19 @@ async fn record_run(db: &Db, run: &CreditRun, actor: &str, action: &str) -> Resu
         "{}: {} rows, {} changed, {} rejected (SHA-256 {})",
         run.source, run.rows, run.changed, run.rejected, run.sha256
     );
-    db.put(std::slice::from_ref(run), &Change::new(now(), actor, action, detail)).await
+    db.put(
+        std::slice::from_ref(run),
+        &Change::new(now(), actor, action, detail),
+    )
+    .await
 }
 
 fn run_id(kind: &str, sha256: &str) -> String {
-    format!("{kind}-{}-{}", now().format("%Y%m%dT%H%M%S%.3f"), &sha256[..12.min(sha256.len())])
+    format!(
+        "{kind}-{}-{}",
+        now().format("%Y%m%dT%H%M%S%.3f"),
+        &sha256[..12.min(sha256.len())]
+    )
 }
 
 /// Imports a list file (CSV, XLSX or JSON Lines) into the credit lists.
@@ -289,10 +318,14 @@ pub async fn import_credit_file(
     progress: Option<Progress<'_>>,
 ) -> Result<CreditImport, ImportError> {
     let owned = path.to_owned();
-    let sha256 = crate::import::off_async(path, move || file_sha256(&owned).map_err(|e| io_error(&owned, e))).await?;
-    let source = path
-        .file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let sha256 = crate::import::off_async(path, move || {
+        file_sha256(&owned).map_err(|e| io_error(&owned, e))
+    })
+    .await?;
+    let source = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let before = db.count_credit_entries().await?;
     let outcome = import_entries(db, path, &source, progress).await?;
     let after = before + outcome.inserted;
@@ -312,20 +345,34 @@ pub async fn import_credit_file(
     if let Some(run) = &run {
         record_run(db, run, actor, "credit.entries.imported").await?;
     }
-    Ok(CreditImport { outcome, run, sha256, before, after })
+    Ok(CreditImport {
+        outcome,
+        run,
+        sha256,
+        before,
+        after,
+    })
 }
 
 /// Imports a matters catalogue: new and changed matters are written (each a
 /// ledger entry, in one transaction), unchanged ones left alone.
-pub async fn import_matters_file(db: &Db, path: &Path, actor: &str) -> Result<CreditImport, ImportError> {
+pub async fn import_matters_file(
+    db: &Db,
+    path: &Path,
+    actor: &str,
+) -> Result<CreditImport, ImportError> {
     let owned = path.to_owned();
     let (sha256, file) = crate::import::off_async(path, move || {
         let sha256 = file_sha256(&owned).map_err(|e| io_error(&owned, e))?;
         Ok((sha256, read_matters(&owned)?))
     })
     .await?;
-    let existing: HashMap<String, Matter> =
-        db.list::<Matter>(None).await?.into_iter().map(|m| (m.code.clone(), m)).collect();
+    let existing: HashMap<String, Matter> = db
+        .list::<Matter>(None)
+        .await?
+        .into_iter()
+        .map(|m| (m.code.clone(), m))
+        .collect();
     let before = existing.len() as u64;
     let mut outcome = file.outcome;
     let mut changed = Vec::new();
@@ -342,12 +389,17 @@ pub async fn import_matters_file(db: &Db, path: &Path, actor: &str) -> Result<Cr
             }
         }
     }
-    let source = path
-        .file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let source = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     if !changed.is_empty() {
         let detail = format!("{source} (SHA-256 {sha256})");
-        db.put(&changed, &Change::new(now(), actor, "credit.matter.saved", detail)).await?;
+        db.put(
+            &changed,
+            &Change::new(now(), actor, "credit.matter.saved", detail),
+        )
+        .await?;
     }
     let after = before + outcome.inserted;
     let run = (!changed.is_empty()).then(|| CreditRun {
@@ -365,5 +417,11 @@ pub async fn import_matters_file(db: &Db, path: &Path, actor: &str) -> Result<Cr
     if let Some(run) = &run {
         record_run(db, run, actor, "credit.matters.imported").await?;
     }
-    Ok(CreditImport { outcome, run, sha256, before, after })
+    Ok(CreditImport {
+        outcome,
+        run,
+        sha256,
+        before,
+        after,
+    })
 }

@@ -73,7 +73,9 @@ pub async fn request<S: WorkflowStore + CreditStore>(
     actor: &str,
 ) -> Result<RepairRequest> {
     if input.statement.trim().is_empty() {
-        return Err(refused("a repair request states what was corrected (statement and evidence)"));
+        return Err(refused(
+            "a repair request states what was corrected (statement and evidence)",
+        ));
     }
     let entry = entry_of(store, &input.entry).await?;
     if let Some(reason) = rules::refusal(&entry, entry.severity, input.requested_on) {
@@ -122,7 +124,12 @@ pub async fn request<S: WorkflowStore + CreditStore>(
     store
         .put(
             std::slice::from_ref(&filed),
-            &Change::new(at, actor, "credit_repair.requested", rules::key_text(&filed.entry)),
+            &Change::new(
+                at,
+                actor,
+                "credit_repair.requested",
+                rules::key_text(&filed.entry),
+            ),
         )
         .await?;
     Ok(filed)
@@ -141,7 +148,10 @@ pub async fn review<S: WorkflowStore + CreditStore>(
 ) -> Result<RepairRequest> {
     let mut request = existing::<S, RepairRequest>(store, id).await?;
     if request.status != RepairStatus::Pending {
-        return Err(refused(format!("request {id} is {}; it was already reviewed", request.status)));
+        return Err(refused(format!(
+            "request {id} is {}; it was already reviewed",
+            request.status
+        )));
     }
     if decision.on < request.requested_on {
         return Err(refused(format!(
@@ -168,10 +178,14 @@ pub async fn review<S: WorkflowStore + CreditStore>(
             ));
         };
         if let Some(why) = rules::refusal(&entry, Some(severity), request.requested_on) {
-            return Err(refused(format!("cannot approve: {why}; reject the request instead")));
+            return Err(refused(format!(
+                "cannot approve: {why}; reject the request instead"
+            )));
         }
         if request.entry.list_type == ListType::Blacklist && reason.is_empty() {
-            return Err(refused("repairing a 严重失信主体名单 entry needs the reviewer's reason"));
+            return Err(refused(
+                "repairing a 严重失信主体名单 entry needs the reviewer's reason",
+            ));
         }
         if let Some(severity) = assigned {
             entry.severity = Some(severity);
@@ -213,15 +227,25 @@ pub async fn review<S: WorkflowStore + CreditStore>(
         None => reason,
     };
     store
-        .put(std::slice::from_ref(&request), &Change::new(at, actor, action, detail))
+        .put(
+            std::slice::from_ref(&request),
+            &Change::new(at, actor, action, detail),
+        )
         .await?;
     Ok(request)
 }
 
 /// Requests, newest first, optionally of one status.
-pub async fn list<S: WorkflowStore>(store: &S, status: Option<RepairStatus>) -> Result<Vec<RepairRequest>> {
+pub async fn list<S: WorkflowStore>(
+    store: &S,
+    status: Option<RepairStatus>,
+) -> Result<Vec<RepairRequest>> {
     let mut requests = match status {
-        Some(status) => store.list::<RepairRequest>(Some(("status", status.as_str()))).await?,
+        Some(status) => {
+            store
+                .list::<RepairRequest>(Some(("status", status.as_str())))
+                .await?
+        }
         None => store.list::<RepairRequest>(None).await?,
     };
     requests.sort_by(|a, b| b.requested_on.cmp(&a.requested_on).then(b.id.cmp(&a.id)));
@@ -285,7 +309,11 @@ fn natural_last_day(entry: &CreditEntry) -> Option<NaiveDate> {
 
 /// Entries still published on `as_of` whose last day of publication is within
 /// `within_days` days from it (`as_of` itself included), soonest first.
-pub async fn expiring<S: CreditStore>(store: &S, as_of: NaiveDate, within_days: u32) -> Result<Vec<ExpiryLine>> {
+pub async fn expiring<S: CreditStore>(
+    store: &S,
+    as_of: NaiveDate,
+    within_days: u32,
+) -> Result<Vec<ExpiryLine>> {
     let until = as_of
         .checked_add_days(Days::new(u64::from(within_days)))
         .ok_or_else(|| refused(format!("{within_days} days from {as_of} is out of range")))?;
@@ -294,14 +322,22 @@ pub async fn expiring<S: CreditStore>(store: &S, as_of: NaiveDate, within_days: 
         .await?
         .iter()
         .filter(|entry| entry.counts_on(as_of))
-        .filter_map(|entry| natural_last_day(entry).filter(|last| *last <= until).map(|last| ExpiryLine::of(entry, last)))
+        .filter_map(|entry| {
+            natural_last_day(entry)
+                .filter(|last| *last <= until)
+                .map(|last| ExpiryLine::of(entry, last))
+        })
         .collect();
     Ok(sorted(lines))
 }
 
 /// Entries whose publication ended by itself within the `within_days` days
 /// before `as_of` (last day from `as_of − within_days` to `as_of − 1`), latest first.
-pub async fn ended<S: CreditStore>(store: &S, as_of: NaiveDate, within_days: u32) -> Result<Vec<ExpiryLine>> {
+pub async fn ended<S: CreditStore>(
+    store: &S,
+    as_of: NaiveDate,
+    within_days: u32,
+) -> Result<Vec<ExpiryLine>> {
     let since = as_of
         .checked_sub_days(Days::new(u64::from(within_days)))
         .ok_or_else(|| refused(format!("{within_days} days before {as_of} is out of range")))?;
@@ -323,8 +359,13 @@ pub async fn ended<S: CreditStore>(store: &S, as_of: NaiveDate, within_days: u32
 
 fn sorted(mut lines: Vec<ExpiryLine>) -> Vec<ExpiryLine> {
     lines.sort_by(|a, b| {
-        (a.last_day, &a.subject, &a.list_type, a.listed_on, &a.ref_no)
-            .cmp(&(b.last_day, &b.subject, &b.list_type, b.listed_on, &b.ref_no))
+        (a.last_day, &a.subject, &a.list_type, a.listed_on, &a.ref_no).cmp(&(
+            b.last_day,
+            &b.subject,
+            &b.list_type,
+            b.listed_on,
+            &b.ref_no,
+        ))
     });
     lines
 }

@@ -11,8 +11,8 @@ use serde::Serialize;
 
 use super::{Result, existing, refused};
 use crate::domain::hotline::{
-    Actor, Escalation, HotlineRules, Intake, OrderAction, OrderEvent, OrderStatus, Refused, WorkOrder,
-    WorkingDays, beijing,
+    Actor, Escalation, HotlineRules, Intake, OrderAction, OrderEvent, OrderStatus, Refused,
+    WorkOrder, WorkingDays, beijing,
 };
 use crate::domain::inspection::{OutOfPlan, OutOfPlanReason};
 use crate::import::hotline::{OrderRow, read_orders};
@@ -69,7 +69,11 @@ pub async fn intake<S: WorkflowStore + HotlineStore>(
     actor: &str,
 ) -> Result<WorkOrder> {
     if intake.id.trim().is_empty() {
-        intake.id = next_order_id(store, intake.received_at.with_timezone(&beijing()).date_naive()).await?;
+        intake.id = next_order_id(
+            store,
+            intake.received_at.with_timezone(&beijing()).date_naive(),
+        )
+        .await?;
     }
     intake.entity = match intake.entity.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -83,7 +87,12 @@ pub async fn intake<S: WorkflowStore + HotlineStore>(
         return Err(refused(format!("work order {} already exists", intake.id)));
     }
     let order = WorkOrder::new(intake, rules, calendar, actor)?;
-    let change = Change::new(order.received_at, actor, "hotline.received", format!("{} {}", order.channel, order.category));
+    let change = Change::new(
+        order.received_at,
+        actor,
+        "hotline.received",
+        format!("{} {}", order.channel, order.category),
+    );
     store.replace_work_order(&order, 0, &change, None).await?;
     Ok(order)
 }
@@ -105,17 +114,28 @@ pub async fn act<S: WorkflowStore + HotlineStore>(
     check_party(&order, &action, party)?;
     let action = match action {
         OrderAction::Dispatch { department } => {
-            let code = department_code(store, &department)
-                .await?
-                .ok_or_else(|| refused(format!("department {department:?} is not in the department directory")))?;
+            let code = department_code(store, &department).await?.ok_or_else(|| {
+                refused(format!(
+                    "department {department:?} is not in the department directory"
+                ))
+            })?;
             OrderAction::Dispatch { department: code }
         }
         other => other,
     };
     let next = order.apply(&action, at, actor, rules, calendar)?;
-    let detail = next.events.last().map(|e| e.detail.clone()).unwrap_or_default();
+    let detail = next
+        .events
+        .last()
+        .map(|e| e.detail.clone())
+        .unwrap_or_default();
     store
-        .replace_work_order(&next, order.events.len(), &Change::new(at, actor, action.code(), detail), None)
+        .replace_work_order(
+            &next,
+            order.events.len(),
+            &Change::new(at, actor, action.code(), detail),
+            None,
+        )
         .await?;
     Ok(next)
 }
@@ -130,8 +150,13 @@ fn check_party(order: &WorkOrder, action: &OrderAction, party: &Party) -> Result
             "{} is the department's step: the department the order is dispatched to takes it",
             action.label()
         ))),
-        (Actor::Department | Actor::Either, Party::Department(code)) if order.department.as_deref() != Some(code) => {
-            Err(super::WorkflowError::NotFound { what: "work order", id: order.id.clone() })
+        (Actor::Department | Actor::Either, Party::Department(code))
+            if order.department.as_deref() != Some(code) =>
+        {
+            Err(super::WorkflowError::NotFound {
+                what: "work order",
+                id: order.id.clone(),
+            })
         }
         _ => Ok(()),
     }
@@ -172,19 +197,35 @@ pub async fn open_inspection<S: WorkflowStore + HotlineStore>(
     };
     let department = department_code(store, &inspection.department)
         .await?
-        .ok_or_else(|| refused(format!("department {:?} is not in the department directory", inspection.department)))?;
+        .ok_or_else(|| {
+            refused(format!(
+                "department {:?} is not in the department directory",
+                inspection.department
+            ))
+        })?;
     if let Party::Department(code) = party {
         if *code != department {
             return Err(refused("a department opens inspections of its own only"));
         }
-        check_party(&order, &OrderAction::LinkInspection { inspection: String::new() }, party)?;
+        check_party(
+            &order,
+            &OrderAction::LinkInspection {
+                inspection: String::new(),
+            },
+            party,
+        )?;
     }
     let id = match inspection.id.trim() {
-        "" => super::results::next_out_of_plan_id(store, &department, inspection.inspected_on.year()).await?,
+        "" => {
+            super::results::next_out_of_plan_id(store, &department, inspection.inspected_on.year())
+                .await?
+        }
         id => id.to_owned(),
     };
     if store.get::<OutOfPlan>(&id).await?.is_some() {
-        return Err(refused(format!("out-of-plan inspection {id} already exists")));
+        return Err(refused(format!(
+            "out-of-plan inspection {id} already exists"
+        )));
     }
     let record = super::results::out_of_plan_record(
         store,
@@ -201,7 +242,15 @@ pub async fn open_inspection<S: WorkflowStore + HotlineStore>(
     )
     .await?;
     let rules = HotlineRules::default();
-    let next = order.apply(&OrderAction::LinkInspection { inspection: id.clone() }, at, actor, &rules, &NoDays)?;
+    let next = order.apply(
+        &OrderAction::LinkInspection {
+            inspection: id.clone(),
+        },
+        at,
+        actor,
+        &rules,
+        &NoDays,
+    )?;
     let change = Change::new(at, actor, "hotline.inspection_linked", id);
     store
         .replace_work_order(
@@ -240,13 +289,20 @@ pub async fn escalate_overdue<S: WorkflowStore + HotlineStore>(
     let rows = store.hotline_due(None, as_of, today).await?;
     let mut raised = Vec::new();
     for row in rows {
-        let Some(order) = store.get::<WorkOrder>(&row.id).await? else { continue };
-        let Some(level) = order.due_escalation(today, rules, calendar)? else { continue };
+        let Some(order) = store.get::<WorkOrder>(&row.id).await? else {
+            continue;
+        };
+        let Some(level) = order.due_escalation(today, rules, calendar)? else {
+            continue;
+        };
         if order.escalation.is_some_and(|current| current >= level) {
             continue;
         }
         let note = if level == Escalation::Red {
-            format!("办结时限 {} 已超过 {} 个工作日，自动红牌督办", order.close_due, rules.red_after_days)
+            format!(
+                "办结时限 {} 已超过 {} 个工作日，自动红牌督办",
+                order.close_due, rules.red_after_days
+            )
         } else if order.signed_at.is_none() && today > order.sign_due {
             format!("签收时限 {} 已过，自动黄牌督办", order.sign_due)
         } else {
@@ -255,9 +311,18 @@ pub async fn escalate_overdue<S: WorkflowStore + HotlineStore>(
         let action = OrderAction::Escalate { level, note };
         let at = as_of.max(order.events.last().map_or(order.received_at, |e| e.at));
         let next = order.apply(&action, at, actor, rules, calendar)?;
-        let detail = next.events.last().map(|e| e.detail.clone()).unwrap_or_default();
+        let detail = next
+            .events
+            .last()
+            .map(|e| e.detail.clone())
+            .unwrap_or_default();
         store
-            .replace_work_order(&next, order.events.len(), &Change::new(at, actor, action.code(), detail), None)
+            .replace_work_order(
+                &next,
+                order.events.len(),
+                &Change::new(at, actor, action.code(), detail),
+                None,
+            )
             .await?;
         raised.push(next);
     }
@@ -311,7 +376,8 @@ pub async fn due<S: HotlineStore>(
         .await?
         .into_iter()
         .map(|row: DueRow| {
-            let sign_overdue = row.department.is_some() && row.signed_at.is_none() && row.sign_due < today_text;
+            let sign_overdue =
+                row.department.is_some() && row.signed_at.is_none() && row.sign_due < today_text;
             let close_overdue = row.close_due < today_text;
             DueOrder {
                 due_soon: !sign_overdue && !close_overdue,
@@ -329,7 +395,12 @@ pub async fn due<S: HotlineStore>(
             }
         })
         .collect();
-    orders.sort_by(|a, b| a.due_soon.cmp(&b.due_soon).then_with(|| a.close_due.cmp(&b.close_due)).then_with(|| a.id.cmp(&b.id)));
+    orders.sort_by(|a, b| {
+        a.due_soon
+            .cmp(&b.due_soon)
+            .then_with(|| a.close_due.cmp(&b.close_due))
+            .then_with(|| a.id.cmp(&b.id))
+    });
     Ok(orders)
 }
 
@@ -356,7 +427,8 @@ fn ratio(numerator: u64, denominator: u64, places: u32) -> Option<f64> {
         return None;
     }
     let scale = 10u128.pow(places);
-    let scaled = (u128::from(numerator) * scale * 2 + u128::from(denominator)) / (u128::from(denominator) * 2);
+    let scaled = (u128::from(numerator) * scale * 2 + u128::from(denominator))
+        / (u128::from(denominator) * 2);
     Some(scaled as f64 / scale as f64)
 }
 
@@ -468,18 +540,26 @@ pub async fn kpi<S: Store + HotlineStore>(
     query: KpiQuery,
 ) -> Result<KpiReport> {
     if query.to < query.from {
-        return Err(refused(format!("the period ends ({}) before it starts ({})", query.to, query.from)));
+        return Err(refused(format!(
+            "the period ends ({}) before it starts ({})",
+            query.to, query.from
+        )));
     }
     let department = match &query.department {
-        Some(text) => Some(
-            department_code(store, text)
-                .await?
-                .ok_or_else(|| refused(format!("department {text:?} is not in the department directory")))?,
-        ),
+        Some(text) => Some(department_code(store, text).await?.ok_or_else(|| {
+            refused(format!(
+                "department {text:?} is not in the department directory"
+            ))
+        })?),
         None => None,
     };
     let rows = store
-        .hotline_kpi_rows(&KpiRange { from: query.from, to: query.to, as_of: query.as_of, department: department.clone() })
+        .hotline_kpi_rows(&KpiRange {
+            from: query.from,
+            to: query.to,
+            as_of: query.as_of,
+            department: department.clone(),
+        })
         .await?;
     let names: BTreeMap<String, String> = store
         .departments()
@@ -493,24 +573,41 @@ pub async fn kpi<S: Store + HotlineStore>(
     let mut by_category: BTreeMap<String, u64> = BTreeMap::new();
     for row in &rows {
         city.add(&row.counts);
-        by_department.entry(row.department.clone().unwrap_or_default()).or_default().add(&row.counts);
+        by_department
+            .entry(row.department.clone().unwrap_or_default())
+            .or_default()
+            .add(&row.counts);
         *by_channel.entry(row.channel.clone()).or_default() += row.counts.orders;
         *by_category.entry(row.category.clone()).or_default() += row.counts.orders;
     }
     let departments = by_department
         .into_iter()
         .map(|(code, kpi)| DepartmentKpi {
-            name: if code.is_empty() { "未派单".to_owned() } else { names.get(&code).cloned().unwrap_or_else(|| code.clone()) },
+            name: if code.is_empty() {
+                "未派单".to_owned()
+            } else {
+                names.get(&code).cloned().unwrap_or_else(|| code.clone())
+            },
             code,
             kpi,
         })
         .collect();
     let channel_name = |number: &str| {
-        rules.channels.iter().find(|c| c.number == number).map_or_else(|| number.to_owned(), |c| c.name.clone())
+        rules
+            .channels
+            .iter()
+            .find(|c| c.number == number)
+            .map_or_else(|| number.to_owned(), |c| c.name.clone())
     };
     let volumes = |map: BTreeMap<String, u64>, name: &dyn Fn(&str) -> String| {
-        let mut list: Vec<Volume> =
-            map.into_iter().map(|(key, orders)| Volume { name: name(&key), key, orders }).collect();
+        let mut list: Vec<Volume> = map
+            .into_iter()
+            .map(|(key, orders)| Volume {
+                name: name(&key),
+                key,
+                orders,
+            })
+            .collect();
         list.sort_by(|a, b| b.orders.cmp(&a.orders).then_with(|| a.key.cmp(&b.key)));
         list
     };
@@ -532,20 +629,54 @@ fn rate_text(rate: Option<f64>) -> String {
 
 /// Writes `report` as a watermarked XLSX: the figures per department, and
 /// the volumes by channel and category.
-pub fn kpi_xlsx(report: &KpiReport, watermark: &Watermark, path: &Path) -> std::result::Result<(), XlsxError> {
+pub fn kpi_xlsx(
+    report: &KpiReport,
+    watermark: &Watermark,
+    path: &Path,
+) -> std::result::Result<(), XlsxError> {
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
     sheet.set_name("考核指标")?;
-    sheet.write_string(0, 0, format!("12345热线工单考核指标 {} 至 {}（截至 {}）", report.from, report.to, report.as_of.format("%Y-%m-%d %H:%M")))?;
+    sheet.write_string(
+        0,
+        0,
+        format!(
+            "12345热线工单考核指标 {} 至 {}（截至 {}）",
+            report.from,
+            report.to,
+            report.as_of.format("%Y-%m-%d %H:%M")
+        ),
+    )?;
     let headers = [
-        "部门代码", "部门", "工单量", "及时签收", "签收考核量", "及时签收率", "按时办结", "办结考核量", "按时办结率",
-        "满意及基本满意", "回访量", "满意率", "已办结", "平均办结工作日",
+        "部门代码",
+        "部门",
+        "工单量",
+        "及时签收",
+        "签收考核量",
+        "及时签收率",
+        "按时办结",
+        "办结考核量",
+        "按时办结率",
+        "满意及基本满意",
+        "回访量",
+        "满意率",
+        "已办结",
+        "平均办结工作日",
     ];
     for (col, header) in headers.iter().enumerate() {
         sheet.write_string(2, col as u16, *header)?;
     }
-    let city = DepartmentKpi { code: String::new(), name: "合计".to_owned(), kpi: report.city };
-    for (index, line) in report.departments.iter().chain(std::iter::once(&city)).enumerate() {
+    let city = DepartmentKpi {
+        code: String::new(),
+        name: "合计".to_owned(),
+        kpi: report.city,
+    };
+    for (index, line) in report
+        .departments
+        .iter()
+        .chain(std::iter::once(&city))
+        .enumerate()
+    {
         let row = 3 + index as u32;
         let k = &line.kpi;
         sheet.write_string(row, 0, &line.code)?;
@@ -568,7 +699,10 @@ pub fn kpi_xlsx(report: &KpiReport, watermark: &Watermark, path: &Path) -> std::
         };
     }
     sheet.set_column_width(1, 24)?;
-    for (name, volumes, label) in [("来源渠道", &report.channels, "渠道"), ("问题类型", &report.categories, "问题类型")] {
+    for (name, volumes, label) in [
+        ("来源渠道", &report.channels, "渠道"),
+        ("问题类型", &report.categories, "问题类型"),
+    ] {
         let sheet = workbook.add_worksheet();
         sheet.set_name(name)?;
         sheet.write_string(0, 0, label)?;
@@ -611,7 +745,10 @@ pub async fn import_orders<S: WorkflowStore + HotlineStore>(
     let (owned, owned_rules) = (path.to_owned(), rules.clone());
     let (sha256, file) = crate::import::off_async(path, move || {
         let sha256 = super::credit::file_sha256(&owned).map_err(|source| {
-            ImportError::Read(crate::import::ReadError::Io { path: owned.display().to_string(), source })
+            ImportError::Read(crate::import::ReadError::Io {
+                path: owned.display().to_string(),
+                source,
+            })
         })?;
         Ok((sha256, read_orders(&owned, &owned_rules)?))
     })
@@ -644,12 +781,26 @@ pub async fn import_orders<S: WorkflowStore + HotlineStore>(
                 }
             },
         };
-        let stored = store.get::<WorkOrder>(&row.id).await.map_err(ImportError::Store)?;
+        let stored = store
+            .get::<WorkOrder>(&row.id)
+            .await
+            .map_err(ImportError::Store)?;
         let digest = row.digest();
-        if stored.as_ref().is_some_and(|s| s.import_digest.as_deref() == Some(digest.as_str())) {
+        if stored
+            .as_ref()
+            .is_some_and(|s| s.import_digest.as_deref() == Some(digest.as_str()))
+        {
             continue;
         }
-        let order = match order_from_row(&row, department, stored.as_ref(), rules, calendar, actor, at) {
+        let order = match order_from_row(
+            &row,
+            department,
+            stored.as_ref(),
+            rules,
+            calendar,
+            actor,
+            at,
+        ) {
             Ok(mut order) => {
                 order.import_digest = Some(digest);
                 order
@@ -674,9 +825,17 @@ pub async fn import_orders<S: WorkflowStore + HotlineStore>(
     }
     outcome.errors.sort_by_key(|p| p.row);
     if !changed.is_empty() {
-        let source = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let source = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         let detail = format!("{source} (SHA-256 {sha256})");
-        store.put(&changed, &Change::new(at, actor, "hotline.imported", detail)).await?;
+        store
+            .put(
+                &changed,
+                &Change::new(at, actor, "hotline.imported", detail),
+            )
+            .await?;
     }
     Ok(OrdersImport { outcome, sha256 })
 }
@@ -702,7 +861,10 @@ fn order_from_row(
         content: stored.map(|s| s.content.clone()).unwrap_or_default(),
         category: row.category.clone(),
         location: stored.map(|s| s.location.clone()).unwrap_or_default(),
-        entity: row.entity.clone().or_else(|| stored.and_then(|s| s.entity.clone())),
+        entity: row
+            .entity
+            .clone()
+            .or_else(|| stored.and_then(|s| s.entity.clone())),
         difficulty: row.difficulty,
     };
     let fresh = WorkOrder::new(intake, rules, calendar, actor)?;
@@ -726,16 +888,34 @@ fn order_from_row(
     if department.is_some() {
         order.department = department;
     }
-    order.signed_at = row.signed_at.map(|t| t.with_timezone(&beijing())).or(order.signed_at);
-    order.closed_at = row.closed_at.map(|t| t.with_timezone(&beijing())).or(order.closed_at);
+    order.signed_at = row
+        .signed_at
+        .map(|t| t.with_timezone(&beijing()))
+        .or(order.signed_at);
+    order.closed_at = row
+        .closed_at
+        .map(|t| t.with_timezone(&beijing()))
+        .or(order.closed_at);
     order.rating = row.rating.or(order.rating);
     order.extension_days = order.extension_days.max(row.extension_days);
     order.recompute_deadlines(rules, calendar)?;
     order.close_working_days = match order.closed_at {
-        Some(closed) => Some(u32::try_from(calendar.between(order.received_on(), closed.date_naive())?.max(0)).unwrap_or(0)),
+        Some(closed) => Some(
+            u32::try_from(
+                calendar
+                    .between(order.received_on(), closed.date_naive())?
+                    .max(0),
+            )
+            .unwrap_or(0),
+        ),
         None => None,
     };
-    let from_facts = match (&order.department, order.signed_at, order.rating, order.closed_at) {
+    let from_facts = match (
+        &order.department,
+        order.signed_at,
+        order.rating,
+        order.closed_at,
+    ) {
         (_, _, _, Some(_)) => OrderStatus::Closed,
         (_, Some(_), Some(_), None) => OrderStatus::Visited,
         (_, Some(_), None, None) => OrderStatus::Signed,
@@ -744,7 +924,12 @@ fn order_from_row(
     };
     order.status = before.map_or(from_facts, |b| b.max(from_facts));
     if stored.is_some() {
-        order.events.push(OrderEvent { at, actor: actor.to_owned(), action: "导入更新".to_owned(), detail: String::new() });
+        order.events.push(OrderEvent {
+            at,
+            actor: actor.to_owned(),
+            action: "导入更新".to_owned(),
+            detail: String::new(),
+        });
     } else {
         order.events = imported_events(&order, actor);
     }
@@ -753,19 +938,43 @@ fn order_from_row(
 
 /// The history a new imported order shows: the steps the file dates.
 fn imported_events(order: &WorkOrder, actor: &str) -> Vec<OrderEvent> {
-    let event = |at, action: &str, detail: String| OrderEvent { at, actor: actor.to_owned(), action: action.to_owned(), detail };
-    let mut events = vec![event(order.received_at, "受理", format!("{} {}（导入）", order.channel, order.category))];
+    let event = |at, action: &str, detail: String| OrderEvent {
+        at,
+        actor: actor.to_owned(),
+        action: action.to_owned(),
+        detail,
+    };
+    let mut events = vec![event(
+        order.received_at,
+        "受理",
+        format!("{} {}（导入）", order.channel, order.category),
+    )];
     if let Some(department) = &order.department {
-        events.push(event(order.received_at, "派单", format!("派至 {department}")));
+        events.push(event(
+            order.received_at,
+            "派单",
+            format!("派至 {department}"),
+        ));
     }
     if let Some(signed) = order.signed_at {
         events.push(event(signed, "签收", String::new()));
     }
     if order.extension_days > 0 {
-        events.push(event(order.signed_at.unwrap_or(order.received_at), "延期批准", format!("{} 个工作日", order.extension_days)));
+        events.push(event(
+            order.signed_at.unwrap_or(order.received_at),
+            "延期批准",
+            format!("{} 个工作日", order.extension_days),
+        ));
     }
     if let Some(rating) = order.rating {
-        events.push(event(order.closed_at.or(order.signed_at).unwrap_or(order.received_at), "回访", rating.as_str().to_owned()));
+        events.push(event(
+            order
+                .closed_at
+                .or(order.signed_at)
+                .unwrap_or(order.received_at),
+            "回访",
+            rating.as_str().to_owned(),
+        ));
     }
     if let Some(closed) = order.closed_at {
         events.push(event(closed, "办结", String::new()));

@@ -382,7 +382,9 @@ pub fn write_xlsx(
             report.start, report.end, report.as_of
         ),
     )?;
-    let grey = rust_xlsxwriter::Format::new().set_font_color("#667085").set_italic();
+    let grey = rust_xlsxwriter::Format::new()
+        .set_font_color("#667085")
+        .set_italic();
     sheet.write_string_with_format(2, 0, format!("导出人 {}", watermark.text()), &grey)?;
     for (column, header) in HEADERS.iter().enumerate() {
         sheet.write_string_with_format(3, column as u16, *header, &bold)?;

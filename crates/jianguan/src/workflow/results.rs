@@ -251,7 +251,17 @@ pub async fn register_out_of_plan<S: WorkflowStore>(
     actor: &str,
 ) -> Result<OutOfPlan> {
     let record = out_of_plan_record(
-        store, id, entity, department, reason, detail, work_order, inspected_on, inspectors, at, actor,
+        store,
+        id,
+        entity,
+        department,
+        reason,
+        detail,
+        work_order,
+        inspected_on,
+        inspectors,
+        at,
+        actor,
     )
     .await?;
     store
@@ -262,7 +272,11 @@ pub async fn register_out_of_plan<S: WorkflowStore>(
 
 /// The next free id of `department`'s out-of-plan inspections in `year`:
 /// `{department}-JWJ-{year}-{n:04}`.
-pub async fn next_out_of_plan_id<S: WorkflowStore>(store: &S, department: &str, year: i32) -> Result<String> {
+pub async fn next_out_of_plan_id<S: WorkflowStore>(
+    store: &S,
+    department: &str,
+    year: i32,
+) -> Result<String> {
     let prefix = format!("{department}-JWJ-{year}-");
     let taken = store
         .list::<OutOfPlan>(Some(("department", department)))
@@ -280,7 +294,12 @@ pub fn out_of_plan_change(record: &OutOfPlan) -> Change {
     } else {
         record.reason.as_str()
     };
-    Change::new(record.registered_at, &record.registered_by, "out_of_plan.registered", summary)
+    Change::new(
+        record.registered_at,
+        &record.registered_by,
+        "out_of_plan.registered",
+        summary,
+    )
 }
 
 /// Checks an out-of-plan inspection and builds its record, without saving it.

@@ -14,17 +14,17 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
 use super::{Result, WorkflowError, refused};
-use crate::domain::entity::CreditClass;
-use crate::domain::inspection::ResultCategory;
-use crate::domain::risk::{
-    Assessment, ClassCounts, ClassificationRun, IndicatorLine, RUN_KIND, ReportState, RiskFacts, RiskModel,
-    StoredExplanation, Thresholds, full_months,
-};
-use crate::domain::idcard::IdCardNo;
-use crate::domain::personal_score::{PersonalScore, ScoreModel};
-use crate::storage::credit::CreditStore;
 use crate::domain::credit::{CreditEntry, ListType};
+use crate::domain::entity::CreditClass;
+use crate::domain::idcard::IdCardNo;
+use crate::domain::inspection::ResultCategory;
+use crate::domain::personal_score::{PersonalScore, ScoreModel};
+use crate::domain::risk::{
+    Assessment, ClassCounts, ClassificationRun, IndicatorLine, RUN_KIND, ReportState, RiskFacts,
+    RiskModel, StoredExplanation, Thresholds, full_months,
+};
 use crate::storage::credit::AccessLog;
+use crate::storage::credit::CreditStore;
 use crate::storage::risk::{ClassificationWrite, RiskRow, RiskStore};
 use crate::storage::{Change, StoreError};
 
@@ -40,9 +40,7 @@ pub async fn classify<S: RiskStore + CreditStore>(
     at: DateTime<FixedOffset>,
     actor: &str,
 ) -> Result<ClassificationRun> {
-    model
-        .check()
-        .map_err(|e| refused(e.to_string()))?;
+    model.check().map_err(|e| refused(e.to_string()))?;
     let candidates = store.frame_candidates().await?;
     let index_of = |uscc: &str| {
         candidates
@@ -83,13 +81,21 @@ pub async fn classify<S: RiskStore + CreditStore>(
     }
 
     let results = store.published_results().await?;
-    let corrected: HashSet<&str> = results.iter().filter_map(|r| r.corrects.as_deref()).collect();
+    let corrected: HashSet<&str> = results
+        .iter()
+        .filter_map(|r| r.corrects.as_deref())
+        .collect();
     let results_from = RiskModel::window_start(as_of, model.inspections.months);
     for result in &results {
-        if corrected.contains(result.id.as_str()) || !(results_from..=as_of).contains(&result.check_end) {
+        if corrected.contains(result.id.as_str())
+            || !(results_from..=as_of).contains(&result.check_end)
+        {
             continue;
         }
-        let (Some(index), Ok(category)) = (index_of(&result.entity), ResultCategory::parse(&result.category)) else {
+        let (Some(index), Ok(category)) = (
+            index_of(&result.entity),
+            ResultCategory::parse(&result.category),
+        ) else {
             continue;
         };
         if category.problem_found() {
@@ -102,7 +108,9 @@ pub async fn classify<S: RiskStore + CreditStore>(
 
     let complaints_from = RiskModel::window_start(as_of, model.complaints.months);
     for (entity, inspected_on) in store.complaints().await? {
-        if let Some(index) = index_of(&entity).filter(|_| (complaints_from..=as_of).contains(&inspected_on)) {
+        if let Some(index) =
+            index_of(&entity).filter(|_| (complaints_from..=as_of).contains(&inspected_on))
+        {
             facts[index].complaints += 1;
         }
     }
@@ -120,7 +128,10 @@ pub async fn classify<S: RiskStore + CreditStore>(
         }
         let assessment = model.assess(facts);
         counts.add(assessment.class);
-        let explanation = StoredExplanation { run: id.clone(), facts: *facts };
+        let explanation = StoredExplanation {
+            run: id.clone(),
+            facts: *facts,
+        };
         rows.push(RiskRow {
             uscc: candidate.uscc.clone(),
             class: assessment.class,
@@ -153,7 +164,11 @@ pub async fn classify<S: RiskStore + CreditStore>(
     );
     let change = Change::new(at, actor, CLASSIFIED, detail);
     let changed = store
-        .store_classification(ClassificationWrite { rows, run: run.clone(), change })
+        .store_classification(ClassificationWrite {
+            rows,
+            run: run.clone(),
+            change,
+        })
         .await?;
     Ok(ClassificationRun { changed, ..run })
 }
@@ -172,7 +187,8 @@ async fn run_id<S: RiskStore>(store: &S, at: DateTime<FixedOffset>) -> Result<St
 
 /// Whether a penalty was decided in `from..=as_of` and not revoked by `as_of`.
 pub fn penalty_counts(entry: &CreditEntry, from: NaiveDate, as_of: NaiveDate) -> bool {
-    (from..=as_of).contains(&entry.finding_date()) && entry.removed_on.is_none_or(|removed| removed > as_of)
+    (from..=as_of).contains(&entry.finding_date())
+        && entry.removed_on.is_none_or(|removed| removed > as_of)
 }
 
 /// An entity's class, explained indicator by indicator.
@@ -226,7 +242,11 @@ pub async fn explain<S: RiskStore>(store: &S, uscc: &str) -> Result<Option<Expla
         .get::<ClassificationRun>(&stored.run)
         .await?
         .ok_or_else(|| corrupt(format!("its run {} is missing", stored.run)))?;
-    let Assessment { score, class, lines } = run.model.assess(&stored.facts);
+    let Assessment {
+        score,
+        class,
+        lines,
+    } = run.model.assess(&stored.facts);
     if (score, class) != (row.score, row.class) {
         return Err(corrupt(format!(
             "stored {} ({}) but its facts give {class} ({score})",
@@ -279,10 +299,13 @@ pub async fn personal_score<S: RiskStore + CreditStore>(
 ) -> Result<ScoreReport> {
     let purpose = purpose.trim();
     if purpose.is_empty() {
-        return Err(refused("a query of personal credit data states its purpose"));
+        return Err(refused(
+            "a query of personal credit data states its purpose",
+        ));
     }
     model.check().map_err(|e| refused(e.to_string()))?;
-    let person = IdCardNo::parse(id.trim()).map_err(|e| refused(format!("身份证号码无效 (invalid ID number): {e}")))?;
+    let person = IdCardNo::parse(id.trim())
+        .map_err(|e| refused(format!("身份证号码无效 (invalid ID number): {e}")))?;
     store
         .log_access(vec![AccessLog {
             accessed_at: at.to_rfc3339(),
@@ -292,7 +315,9 @@ pub async fn personal_score<S: RiskStore + CreditStore>(
             purpose: purpose.to_owned(),
         }])
         .await?;
-    let entries = store.credit_entries_of(vec![person.as_str().to_owned()]).await?;
+    let entries = store
+        .credit_entries_of(vec![person.as_str().to_owned()])
+        .await?;
     Ok(ScoreReport {
         person: person.masked(),
         as_of,

@@ -83,7 +83,10 @@ pub async fn answer<S: WorkflowStore>(
 ) -> Result<Rectification> {
     let mut notice = existing::<S, Rectification>(store, id).await?;
     if notice.status != RectificationStatus::Issued {
-        return Err(refused(format!("notice {id} is {}; it takes no answer", notice.status)));
+        return Err(refused(format!(
+            "notice {id} is {}; it takes no answer",
+            notice.status
+        )));
     }
     if text.trim().is_empty() {
         return Err(refused("an answer says what was rectified"));
@@ -110,7 +113,10 @@ pub async fn review<S: WorkflowStore>(
 ) -> Result<Rectification> {
     let mut notice = existing::<S, Rectification>(store, id).await?;
     if notice.status != RectificationStatus::Answered {
-        return Err(refused(format!("notice {id} is {}; there is no answer to review", notice.status)));
+        return Err(refused(format!(
+            "notice {id} is {}; there is no answer to review",
+            notice.status
+        )));
     }
     if !accept && text.trim().is_empty() {
         return Err(refused("sending an answer back says why"));
@@ -121,9 +127,16 @@ pub async fn review<S: WorkflowStore>(
     } else {
         RectificationStatus::Issued
     };
-    let action = if accept { "rectification.closed" } else { "rectification.returned" };
+    let action = if accept {
+        "rectification.closed"
+    } else {
+        "rectification.returned"
+    };
     store
-        .put(std::slice::from_ref(&notice), &Change::new(at, actor, action, id))
+        .put(
+            std::slice::from_ref(&notice),
+            &Change::new(at, actor, action, id),
+        )
         .await?;
     Ok(notice)
 }

@@ -27,7 +27,13 @@ pub fn demo_database() -> &'static Path {
     BUILT.get_or_init(|| {
         let dir = std::env::temp_dir().join(super::unique("jianguan_web_city"));
         let output = Command::new(env!("CARGO_BIN_EXE_jianguan"))
-            .args(["demo", "--no-serve", "--entities", TEST_ENTITIES, "--data-dir"])
+            .args([
+                "demo",
+                "--no-serve",
+                "--entities",
+                TEST_ENTITIES,
+                "--data-dir",
+            ])
             .arg(&dir)
             .output();
         match output {
@@ -93,7 +99,8 @@ impl TestServer {
                 let stop = async move {
                     let _ = stop_rx.await;
                 };
-                let served = http::serve_until(listener, AppState::new(db.clone(), calendar), stop).await;
+                let served =
+                    http::serve_until(listener, AppState::new(db.clone(), calendar), stop).await;
                 db.close().await;
                 served.unwrap_or_else(|e| panic!("{e}"));
             });
@@ -155,8 +162,7 @@ pub struct Answer {
 impl Answer {
     /// The body as JSON.
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 }
 
@@ -214,8 +220,12 @@ impl Client {
         let content_type = header("content-type");
         for value in response.headers().get_all("set-cookie") {
             let Ok(value) = value.to_str() else { continue };
-            let Some((pair, _)) = value.split_once(';').or(Some((value, ""))) else { continue };
-            let Some((name, val)) = pair.split_once('=') else { continue };
+            let Some((pair, _)) = value.split_once(';').or(Some((value, ""))) else {
+                continue;
+            };
+            let Some((name, val)) = pair.split_once('=') else {
+                continue;
+            };
             self.cookies.retain(|(k, _)| k != name);
             if !val.is_empty() {
                 self.cookies.push((name.to_owned(), val.to_owned()));
@@ -338,7 +348,10 @@ impl Client {
             .agent
             .post(&format!("{}{path}", self.base))
             .header("cookie", &self.cookie_header())
-            .header("content-type", &format!("multipart/form-data; boundary={boundary}"))
+            .header(
+                "content-type",
+                &format!("multipart/form-data; boundary={boundary}"),
+            )
             .send(&body[..])
             .unwrap_or_else(|e| panic!("POST {path}: {e}"));
         self.take(response)
@@ -351,7 +364,11 @@ impl Client {
         let token = input_value(&page.body, "csrf").unwrap_or_default();
         let answer = self.post_form(
             "/login",
-            &[("username", username), ("password", password), ("csrf", &token)],
+            &[
+                ("username", username),
+                ("password", password),
+                ("csrf", &token),
+            ],
         );
         assert_eq!(answer.status, 303, "login as {username}: {}", answer.body);
         // Load a page to learn the session's CSRF token.

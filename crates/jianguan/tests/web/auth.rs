@@ -35,17 +35,29 @@ fn a_wrong_password_is_refused_and_the_sixth_attempt_is_rate_limited() {
         let token = input_value(&page.body, "csrf").unwrap_or_default();
         let answer = client.post_form(
             "/login",
-            &[("username", "admin"), ("password", "wrong-password"), ("csrf", &token)],
+            &[
+                ("username", "admin"),
+                ("password", "wrong-password"),
+                ("csrf", &token),
+            ],
         );
         let expected = if attempt <= 5 { 401 } else { 429 };
-        assert_eq!(answer.status, expected, "attempt {attempt}: {}", answer.body);
+        assert_eq!(
+            answer.status, expected,
+            "attempt {attempt}: {}",
+            answer.body
+        );
     }
     // Even the right password waits out the window.
     let page = client.get("/login");
     let token = input_value(&page.body, "csrf").unwrap_or_default();
     let answer = client.post_form(
         "/login",
-        &[("username", "admin"), ("password", DEMO_PASSWORD), ("csrf", &token)],
+        &[
+            ("username", "admin"),
+            ("password", DEMO_PASSWORD),
+            ("csrf", &token),
+        ],
     );
     assert_eq!(answer.status, 429);
 }
@@ -61,7 +73,11 @@ fn state_changes_without_the_csrf_token_are_refused() {
     let mut stranger = server.anonymous();
     let answer = stranger.post_form(
         "/login",
-        &[("username", "admin"), ("password", DEMO_PASSWORD), ("csrf", "guess")],
+        &[
+            ("username", "admin"),
+            ("password", DEMO_PASSWORD),
+            ("csrf", "guess"),
+        ],
     );
     assert_eq!(answer.status, 403);
 }
@@ -102,12 +118,16 @@ fn session_cookies_are_http_only_secure_and_strict() {
 fn line_after(lines: &mut impl Iterator<Item = std::io::Result<String>>, prefix: &str) -> String {
     lines
         .map_while(Result::ok)
-        .find_map(|line| line.split_once(prefix).map(|(_, rest)| rest.trim().to_owned()))
+        .find_map(|line| {
+            line.split_once(prefix)
+                .map(|(_, rest)| rest.trim().to_owned())
+        })
         .unwrap_or_else(|| panic!("no line with {prefix:?}"))
 }
 
 #[test]
-fn first_start_creates_an_administrator_who_must_change_the_password_and_sigterm_stops_gracefully() {
+fn first_start_creates_an_administrator_who_must_change_the_password_and_sigterm_stops_gracefully()
+{
     use std::io::BufRead;
     use std::process::{Command, Stdio};
 
@@ -133,12 +153,20 @@ fn first_start_creates_an_administrator_who_must_change_the_password_and_sigterm
     assert_eq!(dashboard.location.as_deref(), Some("/account/password"));
     let weak = client.post_form(
         "/account/password",
-        &[("current", &password), ("new_password", "short"), ("confirm", "short")],
+        &[
+            ("current", &password),
+            ("new_password", "short"),
+            ("confirm", "short"),
+        ],
     );
     assert_eq!(weak.status, 400);
     let changed = client.post_form(
         "/account/password",
-        &[("current", &password), ("new_password", "a-long-new-secret"), ("confirm", "a-long-new-secret")],
+        &[
+            ("current", &password),
+            ("new_password", "a-long-new-secret"),
+            ("confirm", "a-long-new-secret"),
+        ],
     );
     assert_eq!(changed.status, 303, "{}", changed.body);
     // The one-time password is gone; the new one works.
@@ -149,7 +177,9 @@ fn first_start_creates_an_administrator_who_must_change_the_password_and_sigterm
     let pid = child.id().to_string();
     let killed = Command::new("kill").args(["-TERM", &pid]).status();
     assert!(killed.is_ok_and(|s| s.success()));
-    let stopped = lines.map_while(Result::ok).any(|line| line.trim() == "stopped");
+    let stopped = lines
+        .map_while(Result::ok)
+        .any(|line| line.trim() == "stopped");
     let status = child.wait().unwrap_or_else(|e| panic!("{e}"));
     assert!(stopped && status.success(), "graceful stop: {status:?}");
     let _ = std::fs::remove_dir_all(dir);

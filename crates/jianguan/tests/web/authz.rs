@@ -96,7 +96,11 @@ impl Rule {
             Self::NeedsExcept(permission, except) => role.may(permission) && role != except,
             Self::AnyOf(permissions) => permissions.iter().any(|p| role.may(*p)),
         };
-        if allowed { Outcome::Allowed } else { Outcome::Forbidden }
+        if allowed {
+            Outcome::Allowed
+        } else {
+            Outcome::Forbidden
+        }
     }
 }
 
@@ -130,12 +134,28 @@ struct Page {
 
 /// A page anyone allowed reads.
 const fn get(path: &'static str, rule: Rule) -> Page {
-    Page { method: "GET", path, rule, form: None, allowed_as: Outcome::Allowed }
+    Page {
+        method: "GET",
+        path,
+        rule,
+        form: None,
+        allowed_as: Outcome::Allowed,
+    }
 }
 
 /// A form post, with a form that passes the authorization check (or `None`).
-const fn post(path: &'static str, rule: Rule, form: Option<&'static [(&'static str, &'static str)]>) -> Page {
-    Page { method: "POST", path, rule, form, allowed_as: Outcome::Allowed }
+const fn post(
+    path: &'static str,
+    rule: Rule,
+    form: Option<&'static [(&'static str, &'static str)]>,
+) -> Page {
+    Page {
+        method: "POST",
+        path,
+        rule,
+        form,
+        allowed_as: Outcome::Allowed,
+    }
 }
 
 /// A plan creation form that passes the authorization check (SCJG lead).
@@ -151,8 +171,11 @@ const PLAN_FORM: &[(&str, &str)] = &[
 ];
 
 /// A round commitment form (no plan is drawable in December: refused on content).
-const COMMIT_FORM: &[(&str, &str)] =
-    &[("id", "AUTHZ-ROUND-1"), ("window_start", "2026-12-01"), ("window_end", "2026-12-31")];
+const COMMIT_FORM: &[(&str, &str)] = &[
+    ("id", "AUTHZ-ROUND-1"),
+    ("window_start", "2026-12-01"),
+    ("window_end", "2026-12-31"),
+];
 
 /// An out-of-plan inspection form (the entity is not real: refused on content).
 const OUT_OF_PLAN_FORM: &[(&str, &str)] = &[
@@ -176,8 +199,11 @@ const REPAIR_FORM: &[(&str, &str)] = &[
 const ENTER_RESULTS: Rule = Rule::NeedsExcept(Permission::EnterResults, Role::Inspector);
 
 /// A new account (a hotline operator, who changes nothing the matrix probes).
-const ACCOUNT_FORM: &[(&str, &str)] =
-    &[("username", "authz.new"), ("display_name", "授权测试"), ("role", "hotline_operator")];
+const ACCOUNT_FORM: &[(&str, &str)] = &[
+    ("username", "authz.new"),
+    ("display_name", "授权测试"),
+    ("role", "hotline_operator"),
+];
 
 /// Every page route but the department-scoped record pages of [`SCOPED`].
 /// Add a line with each new page (the completeness test says which).
@@ -187,7 +213,10 @@ const PAGES: &[Page] = &[
     get("/account/password", Rule::LoggedIn),
     post("/account/password", Rule::LoggedIn, None),
     get("/healthz", Rule::Public),
-    Page { allowed_as: Outcome::Missing, ..get("/jobs/{job}", Rule::LoggedIn) },
+    Page {
+        allowed_as: Outcome::Missing,
+        ..get("/jobs/{job}", Rule::LoggedIn)
+    },
     // 公示平台: everything public.
     get("/gongshi", Rule::Public),
     get("/gongshi/plans", Rule::Public),
@@ -201,76 +230,249 @@ const PAGES: &[Page] = &[
     get("/dashboard", Rule::LoggedIn),
     get("/directories", Rule::LoggedIn),
     // The upload is multipart (which this client does not send): only its login and CSRF refusals here.
-    post("/directories/import", Rule::Needs(Permission::ImportDirectories), None),
-    post("/directories/export", Rule::Needs(Permission::SeeRiskClasses), Some(&[("kind", "entities"), ("format", "csv")])),
-    post("/directories/export", Rule::Needs(Permission::ImportDirectories), Some(&[("kind", "inspectors"), ("format", "csv")])),
-    Page { allowed_as: Outcome::Missing, ..get("/files/{file}", Rule::LoggedIn) },
+    post(
+        "/directories/import",
+        Rule::Needs(Permission::ImportDirectories),
+        None,
+    ),
+    post(
+        "/directories/export",
+        Rule::Needs(Permission::SeeRiskClasses),
+        Some(&[("kind", "entities"), ("format", "csv")]),
+    ),
+    post(
+        "/directories/export",
+        Rule::Needs(Permission::ImportDirectories),
+        Some(&[("kind", "inspectors"), ("format", "csv")]),
+    ),
+    Page {
+        allowed_as: Outcome::Missing,
+        ..get("/files/{file}", Rule::LoggedIn)
+    },
     // 抽查计划
     get("/plans", Rule::LoggedIn),
     get("/plans/new", Rule::Needs(Permission::EditPlans)),
-    post("/plans", Rule::Needs(Permission::EditPlans), Some(PLAN_FORM)),
-    post("/plans/{own_plan}/file", Rule::Needs(Permission::EditPlans), Some(&[])),
-    post("/plans/{own_plan}/approve", Rule::Needs(Permission::ApprovePlans), Some(&[])),
-    post("/plans/{own_plan}/publish", Rule::Needs(Permission::ApprovePlans), Some(&[])),
+    post(
+        "/plans",
+        Rule::Needs(Permission::EditPlans),
+        Some(PLAN_FORM),
+    ),
+    post(
+        "/plans/{own_plan}/file",
+        Rule::Needs(Permission::EditPlans),
+        Some(&[]),
+    ),
+    post(
+        "/plans/{own_plan}/approve",
+        Rule::Needs(Permission::ApprovePlans),
+        Some(&[]),
+    ),
+    post(
+        "/plans/{own_plan}/publish",
+        Rule::Needs(Permission::ApprovePlans),
+        Some(&[]),
+    ),
     // 抽查批次
     get("/rounds", Rule::LoggedIn),
-    post("/rounds", Rule::Needs(Permission::RunRounds), Some(COMMIT_FORM)),
+    post(
+        "/rounds",
+        Rule::Needs(Permission::RunRounds),
+        Some(COMMIT_FORM),
+    ),
     get("/rounds/{round}", Rule::LoggedIn),
-    post("/rounds/{round}/draw", Rule::Needs(Permission::RunRounds), Some(&[("witnesses", "张三,李四"), ("beacon", "授权测试")])),
-    post("/rounds/{round}/publish", Rule::Needs(Permission::RunRounds), Some(&[])),
+    post(
+        "/rounds/{round}/draw",
+        Rule::Needs(Permission::RunRounds),
+        Some(&[("witnesses", "张三,李四"), ("beacon", "授权测试")]),
+    ),
+    post(
+        "/rounds/{round}/publish",
+        Rule::Needs(Permission::RunRounds),
+        Some(&[]),
+    ),
     get("/rounds/{round}/visits", Rule::LoggedIn),
     // 检查结果: a visit of SCJG (its results already published); scjg.inspector
     // is on none of the small city's teams, and only the team's inspectors enter.
     get("/results", Rule::LoggedIn),
-    get("/results/visits/{visit_round}/{visit_entity}", ENTER_RESULTS),
-    post("/results/visits/{visit_round}/{visit_entity}", ENTER_RESULTS, Some(&[])),
-    post("/results/publish", Rule::Needs(Permission::PublishResults), Some(&[])),
+    get(
+        "/results/visits/{visit_round}/{visit_entity}",
+        ENTER_RESULTS,
+    ),
+    post(
+        "/results/visits/{visit_round}/{visit_entity}",
+        ENTER_RESULTS,
+        Some(&[]),
+    ),
+    post(
+        "/results/publish",
+        Rule::Needs(Permission::PublishResults),
+        Some(&[]),
+    ),
     // 统计报表, 审计台账
     get("/reports", Rule::Needs(Permission::DownloadReports)),
-    get("/reports/download", Rule::Needs(Permission::DownloadReports)),
+    get(
+        "/reports/download",
+        Rule::Needs(Permission::DownloadReports),
+    ),
     get("/ledger", Rule::Needs(Permission::AuditLedger)),
-    post("/ledger/verify", Rule::Needs(Permission::AuditLedger), Some(&[])),
+    post(
+        "/ledger/verify",
+        Rule::Needs(Permission::AuditLedger),
+        Some(&[]),
+    ),
     // 账号管理: the account changed does not exist (404 once authorized), so no session ends.
     get("/accounts", Rule::Needs(Permission::ManageAccounts)),
-    post("/accounts", Rule::Needs(Permission::ManageAccounts), Some(ACCOUNT_FORM)),
-    Page { allowed_as: Outcome::Missing, ..post("/accounts/{nobody}/disable", Rule::Needs(Permission::ManageAccounts), Some(&[("disabled", "1")])) },
-    Page { allowed_as: Outcome::Missing, ..post("/accounts/{nobody}/reset", Rule::Needs(Permission::ManageAccounts), Some(&[])) },
-    Page { allowed_as: Outcome::Missing, ..post("/accounts/{nobody}/token", Rule::Needs(Permission::ManageAccounts), Some(&[("label", "authz")])) },
+    post(
+        "/accounts",
+        Rule::Needs(Permission::ManageAccounts),
+        Some(ACCOUNT_FORM),
+    ),
+    Page {
+        allowed_as: Outcome::Missing,
+        ..post(
+            "/accounts/{nobody}/disable",
+            Rule::Needs(Permission::ManageAccounts),
+            Some(&[("disabled", "1")]),
+        )
+    },
+    Page {
+        allowed_as: Outcome::Missing,
+        ..post(
+            "/accounts/{nobody}/reset",
+            Rule::Needs(Permission::ManageAccounts),
+            Some(&[]),
+        )
+    },
+    Page {
+        allowed_as: Outcome::Missing,
+        ..post(
+            "/accounts/{nobody}/token",
+            Rule::Needs(Permission::ManageAccounts),
+            Some(&[("label", "authz")]),
+        )
+    },
     // 执法监督
     get("/supervision", Rule::LoggedIn),
-    post("/supervision/out-of-plan", Rule::Needs(Permission::RegisterOutOfPlan), Some(OUT_OF_PLAN_FORM)),
-    post("/supervision/notices", Rule::Needs(Permission::Rectify), Some(&[("subject", "x"), ("requirement", "授权测试")])),
-    post("/supervision/notices/{notice}/answer", Rule::Needs(Permission::RegisterOutOfPlan), Some(&[("text", "已整改")])),
-    post("/supervision/notices/{notice}/review", Rule::Needs(Permission::Rectify), Some(&[("text", "退回")])),
+    post(
+        "/supervision/out-of-plan",
+        Rule::Needs(Permission::RegisterOutOfPlan),
+        Some(OUT_OF_PLAN_FORM),
+    ),
+    post(
+        "/supervision/notices",
+        Rule::Needs(Permission::Rectify),
+        Some(&[("subject", "x"), ("requirement", "授权测试")]),
+    ),
+    post(
+        "/supervision/notices/{notice}/answer",
+        Rule::Needs(Permission::RegisterOutOfPlan),
+        Some(&[("text", "已整改")]),
+    ),
+    post(
+        "/supervision/notices/{notice}/review",
+        Rule::Needs(Permission::Rectify),
+        Some(&[("text", "退回")]),
+    ),
     // 信用修复: the entry and the request named do not exist (404 once authorized).
     get("/credit/repair", Rule::LoggedIn),
     get("/gongshi/credit?q={entity}", Rule::Public),
-    Page { allowed_as: Outcome::Missing, ..post("/credit/repair", Rule::Needs(Permission::ReviewCreditRepair), Some(REPAIR_FORM)) },
-    Page { allowed_as: Outcome::Missing, ..get("/credit/repair/{nobody}", Rule::LoggedIn) },
-    Page { allowed_as: Outcome::Missing, ..post("/credit/repair/{nobody}/review", Rule::Needs(Permission::ReviewCreditRepair), Some(&[("decision", "reject"), ("reason", "授权测试")])) },
+    Page {
+        allowed_as: Outcome::Missing,
+        ..post(
+            "/credit/repair",
+            Rule::Needs(Permission::ReviewCreditRepair),
+            Some(REPAIR_FORM),
+        )
+    },
+    Page {
+        allowed_as: Outcome::Missing,
+        ..get("/credit/repair/{nobody}", Rule::LoggedIn)
+    },
+    Page {
+        allowed_as: Outcome::Missing,
+        ..post(
+            "/credit/repair/{nobody}/review",
+            Rule::Needs(Permission::ReviewCreditRepair),
+            Some(&[("decision", "reject"), ("reason", "授权测试")]),
+        )
+    },
     // 信用监管: the matter checked does not exist in the test city (404 once authorized).
     get("/credit", Rule::Needs(Permission::CheckCredit)),
-    get("/credit/entries?q=9142", Rule::Needs(Permission::CheckCredit)),
+    get(
+        "/credit/entries?q=9142",
+        Rule::Needs(Permission::CheckCredit),
+    ),
     get("/credit/matters", Rule::Needs(Permission::CheckCredit)),
     get("/credit/check", Rule::Needs(Permission::CheckCredit)),
-    Page { allowed_as: Outcome::Missing, ..post("/credit/check", Rule::Needs(Permission::CheckCredit), Some(&[("matter", "AUTHZ-NONE"), ("id", "91420200MA4KLTGX86")])) },
+    Page {
+        allowed_as: Outcome::Missing,
+        ..post(
+            "/credit/check",
+            Rule::Needs(Permission::CheckCredit),
+            Some(&[("matter", "AUTHZ-NONE"), ("id", "91420200MA4KLTGX86")]),
+        )
+    },
     get("/credit/check/batch", Rule::Needs(Permission::CheckCredit)),
-    post("/credit/check/batch", Rule::Needs(Permission::CheckCredit), None),
+    post(
+        "/credit/check/batch",
+        Rule::Needs(Permission::CheckCredit),
+        None,
+    ),
     get("/credit/log", Rule::Needs(Permission::CheckCredit)),
-    post("/credit/import", Rule::Needs(Permission::ManageCredit), None),
+    post(
+        "/credit/import",
+        Rule::Needs(Permission::ManageCredit),
+        None,
+    ),
     // 信用风险分类, 个人信用积分 (the query is logged; a person without records scores too)
     get("/credit/risk", Rule::Needs(Permission::SeeRiskClasses)),
-    get("/credit/risk?uscc={entity}", Rule::Needs(Permission::SeeRiskClasses)),
-    post("/credit/risk/classify", Rule::Needs(Permission::ManageCredit), Some(&[])),
+    get(
+        "/credit/risk?uscc={entity}",
+        Rule::Needs(Permission::SeeRiskClasses),
+    ),
+    post(
+        "/credit/risk/classify",
+        Rule::Needs(Permission::ManageCredit),
+        Some(&[]),
+    ),
     get("/credit/score", Rule::Needs(Permission::SeePersonalCredit)),
-    post("/credit/score", Rule::Needs(Permission::SeePersonalCredit), Some(&[("id", "11010519491231002X"), ("purpose", "授权测试")])),
+    post(
+        "/credit/score",
+        Rule::Needs(Permission::SeePersonalCredit),
+        Some(&[("id", "11010519491231002X"), ("purpose", "授权测试")]),
+    ),
     // 12345热线: the centre, city-wide readers and handling departments read; the order named does not exist
     // (404 once authorized); the intake names no configured channel (refused on content).
     get("/hotline", HOTLINE_READERS),
-    post("/hotline", Rule::Needs(Permission::DispatchWorkOrders), Some(&[("category", "授权测试"), ("content", "授权测试"), ("channel", "99999")])),
-    Page { allowed_as: Outcome::Missing, ..get("/hotline/orders/{nobody}", HOTLINE_READERS) },
-    Page { allowed_as: Outcome::Missing, ..post("/hotline/orders/{nobody}/act", HOTLINE_ACTORS, Some(&[("action", "sign")])) },
-    Page { allowed_as: Outcome::Missing, ..post("/hotline/orders/{nobody}/inspection", Rule::Needs(Permission::RegisterOutOfPlan), Some(&[("detail", "授权测试")])) },
+    post(
+        "/hotline",
+        Rule::Needs(Permission::DispatchWorkOrders),
+        Some(&[
+            ("category", "授权测试"),
+            ("content", "授权测试"),
+            ("channel", "99999"),
+        ]),
+    ),
+    Page {
+        allowed_as: Outcome::Missing,
+        ..get("/hotline/orders/{nobody}", HOTLINE_READERS)
+    },
+    Page {
+        allowed_as: Outcome::Missing,
+        ..post(
+            "/hotline/orders/{nobody}/act",
+            HOTLINE_ACTORS,
+            Some(&[("action", "sign")]),
+        )
+    },
+    Page {
+        allowed_as: Outcome::Missing,
+        ..post(
+            "/hotline/orders/{nobody}/inspection",
+            Rule::Needs(Permission::RegisterOutOfPlan),
+            Some(&[("detail", "授权测试")]),
+        )
+    },
     get("/hotline/due", HOTLINE_READERS),
     get("/hotline/kpi", HOTLINE_READERS),
     get("/hotline/kpi/download?format=json", HOTLINE_READERS),
@@ -301,8 +503,16 @@ struct Scoped {
 /// and is refused (403, or 404 as if absent) the other; city-wide readers
 /// (`ReadAllDepartments`) read both; others read neither.
 const SCOPED: &[Scoped] = &[
-    Scoped { own: "/plans/{own_plan}", other: "/plans/{other_plan}", rule: Rule::LoggedIn },
-    Scoped { own: "/supervision/notices/{notice}", other: "/supervision/notices/{other_notice}", rule: Rule::LoggedIn },
+    Scoped {
+        own: "/plans/{own_plan}",
+        other: "/plans/{other_plan}",
+        rule: Rule::LoggedIn,
+    },
+    Scoped {
+        own: "/supervision/notices/{notice}",
+        other: "/supervision/notices/{other_notice}",
+        rule: Rule::LoggedIn,
+    },
 ];
 
 /// Values of the demo city the probes name.
@@ -318,8 +528,15 @@ impl Fixtures {
         runtime.block_on(async {
             let url = database.to_string_lossy().into_owned();
             let db = storage::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
-            let plans = db.list::<Plan>(None).await.unwrap_or_else(|e| panic!("{e}"));
-            let involves_own = |plan: &Plan| plan.participants.iter().any(|p| p.department == OWN_DEPARTMENT);
+            let plans = db
+                .list::<Plan>(None)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let involves_own = |plan: &Plan| {
+                plan.participants
+                    .iter()
+                    .any(|p| p.department == OWN_DEPARTMENT)
+            };
             let own_plan = plans
                 .iter()
                 .find(|plan| plan.lead == OWN_DEPARTMENT && plan.status == PlanStatus::Published)
@@ -335,13 +552,21 @@ impl Fixtures {
             values.insert("own_plan", own_plan.id.clone());
             values.insert("other_plan", other_plan.id.clone());
             values.insert("published_plan", own_plan.id.clone());
-            let rounds = db.list::<Round>(None).await.unwrap_or_else(|e| panic!("{e}"));
+            let rounds = db
+                .list::<Round>(None)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
             let round = rounds
                 .iter()
                 .rfind(|round| round.status == RoundStatus::Published)
                 .unwrap_or_else(|| panic!("no published round in the demo city"));
-            let visits = db.list::<Visit>(Some(("round", &round.id))).await.unwrap_or_else(|e| panic!("{e}"));
-            let visit = visits.first().unwrap_or_else(|| panic!("round {} has no visit", round.id));
+            let visits = db
+                .list::<Visit>(Some(("round", &round.id)))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let visit = visits
+                .first()
+                .unwrap_or_else(|| panic!("round {} has no visit", round.id));
             values.insert("round", round.id.clone());
             values.insert("entity", visit.entity.clone());
             let inspected = visits
@@ -378,7 +603,14 @@ impl Fixtures {
 fn classify(answer: &Answer, judged_on_content: bool) -> Result<Outcome, String> {
     let outcome = match answer.status {
         200..=299 => Outcome::Allowed,
-        300..=399 if answer.location.as_deref().is_some_and(|l| l.starts_with("/login")) => Outcome::LoginRequired,
+        300..=399
+            if answer
+                .location
+                .as_deref()
+                .is_some_and(|l| l.starts_with("/login")) =>
+        {
+            Outcome::LoginRequired
+        }
         300..=399 => Outcome::Allowed,
         401 => Outcome::LoginRequired,
         403 => Outcome::Forbidden,
@@ -418,25 +650,45 @@ impl Matrix {
             let answer = supervisor.send_json("POST", "/api/v1/rectifications", &body);
             assert_eq!(answer.status, 200, "issue a notice: {}", answer.body);
             let id = answer.json()["id"].as_str().map(str::to_owned);
-            fixtures.0.insert(key, id.unwrap_or_else(|| panic!("no notice id: {}", answer.body)));
+            fixtures.0.insert(
+                key,
+                id.unwrap_or_else(|| panic!("no notice id: {}", answer.body)),
+            );
         }
         let mut sessions = vec![(None, "anonymous", server.anonymous())];
         for (username, role) in ACCOUNTS {
             sessions.push((Some(role), username, server.login(username)));
         }
-        Self { server, fixtures, sessions, tokens, failures: Vec::new() }
+        Self {
+            server,
+            fixtures,
+            sessions,
+            tokens,
+            failures: Vec::new(),
+        }
     }
 
     /// Records a mismatch unless the answer is one of `expected`.
-    fn check(&mut self, what: String, answer: &Answer, judged_on_content: bool, expected: &[Outcome]) {
+    fn check(
+        &mut self,
+        what: String,
+        answer: &Answer,
+        judged_on_content: bool,
+        expected: &[Outcome],
+    ) {
         match classify(answer, judged_on_content) {
             Ok(outcome) if expected.contains(&outcome) => {}
             Ok(outcome) => self.failures.push(format!(
                 "{what}: expected {expected:?}, got {outcome:?} ({} {})",
                 answer.status,
-                answer.location.as_deref().map_or_else(|| snippet(&answer.body), str::to_owned)
+                answer
+                    .location
+                    .as_deref()
+                    .map_or_else(|| snippet(&answer.body), str::to_owned)
             )),
-            Err(problem) => self.failures.push(format!("{what}: expected {expected:?}, got {problem}")),
+            Err(problem) => self
+                .failures
+                .push(format!("{what}: expected {expected:?}, got {problem}")),
         }
     }
 
@@ -462,7 +714,12 @@ impl Matrix {
             let expected = acceptable(expected, names_a_record, false);
             let what = |how: &str| format!("{} {path} as {name}{how}", page.method);
             if page.method == "GET" {
-                checks.push((what(""), again_if_dropped(|| client.get(&path)), false, expected));
+                checks.push((
+                    what(""),
+                    again_if_dropped(|| client.get(&path)),
+                    false,
+                    expected,
+                ));
                 continue;
             }
             // A state change: nobody logged in → login; a session without its token → 403.
@@ -470,10 +727,24 @@ impl Matrix {
             let mut forged: Vec<(&str, &str)> = fields.to_vec();
             forged.push(("csrf", "forged"));
             let without_token = again_if_dropped(|| client.post_form(&path, &forged));
-            let refused = if role.is_some() { &[Outcome::Forbidden][..] } else { expected };
-            checks.push((what(" without the CSRF token"), without_token, true, refused));
+            let refused = if role.is_some() {
+                &[Outcome::Forbidden][..]
+            } else {
+                expected
+            };
+            checks.push((
+                what(" without the CSRF token"),
+                without_token,
+                true,
+                refused,
+            ));
             if page.form.is_some() && role.is_some() {
-                checks.push((what(" with the CSRF token"), again_if_dropped(|| client.post_form(&path, fields)), true, expected));
+                checks.push((
+                    what(" with the CSRF token"),
+                    again_if_dropped(|| client.post_form(&path, fields)),
+                    true,
+                    expected,
+                ));
             }
         }
         for (what, answer, judged, expected) in checks {
@@ -495,12 +766,22 @@ impl Matrix {
             let what = |how: &str| format!("{method} {path} as {name}{how}");
             let mut caller = self.server.anonymous();
             caller.bearer = self.tokens.get(name).cloned();
-            checks.push((what(" (API token)"), call(&mut caller, &method, &path, &body), changes_state, expected));
+            checks.push((
+                what(" (API token)"),
+                call(&mut caller, &method, &path, &body),
+                changes_state,
+                expected,
+            ));
             if changes_state && role.is_some() {
                 let token = std::mem::replace(&mut session.csrf, "forged".into());
                 let forged = call(session, &method, &path, &body);
                 session.csrf = token;
-                checks.push((what(" (session without the CSRF token)"), forged, true, &[Outcome::Forbidden][..]));
+                checks.push((
+                    what(" (session without the CSRF token)"),
+                    forged,
+                    true,
+                    &[Outcome::Forbidden][..],
+                ));
             }
         }
         for (what, answer, judged, expected) in checks {
@@ -527,7 +808,13 @@ fn acceptable(expected: Outcome, names_a_record: bool, example: bool) -> &'stati
 
 /// Sends `body` (JSON) with `method`, or GETs.
 fn call(client: &mut Client, method: &str, path: &str, body: &Value) -> Answer {
-    again_if_dropped(|| if method == "GET" { client.get(path) } else { client.send_json(method, path, body) })
+    again_if_dropped(|| {
+        if method == "GET" {
+            client.get(path)
+        } else {
+            client.send_json(method, path, body)
+        }
+    })
 }
 
 /// Runs a request, and once more if the harness panicked on a dropped
@@ -548,14 +835,20 @@ fn example_path(op: &Operation, optional: bool) -> String {
     let mut query = Vec::new();
     for param in &op.params {
         match param.location {
-            "path" => path = path.replace(&format!("{{{}}}", param.name), &url_encode(param.example)),
+            "path" => {
+                path = path.replace(&format!("{{{}}}", param.name), &url_encode(param.example))
+            }
             _ if !param.example.is_empty() && (param.required || optional) => {
                 query.push(format!("{}={}", param.name, url_encode(param.example)));
             }
             _ => {}
         }
     }
-    if query.is_empty() { path } else { format!("{path}?{}", query.join("&")) }
+    if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{}", query.join("&"))
+    }
 }
 
 /// A value matching a JSON schema: its `example`, else the first of its
@@ -566,12 +859,20 @@ fn example_of(schema: &Value) -> Value {
         return example.clone();
     }
     for list in ["examples", "enum"] {
-        if let Some(first) = schema.get(list).and_then(|v| v.as_array()).and_then(|v| v.first()) {
+        if let Some(first) = schema
+            .get(list)
+            .and_then(|v| v.as_array())
+            .and_then(|v| v.first())
+        {
             return first.clone();
         }
     }
     let kind = match schema.get("type") {
-        Some(Value::Array(kinds)) => kinds.iter().filter_map(Value::as_str).find(|k| *k != "null").unwrap_or("null"),
+        Some(Value::Array(kinds)) => kinds
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|k| *k != "null")
+            .unwrap_or("null"),
         Some(Value::String(kind)) => kind.as_str(),
         _ if schema.get("properties").is_some() => "object",
         _ => "null",
@@ -595,7 +896,9 @@ fn example_of(schema: &Value) -> Value {
             Value::Object(object)
         }
         "array" => json!([]),
-        "string" if schema.get("format").and_then(Value::as_str) == Some("date") => json!("2026-03-02"),
+        "string" if schema.get("format").and_then(Value::as_str) == Some("date") => {
+            json!("2026-03-02")
+        }
         "string" => json!("test"),
         "integer" | "number" => json!(1),
         "boolean" => json!(false),
@@ -626,7 +929,9 @@ fn shape(path: &str) -> String {
 /// files under `dir` (recursively), for routes given as string literals.
 fn routes_in_source(dir: &Path) -> BTreeSet<(String, String)> {
     let mut found = BTreeSet::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return found };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -647,7 +952,9 @@ fn routes_in(source: &str) -> Vec<(String, String)> {
     while let Some(at) = rest.find(".route(") {
         rest = &rest[at + ".route(".len()..];
         let trimmed = rest.trim_start();
-        let Some(literal) = trimmed.strip_prefix('"') else { continue };
+        let Some(literal) = trimmed.strip_prefix('"') else {
+            continue;
+        };
         let Some(end) = literal.find('"') else { break };
         let route = &literal[..end];
         // The method router: up to the `)` closing `.route(`.
@@ -717,7 +1024,11 @@ fn departmental_accounts_see_only_their_department() {
                     Outcome::Allowed if !sees => Outcome::Forbidden,
                     outcome => outcome,
                 };
-                checks.push((format!("GET {path} as {name}"), again_if_dropped(|| client.get(path)), expected));
+                checks.push((
+                    format!("GET {path} as {name}"),
+                    again_if_dropped(|| client.get(path)),
+                    expected,
+                ));
             }
         }
     }
@@ -734,7 +1045,9 @@ fn the_openapi_document_lists_every_operation() {
     assert_eq!(answer.status, 200);
     let document = answer.json();
     assert_eq!(document["openapi"], "3.1.0", "{document}");
-    let paths = document["paths"].as_object().unwrap_or_else(|| panic!("no paths: {document}"));
+    let paths = document["paths"]
+        .as_object()
+        .unwrap_or_else(|| panic!("no paths: {document}"));
     let documented: BTreeSet<(String, String)> = paths
         .iter()
         .flat_map(|(path, item)| {
@@ -744,15 +1057,35 @@ fn the_openapi_document_lists_every_operation() {
                 .map(move |method| (method.to_uppercase(), path.clone()))
         })
         .collect();
-    let listed: BTreeSet<(String, String)> =
-        operations().iter().map(|op| (op.method.to_uppercase(), op.path.to_owned())).collect();
-    assert_eq!(documented, listed, "the document is built from operations()");
+    let listed: BTreeSet<(String, String)> = operations()
+        .iter()
+        .map(|op| (op.method.to_uppercase(), op.path.to_owned()))
+        .collect();
+    assert_eq!(
+        documented, listed,
+        "the document is built from operations()"
+    );
     for op in operations() {
-        assert!(op.path.starts_with("/api/v1/"), "{} is not under /api/v1/", op.path);
+        assert!(
+            op.path.starts_with("/api/v1/"),
+            "{} is not under /api/v1/",
+            op.path
+        );
         for param in &op.params {
             if param.location == "path" {
-                assert!(op.path.contains(&format!("{{{}}}", param.name)), "{} has no {{{}}}", op.path, param.name);
-                assert!(!param.example.is_empty(), "{} {}: parameter {} has no example", op.method, op.path, param.name);
+                assert!(
+                    op.path.contains(&format!("{{{}}}", param.name)),
+                    "{} has no {{{}}}",
+                    op.path,
+                    param.name
+                );
+                assert!(
+                    !param.example.is_empty(),
+                    "{} {}: parameter {} has no example",
+                    op.method,
+                    op.path,
+                    param.name
+                );
             }
         }
     }
@@ -764,13 +1097,22 @@ fn every_api_route_is_documented_and_every_documented_operation_is_routed() {
         .into_iter()
         .filter(|(_, path)| path != "/api/openapi.json")
         .collect();
-    let documented: BTreeSet<(String, String)> =
-        operations().iter().map(|op| (op.method.to_uppercase(), shape(op.path))).collect();
+    let documented: BTreeSet<(String, String)> = operations()
+        .iter()
+        .map(|op| (op.method.to_uppercase(), shape(op.path)))
+        .collect();
     let undocumented: Vec<_> = routed
         .iter()
-        .filter(|(method, route)| !documented.iter().any(|(m, path)| m == method && instance_of(path, route)))
+        .filter(|(method, route)| {
+            !documented
+                .iter()
+                .any(|(m, path)| m == method && instance_of(path, route))
+        })
         .collect();
-    assert!(undocumented.is_empty(), "API routes missing from operations(): {undocumented:?}");
+    assert!(
+        undocumented.is_empty(),
+        "API routes missing from operations(): {undocumented:?}"
+    );
     // The other way round, by asking the server (a route the source scan missed still answers).
     let server = TestServer::start();
     let mut client = server.anonymous();
@@ -783,7 +1125,10 @@ fn every_api_route_is_documented_and_every_documented_operation_is_routed() {
             unrouted.push(format!("{} {path}: {}", op.method, answer.status));
         }
     }
-    assert!(unrouted.is_empty(), "documented operations with no route: {unrouted:?}");
+    assert!(
+        unrouted.is_empty(),
+        "documented operations with no route: {unrouted:?}"
+    );
 }
 
 /// Whether the probe path (shaped) is an instance of the route (shaped): equal
@@ -804,16 +1149,36 @@ fn every_page_route_is_in_the_matrix() {
     let listed: BTreeSet<(String, String)> = PAGES
         .iter()
         .map(|page| (page.method.to_owned(), shape(page.path)))
-        .chain(SCOPED.iter().map(|scoped| ("GET".to_owned(), shape(scoped.own))))
-        .chain(ELSEWHERE.iter().map(|(method, path)| ((*method).to_owned(), shape(path))))
+        .chain(
+            SCOPED
+                .iter()
+                .map(|scoped| ("GET".to_owned(), shape(scoped.own))),
+        )
+        .chain(
+            ELSEWHERE
+                .iter()
+                .map(|(method, path)| ((*method).to_owned(), shape(path))),
+        )
         .collect();
     let covers = |(method, probe): &(String, String), (route_method, route): &(String, String)| {
         method == route_method && instance_of(probe, route)
     };
-    let missing: Vec<_> = routed.iter().filter(|route| !listed.iter().any(|probe| covers(probe, route))).collect();
-    assert!(missing.is_empty(), "page routes missing from PAGES in tests/web/authz.rs: {missing:?}");
-    let stale: Vec<_> = listed.iter().filter(|probe| !routed.iter().any(|route| covers(probe, route))).collect();
-    assert!(stale.is_empty(), "PAGES lines with no route in src/http: {stale:?}");
+    let missing: Vec<_> = routed
+        .iter()
+        .filter(|route| !listed.iter().any(|probe| covers(probe, route)))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "page routes missing from PAGES in tests/web/authz.rs: {missing:?}"
+    );
+    let stale: Vec<_> = listed
+        .iter()
+        .filter(|probe| !routed.iter().any(|route| covers(probe, route)))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "PAGES lines with no route in src/http: {stale:?}"
+    );
 }
 
 #[test]

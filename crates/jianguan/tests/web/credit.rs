@@ -42,12 +42,20 @@ fn entries_file() -> String {
 /// A server whose credit lists and matters were imported by the credit office
 /// through the upload page; `ga.staff` is departmental staff of another department.
 fn server_with_lists() -> TestServer {
-    let server = TestServer::start_prepared(|db| add_account(db, "ga.staff", Role::DepartmentStaff, Some("GA")));
+    let server = TestServer::start_prepared(|db| {
+        add_account(db, "ga.staff", Role::DepartmentStaff, Some("GA"))
+    });
     let mut office = server.login("credit.office");
     let outcome = upload_import(&mut office, "matters", "matters.csv", MATTERS);
-    assert!(outcome.contains("导入 2 行（新增 2，更新 0），拒绝 0 行"), "{outcome}");
+    assert!(
+        outcome.contains("导入 2 行（新增 2，更新 0），拒绝 0 行"),
+        "{outcome}"
+    );
     let outcome = upload_import(&mut office, "entries", "lists.csv", &entries_file());
-    assert!(outcome.contains("导入 5 行（新增 5，更新 0），拒绝 0 行"), "{outcome}");
+    assert!(
+        outcome.contains("导入 5 行（新增 5，更新 0），拒绝 0 行"),
+        "{outcome}"
+    );
     // Importing the same file again changes nothing.
     let again = upload_import(&mut office, "entries", "lists.csv", &entries_file());
     assert!(again.contains("导入 0 行"), "{again}");
@@ -62,7 +70,11 @@ fn upload_import(client: &mut Client, kind: &str, name: &str, text: &str) -> Str
 }
 
 fn api_check(client: &mut Client, matter: &str, id: &str, as_of: &str) -> Value {
-    let answer = client.send_json("POST", "/api/v1/credit/check", &json!({"matter": matter, "id": id, "as_of": as_of}));
+    let answer = client.send_json(
+        "POST",
+        "/api/v1/credit/check",
+        &json!({"matter": matter, "id": id, "as_of": as_of}),
+    );
     assert_eq!(answer.status, 200, "{}", answer.body);
     answer.json()
 }
@@ -70,7 +82,12 @@ fn api_check(client: &mut Client, matter: &str, id: &str, as_of: &str) -> Value 
 fn outcomes(report: &Value) -> Vec<String> {
     report["results"]
         .as_array()
-        .map(|results| results.iter().map(|r| r["outcome"].as_str().unwrap_or_default().to_owned()).collect())
+        .map(|results| {
+            results
+                .iter()
+                .map(|r| r["outcome"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -81,26 +98,62 @@ fn checks_give_the_outcomes_worked_out_by_hand_through_api_and_pages() {
 
     // Single checks (API): block > warn > reward > clear, validity edges.
     let a = api_check(&mut staff, "T-GWY", A, "2026-03-01");
-    assert_eq!((a["matter"].as_str(), a["id"].as_str(), a["outcome"].as_str()), (Some("T-GWY"), Some(A), Some("block")));
+    assert_eq!(
+        (
+            a["matter"].as_str(),
+            a["id"].as_str(),
+            a["outcome"].as_str()
+        ),
+        (Some("T-GWY"), Some(A), Some("block"))
+    );
     assert_eq!(a["hits"][0]["list_code"], "blacklist");
     assert_eq!(a["hits"][0]["listed_on"], "2025-01-01");
     assert_eq!(a["hits"][0]["valid_until"], "2027-12-31");
     let b = api_check(&mut staff, "T-GWY", B, "2026-03-01");
     assert_eq!(b["outcome"], "warn", "{b}");
-    assert_eq!(b["hits"].as_array().map(Vec::len), Some(2), "the red list hit is shown too: {b}");
-    assert_eq!(api_check(&mut staff, "T-PX", B, "2026-03-01")["outcome"], "reward");
-    assert_eq!(api_check(&mut staff, "T-GWY", B, "2024-12-31")["outcome"], "clear", "listed the next day");
-    assert_eq!(api_check(&mut staff, "T-GWY", C, "2025-12-31")["outcome"], "block", "the last valid day counts");
-    assert_eq!(api_check(&mut staff, "T-GWY", C, "2026-01-01")["outcome"], "clear", "expired");
-    assert_eq!(api_check(&mut staff, "T-GWY", D, "2026-03-01")["outcome"], "clear");
+    assert_eq!(
+        b["hits"].as_array().map(Vec::len),
+        Some(2),
+        "the red list hit is shown too: {b}"
+    );
+    assert_eq!(
+        api_check(&mut staff, "T-PX", B, "2026-03-01")["outcome"],
+        "reward"
+    );
+    assert_eq!(
+        api_check(&mut staff, "T-GWY", B, "2024-12-31")["outcome"],
+        "clear",
+        "listed the next day"
+    );
+    assert_eq!(
+        api_check(&mut staff, "T-GWY", C, "2025-12-31")["outcome"],
+        "block",
+        "the last valid day counts"
+    );
+    assert_eq!(
+        api_check(&mut staff, "T-GWY", C, "2026-01-01")["outcome"],
+        "clear",
+        "expired"
+    );
+    assert_eq!(
+        api_check(&mut staff, "T-GWY", D, "2026-03-01")["outcome"],
+        "clear"
+    );
     let x = api_check(&mut staff, "T-GWY", X, "2026-03-01");
     assert_eq!(x["outcome"], "invalid");
     assert!(x["reason"].as_str().is_some_and(|r| !r.is_empty()), "{x}");
-    let unknown = staff.send_json("POST", "/api/v1/credit/check", &json!({"matter": "NOPE", "id": A}));
+    let unknown = staff.send_json(
+        "POST",
+        "/api/v1/credit/check",
+        &json!({"matter": "NOPE", "id": A}),
+    );
     assert_eq!(unknown.status, 404, "{}", unknown.body);
 
     // Batch (API): the CLI's shape, in input order.
-    let applicants: Vec<Value> = [A, B, C, D, P, X].iter().map(|id| json!({"id": id})).collect();
+    let applicants: Vec<Value> = [A, B, C, D, P, X]
+        .iter()
+        .map(|id| json!({"id": id}))
+        .collect();
     let batch = staff.send_json(
         "POST",
         "/api/v1/credit/check/batch",
@@ -109,42 +162,89 @@ fn checks_give_the_outcomes_worked_out_by_hand_through_api_and_pages() {
     assert_eq!(batch.status, 200, "{}", batch.body);
     let report = batch.json();
     assert_eq!(report["matter"], "T-GWY");
-    assert_eq!(outcomes(&report), ["block", "warn", "clear", "clear", "block", "invalid"]);
+    assert_eq!(
+        outcomes(&report),
+        ["block", "warn", "clear", "clear", "block", "invalid"]
+    );
 
     // The matters catalogue.
     // (The demo city's 425-matter catalogue is there too: 45 of them in 评优评先.)
     let matters = staff.get("/api/v1/credit/matters?domain=评优评先").json();
     let listed = matters.as_array().cloned().unwrap_or_default();
-    assert!(listed.iter().all(|m| m["domain"] == "评优评先"), "{matters}");
+    assert!(
+        listed.iter().all(|m| m["domain"] == "评优评先"),
+        "{matters}"
+    );
     let test_matter = listed.iter().find(|m| m["code"] == "T-PX");
-    assert_eq!(test_matter.map(|m| &m["warn"]), Some(&json!(["blacklist"])), "{matters}");
-    assert!(listed.iter().all(|m| m["code"] != "T-GWY"), "another domain's matter is not listed");
+    assert_eq!(
+        test_matter.map(|m| &m["warn"]),
+        Some(&json!(["blacklist"])),
+        "{matters}"
+    );
+    assert!(
+        listed.iter().all(|m| m["code"] != "T-GWY"),
+        "another domain's matter is not listed"
+    );
 
     // Single check (page): the outcome, the rule applied, a watermarked sensitive page.
-    let page = staff.post_form("/credit/check", &[("matter", "T-GWY"), ("id", B), ("as_of", "2026-03-01")]);
+    let page = staff.post_form(
+        "/credit/check",
+        &[("matter", "T-GWY"), ("id", B), ("as_of", "2026-03-01")],
+    );
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("data-outcome=\"warn\""), "{}", page.body);
-    assert!(page.body.contains("适用规则：阻断：严重失信主体名单；警示：经营异常名录、行政处罚；激励：红名单"), "{}", page.body);
-    assert!(page.body.contains("<body class=\"no-copy"), "not copy-resistant");
-    assert!(page.body.contains("data-watermark=\"市场监管局工作人员（scjg.staff） 20"), "no watermark");
+    assert!(
+        page.body.contains(
+            "适用规则：阻断：严重失信主体名单；警示：经营异常名录、行政处罚；激励：红名单"
+        ),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("<body class=\"no-copy"),
+        "not copy-resistant"
+    );
+    assert!(
+        page.body
+            .contains("data-watermark=\"市场监管局工作人员（scjg.staff） 20"),
+        "no watermark"
+    );
 
     // Batch (page): upload → job → per-applicant XLSX report, watermarked.
-    let csv = format!("统一社会信用代码或身份证号码,主体名称\n{A},甲公司\n{B},乙公司\n{C},丙公司\n{X},坏号码\n");
+    let csv = format!(
+        "统一社会信用代码或身份证号码,主体名称\n{A},甲公司\n{B},乙公司\n{C},丙公司\n{X},坏号码\n"
+    );
     let path = format!("/credit/check/batch?csrf={}", staff.csrf);
-    let page = staff.post_multipart(&path, &[("matter", "T-PX"), ("as_of", "2025-06-01")], ("file", "applicants.csv", csv.as_bytes()));
+    let page = staff.post_multipart(
+        &path,
+        &[("matter", "T-PX"), ("as_of", "2025-06-01")],
+        ("file", "applicants.csv", csv.as_bytes()),
+    );
     assert_eq!(page.status, 200, "{}", page.body);
     let outcome = finished_job(&mut staff, &page);
     // T-PX on 2025-06-01: A black list → warn; B red list → reward (abnormal has no effect); C black list → warn.
-    assert!(outcome.contains("已核查 4 人：警示 2，激励 1，号码无效 1"), "{outcome}");
+    assert!(
+        outcome.contains("已核查 4 人：警示 2，激励 1，号码无效 1"),
+        "{outcome}"
+    );
     let file = staff.get(&file_link(&outcome));
     assert_eq!(file.status, 200);
     assert_xlsx_watermark(&file.bytes, "scjg.staff", "市场监管局工作人员");
     let sheet = xlsx_sheet(&file.bytes, "核查结果");
     let rows: Vec<&str> = sheet.lines().skip(6).collect();
-    let codes: Vec<&str> = rows.iter().map(|r| r.split('\t').nth(4).unwrap_or_default()).collect();
+    let codes: Vec<&str> = rows
+        .iter()
+        .map(|r| r.split('\t').nth(4).unwrap_or_default())
+        .collect();
     assert_eq!(codes, ["warn", "reward", "warn", "invalid"], "{sheet}");
-    assert!(rows[0].contains("甲公司") && rows[0].contains("警示：严重失信主体名单"), "{sheet}");
-    assert!(sheet.contains("规则 警示：严重失信主体名单；激励：红名单"), "{sheet}");
+    assert!(
+        rows[0].contains("甲公司") && rows[0].contains("警示：严重失信主体名单"),
+        "{sheet}"
+    );
+    assert!(
+        sheet.contains("规则 警示：严重失信主体名单；激励：红名单"),
+        "{sheet}"
+    );
 }
 
 #[test]
@@ -154,11 +254,30 @@ fn only_checkers_check_and_departments_see_their_own_checks() {
     let mut hotline = server.login("hotline.operator");
     assert_eq!(hotline.get("/credit").status, 403);
     assert_eq!(hotline.get("/credit/log").status, 403);
-    let refused = hotline.send_json("POST", "/api/v1/credit/check", &json!({"matter": "T-GWY", "id": A}));
+    let refused = hotline.send_json(
+        "POST",
+        "/api/v1/credit/check",
+        &json!({"matter": "T-GWY", "id": A}),
+    );
     assert_eq!(refused.status, 403, "{}", refused.body);
     let mut public = server.anonymous();
-    assert_eq!(public.send_json("POST", "/api/v1/credit/check", &json!({"matter": "T-GWY", "id": A})).status, 401);
-    assert!(public.get("/credit/check").location.unwrap_or_default().starts_with("/login"));
+    assert_eq!(
+        public
+            .send_json(
+                "POST",
+                "/api/v1/credit/check",
+                &json!({"matter": "T-GWY", "id": A})
+            )
+            .status,
+        401
+    );
+    assert!(
+        public
+            .get("/credit/check")
+            .location
+            .unwrap_or_default()
+            .starts_with("/login")
+    );
 
     // Two departments check; each sees its own checks, the credit office all.
     let mut scjg = server.login("scjg.staff");
@@ -167,11 +286,19 @@ fn only_checkers_check_and_departments_see_their_own_checks() {
     api_check(&mut ga, "T-PX", D, "2026-03-01");
     let own = scjg.get("/credit/log");
     assert_eq!(own.status, 200);
-    assert!(own.body.contains(A) && !own.body.contains(D), "{}", own.body);
+    assert!(
+        own.body.contains(A) && !own.body.contains(D),
+        "{}",
+        own.body
+    );
     assert!(own.body.contains("本部门（SCJG）"), "{}", own.body);
     assert!(own.body.contains("<body class=\"no-copy"));
     let other = ga.get("/credit/log");
-    assert!(other.body.contains(D) && !other.body.contains(A), "{}", other.body);
+    assert!(
+        other.body.contains(D) && !other.body.contains(A),
+        "{}",
+        other.body
+    );
     let all = server.login("credit.office").get("/credit/log");
     assert!(all.body.contains(A) && all.body.contains(D), "{}", all.body);
     assert!(all.body.contains("ga.staff") && all.body.contains("scjg.staff"));
@@ -186,7 +313,10 @@ fn accesses(server: &TestServer, subject: &str) -> Vec<(String, String)> {
         .unwrap_or_else(|e| panic!("{e}"))
         .block_on(async move {
             let db = storage::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
-            let log = db.access_log(Some(subject), 100).await.unwrap_or_else(|e| panic!("{e}"));
+            let log = db
+                .access_log(Some(subject), 100)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
             db.close().await;
             log.into_iter().map(|a| (a.actor, a.what)).collect()
         })
@@ -199,25 +329,57 @@ fn persons_are_masked_unless_authorized_and_every_view_is_logged() {
     let mut staff = server.login("scjg.staff");
     let page = staff.get("/credit/entries?q=110105");
     assert_eq!(page.status, 200, "{}", page.body);
-    assert!(page.body.contains("110105********002X") && !page.body.contains(P), "{}", page.body);
-    assert!(page.body.contains("张**") && !page.body.contains("失信被执行人"), "{}", page.body);
-    let api = staff.get(&format!("/api/v1/credit/entries?subject={P}")).json();
+    assert!(
+        page.body.contains("110105********002X") && !page.body.contains(P),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("张**") && !page.body.contains("失信被执行人"),
+        "{}",
+        page.body
+    );
+    let api = staff
+        .get(&format!("/api/v1/credit/entries?subject={P}"))
+        .json();
     assert_eq!(api[0]["subject"], "110105********002X", "{api}");
     let checked = api_check(&mut staff, "T-GWY", P, "2026-03-01");
     assert_eq!(checked["outcome"], "block");
-    assert_eq!(checked["hits"][0]["reason"], "（个人信息，无权查看）", "{checked}");
+    assert_eq!(
+        checked["hits"][0]["reason"], "（个人信息，无权查看）",
+        "{checked}"
+    );
     assert!(accesses(&server, P).is_empty(), "nothing unmasked was seen");
 
     // The credit office sees the person, and each view is logged.
     let mut office = server.login("credit.office");
     let page = office.get("/credit/entries?q=110105");
-    assert!(page.body.contains(P) && page.body.contains("张三丰") && page.body.contains("失信被执行人"), "{}", page.body);
+    assert!(
+        page.body.contains(P) && page.body.contains("张三丰") && page.body.contains("失信被执行人"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("<body class=\"no-copy") && page.body.contains("data-watermark=\""));
-    let api = office.get(&format!("/api/v1/credit/entries?subject={P}")).json();
+    let api = office
+        .get(&format!("/api/v1/credit/entries?subject={P}"))
+        .json();
     assert_eq!(api[0]["subject"], P);
     let checked = api_check(&mut office, "T-PX", P, "2026-03-01");
-    assert_eq!((checked["outcome"].as_str(), checked["hits"][0]["reason"].as_str()), (Some("warn"), Some("失信被执行人")));
+    assert_eq!(
+        (
+            checked["outcome"].as_str(),
+            checked["hits"][0]["reason"].as_str()
+        ),
+        (Some("warn"), Some("失信被执行人"))
+    );
     let log = accesses(&server, P);
     let seen: Vec<(&str, &str)> = log.iter().map(|(a, w)| (a.as_str(), w.as_str())).collect();
-    assert_eq!(seen, [("credit.office", "check"), ("credit.office", "entries"), ("credit.office", "entries")]);
+    assert_eq!(
+        seen,
+        [
+            ("credit.office", "check"),
+            ("credit.office", "entries"),
+            ("credit.office", "entries")
+        ]
+    );
 }

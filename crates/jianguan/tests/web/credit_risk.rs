@@ -16,13 +16,18 @@ const PERSON: &str = "11010519491231002X";
 fn some_entity(server: &TestServer) -> String {
     let runtime = crate::common::runtime().unwrap_or_else(|e| panic!("{e}"));
     runtime.block_on(async {
-        let db = storage::open(&server.database.to_string_lossy()).await.unwrap_or_else(|e| panic!("{e}"));
+        let db = storage::open(&server.database.to_string_lossy())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         let page = db
             .search_entities(&EntityFilter::default(), &PageRequest::first(1))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         db.close().await;
-        page.items.first().map(|e| e.fields().uscc.as_str().to_owned()).unwrap_or_default()
+        page.items
+            .first()
+            .map(|e| e.fields().uscc.as_str().to_owned())
+            .unwrap_or_default()
     })
 }
 
@@ -30,10 +35,17 @@ fn some_entity(server: &TestServer) -> String {
 fn access_log(server: &TestServer) -> Vec<(String, String)> {
     let runtime = crate::common::runtime().unwrap_or_else(|e| panic!("{e}"));
     runtime.block_on(async {
-        let db = storage::open(&server.database.to_string_lossy()).await.unwrap_or_else(|e| panic!("{e}"));
-        let log = db.access_log(Some(PERSON), 100).await.unwrap_or_else(|e| panic!("{e}"));
+        let db = storage::open(&server.database.to_string_lossy())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let log = db
+            .access_log(Some(PERSON), 100)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         db.close().await;
-        log.into_iter().map(|row| (row.actor, row.purpose)).collect()
+        log.into_iter()
+            .map(|row| (row.actor, row.purpose))
+            .collect()
     })
 }
 
@@ -68,8 +80,21 @@ fn the_credit_office_reclassifies_and_reads_an_explanation() {
     let entity = some_entity(&server);
     let explained = office.get(&format!("/credit/risk?uscc={entity}"));
     assert_eq!(explained.status, 200);
-    for text in ["成立年限", "年报公示", "经营异常名录", "行政处罚", "严重失信主体名单", "红名单", "投诉举报", "合计", "分类阈值"] {
-        assert!(explained.body.contains(text), "{text} missing from the explanation");
+    for text in [
+        "成立年限",
+        "年报公示",
+        "经营异常名录",
+        "行政处罚",
+        "严重失信主体名单",
+        "红名单",
+        "投诉举报",
+        "合计",
+        "分类阈值",
+    ] {
+        assert!(
+            explained.body.contains(text),
+            "{text} missing from the explanation"
+        );
     }
     let unknown = office.get("/credit/risk?uscc=91420200NOSUCH0000");
     assert!(unknown.body.contains("尚未分类"));
@@ -78,7 +103,10 @@ fn the_credit_office_reclassifies_and_reads_an_explanation() {
     let mut staff = server.login("scjg.staff");
     assert_eq!(staff.get("/credit/risk").status, 200);
     assert_eq!(staff.post_form("/credit/risk/classify", &[]).status, 403);
-    assert_eq!(server.login("hotline.operator").get("/credit/risk").status, 403);
+    assert_eq!(
+        server.login("hotline.operator").get("/credit/risk").status,
+        403
+    );
 }
 
 #[test]
@@ -87,16 +115,38 @@ fn a_score_query_is_masked_explained_logged_and_resists_copying() {
     let mut office = server.login("credit.office");
     let form = office.get("/credit/score");
     assert_eq!(form.status, 200);
-    assert!(form.body.contains("<body class=\"no-copy\">"), "the page resists copying");
+    assert!(
+        form.body.contains("<body class=\"no-copy\">"),
+        "the page resists copying"
+    );
 
-    let result = office.post_form("/credit/score", &[("id", PERSON), ("purpose", "评优评先资格审查")]);
+    let result = office.post_form(
+        "/credit/score",
+        &[("id", PERSON), ("purpose", "评优评先资格审查")],
+    );
     assert_eq!(result.status, 200, "{}", result.body);
-    assert!(result.body.contains("110105********002X"), "the id is shown masked");
+    assert!(
+        result.body.contains("110105********002X"),
+        "the id is shown masked"
+    );
     assert!(!result.body.contains(PERSON), "never the whole id");
-    for text in ["基础分", "身份特质", "遵纪守法", "合计", "no-copy", "credit.office"] {
+    for text in [
+        "基础分",
+        "身份特质",
+        "遵纪守法",
+        "合计",
+        "no-copy",
+        "credit.office",
+    ] {
         assert!(result.body.contains(text), "{text} missing");
     }
-    assert_eq!(access_log(&server), vec![("credit.office (credit_office)".to_owned(), "评优评先资格审查".to_owned())]);
+    assert_eq!(
+        access_log(&server),
+        vec![(
+            "credit.office (credit_office)".to_owned(),
+            "评优评先资格审查".to_owned()
+        )]
+    );
 
     // No purpose: refused, and not logged.
     let refused = office.post_form("/credit/score", &[("id", PERSON), ("purpose", " ")]);
@@ -106,7 +156,13 @@ fn a_score_query_is_masked_explained_logged_and_resists_copying() {
     for username in ["hotline.operator", "admin", "scjg.staff"] {
         let mut other = server.login(username);
         assert_eq!(other.get("/credit/score").status, 403, "{username}");
-        assert_eq!(other.post_form("/credit/score", &[("id", PERSON), ("purpose", "x")]).status, 403, "{username}");
+        assert_eq!(
+            other
+                .post_form("/credit/score", &[("id", PERSON), ("purpose", "x")])
+                .status,
+            403,
+            "{username}"
+        );
     }
     assert_eq!(access_log(&server).len(), 1);
 }

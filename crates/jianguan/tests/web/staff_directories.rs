@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::common::web::{encode, Answer, Client, TestServer};
+use crate::common::web::{Answer, Client, TestServer, encode};
 
 /// The id of the job a page started (`hx-get="/jobs/ID"`).
 pub fn job_id(page: &Answer) -> String {
@@ -72,7 +72,10 @@ fn the_dashboard_draws_charts_scoped_to_the_department() {
         own["report"]["visits"].as_u64().unwrap_or(0),
         city["report"]["visits"].as_u64().unwrap_or(0),
     );
-    assert!(0 < own_visits && own_visits < city_visits, "{own_visits} vs {city_visits}");
+    assert!(
+        0 < own_visits && own_visits < city_visits,
+        "{own_visits} vs {city_visits}"
+    );
     assert!(own["inspectors"].as_u64() < city["inspectors"].as_u64());
     let monthly: u64 = own["monthly"]
         .as_array()
@@ -96,20 +99,30 @@ fn directories_search_and_page_by_key() {
     assert_eq!(first["total"], 400);
     let items = first["items"].as_array().cloned().unwrap_or_default();
     assert_eq!(items.len(), 50);
-    assert!(items[0]["credit_class"].is_string(), "staff see risk classes");
+    assert!(
+        items[0]["credit_class"].is_string(),
+        "staff see risk classes"
+    );
     let next = first["next"].as_str().unwrap_or_default().to_owned();
     assert!(!next.is_empty());
-    let second = staff.get(&format!("/api/v1/entities?limit=50&after={next}")).json();
+    let second = staff
+        .get(&format!("/api/v1/entities?limit=50&after={next}"))
+        .json();
     let second_items = second["items"].as_array().cloned().unwrap_or_default();
     assert_eq!(second_items.len(), 50);
     let last_of_first = items[49]["uscc"].as_str().unwrap_or_default();
     let first_of_second = second_items[0]["uscc"].as_str().unwrap_or_default();
-    assert!(first_of_second > last_of_first, "{first_of_second} after {last_of_first}");
+    assert!(
+        first_of_second > last_of_first,
+        "{first_of_second} after {last_of_first}"
+    );
 
     // Search by part of a name, on the page and in the API.
     let name = items[3]["name"].as_str().unwrap_or_default().to_owned();
     let part: String = name.chars().skip(2).take(4).collect();
-    let found = staff.get(&format!("/api/v1/entities?q={}", encode(&part))).json();
+    let found = staff
+        .get(&format!("/api/v1/entities?q={}", encode(&part)))
+        .json();
     let names: Vec<&str> = found["items"]
         .as_array()
         .map(|a| a.iter().filter_map(|e| e["name"].as_str()).collect())
@@ -119,13 +132,24 @@ fn directories_search_and_page_by_key() {
     assert_eq!(page.status, 200);
     assert!(page.body.contains(&name));
     let page = staff.get("/directories");
-    assert!(page.body.contains("下一页"), "a full directory has a next page");
+    assert!(
+        page.body.contains("下一页"),
+        "a full directory has a next page"
+    );
     let class_a = staff.get("/api/v1/entities?class=A&limit=500").json();
-    assert!(class_a["items"].as_array().is_some_and(|a| a.iter().all(|e| e["credit_class"] == "A")));
+    assert!(
+        class_a["items"]
+            .as_array()
+            .is_some_and(|a| a.iter().all(|e| e["credit_class"] == "A"))
+    );
 
     // Inspectors: a department sees its own.
     let own = staff.get("/api/v1/inspectors?limit=5").json();
-    assert!(own["items"].as_array().is_some_and(|a| a.iter().all(|i| i["department"] == "SCJG")));
+    assert!(
+        own["items"]
+            .as_array()
+            .is_some_and(|a| a.iter().all(|i| i["department"] == "SCJG"))
+    );
     assert_eq!(staff.get("/api/v1/inspectors?department=GA").status, 403);
     for tab in ["inspectors", "items", "joint-items"] {
         let page = staff.get(&format!("/directories?tab={tab}"));
@@ -164,7 +188,11 @@ fn an_upload_imports_the_good_rows_and_reports_the_bad_one() {
     );
     let upload = |client: &mut Client| {
         let path = format!("/directories/import?csrf={}", client.csrf);
-        client.post_multipart(&path, &[("kind", "entities")], ("file", "entities.csv", csv.as_bytes()))
+        client.post_multipart(
+            &path,
+            &[("kind", "entities")],
+            ("file", "entities.csv", csv.as_bytes()),
+        )
     };
     let page = upload(&mut admin);
     assert_eq!(page.status, 200, "{}", page.body);
@@ -181,7 +209,10 @@ fn an_upload_imports_the_good_rows_and_reports_the_bad_one() {
     assert_eq!(report.status, 200);
     assert!(report.bytes.starts_with(b"PK"));
     let text = xlsx_text(&report.bytes, "错误");
-    assert!(text.contains('4') && text.contains("统一社会信用代码"), "{text}");
+    assert!(
+        text.contains('4') && text.contains("统一社会信用代码"),
+        "{text}"
+    );
     let mut staff = server.login("scjg.staff");
     assert_eq!(staff.get(&link).status, 404);
 
@@ -190,11 +221,18 @@ fn an_upload_imports_the_good_rows_and_reports_the_bad_one() {
     assert_eq!(staff.get("/api/v1/entities?q=BADCODE").json()["total"], 0);
 
     // Export: the directory as CSV, downloadable by the one who asked.
-    let page = admin.post_form("/directories/export", &[("kind", "items"), ("format", "csv")]);
+    let page = admin.post_form(
+        "/directories/export",
+        &[("kind", "items"), ("format", "csv")],
+    );
     let outcome = finished_job(&mut admin, &page);
     let file = admin.get(&file_link(&outcome));
     assert_eq!(file.status, 200);
-    assert!(file.body.contains("事项编码"), "{}", &file.body[..200.min(file.body.len())]);
+    assert!(
+        file.body.contains("事项编码"),
+        "{}",
+        &file.body[..200.min(file.body.len())]
+    );
     let inspector_export = staff.post_form("/directories/export", &[("kind", "inspectors")]);
     assert_eq!(inspector_export.status, 403);
 }
@@ -204,10 +242,17 @@ fn xlsx_text(bytes: &[u8], sheet: &str) -> String {
     use calamine::Reader;
     let cursor = std::io::Cursor::new(bytes.to_vec());
     let mut book = calamine::Xlsx::new(cursor).unwrap_or_else(|e| panic!("{e}"));
-    let range = book.worksheet_range(sheet).unwrap_or_else(|e| panic!("{e}"));
+    let range = book
+        .worksheet_range(sheet)
+        .unwrap_or_else(|e| panic!("{e}"));
     range
         .rows()
-        .map(|row| row.iter().map(ToString::to_string).collect::<Vec<_>>().join("\t"))
+        .map(|row| {
+            row.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -222,13 +267,24 @@ fn reports_download_as_xlsx_for_ones_own_department() {
     let file = staff.get("/reports/download?kind=quarterly&year=2025&period=2");
     assert_eq!(file.status, 200, "{}", file.body);
     assert!(file.bytes.starts_with(b"PK"));
-    assert!(file.content_type.unwrap_or_default().contains("spreadsheetml"));
-    assert_eq!(staff.get("/reports/download?kind=annual&year=2025&department=GA").status, 403);
+    assert!(
+        file.content_type
+            .unwrap_or_default()
+            .contains("spreadsheetml")
+    );
+    assert_eq!(
+        staff
+            .get("/reports/download?kind=annual&year=2025&department=GA")
+            .status,
+        403
+    );
     let own = staff.get("/api/v1/reports?kind=annual&year=2025").json();
     assert_eq!(own["rows"][0]["department"], "SCJG");
 
     let mut supervisor = server.login("sfj.supervisor");
-    let city = supervisor.get("/api/v1/reports?kind=monthly&year=2025&period=1").json();
+    let city = supervisor
+        .get("/api/v1/reports?kind=monthly&year=2025&period=1")
+        .json();
     assert_eq!(city["rows"][0]["department"], "全市");
     assert_eq!(server.login("scjg.inspector").get("/reports").status, 403);
 }
@@ -243,23 +299,40 @@ fn the_ledger_verifies_and_finds_a_tampered_plan() {
     let entries = supervisor.get("/api/v1/ledger?limit=3").json();
     let items = entries["items"].as_array().cloned().unwrap_or_default();
     assert_eq!(items.len(), 3);
-    assert!(items[0]["seq"].as_i64() > items[1]["seq"].as_i64(), "newest first");
-    let older = supervisor.get(&format!("/api/v1/ledger?limit=3&before={}", entries["next"])).json();
+    assert!(
+        items[0]["seq"].as_i64() > items[1]["seq"].as_i64(),
+        "newest first"
+    );
+    let older = supervisor
+        .get(&format!(
+            "/api/v1/ledger?limit=3&before={}",
+            entries["next"]
+        ))
+        .json();
     assert!(older["items"][0]["seq"].as_i64() < items[2]["seq"].as_i64());
 
     let page = supervisor.post_form("/ledger/verify", &[]);
     assert_eq!(page.status, 200, "{}", page.body);
     let outcome = finished_job(&mut supervisor, &page);
     assert!(outcome.contains("台账完整"), "{outcome}");
-    assert_eq!(supervisor.get("/api/v1/ledger/verify").json()["intact"], true);
+    assert_eq!(
+        supervisor.get("/api/v1/ledger/verify").json()["intact"],
+        true
+    );
 
     tamper(&server.database);
     let verdict = supervisor.get("/api/v1/ledger/verify").json();
     assert_eq!(verdict["intact"], false, "{verdict}");
-    assert!(verdict["breaks"].to_string().contains("plans/"), "{verdict}");
+    assert!(
+        verdict["breaks"].to_string().contains("plans/"),
+        "{verdict}"
+    );
     let page = supervisor.post_form("/ledger/verify", &[]);
     let outcome = finished_job(&mut supervisor, &page);
-    assert!(outcome.contains("发现") && outcome.contains("plans/"), "{outcome}");
+    assert!(
+        outcome.contains("发现") && outcome.contains("plans/"),
+        "{outcome}"
+    );
     let breaks = supervisor.get(&file_link(&outcome));
     assert!(breaks.body.contains("plans/"));
 
@@ -309,11 +382,18 @@ fn an_administrator_creates_an_account_that_must_change_its_password() {
         ],
     );
     assert_eq!(created.status, 200, "{}", created.body);
-    let start = created.body.find("id=\"secret\">").unwrap_or_else(|| panic!("{}", created.body)) + 12;
+    let start = created
+        .body
+        .find("id=\"secret\">")
+        .unwrap_or_else(|| panic!("{}", created.body))
+        + 12;
     let end = created.body[start..].find('<').unwrap_or(0) + start;
     let password = created.body[start..end].trim().to_owned();
     assert_eq!(password.len(), 16, "{password}");
-    assert!(!admin.get("/accounts").body.contains(&password), "shown once");
+    assert!(
+        !admin.get("/accounts").body.contains(&password),
+        "shown once"
+    );
 
     let mut newcomer = server.anonymous();
     newcomer.log_in("new.staff", &password);
@@ -321,8 +401,13 @@ fn an_administrator_creates_an_account_that_must_change_its_password() {
     assert_eq!(forced.status, 303);
     assert_eq!(forced.location.as_deref(), Some("/account/password"));
 
-    let ledger = admin.get("/api/v1/ledger?action=account.created&actor=admin").json();
-    assert!(ledger["items"].to_string().contains("new.staff"), "{ledger}");
+    let ledger = admin
+        .get("/api/v1/ledger?action=account.created&actor=admin")
+        .json();
+    assert!(
+        ledger["items"].to_string().contains("new.staff"),
+        "{ledger}"
+    );
     let listed = admin.get("/api/v1/accounts").json();
     assert!(listed.to_string().contains("new.staff") && !listed.to_string().contains("argon2"));
 
@@ -330,14 +415,26 @@ fn an_administrator_creates_an_account_that_must_change_its_password() {
     let disabled = admin.post_form("/accounts/new.staff/disable", &[("disabled", "true")]);
     assert_eq!(disabled.status, 200, "{}", disabled.body);
     let refused = newcomer.get("/dashboard");
-    assert!(refused.location.unwrap_or_default().starts_with("/login"), "logged out");
+    assert!(
+        refused.location.unwrap_or_default().starts_with("/login"),
+        "logged out"
+    );
     let issued = admin.post_form("/accounts/scjg.staff/token", &[("label", "测试")]);
     assert!(issued.body.contains("jg_"), "{}", issued.body);
 
     let mut department_admin = server.login("scjg.admin");
     assert_eq!(department_admin.get("/accounts").status, 403);
     assert_eq!(
-        department_admin.post_form("/accounts", &[("username", "x"), ("display_name", "x"), ("role", "supervisor")]).status,
+        department_admin
+            .post_form(
+                "/accounts",
+                &[
+                    ("username", "x"),
+                    ("display_name", "x"),
+                    ("role", "supervisor")
+                ]
+            )
+            .status,
         403
     );
     assert_eq!(department_admin.get("/api/v1/accounts").status, 403);
@@ -376,6 +473,12 @@ fn an_empty_upload_fails_with_its_own_file_name() {
     let page = admin.post_multipart(&path, &[("kind", "entities")], ("file", "空文件.csv", b""));
     assert_eq!(page.status, 200, "{}", page.body);
     let outcome = finished_job(&mut admin, &page);
-    assert!(outcome.contains("失败") && outcome.contains("空文件.csv"), "{outcome}");
-    assert!(!outcome.contains("/tmp/") && !outcome.contains("jianguan-web-files"), "{outcome}");
+    assert!(
+        outcome.contains("失败") && outcome.contains("空文件.csv"),
+        "{outcome}"
+    );
+    assert!(
+        !outcome.contains("/tmp/") && !outcome.contains("jianguan-web-files"),
+        "{outcome}"
+    );
 }

@@ -7,14 +7,16 @@ use std::time::{Duration, Instant};
 use jianguan::domain::account::Role;
 use serde_json::json;
 
-use crate::common::web::{encode, Answer, Client, TestServer, add_account, issue_token};
+use crate::common::web::{Answer, Client, TestServer, add_account, encode, issue_token};
 
 const PLAN: &str = "2026-SCJG-T01";
 const ROUND: &str = "2026-T1";
 
 /// A server whose city also has a staff account of another department (WJW).
 fn server_with_other_department() -> TestServer {
-    TestServer::start_prepared(|db| add_account(db, "wjw.staff", Role::DepartmentStaff, Some("WJW")))
+    TestServer::start_prepared(|db| {
+        add_account(db, "wjw.staff", Role::DepartmentStaff, Some("WJW"))
+    })
 }
 
 /// The first `value="…"` after `marker` in a page.
@@ -24,11 +26,13 @@ fn value_after(body: &str, marker: &str) -> Option<String> {
     Some(body[start..end].to_owned())
 }
 
-
 fn expect_redirect(answer: &Answer, to: &str) {
     assert_eq!(answer.status, 303, "{}", answer.body);
     let location = answer.location.clone().unwrap_or_default();
-    assert!(location.starts_with(to), "redirected to {location}, not {to}");
+    assert!(
+        location.starts_with(to),
+        "redirected to {location}, not {to}"
+    );
 }
 
 /// Polls a job's fragment until it is finished; returns the fragment.
@@ -77,12 +81,24 @@ fn the_year_story_with_the_forms_and_department_scoping() {
     );
     expect_redirect(&created, &format!("/plans/{PLAN}"));
     let page = staff.get(&format!("/plans/{PLAN}"));
-    assert!(page.body.contains("草稿") && page.body.contains("备案"), "{}", page.body);
-    expect_redirect(&staff.post_form(&format!("/plans/{PLAN}/file"), &[]), &format!("/plans/{PLAN}"));
+    assert!(
+        page.body.contains("草稿") && page.body.contains("备案"),
+        "{}",
+        page.body
+    );
+    expect_redirect(
+        &staff.post_form(&format!("/plans/{PLAN}/file"), &[]),
+        &format!("/plans/{PLAN}"),
+    );
     assert!(staff.get(&format!("/plans/{PLAN}")).body.contains("已备案"));
 
     // Staff may not approve; filing twice is refused with a Chinese message.
-    assert_eq!(staff.post_form(&format!("/plans/{PLAN}/approve"), &[]).status, 403);
+    assert_eq!(
+        staff
+            .post_form(&format!("/plans/{PLAN}/approve"), &[])
+            .status,
+        403
+    );
     let again = staff.post_form(&format!("/plans/{PLAN}/file"), &[]);
     assert_eq!(again.status, 409);
     assert!(again.body.contains("不能备案"), "{}", again.body);
@@ -94,9 +110,20 @@ fn the_year_story_with_the_forms_and_department_scoping() {
 
     // The department administrator approves and publishes.
     let mut admin_of_department = server.login("scjg.admin");
-    expect_redirect(&admin_of_department.post_form(&format!("/plans/{PLAN}/approve"), &[]), "/plans/");
-    expect_redirect(&admin_of_department.post_form(&format!("/plans/{PLAN}/publish"), &[]), "/plans/");
-    assert!(staff.get(&format!("/plans?year=2026&status={}", encode("已公示"))).body.contains(PLAN));
+    expect_redirect(
+        &admin_of_department.post_form(&format!("/plans/{PLAN}/approve"), &[]),
+        "/plans/",
+    );
+    expect_redirect(
+        &admin_of_department.post_form(&format!("/plans/{PLAN}/publish"), &[]),
+        "/plans/",
+    );
+    assert!(
+        staff
+            .get(&format!("/plans?year=2026&status={}", encode("已公示")))
+            .body
+            .contains(PLAN)
+    );
 
     // Staff cannot commit rounds; the administrator commits one with the plan.
     let round_form = [
@@ -109,21 +136,37 @@ fn the_year_story_with_the_forms_and_department_scoping() {
     ];
     assert_eq!(staff.post_form("/rounds", &round_form).status, 403);
     let mut admin = server.login("admin");
-    expect_redirect(&admin.post_form("/rounds", &round_form), &format!("/rounds/{ROUND}"));
+    expect_redirect(
+        &admin.post_form("/rounds", &round_form),
+        &format!("/rounds/{ROUND}"),
+    );
     let witness_screen = admin.get(&format!("/rounds/{ROUND}"));
     assert!(witness_screen.body.contains("承诺值") && witness_screen.body.contains("公开随机数"));
 
     // The draw runs as a job; its page polls it until done.
     let drawn = admin.post_form(
         &format!("/rounds/{ROUND}/draw"),
-        &[("witnesses", "张三\n李四"), ("beacon", "2026-01-05 上证指数收盘 3245.67")],
+        &[
+            ("witnesses", "张三\n李四"),
+            ("beacon", "2026-01-05 上证指数收盘 3245.67"),
+        ],
     );
     expect_redirect(&drawn, &format!("/rounds/{ROUND}?job="));
-    let job = drawn.location.unwrap_or_default().rsplit('=').next().unwrap_or_default().to_owned();
+    let job = drawn
+        .location
+        .unwrap_or_default()
+        .rsplit('=')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     let outcome = wait_for_job(&mut admin, &job);
     assert!(outcome.contains("完成"), "{outcome}");
     let round_page = admin.get(&format!("/rounds/{ROUND}"));
-    assert!(round_page.body.contains("已抽取") && round_page.body.contains("张三"), "{}", round_page.body);
+    assert!(
+        round_page.body.contains("已抽取") && round_page.body.contains("张三"),
+        "{}",
+        round_page.body
+    );
     let visits = admin.get(&format!("/rounds/{ROUND}/visits"));
     assert_eq!(visits.status, 200);
     assert!(visits.body.contains("第 1 /"), "{}", visits.body);
@@ -134,8 +177,16 @@ fn the_year_story_with_the_forms_and_department_scoping() {
         .unwrap_or_else(|| panic!("no pending visit of {ROUND}: {}", pending.body));
     let entry_path = format!("/results/visits/{ROUND}/{link}");
     let entry = staff.get(&entry_path);
-    assert!(entry.body.contains("未发现问题") && entry.body.contains("data-label"), "{}", entry.body);
-    assert_eq!(other.get(&entry_path).status, 404, "another department cannot open the visit");
+    assert!(
+        entry.body.contains("未发现问题") && entry.body.contains("data-label"),
+        "{}",
+        entry.body
+    );
+    assert_eq!(
+        other.get(&entry_path).status,
+        404,
+        "another department cannot open the visit"
+    );
     let entered = staff.post_form(
         &entry_path,
         &[
@@ -151,14 +202,37 @@ fn the_year_story_with_the_forms_and_department_scoping() {
     expect_redirect(&entered, "/results?done=");
     let listed = staff.get("/results");
     let result_id = value_after(&listed.body, "name=\"ids\" value=\"").unwrap_or_default();
-    assert!(result_id.starts_with(&format!("{ROUND}/{link}/{PLAN}/SCJG/")), "{result_id}");
-    assert!(listed.body.contains("2026-02-"), "the due date is shown: {}", listed.body);
-    expect_redirect(&staff.post_form("/results/publish", &[("ids", &result_id)]), "/results?done=");
-    assert!(!staff.get("/results").body.contains(&format!("value=\"{result_id}\"")));
+    assert!(
+        result_id.starts_with(&format!("{ROUND}/{link}/{PLAN}/SCJG/")),
+        "{result_id}"
+    );
+    assert!(
+        listed.body.contains("2026-02-"),
+        "the due date is shown: {}",
+        listed.body
+    );
+    expect_redirect(
+        &staff.post_form("/results/publish", &[("ids", &result_id)]),
+        "/results?done=",
+    );
+    assert!(
+        !staff
+            .get("/results")
+            .body
+            .contains(&format!("value=\"{result_id}\""))
+    );
 
     // Publishing the round releases the secret.
-    expect_redirect(&admin.post_form(&format!("/rounds/{ROUND}/publish"), &[]), &format!("/rounds/{ROUND}"));
-    assert!(admin.get(&format!("/rounds/{ROUND}")).body.contains("秘密（已公开）"));
+    expect_redirect(
+        &admin.post_form(&format!("/rounds/{ROUND}/publish"), &[]),
+        &format!("/rounds/{ROUND}"),
+    );
+    assert!(
+        admin
+            .get(&format!("/rounds/{ROUND}"))
+            .body
+            .contains("秘密（已公开）")
+    );
 }
 
 #[test]
@@ -175,8 +249,12 @@ fn the_api_tells_the_same_story_with_tokens() {
         client.bearer = Some(token.to_owned());
         client
     };
-    let (mut staff, mut approver, mut admin, mut other) =
-        (client(&tokens[0]), client(&tokens[1]), client(&tokens[2]), client(&tokens[3]));
+    let (mut staff, mut approver, mut admin, mut other) = (
+        client(&tokens[0]),
+        client(&tokens[1]),
+        client(&tokens[2]),
+        client(&tokens[3]),
+    );
 
     let item = staff.get("/api/v1/plans/HS2025-S090").json()["participants"][0]["items"][0].clone();
     let strata: Vec<_> = ["A", "B", "C", "D", "U", "N"]
@@ -192,52 +270,124 @@ fn the_api_tells_the_same_story_with_tokens() {
     let created = staff.send_json("POST", "/api/v1/plans", &plan);
     assert_eq!(created.status, 200, "{}", created.body);
     assert_eq!(created.json()["status"], "草稿");
-    assert_eq!(staff.send_json("POST", "/api/v1/plans", &plan).status, 409, "ids are unique");
+    assert_eq!(
+        staff.send_json("POST", "/api/v1/plans", &plan).status,
+        409,
+        "ids are unique"
+    );
     let mut elsewhere = plan.clone();
     elsewhere["id"] = json!("2026-WJW-A01");
     elsewhere["lead"] = json!("WJW");
     elsewhere["participants"][0]["department"] = json!("WJW");
-    assert_eq!(staff.send_json("POST", "/api/v1/plans", &elsewhere).status, 403);
-    assert_eq!(staff.send_json("POST", "/api/v1/plans/2026-SCJG-A01/file", &json!({})).status, 200);
-    assert_eq!(staff.send_json("POST", "/api/v1/plans/2026-SCJG-A01/approve", &json!({})).status, 403);
+    assert_eq!(
+        staff.send_json("POST", "/api/v1/plans", &elsewhere).status,
+        403
+    );
+    assert_eq!(
+        staff
+            .send_json("POST", "/api/v1/plans/2026-SCJG-A01/file", &json!({}))
+            .status,
+        200
+    );
+    assert_eq!(
+        staff
+            .send_json("POST", "/api/v1/plans/2026-SCJG-A01/approve", &json!({}))
+            .status,
+        403
+    );
     assert_eq!(other.get("/api/v1/plans/2026-SCJG-A01").status, 404);
-    assert_eq!(approver.send_json("POST", "/api/v1/plans/2026-SCJG-A01/approve", &json!({})).status, 200);
+    assert_eq!(
+        approver
+            .send_json("POST", "/api/v1/plans/2026-SCJG-A01/approve", &json!({}))
+            .status,
+        200
+    );
 
     let commit = json!({"id": "2026-A1", "window_start": "2026-04-01", "window_end": "2026-06-30",
                         "plans": ["2026-SCJG-A01"]});
-    assert_eq!(approver.send_json("POST", "/api/v1/rounds", &commit).status, 403);
+    assert_eq!(
+        approver.send_json("POST", "/api/v1/rounds", &commit).status,
+        403
+    );
     let committed = admin.send_json("POST", "/api/v1/rounds", &commit);
     assert_eq!(committed.status, 200, "{}", committed.body);
-    assert_eq!(committed.json()["commitment"].as_str().map(str::len), Some(64));
+    assert_eq!(
+        committed.json()["commitment"].as_str().map(str::len),
+        Some(64)
+    );
     let beacon = json!({"beacon": "福彩3D 2026001 期 123", "witnesses": ["王五"]});
     let drawn = admin.send_json("POST", "/api/v1/rounds/2026-A1/draw", &beacon);
     assert_eq!(drawn.status, 200, "{}", drawn.body);
     assert_eq!(drawn.json()["status"], "已抽取");
-    assert!(drawn.json().get("secret").is_none(), "the secret stays sealed until published");
-    assert_eq!(admin.send_json("POST", "/api/v1/rounds/2026-A1/draw", &beacon).status, 409);
+    assert!(
+        drawn.json().get("secret").is_none(),
+        "the secret stays sealed until published"
+    );
+    assert_eq!(
+        admin
+            .send_json("POST", "/api/v1/rounds/2026-A1/draw", &beacon)
+            .status,
+        409
+    );
 
     let visits = staff.get("/api/v1/rounds/2026-A1/visits?page=1").json();
     assert!(visits["total"].as_u64().unwrap_or(0) > 0, "{visits}");
-    assert_eq!(other.get("/api/v1/rounds/2026-A1/visits").json()["total"], 0);
-    let visit = visits["visits"][0]["id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(
+        other.get("/api/v1/rounds/2026-A1/visits").json()["total"],
+        0
+    );
+    let visit = visits["visits"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let result = json!({"visit": visit, "category": "未发现问题", "method": "书面检查",
         "follow_up": "无需后续处置", "check_start": "2026-04-10", "check_end": "2026-04-10"});
-    assert_eq!(other.send_json("POST", "/api/v1/results", &result).status, 404, "not a visit of WJW");
-    assert_eq!(approver.send_json("POST", "/api/v1/results", &json!({"visit": visit})).status, 400);
+    assert_eq!(
+        other.send_json("POST", "/api/v1/results", &result).status,
+        404,
+        "not a visit of WJW"
+    );
+    assert_eq!(
+        approver
+            .send_json("POST", "/api/v1/results", &json!({"visit": visit}))
+            .status,
+        400
+    );
     let entered = staff.send_json("POST", "/api/v1/results", &result);
     assert_eq!(entered.status, 200, "{}", entered.body);
     let ids: Vec<String> = entered
         .json()
         .as_array()
-        .map(|a| a.iter().filter_map(|r| r["id"].as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| r["id"].as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     assert!(!ids.is_empty());
-    assert_eq!(other.send_json("POST", "/api/v1/results/publish", &json!({"ids": ids})).status, 403);
+    assert_eq!(
+        other
+            .send_json("POST", "/api/v1/results/publish", &json!({"ids": ids}))
+            .status,
+        403
+    );
     let published = staff.send_json("POST", "/api/v1/results/publish", &json!({"ids": ids}));
     assert_eq!(published.status, 200, "{}", published.body);
-    let listed = staff.get(&format!("/api/v1/results?round=2026-A1&status={}", encode("已公开"))).json();
+    let listed = staff
+        .get(&format!(
+            "/api/v1/results?round=2026-A1&status={}",
+            encode("已公开")
+        ))
+        .json();
     assert_eq!(listed.as_array().map(Vec::len), Some(ids.len()));
-    assert_eq!(other.get("/api/v1/results?round=2026-A1").json().as_array().map(Vec::len), Some(0));
+    assert_eq!(
+        other
+            .get("/api/v1/results?round=2026-A1")
+            .json()
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
 
     let released = admin.send_json("POST", "/api/v1/rounds/2026-A1/publish", &json!({}));
     assert_eq!(released.status, 200, "{}", released.body);
@@ -250,7 +400,10 @@ fn every_documented_read_answers_with_its_examples() {
     let server = TestServer::start_prepared(|db| token = issue_token(db, "admin"));
     let mut admin = server.anonymous();
     admin.bearer = Some(token);
-    for op in jianguan::http::api::workflow::operations().iter().filter(|op| op.method == "get") {
+    for op in jianguan::http::api::workflow::operations()
+        .iter()
+        .filter(|op| op.method == "get")
+    {
         let mut path = op.path.to_owned();
         let mut query = Vec::new();
         for p in &op.params {
@@ -266,8 +419,12 @@ fn every_documented_read_answers_with_its_examples() {
         let answer = admin.get(&path);
         assert_eq!(answer.status, 200, "GET {path}: {}", answer.body);
         let body = answer.json();
-        let empty = body.as_array().is_some_and(Vec::is_empty) || body.get("total") == Some(&json!(0));
-        assert!(!empty, "GET {path} found nothing: its examples should exist in the test city");
+        let empty =
+            body.as_array().is_some_and(Vec::is_empty) || body.get("total") == Some(&json!(0));
+        assert!(
+            !empty,
+            "GET {path} found nothing: its examples should exist in the test city"
+        );
     }
 }
 
@@ -293,17 +450,35 @@ fn the_pages_open_for_each_role_within_its_department() {
     }
     let mut admin = server.login("admin");
     assert!(admin.get("/plans/new").body.contains("请先选择牵头部门"));
-    assert!(admin.get("/plans/new?lead=SCJG").body.contains("name=\"items\""));
+    assert!(
+        admin
+            .get("/plans/new?lead=SCJG")
+            .body
+            .contains("name=\"items\"")
+    );
     assert!(admin.get("/rounds").body.contains("承诺新批次"));
     let mut supervisor = server.login("sfj.supervisor");
     assert!(!supervisor.get("/rounds").body.contains("承诺新批次"));
     assert_eq!(supervisor.get("/plans/new").status, 403);
     let mut staff = server.login("scjg.staff");
-    assert_eq!(staff.get("/plans/HS2025-J003").status, 404, "a joint plan without SCJG");
-    assert_eq!(staff.get("/plans/HS2025-J017").status, 200, "a joint plan SCJG leads");
+    assert_eq!(
+        staff.get("/plans/HS2025-J003").status,
+        404,
+        "a joint plan without SCJG"
+    );
+    assert_eq!(
+        staff.get("/plans/HS2025-J017").status,
+        200,
+        "a joint plan SCJG leads"
+    );
     let visits = staff.get("/rounds/2025-Q1/visits");
     assert!(visits.body.contains("SCJG"), "{}", visits.body);
     let mut inspector = server.login("scjg.inspector");
     assert_eq!(inspector.get("/results").status, 200);
-    assert_eq!(inspector.post_form("/results/publish", &[("ids", "x")]).status, 403);
+    assert_eq!(
+        inspector
+            .post_form("/results/publish", &[("ids", "x")])
+            .status,
+        403
+    );
 }

@@ -3,8 +3,8 @@
 //! sent back, answered again and closed. Scoping and refusals by role.
 
 use chrono::NaiveDate;
-use jianguan::domain::account::{Account, Role};
 use jianguan::domain::DepartmentCode;
+use jianguan::domain::account::{Account, Role};
 use jianguan::storage::{self, EntityFilter, InspectorFilter, PageRequest, Store};
 
 use crate::common::web::{DEMO_PASSWORD, TestServer};
@@ -14,7 +14,9 @@ use crate::common::web::{DEMO_PASSWORD, TestServer};
 fn setup(server: &TestServer, date: NaiveDate) -> (Vec<String>, String) {
     let runtime = crate::common::runtime().unwrap_or_else(|e| panic!("{e}"));
     runtime.block_on(async {
-        let db = storage::open(&server.database.to_string_lossy()).await.unwrap_or_else(|e| panic!("{e}"));
+        let db = storage::open(&server.database.to_string_lossy())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         let filter = InspectorFilter {
             department: DepartmentCode::parse("SCJG").ok(),
             certified_on: Some(date),
@@ -76,25 +78,42 @@ fn a_flagged_inspection_is_rectified_through_a_notice() {
     let id = "SCJG-JWJ-2025-";
     let mut supervisor = server.login("sfj.supervisor");
     let flagged = supervisor.get("/supervision?flagged=1");
-    assert!(flagged.body.contains(id) && flagged.body.contains("督促整改"), "{}", flagged.body);
+    assert!(
+        flagged.body.contains(id) && flagged.body.contains("督促整改"),
+        "{}",
+        flagged.body
+    );
 
     // Only the Justice Bureau issues notices.
     let list = supervisor.get("/api/v1/out-of-plan").json();
     let record = list
         .as_array()
-        .and_then(|l| l.iter().find(|o| o["flagged"] == true && o["entity"] == entity.as_str()))
+        .and_then(|l| {
+            l.iter()
+                .find(|o| o["flagged"] == true && o["entity"] == entity.as_str())
+        })
         .cloned()
         .unwrap_or_default();
     let subject = format!("out_of_plan:{}", record["id"].as_str().unwrap_or_default());
-    let refused = staff.post_form("/supervision/notices", &[("subject", &subject), ("requirement", "x")]);
+    let refused = staff.post_form(
+        "/supervision/notices",
+        &[("subject", &subject), ("requirement", "x")],
+    );
     assert_eq!(refused.status, 403);
     let issued = supervisor.post_form(
         "/supervision/notices",
-        &[("subject", &subject), ("requirement", "说明检查依据，补正检查记录")],
+        &[
+            ("subject", &subject),
+            ("requirement", "说明检查依据，补正检查记录"),
+        ],
     );
     assert_eq!(issued.status, 303, "{}", issued.body);
     let notice_path = issued.location.clone().unwrap_or_default();
-    let notice_id = notice_path.rsplit('/').next().unwrap_or_default().to_owned();
+    let notice_id = notice_path
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     assert!(notice_id.starts_with("ZG-"), "{notice_path}");
 
     // Another department sees neither the inspection nor the notice.
@@ -102,29 +121,61 @@ fn a_flagged_inspection_is_rectified_through_a_notice() {
     assert_eq!(other.get(&notice_path).status, 404);
     assert!(!other.get("/supervision").body.contains(&notice_id));
     assert_eq!(
-        other.post_form(&format!("{notice_path}/answer"), &[("text", "已整改")]).status,
+        other
+            .post_form(&format!("{notice_path}/answer"), &[("text", "已整改")])
+            .status,
         404
     );
 
     // Answer, send back (needs a reason), answer again, close.
-    assert_eq!(staff.post_form(&format!("{notice_path}/answer"), &[("text", "已补正记录")]).status, 303);
-    let no_reason = supervisor.post_form(&format!("{notice_path}/review"), &[("accept", "0"), ("text", "")]);
+    assert_eq!(
+        staff
+            .post_form(&format!("{notice_path}/answer"), &[("text", "已补正记录")])
+            .status,
+        303
+    );
+    let no_reason = supervisor.post_form(
+        &format!("{notice_path}/review"),
+        &[("accept", "0"), ("text", "")],
+    );
     assert_eq!(no_reason.status, 409, "{}", no_reason.body);
     assert_eq!(
-        supervisor.post_form(&format!("{notice_path}/review"), &[("accept", "0"), ("text", "依据不充分")]).status,
+        supervisor
+            .post_form(
+                &format!("{notice_path}/review"),
+                &[("accept", "0"), ("text", "依据不充分")]
+            )
+            .status,
         303
     );
     assert!(staff.get(&notice_path).body.contains("待整改"));
-    assert_eq!(staff.post_form(&format!("{notice_path}/answer"), &[("text", "已补充依据")]).status, 303);
     assert_eq!(
-        supervisor.post_form(&format!("{notice_path}/review"), &[("accept", "1"), ("text", "")]).status,
+        staff
+            .post_form(&format!("{notice_path}/answer"), &[("text", "已补充依据")])
+            .status,
         303
     );
-    let closed = staff.get(&format!("/api/v1/rectifications/{notice_id}")).json();
+    assert_eq!(
+        supervisor
+            .post_form(
+                &format!("{notice_path}/review"),
+                &[("accept", "1"), ("text", "")]
+            )
+            .status,
+        303
+    );
+    let closed = staff
+        .get(&format!("/api/v1/rectifications/{notice_id}"))
+        .json();
     assert_eq!(closed["status"], "已销号", "{closed}");
     assert_eq!(closed["answers"].as_array().map(Vec::len), Some(2));
     // A closed notice takes no more answers.
-    assert_eq!(staff.post_form(&format!("{notice_path}/answer"), &[("text", "再次")]).status, 409);
+    assert_eq!(
+        staff
+            .post_form(&format!("{notice_path}/answer"), &[("text", "再次")])
+            .status,
+        409
+    );
 }
 
 #[test]
@@ -156,9 +207,23 @@ fn out_of_plan_registration_is_refused_outside_ones_department_and_for_bad_input
     assert_eq!(bad_code.status, 409, "{}", bad_code.body);
     assert_eq!(send(&mut staff, form(&entity, "SCJG")).status, 303);
     // GA's staff account (of another department) and the hotline see nothing of it.
-    assert_eq!(other.get("/api/v1/out-of-plan").json().as_array().map(|l| l.iter().filter(|o| o["department"] == "SCJG").count()), Some(0));
+    assert_eq!(
+        other
+            .get("/api/v1/out-of-plan")
+            .json()
+            .as_array()
+            .map(|l| l.iter().filter(|o| o["department"] == "SCJG").count()),
+        Some(0)
+    );
     let mut hotline = server.login("hotline.operator");
-    assert_eq!(hotline.get("/api/v1/out-of-plan").json().as_array().map(Vec::len), Some(0));
+    assert_eq!(
+        hotline
+            .get("/api/v1/out-of-plan")
+            .json()
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
 }
 
 #[test]
@@ -168,7 +233,10 @@ fn a_malformed_json_body_is_a_json_error_naming_the_problem() {
     for path in ["/api/v1/rectifications", "/api/v1/plans"] {
         let answer = supervisor.send_json("POST", path, &serde_json::json!({"unexpected": true}));
         assert_eq!(answer.status, 400, "{path}: {}", answer.body);
-        let error = answer.json()["error"].as_str().unwrap_or_default().to_owned();
+        let error = answer.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         assert!(error.contains("缺少字段"), "{path}: {error}");
     }
 }

@@ -36,12 +36,22 @@ struct CheckInput {
     as_of: Option<String>,
 }
 
-async fn check(State(state): State<Arc<AppState>>, user: User, JsonBody(input): JsonBody<CheckInput>) -> Result<Json<Value>> {
+async fn check(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    JsonBody(input): JsonBody<CheckInput>,
+) -> Result<Json<Value>> {
     let account = user.require(Permission::CheckCredit)?;
     let matter = state.credit.matter(&state.db, &input.matter).await?;
     let as_of = pages::as_of_date(input.as_of.as_deref())?;
     let mut result = pages::check_one(&state, account, &matter, &input.id, as_of).await?;
-    pages::disclose(&state, account, std::slice::from_mut(&mut result), &matter.code).await?;
+    pages::disclose(
+        &state,
+        account,
+        std::slice::from_mut(&mut result),
+        &matter.code,
+    )
+    .await?;
     Ok(Json(pages::result_json(&matter, &result)))
 }
 
@@ -60,7 +70,11 @@ struct BatchInput {
     applicants: Vec<ApplicantInput>,
 }
 
-async fn check_batch(State(state): State<Arc<AppState>>, user: User, JsonBody(input): JsonBody<BatchInput>) -> Result<Json<Value>> {
+async fn check_batch(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    JsonBody(input): JsonBody<BatchInput>,
+) -> Result<Json<Value>> {
     let account = user.require(Permission::CheckCredit)?;
     if input.applicants.is_empty() {
         return Err(Error::BadRequest("applicants 不能为空".into()));
@@ -71,19 +85,31 @@ async fn check_batch(State(state): State<Arc<AppState>>, user: User, JsonBody(in
         .applicants
         .into_iter()
         .enumerate()
-        .map(|(index, a)| Applicant { id: a.id, name: a.name, row: index + 1 })
+        .map(|(index, a)| Applicant {
+            id: a.id,
+            name: a.name,
+            row: index + 1,
+        })
         .collect();
     let mut report = pages::check_batch(&state, account, &matter, &applicants, as_of).await?;
     pages::disclose(&state, account, &mut report.results, &matter.code).await?;
     Ok(Json(report.to_json()))
 }
 
-async fn matters(State(state): State<Arc<AppState>>, user: User, Query(query): Query<MatterQuery>) -> Result<Json<Vec<MatterRow>>> {
+async fn matters(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Query(query): Query<MatterQuery>,
+) -> Result<Json<Vec<MatterRow>>> {
     user.require(Permission::CheckCredit)?;
     Ok(Json(pages::list_matters(&state, &query).await?))
 }
 
-async fn entries(State(state): State<Arc<AppState>>, user: User, Query(query): Query<EntryQuery>) -> Result<Json<Vec<EntryRow>>> {
+async fn entries(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Query(query): Query<EntryQuery>,
+) -> Result<Json<Vec<EntryRow>>> {
     let account = user.require(Permission::CheckCredit)?;
     Ok(Json(pages::search_entries(&state, account, &query).await?))
 }
@@ -102,7 +128,8 @@ pub fn operations() -> Vec<Operation> {
         "listed_on": {"type": "string", "format": "date"},
         "valid_until": {"type": ["string", "null"], "format": "date"},
         "authority": {"type": "string"}, "reason": {"type": "string"}, "ref_no": {"type": "string"}}});
-    let outcome = json!({"type": "string", "enum": ["block", "warn", "reward", "clear", "invalid"]});
+    let outcome =
+        json!({"type": "string", "enum": ["block", "warn", "reward", "clear", "invalid"]});
     let result = json!({"type": "object", "required": ["id", "outcome", "hits"], "properties": {
         "matter": {"type": "string"}, "id": {"type": "string"}, "name": {"type": "string"},
         "kind": {"type": "string", "enum": ["enterprise", "person"]},
@@ -121,45 +148,71 @@ pub fn operations() -> Vec<Operation> {
         "ref_no": {"type": "string"}, "severity": {"type": ["string", "null"]}, "source": {"type": "string"}}});
     vec![
         Operation {
-            method: "post", path: "/api/v1/credit/check", summary: "单个信用核查：事项 + 统一社会信用代码或身份证号码 → 结果、命中记录（记入核查日志）",
-            tag: "credit", access: Access::Permission(Permission::CheckCredit), params: vec![],
-            body: Some(json!({"type": "object", "required": ["matter", "id"], "properties": {
+            method: "post",
+            path: "/api/v1/credit/check",
+            summary: "单个信用核查：事项 + 统一社会信用代码或身份证号码 → 结果、命中记录（记入核查日志）",
+            tag: "credit",
+            access: Access::Permission(Permission::CheckCredit),
+            params: vec![],
+            body: Some(
+                json!({"type": "object", "required": ["matter", "id"], "properties": {
                 "matter": {"type": "string", "example": EXAMPLE_MATTER},
                 "id": {"type": "string", "example": EXAMPLE_ID},
                 "as_of": {"type": "string", "format": "date", "description": "核查日期，默认今天"}},
-                "example": {"matter": EXAMPLE_MATTER, "id": EXAMPLE_ID}})),
+                "example": {"matter": EXAMPLE_MATTER, "id": EXAMPLE_ID}}),
+            ),
             response: result.clone(),
         },
         Operation {
-            method: "post", path: "/api/v1/credit/check/batch", summary: "批量信用核查：与命令行 credit check --json 相同的结果（按输入顺序）",
-            tag: "credit", access: Access::Permission(Permission::CheckCredit), params: vec![],
-            body: Some(json!({"type": "object", "required": ["matter", "applicants"], "properties": {
+            method: "post",
+            path: "/api/v1/credit/check/batch",
+            summary: "批量信用核查：与命令行 credit check --json 相同的结果（按输入顺序）",
+            tag: "credit",
+            access: Access::Permission(Permission::CheckCredit),
+            params: vec![],
+            body: Some(
+                json!({"type": "object", "required": ["matter", "applicants"], "properties": {
                 "matter": {"type": "string"}, "as_of": {"type": "string", "format": "date"},
                 "applicants": {"type": "array", "items": {"type": "object", "required": ["id"], "properties": {
                     "id": {"type": "string"}, "name": {"type": "string"}}}}},
-                "example": {"matter": EXAMPLE_MATTER, "applicants": [{"id": EXAMPLE_ID, "name": "示例公司"}, {"id": "12345"}]}})),
+                "example": {"matter": EXAMPLE_MATTER, "applicants": [{"id": EXAMPLE_ID, "name": "示例公司"}, {"id": "12345"}]}}),
+            ),
             response: json!({"type": "object", "properties": {
                 "matter": {"type": "string"}, "as_of": {"type": "string", "format": "date"}, "batch": {"type": "string"},
                 "results": {"type": "array", "items": result}}}),
         },
         Operation {
-            method: "get", path: "/api/v1/credit/matters", summary: "核查事项目录（领域、主管部门、阻断/警示/激励名单）",
-            tag: "credit", access: Access::Permission(Permission::CheckCredit),
+            method: "get",
+            path: "/api/v1/credit/matters",
+            summary: "核查事项目录（领域、主管部门、阻断/警示/激励名单）",
+            tag: "credit",
+            access: Access::Permission(Permission::CheckCredit),
             params: vec![
                 param("q", "query", false, "编码、名称或部门的一部分", "GWY"),
                 param("domain", "query", false, "领域", "公务员招录调任"),
             ],
-            body: None, response: json!({"type": "array", "items": matter}),
+            body: None,
+            response: json!({"type": "array", "items": matter}),
         },
         Operation {
-            method: "get", path: "/api/v1/credit/entries", summary: "一个主体的信用记录（个人需 SeePersonalCredit 权限才不脱敏，查看记入访问日志）",
-            tag: "credit", access: Access::Permission(Permission::CheckCredit),
+            method: "get",
+            path: "/api/v1/credit/entries",
+            summary: "一个主体的信用记录（个人需 SeePersonalCredit 权限才不脱敏，查看记入访问日志）",
+            tag: "credit",
+            access: Access::Permission(Permission::CheckCredit),
             params: vec![
-                param("subject", "query", false, "统一社会信用代码或身份证号码", EXAMPLE_ID),
+                param(
+                    "subject",
+                    "query",
+                    false,
+                    "统一社会信用代码或身份证号码",
+                    EXAMPLE_ID,
+                ),
                 param("q", "query", false, "代码前缀或名称", "9142"),
                 param("list", "query", false, "名单类型", "blacklist"),
             ],
-            body: None, response: json!({"type": "array", "items": entry}),
+            body: None,
+            response: json!({"type": "array", "items": entry}),
         },
     ]
 }

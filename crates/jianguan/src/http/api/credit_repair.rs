@@ -36,16 +36,28 @@ struct ListQuery {
     status: String,
 }
 
-async fn list(State(state): State<Arc<AppState>>, user: User, Query(query): Query<ListQuery>) -> Result<Json<Vec<RepairRequest>>> {
+async fn list(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Vec<RepairRequest>>> {
     let status = pages::status_filter(&query.status)?;
     Ok(Json(pages::visible_requests(&state, &user, status).await?))
 }
 
-async fn one(State(state): State<Arc<AppState>>, user: User, Path(id): Path<String>) -> Result<Json<RepairRequest>> {
+async fn one(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Json<RepairRequest>> {
     Ok(Json(pages::visible_request(&state, &user, &id).await?))
 }
 
-async fn file(State(state): State<Arc<AppState>>, user: User, JsonBody(input): JsonBody<RequestInput>) -> Result<Json<RepairRequest>> {
+async fn file(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    JsonBody(input): JsonBody<RequestInput>,
+) -> Result<Json<RepairRequest>> {
     Ok(Json(pages::request(&state, &user, input).await?))
 }
 
@@ -75,15 +87,29 @@ struct Expiry {
     ended: Vec<credit_repair::ExpiryLine>,
 }
 
-async fn expiry(State(state): State<Arc<AppState>>, user: User, Query(query): Query<ExpiryQuery>) -> Result<Json<Expiry>> {
+async fn expiry(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Query(query): Query<ExpiryQuery>,
+) -> Result<Json<Expiry>> {
     user.require(REVIEW)?;
-    let as_of = match query.as_of.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        Some(text) => text
-            .parse()
-            .map_err(|_| Error::BadRequest(format!("as_of 应为日期 YYYY-MM-DD，而不是 {text:?}")))?,
+    let as_of = match query
+        .as_of
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        Some(text) => text.parse().map_err(|_| {
+            Error::BadRequest(format!("as_of 应为日期 YYYY-MM-DD，而不是 {text:?}"))
+        })?,
         None => workflow::now().date_naive(),
     };
-    let within_days = match query.within.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    let within_days = match query
+        .within
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         Some(text) => text
             .parse()
             .map_err(|_| Error::BadRequest(format!("within 应为天数，而不是 {text:?}")))?,
@@ -103,8 +129,13 @@ struct PublishedQuery {
     q: String,
 }
 
-async fn published(State(state): State<Arc<AppState>>, Query(query): Query<PublishedQuery>) -> Result<Json<Vec<PublicEntry>>> {
-    Ok(Json(public_credit::search(&state.db, &query.q, workflow::now().date_naive()).await?))
+async fn published(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<PublishedQuery>,
+) -> Result<Json<Vec<PublicEntry>>> {
+    Ok(Json(
+        public_credit::search(&state.db, &query.q, workflow::now().date_naive()).await?,
+    ))
 }
 
 /// Documented operations.
@@ -126,43 +157,88 @@ pub fn operations() -> Vec<Operation> {
         "subject_name": {"type": "string"}, "list_type": {"type": "string"}, "listed_on": {"type": "string", "format": "date"},
         "ref_no": {"type": "string"}, "severity": {"type": "string"}, "decided_on": {"type": "string", "format": "date"},
         "last_day": {"type": "string", "format": "date"}, "ends_by": {"type": "string", "enum": ["severity", "valid_until"]}}});
-    let id = || vec![param("id", "path", true, "信用修复申请编号", "XF-2026-0001")];
+    let id = || {
+        vec![param(
+            "id",
+            "path",
+            true,
+            "信用修复申请编号",
+            "XF-2026-0001",
+        )]
+    };
     vec![
         Operation {
-            method: "get", path: "/api/v1/credit/repairs", summary: "信用修复申请（信用办看全部；部门看本部门认定的企业信息）",
-            tag: "credit", access: Access::LoggedIn,
-            params: vec![param("status", "query", false, "待审核、已修复或已驳回", "待审核")],
-            body: None, response: json!({"type": "array", "items": request}),
+            method: "get",
+            path: "/api/v1/credit/repairs",
+            summary: "信用修复申请（信用办看全部；部门看本部门认定的企业信息）",
+            tag: "credit",
+            access: Access::LoggedIn,
+            params: vec![param(
+                "status",
+                "query",
+                false,
+                "待审核、已修复或已驳回",
+                "待审核",
+            )],
+            body: None,
+            response: json!({"type": "array", "items": request}),
         },
         Operation {
-            method: "post", path: "/api/v1/credit/repairs", summary: "登记信用修复申请（申请日期为今天；最短公示期未满时拒绝并给出可申请日期）",
-            tag: "credit", access: Access::Permission(REVIEW), params: vec![],
-            body: Some(json!({"type": "object", "required": ["subject", "list_type", "listed_on", "ref_no", "statement"], "properties": {
+            method: "post",
+            path: "/api/v1/credit/repairs",
+            summary: "登记信用修复申请（申请日期为今天；最短公示期未满时拒绝并给出可申请日期）",
+            tag: "credit",
+            access: Access::Permission(REVIEW),
+            params: vec![],
+            body: Some(
+                json!({"type": "object", "required": ["subject", "list_type", "listed_on", "ref_no", "statement"], "properties": {
                 "subject": {"type": "string", "example": "91420200MA4AUTHZ0X"},
                 "list_type": {"type": "string", "enum": ["penalty", "abnormal", "blacklist"]},
                 "listed_on": {"type": "string", "format": "date", "example": "2026-01-05"},
                 "ref_no": {"type": "string", "example": "黄市监罚〔2026〕1号"},
                 "applicant": {"type": "string", "example": "张三（法定代表人）"},
-                "statement": {"type": "string", "example": "已全额缴纳罚款并完成整改，承诺守法经营。"}}})),
+                "statement": {"type": "string", "example": "已全额缴纳罚款并完成整改，承诺守法经营。"}}}),
+            ),
             response: request.clone(),
         },
         Operation {
-            method: "get", path: "/api/v1/credit/repairs/{id}", summary: "一份信用修复申请",
-            tag: "credit", access: Access::LoggedIn, params: id(), body: None, response: request.clone(),
+            method: "get",
+            path: "/api/v1/credit/repairs/{id}",
+            summary: "一份信用修复申请",
+            tag: "credit",
+            access: Access::LoggedIn,
+            params: id(),
+            body: None,
+            response: request.clone(),
         },
         Operation {
-            method: "post", path: "/api/v1/credit/repairs/{id}/review", summary: "审核信用修复申请：approve（自今日起不再公示）或 reject",
-            tag: "credit", access: Access::Permission(REVIEW), params: id(),
-            body: Some(json!({"type": "object", "required": ["decision"], "properties": {
+            method: "post",
+            path: "/api/v1/credit/repairs/{id}/review",
+            summary: "审核信用修复申请：approve（自今日起不再公示）或 reject",
+            tag: "credit",
+            access: Access::Permission(REVIEW),
+            params: id(),
+            body: Some(
+                json!({"type": "object", "required": ["decision"], "properties": {
                 "decision": {"type": "string", "enum": ["reject", "approve"]},
                 "reason": {"type": "string", "example": "材料不全"},
-                "severity": {"type": "string", "enum": ["", "轻微", "一般", "严重"], "description": "未定级信息的严重程度"}}})),
+                "severity": {"type": "string", "enum": ["", "轻微", "一般", "严重"], "description": "未定级信息的严重程度"}}}),
+            ),
             response: request,
         },
         Operation {
-            method: "get", path: "/api/v1/public/credit", summary: "信用信息公示：企业在公示期内的严重失信主体名单、行政处罚、经营异常名录信息（不含自然人、已修复、已到期）",
-            tag: "public", access: Access::Public,
-            params: vec![param("q", "query", true, "企业名称中的字词或统一社会信用代码开头", "91420200")],
+            method: "get",
+            path: "/api/v1/public/credit",
+            summary: "信用信息公示：企业在公示期内的严重失信主体名单、行政处罚、经营异常名录信息（不含自然人、已修复、已到期）",
+            tag: "public",
+            access: Access::Public,
+            params: vec![param(
+                "q",
+                "query",
+                true,
+                "企业名称中的字词或统一社会信用代码开头",
+                "91420200",
+            )],
             body: None,
             response: json!({"type": "array", "items": {"type": "object", "properties": {
                 "subject": {"type": "string"}, "subject_name": {"type": "string"}, "list_name": {"type": "string"},
@@ -170,10 +246,19 @@ pub fn operations() -> Vec<Operation> {
                 "ref_no": {"type": "string"}, "published_until": {"type": ["string", "null"], "format": "date"}}}}),
         },
         Operation {
-            method: "get", path: "/api/v1/credit/expiry", summary: "即将到期停止公示的信息（within 天内）和近期已到期停止公示的信息",
-            tag: "credit", access: Access::Permission(REVIEW),
+            method: "get",
+            path: "/api/v1/credit/expiry",
+            summary: "即将到期停止公示的信息（within 天内）和近期已到期停止公示的信息",
+            tag: "credit",
+            access: Access::Permission(REVIEW),
             params: vec![
-                param("as_of", "query", false, "基准日期（默认今天）", "2026-12-01"),
+                param(
+                    "as_of",
+                    "query",
+                    false,
+                    "基准日期（默认今天）",
+                    "2026-12-01",
+                ),
                 param("within", "query", false, "天数（默认 30）", "30"),
             ],
             body: None,

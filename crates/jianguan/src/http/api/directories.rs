@@ -40,7 +40,9 @@ async fn entities(
     user: User,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Listing<EntityRow>>> {
-    Ok(Json(directories::list_entities(&state, user.account(), &query).await?))
+    Ok(Json(
+        directories::list_entities(&state, user.account(), &query).await?,
+    ))
 }
 
 async fn inspectors(
@@ -48,7 +50,9 @@ async fn inspectors(
     user: User,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Listing<InspectorRow>>> {
-    Ok(Json(directories::list_inspectors(&state, user.account(), &query).await?))
+    Ok(Json(
+        directories::list_inspectors(&state, user.account(), &query).await?,
+    ))
 }
 
 async fn items(
@@ -78,7 +82,9 @@ async fn figures(
     Query(query): Query<YearQuery>,
 ) -> Result<Json<Figures>> {
     let year = dashboard::year_or_default(&state, query.year).await?;
-    Ok(Json(dashboard::figures_for(&state, user.account(), year).await?))
+    Ok(Json(
+        dashboard::figures_for(&state, user.account(), year).await?,
+    ))
 }
 
 async fn report(
@@ -86,7 +92,9 @@ async fn report(
     user: User,
     Query(query): Query<ReportQuery>,
 ) -> Result<Json<Report>> {
-    Ok(Json(reports::report_for(&state, user.account(), &query).await?))
+    Ok(Json(
+        reports::report_for(&state, user.account(), &query).await?,
+    ))
 }
 
 async fn ledger_entries(
@@ -117,7 +125,10 @@ async fn verify(State(state): State<Arc<AppState>>, user: User) -> Result<Json<V
     }))
 }
 
-async fn account_list(State(state): State<Arc<AppState>>, user: User) -> Result<Json<Vec<AccountRow>>> {
+async fn account_list(
+    State(state): State<Arc<AppState>>,
+    user: User,
+) -> Result<Json<Vec<AccountRow>>> {
     user.require(Permission::ManageAccounts)?;
     Ok(Json(accounts::list(&state).await?))
 }
@@ -140,29 +151,108 @@ fn object(properties: &[&str]) -> Value {
 pub fn operations() -> Vec<Operation> {
     let limit = param("limit", "query", false, "每页条数 1–500 (page size)", "20");
     let entity = object(&[
-        "uscc", "name", "entity_type", "district", "industry", "registered_on", "status", "credit_class", "tags",
+        "uscc",
+        "name",
+        "entity_type",
+        "district",
+        "industry",
+        "registered_on",
+        "status",
+        "credit_class",
+        "tags",
     ]);
     let inspector = object(&[
-        "cert_no", "name", "department", "id_card", "valid_from", "valid_until", "certified", "fields", "district",
+        "cert_no",
+        "name",
+        "department",
+        "id_card",
+        "valid_from",
+        "valid_until",
+        "certified",
+        "fields",
+        "district",
     ]);
-    let item = object(&["code", "category", "name", "departments", "target_type", "ratio", "frequency", "legal_basis"]);
+    let item = object(&[
+        "code",
+        "category",
+        "name",
+        "departments",
+        "target_type",
+        "ratio",
+        "frequency",
+        "legal_basis",
+    ]);
     let entity_params = vec![
-        param("q", "query", false, "名称包含或信用代码前缀 (name or code)", "黄石"),
-        param("district", "query", false, "区域代码 (district code)", "420202"),
-        param("status", "query", false, "登记状态 存续/注销/吊销/迁出", "存续"),
-        param("class", "query", false, "信用风险分类 A–D 或 none，需 SeeRiskClasses", "A"),
-        param("after", "query", false, "上一页的 next：统一社会信用代码 (cursor)", "91420200000000000X"),
+        param(
+            "q",
+            "query",
+            false,
+            "名称包含或信用代码前缀 (name or code)",
+            "黄石",
+        ),
+        param(
+            "district",
+            "query",
+            false,
+            "区域代码 (district code)",
+            "420202",
+        ),
+        param(
+            "status",
+            "query",
+            false,
+            "登记状态 存续/注销/吊销/迁出",
+            "存续",
+        ),
+        param(
+            "class",
+            "query",
+            false,
+            "信用风险分类 A–D 或 none，需 SeeRiskClasses",
+            "A",
+        ),
+        param(
+            "after",
+            "query",
+            false,
+            "上一页的 next：统一社会信用代码 (cursor)",
+            "91420200000000000X",
+        ),
         limit,
     ];
     let inspector_params = vec![
-        param("q", "query", false, "姓名包含或执法证号前缀 (name or certificate)", "420200-SCJG"),
-        param("department", "query", false, "部门代码；部门角色只能查本部门", "SCJG"),
-        param("after", "query", false, "上一页的 next：执法证号 (cursor)", "420200-SCJG-0100"),
+        param(
+            "q",
+            "query",
+            false,
+            "姓名包含或执法证号前缀 (name or certificate)",
+            "420200-SCJG",
+        ),
+        param(
+            "department",
+            "query",
+            false,
+            "部门代码；部门角色只能查本部门",
+            "SCJG",
+        ),
+        param(
+            "after",
+            "query",
+            false,
+            "上一页的 next：执法证号 (cursor)",
+            "420200-SCJG-0100",
+        ),
         limit,
     ];
     let item_params = vec![
         param("q", "query", false, "编码前缀或名称包含", "食品"),
-        param("department", "query", false, "部门代码（联合清单：牵头或配合）", "SCJG"),
+        param(
+            "department",
+            "query",
+            false,
+            "部门代码（联合清单：牵头或配合）",
+            "SCJG",
+        ),
     ];
     vec![
         Operation {
@@ -211,9 +301,24 @@ pub fn operations() -> Vec<Operation> {
             summary: "工作台数据：本部门（部门角色）或全市的年度指标与图表数据",
             tag: "reports",
             access: Access::LoggedIn,
-            params: vec![param("year", "query", false, "年度（默认最近一次抽取的年度）", "2025")],
+            params: vec![param(
+                "year",
+                "query",
+                false,
+                "年度（默认最近一次抽取的年度）",
+                "2025",
+            )],
             body: None,
-            response: object(&["scope", "scope_name", "year", "entities", "inspectors", "report", "monthly", "risk_classes"]),
+            response: object(&[
+                "scope",
+                "scope_name",
+                "year",
+                "entities",
+                "inspectors",
+                "report",
+                "monthly",
+                "risk_classes",
+            ]),
         },
         Operation {
             method: "get",
@@ -222,7 +327,13 @@ pub fn operations() -> Vec<Operation> {
             tag: "reports",
             access: Access::Permission(Permission::DownloadReports),
             params: vec![
-                param("kind", "query", false, "monthly、quarterly 或 annual（默认）", "quarterly"),
+                param(
+                    "kind",
+                    "query",
+                    false,
+                    "monthly、quarterly 或 annual（默认）",
+                    "quarterly",
+                ),
                 param("year", "query", false, "年度", "2025"),
                 param("period", "query", false, "月份 1–12 或季度 1–4", "2"),
                 param("department", "query", false, "部门代码（空为全市）", "SCJG"),
@@ -239,7 +350,13 @@ pub fn operations() -> Vec<Operation> {
             params: vec![
                 param("action", "query", false, "操作前缀", "plan."),
                 param("actor", "query", false, "操作人包含", "计划科"),
-                param("before", "query", false, "早于此序号（上一页的 next）", "5000"),
+                param(
+                    "before",
+                    "query",
+                    false,
+                    "早于此序号（上一页的 next）",
+                    "5000",
+                ),
                 param("limit", "query", false, "每页条数 1–500", "20"),
             ],
             body: None,

@@ -6,8 +6,8 @@
 //! handlers; the OpenAPI document is built from those lists, and a test checks
 //! that every listed operation answers.
 
-pub mod credit_repair;
 pub mod credit;
+pub mod credit_repair;
 pub mod directories;
 pub mod hotline;
 pub mod openapi;

@@ -60,7 +60,13 @@ pub const fn param(
     description: &'static str,
     example: &'static str,
 ) -> Param {
-    Param { name, location, required, description, example }
+    Param {
+        name,
+        location,
+        required,
+        description,
+        example,
+    }
 }
 
 /// The document.
@@ -73,9 +79,13 @@ pub fn build(operations: &[Operation]) -> Value {
         };
         let who = match op.access {
             Access::Public => "公开，无需登录 (public)".to_owned(),
-            Access::LoggedIn => "任何已登录账号 (any account; data scoped to its department)".to_owned(),
+            Access::LoggedIn => {
+                "任何已登录账号 (any account; data scoped to its department)".to_owned()
+            }
             Access::Permission(p) => format!("需要权限 {p:?} (permission {p:?})"),
-            Access::AnyOf(ps) => format!("需要以下权限之一 (any of the permissions) {ps:?}；部门账号只看派给本部门的"),
+            Access::AnyOf(ps) => format!(
+                "需要以下权限之一 (any of the permissions) {ps:?}；部门账号只看派给本部门的"
+            ),
         };
         let parameters: Vec<Value> = op
             .params

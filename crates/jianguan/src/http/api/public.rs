@@ -47,7 +47,13 @@ pub fn operations() -> Vec<Operation> {
         body: None,
         response,
     };
-    let round_id = param("id", "path", true, "抽取批次编号（已公开的批次）", ROUND_EXAMPLE);
+    let round_id = param(
+        "id",
+        "path",
+        true,
+        "抽取批次编号（已公开的批次）",
+        ROUND_EXAMPLE,
+    );
     vec![
         public(
             "get",
@@ -68,7 +74,13 @@ pub fn operations() -> Vec<Operation> {
             "/api/v1/public/results",
             "查询已公示的检查结果：按企业名称或统一社会信用代码 (search published results)",
             vec![
-                param("q", "query", false, "企业名称中的字词，或统一社会信用代码的开头", "黄石"),
+                param(
+                    "q",
+                    "query",
+                    false,
+                    "企业名称中的字词，或统一社会信用代码的开头",
+                    "黄石",
+                ),
                 param("page", "query", false, "页码，从 1 开始，每页 20 条", "1"),
             ],
             json!({"type": "object", "required": ["total", "page", "pages", "per_page", "items"],
@@ -107,7 +119,13 @@ pub fn operations() -> Vec<Operation> {
             "验证一个主体在已公开批次中的抽取：种子、prn 的哈希输入、所在层、截止值、是否抽中 (verify one entity)",
             vec![
                 round_id,
-                param("code", "query", true, "统一社会信用代码（18位）", ENTITY_EXAMPLE),
+                param(
+                    "code",
+                    "query",
+                    true,
+                    "统一社会信用代码（18位）",
+                    ENTITY_EXAMPLE,
+                ),
             ],
             json!({"type": "object",
                    "required": ["round", "entity", "seed", "prn", "plans", "in_frame", "drawn", "exclusions", "verdict"],
@@ -166,14 +184,24 @@ async fn plans(State(state): State<Arc<AppState>>) -> Result<Json<Vec<PublicPlan
     Ok(Json(snapshot.plans.clone()))
 }
 
-async fn plan(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Json<PublicPlan>> {
+async fn plan(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Json<PublicPlan>> {
     let snapshot = state.public.snapshot(&state.db).await?;
     public::published_plan(&snapshot, &id).map(Json)
 }
 
-async fn results(State(state): State<Arc<AppState>>, Query(query): Query<SearchQuery>) -> Result<Response> {
+async fn results(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<SearchQuery>,
+) -> Result<Response> {
     let snapshot = state.public.snapshot(&state.db).await?;
-    let page: ResultPage<'_> = snapshot.search(&query.q, public::page_number(query.page.as_deref()), RESULTS_PER_PAGE);
+    let page: ResultPage<'_> = snapshot.search(
+        &query.q,
+        public::page_number(query.page.as_deref()),
+        RESULTS_PER_PAGE,
+    );
     Ok(Json(page).into_response())
 }
 
@@ -191,7 +219,10 @@ struct RoundDetail {
     verdict: Arc<Verdict>,
 }
 
-async fn round(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Json<RoundDetail>> {
+async fn round(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Json<RoundDetail>> {
     let (snapshot, round) = state.public.published_round(&state.db, &id).await?;
     let index = state.public.round_index(&state.db, &round).await?;
     let verdict = state.public.verdict(&state.db, &round.id).await?;

@@ -28,23 +28,45 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/rectifications/{id}/review", post(review))
 }
 
-async fn list_out_of_plan(State(state): State<Arc<AppState>>, user: User) -> Result<Json<Vec<OutOfPlan>>> {
-    Ok(Json(pages::visible_out_of_plan(&state, user.account()).await?))
+async fn list_out_of_plan(
+    State(state): State<Arc<AppState>>,
+    user: User,
+) -> Result<Json<Vec<OutOfPlan>>> {
+    Ok(Json(
+        pages::visible_out_of_plan(&state, user.account()).await?,
+    ))
 }
 
-async fn register(State(state): State<Arc<AppState>>, user: User, JsonBody(input): JsonBody<OutOfPlanInput>) -> Result<Json<OutOfPlan>> {
+async fn register(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    JsonBody(input): JsonBody<OutOfPlanInput>,
+) -> Result<Json<OutOfPlan>> {
     Ok(Json(pages::register(&state, &user, input).await?))
 }
 
-async fn list_notices(State(state): State<Arc<AppState>>, user: User) -> Result<Json<Vec<Rectification>>> {
+async fn list_notices(
+    State(state): State<Arc<AppState>>,
+    user: User,
+) -> Result<Json<Vec<Rectification>>> {
     Ok(Json(pages::visible_notices(&state, user.account()).await?))
 }
 
-async fn notice(State(state): State<Arc<AppState>>, user: User, Path(id): Path<String>) -> Result<Json<Rectification>> {
-    Ok(Json(pages::visible_notice(&state, user.account(), &id).await?))
+async fn notice(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Json<Rectification>> {
+    Ok(Json(
+        pages::visible_notice(&state, user.account(), &id).await?,
+    ))
 }
 
-async fn issue(State(state): State<Arc<AppState>>, user: User, JsonBody(input): JsonBody<NoticeInput>) -> Result<Json<Rectification>> {
+async fn issue(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    JsonBody(input): JsonBody<NoticeInput>,
+) -> Result<Json<Rectification>> {
     Ok(Json(pages::issue(&state, &user, input).await?))
 }
 
@@ -81,45 +103,83 @@ pub fn operations() -> Vec<Operation> {
     let id = || vec![param("id", "path", true, "整改通知编号", "ZG-2025-0001")];
     vec![
         Operation {
-            method: "get", path: "/api/v1/out-of-plan", summary: "计划外检查登记（本部门；监督角色看全部）",
-            tag: "supervision", access: Access::LoggedIn, params: vec![], body: None,
+            method: "get",
+            path: "/api/v1/out-of-plan",
+            summary: "计划外检查登记（本部门；监督角色看全部）",
+            tag: "supervision",
+            access: Access::LoggedIn,
+            params: vec![],
+            body: None,
             response: json!({"type": "array", "items": out_of_plan}),
         },
         Operation {
-            method: "post", path: "/api/v1/out-of-plan", summary: "登记计划外检查（理由为“其他”时提示司法局）",
-            tag: "supervision", access: Access::Permission(Permission::RegisterOutOfPlan), params: vec![],
-            body: Some(json!({"type": "object", "required": ["entity", "reason", "detail", "inspected_on", "inspectors"], "properties": {
+            method: "post",
+            path: "/api/v1/out-of-plan",
+            summary: "登记计划外检查（理由为“其他”时提示司法局）",
+            tag: "supervision",
+            access: Access::Permission(Permission::RegisterOutOfPlan),
+            params: vec![],
+            body: Some(
+                json!({"type": "object", "required": ["entity", "reason", "detail", "inspected_on", "inspectors"], "properties": {
                 "department": {"type": "string"}, "entity": {"type": "string"}, "reason": {"type": "string"},
                 "detail": {"type": "string"}, "work_order": {"type": "string"}, "inspected_on": {"type": "string", "format": "date"},
-                "inspectors": {"type": "string", "description": "执法证号，逗号分隔"}}})),
+                "inspectors": {"type": "string", "description": "执法证号，逗号分隔"}}}),
+            ),
             response: out_of_plan,
         },
         Operation {
-            method: "get", path: "/api/v1/rectifications", summary: "整改通知（本部门；监督角色看全部）",
-            tag: "supervision", access: Access::LoggedIn, params: vec![], body: None,
+            method: "get",
+            path: "/api/v1/rectifications",
+            summary: "整改通知（本部门；监督角色看全部）",
+            tag: "supervision",
+            access: Access::LoggedIn,
+            params: vec![],
+            body: None,
             response: json!({"type": "array", "items": notice}),
         },
         Operation {
-            method: "post", path: "/api/v1/rectifications", summary: "下发整改通知（司法局）",
-            tag: "supervision", access: Access::Permission(Permission::Rectify), params: vec![],
-            body: Some(json!({"type": "object", "required": ["subject", "requirement"], "properties": {
+            method: "post",
+            path: "/api/v1/rectifications",
+            summary: "下发整改通知（司法局）",
+            tag: "supervision",
+            access: Access::Permission(Permission::Rectify),
+            params: vec![],
+            body: Some(
+                json!({"type": "object", "required": ["subject", "requirement"], "properties": {
                 "subject": {"type": "string", "description": "out_of_plan:ID、result:ID 或 plan:ID"},
-                "requirement": {"type": "string"}}})),
+                "requirement": {"type": "string"}}}),
+            ),
             response: notice.clone(),
         },
         Operation {
-            method: "get", path: "/api/v1/rectifications/{id}", summary: "一份整改通知",
-            tag: "supervision", access: Access::LoggedIn, params: id(), body: None, response: notice.clone(),
+            method: "get",
+            path: "/api/v1/rectifications/{id}",
+            summary: "一份整改通知",
+            tag: "supervision",
+            access: Access::LoggedIn,
+            params: id(),
+            body: None,
+            response: notice.clone(),
         },
         Operation {
-            method: "post", path: "/api/v1/rectifications/{id}/answer", summary: "部门反馈整改情况",
-            tag: "supervision", access: Access::Permission(Permission::RegisterOutOfPlan), params: id(),
-            body: Some(note.clone()), response: notice.clone(),
+            method: "post",
+            path: "/api/v1/rectifications/{id}/answer",
+            summary: "部门反馈整改情况",
+            tag: "supervision",
+            access: Access::Permission(Permission::RegisterOutOfPlan),
+            params: id(),
+            body: Some(note.clone()),
+            response: notice.clone(),
         },
         Operation {
-            method: "post", path: "/api/v1/rectifications/{id}/review", summary: "司法局审核：销号（accept=1）或退回",
-            tag: "supervision", access: Access::Permission(Permission::Rectify), params: id(),
-            body: Some(note), response: notice,
+            method: "post",
+            path: "/api/v1/rectifications/{id}/review",
+            summary: "司法局审核：销号（accept=1）或退回",
+            tag: "supervision",
+            access: Access::Permission(Permission::Rectify),
+            params: id(),
+            body: Some(note),
+            response: notice,
         },
     ]
 }

@@ -47,11 +47,19 @@ async fn list_plans(
     Ok(Json(plans::visible_plans(&state, &user, &filter).await?))
 }
 
-async fn get_plan(State(state): State<Arc<AppState>>, user: User, Path(id): Path<String>) -> Result<Json<Plan>> {
+async fn get_plan(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Json<Plan>> {
     Ok(Json(plans::visible_plan(&state, &user, &id).await?))
 }
 
-async fn create_plan(State(state): State<Arc<AppState>>, user: User, JsonBody(fields): JsonBody<PlanFields>) -> Result<Json<Plan>> {
+async fn create_plan(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    JsonBody(fields): JsonBody<PlanFields>,
+) -> Result<Json<Plan>> {
     Ok(Json(plans::create_plan(&state, &user, fields).await?))
 }
 
@@ -60,18 +68,28 @@ async fn advance_plan(
     user: User,
     Path((id, step)): Path<(String, String)>,
 ) -> Result<Json<Plan>> {
-    Ok(Json(plans::advance(&state, &user, &id, PlanStep::parse(&step)?).await?))
+    Ok(Json(
+        plans::advance(&state, &user, &id, PlanStep::parse(&step)?).await?,
+    ))
 }
 
 async fn list_rounds(State(state): State<Arc<AppState>>, _user: User) -> Result<Json<Vec<Round>>> {
     Ok(Json(state.db.list::<Round>(None).await?))
 }
 
-async fn get_round(State(state): State<Arc<AppState>>, _user: User, Path(id): Path<String>) -> Result<Json<Round>> {
+async fn get_round(
+    State(state): State<Arc<AppState>>,
+    _user: User,
+    Path(id): Path<String>,
+) -> Result<Json<Round>> {
     Ok(Json(rounds::round(&state, &id).await?))
 }
 
-async fn commit_round(State(state): State<Arc<AppState>>, user: User, JsonBody(fields): JsonBody<CommitFields>) -> Result<Json<Round>> {
+async fn commit_round(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    JsonBody(fields): JsonBody<CommitFields>,
+) -> Result<Json<Round>> {
     Ok(Json(rounds::commit(&state, &user, fields).await?))
 }
 
@@ -84,7 +102,11 @@ async fn draw_round(
     Ok(Json(rounds::draw_now(&state, &user, &id, &fields).await?))
 }
 
-async fn publish_round(State(state): State<Arc<AppState>>, user: User, Path(id): Path<String>) -> Result<Json<Round>> {
+async fn publish_round(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Json<Round>> {
     Ok(Json(rounds::publish(&state, &user, &id).await?))
 }
 
@@ -95,7 +117,9 @@ async fn round_visits(
     Query(query): Query<VisitQuery>,
 ) -> Result<Json<VisitPage>> {
     let plan = query.plan.as_deref().filter(|p| !p.trim().is_empty());
-    Ok(Json(rounds::visit_page(&state, &user, &id, query.page.unwrap_or(1), plan).await?))
+    Ok(Json(
+        rounds::visit_page(&state, &user, &id, query.page.unwrap_or(1), plan).await?,
+    ))
 }
 
 async fn list_results(
@@ -103,7 +127,9 @@ async fn list_results(
     user: User,
     Query(filter): Query<ResultFilter>,
 ) -> Result<Json<Vec<InspectionResult>>> {
-    Ok(Json(results::visible_results(&state, &user, &filter).await?))
+    Ok(Json(
+        results::visible_results(&state, &user, &filter).await?,
+    ))
 }
 
 /// `POST /api/v1/results`: a visit and what was found.
@@ -119,7 +145,9 @@ async fn enter_results(
     user: User,
     JsonBody(body): JsonBody<EnterBody>,
 ) -> Result<Json<Vec<InspectionResult>>> {
-    Ok(Json(results::enter(&state, &user, &body.visit, &body.fields).await?))
+    Ok(Json(
+        results::enter(&state, &user, &body.visit, &body.fields).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -153,27 +181,27 @@ fn object(what: &str) -> Value {
 
 fn plan_schema() -> Value {
     json!({"type": "object", "description": "抽查计划 (plan)",
-        "required": ["id", "title", "kind", "lead", "participants", "strata", "period_start", "period_end", "frequency"],
-        "properties": {
-            "id": {"type": "string", "example": "2026-SCJG-001"},
-            "title": {"type": "string"},
-            "kind": {"type": "string", "enum": ["单部门", "联合"]},
-            "lead": {"type": "string", "example": "SCJG"},
-            "participants": {"type": "array", "items": {"type": "object",
-                "required": ["department", "inspectors", "items"],
-                "properties": {"department": {"type": "string"}, "inspectors": {"type": "integer", "minimum": 2},
-                               "items": {"type": "array", "items": {"type": "string"}}, "field": {"type": "string"}}}},
-            "scope": {"type": "object", "properties": {"districts": {"type": "array"}, "industries": {"type": "array"},
-                      "entity_types": {"type": "array"}, "pools": {"type": "array"}, "tags": {"type": "array"}}},
-            "strata": {"type": "array", "items": {"type": "object", "required": ["stratum"],
-                "properties": {"stratum": {"type": "string", "enum": ["A", "B", "C", "D", "U", "N"]},
-                               "rate_bp": {"type": "integer", "minimum": 1, "maximum": 10000}, "count": {"type": "integer"}}}},
-            "required_by_law": {"type": "boolean"},
-            "period_start": {"type": "string", "format": "date"},
-            "period_end": {"type": "string", "format": "date"},
-            "frequency": {"type": "string", "example": "每年1次"},
-            "status": {"type": "string"}, "version": {"type": "integer"}, "approved_version": {"type": "integer"}
-        }})
+    "required": ["id", "title", "kind", "lead", "participants", "strata", "period_start", "period_end", "frequency"],
+    "properties": {
+        "id": {"type": "string", "example": "2026-SCJG-001"},
+        "title": {"type": "string"},
+        "kind": {"type": "string", "enum": ["单部门", "联合"]},
+        "lead": {"type": "string", "example": "SCJG"},
+        "participants": {"type": "array", "items": {"type": "object",
+            "required": ["department", "inspectors", "items"],
+            "properties": {"department": {"type": "string"}, "inspectors": {"type": "integer", "minimum": 2},
+                           "items": {"type": "array", "items": {"type": "string"}}, "field": {"type": "string"}}}},
+        "scope": {"type": "object", "properties": {"districts": {"type": "array"}, "industries": {"type": "array"},
+                  "entity_types": {"type": "array"}, "pools": {"type": "array"}, "tags": {"type": "array"}}},
+        "strata": {"type": "array", "items": {"type": "object", "required": ["stratum"],
+            "properties": {"stratum": {"type": "string", "enum": ["A", "B", "C", "D", "U", "N"]},
+                           "rate_bp": {"type": "integer", "minimum": 1, "maximum": 10000}, "count": {"type": "integer"}}}},
+        "required_by_law": {"type": "boolean"},
+        "period_start": {"type": "string", "format": "date"},
+        "period_end": {"type": "string", "format": "date"},
+        "frequency": {"type": "string", "example": "每年1次"},
+        "status": {"type": "string"}, "version": {"type": "integer"}, "approved_version": {"type": "integer"}
+    }})
 }
 
 fn step(path: &'static str, summary: &'static str, permission: Permission) -> Operation {
@@ -201,7 +229,13 @@ pub fn operations() -> Vec<Operation> {
             access: Access::LoggedIn,
             params: vec![
                 param("year", "query", false, "年度", "2025"),
-                param("status", "query", false, "状态：草稿、已备案、已批准、已公示", "已公示"),
+                param(
+                    "status",
+                    "query",
+                    false,
+                    "状态：草稿、已备案、已批准、已公示",
+                    "已公示",
+                ),
             ],
             body: None,
             response: json!({"type": "array", "items": plan_schema()}),
@@ -226,9 +260,21 @@ pub fn operations() -> Vec<Operation> {
             body: None,
             response: plan_schema(),
         },
-        step("/api/v1/plans/{id}/file", "备案（草稿 → 已备案），牵头部门", Permission::EditPlans),
-        step("/api/v1/plans/{id}/approve", "批准（已备案 → 已批准），牵头部门", Permission::ApprovePlans),
-        step("/api/v1/plans/{id}/publish", "公示（已批准 → 已公示），牵头部门", Permission::ApprovePlans),
+        step(
+            "/api/v1/plans/{id}/file",
+            "备案（草稿 → 已备案），牵头部门",
+            Permission::EditPlans,
+        ),
+        step(
+            "/api/v1/plans/{id}/approve",
+            "批准（已备案 → 已批准），牵头部门",
+            Permission::ApprovePlans,
+        ),
+        step(
+            "/api/v1/plans/{id}/publish",
+            "公示（已批准 → 已公示），牵头部门",
+            Permission::ApprovePlans,
+        ),
         Operation {
             method: "get",
             path: "/api/v1/rounds",
@@ -246,11 +292,13 @@ pub fn operations() -> Vec<Operation> {
             tag: TAG,
             access: Access::Permission(Permission::RunRounds),
             params: Vec::new(),
-            body: Some(json!({"type": "object", "required": ["id", "window_start", "window_end"],
+            body: Some(
+                json!({"type": "object", "required": ["id", "window_start", "window_end"],
                 "properties": {"id": {"type": "string", "example": "2026-Q1"}, "title": {"type": "string"},
                     "window_start": {"type": "string", "format": "date"}, "window_end": {"type": "string", "format": "date"},
                     "cap": {"type": "integer"}, "plans": {"type": "array", "items": {"type": "string"},
-                    "description": "为空：窗口内所有已批准且未抽取的计划"}}})),
+                    "description": "为空：窗口内所有已批准且未抽取的计划"}}}),
+            ),
             response: object("抽取批次 (round)"),
         },
         Operation {
@@ -270,9 +318,11 @@ pub fn operations() -> Vec<Operation> {
             tag: TAG,
             access: Access::Permission(Permission::RunRounds),
             params: vec![round_id],
-            body: Some(json!({"type": "object", "required": ["beacon", "witnesses"],
+            body: Some(
+                json!({"type": "object", "required": ["beacon", "witnesses"],
                 "properties": {"beacon": {"type": "string", "example": "2026-04-01 上证指数收盘 3245.67"},
-                    "witnesses": {"type": "array", "items": {"type": "string"}}}})),
+                    "witnesses": {"type": "array", "items": {"type": "string"}}}}),
+            ),
             response: object("抽取批次 (round)"),
         },
         Operation {
@@ -307,7 +357,13 @@ pub fn operations() -> Vec<Operation> {
             tag: TAG,
             access: Access::LoggedIn,
             params: vec![
-                param("department", "query", false, "部门代码（仅可查看全部部门的账号）", "SCJG"),
+                param(
+                    "department",
+                    "query",
+                    false,
+                    "部门代码（仅可查看全部部门的账号）",
+                    "SCJG",
+                ),
                 param("status", "query", false, "已录入 或 已公开", "已公开"),
                 param("round", "query", false, "只看某批次的结果", ROUND_EXAMPLE),
             ],

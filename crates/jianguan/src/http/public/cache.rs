@@ -94,7 +94,10 @@ impl Cache {
             return Ok(current);
         }
         let previous = self.current();
-        let names = match previous.as_ref().filter(|p| p.built.elapsed() < SNAPSHOT_MAX_AGE) {
+        let names = match previous
+            .as_ref()
+            .filter(|p| p.built.elapsed() < SNAPSHOT_MAX_AGE)
+        {
             Some(previous) => previous.names.clone(),
             None => {
                 lock(&self.names).clear();
@@ -102,7 +105,10 @@ impl Cache {
             }
         };
         let built = Arc::new(Snapshot::build(db, sequence, names).await?);
-        *self.snapshot.write().unwrap_or_else(PoisonError::into_inner) = Some(built.clone());
+        *self
+            .snapshot
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(built.clone());
         self.warm_up(db, &built.rounds);
         Ok(built)
     }
@@ -354,7 +360,8 @@ pub struct PublicRound {
 impl PublicRound {
     /// The public fields of a published round.
     pub fn of(round: &Round) -> Self {
-        let time = |t: &chrono::DateTime<chrono::FixedOffset>| t.format("%Y-%m-%d %H:%M").to_string();
+        let time =
+            |t: &chrono::DateTime<chrono::FixedOffset>| t.format("%Y-%m-%d %H:%M").to_string();
         Self {
             id: round.id.clone(),
             title: round.title.clone(),
@@ -408,17 +415,27 @@ impl SearchIndex {
         let mut position: HashMap<&str, usize> = HashMap::new();
         for (at, result) in results.iter().enumerate() {
             let entity = *position.entry(result.entity.as_str()).or_insert_with(|| {
-                index.entities.push((result.entity.clone(), result.entity_name.to_lowercase(), Vec::new()));
+                index.entities.push((
+                    result.entity.clone(),
+                    result.entity_name.to_lowercase(),
+                    Vec::new(),
+                ));
                 index.entities.len() - 1
             });
-            index.entities[entity].2.push(u32::try_from(at).unwrap_or(u32::MAX));
+            index.entities[entity]
+                .2
+                .push(u32::try_from(at).unwrap_or(u32::MAX));
         }
         for (at, (_, name, _)) in index.entities.iter().enumerate() {
             let mut seen: Vec<char> = name.chars().collect();
             seen.sort_unstable();
             seen.dedup();
             for c in seen {
-                index.by_char.entry(c).or_default().push(u32::try_from(at).unwrap_or(u32::MAX));
+                index
+                    .by_char
+                    .entry(c)
+                    .or_default()
+                    .push(u32::try_from(at).unwrap_or(u32::MAX));
             }
         }
         index
@@ -441,11 +458,11 @@ impl SearchIndex {
             .map(|c| self.by_char.get(&c).map_or(&[][..], Vec::as_slice))
             .min_by_key(|postings| postings.len())
             .unwrap_or(&[]);
-        entities.extend(
-            rarest
-                .iter()
-                .filter(|&&at| self.entities.get(at as usize).is_some_and(|e| e.1.contains(&folded))),
-        );
+        entities.extend(rarest.iter().filter(|&&at| {
+            self.entities
+                .get(at as usize)
+                .is_some_and(|e| e.1.contains(&folded))
+        }));
         entities.sort_unstable();
         entities.dedup();
         let mut results: Vec<u32> = entities
@@ -488,7 +505,10 @@ impl Snapshot {
             .map(|i| (i.fields().code.as_str().to_owned(), i.fields().name.clone()))
             .collect();
         for joint in db.joint_items(None).await? {
-            items.insert(joint.fields().code.as_str().to_owned(), joint.fields().name.clone());
+            items.insert(
+                joint.fields().code.as_str().to_owned(),
+                joint.fields().name.clone(),
+            );
         }
         let districts: HashMap<String, String> = db
             .districts()
@@ -506,7 +526,11 @@ impl Snapshot {
             .iter()
             .map(|plan| public_plan(plan, &departments, &items, &districts))
             .collect();
-        plans.sort_by(|a, b| b.period_start.cmp(&a.period_start).then_with(|| a.id.cmp(&b.id)));
+        plans.sort_by(|a, b| {
+            b.period_start
+                .cmp(&a.period_start)
+                .then_with(|| a.id.cmp(&b.id))
+        });
 
         let mut rounds: Vec<Round> = db
             .list::<Round>(Some(("status", RoundStatus::Published.as_str())))
@@ -514,7 +538,11 @@ impl Snapshot {
             .into_iter()
             .filter(|r| r.status == RoundStatus::Published)
             .collect();
-        rounds.sort_by(|a, b| b.window_start.cmp(&a.window_start).then_with(|| a.id.cmp(&b.id)));
+        rounds.sort_by(|a, b| {
+            b.window_start
+                .cmp(&a.window_start)
+                .then_with(|| a.id.cmp(&b.id))
+        });
 
         let published: Vec<InspectionResult> = db
             .list::<InspectionResult>(Some(("status", ResultStatus::Published.as_str())))
@@ -532,8 +560,10 @@ impl Snapshot {
             };
             names.insert(result.entity.clone(), name.unwrap_or_default());
         }
-        let corrected: std::collections::HashSet<&str> =
-            published.iter().filter_map(|r| r.corrects.as_deref()).collect();
+        let corrected: std::collections::HashSet<&str> = published
+            .iter()
+            .filter_map(|r| r.corrects.as_deref())
+            .collect();
         let mut results: Vec<PublicResult> = published
             .iter()
             .map(|r| {
@@ -589,7 +619,10 @@ impl Snapshot {
 
     /// A department's name (its code if unknown).
     pub fn department_name(&self, code: &str) -> String {
-        self.departments.get(code).cloned().unwrap_or_else(|| code.to_owned())
+        self.departments
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_owned())
     }
 
     /// Published results whose entity name contains `query` or whose code starts
@@ -608,7 +641,12 @@ impl Snapshot {
         let per_page = per_page.max(1);
         let pages = hits.len().div_ceil(per_page).max(1);
         let page = page.clamp(1, pages);
-        let items = hits.iter().skip((page - 1) * per_page).take(per_page).copied().collect();
+        let items = hits
+            .iter()
+            .skip((page - 1) * per_page)
+            .take(per_page)
+            .copied()
+            .collect();
         ResultPage {
             total: hits.len(),
             page,
@@ -625,7 +663,9 @@ fn public_plan(
     items: &HashMap<String, String>,
     districts: &HashMap<String, String>,
 ) -> PublicPlan {
-    let name = |map: &HashMap<String, String>, code: &str| map.get(code).cloned().unwrap_or_else(|| code.to_owned());
+    let name = |map: &HashMap<String, String>, code: &str| {
+        map.get(code).cloned().unwrap_or_else(|| code.to_owned())
+    };
     let sampling = plan
         .strata
         .iter()
@@ -640,11 +680,19 @@ fn public_plan(
         .collect();
     let mut scope = Vec::new();
     if !plan.scope.districts.is_empty() {
-        let list: Vec<String> = plan.scope.districts.iter().map(|d| name(districts, d)).collect();
+        let list: Vec<String> = plan
+            .scope
+            .districts
+            .iter()
+            .map(|d| name(districts, d))
+            .collect();
         scope.push(format!("区域：{}", list.join("、")));
     }
     if !plan.scope.industries.is_empty() {
-        scope.push(format!("行业（国民经济行业分类）：{}", plan.scope.industries.join("、")));
+        scope.push(format!(
+            "行业（国民经济行业分类）：{}",
+            plan.scope.industries.join("、")
+        ));
     }
     if !plan.scope.entity_types.is_empty() {
         let list: Vec<&str> = plan.scope.entity_types.iter().map(|t| t.as_str()).collect();
@@ -729,9 +777,13 @@ impl Lines {
 
     /// What follows the tab on the line of `id`.
     fn find(&self, id: &str) -> Option<&str> {
-        let at = self.starts.binary_search_by(|s| self.key(*s).cmp(id)).ok()?;
+        let at = self
+            .starts
+            .binary_search_by(|s| self.key(*s).cmp(id))
+            .ok()?;
         let line = self.line(self.starts[at]);
-        line.split_once('\t').map(|(_, rest)| rest.trim_end_matches('\r'))
+        line.split_once('\t')
+            .map(|(_, rest)| rest.trim_end_matches('\r'))
     }
 
     /// Each `rest` with how many lines carry it.
@@ -839,7 +891,10 @@ fn refused(message: String) -> Error {
 impl RoundIndex {
     async fn build(db: &Db, round: &Round) -> Result<Self> {
         if round.status != RoundStatus::Published {
-            return Err(Error::NotFound(format!("没有已公开的抽取批次 {}", round.id)));
+            return Err(Error::NotFound(format!(
+                "没有已公开的抽取批次 {}",
+                round.id
+            )));
         }
         let text = db
             .round_record(&round.id)
@@ -880,8 +935,11 @@ impl RoundIndex {
                 }
             })
             .collect();
-        let mut visits: Vec<(String, Vec<String>)> =
-            record.visits.into_iter().map(|v| (v.subject, v.plans)).collect();
+        let mut visits: Vec<(String, Vec<String>)> = record
+            .visits
+            .into_iter()
+            .map(|v| (v.subject, v.plans))
+            .collect();
         visits.sort();
         Ok(Self {
             round: round.clone(),
@@ -947,7 +1005,11 @@ impl Verdict {
             Self {
                 conforms: deviations.is_empty(),
                 deviation_count: deviations.len(),
-                deviations: deviations.iter().take(Self::SHOWN).map(ToString::to_string).collect(),
+                deviations: deviations
+                    .iter()
+                    .take(Self::SHOWN)
+                    .map(ToString::to_string)
+                    .collect(),
                 plans: record.plans.len(),
                 frame_rows: record.plans.iter().map(|p| p.frame.len()).sum(),
             }

@@ -108,7 +108,13 @@ pub fn parse_code(text: &str) -> Result<Uscc> {
 }
 
 /// Checks `code` in the round of `index`.
-pub fn check(index: &RoundIndex, code: &Uscc, entity_name: Option<String>, verdict: Arc<Verdict>, department_name: impl Fn(&str) -> String) -> EntityCheck {
+pub fn check(
+    index: &RoundIndex,
+    code: &Uscc,
+    entity_name: Option<String>,
+    verdict: Arc<Verdict>,
+    department_name: impl Fn(&str) -> String,
+) -> EntityCheck {
     let id = code.as_str();
     let seed = &index.round_seed;
     let input = draw::prn_input(seed, id.as_bytes());
@@ -145,7 +151,10 @@ pub fn check(index: &RoundIndex, code: &Uscc, entity_name: Option<String>, verdi
                     sample_size,
                     cutoff: cutoff.map(draw::u64_hex),
                     within_cutoff: cutoff.is_some_and(|c| prn <= c),
-                    selected: entry.selected.binary_search_by(|s| s.as_str().cmp(id)).is_ok(),
+                    selected: entry
+                        .selected
+                        .binary_search_by(|s| s.as_str().cmp(id))
+                        .is_ok(),
                 });
             }
             None => {
@@ -155,8 +164,16 @@ pub fn check(index: &RoundIndex, code: &Uscc, entity_name: Option<String>, verdi
                 if let Some(exclusion) = index.exclusion(&entry.plan, id) {
                     exclusions.push(ExclusionNote {
                         plan: entry.plan.clone(),
-                        rules: exclusion.rules.iter().map(|(code, _)| code.clone()).collect(),
-                        reason: public_reason(&exclusion, &index.round.rules, index.round.window_start),
+                        rules: exclusion
+                            .rules
+                            .iter()
+                            .map(|(code, _)| code.clone())
+                            .collect(),
+                        reason: public_reason(
+                            &exclusion,
+                            &index.round.rules,
+                            index.round.window_start,
+                        ),
                     });
                 }
             }
@@ -191,7 +208,11 @@ fn describe_rule(rule: &draw::RecordStratum) -> String {
 
 /// Why an exclusion rule applied, in words fit for the public: the rule that
 /// spares low-risk entities is named without their classification.
-fn public_reason(exclusion: &Exclusion, rules: &EligibilityRules, window_start: chrono::NaiveDate) -> String {
+fn public_reason(
+    exclusion: &Exclusion,
+    rules: &EligibilityRules,
+    window_start: chrono::NaiveDate,
+) -> String {
     let mut texts = Vec::new();
     let others = Exclusion {
         uscc: exclusion.uscc.clone(),
@@ -203,7 +224,10 @@ fn public_reason(exclusion: &Exclusion, rules: &EligibilityRules, window_start: 
             .collect(),
     };
     if others.rules.len() < exclusion.rules.len() {
-        texts.push("差异化监管规则：本计划不属于法律法规规定必须检查的事项，该主体不纳入主动抽查".to_owned());
+        texts.push(
+            "差异化监管规则：本计划不属于法律法规规定必须检查的事项，该主体不纳入主动抽查"
+                .to_owned(),
+        );
     }
     if !others.rules.is_empty() {
         texts.push(others.describe(rules, window_start));

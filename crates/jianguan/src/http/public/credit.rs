@@ -27,7 +27,8 @@ use crate::storage::credit::{CreditStore, EntryFilter};
 use crate::workflow;
 
 /// The lists the portal publishes.
-pub const PUBLISHED_LISTS: [ListType; 3] = [ListType::Blacklist, ListType::Penalty, ListType::Abnormal];
+pub const PUBLISHED_LISTS: [ListType; 3] =
+    [ListType::Blacklist, ListType::Penalty, ListType::Abnormal];
 
 /// Entries shown for one search, at most.
 pub const SHOWN: usize = 100;
@@ -70,7 +71,10 @@ impl PublicEntry {
             subject: entry.subject.as_str().to_owned(),
             subject_name: entry.subject_name.clone(),
             list_name: entry.list_type.name_zh(),
-            list_rank: PUBLISHED_LISTS.iter().position(|l| *l == entry.list_type).unwrap_or(PUBLISHED_LISTS.len()),
+            list_rank: PUBLISHED_LISTS
+                .iter()
+                .position(|l| *l == entry.list_type)
+                .unwrap_or(PUBLISHED_LISTS.len()),
             listed_on: entry.listed_on,
             authority: entry.authority.clone(),
             reason: entry.reason.clone(),
@@ -89,7 +93,11 @@ pub fn published_on(entry: &CreditEntry, today: NaiveDate) -> bool {
 
 /// The entries published on `today` matching `q` (the start of a 统一社会信用代码,
 /// or part of a name), by list then subject; at most [`SHOWN`]. Empty for an empty query.
-pub async fn search<S: CreditStore>(store: &S, q: &str, today: NaiveDate) -> Result<Vec<PublicEntry>> {
+pub async fn search<S: CreditStore>(
+    store: &S,
+    q: &str,
+    today: NaiveDate,
+) -> Result<Vec<PublicEntry>> {
     let q = q.trim();
     if q.is_empty() {
         return Ok(Vec::new());
@@ -110,7 +118,9 @@ pub async fn search<S: CreditStore>(store: &S, q: &str, today: NaiveDate) -> Res
         .map(PublicEntry::of)
         .take(SHOWN)
         .collect();
-    shown.sort_by(|a, b| (a.list_rank, &a.subject, a.listed_on).cmp(&(b.list_rank, &b.subject, b.listed_on)));
+    shown.sort_by(|a, b| {
+        (a.list_rank, &a.subject, a.listed_on).cmp(&(b.list_rank, &b.subject, b.listed_on))
+    });
     Ok(shown)
 }
 
@@ -124,7 +134,11 @@ struct Page {
     shown_at_most: usize,
 }
 
-async fn page(State(state): State<Arc<AppState>>, viewer: MaybeUser, Query(query): Query<SearchQuery>) -> Result<Html<String>> {
+async fn page(
+    State(state): State<Arc<AppState>>,
+    viewer: MaybeUser,
+    Query(query): Query<SearchQuery>,
+) -> Result<Html<String>> {
     let today = workflow::now().date_naive();
     render(&Page {
         chrome: Chrome::public(&viewer, "信用信息公示"),

@@ -20,7 +20,7 @@ use axum::routing::get;
 use serde::Deserialize;
 
 pub use cache::Cache;
-use cache::{PublicPlan, PublicRound, PublicResult, RoundIndex, Verdict};
+use cache::{PublicPlan, PublicResult, PublicRound, RoundIndex, Verdict};
 use check::EntityCheck;
 
 use super::AppState;
@@ -106,7 +106,11 @@ struct PlanPage {
     rounds: Vec<Round>,
 }
 
-async fn plan(State(state): State<Arc<AppState>>, viewer: MaybeUser, Path(id): Path<String>) -> Result<Html<String>> {
+async fn plan(
+    State(state): State<Arc<AppState>>,
+    viewer: MaybeUser,
+    Path(id): Path<String>,
+) -> Result<Html<String>> {
     let snapshot = state.public.snapshot(&state.db).await?;
     let plan = published_plan(&snapshot, &id)?;
     let rounds = snapshot
@@ -149,8 +153,17 @@ async fn results(
     Query(query): Query<SearchQuery>,
 ) -> Result<Html<String>> {
     let snapshot = state.public.snapshot(&state.db).await?;
-    let found = snapshot.search(&query.q, page_number(query.page.as_deref()), RESULTS_PER_PAGE);
-    let link = |page: usize| format!("/gongshi/results?q={}&page={page}", url_encode(query.q.trim()));
+    let found = snapshot.search(
+        &query.q,
+        page_number(query.page.as_deref()),
+        RESULTS_PER_PAGE,
+    );
+    let link = |page: usize| {
+        format!(
+            "/gongshi/results?q={}&page={page}",
+            url_encode(query.q.trim())
+        )
+    };
     render(&Results {
         chrome: Chrome::public(&viewer, "检查结果公示"),
         q: query.q.trim().to_owned(),
@@ -282,7 +295,12 @@ async fn round(
     let pages = index.visits.len().div_ceil(VISITS_PER_PAGE).max(1);
     let page = page_number(query.page.as_deref()).clamp(1, pages);
     let mut drawn = Vec::new();
-    for (entity, plans) in index.visits.iter().skip((page - 1) * VISITS_PER_PAGE).take(VISITS_PER_PAGE) {
+    for (entity, plans) in index
+        .visits
+        .iter()
+        .skip((page - 1) * VISITS_PER_PAGE)
+        .take(VISITS_PER_PAGE)
+    {
         drawn.push(DrawnRow {
             name: entity_name(&state, entity).await?.unwrap_or_default(),
             entity: entity.clone(),
@@ -323,9 +341,15 @@ pub async fn record_bytes(state: &AppState, id: &str) -> Result<Vec<u8>> {
         .map_err(Error::internal)
 }
 
-async fn record_download(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response> {
+async fn record_download(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response> {
     let bytes = record_bytes(&state, &id).await?;
-    let file = format!("attachment; filename=\"round-{}.json\"", id.replace(['"', '\\', '\r', '\n'], ""));
+    let file = format!(
+        "attachment; filename=\"round-{}.json\"",
+        id.replace(['"', '\\', '\r', '\n'], "")
+    );
     Ok((
         [
             (header::CONTENT_TYPE, "application/json".to_owned()),
@@ -343,7 +367,9 @@ pub async fn entity_check(state: &AppState, round: &str, code: &str) -> Result<E
     let index = state.public.round_index(&state.db, &round).await?;
     let verdict = state.public.verdict(&state.db, &round.id).await?;
     let name = entity_name(state, code.as_str()).await?;
-    Ok(check::check(&index, &code, name, verdict, |d| snapshot.department_name(d)))
+    Ok(check::check(&index, &code, name, verdict, |d| {
+        snapshot.department_name(d)
+    }))
 }
 
 #[derive(Debug, Deserialize)]

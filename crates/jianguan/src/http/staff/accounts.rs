@@ -68,7 +68,13 @@ impl From<&Account> for AccountRow {
 
 /// Every account, by user name.
 pub async fn list(state: &AppState) -> Result<Vec<AccountRow>> {
-    Ok(state.db.list::<Account>(None).await?.iter().map(AccountRow::from).collect())
+    Ok(state
+        .db
+        .list::<Account>(None)
+        .await?
+        .iter()
+        .map(AccountRow::from)
+        .collect())
 }
 
 #[derive(Template)]
@@ -84,7 +90,12 @@ struct Index {
     secret: Option<(String, String, String)>,
 }
 
-async fn page(state: &AppState, user: &User, message: String, secret: Option<(String, String, String)>) -> Result<Html<String>> {
+async fn page(
+    state: &AppState,
+    user: &User,
+    message: String,
+    secret: Option<(String, String, String)>,
+) -> Result<Html<String>> {
     let departments = crate::http::pages::department_options(state).await?;
     render(&Index {
         chrome: Chrome::staff(user, "账号管理", "/accounts"),
@@ -122,14 +133,25 @@ async fn create(
     user.require(Permission::ManageAccounts)?;
     let username = form.username.trim().to_owned();
     if state.db.get::<Account>(&username).await?.is_some() {
-        return Err(Error::Conflict(format!("账号 {username} 已存在 (account exists)")));
+        return Err(Error::Conflict(format!(
+            "账号 {username} 已存在 (account exists)"
+        )));
     }
     let role = Role::parse(&form.role)?;
-    let department = if role.is_departmental() { present(form.department) } else { None };
-    let certificate = if role == Role::Inspector { present(form.certificate) } else { None };
+    let department = if role.is_departmental() {
+        present(form.department)
+    } else {
+        None
+    };
+    let certificate = if role == Role::Inspector {
+        present(form.certificate)
+    } else {
+        None
+    };
     if let Some(cert) = &certificate {
         let inspector = state.db.inspector(&CertificateNo::parse(cert)?).await?;
-        let matches = inspector.is_some_and(|i| Some(i.department.as_str()) == department.as_deref());
+        let matches =
+            inspector.is_some_and(|i| Some(i.department.as_str()) == department.as_deref());
         if !matches {
             return Err(Error::BadRequest(format!(
                 "执法证号 {cert} 不在该部门的执法检查人员名录中 (certificate not in the department's directory)"
@@ -138,7 +160,9 @@ async fn create(
     }
     let display_name = form.display_name.trim().to_owned();
     if display_name.is_empty() {
-        return Err(Error::BadRequest("请填写姓名 (display name required)".into()));
+        return Err(Error::BadRequest(
+            "请填写姓名 (display name required)".into(),
+        ));
     }
     let password = one_time_password()?;
     let account = Account {
@@ -153,7 +177,13 @@ async fn create(
     };
     save_account(&state.db, account, Some(password.clone()), &user.actor()).await?;
     let secret = ("一次性密码".to_owned(), username.clone(), password);
-    page(&state, &user, format!("已创建账号 {username}"), Some(secret)).await
+    page(
+        &state,
+        &user,
+        format!("已创建账号 {username}"),
+        Some(secret),
+    )
+    .await
 }
 
 /// The account `username`, or not found.
@@ -180,7 +210,9 @@ async fn disable(
     user.require(Permission::ManageAccounts)?;
     let disabled = form.disabled == "true";
     if disabled && username == user.account().username {
-        return Err(Error::Conflict("不能停用自己的账号 (cannot disable yourself)".into()));
+        return Err(Error::Conflict(
+            "不能停用自己的账号 (cannot disable yourself)".into(),
+        ));
     }
     let mut account = existing(&state, &username).await?;
     account.disabled = disabled;
@@ -204,7 +236,13 @@ async fn reset(
     save_account(&state.db, account, Some(password.clone()), &user.actor()).await?;
     state.sessions.end_all_of(&username);
     let secret = ("新的一次性密码".to_owned(), username.clone(), password);
-    page(&state, &user, format!("已重置账号 {username} 的密码"), Some(secret)).await
+    page(
+        &state,
+        &user,
+        format!("已重置账号 {username} 的密码"),
+        Some(secret),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -223,5 +261,11 @@ async fn token(
     let label = if label.is_empty() { "API" } else { label };
     let issued = issue_token(&state.db, &username, label, &user.actor()).await?;
     let secret = ("API 令牌".to_owned(), username.clone(), issued);
-    page(&state, &user, format!("已为 {username} 签发 API 令牌"), Some(secret)).await
+    page(
+        &state,
+        &user,
+        format!("已为 {username} 签发 API 令牌"),
+        Some(secret),
+    )
+    .await
 }

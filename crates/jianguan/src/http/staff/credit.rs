@@ -30,7 +30,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::directories::Downloads;
 use crate::domain::account::{Account, Permission};
-use crate::domain::credit::{CreditEntry, ListType, Matter, Outcome, Subject, SubjectKind, evaluate};
+use crate::domain::credit::{
+    CreditEntry, ListType, Matter, Outcome, Subject, SubjectKind, evaluate,
+};
 use crate::http::AppState;
 use crate::http::auth::User;
 use crate::http::error::{Error, Result};
@@ -66,10 +68,15 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/credit/check", get(check_form).post(check_page))
         .route(
             "/credit/check/batch",
-            get(batch_form).post(batch_upload).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
+            get(batch_form)
+                .post(batch_upload)
+                .layer(DefaultBodyLimit::max(MAX_UPLOAD)),
         )
         .route("/credit/log", get(log_page))
-        .route("/credit/import", post(import_upload).layer(DefaultBodyLimit::max(MAX_IMPORT)))
+        .route(
+            "/credit/import",
+            post(import_upload).layer(DefaultBodyLimit::max(MAX_IMPORT)),
+        )
 }
 
 // ---------------------------------------------------------------------------
@@ -79,7 +86,10 @@ pub fn routes() -> Router<Arc<AppState>> {
 pub type Catalogue = Arc<BTreeMap<String, Matter>>;
 
 /// One request's rows for the log writer, and where to say they are committed.
-type Pending = (Vec<CheckLog>, oneshot::Sender<std::result::Result<(), String>>);
+type Pending = (
+    Vec<CheckLog>,
+    oneshot::Sender<std::result::Result<(), String>>,
+);
 
 /// What the credit pages and API share: the matters catalogue, cached, and
 /// the check-log writer (group commit).
@@ -104,17 +114,26 @@ impl CreditState {
             .map(|m| (m.code.clone(), m))
             .collect();
         let loaded = Arc::new(loaded);
-        *self.matters.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((Instant::now(), loaded.clone()));
+        *self
+            .matters
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((Instant::now(), loaded.clone()));
         Ok(loaded)
     }
 
     fn read_cache(&self) -> std::sync::RwLockReadGuard<'_, Option<(Instant, Catalogue)>> {
-        self.matters.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.matters
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Forgets the cached catalogue (after an import of matters).
     pub fn forget_matters(&self) {
-        *self.matters.write().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        *self
+            .matters
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
     }
 
     /// One matter, or 404.
@@ -123,7 +142,9 @@ impl CreditState {
             .await?
             .get(code.trim())
             .cloned()
-            .ok_or_else(|| Error::NotFound(format!("核查事项 {} 不存在 (no such matter)", code.trim())))
+            .ok_or_else(|| {
+                Error::NotFound(format!("核查事项 {} 不存在 (no such matter)", code.trim()))
+            })
     }
 
     /// Appends `rows` to the check log and waits until they are committed.
@@ -188,23 +209,37 @@ pub fn as_of_date(text: Option<&str>) -> Result<NaiveDate> {
 
 /// Who checks, for the log.
 pub fn checker(account: &Account) -> Checker {
-    Checker { actor: account.username.clone(), department: account.department.clone() }
+    Checker {
+        actor: account.username.clone(),
+        department: account.department.clone(),
+    }
 }
 
 /// Checks one identifier for `matter` on `as_of`, the fast way: the matter
 /// from the cache, the entries by primary-key prefix, the log row committed
 /// with the other requests' rows ([`CreditState::log`]).
-pub async fn check_one(state: &AppState, account: &Account, matter: &Matter, id: &str, as_of: NaiveDate) -> Result<ApplicantResult> {
+pub async fn check_one(
+    state: &AppState,
+    account: &Account,
+    matter: &Matter,
+    id: &str,
+    as_of: NaiveDate,
+) -> Result<ApplicantResult> {
     let result = match Subject::parse(id) {
         Ok((subject, warning)) => {
-            let entries = state.db.credit_entries_of(vec![subject.as_str().to_owned()]).await?;
+            let entries = state
+                .db
+                .credit_entries_of(vec![subject.as_str().to_owned()])
+                .await?;
             let (outcome, hits) = evaluate(matter, &entries, as_of);
             ApplicantResult {
                 id: subject.as_str().to_owned(),
                 name: None,
                 kind: Some(subject.kind()),
                 outcome,
-                reason_zh: warning.as_ref().map(|_| "统一社会信用代码校验位不符，按试点期代码处理，请核实".to_owned()),
+                reason_zh: warning
+                    .as_ref()
+                    .map(|_| "统一社会信用代码校验位不符，按试点期代码处理，请核实".to_owned()),
                 reason: warning,
                 hits,
             }
@@ -244,15 +279,25 @@ pub async fn check_batch(
     as_of: NaiveDate,
 ) -> Result<CheckReport> {
     if applicants.len() > MAX_BATCH {
-        return Err(Error::BadRequest(format!("一次最多核查 {MAX_BATCH} 个申请人")));
+        return Err(Error::BadRequest(format!(
+            "一次最多核查 {MAX_BATCH} 个申请人"
+        )));
     }
-    Ok(credit_flow::check_applicants(&state.db, matter, applicants, as_of, &checker(account)).await?)
+    Ok(
+        credit_flow::check_applicants(&state.db, matter, applicants, as_of, &checker(account))
+            .await?,
+    )
 }
 
 /// Shows `results` as `account` may see them: the reasons and references of
 /// persons' hits are hidden unless it may see persons' credit data, and the
 /// persons it does see are written to the access log.
-pub async fn disclose(state: &AppState, account: &Account, results: &mut [ApplicantResult], purpose: &str) -> Result<()> {
+pub async fn disclose(
+    state: &AppState,
+    account: &Account,
+    results: &mut [ApplicantResult],
+    purpose: &str,
+) -> Result<()> {
     let is_person = |r: &ApplicantResult| r.kind == Some(SubjectKind::Person) && !r.hits.is_empty();
     if account.may(Permission::SeePersonalCredit) {
         let seen: Vec<Subject> = results
@@ -260,7 +305,8 @@ pub async fn disclose(state: &AppState, account: &Account, results: &mut [Applic
             .filter(|r| is_person(r))
             .filter_map(|r| Subject::parse(&r.id).ok().map(|(s, _)| s))
             .collect();
-        credit_flow::log_person_access(&state.db, &account.username, &seen, "check", purpose).await?;
+        credit_flow::log_person_access(&state.db, &account.username, &seen, "check", purpose)
+            .await?;
         return Ok(());
     }
     for result in results.iter_mut().filter(|r| is_person(r)) {
@@ -326,11 +372,20 @@ pub struct EntryRow {
 impl EntryRow {
     /// The row of `entry` as `account` may see it.
     pub fn of(entry: &CreditEntry, account: &Account) -> Self {
-        let hidden = entry.subject.kind() == SubjectKind::Person && !account.may(Permission::SeePersonalCredit);
+        let hidden = entry.subject.kind() == SubjectKind::Person
+            && !account.may(Permission::SeePersonalCredit);
         Self {
-            subject: if hidden { entry.subject.masked() } else { entry.subject.as_str().to_owned() },
+            subject: if hidden {
+                entry.subject.masked()
+            } else {
+                entry.subject.as_str().to_owned()
+            },
             kind: entry.subject.kind(),
-            name: if hidden { mask_name(&entry.subject_name) } else { entry.subject_name.clone() },
+            name: if hidden {
+                mask_name(&entry.subject_name)
+            } else {
+                entry.subject_name.clone()
+            },
             list: entry.list_type,
             list_name: entry.list_type.name_zh(),
             listed_on: entry.listed_on,
@@ -339,8 +394,16 @@ impl EntryRow {
             removed_on: entry.removed_on,
             in_force: entry.counts_on(today()),
             authority: entry.authority.clone(),
-            reason: if hidden { "（个人信息，无权查看）".to_owned() } else { entry.reason.clone() },
-            ref_no: if hidden { String::new() } else { entry.ref_no.clone() },
+            reason: if hidden {
+                "（个人信息，无权查看）".to_owned()
+            } else {
+                entry.reason.clone()
+            },
+            ref_no: if hidden {
+                String::new()
+            } else {
+                entry.ref_no.clone()
+            },
             severity: entry.severity.map(|s| s.as_str().to_owned()),
             source: entry.source.clone(),
         }
@@ -375,7 +438,11 @@ fn present(value: &Option<String>) -> Option<&str> {
 
 /// The entries matching `query`, as `account` may see them; unmasked views of
 /// persons are logged.
-pub async fn search_entries(state: &AppState, account: &Account, query: &EntryQuery) -> Result<Vec<EntryRow>> {
+pub async fn search_entries(
+    state: &AppState,
+    account: &Account,
+    query: &EntryQuery,
+) -> Result<Vec<EntryRow>> {
     if !account.may(Permission::CheckCredit) {
         return Err(Error::Forbidden);
     }
@@ -394,15 +461,30 @@ pub async fn search_entries(state: &AppState, account: &Account, query: &EntryQu
     }
     let found = if let Some(exact) = present(&query.subject) {
         let (subject, _) = Subject::parse(exact).map_err(|e| Error::BadRequest(e.reason_zh()))?;
-        let mut all = state.db.credit_entries_of(vec![subject.as_str().to_owned()]).await?;
+        let mut all = state
+            .db
+            .credit_entries_of(vec![subject.as_str().to_owned()])
+            .await?;
         all.retain(|e| filter.list_type.is_none_or(|l| e.list_type == l));
         all
     } else {
         state.db.search_credit_entries(&filter, LIST_LIMIT).await?
     };
     if account.may(Permission::SeePersonalCredit) {
-        let subjects: Vec<Subject> = found.iter().map(|e| e.subject).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
-        credit_flow::log_person_access(&state.db, &account.username, &subjects, "entries", "信用记录查询").await?;
+        let subjects: Vec<Subject> = found
+            .iter()
+            .map(|e| e.subject)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        credit_flow::log_person_access(
+            &state.db,
+            &account.username,
+            &subjects,
+            "entries",
+            "信用记录查询",
+        )
+        .await?;
     }
     Ok(found.iter().map(|e| EntryRow::of(e, account)).collect())
 }
@@ -433,12 +515,26 @@ async fn index(State(state): State<Arc<AppState>>, user: User) -> Result<Html<St
     let per_list: Vec<(&'static str, u64, u64)> = ListType::ALL
         .iter()
         .map(|list| {
-            let of = |kind| counts.iter().filter(|c| c.list_type == *list && c.kind == kind).map(|c| c.entries).sum();
-            (list.name_zh(), of(SubjectKind::Enterprise), of(SubjectKind::Person))
+            let of = |kind| {
+                counts
+                    .iter()
+                    .filter(|c| c.list_type == *list && c.kind == kind)
+                    .map(|c| c.entries)
+                    .sum()
+            };
+            (
+                list.name_zh(),
+                of(SubjectKind::Enterprise),
+                of(SubjectKind::Person),
+            )
         })
         .collect();
     let matters = state.credit.matters(&state.db).await?;
-    let domains = matters.values().map(|m| m.domain.as_str()).collect::<std::collections::BTreeSet<_>>().len();
+    let domains = matters
+        .values()
+        .map(|m| m.domain.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
     let mut runs = state.db.list::<CreditRun>(None).await?;
     runs.sort_by(|a, b| b.finished_at.cmp(&a.finished_at));
     runs.truncate(10);
@@ -466,9 +562,16 @@ struct EntriesPage {
     limit: u32,
 }
 
-async fn entries(State(state): State<Arc<AppState>>, user: User, Query(query): Query<EntryQuery>) -> Result<Html<String>> {
+async fn entries(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Query(query): Query<EntryQuery>,
+) -> Result<Html<String>> {
     let account = user.require(Permission::CheckCredit)?;
-    let rows = if present(&query.q).is_some() || present(&query.list).is_some() || present(&query.kind).is_some() {
+    let rows = if present(&query.q).is_some()
+        || present(&query.list).is_some()
+        || present(&query.kind).is_some()
+    {
         search_entries(&state, account, &query).await?
     } else {
         Vec::new()
@@ -476,7 +579,10 @@ async fn entries(State(state): State<Arc<AppState>>, user: User, Query(query): Q
     render(&EntriesPage {
         chrome: Chrome::staff(&user, "信用记录查询", "/credit").sensitive(&user),
         persons_visible: account.may(Permission::SeePersonalCredit),
-        lists: ListType::ALL.iter().map(|l| (l.as_str(), l.name_zh())).collect(),
+        lists: ListType::ALL
+            .iter()
+            .map(|l| (l.as_str(), l.name_zh()))
+            .collect(),
         limit: LIST_LIMIT,
         query,
         rows,
@@ -510,8 +616,15 @@ pub async fn list_matters(state: &AppState, query: &MatterQuery) -> Result<Vec<M
     Ok(all
         .values()
         .filter(|m| domain.is_none_or(|d| m.domain == d))
-        .filter(|m| text.is_none_or(|t| m.code.contains(t) || m.name.contains(t) || m.department.contains(t)))
-        .map(|m| MatterRow { rule: m.rule_text(), matter: m.clone() })
+        .filter(|m| {
+            text.is_none_or(|t| {
+                m.code.contains(t) || m.name.contains(t) || m.department.contains(t)
+            })
+        })
+        .map(|m| MatterRow {
+            rule: m.rule_text(),
+            matter: m.clone(),
+        })
         .collect())
 }
 
@@ -525,7 +638,11 @@ struct MattersPage {
     may_import: bool,
 }
 
-async fn matters_page(State(state): State<Arc<AppState>>, user: User, Query(query): Query<MatterQuery>) -> Result<Html<String>> {
+async fn matters_page(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Query(query): Query<MatterQuery>,
+) -> Result<Html<String>> {
     let account = user.require(Permission::CheckCredit)?;
     let rows = list_matters(&state, &query).await?;
     let domains = state
@@ -594,15 +711,19 @@ struct CheckView {
 async fn matter_options(state: &AppState) -> Result<Vec<(String, Vec<(String, String)>)>> {
     let mut grouped: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for matter in state.credit.matters(&state.db).await?.values() {
-        grouped
-            .entry(matter.domain.clone())
-            .or_default()
-            .push((matter.code.clone(), format!("{} {}（{}）", matter.code, matter.name, matter.department)));
+        grouped.entry(matter.domain.clone()).or_default().push((
+            matter.code.clone(),
+            format!("{} {}（{}）", matter.code, matter.name, matter.department),
+        ));
     }
     Ok(grouped.into_iter().collect())
 }
 
-async fn check_form(State(state): State<Arc<AppState>>, user: User, Query(form): Query<CheckForm>) -> Result<Html<String>> {
+async fn check_form(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Query(form): Query<CheckForm>,
+) -> Result<Html<String>> {
     user.require(Permission::CheckCredit)?;
     render(&CheckPage {
         chrome: Chrome::staff(&user, "信用核查", "/credit").sensitive(&user),
@@ -613,13 +734,30 @@ async fn check_form(State(state): State<Arc<AppState>>, user: User, Query(form):
     })
 }
 
-async fn check_page(State(state): State<Arc<AppState>>, user: User, Form(form): Form<CheckForm>) -> Result<Html<String>> {
+async fn check_page(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Form(form): Form<CheckForm>,
+) -> Result<Html<String>> {
     let account = user.require(Permission::CheckCredit)?;
     let code = present(&form.matter).ok_or_else(|| Error::BadRequest("请选择核查事项".into()))?;
     let matter = state.credit.matter(&state.db, code).await?;
     let as_of = as_of_date(form.as_of.as_deref())?;
-    let mut result = check_one(&state, account, &matter, form.id.as_deref().unwrap_or_default(), as_of).await?;
-    disclose(&state, account, std::slice::from_mut(&mut result), &matter.code).await?;
+    let mut result = check_one(
+        &state,
+        account,
+        &matter,
+        form.id.as_deref().unwrap_or_default(),
+        as_of,
+    )
+    .await?;
+    disclose(
+        &state,
+        account,
+        std::slice::from_mut(&mut result),
+        &matter.code,
+    )
+    .await?;
     let hits = result
         .hits
         .iter()
@@ -627,7 +765,9 @@ async fn check_page(State(state): State<Arc<AppState>>, user: User, Form(form): 
             list: h.list.name_zh(),
             effect: h.effect,
             listed_on: h.listed_on,
-            valid_until: h.valid_until.map_or_else(|| "长期".to_owned(), |d| d.to_string()),
+            valid_until: h
+                .valid_until
+                .map_or_else(|| "长期".to_owned(), |d| d.to_string()),
             authority: h.authority.clone(),
             reason: h.reason.clone(),
             ref_no: h.ref_no.clone(),
@@ -672,21 +812,31 @@ async fn batch_form(State(state): State<Arc<AppState>>, user: User) -> Result<Ht
 }
 
 /// `POST /credit/check/batch?csrf=…`: multipart `matter`, `as_of` and `file`.
-async fn batch_upload(State(state): State<Arc<AppState>>, user: User, multipart: Multipart) -> Result<Html<String>> {
+async fn batch_upload(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    multipart: Multipart,
+) -> Result<Html<String>> {
     let account = user.require(Permission::CheckCredit)?.clone();
     let upload = receive_upload(multipart).await?;
     let file = upload.path.clone();
-    let applicants =
-        crate::import::off_async(&upload.path, move || read_applicants(&file)).await.map_err(|e| upload.refusal(e));
+    let applicants = crate::import::off_async(&upload.path, move || read_applicants(&file))
+        .await
+        .map_err(|e| upload.refusal(e));
     upload.remove();
     let applicants = applicants?;
-    let code = upload.field("matter").ok_or_else(|| Error::BadRequest("请选择核查事项".into()))?;
+    let code = upload
+        .field("matter")
+        .ok_or_else(|| Error::BadRequest("请选择核查事项".into()))?;
     let matter = state.credit.matter(&state.db, code).await?;
     let as_of = as_of_date(upload.field("as_of"))?;
     let label = format!("批量信用核查：{}（{} 人）", matter.name, applicants.len());
     let id = state.jobs.start(&label, &account.username);
     let job_state = state.clone();
-    let watermark = Watermark::web(&account, format!("信用核查报告 {} {}", matter.code, upload.file_name));
+    let watermark = Watermark::web(
+        &account,
+        format!("信用核查报告 {} {}", matter.code, upload.file_name),
+    );
     jobs::spawn(&state, id, async move {
         let total = applicants.len() as u64;
         job_state.jobs.progress(id, 0, total);
@@ -703,7 +853,10 @@ async fn batch_upload(State(state): State<Arc<AppState>>, user: User, multipart:
             .map_err(Error::internal)?;
         let name = format!("信用核查-{}-{}.xlsx", matter.code, as_of);
         let href = job_state.downloads.offer(&account.username, path, &name)?;
-        Ok((format!("已核查 {total} 人：{summary}（批次 {batch}）"), Some((href, format!("下载核查报告 {name}")))))
+        Ok((
+            format!("已核查 {total} 人：{summary}（批次 {batch}）"),
+            Some((href, format!("下载核查报告 {name}"))),
+        ))
     });
     render(&BatchPage {
         chrome: Chrome::staff(&user, "批量信用核查", "/credit"),
@@ -747,7 +900,10 @@ struct Upload {
 impl Upload {
     /// A text field, trimmed, if not empty.
     fn field(&self, name: &str) -> Option<&str> {
-        self.fields.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+        self.fields
+            .get(name)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
     }
 
     /// Deletes the file.
@@ -758,7 +914,9 @@ impl Upload {
     /// An import error as the uploader sees it: bad input names the file as uploaded.
     fn refusal(&self, error: ImportError) -> Error {
         if error.is_bad_input() {
-            let reason = error.reason_zh().replace(&self.path.display().to_string(), &self.file_name);
+            let reason = error
+                .reason_zh()
+                .replace(&self.path.display().to_string(), &self.file_name);
             Error::BadRequest(format!("文件无法读取：{reason}"))
         } else {
             Error::internal(error)
@@ -768,11 +926,14 @@ impl Upload {
 
 /// Reads a multipart form with one `file` (CSV, XLSX, XLS or JSON Lines).
 async fn receive_upload(mut multipart: Multipart) -> Result<Upload> {
-    let bad = |e: axum::extract::multipart::MultipartError| Error::BadRequest(format!("上传失败：{e}"));
+    let bad =
+        |e: axum::extract::multipart::MultipartError| Error::BadRequest(format!("上传失败：{e}"));
     let mut fields = BTreeMap::new();
     let mut saved: Option<(PathBuf, PathBuf, String)> = None;
     while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
-        let Some(name) = field.name().map(str::to_owned) else { continue };
+        let Some(name) = field.name().map(str::to_owned) else {
+            continue;
+        };
         if name != "file" {
             fields.insert(name, field.text().await.map_err(bad)?);
             continue;
@@ -786,9 +947,14 @@ async fn receive_upload(mut multipart: Multipart) -> Result<Upload> {
             .chars()
             .filter(|c| !c.is_control())
             .collect();
-        let extension = Path::new(&file_name).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        let extension = Path::new(&file_name)
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
         if !matches!(extension.as_deref(), Some("csv" | "xlsx" | "xls" | "jsonl")) {
-            return Err(Error::BadRequest("请上传 CSV、XLSX、XLS 或 JSONL 文件".into()));
+            return Err(Error::BadRequest(
+                "请上传 CSV、XLSX、XLS 或 JSONL 文件".into(),
+            ));
         }
         let folder = Downloads::new_folder()?;
         let path = folder.join(&file_name);
@@ -798,8 +964,14 @@ async fn receive_upload(mut multipart: Multipart) -> Result<Upload> {
         }
         saved = Some((folder, path, file_name));
     }
-    let (folder, path, file_name) = saved.ok_or_else(|| Error::BadRequest("请选择要上传的文件".into()))?;
-    Ok(Upload { fields, folder, path, file_name })
+    let (folder, path, file_name) =
+        saved.ok_or_else(|| Error::BadRequest("请选择要上传的文件".into()))?;
+    Ok(Upload {
+        fields,
+        folder,
+        path,
+        file_name,
+    })
 }
 
 /// The per-applicant XLSX report: the matter, its rule and the date on top,
@@ -816,15 +988,44 @@ pub fn write_batch_report(
     sheet.set_name("核查结果")?;
     let bold = Format::new().set_bold();
     let grey = Format::new().set_font_color("#667085").set_italic();
-    sheet.write_string_with_format(0, 0, format!("信用核查报告：{} {}", matter.code, matter.name), &bold)?;
-    sheet.write_string(1, 0, format!("领域 {}；主管部门 {}；规则 {}", matter.domain, matter.department, matter.rule_text()))?;
+    sheet.write_string_with_format(
+        0,
+        0,
+        format!("信用核查报告：{} {}", matter.code, matter.name),
+        &bold,
+    )?;
+    sheet.write_string(
+        1,
+        0,
+        format!(
+            "领域 {}；主管部门 {}；规则 {}",
+            matter.domain,
+            matter.department,
+            matter.rule_text()
+        ),
+    )?;
     sheet.write_string(
         2,
         0,
-        format!("核查日期 {}；批次 {}；共 {} 人：{}", report.as_of, report.batch, report.results.len(), summarize(report)),
+        format!(
+            "核查日期 {}；批次 {}；共 {} 人：{}",
+            report.as_of,
+            report.batch,
+            report.results.len(),
+            summarize(report)
+        ),
     )?;
     sheet.write_string_with_format(3, 0, format!("导出人 {}", watermark.text()), &grey)?;
-    let headers = ["序号", "统一社会信用代码或身份证号码", "主体名称", "核查结果", "结果代码", "适用规则", "命中记录", "说明"];
+    let headers = [
+        "序号",
+        "统一社会信用代码或身份证号码",
+        "主体名称",
+        "核查结果",
+        "结果代码",
+        "适用规则",
+        "命中记录",
+        "说明",
+    ];
     for (column, header) in (0u16..).zip(headers) {
         sheet.write_string_with_format(5, column, header, &bold)?;
     }
@@ -837,8 +1038,17 @@ pub fn write_batch_report(
             .hits
             .iter()
             .map(|h| {
-                let until = h.valid_until.map_or_else(|| "长期".to_owned(), |d| d.to_string());
-                format!("{}（{}）{} 至 {}，{}", h.list.name_zh(), short_label(h.effect), h.listed_on, until, h.authority)
+                let until = h
+                    .valid_until
+                    .map_or_else(|| "长期".to_owned(), |d| d.to_string());
+                format!(
+                    "{}（{}）{} 至 {}，{}",
+                    h.list.name_zh(),
+                    short_label(h.effect),
+                    h.listed_on,
+                    until,
+                    h.authority
+                )
             })
             .collect();
         let applied: Vec<&str> = result
@@ -861,7 +1071,16 @@ pub fn write_batch_report(
         sheet.write_string(row, 6, hits.join("；"))?;
         sheet.write_string(row, 7, result.reason_zh.as_deref().unwrap_or(""))?;
     }
-    for (column, width) in [(0u16, 6.0), (1, 24.0), (2, 24.0), (3, 16.0), (4, 8.0), (5, 28.0), (6, 60.0), (7, 30.0)] {
+    for (column, width) in [
+        (0u16, 6.0),
+        (1, 24.0),
+        (2, 24.0),
+        (3, 16.0),
+        (4, 8.0),
+        (5, 28.0),
+        (6, 60.0),
+        (7, 30.0),
+    ] {
         sheet.set_column_width(column, width)?;
     }
     watermark.save(&mut book, path)
@@ -879,7 +1098,11 @@ struct ImportPage {
 }
 
 /// `POST /credit/import?csrf=…`: multipart `kind` (`entries` or `matters`) and `file`.
-async fn import_upload(State(state): State<Arc<AppState>>, user: User, multipart: Multipart) -> Result<Html<String>> {
+async fn import_upload(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    multipart: Multipart,
+) -> Result<Html<String>> {
     let account = user.require(Permission::ManageCredit)?.clone();
     let upload = receive_upload(multipart).await?;
     let matters = match upload.field("kind") {
@@ -887,10 +1110,20 @@ async fn import_upload(State(state): State<Arc<AppState>>, user: User, multipart
         Some("entries") | None => false,
         Some(other) => {
             upload.remove();
-            return Err(Error::BadRequest(format!("未知导入类型 {other}，应为 entries 或 matters")));
+            return Err(Error::BadRequest(format!(
+                "未知导入类型 {other}，应为 entries 或 matters"
+            )));
         }
     };
-    let heading = format!("导入{}：{}", if matters { "核查事项目录" } else { "信用记录" }, upload.file_name);
+    let heading = format!(
+        "导入{}：{}",
+        if matters {
+            "核查事项目录"
+        } else {
+            "信用记录"
+        },
+        upload.file_name
+    );
     let id = state.jobs.start(&heading, &account.username);
     let job_state = state.clone();
     let watermark = Watermark::web(&account, format!("{} 导入错误报告", upload.file_name));
@@ -902,7 +1135,13 @@ async fn import_upload(State(state): State<Arc<AppState>>, user: User, multipart
         let imported = if matters {
             credit_flow::import_matters_file(&job_state.db, &upload.path, &account.username).await
         } else {
-            credit_flow::import_credit_file(&job_state.db, &upload.path, &account.username, Some(&progress)).await
+            credit_flow::import_credit_file(
+                &job_state.db,
+                &upload.path,
+                &account.username,
+                Some(&progress),
+            )
+            .await
         };
         upload.remove();
         job_state.credit.forget_matters();
@@ -919,17 +1158,29 @@ async fn import_upload(State(state): State<Arc<AppState>>, user: User, multipart
             imported.after
         );
         for problem in outcome.errors.iter().take(3) {
-            message.push_str(&format!("；第 {} 行 {}：{}", problem.row, problem.column, problem.reason_zh));
+            message.push_str(&format!(
+                "；第 {} 行 {}：{}",
+                problem.row, problem.column, problem.reason_zh
+            ));
         }
         if outcome.errors.is_empty() && outcome.warnings.is_empty() {
             return Ok((message, None));
         }
         let path = Downloads::new_path("xlsx")?;
-        crate::import::report::write_report(outcome, &upload.file_name, &path, &watermark).map_err(Error::internal)?;
-        let href = job_state.downloads.offer(&account.username, path, &format!("{}.errors.xlsx", upload.file_name))?;
+        crate::import::report::write_report(outcome, &upload.file_name, &path, &watermark)
+            .map_err(Error::internal)?;
+        let href = job_state.downloads.offer(
+            &account.username,
+            path,
+            &format!("{}.errors.xlsx", upload.file_name),
+        )?;
         Ok((message, Some((href, "下载错误报告 (XLSX)".to_owned()))))
     });
-    render(&ImportPage { chrome: Chrome::staff(&user, heading.clone(), "/credit"), heading, job: id })
+    render(&ImportPage {
+        chrome: Chrome::staff(&user, heading.clone(), "/credit"),
+        heading,
+        job: id,
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -962,13 +1213,21 @@ pub struct LogRow {
 impl LogRow {
     fn of(check: CheckLog, account: &Account) -> Self {
         let subject = match Subject::parse(&check.subject) {
-            Ok((subject, _)) if subject.kind() == SubjectKind::Person && !account.may(Permission::SeePersonalCredit) => {
+            Ok((subject, _))
+                if subject.kind() == SubjectKind::Person
+                    && !account.may(Permission::SeePersonalCredit) =>
+            {
                 subject.masked()
             }
             _ => check.subject,
         };
         Self {
-            checked_at: check.checked_at.chars().take(19).collect::<String>().replace('T', " "),
+            checked_at: check
+                .checked_at
+                .chars()
+                .take(19)
+                .collect::<String>()
+                .replace('T', " "),
             actor: check.actor,
             department: check.department.unwrap_or_default(),
             matter: check.matter,
@@ -983,7 +1242,12 @@ impl LogRow {
 
 /// The check log as `account` may read it: departmental accounts their own
 /// department's checks only.
-pub async fn visible_log(state: &AppState, account: &Account, filter: &CheckLogFilter, limit: u32) -> Result<Vec<LogRow>> {
+pub async fn visible_log(
+    state: &AppState,
+    account: &Account,
+    filter: &CheckLogFilter,
+    limit: u32,
+) -> Result<Vec<LogRow>> {
     if !account.may(Permission::CheckCredit) {
         return Err(Error::Forbidden);
     }
@@ -1021,7 +1285,11 @@ struct LogPage {
     limit: u32,
 }
 
-async fn log_page(State(state): State<Arc<AppState>>, user: User, Query(query): Query<LogQuery>) -> Result<Html<String>> {
+async fn log_page(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Query(query): Query<LogQuery>,
+) -> Result<Html<String>> {
     let account = user.require(Permission::CheckCredit)?;
     let filter = CheckLogFilter {
         matter: present(&query.matter).map(str::to_owned),
@@ -1052,7 +1320,10 @@ mod tests {
     #[test]
     fn dates_default_to_today_and_bad_ones_are_refused() {
         assert_eq!(as_of_date(None).ok(), Some(today()));
-        assert_eq!(as_of_date(Some("2026-03-01")).ok(), NaiveDate::from_ymd_opt(2026, 3, 1));
+        assert_eq!(
+            as_of_date(Some("2026-03-01")).ok(),
+            NaiveDate::from_ymd_opt(2026, 3, 1)
+        );
         assert!(as_of_date(Some("2026-13-01")).is_err());
     }
 }

@@ -54,7 +54,11 @@ pub fn sees(account: &Account, request: &RepairRequest) -> bool {
 
 /// The requests the user may see, newest first, optionally of one status.
 /// Persons' requests shown are logged in the access log.
-pub async fn visible_requests(state: &AppState, user: &User, status: Option<RepairStatus>) -> Result<Vec<RepairRequest>> {
+pub async fn visible_requests(
+    state: &AppState,
+    user: &User,
+    status: Option<RepairStatus>,
+) -> Result<Vec<RepairRequest>> {
     let mut list = credit_repair::list(&state.db, status).await?;
     list.retain(|r| sees(user.account(), r));
     log_persons_seen(state, user, &list, "repair requests").await?;
@@ -68,17 +72,34 @@ pub async fn visible_request(state: &AppState, user: &User, id: &str) -> Result<
         .get::<RepairRequest>(id)
         .await?
         .filter(|r| sees(user.account(), r))
-        .ok_or_else(|| Error::NotFound(format!("信用修复申请 {id} 不存在 (no such repair request)")))?;
-    log_persons_seen(state, user, std::slice::from_ref(&request), "repair request").await?;
+        .ok_or_else(|| {
+            Error::NotFound(format!("信用修复申请 {id} 不存在 (no such repair request)"))
+        })?;
+    log_persons_seen(
+        state,
+        user,
+        std::slice::from_ref(&request),
+        "repair request",
+    )
+    .await?;
     Ok(request)
 }
 
 /// Every access to persons' credit data is logged: the persons among `requests`.
-async fn log_persons_seen(state: &AppState, user: &User, requests: &[RepairRequest], what: &str) -> Result<()> {
+async fn log_persons_seen(
+    state: &AppState,
+    user: &User,
+    requests: &[RepairRequest],
+    what: &str,
+) -> Result<()> {
     let persons: Vec<Subject> = requests
         .iter()
         .filter(|r| r.person)
-        .filter_map(|r| Subject::parse(&r.entry.subject).ok().map(|(subject, _)| subject))
+        .filter_map(|r| {
+            Subject::parse(&r.entry.subject)
+                .ok()
+                .map(|(subject, _)| subject)
+        })
         .collect();
     if !persons.is_empty() {
         credit::log_person_access(&state.db, &user.actor(), &persons, what, "信用修复").await?;
@@ -107,7 +128,8 @@ pub struct RequestInput {
 /// Files a request dated today.
 pub async fn request(state: &AppState, user: &User, input: RequestInput) -> Result<RepairRequest> {
     user.require(REVIEW)?;
-    let list_type = ListType::parse(&input.list_type).map_err(|e| Error::BadRequest(format!("名单类型有误：{e}")))?;
+    let list_type = ListType::parse(&input.list_type)
+        .map_err(|e| Error::BadRequest(format!("名单类型有误：{e}")))?;
     let at = workflow::now();
     let input = credit_repair::RequestInput {
         entry: EntryKey {
@@ -137,19 +159,35 @@ pub struct ReviewInput {
 }
 
 /// Reviews a request today: approval repairs the entry from today.
-pub async fn review(state: &AppState, user: &User, id: &str, input: ReviewInput) -> Result<RepairRequest> {
+pub async fn review(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    input: ReviewInput,
+) -> Result<RepairRequest> {
     user.require(REVIEW)?;
     let approve = match input.decision.trim() {
         "approve" | "通过" => true,
         "reject" | "驳回" => false,
-        other => return Err(Error::BadRequest(format!("审核结论应为 approve 或 reject，而不是 {other:?}"))),
+        other => {
+            return Err(Error::BadRequest(format!(
+                "审核结论应为 approve 或 reject，而不是 {other:?}"
+            )));
+        }
     };
     let severity = match input.severity.trim() {
         "" => None,
-        text => Some(Severity::parse(text).map_err(|e| Error::BadRequest(format!("严重程度有误：{e}")))?),
+        text => Some(
+            Severity::parse(text).map_err(|e| Error::BadRequest(format!("严重程度有误：{e}")))?,
+        ),
     };
     let at = workflow::now();
-    let decision = credit_repair::Decision { approve, reason: input.reason, severity, on: at.date_naive() };
+    let decision = credit_repair::Decision {
+        approve,
+        reason: input.reason,
+        severity,
+        on: at.date_naive(),
+    };
     Ok(credit_repair::review(&state.db, id, decision, at, &user.actor()).await?)
 }
 
@@ -178,19 +216,30 @@ struct Index {
     may_review: bool,
 }
 
-async fn index(State(state): State<Arc<AppState>>, user: User, Query(query): Query<ListQuery>) -> Result<Html<String>> {
+async fn index(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Query(query): Query<ListQuery>,
+) -> Result<Html<String>> {
     let status = status_filter(&query.status)?;
     render(&Index {
         requests: visible_requests(&state, &user, status).await?,
         status: status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
         statuses: RepairStatus::ALL,
-        lists: REPAIRABLE.iter().map(|l| (l.as_str(), l.name_zh())).collect(),
+        lists: REPAIRABLE
+            .iter()
+            .map(|l| (l.as_str(), l.name_zh()))
+            .collect(),
         may_review: user.account().may(REVIEW),
         chrome: Chrome::staff(&user, "信用修复", "/credit/repair"),
     })
 }
 
-async fn request_page(State(state): State<Arc<AppState>>, user: User, Form(input): Form<RequestInput>) -> Result<Redirect> {
+async fn request_page(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Form(input): Form<RequestInput>,
+) -> Result<Redirect> {
     let filed = request(&state, &user, input).await?;
     Ok(Redirect::to(&format!("/credit/repair/{}", filed.id)))
 }
@@ -204,7 +253,11 @@ struct Show {
     severities: &'static [Severity],
 }
 
-async fn show_page(State(state): State<Arc<AppState>>, user: User, Path(id): Path<String>) -> Result<Html<String>> {
+async fn show_page(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Html<String>> {
     let request = visible_request(&state, &user, &id).await?;
     render(&Show {
         may_review: user.account().may(REVIEW),

@@ -33,7 +33,6 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/credit/score", get(score_form).post(score_page))
 }
 
-
 #[derive(Debug, Deserialize)]
 struct RiskQuery {
     #[serde(default)]
@@ -76,13 +75,22 @@ fn distribution_chart(counts: &ClassCounts, unclassified: u64) -> String {
     .to_string()
 }
 
-async fn risk_page(State(state): State<Arc<AppState>>, user: User, Query(query): Query<RiskQuery>) -> Result<Html<String>> {
+async fn risk_page(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Query(query): Query<RiskQuery>,
+) -> Result<Html<String>> {
     risk_view(&state, &user, query.uscc.unwrap_or_default(), None).await
 }
 
 /// The risk page: the distribution, the latest run, and the explanation of
 /// `query` (a 统一社会信用代码) if given; `job`: a classification just started.
-async fn risk_view(state: &AppState, user: &User, query: String, job: Option<u64>) -> Result<Html<String>> {
+async fn risk_view(
+    state: &AppState,
+    user: &User,
+    query: String,
+    job: Option<u64>,
+) -> Result<Html<String>> {
     user.require(Permission::SeeRiskClasses)?;
     let (counts, unclassified) = state.db.class_distribution().await?;
     let query = query.trim().to_uppercase();
@@ -116,13 +124,27 @@ async fn classify_page(State(state): State<Arc<AppState>>, user: User) -> Result
     let job_state = state.clone();
     jobs::spawn(&state, id, async move {
         let at = workflow::now();
-        let run = risk::classify(&job_state.db, &RiskModel::default(), at.date_naive(), at, &actor)
-            .await
-            .map_err(Error::from)?;
+        let run = risk::classify(
+            &job_state.db,
+            &RiskModel::default(),
+            at.date_naive(),
+            at,
+            &actor,
+        )
+        .await
+        .map_err(Error::from)?;
         job_state.figures.clear();
         let c = run.counts;
         Ok((
-            format!("已分类 {} 户：A {} · B {} · C {} · D {}；类别变化 {} 户", c.total(), c.a, c.b, c.c, c.d, run.changed),
+            format!(
+                "已分类 {} 户：A {} · B {} · C {} · D {}；类别变化 {} 户",
+                c.total(),
+                c.a,
+                c.b,
+                c.c,
+                c.d,
+                run.changed
+            ),
             Some(("/credit/risk".to_owned(), "查看分类结果".to_owned())),
         ))
     });
@@ -145,8 +167,15 @@ struct ScorePage {
 }
 
 fn score_chrome(user: &User) -> (Chrome, String) {
-    let watermark = format!("{} {}", user.actor(), workflow::now().format("%Y-%m-%d %H:%M"));
-    (Chrome::staff(user, "个人信用积分查询", "/credit/score"), watermark)
+    let watermark = format!(
+        "{} {}",
+        user.actor(),
+        workflow::now().format("%Y-%m-%d %H:%M")
+    );
+    (
+        Chrome::staff(user, "个人信用积分查询", "/credit/score"),
+        watermark,
+    )
 }
 
 async fn score_form(user: User) -> Result<Html<String>> {
@@ -160,12 +189,24 @@ async fn score_form(user: User) -> Result<Html<String>> {
     })
 }
 
-async fn score_page(State(state): State<Arc<AppState>>, user: User, Form(input): Form<ScoreInput>) -> Result<Html<String>> {
+async fn score_page(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Form(input): Form<ScoreInput>,
+) -> Result<Html<String>> {
     user.require(Permission::SeePersonalCredit)?;
     let model = ScoreModel::default();
     let now = workflow::now();
-    let report = risk::personal_score(&state.db, &model, &input.id, &input.purpose, now.date_naive(), now, &user.actor())
-        .await?;
+    let report = risk::personal_score(
+        &state.db,
+        &model,
+        &input.id,
+        &input.purpose,
+        now.date_naive(),
+        now,
+        &user.actor(),
+    )
+    .await?;
     let (chrome, watermark) = score_chrome(&user);
     render(&ScorePage {
         chrome,
@@ -200,7 +241,15 @@ pub fn schedule_classification(state: Arc<AppState>, every: std::time::Duration)
         loop {
             ticker.tick().await;
             let at = workflow::now();
-            match risk::classify(&state.db, &RiskModel::default(), at.date_naive(), at, "scheduler").await {
+            match risk::classify(
+                &state.db,
+                &RiskModel::default(),
+                at.date_naive(),
+                at,
+                "scheduler",
+            )
+            .await
+            {
                 Ok(run) => {
                     state.figures.clear();
                     tracing::info!(run = %run.id, changed = run.changed, "scheduled credit-risk classification done");

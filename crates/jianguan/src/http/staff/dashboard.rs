@@ -91,7 +91,9 @@ struct Cached {
 
 impl FiguresCache {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, i32), Cached>> {
-        self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Forgets everything (after a directory import).
@@ -152,7 +154,11 @@ pub fn warm(state: &Arc<AppState>) {
         }
         .await;
         match warmed {
-            Ok(count) => tracing::info!(scopes = count, seconds = started.elapsed().as_secs_f64(), "dashboard figures ready"),
+            Ok(count) => tracing::info!(
+                scopes = count,
+                seconds = started.elapsed().as_secs_f64(),
+                "dashboard figures ready"
+            ),
             Err(error) => tracing::warn!(error = %error, "dashboard figures not prepared"),
         }
     });
@@ -201,7 +207,12 @@ pub async fn figures_for(state: &Arc<AppState>, account: &Account, year: i32) ->
             let figures = Arc::new(figures);
             state.figures.lock().insert(
                 key,
-                Cached { head, built: Instant::now(), figures: figures.clone(), rebuilding: false },
+                Cached {
+                    head,
+                    built: Instant::now(),
+                    figures: figures.clone(),
+                    rebuilding: false,
+                },
             );
             figures
         }
@@ -219,8 +230,13 @@ pub async fn figures_for(state: &Arc<AppState>, account: &Account, year: i32) ->
 async fn build_all(state: &AppState, year: i32) -> Result<HashMap<String, Figures>> {
     let db = &state.db;
     let today = crate::workflow::now().date_naive();
-    let built_at = crate::workflow::now().format("%Y-%m-%d %H:%M:%S").to_string();
-    let mut rows = report::build(db, Period::Year(year), None, today).await?.rows.into_iter();
+    let built_at = crate::workflow::now()
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string();
+    let mut rows = report::build(db, Period::Year(year), None, today)
+        .await?
+        .rows
+        .into_iter();
     let city_row = rows.next().unwrap_or_default();
     let mut department_rows: HashMap<String, report::ReportRow> =
         rows.map(|row| (row.department.clone(), row)).collect();
@@ -252,7 +268,10 @@ async fn build_all(state: &AppState, year: i32) -> Result<HashMap<String, Figure
             })
         };
         let mut months: Vec<MonthFigures> = (1..=12)
-            .map(|month| MonthFigures { month, ..MonthFigures::default() })
+            .map(|month| MonthFigures {
+                month,
+                ..MonthFigures::default()
+            })
             .collect();
         for (month0, round, visits) in &drawn {
             if !round.plans.keys().any(|p| involves(p)) {
@@ -260,12 +279,19 @@ async fn build_all(state: &AppState, year: i32) -> Result<HashMap<String, Figure
             }
             if let Some(month) = months.get_mut(*month0) {
                 month.draws += 1;
-                month.visits += visits.iter().filter(|v| v.plans.iter().any(|p| involves(p))).count() as u64;
+                month.visits += visits
+                    .iter()
+                    .filter(|v| v.plans.iter().any(|p| involves(p)))
+                    .count() as u64;
             }
         }
         months
     };
-    let figures = |scope: &str, name: &str, inspectors: u64, report: report::ReportRow, department: Option<&str>| Figures {
+    let figures = |scope: &str,
+                   name: &str,
+                   inspectors: u64,
+                   report: report::ReportRow,
+                   department: Option<&str>| Figures {
         scope: scope.to_owned(),
         scope_name: name.to_owned(),
         year,
@@ -278,7 +304,10 @@ async fn build_all(state: &AppState, year: i32) -> Result<HashMap<String, Figure
     };
     let mut all = HashMap::new();
     let city_inspectors = db.count_inspectors(&InspectorFilter::default()).await?;
-    all.insert(String::new(), figures("全市", "全市", city_inspectors, city_row, None));
+    all.insert(
+        String::new(),
+        figures("全市", "全市", city_inspectors, city_row, None),
+    );
     for department in db.departments().await? {
         let code = department.code().as_str().to_owned();
         let filter = InspectorFilter {
@@ -286,11 +315,13 @@ async fn build_all(state: &AppState, year: i32) -> Result<HashMap<String, Figure
             ..InspectorFilter::default()
         };
         let inspectors = db.count_inspectors(&filter).await?;
-        let row = department_rows.remove(&code).unwrap_or_else(|| report::ReportRow {
-            department: code.clone(),
-            name: department.name().to_owned(),
-            ..report::ReportRow::default()
-        });
+        let row = department_rows
+            .remove(&code)
+            .unwrap_or_else(|| report::ReportRow {
+                department: code.clone(),
+                name: department.name().to_owned(),
+                ..report::ReportRow::default()
+            });
         let scoped = figures(&code, department.name(), inspectors, row, Some(&code));
         all.insert(code, scoped);
     }
@@ -305,19 +336,29 @@ async fn risk_classes(state: &AppState) -> Result<BTreeMap<String, u64>> {
             credit_class: Some(ClassFilter::Class(*class)),
             ..EntityFilter::default()
         };
-        counts.insert(class.as_str().to_owned(), state.db.count_entities(&filter).await?);
+        counts.insert(
+            class.as_str().to_owned(),
+            state.db.count_entities(&filter).await?,
+        );
     }
     let unclassified = EntityFilter {
         credit_class: Some(ClassFilter::Unclassified),
         ..EntityFilter::default()
     };
-    counts.insert("未分类".to_owned(), state.db.count_entities(&unclassified).await?);
+    counts.insert(
+        "未分类".to_owned(),
+        state.db.count_entities(&unclassified).await?,
+    );
     Ok(counts)
 }
 
 /// The ECharts options of the dashboard's charts: (title, option JSON).
 pub fn charts(figures: &Figures) -> Vec<(&'static str, String)> {
-    let months: Vec<String> = figures.monthly.iter().map(|m| format!("{}月", m.month)).collect();
+    let months: Vec<String> = figures
+        .monthly
+        .iter()
+        .map(|m| format!("{}月", m.month))
+        .collect();
     let draws: Vec<u64> = figures.monthly.iter().map(|m| m.draws).collect();
     let visits: Vec<u64> = figures.monthly.iter().map(|m| m.visits).collect();
     let row = &figures.report;
@@ -379,7 +420,11 @@ pub fn charts(figures: &Figures) -> Vec<(&'static str, String)> {
         let data = classes
             .iter()
             .map(|(class, count)| {
-                let name = if class.len() == 1 { format!("{class}类") } else { class.clone() };
+                let name = if class.len() == 1 {
+                    format!("{class}类")
+                } else {
+                    class.clone()
+                };
                 json!({"name": name, "value": count})
             })
             .collect();
@@ -400,7 +445,9 @@ struct YearQuery {
 pub async fn year_or_default(state: &AppState, year: Option<i32>) -> Result<i32> {
     match year {
         Some(year) if (2000..=2100).contains(&year) => Ok(year),
-        Some(year) => Err(crate::http::Error::BadRequest(format!("年份 {year} 无效 (year out of range)"))),
+        Some(year) => Err(crate::http::Error::BadRequest(format!(
+            "年份 {year} 无效 (year out of range)"
+        ))),
         None => default_year(state).await,
     }
 }

@@ -34,8 +34,8 @@ use crate::domain::item::{InspectionItem, JointItem};
 use crate::domain::{DepartmentCode, DistrictCode};
 use crate::http::AppState;
 use crate::http::auth::{User, random_token};
-use crate::http::files;
 use crate::http::error::{Error, Result};
+use crate::http::files;
 use crate::http::jobs;
 use crate::http::pages::{Chrome, render, url_encode};
 use crate::import::export::{Format, export_file};
@@ -83,7 +83,9 @@ pub struct Downloads {
 
 impl Downloads {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Download>> {
-        self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// A new, empty file (mode 0600) with an unguessable name and extension
@@ -184,7 +186,12 @@ pub enum Tab {
 }
 
 impl Tab {
-    const ALL: [Self; 4] = [Self::Entities, Self::Inspectors, Self::Items, Self::JointItems];
+    const ALL: [Self; 4] = [
+        Self::Entities,
+        Self::Inspectors,
+        Self::Items,
+        Self::JointItems,
+    ];
 
     fn parse(text: Option<&str>) -> Result<Self> {
         match text.unwrap_or("entities") {
@@ -192,7 +199,9 @@ impl Tab {
             "inspectors" => Ok(Self::Inspectors),
             "items" => Ok(Self::Items),
             "joint-items" => Ok(Self::JointItems),
-            other => Err(Error::BadRequest(format!("未知名录 {other} (unknown directory)"))),
+            other => Err(Error::BadRequest(format!(
+                "未知名录 {other} (unknown directory)"
+            ))),
         }
     }
 
@@ -265,7 +274,9 @@ impl ListQuery {
         };
         Ok(EntityFilter {
             text: present(&self.q).map(str::to_owned),
-            district: present(&self.district).map(DistrictCode::parse).transpose()?,
+            district: present(&self.district)
+                .map(DistrictCode::parse)
+                .transpose()?,
             status: present(&self.status).map(EntityStatus::parse).transpose()?,
             credit_class,
             ..EntityFilter::default()
@@ -281,15 +292,22 @@ impl ListQuery {
         };
         Ok(InspectorFilter {
             text: present(&self.q).map(str::to_owned),
-            department: department.as_deref().map(DepartmentCode::parse).transpose()?,
-            district: present(&self.district).map(DistrictCode::parse).transpose()?,
+            department: department
+                .as_deref()
+                .map(DepartmentCode::parse)
+                .transpose()?,
+            district: present(&self.district)
+                .map(DistrictCode::parse)
+                .transpose()?,
             ..InspectorFilter::default()
         })
     }
 
     /// The department filter of the item lists.
     fn item_department(&self) -> Result<Option<DepartmentCode>> {
-        Ok(present(&self.department).map(DepartmentCode::parse).transpose()?)
+        Ok(present(&self.department)
+            .map(DepartmentCode::parse)
+            .transpose()?)
     }
 }
 
@@ -335,7 +353,11 @@ impl EntityRow {
             name: entity.name.clone(),
             entity_type: entity.entity_type.as_str().to_owned(),
             district: entity.district.as_str().to_owned(),
-            industry: entity.industry.as_ref().map(|i| i.as_str().to_owned()).unwrap_or_default(),
+            industry: entity
+                .industry
+                .as_ref()
+                .map(|i| i.as_str().to_owned())
+                .unwrap_or_default(),
             registered_on: entity.registered_on.to_string(),
             status: entity.status.as_str().to_owned(),
             credit_class: classes.then(|| {
@@ -395,7 +417,11 @@ impl InspectorRow {
             valid_until: inspector.cert_valid_until.to_string(),
             certified: inspector.is_certified_on(crate::workflow::now().date_naive()),
             fields: inspector.fields.clone(),
-            district: inspector.district.as_ref().map(|d| d.as_str().to_owned()).unwrap_or_default(),
+            district: inspector
+                .district
+                .as_ref()
+                .map(|d| d.as_str().to_owned())
+                .unwrap_or_default(),
         }
     }
 }
@@ -463,7 +489,9 @@ impl ItemRow {
     }
 
     fn matches(&self, text: Option<&str>) -> bool {
-        text.is_none_or(|t| self.code.starts_with(t) || self.name.contains(t) || self.category.contains(t))
+        text.is_none_or(|t| {
+            self.code.starts_with(t) || self.name.contains(t) || self.category.contains(t)
+        })
     }
 }
 
@@ -487,7 +515,11 @@ fn listing<T, U>(page: Page<T>, total: u64, view: impl Fn(&T) -> U) -> Listing<U
 }
 
 /// A page of entities.
-pub async fn list_entities(state: &AppState, account: &Account, query: &ListQuery) -> Result<Listing<EntityRow>> {
+pub async fn list_entities(
+    state: &AppState,
+    account: &Account,
+    query: &ListQuery,
+) -> Result<Listing<EntityRow>> {
     let filter = query.entity_filter(account)?;
     let page = state.db.search_entities(&filter, &query.page()).await?;
     let total = state.db.count_entities(&filter).await?;
@@ -510,9 +542,21 @@ pub async fn list_inspectors(
 pub async fn list_items(state: &AppState, query: &ListQuery, joint: bool) -> Result<Vec<ItemRow>> {
     let department = query.item_department()?;
     let rows: Vec<ItemRow> = if joint {
-        state.db.joint_items(department.as_ref()).await?.iter().map(ItemRow::of_joint).collect()
+        state
+            .db
+            .joint_items(department.as_ref())
+            .await?
+            .iter()
+            .map(ItemRow::of_joint)
+            .collect()
     } else {
-        state.db.items(department.as_ref()).await?.iter().map(ItemRow::of_item).collect()
+        state
+            .db
+            .items(department.as_ref())
+            .await?
+            .iter()
+            .map(ItemRow::of_item)
+            .collect()
     };
     let text = present(&query.q);
     Ok(rows.into_iter().filter(|r| r.matches(text)).collect())
@@ -600,7 +644,10 @@ async fn index(
         .collect();
     render(&Index {
         chrome: Chrome::staff(&user, "名录库", "/directories"),
-        tabs: Tab::ALL.iter().map(|t| (t.code(), t.label(), *t == tab)).collect(),
+        tabs: Tab::ALL
+            .iter()
+            .map(|t| (t.code(), t.label(), *t == tab))
+            .collect(),
         next_href: next.as_deref().map(|n| page_href(tab, &query, Some(n))),
         first_href: present(&query.after).map(|_| page_href(tab, &query, None)),
         total,
@@ -652,7 +699,11 @@ fn kind_label(kind: Kind) -> &'static str {
 }
 
 /// `POST /directories/import?csrf=…`: multipart `kind` and `file` (CSV, XLSX or XLS).
-async fn upload(State(state): State<Arc<AppState>>, user: User, multipart: Multipart) -> Result<Html<String>> {
+async fn upload(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    multipart: Multipart,
+) -> Result<Html<String>> {
     user.require(Permission::ImportDirectories)?;
     let (kind, path, file_name) = receive_upload(multipart).await?;
     let label = format!("导入{}：{file_name}", kind_label(kind));
@@ -671,7 +722,8 @@ async fn upload(State(state): State<Arc<AppState>>, user: User, multipart: Multi
 
 /// Reads the form: the directory kind and the file, saved under an unguessable name.
 async fn receive_upload(mut multipart: Multipart) -> Result<(Kind, PathBuf, String)> {
-    let bad = |e: axum::extract::multipart::MultipartError| Error::BadRequest(format!("上传失败：{e}"));
+    let bad =
+        |e: axum::extract::multipart::MultipartError| Error::BadRequest(format!("上传失败：{e}"));
     let mut kind = None;
     let mut saved: Option<(PathBuf, String)> = None;
     while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
@@ -704,7 +756,10 @@ async fn receive_upload(mut multipart: Multipart) -> Result<(Kind, PathBuf, Stri
 }
 
 /// Writes an uploaded file field to `path`.
-pub async fn save_field(field: &mut axum::extract::multipart::Field<'_>, path: &Path) -> Result<()> {
+pub async fn save_field(
+    field: &mut axum::extract::multipart::Field<'_>,
+    path: &Path,
+) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt as _;
     let mut file = std::fs::OpenOptions::new()
         .write(true)
@@ -737,17 +792,20 @@ async fn run_import(
         let state = state.clone();
         move |done: u64, total: u64| state.jobs.progress(id, done, total)
     };
-    let outcome = import::import_file_reporting(&state.db, kind, path, &Options::default(), &report_progress)
-        .await
-        .map_err(|error| {
-            if error.is_bad_input() {
-                // Name the file as uploaded, not the server's temporary copy.
-                let reason = error.reason_zh().replace(&path.display().to_string(), file_name);
-                Error::BadRequest(format!("文件无法导入：{reason}"))
-            } else {
-                Error::internal(error)
-            }
-        })?;
+    let outcome =
+        import::import_file_reporting(&state.db, kind, path, &Options::default(), &report_progress)
+            .await
+            .map_err(|error| {
+                if error.is_bad_input() {
+                    // Name the file as uploaded, not the server's temporary copy.
+                    let reason = error
+                        .reason_zh()
+                        .replace(&path.display().to_string(), file_name);
+                    Error::BadRequest(format!("文件无法导入：{reason}"))
+                } else {
+                    Error::internal(error)
+                }
+            })?;
     let mut message = format!(
         "读取 {} 行，导入 {} 行（新增 {}，更新 {}），拒绝 {} 行，警告 {} 条",
         outcome.total_rows,
@@ -758,15 +816,21 @@ async fn run_import(
         outcome.warnings.len()
     );
     for problem in outcome.errors.iter().take(3) {
-        message.push_str(&format!("；第 {} 行 {}：{}", problem.row, problem.column, problem.reason_zh));
+        message.push_str(&format!(
+            "；第 {} 行 {}：{}",
+            problem.row, problem.column, problem.reason_zh
+        ));
     }
     if outcome.errors.is_empty() && outcome.warnings.is_empty() {
         return Ok((message, None));
     }
     let report_path = Downloads::new_path("xlsx")?;
-    import::report::write_report(&outcome, file_name, &report_path, watermark).map_err(Error::internal)?;
+    import::report::write_report(&outcome, file_name, &report_path, watermark)
+        .map_err(Error::internal)?;
     let report_name = format!("{file_name}.errors.xlsx");
-    let href = state.downloads.offer(&watermark.user, report_path, &report_name)?;
+    let href = state
+        .downloads
+        .offer(&watermark.user, report_path, &report_name)?;
     Ok((message, Some((href, "下载错误报告 (XLSX)".to_owned()))))
 }
 
@@ -803,12 +867,19 @@ async fn export(
         let count = tokio::task::spawn_blocking(move || {
             runtime.block_on(export_file(&db, kind, &file, format, &watermark))
         })
-            .await
-            .map_err(Error::internal)?
-            .map_err(Error::internal)?;
-        let name = format!("{}-{}.{ext}", kind_label(kind), crate::workflow::now().date_naive());
+        .await
+        .map_err(Error::internal)?
+        .map_err(Error::internal)?;
+        let name = format!(
+            "{}-{}.{ext}",
+            kind_label(kind),
+            crate::workflow::now().date_naive()
+        );
         let href = job_state.downloads.offer(&owner, path, &name)?;
-        Ok((format!("已导出 {count} 条"), Some((href, format!("下载 {name}")))))
+        Ok((
+            format!("已导出 {count} 条"),
+            Some((href, format!("下载 {name}"))),
+        ))
     });
     job_page(&user, label, id)
 }

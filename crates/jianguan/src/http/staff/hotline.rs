@@ -34,8 +34,8 @@ use serde_json::{Value, json};
 use super::directories::{Downloads, attachment};
 use crate::domain::account::{Account, Permission};
 use crate::domain::hotline::{
-    Actor, Caller, Difficulty, Escalation, HotlineRules, Intake, OrderAction, OrderStatus, Rating, WorkOrder,
-    parse_time,
+    Actor, Caller, Difficulty, Escalation, HotlineRules, Intake, OrderAction, OrderStatus, Rating,
+    WorkOrder, parse_time,
 };
 use crate::domain::inspection::OutOfPlan;
 use crate::http::AppState;
@@ -102,7 +102,11 @@ pub fn party(account: &Account) -> Result<flow::Party> {
     if account.may(Permission::DispatchWorkOrders) {
         Ok(flow::Party::Centre)
     } else if account.may(Permission::HandleWorkOrders) {
-        account.department.clone().map(flow::Party::Department).ok_or(Error::Forbidden)
+        account
+            .department
+            .clone()
+            .map(flow::Party::Department)
+            .ok_or(Error::Forbidden)
     } else {
         Err(Error::Forbidden)
     }
@@ -155,7 +159,13 @@ pub struct ListQuery {
 impl ListQuery {
     /// The storage filter `account` may ask for: a department sees only its own orders.
     pub fn filter(&self, account: &Account, today: NaiveDate) -> Result<OrderFilter> {
-        let asked = present(&self.department).map(|d| if d == "-" { String::new() } else { d.to_owned() });
+        let asked = present(&self.department).map(|d| {
+            if d == "-" {
+                String::new()
+            } else {
+                d.to_owned()
+            }
+        });
         let department = match scope(account)? {
             None => asked,
             Some(own) => match asked {
@@ -165,12 +175,17 @@ impl ListQuery {
         };
         Ok(OrderFilter {
             department,
-            status: present(&self.status).map(OrderStatus::parse).transpose()?.map(|s| s.as_str().to_owned()),
+            status: present(&self.status)
+                .map(OrderStatus::parse)
+                .transpose()?
+                .map(|s| s.as_str().to_owned()),
             channel: present(&self.channel).map(str::to_owned),
             entity: present(&self.entity).map(|e| e.to_uppercase()),
             from: None,
             to: None,
-            overdue_on: present(&self.overdue).filter(|o| !matches!(*o, "0" | "false")).map(|_| today),
+            overdue_on: present(&self.overdue)
+                .filter(|o| !matches!(*o, "0" | "false"))
+                .map(|_| today),
         })
     }
 }
@@ -208,7 +223,9 @@ pub fn order_json(order: &WorkOrder) -> Value {
 // Intake and actions.
 
 /// Accepts a number or a numeric string (forms send strings, JSON numbers).
-fn number<'de, D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Option<u32>, D::Error> {
+fn number<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Option<u32>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Either {
@@ -276,12 +293,18 @@ pub async fn intake(state: &AppState, user: &User, input: IntakeInput) -> Result
         id: present(&input.id).unwrap_or_default().to_owned(),
         channel: present(&input.channel).unwrap_or("12345").to_owned(),
         received_at,
-        caller: Caller { name: input.caller_name.trim().to_owned(), phone: input.caller_phone.trim().to_owned() },
+        caller: Caller {
+            name: input.caller_name.trim().to_owned(),
+            phone: input.caller_phone.trim().to_owned(),
+        },
         content: input.content,
         category: input.category,
         location: input.location,
         entity: present(&input.entity).map(str::to_owned),
-        difficulty: present(&input.difficulty).map(Difficulty::parse).transpose()?.unwrap_or(Difficulty::Ordinary),
+        difficulty: present(&input.difficulty)
+            .map(Difficulty::parse)
+            .transpose()?
+            .unwrap_or(Difficulty::Ordinary),
     };
     let actor = user.actor();
     let order = flow::intake(&state.db, rules(state), &state.calendar, intake, &actor)
@@ -289,11 +312,22 @@ pub async fn intake(state: &AppState, user: &User, input: IntakeInput) -> Result
         .map_err(refusal)?;
     match present(&input.department) {
         Some(department) => {
-            let action = OrderAction::Dispatch { department: department.to_owned() };
+            let action = OrderAction::Dispatch {
+                department: department.to_owned(),
+            };
             let at = workflow::now().max(order.received_at);
-            Ok(flow::act(&state.db, rules(state), &state.calendar, &order.id, action, &flow::Party::Centre, at, &actor)
-                .await
-                .map_err(refusal)?)
+            Ok(flow::act(
+                &state.db,
+                rules(state),
+                &state.calendar,
+                &order.id,
+                action,
+                &flow::Party::Centre,
+                at,
+                &actor,
+            )
+            .await
+            .map_err(refusal)?)
         }
         None => Ok(order),
     }
@@ -329,7 +363,10 @@ impl ActionInput {
     /// The workflow's action.
     pub fn action(&self) -> Result<OrderAction> {
         let text = self.text.clone().unwrap_or_default();
-        let days = || self.days.ok_or_else(|| Error::BadRequest("请填写工作日天数".into()));
+        let days = || {
+            self.days
+                .ok_or_else(|| Error::BadRequest("请填写工作日天数".into()))
+        };
         Ok(match self.action.trim() {
             "dispatch" | "派单" => OrderAction::Dispatch {
                 department: present(&self.department)
@@ -340,17 +377,34 @@ impl ActionInput {
             "handle" | "办理" => OrderAction::Handle { note: text },
             "reply" | "答复" => OrderAction::Reply { text },
             "return" | "退单" => OrderAction::Return { reason: text },
-            "request_extension" | "延期申请" => OrderAction::RequestExtension { days: days()?, reason: text },
+            "request_extension" | "延期申请" => OrderAction::RequestExtension {
+                days: days()?,
+                reason: text,
+            },
             "decide_extension" | "延期审批" => {
-                let approve = self.approve.as_deref().is_some_and(|a| matches!(a.trim(), "1" | "true" | "yes" | "on" | "approve"));
-                OrderAction::DecideExtension { approve, days: if approve { days()? } else { self.days.unwrap_or(0) }, note: text }
+                let approve = self
+                    .approve
+                    .as_deref()
+                    .is_some_and(|a| matches!(a.trim(), "1" | "true" | "yes" | "on" | "approve"));
+                OrderAction::DecideExtension {
+                    approve,
+                    days: if approve {
+                        days()?
+                    } else {
+                        self.days.unwrap_or(0)
+                    },
+                    note: text,
+                }
             }
             "escalate" | "督办" => OrderAction::Escalate {
                 level: Escalation::parse(present(&self.level).unwrap_or("黄牌"))?,
                 note: text,
             },
             "callback" | "回访" => OrderAction::Callback {
-                rating: Rating::parse(present(&self.rating).ok_or_else(|| Error::BadRequest("请选择回访结果".into()))?)?,
+                rating: Rating::parse(
+                    present(&self.rating)
+                        .ok_or_else(|| Error::BadRequest("请选择回访结果".into()))?,
+                )?,
                 note: text,
             },
             "close" | "办结" => OrderAction::Close { note: text },
@@ -362,22 +416,38 @@ impl ActionInput {
 
 /// Takes one step on order `id` as `user`: a department only on its own
 /// orders and only the department's steps, the centre only the centre's.
-pub async fn act(state: &AppState, user: &User, id: &str, input: &ActionInput) -> Result<WorkOrder> {
+pub async fn act(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    input: &ActionInput,
+) -> Result<WorkOrder> {
     let account = user.account();
     let party = party(account)?;
     let order = visible_order(state, account, id).await?;
     let action = input.action()?;
     let allowed = matches!(
         (action.actor(), &party),
-        (Actor::Centre, flow::Party::Centre) | (Actor::Department, flow::Party::Department(_)) | (Actor::Either, _)
+        (Actor::Centre, flow::Party::Centre)
+            | (Actor::Department, flow::Party::Department(_))
+            | (Actor::Either, _)
     );
     if !allowed {
         return Err(Error::Forbidden);
     }
     let at = workflow::now().max(order.events.last().map_or(order.received_at, |e| e.at));
-    flow::act(&state.db, rules(state), &state.calendar, &order.id, action, &party, at, &user.actor())
-        .await
-        .map_err(refusal)
+    flow::act(
+        &state.db,
+        rules(state),
+        &state.calendar,
+        &order.id,
+        action,
+        &party,
+        at,
+        &user.actor(),
+    )
+    .await
+    .map_err(refusal)
 }
 
 /// A workflow refusal in Chinese: the domain's messages name the step and the
@@ -399,9 +469,20 @@ pub fn chinese(message: &str) -> String {
         && let Some((id, rest)) = rest.split_once(": it is ")
     {
         let (status, needs) = rest.split_once(" (").unwrap_or((rest, ""));
-        let needs = needs.trim_end_matches(')').split_once(" needs ").map(|(_, n)| n).unwrap_or("");
-        let needs = needs.replace(" or ", "或").replace("an open order", "未办结的工单").replace("(before handling starts)", "（开始办理前）");
-        let tail = if needs.is_empty() { String::new() } else { format!("，{step}须在{needs}状态") };
+        let needs = needs
+            .trim_end_matches(')')
+            .split_once(" needs ")
+            .map(|(_, n)| n)
+            .unwrap_or("");
+        let needs = needs
+            .replace(" or ", "或")
+            .replace("an open order", "未办结的工单")
+            .replace("(before handling starts)", "（开始办理前）");
+        let tail = if needs.is_empty() {
+            String::new()
+        } else {
+            format!("，{step}须在{needs}状态")
+        };
         return format!("工单 {id} 当前为“{status}”，不能{step}{tail}。工单未作改动。");
     }
     if let Some(what) = m.strip_suffix(" is required") {
@@ -421,21 +502,48 @@ pub fn chinese(message: &str) -> String {
         return format!("请填写{field}。工单未作改动。");
     }
     let known: &[(&str, &str)] = &[
-        ("already has an extension request awaiting approval", "已有待审批的延期申请，请等待 12345 中心审批。"),
-        ("has no extension request to decide", "没有待审批的延期申请。"),
+        (
+            "already has an extension request awaiting approval",
+            "已有待审批的延期申请，请等待 12345 中心审批。",
+        ),
+        (
+            "has no extension request to decide",
+            "没有待审批的延期申请。",
+        ),
         ("an extension is 1 to", "延期天数超出范围："),
         ("grant 1 to", "批准的延期天数应在 1 天至申请天数之间："),
         ("is already under", "已在同级或更高级别督办中："),
-        ("only an order whose caller was 不满意", "只有回访“不满意”的工单才能重办："),
+        (
+            "only an order whose caller was 不满意",
+            "只有回访“不满意”的工单才能重办：",
+        ),
         ("is already linked", "该检查已关联本工单："),
-        ("is before the order", "操作时间早于工单的受理时间或上一步操作："),
+        (
+            "is before the order",
+            "操作时间早于工单的受理时间或上一步操作：",
+        ),
         ("not dispatched to", "该工单未派给本部门："),
-        ("opens inspections of its own only", "部门只能对派给本部门的工单转立案检查。"),
-        ("describe why the inspection took place", "请填写检查事由及情况。"),
-        ("names no enterprise", "工单未填写涉及主体的统一社会信用代码，不能转立案检查："),
-        ("is not in the entity directory", "涉及主体不在检查对象名录库中："),
+        (
+            "opens inspections of its own only",
+            "部门只能对派给本部门的工单转立案检查。",
+        ),
+        (
+            "describe why the inspection took place",
+            "请填写检查事由及情况。",
+        ),
+        (
+            "names no enterprise",
+            "工单未填写涉及主体的统一社会信用代码，不能转立案检查：",
+        ),
+        (
+            "is not in the entity directory",
+            "涉及主体不在检查对象名录库中：",
+        ),
         ("at least 2 inspectors", "检查须至少 2 名持证执法人员："),
-        ("is not a certified inspector", "检查人员须为本部门在检查日期持有效执法证的人员："),
+        (
+            "is not a certified inspector",
+            "检查人员须为本部门在检查日期持有效执法证的人员：",
+        ),
         ("already exists", "编号已存在："),
         ("统一社会信用代码", "涉及主体的统一社会信用代码有误："),
         ("is not in the department directory", "部门不在部门名录中："),
@@ -444,7 +552,11 @@ pub fn chinese(message: &str) -> String {
     ];
     for (english, zh) in known {
         if m.contains(english) {
-            return if zh.ends_with('：') { format!("{zh}{m}。工单未作改动。") } else { format!("{zh}工单未作改动。") };
+            return if zh.ends_with('：') {
+                format!("{zh}{m}。工单未作改动。")
+            } else {
+                format!("{zh}工单未作改动。")
+            };
         }
     }
     format!("操作未执行：{m}。工单未作改动。")
@@ -465,20 +577,36 @@ pub struct InspectionInput {
 
 /// Opens an out-of-plan inspection (reason 投诉举报) of the order's enterprise
 /// in the order's department, linked both ways.
-pub async fn open_inspection(state: &AppState, user: &User, id: &str, input: InspectionInput) -> Result<(WorkOrder, OutOfPlan)> {
+pub async fn open_inspection(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    input: InspectionInput,
+) -> Result<(WorkOrder, OutOfPlan)> {
     user.require(Permission::RegisterOutOfPlan)?;
     let order = visible_order(state, user.account(), id).await?;
-    let department = order
-        .department
-        .clone()
-        .ok_or_else(|| Error::Conflict(format!("工单 {} 尚未派单，不能转立案检查。工单未作改动。", order.id)))?;
+    let department = order.department.clone().ok_or_else(|| {
+        Error::Conflict(format!(
+            "工单 {} 尚未派单，不能转立案检查。工单未作改动。",
+            order.id
+        ))
+    })?;
     user.require_in(Permission::RegisterOutOfPlan, &department)?;
-    let inspected_on = match input.inspected_on.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+    let inspected_on = match input
+        .inspected_on
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
         Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
             .map_err(|_| Error::BadRequest(format!("检查日期 {text} 无效，应为 YYYY-MM-DD")))?,
         None => today(),
     };
-    let inspectors = input.inspectors.iter().flat_map(|s| super::supervision::split_inspectors(s)).collect();
+    let inspectors = input
+        .inspectors
+        .iter()
+        .flat_map(|s| super::supervision::split_inspectors(s))
+        .collect();
     let inspection = flow::ComplaintInspection {
         id: String::new(),
         department,
@@ -487,9 +615,16 @@ pub async fn open_inspection(state: &AppState, user: &User, id: &str, input: Ins
         inspectors,
     };
     let at = workflow::now().max(order.events.last().map_or(order.received_at, |e| e.at));
-    flow::open_inspection(&state.db, &order.id, inspection, &party(user.account())?, at, &user.actor())
-        .await
-        .map_err(refusal)
+    flow::open_inspection(
+        &state.db,
+        &order.id,
+        inspection,
+        &party(user.account())?,
+        at,
+        &user.actor(),
+    )
+    .await
+    .map_err(refusal)
 }
 
 // ---------------------------------------------------------------------------
@@ -524,10 +659,21 @@ fn asked_department(account: &Account, asked: &Option<String>) -> Result<Option<
 }
 
 /// The overdue and about-to-be-overdue orders `account` may see.
-pub async fn due(state: &AppState, account: &Account, query: &DueQuery) -> Result<Vec<flow::DueOrder>> {
+pub async fn due(
+    state: &AppState,
+    account: &Account,
+    query: &DueQuery,
+) -> Result<Vec<flow::DueOrder>> {
     let department = asked_department(account, &query.department)?;
     let as_of = as_of(query.as_of.as_deref())?;
-    Ok(flow::due(&state.db, rules(state), &state.calendar, department.as_deref(), as_of).await?)
+    Ok(flow::due(
+        &state.db,
+        rules(state),
+        &state.calendar,
+        department.as_deref(),
+        as_of,
+    )
+    .await?)
 }
 
 /// A KPI period (page and API).
@@ -554,15 +700,30 @@ fn day(field: &str, text: Option<&str>, default: NaiveDate) -> Result<NaiveDate>
 }
 
 /// The KPI report `account` may ask for.
-pub async fn kpi(state: &AppState, account: &Account, params: &KpiParams) -> Result<flow::KpiReport> {
+pub async fn kpi(
+    state: &AppState,
+    account: &Account,
+    params: &KpiParams,
+) -> Result<flow::KpiReport> {
     let department = asked_department(account, &params.department)?;
     let today = today();
-    let from = day("开始日期", params.from.as_deref(), NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today))?;
+    let from = day(
+        "开始日期",
+        params.from.as_deref(),
+        NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today),
+    )?;
     let to = day("结束日期", params.to.as_deref(), today)?;
     if to < from {
-        return Err(Error::BadRequest(format!("结束日期 {to} 早于开始日期 {from}")));
+        return Err(Error::BadRequest(format!(
+            "结束日期 {to} 早于开始日期 {from}"
+        )));
     }
-    let query = flow::KpiQuery { from, to, department, as_of: as_of(params.as_of.as_deref())? };
+    let query = flow::KpiQuery {
+        from,
+        to,
+        department,
+        as_of: as_of(params.as_of.as_deref())?,
+    };
     Ok(flow::kpi(&state.db, rules(state), query).await?)
 }
 
@@ -574,7 +735,10 @@ pub fn kpi_json(report: &flow::KpiReport, department: Option<&str>) -> Value {
     if let Some(map) = value.as_object_mut() {
         map.insert("from".into(), json!(report.from));
         map.insert("to".into(), json!(report.to));
-        map.insert("as_of".into(), json!(crate::domain::hotline::stored_time(report.as_of)));
+        map.insert(
+            "as_of".into(),
+            json!(crate::domain::hotline::stored_time(report.as_of)),
+        );
         map.insert("department".into(), json!(department));
         map.insert(
             "departments".into(),
@@ -592,7 +756,9 @@ pub fn kpi_json(report: &flow::KpiReport, department: Option<&str>) -> Value {
                 .collect(),
         );
         let volumes = |list: &[flow::Volume]| -> Value {
-            list.iter().map(|v| json!({"key": v.key, "name": v.name, "orders": v.orders})).collect()
+            list.iter()
+                .map(|v| json!({"key": v.key, "name": v.name, "orders": v.orders}))
+                .collect()
         };
         map.insert("channels".into(), volumes(&report.channels));
         map.insert("categories".into(), volumes(&report.categories));
@@ -617,8 +783,14 @@ pub struct Row {
 
 impl Row {
     fn of(order: WorkOrder, today: NaiveDate) -> Self {
-        let overdue = order.is_open() && (order.close_overdue(today) || (order.signed_at.is_none() && order.sign_overdue(today)));
-        Self { caller: order.caller.masked(), overdue, order }
+        let overdue = order.is_open()
+            && (order.close_overdue(today)
+                || (order.signed_at.is_none() && order.sign_overdue(today)));
+        Self {
+            caller: order.caller.masked(),
+            overdue,
+            order,
+        }
     }
 }
 
@@ -641,13 +813,19 @@ struct Index {
     now: String,
 }
 
-async fn index(State(state): State<Arc<AppState>>, user: User, Query(query): Query<ListQuery>) -> Result<Html<String>> {
+async fn index(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Query(query): Query<ListQuery>,
+) -> Result<Html<String>> {
     let account = user.account();
     let scoped = scope(account)?;
     let (orders, total) = list_orders(&state, account, &query, PAGE_SIZE).await?;
     let today = today();
     let page = query.page.unwrap_or(1).max(1);
-    let pages = u32::try_from(total.div_ceil(u64::from(PAGE_SIZE))).unwrap_or(u32::MAX).max(1);
+    let pages = u32::try_from(total.div_ceil(u64::from(PAGE_SIZE)))
+        .unwrap_or(u32::MAX)
+        .max(1);
     let mut link = String::from("/hotline?");
     for (name, value) in [
         ("status", &query.status),
@@ -670,7 +848,11 @@ async fn index(State(state): State<Arc<AppState>>, user: User, Query(query): Que
         link,
         statuses: OrderStatus::ALL,
         departments: department_options(&state).await?,
-        channels: rules.channels.iter().map(|c| (c.number.clone(), c.name.clone())).collect(),
+        channels: rules
+            .channels
+            .iter()
+            .map(|c| (c.number.clone(), c.name.clone()))
+            .collect(),
         difficulties: Difficulty::ALL,
         centre: account.may(Permission::DispatchWorkOrders),
         scoped,
@@ -679,9 +861,16 @@ async fn index(State(state): State<Arc<AppState>>, user: User, Query(query): Que
     })
 }
 
-async fn intake_page(State(state): State<Arc<AppState>>, user: User, Form(input): Form<IntakeInput>) -> Result<Redirect> {
+async fn intake_page(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Form(input): Form<IntakeInput>,
+) -> Result<Redirect> {
     let order = intake(&state, &user, input).await?;
-    Ok(Redirect::to(&format!("/hotline/orders/{}", url_encode(&order.id))))
+    Ok(Redirect::to(&format!(
+        "/hotline/orders/{}",
+        url_encode(&order.id)
+    )))
 }
 
 /// The forms a viewer may use on an order.
@@ -713,7 +902,8 @@ impl Forms {
                 forms.escalate = order.is_open() && order.escalation != Some(Escalation::Red);
                 forms.callback = status == S::Replied;
                 forms.close = status == S::Visited;
-                forms.reopen = matches!(status, S::Visited | S::Closed) && order.rating == Some(Rating::Dissatisfied);
+                forms.reopen = matches!(status, S::Visited | S::Closed)
+                    && order.rating == Some(Rating::Dissatisfied);
             }
             Ok(flow::Party::Department(_)) => {
                 forms.sign = status == S::Dispatched;
@@ -768,20 +958,38 @@ struct OrderPage {
     today: NaiveDate,
 }
 
-async fn order_view(state: &AppState, user: &User, order: WorkOrder, message: String) -> Result<OrderPage> {
+async fn order_view(
+    state: &AppState,
+    user: &User,
+    order: WorkOrder,
+    message: String,
+) -> Result<OrderPage> {
     let account = user.account();
     let today = today();
     let departments = department_options(state).await?;
     let department_name = order
         .department
         .as_deref()
-        .map(|code| departments.iter().find(|(c, _)| c == code).map_or_else(|| code.to_owned(), |(_, n)| format!("{n}（{code}）")))
+        .map(|code| {
+            departments
+                .iter()
+                .find(|(c, _)| c == code)
+                .map_or_else(|| code.to_owned(), |(_, n)| format!("{n}（{code}）"))
+        })
         .unwrap_or_default();
     let rules = rules(state);
-    let channel_name = rules.channel(&order.channel).map(|c| c.name.clone()).unwrap_or_default();
+    let channel_name = rules
+        .channel(&order.channel)
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
     let forms = Forms::for_viewer(account, &order);
     let inspectors = if forms.inspection {
-        department_inspectors(state, order.department.as_deref().unwrap_or_default(), today).await?
+        department_inspectors(
+            state,
+            order.department.as_deref().unwrap_or_default(),
+            today,
+        )
+        .await?
     } else {
         Vec::new()
     };
@@ -792,7 +1000,10 @@ async fn order_view(state: &AppState, user: &User, order: WorkOrder, message: St
         department_name,
         sign_overdue: order.sign_overdue(today),
         close_overdue: order.close_overdue(today),
-        due_level: order.due_escalation(today, rules, &state.calendar).ok().flatten(),
+        due_level: order
+            .due_escalation(today, rules, &state.calendar)
+            .ok()
+            .flatten(),
         any_form: forms.any(),
         forms,
         message,
@@ -806,20 +1017,40 @@ async fn order_view(state: &AppState, user: &User, order: WorkOrder, message: St
 }
 
 /// The department's inspectors certified on `day`: (certificate, name).
-async fn department_inspectors(state: &AppState, department: &str, day: NaiveDate) -> Result<Vec<(String, String)>> {
+async fn department_inspectors(
+    state: &AppState,
+    department: &str,
+    day: NaiveDate,
+) -> Result<Vec<(String, String)>> {
     let Ok(code) = crate::domain::DepartmentCode::parse(department) else {
         return Ok(Vec::new());
     };
-    let filter = InspectorFilter { department: Some(code), certified_on: Some(day), ..InspectorFilter::default() };
-    let page = state.db.search_inspectors(&filter, &PageRequest::first(200)).await?;
+    let filter = InspectorFilter {
+        department: Some(code),
+        certified_on: Some(day),
+        ..InspectorFilter::default()
+    };
+    let page = state
+        .db
+        .search_inspectors(&filter, &PageRequest::first(200))
+        .await?;
     Ok(page
         .items
         .iter()
-        .map(|i| (i.fields().cert_no.as_str().to_owned(), i.fields().name.clone()))
+        .map(|i| {
+            (
+                i.fields().cert_no.as_str().to_owned(),
+                i.fields().name.clone(),
+            )
+        })
         .collect())
 }
 
-async fn order_page(State(state): State<Arc<AppState>>, user: User, Path(id): Path<String>) -> Result<Html<String>> {
+async fn order_page(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Html<String>> {
     let order = visible_order(&state, user.account(), &id).await?;
     render(&order_view(&state, &user, order, String::new()).await?)
 }
@@ -844,7 +1075,9 @@ async fn act_page(
     Form(input): Form<ActionInput>,
 ) -> Result<Response> {
     match act(&state, &user, &id, &input).await {
-        Ok(order) => Ok(Redirect::to(&format!("/hotline/orders/{}", url_encode(&order.id))).into_response()),
+        Ok(order) => {
+            Ok(Redirect::to(&format!("/hotline/orders/{}", url_encode(&order.id))).into_response())
+        }
         Err(error) => refused_page(&state, &user, &id, error).await,
     }
 }
@@ -855,14 +1088,25 @@ async fn inspection_page(
     Path(id): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response> {
-    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
     let input = InspectionInput {
         detail: field("detail").unwrap_or_default(),
         inspected_on: field("inspected_on"),
-        inspectors: fields.iter().filter(|(k, _)| k == "inspectors").map(|(_, v)| v.clone()).collect(),
+        inspectors: fields
+            .iter()
+            .filter(|(k, _)| k == "inspectors")
+            .map(|(_, v)| v.clone())
+            .collect(),
     };
     match open_inspection(&state, &user, &id, input).await {
-        Ok((order, _)) => Ok(Redirect::to(&format!("/hotline/orders/{}", url_encode(&order.id))).into_response()),
+        Ok((order, _)) => {
+            Ok(Redirect::to(&format!("/hotline/orders/{}", url_encode(&order.id))).into_response())
+        }
         Err(error) => refused_page(&state, &user, &id, error).await,
     }
 }
@@ -878,11 +1122,20 @@ struct DuePage {
     scoped: Option<String>,
 }
 
-async fn due_page(State(state): State<Arc<AppState>>, user: User, Query(query): Query<DueQuery>) -> Result<Html<String>> {
+async fn due_page(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Query(query): Query<DueQuery>,
+) -> Result<Html<String>> {
     let account = user.account();
     let list = due(&state, account, &query).await?;
     let departments = department_options(&state).await?;
-    let name_of = |code: &str| departments.iter().find(|(c, _)| c == code).map_or_else(|| code.to_owned(), |(_, n)| format!("{n}（{code}）"));
+    let name_of = |code: &str| {
+        departments
+            .iter()
+            .find(|(c, _)| c == code)
+            .map_or_else(|| code.to_owned(), |(_, n)| format!("{n}（{code}）"))
+    };
     let mut groups: Vec<(String, Vec<flow::DueOrder>)> = Vec::new();
     let total = list.len();
     for order in list {
@@ -926,7 +1179,16 @@ struct KpiPage {
 /// The ECharts options of the KPI page: volumes by channel and category, rates per department.
 pub fn kpi_charts(report: &flow::KpiReport) -> Vec<(&'static str, String)> {
     let bars = |list: &[flow::Volume], name: &str| {
-        let labels: Vec<String> = list.iter().map(|v| if v.name.is_empty() || v.name == v.key { v.key.clone() } else { format!("{} {}", v.key, v.name) }).collect();
+        let labels: Vec<String> = list
+            .iter()
+            .map(|v| {
+                if v.name.is_empty() || v.name == v.key {
+                    v.key.clone()
+                } else {
+                    format!("{} {}", v.key, v.name)
+                }
+            })
+            .collect();
         let values: Vec<u64> = list.iter().map(|v| v.orders).collect();
         json!({
             "tooltip": {"trigger": "axis"},
@@ -938,7 +1200,11 @@ pub fn kpi_charts(report: &flow::KpiReport) -> Vec<(&'static str, String)> {
     };
     let names: Vec<String> = report.departments.iter().map(|d| d.name.clone()).collect();
     let rate = |f: fn(&flow::Kpi) -> Option<f64>| -> Vec<Value> {
-        report.departments.iter().map(|d| f(&d.kpi).map_or(Value::Null, |r| json!((r * 1000.0).round() / 10.0))).collect()
+        report
+            .departments
+            .iter()
+            .map(|d| f(&d.kpi).map_or(Value::Null, |r| json!((r * 1000.0).round() / 10.0)))
+            .collect()
     };
     let rates = json!({
         "tooltip": {"trigger": "axis"},
@@ -953,13 +1219,23 @@ pub fn kpi_charts(report: &flow::KpiReport) -> Vec<(&'static str, String)> {
         ]
     });
     vec![
-        ("来源渠道工单量", bars(&report.channels, "工单量").to_string()),
-        ("问题类型工单量", bars(&report.categories, "工单量").to_string()),
+        (
+            "来源渠道工单量",
+            bars(&report.channels, "工单量").to_string(),
+        ),
+        (
+            "问题类型工单量",
+            bars(&report.categories, "工单量").to_string(),
+        ),
         ("各部门考核指标（%）", rates.to_string()),
     ]
 }
 
-async fn kpi_page(State(state): State<Arc<AppState>>, user: User, Query(params): Query<KpiParams>) -> Result<Html<String>> {
+async fn kpi_page(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Query(params): Query<KpiParams>,
+) -> Result<Html<String>> {
     let account = user.account();
     let report = kpi(&state, account, &params).await?;
     let department = asked_department(account, &params.department)?.unwrap_or_default();
@@ -976,7 +1252,8 @@ async fn kpi_page(State(state): State<Arc<AppState>>, user: User, Query(params):
                 percent(k.sign_rate()),
                 percent(k.close_rate()),
                 percent(k.satisfaction_rate()),
-                k.avg_close_working_days().map_or_else(|| "—".to_owned(), |d| format!("{d:.2}")),
+                k.avg_close_working_days()
+                    .map_or_else(|| "—".to_owned(), |d| format!("{d:.2}")),
             )
         })
         .collect();
@@ -992,10 +1269,16 @@ async fn kpi_page(State(state): State<Arc<AppState>>, user: User, Query(params):
         sign_rate: percent(city.sign_rate()),
         close_rate: percent(city.close_rate()),
         satisfaction_rate: percent(city.satisfaction_rate()),
-        avg_days: city.avg_close_working_days().map_or_else(|| "—".to_owned(), |d| format!("{d:.2}")),
+        avg_days: city
+            .avg_close_working_days()
+            .map_or_else(|| "—".to_owned(), |d| format!("{d:.2}")),
         departments,
         charts: kpi_charts(&report),
-        department_options: if scope(account)?.is_none() { department_options(&state).await? } else { Vec::new() },
+        department_options: if scope(account)?.is_none() {
+            department_options(&state).await?
+        } else {
+            Vec::new()
+        },
         scoped: scope(account)?,
         department,
         query_string,
@@ -1003,7 +1286,11 @@ async fn kpi_page(State(state): State<Arc<AppState>>, user: User, Query(params):
     })
 }
 
-async fn kpi_download(State(state): State<Arc<AppState>>, user: User, Query(params): Query<KpiParams>) -> Result<Response> {
+async fn kpi_download(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Query(params): Query<KpiParams>,
+) -> Result<Response> {
     let account = user.account();
     let report = kpi(&state, account, &params).await?;
     let department = asked_department(account, &params.department)?;
@@ -1011,12 +1298,17 @@ async fn kpi_download(State(state): State<Arc<AppState>>, user: User, Query(para
     match params.format.as_deref().unwrap_or("xlsx") {
         "json" => {
             let mut response = Json(kpi_json(&report, department.as_deref())).into_response();
-            let name = format!("12345热线考核指标-{scope_name}-{}-{}.json", report.from, report.to);
+            let name = format!(
+                "12345热线考核指标-{scope_name}-{}-{}.json",
+                report.from, report.to
+            );
             if let Ok(value) = axum::http::HeaderValue::from_str(&format!(
                 "attachment; filename=\"hotline-kpi.json\"; filename*=UTF-8''{}",
                 url_encode(&name)
             )) {
-                response.headers_mut().insert(axum::http::header::CONTENT_DISPOSITION, value);
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::CONTENT_DISPOSITION, value);
             }
             Ok(response)
         }
@@ -1027,12 +1319,19 @@ async fn kpi_download(State(state): State<Arc<AppState>>, user: User, Query(para
             let written = flow::kpi_xlsx(&report, &watermark, &path).map_err(Error::internal);
             let bytes = written.and_then(|()| std::fs::read(&path).map_err(Error::internal));
             let _ = std::fs::remove_file(&path);
-            attachment(bytes?, &format!("12345热线考核指标-{scope_name}-{}-{}.xlsx", report.from, report.to))
+            attachment(
+                bytes?,
+                &format!(
+                    "12345热线考核指标-{scope_name}-{}-{}.xlsx",
+                    report.from, report.to
+                ),
+            )
         }
-        other => Err(Error::BadRequest(format!("下载格式 {other} 无效，应为 xlsx 或 json"))),
+        other => Err(Error::BadRequest(format!(
+            "下载格式 {other} 无效，应为 xlsx 或 json"
+        ))),
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -1044,8 +1343,14 @@ mod tests {
             chinese("cannot 答复 work order RX1: it is 已派单 (答复 needs 已签收 or 办理中)"),
             "工单 RX1 当前为“已派单”，不能答复，答复须在已签收或办理中状态。工单未作改动。"
         );
-        assert_eq!(chinese("the reply is required"), "请填写答复内容。工单未作改动。");
-        assert!(chinese("work order RX1 has no extension request to decide").starts_with("没有待审批的延期申请"));
+        assert_eq!(
+            chinese("the reply is required"),
+            "请填写答复内容。工单未作改动。"
+        );
+        assert!(
+            chinese("work order RX1 has no extension request to decide")
+                .starts_with("没有待审批的延期申请")
+        );
         assert!(chinese("something new").starts_with("操作未执行：something new"));
     }
 

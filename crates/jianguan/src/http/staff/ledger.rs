@@ -72,7 +72,9 @@ pub struct LedgerCache {
 
 impl LedgerCache {
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<(i64, Arc<Vec<LedgerEntry>>)>> {
-        self.read.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.read
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -176,14 +178,20 @@ async fn verify(State(state): State<Arc<AppState>>, user: User) -> Result<Html<S
         let report = audit::verify(&job_state.db).await?;
         let mut message = verdict(&report);
         for found in report.breaks.iter().take(3) {
-            message.push_str(&format!("；#{} {}：{}", found.seq, found.subject, found.problem));
+            message.push_str(&format!(
+                "；#{} {}：{}",
+                found.seq, found.subject, found.problem
+            ));
         }
         if report.intact() {
             return Ok((message, None));
         }
         let path = Downloads::new_path("csv")?;
         write_breaks(&report, &path).map_err(Error::internal)?;
-        let name = format!("台账校验问题-{}.csv", crate::workflow::now().format("%Y%m%d-%H%M%S"));
+        let name = format!(
+            "台账校验问题-{}.csv",
+            crate::workflow::now().format("%Y%m%d-%H%M%S")
+        );
         let href = job_state.downloads.offer(&owner, path, &name)?;
         Ok((message, Some((href, "下载问题清单 (CSV)".to_owned()))))
     });
@@ -198,14 +206,25 @@ async fn verify(State(state): State<Arc<AppState>>, user: User) -> Result<Html<S
     })
 }
 
-fn write_breaks(report: &AuditReport, path: &std::path::Path) -> std::result::Result<(), csv::Error> {
+fn write_breaks(
+    report: &AuditReport,
+    path: &std::path::Path,
+) -> std::result::Result<(), csv::Error> {
     let mut file = std::fs::File::create(path)?;
     std::io::Write::write_all(&mut file, b"\xEF\xBB\xBF")?;
     let mut writer = csv::Writer::from_writer(file);
     writer.write_record(["台账序号", "对象", "问题"])?;
     for found in &report.breaks {
-        let row = [found.seq.to_string(), found.subject.clone(), found.problem.clone()];
-        writer.write_record(crate::import::formula::guard_row(&row).iter().map(|cell| cell.as_bytes()))?;
+        let row = [
+            found.seq.to_string(),
+            found.subject.clone(),
+            found.problem.clone(),
+        ];
+        writer.write_record(
+            crate::import::formula::guard_row(&row)
+                .iter()
+                .map(|cell| cell.as_bytes()),
+        )?;
     }
     writer.flush()?;
     Ok(())

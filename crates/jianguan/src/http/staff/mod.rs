@@ -2,8 +2,8 @@
 //! (login required) and asks it for the permission and department it needs.
 
 pub mod accounts;
-pub mod credit_repair;
 pub mod credit;
+pub mod credit_repair;
 pub mod credit_risk;
 pub mod dashboard;
 pub mod directories;

@@ -113,20 +113,39 @@ pub(crate) struct PlanFilter {
 }
 
 /// The plans the user sees, filtered.
-pub(crate) async fn visible_plans(state: &AppState, user: &User, filter: &PlanFilter) -> Result<Vec<Plan>> {
-    let year = match filter.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
+pub(crate) async fn visible_plans(
+    state: &AppState,
+    user: &User,
+    filter: &PlanFilter,
+) -> Result<Vec<Plan>> {
+    let year = match filter
+        .year
+        .as_deref()
+        .map(str::trim)
+        .filter(|y| !y.is_empty())
+    {
         Some(text) => Some(
             text.parse::<i32>()
                 .map_err(|_| Error::BadRequest(format!("年度应为数字（收到 “{text}”）")))?,
         ),
         None => None,
     };
-    let status = match filter.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let status = match filter
+        .status
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         Some(text) => Some(PlanStatus::parse(text)?),
         None => None,
     };
     let plans = match year {
-        Some(year) => state.db.list::<Plan>(Some(("year", &year.to_string()))).await?,
+        Some(year) => {
+            state
+                .db
+                .list::<Plan>(Some(("year", &year.to_string())))
+                .await?
+        }
         None => state.db.list::<Plan>(None).await?,
     };
     Ok(plans
@@ -201,19 +220,31 @@ impl PlanStep {
 }
 
 /// Moves a plan on by one step, in the lead department only.
-pub(crate) async fn advance(state: &AppState, user: &User, id: &str, step: PlanStep) -> Result<Plan> {
+pub(crate) async fn advance(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    step: PlanStep,
+) -> Result<Plan> {
     let plan = visible_plan(state, user, id).await?;
     user.require_in(step.permission(), &plan.lead)?;
-    workflow::advance_plan(&state.db, id, step.target(), workflow::now(), &user.actor(), step.label())
-        .await
-        .map_err(|error| match error {
-            WorkflowError::Refused(message) => Error::Conflict(format!(
-                "计划当前为“{}”，不能{}（{message}）",
-                plan.status,
-                step.label()
-            )),
-            other => other.into(),
-        })
+    workflow::advance_plan(
+        &state.db,
+        id,
+        step.target(),
+        workflow::now(),
+        &user.actor(),
+        step.label(),
+    )
+    .await
+    .map_err(|error| match error {
+        WorkflowError::Refused(message) => Error::Conflict(format!(
+            "计划当前为“{}”，不能{}（{message}）",
+            plan.status,
+            step.label()
+        )),
+        other => other.into(),
+    })
 }
 
 // ---- pages ----------------------------------------------------------------
@@ -300,7 +331,11 @@ async fn department_name(state: &AppState, code: &str) -> String {
     }
 }
 
-async fn show(State(state): State<Arc<AppState>>, user: User, Path(id): Path<String>) -> Result<Html<String>> {
+async fn show(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Html<String>> {
     let plan = visible_plan(&state, &user, &id).await?;
     let mut department_names = Vec::new();
     for participant in &plan.participants {
@@ -312,7 +347,8 @@ async fn show(State(state): State<Arc<AppState>>, user: User, Path(id): Path<Str
         chrome: Chrome::staff(&user, format!("计划 {}", plan.id), "/plans"),
         strata: plan.strata.iter().map(stratum_text).collect(),
         department_names,
-        may_file: plan.status == PlanStatus::Draft && account.may_in(Permission::EditPlans, &plan.lead),
+        may_file: plan.status == PlanStatus::Draft
+            && account.may_in(Permission::EditPlans, &plan.lead),
         may_approve: plan.status == PlanStatus::Filed
             && account.may_in(Permission::ApprovePlans, &plan.lead),
         may_publish: plan.status == PlanStatus::Approved
@@ -363,11 +399,18 @@ async fn new_form(
         Vec::new()
     } else {
         user.require_in(Permission::EditPlans, &lead)?;
-        state.db.items(Some(&DepartmentCode::parse_as("lead", &lead)?)).await?
+        state
+            .db
+            .items(Some(&DepartmentCode::parse_as("lead", &lead)?))
+            .await?
     };
     let departments = crate::http::pages::department_options(&state).await?;
     let year = workflow::now().year();
-    let count = state.db.list::<Plan>(Some(("year", &year.to_string()))).await?.len();
+    let count = state
+        .db
+        .list::<Plan>(Some(("year", &year.to_string())))
+        .await?
+        .len();
     render(&NewForm {
         chrome: Chrome::staff(&user, "新建抽查计划", "/plans"),
         suggested_id: format!("{year}-{lead}-{:03}", count + 1),
@@ -390,7 +433,11 @@ fn fields_from_form(form: &FormPairs) -> Result<PlanFields> {
         field: None,
     }];
     // Joint plans: one line per other department, `代码 事项,事项 [人数]`.
-    for line in form.get("partners").lines().filter(|l| !l.trim().is_empty()) {
+    for line in form
+        .get("partners")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+    {
         let mut parts = line.split_whitespace();
         let department = parts.next().unwrap_or_default().to_owned();
         let items = split_list(parts.next().unwrap_or_default());
@@ -398,7 +445,12 @@ fn fields_from_form(form: &FormPairs) -> Result<PlanFields> {
             Some(n) => parse_inspectors(n)?,
             None => 2,
         };
-        participants.push(Participant { department, inspectors, items, field: None });
+        participants.push(Participant {
+            department,
+            inspectors,
+            items,
+            field: None,
+        });
     }
     let mut strata = Vec::new();
     for stratum in STRATA {
@@ -406,16 +458,20 @@ fn fields_from_form(form: &FormPairs) -> Result<PlanFields> {
         if text.is_empty() {
             continue;
         }
-        let percent: f64 = text
-            .parse()
-            .map_err(|_| Error::BadRequest(format!("{stratum} 类抽查比例应为百分数（收到 “{text}”）")))?;
+        let percent: f64 = text.parse().map_err(|_| {
+            Error::BadRequest(format!("{stratum} 类抽查比例应为百分数（收到 “{text}”）"))
+        })?;
         let rate_bp = (percent * 100.0).round();
         if !(1.0..=10_000.0).contains(&rate_bp) {
             return Err(Error::BadRequest(format!(
                 "{stratum} 类抽查比例应在 0.01% 到 100% 之间（收到 {text}%）"
             )));
         }
-        strata.push(StratumRate { stratum: (*stratum).to_owned(), rate_bp: Some(rate_bp as u32), count: None });
+        strata.push(StratumRate {
+            stratum: (*stratum).to_owned(),
+            rate_bp: Some(rate_bp as u32),
+            count: None,
+        });
     }
     let entity_types = split_list(form.get("entity_types"))
         .iter()
@@ -424,7 +480,11 @@ fn fields_from_form(form: &FormPairs) -> Result<PlanFields> {
     Ok(PlanFields {
         id: form.get("id").to_owned(),
         title: form.get("title").to_owned(),
-        kind: if participants.len() > 1 { PlanKind::Joint } else { PlanKind::Single },
+        kind: if participants.len() > 1 {
+            PlanKind::Joint
+        } else {
+            PlanKind::Single
+        },
         lead,
         participants,
         scope: PlanScope {
@@ -457,7 +517,11 @@ fn parse_inspectors(text: &str) -> Result<u32> {
     }
 }
 
-async fn create_from_form(State(state): State<Arc<AppState>>, user: User, body: String) -> Result<Redirect> {
+async fn create_from_form(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    body: String,
+) -> Result<Redirect> {
     let fields = fields_from_form(&FormPairs::parse(&body))?;
     let plan = create_plan(&state, &user, fields).await?;
     Ok(Redirect::to(&format!("/plans/{}", plan.id)))
@@ -475,7 +539,14 @@ mod tests {
         let fields = fields.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(fields.kind, PlanKind::Single);
         assert_eq!(fields.participants[0].items, ["SCJG-004-1", "SCJG-011-2"]);
-        assert_eq!(fields.strata, [StratumRate { stratum: "A".into(), rate_bp: Some(150), count: None }]);
+        assert_eq!(
+            fields.strata,
+            [StratumRate {
+                stratum: "A".into(),
+                rate_bp: Some(150),
+                count: None
+            }]
+        );
         assert!(Plan::new(fields).is_ok());
         let joint = format!("{body}WJW+WJ-003%2CWJ-004+3");
         let fields = fields_from_form(&FormPairs::parse(&joint)).unwrap_or_else(|e| panic!("{e}"));

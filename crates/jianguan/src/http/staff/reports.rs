@@ -60,7 +60,11 @@ impl ReportQuery {
 
     /// The department the report is about (`None`: the city), as `account` may ask.
     pub fn department(&self, account: &Account) -> Result<Option<String>> {
-        let asked = self.department.as_deref().map(str::trim).filter(|d| !d.is_empty());
+        let asked = self
+            .department
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty());
         if account.reads_all() {
             return Ok(asked.map(str::to_owned));
         }
@@ -73,7 +77,11 @@ impl ReportQuery {
 }
 
 /// The report `account` asked for, after the permission check.
-pub async fn report_for(state: &AppState, account: &Account, query: &ReportQuery) -> Result<Report> {
+pub async fn report_for(
+    state: &AppState,
+    account: &Account,
+    query: &ReportQuery,
+) -> Result<Report> {
     if !account.may(Permission::DownloadReports) {
         return Err(Error::Forbidden);
     }

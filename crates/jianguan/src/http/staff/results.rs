@@ -30,7 +30,10 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/results", get(index))
         .route("/results/publish", post(publish_from_form))
-        .route("/results/visits/{round}/{entity}", get(entry_form).post(enter_from_form))
+        .route(
+            "/results/visits/{round}/{entity}",
+            get(entry_form).post(enter_from_form),
+        )
 }
 
 /// Rows a list shows at most.
@@ -70,12 +73,12 @@ fn works_on(user: &User, visit: &Visit, department: &str) -> bool {
 
 /// The visit the user may enter results of, and its department
 /// ([`Permission::EnterResults`] in the department; an inspector on the team).
-pub(crate) async fn entry_target(state: &AppState, user: &User, visit_id: &str) -> Result<(Visit, String)> {
-    let department = user
-        .account()
-        .department
-        .clone()
-        .ok_or(Error::Forbidden)?;
+pub(crate) async fn entry_target(
+    state: &AppState,
+    user: &User,
+    visit_id: &str,
+) -> Result<(Visit, String)> {
+    let department = user.account().department.clone().ok_or(Error::Forbidden)?;
     user.require_in(Permission::EnterResults, &department)?;
     let visit = state
         .db
@@ -146,7 +149,11 @@ pub(crate) async fn enter(
 }
 
 /// Publishes results today: [`Permission::PublishResults`] in each one's department.
-pub(crate) async fn publish(state: &AppState, user: &User, ids: &[String]) -> Result<Vec<InspectionResult>> {
+pub(crate) async fn publish(
+    state: &AppState,
+    user: &User,
+    ids: &[String],
+) -> Result<Vec<InspectionResult>> {
     user.require(Permission::PublishResults)?;
     if ids.is_empty() {
         return Err(Error::BadRequest("请至少选择一条结果".into()));
@@ -177,8 +184,17 @@ pub(crate) struct ResultFilter {
 }
 
 /// The results the user sees, filtered.
-pub(crate) async fn visible_results(state: &AppState, user: &User, filter: &ResultFilter) -> Result<Vec<InspectionResult>> {
-    let status = match filter.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+pub(crate) async fn visible_results(
+    state: &AppState,
+    user: &User,
+    filter: &ResultFilter,
+) -> Result<Vec<InspectionResult>> {
+    let status = match filter
+        .status
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         Some(text) => Some(ResultStatus::parse(text)?),
         None => None,
     };
@@ -189,7 +205,12 @@ pub(crate) async fn visible_results(state: &AppState, user: &User, filter: &Resu
         .filter(|r| !r.is_empty())
         .map(|r| format!("{r}/"));
     let all = match working_department(user, filter.department.as_deref()) {
-        Some(department) => state.db.list::<InspectionResult>(Some(("department", &department))).await?,
+        Some(department) => {
+            state
+                .db
+                .list::<InspectionResult>(Some(("department", &department)))
+                .await?
+        }
         None if user.account().reads_all() => state.db.list::<InspectionResult>(None).await?,
         None => Vec::new(),
     };
@@ -236,12 +257,23 @@ async fn pending_visits(state: &AppState, user: &User, department: &str) -> Resu
                 .items
                 .iter()
                 .filter(|i| i.department == department)
-                .filter(|i| !entered.contains(&results::result_id(&visit.id, &i.plan, department, &i.item)))
+                .filter(|i| {
+                    !entered.contains(&results::result_id(&visit.id, &i.plan, department, &i.item))
+                })
                 .count();
-            (missing > 0).then(|| Pending { overdue: today > visit.due_by, missing, visit })
+            (missing > 0).then(|| Pending {
+                overdue: today > visit.due_by,
+                missing,
+                visit,
+            })
         })
         .collect();
-    pending.sort_by(|a, b| a.visit.due_by.cmp(&b.visit.due_by).then_with(|| a.visit.id.cmp(&b.visit.id)));
+    pending.sort_by(|a, b| {
+        a.visit
+            .due_by
+            .cmp(&b.visit.due_by)
+            .then_with(|| a.visit.id.cmp(&b.visit.id))
+    });
     Ok(pending)
 }
 
@@ -284,12 +316,18 @@ async fn index(
     if !department.is_empty() {
         pending = pending_visits(&state, &user, &department).await?;
         let today = today();
-        let filter = ResultFilter { department: Some(department.clone()), ..ResultFilter::default() };
+        let filter = ResultFilter {
+            department: Some(department.clone()),
+            ..ResultFilter::default()
+        };
         for result in visible_results(&state, &user, &filter).await? {
             if result.status == ResultStatus::Published {
                 published += 1;
             } else {
-                entered.push(ResultRow { overdue: result.overdue(today), result });
+                entered.push(ResultRow {
+                    overdue: result.overdue(today),
+                    result,
+                });
             }
         }
         entered.sort_by_key(|row| row.result.publish_due);
@@ -298,7 +336,10 @@ async fn index(
     pending.truncate(MAX_ROWS);
     render(&Index {
         chrome: Chrome::staff(&user, "检查结果", "/results"),
-        may_publish: !department.is_empty() && user.account().may_in(Permission::PublishResults, &department),
+        may_publish: !department.is_empty()
+            && user
+                .account()
+                .may_in(Permission::PublishResults, &department),
         department,
         pending,
         pending_total,
@@ -330,14 +371,21 @@ async fn entry_form(
 ) -> Result<Html<String>> {
     let visit_id = Visit::id_for(&round, &entity);
     let (visit, department) = entry_target(&state, &user, &visit_id).await?;
-    let existing = state.db.list::<InspectionResult>(Some(("visit", &visit_id))).await?;
+    let existing = state
+        .db
+        .list::<InspectionResult>(Some(("visit", &visit_id)))
+        .await?;
     let items: Vec<(String, String, Option<InspectionResult>)> = visit
         .items
         .iter()
         .filter(|i| i.department == department)
         .map(|i| {
             let id = results::result_id(&visit.id, &i.plan, &department, &i.item);
-            (i.plan.clone(), i.item.clone(), existing.iter().find(|r| r.id == id).cloned())
+            (
+                i.plan.clone(),
+                i.item.clone(),
+                existing.iter().find(|r| r.id == id).cloned(),
+            )
         })
         .collect();
     let first = items.iter().find_map(|(_, _, r)| r.clone());
@@ -361,9 +409,10 @@ async fn entry_form(
             ..EntryFields::default()
         },
     };
-    let locked = items
-        .iter()
-        .any(|(_, _, r)| r.as_ref().is_some_and(|r| r.status == ResultStatus::Published));
+    let locked = items.iter().any(|(_, _, r)| {
+        r.as_ref()
+            .is_some_and(|r| r.status == ResultStatus::Published)
+    });
     let team = visit
         .teams
         .iter()
@@ -403,13 +452,23 @@ async fn enter_from_form(
     let visit_id = Visit::id_for(&round, &entity);
     let entered = enter(&state, &user, &visit_id, &fields).await?;
     let message = format!("已录入 {} 的 {} 条结果", visit_id, entered.len());
-    Ok(Redirect::to(&format!("/results?done={}", url_encode(&message))))
+    Ok(Redirect::to(&format!(
+        "/results?done={}",
+        url_encode(&message)
+    )))
 }
 
-async fn publish_from_form(State(state): State<Arc<AppState>>, user: User, body: String) -> Result<Redirect> {
+async fn publish_from_form(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    body: String,
+) -> Result<Redirect> {
     let ids = FormPairs::parse(&body).all("ids");
     let published = publish(&state, &user, &ids).await?;
     let late = published.iter().filter(|r| r.overdue(today())).count();
     let message = format!("已公开 {} 条结果（其中逾期 {late} 条）", published.len());
-    Ok(Redirect::to(&format!("/results?done={}", url_encode(&message))))
+    Ok(Redirect::to(&format!(
+        "/results?done={}",
+        url_encode(&message)
+    )))
 }

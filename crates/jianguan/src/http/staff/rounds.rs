@@ -86,9 +86,14 @@ pub(crate) struct CommitFields {
 pub(crate) async fn commit(state: &AppState, user: &User, fields: CommitFields) -> Result<Round> {
     user.require(Permission::RunRounds)?;
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| Error::internal(anyhow::anyhow!("no system randomness: {e}")))?;
+    getrandom::fill(&mut bytes)
+        .map_err(|e| Error::internal(anyhow::anyhow!("no system randomness: {e}")))?;
     let request = rounds::CommitRequest {
-        title: if fields.title.trim().is_empty() { fields.id.clone() } else { fields.title.trim().to_owned() },
+        title: if fields.title.trim().is_empty() {
+            fields.id.clone()
+        } else {
+            fields.title.trim().to_owned()
+        },
         id: fields.id,
         window_start: fields.window_start,
         window_end: fields.window_end,
@@ -124,8 +129,13 @@ struct DrawGuard(String);
 
 impl DrawGuard {
     fn take(id: &str) -> Result<Self> {
-        let mut drawing = DRAWING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if !drawing.get_or_insert_with(HashSet::new).insert(id.to_owned()) {
+        let mut drawing = DRAWING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !drawing
+            .get_or_insert_with(HashSet::new)
+            .insert(id.to_owned())
+        {
             return Err(Error::Conflict(format!("批次 {id} 正在抽取，请稍候")));
         }
         Ok(Self(id.to_owned()))
@@ -134,7 +144,9 @@ impl DrawGuard {
 
 impl Drop for DrawGuard {
     fn drop(&mut self) {
-        let mut drawing = DRAWING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut drawing = DRAWING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(set) = drawing.as_mut() {
             set.remove(&self.0);
         }
@@ -146,7 +158,10 @@ async fn check_draw(state: &AppState, user: &User, id: &str, fields: &DrawFields
     user.require(Permission::RunRounds)?;
     let round = round(state, id).await?;
     if round.status != RoundStatus::Committed {
-        return Err(Error::Conflict(format!("批次 {id} 当前为“{}”，只有已承诺的批次可以抽取", round.status)));
+        return Err(Error::Conflict(format!(
+            "批次 {id} 当前为“{}”，只有已承诺的批次可以抽取",
+            round.status
+        )));
     }
     if fields.beacon.trim().is_empty() {
         return Err(Error::BadRequest("请填写公开随机数（信标）".into()));
@@ -158,30 +173,63 @@ async fn check_draw(state: &AppState, user: &User, id: &str, fields: &DrawFields
 }
 
 /// Draws a round now ([`Permission::RunRounds`]).
-pub(crate) async fn draw_now(state: &AppState, user: &User, id: &str, fields: &DrawFields) -> Result<Round> {
+pub(crate) async fn draw_now(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    fields: &DrawFields,
+) -> Result<Round> {
     check_draw(state, user, id, fields).await?;
     let _guard = DrawGuard::take(id)?;
     let at = workflow::now();
-    Ok(rounds::draw(&state.db, id, &fields.beacon, &fields.witnesses, at, &user.actor()).await?)
+    Ok(rounds::draw(
+        &state.db,
+        id,
+        &fields.beacon,
+        &fields.witnesses,
+        at,
+        &user.actor(),
+    )
+    .await?)
 }
 
 /// Starts the draw of a round as a background job; returns the job id.
-pub(crate) async fn start_draw(state: &Arc<AppState>, user: &User, id: &str, fields: DrawFields) -> Result<u64> {
+pub(crate) async fn start_draw(
+    state: &Arc<AppState>,
+    user: &User,
+    id: &str,
+    fields: DrawFields,
+) -> Result<u64> {
     check_draw(state, user, id, &fields).await?;
     let guard = DrawGuard::take(id)?;
-    let job = state.jobs.start(&format!("抽取批次 {id}"), &user.account().username);
+    let job = state
+        .jobs
+        .start(&format!("抽取批次 {id}"), &user.account().username);
     // Coarse progress: started (1/3), drawing (2/3), done.
     state.jobs.progress(job, 1, 3);
     let (task_state, actor, id) = (state.clone(), user.actor(), id.to_owned());
     jobs::spawn(state, job, async move {
         let _guard = guard;
         task_state.jobs.progress(job, 2, 3);
-        let round = rounds::draw(&task_state.db, &id, &fields.beacon, &fields.witnesses, workflow::now(), &actor)
-            .await?;
+        let round = rounds::draw(
+            &task_state.db,
+            &id,
+            &fields.beacon,
+            &fields.witnesses,
+            workflow::now(),
+            &actor,
+        )
+        .await?;
         task_state.jobs.progress(job, 3, 3);
         Ok((
-            format!("抽中 {} 条，生成检查任务 {} 个，未配齐检查组 {} 个", round.selections, round.visits, round.unstaffed),
-            Some((format!("/rounds/{}", url_encode(&round.id)), "查看抽取结果".to_owned())),
+            format!(
+                "抽中 {} 条，生成检查任务 {} 个，未配齐检查组 {} 个",
+                round.selections, round.visits, round.unstaffed
+            ),
+            Some((
+                format!("/rounds/{}", url_encode(&round.id)),
+                "查看抽取结果".to_owned(),
+            )),
         ))
     });
     Ok(job)
@@ -231,7 +279,12 @@ pub(crate) async fn visit_page(
         .skip((page - 1) * VISITS_PER_PAGE)
         .take(VISITS_PER_PAGE)
         .collect();
-    Ok(VisitPage { total, page, pages, visits })
+    Ok(VisitPage {
+        total,
+        page,
+        pages,
+        visits,
+    })
 }
 
 // ---- pages ----------------------------------------------------------------
@@ -250,7 +303,13 @@ async fn index(State(state): State<Arc<AppState>>, user: User) -> Result<Html<St
     rounds.reverse();
     let may_run = user.account().may(Permission::RunRounds);
     let drawable = if may_run {
-        state.db.list::<Plan>(None).await?.into_iter().filter(|p| p.status.drawable()).collect()
+        state
+            .db
+            .list::<Plan>(None)
+            .await?
+            .into_iter()
+            .filter(|p| p.status.drawable())
+            .collect()
     } else {
         Vec::new()
     };
@@ -273,7 +332,11 @@ fn optional_number(text: &str, label: &str) -> Result<Option<u32>> {
     }
 }
 
-async fn commit_from_form(State(state): State<Arc<AppState>>, user: User, body: String) -> Result<Redirect> {
+async fn commit_from_form(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    body: String,
+) -> Result<Redirect> {
     let form = FormPairs::parse(&body);
     let fields = CommitFields {
         id: form.get("id").to_owned(),
@@ -332,7 +395,10 @@ async fn show(
             version: *version,
         })
         .collect();
-    let visible_visits = visits.iter().filter(|v| visit_visible(user.account(), v)).count();
+    let visible_visits = visits
+        .iter()
+        .filter(|v| visit_visible(user.account(), v))
+        .count();
     render(&Show {
         chrome: Chrome::staff(&user, format!("批次 {}", round.id), "/rounds"),
         may_run: user.account().may(Permission::RunRounds),
@@ -355,7 +421,10 @@ async fn draw_from_form(
         witnesses: split_list(form.get("witnesses")),
     };
     let job = start_draw(&state, &user, &id, fields).await?;
-    Ok(Redirect::to(&format!("/rounds/{}?job={job}", url_encode(&id))))
+    Ok(Redirect::to(&format!(
+        "/rounds/{}?job={job}",
+        url_encode(&id)
+    )))
 }
 
 async fn publish_from_form(
@@ -404,8 +473,14 @@ async fn visits(
 ) -> Result<Html<String>> {
     let round = round(&state, &id).await?;
     let plan = query.plan.unwrap_or_default();
-    let page = visit_page(&state, &user, &id, query.page.unwrap_or(1), Some(plan.as_str()).filter(|p| !p.is_empty()))
-        .await?;
+    let page = visit_page(
+        &state,
+        &user,
+        &id,
+        query.page.unwrap_or(1),
+        Some(plan.as_str()).filter(|p| !p.is_empty()),
+    )
+    .await?;
     let account = user.account();
     let rows = page
         .visits
@@ -416,7 +491,11 @@ async fn visits(
                 .iter()
                 .map(|t| {
                     let staffed = !(t.unstaffed && t.assigned.is_empty());
-                    let who = if staffed { t.assigned.join("、") } else { "未配齐".to_owned() };
+                    let who = if staffed {
+                        t.assigned.join("、")
+                    } else {
+                        "未配齐".to_owned()
+                    };
                     (t.department.clone(), who, staffed)
                 })
                 .collect(),

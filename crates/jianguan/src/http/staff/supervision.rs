@@ -51,7 +51,10 @@ pub async fn visible_notices(state: &AppState, account: &Account) -> Result<Vec<
 
 /// Every record for readers of all departments; the own department's for the
 /// departmental roles; nothing for the others.
-async fn scoped<D: crate::storage::Document>(state: &AppState, account: &Account) -> Result<Vec<D>> {
+async fn scoped<D: crate::storage::Document>(
+    state: &AppState,
+    account: &Account,
+) -> Result<Vec<D>> {
     if account.reads_all() {
         Ok(state.db.list::<D>(None).await?)
     } else if let Some(department) = &account.department {
@@ -62,7 +65,11 @@ async fn scoped<D: crate::storage::Document>(state: &AppState, account: &Account
 }
 
 /// A notice, if the account may see it.
-pub async fn visible_notice(state: &AppState, account: &Account, id: &str) -> Result<Rectification> {
+pub async fn visible_notice(
+    state: &AppState,
+    account: &Account,
+    id: &str,
+) -> Result<Rectification> {
     state
         .db
         .get::<Rectification>(id)
@@ -103,7 +110,8 @@ pub async fn register(state: &AppState, user: &User, input: OutOfPlanInput) -> R
         .ok_or_else(|| Error::BadRequest("请选择部门 (department required)".into()))?;
     user.require_in(Permission::RegisterOutOfPlan, &department)?;
     let reason = OutOfPlanReason::parse(&input.reason)?;
-    let id = results::next_out_of_plan_id(&state.db, &department, input.inspected_on.year()).await?;
+    let id =
+        results::next_out_of_plan_id(&state.db, &department, input.inspected_on.year()).await?;
     let inspectors = split_inspectors(&input.inspectors);
     Ok(results::register_out_of_plan(
         &state.db,
@@ -164,17 +172,38 @@ pub struct NoteInput {
 }
 
 /// The department answers a notice.
-pub async fn answer(state: &AppState, user: &User, id: &str, input: NoteInput) -> Result<Rectification> {
+pub async fn answer(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    input: NoteInput,
+) -> Result<Rectification> {
     let notice = visible_notice(state, user.account(), id).await?;
     user.require_in(Permission::RegisterOutOfPlan, &notice.department)?;
     Ok(supervision::answer(&state.db, id, &input.text, workflow::now(), &user.actor()).await?)
 }
 
 /// The supervisor accepts or sends back an answer.
-pub async fn review(state: &AppState, user: &User, id: &str, input: NoteInput) -> Result<Rectification> {
+pub async fn review(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    input: NoteInput,
+) -> Result<Rectification> {
     user.require(Permission::Rectify)?;
-    let accept = input.accept.as_deref().is_some_and(|a| matches!(a, "1" | "true" | "yes" | "on"));
-    Ok(supervision::review(&state.db, id, accept, &input.text, workflow::now(), &user.actor()).await?)
+    let accept = input
+        .accept
+        .as_deref()
+        .is_some_and(|a| matches!(a, "1" | "true" | "yes" | "on"));
+    Ok(supervision::review(
+        &state.db,
+        id,
+        accept,
+        &input.text,
+        workflow::now(),
+        &user.actor(),
+    )
+    .await?)
 }
 
 #[derive(Debug, Deserialize)]
@@ -197,7 +226,11 @@ struct Index {
     department: String,
 }
 
-async fn index(State(state): State<Arc<AppState>>, user: User, Query(query): Query<ListQuery>) -> Result<Html<String>> {
+async fn index(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Query(query): Query<ListQuery>,
+) -> Result<Html<String>> {
     let account = user.account();
     let flagged_only = query.flagged.is_some_and(|f| !f.is_empty() && f != "0");
     let mut out_of_plan = visible_out_of_plan(&state, account).await?;
@@ -209,7 +242,10 @@ async fn index(State(state): State<Arc<AppState>>, user: User, Query(query): Que
         notices: visible_notices(&state, account).await?,
         today: workflow::now().date_naive(),
         flagged_only,
-        may_register: account.department.as_deref().is_some_and(|d| account.may_in(Permission::RegisterOutOfPlan, d)),
+        may_register: account
+            .department
+            .as_deref()
+            .is_some_and(|d| account.may_in(Permission::RegisterOutOfPlan, d)),
         may_rectify: account.may(Permission::Rectify),
         reasons: OutOfPlanReason::ALL,
         department: account.department.clone().unwrap_or_default(),
@@ -217,12 +253,20 @@ async fn index(State(state): State<Arc<AppState>>, user: User, Query(query): Que
     })
 }
 
-async fn register_page(State(state): State<Arc<AppState>>, user: User, Form(input): Form<OutOfPlanInput>) -> Result<Redirect> {
+async fn register_page(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Form(input): Form<OutOfPlanInput>,
+) -> Result<Redirect> {
     register(&state, &user, input).await?;
     Ok(Redirect::to("/supervision"))
 }
 
-async fn issue_page(State(state): State<Arc<AppState>>, user: User, Form(input): Form<NoticeInput>) -> Result<Redirect> {
+async fn issue_page(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Form(input): Form<NoticeInput>,
+) -> Result<Redirect> {
     let notice = issue(&state, &user, input).await?;
     Ok(Redirect::to(&format!("/supervision/notices/{}", notice.id)))
 }
@@ -237,10 +281,16 @@ struct NoticePage {
     may_review: bool,
 }
 
-async fn notice_page(State(state): State<Arc<AppState>>, user: User, Path(id): Path<String>) -> Result<Html<String>> {
+async fn notice_page(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Html<String>> {
     let notice = visible_notice(&state, user.account(), &id).await?;
     render(&NoticePage {
-        may_answer: user.account().may_in(Permission::RegisterOutOfPlan, &notice.department),
+        may_answer: user
+            .account()
+            .may_in(Permission::RegisterOutOfPlan, &notice.department),
         may_review: user.account().may(Permission::Rectify),
         today: workflow::now().date_naive(),
         chrome: Chrome::staff(&user, format!("整改通知 {id}"), "/supervision"),
