@@ -138,6 +138,8 @@ pub async fn serve(
     options: &ServerOptions,
 ) -> anyhow::Result<()> {
     init_logging();
+    // Before the address is announced: a client never sees a stale file.
+    http::remove_stale_files();
     if let Some(password) = auth::bootstrap_admin(&db).await? {
         println!("首个管理员账号 first administrator: admin");
         println!("一次性密码 one-time password: {password}");

@@ -261,6 +261,16 @@ async fn healthz(State(state): State<Arc<AppState>>) -> Response {
     (status, Json(body)).into_response()
 }
 
+/// Removes the files that server processes no longer running made for users
+/// ([`files::remove_stale`]); logs the outcome.
+pub fn remove_stale_files() {
+    match files::remove_stale() {
+        Ok(0) => {}
+        Ok(removed) => tracing::info!("removed {removed} stale folder(s) of files made for users"),
+        Err(error) => tracing::warn!("cannot clean the folder of files made for users: {error}"),
+    }
+}
+
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub async fn serve(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<()> {
     serve_until(listener, state, shutdown_signal()).await
@@ -273,11 +283,7 @@ pub async fn serve_until(
     state: Arc<AppState>,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    match files::remove_stale() {
-        Ok(0) => {}
-        Ok(removed) => tracing::info!("removed {removed} stale folder(s) of files made for users"),
-        Err(error) => tracing::warn!("cannot clean the folder of files made for users: {error}"),
-    }
+    remove_stale_files();
     let limits = state.limits;
     let app = TowerToHyperService::new(router(state));
     let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
