@@ -12,6 +12,8 @@
 # binary. Without Chromium or Node it is skipped, except under CI where that fails.
 #
 # python-stdnum is installed with pip if missing, for the identifier peer test.
+#
+# Before the tests: `cargo fmt --check` and `cargo clippy -D warnings` over the workspace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,6 +61,10 @@ if command -v python3 >/dev/null && ! python3 -c 'import stdnum.cn.ric, stdnum.c
   python3 -m pip install --quiet --disable-pip-version-check python-stdnum >&2 ||
     echo "warning: python-stdnum could not be installed" >&2
 fi
+
+# Style holds in CI: formatted, and clippy without warnings.
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
 
 cargo test --workspace --all-targets --locked
 

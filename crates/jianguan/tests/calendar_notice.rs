@@ -1,6 +1,6 @@
 //! Loading a holiday notice on both backends: the provisional 2027 (暂定)
 //! gives an open order's deadline across 春节, the loaded notice recomputes it,
-//! the notice is stored on the ledger (migration 0008) and `audit verify`
+//! the notice is stored on the ledger (migration 0007) and `audit verify`
 //! stays intact; a notice with problems stores nothing.
 
 #![allow(

@@ -47,14 +47,14 @@ const SQLITE: &[Embedded] = &[
         include_str!("../../migrations/sqlite/0005_hotline.sql"),
     ),
     (
-        7,
+        6,
         "governance",
-        include_str!("../../migrations/sqlite/0007_governance.sql"),
+        include_str!("../../migrations/sqlite/0006_governance.sql"),
     ),
     (
-        8,
+        7,
         "calendar",
-        include_str!("../../migrations/sqlite/0008_calendar.sql"),
+        include_str!("../../migrations/sqlite/0007_calendar.sql"),
     ),
 ];
 
@@ -86,14 +86,14 @@ const POSTGRES: &[Embedded] = &[
         include_str!("../../migrations/postgres/0005_hotline.sql"),
     ),
     (
-        7,
+        6,
         "governance",
-        include_str!("../../migrations/postgres/0007_governance.sql"),
+        include_str!("../../migrations/postgres/0006_governance.sql"),
     ),
     (
-        8,
+        7,
         "calendar",
-        include_str!("../../migrations/postgres/0008_calendar.sql"),
+        include_str!("../../migrations/postgres/0007_calendar.sql"),
     ),
 ];
 

@@ -388,29 +388,36 @@ pub async fn import_credit_file(
         |n| n.to_string_lossy().into_owned(),
     );
     let mut run = None;
-    let (outcome, applied) = import_entries(db, path, &source, strict_uscc, progress, |outcome, applied| {
-        let changed = outcome.imported();
-        let recorded = CreditRun {
-            id: run_id("entries", &sha256),
-            kind: "entries".into(),
-            source: source.clone(),
-            sha256: sha256.clone(),
-            finished_at: now().to_rfc3339(),
-            rows: outcome.total_rows as u64,
-            changed,
-            rejected: outcome.rejected() as u64,
-            before: applied.before,
-            after: applied.after,
-        };
-        let change = Change::new(
-            now(),
-            actor,
-            "credit.entries.imported",
-            run_detail(&recorded),
-        );
-        run = Some(recorded.clone());
-        (changed > 0).then_some((recorded, change))
-    })
+    let (outcome, applied) = import_entries(
+        db,
+        path,
+        &source,
+        strict_uscc,
+        progress,
+        |outcome, applied| {
+            let changed = outcome.imported();
+            let recorded = CreditRun {
+                id: run_id("entries", &sha256),
+                kind: "entries".into(),
+                source: source.clone(),
+                sha256: sha256.clone(),
+                finished_at: now().to_rfc3339(),
+                rows: outcome.total_rows as u64,
+                changed,
+                rejected: outcome.rejected() as u64,
+                before: applied.before,
+                after: applied.after,
+            };
+            let change = Change::new(
+                now(),
+                actor,
+                "credit.entries.imported",
+                run_detail(&recorded),
+            );
+            run = Some(recorded.clone());
+            (changed > 0).then_some((recorded, change))
+        },
+    )
     .await?;
     let run = run.filter(|run| run.changed > 0);
     Ok(CreditImport {
