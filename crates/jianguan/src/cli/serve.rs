@@ -324,6 +324,22 @@ pub fn run_accounts(args: &AccountsArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Prints `lines` as pretty JSON, or one `text` line each.
+fn print_lines<T: Serialize>(
+    lines: &[T],
+    json: bool,
+    text: impl Fn(&T) -> String,
+) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(lines)?);
+    } else {
+        for line in lines {
+            println!("{}", text(line));
+        }
+    }
+    Ok(())
+}
+
 async fn accounts(db: &Db, command: &AccountsCommand) -> anyhow::Result<ExitCode> {
     match command {
         AccountsCommand::List { json } => {
@@ -338,20 +354,16 @@ async fn accounts(db: &Db, command: &AccountsCommand) -> anyhow::Result<ExitCode
                     disabled: a.disabled,
                 })
                 .collect();
-            if *json {
-                println!("{}", serde_json::to_string_pretty(&lines)?);
-            } else {
-                for l in &lines {
-                    println!(
-                        "{:<20} {:<18} {:<8} {}{}",
-                        l.username,
-                        l.role,
-                        l.department.unwrap_or("-"),
-                        l.display_name,
-                        if l.disabled { " (disabled)" } else { "" }
-                    );
-                }
-            }
+            print_lines(&lines, *json, |l| {
+                format!(
+                    "{:<20} {:<18} {:<8} {}{}",
+                    l.username,
+                    l.role,
+                    l.department.unwrap_or("-"),
+                    l.display_name,
+                    if l.disabled { " (disabled)" } else { "" }
+                )
+            })?;
         }
         AccountsCommand::Add {
             username,
@@ -424,19 +436,15 @@ async fn accounts(db: &Db, command: &AccountsCommand) -> anyhow::Result<ExitCode
                     revoked: t.revoked,
                 })
                 .collect();
-            if *json {
-                println!("{}", serde_json::to_string_pretty(&lines)?);
-            } else {
-                for l in &lines {
-                    println!(
-                        "{}  {:<7}  {:<25}  {}",
-                        l.fingerprint,
-                        if l.revoked { "revoked" } else { "live" },
-                        l.issued_at.unwrap_or("-"),
-                        l.label
-                    );
-                }
-            }
+            print_lines(&lines, *json, |l| {
+                format!(
+                    "{}  {:<7}  {:<25}  {}",
+                    l.fingerprint,
+                    if l.revoked { "revoked" } else { "live" },
+                    l.issued_at.unwrap_or("-"),
+                    l.label
+                )
+            })?;
         }
         AccountsCommand::RevokeToken { username, token } => {
             match auth::revoke_token(db, username, token, ACTOR)
