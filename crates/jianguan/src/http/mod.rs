@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 use axum::Json;
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -194,6 +194,23 @@ pub fn router(state: Arc<AppState>) -> Router {
             request_timeout,
         ))
         .with_state(state)
+}
+
+/// A round's JSON record (`view` is `full` or `public`) as a download named
+/// `round-<id>-<view>.json`.
+fn round_json_download(id: &str, view: &str, bytes: Vec<u8>) -> Response {
+    let file = format!(
+        "attachment; filename=\"round-{}-{view}.json\"",
+        id.replace(['"', '\\', '\r', '\n'], "")
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (header::CONTENT_DISPOSITION, file),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 /// Answers 503 when a handler runs longer than [`Limits::request`].

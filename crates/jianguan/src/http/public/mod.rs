@@ -17,7 +17,6 @@ use std::sync::Arc;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
@@ -429,18 +428,7 @@ async fn record_download(
     Path(id): Path<String>,
 ) -> Result<Response> {
     let bytes = public_view_bytes(&state, &id).await?;
-    let file = format!(
-        "attachment; filename=\"round-{}-public.json\"",
-        id.replace(['"', '\\', '\r', '\n'], "")
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/json".to_owned()),
-            (header::CONTENT_DISPOSITION, file),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::http::round_json_download(&id, "public", bytes))
 }
 
 /// The verification of one entity in a published round.

@@ -9,8 +9,7 @@ use std::sync::{Arc, Mutex};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -480,18 +479,7 @@ async fn full_record_download(
     Path(id): Path<String>,
 ) -> Result<Response> {
     let bytes = full_record(&state, &user, &id).await?;
-    let file = format!(
-        "attachment; filename=\"round-{}-full.json\"",
-        id.replace(['"', '\\', '\r', '\n'], "")
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/json".to_owned()),
-            (header::CONTENT_DISPOSITION, file),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::http::round_json_download(&id, "full", bytes))
 }
 
 async fn draw_from_form(
