@@ -553,12 +553,9 @@ fn scan_spreadsheet(path: &Path, sink: &mut impl RowSink) -> Result<(), ReadErro
                 let mut cells = workbook
                     .worksheet_cells_reader(&sheet)
                     .map_err(|e| format_error(e.to_string()))?;
-                let total = u64::from(cells.dimensions().end.0) + 1;
-                let start_column = cells.dimensions().start.1;
                 scan_cells(
+                    cells.dimensions(),
                     || cells.next_cell().map_err(|e| e.to_string()),
-                    start_column,
-                    total,
                     &mut rows,
                 )
             } else {
@@ -569,12 +566,9 @@ fn scan_spreadsheet(path: &Path, sink: &mut impl RowSink) -> Result<(), ReadErro
                 let mut cells = workbook
                     .worksheet_cells_reader(&sheet)
                     .map_err(|e| format_error(e.to_string()))?;
-                let total = u64::from(cells.dimensions().end.0) + 1;
-                let start_column = cells.dimensions().start.1;
                 scan_cells(
+                    cells.dimensions(),
                     || cells.next_cell().map_err(|e| e.to_string()),
-                    start_column,
-                    total,
                     &mut rows,
                 )
             };
@@ -620,14 +614,15 @@ enum SheetError {
     Limit(Exceeded),
 }
 
-/// Streams a sheet's cells (in row order, as Excel writes them) into rows.
-/// `start_column` is the sheet's declared first column; `total` its declared rows.
+/// Streams a sheet's cells (in row order, as Excel writes them) into rows;
+/// `dimensions` are the sheet's declared ones.
 fn scan_cells<'a>(
+    dimensions: calamine::Dimensions,
     mut next: impl FnMut() -> Result<Option<calamine::Cell<calamine::DataRef<'a>>>, String>,
-    start_column: u32,
-    total: u64,
     rows: &mut SheetRows<'_, impl RowSink>,
 ) -> Result<(), SheetError> {
+    let total = u64::from(dimensions.end.0) + 1;
+    let start_column = dimensions.start.1;
     let mut current: Option<u32> = None;
     let mut cells: Vec<Data> = Vec::new();
     let emit = |row: u32, cells: Vec<Data>, rows: &mut SheetRows<'_, _>| {
