@@ -48,6 +48,14 @@ fn ledger_actions(db: &Path) -> Fallible<Vec<String>> {
     )
 }
 
+/// The command line of `command` importing `file` into the database `{db}`.
+fn import_args(command: [&str; 2], file: &Path) -> Vec<String> {
+    let mut args = Vec::from(command.map(str::to_owned));
+    args.push(file.display().to_string());
+    args.extend(["--json", "--database", "{db}"].map(str::to_owned));
+    args
+}
+
 /// With a few kills, at least one landed while the command ran.
 fn assert_killed(report: &crash::Report) {
     if crash::kills() >= 5 {
@@ -92,14 +100,7 @@ fn entity_import_survives_sigkill() -> Fallible<()> {
         name: "entity import",
         base: &base,
         dir: &dir,
-        args: vec![
-            "import".into(),
-            "entities".into(),
-            file.display().to_string(),
-            "--json".into(),
-            "--database".into(),
-            "{db}".into(),
-        ],
+        args: import_args(["import", "entities"], &file),
         dump: &dump,
         phase: &phase,
         rerun: &crash::always,
@@ -146,14 +147,7 @@ fn credit_import_survives_sigkill() -> Fallible<()> {
         name: "credit import",
         base: &base,
         dir: &dir,
-        args: vec![
-            "credit".into(),
-            "import".into(),
-            file.display().to_string(),
-            "--json".into(),
-            "--database".into(),
-            "{db}".into(),
-        ],
+        args: import_args(["credit", "import"], &file),
         dump: &dump,
         phase: &phase,
         rerun: &crash::always,
@@ -216,14 +210,7 @@ fn hotline_import_survives_sigkill() -> Fallible<()> {
         name: "hotline import",
         base: &base,
         dir: &dir,
-        args: vec![
-            "hotline".into(),
-            "import".into(),
-            file.display().to_string(),
-            "--json".into(),
-            "--database".into(),
-            "{db}".into(),
-        ],
+        args: import_args(["hotline", "import"], &file),
         dump: &dump,
         phase: &phase,
         rerun: &crash::always,
