@@ -23,7 +23,7 @@ use proptest::prelude::*;
 
 mod common;
 
-use common::{TestResult, contracts};
+use common::{TestResult, contracts, execute};
 
 type Fallible<T> = Result<T, Box<dyn std::error::Error>>;
 
@@ -793,19 +793,6 @@ async fn the_ledger_and_audit_verify_after_a_repair(db: &Db) -> TestResult {
         report.breaks
     );
     Ok(())
-}
-
-async fn execute(db: &Db, sql: &str) -> Fallible<u64> {
-    Ok(match db {
-        Db::Sqlite(store) => sqlx::query(sql)
-            .execute(store.pool())
-            .await?
-            .rows_affected(),
-        Db::Postgres(store) => sqlx::query(sql)
-            .execute(store.pool())
-            .await?
-            .rows_affected(),
-    })
 }
 
 // ---------------------------------------------------------------------------

@@ -48,7 +48,7 @@ use jianguan::workflow::{
 
 mod common;
 
-use common::{TestResult, contracts, runtime, unique};
+use common::{TestResult, contracts, execute, runtime, unique};
 
 type Fallible<T> = Result<T, Box<dyn Error>>;
 
@@ -2416,19 +2416,6 @@ async fn audited(db: &Db) -> Fallible<Drawn> {
     enter_results(db, &drawn.visits).await?;
     assert_intact(db).await?;
     Ok(drawn)
-}
-
-async fn execute(db: &Db, sql: &str) -> Fallible<u64> {
-    Ok(match db {
-        Db::Sqlite(store) => sqlx::query(sql)
-            .execute(store.pool())
-            .await?
-            .rows_affected(),
-        Db::Postgres(store) => sqlx::query(sql)
-            .execute(store.pool())
-            .await?
-            .rows_affected(),
-    })
 }
 
 async fn scalar(db: &Db, sql: &str) -> Fallible<i64> {

@@ -28,6 +28,20 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
+/// Runs one SQL statement on either engine; the rows it touched.
+pub async fn execute(db: &Db, sql: &str) -> Result<u64, Box<dyn Error>> {
+    Ok(match db {
+        Db::Sqlite(store) => sqlx::query(sql)
+            .execute(store.pool())
+            .await?
+            .rows_affected(),
+        Db::Postgres(store) => sqlx::query(sql)
+            .execute(store.pool())
+            .await?
+            .rows_affected(),
+    })
+}
+
 /// `name` made unique across processes, threads and runs.
 pub fn unique(name: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
