@@ -2836,13 +2836,18 @@ fn text(output: &Output) -> String {
     )
 }
 
-#[test]
-fn cli_confirms_joint_plans_before_approval() -> TestResult {
-    let dir = std::env::temp_dir().join(unique("jianguan-confirm-cli"));
+/// Runs `test` in a fresh folder named after `name`, removed afterwards.
+fn in_scratch_dir(name: &str, test: impl FnOnce(&Path) -> TestResult) -> TestResult {
+    let dir = std::env::temp_dir().join(unique(name));
     std::fs::create_dir_all(&dir)?;
-    let result = cli_confirm_in(&dir);
+    let result = test(&dir);
     let _ = std::fs::remove_dir_all(&dir);
     result
+}
+
+#[test]
+fn cli_confirms_joint_plans_before_approval() -> TestResult {
+    in_scratch_dir("jianguan-confirm-cli", cli_confirm_in)
 }
 
 fn cli_confirm_in(dir: &Path) -> TestResult {
@@ -2929,11 +2934,7 @@ fn cli_confirm_in(dir: &Path) -> TestResult {
 
 #[test]
 fn cli_records_anchors_and_verifies_them() -> TestResult {
-    let dir = std::env::temp_dir().join(unique("jianguan-anchors-cli"));
-    std::fs::create_dir_all(&dir)?;
-    let result = cli_anchors_in(&dir);
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    in_scratch_dir("jianguan-anchors-cli", cli_anchors_in)
 }
 
 fn cli_anchors_in(dir: &Path) -> TestResult {
@@ -3005,11 +3006,7 @@ fn cli_anchors_in(dir: &Path) -> TestResult {
 
 #[test]
 fn cli_lists_exports_verifies_audits_and_reports() -> TestResult {
-    let dir = std::env::temp_dir().join(unique("jianguan-workflow-cli"));
-    std::fs::create_dir_all(&dir)?;
-    let result = cli_in(&dir);
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    in_scratch_dir("jianguan-workflow-cli", cli_in)
 }
 
 fn cli_in(dir: &Path) -> TestResult {
