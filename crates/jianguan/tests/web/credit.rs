@@ -4,7 +4,8 @@
 //! for accounts without SeePersonalCredit, and the access log.
 
 use jianguan::domain::account::Role;
-use jianguan::storage::{self, credit::CreditStore};
+use jianguan::storage;
+use jianguan::storage::credit::{AccessLog, CreditStore};
 use serde_json::{Value, json};
 
 use crate::common::web::{Client, TestServer, add_account};
@@ -307,8 +308,8 @@ fn only_checkers_check_and_departments_see_their_own_checks() {
     assert!(all.body.contains("ga.staff") && all.body.contains("scjg.staff"));
 }
 
-/// The access log of a person (read from the server's database).
-fn accesses(server: &TestServer, subject: &str) -> Vec<(String, String)> {
+/// The access log of a person, newest first (read from the server's database).
+fn access_log(server: &TestServer, subject: &str) -> Vec<AccessLog> {
     let url = server.database.to_string_lossy().into_owned();
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -321,26 +322,25 @@ fn accesses(server: &TestServer, subject: &str) -> Vec<(String, String)> {
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
             db.close().await;
-            log.into_iter().map(|a| (a.actor, a.what)).collect()
+            log
         })
+}
+
+/// Who looked up a person and what, newest first.
+fn accesses(server: &TestServer, subject: &str) -> Vec<(String, String)> {
+    access_log(server, subject)
+        .into_iter()
+        .map(|a| (a.actor, a.what))
+        .collect()
 }
 
 /// The purposes logged for a person, oldest first.
 fn purposes(server: &TestServer, subject: &str) -> Vec<String> {
-    let url = server.database.to_string_lossy().into_owned();
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| panic!("{e}"))
-        .block_on(async move {
-            let db = storage::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
-            let log = db
-                .access_log(Some(subject), 100)
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
-            db.close().await;
-            log.into_iter().rev().map(|a| a.purpose).collect()
-        })
+    access_log(server, subject)
+        .into_iter()
+        .rev()
+        .map(|a| a.purpose)
+        .collect()
 }
 
 #[test]
