@@ -9,6 +9,7 @@ use std::error::Error;
 use serde_json::Value;
 
 use jianguan::domain::account::Role;
+use jianguan::storage::{StoredFrame, WorkflowStore};
 
 use super::portal::{ROUND, TestResult, cli, json, ok, sealed_values, secret_city, secret_server};
 use crate::common::web::{Client, TestServer, add_account};
@@ -55,6 +56,20 @@ const STRATUM_WORDS: &[&str] = &[
     "\"stratum\"",
     "分层：",
 ];
+
+/// The frozen frames of [`ROUND`] (read from the server's database).
+fn round_frames(server: &TestServer) -> Result<Vec<StoredFrame>, Box<dyn Error>> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let frames = runtime.block_on(async {
+        let db = jianguan::storage::open(&server.database.to_string_lossy()).await?;
+        let frames = db.round_frames(ROUND).await;
+        db.close().await;
+        frames
+    })?;
+    Ok(frames)
+}
 
 /// The visits an account sees of a round through the API, over every page.
 fn visible_visits(client: &mut Client, round: &str) -> Result<Vec<Value>, Box<dyn Error>> {
@@ -375,16 +390,7 @@ fn no_public_route_links_an_entity_to_a_class_or_stratum() -> TestResult {
                 .filter_map(|s| s.as_str().map(str::to_owned)),
         );
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let frames = runtime.block_on(async {
-        use jianguan::storage::WorkflowStore;
-        let db = jianguan::storage::open(&server.database.to_string_lossy()).await?;
-        let frames = db.round_frames(ROUND).await;
-        db.close().await;
-        frames
-    })?;
+    let frames = round_frames(&server)?;
     codes.extend(
         frames
             .iter()
@@ -479,16 +485,7 @@ fn no_public_route_links_an_entity_to_a_class_or_stratum() -> TestResult {
 fn the_public_api_names_no_class_rule_for_any_excluded_entity() -> TestResult {
     let server = TestServer::start();
     let mut client = server.anonymous();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let frames = runtime.block_on(async {
-        use jianguan::storage::WorkflowStore;
-        let db = jianguan::storage::open(&server.database.to_string_lossy()).await?;
-        let frames = db.round_frames(ROUND).await;
-        db.close().await;
-        frames
-    })?;
+    let frames = round_frames(&server)?;
     let spared: Vec<String> = frames
         .iter()
         .flat_map(|f| f.exclusions.lines())
