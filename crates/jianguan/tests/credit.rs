@@ -5,7 +5,6 @@
 
 use std::error::Error;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use chrono::NaiveDate;
 use jianguan::domain::credit::{EntryKey, ListType, Outcome, SubjectKind};
@@ -17,7 +16,7 @@ use jianguan::workflow::credit::{self as credit_flow, Checker};
 
 mod common;
 
-use common::{TestResult, contracts, unique};
+use common::{TestResult, contracts, jianguan, jianguan_ok, unique};
 
 contracts!(
     "credit";
@@ -504,12 +503,6 @@ async fn every_format_reads_the_same_entries(db: &Db) -> TestResult {
     Ok(())
 }
 
-fn jianguan(args: &[&str]) -> Result<std::process::Output, Box<dyn Error>> {
-    Ok(Command::new(env!("CARGO_BIN_EXE_jianguan"))
-        .args(args)
-        .output()?)
-}
-
 #[test]
 fn the_cli_check_prints_one_line_of_json_in_input_order() -> TestResult {
     let dir = std::env::temp_dir().join(unique("credit-cli"));
@@ -533,7 +526,7 @@ fn the_cli_check_prints_one_line_of_json_in_input_order() -> TestResult {
         "applicants.csv",
         format!("统一社会信用代码或身份证号码,主体名称\n{FIRM_B},乙\nnot-an-id,丙\n{FIRM_A},甲\n{PERSON},张三\n").as_bytes(),
     )?;
-    let out = jianguan(&[
+    let out = jianguan_ok(&[
         "credit",
         "import",
         lists.to_str().ok_or("path")?,
@@ -541,17 +534,12 @@ fn the_cli_check_prints_one_line_of_json_in_input_order() -> TestResult {
         "--data-dir",
         data,
     ])?;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let line: serde_json::Value = serde_json::from_slice(&out.stdout)?;
     assert_eq!(
         (line["imported"].as_u64(), line["rejected"].as_u64()),
         (Some(2), Some(0))
     );
-    let out = jianguan(&[
+    jianguan_ok(&[
         "credit",
         "matters",
         "import",
@@ -560,13 +548,8 @@ fn the_cli_check_prints_one_line_of_json_in_input_order() -> TestResult {
         "--data-dir",
         data,
     ])?;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let applicants = applicants.to_str().ok_or("path")?;
-    let out = jianguan(&[
+    let out = jianguan_ok(&[
         "credit",
         "check",
         "--matter",
@@ -578,11 +561,6 @@ fn the_cli_check_prints_one_line_of_json_in_input_order() -> TestResult {
         "--data-dir",
         data,
     ])?;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let text = String::from_utf8(out.stdout)?;
     assert_eq!(text.lines().count(), 1);
     let report: serde_json::Value = serde_json::from_str(&text)?;
@@ -735,12 +713,7 @@ fn list_imports_reject_mistyped_identifiers_and_strict_rejects_pilot_codes() -> 
         if strict {
             args.push("--strict-uscc");
         }
-        let out = jianguan(&args)?;
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = jianguan_ok(&args)?;
         let line: serde_json::Value = serde_json::from_slice(&out.stdout)?;
         assert_eq!(
             (

@@ -21,7 +21,6 @@
 use std::collections::BTreeMap;
 use std::error::Error;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::LazyLock;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
@@ -43,7 +42,7 @@ use workcal::Calendar;
 
 mod common;
 
-use common::{TestResult, contracts, unique};
+use common::{TestResult, contracts, jianguan, jianguan_ok, unique};
 
 contracts!(
     "hotline";
@@ -1247,12 +1246,6 @@ async fn the_as_of_instant_counts_whatever_its_offset(db: &Db) -> TestResult {
 
 // ------------------------------------------------------------------- the CLI
 
-fn jianguan(args: &[&str]) -> Fallible<std::process::Output> {
-    Ok(Command::new(env!("CARGO_BIN_EXE_jianguan"))
-        .args(args)
-        .output()?)
-}
-
 /// A data folder whose database knows the two departments (and a third without orders).
 fn data_dir() -> Fallible<PathBuf> {
     let dir = std::env::temp_dir().join(unique("hotline-cli"));
@@ -1292,12 +1285,7 @@ fn kpi_line(
     if let Some(department) = department {
         args.extend(["--department", department]);
     }
-    let out = jianguan(&args)?;
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = jianguan_ok(&args)?;
     let text = String::from_utf8(out.stdout)?;
     assert_eq!(text.lines().count(), 1, "one line: {text}");
     let value = serde_json::from_str(&text)?;
@@ -1308,12 +1296,7 @@ fn kpi_line(
 fn the_cli_prints_the_hand_counted_kpis() -> TestResult {
     let dir = data_dir()?;
     let data = dir.to_str().ok_or("path")?;
-    let out = jianguan(&["hotline", "import", ORDERS, "--json", "--data-dir", data])?;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = jianguan_ok(&["hotline", "import", ORDERS, "--json", "--data-dir", data])?;
     let line: Value = serde_json::from_slice(&out.stdout)?;
     assert_eq!(
         (line["imported"].as_u64(), line["rejected"].as_u64()),
@@ -1341,7 +1324,7 @@ fn the_cli_prints_the_hand_counted_kpis() -> TestResult {
     assert_eq!(day_only, city);
     // The XLSX report is written beside the JSON.
     let xlsx = dir.join("kpi.xlsx");
-    let out = jianguan(&[
+    jianguan_ok(&[
         "hotline",
         "kpi",
         "--from",
@@ -1357,16 +1340,11 @@ fn the_cli_prints_the_hand_counted_kpis() -> TestResult {
         data,
     ])?;
     assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
         std::fs::read(&xlsx)?.starts_with(b"PK"),
         "an XLSX (zip) file"
     );
     // The overdue list of one department (see the_overdue_list_of_the_hand_made_file).
-    let out = jianguan(&[
+    let out = jianguan_ok(&[
         "hotline",
         "due",
         "--department",
@@ -1377,11 +1355,6 @@ fn the_cli_prints_the_hand_counted_kpis() -> TestResult {
         "--data-dir",
         data,
     ])?;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let list: Value = serde_json::from_slice(&out.stdout)?;
     let ids: Vec<&str> = list
         .as_array()
@@ -1413,12 +1386,7 @@ fn the_cli_prints_the_hand_counted_kpis() -> TestResult {
     let (_, again) = kpi_line(data, "2026-01-01", "2026-10-13", None, AS_OF)?;
     assert_eq!(again, city);
     // The 督办 sweep and the ledger: `audit verify` says intact.
-    let out = jianguan(&["hotline", "escalate", "--as-of", AS_OF, "--data-dir", data])?;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = jianguan_ok(&["hotline", "escalate", "--as-of", AS_OF, "--data-dir", data])?;
     assert!(String::from_utf8_lossy(&out.stdout).contains("4 orders escalated"));
     let out = jianguan(&["audit", "verify", "--data-dir", data])?;
     assert!(

@@ -9,6 +9,7 @@ pub mod web;
 use std::error::Error;
 use std::future::Future;
 use std::io::Write as _;
+use std::process::{Command, Output};
 use std::sync::Once;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -40,6 +41,24 @@ pub async fn execute(db: &Db, sql: &str) -> Result<u64, Box<dyn Error>> {
             .await?
             .rows_affected(),
     })
+}
+
+/// Runs the `jianguan` binary with `args`.
+pub fn jianguan(args: &[&str]) -> Result<Output, Box<dyn Error>> {
+    Ok(Command::new(env!("CARGO_BIN_EXE_jianguan"))
+        .args(args)
+        .output()?)
+}
+
+/// Runs the `jianguan` binary with `args`; the test fails unless it succeeds.
+pub fn jianguan_ok(args: &[&str]) -> Result<Output, Box<dyn Error>> {
+    let out = jianguan(args)?;
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(out)
 }
 
 /// `name` made unique across processes, threads and runs.
