@@ -74,37 +74,17 @@ const READERS: &[Reader] = &[
     Reader {
         name: "credit matters",
         cli: &["credit", "matters", "import", "--json"],
-        headers: &[
-            "事项编码",
-            "事项名称",
-            "领域",
-            "主管部门",
-            "阻断名单",
-            "警示名单",
-            "激励名单",
-        ],
+        headers: &jianguan::synth::credit::MATTER_HEADERS,
     },
     Reader {
         name: "credit check",
         cli: &["credit", "check", "--matter", "XY-04-001", "--json"],
-        headers: &["统一社会信用代码或身份证号码", "主体名称"],
+        headers: &jianguan::synth::credit::APPLICANT_HEADERS,
     },
     Reader {
         name: "hotline",
         cli: &["hotline", "import", "--json"],
-        headers: &[
-            "工单编号",
-            "来源渠道",
-            "受理时间",
-            "问题类型",
-            "难度",
-            "承办部门",
-            "签收时间",
-            "办结时间",
-            "延期工作日",
-            "回访结果",
-            "涉及主体统一社会信用代码",
-        ],
+        headers: &jianguan::synth::hotline::ORDER_HEADERS,
     },
 ];
 
