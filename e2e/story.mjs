@@ -164,9 +164,9 @@ test('一年的工作：名录导入 → 计划 → 批次抽取 → 结果 → 
       await page.getByLabel('名录类型').selectOption('entities');
       await page.getByLabel(/^文件/).setInputFiles(upload);
       await page.getByRole('button', { name: '上传并导入' }).click();
-      // The file is the city's own export: every row reads back, none is refused.
+      // The file is the city's own export: every row reads back unchanged, none is refused.
       const outcome = await waitForJob(page);
-      assert.match(outcome, /读取 400 行，导入 400 行/);
+      assert.match(outcome, /读取 400 行，导入 0 行（新增 0，更新 0，未变 400）/);
       assert.match(outcome, /拒绝 0 行/);
     });
 
