@@ -11,13 +11,13 @@ use super::EXIT_BAD_INPUT;
 use super::database::{DatabaseArgs, runtime};
 use super::import::finish_import;
 use super::workflow::ActorArgs;
-use crate::domain::credit::{Matter, Outcome, Subject, SubjectKind};
-use crate::domain::idcard::today_in_china;
-use crate::import::ImportError;
-use crate::import::credit::read_applicants;
-use crate::storage::credit::{CheckLogFilter, CreditStore};
-use crate::storage::{Store, WorkflowStore};
-use crate::workflow::credit::{self as credit_flow, Checker};
+use domain::clock::today;
+use domain::credit::{Matter, Outcome, Subject, SubjectKind};
+use files::ImportError;
+use files::credit::read_applicants;
+use service::credit::{self as credit_flow, Checker};
+use storage::credit::{CheckLogFilter, CreditStore};
+use storage::{Store, WorkflowStore};
 
 /// `jianguan credit`.
 #[derive(Debug, Args)]
@@ -167,7 +167,7 @@ pub fn run(args: &CreditArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-async fn run_command(db: &crate::storage::Db, command: &CreditCommand) -> anyhow::Result<ExitCode> {
+async fn run_command(db: &storage::Db, command: &CreditCommand) -> anyhow::Result<ExitCode> {
     match command {
         CreditCommand::Repair(args) => super::credit_repair::repair(db, args).await,
         CreditCommand::Expiry(args) => super::credit_repair::expiry(db, args).await,
@@ -180,7 +180,7 @@ async fn run_command(db: &crate::storage::Db, command: &CreditCommand) -> anyhow
             actor,
         } => {
             let bar = (!json).then(|| {
-                super::demo::progress_bar(
+                files::progress_bar(
                     0,
                     "导入 importing {bar:40} {bytes}/{total_bytes} ({percent}%), eta {eta}",
                 )
@@ -281,7 +281,7 @@ async fn run_command(db: &crate::storage::Db, command: &CreditCommand) -> anyhow
                 actor: cli_actor(&actor.actor),
                 department: None,
             };
-            let as_of = as_of.unwrap_or_else(today_in_china);
+            let as_of = as_of.unwrap_or_else(today);
             let report =
                 credit_flow::check_applicants(db, &matter, &applicants, as_of, &checker).await?;
             if *json {

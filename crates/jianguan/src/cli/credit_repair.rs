@@ -9,10 +9,10 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::workflow::{ActorArgs, print_json};
-use crate::domain::credit::{EntryKey, ListType, Severity};
-use crate::domain::credit_repair::{RepairRequest, RepairStatus};
-use crate::storage::Db;
-use crate::workflow::{self, credit_repair};
+use domain::credit::{EntryKey, ListType, Severity};
+use domain::credit_repair::{RepairRequest, RepairStatus};
+use service::{self, credit_repair};
+use storage::Db;
 
 /// `jianguan credit repair`.
 #[derive(Debug, Args)]
@@ -105,7 +105,7 @@ pub struct ExpiryArgs {
 
 /// `jianguan credit repair …` on the open database.
 pub async fn repair(store: &Db, args: &RepairArgs) -> anyhow::Result<ExitCode> {
-    let at = workflow::now();
+    let at = service::now();
     match &args.command {
         RepairCommand::Request {
             subject,
@@ -241,7 +241,7 @@ fn print_request(request: &RepairRequest, json: bool) -> anyhow::Result<()> {
 /// `jianguan credit expiry` on the open database: what stops being published
 /// within `--within` days, and what stopped in the `--within` days before.
 pub async fn expiry(store: &Db, args: &ExpiryArgs) -> anyhow::Result<ExitCode> {
-    let as_of = args.as_of.unwrap_or(workflow::now().date_naive());
+    let as_of = args.as_of.unwrap_or(service::now().date_naive());
     let expiring = credit_repair::expiring(store, as_of, args.within).await?;
     let ended = credit_repair::ended(store, as_of, args.within).await?;
     if args.json {

@@ -12,10 +12,10 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::workflow::ActorArgs;
-use crate::domain::personal_score::ScoreModel;
-use crate::domain::risk::RiskModel;
-use crate::storage::Db;
-use crate::workflow::{self, risk};
+use domain::personal_score::ScoreModel;
+use domain::risk::RiskModel;
+use service::{self, risk};
+use storage::Db;
 
 /// Exit status of `explain` for an entity not classified.
 const EXIT_NOT_FOUND: u8 = 3;
@@ -114,7 +114,7 @@ struct ClassifyLine<'a> {
     as_of: NaiveDate,
     model: &'a str,
     model_sha256: &'a str,
-    counts: crate::domain::risk::ClassCounts,
+    counts: domain::risk::ClassCounts,
     classified: u64,
     changed: u64,
     skipped: u64,
@@ -128,11 +128,9 @@ async fn classify(db: &Db, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&model)?);
         return Ok(ExitCode::SUCCESS);
     }
-    let as_of = args
-        .as_of
-        .unwrap_or_else(crate::domain::idcard::today_in_china);
+    let as_of = args.as_of.unwrap_or_else(domain::clock::today);
     let started = Instant::now();
-    let run = risk::classify(db, &model, as_of, workflow::now(), &args.actor.actor).await?;
+    let run = risk::classify(db, &model, as_of, service::now(), &args.actor.actor).await?;
     let line = ClassifyLine {
         run: &run.id,
         as_of,
@@ -151,7 +149,7 @@ async fn classify(db: &Db, args: &ClassifyArgs) -> anyhow::Result<ExitCode> {
             "classified {} entities as of {as_of} in {:.2} s (run {})",
             line.classified, line.seconds, run.id
         );
-        for class in crate::domain::entity::CreditClass::ALL {
+        for class in domain::entity::CreditClass::ALL {
             println!("  {class}: {}", run.counts.get(*class));
         }
         println!(
@@ -210,16 +208,14 @@ async fn score(db: &Db, args: &ScoreArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&model)?);
         return Ok(ExitCode::SUCCESS);
     }
-    let as_of = args
-        .as_of
-        .unwrap_or_else(crate::domain::idcard::today_in_china);
+    let as_of = args.as_of.unwrap_or_else(domain::clock::today);
     let actor = &args.actor.actor;
     let (id, purpose) = (
         args.id.as_deref().unwrap_or_default(),
         args.purpose.as_deref().unwrap_or_default(),
     );
     let report =
-        risk::personal_score(db, &model, id, purpose, as_of, workflow::now(), actor).await?;
+        risk::personal_score(db, &model, id, purpose, as_of, service::now(), actor).await?;
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
         return Ok(ExitCode::SUCCESS);

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 
-use crate::storage::{self, Db, Store};
+use storage::{self, Db, Store};
 
 /// Which database to use. Other commands flatten these options.
 #[derive(Debug, Clone, Args)]

@@ -12,13 +12,13 @@ use super::EXIT_BAD_INPUT;
 use super::database::{DatabaseArgs, runtime};
 use super::import::finish_import;
 use super::workflow::ActorArgs;
-use crate::domain::hotline::{
+use domain::hotline::{
     Caller, Difficulty, Escalation, HotlineRules, Intake, OrderAction, Rating, WorkOrder,
     parse_time, stored_time,
 };
-use crate::storage::{Db, Store};
-use crate::workflow::hotline::{self as flow, ComplaintInspection, KpiQuery, Party};
-use crate::workflow::{WorkflowError, now};
+use service::hotline::{self as flow, ComplaintInspection, KpiQuery, Party};
+use service::{WorkflowError, now};
+use storage::{Db, Store};
 
 /// `jianguan hotline`.
 #[derive(Debug, Args)]
@@ -304,7 +304,7 @@ pub fn run(args: &HotlineArgs) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
         let db = args.database.open().await?;
         db.migrate().await?;
-        let calendar = crate::workflow::calendar::with_stored_notices(&db, &calendar).await?;
+        let calendar = service::calendar::with_stored_notices(&db, &calendar).await?;
         let outcome = run_command(&db, &rules, &calendar, &args.command).await;
         db.close().await;
         outcome
@@ -388,7 +388,7 @@ async fn run_command(
             };
             finish(report, *json, |report| {
                 if let Some(path) = xlsx {
-                    let watermark = crate::watermark::Watermark::cli(format!(
+                    let watermark = files::watermark::Watermark::cli(format!(
                         "12345热线考核指标 {from} 至 {to}"
                     ));
                     flow::kpi_xlsx(&report, &watermark, path)
@@ -463,7 +463,7 @@ async fn run_command(
             })
         }
         HotlineCommand::Show { id, json } => {
-            let order = crate::workflow::existing::<Db, WorkOrder>(db, id).await;
+            let order = service::existing::<Db, WorkOrder>(db, id).await;
             finish(order, *json, |order| print_order(&order, calendar, *json))
         }
         HotlineCommand::Intake(args) => {
@@ -582,7 +582,7 @@ fn print_kpi(report: &flow::KpiReport) {
 }
 
 fn print_order(order: &WorkOrder, calendar: &workcal::Calendar, json: bool) -> anyhow::Result<()> {
-    let provisional = crate::workflow::calendar::order_provisional(calendar, order);
+    let provisional = service::calendar::order_provisional(calendar, order);
     if json {
         let mut value = serde_json::to_value(order)?;
         if let Some(map) = value.as_object_mut() {

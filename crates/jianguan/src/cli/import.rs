@@ -8,9 +8,9 @@ use clap::Args;
 
 use super::EXIT_BAD_INPUT;
 use super::database::{DatabaseArgs, runtime};
-use crate::import::export::{self, Format};
-use crate::import::{self, Kind, Options, report};
-use crate::storage::Store;
+use files::export::{self, Format};
+use files::{self, Kind, Options, report};
+use storage::Store;
 
 /// Arguments of `jianguan import`.
 #[derive(Debug, Args)]
@@ -31,7 +31,7 @@ pub struct ImportArgs {
     #[arg(long)]
     strict_uscc: bool,
     /// Rows per transaction.
-    #[arg(long, default_value_t = import::DEFAULT_BATCH, value_name = "ROWS")]
+    #[arg(long, default_value_t = files::DEFAULT_BATCH, value_name = "ROWS")]
     batch: usize,
     #[command(flatten)]
     database: DatabaseArgs,
@@ -64,7 +64,7 @@ pub fn run_import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
             strict_uscc: args.strict_uscc,
             progress: !args.json,
         };
-        let result = import::import_file(&db, args.kind, &args.file, &options).await;
+        let result = files::import_file(&db, args.kind, &args.file, &options).await;
         db.close().await;
         let outcome = match result {
             Ok(outcome) => outcome,
@@ -94,7 +94,7 @@ pub fn run_export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
         let db = args.database.open().await?;
         db.migrate().await?;
         let format = args.format.unwrap_or_else(|| Format::from_path(&args.out));
-        let watermark = crate::watermark::Watermark::cli(args.out.display().to_string());
+        let watermark = files::watermark::Watermark::cli(args.out.display().to_string());
         let result = export::export_file(&db, args.kind, &args.out, format, &watermark).await;
         db.close().await;
         let count = result?;
@@ -111,7 +111,7 @@ pub fn run_export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
 /// prints the outcome: one JSON line (with `extra` fields) or the problems on
 /// stderr and a summary line.
 pub(super) fn finish_import(
-    outcome: &import::Outcome,
+    outcome: &files::Outcome,
     file: &std::path::Path,
     report_dir: Option<&std::path::Path>,
     json: bool,
@@ -128,7 +128,7 @@ pub(super) fn finish_import(
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
         let source = file.display().to_string();
-        let watermark = crate::watermark::Watermark::cli(format!("{source} 导入错误报告"));
+        let watermark = files::watermark::Watermark::cli(format!("{source} 导入错误报告"));
         report::write_report(outcome, &source, &path, &watermark)
             .with_context(|| format!("cannot write the report {}", path.display()))?;
         Some(path.display().to_string())

@@ -3,10 +3,11 @@
 mod calendar;
 mod credit;
 mod credit_repair;
-pub mod credit_risk;
-pub mod database;
-pub(crate) mod demo;
-pub mod hotline;
+mod credit_risk;
+mod database;
+#[cfg(feature = "sim")]
+mod demo;
+mod hotline;
 mod import;
 mod offline;
 mod serve;
@@ -35,9 +36,11 @@ enum Command {
     /// Print a year's working-day calendar, or check an override file.
     Calendar(calendar::CalendarArgs),
     /// Load the demo city into the database and draw a round from it: committed, drawn with a witness beacon, published and verified.
+    #[cfg(feature = "sim")]
     Demo(demo::DemoArgs),
     /// Run the benchmarks and print their figures.
-    Bench(crate::bench::BenchArgs),
+    #[cfg(feature = "sim")]
+    Bench(sim::bench::BenchArgs),
     /// Apply the database migrations and reference data; print the applied versions.
     Migrate(database::MigrateArgs),
     /// Import a directory file (CSV or XLSX/XLS); rejected rows go to an XLSX error report.
@@ -79,8 +82,10 @@ pub fn main() -> ExitCode {
         Command::Draw(args) => offline::draw(args),
         Command::Verify(args) => offline::verify(args),
         Command::Calendar(args) => calendar::run(args),
+        #[cfg(feature = "sim")]
         Command::Demo(args) => demo::run(args),
-        Command::Bench(args) => crate::bench::run(args).map(|()| ExitCode::SUCCESS),
+        #[cfg(feature = "sim")]
+        Command::Bench(args) => sim::bench::run(args).map(|()| ExitCode::SUCCESS),
         Command::Migrate(args) => database::migrate(args),
         Command::Import(args) => import::run_import(args),
         Command::Export(args) => import::run_export(args),

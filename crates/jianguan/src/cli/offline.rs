@@ -68,12 +68,7 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<
 
 /// Writes `bytes` to `path` through a temporary file and a rename, so a crash leaves the old file.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(".partial");
-    let temporary = PathBuf::from(temporary);
-    std::fs::write(&temporary, bytes)
-        .with_context(|| format!("cannot write {}", temporary.display()))?;
-    std::fs::rename(&temporary, path).with_context(|| format!("cannot write {}", path.display()))
+    files::write_atomically(path, bytes).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// `jianguan commit`.

@@ -13,9 +13,9 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::database::{DatabaseArgs, runtime};
-use crate::domain::account::{Account, Role};
-use crate::http::{self, AppState, auth};
-use crate::storage::{Db, Store, WorkflowStore};
+use domain::account::{Account, Role};
+use storage::{Db, Store, WorkflowStore};
+use web::{self, AppState, auth};
 
 /// Arguments of `jianguan serve`.
 #[derive(Debug, Args)]
@@ -38,20 +38,20 @@ pub struct ServerOptions {
     /// Seconds a request's head may take to arrive, counted from when the
     /// server waits for it (also the longest wait between kept-alive requests).
     #[arg(long, value_name = "SECS", env = "JIANGUAN_HEADER_TIMEOUT",
-          default_value_t = http::Limits::HEADER_READ.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+          default_value_t = web::Limits::HEADER_READ.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
     header_timeout: u64,
     /// Seconds a request may take, body included, before it is answered 503.
     #[arg(long, value_name = "SECS", env = "JIANGUAN_REQUEST_TIMEOUT",
-          default_value_t = http::Limits::REQUEST.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+          default_value_t = web::Limits::REQUEST.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
     request_timeout: u64,
     /// Seconds a connection may stay silent (no handler running, no byte
     /// moving) before it is closed.
     #[arg(long, value_name = "SECS", env = "JIANGUAN_IDLE_TIMEOUT",
-          default_value_t = http::Limits::IDLE.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+          default_value_t = web::Limits::IDLE.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
     idle_timeout: u64,
     /// Connections open at once; beyond it new connections are closed at once.
     #[arg(long, value_name = "N", env = "JIANGUAN_MAX_CONNECTIONS",
-          default_value_t = http::Limits::MAX_CONNECTIONS as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+          default_value_t = web::Limits::MAX_CONNECTIONS as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     max_connections: u64,
     /// A reverse proxy (CIDR or address) whose X-Forwarded-For header names
     /// the client; repeatable (the variable takes a comma-separated list).
@@ -67,7 +67,7 @@ pub struct ServerOptions {
 
 impl Default for ServerOptions {
     fn default() -> Self {
-        let limits = http::Limits::default();
+        let limits = web::Limits::default();
         Self {
             header_timeout: limits.header_read.as_secs(),
             request_timeout: limits.request.as_secs(),
@@ -79,8 +79,8 @@ impl Default for ServerOptions {
 }
 
 impl ServerOptions {
-    fn limits(&self) -> http::Limits {
-        http::Limits {
+    fn limits(&self) -> web::Limits {
+        web::Limits {
             header_read: Duration::from_secs(self.header_timeout),
             request: Duration::from_secs(self.request_timeout),
             idle: Duration::from_secs(self.idle_timeout),
@@ -97,6 +97,7 @@ pub fn run_serve(args: &ServeArgs) -> anyhow::Result<ExitCode> {
 
 /// Migrates the database and serves it on a multi-threaded runtime until
 /// stopped, with the default limits (the end of `jianguan demo`).
+#[cfg(feature = "sim")]
 pub fn serve_database(
     database: &DatabaseArgs,
     calendar: workcal::Calendar,
@@ -139,7 +140,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     init_logging();
     // Before the address is announced: a client never sees a stale file.
-    http::remove_stale_files();
+    web::remove_stale_files();
     if let Some(password) = auth::bootstrap_admin(&db).await? {
         println!("首个管理员账号 first administrator: admin");
         println!("一次性密码 one-time password: {password}");
@@ -156,7 +157,7 @@ pub async fn serve(
     let rules_file = std::env::var_os("JIANGUAN_HOTLINE_RULES").map(std::path::PathBuf::from);
     let rules = super::hotline::load_rules(rules_file.as_ref())?;
     // Notices the administrator loaded (放假安排) apply over the embedded calendar and --calendar.
-    let calendar = crate::workflow::calendar::with_stored_notices(&db, &calendar)
+    let calendar = service::calendar::with_stored_notices(&db, &calendar)
         .await
         .context("applying the loaded holiday notices")?;
     let mut state = AppState::new(db, calendar);
@@ -174,13 +175,13 @@ pub async fn serve(
         trusted_proxies = ?options.trusted_proxies.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "limits"
     );
-    http::staff::dashboard::warm(&state);
+    web::staff::dashboard::warm(&state);
     schedule_escalation(state.clone(), std::time::Duration::from_secs(3600));
-    http::public::ledger::schedule_daily_anchor(state.clone());
-    if let Some(every) = http::staff::credit_risk::schedule_interval() {
-        http::staff::credit_risk::schedule_classification(state.clone(), every);
+    web::public::ledger::schedule_daily_anchor(state.clone());
+    if let Some(every) = web::staff::credit_risk::schedule_interval() {
+        web::staff::credit_risk::schedule_classification(state.clone(), every);
     }
-    http::serve(listener, state).await?;
+    web::serve(listener, state).await?;
     println!("stopped");
     Ok(())
 }
@@ -192,8 +193,8 @@ fn schedule_escalation(state: Arc<AppState>, every: std::time::Duration) {
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            let at = crate::workflow::now();
-            match crate::workflow::hotline::escalate_overdue(
+            let at = domain::clock::now();
+            match service::hotline::escalate_overdue(
                 &state.db,
                 &state.hotline,
                 &state.calendar.get(),
@@ -469,9 +470,9 @@ async fn accounts(db: &Db, command: &AccountsCommand) -> anyhow::Result<ExitCode
     Ok(ExitCode::SUCCESS)
 }
 
-fn anyhow_of(error: http::Error) -> anyhow::Error {
+fn anyhow_of(error: web::Error) -> anyhow::Error {
     match error {
-        http::Error::Internal(source) => source,
+        web::Error::Internal(source) => source,
         other => anyhow::anyhow!("{other}"),
     }
 }

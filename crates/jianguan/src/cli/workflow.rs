@@ -12,14 +12,14 @@ use serde::Serialize;
 
 use super::database::{DatabaseArgs, runtime};
 use super::offline::write_atomically;
-use crate::domain::CheckMethod;
-use crate::domain::inspection::{
+use domain::CheckMethod;
+use domain::inspection::{
     EligibilityRules, FollowUp, InspectionResult, OutOfPlanReason, ResultCategory, Round,
     RoundStatus, Visit,
 };
-use crate::domain::plan::{Decision, Plan, PlanFields, PlanStatus};
-use crate::storage::{Db, Store, WorkflowStore};
-use crate::workflow::{self, audit, report, results, rounds};
+use domain::plan::{Decision, Plan, PlanFields, PlanStatus};
+use service::{self, audit, report, results, rounds};
+use storage::{Db, Store, WorkflowStore};
 
 /// Who is acting, for the ledger.
 #[derive(Debug, Clone, Args)]
@@ -489,7 +489,7 @@ pub fn run_plans(args: &PlansArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn plans<S: WorkflowStore>(store: &S, command: &PlansCommand) -> anyhow::Result<ExitCode> {
-    let at = workflow::now();
+    let at = service::now();
     match command {
         PlansCommand::List { year, json } => {
             let plans: Vec<Plan> = store
@@ -547,7 +547,7 @@ async fn plans<S: WorkflowStore>(store: &S, command: &PlansCommand) -> anyhow::R
         }
         PlansCommand::Add { file, actor } => {
             for fields in read_plans(file)? {
-                let plan = workflow::create_plan(store, fields, at, &actor.actor).await?;
+                let plan = service::create_plan(store, fields, at, &actor.actor).await?;
                 println!("{} {} ({})", plan.id, plan.status, plan.title);
             }
         }
@@ -558,8 +558,8 @@ async fn plans<S: WorkflowStore>(store: &S, command: &PlansCommand) -> anyhow::R
                 _ => PlanStatus::Published,
             };
             for id in &step.ids {
-                let plan = workflow::advance_plan(store, id, to, at, &step.actor.actor, &step.note)
-                    .await?;
+                let plan =
+                    service::advance_plan(store, id, to, at, &step.actor.actor, &step.note).await?;
                 println!("{} {} (v{})", plan.id, plan.status, plan.version);
             }
         }
@@ -576,7 +576,7 @@ async fn plans<S: WorkflowStore>(store: &S, command: &PlansCommand) -> anyhow::R
                 Decision::Confirmed
             };
             let plan =
-                workflow::answer_plan(store, id, department, decision, reason, at, &actor.actor)
+                service::answer_plan(store, id, department, decision, reason, at, &actor.actor)
                     .await?;
             let waiting = plan.unconfirmed_partners();
             println!(
@@ -597,7 +597,7 @@ async fn plans<S: WorkflowStore>(store: &S, command: &PlansCommand) -> anyhow::R
             actor,
         } => {
             for fields in read_plans(file)? {
-                let plan = workflow::change_plan(store, fields, at, &actor.actor, reason).await?;
+                let plan = service::change_plan(store, fields, at, &actor.actor, reason).await?;
                 println!(
                     "{} {} (v{}; needs approval before it can be drawn)",
                     plan.id, plan.status, plan.version
@@ -659,7 +659,7 @@ async fn rounds_command<S: WorkflowStore>(
     store: &S,
     command: &RoundsCommand,
 ) -> anyhow::Result<ExitCode> {
-    let at = workflow::now();
+    let at = service::now();
     match command {
         RoundsCommand::List { json } => {
             let list = store.list::<Round>(None).await?;
@@ -830,7 +830,7 @@ async fn visits_command<S: WorkflowStore>(
                 department,
                 inspectors,
                 reason,
-                workflow::now(),
+                service::now(),
                 &actor.actor,
             )
             .await?;
@@ -849,7 +849,7 @@ pub fn run_results(args: &ResultsArgs) -> anyhow::Result<ExitCode> {
     let override_file = std::env::var_os("JIANGUAN_CALENDAR_OVERRIDE").map(PathBuf::from);
     let calendar = super::calendar::load(override_file.as_ref())?;
     on_database!(&args.database, store => {
-        match crate::workflow::calendar::with_stored_notices(store, &calendar).await {
+        match service::calendar::with_stored_notices(store, &calendar).await {
             Ok(calendar) => results_command(store, &calendar, &args.command).await,
             Err(error) => Err(error.into()),
         }
@@ -861,7 +861,7 @@ async fn results_command<S: WorkflowStore>(
     calendar: &workcal::Calendar,
     command: &ResultsCommand,
 ) -> anyhow::Result<ExitCode> {
-    let at = workflow::now();
+    let at = service::now();
     match command {
         ResultsCommand::Enter {
             visit,
@@ -880,7 +880,7 @@ async fn results_command<S: WorkflowStore>(
             )
             .await?;
             for r in &entered {
-                let provisional = crate::workflow::calendar::result_provisional(calendar, r);
+                let provisional = service::calendar::result_provisional(calendar, r);
                 println!(
                     "{}\t{}\tpublish by {}{}",
                     r.id,
@@ -952,7 +952,7 @@ pub fn run_out_of_plan(args: &OutOfPlanArgs) -> anyhow::Result<ExitCode> {
         let reason = OutOfPlanReason::parse(&args.reason)?;
         let record = results::register_out_of_plan(
             store, &args.id, &args.entity, &args.department, reason, &args.detail, args.work_order.clone(),
-            args.on, args.inspectors.clone(), workflow::now(), &args.actor.actor,
+            args.on, args.inspectors.clone(), service::now(), &args.actor.actor,
         ).await?;
         let flag = if record.flagged { " — flagged to the Justice Bureau for rectification (督促整改)" } else { "" };
         println!("{} registered ({}){flag}", record.id, record.reason);
@@ -965,7 +965,7 @@ pub fn run_audit(args: &AuditArgs) -> anyhow::Result<ExitCode> {
     let (anchors, json) = match &args.command {
         AuditCommand::Anchor { json } => {
             return on_database!(&args.database, store => {
-                let anchor = audit::record_anchor(store, workflow::now()).await?;
+                let anchor = audit::record_anchor(store, service::now()).await?;
                 if *json {
                     print_json(&anchor)?;
                 } else {
@@ -1011,7 +1011,7 @@ pub fn run_audit(args: &AuditArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Reads a saved anchors file, bounded in size.
-fn read_anchors(file: &PathBuf) -> anyhow::Result<Vec<crate::domain::ledger::Anchor>> {
+fn read_anchors(file: &PathBuf) -> anyhow::Result<Vec<domain::ledger::Anchor>> {
     use std::io::Read as _;
     let opened =
         std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -1047,9 +1047,9 @@ pub fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         }
     };
     on_database!(&args.database, store => {
-        let built = report::build(store, period, args.department.as_deref(), workflow::now().date_naive()).await?;
+        let built = report::build(store, period, args.department.as_deref(), service::now().date_naive()).await?;
         if let Some(out) = &args.out {
-            report::write_xlsx(&built, out, &crate::watermark::Watermark::cli(built.title.clone())).with_context(|| format!("cannot write {}", out.display()))?;
+            report::write_xlsx(&built, out, &files::watermark::Watermark::cli(built.title.clone())).with_context(|| format!("cannot write {}", out.display()))?;
             eprintln!("wrote {}", out.display());
         }
         if args.json {

@@ -1,0 +1,25 @@
+//! jianguan's integration tests, one binary: the CLI run as a process, the
+//! storage contract and the workflows on SQLite and PostgreSQL, and the web
+//! application served on port 0. One module per area; `common` is the harness.
+
+mod common;
+
+mod accounts;
+mod calendar_notice;
+mod cli_calendar;
+mod cli_migrate;
+mod cli_offline;
+mod crash;
+mod credit;
+mod credit_repair;
+mod credit_synth;
+mod demo;
+mod hotline;
+mod hotline_rules;
+mod hotline_synth;
+mod identifier_peer;
+mod import;
+mod risk;
+mod storage_contract;
+mod web;
+mod workflow;

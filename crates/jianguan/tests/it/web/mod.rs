@@ -1,0 +1,23 @@
+//! The web application's integration tests: the real server on port 0 over a
+//! copy of a small demo city (tests/common/web.rs). One module per area.
+
+#![allow(
+    clippy::panic,
+    reason = "a failed step fails the test with its message"
+)]
+
+mod auth;
+mod authz;
+mod calendar;
+mod credit;
+mod credit_repair;
+mod credit_risk;
+mod draw_secrecy;
+mod hostile;
+mod hotline;
+mod portal;
+mod security;
+mod staff_directories;
+mod staff_workflow;
+mod supervision;
+mod watermark;

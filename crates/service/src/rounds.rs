@@ -1,0 +1,860 @@
+//! Rounds (抽取批次): commit (freeze frames, seal the secret, publish the
+//! commitment), draw (with the witnesses' beacon), publish (release the secret
+//! and record), export (the spec §7 record) and explain (one entity's fate).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::Serialize;
+
+use super::eligibility::{self, BuiltFrame, History, PastInspection};
+use super::{Result, WorkflowError, refused};
+use domain::inspection::{EligibilityRules, OutOfPlan, Round, RoundStatus, Team, Visit, VisitItem};
+use domain::inspector::Inspector;
+use domain::ledger;
+use domain::plan::{Plan, StratumRate};
+use storage::export::{Inspectors, Recusals};
+use storage::{Change, InspectorFilter, MAX_PAGE, StoredFrame, WorkflowStore};
+
+/// What a commit needs.
+#[derive(Debug, Clone)]
+pub struct CommitRequest {
+    /// Round id, e.g. `2026-Q2`.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// First day of the window.
+    pub window_start: NaiveDate,
+    /// Last day.
+    pub window_end: NaiveDate,
+    /// Load cap per inspector.
+    pub cap: Option<u32>,
+    /// The plans; `None`: every drawable plan whose period overlaps the window
+    /// and that no other round overlapping the window has drawn.
+    pub plans: Option<Vec<String>>,
+}
+
+/// The past inspections recorded in the store: visits of drawn rounds (dated
+/// by their due date) and out-of-plan inspections.
+pub async fn history<S: WorkflowStore>(store: &S) -> Result<History> {
+    let mut history = History::default();
+    for visit in store.list::<Visit>(None).await? {
+        for team in &visit.teams {
+            history.add(
+                &visit.entity,
+                PastInspection {
+                    occasion: visit.id.clone(),
+                    department: team.department.clone(),
+                    on: visit.due_by,
+                    inspectors: team.assigned.clone(),
+                },
+            );
+        }
+    }
+    for inspection in store.list::<OutOfPlan>(None).await? {
+        history.add(
+            &inspection.entity,
+            PastInspection {
+                occasion: inspection.id.clone(),
+                department: inspection.department.clone(),
+                on: inspection.inspected_on,
+                inspectors: inspection.inspectors.clone(),
+            },
+        );
+    }
+    Ok(history)
+}
+
+fn stratum_rules(strata: &[StratumRate]) -> Vec<draw::StratumRule> {
+    strata
+        .iter()
+        .map(|rule| draw::StratumRule {
+            stratum: rule.stratum.clone(),
+            allocation: match (rule.rate_bp, rule.count) {
+                (Some(rate), _) => draw::Allocation::RateBp(rate),
+                (None, count) => draw::Allocation::Count(count.unwrap_or(0)),
+            },
+        })
+        .collect()
+}
+
+/// The record entries of the plans, in round order, each with its plan.
+fn entries(plans: &[Plan]) -> Vec<(String, &Plan, &domain::plan::Participant)> {
+    plans
+        .iter()
+        .flat_map(|plan| plan.entries().into_iter().map(move |(id, p)| (id, plan, p)))
+        .collect()
+}
+
+/// Commits a round: chooses its plans, freezes their frames under `rules`,
+/// seals `secret` and stores the commitment and round digest.
+pub async fn commit<S: WorkflowStore>(
+    store: &S,
+    request: &CommitRequest,
+    rules: &EligibilityRules,
+    secret: &draw::Secret,
+    at: DateTime<FixedOffset>,
+    actor: &str,
+) -> Result<Round> {
+    domain::plan::check_id("round", &request.id)?;
+    if request.window_start > request.window_end {
+        return Err(refused("the window ends before it starts"));
+    }
+    if store.get::<Round>(&request.id).await?.is_some() {
+        return Err(refused(format!("round {} already exists", request.id)));
+    }
+    let all_plans = store.list::<Plan>(None).await?;
+    let plans: Vec<Plan> = match &request.plans {
+        Some(ids) => {
+            let mut chosen = Vec::new();
+            for id in ids {
+                let plan = all_plans.iter().find(|p| &p.id == id).ok_or_else(|| {
+                    WorkflowError::NotFound {
+                        what: "plan",
+                        id: id.clone(),
+                    }
+                })?;
+                if !plan.status.drawable() {
+                    return Err(refused(format!(
+                        "plan {id} is {}: only filed and approved plans can be drawn",
+                        plan.status
+                    )));
+                }
+                chosen.push(plan.clone());
+            }
+            chosen
+        }
+        None => {
+            let rounds = store.list::<Round>(None).await?;
+            all_plans
+                .into_iter()
+                .filter(|p| {
+                    p.status.drawable() && p.overlaps(request.window_start, request.window_end)
+                })
+                .filter(|p| {
+                    !rounds.iter().any(|r| {
+                        r.plans.contains_key(&p.id)
+                            && r.window_start <= request.window_end
+                            && request.window_start <= r.window_end
+                    })
+                })
+                .collect()
+        }
+    };
+    if plans.is_empty() {
+        return Err(refused("no approved plan to draw in this window"));
+    }
+    let candidates = store.frame_candidates().await?;
+    let history = history(store).await?;
+    let candidates = eligibility::CandidateIndex::new(candidates);
+    let built: Vec<BuiltFrame> =
+        build_frames(&plans, &candidates, &history, rules, request.window_start);
+    drop_elsewhere(candidates);
+    let mut frame_digests = BTreeMap::new();
+    let mut exclusion_digests = BTreeMap::new();
+    let mut stored = Vec::with_capacity(plans.len());
+    let mut entry_digests = Vec::new();
+    let (mut rows, mut excluded) = (0, 0);
+    for (plan, frame) in plans.iter().zip(built) {
+        // The text is the sorted frame lines, so its hash is the spec §5 frame digest.
+        let digest = draw::sha256(&[frame.frame.as_bytes()]);
+        for (entry, _) in plan.entries() {
+            entry_digests.push((entry, digest));
+        }
+        frame_digests.insert(plan.id.clone(), draw::to_hex(&digest));
+        exclusion_digests.insert(plan.id.clone(), domain::ledger::digest(&frame.exclusions));
+        rows += frame.rows;
+        excluded += frame.excluded;
+        stored.push(StoredFrame {
+            plan: plan.id.clone(),
+            frame: frame.frame,
+            exclusions: frame.exclusions,
+        });
+    }
+    let round_digest = draw::round_digest(entry_digests.iter().map(|(id, d)| (id.as_str(), d)));
+    let round = Round {
+        id: request.id.clone(),
+        title: request.title.clone(),
+        window_start: request.window_start,
+        window_end: request.window_end,
+        cap: request.cap,
+        rules: rules.clone(),
+        plans: plans.iter().map(|p| (p.id.clone(), p.version)).collect(),
+        frame_digests,
+        exclusion_digests,
+        commitment: draw::to_hex(&secret.commitment()),
+        round_digest: draw::to_hex(&round_digest),
+        status: RoundStatus::Committed,
+        beacon: None,
+        witnesses: Vec::new(),
+        round_seed: None,
+        record_digest: None,
+        selections: 0,
+        visits: 0,
+        unstaffed: 0,
+        secret: None,
+        committed_at: at,
+        drawn_at: None,
+        published_at: None,
+    };
+    let detail = format!(
+        "{} plans, {rows} frame rows, {excluded} exclusions",
+        plans.len()
+    );
+    store
+        .commit_round(
+            &round,
+            &stored,
+            &secret.to_hex(),
+            &Change::new(at, actor, "round.committed", detail),
+        )
+        .await?;
+    drop_elsewhere(stored);
+    Ok(round)
+}
+
+/// Builds every plan's frame, spreading the plans over the cores.
+fn build_frames(
+    plans: &[Plan],
+    candidates: &eligibility::CandidateIndex,
+    history: &History,
+    rules: &EligibilityRules,
+    window_start: NaiveDate,
+) -> Vec<BuiltFrame> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, plans.len().max(1));
+    let chunk = plans.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = plans
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|plan| {
+                            eligibility::build_frame(plan, candidates, history, rules, window_start)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| match handle.join() {
+                Ok(part) => part,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
+/// Frees a large value on another thread: millions of small strings take
+/// a noticeable time to free, and nobody needs to wait for it.
+fn drop_elsewhere<T: Send + 'static>(value: T) {
+    std::thread::spawn(move || drop(value));
+}
+
+/// The plans of a round at the versions committed, and their frozen frames
+/// (checked against the committed digests by the caller, once drawn).
+async fn committed_plans<S: WorkflowStore>(
+    store: &S,
+    round: &Round,
+) -> Result<Vec<(Plan, Vec<draw::FrameRow>)>> {
+    let mut out = Vec::with_capacity(round.plans.len());
+    for (id, version) in &round.plans {
+        let plan = super::existing::<S, Plan>(store, id).await?;
+        if plan.version != *version {
+            return Err(refused(format!(
+                "plan {id} changed after round {} was committed (version {} → {}); commit a new round",
+                round.id, version, plan.version
+            )));
+        }
+        let stored =
+            store
+                .round_frame(&round.id, id)
+                .await?
+                .ok_or_else(|| WorkflowError::NotFound {
+                    what: "frame",
+                    id: format!("{}/{id}", round.id),
+                })?;
+        let frame = eligibility::parse_frame(&stored.frame).map_err(|line| {
+            refused(format!(
+                "stored frame of plan {id} is damaged at line {line}"
+            ))
+        })?;
+        out.push((plan, frame));
+    }
+    Ok(out)
+}
+
+/// What matching knows of one inspector.
+struct Corps {
+    ids: Vec<String>,
+    by_department: HashMap<String, Vec<u32>>,
+    fields: Vec<Vec<String>>,
+    certified: Vec<bool>,
+}
+
+async fn corps<S: WorkflowStore>(store: &S, start: NaiveDate, end: NaiveDate) -> Result<Corps> {
+    let mut inspectors: Vec<Inspector> = Vec::new();
+    let mut pages = Inspectors::new(store, InspectorFilter::default(), MAX_PAGE);
+    while let Some(batch) = pages.next_batch().await? {
+        inspectors.extend(batch);
+    }
+    inspectors.sort_by(|a, b| a.cert_no.as_str().cmp(b.cert_no.as_str()));
+    let mut corps = Corps {
+        ids: Vec::new(),
+        by_department: HashMap::new(),
+        fields: Vec::new(),
+        certified: Vec::new(),
+    };
+    for (index, inspector) in inspectors.iter().enumerate() {
+        corps.ids.push(inspector.cert_no.as_str().to_owned());
+        corps
+            .by_department
+            .entry(inspector.department.as_str().to_owned())
+            .or_default()
+            .push(index as u32);
+        corps.fields.push(inspector.fields.clone());
+        corps
+            .certified
+            .push(inspector.is_certified_on(start) && inspector.is_certified_on(end));
+    }
+    Ok(corps)
+}
+
+/// Draws a committed round with the witnesses' beacon: selections, visits and
+/// inspector matching (spec §1–§7), then stores the record and the visits.
+pub async fn draw<S: WorkflowStore>(
+    store: &S,
+    id: &str,
+    beacon: &str,
+    witnesses: &[String],
+    at: DateTime<FixedOffset>,
+    actor: &str,
+) -> Result<Round> {
+    let mut round = super::existing::<S, Round>(store, id).await?;
+    if round.status != RoundStatus::Committed {
+        return Err(refused(format!(
+            "round {id} is {}; only a committed round can be drawn",
+            round.status
+        )));
+    }
+    let beacon = draw::normalize_beacon(beacon);
+    if beacon.is_empty() {
+        return Err(refused("the beacon is empty"));
+    }
+    let secret_hex = store
+        .round_secret(id)
+        .await?
+        .ok_or_else(|| refused(format!("round {id} has no sealed secret")))?;
+    let secret = draw::Secret::from_hex(&secret_hex)?;
+    if draw::to_hex(&secret.commitment()) != round.commitment {
+        return Err(refused(format!(
+            "the sealed secret of round {id} does not match its commitment"
+        )));
+    }
+    let plans_frames = committed_plans(store, &round).await?;
+    let corps = corps(store, round.window_start, round.window_end).await?;
+    let mut recused: HashSet<(String, String)> = HashSet::new();
+    let mut pages = Recusals::new(store, MAX_PAGE);
+    while let Some(batch) = pages.next_batch().await? {
+        for recusal in batch {
+            recused.insert((
+                recusal.inspector().as_str().to_owned(),
+                recusal.entity().as_str().to_owned(),
+            ));
+        }
+    }
+    let history = history(store).await?;
+    let plans: Vec<Plan> = plans_frames.iter().map(|(p, _)| p.clone()).collect();
+    let entry_list = entries(&plans);
+    let by_entry: HashMap<&str, (&Plan, &domain::plan::Participant)> = entry_list
+        .iter()
+        .map(|(id, plan, p)| (id.as_str(), (*plan, *p)))
+        .collect();
+    let frames: HashMap<&str, &Vec<draw::FrameRow>> = plans_frames
+        .iter()
+        .map(|(p, f)| (p.id.as_str(), f))
+        .collect();
+    let input = draw::RoundInput {
+        secret,
+        beacon: beacon.to_owned(),
+        cap: round.cap,
+        plans: entry_list
+            .iter()
+            .map(|(entry, plan, participant)| {
+                let spec = draw::PlanSpec {
+                    id: entry.clone(),
+                    department: participant.department.clone(),
+                    strata: stratum_rules(&plan.strata),
+                };
+                (
+                    spec,
+                    frames
+                        .get(plan.id.as_str())
+                        .map(|f| f.to_vec())
+                        .unwrap_or_default(),
+                )
+            })
+            .collect(),
+        inspectors: corps.ids.clone(),
+    };
+    let window_start = round.window_start;
+    let demand = |visit: &draw::Visit, department: &str| {
+        let mut k = draw::MIN_INSPECTORS_PER_DEPARTMENT;
+        let mut required: BTreeSet<&str> = BTreeSet::new();
+        for entry in &visit.plans {
+            if let Some((_, participant)) = by_entry
+                .get(entry.as_str())
+                .filter(|(_, p)| p.department == department)
+            {
+                k = k.max(participant.inspectors);
+                required.extend(participant.field.as_deref());
+            }
+        }
+        let previous: Vec<&str> = history.previous_inspectors(&visit.subject, window_start);
+        let candidates = corps
+            .by_department
+            .get(department)
+            .map(|members| {
+                members
+                    .iter()
+                    .copied()
+                    .filter(|&i| {
+                        let index = i as usize;
+                        let id = corps.ids[index].as_str();
+                        corps.certified[index]
+                            && required
+                                .iter()
+                                .all(|f| corps.fields[index].iter().any(|g| g == f))
+                            && !recused.contains(&(id.to_owned(), visit.subject.clone()))
+                            && !previous.contains(&id)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        draw::Demand { k, candidates }
+    };
+    let mut record = draw::draw_round(input, demand)?;
+    for plan in &record.plans {
+        let id = Plan::id_of_entry(&plan.id);
+        if round.frame_digests.get(id) != Some(&draw::to_hex(&plan.frame_digest.0)) {
+            return Err(refused(format!(
+                "stored frame of plan {id} does not match the committed digest; nothing was drawn"
+            )));
+        }
+    }
+    let visits: Vec<Visit> = record
+        .visits
+        .iter()
+        .map(|v| {
+            let mut items = BTreeSet::new();
+            for entry in &v.plans {
+                if let Some((plan, participant)) = by_entry.get(entry.as_str()) {
+                    for item in &participant.items {
+                        items.insert(VisitItem {
+                            plan: plan.id.clone(),
+                            department: participant.department.clone(),
+                            item: item.clone(),
+                        });
+                    }
+                }
+            }
+            let plan_ids: BTreeSet<String> = v
+                .plans
+                .iter()
+                .map(|e| Plan::id_of_entry(e).to_owned())
+                .collect();
+            Visit {
+                id: Visit::id_for(id, &v.subject),
+                round: id.to_owned(),
+                entity: v.subject.clone(),
+                plans: plan_ids.into_iter().collect(),
+                teams: v
+                    .departments
+                    .iter()
+                    .map(|d| Team {
+                        department: d.department.clone(),
+                        k: d.k,
+                        assigned: d.assigned.iter().map(|a| a.to_string()).collect(),
+                        unstaffed: d.unstaffed,
+                        eligible: d.eligible.len() as u32,
+                    })
+                    .collect(),
+                items: items.into_iter().collect(),
+                due_by: round.window_end,
+                reassignments: Vec::new(),
+            }
+        })
+        .collect();
+    record.secret = None;
+    let frames_drawn: Vec<Vec<draw::FrameRow>> = record
+        .plans
+        .iter_mut()
+        .map(|plan| std::mem::take(&mut plan.frame))
+        .collect();
+    drop_elsewhere(frames_drawn);
+    let text = serde_json::to_string(&record)
+        .map_err(|e| refused(format!("cannot write the record: {e}")))?;
+    round.status = RoundStatus::Drawn;
+    round.beacon = Some(record.beacon.clone());
+    round.witnesses = witnesses.to_vec();
+    round.round_seed = Some(
+        record
+            .round_seed
+            .0
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    );
+    round.record_digest = Some(ledger::digest(&text));
+    round.selections = record.plans.iter().map(|p| p.selected.len() as u64).sum();
+    round.visits = visits.len() as u64;
+    round.unstaffed = record
+        .visits
+        .iter()
+        .flat_map(|v| &v.departments)
+        .filter(|d| d.unstaffed)
+        .count() as u64;
+    round.drawn_at = Some(at);
+    let detail = format!(
+        "beacon {:?}; {} selections, {} visits, {} unstaffed",
+        record.beacon, round.selections, round.visits, round.unstaffed
+    );
+    store
+        .record_draw(
+            &round,
+            &text,
+            &visits,
+            &Change::new(at, actor, "round.drawn", detail),
+        )
+        .await?;
+    drop(frames);
+    drop(by_entry);
+    drop(entry_list);
+    drop_elsewhere(plans_frames);
+    Ok(round)
+}
+
+/// Publishes a drawn round: releases the secret, so anyone can verify the record.
+pub async fn publish<S: WorkflowStore>(
+    store: &S,
+    id: &str,
+    at: DateTime<FixedOffset>,
+    actor: &str,
+) -> Result<Round> {
+    let mut round = super::existing::<S, Round>(store, id).await?;
+    if round.status != RoundStatus::Drawn {
+        return Err(refused(format!(
+            "round {id} is {}; only a drawn round can be published",
+            round.status
+        )));
+    }
+    round.secret = store.round_secret(id).await?;
+    round.status = RoundStatus::Published;
+    round.published_at = Some(at);
+    store
+        .put(
+            std::slice::from_ref(&round),
+            &Change::new(at, actor, "round.published", "secret and record released"),
+        )
+        .await?;
+    Ok(round)
+}
+
+/// The spec §7 record of a published round, frames restored from the store.
+pub async fn export<S: WorkflowStore>(store: &S, id: &str) -> Result<draw::Record> {
+    let round = super::existing::<S, Round>(store, id).await?;
+    if round.status != RoundStatus::Published {
+        return Err(refused(format!(
+            "round {id} is {}; its record is exported once published",
+            round.status
+        )));
+    }
+    let text = store
+        .round_record(id)
+        .await?
+        .ok_or_else(|| WorkflowError::NotFound {
+            what: "record",
+            id: id.to_owned(),
+        })?;
+    if round.record_digest.as_deref() != Some(ledger::digest(&text).as_str()) {
+        return Err(refused(format!(
+            "the stored record of round {id} does not match its digest"
+        )));
+    }
+    let mut record: draw::Record = serde_json::from_str(&text).map_err(|e| {
+        refused(format!(
+            "the stored record of round {id} is unreadable: {e}"
+        ))
+    })?;
+    let secret = round
+        .secret
+        .as_deref()
+        .ok_or_else(|| refused("the published round has no secret"))?;
+    record.secret = Some(draw::Hex32(
+        draw::Secret::from_hex(secret)?.as_bytes().to_owned(),
+    ));
+    let mut frames: HashMap<String, Vec<draw::FrameRow>> = HashMap::new();
+    for stored in store.round_frames(id).await? {
+        let frame = eligibility::parse_frame(&stored.frame).map_err(|line| {
+            refused(format!(
+                "stored frame of plan {} is damaged at line {line}",
+                stored.plan
+            ))
+        })?;
+        frames.insert(stored.plan, frame);
+    }
+    for plan in &mut record.plans {
+        plan.frame = frames
+            .get(Plan::id_of_entry(&plan.id))
+            .cloned()
+            .unwrap_or_default();
+    }
+    Ok(record)
+}
+
+/// A full record's bytes as `rounds export` writes them: what the public
+/// view's `full_record_sha256` hashes.
+pub fn record_bytes(record: &draw::Record) -> Result<Vec<u8>> {
+    serde_json::to_vec(record).map_err(|e| refused(format!("cannot write the record: {e}")))
+}
+
+/// The public view (`spec/draw-v1-public-view.md`) of a published round's record,
+/// with the exported bytes of the full record it was derived from.
+pub fn public_view(record: &draw::Record) -> Result<(draw::PublicView, Vec<u8>)> {
+    let bytes = record_bytes(record)?;
+    Ok((draw::PublicView::derive(record, &bytes), bytes))
+}
+
+/// Whether a round's draw committed, in words for `rounds list` and the round
+/// pages: `未抽取` until a draw's transaction committed, then when it did.
+pub fn draw_state(round: &Round) -> String {
+    let time = |t: &DateTime<FixedOffset>| t.format("%Y-%m-%d %H:%M:%S").to_string();
+    match (round.status, &round.drawn_at) {
+        (RoundStatus::Committed, _) | (_, None) => "未抽取".to_owned(),
+        (RoundStatus::Drawn, Some(at)) => format!("已抽取 {}，未公开", time(at)),
+        (RoundStatus::Published, Some(at)) => format!(
+            "已抽取 {}，已公开 {}",
+            time(at),
+            round.published_at.as_ref().map(time).unwrap_or_default()
+        ),
+    }
+}
+
+/// One plan's view of an entity in a round.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlanFate {
+    /// Plan id.
+    pub plan: String,
+    /// `frame` (with its stratum), `excluded` (with the rules), or `out_of_scope`.
+    pub fate: String,
+    /// Stratum, when in the frame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stratum: Option<String>,
+    /// The rules and explanation, when excluded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excluded: Option<String>,
+    /// Whether the draw selected it for this plan.
+    pub selected: bool,
+}
+
+/// Why an entity was or was not drawn in a round, plan by plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Explanation {
+    /// Round id.
+    pub round: String,
+    /// 统一社会信用代码.
+    pub entity: String,
+    /// Per plan.
+    pub plans: Vec<PlanFate>,
+    /// Its visit, if drawn.
+    pub visit: Option<Visit>,
+}
+
+/// Explains the fate of `entity` in round `id`, from the frozen frames and exclusions.
+pub async fn explain<S: WorkflowStore>(store: &S, id: &str, entity: &str) -> Result<Explanation> {
+    let round = super::existing::<S, Round>(store, id).await?;
+    // A malformed code is an error, not an entity that is out of every scope.
+    let (code, _) = domain::Uscc::parse_lenient(entity)
+        .map_err(|e| refused(format!("entity {entity:?}: {e}")))?;
+    let entity = code.as_str();
+    let visit = store.get::<Visit>(&Visit::id_for(id, entity)).await?;
+    let mut plans = Vec::new();
+    for stored in store.round_frames(id).await? {
+        let stratum = stored.frame.lines().find_map(|line| {
+            let (row_id, stratum) = line.split_once('\t')?;
+            (row_id == entity).then(|| stratum.to_owned())
+        });
+        let excluded = eligibility::find_exclusion(&stored.exclusions, entity);
+        let fate = match (&stratum, &excluded) {
+            (Some(_), _) => "frame",
+            (None, Some(_)) => "excluded",
+            (None, None) => "out_of_scope",
+        };
+        plans.push(PlanFate {
+            selected: visit
+                .as_ref()
+                .is_some_and(|v| v.plans.contains(&stored.plan)),
+            plan: stored.plan,
+            fate: fate.to_owned(),
+            stratum,
+            excluded: excluded.map(|e| {
+                format!(
+                    "{}: {}",
+                    e.codes(),
+                    e.describe(&round.rules, round.window_start)
+                )
+            }),
+        });
+    }
+    Ok(Explanation {
+        round: id.to_owned(),
+        entity: entity.to_owned(),
+        plans,
+        visit,
+    })
+}
+
+/// The inspector with certificate number `cert`.
+pub(crate) async fn inspector_named<S: WorkflowStore>(store: &S, cert: &str) -> Result<Inspector> {
+    let code = domain::CertificateNo::parse(cert)?;
+    store
+        .inspector(&code)
+        .await?
+        .ok_or_else(|| WorkflowError::NotFound {
+            what: "inspector",
+            id: cert.to_owned(),
+        })
+}
+
+/// What a department's team on a visit must satisfy beyond certificate and
+/// recusal: the fields its plans require, and not the entity's previous inspectors.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TeamRules {
+    /// Enforcement fields every member must hold.
+    pub fields: Vec<String>,
+    /// Inspectors of the entity's previous inspection.
+    pub previous: Vec<String>,
+}
+
+/// The [`TeamRules`] of `department` on `visit`.
+pub async fn team_rules<S: WorkflowStore>(
+    store: &S,
+    visit: &Visit,
+    department: &str,
+) -> Result<TeamRules> {
+    let mut fields = BTreeSet::new();
+    for id in &visit.plans {
+        if let Some(plan) = store.get::<Plan>(id).await? {
+            fields.extend(
+                plan.participants
+                    .iter()
+                    .filter(|p| p.department == department)
+                    .filter_map(|p| p.field.clone()),
+            );
+        }
+    }
+    let start = match store.get::<Round>(&visit.round).await? {
+        Some(round) => round.window_start,
+        None => visit.due_by,
+    };
+    let previous = history(store)
+        .await?
+        .previous_inspectors(&visit.entity, start)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    Ok(TeamRules {
+        fields: fields.into_iter().collect(),
+        previous,
+    })
+}
+
+/// Changes a department's team on a visit by hand; the reason is required and recorded.
+pub async fn reassign<S: WorkflowStore>(
+    store: &S,
+    visit_id: &str,
+    department: &str,
+    inspectors: &[String],
+    reason: &str,
+    at: DateTime<FixedOffset>,
+    actor: &str,
+) -> Result<Visit> {
+    if reason.trim().is_empty() {
+        return Err(refused("a reassignment needs a reason"));
+    }
+    let mut visit = super::existing::<S, Visit>(store, visit_id).await?;
+    let rules = team_rules(store, &visit, department).await?;
+    let team = visit
+        .teams
+        .iter_mut()
+        .find(|t| t.department == department)
+        .ok_or_else(|| {
+            refused(format!(
+                "department {department} has no team on visit {visit_id}"
+            ))
+        })?;
+    if inspectors.iter().collect::<BTreeSet<_>>().len() < team.k as usize {
+        return Err(refused(format!(
+            "{department} must send {} different inspectors",
+            team.k
+        )));
+    }
+    for cert in inspectors {
+        let inspector = inspector_named(store, cert).await?;
+        if inspector.department.as_str() != department {
+            return Err(refused(format!(
+                "inspector {cert} is not in department {department}"
+            )));
+        }
+        if !inspector.is_certified_on(visit.due_by) {
+            return Err(refused(format!(
+                "inspector {cert} holds no valid certificate on {}",
+                visit.due_by
+            )));
+        }
+        let entity = domain::Uscc::parse_lenient(&visit.entity).map(|(u, _)| u);
+        if let Ok(entity) = entity
+            && store
+                .recusals_of_entity(&entity)
+                .await?
+                .iter()
+                .any(|r| r.inspector().as_str() == cert)
+        {
+            return Err(refused(format!(
+                "inspector {cert} is recused from {}",
+                visit.entity
+            )));
+        }
+        if let Some(field) = rules.fields.iter().find(|f| !inspector.fields.contains(f)) {
+            return Err(refused(format!(
+                "inspector {cert} is not qualified for the field {field}"
+            )));
+        }
+        if rules.previous.contains(cert) {
+            return Err(refused(format!(
+                "inspector {cert} inspected {} last time",
+                visit.entity
+            )));
+        }
+    }
+    let from = std::mem::replace(&mut team.assigned, inspectors.to_vec());
+    team.unstaffed = false;
+    visit.reassignments.push(domain::inspection::Reassignment {
+        department: department.to_owned(),
+        from,
+        to: inspectors.to_vec(),
+        reason: reason.to_owned(),
+        actor: actor.to_owned(),
+        at,
+    });
+    store
+        .put(
+            std::slice::from_ref(&visit),
+            &Change::new(at, actor, "visit.reassigned", reason),
+        )
+        .await?;
+    Ok(visit)
+}

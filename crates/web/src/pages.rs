@@ -1,0 +1,571 @@
+//! What every page shares: the layout's [`Chrome`] (navigation by permission,
+//! the CSRF token), the login and password pages, the error page, and small
+//! text helpers.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Form;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::AppState;
+use super::auth::{
+    self, ClientIp, LOGIN_CSRF_COOKIE, MaybeUser, SESSION_COOKIE, SESSION_IDLE, User,
+};
+use super::error::{Error, Result};
+use domain::account::{Account, Permission};
+use storage::{Change, Store, WorkflowStore};
+
+/// One entry of the navigation bar.
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    /// Link.
+    pub href: &'static str,
+    /// Chinese label.
+    pub label: &'static str,
+    /// The current section.
+    pub active: bool,
+}
+
+/// What the layout (`base.html`) needs: the title, the user, the navigation
+/// and the CSRF token for forms and htmx.
+#[derive(Debug, Clone, Default)]
+pub struct Chrome {
+    /// Page title.
+    pub title: String,
+    /// Logged-in user's display name, role and department code.
+    pub user: Option<(String, String, String)>,
+    /// Navigation, by permission.
+    pub nav: Vec<NavItem>,
+    /// The session's CSRF token ("" when not logged in).
+    pub csrf: String,
+    /// A sensitive page's watermark (see [`Chrome::sensitive`]).
+    pub watermark: Option<files::watermark::Watermark>,
+}
+
+/// The staff sections: link, label, and who sees them in the navigation.
+const SECTIONS: &[(&str, &str, Option<Permission>)] = &[
+    ("/dashboard", "工作台", None),
+    ("/directories", "名录库", None),
+    ("/plans", "抽查计划", None),
+    ("/rounds", "抽查批次", None),
+    ("/results", "检查结果", Some(Permission::EnterResults)),
+    ("/reports", "统计报表", Some(Permission::DownloadReports)),
+    ("/supervision", "执法监督", None),
+    ("/credit", "信用监管", Some(Permission::CheckCredit)),
+    ("/credit/repair", "信用修复", None),
+    ("/credit/risk", "风险分类", Some(Permission::SeeRiskClasses)),
+    (
+        "/credit/score",
+        "信用积分",
+        Some(Permission::SeePersonalCredit),
+    ),
+    ("/hotline", "12345热线", None),
+    ("/ledger", "审计台账", Some(Permission::AuditLedger)),
+    ("/accounts", "账号管理", Some(Permission::ManageAccounts)),
+    ("/calendar", "工作日历", Some(Permission::ManageAccounts)),
+    ("/gongshi", "公示平台", None),
+];
+
+impl Chrome {
+    /// The chrome of a staff page in section `section` (its link).
+    pub fn staff(user: &User, title: impl Into<String>, section: &str) -> Self {
+        let account = user.account();
+        Self {
+            title: title.into(),
+            user: Some(describe(account)),
+            nav: SECTIONS
+                .iter()
+                .filter(|(_, _, need)| need.is_none_or(|p| account.may(p)))
+                .filter(|(href, _, _)| {
+                    *href != "/hotline" || super::staff::hotline::may_read(account)
+                })
+                .map(|&(href, label, _)| NavItem {
+                    href,
+                    label,
+                    active: href == section,
+                })
+                .collect(),
+            csrf: user.0.csrf.clone(),
+            watermark: None,
+        }
+    }
+
+    /// Marks the page sensitive: the user's name and the time repeated
+    /// diagonally over it, and no selecting, copying or context menu.
+    pub fn sensitive(mut self, user: &User) -> Self {
+        self.watermark = Some(files::watermark::Watermark::web(
+            user.account(),
+            self.title.clone(),
+        ));
+        self
+    }
+
+    /// The chrome of a public page (login link, or the user's name).
+    pub fn public(viewer: &MaybeUser, title: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            user: viewer.0.as_ref().map(|c| describe(&c.account)),
+            nav: Vec::new(),
+            csrf: viewer
+                .0
+                .as_ref()
+                .map(|c| c.csrf.clone())
+                .unwrap_or_default(),
+            watermark: None,
+        }
+    }
+}
+
+fn describe(account: &Account) -> (String, String, String) {
+    (
+        account.display_name.clone(),
+        account.role.label().to_owned(),
+        account.department.clone().unwrap_or_default(),
+    )
+}
+
+/// Every department as (code, name), for the select boxes of forms.
+pub async fn department_options(state: &AppState) -> Result<Vec<(String, String)>> {
+    Ok(state
+        .db
+        .departments()
+        .await?
+        .iter()
+        .map(|d| (d.code().as_str().to_owned(), d.name().to_owned()))
+        .collect())
+}
+
+/// Renders a template into an HTML answer.
+pub fn render<T: Template>(template: &T) -> Result<Html<String>> {
+    Ok(Html(template.render()?))
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    chrome: Chrome,
+    status: u16,
+    message: &'a str,
+}
+
+/// The HTML error page.
+pub fn error_page(status: StatusCode, message: &str) -> String {
+    let page = ErrorPage {
+        chrome: Chrome {
+            title: "出错了".into(),
+            ..Chrome::default()
+        },
+        status: status.as_u16(),
+        message,
+    };
+    page.render()
+        .unwrap_or_else(|_| format!("<p>{}</p>", escape(message)))
+}
+
+/// Minimal HTML escaping for text outside templates.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Percent-encodes a URL component.
+pub fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Decodes a URL-encoded form value (`+` is a space).
+pub fn url_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(byte) => {
+                        out.push(byte);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            other => out.push(other),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Where a login goes when `next` is missing or refused.
+const HOME: &str = "/dashboard";
+/// The longest `next` followed.
+const MAX_NEXT: usize = 2048;
+
+/// Only a same-origin path is followed after login. Control characters are
+/// removed first (browsers drop tabs and newlines inside URLs, so
+/// `/\t/evil.example` means `//evil.example`); then the path must start with
+/// one `/` not followed by `/` or `\`, contain no `\`, and stay so after
+/// percent-decoding (up to three rounds). Anything else goes home.
+pub fn safe_next(next: Option<&str>) -> String {
+    let without_controls =
+        |text: &str| text.chars().filter(|c| !c.is_control()).collect::<String>();
+    let Some(next) = next else {
+        return HOME.to_owned();
+    };
+    let cleaned = without_controls(next);
+    if cleaned.len() > MAX_NEXT || !is_local_path(&cleaned) {
+        return HOME.to_owned();
+    }
+    let mut decoded = cleaned.clone();
+    let mut settled = false;
+    for _ in 0..3 {
+        let again = without_controls(&url_decode_path(&decoded));
+        if !is_local_path(&again) {
+            return HOME.to_owned();
+        }
+        settled = again == decoded;
+        if settled {
+            break;
+        }
+        decoded = again;
+    }
+    if !settled {
+        return HOME.to_owned();
+    }
+    // Only visible ASCII goes into the Location header.
+    cleaned
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() {
+                c.to_string()
+            } else {
+                url_encode(&c.to_string())
+            }
+        })
+        .collect()
+}
+
+fn is_local_path(path: &str) -> bool {
+    let mut chars = path.chars();
+    chars.next() == Some('/') && !matches!(chars.next(), Some('/' | '\\')) && !path.contains('\\')
+}
+
+/// Percent-decoding of a path (unlike a form value, `+` stays `+`).
+fn url_decode_path(text: &str) -> String {
+    url_decode(&text.replace('+', "%2B"))
+}
+
+/// The routes of this module: `/`, login, logout and the password page.
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route(
+            "/account/password",
+            get(password_form).post(change_password),
+        )
+}
+
+async fn home(viewer: MaybeUser) -> Redirect {
+    Redirect::to(if viewer.0.is_some() {
+        "/dashboard"
+    } else {
+        "/gongshi"
+    })
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    next: String,
+    login_csrf: String,
+    username: String,
+    message: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+fn login_page(next: &str, username: &str, message: &str, status: StatusCode) -> Result<Response> {
+    let token = auth::random_token()?;
+    let page = LoginPage {
+        chrome: Chrome {
+            title: "登录".into(),
+            ..Chrome::default()
+        },
+        next: next.to_owned(),
+        login_csrf: token.clone(),
+        username: username.to_owned(),
+        message: message.to_owned(),
+    };
+    let mut response = (status, render(&page)?).into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        header_value(&auth::set_cookie(LOGIN_CSRF_COOKIE, &token, None))?,
+    );
+    Ok(response)
+}
+
+fn header_value(text: &str) -> Result<HeaderValue> {
+    HeaderValue::from_str(text).map_err(Error::internal)
+}
+
+async fn login_form(Query(query): Query<NextQuery>) -> Result<Response> {
+    login_page(&safe_next(query.next.as_deref()), "", "", StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    csrf: String,
+    next: Option<String>,
+}
+
+async fn login(
+    State(state): State<Arc<AppState>>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response> {
+    let next = safe_next(form.next.as_deref());
+    let username = form.username.trim().to_owned();
+    if auth::cookie(&headers, LOGIN_CSRF_COOKIE) != Some(form.csrf.as_str()) || form.csrf.is_empty()
+    {
+        return Err(Error::Csrf);
+    }
+    if let Some(refusal) = state.limiter.check(&username, ip) {
+        tracing::warn!(%ip, username, ?refusal, "login refused: rate limit");
+        return Err(refusal.into());
+    }
+    let account = state
+        .db
+        .get::<Account>(&username)
+        .await?
+        .filter(|a| !a.disabled);
+    let matches = match &account {
+        Some(account) => {
+            auth::password_matches(form.password, account.password_hash.clone()).await?
+        }
+        None => {
+            // Spend the same time on unknown names.
+            let _ = auth::password_matches(form.password, DUMMY_HASH.into()).await?;
+            false
+        }
+    };
+    let Some(account) = account.filter(|_| matches) else {
+        state.limiter.failed(&username, ip);
+        tracing::info!(%ip, username, "login failed");
+        return login_page(
+            &next,
+            &username,
+            "用户名或密码错误",
+            StatusCode::UNAUTHORIZED,
+        );
+    };
+    state.limiter.succeeded(&username, ip);
+    tracing::info!(%ip, username, "login");
+    let token = state.sessions.start(&account.username)?;
+    let target = if account.must_change_password {
+        "/account/password".to_owned()
+    } else {
+        next
+    };
+    let mut response = Redirect::to(&target).into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        header_value(&auth::set_cookie(
+            SESSION_COOKIE,
+            &token,
+            Some(SESSION_IDLE),
+        ))?,
+    );
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        header_value(&auth::set_cookie(
+            LOGIN_CSRF_COOKIE,
+            "",
+            Some(std::time::Duration::ZERO),
+        ))?,
+    );
+    Ok(response)
+}
+
+/// A valid Argon2id hash of a random string, checked for unknown user names.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9sTbSlTio3Biev89thdrlKKiCaYsjjYVJxGAL3swxpQ";
+
+async fn logout(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    _user: User,
+) -> Result<Response> {
+    if let Some(token) = auth::cookie(&headers, SESSION_COOKIE) {
+        state.sessions.end(token);
+    }
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        header_value(&auth::set_cookie(
+            SESSION_COOKIE,
+            "",
+            Some(std::time::Duration::ZERO),
+        ))?,
+    );
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    chrome: Chrome,
+    forced: bool,
+    message: String,
+}
+
+async fn password_form(user: User) -> Result<Html<String>> {
+    render(&PasswordPage {
+        forced: user.account().must_change_password,
+        chrome: Chrome::staff(&user, "修改密码", ""),
+        message: String::new(),
+    })
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current: String,
+    new_password: String,
+    confirm: String,
+}
+
+async fn change_password(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response> {
+    let account = user.account().clone();
+    let problem = if !auth::password_matches(form.current, account.password_hash.clone()).await? {
+        Some("当前密码不正确")
+    } else if form.new_password != form.confirm {
+        Some("两次输入的新密码不一致")
+    } else if form.new_password.chars().count() < 10 {
+        Some("新密码至少 10 个字符")
+    } else {
+        None
+    };
+    if let Some(message) = problem {
+        let page = PasswordPage {
+            forced: account.must_change_password,
+            chrome: Chrome::staff(&user, "修改密码", ""),
+            message: message.into(),
+        };
+        return Ok((StatusCode::BAD_REQUEST, render(&page)?).into_response());
+    }
+    let mut changed = account;
+    changed.password_hash = auth::hash_password(form.new_password).await?;
+    changed.must_change_password = false;
+    let change = Change::new(
+        domain::clock::now(),
+        &user.actor(),
+        "account.password",
+        "password changed",
+    );
+    auth::put_account(&state.db, &changed, &change, Some("password changed")).await?;
+    state.sessions.end_all_of(&changed.username);
+    Ok(Redirect::to("/login").into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_coding_round_trips() {
+        for text in ["a b", "统一社会信用代码", "100%", "x=1&y"] {
+            assert_eq!(url_decode(&url_encode(text)), text);
+        }
+        assert_eq!(url_decode("a+b%2"), "a b%2");
+    }
+
+    #[test]
+    fn only_local_paths_are_followed_after_login() {
+        assert_eq!(safe_next(Some("/plans")), "/plans");
+        assert_eq!(
+            safe_next(Some("/directories?q=a%20b&page=2")),
+            "/directories?q=a%20b&page=2"
+        );
+        assert_eq!(safe_next(Some("/名录")), "/%E5%90%8D%E5%BD%95");
+        assert_eq!(
+            safe_next(Some("/\nplans")),
+            "/plans",
+            "controls are removed"
+        );
+        for hostile in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "\t//evil.example",
+            "/\u{0}/evil.example",
+            "/\u{7f}/evil.example",
+            "/\u{85}/evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "/\\/evil.example",
+            "/.\\evil.example",
+            "https://evil.example",
+            "HTTPS://evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "%2F%2Fevil.example",
+            "/%2Fevil.example",
+            "/%2fevil.example",
+            "/%252Fevil.example",
+            "/%25252Fevil.example",
+            "/%5Cevil.example",
+            "/%09/evil.example",
+            "/%0A/evil.example",
+            "/%2509/evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(hostile)), "/dashboard", "{hostile:?}");
+        }
+        assert_eq!(
+            safe_next(Some(&format!("/{}", "a".repeat(5000)))),
+            "/dashboard"
+        );
+        assert_eq!(safe_next(None), "/dashboard");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn whatever_next_is_the_redirect_is_a_local_visible_path(next in "\\PC{0,40}|[/\\\\%2fF5cC09\t\n .a-z:]{0,24}") {
+            let target = safe_next(Some(&next));
+            proptest::prop_assert!(target.starts_with('/'));
+            proptest::prop_assert!(!target.starts_with("//") && !target.contains('\\'));
+            proptest::prop_assert!(target.chars().all(|c| c.is_ascii_graphic()), "{target:?}");
+            proptest::prop_assert!(HeaderValue::from_str(&target).is_ok());
+            proptest::prop_assert!(is_local_path(&url_decode_path(&target)));
+        }
+    }
+}

@@ -1,0 +1,498 @@
+//! The public portal (公示平台) at `/gongshi`: no login. It shows only what is
+//! published: published plans, published results, the commitments of rounds
+//! not yet drawn or published, the public views of published draw records
+//! (`spec/draw-v1-public-view.md`) and the verification page. Never a risk
+//! class or a stratum of an entity, never a cut-off, never a seed before publication.
+//!
+//! Everything it shows comes from [`cache::Cache`] (in [`AppState`]), rebuilt
+//! when the ledger moves; the JSON API (`api/public.rs`) uses the same values.
+
+pub mod cache;
+pub mod check;
+pub mod credit;
+pub mod ledger;
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+pub use cache::Cache;
+use cache::{PublicPlan, PublicResult, PublicRound, RoundIndex, Verdict};
+use check::EntityCheck;
+
+use super::AppState;
+use super::auth::MaybeUser;
+use super::error::{Error, Result};
+use super::pages::{Chrome, render, url_encode};
+use domain::inspection::Round;
+use storage::WorkflowStore;
+
+/// Results per page of the search.
+pub const RESULTS_PER_PAGE: usize = 20;
+
+/// Drawn entities per page of a round.
+const VISITS_PER_PAGE: usize = 100;
+
+/// The portal's routes.
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/gongshi", get(index))
+        .route("/gongshi/plans", get(plans))
+        .route("/gongshi/plans/{id}", get(plan))
+        .route("/gongshi/results", get(results))
+        .route("/gongshi/rounds", get(rounds))
+        .route("/gongshi/rounds/{id}", get(round))
+        .route("/gongshi/rounds/{id}/record.json", get(record_download))
+        .route("/gongshi/verify", get(verify))
+        .merge(credit::routes())
+        .merge(ledger::routes())
+}
+
+/// The results search's query.
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchQuery {
+    /// Entity name or 统一社会信用代码.
+    #[serde(default)]
+    pub q: String,
+    /// Page, from 1 (anything else: the first page).
+    pub page: Option<String>,
+}
+
+/// A page number as typed in a URL; the first page when absent or not a number.
+pub fn page_number(text: Option<&str>) -> usize {
+    text.and_then(|t| t.trim().parse().ok()).unwrap_or(1)
+}
+
+#[derive(Template)]
+#[template(path = "public/index.html")]
+struct Index {
+    chrome: Chrome,
+    plans: usize,
+    rounds: Vec<Round>,
+    results: usize,
+}
+
+async fn index(State(state): State<Arc<AppState>>, viewer: MaybeUser) -> Result<Html<String>> {
+    let snapshot = state.public.snapshot(&state.db).await?;
+    render(&Index {
+        chrome: Chrome::public(&viewer, "公示平台"),
+        plans: snapshot.plans.len(),
+        rounds: snapshot.rounds.clone(),
+        results: snapshot.results.len(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "public/plans.html")]
+struct Plans {
+    chrome: Chrome,
+    plans: Vec<PublicPlan>,
+}
+
+async fn plans(State(state): State<Arc<AppState>>, viewer: MaybeUser) -> Result<Html<String>> {
+    let snapshot = state.public.snapshot(&state.db).await?;
+    render(&Plans {
+        chrome: Chrome::public(&viewer, "抽查计划公示"),
+        plans: snapshot.plans.clone(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "public/plan.html")]
+struct PlanPage {
+    chrome: Chrome,
+    plan: PublicPlan,
+    rounds: Vec<Round>,
+}
+
+async fn plan(
+    State(state): State<Arc<AppState>>,
+    viewer: MaybeUser,
+    Path(id): Path<String>,
+) -> Result<Html<String>> {
+    let snapshot = state.public.snapshot(&state.db).await?;
+    let plan = published_plan(&snapshot, &id)?;
+    let rounds = snapshot
+        .rounds
+        .iter()
+        .filter(|r| r.plans.contains_key(&plan.id))
+        .cloned()
+        .collect();
+    render(&PlanPage {
+        chrome: Chrome::public(&viewer, format!("抽查计划 {}", plan.id)),
+        plan,
+        rounds,
+    })
+}
+
+/// A published plan, or 404.
+pub fn published_plan(snapshot: &cache::Snapshot, id: &str) -> Result<PublicPlan> {
+    snapshot
+        .plan(id)
+        .cloned()
+        .ok_or_else(|| Error::NotFound(format!("没有已公示的抽查计划 {id}")))
+}
+
+#[derive(Template)]
+#[template(path = "public/results.html")]
+struct Results {
+    chrome: Chrome,
+    q: String,
+    total: usize,
+    page: usize,
+    pages: usize,
+    results: Vec<PublicResult>,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+async fn results(
+    State(state): State<Arc<AppState>>,
+    viewer: MaybeUser,
+    Query(query): Query<SearchQuery>,
+) -> Result<Html<String>> {
+    let snapshot = state.public.snapshot(&state.db).await?;
+    let found = snapshot.search(
+        &query.q,
+        page_number(query.page.as_deref()),
+        RESULTS_PER_PAGE,
+    );
+    let link = |page: usize| {
+        format!(
+            "/gongshi/results?q={}&page={page}",
+            url_encode(query.q.trim())
+        )
+    };
+    render(&Results {
+        chrome: Chrome::public(&viewer, "检查结果公示"),
+        q: query.q.trim().to_owned(),
+        total: found.total,
+        page: found.page,
+        pages: found.pages,
+        previous: (found.page > 1).then(|| link(found.page - 1)),
+        next: (found.page < found.pages).then(|| link(found.page + 1)),
+        results: found.items.into_iter().cloned().collect(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "public/rounds.html")]
+struct Rounds {
+    chrome: Chrome,
+    rounds: Vec<PublicRound>,
+    pending: Vec<PublicRound>,
+}
+
+async fn rounds(State(state): State<Arc<AppState>>, viewer: MaybeUser) -> Result<Html<String>> {
+    let snapshot = state.public.snapshot(&state.db).await?;
+    render(&Rounds {
+        chrome: Chrome::public(&viewer, "抽取记录公开"),
+        rounds: snapshot.rounds.iter().map(PublicRound::of).collect(),
+        pending: snapshot.pending.clone(),
+    })
+}
+
+/// One plan entry of a round, summarised as its public view gives it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EntrySummary {
+    /// Entry id.
+    pub entry: String,
+    /// Plan id.
+    pub plan: String,
+    /// Whether the plan is published (linkable).
+    pub plan_published: bool,
+    /// Department code.
+    pub department: String,
+    /// Department name.
+    pub department_name: String,
+    /// Frame size.
+    pub frame_size: u64,
+    /// Per stratum of the frame: the published rule, `N_h` and `n_h` (no cut-off).
+    pub strata: Vec<StratumSummary>,
+    /// Selected.
+    pub selected: usize,
+}
+
+/// One stratum of a plan entry, in aggregate: no entity is linked to it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StratumSummary {
+    /// Stratum label as the plan publishes it.
+    pub stratum: String,
+    /// `N_h`.
+    pub population: u64,
+    /// Rule in words: a rate, a count, or none.
+    pub rule: String,
+    /// `n_h`.
+    pub sample: u64,
+}
+
+/// The plan entries of a round, summarised.
+pub fn entry_summaries(index: &RoundIndex, snapshot: &cache::Snapshot) -> Vec<EntrySummary> {
+    index
+        .entries
+        .iter()
+        .map(|entry| EntrySummary {
+            entry: entry.entry.clone(),
+            plan: entry.plan.clone(),
+            plan_published: snapshot.plan(&entry.plan).is_some(),
+            department: entry.department.clone(),
+            department_name: snapshot.department_name(&entry.department),
+            frame_size: index.frame_size(&entry.plan),
+            strata: index
+                .public_strata(entry)
+                .into_iter()
+                .map(|stratum| StratumSummary {
+                    rule: match (stratum.rate_bp, stratum.count) {
+                        (None, None) => "不抽取".to_owned(),
+                        (rate, count) => cache::rule_amount(rate, count),
+                    },
+                    stratum: stratum.stratum,
+                    population: stratum.population,
+                    sample: stratum.sample,
+                })
+                .collect(),
+            selected: entry.selected.len(),
+        })
+        .collect()
+}
+
+/// A drawn entity on a round's page.
+struct DrawnRow {
+    entity: String,
+    name: String,
+    plans: String,
+}
+
+#[derive(Template)]
+#[template(path = "public/round.html")]
+struct RoundPage {
+    chrome: Chrome,
+    round: PublicRound,
+    seed: cache::SeedSteps,
+    entries: Vec<EntrySummary>,
+    verdict: Arc<Verdict>,
+    drawn: Vec<DrawnRow>,
+    page: usize,
+    pages: usize,
+    previous: Option<String>,
+    next: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PageQuery {
+    page: Option<String>,
+}
+
+/// A plan of a committed round before publication: what was fixed with the commitment.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CommittedPlan {
+    /// Plan id.
+    pub plan: String,
+    /// The version drawn.
+    pub version: u32,
+    /// Whether the plan is published (linkable).
+    pub plan_published: bool,
+    /// Its frame digest (spec §5), fixed before the beacon existed.
+    pub frame_digest: String,
+    /// Its sampling rules in words, as published with the plan.
+    pub sampling: Vec<String>,
+}
+
+/// The plans of a pending round, with their frame digests and parameters.
+pub fn committed_plans(
+    snapshot: &cache::Snapshot,
+    round: &PublicRound,
+    versions: &[(String, u32)],
+) -> Vec<CommittedPlan> {
+    versions
+        .iter()
+        .map(|(plan, version)| CommittedPlan {
+            plan: plan.clone(),
+            version: *version,
+            plan_published: snapshot.plan(plan).is_some(),
+            frame_digest: round.frame_digests.get(plan).cloned().unwrap_or_default(),
+            sampling: snapshot
+                .pending_plans
+                .get(plan)
+                .cloned()
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// A pending round and its plans, or 404.
+pub async fn pending_round(
+    state: &AppState,
+    id: &str,
+) -> Result<Option<(PublicRound, Vec<CommittedPlan>)>> {
+    let snapshot = state.public.snapshot(&state.db).await?;
+    let Some(round) = snapshot.pending_round(id).cloned() else {
+        return Ok(None);
+    };
+    let versions: Vec<(String, u32)> = match state.db.get::<Round>(id).await? {
+        Some(stored) => stored.plans.into_iter().collect(),
+        None => Vec::new(),
+    };
+    let plans = committed_plans(&snapshot, &round, &versions);
+    Ok(Some((round, plans)))
+}
+
+#[derive(Template)]
+#[template(path = "public/round_committed.html")]
+struct CommittedPage {
+    chrome: Chrome,
+    round: PublicRound,
+    plans: Vec<CommittedPlan>,
+}
+
+async fn round(
+    State(state): State<Arc<AppState>>,
+    viewer: MaybeUser,
+    Path(id): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response> {
+    if let Some((round, plans)) = pending_round(&state, &id).await? {
+        return Ok(render(&CommittedPage {
+            chrome: Chrome::public(
+                &viewer,
+                format!("抽取批次 {}（{}）", round.id, round.status),
+            ),
+            round,
+            plans,
+        })?
+        .into_response());
+    }
+    let (snapshot, round) = state.public.published_round(&state.db, &id).await?;
+    let index = state.public.round_index(&state.db, &round).await?;
+    let verdict = state.public.verdict(&state.db, &round.id).await?;
+    let pages = index.visits.len().div_ceil(VISITS_PER_PAGE).max(1);
+    let page = page_number(query.page.as_deref()).clamp(1, pages);
+    let mut drawn = Vec::new();
+    for (entity, plans) in index
+        .visits
+        .iter()
+        .skip((page - 1) * VISITS_PER_PAGE)
+        .take(VISITS_PER_PAGE)
+    {
+        drawn.push(DrawnRow {
+            name: entity_name(&state, entity).await?.unwrap_or_default(),
+            entity: entity.clone(),
+            plans: plans.join("、"),
+        });
+    }
+    let link = |page: usize| format!("/gongshi/rounds/{}?page={page}", url_encode(&round.id));
+    render(&RoundPage {
+        chrome: Chrome::public(&viewer, format!("抽取批次 {}", round.id)),
+        round: PublicRound::of(&round),
+        seed: index.seed.clone(),
+        entries: entry_summaries(&index, &snapshot),
+        verdict,
+        drawn,
+        page,
+        pages,
+        previous: (page > 1).then(|| link(page - 1)),
+        next: (page < pages).then(|| link(page + 1)),
+    })
+    .map(IntoResponse::into_response)
+}
+
+/// The name of an entity in the directory.
+pub async fn entity_name(state: &AppState, uscc: &str) -> Result<Option<String>> {
+    let Ok((code, _)) = domain::Uscc::parse_lenient(uscc) else {
+        return Ok(None);
+    };
+    state.public.entity_name(&state.db, &code).await
+}
+
+/// A published round's public view (`spec/draw-v1-public-view.md`) as
+/// `jianguan rounds export --public` writes it: the only record the portal serves.
+pub async fn public_view_bytes(state: &AppState, id: &str) -> Result<Vec<u8>> {
+    let (_, round) = state.public.published_round(&state.db, id).await?;
+    let _turn = state.public.export_permit().await?;
+    let record = service::rounds::export(&state.db, &round.id).await?;
+    tokio::task::spawn_blocking(move || {
+        let (view, _) = service::rounds::public_view(&record)?;
+        serde_json::to_vec(&view).map_err(Error::internal)
+    })
+    .await
+    .map_err(Error::internal)?
+}
+
+async fn record_download(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    let bytes = public_view_bytes(&state, &id).await?;
+    Ok(crate::round_json_download(&id, "public", bytes))
+}
+
+/// The verification of one entity in a published round.
+pub async fn entity_check(state: &AppState, round: &str, code: &str) -> Result<EntityCheck> {
+    let (snapshot, round) = state.public.published_round(&state.db, round).await?;
+    let code = check::parse_code(code)?;
+    let index = state.public.round_index(&state.db, &round).await?;
+    let verdict = state.public.verdict(&state.db, &round.id).await?;
+    let name = entity_name(state, code.as_str()).await?;
+    Ok(check::check(&index, &code, name, verdict, |d| {
+        snapshot.department_name(d)
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+struct VerifyQuery {
+    round: Option<String>,
+    code: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "public/verify.html")]
+struct VerifyPage {
+    chrome: Chrome,
+    rounds: Vec<Round>,
+    round: String,
+    code: String,
+    error: String,
+    check: Option<EntityCheck>,
+}
+
+async fn verify(
+    State(state): State<Arc<AppState>>,
+    viewer: MaybeUser,
+    Query(query): Query<VerifyQuery>,
+) -> Result<Response> {
+    let snapshot = state.public.snapshot(&state.db).await?;
+    let round = query
+        .round
+        .clone()
+        .filter(|r| !r.is_empty())
+        .or_else(|| snapshot.rounds.first().map(|r| r.id.clone()))
+        .unwrap_or_default();
+    let code = query.code.clone().unwrap_or_default().trim().to_owned();
+    let mut page = VerifyPage {
+        chrome: Chrome::public(&viewer, "抽取结果验证"),
+        rounds: snapshot.rounds.clone(),
+        round: round.clone(),
+        code: code.clone(),
+        error: String::new(),
+        check: None,
+    };
+    if query.code.is_none() {
+        return Ok(render(&page)?.into_response());
+    }
+    match entity_check(&state, &round, &code).await {
+        Ok(found) => {
+            page.check = Some(found);
+            Ok(render(&page)?.into_response())
+        }
+        Err(error @ (Error::BadRequest(_) | Error::NotFound(_))) => {
+            page.error = error.to_string();
+            Ok((error.status(), render(&page)?).into_response())
+        }
+        Err(error) => Err(error),
+    }
+}
