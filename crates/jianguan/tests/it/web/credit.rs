@@ -5,7 +5,6 @@
 
 use domain::account::Role;
 use serde_json::{Value, json};
-use storage;
 use storage::credit::{AccessLog, CreditStore};
 
 use crate::common::web::{Client, TestServer, add_account};
