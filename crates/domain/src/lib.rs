@@ -1,5 +1,7 @@
 //! Domain types that validate on construction.
 
+#![deny(missing_docs)]
+
 pub mod account;
 pub mod calendar;
 pub mod clock;

@@ -13,6 +13,8 @@
 //! - [`report`] writes the XLSX error report; [`export`] writes files that
 //!   re-import unchanged.
 
+#![deny(missing_docs)]
+
 pub mod columns;
 pub mod credit;
 pub mod export;

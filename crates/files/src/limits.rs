@@ -32,19 +32,46 @@ pub const RATIO_FLOOR: u64 = 1 << 20;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Exceeded {
     /// A row has a cell past [`MAX_COLUMNS`]: (row, column number).
-    Columns { row: usize, column: usize },
+    Columns {
+        /// The row (1-based).
+        row: usize,
+        /// The column number (1-based).
+        column: usize,
+    },
     /// A record or line is longer than [`MAX_LINE_BYTES`]: the line it starts on.
-    Line { line: usize },
+    Line {
+        /// The line (1-based).
+        line: usize,
+    },
     /// More rows than allowed: the row number reached, and the limit.
-    Rows { row: usize, limit: usize },
+    Rows {
+        /// The row number reached.
+        row: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// More text than [`MAX_HELD_BYTES`] for a file held whole: the row reached.
-    HeldBytes { row: usize },
+    HeldBytes {
+        /// The row reached.
+        row: usize,
+    },
     /// An XLSX zip with more than [`MAX_ZIP_ENTRIES`] parts.
-    ZipEntries { entries: usize },
+    ZipEntries {
+        /// The number of parts.
+        entries: usize,
+    },
     /// A zip part that decompresses past a limit: its name, and why.
-    Unzipped { part: String, reason: String },
+    Unzipped {
+        /// The part's name in the zip.
+        part: String,
+        /// Which limit it passed.
+        reason: String,
+    },
     /// A format that cannot be read within bounds.
-    Format { format: &'static str },
+    Format {
+        /// The format's name.
+        format: &'static str,
+    },
 }
 
 impl Exceeded {

@@ -2,6 +2,8 @@
 //! rounds (commit, draw, publish, export), visits, results, out-of-plan
 //! inspections, the ledger audit and the reports. See `docs/workflow.md`.
 
+#![deny(missing_docs)]
+
 pub mod audit;
 pub mod calendar;
 pub mod credit;

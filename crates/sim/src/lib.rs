@@ -3,6 +3,8 @@
 //! Nothing in production depends on it; the `jianguan` binary takes it in
 //! through its default feature `sim`.
 
+#![deny(missing_docs)]
+
 pub mod bench;
 pub mod demo;
 pub mod synth;

@@ -31,6 +31,8 @@
 //! SQLite file in the data folder (`./data` unless `--data-dir` or
 //! `JIANGUAN_DATA` say otherwise), used when no URL is given.
 
+#![deny(missing_docs)]
+
 pub mod credit;
 mod engine;
 pub mod export;

@@ -13,6 +13,8 @@
 //!   that the [`Limits`] hold: a header-read timeout, a request timeout, an
 //!   idle timeout and a connection limit.
 
+#![deny(missing_docs)]
+
 pub mod api;
 pub mod assets;
 pub mod auth;
