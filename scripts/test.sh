@@ -55,7 +55,7 @@ if command -v chromium >/dev/null && command -v node >/dev/null && command -v np
   e2e_ready=true
 fi
 
-# The identifier peer test (crates/jianguan/tests/identifier_peer.rs) runs python-stdnum;
+# The identifier peer test (crates/jianguan/tests/it/identifier_peer.rs) runs python-stdnum;
 # without it the test fails under CI and is skipped otherwise.
 if command -v python3 >/dev/null && ! python3 -c 'import stdnum.cn.ric, stdnum.cn.uscc' 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check python-stdnum >&2 ||
