@@ -19,6 +19,7 @@ mod hotline_rules;
 mod hotline_synth;
 mod identifier_peer;
 mod import;
+mod layers;
 mod risk;
 mod storage_contract;
 mod web;
