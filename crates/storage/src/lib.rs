@@ -15,7 +15,7 @@
 //!   versus `UNNEST` of arrays; `IN (…)` versus `= ANY($n)`). Queries are
 //!   checked at run time (`sqlx::query`), never at build time.
 //! - Each backend has its own embedded, forward-only migrations
-//!   (`crates/jianguan/migrations/{sqlite,postgres}`); [`Store::migrate`] applies
+//!   (`crates/storage/migrations/{sqlite,postgres}`); [`Store::migrate`] applies
 //!   them and then the reference data (GB/T 4754-2017 industries; the Huangshi
 //!   districts when the district table is empty).
 //! - Batch upserts are idempotent, keyed by the natural key (统一社会信用代码,

@@ -1,6 +1,6 @@
 //! The embedded, forward-only migrations of each backend.
 //!
-//! The SQL files under `crates/jianguan/migrations/{sqlite,postgres}` are
+//! The SQL files under `crates/storage/migrations/{sqlite,postgres}` are
 //! compiled into the binary with `include_str!` and handed to sqlx's
 //! [`Migrator`], which records them in `_sqlx_migrations` with a checksum and
 //! refuses to run against a database whose applied migrations were edited or
