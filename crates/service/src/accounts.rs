@@ -70,11 +70,8 @@ pub struct InPlace;
 impl Hashing for InPlace {
     type Error = AccountError;
 
-    fn run<T: Send + 'static>(
-        &self,
-        work: impl FnOnce() -> T + Send + 'static,
-    ) -> impl Future<Output = Result<T>> + Send {
-        async move { Ok(work()) }
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+        Ok(work())
     }
 }
 
@@ -283,8 +280,7 @@ pub async fn create_account_with<S: WorkflowStore, H: Hashing>(
             .inspector(&CertificateNo::parse(cert).map_err(AccountError::from)?)
             .await
             .map_err(AccountError::from)?;
-        if !inspector.is_some_and(|i| Some(i.department.as_str()) == account.department.as_deref())
-        {
+        if inspector.is_none_or(|i| Some(i.department.as_str()) != account.department.as_deref()) {
             return Err(AccountError::Invalid(format!(
                 "执法证号 {cert} 不在该部门的执法检查人员名录中 (certificate not in the department's directory)"
             ))

@@ -230,8 +230,8 @@ pub trait CheckLogWriter: Sync {
 impl CheckLogWriter for Db {
     type Error = WorkflowError;
 
-    fn write(&self, rows: Vec<CheckLog>) -> impl Future<Output = Result<()>> + Send {
-        async move { Ok(self.log_checks(rows).await?) }
+    async fn write(&self, rows: Vec<CheckLog>) -> Result<()> {
+        Ok(self.log_checks(rows).await?)
     }
 }
 
