@@ -117,7 +117,7 @@ impl accounts::Hashing for HashGate {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> impl Future<Output = Result<T>> + Send {
-        HashGate::run(self, work)
+        HashGate::run(self, work) // the inherent method
     }
 }
 
