@@ -2,8 +2,10 @@
 //!
 //! A check reads the matter's rule, looks every valid applicant up in one
 //! query, evaluates each on the as-of date and logs every check in one
-//! transaction (谁应用、谁核查) before answering. Imports that change
-//! something record a run document on the ledger: the file's SHA-256 and counts.
+//! transaction (谁应用、谁核查) before answering. The CLI, the batches and
+//! the single check of the pages and the API all go through
+//! [`check_logged_by`]. Imports that change something record a run document
+//! on the ledger: the file's SHA-256 and counts.
 
 use std::collections::HashMap;
 use std::io::Read as _;
@@ -213,8 +215,28 @@ impl Identifier {
     }
 }
 
+/// Where the check log's rows go before a check answers: straight to the
+/// database ([`Db`], one transaction per check), or a server's writer that
+/// commits the rows of concurrent checks together. Either way a check answers
+/// only once its rows are committed.
+pub trait CheckLogWriter: Sync {
+    /// The writer's error, holding [`WorkflowError`]s too.
+    type Error: From<WorkflowError> + Send;
+
+    /// Commits `rows` to the check log.
+    fn write(&self, rows: Vec<CheckLog>) -> impl Future<Output = Result<(), Self::Error>> + Send;
+}
+
+impl CheckLogWriter for Db {
+    type Error = WorkflowError;
+
+    async fn write(&self, rows: Vec<CheckLog>) -> Result<()> {
+        Ok(self.log_checks(rows).await?)
+    }
+}
+
 /// Checks `applicants` for `matter` on `as_of` and logs every check (one
-/// transaction) before returning the report.
+/// transaction) before returning the report: the CLI's and the batches' path.
 pub async fn check_applicants(
     db: &Db,
     matter: &Matter,
@@ -222,6 +244,41 @@ pub async fn check_applicants(
     as_of: NaiveDate,
     checker: &Checker,
 ) -> Result<CheckReport> {
+    check_logged_by(db, db, matter, applicants, as_of, checker).await
+}
+
+/// Checks one identifier (no name) like [`check_applicants`], its log row
+/// written by `log`: the single check of the pages and the API.
+pub async fn check_one<L: CheckLogWriter>(
+    db: &Db,
+    log: &L,
+    matter: &Matter,
+    id: &str,
+    as_of: NaiveDate,
+    checker: &Checker,
+) -> Result<ApplicantResult, L::Error> {
+    let applicant = Applicant {
+        id: id.to_owned(),
+        name: None,
+        row: 0,
+    };
+    let report = check_logged_by(db, log, matter, &[applicant], as_of, checker).await?;
+    report.results.into_iter().next().ok_or_else(|| {
+        WorkflowError::Refused("a check of one applicant returned no result".into()).into()
+    })
+}
+
+/// Checks `applicants` for `matter` on `as_of`: every valid identifier looked
+/// up in one query per [`LOOKUP_CHUNK`], each evaluated, every check logged
+/// through `log` before the report is returned.
+pub async fn check_logged_by<L: CheckLogWriter>(
+    db: &Db,
+    log: &L,
+    matter: &Matter,
+    applicants: &[Applicant],
+    as_of: NaiveDate,
+    checker: &Checker,
+) -> Result<CheckReport, L::Error> {
     let identifiers: Vec<Identifier> = applicants.iter().map(|a| Identifier::new(&a.id)).collect();
     let mut ids: Vec<String> = identifiers
         .iter()
@@ -232,7 +289,11 @@ pub async fn check_applicants(
     ids.dedup();
     let mut by_subject: HashMap<String, Vec<CreditEntry>> = HashMap::new();
     for chunk in ids.chunks(LOOKUP_CHUNK) {
-        for entry in db.credit_entries_of(chunk.to_vec()).await? {
+        let entries = db
+            .credit_entries_of(chunk.to_vec())
+            .await
+            .map_err(WorkflowError::from)?;
+        for entry in entries {
             by_subject
                 .entry(entry.subject.as_str().to_owned())
                 .or_default()
@@ -246,13 +307,13 @@ pub async fn check_applicants(
         batch_tag()
     );
     let mut results = Vec::with_capacity(applicants.len());
-    let mut log = Vec::with_capacity(applicants.len());
+    let mut rows = Vec::with_capacity(applicants.len());
     for (applicant, identifier) in applicants.iter().zip(&identifiers) {
         let entries = by_subject
             .get(&identifier.key)
             .map_or(&[][..], Vec::as_slice);
         let result = identifier.result(applicant.name.clone(), entries, matter, as_of);
-        log.push(CheckLog {
+        rows.push(CheckLog {
             checked_at: at.to_rfc3339(),
             actor: checker.actor.clone(),
             department: checker.department.clone(),
@@ -266,7 +327,7 @@ pub async fn check_applicants(
         });
         results.push(result);
     }
-    db.log_checks(log).await?;
+    log.write(rows).await?;
     Ok(CheckReport {
         matter: matter.clone(),
         as_of,

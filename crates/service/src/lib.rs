@@ -1,9 +1,11 @@
 //! The 双随机、一公开 workflow over any [`WorkflowStore`]: plan life cycle,
 //! rounds (commit, draw, publish, export), visits, results, out-of-plan
-//! inspections, the ledger audit and the reports. See `docs/workflow.md`.
+//! inspections, the ledger audit and the reports; accounts and API tokens
+//! ([`accounts`]) and credit checks ([`credit`]). See `docs/workflow.md`.
 
 #![deny(missing_docs)]
 
+pub mod accounts;
 pub mod audit;
 pub mod calendar;
 pub mod credit;

@@ -119,9 +119,8 @@ async fn demo_accounts(db: &Db) -> anyhow::Result<()> {
             must_change_password: false,
             disabled: false,
         };
-        web::auth::save_account(db, account, Some(DEMO_PASSWORD.to_owned()), "demo")
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        service::accounts::save_account(db, account, Some(DEMO_PASSWORD.to_owned()), "demo")
+            .await?;
         println!("  {username:<18} {}", role.label());
     }
     Ok(())

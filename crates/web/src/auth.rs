@@ -1,8 +1,8 @@
 //! Logins, sessions, API tokens, CSRF and the login rate limit.
 //!
-//! - Passwords: Argon2id (the `argon2` crate's defaults), hashed and checked on
-//!   a blocking thread, at most [`HashGate`]'s bound at once; a caller that
-//!   waits longer than [`HASH_QUEUE_WAIT`] for its turn gets [`Error::Busy`].
+//! - Passwords: hashed and checked by [`service::accounts`] on a blocking
+//!   thread, at most [`HashGate`]'s bound at once; a caller that waits longer
+//!   than [`HASH_QUEUE_WAIT`] for its turn gets [`Error::Busy`].
 //! - Sessions: a random 256-bit token in an `HttpOnly; Secure; SameSite=Strict`
 //!   cookie; the server keeps only its SHA-256, with the account, a CSRF token
 //!   and an idle expiry (8 hours). Logging out or restarting ends sessions.
@@ -16,17 +16,14 @@
 //!   from it waits twice as long as the last (1 s, 2 s, … up to 5 minutes).
 //! - Client address ([`client_address`]): the socket peer, or the right-most
 //!   untrusted `X-Forwarded-For` hop when the peer is a trusted proxy.
-//! - API tokens: listed and revoked ([`tokens_of`], [`revoke_token`]); a new
-//!   password (changed or reset) and disabling an account revoke every token
-//!   of the account in the same transaction.
+//! - API tokens: issued, verified and revoked by [`service::accounts`]; this
+//!   module only reads the `Authorization: Bearer` header.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::body::{Body, to_bytes};
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -37,8 +34,9 @@ use tokio::sync::Semaphore;
 
 use super::AppState;
 use super::error::{Error, Result};
-use domain::account::{Account, ApiToken, Permission, Role};
-use storage::{Change, WorkflowStore};
+use domain::account::{Account, Permission};
+use service::accounts::{self, token_digest};
+use storage::WorkflowStore;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "jg_session";
@@ -53,27 +51,9 @@ pub const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// Largest form body read for the CSRF check.
 const MAX_FORM_BODY: usize = 1 << 20;
 
-/// 32 random bytes as 64 hex digits, from the operating system.
+/// 32 random bytes as 64 hex digits (session cookies, CSRF tokens, scratch names).
 pub fn random_token() -> Result<String> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| Error::internal(anyhow::anyhow!("{e}")))?;
-    Ok(draw::to_hex(&bytes))
-}
-
-/// Hex SHA-256 of a token: what the server stores.
-pub fn token_digest(token: &str) -> String {
-    draw::to_hex(&draw::sha256(&[token.as_bytes()]))
-}
-
-/// A readable one-time password: 16 characters without look-alikes.
-pub fn one_time_password() -> Result<String> {
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| Error::internal(anyhow::anyhow!("{e}")))?;
-    Ok(bytes
-        .iter()
-        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
-        .collect())
+    Ok(accounts::random_token()?)
 }
 
 /// How long a password check waits for its turn before [`Error::Busy`].
@@ -130,39 +110,21 @@ impl HashGate {
     }
 }
 
-/// Argon2id hash of a password (PHC string), through [`HashGate::global`].
-pub async fn hash_password(password: String) -> Result<String> {
-    if password.chars().count() < 8 {
-        return Err(Error::BadRequest(
-            "密码至少 8 个字符 (at least 8 characters)".into(),
-        ));
+impl accounts::Hashing for HashGate {
+    type Error = Error;
+
+    fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> impl Future<Output = Result<T>> + Send {
+        HashGate::run(self, work) // the inherent method
     }
-    HashGate::global()
-        .run(move || {
-            let mut salt = [0u8; 16];
-            getrandom::fill(&mut salt).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("{e}"))?;
-            Argon2::default()
-                .hash_password(password.as_bytes(), &salt)
-                .map(|hash| hash.to_string())
-                .map_err(|e| anyhow::anyhow!("{e}"))
-        })
-        .await?
-        .map_err(Error::Internal)
 }
 
 /// Whether `password` matches the PHC string, through [`HashGate::global`]
 /// ([`Error::Busy`] when too many checks wait).
 pub async fn password_matches(password: String, hash: String) -> Result<bool> {
-    HashGate::global()
-        .run(move || {
-            PasswordHash::new(&hash).is_ok_and(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-        })
-        .await
+    accounts::matches_with(HashGate::global(), password, hash).await
 }
 
 /// One logged-in session.
@@ -672,17 +634,11 @@ async fn resolve(state: &AppState, request: Request) -> Result<Request> {
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
     let caller = if let Some(token) = bearer {
-        let record = state
-            .db
-            .get::<ApiToken>(&token_digest(token))
-            .await?
-            .filter(|t| !t.revoked)
-            .ok_or(Error::Unauthenticated)?;
-        let account = active_account(state, &record.username)
+        let account = accounts::verify_token(&state.db, token)
             .await?
             .ok_or(Error::Unauthenticated)?;
         Some(Caller {
-            account,
+            account: Arc::new(account),
             csrf: String::new(),
             via: Via::Token,
         })
@@ -781,212 +737,6 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
-}
-
-/// Creates the first system administrator when there is no account; returns
-/// the one-time password to print.
-pub async fn bootstrap_admin<S: WorkflowStore>(store: &S) -> Result<Option<String>> {
-    if !store.list::<Account>(None).await?.is_empty() {
-        return Ok(None);
-    }
-    let password = one_time_password()?;
-    let account = Account {
-        username: "admin".into(),
-        display_name: "系统管理员".into(),
-        role: Role::SystemAdmin,
-        department: None,
-        certificate: None,
-        password_hash: hash_password(password.clone()).await?,
-        must_change_password: true,
-        disabled: false,
-    };
-    store
-        .put(
-            std::slice::from_ref(&account),
-            &Change::new(
-                domain::clock::now(),
-                "system",
-                "account.created",
-                "first administrator",
-            ),
-        )
-        .await?;
-    Ok(Some(password))
-}
-
-/// Creates or replaces an account with a password (CLI, demo, administrators).
-/// A new password for an existing account, or disabling it, revokes every
-/// token of the account in the same transaction.
-pub async fn save_account<S: WorkflowStore>(
-    store: &S,
-    mut account: Account,
-    password: Option<String>,
-    actor: &str,
-) -> Result<Account> {
-    account.validate()?;
-    if let Some(code) = &account.department {
-        let code = domain::DepartmentCode::parse(code)?;
-        if store.department(&code).await?.is_none() {
-            return Err(Error::BadRequest(format!(
-                "部门 {code} 不存在 (no such department)"
-            )));
-        }
-    }
-    let existing = store.get::<Account>(&account.username).await?;
-    let action = if existing.is_some() {
-        "account.changed"
-    } else {
-        "account.created"
-    };
-    let revoke = match (&existing, &password) {
-        (Some(_), Some(_)) => Some("password reset"),
-        (Some(before), None) if account.disabled && !before.disabled => Some("account disabled"),
-        _ => None,
-    };
-    account.password_hash = match (password, existing) {
-        (Some(password), _) => hash_password(password).await?,
-        (None, Some(existing)) => existing.password_hash,
-        (None, None) => {
-            return Err(Error::BadRequest(
-                "新账号需要密码 (a new account needs a password)".into(),
-            ));
-        }
-    };
-    let change = Change::new(domain::clock::now(), actor, action, account.role.code());
-    put_account(store, &account, &change, revoke).await?;
-    Ok(account)
-}
-
-/// Writes an account; with `revoke` (why), also revokes every live token of
-/// the account, in the same transaction. Returns the tokens revoked.
-pub async fn put_account<S: WorkflowStore>(
-    store: &S,
-    account: &Account,
-    change: &Change,
-    revoke: Option<&str>,
-) -> Result<usize> {
-    let revoked: Vec<ApiToken> = match revoke {
-        Some(_) => tokens_of(store, &account.username)
-            .await?
-            .into_iter()
-            .filter(|t| !t.revoked)
-            .map(|t| ApiToken { revoked: true, ..t })
-            .collect(),
-        None => Vec::new(),
-    };
-    let revoked_change = Change::new(
-        change.at,
-        &change.actor,
-        "token.revoked",
-        revoke.unwrap_or_default(),
-    );
-    store
-        .put_both(
-            (std::slice::from_ref(account), change),
-            (revoked.as_slice(), &revoked_change),
-        )
-        .await?;
-    Ok(revoked.len())
-}
-
-/// Issues an API token for an account; returns the token (shown once).
-pub async fn issue_token<S: WorkflowStore>(
-    store: &S,
-    username: &str,
-    label: &str,
-    actor: &str,
-) -> Result<String> {
-    if store.get::<Account>(username).await?.is_none() {
-        return Err(Error::NotFound(format!(
-            "账号 {username} 不存在 (no such account)"
-        )));
-    }
-    let token = format!("jg_{}", random_token()?);
-    let at = domain::clock::now();
-    let record = ApiToken {
-        digest: token_digest(&token),
-        username: username.to_owned(),
-        label: label.to_owned(),
-        revoked: false,
-        issued_at: Some(at.to_rfc3339()),
-    };
-    store
-        .put(
-            std::slice::from_ref(&record),
-            &Change::new(at, actor, "token.issued", label),
-        )
-        .await?;
-    Ok(token)
-}
-
-/// Every token of an account (live and revoked), by digest.
-pub async fn tokens_of<S: WorkflowStore>(store: &S, username: &str) -> Result<Vec<ApiToken>> {
-    Ok(store.list::<ApiToken>(Some(("username", username))).await?)
-}
-
-/// What a token revocation did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Revoked {
-    /// Revoked now.
-    Now(ApiToken),
-    /// It was revoked before; nothing written.
-    Already(ApiToken),
-}
-
-/// Revokes one token of `username`, named by its fingerprint (a prefix of its
-/// digest, at least [`ApiToken::FINGERPRINT_LEN`] hex digits) or the token itself.
-pub async fn revoke_token<S: WorkflowStore>(
-    store: &S,
-    username: &str,
-    which: &str,
-    actor: &str,
-) -> Result<Revoked> {
-    let which = which.trim();
-    let prefix = if which.starts_with("jg_") {
-        token_digest(which)
-    } else {
-        which.to_ascii_lowercase()
-    };
-    if prefix.len() < ApiToken::FINGERPRINT_LEN || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(Error::BadRequest(format!(
-            "令牌指纹应为至少 {} 位十六进制数字 (a token fingerprint is at least {} hex digits)",
-            ApiToken::FINGERPRINT_LEN,
-            ApiToken::FINGERPRINT_LEN
-        )));
-    }
-    let mut matching: Vec<ApiToken> = tokens_of(store, username)
-        .await?
-        .into_iter()
-        .filter(|t| t.digest.starts_with(&prefix))
-        .collect();
-    let token = match (matching.pop(), matching.is_empty()) {
-        (Some(token), true) => token,
-        (Some(_), false) => {
-            return Err(Error::BadRequest(format!(
-                "指纹 {which} 对应多个令牌 (ambiguous fingerprint)"
-            )));
-        }
-        (None, _) => {
-            return Err(Error::NotFound(format!(
-                "账号 {username} 没有指纹为 {which} 的令牌 (no such token)"
-            )));
-        }
-    };
-    if token.revoked {
-        return Ok(Revoked::Already(token));
-    }
-    let token = ApiToken {
-        revoked: true,
-        ..token
-    };
-    let detail = format!("{} ({})", token.fingerprint(), token.label);
-    store
-        .put(
-            std::slice::from_ref(&token),
-            &Change::new(domain::clock::now(), actor, "token.revoked", detail),
-        )
-        .await?;
-    Ok(Revoked::Now(token))
 }
 
 #[cfg(test)]
@@ -1244,24 +994,5 @@ mod tests {
         assert_eq!(cookie(&headers, SESSION_COOKIE), Some("abc"));
         assert_eq!(form_field("x=1&csrf=a%2Bb&y=", "csrf"), Some("a+b".into()));
         assert!(constant_time_eq("abc", "abc") && !constant_time_eq("abc", "abd"));
-    }
-
-    #[tokio::test]
-    async fn passwords_hash_with_argon2id_and_verify() {
-        let hash = hash_password("correct horse".into())
-            .await
-            .unwrap_or_default();
-        assert!(hash.starts_with("$argon2id$"), "{hash}");
-        assert!(
-            password_matches("correct horse".into(), hash.clone())
-                .await
-                .unwrap_or(false)
-        );
-        assert!(
-            !password_matches("wrong horse!".into(), hash)
-                .await
-                .unwrap_or(true)
-        );
-        assert!(hash_password("short".into()).await.is_err());
     }
 }

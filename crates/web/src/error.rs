@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use domain::InvalidField;
 use service::WorkflowError;
+use service::accounts::AccountError;
 use storage::StoreError;
 
 /// Why a request failed.
@@ -107,6 +108,19 @@ impl From<WorkflowError> for Error {
                 ))
             }
             WorkflowError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<AccountError> for Error {
+    fn from(error: AccountError) -> Self {
+        match error {
+            AccountError::Invalid(message) => Self::BadRequest(message),
+            AccountError::NotFound(message) => Self::NotFound(message),
+            AccountError::Conflict(message) => Self::Conflict(message),
+            AccountError::Field(error) => error.into(),
+            AccountError::Store(error) => error.into(),
+            AccountError::Internal(message) => Self::internal(anyhow::anyhow!(message)),
         }
     }
 }

@@ -19,7 +19,8 @@ use super::auth::{
 };
 use super::error::{Error, Result};
 use domain::account::{Account, Permission};
-use storage::{Change, Store, WorkflowStore};
+use service::accounts;
+use storage::{Store, WorkflowStore};
 
 /// One entry of the navigation bar.
 #[derive(Debug, Clone)]
@@ -465,11 +466,14 @@ async fn change_password(
 ) -> Result<Response> {
     let account = user.account().clone();
     let problem = if !auth::password_matches(form.current, account.password_hash.clone()).await? {
-        Some("当前密码不正确")
+        Some("当前密码不正确".to_owned())
     } else if form.new_password != form.confirm {
-        Some("两次输入的新密码不一致")
-    } else if form.new_password.chars().count() < 10 {
-        Some("新密码至少 10 个字符")
+        Some("两次输入的新密码不一致".to_owned())
+    } else if form.new_password.chars().count() < accounts::MIN_CHOSEN_PASSWORD_CHARS {
+        Some(format!(
+            "新密码至少 {} 个字符",
+            accounts::MIN_CHOSEN_PASSWORD_CHARS
+        ))
     } else {
         None
     };
@@ -477,20 +481,18 @@ async fn change_password(
         let page = PasswordPage {
             forced: account.must_change_password,
             chrome: Chrome::staff(&user, "修改密码", ""),
-            message: message.into(),
+            message,
         };
         return Ok((StatusCode::BAD_REQUEST, render(&page)?).into_response());
     }
-    let mut changed = account;
-    changed.password_hash = auth::hash_password(form.new_password).await?;
-    changed.must_change_password = false;
-    let change = Change::new(
-        domain::clock::now(),
+    let changed = accounts::change_password_with(
+        &state.db,
+        account,
+        form.new_password,
         &user.actor(),
-        "account.password",
-        "password changed",
-    );
-    auth::put_account(&state.db, &changed, &change, Some("password changed")).await?;
+        auth::HashGate::global(),
+    )
+    .await?;
     state.sessions.end_all_of(&changed.username);
     Ok(Redirect::to("/login").into_response())
 }

@@ -14,7 +14,8 @@ use serde::Serialize;
 
 use super::database::{DatabaseArgs, runtime};
 use domain::account::{Account, Role};
-use storage::{Db, Store, WorkflowStore};
+use service::accounts::{self, Revoked};
+use storage::{Db, Store};
 use web::{self, AppState, auth};
 
 /// Arguments of `jianguan serve`.
@@ -141,7 +142,7 @@ pub async fn serve(
     init_logging();
     // Before the address is announced: a client never sees a stale file.
     web::remove_stale_files();
-    if let Some(password) = auth::bootstrap_admin(&db).await? {
+    if let Some(password) = accounts::bootstrap_admin(&db).await? {
         println!("首个管理员账号 first administrator: admin");
         println!("一次性密码 one-time password: {password}");
         println!("(登录后须立即修改 it must be changed at first login)");
@@ -344,8 +345,8 @@ fn print_lines<T: Serialize>(
 async fn accounts(db: &Db, command: &AccountsCommand) -> anyhow::Result<ExitCode> {
     match command {
         AccountsCommand::List { json } => {
-            let accounts = db.list::<Account>(None).await?;
-            let lines: Vec<AccountLine> = accounts
+            let all = accounts::list(db).await?;
+            let lines: Vec<AccountLine> = all
                 .iter()
                 .map(|a| AccountLine {
                     username: &a.username,
@@ -380,7 +381,7 @@ async fn accounts(db: &Db, command: &AccountsCommand) -> anyhow::Result<ExitCode
                 std::io::stdin().lock().read_line(&mut line)?;
                 (line.trim_end_matches(['\r', '\n']).to_owned(), false)
             } else {
-                (auth::one_time_password().map_err(anyhow_of)?, true)
+                (accounts::one_time_password()?, true)
             };
             let account = Account {
                 username: username.clone(),
@@ -392,42 +393,23 @@ async fn accounts(db: &Db, command: &AccountsCommand) -> anyhow::Result<ExitCode
                 must_change_password: generated,
                 disabled: false,
             };
-            auth::save_account(db, account, Some(password.clone()), ACTOR)
-                .await
-                .map_err(anyhow_of)?;
+            accounts::save_account(db, account, Some(password.clone()), ACTOR).await?;
             println!("account {username} saved ({})", role.code());
             if generated {
                 println!("one-time password: {password} (must be changed at first login)");
             }
         }
         AccountsCommand::Disable { username } => {
-            let mut account = db
-                .get::<Account>(username)
-                .await?
-                .with_context(|| format!("no account {username}"))?;
-            account.disabled = true;
-            let live = auth::tokens_of(db, username)
-                .await
-                .map_err(anyhow_of)?
-                .iter()
-                .filter(|t| !t.revoked)
-                .count();
-            auth::save_account(db, account, None, ACTOR)
-                .await
-                .map_err(anyhow_of)?;
-            println!("account {username} disabled; {live} API token(s) revoked");
+            let revoked = accounts::set_disabled(db, username, true, ACTOR).await?;
+            println!("account {username} disabled; {revoked} API token(s) revoked");
         }
         AccountsCommand::Token { username, label } => {
-            let token = auth::issue_token(db, username, label, ACTOR)
-                .await
-                .map_err(anyhow_of)?;
+            let token = accounts::issue_token(db, username, label, ACTOR).await?;
             println!("{token}");
         }
         AccountsCommand::Tokens { username, json } => {
-            if db.get::<Account>(username).await?.is_none() {
-                anyhow::bail!("no account {username}");
-            }
-            let tokens = auth::tokens_of(db, username).await.map_err(anyhow_of)?;
+            accounts::existing(db, username).await?;
+            let tokens = accounts::tokens_of(db, username).await?;
             let lines: Vec<TokenLine> = tokens
                 .iter()
                 .map(|t| TokenLine {
@@ -448,16 +430,13 @@ async fn accounts(db: &Db, command: &AccountsCommand) -> anyhow::Result<ExitCode
             })?;
         }
         AccountsCommand::RevokeToken { username, token } => {
-            match auth::revoke_token(db, username, token, ACTOR)
-                .await
-                .map_err(anyhow_of)?
-            {
-                auth::Revoked::Now(t) => println!(
+            match accounts::revoke_token(db, username, token, ACTOR).await? {
+                Revoked::Now(t) => println!(
                     "token {} ({}) of {username} revoked",
                     t.fingerprint(),
                     t.label
                 ),
-                auth::Revoked::Already(t) => {
+                Revoked::Already(t) => {
                     println!(
                         "token {} ({}) of {username} was already revoked",
                         t.fingerprint(),
@@ -468,11 +447,4 @@ async fn accounts(db: &Db, command: &AccountsCommand) -> anyhow::Result<ExitCode
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn anyhow_of(error: web::Error) -> anyhow::Error {
-    match error {
-        web::Error::Internal(source) => source,
-        other => anyhow::anyhow!("{other}"),
-    }
 }

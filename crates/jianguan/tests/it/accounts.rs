@@ -3,9 +3,9 @@
 //! write, each on the ledger, which still verifies.
 
 use domain::account::{Account, ApiToken, Role};
+use service::accounts::{self, Revoked};
 use service::audit;
 use storage::{Db, WorkflowStore};
-use web::auth::{self, Revoked};
 
 use crate::common;
 
@@ -31,7 +31,7 @@ fn account(username: &str) -> Account {
 }
 
 async fn live(db: &Db, username: &str) -> Result<usize, Box<dyn std::error::Error>> {
-    Ok(auth::tokens_of(db, username)
+    Ok(accounts::tokens_of(db, username)
         .await?
         .iter()
         .filter(|t| !t.revoked)
@@ -49,12 +49,12 @@ async fn revocations(db: &Db) -> Result<Vec<String>, Box<dyn std::error::Error>>
 }
 
 async fn tokens_are_revoked_one_by_one_and_all_by_a_new_password(db: &Db) -> TestResult {
-    auth::save_account(db, account("ops"), Some("first-password".into()), "test").await?;
-    let first = auth::issue_token(db, "ops", "nightly", "test").await?;
-    let _second = auth::issue_token(db, "ops", "report", "test").await?;
-    let _third = auth::issue_token(db, "ops", "spare", "test").await?;
+    accounts::save_account(db, account("ops"), Some("first-password".into()), "test").await?;
+    let first = accounts::issue_token(db, "ops", "nightly", "test").await?;
+    let _second = accounts::issue_token(db, "ops", "report", "test").await?;
+    let _third = accounts::issue_token(db, "ops", "spare", "test").await?;
     assert_eq!(live(db, "ops").await?, 3);
-    let tokens: Vec<ApiToken> = auth::tokens_of(db, "ops").await?;
+    let tokens: Vec<ApiToken> = accounts::tokens_of(db, "ops").await?;
     assert!(
         tokens
             .iter()
@@ -62,24 +62,28 @@ async fn tokens_are_revoked_one_by_one_and_all_by_a_new_password(db: &Db) -> Tes
     );
 
     // By the token itself, then again (nothing written the second time).
-    let revoked = auth::revoke_token(db, "ops", &first, "test").await?;
+    let revoked = accounts::revoke_token(db, "ops", &first, "test").await?;
     assert!(matches!(&revoked, Revoked::Now(t) if t.label == "nightly" && t.revoked));
-    let again = auth::revoke_token(db, "ops", &first, "test").await?;
+    let again = accounts::revoke_token(db, "ops", &first, "test").await?;
     assert!(matches!(again, Revoked::Already(_)));
     assert_eq!(revocations(db).await?.len(), 1);
     // A fingerprint too short, or of another account's token, is refused.
-    assert!(auth::revoke_token(db, "ops", "abc", "test").await.is_err());
+    assert!(
+        accounts::revoke_token(db, "ops", "abc", "test")
+            .await
+            .is_err()
+    );
     let report = tokens
         .iter()
         .find(|t| t.label == "report")
         .ok_or("no report token")?;
     assert!(
-        auth::revoke_token(db, "nobody", report.fingerprint(), "test")
+        accounts::revoke_token(db, "nobody", report.fingerprint(), "test")
             .await
             .is_err()
     );
     assert!(matches!(
-        auth::revoke_token(db, "ops", &report.fingerprint().to_uppercase(), "test").await?,
+        accounts::revoke_token(db, "ops", &report.fingerprint().to_uppercase(), "test").await?,
         Revoked::Now(_)
     ));
     assert_eq!(live(db, "ops").await?, 1);
@@ -87,14 +91,14 @@ async fn tokens_are_revoked_one_by_one_and_all_by_a_new_password(db: &Db) -> Tes
     // A new password revokes what is left, in the same write.
     let mut changed = account("ops");
     changed.must_change_password = true;
-    auth::save_account(db, changed, Some("second-password".into()), "test").await?;
+    accounts::save_account(db, changed, Some("second-password".into()), "test").await?;
     assert_eq!(live(db, "ops").await?, 0);
     let details = revocations(db).await?;
     assert_eq!(details.len(), 3, "{details:?}");
     assert_eq!(details.last().map(String::as_str), Some("password reset"));
     // A change without a new password revokes nothing.
-    let _fresh = auth::issue_token(db, "ops", "fresh", "test").await?;
-    auth::save_account(db, account("ops"), None, "test").await?;
+    let _fresh = accounts::issue_token(db, "ops", "fresh", "test").await?;
+    accounts::save_account(db, account("ops"), None, "test").await?;
     assert_eq!(live(db, "ops").await?, 1);
     let report = audit::verify(db).await?;
     assert!(report.intact(), "{:#?}", report.breaks);
@@ -102,14 +106,14 @@ async fn tokens_are_revoked_one_by_one_and_all_by_a_new_password(db: &Db) -> Tes
 }
 
 async fn disabling_revokes_and_other_accounts_keep_theirs(db: &Db) -> TestResult {
-    auth::save_account(db, account("leaver"), Some("a-password".into()), "test").await?;
-    auth::save_account(db, account("stayer"), Some("a-password".into()), "test").await?;
-    auth::issue_token(db, "leaver", "one", "test").await?;
-    auth::issue_token(db, "leaver", "two", "test").await?;
-    auth::issue_token(db, "stayer", "kept", "test").await?;
+    accounts::save_account(db, account("leaver"), Some("a-password".into()), "test").await?;
+    accounts::save_account(db, account("stayer"), Some("a-password".into()), "test").await?;
+    accounts::issue_token(db, "leaver", "one", "test").await?;
+    accounts::issue_token(db, "leaver", "two", "test").await?;
+    accounts::issue_token(db, "stayer", "kept", "test").await?;
     let mut leaving = account("leaver");
     leaving.disabled = true;
-    auth::save_account(db, leaving.clone(), None, "test").await?;
+    accounts::save_account(db, leaving.clone(), None, "test").await?;
     assert_eq!(live(db, "leaver").await?, 0);
     assert_eq!(live(db, "stayer").await?, 1);
     assert_eq!(
@@ -117,7 +121,7 @@ async fn disabling_revokes_and_other_accounts_keep_theirs(db: &Db) -> TestResult
         vec!["account disabled".to_owned(); 2]
     );
     // Saving it disabled again writes no revocation.
-    auth::save_account(db, leaving, None, "test").await?;
+    accounts::save_account(db, leaving, None, "test").await?;
     assert_eq!(revocations(db).await?.len(), 2);
     let report = audit::verify(db).await?;
     assert!(report.intact(), "{:#?}", report.breaks);

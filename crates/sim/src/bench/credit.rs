@@ -792,16 +792,13 @@ async fn bench_token(db: &Db) -> anyhow::Result<String> {
         disabled: false,
     };
     if db.get::<Account>(ACCOUNT).await?.is_none() {
-        web::auth::save_account(
+        service::accounts::save_account(
             db,
             account,
             Some(crate::demo::DEMO_PASSWORD.to_owned()),
             ACTOR,
         )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .await?;
     }
-    web::auth::issue_token(db, ACCOUNT, "jianguan bench credit", ACTOR)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))
+    Ok(service::accounts::issue_token(db, ACCOUNT, "jianguan bench credit", ACTOR).await?)
 }

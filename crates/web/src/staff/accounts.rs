@@ -4,7 +4,8 @@
 //! shown once and must be changed at the next login; tokens are shown once and
 //! listed by fingerprint; revoking one asks for confirmation first. Resetting
 //! or disabling an account revokes its tokens. Every change is written through
-//! [`save_account`] / [`issue_token`] / [`revoke_token`], so it is on the ledger.
+//! [`service::accounts`], so it is on the ledger; new and reset passwords are
+//! hashed through the server's [`HashGate`].
 
 use std::sync::Arc;
 
@@ -16,14 +17,12 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::auth::{
-    Revoked, User, issue_token, one_time_password, revoke_token, save_account, tokens_of,
-};
+use crate::auth::{HashGate, User};
 use crate::error::{Error, Result};
 use crate::pages::{Chrome, render};
 use domain::account::{Account, ApiToken, Permission, Role};
-use domain::inspector::CertificateNo;
-use storage::{Store, WorkflowStore};
+use service::accounts::{self, Revoked};
+use storage::WorkflowStore;
 
 /// This section's routes.
 pub fn routes() -> Router<Arc<AppState>> {
@@ -106,9 +105,7 @@ impl From<&Account> for AccountRow {
 
 /// Every account, by user name.
 pub async fn list(state: &AppState) -> Result<Vec<AccountRow>> {
-    Ok(state
-        .db
-        .list::<Account>(None)
+    Ok(accounts::list(&state.db)
         .await?
         .iter()
         .map(AccountRow::from)
@@ -190,50 +187,20 @@ async fn create(
 ) -> Result<Html<String>> {
     user.require(Permission::ManageAccounts)?;
     let username = form.username.trim().to_owned();
-    if state.db.get::<Account>(&username).await?.is_some() {
-        return Err(Error::Conflict(format!(
-            "账号 {username} 已存在 (account exists)"
-        )));
-    }
     let role = Role::parse(&form.role)?;
-    let department = if role.is_departmental() {
-        present(form.department)
-    } else {
-        None
-    };
-    let certificate = if role == Role::Inspector {
-        present(form.certificate)
-    } else {
-        None
-    };
-    if let Some(cert) = &certificate {
-        let inspector = state.db.inspector(&CertificateNo::parse(cert)?).await?;
-        let matches =
-            inspector.is_some_and(|i| Some(i.department.as_str()) == department.as_deref());
-        if !matches {
-            return Err(Error::BadRequest(format!(
-                "执法证号 {cert} 不在该部门的执法检查人员名录中 (certificate not in the department's directory)"
-            )));
-        }
-    }
-    let display_name = form.display_name.trim().to_owned();
-    if display_name.is_empty() {
-        return Err(Error::BadRequest(
-            "请填写姓名 (display name required)".into(),
-        ));
-    }
-    let password = one_time_password()?;
     let account = Account {
         username: username.clone(),
-        display_name,
+        display_name: form.display_name,
         role,
-        department,
-        certificate,
+        department: present(form.department).filter(|_| role.is_departmental()),
+        certificate: present(form.certificate).filter(|_| role == Role::Inspector),
         password_hash: String::new(),
         must_change_password: true,
         disabled: false,
     };
-    save_account(&state.db, account, Some(password.clone()), &user.actor()).await?;
+    let (_, password) =
+        accounts::create_account_with(&state.db, account, &user.actor(), HashGate::global())
+            .await?;
     let secret = ("一次性密码".to_owned(), username.clone(), password);
     page(
         &state,
@@ -242,15 +209,6 @@ async fn create(
         Some(secret),
     )
     .await
-}
-
-/// The account `username`, or not found.
-async fn existing(state: &AppState, username: &str) -> Result<Account> {
-    state
-        .db
-        .get::<Account>(username)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("账号 {username} 不存在 (no such account)")))
 }
 
 #[derive(Deserialize)]
@@ -272,9 +230,7 @@ async fn disable(
             "不能停用自己的账号 (cannot disable yourself)".into(),
         ));
     }
-    let mut account = existing(&state, &username).await?;
-    account.disabled = disabled;
-    save_account(&state.db, account, None, &user.actor()).await?;
+    accounts::set_disabled(&state.db, &username, disabled, &user.actor()).await?;
     if disabled {
         state.sessions.end_all_of(&username);
     }
@@ -292,10 +248,9 @@ async fn reset(
     Path(username): Path<String>,
 ) -> Result<Html<String>> {
     user.require(Permission::ManageAccounts)?;
-    let mut account = existing(&state, &username).await?;
-    let password = one_time_password()?;
-    account.must_change_password = true;
-    save_account(&state.db, account, Some(password.clone()), &user.actor()).await?;
+    let password =
+        accounts::reset_password_with(&state.db, &username, &user.actor(), HashGate::global())
+            .await?;
     state.sessions.end_all_of(&username);
     let secret = ("新的一次性密码".to_owned(), username.clone(), password);
     let message = format!("已重置账号 {username} 的密码，其 API 令牌已全部吊销");
@@ -316,7 +271,7 @@ async fn token(
     user.require(Permission::ManageAccounts)?;
     let label = form.label.trim();
     let label = if label.is_empty() { "API" } else { label };
-    let issued = issue_token(&state.db, &username, label, &user.actor()).await?;
+    let issued = accounts::issue_token(&state.db, &username, label, &user.actor()).await?;
     let secret = ("API 令牌".to_owned(), username.clone(), issued);
     page(
         &state,
@@ -341,7 +296,7 @@ async fn revoke(
 ) -> Result<Response> {
     user.require(Permission::ManageAccounts)?;
     if form.confirm.as_deref() != Some("yes") {
-        let token = tokens_of(&state.db, &username)
+        let token = accounts::tokens_of(&state.db, &username)
             .await?
             .iter()
             .find(|t| t.fingerprint() == fingerprint)
@@ -354,15 +309,16 @@ async fn revoke(
         let chrome = Chrome::staff(&user, "确认吊销 API 令牌", "/accounts");
         return Ok(render(&ConfirmRevoke { chrome, token })?.into_response());
     }
-    let message = match revoke_token(&state.db, &username, &fingerprint, &user.actor()).await? {
-        Revoked::Now(token) => format!(
-            "已吊销 {username} 的 API 令牌 {}（{}）",
-            token.fingerprint(),
-            token.label
-        ),
-        Revoked::Already(token) => {
-            format!("{username} 的 API 令牌 {} 此前已吊销", token.fingerprint())
-        }
-    };
+    let message =
+        match accounts::revoke_token(&state.db, &username, &fingerprint, &user.actor()).await? {
+            Revoked::Now(token) => format!(
+                "已吊销 {username} 的 API 令牌 {}（{}）",
+                token.fingerprint(),
+                token.label
+            ),
+            Revoked::Already(token) => {
+                format!("{username} 的 API 令牌 {} 此前已吊销", token.fingerprint())
+            }
+        };
     Ok(page(&state, &user, message, None).await?.into_response())
 }

@@ -214,9 +214,18 @@ pub fn checker(account: &Account) -> Checker {
     }
 }
 
-/// Checks one identifier for `matter` on `as_of`, the fast way: the matter
-/// from the cache, the entries by primary-key prefix, the log row committed
-/// with the other requests' rows ([`CreditState::log`]).
+/// The single check's log rows go to the group-commit writer ([`CreditState::log`]).
+impl credit_flow::CheckLogWriter for AppState {
+    type Error = Error;
+
+    fn write(&self, rows: Vec<CheckLog>) -> impl Future<Output = Result<()>> + Send {
+        self.credit.log(&self.db, rows)
+    }
+}
+
+/// Checks one identifier for `matter` on `as_of` ([`credit_flow::check_one`]),
+/// the fast way: the matter from the cache, the log row committed with the
+/// other requests' rows ([`CreditState::log`]).
 pub async fn check_one(
     state: &AppState,
     account: &Account,
@@ -224,30 +233,7 @@ pub async fn check_one(
     id: &str,
     as_of: NaiveDate,
 ) -> Result<ApplicantResult> {
-    let identifier = credit_flow::Identifier::new(id);
-    let entries = if identifier.key.is_empty() || identifier.key.len() > 64 {
-        Vec::new()
-    } else {
-        state
-            .db
-            .credit_entries_of(vec![identifier.key.clone()])
-            .await?
-    };
-    let result = identifier.result(None, &entries, matter, as_of);
-    let row = CheckLog {
-        checked_at: domain::clock::now().to_rfc3339(),
-        actor: account.username.clone(),
-        department: account.department.clone(),
-        matter: matter.code.clone(),
-        subject: result.id.chars().take(64).collect(),
-        subject_kind: result.kind,
-        outcome: result.outcome,
-        hits: u32::try_from(result.hits.len()).unwrap_or(u32::MAX),
-        as_of,
-        batch: None,
-    };
-    state.credit.log(&state.db, vec![row]).await?;
-    Ok(result)
+    credit_flow::check_one(&state.db, state, matter, id, as_of, &checker(account)).await
 }
 
 /// Checks a batch (logged in one transaction) for `account`.

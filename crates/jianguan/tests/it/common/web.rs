@@ -422,7 +422,7 @@ pub fn add_account(database: &Path, username: &str, role: Role, department: Opti
             must_change_password: false,
             disabled: false,
         };
-        web::auth::save_account(&db, account, Some(DEMO_PASSWORD.to_owned()), "test")
+        service::accounts::save_account(&db, account, Some(DEMO_PASSWORD.to_owned()), "test")
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         db.close().await;
@@ -434,7 +434,7 @@ pub fn issue_token(database: &Path, username: &str) -> String {
     let url = database.to_string_lossy().into_owned();
     block_on(async move {
         let db = storage::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
-        let token = web::auth::issue_token(&db, username, "test", "test")
+        let token = service::accounts::issue_token(&db, username, "test", "test")
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         db.close().await;

@@ -29,10 +29,10 @@ use domain::account::{Permission, Role};
 use domain::inspection::{Round, RoundStatus, Visit};
 use domain::plan::{Plan, PlanStatus};
 use serde_json::{Value, json};
+use service::accounts::issue_token;
 use storage::{self, WorkflowStore};
 use web::api::openapi::{Access, Operation};
 use web::api::operations;
-use web::auth::issue_token;
 use web::pages::url_encode;
 
 use crate::common::web::{Answer, Client, TestServer};

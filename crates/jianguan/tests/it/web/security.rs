@@ -476,7 +476,7 @@ fn tokens_are_revoked_on_the_accounts_page_and_by_a_reset_and_a_password_change(
 
     let mut admin = server.login("admin");
     let page = admin.get("/accounts");
-    let fingerprint = web::auth::token_digest(&first)[..12].to_owned();
+    let fingerprint = service::accounts::token_digest(&first)[..12].to_owned();
     assert!(page.body.contains(&fingerprint), "the page lists the token");
     assert!(!page.body.contains(&first), "never the token itself");
     // Revoking asks first; nothing happens until confirmed.

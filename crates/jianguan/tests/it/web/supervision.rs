@@ -48,7 +48,7 @@ fn setup(server: &TestServer, date: NaiveDate) -> (Vec<String>, String) {
             must_change_password: false,
             disabled: false,
         };
-        web::auth::save_account(&db, other, Some(DEMO_PASSWORD.into()), "test")
+        service::accounts::save_account(&db, other, Some(DEMO_PASSWORD.into()), "test")
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         db.close().await;
