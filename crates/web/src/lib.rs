@@ -4,7 +4,7 @@
 //! - One [`AppState`] holds the database, the calendar, the sessions, the login
 //!   limiter and the background jobs.
 //! - Every module has its own router; [`router`] merges them. Page routers get
-//!   [`error::html_errors`], so handlers return the one [`Error`] and the page
+//!   [`pages::html_errors`], so handlers return the one [`Error`] and the page
 //!   routers show it as a page while the API answers JSON.
 //! - [`auth::authenticate`] runs on every request: session cookie or API
 //!   token, CSRF on state changes. Who may do what is decided by
@@ -19,11 +19,16 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod error;
+pub mod export;
 pub mod jobs;
+#[cfg(test)]
+mod module_graph;
 pub mod pages;
 pub mod public;
+pub mod query;
 pub mod scratch;
 pub mod staff;
+pub mod text;
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -34,7 +39,7 @@ use std::time::{Duration, Instant};
 use axum::Json;
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -181,7 +186,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(staff::routes().layer(middleware::from_fn(fresh_password)))
         .merge(public::routes())
         .merge(jobs::routes())
-        .layer(middleware::from_fn(error::html_errors));
+        .layer(middleware::from_fn(pages::html_errors));
     Router::new()
         .merge(pages)
         .merge(api::routes().layer(middleware::from_fn(api_fresh_password)))
@@ -196,23 +201,6 @@ pub fn router(state: Arc<AppState>) -> Router {
             request_timeout,
         ))
         .with_state(state)
-}
-
-/// A round's JSON record (`view` is `full` or `public`) as a download named
-/// `round-<id>-<view>.json`.
-fn round_json_download(id: &str, view: &str, bytes: Vec<u8>) -> Response {
-    let file = format!(
-        "attachment; filename=\"round-{}-{view}.json\"",
-        id.replace(['"', '\\', '\r', '\n'], "")
-    );
-    (
-        [
-            (header::CONTENT_TYPE, "application/json".to_owned()),
-            (header::CONTENT_DISPOSITION, file),
-        ],
-        bytes,
-    )
-        .into_response()
 }
 
 /// Answers 503 when a handler runs longer than [`Limits::request`].

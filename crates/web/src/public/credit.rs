@@ -17,11 +17,11 @@ use axum::routing::get;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::SearchQuery;
 use crate::AppState;
 use crate::auth::MaybeUser;
 use crate::error::Result;
 use crate::pages::{Chrome, render};
+use crate::query::SearchQuery;
 use domain::credit::{CreditEntry, ListType, SubjectKind};
 use storage::credit::{CreditStore, EntryFilter};
 

@@ -29,6 +29,7 @@ use super::AppState;
 use super::auth::MaybeUser;
 use super::error::{Error, Result};
 use super::pages::{Chrome, render, url_encode};
+pub use super::query::{SearchQuery, page_number};
 use domain::inspection::Round;
 use storage::WorkflowStore;
 
@@ -51,21 +52,6 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/gongshi/verify", get(verify))
         .merge(credit::routes())
         .merge(ledger::routes())
-}
-
-/// The results search's query.
-#[derive(Debug, Default, Deserialize)]
-pub struct SearchQuery {
-    /// Entity name or 统一社会信用代码.
-    #[serde(default)]
-    pub q: String,
-    /// Page, from 1 (anything else: the first page).
-    pub page: Option<String>,
-}
-
-/// A page number as typed in a URL; the first page when absent or not a number.
-pub fn page_number(text: Option<&str>) -> usize {
-    text.and_then(|t| t.trim().parse().ok()).unwrap_or(1)
 }
 
 #[derive(Template)]
@@ -428,7 +414,7 @@ async fn record_download(
     Path(id): Path<String>,
 ) -> Result<Response> {
     let bytes = public_view_bytes(&state, &id).await?;
-    Ok(crate::round_json_download(&id, "public", bytes))
+    Ok(crate::export::round_json_download(&id, "public", bytes))
 }
 
 /// The verification of one entity in a published round.

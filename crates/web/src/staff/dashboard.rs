@@ -202,7 +202,7 @@ pub async fn figures_for(state: &Arc<AppState>, account: &Account, year: i32) ->
             let mut all = build_all(state, year).await?;
             let figures = all
                 .remove(&key.0)
-                .ok_or_else(|| crate::Error::NotFound(format!("部门 {} 不存在", key.0)))?;
+                .ok_or_else(|| crate::error::Error::NotFound(format!("部门 {} 不存在", key.0)))?;
             state.figures.store_all(year, head, all);
             let figures = Arc::new(figures);
             state.figures.lock().insert(
@@ -443,7 +443,7 @@ struct YearQuery {
 pub async fn year_or_default(state: &AppState, year: Option<i32>) -> Result<i32> {
     match year {
         Some(year) if (2000..=2100).contains(&year) => Ok(year),
-        Some(year) => Err(crate::Error::BadRequest(format!(
+        Some(year) => Err(crate::error::Error::BadRequest(format!(
             "年份 {year} 无效 (year out of range)"
         ))),
         None => default_year(state).await,

@@ -35,7 +35,7 @@ use super::directories::{Downloads, attachment};
 use crate::AppState;
 use crate::auth::User;
 use crate::error::{Error, Result};
-use crate::pages::{Chrome, department_options, render, url_encode};
+use crate::pages::{Chrome, department_options, may_read_hotline, render, url_encode};
 use domain::account::{Account, Permission};
 use domain::hotline::{
     Actor, Caller, Difficulty, Escalation, HotlineRules, Intake, OrderAction, OrderStatus, Rating,
@@ -66,14 +66,6 @@ pub fn routes() -> Router<Arc<AppState>> {
 
 // ---------------------------------------------------------------------------
 // Who may do what.
-
-/// Whether `account` reads work orders at all: the centre, city-wide readers,
-/// and departments that handle orders (their own only).
-pub fn may_read(account: &Account) -> bool {
-    account.may(Permission::DispatchWorkOrders)
-        || account.reads_all()
-        || (account.may(Permission::HandleWorkOrders) && account.department.is_some())
-}
 
 /// The department `account` is confined to: `None` for the centre and the
 /// city-wide readers, the own department for a handling department;
@@ -114,7 +106,7 @@ pub fn party(account: &Account) -> Result<flow::Party> {
 
 /// The order `id`, if `account` may see it (else 404, as if absent).
 pub async fn visible_order(state: &AppState, account: &Account, id: &str) -> Result<WorkOrder> {
-    if !may_read(account) {
+    if !may_read_hotline(account) {
         return Err(Error::Forbidden);
     }
     state

@@ -479,7 +479,7 @@ async fn full_record_download(
     Path(id): Path<String>,
 ) -> Result<Response> {
     let bytes = full_record(&state, &user, &id).await?;
-    Ok(crate::round_json_download(&id, "full", bytes))
+    Ok(crate::export::round_json_download(&id, "full", bytes))
 }
 
 async fn draw_from_form(
