@@ -24,6 +24,7 @@ pub mod jobs;
 #[cfg(test)]
 mod module_graph;
 pub mod pages;
+pub mod portal;
 pub mod public;
 pub mod query;
 pub mod scratch;
@@ -68,8 +69,8 @@ pub struct AppState {
     pub limiter: auth::LoginLimiter,
     /// Long operations and their progress.
     pub jobs: jobs::Jobs,
-    /// What the public portal shows, cached (see [`public::cache`]).
-    pub public: public::Cache,
+    /// What the public portal shows, cached (see [`portal::cache`]).
+    pub public: portal::Cache,
     /// The dashboard's figures, per scope and year.
     pub figures: staff::dashboard::FiguresCache,
     /// Files made for one user (import error reports, exports, reports).
@@ -132,7 +133,7 @@ impl AppState {
             sessions: auth::Sessions::default(),
             limiter: auth::LoginLimiter::default(),
             jobs: jobs::Jobs::default(),
-            public: public::Cache::default(),
+            public: portal::Cache::default(),
             figures: staff::dashboard::FiguresCache::default(),
             downloads: staff::directories::Downloads::default(),
             ledger: staff::ledger::LedgerCache::default(),
