@@ -23,6 +23,7 @@ pub mod export;
 pub mod jobs;
 #[cfg(test)]
 mod module_graph;
+pub mod ops;
 pub mod pages;
 pub mod portal;
 pub mod public;

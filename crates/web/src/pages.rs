@@ -84,7 +84,9 @@ impl Chrome {
             nav: SECTIONS
                 .iter()
                 .filter(|(_, _, need)| need.is_none_or(|p| account.may(p)))
-                .filter(|(href, _, _)| *href != "/hotline" || may_read_hotline(account))
+                .filter(|(href, _, _)| {
+                    *href != "/hotline" || crate::ops::hotline::may_read(account)
+                })
                 .map(|&(href, label, _)| NavItem {
                     href,
                     label,
@@ -120,14 +122,6 @@ impl Chrome {
             watermark: None,
         }
     }
-}
-
-/// Whether `account` reads 12345 work orders at all: the centre, city-wide
-/// readers, and departments that handle orders (their own only).
-pub fn may_read_hotline(account: &Account) -> bool {
-    account.may(Permission::DispatchWorkOrders)
-        || account.reads_all()
-        || (account.may(Permission::HandleWorkOrders) && account.department.is_some())
 }
 
 fn describe(account: &Account) -> (String, String, String) {

@@ -15,8 +15,8 @@ use super::openapi::{Access, Operation, param};
 use crate::AppState;
 use crate::auth::User;
 use crate::error::{Error, Result};
+use crate::ops::credit_repair::{self as pages, REVIEW, RequestInput, ReviewInput};
 use crate::portal::credit::{self as public_credit, PublicEntry};
-use crate::staff::credit_repair::{self as pages, REVIEW, RequestInput, ReviewInput};
 use domain::credit_repair::RepairRequest;
 use service::{self, credit_repair};
 

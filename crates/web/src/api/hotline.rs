@@ -15,7 +15,7 @@ use super::openapi::{Access, Operation, param};
 use crate::AppState;
 use crate::auth::User;
 use crate::error::Result;
-use crate::staff::hotline::{
+use crate::ops::hotline::{
     self as pages, ActionInput, DueQuery, InspectionInput, IntakeInput, KpiParams, ListQuery,
     MAX_LIMIT, PAGE_SIZE,
 };

@@ -13,7 +13,7 @@ use super::openapi::{Access, Operation, param};
 use crate::AppState;
 use crate::auth::User;
 use crate::error::Result;
-use crate::staff::supervision::{self as pages, NoteInput, NoticeInput, OutOfPlanInput};
+use crate::ops::supervision::{self as pages, NoteInput, NoticeInput, OutOfPlanInput};
 use domain::account::Permission;
 use domain::inspection::OutOfPlan;
 use domain::rectification::Rectification;

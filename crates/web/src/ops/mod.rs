@@ -1,0 +1,7 @@
+//! What the staff pages (`staff`) and the JSON API (`api`) both do, with no
+//! HTML and no JSON of their own: authorize the caller, call the service
+//! layer, shape the rows. Pages render these rows; the API serializes them.
+
+pub mod credit_repair;
+pub mod hotline;
+pub mod supervision;
