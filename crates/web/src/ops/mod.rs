@@ -4,4 +4,7 @@
 
 pub mod credit_repair;
 pub mod hotline;
+pub mod plans;
+pub mod results;
+pub mod rounds;
 pub mod supervision;
