@@ -73,11 +73,11 @@ pub struct AppState {
     /// What the public portal shows, cached (see [`portal::cache`]).
     pub public: portal::Cache,
     /// The dashboard's figures, per scope and year.
-    pub figures: staff::dashboard::FiguresCache,
+    pub figures: ops::dashboard::FiguresCache,
     /// Files made for one user (import error reports, exports, reports).
-    pub downloads: staff::directories::Downloads,
+    pub downloads: export::Downloads,
     /// The ledger as last read, for the ledger pages.
-    pub ledger: staff::ledger::LedgerCache,
+    pub ledger: ops::ledger::LedgerCache,
     /// The credit matters catalogue (cached) and the check-log writer.
     pub credit: staff::credit::CreditState,
     /// The 12345 hotline's rules (time limits, channels).
@@ -135,9 +135,9 @@ impl AppState {
             limiter: auth::LoginLimiter::default(),
             jobs: jobs::Jobs::default(),
             public: portal::Cache::default(),
-            figures: staff::dashboard::FiguresCache::default(),
-            downloads: staff::directories::Downloads::default(),
-            ledger: staff::ledger::LedgerCache::default(),
+            figures: ops::dashboard::FiguresCache::default(),
+            downloads: export::Downloads::default(),
+            ledger: ops::ledger::LedgerCache::default(),
             credit: staff::credit::CreditState::default(),
             hotline: domain::hotline::HotlineRules::default(),
             trusted_proxies: Vec::new(),

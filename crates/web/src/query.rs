@@ -16,3 +16,8 @@ pub struct SearchQuery {
 pub fn page_number(text: Option<&str>) -> usize {
     text.and_then(|t| t.trim().parse().ok()).unwrap_or(1)
 }
+
+/// A filter value as typed: `None` when absent or blank.
+pub fn present(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}

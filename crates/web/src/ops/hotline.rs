@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use crate::AppState;
 use crate::auth::User;
 use crate::error::{Error, Result};
+use crate::query::present;
 use domain::account::{Account, Permission};
 use domain::hotline::{
     Actor, Caller, Difficulty, Escalation, HotlineRules, Intake, OrderAction, OrderStatus, Rating,
@@ -91,11 +92,6 @@ pub fn rules(state: &AppState) -> &HotlineRules {
 
 // ---------------------------------------------------------------------------
 // Listing.
-
-/// A filter value as typed: `None` when absent or blank.
-pub fn present(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
-}
 
 /// Filters of the list (page and API).
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -2,9 +2,13 @@
 //! HTML and no JSON of their own: authorize the caller, call the service
 //! layer, shape the rows. Pages render these rows; the API serializes them.
 
+pub mod accounts;
 pub mod credit_repair;
+pub mod dashboard;
 pub mod hotline;
+pub mod ledger;
 pub mod plans;
+pub mod reports;
 pub mod results;
 pub mod rounds;
 pub mod supervision;

@@ -37,9 +37,10 @@ use crate::error::{Error, Result};
 use crate::ops::hotline::{
     ActionInput, DueQuery, InspectionInput, IntakeInput, KpiParams, ListQuery, PAGE_SIZE, act,
     asked_department, due, intake, kpi, kpi_json, list_orders, open_inspection, party, percent,
-    present, rules, scope, today, visible_order,
+    rules, scope, today, visible_order,
 };
 use crate::pages::{Chrome, department_options, render, url_encode};
+use crate::query::present;
 use domain::account::{Account, Permission};
 use domain::hotline::{Difficulty, Escalation, OrderStatus, Rating, WorkOrder};
 use files::watermark::Watermark;
