@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod credit_repair;
 pub mod dashboard;
+pub mod directories;
 pub mod hotline;
 pub mod ledger;
 pub mod plans;
