@@ -389,6 +389,11 @@ fn web_modules_import_no_circle() {
     }
 }
 
+/// API → page imports still to remove: the credit API calls the single check
+/// in `staff/credit.rs`, which is being moved to `service::credit` (issue 16);
+/// its other shared parts move to `ops::credit` with it.
+const KNOWN_EXCEPTIONS: &[(&str, &str)] = &[("api/credit", "staff/credit")];
+
 #[test]
 fn api_and_pages_do_not_import_each_other() {
     let graph = graph();
@@ -407,7 +412,8 @@ fn api_and_pages_do_not_import_each_other() {
                 from_area == "api" && matches!(to_area.as_str(), "staff" | "public" | "pages");
             let pages_to_api =
                 matches!(from_area.as_str(), "staff" | "public" | "pages") && to_area == "api";
-            if api_to_pages || pages_to_api {
+            let known = KNOWN_EXCEPTIONS.contains(&(name(from).as_str(), name(to).as_str()));
+            if (api_to_pages || pages_to_api) && !known {
                 wrong.push(format!("{} → {}", name(from), name(to)));
             }
         }
