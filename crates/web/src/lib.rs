@@ -187,7 +187,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(pages::routes())
         .merge(staff::routes().layer(middleware::from_fn(fresh_password)))
         .merge(public::routes())
-        .merge(jobs::routes())
+        .merge(staff::jobs::routes())
         .layer(middleware::from_fn(pages::html_errors));
     Router::new()
         .merge(pages)

@@ -265,10 +265,10 @@ fn references(
                 i += 1;
             }
             Token::Close => {
-                if scopes.last().is_some_and(|(at, _)| *at == depth) {
-                    if let Some((_, outer)) = scopes.pop() {
-                        here = outer;
-                    }
+                if scopes.last().is_some_and(|(at, _)| *at == depth)
+                    && let Some((_, outer)) = scopes.pop()
+                {
+                    here = outer;
                 }
                 depth = depth.saturating_sub(1);
                 i += 1;
@@ -362,10 +362,10 @@ fn find_cycle(graph: &BTreeMap<ModulePath, BTreeSet<ModulePath>>) -> Option<Vec<
     }
     let mut marks = BTreeMap::new();
     for node in graph.keys() {
-        if !marks.contains_key(node) {
-            if let Some(cycle) = visit(node, graph, &mut marks, &mut Vec::new()) {
-                return Some(cycle);
-            }
+        if !marks.contains_key(node)
+            && let Some(cycle) = visit(node, graph, &mut marks, &mut Vec::new())
+        {
+            return Some(cycle);
         }
     }
     None
@@ -422,6 +422,33 @@ fn api_and_pages_do_not_import_each_other() {
         wrong.is_empty(),
         "API and pages import each other: {wrong:#?}"
     );
+}
+
+/// A module's layer (docs/web.md, "Module layering"): higher may import lower.
+fn layer(module: &ModulePath) -> u8 {
+    match module.first().map(String::as_str) {
+        None => 5,
+        Some("api" | "staff" | "public") => 4,
+        Some("pages") => 3,
+        Some("ops" | "portal" | "export" | "jobs") => 2,
+        Some("auth") => 1,
+        Some(_) => 0,
+    }
+}
+
+#[test]
+fn modules_import_only_their_layer_or_below() {
+    let graph = graph();
+    let upward: Vec<String> = graph
+        .iter()
+        .flat_map(|(from, targets)| {
+            targets
+                .iter()
+                .filter(|to| layer(to) > layer(from))
+                .map(move |to| format!("{} → {}", name(from), name(to)))
+        })
+        .collect();
+    assert!(upward.is_empty(), "upward imports in web: {upward:#?}");
 }
 
 #[test]
