@@ -727,7 +727,7 @@ async fn check_csrf(request: Request, expected: &str) -> Result<Request> {
 pub fn form_field(text: &str, name: &str) -> Option<String> {
     text.split('&').find_map(|pair| {
         let (key, value) = pair.split_once('=')?;
-        (key == name).then(|| super::pages::url_decode(value))
+        (key == name).then(|| super::text::url_decode(value))
     })
 }
 

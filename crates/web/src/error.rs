@@ -1,15 +1,14 @@
 //! The one error type of every handler.
 //!
-//! [`Error`] answers as JSON (`{"error": "…"}`) with its status. Page routers
-//! add [`html_errors`], which turns such an answer into the HTML error page (or
-//! the login redirect), so handlers never choose between the two. Internal
+//! [`Error`] answers as JSON (`{"error": "…"}`) with its status, marked with
+//! an [`ErrorMark`]. Page routers add `pages::html_errors`, which turns such an
+//! answer into the HTML error page (or the login redirect), so handlers never
+//! choose between the two. This module imports no other module of the crate. Internal
 //! errors are logged with their chain and shown as a plain message.
 
 use axum::Json;
-use axum::extract::Request;
-use axum::http::{StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use domain::InvalidField;
@@ -153,10 +152,12 @@ pub struct ErrorBody {
     pub error: String,
 }
 
-/// Marks a response as an [`Error`], for [`html_errors`].
+/// Marks a response as an [`Error`], for the page routers' error pages
+/// (`pages::html_errors`).
 #[derive(Debug, Clone)]
-struct ErrorMark {
-    message: String,
+pub struct ErrorMark {
+    /// The message shown to the user.
+    pub message: String,
 }
 
 impl IntoResponse for Error {
@@ -176,38 +177,4 @@ impl IntoResponse for Error {
         response.extensions_mut().insert(ErrorMark { message });
         response
     }
-}
-
-/// Middleware of the page routers: an [`Error`] answer becomes the HTML error
-/// page, and "login required" a redirect to the login page.
-pub async fn html_errors(request: Request, next: Next) -> Response {
-    let wanted = request
-        .uri()
-        .path_and_query()
-        .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
-    let htmx = request.headers().contains_key("hx-request");
-    let response = next.run(request).await;
-    let Some(mark) = response.extensions().get::<ErrorMark>().cloned() else {
-        return response;
-    };
-    let status = response.status();
-    if status == StatusCode::UNAUTHORIZED && !htmx {
-        return Redirect::to(&format!(
-            "/login?next={}",
-            super::pages::url_encode(&wanted)
-        ))
-        .into_response();
-    }
-    let page = super::pages::error_page(status, &mark.message);
-    let mut answer = (status, Html(page)).into_response();
-    if htmx {
-        // htmx swaps only 2xx answers; ask it to show this one in the message area.
-        answer
-            .headers_mut()
-            .insert("hx-retarget", header::HeaderValue::from_static("#flash"));
-        answer
-            .headers_mut()
-            .insert("hx-reswap", header::HeaderValue::from_static("innerHTML"));
-    }
-    answer
 }

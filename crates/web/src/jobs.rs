@@ -1,21 +1,13 @@
 //! Long operations (an import, a full-scale draw) run in the background; the
-//! page that started one polls `/jobs/{id}` (htmx, every second) for a
-//! progress bar and, at the end, the outcome with its links.
+//! page that started one polls `/jobs/{id}` (htmx, every second; the page is
+//! `staff::jobs`) for a progress bar and, at the end, the outcome with its links.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use askama::Template;
-use axum::Router;
-use axum::extract::{Path, State};
-use axum::response::Html;
-use axum::routing::get;
-
 use super::AppState;
-use super::auth::User;
-use super::error::{Error, Result};
-use super::pages::render;
+use super::error::Result;
 
 /// A job's state.
 #[derive(Debug, Clone, Default)]
@@ -107,35 +99,4 @@ where
         let outcome = work.await.map_err(|error| error.to_string());
         state.jobs.finish(id, outcome);
     });
-}
-
-/// `/jobs/{id}`.
-pub fn routes() -> Router<Arc<AppState>> {
-    Router::new().route("/jobs/{id}", get(job))
-}
-
-#[derive(Template)]
-#[template(path = "job.html")]
-struct JobFragment {
-    id: u64,
-    job: JobStatus,
-    percent: u64,
-}
-
-async fn job(
-    State(state): State<Arc<AppState>>,
-    user: User,
-    Path(id): Path<u64>,
-) -> Result<Html<String>> {
-    let job = state
-        .jobs
-        .get(id)
-        .filter(|job| job.owner == user.account().username)
-        .ok_or_else(|| Error::NotFound(format!("任务 {id} 不存在")))?;
-    let percent = job
-        .done
-        .saturating_mul(100)
-        .checked_div(job.total)
-        .unwrap_or(0);
-    render(&JobFragment { id, job, percent })
 }

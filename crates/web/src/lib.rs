@@ -4,7 +4,7 @@
 //! - One [`AppState`] holds the database, the calendar, the sessions, the login
 //!   limiter and the background jobs.
 //! - Every module has its own router; [`router`] merges them. Page routers get
-//!   [`error::html_errors`], so handlers return the one [`Error`] and the page
+//!   [`pages::html_errors`], so handlers return the one [`Error`] and the page
 //!   routers show it as a page while the API answers JSON.
 //! - [`auth::authenticate`] runs on every request: session cookie or API
 //!   token, CSRF on state changes. Who may do what is decided by
@@ -19,11 +19,18 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod error;
+pub mod export;
 pub mod jobs;
+#[cfg(test)]
+mod module_graph;
+pub mod ops;
 pub mod pages;
+pub mod portal;
 pub mod public;
+pub mod query;
 pub mod scratch;
 pub mod staff;
+pub mod text;
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -34,7 +41,7 @@ use std::time::{Duration, Instant};
 use axum::Json;
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -63,16 +70,16 @@ pub struct AppState {
     pub limiter: auth::LoginLimiter,
     /// Long operations and their progress.
     pub jobs: jobs::Jobs,
-    /// What the public portal shows, cached (see [`public::cache`]).
-    pub public: public::Cache,
+    /// What the public portal shows, cached (see [`portal::cache`]).
+    pub public: portal::Cache,
     /// The dashboard's figures, per scope and year.
-    pub figures: staff::dashboard::FiguresCache,
+    pub figures: ops::dashboard::FiguresCache,
     /// Files made for one user (import error reports, exports, reports).
-    pub downloads: staff::directories::Downloads,
+    pub downloads: export::Downloads,
     /// The ledger as last read, for the ledger pages.
-    pub ledger: staff::ledger::LedgerCache,
+    pub ledger: ops::ledger::LedgerCache,
     /// The credit matters catalogue (cached) and the check-log writer.
-    pub credit: staff::credit::CreditState,
+    pub credit: ops::credit::CreditState,
     /// The 12345 hotline's rules (time limits, channels).
     pub hotline: domain::hotline::HotlineRules,
     /// Proxies whose `X-Forwarded-For` is believed (see [`auth::client_address`]).
@@ -127,11 +134,11 @@ impl AppState {
             sessions: auth::Sessions::default(),
             limiter: auth::LoginLimiter::default(),
             jobs: jobs::Jobs::default(),
-            public: public::Cache::default(),
-            figures: staff::dashboard::FiguresCache::default(),
-            downloads: staff::directories::Downloads::default(),
-            ledger: staff::ledger::LedgerCache::default(),
-            credit: staff::credit::CreditState::default(),
+            public: portal::Cache::default(),
+            figures: ops::dashboard::FiguresCache::default(),
+            downloads: export::Downloads::default(),
+            ledger: ops::ledger::LedgerCache::default(),
+            credit: ops::credit::CreditState::default(),
             hotline: domain::hotline::HotlineRules::default(),
             trusted_proxies: Vec::new(),
             limits: Limits::default(),
@@ -180,8 +187,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(pages::routes())
         .merge(staff::routes().layer(middleware::from_fn(fresh_password)))
         .merge(public::routes())
-        .merge(jobs::routes())
-        .layer(middleware::from_fn(error::html_errors));
+        .merge(staff::jobs::routes())
+        .layer(middleware::from_fn(pages::html_errors));
     Router::new()
         .merge(pages)
         .merge(api::routes().layer(middleware::from_fn(api_fresh_password)))
@@ -196,23 +203,6 @@ pub fn router(state: Arc<AppState>) -> Router {
             request_timeout,
         ))
         .with_state(state)
-}
-
-/// A round's JSON record (`view` is `full` or `public`) as a download named
-/// `round-<id>-<view>.json`.
-fn round_json_download(id: &str, view: &str, bytes: Vec<u8>) -> Response {
-    let file = format!(
-        "attachment; filename=\"round-{}-{view}.json\"",
-        id.replace(['"', '\\', '\r', '\n'], "")
-    );
-    (
-        [
-            (header::CONTENT_TYPE, "application/json".to_owned()),
-            (header::CONTENT_DISPOSITION, file),
-        ],
-        bytes,
-    )
-        .into_response()
 }
 
 /// Answers 503 when a handler runs longer than [`Limits::request`].

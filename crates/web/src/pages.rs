@@ -7,8 +7,9 @@ use std::sync::Arc;
 use askama::Template;
 use axum::Form;
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -17,7 +18,8 @@ use super::AppState;
 use super::auth::{
     self, ClientIp, LOGIN_CSRF_COOKIE, MaybeUser, SESSION_COOKIE, SESSION_IDLE, User,
 };
-use super::error::{Error, Result};
+use super::error::{Error, ErrorMark, Result};
+pub use super::text::{escape, url_decode, url_encode};
 use domain::account::{Account, Permission};
 use service::accounts;
 use storage::{Store, WorkflowStore};
@@ -84,7 +86,7 @@ impl Chrome {
                 .iter()
                 .filter(|(_, _, need)| need.is_none_or(|p| account.may(p)))
                 .filter(|(href, _, _)| {
-                    *href != "/hotline" || super::staff::hotline::may_read(account)
+                    *href != "/hotline" || crate::ops::hotline::may_read(account)
                 })
                 .map(|&(href, label, _)| NavItem {
                     href,
@@ -167,51 +169,6 @@ pub fn error_page(status: StatusCode, message: &str) -> String {
     };
     page.render()
         .unwrap_or_else(|_| format!("<p>{}</p>", escape(message)))
-}
-
-/// Minimal HTML escaping for text outside templates.
-pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// Percent-encodes a URL component.
-pub fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// Decodes a URL-encoded form value (`+` is a space).
-pub fn url_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(byte) => {
-                        out.push(byte);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            other => out.push(other),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Where a login goes when `next` is missing or refused.
@@ -495,6 +452,36 @@ async fn change_password(
     .await?;
     state.sessions.end_all_of(&changed.username);
     Ok(Redirect::to("/login").into_response())
+}
+
+/// Middleware of the page routers: an [`Error`] answer becomes the HTML error
+/// page, and "login required" a redirect to the login page.
+pub async fn html_errors(request: Request, next: Next) -> Response {
+    let wanted = request
+        .uri()
+        .path_and_query()
+        .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+    let htmx = request.headers().contains_key("hx-request");
+    let response = next.run(request).await;
+    let Some(mark) = response.extensions().get::<ErrorMark>().cloned() else {
+        return response;
+    };
+    let status = response.status();
+    if status == StatusCode::UNAUTHORIZED && !htmx {
+        return Redirect::to(&format!("/login?next={}", url_encode(&wanted))).into_response();
+    }
+    let page = error_page(status, &mark.message);
+    let mut answer = (status, Html(page)).into_response();
+    if htmx {
+        // htmx swaps only 2xx answers; ask it to show this one in the message area.
+        answer
+            .headers_mut()
+            .insert("hx-retarget", header::HeaderValue::from_static("#flash"));
+        answer
+            .headers_mut()
+            .insert("hx-reswap", header::HeaderValue::from_static("innerHTML"));
+    }
+    answer
 }
 
 #[cfg(test)]

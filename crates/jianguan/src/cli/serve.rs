@@ -176,7 +176,7 @@ pub async fn serve(
         trusted_proxies = ?options.trusted_proxies.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "limits"
     );
-    web::staff::dashboard::warm(&state);
+    web::ops::dashboard::warm(&state);
     schedule_escalation(state.clone(), std::time::Duration::from_secs(3600));
     web::public::ledger::schedule_daily_anchor(state.clone());
     if let Some(every) = web::staff::credit_risk::schedule_interval() {

@@ -308,7 +308,7 @@ impl Server {
                     let base = format!("http://{}", listener.local_addr()?);
                     let state = AppState::new(db.clone(), calendar);
                     // As `jianguan serve` does: the dashboard's figures are prepared at start.
-                    web::staff::dashboard::warm(&state);
+                    web::ops::dashboard::warm(&state);
                     let session = state
                         .sessions
                         .start(ACCOUNT)

@@ -10,12 +10,12 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::JsonBody;
+use super::body::JsonBody;
 use super::openapi::{Access, Operation, param};
 use crate::AppState;
 use crate::auth::User;
 use crate::error::{Error, Result};
-use crate::staff::credit::{self as pages, EntryQuery, EntryRow, MatterQuery, MatterRow};
+use crate::ops::credit::{self as pages, EntryQuery, EntryRow, MatterQuery, MatterRow};
 use domain::account::Permission;
 use files::credit::Applicant;
 

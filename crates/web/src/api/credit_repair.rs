@@ -10,13 +10,13 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::JsonBody;
+use super::body::JsonBody;
 use super::openapi::{Access, Operation, param};
 use crate::AppState;
 use crate::auth::User;
 use crate::error::{Error, Result};
-use crate::public::credit::{self as public_credit, PublicEntry};
-use crate::staff::credit_repair::{self as pages, REVIEW, RequestInput, ReviewInput};
+use crate::ops::credit_repair::{self as pages, REVIEW, RequestInput, ReviewInput};
+use crate::portal::credit::{self as public_credit, PublicEntry};
 use domain::credit_repair::RepairRequest;
 use service::{self, credit_repair};
 

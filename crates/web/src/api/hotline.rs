@@ -10,12 +10,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::JsonBody;
+use super::body::JsonBody;
 use super::openapi::{Access, Operation, param};
 use crate::AppState;
 use crate::auth::User;
 use crate::error::Result;
-use crate::staff::hotline::{
+use crate::ops::hotline::{
     self as pages, ActionInput, DueQuery, InspectionInput, IntakeInput, KpiParams, ListQuery,
     MAX_LIMIT, PAGE_SIZE,
 };

@@ -6,6 +6,7 @@
 //! handlers; the OpenAPI document is built from those lists, and a test checks
 //! that every listed operation answers.
 
+pub mod body;
 pub mod credit;
 pub mod credit_repair;
 pub mod directories;
@@ -17,36 +18,17 @@ pub mod workflow;
 
 use std::sync::Arc;
 
-use axum::Router;
-use axum::extract::{FromRequest, Request};
 use axum::routing::get;
-use serde::de::DeserializeOwned;
+use axum::{Json, Router};
+use serde_json::Value;
 
 use super::AppState;
-use super::error::Error;
-
-/// A JSON request body. Unlike axum's `Json`, a bad body is an [`Error`]: a
-/// JSON answer with a Chinese message naming what is wrong.
-#[derive(Debug)]
-pub struct JsonBody<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
-    type Rejection = Error;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, Error> {
-        let text = String::from_request(request, state)
-            .await
-            .map_err(|e| Error::BadRequest(format!("请求体无法读取：{e}")))?;
-        serde_json::from_str(&text)
-            .map(JsonBody)
-            .map_err(|e| Error::BadRequest(format!("请求体不是有效的 JSON 或缺少字段：{e}")))
-    }
-}
+pub use body::JsonBody;
 
 /// Every API route.
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
-        .route("/api/openapi.json", get(openapi::document))
+        .route("/api/openapi.json", get(document))
         .merge(public::routes())
         .merge(workflow::routes())
         .merge(directories::routes())
@@ -54,6 +36,11 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(credit_repair::routes())
         .merge(credit::routes())
         .merge(hotline::routes())
+}
+
+/// `GET /api/openapi.json`.
+pub async fn document() -> Json<Value> {
+    Json(openapi::build(&operations()))
 }
 
 /// Every documented operation, in the document's order.

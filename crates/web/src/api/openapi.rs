@@ -1,6 +1,5 @@
 //! The OpenAPI 3.1 document, built from each area's [`Operation`] list.
 
-use axum::Json;
 use serde_json::{Map, Value, json};
 
 /// Who may call an operation.
@@ -129,14 +128,9 @@ pub fn build(operations: &[Operation]) -> Value {
         "components": {
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
-                "session": {"type": "apiKey", "in": "cookie", "name": super::super::auth::SESSION_COOKIE}
+                "session": {"type": "apiKey", "in": "cookie", "name": crate::auth::SESSION_COOKIE}
             },
             "schemas": {"Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}}
         }
     })
-}
-
-/// `GET /api/openapi.json`.
-pub async fn document() -> Json<Value> {
-    Json(build(&super::operations()))
 }

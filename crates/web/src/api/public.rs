@@ -14,9 +14,10 @@ use serde_json::{Value, json};
 use super::openapi::{Access, Operation, param};
 use crate::AppState;
 use crate::error::{Error, Result};
-use crate::public::cache::{PublicPlan, PublicRound, ResultPage, SeedSteps, Verdict};
-use crate::public::check::EntityCheck;
-use crate::public::{self, EntrySummary, RESULTS_PER_PAGE, SearchQuery};
+use crate::portal::cache::{PublicPlan, PublicRound, ResultPage, SeedSteps, Verdict};
+use crate::portal::check::EntityCheck;
+use crate::portal::{self, EntrySummary, RESULTS_PER_PAGE};
+use crate::query::{SearchQuery, page_number};
 
 /// Routes.
 pub fn routes() -> Router<Arc<AppState>> {
@@ -192,7 +193,7 @@ async fn plan(
     Path(id): Path<String>,
 ) -> Result<Json<PublicPlan>> {
     let snapshot = state.public.snapshot(&state.db).await?;
-    public::published_plan(&snapshot, &id).map(Json)
+    portal::published_plan(&snapshot, &id).map(Json)
 }
 
 async fn results(
@@ -202,7 +203,7 @@ async fn results(
     let snapshot = state.public.snapshot(&state.db).await?;
     let page: ResultPage<'_> = snapshot.search(
         &query.q,
-        public::page_number(query.page.as_deref()),
+        page_number(query.page.as_deref()),
         RESULTS_PER_PAGE,
     );
     Ok(Json(page).into_response())
@@ -233,11 +234,11 @@ struct RoundDetail {
 #[derive(Serialize)]
 struct CommittedDetail {
     round: PublicRound,
-    plans: Vec<public::CommittedPlan>,
+    plans: Vec<portal::CommittedPlan>,
 }
 
 async fn round(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response> {
-    if let Some((round, plans)) = public::pending_round(&state, &id).await? {
+    if let Some((round, plans)) = portal::pending_round(&state, &id).await? {
         return Ok(Json(CommittedDetail { round, plans }).into_response());
     }
     let (snapshot, round) = state.public.published_round(&state.db, &id).await?;
@@ -246,14 +247,14 @@ async fn round(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Re
     Ok(Json(RoundDetail {
         round: PublicRound::of(&round),
         seed: index.seed.clone(),
-        plans: public::entry_summaries(&index, &snapshot),
+        plans: portal::entry_summaries(&index, &snapshot),
         verdict,
     })
     .into_response())
 }
 
 async fn record(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response> {
-    let bytes = public::public_view_bytes(&state, &id).await?;
+    let bytes = portal::public_view_bytes(&state, &id).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
 }
 
@@ -270,5 +271,5 @@ async fn verify(
     let code = params
         .code
         .ok_or_else(|| Error::BadRequest("缺少参数 code（统一社会信用代码）".into()))?;
-    public::entity_check(&state, &id, &code).await.map(Json)
+    portal::entity_check(&state, &id, &code).await.map(Json)
 }

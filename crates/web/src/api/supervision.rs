@@ -8,12 +8,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
 
-use super::JsonBody;
+use super::body::JsonBody;
 use super::openapi::{Access, Operation, param};
 use crate::AppState;
 use crate::auth::User;
 use crate::error::Result;
-use crate::staff::supervision::{self as pages, NoteInput, NoticeInput, OutOfPlanInput};
+use crate::ops::supervision::{self as pages, NoteInput, NoticeInput, OutOfPlanInput};
 use domain::account::Permission;
 use domain::inspection::OutOfPlan;
 use domain::rectification::Rectification;

@@ -13,14 +13,14 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::JsonBody;
+use super::body::JsonBody;
 use super::openapi::{Access, Operation, param};
 use crate::AppState;
 use crate::auth::User;
 use crate::error::Result;
-use crate::staff::plans::{self, PlanFilter, PlanStep};
-use crate::staff::results::{self, EntryFields, ResultFilter};
-use crate::staff::rounds::{self, CommitFields, DrawFields, VisitPage, VisitQuery};
+use crate::ops::plans::{self, PlanFilter, PlanStep};
+use crate::ops::results::{self, EntryFields, ResultFilter};
+use crate::ops::rounds::{self, CommitFields, DrawFields, VisitPage, VisitQuery};
 use domain::account::Permission;
 use domain::inspection::{InspectionResult, Round};
 use domain::plan::{Decision, Plan, PlanFields};

@@ -4,11 +4,9 @@
 //! (`spec/draw-v1-public-view.md`) and the verification page. Never a risk
 //! class or a stratum of an entity, never a cut-off, never a seed before publication.
 //!
-//! Everything it shows comes from [`cache::Cache`] (in [`AppState`]), rebuilt
-//! when the ledger moves; the JSON API (`api/public.rs`) uses the same values.
+//! Everything it shows comes from [`crate::portal`] and its cache (in
+//! [`AppState`]), which the JSON API (`api/public.rs`) uses too.
 
-pub mod cache;
-pub mod check;
 pub mod credit;
 pub mod ledger;
 
@@ -21,19 +19,19 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-pub use cache::Cache;
-use cache::{PublicPlan, PublicResult, PublicRound, RoundIndex, Verdict};
-use check::EntityCheck;
+use crate::portal::cache::{self, PublicPlan, PublicResult, PublicRound, Verdict};
+use crate::portal::check::EntityCheck;
+use crate::portal::{
+    CommittedPlan, EntrySummary, RESULTS_PER_PAGE, entity_check, entity_name, entry_summaries,
+    pending_round, public_view_bytes, published_plan,
+};
 
 use super::AppState;
 use super::auth::MaybeUser;
 use super::error::{Error, Result};
 use super::pages::{Chrome, render, url_encode};
+pub use super::query::{SearchQuery, page_number};
 use domain::inspection::Round;
-use storage::WorkflowStore;
-
-/// Results per page of the search.
-pub const RESULTS_PER_PAGE: usize = 20;
 
 /// Drawn entities per page of a round.
 const VISITS_PER_PAGE: usize = 100;
@@ -51,21 +49,6 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/gongshi/verify", get(verify))
         .merge(credit::routes())
         .merge(ledger::routes())
-}
-
-/// The results search's query.
-#[derive(Debug, Default, Deserialize)]
-pub struct SearchQuery {
-    /// Entity name or 统一社会信用代码.
-    #[serde(default)]
-    pub q: String,
-    /// Page, from 1 (anything else: the first page).
-    pub page: Option<String>,
-}
-
-/// A page number as typed in a URL; the first page when absent or not a number.
-pub fn page_number(text: Option<&str>) -> usize {
-    text.and_then(|t| t.trim().parse().ok()).unwrap_or(1)
 }
 
 #[derive(Template)]
@@ -130,14 +113,6 @@ async fn plan(
     })
 }
 
-/// A published plan, or 404.
-pub fn published_plan(snapshot: &cache::Snapshot, id: &str) -> Result<PublicPlan> {
-    snapshot
-        .plan(id)
-        .cloned()
-        .ok_or_else(|| Error::NotFound(format!("没有已公示的抽查计划 {id}")))
-}
-
 #[derive(Template)]
 #[template(path = "public/results.html")]
 struct Results {
@@ -197,70 +172,6 @@ async fn rounds(State(state): State<Arc<AppState>>, viewer: MaybeUser) -> Result
     })
 }
 
-/// One plan entry of a round, summarised as its public view gives it.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct EntrySummary {
-    /// Entry id.
-    pub entry: String,
-    /// Plan id.
-    pub plan: String,
-    /// Whether the plan is published (linkable).
-    pub plan_published: bool,
-    /// Department code.
-    pub department: String,
-    /// Department name.
-    pub department_name: String,
-    /// Frame size.
-    pub frame_size: u64,
-    /// Per stratum of the frame: the published rule, `N_h` and `n_h` (no cut-off).
-    pub strata: Vec<StratumSummary>,
-    /// Selected.
-    pub selected: usize,
-}
-
-/// One stratum of a plan entry, in aggregate: no entity is linked to it.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct StratumSummary {
-    /// Stratum label as the plan publishes it.
-    pub stratum: String,
-    /// `N_h`.
-    pub population: u64,
-    /// Rule in words: a rate, a count, or none.
-    pub rule: String,
-    /// `n_h`.
-    pub sample: u64,
-}
-
-/// The plan entries of a round, summarised.
-pub fn entry_summaries(index: &RoundIndex, snapshot: &cache::Snapshot) -> Vec<EntrySummary> {
-    index
-        .entries
-        .iter()
-        .map(|entry| EntrySummary {
-            entry: entry.entry.clone(),
-            plan: entry.plan.clone(),
-            plan_published: snapshot.plan(&entry.plan).is_some(),
-            department: entry.department.clone(),
-            department_name: snapshot.department_name(&entry.department),
-            frame_size: index.frame_size(&entry.plan),
-            strata: index
-                .public_strata(entry)
-                .into_iter()
-                .map(|stratum| StratumSummary {
-                    rule: match (stratum.rate_bp, stratum.count) {
-                        (None, None) => "不抽取".to_owned(),
-                        (rate, count) => cache::rule_amount(rate, count),
-                    },
-                    stratum: stratum.stratum,
-                    population: stratum.population,
-                    sample: stratum.sample,
-                })
-                .collect(),
-            selected: entry.selected.len(),
-        })
-        .collect()
-}
-
 /// A drawn entity on a round's page.
 struct DrawnRow {
     entity: String,
@@ -286,60 +197,6 @@ struct RoundPage {
 #[derive(Debug, Deserialize)]
 struct PageQuery {
     page: Option<String>,
-}
-
-/// A plan of a committed round before publication: what was fixed with the commitment.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct CommittedPlan {
-    /// Plan id.
-    pub plan: String,
-    /// The version drawn.
-    pub version: u32,
-    /// Whether the plan is published (linkable).
-    pub plan_published: bool,
-    /// Its frame digest (spec §5), fixed before the beacon existed.
-    pub frame_digest: String,
-    /// Its sampling rules in words, as published with the plan.
-    pub sampling: Vec<String>,
-}
-
-/// The plans of a pending round, with their frame digests and parameters.
-pub fn committed_plans(
-    snapshot: &cache::Snapshot,
-    round: &PublicRound,
-    versions: &[(String, u32)],
-) -> Vec<CommittedPlan> {
-    versions
-        .iter()
-        .map(|(plan, version)| CommittedPlan {
-            plan: plan.clone(),
-            version: *version,
-            plan_published: snapshot.plan(plan).is_some(),
-            frame_digest: round.frame_digests.get(plan).cloned().unwrap_or_default(),
-            sampling: snapshot
-                .pending_plans
-                .get(plan)
-                .cloned()
-                .unwrap_or_default(),
-        })
-        .collect()
-}
-
-/// A pending round and its plans, or 404.
-pub async fn pending_round(
-    state: &AppState,
-    id: &str,
-) -> Result<Option<(PublicRound, Vec<CommittedPlan>)>> {
-    let snapshot = state.public.snapshot(&state.db).await?;
-    let Some(round) = snapshot.pending_round(id).cloned() else {
-        return Ok(None);
-    };
-    let versions: Vec<(String, u32)> = match state.db.get::<Round>(id).await? {
-        Some(stored) => stored.plans.into_iter().collect(),
-        None => Vec::new(),
-    };
-    let plans = committed_plans(&snapshot, &round, &versions);
-    Ok(Some((round, plans)))
 }
 
 #[derive(Template)]
@@ -401,46 +258,12 @@ async fn round(
     .map(IntoResponse::into_response)
 }
 
-/// The name of an entity in the directory.
-pub async fn entity_name(state: &AppState, uscc: &str) -> Result<Option<String>> {
-    let Ok((code, _)) = domain::Uscc::parse_lenient(uscc) else {
-        return Ok(None);
-    };
-    state.public.entity_name(&state.db, &code).await
-}
-
-/// A published round's public view (`spec/draw-v1-public-view.md`) as
-/// `jianguan rounds export --public` writes it: the only record the portal serves.
-pub async fn public_view_bytes(state: &AppState, id: &str) -> Result<Vec<u8>> {
-    let (_, round) = state.public.published_round(&state.db, id).await?;
-    let _turn = state.public.export_permit().await?;
-    let record = service::rounds::export(&state.db, &round.id).await?;
-    tokio::task::spawn_blocking(move || {
-        let (view, _) = service::rounds::public_view(&record)?;
-        serde_json::to_vec(&view).map_err(Error::internal)
-    })
-    .await
-    .map_err(Error::internal)?
-}
-
 async fn record_download(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Response> {
     let bytes = public_view_bytes(&state, &id).await?;
-    Ok(crate::round_json_download(&id, "public", bytes))
-}
-
-/// The verification of one entity in a published round.
-pub async fn entity_check(state: &AppState, round: &str, code: &str) -> Result<EntityCheck> {
-    let (snapshot, round) = state.public.published_round(&state.db, round).await?;
-    let code = check::parse_code(code)?;
-    let index = state.public.round_index(&state.db, &round).await?;
-    let verdict = state.public.verdict(&state.db, &round.id).await?;
-    let name = entity_name(state, code.as_str()).await?;
-    Ok(check::check(&index, &code, name, verdict, |d| {
-        snapshot.department_name(d)
-    }))
+    Ok(crate::export::round_json_download(&id, "public", bytes))
 }
 
 #[derive(Debug, Deserialize)]

@@ -9,6 +9,7 @@ pub mod credit_risk;
 pub mod dashboard;
 pub mod directories;
 pub mod hotline;
+pub mod jobs;
 pub mod ledger;
 pub mod plans;
 pub mod reports;

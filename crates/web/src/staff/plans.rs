@@ -9,20 +9,24 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Redirect};
 use axum::routing::{get, post};
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::User;
 use crate::error::{Error, Result};
-use crate::pages::{Chrome, render, url_decode};
-use domain::account::{Account, Permission};
+use crate::ops::plans::{
+    FormPairs, PlanFilter, PlanStep, advance, answer, create_plan, partner_of, split_list,
+    visible_plan, visible_plans,
+};
+use crate::pages::{Chrome, render};
+use domain::account::Permission;
 use domain::item::InspectionItem;
 use domain::plan::{
     Decision, Participant, Plan, PlanFields, PlanKind, PlanScope, PlanStatus, STRATA, StratumRate,
 };
 use domain::{DepartmentCode, EntityType};
-use service::{self, WorkflowError};
+use service::{self};
 use storage::{Store, WorkflowStore};
 
 /// This section's routes.
@@ -33,279 +37,6 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/plans/{id}", get(show))
         .route("/plans/{id}/confirm", post(answer_from_form))
         .route("/plans/{id}/{step}", post(step_from_form))
-}
-
-// ---- shared with the API -------------------------------------------------
-
-/// A URL-encoded form body as (name, value) pairs; repeated names (check
-/// boxes) are kept.
-pub(crate) struct FormPairs(Vec<(String, String)>);
-
-impl FormPairs {
-    /// Parses `a=1&b=2&b=3`.
-    pub(crate) fn parse(body: &str) -> Self {
-        Self(
-            body.split('&')
-                .filter(|pair| !pair.is_empty())
-                .map(|pair| {
-                    let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-                    (url_decode(name), url_decode(value))
-                })
-                .collect(),
-        )
-    }
-
-    /// The first value of `name`, trimmed ("" when missing).
-    pub(crate) fn get(&self, name: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or("", |(_, v)| v.trim())
-    }
-
-    /// Every non-empty value of `name`.
-    pub(crate) fn all(&self, name: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(n, v)| n == name && !v.trim().is_empty())
-            .map(|(_, v)| v.trim().to_owned())
-            .collect()
-    }
-
-    /// A required date field.
-    pub(crate) fn date(&self, name: &str, label: &str) -> Result<NaiveDate> {
-        parse_date(self.get(name), label)
-    }
-}
-
-/// A `YYYY-MM-DD` date, or a Chinese error naming `label`.
-pub(crate) fn parse_date(text: &str, label: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| Error::BadRequest(format!("{label}应为日期 YYYY-MM-DD（收到 “{text}”）")))
-}
-
-/// A list separated by commas, Chinese commas, `、` or white space.
-pub(crate) fn split_list(text: &str) -> Vec<String> {
-    text.split([',', '，', '、', ' ', '\n', '\r', '\t', ';', '；'])
-        .filter(|part| !part.trim().is_empty())
-        .map(|part| part.trim().to_owned())
-        .collect()
-}
-
-/// Whether the account sees the plan: readers of every department, or a
-/// department that leads it or takes part in it.
-pub(crate) fn plan_visible(account: &Account, plan: &Plan) -> bool {
-    account.reads_all()
-        || plan
-            .participants
-            .iter()
-            .any(|p| account.department.as_deref() == Some(p.department.as_str()))
-}
-
-/// Which plans a list shows.
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct PlanFilter {
-    /// Calendar year.
-    #[serde(default)]
-    pub year: Option<String>,
-    /// Status (草稿, 已备案, 已批准, 已公示 or the English codes).
-    #[serde(default)]
-    pub status: Option<String>,
-}
-
-/// The plans the user sees, filtered.
-pub(crate) async fn visible_plans(
-    state: &AppState,
-    user: &User,
-    filter: &PlanFilter,
-) -> Result<Vec<Plan>> {
-    let year = match filter
-        .year
-        .as_deref()
-        .map(str::trim)
-        .filter(|y| !y.is_empty())
-    {
-        Some(text) => Some(
-            text.parse::<i32>()
-                .map_err(|_| Error::BadRequest(format!("年度应为数字（收到 “{text}”）")))?,
-        ),
-        None => None,
-    };
-    let status = match filter
-        .status
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        Some(text) => Some(PlanStatus::parse(text)?),
-        None => None,
-    };
-    let plans = match year {
-        Some(year) => {
-            state
-                .db
-                .list::<Plan>(Some(("year", &year.to_string())))
-                .await?
-        }
-        None => state.db.list::<Plan>(None).await?,
-    };
-    Ok(plans
-        .into_iter()
-        .filter(|p| plan_visible(user.account(), p))
-        .filter(|p| status.is_none_or(|s| p.status == s))
-        .collect())
-}
-
-/// One plan, if the user sees it.
-pub(crate) async fn visible_plan(state: &AppState, user: &User, id: &str) -> Result<Plan> {
-    state
-        .db
-        .get::<Plan>(id)
-        .await?
-        .filter(|plan| plan_visible(user.account(), plan))
-        .ok_or_else(|| Error::NotFound(format!("抽查计划 {id} 不存在或无权查看")))
-}
-
-/// Creates a plan (草稿) of the lead department: [`Permission::EditPlans`] there.
-pub(crate) async fn create_plan(state: &AppState, user: &User, fields: PlanFields) -> Result<Plan> {
-    user.require_in(Permission::EditPlans, &fields.lead)?;
-    Ok(service::create_plan(&state.db, fields, service::now(), &user.actor()).await?)
-}
-
-/// A life-cycle step of a plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum PlanStep {
-    /// 备案 (草稿 → 已备案).
-    File,
-    /// 批准 (已备案 → 已批准).
-    Approve,
-    /// 公示 (已批准 → 已公示).
-    Publish,
-}
-
-impl PlanStep {
-    /// From the last path segment: `file`, `approve` or `publish`.
-    pub(crate) fn parse(text: &str) -> Result<Self> {
-        match text {
-            "file" => Ok(Self::File),
-            "approve" => Ok(Self::Approve),
-            "publish" => Ok(Self::Publish),
-            other => Err(Error::NotFound(format!("没有这个步骤：{other}"))),
-        }
-    }
-
-    fn label(self) -> &'static str {
-        match self {
-            Self::File => "备案",
-            Self::Approve => "批准",
-            Self::Publish => "公示",
-        }
-    }
-
-    fn target(self) -> PlanStatus {
-        match self {
-            Self::File => PlanStatus::Filed,
-            Self::Approve => PlanStatus::Approved,
-            Self::Publish => PlanStatus::Published,
-        }
-    }
-
-    /// Filing needs [`Permission::EditPlans`]; approving and publishing
-    /// [`Permission::ApprovePlans`].
-    fn permission(self) -> Permission {
-        match self {
-            Self::File => Permission::EditPlans,
-            Self::Approve | Self::Publish => Permission::ApprovePlans,
-        }
-    }
-}
-
-/// Moves a plan on by one step, in the lead department only; the person who
-/// filed the plan does not approve it.
-pub(crate) async fn advance(
-    state: &AppState,
-    user: &User,
-    id: &str,
-    step: PlanStep,
-) -> Result<Plan> {
-    let plan = visible_plan(state, user, id).await?;
-    user.require_in(step.permission(), &plan.lead)?;
-    if step == PlanStep::Approve && plan.filed_by.as_deref() == Some(user.actor().as_str()) {
-        return Err(Error::Conflict(format!(
-            "计划 {id} 由您备案，须由他人批准（备案与批准不由同一人办理）"
-        )));
-    }
-    service::advance_plan(
-        &state.db,
-        id,
-        step.target(),
-        service::now(),
-        &user.actor(),
-        step.label(),
-    )
-    .await
-    .map_err(|error| match error {
-        WorkflowError::Refused(message) => Error::Conflict(format!(
-            "计划当前为“{}”，不能{}（{message}）",
-            plan.status,
-            step.label()
-        )),
-        other => other.into(),
-    })
-}
-
-/// The partner department the user answers for: its own, if it is one of the
-/// plan's partners (not the lead) and the account edits plans there.
-fn partner_of<'a>(account: &'a Account, plan: &Plan) -> Option<&'a str> {
-    let department = account.department.as_deref()?;
-    (account.may(Permission::EditPlans) && plan.partners().any(|p| p == department))
-        .then_some(department)
-}
-
-/// A partner department's answer to a joint plan (会签): `同意`, or `不同意`
-/// with a reason. Only the partner's own staff answer for it.
-pub(crate) async fn answer(
-    state: &AppState,
-    user: &User,
-    id: &str,
-    decision: Decision,
-    reason: &str,
-) -> Result<Plan> {
-    let plan = visible_plan(state, user, id).await?;
-    let account = user.require(Permission::EditPlans)?;
-    let department = match account.department.as_deref() {
-        Some(own) if plan.partners().any(|p| p == own) => own,
-        Some(own) if own == plan.lead => {
-            return Err(Error::Conflict(format!(
-                "{own} 是计划 {id} 的牵头部门，不能代替协办部门会签"
-            )));
-        }
-        _ => {
-            return Err(Error::Conflict(format!(
-                "只有计划 {id} 协办部门的工作人员才能为本部门会签"
-            )));
-        }
-    };
-    if decision == Decision::Declined && reason.trim().is_empty() {
-        return Err(Error::BadRequest("不同意时请填写理由".into()));
-    }
-    service::answer_plan(
-        &state.db,
-        id,
-        department,
-        decision,
-        reason,
-        service::now(),
-        &user.actor(),
-    )
-    .await
-    .map_err(|error| match error {
-        WorkflowError::Refused(message) => Error::Conflict(format!(
-            "计划当前为“{}”，不能会签（{message}）",
-            plan.status
-        )),
-        other => other.into(),
-    })
 }
 
 // ---- pages ----------------------------------------------------------------
