@@ -8,9 +8,9 @@ use std::future::Future;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::StoreError;
 use super::engine::{Arg, Column, Dialect, Engine, OnConflict, RowRead, Sql, Table, bulk_insert};
 use super::workflow::{Change, Document, put_in};
-use super::{Db, StoreError};
 use domain::credit::{
     CreditEntry, EntryKey, ListType, Matter, Outcome, Severity, Subject, SubjectKind,
 };
@@ -516,7 +516,7 @@ impl<E: Engine> CreditStore for E {
         let columns = ENTRIES.columns.join(", ");
         // A key staged twice: the later row (higher seq) wins. SQLite applies
         // the rows in order; PostgreSQL may touch a row once per statement.
-        let rows = match E::DIALECT {
+        let rows = match self.dialect() {
             Dialect::Sqlite => format!(
                 "SELECT {columns} FROM credit_stage WHERE stage = $1 \
                  ORDER BY subject, list_type, listed_on, ref_no, seq"
@@ -529,7 +529,7 @@ impl<E: Engine> CreditStore for E {
         let sql = format!(
             "{head}{rows}{tail}",
             head = ENTRIES.insert_head(),
-            tail = ENTRIES.conflict_tail(KEEP_REMOVAL, E::DIALECT),
+            tail = ENTRIES.conflict_tail(KEEP_REMOVAL, self.dialect()),
         );
         let stage_arg = || vec![Arg::Text(stage.to_owned())];
         let mut tx = self.begin().await?;
@@ -617,7 +617,7 @@ impl<E: Engine> CreditStore for E {
     ) -> Result<Vec<CreditEntry>, StoreError> {
         let mut sql = Sql::new(ENTRY_SELECT);
         sql.push(" WHERE ");
-        sql.bind_in(E::DIALECT, "subject", subjects);
+        sql.bind_in(self.dialect(), "subject", subjects);
         sql.push(" ORDER BY subject, list_type, listed_on, ref_no");
         let rows = self.fetch_all(&sql.text, sql.args).await?;
         rows.iter().map(entry_from_row).collect()
@@ -638,7 +638,7 @@ impl<E: Engine> CreditStore for E {
                 .collect();
             sql.push(" AND subject_kind = ")
                 .bind(Arg::Text(SubjectKind::Enterprise.as_str().to_owned()));
-            match E::DIALECT {
+            match self.dialect() {
                 // A range on the key's first column: SQLite's index serves it, LIKE it would not.
                 Dialect::Sqlite => {
                     sql.push(" AND subject >= ").bind(Arg::Text(prefix.clone()));
@@ -873,98 +873,6 @@ impl<E: Engine> CreditStore for E {
                 })
             })
             .collect()
-    }
-}
-
-/// Delegates a [`CreditStore`] method to the backend inside a [`Db`].
-macro_rules! delegate_credit {
-    ($self:ident . $method:ident ( $($arg:expr),* )) => {
-        match $self {
-            Db::Sqlite(store) => store.$method($($arg),*).await,
-            Db::Postgres(store) => store.$method($($arg),*).await,
-        }
-    };
-}
-
-impl CreditStore for Db {
-    async fn upsert_credit_entries(&self, entries: Vec<CreditEntry>) -> Result<u64, StoreError> {
-        delegate_credit!(self.upsert_credit_entries(entries))
-    }
-    async fn stage_credit_entries(
-        &self,
-        stage: &str,
-        entries: Vec<CreditEntry>,
-    ) -> Result<(), StoreError> {
-        delegate_credit!(self.stage_credit_entries(stage, entries))
-    }
-    async fn finish_credit_stage<F>(
-        &self,
-        stage: &str,
-        record: F,
-    ) -> Result<StageApplied, StoreError>
-    where
-        F: FnOnce(StageApplied) -> Option<(CreditRun, Change)> + Send,
-    {
-        delegate_credit!(self.finish_credit_stage(stage, record))
-    }
-    async fn discard_credit_stage(&self, stage: &str) -> Result<(), StoreError> {
-        delegate_credit!(self.discard_credit_stage(stage))
-    }
-    async fn remove_stale_credit_stages(&self) -> Result<u64, StoreError> {
-        delegate_credit!(self.remove_stale_credit_stages())
-    }
-    async fn count_credit_entries(&self) -> Result<u64, StoreError> {
-        delegate_credit!(self.count_credit_entries())
-    }
-    async fn credit_entry_counts(&self) -> Result<Vec<EntryCount>, StoreError> {
-        delegate_credit!(self.credit_entry_counts())
-    }
-    async fn credit_entries_of(
-        &self,
-        subjects: Vec<String>,
-    ) -> Result<Vec<CreditEntry>, StoreError> {
-        delegate_credit!(self.credit_entries_of(subjects))
-    }
-    async fn search_credit_entries(
-        &self,
-        filter: &EntryFilter,
-        limit: u32,
-    ) -> Result<Vec<CreditEntry>, StoreError> {
-        delegate_credit!(self.search_credit_entries(filter, limit))
-    }
-    async fn set_credit_entry_removed(
-        &self,
-        key: &EntryKey,
-        removed_on: Option<NaiveDate>,
-    ) -> Result<bool, StoreError> {
-        delegate_credit!(self.set_credit_entry_removed(key, removed_on))
-    }
-    async fn ending_credit_entries(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<CreditEntry>, StoreError> {
-        delegate_credit!(self.ending_credit_entries(from, to))
-    }
-    async fn log_checks(&self, checks: Vec<CheckLog>) -> Result<(), StoreError> {
-        delegate_credit!(self.log_checks(checks))
-    }
-    async fn check_log(
-        &self,
-        filter: &CheckLogFilter,
-        limit: u32,
-    ) -> Result<Vec<CheckLog>, StoreError> {
-        delegate_credit!(self.check_log(filter, limit))
-    }
-    async fn log_access(&self, accesses: Vec<AccessLog>) -> Result<(), StoreError> {
-        delegate_credit!(self.log_access(accesses))
-    }
-    async fn access_log(
-        &self,
-        subject: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<AccessLog>, StoreError> {
-        delegate_credit!(self.access_log(subject, limit))
     }
 }
 

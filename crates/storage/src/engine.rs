@@ -34,6 +34,15 @@ impl Dialect {
             Self::Postgres => "ILIKE",
         }
     }
+
+    /// Upsert batches are written this many records at a time (each chunk's
+    /// existence check and child rows are one statement or a few).
+    pub fn chunk(self) -> usize {
+        match self {
+            Self::Sqlite => 500,
+            Self::Postgres => 5_000,
+        }
+    }
 }
 
 /// A column of values, for bulk statements.
@@ -185,16 +194,19 @@ macro_rules! row_read_by_try_get {
 row_read_by_try_get!(sqlx::postgres::PgRow, sqlx::sqlite::SqliteRow);
 
 /// A backend's primitives.
+///
+/// The transaction functions take no engine, only the transaction, so a
+/// transaction of one backend cannot be run on another.
 pub trait Engine: Send + Sync {
-    /// How this backend spells what differs.
-    const DIALECT: Dialect;
-    /// Upsert batches are written this many records at a time (each chunk's
-    /// existence check and child rows are one statement or a few).
-    const CHUNK: usize;
     /// A result row.
     type Row: RowRead + Send;
     /// An open transaction; dropped without [`Engine::commit`] it rolls back.
     type Tx: Send;
+
+    /// How this backend spells what differs.
+    fn dialect(&self) -> Dialect;
+    /// The dialect of the backend `tx` belongs to.
+    fn tx_dialect(tx: &Self::Tx) -> Dialect;
 
     /// Runs a query outside a transaction.
     fn fetch_all(
@@ -389,8 +401,9 @@ pub async fn bulk_insert<E: Engine>(
     }
     let mut affected = 0;
     let head = table.insert_head();
-    let tail = table.conflict_tail(on_conflict, E::DIALECT);
-    match E::DIALECT {
+    let dialect = E::tx_dialect(tx);
+    let tail = table.conflict_tail(on_conflict, dialect);
+    match dialect {
         Dialect::Postgres => {
             let mut sql = Sql::new(&head);
             sql.push("SELECT * FROM UNNEST(");

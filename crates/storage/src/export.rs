@@ -2,8 +2,8 @@
 //! time, without holding the directory in memory.
 //!
 //! ```no_run
-//! # async fn example(db: &jianguan::storage::Db) -> Result<(), jianguan::storage::StoreError> {
-//! use jianguan::storage::{EntityFilter, export::Entities};
+//! # async fn example(db: &storage::Db) -> Result<(), storage::StoreError> {
+//! use storage::{EntityFilter, export::Entities};
 //! let mut export = Entities::new(db, EntityFilter::default(), 5_000);
 //! while let Some(batch) = export.next_batch().await? {
 //!     for entity in batch { /* write a row */ }

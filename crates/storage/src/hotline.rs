@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Days, FixedOffset, NaiveDate};
 
+use super::StoreError;
 use super::engine::{Arg, Column, Dialect, Engine, OnConflict, RowRead, Sql, Table, bulk_insert};
 use super::workflow::{Change, Document, put_in};
-use super::{Db, StoreError};
 use domain::hotline::{WorkOrder, beijing, stored_time};
 use domain::inspection::OutOfPlan;
 
@@ -237,8 +237,10 @@ async fn kpi_rows_between<E: Engine>(
     if start >= end {
         return Ok(Vec::new());
     }
-    let mut sql =
-        Sql::new(&KPI_SQL.replace("{kpi_index}", &sqlite_index(E::DIALECT, "work_orders_kpi")));
+    let mut sql = Sql::new(&KPI_SQL.replace(
+        "{kpi_index}",
+        &sqlite_index(engine.dialect(), "work_orders_kpi"),
+    ));
     sql.args = vec![
         Arg::Text(start),
         Arg::Text(end),
@@ -354,7 +356,7 @@ impl<E: Engine> HotlineStore for E {
             if !sql.text.is_empty() {
                 sql.push(" UNION ALL ");
             }
-            let index = sqlite_index(E::DIALECT, index);
+            let index = sqlite_index(self.dialect(), index);
             sql.push(&format!(
                 "SELECT {DUE_COLUMNS} FROM work_orders{index} WHERE {open}"
             ));
@@ -439,7 +441,7 @@ impl<E: Engine> HotlineStore for E {
         inspection: Option<(&OutOfPlan, &Change)>,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        let lock = match E::DIALECT {
+        let lock = match self.dialect() {
             Dialect::Postgres => " FOR UPDATE",
             Dialect::Sqlite => "",
         };
@@ -498,51 +500,5 @@ impl<E: Engine> HotlineStore for E {
         let written = bulk_insert::<E>(&mut tx, &SEED, columns, OnConflict::Update).await?;
         E::commit(tx).await?;
         Ok(written)
-    }
-}
-
-macro_rules! delegate_hotline {
-    ($self:ident.$method:ident($($arg:expr),*)) => {
-        match $self {
-            Db::Sqlite(store) => store.$method($($arg),*).await,
-            Db::Postgres(store) => store.$method($($arg),*).await,
-        }
-    };
-}
-
-impl HotlineStore for Db {
-    async fn hotline_kpi_rows(&self, range: &KpiRange) -> Result<Vec<KpiRow>, StoreError> {
-        delegate_hotline!(self.hotline_kpi_rows(range))
-    }
-    async fn hotline_due(
-        &self,
-        department: Option<&str>,
-        as_of: DateTime<FixedOffset>,
-        soon: NaiveDate,
-    ) -> Result<Vec<DueRow>, StoreError> {
-        delegate_hotline!(self.hotline_due(department, as_of, soon))
-    }
-    async fn hotline_orders(
-        &self,
-        filter: &OrderFilter,
-        limit: u32,
-        offset: u32,
-    ) -> Result<Vec<WorkOrder>, StoreError> {
-        delegate_hotline!(self.hotline_orders(filter, limit, offset))
-    }
-    async fn hotline_order_count(&self, filter: &OrderFilter) -> Result<u64, StoreError> {
-        delegate_hotline!(self.hotline_order_count(filter))
-    }
-    async fn replace_work_order(
-        &self,
-        order: &WorkOrder,
-        events_before: usize,
-        change: &Change,
-        inspection: Option<(&OutOfPlan, &Change)>,
-    ) -> Result<(), StoreError> {
-        delegate_hotline!(self.replace_work_order(order, events_before, change, inspection))
-    }
-    async fn seed_work_orders(&self, orders: Vec<WorkOrder>) -> Result<u64, StoreError> {
-        delegate_hotline!(self.seed_work_orders(orders))
     }
 }

@@ -6,14 +6,19 @@
 //! - [`Store`] is an async trait written with `fn … -> impl Future + Send`
 //!   (no `async_trait`, no boxed futures). Such a trait is not object-safe, so
 //!   callers that choose the backend at run time hold a [`Db`], an enum of the
-//!   two backends that implements `Store` by delegating: static dispatch, one
-//!   `match` per call. Generic code (the contract tests, exporters) takes
+//!   two backends. Generic code (the contract tests, exporters) takes
 //!   `S: Store`.
 //! - Every query is written once, generically, over a backend's few primitives
-//!   (`engine::Engine`: run SQL with `$n` placeholders, read rows, transactions);
-//!   only bulk upserts and key lists differ by dialect (multi-row `VALUES`
-//!   versus `UNNEST` of arrays; `IN (…)` versus `= ANY($n)`). Queries are
-//!   checked at run time (`sqlx::query`), never at build time.
+//!   (`engine::Engine`: run SQL with `$n` placeholders, read rows, transactions,
+//!   the dialect); only bulk upserts and key lists differ by
+//!   dialect (multi-row `VALUES` versus `UNNEST` of arrays; `IN (…)` versus
+//!   `= ANY($n)`). Queries are checked at run time (`sqlx::query`), never at
+//!   build time.
+//! - Each store trait ([`Store`], [`WorkflowStore`], [`credit::CreditStore`],
+//!   [`hotline::HotlineStore`], [`risk::RiskStore`]) has one implementation, for
+//!   every `Engine`. [`SqliteStore`], [`PgStore`] and [`Db`] are engines; `Db`'s
+//!   rows and transactions are enums of the two backends' (module `db`), so
+//!   nothing is forwarded by hand: static dispatch, one `match` per primitive.
 //! - Each backend has its own embedded, forward-only migrations
 //!   (`crates/storage/migrations/{sqlite,postgres}`); [`Store::migrate`] applies
 //!   them and then the reference data (GB/T 4754-2017 industries; the Huangshi
@@ -34,6 +39,7 @@
 #![deny(missing_docs)]
 
 pub mod credit;
+mod db;
 mod engine;
 pub mod export;
 pub mod hotline;
@@ -492,153 +498,6 @@ pub fn redact(url: &str) -> String {
             &rest[at..]
         ),
         None => url.to_owned(),
-    }
-}
-
-/// Delegates a [`Store`] method to the backend inside a [`Db`].
-macro_rules! delegate {
-    ($self:ident . $method:ident ( $($arg:expr),* )) => {
-        match $self {
-            Db::Sqlite(store) => store.$method($($arg),*).await,
-            Db::Postgres(store) => store.$method($($arg),*).await,
-        }
-    };
-}
-
-impl Store for Db {
-    fn backend(&self) -> Backend {
-        match self {
-            Db::Sqlite(_) => Backend::Sqlite,
-            Db::Postgres(_) => Backend::Postgres,
-        }
-    }
-
-    async fn migrate(&self) -> Result<MigrationReport, StoreError> {
-        delegate!(self.migrate())
-    }
-
-    async fn upsert_districts(&self, districts: &[District]) -> Result<UpsertCount, StoreError> {
-        delegate!(self.upsert_districts(districts))
-    }
-
-    async fn districts(&self) -> Result<Vec<District>, StoreError> {
-        delegate!(self.districts())
-    }
-
-    async fn industry_sections(&self) -> Result<Vec<IndustryRow>, StoreError> {
-        delegate!(self.industry_sections())
-    }
-
-    async fn industry_divisions(&self) -> Result<Vec<IndustryRow>, StoreError> {
-        delegate!(self.industry_divisions())
-    }
-
-    async fn upsert_departments(
-        &self,
-        departments: &[Department],
-    ) -> Result<UpsertCount, StoreError> {
-        delegate!(self.upsert_departments(departments))
-    }
-
-    async fn departments(&self) -> Result<Vec<Department>, StoreError> {
-        delegate!(self.departments())
-    }
-
-    async fn department(&self, code: &DepartmentCode) -> Result<Option<Department>, StoreError> {
-        delegate!(self.department(code))
-    }
-
-    async fn upsert_entities(&self, entities: &[MarketEntity]) -> Result<UpsertCount, StoreError> {
-        delegate!(self.upsert_entities(entities))
-    }
-
-    async fn entity(&self, uscc: &Uscc) -> Result<Option<MarketEntity>, StoreError> {
-        delegate!(self.entity(uscc))
-    }
-
-    async fn search_entities(
-        &self,
-        filter: &EntityFilter,
-        page: &PageRequest,
-    ) -> Result<Page<MarketEntity>, StoreError> {
-        delegate!(self.search_entities(filter, page))
-    }
-
-    async fn count_entities(&self, filter: &EntityFilter) -> Result<u64, StoreError> {
-        delegate!(self.count_entities(filter))
-    }
-
-    async fn upsert_inspectors(&self, inspectors: &[Inspector]) -> Result<UpsertCount, StoreError> {
-        delegate!(self.upsert_inspectors(inspectors))
-    }
-
-    async fn inspector(&self, cert_no: &CertificateNo) -> Result<Option<Inspector>, StoreError> {
-        delegate!(self.inspector(cert_no))
-    }
-
-    async fn search_inspectors(
-        &self,
-        filter: &InspectorFilter,
-        page: &PageRequest,
-    ) -> Result<Page<Inspector>, StoreError> {
-        delegate!(self.search_inspectors(filter, page))
-    }
-
-    async fn count_inspectors(&self, filter: &InspectorFilter) -> Result<u64, StoreError> {
-        delegate!(self.count_inspectors(filter))
-    }
-
-    async fn upsert_recusals(&self, recusals: &[Recusal]) -> Result<UpsertCount, StoreError> {
-        delegate!(self.upsert_recusals(recusals))
-    }
-
-    async fn recusals_of_entity(&self, uscc: &Uscc) -> Result<Vec<Recusal>, StoreError> {
-        delegate!(self.recusals_of_entity(uscc))
-    }
-
-    async fn recusals_of_inspector(
-        &self,
-        cert_no: &CertificateNo,
-    ) -> Result<Vec<Recusal>, StoreError> {
-        delegate!(self.recusals_of_inspector(cert_no))
-    }
-
-    async fn recusals(&self, page: &PageRequest) -> Result<Page<Recusal>, StoreError> {
-        delegate!(self.recusals(page))
-    }
-
-    async fn count_recusals(&self) -> Result<u64, StoreError> {
-        delegate!(self.count_recusals())
-    }
-
-    async fn upsert_items(&self, items: &[InspectionItem]) -> Result<UpsertCount, StoreError> {
-        delegate!(self.upsert_items(items))
-    }
-
-    async fn items(
-        &self,
-        department: Option<&DepartmentCode>,
-    ) -> Result<Vec<InspectionItem>, StoreError> {
-        delegate!(self.items(department))
-    }
-
-    async fn item(&self, code: &ItemCode) -> Result<Option<InspectionItem>, StoreError> {
-        delegate!(self.item(code))
-    }
-
-    async fn upsert_joint_items(&self, items: &[JointItem]) -> Result<UpsertCount, StoreError> {
-        delegate!(self.upsert_joint_items(items))
-    }
-
-    async fn joint_items(
-        &self,
-        department: Option<&DepartmentCode>,
-    ) -> Result<Vec<JointItem>, StoreError> {
-        delegate!(self.joint_items(department))
-    }
-
-    async fn joint_item(&self, code: &ItemCode) -> Result<Option<JointItem>, StoreError> {
-        delegate!(self.joint_item(code))
     }
 }
 

@@ -78,10 +78,16 @@ fn build(sql: &str, args: Vec<Arg>) -> PgQuery<'_> {
 }
 
 impl Engine for PgStore {
-    const DIALECT: Dialect = Dialect::Postgres;
-    const CHUNK: usize = 5_000;
     type Row = PgRow;
     type Tx = Transaction<'static, Postgres>;
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn tx_dialect(_: &Self::Tx) -> Dialect {
+        Dialect::Postgres
+    }
 
     async fn fetch_all(&self, sql: &str, args: Vec<Arg>) -> Result<Vec<PgRow>, sqlx::Error> {
         build(sql, args).fetch_all(&self.pool).await

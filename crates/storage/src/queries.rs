@@ -196,7 +196,7 @@ async fn stored_rows<E: Engine>(
         casts.join(", "),
         table.name
     ));
-    sql.bind_in(E::DIALECT, column, keys);
+    sql.bind_in(E::tx_dialect(tx), column, keys);
     let rows = E::tx_fetch_all(tx, &sql.text, sql.args).await?;
     rows.iter()
         .map(|row| (0..table.columns.len()).map(|i| row.opt_text(i)).collect())
@@ -248,7 +248,7 @@ async fn upsert_batch<E: Engine, T: Sync>(
     let first_column = table.key.first().copied().unwrap_or_default();
     let mut tx = engine.begin().await?;
     let mut count = UpsertCount::default();
-    for chunk in records.chunks(E::CHUNK.max(1)) {
+    for chunk in records.chunks(engine.dialect().chunk()) {
         let mut first_keys: Vec<String> = chunk
             .iter()
             .filter_map(|r| key(r).into_iter().next())
@@ -306,7 +306,7 @@ async fn upsert_batch<E: Engine, T: Sync>(
         written_keys.dedup();
         for child in children {
             let mut delete = Sql::new(&format!("DELETE FROM {} WHERE ", child.table.name));
-            delete.bind_in(E::DIALECT, child.parent, written_keys.clone());
+            delete.bind_in(engine.dialect(), child.parent, written_keys.clone());
             E::tx_execute(&mut tx, &delete.text, delete.args).await?;
             bulk_insert::<E>(
                 &mut tx,
@@ -357,7 +357,7 @@ async fn present<E: Engine>(
     let mut found = HashSet::new();
     for chunk in wanted.chunks(5_000) {
         let mut sql = Sql::new(&format!("SELECT {column} FROM {table} WHERE "));
-        sql.bind_in(E::DIALECT, column, chunk.to_vec());
+        sql.bind_in(engine.dialect(), column, chunk.to_vec());
         for row in engine.fetch_all(&sql.text, sql.args).await? {
             found.insert(row.text(0)?);
         }
@@ -556,7 +556,7 @@ async fn entities_from_rows<E: Engine>(
     if !fields.is_empty() {
         let mut sql = Sql::new("SELECT uscc, kind, label FROM entity_labels WHERE ");
         sql.bind_in(
-            E::DIALECT,
+            engine.dialect(),
             "uscc",
             fields.iter().map(|f| f.uscc.as_str().to_owned()).collect(),
         );
@@ -720,7 +720,7 @@ async fn inspectors_from_rows<E: Engine>(
     if !fields.is_empty() {
         let mut sql = Sql::new("SELECT cert_no, field FROM inspector_fields WHERE ");
         sql.bind_in(
-            E::DIALECT,
+            engine.dialect(),
             "cert_no",
             fields
                 .iter()
@@ -915,7 +915,7 @@ async fn joint_items_from_rows<E: Engine>(
             .map(|r| r.text(0))
             .collect::<Result<Vec<_>, _>>()?;
         let mut sql = Sql::new("SELECT item, department FROM joint_item_departments WHERE ");
-        sql.bind_in(E::DIALECT, "item", codes);
+        sql.bind_in(engine.dialect(), "item", codes);
         sql.push(" ORDER BY item, department");
         for row in engine.fetch_all(&sql.text, sql.args).await? {
             cooperating
@@ -1024,7 +1024,7 @@ fn district_columns(districts: &[&District]) -> Vec<Column> {
 
 impl<E: Engine> Store for E {
     fn backend(&self) -> Backend {
-        match E::DIALECT {
+        match self.dialect() {
             Dialect::Sqlite => Backend::Sqlite,
             Dialect::Postgres => Backend::Postgres,
         }
@@ -1130,7 +1130,7 @@ impl<E: Engine> Store for E {
                         None => {
                             let mut sql = Sql::new("SELECT code, name FROM departments WHERE ");
                             sql.bind_in(
-                                E::DIALECT,
+                                self.dialect(),
                                 "name",
                                 batch.iter().map(|d| d.name().to_owned()).collect(),
                             );
@@ -1247,7 +1247,7 @@ impl<E: Engine> Store for E {
     ) -> Result<Page<MarketEntity>, StoreError> {
         let limit = check_page(page)?;
         let mut sql = Sql::new(ENTITY_SELECT);
-        entity_where(E::DIALECT, filter, &mut sql);
+        entity_where(self.dialect(), filter, &mut sql);
         if let Some(after) = &page.after {
             sql.push(" AND e.uscc > ").bind(Arg::Text(after.clone()));
         }
@@ -1260,7 +1260,7 @@ impl<E: Engine> Store for E {
 
     async fn count_entities(&self, filter: &EntityFilter) -> Result<u64, StoreError> {
         let mut sql = Sql::new("SELECT COUNT(*) FROM entities e");
-        entity_where(E::DIALECT, filter, &mut sql);
+        entity_where(self.dialect(), filter, &mut sql);
         count_of(&self.fetch_all(&sql.text, sql.args).await?)
     }
 
@@ -1323,7 +1323,7 @@ impl<E: Engine> Store for E {
     ) -> Result<Page<Inspector>, StoreError> {
         let limit = check_page(page)?;
         let mut sql = Sql::new(INSPECTOR_SELECT);
-        inspector_where(E::DIALECT, filter, &mut sql);
+        inspector_where(self.dialect(), filter, &mut sql);
         if let Some(after) = &page.after {
             sql.push(" AND i.cert_no > ").bind(Arg::Text(after.clone()));
         }
@@ -1338,7 +1338,7 @@ impl<E: Engine> Store for E {
 
     async fn count_inspectors(&self, filter: &InspectorFilter) -> Result<u64, StoreError> {
         let mut sql = Sql::new("SELECT COUNT(*) FROM inspectors i");
-        inspector_where(E::DIALECT, filter, &mut sql);
+        inspector_where(self.dialect(), filter, &mut sql);
         count_of(&self.fetch_all(&sql.text, sql.args).await?)
     }
 

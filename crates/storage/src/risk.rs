@@ -202,7 +202,10 @@ impl<E: Engine> RiskStore for E {
     ) -> Result<Vec<(String, NaiveDate)>, StoreError> {
         let sql = format!(
             "SELECT {} FROM annual_reports WHERE year = $1",
-            aggregate(E::DIALECT, &["uscc", &date_text(E::DIALECT, "filed_on")])
+            aggregate(
+                self.dialect(),
+                &["uscc", &date_text(self.dialect(), "filed_on")]
+            )
         );
         lines(self, &sql, vec![Arg::Int(i64::from(year))])
             .await?
@@ -239,7 +242,7 @@ impl<E: Engine> RiskStore for E {
     }
 
     async fn published_results(&self) -> Result<Vec<ResultFact>, StoreError> {
-        let d = E::DIALECT;
+        let d = self.dialect();
         let fields = [
             "entity".to_owned(),
             "id".to_owned(),
@@ -268,7 +271,7 @@ impl<E: Engine> RiskStore for E {
     }
 
     async fn complaints(&self) -> Result<Vec<(String, NaiveDate)>, StoreError> {
-        let d = E::DIALECT;
+        let d = self.dialect();
         let inspected_on = json_field(d, "inspected_on");
         let sql = format!(
             "SELECT {} FROM out_of_plan WHERE reason = '投诉举报'",
@@ -295,7 +298,7 @@ impl<E: Engine> RiskStore for E {
             ];
             bulk_insert::<E>(&mut tx, &ENTITY_RISK, columns, OnConflict::Fail).await?;
         }
-        let distinct = match E::DIALECT {
+        let distinct = match self.dialect() {
             Dialect::Sqlite => "IS NOT",
             Dialect::Postgres => "IS DISTINCT FROM",
         };
@@ -317,7 +320,7 @@ impl<E: Engine> RiskStore for E {
     async fn entity_risk(&self, uscc: &str) -> Result<Option<RiskRow>, StoreError> {
         let sql = format!(
             "SELECT uscc, class, score, {}, explanation FROM entity_risk WHERE uscc = $1",
-            date_text(E::DIALECT, "classified_on")
+            date_text(self.dialect(), "classified_on")
         );
         let rows = self
             .fetch_all(&sql, vec![Arg::Text(uscc.to_owned())])
@@ -377,48 +380,5 @@ impl<E: Engine> RiskStore for E {
             Some(row) => self.get::<ClassificationRun>(&row.text(0)?).await,
             None => Ok(None),
         }
-    }
-}
-
-/// Delegates to the backend inside the [`Db`](super::Db).
-macro_rules! delegate_db {
-    ($self:ident . $method:ident ( $($arg:expr),* )) => {
-        match $self {
-            super::Db::Sqlite(store) => store.$method($($arg),*).await,
-            super::Db::Postgres(store) => store.$method($($arg),*).await,
-        }
-    };
-}
-
-impl RiskStore for super::Db {
-    async fn annual_reports_of_year(
-        &self,
-        year: i32,
-    ) -> Result<Vec<(String, NaiveDate)>, StoreError> {
-        delegate_db!(self.annual_reports_of_year(year))
-    }
-    async fn upsert_annual_reports(
-        &self,
-        reports: Vec<(String, i32, NaiveDate)>,
-    ) -> Result<(), StoreError> {
-        delegate_db!(self.upsert_annual_reports(reports))
-    }
-    async fn published_results(&self) -> Result<Vec<ResultFact>, StoreError> {
-        delegate_db!(self.published_results())
-    }
-    async fn complaints(&self) -> Result<Vec<(String, NaiveDate)>, StoreError> {
-        delegate_db!(self.complaints())
-    }
-    async fn store_classification(&self, write: ClassificationWrite) -> Result<u64, StoreError> {
-        delegate_db!(self.store_classification(write))
-    }
-    async fn entity_risk(&self, uscc: &str) -> Result<Option<RiskRow>, StoreError> {
-        delegate_db!(self.entity_risk(uscc))
-    }
-    async fn class_distribution(&self) -> Result<(ClassCounts, u64), StoreError> {
-        delegate_db!(self.class_distribution())
-    }
-    async fn latest_classification(&self) -> Result<Option<ClassificationRun>, StoreError> {
-        delegate_db!(self.latest_classification())
     }
 }

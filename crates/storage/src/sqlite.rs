@@ -123,10 +123,16 @@ fn build(sql: &str, args: Vec<Arg>) -> Result<SqliteQuery<'_>, sqlx::Error> {
 }
 
 impl Engine for SqliteStore {
-    const DIALECT: Dialect = Dialect::Sqlite;
-    const CHUNK: usize = 500;
     type Row = SqliteRow;
     type Tx = Transaction<'static, Sqlite>;
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn tx_dialect(_: &Self::Tx) -> Dialect {
+        Dialect::Sqlite
+    }
 
     async fn fetch_all(&self, sql: &str, args: Vec<Arg>) -> Result<Vec<SqliteRow>, sqlx::Error> {
         build(sql, args)?.fetch_all(&self.pool).await

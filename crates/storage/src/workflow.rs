@@ -718,7 +718,7 @@ impl<E: Engine> WorkflowStore for E {
     async fn frame_candidates(&self) -> Result<Vec<Candidate>, StoreError> {
         // One aggregated text value rather than 403,000 rows: decoding rows one
         // by one costs the driver seconds; splitting lines costs milliseconds.
-        let (entities_sql, labels_sql) = match E::DIALECT {
+        let (entities_sql, labels_sql) = match self.dialect() {
             Dialect::Sqlite => (
                 // printf (NULL prints as empty) is faster here than a chain of `||`.
                 "SELECT group_concat(printf('%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s', uscc, entity_type, district, industry, \
@@ -732,7 +732,7 @@ impl<E: Engine> WorkflowStore for E {
                 "SELECT string_agg(uscc || E'\\t' || kind || E'\\t' || label, E'\\n') FROM entity_labels",
             ),
         };
-        let text = match E::DIALECT {
+        let text = match self.dialect() {
             // SQLite: two halves by rowid, on two connections at once (the
             // formatting inside SQLite is most of the cost, and it is per core).
             Dialect::Sqlite => {
@@ -850,92 +850,5 @@ impl<E: Engine> WorkflowStore for E {
                 })
             })
             .collect()
-    }
-}
-
-/// Delegates to the backend inside the [`Db`](super::Db).
-macro_rules! delegate_db {
-    ($self:ident . $method:ident $(::<$t:ty>)? ( $($arg:expr),* )) => {
-        match $self {
-            super::Db::Sqlite(store) => store.$method$(::<$t>)?($($arg),*).await,
-            super::Db::Postgres(store) => store.$method$(::<$t>)?($($arg),*).await,
-        }
-    };
-}
-
-impl WorkflowStore for super::Db {
-    async fn put<D: Document>(&self, docs: &[D], change: &Change) -> Result<(), StoreError> {
-        delegate_db!(self.put::<D>(docs, change))
-    }
-    async fn put_both<A: Document, B: Document>(
-        &self,
-        first: (&[A], &Change),
-        second: (&[B], &Change),
-    ) -> Result<(), StoreError> {
-        match self {
-            super::Db::Sqlite(store) => store.put_both::<A, B>(first, second).await,
-            super::Db::Postgres(store) => store.put_both::<A, B>(first, second).await,
-        }
-    }
-    async fn get<D: Document>(&self, key: &str) -> Result<Option<D>, StoreError> {
-        delegate_db!(self.get::<D>(key))
-    }
-    async fn list<D: Document>(
-        &self,
-        filter: Option<(&'static str, &str)>,
-    ) -> Result<Vec<D>, StoreError> {
-        delegate_db!(self.list::<D>(filter))
-    }
-    async fn document_rows<D: Document>(&self) -> Result<Vec<DocumentRow>, StoreError> {
-        delegate_db!(self.document_rows::<D>())
-    }
-    async fn commit_round(
-        &self,
-        round: &Round,
-        frames: &[StoredFrame],
-        secret_hex: &str,
-        change: &Change,
-    ) -> Result<(), StoreError> {
-        delegate_db!(self.commit_round(round, frames, secret_hex, change))
-    }
-    async fn round_frames(&self, round: &str) -> Result<Vec<StoredFrame>, StoreError> {
-        delegate_db!(self.round_frames(round))
-    }
-    async fn round_frame(
-        &self,
-        round: &str,
-        plan: &str,
-    ) -> Result<Option<StoredFrame>, StoreError> {
-        delegate_db!(self.round_frame(round, plan))
-    }
-    async fn round_secret(&self, round: &str) -> Result<Option<String>, StoreError> {
-        delegate_db!(self.round_secret(round))
-    }
-    async fn record_draw(
-        &self,
-        round: &Round,
-        record: &str,
-        visits: &[Visit],
-        change: &Change,
-    ) -> Result<(), StoreError> {
-        delegate_db!(self.record_draw(round, record, visits, change))
-    }
-    async fn round_record(&self, round: &str) -> Result<Option<String>, StoreError> {
-        delegate_db!(self.round_record(round))
-    }
-    async fn frame_candidates(&self) -> Result<Vec<Candidate>, StoreError> {
-        delegate_db!(self.frame_candidates())
-    }
-    async fn ledger_head(&self) -> Result<(i64, String), StoreError> {
-        delegate_db!(self.ledger_head())
-    }
-    async fn ledger(&self) -> Result<Vec<LedgerEntry>, StoreError> {
-        delegate_db!(self.ledger())
-    }
-    async fn record_anchor(&self, anchor: &Anchor) -> Result<(), StoreError> {
-        delegate_db!(self.record_anchor(anchor))
-    }
-    async fn anchors(&self) -> Result<Vec<Anchor>, StoreError> {
-        delegate_db!(self.anchors())
     }
 }
