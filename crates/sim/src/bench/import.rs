@@ -124,14 +124,16 @@ async fn import_once<S: Store>(store: &S, path: &Path) -> anyhow::Result<Run> {
     })
 }
 
-/// Checks an import of `rows` fresh rows did what it should.
+/// Checks an import of `rows` rows did what it should: every row written, or
+/// found unchanged on a re-import.
 fn check(run: &Run, rows: usize, fresh: bool) -> anyhow::Result<()> {
     let o = &run.outcome;
-    if !o.errors.is_empty() || o.total_rows != rows || o.imported() != rows as u64 {
+    if !o.errors.is_empty() || o.total_rows != rows || o.imported() + o.unchanged != rows as u64 {
         bail!(
-            "the import went wrong: {} rows read, {} imported, {} errors (first: {:?})",
+            "the import went wrong: {} rows read, {} imported, {} unchanged, {} errors (first: {:?})",
             o.total_rows,
             o.imported(),
+            o.unchanged,
             o.errors.len(),
             o.errors.first()
         );
