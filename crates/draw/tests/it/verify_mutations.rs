@@ -1,7 +1,7 @@
 //! `verify` accepts what `draw_round` writes and rejects any single tampering.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;

@@ -2,7 +2,7 @@
 //! the cap, unstaffed visits, and agreement with a brute-force reference.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

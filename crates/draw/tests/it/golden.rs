@@ -11,7 +11,7 @@ use draw::{Demand, Record, RoundInput, RoundSeed, Secret, draw_round, to_hex, u6
 use serde_json::Value;
 
 fn vectors() -> Value {
-    serde_json::from_str(include_str!("data/draw-v1-vectors.json")).expect("vectors parse")
+    serde_json::from_str(include_str!("../data/draw-v1-vectors.json")).expect("vectors parse")
 }
 
 fn text(value: &Value) -> &str {

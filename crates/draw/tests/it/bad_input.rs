@@ -2,7 +2,7 @@
 //! and `verify` reports malformed records instead of panicking.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{frame, plan, ref_frame_digest, subject_id};
 use draw::{

@@ -6,7 +6,7 @@
 //! to fail for some other fixed set of seeds. All of them pass for these seeds.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 

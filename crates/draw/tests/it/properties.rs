@@ -3,7 +3,7 @@
 //! coordination across plans, and the streaming sampler.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

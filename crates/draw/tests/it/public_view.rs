@@ -2,7 +2,7 @@
 //! and that `verify_public` (and `tools/verify_record.py`) reject any single tampering.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
