@@ -17,6 +17,7 @@ use domain::calendar::CalendarNotice;
 use domain::hotline::{HotlineRules, OrderEvent, WorkOrder};
 use domain::inspection::{InspectionResult, ResultStatus};
 use domain::ledger;
+use storage::Db;
 use storage::hotline::HotlineStore;
 use storage::{Change, WorkflowStore};
 
@@ -29,8 +30,8 @@ pub const NOTICE_LOADED: &str = "calendar.notice_loaded";
 pub const DEADLINES_RECOMPUTED: &str = "calendar.deadlines_recomputed";
 
 /// `base` with every stored notice applied, in the order they were loaded.
-pub async fn with_stored_notices<S: WorkflowStore>(
-    store: &S,
+pub async fn with_stored_notices(
+    store: &Db,
     base: &workcal::Calendar,
 ) -> Result<workcal::Calendar> {
     let mut notices = store.list::<CalendarNotice>(None).await?;
@@ -43,7 +44,7 @@ pub async fn with_stored_notices<S: WorkflowStore>(
 }
 
 /// The stored notices, by year.
-pub async fn stored_notices<S: WorkflowStore>(store: &S) -> Result<Vec<CalendarNotice>> {
+pub async fn stored_notices(store: &Db) -> Result<Vec<CalendarNotice>> {
     Ok(store.list::<CalendarNotice>(None).await?)
 }
 
@@ -64,8 +65,8 @@ pub struct Loaded {
 /// stored deadlines; returns the new calendar (`current` with the notice
 /// applied) for the caller to install. Refused, with every problem by line,
 /// when the text does not pass `check_override`.
-pub async fn load_notice<S: WorkflowStore + HotlineStore>(
-    store: &S,
+pub async fn load_notice(
+    store: &Db,
     rules: &HotlineRules,
     current: &workcal::Calendar,
     text: &str,
@@ -142,8 +143,8 @@ fn far_future() -> Option<(NaiveDate, DateTime<FixedOffset>)> {
     Some((day, at))
 }
 
-async fn recompute_orders<S: WorkflowStore + HotlineStore>(
-    store: &S,
+async fn recompute_orders(
+    store: &Db,
     rules: &HotlineRules,
     calendar: &workcal::Calendar,
     why: &str,
@@ -188,8 +189,8 @@ async fn recompute_orders<S: WorkflowStore + HotlineStore>(
     Ok(changed)
 }
 
-async fn recompute_results<S: WorkflowStore>(
-    store: &S,
+async fn recompute_results(
+    store: &Db,
     before: &workcal::Calendar,
     calendar: &workcal::Calendar,
     why: &str,

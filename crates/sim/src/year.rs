@@ -24,6 +24,8 @@ use service::audit::{self, AuditReport};
 use service::results::{self, ResultEntry};
 use service::rounds::{self, CommitRequest};
 use service::{Result, china, refused};
+use storage::Db;
+use storage::Store;
 use storage::{Candidate, InspectorFilter, WorkflowStore};
 
 /// What the year looks like.
@@ -149,7 +151,7 @@ struct Directory {
     common_field: HashMap<String, String>,
 }
 
-async fn directory<S: WorkflowStore>(store: &S, year: i32) -> Result<Directory> {
+async fn directory(store: &Db, year: i32) -> Result<Directory> {
     let mut dir = Directory {
         departments: Vec::new(),
         names: HashMap::new(),
@@ -451,8 +453,8 @@ fn outcome(stream: &mut Stream) -> (ResultCategory, CheckMethod, FollowUp) {
 }
 
 /// Each partner department of a joint plan confirms its current version (会签).
-async fn confirm_by_partners<S: WorkflowStore>(
-    store: &S,
+async fn confirm_by_partners(
+    store: &Db,
     fields: &PlanFields,
     when: DateTime<FixedOffset>,
 ) -> Result<()> {
@@ -473,8 +475,8 @@ async fn confirm_by_partners<S: WorkflowStore>(
 }
 
 /// Plays the year. `say` receives one line per step.
-pub async fn play<S: WorkflowStore>(
-    store: &S,
+pub async fn play(
+    store: &Db,
     calendar: &workcal::Calendar,
     options: &YearOptions,
     mut say: impl FnMut(String),
@@ -877,8 +879,8 @@ pub async fn play<S: WorkflowStore>(
 }
 
 /// `k` certified inspectors of `department` for an unstaffed visit, not recused.
-async fn replacement<S: WorkflowStore>(
-    store: &S,
+async fn replacement(
+    store: &Db,
     visit: &Visit,
     department: &str,
     k: usize,

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use super::engine::{Arg, Column, Dialect, Engine, OnConflict, RowRead, Table, bulk_insert};
 use super::workflow::{Change, Document, put_in};
 use super::{StoreError, WorkflowStore};
+use crate::Db;
 use domain::entity::CreditClass;
 use domain::risk::{ClassCounts, ClassificationRun, RUN_KIND};
 
@@ -195,7 +196,7 @@ const ENTITY_RISK: Table = Table {
     key: &["uscc"],
 };
 
-impl<E: Engine> RiskStore for E {
+impl RiskStore for Db {
     async fn annual_reports_of_year(
         &self,
         year: i32,
@@ -235,9 +236,9 @@ impl<E: Engine> RiskStore for E {
                 Column::Int(chunk.iter().map(|r| i64::from(r.1)).collect()),
                 Column::Date(chunk.iter().map(|r| r.2).collect()),
             ];
-            bulk_insert::<E>(&mut tx, &TABLE, columns, OnConflict::Update).await?;
+            bulk_insert::<Db>(&mut tx, &TABLE, columns, OnConflict::Update).await?;
         }
-        E::commit(tx).await?;
+        Db::commit(tx).await?;
         Ok(())
     }
 
@@ -287,7 +288,7 @@ impl<E: Engine> RiskStore for E {
     async fn store_classification(&self, write: ClassificationWrite) -> Result<u64, StoreError> {
         let ClassificationWrite { rows, run, change } = write;
         let mut tx = self.begin().await?;
-        E::tx_execute(&mut tx, "DELETE FROM entity_risk", Vec::new()).await?;
+        Db::tx_execute(&mut tx, "DELETE FROM entity_risk", Vec::new()).await?;
         for chunk in rows.chunks(100_000) {
             let columns = vec![
                 Column::Text(chunk.iter().map(|r| r.uscc.clone()).collect()),
@@ -296,13 +297,13 @@ impl<E: Engine> RiskStore for E {
                 Column::Date(chunk.iter().map(|r| r.classified_on).collect()),
                 Column::Text(chunk.iter().map(|r| r.explanation.clone()).collect()),
             ];
-            bulk_insert::<E>(&mut tx, &ENTITY_RISK, columns, OnConflict::Fail).await?;
+            bulk_insert::<Db>(&mut tx, &ENTITY_RISK, columns, OnConflict::Fail).await?;
         }
         let distinct = match self.dialect() {
             Dialect::Sqlite => "IS NOT",
             Dialect::Postgres => "IS DISTINCT FROM",
         };
-        let changed = E::tx_execute(
+        let changed = Db::tx_execute(
             &mut tx,
             &format!(
                 "UPDATE entities SET credit_class = r.class, credit_class_on = r.classified_on \
@@ -311,9 +312,9 @@ impl<E: Engine> RiskStore for E {
             Vec::new(),
         )
         .await?;
-        put_in::<E, ClassificationRun>(&mut tx, &ClassificationRun { changed, ..run }, &change)
+        put_in::<Db, ClassificationRun>(&mut tx, &ClassificationRun { changed, ..run }, &change)
             .await?;
-        E::commit(tx).await?;
+        Db::commit(tx).await?;
         Ok(changed)
     }
 
