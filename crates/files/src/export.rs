@@ -13,7 +13,6 @@ use crate::watermark::Watermark;
 use domain::entity::MarketEntity;
 use domain::inspector::{Inspector, Recusal};
 use domain::item::{CheckMethod, InspectionItem, JointItem};
-use storage::Db;
 use storage::{EntityFilter, InspectorFilter, Store, export};
 
 /// Rows read per page.
@@ -265,8 +264,8 @@ fn sink(path: &Path, format: Format, watermark: &Watermark) -> Result<Box<dyn Si
 }
 
 /// Writes every record of `kind` to `path`, marked with `watermark`; returns how many.
-pub async fn export_file(
-    store: &Db,
+pub async fn export_file<S: Store>(
+    store: &S,
     kind: Kind,
     path: &Path,
     format: Format,

@@ -32,8 +32,7 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use storage::Db;
-use storage::StoreError;
+use storage::{Store, StoreError};
 
 pub use columns::{Column, HeaderError};
 pub use rows::{Record, Resolver};
@@ -249,8 +248,8 @@ pub async fn off_async<T: Send + 'static>(
 /// Reads `path` and imports it into `store`, streaming: a reader thread reads,
 /// decodes and validates the rows batch by batch while the batches already
 /// validated are written, so the rows are never all held at once.
-pub async fn import_file(
-    store: &Db,
+pub async fn import_file<S: Store>(
+    store: &S,
     kind: Kind,
     path: &Path,
     options: &Options,
@@ -272,8 +271,8 @@ pub async fn import_file(
 pub type ProgressReport = dyn Fn(u64, u64) + Send + Sync;
 
 /// [`import_file`], reporting its progress to `report`.
-pub async fn import_file_reporting(
-    store: &Db,
+pub async fn import_file_reporting<S: Store>(
+    store: &S,
     kind: Kind,
     path: &Path,
     options: &Options,
@@ -293,8 +292,8 @@ pub async fn import_file_reporting(
 
 /// Imports a table already read (`name` is used in messages), as
 /// [`import_file`] does.
-pub async fn import_table(
-    store: &Db,
+pub async fn import_table<S: Store>(
+    store: &S,
     kind: Kind,
     table: Table,
     name: &str,
@@ -566,8 +565,8 @@ impl Written {
     }
 }
 
-async fn import_source(
-    store: &Db,
+async fn import_source<S: Store>(
+    store: &S,
     kind: Kind,
     source: Source,
     name: &str,
@@ -707,8 +706,8 @@ impl Progress {
 
 /// Upserts a batch in one transaction; when the database rejects it, retries
 /// row by row and records the rows it rejects.
-async fn save_batch(
-    store: &Db,
+async fn save_batch<S: Store>(
+    store: &S,
     kind: Kind,
     mapping: &columns::Mapping,
     batch: Vec<Pending>,
@@ -764,7 +763,6 @@ fn is_row_error(error: &StoreError) -> bool {
 mod tests {
     use super::*;
     use domain::uscc::Uscc;
-    use storage::Store;
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
 

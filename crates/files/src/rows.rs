@@ -19,7 +19,6 @@ use domain::item::{
 };
 use domain::org::{DepartmentCode, DistrictCode};
 use domain::uscc::Uscc;
-use storage::Db;
 use storage::{Store, StoreError, UpsertCount};
 
 /// A validated record of any directory.
@@ -60,7 +59,7 @@ pub struct Resolver {
 
 impl Resolver {
     /// Loads the districts and departments of `store`.
-    pub async fn load(store: &Db, strict_uscc: bool) -> Result<Self, StoreError> {
+    pub async fn load<S: Store>(store: &S, strict_uscc: bool) -> Result<Self, StoreError> {
         let mut resolver = Resolver {
             strict_uscc,
             ..Resolver::default()
@@ -649,8 +648,8 @@ fn joint_item(r: &mut RowReader<'_>, resolver: &Resolver) -> Option<JointItem> {
 /// Upserts owned records of one kind in one store call (one transaction), and
 /// gives them back (for a row-by-row retry). Entities, the large directory,
 /// are moved into the store's list rather than copied.
-pub async fn upsert_owned(
-    store: &Db,
+pub async fn upsert_owned<S: Store>(
+    store: &S,
     kind: Kind,
     records: Vec<Record>,
 ) -> (Result<UpsertCount, StoreError>, Vec<Record>) {
@@ -676,8 +675,8 @@ fn picked<T: Clone>(records: &[&Record], pick: impl Fn(&Record) -> Option<&T>) -
 }
 
 /// Upserts records of one kind in one store call (one transaction).
-pub async fn upsert(
-    store: &Db,
+pub async fn upsert<S: Store>(
+    store: &S,
     kind: Kind,
     records: &[&Record],
 ) -> Result<UpsertCount, StoreError> {

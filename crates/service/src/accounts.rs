@@ -16,8 +16,6 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use domain::InvalidField;
 use domain::account::{Account, ApiToken, Role};
 use domain::inspector::CertificateNo;
-use storage::Db;
-use storage::Store;
 use storage::{Change, StoreError, WorkflowStore};
 
 /// The shortest password accepted.
@@ -149,12 +147,12 @@ pub async fn matches_with<H: Hashing>(
 }
 
 /// Every account, by user name.
-pub async fn list(store: &Db) -> Result<Vec<Account>> {
+pub async fn list<S: WorkflowStore>(store: &S) -> Result<Vec<Account>> {
     Ok(store.list::<Account>(None).await?)
 }
 
 /// The account `username`, or [`AccountError::NotFound`].
-pub async fn existing(store: &Db, username: &str) -> Result<Account> {
+pub async fn existing<S: WorkflowStore>(store: &S, username: &str) -> Result<Account> {
     store
         .get::<Account>(username)
         .await?
@@ -163,7 +161,7 @@ pub async fn existing(store: &Db, username: &str) -> Result<Account> {
 
 /// Creates the first system administrator when there is no account; returns
 /// the one-time password to print.
-pub async fn bootstrap_admin(store: &Db) -> Result<Option<String>> {
+pub async fn bootstrap_admin<S: WorkflowStore>(store: &S) -> Result<Option<String>> {
     if !list(store).await?.is_empty() {
         return Ok(None);
     }
@@ -194,8 +192,8 @@ pub async fn bootstrap_admin(store: &Db) -> Result<Option<String>> {
 
 /// Creates or replaces an account with a password (CLI, demo, tests), hashing
 /// in place. See [`save_account_with`].
-pub async fn save_account(
-    store: &Db,
+pub async fn save_account<S: WorkflowStore>(
+    store: &S,
     account: Account,
     password: Option<String>,
     actor: &str,
@@ -206,8 +204,8 @@ pub async fn save_account(
 /// Creates or replaces an account, hashing a new password through `hashing`.
 /// A new password for an existing account, or disabling it, revokes every
 /// token of the account in the same transaction.
-pub async fn save_account_with<H: Hashing>(
-    store: &Db,
+pub async fn save_account_with<S: WorkflowStore, H: Hashing>(
+    store: &S,
     mut account: Account,
     password: Option<String>,
     actor: &str,
@@ -260,8 +258,8 @@ pub async fn save_account_with<H: Hashing>(
 /// login): refused when the user name is taken, without a display name, or
 /// with a certificate not in its department's inspector directory. Returns
 /// the account and the password (shown once).
-pub async fn create_account_with<H: Hashing>(
-    store: &Db,
+pub async fn create_account_with<S: WorkflowStore, H: Hashing>(
+    store: &S,
     mut account: Account,
     actor: &str,
     hashing: &H,
@@ -302,8 +300,8 @@ pub async fn create_account_with<H: Hashing>(
 
 /// Gives `username` a new one-time password (to be changed at the next
 /// login), revoking its tokens; returns the password (shown once).
-pub async fn reset_password_with<H: Hashing>(
-    store: &Db,
+pub async fn reset_password_with<S: WorkflowStore, H: Hashing>(
+    store: &S,
     username: &str,
     actor: &str,
     hashing: &H,
@@ -317,8 +315,8 @@ pub async fn reset_password_with<H: Hashing>(
 
 /// Disables (revoking every live token) or enables `username` again; returns
 /// how many tokens were revoked.
-pub async fn set_disabled(
-    store: &Db,
+pub async fn set_disabled<S: WorkflowStore>(
+    store: &S,
     username: &str,
     disabled: bool,
     actor: &str,
@@ -338,8 +336,8 @@ pub async fn set_disabled(
 /// Sets the password `account`'s holder chose (at least
 /// [`MIN_CHOSEN_PASSWORD_CHARS`] characters), clears the one-time flag and
 /// revokes every token of the account, in one transaction.
-pub async fn change_password_with<H: Hashing>(
-    store: &Db,
+pub async fn change_password_with<S: WorkflowStore, H: Hashing>(
+    store: &S,
     mut account: Account,
     new_password: String,
     actor: &str,
@@ -365,8 +363,8 @@ pub async fn change_password_with<H: Hashing>(
 
 /// Writes an account; with `revoke` (why), also revokes every live token of
 /// the account, in the same transaction. Returns the tokens revoked.
-async fn put_account(
-    store: &Db,
+async fn put_account<S: WorkflowStore>(
+    store: &S,
     account: &Account,
     change: &Change,
     revoke: Option<&str>,
@@ -396,7 +394,12 @@ async fn put_account(
 }
 
 /// Issues an API token for an account; returns the token (shown once).
-pub async fn issue_token(store: &Db, username: &str, label: &str, actor: &str) -> Result<String> {
+pub async fn issue_token<S: WorkflowStore>(
+    store: &S,
+    username: &str,
+    label: &str,
+    actor: &str,
+) -> Result<String> {
     existing(store, username).await?;
     let token = format!("jg_{}", random_token()?);
     let at = domain::clock::now();
@@ -418,7 +421,7 @@ pub async fn issue_token(store: &Db, username: &str, label: &str, actor: &str) -
 
 /// The live token `token` presented by a client, with its active account;
 /// `None` when the token is unknown or revoked or the account disabled.
-pub async fn verify_token(store: &Db, token: &str) -> Result<Option<Account>> {
+pub async fn verify_token<S: WorkflowStore>(store: &S, token: &str) -> Result<Option<Account>> {
     let Some(record) = store
         .get::<ApiToken>(&token_digest(token))
         .await?
@@ -433,7 +436,7 @@ pub async fn verify_token(store: &Db, token: &str) -> Result<Option<Account>> {
 }
 
 /// Every token of an account (live and revoked), by digest.
-pub async fn tokens_of(store: &Db, username: &str) -> Result<Vec<ApiToken>> {
+pub async fn tokens_of<S: WorkflowStore>(store: &S, username: &str) -> Result<Vec<ApiToken>> {
     Ok(store.list::<ApiToken>(Some(("username", username))).await?)
 }
 
@@ -448,7 +451,12 @@ pub enum Revoked {
 
 /// Revokes one token of `username`, named by its fingerprint (a prefix of its
 /// digest, at least [`ApiToken::FINGERPRINT_LEN`] hex digits) or the token itself.
-pub async fn revoke_token(store: &Db, username: &str, which: &str, actor: &str) -> Result<Revoked> {
+pub async fn revoke_token<S: WorkflowStore>(
+    store: &S,
+    username: &str,
+    which: &str,
+    actor: &str,
+) -> Result<Revoked> {
     let which = which.trim();
     let prefix = if which.starts_with("jg_") {
         token_digest(which)

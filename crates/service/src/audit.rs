@@ -23,7 +23,6 @@ use domain::inspection::{InspectionResult, OutOfPlan, Round, Visit};
 use domain::ledger::{self, Anchor, GENESIS, LedgerEntry};
 use domain::plan::Plan;
 use domain::rectification::Rectification;
-use storage::Db;
 use storage::credit::CreditRun;
 use storage::{Document, WorkflowStore};
 
@@ -57,7 +56,7 @@ impl AuditReport {
 }
 
 /// Checks the whole ledger and every workflow row.
-pub async fn verify(store: &Db) -> Result<AuditReport> {
+pub async fn verify<S: WorkflowStore>(store: &S) -> Result<AuditReport> {
     let entries = store.ledger().await?;
     let mut breaks = Vec::new();
     let mut previous = GENESIS.to_owned();
@@ -104,20 +103,22 @@ pub async fn verify(store: &Db) -> Result<AuditReport> {
         });
     }
     let mut rows = 0;
-    rows += check_table::<Plan>(store, &mut last_digest, &mut breaks).await?;
-    rows += check_table::<Round>(store, &mut last_digest, &mut breaks).await?;
-    rows += check_table::<Visit>(store, &mut last_digest, &mut breaks).await?;
-    rows += check_table::<InspectionResult>(store, &mut last_digest, &mut breaks).await?;
-    rows += check_table::<OutOfPlan>(store, &mut last_digest, &mut breaks).await?;
-    rows += check_table::<Account>(store, &mut last_digest, &mut breaks).await?;
-    rows += check_table::<ApiToken>(store, &mut last_digest, &mut breaks).await?;
-    rows += check_table::<Rectification>(store, &mut last_digest, &mut breaks).await?;
-    rows += check_table::<Matter>(store, &mut last_digest, &mut breaks).await?;
-    rows += check_table::<CreditRun>(store, &mut last_digest, &mut breaks).await?;
-    rows += check_table::<RepairRequest>(store, &mut last_digest, &mut breaks).await?;
-    rows += check_table::<domain::hotline::WorkOrder>(store, &mut last_digest, &mut breaks).await?;
-    rows += check_table::<domain::calendar::CalendarNotice>(store, &mut last_digest, &mut breaks)
-        .await?;
+    rows += check_table::<S, Plan>(store, &mut last_digest, &mut breaks).await?;
+    rows += check_table::<S, Round>(store, &mut last_digest, &mut breaks).await?;
+    rows += check_table::<S, Visit>(store, &mut last_digest, &mut breaks).await?;
+    rows += check_table::<S, InspectionResult>(store, &mut last_digest, &mut breaks).await?;
+    rows += check_table::<S, OutOfPlan>(store, &mut last_digest, &mut breaks).await?;
+    rows += check_table::<S, Account>(store, &mut last_digest, &mut breaks).await?;
+    rows += check_table::<S, ApiToken>(store, &mut last_digest, &mut breaks).await?;
+    rows += check_table::<S, Rectification>(store, &mut last_digest, &mut breaks).await?;
+    rows += check_table::<S, Matter>(store, &mut last_digest, &mut breaks).await?;
+    rows += check_table::<S, CreditRun>(store, &mut last_digest, &mut breaks).await?;
+    rows += check_table::<S, RepairRequest>(store, &mut last_digest, &mut breaks).await?;
+    rows +=
+        check_table::<S, domain::hotline::WorkOrder>(store, &mut last_digest, &mut breaks).await?;
+    rows +=
+        check_table::<S, domain::calendar::CalendarNotice>(store, &mut last_digest, &mut breaks)
+            .await?;
     let mut missing: Vec<_> = last_digest.into_iter().collect();
     missing.sort_by_key(|(_, (seq, _))| *seq);
     for ((table, key), (seq, _)) in missing {
@@ -137,8 +138,8 @@ pub async fn verify(store: &Db) -> Result<AuditReport> {
 
 /// Checks each row of `D`'s table against its document and the ledger; removes
 /// the rows seen from `last_digest`.
-async fn check_table<D: Document>(
-    store: &Db,
+async fn check_table<S: WorkflowStore, D: Document>(
+    store: &S,
     last_digest: &mut HashMap<(String, String), (i64, String)>,
     breaks: &mut Vec<Break>,
 ) -> Result<u64> {
@@ -181,7 +182,7 @@ async fn check_table<D: Document>(
 }
 
 /// Frozen frames and stored records must still match the digests their round holds.
-async fn check_rounds(store: &Db, breaks: &mut Vec<Break>) -> Result<()> {
+async fn check_rounds<S: WorkflowStore>(store: &S, breaks: &mut Vec<Break>) -> Result<()> {
     for round in store.list::<Round>(None).await? {
         let frames = store.round_frames(&round.id).await?;
         for (plan, digest) in &round.frame_digests {
@@ -264,7 +265,10 @@ async fn check_rounds(store: &Db, breaks: &mut Vec<Break>) -> Result<()> {
 }
 
 /// Records the ledger head now as an anchor (`jianguan audit anchor`).
-pub async fn record_anchor(store: &Db, at: DateTime<FixedOffset>) -> Result<Anchor> {
+pub async fn record_anchor<S: WorkflowStore>(
+    store: &S,
+    at: DateTime<FixedOffset>,
+) -> Result<Anchor> {
     let (seq, hash) = store.ledger_head().await?;
     let anchor = Anchor {
         day: at.date_naive().to_string(),
@@ -277,7 +281,10 @@ pub async fn record_anchor(store: &Db, at: DateTime<FixedOffset>) -> Result<Anch
 }
 
 /// The day's anchor: records one unless the day (China time) already has one.
-pub async fn daily_anchor(store: &Db, at: DateTime<FixedOffset>) -> Result<Option<Anchor>> {
+pub async fn daily_anchor<S: WorkflowStore>(
+    store: &S,
+    at: DateTime<FixedOffset>,
+) -> Result<Option<Anchor>> {
     let day = at.date_naive().to_string();
     if store.anchors().await?.iter().any(|a| a.day == day) {
         return Ok(None);

@@ -17,7 +17,6 @@ use domain::calendar::CalendarNotice;
 use domain::hotline::{HotlineRules, OrderEvent, WorkOrder};
 use domain::inspection::{InspectionResult, ResultStatus};
 use domain::ledger;
-use storage::Db;
 use storage::hotline::HotlineStore;
 use storage::{Change, WorkflowStore};
 
@@ -30,8 +29,8 @@ pub const NOTICE_LOADED: &str = "calendar.notice_loaded";
 pub const DEADLINES_RECOMPUTED: &str = "calendar.deadlines_recomputed";
 
 /// `base` with every stored notice applied, in the order they were loaded.
-pub async fn with_stored_notices(
-    store: &Db,
+pub async fn with_stored_notices<S: WorkflowStore>(
+    store: &S,
     base: &workcal::Calendar,
 ) -> Result<workcal::Calendar> {
     let mut notices = store.list::<CalendarNotice>(None).await?;
@@ -44,7 +43,7 @@ pub async fn with_stored_notices(
 }
 
 /// The stored notices, by year.
-pub async fn stored_notices(store: &Db) -> Result<Vec<CalendarNotice>> {
+pub async fn stored_notices<S: WorkflowStore>(store: &S) -> Result<Vec<CalendarNotice>> {
     Ok(store.list::<CalendarNotice>(None).await?)
 }
 
@@ -65,8 +64,8 @@ pub struct Loaded {
 /// stored deadlines; returns the new calendar (`current` with the notice
 /// applied) for the caller to install. Refused, with every problem by line,
 /// when the text does not pass `check_override`.
-pub async fn load_notice(
-    store: &Db,
+pub async fn load_notice<S: WorkflowStore + HotlineStore>(
+    store: &S,
     rules: &HotlineRules,
     current: &workcal::Calendar,
     text: &str,
@@ -143,8 +142,8 @@ fn far_future() -> Option<(NaiveDate, DateTime<FixedOffset>)> {
     Some((day, at))
 }
 
-async fn recompute_orders(
-    store: &Db,
+async fn recompute_orders<S: WorkflowStore + HotlineStore>(
+    store: &S,
     rules: &HotlineRules,
     calendar: &workcal::Calendar,
     why: &str,
@@ -189,8 +188,8 @@ async fn recompute_orders(
     Ok(changed)
 }
 
-async fn recompute_results(
-    store: &Db,
+async fn recompute_results<S: WorkflowStore>(
+    store: &S,
     before: &workcal::Calendar,
     calendar: &workcal::Calendar,
     why: &str,

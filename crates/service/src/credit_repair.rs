@@ -10,7 +10,6 @@ use serde::Serialize;
 use super::{Result, existing, refused};
 use domain::credit::{CreditEntry, EntryKey, ListType, Severity, SubjectKind};
 use domain::credit_repair::{self as rules, RepairRequest, RepairReview, RepairStatus};
-use storage::Db;
 use storage::credit::CreditStore;
 use storage::{Change, Store, WorkflowStore};
 
@@ -41,7 +40,7 @@ pub struct Decision {
 }
 
 /// The entry with `key`, or not found.
-pub async fn entry_of(store: &Db, key: &EntryKey) -> Result<CreditEntry> {
+pub async fn entry_of<S: CreditStore>(store: &S, key: &EntryKey) -> Result<CreditEntry> {
     store
         .credit_entries_of(vec![key.subject.clone()])
         .await?
@@ -54,7 +53,7 @@ pub async fn entry_of(store: &Db, key: &EntryKey) -> Result<CreditEntry> {
 }
 
 /// The department code an authority names (code or name), if one of the city's.
-async fn department_of(store: &Db, authority: &str) -> Result<Option<String>> {
+async fn department_of<S: Store>(store: &S, authority: &str) -> Result<Option<String>> {
     let authority = authority.trim();
     Ok(store
         .departments()
@@ -67,8 +66,8 @@ async fn department_of(store: &Db, authority: &str) -> Result<Option<String>> {
 /// Files a request. Refused before the entry's repair opens (the message names
 /// the day), for a list that is not bad credit, for an entry already removed
 /// or no longer published, and while another request for it is pending.
-pub async fn request(
-    store: &Db,
+pub async fn request<S: WorkflowStore + CreditStore>(
+    store: &S,
     input: RequestInput,
     at: DateTime<FixedOffset>,
     actor: &str,
@@ -140,14 +139,14 @@ pub async fn request(
 /// may assign one to an entry without), a request on or after the day repair
 /// opened, and a reason for a 严重失信主体名单 entry; it sets the entry's
 /// `removed_on` to the decision's date. Rejection needs a reason and keeps the entry.
-pub async fn review(
-    store: &Db,
+pub async fn review<S: WorkflowStore + CreditStore>(
+    store: &S,
     id: &str,
     decision: Decision,
     at: DateTime<FixedOffset>,
     actor: &str,
 ) -> Result<RepairRequest> {
-    let mut request = existing::<RepairRequest>(store, id).await?;
+    let mut request = existing::<S, RepairRequest>(store, id).await?;
     if request.status != RepairStatus::Pending {
         return Err(refused(format!(
             "request {id} is {}; it was already reviewed",
@@ -237,7 +236,10 @@ pub async fn review(
 }
 
 /// Requests, newest first, optionally of one status.
-pub async fn list(store: &Db, status: Option<RepairStatus>) -> Result<Vec<RepairRequest>> {
+pub async fn list<S: WorkflowStore>(
+    store: &S,
+    status: Option<RepairStatus>,
+) -> Result<Vec<RepairRequest>> {
     let mut requests = match status {
         Some(status) => {
             store
@@ -307,7 +309,11 @@ fn natural_last_day(entry: &CreditEntry) -> Option<NaiveDate> {
 
 /// Entries still published on `as_of` whose last day of publication is within
 /// `within_days` days from it (`as_of` itself included), soonest first.
-pub async fn expiring(store: &Db, as_of: NaiveDate, within_days: u32) -> Result<Vec<ExpiryLine>> {
+pub async fn expiring<S: CreditStore>(
+    store: &S,
+    as_of: NaiveDate,
+    within_days: u32,
+) -> Result<Vec<ExpiryLine>> {
     let until = as_of
         .checked_add_days(Days::new(u64::from(within_days)))
         .ok_or_else(|| refused(format!("{within_days} days from {as_of} is out of range")))?;
@@ -327,7 +333,11 @@ pub async fn expiring(store: &Db, as_of: NaiveDate, within_days: u32) -> Result<
 
 /// Entries whose publication ended by itself within the `within_days` days
 /// before `as_of` (last day from `as_of − within_days` to `as_of − 1`), latest first.
-pub async fn ended(store: &Db, as_of: NaiveDate, within_days: u32) -> Result<Vec<ExpiryLine>> {
+pub async fn ended<S: CreditStore>(
+    store: &S,
+    as_of: NaiveDate,
+    within_days: u32,
+) -> Result<Vec<ExpiryLine>> {
     let since = as_of
         .checked_sub_days(Days::new(u64::from(within_days)))
         .ok_or_else(|| refused(format!("{within_days} days before {as_of} is out of range")))?;

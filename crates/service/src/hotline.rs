@@ -18,7 +18,6 @@ use domain::inspection::{OutOfPlan, OutOfPlanReason};
 use files::hotline::{OrderRow, read_orders};
 use files::watermark::Watermark;
 use files::{ImportError, Outcome};
-use storage::Db;
 use storage::hotline::{DueRow, HotlineStore, KpiRange, OrderFilter};
 use storage::{Change, Store, WorkflowStore};
 
@@ -38,7 +37,7 @@ impl From<Refused> for super::WorkflowError {
 }
 
 /// The department code `text` names (code or name), if one of the city's.
-async fn department_code(store: &Db, text: &str) -> Result<Option<String>> {
+async fn department_code<S: Store>(store: &S, text: &str) -> Result<Option<String>> {
     let text = text.trim();
     Ok(store
         .departments()
@@ -49,7 +48,7 @@ async fn department_code(store: &Db, text: &str) -> Result<Option<String>> {
 }
 
 /// The next free order number of `day`: `GD-YYYYMMDD-NNNN`.
-async fn next_order_id(store: &Db, day: NaiveDate) -> Result<String> {
+async fn next_order_id<S: HotlineStore>(store: &S, day: NaiveDate) -> Result<String> {
     let taken = store
         .hotline_order_count(&OrderFilter {
             from: Some(day),
@@ -62,8 +61,8 @@ async fn next_order_id(store: &Db, day: NaiveDate) -> Result<String> {
 
 /// Takes in a new order (受理). An empty id is numbered `GD-YYYYMMDD-NNNN`.
 /// The enterprise, if given, must be a valid 统一社会信用代码.
-pub async fn intake(
-    store: &Db,
+pub async fn intake<S: WorkflowStore + HotlineStore>(
+    store: &S,
     rules: &HotlineRules,
     calendar: &workcal::Calendar,
     mut intake: Intake,
@@ -101,8 +100,8 @@ pub async fn intake(
 /// Takes one step on order `id` as `party`: refused (nothing changes) when the
 /// step does not fit the order's state, or the party may not take it.
 #[allow(clippy::too_many_arguments)]
-pub async fn act(
-    store: &Db,
+pub async fn act<S: WorkflowStore + HotlineStore>(
+    store: &S,
     rules: &HotlineRules,
     calendar: &workcal::Calendar,
     id: &str,
@@ -111,7 +110,7 @@ pub async fn act(
     at: DateTime<FixedOffset>,
     actor: &str,
 ) -> Result<WorkOrder> {
-    let order = existing::<WorkOrder>(store, id).await?;
+    let order = existing::<S, WorkOrder>(store, id).await?;
     check_party(&order, &action, party)?;
     let action = match action {
         OrderAction::Dispatch { department } => {
@@ -182,15 +181,15 @@ pub struct ComplaintInspection {
 /// complaint names, linked both ways: the inspection names the order, the
 /// order lists the inspection. Both are written in one transaction.
 #[allow(clippy::too_many_arguments)]
-pub async fn open_inspection(
-    store: &Db,
+pub async fn open_inspection<S: WorkflowStore + HotlineStore>(
+    store: &S,
     order_id: &str,
     inspection: ComplaintInspection,
     party: &Party,
     at: DateTime<FixedOffset>,
     actor: &str,
 ) -> Result<(WorkOrder, OutOfPlan)> {
-    let order = existing::<WorkOrder>(store, order_id).await?;
+    let order = existing::<S, WorkOrder>(store, order_id).await?;
     let Some(entity) = order.entity.clone() else {
         return Err(refused(format!(
             "work order {order_id} names no enterprise (统一社会信用代码): there is nothing to inspect"
@@ -279,8 +278,8 @@ impl WorkingDays for NoDays {
 /// The automatic 督办 sweep: raises every open order past a deadline to the
 /// level the rules call for on `as_of` (one ledger entry each). Returns the
 /// orders raised.
-pub async fn escalate_overdue(
-    store: &Db,
+pub async fn escalate_overdue<S: WorkflowStore + HotlineStore>(
+    store: &S,
     rules: &HotlineRules,
     calendar: &workcal::Calendar,
     as_of: DateTime<FixedOffset>,
@@ -364,8 +363,8 @@ pub struct DueOrder {
 /// Orders open at `as_of` (in `department`, if given) that are past a
 /// deadline or whose deadline falls within the next `due_soon_days` working
 /// days; overdue first, then by closing deadline.
-pub async fn due(
-    store: &Db,
+pub async fn due<S: HotlineStore>(
+    store: &S,
     rules: &HotlineRules,
     calendar: &workcal::Calendar,
     department: Option<&str>,
@@ -474,7 +473,11 @@ pub struct KpiReport {
 }
 
 /// The KPI report of a period: city-wide (or one department's) and per department.
-pub async fn kpi(store: &Db, rules: &HotlineRules, query: KpiQuery) -> Result<KpiReport> {
+pub async fn kpi<S: Store + HotlineStore>(
+    store: &S,
+    rules: &HotlineRules,
+    query: KpiQuery,
+) -> Result<KpiReport> {
     if query.to < query.from {
         return Err(refused(format!(
             "the period ends ({}) before it starts ({})",
@@ -672,8 +675,8 @@ pub struct OrdersImport {
 /// links, 督办, history) is kept from the stored order; see [`order_from_row`].
 /// `strict_uscc` refuses pilot-pattern 统一社会信用代码 as well as mistyped ones.
 #[allow(clippy::too_many_arguments)]
-pub async fn import_orders(
-    store: &Db,
+pub async fn import_orders<S: WorkflowStore + HotlineStore>(
+    store: &S,
     rules: &HotlineRules,
     calendar: &workcal::Calendar,
     path: &Path,

@@ -20,8 +20,6 @@ pub mod supervision;
 
 use domain::InvalidField;
 use domain::plan::{Confirmation, Decision, Plan, PlanFields, PlanStatus};
-use storage::Db;
-use storage::Store;
 use storage::{Change, StoreError, WorkflowStore};
 
 /// Why a workflow step was refused or failed.
@@ -97,7 +95,7 @@ pub fn refused(message: impl Into<String>) -> WorkflowError {
 }
 
 /// The document `key` of type `D`, or [`WorkflowError::NotFound`] naming it.
-pub async fn existing<D: storage::Document>(store: &Db, key: &str) -> Result<D> {
+pub async fn existing<S: WorkflowStore, D: storage::Document>(store: &S, key: &str) -> Result<D> {
     store
         .get::<D>(key)
         .await?
@@ -108,8 +106,8 @@ pub async fn existing<D: storage::Document>(store: &Db, key: &str) -> Result<D> 
 }
 
 /// Creates a plan as a draft (草稿).
-pub async fn create_plan(
-    store: &Db,
+pub async fn create_plan<S: WorkflowStore>(
+    store: &S,
     mut fields: PlanFields,
     at: DateTime<FixedOffset>,
     actor: &str,
@@ -146,15 +144,15 @@ pub async fn create_plan(
 
 /// Moves a plan on in its life cycle: 草稿 → 已备案 (file), 已备案 → 已批准
 /// (approve), 已批准 → 已公示 (publish).
-pub async fn advance_plan(
-    store: &Db,
+pub async fn advance_plan<S: WorkflowStore>(
+    store: &S,
     id: &str,
     to: PlanStatus,
     at: DateTime<FixedOffset>,
     actor: &str,
     note: &str,
 ) -> Result<Plan> {
-    let plan = existing::<Plan>(store, id).await?;
+    let plan = existing::<S, Plan>(store, id).await?;
     let (action, allowed) = match to {
         PlanStatus::Filed => ("plan.filed", plan.status == PlanStatus::Draft),
         PlanStatus::Approved => ("plan.approved", plan.status == PlanStatus::Filed),
@@ -201,14 +199,14 @@ pub async fn advance_plan(
 
 /// Changes a plan. A draft changes freely; after filing, the change makes a new
 /// version that is filed again and needs approval before the plan can be drawn.
-pub async fn change_plan(
-    store: &Db,
+pub async fn change_plan<S: WorkflowStore>(
+    store: &S,
     mut fields: PlanFields,
     at: DateTime<FixedOffset>,
     actor: &str,
     reason: &str,
 ) -> Result<Plan> {
-    let current = existing::<Plan>(store, &fields.id).await?;
+    let current = existing::<S, Plan>(store, &fields.id).await?;
     if reason.trim().is_empty() {
         return Err(refused("a change needs a reason"));
     }
@@ -246,7 +244,7 @@ pub async fn change_plan(
 }
 
 /// The partners of `plan` that have not confirmed its current version, with their names.
-pub async fn waiting_partners(store: &Db, plan: &Plan) -> Result<Vec<Waiting>> {
+pub async fn waiting_partners<S: WorkflowStore>(store: &S, plan: &Plan) -> Result<Vec<Waiting>> {
     let mut waiting = Vec::new();
     for department in plan.unconfirmed_partners() {
         waiting.push(Waiting {
@@ -262,7 +260,7 @@ pub async fn waiting_partners(store: &Db, plan: &Plan) -> Result<Vec<Waiting>> {
 }
 
 /// A department's name, or its code when the directory lacks it.
-pub async fn department_name(store: &Db, code: &str) -> Result<String> {
+pub async fn department_name<S: WorkflowStore>(store: &S, code: &str) -> Result<String> {
     let Ok(parsed) = domain::DepartmentCode::parse(code) else {
         return Ok(code.to_owned());
     };
@@ -275,8 +273,8 @@ pub async fn department_name(store: &Db, code: &str) -> Result<String> {
 /// A partner department answers a filed joint plan (会签): it confirms the
 /// current version, or declines it with a reason. A later answer to the same
 /// version replaces the earlier one; every answer is on the ledger.
-pub async fn answer_plan(
-    store: &Db,
+pub async fn answer_plan<S: WorkflowStore>(
+    store: &S,
     id: &str,
     department: &str,
     decision: Decision,
@@ -284,7 +282,7 @@ pub async fn answer_plan(
     at: DateTime<FixedOffset>,
     actor: &str,
 ) -> Result<Plan> {
-    let plan = existing::<Plan>(store, id).await?;
+    let plan = existing::<S, Plan>(store, id).await?;
     if !plan.partners().any(|p| p == department) {
         return Err(refused(if department == plan.lead {
             format!("{department} leads plan {id}; only its partner departments confirm it")

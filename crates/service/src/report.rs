@@ -17,8 +17,6 @@ use domain::inspection::{
     InspectionResult, OutOfPlan, OutOfPlanReason, ResultStatus, Round, RoundStatus, Visit,
 };
 use domain::plan::{Plan, PlanKind};
-use storage::Db;
-use storage::Store;
 use storage::WorkflowStore;
 
 /// The period a report covers.
@@ -138,8 +136,8 @@ fn percent(part: u64, whole: u64) -> f64 {
 }
 
 /// Builds a report for `period`, for one department or all (with the city row).
-pub async fn build(
-    store: &Db,
+pub async fn build<S: WorkflowStore>(
+    store: &S,
     period: Period,
     department: Option<&str>,
     today: NaiveDate,

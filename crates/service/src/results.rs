@@ -8,8 +8,6 @@ use domain::CheckMethod;
 use domain::inspection::{
     FollowUp, InspectionResult, OutOfPlan, OutOfPlanReason, ResultCategory, ResultStatus, Visit,
 };
-use storage::Db;
-use storage::Store;
 use storage::{Change, WorkflowStore};
 
 /// Working days between the end of a check and the publication deadline.
@@ -55,8 +53,8 @@ pub fn result_id(visit: &str, plan: &str, department: &str, item: &str) -> Strin
 }
 
 /// Enters the results of every item a department checks on a visit.
-pub async fn enter_visit(
-    store: &Db,
+pub async fn enter_visit<S: WorkflowStore>(
+    store: &S,
     calendar: &workcal::Calendar,
     visit_id: &str,
     department: &str,
@@ -64,7 +62,7 @@ pub async fn enter_visit(
     at: DateTime<FixedOffset>,
     actor: &str,
 ) -> Result<Vec<InspectionResult>> {
-    let visit = super::existing::<Visit>(store, visit_id).await?;
+    let visit = super::existing::<S, Visit>(store, visit_id).await?;
     let team = visit
         .teams
         .iter()
@@ -145,8 +143,8 @@ pub async fn enter_visit(
 }
 
 /// Publishes entered results on `on` (late ones are flagged by their due date).
-pub async fn publish(
-    store: &Db,
+pub async fn publish<S: WorkflowStore>(
+    store: &S,
     ids: &[String],
     on: NaiveDate,
     at: DateTime<FixedOffset>,
@@ -154,7 +152,7 @@ pub async fn publish(
 ) -> Result<Vec<InspectionResult>> {
     let mut published = Vec::new();
     for id in ids {
-        let mut result = super::existing::<InspectionResult>(store, id).await?;
+        let mut result = super::existing::<S, InspectionResult>(store, id).await?;
         if result.status == ResultStatus::Published {
             return Err(refused(format!("result {id} is already published")));
         }
@@ -179,8 +177,8 @@ pub async fn publish(
 
 /// Corrects a published result: a new result linked to it, published at once;
 /// the original stays as it was.
-pub async fn correct(
-    store: &Db,
+pub async fn correct<S: WorkflowStore>(
+    store: &S,
     id: &str,
     entry: &ResultEntry,
     reason: &str,
@@ -191,7 +189,7 @@ pub async fn correct(
     if reason.trim().is_empty() {
         return Err(refused("a correction needs a reason"));
     }
-    let original = super::existing::<InspectionResult>(store, id).await?;
+    let original = super::existing::<S, InspectionResult>(store, id).await?;
     if original.status != ResultStatus::Published {
         return Err(refused(format!(
             "result {id} is not published; change it instead of correcting it"
@@ -239,8 +237,8 @@ pub async fn correct(
 /// Registers an inspection outside the plan. Reason 其他 is flagged to the
 /// Justice Bureau for rectification.
 #[allow(clippy::too_many_arguments)]
-pub async fn register_out_of_plan(
-    store: &Db,
+pub async fn register_out_of_plan<S: WorkflowStore>(
+    store: &S,
     id: &str,
     entity: &str,
     department: &str,
@@ -274,7 +272,11 @@ pub async fn register_out_of_plan(
 
 /// The next free id of `department`'s out-of-plan inspections in `year`:
 /// `{department}-JWJ-{year}-{n:04}`.
-pub async fn next_out_of_plan_id(store: &Db, department: &str, year: i32) -> Result<String> {
+pub async fn next_out_of_plan_id<S: WorkflowStore>(
+    store: &S,
+    department: &str,
+    year: i32,
+) -> Result<String> {
     let prefix = format!("{department}-JWJ-{year}-");
     let taken = store
         .list::<OutOfPlan>(Some(("department", department)))
@@ -302,8 +304,8 @@ pub fn out_of_plan_change(record: &OutOfPlan) -> Change {
 
 /// Checks an out-of-plan inspection and builds its record, without saving it.
 #[allow(clippy::too_many_arguments)]
-pub async fn out_of_plan_record(
-    store: &Db,
+pub async fn out_of_plan_record<S: WorkflowStore>(
+    store: &S,
     id: &str,
     entity: &str,
     department: &str,

@@ -23,8 +23,6 @@ use domain::risk::{
     Assessment, ClassCounts, ClassificationRun, IndicatorLine, RUN_KIND, ReportState, RiskFacts,
     RiskModel, StoredExplanation, Thresholds, full_months,
 };
-use storage::Db;
-use storage::WorkflowStore;
 use storage::credit::AccessLog;
 use storage::credit::CreditStore;
 use storage::risk::{ClassificationWrite, RiskRow, RiskStore};
@@ -35,8 +33,8 @@ pub const CLASSIFIED: &str = "credit.classified";
 
 /// Classifies every entity registered on or before `as_of` with `model`,
 /// writes the classes and explanations, and records the run on the ledger.
-pub async fn classify(
-    store: &Db,
+pub async fn classify<S: RiskStore + CreditStore>(
+    store: &S,
     model: &RiskModel,
     as_of: NaiveDate,
     at: DateTime<FixedOffset>,
@@ -176,7 +174,7 @@ pub async fn classify(
 }
 
 /// A run id not yet used: `classify-` and the time stamp (so ids sort by time).
-async fn run_id(store: &Db, at: DateTime<FixedOffset>) -> Result<String> {
+async fn run_id<S: RiskStore>(store: &S, at: DateTime<FixedOffset>) -> Result<String> {
     let stamp = format!("{RUN_KIND}-{}", at.format("%Y%m%dT%H%M%S%3f"));
     let mut id = stamp.clone();
     let mut n = 1;
@@ -227,7 +225,7 @@ impl Explanation {
 }
 
 /// The stored class of `uscc` with its explanation (`None`: not classified).
-pub async fn explain(store: &Db, uscc: &str) -> Result<Option<Explanation>> {
+pub async fn explain<S: RiskStore>(store: &S, uscc: &str) -> Result<Option<Explanation>> {
     let Some(row) = store.entity_risk(uscc.trim()).await? else {
         return Ok(None);
     };
@@ -290,8 +288,8 @@ pub struct ScoreReport {
 
 /// Scores a person, after recording the access (who, when, whom, why) in the
 /// access log. The purpose is required; the id must be a valid 身份证号码.
-pub async fn personal_score(
-    store: &Db,
+pub async fn personal_score<S: RiskStore + CreditStore>(
+    store: &S,
     model: &ScoreModel,
     id: &str,
     purpose: &str,

@@ -13,8 +13,6 @@ use domain::inspection::{EligibilityRules, OutOfPlan, Round, RoundStatus, Team, 
 use domain::inspector::Inspector;
 use domain::ledger;
 use domain::plan::{Plan, StratumRate};
-use storage::Db;
-use storage::Store;
 use storage::export::{Inspectors, Recusals};
 use storage::{Change, InspectorFilter, MAX_PAGE, StoredFrame, WorkflowStore};
 
@@ -38,7 +36,7 @@ pub struct CommitRequest {
 
 /// The past inspections recorded in the store: visits of drawn rounds (dated
 /// by their due date) and out-of-plan inspections.
-pub async fn history(store: &Db) -> Result<History> {
+pub async fn history<S: WorkflowStore>(store: &S) -> Result<History> {
     let mut history = History::default();
     for visit in store.list::<Visit>(None).await? {
         for team in &visit.teams {
@@ -90,8 +88,8 @@ fn entries(plans: &[Plan]) -> Vec<(String, &Plan, &domain::plan::Participant)> {
 
 /// Commits a round: chooses its plans, freezes their frames under `rules`,
 /// seals `secret` and stores the commitment and round digest.
-pub async fn commit(
-    store: &Db,
+pub async fn commit<S: WorkflowStore>(
+    store: &S,
     request: &CommitRequest,
     rules: &EligibilityRules,
     secret: &draw::Secret,
@@ -258,10 +256,13 @@ fn drop_elsewhere<T: Send + 'static>(value: T) {
 
 /// The plans of a round at the versions committed, and their frozen frames
 /// (checked against the committed digests by the caller, once drawn).
-async fn committed_plans(store: &Db, round: &Round) -> Result<Vec<(Plan, Vec<draw::FrameRow>)>> {
+async fn committed_plans<S: WorkflowStore>(
+    store: &S,
+    round: &Round,
+) -> Result<Vec<(Plan, Vec<draw::FrameRow>)>> {
     let mut out = Vec::with_capacity(round.plans.len());
     for (id, version) in &round.plans {
-        let plan = super::existing::<Plan>(store, id).await?;
+        let plan = super::existing::<S, Plan>(store, id).await?;
         if plan.version != *version {
             return Err(refused(format!(
                 "plan {id} changed after round {} was committed (version {} → {}); commit a new round",
@@ -294,7 +295,7 @@ struct Corps {
     certified: Vec<bool>,
 }
 
-async fn corps(store: &Db, start: NaiveDate, end: NaiveDate) -> Result<Corps> {
+async fn corps<S: WorkflowStore>(store: &S, start: NaiveDate, end: NaiveDate) -> Result<Corps> {
     let mut inspectors: Vec<Inspector> = Vec::new();
     let mut pages = Inspectors::new(store, InspectorFilter::default(), MAX_PAGE);
     while let Some(batch) = pages.next_batch().await? {
@@ -324,15 +325,15 @@ async fn corps(store: &Db, start: NaiveDate, end: NaiveDate) -> Result<Corps> {
 
 /// Draws a committed round with the witnesses' beacon: selections, visits and
 /// inspector matching (spec §1–§7), then stores the record and the visits.
-pub async fn draw(
-    store: &Db,
+pub async fn draw<S: WorkflowStore>(
+    store: &S,
     id: &str,
     beacon: &str,
     witnesses: &[String],
     at: DateTime<FixedOffset>,
     actor: &str,
 ) -> Result<Round> {
-    let mut round = super::existing::<Round>(store, id).await?;
+    let mut round = super::existing::<S, Round>(store, id).await?;
     if round.status != RoundStatus::Committed {
         return Err(refused(format!(
             "round {id} is {}; only a committed round can be drawn",
@@ -537,13 +538,13 @@ pub async fn draw(
 }
 
 /// Publishes a drawn round: releases the secret, so anyone can verify the record.
-pub async fn publish(
-    store: &Db,
+pub async fn publish<S: WorkflowStore>(
+    store: &S,
     id: &str,
     at: DateTime<FixedOffset>,
     actor: &str,
 ) -> Result<Round> {
-    let mut round = super::existing::<Round>(store, id).await?;
+    let mut round = super::existing::<S, Round>(store, id).await?;
     if round.status != RoundStatus::Drawn {
         return Err(refused(format!(
             "round {id} is {}; only a drawn round can be published",
@@ -563,8 +564,8 @@ pub async fn publish(
 }
 
 /// The spec §7 record of a published round, frames restored from the store.
-pub async fn export(store: &Db, id: &str) -> Result<draw::Record> {
-    let round = super::existing::<Round>(store, id).await?;
+pub async fn export<S: WorkflowStore>(store: &S, id: &str) -> Result<draw::Record> {
+    let round = super::existing::<S, Round>(store, id).await?;
     if round.status != RoundStatus::Published {
         return Err(refused(format!(
             "round {id} is {}; its record is exported once published",
@@ -673,8 +674,8 @@ pub struct Explanation {
 }
 
 /// Explains the fate of `entity` in round `id`, from the frozen frames and exclusions.
-pub async fn explain(store: &Db, id: &str, entity: &str) -> Result<Explanation> {
-    let round = super::existing::<Round>(store, id).await?;
+pub async fn explain<S: WorkflowStore>(store: &S, id: &str, entity: &str) -> Result<Explanation> {
+    let round = super::existing::<S, Round>(store, id).await?;
     // A malformed code is an error, not an entity that is out of every scope.
     let (code, _) = domain::Uscc::parse_lenient(entity)
         .map_err(|e| refused(format!("entity {entity:?}: {e}")))?;
@@ -717,7 +718,7 @@ pub async fn explain(store: &Db, id: &str, entity: &str) -> Result<Explanation> 
 }
 
 /// The inspector with certificate number `cert`.
-pub(crate) async fn inspector_named(store: &Db, cert: &str) -> Result<Inspector> {
+pub(crate) async fn inspector_named<S: WorkflowStore>(store: &S, cert: &str) -> Result<Inspector> {
     let code = domain::CertificateNo::parse(cert)?;
     store
         .inspector(&code)
@@ -739,7 +740,11 @@ pub struct TeamRules {
 }
 
 /// The [`TeamRules`] of `department` on `visit`.
-pub async fn team_rules(store: &Db, visit: &Visit, department: &str) -> Result<TeamRules> {
+pub async fn team_rules<S: WorkflowStore>(
+    store: &S,
+    visit: &Visit,
+    department: &str,
+) -> Result<TeamRules> {
     let mut fields = BTreeSet::new();
     for id in &visit.plans {
         if let Some(plan) = store.get::<Plan>(id).await? {
@@ -768,8 +773,8 @@ pub async fn team_rules(store: &Db, visit: &Visit, department: &str) -> Result<T
 }
 
 /// Changes a department's team on a visit by hand; the reason is required and recorded.
-pub async fn reassign(
-    store: &Db,
+pub async fn reassign<S: WorkflowStore>(
+    store: &S,
     visit_id: &str,
     department: &str,
     inspectors: &[String],
@@ -780,7 +785,7 @@ pub async fn reassign(
     if reason.trim().is_empty() {
         return Err(refused("a reassignment needs a reason"));
     }
-    let mut visit = super::existing::<Visit>(store, visit_id).await?;
+    let mut visit = super::existing::<S, Visit>(store, visit_id).await?;
     let rules = team_rules(store, &visit, department).await?;
     let team = visit
         .teams

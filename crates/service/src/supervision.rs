@@ -8,21 +8,20 @@ use super::{Result, existing, refused};
 use domain::inspection::{InspectionResult, OutOfPlan};
 use domain::plan::Plan;
 use domain::rectification::{Rectification, RectificationNote, RectificationStatus};
-use storage::Db;
 use storage::{Change, WorkflowStore};
 
 /// Working days a department has to answer.
 pub const ANSWER_WORKING_DAYS: u32 = 10;
 
 /// The department a subject (`out_of_plan:ID`, `result:ID`, `plan:ID`) belongs to.
-pub async fn subject_department(store: &Db, subject: &str) -> Result<String> {
+pub async fn subject_department<S: WorkflowStore>(store: &S, subject: &str) -> Result<String> {
     let (kind, id) = subject
         .split_once(':')
         .ok_or_else(|| refused(format!("subject {subject:?} is not KIND:ID")))?;
     Ok(match kind {
-        "out_of_plan" => existing::<OutOfPlan>(store, id).await?.department,
-        "result" => existing::<InspectionResult>(store, id).await?.department,
-        "plan" => existing::<Plan>(store, id).await?.lead.clone(),
+        "out_of_plan" => existing::<S, OutOfPlan>(store, id).await?.department,
+        "result" => existing::<S, InspectionResult>(store, id).await?.department,
+        "plan" => existing::<S, Plan>(store, id).await?.lead.clone(),
         other => {
             return Err(refused(format!(
                 "subject kind {other:?} is not out_of_plan, result or plan"
@@ -32,8 +31,8 @@ pub async fn subject_department(store: &Db, subject: &str) -> Result<String> {
 }
 
 /// Issues a notice on `subject`, due [`ANSWER_WORKING_DAYS`] working days later.
-pub async fn issue(
-    store: &Db,
+pub async fn issue<S: WorkflowStore>(
+    store: &S,
     calendar: &workcal::Calendar,
     subject: &str,
     requirement: &str,
@@ -79,14 +78,14 @@ pub async fn issue(
 }
 
 /// The department answers an issued notice.
-pub async fn answer(
-    store: &Db,
+pub async fn answer<S: WorkflowStore>(
+    store: &S,
     id: &str,
     text: &str,
     at: DateTime<FixedOffset>,
     actor: &str,
 ) -> Result<Rectification> {
-    let mut notice = existing::<Rectification>(store, id).await?;
+    let mut notice = existing::<S, Rectification>(store, id).await?;
     if notice.status != RectificationStatus::Issued {
         return Err(refused(format!(
             "notice {id} is {}; it takes no answer",
@@ -108,15 +107,15 @@ pub async fn answer(
 }
 
 /// The supervisor accepts an answer (销号) or sends it back.
-pub async fn review(
-    store: &Db,
+pub async fn review<S: WorkflowStore>(
+    store: &S,
     id: &str,
     accept: bool,
     text: &str,
     at: DateTime<FixedOffset>,
     actor: &str,
 ) -> Result<Rectification> {
-    let mut notice = existing::<Rectification>(store, id).await?;
+    let mut notice = existing::<S, Rectification>(store, id).await?;
     if notice.status != RectificationStatus::Answered {
         return Err(refused(format!(
             "notice {id} is {}; there is no answer to review",

@@ -24,8 +24,6 @@ use service::audit::{self, AuditReport};
 use service::results::{self, ResultEntry};
 use service::rounds::{self, CommitRequest};
 use service::{Result, china, refused};
-use storage::Db;
-use storage::Store;
 use storage::{Candidate, InspectorFilter, WorkflowStore};
 
 /// What the year looks like.
@@ -151,7 +149,7 @@ struct Directory {
     common_field: HashMap<String, String>,
 }
 
-async fn directory(store: &Db, year: i32) -> Result<Directory> {
+async fn directory<S: WorkflowStore>(store: &S, year: i32) -> Result<Directory> {
     let mut dir = Directory {
         departments: Vec::new(),
         names: HashMap::new(),
@@ -453,8 +451,8 @@ fn outcome(stream: &mut Stream) -> (ResultCategory, CheckMethod, FollowUp) {
 }
 
 /// Each partner department of a joint plan confirms its current version (会签).
-async fn confirm_by_partners(
-    store: &Db,
+async fn confirm_by_partners<S: WorkflowStore>(
+    store: &S,
     fields: &PlanFields,
     when: DateTime<FixedOffset>,
 ) -> Result<()> {
@@ -475,8 +473,8 @@ async fn confirm_by_partners(
 }
 
 /// Plays the year. `say` receives one line per step.
-pub async fn play(
-    store: &Db,
+pub async fn play<S: WorkflowStore>(
+    store: &S,
     calendar: &workcal::Calendar,
     options: &YearOptions,
     mut say: impl FnMut(String),
@@ -879,8 +877,8 @@ pub async fn play(
 }
 
 /// `k` certified inspectors of `department` for an unstaffed visit, not recused.
-async fn replacement(
-    store: &Db,
+async fn replacement<S: WorkflowStore>(
+    store: &S,
     visit: &Visit,
     department: &str,
     k: usize,

@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use super::StoreError;
 use super::engine::{Arg, Column, Dialect, Engine, OnConflict, RowRead, Sql, Table, bulk_insert};
 use super::workflow::{Change, Document, put_in};
-use crate::Db;
 use domain::credit::{
     CreditEntry, EntryKey, ListType, Matter, Outcome, Severity, Subject, SubjectKind,
 };
@@ -484,12 +483,12 @@ pub fn stage_is_stale(stage: &str, now: chrono::DateTime<chrono::FixedOffset>) -
     began.is_none_or(|began| now.naive_local() - began > chrono::TimeDelta::days(1))
 }
 
-impl CreditStore for Db {
+impl<E: Engine> CreditStore for E {
     async fn upsert_credit_entries(&self, entries: Vec<CreditEntry>) -> Result<u64, StoreError> {
         let mut tx = self.begin().await?;
         let changed =
-            bulk_insert::<Db>(&mut tx, &ENTRIES, entry_columns(entries), KEEP_REMOVAL).await?;
-        Db::commit(tx).await?;
+            bulk_insert::<E>(&mut tx, &ENTRIES, entry_columns(entries), KEEP_REMOVAL).await?;
+        E::commit(tx).await?;
         Ok(changed)
     }
 
@@ -501,8 +500,8 @@ impl CreditStore for Db {
         let mut columns = vec![Column::Text(vec![stage.to_owned(); entries.len()])];
         columns.extend(entry_columns(entries));
         let mut tx = self.begin().await?;
-        bulk_insert::<Db>(&mut tx, &STAGE, columns, OnConflict::Fail).await?;
-        Db::commit(tx).await?;
+        bulk_insert::<E>(&mut tx, &STAGE, columns, OnConflict::Fail).await?;
+        E::commit(tx).await?;
         Ok(())
     }
 
@@ -534,10 +533,10 @@ impl CreditStore for Db {
         );
         let stage_arg = || vec![Arg::Text(stage.to_owned())];
         let mut tx = self.begin().await?;
-        let before = count_in::<Db>(&mut tx).await?;
-        let changed = Db::tx_execute(&mut tx, &sql, stage_arg()).await?;
-        let after = count_in::<Db>(&mut tx).await?;
-        Db::tx_execute(
+        let before = count_in::<E>(&mut tx).await?;
+        let changed = E::tx_execute(&mut tx, &sql, stage_arg()).await?;
+        let after = count_in::<E>(&mut tx).await?;
+        E::tx_execute(
             &mut tx,
             "DELETE FROM credit_stage WHERE stage = $1",
             stage_arg(),
@@ -549,9 +548,9 @@ impl CreditStore for Db {
             after,
         };
         if let Some((run, change)) = record(applied) {
-            put_in::<Db, CreditRun>(&mut tx, &run, &change).await?;
+            put_in::<E, CreditRun>(&mut tx, &run, &change).await?;
         }
-        Db::commit(tx).await?;
+        E::commit(tx).await?;
         Ok(applied)
     }
 
@@ -676,7 +675,7 @@ impl CreditStore for Db {
         removed_on: Option<NaiveDate>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
-        let changed = Db::tx_execute(
+        let changed = E::tx_execute(
             &mut tx,
             "UPDATE credit_entries SET removed_on = $1 \
              WHERE subject = $2 AND list_type = $3 AND listed_on = $4 AND ref_no = $5",
@@ -689,7 +688,7 @@ impl CreditStore for Db {
             ],
         )
         .await?;
-        Db::commit(tx).await?;
+        E::commit(tx).await?;
         Ok(changed > 0)
     }
 
@@ -786,8 +785,8 @@ impl CreditStore for Db {
             Column::OptText(batch),
         ];
         let mut tx = self.begin().await?;
-        bulk_insert::<Db>(&mut tx, &TABLE, columns, OnConflict::Fail).await?;
-        Db::commit(tx).await?;
+        bulk_insert::<E>(&mut tx, &TABLE, columns, OnConflict::Fail).await?;
+        E::commit(tx).await?;
         Ok(())
     }
 
@@ -837,14 +836,14 @@ impl CreditStore for Db {
             }
         }
         let mut tx = self.begin().await?;
-        bulk_insert::<Db>(
+        bulk_insert::<E>(
             &mut tx,
             &TABLE,
             columns.into_iter().map(Column::Text).collect(),
             OnConflict::Fail,
         )
         .await?;
-        Db::commit(tx).await?;
+        E::commit(tx).await?;
         Ok(())
     }
 

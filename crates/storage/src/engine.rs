@@ -72,6 +72,17 @@ impl Column {
         }
     }
 
+    /// The value at `index` as a scalar argument.
+    pub fn cell(&self, index: usize) -> Arg {
+        match self {
+            Self::Text(v) => Arg::Text(v.get(index).cloned().unwrap_or_default()),
+            Self::OptText(v) => Arg::OptText(v.get(index).cloned().flatten()),
+            Self::Int(v) => Arg::Int(v.get(index).copied().unwrap_or_default()),
+            Self::Date(v) => Arg::Date(v.get(index).copied().unwrap_or_default()),
+            Self::OptDate(v) => Arg::OptDate(v.get(index).copied().flatten()),
+        }
+    }
+
     /// The values as text, as `CAST(column AS TEXT)` reads them back on
     /// either backend (dates `YYYY-MM-DD`), to tell a changed row from an
     /// unchanged one.

@@ -9,7 +9,6 @@ use chrono::{DateTime, Days, FixedOffset, NaiveDate};
 use super::StoreError;
 use super::engine::{Arg, Column, Dialect, Engine, OnConflict, RowRead, Sql, Table, bulk_insert};
 use super::workflow::{Change, Document, put_in};
-use crate::Db;
 use domain::hotline::{WorkOrder, beijing, stored_time};
 use domain::inspection::OutOfPlan;
 
@@ -308,7 +307,7 @@ const SEED: Table = Table {
     key: &["id"],
 };
 
-impl HotlineStore for Db {
+impl<E: Engine> HotlineStore for E {
     async fn hotline_kpi_rows(&self, range: &KpiRange) -> Result<Vec<KpiRow>, StoreError> {
         // Two halves of the period read at once, on two connections (and cores).
         let start = day_start(range.from);
@@ -446,7 +445,7 @@ impl HotlineStore for Db {
             Dialect::Postgres => " FOR UPDATE",
             Dialect::Sqlite => "",
         };
-        let rows = Db::tx_fetch_all(
+        let rows = E::tx_fetch_all(
             &mut tx,
             &format!("SELECT doc FROM work_orders WHERE id = $1{lock}"),
             vec![Arg::Text(order.id.clone())],
@@ -473,10 +472,10 @@ impl HotlineStore for Db {
             });
         }
         if let Some((inspection, change)) = inspection {
-            put_in::<Db, OutOfPlan>(&mut tx, inspection, change).await?;
+            put_in::<E, OutOfPlan>(&mut tx, inspection, change).await?;
         }
-        put_in::<Db, WorkOrder>(&mut tx, order, change).await?;
-        Db::commit(tx).await?;
+        put_in::<E, WorkOrder>(&mut tx, order, change).await?;
+        E::commit(tx).await?;
         Ok(())
     }
 
@@ -498,8 +497,8 @@ impl HotlineStore for Db {
         }
         let columns = values.into_iter().map(Column::OptText).collect();
         let mut tx = self.begin().await?;
-        let written = bulk_insert::<Db>(&mut tx, &SEED, columns, OnConflict::Update).await?;
-        Db::commit(tx).await?;
+        let written = bulk_insert::<E>(&mut tx, &SEED, columns, OnConflict::Update).await?;
+        E::commit(tx).await?;
         Ok(written)
     }
 }

@@ -10,7 +10,6 @@ use super::{
     Backend, ClassFilter, EntityFilter, IndustryFilter, IndustryRow, InspectorFilter, MAX_PAGE,
     MigrationReport, Page, PageRequest, Store, StoreError, UpsertCount,
 };
-use crate::Db;
 use domain::entity::{
     CreditClass, CreditRating, EntityFields, EntityStatus, EntityType, MarketEntity,
 };
@@ -1023,7 +1022,7 @@ fn district_columns(districts: &[&District]) -> Vec<Column> {
     ]
 }
 
-impl Store for Db {
+impl<E: Engine> Store for E {
     fn backend(&self) -> Backend {
         match self.dialect() {
             Dialect::Sqlite => Backend::Sqlite,

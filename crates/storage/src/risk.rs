@@ -7,7 +7,6 @@ use chrono::NaiveDate;
 use super::engine::{Arg, Column, Dialect, Engine, OnConflict, RowRead, Table, bulk_insert};
 use super::workflow::{Change, Document, put_in};
 use super::{StoreError, WorkflowStore};
-use crate::Db;
 use domain::entity::CreditClass;
 use domain::risk::{ClassCounts, ClassificationRun, RUN_KIND};
 
@@ -196,7 +195,7 @@ const ENTITY_RISK: Table = Table {
     key: &["uscc"],
 };
 
-impl RiskStore for Db {
+impl<E: Engine> RiskStore for E {
     async fn annual_reports_of_year(
         &self,
         year: i32,
@@ -236,9 +235,9 @@ impl RiskStore for Db {
                 Column::Int(chunk.iter().map(|r| i64::from(r.1)).collect()),
                 Column::Date(chunk.iter().map(|r| r.2).collect()),
             ];
-            bulk_insert::<Db>(&mut tx, &TABLE, columns, OnConflict::Update).await?;
+            bulk_insert::<E>(&mut tx, &TABLE, columns, OnConflict::Update).await?;
         }
-        Db::commit(tx).await?;
+        E::commit(tx).await?;
         Ok(())
     }
 
@@ -288,7 +287,7 @@ impl RiskStore for Db {
     async fn store_classification(&self, write: ClassificationWrite) -> Result<u64, StoreError> {
         let ClassificationWrite { rows, run, change } = write;
         let mut tx = self.begin().await?;
-        Db::tx_execute(&mut tx, "DELETE FROM entity_risk", Vec::new()).await?;
+        E::tx_execute(&mut tx, "DELETE FROM entity_risk", Vec::new()).await?;
         for chunk in rows.chunks(100_000) {
             let columns = vec![
                 Column::Text(chunk.iter().map(|r| r.uscc.clone()).collect()),
@@ -297,13 +296,13 @@ impl RiskStore for Db {
                 Column::Date(chunk.iter().map(|r| r.classified_on).collect()),
                 Column::Text(chunk.iter().map(|r| r.explanation.clone()).collect()),
             ];
-            bulk_insert::<Db>(&mut tx, &ENTITY_RISK, columns, OnConflict::Fail).await?;
+            bulk_insert::<E>(&mut tx, &ENTITY_RISK, columns, OnConflict::Fail).await?;
         }
         let distinct = match self.dialect() {
             Dialect::Sqlite => "IS NOT",
             Dialect::Postgres => "IS DISTINCT FROM",
         };
-        let changed = Db::tx_execute(
+        let changed = E::tx_execute(
             &mut tx,
             &format!(
                 "UPDATE entities SET credit_class = r.class, credit_class_on = r.classified_on \
@@ -312,9 +311,9 @@ impl RiskStore for Db {
             Vec::new(),
         )
         .await?;
-        put_in::<Db, ClassificationRun>(&mut tx, &ClassificationRun { changed, ..run }, &change)
+        put_in::<E, ClassificationRun>(&mut tx, &ClassificationRun { changed, ..run }, &change)
             .await?;
-        Db::commit(tx).await?;
+        E::commit(tx).await?;
         Ok(changed)
     }
 

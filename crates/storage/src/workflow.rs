@@ -13,7 +13,6 @@ use serde::de::DeserializeOwned;
 
 use super::engine::{Arg, Dialect, Engine, RowRead, Sql};
 use super::{Store, StoreError};
-use crate::Db;
 use domain::account::{Account, ApiToken};
 use domain::credit_repair::RepairRequest;
 use domain::entity::{CreditClass, EntityStatus, EntityType};
@@ -539,13 +538,13 @@ fn parse_doc<D: Document>(key: &str, text: &str) -> Result<D, StoreError> {
     serde_json::from_str(text).map_err(|e| json_error(D::TABLE, key, e))
 }
 
-impl WorkflowStore for Db {
+impl<E: Engine> WorkflowStore for E {
     async fn put<D: Document>(&self, docs: &[D], change: &Change) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         for doc in docs {
-            put_in::<Db, D>(&mut tx, doc, change).await?;
+            put_in::<E, D>(&mut tx, doc, change).await?;
         }
-        Db::commit(tx).await?;
+        E::commit(tx).await?;
         Ok(())
     }
 
@@ -556,12 +555,12 @@ impl WorkflowStore for Db {
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         for doc in first {
-            put_in::<Db, A>(&mut tx, doc, first_change).await?;
+            put_in::<E, A>(&mut tx, doc, first_change).await?;
         }
         for doc in second {
-            put_in::<Db, B>(&mut tx, doc, second_change).await?;
+            put_in::<E, B>(&mut tx, doc, second_change).await?;
         }
-        Db::commit(tx).await?;
+        E::commit(tx).await?;
         Ok(())
     }
 
@@ -628,9 +627,9 @@ impl WorkflowStore for Db {
         change: &Change,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        put_in::<Db, Round>(&mut tx, round, change).await?;
+        put_in::<E, Round>(&mut tx, round, change).await?;
         for frame in frames {
-            Db::tx_execute(
+            E::tx_execute(
                 &mut tx,
                 "INSERT INTO round_frames (round, plan, frame, exclusions) VALUES ($1, $2, $3, $4)",
                 vec![
@@ -642,7 +641,7 @@ impl WorkflowStore for Db {
             )
             .await?;
         }
-        Db::tx_execute(
+        E::tx_execute(
             &mut tx,
             "INSERT INTO round_secrets (round, secret) VALUES ($1, $2)",
             vec![
@@ -651,7 +650,7 @@ impl WorkflowStore for Db {
             ],
         )
         .await?;
-        Db::commit(tx).await?;
+        E::commit(tx).await?;
         Ok(())
     }
 
@@ -688,8 +687,8 @@ impl WorkflowStore for Db {
         change: &Change,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        put_in::<Db, Round>(&mut tx, round, change).await?;
-        Db::tx_execute(
+        put_in::<E, Round>(&mut tx, round, change).await?;
+        E::tx_execute(
             &mut tx,
             "INSERT INTO round_records (round, record) VALUES ($1, $2)",
             vec![Arg::Text(round.id.clone()), Arg::Text(record.to_owned())],
@@ -701,9 +700,9 @@ impl WorkflowStore for Db {
             ..change.clone()
         };
         for visit in visits {
-            put_in::<Db, Visit>(&mut tx, visit, &created).await?;
+            put_in::<E, Visit>(&mut tx, visit, &created).await?;
         }
-        Db::commit(tx).await?;
+        E::commit(tx).await?;
         Ok(())
     }
 

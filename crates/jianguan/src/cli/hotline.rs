@@ -463,7 +463,7 @@ async fn run_command(
             })
         }
         HotlineCommand::Show { id, json } => {
-            let order = service::existing::<WorkOrder>(db, id).await;
+            let order = service::existing::<Db, WorkOrder>(db, id).await;
             finish(order, *json, |order| print_order(&order, calendar, *json))
         }
         HotlineCommand::Intake(args) => {

@@ -488,7 +488,7 @@ pub fn run_plans(args: &PlansArgs) -> anyhow::Result<ExitCode> {
     on_database!(&args.database, store => plans(store, &args.command).await)
 }
 
-async fn plans(store: &Db, command: &PlansCommand) -> anyhow::Result<ExitCode> {
+async fn plans<S: WorkflowStore>(store: &S, command: &PlansCommand) -> anyhow::Result<ExitCode> {
     let at = service::now();
     match command {
         PlansCommand::List { year, json } => {
@@ -655,7 +655,10 @@ pub fn run_rounds(args: &RoundsArgs) -> anyhow::Result<ExitCode> {
     on_database!(&args.database, store => rounds_command(store, &args.command).await)
 }
 
-async fn rounds_command(store: &Db, command: &RoundsCommand) -> anyhow::Result<ExitCode> {
+async fn rounds_command<S: WorkflowStore>(
+    store: &S,
+    command: &RoundsCommand,
+) -> anyhow::Result<ExitCode> {
     let at = service::now();
     match command {
         RoundsCommand::List { json } => {
@@ -787,7 +790,10 @@ pub fn run_visits(args: &VisitsArgs) -> anyhow::Result<ExitCode> {
     on_database!(&args.database, store => visits_command(store, &args.command).await)
 }
 
-async fn visits_command(store: &Db, command: &VisitsCommand) -> anyhow::Result<ExitCode> {
+async fn visits_command<S: WorkflowStore>(
+    store: &S,
+    command: &VisitsCommand,
+) -> anyhow::Result<ExitCode> {
     match command {
         VisitsCommand::List { round, json } => {
             let visits = store.list::<Visit>(Some(("round", round))).await?;
@@ -850,8 +856,8 @@ pub fn run_results(args: &ResultsArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-async fn results_command(
-    store: &Db,
+async fn results_command<S: WorkflowStore>(
+    store: &S,
     calendar: &workcal::Calendar,
     command: &ResultsCommand,
 ) -> anyhow::Result<ExitCode> {

@@ -11,7 +11,6 @@ use anyhow::{Context, bail};
 use super::{Spread, ms, peak_rss_kib, reset_peak_rss, thousands};
 use crate::synth::{City, Entity};
 use files::{self, Kind, Options};
-use storage::Db;
 use storage::{self, EntityFilter, Store};
 
 /// The files and the temporary directory holding them (removed on drop).
@@ -113,7 +112,7 @@ struct Run {
 }
 
 /// Imports `path` into `store` (already migrated), timing the whole validated import.
-async fn import_once(store: &Db, path: &Path) -> anyhow::Result<Run> {
+async fn import_once<S: Store>(store: &S, path: &Path) -> anyhow::Result<Run> {
     let measured = reset_peak_rss();
     let started = Instant::now();
     let outcome = files::import_file(store, Kind::Entities, path, &Options::default()).await?;
