@@ -1,6 +1,6 @@
-//! [`Engine`] for [`Db`]: the backend chosen at run time. Every store trait is
-//! implemented once for [`Db`] over these primitives, so nothing is forwarded
-//! method by method; each primitive is one `match`.
+//! [`Engine`] for [`Db`]: the backend chosen at run time. Every store trait's
+//! blanket implementation over [`Engine`] then covers [`Db`] too, so nothing
+//! is forwarded method by method; each primitive is one `match`.
 //!
 //! A [`DbTx`] carries its backend's transaction and the transaction functions
 //! take no engine, so a transaction cannot be run on the other backend.

@@ -6,8 +6,8 @@
 //! - [`Store`] is an async trait written with `fn … -> impl Future + Send`
 //!   (no `async_trait`, no boxed futures). Such a trait is not object-safe, so
 //!   callers that choose the backend at run time hold a [`Db`], an enum of the
-//!   two backends; every caller (the workflows, the importers, the web
-//!   application, the contract tests) takes a `&Db`.
+//!   two backends. Generic code (the contract tests, exporters) takes
+//!   `S: Store`.
 //! - Every query is written once, generically, over a backend's few primitives
 //!   (`engine::Engine`: run SQL with `$n` placeholders, read rows, transactions,
 //!   the dialect); only bulk upserts and key lists differ by
@@ -15,14 +15,10 @@
 //!   `= ANY($n)`). Queries are checked at run time (`sqlx::query`), never at
 //!   build time.
 //! - Each store trait ([`Store`], [`WorkflowStore`], [`credit::CreditStore`],
-//!   [`hotline::HotlineStore`], [`risk::RiskStore`]) has one implementation,
-//!   for [`Db`], written over the `Engine` primitives. [`SqliteStore`],
-//!   [`PgStore`] and [`Db`] are engines; `Db`'s rows and transactions are enums
-//!   of the two backends' (module `db`), so nothing is forwarded by hand: one
-//!   `match` per primitive. The implementations are for `Db` rather than for
-//!   every `E: Engine` so that they are compiled once, here: a release build
-//!   does not share generic instantiations between crates, and every crate
-//!   above would compile its own copy (docs/benchmarks.md, "Build times").
+//!   [`hotline::HotlineStore`], [`risk::RiskStore`]) has one implementation, for
+//!   every `Engine`. [`SqliteStore`], [`PgStore`] and [`Db`] are engines; `Db`'s
+//!   rows and transactions are enums of the two backends' (module `db`), so
+//!   nothing is forwarded by hand: static dispatch, one `match` per primitive.
 //! - Each backend has its own embedded, forward-only migrations
 //!   (`crates/storage/migrations/{sqlite,postgres}`); [`Store::migrate`] applies
 //!   them and then the reference data (GB/T 4754-2017 industries; the Huangshi
