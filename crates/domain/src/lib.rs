@@ -32,7 +32,9 @@ pub use item::{
     CheckMethod, Frequency, InspectionItem, ItemCode, ItemFields, JointItem, JointItemFields,
     Period, RatioBp,
 };
-pub use org::{Department, DepartmentCode, DepartmentLevel, District, DistrictCode};
+pub use org::{
+    Department, DepartmentCode, DepartmentFields, DepartmentLevel, District, DistrictCode,
+};
 pub use uscc::{CheckStatus, Uscc, UsccError, UsccWarning};
 
 /// Cases of the identifier parsers' fuzz properties: `JIANGUAN_FUZZ_CASES`, else 2,000.

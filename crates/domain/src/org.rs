@@ -2,7 +2,11 @@
 
 use std::fmt;
 
-use super::field::{InvalidField, ascii_code, required_text};
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+use super::field::{InvalidField, ascii_code, optional_text, required_text};
+use super::uscc::Uscc;
 
 /// Longest department or district name, in characters.
 pub const MAX_NAME: usize = 100;
@@ -172,42 +176,202 @@ impl fmt::Display for DepartmentLevel {
     }
 }
 
-/// A government department that inspects (市场监管局, 应急管理局, …).
+/// The fields of a department, as given. [`Department::new`] validates them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Department {
-    code: DepartmentCode,
-    name: String,
-    level: DepartmentLevel,
+pub struct DepartmentFields {
+    /// 部门编码; the key, kept when the department is renamed.
+    pub code: DepartmentCode,
+    /// 部门名称, unique among departments.
+    pub name: String,
+    /// 市级 or 区县级.
+    pub level: DepartmentLevel,
+    /// 所属区域: a district of the city (市直 for the city level). `None` only for
+    /// departments stored before the district was recorded (migration 0009).
+    pub district: Option<DistrictCode>,
+    /// 统一社会信用代码 of the organ, if given: an organ's code begins with `11`.
+    pub uscc: Option<Uscc>,
+    /// 简称, if any.
+    pub short_name: Option<String>,
+    /// Whether the department is active. An inactive department keeps its
+    /// records but no new inspector, item, joint item, order or plan may name it.
+    pub active: bool,
 }
 
+/// A government department that inspects (市场监管局, 应急管理局, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Department(DepartmentFields);
+
+/// Longest short name (简称), in characters.
+pub const MAX_SHORT_NAME: usize = 30;
+
 impl Department {
-    /// A department with a non-empty name.
-    pub fn new(
-        code: DepartmentCode,
-        name: &str,
-        level: DepartmentLevel,
-    ) -> Result<Self, InvalidField> {
-        Ok(Self {
-            code,
-            name: required_text("name", name, MAX_NAME)?,
-            level,
-        })
+    /// Validates `fields`: the name is required, the short name is one line, and
+    /// the 统一社会信用代码 is an organ's (it begins with `11`).
+    pub fn new(fields: DepartmentFields) -> Result<Self, InvalidField> {
+        let name = required_text("name", &fields.name, MAX_NAME)?;
+        let short_name = optional_text("short_name", fields.short_name.as_deref(), MAX_SHORT_NAME)?;
+        if let Some(uscc) = &fields.uscc {
+            check_organ_uscc(uscc)?;
+        }
+        Ok(Self(DepartmentFields {
+            name,
+            short_name,
+            ..fields
+        }))
     }
 
     /// The code.
     pub fn code(&self) -> &DepartmentCode {
-        &self.code
+        &self.0.code
     }
 
     /// The name, e.g. 黄石市市场监督管理局.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.0.name
     }
 
     /// 市级 or 区县级.
     pub fn level(&self) -> DepartmentLevel {
-        self.level
+        self.0.level
     }
+
+    /// 所属区域 (`None` for a department stored before it was recorded).
+    pub fn district(&self) -> Option<&DistrictCode> {
+        self.0.district.as_ref()
+    }
+
+    /// The organ's 统一社会信用代码, if given.
+    pub fn uscc(&self) -> Option<&Uscc> {
+        self.0.uscc.as_ref()
+    }
+
+    /// 简称, if any.
+    pub fn short_name(&self) -> Option<&str> {
+        self.0.short_name.as_deref()
+    }
+
+    /// Whether the department is active.
+    pub fn is_active(&self) -> bool {
+        self.0.active
+    }
+
+    /// The fields, to change some and validate again.
+    pub fn fields(&self) -> &DepartmentFields {
+        &self.0
+    }
+
+    /// The fields, by value.
+    pub fn into_fields(self) -> DepartmentFields {
+        self.0
+    }
+}
+
+/// Refuses a 统一社会信用代码 that is not an organ's: an organ's (机关) code
+/// begins with `11` (registration authority 1, 机构编制; category 1, 机关).
+pub fn check_organ_uscc(uscc: &Uscc) -> Result<(), InvalidField> {
+    if uscc.as_str().starts_with("11") {
+        Ok(())
+    } else {
+        Err(InvalidField::new(
+            "uscc",
+            uscc.as_str(),
+            "a department's code is an organ's (机关) 统一社会信用代码, which begins with 11",
+        ))
+    }
+}
+
+/// A department as recorded in a change: every field as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepartmentSnapshot {
+    /// 部门编码.
+    pub code: String,
+    /// 部门名称.
+    pub name: String,
+    /// 市级 or 区县级.
+    pub level: String,
+    /// 所属区域 code.
+    pub district: Option<String>,
+    /// 统一社会信用代码.
+    pub uscc: Option<String>,
+    /// 简称.
+    pub short_name: Option<String>,
+    /// Active.
+    pub active: bool,
+}
+
+impl DepartmentSnapshot {
+    /// The snapshot of `department`.
+    pub fn of(department: &Department) -> Self {
+        Self {
+            code: department.code().as_str().to_owned(),
+            name: department.name().to_owned(),
+            level: department.level().as_str().to_owned(),
+            district: department.district().map(|d| d.as_str().to_owned()),
+            uscc: department.uscc().map(|u| u.as_str().to_owned()),
+            short_name: department.short_name().map(str::to_owned),
+            active: department.is_active(),
+        }
+    }
+}
+
+/// What was done to a department.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DepartmentAction {
+    /// Created (新增).
+    Created,
+    /// Edited: name, level, district, 统一社会信用代码 or short name (修改).
+    Edited,
+    /// Deactivated (停用).
+    Deactivated,
+    /// Reactivated (启用).
+    Reactivated,
+    /// Deleted (删除).
+    Deleted,
+}
+
+impl DepartmentAction {
+    /// The ledger action, e.g. `department.created`.
+    pub fn ledger_action(self) -> &'static str {
+        match self {
+            Self::Created => "department.created",
+            Self::Edited => "department.edited",
+            Self::Deactivated => "department.deactivated",
+            Self::Reactivated => "department.reactivated",
+            Self::Deleted => "department.deleted",
+        }
+    }
+
+    /// The Chinese name: 新增, 修改, 停用, 启用 or 删除.
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Self::Created => "新增",
+            Self::Edited => "修改",
+            Self::Deactivated => "停用",
+            Self::Reactivated => "启用",
+            Self::Deleted => "删除",
+        }
+    }
+}
+
+/// A change to the department directory made by a person, kept as a document
+/// on the audit ledger: the department before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepartmentChange {
+    /// `DC-NNNNNN`, in order.
+    pub id: String,
+    /// The department's code.
+    pub department: String,
+    /// What was done.
+    pub action: DepartmentAction,
+    /// The department before (`None` when created).
+    pub before: Option<DepartmentSnapshot>,
+    /// The department after (`None` when deleted).
+    pub after: Option<DepartmentSnapshot>,
+    /// Who.
+    pub by: String,
+    /// When.
+    pub at: DateTime<FixedOffset>,
 }
 
 #[cfg(test)]
@@ -237,16 +401,47 @@ mod tests {
     #[test]
     fn departments_validate() -> Result<(), InvalidField> {
         let code = DepartmentCode::parse("SJGJ")?;
-        let department = Department::new(
-            code.clone(),
-            " 黄石市市场监督管理局 ",
-            DepartmentLevel::parse("市级")?,
-        )?;
+        let fields = DepartmentFields {
+            code: code.clone(),
+            name: " 黄石市市场监督管理局 ".into(),
+            level: DepartmentLevel::parse("市级")?,
+            district: Some(DistrictCode::parse("420200")?),
+            uscc: None,
+            short_name: Some(" 市监局 ".into()),
+            active: true,
+        };
+        let department = Department::new(fields.clone())?;
         assert_eq!(department.name(), "黄石市市场监督管理局");
+        assert_eq!(department.short_name(), Some("市监局"));
         assert_eq!(department.level().as_str(), "市级");
         assert_eq!(
-            Department::new(code, "", DepartmentLevel::City).map_err(|e| e.field),
+            Department::new(DepartmentFields {
+                name: String::new(),
+                ..fields.clone()
+            })
+            .map_err(|e| e.field),
             Err("name")
+        );
+        let company = Uscc::from_body("9142020000000001").map_err(|e| {
+            InvalidField::new("uscc", "9142020000000001", e.to_string())
+        })?;
+        assert_eq!(
+            Department::new(DepartmentFields {
+                uscc: Some(company),
+                ..fields.clone()
+            })
+            .map_err(|e| e.field),
+            Err("uscc")
+        );
+        let organ = Uscc::from_body("1142020000000001").map_err(|e| {
+            InvalidField::new("uscc", "1142020000000001", e.to_string())
+        })?;
+        assert!(
+            Department::new(DepartmentFields {
+                uscc: Some(organ),
+                ..fields
+            })
+            .is_ok()
         );
         assert_eq!(
             DepartmentLevel::parse("省级").map_err(|e| e.field),

@@ -40,6 +40,7 @@
 
 pub mod credit;
 mod db;
+pub mod departments;
 mod engine;
 pub mod export;
 pub mod hotline;
@@ -62,6 +63,7 @@ use domain::item::{InspectionItem, ItemCode, JointItem};
 use domain::org::{Department, DepartmentCode, District, DistrictCode};
 use domain::uscc::Uscc;
 
+pub use departments::{DepartmentStore, DepartmentWrite, DepartmentWritten};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use workflow::{Candidate, Change, Document, DocumentRow, StoredFrame, WorkflowStore};
@@ -324,7 +326,10 @@ pub trait Store: Send + Sync {
         &self,
     ) -> impl Future<Output = Result<Vec<IndustryRow>, StoreError>> + Send;
 
-    /// Inserts or replaces departments, keyed by code (names are unique).
+    /// Inserts or replaces departments, keyed by code (names are unique): a
+    /// known code with a new name renames the department. The active flag of
+    /// a stored department is kept (see [`DepartmentStore::write_department`]);
+    /// a new one is stored active.
     fn upsert_departments(
         &self,
         departments: &[Department],

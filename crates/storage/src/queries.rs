@@ -21,7 +21,8 @@ use domain::item::{
     Period, RatioBp,
 };
 use domain::org::{
-    Department, DepartmentCode, DepartmentLevel, District, DistrictCode, huangshi_districts,
+    Department, DepartmentCode, DepartmentFields, DepartmentLevel, District, DistrictCode,
+    huangshi_districts,
 };
 use domain::uscc::Uscc;
 
@@ -45,7 +46,7 @@ const DIVISIONS: Table = Table {
 };
 const DEPARTMENTS: Table = Table {
     name: "departments",
-    columns: &["code", "name", "level"],
+    columns: &["code", "name", "level", "district", "uscc", "short_name"],
     key: &["code"],
 };
 const ENTITIES: Table = Table {
@@ -957,12 +958,68 @@ async fn joint_items_from_rows<E: Engine>(
         .collect()
 }
 
-fn department_from_row<R: RowRead>(row: &R) -> Result<Department, StoreError> {
+/// The department columns [`department_from_row`] reads, `FROM departments`.
+pub(crate) const DEPARTMENT_SELECT: &str = "SELECT code, name, level, district, uscc, short_name, CAST(active AS BIGINT) FROM departments";
+
+pub(crate) fn department_from_row<R: RowRead>(row: &R) -> Result<Department, StoreError> {
     let key = row.text(0)?;
     let bad = |e: &dyn std::fmt::Display| corrupt("departments", &key, e);
     let code = DepartmentCode::parse(&key).map_err(|e| bad(&e))?;
     let level = DepartmentLevel::parse(&row.text(2)?).map_err(|e| bad(&e))?;
-    Department::new(code, &row.text(1)?, level).map_err(|e| bad(&e))
+    let district = row
+        .opt_text(3)?
+        .map(|d| DistrictCode::parse(&d))
+        .transpose()
+        .map_err(|e| bad(&e))?;
+    let uscc = row
+        .opt_text(4)?
+        .map(|u| Uscc::parse(&u))
+        .transpose()
+        .map_err(|e| bad(&e))?;
+    Department::new(DepartmentFields {
+        code,
+        name: row.text(1)?,
+        level,
+        district,
+        uscc,
+        short_name: row.opt_text(5)?,
+        active: row.int(6)? != 0,
+    })
+    .map_err(|e| bad(&e))
+}
+
+/// The department's columns after the code, as arguments `$2…$6`.
+fn department_args(department: &Department) -> Vec<Arg> {
+    vec![
+        Arg::Text(department.code().as_str().to_owned()),
+        Arg::Text(department.name().to_owned()),
+        Arg::Text(department.level().as_str().to_owned()),
+        Arg::OptText(department.district().map(|d| d.as_str().to_owned())),
+        Arg::OptText(department.uscc().map(|u| u.as_str().to_owned())),
+        Arg::OptText(department.short_name().map(str::to_owned)),
+    ]
+}
+
+/// The insert of a new department (active as given).
+pub(crate) fn department_insert(department: &Department) -> (String, Vec<Arg>) {
+    let mut args = department_args(department);
+    args.push(Arg::Int(i64::from(department.is_active())));
+    (
+        "INSERT INTO departments (code, name, level, district, uscc, short_name, active) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            .to_owned(),
+        args,
+    )
+}
+
+/// The update of a department's fields but its active flag.
+pub(crate) fn department_update(department: &Department) -> (String, Vec<Arg>) {
+    (
+        "UPDATE departments SET name = $2, level = $3, district = $4, uscc = $5, short_name = $6 \
+         WHERE code = $1"
+            .to_owned(),
+        department_args(department),
+    )
 }
 
 fn district_from_row<R: RowRead>(row: &R) -> Result<District, StoreError> {
@@ -1113,6 +1170,9 @@ impl<E: Engine> Store for E {
                 texts(departments, |d| d.code().as_str().to_owned()),
                 texts(departments, |d| d.name().to_owned()),
                 texts(departments, |d| d.level().as_str().to_owned()),
+                opt_texts(departments, |d| d.district().map(|x| x.as_str().to_owned())),
+                opt_texts(departments, |d| d.uscc().map(|x| x.as_str().to_owned())),
+                opt_texts(departments, |d| d.short_name().map(str::to_owned)),
             ]
         }
         let batch = last_wins(departments, key);
@@ -1169,10 +1229,7 @@ impl<E: Engine> Store for E {
 
     async fn departments(&self) -> Result<Vec<Department>, StoreError> {
         let rows = self
-            .fetch_all(
-                "SELECT code, name, level FROM departments ORDER BY code",
-                Vec::new(),
-            )
+            .fetch_all(&format!("{DEPARTMENT_SELECT} ORDER BY code"), Vec::new())
             .await?;
         rows.iter().map(department_from_row).collect()
     }
@@ -1180,7 +1237,7 @@ impl<E: Engine> Store for E {
     async fn department(&self, code: &DepartmentCode) -> Result<Option<Department>, StoreError> {
         let rows = self
             .fetch_all(
-                "SELECT code, name, level FROM departments WHERE code = $1",
+                &format!("{DEPARTMENT_SELECT} WHERE code = $1"),
                 vec![Arg::Text(code.as_str().to_owned())],
             )
             .await?;
