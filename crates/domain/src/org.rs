@@ -197,6 +197,26 @@ pub struct DepartmentFields {
     pub active: bool,
 }
 
+impl DepartmentFields {
+    /// An active department without 统一社会信用代码 or short name.
+    pub fn new(
+        code: DepartmentCode,
+        name: &str,
+        level: DepartmentLevel,
+        district: Option<DistrictCode>,
+    ) -> Self {
+        Self {
+            code,
+            name: name.to_owned(),
+            level,
+            district,
+            uscc: None,
+            short_name: None,
+            active: true,
+        }
+    }
+}
+
 /// A government department that inspects (市场监管局, 应急管理局, …).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Department(DepartmentFields);
@@ -422,9 +442,8 @@ mod tests {
             .map_err(|e| e.field),
             Err("name")
         );
-        let company = Uscc::from_body("9142020000000001").map_err(|e| {
-            InvalidField::new("uscc", "9142020000000001", e.to_string())
-        })?;
+        let company = Uscc::from_body("9142020000000001")
+            .map_err(|e| InvalidField::new("uscc", "9142020000000001", e.to_string()))?;
         assert_eq!(
             Department::new(DepartmentFields {
                 uscc: Some(company),
@@ -433,9 +452,8 @@ mod tests {
             .map_err(|e| e.field),
             Err("uscc")
         );
-        let organ = Uscc::from_body("1142020000000001").map_err(|e| {
-            InvalidField::new("uscc", "1142020000000001", e.to_string())
-        })?;
+        let organ = Uscc::from_body("1142020000000001")
+            .map_err(|e| InvalidField::new("uscc", "1142020000000001", e.to_string()))?;
         assert!(
             Department::new(DepartmentFields {
                 uscc: Some(organ),

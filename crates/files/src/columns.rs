@@ -20,6 +20,17 @@ const fn col(key: &'static str, zh: &'static [&'static str], required: bool) -> 
     Column { key, zh, required }
 }
 
+/// 部门名录 (departments), keyed by 部门编码. 所属区域 is a district of the city,
+/// by code or name; 统一社会信用代码 is the organ's (it begins with `11`).
+pub const DEPARTMENTS: &[Column] = &[
+    col("code", &["部门编码", "部门代码", "编码"], true),
+    col("name", &["部门名称", "名称"], true),
+    col("level", &["层级", "部门层级", "级别"], true),
+    col("district", &["所属区域", "所属区县", "区域"], true),
+    col("uscc", &["统一社会信用代码", "社会信用代码"], false),
+    col("short_name", &["简称", "部门简称"], false),
+];
+
 /// 检查对象名录库 (market entities), keyed by 统一社会信用代码.
 pub const ENTITIES: &[Column] = &[
     col(

@@ -13,6 +13,7 @@ use crate::watermark::Watermark;
 use domain::entity::MarketEntity;
 use domain::inspector::{Inspector, Recusal};
 use domain::item::{CheckMethod, InspectionItem, JointItem};
+use domain::org::Department;
 use storage::{EntityFilter, InspectorFilter, Store, export};
 
 /// Rows read per page.
@@ -69,6 +70,18 @@ pub fn headers(kind: Kind) -> Vec<&'static str> {
 
 fn opt(value: Option<impl ToString>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// A department's cells, in [`super::columns::DEPARTMENTS`] order (the district by code).
+pub fn department_cells(d: &Department) -> Vec<String> {
+    vec![
+        d.code().as_str().to_owned(),
+        d.name().to_owned(),
+        d.level().as_str().to_owned(),
+        opt(d.district().map(|x| x.as_str())),
+        opt(d.uscc().map(|x| x.as_str())),
+        opt(d.short_name()),
+    ]
 }
 
 /// An entity's cells, in [`super::columns::ENTITIES`] order.
@@ -276,6 +289,12 @@ pub async fn export_file<S: Store>(
     out.row(&header)?;
     let mut count = 0u64;
     match kind {
+        Kind::Departments => {
+            for department in store.departments().await? {
+                out.row(&department_cells(&department))?;
+                count += 1;
+            }
+        }
         Kind::Entities => {
             let mut pages = export::Entities::new(store, EntityFilter::default(), PAGE);
             while let Some(batch) = pages.next_batch().await? {

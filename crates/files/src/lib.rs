@@ -67,6 +67,8 @@ pub const DEFAULT_BATCH: usize = 2_000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Kind {
+    /// 部门名录: the departments, which the other directories name.
+    Departments,
     /// 检查对象名录库: market entities.
     Entities,
     /// 执法检查人员名录库: inspectors.
@@ -80,8 +82,9 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// Every directory.
-    pub const ALL: [Kind; 5] = [
+    /// Every directory, departments first (the others name them).
+    pub const ALL: [Kind; 6] = [
+        Kind::Departments,
         Kind::Entities,
         Kind::Inspectors,
         Kind::Recusals,
@@ -100,6 +103,7 @@ impl Kind {
     /// The columns of this directory.
     pub fn columns(self) -> &'static [Column] {
         match self {
+            Kind::Departments => columns::DEPARTMENTS,
             Kind::Entities => columns::ENTITIES,
             Kind::Inspectors => columns::INSPECTORS,
             Kind::Recusals => columns::RECUSALS,
@@ -108,9 +112,10 @@ impl Kind {
         }
     }
 
-    /// `entities`, `inspectors`, `recusals`, `items` or `joint-items`.
+    /// `departments`, `entities`, `inspectors`, `recusals`, `items` or `joint-items`.
     pub fn as_str(self) -> &'static str {
         match self {
+            Kind::Departments => "departments",
             Kind::Entities => "entities",
             Kind::Inspectors => "inspectors",
             Kind::Recusals => "recusals",

@@ -1,6 +1,6 @@
 //! Turning a row of text cells into a validated record, and reasons in two languages.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 
@@ -17,13 +17,17 @@ use domain::item::{
     CheckMethod, Frequency, InspectionItem, ItemCode, ItemFields, JointItem, JointItemFields,
     RatioBp,
 };
-use domain::org::{DepartmentCode, DistrictCode};
+use domain::org::{
+    Department, DepartmentCode, DepartmentFields, DepartmentLevel, DistrictCode, check_organ_uscc,
+};
 use domain::uscc::Uscc;
 use storage::{Store, StoreError, UpsertCount};
 
 /// A validated record of any directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record {
+    /// A department.
+    Department(Department),
     /// A market entity.
     Entity(MarketEntity),
     /// An inspector.
@@ -40,6 +44,7 @@ impl Record {
     /// The natural key (duplicates within a file are detected by it).
     pub fn key(&self) -> String {
         match self {
+            Record::Department(d) => d.code().as_str().to_owned(),
             Record::Entity(e) => e.uscc.as_str().to_owned(),
             Record::Inspector(i) => i.cert_no.as_str().to_owned(),
             Record::Recusal(r) => format!("{}/{}", r.inspector(), r.entity()),
@@ -54,6 +59,8 @@ impl Record {
 pub struct Resolver {
     districts: HashMap<String, DistrictCode>,
     departments: HashMap<String, DepartmentCode>,
+    /// Codes of the inactive departments: rows naming them are refused.
+    inactive: HashSet<DepartmentCode>,
     strict_uscc: bool,
 }
 
@@ -73,6 +80,9 @@ impl Resolver {
         }
         for department in store.departments().await? {
             let code = department.code().clone();
+            if !department.is_active() {
+                resolver.inactive.insert(code.clone());
+            }
             resolver
                 .departments
                 .insert(department.name().to_owned(), code.clone());
@@ -105,7 +115,8 @@ impl Resolver {
 
     fn department(&self, text: &str) -> Result<DepartmentCode, (String, String)> {
         let key = text.trim();
-        self.departments
+        let code = self
+            .departments
             .get(key)
             .or_else(|| self.departments.get(&key.to_ascii_uppercase()))
             .cloned()
@@ -115,7 +126,14 @@ impl Resolver {
                         .to_owned(),
                     "不是已登记的部门（请填写部门名称或代码）".to_owned(),
                 )
-            })
+            })?;
+        if self.inactive.contains(&code) {
+            return Err((
+                format!("department {code} is deactivated; reactivate it or name another"),
+                format!("部门 {code} 已停用，请先启用或填写其他部门"),
+            ));
+        }
+        Ok(code)
     }
 }
 
@@ -275,6 +293,7 @@ pub(crate) const PILOT_WARNING_ZH: &str =
 fn field_zh(field: &str, reason: &str) -> String {
     let what = match field {
         "name" => "名称",
+        "short_name" => "简称",
         "address" => "住所/经营场所",
         "legal_representative" => "法定代表人",
         "special_pools" => "专项库",
@@ -411,6 +430,7 @@ pub fn parse_row(
         });
     }
     let record = match kind {
+        Kind::Departments => department(&mut reader, resolver).map(Record::Department),
         Kind::Entities => entity(&mut reader, resolver).map(Record::Entity),
         Kind::Inspectors => inspector(&mut reader, resolver).map(Record::Inspector),
         Kind::Recusals => recusal(&mut reader, resolver).map(Record::Recusal),
@@ -431,6 +451,35 @@ pub fn parse_row(
             warnings: Vec::new(),
         }
     }
+}
+
+fn department(r: &mut RowReader<'_>, resolver: &Resolver) -> Option<Department> {
+    let code = r.parse("code", |v| {
+        DepartmentCode::parse_as("code", v)
+            .map_err(|e| invalid_pair(e, "部门编码应为1至32位字母、数字或 - _ ."))
+    });
+    let name = r.required("name");
+    let level = r.parse("level", |v| {
+        DepartmentLevel::parse(v).map_err(|e| invalid_pair(e, "层级应为 市级 或 区县级"))
+    });
+    let district = r.parse("district", |v| resolver.district(v));
+    let uscc = r.optional("uscc", |v| {
+        let code = Uscc::parse(v).map_err(|e| (e.to_string(), e.reason_zh()))?;
+        check_organ_uscc(&code)
+            .map_err(|e| invalid_pair(e, "部门的统一社会信用代码应为机关代码（以 11 开头）"))?;
+        Ok(code)
+    });
+    let short_name = r.cell("short_name");
+    let fields = DepartmentFields {
+        code: code?,
+        name: name?.to_owned(),
+        level: level?,
+        district: Some(district?),
+        uscc: uscc.ok()?,
+        short_name: Some(short_name.to_owned()),
+        active: true,
+    };
+    r.accept(Department::new(fields))
 }
 
 fn entity(r: &mut RowReader<'_>, resolver: &Resolver) -> Option<MarketEntity> {
@@ -681,6 +730,13 @@ pub async fn upsert<S: Store>(
     records: &[&Record],
 ) -> Result<UpsertCount, StoreError> {
     match kind {
+        Kind::Departments => {
+            let list = picked(records, |r| match r {
+                Record::Department(d) => Some(d),
+                _ => None,
+            });
+            store.upsert_departments(&list).await
+        }
         Kind::Entities => {
             let list = picked(records, |r| match r {
                 Record::Entity(e) => Some(e),
@@ -747,6 +803,10 @@ pub fn store_problem(
                 format!("在{}目录中不存在", directory_zh(directory)),
             )
         }
+        StoreError::Duplicate {
+            what: "department name",
+            value,
+        } => ("name", value.clone(), "部门名称已被其他部门使用".to_owned()),
         StoreError::Duplicate { value, .. } => ("", value.clone(), "与已有记录重复".to_owned()),
         _ => ("", record.key(), "数据库拒绝保存该行".to_owned()),
     };

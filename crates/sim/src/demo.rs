@@ -30,7 +30,9 @@ use domain::inspector::{CertificateNo, Inspector, InspectorFields, Recusal};
 use domain::item::{
     Frequency, InspectionItem, ItemCode, ItemFields, JointItem, JointItemFields, RatioBp,
 };
-use domain::org::{Department, DepartmentCode, DepartmentLevel, District, DistrictCode};
+use domain::org::{
+    Department, DepartmentCode, DepartmentFields, DepartmentLevel, District, DistrictCode,
+};
 use domain::plan::Plan;
 use storage::WorkflowStore;
 use storage::{self, ClassFilter, Db, EntityFilter, InspectorFilter, Store, UpsertCount};
@@ -676,15 +678,21 @@ pub(crate) async fn load(db: &Db, city: &City) -> anyhow::Result<()> {
         .map(|d| Ok(District::new(DistrictCode::parse(d.code)?, d.name)?))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let district_count = db.upsert_districts(&districts).await?;
+    // The city's own departments sit in its city-level district (市直), listed first.
+    let city_level = districts
+        .first()
+        .map(|d| d.code().clone())
+        .ok_or_else(|| anyhow::anyhow!("the synthetic city has no districts"))?;
     let departments = city
         .departments
         .iter()
         .map(|d| {
-            Ok(Department::new(
+            Ok(Department::new(DepartmentFields::new(
                 DepartmentCode::parse(d.code)?,
                 d.name,
                 DepartmentLevel::City,
-            )?)
+                Some(city_level.clone()),
+            ))?)
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let department_count = db.upsert_departments(&departments).await?;

@@ -5,10 +5,10 @@
 
 use std::future::Future;
 
+use super::StoreError;
 use super::engine::{Arg, Engine, RowRead};
 use super::queries::{department_from_row, department_insert, department_update};
 use super::workflow::{Change, Document, put_in};
-use super::StoreError;
 use domain::org::{
     Department, DepartmentAction, DepartmentChange, DepartmentCode, DepartmentSnapshot,
 };
@@ -30,7 +30,11 @@ const REFERRERS: &[(&str, &str, &str)] = &[
     ("inspectors", "department", "执法检查人员"),
     ("inspection_items", "department", "随机抽查事项"),
     ("joint_items", "lead", "联合抽查事项（发起部门）"),
-    ("joint_item_departments", "department", "联合抽查事项（配合部门）"),
+    (
+        "joint_item_departments",
+        "department",
+        "联合抽查事项（配合部门）",
+    ),
     ("plans", "lead", "抽查计划"),
     ("results", "department", "检查结果"),
     ("out_of_plan", "department", "计划外检查"),
@@ -225,7 +229,10 @@ impl<E: Engine> DepartmentStore for E {
                 E::tx_execute(
                     &mut tx,
                     "UPDATE departments SET active = $1 WHERE code = $2",
-                    vec![Arg::Int(i64::from(*active)), Arg::Text(code.as_str().to_owned())],
+                    vec![
+                        Arg::Int(i64::from(*active)),
+                        Arg::Text(code.as_str().to_owned()),
+                    ],
                 )
                 .await?;
                 if *active {
@@ -249,8 +256,12 @@ impl<E: Engine> DepartmentStore for E {
             }
         };
         let after = stored_in::<E>(&mut tx, code).await?;
-        let rows = E::tx_fetch_all(&mut tx, "SELECT COUNT(*) FROM department_changes", Vec::new())
-            .await?;
+        let rows = E::tx_fetch_all(
+            &mut tx,
+            "SELECT COUNT(*) FROM department_changes",
+            Vec::new(),
+        )
+        .await?;
         let number = rows.first().map(|r| r.int(0)).transpose()?.unwrap_or(0) + 1;
         let record = DepartmentChange {
             id: format!("DC-{number:06}"),

@@ -959,7 +959,8 @@ async fn joint_items_from_rows<E: Engine>(
 }
 
 /// The department columns [`department_from_row`] reads, `FROM departments`.
-pub(crate) const DEPARTMENT_SELECT: &str = "SELECT code, name, level, district, uscc, short_name, CAST(active AS BIGINT) FROM departments";
+pub(crate) const DEPARTMENT_SELECT: &str =
+    "SELECT code, name, level, district, uscc, short_name, CAST(active AS BIGINT) FROM departments";
 
 pub(crate) fn department_from_row<R: RowRead>(row: &R) -> Result<Department, StoreError> {
     let key = row.text(0)?;

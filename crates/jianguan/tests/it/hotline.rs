@@ -31,7 +31,7 @@ use domain::hotline::{
 };
 use domain::inspection::{OutOfPlan, OutOfPlanReason};
 use domain::inspector::{CertificateNo, Inspector, InspectorFields};
-use domain::org::{Department, DepartmentCode, DepartmentLevel, DistrictCode};
+use domain::org::{Department, DepartmentCode, DepartmentFields, DepartmentLevel, DistrictCode};
 use domain::uscc::Uscc;
 use serde_json::{Value, json};
 use service::audit;
@@ -89,11 +89,12 @@ async fn seed_departments<S: Store>(store: &S) -> TestResult {
     ]
     .iter()
     .map(|(code, name)| {
-        Ok(Department::new(
+        Ok(Department::new(DepartmentFields::new(
             DepartmentCode::parse(code)?,
             name,
             DepartmentLevel::City,
-        )?)
+            None,
+        ))?)
     })
     .collect::<Fallible<Vec<_>>>()?;
     store.upsert_departments(&departments).await?;

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use calamine::Reader as _;
-use domain::org::{Department, DepartmentCode, DepartmentLevel};
+use domain::org::{Department, DepartmentCode, DepartmentFields, DepartmentLevel};
 use domain::uscc::Uscc;
 use files::export::{Format, export_file};
 use files::watermark::Watermark;
@@ -239,11 +239,12 @@ async fn departments<S: Store>(store: &S) -> TestResult {
     let list = departments
         .iter()
         .map(|(code, name)| {
-            Department::new(
+            Department::new(DepartmentFields::new(
                 DepartmentCode::parse(code)?,
                 name,
                 DepartmentLevel::parse("市级")?,
-            )
+                None,
+            ))
         })
         .collect::<Result<Vec<_>, _>>()?;
     store.upsert_departments(&list).await?;

@@ -20,7 +20,7 @@ use domain::inspection::{
     FollowUp, InspectionResult, OutOfPlan, OutOfPlanReason, ResultCategory, ResultStatus,
 };
 use domain::item::CheckMethod;
-use domain::org::{Department, DepartmentCode, DepartmentLevel, DistrictCode};
+use domain::org::{Department, DepartmentCode, DepartmentFields, DepartmentLevel, DistrictCode};
 use domain::personal_score::ScoreModel;
 use domain::risk::{ReportState, RiskFacts, RiskModel, Thresholds};
 use domain::uscc::Uscc;
@@ -367,11 +367,12 @@ struct Case {
 
 /// Loads the directory: each entity exercises one indicator (see `cases`).
 async fn load(db: &Db) -> Fallible<Vec<Case>> {
-    db.upsert_departments(&[Department::new(
+    db.upsert_departments(&[Department::new(DepartmentFields::new(
         DepartmentCode::parse("SCJG")?,
         "黄石市市场监督管理局",
         DepartmentLevel::City,
-    )?])
+        None,
+    ))?])
     .await?;
     let old = date(2010, 1, 1)?;
     let registered = [

@@ -27,8 +27,8 @@ use domain::item::{
     Period, RatioBp,
 };
 use domain::org::{
-    Department, DepartmentCode, DepartmentLevel, District, DistrictCode, HUANGSHI_DISTRICTS,
-    huangshi_districts,
+    Department, DepartmentCode, DepartmentFields, DepartmentLevel, District, DistrictCode,
+    HUANGSHI_DISTRICTS, huangshi_districts,
 };
 use domain::uscc::Uscc;
 use storage::{
@@ -125,11 +125,12 @@ fn entities(range: std::ops::Range<u32>) -> Result<Vec<MarketEntity>, Box<dyn Er
 }
 
 fn department(code: &str, name: &str) -> Result<Department, Box<dyn Error>> {
-    Ok(Department::new(
+    Ok(Department::new(DepartmentFields::new(
         DepartmentCode::parse(code)?,
         name,
         DepartmentLevel::City,
-    )?)
+        None,
+    ))?)
 }
 
 async fn seed_departments<S: Store>(store: &S) -> Result<(), Box<dyn Error>> {
@@ -1164,11 +1165,12 @@ async fn items_and_joint_items_round_trip<S: Store>(store: &S) -> TestResult {
 async fn departments_and_districts_round_trip<S: Store>(store: &S) -> TestResult {
     let departments = vec![
         department("SJGJ", "黄石市市场监督管理局")?,
-        Department::new(
+        Department::new(DepartmentFields::new(
             DepartmentCode::parse("DY-SJJ")?,
             "大冶市市场监督管理局",
             DepartmentLevel::County,
-        )?,
+            None,
+        ))?,
     ];
     assert_eq!(
         store.upsert_departments(&departments).await?,

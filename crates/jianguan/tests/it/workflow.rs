@@ -33,7 +33,9 @@ use domain::item::{
     CheckMethod, Frequency, InspectionItem, ItemCode, ItemFields, JointItem, JointItemFields,
     Period as ItemPeriod, RatioBp,
 };
-use domain::org::{Department, DepartmentCode, DepartmentLevel, DistrictCode, HUANGSHI_DISTRICTS};
+use domain::org::{
+    Department, DepartmentCode, DepartmentFields, DepartmentLevel, DistrictCode, HUANGSHI_DISTRICTS,
+};
 use domain::plan::{
     Decision, Participant, Plan, PlanFields, PlanKind, PlanScope, PlanStatus, StratumRate,
 };
@@ -226,11 +228,12 @@ fn entity(i: u32) -> Fallible<MarketEntity> {
 }
 
 fn department(code: &str, name: &str) -> Fallible<Department> {
-    Ok(Department::new(
+    Ok(Department::new(DepartmentFields::new(
         DepartmentCode::parse(code)?,
         name,
         DepartmentLevel::City,
-    )?)
+        None,
+    ))?)
 }
 
 fn cert(department: &str, n: u32) -> String {

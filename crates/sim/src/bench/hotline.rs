@@ -25,7 +25,7 @@ use super::{Spread, ms, pg_admin, thousands};
 use crate::synth::hotline::{Generator, Params};
 use crate::synth::{City, CityParams, DEPARTMENTS};
 use domain::hotline::{HotlineRules, Rating, WorkOrder};
-use domain::org::{Department, DepartmentCode, DepartmentLevel};
+use domain::org::{Department, DepartmentCode, DepartmentFields, DepartmentLevel, DistrictCode};
 use service::hotline::{self as hotline, Kpi, KpiQuery, KpiReport};
 use storage::hotline::{HotlineStore, OrderFilter};
 use storage::{self, Db, Store};
@@ -149,11 +149,12 @@ async fn seed(
     let departments = DEPARTMENTS
         .iter()
         .map(|d| {
-            Ok(Department::new(
+            Ok(Department::new(DepartmentFields::new(
                 DepartmentCode::parse(d.code)?,
                 d.name,
                 DepartmentLevel::City,
-            )?)
+                Some(DistrictCode::parse("420200")?),
+            ))?)
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     for (_, db) in targets {

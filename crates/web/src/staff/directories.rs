@@ -116,6 +116,8 @@ fn may_export(account: &Account, kind: Kind) -> bool {
     match kind {
         Kind::Inspectors | Kind::Recusals => account.may(Permission::ImportDirectories),
         Kind::Entities | Kind::Items | Kind::JointItems => account.may(Permission::SeeRiskClasses),
+        // The department directory is public knowledge: every staff account may export it.
+        Kind::Departments => true,
     }
 }
 
@@ -198,6 +200,7 @@ fn parse_kind(text: &str) -> Result<Kind> {
 
 fn kind_label(kind: Kind) -> &'static str {
     match kind {
+        Kind::Departments => "部门名录",
         Kind::Entities => "检查对象名录库",
         Kind::Inspectors => "执法检查人员名录库",
         Kind::Recusals => "回避关系",
