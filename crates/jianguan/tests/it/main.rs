@@ -14,6 +14,7 @@ mod credit;
 mod credit_repair;
 mod credit_synth;
 mod demo;
+mod departments;
 mod hotline;
 mod hotline_rules;
 mod hotline_synth;
