@@ -2,7 +2,7 @@
 //! ledger entry), complaints that open out-of-plan inspections, automatic
 //! 督办, the overdue list, KPIs and the batch import.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
@@ -45,6 +45,28 @@ async fn department_code<S: Store>(store: &S, text: &str) -> Result<Option<Strin
         .iter()
         .find(|d| d.code().as_str() == text || d.name() == text)
         .map(|d| d.code().as_str().to_owned()))
+}
+
+/// The code of the active department `text` names (code or name); refused
+/// when it is not in the directory or deactivated.
+async fn active_department_code<S: Store>(store: &S, text: &str) -> Result<String> {
+    let trimmed = text.trim();
+    let found = store
+        .departments()
+        .await?
+        .into_iter()
+        .find(|d| d.code().as_str() == trimmed || d.name() == trimmed);
+    match found {
+        None => Err(refused(format!(
+            "department {text:?} is not in the department directory"
+        ))),
+        Some(d) if !d.is_active() => Err(refused(format!(
+            "department {} ({}) is deactivated",
+            d.code(),
+            d.name()
+        ))),
+        Some(d) => Ok(d.code().as_str().to_owned()),
+    }
 }
 
 /// The next free order number of `day`: `GD-YYYYMMDD-NNNN`.
@@ -114,11 +136,7 @@ pub async fn act<S: WorkflowStore + HotlineStore>(
     check_party(&order, &action, party)?;
     let action = match action {
         OrderAction::Dispatch { department } => {
-            let code = department_code(store, &department).await?.ok_or_else(|| {
-                refused(format!(
-                    "department {department:?} is not in the department directory"
-                ))
-            })?;
+            let code = active_department_code(store, &department).await?;
             OrderAction::Dispatch { department: code }
         }
         other => other,
@@ -195,14 +213,7 @@ pub async fn open_inspection<S: WorkflowStore + HotlineStore>(
             "work order {order_id} names no enterprise (统一社会信用代码): there is nothing to inspect"
         )));
     };
-    let department = department_code(store, &inspection.department)
-        .await?
-        .ok_or_else(|| {
-            refused(format!(
-                "department {:?} is not in the department directory",
-                inspection.department
-            ))
-        })?;
+    let department = active_department_code(store, &inspection.department).await?;
     if let Party::Department(code) = party {
         if *code != department {
             return Err(refused("a department opens inspections of its own only"));
@@ -696,9 +707,13 @@ pub async fn import_orders<S: WorkflowStore + HotlineStore>(
     })
     .await?;
     let mut outcome = file.outcome;
-    let departments: BTreeMap<String, String> = store
-        .departments()
-        .await?
+    let directory = store.departments().await?;
+    let inactive: BTreeSet<String> = directory
+        .iter()
+        .filter(|d| !d.is_active())
+        .map(|d| d.code().as_str().to_owned())
+        .collect();
+    let departments: BTreeMap<String, String> = directory
         .iter()
         .flat_map(|d| {
             let code = d.code().as_str().to_owned();
@@ -733,6 +748,20 @@ pub async fn import_orders<S: WorkflowStore + HotlineStore>(
             .is_some_and(|s| s.import_digest.as_deref() == Some(digest.as_str()))
         {
             outcome.unchanged += 1;
+            continue;
+        }
+        // A deactivated department takes no order it does not hold already.
+        if let Some(code) = &department
+            && inactive.contains(code)
+            && stored.as_ref().and_then(|s| s.department.as_ref()) != Some(code)
+        {
+            outcome.errors.push(files::Problem {
+                row: row.row,
+                column: row.department_header.clone(),
+                value: row.department.clone(),
+                reason: format!("department {code} is deactivated"),
+                reason_zh: format!("承办部门 {code} 已停用"),
+            });
             continue;
         }
         let order = match order_from_row(

@@ -118,15 +118,7 @@ pub async fn create_plan<S: WorkflowStore>(
             fields.id
         )));
     }
-    for participant in &fields.participants {
-        let code = domain::DepartmentCode::parse(&participant.department)?;
-        if store.department(&code).await?.is_none() {
-            return Err(WorkflowError::NotFound {
-                what: "department",
-                id: participant.department.clone(),
-            });
-        }
-    }
+    check_participants(store, &fields, &[]).await?;
     fields.status = PlanStatus::Draft;
     fields.version = 1;
     fields.approved_version = None;
@@ -197,6 +189,36 @@ pub async fn advance_plan<S: WorkflowStore>(
     Ok(plan)
 }
 
+/// Refuses a plan naming a department not in the directory, or a deactivated
+/// one that `already` (the plan's departments before the change) does not hold.
+async fn check_participants<S: WorkflowStore>(
+    store: &S,
+    fields: &PlanFields,
+    already: &[String],
+) -> Result<()> {
+    for participant in &fields.participants {
+        let code = domain::DepartmentCode::parse(&participant.department)?;
+        match store.department(&code).await? {
+            None => {
+                return Err(WorkflowError::NotFound {
+                    what: "department",
+                    id: participant.department.clone(),
+                });
+            }
+            Some(department)
+                if !department.is_active() && !already.contains(&participant.department) =>
+            {
+                return Err(refused(format!(
+                    "department {code} ({}) is deactivated: a plan cannot name it",
+                    department.name()
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
 /// Changes a plan. A draft changes freely; after filing, the change makes a new
 /// version that is filed again and needs approval before the plan can be drawn.
 pub async fn change_plan<S: WorkflowStore>(
@@ -210,6 +232,12 @@ pub async fn change_plan<S: WorkflowStore>(
     if reason.trim().is_empty() {
         return Err(refused("a change needs a reason"));
     }
+    let already: Vec<String> = current
+        .participants
+        .iter()
+        .map(|p| p.department.clone())
+        .collect();
+    check_participants(store, &fields, &already).await?;
     fields.approved_version = current.approved_version;
     if current.status == PlanStatus::Draft {
         fields.status = PlanStatus::Draft;

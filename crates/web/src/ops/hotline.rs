@@ -513,6 +513,7 @@ pub fn chinese(message: &str) -> String {
         ("already exists", "编号已存在："),
         ("统一社会信用代码", "涉及主体的统一社会信用代码有误："),
         ("is not in the department directory", "部门不在部门名录中："),
+        ("is deactivated", "部门已停用："),
         ("ends (", "统计期间有误："),
         ("does not exist", "不存在："),
     ];
