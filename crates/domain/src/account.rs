@@ -38,6 +38,8 @@ pub enum Permission {
     ManageAccounts,
     /// Import the directories (entities, inspectors, items).
     ImportDirectories,
+    /// Create, edit, deactivate and delete departments on the page (the system administrator).
+    ManageDepartments,
     /// See entities' risk classes (never public).
     SeeRiskClasses,
     /// Create, change and file plans of one's department.

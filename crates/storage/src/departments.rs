@@ -5,6 +5,8 @@
 
 use std::future::Future;
 
+use chrono::{DateTime, FixedOffset};
+
 use super::StoreError;
 use super::engine::{Arg, Engine, RowRead};
 use super::queries::{department_from_row, department_insert, department_update};
@@ -102,13 +104,15 @@ pub trait DepartmentStore: Send + Sync {
         code: &DepartmentCode,
     ) -> impl Future<Output = Result<Vec<DepartmentReference>, StoreError>> + Send;
 
-    /// Applies `write` with its [`DepartmentChange`] on the ledger, in one
-    /// transaction. A name used by another department is
-    /// [`StoreError::Duplicate`]; an unknown district [`StoreError::MissingReference`].
+    /// Applies `write` by `actor` at `at` with its [`DepartmentChange`] on the
+    /// ledger (action `department.created`, …), in one transaction. A name used
+    /// by another department is [`StoreError::Duplicate`]; an unknown district
+    /// [`StoreError::MissingReference`].
     fn write_department(
         &self,
         write: &DepartmentWrite,
-        change: &Change,
+        actor: &str,
+        at: DateTime<FixedOffset>,
     ) -> impl Future<Output = Result<DepartmentWritten, StoreError>> + Send;
 
     /// The audited changes of one department, oldest first.
@@ -192,7 +196,8 @@ impl<E: Engine> DepartmentStore for E {
     async fn write_department(
         &self,
         write: &DepartmentWrite,
-        change: &Change,
+        actor: &str,
+        at: DateTime<FixedOffset>,
     ) -> Result<DepartmentWritten, StoreError> {
         let code = write.code();
         let mut tx = self.begin().await?;
@@ -269,10 +274,17 @@ impl<E: Engine> DepartmentStore for E {
             action,
             before: before.as_ref().map(DepartmentSnapshot::of),
             after: after.as_ref().map(DepartmentSnapshot::of),
-            by: change.actor.clone(),
-            at: change.at,
+            by: actor.to_owned(),
+            at,
         };
-        put_in::<E, DepartmentChange>(&mut tx, &record, change).await?;
+        let name = after.as_ref().or(before.as_ref()).map_or("", |d| d.name());
+        let change = Change::new(
+            at,
+            actor,
+            action.ledger_action(),
+            format!("部门名录{}：{code}（{name}）", action.chinese()),
+        );
+        put_in::<E, DepartmentChange>(&mut tx, &record, &change).await?;
         E::commit(tx).await?;
         Ok(DepartmentWritten::Done(Box::new(record)))
     }

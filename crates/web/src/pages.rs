@@ -133,13 +133,14 @@ fn describe(account: &Account) -> (String, String, String) {
     )
 }
 
-/// Every department as (code, name), for the select boxes of forms.
+/// Every active department as (code, name), for the select boxes of forms.
 pub async fn department_options(state: &AppState) -> Result<Vec<(String, String)>> {
     Ok(state
         .db
         .departments()
         .await?
         .iter()
+        .filter(|d| d.is_active())
         .map(|d| (d.code().as_str().to_owned(), d.name().to_owned()))
         .collect())
 }

@@ -6,13 +6,12 @@
 use std::error::Error;
 use std::path::{Path, PathBuf};
 
-use chrono::{NaiveDate, TimeZone as _};
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone as _};
 use domain::inspector::{CertificateNo, Inspector, InspectorFields};
 use domain::org::{
     Department, DepartmentAction, DepartmentCode, DepartmentFields, DepartmentLevel, DistrictCode,
 };
 use domain::uscc::Uscc;
-use storage::workflow::Change;
 use storage::{Db, DepartmentStore, DepartmentWrite, DepartmentWritten, Store, StoreError};
 
 use crate::common::{self, TestResult, jianguan, runtime, unique};
@@ -77,13 +76,12 @@ fn stored(db: &str) -> Result<Vec<Department>, Box<dyn Error>> {
     })
 }
 
-fn change(actor: &str) -> Result<Change, Box<dyn Error>> {
-    let zone = chrono::FixedOffset::east_opt(8 * 3600).ok_or("offset")?;
-    let at = zone
+fn at() -> Result<DateTime<FixedOffset>, Box<dyn Error>> {
+    let zone = FixedOffset::east_opt(8 * 3600).ok_or("offset")?;
+    Ok(zone
         .with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
         .single()
-        .ok_or("time")?;
-    Ok(Change::new(at, actor, "department.test", "test"))
+        .ok_or("time")?)
 }
 
 #[test]
@@ -197,7 +195,8 @@ fn cli_import_reports_bad_rows_renames_by_code_and_round_trips() -> TestResult {
         let written = store
             .write_department(
                 &DepartmentWrite::SetActive(DepartmentCode::parse("ZJJ")?, false),
-                &change("admin")?,
+                "admin",
+                at()?,
             )
             .await;
         store.close().await;
@@ -255,29 +254,33 @@ fn done(written: DepartmentWritten) -> Result<DepartmentAction, Box<dyn Error>> 
 }
 
 async fn department_writes_are_audited_and_deletes_refused_while_referenced(db: &Db) -> TestResult {
-    let by = change("admin")?;
+    let when = at()?;
     let create = |code: &str, name: &str| -> Result<DepartmentWrite, Box<dyn Error>> {
         Ok(DepartmentWrite::Create(department(code, name)?))
     };
     assert_eq!(
         done(
-            db.write_department(&create("SJGJ", "市场监管局")?, &by)
+            db.write_department(&create("SJGJ", "市场监管局")?, "admin", when)
                 .await?
         )?,
         DepartmentAction::Created
     );
     assert_eq!(
-        done(db.write_department(&create("WJW", "卫健委")?, &by).await?)?,
+        done(
+            db.write_department(&create("WJW", "卫健委")?, "admin", when)
+                .await?
+        )?,
         DepartmentAction::Created
     );
     assert_eq!(
-        db.write_department(&create("SJGJ", "另一个")?, &by).await?,
+        db.write_department(&create("SJGJ", "另一个")?, "admin", when)
+            .await?,
         DepartmentWritten::CodeTaken
     );
     // A name clash is a Duplicate, not a crash, and changes nothing.
     let clash = DepartmentWrite::Edit(department("WJW", "市场监管局")?);
     assert!(matches!(
-        db.write_department(&clash, &by).await,
+        db.write_department(&clash, "admin", when).await,
         Err(StoreError::Duplicate { .. })
     ));
     let unknown_district = DepartmentWrite::Edit(Department::new(DepartmentFields::new(
@@ -287,17 +290,17 @@ async fn department_writes_are_audited_and_deletes_refused_while_referenced(db: 
         Some(DistrictCode::parse("429999")?),
     ))?);
     assert!(matches!(
-        db.write_department(&unknown_district, &by).await,
+        db.write_department(&unknown_district, "admin", when).await,
         Err(StoreError::MissingReference { .. })
     ));
     // Renaming keeps the code.
     let rename = DepartmentWrite::Edit(department("SJGJ", "黄石市市场监督管理局")?);
     assert_eq!(
-        done(db.write_department(&rename, &by).await?)?,
+        done(db.write_department(&rename, "admin", when).await?)?,
         DepartmentAction::Edited
     );
     assert_eq!(
-        db.write_department(&rename, &by).await?,
+        db.write_department(&rename, "admin", when).await?,
         DepartmentWritten::Unchanged
     );
     let sjgj = DepartmentCode::parse("SJGJ")?;
@@ -319,7 +322,7 @@ async fn department_writes_are_audited_and_deletes_refused_while_referenced(db: 
     })?])
     .await?;
     match db
-        .write_department(&DepartmentWrite::Delete(sjgj.clone()), &by)
+        .write_department(&DepartmentWrite::Delete(sjgj.clone()), "admin", when)
         .await?
     {
         DepartmentWritten::Referenced(found) => {
@@ -332,11 +335,11 @@ async fn department_writes_are_audited_and_deletes_refused_while_referenced(db: 
     assert!(db.department(&sjgj).await?.is_some());
     let deactivate = DepartmentWrite::SetActive(sjgj.clone(), false);
     assert_eq!(
-        done(db.write_department(&deactivate, &by).await?)?,
+        done(db.write_department(&deactivate, "admin", when).await?)?,
         DepartmentAction::Deactivated
     );
     assert_eq!(
-        db.write_department(&deactivate, &by).await?,
+        db.write_department(&deactivate, "admin", when).await?,
         DepartmentWritten::Unchanged
     );
     // A batch upsert (an import) keeps the flag.
@@ -348,8 +351,12 @@ async fn department_writes_are_audited_and_deletes_refused_while_referenced(db: 
     );
     assert_eq!(
         done(
-            db.write_department(&DepartmentWrite::SetActive(sjgj.clone(), true), &by)
-                .await?
+            db.write_department(
+                &DepartmentWrite::SetActive(sjgj.clone(), true),
+                "admin",
+                when
+            )
+            .await?
         )?,
         DepartmentAction::Reactivated
     );
@@ -359,14 +366,14 @@ async fn department_writes_are_audited_and_deletes_refused_while_referenced(db: 
     assert!(db.department_references(&wjw).await?.is_empty());
     assert_eq!(
         done(
-            db.write_department(&DepartmentWrite::Delete(wjw.clone()), &by)
+            db.write_department(&DepartmentWrite::Delete(wjw.clone()), "admin", when)
                 .await?
         )?,
         DepartmentAction::Deleted
     );
     assert_eq!(db.department(&wjw).await?, None);
     assert_eq!(
-        db.write_department(&DepartmentWrite::Delete(wjw.clone()), &by)
+        db.write_department(&DepartmentWrite::Delete(wjw.clone()), "admin", when)
             .await?,
         DepartmentWritten::NotFound
     );

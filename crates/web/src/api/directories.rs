@@ -14,7 +14,9 @@ use crate::auth::User;
 use crate::error::Result;
 use crate::ops::accounts::{self, AccountRow};
 use crate::ops::dashboard::{self, Figures};
-use crate::ops::directories::{self, EntityRow, InspectorRow, ItemRow, ListQuery, Listing};
+use crate::ops::directories::{
+    self, DepartmentRow, EntityRow, InspectorRow, ItemRow, ListQuery, Listing,
+};
 use crate::ops::ledger::{self, LedgerPage, LedgerQuery};
 use crate::ops::reports::{self, ReportQuery};
 use domain::account::Permission;
@@ -24,6 +26,7 @@ use service::report::Report;
 /// Routes.
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
+        .route("/api/v1/departments", get(departments))
         .route("/api/v1/entities", get(entities))
         .route("/api/v1/inspectors", get(inspectors))
         .route("/api/v1/items", get(items))
@@ -33,6 +36,14 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/ledger", get(ledger_entries))
         .route("/api/v1/ledger/verify", get(verify))
         .route("/api/v1/accounts", get(account_list))
+}
+
+async fn departments(
+    State(state): State<Arc<AppState>>,
+    _user: User,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Listing<DepartmentRow>>> {
+    Ok(Json(directories::list_departments(&state, &query).await?))
 }
 
 async fn entities(
@@ -254,7 +265,38 @@ pub fn operations() -> Vec<Operation> {
             "SCJG",
         ),
     ];
+    let department = object(&[
+        "code",
+        "name",
+        "short_name",
+        "level",
+        "district",
+        "district_name",
+        "uscc",
+        "active",
+    ]);
     vec![
+        Operation {
+            method: "get",
+            path: "/api/v1/departments",
+            summary: "部门名录：搜索与分页（编码与名称、所属区域、启用状态）",
+            tag: "directories",
+            access: Access::LoggedIn,
+            params: vec![
+                param("q", "query", false, "编码前缀、名称或简称包含", "SJGJ"),
+                param("district", "query", false, "所属区域代码", "420200"),
+                param(
+                    "after",
+                    "query",
+                    false,
+                    "上一页的 next：部门编码 (cursor)",
+                    "SJGJ",
+                ),
+                param("limit", "query", false, "每页条数 1–500 (page size)", "20"),
+            ],
+            body: None,
+            response: listing_schema(department),
+        },
         Operation {
             method: "get",
             path: "/api/v1/entities",

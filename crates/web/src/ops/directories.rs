@@ -10,7 +10,7 @@ use domain::account::{Account, Permission, Role};
 use domain::entity::{CreditClass, EntityStatus, MarketEntity};
 use domain::inspector::Inspector;
 use domain::item::{InspectionItem, JointItem};
-use domain::{DepartmentCode, DistrictCode};
+use domain::{Department, DepartmentCode, DistrictCode};
 use files::{self, Kind};
 use storage::{ClassFilter, EntityFilter, InspectorFilter, Page, PageRequest, Store};
 
@@ -22,6 +22,8 @@ pub const MAX_LIMIT: u32 = 500;
 /// The directory tabs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
+    /// 部门名录.
+    Departments,
     /// 检查对象名录库.
     Entities,
     /// 执法检查人员名录库.
@@ -33,7 +35,8 @@ pub enum Tab {
 }
 
 impl Tab {
-    pub(crate) const ALL: [Self; 4] = [
+    pub(crate) const ALL: [Self; 5] = [
+        Self::Departments,
         Self::Entities,
         Self::Inspectors,
         Self::Items,
@@ -43,6 +46,7 @@ impl Tab {
     pub(crate) fn parse(text: Option<&str>) -> Result<Self> {
         match text.unwrap_or("entities") {
             "entities" | "" => Ok(Self::Entities),
+            "departments" => Ok(Self::Departments),
             "inspectors" => Ok(Self::Inspectors),
             "items" => Ok(Self::Items),
             "joint-items" => Ok(Self::JointItems),
@@ -52,7 +56,7 @@ impl Tab {
         }
     }
 
-    /// `entities`, `inspectors`, `items` or `joint-items`.
+    /// `departments`, `entities`, `inspectors`, `items` or `joint-items`.
     pub fn code(self) -> &'static str {
         self.kind().as_str()
     }
@@ -60,6 +64,7 @@ impl Tab {
     /// The Chinese name.
     pub fn label(self) -> &'static str {
         match self {
+            Self::Departments => "部门名录",
             Self::Entities => "检查对象名录库",
             Self::Inspectors => "执法检查人员名录库",
             Self::Items => "随机抽查事项清单",
@@ -69,6 +74,7 @@ impl Tab {
 
     pub(crate) fn kind(self) -> Kind {
         match self {
+            Self::Departments => Kind::Departments,
             Self::Entities => Kind::Entities,
             Self::Inspectors => Kind::Inspectors,
             Self::Items => Kind::Items,
@@ -80,7 +86,7 @@ impl Tab {
 /// Search and paging parameters of the directory listings (page and API).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ListQuery {
-    /// `entities` (default), `inspectors`, `items` or `joint-items` (page only).
+    /// `entities` (default), `departments`, `inspectors`, `items` or `joint-items` (page only).
     pub tab: Option<String>,
     /// Name substring or code prefix.
     pub q: Option<String>,
@@ -281,6 +287,117 @@ pub(crate) fn mask(text: &str) -> String {
         .chain(std::iter::repeat_n(&'*', hidden))
         .chain(&chars[chars.len() - 4..])
         .collect()
+}
+
+/// A department as listed: codes with their names.
+#[derive(Debug, Clone, Serialize)]
+pub struct DepartmentRow {
+    /// 部门编码.
+    pub code: String,
+    /// 部门名称.
+    pub name: String,
+    /// 简称.
+    pub short_name: String,
+    /// 市级 or 区县级.
+    pub level: String,
+    /// 所属区域 (code; empty for a department stored before it was recorded).
+    pub district: String,
+    /// 所属区域 (name).
+    pub district_name: String,
+    /// 统一社会信用代码.
+    pub uscc: String,
+    /// Active (启用) or deactivated (停用).
+    pub active: bool,
+}
+
+impl DepartmentRow {
+    /// The row of `department`, its district named from `districts` (code, name).
+    pub fn of(department: &Department, districts: &[(String, String)]) -> Self {
+        let district = department
+            .district()
+            .map(|d| d.as_str().to_owned())
+            .unwrap_or_default();
+        let district_name = districts
+            .iter()
+            .find(|(code, _)| *code == district)
+            .map(|(_, name)| name.clone())
+            .unwrap_or_default();
+        Self {
+            code: department.code().as_str().to_owned(),
+            name: department.name().to_owned(),
+            short_name: department.short_name().unwrap_or_default().to_owned(),
+            level: department.level().as_str().to_owned(),
+            district,
+            district_name,
+            uscc: department
+                .uscc()
+                .map(|u| u.as_str().to_owned())
+                .unwrap_or_default(),
+            active: department.is_active(),
+        }
+    }
+
+    fn matches(&self, text: Option<&str>) -> bool {
+        text.is_none_or(|t| {
+            self.code
+                .to_ascii_uppercase()
+                .starts_with(&t.to_ascii_uppercase())
+                || self.name.contains(t)
+                || self.short_name.contains(t)
+        })
+    }
+}
+
+/// Every district as (code, name).
+pub async fn district_names(state: &AppState) -> Result<Vec<(String, String)>> {
+    Ok(state
+        .db
+        .districts()
+        .await?
+        .iter()
+        .map(|d| (d.code().as_str().to_owned(), d.name().to_owned()))
+        .collect())
+}
+
+/// A page of departments, by code: `q` matches a code prefix, the name or the
+/// short name; `district` the district's code. The directory is small: it is
+/// read whole and paged here.
+pub async fn list_departments(
+    state: &AppState,
+    query: &ListQuery,
+) -> Result<Listing<DepartmentRow>> {
+    let districts = district_names(state).await?;
+    let text = present(&query.q);
+    let district = present(&query.district);
+    let matching: Vec<DepartmentRow> = state
+        .db
+        .departments()
+        .await?
+        .iter()
+        .map(|d| DepartmentRow::of(d, &districts))
+        .filter(|row| row.matches(text) && district.is_none_or(|d| row.district == d))
+        .collect();
+    let total = matching.len() as u64;
+    let page = query.page();
+    let limit = usize::try_from(page.limit).unwrap_or(usize::MAX);
+    let mut items: Vec<DepartmentRow> = matching
+        .into_iter()
+        .filter(|row| {
+            page.after
+                .as_deref()
+                .is_none_or(|after| row.code.as_str() > after)
+        })
+        .take(limit + 1)
+        .collect();
+    let next = (items.len() > limit).then(|| {
+        items.truncate(limit);
+        items.last().map(|row| row.code.clone())
+    });
+    Ok(Listing {
+        total,
+        items,
+        next: next.flatten(),
+    })
 }
 
 /// An item of either list, as listed.

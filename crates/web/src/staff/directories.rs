@@ -1,4 +1,4 @@
-//! 名录库 (/directories): market entities, inspectors, items and joint items;
+//! 名录库 (/directories): departments, market entities, inspectors, items and joint items;
 //! search, filters and keyset paging; upload import (a background job, with
 //! its XLSX error report offered to the uploader only) and export.
 //!
@@ -30,7 +30,8 @@ use crate::error::{Error, Result};
 pub use crate::export::{Downloads, attachment};
 use crate::jobs;
 use crate::ops::directories::{
-    EntityRow, InspectorRow, ItemRow, ListQuery, Tab, list_entities, list_inspectors, list_items,
+    DepartmentRow, EntityRow, InspectorRow, ItemRow, ListQuery, Tab, district_names,
+    list_departments, list_entities, list_inspectors, list_items,
 };
 use crate::pages::{Chrome, render, url_encode};
 use crate::query::present;
@@ -39,7 +40,6 @@ use domain::entity::EntityStatus;
 use files::export::{Format, export_file};
 use files::watermark::Watermark;
 use files::{self, Kind, Options};
-use storage::Store;
 
 /// Largest upload accepted (a full-scale entity file is about 80 MB).
 const MAX_UPLOAD: usize = 256 << 20;
@@ -78,6 +78,7 @@ struct Index {
     tabs: Vec<(&'static str, &'static str, bool)>,
     query: ListQuery,
     total: u64,
+    departments: Vec<DepartmentRow>,
     entities: Vec<EntityRow>,
     inspectors: Vec<InspectorRow>,
     items: Vec<ItemRow>,
@@ -88,6 +89,8 @@ struct Index {
     classes: bool,
     may_import: bool,
     may_export: bool,
+    /// The system administrator edits the department directory.
+    may_edit_departments: bool,
 }
 
 /// The page's URL with the same filters and another cursor.
@@ -129,7 +132,13 @@ async fn index(
     let account = user.account();
     let tab = Tab::parse(query.tab.as_deref())?;
     let (mut entities, mut inspectors, mut items) = (Vec::new(), Vec::new(), Vec::new());
+    let mut departments = Vec::new();
     let (total, next) = match tab {
+        Tab::Departments => {
+            let found = list_departments(&state, &query).await?;
+            departments = found.items;
+            (found.total, found.next)
+        }
         Tab::Entities => {
             let found = list_entities(&state, account, &query).await?;
             entities = found.items;
@@ -145,13 +154,7 @@ async fn index(
             (items.len() as u64, None)
         }
     };
-    let districts = state
-        .db
-        .districts()
-        .await?
-        .iter()
-        .map(|d| (d.code().as_str().to_owned(), d.name().to_owned()))
-        .collect();
+    let districts = district_names(&state).await?;
     render(&Index {
         chrome: Chrome::staff(&user, "名录库", "/directories"),
         tabs: Tab::ALL
@@ -161,6 +164,7 @@ async fn index(
         next_href: next.as_deref().map(|n| page_href(tab, &query, Some(n))),
         first_href: present(&query.after).map(|_| page_href(tab, &query, None)),
         total,
+        departments,
         entities,
         inspectors,
         items,
@@ -169,6 +173,7 @@ async fn index(
         classes: account.may(Permission::SeeRiskClasses),
         may_import: account.may(Permission::ImportDirectories),
         may_export: may_export(account, tab.kind()),
+        may_edit_departments: super::departments::may_edit(account),
         tab,
         query,
     })

@@ -7,6 +7,7 @@ pub mod credit;
 pub mod credit_repair;
 pub mod credit_risk;
 pub mod dashboard;
+pub mod departments;
 pub mod directories;
 pub mod hotline;
 pub mod jobs;
@@ -32,6 +33,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(credit::routes())
         .merge(credit_risk::routes())
         .merge(dashboard::routes())
+        .merge(departments::routes())
         .merge(directories::routes())
         .merge(hotline::routes())
         .merge(ledger::routes())

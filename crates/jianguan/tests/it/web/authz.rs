@@ -251,6 +251,42 @@ const PAGES: &[Page] = &[
         allowed_as: Outcome::Missing,
         ..get("/files/{file}", Rule::LoggedIn)
     },
+    // 部门名录: the system administrator edits it. The forms are refused on
+    // content (no district, no name) or change nothing (reactivating an active
+    // department, a delete without confirmation).
+    get(
+        "/directories/departments/new",
+        Rule::Needs(Permission::ManageDepartments),
+    ),
+    get(
+        "/directories/departments/{department}",
+        Rule::Needs(Permission::ManageDepartments),
+    ),
+    post(
+        "/directories/departments",
+        Rule::Needs(Permission::ManageDepartments),
+        Some(&[
+            ("code", "AUTHZ"),
+            ("name", "授权测试局"),
+            ("level", "市级"),
+            ("district", ""),
+        ]),
+    ),
+    post(
+        "/directories/departments/{department}",
+        Rule::Needs(Permission::ManageDepartments),
+        Some(&[("name", ""), ("level", "市级"), ("district", "420200")]),
+    ),
+    post(
+        "/directories/departments/{department}/active",
+        Rule::Needs(Permission::ManageDepartments),
+        Some(&[("active", "true")]),
+    ),
+    post(
+        "/directories/departments/{department}/delete",
+        Rule::Needs(Permission::ManageDepartments),
+        Some(&[]),
+    ),
     // 抽查计划
     get("/plans", Rule::LoggedIn),
     get("/plans/new", Rule::Needs(Permission::EditPlans)),
@@ -571,6 +607,7 @@ impl Fixtures {
             values.insert("job", "999999".to_owned());
             values.insert("file", "no-such-file".to_owned());
             values.insert("nobody", "authz.nobody".to_owned());
+            values.insert("department", OWN_DEPARTMENT.to_owned());
             values.insert("own_plan", own_plan.id.clone());
             values.insert("other_plan", other_plan.id.clone());
             values.insert("published_plan", own_plan.id.clone());

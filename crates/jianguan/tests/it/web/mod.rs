@@ -12,6 +12,7 @@ mod calendar;
 mod credit;
 mod credit_repair;
 mod credit_risk;
+mod departments;
 mod draw_secrecy;
 mod hostile;
 mod hotline;
