@@ -292,7 +292,7 @@ pub fn operations() -> Vec<Operation> {
                     "上一页的 next：部门编码 (cursor)",
                     "SJGJ",
                 ),
-                param("limit", "query", false, "每页条数 1–500 (page size)", "20"),
+                limit,
             ],
             body: None,
             response: listing_schema(department),

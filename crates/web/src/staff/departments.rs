@@ -100,6 +100,18 @@ async fn stored(state: &AppState, code: &DepartmentCode) -> Result<Department> {
         .ok_or_else(|| Error::NotFound(format!("部门 {code} 不存在 (no such department)")))
 }
 
+/// Writes `write` as `user`, now, with its record on the ledger.
+async fn apply(
+    state: &AppState,
+    user: &User,
+    write: DepartmentWrite,
+) -> std::result::Result<DepartmentWritten, StoreError> {
+    state
+        .db
+        .write_department(&write, &user.actor(), domain::clock::now())
+        .await
+}
+
 /// The edit page of `code`, with `message` on top.
 async fn edit_page(
     state: &AppState,
@@ -230,13 +242,7 @@ async fn create(
     require_admin(&user)?;
     let code = parse_code(form.code.as_deref().unwrap_or_default())?;
     let department = form.department(code.clone(), true)?;
-    let written = state
-        .db
-        .write_department(
-            &DepartmentWrite::Create(department),
-            &user.actor(),
-            domain::clock::now(),
-        )
+    let written = apply(&state, &user, DepartmentWrite::Create(department))
         .await
         .map_err(write_failed)?;
     match written {
@@ -257,13 +263,7 @@ async fn edit(
     let code = parse_code(&code)?;
     let current = stored(&state, &code).await?;
     let department = form.department(code.clone(), current.is_active())?;
-    let written = state
-        .db
-        .write_department(
-            &DepartmentWrite::Edit(department),
-            &user.actor(),
-            domain::clock::now(),
-        )
+    let written = apply(&state, &user, DepartmentWrite::Edit(department))
         .await
         .map_err(write_failed)?;
     let message = match written {
@@ -293,14 +293,12 @@ async fn set_active(
     require_admin(&user)?;
     let code = parse_code(&code)?;
     let active = form.active == "true";
-    let written = state
-        .db
-        .write_department(
-            &DepartmentWrite::SetActive(code.clone(), active),
-            &user.actor(),
-            domain::clock::now(),
-        )
-        .await?;
+    let written = apply(
+        &state,
+        &user,
+        DepartmentWrite::SetActive(code.clone(), active),
+    )
+    .await?;
     let message = match (written, active) {
         (DepartmentWritten::NotFound, _) => {
             return Err(Error::NotFound(format!(
@@ -348,14 +346,7 @@ async fn delete(
         })?
         .into_response());
     }
-    let written = state
-        .db
-        .write_department(
-            &DepartmentWrite::Delete(code.clone()),
-            &user.actor(),
-            domain::clock::now(),
-        )
-        .await?;
+    let written = apply(&state, &user, DepartmentWrite::Delete(code.clone())).await?;
     match written {
         DepartmentWritten::Referenced(found) => {
             let listed: Vec<String> = found
