@@ -10,6 +10,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone as _};
 use domain::inspector::{CertificateNo, Inspector, InspectorFields};
 use domain::org::{
     Department, DepartmentAction, DepartmentCode, DepartmentFields, DepartmentLevel, DistrictCode,
+    huangshi_districts,
 };
 use domain::uscc::Uscc;
 use storage::{Db, DepartmentStore, DepartmentWrite, DepartmentWritten, Store, StoreError};
@@ -89,6 +90,14 @@ fn cli_import_reports_bad_rows_renames_by_code_and_round_trips() -> TestResult {
     let dir = temp_dir("cli")?;
     let db_path = dir.join("db.sqlite3");
     let db = text(&db_path)?;
+    // The city's districts (420200 市直 …), whether or not `migrate` loads them.
+    runtime()?.block_on(async {
+        let store = storage::open(db).await?;
+        store.migrate().await?;
+        let seeded = store.upsert_districts(&huangshi_districts()).await;
+        store.close().await;
+        seeded.map(|_| ())
+    })?;
     let file = first_file(&dir)?;
     let output = jianguan(&["import", "departments", text(&file)?, "--database", db])?;
     let stdout = String::from_utf8(output.stdout)?;
@@ -254,6 +263,7 @@ fn done(written: DepartmentWritten) -> Result<DepartmentAction, Box<dyn Error>> 
 }
 
 async fn department_writes_are_audited_and_deletes_refused_while_referenced(db: &Db) -> TestResult {
+    db.upsert_districts(&huangshi_districts()).await?;
     let when = at()?;
     let create = |code: &str, name: &str| -> Result<DepartmentWrite, Box<dyn Error>> {
         Ok(DepartmentWrite::Create(department(code, name)?))
@@ -277,6 +287,26 @@ async fn department_writes_are_audited_and_deletes_refused_while_referenced(db: 
             .await?,
         DepartmentWritten::CodeTaken
     );
+    // The organ's code and the short name are stored and read back.
+    let organ_code = Uscc::parse(&organ(7)?)?;
+    let full = Department::new(DepartmentFields {
+        uscc: Some(organ_code),
+        short_name: Some("交通局".into()),
+        ..DepartmentFields::new(
+            DepartmentCode::parse("JTJ")?,
+            "交通运输局",
+            DepartmentLevel::County,
+            Some(DistrictCode::parse("420281")?),
+        )
+    })?;
+    assert_eq!(
+        done(
+            db.write_department(&DepartmentWrite::Create(full.clone()), "admin", when)
+                .await?
+        )?,
+        DepartmentAction::Created
+    );
+    assert_eq!(db.department(full.code()).await?, Some(full));
     // A name clash is a Duplicate, not a crash, and changes nothing.
     let clash = DepartmentWrite::Edit(department("WJW", "市场监管局")?);
     assert!(matches!(
@@ -399,7 +429,7 @@ async fn department_writes_are_audited_and_deletes_refused_while_referenced(db: 
     assert!(deleted[1].after.is_none());
     let report = service::audit::verify(db).await?;
     assert!(report.intact(), "{:?}", report.breaks);
-    assert_eq!(report.entries, 6);
+    assert_eq!(report.entries, 7);
     Ok(())
 }
 

@@ -172,6 +172,28 @@ fn the_department_tab_is_read_by_all_and_edited_by_the_administrator() {
     let verdict = admin.get("/api/v1/ledger/verify").json();
     assert_eq!(verdict["intact"], true, "{verdict}");
 
+    // Exported like the other tabs, by any account.
+    let page = staff.post_form(
+        "/directories/export",
+        &[("kind", "departments"), ("format", "csv")],
+    );
+    assert_eq!(page.status, 200, "{}", page.body);
+    let outcome = finished_job(&mut staff, &page);
+    assert!(outcome.contains("已导出"), "{outcome}");
+    let file = staff.get(&file_link(&outcome));
+    assert_eq!(file.status, 200);
+    assert!(
+        file.body
+            .contains("部门编码,部门名称,层级,所属区域,统一社会信用代码,简称"),
+        "{}",
+        file.body
+    );
+    assert!(
+        file.body.contains("SCJG,黄石市市场监督管理局,市级,420200"),
+        "{}",
+        file.body
+    );
+
     // A departments file through the upload job, with its error report.
     let csv = "部门编码,部门名称,层级,所属区域,统一社会信用代码,简称\n\
                CSWL,黄石市测试文旅局,市级,市直,,测试文旅局\n\
