@@ -56,6 +56,7 @@ type Fallible<T> = Result<T, Box<dyn Error>>;
 contracts!(
     "workflow";
     plan_life_cycle_gates_the_draw,
+    plans_refuse_a_deactivated_department,
     joint_plans_need_every_partners_confirmation,
     round_steps_in_order_and_the_record_verifies,
     exclusions_are_explained_entity_by_entity,
@@ -721,6 +722,39 @@ fn entry(department: &str) -> ResultEntry {
 
 // ---------------------------------------------------------------------------
 // 1. Plan life cycle.
+
+/// A deactivated department cannot be named by a new plan; reactivated, it can.
+async fn plans_refuse_a_deactivated_department(db: &Db) -> TestResult {
+    use storage::{DepartmentStore, DepartmentWrite};
+    load_directory(db).await?;
+    let fields = plan_fields(
+        "P-OFF",
+        vec![participant(SJ, &["SJ-001"], None)],
+        vec![rate("B", 1000)],
+        false,
+    )?;
+    let code = domain::org::DepartmentCode::parse(SJ)?;
+    db.write_department(
+        &DepartmentWrite::SetActive(code.clone(), false),
+        ACTOR,
+        at(2025, 1, 4)?,
+    )
+    .await?;
+    match service::create_plan(db, fields.clone(), at(2025, 1, 5)?, ACTOR).await {
+        Err(WorkflowError::Refused(message)) => {
+            assert!(message.contains("deactivated"), "{message}");
+        }
+        other => return Err(format!("expected a refusal, got {other:?}").into()),
+    }
+    db.write_department(
+        &DepartmentWrite::SetActive(code, true),
+        ACTOR,
+        at(2025, 1, 5)?,
+    )
+    .await?;
+    service::create_plan(db, fields, at(2025, 1, 5)?, ACTOR).await?;
+    Ok(())
+}
 
 async fn plan_life_cycle_gates_the_draw(db: &Db) -> TestResult {
     load_directory(db).await?;
