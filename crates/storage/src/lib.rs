@@ -15,7 +15,7 @@
 //!   `= ANY($n)`). Queries are checked at run time (`sqlx::query`), never at
 //!   build time.
 //! - Each store trait ([`Store`], [`WorkflowStore`], [`credit::CreditStore`],
-//!   [`hotline::HotlineStore`], [`risk::RiskStore`]) has one implementation, for
+//!   [`hotline::HotlineStore`], [`risk::RiskStore`], [`DepartmentStore`]) has one implementation, for
 //!   every `Engine`. [`SqliteStore`], [`PgStore`] and [`Db`] are engines; `Db`'s
 //!   rows and transactions are enums of the two backends' (module `db`), so
 //!   nothing is forwarded by hand: static dispatch, one `match` per primitive.
