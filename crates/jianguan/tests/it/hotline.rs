@@ -50,6 +50,7 @@ contracts!(
     the_overdue_list_of_the_hand_made_file,
     reimporting_the_same_file_changes_nothing,
     reimporting_the_same_file_keeps_the_steps_taken_since,
+    a_deactivated_department_takes_no_new_orders,
     bad_rows_are_reported_by_row_and_column_and_good_rows_kept,
     each_step_is_one_ledger_entry_and_the_audit_stays_intact,
     the_escalation_sweep_raises_overdue_orders_once,
@@ -573,6 +574,51 @@ async fn reimporting_the_same_file_changes_nothing(db: &Db) -> TestResult {
         one.city,
         counts(19, (15, 19), (10, 15), (12, 14), (81 + 6, 14))
     );
+    Ok(())
+}
+
+/// A deactivated department keeps its orders (a re-import or a changed row of
+/// one of them is taken) but is refused for a new one, by row and column.
+async fn a_deactivated_department_takes_no_new_orders(db: &Db) -> TestResult {
+    use storage::{DepartmentStore, DepartmentWrite};
+    seed_departments(db).await?;
+    import(db, Path::new(ORDERS)).await?;
+    let wjw = domain::org::DepartmentCode::parse("WJW")?;
+    db.write_department(
+        &DepartmentWrite::SetActive(wjw, false),
+        "admin",
+        at("2026-10-14 12:00")?,
+    )
+    .await?;
+    let again = import(db, Path::new(ORDERS)).await?;
+    assert_eq!(again.outcome.unchanged, 36);
+    assert!(
+        again.outcome.errors.is_empty(),
+        "{:?}",
+        again.outcome.errors
+    );
+    let text = format!(
+        "{HEADER}\n\
+         HL-005,12328,2026-02-12 09:00,交通,一般,WJW,2026-02-13 08:00,2026-02-26 17:00,,满意,\n\
+         HL-900,12345,2026-10-13 09:00,医疗,一般,WJW,,,,,\n\
+         HL-901,12345,2026-10-13 09:00,医疗,一般,黄石市卫生健康委员会,,,,,\n\
+         HL-902,12345,2026-10-13 09:00,食品安全,一般,SJGJ,,,,,\n"
+    );
+    let file = temp_file("orders.csv", &text)?;
+    let outcome = import(db, &file).await?.outcome;
+    assert_eq!((outcome.inserted, outcome.updated), (1, 1));
+    let refused: Vec<(usize, &str)> = outcome
+        .errors
+        .iter()
+        .map(|p| (p.row, p.column.as_str()))
+        .collect();
+    assert_eq!(refused, [(3, "承办部门"), (4, "承办部门")]);
+    assert!(
+        outcome.errors[0].reason_zh.contains("已停用"),
+        "{:?}",
+        outcome.errors
+    );
+    assert!(db.get::<WorkOrder>("HL-900").await?.is_none());
     Ok(())
 }
 
