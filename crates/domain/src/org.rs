@@ -270,6 +270,15 @@ impl Department {
         self.0.short_name.as_deref()
     }
 
+    /// Whether `text` (trimmed) names this department: its code (ASCII case ignored),
+    /// its name or its 简称, as files from other systems write it.
+    pub fn is_named(&self, text: &str) -> bool {
+        let text = text.trim();
+        self.code().as_str().eq_ignore_ascii_case(text)
+            || self.name() == text
+            || self.short_name() == Some(text)
+    }
+
     /// Whether the department is active.
     pub fn is_active(&self) -> bool {
         self.0.active

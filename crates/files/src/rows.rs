@@ -83,6 +83,12 @@ impl Resolver {
             if !department.is_active() {
                 resolver.inactive.insert(code.clone());
             }
+            if let Some(short_name) = department.short_name() {
+                resolver
+                    .departments
+                    .entry(short_name.to_owned())
+                    .or_insert_with(|| code.clone());
+            }
             resolver
                 .departments
                 .insert(department.name().to_owned(), code.clone());

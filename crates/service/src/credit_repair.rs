@@ -59,7 +59,7 @@ async fn department_of<S: Store>(store: &S, authority: &str) -> Result<Option<St
         .departments()
         .await?
         .iter()
-        .find(|d| d.code().as_str() == authority || d.name() == authority)
+        .find(|d| d.is_named(authority))
         .map(|d| d.code().as_str().to_owned()))
 }
 

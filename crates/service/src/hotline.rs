@@ -43,7 +43,7 @@ async fn department_code<S: Store>(store: &S, text: &str) -> Result<Option<Strin
         .departments()
         .await?
         .iter()
-        .find(|d| d.code().as_str() == text || d.name() == text)
+        .find(|d| d.is_named(text))
         .map(|d| d.code().as_str().to_owned()))
 }
 
@@ -55,7 +55,7 @@ async fn active_department_code<S: Store>(store: &S, text: &str) -> Result<Strin
         .departments()
         .await?
         .into_iter()
-        .find(|d| d.code().as_str() == trimmed || d.name() == trimmed);
+        .find(|d| d.is_named(trimmed));
     match found {
         None => Err(refused(format!(
             "department {text:?} is not in the department directory"
@@ -717,7 +717,10 @@ pub async fn import_orders<S: WorkflowStore + HotlineStore>(
         .iter()
         .flat_map(|d| {
             let code = d.code().as_str().to_owned();
+            let short_name = d.short_name().map(|short| (short.to_owned(), code.clone()));
             [(code.clone(), code.clone()), (d.name().to_owned(), code)]
+                .into_iter()
+                .chain(short_name)
         })
         .collect();
     let mut changed = Vec::new();
