@@ -937,6 +937,17 @@ async fn licence_registration_types_keep_their_text_and_class(db: &Db, dir: &Pat
     assert_eq!((warning.row, warning.column.as_str()), (13, "主体类型"));
     assert_eq!(warning.value, "宗教活动场所");
     assert!(warning.reason.contains("其他") && warning.reason_zh.contains("其他"));
+    // The report counts it in 汇总.
+    let report = dir.join("licence-types.errors.xlsx");
+    files::report::write_report(&outcome, "licence-types.csv", &report, &mark())?;
+    let mut workbook = calamine::open_workbook_auto(&report)?;
+    let summary = workbook.worksheet_range("汇总")?;
+    assert!(
+        summary
+            .rows()
+            .any(|r| r[0] == files::report::UNKNOWN_TYPES_LABEL && r[1] == 1.0),
+        "{summary:?}"
+    );
 
     for (n, (registration, class)) in (1u32..).zip(LICENCE_TYPES) {
         let stored = db
