@@ -10,7 +10,8 @@
 //!
 //! The order settles texts holding keywords of two classes:
 //! 农民专业合作社 comes before 企业 (农民专业合作社分支机构 is a cooperative),
-//! and 民办非企业单位 is 其他 although it contains 企业. A text no rule matches
+//! 民办非企业单位 is 其他 although it contains 企业, and 事业单位营业 (a business
+//! unit an institution registers) is 企业 although it names a 事业单位. A text no rule matches
 //! is 其他 and not recognised ([`RegistrationType::is_recognised`]), which the
 //! importer reports as a warning.
 
@@ -29,6 +30,9 @@ pub const RULES: &[(EntityType, &[&str])] = &[
     (EntityType::Cooperative, &["专业合作社"]),
     // 个体工商户, 个体户, 个体（家庭经营）…
     (EntityType::IndividualBusiness, &["个体"]),
+    // Business units of institutions and associations (SAMR 4100 事业单位营业,
+    // 4200 社团法人营业, 4400 经营单位（非法人）): before the next rule.
+    (EntityType::Enterprise, &["营业", "经营单位"]),
     // Organisations that are not market entities, named so that they are not
     // taken for enterprises (民办非企业单位 contains 企业) nor warned about.
     (
@@ -40,12 +44,13 @@ pub const RULES: &[(EntityType, &[&str])] = &[
             "社会服务机构",
             "基金会",
             "机关",
+            "集体经济组织",
         ],
     ),
     // The SAMR 市场主体类型 code list: companies (1000–2000), enterprise legal
-    // persons and unincorporated enterprises (3000–4000: 全民所有制, 集体所有制,
-    // 股份合作, 联营, 个人独资, 合伙, 营业单位), foreign-invested, 港澳台 and foreign
-    // enterprises (5000–7000).
+    // persons and unincorporated enterprises and branches (3000–4000: 全民所有制,
+    // 集体所有制, 股份制, 股份合作, 联营, 个人独资, 合伙, 分支机构（非法人）),
+    // foreign-invested, 港澳台 and foreign enterprises (5000–7000).
     (
         EntityType::Enterprise,
         &[
@@ -56,7 +61,8 @@ pub const RULES: &[(EntityType, &[&str])] = &[
             "合伙",
             "独资",
             "全民所有制",
-            "集体所有制",
+            "集体",
+            "股份制",
             "股份合作",
             "联营",
             "国有",
@@ -67,7 +73,8 @@ pub const RULES: &[(EntityType, &[&str])] = &[
             "外国",
             "港澳台",
             "台港澳",
-            "营业单位",
+            "分支机构",
+            "非法人",
         ],
     ),
 ];
@@ -216,6 +223,13 @@ mod tests {
             ("联营", Enterprise),
             ("非公司企业法人", Enterprise),
             ("全民所有制营业单位", Enterprise),
+            ("国有事业单位营业", Enterprise),
+            ("社团法人营业", Enterprise),
+            ("集体经营单位（非法人）", Enterprise),
+            ("集体分支机构(非法人)", Enterprise),
+            ("股份制分支机构", Enterprise),
+            ("非公司私营企业", Enterprise),
+            ("农村集体经济组织", Other),
             ("外商投资企业分支机构", Enterprise),
             ("有限责任公司（台港澳法人独资）", Enterprise),
             ("港、澳、台投资企业", Enterprise),
