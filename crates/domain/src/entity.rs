@@ -7,6 +7,7 @@ use chrono::{Datelike, NaiveDate};
 use super::field::{InvalidField, label_set, optional_text, required_text};
 use super::industry::IndustryCode;
 use super::org::DistrictCode;
+use super::registration::RegistrationType;
 use super::uscc::{Uscc, UsccWarning};
 
 /// Longest entity name, in characters.
@@ -133,8 +134,8 @@ pub struct EntityFields {
     pub uscc: Uscc,
     /// 主体名称.
     pub name: String,
-    /// 主体类型.
-    pub entity_type: EntityType,
+    /// 主体类型: the text as registered and its class.
+    pub entity_type: RegistrationType,
     /// 所属区域.
     pub district: DistrictCode,
     /// 行业代码 (GB/T 4754-2017), if known.
@@ -253,7 +254,7 @@ pub(crate) mod tests {
         Ok(EntityFields {
             uscc: Uscc::parse("91350200776049653A")?,
             name: " 黄石市磁湖食品有限公司 ".into(),
-            entity_type: EntityType::parse("企业")?,
+            entity_type: EntityType::parse("企业")?.into(),
             district: DistrictCode::parse("420202")?,
             industry: Some(IndustryCode::parse("C1311")?),
             registered_on: date(2010, 5, 4),

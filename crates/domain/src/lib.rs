@@ -20,6 +20,7 @@ pub mod org;
 pub mod personal_score;
 pub mod plan;
 pub mod rectification;
+pub mod registration;
 pub mod risk;
 pub mod uscc;
 
@@ -35,6 +36,7 @@ pub use item::{
 pub use org::{
     Department, DepartmentCode, DepartmentFields, DepartmentLevel, District, DistrictCode,
 };
+pub use registration::RegistrationType;
 pub use uscc::{CheckStatus, Uscc, UsccError, UsccWarning};
 
 /// Cases of the identifier parsers' fuzz properties: `JIANGUAN_FUZZ_CASES`, else 2,000.

@@ -89,7 +89,7 @@ pub fn entity_cells(e: &MarketEntity) -> Vec<String> {
     vec![
         e.uscc.as_str().to_owned(),
         e.name.clone(),
-        e.entity_type.as_str().to_owned(),
+        e.entity_type.text().to_owned(),
         e.district.as_str().to_owned(),
         opt(e.industry.as_ref().map(|i| i.as_str())),
         e.registered_on.to_string(),

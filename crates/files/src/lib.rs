@@ -11,7 +11,8 @@
 //!   [`Store`] in batches, one transaction each. A batch the database rejects is
 //!   retried row by row, so its good rows are kept and the failing ones reported.
 //! - [`report`] writes the XLSX error report; [`export`] writes files that
-//!   re-import unchanged.
+//!   re-import unchanged; [`templates`] writes a template workbook for every
+//!   importable file.
 
 #![deny(missing_docs)]
 
@@ -26,6 +27,7 @@ pub mod limits;
 pub mod report;
 pub mod rows;
 pub mod table;
+pub mod templates;
 pub mod watermark;
 
 use std::collections::HashMap;

@@ -22,6 +22,9 @@ pub fn report_path(input: &Path, dir: Option<&Path>) -> PathBuf {
     }
 }
 
+/// The 汇总 label of the count of 主体类型 no rule classifies.
+pub const UNKNOWN_TYPES_LABEL: &str = "其中主体类型未能识别（归入“其他”）";
+
 /// Writes the report of `outcome` (for the file `source`) to `path`, marked with `watermark`.
 pub fn write_report(
     outcome: &Outcome,
@@ -60,6 +63,13 @@ pub fn write_report(
         .count();
     summary.write_string(9, 0, "其中试点期统一社会信用代码警告")?;
     summary.write_number(9, 1, pilot as f64)?;
+    let unknown_types = outcome
+        .warnings
+        .iter()
+        .filter(|w| w.reason_zh == crate::rows::UNKNOWN_TYPE_WARNING_ZH)
+        .count();
+    summary.write_string(10, 0, UNKNOWN_TYPES_LABEL)?;
+    summary.write_number(10, 1, unknown_types as f64)?;
     watermark.save(&mut workbook, path)
 }
 

@@ -6,9 +6,7 @@ use chrono::NaiveDate;
 
 use super::columns::{Column, Mapping};
 use super::{Kind, Problem};
-use domain::entity::{
-    CreditClass, CreditRating, EntityFields, EntityStatus, EntityType, MarketEntity,
-};
+use domain::entity::{CreditClass, CreditRating, EntityFields, EntityStatus, MarketEntity};
 use domain::field::InvalidField;
 use domain::idcard::IdCardNo;
 use domain::industry::IndustryCode;
@@ -20,6 +18,7 @@ use domain::item::{
 use domain::org::{
     Department, DepartmentCode, DepartmentFields, DepartmentLevel, DistrictCode, check_organ_uscc,
 };
+use domain::registration::RegistrationType;
 use domain::uscc::Uscc;
 use storage::{Store, StoreError, UpsertCount};
 
@@ -193,15 +192,24 @@ impl<'a> RowReader<'a> {
             .unwrap_or("")
     }
 
-    fn fail(&mut self, key: &str, value: &str, reason: String, reason_zh: String) {
-        let column = self.header(key);
-        self.errors.push(Problem {
+    fn problem(&self, key: &str, value: &str, reason: String, reason_zh: String) -> Problem {
+        Problem {
             row: self.row,
-            column,
+            column: self.header(key),
             value: value.to_owned(),
             reason,
             reason_zh,
-        });
+        }
+    }
+
+    fn fail(&mut self, key: &str, value: &str, reason: String, reason_zh: String) {
+        let problem = self.problem(key, value, reason, reason_zh);
+        self.errors.push(problem);
+    }
+
+    fn warn(&mut self, key: &str, value: &str, reason: String, reason_zh: &str) {
+        let problem = self.problem(key, value, reason, reason_zh.to_owned());
+        self.warnings.push(problem);
     }
 
     fn required(&mut self, key: &str) -> Option<&'a str> {
@@ -257,19 +265,35 @@ impl<'a> RowReader<'a> {
         match Uscc::parse_for_import(value, strict) {
             Ok((code, warning)) => {
                 if let Some(warning) = warning {
-                    let column = self.header(key);
-                    self.warnings.push(Problem {
-                        row: self.row,
-                        column,
-                        value: value.to_owned(),
-                        reason: warning.to_string(),
-                        reason_zh: PILOT_WARNING_ZH.into(),
-                    });
+                    self.warn(key, value, warning.to_string(), PILOT_WARNING_ZH);
                 }
                 Some(code)
             }
             Err(error) => {
                 self.fail(key, value, error.to_string(), error.reason_zh());
+                None
+            }
+        }
+    }
+
+    /// The 主体类型 of column `key`: any licence text is accepted; one that no rule
+    /// classifies is 其他, with a warning.
+    fn registration_type(&mut self, key: &str) -> Option<RegistrationType> {
+        let value = self.required(key)?;
+        match RegistrationType::parse(value) {
+            Ok(parsed) => {
+                if !parsed.is_recognised() {
+                    self.warn(
+                        key,
+                        value,
+                        UNKNOWN_TYPE_WARNING.into(),
+                        UNKNOWN_TYPE_WARNING_ZH,
+                    );
+                }
+                Some(parsed)
+            }
+            Err(error) => {
+                self.invalid(error, &[("entity_type", key)]);
                 None
             }
         }
@@ -292,6 +316,12 @@ impl<'a> RowReader<'a> {
     }
 }
 
+/// The warning of a 主体类型 that no rule classifies.
+pub(crate) const UNKNOWN_TYPE_WARNING: &str =
+    "not a known registration type: kept as written and classed as 其他";
+/// [`UNKNOWN_TYPE_WARNING`] in Chinese.
+pub(crate) const UNKNOWN_TYPE_WARNING_ZH: &str = "主体类型未能识别，按原文保存并归入“其他”，请核实";
+
 /// The warning of a pilot-pattern code accepted by an import.
 pub(crate) const PILOT_WARNING_ZH: &str =
     "统一社会信用代码校验位不符，按试点期代码接受，请向登记机关核实";
@@ -300,6 +330,7 @@ fn field_zh(field: &str, reason: &str) -> String {
     let what = match field {
         "name" => "名称",
         "short_name" => "简称",
+        "entity_type" => "主体类型",
         "address" => "住所/经营场所",
         "legal_representative" => "法定代表人",
         "special_pools" => "专项库",
@@ -491,10 +522,7 @@ fn department(r: &mut RowReader<'_>, resolver: &Resolver) -> Option<Department> 
 fn entity(r: &mut RowReader<'_>, resolver: &Resolver) -> Option<MarketEntity> {
     let uscc = r.uscc("uscc", resolver.strict_uscc);
     let name = r.required("name");
-    let entity_type = r.parse("type", |v| {
-        EntityType::parse(v)
-            .map_err(|e| invalid_pair(e, "主体类型应为 企业、个体工商户、农民专业合作社 或 其他"))
-    });
+    let entity_type = r.registration_type("type");
     let district = r.parse("district", |v| resolver.district(v));
     let industry = r.optional("industry", |v| {
         IndustryCode::parse(v)

@@ -978,7 +978,7 @@ impl EntityConverter {
         Ok(MarketEntity::new(EntityFields {
             uscc: entity.uscc,
             name: entity.name.clone(),
-            entity_type,
+            entity_type: entity_type.into(),
             district: district.clone(),
             industry: self.divisions.get(usize::from(division)).cloned().flatten(),
             registered_on,

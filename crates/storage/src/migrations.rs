@@ -61,6 +61,11 @@ const SQLITE: &[Embedded] = &[
         "departments",
         include_str!("../migrations/sqlite/0009_departments.sql"),
     ),
+    (
+        10,
+        "registration_types",
+        include_str!("../migrations/sqlite/0010_registration_types.sql"),
+    ),
 ];
 
 /// PostgreSQL migrations, in version order.
@@ -104,6 +109,11 @@ const POSTGRES: &[Embedded] = &[
         9,
         "departments",
         include_str!("../migrations/postgres/0009_departments.sql"),
+    ),
+    (
+        10,
+        "registration_types",
+        include_str!("../migrations/postgres/0010_registration_types.sql"),
     ),
 ];
 

@@ -24,6 +24,7 @@ use domain::org::{
     Department, DepartmentCode, DepartmentFields, DepartmentLevel, District, DistrictCode,
     huangshi_districts,
 };
+use domain::registration::RegistrationType;
 use domain::uscc::Uscc;
 
 // ---------------------------------------------------------------------------
@@ -66,6 +67,7 @@ const ENTITIES: Table = Table {
         "credit_class",
         "credit_class_on",
         "uscc_warning",
+        "registration_type",
     ],
     key: &["uscc"],
 };
@@ -466,7 +468,7 @@ fn entity_columns(entities: &[&MarketEntity]) -> Vec<Column> {
     vec![
         texts(entities, |e| e.uscc.as_str().to_owned()),
         texts(entities, |e| e.name.clone()),
-        texts(entities, |e| e.entity_type.as_str().to_owned()),
+        texts(entities, |e| e.entity_type.class().as_str().to_owned()),
         texts(entities, |e| e.district.as_str().to_owned()),
         opt_texts(entities, |e| {
             e.industry.as_ref().map(|i| i.as_str().to_owned())
@@ -489,6 +491,12 @@ fn entity_columns(entities: &[&MarketEntity]) -> Vec<Column> {
                 .collect(),
         ),
         opt_texts(entities, |e| e.uscc_warning().map(|w| w.to_string())),
+        // NULL when the text is the class name, as in rows stored before the column.
+        opt_texts(entities, |e| {
+            let registration = &e.entity_type;
+            (registration.text() != registration.class().as_str())
+                .then(|| registration.text().to_owned())
+        }),
     ]
 }
 
@@ -507,7 +515,7 @@ fn entity_label_columns(entities: &[&MarketEntity]) -> Vec<Column> {
 }
 
 const ENTITY_SELECT: &str = "SELECT e.uscc, e.name, e.entity_type, e.district, e.industry, e.registered_on, e.status, \
-     e.address, e.legal_representative, e.credit_class, e.credit_class_on FROM entities e";
+     e.address, e.legal_representative, e.credit_class, e.credit_class_on, e.registration_type FROM entities e";
 
 fn entity_fields<R: RowRead>(row: &R) -> Result<EntityFields, StoreError> {
     let key = row.text(0)?;
@@ -528,7 +536,11 @@ fn entity_fields<R: RowRead>(row: &R) -> Result<EntityFields, StoreError> {
     Ok(EntityFields {
         uscc,
         name: row.text(1)?,
-        entity_type: EntityType::parse(&row.text(2)?).map_err(|e| bad(&e))?,
+        entity_type: RegistrationType::stored(
+            row.opt_text(11)?.as_deref(),
+            EntityType::parse(&row.text(2)?).map_err(|e| bad(&e))?,
+        )
+        .map_err(|e| bad(&e))?,
         district: DistrictCode::parse(&row.text(3)?).map_err(|e| bad(&e))?,
         industry: row
             .opt_text(4)?

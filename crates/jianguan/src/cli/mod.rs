@@ -11,6 +11,7 @@ mod hotline;
 mod import;
 mod offline;
 mod serve;
+mod templates;
 mod workflow;
 
 use std::process::ExitCode;
@@ -47,6 +48,8 @@ enum Command {
     Import(import::ImportArgs),
     /// Export a directory to CSV or XLSX with the headers `import` reads.
     Export(import::ExportArgs),
+    /// Write an XLSX template (headers, an example row, a 说明 sheet) for every importable file.
+    Templates(templates::TemplatesArgs),
     /// Random-inspection plans: list, add, file, approve, publish, change.
     Plans(workflow::PlansArgs),
     /// Rounds of draws: list, commit, draw, publish, export, explain.
@@ -89,6 +92,7 @@ pub fn main() -> ExitCode {
         Command::Migrate(args) => database::migrate(args),
         Command::Import(args) => import::run_import(args),
         Command::Export(args) => import::run_export(args),
+        Command::Templates(args) => templates::run(args),
         Command::Plans(args) => workflow::run_plans(args),
         Command::Rounds(args) => workflow::run_rounds(args),
         Command::Visits(args) => workflow::run_visits(args),

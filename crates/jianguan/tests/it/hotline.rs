@@ -991,7 +991,7 @@ fn entity(code: &Uscc) -> Fallible<MarketEntity> {
     Ok(MarketEntity::new(EntityFields {
         uscc: *code,
         name: "黄石市味美餐饮有限公司".into(),
-        entity_type: EntityType::Enterprise,
+        entity_type: EntityType::Enterprise.into(),
         district: DistrictCode::parse("420202")?,
         industry: None,
         registered_on: day("2015-06-01")?,

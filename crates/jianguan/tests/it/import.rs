@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use calamine::Reader as _;
+use domain::entity::EntityType;
 use domain::org::{Department, DepartmentCode, DepartmentFields, DepartmentLevel};
 use domain::uscc::Uscc;
 use files::export::{Format, export_file};
@@ -117,6 +118,7 @@ on_both!(
     items_import_and_round_trip,
     joint_items_import_with_row_errors_and_round_trip,
     joint_items_with_english_headers_and_duplicates,
+    licence_registration_types_keep_their_text_and_class,
 );
 
 // ---------------------------------------------------------------------------
@@ -252,7 +254,7 @@ async fn departments<S: Store>(store: &S) -> TestResult {
 }
 
 /// The 120-row GBK file: rows 2.. are entities 1..=120 with, at fixed rows,
-/// two codes of the wrong length, one bad code character, one bad type, one
+/// two codes of the wrong length, one bad code character, one overlong type, one
 /// bad date, one wrong check character, a duplicate of entity 5 and 3 empty lines.
 fn gbk_file(dir: &Path, fixed: bool) -> Result<PathBuf, Box<dyn Error>> {
     let mut lines = vec![ENTITY_HEADER.to_owned()];
@@ -264,9 +266,11 @@ fn gbk_file(dir: &Path, fixed: bool) -> Result<PathBuf, Box<dyn Error>> {
                 20 => line = line.replacen(&code(20)?, &format!("{}0", code(20)?), 1), // 19
                 30 => line = line.replacen(&code(30)?, &code(30)?.replace('9', "I"), 1),
                 40 => {
-                    line = line.replacen("个体工商户", "国有独资", 1).replacen(
+                    // Any licence text is accepted now; a 64-character one is not.
+                    let overlong = "国有独资".repeat(16);
+                    line = line.replacen("个体工商户", &overlong, 1).replacen(
                         ",企业,",
-                        ",国有独资,",
+                        &format!(",{overlong},"),
                         1,
                     )
                 }
@@ -897,6 +901,107 @@ async fn joint_items_with_english_headers_and_duplicates(db: &Db, dir: &Path) ->
         error.contains("missing required header(s) \"抽查类别\", \"实施主体\""),
         "{error}"
     );
+    Ok(())
+}
+
+/// 主体类型 as printed on licences, full- and half-width brackets, and their classes.
+const LICENCE_TYPES: [(&str, EntityType); 12] = [
+    ("有限责任公司（自然人投资或控股）", EntityType::Enterprise),
+    ("股份有限公司（非上市）", EntityType::Enterprise),
+    ("个人独资企业", EntityType::Enterprise),
+    ("合伙企业", EntityType::Enterprise),
+    ("分公司", EntityType::Enterprise),
+    ("农民专业合作社", EntityType::Cooperative),
+    ("个体工商户", EntityType::IndividualBusiness),
+    ("有限责任公司(自然人独资)", EntityType::Enterprise),
+    ("股份有限公司(非上市)", EntityType::Enterprise),
+    ("农民专业合作社联合社", EntityType::Cooperative),
+    ("企业", EntityType::Enterprise),
+    ("宗教活动场所", EntityType::Other),
+];
+
+async fn licence_registration_types_keep_their_text_and_class(db: &Db, dir: &Path) -> TestResult {
+    let mut text = String::from("统一社会信用代码,主体名称,主体类型,所属区域,成立日期,登记状态\n");
+    for (n, (registration, _)) in (1u32..).zip(LICENCE_TYPES) {
+        text += &format!(
+            "{},黄石市登记类型{n}号, {registration} ,420202,2016-05-0{},存续\n",
+            code(n)?,
+            n % 9 + 1
+        );
+    }
+    let path = dir.join("licence-types.csv");
+    std::fs::write(&path, &text)?;
+    let outcome = import_file(db, Kind::Entities, &path, &options()).await?;
+    // Every row imported; the unknown text (the last, row 13) is a warning.
+    assert_counts(&outcome, 12, 0, 0, 1);
+    let warning = &outcome.warnings[0];
+    assert_eq!((warning.row, warning.column.as_str()), (13, "主体类型"));
+    assert_eq!(warning.value, "宗教活动场所");
+    assert!(warning.reason.contains("其他") && warning.reason_zh.contains("其他"));
+    // The report counts it in 汇总.
+    let report = dir.join("licence-types.errors.xlsx");
+    files::report::write_report(&outcome, "licence-types.csv", &report, &mark())?;
+    let mut workbook = calamine::open_workbook_auto(&report)?;
+    let summary = workbook.worksheet_range("汇总")?;
+    assert!(
+        summary
+            .rows()
+            .any(|r| r[0] == files::report::UNKNOWN_TYPES_LABEL && r[1] == 1.0),
+        "{summary:?}"
+    );
+
+    for (n, (registration, class)) in (1u32..).zip(LICENCE_TYPES) {
+        let stored = db
+            .entity(&Uscc::parse(&code(n)?)?)
+            .await?
+            .ok_or("entity missing")?;
+        assert_eq!(stored.entity_type.text(), registration);
+        assert_eq!(stored.entity_type.class(), class, "{registration}");
+    }
+    for (class, count) in [
+        (EntityType::Enterprise, 8),
+        (EntityType::Cooperative, 2),
+        (EntityType::IndividualBusiness, 1),
+        (EntityType::Other, 1),
+    ] {
+        let filter = EntityFilter {
+            entity_type: Some(class),
+            ..EntityFilter::default()
+        };
+        assert_eq!(db.count_entities(&filter).await?, count, "{class}");
+    }
+
+    // Exports write the texts as registered, and re-import unchanged.
+    let expected: Vec<&str> = LICENCE_TYPES.iter().map(|(text, _)| *text).collect();
+    for format in [Format::Csv, Format::Xlsx] {
+        let out = dir.join(match format {
+            Format::Csv => "licence-export.csv",
+            Format::Xlsx => "licence-export.xlsx",
+        });
+        assert_eq!(
+            export_file(db, Kind::Entities, &out, format, &mark()).await?,
+            12
+        );
+        let rows = match format {
+            Format::Xlsx => sheet_cells(&out)?,
+            Format::Csv => csv::ReaderBuilder::new()
+                .has_headers(false)
+                .comment(Some(b'#'))
+                .from_path(&out)?
+                .records()
+                .map(|r| r.map(|r| r.iter().map(str::to_owned).collect()))
+                .collect::<Result<_, _>>()?,
+        };
+        let column = rows[0]
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}') == "主体类型")
+            .ok_or("no 主体类型 column")?;
+        let written: Vec<&str> = rows[1..].iter().map(|r| r[column].as_str()).collect();
+        assert_eq!(written, expected, "{format:?}");
+        let again = import_file(db, Kind::Entities, &out, &options()).await?;
+        assert_counts(&again, 0, 0, 0, 1);
+        assert_eq!(again.unchanged, 12);
+    }
     Ok(())
 }
 

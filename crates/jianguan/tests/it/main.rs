@@ -23,5 +23,6 @@ mod import;
 mod layers;
 mod risk;
 mod storage_contract;
+mod templates;
 mod web;
 mod workflow;

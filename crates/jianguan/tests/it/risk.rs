@@ -296,7 +296,7 @@ fn entity(i: u32, registered_on: NaiveDate) -> Fallible<MarketEntity> {
     Ok(MarketEntity::new(EntityFields {
         uscc: Uscc::parse(&uscc(i))?,
         name: format!("黄石市{i}号风险测试有限公司"),
-        entity_type: EntityType::Enterprise,
+        entity_type: EntityType::Enterprise.into(),
         district: DistrictCode::parse("420202")?,
         industry: None,
         registered_on,

@@ -30,6 +30,7 @@ use domain::org::{
     Department, DepartmentCode, DepartmentFields, DepartmentLevel, District, DistrictCode,
     HUANGSHI_DISTRICTS, huangshi_districts,
 };
+use domain::registration::RegistrationType;
 use domain::uscc::Uscc;
 use storage::{
     self, Backend, ClassFilter, Db, EntityFilter, IndustryFilter, InspectorFilter, PageRequest,
@@ -50,6 +51,7 @@ contracts!(
     upsert_twice_converges,
     last_duplicate_in_a_batch_wins,
     entity_round_trip_is_exact,
+    registration_texts_round_trip,
     search_finds_by_name_and_by_code,
     filters_narrow_and_counts_agree,
     paging_is_stable_and_complete,
@@ -84,7 +86,7 @@ fn entity_fields(i: u32) -> Result<EntityFields, Box<dyn Error>> {
     Ok(EntityFields {
         uscc: uscc(i)?,
         name: format!("黄石市{i}号测试商贸有限公司"),
-        entity_type: EntityType::ALL[(i % 4) as usize],
+        entity_type: EntityType::ALL[(i % 4) as usize].into(),
         district: DistrictCode::parse(district)?,
         industry: if i % 11 == 10 {
             None
@@ -373,6 +375,64 @@ async fn entity_round_trip_is_exact<S: Store>(store: &S) -> TestResult {
     Ok(())
 }
 
+/// Licence texts are stored as written with their class; a class name as the
+/// text reads back as itself; changing only the text is an update.
+async fn registration_texts_round_trip<S: Store>(store: &S) -> TestResult {
+    let texts = [
+        "有限责任公司（自然人投资或控股）",
+        "股份有限公司(非上市)",
+        "个人独资企业",
+        "农民专业合作社分支机构",
+        "个体工商户",
+        "宗教活动场所",
+        "企业",
+        "其他",
+    ];
+    let list = texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let mut fields = entity_fields(i as u32)?;
+            fields.entity_type = RegistrationType::parse(text)?;
+            Ok(MarketEntity::new(fields)?)
+        })
+        .collect::<Result<Vec<_>, Box<dyn Error>>>()?;
+    store.upsert_entities(&list).await?;
+    for (e, text) in list.iter().zip(texts) {
+        let stored = store.entity(&e.uscc).await?.ok_or("stored")?;
+        assert_eq!(stored.entity_type.text(), text);
+        assert_eq!(stored.entity_type.class(), e.entity_type.class());
+        assert_eq!(&stored, e);
+    }
+    for (class, expected) in [
+        (EntityType::Enterprise, 4),
+        (EntityType::IndividualBusiness, 1),
+        (EntityType::Cooperative, 1),
+        (EntityType::Other, 2),
+    ] {
+        let filter = EntityFilter {
+            entity_type: Some(class),
+            ..EntityFilter::default()
+        };
+        assert_eq!(store.count_entities(&filter).await?, expected, "{class}");
+    }
+
+    // The same class under another text is a change; the same text again is not.
+    let mut renamed = list[0].clone().into_fields();
+    renamed.entity_type = RegistrationType::parse("有限责任公司(自然人独资)")?;
+    let renamed = MarketEntity::new(renamed)?;
+    let written = store
+        .upsert_entities(std::slice::from_ref(&renamed))
+        .await?;
+    assert_eq!((written.updated, written.unchanged), (1, 0));
+    let written = store
+        .upsert_entities(std::slice::from_ref(&renamed))
+        .await?;
+    assert_eq!((written.updated, written.unchanged), (0, 1));
+    assert_eq!(store.entity(&renamed.uscc).await?, Some(renamed));
+    Ok(())
+}
+
 async fn search_finds_by_name_and_by_code<S: Store>(store: &S) -> TestResult {
     let mut list = entities(0..50)?;
     let mut special = entity_fields(100)?;
@@ -454,7 +514,7 @@ async fn filters_narrow_and_counts_agree<S: Store>(store: &S) -> TestResult {
                 ..EntityFilter::default()
             },
             all.iter()
-                .filter(|e| e.entity_type == EntityType::IndividualBusiness)
+                .filter(|e| e.entity_type.class() == EntityType::IndividualBusiness)
                 .count(),
         ),
         (

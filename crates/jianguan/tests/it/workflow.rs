@@ -208,7 +208,7 @@ fn entity(i: u32) -> Fallible<MarketEntity> {
     Ok(MarketEntity::new(EntityFields {
         uscc: Uscc::from_body(&format!("91420202{i:08}"))?,
         name: format!("黄石市{i}号测试商贸有限公司"),
-        entity_type: EntityType::Enterprise,
+        entity_type: EntityType::Enterprise.into(),
         district: DistrictCode::parse(HUANGSHI_DISTRICTS[(i % 7) as usize].0)?,
         industry: Some(IndustryCode::parse("5211")?),
         registered_on,

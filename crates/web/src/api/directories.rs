@@ -165,6 +165,7 @@ pub fn operations() -> Vec<Operation> {
         "uscc",
         "name",
         "entity_type",
+        "registration_type",
         "district",
         "industry",
         "registered_on",

@@ -176,8 +176,10 @@ pub struct EntityRow {
     pub uscc: String,
     /// 名称.
     pub name: String,
-    /// 主体类型.
+    /// 主体类型: the class (企业, 个体工商户, 农民专业合作社, 其他).
     pub entity_type: String,
+    /// 主体类型 as registered (the class name for rows stored without it).
+    pub registration_type: String,
     /// 所属区域 (code).
     pub district: String,
     /// 行业代码.
@@ -200,7 +202,8 @@ impl EntityRow {
         Self {
             uscc: entity.uscc.as_str().to_owned(),
             name: entity.name.clone(),
-            entity_type: entity.entity_type.as_str().to_owned(),
+            entity_type: entity.entity_type.class().as_str().to_owned(),
+            registration_type: entity.entity_type.text().to_owned(),
             district: entity.district.as_str().to_owned(),
             industry: entity
                 .industry

@@ -237,6 +237,63 @@ fn an_upload_imports_the_good_rows_and_reports_the_bad_one() {
     assert_eq!(inspector_export.status, 403);
 }
 
+/// An entity uploaded with the 主体类型 printed on its licence is listed with
+/// that text and its class, on the page and in the API; an unknown text is kept
+/// as 其他 with a warning.
+#[test]
+fn a_licence_registration_type_is_listed_with_its_class() {
+    let server = TestServer::start();
+    let mut admin = server.login("admin");
+    let listed = admin.get("/api/v1/entities?limit=2").json();
+    let field = |i: usize, name: &str| {
+        listed["items"][i][name]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let csv = format!(
+        "统一社会信用代码,主体名称,主体类型,所属区域,成立日期,登记状态\n{},{},有限责任公司(自然人独资),{},{},存续\n{},{},宗教活动场所,{},{},存续\n",
+        field(0, "uscc"),
+        field(0, "name"),
+        field(0, "district"),
+        field(0, "registered_on"),
+        field(1, "uscc"),
+        field(1, "name"),
+        field(1, "district"),
+        field(1, "registered_on"),
+    );
+    let path = format!("/directories/import?csrf={}", admin.csrf);
+    let page = admin.post_multipart(
+        &path,
+        &[("kind", "entities")],
+        ("file", "licence.csv", csv.as_bytes()),
+    );
+    let outcome = finished_job(&mut admin, &page);
+    assert!(outcome.contains("导入 2 行"), "{outcome}");
+    let text = xlsx_text(&admin.get(&file_link(&outcome)).bytes, "警告");
+    assert!(
+        text.contains("宗教活动场所") && text.contains("其他"),
+        "{text}"
+    );
+
+    for (i, registration, class) in [
+        (0, "有限责任公司(自然人独资)", "企业"),
+        (1, "宗教活动场所", "其他"),
+    ] {
+        let uscc = field(i, "uscc");
+        let found = admin.get(&format!("/api/v1/entities?q={uscc}")).json();
+        assert_eq!(found["items"][0]["registration_type"], registration);
+        assert_eq!(found["items"][0]["entity_type"], class);
+        let page = admin.get(&format!("/directories?tab=entities&q={uscc}"));
+        assert!(
+            page.body
+                .contains(&format!("{registration}<br><small>{class}</small>")),
+            "{}",
+            page.body
+        );
+    }
+}
+
 /// The cells of one sheet, tab-separated.
 fn xlsx_text(bytes: &[u8], sheet: &str) -> String {
     use calamine::Reader;
