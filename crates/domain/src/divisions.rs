@@ -13,6 +13,8 @@
 
 mod table;
 
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
 use table::TABLE;
 
 /// The date of the newest list the table was built from (the 民政部 changes up to
@@ -160,6 +162,24 @@ pub fn city(code: &str) -> Result<City, CityError> {
         .collect();
     Ok(City { division, counties })
 }
+
+/// The city a database serves, recorded by `jianguan setup --city` (or the
+/// first-run page) with its districts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CityRecord {
+    /// Its GB/T 2260 code, e.g. `420500`.
+    pub code: String,
+    /// Its name, e.g. `宜昌市`.
+    pub name: String,
+    /// Who set it up.
+    pub set_up_by: String,
+    /// When.
+    pub set_up_at: DateTime<FixedOffset>,
+}
+
+/// The 市直 entry of a city's district directory: the city level itself, under the
+/// city's own code (e.g. `420200 市直`).
+pub const CITY_LEVEL: &str = "市直";
 
 #[cfg(test)]
 mod tests {

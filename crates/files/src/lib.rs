@@ -208,6 +208,11 @@ pub enum ImportError {
         /// What is wrong.
         error: HeaderError,
     },
+    /// The database serves no city yet, so there are no districts to refer to.
+    #[error(
+        "no city is set up: run `jianguan setup --city CODE` (a prefecture-level GB/T 2260 code such as 420500) before importing"
+    )]
+    NoCity,
     /// The database failed (not a per-row constraint).
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -216,7 +221,10 @@ pub enum ImportError {
 impl ImportError {
     /// Whether the file itself is at fault (exit status 2), not the database.
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, ImportError::Read(_) | ImportError::Header { .. })
+        matches!(
+            self,
+            ImportError::Read(_) | ImportError::Header { .. } | ImportError::NoCity
+        )
     }
 
     /// The message for a page: in Chinese where the file went past a limit.
@@ -224,6 +232,9 @@ impl ImportError {
         match self {
             ImportError::Read(ReadError::Limit { path, exceeded }) => {
                 format!("{path}：{}", exceeded.chinese())
+            }
+            ImportError::NoCity => {
+                "尚未设置本系统服务的城市：请系统管理员先完成城市设置，再导入名录".into()
             }
             other => other.to_string(),
         }
@@ -573,6 +584,9 @@ async fn import_source<S: Store>(
     options: &Options,
     report: Option<&ProgressReport>,
 ) -> Result<Outcome, ImportError> {
+    if store.city().await?.is_none() {
+        return Err(ImportError::NoCity);
+    }
     let resolver = Resolver::load(store, options.strict_uscc).await?;
     let batch_size = options.batch.max(1);
     let (sender, receiver) = std::sync::mpsc::sync_channel(BATCHES_AHEAD);

@@ -56,6 +56,11 @@ const SQLITE: &[Embedded] = &[
         "calendar",
         include_str!("../migrations/sqlite/0007_calendar.sql"),
     ),
+    (
+        8,
+        "city",
+        include_str!("../migrations/sqlite/0008_city.sql"),
+    ),
 ];
 
 /// PostgreSQL migrations, in version order.
@@ -94,6 +99,11 @@ const POSTGRES: &[Embedded] = &[
         7,
         "calendar",
         include_str!("../migrations/postgres/0007_calendar.sql"),
+    ),
+    (
+        8,
+        "city",
+        include_str!("../migrations/postgres/0008_city.sql"),
     ),
 ];
 

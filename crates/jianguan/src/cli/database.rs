@@ -92,8 +92,8 @@ pub fn migrate(args: &MigrateArgs) -> anyhow::Result<ExitCode> {
             );
         }
         println!(
-            "reference data: {} GB/T 4754-2017 sections and divisions; {} districts seeded",
-            report.industries, report.districts_seeded
+            "reference data: {} GB/T 4754-2017 sections and divisions",
+            report.industries
         );
         Ok(ExitCode::SUCCESS)
     })

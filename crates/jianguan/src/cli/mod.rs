@@ -11,6 +11,7 @@ mod hotline;
 mod import;
 mod offline;
 mod serve;
+mod setup;
 mod workflow;
 
 use std::process::ExitCode;
@@ -43,6 +44,8 @@ enum Command {
     Bench(sim::bench::BenchArgs),
     /// Apply the database migrations and reference data; print the applied versions.
     Migrate(database::MigrateArgs),
+    /// Set the database up for its city (GB/T 2260 code): load the city's districts and record it.
+    Setup(setup::SetupArgs),
     /// Import a directory file (CSV or XLSX/XLS); rejected rows go to an XLSX error report.
     Import(import::ImportArgs),
     /// Export a directory to CSV or XLSX with the headers `import` reads.
@@ -87,6 +90,7 @@ pub fn main() -> ExitCode {
         #[cfg(feature = "sim")]
         Command::Bench(args) => sim::bench::run(args).map(|()| ExitCode::SUCCESS),
         Command::Migrate(args) => database::migrate(args),
+        Command::Setup(args) => setup::run(args),
         Command::Import(args) => import::run_import(args),
         Command::Export(args) => import::run_export(args),
         Command::Plans(args) => workflow::run_plans(args),

@@ -80,7 +80,7 @@ fn round_draw_survives_sigkill() -> TestResult {
         .to_owned();
     runtime()?.block_on(async {
         let db = storage::open(&base_text).await?;
-        db.migrate().await?;
+        crate::common::migrate_and_set_up(&db).await?;
         prepared(&db).await?;
         commit_main(&db).await?;
         db.close().await;
@@ -2851,7 +2851,7 @@ fn cli_confirm_in(dir: &Path) -> TestResult {
     let database_text = database.to_str().ok_or("path is not UTF-8")?.to_owned();
     runtime()?.block_on(async {
         let db = storage::open(&format!("sqlite://{database_text}")).await?;
-        db.migrate().await?;
+        crate::common::migrate_and_set_up(&db).await?;
         let outcome = async {
             load_directory(&db).await?;
             let fields = plan_fields(
@@ -2939,7 +2939,7 @@ fn cli_anchors_in(dir: &Path) -> TestResult {
     let url = format!("sqlite://{database_text}");
     runtime()?.block_on(async {
         let db = storage::open(&url).await?;
-        db.migrate().await?;
+        crate::common::migrate_and_set_up(&db).await?;
         let outcome = async {
             load_directory(&db).await?;
             let fields = plan_fields(
@@ -3010,7 +3010,7 @@ fn cli_in(dir: &Path) -> TestResult {
     let database_text = database.to_str().ok_or("path is not UTF-8")?.to_owned();
     let (visits, selections) = runtime()?.block_on(async {
         let db = storage::open(&format!("sqlite://{database_text}")).await?;
-        db.migrate().await?;
+        crate::common::migrate_and_set_up(&db).await?;
         let outcome = async {
             let drawn = drawn(&db).await?;
             enter_results(&db, &drawn.visits).await?;
