@@ -58,10 +58,12 @@ fn expected(city: &str, counties: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The districts and ledger length of the default database in `dir`.
-fn stored(
-    dir: &Path,
-) -> Result<(Vec<(String, String)>, usize, Option<CityRecord>), Box<dyn Error>> {
+/// What a database holds of the city: its districts as (code, name), the
+/// ledger's length, the city record.
+type Stored = (Vec<(String, String)>, usize, Option<CityRecord>);
+
+/// What the default database in `dir` holds of the city.
+fn stored(dir: &Path) -> Result<Stored, Box<dyn Error>> {
     let url = storage::default_database(dir);
     runtime()?.block_on(async {
         let db = storage::open(text(&url)?).await?;

@@ -72,6 +72,14 @@ fn provinces() -> Vec<Province> {
     out
 }
 
+/// A city chosen, awaiting confirmation.
+struct Pending {
+    code: String,
+    name: String,
+    /// The districts it will load: (code, name).
+    districts: Vec<(String, String)>,
+}
+
 #[derive(Template)]
 #[template(path = "staff/setup.html")]
 struct Page {
@@ -81,8 +89,7 @@ struct Page {
     city: Option<(String, String)>,
     districts: Vec<(String, String)>,
     provinces: Vec<Province>,
-    /// A city chosen, awaiting confirmation: (code, name, its districts).
-    pending: Option<(String, String, Vec<(String, String)>)>,
+    pending: Option<Pending>,
     message: String,
     steps: &'static [(&'static str, &'static str, &'static str)],
     edition: &'static str,
@@ -91,7 +98,7 @@ struct Page {
 async fn page(
     state: &AppState,
     user: &User,
-    pending: Option<(String, String, Vec<(String, String)>)>,
+    pending: Option<Pending>,
     message: String,
 ) -> Result<Html<String>> {
     let city = state.city.get(&state.db).await?;
@@ -163,7 +170,11 @@ async fn choose(
             .iter()
             .map(|d| (d.code().as_str().to_owned(), d.name().to_owned()))
             .collect();
-        let pending = Some((code, city.division.name.to_owned(), districts));
+        let pending = Some(Pending {
+            code,
+            name: city.division.name.to_owned(),
+            districts,
+        });
         return Ok(page(&state, &user, pending, String::new())
             .await?
             .into_response());
