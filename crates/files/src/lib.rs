@@ -792,6 +792,22 @@ mod tests {
     /// Duplicates across batches (a chain of three, pairs, a rejected row
     /// between them) give the same outcome and the same rows whatever the
     /// batch size, as when every record was held before writing.
+    /// Records 黄石市 with its default districts, as `jianguan setup --city 420200` does.
+    async fn set_up_huangshi(db: &storage::Db) -> TestResult {
+        use storage::WorkflowStore;
+        let at = domain::clock::now();
+        let city = domain::divisions::CityRecord {
+            code: "420200".into(),
+            name: "黄石市".into(),
+            set_up_by: "test".into(),
+            set_up_at: at,
+        };
+        let change = storage::Change::new(at, "test", "city.set_up", "黄石市");
+        db.set_up_city(&city, &domain::org::huangshi_districts(), &change)
+            .await?;
+        Ok(())
+    }
+
     #[test]
     fn duplicates_across_batches_count_as_within_one() -> TestResult {
         let dir = std::env::temp_dir().join(format!("jianguan-import-unit-{}", std::process::id()));
@@ -824,6 +840,7 @@ mod tests {
             let (outcome, names) = runtime.block_on(async {
                 let db = storage::open(&url).await?;
                 db.migrate().await?;
+                set_up_huangshi(&db).await?;
                 let options = Options {
                     batch,
                     ..Options::default()

@@ -77,6 +77,16 @@ enum Command {
 /// Exit status for bad input: unreadable or malformed files and arguments.
 pub const EXIT_BAD_INPUT: u8 = 2;
 
+/// Reports bad input on stderr (and, with `--json`, as one line `{"error": …}`
+/// on stdout); the exit status for it.
+pub fn bad_input(error: &dyn std::fmt::Display, json: bool) -> ExitCode {
+    if json {
+        println!("{}", serde_json::json!({"error": error.to_string()}));
+    }
+    eprintln!("error: {error}");
+    ExitCode::from(EXIT_BAD_INPUT)
+}
+
 /// Parses the arguments and runs the command.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -4,7 +4,6 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::EXIT_BAD_INPUT;
 use super::database::{DatabaseArgs, runtime};
 use super::workflow::ActorArgs;
 use service::setup;
@@ -40,11 +39,7 @@ pub fn run(args: &SetupArgs) -> anyhow::Result<ExitCode> {
         let done = match result {
             Ok(done) => done,
             Err(error) if error.is_bad_input() => {
-                if args.json {
-                    println!("{}", serde_json::json!({"error": error.to_string()}));
-                }
-                eprintln!("error: {error}");
-                return Ok(ExitCode::from(EXIT_BAD_INPUT));
+                return Ok(super::bad_input(&error, args.json));
             }
             Err(error) => return Err(error.into()),
         };

@@ -3,7 +3,6 @@
 //! need a city.
 
 use std::error::Error;
-use std::future::Future;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
@@ -14,7 +13,7 @@ use service::setup::{self, SetupError};
 use storage::{Change, Db, Store, StoreError, WorkflowStore};
 
 use crate::common::{
-    TestResult, in_fresh_schema_without_city, jianguan, postgres_base, runtime, unique,
+    TestResult, jianguan, on_postgres_without_city, on_sqlite_without_city, runtime, unique,
 };
 
 /// 宜昌's county-level units, as the 民政部 list gives them.
@@ -321,57 +320,34 @@ async fn import_without_city_is_refused(db: &Db) -> TestResult {
     Ok(())
 }
 
-fn on_sqlite_without_city<F, Fut>(name: &str, test: F) -> TestResult
-where
-    F: FnOnce(Db) -> Fut,
-    Fut: Future<Output = TestResult>,
-{
-    let dir = data_dir(name)?;
-    let url = storage::default_database(&dir);
-    let result = runtime()?.block_on(async {
-        let db = storage::open(text(&url)?).await?;
-        db.migrate().await?;
-        let result = test(db.clone()).await;
-        db.close().await;
-        result
-    });
-    if result.is_ok() {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-    result
-}
-
-fn on_postgres_without_city<F, Fut>(name: &str, test: F) -> TestResult
-where
-    F: FnOnce(Db) -> Fut,
-    Fut: Future<Output = TestResult>,
-{
-    let Some(base) = postgres_base("city tests")? else {
-        return Ok(());
-    };
-    runtime()?.block_on(in_fresh_schema_without_city(&base, "city", name, test))
-}
-
 #[test]
 fn sqlite_set_up_once() -> TestResult {
-    on_sqlite_without_city("set-up-once", |db| async move { set_up_once(&db).await })
+    on_sqlite_without_city(
+        "city",
+        "set-up-once",
+        |db| async move { set_up_once(&db).await },
+    )
 }
 
 #[test]
 fn postgres_set_up_once() -> TestResult {
-    on_postgres_without_city("set_up_once", |db| async move { set_up_once(&db).await })
+    on_postgres_without_city(
+        "city",
+        "set_up_once",
+        |db| async move { set_up_once(&db).await },
+    )
 }
 
 #[test]
 fn sqlite_import_without_city_is_refused() -> TestResult {
-    on_sqlite_without_city("no-city", |db| async move {
+    on_sqlite_without_city("city", "no-city", |db| async move {
         import_without_city_is_refused(&db).await
     })
 }
 
 #[test]
 fn postgres_import_without_city_is_refused() -> TestResult {
-    on_postgres_without_city("no_city", |db| async move {
+    on_postgres_without_city("city", "no_city", |db| async move {
         import_without_city_is_refused(&db).await
     })
 }

@@ -193,9 +193,27 @@ where
     result
 }
 
-/// Runs `contract` on a fresh, migrated SQLite file of the `suite`, naming it
-/// alternately by `sqlite://` URL and by plain path; the file is removed afterwards.
+/// Runs `contract` on a fresh SQLite file of the `suite`, migrated and set up
+/// for [`TEST_CITY`], naming it alternately by `sqlite://` URL and by plain
+/// path; the file is removed afterwards.
 pub fn on_sqlite<F, Fut>(suite: &str, name: &str, contract: F) -> TestResult
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = TestResult>,
+{
+    fresh_sqlite(suite, name, true, contract)
+}
+
+/// Like [`on_sqlite`], only migrated: no city.
+pub fn on_sqlite_without_city<F, Fut>(suite: &str, name: &str, contract: F) -> TestResult
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = TestResult>,
+{
+    fresh_sqlite(suite, name, false, contract)
+}
+
+fn fresh_sqlite<F, Fut>(suite: &str, name: &str, set_up: bool, contract: F) -> TestResult
 where
     F: FnOnce(Db) -> Fut,
     Fut: Future<Output = TestResult>,
@@ -215,7 +233,11 @@ where
         if db.backend() != Backend::Sqlite {
             return Err(format!("{url} did not open SQLite").into());
         }
-        migrate_and_set_up(&db).await?;
+        if set_up {
+            migrate_and_set_up(&db).await?;
+        } else {
+            db.migrate().await?;
+        }
         let result = contract(db.clone()).await;
         db.close().await;
         result
@@ -236,6 +258,18 @@ where
         return Ok(());
     };
     runtime()?.block_on(in_fresh_schema(&base, suite, name, contract))
+}
+
+/// Like [`on_postgres`], only migrated: no city.
+pub fn on_postgres_without_city<F, Fut>(suite: &str, name: &str, contract: F) -> TestResult
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = TestResult>,
+{
+    let Some(base) = postgres_base(&format!("{suite} contract"))? else {
+        return Ok(());
+    };
+    runtime()?.block_on(in_fresh_schema_without_city(&base, suite, name, contract))
 }
 
 /// Declares each contract once per backend, `sqlite::NAME` and `postgres::NAME`,
