@@ -63,8 +63,35 @@ contracts!(
     out_of_plan_other_is_flagged,
     report_figures_match_what_was_entered,
     tampering_is_detected_case_by_case,
-    anchors_catch_a_consistent_rewrite,
 );
+
+/// [`anchors_catch_a_consistent_rewrite`] starts from an empty ledger: on a
+/// database without a city (whose setup is on the ledger), its districts
+/// loaded directly.
+mod empty_ledger {
+    use crate::common::{TestResult, on_postgres_without_city, on_sqlite_without_city};
+    use storage::{Db, Store};
+
+    async fn with_districts(db: &Db) -> TestResult {
+        db.upsert_districts(&domain::org::huangshi_districts())
+            .await?;
+        super::anchors_catch_a_consistent_rewrite(db).await
+    }
+
+    #[test]
+    fn sqlite_anchors_catch_a_consistent_rewrite() -> TestResult {
+        on_sqlite_without_city("workflow", "anchors", |db| async move {
+            with_districts(&db).await
+        })
+    }
+
+    #[test]
+    fn postgres_anchors_catch_a_consistent_rewrite() -> TestResult {
+        on_postgres_without_city("workflow", "anchors", |db| async move {
+            with_districts(&db).await
+        })
+    }
+}
 
 /// SIGKILL during `rounds draw` of the fixture's committed round (SQLite):
 /// every kill leaves the round committed or drawn whole, and drawing again

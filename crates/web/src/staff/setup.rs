@@ -18,7 +18,7 @@ use crate::AppState;
 use crate::auth::User;
 use crate::error::{Error, Result};
 use crate::pages::{Chrome, render};
-use domain::account::{Account, Role};
+use domain::account::{Account, Permission};
 use domain::divisions::{self, Division};
 use service::setup::{self, SetupError};
 use storage::Store;
@@ -42,9 +42,10 @@ const STEPS: &[(&str, &str, &str)] = &[
     ("joint-items", "部门联合抽查事项清单", "引用部门"),
 ];
 
-/// Whether `account` may set the city up: the system administrator.
+/// Whether `account` may set the city up: the system administrator
+/// ([`Permission::ManageAccounts`], as for the calendar).
 pub fn may_set_up(account: &Account) -> bool {
-    account.role == Role::SystemAdmin
+    account.may(Permission::ManageAccounts)
 }
 
 /// A province and its cities, for the select box.
