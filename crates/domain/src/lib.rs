@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod clock;
 pub mod credit;
 pub mod credit_repair;
+pub mod divisions;
 pub mod entity;
 pub mod field;
 pub mod hotline;

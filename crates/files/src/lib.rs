@@ -215,6 +215,11 @@ pub enum ImportError {
         /// What is wrong.
         error: HeaderError,
     },
+    /// The database serves no city yet, so there are no districts to refer to.
+    #[error(
+        "no city is set up: run `jianguan setup --city CODE` (a prefecture-level GB/T 2260 code such as 420500) before importing"
+    )]
+    NoCity,
     /// The database failed (not a per-row constraint).
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -223,7 +228,10 @@ pub enum ImportError {
 impl ImportError {
     /// Whether the file itself is at fault (exit status 2), not the database.
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, ImportError::Read(_) | ImportError::Header { .. })
+        matches!(
+            self,
+            ImportError::Read(_) | ImportError::Header { .. } | ImportError::NoCity
+        )
     }
 
     /// The message for a page: in Chinese where the file went past a limit.
@@ -231,6 +239,9 @@ impl ImportError {
         match self {
             ImportError::Read(ReadError::Limit { path, exceeded }) => {
                 format!("{path}：{}", exceeded.chinese())
+            }
+            ImportError::NoCity => {
+                "尚未设置本系统服务的城市：请系统管理员先完成城市设置，再导入名录".into()
             }
             other => other.to_string(),
         }
@@ -580,6 +591,9 @@ async fn import_source<S: Store>(
     options: &Options,
     report: Option<&ProgressReport>,
 ) -> Result<Outcome, ImportError> {
+    if store.city().await?.is_none() {
+        return Err(ImportError::NoCity);
+    }
     let resolver = Resolver::load(store, options.strict_uscc).await?;
     let batch_size = options.batch.max(1);
     let (sender, receiver) = std::sync::mpsc::sync_channel(BATCHES_AHEAD);
@@ -785,6 +799,22 @@ mod tests {
     /// Duplicates across batches (a chain of three, pairs, a rejected row
     /// between them) give the same outcome and the same rows whatever the
     /// batch size, as when every record was held before writing.
+    /// Records 黄石市 with its default districts, as `jianguan setup --city 420200` does.
+    async fn set_up_huangshi(db: &storage::Db) -> TestResult {
+        use storage::WorkflowStore;
+        let at = domain::clock::now();
+        let city = domain::divisions::CityRecord {
+            code: "420200".into(),
+            name: "黄石市".into(),
+            set_up_by: "test".into(),
+            set_up_at: at,
+        };
+        let change = storage::Change::new(at, "test", "city.set_up", "黄石市");
+        db.set_up_city(&city, &domain::org::huangshi_districts(), &change)
+            .await?;
+        Ok(())
+    }
+
     #[test]
     fn duplicates_across_batches_count_as_within_one() -> TestResult {
         let dir = std::env::temp_dir().join(format!("jianguan-import-unit-{}", std::process::id()));
@@ -817,6 +847,7 @@ mod tests {
             let (outcome, names) = runtime.block_on(async {
                 let db = storage::open(&url).await?;
                 db.migrate().await?;
+                set_up_huangshi(&db).await?;
                 let options = Options {
                     batch,
                     ..Options::default()

@@ -223,9 +223,14 @@ pub async fn build<S: WorkflowStore>(
             ..ReportRow::default()
         });
     }
+    // The city's name heads the title once a city is set up (`jianguan setup`).
+    let title = match store.city().await? {
+        Some(city) => format!("{} {}", city.name, period.title()),
+        None => period.title(),
+    };
     Ok(Report {
         kind: period.kind().to_owned(),
-        title: period.title(),
+        title,
         start,
         end,
         as_of,

@@ -131,6 +131,14 @@ async fn demo_accounts(db: &Db) -> anyhow::Result<()> {
 /// The demo accounts' password.
 pub const DEMO_PASSWORD: &str = "jianguan-demo";
 
+/// The GB/T 2260 code of the demo's city, 黄石市: `play` runs `setup --city` for it first.
+pub const DEMO_CITY: &str = "420200";
+
+/// `jianguan setup --city 420200` on `db` (migrated): a no-op when it was set up already.
+pub async fn set_up_demo_city(db: &Db) -> anyhow::Result<service::setup::SetUp> {
+    Ok(service::setup::set_up_city(db, DEMO_CITY, "demo", domain::clock::now()).await?)
+}
+
 /// Loads the demo city into `db` (at `url`), then plays its year: the round
 /// records and the report go to `options.data_dir/demo`. A second run reuses
 /// what the database already holds.
@@ -148,6 +156,18 @@ pub async fn play(
         storage::redact(url),
         report.backend.as_str(),
         report.migrations.len()
+    );
+    let set_up = set_up_demo_city(db).await?;
+    println!(
+        "城市 city: {} {}, {} districts{}",
+        set_up.city.code,
+        set_up.city.name,
+        set_up.districts.len(),
+        if set_up.already {
+            " (set up already)"
+        } else {
+            ""
+        }
     );
 
     let city = City::generate(&CityParams {

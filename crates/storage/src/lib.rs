@@ -56,6 +56,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
+use domain::divisions::CityRecord;
 use domain::entity::{CreditClass, EntityStatus, EntityType, MarketEntity};
 use domain::industry::IndustryCode;
 use domain::inspector::{CertificateNo, Inspector, Recusal};
@@ -184,8 +185,6 @@ pub struct MigrationReport {
     pub migrations: Vec<AppliedMigration>,
     /// Industry sections and divisions written (GB/T 4754-2017; refreshed every run).
     pub industries: u64,
-    /// Districts seeded (the Huangshi defaults, only into an empty table).
-    pub districts_seeded: u64,
     /// Staging rows of killed credit imports removed.
     pub stale_stage_rows: u64,
 }
@@ -316,6 +315,9 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<UpsertCount, StoreError>> + Send;
     /// All districts, by code.
     fn districts(&self) -> impl Future<Output = Result<Vec<District>, StoreError>> + Send;
+    /// The city this database serves; `None` until `jianguan setup --city` (or the
+    /// first-run page) sets it up ([`WorkflowStore::set_up_city`]).
+    fn city(&self) -> impl Future<Output = Result<Option<CityRecord>, StoreError>> + Send;
 
     /// The GB/T 4754-2017 sections, by letter.
     fn industry_sections(

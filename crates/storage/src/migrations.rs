@@ -57,6 +57,11 @@ const SQLITE: &[Embedded] = &[
         include_str!("../migrations/sqlite/0007_calendar.sql"),
     ),
     (
+        8,
+        "city",
+        include_str!("../migrations/sqlite/0008_city.sql"),
+    ),
+    (
         9,
         "departments",
         include_str!("../migrations/sqlite/0009_departments.sql"),
@@ -104,6 +109,11 @@ const POSTGRES: &[Embedded] = &[
         7,
         "calendar",
         include_str!("../migrations/postgres/0007_calendar.sql"),
+    ),
+    (
+        8,
+        "city",
+        include_str!("../migrations/postgres/0008_city.sql"),
     ),
     (
         9,

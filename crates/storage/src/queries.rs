@@ -10,6 +10,7 @@ use super::{
     Backend, ClassFilter, EntityFilter, IndustryFilter, IndustryRow, InspectorFilter, MAX_PAGE,
     MigrationReport, Page, PageRequest, Store, StoreError, UpsertCount,
 };
+use domain::divisions::CityRecord;
 use domain::entity::{
     CreditClass, CreditRating, EntityFields, EntityStatus, EntityType, MarketEntity,
 };
@@ -22,7 +23,6 @@ use domain::item::{
 };
 use domain::org::{
     Department, DepartmentCode, DepartmentFields, DepartmentLevel, District, DistrictCode,
-    huangshi_districts,
 };
 use domain::registration::RegistrationType;
 use domain::uscc::Uscc;
@@ -1048,7 +1048,8 @@ fn district_from_row<R: RowRead>(row: &R) -> Result<District, StoreError> {
 // ---------------------------------------------------------------------------
 // The Store, for every engine.
 
-/// Seeds GB/T 4754-2017 (always, idempotent) and the Huangshi districts (into an empty table).
+/// Seeds GB/T 4754-2017 (always, idempotent). Districts come with the city
+/// (`WorkflowStore::set_up_city`), not with the migrations.
 async fn seed_reference_data<E: Engine>(
     engine: &E,
     report: &mut MigrationReport,
@@ -1068,20 +1069,17 @@ async fn seed_reference_data<E: Engine>(
     bulk_insert::<E>(&mut tx, &SECTIONS, section_columns, OnConflict::Update).await?;
     bulk_insert::<E>(&mut tx, &DIVISIONS, division_columns, OnConflict::Update).await?;
     report.industries = (sections.len() + divisions.len()) as u64;
-    let districts = E::tx_fetch_all(&mut tx, "SELECT COUNT(*) FROM districts", Vec::new()).await?;
-    if count_of(&districts)? == 0 {
-        let defaults = huangshi_districts();
-        let refs: Vec<&District> = defaults.iter().collect();
-        bulk_insert::<E>(
-            &mut tx,
-            &DISTRICTS,
-            district_columns(&refs),
-            OnConflict::Update,
-        )
-        .await?;
-        report.districts_seeded = defaults.len() as u64;
-    }
     E::commit(tx).await?;
+    Ok(())
+}
+
+/// Inserts or replaces `districts` inside `tx`.
+pub(super) async fn put_districts_in<E: Engine>(
+    tx: &mut E::Tx,
+    districts: &[District],
+) -> Result<(), StoreError> {
+    let refs: Vec<&District> = districts.iter().collect();
+    bulk_insert::<E>(tx, &DISTRICTS, district_columns(&refs), OnConflict::Update).await?;
     Ok(())
 }
 
@@ -1133,6 +1131,19 @@ impl<E: Engine> Store for E {
             .fetch_all("SELECT code, name FROM districts ORDER BY code", Vec::new())
             .await?;
         rows.iter().map(district_from_row).collect()
+    }
+
+    async fn city(&self) -> Result<Option<CityRecord>, StoreError> {
+        let rows = self
+            .fetch_all("SELECT id, doc FROM city ORDER BY id", Vec::new())
+            .await?;
+        let Some(row) = rows.first() else {
+            return Ok(None);
+        };
+        let key = row.text(0)?;
+        serde_json::from_str(&row.text(1)?)
+            .map(Some)
+            .map_err(|e| corrupt("city", &key, &e))
     }
 
     async fn industry_sections(&self) -> Result<Vec<IndustryRow>, StoreError> {

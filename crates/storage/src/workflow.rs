@@ -15,9 +15,11 @@ use super::engine::{Arg, Dialect, Engine, RowRead, Sql};
 use super::{Store, StoreError};
 use domain::account::{Account, ApiToken};
 use domain::credit_repair::RepairRequest;
+use domain::divisions::CityRecord;
 use domain::entity::{CreditClass, EntityStatus, EntityType};
 use domain::inspection::{InspectionResult, OutOfPlan, Round, Visit};
 use domain::ledger::{self, Anchor, LedgerEntry};
+use domain::org::District;
 use domain::plan::Plan;
 use domain::rectification::Rectification;
 
@@ -74,6 +76,18 @@ impl Document for domain::calendar::CalendarNotice {
     }
     fn columns(&self) -> Vec<Option<String>> {
         vec![Some(self.sha256.clone())]
+    }
+}
+
+impl Document for CityRecord {
+    const NOUN: &'static str = "city";
+    const TABLE: &'static str = "city";
+    const COLUMNS: &'static [&'static str] = &["name"];
+    fn key(&self) -> String {
+        self.code.clone()
+    }
+    fn columns(&self) -> Vec<Option<String>> {
+        vec![Some(self.name.clone())]
     }
 }
 
@@ -279,6 +293,16 @@ pub trait WorkflowStore: Store {
     fn document_rows<D: Document>(
         &self,
     ) -> impl Future<Output = Result<Vec<DocumentRow>, StoreError>> + Send;
+
+    /// Records the city this database serves and loads its districts (inserted or
+    /// replaced by code), with the city's ledger entry, in one transaction.
+    /// Refused ([`StoreError::Constraint`]) when another city is set up already.
+    fn set_up_city(
+        &self,
+        city: &CityRecord,
+        districts: &[District],
+        change: &Change,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Commits a round: its document, frames and sealed secret.
     fn commit_round(
@@ -559,6 +583,30 @@ impl<E: Engine> WorkflowStore for E {
         }
         for doc in second {
             put_in::<E, B>(&mut tx, doc, second_change).await?;
+        }
+        E::commit(tx).await?;
+        Ok(())
+    }
+
+    async fn set_up_city(
+        &self,
+        city: &CityRecord,
+        districts: &[District],
+        change: &Change,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        super::queries::put_districts_in::<E>(&mut tx, districts).await?;
+        match put_in::<E, CityRecord>(&mut tx, city, change).await {
+            Err(StoreError::Database(error))
+                if error
+                    .as_database_error()
+                    .is_some_and(|e| e.kind() == sqlx::error::ErrorKind::UniqueViolation) =>
+            {
+                return Err(StoreError::Constraint {
+                    message: "another city is set up already".into(),
+                });
+            }
+            other => other?,
         }
         E::commit(tx).await?;
         Ok(())

@@ -18,6 +18,7 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod city;
 pub mod error;
 pub mod export;
 pub mod jobs;
@@ -86,6 +87,8 @@ pub struct AppState {
     pub trusted_proxies: Vec<auth::Cidr>,
     /// The server's timeouts and connection limit.
     pub limits: Limits,
+    /// The city the database serves, cached once set up.
+    pub city: city::CityCell,
 }
 
 /// The server's timeouts and connection limit (`jianguan serve` flags).
@@ -142,6 +145,7 @@ impl AppState {
             hotline: domain::hotline::HotlineRules::default(),
             trusted_proxies: Vec::new(),
             limits: Limits::default(),
+            city: city::CityCell::default(),
         })
     }
 }
@@ -194,6 +198,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(api::routes().layer(middleware::from_fn(api_fresh_password)))
         .route("/healthz", get(healthz))
         .merge(assets::routes())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            city::with_city,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::authenticate,

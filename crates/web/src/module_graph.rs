@@ -425,7 +425,7 @@ fn layer(module: &ModulePath) -> u8 {
         Some("api" | "staff" | "public") => 4,
         Some("pages") => 3,
         Some("ops" | "portal" | "export" | "jobs") => 2,
-        Some("auth") => 1,
+        Some("auth" | "city") => 1,
         Some(_) => 0,
     }
 }

@@ -49,6 +49,8 @@ pub struct Chrome {
     pub csrf: String,
     /// A sensitive page's watermark (see [`Chrome::sensitive`]).
     pub watermark: Option<files::watermark::Watermark>,
+    /// The city's name, e.g. `宜昌市` ("" before the city is set up).
+    pub city: String,
 }
 
 /// The staff sections: link, label, and who sees them in the navigation.
@@ -96,6 +98,7 @@ impl Chrome {
                 .collect(),
             csrf: user.0.csrf.clone(),
             watermark: None,
+            city: crate::city::current_name(),
         }
     }
 
@@ -121,6 +124,7 @@ impl Chrome {
                 .map(|c| c.csrf.clone())
                 .unwrap_or_default(),
             watermark: None,
+            city: crate::city::current_name(),
         }
     }
 }
@@ -163,6 +167,7 @@ pub fn error_page(status: StatusCode, message: &str) -> String {
     let page = ErrorPage {
         chrome: Chrome {
             title: "出错了".into(),
+            city: crate::city::current_name(),
             ..Chrome::default()
         },
         status: status.as_u16(),
@@ -271,6 +276,7 @@ fn login_page(next: &str, username: &str, message: &str, status: StatusCode) -> 
     let page = LoginPage {
         chrome: Chrome {
             title: "登录".into(),
+            city: crate::city::current_name(),
             ..Chrome::default()
         },
         next: next.to_owned(),

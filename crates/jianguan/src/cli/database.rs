@@ -66,15 +66,21 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-/// `jianguan migrate`: applies the embedded migrations and the reference data;
-/// prints every migration version with whether this run applied it.
+/// `jianguan migrate`: applies the embedded migrations and the reference data
+/// (no city: `jianguan setup` loads one); prints every migration version with
+/// whether this run applied it, and the city set up.
 pub fn migrate(args: &MigrateArgs) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
         let url = args.database.url()?;
         let db = storage::open(&url).await?;
         let report = db.migrate().await;
+        let city = match &report {
+            Ok(_) => db.city().await,
+            Err(_) => Ok(None),
+        };
         db.close().await;
         let report = report?;
+        let city = city?;
         println!(
             "database: {} ({})",
             storage::redact(&url),
@@ -92,9 +98,15 @@ pub fn migrate(args: &MigrateArgs) -> anyhow::Result<ExitCode> {
             );
         }
         println!(
-            "reference data: {} GB/T 4754-2017 sections and divisions; {} districts seeded",
-            report.industries, report.districts_seeded
+            "reference data: {} GB/T 4754-2017 sections and divisions",
+            report.industries
         );
+        match city {
+            Some(city) => println!("city: {} {}", city.code, city.name),
+            None => println!(
+                "city: none set up yet: run `jianguan setup --city CODE` (e.g. 420500) before importing"
+            ),
+        }
         Ok(ExitCode::SUCCESS)
     })
 }

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 
-use super::EXIT_BAD_INPUT;
 use super::database::{DatabaseArgs, runtime};
 use files::export::{self, Format};
 use files::{self, Kind, Options, report};
@@ -69,11 +68,7 @@ pub fn run_import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
         let outcome = match result {
             Ok(outcome) => outcome,
             Err(error) if error.is_bad_input() => {
-                if args.json {
-                    println!("{}", serde_json::json!({"error": error.to_string()}));
-                }
-                eprintln!("error: {error}");
-                return Ok(ExitCode::from(EXIT_BAD_INPUT));
+                return Ok(super::bad_input(&error, args.json));
             }
             Err(error) => return Err(error.into()),
         };

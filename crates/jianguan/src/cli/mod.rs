@@ -11,6 +11,7 @@ mod hotline;
 mod import;
 mod offline;
 mod serve;
+mod setup;
 mod templates;
 mod workflow;
 
@@ -44,6 +45,8 @@ enum Command {
     Bench(sim::bench::BenchArgs),
     /// Apply the database migrations and reference data; print the applied versions.
     Migrate(database::MigrateArgs),
+    /// Set the database up for its city (GB/T 2260 code): load the city's districts and record it.
+    Setup(setup::SetupArgs),
     /// Import a directory file (CSV or XLSX/XLS); rejected rows go to an XLSX error report.
     Import(import::ImportArgs),
     /// Export a directory to CSV or XLSX with the headers `import` reads.
@@ -77,6 +80,16 @@ enum Command {
 /// Exit status for bad input: unreadable or malformed files and arguments.
 pub const EXIT_BAD_INPUT: u8 = 2;
 
+/// Reports bad input on stderr (and, with `--json`, as one line `{"error": …}`
+/// on stdout); the exit status for it.
+pub fn bad_input(error: &dyn std::fmt::Display, json: bool) -> ExitCode {
+    if json {
+        println!("{}", serde_json::json!({"error": error.to_string()}));
+    }
+    eprintln!("error: {error}");
+    ExitCode::from(EXIT_BAD_INPUT)
+}
+
 /// Parses the arguments and runs the command.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -90,6 +103,7 @@ pub fn main() -> ExitCode {
         #[cfg(feature = "sim")]
         Command::Bench(args) => sim::bench::run(args).map(|()| ExitCode::SUCCESS),
         Command::Migrate(args) => database::migrate(args),
+        Command::Setup(args) => setup::run(args),
         Command::Import(args) => import::run_import(args),
         Command::Export(args) => import::run_export(args),
         Command::Templates(args) => templates::run(args),

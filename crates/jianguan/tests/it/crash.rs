@@ -21,15 +21,16 @@ const ENTITIES: u32 = 20_000;
 const CREDIT_ENTRIES: u64 = 15_000;
 const ORDERS: u32 = 1_500;
 
-/// A migrated, empty database.
+/// A migrated database set up for 黄石 (`setup` migrates), empty otherwise.
 fn migrated(dir: &Path) -> Fallible<std::path::PathBuf> {
     let base = dir.join("base.sqlite3");
     let status = std::process::Command::new(crash::BINARY)
-        .args(["migrate", "--database", &base.display().to_string()])
+        .args(["setup", "--city", "420200", "--database"])
+        .arg(&base)
         .stdout(std::process::Stdio::null())
         .status()?;
     if !status.success() {
-        return Err("migrate failed".into());
+        return Err("setup failed".into());
     }
     Ok(base)
 }

@@ -1301,7 +1301,7 @@ fn data_dir() -> Fallible<PathBuf> {
     let url = database.to_str().ok_or("path")?.to_owned();
     common::runtime()?.block_on(async {
         let db = storage::open(&url).await?;
-        db.migrate().await?;
+        common::migrate_and_set_up(&db).await?;
         seed_departments(&db).await?;
         db.close().await;
         Ok::<_, Box<dyn Error>>(())

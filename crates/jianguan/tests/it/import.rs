@@ -54,7 +54,7 @@ where
         if db.backend() != Backend::Sqlite {
             return Err(format!("{url} did not open SQLite").into());
         }
-        db.migrate().await?;
+        crate::common::migrate_and_set_up(&db).await?;
         let result = test(db.clone(), dir.clone()).await;
         db.close().await;
         result
@@ -1048,6 +1048,7 @@ fn cli_import_prints_the_summary_and_writes_the_report() -> TestResult {
     let dir = temp_dir("cli")?;
     let db = dir.join("db.sqlite3");
     let db_text = db.to_str().ok_or("not UTF-8")?;
+    crate::common::cli_set_up(db_text)?;
     let file = gbk_file(&dir, false)?;
     let file_text = file.to_str().ok_or("not UTF-8")?;
     let reports = dir.join("reports");
@@ -1162,7 +1163,7 @@ fn cli_joint_items_import_json_report_and_export() -> TestResult {
     // The departments first (the joint list names them).
     runtime()?.block_on(async {
         let store = storage::open(db_text).await?;
-        store.migrate().await?;
+        crate::common::migrate_and_set_up(&store).await?;
         let result = departments(&store).await;
         store.close().await;
         result
@@ -1231,6 +1232,7 @@ fn cli_import_exits_2_on_a_bad_header_or_an_unreadable_file() -> TestResult {
     let dir = temp_dir("cli-bad")?;
     let db = dir.join("db.sqlite3");
     let db_text = db.to_str().ok_or("not UTF-8")?;
+    crate::common::cli_set_up(db_text)?;
     let file = dir.join("bad.csv");
     std::fs::write(&file, "统一社会信用代码,主题名称\n91350200776049653A,x\n")?;
     let output = jianguan(&[
@@ -1265,6 +1267,7 @@ fn cli_import_killed_midway_leaves_whole_batches_and_a_rerun_completes() -> Test
     let dir = temp_dir("cli-kill")?;
     let db = dir.join("db.sqlite3");
     let db_text = db.to_str().ok_or("not UTF-8")?.to_owned();
+    crate::common::cli_set_up(&db_text)?;
     let mut lines = vec![ENTITY_HEADER.to_owned()];
     for n in 1..=ROWS {
         lines.push(entity_line(n, "")?);

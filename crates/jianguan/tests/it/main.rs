@@ -6,6 +6,7 @@ mod common;
 
 mod accounts;
 mod calendar_notice;
+mod city;
 mod cli_calendar;
 mod cli_migrate;
 mod cli_offline;

@@ -66,8 +66,35 @@ contracts!(
     out_of_plan_other_is_flagged,
     report_figures_match_what_was_entered,
     tampering_is_detected_case_by_case,
-    anchors_catch_a_consistent_rewrite,
 );
+
+/// [`anchors_catch_a_consistent_rewrite`] starts from an empty ledger: on a
+/// database without a city (whose setup is on the ledger), its districts
+/// loaded directly.
+mod empty_ledger {
+    use crate::common::{TestResult, on_postgres_without_city, on_sqlite_without_city};
+    use storage::{Db, Store};
+
+    async fn with_districts(db: &Db) -> TestResult {
+        db.upsert_districts(&domain::org::huangshi_districts())
+            .await?;
+        super::anchors_catch_a_consistent_rewrite(db).await
+    }
+
+    #[test]
+    fn sqlite_anchors_catch_a_consistent_rewrite() -> TestResult {
+        on_sqlite_without_city("workflow", "anchors", |db| async move {
+            with_districts(&db).await
+        })
+    }
+
+    #[test]
+    fn postgres_anchors_catch_a_consistent_rewrite() -> TestResult {
+        on_postgres_without_city("workflow", "anchors", |db| async move {
+            with_districts(&db).await
+        })
+    }
+}
 
 /// SIGKILL during `rounds draw` of the fixture's committed round (SQLite):
 /// every kill leaves the round committed or drawn whole, and drawing again
@@ -83,7 +110,7 @@ fn round_draw_survives_sigkill() -> TestResult {
         .to_owned();
     runtime()?.block_on(async {
         let db = storage::open(&base_text).await?;
-        db.migrate().await?;
+        crate::common::migrate_and_set_up(&db).await?;
         prepared(&db).await?;
         commit_main(&db).await?;
         db.close().await;
@@ -2888,7 +2915,7 @@ fn cli_confirm_in(dir: &Path) -> TestResult {
     let database_text = database.to_str().ok_or("path is not UTF-8")?.to_owned();
     runtime()?.block_on(async {
         let db = storage::open(&format!("sqlite://{database_text}")).await?;
-        db.migrate().await?;
+        crate::common::migrate_and_set_up(&db).await?;
         let outcome = async {
             load_directory(&db).await?;
             let fields = plan_fields(
@@ -2976,7 +3003,7 @@ fn cli_anchors_in(dir: &Path) -> TestResult {
     let url = format!("sqlite://{database_text}");
     runtime()?.block_on(async {
         let db = storage::open(&url).await?;
-        db.migrate().await?;
+        crate::common::migrate_and_set_up(&db).await?;
         let outcome = async {
             load_directory(&db).await?;
             let fields = plan_fields(
@@ -3047,7 +3074,7 @@ fn cli_in(dir: &Path) -> TestResult {
     let database_text = database.to_str().ok_or("path is not UTF-8")?.to_owned();
     let (visits, selections) = runtime()?.block_on(async {
         let db = storage::open(&format!("sqlite://{database_text}")).await?;
-        db.migrate().await?;
+        crate::common::migrate_and_set_up(&db).await?;
         let outcome = async {
             let drawn = drawn(&db).await?;
             enter_results(&db, &drawn.visits).await?;

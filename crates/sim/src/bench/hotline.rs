@@ -159,6 +159,7 @@ async fn seed(
         .collect::<anyhow::Result<Vec<_>>>()?;
     for (_, db) in targets {
         db.migrate().await?;
+        crate::demo::set_up_demo_city(db).await?;
         db.upsert_departments(&departments).await?;
     }
     let started = Instant::now();

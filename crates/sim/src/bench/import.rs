@@ -157,6 +157,7 @@ async fn sqlite_runs(
         let db_path = dir.join(format!("ours-{tag}-{n}.sqlite3"));
         let store = storage::open(&db_path.display().to_string()).await?;
         store.migrate().await?;
+        crate::demo::set_up_demo_city(&store).await?;
         let run = import_once(&store, path).await?;
         check(&run, rows, true)?;
         let count = store.count_entities(&EntityFilter::default()).await?;
@@ -266,6 +267,7 @@ pub(super) fn run(runs: usize, postgres: Option<&str>) -> anyhow::Result<()> {
         let db_path = files.dir.join("reimport.sqlite3");
         let store = storage::open(&db_path.display().to_string()).await?;
         store.migrate().await?;
+        crate::demo::set_up_demo_city(&store).await?;
         check(&import_once(&store, &files.csv).await?, rows, true)?;
         let again = import_once(&store, &files.csv).await?;
         check(&again, rows, false)?;
@@ -382,6 +384,7 @@ async fn postgres_runs(
             let store =
                 storage::open(&format!("{url}{separator}options[search_path]={schema}")).await?;
             store.migrate().await?;
+            crate::demo::set_up_demo_city(&store).await?;
             let path = if n % 2 == 0 { &files.csv } else { &files.xlsx };
             let run = import_once(&store, path).await?;
             store.close().await;

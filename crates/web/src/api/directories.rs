@@ -200,7 +200,7 @@ pub fn operations() -> Vec<Operation> {
             "query",
             false,
             "名称包含或信用代码前缀 (name or code)",
-            "黄石",
+            "商贸",
         ),
         param(
             "district",

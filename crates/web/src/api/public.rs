@@ -80,7 +80,7 @@ pub fn operations() -> Vec<Operation> {
                     "query",
                     false,
                     "企业名称中的字词，或统一社会信用代码的开头",
-                    "黄石",
+                    "商贸",
                 ),
                 param("page", "query", false, "页码，从 1 开始，每页 20 条", "1"),
             ],

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::response::Html;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
@@ -49,7 +49,11 @@ async fn index(
     State(state): State<Arc<AppState>>,
     user: User,
     Query(query): Query<YearQuery>,
-) -> Result<Html<String>> {
+) -> Result<Response> {
+    if state.city.get(&state.db).await?.is_none() {
+        // First run: /setup lets the administrator choose the city and tells others to ask.
+        return Ok(Redirect::to("/setup").into_response());
+    }
     let year = year_or_default(&state, query.year).await?;
     let figures = figures_for(&state, user.account(), year).await?;
     let row = &figures.report;
@@ -59,7 +63,7 @@ async fn index(
     } else {
         (row.published_on_time as f64 * 1000.0 / published as f64).round() / 10.0
     };
-    render(&Index {
+    Ok(render(&Index {
         chrome: Chrome::staff(&user, "工作台", "/dashboard"),
         charts: charts(&figures),
         figures,
@@ -71,5 +75,6 @@ async fn index(
         may_load_notice: user
             .account()
             .may(domain::account::Permission::ManageAccounts),
-    })
+    })?
+    .into_response())
 }

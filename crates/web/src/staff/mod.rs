@@ -16,6 +16,7 @@ pub mod plans;
 pub mod reports;
 pub mod results;
 pub mod rounds;
+pub mod setup;
 pub mod supervision;
 
 use std::sync::Arc;
@@ -41,5 +42,6 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(reports::routes())
         .merge(results::routes())
         .merge(rounds::routes())
+        .merge(setup::routes())
         .merge(supervision::routes())
 }

@@ -43,6 +43,23 @@ pub async fn execute(db: &Db, sql: &str) -> Result<u64, Box<dyn Error>> {
     })
 }
 
+/// The city the tests' databases serve unless a test chooses another: 黄石市.
+pub const TEST_CITY: &str = "420200";
+
+/// Migrates `db` and sets it up for [`TEST_CITY`], as `jianguan migrate` then
+/// `jianguan setup --city 420200` do.
+pub async fn migrate_and_set_up(db: &Db) -> TestResult {
+    db.migrate().await?;
+    service::setup::set_up_city(db, TEST_CITY, "test", domain::clock::now()).await?;
+    Ok(())
+}
+
+/// Runs `jianguan setup --city 420200` on the database `--database URL` names.
+pub fn cli_set_up(database: &str) -> TestResult {
+    jianguan_ok(&["setup", "--city", TEST_CITY, "--database", database])?;
+    Ok(())
+}
+
 /// Runs the `jianguan` binary with `args`.
 pub fn jianguan(args: &[&str]) -> Result<Output, Box<dyn Error>> {
     Ok(Command::new(env!("CARGO_BIN_EXE_jianguan"))
@@ -107,8 +124,38 @@ pub fn postgres_base(suite: &str) -> Result<Option<String>, Box<dyn Error>> {
     Ok(None)
 }
 
-/// Runs `test` on a fresh, migrated schema of the server at `base`, dropped afterwards.
+/// Runs `test` on a fresh schema of the server at `base`, migrated and set up
+/// for [`TEST_CITY`], dropped afterwards.
 pub async fn in_fresh_schema<F, Fut>(base: &str, prefix: &str, name: &str, test: F) -> TestResult
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = TestResult>,
+{
+    fresh_schema(base, prefix, name, true, test).await
+}
+
+/// Runs `test` on a fresh schema of the server at `base`, only migrated (no
+/// city), dropped afterwards.
+pub async fn in_fresh_schema_without_city<F, Fut>(
+    base: &str,
+    prefix: &str,
+    name: &str,
+    test: F,
+) -> TestResult
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = TestResult>,
+{
+    fresh_schema(base, prefix, name, false, test).await
+}
+
+async fn fresh_schema<F, Fut>(
+    base: &str,
+    prefix: &str,
+    name: &str,
+    set_up: bool,
+    test: F,
+) -> TestResult
 where
     F: FnOnce(Db) -> Fut,
     Fut: Future<Output = TestResult>,
@@ -129,7 +176,11 @@ where
         if db.backend() != Backend::Postgres {
             return Err(format!("{url} did not open PostgreSQL").into());
         }
-        db.migrate().await?;
+        if set_up {
+            migrate_and_set_up(&db).await?;
+        } else {
+            db.migrate().await?;
+        }
         let result = test(db.clone()).await;
         db.close().await;
         result
@@ -142,9 +193,27 @@ where
     result
 }
 
-/// Runs `contract` on a fresh, migrated SQLite file of the `suite`, naming it
-/// alternately by `sqlite://` URL and by plain path; the file is removed afterwards.
+/// Runs `contract` on a fresh SQLite file of the `suite`, migrated and set up
+/// for [`TEST_CITY`], naming it alternately by `sqlite://` URL and by plain
+/// path; the file is removed afterwards.
 pub fn on_sqlite<F, Fut>(suite: &str, name: &str, contract: F) -> TestResult
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = TestResult>,
+{
+    fresh_sqlite(suite, name, true, contract)
+}
+
+/// Like [`on_sqlite`], only migrated: no city.
+pub fn on_sqlite_without_city<F, Fut>(suite: &str, name: &str, contract: F) -> TestResult
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = TestResult>,
+{
+    fresh_sqlite(suite, name, false, contract)
+}
+
+fn fresh_sqlite<F, Fut>(suite: &str, name: &str, set_up: bool, contract: F) -> TestResult
 where
     F: FnOnce(Db) -> Fut,
     Fut: Future<Output = TestResult>,
@@ -164,7 +233,11 @@ where
         if db.backend() != Backend::Sqlite {
             return Err(format!("{url} did not open SQLite").into());
         }
-        db.migrate().await?;
+        if set_up {
+            migrate_and_set_up(&db).await?;
+        } else {
+            db.migrate().await?;
+        }
         let result = contract(db.clone()).await;
         db.close().await;
         result
@@ -185,6 +258,18 @@ where
         return Ok(());
     };
     runtime()?.block_on(in_fresh_schema(&base, suite, name, contract))
+}
+
+/// Like [`on_postgres`], only migrated: no city.
+pub fn on_postgres_without_city<F, Fut>(suite: &str, name: &str, contract: F) -> TestResult
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = TestResult>,
+{
+    let Some(base) = postgres_base(&format!("{suite} contract"))? else {
+        return Ok(());
+    };
+    runtime()?.block_on(in_fresh_schema_without_city(&base, suite, name, contract))
 }
 
 /// Declares each contract once per backend, `sqlite::NAME` and `postgres::NAME`,

@@ -132,6 +132,10 @@ fn first_start_creates_an_administrator_who_must_change_the_password_and_sigterm
     use std::process::{Command, Stdio};
 
     let dir = std::env::temp_dir().join(crate::common::unique("jianguan_first_start"));
+    // The city first, so the dashboard is the landing page (not /setup).
+    let dir_text = dir.to_string_lossy().into_owned();
+    crate::common::jianguan_ok(&["setup", "--city", "420200", "--data-dir", &dir_text])
+        .unwrap_or_else(|e| panic!("{e}"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_jianguan"))
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(&dir)

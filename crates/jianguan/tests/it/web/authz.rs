@@ -409,6 +409,14 @@ const PAGES: &[Page] = &[
     // 工作日历: the notice upload is multipart (which this client does not send): only its login and CSRF refusals here.
     get("/calendar", Rule::Needs(Permission::ManageAccounts)),
     post("/calendar", Rule::Needs(Permission::ManageAccounts), None),
+    // 首次设置: everyone sees the page (others: ask the administrator); only the administrator sets up
+    // (the demo city is 420200 already: a no-op).
+    get("/setup", Rule::LoggedIn),
+    post(
+        "/setup",
+        Rule::Needs(Permission::ManageAccounts),
+        Some(&[("code", "420200"), ("confirm", "1")]),
+    ),
     // 执法监督
     get("/supervision", Rule::LoggedIn),
     post(
