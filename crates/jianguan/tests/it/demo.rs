@@ -329,7 +329,7 @@ fn demo_loads_the_city_into_sqlite_draws_from_it_and_reruns_without_duplicates()
         "批次 round 2025-Q4:",
         "1 flagged to the Justice Bureau",
         "留痕 audit ledger: intact",
-        "考评 2025年度",
+        "考评 黄石市 2025年度",
     ] {
         assert!(out.contains(line), "{line} in {out}");
     }
