@@ -5,6 +5,7 @@
 mod common;
 
 mod accounts;
+mod any_city;
 mod calendar_notice;
 mod city;
 mod cli_calendar;

@@ -53,7 +53,19 @@ pub fn routes() -> Router<Arc<AppState>> {
             post(upload).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
         )
         .route("/directories/export", post(export))
+        .route("/directories/templates/{name}", get(template))
         .route("/files/{token}", get(download))
+}
+
+/// The XLSX template of an importable file (`jianguan templates`): headers, an
+/// example row and the 说明 sheet. Any signed-in user; it holds no data.
+async fn template(_user: User, UrlPath(name): UrlPath<String>) -> Result<Response> {
+    let template = files::templates::Template::all()
+        .into_iter()
+        .find(|t| t.file_name() == name || t.name() == name)
+        .ok_or_else(|| Error::NotFound(format!("没有这个导入模板：{name} (no such template)")))?;
+    let bytes = template.workbook().map_err(Error::internal)?;
+    attachment(bytes, &format!("{}模板.xlsx", template.title()))
 }
 
 async fn download(

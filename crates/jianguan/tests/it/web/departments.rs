@@ -24,6 +24,34 @@ fn the_department_tab_is_read_by_all_and_edited_by_the_administrator() {
     ] {
         assert!(page.body.contains(expected), "{expected}: {}", page.body);
     }
+    // The template of the departments file, from the page's link: headers marked
+    // `*` where required, an example row, and the 说明 sheet.
+    assert!(
+        page.body
+            .contains("href=\"/directories/templates/departments\""),
+        "{}",
+        page.body
+    );
+    let template = admin.get("/directories/templates/departments");
+    assert_eq!(template.status, 200, "{}", template.body);
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(template.bytes))
+        .unwrap_or_else(|e| panic!("the template is not a workbook: {e}"));
+    use calamine::Reader as _;
+    assert_eq!(book.sheet_names(), ["部门名录", "说明"]);
+    let sheet = book
+        .worksheet_range("部门名录")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|row| row.iter().map(|cell| cell.to_string()).collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(
+        rows[0][..4],
+        ["*部门编码", "*部门名称", "*层级", "*所属区域"]
+    );
+    assert_eq!(admin.get("/directories/templates/nothing").status, 404);
+
     let found = admin.get("/directories?tab=departments&q=scjg");
     assert!(found.body.contains("共 1 条"), "{}", found.body);
 
