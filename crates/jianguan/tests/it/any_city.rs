@@ -62,7 +62,9 @@ fn yichang_sets_up_and_imports_its_own_files() -> TestResult {
                 "YCSJ,宜昌市市场监督管理局,市级,市直,{},市市场监管局",
                 code("1142050000000001")?
             ),
-            "YCYJ,宜昌市应急管理局,市级,420500,,市应急局".into(),
+            // The city level as the city's name (with its province) and as 市本级.
+            "YCYJ,宜昌市应急管理局,市级,湖北省宜昌市,,市应急局".into(),
+            "YCZJ,宜昌市住房和城乡建设局,市级,市本级,,".into(),
             "XLSJ,宜昌市西陵区市场监督管理局,区县级,西陵区,,西陵区市场监管局".into(),
             // Not a level: rejected, the others kept.
             "YCSW,宜昌市商务局,省级,420500,,".into(),
@@ -70,7 +72,7 @@ fn yichang_sets_up_and_imports_its_own_files() -> TestResult {
     )?;
     let args = ["import", "departments", text(&departments)?];
     let (imported, rejected, _) = import(&[&args[..], &["--data-dir", data, "--json"]].concat())?;
-    assert_eq!((imported, rejected), (3, 1));
+    assert_eq!((imported, rejected), (4, 1));
 
     let inspectors = write(
         &dir,
