@@ -78,14 +78,14 @@ impl Resolver {
             resolver.districts.insert(code.as_str().to_owned(), code);
         }
         // The city level (市直) is also written as the city's name or 市本级.
-        if let Some(city) = store.city().await? {
-            if let Ok(code) = DistrictCode::parse(&city.code) {
-                for alias in [city.name.as_str(), "市本级", "本级"] {
-                    resolver
-                        .districts
-                        .entry(alias.to_owned())
-                        .or_insert_with(|| code.clone());
-                }
+        if let Some(city) = store.city().await?
+            && let Ok(code) = DistrictCode::parse(&city.code)
+        {
+            for alias in [city.name.as_str(), "市本级", "本级"] {
+                resolver
+                    .districts
+                    .entry(alias.to_owned())
+                    .or_insert_with(|| code.clone());
             }
         }
         for department in store.departments().await? {
