@@ -9,115 +9,22 @@
 // Each step is a node:test subtest; after a failure the later steps are
 // skipped, and a screenshot and the page's HTML go to e2e/artifacts/.
 //
-// Run: node --test e2e/story.mjs   (scripts/test.sh does, after cargo build)
+// Run: node --test e2e/story.mjs   (scripts/test.sh runs every e2e/*.mjs, after cargo build)
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..');
-const BINARY = process.env.JIANGUAN_BIN ?? path.join(ROOT, 'target', 'debug', 'jianguan');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const ARTIFACTS = path.join(HERE, 'artifacts');
-const PASSWORD = 'jianguan-demo';
-// Every wait is bounded: the whole story must stay well under two minutes.
-const STEP_TIMEOUT_MS = 30_000;
-
-/** Runs the binary to completion; returns its standard output. */
-function jianguan(...args) {
-  return execFileSync(BINARY, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-/** Starts `jianguan serve` on a free port; resolves to { base, child } once it prints its address. */
-function serve(dataDir) {
-  const child = spawn(BINARY, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  child.stderr.on('data', (chunk) => { log += chunk; });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`serve printed no address:\n${out}\n${log}`)), 20_000);
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = out.match(/listening on (http:\/\/[^\s]+)/);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ base: match[1], child, log: () => log });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited (${code}):\n${out}\n${log}`));
-    });
-  });
-}
-
-/** The browser: a fresh profile, no network but loopback. */
-async function browse() {
-  const profile = mkdtempSync(path.join(tmpdir(), 'jianguan-e2e-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1366, height: 768 },
-    locale: 'zh-CN',
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  context.setDefaultTimeout(STEP_TIMEOUT_MS);
-  return { context, profile };
-}
-
-/** Logs in through the login form (ending any other session first). */
-async function logIn(page, base, username) {
-  await page.context().clearCookies();
-  await page.goto(`${base}/login`);
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(PASSWORD);
-  await page.getByRole('button', { name: '登录' }).click();
-  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
-  // The header names the account once logged in.
-  await page.getByRole('button', { name: '退出' }).waitFor();
-}
-
-/** Saves a screenshot and the HTML of the page, for a failed step. */
-async function keepEvidence(page, name) {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const stem = path.join(ARTIFACTS, name.replace(/[^\w\u4e00-\u9fff-]+/g, '_'));
-  await page.screenshot({ path: `${stem}.png`, fullPage: true }).catch(() => {});
-  writeFileSync(`${stem}.html`, await page.content().catch(() => ''));
-}
-
-/** Today and a date `days` later (capped at the year's end), as YYYY-MM-DD. */
-function dateWindow(days) {
-  const today = new Date();
-  const end = new Date(today.getTime() + days * 86_400_000);
-  const yearEnd = new Date(Date.UTC(today.getUTCFullYear(), 11, 31));
-  const iso = (date) => date.toISOString().slice(0, 10);
-  return [iso(today), iso(end < yearEnd ? end : yearEnd)];
-}
-
-/** Waits for the background job shown on the page to finish; fails if it failed. */
-async function waitForJob(page, timeout = 60_000) {
-  const done = page.locator('.job [role=status], .job [role=alert]').first();
-  await done.waitFor({ timeout });
-  const text = await done.textContent();
-  assert.doesNotMatch(text, /失败/, `the job failed: ${text}`);
-  return text;
-}
+import {
+  jianguan,
+  serve,
+  browse,
+  logIn,
+  keepEvidence,
+  dateWindow,
+  waitForJob,
+} from './lib/harness.mjs';
 
 test('一年的工作：名录导入 → 计划 → 批次抽取 → 结果 → 公示', { timeout: 240_000 }, async (t) => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'jianguan-e2e-'));

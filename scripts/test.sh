@@ -70,7 +70,7 @@ cargo test --workspace --all-targets --locked
 
 if $e2e_ready; then
   cargo build -p jianguan --bin jianguan --locked
-  CHROMIUM="$(command -v chromium)" node --test e2e/story.mjs
+  CHROMIUM="$(command -v chromium)" node --test --test-concurrency=1 e2e/*.mjs
 elif [ "${CI:-}" = true ]; then
   echo "the browser tests need chromium, node and npm" >&2
   exit 1
