@@ -271,9 +271,10 @@ pub(super) fn run(runs: usize, postgres: Option<&str>) -> anyhow::Result<()> {
         check(&import_once(&store, &files.csv).await?, rows, true)?;
         let again = import_once(&store, &files.csv).await?;
         check(&again, rows, false)?;
-        if again.outcome.updated != rows as u64 {
+        if again.outcome.unchanged != rows as u64 {
             bail!(
-                "a re-import counted {} of {rows} rows as existing",
+                "a re-import of the same file counted {} of {rows} rows as unchanged ({} updated)",
+                again.outcome.unchanged,
                 again.outcome.updated
             );
         }
