@@ -231,6 +231,8 @@ const PAGES: &[Page] = &[
     // 工作台, 名录库
     get("/dashboard", Rule::LoggedIn),
     get("/directories", Rule::LoggedIn),
+    // Import templates hold no data.
+    get("/directories/templates/departments", Rule::LoggedIn),
     // The upload is multipart (which this client does not send): only its login and CSRF refusals here.
     post(
         "/directories/import",
