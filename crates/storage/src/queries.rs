@@ -1321,6 +1321,18 @@ impl<E: Engine> Store for E {
         Ok(entities_from_rows(self, rows).await?.pop())
     }
 
+    async fn entities_in(&self, codes: &[String]) -> Result<Vec<MarketEntity>, StoreError> {
+        if codes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(ENTITY_SELECT);
+        sql.push(" WHERE ");
+        sql.bind_in(self.dialect(), "e.uscc", codes.to_vec());
+        sql.push(" ORDER BY e.uscc");
+        let rows = self.fetch_all(&sql.text, sql.args).await?;
+        entities_from_rows(self, rows).await
+    }
+
     async fn search_entities(
         &self,
         filter: &EntityFilter,
@@ -1395,6 +1407,18 @@ impl<E: Engine> Store for E {
             .fetch_all(&sql, vec![Arg::Text(cert_no.as_str().to_owned())])
             .await?;
         Ok(inspectors_from_rows(self, rows).await?.pop())
+    }
+
+    async fn inspectors_in(&self, certs: &[String]) -> Result<Vec<Inspector>, StoreError> {
+        if certs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(INSPECTOR_SELECT);
+        sql.push(" WHERE ");
+        sql.bind_in(self.dialect(), "i.cert_no", certs.to_vec());
+        sql.push(" ORDER BY i.cert_no");
+        let rows = self.fetch_all(&sql.text, sql.args).await?;
+        inspectors_from_rows(self, rows).await
     }
 
     async fn search_inspectors(
