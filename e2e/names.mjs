@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { jianguan, serve, browse, logIn, keepEvidence, dateWindow } from './lib/harness.mjs';
+import { jianguan, serve, browse, logIn, dateWindow, stepper } from './lib/harness.mjs';
 
 const ROUND = '2025-Q1';
 
@@ -24,19 +24,7 @@ test('名称而非代码：执法人员按企业名称找到任务并录入结�
   const page = context.pages()[0] ?? (await context.newPage());
   const base = server.base;
 
-  let failed = false;
-  const step = async (name, body) => {
-    await t.test(name, { skip: failed ? 'an earlier step failed' : undefined }, async () => {
-      try {
-        await body();
-      } catch (error) {
-        failed = true;
-        await keepEvidence(page, `names-${name}`);
-        error.message += `\n(page ${page.url()}; server log tail:\n${server.log().slice(-2000)})`;
-        throw error;
-      }
-    });
-  };
+  const step = stepper(t, page, server, 'names-');
 
   try {
     await step('执法人员看到带企业名称和地址的任务并录入结果', async () => {

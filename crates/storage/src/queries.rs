@@ -558,6 +558,23 @@ fn entity_fields<R: RowRead>(row: &R) -> Result<EntityFields, StoreError> {
 }
 
 /// Reads entity rows and attaches their labels.
+/// The rows of `select` whose `key` column is among `keys`, by key (none for no keys).
+async fn rows_with_keys<E: Engine>(
+    engine: &E,
+    select: &str,
+    key: &str,
+    keys: &[String],
+) -> Result<Vec<E::Row>, StoreError> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(select);
+    sql.push(" WHERE ");
+    sql.bind_in(engine.dialect(), key, keys.to_vec());
+    sql.push(&format!(" ORDER BY {key}"));
+    Ok(engine.fetch_all(&sql.text, sql.args).await?)
+}
+
 async fn entities_from_rows<E: Engine>(
     engine: &E,
     rows: Vec<E::Row>,
@@ -1322,14 +1339,7 @@ impl<E: Engine> Store for E {
     }
 
     async fn entities_in(&self, codes: &[String]) -> Result<Vec<MarketEntity>, StoreError> {
-        if codes.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut sql = Sql::new(ENTITY_SELECT);
-        sql.push(" WHERE ");
-        sql.bind_in(self.dialect(), "e.uscc", codes.to_vec());
-        sql.push(" ORDER BY e.uscc");
-        let rows = self.fetch_all(&sql.text, sql.args).await?;
+        let rows = rows_with_keys(self, ENTITY_SELECT, "e.uscc", codes).await?;
         entities_from_rows(self, rows).await
     }
 
@@ -1410,14 +1420,7 @@ impl<E: Engine> Store for E {
     }
 
     async fn inspectors_in(&self, certs: &[String]) -> Result<Vec<Inspector>, StoreError> {
-        if certs.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut sql = Sql::new(INSPECTOR_SELECT);
-        sql.push(" WHERE ");
-        sql.bind_in(self.dialect(), "i.cert_no", certs.to_vec());
-        sql.push(" ORDER BY i.cert_no");
-        let rows = self.fetch_all(&sql.text, sql.args).await?;
+        let rows = rows_with_keys(self, INSPECTOR_SELECT, "i.cert_no", certs).await?;
         inspectors_from_rows(self, rows).await
     }
 
