@@ -104,6 +104,7 @@ struct Index {
     scoped: Option<String>,
     centre: bool,
     now: String,
+    names: Names,
 }
 
 async fn index(
@@ -133,8 +134,10 @@ async fn index(
     }
     let rules = rules(&state);
     let calendar = state.calendar.get();
+    let names = Names::directories(&state).await?;
     render(&Index {
         chrome: Chrome::staff(&user, "12345热线工单", "/hotline"),
+        names,
         rows: orders
             .into_iter()
             .map(|o| Row::of(o, today, &calendar))
