@@ -68,6 +68,8 @@ struct Index {
     /// Why the inspector cannot enter results (an expired certificate …), if so.
     certificate_notice: Option<String>,
     names: Names,
+    /// The departments to choose from (readers of every department).
+    departments: Vec<(String, String)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -115,7 +117,13 @@ async fn index(
         .chain(entered.iter().map(|row| row.result.entity.as_str()))
         .collect();
     let names = Names::load(&state, &entities, &[]).await?;
+    let departments = if department.is_empty() {
+        crate::pages::department_options(&state).await?
+    } else {
+        Vec::new()
+    };
     render(&Index {
+        departments,
         certificate_notice: certificate_notice(&state, &user).await?,
         may_enter: user.account().department.as_deref() == Some(department.as_str())
             && user.account().may_in(Permission::EnterResults, &department),
