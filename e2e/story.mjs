@@ -120,7 +120,7 @@ test('一年的工作：名录导入 → 计划 → 批次抽取 → 结果 → 
       await page.getByRole('button', { name: /公开秘密/ }).click();
       await page.getByText('已公开').first().waitFor();
       await page.goto(`${base}/rounds/${id}/visits`);
-      const code = (await page.locator('td[data-label="市场主体"]').first().textContent()).trim();
+      const code = (await page.locator('td[data-label="市场主体"] code.code').first().textContent()).trim();
       assert.match(code, /^[0-9A-Z]{18}$/);
       story.round = id;
       story.entity = code;

@@ -108,3 +108,25 @@ export async function waitForJob(page, timeout = 60_000) {
   return text;
 }
 
+
+/**
+ * The steps of a browser test: `step(name, body)` runs one as a node:test
+ * subtest of `t`; after a failure the later steps are skipped. A failure
+ * keeps evidence (screenshot, page HTML, named `prefix` + step) and adds the
+ * page's address and the server log's tail to the error.
+ */
+export function stepper(t, page, server, prefix = '') {
+  let failed = false;
+  return async (name, body) => {
+    await t.test(name, { skip: failed ? 'an earlier step failed' : undefined }, async () => {
+      try {
+        await body();
+      } catch (error) {
+        failed = true;
+        await keepEvidence(page, `${prefix}${name}`);
+        error.message += `\n(page ${page.url()}; server log tail:\n${server.log().slice(-2000)})`;
+        throw error;
+      }
+    });
+  };
+}

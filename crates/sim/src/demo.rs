@@ -88,16 +88,7 @@ fn date(year: i32, month: u32, day: u32) -> NaiveDate {
 async fn demo_accounts(db: &Db) -> anyhow::Result<()> {
     use domain::account::{Account, Role};
     let department = "SCJG";
-    let filter = InspectorFilter {
-        department: Some(DepartmentCode::parse(department)?),
-        ..InspectorFilter::default()
-    };
-    let certificate = db
-        .search_inspectors(&filter, &storage::PageRequest::first(1))
-        .await?
-        .items
-        .first()
-        .map(|i| i.fields().cert_no.as_str().to_owned());
+    let certificate = demo_certificate(db, department).await?;
     let accounts = [
         ("admin", "系统管理员", Role::SystemAdmin),
         ("scjg.admin", "市场监管局管理员", Role::DepartmentAdmin),
@@ -126,6 +117,60 @@ async fn demo_accounts(db: &Db) -> anyhow::Result<()> {
         println!("  {username:<18} {}", role.label());
     }
     Ok(())
+}
+
+/// The certificate of the demo inspector: one of the department's inspectors
+/// certified today (the city keeps its expired certificates, for realism),
+/// the one on the most teams of visits still awaiting the department's
+/// results, so that its task list is not empty.
+async fn demo_certificate(db: &Db, department: &str) -> anyhow::Result<Option<String>> {
+    use domain::inspection::{InspectionResult, Visit};
+    let filter = InspectorFilter {
+        department: Some(DepartmentCode::parse(department)?),
+        certified_on: Some(domain::clock::now().date_naive()),
+        ..InspectorFilter::default()
+    };
+    let certified: Vec<String> = db
+        .search_inspectors(&filter, &storage::PageRequest::first(storage::MAX_PAGE))
+        .await?
+        .items
+        .iter()
+        .map(|i| i.fields().cert_no.as_str().to_owned())
+        .collect();
+    let entered: HashSet<String> = db
+        .list::<InspectionResult>(Some(("department", department)))
+        .await?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let mut awaiting: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for visit in db.list::<Visit>(None).await? {
+        let open = visit.items.iter().any(|i| {
+            i.department == department
+                && !entered.contains(&service::results::result_id(
+                    &visit.id, &i.plan, department, &i.item,
+                ))
+        });
+        if !open {
+            continue;
+        }
+        for team in visit.teams.iter().filter(|t| t.department == department) {
+            for cert in &team.assigned {
+                *awaiting.entry(cert.clone()).or_default() += 1;
+            }
+        }
+    }
+    // The most visits awaiting results; among equals, the first certificate.
+    Ok(certified
+        .iter()
+        .enumerate()
+        .max_by_key(|(index, cert)| {
+            (
+                awaiting.get(cert.as_str()).copied().unwrap_or(0),
+                std::cmp::Reverse(*index),
+            )
+        })
+        .map(|(_, cert)| cert.clone()))
 }
 
 /// The demo accounts' password.

@@ -354,6 +354,12 @@ pub trait Store: Send + Sync {
         &self,
         uscc: &Uscc,
     ) -> impl Future<Output = Result<Option<MarketEntity>, StoreError>> + Send;
+    /// The entities whose 统一社会信用代码 is among `codes` (a page's worth, to
+    /// show names next to codes in one query), by code; unknown codes are left out.
+    fn entities_in(
+        &self,
+        codes: &[String],
+    ) -> impl Future<Output = Result<Vec<MarketEntity>, StoreError>> + Send;
     /// A page of the entities matching `filter`, by 统一社会信用代码.
     fn search_entities(
         &self,
@@ -376,6 +382,12 @@ pub trait Store: Send + Sync {
         &self,
         cert_no: &CertificateNo,
     ) -> impl Future<Output = Result<Option<Inspector>, StoreError>> + Send;
+    /// The inspectors whose certificate number is among `certs` (a page's
+    /// worth), by number; unknown numbers are left out.
+    fn inspectors_in(
+        &self,
+        certs: &[String],
+    ) -> impl Future<Output = Result<Vec<Inspector>, StoreError>> + Send;
     /// A page of the inspectors matching `filter`, by certificate number.
     fn search_inspectors(
         &self,

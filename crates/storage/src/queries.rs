@@ -558,6 +558,23 @@ fn entity_fields<R: RowRead>(row: &R) -> Result<EntityFields, StoreError> {
 }
 
 /// Reads entity rows and attaches their labels.
+/// The rows of `select` whose `key` column is among `keys`, by key (none for no keys).
+async fn rows_with_keys<E: Engine>(
+    engine: &E,
+    select: &str,
+    key: &str,
+    keys: &[String],
+) -> Result<Vec<E::Row>, StoreError> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(select);
+    sql.push(" WHERE ");
+    sql.bind_in(engine.dialect(), key, keys.to_vec());
+    sql.push(&format!(" ORDER BY {key}"));
+    Ok(engine.fetch_all(&sql.text, sql.args).await?)
+}
+
 async fn entities_from_rows<E: Engine>(
     engine: &E,
     rows: Vec<E::Row>,
@@ -1321,6 +1338,11 @@ impl<E: Engine> Store for E {
         Ok(entities_from_rows(self, rows).await?.pop())
     }
 
+    async fn entities_in(&self, codes: &[String]) -> Result<Vec<MarketEntity>, StoreError> {
+        let rows = rows_with_keys(self, ENTITY_SELECT, "e.uscc", codes).await?;
+        entities_from_rows(self, rows).await
+    }
+
     async fn search_entities(
         &self,
         filter: &EntityFilter,
@@ -1395,6 +1417,11 @@ impl<E: Engine> Store for E {
             .fetch_all(&sql, vec![Arg::Text(cert_no.as_str().to_owned())])
             .await?;
         Ok(inspectors_from_rows(self, rows).await?.pop())
+    }
+
+    async fn inspectors_in(&self, certs: &[String]) -> Result<Vec<Inspector>, StoreError> {
+        let rows = rows_with_keys(self, INSPECTOR_SELECT, "i.cert_no", certs).await?;
+        inspectors_from_rows(self, rows).await
     }
 
     async fn search_inspectors(

@@ -63,6 +63,7 @@ contracts!(
     dates_round_trip,
     pilot_era_codes_keep_their_warning,
     inspectors_round_trip_and_filter,
+    lookups_by_a_page_of_codes,
     recusals_round_trip_and_page,
     items_and_joint_items_round_trip,
     departments_and_districts_round_trip,
@@ -1056,6 +1057,34 @@ async fn inspectors_round_trip_and_filter<S: Store>(store: &S) -> TestResult {
     );
     assert_eq!(store.count_inspectors(&food).await?, 19);
     assert_eq!(store.count_inspectors(&all).await?, 40);
+    Ok(())
+}
+
+/// `entities_in` and `inspectors_in`: a page's codes in one query each, the
+/// records exactly as one by one, unknown and repeated codes harmless.
+async fn lookups_by_a_page_of_codes<S: Store>(store: &S) -> TestResult {
+    seed_departments(store).await?;
+    let stored = entities(0..30)?;
+    store.upsert_entities(&stored).await?;
+    let inspectors = (0..10)
+        .map(|i| inspector(i, "SJGJ"))
+        .collect::<Result<Vec<_>, _>>()?;
+    store.upsert_inspectors(&inspectors).await?;
+    assert!(store.entities_in(&[]).await?.is_empty());
+    assert!(store.inspectors_in(&[]).await?.is_empty());
+    let asked: Vec<String> = [25, 3, 3, 17]
+        .iter()
+        .map(|&i| uscc(i).map(|u| u.as_str().to_owned()))
+        .chain([Ok(uscc(99)?.as_str().to_owned())])
+        .collect::<Result<_, _>>()?;
+    let found = store.entities_in(&asked).await?;
+    assert_eq!(found, vec![entity(3)?, entity(17)?, entity(25)?]);
+    let certs: Vec<String> = ["HB000007", "HB000002", "HB999999"]
+        .iter()
+        .map(|c| (*c).to_owned())
+        .collect();
+    let found = store.inspectors_in(&certs).await?;
+    assert_eq!(found, vec![inspectors[2].clone(), inspectors[7].clone()]);
     Ok(())
 }
 

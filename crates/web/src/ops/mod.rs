@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod directories;
 pub mod hotline;
 pub mod ledger;
+pub mod names;
 pub mod plans;
 pub mod reports;
 pub mod results;

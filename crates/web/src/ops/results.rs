@@ -14,7 +14,7 @@ use domain::CheckMethod;
 use domain::account::{Permission, Role};
 use domain::inspection::{FollowUp, InspectionResult, ResultCategory, ResultStatus, Visit};
 use service::{self, results};
-use storage::WorkflowStore;
+use storage::{Store, WorkflowStore};
 
 /// Today, in China.
 pub(crate) fn today() -> NaiveDate {
@@ -46,6 +46,20 @@ fn works_on(user: &User, visit: &Visit, department: &str) -> bool {
     })
 }
 
+/// Whether the user may enter results of `visit` at all: in its own
+/// department, which sends a team, with [`Permission::EnterResults`] there
+/// (an inspector only on a team that includes it). Pages show the entry link
+/// only then; [`entry_target`] enforces the same rule.
+pub(crate) fn enters_results(user: &User, visit: &Visit) -> bool {
+    user.account()
+        .department
+        .as_deref()
+        .is_some_and(|department| {
+            user.account().may_in(Permission::EnterResults, department)
+                && works_on(user, visit, department)
+        })
+}
+
 /// The visit the user may enter results of, and its department
 /// ([`Permission::EnterResults`] in the department; an inspector on the team).
 pub(crate) async fn entry_target(
@@ -65,6 +79,45 @@ pub(crate) async fn entry_target(
         return Err(Error::Forbidden);
     }
     Ok((visit, department))
+}
+
+/// Why an inspector cannot enter results today, in words for the page: a
+/// certificate expired (with its last day), not yet valid, or missing.
+/// `None` for every other account, and for an inspector certified today.
+pub(crate) async fn certificate_notice(state: &AppState, user: &User) -> Result<Option<String>> {
+    let account = user.account();
+    if account.role != Role::Inspector {
+        return Ok(None);
+    }
+    let Some(cert) = account.certificate.as_deref() else {
+        return Ok(Some(
+            "您的账号未关联执法证，不能录入检查结果，请联系系统管理员。".to_owned(),
+        ));
+    };
+    let found = match domain::CertificateNo::parse(cert) {
+        Ok(parsed) => state.db.inspector(&parsed).await?,
+        Err(_) => None,
+    };
+    let Some(inspector) = found else {
+        return Ok(Some(format!(
+            "执法人员名录中没有您的执法证 {cert}，不能录入检查结果，请联系本部门管理员。"
+        )));
+    };
+    let today = today();
+    let fields = inspector.fields();
+    Ok(if today > fields.cert_valid_until {
+        Some(format!(
+            "您的执法证已于 {} 到期，不能录入检查结果，也不会被派入新的检查任务（证号 {cert}）。请换证后由本部门管理员更新执法人员名录。",
+            fields.cert_valid_until
+        ))
+    } else if today < fields.cert_valid_from {
+        Some(format!(
+            "您的执法证自 {} 起生效，生效前不能录入检查结果（证号 {cert}）。",
+            fields.cert_valid_from
+        ))
+    } else {
+        None
+    })
 }
 
 /// What the form or the API sends for a visit's results (texts, parsed here).

@@ -39,6 +39,7 @@ use crate::ops::hotline::{
     asked_department, due, intake, kpi, kpi_json, list_orders, open_inspection, party, percent,
     rules, scope, today, visible_order,
 };
+use crate::ops::names::Names;
 use crate::pages::{Chrome, department_options, render, url_encode};
 use crate::query::present;
 use domain::account::{Account, Permission};
@@ -103,6 +104,7 @@ struct Index {
     scoped: Option<String>,
     centre: bool,
     now: String,
+    names: Names,
 }
 
 async fn index(
@@ -132,8 +134,10 @@ async fn index(
     }
     let rules = rules(&state);
     let calendar = state.calendar.get();
+    let names = Names::directories(&state).await?;
     render(&Index {
         chrome: Chrome::staff(&user, "12345热线工单", "/hotline"),
+        names,
         rows: orders
             .into_iter()
             .map(|o| Row::of(o, today, &calendar))
@@ -254,6 +258,7 @@ struct OrderPage {
     levels: &'static [Escalation],
     inspectors: Vec<(String, String)>,
     today: NaiveDate,
+    names: Names,
 }
 
 async fn order_view(
@@ -291,8 +296,11 @@ async fn order_view(
     } else {
         Vec::new()
     };
+    let entities: Vec<&str> = order.entity.as_deref().into_iter().collect();
+    let names = Names::load(state, &entities, &[]).await?;
     Ok(OrderPage {
         chrome: Chrome::staff(user, format!("工单 {}", order.id), "/hotline"),
+        names,
         caller: order.caller.masked(),
         channel_name,
         department_name,

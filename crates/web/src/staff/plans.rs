@@ -15,6 +15,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::User;
 use crate::error::{Error, Result};
+use crate::ops::names::Names;
 use crate::ops::plans::{
     FormPairs, PlanFilter, PlanStep, advance, answer, create_plan, partner_of, split_list,
     visible_plan, visible_plans,
@@ -44,6 +45,7 @@ pub fn routes() -> Router<Arc<AppState>> {
 /// What a row of the list shows.
 struct PlanRow {
     plan: Plan,
+    /// The participating departments' names.
     departments: String,
 }
 
@@ -52,6 +54,7 @@ struct PlanRow {
 struct Index {
     chrome: Chrome,
     rows: Vec<PlanRow>,
+    names: Names,
     year: String,
     status: String,
     statuses: &'static [PlanStatus],
@@ -64,13 +67,14 @@ async fn index(
     Query(filter): Query<PlanFilter>,
 ) -> Result<Html<String>> {
     let plans = visible_plans(&state, &user, &filter).await?;
+    let names = Names::directories(&state).await?;
     let rows = plans
         .into_iter()
         .map(|plan| PlanRow {
             departments: plan
                 .participants
                 .iter()
-                .map(|p| p.department.as_str())
+                .map(|p| names.department(&p.department).text().to_owned())
                 .collect::<Vec<_>>()
                 .join("、"),
             plan,
@@ -79,6 +83,7 @@ async fn index(
     render(&Index {
         chrome: Chrome::staff(&user, "抽查计划", "/plans"),
         rows,
+        names,
         year: filter.year.unwrap_or_default(),
         status: filter.status.unwrap_or_default(),
         statuses: PlanStatus::ALL,
@@ -89,7 +94,6 @@ async fn index(
 /// A partner department's line in the 会签 table.
 struct PartnerLine {
     code: String,
-    name: String,
     /// 待会签, 已同意 or 不同意.
     state: String,
     /// Who answered and when, the reason given, or an answer to an earlier version.
@@ -101,7 +105,7 @@ struct PartnerLine {
 struct Show {
     chrome: Chrome,
     plan: Plan,
-    department_names: Vec<(String, String)>,
+    names: Names,
     strata: Vec<(String, String)>,
     partners: Vec<PartnerLine>,
     /// The department the user may answer for, when the plan awaits it.
@@ -111,7 +115,7 @@ struct Show {
     may_publish: bool,
 }
 
-fn partner_line(plan: &Plan, code: &str, name: String) -> PartnerLine {
+fn partner_line(plan: &Plan, code: &str) -> PartnerLine {
     let earlier = plan.confirmations.iter().find(|c| c.department == code);
     let (state, note) = match (plan.answer_of(code), earlier) {
         (Some(c), _) if c.decision == Decision::Confirmed => {
@@ -129,7 +133,6 @@ fn partner_line(plan: &Plan, code: &str, name: String) -> PartnerLine {
     };
     PartnerLine {
         code: code.to_owned(),
-        name,
         state,
         note,
     }
@@ -150,37 +153,17 @@ fn stratum_text(rule: &StratumRate) -> (String, String) {
     (label, rule)
 }
 
-async fn department_name(state: &AppState, code: &str) -> String {
-    let Ok(parsed) = DepartmentCode::parse(code) else {
-        return code.to_owned();
-    };
-    match state.db.department(&parsed).await {
-        Ok(Some(department)) => department.name().to_owned(),
-        _ => code.to_owned(),
-    }
-}
-
 async fn show(
     State(state): State<Arc<AppState>>,
     user: User,
     Path(id): Path<String>,
 ) -> Result<Html<String>> {
     let plan = visible_plan(&state, &user, &id).await?;
-    let mut department_names = Vec::new();
-    for participant in &plan.participants {
-        let name = department_name(&state, &participant.department).await;
-        department_names.push((participant.department.clone(), name));
-    }
+    let names = Names::directories(&state).await?;
     let account = user.account();
     let partners = plan
         .partners()
-        .map(|code| {
-            let name = department_names
-                .iter()
-                .find(|(c, _)| c == code)
-                .map_or_else(|| code.to_owned(), |(_, n)| n.clone());
-            partner_line(&plan, code, name)
-        })
+        .map(|code| partner_line(&plan, code))
         .collect();
     let may_answer = partner_of(account, &plan)
         .filter(|_| plan.status == PlanStatus::Filed)
@@ -188,7 +171,7 @@ async fn show(
     render(&Show {
         chrome: Chrome::staff(&user, format!("计划 {}", plan.id), "/plans"),
         strata: plan.strata.iter().map(stratum_text).collect(),
-        department_names,
+        names,
         partners,
         may_answer,
         may_file: plan.status == PlanStatus::Draft

@@ -15,10 +15,11 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::User;
 use crate::error::Result;
+use crate::ops::names::Names;
 use crate::ops::plans::{FormPairs, split_list};
 use crate::ops::results::{
-    EntryFields, Pending, ResultFilter, enter, entry_target, pending_visits, publish, today,
-    visible_results, working_department,
+    EntryFields, Pending, ResultFilter, certificate_notice, enter, entry_target, pending_visits,
+    publish, today, visible_results, working_department,
 };
 use crate::pages::{Chrome, render, url_encode};
 use domain::CheckMethod;
@@ -61,7 +62,14 @@ struct Index {
     entered: Vec<ResultRow>,
     published: usize,
     may_publish: bool,
+    /// Whether the user enters results in this department (the 录入 links).
+    may_enter: bool,
     message: String,
+    /// Why the inspector cannot enter results (an expired certificate …), if so.
+    certificate_notice: Option<String>,
+    names: Names,
+    /// The departments to choose from (readers of every department).
+    departments: Vec<(String, String)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -103,7 +111,23 @@ async fn index(
     }
     let pending_total = pending.len();
     pending.truncate(MAX_ROWS);
+    let entities: Vec<&str> = pending
+        .iter()
+        .map(|p| p.visit.entity.as_str())
+        .chain(entered.iter().map(|row| row.result.entity.as_str()))
+        .collect();
+    let names = Names::load(&state, &entities, &[]).await?;
+    let departments = if department.is_empty() {
+        crate::pages::department_options(&state).await?
+    } else {
+        Vec::new()
+    };
     render(&Index {
+        departments,
+        certificate_notice: certificate_notice(&state, &user).await?,
+        may_enter: user.account().department.as_deref() == Some(department.as_str())
+            && user.account().may_in(Permission::EnterResults, &department),
+        names,
         chrome: Chrome::staff(&user, "检查结果", "/results"),
         may_publish: !department.is_empty()
             && user
@@ -131,6 +155,7 @@ struct EntryForm {
     methods: &'static [CheckMethod],
     follow_ups: &'static [FollowUp],
     locked: bool,
+    names: Names,
 }
 
 async fn entry_form(
@@ -188,7 +213,14 @@ async fn entry_form(
         .find(|t| t.department == department)
         .map(|t| t.assigned.clone())
         .unwrap_or_default();
+    let inspectors: Vec<&str> = team
+        .iter()
+        .chain(&fields.inspectors)
+        .map(String::as_str)
+        .collect();
+    let names = Names::load(&state, &[visit.entity.as_str()], &inspectors).await?;
     render(&EntryForm {
+        names,
         chrome: Chrome::staff(&user, "录入检查结果", "/results"),
         visit,
         department,

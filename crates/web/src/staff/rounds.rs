@@ -16,7 +16,9 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::User;
 use crate::error::{Error, Result};
+use crate::ops::names::Names;
 use crate::ops::plans::{FormPairs, split_list};
+use crate::ops::results::enters_results;
 use crate::ops::rounds::{
     CommitFields, DrawFields, VisitQuery, all_rounds, commit, full_record, publish,
     reads_full_record, round, start_draw, visit_page, visit_visible,
@@ -204,10 +206,18 @@ async fn publish_from_form(
     Ok(Redirect::to(&format!("/rounds/{}", url_encode(&round.id))))
 }
 
-/// A visit as a row: its teams in words.
+/// A team as a row shows it: the department, its inspectors' certificates
+/// (none when unstaffed) and whether it is staffed.
+struct TeamRow {
+    department: String,
+    assigned: Vec<String>,
+    staffed: bool,
+}
+
+/// A visit as a row: its teams, and whether the viewer may enter its results.
 struct VisitRow {
     visit: Visit,
-    teams: Vec<(String, String, bool)>,
+    teams: Vec<TeamRow>,
     may_enter: bool,
 }
 
@@ -217,6 +227,7 @@ struct Visits {
     chrome: Chrome,
     round: Round,
     rows: Vec<VisitRow>,
+    names: Names,
     total: usize,
     page: usize,
     pages: usize,
@@ -239,7 +250,15 @@ async fn visits(
         Some(plan.as_str()).filter(|p| !p.is_empty()),
     )
     .await?;
-    let account = user.account();
+    let entities: Vec<&str> = page.visits.iter().map(|v| v.entity.as_str()).collect();
+    let inspectors: Vec<&str> = page
+        .visits
+        .iter()
+        .flat_map(|v| &v.teams)
+        .flat_map(|t| &t.assigned)
+        .map(String::as_str)
+        .collect();
+    let names = Names::load(&state, &entities, &inspectors).await?;
     let rows = page
         .visits
         .into_iter()
@@ -247,20 +266,13 @@ async fn visits(
             teams: visit
                 .teams
                 .iter()
-                .map(|t| {
-                    let staffed = !(t.unstaffed && t.assigned.is_empty());
-                    let who = if staffed {
-                        t.assigned.join("、")
-                    } else {
-                        "未配齐".to_owned()
-                    };
-                    (t.department.clone(), who, staffed)
+                .map(|t| TeamRow {
+                    department: t.department.clone(),
+                    assigned: t.assigned.clone(),
+                    staffed: !(t.unstaffed && t.assigned.is_empty()),
                 })
                 .collect(),
-            may_enter: visit
-                .teams
-                .iter()
-                .any(|t| account.may_in(Permission::EnterResults, &t.department)),
+            may_enter: enters_results(&user, &visit),
             visit,
         })
         .collect();
@@ -268,6 +280,7 @@ async fn visits(
         chrome: Chrome::staff(&user, format!("批次 {} 检查任务", round.id), "/rounds"),
         round,
         rows,
+        names,
         total: page.total,
         page: page.page,
         pages: page.pages,

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::User;
 use crate::error::Result;
+use crate::ops::names::Names;
 use crate::ops::supervision::{
     NoteInput, NoticeInput, OutOfPlanInput, answer, issue, register, review, visible_notice,
     visible_notices, visible_out_of_plan,
@@ -58,6 +59,7 @@ struct Index {
     may_rectify: bool,
     reasons: &'static [OutOfPlanReason],
     department: String,
+    names: Names,
 }
 
 async fn index(
@@ -78,7 +80,15 @@ async fn index(
         .filter(|n| calendar.is_provisional_span(n.issued_at.date_naive(), n.due))
         .map(|n| n.id.clone())
         .collect();
+    let entities: Vec<&str> = out_of_plan.iter().map(|o| o.entity.as_str()).collect();
+    let inspectors: Vec<&str> = out_of_plan
+        .iter()
+        .flat_map(|o| &o.inspectors)
+        .map(String::as_str)
+        .collect();
+    let names = Names::load(&state, &entities, &inspectors).await?;
     render(&Index {
+        names,
         out_of_plan,
         notices,
         provisional,
@@ -123,6 +133,7 @@ struct NoticePage {
     provisional: bool,
     may_answer: bool,
     may_review: bool,
+    names: Names,
 }
 
 async fn notice_page(
@@ -131,7 +142,9 @@ async fn notice_page(
     Path(id): Path<String>,
 ) -> Result<Html<String>> {
     let notice = visible_notice(&state, user.account(), &id).await?;
+    let names = Names::directories(&state).await?;
     render(&NoticePage {
+        names,
         may_answer: user
             .account()
             .may_in(Permission::RegisterOutOfPlan, &notice.department),

@@ -398,7 +398,8 @@ pub fn input_value(body: &str, name: &str) -> Option<String> {
     Some(tag[value_at..value_end].to_owned())
 }
 
-fn block_on<T>(work: impl Future<Output = T>) -> T {
+/// Runs `work` on a runtime of its own (before or beside a server).
+pub fn block_on<T>(work: impl Future<Output = T>) -> T {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

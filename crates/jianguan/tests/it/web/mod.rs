@@ -17,6 +17,7 @@ mod departments;
 mod draw_secrecy;
 mod hostile;
 mod hotline;
+mod names;
 mod portal;
 mod security;
 mod staff_directories;
