@@ -159,7 +159,7 @@ pub(crate) async fn commit(state: &AppState, user: &User, fields: CommitFields) 
 pub(crate) struct DrawFields {
     /// The public value typed in (e.g. a closing index or lottery number).
     pub beacon: String,
-    /// Witnesses' names.
+    /// Witnesses, each exactly as typed (`市司法局 王明` is one witness).
     #[serde(default)]
     pub witnesses: Vec<String>,
 }
@@ -185,6 +185,15 @@ impl DrawGuard {
     }
 }
 
+/// Whether this process is drawing round `id` now.
+pub(crate) fn drawing(id: &str) -> bool {
+    DRAWING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .as_ref()
+        .is_some_and(|set| set.contains(id))
+}
+
 impl Drop for DrawGuard {
     fn drop(&mut self) {
         let mut drawing = DRAWING
@@ -197,8 +206,14 @@ impl Drop for DrawGuard {
 }
 
 /// Checks that the user may draw round `id` now, with these fields.
-async fn check_draw(state: &AppState, user: &User, id: &str, fields: &DrawFields) -> Result<Round> {
+async fn check_draw(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    fields: &mut DrawFields,
+) -> Result<Round> {
     user.require(Permission::RunRounds)?;
+    fields.witnesses = rounds::witness_list(&fields.witnesses);
     let round = round(state, id).await?;
     if round.status != RoundStatus::Committed {
         return Err(Error::Conflict(format!(
@@ -222,7 +237,8 @@ pub(crate) async fn draw_now(
     id: &str,
     fields: &DrawFields,
 ) -> Result<Round> {
-    check_draw(state, user, id, fields).await?;
+    let mut fields = fields.clone();
+    check_draw(state, user, id, &mut fields).await?;
     let _guard = DrawGuard::take(id)?;
     let at = service::now();
     Ok(sealed(
@@ -243,9 +259,9 @@ pub(crate) async fn start_draw(
     state: &Arc<AppState>,
     user: &User,
     id: &str,
-    fields: DrawFields,
+    mut fields: DrawFields,
 ) -> Result<u64> {
-    check_draw(state, user, id, &fields).await?;
+    check_draw(state, user, id, &mut fields).await?;
     let guard = DrawGuard::take(id)?;
     let job = state
         .jobs
