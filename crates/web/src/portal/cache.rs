@@ -1063,6 +1063,22 @@ impl RoundIndex {
         strata
     }
 
+    /// The place of `id` in the frame of `plan` when the frame is ordered by
+    /// `(prn, id)`, from 1; `None` if the frame does not hold it. Anyone can
+    /// compute it from the public view (`frame_ids` and the seed).
+    pub fn frame_rank(&self, plan: &str, id: &str) -> Option<u64> {
+        let frame = self.frames.get(plan)?;
+        frame.find(id)?;
+        let own = (self.round_seed.prn(id.as_bytes()), id);
+        let before = frame
+            .starts
+            .iter()
+            .map(|start| frame.key(*start))
+            .filter(|other| (self.round_seed.prn(other.as_bytes()), *other) < own)
+            .count();
+        Some(before as u64 + 1)
+    }
+
     /// Frame size of `plan`.
     pub fn frame_size(&self, plan: &str) -> u64 {
         self.populations.get(plan).map_or(0, |p| p.values().sum())
