@@ -899,3 +899,21 @@ pub async fn reassign<S: WorkflowStore>(
         .await?;
     Ok(visit)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{witness_lines, witness_list};
+
+    #[test]
+    fn a_witness_is_a_line_as_typed() {
+        assert_eq!(
+            witness_lines("  市司法局 王明 \r\n\r\n区公证处 李华，张三\n \n"),
+            ["市司法局 王明", "区公证处 李华，张三"]
+        );
+        assert!(witness_lines(" \n\t\n").is_empty());
+        assert_eq!(
+            witness_list(&[" 市司法局 王明".to_owned(), String::new()]),
+            ["市司法局 王明"]
+        );
+    }
+}
