@@ -106,6 +106,18 @@ pub struct EntityCheck {
     pub phase: &'static str,
 }
 
+impl EntityCheck {
+    /// The plans whose frame holds the entity, once each: the department
+    /// entries of a joint plan share its frame and its selection.
+    pub fn by_plan(&self) -> Vec<&PlanCheck> {
+        let mut seen = std::collections::HashSet::new();
+        self.plans
+            .iter()
+            .filter(|p| seen.insert(p.plan.as_str()))
+            .collect()
+    }
+}
+
 /// Reads a 统一社会信用代码 typed by anyone; a malformed one is a 400 in Chinese.
 pub fn parse_code(text: &str) -> Result<Uscc> {
     let text = text.trim();
