@@ -12,21 +12,24 @@ use super::portal::{
 use super::staff_workflow::{expect_redirect, wait_for_job};
 use crate::common::web::{Client, TestServer, encode};
 
-/// The round these tests commit and draw.
-const CEREMONY: &str = "CEREMONY-1";
+/// The rounds these tests commit and draw, one per test: a server process
+/// draws one round of an id at a time, and the tests' servers share the process.
+const PUBLIC_AT_COMMIT: &str = "CEREMONY-C";
+const AS_TYPED: &str = "CEREMONY-W";
+const PRINTED: &str = "CEREMONY-P";
 /// Witnesses as typed in the textarea: spaces inside names, stray blanks and an empty line.
 const TYPED_WITNESSES: &str = "  市司法局 王明 \r\n\r\n区公证处 李华\n";
 /// The same, as they must be recorded.
 const WITNESSES: [&str; 2] = ["市司法局 王明", "区公证处 李华"];
 
-/// Commits [`CEREMONY`] with one demo plan, as the administrator.
-fn commit(server: &TestServer) -> Client {
+/// Commits `round` with one demo plan, as the administrator.
+fn commit(server: &TestServer, round: &str) -> Client {
     let mut admin = server.login("admin");
     expect_redirect(
         &admin.post_form(
             "/rounds",
             &[
-                ("id", CEREMONY),
+                ("id", round),
                 ("title", "见证测试批次"),
                 ("window_start", "2025-10-01"),
                 ("window_end", "2025-12-31"),
@@ -34,21 +37,21 @@ fn commit(server: &TestServer) -> Client {
                 ("plans", "HS2025-J001"),
             ],
         ),
-        &format!("/rounds/{CEREMONY}"),
+        &format!("/rounds/{round}"),
     );
     admin
 }
 
-/// Draws [`CEREMONY`] through the witness form and waits for the job.
-fn draw(admin: &mut Client) {
+/// Draws `round` through the witness form and waits for the job.
+fn draw(admin: &mut Client, round: &str) {
     let drawn = admin.post_form(
-        &format!("/rounds/{CEREMONY}/draw"),
+        &format!("/rounds/{round}/draw"),
         &[
             ("witnesses", TYPED_WITNESSES),
             ("beacon", "2025-10-09 福彩3D 123"),
         ],
     );
-    expect_redirect(&drawn, &format!("/rounds/{CEREMONY}?job="));
+    expect_redirect(&drawn, &format!("/rounds/{round}?job="));
     let job = drawn
         .location
         .unwrap_or_default()
@@ -63,15 +66,15 @@ fn draw(admin: &mut Client) {
 #[test]
 fn the_commitment_is_public_from_the_commit_and_nothing_else() -> TestResult {
     let server = TestServer::start();
-    let mut admin = commit(&server);
-    let stored = stored_round(&server.database, CEREMONY)?;
-    let screen = ok(&mut admin, &format!("/rounds/{CEREMONY}"))?;
+    let mut admin = commit(&server, PUBLIC_AT_COMMIT);
+    let stored = stored_round(&server.database, PUBLIC_AT_COMMIT)?;
+    let screen = ok(&mut admin, &format!("/rounds/{PUBLIC_AT_COMMIT}"))?;
     assert!(
-        screen.contains(&format!("href=\"/gongshi/rounds/{CEREMONY}\"")),
+        screen.contains(&format!("href=\"/gongshi/rounds/{PUBLIC_AT_COMMIT}\"")),
         "the witness screen links the published commitment"
     );
     let mut public = server.anonymous();
-    let path = format!("/gongshi/rounds/{CEREMONY}");
+    let path = format!("/gongshi/rounds/{PUBLIC_AT_COMMIT}");
     let page = ok(&mut public, &path)?;
     assert!(
         page.contains(&stored.commitment),
@@ -91,19 +94,22 @@ fn the_commitment_is_public_from_the_commit_and_nothing_else() -> TestResult {
     );
 
     // Drawn but not published: still only the commitment, digests, plans and times.
-    draw(&mut admin);
-    let sealed = sealed_values(&server.database, CEREMONY)?;
+    draw(&mut admin, PUBLIC_AT_COMMIT);
+    let sealed = sealed_values(&server.database, PUBLIC_AT_COMMIT)?;
     assert_eq!(sealed.len(), 2, "the seed and the secret exist now");
     let visits: Value = serde_json::from_str(&cli(
         &server.database,
-        &["visits", "list", "--round", CEREMONY, "--json"],
+        &["visits", "list", "--round", PUBLIC_AT_COMMIT, "--json"],
     )?)?;
     let entities: Vec<&str> = visits
         .as_array()
         .map(|v| v.iter().filter_map(|v| v["entity"].as_str()).collect())
         .unwrap_or_default();
     assert!(!entities.is_empty(), "the draw selected someone");
-    for path in [path.clone(), format!("/api/v1/public/rounds/{CEREMONY}")] {
+    for path in [
+        path.clone(),
+        format!("/api/v1/public/rounds/{PUBLIC_AT_COMMIT}"),
+    ] {
         let body = ok(&mut public, &path)?;
         assert!(body.contains(&stored.commitment), "{path}");
         for value in &sealed {
@@ -123,7 +129,10 @@ fn the_commitment_is_public_from_the_commit_and_nothing_else() -> TestResult {
         }
         assert_nothing_internal(&path, &body);
     }
-    let api = json(&mut public, &format!("/api/v1/public/rounds/{CEREMONY}"))?;
+    let api = json(
+        &mut public,
+        &format!("/api/v1/public/rounds/{PUBLIC_AT_COMMIT}"),
+    )?;
     assert_eq!(api["round"]["selections"], 0, "no count before publication");
     assert!(api["round"]["round_seed"].is_null());
     Ok(())
@@ -132,23 +141,23 @@ fn the_commitment_is_public_from_the_commit_and_nothing_else() -> TestResult {
 #[test]
 fn witnesses_are_recorded_and_published_as_typed_and_the_draw_cannot_be_repeated() -> TestResult {
     let server = TestServer::start();
-    let mut admin = commit(&server);
-    let screen = ok(&mut admin, &format!("/rounds/{CEREMONY}"))?;
-    assert!(screen.contains(&format!("action=\"/rounds/{CEREMONY}/draw\"")));
+    let mut admin = commit(&server, AS_TYPED);
+    let screen = ok(&mut admin, &format!("/rounds/{AS_TYPED}"))?;
+    assert!(screen.contains(&format!("action=\"/rounds/{AS_TYPED}/draw\"")));
     assert!(
         screen.contains("data-busy="),
         "the 抽取 form shows that it is busy once sent"
     );
-    draw(&mut admin);
+    draw(&mut admin, AS_TYPED);
     assert_eq!(
-        stored_round(&server.database, CEREMONY)?.witnesses,
+        stored_round(&server.database, AS_TYPED)?.witnesses,
         WITNESSES
     );
 
     // After the draw: the result, no form and no 抽取 button.
-    let screen = ok(&mut admin, &format!("/rounds/{CEREMONY}"))?;
+    let screen = ok(&mut admin, &format!("/rounds/{AS_TYPED}"))?;
     assert!(screen.contains("已抽取"));
-    assert!(!screen.contains(&format!("action=\"/rounds/{CEREMONY}/draw\"")));
+    assert!(!screen.contains(&format!("action=\"/rounds/{AS_TYPED}/draw\"")));
     assert!(!screen.contains("name=\"witnesses\""));
     assert!(!screen.contains(">抽取</button>"));
     for witness in WITNESSES {
@@ -156,7 +165,7 @@ fn witnesses_are_recorded_and_published_as_typed_and_the_draw_cannot_be_repeated
     }
     // A second draw is refused, in Chinese, and changes nothing.
     let again = admin.post_form(
-        &format!("/rounds/{CEREMONY}/draw"),
+        &format!("/rounds/{AS_TYPED}/draw"),
         &[("witnesses", "张三"), ("beacon", "再抽一次")],
     );
     assert_eq!(again.status, 409, "{}", again.body);
@@ -166,19 +175,19 @@ fn witnesses_are_recorded_and_published_as_typed_and_the_draw_cannot_be_repeated
         again.body
     );
     assert_eq!(
-        stored_round(&server.database, CEREMONY)?.witnesses,
+        stored_round(&server.database, AS_TYPED)?.witnesses,
         WITNESSES
     );
 
     // Published: the record's witnesses are the lines as typed.
     expect_redirect(
-        &admin.post_form(&format!("/rounds/{CEREMONY}/publish"), &[]),
-        &format!("/rounds/{CEREMONY}"),
+        &admin.post_form(&format!("/rounds/{AS_TYPED}/publish"), &[]),
+        &format!("/rounds/{AS_TYPED}"),
     );
     let mut public = server.anonymous();
-    let api = json(&mut public, &format!("/api/v1/public/rounds/{CEREMONY}"))?;
+    let api = json(&mut public, &format!("/api/v1/public/rounds/{AS_TYPED}"))?;
     assert_eq!(api["round"]["witnesses"], serde_json::json!(WITNESSES));
-    let page = ok(&mut public, &format!("/gongshi/rounds/{CEREMONY}"))?;
+    let page = ok(&mut public, &format!("/gongshi/rounds/{AS_TYPED}"))?;
     for witness in WITNESSES {
         assert!(
             page.contains(&format!("<li class=\"witness\">{witness}</li>")),
@@ -191,13 +200,13 @@ fn witnesses_are_recorded_and_published_as_typed_and_the_draw_cannot_be_repeated
 #[test]
 fn the_witness_record_prints_the_full_record_digest_and_never_the_seed() -> TestResult {
     let server = TestServer::start();
-    let mut admin = commit(&server);
-    let path = format!("/rounds/{CEREMONY}/witness-record");
+    let mut admin = commit(&server, PRINTED);
+    let path = format!("/rounds/{PRINTED}/witness-record");
     let early = admin.get(&path);
     assert_eq!(early.status, 409, "nothing to witness before the draw");
     assert!(early.body.contains("尚未抽取"), "{}", early.body);
-    draw(&mut admin);
-    let stored = stored_round(&server.database, CEREMONY)?;
+    draw(&mut admin, PRINTED);
+    let stored = stored_round(&server.database, PRINTED)?;
     let record = ok(&mut admin, &path)?;
     let digest = stored
         .full_record_sha256
@@ -211,7 +220,7 @@ fn the_witness_record_prints_the_full_record_digest_and_never_the_seed() -> Test
         assert!(record.contains(&format!("data-field=\"witness\">{witness}<")));
     }
     assert!(record.contains("签字") && record.contains("@media print"));
-    for value in sealed_values(&server.database, CEREMONY)? {
+    for value in sealed_values(&server.database, PRINTED)? {
         assert!(
             !record.contains(&value),
             "the witness record shows a sealed value"
@@ -220,22 +229,22 @@ fn the_witness_record_prints_the_full_record_digest_and_never_the_seed() -> Test
 
     // At publication the public view carries the same digest, and the portal says so.
     expect_redirect(
-        &admin.post_form(&format!("/rounds/{CEREMONY}/publish"), &[]),
-        &format!("/rounds/{CEREMONY}"),
+        &admin.post_form(&format!("/rounds/{PRINTED}/publish"), &[]),
+        &format!("/rounds/{PRINTED}"),
     );
     let mut public = server.anonymous();
     let view = json(
         &mut public,
-        &format!("/gongshi/rounds/{CEREMONY}/record.json"),
+        &format!("/gongshi/rounds/{PRINTED}/record.json"),
     )?;
     assert_eq!(view["full_record_sha256"], digest.as_str());
-    let page = ok(&mut public, &format!("/gongshi/rounds/{CEREMONY}"))?;
+    let page = ok(&mut public, &format!("/gongshi/rounds/{PRINTED}"))?;
     assert!(
         page.contains(&digest) && page.contains("签字确认的摘要一致"),
         "{page}"
     );
     // The auditors' download hashes to it too.
-    let full = admin.get(&format!("/rounds/{CEREMONY}/record.json"));
+    let full = admin.get(&format!("/rounds/{PRINTED}/record.json"));
     assert_eq!(full.status, 200);
     assert_eq!(draw::to_hex(&draw::sha256(&[full.body.as_bytes()])), digest);
     Ok(())
