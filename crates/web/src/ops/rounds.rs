@@ -164,44 +164,44 @@ pub(crate) struct DrawFields {
     pub witnesses: Vec<String>,
 }
 
-/// Rounds being drawn by this process, so a double click does not draw twice.
-static DRAWING: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+/// The rounds this server is drawing now, so that a double click does not
+/// draw twice and the draw screen can say 正在抽取 (one per [`AppState`]).
+#[derive(Default)]
+pub struct Drawing(Arc<Mutex<HashSet<String>>>);
 
-/// Marks a round as being drawn for as long as the guard lives.
-struct DrawGuard(String);
-
-impl DrawGuard {
-    fn take(id: &str) -> Result<Self> {
-        let mut drawing = DRAWING
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if !drawing
-            .get_or_insert_with(HashSet::new)
-            .insert(id.to_owned())
-        {
-            return Err(Error::Conflict(format!("批次 {id} 正在抽取，请稍候")));
-        }
-        Ok(Self(id.to_owned()))
+impl Drawing {
+    /// Whether round `id` is being drawn now.
+    pub fn contains(&self, id: &str) -> bool {
+        lock_set(&self.0).contains(id)
     }
 }
 
-/// Whether this process is drawing round `id` now.
-pub(crate) fn drawing(id: &str) -> bool {
-    DRAWING
-        .lock()
+fn lock_set(set: &Mutex<HashSet<String>>) -> std::sync::MutexGuard<'_, HashSet<String>> {
+    set.lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .as_ref()
-        .is_some_and(|set| set.contains(id))
+}
+
+/// Marks a round as being drawn for as long as the guard lives.
+struct DrawGuard {
+    set: Arc<Mutex<HashSet<String>>>,
+    id: String,
+}
+
+impl DrawGuard {
+    fn take(drawing: &Drawing, id: &str) -> Result<Self> {
+        if !lock_set(&drawing.0).insert(id.to_owned()) {
+            return Err(Error::Conflict(format!("批次 {id} 正在抽取，请稍候")));
+        }
+        Ok(Self {
+            set: drawing.0.clone(),
+            id: id.to_owned(),
+        })
+    }
 }
 
 impl Drop for DrawGuard {
     fn drop(&mut self) {
-        let mut drawing = DRAWING
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(set) = drawing.as_mut() {
-            set.remove(&self.0);
-        }
+        lock_set(&self.set).remove(&self.id);
     }
 }
 
@@ -239,7 +239,7 @@ pub(crate) async fn draw_now(
 ) -> Result<Round> {
     let mut fields = fields.clone();
     check_draw(state, user, id, &mut fields).await?;
-    let _guard = DrawGuard::take(id)?;
+    let _guard = DrawGuard::take(&state.drawing, id)?;
     let at = service::now();
     Ok(sealed(
         rounds::draw(
@@ -262,7 +262,7 @@ pub(crate) async fn start_draw(
     mut fields: DrawFields,
 ) -> Result<u64> {
     check_draw(state, user, id, &mut fields).await?;
-    let guard = DrawGuard::take(id)?;
+    let guard = DrawGuard::take(&state.drawing, id)?;
     let job = state
         .jobs
         .start(&format!("抽取批次 {id}"), &user.account().username);

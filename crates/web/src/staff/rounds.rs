@@ -18,7 +18,7 @@ use crate::auth::User;
 use crate::error::{Error, Result};
 use crate::ops::plans::FormPairs;
 use crate::ops::rounds::{
-    CommitFields, DrawFields, VisitQuery, all_rounds, commit, drawing, full_record, publish,
+    CommitFields, DrawFields, VisitQuery, all_rounds, commit, full_record, publish,
     reads_full_record, round, start_draw, visit_page, visit_visible,
 };
 use crate::pages::{Chrome, render, url_encode};
@@ -163,7 +163,7 @@ async fn show(
         chrome: Chrome::staff(&user, format!("批次 {}", round.id), "/rounds"),
         draw_state: rounds::draw_state(&round),
         full_record: published && reads_full_record(user.account()),
-        drawing: round.status == RoundStatus::Committed && drawing(&round.id),
+        drawing: round.status == RoundStatus::Committed && state.drawing.contains(&round.id),
         may_run: user.account().may(Permission::RunRounds),
         round,
         plans,
