@@ -105,6 +105,10 @@ pub struct Round {
     /// SHA-256 of the stored record text (without frames), once drawn.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record_digest: Option<String>,
+    /// SHA-256 of the full record's bytes as exported at publication (secret
+    /// and frames included), computed at the draw for the witnesses to sign.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_record_sha256: Option<String>,
     /// Selections over all plan entries.
     #[serde(default)]
     pub selections: u64,

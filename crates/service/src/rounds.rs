@@ -189,6 +189,7 @@ pub async fn commit<S: WorkflowStore>(
         witnesses: Vec::new(),
         round_seed: None,
         record_digest: None,
+        full_record_sha256: None,
         selections: 0,
         visits: 0,
         unstaffed: 0,
@@ -437,6 +438,9 @@ pub async fn draw<S: WorkflowStore>(
         draw::Demand { k, candidates }
     };
     let mut record = draw::draw_round(input, demand)?;
+    // The digest of the full record as it will be exported at publication
+    // (secret and frames included), for the witnesses to sign now.
+    let full_record_sha256 = record_sha256(&record)?;
     for plan in &record.plans {
         let id = Plan::id_of_entry(&plan.id);
         if round.frame_digests.get(id) != Some(&draw::to_hex(&plan.frame_digest.0)) {
@@ -499,7 +503,8 @@ pub async fn draw<S: WorkflowStore>(
         .map_err(|e| refused(format!("cannot write the record: {e}")))?;
     round.status = RoundStatus::Drawn;
     round.beacon = Some(record.beacon.clone());
-    round.witnesses = witnesses.to_vec();
+    round.witnesses = witness_list(witnesses);
+    round.full_record_sha256 = Some(full_record_sha256);
     round.round_seed = Some(
         record
             .round_seed
@@ -619,6 +624,42 @@ pub async fn export<S: WorkflowStore>(store: &S, id: &str) -> Result<draw::Recor
 /// view's `full_record_sha256` hashes.
 pub fn record_bytes(record: &draw::Record) -> Result<Vec<u8>> {
     serde_json::to_vec(record).map_err(|e| refused(format!("cannot write the record: {e}")))
+}
+
+/// SHA-256 (hex) of a full record's bytes as [`record_bytes`] writes them,
+/// hashed as they are written rather than held in memory.
+pub fn record_sha256(record: &draw::Record) -> Result<String> {
+    use sha2::Digest;
+    struct Hasher(sha2::Sha256);
+    impl std::io::Write for Hasher {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.update(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut hasher = Hasher(sha2::Sha256::new());
+    serde_json::to_writer(&mut hasher, record)
+        .map_err(|e| refused(format!("cannot write the record: {e}")))?;
+    Ok(draw::to_hex(hasher.0.finalize().as_slice()))
+}
+
+/// Witnesses as recorded: each name exactly as typed, trimmed; empty ones dropped.
+pub fn witness_list(witnesses: &[String]) -> Vec<String> {
+    witnesses
+        .iter()
+        .map(|w| w.trim())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Witnesses typed one per line (`市司法局 王明` is one witness): each line
+/// trimmed, empty lines dropped. Nothing else separates names.
+pub fn witness_lines(text: &str) -> Vec<String> {
+    witness_list(&text.lines().map(str::to_owned).collect::<Vec<_>>())
 }
 
 /// The public view (`spec/draw-v1-public-view.md`) of a published round's record,
@@ -857,4 +898,22 @@ pub async fn reassign<S: WorkflowStore>(
         )
         .await?;
     Ok(visit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{witness_lines, witness_list};
+
+    #[test]
+    fn a_witness_is_a_line_as_typed() {
+        assert_eq!(
+            witness_lines("  市司法局 王明 \r\n\r\n区公证处 李华，张三\n \n"),
+            ["市司法局 王明", "区公证处 李华，张三"]
+        );
+        assert!(witness_lines(" \n\t\n").is_empty());
+        assert_eq!(
+            witness_list(&[" 市司法局 王明".to_owned(), String::new()]),
+            ["市司法局 王明"]
+        );
+    }
 }

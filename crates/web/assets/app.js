@@ -23,6 +23,17 @@
     var form = event.target;
     if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
   });
+  // Forms with data-busy="正在…" disable their buttons once sent, so a slow
+  // step (a draw, a commit) cannot be sent twice.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !form.dataset || !form.dataset.busy) return;
+    form.setAttribute("aria-busy", "true");
+    form.querySelectorAll("button[type=submit], button:not([type])").forEach(function (button) {
+      button.disabled = true;
+      button.textContent = form.dataset.busy;
+    });
+  });
   // Sensitive pages: no copying, cutting, dragging out or context menu
   // (form fields stay usable).
   ["copy", "cut", "contextmenu", "dragstart", "selectstart"].forEach(function (type) {

@@ -89,6 +89,8 @@ pub struct AppState {
     pub limits: Limits,
     /// The city the database serves, cached once set up.
     pub city: city::CityCell,
+    /// The rounds being drawn now.
+    pub drawing: ops::rounds::Drawing,
 }
 
 /// The server's timeouts and connection limit (`jianguan serve` flags).
@@ -146,6 +148,7 @@ impl AppState {
             trusted_proxies: Vec::new(),
             limits: Limits::default(),
             city: city::CityCell::default(),
+            drawing: ops::rounds::Drawing::default(),
         })
     }
 }

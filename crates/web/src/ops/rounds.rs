@@ -159,46 +159,61 @@ pub(crate) async fn commit(state: &AppState, user: &User, fields: CommitFields) 
 pub(crate) struct DrawFields {
     /// The public value typed in (e.g. a closing index or lottery number).
     pub beacon: String,
-    /// Witnesses' names.
+    /// Witnesses, each exactly as typed (`市司法局 王明` is one witness).
     #[serde(default)]
     pub witnesses: Vec<String>,
 }
 
-/// Rounds being drawn by this process, so a double click does not draw twice.
-static DRAWING: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+/// The rounds this server is drawing now, so that a double click does not
+/// draw twice and the draw screen can say 正在抽取 (one per [`AppState`]).
+#[derive(Default)]
+pub struct Drawing(Arc<Mutex<HashSet<String>>>);
+
+impl Drawing {
+    /// Whether round `id` is being drawn now.
+    pub fn contains(&self, id: &str) -> bool {
+        lock_set(&self.0).contains(id)
+    }
+}
+
+fn lock_set(set: &Mutex<HashSet<String>>) -> std::sync::MutexGuard<'_, HashSet<String>> {
+    set.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// Marks a round as being drawn for as long as the guard lives.
-struct DrawGuard(String);
+struct DrawGuard {
+    set: Arc<Mutex<HashSet<String>>>,
+    id: String,
+}
 
 impl DrawGuard {
-    fn take(id: &str) -> Result<Self> {
-        let mut drawing = DRAWING
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if !drawing
-            .get_or_insert_with(HashSet::new)
-            .insert(id.to_owned())
-        {
+    fn take(drawing: &Drawing, id: &str) -> Result<Self> {
+        if !lock_set(&drawing.0).insert(id.to_owned()) {
             return Err(Error::Conflict(format!("批次 {id} 正在抽取，请稍候")));
         }
-        Ok(Self(id.to_owned()))
+        Ok(Self {
+            set: drawing.0.clone(),
+            id: id.to_owned(),
+        })
     }
 }
 
 impl Drop for DrawGuard {
     fn drop(&mut self) {
-        let mut drawing = DRAWING
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(set) = drawing.as_mut() {
-            set.remove(&self.0);
-        }
+        lock_set(&self.set).remove(&self.id);
     }
 }
 
 /// Checks that the user may draw round `id` now, with these fields.
-async fn check_draw(state: &AppState, user: &User, id: &str, fields: &DrawFields) -> Result<Round> {
+async fn check_draw(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    fields: &mut DrawFields,
+) -> Result<Round> {
     user.require(Permission::RunRounds)?;
+    fields.witnesses = rounds::witness_list(&fields.witnesses);
     let round = round(state, id).await?;
     if round.status != RoundStatus::Committed {
         return Err(Error::Conflict(format!(
@@ -222,8 +237,9 @@ pub(crate) async fn draw_now(
     id: &str,
     fields: &DrawFields,
 ) -> Result<Round> {
-    check_draw(state, user, id, fields).await?;
-    let _guard = DrawGuard::take(id)?;
+    let mut fields = fields.clone();
+    check_draw(state, user, id, &mut fields).await?;
+    let _guard = DrawGuard::take(&state.drawing, id)?;
     let at = service::now();
     Ok(sealed(
         rounds::draw(
@@ -243,10 +259,10 @@ pub(crate) async fn start_draw(
     state: &Arc<AppState>,
     user: &User,
     id: &str,
-    fields: DrawFields,
+    mut fields: DrawFields,
 ) -> Result<u64> {
-    check_draw(state, user, id, &fields).await?;
-    let guard = DrawGuard::take(id)?;
+    check_draw(state, user, id, &mut fields).await?;
+    let guard = DrawGuard::take(&state.drawing, id)?;
     let job = state
         .jobs
         .start(&format!("抽取批次 {id}"), &user.account().username);

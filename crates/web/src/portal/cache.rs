@@ -351,8 +351,11 @@ pub struct PublicRound {
     pub round_digest: String,
     /// The witnesses' beacon.
     pub beacon: Option<String>,
-    /// The witnesses.
+    /// The witnesses, each as typed (published with the record).
     pub witnesses: Vec<String>,
+    /// SHA-256 of the full record as the witnesses signed it at the draw
+    /// (published with the record).
+    pub full_record_sha256: Option<String>,
     /// Round seed, hex.
     pub round_seed: Option<String>,
     /// Secret, hex (published).
@@ -366,7 +369,9 @@ pub struct PublicRound {
 }
 
 impl PublicRound {
-    /// The public fields of a round: before publication, no seed, secret or beacon.
+    /// The public fields of a round. Before publication only the commitment,
+    /// frame digests, plans, status and times: no seed, secret, beacon,
+    /// witnesses, digest of the record or counts.
     pub fn of(round: &Round) -> Self {
         let time =
             |t: &chrono::DateTime<chrono::FixedOffset>| t.format("%Y-%m-%d %H:%M").to_string();
@@ -381,12 +386,17 @@ impl PublicRound {
             window_start: round.window_start,
             window_end: round.window_end,
             plans: round.plans.keys().cloned().collect(),
-            selections: round.selections,
-            visits: round.visits,
+            selections: if published { round.selections } else { 0 },
+            visits: if published { round.visits } else { 0 },
             commitment: round.commitment.clone(),
             round_digest: round.round_digest.clone(),
             beacon: round.beacon.clone().filter(|_| published),
-            witnesses: round.witnesses.clone(),
+            witnesses: if published {
+                round.witnesses.clone()
+            } else {
+                Vec::new()
+            },
+            full_record_sha256: round.full_record_sha256.clone().filter(|_| published),
             round_seed: round.round_seed.clone().filter(|_| published),
             secret: round.secret.clone().filter(|_| published),
             committed_at: time(&round.committed_at),
@@ -1053,6 +1063,22 @@ impl RoundIndex {
         strata
     }
 
+    /// The place of `id` in the frame of `plan` when the frame is ordered by
+    /// `(prn, id)`, from 1; `None` if the frame does not hold it. Anyone can
+    /// compute it from the public view (`frame_ids` and the seed).
+    pub fn frame_rank(&self, plan: &str, id: &str) -> Option<u64> {
+        let frame = self.frames.get(plan)?;
+        frame.find(id)?;
+        let own = (self.round_seed.prn(id.as_bytes()), id);
+        let before = frame
+            .starts
+            .iter()
+            .map(|start| frame.key(*start))
+            .filter(|other| (self.round_seed.prn(other.as_bytes()), *other) < own)
+            .count();
+        Some(before as u64 + 1)
+    }
+
     /// Frame size of `plan`.
     pub fn frame_size(&self, plan: &str) -> u64 {
         self.populations.get(plan).map_or(0, |p| p.values().sum())
@@ -1087,6 +1113,9 @@ pub struct Verdict {
     pub plans: usize,
     /// Frame rows recomputed.
     pub frame_rows: usize,
+    /// SHA-256 of the full record's exported bytes, recomputed now (the
+    /// public view's `full_record_sha256`).
+    pub full_record_sha256: String,
 }
 
 impl Verdict {
@@ -1113,6 +1142,7 @@ impl Verdict {
                 full_record_deviations: full.len(),
                 plans: record.plans.len(),
                 frame_rows: record.plans.iter().map(|p| p.frame.len()).sum(),
+                full_record_sha256: view.full_record_sha256.to_string(),
             })
         })
         .await

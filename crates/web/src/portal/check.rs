@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::cache::{RoundIndex, SeedSteps, Verdict};
@@ -47,6 +48,19 @@ pub struct PlanCheck {
     pub sample: u64,
     /// Whether the record lists the entity as selected.
     pub selected: bool,
+    /// Its place in the frame ordered by `(prn, id)`, from 1 (public: anyone
+    /// computes it from the public view).
+    pub rank: u64,
+    /// How many strata the frame has (their membership is not public).
+    pub strata: usize,
+}
+
+impl PlanCheck {
+    /// Whether the frame is one stratum, so that the frame's order is the
+    /// stratum's and the sentence may give `n` and `k` without telling a class.
+    pub fn one_stratum(&self) -> bool {
+        self.strata <= 1
+    }
 }
 
 /// A plan whose eligibility rules left the entity out of the frame.
@@ -84,6 +98,24 @@ pub struct EntityCheck {
     pub exclusions: Vec<ExclusionNote>,
     /// The full recomputation of the round's record.
     pub verdict: Arc<Verdict>,
+    /// The round's inspection window.
+    pub window_start: NaiveDate,
+    /// Its last day.
+    pub window_end: NaiveDate,
+    /// Where the window is as of today: `past`, `current` or `future`.
+    pub phase: &'static str,
+}
+
+impl EntityCheck {
+    /// The plans whose frame holds the entity, once each: the department
+    /// entries of a joint plan share its frame and its selection.
+    pub fn by_plan(&self) -> Vec<&PlanCheck> {
+        let mut seen = std::collections::HashSet::new();
+        self.plans
+            .iter()
+            .filter(|p| seen.insert(p.plan.as_str()))
+            .collect()
+    }
 }
 
 /// Reads a 统一社会信用代码 typed by anyone; a malformed one is a 400 in Chinese.
@@ -92,9 +124,9 @@ pub fn parse_code(text: &str) -> Result<Uscc> {
     if text.is_empty() {
         return Err(Error::BadRequest("请输入18位统一社会信用代码".into()));
     }
-    Uscc::parse_lenient(text).map(|(code, _)| code).map_err(|e| {
+    Uscc::parse_lenient(text).map(|(code, _)| code).map_err(|_| {
         Error::BadRequest(format!(
-            "“{}”不是有效的统一社会信用代码：应为18位，由数字和大写字母组成（不含I、O、S、V、Z）。({e})",
+            "“{}”不是有效的统一社会信用代码：应为18位，由数字和大写字母组成（不含I、O、S、V、Z）。也可以输入企业名称查找。",
             text.chars().take(40).collect::<String>()
         ))
     })
@@ -107,6 +139,7 @@ pub fn check(
     entity_name: Option<String>,
     verdict: Arc<Verdict>,
     department_name: impl Fn(&str) -> String,
+    today: NaiveDate,
 ) -> EntityCheck {
     let id = code.as_str();
     let seed = &index.round_seed;
@@ -136,6 +169,8 @@ pub fn check(
                     .selected
                     .binary_search_by(|s| s.as_str().cmp(id))
                     .is_ok(),
+                rank: index.frame_rank(&entry.plan, id).unwrap_or(0),
+                strata: index.public_strata(entry).len(),
             });
         } else if !exclusions.iter().any(|e| e.plan == entry.plan)
             && let Some(note) = index.exclusion(&entry.plan, id).and_then(|exclusion| {
@@ -161,6 +196,15 @@ pub fn check(
         plans,
         exclusions,
         verdict,
+        window_start: index.round.window_start,
+        window_end: index.round.window_end,
+        phase: if today > index.round.window_end {
+            "past"
+        } else if today >= index.round.window_start {
+            "current"
+        } else {
+            "future"
+        },
     }
 }
 

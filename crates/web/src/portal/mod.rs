@@ -14,7 +14,7 @@ use check::EntityCheck;
 use crate::AppState;
 use crate::error::{Error, Result};
 use domain::inspection::Round;
-use storage::WorkflowStore;
+use storage::{Store, WorkflowStore};
 
 /// Results per page of the search.
 pub const RESULTS_PER_PAGE: usize = 20;
@@ -174,7 +174,75 @@ pub async fn entity_check(state: &AppState, round: &str, code: &str) -> Result<E
     let index = state.public.round_index(&state.db, &round).await?;
     let verdict = state.public.verdict(&state.db, &round.id).await?;
     let name = entity_name(state, code.as_str()).await?;
-    Ok(check::check(&index, &code, name, verdict, |d| {
-        snapshot.department_name(d)
-    }))
+    Ok(check::check(
+        &index,
+        &code,
+        name,
+        verdict,
+        |d| snapshot.department_name(d),
+        service::now().date_naive(),
+    ))
+}
+
+/// An entity found by name for the verification page.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NamedEntity {
+    /// 统一社会信用代码.
+    pub entity: String,
+    /// Name.
+    pub name: String,
+    /// Address, if known.
+    pub address: String,
+    /// District name.
+    pub district: String,
+}
+
+/// Entities scanned at most for a name look-up.
+const NAME_SCAN: u32 = 2_000;
+/// Entities offered at most for a name look-up.
+pub const NAME_CHOICES: usize = 20;
+
+/// The entities whose name contains `text` and that were in a frame of the
+/// published round `round` (at most [`NAME_CHOICES`]): a name look-up never
+/// reveals anything about an entity outside the published frames.
+pub async fn entities_named(state: &AppState, round: &str, text: &str) -> Result<Vec<NamedEntity>> {
+    let (_, round) = state.public.published_round(&state.db, round).await?;
+    let index = state.public.round_index(&state.db, &round).await?;
+    let filter = storage::EntityFilter {
+        text: Some(text.to_owned()),
+        ..storage::EntityFilter::default()
+    };
+    let page = state
+        .db
+        .search_entities(&filter, &storage::PageRequest::first(NAME_SCAN))
+        .await?;
+    let districts: std::collections::HashMap<String, String> = state
+        .db
+        .districts()
+        .await?
+        .iter()
+        .map(|d| (d.code().as_str().to_owned(), d.name().to_owned()))
+        .collect();
+    Ok(page
+        .items
+        .into_iter()
+        .map(|entity| entity.fields().clone())
+        .filter(|fields| fields.name.contains(text))
+        .filter(|fields| {
+            index
+                .entries
+                .iter()
+                .any(|entry| index.in_frame(&entry.plan, fields.uscc.as_str()))
+        })
+        .take(NAME_CHOICES)
+        .map(|fields| NamedEntity {
+            entity: fields.uscc.as_str().to_owned(),
+            district: districts
+                .get(fields.district.as_str())
+                .cloned()
+                .unwrap_or_else(|| fields.district.as_str().to_owned()),
+            address: fields.address.unwrap_or_default(),
+            name: fields.name,
+        })
+        .collect())
 }

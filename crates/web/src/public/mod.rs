@@ -22,8 +22,8 @@ use serde::Deserialize;
 use crate::portal::cache::{self, PublicPlan, PublicResult, PublicRound, Verdict};
 use crate::portal::check::EntityCheck;
 use crate::portal::{
-    CommittedPlan, EntrySummary, RESULTS_PER_PAGE, entity_check, entity_name, entry_summaries,
-    pending_round, public_view_bytes, published_plan,
+    CommittedPlan, EntrySummary, NamedEntity, RESULTS_PER_PAGE, entities_named, entity_check,
+    entity_name, entry_summaries, pending_round, public_view_bytes, published_plan,
 };
 
 use super::AppState;
@@ -281,6 +281,14 @@ struct VerifyPage {
     code: String,
     error: String,
     check: Option<EntityCheck>,
+    /// Entities of the round's frames whose name matched, to choose from.
+    choices: Vec<NamedEntity>,
+}
+
+/// Whether a look-up reads as a name (it has a character a code never has)
+/// rather than a 统一社会信用代码.
+fn reads_as_name(text: &str) -> bool {
+    !text.is_ascii()
 }
 
 async fn verify(
@@ -303,10 +311,37 @@ async fn verify(
         code: code.clone(),
         error: String::new(),
         check: None,
+        choices: Vec::new(),
     };
     if query.code.is_none() {
         return Ok(render(&page)?.into_response());
     }
+    let code = if reads_as_name(&code) {
+        let mut found = match entities_named(&state, &round, &code).await {
+            Ok(found) => found,
+            Err(error @ Error::NotFound(_)) => {
+                page.error = error.to_string();
+                return Ok((error.status(), render(&page)?).into_response());
+            }
+            Err(error) => return Err(error),
+        };
+        match found.len() {
+            0 => {
+                page.error = format!(
+                    "批次 {round} 的抽取名录中没有名称含“{}”的主体。请核对名称，或输入18位统一社会信用代码。",
+                    code.chars().take(40).collect::<String>()
+                );
+                return Ok((axum::http::StatusCode::BAD_REQUEST, render(&page)?).into_response());
+            }
+            1 => found.remove(0).entity,
+            _ => {
+                page.choices = found;
+                return Ok(render(&page)?.into_response());
+            }
+        }
+    } else {
+        code
+    };
     match entity_check(&state, &round, &code).await {
         Ok(found) => {
             page.check = Some(found);

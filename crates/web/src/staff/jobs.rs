@@ -1,12 +1,14 @@
 //! The progress of a background job (`/jobs/{id}`, polled by htmx), shown
-//! only to the account that started it.
+//! only to the account that started it. The answer that reports the end
+//! carries `HX-Trigger: job-finished`, so the page can refresh what the job
+//! changed (the draw screen does).
 
 use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::response::Html;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::AppState;
@@ -32,7 +34,7 @@ async fn job(
     State(state): State<Arc<AppState>>,
     user: User,
     Path(id): Path<u64>,
-) -> Result<Html<String>> {
+) -> Result<Response> {
     let job = state
         .jobs
         .get(id)
@@ -43,5 +45,11 @@ async fn job(
         .saturating_mul(100)
         .checked_div(job.total)
         .unwrap_or(0);
-    render(&JobFragment { id, job, percent })
+    let finished = job.finished;
+    let page = render(&JobFragment { id, job, percent })?;
+    Ok(if finished {
+        ([("HX-Trigger", "job-finished")], page).into_response()
+    } else {
+        page.into_response()
+    })
 }

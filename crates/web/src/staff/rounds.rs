@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::auth::User;
 use crate::error::{Error, Result};
 use crate::ops::names::Names;
-use crate::ops::plans::{FormPairs, split_list};
+use crate::ops::plans::FormPairs;
 use crate::ops::results::enters_results;
 use crate::ops::rounds::{
     CommitFields, DrawFields, VisitQuery, all_rounds, commit, full_record, publish,
@@ -38,6 +38,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/rounds/{id}/draw", post(draw_from_form))
         .route("/rounds/{id}/publish", post(publish_from_form))
         .route("/rounds/{id}/visits", get(visits))
+        .route("/rounds/{id}/witness-record", get(witness_record))
         .route("/rounds/{id}/record.json", get(full_record_download))
 }
 
@@ -124,6 +125,8 @@ struct Show {
     draw_state: String,
     /// Whether the viewer may download the full record (published rounds only).
     full_record: bool,
+    /// Whether this process is drawing the round now: no form, the page polls.
+    drawing: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -162,6 +165,7 @@ async fn show(
         chrome: Chrome::staff(&user, format!("批次 {}", round.id), "/rounds"),
         draw_state: rounds::draw_state(&round),
         full_record: published && reads_full_record(user.account()),
+        drawing: round.status == RoundStatus::Committed && state.drawing.contains(&round.id),
         may_run: user.account().may(Permission::RunRounds),
         round,
         plans,
@@ -188,7 +192,7 @@ async fn draw_from_form(
     let form = FormPairs::parse(&body);
     let fields = DrawFields {
         beacon: form.get("beacon").to_owned(),
-        witnesses: split_list(form.get("witnesses")),
+        witnesses: rounds::witness_lines(form.get("witnesses")),
     };
     let job = start_draw(&state, &user, &id, fields).await?;
     Ok(Redirect::to(&format!(
@@ -212,6 +216,64 @@ struct TeamRow {
     department: String,
     assigned: Vec<String>,
     staffed: bool,
+}
+
+/// One plan of a round on the witness record.
+struct WitnessedPlan {
+    plan: String,
+    title: String,
+    version: u32,
+    frame_digest: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/rounds_witness_record.html")]
+struct WitnessRecord {
+    chrome: Chrome,
+    round: Round,
+    plans: Vec<WitnessedPlan>,
+    printed_at: String,
+}
+
+/// The 抽取见证记录 to print and sign: commitment, frame digests, beacon,
+/// witnesses, counts and the SHA-256 of the full record; never the seed.
+async fn witness_record(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Html<String>> {
+    let round = round(&state, &id).await?;
+    if round.status == RoundStatus::Committed {
+        return Err(Error::Conflict(format!(
+            "批次 {id} 尚未抽取：见证记录在抽取完成后打印"
+        )));
+    }
+    let mut plans = Vec::new();
+    for (plan, version) in &round.plans {
+        let title = state
+            .db
+            .get::<Plan>(plan)
+            .await?
+            .map(|p| p.title.clone())
+            .unwrap_or_default();
+        plans.push(WitnessedPlan {
+            plan: plan.clone(),
+            title,
+            version: *version,
+            frame_digest: round.frame_digests.get(plan).cloned().unwrap_or_default(),
+        });
+    }
+    render(&WitnessRecord {
+        chrome: Chrome::staff(&user, format!("抽取见证记录 {}", round.id), "/rounds"),
+        // The seed is never printed here, published or not: the record is signed before publication.
+        round: Round {
+            round_seed: None,
+            secret: None,
+            ..round
+        },
+        plans,
+        printed_at: service::now().format("%Y-%m-%d %H:%M").to_string(),
+    })
 }
 
 /// A visit as a row: its teams, and whether the viewer may enter its results.

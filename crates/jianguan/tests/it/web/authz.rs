@@ -336,6 +336,7 @@ const PAGES: &[Page] = &[
         Some(&[]),
     ),
     get("/rounds/{round}/visits", Rule::LoggedIn),
+    get("/rounds/{round}/witness-record", Rule::LoggedIn),
     get(
         "/rounds/{round}/record.json",
         Rule::Needs(Permission::AuditLedger),

@@ -9,6 +9,7 @@
 mod auth;
 mod authz;
 mod calendar;
+mod ceremony;
 mod city;
 mod credit;
 mod credit_repair;

@@ -26,7 +26,7 @@ fn value_after(body: &str, marker: &str) -> Option<String> {
     Some(body[start..end].to_owned())
 }
 
-fn expect_redirect(answer: &Answer, to: &str) {
+pub(crate) fn expect_redirect(answer: &Answer, to: &str) {
     assert_eq!(answer.status, 303, "{}", answer.body);
     let location = answer.location.clone().unwrap_or_default();
     assert!(
@@ -36,7 +36,7 @@ fn expect_redirect(answer: &Answer, to: &str) {
 }
 
 /// Polls a job's fragment until it is finished; returns the fragment.
-fn wait_for_job(client: &mut Client, job: &str) -> String {
+pub(crate) fn wait_for_job(client: &mut Client, job: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let fragment = client.get(&format!("/jobs/{job}"));
