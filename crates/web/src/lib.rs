@@ -21,6 +21,7 @@ pub mod auth;
 pub mod city;
 pub mod error;
 pub mod export;
+pub mod flash;
 pub mod jobs;
 #[cfg(test)]
 mod module_graph;
@@ -31,6 +32,7 @@ pub mod public;
 pub mod query;
 pub mod scratch;
 pub mod staff;
+pub mod steps;
 pub mod text;
 
 use std::pin::Pin;
@@ -89,6 +91,8 @@ pub struct AppState {
     pub limits: Limits,
     /// The city the database serves, cached once set up.
     pub city: city::CityCell,
+    /// Separation of duties on plans (on unless `serve --allow-self-approval`).
+    pub duties: service::Duties,
 }
 
 /// The server's timeouts and connection limit (`jianguan serve` flags).
@@ -146,6 +150,7 @@ impl AppState {
             trusted_proxies: Vec::new(),
             limits: Limits::default(),
             city: city::CityCell::default(),
+            duties: service::Duties::default(),
         })
     }
 }
