@@ -15,6 +15,8 @@
 
 #![deny(missing_docs)]
 
+#[cfg(test)]
+mod access;
 pub mod api;
 pub mod assets;
 pub mod auth;
