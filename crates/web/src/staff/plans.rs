@@ -204,17 +204,30 @@ async fn show(
     })
 }
 
-/// 备案 at once; 批准 and 公示 only with the confirmation (see [`crate::steps`]).
+/// 备案 at once; 批准 and 公示 only with the confirmation (see [`crate::steps`]);
+/// a refusal in the app frame.
 async fn step_from_form(
     State(state): State<Arc<AppState>>,
     user: User,
     Path((id, step_code)): Path<(String, String)>,
     body: String,
+) -> Response {
+    let title = format!("计划 {id}");
+    let outcome = take_step(&state, &user, &id, &step_code, &body).await;
+    steps::answer(&user, &title, outcome)
+}
+
+async fn take_step(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    step_code: &str,
+    body: &str,
 ) -> Result<Response> {
-    let step = PlanStep::parse(&step_code)?;
-    let form = FormPairs::parse(&body);
+    let step = PlanStep::parse(step_code)?;
+    let form = FormPairs::parse(body);
     if step != PlanStep::File && !steps::confirmed(&form) {
-        let plan = check_step(&state, &user, &id, step).await?;
+        let plan = check_step(state, user, id, step).await?;
         let text = match step {
             PlanStep::Publish => format!(
                 "公示计划 {} “{}”（第 {} 版）？公示后计划向社会公开，不能撤回。",
@@ -233,9 +246,9 @@ async fn step_from_form(
             button: &button,
             back: &format!("/plans/{id}"),
         };
-        return steps::ask(&user, &question, &format!("/plans/{id}/{step_code}"), &form);
+        return steps::ask(user, &question, &format!("/plans/{id}/{step_code}"), &form);
     }
-    let plan = advance(&state, &user, &id, step).await?;
+    let plan = advance(state, user, id, step).await?;
     let done = match step {
         PlanStep::File => Done::PlanFiled,
         PlanStep::Approve => Done::PlanApproved,

@@ -203,9 +203,14 @@ async fn publish_from_form(
     user: User,
     Path(id): Path<String>,
     body: String,
-) -> Result<Response> {
-    let form = FormPairs::parse(&body);
-    let back = format!("/rounds/{}", url_encode(&id));
+) -> Response {
+    let outcome = publish_step(&state, &user, &id, &body).await;
+    steps::answer(&user, &format!("批次 {id}"), outcome)
+}
+
+async fn publish_step(state: &AppState, user: &User, id: &str, body: &str) -> Result<Response> {
+    let form = FormPairs::parse(body);
+    let back = format!("/rounds/{}", url_encode(id));
     if !steps::confirmed(&form) {
         user.require(Permission::RunRounds)?;
         let text =
@@ -216,9 +221,9 @@ async fn publish_from_form(
             button: "确认公开",
             back: &back,
         };
-        return steps::ask(&user, &question, &format!("{back}/publish"), &form);
+        return steps::ask(user, &question, &format!("{back}/publish"), &form);
     }
-    let round = publish(&state, &user, &id).await?;
+    let round = publish(state, user, id).await?;
     steps::done(&back, Done::RoundPublished, &round.id)
 }
 

@@ -212,7 +212,7 @@ fn the_year_story_with_the_forms_and_department_scoping() {
         listed.body
     );
     expect_redirect(
-        &staff.post_form("/results/publish", &[("ids", &result_id)]),
+        &staff.post_form("/results/publish", &[("ids", &result_id), ("confirm", "1")]),
         "/results?done=",
     );
     assert!(
