@@ -183,6 +183,15 @@ impl PlanStep {
         }
     }
 
+    /// The status the step starts from.
+    fn from(self) -> PlanStatus {
+        match self {
+            Self::File => PlanStatus::Draft,
+            Self::Approve => PlanStatus::Filed,
+            Self::Publish => PlanStatus::Approved,
+        }
+    }
+
     fn target(self) -> PlanStatus {
         match self {
             Self::File => PlanStatus::Filed,
@@ -211,6 +220,13 @@ pub(crate) async fn check_step(
 ) -> Result<Plan> {
     let plan = visible_plan(state, user, id).await?;
     user.require_in(step.permission(), &plan.lead)?;
+    if plan.status != step.from() {
+        return Err(Error::Conflict(format!(
+            "计划当前为“{}”，不能{}",
+            plan.status,
+            step.label()
+        )));
+    }
     if step == PlanStep::Approve
         && let Some(refusal) = state.duties.refuse_approval(&plan, &user.actor())
     {
