@@ -56,14 +56,6 @@ pub enum WorkflowError {
         /// The partners that have not confirmed it.
         waiting: Vec<Waiting>,
     },
-    /// Separation of duties refused the step (see [`Duties`]).
-    #[error("plan {plan}: {}", .rule.explain())]
-    Duties {
-        /// The plan.
-        plan: String,
-        /// The rule the step broke.
-        rule: DutyRule,
-    },
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -122,8 +114,8 @@ impl DutyRule {
 }
 
 impl Duties {
-    /// Why `actor` may not approve `plan` under these duties, if not.
-    pub fn refuse_approval(self, plan: &Plan, actor: &str) -> Option<WorkflowError> {
+    /// The rule `actor` would break approving `plan` under these duties, if any.
+    pub fn refuse_approval(self, plan: &Plan, actor: &str) -> Option<DutyRule> {
         if self.allow_self_approval {
             return None;
         }
@@ -139,10 +131,7 @@ impl Duties {
             }
             DutyRule::SameRole { role }
         };
-        Some(WorkflowError::Duties {
-            plan: plan.id.clone(),
-            rule,
-        })
+        Some(rule)
     }
 }
 
@@ -258,8 +247,8 @@ pub async fn advance_plan_under<S: WorkflowStore>(
         )));
     }
     if to == PlanStatus::Approved {
-        if let Some(refusal) = duties.refuse_approval(&plan, actor) {
-            return Err(refusal);
+        if let Some(rule) = duties.refuse_approval(&plan, actor) {
+            return Err(refused(format!("plan {id}: {}", rule.explain())));
         }
         let waiting = waiting_partners(store, &plan).await?;
         if !waiting.is_empty() {

@@ -106,7 +106,6 @@ impl From<WorkflowError> for Error {
                     names.join("；")
                 ))
             }
-            WorkflowError::Duties { rule, .. } => Self::Conflict(rule.explain_zh()),
             WorkflowError::Store(error) => error.into(),
         }
     }

@@ -1042,7 +1042,7 @@ async fn plans_separate_filing_from_approval(db: &Db) -> TestResult {
         match service::advance_plan(db, "P-D1", PlanStatus::Approved, at(2025, 1, 8)?, actor, "")
             .await
         {
-            Err(error @ WorkflowError::Duties { .. }) => {
+            Err(error @ WorkflowError::Refused(_)) => {
                 assert!(error.to_string().contains(says), "{error}");
                 assert!(
                     error.to_string().contains("separation of duties"),

@@ -228,9 +228,9 @@ pub(crate) async fn check_step(
         )));
     }
     if step == PlanStep::Approve
-        && let Some(refusal) = state.duties.refuse_approval(&plan, &user.actor())
+        && let Some(rule) = state.duties.refuse_approval(&plan, &user.actor())
     {
-        return Err(refusal.into());
+        return Err(Error::Conflict(rule.explain_zh()));
     }
     Ok(plan)
 }
