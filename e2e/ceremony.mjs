@@ -66,7 +66,9 @@ test('抽取见证：承诺即公示 → 见证抽取 → 见证记录 → 公�
     await step('见证人每行一人录入，抽取后页面原地更新，不再有抽取按钮', async () => {
       await page.getByLabel(/^见证人/).fill(WITNESSES.join('\n'));
       await page.getByLabel(/信标/).fill('2025-10-09 福彩3D 第2025270期 123');
-      assert.equal(await page.locator('form[data-busy]').count() > 0, true, 'the form shows it is busy once sent');
+      assert.equal(await page.locator('form[data-busy-label]').count() > 0, true, 'the form says what it does while busy');
+      // The draw asks for confirmation first; the witnesses accept.
+      page.once('dialog', (dialog) => dialog.accept());
       await page.getByRole('button', { name: '抽取', exact: true }).click();
       // No reload here: the state region refreshes itself when the draw ends.
       await page.locator('[data-round-status]', { hasText: '已抽取' }).waitFor({ timeout: 60_000 });

@@ -36,6 +36,8 @@ test('一年的工作：名录导入 → 计划 → 批次抽取 → 结果 → 
   const server = await serve(dataDir);
   const { context, profile } = await browse();
   const page = context.pages()[0] ?? (await context.newPage());
+  // Irreversible steps (批准、公示、公开) ask first; the story accepts (e2e/steps.mjs checks the asking).
+  page.on('dialog', (dialog) => dialog.accept());
   const base = server.base;
   // What the steps learn and pass on: plan, round, entity, name.
   const story = {};

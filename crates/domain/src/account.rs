@@ -196,6 +196,13 @@ impl Role {
     }
 }
 
+/// The role of an actor written by [`Account::actor`] (`username (role code)`);
+/// `None` for other actors (the CLI's free-text names).
+pub fn actor_role(actor: &str) -> Option<Role> {
+    let code = actor.trim().strip_suffix(')')?.rsplit_once(" (")?.1;
+    Role::ALL.iter().copied().find(|role| role.code() == code)
+}
+
 impl std::fmt::Display for Role {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.label())
@@ -237,6 +244,11 @@ impl std::fmt::Debug for Account {
 }
 
 impl Account {
+    /// How the ledger names this account as an actor: `username (role code)`.
+    pub fn actor(&self) -> String {
+        format!("{} ({})", self.username, self.role.code())
+    }
+
     /// Checks the username and the role's department.
     pub fn validate(&self) -> Result<(), InvalidField> {
         let name = &self.username;

@@ -61,6 +61,80 @@ pub enum WorkflowError {
     Store(#[from] StoreError),
 }
 
+/// Separation of duties on a plan's life cycle (备案与批准分离). On by default;
+/// `serve --allow-self-approval` (or `JIANGUAN_ALLOW_SELF_APPROVAL`) turns it off
+/// for an office too small to have two people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Duties {
+    /// Whoever filed a plan may also approve it.
+    pub allow_self_approval: bool,
+}
+
+/// A rule of [`Duties`] a step broke.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DutyRule {
+    /// The approver is the account that filed the plan.
+    SamePerson {
+        /// That account.
+        actor: String,
+    },
+    /// The approver has the same role as the account that filed the plan.
+    SameRole {
+        /// That role.
+        role: domain::account::Role,
+    },
+}
+
+impl DutyRule {
+    /// The rule in English, for the CLI.
+    pub fn explain(&self) -> String {
+        match self {
+            Self::SamePerson { actor } => format!(
+                "it was filed by {actor}; another person approves it (separation of duties)"
+            ),
+            Self::SameRole { role } => format!(
+                "it was filed by a {} account; an account of another role approves it (separation of duties)",
+                role.code()
+            ),
+        }
+    }
+
+    /// The rule in Chinese, for the pages.
+    pub fn explain_zh(&self) -> String {
+        match self {
+            Self::SamePerson { .. } => {
+                "本计划由您备案，须由他人批准（备案与批准不由同一人办理）".to_owned()
+            }
+            Self::SameRole { role } => format!(
+                "本计划由{}备案，须由其他角色的人员批准（职责分离）",
+                role.label()
+            ),
+        }
+    }
+}
+
+impl Duties {
+    /// The rule `actor` would break approving `plan` under these duties, if any.
+    pub fn refuse_approval(self, plan: &Plan, actor: &str) -> Option<DutyRule> {
+        if self.allow_self_approval {
+            return None;
+        }
+        let filer = plan.filed_by.as_deref()?;
+        let rule = if filer == actor {
+            DutyRule::SamePerson {
+                actor: actor.to_owned(),
+            }
+        } else {
+            let role = domain::account::actor_role(filer)?;
+            if domain::account::actor_role(actor) != Some(role) {
+                return None;
+            }
+            DutyRule::SameRole { role }
+        };
+        Some(rule)
+    }
+}
+
 /// A partner department that has not confirmed a joint plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Waiting {
@@ -136,7 +210,7 @@ pub async fn create_plan<S: WorkflowStore>(
 }
 
 /// Moves a plan on in its life cycle: 草稿 → 已备案 (file), 已备案 → 已批准
-/// (approve), 已批准 → 已公示 (publish).
+/// (approve), 已批准 → 已公示 (publish), under the default [`Duties`].
 pub async fn advance_plan<S: WorkflowStore>(
     store: &S,
     id: &str,
@@ -144,6 +218,20 @@ pub async fn advance_plan<S: WorkflowStore>(
     at: DateTime<FixedOffset>,
     actor: &str,
     note: &str,
+) -> Result<Plan> {
+    advance_plan_under(store, id, to, at, actor, note, Duties::default()).await
+}
+
+/// [`advance_plan`] under `duties`: with separation of duties on, the account
+/// that filed a plan does not approve it, nor does another account of its role.
+pub async fn advance_plan_under<S: WorkflowStore>(
+    store: &S,
+    id: &str,
+    to: PlanStatus,
+    at: DateTime<FixedOffset>,
+    actor: &str,
+    note: &str,
+    duties: Duties,
 ) -> Result<Plan> {
     let plan = existing::<S, Plan>(store, id).await?;
     let (action, allowed) = match to {
@@ -159,10 +247,8 @@ pub async fn advance_plan<S: WorkflowStore>(
         )));
     }
     if to == PlanStatus::Approved {
-        if plan.filed_by.as_deref() == Some(actor) {
-            return Err(refused(format!(
-                "plan {id} was filed by {actor}; another person approves it"
-            )));
+        if let Some(rule) = duties.refuse_approval(&plan, actor) {
+            return Err(refused(format!("plan {id}: {}", rule.explain())));
         }
         let waiting = waiting_partners(store, &plan).await?;
         if !waiting.is_empty() {

@@ -18,29 +18,90 @@
   }
   document.addEventListener("DOMContentLoaded", function () { drawCharts(document); });
   document.addEventListener("htmx:afterSwap", function (event) { drawCharts(event.target); });
-  // Forms with data-confirm ask before they are sent.
+  // Forms with data-confirm ask before they are sent; accepted, they carry
+  // confirm=1, which the server requires for irreversible steps (without
+  // script the server asks on a confirmation page instead).
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
+    if (!form.dataset || !form.dataset.confirm) return;
+    if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); return; }
+    var field = form.querySelector('input[name="confirm"]');
+    if (!field) {
+      field = document.createElement("input");
+      field.type = "hidden";
+      field.name = "confirm";
+      form.appendChild(field);
+    }
+    field.value = "1";
   });
-  // Forms with data-busy="正在…" disable their buttons once sent, so a slow
-  // step (a draw, a commit) cannot be sent twice.
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (event.defaultPrevented || !form.dataset || !form.dataset.busy) return;
-    form.setAttribute("aria-busy", "true");
-    form.querySelectorAll("button[type=submit], button:not([type])").forEach(function (button) {
-      button.disabled = true;
-      button.textContent = form.dataset.busy;
+  // Busy state: a form being sent cannot be sent again; its submit buttons
+  // say 处理中… until the answer comes (or the page comes back from history).
+  function buttonsOf(form) {
+    return Array.prototype.slice.call(form.querySelectorAll('button[type="submit"], button:not([type]), input[type="submit"]'));
+  }
+  function setBusy(form, busy) {
+    buttonsOf(form).forEach(function (button) {
+      if (busy) {
+        if (button.dataset.idleLabel === undefined) button.dataset.idleLabel = button.tagName === "INPUT" ? button.value : button.textContent;
+        button.disabled = true;
+        button.setAttribute("aria-busy", "true");
+        var label = form.dataset.busyLabel || "处理中…";
+        if (button.tagName === "INPUT") button.value = label; else button.textContent = label;
+      } else if (button.dataset.idleLabel !== undefined) {
+        button.disabled = false;
+        button.removeAttribute("aria-busy");
+        if (button.tagName === "INPUT") button.value = button.dataset.idleLabel; else button.textContent = button.dataset.idleLabel;
+        delete button.dataset.idleLabel;
+      }
     });
+    if (busy) form.setAttribute("data-busy", "1"); else form.removeAttribute("data-busy");
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    // Only forms that change something (POST); searches and downloads by GET stay free.
+    if (event.defaultPrevented || !form || form.method !== "post") return;
+    if (form.getAttribute("data-busy")) { event.preventDefault(); return; }
+    // After this event, so the pressed button's name and value still go with the form.
+    setTimeout(function () { setBusy(form, true); }, 0);
   });
-  // Sensitive pages: no copying, cutting, dragging out or context menu
-  // (form fields stay usable).
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail && event.detail.elt && event.detail.elt.closest ? event.detail.elt.closest("form") : null;
+    if (form) setBusy(form, false);
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail && event.detail.elt && event.detail.elt.closest ? event.detail.elt.closest("form") : null;
+    if (form) setBusy(form, true);
+  });
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-busy]").forEach(function (form) { setBusy(form, false); });
+  });
+  // The phone menu: the 菜单 button opens and closes the navigation; a click
+  // elsewhere closes the bar's open drop-downs.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("header.top nav details[open]").forEach(function (group) {
+      if (!group.contains(event.target)) group.removeAttribute("open");
+    });
+    var toggle = event.target.closest ? event.target.closest("[data-menu-toggle]") : null;
+    if (!toggle) return;
+    var open = document.body.classList.toggle("menu-open");
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+  // Sensitive pages resist copying prose (names, verdicts) but identifiers
+  // (.mono, code, [data-copy]) and form fields copy freely; the watermark stays.
+  var copyable = ".mono, code, [data-copy], input, textarea, select";
+  function insideCopyable(node) {
+    var element = node && node.nodeType === 1 ? node : node && node.parentElement;
+    return !!(element && element.closest && element.closest(copyable));
+  }
   ["copy", "cut", "contextmenu", "dragstart", "selectstart"].forEach(function (type) {
     document.addEventListener(type, function (event) {
       if (!document.body.classList.contains("no-copy")) return;
-      var target = event.target;
-      if (type === "selectstart" && target && target.closest && target.closest("input, textarea, select")) return;
+      if (type === "copy" || type === "cut") {
+        var selection = window.getSelection();
+        if (selection && insideCopyable(selection.anchorNode) && insideCopyable(selection.focusNode)) return;
+      } else if (insideCopyable(event.target)) {
+        return;
+      }
       event.preventDefault();
     });
   });

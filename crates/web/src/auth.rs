@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use axum::body::{Body, to_bytes};
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use tokio::sync::Semaphore;
@@ -494,6 +494,8 @@ pub struct Caller {
     pub csrf: String,
     /// How.
     pub via: Via,
+    /// The message to show once on this page (see [`crate::flash`]).
+    pub flash: Option<String>,
 }
 
 /// Extractor: the logged-in caller, or [`Error::Unauthenticated`].
@@ -535,11 +537,7 @@ impl User {
 
     /// The actor named on the ledger: `username (role)`.
     pub fn actor(&self) -> String {
-        format!(
-            "{} ({})",
-            self.0.account.username,
-            self.0.account.role.code()
-        )
+        self.0.account.actor()
     }
 }
 
@@ -616,10 +614,36 @@ pub async fn authenticate(
     request: Request,
     next: Next,
 ) -> Response {
+    let shows_flash = shows_flash(&request);
     match resolve(&state, request).await {
-        Ok(request) => next.run(request).await,
+        Ok(request) => {
+            let mut response = next.run(request).await;
+            let is_page = response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("text/html"));
+            if shows_flash
+                && is_page
+                && let Ok(clear) = HeaderValue::from_str(&set_cookie(
+                    crate::flash::COOKIE,
+                    "",
+                    Some(Duration::ZERO),
+                ))
+            {
+                response.headers_mut().append(header::SET_COOKIE, clear);
+            }
+            response
+        }
         Err(error) => axum::response::IntoResponse::into_response(error),
     }
+}
+
+/// Whether `request` is a full page load carrying a flash cookie.
+fn shows_flash(request: &Request) -> bool {
+    request.method() == Method::GET
+        && !request.headers().contains_key("hx-request")
+        && cookie(request.headers(), crate::flash::COOKIE).is_some()
 }
 
 async fn resolve(state: &AppState, request: Request) -> Result<Request> {
@@ -627,6 +651,10 @@ async fn resolve(state: &AppState, request: Request) -> Result<Request> {
     let client = client_address(peer_of(&parts), &parts.headers, &state.trusted_proxies);
     parts.extensions.insert(ClientIp(client));
     let mut request = Request::from_parts(parts, body);
+    let flash = shows_flash(&request)
+        .then(|| cookie(request.headers(), crate::flash::COOKIE))
+        .flatten()
+        .and_then(crate::flash::message_of);
     let headers = request.headers();
     let bearer = headers
         .get(header::AUTHORIZATION)
@@ -641,6 +669,7 @@ async fn resolve(state: &AppState, request: Request) -> Result<Request> {
             account: Arc::new(account),
             csrf: String::new(),
             via: Via::Token,
+            flash: None,
         })
     } else if let Some((username, csrf)) =
         cookie(headers, SESSION_COOKIE).and_then(|token| state.sessions.touch(token))
@@ -651,6 +680,7 @@ async fn resolve(state: &AppState, request: Request) -> Result<Request> {
                 account,
                 csrf,
                 via: Via::Session,
+                flash,
             })
     } else {
         None

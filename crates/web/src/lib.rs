@@ -15,12 +15,15 @@
 
 #![deny(missing_docs)]
 
+#[cfg(test)]
+mod access;
 pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod city;
 pub mod error;
 pub mod export;
+pub mod flash;
 pub mod jobs;
 #[cfg(test)]
 mod module_graph;
@@ -31,6 +34,7 @@ pub mod public;
 pub mod query;
 pub mod scratch;
 pub mod staff;
+pub mod steps;
 pub mod text;
 
 use std::pin::Pin;
@@ -91,6 +95,8 @@ pub struct AppState {
     pub city: city::CityCell,
     /// The rounds being drawn now.
     pub drawing: ops::rounds::Drawing,
+    /// Separation of duties on plans (on unless `serve --allow-self-approval`).
+    pub duties: service::Duties,
 }
 
 /// The server's timeouts and connection limit (`jianguan serve` flags).
@@ -149,6 +155,7 @@ impl AppState {
             limits: Limits::default(),
             city: city::CityCell::default(),
             drawing: ops::rounds::Drawing::default(),
+            duties: service::Duties::default(),
         })
     }
 }

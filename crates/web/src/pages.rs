@@ -43,39 +43,153 @@ pub struct Chrome {
     pub title: String,
     /// Logged-in user's display name, role and department code.
     pub user: Option<(String, String, String)>,
-    /// Navigation, by permission.
-    pub nav: Vec<NavItem>,
+    /// Navigation, by permission, grouped.
+    pub nav: Vec<NavEntry>,
     /// The session's CSRF token ("" when not logged in).
     pub csrf: String,
     /// A sensitive page's watermark (see [`Chrome::sensitive`]).
     pub watermark: Option<files::watermark::Watermark>,
     /// The city's name, e.g. `宜昌市` ("" before the city is set up).
     pub city: String,
+    /// The message shown once after a state change (see [`crate::flash`]).
+    pub flash: Option<String>,
 }
 
-/// The staff sections: link, label, and who sees them in the navigation.
-const SECTIONS: &[(&str, &str, Option<Permission>)] = &[
-    ("/dashboard", "工作台", None),
-    ("/directories", "名录库", None),
-    ("/plans", "抽查计划", None),
-    ("/rounds", "抽查批次", None),
-    ("/results", "检查结果", Some(Permission::EnterResults)),
-    ("/reports", "统计报表", Some(Permission::DownloadReports)),
-    ("/supervision", "执法监督", None),
-    ("/credit", "信用监管", Some(Permission::CheckCredit)),
-    ("/credit/repair", "信用修复", None),
-    ("/credit/risk", "风险分类", Some(Permission::SeeRiskClasses)),
+/// The staff sections: link, label, the menu group holding it (`None`: on the
+/// bar itself), and who sees them in the navigation. Grouped so that the bar
+/// fits at 1366 px.
+type Section = (
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<Permission>,
+);
+
+const SECTIONS: &[Section] = &[
+    ("/dashboard", "工作台", None, None),
+    ("/directories", "名录库", None, None),
+    ("/plans", "抽查计划", None, None),
+    ("/rounds", "抽查批次", None, None),
+    ("/results", "检查结果", None, Some(Permission::EnterResults)),
+    ("/hotline", "12345热线", None, None),
+    (
+        "/credit",
+        "信用监管",
+        Some("信用"),
+        Some(Permission::CheckCredit),
+    ),
+    ("/credit/repair", "信用修复", Some("信用"), None),
+    (
+        "/credit/risk",
+        "风险分类",
+        Some("信用"),
+        Some(Permission::SeeRiskClasses),
+    ),
     (
         "/credit/score",
         "信用积分",
+        Some("信用"),
         Some(Permission::SeePersonalCredit),
     ),
-    ("/hotline", "12345热线", None),
-    ("/ledger", "审计台账", Some(Permission::AuditLedger)),
-    ("/accounts", "账号管理", Some(Permission::ManageAccounts)),
-    ("/calendar", "工作日历", Some(Permission::ManageAccounts)),
-    ("/gongshi", "公示平台", None),
+    ("/supervision", "执法监督", Some("监督"), None),
+    (
+        "/reports",
+        "统计报表",
+        Some("监督"),
+        Some(Permission::DownloadReports),
+    ),
+    (
+        "/ledger",
+        "审计台账",
+        Some("监督"),
+        Some(Permission::AuditLedger),
+    ),
+    (
+        "/accounts",
+        "账号管理",
+        Some("管理"),
+        Some(Permission::ManageAccounts),
+    ),
+    (
+        "/calendar",
+        "工作日历",
+        Some("管理"),
+        Some(Permission::ManageAccounts),
+    ),
+    ("/gongshi", "公示平台", None, None),
 ];
+
+/// An entry of the bar: a link, or a group of links (a drop-down).
+#[derive(Debug, Clone)]
+pub struct NavEntry {
+    /// The link, or the group's label.
+    pub label: &'static str,
+    /// The link's address ("" for a group).
+    pub href: &'static str,
+    /// The group's links (empty for a link).
+    pub items: Vec<NavItem>,
+    /// The current section is this link or in this group.
+    pub active: bool,
+}
+
+/// The bar for `account`: the sections it may see, the groups placed where
+/// their first section would be.
+fn navigation(account: &Account, section: &str) -> Vec<NavEntry> {
+    let visible = SECTIONS
+        .iter()
+        .filter(|(_, _, _, need)| need.is_none_or(|p| account.may(p)))
+        .filter(|(href, _, _, _)| *href != "/hotline" || crate::ops::hotline::may_read(account));
+    let mut entries: Vec<NavEntry> = Vec::new();
+    for &(href, label, group, _) in visible {
+        let item = NavItem {
+            href,
+            label,
+            active: href == section,
+        };
+        match group {
+            None => entries.push(NavEntry {
+                label,
+                href,
+                active: item.active,
+                items: Vec::new(),
+            }),
+            Some(group) => {
+                let index = match entries
+                    .iter()
+                    .position(|e| e.href.is_empty() && e.label == group)
+                {
+                    Some(index) => index,
+                    None => {
+                        entries.push(NavEntry {
+                            label: group,
+                            href: "",
+                            active: false,
+                            items: Vec::new(),
+                        });
+                        entries.len() - 1
+                    }
+                };
+                if let Some(entry) = entries.get_mut(index) {
+                    entry.active |= item.active;
+                    entry.items.push(item);
+                }
+            }
+        }
+    }
+    // A group of one is a plain link.
+    entries
+        .into_iter()
+        .map(|entry| match entry.items.as_slice() {
+            [only] if entry.href.is_empty() => NavEntry {
+                label: only.label,
+                href: only.href,
+                active: only.active,
+                items: Vec::new(),
+            },
+            _ => entry,
+        })
+        .collect()
+}
 
 impl Chrome {
     /// The chrome of a staff page in section `section` (its link).
@@ -84,21 +198,11 @@ impl Chrome {
         Self {
             title: title.into(),
             user: Some(describe(account)),
-            nav: SECTIONS
-                .iter()
-                .filter(|(_, _, need)| need.is_none_or(|p| account.may(p)))
-                .filter(|(href, _, _)| {
-                    *href != "/hotline" || crate::ops::hotline::may_read(account)
-                })
-                .map(|&(href, label, _)| NavItem {
-                    href,
-                    label,
-                    active: href == section,
-                })
-                .collect(),
+            nav: navigation(account, section),
             csrf: user.0.csrf.clone(),
             watermark: None,
             city: crate::city::current_name(),
+            flash: user.0.flash.clone(),
         }
     }
 
@@ -125,6 +229,7 @@ impl Chrome {
                 .unwrap_or_default(),
             watermark: None,
             city: crate::city::current_name(),
+            flash: viewer.0.as_ref().and_then(|c| c.flash.clone()),
         }
     }
 }

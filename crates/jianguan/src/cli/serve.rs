@@ -64,6 +64,11 @@ pub struct ServerOptions {
         value_delimiter = ','
     )]
     trusted_proxies: Vec<auth::Cidr>,
+    /// Let whoever filed a plan approve it, and an account of the filer's role
+    /// (separation of duties off; an office too small for two people). Off by
+    /// default: the approver is another person of another role.
+    #[arg(long, env = "JIANGUAN_ALLOW_SELF_APPROVAL")]
+    allow_self_approval: bool,
 }
 
 impl Default for ServerOptions {
@@ -75,6 +80,7 @@ impl Default for ServerOptions {
             idle_timeout: limits.idle.as_secs(),
             max_connections: limits.max_connections as u64,
             trusted_proxies: Vec::new(),
+            allow_self_approval: false,
         }
     }
 }
@@ -166,6 +172,9 @@ pub async fn serve(
         fresh.hotline = rules;
         fresh.limits = options.limits();
         fresh.trusted_proxies.clone_from(&options.trusted_proxies);
+        fresh.duties = service::Duties {
+            allow_self_approval: options.allow_self_approval,
+        };
     }
     let limits = state.limits;
     tracing::info!(
@@ -174,6 +183,7 @@ pub async fn serve(
         idle_timeout = ?limits.idle,
         max_connections = limits.max_connections,
         trusted_proxies = ?options.trusted_proxies.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        allow_self_approval = options.allow_self_approval,
         "limits"
     );
     web::ops::dashboard::warm(&state);

@@ -100,6 +100,10 @@ struct StepArgs {
     /// Note recorded with the step.
     #[arg(long, default_value = "")]
     note: String,
+    /// Let whoever filed a plan approve it too (separation of duties off; an
+    /// office too small for two people). Off by default.
+    #[arg(long, env = "JIANGUAN_ALLOW_SELF_APPROVAL")]
+    allow_self_approval: bool,
     #[command(flatten)]
     actor: ActorArgs,
 }
@@ -558,8 +562,19 @@ async fn plans<S: WorkflowStore>(store: &S, command: &PlansCommand) -> anyhow::R
                 _ => PlanStatus::Published,
             };
             for id in &step.ids {
-                let plan =
-                    service::advance_plan(store, id, to, at, &step.actor.actor, &step.note).await?;
+                let duties = service::Duties {
+                    allow_self_approval: step.allow_self_approval,
+                };
+                let plan = service::advance_plan_under(
+                    store,
+                    id,
+                    to,
+                    at,
+                    &step.actor.actor,
+                    &step.note,
+                    duties,
+                )
+                .await?;
                 println!("{} {} (v{})", plan.id, plan.status, plan.version);
             }
         }

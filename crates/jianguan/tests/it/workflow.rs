@@ -56,6 +56,7 @@ type Fallible<T> = Result<T, Box<dyn Error>>;
 contracts!(
     "workflow";
     plan_life_cycle_gates_the_draw,
+    plans_separate_filing_from_approval,
     plans_refuse_a_deactivated_department,
     joint_plans_need_every_partners_confirmation,
     round_steps_in_order_and_the_record_verifies,
@@ -995,6 +996,80 @@ async fn plan_life_cycle_gates_the_draw(db: &Db) -> TestResult {
         ]
     );
     assert_intact(db).await
+}
+
+/// Separation of duties (on by default): whoever filed a plan does not approve
+/// it, nor does another account of the filer's role; a refusal changes nothing
+/// and says why in English (the CLI's words); `allow_self_approval` lifts both.
+async fn plans_separate_filing_from_approval(db: &Db) -> TestResult {
+    load_directory(db).await?;
+    let filer = "sj.staff (department_staff)";
+    for id in ["P-D1", "P-D2"] {
+        let fields = plan_fields(
+            id,
+            vec![participant(SJ, &["SJ-001"], None)],
+            vec![rate("B", 1000)],
+            false,
+        )?;
+        service::create_plan(db, fields, at(2025, 1, 5)?, filer).await?;
+        service::advance_plan(db, id, PlanStatus::Filed, at(2025, 1, 6)?, filer, "备案").await?;
+    }
+    let separate = service::Duties::default();
+    let approve = |actor: &'static str, duties: service::Duties, id: &'static str| async move {
+        service::advance_plan_under(
+            db,
+            id,
+            PlanStatus::Approved,
+            at(2025, 1, 8)?,
+            actor,
+            "批准",
+            duties,
+        )
+        .await
+        .map_err(Box::<dyn Error>::from)
+    };
+    let refusals = [
+        (
+            filer,
+            "filed by sj.staff (department_staff); another person",
+        ),
+        (
+            "sj.other (department_staff)",
+            "filed by a department_staff account; an account of another role",
+        ),
+    ];
+    for (actor, says) in refusals {
+        match service::advance_plan(db, "P-D1", PlanStatus::Approved, at(2025, 1, 8)?, actor, "")
+            .await
+        {
+            Err(error @ WorkflowError::Refused(_)) => {
+                assert!(error.to_string().contains(says), "{error}");
+                assert!(
+                    error.to_string().contains("separation of duties"),
+                    "{error}"
+                );
+            }
+            other => return Err(format!("{actor} approved its role's filing: {other:?}").into()),
+        }
+    }
+    let unchanged = db.get::<Plan>("P-D1").await?.ok_or("no plan")?;
+    assert_eq!(
+        unchanged.status,
+        PlanStatus::Filed,
+        "a refusal changes nothing"
+    );
+    let approved = approve("sj.admin (department_admin)", separate, "P-D1").await?;
+    assert_eq!(approved.status, PlanStatus::Approved);
+    let allowed = service::Duties {
+        allow_self_approval: true,
+    };
+    let own = approve(filer, allowed, "P-D2").await?;
+    assert_eq!(
+        (own.status, own.filed_by.as_deref()),
+        (PlanStatus::Approved, Some(filer)),
+        "with self-approval allowed the filer approves"
+    );
+    Ok(())
 }
 
 async fn approve_only(db: &Db, id: &str) -> Fallible<Plan> {

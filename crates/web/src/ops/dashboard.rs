@@ -345,8 +345,10 @@ pub fn charts(figures: &Figures) -> Vec<(&'static str, String)> {
     let pie = |name: &str, data: Vec<Value>| {
         json!({
             "tooltip": {"trigger": "item", "formatter": "{b}: {c}（{d}%）"},
-            "legend": {"bottom": 0},
-            "series": [{"name": name, "type": "pie", "radius": ["35%", "65%"], "data": data}]
+            // The legend below, the ring above it: labels and legend never meet.
+            "legend": {"type": "scroll", "bottom": 0},
+            "series": [{"name": name, "type": "pie", "radius": ["30%", "55%"], "center": ["50%", "45%"],
+                        "avoidLabelOverlap": true, "label": {"overflow": "truncate", "width": 90}, "data": data}]
         })
     };
     let mut charts = vec![
@@ -354,8 +356,9 @@ pub fn charts(figures: &Figures) -> Vec<(&'static str, String)> {
             "每月抽取与检查户次",
             json!({
                 "tooltip": {"trigger": "axis"},
-                "legend": {"data": ["抽取批次", "检查户次"]},
-                "grid": {"left": 40, "right": 40, "bottom": 30},
+                // The legend in its own band above the axis names.
+                "legend": {"data": ["抽取批次", "检查户次"], "top": 0},
+                "grid": {"top": 56, "left": 40, "right": 40, "bottom": 30, "containLabel": true},
                 "xAxis": {"type": "category", "data": months},
                 "yAxis": [{"type": "value", "name": "批次", "minInterval": 1}, {"type": "value", "name": "户次"}],
                 "series": [

@@ -31,6 +31,11 @@ impl FormPairs {
         )
     }
 
+    /// Every field, in order.
+    pub(crate) fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+
     /// The first value of `name`, trimmed ("" when missing).
     pub(crate) fn get(&self, name: &str) -> &str {
         self.0
@@ -170,11 +175,20 @@ impl PlanStep {
         }
     }
 
-    fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Self::File => "备案",
             Self::Approve => "批准",
             Self::Publish => "公示",
+        }
+    }
+
+    /// The status the step starts from.
+    fn from(self) -> PlanStatus {
+        match self {
+            Self::File => PlanStatus::Draft,
+            Self::Approve => PlanStatus::Filed,
+            Self::Publish => PlanStatus::Approved,
         }
     }
 
@@ -196,9 +210,9 @@ impl PlanStep {
     }
 }
 
-/// Moves a plan on by one step, in the lead department only; the person who
-/// filed the plan does not approve it.
-pub(crate) async fn advance(
+/// The plan, if the user may take `step` on it: in the lead department only,
+/// and under separation of duties ([`service::Duties`]) for approval.
+pub(crate) async fn check_step(
     state: &AppState,
     user: &User,
     id: &str,
@@ -206,18 +220,37 @@ pub(crate) async fn advance(
 ) -> Result<Plan> {
     let plan = visible_plan(state, user, id).await?;
     user.require_in(step.permission(), &plan.lead)?;
-    if step == PlanStep::Approve && plan.filed_by.as_deref() == Some(user.actor().as_str()) {
+    if plan.status != step.from() {
         return Err(Error::Conflict(format!(
-            "计划 {id} 由您备案，须由他人批准（备案与批准不由同一人办理）"
+            "计划当前为“{}”，不能{}",
+            plan.status,
+            step.label()
         )));
     }
-    service::advance_plan(
+    if step == PlanStep::Approve
+        && let Some(rule) = state.duties.refuse_approval(&plan, &user.actor())
+    {
+        return Err(Error::Conflict(rule.explain_zh()));
+    }
+    Ok(plan)
+}
+
+/// Moves a plan on by one step (see [`check_step`]).
+pub(crate) async fn advance(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    step: PlanStep,
+) -> Result<Plan> {
+    let plan = check_step(state, user, id, step).await?;
+    service::advance_plan_under(
         &state.db,
         id,
         step.target(),
         service::now(),
         &user.actor(),
         step.label(),
+        state.duties,
     )
     .await
     .map_err(|error| match error {

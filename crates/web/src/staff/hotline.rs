@@ -515,8 +515,8 @@ pub fn kpi_charts(report: &flow::KpiReport) -> Vec<(&'static str, String)> {
     };
     let rates = json!({
         "tooltip": {"trigger": "axis"},
-        "legend": {"data": ["及时签收率", "按时办结率", "满意率"]},
-        "grid": {"left": 50, "right": 20, "bottom": 80},
+        "legend": {"data": ["及时签收率", "按时办结率", "满意率"], "top": 0},
+        "grid": {"top": 56, "left": 50, "right": 20, "bottom": 20, "containLabel": true},
         "xAxis": {"type": "category", "data": names, "axisLabel": {"rotate": 30}},
         "yAxis": {"type": "value", "name": "%", "max": 100},
         "series": [

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, Redirect};
+use axum::response::{Html, Response};
 use axum::routing::{get, post};
 use chrono::Datelike;
 use serde::Deserialize;
@@ -15,12 +15,14 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::User;
 use crate::error::{Error, Result};
+use crate::flash::Done;
 use crate::ops::names::Names;
 use crate::ops::plans::{
-    FormPairs, PlanFilter, PlanStep, advance, answer, create_plan, partner_of, split_list,
-    visible_plan, visible_plans,
+    FormPairs, PlanFilter, PlanStep, advance, answer, check_step, create_plan, partner_of,
+    split_list, visible_plan, visible_plans,
 };
 use crate::pages::{Chrome, render};
+use crate::steps;
 use domain::account::Permission;
 use domain::item::InspectionItem;
 use domain::plan::{
@@ -178,20 +180,64 @@ async fn show(
             && account.may_in(Permission::EditPlans, &plan.lead),
         may_approve: plan.status == PlanStatus::Filed
             && account.may_in(Permission::ApprovePlans, &plan.lead)
-            && plan.filed_by.as_deref() != Some(user.actor().as_str()),
+            && state.duties.refuse_approval(&plan, &user.actor()).is_none(),
         may_publish: plan.status == PlanStatus::Approved
             && account.may_in(Permission::ApprovePlans, &plan.lead),
         plan,
     })
 }
 
+/// 备案 at once; 批准 and 公示 only with the confirmation (see [`crate::steps`]);
+/// a refusal in the app frame.
 async fn step_from_form(
     State(state): State<Arc<AppState>>,
     user: User,
-    Path((id, step)): Path<(String, String)>,
-) -> Result<Redirect> {
-    let plan = advance(&state, &user, &id, PlanStep::parse(&step)?).await?;
-    Ok(Redirect::to(&format!("/plans/{}", plan.id)))
+    Path((id, step_code)): Path<(String, String)>,
+    body: String,
+) -> Response {
+    let title = format!("计划 {id}");
+    let outcome = take_step(&state, &user, &id, &step_code, &body).await;
+    steps::answer(&user, &title, outcome)
+}
+
+async fn take_step(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    step_code: &str,
+    body: &str,
+) -> Result<Response> {
+    let step = PlanStep::parse(step_code)?;
+    let form = FormPairs::parse(body);
+    if step != PlanStep::File && !steps::confirmed(&form) {
+        let plan = check_step(state, user, id, step).await?;
+        let text = match step {
+            PlanStep::Publish => format!(
+                "公示计划 {} “{}”（第 {} 版）？公示后计划向社会公开，不能撤回。",
+                plan.id, plan.title, plan.version
+            ),
+            _ => format!(
+                "批准计划 {} “{}”（第 {} 版）？批准后计划即可纳入抽取。",
+                plan.id, plan.title, plan.version
+            ),
+        };
+        let title = format!("确认{}计划", step.label());
+        let button = format!("确认{}", step.label());
+        let question = steps::Question {
+            title: &title,
+            text: &text,
+            button: &button,
+            back: &format!("/plans/{id}"),
+        };
+        return steps::ask(user, &question, &format!("/plans/{id}/{step_code}"), &form);
+    }
+    let plan = advance(state, user, id, step).await?;
+    let done = match step {
+        PlanStep::File => Done::PlanFiled,
+        PlanStep::Approve => Done::PlanApproved,
+        PlanStep::Publish => Done::PlanPublished,
+    };
+    steps::done(&format!("/plans/{}", plan.id), done, &plan.id)
 }
 
 async fn answer_from_form(
@@ -199,12 +245,12 @@ async fn answer_from_form(
     user: User,
     Path(id): Path<String>,
     body: String,
-) -> Result<Redirect> {
+) -> Result<Response> {
     let form = FormPairs::parse(&body);
     let decision = Decision::parse(form.get("decision"))
         .map_err(|_| Error::BadRequest("请选择同意或不同意".into()))?;
     let plan = answer(&state, &user, &id, decision, form.get("reason")).await?;
-    Ok(Redirect::to(&format!("/plans/{}", plan.id)))
+    steps::done(&format!("/plans/{}", plan.id), Done::PlanAnswered, &plan.id)
 }
 
 #[derive(Template)]
@@ -364,10 +410,10 @@ async fn create_from_form(
     State(state): State<Arc<AppState>>,
     user: User,
     body: String,
-) -> Result<Redirect> {
+) -> Result<Response> {
     let fields = fields_from_form(&FormPairs::parse(&body))?;
     let plan = create_plan(&state, &user, fields).await?;
-    Ok(Redirect::to(&format!("/plans/{}", plan.id)))
+    steps::done(&format!("/plans/{}", plan.id), Done::PlanCreated, &plan.id)
 }
 
 #[cfg(test)]

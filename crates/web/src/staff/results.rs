@@ -8,7 +8,7 @@ use std::sync::Arc;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, Redirect};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
@@ -22,6 +22,7 @@ use crate::ops::results::{
     publish, today, visible_results, working_department,
 };
 use crate::pages::{Chrome, render, url_encode};
+use crate::steps;
 use domain::CheckMethod;
 use domain::account::Permission;
 use domain::inspection::{FollowUp, InspectionResult, ResultCategory, ResultStatus, Visit};
@@ -263,13 +264,25 @@ async fn publish_from_form(
     State(state): State<Arc<AppState>>,
     user: User,
     body: String,
-) -> Result<Redirect> {
-    let ids = FormPairs::parse(&body).all("ids");
+) -> Result<Response> {
+    let form = FormPairs::parse(&body);
+    let ids = form.all("ids");
+    if !steps::confirmed(&form) {
+        user.require(Permission::PublishResults)?;
+        let text = format!(
+            "向社会公开所选的 {} 条检查结果？公开后不能撤回，更正须另行办理。",
+            ids.len()
+        );
+        let question = steps::Question {
+            title: "确认公开检查结果",
+            text: &text,
+            button: "确认公开",
+            back: "/results",
+        };
+        return steps::ask(&user, &question, "/results/publish", &form);
+    }
     let published = publish(&state, &user, &ids).await?;
     let late = published.iter().filter(|r| r.overdue(today())).count();
     let message = format!("已公开 {} 条结果（其中逾期 {late} 条）", published.len());
-    Ok(Redirect::to(&format!(
-        "/results?done={}",
-        url_encode(&message)
-    )))
+    Ok(Redirect::to(&format!("/results?done={}", url_encode(&message))).into_response())
 }

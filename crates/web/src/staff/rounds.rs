@@ -16,6 +16,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::User;
 use crate::error::{Error, Result};
+use crate::flash::Done;
 use crate::ops::names::Names;
 use crate::ops::plans::FormPairs;
 use crate::ops::results::enters_results;
@@ -24,6 +25,7 @@ use crate::ops::rounds::{
     reads_full_record, round, start_draw, visit_page, visit_visible,
 };
 use crate::pages::{Chrome, render, url_encode};
+use crate::steps;
 use domain::account::Permission;
 use domain::inspection::{Round, RoundStatus, Visit};
 use domain::plan::Plan;
@@ -201,13 +203,34 @@ async fn draw_from_form(
     )))
 }
 
+/// 公示 of a round's secret and record, only with the confirmation (see [`crate::steps`]).
 async fn publish_from_form(
     State(state): State<Arc<AppState>>,
     user: User,
     Path(id): Path<String>,
-) -> Result<Redirect> {
-    let round = publish(&state, &user, &id).await?;
-    Ok(Redirect::to(&format!("/rounds/{}", url_encode(&round.id))))
+    body: String,
+) -> Response {
+    let outcome = publish_step(&state, &user, &id, &body).await;
+    steps::answer(&user, &format!("批次 {id}"), outcome)
+}
+
+async fn publish_step(state: &AppState, user: &User, id: &str, body: &str) -> Result<Response> {
+    let form = FormPairs::parse(body);
+    let back = format!("/rounds/{}", url_encode(id));
+    if !steps::confirmed(&form) {
+        user.require(Permission::RunRounds)?;
+        let text =
+            format!("公开批次 {id} 的秘密与抽取记录？公开后任何人都可复核抽取结果，不能撤回。");
+        let question = steps::Question {
+            title: "确认公开抽取记录",
+            text: &text,
+            button: "确认公开",
+            back: &back,
+        };
+        return steps::ask(user, &question, &format!("{back}/publish"), &form);
+    }
+    let round = publish(state, user, id).await?;
+    steps::done(&back, Done::RoundPublished, &round.id)
 }
 
 /// A team as a row shows it: the department, its inspectors' certificates

@@ -145,7 +145,7 @@ fn witnesses_are_recorded_and_published_as_typed_and_the_draw_cannot_be_repeated
     let screen = ok(&mut admin, &format!("/rounds/{AS_TYPED}"))?;
     assert!(screen.contains(&format!("action=\"/rounds/{AS_TYPED}/draw\"")));
     assert!(
-        screen.contains("data-busy="),
+        screen.contains("data-busy-label="),
         "the 抽取 form shows that it is busy once sent"
     );
     draw(&mut admin, AS_TYPED);

@@ -23,5 +23,6 @@ mod portal;
 mod security;
 mod staff_directories;
 mod staff_workflow;
+mod steps;
 mod supervision;
 mod watermark;

@@ -111,11 +111,11 @@ fn the_year_story_with_the_forms_and_department_scoping() {
     // The department administrator approves and publishes.
     let mut admin_of_department = server.login("scjg.admin");
     expect_redirect(
-        &admin_of_department.post_form(&format!("/plans/{PLAN}/approve"), &[]),
+        &admin_of_department.post_form(&format!("/plans/{PLAN}/approve"), &[("confirm", "1")]),
         "/plans/",
     );
     expect_redirect(
-        &admin_of_department.post_form(&format!("/plans/{PLAN}/publish"), &[]),
+        &admin_of_department.post_form(&format!("/plans/{PLAN}/publish"), &[("confirm", "1")]),
         "/plans/",
     );
     assert!(
@@ -212,7 +212,7 @@ fn the_year_story_with_the_forms_and_department_scoping() {
         listed.body
     );
     expect_redirect(
-        &staff.post_form("/results/publish", &[("ids", &result_id)]),
+        &staff.post_form("/results/publish", &[("ids", &result_id), ("confirm", "1")]),
         "/results?done=",
     );
     assert!(
@@ -224,7 +224,7 @@ fn the_year_story_with_the_forms_and_department_scoping() {
 
     // Publishing the round releases the secret.
     expect_redirect(
-        &admin.post_form(&format!("/rounds/{ROUND}/publish"), &[]),
+        &admin.post_form(&format!("/rounds/{ROUND}/publish"), &[("confirm", "1")]),
         &format!("/rounds/{ROUND}"),
     );
     assert!(
