@@ -423,7 +423,7 @@ fn layer(module: &ModulePath) -> u8 {
     match module.first().map(String::as_str) {
         None => 5,
         Some("api" | "staff" | "public") => 4,
-        Some("pages") => 3,
+        Some("pages" | "steps") => 3,
         Some("ops" | "portal" | "export" | "jobs") => 2,
         Some("auth" | "city") => 1,
         Some(_) => 0,

@@ -2981,6 +2981,55 @@ fn in_scratch_dir(name: &str, test: impl FnOnce(&Path) -> TestResult) -> TestRes
 }
 
 #[test]
+fn cli_refuses_self_approval_unless_allowed() -> TestResult {
+    in_scratch_dir("jianguan-duties-cli", cli_duties_in)
+}
+
+/// `plans approve` by whoever filed the plan: refused in English (exit 2),
+/// nothing changed; with `--allow-self-approval` it is approved.
+fn cli_duties_in(dir: &Path) -> TestResult {
+    let database = dir.join("jianguan.sqlite3");
+    let database_text = database.to_str().ok_or("path is not UTF-8")?.to_owned();
+    runtime()?.block_on(async {
+        let db = storage::open(&format!("sqlite://{database_text}")).await?;
+        crate::common::migrate_and_set_up(&db).await?;
+        let outcome = async {
+            load_directory(&db).await?;
+            let fields = plan_fields(
+                "P-S",
+                vec![participant(SJ, &["SJ-001"], None)],
+                vec![rate("B", 1000)],
+                false,
+            )?;
+            service::create_plan(&db, fields, at(2025, 1, 5)?, ACTOR).await?;
+            Ok::<_, Box<dyn Error>>(())
+        }
+        .await;
+        db.close().await;
+        outcome
+    })?;
+    let plans_cli = |args: &[&str]| {
+        jianguan(&[&["plans", "--database", database_text.as_str()][..], args].concat())
+    };
+    let filed = plans_cli(&["file", "P-S", "--actor", ACTOR])?;
+    assert!(filed.status.success(), "{}", text(&filed));
+    let refused = plans_cli(&["approve", "P-S", "--actor", ACTOR])?;
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("another person approves it (separation of duties)"),
+        "{}",
+        text(&refused)
+    );
+    let listed = plans_cli(&["list", "--json"])?;
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout)?;
+    assert_eq!(listed[0]["status"], "已备案", "{listed}");
+    let allowed = plans_cli(&["approve", "P-S", "--actor", ACTOR, "--allow-self-approval"])?;
+    assert!(allowed.status.success(), "{}", text(&allowed));
+    assert!(text(&allowed).contains("P-S 已批准"), "{}", text(&allowed));
+    Ok(())
+}
+
+#[test]
 fn cli_confirms_joint_plans_before_approval() -> TestResult {
     in_scratch_dir("jianguan-confirm-cli", cli_confirm_in)
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
@@ -190,17 +190,29 @@ async fn draw_from_form(
     user: User,
     Path(id): Path<String>,
     body: String,
-) -> Result<Redirect> {
+) -> Result<Response> {
     let form = FormPairs::parse(&body);
+    if !steps::confirmed(&form) {
+        user.require(Permission::RunRounds)?;
+        let text = format!(
+            "现在抽取批次 {id}？信标：{}。抽取一经进行不能重做，请见证人先核对信标与见证人名单。",
+            form.get("beacon")
+        );
+        let question = steps::Question {
+            title: "确认抽取",
+            text: &text,
+            button: "确认抽取",
+            back: &format!("/rounds/{}", url_encode(&id)),
+        };
+        let action = format!("/rounds/{}/draw", url_encode(&id));
+        return steps::ask(&user, &question, &action, &form);
+    }
     let fields = DrawFields {
         beacon: form.get("beacon").to_owned(),
         witnesses: rounds::witness_lines(form.get("witnesses")),
     };
     let job = start_draw(&state, &user, &id, fields).await?;
-    Ok(Redirect::to(&format!(
-        "/rounds/{}?job={job}",
-        url_encode(&id)
-    )))
+    Ok(Redirect::to(&format!("/rounds/{}?job={job}", url_encode(&id))).into_response())
 }
 
 /// 公示 of a round's secret and record, only with the confirmation (see [`crate::steps`]).

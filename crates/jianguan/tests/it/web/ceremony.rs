@@ -49,6 +49,7 @@ fn draw(admin: &mut Client, round: &str) {
         &[
             ("witnesses", TYPED_WITNESSES),
             ("beacon", "2025-10-09 福彩3D 123"),
+            ("confirm", "1"),
         ],
     );
     expect_redirect(&drawn, &format!("/rounds/{round}?job="));
@@ -166,7 +167,11 @@ fn witnesses_are_recorded_and_published_as_typed_and_the_draw_cannot_be_repeated
     // A second draw is refused, in Chinese, and changes nothing.
     let again = admin.post_form(
         &format!("/rounds/{AS_TYPED}/draw"),
-        &[("witnesses", "张三"), ("beacon", "再抽一次")],
+        &[
+            ("witnesses", "张三"),
+            ("beacon", "再抽一次"),
+            ("confirm", "1"),
+        ],
     );
     assert_eq!(again.status, 409, "{}", again.body);
     assert!(
@@ -181,7 +186,7 @@ fn witnesses_are_recorded_and_published_as_typed_and_the_draw_cannot_be_repeated
 
     // Published: the record's witnesses are the lines as typed.
     expect_redirect(
-        &admin.post_form(&format!("/rounds/{AS_TYPED}/publish"), &[]),
+        &admin.post_form(&format!("/rounds/{AS_TYPED}/publish"), &[("confirm", "1")]),
         &format!("/rounds/{AS_TYPED}"),
     );
     let mut public = server.anonymous();
@@ -229,7 +234,7 @@ fn the_witness_record_prints_the_full_record_digest_and_never_the_seed() -> Test
 
     // At publication the public view carries the same digest, and the portal says so.
     expect_redirect(
-        &admin.post_form(&format!("/rounds/{PRINTED}/publish"), &[]),
+        &admin.post_form(&format!("/rounds/{PRINTED}/publish"), &[("confirm", "1")]),
         &format!("/rounds/{PRINTED}"),
     );
     let mut public = server.anonymous();

@@ -149,6 +149,7 @@ fn the_year_story_with_the_forms_and_department_scoping() {
         &[
             ("witnesses", "张三\n李四"),
             ("beacon", "2026-01-05 上证指数收盘 3245.67"),
+            ("confirm", "1"),
         ],
     );
     expect_redirect(&drawn, &format!("/rounds/{ROUND}?job="));
