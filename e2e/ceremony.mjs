@@ -21,6 +21,8 @@ test('抽取见证：承诺即公示 → 见证抽取 → 见证记录 → 公�
   const server = await serve(dataDir);
   const { context, profile } = await browse();
   const page = context.pages()[0] ?? (await context.newPage());
+  // The draw and the publication ask for confirmation first; the witnesses accept.
+  page.on('dialog', (dialog) => dialog.accept());
   const base = server.base;
   const round = `E2E-W${Date.now().toString(36).toUpperCase()}`;
   const story = {};
@@ -67,8 +69,6 @@ test('抽取见证：承诺即公示 → 见证抽取 → 见证记录 → 公�
       await page.getByLabel(/^见证人/).fill(WITNESSES.join('\n'));
       await page.getByLabel(/信标/).fill('2025-10-09 福彩3D 第2025270期 123');
       assert.equal(await page.locator('form[data-busy-label]').count() > 0, true, 'the form says what it does while busy');
-      // The draw asks for confirmation first; the witnesses accept.
-      page.once('dialog', (dialog) => dialog.accept());
       await page.getByRole('button', { name: '抽取', exact: true }).click();
       // No reload here: the state region refreshes itself when the draw ends.
       await page.locator('[data-round-status]', { hasText: '已抽取' }).waitFor({ timeout: 60_000 });
