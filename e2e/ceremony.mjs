@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { jianguan, serve, browse, logIn, keepEvidence } from './lib/harness.mjs';
+import { jianguan, serve, browse, logIn, stepper } from './lib/harness.mjs';
 
 const WITNESSES = ['市司法局 王明', '区公证处 李华'];
 
@@ -27,19 +27,7 @@ test('抽取见证：承诺即公示 → 见证抽取 → 见证记录 → 公�
   const round = `E2E-W${Date.now().toString(36).toUpperCase()}`;
   const story = {};
 
-  let failed = false;
-  const step = async (name, body) => {
-    await t.test(name, { skip: failed ? 'an earlier step failed' : undefined }, async () => {
-      try {
-        await body();
-      } catch (error) {
-        failed = true;
-        await keepEvidence(page, `ceremony-${name}`);
-        error.message += `\n(page ${page.url()}; server log tail:\n${server.log().slice(-2000)})`;
-        throw error;
-      }
-    });
-  };
+  const step = stepper(t, page, server, 'ceremony-');
 
   try {
     await step('系统管理员承诺批次，承诺值即在公示平台公布', async () => {

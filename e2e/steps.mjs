@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { jianguan, serve, browse, logIn, keepEvidence } from './lib/harness.mjs';
+import { jianguan, serve, browse, logIn, stepper } from './lib/harness.mjs';
 
 test('确认、处理中、提示与无障碍', { timeout: 90_000 }, async (t) => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'jianguan-e2e-steps-'));
@@ -21,19 +21,7 @@ test('确认、处理中、提示与无障碍', { timeout: 90_000 }, async (t) =
   const base = server.base;
   const plan = `E2E-S${Date.now().toString(36).toUpperCase()}`;
 
-  let failed = false;
-  const step = async (name, body) => {
-    await t.test(name, { skip: failed ? 'an earlier step failed' : undefined }, async () => {
-      try {
-        await body();
-      } catch (error) {
-        failed = true;
-        await keepEvidence(page, `steps-${name}`);
-        error.message += `\n(page ${page.url()}; server log tail:\n${server.log().slice(-2000)})`;
-        throw error;
-      }
-    });
-  };
+  const step = stepper(t, page, server, 'steps-');
   const topEntries = () => page.locator('header.top nav > a, header.top nav > details > summary');
 
   try {

@@ -21,9 +21,9 @@ import {
   serve,
   browse,
   logIn,
-  keepEvidence,
   dateWindow,
   waitForJob,
+  stepper,
 } from './lib/harness.mjs';
 
 test('一年的工作：名录导入 → 计划 → 批次抽取 → 结果 → 公示', { timeout: 240_000 }, async (t) => {
@@ -42,23 +42,7 @@ test('一年的工作：名录导入 → 计划 → 批次抽取 → 结果 → 
   // What the steps learn and pass on: plan, round, entity, name.
   const story = {};
 
-  let failed = false;
-  /**
-   * One step of the story: every step must pass; after a failure the rest are
-   * skipped. A failure keeps evidence (screenshot, page HTML, server log tail).
-   */
-  const step = async (name, body) => {
-    await t.test(name, { skip: failed ? 'an earlier step failed' : undefined }, async () => {
-      try {
-        await body();
-      } catch (error) {
-        failed = true;
-        await keepEvidence(page, name);
-        error.message += `\n(page ${page.url()}; server log tail:\n${server.log().slice(-2000)})`;
-        throw error;
-      }
-    });
-  };
+  const step = stepper(t, page, server);
 
   try {
     await step('系统管理员登录，看到工作台', async () => {
