@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::portal::{
     ROUND, TestResult, assert_nothing_internal, cli, json, ok, sealed_values, stored_round,
 };
-use super::staff_workflow::{expect_redirect, wait_for_job};
+use super::staff_workflow::{draw_through_form, expect_redirect};
 use crate::common::web::{Client, TestServer, encode};
 
 /// The rounds these tests commit and draw, one per test: a server process
@@ -44,24 +44,7 @@ fn commit(server: &TestServer, round: &str) -> Client {
 
 /// Draws `round` through the witness form and waits for the job.
 fn draw(admin: &mut Client, round: &str) {
-    let drawn = admin.post_form(
-        &format!("/rounds/{round}/draw"),
-        &[
-            ("witnesses", TYPED_WITNESSES),
-            ("beacon", "2025-10-09 福彩3D 123"),
-            ("confirm", "1"),
-        ],
-    );
-    expect_redirect(&drawn, &format!("/rounds/{round}?job="));
-    let job = drawn
-        .location
-        .unwrap_or_default()
-        .rsplit('=')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let outcome = wait_for_job(admin, &job);
-    assert!(outcome.contains("完成"), "{outcome}");
+    draw_through_form(admin, round, TYPED_WITNESSES, "2025-10-09 福彩3D 123");
 }
 
 #[test]

@@ -144,24 +144,12 @@ fn the_year_story_with_the_forms_and_department_scoping() {
     assert!(witness_screen.body.contains("承诺值") && witness_screen.body.contains("公开随机数"));
 
     // The draw runs as a job; its page polls it until done.
-    let drawn = admin.post_form(
-        &format!("/rounds/{ROUND}/draw"),
-        &[
-            ("witnesses", "张三\n李四"),
-            ("beacon", "2026-01-05 上证指数收盘 3245.67"),
-            ("confirm", "1"),
-        ],
+    draw_through_form(
+        &mut admin,
+        ROUND,
+        "张三\n李四",
+        "2026-01-05 上证指数收盘 3245.67",
     );
-    expect_redirect(&drawn, &format!("/rounds/{ROUND}?job="));
-    let job = drawn
-        .location
-        .unwrap_or_default()
-        .rsplit('=')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let outcome = wait_for_job(&mut admin, &job);
-    assert!(outcome.contains("完成"), "{outcome}");
     let round_page = admin.get(&format!("/rounds/{ROUND}"));
     assert!(
         round_page.body.contains("已抽取") && round_page.body.contains("张三"),
@@ -650,4 +638,26 @@ fn who_files_a_plan_does_not_approve_it() {
             .status,
         409
     );
+}
+
+/// Draws `round` through the witness form (confirmed) and waits for its job to finish.
+pub(crate) fn draw_through_form(admin: &mut Client, round: &str, witnesses: &str, beacon: &str) {
+    let drawn = admin.post_form(
+        &format!("/rounds/{round}/draw"),
+        &[
+            ("witnesses", witnesses),
+            ("beacon", beacon),
+            ("confirm", "1"),
+        ],
+    );
+    expect_redirect(&drawn, &format!("/rounds/{round}?job="));
+    let job = drawn
+        .location
+        .unwrap_or_default()
+        .rsplit('=')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let outcome = wait_for_job(admin, &job);
+    assert!(outcome.contains("完成"), "{outcome}");
 }
