@@ -170,6 +170,42 @@ fn methods_cell(methods: &[CheckMethod]) -> String {
         .join(LIST_SEPARATOR)
 }
 
+/// Writes a table of text cells to a CSV (UTF-8 with a BOM, the watermark as a
+/// first `#` line) or an XLSX file (the watermark in the sheet); every cell is
+/// guarded against formula injection. For any list a page exports.
+pub struct TableWriter {
+    sink: Box<dyn Sink>,
+    rows: u64,
+}
+
+impl TableWriter {
+    /// Creates `path` in `format`, marked with `watermark`.
+    pub fn create(path: &Path, format: Format, watermark: &Watermark) -> Result<Self, ExportError> {
+        Ok(Self {
+            sink: sink(path, format, watermark)?,
+            rows: 0,
+        })
+    }
+
+    /// Writes one row.
+    pub fn row<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<(), ExportError> {
+        let cells: Vec<String> = cells.iter().map(|c| c.as_ref().to_owned()).collect();
+        self.sink.row(&cells)?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Rows written so far, the header included.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Flushes and closes the file.
+    pub fn finish(self) -> Result<(), ExportError> {
+        self.sink.finish()
+    }
+}
+
 /// Receives rows.
 trait Sink {
     fn row(&mut self, cells: &[String]) -> Result<(), ExportError>;
@@ -284,9 +320,8 @@ pub async fn export_file<S: Store>(
     format: Format,
     watermark: &Watermark,
 ) -> Result<u64, ExportError> {
-    let mut out = sink(path, format, watermark)?;
-    let header: Vec<String> = headers(kind).into_iter().map(str::to_owned).collect();
-    out.row(&header)?;
+    let mut out = TableWriter::create(path, format, watermark)?;
+    out.row(&headers(kind))?;
     let mut count = 0u64;
     match kind {
         Kind::Departments => {

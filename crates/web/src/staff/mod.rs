@@ -12,6 +12,7 @@ pub mod directories;
 pub mod hotline;
 pub mod jobs;
 pub mod ledger;
+pub mod list_export;
 pub mod plans;
 pub mod reports;
 pub mod results;
