@@ -23,6 +23,7 @@ pub mod plan;
 pub mod rectification;
 pub mod registration;
 pub mod risk;
+pub mod services;
 pub mod uscc;
 
 pub use entity::{CreditClass, CreditRating, EntityFields, EntityStatus, EntityType, MarketEntity};

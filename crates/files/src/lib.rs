@@ -26,6 +26,7 @@ pub mod hotline;
 pub mod limits;
 pub mod report;
 pub mod rows;
+pub mod services;
 pub mod table;
 pub mod templates;
 pub mod watermark;

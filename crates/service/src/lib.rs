@@ -16,6 +16,7 @@ pub mod report;
 pub mod results;
 pub mod risk;
 pub mod rounds;
+pub mod services;
 pub mod setup;
 pub mod supervision;
 

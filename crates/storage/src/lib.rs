@@ -48,6 +48,7 @@ mod migrations;
 pub mod postgres;
 mod queries;
 pub mod risk;
+pub mod services;
 pub mod sqlite;
 pub mod workflow;
 

@@ -139,7 +139,7 @@ enum HotlineCommand {
 }
 
 #[derive(Debug, Args)]
-struct AsOfArgs {
+pub(super) struct AsOfArgs {
     /// "Now" for the report, e.g. `2026-06-30 18:00`; a date alone is the end of
     /// that day (default: the current time).
     #[arg(long, value_name = "DATETIME")]
@@ -148,7 +148,7 @@ struct AsOfArgs {
 
 impl AsOfArgs {
     /// The time given; a date alone means the end of that day.
-    fn at(&self) -> Result<DateTime<FixedOffset>, WorkflowError> {
+    pub(super) fn at(&self) -> Result<DateTime<FixedOffset>, WorkflowError> {
         if let Some(day) = self
             .as_of
             .as_deref()
@@ -312,7 +312,7 @@ pub fn run(args: &HotlineArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Exit 2 with the message for a refusal or bad input; other errors go up.
-fn finish<T>(
+pub(super) fn finish<T>(
     result: Result<T, WorkflowError>,
     json: bool,
     done: impl FnOnce(T) -> anyhow::Result<()>,

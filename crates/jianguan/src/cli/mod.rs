@@ -11,6 +11,7 @@ mod hotline;
 mod import;
 mod offline;
 mod serve;
+mod services;
 mod setup;
 mod templates;
 mod workflow;
@@ -75,6 +76,8 @@ enum Command {
     Credit(credit::CreditArgs),
     /// 12345 hotline work orders: import, KPIs, the overdue list, 督办, single steps.
     Hotline(hotline::HotlineArgs),
+    /// Government services: the matter catalogue, applications, KPIs, 告知承诺 checks.
+    Services(services::ServicesArgs),
 }
 
 /// Exit status for bad input: unreadable or malformed files and arguments.
@@ -115,6 +118,7 @@ pub fn main() -> ExitCode {
         Command::Audit(args) => workflow::run_audit(args),
         Command::Credit(args) => credit::run(args),
         Command::Hotline(args) => hotline::run(args),
+        Command::Services(args) => services::run(args),
         Command::Report(args) => workflow::run_report(args),
         Command::Serve(args) => serve::run_serve(args),
         Command::Accounts(args) => serve::run_accounts(args),

@@ -1,0 +1,260 @@
+//! Government services (issue 21): importing the matter catalogue (versioned:
+//! a change makes a new version, history kept) and past applications (办件),
+//! and the KPIs of a period. See docs/services.md.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+
+use domain::services::{Application, MatterRecord, ServiceKpi};
+use files::services::{ApplicationRow, read_applications, read_catalogue};
+use files::{ImportError, Outcome, Problem};
+use storage::services::{ServiceKpiRange, ServiceStore};
+use storage::{Change, WorkflowStore};
+
+use crate::Result;
+
+/// What an import did.
+#[derive(Debug)]
+pub struct ServicesImport {
+    /// Rows, inserts, updates and problems.
+    pub outcome: Outcome,
+    /// The file's SHA-256.
+    pub sha256: String,
+}
+
+fn source_detail(path: &Path, sha256: &str) -> String {
+    let source = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    format!("{source} (SHA-256 {sha256})")
+}
+
+async fn read_off<T: Send + 'static>(
+    path: &Path,
+    read: fn(&Path) -> std::result::Result<T, ImportError>,
+) -> std::result::Result<(String, T), ImportError> {
+    let owned = path.to_owned();
+    files::off_async(path, move || {
+        let sha256 = super::credit::file_sha256(&owned).map_err(|source| {
+            ImportError::Read(files::ReadError::Io {
+                path: owned.display().to_string(),
+                source,
+            })
+        })?;
+        Ok((sha256, read(&owned)?))
+    })
+    .await
+}
+
+/// Imports a matter catalogue: a new code makes version 1; a row that differs
+/// from the entry's current version makes a new version (earlier ones are
+/// kept); an identical row changes nothing. One transaction, each changed
+/// entry with its ledger entry naming the file.
+pub async fn import_catalogue<S: WorkflowStore>(
+    store: &S,
+    path: &Path,
+    actor: &str,
+    at: DateTime<FixedOffset>,
+) -> std::result::Result<ServicesImport, ImportError> {
+    let (sha256, file) = read_off(path, read_catalogue).await?;
+    let mut outcome = file.outcome;
+    let mut changed = Vec::new();
+    for (_, matter) in file.matters {
+        match store.get::<MatterRecord>(&matter.code).await? {
+            None => {
+                outcome.inserted += 1;
+                changed.push(MatterRecord::new(matter, at, actor));
+            }
+            Some(mut record) => {
+                if record.revise(matter, at, actor) {
+                    outcome.updated += 1;
+                    changed.push(record);
+                } else {
+                    outcome.unchanged += 1;
+                }
+            }
+        }
+    }
+    if !changed.is_empty() {
+        let change = Change::new(
+            at,
+            actor,
+            "services.matters.imported",
+            source_detail(path, &sha256),
+        );
+        store.put(&changed, &change).await?;
+    }
+    Ok(ServicesImport { outcome, sha256 })
+}
+
+/// A catalogue entry with every version.
+pub async fn matter<S: WorkflowStore>(store: &S, code: &str) -> Result<MatterRecord> {
+    store
+        .get::<MatterRecord>(code)
+        .await?
+        .ok_or_else(|| crate::WorkflowError::NotFound {
+            what: "matter",
+            id: code.to_owned(),
+        })
+}
+
+/// Catalogue entries whose code or name contains `query`, by code.
+pub async fn search_matters<S: ServiceStore>(
+    store: &S,
+    query: &str,
+    limit: u32,
+) -> Result<Vec<MatterRecord>> {
+    Ok(store.service_matters(query, limit).await?)
+}
+
+/// The application a row describes, under the matter's current version, with
+/// its due day and rectification deadline.
+pub fn application_from_row(
+    row: &ApplicationRow,
+    matter: &MatterRecord,
+    calendar: &impl domain::hotline::WorkingDays,
+) -> std::result::Result<Application, String> {
+    let current = matter
+        .current()
+        .ok_or_else(|| format!("matter {} has no version", matter.code))?;
+    let mut application = Application {
+        id: row.id.clone(),
+        matter: row.matter.clone(),
+        matter_version: current.version,
+        department: current.matter.department.clone(),
+        applicant_name: row.applicant_name.clone(),
+        applicant: row.applicant,
+        channel: row.channel,
+        received_at: row.received_at,
+        accepted_at: row.accepted_at,
+        paused_days: row.paused_days,
+        due: None,
+        closed_at: row.closed_at,
+        decision: row.decision,
+        review: row.review,
+        reviewed_at: row.reviewed_at,
+        rectify_due: None,
+        rectified_at: row.rectified_at,
+        import_digest: Some(row.digest()),
+    };
+    application.validate().map_err(|e| e.to_string())?;
+    application
+        .recompute_deadlines(&current.matter, calendar)
+        .map_err(|e| e.0)?;
+    Ok(application)
+}
+
+/// Rows per transaction of an applications import.
+pub const APPLICATION_BATCH: usize = 5_000;
+
+/// Imports past applications: keyed by 办件编号; a row imported before, as it
+/// is, changes nothing; a changed row replaces the application (ledger entry
+/// naming the file). A row whose 事项编码 is not in the catalogue, or whose
+/// times are out of order, is rejected with the reason.
+pub async fn import_applications<S: WorkflowStore>(
+    store: &S,
+    calendar: &workcal::Calendar,
+    path: &Path,
+    actor: &str,
+    at: DateTime<FixedOffset>,
+) -> std::result::Result<ServicesImport, ImportError> {
+    let (sha256, file) = read_off(path, read_applications).await?;
+    let mut outcome = file.outcome;
+    let mut matters: HashMap<String, Option<MatterRecord>> = HashMap::new();
+    let mut changed = Vec::new();
+    let change = Change::new(
+        at,
+        actor,
+        "services.applications.imported",
+        source_detail(path, &sha256),
+    );
+    for row in file.rows {
+        if !matters.contains_key(&row.matter) {
+            let record = store.get::<MatterRecord>(&row.matter).await?;
+            matters.insert(row.matter.clone(), record);
+        }
+        let Some(Some(matter)) = matters.get(&row.matter) else {
+            outcome.errors.push(Problem {
+                row: row.row,
+                column: row.matter_header.clone(),
+                value: row.matter.clone(),
+                reason: "not in the matter catalogue".into(),
+                reason_zh: "事项编码不在事项清单中".into(),
+            });
+            continue;
+        };
+        let stored = store.get::<Application>(&row.id).await?;
+        let digest = row.digest();
+        if stored
+            .as_ref()
+            .is_some_and(|s| s.import_digest.as_deref() == Some(digest.as_str()))
+        {
+            outcome.unchanged += 1;
+            continue;
+        }
+        match application_from_row(&row, matter, calendar) {
+            Ok(application) => {
+                if stored.is_some() {
+                    outcome.updated += 1;
+                } else {
+                    outcome.inserted += 1;
+                }
+                changed.push(application);
+            }
+            Err(reason) => {
+                outcome.errors.push(Problem {
+                    row: row.row,
+                    column: String::new(),
+                    value: row.id.clone(),
+                    reason_zh: format!("该行无法导入：{reason}"),
+                    reason,
+                });
+                continue;
+            }
+        }
+        if changed.len() >= APPLICATION_BATCH {
+            store.put(&changed, &change).await?;
+            changed.clear();
+        }
+    }
+    if !changed.is_empty() {
+        store.put(&changed, &change).await?;
+    }
+    outcome.errors.sort_by_key(|p| p.row);
+    Ok(ServicesImport { outcome, sha256 })
+}
+
+/// A KPI question.
+#[derive(Debug, Clone)]
+pub struct ServiceKpiQuery {
+    /// First day received.
+    pub from: NaiveDate,
+    /// Last day received.
+    pub to: NaiveDate,
+    /// One department only.
+    pub department: Option<String>,
+    /// "Now".
+    pub as_of: DateTime<FixedOffset>,
+}
+
+/// The KPIs of applications received in the period, as things stood at `as_of`.
+pub async fn kpi<S: ServiceStore>(store: &S, query: &ServiceKpiQuery) -> Result<ServiceKpi> {
+    if query.to < query.from {
+        return Err(crate::WorkflowError::Refused(format!(
+            "the period ends ({}) before it starts ({})",
+            query.to, query.from
+        )));
+    }
+    let counts = store
+        .service_kpi_counts(&ServiceKpiRange {
+            from: query.from,
+            to: query.to,
+            as_of: query.as_of,
+            department: query.department.clone(),
+        })
+        .await?;
+    Ok(counts.kpi())
+}
