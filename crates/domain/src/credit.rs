@@ -35,6 +35,8 @@ pub enum ListType {
     Penalty,
     /// 行政许可 (双公示).
     Licence,
+    /// 虚假承诺: a 告知承诺 found false at 核查 (国办发〔2020〕42号).
+    FalsePromise,
 }
 
 impl ListType {
@@ -45,10 +47,11 @@ impl ListType {
         Self::Abnormal,
         Self::Penalty,
         Self::Licence,
+        Self::FalsePromise,
     ];
 
     /// The stable code, as stored and in JSON: `blacklist`, `redlist`,
-    /// `abnormal`, `penalty` or `licence`.
+    /// `abnormal`, `penalty`, `licence` or `false_promise`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Blacklist => "blacklist",
@@ -56,6 +59,7 @@ impl ListType {
             Self::Abnormal => "abnormal",
             Self::Penalty => "penalty",
             Self::Licence => "licence",
+            Self::FalsePromise => "false_promise",
         }
     }
 
@@ -67,6 +71,7 @@ impl ListType {
             Self::Abnormal => "经营异常名录",
             Self::Penalty => "行政处罚",
             Self::Licence => "行政许可",
+            Self::FalsePromise => "虚假承诺",
         }
     }
 
@@ -85,11 +90,12 @@ impl ListType {
             "经营异常名录" | "经营异常名单" | "abnormal" => Self::Abnormal,
             "行政处罚" | "行政处罚信息" | "penalty" => Self::Penalty,
             "行政许可" | "行政许可信息" | "licence" | "license" => Self::Licence,
+            "虚假承诺" | "虚假承诺名单" | "false_promise" => Self::FalsePromise,
             _ => {
                 return Err(InvalidField::new(
                     "list_type",
                     text,
-                    "the list type is 严重失信主体名单, 红名单, 经营异常名录, 行政处罚 or 行政许可",
+                    "the list type is 严重失信主体名单, 红名单, 经营异常名录, 行政处罚, 行政许可 or 虚假承诺",
                 ));
             }
         };

@@ -42,7 +42,12 @@ pub fn key_text(key: &EntryKey) -> String {
 }
 
 /// The list types whose records are bad credit and so may be repaired.
-pub const REPAIRABLE: [ListType; 3] = [ListType::Blacklist, ListType::Abnormal, ListType::Penalty];
+pub const REPAIRABLE: [ListType; 4] = [
+    ListType::Blacklist,
+    ListType::Abnormal,
+    ListType::Penalty,
+    ListType::FalsePromise,
+];
 
 /// Whether records of `list` may be repaired (not the red list, not licences).
 pub fn repairable(list: ListType) -> bool {

@@ -193,7 +193,7 @@ fn parse_entry(
                 row,
                 "list_type",
                 e.reason.to_string(),
-                "名单类型应为 严重失信主体名单、红名单、经营异常名录、行政处罚 或 行政许可",
+                "名单类型应为 严重失信主体名单、红名单、经营异常名录、行政处罚、行政许可 或 虚假承诺",
             ))
         })
         .ok();
@@ -812,7 +812,7 @@ pub fn read_matters(path: &Path) -> Result<MattersFile, ImportError> {
                     *row,
                     key,
                     e.reason.to_string(),
-                    "名单类型应为 严重失信主体名单、红名单、经营异常名录、行政处罚 或 行政许可，以“;”分隔",
+                    "名单类型应为 严重失信主体名单、红名单、经营异常名录、行政处罚、行政许可 或 虚假承诺，以“;”分隔",
                 ));
                 Vec::new()
             }

@@ -230,7 +230,7 @@ const JOINT_ITEM_NOTES: &[FieldNote] = &[
 ];
 
 const LIST_TYPES: &str =
-    "严重失信主体名单（失信名单、黑名单）、红名单、经营异常名录、行政处罚 或 行政许可";
+    "严重失信主体名单（失信名单、黑名单）、红名单、经营异常名录、行政处罚、行政许可 或 虚假承诺";
 
 const CREDIT_ENTRY_NOTES: &[FieldNote] = &[
     note("list_type", "行政处罚", LIST_TYPES),

@@ -76,6 +76,11 @@ const SQLITE: &[Embedded] = &[
         "services",
         include_str!("../migrations/sqlite/0020_services.sql"),
     ),
+    (
+        21,
+        "false_promise",
+        include_str!("../migrations/sqlite/0021_false_promise.sql"),
+    ),
 ];
 
 /// PostgreSQL migrations, in version order.
@@ -134,6 +139,11 @@ const POSTGRES: &[Embedded] = &[
         20,
         "services",
         include_str!("../migrations/postgres/0020_services.sql"),
+    ),
+    (
+        21,
+        "false_promise",
+        include_str!("../migrations/postgres/0021_false_promise.sql"),
     ),
 ];
 

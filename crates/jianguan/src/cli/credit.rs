@@ -414,7 +414,7 @@ async fn run_command(db: &storage::Db, command: &CreditCommand) -> anyhow::Resul
 }
 
 /// The check log's actor for a command-line user: `cli:NAME`.
-fn cli_actor(actor: &str) -> String {
+pub(super) fn cli_actor(actor: &str) -> String {
     if actor.starts_with("cli") {
         actor.to_owned()
     } else {

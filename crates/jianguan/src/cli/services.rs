@@ -13,8 +13,9 @@ use super::hotline::{AsOfArgs, finish};
 use super::import::finish_import;
 use super::workflow::ActorArgs;
 use domain::services::MatterRecord;
+use service::credit::Checker;
 use service::now;
-use service::services::{self as flow, ServiceKpiQuery, ServicesImport};
+use service::services::{self as flow, PromiseRules, ServiceKpiQuery, ServicesImport};
 use storage::{Db, Store};
 
 /// `jianguan services`.
@@ -63,6 +64,34 @@ enum ServicesCommand {
         /// Print one JSON line.
         #[arg(long)]
         json: bool,
+    },
+    /// Whether an applicant may use 告知承诺 for a matter: refused for a subject
+    /// in force on a refusing credit list (default 严重失信主体名单 and 虚假承诺),
+    /// or a matter that marks no proof 可承诺. Every check is logged in the
+    /// credit check log.
+    PromiseCheck {
+        /// 事项编码.
+        #[arg(long, value_name = "CODE")]
+        matter: String,
+        /// The applicant's 统一社会信用代码 or 居民身份证号码.
+        #[arg(long, value_name = "ID")]
+        applicant: String,
+        /// The day the check is for (default: today).
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<NaiveDate>,
+        /// The refusing list types, comma-separated (names or codes).
+        #[arg(
+            long,
+            value_name = "LISTS",
+            env = "JIANGUAN_PROMISE_LISTS",
+            default_value = "严重失信主体名单,虚假承诺"
+        )]
+        lists: String,
+        /// Print one JSON line: {"allowed": bool, "reason": "…"}.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        actor: ActorArgs,
     },
 }
 
@@ -235,6 +264,39 @@ async fn run_command(
             report.as_deref(),
             *json,
         ),
+        ServicesCommand::PromiseCheck {
+            matter,
+            applicant,
+            as_of,
+            lists,
+            json,
+            actor,
+        } => {
+            let rules = match PromiseRules::parse(lists) {
+                Ok(rules) => rules,
+                Err(error) => return Ok(super::bad_input(&error, *json)),
+            };
+            let checker = Checker {
+                actor: super::credit::cli_actor(&actor.actor),
+                department: None,
+            };
+            let as_of = as_of.unwrap_or_else(domain::clock::today);
+            let decision =
+                flow::promise_check(db, matter, applicant, as_of, &rules, &checker).await;
+            finish(decision, *json, |decision| {
+                if *json {
+                    println!("{}", serde_json::to_string(&decision)?);
+                } else {
+                    let verdict = if decision.allowed {
+                        "allowed"
+                    } else {
+                        "refused"
+                    };
+                    println!("{verdict}: {}", decision.reason);
+                }
+                Ok(())
+            })
+        }
         ServicesCommand::Kpi {
             from,
             to,

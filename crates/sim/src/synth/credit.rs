@@ -992,6 +992,13 @@ impl Lists {
                     format!("{place}{}", national_department(subject.department))
                 };
             }
+            ListType::FalsePromise => {
+                // Not drawn by the synthetic lists; filled like a serious finding.
+                e.severity = Some(Severity::Serious);
+                e.valid_until = Some(last_day(e.listed_on, 36));
+                e.reason = "告知承诺核查不实（虚假承诺）".to_owned();
+                e.authority = department("SCJG", "市场监督管理局");
+            }
             ListType::Licence => {
                 e.valid_until = Some(last_day(e.listed_on, 60));
                 let (reason, code, national) =
