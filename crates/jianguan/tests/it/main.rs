@@ -24,6 +24,7 @@ mod identifier_peer;
 mod import;
 mod layers;
 mod risk;
+mod services;
 mod storage_contract;
 mod templates;
 mod web;
