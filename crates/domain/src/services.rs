@@ -630,6 +630,21 @@ mod tests {
     }
 
     #[test]
+    fn false_promises_are_a_repairable_adverse_list() {
+        use crate::credit::ListType;
+        assert_eq!(
+            ListType::parse("虚假承诺").ok(),
+            Some(ListType::FalsePromise)
+        );
+        assert_eq!(
+            ListType::parse("false_promise").ok(),
+            Some(ListType::FalsePromise)
+        );
+        assert!(ListType::FalsePromise.is_adverse());
+        assert!(crate::credit_repair::repairable(ListType::FalsePromise));
+    }
+
+    #[test]
     fn proofs_marked_promisable_are_told_apart() {
         let proofs = parse_proofs("营业执照（可承诺）、 无犯罪记录证明 、场地证明(可承诺)");
         assert_eq!(
@@ -675,6 +690,33 @@ mod tests {
     }
 
     proptest! {
+        /// Against the State Council calendar, counted day by day: the due day
+        /// is the n-th working day after acceptance (n = 承诺时限 + 暂停工作日),
+        /// the acceptance day itself for n = 0 and for a 即办件.
+        #[test]
+        fn due_day_counts_the_calendars_working_days(
+            offset in 0u64..2_000, promised in 0u32..40, paused in 0u32..10,
+        ) {
+            let calendar = workcal::Calendar::embedded().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let accepted = NaiveDate::from_ymd_opt(2021, 1, 1).unwrap_or_default()
+                + chrono::Days::new(offset);
+            let due = due_day(&calendar, accepted, Handling::Promised, promised, paused)
+                .map_err(|e| TestCaseError::fail(e.0))?;
+            let mut day = accepted;
+            let mut left = promised + paused;
+            while left > 0 {
+                day = day.succ_opt().unwrap_or(day);
+                if calendar.estimating().is_working_day(day).map_err(|e| TestCaseError::fail(e.to_string()))?.value {
+                    left -= 1;
+                }
+            }
+            prop_assert_eq!(due, day);
+            prop_assert_eq!(
+                due_day(&calendar, accepted, Handling::Immediate, promised, paused).map_err(|e| TestCaseError::fail(e.0))?,
+                accepted
+            );
+        }
+
         #[test]
         fn rate_matches_exact_rational_rounding(num in 0u64..1_000_000, extra in 0u64..1_000_000) {
             let den = num + extra;
