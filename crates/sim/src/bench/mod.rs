@@ -18,6 +18,10 @@
 //!   per department and the overdue list, against reading every document back
 //!   and counting in Rust (same run; the counts must be identical).
 //!
+//! - `services`: a year of 1,000,000 synthetic applications (办件) seeded into a
+//!   fresh SQLite file (and PostgreSQL with `--postgres`): the year's KPIs,
+//!   checked against the definitions counted in Rust.
+//!
 //! Figures go to standard output as Markdown, ready for `docs/benchmarks.md`.
 
 mod classify;
@@ -26,6 +30,7 @@ mod hotline;
 mod huangshi;
 mod import;
 mod national;
+mod services;
 mod web;
 mod year;
 
@@ -52,6 +57,8 @@ pub enum Which {
     Classify,
     /// 12345 work orders: the year's KPI report and the overdue list over `--orders` (default 1,000,000) seeded orders (not part of `all`; PostgreSQL with `--postgres`).
     Hotline,
+    /// Government services: the year's KPIs over `--applications` (default 1,000,000) seeded applications (not part of `all`; PostgreSQL with `--postgres`).
+    Services,
 }
 
 /// Options of `jianguan bench`.
@@ -96,7 +103,11 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 1_000_000)]
     pub orders: u64,
 
-    /// `year`: play on this database (which already holds a city) instead of fresh ones; `web`: serve this demo city.
+    /// `services`: applications (办件) seeded.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub applications: u64,
+
+    /// `year`: play on this database (which already holds a city) instead of fresh ones; `web`: serve this demo city; `services`: seed this new SQLite file and keep it.
     #[arg(long, value_name = "URL")]
     pub database: Option<String>,
 }
@@ -149,6 +160,14 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
     if args.which == Which::Hotline {
         hotline::run(args.orders, args.runs, args.postgres.as_deref())?;
+    }
+    if args.which == Which::Services {
+        services::run(
+            args.applications,
+            args.runs,
+            args.postgres.as_deref(),
+            args.database.as_deref(),
+        )?;
     }
     if args.which == Which::Year {
         year::run(
