@@ -539,4 +539,63 @@ async fn kpi_counts_match_an_independent_count(db: &Db) -> TestResult {
     Ok(())
 }
 
-contracts!("services"; kpi_counts_match_an_independent_count);
+/// The imports, the search and the KPIs through `service` on each engine: the
+/// same known answers as through the binary on SQLite.
+async fn imports_search_and_kpis(db: &Db) -> TestResult {
+    let dir = std::env::temp_dir().join(unique("jianguan_services_engine"));
+    std::fs::create_dir_all(&dir)?;
+    let catalogue = dir.join("catalogue.csv");
+    std::fs::write(&catalogue, CATALOGUE)?;
+    let applications = dir.join("applications.csv");
+    std::fs::write(&applications, APPLICATIONS)?;
+    let calendar = workcal::Calendar::embedded()?;
+    let now = domain::clock::now();
+    let result = async {
+        let matters = service::services::import_catalogue(db, &catalogue, "test", now).await?;
+        assert_eq!(matters.outcome.inserted, 3);
+        let imported =
+            service::services::import_applications(db, &calendar, &applications, "test", now)
+                .await?;
+        assert_eq!(
+            (imported.outcome.inserted, imported.outcome.rejected()),
+            (11, 0)
+        );
+        let again =
+            service::services::import_applications(db, &calendar, &applications, "test", now)
+                .await?;
+        assert_eq!(again.outcome.unchanged, 11);
+        let found: Vec<String> = service::services::search_matters(db, "许可", 10)
+            .await?
+            .into_iter()
+            .map(|m| m.code)
+            .collect();
+        assert_eq!(found, ["M1", "M3"]);
+        assert!(
+            service::services::search_matters(db, "%", 10)
+                .await?
+                .is_empty()
+        );
+        let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap_or_default();
+        let kpi = service::services::kpi(
+            db,
+            &service::services::ServiceKpiQuery {
+                from: day(1),
+                to: day(31),
+                department: None,
+                as_of: at(day(20), 23),
+            },
+        )
+        .await?;
+        assert_eq!(
+            serde_json::to_value(kpi)?,
+            json!({"applications": 9, "on_time_rate": 0.5714, "one_window_share": 0.6667,
+                   "good_rate": 0.4, "bad_reviews": 3, "rectified_on_time_rate": 0.5})
+        );
+        TestResult::Ok(())
+    }
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+contracts!("services"; kpi_counts_match_an_independent_count, imports_search_and_kpis);
