@@ -9,9 +9,11 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
 use domain::credit::{CreditEntry, ListType, Outcome as CheckOutcome, Subject};
-use domain::services::{Application, MatterRecord, ServiceKpi};
+use domain::services::{Application, MatterRecord, Rate, ServiceKpi, ServiceKpiCounts};
 use files::services::{ApplicationRow, read_applications, read_catalogue};
+use files::watermark::Watermark;
 use files::{ImportError, Outcome, Problem};
+use rust_xlsxwriter::{Workbook, XlsxError};
 use storage::credit::{CheckLog, CreditStore};
 use storage::services::{ServiceKpiRange, ServiceStore};
 use storage::{Change, WorkflowStore};
@@ -244,23 +246,103 @@ pub struct ServiceKpiQuery {
     pub as_of: DateTime<FixedOffset>,
 }
 
-/// The KPIs of applications received in the period, as things stood at `as_of`.
-pub async fn kpi<S: ServiceStore>(store: &S, query: &ServiceKpiQuery) -> Result<ServiceKpi> {
+/// The KPI counts of applications received in the period, as things stood at `as_of`.
+pub async fn kpi_counts<S: ServiceStore>(
+    store: &S,
+    query: &ServiceKpiQuery,
+) -> Result<ServiceKpiCounts> {
     if query.to < query.from {
         return Err(crate::WorkflowError::Refused(format!(
             "the period ends ({}) before it starts ({})",
             query.to, query.from
         )));
     }
-    let counts = store
+    Ok(store
         .service_kpi_counts(&ServiceKpiRange {
             from: query.from,
             to: query.to,
             as_of: query.as_of,
             department: query.department.clone(),
         })
-        .await?;
-    Ok(counts.kpi())
+        .await?)
+}
+
+/// The KPIs of applications received in the period, as things stood at `as_of`.
+pub async fn kpi<S: ServiceStore>(store: &S, query: &ServiceKpiQuery) -> Result<ServiceKpi> {
+    Ok(kpi_counts(store, query).await?.kpi())
+}
+
+/// Writes the KPIs of `query` as XLSX: each figure with its numerator and
+/// denominator, the rates to 4 decimals (`—` on an empty denominator).
+pub fn kpi_xlsx(
+    query: &ServiceKpiQuery,
+    counts: &ServiceKpiCounts,
+    watermark: &Watermark,
+    path: &Path,
+) -> std::result::Result<(), XlsxError> {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("办件考核指标")?;
+    sheet.write_string(
+        0,
+        0,
+        format!(
+            "政务服务办件考核指标 {} 至 {}（截至 {}）{}",
+            query.from,
+            query.to,
+            query.as_of.format("%Y-%m-%d %H:%M"),
+            query
+                .department
+                .as_ref()
+                .map_or_else(String::new, |d| format!(" 实施部门 {d}"))
+        ),
+    )?;
+    for (col, header) in ["指标", "键", "分子", "分母", "值"].iter().enumerate() {
+        sheet.write_string(2, col as u16, *header)?;
+    }
+    let c = counts;
+    let rows: [(&str, &str, u64, Option<u64>); 6] = [
+        ("办件量", "applications", c.applications, None),
+        (
+            "按时办结率",
+            "on_time_rate",
+            c.closed_on_time,
+            Some(c.timed),
+        ),
+        (
+            "一窗受理占比",
+            "one_window_share",
+            c.one_window,
+            Some(c.applications),
+        ),
+        ("好评率", "good_rate", c.good, Some(c.rated)),
+        ("差评数", "bad_reviews", c.bad, None),
+        (
+            "差评按时整改率",
+            "rectified_on_time_rate",
+            c.rectified_on_time,
+            Some(c.rectify_counted),
+        ),
+    ];
+    for (index, (label, key, num, den)) in rows.into_iter().enumerate() {
+        let row = 3 + index as u32;
+        sheet.write_string(row, 0, label)?;
+        sheet.write_string(row, 1, key)?;
+        sheet.write_number(row, 2, num as f64)?;
+        match den {
+            Some(den) => {
+                sheet.write_number(row, 3, den as f64)?;
+                let value = Rate::of(num, den).map_or_else(|| "—".to_owned(), Rate::to_fixed);
+                sheet.write_string(row, 4, value)?;
+            }
+            None => {
+                sheet.write_number(row, 4, num as f64)?;
+            }
+        }
+    }
+    sheet.set_column_width(0, 16)?;
+    sheet.set_column_width(1, 24)?;
+    watermark.save(&mut workbook, path)
 }
 
 /// Which credit lists refuse a promise (告知承诺, 国办发〔2020〕42号): by default

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 
@@ -64,6 +65,9 @@ enum ServicesCommand {
         /// Print one JSON line.
         #[arg(long)]
         json: bool,
+        /// Also write the figures with their numerators and denominators as XLSX.
+        #[arg(long, value_name = "FILE")]
+        xlsx: Option<PathBuf>,
     },
     /// Whether an applicant may use 告知承诺 for a matter: refused for a subject
     /// in force on a refusing credit list (default 严重失信主体名单 and 虚假承诺),
@@ -303,6 +307,7 @@ async fn run_command(
             department,
             as_of,
             json,
+            xlsx,
         } => {
             let as_of = match as_of.at() {
                 Ok(at) => at,
@@ -320,7 +325,15 @@ async fn run_command(
                 department: department.clone(),
                 as_of,
             };
-            finish(flow::kpi(db, &query).await, *json, |kpi| {
+            finish(flow::kpi_counts(db, &query).await, *json, |counts| {
+                if let Some(path) = xlsx {
+                    let watermark = files::watermark::Watermark::cli(format!(
+                        "政务服务办件考核指标 {from} 至 {to}"
+                    ));
+                    flow::kpi_xlsx(&query, &counts, &watermark, path)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                }
+                let kpi = counts.kpi();
                 if *json {
                     println!("{}", serde_json::to_string(&kpi)?);
                 } else {

@@ -188,6 +188,26 @@ fn kpi_known_answers() -> TestResult {
         "--json",
     ])?;
     assert_eq!(code, Some(2));
+    // The same figures in XLSX, with numerators and denominators.
+    let xlsx = scratch.dir.join("kpi.xlsx").to_string_lossy().into_owned();
+    kpi(
+        &scratch,
+        &[&march[..], &["--as-of", "2026-03-20", "--xlsx", &xlsx]].concat(),
+    )?;
+    let mut workbook: calamine::Sheets<_> = calamine::open_workbook_auto(&xlsx)?;
+    let sheet = calamine::Reader::worksheet_range(&mut workbook, "办件考核指标")?;
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    let on_time = rows
+        .iter()
+        .find(|r| r.get(1).is_some_and(|k| k == "on_time_rate"));
+    assert_eq!(
+        on_time.map(|r| r[2..5].to_vec()),
+        Some(vec!["4".to_owned(), "7".to_owned(), "0.5714".to_owned()]),
+        "{rows:?}"
+    );
     Ok(())
 }
 
