@@ -67,7 +67,10 @@ use domain::uscc::Uscc;
 pub use departments::{DepartmentStore, DepartmentWrite, DepartmentWritten};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
-pub use workflow::{Candidate, Change, Document, DocumentRow, StoredFrame, WorkflowStore};
+pub use workflow::{
+    Candidate, Change, DocPage, DocQuery, Document, DocumentRow, StoredFrame, WorkflowStore,
+    json_fragment,
+};
 
 /// File name of the default SQLite database inside the data folder.
 pub const DEFAULT_DATABASE_FILE: &str = "jianguan.sqlite3";

@@ -420,7 +420,7 @@ fn check_page(page: &PageRequest) -> Result<i64, StoreError> {
 }
 
 /// Escapes `%`, `_` and `\` for `LIKE … ESCAPE '\'`.
-fn escape_like(text: &str) -> String {
+pub(crate) fn escape_like(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {

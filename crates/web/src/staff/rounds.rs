@@ -22,15 +22,18 @@ use crate::ops::plans::FormPairs;
 use crate::ops::results::enters_results;
 use crate::ops::rounds::{
     CommitFields, DrawFields, VisitQuery, all_rounds, commit, full_record, publish,
-    reads_full_record, round, start_draw, visit_page, visit_visible,
+    reads_full_record, round, start_draw, visit_conditions, visit_page, visit_visible,
 };
 use crate::pages::{Chrome, render, url_encode};
+use crate::staff::list_export::for_each_page;
+use crate::staff::list_export::{self, ListExport};
+use crate::staff::lists::{ExportForm, Pager};
 use crate::steps;
 use domain::account::Permission;
-use domain::inspection::{Round, RoundStatus, Visit};
+use domain::inspection::{InspectionResult, ResultStatus, Round, RoundStatus, Visit};
 use domain::plan::Plan;
 use service::{self, rounds};
-use storage::WorkflowStore;
+use storage::{DocQuery, Store, WorkflowStore};
 
 /// This section's routes.
 pub fn routes() -> Router<Arc<AppState>> {
@@ -40,6 +43,9 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/rounds/{id}/draw", post(draw_from_form))
         .route("/rounds/{id}/publish", post(publish_from_form))
         .route("/rounds/{id}/visits", get(visits))
+        .route("/rounds/{id}/visits/export", post(export_visits))
+        .route("/rounds/{id}/visits/{entity}/notice", get(visit_notice))
+        .route("/rounds/{id}/bulletin", get(bulletin))
         .route("/rounds/{id}/witness-record", get(witness_record))
         .route("/rounds/{id}/record.json", get(full_record_download))
 }
@@ -325,10 +331,22 @@ struct Visits {
     round: Round,
     rows: Vec<VisitRow>,
     names: Names,
-    total: usize,
-    page: usize,
-    pages: usize,
+    pager: Pager,
+    export: ExportForm,
+    q: String,
     plan: String,
+    department: String,
+    departments: Vec<(String, String)>,
+}
+
+/// The certificates of the inspectors on a visit's teams.
+fn assigned(visits: &[Visit]) -> Vec<&str> {
+    visits
+        .iter()
+        .flat_map(|v| &v.teams)
+        .flat_map(|t| &t.assigned)
+        .map(String::as_str)
+        .collect()
 }
 
 async fn visits(
@@ -338,24 +356,9 @@ async fn visits(
     Query(query): Query<VisitQuery>,
 ) -> Result<Html<String>> {
     let round = round(&state, &id).await?;
-    let plan = query.plan.unwrap_or_default();
-    let page = visit_page(
-        &state,
-        &user,
-        &id,
-        query.page.unwrap_or(1),
-        Some(plan.as_str()).filter(|p| !p.is_empty()),
-    )
-    .await?;
+    let page = visit_page(&state, &user, &id, &query).await?;
     let entities: Vec<&str> = page.visits.iter().map(|v| v.entity.as_str()).collect();
-    let inspectors: Vec<&str> = page
-        .visits
-        .iter()
-        .flat_map(|v| &v.teams)
-        .flat_map(|t| &t.assigned)
-        .map(String::as_str)
-        .collect();
-    let names = Names::load(&state, &entities, &inspectors).await?;
+    let names = Names::load(&state, &entities, &assigned(&page.visits)).await?;
     let rows = page
         .visits
         .into_iter()
@@ -373,14 +376,249 @@ async fn visits(
             visit,
         })
         .collect();
+    let path = format!("/rounds/{}/visits", url_encode(&round.id));
+    let filters = query.filters();
     render(&Visits {
         chrome: Chrome::staff(&user, format!("批次 {} 检查任务", round.id), "/rounds"),
+        pager: Pager::new(&path, &filters, page.page, page.total),
+        export: ExportForm::new(&format!("{path}/export"), &user.0.csrf, &filters),
+        departments: crate::pages::department_options(&state).await?,
+        q: query.q.unwrap_or_default(),
+        plan: query.plan.unwrap_or_default(),
+        department: query.department.unwrap_or_default(),
         round,
         rows,
         names,
-        total: page.total,
-        page: page.page,
-        pages: page.pages,
-        plan,
+    })
+}
+
+/// The visit list's filters from the export form.
+fn visit_query_from(form: &FormPairs) -> VisitQuery {
+    let text = |name: &str| Some(form.get(name).to_owned()).filter(|t| !t.trim().is_empty());
+    VisitQuery {
+        page: None,
+        plan: text("plan"),
+        department: text("department"),
+        q: text("q"),
+    }
+}
+
+/// The visits of the list (with its filters) as a CSV/XLSX job: names next
+/// to codes, only the visits the user sees.
+async fn export_visits(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Path(id): Path<String>,
+    body: String,
+) -> Result<Html<String>> {
+    let form = FormPairs::parse(&body);
+    let query = visit_query_from(&form);
+    let conditions = visit_conditions(&state, &user, &id, &query).await?;
+    let back = query
+        .filters()
+        .href(&format!("/rounds/{}/visits", url_encode(&id)));
+    let export = ListExport {
+        name: &format!("批次{id}检查任务"),
+        back: &back,
+        format: list_export::format(Some(form.get("format"))),
+    };
+    list_export::start(
+        &state,
+        &user,
+        export,
+        async move |state, mut writer, progress| {
+            writer
+                .row(&[
+                    "检查任务",
+                    "市场主体名称",
+                    "统一社会信用代码",
+                    "地址",
+                    "计划",
+                    "检查部门",
+                    "检查人员（执法证号）",
+                    "完成期限",
+                ])
+                .map_err(Error::internal)?;
+            for_each_page::<Visit>(&state, conditions, &progress, async |state, visits| {
+                let entities: Vec<&str> = visits.iter().map(|v| v.entity.as_str()).collect();
+                let names = Names::load(state, &entities, &assigned(visits)).await?;
+                for visit in visits {
+                    let entity = names.entity(&visit.entity);
+                    let departments: Vec<String> = visit
+                        .teams
+                        .iter()
+                        .map(|t| {
+                            format!(
+                                "{}（{}）",
+                                names.department(&t.department).text(),
+                                t.department
+                            )
+                        })
+                        .collect();
+                    let inspectors: Vec<String> = visit
+                        .teams
+                        .iter()
+                        .flat_map(|t| &t.assigned)
+                        .map(|cert| format!("{}（{cert}）", names.inspector(cert).text()))
+                        .collect();
+                    writer
+                        .row(&[
+                            visit.id.clone(),
+                            entity.name.clone(),
+                            visit.entity.clone(),
+                            entity.detail.clone(),
+                            visit.plans.join("、"),
+                            departments.join("、"),
+                            inspectors.join("、"),
+                            visit.due_by.to_string(),
+                        ])
+                        .map_err(Error::internal)?;
+                }
+                Ok(())
+            })
+            .await?;
+            Ok(writer)
+        },
+    )
+}
+
+/// An item of a visit on its notice: name, code and legal basis.
+struct NoticeItem {
+    department: String,
+    code: String,
+    name: String,
+    legal_basis: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/visit_notice.html")]
+struct VisitNotice {
+    chrome: Chrome,
+    round: Round,
+    visit: Visit,
+    names: Names,
+    items: Vec<NoticeItem>,
+    plans: Vec<(String, String)>,
+    printed_at: String,
+}
+
+/// The 检查通知书 of a visit, to print: entity, items with their legal basis,
+/// inspectors with certificate numbers, the window, the departments, a space
+/// for the seal. Only for accounts that see the visit; never a risk class.
+async fn visit_notice(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Path((id, entity)): Path<(String, String)>,
+) -> Result<Html<String>> {
+    let round = round(&state, &id).await?;
+    let missing = || Error::NotFound(format!("检查任务 {id}/{entity} 不存在"));
+    let visit = state
+        .db
+        .get::<Visit>(&Visit::id_for(&id, &entity))
+        .await?
+        .ok_or_else(missing)?;
+    if !visit_visible(
+        user.account(),
+        &visit,
+        round.status == RoundStatus::Published,
+    ) {
+        return Err(missing());
+    }
+    let names = Names::load(
+        &state,
+        &[visit.entity.as_str()],
+        &assigned(std::slice::from_ref(&visit)),
+    )
+    .await?;
+    let mut items = Vec::new();
+    for item in &visit.items {
+        let (name, legal_basis) = item_text(&state, &item.item).await?;
+        items.push(NoticeItem {
+            department: item.department.clone(),
+            code: item.item.clone(),
+            name,
+            legal_basis,
+        });
+    }
+    let mut plans = Vec::new();
+    for plan in &visit.plans {
+        let title = state
+            .db
+            .get::<Plan>(plan)
+            .await?
+            .map(|p| p.title.clone())
+            .unwrap_or_default();
+        plans.push((plan.clone(), title));
+    }
+    render(&VisitNotice {
+        chrome: Chrome::staff(&user, format!("检查通知书 {}", visit.id), "/rounds"),
+        round,
+        visit,
+        names,
+        items,
+        plans,
+        printed_at: service::now().format("%Y-%m-%d %H:%M").to_string(),
+    })
+}
+
+/// An item's (or joint item's) name and legal basis; empty when unknown.
+async fn item_text(state: &AppState, code: &str) -> Result<(String, String)> {
+    let Ok(parsed) = domain::ItemCode::parse(code) else {
+        return Ok(Default::default());
+    };
+    if let Some(item) = state.db.item(&parsed).await? {
+        let f = item.fields();
+        return Ok((f.name.clone(), f.legal_basis.clone()));
+    }
+    Ok(state
+        .db
+        .joint_item(&parsed)
+        .await?
+        .map(|item| {
+            (
+                item.fields().name.clone(),
+                item.fields().legal_basis.clone(),
+            )
+        })
+        .unwrap_or_default())
+}
+
+#[derive(Template)]
+#[template(path = "staff/rounds_bulletin.html")]
+struct Bulletin {
+    chrome: Chrome,
+    round: Round,
+    results: Vec<InspectionResult>,
+    names: Names,
+    total: u64,
+    printed_at: String,
+}
+
+/// The results bulletin of a round, to print: its published results as the
+/// public sees them (entity, item, department, result; no risk class).
+async fn bulletin(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Html<String>> {
+    let round = round(&state, &id).await?;
+    let found = state
+        .db
+        .page::<InspectionResult>(&DocQuery {
+            equal: vec![("status", ResultStatus::Published.as_str().to_owned())],
+            key_prefix: format!("{id}/"),
+            limit: storage::MAX_PAGE,
+            ..DocQuery::default()
+        })
+        .await?;
+    let entities: Vec<&str> = found.rows.iter().map(|r| r.entity.as_str()).collect();
+    let names = Names::load(&state, &entities, &[]).await?;
+    render(&Bulletin {
+        chrome: Chrome::staff(&user, format!("抽查结果公告 {}", round.id), "/rounds"),
+        round,
+        total: found.total,
+        results: found.rows,
+        names,
+        printed_at: service::now().format("%Y-%m-%d %H:%M").to_string(),
     })
 }
