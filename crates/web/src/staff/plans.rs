@@ -16,12 +16,15 @@ use crate::AppState;
 use crate::auth::User;
 use crate::error::{Error, Result};
 use crate::flash::Done;
+use crate::ops::lists::{PER_PAGE, offset, page_number};
 use crate::ops::names::Names;
 use crate::ops::plans::{
     FormPairs, PlanFilter, PlanStep, advance, answer, check_step, create_plan, partner_of,
-    split_list, visible_plan, visible_plans,
+    plan_conditions, split_list, visible_plan,
 };
 use crate::pages::{Chrome, render};
+use crate::staff::list_export::{self, ListExport, for_each_page};
+use crate::staff::lists::{ExportForm, Pager};
 use crate::steps;
 use domain::account::Permission;
 use domain::item::InspectionItem;
@@ -37,6 +40,7 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/plans", get(index).post(create_from_form))
         .route("/plans/new", get(new_form))
+        .route("/plans/export", post(export_plans))
         .route("/plans/{id}", get(show))
         .route("/plans/{id}/confirm", post(answer_from_form))
         .route("/plans/{id}/{step}", post(step_from_form))
@@ -59,8 +63,22 @@ struct Index {
     names: Names,
     year: String,
     status: String,
+    department: String,
+    q: String,
     statuses: &'static [PlanStatus],
+    departments: Vec<(String, String)>,
     may_create: bool,
+    pager: Pager,
+    export: ExportForm,
+}
+
+/// The participating departments of a plan by name.
+fn department_names(names: &Names, plan: &Plan) -> String {
+    plan.participants
+        .iter()
+        .map(|p| names.department(&p.department).text().to_owned())
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
 async fn index(
@@ -68,29 +86,102 @@ async fn index(
     user: User,
     Query(filter): Query<PlanFilter>,
 ) -> Result<Html<String>> {
-    let plans = visible_plans(&state, &user, &filter).await?;
+    let page = page_number(filter.page);
+    let mut query = plan_conditions(&user, &filter)?;
+    query.offset = offset(page);
+    query.limit = PER_PAGE;
+    let found = state.db.page::<Plan>(&query).await?;
     let names = Names::directories(&state).await?;
-    let rows = plans
+    let rows = found
+        .rows
         .into_iter()
         .map(|plan| PlanRow {
-            departments: plan
-                .participants
-                .iter()
-                .map(|p| names.department(&p.department).text().to_owned())
-                .collect::<Vec<_>>()
-                .join("、"),
+            departments: department_names(&names, &plan),
             plan,
         })
         .collect();
+    let filters = filter.filters();
     render(&Index {
         chrome: Chrome::staff(&user, "抽查计划", "/plans"),
+        pager: Pager::new("/plans", &filters, page, found.total),
+        export: ExportForm::new("/plans/export", &user.0.csrf, &filters),
+        departments: crate::pages::department_options(&state).await?,
         rows,
         names,
         year: filter.year.unwrap_or_default(),
         status: filter.status.unwrap_or_default(),
+        department: filter.department.unwrap_or_default(),
+        q: filter.q.unwrap_or_default(),
         statuses: PlanStatus::ALL,
         may_create: user.account().may(Permission::EditPlans),
     })
+}
+
+/// The plans of the list (with its filters) as a CSV/XLSX job.
+async fn export_plans(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    body: String,
+) -> Result<Html<String>> {
+    let form = FormPairs::parse(&body);
+    let text = |name: &str| Some(form.get(name).to_owned()).filter(|t| !t.trim().is_empty());
+    let filter = PlanFilter {
+        year: text("year"),
+        status: text("status"),
+        department: text("department"),
+        q: text("q"),
+        page: None,
+    };
+    let conditions = plan_conditions(&user, &filter)?;
+    let back = filter.filters().href("/plans");
+    let export = ListExport {
+        name: "抽查计划",
+        back: &back,
+        format: list_export::format(Some(form.get("format"))),
+    };
+    list_export::start(
+        &state,
+        &user,
+        export,
+        async move |state, mut writer, progress| {
+            writer
+                .row(&[
+                    "计划编号",
+                    "计划名称",
+                    "类型",
+                    "牵头部门",
+                    "牵头部门代码",
+                    "参与部门",
+                    "执行开始",
+                    "执行结束",
+                    "版本",
+                    "状态",
+                ])
+                .map_err(Error::internal)?;
+            let names = Names::directories(&state).await?;
+            for_each_page::<Plan>(&state, conditions, &progress, async |_, plans| {
+                for plan in plans {
+                    writer
+                        .row(&[
+                            plan.id.clone(),
+                            plan.title.clone(),
+                            plan.kind.to_string(),
+                            names.department(&plan.lead).text().to_owned(),
+                            plan.lead.clone(),
+                            department_names(&names, plan),
+                            plan.period_start.to_string(),
+                            plan.period_end.to_string(),
+                            plan.version.to_string(),
+                            plan.status.as_str().to_owned(),
+                        ])
+                        .map_err(Error::internal)?;
+                }
+                Ok(())
+            })
+            .await?;
+            Ok(writer)
+        },
+    )
 }
 
 /// A partner department's line in the 会签 table.
