@@ -292,6 +292,7 @@ const PAGES: &[Page] = &[
     // 抽查计划
     get("/plans", Rule::LoggedIn),
     get("/plans/new", Rule::Needs(Permission::EditPlans)),
+    post("/plans/export", Rule::LoggedIn, Some(&[("format", "csv")])),
     post(
         "/plans",
         Rule::Needs(Permission::EditPlans),
@@ -336,6 +337,12 @@ const PAGES: &[Page] = &[
         Some(&[]),
     ),
     get("/rounds/{round}/visits", Rule::LoggedIn),
+    post(
+        "/rounds/{round}/visits/export",
+        Rule::LoggedIn,
+        Some(&[("format", "csv")]),
+    ),
+    get("/rounds/{round}/bulletin", Rule::LoggedIn),
     get("/rounds/{round}/witness-record", Rule::LoggedIn),
     get(
         "/rounds/{round}/record.json",
@@ -578,6 +585,11 @@ const SCOPED: &[Scoped] = &[
         rule: Rule::LoggedIn,
     },
     Scoped {
+        own: "/rounds/{visit_round}/visits/{visit_entity}/notice",
+        other: "/rounds/{visit_round}/visits/{other_visit_entity}/notice",
+        rule: Rule::LoggedIn,
+    },
+    Scoped {
         own: "/supervision/notices/{notice}",
         other: "/supervision/notices/{other_notice}",
         rule: Rule::LoggedIn,
@@ -645,6 +657,11 @@ impl Fixtures {
                 .unwrap_or_else(|| panic!("SCJG has no visit in round {}", round.id));
             values.insert("visit_round", inspected.round.clone());
             values.insert("visit_entity", inspected.entity.clone());
+            let elsewhere = visits
+                .iter()
+                .find(|v| v.teams.iter().all(|t| t.department != OWN_DEPARTMENT))
+                .unwrap_or_else(|| panic!("every visit of round {} has SCJG", round.id));
+            values.insert("other_visit_entity", elsewhere.entity.clone());
             let mut tokens = BTreeMap::new();
             for (username, _) in ACCOUNTS {
                 let token = issue_token(&db, username, "authz matrix", "test")
