@@ -280,6 +280,8 @@ pub struct DocQuery {
     /// What was typed in a search box: part of the key or of the document
     /// text, or (tables with an `entity` column) part of the entity's name.
     pub search: String,
+    /// Newest key first (`ORDER BY id DESC`); by key otherwise.
+    pub descending: bool,
     /// Rows skipped, in key order.
     pub offset: u64,
     /// Rows at most (1 to [`super::MAX_PAGE`]).
@@ -763,10 +765,14 @@ impl<E: Engine> WorkflowStore for E {
         };
         let mut sql = Sql::new(&format!("SELECT id, doc FROM {}", D::TABLE));
         doc_where::<D>(self.dialect(), query, &mut sql)?;
-        sql.push(" ORDER BY id LIMIT ")
-            .bind(Arg::Int(i64::from(query.limit)))
-            .push(" OFFSET ")
-            .bind(Arg::Int(i64::try_from(query.offset).unwrap_or(i64::MAX)));
+        sql.push(if query.descending {
+            " ORDER BY id DESC LIMIT "
+        } else {
+            " ORDER BY id LIMIT "
+        })
+        .bind(Arg::Int(i64::from(query.limit)))
+        .push(" OFFSET ")
+        .bind(Arg::Int(i64::try_from(query.offset).unwrap_or(i64::MAX)));
         let rows = self
             .fetch_all(&sql.text, sql.args)
             .await?

@@ -106,7 +106,7 @@ pub(crate) struct PlanFilter {
 
 impl PlanFilter {
     /// The filters, for page links and the export form.
-    pub fn filters(&self) -> Filters {
+    pub(crate) fn filters(&self) -> Filters {
         let text = |value: &Option<String>| value.clone().unwrap_or_default();
         Filters::default()
             .with("q", &text(&self.q))

@@ -36,7 +36,7 @@ pub(crate) struct VisitQuery {
 
 impl VisitQuery {
     /// The filters, for page links and the export form.
-    pub fn filters(&self) -> Filters {
+    pub(crate) fn filters(&self) -> Filters {
         Filters::default()
             .with("q", self.q.as_deref().unwrap_or(""))
             .with("plan", self.plan.as_deref().unwrap_or(""))

@@ -7,17 +7,90 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::User;
 use crate::error::{Error, Result};
+use crate::ops::lists::Filters;
 use domain::account::{Account, Permission};
 use domain::inspection::{OutOfPlan, OutOfPlanReason};
 use domain::rectification::Rectification;
 use service::{self, results, supervision};
-use storage::WorkflowStore;
+use storage::{DocQuery, WorkflowStore};
 
 /// The out-of-plan inspections the account may see, newest first.
 pub async fn visible_out_of_plan(state: &AppState, account: &Account) -> Result<Vec<OutOfPlan>> {
     let mut list = scoped::<OutOfPlan>(state, account).await?;
     list.sort_by(|a, b| b.inspected_on.cmp(&a.inspected_on).then(b.id.cmp(&a.id)));
     Ok(list)
+}
+
+/// Which out-of-plan inspections the register lists.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RegisterFilter {
+    /// Part of the id, the entity's name or code, the detail or the work order.
+    #[serde(default)]
+    pub q: Option<String>,
+    /// One department (readers of every department).
+    #[serde(default)]
+    pub department: Option<String>,
+    /// One reason (投诉举报 …).
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Only those flagged to the Justice Bureau (`1`).
+    #[serde(default)]
+    pub flagged: Option<String>,
+    /// Page, from 1.
+    #[serde(default)]
+    pub page: Option<u64>,
+}
+
+impl RegisterFilter {
+    /// Whether only flagged inspections are asked for.
+    pub(crate) fn flagged_only(&self) -> bool {
+        self.flagged
+            .as_deref()
+            .is_some_and(|f| !f.is_empty() && f != "0")
+    }
+
+    /// The filters, for page links and the export form.
+    pub(crate) fn filters(&self) -> Filters {
+        let text = |value: &Option<String>| value.clone().unwrap_or_default();
+        Filters::default()
+            .with("q", &text(&self.q))
+            .with("department", &text(&self.department))
+            .with("reason", &text(&self.reason))
+            .with("flagged", if self.flagged_only() { "1" } else { "" })
+    }
+}
+
+/// The SQL conditions of the register's rows the account sees (as
+/// [`visible_out_of_plan`]), filtered, newest id first.
+pub(crate) fn register_conditions(account: &Account, filter: &RegisterFilter) -> Result<DocQuery> {
+    let text = |value: &Option<String>| {
+        value
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    };
+    let mut query = DocQuery {
+        search: text(&filter.q).unwrap_or_default(),
+        descending: true,
+        ..DocQuery::default()
+    };
+    if !account.reads_all() {
+        query.one_of = Some(("department", account.department.iter().cloned().collect()));
+    }
+    if let Some(department) = text(&filter.department) {
+        query.equal.push(("department", department));
+    }
+    if let Some(reason) = text(&filter.reason) {
+        query.equal.push((
+            "reason",
+            OutOfPlanReason::parse(&reason)?.as_str().to_owned(),
+        ));
+    }
+    if filter.flagged_only() {
+        query.contains.push(vec!["\"flagged\":true".to_owned()]);
+    }
+    Ok(query)
 }
 
 /// The notices the account may see, newest first.

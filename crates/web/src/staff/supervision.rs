@@ -12,37 +12,36 @@ use axum::response::{Html, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::NaiveDate;
-use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::User;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::ops::lists::{PER_PAGE, offset, page_number};
 use crate::ops::names::Names;
+use crate::ops::plans::FormPairs;
 use crate::ops::supervision::{
-    NoteInput, NoticeInput, OutOfPlanInput, answer, issue, register, review, visible_notice,
-    visible_notices, visible_out_of_plan,
+    NoteInput, NoticeInput, OutOfPlanInput, RegisterFilter, answer, issue, register,
+    register_conditions, review, visible_notice, visible_notices,
 };
 use crate::pages::{Chrome, render};
+use crate::staff::list_export::{self, ListExport, for_each_page};
+use crate::staff::lists::{ExportForm, Pager};
 use domain::account::Permission;
 use domain::inspection::{OutOfPlan, OutOfPlanReason};
 use domain::rectification::Rectification;
 use service::{self};
+use storage::WorkflowStore;
 
 /// This section's routes.
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/supervision", get(index))
         .route("/supervision/out-of-plan", post(register_page))
+        .route("/supervision/out-of-plan/export", post(export_register))
         .route("/supervision/notices", post(issue_page))
         .route("/supervision/notices/{id}", get(notice_page))
         .route("/supervision/notices/{id}/answer", post(answer_page))
         .route("/supervision/notices/{id}/review", post(review_page))
-}
-
-#[derive(Debug, Deserialize)]
-struct ListQuery {
-    #[serde(default)]
-    flagged: Option<String>,
 }
 
 #[derive(Template)]
@@ -55,6 +54,12 @@ struct Index {
     provisional: Vec<String>,
     today: NaiveDate,
     flagged_only: bool,
+    q: String,
+    reason: String,
+    register_department: String,
+    departments: Vec<(String, String)>,
+    pager: Pager,
+    export: ExportForm,
     may_register: bool,
     may_rectify: bool,
     reasons: &'static [OutOfPlanReason],
@@ -65,14 +70,16 @@ struct Index {
 async fn index(
     State(state): State<Arc<AppState>>,
     user: User,
-    Query(query): Query<ListQuery>,
+    Query(filter): Query<RegisterFilter>,
 ) -> Result<Html<String>> {
     let account = user.account();
-    let flagged_only = query.flagged.is_some_and(|f| !f.is_empty() && f != "0");
-    let mut out_of_plan = visible_out_of_plan(&state, account).await?;
-    if flagged_only {
-        out_of_plan.retain(|o| o.flagged);
-    }
+    let page = page_number(filter.page);
+    let mut query = register_conditions(account, &filter)?;
+    query.offset = offset(page);
+    query.limit = PER_PAGE;
+    let found = state.db.page::<OutOfPlan>(&query).await?;
+    let out_of_plan = found.rows;
+    let filters = filter.filters();
     let notices = visible_notices(&state, account).await?;
     let calendar = state.calendar.get();
     let provisional = notices
@@ -90,10 +97,16 @@ async fn index(
     render(&Index {
         names,
         out_of_plan,
+        pager: Pager::new("/supervision", &filters, page, found.total),
+        export: ExportForm::new("/supervision/out-of-plan/export", &user.0.csrf, &filters),
+        departments: crate::pages::department_options(&state).await?,
+        flagged_only: filter.flagged_only(),
+        q: filter.q.clone().unwrap_or_default(),
+        reason: filter.reason.clone().unwrap_or_default(),
+        register_department: filter.department.clone().unwrap_or_default(),
         notices,
         provisional,
         today: service::now().date_naive(),
-        flagged_only,
         may_register: account
             .department
             .as_deref()
@@ -103,6 +116,86 @@ async fn index(
         department: account.department.clone().unwrap_or_default(),
         chrome: Chrome::staff(&user, "执法监督", "/supervision"),
     })
+}
+
+/// The register (with its filters) as a CSV/XLSX job: names next to codes.
+async fn export_register(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    body: String,
+) -> Result<Html<String>> {
+    let form = FormPairs::parse(&body);
+    let text = |name: &str| Some(form.get(name).to_owned()).filter(|t| !t.trim().is_empty());
+    let filter = RegisterFilter {
+        q: text("q"),
+        department: text("department"),
+        reason: text("reason"),
+        flagged: text("flagged"),
+        page: None,
+    };
+    let conditions = register_conditions(user.account(), &filter)?;
+    let back = filter.filters().href("/supervision");
+    let export = ListExport {
+        name: "计划外检查登记",
+        back: &back,
+        format: list_export::format(Some(form.get("format"))),
+    };
+    list_export::start(
+        &state,
+        &user,
+        export,
+        async move |state, mut writer, progress| {
+            writer
+                .row(&[
+                    "编号",
+                    "检查日期",
+                    "部门",
+                    "部门代码",
+                    "市场主体名称",
+                    "统一社会信用代码",
+                    "理由",
+                    "情况",
+                    "12345工单",
+                    "检查人员（执法证号）",
+                    "督促整改",
+                ])
+                .map_err(Error::internal)?;
+            for_each_page::<OutOfPlan>(&state, conditions, &progress, async |state, rows| {
+                let entities: Vec<&str> = rows.iter().map(|o| o.entity.as_str()).collect();
+                let inspectors: Vec<&str> = rows
+                    .iter()
+                    .flat_map(|o| &o.inspectors)
+                    .map(String::as_str)
+                    .collect();
+                let names = Names::load(state, &entities, &inspectors).await?;
+                for o in rows {
+                    let inspectors: Vec<String> = o
+                        .inspectors
+                        .iter()
+                        .map(|cert| format!("{}（{cert}）", names.inspector(cert).text()))
+                        .collect();
+                    writer
+                        .row(&[
+                            o.id.clone(),
+                            o.inspected_on.to_string(),
+                            names.department(&o.department).text().to_owned(),
+                            o.department.clone(),
+                            names.entity(&o.entity).name,
+                            o.entity.clone(),
+                            o.reason.as_str().to_owned(),
+                            o.detail.clone(),
+                            o.work_order.clone().unwrap_or_default(),
+                            inspectors.join("、"),
+                            if o.flagged { "是" } else { "否" }.to_owned(),
+                        ])
+                        .map_err(Error::internal)?;
+                }
+                Ok(())
+            })
+            .await?;
+            Ok(writer)
+        },
+    )
 }
 
 async fn register_page(
