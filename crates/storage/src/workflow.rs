@@ -270,6 +270,9 @@ pub struct DocumentRow {
 pub struct DocQuery {
     /// Derived columns ([`Document::COLUMNS`]) that must equal a value.
     pub equal: Vec<(&'static str, String)>,
+    /// Search the key only, never the document text (tables whose documents
+    /// hold what a searcher must not probe, e.g. a round's sealed seed).
+    pub key_only_search: bool,
     /// The start of the key, e.g. `2025-Q1/` for a round's visits or results.
     pub key_prefix: String,
     /// A derived column that must be one of these values (an empty list matches nothing).

@@ -17,12 +17,13 @@ use crate::AppState;
 use crate::auth::User;
 use crate::error::{Error, Result};
 use crate::flash::Done;
+use crate::ops::lists::{Filters, PER_PAGE, offset, page_number};
 use crate::ops::names::Names;
 use crate::ops::plans::FormPairs;
 use crate::ops::results::enters_results;
 use crate::ops::rounds::{
-    CommitFields, DrawFields, VisitQuery, all_rounds, commit, full_record, publish,
-    reads_full_record, round, start_draw, visit_conditions, visit_page, visit_visible,
+    CommitFields, DrawFields, VisitQuery, commit, full_record, publish, reads_full_record, round,
+    sealed, start_draw, visit_conditions, visit_page, visit_visible,
 };
 use crate::pages::{Chrome, render, url_encode};
 use crate::staff::list_export::for_each_page;
@@ -39,6 +40,7 @@ use storage::{DocQuery, Store, WorkflowStore};
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/rounds", get(index).post(commit_from_form))
+        .route("/rounds/export", post(export_rounds))
         .route("/rounds/{id}", get(show))
         .route("/rounds/{id}/draw", post(draw_from_form))
         .route("/rounds/{id}/publish", post(publish_from_form))
@@ -59,11 +61,67 @@ struct Index {
     rounds: Vec<Round>,
     may_run: bool,
     drawable: Vec<Plan>,
+    q: String,
+    status: String,
+    statuses: &'static [RoundStatus],
+    pager: Pager,
+    export: ExportForm,
 }
 
-async fn index(State(state): State<Arc<AppState>>, user: User) -> Result<Html<String>> {
-    let mut rounds = all_rounds(&state).await?;
-    rounds.reverse();
+/// Which rounds the list shows.
+#[derive(Debug, Default, Deserialize)]
+struct RoundFilter {
+    /// Part of the round's id.
+    #[serde(default)]
+    q: Option<String>,
+    /// 已承诺, 已抽取 or 已公开.
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    page: Option<u64>,
+}
+
+impl RoundFilter {
+    fn filters(&self) -> Filters {
+        Filters::default()
+            .with("q", self.q.as_deref().unwrap_or(""))
+            .with("status", self.status.as_deref().unwrap_or(""))
+    }
+
+    /// Newest id first; the search never reads the documents (a drawn
+    /// round's seed is sealed until publication).
+    fn conditions(&self) -> Result<DocQuery> {
+        let mut query = DocQuery {
+            search: self.q.clone().unwrap_or_default(),
+            key_only_search: true,
+            descending: true,
+            ..DocQuery::default()
+        };
+        if let Some(status) = self
+            .status
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            query
+                .equal
+                .push(("status", RoundStatus::parse(status)?.as_str().to_owned()));
+        }
+        Ok(query)
+    }
+}
+
+async fn index(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Query(filter): Query<RoundFilter>,
+) -> Result<Html<String>> {
+    let page = page_number(filter.page);
+    let mut query = filter.conditions()?;
+    query.offset = offset(page);
+    query.limit = PER_PAGE;
+    let found = state.db.page::<Round>(&query).await?;
+    let rounds = found.rows.into_iter().map(sealed).collect();
     let may_run = user.account().may(Permission::RunRounds);
     let drawable = if may_run {
         state
@@ -76,12 +134,85 @@ async fn index(State(state): State<Arc<AppState>>, user: User) -> Result<Html<St
     } else {
         Vec::new()
     };
+    let filters = filter.filters();
     render(&Index {
         chrome: Chrome::staff(&user, "抽查批次", "/rounds"),
+        pager: Pager::new("/rounds", &filters, page, found.total),
+        export: ExportForm::new("/rounds/export", &user.0.csrf, &filters),
+        q: filter.q.unwrap_or_default(),
+        status: filter.status.unwrap_or_default(),
+        statuses: RoundStatus::ALL,
         rounds,
         may_run,
         drawable,
     })
+}
+
+/// The rounds of the list (with its filters) as a CSV/XLSX job.
+async fn export_rounds(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    body: String,
+) -> Result<Html<String>> {
+    let form = FormPairs::parse(&body);
+    let text = |name: &str| Some(form.get(name).to_owned()).filter(|t| !t.trim().is_empty());
+    let filter = RoundFilter {
+        q: text("q"),
+        status: text("status"),
+        page: None,
+    };
+    let conditions = filter.conditions()?;
+    let back = filter.filters().href("/rounds");
+    let export = ListExport {
+        name: "抽查批次",
+        back: &back,
+        format: list_export::format(Some(form.get("format"))),
+    };
+    list_export::start(
+        &state,
+        &user,
+        export,
+        async move |state, mut writer, progress| {
+            writer
+                .row(&[
+                    "批次",
+                    "名称",
+                    "窗口开始",
+                    "窗口结束",
+                    "计划",
+                    "抽中",
+                    "检查任务",
+                    "未配齐",
+                    "状态",
+                    "抽取时间",
+                ])
+                .map_err(Error::internal)?;
+            for_each_page::<Round>(&state, conditions, &progress, async |_, rounds| {
+                for round in rounds {
+                    writer
+                        .row(&[
+                            round.id.clone(),
+                            round.title.clone(),
+                            round.window_start.to_string(),
+                            round.window_end.to_string(),
+                            round.plans.keys().cloned().collect::<Vec<_>>().join("、"),
+                            round.selections.to_string(),
+                            round.visits.to_string(),
+                            round.unstaffed.to_string(),
+                            round.status.as_str().to_owned(),
+                            round
+                                .drawn_at
+                                .map(|at| at.format("%Y-%m-%d %H:%M:%S").to_string())
+                                .unwrap_or_default(),
+                        ])
+                        .map_err(Error::internal)?;
+                }
+                Ok(())
+            })
+            .await?;
+            Ok(writer)
+        },
+    )
 }
 
 /// Reads a number that may be left empty.

@@ -293,6 +293,12 @@ const PAGES: &[Page] = &[
     get("/plans", Rule::LoggedIn),
     get("/plans/new", Rule::Needs(Permission::EditPlans)),
     post("/plans/export", Rule::LoggedIn, Some(&[("format", "csv")])),
+    post("/rounds/export", Rule::LoggedIn, Some(&[("format", "csv")])),
+    post(
+        "/supervision/out-of-plan/export",
+        Rule::LoggedIn,
+        Some(&[("format", "csv")]),
+    ),
     post(
         "/plans",
         Rule::Needs(Permission::EditPlans),
