@@ -502,6 +502,11 @@ const PAGES: &[Page] = &[
     ),
     get("/credit/log", Rule::Needs(Permission::CheckCredit)),
     post(
+        "/credit/log/export",
+        Rule::Needs(Permission::CheckCredit),
+        Some(&[("format", "csv")]),
+    ),
+    post(
         "/credit/import",
         Rule::Needs(Permission::ManageCredit),
         None,
