@@ -387,3 +387,115 @@ fn plans_search_filter_page_and_export() {
         );
     }
 }
+
+/// Checks in the log: SCJG's first, then GA's.
+const CHECKS: (usize, usize) = (230, 40);
+
+#[test]
+fn the_credit_log_pages_past_200_and_a_department_exports_only_its_checks() {
+    use storage::credit::{CheckLog, CreditStore};
+    let server = TestServer::start_prepared(|database| {
+        let url = database.to_string_lossy().into_owned();
+        block_on(async move {
+            let db = storage::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
+            let check = |n: usize, department: &str| CheckLog {
+                checked_at: format!("2026-03-01T10:{:02}:{:02}+08:00", n / 60, n % 60),
+                actor: format!("{}.staff", department.to_ascii_lowercase()),
+                department: Some(department.to_owned()),
+                matter: "LOGTEST".to_owned(),
+                subject: format!("91420200LOG{department:>4}{n:03}"),
+                subject_kind: None,
+                outcome: domain::credit::Outcome::Clear,
+                hits: 0,
+                as_of: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default(),
+                batch: None,
+            };
+            let checks = (0..CHECKS.0)
+                .map(|n| check(n, "SCJG"))
+                .chain((0..CHECKS.1).map(|n| check(n, "GA")))
+                .collect();
+            db.log_checks(checks)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            db.close().await;
+        });
+    });
+    let mut office = server.login("credit.office");
+    let first = ok(office.get("/credit/log?matter=LOGTEST")).body;
+    let total = CHECKS.0 + CHECKS.1;
+    assert!(first.contains(&format!("共 {total} 条")), "{first}");
+    let pages = total.div_ceil(PER_PAGE);
+    let last = ok(office.get(&format!("/credit/log?matter=LOGTEST&page={pages}"))).body;
+    let rows = |body: &str| body.matches("91420200LOG").count();
+    assert_eq!(rows(&last), total - PER_PAGE * (pages - 1), "{last}");
+    assert!(next_link(&last).is_none());
+    // The oldest check (SCJG's first) is on the last page: all are reachable.
+    assert!(last.contains("91420200LOGSCJG000"), "{last}");
+    let beyond = ok(office.get(&format!("/credit/log?matter=LOGTEST&page={}", pages + 1))).body;
+    assert_eq!(rows(&beyond), 0);
+    let mut staff = server.login("scjg.staff");
+    let csv = export(
+        &mut staff,
+        "/credit/log/export",
+        &[
+            ("format", "csv"),
+            ("matter", "LOGTEST"),
+            ("department", "GA"),
+        ],
+    );
+    let text = String::from_utf8_lossy(&csv.bytes).into_owned();
+    assert!(text.starts_with("\u{feff}# 水印"), "{text}");
+    assert_eq!(
+        text.matches("91420200LOGSCJG").count(),
+        CHECKS.0,
+        "own checks"
+    );
+    assert!(
+        !text.contains("91420200LOG  GA"),
+        "no other department's check"
+    );
+    assert!(
+        text.contains("市市场监督管理局,SCJG"),
+        "department names: {text}"
+    );
+}
+
+#[test]
+fn the_register_and_the_rounds_list_filter_and_export() {
+    let server = TestServer::start();
+    let mut supervisor = server.login("sfj.supervisor");
+    let all = ok(supervisor.get("/supervision")).body;
+    let complaints =
+        ok(supervisor.get(&format!("/supervision?reason={}", encode("投诉举报")))).body;
+    assert!(complaints.contains("共 "), "{complaints}");
+    let none = ok(supervisor.get("/supervision?q=NOSUCHNAME")).body;
+    assert!(none.contains("共 0 条"), "{none}");
+    assert!(all.contains("导出 XLSX"), "{all}");
+    let csv = export(
+        &mut supervisor,
+        "/supervision/out-of-plan/export",
+        &[("format", "csv")],
+    );
+    let text = String::from_utf8_lossy(&csv.bytes).into_owned();
+    assert!(text.starts_with("\u{feff}# 水印"), "{text}");
+    assert!(text.contains("统一社会信用代码"), "{text}");
+    // A department's export holds its own inspections only.
+    let mut staff = server.login("scjg.staff");
+    let own = export(
+        &mut staff,
+        "/supervision/out-of-plan/export",
+        &[("format", "csv")],
+    );
+    let own = String::from_utf8_lossy(&own.bytes).into_owned();
+    for line in own.lines().skip(2) {
+        assert!(line.starts_with("SCJG-"), "{line}");
+    }
+    // Rounds: by status, and exported.
+    let published = ok(supervisor.get(&format!("/rounds?status={}", encode("已公开")))).body;
+    assert!(published.contains("已公开"), "{published}");
+    let committed = ok(supervisor.get(&format!("/rounds?status={}", encode("已承诺")))).body;
+    assert!(committed.contains("没有符合条件的批次"), "{committed}");
+    let rounds = export(&mut supervisor, "/rounds/export", &[("format", "csv")]);
+    let rounds = String::from_utf8_lossy(&rounds.bytes).into_owned();
+    assert!(rounds.contains("2025-Q1"), "{rounds}");
+}
