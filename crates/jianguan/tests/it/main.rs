@@ -17,6 +17,7 @@ mod credit_repair;
 mod credit_synth;
 mod demo;
 mod departments;
+mod document_pages;
 mod hotline;
 mod hotline_rules;
 mod hotline_synth;
