@@ -4,6 +4,9 @@
 //! count, in key order or newest first; a `LIKE` wildcard typed in the
 //! search is a plain character.
 
+// `x % n == 0` rather than `is_multiple_of` (Rust 1.87): the workspace's rust-version is 1.85.
+#![allow(clippy::manual_is_multiple_of)]
+
 use std::error::Error;
 
 use chrono::NaiveDate;
