@@ -37,10 +37,9 @@ use crate::ops::credit::{
 };
 use crate::ops::lists::{Filters, PER_PAGE, offset, page_number};
 use crate::ops::names::Names;
-use crate::ops::plans::FormPairs;
 use crate::pages::{Chrome, render};
 use crate::query::present;
-use crate::staff::list_export::{self, ListExport};
+use crate::staff::list_export::{self, ExportRequest, ListExport};
 use crate::staff::lists::{ExportForm, Pager};
 use domain::account::{Account, Permission};
 use domain::credit::{ListType, Matter, Outcome, Subject, SubjectKind};
@@ -923,23 +922,14 @@ async fn log_page(
 async fn export_log(
     State(state): State<Arc<AppState>>,
     user: User,
-    body: String,
+    Form(request): Form<ExportRequest<LogQuery>>,
 ) -> Result<Html<String>> {
-    let form = FormPairs::parse(&body);
-    let text = |name: &str| Some(form.get(name).to_owned()).filter(|t| !t.trim().is_empty());
-    let query = LogQuery {
-        matter: text("matter"),
-        subject: text("subject"),
-        actor: text("actor"),
-        department: text("department"),
-        page: None,
-    };
-    let filter = query.scoped(user.account())?;
-    let back = query.filters().href("/credit/log");
+    let filter = request.filter.scoped(user.account())?;
+    let back = request.filter.filters().href("/credit/log");
     let export = ListExport {
         name: "信用核查日志",
         back: &back,
-        format: list_export::format(Some(form.get("format"))),
+        format: request.format(),
     };
     let account = user.account().clone();
     list_export::start(

@@ -60,6 +60,24 @@ pub async fn for_each_page<D: storage::Document>(
     }
 }
 
+/// What a list's export form posts: the list's own filters and the format.
+#[derive(Debug, serde::Deserialize)]
+pub struct ExportRequest<F> {
+    /// The list's filters, as its page reads them from the query.
+    #[serde(flatten)]
+    pub filter: F,
+    /// `xlsx` or `csv`.
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+impl<F> ExportRequest<F> {
+    /// The format asked for.
+    pub fn format(&self) -> Format {
+        format(self.format.as_deref())
+    }
+}
+
 /// The format asked for in a form or query: `xlsx`, else CSV.
 pub fn format(text: Option<&str>) -> Format {
     match text.map(str::trim) {

@@ -5,10 +5,10 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Response};
 use axum::routing::{get, post};
+use axum::{Form, Router};
 use chrono::Datelike;
 use serde::Deserialize;
 
@@ -23,7 +23,7 @@ use crate::ops::plans::{
     plan_conditions, split_list, visible_plan,
 };
 use crate::pages::{Chrome, render};
-use crate::staff::list_export::{self, ListExport, for_each_page};
+use crate::staff::list_export::{self, ExportRequest, ListExport, for_each_page};
 use crate::staff::lists::{ExportForm, Pager};
 use crate::steps;
 use domain::account::Permission;
@@ -121,23 +121,14 @@ async fn index(
 async fn export_plans(
     State(state): State<Arc<AppState>>,
     user: User,
-    body: String,
+    Form(request): Form<ExportRequest<PlanFilter>>,
 ) -> Result<Html<String>> {
-    let form = FormPairs::parse(&body);
-    let text = |name: &str| Some(form.get(name).to_owned()).filter(|t| !t.trim().is_empty());
-    let filter = PlanFilter {
-        year: text("year"),
-        status: text("status"),
-        department: text("department"),
-        q: text("q"),
-        page: None,
-    };
-    let conditions = plan_conditions(&user, &filter)?;
-    let back = filter.filters().href("/plans");
+    let conditions = plan_conditions(&user, &request.filter)?;
+    let back = request.filter.filters().href("/plans");
     let export = ListExport {
         name: "抽查计划",
         back: &back,
-        format: list_export::format(Some(form.get("format"))),
+        format: request.format(),
     };
     list_export::start(
         &state,

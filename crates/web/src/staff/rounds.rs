@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use axum::{Form, Router};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -27,7 +27,7 @@ use crate::ops::rounds::{
 };
 use crate::pages::{Chrome, render, url_encode};
 use crate::staff::list_export::for_each_page;
-use crate::staff::list_export::{self, ListExport};
+use crate::staff::list_export::{self, ExportRequest, ListExport};
 use crate::staff::lists::{ExportForm, Pager};
 use crate::steps;
 use domain::account::Permission;
@@ -152,21 +152,14 @@ async fn index(
 async fn export_rounds(
     State(state): State<Arc<AppState>>,
     user: User,
-    body: String,
+    Form(request): Form<ExportRequest<RoundFilter>>,
 ) -> Result<Html<String>> {
-    let form = FormPairs::parse(&body);
-    let text = |name: &str| Some(form.get(name).to_owned()).filter(|t| !t.trim().is_empty());
-    let filter = RoundFilter {
-        q: text("q"),
-        status: text("status"),
-        page: None,
-    };
-    let conditions = filter.conditions()?;
-    let back = filter.filters().href("/rounds");
+    let conditions = request.filter.conditions()?;
+    let back = request.filter.filters().href("/rounds");
     let export = ListExport {
         name: "抽查批次",
         back: &back,
-        format: list_export::format(Some(form.get("format"))),
+        format: request.format(),
     };
     list_export::start(
         &state,
@@ -523,35 +516,23 @@ async fn visits(
     })
 }
 
-/// The visit list's filters from the export form.
-fn visit_query_from(form: &FormPairs) -> VisitQuery {
-    let text = |name: &str| Some(form.get(name).to_owned()).filter(|t| !t.trim().is_empty());
-    VisitQuery {
-        page: None,
-        plan: text("plan"),
-        department: text("department"),
-        q: text("q"),
-    }
-}
-
 /// The visits of the list (with its filters) as a CSV/XLSX job: names next
 /// to codes, only the visits the user sees.
 async fn export_visits(
     State(state): State<Arc<AppState>>,
     user: User,
     Path(id): Path<String>,
-    body: String,
+    Form(request): Form<ExportRequest<VisitQuery>>,
 ) -> Result<Html<String>> {
-    let form = FormPairs::parse(&body);
-    let query = visit_query_from(&form);
-    let conditions = visit_conditions(&state, &user, &id, &query).await?;
-    let back = query
+    let conditions = visit_conditions(&state, &user, &id, &request.filter).await?;
+    let back = request
+        .filter
         .filters()
         .href(&format!("/rounds/{}/visits", url_encode(&id)));
     let export = ListExport {
         name: &format!("批次{id}检查任务"),
         back: &back,
-        format: list_export::format(Some(form.get("format"))),
+        format: request.format(),
     };
     list_export::start(
         &state,

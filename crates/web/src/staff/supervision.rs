@@ -18,13 +18,12 @@ use crate::auth::User;
 use crate::error::{Error, Result};
 use crate::ops::lists::{PER_PAGE, offset, page_number};
 use crate::ops::names::Names;
-use crate::ops::plans::FormPairs;
 use crate::ops::supervision::{
     NoteInput, NoticeInput, OutOfPlanInput, RegisterFilter, answer, issue, register,
     register_conditions, review, visible_notice, visible_notices,
 };
 use crate::pages::{Chrome, render};
-use crate::staff::list_export::{self, ListExport, for_each_page};
+use crate::staff::list_export::{ExportRequest, ListExport, for_each_page, start};
 use crate::staff::lists::{ExportForm, Pager};
 use domain::account::Permission;
 use domain::inspection::{OutOfPlan, OutOfPlanReason};
@@ -122,25 +121,16 @@ async fn index(
 async fn export_register(
     State(state): State<Arc<AppState>>,
     user: User,
-    body: String,
+    Form(request): Form<ExportRequest<RegisterFilter>>,
 ) -> Result<Html<String>> {
-    let form = FormPairs::parse(&body);
-    let text = |name: &str| Some(form.get(name).to_owned()).filter(|t| !t.trim().is_empty());
-    let filter = RegisterFilter {
-        q: text("q"),
-        department: text("department"),
-        reason: text("reason"),
-        flagged: text("flagged"),
-        page: None,
-    };
-    let conditions = register_conditions(user.account(), &filter)?;
-    let back = filter.filters().href("/supervision");
+    let conditions = register_conditions(user.account(), &request.filter)?;
+    let back = request.filter.filters().href("/supervision");
     let export = ListExport {
         name: "计划外检查登记",
         back: &back,
-        format: list_export::format(Some(form.get("format"))),
+        format: request.format(),
     };
-    list_export::start(
+    start(
         &state,
         &user,
         export,
