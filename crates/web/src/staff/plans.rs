@@ -22,9 +22,10 @@ use crate::ops::plans::{
     FormPairs, PlanFilter, PlanStep, advance, answer, check_step, create_plan, partner_of,
     plan_conditions, split_list, visible_plan,
 };
-use crate::pages::{Chrome, render};
+use crate::pages::{Chrome, render, url_encode};
 use crate::staff::list_export::{self, ExportRequest, ListExport, for_each_page};
 use crate::staff::lists::{ExportForm, Pager};
+use crate::staff::rounds::Bulletin;
 use crate::steps;
 use domain::account::Permission;
 use domain::item::InspectionItem;
@@ -33,7 +34,7 @@ use domain::plan::{
 };
 use domain::{DepartmentCode, EntityType};
 use service::{self};
-use storage::{Store, WorkflowStore};
+use storage::{DocQuery, Store, WorkflowStore, json_fragment};
 
 /// This section's routes.
 pub fn routes() -> Router<Arc<AppState>> {
@@ -42,6 +43,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/plans/new", get(new_form))
         .route("/plans/export", post(export_plans))
         .route("/plans/{id}", get(show))
+        .route("/plans/{id}/bulletin", get(bulletin))
         .route("/plans/{id}/confirm", post(answer_from_form))
         .route("/plans/{id}/{step}", post(step_from_form))
 }
@@ -173,6 +175,23 @@ async fn export_plans(
             Ok(writer)
         },
     )
+}
+
+/// The results bulletin of a plan, to print: its published results in every
+/// round, as the public sees them (only for accounts that see the plan).
+async fn bulletin(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Html<String>> {
+    let plan = visible_plan(&state, &user, &id).await?;
+    let query = DocQuery {
+        contains: vec![vec![json_fragment("plan", &plan.id)]],
+        ..DocQuery::default()
+    };
+    let scope = format!("计划 {} {}", plan.id, plan.title);
+    let back = format!("/plans/{}", url_encode(&plan.id));
+    Bulletin::render(&state, &user, ("/plans", scope), back, query).await
 }
 
 /// A partner department's line in the 会签 table.

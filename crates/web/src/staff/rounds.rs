@@ -695,42 +695,66 @@ async fn item_text(state: &AppState, code: &str) -> Result<(String, String)> {
         .unwrap_or_default())
 }
 
+/// A results bulletin: whose results, and the published results themselves.
 #[derive(Template)]
-#[template(path = "staff/rounds_bulletin.html")]
-struct Bulletin {
+#[template(path = "staff/results_bulletin.html")]
+pub(crate) struct Bulletin {
     chrome: Chrome,
-    round: Round,
+    /// What the bulletin covers, e.g. 批次 2025-Q1 …
+    scope: String,
+    /// The page it returns to.
+    back: String,
     results: Vec<InspectionResult>,
     names: Names,
     total: u64,
     printed_at: String,
 }
 
-/// The results bulletin of a round, to print: its published results as the
-/// public sees them (entity, item, department, result; no risk class).
+impl Bulletin {
+    /// The published results matching `query` (at most [`storage::MAX_PAGE`]),
+    /// as the public sees them: entity, item, department, result; no risk
+    /// class. `scope`: the menu section and what the bulletin covers.
+    pub(crate) async fn render(
+        state: &AppState,
+        user: &User,
+        (section, scope): (&str, String),
+        back: String,
+        mut query: DocQuery,
+    ) -> Result<Html<String>> {
+        query
+            .equal
+            .push(("status", ResultStatus::Published.as_str().to_owned()));
+        query.limit = storage::MAX_PAGE;
+        let found = state.db.page::<InspectionResult>(&query).await?;
+        let entities: Vec<&str> = found.rows.iter().map(|r| r.entity.as_str()).collect();
+        let names = Names::load(state, &entities, &[]).await?;
+        render(&Bulletin {
+            chrome: Chrome::staff(user, format!("抽查结果公告 {scope}"), section),
+            scope,
+            back,
+            total: found.total,
+            results: found.rows,
+            names,
+            printed_at: service::now().format("%Y-%m-%d %H:%M").to_string(),
+        })
+    }
+}
+
+/// The results bulletin of a round, to print.
 async fn bulletin(
     State(state): State<Arc<AppState>>,
     user: User,
     Path(id): Path<String>,
 ) -> Result<Html<String>> {
     let round = round(&state, &id).await?;
-    let found = state
-        .db
-        .page::<InspectionResult>(&DocQuery {
-            equal: vec![("status", ResultStatus::Published.as_str().to_owned())],
-            key_prefix: format!("{id}/"),
-            limit: storage::MAX_PAGE,
-            ..DocQuery::default()
-        })
-        .await?;
-    let entities: Vec<&str> = found.rows.iter().map(|r| r.entity.as_str()).collect();
-    let names = Names::load(&state, &entities, &[]).await?;
-    render(&Bulletin {
-        chrome: Chrome::staff(&user, format!("抽查结果公告 {}", round.id), "/rounds"),
-        round,
-        total: found.total,
-        results: found.rows,
-        names,
-        printed_at: service::now().format("%Y-%m-%d %H:%M").to_string(),
-    })
+    let query = DocQuery {
+        key_prefix: format!("{id}/"),
+        ..DocQuery::default()
+    };
+    let scope = format!(
+        "批次 {} {}（检查窗口 {} 至 {}）",
+        round.id, round.title, round.window_start, round.window_end
+    );
+    let back = format!("/rounds/{}", url_encode(&round.id));
+    Bulletin::render(&state, &user, ("/rounds", scope), back, query).await
 }

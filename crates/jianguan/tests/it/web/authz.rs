@@ -601,6 +601,11 @@ const SCOPED: &[Scoped] = &[
         rule: Rule::LoggedIn,
     },
     Scoped {
+        own: "/plans/{own_plan}/bulletin",
+        other: "/plans/{other_plan}/bulletin",
+        rule: Rule::LoggedIn,
+    },
+    Scoped {
         own: "/supervision/notices/{notice}",
         other: "/supervision/notices/{other_notice}",
         rule: Rule::LoggedIn,

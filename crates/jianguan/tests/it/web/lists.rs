@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use domain::inspection::{Round, RoundStatus, Visit};
+use domain::inspection::{InspectionResult, Round, RoundStatus, Visit};
 use storage::WorkflowStore;
 
 use super::staff_directories::{file_link, finished_job};
@@ -38,6 +38,20 @@ fn published_round(database: &Path) -> (String, Vec<Visit>) {
             .unwrap_or_else(|e| panic!("{e}"));
         db.close().await;
         (round, visits)
+    })
+}
+
+/// The published results of the demo city.
+fn published_results(database: &Path) -> Vec<InspectionResult> {
+    let url = database.to_string_lossy().into_owned();
+    block_on(async move {
+        let db = storage::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
+        let results = db
+            .list::<InspectionResult>(Some(("status", "已公开")))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        db.close().await;
+        results
     })
 }
 
@@ -331,6 +345,29 @@ fn the_visit_notice_names_entity_items_and_inspectors_and_never_a_risk_class() {
     let bulletin = ok(staff.get(&format!("/rounds/{round}/bulletin"))).body;
     assert!(bulletin.contains("抽查结果公告") && bulletin.contains("@media print"));
     assert_no_risk_class(printed(&bulletin));
+    let published = published_results(&server.database);
+    let of_round = published
+        .iter()
+        .filter(|r| r.id.starts_with(&format!("{round}/")))
+        .count();
+    assert!(of_round > 0, "the demo published results");
+    assert!(
+        bulletin.contains(&format!("共 {of_round} 条")),
+        "{of_round} results: {bulletin}"
+    );
+    // A plan's bulletin: its published results in every round.
+    let plan = &own.plans[0];
+    let of_plan = published
+        .iter()
+        .filter(|r| r.plan.as_deref() == Some(plan.as_str()))
+        .count();
+    let mut admin = server.login("admin");
+    let plan_bulletin = ok(admin.get(&format!("/plans/{plan}/bulletin"))).body;
+    assert!(
+        plan_bulletin.contains(&format!("共 {of_plan} 条")),
+        "{of_plan} results of {plan}: {plan_bulletin}"
+    );
+    assert_no_risk_class(printed(&plan_bulletin));
 }
 
 #[test]
