@@ -551,7 +551,10 @@ const PAGES: &[Page] = &[
             Some(&[("detail", "授权测试")]),
         )
     },
-    get("/hotline?number=GD&keyword=食品&from=2025-01-01&to=2025-12-31&page=2", HOTLINE_READERS),
+    get(
+        "/hotline?number=GD&keyword=食品&from=2025-01-01&to=2025-12-31&page=2",
+        HOTLINE_READERS,
+    ),
     get(
         "/hotline/entities?q=公司",
         Rule::Needs(Permission::DispatchWorkOrders),
@@ -563,7 +566,11 @@ const PAGES: &[Page] = &[
     ),
     Page {
         allowed_as: Outcome::Missing,
-        ..post("/hotline/orders/{nobody}/reveal", HOTLINE_READERS, Some(&[]))
+        ..post(
+            "/hotline/orders/{nobody}/reveal",
+            HOTLINE_READERS,
+            Some(&[]),
+        )
     },
     get("/hotline/due", HOTLINE_READERS),
     get("/hotline/kpi", HOTLINE_READERS),

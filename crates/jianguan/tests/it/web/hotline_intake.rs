@@ -49,7 +49,8 @@ fn server_with_twins() -> (TestServer, Twins) {
             fields.uscc = Uscc::from_body("9142020077770001").unwrap_or_else(|e| panic!("{e}"));
             fields.address = Some(TWIN_ADDRESS.to_owned());
             let twin = fields.uscc.as_str().to_owned();
-            let entity = domain::entity::MarketEntity::new(fields).unwrap_or_else(|e| panic!("{e}"));
+            let entity =
+                domain::entity::MarketEntity::new(fields).unwrap_or_else(|e| panic!("{e}"));
             db.upsert_entities(&[entity])
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
@@ -157,7 +158,10 @@ fn intake_comes_first_and_finds_same_named_enterprises_by_their_address() {
 
     // Only the centre looks enterprises up here.
     assert_eq!(
-        server.login("scjg.staff").get("/hotline/entities?q=公司").status,
+        server
+            .login("scjg.staff")
+            .get("/hotline/entities?q=公司")
+            .status,
         403
     );
 }
@@ -221,7 +225,9 @@ fn orders_are_found_by_number_keyword_and_the_callers_number_for_the_centre_only
     ));
     assert_eq!(total(&none), 0, "{}", none.body);
     assert_eq!(
-        operator.get("/hotline?from=2026-02-01&to=2026-01-01").status,
+        operator
+            .get("/hotline?from=2026-02-01&to=2026-01-01")
+            .status,
         400
     );
 
@@ -298,7 +304,12 @@ fn the_operator_calling_back_reveals_the_number_and_the_reveal_is_on_the_ledger(
     // Nobody but the centre's operator may reveal it.
     assert_eq!(staff.post_form(&reveal, &[]).status, 403);
     assert_eq!(server.login("admin").post_form(&reveal, &[]).status, 403);
-    assert!(!staff.get(&format!("/hotline/orders/{id}")).body.contains("显示完整号码"));
+    assert!(
+        !staff
+            .get(&format!("/hotline/orders/{id}"))
+            .body
+            .contains("显示完整号码")
+    );
 
     let shown = operator.post_form(&reveal, &[]);
     assert_eq!(shown.status, 200, "{}", shown.body);

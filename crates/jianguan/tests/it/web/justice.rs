@@ -75,7 +75,10 @@ fn the_ledger_reads_in_chinese_to_the_second_with_filters_chosen_from_selects() 
     let filed = auditor.get("/ledger?action=plan.filed");
     let filed_actions = cells(&filed.body, "ledger-action");
     assert!(!filed_actions.is_empty(), "{}", filed.body);
-    assert!(filed_actions.iter().all(|a| a == "计划备案"), "{filed_actions:?}");
+    assert!(
+        filed_actions.iter().all(|a| a == "计划备案"),
+        "{filed_actions:?}"
+    );
     let actor = cells(&page.body, "ledger-actor")
         .first()
         .cloned()
@@ -94,7 +97,10 @@ fn the_ledger_reads_in_chinese_to_the_second_with_filters_chosen_from_selects() 
     let that_day = auditor.get(&format!("/ledger?from={day}&to={day}"));
     let day_times = cells(&that_day.body, "ledger-time");
     assert!(!day_times.is_empty());
-    assert!(day_times.iter().all(|t| t.starts_with(&day)), "{day_times:?}");
+    assert!(
+        day_times.iter().all(|t| t.starts_with(&day)),
+        "{day_times:?}"
+    );
     let nobody = auditor.get("/ledger?department=GA");
     assert!(
         cells(&nobody.body, "ledger-time").is_empty(),
@@ -117,7 +123,11 @@ fn the_ledger_reads_in_chinese_to_the_second_with_filters_chosen_from_selects() 
         "{}",
         file.body
     );
-    assert!(!file.body.contains("round.drawn"), "filtered: {}", file.body);
+    assert!(
+        !file.body.contains("round.drawn"),
+        "filtered: {}",
+        file.body
+    );
 }
 
 /// Literals of the `word.word` shape the sources write that are no ledger
@@ -156,8 +166,7 @@ fn dotted_literals(dir: &Path, found: &mut BTreeMap<String, String>) {
                 let parts: Vec<&str> = piece.split('.').collect();
                 let dotted = parts.len() >= 2
                     && parts.iter().all(|p| {
-                        !p.is_empty()
-                            && p.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                        !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c == '_')
                     });
                 if dotted
                     && !NOT_ACTIONS.contains(&piece)
@@ -182,7 +191,10 @@ fn every_action_code_written_anywhere_has_a_chinese_label() {
     {
         dotted_literals(&krate.path().join("src"), &mut found);
     }
-    assert!(found.contains_key("plan.filed"), "the scan finds the actions");
+    assert!(
+        found.contains_key("plan.filed"),
+        "the scan finds the actions"
+    );
     let missing: Vec<String> = found
         .iter()
         .filter(|(code, _)| domain::ledger::action_label(code).is_none())
@@ -263,7 +275,11 @@ fn a_rectification_notice_against_a_late_work_order_prints_with_names_and_workin
     // The late order's page offers the notice; the form is filled in.
     let order = supervisor.get(&format!("/hotline/orders/{}", late.id));
     assert_eq!(order.status, 200, "{}", order.body);
-    assert!(order.body.contains("id=\"rectify-order\""), "{}", order.body);
+    assert!(
+        order.body.contains("id=\"rectify-order\""),
+        "{}",
+        order.body
+    );
     let form = supervisor.get(&format!("/supervision?kind=hotline_order&id={}", late.id));
     assert!(form.body.contains(&format!("value=\"{}\"", late.id)));
 
@@ -292,7 +308,10 @@ fn a_rectification_notice_against_a_late_work_order_prints_with_names_and_workin
         ))
         .json();
     assert_eq!(json["subject"], format!("hotline_order:{}", late.id));
-    assert_eq!(json["department"], late.department.clone().unwrap_or_default());
+    assert_eq!(
+        json["department"],
+        late.department.clone().unwrap_or_default()
+    );
     let due = json["due"].as_str().unwrap_or_default().to_owned();
 
     // The printable notice: names, finding, deadline in working days, department, print CSS.
@@ -313,7 +332,11 @@ fn a_rectification_notice_against_a_late_work_order_prints_with_names_and_workin
     let due_words = chrono::NaiveDate::parse_from_str(&due, "%Y-%m-%d")
         .map(|d| d.format("%Y年%m月%d日").to_string())
         .unwrap_or_default();
-    assert!(print.body.contains(&due_words), "{due_words}: {}", print.body);
+    assert!(
+        print.body.contains(&due_words),
+        "{due_words}: {}",
+        print.body
+    );
 
     // On the ledger, in Chinese.
     let ledger = supervisor.get("/ledger?action=rectification.issued");
@@ -357,7 +380,9 @@ fn a_rectification_notice_against_a_late_work_order_prints_with_names_and_workin
         case.location.clone().unwrap_or_default()
     ));
     assert!(
-        case_page.body.contains("行政处罚案件认定 黄市监罚〔2026〕12号")
+        case_page
+            .body
+            .contains("行政处罚案件认定 黄市监罚〔2026〕12号")
             && case_page.body.contains("处罚决定未说明裁量理由"),
         "{}",
         case_page.body
@@ -371,7 +396,11 @@ fn a_rectification_notice_against_a_late_work_order_prints_with_names_and_workin
         staff
             .post_form(
                 "/supervision/notices",
-                &[("kind", "hotline_order"), ("id", &late.id), ("requirement", "x")],
+                &[
+                    ("kind", "hotline_order"),
+                    ("id", &late.id),
+                    ("requirement", "x")
+                ],
             )
             .status,
         403
@@ -414,7 +443,13 @@ fn shape(link: &str) -> String {
     let (path, query) = link.split_once('?').unwrap_or((link, ""));
     let path: Vec<&str> = path
         .split('/')
-        .map(|s| if s.chars().any(|c| c.is_ascii_digit()) { "{}" } else { s })
+        .map(|s| {
+            if s.chars().any(|c| c.is_ascii_digit()) {
+                "{}"
+            } else {
+                s
+            }
+        })
         .collect();
     let mut names: Vec<&str> = query
         .split('&')
