@@ -89,55 +89,6 @@ pub fn digest(text: &str) -> String {
     draw::to_hex(&draw::sha256(&[text.as_bytes()]))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn entry() -> LedgerEntry {
-        let mut entry = LedgerEntry {
-            seq: 1,
-            at: "2026-01-05T09:00:00+08:00".into(),
-            actor: "张三".into(),
-            action: "plan.created".into(),
-            subject_table: "plans".into(),
-            subject_key: "2026-001".into(),
-            state_digest: digest("{}"),
-            detail: String::new(),
-            prev_hash: GENESIS.into(),
-            hash: String::new(),
-        };
-        entry.hash = entry.expected_hash();
-        entry
-    }
-
-    #[test]
-    fn every_field_is_covered_by_the_hash() {
-        let base = entry();
-        let mut changed = Vec::new();
-        for edit in 0..9 {
-            let mut e = base.clone();
-            match edit {
-                0 => e.seq = 2,
-                1 => e.at.push('Z'),
-                2 => e.actor.push('x'),
-                3 => e.action.push('x'),
-                4 => e.subject_table.push('x'),
-                5 => e.subject_key.push('x'),
-                6 => e.state_digest = digest("[]"),
-                7 => e.detail.push('x'),
-                _ => e.prev_hash = base.hash.clone(),
-            }
-            changed.push(e.expected_hash());
-        }
-        assert!(changed.iter().all(|h| *h != base.hash));
-        // Field boundaries matter: moving a character between fields changes the hash.
-        let mut shifted = base.clone();
-        shifted.actor = "张".into();
-        shifted.action = "三plan.created".into();
-        assert_ne!(shifted.expected_hash(), base.hash);
-    }
-}
-
 /// Every action the system writes on the ledger, with its Chinese label (as
 /// staff read the ledger). A test reads the sources and fails on an action
 /// code written anywhere without a line here.
@@ -225,5 +176,54 @@ pub fn local_time(at: &str) -> String {
                 .to_string()
         }
         Err(_) => at.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry() -> LedgerEntry {
+        let mut entry = LedgerEntry {
+            seq: 1,
+            at: "2026-01-05T09:00:00+08:00".into(),
+            actor: "张三".into(),
+            action: "plan.created".into(),
+            subject_table: "plans".into(),
+            subject_key: "2026-001".into(),
+            state_digest: digest("{}"),
+            detail: String::new(),
+            prev_hash: GENESIS.into(),
+            hash: String::new(),
+        };
+        entry.hash = entry.expected_hash();
+        entry
+    }
+
+    #[test]
+    fn every_field_is_covered_by_the_hash() {
+        let base = entry();
+        let mut changed = Vec::new();
+        for edit in 0..9 {
+            let mut e = base.clone();
+            match edit {
+                0 => e.seq = 2,
+                1 => e.at.push('Z'),
+                2 => e.actor.push('x'),
+                3 => e.action.push('x'),
+                4 => e.subject_table.push('x'),
+                5 => e.subject_key.push('x'),
+                6 => e.state_digest = digest("[]"),
+                7 => e.detail.push('x'),
+                _ => e.prev_hash = base.hash.clone(),
+            }
+            changed.push(e.expected_hash());
+        }
+        assert!(changed.iter().all(|h| *h != base.hash));
+        // Field boundaries matter: moving a character between fields changes the hash.
+        let mut shifted = base.clone();
+        shifted.actor = "张".into();
+        shifted.action = "三plan.created".into();
+        assert_ne!(shifted.expected_hash(), base.hash);
     }
 }
