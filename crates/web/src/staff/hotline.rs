@@ -559,13 +559,39 @@ async fn entity_lookup(
     })
 }
 
-/// The list's filters and the export format.
+/// The list's filters (as the list page sends them) and the export format.
 #[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
 struct ExportForm {
-    #[serde(flatten)]
-    query: ListQuery,
-    #[serde(default)]
+    number: Option<String>,
+    keyword: Option<String>,
+    phone: Option<String>,
+    status: Option<String>,
+    department: Option<String>,
+    channel: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    overdue: Option<String>,
+    entity: Option<String>,
     format: Option<String>,
+}
+
+impl ExportForm {
+    fn query(&self) -> ListQuery {
+        ListQuery {
+            number: self.number.clone(),
+            keyword: self.keyword.clone(),
+            phone: self.phone.clone(),
+            status: self.status.clone(),
+            department: self.department.clone(),
+            channel: self.channel.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            overdue: self.overdue.clone(),
+            entity: self.entity.clone(),
+            ..ListQuery::default()
+        }
+    }
 }
 
 /// `POST /hotline/export`: the orders the list shows (same filters and
@@ -576,8 +602,9 @@ async fn export_page(
     Form(form): Form<ExportForm>,
 ) -> Result<Html<String>> {
     let account = user.account();
-    let filter = form.query.filter(account, today())?;
-    let back = list_link(&form.query);
+    let query = form.query();
+    let filter = query.filter(account, today())?;
+    let back = list_link(&query);
     let back = back.trim_end_matches(['&', '?']).to_owned();
     list_export::start(
         &state,
