@@ -1,6 +1,7 @@
 //! Storage of 12345 work orders: documents on the ledger (one entry per
 //! change), with derived columns that let the KPI report and the overdue list
-//! run on indexes alone.
+//! run on indexes alone, and the list's search (caller's number, content)
+//! read plain columns rather than parse every document.
 
 use std::collections::BTreeMap;
 
@@ -15,7 +16,7 @@ use domain::inspection::OutOfPlan;
 impl Document for WorkOrder {
     const NOUN: &'static str = "work order";
     const TABLE: &'static str = "work_orders";
-    const COLUMNS: &'static [&'static str] = ORDER_TABLE_COLUMNS.split_at(1).1.split_at(14).0;
+    const COLUMNS: &'static [&'static str] = ORDER_TABLE_COLUMNS.split_at(1).1.split_at(16).0;
     fn key(&self) -> String {
         self.id.clone()
     }
@@ -35,6 +36,8 @@ impl Document for WorkOrder {
             self.rating.map(|r| r.as_str().to_owned()),
             self.escalation.map(|e| e.as_str().to_owned()),
             self.entity.clone(),
+            Some(self.caller.phone.clone()),
+            Some(self.content.clone()),
         ]
     }
 }
@@ -194,14 +197,6 @@ fn day_start(day: NaiveDate) -> String {
     format!("{day}T00:00:00+08:00")
 }
 
-/// A text field of the order's stored document.
-fn document_field(dialect: Dialect, path: &[&str]) -> String {
-    match dialect {
-        Dialect::Sqlite => format!("json_extract(doc, '$.{}')", path.join(".")),
-        Dialect::Postgres => format!("(doc::jsonb #>> '{{{}}}')", path.join(",")),
-    }
-}
-
 /// `%text%` for `LIKE … ESCAPE '\'`.
 fn contains_pattern(text: &str) -> String {
     let mut out = String::from("%");
@@ -232,12 +227,9 @@ fn push_filter(sql: &mut Sql, dialect: Dialect, filter: &OrderFilter) {
             .push(" ESCAPE '\\'");
     }
     if let Some(phone) = present(&filter.phone) {
-        sql.push(&format!(
-            " AND {} LIKE ",
-            document_field(dialect, &["caller", "phone"])
-        ))
-        .bind(Arg::Text(contains_pattern(&phone)))
-        .push(" ESCAPE '\\'");
+        sql.push(" AND caller_phone LIKE ")
+            .bind(Arg::Text(contains_pattern(&phone)))
+            .push(" ESCAPE '\\'");
     }
     if let Some(keyword) = present(&filter.keyword) {
         let pattern = contains_pattern(&keyword);
@@ -245,10 +237,7 @@ fn push_filter(sql: &mut Sql, dialect: Dialect, filter: &OrderFilter) {
             .push(dialect.ilike())
             .push(" ")
             .bind(Arg::Text(pattern.clone()))
-            .push(&format!(
-                " ESCAPE '\\' OR {} ",
-                document_field(dialect, &["content"])
-            ))
+            .push(" ESCAPE '\\' OR content ")
             .push(dialect.ilike())
             .push(" ")
             .bind(Arg::Text(pattern))
@@ -363,6 +352,8 @@ const ORDER_TABLE_COLUMNS: &[&str] = &[
     "rating",
     "escalation",
     "entity",
+    "caller_phone",
+    "content",
     "doc",
 ];
 

@@ -76,6 +76,11 @@ const SQLITE: &[Embedded] = &[
         "rectification_targets",
         include_str!("../migrations/sqlite/0014_rectification_targets.sql"),
     ),
+    (
+        15,
+        "work_order_search",
+        include_str!("../migrations/sqlite/0015_work_order_search.sql"),
+    ),
 ];
 
 /// PostgreSQL migrations, in version order.
@@ -134,6 +139,11 @@ const POSTGRES: &[Embedded] = &[
         14,
         "rectification_targets",
         include_str!("../migrations/postgres/0014_rectification_targets.sql"),
+    ),
+    (
+        15,
+        "work_order_search",
+        include_str!("../migrations/postgres/0015_work_order_search.sql"),
     ),
 ];
 
