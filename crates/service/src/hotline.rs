@@ -119,6 +119,41 @@ pub async fn intake<S: WorkflowStore + HotlineStore>(
     Ok(order)
 }
 
+/// The ledger action of a full caller's number shown to the operator calling back.
+pub const CALLER_REVEALED: &str = "hotline.caller_revealed";
+
+/// Shows the caller's full number to the operator who calls back (回访):
+/// only while the order waits for the callback (答复 given, not yet 回访),
+/// and never silently: the reveal is a ledger entry on the order (who,
+/// which order, when), which the order itself does not record. Answers the
+/// number.
+pub async fn reveal_caller<S: WorkflowStore + HotlineStore>(
+    store: &S,
+    id: &str,
+    at: DateTime<FixedOffset>,
+    actor: &str,
+) -> Result<String> {
+    let order = existing::<S, WorkOrder>(store, id).await?;
+    if order.status != OrderStatus::Replied {
+        return Err(refused(format!(
+            "the full number of work order {id} is shown only for the callback (回访); it is {}",
+            order.status
+        )));
+    }
+    if order.caller.phone.trim().is_empty() {
+        return Err(refused(format!("work order {id} has no caller's number")));
+    }
+    store
+        .replace_work_order(
+            &order,
+            order.events.len(),
+            &Change::new(at, actor, CALLER_REVEALED, "回访时显示完整来电号码"),
+            None,
+        )
+        .await?;
+    Ok(order.caller.phone)
+}
+
 /// Takes one step on order `id` as `party`: refused (nothing changes) when the
 /// step does not fit the order's state, or the party may not take it.
 #[allow(clippy::too_many_arguments)]

@@ -71,6 +71,16 @@ const SQLITE: &[Embedded] = &[
         "registration_types",
         include_str!("../migrations/sqlite/0010_registration_types.sql"),
     ),
+    (
+        14,
+        "rectification_targets",
+        include_str!("../migrations/sqlite/0014_rectification_targets.sql"),
+    ),
+    (
+        15,
+        "work_order_search",
+        include_str!("../migrations/sqlite/0015_work_order_search.sql"),
+    ),
 ];
 
 /// PostgreSQL migrations, in version order.
@@ -124,6 +134,16 @@ const POSTGRES: &[Embedded] = &[
         10,
         "registration_types",
         include_str!("../migrations/postgres/0010_registration_types.sql"),
+    ),
+    (
+        14,
+        "rectification_targets",
+        include_str!("../migrations/postgres/0014_rectification_targets.sql"),
+    ),
+    (
+        15,
+        "work_order_search",
+        include_str!("../migrations/postgres/0015_work_order_search.sql"),
     ),
 ];
 

@@ -192,14 +192,18 @@ impl Document for ApiToken {
 impl Document for Rectification {
     const NOUN: &'static str = "rectification notice";
     const TABLE: &'static str = "rectifications";
-    const COLUMNS: &'static [&'static str] = &["department", "status"];
+    const COLUMNS: &'static [&'static str] =
+        &["department", "status", "subject_kind", "subject_id"];
     fn key(&self) -> String {
         self.id.clone()
     }
     fn columns(&self) -> Vec<Option<String>> {
+        let (kind, id) = self.subject_parts();
         vec![
             Some(self.department.clone()),
             Some(self.status.as_str().to_owned()),
+            kind,
+            id,
         ]
     }
 }

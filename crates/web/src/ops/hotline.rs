@@ -9,7 +9,7 @@ use crate::AppState;
 use crate::auth::User;
 use crate::error::{Error, Result};
 use crate::query::present;
-use domain::account::{Account, Permission};
+use domain::account::{Account, Permission, Role};
 use domain::hotline::{
     Actor, Caller, Difficulty, Escalation, HotlineRules, Intake, OrderAction, OrderStatus, Rating,
     WorkOrder, parse_time,
@@ -26,6 +26,12 @@ pub const MAX_LIMIT: u32 = 500;
 
 // ---------------------------------------------------------------------------
 // Who may do what.
+
+/// Whether `account` works at the 12345 centre (话务员): the only role that
+/// finds orders by the caller's number and sees it whole, at the callback.
+pub fn call_centre(account: &Account) -> bool {
+    account.role == Role::HotlineOperator
+}
 
 /// Whether `account` reads 12345 work orders at all: the centre, city-wide
 /// readers, and departments that handle orders (their own only).
@@ -106,6 +112,16 @@ pub struct ListQuery {
     pub overdue: Option<String>,
     /// An enterprise (统一社会信用代码).
     pub entity: Option<String>,
+    /// A part of the order number (工单编号).
+    pub number: Option<String>,
+    /// A part of the caller's telephone number: the 12345 centre only.
+    pub phone: Option<String>,
+    /// A word of the 问题类型 or the 诉求内容.
+    pub keyword: Option<String>,
+    /// Received on or after (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Received on or before (YYYY-MM-DD).
+    pub to: Option<String>,
     /// Page, from 1.
     pub page: Option<u32>,
     /// API: orders per answer.
@@ -129,7 +145,37 @@ impl ListQuery {
                 _ => Some(own),
             },
         };
+        let phone = match present(&self.phone) {
+            // The caller is confidential: only the centre finds orders by number.
+            Some(_) if !call_centre(account) => return Err(Error::Forbidden),
+            Some(phone) => {
+                let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+                if digits.len() < 4 {
+                    return Err(Error::BadRequest(format!(
+                        "来电号码 {phone} 无效：请至少输入 4 位数字"
+                    )));
+                }
+                Some(digits)
+            }
+            None => None,
+        };
+        let from = present(&self.from)
+            .map(|d| date("受理日期（起）", d))
+            .transpose()?;
+        let to = present(&self.to)
+            .map(|d| date("受理日期（止）", d))
+            .transpose()?;
+        if let (Some(from), Some(to)) = (from, to)
+            && to < from
+        {
+            return Err(Error::BadRequest(format!(
+                "受理日期（止）{to} 早于受理日期（起）{from}"
+            )));
+        }
         Ok(OrderFilter {
+            number: present(&self.number).map(str::to_owned),
+            phone,
+            keyword: present(&self.keyword).map(str::to_owned),
             department,
             status: present(&self.status)
                 .map(OrderStatus::parse)
@@ -137,8 +183,8 @@ impl ListQuery {
                 .map(|s| s.as_str().to_owned()),
             channel: present(&self.channel).map(str::to_owned),
             entity: present(&self.entity).map(|e| e.to_uppercase()),
-            from: None,
-            to: None,
+            from,
+            to,
             overdue_on: present(&self.overdue)
                 .filter(|o| !matches!(*o, "0" | "false"))
                 .map(|_| today),
@@ -230,9 +276,12 @@ pub struct IntakeInput {
     /// Where.
     #[serde(default)]
     pub location: String,
-    /// The enterprise concerned (统一社会信用代码).
+    /// The enterprise concerned (统一社会信用代码), as chosen in the lookup.
     #[serde(default)]
     pub entity: Option<String>,
+    /// The enterprise's 统一社会信用代码 as typed (pages: when not chosen by name).
+    #[serde(default)]
+    pub entity_code: Option<String>,
     /// 一般 or 疑难 (default 一般).
     #[serde(default)]
     pub difficulty: Option<String>,
@@ -249,6 +298,15 @@ pub async fn intake(state: &AppState, user: &User, input: IntakeInput) -> Result
         Some(text) => parse_time("received_at", text)?,
         None => now,
     };
+    let entity = match (present(&input.entity), present(&input.entity_code)) {
+        (Some(chosen), Some(typed)) if !chosen.eq_ignore_ascii_case(typed) => {
+            return Err(Error::BadRequest(format!(
+                "选择的涉及主体 {chosen} 与填写的统一社会信用代码 {typed} 不一致，请只保留一个"
+            )));
+        }
+        (Some(chosen), _) => Some(chosen.to_owned()),
+        (None, typed) => typed.map(str::to_owned),
+    };
     let intake = Intake {
         id: present(&input.id).unwrap_or_default().to_owned(),
         channel: present(&input.channel).unwrap_or("12345").to_owned(),
@@ -260,7 +318,7 @@ pub async fn intake(state: &AppState, user: &User, input: IntakeInput) -> Result
         content: input.content,
         category: input.category,
         location: input.location,
-        entity: present(&input.entity).map(str::to_owned),
+        entity,
         difficulty: present(&input.difficulty)
             .map(Difficulty::parse)
             .transpose()?
@@ -511,6 +569,11 @@ pub fn chinese(message: &str) -> String {
             "检查人员须为本部门在检查日期持有效执法证的人员：",
         ),
         ("already exists", "编号已存在："),
+        (
+            "is shown only for the callback",
+            "只有待回访（已答复）的工单才能显示完整来电号码。",
+        ),
+        ("has no caller's number", "该工单没有来电号码。"),
         ("统一社会信用代码", "涉及主体的统一社会信用代码有误："),
         ("is not in the department directory", "部门不在部门名录中："),
         ("is deactivated", "部门已停用："),
@@ -527,6 +590,20 @@ pub fn chinese(message: &str) -> String {
         }
     }
     format!("操作未执行：{m}。工单未作改动。")
+}
+
+/// The caller's full number of order `id`, for the 12345 operator calling
+/// back (回访): the centre's operators only, only at the callback step, and
+/// written on the ledger.
+pub async fn reveal_caller(state: &AppState, user: &User, id: &str) -> Result<String> {
+    let order = visible_order(state, user.account(), id).await?;
+    if !call_centre(user.account()) {
+        return Err(Error::Forbidden);
+    }
+    let at = service::now().max(order.events.last().map_or(order.received_at, |e| e.at));
+    flow::reveal_caller(&state.db, &order.id, at, &user.actor())
+        .await
+        .map_err(refusal)
 }
 
 /// What turning a complaint into an out-of-plan inspection takes.
@@ -661,9 +738,14 @@ pub struct KpiParams {
 fn day(field: &str, text: Option<&str>, default: NaiveDate) -> Result<NaiveDate> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(default),
-        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .map_err(|_| Error::BadRequest(format!("{field} {text} 无效，应为 YYYY-MM-DD"))),
+        Some(text) => date(field, text),
     }
+}
+
+/// A date typed in a form (YYYY-MM-DD), or a Chinese refusal naming the field.
+pub fn date(field: &str, text: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| Error::BadRequest(format!("{field} {text} 无效，应为 YYYY-MM-DD")))
 }
 
 /// The KPI report `account` may ask for.

@@ -242,6 +242,8 @@ struct PlanCount {
     plan: String,
     version: u32,
     visits: usize,
+    /// The viewer may open the plan (else its id is shown without a link that would answer 404).
+    linked: bool,
 }
 
 #[derive(Template)]
@@ -279,15 +281,17 @@ async fn show(
     for plan in visits.iter().flat_map(|v| v.plans.iter()) {
         *counts.entry(plan.as_str()).or_default() += 1;
     }
-    let plans = round
-        .plans
-        .iter()
-        .map(|(plan, version)| PlanCount {
+    let mut plans = Vec::new();
+    for (plan, version) in &round.plans {
+        plans.push(PlanCount {
             visits: counts.get(plan.as_str()).copied().unwrap_or(0),
+            linked: crate::ops::plans::visible_plan(&state, &user, plan)
+                .await
+                .is_ok(),
             plan: plan.clone(),
             version: *version,
-        })
-        .collect();
+        });
+    }
     let published = round.status == RoundStatus::Published;
     let visible_visits = visits
         .iter()

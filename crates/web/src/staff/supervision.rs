@@ -4,6 +4,7 @@
 //!
 //! The functions without `_page` are shared with the API (`api/supervision.rs`).
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use askama::Template;
@@ -12,22 +13,24 @@ use axum::response::{Html, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::NaiveDate;
+use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::User;
 use crate::error::{Error, Result};
+use crate::ops::hotline::visible_order;
 use crate::ops::lists::{PER_PAGE, offset, page_number};
 use crate::ops::names::Names;
 use crate::ops::supervision::{
     NoteInput, NoticeInput, OutOfPlanInput, RegisterFilter, answer, issue, register,
     register_conditions, review, visible_notice, visible_notices,
 };
-use crate::pages::{Chrome, render};
+use crate::pages::{Chrome, department_options, render, url_encode};
 use crate::staff::list_export::{ExportRequest, ListExport, for_each_page, start};
 use crate::staff::lists::{ExportForm, Pager};
 use domain::account::Permission;
-use domain::inspection::{OutOfPlan, OutOfPlanReason};
-use domain::rectification::Rectification;
+use domain::inspection::{InspectionResult, OutOfPlan, OutOfPlanReason};
+use domain::rectification::{Rectification, SupervisedKind};
 use service::{self};
 use storage::WorkflowStore;
 
@@ -39,8 +42,18 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/supervision/out-of-plan/export", post(export_register))
         .route("/supervision/notices", post(issue_page))
         .route("/supervision/notices/{id}", get(notice_page))
+        .route("/supervision/notices/{id}/print", get(print_page))
         .route("/supervision/notices/{id}/answer", post(answer_page))
         .route("/supervision/notices/{id}/review", post(review_page))
+}
+
+/// A notice form filled in advance from an object's page (`?kind=…&id=…`).
+#[derive(Debug, Deserialize)]
+struct NoticeAsked {
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    id: Option<String>,
 }
 
 #[derive(Template)]
@@ -64,12 +77,20 @@ struct Index {
     reasons: &'static [OutOfPlanReason],
     department: String,
     names: Names,
+    /// The 12345 work orders named by the register that exist and the viewer may open.
+    linked_orders: BTreeSet<String>,
+    /// The kinds a notice may be issued against.
+    kinds: &'static [SupervisedKind],
+    /// A notice form filled in advance (`?kind=…&id=…`, from an object's page).
+    asked_kind: String,
+    asked_id: String,
 }
 
 async fn index(
     State(state): State<Arc<AppState>>,
     user: User,
     Query(filter): Query<RegisterFilter>,
+    Query(asked): Query<NoticeAsked>,
 ) -> Result<Html<String>> {
     let account = user.account();
     let page = page_number(filter.page);
@@ -93,12 +114,22 @@ async fn index(
         .map(String::as_str)
         .collect();
     let names = Names::load(&state, &entities, &inspectors).await?;
+    let mut linked_orders = BTreeSet::new();
+    for order in out_of_plan.iter().filter_map(|o| o.work_order.as_deref()) {
+        if visible_order(&state, account, order).await.is_ok() {
+            linked_orders.insert(order.to_owned());
+        }
+    }
     render(&Index {
         names,
+        linked_orders,
+        kinds: SupervisedKind::ISSUABLE,
+        asked_kind: asked.kind.unwrap_or_default(),
+        asked_id: asked.id.unwrap_or_default(),
         out_of_plan,
         pager: Pager::new("/supervision", &filters, page, found.total),
         export: ExportForm::new("/supervision/out-of-plan/export", &user.0.csrf, &filters),
-        departments: crate::pages::department_options(&state).await?,
+        departments: department_options(&state).await?,
         flagged_only: filter.flagged_only(),
         q: filter.q.clone().unwrap_or_default(),
         reason: filter.reason.clone().unwrap_or_default(),
@@ -217,6 +248,56 @@ struct NoticePage {
     may_answer: bool,
     may_review: bool,
     names: Names,
+    /// The object in words, e.g. `12345工单 GD-…（问题类型 …）`.
+    object: String,
+    /// Where the object is shown, if the viewer may open it.
+    object_href: Option<String>,
+}
+
+/// The notice's object in words and its page (if the viewer may open it).
+async fn object_of(
+    state: &AppState,
+    user: &User,
+    notice: &Rectification,
+    names: &Names,
+) -> Result<(String, Option<String>)> {
+    let words = names.subject(&notice.subject, &notice.department);
+    let Some(object) = notice.object() else {
+        return Ok((words, None));
+    };
+    let account = user.account();
+    let id = object.id.as_str();
+    Ok(match object.kind {
+        SupervisedKind::HotlineOrder => match visible_order(state, account, id).await {
+            Ok(order) => (
+                format!("12345工单 {id}（{}，{}）", order.category, order.status),
+                Some(format!("/hotline/orders/{}", url_encode(id))),
+            ),
+            Err(_) => (words, None),
+        },
+        SupervisedKind::OutOfPlan => (words, Some(format!("/supervision#oop-{id}"))),
+        SupervisedKind::OverdueResult | SupervisedKind::Result => {
+            match state.db.get::<InspectionResult>(id).await? {
+                Some(result) => {
+                    let entity_names = Names::load(state, &[result.entity.as_str()], &[]).await?;
+                    let entity = entity_names.entity(&result.entity);
+                    (
+                        format!(
+                            "{} {id}（{}，{}，检查项目 {}）",
+                            object.kind.noun(),
+                            entity.text(),
+                            entity.detail,
+                            names.item(&result.item).text()
+                        ),
+                        None,
+                    )
+                }
+                None => (words, None),
+            }
+        }
+        SupervisedKind::Plan => (words, Some(format!("/plans/{}", url_encode(id)))),
+        SupervisedKind::CaseFinding | SupervisedKind::ReviewFile => (words, None),
+    })
 }
 
 async fn notice_page(
@@ -226,7 +307,10 @@ async fn notice_page(
 ) -> Result<Html<String>> {
     let notice = visible_notice(&state, user.account(), &id).await?;
     let names = Names::directories(&state).await?;
+    let (object, object_href) = object_of(&state, &user, &notice, &names).await?;
     render(&NoticePage {
+        object,
+        object_href,
         names,
         may_answer: user
             .account()
@@ -238,6 +322,49 @@ async fn notice_page(
             .get()
             .is_provisional_span(notice.issued_at.date_naive(), notice.due),
         chrome: Chrome::staff(&user, format!("整改通知 {id}"), "/supervision"),
+        notice,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "staff/supervision_notice_print.html")]
+struct PrintPage {
+    chrome: Chrome,
+    notice: Rectification,
+    object: String,
+    department_name: String,
+    /// Working days to answer.
+    days: u32,
+    provisional: bool,
+    city: String,
+    printed_by: String,
+    printed_at: String,
+}
+
+/// `GET /supervision/notices/{id}/print`: the 整改通知书 as a printable page
+/// (A4, print CSS): the object in words, the finding, the requirement, the
+/// deadline in working days and the department.
+async fn print_page(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Html<String>> {
+    let notice = visible_notice(&state, user.account(), &id).await?;
+    let names = Names::directories(&state).await?;
+    let (object, _) = object_of(&state, &user, &notice, &names).await?;
+    let chrome = Chrome::staff(&user, format!("整改通知书 {id}"), "/supervision");
+    render(&PrintPage {
+        department_name: names.department(&notice.department).text().to_owned(),
+        object,
+        days: service::supervision::ANSWER_WORKING_DAYS,
+        provisional: state
+            .calendar
+            .get()
+            .is_provisional_span(notice.issued_at.date_naive(), notice.due),
+        city: chrome.city.clone(),
+        chrome,
+        printed_by: user.account().username.clone(),
+        printed_at: service::now().format("%Y-%m-%d %H:%M").to_string(),
         notice,
     })
 }

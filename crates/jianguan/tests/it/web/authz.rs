@@ -383,6 +383,15 @@ const PAGES: &[Page] = &[
         Rule::Needs(Permission::AuditLedger),
         Some(&[]),
     ),
+    get(
+        "/ledger?action=plan.filed&from=2025-01-01&to=2025-12-31&page=2",
+        Rule::Needs(Permission::AuditLedger),
+    ),
+    post(
+        "/ledger/export",
+        Rule::Needs(Permission::AuditLedger),
+        Some(&[("action", "plan."), ("format", "csv")]),
+    ),
     // 账号管理: the account changed does not exist (404 once authorized), so no session ends.
     get("/accounts", Rule::Needs(Permission::ManageAccounts)),
     post(
@@ -560,6 +569,27 @@ const PAGES: &[Page] = &[
             Some(&[("detail", "授权测试")]),
         )
     },
+    get(
+        "/hotline?number=GD&keyword=食品&from=2025-01-01&to=2025-12-31&page=2",
+        HOTLINE_READERS,
+    ),
+    get(
+        "/hotline/entities?q=公司",
+        Rule::Needs(Permission::DispatchWorkOrders),
+    ),
+    post(
+        "/hotline/export",
+        HOTLINE_READERS,
+        Some(&[("keyword", "食品"), ("format", "csv")]),
+    ),
+    Page {
+        allowed_as: Outcome::Missing,
+        ..post(
+            "/hotline/orders/{nobody}/reveal",
+            HOTLINE_READERS,
+            Some(&[]),
+        )
+    },
     get("/hotline/due", HOTLINE_READERS),
     get("/hotline/kpi", HOTLINE_READERS),
     get("/hotline/kpi/download?format=json", HOTLINE_READERS),
@@ -608,6 +638,11 @@ const SCOPED: &[Scoped] = &[
     Scoped {
         own: "/supervision/notices/{notice}",
         other: "/supervision/notices/{other_notice}",
+        rule: Rule::LoggedIn,
+    },
+    Scoped {
+        own: "/supervision/notices/{notice}/print",
+        other: "/supervision/notices/{other_notice}/print",
         rule: Rule::LoggedIn,
     },
 ];

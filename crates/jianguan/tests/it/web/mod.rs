@@ -18,6 +18,8 @@ mod departments;
 mod draw_secrecy;
 mod hostile;
 mod hotline;
+mod hotline_intake;
+mod justice;
 mod lists;
 mod names;
 mod portal;
