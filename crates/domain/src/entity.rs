@@ -48,7 +48,8 @@ macro_rules! chinese_enum {
             pub fn parse(text: &str) -> Result<Self, $crate::field::InvalidField> {
                 match text.trim() {
                     $($text $(| $alias)* => Ok(Self::$variant),)+
-                    _ => Err($crate::field::InvalidField::new($field, text, $expected)),
+                    _ => Err($crate::field::InvalidField::new($field, text, $expected)
+                        .zh(concat!("只能是以下之一：", $("“", $text, "”",)+))),
                 }
             }
         }

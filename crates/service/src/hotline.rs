@@ -30,9 +30,16 @@ pub enum Party {
     Department(String),
 }
 
+/// The code of a work-order rule's refusal (the pages put its sentence into Chinese).
+pub const HOTLINE_REFUSED: &str = "hotline_refused";
+
 impl From<Refused> for super::WorkflowError {
     fn from(refusal: Refused) -> Self {
-        Self::Refused(refusal.0)
+        Self::Refused(super::Refusal::new(
+            HOTLINE_REFUSED,
+            refusal.0,
+            "工单操作未执行：当前状态不允许此操作",
+        ))
     }
 }
 

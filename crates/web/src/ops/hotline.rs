@@ -419,10 +419,31 @@ pub async fn act(
 /// A workflow refusal in Chinese: the domain's messages name the step and the
 /// status in Chinese; the sentence around them is put into Chinese here.
 pub fn refusal(error: service::WorkflowError) -> Error {
-    match Error::from(error) {
-        Error::Conflict(message) => Error::Conflict(chinese(&message)),
-        Error::BadRequest(message) => Error::BadRequest(chinese(&message)),
-        other => other,
+    match error {
+        service::WorkflowError::Refused(refusal)
+            if matches!(
+                refusal.code(),
+                service::hotline::HOTLINE_REFUSED | "refused"
+            ) =>
+        {
+            Error::conflict(refusal.code(), chinese(refusal.english()))
+        }
+        other => match Error::from(other) {
+            Error::Conflict(message) => Error::Conflict(chinese(&message)),
+            Error::BadRequest(message) => Error::BadRequest(chinese(&message)),
+            Error::Coded {
+                status,
+                code,
+                message,
+                field,
+            } => Error::Coded {
+                status,
+                code,
+                message: format!("{message}。工单未作改动。"),
+                field,
+            },
+            other => other,
+        },
     }
 }
 
