@@ -186,14 +186,16 @@ impl MarketEntity {
                 "registered_on",
                 registered_on.to_string(),
                 "before 1900",
-            ));
+            )
+            .zh("不能早于1900年"));
         }
         if let Some(rating) = credit.filter(|rating| rating.set_on < registered_on) {
             return Err(InvalidField::new(
                 "credit_class_on",
                 rating.set_on.to_string(),
                 format!("the credit class cannot be set before registration ({registered_on})"),
-            ));
+            )
+            .zh("不能早于成立日期"));
         }
         Ok(Self(EntityFields {
             uscc,
