@@ -35,6 +35,8 @@ pub mod query;
 pub mod scratch;
 pub mod staff;
 pub mod steps;
+#[cfg(test)]
+mod prose;
 pub mod text;
 
 use std::pin::Pin;
