@@ -457,7 +457,7 @@ pub async fn advance_plan_under<S: WorkflowStore>(
     if to == PlanStatus::Approved {
         if let Some(rule) = duties.refuse_approval(&plan, actor) {
             return Err(refuse(
-                "separation_of_duties",
+                "duties_conflict",
                 format!("plan {id}: {}", rule.explain()),
                 rule.explain_zh(),
             ));
@@ -644,7 +644,7 @@ pub async fn answer_plan<S: WorkflowStore>(
     }
     if plan.filed_by.as_deref() == Some(actor) {
         return Err(refuse(
-            "separation_of_duties",
+            "duties_conflict",
             format!("plan {id} was filed by {actor}; a partner department's own staff confirm it"),
             format!("计划 {id} 由您备案，会签须由协办部门的工作人员办理"),
         ));

@@ -30,13 +30,13 @@ mod module_graph;
 pub mod ops;
 pub mod pages;
 pub mod portal;
+#[cfg(test)]
+mod prose;
 pub mod public;
 pub mod query;
 pub mod scratch;
 pub mod staff;
 pub mod steps;
-#[cfg(test)]
-mod prose;
 pub mod text;
 
 use std::pin::Pin;

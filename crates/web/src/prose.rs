@@ -47,11 +47,17 @@ fn every_workflow_and_field_error_has_a_chinese_message() {
             !code.is_empty() && code.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
             "code {code:?} is snake_case"
         );
-        assert_ne!(code, "refused", "{error}: a page error carries its own code");
+        assert_ne!(
+            code, "refused",
+            "{error}: a page error carries its own code"
+        );
         if let Some(prose) = english_prose(&message) {
             found.push(format!("{code}: {message} ({prose:?})"));
         }
-        if !message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {
+        if !message
+            .chars()
+            .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+        {
             found.push(format!("{code}: {message} (no Chinese)"));
         }
     }

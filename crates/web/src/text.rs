@@ -129,7 +129,10 @@ mod prose_tests {
             english_prose("round 2026 already exists now"),
             Some("already exists now".to_owned())
         );
-        assert_eq!(english_prose("检查事项 SCJG-003-1 的 USCC、SHA-256 与 JSON API"), None);
+        assert_eq!(
+            english_prose("检查事项 SCJG-003-1 的 USCC、SHA-256 与 JSON API"),
+            None
+        );
         assert_eq!(english_prose("用 Excel 打开 CSV 或 XLSX 文件"), None);
         assert_eq!(
             visible_template_text(r#"<p title="a b c d">中文 {{ x.y }} {% if a and b or c %}</p>"#)

@@ -229,7 +229,7 @@ pub(crate) async fn check_step(
     if step == PlanStep::Approve
         && let Some(rule) = state.duties.refuse_approval(&plan, &user.actor())
     {
-        return Err(Error::conflict("separation_of_duties", rule.explain_zh()));
+        return Err(Error::conflict("duties_conflict", rule.explain_zh()));
     }
     Ok(plan)
 }
