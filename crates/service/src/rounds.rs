@@ -773,7 +773,7 @@ pub async fn explain<S: WorkflowStore>(store: &S, id: &str, entity: &str) -> Res
         refuse(
             "invalid_entity",
             format!("entity {entity:?}: {e}"),
-            format!("统一社会信用代码“{entity}”有误"),
+            format!("统一社会信用代码“{entity}”有误：{}", e.reason_zh()),
         )
     })?;
     let entity = code.as_str();

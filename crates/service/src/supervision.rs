@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, FixedOffset};
 
-use super::{Result, existing, refused};
+use super::{Refusal, Result, existing, refuse};
 use domain::inspection::{InspectionResult, OutOfPlan};
 use domain::plan::Plan;
 use domain::rectification::{Rectification, RectificationNote, RectificationStatus};
@@ -15,17 +15,23 @@ pub const ANSWER_WORKING_DAYS: u32 = 10;
 
 /// The department a subject (`out_of_plan:ID`, `result:ID`, `plan:ID`) belongs to.
 pub async fn subject_department<S: WorkflowStore>(store: &S, subject: &str) -> Result<String> {
-    let (kind, id) = subject
-        .split_once(':')
-        .ok_or_else(|| refused(format!("subject {subject:?} is not KIND:ID")))?;
+    let (kind, id) = subject.split_once(':').ok_or_else(|| {
+        refuse(
+            "invalid_subject",
+            format!("subject {subject:?} is not KIND:ID"),
+            format!("督办对象“{subject}”的格式应为 类型:编号"),
+        )
+    })?;
     Ok(match kind {
         "out_of_plan" => existing::<S, OutOfPlan>(store, id).await?.department,
         "result" => existing::<S, InspectionResult>(store, id).await?.department,
         "plan" => existing::<S, Plan>(store, id).await?.lead.clone(),
         other => {
-            return Err(refused(format!(
-                "subject kind {other:?} is not out_of_plan, result or plan"
-            )));
+            return Err(refuse(
+                "invalid_subject",
+                format!("subject kind {other:?} is not out_of_plan, result or plan"),
+                format!("督办对象类型“{other}”不受支持（应为计划外检查、检查结果或抽查计划）"),
+            ));
         }
     })
 }
@@ -40,7 +46,13 @@ pub async fn issue<S: WorkflowStore>(
     actor: &str,
 ) -> Result<Rectification> {
     if requirement.trim().is_empty() {
-        return Err(refused("a notice states what must be rectified"));
+        return Err(Refusal::new(
+            "text_required",
+            "a notice states what must be rectified",
+            "请填写整改要求",
+        )
+        .on("text")
+        .into());
     }
     let department = subject_department(store, subject).await?;
     let today = at.date_naive();
@@ -87,13 +99,20 @@ pub async fn answer<S: WorkflowStore>(
 ) -> Result<Rectification> {
     let mut notice = existing::<S, Rectification>(store, id).await?;
     if notice.status != RectificationStatus::Issued {
-        return Err(refused(format!(
-            "notice {id} is {}; it takes no answer",
-            notice.status
-        )));
+        return Err(refuse(
+            "notice_status",
+            format!("notice {id} is {}; it takes no answer", notice.status),
+            format!("整改通知 {id} 当前为“{}”，不能答复", notice.status),
+        ));
     }
     if text.trim().is_empty() {
-        return Err(refused("an answer says what was rectified"));
+        return Err(Refusal::new(
+            "text_required",
+            "an answer says what was rectified",
+            "请填写整改情况",
+        )
+        .on("text")
+        .into());
     }
     notice.answers.push(note(text, at, actor));
     notice.status = RectificationStatus::Answered;
@@ -117,13 +136,23 @@ pub async fn review<S: WorkflowStore>(
 ) -> Result<Rectification> {
     let mut notice = existing::<S, Rectification>(store, id).await?;
     if notice.status != RectificationStatus::Answered {
-        return Err(refused(format!(
-            "notice {id} is {}; there is no answer to review",
-            notice.status
-        )));
+        return Err(refuse(
+            "notice_status",
+            format!(
+                "notice {id} is {}; there is no answer to review",
+                notice.status
+            ),
+            format!("整改通知 {id} 当前为“{}”，没有待审核的答复", notice.status),
+        ));
     }
     if !accept && text.trim().is_empty() {
-        return Err(refused("sending an answer back says why"));
+        return Err(Refusal::new(
+            "text_required",
+            "sending an answer back says why",
+            "退回答复时请填写理由",
+        )
+        .on("text")
+        .into());
     }
     notice.reviews.push(note(text, at, actor));
     notice.status = if accept {
