@@ -158,12 +158,22 @@ impl From<WorkflowError> for Error {
     }
 }
 
+/// A refusal as a page or API error with `status`.
+fn coded(status: StatusCode, refusal: &service::Refusal) -> Error {
+    Error::Coded {
+        status,
+        code: refusal.code(),
+        message: refusal.chinese().to_owned(),
+        field: refusal.field(),
+    }
+}
+
 impl From<AccountError> for Error {
     fn from(error: AccountError) -> Self {
         match error {
-            AccountError::Invalid(message) => Self::BadRequest(message),
-            AccountError::NotFound(message) => Self::NotFound(message),
-            AccountError::Conflict(message) => Self::Conflict(message),
+            AccountError::Invalid(refusal) => coded(StatusCode::BAD_REQUEST, &refusal),
+            AccountError::NotFound(refusal) => coded(StatusCode::NOT_FOUND, &refusal),
+            AccountError::Conflict(refusal) => coded(StatusCode::CONFLICT, &refusal),
             AccountError::Field(error) => error.into(),
             AccountError::Store(error) => error.into(),
             AccountError::Internal(message) => Self::internal(anyhow::anyhow!(message)),
