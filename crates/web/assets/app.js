@@ -75,10 +75,11 @@
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-busy]").forEach(function (form) { setBusy(form, false); });
   });
-  // Forms marked data-inline-errors are sent with fetch: a refusal comes back
-  // as JSON ({code, message, field}) and is shown in an alert above the form,
-  // the field at fault marked, the input kept; a success follows the server's
-  // redirect (or shows the page it answered). Without script the server's error
+  // Forms marked data-inline-errors are sent with fetch (header X-Inline-Errors):
+  // a refusal comes back as JSON ({code, message, field}) and is shown in an
+  // alert above the form, the field at fault marked, the input kept; a success
+  // comes back as {location} and the browser goes there (another answer is
+  // shown as the page). Without script the server's error
   // page, inside the app frame, offers 返回修改.
   function clearInlineErrors(form) {
     var alert = form.previousElementSibling;
@@ -121,10 +122,13 @@
     fetch(form.action, { method: "POST", body: body, credentials: "same-origin", headers: { "X-Inline-Errors": "1", "Accept": "application/json, text/html" } })
       .then(function (response) {
         var type = response.headers.get("content-type") || "";
-        if (!response.ok && type.indexOf("application/json") === 0) {
-          return response.json().then(function (problem) { setBusy(form, false); showInlineError(form, problem); });
+        if (type.indexOf("application/json") === 0) {
+          return response.json().then(function (answer) {
+            if (response.ok && answer.location) { window.location.assign(answer.location); return; }
+            setBusy(form, false);
+            showInlineError(form, answer);
+          });
         }
-        if (response.redirected) { window.location.assign(response.url); return; }
         return response.text().then(function (html) { document.open(); document.write(html); document.close(); });
       })
       .catch(function () {

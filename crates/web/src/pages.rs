@@ -611,6 +611,25 @@ async fn change_password(
 /// `code`, Chinese `message` and `field`), to show it beside the form it sent.
 pub const INLINE_ERRORS_HEADER: &str = "x-inline-errors";
 
+/// A redirect answered to app.js's fetch as `200 {"location": …}`, its cookies
+/// (the flash message) kept, so that the script navigates there itself and the
+/// page shown once is the one the browser loads.
+fn inline_redirect(response: Response) -> Response {
+    let location = response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("/")
+        .to_owned();
+    let mut answer = axum::Json(serde_json::json!({ "location": location })).into_response();
+    for cookie in response.headers().get_all(header::SET_COOKIE) {
+        answer
+            .headers_mut()
+            .append(header::SET_COOKIE, cookie.clone());
+    }
+    answer
+}
+
 /// Middleware of the page routers: an [`Error`] answer becomes the HTML error
 /// page, and "login required" a redirect to the login page.
 pub async fn html_errors(request: Request, next: Next) -> Response {
@@ -623,12 +642,20 @@ pub async fn html_errors(request: Request, next: Next) -> Response {
     let inline = request.headers().contains_key(INLINE_ERRORS_HEADER);
     let user = request.extensions().get::<Caller>().cloned().map(User);
     let response = next.run(request).await;
+    if inline && response.status().is_redirection() {
+        return inline_redirect(response);
+    }
     let Some(mark) = response.extensions().get::<ErrorMark>().cloned() else {
         return response;
     };
     let status = response.status();
     if status == StatusCode::UNAUTHORIZED && !htmx {
-        return Redirect::to(&format!("/login?next={}", url_encode(&wanted))).into_response();
+        let login = Redirect::to(&format!("/login?next={}", url_encode(&wanted))).into_response();
+        return if inline {
+            inline_redirect(login)
+        } else {
+            login
+        };
     }
     if inline {
         return response;
