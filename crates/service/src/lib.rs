@@ -12,7 +12,6 @@ pub mod credit;
 pub mod credit_repair;
 pub mod eligibility;
 pub mod hotline;
-pub mod refusal;
 pub mod report;
 pub mod results;
 pub mod risk;
@@ -24,7 +23,7 @@ use domain::InvalidField;
 use domain::plan::{Confirmation, Decision, Plan, PlanFields, PlanStatus};
 use storage::{Change, StoreError, WorkflowStore};
 
-pub use refusal::Refusal;
+pub use domain::Refusal;
 
 /// Why a workflow step was refused or failed.
 #[derive(Debug, thiserror::Error)]
@@ -293,6 +292,7 @@ fn refusal_examples() -> Vec<Refusal> {
         change_needs_reason(),
     ];
     out.extend(rounds::refusal_examples());
+    out.extend(domain::hotline::Refused::examples());
     out
 }
 

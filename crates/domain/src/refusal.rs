@@ -2,7 +2,7 @@
 //!
 //! A [`Refusal`] is built where a step is refused, from the same values in
 //! English (the CLI's `Display`) and in Chinese (pages, API, reports), with a
-//! snake_case [`Refusal::code`] clients can rely on. [`crate::WorkflowError`]
+//! snake_case [`Refusal::code`] clients can rely on. `service::WorkflowError`
 //! gives every error the same three: `code()`, `message_zh()` and `field()`.
 
 use std::fmt;
