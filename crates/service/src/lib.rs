@@ -685,3 +685,55 @@ pub async fn answer_plan<S: WorkflowStore>(
         .await?;
     Ok(plan)
 }
+
+#[cfg(test)]
+mod error_tests {
+    use super::*;
+
+    #[test]
+    fn errors_have_codes_chinese_messages_and_english_displays() {
+        let exists = WorkflowError::from(rounds::refusal_examples().remove(0));
+        assert_eq!(exists.code(), "round_exists");
+        assert_eq!(exists.field(), Some("id"));
+        assert_eq!(exists.to_string(), "round 2026-Q1 already exists");
+        assert_eq!(exists.message_zh(), "批次编号 2026-Q1 已存在，请换一个编号");
+
+        let invalid = WorkflowError::from(
+            InvalidField::new(
+                "period_end",
+                "2027-01-31",
+                "a plan runs within one calendar year",
+            )
+            .zh("计划须在同一自然年度内"),
+        );
+        assert_eq!(invalid.code(), "invalid_field");
+        assert_eq!(invalid.field(), Some("period_end"));
+        assert_eq!(
+            invalid.message_zh(),
+            "计划结束日期：计划须在同一自然年度内（输入：2027-01-31）"
+        );
+
+        let missing = WorkflowError::NotFound {
+            what: "round",
+            id: "2026-Q9".into(),
+        };
+        assert_eq!(missing.code(), "not_found");
+        assert_eq!(missing.message_zh(), "抽查批次“2026-Q9”不存在");
+
+        let legacy = refused("something only the simulator says");
+        assert_eq!(legacy.code(), "refused");
+        assert!(!legacy.message_zh().contains("simulator"));
+    }
+
+    #[test]
+    fn every_example_has_a_distinct_looking_chinese_message() {
+        for error in WorkflowError::examples() {
+            let zh = error.message_zh();
+            assert!(
+                !zh.is_empty() && zh != error.to_string(),
+                "{}",
+                error.code()
+            );
+        }
+    }
+}
