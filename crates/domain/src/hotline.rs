@@ -1193,6 +1193,18 @@ impl std::fmt::Display for KpiSummary {
     }
 }
 
+/// An invalid field of an intake, refused with its Chinese message.
+fn invalid_field(error: InvalidField) -> Refused {
+    Refused(
+        Refusal::new(
+            error.code(),
+            error.to_string(),
+            format!("{}。工单未作改动。", error.message_zh()),
+        )
+        .on(error.field),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1277,16 +1289,4 @@ mod tests {
         assert!(rules.channel("123").is_err());
         assert!(rules.channel("热线").is_err());
     }
-}
-
-/// An invalid field of an intake, refused with its Chinese message.
-fn invalid_field(error: InvalidField) -> Refused {
-    Refused(
-        Refusal::new(
-            error.code(),
-            error.to_string(),
-            format!("{}。工单未作改动。", error.message_zh()),
-        )
-        .on(error.field),
-    )
 }

@@ -981,24 +981,6 @@ pub async fn reassign<S: WorkflowStore>(
     Ok(visit)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{witness_lines, witness_list};
-
-    #[test]
-    fn a_witness_is_a_line_as_typed() {
-        assert_eq!(
-            witness_lines("  市司法局 王明 \r\n\r\n区公证处 李华，张三\n \n"),
-            ["市司法局 王明", "区公证处 李华，张三"]
-        );
-        assert!(witness_lines(" \n\t\n").is_empty());
-        assert_eq!(
-            witness_list(&[" 市司法局 王明".to_owned(), String::new()]),
-            ["市司法局 王明"]
-        );
-    }
-}
-
 fn round_exists(id: &str) -> Refusal {
     Refusal::new(
         "round_exists",
@@ -1035,4 +1017,22 @@ fn record_unwritable(error: &impl std::fmt::Display) -> WorkflowError {
 /// One refusal of each kind the round steps give, for tests that read every message.
 pub(crate) fn refusal_examples() -> Vec<Refusal> {
     vec![round_exists("2026-Q1"), no_plan_in_window()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{witness_lines, witness_list};
+
+    #[test]
+    fn a_witness_is_a_line_as_typed() {
+        assert_eq!(
+            witness_lines("  市司法局 王明 \r\n\r\n区公证处 李华，张三\n \n"),
+            ["市司法局 王明", "区公证处 李华，张三"]
+        );
+        assert!(witness_lines(" \n\t\n").is_empty());
+        assert_eq!(
+            witness_list(&[" 市司法局 王明".to_owned(), String::new()]),
+            ["市司法局 王明"]
+        );
+    }
 }
