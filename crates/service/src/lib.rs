@@ -383,6 +383,17 @@ fn calendar_zh(error: &workcal::Error) -> String {
     }
 }
 
+/// The 统一社会信用代码 `entity` (leniently parsed), or the refusal `invalid_entity`.
+pub(crate) fn entity_code(entity: &str) -> Result<(domain::Uscc, Option<domain::UsccWarning>)> {
+    domain::Uscc::parse_lenient(entity).map_err(|e| {
+        refuse(
+            "invalid_entity",
+            format!("entity {entity:?}: {e}"),
+            format!("统一社会信用代码“{entity}”有误：{}", e.reason_zh()),
+        )
+    })
+}
+
 /// The document `key` of type `D`, or [`WorkflowError::NotFound`] naming it.
 pub async fn existing<S: WorkflowStore, D: storage::Document>(store: &S, key: &str) -> Result<D> {
     store

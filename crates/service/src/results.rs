@@ -372,13 +372,7 @@ pub async fn out_of_plan_record<S: WorkflowStore>(
         ));
     }
     // The entity must be in the directory: a mistyped code is not recorded.
-    let (code, _) = domain::Uscc::parse_lenient(entity).map_err(|e| {
-        refuse(
-            "invalid_entity",
-            format!("entity {entity:?}: {e}"),
-            format!("统一社会信用代码“{entity}”有误：{}", e.reason_zh()),
-        )
-    })?;
+    let (code, _) = super::entity_code(entity)?;
     if store.entity(&code).await?.is_none() {
         return Err(refuse(
             "entity_unknown",

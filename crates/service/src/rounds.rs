@@ -769,13 +769,7 @@ pub struct Explanation {
 pub async fn explain<S: WorkflowStore>(store: &S, id: &str, entity: &str) -> Result<Explanation> {
     let round = super::existing::<S, Round>(store, id).await?;
     // A malformed code is an error, not an entity that is out of every scope.
-    let (code, _) = domain::Uscc::parse_lenient(entity).map_err(|e| {
-        refuse(
-            "invalid_entity",
-            format!("entity {entity:?}: {e}"),
-            format!("统一社会信用代码“{entity}”有误：{}", e.reason_zh()),
-        )
-    })?;
+    let (code, _) = super::entity_code(entity)?;
     let entity = code.as_str();
     let visit = store.get::<Visit>(&Visit::id_for(id, entity)).await?;
     let mut plans = Vec::new();
