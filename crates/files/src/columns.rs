@@ -290,6 +290,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_header_error_reads_in_chinese() {
+        let error = HeaderError {
+            unknown: vec!["备注2".into()],
+            missing: vec!["统一社会信用代码".into()],
+            repeated: Vec::new(),
+            message: "missing required column".into(),
+        };
+        assert_eq!(
+            error.message_zh(),
+            "表头行不符合模板（缺少必填列：统一社会信用代码；无法识别的列：备注2）"
+        );
+    }
+
+    #[test]
     fn headers_match_loosely() {
         assert_eq!(
             normalize(" *统一社会信用代码 "),

@@ -831,6 +831,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn unreadable_rows_and_files_read_in_chinese() {
+        let line = Unreadable::NotJsonObject("expected value at line 1 column 1".into());
+        assert_eq!(line.chinese(), "不是有效的 JSON 对象");
+        assert!(line.english().starts_with("not a JSON object"));
+        let empty = ReadError::Empty {
+            path: "名录.csv".into(),
+        };
+        assert_eq!(empty.reason_zh(), "名录.csv 是空文件（没有表头行）");
+        assert!(
+            crate::ImportError::Read(empty)
+                .reason_zh()
+                .starts_with("名录.csv")
+        );
+    }
+
+    #[test]
     fn encodings_are_detected() {
         let text = "统一社会信用代码,主体名称\n";
         assert_eq!(decode(text.as_bytes()), (text.to_owned(), "UTF-8"));

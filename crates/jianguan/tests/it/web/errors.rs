@@ -145,3 +145,23 @@ fn a_duplicate_round_answers_409_in_chinese() {
     assert_eq!(api.json()["code"], "round_exists", "{}", api.body);
     assert_eq!(api.json()["field"], "id", "{}", api.body);
 }
+
+#[test]
+fn the_header_names_the_department_with_its_code_as_a_tooltip() {
+    let server = TestServer::start();
+    let mut staff = server.login("scjg.staff");
+    let page = staff.get("/dashboard");
+    let who = page
+        .body
+        .split("class=\"who-name\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</span></span>").next())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(who.contains("title=\"部门代码 SCJG\""), "{who}");
+    let shown = who.rsplit('>').next().unwrap_or_default();
+    assert!(
+        !shown.is_empty() && shown != "SCJG" && !shown.is_ascii(),
+        "the department's name, not its code: {who}"
+    );
+}
