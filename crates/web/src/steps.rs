@@ -78,10 +78,3 @@ pub(crate) fn done(to: &str, what: Done, subject: &str) -> Result<Response> {
     );
     Ok(response)
 }
-
-/// The answer to a step: `outcome`, or its refusal. A refusal (a conflict: the
-/// state, or separation of duties) is shown in Chinese inside the app frame,
-/// the navigation and the user kept, by `pages::html_errors`.
-pub(crate) fn answer(_user: &User, _title: &str, outcome: Result<Response>) -> Response {
-    outcome.unwrap_or_else(IntoResponse::into_response)
-}
