@@ -102,7 +102,8 @@ impl Inspector {
                 format!(
                     "the certificate cannot expire before it is valid (from {cert_valid_from})"
                 ),
-            ));
+            )
+            .zh("截止日期不能早于起始日期"));
         }
         Ok(Self(InspectorFields {
             cert_no,

@@ -21,6 +21,7 @@ pub mod org;
 pub mod personal_score;
 pub mod plan;
 pub mod rectification;
+pub mod refusal;
 pub mod registration;
 pub mod risk;
 pub mod uscc;
@@ -37,6 +38,7 @@ pub use item::{
 pub use org::{
     Department, DepartmentCode, DepartmentFields, DepartmentLevel, District, DistrictCode,
 };
+pub use refusal::Refusal;
 pub use registration::RegistrationType;
 pub use uscc::{CheckStatus, Uscc, UsccError, UsccWarning};
 

@@ -186,6 +186,27 @@ pub struct HeaderError {
     pub message: String,
 }
 
+impl HeaderError {
+    /// What is wrong with the header row, in Chinese.
+    pub fn message_zh(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.missing.is_empty() {
+            parts.push(format!("缺少必填列：{}", self.missing.join("、")));
+        }
+        if !self.unknown.is_empty() {
+            parts.push(format!("无法识别的列：{}", self.unknown.join("、")));
+        }
+        if !self.repeated.is_empty() {
+            parts.push(format!("重复的列：{}", self.repeated.join("、")));
+        }
+        if parts.is_empty() {
+            "表头行不符合模板".to_owned()
+        } else {
+            format!("表头行不符合模板（{}）", parts.join("；"))
+        }
+    }
+}
+
 /// `中文 (english)` for every column, required ones marked `*`.
 pub fn expected_list(columns: &[Column]) -> String {
     columns
@@ -267,6 +288,20 @@ fn quoted(list: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_header_error_reads_in_chinese() {
+        let error = HeaderError {
+            unknown: vec!["备注2".into()],
+            missing: vec!["统一社会信用代码".into()],
+            repeated: Vec::new(),
+            message: "missing required column".into(),
+        };
+        assert_eq!(
+            error.message_zh(),
+            "表头行不符合模板（缺少必填列：统一社会信用代码；无法识别的列：备注2）"
+        );
+    }
 
     #[test]
     fn headers_match_loosely() {

@@ -322,7 +322,7 @@ impl<'a> RowReader<'a> {
             .find(|(field, _)| *field == error.field)
             .map(|(_, key)| *key)
             .unwrap_or(error.field);
-        let reason_zh = field_zh(error.field, &error.reason);
+        let reason_zh = field_zh(&error);
         self.fail(key, &error.value, error.reason.to_string(), reason_zh);
     }
 }
@@ -337,8 +337,8 @@ pub(crate) const UNKNOWN_TYPE_WARNING_ZH: &str = "主体类型未能识别，按
 pub(crate) const PILOT_WARNING_ZH: &str =
     "统一社会信用代码校验位不符，按试点期代码接受，请向登记机关核实";
 
-fn field_zh(field: &str, reason: &str) -> String {
-    let what = match field {
+fn field_zh(error: &InvalidField) -> String {
+    let what = match error.field {
         "name" => "名称",
         "short_name" => "简称",
         "entity_type" => "主体类型",
@@ -357,23 +357,9 @@ fn field_zh(field: &str, reason: &str) -> String {
         "methods" => "检查方式",
         "field" => "抽查领域",
         "cooperating" => "配合部门",
-        _ => "该项",
+        other => domain::field::field_label(other),
     };
-    let why = if reason.contains("lead department") {
-        "不能包含发起部门"
-    } else if reason.contains("empty") {
-        "不能为空"
-    } else if reason.contains("before 1900") {
-        "不能早于1900年"
-    } else if reason.contains("before registration") {
-        "不能早于成立日期"
-    } else if reason.contains("expire before") {
-        "截止日期不能早于起始日期"
-    } else if reason.contains("characters") || reason.contains("long") {
-        "超出长度限制或含有不允许的字符"
-    } else {
-        "取值无效"
-    };
+    let why = error.reason_zh.as_deref().unwrap_or("取值无效");
     format!("{what}{why}")
 }
 

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
-use super::{Result, existing, refused};
+use super::{Refusal, Result, existing, refuse};
 use domain::hotline::WorkOrder;
 use domain::inspection::{InspectionResult, OutOfPlan};
 use domain::plan::Plan;
@@ -52,10 +52,17 @@ pub async fn describe<S: WorkflowStore>(
         SupervisedKind::OverdueResult => {
             let result = existing::<S, InspectionResult>(store, id).await?;
             if !result.overdue(today) {
-                return Err(refused(format!(
-                    "result {id} is not overdue for publication (due {})",
-                    result.publish_due
-                )));
+                return Err(refuse(
+                    "not_overdue",
+                    format!(
+                        "result {id} is not overdue for publication (due {})",
+                        result.publish_due
+                    ),
+                    format!(
+                        "检查结果 {id} 未逾期公示（公示期限 {}），不能督办",
+                        result.publish_due
+                    ),
+                ));
             }
             let finding = match result.published_on {
                 Some(on) => format!(
@@ -72,15 +79,21 @@ pub async fn describe<S: WorkflowStore>(
         SupervisedKind::HotlineOrder => {
             let order = existing::<S, WorkOrder>(store, id).await?;
             let Some(department) = order.department.clone() else {
-                return Err(refused(format!(
-                    "work order {id} was not dispatched to a department"
-                )));
+                return Err(refuse(
+                    "not_dispatched",
+                    format!("work order {id} was not dispatched to a department"),
+                    format!("工单 {id} 尚未派给承办部门，不能督办"),
+                ));
             };
             if !(order.close_overdue(today) || order.sign_overdue(today)) {
-                return Err(refused(format!(
-                    "work order {id} is not late (closing due {})",
-                    order.close_due
-                )));
+                return Err(refuse(
+                    "not_overdue",
+                    format!(
+                        "work order {id} is not late (closing due {})",
+                        order.close_due
+                    ),
+                    format!("工单 {id} 未超期（办结时限 {}），不能督办", order.close_due),
+                ));
             }
             let finding = match order.closed_at {
                 Some(at) => format!(
@@ -119,7 +132,13 @@ pub async fn issue<S: WorkflowStore>(
     actor: &str,
 ) -> Result<Rectification> {
     if notice.requirement.trim().is_empty() {
-        return Err(refused("a notice states what must be rectified"));
+        return Err(Refusal::new(
+            "text_required",
+            "a notice states what must be rectified",
+            "请填写整改要求",
+        )
+        .on("requirement")
+        .into());
     }
     let today = at.date_naive();
     let (own, described) = describe(store, &notice.object, today).await?;
@@ -131,35 +150,57 @@ pub async fn issue<S: WorkflowStore>(
         .map(str::to_owned);
     let department = match (own, asked) {
         (Some(own), Some(asked)) if own != asked => {
-            return Err(refused(format!(
-                "{} {} belongs to department {own}, not {asked}",
-                notice.object.kind.code(),
-                notice.object.id
-            )));
+            return Err(Refusal::new(
+                "department_mismatch",
+                format!(
+                    "{} {} belongs to department {own}, not {asked}",
+                    notice.object.kind.code(),
+                    notice.object.id
+                ),
+                format!("督办对象 {} 属于部门 {own}，不是 {asked}", notice.object.id),
+            )
+            .on("department")
+            .into());
         }
         (Some(own), _) => own,
         (None, Some(asked)) => {
             let known = store.departments().await?;
             if !known.iter().any(|d| d.code().as_str() == asked) {
-                return Err(refused(format!(
-                    "department {asked} is not in the department directory"
-                )));
+                return Err(Refusal::new(
+                    "unknown_department",
+                    format!("department {asked} is not in the department directory"),
+                    format!("部门 {asked} 不在部门名录中"),
+                )
+                .on("department")
+                .into());
             }
             asked
         }
         (None, None) => {
-            return Err(refused(format!(
-                "a notice on a {} names the department that must rectify",
-                notice.object.kind.code()
-            )));
+            return Err(Refusal::new(
+                "department_required",
+                format!(
+                    "a notice on a {} names the department that must rectify",
+                    notice.object.kind.code()
+                ),
+                "请选择须整改的部门",
+            )
+            .on("department")
+            .into());
         }
     };
     let finding = match notice.finding.trim() {
         "" if described.is_empty() => {
-            return Err(refused(format!(
-                "a notice on a {} states what was found",
-                notice.object.kind.code()
-            )));
+            return Err(Refusal::new(
+                "text_required",
+                format!(
+                    "a notice on a {} states what was found",
+                    notice.object.kind.code()
+                ),
+                "请填写发现的问题",
+            )
+            .on("finding")
+            .into());
         }
         "" => described,
         typed => typed.to_owned(),
@@ -224,13 +265,20 @@ pub async fn answer<S: WorkflowStore>(
 ) -> Result<Rectification> {
     let mut notice = existing::<S, Rectification>(store, id).await?;
     if notice.status != RectificationStatus::Issued {
-        return Err(refused(format!(
-            "notice {id} is {}; it takes no answer",
-            notice.status
-        )));
+        return Err(refuse(
+            "notice_status",
+            format!("notice {id} is {}; it takes no answer", notice.status),
+            format!("整改通知 {id} 当前为“{}”，不能答复", notice.status),
+        ));
     }
     if text.trim().is_empty() {
-        return Err(refused("an answer says what was rectified"));
+        return Err(Refusal::new(
+            "text_required",
+            "an answer says what was rectified",
+            "请填写整改情况",
+        )
+        .on("text")
+        .into());
     }
     notice.answers.push(note(text, at, actor));
     notice.status = RectificationStatus::Answered;
@@ -254,13 +302,23 @@ pub async fn review<S: WorkflowStore>(
 ) -> Result<Rectification> {
     let mut notice = existing::<S, Rectification>(store, id).await?;
     if notice.status != RectificationStatus::Answered {
-        return Err(refused(format!(
-            "notice {id} is {}; there is no answer to review",
-            notice.status
-        )));
+        return Err(refuse(
+            "notice_status",
+            format!(
+                "notice {id} is {}; there is no answer to review",
+                notice.status
+            ),
+            format!("整改通知 {id} 当前为“{}”，没有待审核的答复", notice.status),
+        ));
     }
     if !accept && text.trim().is_empty() {
-        return Err(refused("sending an answer back says why"));
+        return Err(Refusal::new(
+            "text_required",
+            "sending an answer back says why",
+            "退回答复时请填写理由",
+        )
+        .on("text")
+        .into());
     }
     notice.reviews.push(note(text, at, actor));
     notice.status = if accept {

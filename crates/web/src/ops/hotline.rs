@@ -474,122 +474,24 @@ pub async fn act(
     .map_err(refusal)
 }
 
-/// A workflow refusal in Chinese: the domain's messages name the step and the
-/// status in Chinese; the sentence around them is put into Chinese here.
+/// A workflow refusal of a work-order step, in Chinese: the rules' refusals say
+/// so themselves; any other error is told that the order was left unchanged.
 pub fn refusal(error: service::WorkflowError) -> Error {
+    let told = matches!(error, service::WorkflowError::Refused(_));
     match Error::from(error) {
-        Error::Conflict(message) => Error::Conflict(chinese(&message)),
-        Error::BadRequest(message) => Error::BadRequest(chinese(&message)),
+        Error::Coded {
+            status,
+            code,
+            message,
+            field,
+        } if !told => Error::Coded {
+            status,
+            code,
+            message: format!("{message}。工单未作改动。"),
+            field,
+        },
         other => other,
     }
-}
-
-/// Puts a refusal of the work-order rules into Chinese (an unknown sentence is kept, after a Chinese lead).
-pub fn chinese(message: &str) -> String {
-    let m = message.trim();
-    // "cannot 签收 work order X: it is 已受理 (签收 needs 已派单)"
-    if let Some(rest) = m.strip_prefix("cannot ")
-        && let Some((step, rest)) = rest.split_once(" work order ")
-        && let Some((id, rest)) = rest.split_once(": it is ")
-    {
-        let (status, needs) = rest.split_once(" (").unwrap_or((rest, ""));
-        let needs = needs
-            .trim_end_matches(')')
-            .split_once(" needs ")
-            .map(|(_, n)| n)
-            .unwrap_or("");
-        let needs = needs
-            .replace(" or ", "或")
-            .replace("an open order", "未办结的工单")
-            .replace("(before handling starts)", "（开始办理前）");
-        let tail = if needs.is_empty() {
-            String::new()
-        } else {
-            format!("，{step}须在{needs}状态")
-        };
-        return format!("工单 {id} 当前为“{status}”，不能{step}{tail}。工单未作改动。");
-    }
-    if let Some(what) = m.strip_suffix(" is required") {
-        let field = [
-            ("the handling note", "办理情况"),
-            ("the reply", "答复内容"),
-            ("the reason for returning", "退单理由"),
-            ("the reason for the extension", "延期理由"),
-            ("the reason for rejecting", "驳回理由"),
-            ("the reason for reopening", "重办理由"),
-            ("承办部门 (department)", "承办部门"),
-            ("问题类型 (category)", "问题类型"),
-        ]
-        .iter()
-        .find(|(english, _)| *english == what)
-        .map_or(what, |(_, zh)| zh);
-        return format!("请填写{field}。工单未作改动。");
-    }
-    let known: &[(&str, &str)] = &[
-        (
-            "already has an extension request awaiting approval",
-            "已有待审批的延期申请，请等待 12345 中心审批。",
-        ),
-        (
-            "has no extension request to decide",
-            "没有待审批的延期申请。",
-        ),
-        ("an extension is 1 to", "延期天数超出范围："),
-        ("grant 1 to", "批准的延期天数应在 1 天至申请天数之间："),
-        ("is already under", "已在同级或更高级别督办中："),
-        (
-            "only an order whose caller was 不满意",
-            "只有回访“不满意”的工单才能重办：",
-        ),
-        ("is already linked", "该检查已关联本工单："),
-        (
-            "is before the order",
-            "操作时间早于工单的受理时间或上一步操作：",
-        ),
-        ("not dispatched to", "该工单未派给本部门："),
-        (
-            "opens inspections of its own only",
-            "部门只能对派给本部门的工单转立案检查。",
-        ),
-        (
-            "describe why the inspection took place",
-            "请填写检查事由及情况。",
-        ),
-        (
-            "names no enterprise",
-            "工单未填写涉及主体的统一社会信用代码，不能转立案检查：",
-        ),
-        (
-            "is not in the entity directory",
-            "涉及主体不在检查对象名录库中：",
-        ),
-        ("at least 2 inspectors", "检查须至少 2 名持证执法人员："),
-        (
-            "is not a certified inspector",
-            "检查人员须为本部门在检查日期持有效执法证的人员：",
-        ),
-        ("already exists", "编号已存在："),
-        (
-            "is shown only for the callback",
-            "只有待回访（已答复）的工单才能显示完整来电号码。",
-        ),
-        ("has no caller's number", "该工单没有来电号码。"),
-        ("统一社会信用代码", "涉及主体的统一社会信用代码有误："),
-        ("is not in the department directory", "部门不在部门名录中："),
-        ("is deactivated", "部门已停用："),
-        ("ends (", "统计期间有误："),
-        ("does not exist", "不存在："),
-    ];
-    for (english, zh) in known {
-        if m.contains(english) {
-            return if zh.ends_with('：') {
-                format!("{zh}{m}。工单未作改动。")
-            } else {
-                format!("{zh}工单未作改动。")
-            };
-        }
-    }
-    format!("操作未执行：{m}。工单未作改动。")
 }
 
 /// The caller's full number of order `id`, for the 12345 operator calling
@@ -826,19 +728,22 @@ mod tests {
 
     #[test]
     fn refusals_are_put_into_chinese() {
+        let messages: Vec<String> = domain::hotline::Refused::examples()
+            .iter()
+            .map(|r| r.chinese().to_owned())
+            .collect();
         assert_eq!(
-            chinese("cannot 答复 work order RX1: it is 已派单 (答复 needs 已签收 or 办理中)"),
-            "工单 RX1 当前为“已派单”，不能答复，答复须在已签收或办理中状态。工单未作改动。"
+            messages,
+            [
+                "工单 RX1 当前为“已派单”，不能答复，答复须在已签收或办理中状态。工单未作改动。",
+                "请填写答复内容。工单未作改动。",
+            ]
         );
-        assert_eq!(
-            chinese("the reply is required"),
-            "请填写答复内容。工单未作改动。"
-        );
-        assert!(
-            chinese("work order RX1 has no extension request to decide")
-                .starts_with("没有待审批的延期申请")
-        );
-        assert!(chinese("something new").starts_with("操作未执行：something new"));
+        let error = refusal(service::WorkflowError::NotFound {
+            what: "work order",
+            id: "RX1".into(),
+        });
+        assert_eq!(error.to_string(), "工单“RX1”不存在。工单未作改动。");
     }
 
     #[test]

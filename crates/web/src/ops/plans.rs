@@ -285,16 +285,15 @@ pub(crate) async fn check_step(
     let plan = visible_plan(state, user, id).await?;
     user.require_in(step.permission(), &plan.lead)?;
     if plan.status != step.from() {
-        return Err(Error::Conflict(format!(
-            "计划当前为“{}”，不能{}",
-            plan.status,
-            step.label()
-        )));
+        return Err(Error::conflict(
+            "plan_status",
+            format!("计划当前为“{}”，不能{}", plan.status, step.label()),
+        ));
     }
     if step == PlanStep::Approve
         && let Some(rule) = state.duties.refuse_approval(&plan, &user.actor())
     {
-        return Err(Error::Conflict(rule.explain_zh()));
+        return Err(Error::conflict("duties_conflict", rule.explain_zh()));
     }
     Ok(plan)
 }
@@ -318,11 +317,15 @@ pub(crate) async fn advance(
     )
     .await
     .map_err(|error| match error {
-        WorkflowError::Refused(message) => Error::Conflict(format!(
-            "计划当前为“{}”，不能{}（{message}）",
-            plan.status,
-            step.label()
-        )),
+        WorkflowError::Refused(refusal) => Error::conflict(
+            refusal.code(),
+            format!(
+                "计划当前为“{}”，不能{}（{}）",
+                plan.status,
+                step.label(),
+                refusal.chinese()
+            ),
+        ),
         other => other.into(),
     })
 }
@@ -373,10 +376,14 @@ pub(crate) async fn answer(
     )
     .await
     .map_err(|error| match error {
-        WorkflowError::Refused(message) => Error::Conflict(format!(
-            "计划当前为“{}”，不能会签（{message}）",
-            plan.status
-        )),
+        WorkflowError::Refused(refusal) => Error::conflict(
+            refusal.code(),
+            format!(
+                "计划当前为“{}”，不能会签（{}）",
+                plan.status,
+                refusal.chinese()
+            ),
+        ),
         other => other.into(),
     })
 }

@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
@@ -415,7 +416,13 @@ async fn order_page(
 async fn refused_page(state: &AppState, user: &User, id: &str, error: Error) -> Result<Response> {
     let status = error.status();
     match error {
-        Error::Conflict(message) | Error::BadRequest(message) => {
+        Error::Conflict(message)
+        | Error::BadRequest(message)
+        | Error::Coded {
+            status: StatusCode::CONFLICT | StatusCode::BAD_REQUEST,
+            message,
+            ..
+        } => {
             let order = visible_order(state, user.account(), id).await?;
             let page = order_view(state, user, order, message).await?;
             Ok((status, render(&page)?).into_response())

@@ -289,16 +289,14 @@ async fn show(
 }
 
 /// 备案 at once; 批准 and 公示 only with the confirmation (see [`crate::steps`]);
-/// a refusal in the app frame.
+/// a refusal in the app frame (`pages::html_errors`).
 async fn step_from_form(
     State(state): State<Arc<AppState>>,
     user: User,
     Path((id, step_code)): Path<(String, String)>,
     body: String,
-) -> Response {
-    let title = format!("计划 {id}");
-    let outcome = take_step(&state, &user, &id, &step_code, &body).await;
-    steps::answer(&user, &title, outcome)
+) -> Result<Response> {
+    take_step(&state, &user, &id, &step_code, &body).await
 }
 
 async fn take_step(

@@ -355,9 +355,8 @@ async fn publish_from_form(
     user: User,
     Path(id): Path<String>,
     body: String,
-) -> Response {
-    let outcome = publish_step(&state, &user, &id, &body).await;
-    steps::answer(&user, &format!("批次 {id}"), outcome)
+) -> Result<Response> {
+    publish_step(&state, &user, &id, &body).await
 }
 
 async fn publish_step(state: &AppState, user: &User, id: &str, body: &str) -> Result<Response> {

@@ -16,6 +16,7 @@ mod credit_repair;
 mod credit_risk;
 mod departments;
 mod draw_secrecy;
+mod errors;
 mod hostile;
 mod hotline;
 mod hotline_intake;
