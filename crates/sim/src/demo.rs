@@ -969,6 +969,7 @@ fn domain_inspector(
         cert_valid_until: until,
         fields,
         district: Some(DistrictCode::parse(district.code)?),
+        register: Default::default(),
     })?)
 }
 
