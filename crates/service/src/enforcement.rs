@@ -349,6 +349,80 @@ where
     })
 }
 
+/// A decision as the portal shows it (行政执法公示): a person by surname and
+/// 某 and never by ID number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicDecision {
+    /// The enforcement unit's name.
+    pub department: String,
+    /// 案件编号.
+    pub case: String,
+    /// The party's name as published.
+    pub party: String,
+    /// An organisation's 统一社会信用代码; none for a person.
+    pub party_code: Option<String>,
+    /// The behaviour's name (its code when no benchmark names it).
+    pub behaviour: String,
+    /// 法律依据, from the benchmark in force on the decision date.
+    pub legal_basis: String,
+    /// 处罚种类, `、`-separated.
+    pub kinds: String,
+    /// 罚款金额 in 元.
+    pub fine: Option<String>,
+    /// 决定日期.
+    pub decided_on: Option<NaiveDate>,
+    /// 公示日期.
+    pub published_on: Option<NaiveDate>,
+}
+
+/// A page of the decisions public on `today` matching `filter`, and how many match.
+pub async fn public_decisions<S: WorkflowStore + CaseStore>(
+    store: &S,
+    filter: &storage::PublicCaseFilter,
+    today: NaiveDate,
+    limit: u32,
+    offset: u32,
+) -> Result<(Vec<PublicDecision>, u64), storage::StoreError> {
+    let (cases, total) = store.public_cases(filter, today, limit, offset).await?;
+    let names: HashMap<String, String> = store
+        .departments()
+        .await?
+        .iter()
+        .map(|d| (d.code().as_str().to_owned(), d.name().to_owned()))
+        .collect();
+    let versions = store.list::<DiscretionVersion>(None).await?;
+    let decisions = cases
+        .into_iter()
+        .filter(|case| case.is_public_on(today))
+        .map(|case| {
+            let rows = benchmark_rows(&case, &versions);
+            let first = rows.first();
+            PublicDecision {
+                department: names
+                    .get(&case.department)
+                    .cloned()
+                    .unwrap_or_else(|| case.department.clone()),
+                party: case.public_party_name(),
+                party_code: (case.party_id.kind == PartyKind::Organisation)
+                    .then(|| case.party_id.code.clone()),
+                behaviour: first.map_or_else(|| case.behaviour.clone(), |r| r.behaviour.clone()),
+                legal_basis: first.map(|r| r.legal_basis.clone()).unwrap_or_default(),
+                kinds: case
+                    .kinds
+                    .iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                fine: case.fine.map(yuan),
+                decided_on: case.decided_on,
+                published_on: case.published_on,
+                case: case.id,
+            }
+        })
+        .collect();
+    Ok((decisions, total))
+}
+
 /// What a benchmark import did.
 #[derive(Debug)]
 pub struct BenchmarkImport {

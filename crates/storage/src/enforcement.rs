@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use super::StoreError;
 use super::engine::{Arg, Column, Engine, OnConflict, RowRead, Sql, Table, bulk_insert};
 use super::workflow::{Change, Document, append_ledger_many};
-use domain::enforcement::{DiscretionVersion, PenaltyCase};
+use domain::enforcement::{DiscretionVersion, PartyKind, PenaltyCase};
 
 impl Document for DiscretionVersion {
     const NOUN: &'static str = "discretion benchmark version";
@@ -25,14 +25,15 @@ impl Document for DiscretionVersion {
 impl Document for PenaltyCase {
     const NOUN: &'static str = "penalty case";
     const TABLE: &'static str = "penalty_cases";
-    const COLUMNS: &'static [&'static str] = CASE_COLUMNS.split_at(1).1.split_at(6).0;
+    const COLUMNS: &'static [&'static str] = CASE_COLUMNS.split_at(1).1.split_at(7).0;
     fn key(&self) -> String {
         self.id.clone()
     }
     fn columns(&self) -> Vec<Option<String>> {
         vec![
             Some(self.department.clone()),
-            Some(self.party_name.clone()),
+            Some(self.public_party_name()),
+            (self.party_id.kind == PartyKind::Organisation).then(|| self.party_id.code.clone()),
             Some(self.behaviour.clone()),
             self.decided_on.map(|d| d.to_string()),
             self.published_on.map(|d| d.to_string()),
@@ -46,6 +47,7 @@ const CASE_COLUMNS: &[&str] = &[
     "id",
     "department",
     "party_name",
+    "party_code",
     "behaviour",
     "decided_on",
     "published_on",
@@ -62,8 +64,9 @@ const CASES: Table = Table {
 /// Which published decisions the portal lists.
 #[derive(Debug, Clone, Default)]
 pub struct PublicCaseFilter {
-    /// Words matched against the party's name, the case number, the behaviour
-    /// code and the department (a person's ID number is never matched).
+    /// Words matched against the party's name as published, an organisation's
+    /// code, the case number, the behaviour code and the department (a
+    /// person's name and ID number are never matched).
     pub text: Option<String>,
     /// One department.
     pub department: Option<String>,
@@ -122,7 +125,7 @@ fn push_public_filter(sql: &mut Sql, filter: &PublicCaseFilter, today: NaiveDate
         sql.push(&format!(" AND (party_name {like} "))
             .bind(Arg::Text(pattern.clone()))
             .push(" ESCAPE '\\'");
-        for column in ["id", "behaviour", "department"] {
+        for column in ["party_code", "id", "behaviour", "department"] {
             sql.push(&format!(" OR {column} {like} "))
                 .bind(Arg::Text(pattern.clone()))
                 .push(" ESCAPE '\\'");

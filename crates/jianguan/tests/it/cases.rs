@@ -43,7 +43,7 @@ fn organisation(n: u32) -> Result<String, Box<dyn Error>> {
         .to_owned())
 }
 
-const PERSON: &str = "11010519491231002X";
+pub(crate) const PERSON: &str = "11010519491231002X";
 
 const CASE_HEADER: &str = "案件编号,执法部门,当事人名称,当事人证件号码,违法行为编码,立案日期,决定日期,处罚种类,裁量阶次,罚款金额,执法人员,法制审核,首次违法,及时改正,延期,公示日期,决定变更日期,撤回日期,结案日期\n";
 
@@ -181,15 +181,17 @@ fn case_file() -> Result<(String, Vec<(&'static str, &'static str)>), Box<dyn Er
     Ok((text, expected))
 }
 
-struct Files {
-    dir: PathBuf,
+pub(crate) struct Files {
+    pub(crate) dir: PathBuf,
     departments: PathBuf,
     officers: PathBuf,
-    benchmarks: PathBuf,
-    cases: PathBuf,
+    pub(crate) benchmarks: PathBuf,
+    pub(crate) cases: PathBuf,
 }
 
-fn write_files(name: &str) -> Result<(Files, Vec<(&'static str, &'static str)>), Box<dyn Error>> {
+pub(crate) fn write_files(
+    name: &str,
+) -> Result<(Files, Vec<(&'static str, &'static str)>), Box<dyn Error>> {
     let dir = std::env::temp_dir().join(unique(name));
     std::fs::create_dir_all(&dir)?;
     let (cases, expected) = case_file()?;
@@ -352,7 +354,7 @@ fn text(path: &Path) -> Result<&str, Box<dyn Error>> {
 }
 
 /// A database set up by the binary, with the directories imported.
-fn cli_database(files: &Files) -> Result<String, Box<dyn Error>> {
+pub(crate) fn cli_database(files: &Files) -> Result<String, Box<dyn Error>> {
     let database = files.dir.join("jianguan.sqlite3");
     let database = text(&database)?.to_owned();
     crate::common::cli_set_up(&database)?;

@@ -14,11 +14,14 @@ CREATE TABLE discretion_versions (
     doc TEXT NOT NULL
 );
 
--- One document per case; the derived columns serve the checks and the portal.
+-- One document per case; the derived columns serve the checks and the portal:
+-- party_name is the name as published (a person's surname and 某), party_code
+-- an organisation's code (never a person's ID number).
 CREATE TABLE penalty_cases (
     id TEXT NOT NULL PRIMARY KEY CHECK (id <> ''),
     department TEXT NOT NULL,
     party_name TEXT NOT NULL,
+    party_code TEXT,
     behaviour TEXT NOT NULL,
     decided_on TEXT,
     published_on TEXT,

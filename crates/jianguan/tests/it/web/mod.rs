@@ -19,6 +19,7 @@ mod draw_secrecy;
 mod hostile;
 mod hotline;
 mod names;
+mod penalties;
 mod portal;
 mod security;
 mod staff_directories;
