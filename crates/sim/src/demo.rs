@@ -19,7 +19,7 @@ use std::time::Instant;
 use anyhow::Context;
 use chrono::NaiveDate;
 
-use crate::synth::{self, City, CityParams, RiskClass, Stream, date_between};
+use crate::synth::{self, City, CityParams, RiskClass, Stream, date_between, person_name, pick};
 use crate::year::{self, YearOptions};
 use domain::entity::{
     CreditClass, CreditRating, EntityFields, EntityStatus, EntityType, MarketEntity,
@@ -241,6 +241,7 @@ pub async fn play(
     hotline(db, &city, &options.data_dir.join("demo")).await?;
 
     year(db, options).await?;
+    cases(db, &city, &options.data_dir.join("demo")).await?;
     demo_accounts(db).await?;
     println!("done in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
@@ -371,6 +372,88 @@ async fn hotline(db: &Db, city: &City, folder: &std::path::Path) -> anyhow::Resu
         due.len() - overdue,
         started.elapsed().as_secs_f64(),
         as_of.format("%Y-%m-%d %H:%M"),
+    );
+    Ok(())
+}
+
+/// The city's 2025 penalty cases at the scale of the seed's 两法衔接 figure
+/// (about 1,000 for Huangshi, scaled with its entities): the benchmark set, the
+/// enforcement officers (outside the draw's pool) and the cases written to
+/// `folder` from [`synth::cases`] and imported through the real importers; then
+/// the findings per rule as of 31 March of the next year. A second run
+/// imports nothing new.
+async fn cases(db: &Db, city: &City, folder: &std::path::Path) -> anyhow::Result<()> {
+    use synth::cases::{CaseDepartment, CaseParams, generate};
+    let started = Instant::now();
+    let calendar = workcal::Calendar::embedded()?;
+    let count = (1_000 * city.entities.len() / HUANGSHI_ENTITIES).max(300);
+    let departments: Vec<CaseDepartment> = city
+        .departments
+        .iter()
+        .map(|d| CaseDepartment {
+            code: d.code.to_owned(),
+            name: d.name.to_owned(),
+            weight: d.weight,
+        })
+        .collect();
+    let parties: Vec<(String, String)> = city
+        .entities
+        .iter()
+        .take(5_000)
+        .map(|e| (e.uscc.as_str().to_owned(), e.name.clone()))
+        .collect();
+    let files = generate(
+        &CaseParams::year(DEMO_YEAR, count),
+        &departments,
+        &parties,
+        &calendar,
+    );
+    std::fs::create_dir_all(folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
+    let write = |name: &str, text: &str| -> anyhow::Result<std::path::PathBuf> {
+        let path = folder.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(path)
+    };
+    let officers = write("enforcement-officers.csv", &files.officers)?;
+    let benchmarks = write("discretion-benchmarks.csv", &files.benchmarks)?;
+    let cases = write("penalty-cases.csv", &files.cases)?;
+    files::import_file(
+        db,
+        files::Kind::Inspectors,
+        &officers,
+        &files::Options::default(),
+    )
+    .await?;
+    let in_force = NaiveDate::from_ymd_opt(DEMO_YEAR, 1, 1).context("year")?;
+    let now = service::now();
+    service::enforcement::import_benchmarks(db, &benchmarks, Some(in_force), "demo", now).await?;
+    let imported = service::enforcement::import_cases(db, &cases, "demo", now).await?;
+    let as_of = NaiveDate::from_ymd_opt(DEMO_YEAR + 1, 3, 31).context("year")?;
+    let report = service::enforcement::run_check(
+        db,
+        None,
+        as_of,
+        &domain::enforcement::CaseRules::default(),
+        &calendar,
+    )
+    .await?;
+    let per_rule: Vec<String> = service::enforcement::RULES
+        .iter()
+        .map(|rule| {
+            let n = report.findings.iter().filter(|f| f.rule == *rule).count();
+            format!("{rule} {n}")
+        })
+        .collect();
+    println!(
+        "行政处罚 penalty cases: {} of {DEMO_YEAR} imported from {} ({} new, {} updated, {} rejected); findings as of {as_of}: {} ({:.1} s); try: jianguan cases check --as-of {as_of} --json",
+        report.cases,
+        cases.display(),
+        imported.outcome.inserted,
+        imported.outcome.updated,
+        imported.outcome.rejected(),
+        per_rule.join(", "),
+        started.elapsed().as_secs_f64(),
     );
     Ok(())
 }
@@ -891,14 +974,6 @@ fn add(total: &mut UpsertCount, count: UpsertCount) {
     total.unchanged += count.unchanged;
 }
 
-const SURNAMES: [&str; 24] = [
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "胡", "朱", "高", "林",
-    "何", "郭", "马", "罗", "柯", "石", "汪", "费",
-];
-const GIVEN: [&str; 32] = [
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
-    "超", "秀", "霞", "平", "刚", "桂", "英", "华", "建", "国", "志", "文", "红", "俊", "春", "海",
-];
 const ROADS: [&str; 16] = [
     "磁湖路",
     "杭州东路",
@@ -917,18 +992,6 @@ const ROADS: [&str; 16] = [
     "黄石大道",
     "发展大道",
 ];
-
-fn pick<'a>(stream: &mut Stream, words: &[&'a str]) -> &'a str {
-    words[stream.below(words.len() as u64) as usize]
-}
-
-fn person_name(stream: &mut Stream) -> String {
-    let mut name = pick(stream, &SURNAMES).to_owned();
-    for _ in 0..stream.between(1, 2) {
-        name.push_str(pick(stream, &GIVEN));
-    }
-    name
-}
 
 /// The certificate number of a synthetic inspector, e.g. `420200-SCJG-0001`.
 fn certificate_no(inspector: &synth::Inspector) -> anyhow::Result<CertificateNo> {
