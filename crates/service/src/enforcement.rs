@@ -55,13 +55,56 @@ pub struct CheckReport {
     pub findings: Vec<Finding>,
 }
 
+/// A version's rows by department, then behaviour code.
+type RowIndex<'v> = HashMap<&'v str, HashMap<&'v str, Vec<&'v BenchmarkRow>>>;
+
+/// The benchmark versions, each indexed by (department, behaviour code).
+pub struct Benchmarks<'v> {
+    versions: &'v [DiscretionVersion],
+    index: HashMap<u32, RowIndex<'v>>,
+}
+
+impl<'v> Benchmarks<'v> {
+    /// Indexes `versions`.
+    pub fn new(versions: &'v [DiscretionVersion]) -> Self {
+        let index = versions
+            .iter()
+            .map(|version| {
+                let mut rows: RowIndex<'v> = HashMap::new();
+                for row in &version.rows {
+                    for department in &row.departments {
+                        rows.entry(department.as_str())
+                            .or_default()
+                            .entry(row.code.as_str())
+                            .or_default()
+                            .push(row);
+                    }
+                }
+                (version.version, rows)
+            })
+            .collect();
+        Self { versions, index }
+    }
+
+    /// The rows of `case`'s behaviour for its department, in the version in
+    /// force on its decision date (its filing date while undecided).
+    pub fn rows_of(&self, case: &PenaltyCase) -> &[&'v BenchmarkRow] {
+        let day = case.decided_on.unwrap_or(case.filed_on);
+        domain::enforcement::version_in_force(self.versions, day)
+            .and_then(|version| self.index.get(&version.version))
+            .and_then(|rows| rows.get(case.department.as_str()))
+            .and_then(|rows| rows.get(case.behaviour.as_str()))
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
 /// What a check needs besides the case: the officers by certificate number,
 /// the benchmark versions, the rules, the calendar and "now".
 pub struct CheckContext<'a, W: WorkingDays> {
     /// The register of enforcement officers, by certificate number.
     pub officers: &'a HashMap<String, Inspector>,
-    /// Every benchmark version.
-    pub versions: &'a [DiscretionVersion],
+    /// Every benchmark version, indexed.
+    pub benchmarks: Benchmarks<'a>,
     /// The local choices.
     pub rules: &'a CaseRules,
     /// Working days.
@@ -227,7 +270,7 @@ pub fn check_case<W: WorkingDays>(
     if let Some(detail) = check_officers(case, context) {
         findings.push(finding(case, "officers", detail));
     }
-    let rows = benchmark_rows(case, context.versions);
+    let rows = context.benchmarks.rows_of(case);
     if rows.is_empty() {
         findings.push(finding(
             case,
@@ -238,7 +281,7 @@ pub fn check_case<W: WorkingDays>(
             ),
         ));
     }
-    if let Some(detail) = check_tier(case, &rows) {
+    if let Some(detail) = check_tier(case, rows) {
         findings.push(finding(case, "tier_range", detail));
     }
     if case.first_offence
@@ -338,7 +381,7 @@ where
     );
     let context = CheckContext {
         officers: &officers,
-        versions: &versions,
+        benchmarks: Benchmarks::new(&versions),
         rules,
         calendar,
         as_of,

@@ -136,7 +136,7 @@ fn rules_of(case: &PenaltyCase) -> Vec<String> {
     let (officers, versions, rules) = (register(), versions(), CaseRules::default());
     let context = CheckContext {
         officers: &officers,
-        versions: &versions,
+        benchmarks: Benchmarks::new(&versions),
         rules: &rules,
         calendar: &Weekdays,
         as_of: day("2025-12-31"),
@@ -265,7 +265,7 @@ proptest! {
         let (officers, versions) = (register(), versions());
         let context = CheckContext {
             officers: &officers,
-            versions: &versions,
+            benchmarks: Benchmarks::new(&versions),
             rules: &rules,
             calendar: &Weekdays,
             as_of: day("2030-01-01"),
@@ -294,7 +294,7 @@ proptest! {
         };
         let rules = CaseRules { decision_days: limit, ..CaseRules::default() };
         let (officers, versions) = (register(), versions());
-        let context = CheckContext { officers: &officers, versions: &versions, rules: &rules, calendar: &Weekdays, as_of: day("2030-01-01") };
+        let context = CheckContext { officers: &officers, benchmarks: Benchmarks::new(&versions), rules: &rules, calendar: &Weekdays, as_of: day("2030-01-01") };
         let found = check_case(&case, &context).iter().any(|f| f.rule == "decision_late");
         prop_assert_eq!(found, days > limit);
     }
@@ -312,7 +312,7 @@ fn findings_sort_by_case_then_rule() {
     let (officers, versions, rules) = (register(), versions(), CaseRules::default());
     let context = CheckContext {
         officers: &officers,
-        versions: &versions,
+        benchmarks: Benchmarks::new(&versions),
         rules: &rules,
         calendar: &Weekdays,
         as_of: day("2025-12-31"),
