@@ -185,17 +185,18 @@ fn check_officers<W: WorkingDays>(
 }
 
 fn check_tier(case: &PenaltyCase, rows: &[&BenchmarkRow]) -> Option<String> {
-    let tier_text = case.tier.as_deref().unwrap_or("");
+    let tier_text = case.tier.as_deref().unwrap_or("").trim();
+    if tier_text.is_empty() {
+        // No tier chosen: only a decided penalty must name one.
+        return (case.decided_on.is_some() && case.imposes_penalty())
+            .then(|| "a penalty was imposed without a tier".to_owned());
+    }
     let tier = Tier::parse(tier_text).ok();
     let Some(row) = rows.iter().find(|row| Some(row.tier) == tier) else {
-        return Some(if tier_text.is_empty() {
-            "no tier given".to_owned()
-        } else {
-            format!(
-                "tier {tier_text} has no benchmark row for {}",
-                case.behaviour
-            )
-        });
+        return Some(format!(
+            "tier {tier_text} has no benchmark row for {}",
+            case.behaviour
+        ));
     };
     let mut problems = Vec::new();
     if let Some(fine) = case.fine {

@@ -377,16 +377,57 @@ async fn hotline(db: &Db, city: &City, folder: &std::path::Path) -> anyhow::Resu
 }
 
 /// The city's 2025 penalty cases at the scale of the seed's 两法衔接 figure
-/// (about 1,000 for Huangshi, scaled with its entities): the benchmark set, the
-/// enforcement officers (outside the draw's pool) and the cases written to
-/// `folder` from [`synth::cases`] and imported through the real importers; then
-/// the findings per rule as of 31 March of the next year. A second run
-/// imports nothing new.
+/// (about 1,000 for Huangshi, scaled with its entities): half of the city's
+/// certificates that expired before the round are marked 注销 or 暂扣 (they
+/// are out of the draw already), then the benchmark set and the cases, naming the
+/// city's officers, are written to `folder` from [`synth::cases`] and imported
+/// through the real importers; then the findings per rule as of 31 March of
+/// the next year. A second run imports nothing new.
 async fn cases(db: &Db, city: &City, folder: &std::path::Path) -> anyhow::Result<()> {
-    use synth::cases::{CaseDepartment, CaseParams, generate};
+    use domain::inspector::{CertificateStatus, OfficerRegister};
+    use synth::cases::{CaseDepartment, CaseOfficer, CaseParams, generate};
     let started = Instant::now();
     let calendar = workcal::Calendar::embedded()?;
     let count = (1_000 * city.entities.len() / HUANGSHI_ENTITIES).max(300);
+    let mut register: Vec<Inspector> = service::enforcement::officer_register(db)
+        .await?
+        .into_values()
+        .collect();
+    register.sort_by(|a, b| a.cert_no.cmp(&b.cert_no));
+    let mut marked = Vec::new();
+    for (n, officer) in register
+        .iter_mut()
+        .filter(|o| !o.is_certified_on(round_date()))
+        .enumerate()
+    {
+        let status = match n % 4 {
+            0 => CertificateStatus::Revoked,
+            2 => CertificateStatus::Suspended,
+            _ => continue,
+        };
+        if officer.register.status != status {
+            let mut fields = officer.clone().into_fields();
+            fields.register = OfficerRegister {
+                status,
+                ..fields.register
+            };
+            *officer = Inspector::new(fields)?;
+            marked.push(officer.clone());
+        }
+    }
+    if !marked.is_empty() {
+        db.upsert_inspectors(&marked).await?;
+    }
+    let officers: Vec<CaseOfficer> = register
+        .iter()
+        .map(|o| CaseOfficer {
+            cert: o.cert_no.as_str().to_owned(),
+            department: o.department.as_str().to_owned(),
+            valid_from: o.cert_valid_from,
+            valid_until: o.cert_valid_until,
+            active: o.register.status == CertificateStatus::Valid,
+        })
+        .collect();
     let departments: Vec<CaseDepartment> = city
         .departments
         .iter()
@@ -405,6 +446,7 @@ async fn cases(db: &Db, city: &City, folder: &std::path::Path) -> anyhow::Result
     let files = generate(
         &CaseParams::year(DEMO_YEAR, count),
         &departments,
+        &officers,
         &parties,
         &calendar,
     );
@@ -415,21 +457,13 @@ async fn cases(db: &Db, city: &City, folder: &std::path::Path) -> anyhow::Result
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
         Ok(path)
     };
-    let officers = write("enforcement-officers.csv", &files.officers)?;
     let benchmarks = write("discretion-benchmarks.csv", &files.benchmarks)?;
     let cases = write("penalty-cases.csv", &files.cases)?;
-    files::import_file(
-        db,
-        files::Kind::Inspectors,
-        &officers,
-        &files::Options::default(),
-    )
-    .await?;
-    let in_force = NaiveDate::from_ymd_opt(DEMO_YEAR, 1, 1).context("year")?;
+    let in_force = date(DEMO_YEAR, 1, 1);
     let now = service::now();
     service::enforcement::import_benchmarks(db, &benchmarks, Some(in_force), "demo", now).await?;
     let imported = service::enforcement::import_cases(db, &cases, "demo", now).await?;
-    let as_of = NaiveDate::from_ymd_opt(DEMO_YEAR + 1, 3, 31).context("year")?;
+    let as_of = date(DEMO_YEAR + 1, 3, 31);
     let report = service::enforcement::run_check(
         db,
         None,

@@ -342,3 +342,26 @@ fn findings_sort_by_case_then_rule() {
         Some(("C1", "officers"))
     );
 }
+
+#[test]
+fn an_empty_tier_is_a_finding_only_for_a_decided_penalty() {
+    let undecided = PenaltyCase {
+        tier: None,
+        decided_on: None,
+        kinds: Vec::new(),
+        fine: None,
+        published_on: None,
+        ..clean()
+    };
+    assert_eq!(rules_of(&undecided), Vec::<String>::new());
+    let decided = PenaltyCase {
+        tier: None,
+        ..clean()
+    };
+    assert_eq!(rules_of(&decided), ["tier_range"]);
+    let unknown_tier = PenaltyCase {
+        tier: Some("特别处罚".into()),
+        ..clean()
+    };
+    assert_eq!(rules_of(&unknown_tier), ["tier_range"]);
+}

@@ -17,7 +17,7 @@ use anyhow::Context as _;
 use chrono::NaiveDate;
 
 use super::{Spread, pg_admin, thousands};
-use crate::synth::cases::{CaseDepartment, CaseParams, generate};
+use crate::synth::cases::{CaseDepartment, CaseParams, generate, officer_register};
 use crate::synth::{City, CityParams, DEPARTMENTS};
 use domain::enforcement::CaseRules;
 use domain::org::{Department, DepartmentCode, DepartmentFields, DepartmentLevel, DistrictCode};
@@ -104,9 +104,11 @@ pub fn run(cases: u64, runs: usize, postgres: Option<&str>) -> anyhow::Result<()
         .iter()
         .map(|e| (e.uscc.as_str().to_owned(), e.name.clone()))
         .collect();
+    let (officers_csv, officers) = officer_register(&departments);
     let generated = generate(
         &CaseParams::year(YEAR, usize::try_from(cases)?),
         &departments,
+        &officers,
         &parties,
         &calendar,
     );
@@ -117,7 +119,7 @@ pub fn run(cases: u64, runs: usize, postgres: Option<&str>) -> anyhow::Result<()
         benchmarks: dir.join("benchmarks.csv"),
         cases: dir.join("cases.csv"),
     };
-    std::fs::write(&paths.officers, &generated.officers)?;
+    std::fs::write(&paths.officers, &officers_csv)?;
     std::fs::write(&paths.benchmarks, &generated.benchmarks)?;
     std::fs::write(&paths.cases, &generated.cases)?;
     let runs = runs.clamp(1, MAX_RUNS);

@@ -50,15 +50,72 @@ impl CaseParams {
     }
 }
 
-/// The three files, as CSV text.
+/// The two files, as CSV text.
 #[derive(Debug, Clone, Default)]
 pub struct CaseFiles {
     /// The discretion benchmarks.
     pub benchmarks: String,
-    /// The enforcement officers (inspector directory headers).
-    pub officers: String,
     /// The cases.
     pub cases: String,
+}
+
+/// An officer cases may name.
+#[derive(Debug, Clone)]
+pub struct CaseOfficer {
+    /// 执法证号.
+    pub cert: String,
+    /// Department code.
+    pub department: String,
+    /// First day of the certificate.
+    pub valid_from: NaiveDate,
+    /// Last day of the certificate.
+    pub valid_until: NaiveDate,
+    /// Whether the certificate's state is 有效.
+    pub active: bool,
+}
+
+impl CaseOfficer {
+    fn valid_on(&self, day: NaiveDate) -> bool {
+        self.active && self.valid_from <= day && day <= self.valid_until
+    }
+}
+
+/// A register of enforcement officers outside the draw's pool for
+/// `departments` (for a database without a city's inspectors): six valid
+/// officers per department, one 暂扣 and one 注销; as CSV with the inspector
+/// directory's headers, and as the officers cases may name.
+pub fn officer_register(departments: &[CaseDepartment]) -> (String, Vec<CaseOfficer>) {
+    let mut csv = "执法证号,姓名,所属部门,证件有效期起,证件有效期止,证件状态,发证机关,资格考试通过日期,纳入抽查人员库\n".to_owned();
+    let mut officers = Vec::new();
+    let (from, until) = (
+        NaiveDate::from_ymd_opt(2023, 1, 1).unwrap_or_default(),
+        NaiveDate::from_ymd_opt(2028, 12, 31).unwrap_or_default(),
+    );
+    for department in departments {
+        for n in 1..=VALID_OFFICERS + 2 {
+            let status = match n {
+                n if n == VALID_OFFICERS + 1 => "暂扣",
+                n if n == VALID_OFFICERS + 2 => "注销",
+                _ => "有效",
+            };
+            let cert = format!("ZF-{}-{n:02}", department.code);
+            let _ = writeln!(
+                csv,
+                "{cert},{}执法员{n},{},{from},{until},{status},黄石市人民政府,2022-11-{:02},否",
+                department.name,
+                department.code,
+                1 + n
+            );
+            officers.push(CaseOfficer {
+                cert,
+                department: department.code.clone(),
+                valid_from: from,
+                valid_until: until,
+                active: status == "有效",
+            });
+        }
+    }
+    (csv, officers)
 }
 
 /// Officers per department in the register (besides one 暂扣 and one 注销).
@@ -87,10 +144,6 @@ fn behaviour_code(department: &str, n: usize) -> String {
     format!("{department}-WF-{n:03}")
 }
 
-fn officer_no(department: &str, n: usize) -> String {
-    format!("ZF-{department}-{n:02}")
-}
-
 /// A 身份证号码 with a valid check character, born between 1960 and 2000.
 fn person_id(stream: &mut Stream) -> String {
     let born = NaiveDate::from_ymd_opt(1960, 1, 1)
@@ -105,19 +158,19 @@ fn yes_no(value: bool) -> &'static str {
     if value { "是" } else { "否" }
 }
 
-/// Generates the files for `departments`, the organisations `parties` (code
-/// and name), with working days from `calendar`.
+/// Generates the files for `departments`, naming `officers`, the
+/// organisations `parties` (code and name), with working days from `calendar`.
+/// A department with fewer than two officers valid on a day has no case then.
 pub fn generate(
     params: &CaseParams,
     departments: &[CaseDepartment],
+    officers: &[CaseOfficer],
     parties: &[(String, String)],
     calendar: &impl WorkingDays,
 ) -> CaseFiles {
     let mut stream = Stream::named(&params.stream);
     let mut files = CaseFiles {
         benchmarks: "违法行为编码,违法行为,实施部门,法律依据,裁量阶次,适用情形,罚款下限,罚款上限,清单\n"
-            .into(),
-        officers: "执法证号,姓名,所属部门,证件有效期起,证件有效期止,证件状态,发证机关,资格考试通过日期,纳入抽查人员库\n"
             .into(),
         cases: "案件编号,执法部门,当事人名称,当事人证件号码,违法行为编码,立案日期,决定日期,处罚种类,裁量阶次,罚款金额,执法人员,法制审核,首次违法,及时改正,延期,公示日期,决定变更日期,撤回日期,结案日期\n"
             .into(),
@@ -146,21 +199,6 @@ pub fn generate(
                     }
                 );
             }
-        }
-        for n in 1..=VALID_OFFICERS + 2 {
-            let status = match n {
-                n if n == VALID_OFFICERS + 1 => "暂扣",
-                n if n == VALID_OFFICERS + 2 => "注销",
-                _ => "有效",
-            };
-            let _ = writeln!(
-                files.officers,
-                "{},{}执法员{n},{},2023-01-01,2028-12-31,{status},黄石市人民政府,2022-11-{:02},否",
-                officer_no(&department.code, n),
-                department.name,
-                department.code,
-                1 + n
-            );
         }
     }
     let weights: Vec<u32> = departments.iter().map(|d| d.weight.max(1)).collect();
@@ -237,22 +275,36 @@ pub fn generate(
                 kinds.push("责令停产停业");
             }
         }
-        // Two distinct valid officers; sometimes one only, or one not valid.
-        let first = 1 + stream.below(VALID_OFFICERS as u64) as usize;
-        let mut second = 1 + stream.below(VALID_OFFICERS as u64 - 1) as usize;
+        // Two distinct officers valid on the decision (or filing) date;
+        // sometimes one only, or one whose certificate is not valid.
+        let on = if undecided { filed } else { decided };
+        let valid: Vec<&CaseOfficer> = officers
+            .iter()
+            .filter(|o| o.department == department.code && o.valid_on(on) && o.valid_on(filed))
+            .collect();
+        if valid.len() < 2 {
+            continue;
+        }
+        let first = stream.below(valid.len() as u64) as usize;
+        let mut second = stream.below(valid.len() as u64 - 1) as usize;
         if second >= first {
             second += 1;
         }
-        let mut officers = vec![officer_no(&department.code, first)];
+        let mut names = vec![valid[first].cert.clone()];
+        let invalid: Vec<&CaseOfficer> = officers
+            .iter()
+            .filter(|o| o.department == department.code && !o.valid_on(on))
+            .collect();
         if defect(&mut stream) {
             // One officer only.
-        } else if stream.below(1000) < params.defect_per_mille / 3 {
-            officers.push(officer_no(
-                &department.code,
-                VALID_OFFICERS + 1 + stream.below(2) as usize,
-            ));
+        } else if !invalid.is_empty() && stream.below(1000) < params.defect_per_mille / 3 {
+            names.push(
+                invalid[stream.below(invalid.len() as u64) as usize]
+                    .cert
+                    .clone(),
+            );
         } else {
-            officers.push(officer_no(&department.code, second));
+            names.push(valid[second].cert.clone());
         }
         // Publication within 7 working days; late now and then.
         let penalty = !kinds.is_empty();
@@ -300,7 +352,7 @@ pub fn generate(
             } else {
                 fine.map(|f| f.to_string()).unwrap_or_default()
             },
-            officers.join("、"),
+            names.join("、"),
             yes_no(review),
             yes_no(no_penalty),
             yes_no(no_penalty),

@@ -86,6 +86,30 @@ const READERS: &[Reader] = &[
         cli: &["hotline", "import", "--json"],
         headers: &sim::synth::hotline::ORDER_HEADERS,
     },
+    Reader {
+        name: "discretion benchmarks",
+        cli: &["discretion", "import", "--json"],
+        headers: &[
+            "违法行为编码",
+            "违法行为",
+            "实施部门",
+            "法律依据",
+            "裁量阶次",
+            "适用情形",
+        ],
+    },
+    Reader {
+        name: "penalty cases",
+        cli: &["cases", "import", "--json"],
+        headers: &[
+            "案件编号",
+            "执法部门",
+            "当事人名称",
+            "当事人证件号码",
+            "违法行为编码",
+            "立案日期",
+        ],
+    },
 ];
 
 /// A workbook with `cells` (row, column, text) in its first sheet.
