@@ -199,17 +199,17 @@ fn check_tier(case: &PenaltyCase, rows: &[&BenchmarkRow]) -> Option<String> {
         ));
     };
     let mut problems = Vec::new();
-    if let Some(fine) = case.fine {
-        if row.fine_min.is_some_and(|min| fine < min) || row.fine_max.is_some_and(|max| fine > max)
-        {
-            problems.push(format!(
-                "fine {} outside {} [{}, {}]",
-                yuan(fine),
-                row.tier.as_str(),
-                row.fine_min.map_or_else(String::new, yuan),
-                row.fine_max.map_or_else(String::new, yuan)
-            ));
-        }
+    if let Some(fine) = case.fine
+        && (row.fine_min.is_some_and(|min| fine < min)
+            || row.fine_max.is_some_and(|max| fine > max))
+    {
+        problems.push(format!(
+            "fine {} outside {} [{}, {}]",
+            yuan(fine),
+            row.tier.as_str(),
+            row.fine_min.map_or_else(String::new, yuan),
+            row.fine_max.map_or_else(String::new, yuan)
+        ));
     }
     if row.tier == Tier::NoPenalty && case.imposes_penalty() {
         problems.push("不予处罚 with a fine or penalty kinds".to_owned());

@@ -145,8 +145,10 @@ impl<E: Engine> CaseStore for E {
         if cases.is_empty() {
             return Ok(0);
         }
-        let mut values: Vec<Vec<Option<String>>> =
-            vec![Vec::with_capacity(cases.len()); CASE_COLUMNS.len()];
+        let mut values: Vec<Vec<Option<String>>> = CASE_COLUMNS
+            .iter()
+            .map(|_| Vec::with_capacity(cases.len()))
+            .collect();
         let mut subjects = Vec::with_capacity(cases.len());
         for case in cases {
             let doc = serde_json::to_string(case).map_err(|e| StoreError::Corrupt {

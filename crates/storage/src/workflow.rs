@@ -496,7 +496,8 @@ pub(super) async fn append_ledger_many<E: Engine>(
     })?;
     let (last, mut previous) = (row.int(0)?, row.text(1)?);
     let at = change.at.to_rfc3339();
-    let mut columns: Vec<Vec<String>> = vec![Vec::with_capacity(subjects.len()); 9];
+    let mut columns: Vec<Vec<String>> =
+        (0..9).map(|_| Vec::with_capacity(subjects.len())).collect();
     let mut seqs = Vec::with_capacity(subjects.len());
     for (offset, (key, digest)) in (0..).zip(subjects) {
         let mut entry = LedgerEntry {

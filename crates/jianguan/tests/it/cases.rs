@@ -14,6 +14,9 @@ use crate::common::{jianguan, jianguan_ok, on_postgres, on_sqlite, unique};
 
 type TestResult = Result<(), Box<dyn Error>>;
 
+/// The findings a file must produce, as (case, rule).
+type Expected = Vec<(&'static str, &'static str)>;
+
 /// The day the test's deadlines are judged on.
 const AS_OF: &str = "2025-12-31";
 
@@ -84,7 +87,7 @@ fn row(id: &str, changes: &[(usize, &str)]) -> Result<String, Box<dyn Error>> {
 }
 
 /// The case file and the findings it must produce, as (case, rule).
-fn case_file() -> Result<(String, Vec<(&'static str, &'static str)>), Box<dyn Error>> {
+fn case_file() -> Result<(String, Expected), Box<dyn Error>> {
     let rows: Vec<(&str, Vec<(usize, &str)>)> = vec![
         // Published on the 7th working day (清明 4–6 April skipped): on time.
         ("C01", vec![]),
@@ -189,9 +192,7 @@ pub(crate) struct Files {
     pub(crate) cases: PathBuf,
 }
 
-pub(crate) fn write_files(
-    name: &str,
-) -> Result<(Files, Vec<(&'static str, &'static str)>), Box<dyn Error>> {
+pub(crate) fn write_files(name: &str) -> Result<(Files, Expected), Box<dyn Error>> {
     let dir = std::env::temp_dir().join(unique(name));
     std::fs::create_dir_all(&dir)?;
     let (cases, expected) = case_file()?;
