@@ -8,6 +8,7 @@ pub mod clock;
 pub mod credit;
 pub mod credit_repair;
 pub mod divisions;
+pub mod enforcement;
 pub mod entity;
 pub mod field;
 pub mod hotline;

@@ -104,6 +104,18 @@ pub const INSPECTORS: &[Column] = &[
     ),
     col("fields", &["执法领域", "执法类别"], false),
     col("district", &["所属区域", "所属区县", "区域"], false),
+    col("cert_status", &["证件状态", "执法证状态"], false),
+    col("issuer", &["发证机关", "发证单位"], false),
+    col(
+        "exam_passed_on",
+        &["资格考试通过日期", "资格考试日期", "考试通过日期"],
+        false,
+    ),
+    col(
+        "in_pool",
+        &["纳入抽查人员库", "纳入抽查库", "是否纳入抽查"],
+        false,
+    ),
 ];
 
 /// 回避关系 (recusals), keyed by (执法证号, 统一社会信用代码).

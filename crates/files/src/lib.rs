@@ -18,6 +18,7 @@
 
 pub mod columns;
 pub mod credit;
+pub mod enforcement;
 pub mod export;
 pub mod formula;
 #[cfg(test)]

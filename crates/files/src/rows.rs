@@ -10,7 +10,9 @@ use domain::entity::{CreditClass, CreditRating, EntityFields, EntityStatus, Mark
 use domain::field::InvalidField;
 use domain::idcard::IdCardNo;
 use domain::industry::IndustryCode;
-use domain::inspector::{CertificateNo, Inspector, InspectorFields, Recusal};
+use domain::inspector::{
+    CertificateNo, CertificateStatus, Inspector, InspectorFields, OfficerRegister, Recusal,
+};
 use domain::item::{
     CheckMethod, Frequency, InspectionItem, ItemCode, ItemFields, JointItem, JointItemFields,
     RatioBp,
@@ -349,6 +351,7 @@ fn field_zh(error: &InvalidField) -> String {
         "registered_on" => "成立日期",
         "credit_class_on" => "分类日期",
         "cert_valid_until" => "证件有效期",
+        "issuer" => "发证机关",
         "fields" => "执法领域",
         "reason" => "回避原因",
         "category" => "抽查类别",
@@ -610,6 +613,21 @@ fn inspector(r: &mut RowReader<'_>, resolver: &Resolver) -> Option<Inspector> {
     let until = r.parse("cert_valid_until", parse_date);
     let fields = split_list(r.cell("fields"));
     let district = r.optional("district", |v| resolver.district(v));
+    let status = r.optional("cert_status", |v| {
+        CertificateStatus::parse(v).map_err(|e| invalid_pair(e, "证件状态应为 有效、暂扣 或 注销"))
+    });
+    let issuer = r.cell("issuer");
+    let exam_passed_on = r.optional("exam_passed_on", parse_date);
+    let in_pool = r.optional("in_pool", |v| {
+        domain::enforcement::parse_yes_no("in_pool", v)
+            .map_err(|e| invalid_pair(e, "纳入抽查人员库应为 是 或 否"))
+    });
+    let register = OfficerRegister {
+        status: status.ok()?.unwrap_or(CertificateStatus::Valid),
+        issuer: (!issuer.is_empty()).then(|| issuer.to_owned()),
+        exam_passed_on: exam_passed_on.ok()?,
+        in_pool: in_pool.ok()?.flatten().unwrap_or(true),
+    };
     let fields = InspectorFields {
         cert_no: cert_no?,
         name: name?.to_owned(),
@@ -619,6 +637,7 @@ fn inspector(r: &mut RowReader<'_>, resolver: &Resolver) -> Option<Inspector> {
         cert_valid_until: until?,
         fields,
         district: district.ok()?,
+        register,
     };
     r.accept(Inspector::new(fields))
 }

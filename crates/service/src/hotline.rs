@@ -802,16 +802,7 @@ pub async fn import_orders<S: WorkflowStore + HotlineStore>(
         .filter(|d| !d.is_active())
         .map(|d| d.code().as_str().to_owned())
         .collect();
-    let departments: BTreeMap<String, String> = directory
-        .iter()
-        .flat_map(|d| {
-            let code = d.code().as_str().to_owned();
-            let short_name = d.short_name().map(|short| (short.to_owned(), code.clone()));
-            [(code.clone(), code.clone()), (d.name().to_owned(), code)]
-                .into_iter()
-                .chain(short_name)
-        })
-        .collect();
+    let departments = department_lookup(&directory);
     let mut changed = Vec::new();
     for row in file.rows {
         let department = match row.department.as_str() {
@@ -905,6 +896,21 @@ pub async fn import_orders<S: WorkflowStore + HotlineStore>(
             .await?;
     }
     Ok(OrdersImport { outcome, sha256 })
+}
+
+/// Each department's code, name and short name, to its code: how a file may
+/// name a department.
+pub(crate) fn department_lookup(directory: &[domain::Department]) -> BTreeMap<String, String> {
+    directory
+        .iter()
+        .flat_map(|d| {
+            let code = d.code().as_str().to_owned();
+            let short_name = d.short_name().map(|short| (short.to_owned(), code.clone()));
+            [(code.clone(), code.clone()), (d.name().to_owned(), code)]
+                .into_iter()
+                .chain(short_name)
+        })
+        .collect()
 }
 
 /// The order a file row describes. A stored order takes the row's facts

@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod credit;
 pub mod credit_repair;
 pub mod eligibility;
+pub mod enforcement;
 pub mod hotline;
 pub mod report;
 pub mod results;

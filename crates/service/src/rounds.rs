@@ -334,9 +334,7 @@ async fn corps<S: WorkflowStore>(store: &S, start: NaiveDate, end: NaiveDate) ->
             .or_default()
             .push(index as u32);
         corps.fields.push(inspector.fields.clone());
-        corps
-            .certified
-            .push(inspector.is_certified_on(start) && inspector.is_certified_on(end));
+        corps.certified.push(inspector.drawable(start, end));
     }
     Ok(corps)
 }

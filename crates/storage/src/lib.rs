@@ -41,6 +41,7 @@
 pub mod credit;
 mod db;
 pub mod departments;
+pub mod enforcement;
 mod engine;
 pub mod export;
 pub mod hotline;
@@ -65,6 +66,7 @@ use domain::org::{Department, DepartmentCode, District, DistrictCode};
 use domain::uscc::Uscc;
 
 pub use departments::{DepartmentStore, DepartmentWrite, DepartmentWritten};
+pub use enforcement::{CaseStore, PublicCaseFilter};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use workflow::{

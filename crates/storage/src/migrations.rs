@@ -72,6 +72,11 @@ const SQLITE: &[Embedded] = &[
         include_str!("../migrations/sqlite/0010_registration_types.sql"),
     ),
     (
+        11,
+        "enforcement",
+        include_str!("../migrations/sqlite/0011_enforcement.sql"),
+    ),
+    (
         14,
         "rectification_targets",
         include_str!("../migrations/sqlite/0014_rectification_targets.sql"),
@@ -134,6 +139,11 @@ const POSTGRES: &[Embedded] = &[
         10,
         "registration_types",
         include_str!("../migrations/postgres/0010_registration_types.sql"),
+    ),
+    (
+        11,
+        "enforcement",
+        include_str!("../migrations/postgres/0011_enforcement.sql"),
     ),
     (
         14,

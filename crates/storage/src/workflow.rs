@@ -568,6 +568,93 @@ async fn append_ledger<E: Engine>(
     Ok(())
 }
 
+const LEDGER: super::engine::Table = super::engine::Table {
+    name: "ledger",
+    columns: &[
+        "seq",
+        "at",
+        "actor",
+        "action",
+        "subject_table",
+        "subject_key",
+        "state_digest",
+        "detail",
+        "prev_hash",
+        "hash",
+    ],
+    key: &["seq"],
+};
+
+/// Appends one ledger entry per `(key, state digest)` of `table` inside `tx`,
+/// in bulk: the head is moved once, the chain computed here.
+pub(super) async fn append_ledger_many<E: Engine>(
+    tx: &mut E::Tx,
+    table: &str,
+    subjects: Vec<(String, String)>,
+    change: &Change,
+) -> Result<(), StoreError> {
+    let n = i64::try_from(subjects.len()).unwrap_or(i64::MAX);
+    if n == 0 {
+        return Ok(());
+    }
+    let rows = E::tx_fetch_all(
+        tx,
+        "UPDATE ledger_head SET seq = seq + $1 WHERE one = 1 RETURNING seq, hash",
+        vec![Arg::Int(n)],
+    )
+    .await?;
+    let row = rows.first().ok_or_else(|| StoreError::Corrupt {
+        table: "ledger_head",
+        key: "1".into(),
+        reason: "the ledger head row is missing".into(),
+    })?;
+    let (last, mut previous) = (row.int(0)?, row.text(1)?);
+    let at = change.at.to_rfc3339();
+    let mut columns: Vec<Vec<String>> =
+        (0..9).map(|_| Vec::with_capacity(subjects.len())).collect();
+    let mut seqs = Vec::with_capacity(subjects.len());
+    for (offset, (key, digest)) in (0..).zip(subjects) {
+        let mut entry = LedgerEntry {
+            seq: last - n + 1 + offset,
+            at: at.clone(),
+            actor: change.actor.clone(),
+            action: change.action.clone(),
+            subject_table: table.to_owned(),
+            subject_key: key,
+            state_digest: digest,
+            detail: change.detail.clone(),
+            prev_hash: previous,
+            hash: String::new(),
+        };
+        entry.hash = entry.expected_hash();
+        previous = entry.hash.clone();
+        seqs.push(entry.seq);
+        for (column, value) in columns.iter_mut().zip([
+            entry.at,
+            entry.actor,
+            entry.action,
+            entry.subject_table,
+            entry.subject_key,
+            entry.state_digest,
+            entry.detail,
+            entry.prev_hash,
+            entry.hash,
+        ]) {
+            column.push(value);
+        }
+    }
+    E::tx_execute(
+        tx,
+        "UPDATE ledger_head SET hash = $1 WHERE one = 1",
+        vec![Arg::Text(previous)],
+    )
+    .await?;
+    let mut bulk = vec![super::engine::Column::Int(seqs)];
+    bulk.extend(columns.into_iter().map(super::engine::Column::Text));
+    super::engine::bulk_insert::<E>(tx, &LEDGER, bulk, super::engine::OnConflict::Fail).await?;
+    Ok(())
+}
+
 /// Runs two futures concurrently and returns both outputs.
 async fn futures_join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
     use std::task::Poll;

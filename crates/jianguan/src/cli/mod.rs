@@ -7,6 +7,7 @@ mod credit_risk;
 mod database;
 #[cfg(feature = "sim")]
 mod demo;
+mod enforcement;
 mod hotline;
 mod import;
 mod offline;
@@ -75,6 +76,10 @@ enum Command {
     Credit(credit::CreditArgs),
     /// 12345 hotline work orders: import, KPIs, the overdue list, 督办, single steps.
     Hotline(hotline::HotlineArgs),
+    /// Discretion benchmarks (裁量基准): import a new version, look a behaviour up.
+    Discretion(enforcement::DiscretionArgs),
+    /// Penalty cases (行政处罚案件): import the register, check it against the rules.
+    Cases(enforcement::CasesArgs),
 }
 
 /// Exit status for bad input: unreadable or malformed files and arguments.
@@ -115,6 +120,8 @@ pub fn main() -> ExitCode {
         Command::Audit(args) => workflow::run_audit(args),
         Command::Credit(args) => credit::run(args),
         Command::Hotline(args) => hotline::run(args),
+        Command::Discretion(args) => enforcement::run_discretion(args),
+        Command::Cases(args) => enforcement::run_cases(args),
         Command::Report(args) => workflow::run_report(args),
         Command::Serve(args) => serve::run_serve(args),
         Command::Accounts(args) => serve::run_accounts(args),

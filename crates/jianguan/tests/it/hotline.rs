@@ -1017,6 +1017,7 @@ fn inspector(n: u32, department: &str) -> Fallible<Inspector> {
         cert_valid_until: day("2030-12-31")?,
         fields: vec!["食品安全".into()],
         district: None,
+        register: Default::default(),
     })?)
 }
 

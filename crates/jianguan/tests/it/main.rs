@@ -7,6 +7,7 @@ mod common;
 mod accounts;
 mod any_city;
 mod calendar_notice;
+mod cases;
 mod city;
 mod cli_calendar;
 mod cli_migrate;

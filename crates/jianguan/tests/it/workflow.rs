@@ -300,6 +300,7 @@ fn inspector(department: &str, n: u32) -> Fallible<Inspector> {
         cert_valid_until: until,
         fields,
         district: None,
+        register: Default::default(),
     })?)
 }
 

@@ -228,6 +228,7 @@ const PAGES: &[Page] = &[
     get("/gongshi/verify?round={round}&code={entity}", Rule::Public),
     get("/gongshi/ledger", Rule::Public),
     get("/gongshi/ledger.json", Rule::Public),
+    get("/gongshi/penalties?q={entity}", Rule::Public),
     // 工作台, 名录库
     get("/dashboard", Rule::LoggedIn),
     get("/directories", Rule::LoggedIn),

@@ -23,6 +23,7 @@ mod hotline_intake;
 mod justice;
 mod lists;
 mod names;
+mod penalties;
 mod portal;
 mod security;
 mod staff_directories;
