@@ -200,7 +200,7 @@ impl SubjectError {
     pub fn reason_zh(&self) -> String {
         match self {
             Self::Empty => "证件号码为空".into(),
-            Self::IdCard(error) => format!("不是有效的居民身份证号码（{error}）"),
+            Self::IdCard(error) => format!("不是有效的居民身份证号码（{}）", error.reason_zh()),
             Self::Uscc(error) => format!(
                 "不是有效的统一社会信用代码或居民身份证号码（{}）",
                 error.reason_zh()

@@ -62,34 +62,109 @@ pub fn repair_opens_on(entry: &CreditEntry, severity: Severity) -> NaiveDate {
 /// Why a request cannot be filed or approved on a given day, or `None` when it
 /// can. `severity` is the entry's (or the one the reviewer assigns); without
 /// one the minimum period is unknown and only the other rules apply.
-pub fn refusal(entry: &CreditEntry, severity: Option<Severity>, on: NaiveDate) -> Option<String> {
+pub fn refusal(
+    entry: &CreditEntry,
+    severity: Option<Severity>,
+    on: NaiveDate,
+) -> Option<RepairRefusal> {
     if !repairable(entry.list_type) {
-        return Some(format!(
-            "{} records are not bad credit and are not repaired",
-            entry.list_type.name_zh()
+        return Some(RepairRefusal::new(
+            "not_repairable",
+            format!(
+                "{} records are not bad credit and are not repaired",
+                entry.list_type.name_zh()
+            ),
+            format!(
+                "{}记录不属于失信信息，无需信用修复",
+                entry.list_type.name_zh()
+            ),
         ));
     }
     if let Some(removed) = entry.removed_on.filter(|removed| *removed <= on) {
-        return Some(format!("the entry was already removed on {removed}"));
+        return Some(RepairRefusal::new(
+            "already_removed",
+            format!("the entry was already removed on {removed}"),
+            format!("该记录已于 {removed} 移出"),
+        ));
     }
     if on < entry.listed_on {
-        return Some(format!("the entry is only listed from {}", entry.listed_on));
+        return Some(RepairRefusal::new(
+            "not_yet_listed",
+            format!("the entry is only listed from {}", entry.listed_on),
+            format!("该记录自 {} 起才列入", entry.listed_on),
+        ));
     }
     if let Some(last) = entry.effective_until().filter(|last| *last < on) {
-        return Some(format!(
-            "publication already ended after {last}: there is nothing to repair"
+        return Some(RepairRefusal::new(
+            "publication_ended",
+            format!("publication already ended after {last}: there is nothing to repair"),
+            format!("该记录的公示期已于 {last} 届满，无需修复"),
         ));
     }
     let severity = severity?;
     let opens = repair_opens_on(entry, severity);
     (on < opens).then(|| {
-        format!(
-            "repair of a {} record opens on {opens} ({} from the finding on {}); it cannot be requested on {on}",
-            severity.as_str(),
-            minimum_in_words(severity),
-            entry.finding_date()
+        RepairRefusal::new(
+            "repair_not_open",
+            format!(
+                "repair of a {} record opens on {opens} ({} from the finding on {}); it cannot be requested on {on}",
+                severity.as_str(),
+                minimum_in_words(severity),
+                entry.finding_date()
+            ),
+            format!(
+                "{}失信记录自 {opens} 起才能申请修复（自 {} 认定起{}），{on} 不能申请",
+                severity.as_str(),
+                entry.finding_date(),
+                minimum_in_chinese(severity)
+            ),
         )
     })
+}
+
+/// Why a repair cannot be requested or approved: a stable code and the reason
+/// in English (CLI) and Chinese (pages). Reads as the English reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepairRefusal {
+    /// The stable machine code, e.g. `repair_not_open`.
+    pub code: &'static str,
+    /// The reason in English.
+    pub english: String,
+    /// The reason in Chinese.
+    pub chinese: String,
+}
+
+impl RepairRefusal {
+    fn new(code: &'static str, english: String, chinese: String) -> Self {
+        Self {
+            code,
+            english,
+            chinese,
+        }
+    }
+}
+
+impl std::ops::Deref for RepairRefusal {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.english
+    }
+}
+
+impl std::fmt::Display for RepairRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.english)
+    }
+}
+
+/// The minimum period in Chinese, for messages.
+fn minimum_in_chinese(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Minor => "无最短期限",
+        Severity::Ordinary => "满 3 个月",
+        Severity::Serious => "满 1 年",
+    }
 }
 
 /// The minimum period in words, for messages.

@@ -48,7 +48,8 @@ macro_rules! chinese_enum {
             pub fn parse(text: &str) -> Result<Self, $crate::field::InvalidField> {
                 match text.trim() {
                     $($text $(| $alias)* => Ok(Self::$variant),)+
-                    _ => Err($crate::field::InvalidField::new($field, text, $expected)),
+                    _ => Err($crate::field::InvalidField::new($field, text, $expected)
+                        .zh(concat!("只能是以下之一：", $("“", $text, "”",)+))),
                 }
             }
         }
@@ -185,14 +186,16 @@ impl MarketEntity {
                 "registered_on",
                 registered_on.to_string(),
                 "before 1900",
-            ));
+            )
+            .zh("不能早于1900年"));
         }
         if let Some(rating) = credit.filter(|rating| rating.set_on < registered_on) {
             return Err(InvalidField::new(
                 "credit_class_on",
                 rating.set_on.to_string(),
                 format!("the credit class cannot be set before registration ({registered_on})"),
-            ));
+            )
+            .zh("不能早于成立日期"));
         }
         Ok(Self(EntityFields {
             uscc,

@@ -4,6 +4,10 @@
 //! Importers report rejected rows by column: [`InvalidField::field`] is the
 //! stable English name of the field (the same name as the storage column where
 //! there is one), so an importer maps it back to the header it read.
+//! Pages and reports show [`InvalidField::message_zh`]: the field's Chinese
+//! label ([`field_label`]) and the Chinese reason given with [`InvalidField::zh`]
+//! (a generic Chinese reason when a check gave none); the CLI keeps the English
+//! `Display`.
 
 use std::borrow::Cow;
 
@@ -17,6 +21,8 @@ pub struct InvalidField {
     pub value: String,
     /// What is wrong with it.
     pub reason: Cow<'static, str>,
+    /// What is wrong with it, in Chinese (see [`InvalidField::zh`]).
+    pub reason_zh: Option<Cow<'static, str>>,
 }
 
 impl InvalidField {
@@ -31,9 +37,130 @@ impl InvalidField {
             field,
             value,
             reason: reason.into(),
+            reason_zh: None,
         }
     }
+
+    /// The same error with its reason in Chinese, for pages and reports.
+    #[must_use]
+    pub fn zh(mut self, reason: impl Into<Cow<'static, str>>) -> Self {
+        self.reason_zh = Some(reason.into());
+        self
+    }
+
+    /// The stable machine code of every invalid field.
+    pub fn code(&self) -> &'static str {
+        "invalid_field"
+    }
+
+    /// The field's Chinese label, e.g. 计划结束日期 for `period_end`.
+    pub fn label(&self) -> &'static str {
+        field_label(self.field)
+    }
+
+    /// The error in Chinese: label, reason and the value given, e.g.
+    /// `计划结束日期：计划须在同一自然年度内（输入：2027-01-31）`.
+    pub fn message_zh(&self) -> String {
+        let reason = self.reason_zh.as_deref().unwrap_or("取值不符合要求");
+        if self.value.trim().is_empty() {
+            format!("{}：{reason}", self.label())
+        } else {
+            format!("{}：{reason}（输入：{}）", self.label(), self.value)
+        }
+    }
+
+    /// One error of each shared check, for tests that read every message.
+    pub fn examples() -> Vec<Self> {
+        vec![
+            required_text("name", " ", 10).err(),
+            required_text("title", "一二三", 2).err(),
+            required_text("address", "a\u{7}b", 10).err(),
+            ascii_code("code", " ", 8).err(),
+            ascii_code("code", "123456789", 8).err(),
+            ascii_code("code", "市场", 8).err(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
 }
+
+/// The Chinese label of a field named in English (the form's or column's name);
+/// 输入项 for a field without one.
+pub fn field_label(field: &str) -> &'static str {
+    FIELD_LABELS
+        .iter()
+        .find(|(name, _)| *name == field)
+        .map_or("输入项", |(_, label)| label)
+}
+
+/// English field names and their Chinese labels.
+const FIELD_LABELS: &[(&str, &str)] = &[
+    ("id", "编号"),
+    ("title", "标题"),
+    ("name", "名称"),
+    ("short_name", "简称"),
+    ("address", "地址"),
+    ("uscc", "统一社会信用代码"),
+    ("code", "代码"),
+    ("department", "部门"),
+    ("lead", "牵头部门"),
+    ("partners", "协办部门"),
+    ("participants", "参与部门"),
+    ("cooperating", "协办部门"),
+    ("district", "行政区划"),
+    ("districts", "行政区划"),
+    ("industry", "行业"),
+    ("industries", "行业"),
+    ("entity_type", "主体类型"),
+    ("entity_types", "主体类型"),
+    ("status", "状态"),
+    ("kind", "计划类型"),
+    ("year", "年度"),
+    ("period_start", "计划开始日期"),
+    ("period_end", "计划结束日期"),
+    ("frequency", "抽查频次"),
+    ("strata", "分层抽取规则"),
+    ("stratum", "分层"),
+    ("rate_bp", "抽取比例"),
+    ("ratio_bp", "抽取比例"),
+    ("count", "抽取户数"),
+    ("items", "检查事项"),
+    ("methods", "检查方式"),
+    ("inspectors", "检查人员"),
+    ("inspector", "检查人员"),
+    ("cert_no", "执法证号"),
+    ("cert_valid_until", "执法证有效期"),
+    ("confirmations", "会签意见"),
+    ("version", "版本"),
+    ("reason", "理由"),
+    ("outcome", "检查结果"),
+    ("legal_basis", "法律依据"),
+    ("authority", "实施机关"),
+    ("category", "问题类型"),
+    ("channel", "受理渠道"),
+    ("channels", "受理渠道"),
+    ("tags", "标签"),
+    ("domain", "领域"),
+    ("role", "角色"),
+    ("username", "用户名"),
+    ("level", "级别"),
+    ("list_type", "名单类型"),
+    ("subject_kind", "对象类型"),
+    ("subject_name", "主体名称"),
+    ("target_type", "对象类型"),
+    ("ref_no", "文号"),
+    ("registered_on", "成立日期"),
+    ("credit_class_on", "信用分类日期"),
+    ("special_pools", "特殊对象库"),
+    ("difficult_days", "疑难工单时限"),
+    ("rules", "规则"),
+    ("hotline rules", "热线规则"),
+    ("round", "抽查批次"),
+    ("fields", "字段"),
+    ("field", "字段"),
+    ("工单编号", "工单编号"),
+];
 
 /// Trims `value` and checks it is a non-empty single line of at most `max_chars`
 /// characters without control characters.
@@ -44,7 +171,7 @@ pub(crate) fn required_text(
 ) -> Result<String, InvalidField> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
-        return Err(InvalidField::new(field, value, "must not be empty"));
+        return Err(InvalidField::new(field, value, "must not be empty").zh("不能为空"));
     }
     check_line(field, trimmed, max_chars)?;
     Ok(trimmed.to_owned())
@@ -87,14 +214,16 @@ fn check_line(field: &'static str, text: &str, max_chars: usize) -> Result<(), I
             field,
             text,
             format!("at most {max_chars} characters; got {count}"),
-        ));
+        )
+        .zh(format!("最多 {max_chars} 个字，输入了 {count} 个")));
     }
     if let Some(c) = text.chars().find(|c| c.is_control()) {
         return Err(InvalidField::new(
             field,
             text,
             format!("contains the control character {c:?}"),
-        ));
+        )
+        .zh("含有不可见的控制字符"));
     }
     Ok(())
 }
@@ -107,14 +236,13 @@ pub(crate) fn ascii_code(
 ) -> Result<String, InvalidField> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
-        return Err(InvalidField::new(field, value, "must not be empty"));
+        return Err(InvalidField::new(field, value, "must not be empty").zh("不能为空"));
     }
     if trimmed.len() > max {
-        return Err(InvalidField::new(
-            field,
-            value,
-            format!("at most {max} characters"),
-        ));
+        return Err(
+            InvalidField::new(field, value, format!("at most {max} characters"))
+                .zh(format!("最多 {max} 个字符")),
+        );
     }
     if let Some(c) = trimmed
         .chars()
@@ -126,7 +254,10 @@ pub(crate) fn ascii_code(
             format!(
                 "character {c:?} is not allowed (ASCII letters, digits, '-', '_' and '.' only)"
             ),
-        ));
+        )
+        .zh(format!(
+            "不能含有“{c}”，只能用英文字母、数字和 - _ . 三种符号"
+        )));
     }
     Ok(trimmed.to_owned())
 }
@@ -158,6 +289,29 @@ mod tests {
             label_set("tags", &labels, 10),
             Ok(vec!["特种设备".to_owned(), "食品".to_owned()])
         );
+    }
+
+    #[test]
+    fn messages_in_chinese_name_the_field() {
+        let error = InvalidField::new(
+            "period_end",
+            "2027-01-31",
+            "a plan runs within one calendar year",
+        )
+        .zh("计划须在同一自然年度内");
+        assert_eq!(error.code(), "invalid_field");
+        assert_eq!(
+            error.message_zh(),
+            "计划结束日期：计划须在同一自然年度内（输入：2027-01-31）"
+        );
+        assert_eq!(
+            error.to_string(),
+            "period_end: a plan runs within one calendar year (got \"2027-01-31\")"
+        );
+        assert_eq!(field_label("no_such_field"), "输入项");
+        for example in InvalidField::examples() {
+            assert!(example.reason_zh.is_some(), "{example}");
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::entity::chinese_enum;
 use super::field::InvalidField;
+use super::refusal::Refusal;
 
 chinese_enum! {
     /// 难度: sets the closing limit.
@@ -548,22 +549,79 @@ impl OrderAction {
     }
 }
 
-/// Why a step was refused. The order is unchanged.
+/// Why a step was refused: a stable code with the reason in English (CLI)
+/// and Chinese (pages). The order is unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct Refused(pub String);
+pub struct Refused(pub Refusal);
 
-fn refuse<T>(message: impl Into<String>) -> Result<T, Refused> {
-    Err(Refused(message.into()))
+impl Refused {
+    /// One refusal of each kind the rules give, for tests that read every message.
+    pub fn examples() -> Vec<Refusal> {
+        vec![
+            wrong_status_refusal(
+                "答复",
+                "RX1",
+                OrderStatus::Dispatched,
+                "已签收 or 办理中",
+                "已签收或办理中",
+            ),
+            missing("the reply", "答复内容", "text"),
+        ]
+    }
 }
 
-fn required(what: &str, text: &str) -> Result<String, Refused> {
+fn refuse<T>(code: &'static str, english: String, chinese: String) -> Result<T, Refused> {
+    Err(Refused(Refusal::new(code, english, chinese)))
+}
+
+fn missing(english: &str, chinese: &str, field: &'static str) -> Refusal {
+    Refusal::new(
+        "text_required",
+        format!("{english} is required"),
+        format!("请填写{chinese}。工单未作改动。"),
+    )
+    .on(field)
+}
+
+fn wrong_status_refusal(
+    step: &str,
+    id: &str,
+    status: OrderStatus,
+    allowed_english: &str,
+    allowed_chinese: &str,
+) -> Refusal {
+    Refusal::new(
+        "order_status",
+        format!("cannot {step} work order {id}: it is {status} ({step} needs {allowed_english})"),
+        format!(
+            "工单 {id} 当前为“{status}”，不能{step}，{step}须在{allowed_chinese}状态。工单未作改动。"
+        ),
+    )
+}
+
+/// `text` trimmed, or the refusal naming the missing `english`/`chinese` text (form `field`).
+fn required(
+    english: &str,
+    chinese: &str,
+    field: &'static str,
+    text: &str,
+) -> Result<String, Refused> {
     let text = text.trim();
     if text.is_empty() {
-        refuse(format!("{what} is required"))
+        Err(Refused(missing(english, chinese, field)))
     } else {
         Ok(text.to_owned())
     }
+}
+
+/// A calendar error of the working-day questions, refused.
+fn calendar_refused(error: &workcal::Error) -> Refused {
+    Refused(Refusal::new(
+        "calendar",
+        error.to_string(),
+        "工作日历无法计算该日期（可能缺少当年的放假安排），工单未作改动。",
+    ))
 }
 
 /// The working-day questions the rules ask; `workcal` answers them.
@@ -579,13 +637,13 @@ impl WorkingDays for workcal::Calendar {
         self.estimating()
             .deadline(start, n)
             .map(|d| d.value.last_day)
-            .map_err(|e| Refused(e.to_string()))
+            .map_err(|e| calendar_refused(&e))
     }
     fn between(&self, a: NaiveDate, b: NaiveDate) -> Result<i64, Refused> {
         self.estimating()
             .working_days_between(a, b)
             .map(|d| d.value)
-            .map_err(|e| Refused(e.to_string()))
+            .map_err(|e| calendar_refused(&e))
     }
 }
 
@@ -620,11 +678,14 @@ impl WorkOrder {
         days: &impl WorkingDays,
         actor: &str,
     ) -> Result<Self, Refused> {
-        super::plan::check_id("工单编号", &intake.id).map_err(|e| Refused(e.to_string()))?;
-        let channel = rules
-            .channel(&intake.channel)
-            .map_err(|e| Refused(e.to_string()))?;
-        let category = required("问题类型 (category)", &intake.category)?;
+        super::plan::check_id("工单编号", &intake.id).map_err(invalid_field)?;
+        let channel = rules.channel(&intake.channel).map_err(invalid_field)?;
+        let category = required(
+            "问题类型 (category)",
+            "问题类型",
+            "category",
+            &intake.category,
+        )?;
         let received_at = intake.received_at.with_timezone(&beijing());
         let day = received_at.date_naive();
         let mut order = Self {
@@ -742,32 +803,51 @@ impl WorkOrder {
         use OrderStatus as S;
         let at = at.with_timezone(&beijing());
         if at < self.received_at {
-            return refuse(format!(
-                "{} at {} is before the order was received ({})",
-                action.label(),
-                stored_time(at),
-                stored_time(self.received_at)
-            ));
+            return refuse(
+                "time_order",
+                format!(
+                    "{} at {} is before the order was received ({})",
+                    action.label(),
+                    stored_time(at),
+                    stored_time(self.received_at)
+                ),
+                format!(
+                    "{}时间 {} 早于工单受理时间 {}。工单未作改动。",
+                    action.label(),
+                    stored_time(at),
+                    stored_time(self.received_at)
+                ),
+            );
         }
         if let Some(last) = self.events.last()
             && at < last.at
         {
-            return refuse(format!(
-                "{} at {} is before the order's last step ({} at {})",
-                action.label(),
-                stored_time(at),
-                last.action,
-                stored_time(last.at)
-            ));
+            return refuse(
+                "time_order",
+                format!(
+                    "{} at {} is before the order's last step ({} at {})",
+                    action.label(),
+                    stored_time(at),
+                    last.action,
+                    stored_time(last.at)
+                ),
+                format!(
+                    "{}时间 {} 早于工单上一步操作（{}，{}）。工单未作改动。",
+                    action.label(),
+                    stored_time(at),
+                    last.action,
+                    stored_time(last.at)
+                ),
+            );
         }
-        let wrong_status = |allowed: &str| -> Result<Self, Refused> {
-            refuse(format!(
-                "cannot {} work order {}: it is {} ({} needs {allowed})",
+        let wrong_status = |english: &str, chinese: &str| -> Result<Self, Refused> {
+            Err(Refused(wrong_status_refusal(
                 action.label(),
-                self.id,
+                &self.id,
                 self.status,
-                action.label()
-            ))
+                english,
+                chinese,
+            )))
         };
         let mut next = self.clone();
         let today = at.date_naive();
@@ -775,9 +855,14 @@ impl WorkOrder {
         match action {
             OrderAction::Dispatch { department } => {
                 if self.status != S::Received {
-                    return wrong_status("已受理");
+                    return wrong_status("已受理", "已受理");
                 }
-                let department = required("承办部门 (department)", department)?;
+                let department = required(
+                    "承办部门 (department)",
+                    "承办部门",
+                    "department",
+                    department,
+                )?;
                 if self.returns > 0 && rules.restart_on_return {
                     next.sign_clock_from = today;
                     next.close_clock_from = today;
@@ -790,7 +875,7 @@ impl WorkOrder {
             }
             OrderAction::Sign => {
                 if self.status != S::Dispatched {
-                    return wrong_status("已派单");
+                    return wrong_status("已派单", "已派单");
                 }
                 next.signed_at = Some(at);
                 next.status = S::Signed;
@@ -798,16 +883,16 @@ impl WorkOrder {
             }
             OrderAction::Handle { note } => {
                 if !matches!(self.status, S::Signed | S::Handling) {
-                    return wrong_status("已签收 or 办理中");
+                    return wrong_status("已签收 or 办理中", "已签收或办理中");
                 }
-                detail = required("the handling note", note)?;
+                detail = required("the handling note", "办理情况", "note", note)?;
                 next.status = S::Handling;
             }
             OrderAction::Reply { text } => {
                 if !matches!(self.status, S::Signed | S::Handling) {
-                    return wrong_status("已签收 or 办理中");
+                    return wrong_status("已签收 or 办理中", "已签收或办理中");
                 }
-                let text = required("the reply", text)?;
+                let text = required("the reply", "答复内容", "text", text)?;
                 detail = text.clone();
                 next.reply = Some(text);
                 next.pending_extension = None;
@@ -815,9 +900,12 @@ impl WorkOrder {
             }
             OrderAction::Return { reason } => {
                 if !matches!(self.status, S::Dispatched | S::Signed) {
-                    return wrong_status("已派单 or 已签收 (before handling starts)");
+                    return wrong_status(
+                        "已派单 or 已签收 (before handling starts)",
+                        "已派单或已签收（开始办理前）",
+                    );
                 }
-                let reason = required("the reason for returning", reason)?;
+                let reason = required("the reason for returning", "退单理由", "reason", reason)?;
                 detail = format!(
                     "{} 退回: {reason}",
                     self.department.as_deref().unwrap_or("")
@@ -833,21 +921,33 @@ impl WorkOrder {
                 reason,
             } => {
                 if !matches!(self.status, S::Signed | S::Handling) {
-                    return wrong_status("已签收 or 办理中");
+                    return wrong_status("已签收 or 办理中", "已签收或办理中");
                 }
                 if self.pending_extension.is_some() {
-                    return refuse(format!(
-                        "work order {} already has an extension request awaiting approval",
-                        self.id
-                    ));
+                    return refuse(
+                        "extension_pending",
+                        format!(
+                            "work order {} already has an extension request awaiting approval",
+                            self.id
+                        ),
+                        "已有待审批的延期申请，请等待 12345 中心审批。工单未作改动。".to_owned(),
+                    );
                 }
                 if *asked == 0 || *asked > rules.max_extension_days {
-                    return refuse(format!(
-                        "an extension is 1 to {} working days (asked {asked})",
-                        rules.max_extension_days
-                    ));
+                    return refuse(
+                        "extension_days",
+                        format!(
+                            "an extension is 1 to {} working days (asked {asked})",
+                            rules.max_extension_days
+                        ),
+                        format!(
+                            "延期天数应为 1 至 {} 个工作日（申请了 {asked} 个）。工单未作改动。",
+                            rules.max_extension_days
+                        ),
+                    );
                 }
-                let reason = required("the reason for the extension", reason)?;
+                let reason =
+                    required("the reason for the extension", "延期理由", "reason", reason)?;
                 detail = format!("{asked} 个工作日: {reason}");
                 next.pending_extension = Some(ExtensionRequest {
                     days: *asked,
@@ -861,43 +961,55 @@ impl WorkOrder {
                 note,
             } => {
                 let Some(request) = &self.pending_extension else {
-                    return refuse(format!(
-                        "work order {} has no extension request to decide",
-                        self.id
-                    ));
+                    return refuse(
+                        "no_extension",
+                        format!("work order {} has no extension request to decide", self.id),
+                        "没有待审批的延期申请。工单未作改动。".to_owned(),
+                    );
                 };
                 if *approve {
                     if *granted == 0 || *granted > request.days {
-                        return refuse(format!(
-                            "grant 1 to {} working days (the days asked)",
-                            request.days
-                        ));
+                        return refuse(
+                            "extension_days",
+                            format!("grant 1 to {} working days (the days asked)", request.days),
+                            format!(
+                                "批准的延期天数应在 1 至 {} 个工作日（申请的天数）之间。工单未作改动。",
+                                request.days
+                            ),
+                        );
                     }
                     next.extension_days += granted;
                     next.recompute_deadlines(rules, days)?;
                     detail = format!("批准 {granted} 个工作日, 办结时限 {}", next.close_due);
                 } else {
-                    detail = format!("驳回: {}", required("the reason for rejecting", note)?);
+                    detail = format!(
+                        "驳回: {}",
+                        required("the reason for rejecting", "驳回理由", "note", note)?
+                    );
                 }
                 next.pending_extension = None;
             }
             OrderAction::Escalate { level, note } => {
                 if !self.is_open() {
-                    return wrong_status("an open order");
+                    return wrong_status("an open order", "未办结");
                 }
                 if self.escalation.is_some_and(|current| current >= *level) {
-                    return refuse(format!(
-                        "work order {} is already under {} 督办",
-                        self.id,
-                        self.escalation.map(|e| e.as_str()).unwrap_or_default()
-                    ));
+                    let current = self.escalation.map(|e| e.as_str()).unwrap_or_default();
+                    return refuse(
+                        "already_escalated",
+                        format!("work order {} is already under {current} 督办", self.id),
+                        format!(
+                            "工单 {} 已在{current}督办中，不能再设同级或更低级别的督办。工单未作改动。",
+                            self.id
+                        ),
+                    );
                 }
                 detail = format!("{level}: {}", note.trim());
                 next.escalation = Some(*level);
             }
             OrderAction::Callback { rating, note } => {
                 if self.status != S::Replied {
-                    return wrong_status("已答复");
+                    return wrong_status("已答复", "已答复");
                 }
                 detail = format!("{rating} {}", note.trim()).trim().to_owned();
                 next.rating = Some(*rating);
@@ -905,7 +1017,7 @@ impl WorkOrder {
             }
             OrderAction::Close { note } => {
                 if self.status != S::Visited {
-                    return wrong_status("已回访");
+                    return wrong_status("已回访", "已回访");
                 }
                 detail = note.trim().to_owned();
                 next.closed_at = Some(at);
@@ -917,14 +1029,24 @@ impl WorkOrder {
                 if !matches!(self.status, S::Visited | S::Closed)
                     || self.rating != Some(Rating::Dissatisfied)
                 {
-                    return refuse(format!(
-                        "only an order whose caller was 不满意 at the callback is reopened (work order {} is {}{})",
-                        self.id,
-                        self.status,
-                        self.rating.map(|r| format!(", {r}")).unwrap_or_default()
-                    ));
+                    let rating = self.rating.map(|r| format!(", {r}")).unwrap_or_default();
+                    let rating_zh = self
+                        .rating
+                        .map(|r| format!("，回访{r}"))
+                        .unwrap_or_default();
+                    return refuse(
+                        "not_reopenable",
+                        format!(
+                            "only an order whose caller was 不满意 at the callback is reopened (work order {} is {}{rating})",
+                            self.id, self.status
+                        ),
+                        format!(
+                            "只有回访“不满意”的工单才能重办（工单 {} 当前为“{}”{rating_zh}）。工单未作改动。",
+                            self.id, self.status
+                        ),
+                    );
                 }
-                detail = required("the reason for reopening", reason)?;
+                detail = required("the reason for reopening", "重办理由", "reason", reason)?;
                 next.closed_at = None;
                 next.close_working_days = None;
                 next.reply = None;
@@ -937,12 +1059,17 @@ impl WorkOrder {
                 next.status = S::Handling;
             }
             OrderAction::LinkInspection { inspection } => {
-                let inspection = required("the inspection", inspection)?;
+                let inspection =
+                    required("the inspection", "关联的检查", "inspection", inspection)?;
                 if self.inspections.contains(&inspection) {
-                    return refuse(format!(
-                        "inspection {inspection} is already linked to work order {}",
-                        self.id
-                    ));
+                    return refuse(
+                        "already_linked",
+                        format!(
+                            "inspection {inspection} is already linked to work order {}",
+                            self.id
+                        ),
+                        format!("检查 {inspection} 已关联工单 {}。工单未作改动。", self.id),
+                    );
                 }
                 detail = inspection.clone();
                 next.inspections.push(inspection);
@@ -1064,6 +1191,18 @@ impl std::fmt::Display for KpiSummary {
         let text = serde_json::to_string(self).map_err(|_| std::fmt::Error)?;
         f.write_str(&text)
     }
+}
+
+/// An invalid field of an intake, refused with its Chinese message.
+fn invalid_field(error: InvalidField) -> Refused {
+    Refused(
+        Refusal::new(
+            error.code(),
+            error.to_string(),
+            format!("{}。工单未作改动。", error.message_zh()),
+        )
+        .on(error.field),
+    )
 }
 
 #[cfg(test)]

@@ -84,6 +84,35 @@ pub enum IdCardError {
     },
 }
 
+impl IdCardError {
+    /// The reason in Chinese, for pages and report files (built from the
+    /// error's values; the English `Display` stays for the CLI).
+    pub fn reason_zh(&self) -> String {
+        match self {
+            Self::WrongLength { found } => format!("居民身份证号码应为18位，实际为{found}位"),
+            Self::BadCharacter {
+                position, found, ..
+            } => {
+                format!("第{position}位字符“{found}”不合法（前17位为数字，第18位为数字或X）")
+            }
+            Self::BadRegion { found } => {
+                format!("第1–2位“{found}”不是省级行政区划代码（GB/T 2260）")
+            }
+            Self::BadBirthDate { found, reason } => {
+                let why = match *reason {
+                    "before 1900" => "早于1900年",
+                    "in the future" => "晚于今天",
+                    _ => "不是有效日期",
+                };
+                format!("第7–14位“{found}”不是可能的出生日期（{why}）")
+            }
+            Self::BadCheck { found, expected } => {
+                format!("第18位校验码（GB 11643）应为“{expected}”，实际为“{found}”")
+            }
+        }
+    }
+}
+
 /// Sex as encoded in the sequence number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sex {

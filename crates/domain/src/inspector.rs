@@ -5,6 +5,7 @@ use std::ops::Deref;
 
 use chrono::NaiveDate;
 
+use super::entity::chinese_enum;
 use super::field::{InvalidField, ascii_code, label_set, required_text};
 use super::idcard::IdCardNo;
 use super::org::{DepartmentCode, DistrictCode};
@@ -56,6 +57,48 @@ impl fmt::Debug for CertificateNo {
     }
 }
 
+chinese_enum! {
+    /// 证件状态: the state of an enforcement certificate. Only 有效 lets its
+    /// holder inspect or take part in a case.
+    CertificateStatus, "cert_status", "the certificate status is 有效, 暂扣 or 注销" {
+        /// 有效.
+        Valid = "有效" | "valid" | "正常",
+        /// 暂扣: suspended.
+        Suspended = "暂扣" | "suspended",
+        /// 注销: revoked.
+        Revoked = "注销" | "revoked" | "吊销",
+    }
+}
+
+/// What the register of enforcement officers (执法人员) adds to an inspector:
+/// the certificate's state and issuer, the qualification exam, and whether the
+/// officer is in the draw's inspector pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficerRegister {
+    /// 证件状态.
+    pub status: CertificateStatus,
+    /// 发证机关, if recorded.
+    pub issuer: Option<String>,
+    /// 资格考试 pass date, if recorded.
+    pub exam_passed_on: Option<NaiveDate>,
+    /// Whether the officer is in the draw's inspector pool (是 by default).
+    pub in_pool: bool,
+}
+
+impl Default for OfficerRegister {
+    fn default() -> Self {
+        Self {
+            status: CertificateStatus::Valid,
+            issuer: None,
+            exam_passed_on: None,
+            in_pool: true,
+        }
+    }
+}
+
+/// Longest 发证机关, in characters.
+pub const MAX_ISSUER: usize = 100;
+
 /// The fields of an inspector, as given. [`Inspector::new`] validates them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InspectorFields {
@@ -75,6 +118,8 @@ pub struct InspectorFields {
     pub fields: Vec<String>,
     /// The district the inspector works in, if not city-wide.
     pub district: Option<DistrictCode>,
+    /// Certificate state, issuer, exam and pool membership.
+    pub register: OfficerRegister,
 }
 
 /// A validated inspector. Read its fields through `Deref` (`inspector.name`).
@@ -94,6 +139,7 @@ impl Inspector {
             cert_valid_until,
             fields,
             district,
+            register,
         } = fields;
         if cert_valid_until < cert_valid_from {
             return Err(InvalidField::new(
@@ -102,7 +148,8 @@ impl Inspector {
                 format!(
                     "the certificate cannot expire before it is valid (from {cert_valid_from})"
                 ),
-            ));
+            )
+            .zh("截止日期不能早于起始日期"));
         }
         Ok(Self(InspectorFields {
             cert_no,
@@ -113,13 +160,32 @@ impl Inspector {
             cert_valid_until,
             fields: label_set("fields", &fields, MAX_FIELD)?,
             district,
+            register: OfficerRegister {
+                issuer: register
+                    .issuer
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|text| !text.is_empty())
+                    .map(|text| required_text("issuer", text, MAX_ISSUER))
+                    .transpose()?,
+                ..register
+            },
         }))
     }
 
-    /// Whether the certificate is valid on `date` (both ends inclusive): only
-    /// holders of a valid certificate may be drawn (持证上岗).
+    /// Whether the certificate is valid on `date`: its state is 有效 and the
+    /// day lies in its validity (both ends inclusive). Only holders of a valid
+    /// certificate may inspect or act in a case (持证上岗).
     pub fn is_certified_on(&self, date: NaiveDate) -> bool {
-        self.0.cert_valid_from <= date && date <= self.0.cert_valid_until
+        self.0.register.status == CertificateStatus::Valid
+            && self.0.cert_valid_from <= date
+            && date <= self.0.cert_valid_until
+    }
+
+    /// Whether the officer may be drawn on every day from `start` to `end`:
+    /// in the draw's pool and certified on both days.
+    pub fn drawable(&self, start: NaiveDate, end: NaiveDate) -> bool {
+        self.0.register.in_pool && self.is_certified_on(start) && self.is_certified_on(end)
     }
 
     /// The fields.
@@ -190,6 +256,7 @@ mod tests {
             cert_valid_until: date(2025, 12, 31),
             fields: vec!["食品安全".into(), " 特种设备 ".into()],
             district: Some(DistrictCode::parse("420203")?),
+            register: OfficerRegister::default(),
         })
     }
 
@@ -203,6 +270,24 @@ mod tests {
         );
         assert!(inspector.is_certified_on(date(2025, 12, 31)));
         assert!(!inspector.is_certified_on(date(2026, 1, 1)));
+        let suspended = Inspector::new(InspectorFields {
+            register: OfficerRegister {
+                status: CertificateStatus::Suspended,
+                ..OfficerRegister::default()
+            },
+            ..fields()?
+        })?;
+        assert!(!suspended.is_certified_on(date(2025, 6, 1)));
+        assert!(!suspended.drawable(date(2025, 6, 1), date(2025, 6, 1)));
+        let outside_pool = Inspector::new(InspectorFields {
+            register: OfficerRegister {
+                in_pool: false,
+                ..OfficerRegister::default()
+            },
+            ..fields()?
+        })?;
+        assert!(outside_pool.is_certified_on(date(2025, 6, 1)));
+        assert!(!outside_pool.drawable(date(2025, 6, 1), date(2025, 6, 1)));
         let error = Inspector::new(InspectorFields {
             cert_valid_until: date(2020, 1, 1),
             ..fields()?

@@ -353,7 +353,8 @@ impl JointItem {
                 "cooperating",
                 lead.as_str(),
                 "the lead department cannot also be cooperating",
-            ));
+            )
+            .zh("不能包含发起部门"));
         }
         if cooperating.is_empty() {
             return Err(InvalidField::new(

@@ -89,6 +89,98 @@ pub fn digest(text: &str) -> String {
     draw::to_hex(&draw::sha256(&[text.as_bytes()]))
 }
 
+/// Every action the system writes on the ledger, with its Chinese label (as
+/// staff read the ledger). A test reads the sources and fails on an action
+/// code written anywhere without a line here.
+pub const ACTION_LABELS: &[(&str, &str)] = &[
+    ("account.changed", "修改账户"),
+    ("account.created", "创建账户"),
+    ("account.password", "修改密码"),
+    ("calendar.deadlines_recomputed", "重算时限"),
+    ("calendar.notice_loaded", "载入放假安排"),
+    ("case.imported", "导入行政处罚案件"),
+    ("city.set_up", "设置城市"),
+    ("credit.classified", "信用风险分类"),
+    ("credit.entries.imported", "导入信用记录"),
+    ("credit.matter.saved", "保存信用事项"),
+    ("credit.matters.imported", "导入信用事项"),
+    ("credit_repair.approved", "同意信用修复"),
+    ("credit_repair.rejected", "驳回信用修复"),
+    ("credit_repair.requested", "申请信用修复"),
+    ("department.created", "新增部门"),
+    ("department.deactivated", "停用部门"),
+    ("department.deleted", "删除部门"),
+    ("department.edited", "修改部门"),
+    ("department.reactivated", "启用部门"),
+    ("discretion.imported", "导入裁量基准"),
+    ("hotline.called_back", "工单回访"),
+    ("hotline.caller_revealed", "查看完整来电号码"),
+    ("hotline.closed", "工单办结"),
+    ("hotline.dispatched", "工单派单"),
+    ("hotline.escalated", "工单督办"),
+    ("hotline.extension_decided", "延期审批"),
+    ("hotline.extension_requested", "延期申请"),
+    ("hotline.handled", "工单办理"),
+    ("hotline.imported", "导入工单"),
+    ("hotline.inspection_linked", "工单转立案检查"),
+    ("hotline.received", "受理工单"),
+    ("hotline.reopened", "工单重办"),
+    ("hotline.replied", "工单答复"),
+    ("hotline.returned", "工单退单"),
+    ("hotline.signed", "工单签收"),
+    ("out_of_plan.registered", "登记计划外检查"),
+    ("plan.approved", "批准计划"),
+    ("plan.changed", "变更计划"),
+    ("plan.confirmed", "确认联合计划"),
+    ("plan.created", "新建计划"),
+    ("plan.declined", "拒绝联合计划"),
+    ("plan.draft", "退回草稿"),
+    ("plan.filed", "计划备案"),
+    ("plan.published", "公示计划"),
+    ("rectification.answered", "整改反馈"),
+    ("rectification.closed", "整改销号"),
+    ("rectification.issued", "下发整改通知"),
+    ("rectification.returned", "退回重新整改"),
+    ("result.corrected", "更正检查结果"),
+    ("result.entered", "录入检查结果"),
+    ("result.published", "公示检查结果"),
+    ("round.committed", "抽取承诺"),
+    ("round.drawn", "随机抽取"),
+    ("round.published", "公布抽取记录"),
+    ("token.issued", "签发接口令牌"),
+    ("token.revoked", "吊销接口令牌"),
+    ("visit.created", "生成检查任务"),
+    ("visit.reassigned", "调整检查人员"),
+];
+
+/// The Chinese label of a ledger action code, if the system writes it.
+pub fn action_label(action: &str) -> Option<&'static str> {
+    ACTION_LABELS
+        .iter()
+        .find(|(code, _)| *code == action)
+        .map(|(_, label)| *label)
+}
+
+/// An action as staff read it: its label, or, for a code this version does
+/// not know (an older or newer writer), `其他操作`.
+pub fn action_text(action: &str) -> &'static str {
+    action_label(action).unwrap_or("其他操作")
+}
+
+/// A ledger time (RFC 3339, any precision) as local China time to the second,
+/// `YYYY-MM-DD HH:MM:SS`; a time that does not parse is shown as stored.
+pub fn local_time(at: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(at) {
+        Ok(time) => {
+            let china = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or(*time.offset());
+            time.with_timezone(&china)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        }
+        Err(_) => at.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

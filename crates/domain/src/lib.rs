@@ -8,6 +8,7 @@ pub mod clock;
 pub mod credit;
 pub mod credit_repair;
 pub mod divisions;
+pub mod enforcement;
 pub mod entity;
 pub mod field;
 pub mod hotline;
@@ -21,6 +22,7 @@ pub mod org;
 pub mod personal_score;
 pub mod plan;
 pub mod rectification;
+pub mod refusal;
 pub mod registration;
 pub mod risk;
 pub mod services;
@@ -38,6 +40,7 @@ pub use item::{
 pub use org::{
     Department, DepartmentCode, DepartmentFields, DepartmentLevel, District, DistrictCode,
 };
+pub use refusal::Refusal;
 pub use registration::RegistrationType;
 pub use uscc::{CheckStatus, Uscc, UsccError, UsccWarning};
 

@@ -29,7 +29,8 @@ impl DistrictCode {
                 field,
                 text,
                 "a district code is six digits (GB/T 2260), e.g. 420202",
-            ));
+            )
+            .zh("行政区划代码为 6 位数字（GB/T 2260），如 420202"));
         }
         Ok(Self(code.to_owned()))
     }
@@ -161,11 +162,10 @@ impl DepartmentLevel {
             "区县级" | "区县" | "县级" | "区级" | "county" | "County" | "COUNTY" => {
                 Ok(Self::County)
             }
-            _ => Err(InvalidField::new(
-                "level",
-                text,
-                "the level is 市级 or 区县级",
-            )),
+            _ => Err(
+                InvalidField::new("level", text, "the level is 市级 or 区县级")
+                    .zh("级别只能是市级或区县级"),
+            ),
         }
     }
 }
@@ -305,7 +305,8 @@ pub fn check_organ_uscc(uscc: &Uscc) -> Result<(), InvalidField> {
             "uscc",
             uscc.as_str(),
             "a department's code is an organ's (机关) 统一社会信用代码, which begins with 11",
-        ))
+        )
+        .zh("部门的统一社会信用代码须为机关代码（以 11 开头）"))
     }
 }
 

@@ -207,11 +207,10 @@ pub fn check_id(field: &'static str, id: &str) -> Result<(), InvalidField> {
     if ok {
         Ok(())
     } else {
-        Err(InvalidField::new(
-            field,
-            id,
-            "1 to 40 ASCII letters, digits, '-', '_' or '.'",
-        ))
+        Err(
+            InvalidField::new(field, id, "1 to 40 ASCII letters, digits, '-', '_' or '.'")
+                .zh("须为 1 至 40 个英文字母、数字或 - _ . 符号"),
+        )
     }
 }
 
@@ -223,11 +222,9 @@ impl Plan {
         fields.frequency = required_text("frequency", &fields.frequency, 50)?;
         DepartmentCode::parse_as("lead", &fields.lead)?;
         if fields.participants.is_empty() {
-            return Err(InvalidField::new(
-                "participants",
-                "",
-                "at least one department",
-            ));
+            return Err(
+                InvalidField::new("participants", "", "at least one department").zh("至少一个部门"),
+            );
         }
         let mut seen = BTreeSet::new();
         for participant in &fields.participants {
@@ -237,21 +234,24 @@ impl Plan {
                     "participants",
                     &participant.department,
                     "a department takes part once",
-                ));
+                )
+                .zh("同一部门只能参与一次"));
             }
             if participant.inspectors < 2 {
                 return Err(InvalidField::new(
                     "inspectors",
                     participant.inspectors.to_string(),
                     "at least 2 inspectors per department and visit (持证上岗)",
-                ));
+                )
+                .zh("每个部门每户至少 2 名检查人员（持证上岗）"));
             }
             if participant.items.is_empty() {
                 return Err(InvalidField::new(
                     "items",
                     &participant.department,
                     "each department checks at least one item",
-                ));
+                )
+                .zh("每个部门至少检查一个事项"));
             }
             for item in &participant.items {
                 ItemCode::parse(item)?;
@@ -263,7 +263,8 @@ impl Plan {
                 "participants",
                 &fields.lead,
                 "the lead department comes first among the participants",
-            ));
+            )
+            .zh("牵头部门须列在参与部门的第一位"));
         }
         match (fields.kind, fields.participants.len()) {
             (PlanKind::Single, 1) => {}
@@ -273,21 +274,24 @@ impl Plan {
                     "kind",
                     n.to_string(),
                     "a 单部门 plan has one department",
-                ));
+                )
+                .zh("单部门计划只有一个部门"));
             }
             (PlanKind::Joint, n) => {
                 return Err(InvalidField::new(
                     "kind",
                     n.to_string(),
                     "a 联合 plan has at least two departments",
-                ));
+                )
+                .zh("联合计划至少有两个部门"));
             }
         }
         for district in &fields.scope.districts {
             DistrictCode::parse(district)?;
         }
         if fields.strata.is_empty() {
-            return Err(InvalidField::new("strata", "", "at least one stratum rule"));
+            return Err(InvalidField::new("strata", "", "at least one stratum rule")
+                .zh("至少一条分层抽取规则"));
         }
         let mut strata = BTreeSet::new();
         for rule in &fields.strata {
@@ -296,14 +300,14 @@ impl Plan {
                     "strata",
                     &rule.stratum,
                     "a stratum is A, B, C, D, U (未分类) or N (新设)",
-                ));
+                )
+                .zh("分层只能是 A、B、C、D、U（未分类）或 N（新设）"));
             }
             if !strata.insert(rule.stratum.as_str()) {
-                return Err(InvalidField::new(
-                    "strata",
-                    &rule.stratum,
-                    "one rule per stratum",
-                ));
+                return Err(
+                    InvalidField::new("strata", &rule.stratum, "one rule per stratum")
+                        .zh("每个分层只能有一条规则"),
+                );
             }
             match (rule.rate_bp, rule.count) {
                 (Some(rate), None) if (1..=10_000).contains(&rate) => {}
@@ -313,7 +317,8 @@ impl Plan {
                         "strata",
                         &rule.stratum,
                         "give either rate_bp (1–10000) or count",
-                    ));
+                    )
+                    .zh("比例（万分之 1 至 10000）与户数须且只能填一项"));
                 }
             }
         }
@@ -322,17 +327,21 @@ impl Plan {
                 "period_end",
                 fields.period_end.to_string(),
                 "the period ends before it starts",
-            ));
+            )
+            .zh("结束日期早于开始日期"));
         }
         if fields.period_start.year() != fields.period_end.year() {
             return Err(InvalidField::new(
                 "period_end",
                 fields.period_end.to_string(),
                 "a plan runs within one calendar year",
-            ));
+            )
+            .zh("计划须在同一自然年度内（开始与结束日期在同一年）"));
         }
         if fields.version == 0 {
-            return Err(InvalidField::new("version", "0", "versions start at 1"));
+            return Err(
+                InvalidField::new("version", "0", "versions start at 1").zh("版本号从 1 开始")
+            );
         }
         let mut answered = BTreeSet::new();
         for confirmation in &fields.confirmations {
@@ -346,14 +355,16 @@ impl Plan {
                     "confirmations",
                     &confirmation.department,
                     "one answer per partner department (not the lead)",
-                ));
+                )
+                .zh("每个协办部门只能有一条会签意见（牵头部门不会签）"));
             }
             if confirmation.version == 0 || confirmation.version > fields.version {
                 return Err(InvalidField::new(
                     "confirmations",
                     confirmation.version.to_string(),
                     "an answer is for an existing version of the plan",
-                ));
+                )
+                .zh("会签意见须针对计划已有的版本"));
             }
         }
         Ok(Self(fields))

@@ -701,7 +701,7 @@ mod tests {
             let accepted = NaiveDate::from_ymd_opt(2021, 1, 1).unwrap_or_default()
                 + chrono::Days::new(offset);
             let due = due_day(&calendar, accepted, Handling::Promised, promised, paused)
-                .map_err(|e| TestCaseError::fail(e.0))?;
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
             let mut day = accepted;
             let mut left = promised + paused;
             while left > 0 {
@@ -712,7 +712,7 @@ mod tests {
             }
             prop_assert_eq!(due, day);
             prop_assert_eq!(
-                due_day(&calendar, accepted, Handling::Immediate, promised, paused).map_err(|e| TestCaseError::fail(e.0))?,
+                due_day(&calendar, accepted, Handling::Immediate, promised, paused).map_err(|e| TestCaseError::fail(e.to_string()))?,
                 accepted
             );
         }
@@ -739,16 +739,16 @@ mod tests {
             let accepted = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default()
                 + chrono::Days::new(offset as u64);
             let due = due_day(&Weekdays, accepted, Handling::Promised, promised, paused)
-                .map_err(|e| TestCaseError::fail(e.0))?;
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
             let n = promised + paused;
-            prop_assert_eq!(Weekdays.between(accepted, due).map_err(|e| TestCaseError::fail(e.0))?, i64::from(n));
+            prop_assert_eq!(Weekdays.between(accepted, due).map_err(|e| TestCaseError::fail(e.to_string()))?, i64::from(n));
             if n > 0 {
                 prop_assert!(is_working(due));
             } else {
                 prop_assert_eq!(due, accepted);
             }
             let immediate = due_day(&Weekdays, accepted, Handling::Immediate, promised, paused)
-                .map_err(|e| TestCaseError::fail(e.0))?;
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(immediate, accepted);
         }
     }

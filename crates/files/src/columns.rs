@@ -104,6 +104,18 @@ pub const INSPECTORS: &[Column] = &[
     ),
     col("fields", &["执法领域", "执法类别"], false),
     col("district", &["所属区域", "所属区县", "区域"], false),
+    col("cert_status", &["证件状态", "执法证状态"], false),
+    col("issuer", &["发证机关", "发证单位"], false),
+    col(
+        "exam_passed_on",
+        &["资格考试通过日期", "资格考试日期", "考试通过日期"],
+        false,
+    ),
+    col(
+        "in_pool",
+        &["纳入抽查人员库", "纳入抽查库", "是否纳入抽查"],
+        false,
+    ),
 ];
 
 /// 回避关系 (recusals), keyed by (执法证号, 统一社会信用代码).
@@ -184,6 +196,27 @@ pub struct HeaderError {
     pub repeated: Vec<String>,
     /// The full English message.
     pub message: String,
+}
+
+impl HeaderError {
+    /// What is wrong with the header row, in Chinese.
+    pub fn message_zh(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.missing.is_empty() {
+            parts.push(format!("缺少必填列：{}", self.missing.join("、")));
+        }
+        if !self.unknown.is_empty() {
+            parts.push(format!("无法识别的列：{}", self.unknown.join("、")));
+        }
+        if !self.repeated.is_empty() {
+            parts.push(format!("重复的列：{}", self.repeated.join("、")));
+        }
+        if parts.is_empty() {
+            "表头行不符合模板".to_owned()
+        } else {
+            format!("表头行不符合模板（{}）", parts.join("；"))
+        }
+    }
 }
 
 /// `中文 (english)` for every column, required ones marked `*`.
@@ -267,6 +300,20 @@ fn quoted(list: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_header_error_reads_in_chinese() {
+        let error = HeaderError {
+            unknown: vec!["备注2".into()],
+            missing: vec!["统一社会信用代码".into()],
+            repeated: Vec::new(),
+            message: "missing required column".into(),
+        };
+        assert_eq!(
+            error.message_zh(),
+            "表头行不符合模板（缺少必填列：统一社会信用代码；无法识别的列：备注2）"
+        );
+    }
 
     #[test]
     fn headers_match_loosely() {

@@ -450,7 +450,7 @@ impl RowSink for EntryReader {
         self.found.empty_rows += count;
     }
 
-    fn unreadable(&mut self, row: usize, reason: String) {
+    fn unreadable(&mut self, row: usize, reason: crate::table::Unreadable) {
         self.found.total_rows += 1;
         self.found.errors.push(unreadable_problem(row, reason));
     }
@@ -513,7 +513,7 @@ fn scan_json_lines(path: &Path, sink: &mut impl RowSink) -> Result<(), ReadError
                     reason: format!("line {row} is not UTF-8"),
                 });
             }
-            sink.unreadable(row, "not UTF-8".into());
+            sink.unreadable(row, crate::table::Unreadable::NotUtf8);
             continue;
         };
         if line.trim().is_empty() {
@@ -532,7 +532,10 @@ fn scan_json_lines(path: &Path, sink: &mut impl RowSink) -> Result<(), ReadError
                 });
             }
             Err(error) => {
-                sink.unreadable(row, format!("not a JSON object: {error}"));
+                sink.unreadable(
+                    row,
+                    crate::table::Unreadable::NotJsonObject(error.to_string()),
+                );
                 continue;
             }
         };
@@ -735,20 +738,20 @@ impl RowSink for Collected {
         self.empty_rows += count;
     }
 
-    fn unreadable(&mut self, row: usize, reason: String) {
+    fn unreadable(&mut self, row: usize, reason: crate::table::Unreadable) {
         if self.unreadable.len() < limits::MAX_HELD_ROWS {
             self.unreadable.push(unreadable_problem(row, reason));
         }
     }
 }
 
-fn unreadable_problem(row: usize, reason: String) -> Problem {
+fn unreadable_problem(row: usize, reason: crate::table::Unreadable) -> Problem {
     Problem {
         row,
         column: String::new(),
         value: String::new(),
-        reason_zh: format!("该行无法读取（{reason}）"),
-        reason,
+        reason_zh: format!("该行无法读取（{}）", reason.chinese()),
+        reason: reason.english(),
     }
 }
 

@@ -114,6 +114,10 @@ pub fn inspector_cells(i: &Inspector) -> Vec<String> {
         i.cert_valid_until.to_string(),
         i.fields.join(LIST_SEPARATOR),
         opt(i.district.as_ref().map(|d| d.as_str())),
+        i.register.status.as_str().to_owned(),
+        opt(i.register.issuer.as_deref()),
+        opt(i.register.exam_passed_on),
+        if i.register.in_pool { "是" } else { "否" }.to_owned(),
     ]
 }
 

@@ -18,6 +18,7 @@
 
 pub mod columns;
 pub mod credit;
+pub mod enforcement;
 pub mod export;
 pub mod formula;
 #[cfg(test)]
@@ -235,16 +236,15 @@ impl ImportError {
         )
     }
 
-    /// The message for a page: in Chinese where the file went past a limit.
+    /// The message for a page, in Chinese.
     pub fn reason_zh(&self) -> String {
         match self {
-            ImportError::Read(ReadError::Limit { path, exceeded }) => {
-                format!("{path}：{}", exceeded.chinese())
-            }
+            ImportError::Read(error) => error.reason_zh(),
+            ImportError::Header { path, error } => format!("{path}：{}", error.message_zh()),
             ImportError::NoCity => {
                 "尚未设置本系统服务的城市：请系统管理员先完成城市设置，再导入名录".into()
             }
-            other => other.to_string(),
+            ImportError::Store(_) => "数据库出错，导入未完成，已记录".into(),
         }
     }
 }

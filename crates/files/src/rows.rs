@@ -10,7 +10,9 @@ use domain::entity::{CreditClass, CreditRating, EntityFields, EntityStatus, Mark
 use domain::field::InvalidField;
 use domain::idcard::IdCardNo;
 use domain::industry::IndustryCode;
-use domain::inspector::{CertificateNo, Inspector, InspectorFields, Recusal};
+use domain::inspector::{
+    CertificateNo, CertificateStatus, Inspector, InspectorFields, OfficerRegister, Recusal,
+};
 use domain::item::{
     CheckMethod, Frequency, InspectionItem, ItemCode, ItemFields, JointItem, JointItemFields,
     RatioBp,
@@ -322,7 +324,7 @@ impl<'a> RowReader<'a> {
             .find(|(field, _)| *field == error.field)
             .map(|(_, key)| *key)
             .unwrap_or(error.field);
-        let reason_zh = field_zh(error.field, &error.reason);
+        let reason_zh = field_zh(&error);
         self.fail(key, &error.value, error.reason.to_string(), reason_zh);
     }
 }
@@ -337,8 +339,8 @@ pub(crate) const UNKNOWN_TYPE_WARNING_ZH: &str = "主体类型未能识别，按
 pub(crate) const PILOT_WARNING_ZH: &str =
     "统一社会信用代码校验位不符，按试点期代码接受，请向登记机关核实";
 
-fn field_zh(field: &str, reason: &str) -> String {
-    let what = match field {
+fn field_zh(error: &InvalidField) -> String {
+    let what = match error.field {
         "name" => "名称",
         "short_name" => "简称",
         "entity_type" => "主体类型",
@@ -349,6 +351,7 @@ fn field_zh(field: &str, reason: &str) -> String {
         "registered_on" => "成立日期",
         "credit_class_on" => "分类日期",
         "cert_valid_until" => "证件有效期",
+        "issuer" => "发证机关",
         "fields" => "执法领域",
         "reason" => "回避原因",
         "category" => "抽查类别",
@@ -357,23 +360,9 @@ fn field_zh(field: &str, reason: &str) -> String {
         "methods" => "检查方式",
         "field" => "抽查领域",
         "cooperating" => "配合部门",
-        _ => "该项",
+        other => domain::field::field_label(other),
     };
-    let why = if reason.contains("lead department") {
-        "不能包含发起部门"
-    } else if reason.contains("empty") {
-        "不能为空"
-    } else if reason.contains("before 1900") {
-        "不能早于1900年"
-    } else if reason.contains("before registration") {
-        "不能早于成立日期"
-    } else if reason.contains("expire before") {
-        "截止日期不能早于起始日期"
-    } else if reason.contains("characters") || reason.contains("long") {
-        "超出长度限制或含有不允许的字符"
-    } else {
-        "取值无效"
-    };
+    let why = error.reason_zh.as_deref().unwrap_or("取值无效");
     format!("{what}{why}")
 }
 
@@ -624,6 +613,21 @@ fn inspector(r: &mut RowReader<'_>, resolver: &Resolver) -> Option<Inspector> {
     let until = r.parse("cert_valid_until", parse_date);
     let fields = split_list(r.cell("fields"));
     let district = r.optional("district", |v| resolver.district(v));
+    let status = r.optional("cert_status", |v| {
+        CertificateStatus::parse(v).map_err(|e| invalid_pair(e, "证件状态应为 有效、暂扣 或 注销"))
+    });
+    let issuer = r.cell("issuer");
+    let exam_passed_on = r.optional("exam_passed_on", parse_date);
+    let in_pool = r.optional("in_pool", |v| {
+        domain::enforcement::parse_yes_no("in_pool", v)
+            .map_err(|e| invalid_pair(e, "纳入抽查人员库应为 是 或 否"))
+    });
+    let register = OfficerRegister {
+        status: status.ok()?.unwrap_or(CertificateStatus::Valid),
+        issuer: (!issuer.is_empty()).then(|| issuer.to_owned()),
+        exam_passed_on: exam_passed_on.ok()?,
+        in_pool: in_pool.ok()?.flatten().unwrap_or(true),
+    };
     let fields = InspectorFields {
         cert_no: cert_no?,
         name: name?.to_owned(),
@@ -633,6 +637,7 @@ fn inspector(r: &mut RowReader<'_>, resolver: &Resolver) -> Option<Inspector> {
         cert_valid_until: until?,
         fields,
         district: district.ok()?,
+        register,
     };
     r.accept(Inspector::new(fields))
 }

@@ -70,6 +70,20 @@ pub enum ReadError {
     },
 }
 
+impl ReadError {
+    /// Why, in Chinese (pages, reports).
+    pub fn reason_zh(&self) -> String {
+        match self {
+            Self::Io { path, .. } => format!("无法读取文件 {path}"),
+            Self::Format { path, format, .. } => {
+                format!("{path} 不是可读的 {format} 文件，请检查文件格式")
+            }
+            Self::Limit { path, exceeded } => format!("{path}：{}", exceeded.chinese()),
+            Self::Empty { path } => format!("{path} 是空文件（没有表头行）"),
+        }
+    }
+}
+
 /// Whether `path` names a spreadsheet (by extension).
 pub fn is_spreadsheet(path: &Path) -> bool {
     matches!(
@@ -84,6 +98,33 @@ fn extension(path: &Path) -> Option<String> {
         .map(str::to_ascii_lowercase)
 }
 
+/// Why a data row cannot be read at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unreadable {
+    /// The line is not UTF-8.
+    NotUtf8,
+    /// The line is not a JSON object; the parser's message.
+    NotJsonObject(String),
+}
+
+impl Unreadable {
+    /// Why, in English (logs, the CLI).
+    pub fn english(&self) -> String {
+        match self {
+            Self::NotUtf8 => "not UTF-8".to_owned(),
+            Self::NotJsonObject(error) => format!("not a JSON object: {error}"),
+        }
+    }
+
+    /// Why, in Chinese (reports, pages).
+    pub fn chinese(&self) -> &'static str {
+        match self {
+            Self::NotUtf8 => "不是 UTF-8 编码",
+            Self::NotJsonObject(_) => "不是有效的 JSON 对象",
+        }
+    }
+}
+
 /// What a scan of a file gives, row by row: the header row first, then each
 /// non-empty data row, with the empty rows counted. A visitor may stop the scan
 /// early by returning [`ControlFlow::Break`].
@@ -96,7 +137,7 @@ pub trait RowSink {
     fn empty(&mut self, count: usize);
     /// A data row that cannot be read at all (a broken JSON line), and why.
     /// Only line-based formats give it; sinks that never read them may ignore it.
-    fn unreadable(&mut self, _row: usize, _reason: String) {}
+    fn unreadable(&mut self, _row: usize, _reason: Unreadable) {}
     /// How far the scan is, in units of the source (bytes of CSV, rows of a sheet).
     fn position(&mut self, _done: u64, _total: u64) {}
 }
@@ -788,6 +829,22 @@ pub fn excel_serial_date(serial: f64) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unreadable_rows_and_files_read_in_chinese() {
+        let line = Unreadable::NotJsonObject("expected value at line 1 column 1".into());
+        assert_eq!(line.chinese(), "不是有效的 JSON 对象");
+        assert!(line.english().starts_with("not a JSON object"));
+        let empty = ReadError::Empty {
+            path: "名录.csv".into(),
+        };
+        assert_eq!(empty.reason_zh(), "名录.csv 是空文件（没有表头行）");
+        assert!(
+            crate::ImportError::Read(empty)
+                .reason_zh()
+                .starts_with("名录.csv")
+        );
+    }
 
     #[test]
     fn encodings_are_detected() {

@@ -175,6 +175,14 @@ const INSPECTOR_NOTES: &[FieldNote] = &[
     ),
     note("fields", "食品安全、特种设备", LIST),
     note("district", "420202", "已登记区域的名称或代码；可空（全市）"),
+    note("cert_status", "有效", "有效、暂扣 或 注销；可空（有效）"),
+    note("issuer", "黄石市人民政府", "发证机关，至多100字；可空"),
+    note("exam_passed_on", "2023-11-18", "执法资格考试通过日期；可空"),
+    note(
+        "in_pool",
+        "是",
+        "是 或 否：是否纳入双随机抽查执法检查人员库；可空（是）",
+    ),
 ];
 
 const RECUSAL_NOTES: &[FieldNote] = &[

@@ -13,6 +13,7 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
+use crate::Refusal;
 use domain::InvalidField;
 use domain::account::{Account, ApiToken, Role};
 use domain::inspector::CertificateNo;
@@ -28,13 +29,13 @@ pub const MIN_CHOSEN_PASSWORD_CHARS: usize = 10;
 pub enum AccountError {
     /// The input breaks a rule (password policy, unknown department, …).
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Refusal),
     /// No such account or token.
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Refusal),
     /// The step conflicts with what exists (the account exists already).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Refusal),
     /// An invalid field of the account.
     #[error(transparent)]
     Field(#[from] InvalidField),
@@ -101,9 +102,14 @@ pub fn one_time_password() -> Result<String> {
 /// Refuses a password shorter than [`MIN_PASSWORD_CHARS`].
 fn check_password(password: &str) -> Result<()> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AccountError::Invalid(format!(
-            "密码至少 {MIN_PASSWORD_CHARS} 个字符 (at least {MIN_PASSWORD_CHARS} characters)"
-        )));
+        return Err(AccountError::Invalid(
+            Refusal::new(
+                "password_too_short",
+                format!("a password has at least {MIN_PASSWORD_CHARS} characters"),
+                format!("密码至少 {MIN_PASSWORD_CHARS} 个字符"),
+            )
+            .on("password"),
+        ));
     }
     Ok(())
 }
@@ -153,10 +159,13 @@ pub async fn list<S: WorkflowStore>(store: &S) -> Result<Vec<Account>> {
 
 /// The account `username`, or [`AccountError::NotFound`].
 pub async fn existing<S: WorkflowStore>(store: &S, username: &str) -> Result<Account> {
-    store
-        .get::<Account>(username)
-        .await?
-        .ok_or_else(|| AccountError::NotFound(format!("账号 {username} 不存在 (no such account)")))
+    store.get::<Account>(username).await?.ok_or_else(|| {
+        AccountError::NotFound(Refusal::new(
+            "not_found",
+            format!("no such account: {username}"),
+            format!("账号 {username} 不存在"),
+        ))
+    })
 }
 
 /// Creates the first system administrator when there is no account; returns
@@ -220,9 +229,15 @@ pub async fn save_account_with<S: WorkflowStore, H: Hashing>(
             .map_err(AccountError::from)?
             .is_none()
         {
-            return Err(
-                AccountError::Invalid(format!("部门 {code} 不存在 (no such department)")).into(),
-            );
+            return Err(AccountError::Invalid(
+                Refusal::new(
+                    "department_unknown",
+                    format!("no such department: {code}"),
+                    format!("部门 {code} 不存在"),
+                )
+                .on("department"),
+            )
+            .into());
         }
     }
     let existing = store
@@ -244,7 +259,12 @@ pub async fn save_account_with<S: WorkflowStore, H: Hashing>(
         (None, Some(existing)) => existing.password_hash,
         (None, None) => {
             return Err(AccountError::Invalid(
-                "新账号需要密码 (a new account needs a password)".into(),
+                Refusal::new(
+                    "password_required",
+                    "a new account needs a password",
+                    "新账号需要密码",
+                )
+                .on("password"),
             )
             .into());
         }
@@ -271,9 +291,15 @@ pub async fn create_account_with<S: WorkflowStore, H: Hashing>(
         .map_err(AccountError::from)?
         .is_some()
     {
-        return Err(
-            AccountError::Conflict(format!("账号 {username} 已存在 (account exists)")).into(),
-        );
+        return Err(AccountError::Conflict(
+            Refusal::new(
+                "account_exists",
+                format!("account {username} exists"),
+                format!("账号 {username} 已存在"),
+            )
+            .on("username"),
+        )
+        .into());
     }
     if let Some(cert) = &account.certificate {
         let inspector = store
@@ -281,15 +307,23 @@ pub async fn create_account_with<S: WorkflowStore, H: Hashing>(
             .await
             .map_err(AccountError::from)?;
         if inspector.is_none_or(|i| Some(i.department.as_str()) != account.department.as_deref()) {
-            return Err(AccountError::Invalid(format!(
-                "执法证号 {cert} 不在该部门的执法检查人员名录中 (certificate not in the department's directory)"
-            ))
+            return Err(AccountError::Invalid(
+                Refusal::new(
+                    "certificate_unknown",
+                    format!("certificate {cert} is not in the department's inspector directory"),
+                    format!("执法证号 {cert} 不在该部门的执法检查人员名录中"),
+                )
+                .on("certificate"),
+            )
             .into());
         }
     }
     account.display_name = account.display_name.trim().to_owned();
     if account.display_name.is_empty() {
-        return Err(AccountError::Invalid("请填写姓名 (display name required)".into()).into());
+        return Err(AccountError::Invalid(
+            Refusal::new("name_required", "display name required", "请填写姓名").on("display_name"),
+        )
+        .into());
     }
     let password = one_time_password()?;
     account.must_change_password = true;
@@ -344,9 +378,14 @@ pub async fn change_password_with<S: WorkflowStore, H: Hashing>(
     hashing: &H,
 ) -> Result<Account, H::Error> {
     if new_password.chars().count() < MIN_CHOSEN_PASSWORD_CHARS {
-        return Err(AccountError::Invalid(format!(
-            "新密码至少 {MIN_CHOSEN_PASSWORD_CHARS} 个字符 (at least {MIN_CHOSEN_PASSWORD_CHARS} characters)"
-        ))
+        return Err(AccountError::Invalid(
+            Refusal::new(
+                "password_too_short",
+                format!("a new password has at least {MIN_CHOSEN_PASSWORD_CHARS} characters"),
+                format!("新密码至少 {MIN_CHOSEN_PASSWORD_CHARS} 个字符"),
+            )
+            .on("new_password"),
+        )
         .into());
     }
     account.password_hash = hash_with(hashing, new_password).await?;
@@ -464,10 +503,16 @@ pub async fn revoke_token<S: WorkflowStore>(
         which.to_ascii_lowercase()
     };
     if prefix.len() < ApiToken::FINGERPRINT_LEN || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(AccountError::Invalid(format!(
-            "令牌指纹应为至少 {} 位十六进制数字 (a token fingerprint is at least {} hex digits)",
-            ApiToken::FINGERPRINT_LEN,
-            ApiToken::FINGERPRINT_LEN
+        return Err(AccountError::Invalid(Refusal::new(
+            "invalid_fingerprint",
+            format!(
+                "a token fingerprint is at least {} hex digits",
+                ApiToken::FINGERPRINT_LEN
+            ),
+            format!(
+                "令牌指纹应为至少 {} 位十六进制数字",
+                ApiToken::FINGERPRINT_LEN
+            ),
         )));
     }
     let mut matching: Vec<ApiToken> = tokens_of(store, username)
@@ -478,13 +523,17 @@ pub async fn revoke_token<S: WorkflowStore>(
     let token = match (matching.pop(), matching.is_empty()) {
         (Some(token), true) => token,
         (Some(_), false) => {
-            return Err(AccountError::Invalid(format!(
-                "指纹 {which} 对应多个令牌 (ambiguous fingerprint)"
+            return Err(AccountError::Invalid(Refusal::new(
+                "ambiguous_fingerprint",
+                format!("fingerprint {which} is ambiguous"),
+                format!("指纹 {which} 对应多个令牌"),
             )));
         }
         (None, _) => {
-            return Err(AccountError::NotFound(format!(
-                "账号 {username} 没有指纹为 {which} 的令牌 (no such token)"
+            return Err(AccountError::NotFound(Refusal::new(
+                "not_found",
+                format!("account {username} has no token with fingerprint {which}"),
+                format!("账号 {username} 没有指纹为 {which} 的令牌"),
             )));
         }
     };

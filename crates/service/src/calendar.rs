@@ -12,7 +12,7 @@
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use serde::Serialize;
 
-use super::{Result, refused};
+use super::{Result, refuse};
 use domain::calendar::CalendarNotice;
 use domain::hotline::{HotlineRules, OrderEvent, WorkOrder};
 use domain::inspection::{InspectionResult, ResultStatus};
@@ -73,16 +73,18 @@ pub async fn load_notice<S: WorkflowStore + HotlineStore>(
     at: DateTime<FixedOffset>,
 ) -> Result<(workcal::Calendar, Loaded)> {
     if text.len() > MAX_NOTICE_BYTES {
-        return Err(refused(format!("放假安排超过 {MAX_NOTICE_BYTES} 字节")));
+        let message = format!("放假安排超过 {MAX_NOTICE_BYTES} 字节");
+        return Err(refuse("notice_too_large", message.clone(), message));
     }
     let problems = workcal::check_override(text);
     if !problems.is_empty() {
         let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        return Err(refused(format!(
+        let message = format!(
             "放假安排有 {} 处问题（未载入）：{}",
             problems.len(),
             listed.join("; ")
-        )));
+        );
+        return Err(refuse("notice_invalid", message.clone(), message));
     }
     let years: Vec<i32> = workcal::Calendar::from_toml_str(text)?.years().collect();
     let next = current.with_override_str(text)?;
@@ -160,7 +162,7 @@ async fn recompute_orders<S: WorkflowStore + HotlineStore>(
         };
         let mut next = order.clone();
         next.recompute_deadlines(rules, calendar)
-            .map_err(|e| refused(e.0))?;
+            .map_err(super::WorkflowError::from)?;
         if (next.sign_due, next.close_due) == (order.sign_due, order.close_due) {
             continue;
         }

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Days, FixedOffset, NaiveDate};
 use serde::Serialize;
 
-use super::{Result, existing, refused};
+use super::{Refusal, Result, existing, refuse};
 use domain::credit::{CreditEntry, EntryKey, ListType, Severity, SubjectKind};
 use domain::credit_repair::{self as rules, RepairRequest, RepairReview, RepairStatus};
 use storage::credit::CreditStore;
@@ -73,13 +73,17 @@ pub async fn request<S: WorkflowStore + CreditStore>(
     actor: &str,
 ) -> Result<RepairRequest> {
     if input.statement.trim().is_empty() {
-        return Err(refused(
+        return Err(Refusal::new(
+            "statement_required",
             "a repair request states what was corrected (statement and evidence)",
-        ));
+            "请填写信用修复申请的整改情况说明（及证明材料）",
+        )
+        .on("statement")
+        .into());
     }
     let entry = entry_of(store, &input.entry).await?;
     if let Some(reason) = rules::refusal(&entry, entry.severity, input.requested_on) {
-        return Err(refused(reason));
+        return Err(refuse(reason.code, reason.english, reason.chinese));
     }
     let requests = store
         .list::<RepairRequest>(Some(("subject", &input.entry.subject)))
@@ -88,10 +92,14 @@ pub async fn request<S: WorkflowStore + CreditStore>(
         .iter()
         .find(|r| r.entry == input.entry && r.status == RepairStatus::Pending)
     {
-        return Err(refused(format!(
-            "request {} for this entry is still pending review",
-            pending.id
-        )));
+        return Err(refuse(
+            "repair_pending",
+            format!(
+                "request {} for this entry is still pending review",
+                pending.id
+            ),
+            format!("该记录已有待审核的修复申请 {}", pending.id),
+        ));
     }
     let year_prefix = format!("XF-{}-", input.requested_on.format("%Y"));
     let taken = store
@@ -148,44 +156,73 @@ pub async fn review<S: WorkflowStore + CreditStore>(
 ) -> Result<RepairRequest> {
     let mut request = existing::<S, RepairRequest>(store, id).await?;
     if request.status != RepairStatus::Pending {
-        return Err(refused(format!(
-            "request {id} is {}; it was already reviewed",
-            request.status
-        )));
+        return Err(refuse(
+            "repair_reviewed",
+            format!(
+                "request {id} is {}; it was already reviewed",
+                request.status
+            ),
+            format!("修复申请 {id} 当前为“{}”，已审核过", request.status),
+        ));
     }
     if decision.on < request.requested_on {
-        return Err(refused(format!(
-            "the decision date {} is before the request ({})",
-            decision.on, request.requested_on
-        )));
+        return Err(refuse(
+            "date_order",
+            format!(
+                "the decision date {} is before the request ({})",
+                decision.on, request.requested_on
+            ),
+            format!(
+                "审核日期 {} 早于申请日期 {}",
+                decision.on, request.requested_on
+            ),
+        ));
     }
     let reason = decision.reason.trim().to_owned();
     let mut entry = entry_of(store, &request.entry).await?;
     let assigned = match (entry.severity, decision.severity) {
         (Some(current), Some(asked)) if current != asked => {
-            return Err(refused(format!(
-                "the entry's severity is already {}; it is not changed by a repair review",
-                current.as_str()
-            )));
+            return Err(refuse(
+                "severity_fixed",
+                format!(
+                    "the entry's severity is already {}; it is not changed by a repair review",
+                    current.as_str()
+                ),
+                format!(
+                    "该记录的失信程度已认定为“{}”，修复审核不能更改",
+                    current.as_str()
+                ),
+            ));
         }
         (None, Some(asked)) => Some(asked),
         _ => None,
     };
     let action = if decision.approve {
         let Some(severity) = entry.severity.or(assigned) else {
-            return Err(refused(
+            return Err(refuse(
+                "severity_required",
                 "the entry has no severity (轻微/一般/严重): assign one with the review (--severity) before approving",
+                "该记录尚未认定失信程度（轻微、一般、严重），请在审核时先认定再批准",
             ));
         };
         if let Some(why) = rules::refusal(&entry, Some(severity), request.requested_on) {
-            return Err(refused(format!(
-                "cannot approve: {why}; reject the request instead"
-            )));
+            return Err(refuse(
+                why.code,
+                format!(
+                    "cannot approve: {}; reject the request instead",
+                    why.english
+                ),
+                format!("不能批准：{}；请驳回该申请", why.chinese),
+            ));
         }
         if request.entry.list_type == ListType::Blacklist && reason.is_empty() {
-            return Err(refused(
+            return Err(Refusal::new(
+                "reason_required",
                 "repairing a 严重失信主体名单 entry needs the reviewer's reason",
-            ));
+                "修复严重失信主体名单记录须填写审核意见",
+            )
+            .on("reason")
+            .into());
         }
         if let Some(severity) = assigned {
             entry.severity = Some(severity);
@@ -205,7 +242,13 @@ pub async fn review<S: WorkflowStore + CreditStore>(
         "credit_repair.approved"
     } else {
         if reason.is_empty() {
-            return Err(refused("a rejection says why"));
+            return Err(Refusal::new(
+                "reason_required",
+                "a rejection says why",
+                "驳回时请填写理由",
+            )
+            .on("reason")
+            .into());
         }
         if let Some(severity) = assigned {
             entry.severity = Some(severity);
@@ -316,7 +359,13 @@ pub async fn expiring<S: CreditStore>(
 ) -> Result<Vec<ExpiryLine>> {
     let until = as_of
         .checked_add_days(Days::new(u64::from(within_days)))
-        .ok_or_else(|| refused(format!("{within_days} days from {as_of} is out of range")))?;
+        .ok_or_else(|| {
+            refuse(
+                "date_range",
+                format!("{within_days} days from {as_of} is out of range"),
+                format!("自 {as_of} 起 {within_days} 天超出可计算的日期范围"),
+            )
+        })?;
     let lines = store
         .ending_credit_entries(as_of, until)
         .await?
@@ -340,7 +389,13 @@ pub async fn ended<S: CreditStore>(
 ) -> Result<Vec<ExpiryLine>> {
     let since = as_of
         .checked_sub_days(Days::new(u64::from(within_days)))
-        .ok_or_else(|| refused(format!("{within_days} days before {as_of} is out of range")))?;
+        .ok_or_else(|| {
+            refuse(
+                "date_range",
+                format!("{within_days} days before {as_of} is out of range"),
+                format!("{as_of} 之前 {within_days} 天超出可计算的日期范围"),
+            )
+        })?;
     let yesterday = as_of.pred_opt().unwrap_or(as_of);
     let mut lines: Vec<ExpiryLine> = store
         .ending_credit_entries(since, yesterday)

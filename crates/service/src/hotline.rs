@@ -9,7 +9,7 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
 use rust_xlsxwriter::{Workbook, XlsxError};
 use serde::Serialize;
 
-use super::{Result, existing, refused};
+use super::{Refusal, Result, existing, refuse};
 use domain::hotline::{
     Actor, Escalation, HotlineRules, Intake, OrderAction, OrderEvent, OrderStatus, Refused,
     WorkOrder, WorkingDays, beijing,
@@ -57,14 +57,12 @@ async fn active_department_code<S: Store>(store: &S, text: &str) -> Result<Strin
         .into_iter()
         .find(|d| d.is_named(trimmed));
     match found {
-        None => Err(refused(format!(
-            "department {text:?} is not in the department directory"
-        ))),
-        Some(d) if !d.is_active() => Err(refused(format!(
-            "department {} ({}) is deactivated",
-            d.code(),
-            d.name()
-        ))),
+        None => Err(unknown_department(text)),
+        Some(d) if !d.is_active() => Err(refuse(
+            "department_deactivated",
+            format!("department {} ({}) is deactivated", d.code(), d.name()),
+            format!("{}（{}）已停用。工单未作改动。", d.name(), d.code()),
+        )),
         Some(d) => Ok(d.code().as_str().to_owned()),
     }
 }
@@ -100,13 +98,28 @@ pub async fn intake<S: WorkflowStore + HotlineStore>(
     intake.entity = match intake.entity.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(text) => {
-            let (code, _) = domain::Uscc::parse_lenient(text)
-                .map_err(|e| refused(format!("the enterprise's 统一社会信用代码 {text:?}: {e}")))?;
+            let (code, _) = domain::Uscc::parse_lenient(text).map_err(|e| {
+                Refusal::new(
+                    "invalid_entity",
+                    format!("the enterprise's 统一社会信用代码 {text:?}: {e}"),
+                    format!(
+                        "涉及主体的统一社会信用代码“{text}”有误：{}。工单未作改动。",
+                        e.reason_zh()
+                    ),
+                )
+                .on("enterprise")
+            })?;
             Some(code.as_str().to_owned())
         }
     };
     if store.get::<WorkOrder>(&intake.id).await?.is_some() {
-        return Err(refused(format!("work order {} already exists", intake.id)));
+        return Err(Refusal::new(
+            "order_exists",
+            format!("work order {} already exists", intake.id),
+            format!("工单编号 {} 已存在。工单未作改动。", intake.id),
+        )
+        .on("id")
+        .into());
     }
     let order = WorkOrder::new(intake, rules, calendar, actor)?;
     let change = Change::new(
@@ -117,6 +130,52 @@ pub async fn intake<S: WorkflowStore + HotlineStore>(
     );
     store.replace_work_order(&order, 0, &change, None).await?;
     Ok(order)
+}
+
+/// The ledger action of a full caller's number shown to the operator calling back.
+pub const CALLER_REVEALED: &str = "hotline.caller_revealed";
+
+/// Shows the caller's full number to the operator who calls back (回访):
+/// only while the order waits for the callback (答复 given, not yet 回访),
+/// and never silently: the reveal is a ledger entry on the order (who,
+/// which order, when), which the order itself does not record. Answers the
+/// number.
+pub async fn reveal_caller<S: WorkflowStore + HotlineStore>(
+    store: &S,
+    id: &str,
+    at: DateTime<FixedOffset>,
+    actor: &str,
+) -> Result<String> {
+    let order = existing::<S, WorkOrder>(store, id).await?;
+    if order.status != OrderStatus::Replied {
+        return Err(refuse(
+            "order_status",
+            format!(
+                "the full number of work order {id} is shown only for the callback (回访); it is {}",
+                order.status
+            ),
+            format!(
+                "只有待回访（已答复）的工单才能显示完整来电号码；工单 {id} 当前为“{}”",
+                order.status
+            ),
+        ));
+    }
+    if order.caller.phone.trim().is_empty() {
+        return Err(refuse(
+            "no_caller_phone",
+            format!("work order {id} has no caller's number"),
+            format!("工单 {id} 没有来电号码"),
+        ));
+    }
+    store
+        .replace_work_order(
+            &order,
+            order.events.len(),
+            &Change::new(at, actor, CALLER_REVEALED, "回访时显示完整来电号码"),
+            None,
+        )
+        .await?;
+    Ok(order.caller.phone)
 }
 
 /// Takes one step on order `id` as `party`: refused (nothing changes) when the
@@ -160,14 +219,25 @@ pub async fn act<S: WorkflowStore + HotlineStore>(
 
 fn check_party(order: &WorkOrder, action: &OrderAction, party: &Party) -> Result<()> {
     match (action.actor(), party) {
-        (Actor::Centre, Party::Department(_)) => Err(refused(format!(
-            "{} is the 12345 centre's step, not a department's",
-            action.label()
-        ))),
-        (Actor::Department, Party::Centre) => Err(refused(format!(
-            "{} is the department's step: the department the order is dispatched to takes it",
-            action.label()
-        ))),
+        (Actor::Centre, Party::Department(_)) => Err(refuse(
+            "wrong_party",
+            format!(
+                "{} is the 12345 centre's step, not a department's",
+                action.label()
+            ),
+            format!(
+                "“{}”由 12345 中心办理，部门不能办理。工单未作改动。",
+                action.label()
+            ),
+        )),
+        (Actor::Department, Party::Centre) => Err(refuse(
+            "wrong_party",
+            format!(
+                "{} is the department's step: the department the order is dispatched to takes it",
+                action.label()
+            ),
+            format!("“{}”由承办部门办理。工单未作改动。", action.label()),
+        )),
         (Actor::Department | Actor::Either, Party::Department(code))
             if order.department.as_deref() != Some(code) =>
         {
@@ -209,14 +279,24 @@ pub async fn open_inspection<S: WorkflowStore + HotlineStore>(
 ) -> Result<(WorkOrder, OutOfPlan)> {
     let order = existing::<S, WorkOrder>(store, order_id).await?;
     let Some(entity) = order.entity.clone() else {
-        return Err(refused(format!(
-            "work order {order_id} names no enterprise (统一社会信用代码): there is nothing to inspect"
-        )));
+        return Err(refuse(
+            "no_enterprise",
+            format!(
+                "work order {order_id} names no enterprise (统一社会信用代码): there is nothing to inspect"
+            ),
+            format!(
+                "工单 {order_id} 未填写涉及主体的统一社会信用代码，不能转立案检查。工单未作改动。"
+            ),
+        ));
     };
     let department = active_department_code(store, &inspection.department).await?;
     if let Party::Department(code) = party {
         if *code != department {
-            return Err(refused("a department opens inspections of its own only"));
+            return Err(refuse(
+                "wrong_party",
+                "a department opens inspections of its own only",
+                "部门只能对派给本部门的工单转立案检查。工单未作改动。",
+            ));
         }
         check_party(
             &order,
@@ -234,9 +314,11 @@ pub async fn open_inspection<S: WorkflowStore + HotlineStore>(
         id => id.to_owned(),
     };
     if store.get::<OutOfPlan>(&id).await?.is_some() {
-        return Err(refused(format!(
-            "out-of-plan inspection {id} already exists"
-        )));
+        return Err(refuse(
+            "inspection_exists",
+            format!("out-of-plan inspection {id} already exists"),
+            format!("计划外检查编号 {id} 已存在。工单未作改动。"),
+        ));
     }
     let record = super::results::out_of_plan_record(
         store,
@@ -490,17 +572,24 @@ pub async fn kpi<S: Store + HotlineStore>(
     query: KpiQuery,
 ) -> Result<KpiReport> {
     if query.to < query.from {
-        return Err(refused(format!(
-            "the period ends ({}) before it starts ({})",
-            query.to, query.from
-        )));
+        return Err(refuse(
+            "date_order",
+            format!(
+                "the period ends ({}) before it starts ({})",
+                query.to, query.from
+            ),
+            format!(
+                "统计期间的结束日期 {} 早于开始日期 {}",
+                query.to, query.from
+            ),
+        ));
     }
     let department = match &query.department {
-        Some(text) => Some(department_code(store, text).await?.ok_or_else(|| {
-            refused(format!(
-                "department {text:?} is not in the department directory"
-            ))
-        })?),
+        Some(text) => Some(
+            department_code(store, text)
+                .await?
+                .ok_or_else(|| unknown_department(text))?,
+        ),
         None => None,
     };
     let rows = store
@@ -713,16 +802,7 @@ pub async fn import_orders<S: WorkflowStore + HotlineStore>(
         .filter(|d| !d.is_active())
         .map(|d| d.code().as_str().to_owned())
         .collect();
-    let departments: BTreeMap<String, String> = directory
-        .iter()
-        .flat_map(|d| {
-            let code = d.code().as_str().to_owned();
-            let short_name = d.short_name().map(|short| (short.to_owned(), code.clone()));
-            [(code.clone(), code.clone()), (d.name().to_owned(), code)]
-                .into_iter()
-                .chain(short_name)
-        })
-        .collect();
+    let departments = department_lookup(&directory);
     let mut changed = Vec::new();
     for row in file.rows {
         let department = match row.department.as_str() {
@@ -785,8 +865,11 @@ pub async fn import_orders<S: WorkflowStore + HotlineStore>(
                     row: row.row,
                     column: String::new(),
                     value: row.id.clone(),
-                    reason: refusal.0.clone(),
-                    reason_zh: format!("该行无法导入：{}", refusal.0),
+                    reason: refusal.0.english().to_owned(),
+                    reason_zh: format!(
+                        "该行无法导入：{}",
+                        refusal.0.chinese().trim_end_matches("工单未作改动。")
+                    ),
                 });
                 continue;
             }
@@ -813,6 +896,21 @@ pub async fn import_orders<S: WorkflowStore + HotlineStore>(
             .await?;
     }
     Ok(OrdersImport { outcome, sha256 })
+}
+
+/// Each department's code, name and short name, to its code: how a file may
+/// name a department.
+pub(crate) fn department_lookup(directory: &[domain::Department]) -> BTreeMap<String, String> {
+    directory
+        .iter()
+        .flat_map(|d| {
+            let code = d.code().as_str().to_owned();
+            let short_name = d.short_name().map(|short| (short.to_owned(), code.clone()));
+            [(code.clone(), code.clone()), (d.name().to_owned(), code)]
+                .into_iter()
+                .chain(short_name)
+        })
+        .collect()
 }
 
 /// The order a file row describes. A stored order takes the row's facts
@@ -955,4 +1053,14 @@ fn imported_events(order: &WorkOrder, actor: &str) -> Vec<OrderEvent> {
         events.push(event(closed, "办结", String::new()));
     }
     events
+}
+
+fn unknown_department(text: &str) -> super::WorkflowError {
+    Refusal::new(
+        "department_unknown",
+        format!("department {text:?} is not in the department directory"),
+        format!("部门“{text}”不在部门名录中。工单未作改动。"),
+    )
+    .on("department")
+    .into()
 }

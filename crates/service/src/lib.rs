@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod credit;
 pub mod credit_repair;
 pub mod eligibility;
+pub mod enforcement;
 pub mod hotline;
 pub mod report;
 pub mod results;
@@ -23,6 +24,8 @@ pub mod supervision;
 use domain::InvalidField;
 use domain::plan::{Confirmation, Decision, Plan, PlanFields, PlanStatus};
 use storage::{Change, StoreError, WorkflowStore};
+
+pub use domain::Refusal;
 
 /// Why a workflow step was refused or failed.
 #[derive(Debug, thiserror::Error)]
@@ -37,7 +40,7 @@ pub enum WorkflowError {
     },
     /// The step is not allowed in the record's current state.
     #[error("{0}")]
-    Refused(String),
+    Refused(Refusal),
     /// Invalid input.
     #[error(transparent)]
     Invalid(#[from] InvalidField),
@@ -165,9 +168,232 @@ pub use domain::clock::{china, now};
 
 use chrono::{DateTime, FixedOffset};
 
-/// A [`WorkflowError::Refused`] with `message`.
+/// A [`WorkflowError::Refused`] known only in English (code `refused`); steps
+/// a page can reach use [`refuse`].
 pub fn refused(message: impl Into<String>) -> WorkflowError {
-    WorkflowError::Refused(message.into())
+    WorkflowError::Refused(Refusal::from(message.into()))
+}
+
+/// A [`WorkflowError::Refused`] with its stable `code` and the message in
+/// English (CLI) and Chinese (pages, API).
+pub fn refuse(
+    code: &'static str,
+    english: impl Into<String>,
+    chinese: impl Into<String>,
+) -> WorkflowError {
+    WorkflowError::Refused(Refusal::new(code, english, chinese))
+}
+
+impl From<Refusal> for WorkflowError {
+    fn from(refusal: Refusal) -> Self {
+        Self::Refused(refusal)
+    }
+}
+
+impl WorkflowError {
+    /// The stable machine code, e.g. `round_exists`, `invalid_field`, `not_found`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound { .. } => "not_found",
+            Self::Refused(refusal) => refusal.code(),
+            Self::Invalid(field) => field.code(),
+            Self::Draw(_) => "draw_refused",
+            Self::Calendar(_) => "calendar",
+            Self::AwaitingConfirmation { .. } => "awaiting_confirmation",
+            Self::Store(StoreError::MissingReference { .. }) => "missing_reference",
+            Self::Store(_) => "internal",
+        }
+    }
+
+    /// The form field the error is about, if any.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Refused(refusal) => refusal.field(),
+            Self::Invalid(field) => Some(field.field),
+            _ => None,
+        }
+    }
+
+    /// The message in Chinese, built from the error's values.
+    pub fn message_zh(&self) -> String {
+        match self {
+            Self::NotFound { what, id } => format!("{}“{id}”不存在", noun_zh(what)),
+            Self::Refused(refusal) => refusal.chinese().to_owned(),
+            Self::Invalid(field) => field.message_zh(),
+            Self::Draw(error) => draw_zh(error),
+            Self::Calendar(error) => calendar_zh(error),
+            Self::AwaitingConfirmation {
+                plan,
+                version,
+                waiting,
+            } => {
+                let names: Vec<String> = waiting
+                    .iter()
+                    .map(|w| match &w.declined {
+                        Some(reason) => format!("{}（{}，不同意：{reason}）", w.name, w.department),
+                        None => format!("{}（{}，未会签）", w.name, w.department),
+                    })
+                    .collect();
+                format!(
+                    "计划 {plan} 第 {version} 版尚待协办部门会签，不能批准：{}",
+                    names.join("；")
+                )
+            }
+            Self::Store(StoreError::MissingReference { .. }) => {
+                "引用的记录不存在（如部门、主体或检查人员），请检查后重试".to_owned()
+            }
+            Self::Store(_) => "服务器内部错误，已记录".to_owned(),
+        }
+    }
+
+    /// One error of each kind, for tests that read every message.
+    pub fn examples() -> Vec<Self> {
+        let mut examples = vec![
+            Self::NotFound {
+                what: "plan",
+                id: "SCJG-2026-01".into(),
+            },
+            Self::AwaitingConfirmation {
+                plan: "SCJG-2026-01".into(),
+                version: 2,
+                waiting: vec![
+                    Waiting {
+                        department: "FGW".into(),
+                        name: "市发展和改革委员会".into(),
+                        declined: None,
+                    },
+                    Waiting {
+                        department: "SWJ".into(),
+                        name: "市商务局".into(),
+                        declined: Some("时间冲突".into()),
+                    },
+                ],
+            },
+            Self::Calendar(workcal::Error::UnknownYear(2031)),
+            Self::Calendar(workcal::Error::DateOutOfRange),
+            Self::Draw(draw::Error::RateOutOfRange { rate_bp: 20_000 }),
+            Self::Draw(draw::Error::DuplicateInspector {
+                inspector: "42020000001".into(),
+            }),
+        ];
+        examples.extend(
+            domain::InvalidField::examples()
+                .into_iter()
+                .map(Self::Invalid),
+        );
+        examples.extend(refusal_examples().into_iter().map(Self::Refused));
+        examples
+    }
+}
+
+/// The refusals of the plan and round workflows, one of each code.
+fn refusal_examples() -> Vec<Refusal> {
+    let mut out = vec![
+        plan_exists("SCJG-2026-01"),
+        plan_wrong_status("SCJG-2026-01", PlanStatus::Draft, PlanStatus::Approved),
+        change_needs_reason(),
+    ];
+    out.extend(rounds::refusal_examples());
+    out.extend(domain::hotline::Refused::examples());
+    out
+}
+
+fn plan_exists(id: &str) -> Refusal {
+    Refusal::new(
+        "plan_exists",
+        format!("plan {id} already exists; change it instead"),
+        format!("计划编号 {id} 已存在，请修改原计划或换一个编号"),
+    )
+    .on("id")
+}
+
+fn plan_wrong_status(id: &str, from: PlanStatus, to: PlanStatus) -> Refusal {
+    Refusal::new(
+        "plan_status",
+        format!("plan {id} is {from}; it cannot become {to}"),
+        format!("计划 {id} 当前为“{from}”，不能改为“{to}”"),
+    )
+}
+
+fn change_needs_reason() -> Refusal {
+    Refusal::new(
+        "reason_required",
+        "a change needs a reason",
+        "请填写变更理由",
+    )
+    .on("reason")
+}
+
+/// The Chinese noun of a record kind named in English ([`storage::Document::NOUN`]).
+pub fn noun_zh(what: &str) -> &'static str {
+    match what {
+        "plan" => "抽查计划",
+        "round" => "抽查批次",
+        "visit" => "检查任务",
+        "result" => "检查结果",
+        "out-of-plan inspection" => "计划外检查",
+        "account" => "账号",
+        "API token" => "API 令牌",
+        "rectification notice" => "整改通知",
+        "credit repair request" => "信用修复申请",
+        "classification run" => "分类计算",
+        "credit run" => "信用核查",
+        "credit matter" | "matter (事项)" => "信用核查事项",
+        "credit entry" => "信用记录",
+        "work order" => "工单",
+        "department" | "department name" => "部门",
+        "department change" => "部门变更",
+        "calendar notice" => "放假安排",
+        "city" => "城市",
+        "frame" => "抽取名录",
+        "record" => "抽取记录",
+        "inspector" => "检查人员",
+        _ => "记录",
+    }
+}
+
+fn draw_zh(error: &draw::Error) -> String {
+    use draw::Error as E;
+    match error {
+        E::InvalidSecret { .. } => "密钥须为 64 位十六进制数字（32 字节）".to_owned(),
+        E::RateOutOfRange { rate_bp } => {
+            format!("抽取比例 {rate_bp}（万分之）超出 0 至 10000 的范围")
+        }
+        E::AmbiguousAllocation { stratum } => {
+            format!("分层 {stratum} 的比例与户数须且只能填一项")
+        }
+        E::DuplicateStratum { plan, stratum } => {
+            format!("计划 {plan} 的分层 {stratum} 有多条规则")
+        }
+        E::DuplicatePlanId { plan } => format!("计划编号 {plan} 重复"),
+        E::DuplicateFrameId { plan, id } => format!("计划 {plan} 的抽取名录中 {id} 重复"),
+        E::TooFewInspectorsRequired { department, k } => {
+            format!("部门 {department} 每户至少派 2 名检查人员，不能是 {k} 名")
+        }
+        E::DuplicateInspector { inspector } => format!("检查人员 {inspector} 重复"),
+        _ => "抽取参数不符合抽取规则，请核对计划与名录".to_owned(),
+    }
+}
+
+fn calendar_zh(error: &workcal::Error) -> String {
+    match error {
+        workcal::Error::UnknownYear(year) => {
+            format!("工作日历中没有 {year} 年的放假安排，请先由管理员导入国务院当年的放假通知")
+        }
+        workcal::Error::DateOutOfRange => "日期超出可计算的范围".to_owned(),
+        _ => "工作日历数据有误，请联系管理员".to_owned(),
+    }
+}
+
+/// The 统一社会信用代码 `entity` (leniently parsed), or the refusal `invalid_entity`.
+pub(crate) fn entity_code(entity: &str) -> Result<(domain::Uscc, Option<domain::UsccWarning>)> {
+    domain::Uscc::parse_lenient(entity).map_err(|e| {
+        refuse(
+            "invalid_entity",
+            format!("entity {entity:?}: {e}"),
+            format!("统一社会信用代码“{entity}”有误：{}", e.reason_zh()),
+        )
+    })
 }
 
 /// The document `key` of type `D`, or [`WorkflowError::NotFound`] naming it.
@@ -189,10 +415,7 @@ pub async fn create_plan<S: WorkflowStore>(
     actor: &str,
 ) -> Result<Plan> {
     if store.get::<Plan>(&fields.id).await?.is_some() {
-        return Err(refused(format!(
-            "plan {} already exists; change it instead",
-            fields.id
-        )));
+        return Err(plan_exists(&fields.id).into());
     }
     check_participants(store, &fields, &[]).await?;
     fields.status = PlanStatus::Draft;
@@ -242,14 +465,15 @@ pub async fn advance_plan_under<S: WorkflowStore>(
         PlanStatus::Draft => ("plan.draft", false),
     };
     if !allowed {
-        return Err(refused(format!(
-            "plan {id} is {}; it cannot become {to}",
-            plan.status
-        )));
+        return Err(plan_wrong_status(id, plan.status, to).into());
     }
     if to == PlanStatus::Approved {
         if let Some(rule) = duties.refuse_approval(&plan, actor) {
-            return Err(refused(format!("plan {id}: {}", rule.explain())));
+            return Err(refuse(
+                "duties_conflict",
+                format!("plan {id}: {}", rule.explain()),
+                rule.explain_zh(),
+            ));
         }
         let waiting = waiting_partners(store, &plan).await?;
         if !waiting.is_empty() {
@@ -296,10 +520,14 @@ async fn check_participants<S: WorkflowStore>(
             Some(department)
                 if !department.is_active() && !already.contains(&participant.department) =>
             {
-                return Err(refused(format!(
-                    "department {code} ({}) is deactivated: a plan cannot name it",
-                    department.name()
-                )));
+                return Err(refuse(
+                    "department_deactivated",
+                    format!(
+                        "department {code} ({}) is deactivated: a plan cannot name it",
+                        department.name()
+                    ),
+                    format!("{}（{code}）已停用，计划不能选择该部门", department.name()),
+                ));
             }
             Some(_) => {}
         }
@@ -318,7 +546,7 @@ pub async fn change_plan<S: WorkflowStore>(
 ) -> Result<Plan> {
     let current = existing::<S, Plan>(store, &fields.id).await?;
     if reason.trim().is_empty() {
-        return Err(refused("a change needs a reason"));
+        return Err(change_needs_reason().into());
     }
     let already: Vec<String> = current
         .participants
@@ -400,26 +628,49 @@ pub async fn answer_plan<S: WorkflowStore>(
 ) -> Result<Plan> {
     let plan = existing::<S, Plan>(store, id).await?;
     if !plan.partners().any(|p| p == department) {
-        return Err(refused(if department == plan.lead {
-            format!("{department} leads plan {id}; only its partner departments confirm it")
+        return Err(if department == plan.lead {
+            refuse(
+                "not_a_partner",
+                format!("{department} leads plan {id}; only its partner departments confirm it"),
+                format!("{department} 是计划 {id} 的牵头部门，会签由协办部门办理"),
+            )
         } else {
-            format!("{department} is not a partner department of plan {id}")
-        }));
+            refuse(
+                "not_a_partner",
+                format!("{department} is not a partner department of plan {id}"),
+                format!("{department} 不是计划 {id} 的协办部门"),
+            )
+        });
     }
     if plan.status != PlanStatus::Filed {
-        return Err(refused(format!(
-            "plan {id} is {}; partners answer a filed plan (已备案) before its approval",
-            plan.status
-        )));
+        return Err(refuse(
+            "plan_status",
+            format!(
+                "plan {id} is {}; partners answer a filed plan (已备案) before its approval",
+                plan.status
+            ),
+            format!(
+                "计划 {id} 当前为“{}”，协办部门只能在计划已备案、批准之前会签",
+                plan.status
+            ),
+        ));
     }
     if plan.filed_by.as_deref() == Some(actor) {
-        return Err(refused(format!(
-            "plan {id} was filed by {actor}; a partner department's own staff confirm it"
-        )));
+        return Err(refuse(
+            "duties_conflict",
+            format!("plan {id} was filed by {actor}; a partner department's own staff confirm it"),
+            format!("计划 {id} 由您备案，会签须由协办部门的工作人员办理"),
+        ));
     }
     let reason = reason.trim();
     if decision == Decision::Declined && reason.is_empty() {
-        return Err(refused("declining a plan needs a reason"));
+        return Err(Refusal::new(
+            "reason_required",
+            "declining a plan needs a reason",
+            "不同意会签时请填写理由",
+        )
+        .on("reason")
+        .into());
     }
     let mut fields = plan.into_fields();
     fields.confirmations.retain(|c| c.department != department);
@@ -446,4 +697,56 @@ pub async fn answer_plan<S: WorkflowStore>(
         )
         .await?;
     Ok(plan)
+}
+
+#[cfg(test)]
+mod error_tests {
+    use super::*;
+
+    #[test]
+    fn errors_have_codes_chinese_messages_and_english_displays() {
+        let exists = WorkflowError::from(rounds::refusal_examples().remove(0));
+        assert_eq!(exists.code(), "round_exists");
+        assert_eq!(exists.field(), Some("id"));
+        assert_eq!(exists.to_string(), "round 2026-Q1 already exists");
+        assert_eq!(exists.message_zh(), "批次编号 2026-Q1 已存在，请换一个编号");
+
+        let invalid = WorkflowError::from(
+            InvalidField::new(
+                "period_end",
+                "2027-01-31",
+                "a plan runs within one calendar year",
+            )
+            .zh("计划须在同一自然年度内"),
+        );
+        assert_eq!(invalid.code(), "invalid_field");
+        assert_eq!(invalid.field(), Some("period_end"));
+        assert_eq!(
+            invalid.message_zh(),
+            "计划结束日期：计划须在同一自然年度内（输入：2027-01-31）"
+        );
+
+        let missing = WorkflowError::NotFound {
+            what: "round",
+            id: "2026-Q9".into(),
+        };
+        assert_eq!(missing.code(), "not_found");
+        assert_eq!(missing.message_zh(), "抽查批次“2026-Q9”不存在");
+
+        let legacy = refused("something only the simulator says");
+        assert_eq!(legacy.code(), "refused");
+        assert!(!legacy.message_zh().contains("simulator"));
+    }
+
+    #[test]
+    fn every_example_has_a_distinct_looking_chinese_message() {
+        for error in WorkflowError::examples() {
+            let zh = error.message_zh();
+            assert!(
+                !zh.is_empty() && zh != error.to_string(),
+                "{}",
+                error.code()
+            );
+        }
+    }
 }

@@ -12,7 +12,7 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use super::{Result, refused};
+use super::{Result, refuse};
 use domain::inspection::{
     InspectionResult, OutOfPlan, OutOfPlanReason, ResultStatus, Round, RoundStatus, Visit,
 };
@@ -37,14 +37,19 @@ impl Period {
             Self::Month(y, m) if (1..=12).contains(&m) => (y, m, 1),
             Self::Quarter(y, q) if (1..=4).contains(&q) => (y, 3 * q - 2, 3),
             Self::Year(y) => (y, 1, 12),
-            _ => return Err(refused("a month is 1–12 and a quarter 1–4")),
+            _ => {
+                return Err(refuse(
+                    "period_invalid",
+                    "a month is 1–12 and a quarter 1–4",
+                    "月份应为 1–12，季度应为 1–4",
+                ));
+            }
         };
-        let start = NaiveDate::from_ymd_opt(year, first_month, 1)
-            .ok_or_else(|| refused("year out of range"))?;
+        let start = NaiveDate::from_ymd_opt(year, first_month, 1).ok_or_else(year_out_of_range)?;
         let end = start
             .checked_add_months(chrono::Months::new(months))
             .and_then(|d| d.pred_opt())
-            .ok_or_else(|| refused("year out of range"))?;
+            .ok_or_else(year_out_of_range)?;
         Ok((start, end))
     }
 
@@ -430,4 +435,8 @@ pub fn write_xlsx(
 /// The month of a date, for callers that pick "this month".
 pub fn month_of(date: NaiveDate) -> Period {
     Period::Month(date.year(), date.month())
+}
+
+fn year_out_of_range() -> super::WorkflowError {
+    refuse("period_invalid", "year out of range", "年度超出范围")
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
-use super::{Result, refused};
+use super::{Refusal, Result, refuse};
 use domain::CheckMethod;
 use domain::inspection::{
     FollowUp, InspectionResult, OutOfPlan, OutOfPlanReason, ResultCategory, ResultStatus, Visit,
@@ -68,12 +68,20 @@ pub async fn enter_visit<S: WorkflowStore>(
         .iter()
         .find(|t| t.department == department)
         .ok_or_else(|| {
-            refused(format!(
-                "department {department} has no part in visit {visit_id}"
-            ))
+            refuse(
+                "no_team",
+                format!("department {department} has no part in visit {visit_id}"),
+                format!("部门 {department} 未参与检查任务 {visit_id}"),
+            )
         })?;
     if entry.check_start > entry.check_end {
-        return Err(refused("the check ends before it starts"));
+        return Err(Refusal::new(
+            "date_order",
+            "the check ends before it starts",
+            "检查结束日期早于开始日期",
+        )
+        .on("check_end")
+        .into());
     }
     let inspectors = if entry.inspectors.is_empty() {
         team.assigned.clone()
@@ -81,17 +89,30 @@ pub async fn enter_visit<S: WorkflowStore>(
         entry.inspectors.clone()
     };
     if inspectors.len() < 2 {
-        return Err(refused("a result names at least 2 inspectors (持证上岗)"));
+        return Err(Refusal::new(
+            "too_few_inspectors",
+            "a result names at least 2 inspectors (持证上岗)",
+            "检查结果须有至少 2 名检查人员（持证上岗）",
+        )
+        .on("inspectors")
+        .into());
     }
     for cert in inspectors.iter().filter(|c| !team.assigned.contains(c)) {
         let inspector = super::rounds::inspector_named(store, cert).await?;
         if inspector.department.as_str() != department
             || !inspector.is_certified_on(entry.check_end)
         {
-            return Err(refused(format!(
-                "inspector {cert} is not a certified inspector of {department} on {}",
-                entry.check_end
-            )));
+            return Err(refuse(
+                "certificate_invalid",
+                format!(
+                    "inspector {cert} is not a certified inspector of {department} on {}",
+                    entry.check_end
+                ),
+                format!(
+                    "执法证号 {cert} 的人员在 {} 不是部门 {department} 持有效执法证的检查人员",
+                    entry.check_end
+                ),
+            ));
         }
     }
     let due = publish_due(calendar, entry.check_end)?;
@@ -101,9 +122,11 @@ pub async fn enter_visit<S: WorkflowStore>(
         if let Some(existing) = store.get::<InspectionResult>(&id).await?
             && existing.status == ResultStatus::Published
         {
-            return Err(refused(format!(
-                "result {id} is published and cannot change; enter a correction"
-            )));
+            return Err(refuse(
+                "result_published",
+                format!("result {id} is published and cannot change; enter a correction"),
+                format!("检查结果 {id} 已公示，不能修改，请录入更正"),
+            ));
         }
         results.push(InspectionResult {
             id,
@@ -129,9 +152,11 @@ pub async fn enter_visit<S: WorkflowStore>(
         });
     }
     if results.is_empty() {
-        return Err(refused(format!(
-            "department {department} checks no item on visit {visit_id}"
-        )));
+        return Err(refuse(
+            "no_items",
+            format!("department {department} checks no item on visit {visit_id}"),
+            format!("部门 {department} 在检查任务 {visit_id} 中没有检查事项"),
+        ));
     }
     store
         .put(
@@ -154,7 +179,11 @@ pub async fn publish<S: WorkflowStore>(
     for id in ids {
         let mut result = super::existing::<S, InspectionResult>(store, id).await?;
         if result.status == ResultStatus::Published {
-            return Err(refused(format!("result {id} is already published")));
+            return Err(refuse(
+                "result_published",
+                format!("result {id} is already published"),
+                format!("检查结果 {id} 已公示"),
+            ));
         }
         result.status = ResultStatus::Published;
         result.published_on = Some(on);
@@ -187,13 +216,21 @@ pub async fn correct<S: WorkflowStore>(
     actor: &str,
 ) -> Result<InspectionResult> {
     if reason.trim().is_empty() {
-        return Err(refused("a correction needs a reason"));
+        return Err(Refusal::new(
+            "reason_required",
+            "a correction needs a reason",
+            "请填写更正理由",
+        )
+        .on("reason")
+        .into());
     }
     let original = super::existing::<S, InspectionResult>(store, id).await?;
     if original.status != ResultStatus::Published {
-        return Err(refused(format!(
-            "result {id} is not published; change it instead of correcting it"
-        )));
+        return Err(refuse(
+            "result_not_published",
+            format!("result {id} is not published; change it instead of correcting it"),
+            format!("检查结果 {id} 尚未公示，请直接修改，无需更正"),
+        ));
     }
     let mut n = 1;
     let new_id = loop {
@@ -318,33 +355,52 @@ pub async fn out_of_plan_record<S: WorkflowStore>(
     actor: &str,
 ) -> Result<OutOfPlan> {
     if detail.trim().is_empty() {
-        return Err(refused("describe why the inspection took place"));
+        return Err(Refusal::new(
+            "detail_required",
+            "describe why the inspection took place",
+            "请填写检查事由及情况",
+        )
+        .on("detail")
+        .into());
     }
     domain::plan::check_id("id", id)?;
     if store.get::<OutOfPlan>(id).await?.is_some() {
-        return Err(refused(format!(
-            "out-of-plan inspection {id} already exists"
-        )));
+        return Err(refuse(
+            "inspection_exists",
+            format!("out-of-plan inspection {id} already exists"),
+            format!("计划外检查编号 {id} 已存在"),
+        ));
     }
     // The entity must be in the directory: a mistyped code is not recorded.
-    let (code, _) = domain::Uscc::parse_lenient(entity)
-        .map_err(|e| refused(format!("entity {entity:?}: {e}")))?;
+    let (code, _) = super::entity_code(entity)?;
     if store.entity(&code).await?.is_none() {
-        return Err(refused(format!(
-            "entity {code} is not in the entity directory"
-        )));
+        return Err(refuse(
+            "entity_unknown",
+            format!("entity {code} is not in the entity directory"),
+            format!("主体 {code} 不在检查对象名录库中"),
+        ));
     }
     if inspectors.len() < 2 {
-        return Err(refused(
+        return Err(Refusal::new(
+            "too_few_inspectors",
             "an inspection names at least 2 inspectors (持证上岗)",
-        ));
+            "检查须有至少 2 名持证执法人员（持证上岗）",
+        )
+        .on("inspectors")
+        .into());
     }
     for cert in &inspectors {
         let inspector = super::rounds::inspector_named(store, cert).await?;
         if inspector.department.as_str() != department || !inspector.is_certified_on(inspected_on) {
-            return Err(refused(format!(
-                "inspector {cert} is not a certified inspector of {department} on {inspected_on}"
-            )));
+            return Err(refuse(
+                "certificate_invalid",
+                format!(
+                    "inspector {cert} is not a certified inspector of {department} on {inspected_on}"
+                ),
+                format!(
+                    "执法证号 {cert} 的人员在 {inspected_on} 不是部门 {department} 持有效执法证的检查人员"
+                ),
+            ));
         }
     }
     let record = OutOfPlan {

@@ -13,7 +13,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
-use super::{Result, WorkflowError, refused};
+use super::{Refusal, Result, WorkflowError, refuse};
 use domain::credit::{CreditEntry, ListType};
 use domain::entity::CreditClass;
 use domain::idcard::IdCardNo;
@@ -40,7 +40,7 @@ pub async fn classify<S: RiskStore + CreditStore>(
     at: DateTime<FixedOffset>,
     actor: &str,
 ) -> Result<ClassificationRun> {
-    model.check().map_err(|e| refused(e.to_string()))?;
+    model.check().map_err(model_invalid)?;
     let candidates = store.frame_candidates().await?;
     let index_of = |uscc: &str| {
         candidates
@@ -137,7 +137,13 @@ pub async fn classify<S: RiskStore + CreditStore>(
             class: assessment.class,
             score: assessment.score,
             classified_on: as_of,
-            explanation: serde_json::to_string(&explanation).map_err(|e| refused(e.to_string()))?,
+            explanation: serde_json::to_string(&explanation).map_err(|e| {
+                refuse(
+                    "explanation_unwritable",
+                    e.to_string(),
+                    "分类说明无法写出，已记录",
+                )
+            })?,
         });
     }
     let run = ClassificationRun {
@@ -299,13 +305,22 @@ pub async fn personal_score<S: RiskStore + CreditStore>(
 ) -> Result<ScoreReport> {
     let purpose = purpose.trim();
     if purpose.is_empty() {
-        return Err(refused(
+        return Err(Refusal::new(
+            "purpose_required",
             "a query of personal credit data states its purpose",
-        ));
+            "查询个人信用信息须填写查询用途",
+        )
+        .on("purpose")
+        .into());
     }
-    model.check().map_err(|e| refused(e.to_string()))?;
-    let person = IdCardNo::parse(id.trim())
-        .map_err(|e| refused(format!("身份证号码无效 (invalid ID number): {e}")))?;
+    model.check().map_err(model_invalid)?;
+    let person = IdCardNo::parse(id.trim()).map_err(|e| {
+        refuse(
+            "invalid_id_number",
+            format!("invalid ID number: {e}"),
+            format!("身份证号码无效：{}", e.reason_zh()),
+        )
+    })?;
     store
         .log_access(vec![AccessLog {
             accessed_at: at.to_rfc3339(),
@@ -326,4 +341,13 @@ pub async fn personal_score<S: RiskStore + CreditStore>(
         entries: entries.len(),
         score: model.score(&entries, as_of),
     })
+}
+
+/// A risk model that fails its own checks.
+fn model_invalid(error: impl std::fmt::Display) -> WorkflowError {
+    refuse(
+        "model_invalid",
+        error.to_string(),
+        "风险分类模型的参数有误，请由管理员检查模型设置",
+    )
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
 use super::eligibility::{self, BuiltFrame, History, PastInspection};
-use super::{Result, WorkflowError, refused};
+use super::{Refusal, Result, WorkflowError, refuse};
 use domain::inspection::{EligibilityRules, OutOfPlan, Round, RoundStatus, Team, Visit, VisitItem};
 use domain::inspector::Inspector;
 use domain::ledger;
@@ -98,10 +98,16 @@ pub async fn commit<S: WorkflowStore>(
 ) -> Result<Round> {
     domain::plan::check_id("round", &request.id)?;
     if request.window_start > request.window_end {
-        return Err(refused("the window ends before it starts"));
+        return Err(Refusal::new(
+            "window_order",
+            "the window ends before it starts",
+            "检查期限的结束日期早于开始日期",
+        )
+        .on("window_end")
+        .into());
     }
     if store.get::<Round>(&request.id).await?.is_some() {
-        return Err(refused(format!("round {} already exists", request.id)));
+        return Err(round_exists(&request.id).into());
     }
     let all_plans = store.list::<Plan>(None).await?;
     let plans: Vec<Plan> = match &request.plans {
@@ -115,10 +121,17 @@ pub async fn commit<S: WorkflowStore>(
                     }
                 })?;
                 if !plan.status.drawable() {
-                    return Err(refused(format!(
-                        "plan {id} is {}: only filed and approved plans can be drawn",
-                        plan.status
-                    )));
+                    return Err(refuse(
+                        "plan_not_drawable",
+                        format!(
+                            "plan {id} is {}: only filed and approved plans can be drawn",
+                            plan.status
+                        ),
+                        format!(
+                            "计划 {id} 当前为“{}”，只有已备案、已批准的计划才能抽取",
+                            plan.status
+                        ),
+                    ));
                 }
                 chosen.push(plan.clone());
             }
@@ -142,7 +155,7 @@ pub async fn commit<S: WorkflowStore>(
         }
     };
     if plans.is_empty() {
-        return Err(refused("no approved plan to draw in this window"));
+        return Err(no_plan_in_window().into());
     }
     let candidates = store.frame_candidates().await?;
     let history = history(store).await?;
@@ -265,10 +278,17 @@ async fn committed_plans<S: WorkflowStore>(
     for (id, version) in &round.plans {
         let plan = super::existing::<S, Plan>(store, id).await?;
         if plan.version != *version {
-            return Err(refused(format!(
-                "plan {id} changed after round {} was committed (version {} → {}); commit a new round",
-                round.id, version, plan.version
-            )));
+            return Err(refuse(
+                "plan_changed",
+                format!(
+                    "plan {id} changed after round {} was committed (version {} → {}); commit a new round",
+                    round.id, version, plan.version
+                ),
+                format!(
+                    "计划 {id} 在批次 {} 承诺后已变更（第 {} 版 → 第 {} 版），请重新建立批次",
+                    round.id, version, plan.version
+                ),
+            ));
         }
         let stored =
             store
@@ -278,11 +298,8 @@ async fn committed_plans<S: WorkflowStore>(
                     what: "frame",
                     id: format!("{}/{id}", round.id),
                 })?;
-        let frame = eligibility::parse_frame(&stored.frame).map_err(|line| {
-            refused(format!(
-                "stored frame of plan {id} is damaged at line {line}"
-            ))
-        })?;
+        let frame =
+            eligibility::parse_frame(&stored.frame).map_err(|line| frame_damaged(id, line))?;
         out.push((plan, frame));
     }
     Ok(out)
@@ -317,9 +334,7 @@ async fn corps<S: WorkflowStore>(store: &S, start: NaiveDate, end: NaiveDate) ->
             .or_default()
             .push(index as u32);
         corps.fields.push(inspector.fields.clone());
-        corps
-            .certified
-            .push(inspector.is_certified_on(start) && inspector.is_certified_on(end));
+        corps.certified.push(inspector.drawable(start, end));
     }
     Ok(corps)
 }
@@ -336,24 +351,42 @@ pub async fn draw<S: WorkflowStore>(
 ) -> Result<Round> {
     let mut round = super::existing::<S, Round>(store, id).await?;
     if round.status != RoundStatus::Committed {
-        return Err(refused(format!(
-            "round {id} is {}; only a committed round can be drawn",
-            round.status
-        )));
+        return Err(refuse(
+            "round_status",
+            format!(
+                "round {id} is {}; only a committed round can be drawn",
+                round.status
+            ),
+            format!(
+                "批次 {id} 当前为“{}”，只有已承诺的批次才能抽取",
+                round.status
+            ),
+        ));
     }
     let beacon = draw::normalize_beacon(beacon);
     if beacon.is_empty() {
-        return Err(refused("the beacon is empty"));
+        return Err(Refusal::new(
+            "beacon_required",
+            "the beacon is empty",
+            "请填写公开随机数（信标）",
+        )
+        .on("beacon")
+        .into());
     }
-    let secret_hex = store
-        .round_secret(id)
-        .await?
-        .ok_or_else(|| refused(format!("round {id} has no sealed secret")))?;
+    let secret_hex = store.round_secret(id).await?.ok_or_else(|| {
+        refuse(
+            "secret_missing",
+            format!("round {id} has no sealed secret"),
+            format!("批次 {id} 没有封存的密钥，不能抽取"),
+        )
+    })?;
     let secret = draw::Secret::from_hex(&secret_hex)?;
     if draw::to_hex(&secret.commitment()) != round.commitment {
-        return Err(refused(format!(
-            "the sealed secret of round {id} does not match its commitment"
-        )));
+        return Err(refuse(
+            "secret_mismatch",
+            format!("the sealed secret of round {id} does not match its commitment"),
+            format!("批次 {id} 封存的密钥与承诺值不符，不能抽取"),
+        ));
     }
     let plans_frames = committed_plans(store, &round).await?;
     let corps = corps(store, round.window_start, round.window_end).await?;
@@ -444,9 +477,13 @@ pub async fn draw<S: WorkflowStore>(
     for plan in &record.plans {
         let id = Plan::id_of_entry(&plan.id);
         if round.frame_digests.get(id) != Some(&draw::to_hex(&plan.frame_digest.0)) {
-            return Err(refused(format!(
-                "stored frame of plan {id} does not match the committed digest; nothing was drawn"
-            )));
+            return Err(refuse(
+                "frame_mismatch",
+                format!(
+                    "stored frame of plan {id} does not match the committed digest; nothing was drawn"
+                ),
+                format!("计划 {id} 保存的抽取名录与承诺时的摘要不符，未作抽取"),
+            ));
         }
     }
     let visits: Vec<Visit> = record
@@ -499,8 +536,7 @@ pub async fn draw<S: WorkflowStore>(
         .map(|plan| std::mem::take(&mut plan.frame))
         .collect();
     drop_elsewhere(frames_drawn);
-    let text = serde_json::to_string(&record)
-        .map_err(|e| refused(format!("cannot write the record: {e}")))?;
+    let text = serde_json::to_string(&record).map_err(|e| record_unwritable(&e))?;
     round.status = RoundStatus::Drawn;
     round.beacon = Some(record.beacon.clone());
     round.witnesses = witness_list(witnesses);
@@ -551,10 +587,17 @@ pub async fn publish<S: WorkflowStore>(
 ) -> Result<Round> {
     let mut round = super::existing::<S, Round>(store, id).await?;
     if round.status != RoundStatus::Drawn {
-        return Err(refused(format!(
-            "round {id} is {}; only a drawn round can be published",
-            round.status
-        )));
+        return Err(refuse(
+            "round_status",
+            format!(
+                "round {id} is {}; only a drawn round can be published",
+                round.status
+            ),
+            format!(
+                "批次 {id} 当前为“{}”，只有已抽取的批次才能公示",
+                round.status
+            ),
+        ));
     }
     round.secret = store.round_secret(id).await?;
     round.status = RoundStatus::Published;
@@ -572,10 +615,14 @@ pub async fn publish<S: WorkflowStore>(
 pub async fn export<S: WorkflowStore>(store: &S, id: &str) -> Result<draw::Record> {
     let round = super::existing::<S, Round>(store, id).await?;
     if round.status != RoundStatus::Published {
-        return Err(refused(format!(
-            "round {id} is {}; its record is exported once published",
-            round.status
-        )));
+        return Err(refuse(
+            "round_status",
+            format!(
+                "round {id} is {}; its record is exported once published",
+                round.status
+            ),
+            format!("批次 {id} 当前为“{}”，公示后才能导出抽取记录", round.status),
+        ));
     }
     let text = store
         .round_record(id)
@@ -585,30 +632,33 @@ pub async fn export<S: WorkflowStore>(store: &S, id: &str) -> Result<draw::Recor
             id: id.to_owned(),
         })?;
     if round.record_digest.as_deref() != Some(ledger::digest(&text).as_str()) {
-        return Err(refused(format!(
-            "the stored record of round {id} does not match its digest"
-        )));
+        return Err(refuse(
+            "record_damaged",
+            format!("the stored record of round {id} does not match its digest"),
+            format!("批次 {id} 保存的抽取记录与其摘要不符"),
+        ));
     }
     let mut record: draw::Record = serde_json::from_str(&text).map_err(|e| {
-        refused(format!(
-            "the stored record of round {id} is unreadable: {e}"
-        ))
+        refuse(
+            "record_damaged",
+            format!("the stored record of round {id} is unreadable: {e}"),
+            format!("批次 {id} 保存的抽取记录无法读取"),
+        )
     })?;
-    let secret = round
-        .secret
-        .as_deref()
-        .ok_or_else(|| refused("the published round has no secret"))?;
+    let secret = round.secret.as_deref().ok_or_else(|| {
+        refuse(
+            "secret_missing",
+            "the published round has no secret",
+            "已公示的批次缺少密钥",
+        )
+    })?;
     record.secret = Some(draw::Hex32(
         draw::Secret::from_hex(secret)?.as_bytes().to_owned(),
     ));
     let mut frames: HashMap<String, Vec<draw::FrameRow>> = HashMap::new();
     for stored in store.round_frames(id).await? {
-        let frame = eligibility::parse_frame(&stored.frame).map_err(|line| {
-            refused(format!(
-                "stored frame of plan {} is damaged at line {line}",
-                stored.plan
-            ))
-        })?;
+        let frame = eligibility::parse_frame(&stored.frame)
+            .map_err(|line| frame_damaged(&stored.plan, line))?;
         frames.insert(stored.plan, frame);
     }
     for plan in &mut record.plans {
@@ -623,7 +673,7 @@ pub async fn export<S: WorkflowStore>(store: &S, id: &str) -> Result<draw::Recor
 /// A full record's bytes as `rounds export` writes them: what the public
 /// view's `full_record_sha256` hashes.
 pub fn record_bytes(record: &draw::Record) -> Result<Vec<u8>> {
-    serde_json::to_vec(record).map_err(|e| refused(format!("cannot write the record: {e}")))
+    serde_json::to_vec(record).map_err(|e| record_unwritable(&e))
 }
 
 /// SHA-256 (hex) of a full record's bytes as [`record_bytes`] writes them,
@@ -641,8 +691,7 @@ pub fn record_sha256(record: &draw::Record) -> Result<String> {
         }
     }
     let mut hasher = Hasher(sha2::Sha256::new());
-    serde_json::to_writer(&mut hasher, record)
-        .map_err(|e| refused(format!("cannot write the record: {e}")))?;
+    serde_json::to_writer(&mut hasher, record).map_err(|e| record_unwritable(&e))?;
     Ok(draw::to_hex(hasher.0.finalize().as_slice()))
 }
 
@@ -718,8 +767,7 @@ pub struct Explanation {
 pub async fn explain<S: WorkflowStore>(store: &S, id: &str, entity: &str) -> Result<Explanation> {
     let round = super::existing::<S, Round>(store, id).await?;
     // A malformed code is an error, not an entity that is out of every scope.
-    let (code, _) = domain::Uscc::parse_lenient(entity)
-        .map_err(|e| refused(format!("entity {entity:?}: {e}")))?;
+    let (code, _) = super::entity_code(entity)?;
     let entity = code.as_str();
     let visit = store.get::<Visit>(&Visit::id_for(id, entity)).await?;
     let mut plans = Vec::new();
@@ -824,7 +872,13 @@ pub async fn reassign<S: WorkflowStore>(
     actor: &str,
 ) -> Result<Visit> {
     if reason.trim().is_empty() {
-        return Err(refused("a reassignment needs a reason"));
+        return Err(Refusal::new(
+            "reason_required",
+            "a reassignment needs a reason",
+            "请填写调整检查人员的理由",
+        )
+        .on("reason")
+        .into());
     }
     let mut visit = super::existing::<S, Visit>(store, visit_id).await?;
     let rules = team_rules(store, &visit, department).await?;
@@ -833,28 +887,40 @@ pub async fn reassign<S: WorkflowStore>(
         .iter_mut()
         .find(|t| t.department == department)
         .ok_or_else(|| {
-            refused(format!(
-                "department {department} has no team on visit {visit_id}"
-            ))
+            refuse(
+                "no_team",
+                format!("department {department} has no team on visit {visit_id}"),
+                format!("部门 {department} 在检查任务 {visit_id} 中没有检查组"),
+            )
         })?;
     if inspectors.iter().collect::<BTreeSet<_>>().len() < team.k as usize {
-        return Err(refused(format!(
-            "{department} must send {} different inspectors",
-            team.k
-        )));
+        return Err(refuse(
+            "too_few_inspectors",
+            format!("{department} must send {} different inspectors", team.k),
+            format!("部门 {department} 须派 {} 名不同的检查人员", team.k),
+        ));
     }
     for cert in inspectors {
         let inspector = inspector_named(store, cert).await?;
         if inspector.department.as_str() != department {
-            return Err(refused(format!(
-                "inspector {cert} is not in department {department}"
-            )));
+            return Err(refuse(
+                "inspector_department",
+                format!("inspector {cert} is not in department {department}"),
+                format!("执法证号 {cert} 的检查人员不属于部门 {department}"),
+            ));
         }
         if !inspector.is_certified_on(visit.due_by) {
-            return Err(refused(format!(
-                "inspector {cert} holds no valid certificate on {}",
-                visit.due_by
-            )));
+            return Err(refuse(
+                "certificate_invalid",
+                format!(
+                    "inspector {cert} holds no valid certificate on {}",
+                    visit.due_by
+                ),
+                format!(
+                    "执法证号 {cert} 的检查人员在 {} 没有有效执法证",
+                    visit.due_by
+                ),
+            ));
         }
         let entity = domain::Uscc::parse_lenient(&visit.entity).map(|(u, _)| u);
         if let Ok(entity) = entity
@@ -864,21 +930,28 @@ pub async fn reassign<S: WorkflowStore>(
                 .iter()
                 .any(|r| r.inspector().as_str() == cert)
         {
-            return Err(refused(format!(
-                "inspector {cert} is recused from {}",
-                visit.entity
-            )));
+            return Err(refuse(
+                "inspector_recused",
+                format!("inspector {cert} is recused from {}", visit.entity),
+                format!("执法证号 {cert} 的检查人员须回避主体 {}", visit.entity),
+            ));
         }
         if let Some(field) = rules.fields.iter().find(|f| !inspector.fields.contains(f)) {
-            return Err(refused(format!(
-                "inspector {cert} is not qualified for the field {field}"
-            )));
+            return Err(refuse(
+                "inspector_unqualified",
+                format!("inspector {cert} is not qualified for the field {field}"),
+                format!("执法证号 {cert} 的检查人员不具备“{field}”领域的执法资格"),
+            ));
         }
         if rules.previous.contains(cert) {
-            return Err(refused(format!(
-                "inspector {cert} inspected {} last time",
-                visit.entity
-            )));
+            return Err(refuse(
+                "inspector_repeated",
+                format!("inspector {cert} inspected {} last time", visit.entity),
+                format!(
+                    "执法证号 {cert} 的检查人员上次已检查过主体 {}，本次须换人",
+                    visit.entity
+                ),
+            ));
         }
     }
     let from = std::mem::replace(&mut team.assigned, inspectors.to_vec());
@@ -898,6 +971,44 @@ pub async fn reassign<S: WorkflowStore>(
         )
         .await?;
     Ok(visit)
+}
+
+fn round_exists(id: &str) -> Refusal {
+    Refusal::new(
+        "round_exists",
+        format!("round {id} already exists"),
+        format!("批次编号 {id} 已存在，请换一个编号"),
+    )
+    .on("id")
+}
+
+fn no_plan_in_window() -> Refusal {
+    Refusal::new(
+        "no_plan_in_window",
+        "no approved plan to draw in this window",
+        "检查期限内没有可抽取的已批准计划",
+    )
+}
+
+fn frame_damaged(plan: &str, line: usize) -> WorkflowError {
+    refuse(
+        "frame_damaged",
+        format!("stored frame of plan {plan} is damaged at line {line}"),
+        format!("计划 {plan} 保存的抽取名录第 {line} 行已损坏"),
+    )
+}
+
+fn record_unwritable(error: &impl std::fmt::Display) -> WorkflowError {
+    refuse(
+        "record_unwritable",
+        format!("cannot write the record: {error}"),
+        "抽取记录无法写出，已记录",
+    )
+}
+
+/// One refusal of each kind the round steps give, for tests that read every message.
+pub(crate) fn refusal_examples() -> Vec<Refusal> {
+    vec![round_exists("2026-Q1"), no_plan_in_window()]
 }
 
 #[cfg(test)]

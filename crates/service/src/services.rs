@@ -149,7 +149,7 @@ pub fn application_from_row(
     application.validate().map_err(|e| e.to_string())?;
     application
         .recompute_deadlines(&current.matter, calendar)
-        .map_err(|e| e.0)?;
+        .map_err(|e| e.to_string())?;
     Ok(application)
 }
 
@@ -252,7 +252,7 @@ pub async fn kpi_counts<S: ServiceStore>(
     query: &ServiceKpiQuery,
 ) -> Result<ServiceKpiCounts> {
     if query.to < query.from {
-        return Err(crate::WorkflowError::Refused(format!(
+        return Err(crate::refused(format!(
             "the period ends ({}) before it starts ({})",
             query.to, query.from
         )));
@@ -403,9 +403,9 @@ pub async fn promise_check<S: WorkflowStore + CreditStore>(
     checker: &Checker,
 ) -> Result<PromiseDecision> {
     let record = matter(store, matter_code).await?;
-    let current = record.current().ok_or_else(|| {
-        crate::WorkflowError::Refused(format!("matter {matter_code} has no version"))
-    })?;
+    let current = record
+        .current()
+        .ok_or_else(|| crate::refused(format!("matter {matter_code} has no version")))?;
     let mut log = CheckLog {
         checked_at: crate::now().to_rfc3339(),
         actor: checker.actor.clone(),
@@ -441,7 +441,7 @@ pub async fn promise_check<S: WorkflowStore + CreditStore>(
                 Some((subject, entries)) if !entries.is_empty() => (subject, entries),
                 _ => {
                     store.log_checks(vec![log]).await?;
-                    return Err(crate::WorkflowError::Refused(format!(
+                    return Err(crate::refused(format!(
                         "the applicant's identifier is invalid: {error}"
                     )));
                 }

@@ -19,7 +19,7 @@ use std::time::Instant;
 use anyhow::Context;
 use chrono::NaiveDate;
 
-use crate::synth::{self, City, CityParams, RiskClass, Stream, date_between};
+use crate::synth::{self, City, CityParams, RiskClass, Stream, date_between, person_name, pick};
 use crate::year::{self, YearOptions};
 use domain::entity::{
     CreditClass, CreditRating, EntityFields, EntityStatus, EntityType, MarketEntity,
@@ -241,6 +241,7 @@ pub async fn play(
     hotline(db, &city, &options.data_dir.join("demo")).await?;
 
     year(db, options).await?;
+    cases(db, &city, &options.data_dir.join("demo")).await?;
     demo_accounts(db).await?;
     println!("done in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
@@ -371,6 +372,122 @@ async fn hotline(db: &Db, city: &City, folder: &std::path::Path) -> anyhow::Resu
         due.len() - overdue,
         started.elapsed().as_secs_f64(),
         as_of.format("%Y-%m-%d %H:%M"),
+    );
+    Ok(())
+}
+
+/// The city's 2025 penalty cases at the scale of the seed's 两法衔接 figure
+/// (about 1,000 for Huangshi, scaled with its entities): half of the city's
+/// certificates that expired before the round are marked 注销 or 暂扣 (they
+/// are out of the draw already), then the benchmark set and the cases, naming the
+/// city's officers, are written to `folder` from [`synth::cases`] and imported
+/// through the real importers; then the findings per rule as of 31 March of
+/// the next year. A second run imports nothing new.
+async fn cases(db: &Db, city: &City, folder: &std::path::Path) -> anyhow::Result<()> {
+    use domain::inspector::{CertificateStatus, OfficerRegister};
+    use synth::cases::{CaseDepartment, CaseOfficer, CaseParams, generate};
+    let started = Instant::now();
+    let calendar = workcal::Calendar::embedded()?;
+    let count = (1_000 * city.entities.len() / HUANGSHI_ENTITIES).max(300);
+    let mut register: Vec<Inspector> = service::enforcement::officer_register(db)
+        .await?
+        .into_values()
+        .collect();
+    register.sort_by(|a, b| a.cert_no.cmp(&b.cert_no));
+    let mut marked = Vec::new();
+    for (n, officer) in register
+        .iter_mut()
+        .filter(|o| !o.is_certified_on(round_date()))
+        .enumerate()
+    {
+        let status = match n % 4 {
+            0 => CertificateStatus::Revoked,
+            2 => CertificateStatus::Suspended,
+            _ => continue,
+        };
+        if officer.register.status != status {
+            let mut fields = officer.clone().into_fields();
+            fields.register = OfficerRegister {
+                status,
+                ..fields.register
+            };
+            *officer = Inspector::new(fields)?;
+            marked.push(officer.clone());
+        }
+    }
+    if !marked.is_empty() {
+        db.upsert_inspectors(&marked).await?;
+    }
+    let officers: Vec<CaseOfficer> = register
+        .iter()
+        .map(|o| CaseOfficer {
+            cert: o.cert_no.as_str().to_owned(),
+            department: o.department.as_str().to_owned(),
+            valid_from: o.cert_valid_from,
+            valid_until: o.cert_valid_until,
+            active: o.register.status == CertificateStatus::Valid,
+        })
+        .collect();
+    let departments: Vec<CaseDepartment> = city
+        .departments
+        .iter()
+        .map(|d| CaseDepartment {
+            code: d.code.to_owned(),
+            name: d.name.to_owned(),
+            weight: d.weight,
+        })
+        .collect();
+    let parties: Vec<(String, String)> = city
+        .entities
+        .iter()
+        .take(5_000)
+        .map(|e| (e.uscc.as_str().to_owned(), e.name.clone()))
+        .collect();
+    let files = generate(
+        &CaseParams::year(DEMO_YEAR, count),
+        &departments,
+        &officers,
+        &parties,
+        &calendar,
+    );
+    std::fs::create_dir_all(folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
+    let write = |name: &str, text: &str| -> anyhow::Result<std::path::PathBuf> {
+        let path = folder.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(path)
+    };
+    let benchmarks = write("discretion-benchmarks.csv", &files.benchmarks)?;
+    let cases = write("penalty-cases.csv", &files.cases)?;
+    let in_force = date(DEMO_YEAR, 1, 1);
+    let now = service::now();
+    service::enforcement::import_benchmarks(db, &benchmarks, Some(in_force), "demo", now).await?;
+    let imported = service::enforcement::import_cases(db, &cases, "demo", now).await?;
+    let as_of = date(DEMO_YEAR + 1, 3, 31);
+    let report = service::enforcement::run_check(
+        db,
+        None,
+        as_of,
+        &domain::enforcement::CaseRules::default(),
+        &calendar,
+    )
+    .await?;
+    let per_rule: Vec<String> = service::enforcement::RULES
+        .iter()
+        .map(|rule| {
+            let n = report.findings.iter().filter(|f| f.rule == *rule).count();
+            format!("{rule} {n}")
+        })
+        .collect();
+    println!(
+        "行政处罚 penalty cases: {} of {DEMO_YEAR} imported from {} ({} new, {} updated, {} rejected); findings as of {as_of}: {} ({:.1} s); try: jianguan cases check --as-of {as_of} --json",
+        report.cases,
+        cases.display(),
+        imported.outcome.inserted,
+        imported.outcome.updated,
+        imported.outcome.rejected(),
+        per_rule.join(", "),
+        started.elapsed().as_secs_f64(),
     );
     Ok(())
 }
@@ -891,14 +1008,6 @@ fn add(total: &mut UpsertCount, count: UpsertCount) {
     total.unchanged += count.unchanged;
 }
 
-const SURNAMES: [&str; 24] = [
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "胡", "朱", "高", "林",
-    "何", "郭", "马", "罗", "柯", "石", "汪", "费",
-];
-const GIVEN: [&str; 32] = [
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
-    "超", "秀", "霞", "平", "刚", "桂", "英", "华", "建", "国", "志", "文", "红", "俊", "春", "海",
-];
 const ROADS: [&str; 16] = [
     "磁湖路",
     "杭州东路",
@@ -917,18 +1026,6 @@ const ROADS: [&str; 16] = [
     "黄石大道",
     "发展大道",
 ];
-
-fn pick<'a>(stream: &mut Stream, words: &[&'a str]) -> &'a str {
-    words[stream.below(words.len() as u64) as usize]
-}
-
-fn person_name(stream: &mut Stream) -> String {
-    let mut name = pick(stream, &SURNAMES).to_owned();
-    for _ in 0..stream.between(1, 2) {
-        name.push_str(pick(stream, &GIVEN));
-    }
-    name
-}
 
 /// The certificate number of a synthetic inspector, e.g. `420200-SCJG-0001`.
 fn certificate_no(inspector: &synth::Inspector) -> anyhow::Result<CertificateNo> {
@@ -969,6 +1066,7 @@ fn domain_inspector(
         cert_valid_until: until,
         fields,
         district: Some(DistrictCode::parse(district.code)?),
+        register: Default::default(),
     })?)
 }
 

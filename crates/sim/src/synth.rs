@@ -25,11 +25,35 @@ use rand_chacha::rand_core::{RngCore, SeedableRng};
 use domain::item::{CheckMethod, Period};
 use domain::uscc::{self, ALPHABET, ORG_WEIGHTS, Uscc, WEIGHTS};
 
+pub mod cases;
 mod catalogue;
 pub mod credit;
 pub mod hotline;
 
 pub use catalogue::{Law, RECUSAL_REASONS, SUBJECTS, Subject, chinese_number};
+
+/// Common surnames.
+const SURNAMES: [&str; 24] = [
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "胡", "朱", "高", "林",
+    "何", "郭", "马", "罗", "柯", "石", "汪", "费",
+];
+const GIVEN: [&str; 32] = [
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀", "霞", "平", "刚", "桂", "英", "华", "建", "国", "志", "文", "红", "俊", "春", "海",
+];
+/// One of `words`, uniformly.
+pub fn pick<'a>(stream: &mut Stream, words: &[&'a str]) -> &'a str {
+    words[stream.below(words.len() as u64) as usize]
+}
+
+/// A Chinese person's name: a surname and one or two given characters.
+pub fn person_name(stream: &mut Stream) -> String {
+    let mut name = pick(stream, &SURNAMES).to_owned();
+    for _ in 0..stream.between(1, 2) {
+        name.push_str(pick(stream, &GIVEN));
+    }
+    name
+}
 
 /// A named deterministic random stream: ChaCha20 seeded with `SHA-256(name)`.
 pub struct Stream(ChaCha20Rng);

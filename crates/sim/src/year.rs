@@ -24,6 +24,7 @@ use service::audit::{self, AuditReport};
 use service::results::{self, ResultEntry};
 use service::rounds::{self, CommitRequest};
 use service::{Result, china, refused};
+use storage::hotline::{HotlineStore, OrderFilter};
 use storage::{Candidate, InspectorFilter, WorkflowStore};
 
 /// What the year looks like.
@@ -472,8 +473,36 @@ async fn confirm_by_partners<S: WorkflowStore>(
     Ok(())
 }
 
+/// A 12345 work order of `department` received by `on` (the `pick`-th, modulo
+/// how many there are) that a complaint inspection answers; none when the
+/// store holds no such order. A link to an order that does not exist would
+/// answer 404.
+async fn complaint_order<S: WorkflowStore + HotlineStore>(
+    store: &S,
+    department: &str,
+    on: NaiveDate,
+    pick: u64,
+) -> Result<Option<String>> {
+    let filter = OrderFilter {
+        department: Some(department.to_owned()),
+        to: Some(on),
+        ..OrderFilter::default()
+    };
+    let count = store.hotline_order_count(&filter).await?;
+    if count == 0 {
+        return Ok(None);
+    }
+    let offset = u32::try_from(pick % count).unwrap_or(0);
+    Ok(store
+        .hotline_orders(&filter, 1, offset)
+        .await?
+        .into_iter()
+        .next()
+        .map(|order| order.id))
+}
+
 /// Plays the year. `say` receives one line per step.
-pub async fn play<S: WorkflowStore>(
+pub async fn play<S: WorkflowStore + HotlineStore>(
     store: &S,
     calendar: &workcal::Calendar,
     options: &YearOptions,
@@ -821,7 +850,7 @@ pub async fn play<S: WorkflowStore>(
         let (detail, work_order) = match reason {
             OutOfPlanReason::Complaint => (
                 "12345热线转办：群众反映经营场所存在安全隐患",
-                Some(format!("12345-{year}-{:06}", stream.below(1_000_000))),
+                complaint_order(store, department, on, stream.below(1_000_000)).await?,
             ),
             OutOfPlanReason::Assigned => ("省厅交办专项核查", None),
             OutOfPlanReason::Hazard => ("节前安全生产检查发现涉危线索", None),

@@ -279,6 +279,13 @@ pub trait CreditStore {
         filter: &CheckLogFilter,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<CheckLog>, StoreError>> + Send;
+    /// One page of the checks matching `filter`, newest first, and their number.
+    fn check_log_page(
+        &self,
+        filter: &CheckLogFilter,
+        offset: u64,
+        limit: u32,
+    ) -> impl Future<Output = Result<(Vec<CheckLog>, u64), StoreError>> + Send;
     /// Appends accesses to the access log.
     fn log_access(
         &self,
@@ -795,25 +802,49 @@ impl<E: Engine> CreditStore for E {
         filter: &CheckLogFilter,
         limit: u32,
     ) -> Result<Vec<CheckLog>, StoreError> {
+        Ok(self.check_log_page(filter, 0, limit).await?.0)
+    }
+
+    async fn check_log_page(
+        &self,
+        filter: &CheckLogFilter,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<CheckLog>, u64), StoreError> {
+        let conditions = |sql: &mut Sql| {
+            for (column, value) in [
+                ("matter", &filter.matter),
+                ("subject", &filter.subject),
+                ("department", &filter.department),
+                ("actor", &filter.actor),
+            ] {
+                if let Some(value) = value {
+                    sql.push(&format!(" AND {column} = "))
+                        .bind(Arg::Text(value.clone()));
+                }
+            }
+        };
+        let mut count = Sql::new("SELECT COUNT(*) FROM credit_checks WHERE 1 = 1");
+        conditions(&mut count);
+        let total = match self.fetch_all(&count.text, count.args).await?.first() {
+            Some(row) => u64::try_from(row.int(0)?).unwrap_or(0),
+            None => 0,
+        };
         let mut sql = Sql::new(
             "SELECT checked_at, actor, department, matter, subject, subject_kind, outcome, hits, as_of, batch \
              FROM credit_checks WHERE 1 = 1",
         );
-        for (column, value) in [
-            ("matter", &filter.matter),
-            ("subject", &filter.subject),
-            ("department", &filter.department),
-            ("actor", &filter.actor),
-        ] {
-            if let Some(value) = value {
-                sql.push(&format!(" AND {column} = "))
-                    .bind(Arg::Text(value.clone()));
-            }
-        }
+        conditions(&mut sql);
         sql.push(" ORDER BY id DESC LIMIT ")
-            .bind(Arg::Int(i64::from(limit)));
+            .bind(Arg::Int(i64::from(limit)))
+            .push(" OFFSET ")
+            .bind(Arg::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
         let rows = self.fetch_all(&sql.text, sql.args).await?;
-        rows.iter().map(check_from_row).collect()
+        let checks = rows
+            .iter()
+            .map(check_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((checks, total))
     }
 
     async fn log_access(&self, accesses: Vec<AccessLog>) -> Result<(), StoreError> {

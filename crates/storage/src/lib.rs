@@ -41,6 +41,7 @@
 pub mod credit;
 mod db;
 pub mod departments;
+pub mod enforcement;
 mod engine;
 pub mod export;
 pub mod hotline;
@@ -66,9 +67,13 @@ use domain::org::{Department, DepartmentCode, District, DistrictCode};
 use domain::uscc::Uscc;
 
 pub use departments::{DepartmentStore, DepartmentWrite, DepartmentWritten};
+pub use enforcement::{CaseStore, PublicCaseFilter};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
-pub use workflow::{Candidate, Change, Document, DocumentRow, StoredFrame, WorkflowStore};
+pub use workflow::{
+    Candidate, Change, DocPage, DocQuery, Document, DocumentRow, StoredFrame, WorkflowStore,
+    json_fragment,
+};
 
 /// File name of the default SQLite database inside the data folder.
 pub const DEFAULT_DATABASE_FILE: &str = "jianguan.sqlite3";

@@ -72,6 +72,21 @@ const SQLITE: &[Embedded] = &[
         include_str!("../migrations/sqlite/0010_registration_types.sql"),
     ),
     (
+        11,
+        "enforcement",
+        include_str!("../migrations/sqlite/0011_enforcement.sql"),
+    ),
+    (
+        14,
+        "rectification_targets",
+        include_str!("../migrations/sqlite/0014_rectification_targets.sql"),
+    ),
+    (
+        15,
+        "work_order_search",
+        include_str!("../migrations/sqlite/0015_work_order_search.sql"),
+    ),
+    (
         20,
         "services",
         include_str!("../migrations/sqlite/0020_services.sql"),
@@ -134,6 +149,21 @@ const POSTGRES: &[Embedded] = &[
         10,
         "registration_types",
         include_str!("../migrations/postgres/0010_registration_types.sql"),
+    ),
+    (
+        11,
+        "enforcement",
+        include_str!("../migrations/postgres/0011_enforcement.sql"),
+    ),
+    (
+        14,
+        "rectification_targets",
+        include_str!("../migrations/postgres/0014_rectification_targets.sql"),
+    ),
+    (
+        15,
+        "work_order_search",
+        include_str!("../migrations/postgres/0015_work_order_search.sql"),
     ),
     (
         20,

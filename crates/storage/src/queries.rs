@@ -16,7 +16,9 @@ use domain::entity::{
 };
 use domain::idcard::IdCardNo;
 use domain::industry::{self, IndustryCode};
-use domain::inspector::{CertificateNo, Inspector, InspectorFields, Recusal};
+use domain::inspector::{
+    CertificateNo, CertificateStatus, Inspector, InspectorFields, OfficerRegister, Recusal,
+};
 use domain::item::{
     CheckMethod, Frequency, InspectionItem, ItemCode, ItemFields, JointItem, JointItemFields,
     Period, RatioBp,
@@ -86,6 +88,10 @@ const INSPECTORS: Table = Table {
         "cert_valid_from",
         "cert_valid_until",
         "district",
+        "cert_status",
+        "issuer",
+        "exam_passed_on",
+        "in_pool",
     ],
     key: &["cert_no"],
 };
@@ -420,7 +426,7 @@ fn check_page(page: &PageRequest) -> Result<i64, StoreError> {
 }
 
 /// Escapes `%`, `_` and `\` for `LIKE … ESCAPE '\'`.
-fn escape_like(text: &str) -> String {
+pub(crate) fn escape_like(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {
@@ -700,7 +706,21 @@ fn inspector_columns(inspectors: &[&Inspector]) -> Vec<Column> {
         opt_texts(inspectors, |i| {
             i.district.as_ref().map(|d| d.as_str().to_owned())
         }),
+        texts(inspectors, |i| i.register.status.as_str().to_owned()),
+        opt_texts(inspectors, |i| i.register.issuer.clone()),
+        Column::OptDate(
+            inspectors
+                .iter()
+                .map(|i| i.register.exam_passed_on)
+                .collect(),
+        ),
+        texts(inspectors, |i| yes_no(i.register.in_pool).to_owned()),
     ]
+}
+
+/// `是` or `否`, as the register stores a yes/no.
+fn yes_no(value: bool) -> &'static str {
+    if value { "是" } else { "否" }
 }
 
 fn inspector_field_columns(inspectors: &[&Inspector]) -> Vec<Column> {
@@ -714,7 +734,7 @@ fn inspector_field_columns(inspectors: &[&Inspector]) -> Vec<Column> {
     vec![Column::Text(cert), Column::Text(field)]
 }
 
-const INSPECTOR_SELECT: &str = "SELECT i.cert_no, i.name, i.id_card, i.department, i.cert_valid_from, i.cert_valid_until, i.district FROM inspectors i";
+const INSPECTOR_SELECT: &str = "SELECT i.cert_no, i.name, i.id_card, i.department, i.cert_valid_from, i.cert_valid_until, i.district, i.cert_status, i.issuer, i.exam_passed_on, i.in_pool FROM inspectors i";
 
 fn inspector_fields<R: RowRead>(row: &R) -> Result<InspectorFields, StoreError> {
     let key = row.text(0)?;
@@ -736,6 +756,12 @@ fn inspector_fields<R: RowRead>(row: &R) -> Result<InspectorFields, StoreError> 
             .map(|d| DistrictCode::parse(&d))
             .transpose()
             .map_err(|e| bad(&e))?,
+        register: OfficerRegister {
+            status: CertificateStatus::parse(&row.text(7)?).map_err(|e| bad(&e))?,
+            issuer: row.opt_text(8)?,
+            exam_passed_on: row.opt_date(9)?,
+            in_pool: row.text(10)? != "否",
+        },
     })
 }
 
@@ -806,7 +832,8 @@ fn inspector_where(dialect: Dialect, filter: &InspectorFilter, sql: &mut Sql) {
             .push(")");
     }
     if let Some(date) = filter.certified_on {
-        sql.push(" AND i.cert_valid_from <= ").bind(Arg::Date(date));
+        sql.push(" AND i.cert_status = '有效' AND i.cert_valid_from <= ")
+            .bind(Arg::Date(date));
         sql.push(" AND i.cert_valid_until >= ")
             .bind(Arg::Date(date));
     }

@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::engine::{Arg, Dialect, Engine, RowRead, Sql};
+use super::queries::escape_like;
 use super::{Store, StoreError};
 use domain::account::{Account, ApiToken};
 use domain::credit_repair::RepairRequest;
@@ -191,14 +192,18 @@ impl Document for ApiToken {
 impl Document for Rectification {
     const NOUN: &'static str = "rectification notice";
     const TABLE: &'static str = "rectifications";
-    const COLUMNS: &'static [&'static str] = &["department", "status"];
+    const COLUMNS: &'static [&'static str] =
+        &["department", "status", "subject_kind", "subject_id"];
     fn key(&self) -> String {
         self.id.clone()
     }
     fn columns(&self) -> Vec<Option<String>> {
+        let (kind, id) = self.subject_parts();
         vec![
             Some(self.department.clone()),
             Some(self.status.as_str().to_owned()),
+            kind,
+            id,
         ]
     }
 }
@@ -263,6 +268,110 @@ pub struct DocumentRow {
     pub doc: String,
 }
 
+/// Which documents one page of a list holds ([`WorkflowStore::page`]): every
+/// condition is SQL, so a page costs one indexed query and one count.
+#[derive(Debug, Clone, Default)]
+pub struct DocQuery {
+    /// Derived columns ([`Document::COLUMNS`]) that must equal a value.
+    pub equal: Vec<(&'static str, String)>,
+    /// Search the key only, never the document text (tables whose documents
+    /// hold what a searcher must not probe, e.g. a round's sealed seed).
+    pub key_only_search: bool,
+    /// The start of the key, e.g. `2025-Q1/` for a round's visits or results.
+    pub key_prefix: String,
+    /// A derived column that must be one of these values (an empty list matches nothing).
+    pub one_of: Option<(&'static str, Vec<String>)>,
+    /// Groups of exact fragments of the document's JSON text, e.g.
+    /// `"department":"SCJG"`: a row holds at least one fragment of every group.
+    pub contains: Vec<Vec<String>>,
+    /// What was typed in a search box: part of the key or of the document
+    /// text, or (tables with an `entity` column) part of the entity's name.
+    pub search: String,
+    /// Newest key first (`ORDER BY id DESC`); by key otherwise.
+    pub descending: bool,
+    /// Rows skipped, in key order.
+    pub offset: u64,
+    /// Rows at most (1 to [`super::MAX_PAGE`]).
+    pub limit: u32,
+}
+
+/// One page of documents and how many match in all.
+#[derive(Debug, Clone)]
+pub struct DocPage<D> {
+    /// This page, by key.
+    pub rows: Vec<D>,
+    /// Matching documents in all.
+    pub total: u64,
+}
+
+/// A document's JSON fragment `"field":"value"`, as [`DocQuery::contains`] matches it.
+pub fn json_fragment(field: &str, value: &str) -> String {
+    let quoted = serde_json::to_string(value).unwrap_or_default();
+    format!("\"{field}\":{quoted}")
+}
+
+/// The `WHERE` clause of a [`DocQuery`] on `D`'s table.
+fn doc_where<D: Document>(
+    dialect: Dialect,
+    query: &DocQuery,
+    sql: &mut Sql,
+) -> Result<(), StoreError> {
+    let column = |name: &str| {
+        if D::COLUMNS.contains(&name) {
+            Ok(())
+        } else {
+            Err(StoreError::Constraint {
+                message: format!("{} has no column {name}", D::TABLE),
+            })
+        }
+    };
+    sql.push(" WHERE 1 = 1");
+    for (name, value) in &query.equal {
+        column(name)?;
+        sql.push(&format!(" AND {name} = "))
+            .bind(Arg::Text(value.clone()));
+    }
+    if !query.key_prefix.is_empty() {
+        sql.push(" AND id LIKE ")
+            .bind(Arg::Text(format!("{}%", escape_like(&query.key_prefix))))
+            .push(" ESCAPE '\\'");
+    }
+    if let Some((name, values)) = &query.one_of {
+        column(name)?;
+        sql.push(" AND ").bind_in(dialect, name, values.clone());
+    }
+    for group in &query.contains {
+        sql.push(" AND (1 = 0");
+        for fragment in group {
+            sql.push(" OR doc LIKE ")
+                .bind(Arg::Text(format!("%{}%", escape_like(fragment))))
+                .push(" ESCAPE '\\'");
+        }
+        sql.push(")");
+    }
+    let search = query.search.trim();
+    if !search.is_empty() {
+        let pattern = Arg::Text(format!("%{}%", escape_like(search)));
+        let like = format!(" {} ", dialect.ilike());
+        sql.push(" AND (id")
+            .push(&like)
+            .bind(pattern.clone())
+            .push(" ESCAPE '\\'");
+        sql.push(" OR doc")
+            .push(&like)
+            .bind(pattern.clone())
+            .push(" ESCAPE '\\'");
+        if D::COLUMNS.contains(&"entity") {
+            sql.push(" OR entity IN (SELECT uscc FROM entities WHERE name")
+                .push(&like)
+                .bind(pattern)
+                .push(" ESCAPE '\\')");
+        }
+        sql.push(")");
+    }
+    Ok(())
+}
+
 /// The workflow's storage, over either backend. Every write is one transaction
 /// that also appends one ledger entry per document written.
 pub trait WorkflowStore: Store {
@@ -289,6 +398,11 @@ pub trait WorkflowStore: Store {
         &self,
         filter: Option<(&'static str, &str)>,
     ) -> impl Future<Output = Result<Vec<D>, StoreError>> + Send;
+    /// One page of the documents matching `query`, by key, and their number.
+    fn page<D: Document>(
+        &self,
+        query: &DocQuery,
+    ) -> impl Future<Output = Result<DocPage<D>, StoreError>> + Send;
     /// Every row of a document table, unparsed, by key.
     fn document_rows<D: Document>(
         &self,
@@ -451,6 +565,93 @@ async fn append_ledger<E: Engine>(
         ],
     )
     .await?;
+    Ok(())
+}
+
+const LEDGER: super::engine::Table = super::engine::Table {
+    name: "ledger",
+    columns: &[
+        "seq",
+        "at",
+        "actor",
+        "action",
+        "subject_table",
+        "subject_key",
+        "state_digest",
+        "detail",
+        "prev_hash",
+        "hash",
+    ],
+    key: &["seq"],
+};
+
+/// Appends one ledger entry per `(key, state digest)` of `table` inside `tx`,
+/// in bulk: the head is moved once, the chain computed here.
+pub(super) async fn append_ledger_many<E: Engine>(
+    tx: &mut E::Tx,
+    table: &str,
+    subjects: Vec<(String, String)>,
+    change: &Change,
+) -> Result<(), StoreError> {
+    let n = i64::try_from(subjects.len()).unwrap_or(i64::MAX);
+    if n == 0 {
+        return Ok(());
+    }
+    let rows = E::tx_fetch_all(
+        tx,
+        "UPDATE ledger_head SET seq = seq + $1 WHERE one = 1 RETURNING seq, hash",
+        vec![Arg::Int(n)],
+    )
+    .await?;
+    let row = rows.first().ok_or_else(|| StoreError::Corrupt {
+        table: "ledger_head",
+        key: "1".into(),
+        reason: "the ledger head row is missing".into(),
+    })?;
+    let (last, mut previous) = (row.int(0)?, row.text(1)?);
+    let at = change.at.to_rfc3339();
+    let mut columns: Vec<Vec<String>> =
+        (0..9).map(|_| Vec::with_capacity(subjects.len())).collect();
+    let mut seqs = Vec::with_capacity(subjects.len());
+    for (offset, (key, digest)) in (0..).zip(subjects) {
+        let mut entry = LedgerEntry {
+            seq: last - n + 1 + offset,
+            at: at.clone(),
+            actor: change.actor.clone(),
+            action: change.action.clone(),
+            subject_table: table.to_owned(),
+            subject_key: key,
+            state_digest: digest,
+            detail: change.detail.clone(),
+            prev_hash: previous,
+            hash: String::new(),
+        };
+        entry.hash = entry.expected_hash();
+        previous = entry.hash.clone();
+        seqs.push(entry.seq);
+        for (column, value) in columns.iter_mut().zip([
+            entry.at,
+            entry.actor,
+            entry.action,
+            entry.subject_table,
+            entry.subject_key,
+            entry.state_digest,
+            entry.detail,
+            entry.prev_hash,
+            entry.hash,
+        ]) {
+            column.push(value);
+        }
+    }
+    E::tx_execute(
+        tx,
+        "UPDATE ledger_head SET hash = $1 WHERE one = 1",
+        vec![Arg::Text(previous)],
+    )
+    .await?;
+    let mut bulk = vec![super::engine::Column::Int(seqs)];
+    bulk.extend(columns.into_iter().map(super::engine::Column::Text));
+    super::engine::bulk_insert::<E>(tx, &LEDGER, bulk, super::engine::OnConflict::Fail).await?;
     Ok(())
 }
 
@@ -644,6 +845,35 @@ impl<E: Engine> WorkflowStore for E {
         rows.iter()
             .map(|row| parse_doc(&row.text(0)?, &row.text(1)?))
             .collect()
+    }
+
+    async fn page<D: Document>(&self, query: &DocQuery) -> Result<DocPage<D>, StoreError> {
+        if query.limit == 0 || query.limit > super::MAX_PAGE {
+            return Err(StoreError::BadPage(query.limit));
+        }
+        let mut count = Sql::new(&format!("SELECT COUNT(*) FROM {}", D::TABLE));
+        doc_where::<D>(self.dialect(), query, &mut count)?;
+        let total = match self.fetch_all(&count.text, count.args).await?.first() {
+            Some(row) => u64::try_from(row.int(0)?).unwrap_or(0),
+            None => 0,
+        };
+        let mut sql = Sql::new(&format!("SELECT id, doc FROM {}", D::TABLE));
+        doc_where::<D>(self.dialect(), query, &mut sql)?;
+        sql.push(if query.descending {
+            " ORDER BY id DESC LIMIT "
+        } else {
+            " ORDER BY id LIMIT "
+        })
+        .bind(Arg::Int(i64::from(query.limit)))
+        .push(" OFFSET ")
+        .bind(Arg::Int(i64::try_from(query.offset).unwrap_or(i64::MAX)));
+        let rows = self
+            .fetch_all(&sql.text, sql.args)
+            .await?
+            .iter()
+            .map(|row| parse_doc(&row.text(0)?, &row.text(1)?))
+            .collect::<Result<Vec<D>, StoreError>>()?;
+        Ok(DocPage { rows, total })
     }
 
     async fn document_rows<D: Document>(&self) -> Result<Vec<DocumentRow>, StoreError> {

@@ -75,6 +75,67 @@
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-busy]").forEach(function (form) { setBusy(form, false); });
   });
+  // Forms marked data-inline-errors are sent with fetch (header X-Inline-Errors):
+  // a refusal comes back as JSON ({code, message, field}) and is shown in an
+  // alert above the form, the field at fault marked, the input kept; a success
+  // comes back as {location} and the browser goes there (another answer is
+  // shown as the page). Without script the server's error
+  // page, inside the app frame, offers 返回修改.
+  function clearInlineErrors(form) {
+    var alert = form.previousElementSibling;
+    if (alert && alert.classList.contains("form-error")) alert.remove();
+    form.querySelectorAll("[aria-invalid]").forEach(function (field) {
+      field.removeAttribute("aria-invalid");
+      field.removeAttribute("aria-describedby");
+    });
+    form.querySelectorAll(".field-error").forEach(function (note) { note.remove(); });
+  }
+  function showInlineError(form, problem) {
+    clearInlineErrors(form);
+    var alert = document.createElement("div");
+    alert.className = "form-error error-box";
+    alert.setAttribute("role", "alert");
+    alert.setAttribute("data-error-code", problem.code || "");
+    alert.textContent = problem.message || problem.error || "提交未成功，请检查后重试";
+    form.parentNode.insertBefore(alert, form);
+    var field = problem.field ? form.querySelector('[name="' + problem.field + '"]:not([type="hidden"])') : null;
+    if (field) {
+      var note = document.createElement("span");
+      note.className = "field-error";
+      note.id = "error-" + problem.field;
+      note.textContent = problem.message;
+      field.setAttribute("aria-invalid", "true");
+      field.setAttribute("aria-describedby", note.id);
+      field.insertAdjacentElement("afterend", note);
+      field.focus();
+    } else {
+      alert.setAttribute("tabindex", "-1");
+      alert.focus();
+    }
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !form || form.method !== "post" || !form.hasAttribute("data-inline-errors") || !window.fetch) return;
+    event.preventDefault();
+    var data = new FormData(form, event.submitter || undefined);
+    var body = form.enctype === "multipart/form-data" ? data : new URLSearchParams(data);
+    fetch(form.action, { method: "POST", body: body, credentials: "same-origin", headers: { "X-Inline-Errors": "1", "Accept": "application/json, text/html" } })
+      .then(function (response) {
+        var type = response.headers.get("content-type") || "";
+        if (type.indexOf("application/json") === 0) {
+          return response.json().then(function (answer) {
+            if (response.ok && answer.location) { window.location.assign(answer.location); return; }
+            setBusy(form, false);
+            showInlineError(form, answer);
+          });
+        }
+        return response.text().then(function (html) { document.open(); document.write(html); document.close(); });
+      })
+      .catch(function () {
+        setBusy(form, false);
+        showInlineError(form, { message: "网络连接失败，输入已保留，请稍后重试" });
+      });
+  });
   // The phone menu: the 菜单 button opens and closes the navigation; a click
   // elsewhere closes the bar's open drop-downs.
   document.addEventListener("click", function (event) {

@@ -496,6 +496,9 @@ pub struct Caller {
     pub via: Via,
     /// The message to show once on this page (see [`crate::flash`]).
     pub flash: Option<String>,
+    /// The name of the account's department, for the page header ("" for an
+    /// API token or an account without one).
+    pub department_name: String,
 }
 
 /// Extractor: the logged-in caller, or [`Error::Unauthenticated`].
@@ -670,18 +673,27 @@ async fn resolve(state: &AppState, request: Request) -> Result<Request> {
             csrf: String::new(),
             via: Via::Token,
             flash: None,
+            department_name: String::new(),
         })
     } else if let Some((username, csrf)) =
         cookie(headers, SESSION_COOKIE).and_then(|token| state.sessions.touch(token))
     {
-        active_account(state, &username)
-            .await?
-            .map(|account| Caller {
-                account,
-                csrf,
-                via: Via::Session,
-                flash,
-            })
+        match active_account(state, &username).await? {
+            Some(account) => {
+                let department_name = match account.department.as_deref() {
+                    Some(code) => service::department_name(&state.db, code).await?,
+                    None => String::new(),
+                };
+                Some(Caller {
+                    account,
+                    csrf,
+                    via: Via::Session,
+                    flash,
+                    department_name,
+                })
+            }
+            None => None,
+        }
     } else {
         None
     };

@@ -1,7 +1,9 @@
 //! The one error type of every handler.
 //!
-//! [`Error`] answers as JSON (`{"error": "…"}`) with its status, marked with
-//! an [`ErrorMark`]. Page routers add `pages::html_errors`, which turns such an
+//! [`Error`] answers as JSON (`{"code": "…", "message": "…", "field": "…",
+//! "error": "…"}`: a stable snake_case code, the Chinese message, the form field
+//! when one is at fault, and `error`, the same message, for older clients) with
+//! its status, marked with an [`ErrorMark`]. Page routers add `pages::html_errors`, which turns such an
 //! answer into the HTML error page (or the login redirect), so handlers never
 //! choose between the two. This module imports no other module of the crate. Internal
 //! errors are logged with their chain and shown as a plain message.
@@ -34,6 +36,19 @@ pub enum Error {
     /// The step is refused in the record's current state.
     #[error("{0}")]
     Conflict(String),
+    /// A workflow or validation error: its status, stable code, Chinese
+    /// message and the form field at fault.
+    #[error("{message}")]
+    Coded {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The stable machine code, e.g. `round_exists`.
+        code: &'static str,
+        /// The message in Chinese.
+        message: String,
+        /// The form field at fault, if any.
+        field: Option<&'static str>,
+    },
     /// The CSRF token is missing or wrong.
     #[error("页面已过期，请刷新后重试 (CSRF token missing or wrong)")]
     Csrf,
@@ -66,9 +81,46 @@ impl Error {
         Self::Internal(error.into())
     }
 
+    /// A 409 with `code` and the Chinese `message`.
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Coded {
+            status: StatusCode::CONFLICT,
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// The stable machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "unauthenticated",
+            Self::Forbidden => "forbidden",
+            Self::NotFound(_) => "not_found",
+            Self::BadRequest(_) => "bad_request",
+            Self::Conflict(_) => "conflict",
+            Self::Coded { code, .. } => code,
+            Self::Csrf => "csrf",
+            Self::TooManyAttempts(_) | Self::SlowDown(_) => "too_many_attempts",
+            Self::Busy => "busy",
+            Self::Timeout => "timeout",
+            Self::PasswordChangeRequired => "password_change_required",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    /// The form field at fault, if any.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Coded { field, .. } => *field,
+            _ => None,
+        }
+    }
+
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         match self {
+            Self::Coded { status, .. } => *status,
             Self::Unauthenticated => StatusCode::UNAUTHORIZED,
             Self::Forbidden | Self::Csrf | Self::PasswordChangeRequired => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
@@ -83,40 +135,45 @@ impl Error {
 
 impl From<WorkflowError> for Error {
     fn from(error: WorkflowError) -> Self {
-        match error {
-            WorkflowError::NotFound { .. } => Self::NotFound(error.to_string()),
-            WorkflowError::Refused(message) => Self::Conflict(message),
+        let error = match error {
+            WorkflowError::Store(store) => return store.into(),
+            other => other,
+        };
+        let status = match &error {
+            WorkflowError::NotFound { .. } => StatusCode::NOT_FOUND,
+            WorkflowError::Refused(_) | WorkflowError::AwaitingConfirmation { .. } => {
+                StatusCode::CONFLICT
+            }
             WorkflowError::Invalid(_) | WorkflowError::Draw(_) | WorkflowError::Calendar(_) => {
-                Self::BadRequest(error.to_string())
+                StatusCode::BAD_REQUEST
             }
-            WorkflowError::AwaitingConfirmation {
-                plan,
-                version,
-                waiting,
-            } => {
-                let names: Vec<String> = waiting
-                    .iter()
-                    .map(|w| match &w.declined {
-                        Some(reason) => format!("{}（{}，不同意：{reason}）", w.name, w.department),
-                        None => format!("{}（{}，未会签）", w.name, w.department),
-                    })
-                    .collect();
-                Self::Conflict(format!(
-                    "计划 {plan} 第 {version} 版尚待协办部门会签，不能批准：{}",
-                    names.join("；")
-                ))
-            }
-            WorkflowError::Store(error) => error.into(),
+            WorkflowError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        Self::Coded {
+            status,
+            code: error.code(),
+            message: error.message_zh(),
+            field: error.field(),
         }
+    }
+}
+
+/// A refusal as a page or API error with `status`.
+fn coded(status: StatusCode, refusal: &service::Refusal) -> Error {
+    Error::Coded {
+        status,
+        code: refusal.code(),
+        message: refusal.chinese().to_owned(),
+        field: refusal.field(),
     }
 }
 
 impl From<AccountError> for Error {
     fn from(error: AccountError) -> Self {
         match error {
-            AccountError::Invalid(message) => Self::BadRequest(message),
-            AccountError::NotFound(message) => Self::NotFound(message),
-            AccountError::Conflict(message) => Self::Conflict(message),
+            AccountError::Invalid(refusal) => coded(StatusCode::BAD_REQUEST, &refusal),
+            AccountError::NotFound(refusal) => coded(StatusCode::NOT_FOUND, &refusal),
+            AccountError::Conflict(refusal) => coded(StatusCode::CONFLICT, &refusal),
             AccountError::Field(error) => error.into(),
             AccountError::Store(error) => error.into(),
             AccountError::Internal(message) => Self::internal(anyhow::anyhow!(message)),
@@ -127,7 +184,12 @@ impl From<AccountError> for Error {
 impl From<StoreError> for Error {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::MissingReference { .. } => Self::BadRequest(error.to_string()),
+            StoreError::MissingReference { .. } => Self::Coded {
+                status: StatusCode::BAD_REQUEST,
+                code: "missing_reference",
+                message: WorkflowError::Store(error).message_zh(),
+                field: None,
+            },
             other => Self::internal(other),
         }
     }
@@ -135,7 +197,7 @@ impl From<StoreError> for Error {
 
 impl From<InvalidField> for Error {
     fn from(error: InvalidField) -> Self {
-        Self::BadRequest(error.to_string())
+        WorkflowError::Invalid(error).into()
     }
 }
 
@@ -148,7 +210,14 @@ impl From<askama::Error> for Error {
 /// The JSON body of an error.
 #[derive(Debug, Clone, Serialize)]
 pub struct ErrorBody {
-    /// The message shown to the user.
+    /// The stable machine code, e.g. `invalid_field`, `round_exists`.
+    pub code: &'static str,
+    /// The message shown to the user, in Chinese.
+    pub message: String,
+    /// The form field at fault, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
+    /// The same message, for clients that read the older `{"error": …}`.
     pub error: String,
 }
 
@@ -158,6 +227,10 @@ pub struct ErrorBody {
 pub struct ErrorMark {
     /// The message shown to the user.
     pub message: String,
+    /// The stable machine code.
+    pub code: &'static str,
+    /// The form field at fault, if any.
+    pub field: Option<&'static str>,
 }
 
 impl IntoResponse for Error {
@@ -167,14 +240,23 @@ impl IntoResponse for Error {
             tracing::error!(error = format!("{source:#}"), "request failed");
         }
         let message = self.to_string();
+        let code = self.code();
+        let field = self.field();
         let mut response = (
             status,
             Json(ErrorBody {
+                code,
+                message: message.clone(),
+                field,
                 error: message.clone(),
             }),
         )
             .into_response();
-        response.extensions_mut().insert(ErrorMark { message });
+        response.extensions_mut().insert(ErrorMark {
+            message,
+            code,
+            field,
+        });
         response
     }
 }

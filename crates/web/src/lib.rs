@@ -30,6 +30,8 @@ mod module_graph;
 pub mod ops;
 pub mod pages;
 pub mod portal;
+#[cfg(test)]
+mod prose;
 pub mod public;
 pub mod query;
 pub mod scratch;

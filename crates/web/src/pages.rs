@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::auth::{
-    self, ClientIp, LOGIN_CSRF_COOKIE, MaybeUser, SESSION_COOKIE, SESSION_IDLE, User,
+    self, Caller, ClientIp, LOGIN_CSRF_COOKIE, MaybeUser, SESSION_COOKIE, SESSION_IDLE, User,
 };
 use super::error::{Error, ErrorMark, Result};
 pub use super::text::{escape, url_decode, url_encode};
@@ -41,8 +41,8 @@ pub struct NavItem {
 pub struct Chrome {
     /// Page title.
     pub title: String,
-    /// Logged-in user's display name, role and department code.
-    pub user: Option<(String, String, String)>,
+    /// Logged-in user's display name, role, department code and department name.
+    pub user: Option<(String, String, String, String)>,
     /// Navigation, by permission, grouped.
     pub nav: Vec<NavEntry>,
     /// The session's CSRF token ("" when not logged in).
@@ -197,7 +197,7 @@ impl Chrome {
         let account = user.account();
         Self {
             title: title.into(),
-            user: Some(describe(account)),
+            user: Some(describe(account, &user.0.department_name)),
             nav: navigation(account, section),
             csrf: user.0.csrf.clone(),
             watermark: None,
@@ -220,7 +220,10 @@ impl Chrome {
     pub fn public(viewer: &MaybeUser, title: impl Into<String>) -> Self {
         Self {
             title: title.into(),
-            user: viewer.0.as_ref().map(|c| describe(&c.account)),
+            user: viewer
+                .0
+                .as_ref()
+                .map(|c| describe(&c.account, &c.department_name)),
             nav: Vec::new(),
             csrf: viewer
                 .0
@@ -234,11 +237,18 @@ impl Chrome {
     }
 }
 
-fn describe(account: &Account) -> (String, String, String) {
+fn describe(account: &Account, department_name: &str) -> (String, String, String, String) {
+    let code = account.department.clone().unwrap_or_default();
+    let name = if department_name.is_empty() {
+        code.clone()
+    } else {
+        department_name.to_owned()
+    };
     (
         account.display_name.clone(),
         account.role.label().to_owned(),
-        account.department.clone().unwrap_or_default(),
+        code,
+        name,
     )
 }
 
@@ -264,22 +274,53 @@ pub fn render<T: Template>(template: &T) -> Result<Html<String>> {
 struct ErrorPage<'a> {
     chrome: Chrome,
     status: u16,
+    heading: &'static str,
     message: &'a str,
+    code: &'a str,
+    field: Option<(&'a str, &'static str)>,
 }
 
-/// The HTML error page.
-pub fn error_page(status: StatusCode, message: &str) -> String {
-    let page = ErrorPage {
-        chrome: Chrome {
+/// The Chinese heading of an error status.
+fn status_heading(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "输入有误",
+        401 => "请先登录",
+        403 => "无权办理",
+        404 => "未找到",
+        409 => "当前不能办理",
+        429 => "尝试过于频繁",
+        503 => "服务器繁忙",
+        _ => "出错了",
+    }
+}
+
+/// The HTML error page, inside the app frame of `user` when logged in (its
+/// navigation and name), with the message, the field at fault and a way back
+/// to the form.
+pub fn error_page(status: StatusCode, mark: &ErrorMark, user: Option<&User>) -> String {
+    let chrome = match user {
+        Some(user) => Chrome {
+            flash: None,
+            ..Chrome::staff(user, "出错了", "")
+        },
+        None => Chrome {
             title: "出错了".into(),
             city: crate::city::current_name(),
             ..Chrome::default()
         },
+    };
+    let page = ErrorPage {
+        chrome,
         status: status.as_u16(),
-        message,
+        heading: status_heading(status),
+        message: &mark.message,
+        code: mark.code,
+        field: mark
+            .field
+            .map(|field| (field, domain::field::field_label(field))),
     };
     page.render()
-        .unwrap_or_else(|_| format!("<p>{}</p>", escape(message)))
+        .unwrap_or_else(|_| format!("<p>{}</p>", escape(&mark.message)))
 }
 
 /// Where a login goes when `next` is missing or refused.
@@ -566,6 +607,29 @@ async fn change_password(
     Ok(Redirect::to("/login").into_response())
 }
 
+/// The request header with which app.js asks for an error as JSON (its
+/// `code`, Chinese `message` and `field`), to show it beside the form it sent.
+pub const INLINE_ERRORS_HEADER: &str = "x-inline-errors";
+
+/// A redirect answered to app.js's fetch as `200 {"location": …}`, its cookies
+/// (the flash message) kept, so that the script navigates there itself and the
+/// page shown once is the one the browser loads.
+fn inline_redirect(response: Response) -> Response {
+    let location = response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("/")
+        .to_owned();
+    let mut answer = axum::Json(serde_json::json!({ "location": location })).into_response();
+    for cookie in response.headers().get_all(header::SET_COOKIE) {
+        answer
+            .headers_mut()
+            .append(header::SET_COOKIE, cookie.clone());
+    }
+    answer
+}
+
 /// Middleware of the page routers: an [`Error`] answer becomes the HTML error
 /// page, and "login required" a redirect to the login page.
 pub async fn html_errors(request: Request, next: Next) -> Response {
@@ -574,15 +638,29 @@ pub async fn html_errors(request: Request, next: Next) -> Response {
         .path_and_query()
         .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
     let htmx = request.headers().contains_key("hx-request");
+    // app.js sends forms with fetch and shows the JSON error beside the form.
+    let inline = request.headers().contains_key(INLINE_ERRORS_HEADER);
+    let user = request.extensions().get::<Caller>().cloned().map(User);
     let response = next.run(request).await;
+    if inline && response.status().is_redirection() {
+        return inline_redirect(response);
+    }
     let Some(mark) = response.extensions().get::<ErrorMark>().cloned() else {
         return response;
     };
     let status = response.status();
     if status == StatusCode::UNAUTHORIZED && !htmx {
-        return Redirect::to(&format!("/login?next={}", url_encode(&wanted))).into_response();
+        let login = Redirect::to(&format!("/login?next={}", url_encode(&wanted))).into_response();
+        return if inline {
+            inline_redirect(login)
+        } else {
+            login
+        };
     }
-    let page = error_page(status, &mark.message);
+    if inline {
+        return response;
+    }
+    let page = error_page(status, &mark, user.as_ref());
     let mut answer = (status, Html(page)).into_response();
     if htmx {
         // htmx swaps only 2xx answers; ask it to show this one in the message area.

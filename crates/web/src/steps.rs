@@ -5,7 +5,7 @@
 //! handler redirects with [`done`], and the next page says what was done.
 
 use askama::Template;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::auth::{User, set_cookie};
@@ -77,33 +77,4 @@ pub(crate) fn done(to: &str, what: Done, subject: &str) -> Result<Response> {
         HeaderValue::from_str(&cookie).map_err(Error::internal)?,
     );
     Ok(response)
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct Refusal<'a> {
-    chrome: Chrome,
-    status: u16,
-    message: &'a str,
-}
-
-/// The answer to a step: `outcome`, or its refusal (a conflict: the state, or
-/// separation of duties) in Chinese inside the app frame, the navigation and
-/// the user kept, with the status of the error.
-pub(crate) fn answer(user: &User, title: &str, outcome: Result<Response>) -> Response {
-    match outcome {
-        Ok(response) => response,
-        Err(Error::Conflict(message)) => {
-            let page = Refusal {
-                chrome: Chrome::staff(user, title, ""),
-                status: StatusCode::CONFLICT.as_u16(),
-                message: &message,
-            };
-            match render(&page) {
-                Ok(html) => (StatusCode::CONFLICT, html).into_response(),
-                Err(error) => error.into_response(),
-            }
-        }
-        Err(error) => error.into_response(),
-    }
 }

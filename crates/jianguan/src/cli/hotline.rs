@@ -278,7 +278,7 @@ impl ActArgs {
             other => {
                 return Err(WorkflowError::Refused(format!(
                     "unknown step {other:?}: dispatch, sign, handle, reply, return, extend, approve, reject, escalate, callback, close or reopen"
-                )));
+                ).into()));
             }
         })
     }

@@ -7,6 +7,7 @@ mod credit_risk;
 mod database;
 #[cfg(feature = "sim")]
 mod demo;
+mod enforcement;
 mod hotline;
 mod import;
 mod offline;
@@ -76,6 +77,10 @@ enum Command {
     Credit(credit::CreditArgs),
     /// 12345 hotline work orders: import, KPIs, the overdue list, 督办, single steps.
     Hotline(hotline::HotlineArgs),
+    /// Discretion benchmarks (裁量基准): import a new version, look a behaviour up.
+    Discretion(enforcement::DiscretionArgs),
+    /// Penalty cases (行政处罚案件): import the register, check it against the rules.
+    Cases(enforcement::CasesArgs),
     /// Government services: the matter catalogue, applications, KPIs, 告知承诺 checks.
     Services(services::ServicesArgs),
 }
@@ -118,6 +123,8 @@ pub fn main() -> ExitCode {
         Command::Audit(args) => workflow::run_audit(args),
         Command::Credit(args) => credit::run(args),
         Command::Hotline(args) => hotline::run(args),
+        Command::Discretion(args) => enforcement::run_discretion(args),
+        Command::Cases(args) => enforcement::run_cases(args),
         Command::Services(args) => services::run(args),
         Command::Report(args) => workflow::run_report(args),
         Command::Serve(args) => serve::run_serve(args),

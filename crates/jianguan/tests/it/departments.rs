@@ -343,6 +343,7 @@ async fn department_writes_are_audited_and_deletes_refused_while_referenced(db: 
         cert_valid_until: NaiveDate::from_ymd_opt(2030, 12, 31).ok_or("date")?,
         fields: Vec::new(),
         district: None,
+        register: Default::default(),
     })?])
     .await?;
     match db

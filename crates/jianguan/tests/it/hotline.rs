@@ -57,6 +57,9 @@ contracts!(
     a_complaint_opens_an_inspection_linked_both_ways,
     a_department_acts_only_on_its_own_orders,
     the_as_of_instant_counts_whatever_its_offset,
+    orders_are_found_by_number_phone_and_keyword,
+    the_caller_is_revealed_at_the_callback_only_and_on_the_ledger,
+    a_late_order_takes_a_rectification_notice_listed_by_its_object,
 );
 
 type Fallible<T> = Result<T, Box<dyn Error>>;
@@ -1014,6 +1017,7 @@ fn inspector(n: u32, department: &str) -> Fallible<Inspector> {
         cert_valid_until: day("2030-12-31")?,
         fields: vec!["食品安全".into()],
         district: None,
+        register: Default::default(),
     })?)
 }
 
@@ -1621,5 +1625,219 @@ fn entity_codes_are_decided_like_every_import() -> TestResult {
     );
     assert!(strict.outcome.warnings.is_empty());
     assert_eq!(strict.rows.len(), 1);
+    Ok(())
+}
+
+/// Takes in `id` from `phone` about `content`, dispatched to 市场监督管理局 (SJGJ).
+async fn take_in(db: &Db, id: &str, phone: &str, content: &str, received: &str) -> TestResult {
+    let mut order = intake(id, received, None)?;
+    order.caller.phone = phone.to_owned();
+    order.content = content.to_owned();
+    flow::intake(db, &rules(), &CAL, order, "centre").await?;
+    step(
+        db,
+        id,
+        OrderAction::Dispatch {
+            department: "SJGJ".to_owned(),
+        },
+        &Party::Centre,
+        received,
+    )
+    .await?;
+    Ok(())
+}
+
+async fn orders_are_found_by_number_phone_and_keyword(db: &Db) -> TestResult {
+    seed_departments(db).await?;
+    take_in(
+        db,
+        "S-100",
+        "13900001111",
+        "奶茶店使用过期原料",
+        "2026-03-02 09:00",
+    )
+    .await?;
+    take_in(
+        db,
+        "S-200",
+        "13900002222",
+        "药店无证经营",
+        "2026-03-03 09:00",
+    )
+    .await?;
+    take_in(
+        db,
+        "S-300",
+        "0714-6225555",
+        "商场电梯故障 50%_打折",
+        "2026-03-04 09:00",
+    )
+    .await?;
+    let found = |filter: OrderFilter| async move {
+        let orders = db.hotline_orders(&filter, 50, 0).await?;
+        let count = db.hotline_order_count(&filter).await?;
+        assert_eq!(orders.len() as u64, count);
+        Ok::<Vec<String>, Box<dyn Error>>(orders.into_iter().map(|o| o.id).collect())
+    };
+    let by = |number: Option<&str>, phone: Option<&str>, keyword: Option<&str>| OrderFilter {
+        number: number.map(str::to_owned),
+        phone: phone.map(str::to_owned),
+        keyword: keyword.map(str::to_owned),
+        ..OrderFilter::default()
+    };
+    assert_eq!(found(by(Some("s-2"), None, None)).await?, ["S-200"]);
+    assert_eq!(found(by(None, Some("1111"), None)).await?, ["S-100"]);
+    assert_eq!(
+        found(by(None, Some("139000"), None)).await?,
+        ["S-200", "S-100"]
+    );
+    assert_eq!(found(by(None, None, Some("过期"))).await?, ["S-100"]);
+    // The 问题类型 too; LIKE's wildcards are plain characters.
+    assert_eq!(found(by(None, None, Some("食品安全"))).await?.len(), 3);
+    assert_eq!(found(by(None, None, Some("50%_"))).await?, ["S-300"]);
+    assert!(found(by(None, None, Some("%"))).await?.len() == 1);
+    // Combined with the other filters and dates.
+    let narrowed = OrderFilter {
+        from: Some(day("2026-03-03")?),
+        ..by(None, Some("13900"), None)
+    };
+    assert_eq!(found(narrowed).await?, ["S-200"]);
+    Ok(())
+}
+
+async fn the_caller_is_revealed_at_the_callback_only_and_on_the_ledger(db: &Db) -> TestResult {
+    seed_departments(db).await?;
+    take_in(db, "R-1", "13911112222", "回访测试", "2026-03-02 09:00").await?;
+    let before = db.ledger().await?.len();
+    assert!(
+        flow::reveal_caller(db, "R-1", at("2026-03-02 10:00")?, "operator")
+            .await
+            .is_err(),
+        "not before the reply"
+    );
+    assert_eq!(db.ledger().await?.len(), before);
+    step(
+        db,
+        "R-1",
+        OrderAction::Sign,
+        &sjgj_party(),
+        "2026-03-02 10:00",
+    )
+    .await?;
+    step(
+        db,
+        "R-1",
+        OrderAction::Reply {
+            text: "已处理".to_owned(),
+        },
+        &sjgj_party(),
+        "2026-03-03 10:00",
+    )
+    .await?;
+    let phone = flow::reveal_caller(db, "R-1", at("2026-03-03 11:00")?, "operator").await?;
+    assert_eq!(phone, "13911112222");
+    let ledger = db.ledger().await?;
+    let last = ledger.last().ok_or("no ledger")?;
+    assert_eq!(
+        (
+            last.action.as_str(),
+            last.actor.as_str(),
+            last.subject_key.as_str()
+        ),
+        (flow::CALLER_REVEALED, "operator", "R-1")
+    );
+    // The order itself is unchanged; the audit stays intact.
+    let order: WorkOrder = db.get("R-1").await?.ok_or("no order")?;
+    assert_eq!(order.status, OrderStatus::Replied);
+    assert!(audit::verify(db).await?.intact());
+    Ok(())
+}
+
+async fn a_late_order_takes_a_rectification_notice_listed_by_its_object(db: &Db) -> TestResult {
+    use domain::rectification::{SupervisedKind, SupervisedObject};
+    use service::supervision::{NewNotice, issue, notices_against};
+    seed_departments(db).await?;
+    take_in(db, "L-1", "13900003333", "超期测试", "2026-03-02 09:00").await?;
+    take_in(db, "L-2", "13900004444", "未超期", "2026-03-20 09:00").await?;
+    let notice = |id: &str, kind: SupervisedKind| NewNotice {
+        object: SupervisedObject {
+            kind,
+            id: id.to_owned(),
+        },
+        department: None,
+        finding: String::new(),
+        requirement: "限期办结".to_owned(),
+    };
+    // On 2026-03-23 L-1 (received 03-02) is past its closing deadline; L-2 is not.
+    let now = at("2026-03-23 10:00")?;
+    let issued = issue(
+        db,
+        &CAL,
+        notice("L-1", SupervisedKind::HotlineOrder),
+        now,
+        "sfj",
+    )
+    .await?;
+    assert_eq!(issued.subject, "hotline_order:L-1");
+    assert_eq!(issued.department, "SJGJ");
+    assert!(issued.finding.contains("超期未办结"), "{}", issued.finding);
+    // Ten working days on the working-day calendar.
+    let due = CAL
+        .estimating()
+        .add_working_days(day("2026-03-23")?, 10)?
+        .value;
+    assert_eq!(issued.due, due);
+    assert!(
+        due > day("2026-04-03")?,
+        "the Qingming holiday is not counted: {due}"
+    );
+    assert!(
+        issue(
+            db,
+            &CAL,
+            notice("L-2", SupervisedKind::HotlineOrder),
+            now,
+            "sfj"
+        )
+        .await
+        .is_err()
+    );
+    assert!(
+        issue(
+            db,
+            &CAL,
+            notice("X-1", SupervisedKind::CaseFinding),
+            now,
+            "sfj"
+        )
+        .await
+        .is_err(),
+        "a case finding names its department"
+    );
+    let case = issue(
+        db,
+        &CAL,
+        NewNotice {
+            department: Some("SJGJ".to_owned()),
+            finding: "处罚决定未说明裁量理由".to_owned(),
+            ..notice("X-1", SupervisedKind::CaseFinding)
+        },
+        now,
+        "sfj",
+    )
+    .await?;
+    assert_eq!(case.subject, "case_finding:X-1");
+    // Listed by the stored (kind, id) columns.
+    let against = notices_against(
+        db,
+        &SupervisedObject {
+            kind: SupervisedKind::HotlineOrder,
+            id: "L-1".to_owned(),
+        },
+    )
+    .await?;
+    assert_eq!(against.len(), 1);
+    assert_eq!(against[0].id, issued.id);
+    assert!(audit::verify(db).await?.intact());
     Ok(())
 }

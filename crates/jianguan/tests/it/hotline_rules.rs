@@ -244,7 +244,7 @@ fn check_accepted(
         prop_assert_eq!(next.closed_at, Some(at));
         let worked = cal()
             .between(before.received_on(), at.date_naive())
-            .map_err(|e| TestCaseError::fail(e.0))?;
+            .map_err(|e| TestCaseError::fail(e.0.to_string()))?;
         prop_assert_eq!(next.close_working_days.map(i64::from), Some(worked));
     }
     let signed = !matches!(next.status, S::Received | S::Dispatched);
@@ -306,7 +306,7 @@ fn check_accepted(
         }
     );
     // The deadlines are what the clocks and the extension say.
-    let fail = |e: Refused| TestCaseError::fail(e.0);
+    let fail = |e: Refused| TestCaseError::fail(e.0.to_string());
     prop_assert_eq!(
         next.sign_due,
         cal()
@@ -505,7 +505,7 @@ proptest! {
         let difficulty = if difficult { Difficulty::Difficult } else { Difficulty::Ordinary };
         let mut intake = intake("F-1", "2025-01-01 00:00", difficulty);
         intake.received_at = received;
-        let mut order = WorkOrder::new(intake, &rules, cal(), "centre").map_err(|e| TestCaseError::fail(e.0))?;
+        let mut order = WorkOrder::new(intake, &rules, cal(), "centre").map_err(|e| TestCaseError::fail(e.0.to_string()))?;
         prop_assert_eq!(order.status, OrderStatus::Received);
         prop_assert_eq!(order.events.len(), 1);
         let mut at = received;

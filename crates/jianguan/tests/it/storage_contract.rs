@@ -165,6 +165,13 @@ fn inspector(i: u32, department: &str) -> Result<Inspector, Box<dyn Error>> {
         district: (i % 3 == 0)
             .then(|| DistrictCode::parse("420281"))
             .transpose()?,
+        // The register's columns round-trip on both backends.
+        register: domain::inspector::OfficerRegister {
+            issuer: (i % 2 == 1).then(|| "黄石市人民政府".to_owned()),
+            exam_passed_on: (i % 4 == 1).then(|| date(2019, 11, 18)).transpose()?,
+            in_pool: i % 5 != 4,
+            ..Default::default()
+        },
     })?)
 }
 

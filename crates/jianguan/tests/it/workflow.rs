@@ -300,6 +300,7 @@ fn inspector(department: &str, n: u32) -> Fallible<Inspector> {
         cert_valid_until: until,
         fields,
         district: None,
+        register: Default::default(),
     })?)
 }
 
@@ -638,7 +639,7 @@ const WITNESSES: [&str; 2] = ["公证员甲", "群众代表乙"];
 
 async fn draw_main(db: &Db) -> service::Result<Round> {
     let witnesses: Vec<String> = WITNESSES.iter().map(|w| (*w).to_owned()).collect();
-    let when = at(2025, 7, 1).map_err(|e| WorkflowError::Refused(e.to_string()))?;
+    let when = at(2025, 7, 1).map_err(|e| WorkflowError::Refused(e.to_string().into()))?;
     rounds::draw(
         db,
         ROUND,
@@ -2164,9 +2165,9 @@ async fn out_of_plan_other_is_flagged(db: &Db) -> TestResult {
             OutOfPlanReason::Complaint,
             "群众来电反映",
             None,
-            date(2025, 4, 1).map_err(|e| WorkflowError::Refused(e.to_string()))?,
+            date(2025, 4, 1).map_err(|e| WorkflowError::Refused(e.to_string().into()))?,
             inspectors,
-            at(2025, 4, 1).map_err(|e| WorkflowError::Refused(e.to_string()))?,
+            at(2025, 4, 1).map_err(|e| WorkflowError::Refused(e.to_string().into()))?,
             ACTOR,
         )
         .await

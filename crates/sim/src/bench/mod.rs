@@ -18,12 +18,16 @@
 //!   per department and the overdue list, against reading every document back
 //!   and counting in Rust (same run; the counts must be identical).
 //!
+//! - `cases`: 100,000 penalty cases imported into a fresh SQLite file (and
+//!   PostgreSQL with `--postgres`) and checked for the whole city.
+//!
 //! - `services`: a year of 1,000,000 synthetic applications (办件) seeded into a
 //!   fresh SQLite file (and PostgreSQL with `--postgres`): the year's KPIs,
 //!   checked against the definitions counted in Rust.
 //!
 //! Figures go to standard output as Markdown, ready for `docs/benchmarks.md`.
 
+mod cases;
 mod classify;
 mod credit;
 mod hotline;
@@ -57,6 +61,8 @@ pub enum Which {
     Classify,
     /// 12345 work orders: the year's KPI report and the overdue list over `--orders` (default 1,000,000) seeded orders (not part of `all`; PostgreSQL with `--postgres`).
     Hotline,
+    /// Penalty cases: import and check `--cases` (default 100,000) cases (not part of `all`; PostgreSQL with `--postgres`).
+    Cases,
     /// Government services: the year's KPIs over `--applications` (default 1,000,000) seeded applications (not part of `all`; PostgreSQL with `--postgres`).
     Services,
 }
@@ -106,6 +112,10 @@ pub struct BenchArgs {
     /// `services`: applications (办件) seeded.
     #[arg(long, default_value_t = 1_000_000)]
     pub applications: u64,
+
+    /// `cases`: penalty cases generated.
+    #[arg(long, default_value_t = 100_000)]
+    pub cases: u64,
 
     /// `year`: play on this database (which already holds a city) instead of fresh ones; `web`: serve this demo city; `services`: seed this new SQLite file and keep it.
     #[arg(long, value_name = "URL")]
@@ -160,6 +170,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
     if args.which == Which::Hotline {
         hotline::run(args.orders, args.runs, args.postgres.as_deref())?;
+    }
+    if args.which == Which::Cases {
+        cases::run(args.cases, args.runs, args.postgres.as_deref())?;
     }
     if args.which == Which::Services {
         services::run(

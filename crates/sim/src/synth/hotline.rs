@@ -958,10 +958,9 @@ fn schedule(params: &Params, days: &impl WorkingDays) -> Result<Vec<(NaiveDate, 
         return if params.orders == 0 {
             Ok(Vec::new())
         } else {
-            Err(Refused(format!(
-                "no working day between {} and {}",
-                params.from, params.to
-            )))
+            Err(Refused(
+                format!("no working day between {} and {}", params.from, params.to).into(),
+            ))
         };
     }
     let mut schedule = Vec::with_capacity(weighted.len());

@@ -393,6 +393,9 @@ pub fn operations() -> Vec<Operation> {
             params: vec![
                 param("action", "query", false, "操作前缀", "plan."),
                 param("actor", "query", false, "操作人包含", "计划科"),
+                param("department", "query", false, "操作人所属部门代码", "SCJG"),
+                param("from", "query", false, "开始日期（北京时间）", "2025-01-01"),
+                param("to", "query", false, "结束日期（北京时间）", "2025-12-31"),
                 param(
                     "before",
                     "query",

@@ -190,6 +190,23 @@ pub fn operations() -> Vec<Operation> {
                 ),
                 param("channel", "query", false, "来源渠道号码", "12345"),
                 param("overdue", "query", false, "1：仅看超期未办结的", "1"),
+                param("number", "query", false, "工单编号（部分）", "GD-2025"),
+                param(
+                    "keyword",
+                    "query",
+                    false,
+                    "问题类型或诉求内容中的字词",
+                    "食品",
+                ),
+                param(
+                    "phone",
+                    "query",
+                    false,
+                    "来电号码（至少 4 位数字；仅 12345 热线话务员可用，其他角色 403）",
+                    "5678",
+                ),
+                param("from", "query", false, "受理日期（起）", "2025-01-01"),
+                param("to", "query", false, "受理日期（止）", "2025-12-31"),
                 param(
                     "entity",
                     "query",

@@ -96,8 +96,8 @@ pub fn operations() -> Vec<Operation> {
         "detail": {"type": "string"}, "work_order": {"type": "string"}, "inspected_on": {"type": "string", "format": "date"},
         "inspectors": {"type": "array", "items": {"type": "string"}}, "flagged": {"type": "boolean"}}});
     let notice = json!({"type": "object", "properties": {
-        "id": {"type": "string"}, "subject": {"type": "string"}, "department": {"type": "string"},
-        "requirement": {"type": "string"}, "due": {"type": "string", "format": "date"},
+        "id": {"type": "string"}, "subject": {"type": "string", "description": "监督对象 KIND:ID"}, "department": {"type": "string"},
+        "finding": {"type": "string"}, "requirement": {"type": "string"}, "due": {"type": "string", "format": "date"},
         "status": {"type": "string", "enum": ["待整改", "已反馈", "已销号"]}}});
     let note = json!({"type": "object", "properties": {"text": {"type": "string"}, "accept": {"type": "string", "enum": ["1", "0"]}}});
     let id = || vec![param("id", "path", true, "整改通知编号", "ZG-2025-0001")];
@@ -146,7 +146,11 @@ pub fn operations() -> Vec<Operation> {
             params: vec![],
             body: Some(
                 json!({"type": "object", "required": ["subject", "requirement"], "properties": {
-                "subject": {"type": "string", "description": "out_of_plan:ID、result:ID 或 plan:ID"},
+                "subject": {"type": "string", "description": "监督对象 KIND:ID（也可用 kind 与 id 两项代替）"},
+                "kind": {"type": "string", "enum": ["out_of_plan", "overdue_result", "hotline_order", "case_finding", "review_file"]},
+                "id": {"type": "string", "description": "监督对象编号"},
+                "department": {"type": "string", "description": "整改部门（案件认定、评查案卷须填）"},
+                "finding": {"type": "string", "description": "发现的问题（默认按对象现状生成）"},
                 "requirement": {"type": "string"}}}),
             ),
             response: notice.clone(),

@@ -150,10 +150,7 @@ async fn round_visits(
     Path(id): Path<String>,
     Query(query): Query<VisitQuery>,
 ) -> Result<Json<VisitPage>> {
-    let plan = query.plan.as_deref().filter(|p| !p.trim().is_empty());
-    Ok(Json(
-        rounds::visit_page(&state, &user, &id, query.page.unwrap_or(1), plan).await?,
-    ))
+    Ok(Json(rounds::visit_page(&state, &user, &id, &query).await?))
 }
 
 /// Results as JSON, each with `publish_due_provisional`: the due date rests

@@ -9,7 +9,7 @@ use crate::AppState;
 use crate::auth::User;
 use crate::error::{Error, Result};
 use crate::query::present;
-use domain::account::{Account, Permission};
+use domain::account::{Account, Permission, Role};
 use domain::hotline::{
     Actor, Caller, Difficulty, Escalation, HotlineRules, Intake, OrderAction, OrderStatus, Rating,
     WorkOrder, parse_time,
@@ -26,6 +26,12 @@ pub const MAX_LIMIT: u32 = 500;
 
 // ---------------------------------------------------------------------------
 // Who may do what.
+
+/// Whether `account` works at the 12345 centre (话务员): the only role that
+/// finds orders by the caller's number and sees it whole, at the callback.
+pub fn call_centre(account: &Account) -> bool {
+    account.role == Role::HotlineOperator
+}
 
 /// Whether `account` reads 12345 work orders at all: the centre, city-wide
 /// readers, and departments that handle orders (their own only).
@@ -106,6 +112,16 @@ pub struct ListQuery {
     pub overdue: Option<String>,
     /// An enterprise (统一社会信用代码).
     pub entity: Option<String>,
+    /// A part of the order number (工单编号).
+    pub number: Option<String>,
+    /// A part of the caller's telephone number: the 12345 centre only.
+    pub phone: Option<String>,
+    /// A word of the 问题类型 or the 诉求内容.
+    pub keyword: Option<String>,
+    /// Received on or after (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Received on or before (YYYY-MM-DD).
+    pub to: Option<String>,
     /// Page, from 1.
     pub page: Option<u32>,
     /// API: orders per answer.
@@ -129,7 +145,37 @@ impl ListQuery {
                 _ => Some(own),
             },
         };
+        let phone = match present(&self.phone) {
+            // The caller is confidential: only the centre finds orders by number.
+            Some(_) if !call_centre(account) => return Err(Error::Forbidden),
+            Some(phone) => {
+                let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+                if digits.len() < 4 {
+                    return Err(Error::BadRequest(format!(
+                        "来电号码 {phone} 无效：请至少输入 4 位数字"
+                    )));
+                }
+                Some(digits)
+            }
+            None => None,
+        };
+        let from = present(&self.from)
+            .map(|d| date("受理日期（起）", d))
+            .transpose()?;
+        let to = present(&self.to)
+            .map(|d| date("受理日期（止）", d))
+            .transpose()?;
+        if let (Some(from), Some(to)) = (from, to)
+            && to < from
+        {
+            return Err(Error::BadRequest(format!(
+                "受理日期（止）{to} 早于受理日期（起）{from}"
+            )));
+        }
         Ok(OrderFilter {
+            number: present(&self.number).map(str::to_owned),
+            phone,
+            keyword: present(&self.keyword).map(str::to_owned),
             department,
             status: present(&self.status)
                 .map(OrderStatus::parse)
@@ -137,8 +183,8 @@ impl ListQuery {
                 .map(|s| s.as_str().to_owned()),
             channel: present(&self.channel).map(str::to_owned),
             entity: present(&self.entity).map(|e| e.to_uppercase()),
-            from: None,
-            to: None,
+            from,
+            to,
             overdue_on: present(&self.overdue)
                 .filter(|o| !matches!(*o, "0" | "false"))
                 .map(|_| today),
@@ -230,9 +276,12 @@ pub struct IntakeInput {
     /// Where.
     #[serde(default)]
     pub location: String,
-    /// The enterprise concerned (统一社会信用代码).
+    /// The enterprise concerned (统一社会信用代码), as chosen in the lookup.
     #[serde(default)]
     pub entity: Option<String>,
+    /// The enterprise's 统一社会信用代码 as typed (pages: when not chosen by name).
+    #[serde(default)]
+    pub entity_code: Option<String>,
     /// 一般 or 疑难 (default 一般).
     #[serde(default)]
     pub difficulty: Option<String>,
@@ -249,6 +298,15 @@ pub async fn intake(state: &AppState, user: &User, input: IntakeInput) -> Result
         Some(text) => parse_time("received_at", text)?,
         None => now,
     };
+    let entity = match (present(&input.entity), present(&input.entity_code)) {
+        (Some(chosen), Some(typed)) if !chosen.eq_ignore_ascii_case(typed) => {
+            return Err(Error::BadRequest(format!(
+                "选择的涉及主体 {chosen} 与填写的统一社会信用代码 {typed} 不一致，请只保留一个"
+            )));
+        }
+        (Some(chosen), _) => Some(chosen.to_owned()),
+        (None, typed) => typed.map(str::to_owned),
+    };
     let intake = Intake {
         id: present(&input.id).unwrap_or_default().to_owned(),
         channel: present(&input.channel).unwrap_or("12345").to_owned(),
@@ -260,7 +318,7 @@ pub async fn intake(state: &AppState, user: &User, input: IntakeInput) -> Result
         content: input.content,
         category: input.category,
         location: input.location,
-        entity: present(&input.entity).map(str::to_owned),
+        entity,
         difficulty: present(&input.difficulty)
             .map(Difficulty::parse)
             .transpose()?
@@ -416,117 +474,38 @@ pub async fn act(
     .map_err(refusal)
 }
 
-/// A workflow refusal in Chinese: the domain's messages name the step and the
-/// status in Chinese; the sentence around them is put into Chinese here.
+/// A workflow refusal of a work-order step, in Chinese: the rules' refusals say
+/// so themselves; any other error is told that the order was left unchanged.
 pub fn refusal(error: service::WorkflowError) -> Error {
+    let told = matches!(error, service::WorkflowError::Refused(_));
     match Error::from(error) {
-        Error::Conflict(message) => Error::Conflict(chinese(&message)),
-        Error::BadRequest(message) => Error::BadRequest(chinese(&message)),
+        Error::Coded {
+            status,
+            code,
+            message,
+            field,
+        } if !told => Error::Coded {
+            status,
+            code,
+            message: format!("{message}。工单未作改动。"),
+            field,
+        },
         other => other,
     }
 }
 
-/// Puts a refusal of the work-order rules into Chinese (an unknown sentence is kept, after a Chinese lead).
-pub fn chinese(message: &str) -> String {
-    let m = message.trim();
-    // "cannot 签收 work order X: it is 已受理 (签收 needs 已派单)"
-    if let Some(rest) = m.strip_prefix("cannot ")
-        && let Some((step, rest)) = rest.split_once(" work order ")
-        && let Some((id, rest)) = rest.split_once(": it is ")
-    {
-        let (status, needs) = rest.split_once(" (").unwrap_or((rest, ""));
-        let needs = needs
-            .trim_end_matches(')')
-            .split_once(" needs ")
-            .map(|(_, n)| n)
-            .unwrap_or("");
-        let needs = needs
-            .replace(" or ", "或")
-            .replace("an open order", "未办结的工单")
-            .replace("(before handling starts)", "（开始办理前）");
-        let tail = if needs.is_empty() {
-            String::new()
-        } else {
-            format!("，{step}须在{needs}状态")
-        };
-        return format!("工单 {id} 当前为“{status}”，不能{step}{tail}。工单未作改动。");
+/// The caller's full number of order `id`, for the 12345 operator calling
+/// back (回访): the centre's operators only, only at the callback step, and
+/// written on the ledger.
+pub async fn reveal_caller(state: &AppState, user: &User, id: &str) -> Result<String> {
+    let order = visible_order(state, user.account(), id).await?;
+    if !call_centre(user.account()) {
+        return Err(Error::Forbidden);
     }
-    if let Some(what) = m.strip_suffix(" is required") {
-        let field = [
-            ("the handling note", "办理情况"),
-            ("the reply", "答复内容"),
-            ("the reason for returning", "退单理由"),
-            ("the reason for the extension", "延期理由"),
-            ("the reason for rejecting", "驳回理由"),
-            ("the reason for reopening", "重办理由"),
-            ("承办部门 (department)", "承办部门"),
-            ("问题类型 (category)", "问题类型"),
-        ]
-        .iter()
-        .find(|(english, _)| *english == what)
-        .map_or(what, |(_, zh)| zh);
-        return format!("请填写{field}。工单未作改动。");
-    }
-    let known: &[(&str, &str)] = &[
-        (
-            "already has an extension request awaiting approval",
-            "已有待审批的延期申请，请等待 12345 中心审批。",
-        ),
-        (
-            "has no extension request to decide",
-            "没有待审批的延期申请。",
-        ),
-        ("an extension is 1 to", "延期天数超出范围："),
-        ("grant 1 to", "批准的延期天数应在 1 天至申请天数之间："),
-        ("is already under", "已在同级或更高级别督办中："),
-        (
-            "only an order whose caller was 不满意",
-            "只有回访“不满意”的工单才能重办：",
-        ),
-        ("is already linked", "该检查已关联本工单："),
-        (
-            "is before the order",
-            "操作时间早于工单的受理时间或上一步操作：",
-        ),
-        ("not dispatched to", "该工单未派给本部门："),
-        (
-            "opens inspections of its own only",
-            "部门只能对派给本部门的工单转立案检查。",
-        ),
-        (
-            "describe why the inspection took place",
-            "请填写检查事由及情况。",
-        ),
-        (
-            "names no enterprise",
-            "工单未填写涉及主体的统一社会信用代码，不能转立案检查：",
-        ),
-        (
-            "is not in the entity directory",
-            "涉及主体不在检查对象名录库中：",
-        ),
-        ("at least 2 inspectors", "检查须至少 2 名持证执法人员："),
-        (
-            "is not a certified inspector",
-            "检查人员须为本部门在检查日期持有效执法证的人员：",
-        ),
-        ("already exists", "编号已存在："),
-        ("统一社会信用代码", "涉及主体的统一社会信用代码有误："),
-        ("is not in the department directory", "部门不在部门名录中："),
-        ("is deactivated", "部门已停用："),
-        ("ends (", "统计期间有误："),
-        ("does not exist", "不存在："),
-    ];
-    for (english, zh) in known {
-        if m.contains(english) {
-            return if zh.ends_with('：') {
-                format!("{zh}{m}。工单未作改动。")
-            } else {
-                format!("{zh}工单未作改动。")
-            };
-        }
-    }
-    format!("操作未执行：{m}。工单未作改动。")
+    let at = service::now().max(order.events.last().map_or(order.received_at, |e| e.at));
+    flow::reveal_caller(&state.db, &order.id, at, &user.actor())
+        .await
+        .map_err(refusal)
 }
 
 /// What turning a complaint into an out-of-plan inspection takes.
@@ -661,9 +640,14 @@ pub struct KpiParams {
 fn day(field: &str, text: Option<&str>, default: NaiveDate) -> Result<NaiveDate> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(default),
-        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
-            .map_err(|_| Error::BadRequest(format!("{field} {text} 无效，应为 YYYY-MM-DD"))),
+        Some(text) => date(field, text),
     }
+}
+
+/// A date typed in a form (YYYY-MM-DD), or a Chinese refusal naming the field.
+pub fn date(field: &str, text: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| Error::BadRequest(format!("{field} {text} 无效，应为 YYYY-MM-DD")))
 }
 
 /// The KPI report `account` may ask for.
@@ -744,19 +728,22 @@ mod tests {
 
     #[test]
     fn refusals_are_put_into_chinese() {
+        let messages: Vec<String> = domain::hotline::Refused::examples()
+            .iter()
+            .map(|r| r.chinese().to_owned())
+            .collect();
         assert_eq!(
-            chinese("cannot 答复 work order RX1: it is 已派单 (答复 needs 已签收 or 办理中)"),
-            "工单 RX1 当前为“已派单”，不能答复，答复须在已签收或办理中状态。工单未作改动。"
+            messages,
+            [
+                "工单 RX1 当前为“已派单”，不能答复，答复须在已签收或办理中状态。工单未作改动。",
+                "请填写答复内容。工单未作改动。",
+            ]
         );
-        assert_eq!(
-            chinese("the reply is required"),
-            "请填写答复内容。工单未作改动。"
-        );
-        assert!(
-            chinese("work order RX1 has no extension request to decide")
-                .starts_with("没有待审批的延期申请")
-        );
-        assert!(chinese("something new").starts_with("操作未执行：something new"));
+        let error = refusal(service::WorkflowError::NotFound {
+            what: "work order",
+            id: "RX1".into(),
+        });
+        assert_eq!(error.to_string(), "工单“RX1”不存在。工单未作改动。");
     }
 
     #[test]

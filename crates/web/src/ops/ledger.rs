@@ -1,29 +1,39 @@
 //! The audit ledger as the staff pages and the API both read it: a cached,
 //! filtered listing and the verdict of an audit.
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::query::present;
+use domain::account::Account;
 use domain::ledger::LedgerEntry;
 use service::audit::AuditReport;
 use storage::WorkflowStore;
 
 /// Entries per page.
-const PAGE_SIZE: usize = 50;
+pub const PAGE_SIZE: usize = 50;
 
 /// Filters and cursor of the ledger listing.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct LedgerQuery {
-    /// Action prefix, e.g. `plan.` or `result.published`.
+    /// Action prefix, e.g. `plan.` or `result.published` (the page offers the codes in a select).
     pub action: Option<String>,
-    /// Actor substring, e.g. `scjg.staff`.
+    /// Actor substring, e.g. `scjg.staff` (the page offers the actors in a select).
     pub actor: Option<String>,
+    /// Only actions by accounts of this department (code).
+    pub department: Option<String>,
+    /// First day, local time (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// Last day, local time (YYYY-MM-DD).
+    pub to: Option<String>,
     /// Entries before this position (the previous page's `next`).
     pub before: Option<i64>,
+    /// Page, from 1 (the staff page; the API pages with `before`).
+    pub page: Option<usize>,
     /// Entries per page (1–500, default 50).
     pub limit: Option<usize>,
 }
@@ -37,6 +47,8 @@ pub struct LedgerPage {
     pub items: Vec<LedgerEntry>,
     /// Pass as `before` for the next (older) page.
     pub next: Option<i64>,
+    /// Entries matching the filters (all pages).
+    pub matching: usize,
 }
 
 /// The whole ledger as last read, with the head position it was read at.
@@ -53,8 +65,8 @@ impl LedgerCache {
     }
 }
 
-/// A page of ledger entries, newest first.
-pub async fn entries(state: &AppState, query: &LedgerQuery) -> Result<LedgerPage> {
+/// The whole ledger, read afresh only when it grew.
+pub async fn all_entries(state: &AppState) -> Result<(i64, Arc<Vec<LedgerEntry>>)> {
     let (head, _) = state.db.ledger_head().await?;
     let cached = state
         .ledger
@@ -70,22 +82,118 @@ pub async fn entries(state: &AppState, query: &LedgerQuery) -> Result<LedgerPage
             all
         }
     };
-    let action = present(&query.action);
-    let actor = present(&query.actor);
+    Ok((head, all))
+}
+
+/// The ledger filters as a test on entries: the usernames of the asked
+/// department's accounts are looked up once.
+pub struct LedgerFilter {
+    action: Option<String>,
+    actor: Option<String>,
+    actors: Option<BTreeSet<String>>,
+    from: Option<String>,
+    to: Option<String>,
+    before: Option<i64>,
+}
+
+impl LedgerFilter {
+    /// The filter of `query` (dates checked; a department's accounts read).
+    pub async fn of(state: &AppState, query: &LedgerQuery) -> Result<Self> {
+        let day = |field: &str, text: &Option<String>| -> Result<Option<String>> {
+            present(text)
+                .map(|d| crate::ops::hotline::date(field, d).map(|d| d.to_string()))
+                .transpose()
+        };
+        let (from, to) = (day("开始日期", &query.from)?, day("结束日期", &query.to)?);
+        if let (Some(from), Some(to)) = (&from, &to)
+            && to < from
+        {
+            return Err(Error::BadRequest(format!(
+                "结束日期 {to} 早于开始日期 {from}"
+            )));
+        }
+        let actors = match present(&query.department) {
+            Some(department) => Some(
+                state
+                    .db
+                    .list::<Account>(Some(("department", department)))
+                    .await?
+                    .into_iter()
+                    .map(|a| a.username)
+                    .collect(),
+            ),
+            None => None,
+        };
+        Ok(Self {
+            action: present(&query.action).map(str::to_owned),
+            actor: present(&query.actor).map(str::to_owned),
+            actors,
+            from,
+            to,
+            before: query.before,
+        })
+    }
+
+    /// Whether `entry` passes.
+    pub fn passes(&self, entry: &LedgerEntry) -> bool {
+        // The local day of the entry: its time is stored in China time.
+        let day = || {
+            domain::ledger::local_time(&entry.at)
+                .chars()
+                .take(10)
+                .collect::<String>()
+        };
+        self.before.is_none_or(|before| entry.seq < before)
+            && self
+                .action
+                .as_deref()
+                .is_none_or(|a| entry.action.starts_with(a))
+            && self
+                .actor
+                .as_deref()
+                .is_none_or(|a| entry.actor.contains(a))
+            && self
+                .actors
+                .as_ref()
+                .is_none_or(|actors| actors.contains(&entry.actor))
+            && self
+                .from
+                .as_deref()
+                .is_none_or(|from| day().as_str() >= from)
+            && self.to.as_deref().is_none_or(|to| day().as_str() <= to)
+    }
+}
+
+/// A page of ledger entries, newest first: after `before` (the API's
+/// cursor), or page `page` of the matching entries.
+pub async fn entries(state: &AppState, query: &LedgerQuery) -> Result<LedgerPage> {
+    let (head, all) = all_entries(state).await?;
+    let filter = LedgerFilter::of(state, query).await?;
     let limit = query.limit.unwrap_or(PAGE_SIZE).clamp(1, 500);
-    let mut matching = all
+    let matching: Vec<&LedgerEntry> = all.iter().rev().filter(|e| filter.passes(e)).collect();
+    let skip = query
+        .page
+        .unwrap_or(1)
+        .max(1)
+        .saturating_sub(1)
+        .saturating_mul(limit);
+    let items: Vec<LedgerEntry> = matching
         .iter()
-        .rev()
-        .filter(|e| query.before.is_none_or(|before| e.seq < before))
-        .filter(|e| action.is_none_or(|a| e.action.starts_with(a)))
-        .filter(|e| actor.is_none_or(|a| e.actor.contains(a)));
-    let items: Vec<LedgerEntry> = matching.by_ref().take(limit).cloned().collect();
-    let next = if matching.next().is_some() {
+        .skip(skip)
+        .take(limit)
+        .map(|e| (*e).clone())
+        .collect();
+    let next = if matching.len() > skip.saturating_add(items.len()) {
         items.last().map(|e| e.seq)
     } else {
         None
     };
-    Ok(LedgerPage { head, items, next })
+    Ok(LedgerPage {
+        head,
+        items,
+        next,
+        matching: matching.len(),
+    })
 }
 
 /// One line in Chinese: the verdict of an audit.

@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod directories;
 pub mod hotline;
 pub mod ledger;
+pub mod lists;
 pub mod names;
 pub mod plans;
 pub mod reports;

@@ -170,18 +170,10 @@ impl Names {
     /// `plan:ID`) in words, with the department's name: 计划外检查
     /// FGW-2025-0008（市发展和改革委员会）.
     pub fn subject(&self, subject: &str, department: &str) -> String {
-        let (kind, id) = subject.split_once(':').unwrap_or(("", subject));
-        let noun = match kind {
-            "out_of_plan" => "计划外检查",
-            "result" => "检查结果",
-            "plan" => "抽查计划",
-            _ => "",
-        };
         let department = self.department(department);
-        let what = if noun.is_empty() {
-            subject.to_owned()
-        } else {
-            format!("{noun} {id}")
+        let what = match domain::rectification::SupervisedObject::parse(subject) {
+            Some(object) => format!("{} {}", object.kind.noun(), object.id),
+            None => subject.to_owned(),
         };
         format!("{what}（{}）", department.text())
     }

@@ -7,11 +7,12 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::User;
 use crate::error::{Error, Result};
+use crate::ops::lists::Filters;
 use crate::text::url_decode;
 use domain::account::{Account, Permission};
 use domain::plan::{Decision, Plan, PlanFields, PlanStatus};
 use service::{self, WorkflowError};
-use storage::WorkflowStore;
+use storage::{DocQuery, WorkflowStore, json_fragment};
 
 /// A URL-encoded form body as (name, value) pairs; repeated names (check
 /// boxes) are kept.
@@ -92,6 +93,69 @@ pub(crate) struct PlanFilter {
     /// Status (草稿, 已备案, 已批准, 已公示 or the English codes).
     #[serde(default)]
     pub status: Option<String>,
+    /// A department leading or taking part.
+    #[serde(default)]
+    pub department: Option<String>,
+    /// Part of the id or the title.
+    #[serde(default)]
+    pub q: Option<String>,
+    /// Page, from 1 (the list page).
+    #[serde(default)]
+    pub page: Option<u64>,
+}
+
+impl PlanFilter {
+    /// The filters, for page links and the export form.
+    pub(crate) fn filters(&self) -> Filters {
+        let text = |value: &Option<String>| value.clone().unwrap_or_default();
+        Filters::default()
+            .with("q", &text(&self.q))
+            .with("year", &text(&self.year))
+            .with("status", &text(&self.status))
+            .with("department", &text(&self.department))
+    }
+}
+
+/// The SQL conditions of the plans the user sees ([`plan_visible`]), filtered.
+pub(crate) fn plan_conditions(user: &User, filter: &PlanFilter) -> Result<DocQuery> {
+    let text = |value: &Option<String>| {
+        value
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+    };
+    let mut query = DocQuery {
+        search: text(&filter.q).unwrap_or_default(),
+        ..DocQuery::default()
+    };
+    if let Some(year) = text(&filter.year) {
+        let year: i32 = year
+            .parse()
+            .map_err(|_| Error::BadRequest(format!("年度应为数字（收到 “{year}”）")))?;
+        query.equal.push(("year", year.to_string()));
+    }
+    if let Some(status) = text(&filter.status) {
+        query
+            .equal
+            .push(("status", PlanStatus::parse(&status)?.as_str().to_owned()));
+    }
+    let account = user.account();
+    if !account.reads_all() {
+        query.contains.push(
+            account
+                .department
+                .as_deref()
+                .map(|d| vec![json_fragment("department", d)])
+                .unwrap_or_default(),
+        );
+    }
+    if let Some(department) = text(&filter.department) {
+        query
+            .contains
+            .push(vec![json_fragment("department", &department)]);
+    }
+    Ok(query)
 }
 
 /// The plans the user sees, filtered.
@@ -221,16 +285,15 @@ pub(crate) async fn check_step(
     let plan = visible_plan(state, user, id).await?;
     user.require_in(step.permission(), &plan.lead)?;
     if plan.status != step.from() {
-        return Err(Error::Conflict(format!(
-            "计划当前为“{}”，不能{}",
-            plan.status,
-            step.label()
-        )));
+        return Err(Error::conflict(
+            "plan_status",
+            format!("计划当前为“{}”，不能{}", plan.status, step.label()),
+        ));
     }
     if step == PlanStep::Approve
         && let Some(rule) = state.duties.refuse_approval(&plan, &user.actor())
     {
-        return Err(Error::Conflict(rule.explain_zh()));
+        return Err(Error::conflict("duties_conflict", rule.explain_zh()));
     }
     Ok(plan)
 }
@@ -254,11 +317,15 @@ pub(crate) async fn advance(
     )
     .await
     .map_err(|error| match error {
-        WorkflowError::Refused(message) => Error::Conflict(format!(
-            "计划当前为“{}”，不能{}（{message}）",
-            plan.status,
-            step.label()
-        )),
+        WorkflowError::Refused(refusal) => Error::conflict(
+            refusal.code(),
+            format!(
+                "计划当前为“{}”，不能{}（{}）",
+                plan.status,
+                step.label(),
+                refusal.chinese()
+            ),
+        ),
         other => other.into(),
     })
 }
@@ -309,10 +376,14 @@ pub(crate) async fn answer(
     )
     .await
     .map_err(|error| match error {
-        WorkflowError::Refused(message) => Error::Conflict(format!(
-            "计划当前为“{}”，不能会签（{message}）",
-            plan.status
-        )),
+        WorkflowError::Refused(refusal) => Error::conflict(
+            refusal.code(),
+            format!(
+                "计划当前为“{}”，不能会签（{}）",
+                plan.status,
+                refusal.chinese()
+            ),
+        ),
         other => other.into(),
     })
 }

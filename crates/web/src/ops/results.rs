@@ -14,7 +14,7 @@ use domain::CheckMethod;
 use domain::account::{Permission, Role};
 use domain::inspection::{FollowUp, InspectionResult, ResultCategory, ResultStatus, Visit};
 use service::{self, results};
-use storage::{Store, WorkflowStore};
+use storage::{DocQuery, Store, WorkflowStore, json_fragment};
 
 /// Today, in China.
 pub(crate) fn today() -> NaiveDate {
@@ -264,11 +264,14 @@ pub(crate) struct Pending {
     pub overdue: bool,
 }
 
-/// The visits of `department` the user works on that await results.
+/// The visits of `department` the user works on that await results, earliest
+/// due first; `search` (part of the entity's name or code, or of the visit's
+/// id) narrows them in SQL.
 pub(crate) async fn pending_visits(
     state: &AppState,
     user: &User,
     department: &str,
+    search: &str,
 ) -> Result<Vec<Pending>> {
     let entered: HashSet<String> = state
         .db
@@ -278,10 +281,29 @@ pub(crate) async fn pending_visits(
         .map(|r| r.id)
         .collect();
     let today = today();
-    let mut pending: Vec<Pending> = state
-        .db
-        .list::<Visit>(None)
-        .await?
+    let mut query = DocQuery {
+        contains: vec![vec![json_fragment("department", department)]],
+        search: search.to_owned(),
+        limit: storage::MAX_PAGE,
+        ..DocQuery::default()
+    };
+    if user.account().role == Role::Inspector {
+        let cert = user.account().certificate.clone().unwrap_or_default();
+        query
+            .contains
+            .push(vec![serde_json::to_string(&cert).map_err(Error::internal)?]);
+    }
+    let mut visits = Vec::new();
+    loop {
+        let page = state.db.page::<Visit>(&query).await?;
+        let read = page.rows.len() as u64;
+        visits.extend(page.rows);
+        query.offset += read;
+        if read == 0 || query.offset >= page.total {
+            break;
+        }
+    }
+    let mut pending: Vec<Pending> = visits
         .into_iter()
         .filter(|v| works_on(user, v, department))
         .filter_map(|visit| {

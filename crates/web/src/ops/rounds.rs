@@ -11,23 +11,37 @@ use crate::AppState;
 use crate::auth::User;
 use crate::error::{Error, Result};
 use crate::jobs;
+use crate::ops::lists::{Filters, PER_PAGE, offset, page_number};
 use crate::text::url_encode;
 use domain::account::{Account, Permission};
 use domain::inspection::{EligibilityRules, Round, RoundStatus, Visit};
 use service::{self, rounds};
-use storage::WorkflowStore;
+use storage::{DocQuery, WorkflowStore, json_fragment};
 
-/// Visits per page.
-pub(crate) const VISITS_PER_PAGE: usize = 50;
-
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub(crate) struct VisitQuery {
     /// Page, from 1.
     #[serde(default)]
-    pub page: Option<usize>,
+    pub page: Option<u64>,
     /// Only the visits of this plan.
     #[serde(default)]
     pub plan: Option<String>,
+    /// Only the visits to which this department sends a team.
+    #[serde(default)]
+    pub department: Option<String>,
+    /// Part of the entity's name or code, or of the visit's id.
+    #[serde(default)]
+    pub q: Option<String>,
+}
+
+impl VisitQuery {
+    /// The filters, for page links and the export form.
+    pub(crate) fn filters(&self) -> Filters {
+        Filters::default()
+            .with("q", self.q.as_deref().unwrap_or(""))
+            .with("plan", self.plan.as_deref().unwrap_or(""))
+            .with("department", self.department.as_deref().unwrap_or(""))
+    }
 }
 
 /// Whether the account sees the visit. Before publication only a department
@@ -305,45 +319,79 @@ pub(crate) async fn publish(state: &AppState, user: &User, id: &str) -> Result<R
 /// One page of a round's visits the user sees.
 #[derive(Debug, Serialize)]
 pub(crate) struct VisitPage {
-    /// Visits the user sees in all.
-    pub total: usize,
+    /// Visits the user sees in all (with the filters).
+    pub total: u64,
     /// Page number, from 1.
-    pub page: usize,
+    pub page: u64,
     /// Pages in all.
-    pub pages: usize,
+    pub pages: u64,
     /// This page's visits.
     pub visits: Vec<Visit>,
 }
 
-/// The visits of a round the user sees, page `page` (from 1), optionally of one plan.
+/// The SQL conditions of the visits of round `id` the user sees
+/// ([`visit_visible`]) with the query's filters.
+pub(crate) async fn visit_conditions(
+    state: &AppState,
+    user: &User,
+    id: &str,
+    query: &VisitQuery,
+) -> Result<DocQuery> {
+    let published = round(state, id).await?.status == RoundStatus::Published;
+    let team = |department: &str| vec![json_fragment("department", department)];
+    let mut conditions = DocQuery {
+        equal: vec![("round", id.to_owned())],
+        search: query.q.clone().unwrap_or_default(),
+        ..DocQuery::default()
+    };
+    if !(published && user.account().reads_all()) {
+        // No department: an empty group, which matches nothing.
+        conditions.contains.push(
+            user.account()
+                .department
+                .as_deref()
+                .map(team)
+                .unwrap_or_default(),
+        );
+    }
+    if let Some(department) = query
+        .department
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        conditions.contains.push(team(department));
+    }
+    if let Some(plan) = query
+        .plan
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        conditions
+            .contains
+            .push(vec![serde_json::to_string(plan).map_err(Error::internal)?]);
+    }
+    Ok(conditions)
+}
+
+/// The visits of a round the user sees, one page of [`PER_PAGE`], filtered:
+/// searched and paged in SQL.
 pub(crate) async fn visit_page(
     state: &AppState,
     user: &User,
     id: &str,
-    page: usize,
-    plan: Option<&str>,
+    query: &VisitQuery,
 ) -> Result<VisitPage> {
-    let published = round(state, id).await?.status == RoundStatus::Published;
-    let visible: Vec<Visit> = state
-        .db
-        .list::<Visit>(Some(("round", id)))
-        .await?
-        .into_iter()
-        .filter(|v| visit_visible(user.account(), v, published))
-        .filter(|v| plan.is_none_or(|p| v.plans.iter().any(|vp| vp == p)))
-        .collect();
-    let total = visible.len();
-    let pages = total.div_ceil(VISITS_PER_PAGE).max(1);
-    let page = page.clamp(1, pages);
-    let visits = visible
-        .into_iter()
-        .skip((page - 1) * VISITS_PER_PAGE)
-        .take(VISITS_PER_PAGE)
-        .collect();
+    let page = page_number(query.page);
+    let mut conditions = visit_conditions(state, user, id, query).await?;
+    conditions.offset = offset(page);
+    conditions.limit = PER_PAGE;
+    let found = state.db.page::<Visit>(&conditions).await?;
     Ok(VisitPage {
-        total,
+        total: found.total,
         page,
-        pages,
-        visits,
+        pages: found.total.div_ceil(u64::from(PER_PAGE)).max(1),
+        visits: found.rows,
     })
 }

@@ -97,7 +97,12 @@ async fn load(
         .await
         .map_err(|error| match error {
             // A notice with problems is bad input, not a conflict.
-            WorkflowError::Refused(message) => Error::BadRequest(message),
+            WorkflowError::Refused(refusal) => Error::Coded {
+                status: axum::http::StatusCode::BAD_REQUEST,
+                code: refusal.code(),
+                message: refusal.chinese().to_owned(),
+                field: refusal.field(),
+            },
             other => other.into(),
         })?;
         state.calendar.set(next);

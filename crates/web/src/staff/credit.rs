@@ -35,8 +35,12 @@ use crate::ops::credit::{
     EntryQuery, EntryRow, LIST_LIMIT, MatterQuery, MatterRow, as_of_date, check_batch, check_one,
     disclose, list_matters, search_entries, today,
 };
+use crate::ops::lists::{Filters, PER_PAGE, offset, page_number};
+use crate::ops::names::Names;
 use crate::pages::{Chrome, render};
 use crate::query::present;
+use crate::staff::list_export::{self, ExportRequest, ListExport};
+use crate::staff::lists::{ExportForm, Pager};
 use domain::account::{Account, Permission};
 use domain::credit::{ListType, Matter, Outcome, Subject, SubjectKind};
 use files::ImportError;
@@ -65,6 +69,7 @@ pub fn routes() -> Router<Arc<AppState>> {
                 .layer(DefaultBodyLimit::max(MAX_UPLOAD)),
         )
         .route("/credit/log", get(log_page))
+        .route("/credit/log/export", post(export_log))
         .route(
             "/credit/import",
             post(import_upload).layer(DefaultBodyLimit::max(MAX_IMPORT)),
@@ -822,6 +827,42 @@ pub struct LogQuery {
     pub subject: Option<String>,
     /// One account.
     pub actor: Option<String>,
+    /// One department (readers of every department).
+    #[serde(default)]
+    pub department: Option<String>,
+    /// Page, from 1.
+    #[serde(default)]
+    pub page: Option<u64>,
+}
+
+impl LogQuery {
+    fn filters(&self) -> Filters {
+        let text = |value: &Option<String>| value.clone().unwrap_or_default();
+        Filters::default()
+            .with("matter", &text(&self.matter))
+            .with("subject", &text(&self.subject))
+            .with("actor", &text(&self.actor))
+            .with("department", &text(&self.department))
+    }
+
+    /// The store's filter, scoped to the account's department unless it
+    /// reads every department ([`Permission::CheckCredit`] required).
+    fn scoped(&self, account: &Account) -> Result<CheckLogFilter> {
+        if !account.may(Permission::CheckCredit) {
+            return Err(Error::Forbidden);
+        }
+        let department = if account.reads_all() {
+            present(&self.department).map(str::to_owned)
+        } else {
+            Some(account.department.clone().ok_or(Error::Forbidden)?)
+        };
+        Ok(CheckLogFilter {
+            matter: present(&self.matter).map(str::to_owned),
+            subject: present(&self.subject).map(str::to_owned),
+            actor: present(&self.actor).map(str::to_owned),
+            department,
+        })
+    }
 }
 
 #[derive(Template)]
@@ -831,7 +872,11 @@ struct LogPage {
     query: LogQuery,
     rows: Vec<LogRow>,
     scoped: Option<String>,
-    limit: u32,
+    matters: Vec<(String, String)>,
+    departments: Vec<(String, String)>,
+    names: Names,
+    pager: Pager,
+    export: ExportForm,
 }
 
 async fn log_page(
@@ -840,18 +885,110 @@ async fn log_page(
     Query(query): Query<LogQuery>,
 ) -> Result<Html<String>> {
     let account = user.require(Permission::CheckCredit)?;
-    let filter = CheckLogFilter {
-        matter: present(&query.matter).map(str::to_owned),
-        subject: present(&query.subject).map(str::to_owned),
-        actor: present(&query.actor).map(str::to_owned),
-        department: None,
-    };
-    let rows = visible_log(&state, account, &filter, LIST_LIMIT).await?;
+    let filter = query.scoped(account)?;
+    let page = page_number(query.page);
+    let (checks, total) = state
+        .db
+        .check_log_page(&filter, offset(page), PER_PAGE)
+        .await?;
+    let rows = checks.into_iter().map(|c| LogRow::of(c, account)).collect();
+    let matters = state
+        .credit
+        .matters(&state.db)
+        .await?
+        .values()
+        .map(|m| (m.code.clone(), m.name.clone()))
+        .collect();
+    let filters = query.filters();
     render(&LogPage {
         chrome: Chrome::staff(&user, "核查日志", "/credit").sensitive(&user),
         scoped: (!account.reads_all()).then(|| account.department.clone().unwrap_or_default()),
-        limit: LIST_LIMIT,
+        pager: Pager::new("/credit/log", &filters, page, total),
+        export: ExportForm::new("/credit/log/export", &user.0.csrf, &filters),
+        departments: if account.reads_all() {
+            crate::pages::department_options(&state).await?
+        } else {
+            Vec::new()
+        },
+        names: Names::directories(&state).await?,
+        matters,
         query,
         rows,
     })
+}
+
+/// The check log (with its filters) as a CSV/XLSX job: persons' numbers
+/// masked as on the page, names next to codes.
+async fn export_log(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Form(request): Form<ExportRequest<LogQuery>>,
+) -> Result<Html<String>> {
+    let filter = request.filter.scoped(user.account())?;
+    let back = request.filter.filters().href("/credit/log");
+    let export = ListExport {
+        name: "信用核查日志",
+        back: &back,
+        format: request.format(),
+    };
+    let account = user.account().clone();
+    list_export::start(
+        &state,
+        &user,
+        export,
+        async move |state, mut writer, progress| {
+            writer
+                .row(&[
+                    "核查时间",
+                    "核查人",
+                    "部门",
+                    "部门代码",
+                    "事项名称",
+                    "事项编码",
+                    "主体代码或号码",
+                    "核查日期",
+                    "结果",
+                    "命中",
+                    "批次",
+                ])
+                .map_err(Error::internal)?;
+            let names = Names::directories(&state).await?;
+            let matters = state.credit.matters(&state.db).await?;
+            const CHUNK: u32 = 2_000;
+            let mut done = 0u64;
+            loop {
+                let (checks, total) = state.db.check_log_page(&filter, done, CHUNK).await?;
+                if checks.is_empty() {
+                    break;
+                }
+                done += checks.len() as u64;
+                for check in checks {
+                    let row = LogRow::of(check, &account);
+                    writer
+                        .row(&[
+                            row.checked_at.clone(),
+                            row.actor.clone(),
+                            names.department(&row.department).text().to_owned(),
+                            row.department.clone(),
+                            matters
+                                .get(&row.matter)
+                                .map(|m| m.name.clone())
+                                .unwrap_or_default(),
+                            row.matter.clone(),
+                            row.subject.clone(),
+                            row.as_of.to_string(),
+                            row.outcome.label().to_owned(),
+                            row.hits.to_string(),
+                            row.batch.clone(),
+                        ])
+                        .map_err(Error::internal)?;
+                }
+                progress.set(done, total);
+                if done >= total {
+                    break;
+                }
+            }
+            Ok(writer)
+        },
+    )
 }

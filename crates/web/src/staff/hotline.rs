@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
@@ -31,13 +32,14 @@ use chrono::NaiveDate;
 use serde_json::{Value, json};
 
 use super::directories::{Downloads, attachment};
+use super::list_export::{self, ListExport};
 use crate::AppState;
 use crate::auth::User;
 use crate::error::{Error, Result};
 use crate::ops::hotline::{
     ActionInput, DueQuery, InspectionInput, IntakeInput, KpiParams, ListQuery, PAGE_SIZE, act,
-    asked_department, due, intake, kpi, kpi_json, list_orders, open_inspection, party, percent,
-    rules, scope, today, visible_order,
+    asked_department, call_centre, due, intake, kpi, kpi_json, list_orders, open_inspection, party,
+    percent, reveal_caller, rules, scope, today, visible_order,
 };
 use crate::ops::names::Names;
 use crate::pages::{Chrome, department_options, render, url_encode};
@@ -46,13 +48,17 @@ use domain::account::{Account, Permission};
 use domain::hotline::{Difficulty, Escalation, OrderStatus, Rating, WorkOrder};
 use files::watermark::Watermark;
 use service::{self, hotline as flow};
-use storage::{InspectorFilter, PageRequest, Store};
+use storage::hotline::HotlineStore;
+use storage::{EntityFilter, InspectorFilter, PageRequest, Store};
 
 /// This section's routes.
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/hotline", get(index).post(intake_page))
+        .route("/hotline/entities", get(entity_lookup))
+        .route("/hotline/export", post(export_page))
         .route("/hotline/orders/{id}", get(order_page))
+        .route("/hotline/orders/{id}/reveal", post(reveal_page))
         .route("/hotline/orders/{id}/act", post(act_page))
         .route("/hotline/orders/{id}/inspection", post(inspection_page))
         .route("/hotline/due", get(due_page))
@@ -103,8 +109,40 @@ struct Index {
     difficulties: &'static [Difficulty],
     scoped: Option<String>,
     centre: bool,
+    /// A 12345 operator: may search by the caller's number.
+    call_centre: bool,
+    /// The filters, for the export form.
+    export_fields: Vec<(&'static str, String)>,
     now: String,
     names: Names,
+}
+
+/// The list's address with its filters (for paging, export and the way back), ending in `&` or `?`.
+fn list_link(query: &ListQuery) -> String {
+    let mut link = String::from("/hotline?");
+    for (name, value) in list_fields(query) {
+        link.push_str(&format!("{name}={}&", url_encode(&value)));
+    }
+    link
+}
+
+/// The filters set in `query`, as (field, value).
+fn list_fields(query: &ListQuery) -> Vec<(&'static str, String)> {
+    [
+        ("number", &query.number),
+        ("keyword", &query.keyword),
+        ("phone", &query.phone),
+        ("status", &query.status),
+        ("department", &query.department),
+        ("channel", &query.channel),
+        ("from", &query.from),
+        ("to", &query.to),
+        ("overdue", &query.overdue),
+        ("entity", &query.entity),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| present(value).map(|v| (name, v.to_owned())))
+    .collect()
 }
 
 async fn index(
@@ -120,18 +158,7 @@ async fn index(
     let pages = u32::try_from(total.div_ceil(u64::from(PAGE_SIZE)))
         .unwrap_or(u32::MAX)
         .max(1);
-    let mut link = String::from("/hotline?");
-    for (name, value) in [
-        ("status", &query.status),
-        ("department", &query.department),
-        ("channel", &query.channel),
-        ("overdue", &query.overdue),
-        ("entity", &query.entity),
-    ] {
-        if let Some(value) = present(value) {
-            link.push_str(&format!("{name}={}&", url_encode(value)));
-        }
-    }
+    let link = list_link(&query);
     let rules = rules(&state);
     let calendar = state.calendar.get();
     let names = Names::directories(&state).await?;
@@ -155,6 +182,8 @@ async fn index(
             .collect(),
         difficulties: Difficulty::ALL,
         centre: account.may(Permission::DispatchWorkOrders),
+        call_centre: call_centre(account),
+        export_fields: list_fields(&query),
         scoped,
         now: service::now().format("%Y-%m-%dT%H:%M").to_string(),
         query,
@@ -259,6 +288,12 @@ struct OrderPage {
     inspectors: Vec<(String, String)>,
     today: NaiveDate,
     names: Names,
+    /// The 12345 operator may show the caller's full number (at the callback).
+    may_reveal: bool,
+    /// The caller's full number, shown once after 显示完整号码 (logged).
+    revealed: Option<String>,
+    /// A supervisor may issue a rectification notice on this (late) order.
+    may_rectify: bool,
 }
 
 async fn order_view(
@@ -266,6 +301,16 @@ async fn order_view(
     user: &User,
     order: WorkOrder,
     message: String,
+) -> Result<OrderPage> {
+    order_view_revealed(state, user, order, message, None).await
+}
+
+async fn order_view_revealed(
+    state: &AppState,
+    user: &User,
+    order: WorkOrder,
+    message: String,
+    revealed: Option<String>,
 ) -> Result<OrderPage> {
     let account = user.account();
     let today = today();
@@ -319,6 +364,11 @@ async fn order_view(
         levels: Escalation::ALL,
         inspectors,
         today,
+        may_reveal: call_centre(account) && forms.callback,
+        may_rectify: account.may(Permission::Rectify)
+            && order.department.is_some()
+            && (order.close_overdue(today) || order.sign_overdue(today)),
+        revealed,
         order,
     })
 }
@@ -366,7 +416,13 @@ async fn order_page(
 async fn refused_page(state: &AppState, user: &User, id: &str, error: Error) -> Result<Response> {
     let status = error.status();
     match error {
-        Error::Conflict(message) | Error::BadRequest(message) => {
+        Error::Conflict(message)
+        | Error::BadRequest(message)
+        | Error::Coded {
+            status: StatusCode::CONFLICT | StatusCode::BAD_REQUEST,
+            message,
+            ..
+        } => {
             let order = visible_order(state, user.account(), id).await?;
             let page = order_view(state, user, order, message).await?;
             Ok((status, render(&page)?).into_response())
@@ -416,6 +472,223 @@ async fn inspection_page(
         }
         Err(error) => refused_page(&state, &user, &id, error).await,
     }
+}
+
+/// `POST /hotline/orders/{id}/reveal` (显示完整号码): the order page with the
+/// caller's full number, for the operator calling back; the reveal is on the
+/// ledger. The page is not stored by the browser.
+async fn reveal_page(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Response> {
+    match reveal_caller(&state, &user, &id).await {
+        Ok(phone) => {
+            let order = visible_order(&state, user.account(), &id).await?;
+            let page =
+                order_view_revealed(&state, &user, order, String::new(), Some(phone)).await?;
+            Ok((
+                [(axum::http::header::CACHE_CONTROL, "no-store")],
+                render(&page)?,
+            )
+                .into_response())
+        }
+        Err(error) => refused_page(&state, &user, &id, error).await,
+    }
+}
+
+/// The enterprise lookup of the intake form: `q` a part of the name (or the
+/// code's beginning).
+#[derive(Debug, Default, serde::Deserialize)]
+struct LookupQuery {
+    #[serde(default)]
+    q: Option<String>,
+}
+
+/// One enterprise found by the lookup.
+struct Found {
+    uscc: String,
+    name: String,
+    address: String,
+    district: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/hotline_entities.html")]
+struct Lookup {
+    query: String,
+    found: Vec<Found>,
+    more: bool,
+}
+
+/// Enterprises found for the intake form, at most this many.
+const LOOKUP_LIMIT: u32 = 20;
+
+/// `GET /hotline/entities?q=…`: the enterprises whose name contains `q` (or
+/// whose code starts with it), each with address, district and code, so that
+/// identical names are told apart; a fragment the intake form shows as choices.
+async fn entity_lookup(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Query(query): Query<LookupQuery>,
+) -> Result<Html<String>> {
+    user.require(Permission::DispatchWorkOrders)?;
+    let text = present(&query.q).unwrap_or_default().to_owned();
+    let (found, more) = if text.chars().count() < 2 {
+        (Vec::new(), false)
+    } else {
+        let filter = EntityFilter {
+            text: Some(text.clone()),
+            ..EntityFilter::default()
+        };
+        let page = state
+            .db
+            .search_entities(&filter, &PageRequest::first(LOOKUP_LIMIT))
+            .await?;
+        let names = Names::directories(&state).await?;
+        let more = page.next.is_some();
+        let found = page
+            .items
+            .iter()
+            .map(|e| Found {
+                uscc: e.uscc.as_str().to_owned(),
+                name: e.name.clone(),
+                address: e.address.clone().unwrap_or_default(),
+                district: names.district(e.district.as_str()).text().to_owned(),
+            })
+            .collect();
+        (found, more)
+    };
+    render(&Lookup {
+        query: text,
+        found,
+        more,
+    })
+}
+
+/// The list's filters (as the list page sends them) and the export format.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct ExportForm {
+    number: Option<String>,
+    keyword: Option<String>,
+    phone: Option<String>,
+    status: Option<String>,
+    department: Option<String>,
+    channel: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    overdue: Option<String>,
+    entity: Option<String>,
+    format: Option<String>,
+}
+
+impl ExportForm {
+    fn query(&self) -> ListQuery {
+        ListQuery {
+            number: self.number.clone(),
+            keyword: self.keyword.clone(),
+            phone: self.phone.clone(),
+            status: self.status.clone(),
+            department: self.department.clone(),
+            channel: self.channel.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            overdue: self.overdue.clone(),
+            entity: self.entity.clone(),
+            ..ListQuery::default()
+        }
+    }
+}
+
+/// `POST /hotline/export`: the orders the list shows (same filters and
+/// scope), every page, as a CSV or XLSX job. Callers stay masked.
+async fn export_page(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Form(form): Form<ExportForm>,
+) -> Result<Html<String>> {
+    let account = user.account();
+    let query = form.query();
+    let filter = query.filter(account, today())?;
+    let back = list_link(&query);
+    let back = back.trim_end_matches(['&', '?']).to_owned();
+    list_export::start(
+        &state,
+        &user,
+        ListExport {
+            name: "12345热线工单",
+            back: &back,
+            format: list_export::format(form.format.as_deref()),
+        },
+        move |state, mut writer, progress| async move {
+            let total = state.db.hotline_order_count(&filter).await?;
+            writer
+                .row(&[
+                    "工单编号",
+                    "受理时间",
+                    "来源渠道",
+                    "问题类型",
+                    "诉求内容",
+                    "发生地点",
+                    "来电人",
+                    "涉及主体",
+                    "统一社会信用代码",
+                    "承办部门",
+                    "签收时限",
+                    "办结时限",
+                    "状态",
+                    "督办",
+                ])
+                .map_err(Error::internal)?;
+            const CHUNK: u32 = 1000;
+            let mut offset = 0u32;
+            loop {
+                let orders = state.db.hotline_orders(&filter, CHUNK, offset).await?;
+                if orders.is_empty() {
+                    break;
+                }
+                let entities: Vec<&str> =
+                    orders.iter().filter_map(|o| o.entity.as_deref()).collect();
+                let names = Names::load(&state, &entities, &[]).await?;
+                for order in &orders {
+                    let department = order
+                        .department
+                        .as_deref()
+                        .map(|d| names.department(d).text().to_owned())
+                        .unwrap_or_else(|| "未派单".to_owned());
+                    writer
+                        .row(&[
+                            order.id.clone(),
+                            order.received_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                            order.channel.clone(),
+                            order.category.clone(),
+                            order.content.clone(),
+                            order.location.clone(),
+                            order.caller.masked(),
+                            order
+                                .entity
+                                .as_deref()
+                                .map(|e| names.entity(e).name)
+                                .unwrap_or_default(),
+                            order.entity.clone().unwrap_or_default(),
+                            department,
+                            order.sign_due.to_string(),
+                            order.close_due.to_string(),
+                            order.status.as_str().to_owned(),
+                            order
+                                .escalation
+                                .map(|e| e.as_str().to_owned())
+                                .unwrap_or_default(),
+                        ])
+                        .map_err(Error::internal)?;
+                }
+                offset = offset.saturating_add(CHUNK);
+                progress.set(u64::from(offset).min(total), total);
+            }
+            Ok(writer)
+        },
+    )
 }
 
 #[derive(Template)]

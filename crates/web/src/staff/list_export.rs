@@ -32,6 +32,52 @@ impl Progress {
     }
 }
 
+/// Rows an export reads per query.
+const CHUNK: u32 = 2_000;
+
+/// Reads every document matching `query` a chunk at a time (in SQL, never
+/// the whole table at once), hands each chunk to `each`, and reports progress.
+pub async fn for_each_page<D: storage::Document>(
+    state: &AppState,
+    mut query: storage::DocQuery,
+    progress: &Progress,
+    mut each: impl AsyncFnMut(&AppState, &[D]) -> Result<()>,
+) -> Result<()> {
+    use storage::WorkflowStore;
+    query.limit = CHUNK;
+    query.offset = 0;
+    loop {
+        let page = state.db.page::<D>(&query).await?;
+        if page.rows.is_empty() {
+            return Ok(());
+        }
+        each(state, &page.rows).await?;
+        query.offset += page.rows.len() as u64;
+        progress.set(query.offset, page.total);
+        if query.offset >= page.total {
+            return Ok(());
+        }
+    }
+}
+
+/// What a list's export form posts: the list's own filters and the format.
+#[derive(Debug, serde::Deserialize)]
+pub struct ExportRequest<F> {
+    /// The list's filters, as its page reads them from the query.
+    #[serde(flatten)]
+    pub filter: F,
+    /// `xlsx` or `csv`.
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+impl<F> ExportRequest<F> {
+    /// The format asked for.
+    pub fn format(&self) -> Format {
+        format(self.format.as_deref())
+    }
+}
+
 /// The format asked for in a form or query: `xlsx`, else CSV.
 pub fn format(text: Option<&str>) -> Format {
     match text.map(str::trim) {

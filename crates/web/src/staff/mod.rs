@@ -13,6 +13,7 @@ pub mod hotline;
 pub mod jobs;
 pub mod ledger;
 pub mod list_export;
+pub mod lists;
 pub mod plans;
 pub mod reports;
 pub mod results;

@@ -5,10 +5,10 @@
 use std::sync::Arc;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, Response};
 use axum::routing::{get, post};
+use axum::{Form, Router};
 use chrono::Datelike;
 use serde::Deserialize;
 
@@ -16,12 +16,16 @@ use crate::AppState;
 use crate::auth::User;
 use crate::error::{Error, Result};
 use crate::flash::Done;
+use crate::ops::lists::{PER_PAGE, offset, page_number};
 use crate::ops::names::Names;
 use crate::ops::plans::{
     FormPairs, PlanFilter, PlanStep, advance, answer, check_step, create_plan, partner_of,
-    split_list, visible_plan, visible_plans,
+    plan_conditions, split_list, visible_plan,
 };
-use crate::pages::{Chrome, render};
+use crate::pages::{Chrome, render, url_encode};
+use crate::staff::list_export::{self, ExportRequest, ListExport, for_each_page};
+use crate::staff::lists::{ExportForm, Pager};
+use crate::staff::rounds::Bulletin;
 use crate::steps;
 use domain::account::Permission;
 use domain::item::InspectionItem;
@@ -30,14 +34,16 @@ use domain::plan::{
 };
 use domain::{DepartmentCode, EntityType};
 use service::{self};
-use storage::{Store, WorkflowStore};
+use storage::{DocQuery, Store, WorkflowStore, json_fragment};
 
 /// This section's routes.
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/plans", get(index).post(create_from_form))
         .route("/plans/new", get(new_form))
+        .route("/plans/export", post(export_plans))
         .route("/plans/{id}", get(show))
+        .route("/plans/{id}/bulletin", get(bulletin))
         .route("/plans/{id}/confirm", post(answer_from_form))
         .route("/plans/{id}/{step}", post(step_from_form))
 }
@@ -59,8 +65,22 @@ struct Index {
     names: Names,
     year: String,
     status: String,
+    department: String,
+    q: String,
     statuses: &'static [PlanStatus],
+    departments: Vec<(String, String)>,
     may_create: bool,
+    pager: Pager,
+    export: ExportForm,
+}
+
+/// The participating departments of a plan by name.
+fn department_names(names: &Names, plan: &Plan) -> String {
+    plan.participants
+        .iter()
+        .map(|p| names.department(&p.department).text().to_owned())
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
 async fn index(
@@ -68,29 +88,110 @@ async fn index(
     user: User,
     Query(filter): Query<PlanFilter>,
 ) -> Result<Html<String>> {
-    let plans = visible_plans(&state, &user, &filter).await?;
+    let page = page_number(filter.page);
+    let mut query = plan_conditions(&user, &filter)?;
+    query.offset = offset(page);
+    query.limit = PER_PAGE;
+    let found = state.db.page::<Plan>(&query).await?;
     let names = Names::directories(&state).await?;
-    let rows = plans
+    let rows = found
+        .rows
         .into_iter()
         .map(|plan| PlanRow {
-            departments: plan
-                .participants
-                .iter()
-                .map(|p| names.department(&p.department).text().to_owned())
-                .collect::<Vec<_>>()
-                .join("、"),
+            departments: department_names(&names, &plan),
             plan,
         })
         .collect();
+    let filters = filter.filters();
     render(&Index {
         chrome: Chrome::staff(&user, "抽查计划", "/plans"),
+        pager: Pager::new("/plans", &filters, page, found.total),
+        export: ExportForm::new("/plans/export", &user.0.csrf, &filters),
+        departments: crate::pages::department_options(&state).await?,
         rows,
         names,
         year: filter.year.unwrap_or_default(),
         status: filter.status.unwrap_or_default(),
+        department: filter.department.unwrap_or_default(),
+        q: filter.q.unwrap_or_default(),
         statuses: PlanStatus::ALL,
         may_create: user.account().may(Permission::EditPlans),
     })
+}
+
+/// The plans of the list (with its filters) as a CSV/XLSX job.
+async fn export_plans(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Form(request): Form<ExportRequest<PlanFilter>>,
+) -> Result<Html<String>> {
+    let conditions = plan_conditions(&user, &request.filter)?;
+    let back = request.filter.filters().href("/plans");
+    let export = ListExport {
+        name: "抽查计划",
+        back: &back,
+        format: request.format(),
+    };
+    list_export::start(
+        &state,
+        &user,
+        export,
+        async move |state, mut writer, progress| {
+            writer
+                .row(&[
+                    "计划编号",
+                    "计划名称",
+                    "类型",
+                    "牵头部门",
+                    "牵头部门代码",
+                    "参与部门",
+                    "执行开始",
+                    "执行结束",
+                    "版本",
+                    "状态",
+                ])
+                .map_err(Error::internal)?;
+            let names = Names::directories(&state).await?;
+            for_each_page::<Plan>(&state, conditions, &progress, async |_, plans| {
+                for plan in plans {
+                    writer
+                        .row(&[
+                            plan.id.clone(),
+                            plan.title.clone(),
+                            plan.kind.to_string(),
+                            names.department(&plan.lead).text().to_owned(),
+                            plan.lead.clone(),
+                            department_names(&names, plan),
+                            plan.period_start.to_string(),
+                            plan.period_end.to_string(),
+                            plan.version.to_string(),
+                            plan.status.as_str().to_owned(),
+                        ])
+                        .map_err(Error::internal)?;
+                }
+                Ok(())
+            })
+            .await?;
+            Ok(writer)
+        },
+    )
+}
+
+/// The results bulletin of a plan, to print: its published results in every
+/// round, as the public sees them (only for accounts that see the plan).
+async fn bulletin(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Path(id): Path<String>,
+) -> Result<Html<String>> {
+    let plan = visible_plan(&state, &user, &id).await?;
+    let query = DocQuery {
+        contains: vec![vec![json_fragment("plan", &plan.id)]],
+        ..DocQuery::default()
+    };
+    let scope = format!("计划 {} {}", plan.id, plan.title);
+    let back = format!("/plans/{}", url_encode(&plan.id));
+    Bulletin::render(&state, &user, ("/plans", scope), back, query).await
 }
 
 /// A partner department's line in the 会签 table.
@@ -188,16 +289,14 @@ async fn show(
 }
 
 /// 备案 at once; 批准 and 公示 only with the confirmation (see [`crate::steps`]);
-/// a refusal in the app frame.
+/// a refusal in the app frame (`pages::html_errors`).
 async fn step_from_form(
     State(state): State<Arc<AppState>>,
     user: User,
     Path((id, step_code)): Path<(String, String)>,
     body: String,
-) -> Response {
-    let title = format!("计划 {id}");
-    let outcome = take_step(&state, &user, &id, &step_code, &body).await;
-    steps::answer(&user, &title, outcome)
+) -> Result<Response> {
+    take_step(&state, &user, &id, &step_code, &body).await
 }
 
 async fn take_step(

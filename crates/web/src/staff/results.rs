@@ -15,6 +15,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::User;
 use crate::error::Result;
+use crate::ops::lists::{Filters, PER_PAGE, offset, page_number};
 use crate::ops::names::Names;
 use crate::ops::plans::{FormPairs, split_list};
 use crate::ops::results::{
@@ -22,6 +23,7 @@ use crate::ops::results::{
     publish, today, visible_results, working_department,
 };
 use crate::pages::{Chrome, render, url_encode};
+use crate::staff::lists::Pager;
 use crate::steps;
 use domain::CheckMethod;
 use domain::account::Permission;
@@ -40,9 +42,6 @@ pub fn routes() -> Router<Arc<AppState>> {
         )
 }
 
-/// Rows a list shows at most.
-const MAX_ROWS: usize = 300;
-
 // ---- pages ----------------------------------------------------------------
 
 /// A result as a row, with its overdue flag.
@@ -60,6 +59,8 @@ struct Index {
     department: String,
     pending: Vec<Pending>,
     pending_total: usize,
+    pager: Pager,
+    q: String,
     entered: Vec<ResultRow>,
     published: usize,
     may_publish: bool,
@@ -79,6 +80,10 @@ struct IndexQuery {
     department: Option<String>,
     #[serde(default)]
     done: Option<String>,
+    #[serde(default)]
+    q: Option<String>,
+    #[serde(default)]
+    page: Option<u64>,
 }
 
 async fn index(
@@ -89,7 +94,8 @@ async fn index(
     let department = working_department(&user, query.department.as_deref()).unwrap_or_default();
     let (mut pending, mut entered, mut published) = (Vec::new(), Vec::new(), 0);
     if !department.is_empty() {
-        pending = pending_visits(&state, &user, &department).await?;
+        pending =
+            pending_visits(&state, &user, &department, query.q.as_deref().unwrap_or("")).await?;
         let today = today();
         let calendar = state.calendar.get();
         let filter = ResultFilter {
@@ -111,7 +117,17 @@ async fn index(
         entered.sort_by_key(|row| row.result.publish_due);
     }
     let pending_total = pending.len();
-    pending.truncate(MAX_ROWS);
+    let page = page_number(query.page);
+    let skip = usize::try_from(offset(page)).unwrap_or(usize::MAX);
+    let pending: Vec<Pending> = pending
+        .into_iter()
+        .skip(skip)
+        .take(PER_PAGE as usize)
+        .collect();
+    let filters = Filters::default()
+        .with("department", query.department.as_deref().unwrap_or(""))
+        .with("q", query.q.as_deref().unwrap_or(""));
+    let pager = Pager::new("/results", &filters, page, pending_total as u64);
     let entities: Vec<&str> = pending
         .iter()
         .map(|p| p.visit.entity.as_str())
@@ -137,6 +153,8 @@ async fn index(
         department,
         pending,
         pending_total,
+        pager,
+        q: query.q.clone().unwrap_or_default(),
         entered,
         published,
         message: query.done.unwrap_or_default(),

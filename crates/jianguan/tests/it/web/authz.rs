@@ -228,6 +228,7 @@ const PAGES: &[Page] = &[
     get("/gongshi/verify?round={round}&code={entity}", Rule::Public),
     get("/gongshi/ledger", Rule::Public),
     get("/gongshi/ledger.json", Rule::Public),
+    get("/gongshi/penalties?q={entity}", Rule::Public),
     // 工作台, 名录库
     get("/dashboard", Rule::LoggedIn),
     get("/directories", Rule::LoggedIn),
@@ -292,6 +293,13 @@ const PAGES: &[Page] = &[
     // 抽查计划
     get("/plans", Rule::LoggedIn),
     get("/plans/new", Rule::Needs(Permission::EditPlans)),
+    post("/plans/export", Rule::LoggedIn, Some(&[("format", "csv")])),
+    post("/rounds/export", Rule::LoggedIn, Some(&[("format", "csv")])),
+    post(
+        "/supervision/out-of-plan/export",
+        Rule::LoggedIn,
+        Some(&[("format", "csv")]),
+    ),
     post(
         "/plans",
         Rule::Needs(Permission::EditPlans),
@@ -336,6 +344,12 @@ const PAGES: &[Page] = &[
         Some(&[]),
     ),
     get("/rounds/{round}/visits", Rule::LoggedIn),
+    post(
+        "/rounds/{round}/visits/export",
+        Rule::LoggedIn,
+        Some(&[("format", "csv")]),
+    ),
+    get("/rounds/{round}/bulletin", Rule::LoggedIn),
     get("/rounds/{round}/witness-record", Rule::LoggedIn),
     get(
         "/rounds/{round}/record.json",
@@ -369,6 +383,15 @@ const PAGES: &[Page] = &[
         "/ledger/verify",
         Rule::Needs(Permission::AuditLedger),
         Some(&[]),
+    ),
+    get(
+        "/ledger?action=plan.filed&from=2025-01-01&to=2025-12-31&page=2",
+        Rule::Needs(Permission::AuditLedger),
+    ),
+    post(
+        "/ledger/export",
+        Rule::Needs(Permission::AuditLedger),
+        Some(&[("action", "plan."), ("format", "csv")]),
     ),
     // 账号管理: the account changed does not exist (404 once authorized), so no session ends.
     get("/accounts", Rule::Needs(Permission::ManageAccounts)),
@@ -489,6 +512,11 @@ const PAGES: &[Page] = &[
     ),
     get("/credit/log", Rule::Needs(Permission::CheckCredit)),
     post(
+        "/credit/log/export",
+        Rule::Needs(Permission::CheckCredit),
+        Some(&[("format", "csv")]),
+    ),
+    post(
         "/credit/import",
         Rule::Needs(Permission::ManageCredit),
         None,
@@ -542,6 +570,27 @@ const PAGES: &[Page] = &[
             Some(&[("detail", "授权测试")]),
         )
     },
+    get(
+        "/hotline?number=GD&keyword=食品&from=2025-01-01&to=2025-12-31&page=2",
+        HOTLINE_READERS,
+    ),
+    get(
+        "/hotline/entities?q=公司",
+        Rule::Needs(Permission::DispatchWorkOrders),
+    ),
+    post(
+        "/hotline/export",
+        HOTLINE_READERS,
+        Some(&[("keyword", "食品"), ("format", "csv")]),
+    ),
+    Page {
+        allowed_as: Outcome::Missing,
+        ..post(
+            "/hotline/orders/{nobody}/reveal",
+            HOTLINE_READERS,
+            Some(&[]),
+        )
+    },
     get("/hotline/due", HOTLINE_READERS),
     get("/hotline/kpi", HOTLINE_READERS),
     get("/hotline/kpi/download?format=json", HOTLINE_READERS),
@@ -578,8 +627,23 @@ const SCOPED: &[Scoped] = &[
         rule: Rule::LoggedIn,
     },
     Scoped {
+        own: "/rounds/{visit_round}/visits/{visit_entity}/notice",
+        other: "/rounds/{visit_round}/visits/{other_visit_entity}/notice",
+        rule: Rule::LoggedIn,
+    },
+    Scoped {
+        own: "/plans/{own_plan}/bulletin",
+        other: "/plans/{other_plan}/bulletin",
+        rule: Rule::LoggedIn,
+    },
+    Scoped {
         own: "/supervision/notices/{notice}",
         other: "/supervision/notices/{other_notice}",
+        rule: Rule::LoggedIn,
+    },
+    Scoped {
+        own: "/supervision/notices/{notice}/print",
+        other: "/supervision/notices/{other_notice}/print",
         rule: Rule::LoggedIn,
     },
 ];
@@ -645,6 +709,11 @@ impl Fixtures {
                 .unwrap_or_else(|| panic!("SCJG has no visit in round {}", round.id));
             values.insert("visit_round", inspected.round.clone());
             values.insert("visit_entity", inspected.entity.clone());
+            let elsewhere = visits
+                .iter()
+                .find(|v| v.teams.iter().all(|t| t.department != OWN_DEPARTMENT))
+                .unwrap_or_else(|| panic!("every visit of round {} has SCJG", round.id));
+            values.insert("other_visit_entity", elsewhere.entity.clone());
             let mut tokens = BTreeMap::new();
             for (username, _) in ACCOUNTS {
                 let token = issue_token(&db, username, "authz matrix", "test")

@@ -110,10 +110,40 @@ const READERS: &[Reader] = &[
             "收件时间",
         ],
     },
+    Reader {
+        name: "discretion benchmarks",
+        cli: &["discretion", "import", "--json"],
+        headers: &[
+            "违法行为编码",
+            "违法行为",
+            "实施部门",
+            "法律依据",
+            "裁量阶次",
+            "适用情形",
+        ],
+    },
+    Reader {
+        name: "penalty cases",
+        cli: &["cases", "import", "--json"],
+        headers: &[
+            "案件编号",
+            "执法部门",
+            "当事人名称",
+            "当事人证件号码",
+            "违法行为编码",
+            "立案日期",
+        ],
+    },
 ];
 
 /// Readers with no upload form yet: covered by the CLI test only.
-const CLI_ONLY: &[&str] = &["hotline", "services matters", "services applications"];
+const CLI_ONLY: &[&str] = &[
+    "hotline",
+    "services matters",
+    "services applications",
+    "discretion benchmarks",
+    "penalty cases",
+];
 
 /// A workbook with `cells` (row, column, text) in its first sheet.
 fn xlsx(cells: &[(u32, u16, &str)]) -> Vec<u8> {
@@ -420,7 +450,8 @@ fn every_upload_refuses_hostile_files_and_the_server_stays_up() {
         office: server.login("credit.office"),
         staff: server.login("scjg.staff"),
     };
-    // The hotline and services have no upload form: their readers are covered by the CLI test.
+    // The hotline, services, discretion benchmarks and penalty cases have no upload
+    // form (yet): their readers are covered by the CLI test.
     for reader in READERS.iter().filter(|r| !CLI_ONLY.contains(&r.name)) {
         let mut files = hostile_files(reader);
         // The batch form takes at most 64 MB: its size limit refuses a 100 MB file unread.
