@@ -34,6 +34,7 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/cases", get(index))
         .route("/cases/export", post(export))
+        .route("/cases/discretion", get(discretion))
 }
 
 /// A rule's name in Chinese.
@@ -426,4 +427,92 @@ async fn export(
             Ok(writer)
         },
     )
+}
+
+/// What the lookup asks: a behaviour's code or words of its name.
+#[derive(Debug, Default, Deserialize)]
+struct LookupQuery {
+    #[serde(default)]
+    q: Option<String>,
+}
+
+/// One behaviour of the lookup: its tiers and the four lists.
+struct Behaviour {
+    code: String,
+    name: String,
+    departments: String,
+    legal_basis: String,
+    /// (tier, conditions, fine range).
+    tiers: Vec<(String, String, String)>,
+    /// (list, whether a row of the behaviour is on it).
+    lists: Vec<(&'static str, bool)>,
+}
+
+#[derive(Template)]
+#[template(path = "staff/cases_discretion.html")]
+struct Lookup {
+    chrome: Chrome,
+    q: String,
+    /// `第 N 版（YYYY-MM-DD 起施行）`, empty before any import.
+    version: String,
+    behaviours: Vec<Behaviour>,
+}
+
+/// 裁量基准查询: the version in force today, a behaviour's tiers with their
+/// conditions and fine ranges, and which of the four lists apply.
+async fn discretion(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Query(query): Query<LookupQuery>,
+) -> Result<Html<String>> {
+    use domain::enforcement::{DiscretionVersion, ListKind, version_in_force, yuan};
+    use storage::WorkflowStore;
+    let q: String = text(&query.q).chars().take(100).collect();
+    let versions = state.db.list::<DiscretionVersion>(None).await?;
+    let in_force = version_in_force(&versions, domain::clock::today());
+    let mut behaviours: Vec<Behaviour> = Vec::new();
+    if let Some(version) = in_force.filter(|_| !q.is_empty()) {
+        for row in version.matching(&q) {
+            let range = match (row.fine_min, row.fine_max) {
+                (None, None) => "不罚款".to_owned(),
+                (min, max) => format!(
+                    "{} 元 至 {} 元",
+                    min.map_or_else(|| "不限".to_owned(), yuan),
+                    max.map_or_else(|| "不限".to_owned(), yuan)
+                ),
+            };
+            let tier = (row.tier.to_string(), row.conditions.clone(), range);
+            match behaviours.iter_mut().find(|b| b.code == row.code) {
+                Some(behaviour) => behaviour.tiers.push(tier),
+                None => behaviours.push(Behaviour {
+                    code: row.code.clone(),
+                    name: row.behaviour.clone(),
+                    departments: row.departments.join("、"),
+                    legal_basis: row.legal_basis.clone(),
+                    tiers: vec![tier],
+                    lists: Vec::new(),
+                }),
+            }
+        }
+        for behaviour in &mut behaviours {
+            behaviour.lists = ListKind::ALL
+                .iter()
+                .map(|list| {
+                    let on = version
+                        .rows
+                        .iter()
+                        .any(|r| r.code == behaviour.code && r.list == Some(*list));
+                    (list.as_str(), on)
+                })
+                .collect();
+        }
+    }
+    render(&Lookup {
+        version: in_force
+            .map(|v| format!("第 {} 版（{} 起施行）", v.version, v.in_force))
+            .unwrap_or_default(),
+        q,
+        behaviours,
+        chrome: Chrome::staff(&user, "裁量基准查询", "/cases"),
+    })
 }

@@ -445,6 +445,7 @@ const PAGES: &[Page] = &[
     ),
     // 行政处罚案件
     get("/cases", Rule::LoggedIn),
+    get("/cases/discretion?q=SJ", Rule::LoggedIn),
     post("/cases/export", Rule::LoggedIn, Some(&[("format", "csv")])),
     // 执法监督
     get("/supervision", Rule::LoggedIn),

@@ -105,3 +105,42 @@ fn the_findings_table_counts_what_the_check_finds_and_departments_see_their_own(
         "another department's cases shown"
     );
 }
+
+#[test]
+fn the_lookup_shows_the_tiers_and_the_lists_of_the_version_in_force() {
+    let server = TestServer::start();
+    let mut staff = server.login("scjg.staff");
+    let page = staff.get("/cases/discretion?q=scjg-wf-001");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body
+            .contains("现行裁量基准：<span id=\"version\">第 1 版"),
+        "{}",
+        page.body
+    );
+    let section = page
+        .body
+        .split("id=\"b-SCJG-WF-001\"")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .unwrap_or_else(|| panic!("the behaviour is shown: {}", page.body));
+    for tier in ["不予处罚", "减轻处罚", "从轻处罚", "一般处罚", "从重处罚"] {
+        assert!(section.contains(&format!("<td>{tier}</td>")), "{tier}");
+    }
+    assert!(section.contains(" 元 至 "), "a fine range");
+    for (list, applies) in [
+        ("不予处罚", true),
+        ("减轻处罚", true),
+        ("从轻处罚", false),
+        ("行政强制免于执行", false),
+    ] {
+        let word = if applies { "适用" } else { "不适用" };
+        assert!(
+            section.contains(&format!("{list}清单：{word}<")),
+            "{list}: {word}\n{section}"
+        );
+    }
+    let none =
+        staff.get("/cases/discretion?q=%E4%B8%8D%E5%AD%98%E5%9C%A8%E7%9A%84%E8%A1%8C%E4%B8%BA");
+    assert!(none.body.contains("没有找到"));
+}
