@@ -290,6 +290,18 @@ impl DiscretionVersion {
     pub fn key_of(version: u32) -> String {
         format!("v{version:06}")
     }
+
+    /// The rows of a behaviour by its code (any case) or by words of its name.
+    pub fn matching(&self, query: &str) -> Vec<&BenchmarkRow> {
+        let query = query.trim();
+        self.rows
+            .iter()
+            .filter(|row| {
+                row.code.eq_ignore_ascii_case(query)
+                    || (!query.is_empty() && row.behaviour.contains(query))
+            })
+            .collect()
+    }
 }
 
 /// The version in force on `date`: the latest in force on or before it (by

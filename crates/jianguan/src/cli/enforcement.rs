@@ -156,14 +156,7 @@ async fn discretion(db: &Db, command: &DiscretionCommand) -> anyhow::Result<Exit
                 return Ok(bad_input(&"no discretion benchmarks imported", *json));
             };
             let query = query.trim();
-            let rows: Vec<_> = version
-                .rows
-                .iter()
-                .filter(|row| {
-                    row.code.eq_ignore_ascii_case(query)
-                        || (!query.is_empty() && row.behaviour.contains(query))
-                })
-                .collect();
+            let rows = version.matching(query);
             if rows.is_empty() {
                 return Ok(bad_input(
                     &format!(

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod calendar;
+pub mod cases;
 pub mod credit;
 pub mod credit_repair;
 pub mod credit_risk;
@@ -32,6 +33,7 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .merge(accounts::routes())
         .merge(calendar::routes())
+        .merge(cases::routes())
         .merge(credit_repair::routes())
         .merge(credit::routes())
         .merge(credit_risk::routes())

@@ -443,6 +443,10 @@ const PAGES: &[Page] = &[
         Rule::Needs(Permission::ManageAccounts),
         Some(&[("code", "420200"), ("confirm", "1")]),
     ),
+    // 行政处罚案件
+    get("/cases", Rule::LoggedIn),
+    get("/cases/discretion?q=SJ", Rule::LoggedIn),
+    post("/cases/export", Rule::LoggedIn, Some(&[("format", "csv")])),
     // 执法监督
     get("/supervision", Rule::LoggedIn),
     post(

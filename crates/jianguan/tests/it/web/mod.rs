@@ -9,6 +9,7 @@
 mod auth;
 mod authz;
 mod calendar;
+mod cases;
 mod ceremony;
 mod city;
 mod credit;
