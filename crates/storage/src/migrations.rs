@@ -86,6 +86,11 @@ const SQLITE: &[Embedded] = &[
         "work_order_search",
         include_str!("../migrations/sqlite/0015_work_order_search.sql"),
     ),
+    (
+        25,
+        "review",
+        include_str!("../migrations/sqlite/0025_review.sql"),
+    ),
 ];
 
 /// PostgreSQL migrations, in version order.
@@ -154,6 +159,11 @@ const POSTGRES: &[Embedded] = &[
         15,
         "work_order_search",
         include_str!("../migrations/postgres/0015_work_order_search.sql"),
+    ),
+    (
+        25,
+        "review",
+        include_str!("../migrations/postgres/0025_review.sql"),
     ),
 ];
 
