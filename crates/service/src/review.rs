@@ -93,3 +93,127 @@ pub async fn reviewers<S: WorkflowStore>(store: &S) -> Result<Vec<Reviewer>, sto
     all.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(all)
 }
+
+/// The slot every review visit has: the review panel (评查组).
+pub const PANEL: &str = "PCZ";
+
+/// The stratum of every case file in a review frame.
+pub const WHOLE_FRAME: &str = "全部";
+
+/// How many files a review draws from each department.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sampling {
+    /// A fixed number per department (capped at its files).
+    PerDepartment(u64),
+    /// A rate in basis points, rounded up (spec §3).
+    RateBp(u32),
+}
+
+/// The parameters of a review (评查活动).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewSpec {
+    /// The review's id; plans are `ID/DEPT`.
+    pub id: String,
+    /// The year whose decided cases form the frames.
+    pub year: i32,
+    /// The departments reviewed (every department with a decided case when empty).
+    pub departments: Vec<String>,
+    /// How many files per department.
+    pub sampling: Sampling,
+    /// Reviewers per file (`k`, at least 2).
+    pub reviewers_per_case: u32,
+    /// Files per reviewer at most.
+    pub cap: Option<u32>,
+}
+
+/// One plan per department with its frame: the department's cases decided in
+/// the year, each in stratum [`WHOLE_FRAME`], id the case number (spec §2).
+/// Every plan's department is [`PANEL`], so each visit has the one panel slot.
+pub fn review_frames(
+    spec: &ReviewSpec,
+    cases: &[domain::enforcement::PenaltyCase],
+) -> Vec<(draw::PlanSpec, Vec<draw::FrameRow>)> {
+    let mut frames: BTreeMap<&str, Vec<draw::FrameRow>> = BTreeMap::new();
+    for department in &spec.departments {
+        frames.entry(department.as_str()).or_default();
+    }
+    for case in cases {
+        use chrono::Datelike;
+        let decided_in_year = case.decided_on.is_some_and(|d| d.year() == spec.year);
+        let wanted = spec.departments.is_empty() || spec.departments.contains(&case.department);
+        if decided_in_year && wanted {
+            frames
+                .entry(case.department.as_str())
+                .or_default()
+                .push(draw::FrameRow {
+                    id: case.id.trim().into(),
+                    stratum: WHOLE_FRAME.into(),
+                });
+        }
+    }
+    let allocation = match spec.sampling {
+        Sampling::PerDepartment(n) => draw::Allocation::Count(n),
+        Sampling::RateBp(r) => draw::Allocation::RateBp(r),
+    };
+    frames
+        .into_iter()
+        .map(|(department, mut frame)| {
+            frame.sort();
+            let plan = draw::PlanSpec {
+                id: format!("{}/{department}", spec.id),
+                department: PANEL.to_owned(),
+                strata: vec![draw::StratumRule {
+                    stratum: WHOLE_FRAME.to_owned(),
+                    allocation,
+                }],
+            };
+            (plan, frame)
+        })
+        .collect()
+}
+
+/// Draws a review (spec §1–§7): the frames of [`review_frames`], then for each
+/// drawn file `k` reviewers among those eligible: not of the file's
+/// department, not an officer of the case (a reviewer id among the case's
+/// officers), below the cap (applied by the matching).
+pub fn draw_review(
+    spec: &ReviewSpec,
+    cases: &[domain::enforcement::PenaltyCase],
+    reviewers: &[Reviewer],
+    secret: draw::Secret,
+    beacon: &str,
+) -> Result<draw::Record, draw::Error> {
+    let by_id: BTreeMap<&str, &domain::enforcement::PenaltyCase> =
+        cases.iter().map(|c| (c.id.trim(), c)).collect();
+    let mut sorted: Vec<&Reviewer> = reviewers.iter().collect();
+    sorted.sort_by(|a, b| a.id.cmp(&b.id));
+    let input = draw::RoundInput {
+        secret,
+        beacon: beacon.to_owned(),
+        cap: spec.cap,
+        plans: review_frames(spec, cases),
+        inspectors: sorted.iter().map(|r| r.id.clone()).collect(),
+    };
+    let k = spec.reviewers_per_case;
+    draw::draw_round(input, |visit, _panel| {
+        let case = by_id.get(visit.subject.as_str());
+        let candidates = sorted
+            .iter()
+            .enumerate()
+            .filter(|(_, reviewer)| {
+                case.is_some_and(|case| {
+                    !reviewer.belongs_to(&case.department)
+                        && !case
+                            .officers
+                            .iter()
+                            .any(|o| o.eq_ignore_ascii_case(&reviewer.id))
+                })
+            })
+            .filter_map(|(index, _)| u32::try_from(index).ok())
+            .collect();
+        draw::Demand { k, candidates }
+    })
+}
+
+#[cfg(test)]
+mod tests;

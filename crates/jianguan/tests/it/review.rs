@@ -123,3 +123,83 @@ fn the_cli_imports_reviewers() -> TestResult {
     assert_eq!(bad.status.code(), Some(2));
     Ok(())
 }
+
+#[test]
+fn jianguan_verify_accepts_a_review_record() -> TestResult {
+    use domain::enforcement::{PartyId, PartyKind, PenaltyCase};
+    let day = |m: u32| chrono::NaiveDate::from_ymd_opt(2025, m, 1).ok_or("bad day");
+    let mut cases = Vec::new();
+    for (department, n) in [("SJGJ", 9_u32), ("HBJ", 5)] {
+        for i in 0..n {
+            cases.push(PenaltyCase {
+                id: format!("{department}{i:03}"),
+                department: department.into(),
+                party_name: "某公司".into(),
+                party_id: PartyId {
+                    kind: PartyKind::Organisation,
+                    code: String::new(),
+                },
+                behaviour: "X".into(),
+                filed_on: day(1)?,
+                decided_on: Some(day(1 + i % 12)?),
+                kinds: Vec::new(),
+                tier: None,
+                fine: None,
+                officers: Vec::new(),
+                legal_review: false,
+                first_offence: false,
+                corrected: false,
+                extended: false,
+                published_on: None,
+                changed_on: None,
+                withdrawn_on: None,
+                closed_on: None,
+            });
+        }
+    }
+    let reviewer = |id: &str, unit: &str| Reviewer {
+        id: id.into(),
+        name: id.into(),
+        unit: unit.into(),
+        fields: Vec::new(),
+        id_card: None,
+    };
+    let reviewers = [
+        reviewer("S1", "SJGJ"),
+        reviewer("S2", "SJGJ"),
+        reviewer("H1", "HBJ"),
+        reviewer("H2", "HBJ"),
+        reviewer("E1", "外聘"),
+    ];
+    let spec = service::review::ReviewSpec {
+        id: "PC2025".into(),
+        year: 2025,
+        departments: Vec::new(),
+        sampling: service::review::Sampling::RateBp(5000),
+        reviewers_per_case: 2,
+        cap: None,
+    };
+    let secret = draw::Secret::from_bytes([3; 32]);
+    let record = service::review::draw_review(&spec, &cases, &reviewers, secret, "12 34")?;
+    let dir = std::env::temp_dir().join(unique("review_verify"));
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("record.json");
+    std::fs::write(&path, service::rounds::record_bytes(&record)?)?;
+    let out = jianguan_ok(&["verify", path.to_str().ok_or("path is not UTF-8")?])?;
+    assert!(String::from_utf8_lossy(&out.stdout).contains("conforms"));
+    for visit in &record.visits {
+        let department = if visit.subject.starts_with("SJGJ") {
+            "S"
+        } else {
+            "H"
+        };
+        for assigned in &visit.departments[0].assigned {
+            assert!(
+                !assigned.starts_with(department),
+                "{assigned} on {}",
+                visit.subject
+            );
+        }
+    }
+    Ok(())
+}
