@@ -110,6 +110,11 @@ const READERS: &[Reader] = &[
             "立案日期",
         ],
     },
+    Reader {
+        name: "reviewers",
+        cli: &["import", "reviewers"],
+        headers: &["评查员编号", "姓名", "所属单位", "专业领域", "身份证号"],
+    },
 ];
 
 /// A workbook with `cells` (row, column, text) in its first sheet.
@@ -417,9 +422,14 @@ fn every_upload_refuses_hostile_files_and_the_server_stays_up() {
         office: server.login("credit.office"),
         staff: server.login("scjg.staff"),
     };
-    // The hotline, discretion benchmarks and penalty cases have no upload form
-    // (yet): their readers are covered by the CLI test.
-    let without_form = ["hotline", "discretion benchmarks", "penalty cases"];
+    // The hotline, discretion benchmarks, penalty cases and reviewers have no
+    // upload form (yet): their readers are covered by the CLI test.
+    let without_form = [
+        "hotline",
+        "discretion benchmarks",
+        "penalty cases",
+        "reviewers",
+    ];
     for reader in READERS.iter().filter(|r| !without_form.contains(&r.name)) {
         let mut files = hostile_files(reader);
         // The batch form takes at most 64 MB: its size limit refuses a 100 MB file unread.
