@@ -24,6 +24,7 @@ pub mod plan;
 pub mod rectification;
 pub mod refusal;
 pub mod registration;
+pub mod review;
 pub mod risk;
 pub mod services;
 pub mod uscc;

@@ -26,6 +26,7 @@ mod fuzz;
 pub mod hotline;
 pub mod limits;
 pub mod report;
+pub mod review;
 pub mod rows;
 pub mod services;
 pub mod table;

@@ -480,14 +480,14 @@ pub struct BenchmarkImport {
     pub sha256: String,
 }
 
-fn file_name(path: &Path) -> String {
+pub(crate) fn file_name(path: &Path) -> String {
     path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     )
 }
 
-fn unknown_department(row: usize, column: &str, text: &str, what_zh: &str) -> Problem {
+pub(crate) fn unknown_department(row: usize, column: &str, text: &str, what_zh: &str) -> Problem {
     Problem {
         row,
         column: column.to_owned(),

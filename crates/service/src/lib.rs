@@ -15,6 +15,7 @@ pub mod enforcement;
 pub mod hotline;
 pub mod report;
 pub mod results;
+pub mod review;
 pub mod risk;
 pub mod rounds;
 pub mod services;

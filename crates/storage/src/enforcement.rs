@@ -9,6 +9,7 @@ use super::StoreError;
 use super::engine::{Arg, Column, Engine, OnConflict, RowRead, Sql, Table, bulk_insert};
 use super::workflow::{Change, Document, append_ledger_many};
 use domain::enforcement::{DiscretionVersion, PartyKind, PenaltyCase};
+use domain::review::Reviewer;
 
 impl Document for DiscretionVersion {
     const NOUN: &'static str = "discretion benchmark version";
@@ -39,6 +40,18 @@ impl Document for PenaltyCase {
             self.published_on.map(|d| d.to_string()),
             self.withdrawn_on.map(|d| d.to_string()),
         ]
+    }
+}
+
+impl Document for Reviewer {
+    const NOUN: &'static str = "reviewer";
+    const TABLE: &'static str = "reviewers";
+    const COLUMNS: &'static [&'static str] = &["unit"];
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+    fn columns(&self) -> Vec<Option<String>> {
+        vec![Some(self.unit.clone())]
     }
 }
 

@@ -96,6 +96,11 @@ const SQLITE: &[Embedded] = &[
         "false_promise",
         include_str!("../migrations/sqlite/0021_false_promise.sql"),
     ),
+    (
+        25,
+        "review",
+        include_str!("../migrations/sqlite/0025_review.sql"),
+    ),
 ];
 
 /// PostgreSQL migrations, in version order.
@@ -174,6 +179,11 @@ const POSTGRES: &[Embedded] = &[
         21,
         "false_promise",
         include_str!("../migrations/postgres/0021_false_promise.sql"),
+    ),
+    (
+        25,
+        "review",
+        include_str!("../migrations/postgres/0025_review.sql"),
     ),
 ];
 

@@ -14,9 +14,11 @@ use storage::Store;
 /// Arguments of `jianguan import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// Which directory the file holds.
-    #[arg(value_enum)]
-    kind: Kind,
+    /// Which directory the file holds: departments, entities, inspectors,
+    /// recusals, items, joint-items, or reviewers (评查人员: 评查员编号, 姓名,
+    /// 所属单位 (a department or 外聘), 专业领域, 身份证号).
+    #[arg(value_parser = parse_target)]
+    kind: Target,
     /// The file: CSV (UTF-8, UTF-8 with BOM, or GBK/GB18030) or XLSX/XLS (first sheet).
     file: PathBuf,
     /// Folder for the error report (default: next to the file, as FILE.errors.xlsx).
@@ -33,7 +35,28 @@ pub struct ImportArgs {
     #[arg(long, default_value_t = files::DEFAULT_BATCH, value_name = "ROWS")]
     batch: usize,
     #[command(flatten)]
+    actor: super::workflow::ActorArgs,
+    #[command(flatten)]
     database: DatabaseArgs,
+}
+
+/// What `jianguan import` reads: a directory, or the reviewers of case-file review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// A directory file.
+    Directory(Kind),
+    /// 评查人员 (issue 20).
+    Reviewers,
+}
+
+fn parse_target(text: &str) -> Result<Target, String> {
+    if text.trim().eq_ignore_ascii_case("reviewers") {
+        return Ok(Target::Reviewers);
+    }
+    Kind::parse(text).map(Target::Directory).ok_or_else(|| {
+        let names: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        format!("expected one of {}, reviewers", names.join(", "))
+    })
 }
 
 /// Arguments of `jianguan export`.
@@ -63,7 +86,21 @@ pub fn run_import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
             strict_uscc: args.strict_uscc,
             progress: !args.json,
         };
-        let result = files::import_file(&db, args.kind, &args.file, &options).await;
+        let mut extra = serde_json::Map::new();
+        let result = match args.kind {
+            Target::Directory(kind) => files::import_file(&db, kind, &args.file, &options).await,
+            Target::Reviewers => service::review::import_reviewers(
+                &db,
+                &args.file,
+                &args.actor.actor,
+                service::now(),
+            )
+            .await
+            .map(|import| {
+                extra.insert("sha256".into(), import.sha256.into());
+                import.outcome
+            }),
+        };
         db.close().await;
         let outcome = match result {
             Ok(outcome) => outcome,
@@ -77,7 +114,7 @@ pub fn run_import(args: &ImportArgs) -> anyhow::Result<ExitCode> {
             &args.file,
             args.report.as_deref(),
             args.json,
-            serde_json::Map::new(),
+            extra,
         )?;
         Ok(ExitCode::SUCCESS)
     })

@@ -134,6 +134,11 @@ const READERS: &[Reader] = &[
             "立案日期",
         ],
     },
+    Reader {
+        name: "reviewers",
+        cli: &["import", "reviewers"],
+        headers: &["评查员编号", "姓名", "所属单位", "专业领域", "身份证号"],
+    },
 ];
 
 /// Readers with no upload form yet: covered by the CLI test only.
@@ -143,6 +148,7 @@ const CLI_ONLY: &[&str] = &[
     "services applications",
     "discretion benchmarks",
     "penalty cases",
+    "reviewers",
 ];
 
 /// A workbook with `cells` (row, column, text) in its first sheet.
@@ -450,8 +456,8 @@ fn every_upload_refuses_hostile_files_and_the_server_stays_up() {
         office: server.login("credit.office"),
         staff: server.login("scjg.staff"),
     };
-    // The hotline, services, discretion benchmarks and penalty cases have no upload
-    // form (yet): their readers are covered by the CLI test.
+    // The hotline, services, discretion benchmarks, penalty cases and reviewers
+    // have no upload form (yet): their readers are covered by the CLI test.
     for reader in READERS.iter().filter(|r| !CLI_ONLY.contains(&r.name)) {
         let mut files = hostile_files(reader);
         // The batch form takes at most 64 MB: its size limit refuses a 100 MB file unread.
