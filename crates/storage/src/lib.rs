@@ -44,6 +44,7 @@ pub mod departments;
 mod engine;
 pub mod export;
 pub mod hotline;
+pub mod licences;
 mod migrations;
 pub mod postgres;
 mod queries;

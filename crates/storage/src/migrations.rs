@@ -71,6 +71,11 @@ const SQLITE: &[Embedded] = &[
         "registration_types",
         include_str!("../migrations/sqlite/0010_registration_types.sql"),
     ),
+    (
+        23,
+        "licences",
+        include_str!("../migrations/sqlite/0023_licences.sql"),
+    ),
 ];
 
 /// PostgreSQL migrations, in version order.
@@ -124,6 +129,11 @@ const POSTGRES: &[Embedded] = &[
         10,
         "registration_types",
         include_str!("../migrations/postgres/0010_registration_types.sql"),
+    ),
+    (
+        23,
+        "licences",
+        include_str!("../migrations/postgres/0023_licences.sql"),
     ),
 ];
 
