@@ -12,6 +12,7 @@ pub mod credit;
 pub mod credit_repair;
 pub mod eligibility;
 pub mod hotline;
+pub mod licences;
 pub mod report;
 pub mod results;
 pub mod risk;

@@ -75,8 +75,8 @@ fn corrupt(key: &str, reason: impl Into<String>) -> StoreError {
 
 fn licence_from_row(row: &impl RowRead) -> Result<StoredLicence, StoreError> {
     let no = row.text(0)?;
-    let holder = Subject::parse_valid(&row.text(3)?)
-        .map_err(|e| corrupt(&no, format!("holder: {e}")))?;
+    let holder =
+        Subject::parse_valid(&row.text(3)?).map_err(|e| corrupt(&no, format!("holder: {e}")))?;
     let status = LicenceStatus::parse(&row.text(9)?).map_err(|e| corrupt(&no, e.to_string()))?;
     let fields: BTreeMap<String, String> =
         serde_json::from_str(&row.text(10)?).map_err(|e| corrupt(&no, e.to_string()))?;
@@ -183,9 +183,7 @@ async fn count_in<E: Engine>(tx: &mut E::Tx) -> Result<u64, StoreError> {
 /// A type code the licence names that is not in `licence_types`.
 fn write_error(error: sqlx::Error) -> StoreError {
     match &error {
-        sqlx::Error::Database(db)
-            if db.kind() == sqlx::error::ErrorKind::ForeignKeyViolation =>
-        {
+        sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::ForeignKeyViolation => {
             StoreError::MissingReference {
                 record: "licence".into(),
                 field: "type_code",
@@ -287,7 +285,8 @@ pub trait LicenceStore: Send + Sync {
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// The city's public signing key (hex), if recorded.
-    fn licence_public_key(&self) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+    fn licence_public_key(&self)
+    -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
 
     /// Records the city's public signing key (hex) with its ledger entry; a
     /// different key recorded already is [`StoreError::Constraint`].
@@ -457,7 +456,10 @@ where
 
     async fn licence_public_key(&self) -> Result<Option<String>, StoreError> {
         let rows = self
-            .fetch_all("SELECT public_key FROM licence_key WHERE one = 1", Vec::new())
+            .fetch_all(
+                "SELECT public_key FROM licence_key WHERE one = 1",
+                Vec::new(),
+            )
             .await?;
         Ok(rows.first().map(|r| r.text(0)).transpose()?)
     }
