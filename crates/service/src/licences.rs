@@ -107,31 +107,35 @@ pub fn load_key(path: &Path) -> Result<SigningKey, LicenceError> {
 }
 
 /// The city's key: loaded from `path`, or created there (mode 0600) when
-/// missing; its public key recorded in the database (with a ledger entry).
-/// `true` when it was created now.
-pub async fn ensure_key(
-    db: &Db,
-    path: &Path,
-    actor: &str,
-) -> Result<(SigningKey, bool), LicenceError> {
+/// missing; its public key recorded in the database. `true` when it was
+/// created now.
+pub async fn ensure_key(db: &Db, path: &Path) -> Result<(SigningKey, bool), LicenceError> {
+    let recorded = db.licence_public_key().await?;
     let (key, created) = if path.exists() {
         (load_key(path)?, false)
+    } else if recorded.is_some() {
+        return Err(key_error(
+            path,
+            "is missing, but the database records the city's public key already: \
+             restore the key file from its backup (a new key would not match the licences signed)",
+        ));
     } else {
         (create_key(path)?, true)
     };
     let public = licence::to_hex(key.verifying_key().as_bytes());
-    db.set_licence_public_key(
-        &public,
-        &Change::new(now(), actor, "licence.key.created", public.clone()),
-    )
-    .await
-    .map_err(|error| match error {
-        StoreError::Constraint { message } => key_error(
-            path,
-            format!("{message}: this key file is not the one the city signs with"),
-        ),
-        other => LicenceError::Store(other),
-    })?;
+    match recorded {
+        Some(recorded) if recorded == public => {}
+        Some(_) => {
+            return Err(key_error(
+                path,
+                "is not the key whose public key the database records for this city",
+            ));
+        }
+        None => {
+            db.set_licence_public_key(&public, &now().to_rfc3339())
+                .await?
+        }
+    }
     Ok((key, created))
 }
 

@@ -288,12 +288,14 @@ pub trait LicenceStore: Send + Sync {
     fn licence_public_key(&self)
     -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
 
-    /// Records the city's public signing key (hex) with its ledger entry; a
-    /// different key recorded already is [`StoreError::Constraint`].
+    /// Records the city's public signing key (hex) and when (`at`, RFC 3339).
+    /// Public reference data, like the districts: no ledger entry, so `setup`
+    /// stays one entry. A different key recorded already is
+    /// [`StoreError::Constraint`].
     fn set_licence_public_key(
         &self,
         hex: &str,
-        change: &Change,
+        at: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
@@ -464,7 +466,7 @@ where
         Ok(rows.first().map(|r| r.text(0)).transpose()?)
     }
 
-    async fn set_licence_public_key(&self, hex: &str, change: &Change) -> Result<(), StoreError> {
+    async fn set_licence_public_key(&self, hex: &str, at: &str) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         let rows = E::tx_fetch_all(
             &mut tx,
@@ -484,10 +486,9 @@ where
         E::tx_execute(
             &mut tx,
             "INSERT INTO licence_key (one, public_key, created_at) VALUES (1, $1, $2)",
-            vec![Arg::Text(hex.to_owned()), Arg::Text(change.at.to_rfc3339())],
+            vec![Arg::Text(hex.to_owned()), Arg::Text(at.to_owned())],
         )
         .await?;
-        append_ledger::<E>(&mut tx, "licence_key", "1", &ledger::digest(hex), change).await?;
         E::commit(tx).await?;
         Ok(())
     }

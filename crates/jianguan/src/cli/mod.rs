@@ -9,6 +9,7 @@ mod database;
 mod demo;
 mod hotline;
 mod import;
+mod licences;
 mod offline;
 mod serve;
 mod setup;
@@ -75,6 +76,8 @@ enum Command {
     Credit(credit::CreditArgs),
     /// 12345 hotline work orders: import, KPIs, the overdue list, 督办, single steps.
     Hotline(hotline::HotlineArgs),
+    /// The e-licence library (电子证照库): types, import, key, issue, verify, revoke.
+    Licences(licences::LicencesArgs),
 }
 
 /// Exit status for bad input: unreadable or malformed files and arguments.
@@ -115,6 +118,7 @@ pub fn main() -> ExitCode {
         Command::Audit(args) => workflow::run_audit(args),
         Command::Credit(args) => credit::run(args),
         Command::Hotline(args) => hotline::run(args),
+        Command::Licences(args) => licences::run(args),
         Command::Report(args) => workflow::run_report(args),
         Command::Serve(args) => serve::run_serve(args),
         Command::Accounts(args) => serve::run_accounts(args),
