@@ -9,6 +9,7 @@
 
 pub mod credit;
 pub mod ledger;
+pub mod licences;
 
 use std::sync::Arc;
 
@@ -49,6 +50,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/gongshi/verify", get(verify))
         .merge(credit::routes())
         .merge(ledger::routes())
+        .merge(licences::routes())
 }
 
 #[derive(Template)]
