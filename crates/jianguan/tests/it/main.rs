@@ -23,6 +23,7 @@ mod hotline_synth;
 mod identifier_peer;
 mod import;
 mod layers;
+mod licences;
 mod risk;
 mod storage_contract;
 mod templates;

@@ -18,6 +18,7 @@ mod departments;
 mod draw_secrecy;
 mod hostile;
 mod hotline;
+mod licences;
 mod names;
 mod portal;
 mod security;
