@@ -331,6 +331,24 @@ impl Licence {
     }
 }
 
+/// What happened to the library, as recorded with its ledger entry: an
+/// import (types or licences), an issue or a revocation. No ID numbers.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LicenceEvent {
+    /// Unique: `KIND:SUBJECT:TIME`, or `revoked:NO` / `issued:NO`.
+    pub id: String,
+    /// `types.imported`, `licences.imported`, `issued` or `revoked`.
+    pub kind: String,
+    /// The file name or the 证照编号.
+    pub subject: String,
+    /// When (RFC 3339).
+    pub at: String,
+    /// Who.
+    pub actor: String,
+    /// Counts, or the reason.
+    pub detail: String,
+}
+
 /// Compound surnames kept whole when a person's name is shortened to surname + 某.
 const COMPOUND_SURNAMES: &[&str] = &[
     "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",

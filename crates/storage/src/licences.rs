@@ -9,10 +9,9 @@ use chrono::NaiveDate;
 
 use super::StoreError;
 use super::engine::{Arg, Column, Engine, OnConflict, RowRead, Table, bulk_insert};
-use super::workflow::{Change, append_ledger};
+use super::workflow::{Change, Document, put_in};
 use domain::credit::Subject;
-use domain::ledger;
-use domain::licence::{Licence, LicenceStatus, LicenceType};
+use domain::licence::{Licence, LicenceEvent, LicenceStatus, LicenceType};
 
 /// A licence as stored: the licence, its signature and any revocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +33,50 @@ pub struct SignedLicence {
     pub licence: Licence,
     /// The signature (hex).
     pub signature: String,
+}
+
+impl Document for LicenceEvent {
+    const NOUN: &'static str = "licence event";
+    const TABLE: &'static str = "licence_events";
+    const COLUMNS: &'static [&'static str] = &["kind"];
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+    fn columns(&self) -> Vec<Option<String>> {
+        vec![Some(self.kind.clone())]
+    }
+}
+
+/// The event of `change` (`kind` from its action) about `subject`, with `detail`.
+fn event(change: &Change, subject: &str, detail: String, unique: bool) -> LicenceEvent {
+    let at = change
+        .at
+        .to_rfc3339_opts(chrono::SecondsFormat::Nanos, false);
+    LicenceEvent {
+        id: if unique {
+            format!("{}:{subject}", change.action)
+        } else {
+            format!("{}:{subject}:{at}", change.action)
+        },
+        kind: change.action.clone(),
+        subject: subject.to_owned(),
+        at,
+        actor: change.actor.clone(),
+        detail,
+    }
+}
+
+/// Records `event` with its ledger entry (the change's detail replaced by the event's).
+async fn record_in<E: Engine>(
+    tx: &mut E::Tx,
+    event: &LicenceEvent,
+    change: &Change,
+) -> Result<(), StoreError> {
+    let change = Change {
+        detail: event.detail.clone(),
+        ..change.clone()
+    };
+    put_in::<E, LicenceEvent>(tx, event, &change).await
 }
 
 const TYPES: Table = Table {
@@ -223,16 +266,11 @@ impl<E: Engine> LicenceWriter<E> {
                 "{}: {} inserted, {} updated",
                 change.detail, written.inserted, written.updated
             );
-            let change = Change {
-                detail: detail.clone(),
-                ..change.clone()
-            };
-            append_ledger::<E>(
+            let unique = change.action == "licence.issued";
+            record_in::<E>(
                 &mut self.tx,
-                "licences",
-                subject,
-                &ledger::digest(&detail),
-                &change,
+                &event(change, subject, detail, unique),
+                change,
             )
             .await?;
         }
@@ -342,17 +380,7 @@ where
         let updated = changed.saturating_sub(inserted);
         if changed > 0 {
             let detail = format!("{}: {inserted} inserted, {updated} updated", change.detail);
-            append_ledger::<E>(
-                &mut tx,
-                "licence_types",
-                "import",
-                &ledger::digest(&detail),
-                &Change {
-                    detail,
-                    ..change.clone()
-                },
-            )
-            .await?;
+            record_in::<E>(&mut tx, &event(change, "types", detail, false), change).await?;
         }
         E::commit(tx).await?;
         Ok((inserted, updated))
@@ -444,14 +472,8 @@ where
         if updated == 0 {
             return Ok(false);
         }
-        append_ledger::<E>(
-            &mut tx,
-            "licences",
-            no,
-            &ledger::digest(&format!("{no} 注销 {on} {reason} {signature}")),
-            change,
-        )
-        .await?;
+        let detail = format!("{no} 注销 {on}：{reason}");
+        record_in::<E>(&mut tx, &event(change, no, detail, true), change).await?;
         E::commit(tx).await?;
         Ok(true)
     }

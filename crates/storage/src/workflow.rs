@@ -396,7 +396,7 @@ pub(super) async fn put_in<E: Engine, D: Document>(
 }
 
 /// Appends one ledger entry inside `tx`; `ledger_head` serialises writers.
-pub(super) async fn append_ledger<E: Engine>(
+async fn append_ledger<E: Engine>(
     tx: &mut E::Tx,
     table: &str,
     key: &str,

@@ -376,7 +376,7 @@ fn issued_licences_verify_and_any_tampering_or_revocation_fails() -> TestResult 
         .ok_or("no ledger entry for the revocation")?;
     assert_eq!(
         (revoked.actor.as_str(), revoked.subject_key.as_str()),
-        ("张科长", no.as_str())
+        ("张科长", format!("licence.revoked:{no}").as_str())
     );
     assert!(
         !revoked.detail.contains(PERSON),

@@ -35,3 +35,11 @@ CREATE TABLE licence_key (
     public_key TEXT NOT NULL CHECK (length(public_key) = 64),
     created_at TEXT NOT NULL
 );
+
+-- What happened to the library, one document each, on the audit ledger:
+-- imports of types and licences (counts, file), issues and revocations.
+CREATE TABLE licence_events (
+    id TEXT NOT NULL PRIMARY KEY CHECK (id <> ''),
+    kind TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
