@@ -17,6 +17,9 @@
 //!   fresh SQLite file (and PostgreSQL with `--postgres`): the year's KPI report
 //!   per department and the overdue list, against reading every document back
 //!   and counting in Rust (same run; the counts must be identical).
+//! - `licences`: the e-licence library's 1,268,900 licences imported and
+//!   signed (SQLite, and PostgreSQL with `--postgres`), and a holder's
+//!   licences over HTTP under `wrk`.
 //!
 //! Figures go to standard output as Markdown, ready for `docs/benchmarks.md`.
 
@@ -25,6 +28,7 @@ mod credit;
 mod hotline;
 mod huangshi;
 mod import;
+mod licences;
 mod national;
 mod web;
 mod year;
@@ -52,6 +56,8 @@ pub enum Which {
     Classify,
     /// 12345 work orders: the year's KPI report and the overdue list over `--orders` (default 1,000,000) seeded orders (not part of `all`; PostgreSQL with `--postgres`).
     Hotline,
+    /// The e-licence library: `--licences` (default 1,268,900) imported and signed, and a holder's licences over HTTP (not part of `all`; PostgreSQL with `--postgres`).
+    Licences,
 }
 
 /// Options of `jianguan bench`.
@@ -95,6 +101,10 @@ pub struct BenchArgs {
     /// `hotline`: work orders seeded.
     #[arg(long, default_value_t = 1_000_000)]
     pub orders: u64,
+
+    /// `licences`: licences imported and signed.
+    #[arg(long, default_value_t = licences::LICENCES)]
+    pub licences: u64,
 
     /// `year`: play on this database (which already holds a city) instead of fresh ones; `web`: serve this demo city.
     #[arg(long, value_name = "URL")]
@@ -149,6 +159,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     }
     if args.which == Which::Hotline {
         hotline::run(args.orders, args.runs, args.postgres.as_deref())?;
+    }
+    if args.which == Which::Licences {
+        licences::run(args.licences, args.runs, args.postgres.as_deref())?;
     }
     if args.which == Which::Year {
         year::run(
