@@ -41,7 +41,7 @@ const WRK_SCRIPT: &str = include_str!("../../../../scripts/licence-lookup.lua");
 /// The identifier of holder `index`: every third a person (ID number), the
 /// others enterprises (统一社会信用代码), all valid.
 fn holder(index: u64) -> String {
-    if index % 3 == 0 {
+    if index.is_multiple_of(3) {
         let k = index / 3;
         let first = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap_or_default();
         let birth = first
@@ -87,7 +87,7 @@ fn write_files(dir: &Path, licences: u64) -> anyhow::Result<(PathBuf, PathBuf, P
     let mut out = std::io::BufWriter::new(std::fs::File::create(&types)?);
     writeln!(out, "证照类型代码,证照名称,颁发部门,有效期（年）,照面字段")?;
     for t in 0..TYPES {
-        let years = if t % 4 == 0 {
+        let years = if t.is_multiple_of(4) {
             String::new()
         } else {
             (t % 10 + 1).to_string()
