@@ -18,6 +18,7 @@ pub mod inspection;
 pub mod inspector;
 pub mod item;
 pub mod ledger;
+pub mod licence;
 pub mod org;
 pub mod personal_score;
 pub mod plan;

@@ -163,7 +163,12 @@ impl Cells<'_> {
         }
     }
 
-    fn date(&self, row: usize, key: &str, errors: &mut Vec<Problem>) -> Option<NaiveDate> {
+    pub(crate) fn date(
+        &self,
+        row: usize,
+        key: &str,
+        errors: &mut Vec<Problem>,
+    ) -> Option<NaiveDate> {
         let text = self.get(key);
         if text.is_empty() {
             return None;
@@ -575,7 +580,7 @@ fn scan_json_lines(path: &Path, sink: &mut impl RowSink) -> Result<(), ReadError
 }
 
 /// Reads `path` (CSV, XLSX or JSON Lines) into `sink`.
-fn scan_any(path: &Path, sink: &mut impl RowSink) -> Result<(), ReadError> {
+pub(crate) fn scan_any(path: &Path, sink: &mut impl RowSink) -> Result<(), ReadError> {
     if is_json_lines(path) {
         scan_json_lines(path, sink)
     } else {

@@ -24,6 +24,7 @@ pub mod formula;
 #[cfg(test)]
 mod fuzz;
 pub mod hotline;
+pub mod licences;
 pub mod limits;
 pub mod report;
 pub mod review;

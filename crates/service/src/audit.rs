@@ -132,6 +132,8 @@ pub async fn verify<S: WorkflowStore>(store: &S) -> Result<AuditReport> {
     rows +=
         check_table::<S, domain::enforcement::PenaltyCase>(store, &mut last_digest, &mut breaks)
             .await?;
+    rows += check_table::<S, domain::licence::LicenceEvent>(store, &mut last_digest, &mut breaks)
+        .await?;
     let mut missing: Vec<_> = last_digest.into_iter().collect();
     missing.sort_by_key(|(_, (seq, _))| *seq);
     for ((table, key), (seq, _)) in missing {

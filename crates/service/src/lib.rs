@@ -13,6 +13,7 @@ pub mod credit_repair;
 pub mod eligibility;
 pub mod enforcement;
 pub mod hotline;
+pub mod licences;
 pub mod report;
 pub mod results;
 pub mod review;

@@ -45,6 +45,7 @@ pub mod enforcement;
 mod engine;
 pub mod export;
 pub mod hotline;
+pub mod licences;
 mod migrations;
 pub mod postgres;
 mod queries;

@@ -97,6 +97,11 @@ const SQLITE: &[Embedded] = &[
         include_str!("../migrations/sqlite/0021_false_promise.sql"),
     ),
     (
+        23,
+        "licences",
+        include_str!("../migrations/sqlite/0023_licences.sql"),
+    ),
+    (
         25,
         "review",
         include_str!("../migrations/sqlite/0025_review.sql"),
@@ -179,6 +184,11 @@ const POSTGRES: &[Embedded] = &[
         21,
         "false_promise",
         include_str!("../migrations/postgres/0021_false_promise.sql"),
+    ),
+    (
+        23,
+        "licences",
+        include_str!("../migrations/postgres/0023_licences.sql"),
     ),
     (
         25,

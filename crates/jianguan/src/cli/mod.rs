@@ -10,6 +10,7 @@ mod demo;
 mod enforcement;
 mod hotline;
 mod import;
+mod licences;
 mod offline;
 mod serve;
 mod services;
@@ -83,6 +84,8 @@ enum Command {
     Cases(enforcement::CasesArgs),
     /// Government services: the matter catalogue, applications, KPIs, 告知承诺 checks.
     Services(services::ServicesArgs),
+    /// The e-licence library (电子证照库): types, import, key, issue, verify, revoke.
+    Licences(licences::LicencesArgs),
 }
 
 /// Exit status for bad input: unreadable or malformed files and arguments.
@@ -126,6 +129,7 @@ pub fn main() -> ExitCode {
         Command::Discretion(args) => enforcement::run_discretion(args),
         Command::Cases(args) => enforcement::run_cases(args),
         Command::Services(args) => services::run(args),
+        Command::Licences(args) => licences::run(args),
         Command::Report(args) => workflow::run_report(args),
         Command::Serve(args) => serve::run_serve(args),
         Command::Accounts(args) => serve::run_accounts(args),

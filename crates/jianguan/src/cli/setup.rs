@@ -23,6 +23,8 @@ pub struct SetupArgs {
     actor: ActorArgs,
     #[command(flatten)]
     database: DatabaseArgs,
+    #[command(flatten)]
+    licence_key: super::licences::LicenceKeyArgs,
 }
 
 /// `jianguan setup`: migrates, then loads the city's districts and records the
@@ -35,7 +37,22 @@ pub fn run(args: &SetupArgs) -> anyhow::Result<ExitCode> {
             Ok(_) => setup::set_up_city(&db, &args.city, &args.actor.actor, service::now()).await,
             Err(error) => Err(error.into()),
         };
+        // The city's licence-signing key: created with the city, kept outside the database.
+        let key = match (&result, args.licence_key.path(&args.database)) {
+            (Ok(_), Ok(path)) => Some((service::licences::ensure_key(&db, &path).await, path)),
+            _ => None,
+        };
         db.close().await;
+        match &key {
+            Some((Ok((_, true)), path)) => {
+                eprintln!(
+                    "created the licence-signing key {} (mode 0600; back it up)",
+                    path.display()
+                );
+            }
+            Some((Err(error), _)) => eprintln!("warning: {error}"),
+            _ => {}
+        }
         let done = match result {
             Ok(done) => done,
             Err(error) if error.is_bad_input() => {

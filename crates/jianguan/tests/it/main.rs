@@ -25,6 +25,7 @@ mod hotline_synth;
 mod identifier_peer;
 mod import;
 mod layers;
+mod licences;
 mod review;
 mod risk;
 mod services;

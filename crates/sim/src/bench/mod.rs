@@ -17,6 +17,9 @@
 //!   fresh SQLite file (and PostgreSQL with `--postgres`): the year's KPI report
 //!   per department and the overdue list, against reading every document back
 //!   and counting in Rust (same run; the counts must be identical).
+//! - `licences`: the e-licence library's 1,268,900 licences imported and
+//!   signed (SQLite, and PostgreSQL with `--postgres`), and a holder's
+//!   licences over HTTP under `wrk`.
 //!
 //! - `cases`: 100,000 penalty cases imported into a fresh SQLite file (and
 //!   PostgreSQL with `--postgres`) and checked for the whole city.
@@ -33,6 +36,7 @@ mod credit;
 mod hotline;
 mod huangshi;
 mod import;
+mod licences;
 mod national;
 mod services;
 mod web;
@@ -65,6 +69,8 @@ pub enum Which {
     Cases,
     /// Government services: the year's KPIs over `--applications` (default 1,000,000) seeded applications (not part of `all`; PostgreSQL with `--postgres`).
     Services,
+    /// The e-licence library: `--licences` (default 1,268,900) imported and signed, and a holder's licences over HTTP (not part of `all`; PostgreSQL with `--postgres`).
+    Licences,
 }
 
 /// Options of `jianguan bench`.
@@ -116,6 +122,10 @@ pub struct BenchArgs {
     /// `cases`: penalty cases generated.
     #[arg(long, default_value_t = 100_000)]
     pub cases: u64,
+
+    /// `licences`: licences imported and signed.
+    #[arg(long, default_value_t = licences::LICENCES)]
+    pub licences: u64,
 
     /// `year`: play on this database (which already holds a city) instead of fresh ones; `web`: serve this demo city; `services`: seed this new SQLite file and keep it.
     #[arg(long, value_name = "URL")]
@@ -181,6 +191,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
             args.postgres.as_deref(),
             args.database.as_deref(),
         )?;
+    }
+    if args.which == Which::Licences {
+        licences::run(args.licences, args.runs, args.postgres.as_deref())?;
     }
     if args.which == Which::Year {
         year::run(

@@ -11,6 +11,7 @@ pub mod credit;
 pub mod credit_repair;
 pub mod directories;
 pub mod hotline;
+pub mod licences;
 pub mod openapi;
 pub mod public;
 pub mod supervision;
@@ -36,6 +37,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(credit_repair::routes())
         .merge(credit::routes())
         .merge(hotline::routes())
+        .merge(licences::routes())
 }
 
 /// `GET /api/openapi.json`.
@@ -53,5 +55,6 @@ pub fn operations() -> Vec<openapi::Operation> {
     all.extend(credit_repair::operations());
     all.extend(credit::operations());
     all.extend(hotline::operations());
+    all.extend(licences::operations());
     all
 }

@@ -9,6 +9,7 @@
 
 pub mod credit;
 pub mod ledger;
+pub mod licences;
 pub mod penalties;
 
 use std::sync::Arc;
@@ -51,6 +52,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(credit::routes())
         .merge(ledger::routes())
         .merge(penalties::routes())
+        .merge(licences::routes())
 }
 
 #[derive(Template)]

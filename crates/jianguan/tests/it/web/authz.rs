@@ -472,6 +472,12 @@ const PAGES: &[Page] = &[
     // 信用修复: the entry and the request named do not exist (404 once authorized).
     get("/credit/repair", Rule::LoggedIn),
     get("/gongshi/credit?q={entity}", Rule::Public),
+    // 电子证照验真: public; the demo city has no licence key (404 for the key).
+    get("/gongshi/licences/verify?no=SP-0001", Rule::Public),
+    Page {
+        allowed_as: Outcome::Missing,
+        ..get("/gongshi/licences/key", Rule::Public)
+    },
     Page {
         allowed_as: Outcome::Missing,
         ..post(

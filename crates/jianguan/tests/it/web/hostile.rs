@@ -31,7 +31,7 @@ fn limited(args: &[&str]) -> Command {
 
 /// What a reader must do with a file.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Expect {
+pub(crate) enum Expect {
     /// Refuse it whole, naming the limit (English in the CLI, 上限 on pages).
     Limit,
     /// Read it or refuse it cleanly (no crash, no signal).
@@ -39,10 +39,10 @@ enum Expect {
 }
 
 /// A reader, and the header row of a file it accepts.
-struct Reader {
-    name: &'static str,
-    cli: &'static [&'static str],
-    headers: &'static [&'static str],
+pub(crate) struct Reader {
+    pub(crate) name: &'static str,
+    pub(crate) cli: &'static [&'static str],
+    pub(crate) headers: &'static [&'static str],
 }
 
 const READERS: &[Reader] = &[
@@ -199,12 +199,12 @@ fn with_zeros_part(workbook: &[u8], bytes: usize) -> Vec<u8> {
     out.finish().unwrap_or_else(|e| panic!("{e}")).into_inner()
 }
 
-fn csv_header(reader: &Reader) -> String {
+pub(crate) fn csv_header(reader: &Reader) -> String {
     format!("{}\n", reader.headers.join(","))
 }
 
 /// The hostile files for `reader`: (file name, bytes, what the reader must do).
-fn hostile_files(reader: &Reader) -> Vec<(String, Vec<u8>, Expect)> {
+pub(crate) fn hostile_files(reader: &Reader) -> Vec<(String, Vec<u8>, Expect)> {
     let header = csv_header(reader);
     let mut files = Vec::new();
     let mut bomb = header_cells(reader);
@@ -261,7 +261,7 @@ fn hostile_files(reader: &Reader) -> Vec<(String, Vec<u8>, Expect)> {
 }
 
 /// A 100 MB line after the header, written to `path` (never committed).
-fn write_long_line(path: &Path, first_line: &str) {
+pub(crate) fn write_long_line(path: &Path, first_line: &str) {
     let mut file =
         std::io::BufWriter::new(std::fs::File::create(path).unwrap_or_else(|e| panic!("{e}")));
     let chunk = vec![b'y'; 1 << 20];
@@ -276,20 +276,20 @@ fn write_long_line(path: &Path, first_line: &str) {
     result.unwrap_or_else(|e| panic!("{e}"));
 }
 
-fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(crate::common::unique(name));
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     dir
 }
 
-fn demo_copy(dir: &Path) -> PathBuf {
+pub(crate) fn demo_copy(dir: &Path) -> PathBuf {
     let database = dir.join("jianguan.sqlite3");
     std::fs::copy(demo_database(), &database).unwrap_or_else(|e| panic!("{e}"));
     database
 }
 
 /// Runs a reader's command over `file`; checks the outcome.
-fn run_cli(reader: &Reader, database: &Path, file: &Path, expect: Expect) {
+pub(crate) fn run_cli(reader: &Reader, database: &Path, file: &Path, expect: Expect) {
     let mut args: Vec<&str> = reader.cli.to_vec();
     let file_arg = file.to_string_lossy().into_owned();
     let database_arg = database.to_string_lossy().into_owned();

@@ -22,6 +22,7 @@ mod hostile;
 mod hotline;
 mod hotline_intake;
 mod justice;
+mod licences;
 mod lists;
 mod names;
 mod penalties;
