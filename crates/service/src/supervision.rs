@@ -183,7 +183,7 @@ pub async fn issue<S: WorkflowStore>(
                     "a notice on a {} names the department that must rectify",
                     notice.object.kind.code()
                 ),
-                "请选择须整改的部门",
+                "请选择整改部门",
             )
             .on("department")
             .into());

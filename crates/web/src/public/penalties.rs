@@ -13,7 +13,7 @@ use axum::routing::get;
 use service::enforcement::{PublicDecision, public_decisions};
 use storage::PublicCaseFilter;
 
-use super::{SearchQuery, page_number};
+use crate::query::{SearchQuery, page_number};
 use crate::AppState;
 use crate::auth::MaybeUser;
 use crate::error::Result;
