@@ -144,6 +144,8 @@ const NOT_ACTIONS: &[&str] = &[
     "i.cert_no",
     "bench.loaded",
     "evil.example",
+    "pg.key",
+    "window.staff",
 ];
 
 /// File-name endings.
