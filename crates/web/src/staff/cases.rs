@@ -100,7 +100,7 @@ fn month_of(case: &PenaltyCase) -> String {
 /// The department whose cases `account` sees: `None` for all (the Justice
 /// Bureau and the readers of every department), else its own (an account of
 /// no department sees none).
-fn scope(account: &Account) -> Option<String> {
+pub(crate) fn scope(account: &Account) -> Option<String> {
     if account.may(Permission::Rectify) || account.reads_all() {
         None
     } else {
