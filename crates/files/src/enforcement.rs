@@ -463,3 +463,83 @@ pub fn parse_case_fields(
     };
     parse_case_row(&view, 1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows of a case file, the header first: good ones and ones each
+    /// refused for one cell.
+    const ROWS: &[&str] = &[
+        "SCJG-1,SCJG,某公司,91420200MA4K8B6C20,WF-1,2025-03-01,2025-03-10,警告、罚款,一般处罚,1234.56,A1、A2,是,否,否,否,2025-03-12,,,",
+        "SCJG-2,SCJG,张三,11010519491231002X,WF-2,2025-03-01,,,,,,,,,,,,,",
+        "SCJG-3,SCJG,张三,11010519491231002X,WF-2,2025-03-01,,,,1234.567,,,,,,,,,",
+        "SCJG-4,SCJG,张三,110105194912310021,WF-2,2025-03-01,,,,,,,,,,,,,",
+        "SCJG-5,SCJG,张三,11010519491231002X,WF-2,2025-02-30,,,,,,,,,,,,,",
+        "SCJG-6,SCJG,张三,11010519491231002X,WF-2,2025-03-01,,警告、拘留,,,,,,,,,,,",
+        "SCJG-7,SCJG,张三,11010519491231002X,WF-2,2025-03-01,,,,,,也许,,,,,,,",
+        "SCJG 8,SCJG,,11010519491231002X,,,,,,,,,,,,,,,",
+    ];
+
+    /// What a row's cells say: the form's fields.
+    fn fields(line: &str) -> HashMap<String, String> {
+        CASE_COLUMNS
+            .iter()
+            .zip(line.split(','))
+            .map(|(c, v)| (c.key.to_owned(), v.to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn the_form_and_the_file_accept_and_refuse_the_same_rows() {
+        let dir = std::env::temp_dir().join(format!("jg-case-rows-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.join("cases.csv");
+        let header = CASE_COLUMNS
+            .iter()
+            .map(|c| c.zh[0])
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut text = header;
+        for row in ROWS {
+            text.push('\n');
+            text.push_str(row);
+        }
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        let file = read_cases(&path).unwrap_or_else(|e| panic!("{e}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(file.outcome.total_rows, ROWS.len());
+        let mut accepted = 0;
+        for (index, line) in ROWS.iter().enumerate() {
+            let row = index + 2;
+            let from_file = file.rows.iter().find(|l| l.row == row).map(|l| &l.case);
+            let refused_in_file: Vec<&str> = file
+                .outcome
+                .errors
+                .iter()
+                .filter(|p| p.row == row)
+                .map(|p| p.reason_zh.as_str())
+                .collect();
+            match parse_case_fields(&fields(line)) {
+                Ok(case) => {
+                    accepted += 1;
+                    assert_eq!(Some(&case), from_file, "row {row}");
+                    assert!(refused_in_file.is_empty(), "row {row}");
+                }
+                Err(problems) => {
+                    assert_eq!(from_file, None, "row {row}");
+                    let reasons: Vec<&str> =
+                        problems.iter().map(|p| p.reason_zh.as_str()).collect();
+                    assert_eq!(reasons, refused_in_file, "row {row}");
+                    assert!(
+                        problems
+                            .iter()
+                            .all(|p| !p.value.contains("110105194912310021")),
+                        "a person's number is withheld"
+                    );
+                }
+            }
+        }
+        assert_eq!(accepted, 2, "two good rows");
+    }
+}
