@@ -144,6 +144,14 @@ fn form(user: &User, department: &str, stored: Option<&PenaltyCase>) -> Result<H
     })
 }
 
+/// Whether `account` enters cases of its own department.
+pub(crate) fn may_enter(account: &domain::account::Account) -> bool {
+    account
+        .department
+        .as_deref()
+        .is_some_and(|d| account.may_in(ENTER, d))
+}
+
 /// The clerk's department, if the account may enter cases.
 fn own_department(user: &User) -> Result<String> {
     user.require(ENTER)?;

@@ -243,6 +243,8 @@ struct Index {
     chart: String,
     overdue: Vec<Overdue>,
     may_rectify: bool,
+    /// Whether the viewer enters its department's cases (`/cases/new`).
+    may_enter: bool,
 }
 
 async fn index(
@@ -363,6 +365,7 @@ async fn index(
         chart,
         overdue,
         may_rectify: account.may(Permission::Rectify),
+        may_enter: super::case_entry::may_enter(account),
         chrome: Chrome::staff(&user, "行政处罚案件", "/cases"),
     })
 }

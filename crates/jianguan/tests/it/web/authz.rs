@@ -447,10 +447,10 @@ const PAGES: &[Page] = &[
     get("/cases", Rule::LoggedIn),
     get("/cases/discretion?q=SJ", Rule::LoggedIn),
     post("/cases/export", Rule::LoggedIn, Some(&[("format", "csv")])),
-    // 行政处罚案件录入: an empty form passes the authorization, then fails validation (400).
+    // 行政处罚案件录入 (the case page is in SCOPED): an empty form passes the
+    // authorization, then fails validation (400).
     get("/cases/new", CASE_CLERKS),
     post("/cases/new", CASE_CLERKS, Some(&[])),
-    get("/cases/{own_case}", Rule::LoggedIn),
     get("/cases/{own_case}/edit", CASE_CLERKS),
     post("/cases/{own_case}/edit", CASE_CLERKS, Some(&[])),
     // 执法监督
