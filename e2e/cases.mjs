@@ -50,7 +50,7 @@ test('行政处罚案件：问题统计、案件与整改通知', { timeout: 120
       page.off('dialog', onDialog);
       assert.equal(asked.length, 1, 'asked once');
       assert.match(asked[0], /下发整改通知/);
-      await page.getByText('行政处罚案件').first().waitFor();
+      await page.locator('main').getByText('行政处罚案件').first().waitFor();
     });
 
     await step('部门工作人员只看到本部门的案件', async () => {
