@@ -352,8 +352,8 @@ fn parse_case_row(
             "案件编号应为1至40位字母、数字或 - _ .",
         ));
     }
-    let department = text_cell(&view, row, "department", true, &mut errors);
-    let party_name = text_cell(&view, row, "party_name", true, &mut errors);
+    let department = text_cell(view, row, "department", true, &mut errors);
+    let party_name = text_cell(view, row, "party_name", true, &mut errors);
     let party_id = match view.get("party_id") {
         "" => {
             errors.push(view.problem(row, "party_id", "required", "必填"));
@@ -376,12 +376,12 @@ fn parse_case_row(
             }
         },
     };
-    let behaviour = text_cell(&view, row, "behaviour", true, &mut errors);
-    let filed_on = date_cell(&view, row, "filed_on", &mut errors);
+    let behaviour = text_cell(view, row, "behaviour", true, &mut errors);
+    let filed_on = date_cell(view, row, "filed_on", &mut errors);
     if view.get("filed_on").is_empty() {
         errors.push(view.problem(row, "filed_on", "required", "必填"));
     }
-    let decided_on = date_cell(&view, row, "decided_on", &mut errors);
+    let decided_on = date_cell(view, row, "decided_on", &mut errors);
     let kinds = match PenaltyKind::parse_list(view.get("kinds")) {
         Ok(kinds) => kinds,
         Err(e) => {
@@ -394,8 +394,8 @@ fn parse_case_row(
             Vec::new()
         }
     };
-    let tier = text_cell(&view, row, "tier", false, &mut errors);
-    let fine = fen_cell(&view, row, "fine", &mut errors);
+    let tier = text_cell(view, row, "tier", false, &mut errors);
+    let fine = fen_cell(view, row, "fine", &mut errors);
     let officers: Vec<String> = split_list(view.get("officers"))
         .into_iter()
         .map(|o| o.to_ascii_uppercase())
@@ -408,14 +408,14 @@ fn parse_case_row(
             "执法证号过长",
         ));
     }
-    let legal_review = yes_no_cell(&view, row, "legal_review", &mut errors);
-    let first_offence = yes_no_cell(&view, row, "first_offence", &mut errors);
-    let corrected = yes_no_cell(&view, row, "corrected", &mut errors);
-    let extended = yes_no_cell(&view, row, "extended", &mut errors);
-    let published_on = date_cell(&view, row, "published_on", &mut errors);
-    let changed_on = date_cell(&view, row, "changed_on", &mut errors);
-    let withdrawn_on = date_cell(&view, row, "withdrawn_on", &mut errors);
-    let closed_on = date_cell(&view, row, "closed_on", &mut errors);
+    let legal_review = yes_no_cell(view, row, "legal_review", &mut errors);
+    let first_offence = yes_no_cell(view, row, "first_offence", &mut errors);
+    let corrected = yes_no_cell(view, row, "corrected", &mut errors);
+    let extended = yes_no_cell(view, row, "extended", &mut errors);
+    let published_on = date_cell(view, row, "published_on", &mut errors);
+    let changed_on = date_cell(view, row, "changed_on", &mut errors);
+    let withdrawn_on = date_cell(view, row, "withdrawn_on", &mut errors);
+    let closed_on = date_cell(view, row, "closed_on", &mut errors);
     let (Some(party_id), Some(filed_on), true) = (party_id, filed_on, errors.is_empty()) else {
         return Err(errors);
     };
