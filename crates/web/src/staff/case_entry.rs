@@ -21,7 +21,6 @@ use crate::flash::Done;
 use crate::ops::plans::FormPairs;
 use crate::pages::{Chrome, render};
 use crate::steps;
-use domain::account::Permission;
 use domain::enforcement::{PenaltyCase, PenaltyKind, Tier, yuan};
 use files::enforcement::{CASE_COLUMNS, parse_case_fields};
 use storage::CaseStore;
@@ -34,9 +33,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/cases/{no}/edit", get(edit_form).post(update))
 }
 
-/// The permission to enter and edit one's department's cases: the one a
-/// department's staff hold for its out-of-plan inspections.
-const ENTER: Permission = Permission::RegisterOutOfPlan;
+use super::cases::ENTER_CASES as ENTER;
 
 /// The fields whose values are 是 / 否.
 const YES_NO: [(&str, &str); 4] = [
@@ -142,14 +139,6 @@ fn form(user: &User, department: &str, stored: Option<&PenaltyCase>) -> Result<H
         yes_no: YES_NO.to_vec(),
         dates: DATES.to_vec(),
     })
-}
-
-/// Whether `account` enters cases of its own department.
-pub(crate) fn may_enter(account: &domain::account::Account) -> bool {
-    account
-        .department
-        .as_deref()
-        .is_some_and(|d| account.may_in(ENTER, d))
 }
 
 /// The clerk's department, if the account may enter cases.

@@ -108,6 +108,19 @@ pub(crate) fn scope(account: &Account) -> Option<String> {
     }
 }
 
+/// The permission to enter and edit one's department's cases
+/// (`staff::case_entry`): the one a department's staff hold for its
+/// out-of-plan inspections.
+pub(crate) const ENTER_CASES: Permission = Permission::RegisterOutOfPlan;
+
+/// Whether `account` enters cases of its own department.
+fn may_enter(account: &Account) -> bool {
+    account
+        .department
+        .as_deref()
+        .is_some_and(|d| account.may_in(ENTER_CASES, d))
+}
+
 /// The cases the viewer sees and their findings, as of today.
 struct Register {
     cases: Vec<PenaltyCase>,
@@ -365,7 +378,7 @@ async fn index(
         chart,
         overdue,
         may_rectify: account.may(Permission::Rectify),
-        may_enter: super::case_entry::may_enter(account),
+        may_enter: may_enter(account),
         chrome: Chrome::staff(&user, "行政处罚案件", "/cases"),
     })
 }
