@@ -1,6 +1,7 @@
 // Penalty cases (issue 19), in a real browser: the Justice Bureau opens the
 // findings, follows a figure to the cases behind it, and raises a 整改通知
-// on one finding (confirmed); a department's staff see their own department.
+// on one finding (confirmed); a department's staff see their own department
+// and enter a case (a bad fine shown beside its field, corrected, saved).
 //
 // Run: node --test e2e/cases.mjs   (after cargo build -p jianguan --bin jianguan)
 
@@ -49,7 +50,7 @@ test('行政处罚案件：问题统计、案件与整改通知', { timeout: 120
       page.off('dialog', onDialog);
       assert.equal(asked.length, 1, 'asked once');
       assert.match(asked[0], /下发整改通知/);
-      await page.getByText('行政处罚案件').first().waitFor();
+      await page.locator('main').getByText('行政处罚案件').first().waitFor();
     });
 
     await step('部门工作人员只看到本部门的案件', async () => {
@@ -61,6 +62,35 @@ test('行政处罚案件：问题统计、案件与整改通知', { timeout: 120
       );
       assert.ok(departments.every((d) => d === 'SCJG'), `${departments}`);
       assert.equal(await page.getByRole('button', { name: '下发整改通知' }).count(), 0);
+    });
+
+    await step('部门工作人员录入案件：金额有误时就地提示并保留输入，改正后保存', async () => {
+      await page.locator('#new-case').click();
+      await page.waitForURL(/\/cases\/new$/);
+      await page.fill('#id', 'SCJG-E2E-0001');
+      await page.fill('#party_name', '张三');
+      await page.fill('#party_id', '11010519491231002X');
+      await page.fill('#behaviour', 'SCJG-WF-001');
+      await page.fill('#filed_on', '2025-03-01');
+      await page.fill('#decided_on', '2025-03-10');
+      await page.check('input[name="kinds"][value="罚款"]');
+      await page.selectOption('#tier', '一般处罚');
+      await page.selectOption('#legal_review', '是');
+      await page.fill('#fine', '1234.567');
+      await page.getByRole('button', { name: '保存' }).click();
+      const note = page.locator('#error-fine');
+      await note.waitFor();
+      assert.match(await note.textContent(), /至多两位小数/);
+      assert.equal(await page.locator('#fine').getAttribute('aria-invalid'), 'true');
+      assert.equal(await page.inputValue('#party_name'), '张三', 'input kept');
+      assert.match(page.url(), /\/cases\/new$/);
+      await page.fill('#fine', '1234.56');
+      await page.getByRole('button', { name: '保存' }).click();
+      await page.waitForURL(/\/cases\/SCJG-E2E-0001$/);
+      await page.getByText('案件 SCJG-E2E-0001 已保存').waitFor();
+      const party = (await page.locator('#party-id').textContent()).trim();
+      assert.notEqual(party, '11010519491231002X', 'the ID number masked');
+      assert.ok(await page.locator('#edit-case').isVisible());
     });
   } finally {
     await context.close();

@@ -98,6 +98,8 @@ pub const ACTION_LABELS: &[(&str, &str)] = &[
     ("account.password", "修改密码"),
     ("calendar.deadlines_recomputed", "重算时限"),
     ("calendar.notice_loaded", "载入放假安排"),
+    ("case.edited", "修改行政处罚案件"),
+    ("case.entered", "录入行政处罚案件"),
     ("case.imported", "导入行政处罚案件"),
     ("city.set_up", "设置城市"),
     ("credit.classified", "信用风险分类"),

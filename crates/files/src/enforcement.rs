@@ -304,109 +304,18 @@ pub fn read_cases(path: &Path) -> Result<CaseFile, ImportError> {
             mapping: &mapping,
             cells,
         };
-        let mut errors = Vec::new();
-        let id = view.get("id").to_owned();
-        if domain::plan::check_id("id", &id).is_err() {
-            errors.push(view.problem(
+        let line = match parse_case_row(&view, row) {
+            Ok(case) => CaseLine {
                 row,
-                "id",
-                "1 to 40 ASCII letters, digits, '-', '_' or '.'",
-                "案件编号应为1至40位字母、数字或 - _ .",
-            ));
-        }
-        let department = text_cell(&view, row, "department", true, &mut errors);
-        let party_name = text_cell(&view, row, "party_name", true, &mut errors);
-        let party_id = match view.get("party_id") {
-            "" => {
-                errors.push(view.problem(row, "party_id", "required", "必填"));
-                None
-            }
-            text => match PartyId::parse(text) {
-                Ok(id) => Some(id),
-                Err(_) => {
-                    // The value is withheld: it may be a person's ID number.
-                    errors.push(Problem {
-                        value: "(withheld)".into(),
-                        ..view.problem(
-                            row,
-                            "party_id",
-                            "neither a valid 统一社会信用代码 nor a valid 身份证号码 (check characters verified)",
-                            "不是有效的统一社会信用代码或居民身份证号码（校验位不符）",
-                        )
-                    });
-                    None
-                }
+                department_header: view.problem(row, "department", "", "").column,
+                case,
             },
-        };
-        let behaviour = text_cell(&view, row, "behaviour", true, &mut errors);
-        let filed_on = date_cell(&view, row, "filed_on", &mut errors);
-        if view.get("filed_on").is_empty() {
-            errors.push(view.problem(row, "filed_on", "required", "必填"));
-        }
-        let decided_on = date_cell(&view, row, "decided_on", &mut errors);
-        let kinds = match PenaltyKind::parse_list(view.get("kinds")) {
-            Ok(kinds) => kinds,
-            Err(e) => {
-                errors.push(view.problem(
-                    row,
-                    "kinds",
-                    e.to_string(),
-                    "处罚种类应为 警告、通报批评、罚款、没收违法所得、没收非法财物、暂扣许可证件、降低资质等级、吊销许可证件、限制开展生产经营活动、责令停产停业、责令关闭、限制从业、其他 中的一项或多项，以 、 分隔",
-                ));
-                Vec::new()
+            Err(errors) => {
+                file.outcome.errors.extend(errors);
+                continue;
             }
         };
-        let tier = text_cell(&view, row, "tier", false, &mut errors);
-        let fine = fen_cell(&view, row, "fine", &mut errors);
-        let officers: Vec<String> = split_list(view.get("officers"))
-            .into_iter()
-            .map(|o| o.to_ascii_uppercase())
-            .collect();
-        if officers.iter().any(|o| o.chars().count() > 64) {
-            errors.push(view.problem(
-                row,
-                "officers",
-                "a certificate number longer than 64 characters",
-                "执法证号过长",
-            ));
-        }
-        let legal_review = yes_no_cell(&view, row, "legal_review", &mut errors);
-        let first_offence = yes_no_cell(&view, row, "first_offence", &mut errors);
-        let corrected = yes_no_cell(&view, row, "corrected", &mut errors);
-        let extended = yes_no_cell(&view, row, "extended", &mut errors);
-        let published_on = date_cell(&view, row, "published_on", &mut errors);
-        let changed_on = date_cell(&view, row, "changed_on", &mut errors);
-        let withdrawn_on = date_cell(&view, row, "withdrawn_on", &mut errors);
-        let closed_on = date_cell(&view, row, "closed_on", &mut errors);
-        let (Some(party_id), Some(filed_on), true) = (party_id, filed_on, errors.is_empty()) else {
-            file.outcome.errors.extend(errors);
-            continue;
-        };
-        let line = CaseLine {
-            row,
-            department_header: view.problem(row, "department", "", "").column,
-            case: domain::enforcement::PenaltyCase {
-                id: id.clone(),
-                department,
-                party_name,
-                party_id,
-                behaviour,
-                filed_on,
-                decided_on,
-                kinds,
-                tier: (!tier.is_empty()).then_some(tier),
-                fine,
-                officers,
-                legal_review,
-                first_offence,
-                corrected,
-                extended,
-                published_on,
-                changed_on,
-                withdrawn_on,
-                closed_on,
-            },
-        };
+        let id = line.case.id.clone();
         keep_last(
             &mut file.rows,
             &mut index_of,
@@ -426,4 +335,211 @@ pub fn read_cases(path: &Path) -> Result<CaseFile, ImportError> {
     }
     file.outcome.errors.sort_by_key(|p| p.row);
     Ok(file)
+}
+
+/// Validates one case row: the one rule set of the case file and the web form.
+fn parse_case_row(
+    view: &Cells<'_>,
+    row: usize,
+) -> Result<domain::enforcement::PenaltyCase, Vec<Problem>> {
+    let mut errors = Vec::new();
+    let id = view.get("id").to_owned();
+    if domain::plan::check_id("id", &id).is_err() {
+        errors.push(view.problem(
+            row,
+            "id",
+            "1 to 40 ASCII letters, digits, '-', '_' or '.'",
+            "案件编号应为1至40位字母、数字或 - _ .",
+        ));
+    }
+    let department = text_cell(view, row, "department", true, &mut errors);
+    let party_name = text_cell(view, row, "party_name", true, &mut errors);
+    let party_id = match view.get("party_id") {
+        "" => {
+            errors.push(view.problem(row, "party_id", "required", "必填"));
+            None
+        }
+        text => match PartyId::parse(text) {
+            Ok(id) => Some(id),
+            Err(_) => {
+                // The value is withheld: it may be a person's ID number.
+                errors.push(Problem {
+                    value: "(withheld)".into(),
+                    ..view.problem(
+                        row,
+                        "party_id",
+                        "neither a valid 统一社会信用代码 nor a valid 身份证号码 (check characters verified)",
+                        "不是有效的统一社会信用代码或居民身份证号码（校验位不符）",
+                    )
+                });
+                None
+            }
+        },
+    };
+    let behaviour = text_cell(view, row, "behaviour", true, &mut errors);
+    let filed_on = date_cell(view, row, "filed_on", &mut errors);
+    if view.get("filed_on").is_empty() {
+        errors.push(view.problem(row, "filed_on", "required", "必填"));
+    }
+    let decided_on = date_cell(view, row, "decided_on", &mut errors);
+    let kinds = match PenaltyKind::parse_list(view.get("kinds")) {
+        Ok(kinds) => kinds,
+        Err(e) => {
+            errors.push(view.problem(
+                row,
+                "kinds",
+                e.to_string(),
+                "处罚种类应为 警告、通报批评、罚款、没收违法所得、没收非法财物、暂扣许可证件、降低资质等级、吊销许可证件、限制开展生产经营活动、责令停产停业、责令关闭、限制从业、其他 中的一项或多项，以 、 分隔",
+            ));
+            Vec::new()
+        }
+    };
+    let tier = text_cell(view, row, "tier", false, &mut errors);
+    let fine = fen_cell(view, row, "fine", &mut errors);
+    let officers: Vec<String> = split_list(view.get("officers"))
+        .into_iter()
+        .map(|o| o.to_ascii_uppercase())
+        .collect();
+    if officers.iter().any(|o| o.chars().count() > 64) {
+        errors.push(view.problem(
+            row,
+            "officers",
+            "a certificate number longer than 64 characters",
+            "执法证号过长",
+        ));
+    }
+    let legal_review = yes_no_cell(view, row, "legal_review", &mut errors);
+    let first_offence = yes_no_cell(view, row, "first_offence", &mut errors);
+    let corrected = yes_no_cell(view, row, "corrected", &mut errors);
+    let extended = yes_no_cell(view, row, "extended", &mut errors);
+    let published_on = date_cell(view, row, "published_on", &mut errors);
+    let changed_on = date_cell(view, row, "changed_on", &mut errors);
+    let withdrawn_on = date_cell(view, row, "withdrawn_on", &mut errors);
+    let closed_on = date_cell(view, row, "closed_on", &mut errors);
+    let (Some(party_id), Some(filed_on), true) = (party_id, filed_on, errors.is_empty()) else {
+        return Err(errors);
+    };
+    Ok(domain::enforcement::PenaltyCase {
+        id,
+        department,
+        party_name,
+        party_id,
+        behaviour,
+        filed_on,
+        decided_on,
+        kinds,
+        tier: (!tier.is_empty()).then_some(tier),
+        fine,
+        officers,
+        legal_review,
+        first_offence,
+        corrected,
+        extended,
+        published_on,
+        changed_on,
+        withdrawn_on,
+        closed_on,
+    })
+}
+
+/// Validates one case entered on a form: `fields` maps the keys of
+/// [`CASE_COLUMNS`] to their text (a missing key is an empty cell), by the
+/// same rules as [`read_cases`]. A problem's `column` is the key.
+pub fn parse_case_fields(
+    fields: &HashMap<String, String>,
+) -> Result<domain::enforcement::PenaltyCase, Vec<Problem>> {
+    let mapping = super::columns::Mapping {
+        positions: (0..CASE_COLUMNS.len()).map(Some).collect(),
+        headers: CASE_COLUMNS.iter().map(|c| c.key.to_owned()).collect(),
+    };
+    let cells: Vec<String> = CASE_COLUMNS
+        .iter()
+        .map(|c| fields.get(c.key).cloned().unwrap_or_default())
+        .collect();
+    let view = Cells {
+        columns: CASE_COLUMNS,
+        mapping: &mapping,
+        cells: &cells,
+    };
+    parse_case_row(&view, 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows of a case file, the header first: good ones and ones each
+    /// refused for one cell.
+    const ROWS: &[&str] = &[
+        "SCJG-1,SCJG,某公司,91420200MA4K8B6C20,WF-1,2025-03-01,2025-03-10,警告、罚款,一般处罚,1234.56,A1、A2,是,否,否,否,2025-03-12,,,",
+        "SCJG-2,SCJG,张三,11010519491231002X,WF-2,2025-03-01,,,,,,,,,,,,,",
+        "SCJG-3,SCJG,张三,11010519491231002X,WF-2,2025-03-01,,,,1234.567,,,,,,,,,",
+        "SCJG-4,SCJG,张三,110105194912310021,WF-2,2025-03-01,,,,,,,,,,,,,",
+        "SCJG-5,SCJG,张三,11010519491231002X,WF-2,2025-02-30,,,,,,,,,,,,,",
+        "SCJG-6,SCJG,张三,11010519491231002X,WF-2,2025-03-01,,警告、拘留,,,,,,,,,,,",
+        "SCJG-7,SCJG,张三,11010519491231002X,WF-2,2025-03-01,,,,,,也许,,,,,,,",
+        "SCJG 8,SCJG,,11010519491231002X,,,,,,,,,,,,,,,",
+    ];
+
+    /// What a row's cells say: the form's fields.
+    fn fields(line: &str) -> HashMap<String, String> {
+        CASE_COLUMNS
+            .iter()
+            .zip(line.split(','))
+            .map(|(c, v)| (c.key.to_owned(), v.to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn the_form_and_the_file_accept_and_refuse_the_same_rows() {
+        let dir = std::env::temp_dir().join(format!("jg-case-rows-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.join("cases.csv");
+        let header = CASE_COLUMNS
+            .iter()
+            .map(|c| c.zh[0])
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut text = header;
+        for row in ROWS {
+            text.push('\n');
+            text.push_str(row);
+        }
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        let file = read_cases(&path).unwrap_or_else(|e| panic!("{e}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(file.outcome.total_rows, ROWS.len());
+        let mut accepted = 0;
+        for (index, line) in ROWS.iter().enumerate() {
+            let row = index + 2;
+            let from_file = file.rows.iter().find(|l| l.row == row).map(|l| &l.case);
+            let refused_in_file: Vec<&str> = file
+                .outcome
+                .errors
+                .iter()
+                .filter(|p| p.row == row)
+                .map(|p| p.reason_zh.as_str())
+                .collect();
+            match parse_case_fields(&fields(line)) {
+                Ok(case) => {
+                    accepted += 1;
+                    assert_eq!(Some(&case), from_file, "row {row}");
+                    assert!(refused_in_file.is_empty(), "row {row}");
+                }
+                Err(problems) => {
+                    assert_eq!(from_file, None, "row {row}");
+                    let reasons: Vec<&str> =
+                        problems.iter().map(|p| p.reason_zh.as_str()).collect();
+                    assert_eq!(reasons, refused_in_file, "row {row}");
+                    assert!(
+                        problems
+                            .iter()
+                            .all(|p| !p.value.contains("110105194912310021")),
+                        "a person's number is withheld"
+                    );
+                }
+            }
+        }
+        assert_eq!(accepted, 2, "two good rows");
+    }
 }

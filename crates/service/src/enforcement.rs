@@ -670,5 +670,29 @@ pub async fn import_cases<S: WorkflowStore + CaseStore>(
     Ok(CaseImport { outcome, sha256 })
 }
 
+/// Saves one case entered on the web by its department: the case with its
+/// ledger entry (`case.entered` for a new case, else `case.edited`), in one
+/// transaction, as the import writes. The ledger names the case number only.
+pub async fn save_case<S: CaseStore>(
+    store: &S,
+    case: &PenaltyCase,
+    new: bool,
+    actor: &str,
+    at: DateTime<FixedOffset>,
+) -> Result<(), storage::StoreError> {
+    let (action, detail) = if new {
+        ("case.entered", format!("案件 {} 录入", case.id))
+    } else {
+        ("case.edited", format!("案件 {} 修改", case.id))
+    };
+    store
+        .put_cases(
+            std::slice::from_ref(case),
+            &Change::new(at, actor, action, detail),
+        )
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests;

@@ -28,10 +28,12 @@ pub enum Done {
     RoundPublished,
     /// Results were published (公示); the subject is their number.
     ResultsPublished,
+    /// A penalty case was entered or edited.
+    CaseSaved,
 }
 
 impl Done {
-    const ALL: [Self; 7] = [
+    const ALL: [Self; 8] = [
         Self::PlanCreated,
         Self::PlanFiled,
         Self::PlanApproved,
@@ -39,6 +41,7 @@ impl Done {
         Self::PlanAnswered,
         Self::RoundPublished,
         Self::ResultsPublished,
+        Self::CaseSaved,
     ];
 
     fn code(self) -> &'static str {
@@ -50,6 +53,7 @@ impl Done {
             Self::PlanAnswered => "plan-answered",
             Self::RoundPublished => "round-published",
             Self::ResultsPublished => "results-published",
+            Self::CaseSaved => "case-saved",
         }
     }
 
@@ -63,6 +67,7 @@ impl Done {
             Self::PlanAnswered => format!("已提交对计划 {subject} 的会签意见。"),
             Self::RoundPublished => format!("批次 {subject} 的抽取结果已公示。"),
             Self::ResultsPublished => format!("已公示 {subject} 条检查结果。"),
+            Self::CaseSaved => format!("案件 {subject} 已保存。"),
         }
     }
 

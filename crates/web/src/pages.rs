@@ -92,6 +92,7 @@ const SECTIONS: &[Section] = &[
         Some(Permission::SeePersonalCredit),
     ),
     ("/supervision", "执法监督", Some("监督"), None),
+    ("/cases", "行政处罚案件", Some("监督"), None),
     (
         "/reports",
         "统计报表",

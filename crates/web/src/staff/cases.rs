@@ -100,12 +100,25 @@ fn month_of(case: &PenaltyCase) -> String {
 /// The department whose cases `account` sees: `None` for all (the Justice
 /// Bureau and the readers of every department), else its own (an account of
 /// no department sees none).
-fn scope(account: &Account) -> Option<String> {
+pub(crate) fn scope(account: &Account) -> Option<String> {
     if account.may(Permission::Rectify) || account.reads_all() {
         None
     } else {
         Some(account.department.clone().unwrap_or_default())
     }
+}
+
+/// The permission to enter and edit one's department's cases
+/// (`staff::case_entry`): the one a department's staff hold for its
+/// out-of-plan inspections.
+pub(crate) const ENTER_CASES: Permission = Permission::RegisterOutOfPlan;
+
+/// Whether `account` enters cases of its own department.
+fn may_enter(account: &Account) -> bool {
+    account
+        .department
+        .as_deref()
+        .is_some_and(|d| account.may_in(ENTER_CASES, d))
 }
 
 /// The cases the viewer sees and their findings, as of today.
@@ -243,6 +256,8 @@ struct Index {
     chart: String,
     overdue: Vec<Overdue>,
     may_rectify: bool,
+    /// Whether the viewer enters its department's cases (`/cases/new`).
+    may_enter: bool,
 }
 
 async fn index(
@@ -363,6 +378,7 @@ async fn index(
         chart,
         overdue,
         may_rectify: account.may(Permission::Rectify),
+        may_enter: may_enter(account),
         chrome: Chrome::staff(&user, "行政处罚案件", "/cases"),
     })
 }

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod calendar;
+pub mod case_entry;
 pub mod cases;
 pub mod credit;
 pub mod credit_repair;
@@ -34,6 +35,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(accounts::routes())
         .merge(calendar::routes())
         .merge(cases::routes())
+        .merge(case_entry::routes())
         .merge(credit_repair::routes())
         .merge(credit::routes())
         .merge(credit_risk::routes())

@@ -271,6 +271,21 @@ impl Client {
 
     /// POST a URL-encoded form to `path`, adding the CSRF field unless `fields` has one.
     pub fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        self.post_form_with(path, fields, None)
+    }
+
+    /// POST a form as app.js sends a `data-inline-errors` form (header
+    /// `X-Inline-Errors`): a refusal answers JSON `{code, message, field}`.
+    pub fn post_form_inline(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        self.post_form_with(path, fields, Some(("x-inline-errors", "1")))
+    }
+
+    fn post_form_with(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        extra: Option<(&str, &str)>,
+    ) -> Answer {
         let mut pairs: Vec<(String, String)> = fields
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -288,6 +303,9 @@ impl Client {
             .post(&format!("{}{path}", self.base))
             .header("cookie", &self.cookie_header())
             .header("content-type", "application/x-www-form-urlencoded");
+        if let Some((name, value)) = extra {
+            request = request.header(name, value);
+        }
         if let Some(token) = &self.bearer {
             request = request.header("authorization", &format!("Bearer {token}"));
         }

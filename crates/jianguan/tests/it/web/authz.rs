@@ -447,6 +447,12 @@ const PAGES: &[Page] = &[
     get("/cases", Rule::LoggedIn),
     get("/cases/discretion?q=SJ", Rule::LoggedIn),
     post("/cases/export", Rule::LoggedIn, Some(&[("format", "csv")])),
+    // 行政处罚案件录入 (the case page is in SCOPED): an empty form passes the
+    // authorization, then fails validation (400).
+    get("/cases/new", CASE_CLERKS),
+    post("/cases/new", CASE_CLERKS, Some(&[])),
+    get("/cases/{own_case}/edit", CASE_CLERKS),
+    post("/cases/{own_case}/edit", CASE_CLERKS, Some(&[])),
     // 执法监督
     get("/supervision", Rule::LoggedIn),
     post(
@@ -607,6 +613,10 @@ const PAGES: &[Page] = &[
     get("/hotline/kpi/download?format=xlsx", HOTLINE_READERS),
 ];
 
+/// Who enters and edits their department's penalty cases (the system
+/// administrator belongs to no department).
+const CASE_CLERKS: Rule = Rule::NeedsExcept(Permission::RegisterOutOfPlan, Role::SystemAdmin);
+
 /// Who reads work orders (a department only those dispatched to it).
 const HOTLINE_READERS: Rule = Rule::AnyOf(web::api::hotline::READERS);
 /// Who takes steps on work orders.
@@ -654,6 +664,11 @@ const SCOPED: &[Scoped] = &[
     Scoped {
         own: "/supervision/notices/{notice}/print",
         other: "/supervision/notices/{other_notice}/print",
+        rule: Rule::LoggedIn,
+    },
+    Scoped {
+        own: "/cases/{own_case}",
+        other: "/cases/{other_case}",
         rule: Rule::LoggedIn,
     },
 ];
@@ -724,6 +739,16 @@ impl Fixtures {
                 .find(|v| v.teams.iter().all(|t| t.department != OWN_DEPARTMENT))
                 .unwrap_or_else(|| panic!("every visit of round {} has SCJG", round.id));
             values.insert("other_visit_entity", elsewhere.entity.clone());
+            let cases = storage::CaseStore::penalty_cases(&db, None)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            for (name, own) in [("own_case", true), ("other_case", false)] {
+                let case = cases
+                    .iter()
+                    .find(|c| (c.department == OWN_DEPARTMENT) == own)
+                    .unwrap_or_else(|| panic!("no {name} in the demo city"));
+                values.insert(name, case.id.clone());
+            }
             let mut tokens = BTreeMap::new();
             for (username, _) in ACCOUNTS {
                 let token = issue_token(&db, username, "authz matrix", "test")

@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 
 use crate::common::jianguan_ok;
-use crate::common::web::TestServer;
+use crate::common::web::{TestServer, add_account};
+use domain::account::Role;
 
 /// The figures of the findings table: (department, rule) → count.
 fn figures(body: &str) -> BTreeMap<(String, String), u64> {
@@ -143,4 +144,128 @@ fn the_lookup_shows_the_tiers_and_the_lists_of_the_version_in_force() {
     let none =
         staff.get("/cases/discretion?q=%E4%B8%8D%E5%AD%98%E5%9C%A8%E7%9A%84%E8%A1%8C%E4%B8%BA");
     assert!(none.body.contains("没有找到"));
+}
+
+/// A case of SCJG as a clerk enters it; `fine` as given.
+fn case_form(fine: &str) -> Vec<(&'static str, String)> {
+    [
+        ("id", "SCJG-WEB-0001"),
+        ("party_name", "张三"),
+        ("party_id", "11010519491231002X"),
+        ("behaviour", "SCJG-WF-001"),
+        ("filed_on", "2025-03-01"),
+        ("decided_on", "2025-03-10"),
+        ("kinds", "警告"),
+        ("kinds", "罚款"),
+        ("tier", "一般处罚"),
+        ("fine", fine),
+        ("officers", ""),
+        ("legal_review", "否"),
+        ("first_offence", "否"),
+        ("corrected", "否"),
+        ("extended", "否"),
+        ("published_on", "2025-03-12"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_owned()))
+    .collect()
+}
+
+fn pairs<'a>(form: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    form.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+#[test]
+fn a_clerk_enters_a_case_the_check_sees_and_others_may_not_edit_it() {
+    let server = TestServer::start_prepared(|database| {
+        add_account(database, "wjw.clerk", Role::DepartmentStaff, Some("WJW"));
+    });
+    let mut clerk = server.login("scjg.staff");
+    let page = clerk.get("/cases/new");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("data-inline-errors"));
+
+    // Three decimals: refused as the import refuses it, on the field.
+    let bad = case_form("1234.567");
+    let inline = clerk.post_form_inline("/cases/new", &pairs(&bad));
+    assert_eq!(inline.status, 400, "{}", inline.body);
+    let refusal = inline.json();
+    assert_eq!(refusal["field"], "fine", "{refusal}");
+    assert!(
+        refusal["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("至多两位小数")),
+        "{refusal}"
+    );
+    let framed = clerk.post_form("/cases/new", &pairs(&bad));
+    assert_eq!(framed.status, 400);
+    assert!(framed.body.contains("至多两位小数"), "{}", framed.body);
+    assert!(framed.body.contains("<nav"), "inside the app frame");
+
+    let saved = clerk.post_form("/cases/new", &pairs(&case_form("1234.56")));
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(saved.location.as_deref(), Some("/cases/SCJG-WEB-0001"));
+    let again = clerk.post_form_inline("/cases/new", &pairs(&case_form("1234.56")));
+    assert_eq!(again.status, 409, "{}", again.body);
+    assert_eq!(again.json()["field"], "id");
+
+    let shown = clerk.get("/cases/SCJG-WEB-0001");
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    assert!(shown.body.contains("1234.56"));
+    assert!(
+        !shown.body.contains("11010519491231002X"),
+        "the ID number masked"
+    );
+    assert!(shown.body.contains("id=\"edit-case\""));
+
+    // `cases check` judges it: no officers.
+    let out = jianguan_ok(&[
+        "cases",
+        "check",
+        "--json",
+        "--department",
+        "SCJG",
+        "--database",
+        &server.database.to_string_lossy(),
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        report["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|f| f["case"] == "SCJG-WEB-0001" && f["rule"] == "officers"),
+        "{report}"
+    );
+
+    // An edit keeps the number when its field is left empty.
+    let mut edit = case_form("2000");
+    edit.retain(|(k, _)| *k != "party_id");
+    let edited = clerk.post_form("/cases/SCJG-WEB-0001/edit", &pairs(&edit));
+    assert_eq!(edited.status, 303, "{}", edited.body);
+    let shown = clerk.get("/cases/SCJG-WEB-0001");
+    assert!(
+        shown.body.contains("2000.00") || shown.body.contains(">2000<"),
+        "{}",
+        shown.body
+    );
+
+    // The Justice Bureau reads it but may not edit it.
+    let mut supervisor = server.login("sfj.supervisor");
+    let read = supervisor.get("/cases/SCJG-WEB-0001");
+    assert_eq!(read.status, 200);
+    assert!(!read.body.contains("id=\"edit-case\""));
+    assert_eq!(supervisor.get("/cases/SCJG-WEB-0001/edit").status, 403);
+    assert_eq!(supervisor.get("/cases/new").status, 403);
+    let refused = supervisor.post_form("/cases/SCJG-WEB-0001/edit", &pairs(&edit));
+    assert_eq!(refused.status, 403);
+
+    // Another department's clerk: not theirs.
+    let mut other = server.login("wjw.clerk");
+    assert_eq!(other.get("/cases/SCJG-WEB-0001").status, 404);
+    assert_eq!(other.get("/cases/SCJG-WEB-0001/edit").status, 403);
+    let refused = other.post_form("/cases/SCJG-WEB-0001/edit", &pairs(&edit));
+    assert_eq!(refused.status, 403);
 }
