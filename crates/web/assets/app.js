@@ -75,7 +75,7 @@
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-busy]").forEach(function (form) { setBusy(form, false); });
   });
-  // Forms marked data-inline-errors are sent with fetch (header X-Inline-Errors):
+  // Staff forms are sent with fetch (header X-Inline-Errors):
   // a refusal comes back as JSON ({code, message, field}) and is shown in an
   // alert above the form, the field at fault marked, the input kept; a success
   // comes back as {location} and the browser goes there (another answer is
@@ -113,9 +113,30 @@
       alert.focus();
     }
   }
+  // Every POST form of a staff page (body[data-inline-errors-default]) is sent
+  // this way unless marked data-inline-errors="off"; forms driven by htmx are
+  // left to htmx. Elsewhere only forms marked data-inline-errors are.
+  function inlineErrors(form) {
+    var mark = form.getAttribute("data-inline-errors");
+    if (mark === "off" || form.hasAttribute("hx-post") || form.getAttribute("target")) return false;
+    return mark !== null || document.body.hasAttribute("data-inline-errors-default");
+  }
+  // A file answered to a form (Content-Disposition: attachment) is saved, not shown.
+  function download(blob, disposition) {
+    var match = /filename\*=UTF-8''([^;]+)/i.exec(disposition) || /filename="?([^";]+)"?/i.exec(disposition);
+    var name = "download";
+    if (match) { try { name = decodeURIComponent(match[1]); } catch (error) { name = match[1]; } }
+    var link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(function () { URL.revokeObjectURL(link.href); }, 60000);
+  }
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (event.defaultPrevented || !form || form.method !== "post" || !form.hasAttribute("data-inline-errors") || !window.fetch) return;
+    if (event.defaultPrevented || !form || form.method !== "post" || !inlineErrors(form) || !window.fetch) return;
     event.preventDefault();
     var data = new FormData(form, event.submitter || undefined);
     var body = form.enctype === "multipart/form-data" ? data : new URLSearchParams(data);
@@ -129,7 +150,17 @@
             showInlineError(form, answer);
           });
         }
-        return response.text().then(function (html) { document.open(); document.write(html); document.close(); });
+        var disposition = response.headers.get("content-disposition") || "";
+        if (disposition.indexOf("attachment") === 0) {
+          return response.blob().then(function (blob) { setBusy(form, false); download(blob, disposition); });
+        }
+        return response.text().then(function (html) {
+          // A page answered to the POST itself keeps the form's address (a
+          // reload shows the form, not a resent POST); a followed redirect
+          // takes the address it ended at.
+          if (response.redirected && window.history.replaceState) window.history.replaceState(null, "", response.url);
+          document.open(); document.write(html); document.close();
+        });
       })
       .catch(function () {
         setBusy(form, false);

@@ -13,12 +13,12 @@ use axum::routing::get;
 use service::enforcement::{PublicDecision, public_decisions};
 use storage::PublicCaseFilter;
 
-use crate::query::{SearchQuery, page_number};
 use crate::AppState;
 use crate::auth::MaybeUser;
 use crate::error::Result;
 use crate::pages::{Chrome, render, url_encode};
 use crate::portal::RESULTS_PER_PAGE;
+use crate::query::{SearchQuery, page_number};
 
 /// The page's route.
 pub fn routes() -> Router<Arc<AppState>> {
