@@ -93,6 +93,23 @@ test('中文错误提示留在应用内', { timeout: 120_000 }, async (t) => {
       assert.equal(await page.getByLabel(/^计划编号/).getAttribute('aria-invalid'), 'true');
     });
 
+    await step('没有脚本时：错误页在应用内，可返回修改', async () => {
+      const csrf = await page.locator('meta[name="csrf-token"]').getAttribute('content');
+      const response = await page.request.post(`${base}/plans`, {
+        form: {
+          csrf, id: `${plan}-B`, title, lead: 'SCJG', items: 'SCJG-001-1', inspectors: '2', rate_A: '5',
+          period_start: '2026-11-01', period_end: '2027-01-31', frequency: '每年1次',
+        },
+        maxRedirects: 0,
+      });
+      assert.equal(response.status(), 400);
+      const html = await response.text();
+      assert.match(html, /id="menu"/);
+      assert.match(html, /计划结束日期/);
+      assert.match(html, /返回修改/);
+      assert.doesNotMatch(html, /工作人员登录/);
+    });
+
     await step('12345 受理：主体代码有误，提示在代码栏旁，输入保留；改正后受理', async () => {
       await logIn(page, base, 'hotline.operator');
       const url = `${base}/hotline`;
@@ -153,23 +170,6 @@ test('中文错误提示留在应用内', { timeout: 120_000 }, async (t) => {
       await page.getByRole('button', { name: '保存结果' }).click();
       await page.waitForURL('**/results?done=**');
       await page.getByText(/已录入 .* 条结果/).first().waitFor();
-    });
-
-    await step('没有脚本时：错误页在应用内，可返回修改', async () => {
-      const csrf = await page.locator('meta[name="csrf-token"]').getAttribute('content');
-      const response = await page.request.post(`${base}/plans`, {
-        form: {
-          csrf, id: `${plan}-B`, title, lead: 'SCJG', items: 'SCJG-001-1', inspectors: '2', rate_A: '5',
-          period_start: '2026-11-01', period_end: '2027-01-31', frequency: '每年1次',
-        },
-        maxRedirects: 0,
-      });
-      assert.equal(response.status(), 400);
-      const html = await response.text();
-      assert.match(html, /id="menu"/);
-      assert.match(html, /计划结束日期/);
-      assert.match(html, /返回修改/);
-      assert.doesNotMatch(html, /工作人员登录/);
     });
   } finally {
     await context.close();

@@ -36,6 +36,11 @@
   });
   // Busy state: a form being sent cannot be sent again; its submit buttons
   // say 处理中… until the answer comes (or the page comes back from history).
+  // The form's own attributes: form.method and form.action are shadowed by
+  // inputs named "method" or "action" (the result form has one).
+  function isPost(form) {
+    return (form.getAttribute("method") || "").toLowerCase() === "post";
+  }
   function buttonsOf(form) {
     return Array.prototype.slice.call(form.querySelectorAll('button[type="submit"], button:not([type]), input[type="submit"]'));
   }
@@ -59,7 +64,7 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     // Only forms that change something (POST); searches and downloads by GET stay free.
-    if (event.defaultPrevented || !form || form.method !== "post") return;
+    if (event.defaultPrevented || !form || !isPost(form)) return;
     if (form.getAttribute("data-busy")) { event.preventDefault(); return; }
     // After this event, so the pressed button's name and value still go with the form.
     setTimeout(function () { setBusy(form, true); }, 0);
@@ -136,11 +141,13 @@
   }
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (event.defaultPrevented || !form || form.method !== "post" || !inlineErrors(form) || !window.fetch) return;
+    if (event.defaultPrevented || !form || !isPost(form) || !inlineErrors(form) || !window.fetch) return;
     event.preventDefault();
     var data = new FormData(form, event.submitter || undefined);
-    var body = form.enctype === "multipart/form-data" ? data : new URLSearchParams(data);
-    fetch(form.action, { method: "POST", body: body, credentials: "same-origin", headers: { "X-Inline-Errors": "1", "Accept": "application/json, text/html" } })
+    var multipart = (form.getAttribute("enctype") || "").toLowerCase() === "multipart/form-data";
+    var body = multipart ? data : new URLSearchParams(data);
+    var action = new URL(form.getAttribute("action") || "", document.baseURI).href;
+    fetch(action, { method: "POST", body: body, credentials: "same-origin", headers: { "X-Inline-Errors": "1", "Accept": "application/json, text/html" } })
       .then(function (response) {
         var type = response.headers.get("content-type") || "";
         if (type.indexOf("application/json") === 0) {
