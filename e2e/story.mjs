@@ -130,14 +130,15 @@ test('一年的工作：名录导入 → 计划 → 批次抽取 → 结果 → 
       await page.getByLabel('检查开始日期').fill(today);
       await page.getByLabel(/^检查结束日期/).fill(today);
       await page.getByRole('button', { name: '保存结果' }).click();
-      await page.waitForLoadState();
+      // The form is sent by app.js (inline errors): wait for the page it goes to.
+      await page.waitForURL('**/results?done=**');
       assert.equal(await page.locator('.error-box, [role=alert]').count(), 0, 'the result is saved');
       await logIn(page, base, 'scjg.staff');
       await page.goto(`${base}/results`);
       const waiting = page.locator(`input[name=ids][value*="${story.entity}"]`);
       assert.ok((await waiting.count()) > 0, 'the entered result waits to be published');
       await page.getByRole('button', { name: '公开所选结果' }).click();
-      await page.waitForLoadState();
+      await page.waitForURL('**/results?done=**');
       assert.equal(await waiting.count(), 0, 'the result is published');
       story.published = true;
     });

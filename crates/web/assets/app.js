@@ -162,10 +162,10 @@
           return response.blob().then(function (blob) { setBusy(form, false); download(blob, disposition); });
         }
         return response.text().then(function (html) {
-          // A page answered to the POST itself keeps the form's address (a
-          // reload shows the form, not a resent POST); a followed redirect
-          // takes the address it ended at.
-          if (response.redirected && window.history.replaceState) window.history.replaceState(null, "", response.url);
+          // The address the browser would show after sending the form itself:
+          // the action (a page answered to the POST, e.g. a job page) or where
+          // a followed redirect ended.
+          if (window.history.replaceState && response.url) window.history.replaceState(null, "", response.url);
           document.open(); document.write(html); document.close();
         });
       })

@@ -294,7 +294,12 @@ async fn check_page(
         .credit
         .matter(&state.db, code)
         .await
-        .map_err(|error| Error::from(error).on("matter"))?;
+        .map_err(|error| match Error::from(error) {
+            Error::NotFound(_) => {
+                Error::NotFound(format!("核查事项 {code} 不存在，请从列表中选择")).on("matter")
+            }
+            other => other.on("matter"),
+        })?;
     let as_of = as_of_date(form.as_of.as_deref()).map_err(|error| error.on("as_of"))?;
     let mut result = check_one(
         &state,

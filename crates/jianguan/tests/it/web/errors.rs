@@ -297,21 +297,42 @@ fn every_staff_form_names_the_field_at_fault_to_app_js() {
         "91420XXX",
     );
 
+    // A visit awaiting results: the demo inspector's, else one its department's staff may enter.
+    let visit_of = |body: &str| {
+        let marker = "href=\"/results/visits/";
+        body.find(marker).and_then(|start| {
+            let rest = &body[start + "href=\"".len()..];
+            rest.split('"').next().map(str::to_owned)
+        })
+    };
     let mut inspector = server.login("scjg.inspector");
-    inspector.get("/results");
+    let mut visit = visit_of(&inspector.get("/results").body);
+    if visit.is_none() {
+        inspector = server.login("scjg.staff");
+        visit = visit_of(&inspector.get("/results").body);
+    }
+    let visit = visit.expect("a visit awaiting results in the demo city");
     let entry = [
         ("category", "未发现问题"),
         ("method", "现场检查"),
-        ("follow_up", "无需处置"),
+        ("follow_up", "无需后续处置"),
         ("check_start", "2026-03-02"),
         ("check_end", "三月"),
     ];
+    refused_on(&mut inspector, &visit, &entry, "check_end", "检查结束日期");
+    let reversed = [
+        ("category", "未发现问题"),
+        ("method", "现场检查"),
+        ("follow_up", "无需后续处置"),
+        ("check_start", "2026-03-03"),
+        ("check_end", "2026-03-02"),
+    ];
     refused_on(
         &mut inspector,
-        "/results/visits/NOPE/NOPE",
-        &entry,
+        &visit,
+        &reversed,
         "check_end",
-        "检查结束日期",
+        "早于开始日期",
     );
 
     let mut justice = server.login("sfj.supervisor");
