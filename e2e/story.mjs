@@ -82,6 +82,8 @@ test('一年的工作：名录导入 → 计划 → 批次抽取 → 结果 → 
       await page.goto(`${base}/plans/${story.plan}`);
       await page.getByRole('button', { name: '批准' }).click();
       await page.getByRole('button', { name: '公示' }).click();
+      // Sent by app.js: the button goes when the published plan's page loads.
+      await page.getByRole('button', { name: '公示' }).waitFor({ state: 'detached' });
       await page.getByText('已公示').first().waitFor();
     });
 

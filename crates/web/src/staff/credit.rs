@@ -294,7 +294,7 @@ async fn check_page(
         .credit
         .matter(&state.db, code)
         .await
-        .map_err(|error| match Error::from(error) {
+        .map_err(|error| match error {
             Error::NotFound(_) => {
                 Error::NotFound(format!("核查事项 {code} 不存在，请从列表中选择")).on("matter")
             }
