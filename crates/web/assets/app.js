@@ -118,13 +118,13 @@
       alert.focus();
     }
   }
-  // Every POST form of a staff page (body[data-inline-errors-default]) is sent
+  // Every POST form of a staff page (<meta name="inline-errors" content="default">) is sent
   // this way unless marked data-inline-errors="off"; forms driven by htmx are
   // left to htmx. Elsewhere only forms marked data-inline-errors are.
   function inlineErrors(form) {
     var mark = form.getAttribute("data-inline-errors");
     if (mark === "off" || form.hasAttribute("hx-post") || form.getAttribute("target")) return false;
-    return mark !== null || document.body.hasAttribute("data-inline-errors-default");
+    return mark !== null || !!document.querySelector('meta[name="inline-errors"][content="default"]');
   }
   // A file answered to a form (Content-Disposition: attachment) is saved, not shown.
   function download(blob, disposition) {
