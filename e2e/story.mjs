@@ -82,6 +82,8 @@ test('一年的工作：名录导入 → 计划 → 批次抽取 → 结果 → 
       await page.goto(`${base}/plans/${story.plan}`);
       await page.getByRole('button', { name: '批准' }).click();
       await page.getByRole('button', { name: '公示' }).click();
+      // Sent by app.js: the button goes when the published plan's page loads.
+      await page.getByRole('button', { name: '公示' }).waitFor({ state: 'detached' });
       await page.getByText('已公示').first().waitFor();
     });
 
@@ -130,14 +132,15 @@ test('一年的工作：名录导入 → 计划 → 批次抽取 → 结果 → 
       await page.getByLabel('检查开始日期').fill(today);
       await page.getByLabel(/^检查结束日期/).fill(today);
       await page.getByRole('button', { name: '保存结果' }).click();
-      await page.waitForLoadState();
+      // The form is sent by app.js (inline errors): wait for the page it goes to.
+      await page.waitForURL('**/results?done=**');
       assert.equal(await page.locator('.error-box, [role=alert]').count(), 0, 'the result is saved');
       await logIn(page, base, 'scjg.staff');
       await page.goto(`${base}/results`);
       const waiting = page.locator(`input[name=ids][value*="${story.entity}"]`);
       assert.ok((await waiting.count()) > 0, 'the entered result waits to be published');
       await page.getByRole('button', { name: '公开所选结果' }).click();
-      await page.waitForLoadState();
+      await page.waitForURL('**/results?done=**');
       assert.equal(await waiting.count(), 0, 'the result is published');
       story.published = true;
     });

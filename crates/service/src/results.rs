@@ -102,7 +102,7 @@ pub async fn enter_visit<S: WorkflowStore>(
         if inspector.department.as_str() != department
             || !inspector.is_certified_on(entry.check_end)
         {
-            return Err(refuse(
+            return Err(Refusal::new(
                 "certificate_invalid",
                 format!(
                     "inspector {cert} is not a certified inspector of {department} on {}",
@@ -112,7 +112,9 @@ pub async fn enter_visit<S: WorkflowStore>(
                     "执法证号 {cert} 的人员在 {} 不是部门 {department} 持有效执法证的检查人员",
                     entry.check_end
                 ),
-            ));
+            )
+            .on("inspectors")
+            .into());
         }
     }
     let due = publish_due(calendar, entry.check_end)?;
@@ -392,7 +394,7 @@ pub async fn out_of_plan_record<S: WorkflowStore>(
     for cert in &inspectors {
         let inspector = super::rounds::inspector_named(store, cert).await?;
         if inspector.department.as_str() != department || !inspector.is_certified_on(inspected_on) {
-            return Err(refuse(
+            return Err(Refusal::new(
                 "certificate_invalid",
                 format!(
                     "inspector {cert} is not a certified inspector of {department} on {inspected_on}"
@@ -400,7 +402,9 @@ pub async fn out_of_plan_record<S: WorkflowStore>(
                 format!(
                     "执法证号 {cert} 的人员在 {inspected_on} 不是部门 {department} 持有效执法证的检查人员"
                 ),
-            ));
+            )
+            .on("inspectors")
+            .into());
         }
     }
     let record = OutOfPlan {

@@ -36,6 +36,11 @@
   });
   // Busy state: a form being sent cannot be sent again; its submit buttons
   // say 处理中… until the answer comes (or the page comes back from history).
+  // The form's own attributes: form.method and form.action are shadowed by
+  // inputs named "method" or "action" (the result form has one).
+  function isPost(form) {
+    return (form.getAttribute("method") || "").toLowerCase() === "post";
+  }
   function buttonsOf(form) {
     return Array.prototype.slice.call(form.querySelectorAll('button[type="submit"], button:not([type]), input[type="submit"]'));
   }
@@ -59,7 +64,7 @@
   document.addEventListener("submit", function (event) {
     var form = event.target;
     // Only forms that change something (POST); searches and downloads by GET stay free.
-    if (event.defaultPrevented || !form || form.method !== "post") return;
+    if (event.defaultPrevented || !form || !isPost(form)) return;
     if (form.getAttribute("data-busy")) { event.preventDefault(); return; }
     // After this event, so the pressed button's name and value still go with the form.
     setTimeout(function () { setBusy(form, true); }, 0);
@@ -75,7 +80,7 @@
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-busy]").forEach(function (form) { setBusy(form, false); });
   });
-  // Forms marked data-inline-errors are sent with fetch (header X-Inline-Errors):
+  // Staff forms are sent with fetch (header X-Inline-Errors):
   // a refusal comes back as JSON ({code, message, field}) and is shown in an
   // alert above the form, the field at fault marked, the input kept; a success
   // comes back as {location} and the browser goes there (another answer is
@@ -113,13 +118,36 @@
       alert.focus();
     }
   }
+  // Every POST form of a staff page (<meta name="inline-errors" content="default">) is sent
+  // this way unless marked data-inline-errors="off"; forms driven by htmx are
+  // left to htmx. Elsewhere only forms marked data-inline-errors are.
+  function inlineErrors(form) {
+    var mark = form.getAttribute("data-inline-errors");
+    if (mark === "off" || form.hasAttribute("hx-post") || form.getAttribute("target")) return false;
+    return mark !== null || !!document.querySelector('meta[name="inline-errors"][content="default"]');
+  }
+  // A file answered to a form (Content-Disposition: attachment) is saved, not shown.
+  function download(blob, disposition) {
+    var match = /filename\*=UTF-8''([^;]+)/i.exec(disposition) || /filename="?([^";]+)"?/i.exec(disposition);
+    var name = "download";
+    if (match) { try { name = decodeURIComponent(match[1]); } catch (error) { name = match[1]; } }
+    var link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = name;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(function () { URL.revokeObjectURL(link.href); }, 60000);
+  }
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (event.defaultPrevented || !form || form.method !== "post" || !form.hasAttribute("data-inline-errors") || !window.fetch) return;
+    if (event.defaultPrevented || !form || !isPost(form) || !inlineErrors(form) || !window.fetch) return;
     event.preventDefault();
     var data = new FormData(form, event.submitter || undefined);
-    var body = form.enctype === "multipart/form-data" ? data : new URLSearchParams(data);
-    fetch(form.action, { method: "POST", body: body, credentials: "same-origin", headers: { "X-Inline-Errors": "1", "Accept": "application/json, text/html" } })
+    var multipart = (form.getAttribute("enctype") || "").toLowerCase() === "multipart/form-data";
+    var body = multipart ? data : new URLSearchParams(data);
+    var action = new URL(form.getAttribute("action") || "", document.baseURI).href;
+    fetch(action, { method: "POST", body: body, credentials: "same-origin", headers: { "X-Inline-Errors": "1", "Accept": "application/json, text/html" } })
       .then(function (response) {
         var type = response.headers.get("content-type") || "";
         if (type.indexOf("application/json") === 0) {
@@ -129,7 +157,17 @@
             showInlineError(form, answer);
           });
         }
-        return response.text().then(function (html) { document.open(); document.write(html); document.close(); });
+        var disposition = response.headers.get("content-disposition") || "";
+        if (disposition.indexOf("attachment") === 0) {
+          return response.blob().then(function (blob) { setBusy(form, false); download(blob, disposition); });
+        }
+        return response.text().then(function (html) {
+          // The address the browser would show after sending the form itself:
+          // the action (a page answered to the POST, e.g. a job page) or where
+          // a followed redirect ended.
+          if (window.history.replaceState && response.url) window.history.replaceState(null, "", response.url);
+          document.open(); document.write(html); document.close();
+        });
       })
       .catch(function () {
         setBusy(form, false);

@@ -91,6 +91,70 @@ impl Error {
         }
     }
 
+    /// The same error with `field` named as the form field at fault (when the
+    /// error is one of bad input or a refusal, and names no field yet), so that
+    /// the page marks that input. Other errors are returned unchanged.
+    pub fn on(self, field: &'static str) -> Self {
+        let status = self.status();
+        let code = self.code();
+        match self {
+            Self::BadRequest(message) | Self::Conflict(message) | Self::NotFound(message) => {
+                Self::Coded {
+                    status,
+                    code,
+                    message,
+                    field: Some(field),
+                }
+            }
+            Self::Coded {
+                status,
+                code,
+                message,
+                field: None,
+            } => Self::Coded {
+                status,
+                code,
+                message,
+                field: Some(field),
+            },
+            other => other,
+        }
+    }
+
+    /// The same error naming `field` as the input at fault, in place of the
+    /// field it names (a workflow's name for a value, e.g. `enterprise`, renamed
+    /// to the form's input, e.g. `entity_code`).
+    pub fn on_named(self, field: &'static str) -> Self {
+        match self {
+            Self::Coded {
+                status,
+                code,
+                message,
+                ..
+            } => Self::Coded {
+                status,
+                code,
+                message,
+                field: Some(field),
+            },
+            other => other.on(field),
+        }
+    }
+
+    /// [`Error::on`] the field paired with this error's code in `fields`
+    /// (`(code, field)`), when the error names no field yet: how a page maps a
+    /// workflow's refusals to its form's inputs.
+    pub fn on_code(self, fields: &[(&str, &'static str)]) -> Self {
+        if self.field().is_some() {
+            return self;
+        }
+        let code = self.code();
+        match fields.iter().find(|(known, _)| *known == code) {
+            Some((_, field)) => self.on(field),
+            None => self,
+        }
+    }
+
     /// The stable machine code.
     pub fn code(&self) -> &'static str {
         match self {

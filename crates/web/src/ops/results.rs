@@ -147,8 +147,10 @@ impl EntryFields {
             category: ResultCategory::parse(&self.category)?,
             method: CheckMethod::parse(&self.method)?,
             follow_up: FollowUp::parse(&self.follow_up)?,
-            check_start: parse_date(&self.check_start, "检查开始日期")?,
-            check_end: parse_date(&self.check_end, "检查结束日期")?,
+            check_start: parse_date(&self.check_start, "检查开始日期")
+                .map_err(|e| e.on("check_start"))?,
+            check_end: parse_date(&self.check_end, "检查结束日期")
+                .map_err(|e| e.on("check_end"))?,
             inspectors: self.inspectors.clone(),
             note: self.note.trim().to_owned(),
         })

@@ -169,9 +169,10 @@ pub async fn register(state: &AppState, user: &User, input: OutOfPlanInput) -> R
     if let Some(order) = &work_order
         && state.db.get::<WorkOrder>(order).await?.is_none()
     {
-        return Err(Error::BadRequest(format!(
-            "12345 工单 {order} 不存在，请核对工单编号"
-        )));
+        return Err(
+            Error::BadRequest(format!("12345 工单 {order} 不存在，请核对工单编号"))
+                .on("work_order"),
+        );
     }
     let id =
         results::next_out_of_plan_id(&state.db, &department, input.inspected_on.year()).await?;
@@ -233,10 +234,11 @@ impl NoticeInput {
             .join("、");
         if let Some(kind) = present(&self.kind) {
             let kind = SupervisedKind::parse(kind).ok_or_else(|| {
-                Error::BadRequest(format!("监督对象类型 {kind} 无效，应为 {kinds}"))
+                Error::BadRequest(format!("监督对象类型 {kind} 无效，应为 {kinds}")).on("kind")
             })?;
-            let id = present(&self.id)
-                .ok_or_else(|| Error::BadRequest(format!("请填写{}的编号", kind.noun())))?;
+            let id = present(&self.id).ok_or_else(|| {
+                Error::BadRequest(format!("请填写{}的编号", kind.noun())).on("id")
+            })?;
             return Ok(SupervisedObject {
                 kind,
                 id: id.to_owned(),

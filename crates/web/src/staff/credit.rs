@@ -288,9 +288,19 @@ async fn check_page(
     Form(form): Form<CheckForm>,
 ) -> Result<Html<String>> {
     let account = user.require(Permission::CheckCredit)?;
-    let code = present(&form.matter).ok_or_else(|| Error::BadRequest("请选择核查事项".into()))?;
-    let matter = state.credit.matter(&state.db, code).await?;
-    let as_of = as_of_date(form.as_of.as_deref())?;
+    let code = present(&form.matter)
+        .ok_or_else(|| Error::BadRequest("请选择核查事项".into()).on("matter"))?;
+    let matter = state
+        .credit
+        .matter(&state.db, code)
+        .await
+        .map_err(|error| match error {
+            Error::NotFound(_) => {
+                Error::NotFound(format!("核查事项 {code} 不存在，请从列表中选择")).on("matter")
+            }
+            other => other.on("matter"),
+        })?;
+    let as_of = as_of_date(form.as_of.as_deref()).map_err(|error| error.on("as_of"))?;
     let mut result = check_one(
         &state,
         account,

@@ -185,19 +185,21 @@ impl DepartmentForm {
     /// The department the form describes, validated, with messages in Chinese.
     fn department(&self, code: DepartmentCode, active: bool) -> Result<Department> {
         let level = DepartmentLevel::parse(&self.level)
-            .map_err(|_| Error::BadRequest("层级应为 市级 或 区县级".into()))?;
+            .map_err(|_| Error::BadRequest("层级应为 市级 或 区县级".into()).on("level"))?;
         let district = DistrictCode::parse(&self.district)
-            .map_err(|_| Error::BadRequest("请选择所属区域".into()))?;
+            .map_err(|_| Error::BadRequest("请选择所属区域".into()).on("district"))?;
         let uscc = match self.uscc.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(text) => {
                 let code = Uscc::parse(text).map_err(|e| {
                     Error::BadRequest(format!("统一社会信用代码“{text}”无效：{}", e.reason_zh()))
+                        .on("uscc")
                 })?;
                 check_organ_uscc(&code).map_err(|_| {
                     Error::BadRequest(format!(
                         "统一社会信用代码“{text}”不是机关代码：部门的统一社会信用代码以 11 开头"
                     ))
+                    .on("uscc")
                 })?;
                 Some(code)
             }
@@ -212,11 +214,12 @@ impl DepartmentForm {
             active,
         })
         .map_err(|e| {
-            Error::BadRequest(match e.field {
+            let message = match e.field {
                 "name" => "部门名称不能为空，且不超过 100 个字符".into(),
                 "short_name" => "简称不超过 30 个字符".into(),
                 _ => format!("部门信息无效：{e}"),
-            })
+            };
+            Error::BadRequest(message).on(e.field)
         })
     }
 }
@@ -225,10 +228,10 @@ impl DepartmentForm {
 fn write_failed(error: StoreError) -> Error {
     match error {
         StoreError::Duplicate { value, .. } => {
-            Error::Conflict(format!("部门名称“{value}”已被其他部门使用，未保存"))
+            Error::Conflict(format!("部门名称“{value}”已被其他部门使用，未保存")).on("name")
         }
         StoreError::MissingReference { value, .. } => {
-            Error::BadRequest(format!("所属区域 {value} 不在区域名录中，未保存"))
+            Error::BadRequest(format!("所属区域 {value} 不在区域名录中，未保存")).on("district")
         }
         other => other.into(),
     }
@@ -240,7 +243,7 @@ async fn create(
     Form(form): Form<DepartmentForm>,
 ) -> Result<Html<String>> {
     require_admin(&user)?;
-    let code = parse_code(form.code.as_deref().unwrap_or_default())?;
+    let code = parse_code(form.code.as_deref().unwrap_or_default()).map_err(|e| e.on("code"))?;
     let department = form.department(code.clone(), true)?;
     let written = apply(&state, &user, DepartmentWrite::Create(department))
         .await
@@ -248,7 +251,8 @@ async fn create(
     match written {
         DepartmentWritten::CodeTaken => Err(Error::Conflict(format!(
             "部门编码 {code} 已存在，未新增；如需改名请编辑该部门"
-        ))),
+        ))
+        .on("code")),
         _ => edit_page(&state, &user, &code, Some(format!("已新增部门 {code}"))).await,
     }
 }

@@ -195,7 +195,14 @@ async fn intake_page(
     user: User,
     Form(input): Form<IntakeInput>,
 ) -> Result<Redirect> {
-    let order = intake(&state, &user, input).await?;
+    let order = intake(&state, &user, input).await.map_err(|error| {
+        // The form's input names: the typed code and the caller's phone.
+        match error.field() {
+            Some("enterprise" | "entity") => error.on_named("entity_code"),
+            Some("phone") => error.on_named("caller_phone"),
+            _ => error,
+        }
+    })?;
     Ok(Redirect::to(&format!(
         "/hotline/orders/{}",
         url_encode(&order.id)

@@ -224,7 +224,13 @@ async fn register_page(
     user: User,
     Form(input): Form<OutOfPlanInput>,
 ) -> Result<Redirect> {
-    register(&state, &user, input).await?;
+    register(&state, &user, input).await.map_err(|error| {
+        error.on_code(&[
+            ("invalid_entity", "entity"),
+            ("entity_unknown", "entity"),
+            ("invalid_field", "inspectors"),
+        ])
+    })?;
     Ok(Redirect::to("/supervision"))
 }
 
@@ -233,7 +239,9 @@ async fn issue_page(
     user: User,
     Form(input): Form<NoticeInput>,
 ) -> Result<Redirect> {
-    let notice = issue(&state, &user, input).await?;
+    let notice = issue(&state, &user, input)
+        .await
+        .map_err(|error| error.on_code(&[("not_found", "id")]))?;
     Ok(Redirect::to(&format!("/supervision/notices/{}", notice.id)))
 }
 

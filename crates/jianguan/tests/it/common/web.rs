@@ -271,21 +271,16 @@ impl Client {
 
     /// POST a URL-encoded form to `path`, adding the CSRF field unless `fields` has one.
     pub fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
-        self.post_form_with(path, fields, None)
+        self.send_form(path, fields, false)
     }
 
-    /// POST a form as app.js sends a `data-inline-errors` form (header
-    /// `X-Inline-Errors`): a refusal answers JSON `{code, message, field}`.
+    /// POST a form as app.js sends a staff form (header `X-Inline-Errors`): an
+    /// error answers as its JSON, a redirect as `{"location": …}`.
     pub fn post_form_inline(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
-        self.post_form_with(path, fields, Some(("x-inline-errors", "1")))
+        self.send_form(path, fields, true)
     }
 
-    fn post_form_with(
-        &mut self,
-        path: &str,
-        fields: &[(&str, &str)],
-        extra: Option<(&str, &str)>,
-    ) -> Answer {
+    fn send_form(&mut self, path: &str, fields: &[(&str, &str)], inline: bool) -> Answer {
         let mut pairs: Vec<(String, String)> = fields
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -303,8 +298,8 @@ impl Client {
             .post(&format!("{}{path}", self.base))
             .header("cookie", &self.cookie_header())
             .header("content-type", "application/x-www-form-urlencoded");
-        if let Some((name, value)) = extra {
-            request = request.header(name, value);
+        if inline {
+            request = request.header("x-inline-errors", "1");
         }
         if let Some(token) = &self.bearer {
             request = request.header("authorization", &format!("Bearer {token}"));

@@ -165,3 +165,187 @@ fn the_header_names_the_department_with_its_code_as_a_tooltip() {
         "the department's name, not its code: {who}"
     );
 }
+
+/// Posts `fields` to `path` as app.js does and checks the JSON names `field`
+/// with a Chinese message matching `words`.
+fn refused_on(
+    client: &mut crate::common::web::Client,
+    path: &str,
+    fields: &[(&str, &str)],
+    field: &str,
+    words: &str,
+) {
+    let answer = client.post_form_inline(path, fields);
+    assert!(
+        (400..500).contains(&answer.status),
+        "{path}: {} {}",
+        answer.status,
+        answer.body
+    );
+    let problem = answer.json();
+    assert_eq!(problem["field"], json!(field), "{path}: {problem}");
+    let message = problem["message"].as_str().unwrap_or_default();
+    assert!(message.contains(words), "{path}: {message}");
+    assert!(
+        web::text::english_prose(message).is_none(),
+        "{path}: English in {message}"
+    );
+    assert!(problem["code"].as_str().is_some_and(|c| !c.is_empty()));
+}
+
+#[test]
+fn every_staff_form_names_the_field_at_fault_to_app_js() {
+    let server = TestServer::start();
+
+    let mut operator = server.login("hotline.operator");
+    operator.get("/hotline");
+    let intake = |entity: &'static str, category: &'static str| {
+        vec![
+            ("caller_name", "王女士"),
+            ("caller_phone", "13800001234"),
+            ("category", category),
+            ("content", "超市出售过期牛奶"),
+            ("channel", "12345"),
+            ("entity_code", entity),
+        ]
+    };
+    refused_on(
+        &mut operator,
+        "/hotline",
+        &intake("9142XXXX", "食品安全"),
+        "entity_code",
+        "9142XXXX",
+    );
+    refused_on(
+        &mut operator,
+        "/hotline",
+        &intake("", ""),
+        "category",
+        "问题类型",
+    );
+    let accepted = operator.post_form_inline("/hotline", &intake("", "食品安全"));
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    assert!(
+        accepted.json()["location"]
+            .as_str()
+            .is_some_and(|l| l.starts_with("/hotline/orders/")),
+        "{}",
+        accepted.body
+    );
+
+    let mut admin = server.login("admin");
+    admin.get("/directories/departments/SCJG");
+    let department = [
+        ("name", "黄石市市场监督管理局"),
+        ("level", "市级"),
+        ("district", "420202"),
+        ("uscc", "123"),
+    ];
+    refused_on(
+        &mut admin,
+        "/directories/departments/SCJG",
+        &department,
+        "uscc",
+        "统一社会信用代码",
+    );
+    let created = [
+        ("code", "bad code!"),
+        ("name", "新部门"),
+        ("level", "市级"),
+        ("district", "420202"),
+    ];
+    refused_on(
+        &mut admin,
+        "/directories/departments",
+        &created,
+        "code",
+        "部门编码",
+    );
+    admin.get("/accounts");
+    let account = [
+        ("username", "scjg.staff"),
+        ("display_name", "重名"),
+        ("role", "department_staff"),
+        ("department", "SCJG"),
+    ];
+    refused_on(&mut admin, "/accounts", &account, "username", "scjg.staff");
+
+    let mut staff = server.login("scjg.staff");
+    staff.get("/supervision");
+    let register = |entity: &'static str, order: &'static str| {
+        vec![
+            ("entity", entity),
+            ("reason", "投诉举报"),
+            ("detail", "现场检查"),
+            ("inspected_on", "2026-03-02"),
+            ("inspectors", "A,B"),
+            ("work_order", order),
+        ]
+    };
+    refused_on(
+        &mut staff,
+        "/supervision/out-of-plan",
+        &register("91420XXX", "GD-NOPE"),
+        "work_order",
+        "GD-NOPE",
+    );
+    refused_on(
+        &mut staff,
+        "/supervision/out-of-plan",
+        &register("91420XXX", ""),
+        "entity",
+        "91420XXX",
+    );
+
+    // A visit awaiting results: the demo inspector's, else one its department's staff may enter.
+    let visit_of = |body: &str| {
+        let marker = "href=\"/results/visits/";
+        body.find(marker).and_then(|start| {
+            let rest = &body[start + "href=\"".len()..];
+            rest.split('"').next().map(str::to_owned)
+        })
+    };
+    let mut inspector = server.login("scjg.inspector");
+    let mut visit = visit_of(&inspector.get("/results").body);
+    if visit.is_none() {
+        inspector = server.login("scjg.staff");
+        visit = visit_of(&inspector.get("/results").body);
+    }
+    let visit = visit.expect("a visit awaiting results in the demo city");
+    let entry = [
+        ("category", "未发现问题"),
+        ("method", "现场检查"),
+        ("follow_up", "无需后续处置"),
+        ("check_start", "2026-03-02"),
+        ("check_end", "三月"),
+    ];
+    refused_on(&mut inspector, &visit, &entry, "check_end", "检查结束日期");
+    let reversed = [
+        ("category", "未发现问题"),
+        ("method", "现场检查"),
+        ("follow_up", "无需后续处置"),
+        ("check_start", "2026-03-03"),
+        ("check_end", "2026-03-02"),
+    ];
+    refused_on(
+        &mut inspector,
+        &visit,
+        &reversed,
+        "check_end",
+        "早于开始日期",
+    );
+
+    let mut justice = server.login("sfj.supervisor");
+    justice.get("/supervision");
+    let notice = [
+        ("kind", "out_of_plan"),
+        ("id", "NOPE"),
+        ("requirement", "整改"),
+    ];
+    refused_on(&mut justice, "/supervision/notices", &notice, "id", "NOPE");
+
+    let mut credit = server.login("credit.office");
+    credit.get("/credit/check");
+    let check = [("matter", "NOPE"), ("id", "91420200MA4XXXXXXX")];
+    refused_on(&mut credit, "/credit/check", &check, "matter", "NOPE");
+}
