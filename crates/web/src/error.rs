@@ -22,10 +22,10 @@ use storage::StoreError;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// No session or token.
-    #[error("请先登录 (login required)")]
+    #[error("请先登录")]
     Unauthenticated,
     /// Logged in, but the role or department does not allow it.
-    #[error("无权访问 (forbidden)")]
+    #[error("无权访问")]
     Forbidden,
     /// No such record, or not one the caller may see.
     #[error("{0}")]
@@ -50,25 +50,25 @@ pub enum Error {
         field: Option<&'static str>,
     },
     /// The CSRF token is missing or wrong.
-    #[error("页面已过期，请刷新后重试 (CSRF token missing or wrong)")]
+    #[error("页面已过期，请刷新后重试")]
     Csrf,
     /// Too many failed logins.
-    #[error("登录失败次数过多，请 {0} 分钟后再试 (too many failed logins)")]
+    #[error("登录失败次数过多，请 {0} 分钟后再试")]
     TooManyAttempts(u64),
     /// Repeated failed logins from this address: wait before the next attempt.
-    #[error("该地址登录失败过多，请 {0} 秒后再试 (too many failed logins from this address)")]
+    #[error("该地址登录失败过多，请 {0} 秒后再试")]
     SlowDown(u64),
     /// Too many passwords being checked at once.
-    #[error("服务器繁忙，请稍后再试 (server busy, try again shortly)")]
+    #[error("服务器繁忙，请稍后再试")]
     Busy,
     /// The request took longer than the server's request timeout.
-    #[error("请求处理超时，请稍后再试 (request timed out)")]
+    #[error("请求处理超时，请稍后再试")]
     Timeout,
     /// The account still has its one-time password.
-    #[error("请先登录网页修改一次性密码，再使用 API (change the one-time password first)")]
+    #[error("请先登录网页修改一次性密码，再使用 API")]
     PasswordChangeRequired,
     /// Anything else: logged, not shown.
-    #[error("服务器内部错误，已记录 (internal error, logged)")]
+    #[error("服务器内部错误，已记录")]
     Internal(#[source] anyhow::Error),
 }
 

@@ -631,6 +631,34 @@ fn inline_redirect(response: Response) -> Response {
     answer
 }
 
+/// A request axum could not read into a handler's form or query (a malformed
+/// value: its rejection answers 4xx in English plain text) as a coded Chinese
+/// error, so the page or app.js shows it like any other.
+fn rejection_in_chinese(response: Response) -> Response {
+    let status = response.status();
+    let plain_text = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    let rejected = matches!(
+        status,
+        StatusCode::BAD_REQUEST
+            | StatusCode::UNPROCESSABLE_ENTITY
+            | StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    if !rejected || !plain_text || response.extensions().get::<ErrorMark>().is_some() {
+        return response;
+    }
+    Error::Coded {
+        status,
+        code: "malformed_request",
+        message: "提交的内容格式有误，无法识别，请检查各项（如日期、数字）后重试".to_owned(),
+        field: None,
+    }
+    .into_response()
+}
+
 /// Middleware of the page routers: an [`Error`] answer becomes the HTML error
 /// page, and "login required" a redirect to the login page.
 pub async fn html_errors(request: Request, next: Next) -> Response {
@@ -642,7 +670,7 @@ pub async fn html_errors(request: Request, next: Next) -> Response {
     // app.js sends forms with fetch and shows the JSON error beside the form.
     let inline = request.headers().contains_key(INLINE_ERRORS_HEADER);
     let user = request.extensions().get::<Caller>().cloned().map(User);
-    let response = next.run(request).await;
+    let response = rejection_in_chinese(next.run(request).await);
     if inline && response.status().is_redirection() {
         return inline_redirect(response);
     }

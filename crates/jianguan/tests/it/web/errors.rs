@@ -349,3 +349,39 @@ fn every_staff_form_names_the_field_at_fault_to_app_js() {
     let check = [("matter", "NOPE"), ("id", "91420200MA4XXXXXXX")];
     refused_on(&mut credit, "/credit/check", &check, "matter", "NOPE");
 }
+
+#[test]
+fn a_value_the_form_cannot_read_answers_in_chinese_not_axums_english() {
+    let server = TestServer::start();
+    let mut staff = server.login("scjg.staff");
+    staff.get("/supervision");
+    let malformed = [
+        ("entity", "91420200MA4XXXXX0X"),
+        ("reason", "投诉举报"),
+        ("detail", "现场检查"),
+        ("inspected_on", "20261"),
+        ("inspectors", "A,B"),
+    ];
+    let inline = staff.post_form_inline("/supervision/out-of-plan", &malformed);
+    assert!(
+        inline.status == 400 || inline.status == 422,
+        "{}",
+        inline.body
+    );
+    let answer = inline.json();
+    assert_eq!(answer["code"], "malformed_request", "{answer}");
+    assert!(
+        answer["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("格式有误")),
+        "{answer}"
+    );
+    let page = staff.post_form("/supervision/out-of-plan", &malformed);
+    assert_in_frame(&page, "class=\"who-name\">");
+    assert!(page.body.contains("格式有误"), "{}", page.body);
+    assert!(
+        !page.body.contains("Failed to deserialize"),
+        "{}",
+        page.body
+    );
+}
