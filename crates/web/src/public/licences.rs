@@ -81,6 +81,8 @@ struct Page {
     no: String,
     today: NaiveDate,
     licence: Option<PublicLicence>,
+    /// Whether the city has a signing key to offer (`/gongshi/licences/key`).
+    has_key: bool,
 }
 
 async fn verify(
@@ -105,10 +107,12 @@ async fn verify(
             revoked_on: stored.revoked_on,
         })
     };
+    let has_key = state.db.licence_public_key().await?.is_some();
     render(&Page {
         chrome: Chrome::public(&viewer, "电子证照验真"),
         no,
         today,
         licence,
+        has_key,
     })
 }

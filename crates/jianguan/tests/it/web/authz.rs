@@ -728,9 +728,22 @@ impl Fixtures {
                 .unwrap_or_else(|| panic!("round {} has no visit", round.id));
             values.insert("round", round.id.clone());
             values.insert("entity", visit.entity.clone());
+            // A visit of SCJG whose team scjg.inspector is not on.
+            let inspector_certificate = db
+                .get::<domain::account::Account>("scjg.inspector")
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .and_then(|account| account.certificate);
             let inspected = visits
                 .iter()
-                .find(|v| v.teams.iter().any(|t| t.department == OWN_DEPARTMENT))
+                .find(|v| {
+                    v.teams.iter().any(|t| t.department == OWN_DEPARTMENT)
+                        && !v.teams.iter().any(|t| {
+                            inspector_certificate
+                                .as_ref()
+                                .is_some_and(|c| t.assigned.contains(c))
+                        })
+                })
                 .unwrap_or_else(|| panic!("SCJG has no visit in round {}", round.id));
             values.insert("visit_round", inspected.round.clone());
             values.insert("visit_entity", inspected.entity.clone());
