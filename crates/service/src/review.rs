@@ -5,7 +5,7 @@ use std::path::Path;
 
 use chrono::{DateTime, FixedOffset};
 
-use domain::review::{EXTERNAL, Reviewer};
+use domain::review::{EXTERNAL, PoolMember, Reviewer};
 use files::ImportError;
 use storage::{Change, WorkflowStore};
 
@@ -100,14 +100,7 @@ pub const PANEL: &str = "PCZ";
 /// The stratum of every case file in a review frame.
 pub const WHOLE_FRAME: &str = "全部";
 
-/// How many files a review draws from each department.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sampling {
-    /// A fixed number per department (capped at its files).
-    PerDepartment(u64),
-    /// A rate in basis points, rounded up (spec §3).
-    RateBp(u32),
-}
+pub use domain::review::Sampling;
 
 /// The parameters of a review (评查活动).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,10 +165,17 @@ pub fn review_frames(
         .collect()
 }
 
-/// Draws a review (spec §1–§7): the frames of [`review_frames`], then for each
-/// drawn file `k` reviewers among those eligible: not of the file's
-/// department, not an officer of the case (a reviewer id among the case's
-/// officers), below the cap (applied by the matching).
+/// What the draw knows of a file: its department and its officers.
+pub struct FileFacts<'a> {
+    /// The case's department.
+    pub department: &'a str,
+    /// The case's 执法人员 certificate numbers.
+    pub officers: &'a [String],
+}
+
+/// Draws a review in memory (spec §1–§7): the frames of [`review_frames`],
+/// then for each drawn file `k` reviewers among those eligible (see
+/// [`draw_frames`]).
 pub fn draw_review(
     spec: &ReviewSpec,
     cases: &[domain::enforcement::PenaltyCase],
@@ -183,26 +183,57 @@ pub fn draw_review(
     secret: draw::Secret,
     beacon: &str,
 ) -> Result<draw::Record, draw::Error> {
-    let by_id: BTreeMap<&str, &domain::enforcement::PenaltyCase> =
-        cases.iter().map(|c| (c.id.trim(), c)).collect();
-    let mut sorted: Vec<&Reviewer> = reviewers.iter().collect();
+    let facts: BTreeMap<&str, FileFacts> = cases
+        .iter()
+        .map(|c| {
+            let facts = FileFacts {
+                department: &c.department,
+                officers: &c.officers,
+            };
+            (c.id.trim(), facts)
+        })
+        .collect();
+    let pool: Vec<PoolMember> = reviewers.iter().map(pool_member).collect();
+    draw_frames(
+        review_frames(spec, cases),
+        &pool,
+        spec,
+        &facts,
+        secret,
+        beacon,
+    )
+}
+
+/// Draws frames already built: for each drawn file `k` reviewers of `pool`
+/// among those eligible: not of the file's department, not an officer of
+/// the case (a reviewer id among its officers), below the cap (applied by
+/// the §6 matching).
+pub fn draw_frames(
+    plans: Vec<(draw::PlanSpec, Vec<draw::FrameRow>)>,
+    pool: &[PoolMember],
+    spec: &ReviewSpec,
+    facts: &BTreeMap<&str, FileFacts>,
+    secret: draw::Secret,
+    beacon: &str,
+) -> Result<draw::Record, draw::Error> {
+    let mut sorted: Vec<&PoolMember> = pool.iter().collect();
     sorted.sort_by(|a, b| a.id.cmp(&b.id));
     let input = draw::RoundInput {
         secret,
         beacon: beacon.to_owned(),
         cap: spec.cap,
-        plans: review_frames(spec, cases),
+        plans,
         inspectors: sorted.iter().map(|r| r.id.clone()).collect(),
     };
     let k = spec.reviewers_per_case;
     draw::draw_round(input, |visit, _panel| {
-        let case = by_id.get(visit.subject.as_str());
+        let case = facts.get(visit.subject.as_str());
         let candidates = sorted
             .iter()
             .enumerate()
             .filter(|(_, reviewer)| {
                 case.is_some_and(|case| {
-                    !reviewer.belongs_to(&case.department)
+                    (reviewer.unit == EXTERNAL || reviewer.unit != case.department)
                         && !case
                             .officers
                             .iter()
@@ -214,6 +245,16 @@ pub fn draw_review(
         draw::Demand { k, candidates }
     })
 }
+
+fn pool_member(reviewer: &Reviewer) -> PoolMember {
+    PoolMember {
+        id: reviewer.id.clone(),
+        unit: reviewer.unit.clone(),
+    }
+}
+
+mod stored;
+pub use stored::{commit, draw, export};
 
 #[cfg(test)]
 mod tests;

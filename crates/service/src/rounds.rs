@@ -14,7 +14,7 @@ use domain::inspector::Inspector;
 use domain::ledger;
 use domain::plan::{Plan, StratumRate};
 use storage::export::{Inspectors, Recusals};
-use storage::{Change, InspectorFilter, MAX_PAGE, StoredFrame, WorkflowStore};
+use storage::{Change, Drawn, InspectorFilter, MAX_PAGE, StoredFrame, WorkflowStore};
 
 /// What a commit needs.
 #[derive(Debug, Clone)]
@@ -363,31 +363,8 @@ pub async fn draw<S: WorkflowStore>(
             ),
         ));
     }
-    let beacon = draw::normalize_beacon(beacon);
-    if beacon.is_empty() {
-        return Err(Refusal::new(
-            "beacon_required",
-            "the beacon is empty",
-            "请填写公开随机数（信标）",
-        )
-        .on("beacon")
-        .into());
-    }
-    let secret_hex = store.round_secret(id).await?.ok_or_else(|| {
-        refuse(
-            "secret_missing",
-            format!("round {id} has no sealed secret"),
-            format!("批次 {id} 没有封存的密钥，不能抽取"),
-        )
-    })?;
-    let secret = draw::Secret::from_hex(&secret_hex)?;
-    if draw::to_hex(&secret.commitment()) != round.commitment {
-        return Err(refuse(
-            "secret_mismatch",
-            format!("the sealed secret of round {id} does not match its commitment"),
-            format!("批次 {id} 封存的密钥与承诺值不符，不能抽取"),
-        ));
-    }
+    let beacon = checked_beacon(beacon)?;
+    let secret = sealed_secret::<S, Round>(store, ROUND, id, &round.commitment).await?;
     let plans_frames = committed_plans(store, &round).await?;
     let corps = corps(store, round.window_start, round.window_end).await?;
     let mut recused: HashSet<(String, String)> = HashSet::new();
@@ -474,18 +451,7 @@ pub async fn draw<S: WorkflowStore>(
     // The digest of the full record as it will be exported at publication
     // (secret and frames included), for the witnesses to sign now.
     let full_record_sha256 = record_sha256(&record)?;
-    for plan in &record.plans {
-        let id = Plan::id_of_entry(&plan.id);
-        if round.frame_digests.get(id) != Some(&draw::to_hex(&plan.frame_digest.0)) {
-            return Err(refuse(
-                "frame_mismatch",
-                format!(
-                    "stored frame of plan {id} does not match the committed digest; nothing was drawn"
-                ),
-                format!("计划 {id} 保存的抽取名录与承诺时的摘要不符，未作抽取"),
-            ));
-        }
-    }
+    check_frame_digests(&record, &round.frame_digests, Plan::id_of_entry)?;
     let visits: Vec<Visit> = record
         .visits
         .iter()
@@ -529,14 +495,7 @@ pub async fn draw<S: WorkflowStore>(
             }
         })
         .collect();
-    record.secret = None;
-    let frames_drawn: Vec<Vec<draw::FrameRow>> = record
-        .plans
-        .iter_mut()
-        .map(|plan| std::mem::take(&mut plan.frame))
-        .collect();
-    drop_elsewhere(frames_drawn);
-    let text = serde_json::to_string(&record).map_err(|e| record_unwritable(&e))?;
+    let text = stored_text(&mut record)?;
     round.status = RoundStatus::Drawn;
     round.beacon = Some(record.beacon.clone());
     round.witnesses = witness_list(witnesses);
@@ -624,27 +583,6 @@ pub async fn export<S: WorkflowStore>(store: &S, id: &str) -> Result<draw::Recor
             format!("批次 {id} 当前为“{}”，公示后才能导出抽取记录", round.status),
         ));
     }
-    let text = store
-        .round_record(id)
-        .await?
-        .ok_or_else(|| WorkflowError::NotFound {
-            what: "record",
-            id: id.to_owned(),
-        })?;
-    if round.record_digest.as_deref() != Some(ledger::digest(&text).as_str()) {
-        return Err(refuse(
-            "record_damaged",
-            format!("the stored record of round {id} does not match its digest"),
-            format!("批次 {id} 保存的抽取记录与其摘要不符"),
-        ));
-    }
-    let mut record: draw::Record = serde_json::from_str(&text).map_err(|e| {
-        refuse(
-            "record_damaged",
-            format!("the stored record of round {id} is unreadable: {e}"),
-            format!("批次 {id} 保存的抽取记录无法读取"),
-        )
-    })?;
     let secret = round.secret.as_deref().ok_or_else(|| {
         refuse(
             "secret_missing",
@@ -652,20 +590,143 @@ pub async fn export<S: WorkflowStore>(store: &S, id: &str) -> Result<draw::Recor
             "已公示的批次缺少密钥",
         )
     })?;
-    record.secret = Some(draw::Hex32(
-        draw::Secret::from_hex(secret)?.as_bytes().to_owned(),
-    ));
+    let secret = draw::Secret::from_hex(secret)?;
+    let digest = round.record_digest.as_deref();
+    stored_record::<S, Round>(store, ROUND, id, digest, &secret, Plan::id_of_entry).await
+}
+
+/// What a drawn document is called in refusals.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Noun {
+    /// In English.
+    pub en: &'static str,
+    /// In Chinese.
+    pub zh: &'static str,
+}
+
+/// A round.
+pub(crate) const ROUND: Noun = Noun {
+    en: "round",
+    zh: "批次",
+};
+
+/// The beacon normalised (spec §1); refused when empty.
+pub(crate) fn checked_beacon(beacon: &str) -> Result<String> {
+    let beacon = draw::normalize_beacon(beacon);
+    if beacon.is_empty() {
+        return Err(Refusal::new(
+            "beacon_required",
+            "the beacon is empty",
+            "请填写公开随机数（信标）",
+        )
+        .on("beacon")
+        .into());
+    }
+    Ok(beacon.to_owned())
+}
+
+/// The sealed secret of `id`, checked against its commitment.
+pub(crate) async fn sealed_secret<S: WorkflowStore, D: Drawn>(
+    store: &S,
+    noun: Noun,
+    id: &str,
+    commitment: &str,
+) -> Result<draw::Secret> {
+    let (en, zh) = (noun.en, noun.zh);
+    let secret_hex = store.drawn_secret::<D>(id).await?.ok_or_else(|| {
+        refuse(
+            "secret_missing",
+            format!("{en} {id} has no sealed secret"),
+            format!("{zh} {id} 没有封存的密钥，不能抽取"),
+        )
+    })?;
+    let secret = draw::Secret::from_hex(&secret_hex)?;
+    if draw::to_hex(&secret.commitment()) != commitment {
+        return Err(refuse(
+            "secret_mismatch",
+            format!("the sealed secret of {en} {id} does not match its commitment"),
+            format!("{zh} {id} 封存的密钥与承诺值不符，不能抽取"),
+        ));
+    }
+    Ok(secret)
+}
+
+/// Refuses a draw whose frames are not the committed ones; `frame_of` maps a
+/// record plan id to the key of its committed digest.
+pub(crate) fn check_frame_digests(
+    record: &draw::Record,
+    committed: &BTreeMap<String, String>,
+    frame_of: fn(&str) -> &str,
+) -> Result<()> {
+    for plan in &record.plans {
+        let id = frame_of(&plan.id);
+        if committed.get(id) != Some(&draw::to_hex(&plan.frame_digest.0)) {
+            return Err(refuse(
+                "frame_mismatch",
+                format!(
+                    "stored frame of plan {id} does not match the committed digest; nothing was drawn"
+                ),
+                format!("计划 {id} 保存的抽取名录与承诺时的摘要不符，未作抽取"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The record text as stored: no secret, frames empty (they are stored apart).
+pub(crate) fn stored_text(record: &mut draw::Record) -> Result<String> {
+    record.secret = None;
+    let frames_drawn: Vec<Vec<draw::FrameRow>> = record
+        .plans
+        .iter_mut()
+        .map(|plan| std::mem::take(&mut plan.frame))
+        .collect();
+    drop_elsewhere(frames_drawn);
+    serde_json::to_string(record).map_err(|e| record_unwritable(&e))
+}
+
+/// The full §7 record of `id`: the stored text checked against `digest`,
+/// with the secret and the frozen frames restored (`frame_of` maps a record
+/// plan id to its stored frame's key).
+pub(crate) async fn stored_record<S: WorkflowStore, D: Drawn>(
+    store: &S,
+    noun: Noun,
+    id: &str,
+    digest: Option<&str>,
+    secret: &draw::Secret,
+    frame_of: fn(&str) -> &str,
+) -> Result<draw::Record> {
+    let (en, zh) = (noun.en, noun.zh);
+    let text = store
+        .drawn_record::<D>(id)
+        .await?
+        .ok_or_else(|| WorkflowError::NotFound {
+            what: "record",
+            id: id.to_owned(),
+        })?;
+    if digest != Some(ledger::digest(&text).as_str()) {
+        return Err(refuse(
+            "record_damaged",
+            format!("the stored record of {en} {id} does not match its digest"),
+            format!("{zh} {id} 保存的抽取记录与其摘要不符"),
+        ));
+    }
+    let mut record: draw::Record = serde_json::from_str(&text).map_err(|e| {
+        refuse(
+            "record_damaged",
+            format!("the stored record of {en} {id} is unreadable: {e}"),
+            format!("{zh} {id} 保存的抽取记录无法读取"),
+        )
+    })?;
+    record.secret = Some(draw::Hex32(secret.as_bytes().to_owned()));
     let mut frames: HashMap<String, Vec<draw::FrameRow>> = HashMap::new();
-    for stored in store.round_frames(id).await? {
+    for stored in store.drawn_frames::<D>(id).await? {
         let frame = eligibility::parse_frame(&stored.frame)
             .map_err(|line| frame_damaged(&stored.plan, line))?;
         frames.insert(stored.plan, frame);
     }
     for plan in &mut record.plans {
-        plan.frame = frames
-            .get(Plan::id_of_entry(&plan.id))
-            .cloned()
-            .unwrap_or_default();
+        plan.frame = frames.get(frame_of(&plan.id)).cloned().unwrap_or_default();
     }
     Ok(record)
 }

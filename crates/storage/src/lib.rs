@@ -49,6 +49,7 @@ pub mod licences;
 mod migrations;
 pub mod postgres;
 mod queries;
+pub mod review;
 pub mod risk;
 pub mod services;
 pub mod sqlite;
@@ -70,10 +71,11 @@ use domain::uscc::Uscc;
 pub use departments::{DepartmentStore, DepartmentWrite, DepartmentWritten};
 pub use enforcement::{CaseStore, PublicCaseFilter};
 pub use postgres::PgStore;
+pub use review::ReviewStore;
 pub use sqlite::SqliteStore;
 pub use workflow::{
-    Candidate, Change, DocPage, DocQuery, Document, DocumentRow, StoredFrame, WorkflowStore,
-    json_fragment,
+    Candidate, Change, DocPage, DocQuery, Document, DocumentRow, DrawTables, Drawn, StoredFrame,
+    WorkflowStore, json_fragment,
 };
 
 /// File name of the default SQLite database inside the data folder.

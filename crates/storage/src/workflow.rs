@@ -120,6 +120,36 @@ impl Document for Round {
     }
 }
 
+/// The tables a document drawn by the protocol keeps its frozen frames, sealed
+/// secret and §7 record in (rounds; case-file reviews).
+#[derive(Debug, Clone, Copy)]
+pub struct DrawTables {
+    /// The column naming the owner in the three tables (`round`, `review`).
+    pub owner: &'static str,
+    /// Frames: `(owner, plan, frame, exclusions)`.
+    pub frames: &'static str,
+    /// Sealed secrets: `(owner, secret)`.
+    pub secrets: &'static str,
+    /// Records with empty frames: `(owner, record)`.
+    pub records: &'static str,
+}
+
+/// A document drawn by `jianguan-draw/v1`: committed with frames and a sealed
+/// secret, then drawn into a record.
+pub trait Drawn: Document {
+    /// Where its frames, secret and record are.
+    const DRAW_TABLES: DrawTables;
+}
+
+impl Drawn for Round {
+    const DRAW_TABLES: DrawTables = DrawTables {
+        owner: "round",
+        frames: "round_frames",
+        secrets: "round_secrets",
+        records: "round_records",
+    };
+}
+
 impl Document for Visit {
     const NOUN: &'static str = "visit";
     const TABLE: &'static str = "visits";
@@ -418,10 +448,10 @@ pub trait WorkflowStore: Store {
         change: &Change,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Commits a round: its document, frames and sealed secret.
-    fn commit_round(
+    /// Commits a round or review: its document, frames and sealed secret.
+    fn commit_round<D: Drawn>(
         &self,
-        round: &Round,
+        round: &D,
         frames: &[StoredFrame],
         secret_hex: &str,
         change: &Change,
@@ -430,6 +460,11 @@ pub trait WorkflowStore: Store {
     fn round_frames(
         &self,
         round: &str,
+    ) -> impl Future<Output = Result<Vec<StoredFrame>, StoreError>> + Send;
+    /// The frozen frames of a round or review `D`, by plan id.
+    fn drawn_frames<D: Drawn>(
+        &self,
+        id: &str,
     ) -> impl Future<Output = Result<Vec<StoredFrame>, StoreError>> + Send;
     /// The frozen frame of one plan in a round.
     fn round_frame(
@@ -442,18 +477,29 @@ pub trait WorkflowStore: Store {
         &self,
         round: &str,
     ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
-    /// Records a draw: the round's new state, its record text (frames empty) and its visits.
-    fn record_draw(
+    /// The sealed secret of a round or review `D`.
+    fn drawn_secret<D: Drawn>(
         &self,
-        round: &Round,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+    /// Records a draw: the round's (or review's) new state, its record text
+    /// (frames empty) and what it created (visits; review files).
+    fn record_draw<D: Drawn, V: Document>(
+        &self,
+        round: &D,
         record: &str,
-        visits: &[Visit],
+        visits: &[V],
         change: &Change,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The stored record text of a drawn round (frames empty).
     fn round_record(
         &self,
         round: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+    /// The stored record text of a drawn round or review `D` (frames empty).
+    fn drawn_record<D: Drawn>(
+        &self,
+        id: &str,
     ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
     /// Every entity of the directory, lean, ascending by 统一社会信用代码.
     fn frame_candidates(&self) -> impl Future<Output = Result<Vec<Candidate>, StoreError>> + Send;
@@ -682,13 +728,17 @@ async fn futures_join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output
     .await
 }
 
-/// The frozen frames of the round `$1`, narrowed and ordered by `tail`.
+/// The frozen frames of the round (or review) `$1`, narrowed and ordered by `tail`.
 async fn stored_frames<E: Engine>(
     engine: &E,
+    tables: DrawTables,
     tail: &str,
     args: Vec<Arg>,
 ) -> Result<Vec<StoredFrame>, StoreError> {
-    let sql = format!("SELECT plan, frame, exclusions FROM round_frames WHERE round = $1 {tail}");
+    let sql = format!(
+        "SELECT plan, frame, exclusions FROM {} WHERE {} = $1 {tail}",
+        tables.frames, tables.owner
+    );
     let rows = engine.fetch_all(&sql, args).await?;
     rows.iter()
         .map(|row| {
@@ -897,21 +947,27 @@ impl<E: Engine> WorkflowStore for E {
             .collect()
     }
 
-    async fn commit_round(
+    async fn commit_round<D: Drawn>(
         &self,
-        round: &Round,
+        round: &D,
         frames: &[StoredFrame],
         secret_hex: &str,
         change: &Change,
     ) -> Result<(), StoreError> {
+        let tables = D::DRAW_TABLES;
+        let id = round.key();
         let mut tx = self.begin().await?;
-        put_in::<E, Round>(&mut tx, round, change).await?;
+        put_in::<E, D>(&mut tx, round, change).await?;
+        let insert_frame = format!(
+            "INSERT INTO {} ({}, plan, frame, exclusions) VALUES ($1, $2, $3, $4)",
+            tables.frames, tables.owner
+        );
         for frame in frames {
             E::tx_execute(
                 &mut tx,
-                "INSERT INTO round_frames (round, plan, frame, exclusions) VALUES ($1, $2, $3, $4)",
+                &insert_frame,
                 vec![
-                    Arg::Text(round.id.clone()),
+                    Arg::Text(id.clone()),
                     Arg::Text(frame.plan.clone()),
                     Arg::Text(frame.frame.clone()),
                     Arg::Text(frame.exclusions.clone()),
@@ -921,11 +977,11 @@ impl<E: Engine> WorkflowStore for E {
         }
         E::tx_execute(
             &mut tx,
-            "INSERT INTO round_secrets (round, secret) VALUES ($1, $2)",
-            vec![
-                Arg::Text(round.id.clone()),
-                Arg::Text(secret_hex.to_owned()),
-            ],
+            &format!(
+                "INSERT INTO {} ({}, secret) VALUES ($1, $2)",
+                tables.secrets, tables.owner
+            ),
+            vec![Arg::Text(id), Arg::Text(secret_hex.to_owned())],
         )
         .await?;
         E::commit(tx).await?;
@@ -933,7 +989,12 @@ impl<E: Engine> WorkflowStore for E {
     }
 
     async fn round_frames(&self, round: &str) -> Result<Vec<StoredFrame>, StoreError> {
-        stored_frames(self, "ORDER BY plan", vec![Arg::Text(round.to_owned())]).await
+        self.drawn_frames::<Round>(round).await
+    }
+
+    async fn drawn_frames<D: Drawn>(&self, id: &str) -> Result<Vec<StoredFrame>, StoreError> {
+        let args = vec![Arg::Text(id.to_owned())];
+        stored_frames(self, D::DRAW_TABLES, "ORDER BY plan", args).await
     }
 
     async fn round_frame(
@@ -942,55 +1003,70 @@ impl<E: Engine> WorkflowStore for E {
         plan: &str,
     ) -> Result<Option<StoredFrame>, StoreError> {
         let args = vec![Arg::Text(round.to_owned()), Arg::Text(plan.to_owned())];
-        Ok(stored_frames(self, "AND plan = $2", args)
-            .await?
-            .into_iter()
-            .next())
+        Ok(
+            stored_frames(self, Round::DRAW_TABLES, "AND plan = $2", args)
+                .await?
+                .into_iter()
+                .next(),
+        )
     }
 
     async fn round_secret(&self, round: &str) -> Result<Option<String>, StoreError> {
-        first_text(
-            self,
-            "SELECT secret FROM round_secrets WHERE round = $1",
-            round,
-        )
-        .await
+        self.drawn_secret::<Round>(round).await
     }
 
-    async fn record_draw(
+    async fn drawn_secret<D: Drawn>(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let tables = D::DRAW_TABLES;
+        let sql = format!(
+            "SELECT secret FROM {} WHERE {} = $1",
+            tables.secrets, tables.owner
+        );
+        first_text(self, &sql, id).await
+    }
+
+    async fn record_draw<D: Drawn, V: Document>(
         &self,
-        round: &Round,
+        round: &D,
         record: &str,
-        visits: &[Visit],
+        visits: &[V],
         change: &Change,
     ) -> Result<(), StoreError> {
+        let tables = D::DRAW_TABLES;
+        let id = round.key();
         let mut tx = self.begin().await?;
-        put_in::<E, Round>(&mut tx, round, change).await?;
+        put_in::<E, D>(&mut tx, round, change).await?;
         E::tx_execute(
             &mut tx,
-            "INSERT INTO round_records (round, record) VALUES ($1, $2)",
-            vec![Arg::Text(round.id.clone()), Arg::Text(record.to_owned())],
+            &format!(
+                "INSERT INTO {} ({}, record) VALUES ($1, $2)",
+                tables.records, tables.owner
+            ),
+            vec![Arg::Text(id.clone()), Arg::Text(record.to_owned())],
         )
         .await?;
         let created = Change {
-            action: "visit.created".into(),
-            detail: format!("round {}", round.id),
+            action: format!("{}.created", V::NOUN.replace(' ', "_")),
+            detail: format!("{} {id}", D::NOUN),
             ..change.clone()
         };
         for visit in visits {
-            put_in::<E, Visit>(&mut tx, visit, &created).await?;
+            put_in::<E, V>(&mut tx, visit, &created).await?;
         }
         E::commit(tx).await?;
         Ok(())
     }
 
     async fn round_record(&self, round: &str) -> Result<Option<String>, StoreError> {
-        first_text(
-            self,
-            "SELECT record FROM round_records WHERE round = $1",
-            round,
-        )
-        .await
+        self.drawn_record::<Round>(round).await
+    }
+
+    async fn drawn_record<D: Drawn>(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let tables = D::DRAW_TABLES;
+        let sql = format!(
+            "SELECT record FROM {} WHERE {} = $1",
+            tables.records, tables.owner
+        );
+        first_text(self, &sql, id).await
     }
 
     async fn frame_candidates(&self) -> Result<Vec<Candidate>, StoreError> {

@@ -12,6 +12,7 @@ mod hotline;
 mod import;
 mod licences;
 mod offline;
+mod review;
 mod serve;
 mod services;
 mod setup;
@@ -82,6 +83,8 @@ enum Command {
     Discretion(enforcement::DiscretionArgs),
     /// Penalty cases (行政处罚案件): import the register, check it against the rules.
     Cases(enforcement::CasesArgs),
+    /// Case-file reviews (评查活动): commit, draw with witnesses, export the record, list.
+    Review(review::ReviewArgs),
     /// Government services: the matter catalogue, applications, KPIs, 告知承诺 checks.
     Services(services::ServicesArgs),
     /// The e-licence library (电子证照库): types, import, key, issue, verify, revoke.
@@ -128,6 +131,7 @@ pub fn main() -> ExitCode {
         Command::Hotline(args) => hotline::run(args),
         Command::Discretion(args) => enforcement::run_discretion(args),
         Command::Cases(args) => enforcement::run_cases(args),
+        Command::Review(args) => review::run(args),
         Command::Services(args) => services::run(args),
         Command::Licences(args) => licences::run(args),
         Command::Report(args) => workflow::run_report(args),

@@ -27,6 +27,7 @@ mod import;
 mod layers;
 mod licences;
 mod review;
+mod review_draw;
 mod risk;
 mod services;
 mod storage_contract;
