@@ -93,6 +93,7 @@ const SECTIONS: &[Section] = &[
     ),
     ("/supervision", "执法监督", Some("监督"), None),
     ("/cases", "行政处罚案件", Some("监督"), None),
+    ("/review", "案卷评查", Some("监督"), None),
     (
         "/reports",
         "统计报表",

@@ -196,13 +196,14 @@ fn lock_set(set: &Mutex<HashSet<String>>) -> std::sync::MutexGuard<'_, HashSet<S
 }
 
 /// Marks a round as being drawn for as long as the guard lives.
-struct DrawGuard {
+pub(crate) struct DrawGuard {
     set: Arc<Mutex<HashSet<String>>>,
     id: String,
 }
 
 impl DrawGuard {
-    fn take(drawing: &Drawing, id: &str) -> Result<Self> {
+    /// Marks `id` as being drawn; refused while another draw of it runs.
+    pub(crate) fn take(drawing: &Drawing, id: &str) -> Result<Self> {
         if !lock_set(&drawing.0).insert(id.to_owned()) {
             return Err(Error::Conflict(format!("批次 {id} 正在抽取，请稍候")));
         }

@@ -19,6 +19,7 @@ pub mod lists;
 pub mod plans;
 pub mod reports;
 pub mod results;
+pub mod review;
 pub mod rounds;
 pub mod setup;
 pub mod supervision;
@@ -47,6 +48,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(plans::routes())
         .merge(reports::routes())
         .merge(results::routes())
+        .merge(review::routes())
         .merge(rounds::routes())
         .merge(setup::routes())
         .merge(supervision::routes())

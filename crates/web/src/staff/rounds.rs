@@ -261,6 +261,10 @@ struct Show {
     full_record: bool,
     /// Whether this process is drawing the round now: no form, the page polls.
     drawing: bool,
+    /// Where the witness form posts (staff/witness_form.html).
+    draw_action: String,
+    /// What the form draws, in its confirmation.
+    draw_subject: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -299,6 +303,8 @@ async fn show(
         .count();
     render(&Show {
         chrome: Chrome::staff(&user, format!("批次 {}", round.id), "/rounds"),
+        draw_action: format!("/rounds/{}/draw", round.id),
+        draw_subject: format!("批次 {}", round.id),
         draw_state: rounds::draw_state(&round),
         full_record: published && reads_full_record(user.account()),
         drawing: round.status == RoundStatus::Committed && state.drawing.contains(&round.id),

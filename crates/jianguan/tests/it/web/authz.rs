@@ -453,6 +453,50 @@ const PAGES: &[Page] = &[
     post("/cases/new", CASE_CLERKS, Some(&[])),
     get("/cases/{own_case}/edit", CASE_CLERKS),
     post("/cases/{own_case}/edit", CASE_CLERKS, Some(&[])),
+    // 案卷评查: the demo city has no review, so a review's pages answer 404
+    // once authorized; the commitment form is refused on content (no case in 2019).
+    get("/review", Rule::LoggedIn),
+    post(
+        "/review",
+        Rule::Needs(Permission::Rectify),
+        Some(&[
+            ("id", "AUTHZ-REVIEW-1"),
+            ("year", "2019"),
+            ("per_department", "1"),
+        ]),
+    ),
+    post("/review/export", Rule::LoggedIn, Some(&[("format", "csv")])),
+    get("/review/reviewers", Rule::LoggedIn),
+    post(
+        "/review/reviewers/import",
+        Rule::Needs(Permission::Rectify),
+        None,
+    ),
+    post(
+        "/review/reviewers/export",
+        Rule::LoggedIn,
+        Some(&[("format", "csv")]),
+    ),
+    Page {
+        allowed_as: Outcome::Missing,
+        ..get("/review/{nobody}", Rule::LoggedIn)
+    },
+    post(
+        "/review/{nobody}/draw",
+        Rule::Needs(Permission::Rectify),
+        Some(&[("witnesses", "张三"), ("beacon", "授权测试")]),
+    ),
+    Page {
+        allowed_as: Outcome::Missing,
+        ..get(
+            "/review/{nobody}/record.json",
+            Rule::AnyOf(&[Permission::Rectify, Permission::ReadAllDepartments]),
+        )
+    },
+    Page {
+        allowed_as: Outcome::Missing,
+        ..get("/review/{nobody}/public.json", Rule::LoggedIn)
+    },
     // 执法监督
     get("/supervision", Rule::LoggedIn),
     post(
