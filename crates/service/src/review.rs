@@ -254,7 +254,7 @@ fn pool_member(reviewer: &Reviewer) -> PoolMember {
 }
 
 mod stored;
-pub use stored::{commit, draw, export};
+pub use stored::{check_drawable, commit, draw, export};
 
 #[cfg(test)]
 mod tests;

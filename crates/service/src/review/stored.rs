@@ -215,19 +215,7 @@ pub async fn draw<S: WorkflowStore>(
     actor: &str,
 ) -> Result<Review> {
     let mut review = crate::existing::<S, Review>(store, id).await?;
-    if review.status != RoundStatus::Committed {
-        return Err(refuse(
-            "review_status",
-            format!(
-                "review {id} is {}; only a committed review can be drawn",
-                review.status
-            ),
-            format!(
-                "评查活动 {id} 当前为“{}”，只有已承诺的评查活动才能抽取",
-                review.status
-            ),
-        ));
-    }
+    check_drawable(&review)?;
     let beacon = rounds::checked_beacon(beacon)?;
     let secret = rounds::sealed_secret::<S, Review>(store, REVIEW, id, &review.commitment).await?;
     let spec = spec_of(&review);
@@ -310,6 +298,19 @@ pub async fn draw<S: WorkflowStore>(
         )
         .await?;
     Ok(review)
+}
+
+/// Refuses to draw a review that is not committed (drawn already).
+pub fn check_drawable(review: &Review) -> Result<()> {
+    if review.status == RoundStatus::Committed {
+        return Ok(());
+    }
+    let (id, status) = (&review.id, review.status);
+    Err(refuse(
+        "review_status",
+        format!("review {id} is {status}; only a committed review can be drawn"),
+        format!("评查活动 {id} 当前为“{status}”，只有已承诺的评查活动才能抽取"),
+    ))
 }
 
 /// One [`ReviewFile`] per visit: the panel in slot order and the other

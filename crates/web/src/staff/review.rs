@@ -540,6 +540,7 @@ async fn draw_from_form(
         };
         return steps::ask(&user, &question, &format!("{back}/draw"), &form);
     }
+    service::review::check_drawable(&existing_review(&state, &id).await?)?;
     let beacon = form.get("beacon").to_owned();
     let witnesses = service::rounds::witness_lines(form.get("witnesses"));
     if witnesses.is_empty() {

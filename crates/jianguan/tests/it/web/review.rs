@@ -9,27 +9,21 @@ use domain::review::Reviewer;
 use storage::{CaseStore, Change, Store, WorkflowStore};
 
 use super::staff_directories::finished_job;
-use crate::common::web::{TestServer, block_on};
+use crate::common::web::{TestServer, add_account, block_on};
+use domain::account::Role;
 
 const REVIEW: &str = "PC2025";
 
 /// Two departments of the demo city, their 2025 cases and reviewers: two
 /// of each department and two outside experts.
 fn prepare(database: &std::path::Path) {
+    let other = other_department(database);
+    add_account(database, "other.staff", Role::DepartmentStaff, Some(&other));
     block_on(async {
         let db = storage::open(&database.display().to_string())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        let mut codes: Vec<String> = db
-            .departments()
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-            .iter()
-            .map(|d| d.code().as_str().to_owned())
-            .filter(|c| c != "SCJG")
-            .collect();
-        codes.truncate(1);
-        codes.insert(0, "SCJG".to_owned());
+        let codes = ["SCJG".to_owned(), other];
         let at = domain::clock::now();
         let mut cases = Vec::new();
         let mut reviewers = Vec::new();
@@ -92,6 +86,36 @@ fn prepare(database: &std::path::Path) {
     });
 }
 
+/// The first department of the demo city after SCJG.
+fn other_department(database: &std::path::Path) -> String {
+    block_on(async {
+        let db = storage::open(&database.display().to_string())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let other = db
+            .departments()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .iter()
+            .map(|d| d.code().as_str().to_owned())
+            .find(|c| c != "SCJG")
+            .unwrap_or_default();
+        db.close().await;
+        other
+    })
+}
+
+/// The drawn files a review page lists, by their department cell.
+fn listed_departments(body: &str) -> Vec<String> {
+    let marker = "<td data-label=\"部门\">";
+    body.match_indices(marker)
+        .map(|(at, _)| {
+            let rest = &body[at + marker.len()..];
+            rest[..rest.find("</td>").unwrap_or(0)].to_owned()
+        })
+        .collect()
+}
+
 #[test]
 fn the_justice_bureau_commits_and_draws_a_review_and_departments_see_their_files() {
     let server = TestServer::start_prepared(prepare);
@@ -113,9 +137,12 @@ fn the_justice_bureau_commits_and_draws_a_review_and_departments_see_their_files
     assert!(!searched.body.contains("外聘专家1"));
 
     // A department cannot commit; the Justice Bureau can.
+    let other = other_department(&server.database);
     let form = [
         ("id", REVIEW),
         ("year", "2025"),
+        ("departments", "SCJG"),
+        ("departments", other.as_str()),
         ("per_department", "3"),
         ("reviewers_per_case", "2"),
         ("cap", "4"),
@@ -159,7 +186,10 @@ fn the_justice_bureau_commits_and_draws_a_review_and_departments_see_their_files
     assert!(location.contains("?job="), "{}", started.body);
     let waiting = bureau.get(&location);
     let outcome = finished_job(&mut bureau, &waiting);
-    assert!(outcome.contains("抽取案卷 6 份"), "{outcome}");
+    assert!(
+        outcome.contains("抽取案卷 6 份，未配齐评查组 0 份"),
+        "{outcome}"
+    );
 
     let result = bureau.get(&format!("/review/{REVIEW}"));
     assert!(
@@ -176,8 +206,9 @@ fn the_justice_bureau_commits_and_draws_a_review_and_departments_see_their_files
         "names next to codes: {}",
         result.body
     );
-    let scjg_files = result.body.matches(">SCJG-2025-").count();
-    assert_eq!(scjg_files, 3, "{}", result.body);
+    let listed = listed_departments(&result.body);
+    assert_eq!(listed.len(), 6, "{}", result.body);
+    assert_eq!(listed.iter().filter(|d| d.contains("（SCJG）")).count(), 3);
     let twice = bureau.post_form_inline(&format!("/review/{REVIEW}/draw"), &confirmed);
     assert_eq!(twice.status, 409, "{}", twice.body);
     assert!(twice.body.contains("review_status"), "{}", twice.body);
@@ -185,8 +216,13 @@ fn the_justice_bureau_commits_and_draws_a_review_and_departments_see_their_files
     // A department sees its own drawn files only, and not the full record.
     let own = department.get(&format!("/review/{REVIEW}"));
     assert_eq!(own.status, 200, "{}", own.body);
-    assert_eq!(own.body.matches(">SCJG-2025-").count(), 3);
-    assert_eq!(own.body.matches("-2025-0").count(), 3, "{}", own.body);
+    let listed = listed_departments(&own.body);
+    assert_eq!(listed.len(), 3, "{}", own.body);
+    assert!(listed.iter().all(|d| d.contains("（SCJG）")), "{listed:?}");
+    let mut elsewhere = server.login("other.staff");
+    let theirs = listed_departments(&elsewhere.get(&format!("/review/{REVIEW}")).body);
+    assert_eq!(theirs.len(), 3);
+    assert!(theirs.iter().all(|d| d.contains(&format!("（{other}）"))));
     assert_eq!(
         department
             .get(&format!("/review/{REVIEW}/record.json"))
