@@ -1,14 +1,12 @@
 //! `jianguan review`: case-file reviews (评查活动) drawn by `jianguan-draw/v1`:
 //! commit, draw, export, list and show (see docs/review.md).
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
 use super::database::{DatabaseArgs, runtime};
-use super::offline::write_atomically;
-use super::workflow::{ActorArgs, print_json};
+use super::workflow::{ActorArgs, RecordOut, WitnessArgs, print_json};
 use domain::review::Review;
 use service::review::{self as flow, ReviewSpec, Sampling};
 use storage::{ReviewStore, Store, WorkflowStore};
@@ -55,12 +53,8 @@ enum ReviewCommand {
     Draw {
         /// Review id.
         id: String,
-        /// The beacon the witnesses read out.
-        #[arg(long)]
-        beacon: String,
-        /// Witness names (repeatable).
-        #[arg(long = "witness")]
-        witnesses: Vec<String>,
+        #[command(flatten)]
+        witnessed: WitnessArgs,
         #[command(flatten)]
         actor: ActorArgs,
     },
@@ -69,12 +63,8 @@ enum ReviewCommand {
     Export {
         /// Review id.
         id: String,
-        /// Output file.
-        #[arg(long)]
-        out: PathBuf,
-        /// Write the public view, which links no file to a stratum.
-        #[arg(long)]
-        public: bool,
+        #[command(flatten)]
+        out: RecordOut,
     },
     /// List the reviews.
     List {
@@ -154,10 +144,10 @@ async fn review<S: WorkflowStore>(store: &S, command: &ReviewCommand) -> anyhow:
         }
         ReviewCommand::Draw {
             id,
-            beacon,
-            witnesses,
+            witnessed,
             actor,
         } => {
+            let (beacon, witnesses) = (&witnessed.beacon, &witnessed.witnesses);
             let review = flow::draw(store, id, beacon, witnesses, at, &actor.actor).await?;
             println!(
                 "review {} drawn: {} files, {} unstaffed",
@@ -168,22 +158,7 @@ async fn review<S: WorkflowStore>(store: &S, command: &ReviewCommand) -> anyhow:
                 review.full_record_sha256.as_deref().unwrap_or("")
             );
         }
-        ReviewCommand::Export { id, out, public } => {
-            let record = flow::export(store, id).await?;
-            let (text, what) = if *public {
-                let (view, _) = service::rounds::public_view(&record)?;
-                (serde_json::to_vec(&view)?, "public view")
-            } else {
-                (service::rounds::record_bytes(&record)?, "full record")
-            };
-            write_atomically(out, &text)?;
-            println!(
-                "wrote the {what} to {} ({} plans, {} files)",
-                out.display(),
-                record.plans.len(),
-                record.visits.len()
-            );
-        }
+        ReviewCommand::Export { id, out } => out.write(&flow::export(store, id).await?)?,
         ReviewCommand::List { json } => {
             let reviews = store.list::<Review>(None).await?;
             if *json {

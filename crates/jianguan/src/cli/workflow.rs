@@ -108,6 +108,48 @@ struct StepArgs {
     actor: ActorArgs,
 }
 
+/// What the witnesses bring to a draw (rounds and reviews).
+#[derive(Debug, Args)]
+pub struct WitnessArgs {
+    /// The beacon the witnesses read out.
+    #[arg(long)]
+    pub beacon: String,
+    /// Witness names (repeatable).
+    #[arg(long = "witness")]
+    pub witnesses: Vec<String>,
+}
+
+/// Where a draw record is exported (rounds and reviews).
+#[derive(Debug, Args)]
+pub struct RecordOut {
+    /// Output file.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Write the public view, which links no subject to a stratum.
+    #[arg(long)]
+    pub public: bool,
+}
+
+impl RecordOut {
+    /// Writes the full record, or its public view; says which.
+    pub fn write(&self, record: &draw::Record) -> anyhow::Result<()> {
+        let (text, what) = if self.public {
+            let (view, _) = rounds::public_view(record)?;
+            (serde_json::to_vec(&view)?, "public view")
+        } else {
+            (rounds::record_bytes(record)?, "full record")
+        };
+        write_atomically(&self.out, &text)?;
+        println!(
+            "wrote the {what} to {} ({} plans, {} visits)",
+            self.out.display(),
+            record.plans.len(),
+            record.visits.len()
+        );
+        Ok(())
+    }
+}
+
 /// `jianguan rounds`.
 #[derive(Debug, Args)]
 pub struct RoundsArgs {
@@ -154,12 +196,8 @@ enum RoundsCommand {
     Draw {
         /// Round id.
         id: String,
-        /// The beacon the witnesses read out.
-        #[arg(long)]
-        beacon: String,
-        /// Witness names.
-        #[arg(long = "witness")]
-        witnesses: Vec<String>,
+        #[command(flatten)]
+        witnessed: WitnessArgs,
         #[command(flatten)]
         actor: ActorArgs,
     },
@@ -175,12 +213,8 @@ enum RoundsCommand {
     Export {
         /// Round id.
         id: String,
-        /// Output file.
-        #[arg(long)]
-        out: PathBuf,
-        /// Write the public view, which links no subject to a stratum.
-        #[arg(long)]
-        public: bool,
+        #[command(flatten)]
+        out: RecordOut,
     },
     /// Explain, plan by plan, why an entity was or was not drawn in a round.
     Explain {
@@ -743,10 +777,10 @@ async fn rounds_command<S: WorkflowStore>(
         }
         RoundsCommand::Draw {
             id,
-            beacon,
-            witnesses,
+            witnessed,
             actor,
         } => {
+            let (beacon, witnesses) = (&witnessed.beacon, &witnessed.witnesses);
             let round = rounds::draw(store, id, beacon, witnesses, at, &actor.actor).await?;
             println!(
                 "round {} drawn: {} selections, {} visits, {} unstaffed (visit, department) pairs",
@@ -761,22 +795,7 @@ async fn rounds_command<S: WorkflowStore>(
                 round.secret.as_deref().unwrap_or("")
             );
         }
-        RoundsCommand::Export { id, out, public } => {
-            let record = rounds::export(store, id).await?;
-            let (text, what) = if *public {
-                let (view, _) = rounds::public_view(&record)?;
-                (serde_json::to_vec(&view)?, "public view")
-            } else {
-                (rounds::record_bytes(&record)?, "full record")
-            };
-            write_atomically(out, &text)?;
-            println!(
-                "wrote the {what} to {} ({} plans, {} visits)",
-                out.display(),
-                record.plans.len(),
-                record.visits.len()
-            );
-        }
+        RoundsCommand::Export { id, out } => out.write(&rounds::export(store, id).await?)?,
         RoundsCommand::Explain { id, entity, json } => {
             let explanation = rounds::explain(store, id, entity).await?;
             if *json {

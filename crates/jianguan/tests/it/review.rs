@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use domain::review::Reviewer;
 use storage::{Db, WorkflowStore};
 
-use crate::common::{jianguan, jianguan_ok, on_postgres, on_sqlite, unique};
+use crate::common::{jianguan, jianguan_ok, on_postgres, on_sqlite, penalty_case, unique};
 
 type TestResult = Result<(), Box<dyn Error>>;
 
@@ -126,35 +126,18 @@ fn the_cli_imports_reviewers() -> TestResult {
 
 #[test]
 fn jianguan_verify_accepts_a_review_record() -> TestResult {
-    use domain::enforcement::{PartyId, PartyKind, PenaltyCase};
     let day = |m: u32| chrono::NaiveDate::from_ymd_opt(2025, m, 1).ok_or("bad day");
     let mut cases = Vec::new();
     for (department, n) in [("SJGJ", 9_u32), ("HBJ", 5)] {
         for i in 0..n {
-            cases.push(PenaltyCase {
-                id: format!("{department}{i:03}"),
-                department: department.into(),
-                party_name: "某公司".into(),
-                party_id: PartyId {
-                    kind: PartyKind::Organisation,
-                    code: String::new(),
-                },
-                behaviour: "X".into(),
-                filed_on: day(1)?,
-                decided_on: Some(day(1 + i % 12)?),
-                kinds: Vec::new(),
-                tier: None,
-                fine: None,
-                officers: Vec::new(),
-                legal_review: false,
-                first_offence: false,
-                corrected: false,
-                extended: false,
-                published_on: None,
-                changed_on: None,
-                withdrawn_on: None,
-                closed_on: None,
-            });
+            let id = format!("{department}{i:03}");
+            cases.push(penalty_case(
+                &id,
+                department,
+                day(1)?,
+                Some(day(1 + i % 12)?),
+                &[],
+            ));
         }
     }
     let reviewer = |id: &str, unit: &str| Reviewer {

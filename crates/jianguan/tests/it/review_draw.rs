@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use std::error::Error;
 use std::path::{Path, PathBuf};
 
-use domain::enforcement::{PartyId, PartyKind, PenaltyCase};
+use domain::enforcement::PenaltyCase;
 use service::review::{ReviewSpec, Sampling};
 use storage::{CaseStore, Change, Db, ReviewStore};
 
-use crate::common::{jianguan, jianguan_ok, on_postgres, on_sqlite, unique};
+use crate::common::{jianguan, jianguan_ok, on_postgres, on_sqlite, penalty_case, unique};
 
 type TestResult = Result<(), Box<dyn Error>>;
 
@@ -39,30 +39,13 @@ fn cases() -> Result<Vec<PenaltyCase>, Box<dyn Error>> {
         for i in 0..n {
             let year = if i == 0 { 2024 } else { 2025 };
             let day = chrono::NaiveDate::from_ymd_opt(year, 1 + i % 12, 3).ok_or("bad day")?;
-            cases.push(PenaltyCase {
-                id: format!("{department}-{i:03}"),
-                department: department.into(),
-                party_name: "某公司".into(),
-                party_id: PartyId {
-                    kind: PartyKind::Organisation,
-                    code: String::new(),
-                },
-                behaviour: "X".into(),
-                filed_on: day,
-                decided_on: (i != 1).then_some(day),
-                kinds: Vec::new(),
-                tier: None,
-                fine: None,
-                officers: vec![officer.to_owned(), "Q7".to_owned()],
-                legal_review: false,
-                first_offence: false,
-                corrected: false,
-                extended: false,
-                published_on: None,
-                changed_on: None,
-                withdrawn_on: None,
-                closed_on: None,
-            });
+            cases.push(penalty_case(
+                &format!("{department}-{i:03}"),
+                department,
+                day,
+                (i != 1).then_some(day),
+                &[officer, "Q7"],
+            ));
         }
     }
     Ok(cases)

@@ -297,3 +297,39 @@ macro_rules! contracts {
 }
 #[allow(unused_imports, reason = "each test crate uses part of the harness")]
 pub(crate) use contracts;
+
+/// A decided (or pending) penalty case of `department` with these officers
+/// and nothing else of note, for the review tests.
+pub fn penalty_case(
+    id: &str,
+    department: &str,
+    filed_on: chrono::NaiveDate,
+    decided_on: Option<chrono::NaiveDate>,
+    officers: &[&str],
+) -> domain::enforcement::PenaltyCase {
+    use domain::enforcement::{PartyId, PartyKind, PenaltyCase};
+    PenaltyCase {
+        id: id.into(),
+        department: department.into(),
+        party_name: "某公司".into(),
+        party_id: PartyId {
+            kind: PartyKind::Organisation,
+            code: String::new(),
+        },
+        behaviour: "X".into(),
+        filed_on,
+        decided_on,
+        kinds: Vec::new(),
+        tier: None,
+        fine: None,
+        officers: officers.iter().map(|o| (*o).to_owned()).collect(),
+        legal_review: false,
+        first_offence: false,
+        corrected: false,
+        extended: false,
+        published_on: None,
+        changed_on: None,
+        withdrawn_on: None,
+        closed_on: None,
+    }
+}

@@ -4,11 +4,11 @@
 //! reviewers' names next to their codes; a department sees only its own files;
 //! the record downloaded verifies.
 
-use domain::enforcement::{PartyId, PartyKind, PenaltyCase};
 use domain::review::Reviewer;
 use storage::{CaseStore, Change, Store, WorkflowStore};
 
 use super::staff_directories::finished_job;
+use crate::common::penalty_case;
 use crate::common::web::{TestServer, add_account, block_on};
 use domain::account::Role;
 
@@ -30,30 +30,8 @@ fn prepare(database: &std::path::Path) {
         for code in &codes {
             for i in 0..6_u32 {
                 let day = chrono::NaiveDate::from_ymd_opt(2025, 1 + i, 9).unwrap_or_default();
-                cases.push(PenaltyCase {
-                    id: format!("{code}-2025-{i:03}"),
-                    department: code.clone(),
-                    party_name: "某公司".into(),
-                    party_id: PartyId {
-                        kind: PartyKind::Organisation,
-                        code: String::new(),
-                    },
-                    behaviour: "X".into(),
-                    filed_on: day,
-                    decided_on: Some(day),
-                    kinds: Vec::new(),
-                    tier: None,
-                    fine: None,
-                    officers: Vec::new(),
-                    legal_review: false,
-                    first_offence: false,
-                    corrected: false,
-                    extended: false,
-                    published_on: None,
-                    changed_on: None,
-                    withdrawn_on: None,
-                    closed_on: None,
-                });
+                let id = format!("{code}-2025-{i:03}");
+                cases.push(penalty_case(&id, code, day, Some(day), &[]));
             }
             for n in 1..=2 {
                 reviewers.push(Reviewer {
