@@ -106,6 +106,11 @@ const SQLITE: &[Embedded] = &[
         "review",
         include_str!("../migrations/sqlite/0025_review.sql"),
     ),
+    (
+        27,
+        "reconsideration",
+        include_str!("../migrations/sqlite/0027_reconsideration.sql"),
+    ),
 ];
 
 /// PostgreSQL migrations, in version order.
@@ -194,6 +199,11 @@ const POSTGRES: &[Embedded] = &[
         25,
         "review",
         include_str!("../migrations/postgres/0025_review.sql"),
+    ),
+    (
+        27,
+        "reconsideration",
+        include_str!("../migrations/postgres/0027_reconsideration.sql"),
     ),
 ];
 
