@@ -27,6 +27,7 @@ mod lists;
 mod names;
 mod penalties;
 mod portal;
+mod reconsideration;
 mod security;
 mod staff_directories;
 mod staff_workflow;
