@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::response::Html;
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -20,10 +20,14 @@ use crate::error::{Error, Result};
 use crate::ops::lists::{Filters, PER_PAGE, offset, page_number};
 use crate::pages::{Chrome, department_options, render};
 use crate::staff::cases::scope;
+use crate::staff::credit::{ImportPage, receive_upload};
+use crate::staff::directories::Downloads;
 use crate::staff::list_export::{ExportRequest, ListExport, start};
 use crate::staff::lists::{ExportForm, Pager};
 use crate::text::url_encode;
+use domain::account::Permission;
 use domain::reconsideration::{DecisionKind, LitigationCase, Reconsideration};
+use files::watermark::Watermark;
 use service::enforcement::Finding;
 use service::reconsideration::{
     RULES, admission_deadline, applications, check_application, correction_notice_deadline,
@@ -36,10 +40,17 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/reconsideration", get(index))
         .route("/reconsideration/export", post(export))
+        .route(
+            "/reconsideration/import",
+            post(import_upload).layer(DefaultBodyLimit::max(MAX_IMPORT)),
+        )
         .route("/reconsideration/{id}", get(show))
         .route("/litigation", get(litigation))
         .route("/litigation/export", post(litigation_export))
 }
+
+/// The largest upload accepted.
+const MAX_IMPORT: usize = 256 << 20;
 
 /// A finding's name in Chinese.
 pub fn rule_name(rule: &str) -> &'static str {
@@ -187,6 +198,8 @@ struct Index {
     sees_all: bool,
     decisions: Vec<&'static str>,
     rules: Vec<(&'static str, &'static str)>,
+    /// Whether the viewer imports the registers (the Justice Bureau).
+    may_import: bool,
 }
 
 async fn index(
@@ -221,6 +234,7 @@ async fn index(
         sees_all: own.is_none(),
         decisions: DecisionKind::ALL.iter().map(|d| d.as_str()).collect(),
         rules: RULES.iter().map(|r| (*r, rule_name(r))).collect(),
+        may_import: user.account().may(Permission::Rectify),
         chrome: Chrome::staff(&user, "行政复议", "/reconsideration"),
     })
 }
@@ -527,4 +541,94 @@ async fn litigation_export(
             Ok(writer)
         },
     )
+}
+
+/// `POST /reconsideration/import?csrf=…`: multipart `kind` (`reconsideration`
+/// or `litigation`) and `file`, imported as a job by the Justice Bureau; the
+/// error report (row, column, reason in Chinese) is offered for download.
+async fn import_upload(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    multipart: Multipart,
+) -> Result<Html<String>> {
+    let account = user.require(Permission::Rectify)?.clone();
+    let upload = receive_upload(multipart).await?;
+    let litigation = match upload.field("kind") {
+        Some("litigation") => true,
+        Some("reconsideration") | None => false,
+        Some(other) => {
+            upload.remove();
+            return Err(Error::BadRequest(format!(
+                "未知导入类型 {other}，应为 reconsideration 或 litigation"
+            )));
+        }
+    };
+    let heading = format!(
+        "导入{}：{}",
+        if litigation {
+            "行政诉讼出庭应诉记录"
+        } else {
+            "行政复议案件"
+        },
+        upload.file_name
+    );
+    let id = state.jobs.start(&heading, &account.username);
+    let job_state = state.clone();
+    let watermark = Watermark::web(&account, format!("{} 导入错误报告", upload.file_name));
+    crate::jobs::spawn(&state, id, async move {
+        let at = service::now();
+        let imported = if litigation {
+            service::reconsideration::import_litigation(
+                &job_state.db,
+                &upload.path,
+                &account.username,
+                at,
+            )
+            .await
+        } else {
+            service::reconsideration::import_reconsiderations(
+                &job_state.db,
+                &upload.path,
+                &account.username,
+                at,
+            )
+            .await
+        };
+        upload.remove();
+        let imported = imported.map_err(|e| upload.refusal(e))?;
+        let outcome = &imported.outcome;
+        let mut message = format!(
+            "读取 {} 行，导入 {} 行（新增 {}，更新 {}，未变 {}），拒绝 {} 行，警告 {} 条",
+            outcome.total_rows,
+            outcome.imported(),
+            outcome.inserted,
+            outcome.updated,
+            outcome.unchanged,
+            outcome.rejected(),
+            outcome.warnings.len(),
+        );
+        for problem in outcome.errors.iter().chain(&outcome.warnings).take(3) {
+            message.push_str(&format!(
+                "；第 {} 行 {}：{}",
+                problem.row, problem.column, problem.reason_zh
+            ));
+        }
+        if outcome.errors.is_empty() && outcome.warnings.is_empty() {
+            return Ok((message, None));
+        }
+        let path = Downloads::new_path("xlsx")?;
+        files::report::write_report(outcome, &upload.file_name, &path, &watermark)
+            .map_err(Error::internal)?;
+        let href = job_state.downloads.offer(
+            &account.username,
+            path,
+            &format!("{}.errors.xlsx", upload.file_name),
+        )?;
+        Ok((message, Some((href, "下载错误报告 (XLSX)".to_owned()))))
+    });
+    render(&ImportPage {
+        chrome: Chrome::staff(&user, heading.clone(), "/reconsideration"),
+        heading,
+        job: id,
+    })
 }

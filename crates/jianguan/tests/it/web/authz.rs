@@ -459,6 +459,12 @@ const PAGES: &[Page] = &[
         allowed_as: Outcome::Missing,
         ..get("/reconsideration/FY-NONE", Rule::LoggedIn)
     },
+    // The upload is multipart (which this client does not send): only its login and CSRF refusals here.
+    post(
+        "/reconsideration/import",
+        Rule::Needs(Permission::Rectify),
+        None,
+    ),
     get("/litigation", Rule::LoggedIn),
     post(
         "/litigation/export",

@@ -78,3 +78,41 @@ fn the_justice_bureau_sees_all_and_a_department_its_own() {
     assert!(!hearings.body.contains("id=\"city-rate\""));
     assert!(hearings.body.contains("50.00%"));
 }
+
+#[test]
+fn the_justice_bureau_imports_with_errors_by_row_and_column_in_chinese() {
+    let server = TestServer::start();
+    let mut supervisor = server.login("sfj.supervisor");
+    let path = format!("/reconsideration/import?csrf={}", supervisor.csrf);
+    let file = format!("{APPLICATIONS}FY-3,王五,SCJG,2025-05-10,2025-05-01,,,\n");
+    let page = supervisor.post_multipart(
+        &path,
+        &[("kind", "reconsideration")],
+        ("file", "fy.csv", file.as_bytes()),
+    );
+    assert_eq!(page.status, 200, "{}", page.body);
+    let done = crate::web::staff_directories::finished_job(&mut supervisor, &page);
+    assert!(
+        done.contains("新增 2") && done.contains("拒绝 1 行"),
+        "{done}"
+    );
+    assert!(done.contains("第 4 行 受理日期：早于收到日期"), "{done}");
+    let again = supervisor.post_multipart(
+        &path,
+        &[("kind", "reconsideration")],
+        ("file", "fy.csv", file.as_bytes()),
+    );
+    let done = crate::web::staff_directories::finished_job(&mut supervisor, &again);
+    assert!(done.contains("新增 0，更新 0，未变 2"), "{done}");
+    assert!(supervisor.get("/reconsideration").body.contains("FY-2"));
+
+    let mut staff = server.login("scjg.staff");
+    assert!(!staff.get("/reconsideration").body.contains("import-file"));
+    let path = format!("/reconsideration/import?csrf={}", staff.csrf);
+    let refused = staff.post_multipart(
+        &path,
+        &[("kind", "litigation")],
+        ("file", "ss.csv", HEARINGS.as_bytes()),
+    );
+    assert_eq!(refused.status, 403, "{}", refused.body);
+}
