@@ -22,6 +22,7 @@ pub mod licence;
 pub mod org;
 pub mod personal_score;
 pub mod plan;
+pub mod reconsideration;
 pub mod rectification;
 pub mod refusal;
 pub mod registration;

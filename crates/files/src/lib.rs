@@ -26,6 +26,7 @@ mod fuzz;
 pub mod hotline;
 pub mod licences;
 pub mod limits;
+pub mod reconsideration;
 pub mod report;
 pub mod review;
 pub mod rows;

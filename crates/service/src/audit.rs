@@ -134,6 +134,18 @@ pub async fn verify<S: WorkflowStore>(store: &S) -> Result<AuditReport> {
             .await?;
     rows += check_table::<S, domain::licence::LicenceEvent>(store, &mut last_digest, &mut breaks)
         .await?;
+    rows += check_table::<S, domain::reconsideration::Reconsideration>(
+        store,
+        &mut last_digest,
+        &mut breaks,
+    )
+    .await?;
+    rows += check_table::<S, domain::reconsideration::LitigationCase>(
+        store,
+        &mut last_digest,
+        &mut breaks,
+    )
+    .await?;
     let mut missing: Vec<_> = last_digest.into_iter().collect();
     missing.sort_by_key(|(_, (seq, _))| *seq);
     for ((table, key), (seq, _)) in missing {

@@ -14,6 +14,7 @@ pub mod eligibility;
 pub mod enforcement;
 pub mod hotline;
 pub mod licences;
+pub mod reconsideration;
 pub mod report;
 pub mod results;
 pub mod review;

@@ -49,6 +49,7 @@ pub mod licences;
 mod migrations;
 pub mod postgres;
 mod queries;
+pub mod reconsideration;
 pub mod review;
 pub mod risk;
 pub mod services;

@@ -111,6 +111,11 @@ const SQLITE: &[Embedded] = &[
         "review_draw",
         include_str!("../migrations/sqlite/0026_review_draw.sql"),
     ),
+    (
+        27,
+        "reconsideration",
+        include_str!("../migrations/sqlite/0027_reconsideration.sql"),
+    ),
 ];
 
 /// PostgreSQL migrations, in version order.
@@ -204,6 +209,11 @@ const POSTGRES: &[Embedded] = &[
         26,
         "review_draw",
         include_str!("../migrations/postgres/0026_review_draw.sql"),
+    ),
+    (
+        27,
+        "reconsideration",
+        include_str!("../migrations/postgres/0027_reconsideration.sql"),
     ),
 ];
 

@@ -94,6 +94,8 @@ const SECTIONS: &[Section] = &[
     ("/supervision", "执法监督", Some("监督"), None),
     ("/cases", "行政处罚案件", Some("监督"), None),
     ("/review", "案卷评查", Some("监督"), None),
+    ("/reconsideration", "行政复议", Some("监督"), None),
+    ("/litigation", "出庭应诉", Some("监督"), None),
     (
         "/reports",
         "统计报表",

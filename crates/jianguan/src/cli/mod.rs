@@ -12,6 +12,7 @@ mod hotline;
 mod import;
 mod licences;
 mod offline;
+mod reconsideration;
 mod review;
 mod serve;
 mod services;
@@ -85,6 +86,10 @@ enum Command {
     Cases(enforcement::CasesArgs),
     /// Case-file reviews (评查活动): commit, draw with witnesses, export the record, list.
     Review(review::ReviewArgs),
+    /// 行政复议: import applications, check the statutory clock, the year's KPIs.
+    Reconsideration(reconsideration::ReconsiderationArgs),
+    /// 行政诉讼出庭应诉: import hearings, the appearance rate.
+    Litigation(reconsideration::LitigationArgs),
     /// Government services: the matter catalogue, applications, KPIs, 告知承诺 checks.
     Services(services::ServicesArgs),
     /// The e-licence library (电子证照库): types, import, key, issue, verify, revoke.
@@ -132,6 +137,8 @@ pub fn main() -> ExitCode {
         Command::Discretion(args) => enforcement::run_discretion(args),
         Command::Cases(args) => enforcement::run_cases(args),
         Command::Review(args) => review::run(args),
+        Command::Reconsideration(args) => reconsideration::run_reconsideration(args),
+        Command::Litigation(args) => reconsideration::run_litigation(args),
         Command::Services(args) => services::run(args),
         Command::Licences(args) => licences::run(args),
         Command::Report(args) => workflow::run_report(args),

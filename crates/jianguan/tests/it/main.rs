@@ -26,6 +26,7 @@ mod identifier_peer;
 mod import;
 mod layers;
 mod licences;
+mod reconsideration;
 mod review;
 mod review_draw;
 mod risk;

@@ -448,16 +448,16 @@ fn short_label(outcome: Outcome) -> &'static str {
 
 /// An uploaded file, saved under its own name in a folder of its own (so an
 /// import names the file as uploaded), and the form's text fields.
-struct Upload {
+pub(crate) struct Upload {
     fields: BTreeMap<String, String>,
     folder: PathBuf,
-    path: PathBuf,
-    file_name: String,
+    pub(crate) path: PathBuf,
+    pub(crate) file_name: String,
 }
 
 impl Upload {
     /// A text field, trimmed, if not empty.
-    fn field(&self, name: &str) -> Option<&str> {
+    pub(crate) fn field(&self, name: &str) -> Option<&str> {
         self.fields
             .get(name)
             .map(|v| v.trim())
@@ -465,12 +465,12 @@ impl Upload {
     }
 
     /// Deletes the file.
-    fn remove(&self) {
+    pub(crate) fn remove(&self) {
         let _ = std::fs::remove_dir_all(&self.folder);
     }
 
     /// An import error as the uploader sees it: bad input names the file as uploaded.
-    fn refusal(&self, error: ImportError) -> Error {
+    pub(crate) fn refusal(&self, error: ImportError) -> Error {
         if error.is_bad_input() {
             let reason = error
                 .reason_zh()
@@ -483,7 +483,7 @@ impl Upload {
 }
 
 /// Reads a multipart form with one `file` (CSV, XLSX, XLS or JSON Lines).
-async fn receive_upload(mut multipart: Multipart) -> Result<Upload> {
+pub(crate) async fn receive_upload(mut multipart: Multipart) -> Result<Upload> {
     let bad =
         |e: axum::extract::multipart::MultipartError| Error::BadRequest(format!("上传失败：{e}"));
     let mut fields = BTreeMap::new();
@@ -649,10 +649,10 @@ pub fn write_batch_report(
 
 #[derive(Template)]
 #[template(path = "staff/credit_import.html")]
-struct ImportPage {
-    chrome: Chrome,
-    heading: String,
-    job: u64,
+pub(crate) struct ImportPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) heading: String,
+    pub(crate) job: u64,
 }
 
 /// `POST /credit/import?csrf=…`: multipart `kind` (`entries` or `matters`), `file`

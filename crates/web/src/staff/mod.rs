@@ -17,6 +17,7 @@ pub mod ledger;
 pub mod list_export;
 pub mod lists;
 pub mod plans;
+pub mod reconsideration;
 pub mod reports;
 pub mod results;
 pub mod review;
@@ -46,6 +47,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(hotline::routes())
         .merge(ledger::routes())
         .merge(plans::routes())
+        .merge(reconsideration::routes())
         .merge(reports::routes())
         .merge(results::routes())
         .merge(review::routes())

@@ -447,6 +447,30 @@ const PAGES: &[Page] = &[
     get("/cases", Rule::LoggedIn),
     get("/cases/discretion?q=SJ", Rule::LoggedIn),
     post("/cases/export", Rule::LoggedIn, Some(&[("format", "csv")])),
+    // 行政复议 and 出庭应诉: every account sees its own scope; the demo holds
+    // no application, so an application's page answers 404.
+    get("/reconsideration", Rule::LoggedIn),
+    post(
+        "/reconsideration/export",
+        Rule::LoggedIn,
+        Some(&[("format", "csv")]),
+    ),
+    Page {
+        allowed_as: Outcome::Missing,
+        ..get("/reconsideration/FY-NONE", Rule::LoggedIn)
+    },
+    // The upload is multipart (which this client does not send): only its login and CSRF refusals here.
+    post(
+        "/reconsideration/import",
+        Rule::Needs(Permission::Rectify),
+        None,
+    ),
+    get("/litigation", Rule::LoggedIn),
+    post(
+        "/litigation/export",
+        Rule::LoggedIn,
+        Some(&[("format", "csv")]),
+    ),
     // 行政处罚案件录入 (the case page is in SCOPED): an empty form passes the
     // authorization, then fails validation (400).
     get("/cases/new", CASE_CLERKS),

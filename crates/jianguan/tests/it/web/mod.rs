@@ -27,6 +27,7 @@ mod lists;
 mod names;
 mod penalties;
 mod portal;
+mod reconsideration;
 mod review;
 mod security;
 mod staff_directories;
