@@ -52,6 +52,7 @@ mod queries;
 pub mod risk;
 pub mod services;
 pub mod sqlite;
+pub mod window;
 pub mod workflow;
 
 use std::future::Future;

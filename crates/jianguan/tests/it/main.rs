@@ -32,4 +32,5 @@ mod services;
 mod storage_contract;
 mod templates;
 mod web;
+mod window;
 mod workflow;
