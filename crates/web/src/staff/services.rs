@@ -278,9 +278,26 @@ async fn city_name(state: &AppState) -> Result<String> {
         .unwrap_or_default())
 }
 
+/// Who reads the window's lists: window staff, the departments' back offices
+/// and city-wide readers.
+const READERS: [Permission; 3] = [
+    Permission::CheckCredit,
+    Permission::HandleWorkOrders,
+    Permission::ReadAllDepartments,
+];
+
+fn require_reader(user: &User) -> Result<()> {
+    if READERS.iter().any(|p| user.account().may(*p)) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
 fn may_read_file(user: &User, file: &WindowFile) -> bool {
     let account = user.account();
-    account.may(Permission::CheckCredit) || account.sees_department(&file.department)
+    account.may(Permission::CheckCredit)
+        || (READERS.iter().any(|p| account.may(*p)) && account.sees_department(&file.department))
 }
 
 fn require_window(user: &User) -> Result<()> {
@@ -317,6 +334,7 @@ async fn desk(
     user: User,
     Query(filter): Query<DeskFilter>,
 ) -> Result<Html<String>> {
+    require_reader(&user)?;
     let account = user.account();
     let may_receive = account.may(Permission::CheckCredit);
     let department = if may_receive || account.may(Permission::ReadAllDepartments) {
@@ -404,6 +422,7 @@ async fn file(
     user: User,
     Path(id): Path<String>,
 ) -> Result<Html<String>> {
+    require_reader(&user)?;
     let case = flow::case(&state.db, &id).await?;
     if !may_read_file(&user, &case.file) {
         return Err(Error::Forbidden);
@@ -420,6 +439,9 @@ async fn file(
     })
 }
 
+/// The steps window staff take.
+const WINDOW_STEPS: [&str; 6] = ["correct", "accept", "assign", "issue", "close", "rate"];
+
 /// The form of a step.
 fn step_form(body: &str) -> FormPairs {
     FormPairs::parse(body)
@@ -432,6 +454,11 @@ async fn step(
     body: String,
 ) -> Result<Response> {
     let form = step_form(&body);
+    if WINDOW_STEPS.contains(&step.as_str()) {
+        require_window(&user)?;
+    } else {
+        require_reader(&user)?;
+    }
     let db = &state.db;
     let actor = user.actor();
     let now = domain::clock::now();
@@ -553,6 +580,7 @@ async fn correction_print(
     user: User,
     Path(id): Path<String>,
 ) -> Result<Html<String>> {
+    require_reader(&user)?;
     let case = flow::case(&state.db, &id).await?;
     if !may_read_file(&user, &case.file) || case.file.correction.is_none() {
         return Err(Error::NotFound("该办件没有补正通知书".into()));
@@ -589,6 +617,7 @@ async fn receipt_print(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Html<String>> {
+    require_reader(&user)?;
     let case = flow::case(&state.db, &id).await?;
     if !may_read_file(&user, &case.file) || case.file.receipt_no.is_none() {
         return Err(Error::NotFound("该办件尚未受理，没有受理凭证".into()));
@@ -631,6 +660,7 @@ async fn due(
     user: User,
     Query(filter): Query<DueFilter>,
 ) -> Result<Html<String>> {
+    require_reader(&user)?;
     let account = user.account();
     let department =
         if account.may(Permission::CheckCredit) || account.may(Permission::ReadAllDepartments) {
