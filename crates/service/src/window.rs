@@ -215,12 +215,12 @@ pub async fn receive(
                 l.licence.status_on(day(at)) == LicenceStatus::Valid
                     && l.licence.valid_from <= day(at)
             })
-            .filter_map(|l| {
+            .map(|l| {
                 let name = types
                     .iter()
                     .find(|t| t.code == l.licence.type_code)
                     .map_or_else(|| l.licence.type_name.clone(), |t| t.name.clone());
-                Some((name, l.licence.no))
+                (name, l.licence.no)
             })
             .collect::<Vec<_>>()
     } else {
