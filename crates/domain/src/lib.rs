@@ -30,6 +30,7 @@ pub mod review;
 pub mod risk;
 pub mod services;
 pub mod uscc;
+pub mod window;
 
 pub use entity::{CreditClass, CreditRating, EntityFields, EntityStatus, EntityType, MarketEntity};
 pub use field::InvalidField;

@@ -23,6 +23,7 @@ pub mod rounds;
 pub mod services;
 pub mod setup;
 pub mod supervision;
+pub mod window;
 
 use domain::InvalidField;
 use domain::plan::{Confirmation, Decision, Plan, PlanFields, PlanStatus};

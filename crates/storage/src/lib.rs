@@ -54,6 +54,7 @@ pub mod review;
 pub mod risk;
 pub mod services;
 pub mod sqlite;
+pub mod window;
 pub mod workflow;
 
 use std::future::Future;

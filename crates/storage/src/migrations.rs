@@ -116,6 +116,11 @@ const SQLITE: &[Embedded] = &[
         "reconsideration",
         include_str!("../migrations/sqlite/0027_reconsideration.sql"),
     ),
+    (
+        28,
+        "service_window",
+        include_str!("../migrations/sqlite/0028_service_window.sql"),
+    ),
 ];
 
 /// PostgreSQL migrations, in version order.
@@ -214,6 +219,11 @@ const POSTGRES: &[Embedded] = &[
         27,
         "reconsideration",
         include_str!("../migrations/postgres/0027_reconsideration.sql"),
+    ),
+    (
+        28,
+        "service_window",
+        include_str!("../migrations/postgres/0028_service_window.sql"),
     ),
 ];
 

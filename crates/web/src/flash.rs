@@ -30,10 +30,12 @@ pub enum Done {
     ResultsPublished,
     /// A penalty case was entered or edited.
     CaseSaved,
+    /// A step on an application at the comprehensive window was recorded.
+    ServiceStep,
 }
 
 impl Done {
-    const ALL: [Self; 8] = [
+    const ALL: [Self; 9] = [
         Self::PlanCreated,
         Self::PlanFiled,
         Self::PlanApproved,
@@ -42,6 +44,7 @@ impl Done {
         Self::RoundPublished,
         Self::ResultsPublished,
         Self::CaseSaved,
+        Self::ServiceStep,
     ];
 
     fn code(self) -> &'static str {
@@ -54,6 +57,7 @@ impl Done {
             Self::RoundPublished => "round-published",
             Self::ResultsPublished => "results-published",
             Self::CaseSaved => "case-saved",
+            Self::ServiceStep => "service-step",
         }
     }
 
@@ -68,6 +72,7 @@ impl Done {
             Self::RoundPublished => format!("批次 {subject} 的抽取结果已公示。"),
             Self::ResultsPublished => format!("已公示 {subject} 条检查结果。"),
             Self::CaseSaved => format!("案件 {subject} 已保存。"),
+            Self::ServiceStep => format!("办件 {subject} 的办理环节已记录。"),
         }
     }
 

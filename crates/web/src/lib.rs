@@ -99,6 +99,8 @@ pub struct AppState {
     pub drawing: ops::rounds::Drawing,
     /// Separation of duties on plans (on unless `serve --allow-self-approval`).
     pub duties: service::Duties,
+    /// The city's licence-signing key file, for 出件 at the comprehensive window.
+    pub licence_key: Option<std::path::PathBuf>,
 }
 
 /// The server's timeouts and connection limit (`jianguan serve` flags).
@@ -158,6 +160,7 @@ impl AppState {
             city: city::CityCell::default(),
             drawing: ops::rounds::Drawing::default(),
             duties: service::Duties::default(),
+            licence_key: None,
         })
     }
 }

@@ -91,6 +91,13 @@ const SECTIONS: &[Section] = &[
         Some("信用"),
         Some(Permission::SeePersonalCredit),
     ),
+    (
+        "/services/window",
+        "综合窗口",
+        Some("政务服务"),
+        Some(Permission::CheckCredit),
+    ),
+    ("/services/matters", "事项清单", Some("政务服务"), None),
     ("/supervision", "执法监督", Some("监督"), None),
     ("/cases", "行政处罚案件", Some("监督"), None),
     ("/review", "案卷评查", Some("监督"), None),

@@ -129,7 +129,12 @@ pub fn serve_database_with(
         let db = database.open().await?;
         let outcome = async {
             db.migrate().await?;
-            serve(db.clone(), calendar, listen, options).await
+            // The licence-signing key of `licences key`/`setup`, for 出件 at the window.
+            let licence_key = database
+                .url()
+                .ok()
+                .map(|url| service::licences::default_key_path(&url, &database.data_dir));
+            serve(db.clone(), calendar, listen, options, licence_key).await
         }
         .await;
         db.close().await;
@@ -144,6 +149,7 @@ pub async fn serve(
     calendar: workcal::Calendar,
     listen: SocketAddr,
     options: &ServerOptions,
+    licence_key: Option<std::path::PathBuf>,
 ) -> anyhow::Result<()> {
     init_logging();
     // Before the address is announced: a client never sees a stale file.
@@ -172,6 +178,7 @@ pub async fn serve(
         fresh.hotline = rules;
         fresh.limits = options.limits();
         fresh.trusted_proxies.clone_from(&options.trusted_proxies);
+        fresh.licence_key = licence_key;
         fresh.duties = service::Duties {
             allow_self_approval: options.allow_self_approval,
         };

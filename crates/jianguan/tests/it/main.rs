@@ -34,4 +34,5 @@ mod services;
 mod storage_contract;
 mod templates;
 mod web;
+mod window;
 mod workflow;

@@ -11,6 +11,7 @@ pub mod credit;
 pub mod ledger;
 pub mod licences;
 pub mod penalties;
+pub mod services;
 
 use std::sync::Arc;
 
@@ -53,6 +54,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(ledger::routes())
         .merge(penalties::routes())
         .merge(licences::routes())
+        .merge(services::routes())
 }
 
 #[derive(Template)]

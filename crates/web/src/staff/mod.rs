@@ -22,6 +22,7 @@ pub mod reports;
 pub mod results;
 pub mod review;
 pub mod rounds;
+pub mod services;
 pub mod setup;
 pub mod supervision;
 
@@ -52,6 +53,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(results::routes())
         .merge(review::routes())
         .merge(rounds::routes())
+        .merge(services::routes())
         .merge(setup::routes())
         .merge(supervision::routes())
 }

@@ -205,6 +205,13 @@ const ACCOUNT_FORM: &[(&str, &str)] = &[
     ("role", "hotline_operator"),
 ];
 
+/// Who reads the comprehensive window's lists and files.
+const SERVICE_READERS: [Permission; 3] = [
+    Permission::CheckCredit,
+    Permission::HandleWorkOrders,
+    Permission::ReadAllDepartments,
+];
+
 /// Every page route but the department-scoped record pages of [`SCOPED`].
 /// Add a line with each new page (the completeness test says which).
 const PAGES: &[Page] = &[
@@ -543,6 +550,74 @@ const PAGES: &[Page] = &[
         Rule::Needs(Permission::Rectify),
         Some(&[("text", "退回")]),
     ),
+    // 政务服务: the catalogue for everyone logged in; the window's lists for
+    // window staff, back offices and city-wide readers; no file named exists.
+    get("/services/matters", Rule::LoggedIn),
+    get("/services/matters?q=食品&one_window=是", Rule::LoggedIn),
+    post(
+        "/services/matters/export",
+        Rule::LoggedIn,
+        Some(&[("format", "csv")]),
+    ),
+    Page {
+        allowed_as: Outcome::Missing,
+        ..get("/services/matters/{nobody}", Rule::LoggedIn)
+    },
+    get("/services/window", Rule::AnyOf(&SERVICE_READERS)),
+    get("/services/window/due", Rule::AnyOf(&SERVICE_READERS)),
+    post(
+        "/services/window",
+        Rule::Needs(Permission::CheckCredit),
+        Some(&[
+            ("matter", "AUTHZ-NONE"),
+            ("applicant_name", "授权测试"),
+            ("applicant", "91420200MA4KLTGX86"),
+            ("window", "综合窗口"),
+        ]),
+    ),
+    Page {
+        allowed_as: Outcome::Missing,
+        ..get("/services/window/{nobody}", Rule::AnyOf(&SERVICE_READERS))
+    },
+    Page {
+        allowed_as: Outcome::Missing,
+        ..get(
+            "/services/window/{nobody}/receipt",
+            Rule::AnyOf(&SERVICE_READERS),
+        )
+    },
+    Page {
+        allowed_as: Outcome::Missing,
+        ..get(
+            "/services/window/{nobody}/correction",
+            Rule::AnyOf(&SERVICE_READERS),
+        )
+    },
+    Page {
+        allowed_as: Outcome::Missing,
+        ..post(
+            "/services/window/{nobody}/accept",
+            Rule::Needs(Permission::CheckCredit),
+            None,
+        )
+    },
+    Page {
+        allowed_as: Outcome::Missing,
+        ..post(
+            "/services/window/{nobody}/decide",
+            Rule::AnyOf(&SERVICE_READERS),
+            Some(&[("decision", "准予"), ("reason", "授权测试")]),
+        )
+    },
+    get("/gongshi/services/status?code=00", Rule::Public),
+    Page {
+        allowed_as: Outcome::Missing,
+        ..post(
+            "/gongshi/services/status",
+            Rule::Public,
+            Some(&[("code", "00"), ("review", "满意")]),
+        )
+    },
     // 信用修复: the entry and the request named do not exist (404 once authorized).
     get("/credit/repair", Rule::LoggedIn),
     get("/gongshi/credit?q={entity}", Rule::Public),

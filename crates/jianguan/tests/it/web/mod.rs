@@ -35,3 +35,4 @@ mod staff_workflow;
 mod steps;
 mod supervision;
 mod watermark;
+mod window;
