@@ -22,6 +22,7 @@ pub mod rounds;
 pub mod services;
 pub mod setup;
 pub mod supervision;
+pub mod verification;
 
 use domain::InvalidField;
 use domain::plan::{Confirmation, Decision, Plan, PlanFields, PlanStatus};

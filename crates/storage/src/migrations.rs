@@ -106,6 +106,11 @@ const SQLITE: &[Embedded] = &[
         "review",
         include_str!("../migrations/sqlite/0025_review.sql"),
     ),
+    (
+        29,
+        "verification",
+        include_str!("../migrations/sqlite/0029_verification.sql"),
+    ),
 ];
 
 /// PostgreSQL migrations, in version order.
@@ -194,6 +199,11 @@ const POSTGRES: &[Embedded] = &[
         25,
         "review",
         include_str!("../migrations/postgres/0025_review.sql"),
+    ),
+    (
+        29,
+        "verification",
+        include_str!("../migrations/postgres/0029_verification.sql"),
     ),
 ];
 

@@ -762,20 +762,7 @@ async fn rounds_command<S: WorkflowStore>(
             );
         }
         RoundsCommand::Export { id, out, public } => {
-            let record = rounds::export(store, id).await?;
-            let (text, what) = if *public {
-                let (view, _) = rounds::public_view(&record)?;
-                (serde_json::to_vec(&view)?, "public view")
-            } else {
-                (rounds::record_bytes(&record)?, "full record")
-            };
-            write_atomically(out, &text)?;
-            println!(
-                "wrote the {what} to {} ({} plans, {} visits)",
-                out.display(),
-                record.plans.len(),
-                record.visits.len()
-            );
+            export_record(store, id, out, *public).await?;
         }
         RoundsCommand::Explain { id, entity, json } => {
             let explanation = rounds::explain(store, id, entity).await?;
@@ -798,6 +785,31 @@ async fn rounds_command<S: WorkflowStore>(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a published round's full record (or with `public`, its public
+/// view) to `out`: `rounds export` and `services verification export`.
+pub(super) async fn export_record<S: WorkflowStore>(
+    store: &S,
+    id: &str,
+    out: &std::path::Path,
+    public: bool,
+) -> anyhow::Result<()> {
+    let record = rounds::export(store, id).await?;
+    let (text, what) = if public {
+        let (view, _) = rounds::public_view(&record)?;
+        (serde_json::to_vec(&view)?, "public view")
+    } else {
+        (rounds::record_bytes(&record)?, "full record")
+    };
+    write_atomically(out, &text)?;
+    println!(
+        "wrote the {what} to {} ({} plans, {} visits)",
+        out.display(),
+        record.plans.len(),
+        record.visits.len()
+    );
+    Ok(())
 }
 
 /// `jianguan visits …`.

@@ -29,6 +29,7 @@ mod licences;
 mod review;
 mod risk;
 mod services;
+mod services_verification;
 mod storage_contract;
 mod templates;
 mod web;
