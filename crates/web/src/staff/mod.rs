@@ -20,6 +20,7 @@ pub mod plans;
 pub mod reports;
 pub mod results;
 pub mod rounds;
+pub mod services_kpi;
 pub mod setup;
 pub mod supervision;
 
@@ -48,6 +49,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(reports::routes())
         .merge(results::routes())
         .merge(rounds::routes())
+        .merge(services_kpi::routes())
         .merge(setup::routes())
         .merge(supervision::routes())
 }

@@ -374,6 +374,11 @@ const PAGES: &[Page] = &[
     ),
     // 统计报表, 审计台账
     get("/reports", Rule::Needs(Permission::DownloadReports)),
+    get("/services/kpi", Rule::Needs(Permission::DownloadReports)),
+    get(
+        "/services/kpi/download",
+        Rule::Needs(Permission::DownloadReports),
+    ),
     get(
         "/reports/download",
         Rule::Needs(Permission::DownloadReports),

@@ -28,6 +28,7 @@ mod names;
 mod penalties;
 mod portal;
 mod security;
+mod services_kpi;
 mod staff_directories;
 mod staff_workflow;
 mod steps;
