@@ -30,10 +30,12 @@ pub enum Done {
     ResultsPublished,
     /// A penalty case was entered or edited.
     CaseSaved,
+    /// A 核查 result was recorded; the subject is the application.
+    VerificationRecorded,
 }
 
 impl Done {
-    const ALL: [Self; 8] = [
+    const ALL: [Self; 9] = [
         Self::PlanCreated,
         Self::PlanFiled,
         Self::PlanApproved,
@@ -42,6 +44,7 @@ impl Done {
         Self::RoundPublished,
         Self::ResultsPublished,
         Self::CaseSaved,
+        Self::VerificationRecorded,
     ];
 
     fn code(self) -> &'static str {
@@ -54,6 +57,7 @@ impl Done {
             Self::RoundPublished => "round-published",
             Self::ResultsPublished => "results-published",
             Self::CaseSaved => "case-saved",
+            Self::VerificationRecorded => "verification-recorded",
         }
     }
 
@@ -68,6 +72,7 @@ impl Done {
             Self::RoundPublished => format!("批次 {subject} 的抽取结果已公示。"),
             Self::ResultsPublished => format!("已公示 {subject} 条检查结果。"),
             Self::CaseSaved => format!("案件 {subject} 已保存。"),
+            Self::VerificationRecorded => format!("办件 {subject} 的核查结果已登记。"),
         }
     }
 

@@ -23,6 +23,7 @@ pub mod rounds;
 pub mod services_kpi;
 pub mod setup;
 pub mod supervision;
+pub mod verification;
 
 use std::sync::Arc;
 
@@ -52,4 +53,5 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(services_kpi::routes())
         .merge(setup::routes())
         .merge(supervision::routes())
+        .merge(verification::routes())
 }

@@ -376,6 +376,25 @@ const PAGES: &[Page] = &[
     get("/reports", Rule::Needs(Permission::DownloadReports)),
     get("/services/kpi", Rule::Needs(Permission::DownloadReports)),
     get(
+        "/services/verification",
+        Rule::Needs(Permission::ManageCredit),
+    ),
+    Page {
+        allowed_as: Outcome::Missing,
+        ..get(
+            "/services/verification/{nobody}",
+            Rule::Needs(Permission::ManageCredit),
+        )
+    },
+    Page {
+        allowed_as: Outcome::Missing,
+        ..post(
+            "/services/verification/{nobody}/result",
+            Rule::Needs(Permission::ManageCredit),
+            Some(&[("application", "B1"), ("outcome", "属实")]),
+        )
+    },
+    get(
         "/services/kpi/download",
         Rule::Needs(Permission::DownloadReports),
     ),

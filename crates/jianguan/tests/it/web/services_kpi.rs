@@ -89,3 +89,88 @@ fn the_dashboard_shows_the_six_figures_with_charts_and_an_xlsx() {
         403
     );
 }
+
+/// The 核查 pages: the list, the drawn applications, and 不实 asked for
+/// confirmation before it revokes and lists the applicant.
+#[test]
+fn verification_results_are_entered_with_confirmation_before_a_false_promise() {
+    let server = server();
+    let url = server.database.to_string_lossy().into_owned();
+    block_on(async move {
+        let db = storage::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 3, d).unwrap_or_default();
+        let checker = service::credit::Checker {
+            actor: "test".into(),
+            department: None,
+        };
+        let rules = service::services::PromiseRules::default();
+        service::services::promise_check(&db, "M1", "91420200MA4A0002XJ", day(1), &rules, &checker)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut rates_bp =
+            service::verification::parse_rates("中=10000").unwrap_or_else(|e| panic!("{e}"));
+        rates_bp.insert("中".into(), 10_000);
+        let request = service::verification::VerificationRequest {
+            id: "HC-WEB".into(),
+            month: day(1),
+            rates_bp,
+        };
+        let now = domain::clock::now();
+        service::verification::commit(
+            &db,
+            &request,
+            &draw::Secret::from_bytes([3; 32]),
+            now,
+            "test",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        service::verification::draw(&db, "HC-WEB", "beacon", &[], now, "test")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        db.close().await;
+    });
+    let mut office = server.login("credit.office");
+    let list = office.get("/services/verification");
+    assert_eq!(list.status, 200, "{}", list.body);
+    assert!(
+        list.body.contains("/services/verification/HC-WEB"),
+        "{}",
+        list.body
+    );
+    let show = office.get("/services/verification/HC-WEB");
+    assert_eq!(show.status, 200, "{}", show.body);
+    assert!(
+        show.body.contains("data-application=\"B1\""),
+        "{}",
+        show.body
+    );
+    assert!(show.body.contains("data-confirm="), "{}", show.body);
+    // 不实 without the confirmation: the confirmation page, nothing recorded.
+    let asked = office.post_form(
+        "/services/verification/HC-WEB/result",
+        &[
+            ("application", "B1"),
+            ("outcome", "不实"),
+            ("note", "场地不符"),
+        ],
+    );
+    assert!(asked.body.contains("确认不实"), "{}", asked.body);
+    assert!(
+        office
+            .get("/services/verification/HC-WEB")
+            .body
+            .contains("待核查")
+    );
+    office.post_form(
+        "/services/verification/HC-WEB/result",
+        &[
+            ("application", "B1"),
+            ("outcome", "不实"),
+            ("note", "场地不符"),
+            ("confirm", "1"),
+        ],
+    );
+    let after = office.get("/services/verification/HC-WEB");
+    assert!(after.body.contains("不实（场地不符）"), "{}", after.body);
+}
