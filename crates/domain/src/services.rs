@@ -70,6 +70,28 @@ zh_enum!(
 );
 
 zh_enum!(
+    /// 风险等级 of a matter: the stratum of its 告知承诺 核查 sampling.
+    RiskLevel {
+        /// 高.
+        High = "高",
+        /// 中 (the default).
+        Medium = "中",
+        /// 低.
+        Low = "低",
+    }
+);
+
+#[allow(
+    clippy::derivable_impls,
+    reason = "zh_enum! derives a fixed set; Default is the 中 of docs/services.md"
+)]
+impl Default for RiskLevel {
+    fn default() -> Self {
+        Self::Medium
+    }
+}
+
+zh_enum!(
     /// 办件类型.
     Handling {
         /// 即办件: done on the day it is accepted.
@@ -202,6 +224,9 @@ pub struct Matter {
     pub proofs: Vec<Proof>,
     /// 结果证照类型 (a licence type code).
     pub licence_type: Option<String>,
+    /// 风险等级 (empty in a file: 中): the stratum of 核查 sampling.
+    #[serde(default)]
+    pub risk: RiskLevel,
 }
 
 fn check_text(field: &'static str, text: &str, max: usize) -> Result<(), InvalidField> {
@@ -383,6 +408,9 @@ pub struct Application {
     pub rectified_at: Option<DateTime<FixedOffset>>,
     /// SHA-256 of the imported row, if it came from a file.
     pub import_digest: Option<String>,
+    /// When the approval was revoked (撤销): a 告知承诺 found false on 核查.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<DateTime<FixedOffset>>,
 }
 
 fn day(at: DateTime<FixedOffset>) -> NaiveDate {
@@ -587,6 +615,61 @@ pub struct ServiceKpi {
     pub bad_reviews: u64,
     /// 差评 rectified by `deadline(评价日, 5)` ÷ (差评 rectified, or past that deadline).
     pub rectified_on_time_rate: Option<Rate>,
+}
+
+zh_enum!(
+    /// 核查结果 of a promise (告知承诺) checked afterwards.
+    VerificationOutcome {
+        /// 属实: the promise was true.
+        True = "属实",
+        /// 不实: the promise was false; the approval is revoked.
+        False = "不实",
+    }
+);
+
+/// One matter's part of a 核查 sampling: what its plan is drawn by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerificationMatter {
+    /// 实施部门 (the plan's department in the record).
+    pub department: String,
+    /// The matter's version when committed.
+    pub version: u32,
+    /// 风险等级: the stratum of its frame.
+    pub risk: RiskLevel,
+    /// Promise-based applications in the frame.
+    pub applications: u32,
+}
+
+/// A recorded 核查 result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerificationResult {
+    /// 属实 or 不实.
+    pub outcome: VerificationOutcome,
+    /// 核查说明.
+    pub note: Option<String>,
+    /// When recorded.
+    pub at: DateTime<FixedOffset>,
+    /// Who recorded it.
+    pub actor: String,
+}
+
+/// A 告知承诺 核查 sampling of one month (国办发〔2020〕42号: promises are
+/// checked afterwards). Its frames, commitment and record are those of the
+/// round with the same id (`jianguan-draw/v1`); this keeps the rates, the
+/// matters and the results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verification {
+    /// Id (also the round's).
+    pub id: String,
+    /// The month sampled, `YYYY-MM`.
+    pub month: String,
+    /// Sampling rate per risk level, in basis points (1/10,000).
+    pub rates_bp: std::collections::BTreeMap<String, u32>,
+    /// Matters sampled, by code.
+    pub matters: std::collections::BTreeMap<String, VerificationMatter>,
+    /// Results by application id.
+    #[serde(default)]
+    pub results: std::collections::BTreeMap<String, VerificationResult>,
 }
 
 #[cfg(test)]

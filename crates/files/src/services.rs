@@ -14,7 +14,7 @@ use super::{ImportError, Outcome, Problem};
 use domain::credit::Subject;
 use domain::hotline::parse_time;
 use domain::services::{
-    Channel, Decision, Handling, Matter, MatterKind, Review, parse_proofs, split_list,
+    Channel, Decision, Handling, Matter, MatterKind, Review, RiskLevel, parse_proofs, split_list,
 };
 
 const fn col(key: &'static str, zh: &'static [&'static str], required: bool) -> Column {
@@ -35,6 +35,7 @@ pub const MATTER_CATALOGUE_COLUMNS: &[Column] = &[
     col("materials", &["申请材料"], false),
     col("proofs", &["证明事项"], false),
     col("licence_type", &["结果证照类型"], false),
+    col("risk", &["风险等级"], false),
 ];
 
 /// The columns of an applications file.
@@ -176,6 +177,15 @@ pub fn read_catalogue(path: &Path) -> Result<CatalogueFile, ImportError> {
         let one_window = yes_no(&view, row, "one_window", &mut errors);
         let one_licence = yes_no(&view, row, "one_licence", &mut errors);
         let licence_type = Some(view.get("licence_type").to_owned()).filter(|s| !s.is_empty());
+        let risk = choice(
+            &view,
+            row,
+            "risk",
+            RiskLevel::parse,
+            "风险等级应为 高、中 或 低",
+            &mut errors,
+        )
+        .unwrap_or_default();
         let (Some(handling), Some(promised_days), true) =
             (handling, promised_days, errors.is_empty())
         else {
@@ -195,6 +205,7 @@ pub fn read_catalogue(path: &Path) -> Result<CatalogueFile, ImportError> {
             materials: split_list(view.get("materials")),
             proofs: parse_proofs(view.get("proofs")),
             licence_type,
+            risk,
         };
         if let Err(e) = matter.validate() {
             file.outcome.errors.push(view.problem(

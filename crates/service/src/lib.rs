@@ -23,6 +23,7 @@ pub mod rounds;
 pub mod services;
 pub mod setup;
 pub mod supervision;
+pub mod verification;
 pub mod window;
 
 use domain::InvalidField;

@@ -163,25 +163,81 @@ pub async fn commit<S: WorkflowStore>(
     let built: Vec<BuiltFrame> =
         build_frames(&plans, &candidates, &history, rules, request.window_start);
     drop_elsewhere(candidates);
+    let sealed = plans
+        .iter()
+        .zip(built)
+        .map(|(plan, frame)| SealedPlan {
+            id: plan.id.clone(),
+            version: plan.version,
+            entries: plan.entries().into_iter().map(|(id, _)| id).collect(),
+            frame,
+        })
+        .collect();
+    seal(
+        store,
+        request,
+        rules,
+        sealed,
+        secret,
+        "round.committed",
+        at,
+        actor,
+    )
+    .await
+}
+
+/// A plan's frame as a round seals it.
+#[derive(Debug)]
+pub struct SealedPlan {
+    /// The plan id (a frame is stored per plan).
+    pub id: String,
+    /// The plan's version committed.
+    pub version: u32,
+    /// The record entry ids that draw from this frame.
+    pub entries: Vec<String>,
+    /// The frozen frame.
+    pub frame: BuiltFrame,
+}
+
+/// Seals built frames into a committed round: stores the frames, the secret
+/// and the round with its commitment, frame and round digests, in one
+/// transaction with its ledger entry (`action`). Used by [`commit`] and by
+/// other samplings that build their own frames (services 核查).
+#[allow(clippy::too_many_arguments)]
+pub async fn seal<S: WorkflowStore>(
+    store: &S,
+    request: &CommitRequest,
+    rules: &EligibilityRules,
+    plans: Vec<SealedPlan>,
+    secret: &draw::Secret,
+    action: &str,
+    at: DateTime<FixedOffset>,
+    actor: &str,
+) -> Result<Round> {
     let mut frame_digests = BTreeMap::new();
     let mut exclusion_digests = BTreeMap::new();
     let mut stored = Vec::with_capacity(plans.len());
     let mut entry_digests = Vec::new();
+    let mut versions = BTreeMap::new();
     let (mut rows, mut excluded) = (0, 0);
-    for (plan, frame) in plans.iter().zip(built) {
+    for plan in plans {
         // The text is the sorted frame lines, so its hash is the spec §5 frame digest.
-        let digest = draw::sha256(&[frame.frame.as_bytes()]);
-        for (entry, _) in plan.entries() {
+        let digest = draw::sha256(&[plan.frame.frame.as_bytes()]);
+        for entry in plan.entries {
             entry_digests.push((entry, digest));
         }
         frame_digests.insert(plan.id.clone(), draw::to_hex(&digest));
-        exclusion_digests.insert(plan.id.clone(), domain::ledger::digest(&frame.exclusions));
-        rows += frame.rows;
-        excluded += frame.excluded;
+        exclusion_digests.insert(
+            plan.id.clone(),
+            domain::ledger::digest(&plan.frame.exclusions),
+        );
+        versions.insert(plan.id.clone(), plan.version);
+        rows += plan.frame.rows;
+        excluded += plan.frame.excluded;
         stored.push(StoredFrame {
-            plan: plan.id.clone(),
-            frame: frame.frame,
-            exclusions: frame.exclusions,
+            plan: plan.id,
+            frame: plan.frame.frame,
+            exclusions: plan.frame.exclusions,
         });
     }
     let round_digest = draw::round_digest(entry_digests.iter().map(|(id, d)| (id.as_str(), d)));
@@ -192,7 +248,7 @@ pub async fn commit<S: WorkflowStore>(
         window_end: request.window_end,
         cap: request.cap,
         rules: rules.clone(),
-        plans: plans.iter().map(|p| (p.id.clone(), p.version)).collect(),
+        plans: versions,
         frame_digests,
         exclusion_digests,
         commitment: draw::to_hex(&secret.commitment()),
@@ -213,14 +269,14 @@ pub async fn commit<S: WorkflowStore>(
     };
     let detail = format!(
         "{} plans, {rows} frame rows, {excluded} exclusions",
-        plans.len()
+        round.plans.len()
     );
     store
         .commit_round(
             &round,
             &stored,
             &secret.to_hex(),
-            &Change::new(at, actor, "round.committed", detail),
+            &Change::new(at, actor, action, detail),
         )
         .await?;
     drop_elsewhere(stored);
@@ -349,22 +405,8 @@ pub async fn draw<S: WorkflowStore>(
     at: DateTime<FixedOffset>,
     actor: &str,
 ) -> Result<Round> {
-    let mut round = super::existing::<S, Round>(store, id).await?;
-    if round.status != RoundStatus::Committed {
-        return Err(refuse(
-            "round_status",
-            format!(
-                "round {id} is {}; only a committed round can be drawn",
-                round.status
-            ),
-            format!(
-                "批次 {id} 当前为“{}”，只有已承诺的批次才能抽取",
-                round.status
-            ),
-        ));
-    }
-    let beacon = checked_beacon(beacon)?;
-    let secret = sealed_secret::<S, Round>(store, ROUND, id, &round.commitment).await?;
+    let round = super::existing::<S, Round>(store, id).await?;
+    let (secret, beacon) = opening(store, &round, beacon).await?;
     let plans_frames = committed_plans(store, &round).await?;
     let corps = corps(store, round.window_start, round.window_end).await?;
     let mut recused: HashSet<(String, String)> = HashSet::new();
@@ -390,7 +432,7 @@ pub async fn draw<S: WorkflowStore>(
         .collect();
     let input = draw::RoundInput {
         secret,
-        beacon: beacon.to_owned(),
+        beacon,
         cap: round.cap,
         plans: entry_list
             .iter()
@@ -447,11 +489,7 @@ pub async fn draw<S: WorkflowStore>(
             .unwrap_or_default();
         draw::Demand { k, candidates }
     };
-    let mut record = draw::draw_round(input, demand)?;
-    // The digest of the full record as it will be exported at publication
-    // (secret and frames included), for the witnesses to sign now.
-    let full_record_sha256 = record_sha256(&record)?;
-    check_frame_digests(&record, &round.frame_digests, Plan::id_of_entry)?;
+    let record = draw::draw_round(input, demand)?;
     let visits: Vec<Visit> = record
         .visits
         .iter()
@@ -495,6 +533,69 @@ pub async fn draw<S: WorkflowStore>(
             }
         })
         .collect();
+    let round = record_draw(
+        store,
+        round,
+        record,
+        witnesses,
+        &visits,
+        "round.drawn",
+        at,
+        actor,
+    )
+    .await?;
+    drop(frames);
+    drop(by_entry);
+    drop(entry_list);
+    drop_elsewhere(plans_frames);
+    Ok(round)
+}
+
+/// The sealed secret of a committed round, checked against its commitment,
+/// and the beacon as recorded: what a draw opens.
+pub async fn opening<S: WorkflowStore>(
+    store: &S,
+    round: &Round,
+    beacon: &str,
+) -> Result<(draw::Secret, String)> {
+    let id = round.id.as_str();
+    if round.status != RoundStatus::Committed {
+        return Err(refuse(
+            "round_status",
+            format!(
+                "round {id} is {}; only a committed round can be drawn",
+                round.status
+            ),
+            format!(
+                "批次 {id} 当前为“{}”，只有已承诺的批次才能抽取",
+                round.status
+            ),
+        ));
+    }
+    let beacon = checked_beacon(beacon)?;
+    let secret = sealed_secret::<S, Round>(store, ROUND, id, &round.commitment).await?;
+    Ok((secret, beacon))
+}
+
+/// Stores a drawn record: checks each plan's frame against the committed
+/// digest, keeps the full record's SHA-256 for the witnesses, and stores the
+/// record (secret and frames left out), the round's new state and `visits`
+/// in one transaction with its ledger entry (`action`).
+#[allow(clippy::too_many_arguments)]
+pub async fn record_draw<S: WorkflowStore>(
+    store: &S,
+    mut round: Round,
+    mut record: draw::Record,
+    witnesses: &[String],
+    visits: &[Visit],
+    action: &str,
+    at: DateTime<FixedOffset>,
+    actor: &str,
+) -> Result<Round> {
+    // The digest of the full record as it will be exported at publication
+    // (secret and frames included), for the witnesses to sign now.
+    let full_record_sha256 = record_sha256(&record)?;
+    check_frame_digests(&record, &round.frame_digests, Plan::id_of_entry)?;
     let text = stored_text(&mut record)?;
     round.status = RoundStatus::Drawn;
     round.beacon = Some(record.beacon.clone());
@@ -526,14 +627,10 @@ pub async fn draw<S: WorkflowStore>(
         .record_draw(
             &round,
             &text,
-            &visits,
-            &Change::new(at, actor, "round.drawn", detail),
+            visits,
+            &Change::new(at, actor, action, detail),
         )
         .await?;
-    drop(frames);
-    drop(by_entry);
-    drop(entry_list);
-    drop_elsewhere(plans_frames);
     Ok(round)
 }
 

@@ -145,6 +145,7 @@ pub fn application_from_row(
         rectify_due: None,
         rectified_at: row.rectified_at,
         import_digest: Some(row.digest()),
+        revoked_at: None,
     };
     application.validate().map_err(|e| e.to_string())?;
     application

@@ -121,6 +121,11 @@ const SQLITE: &[Embedded] = &[
         "service_window",
         include_str!("../migrations/sqlite/0028_service_window.sql"),
     ),
+    (
+        29,
+        "verification",
+        include_str!("../migrations/sqlite/0029_verification.sql"),
+    ),
 ];
 
 /// PostgreSQL migrations, in version order.
@@ -224,6 +229,11 @@ const POSTGRES: &[Embedded] = &[
         28,
         "service_window",
         include_str!("../migrations/postgres/0028_service_window.sql"),
+    ),
+    (
+        29,
+        "verification",
+        include_str!("../migrations/postgres/0029_verification.sql"),
     ),
 ];
 

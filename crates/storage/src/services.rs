@@ -8,7 +8,7 @@ use super::StoreError;
 use super::engine::{Arg, Column, Engine, OnConflict, RowRead, Sql, Table, bulk_insert};
 use super::workflow::Document;
 use domain::hotline::{beijing, stored_time};
-use domain::services::{Application, MatterRecord, ServiceKpiCounts};
+use domain::services::{Application, MatterRecord, ServiceKpiCounts, Verification};
 
 impl Document for MatterRecord {
     const NOUN: &'static str = "matter";
@@ -24,6 +24,18 @@ impl Document for MatterRecord {
             Some(current.map_or_else(String::new, |v| v.matter.name.clone())),
             Some(current.map_or(0, |v| v.version).to_string()),
         ]
+    }
+}
+
+impl Document for Verification {
+    const NOUN: &'static str = "verification";
+    const TABLE: &'static str = "service_verifications";
+    const COLUMNS: &'static [&'static str] = &["month"];
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+    fn columns(&self) -> Vec<Option<String>> {
+        vec![Some(self.month.clone())]
     }
 }
 

@@ -32,6 +32,8 @@ pub enum Done {
     CaseSaved,
     /// A step on an application at the comprehensive window was recorded.
     ServiceStep,
+    /// A 核查 result was recorded; the subject is the application.
+    VerificationRecorded,
 }
 
 impl Done {
@@ -45,6 +47,7 @@ impl Done {
         Self::ResultsPublished,
         Self::CaseSaved,
         Self::ServiceStep,
+        Self::VerificationRecorded,
     ];
 
     fn code(self) -> &'static str {
@@ -58,6 +61,7 @@ impl Done {
             Self::ResultsPublished => "results-published",
             Self::CaseSaved => "case-saved",
             Self::ServiceStep => "service-step",
+            Self::VerificationRecorded => "verification-recorded",
         }
     }
 
@@ -73,6 +77,7 @@ impl Done {
             Self::ResultsPublished => format!("已公示 {subject} 条检查结果。"),
             Self::CaseSaved => format!("案件 {subject} 已保存。"),
             Self::ServiceStep => format!("办件 {subject} 的办理环节已记录。"),
+            Self::VerificationRecorded => format!("办件 {subject} 的核查结果已登记。"),
         }
     }
 

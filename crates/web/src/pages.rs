@@ -110,6 +110,12 @@ const SECTIONS: &[Section] = &[
         Some(Permission::DownloadReports),
     ),
     (
+        "/services/kpi",
+        "政务服务考核",
+        Some("监督"),
+        Some(Permission::DownloadReports),
+    ),
+    (
         "/ledger",
         "审计台账",
         Some("监督"),

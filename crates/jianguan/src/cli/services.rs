@@ -48,6 +48,13 @@ enum ServicesCommand {
         #[command(subcommand)]
         command: ApplicationsCommand,
     },
+    /// 告知承诺 核查: sample the month's promise-based applications with
+    /// jianguan-draw/v1 (one plan per matter, strata by risk level) and
+    /// record the results.
+    Verification {
+        #[command(subcommand)]
+        command: VerificationCommand,
+    },
     /// KPIs of the applications received from --from to --to: applications,
     /// on_time_rate, one_window_share, good_rate, bad_reviews, rectified_on_time_rate.
     Kpi {
@@ -159,6 +166,192 @@ enum ApplicationsCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum VerificationCommand {
+    /// Freeze the frames of the month (the applications received whose
+    /// applicant passed a promise check for the matter) and seal the secret.
+    Commit {
+        /// Id (also the round's), e.g. HC-2026-03.
+        id: String,
+        /// The month sampled.
+        #[arg(long, value_name = "YYYY-MM")]
+        month: String,
+        /// Rates per risk level in basis points, e.g. 高=3000,中=1000,低=500
+        /// (levels not named keep these defaults).
+        #[arg(long = "rate-bp", value_name = "RATES", default_value = "")]
+        rates: String,
+        #[command(flatten)]
+        actor: ActorArgs,
+    },
+    /// Draw with the witnesses' beacon, and publish the record.
+    Draw {
+        /// Id.
+        id: String,
+        /// The public beacon.
+        #[arg(long)]
+        beacon: String,
+        /// A witness (repeat).
+        #[arg(long = "witness")]
+        witnesses: Vec<String>,
+        #[command(flatten)]
+        actor: ActorArgs,
+    },
+    /// Write the record (spec §7), verifiable with `jianguan verify`.
+    Export {
+        /// Id.
+        id: String,
+        #[command(flatten)]
+        out: super::workflow::RecordOut,
+    },
+    /// Record a result: 属实 or 不实 (不实 revokes the approval and lists the
+    /// applicant as 虚假承诺).
+    Result {
+        /// Id.
+        id: String,
+        /// 办件编号 (drawn in this sampling).
+        #[arg(long)]
+        application: String,
+        /// 属实 or 不实.
+        #[arg(long)]
+        outcome: String,
+        /// 核查说明.
+        #[arg(long)]
+        note: Option<String>,
+        #[command(flatten)]
+        actor: ActorArgs,
+    },
+    /// The samplings, or one with its selections and results.
+    Show {
+        /// Id (none: list every sampling).
+        id: Option<String>,
+    },
+}
+
+async fn verification_command(db: &Db, command: &VerificationCommand) -> anyhow::Result<ExitCode> {
+    use service::verification as hc;
+    let at = now();
+    match command {
+        VerificationCommand::Commit {
+            id,
+            month,
+            rates,
+            actor,
+        } => {
+            let Ok(month) = NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d") else {
+                eprintln!("error: --month must be YYYY-MM, got {month:?}");
+                return Ok(ExitCode::from(EXIT_BAD_INPUT));
+            };
+            let rates_bp = match hc::parse_rates(rates) {
+                Ok(rates) => rates,
+                Err(refusal) => {
+                    eprintln!("error: {refusal}");
+                    return Ok(ExitCode::from(EXIT_BAD_INPUT));
+                }
+            };
+            let mut bytes = [0u8; 32];
+            getrandom::fill(&mut bytes)
+                .map_err(|e| anyhow::anyhow!("no system randomness for the secret: {e}"))?;
+            let request = hc::VerificationRequest {
+                id: id.clone(),
+                month,
+                rates_bp,
+            };
+            let result = hc::commit(
+                db,
+                &request,
+                &draw::Secret::from_bytes(bytes),
+                at,
+                &actor.actor,
+            )
+            .await;
+            finish(result, false, |v| {
+                let frames: u32 = v.matters.values().map(|m| m.applications).sum();
+                println!(
+                    "verification {} committed: {} matters, {frames} promise-based applications",
+                    v.id,
+                    v.matters.len()
+                );
+                Ok(())
+            })
+        }
+        VerificationCommand::Draw {
+            id,
+            beacon,
+            witnesses,
+            actor,
+        } => {
+            let result = hc::draw(db, id, beacon, witnesses, at, &actor.actor).await;
+            finish(result, false, |round| {
+                println!(
+                    "verification {} drawn and published: {} selections",
+                    round.id, round.selections
+                );
+                Ok(())
+            })
+        }
+        VerificationCommand::Export { id, out } => {
+            if let Err(error) = hc::get(db, id).await {
+                return finish::<()>(Err(error), false, |_| Ok(()));
+            }
+            out.write(&service::rounds::export(db, id).await?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        VerificationCommand::Result {
+            id,
+            application,
+            outcome,
+            note,
+            actor,
+        } => {
+            let outcome = match domain::services::VerificationOutcome::parse(outcome) {
+                Ok(outcome) => outcome,
+                Err(error) => return Ok(super::bad_input(&error, false)),
+            };
+            let result =
+                hc::record_result(db, id, application, outcome, note.clone(), at, &actor.actor)
+                    .await;
+            finish(result, false, |done| {
+                println!("{application}: {}", outcome.as_str());
+                if let Some(entry) = done.listed {
+                    println!(
+                        "approval revoked; listed 虚假承诺 on {} (ref {})",
+                        entry.listed_on, entry.ref_no
+                    );
+                }
+                Ok(())
+            })
+        }
+        VerificationCommand::Show { id: None } => {
+            for (v, round) in hc::list(db).await? {
+                println!(
+                    "{}\t{}\t{} matters\t{}\t{} results",
+                    v.id,
+                    v.month,
+                    v.matters.len(),
+                    round.status,
+                    v.results.len()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        VerificationCommand::Show { id: Some(id) } => {
+            let (v, round) = match hc::get(db, id).await {
+                Ok(found) => found,
+                Err(error) => return finish::<()>(Err(error), false, |_| Ok(())),
+            };
+            println!("{} {} {}", v.id, v.month, round.status);
+            for (matter, application) in hc::selected(db, id).await? {
+                let result = v
+                    .results
+                    .get(&application)
+                    .map_or("待核查", |r| r.outcome.as_str());
+                println!("{matter}\t{application}\t{result}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
 /// Runs `jianguan services …`.
 pub fn run(args: &ServicesArgs) -> anyhow::Result<ExitCode> {
     let calendar = super::calendar::load(args.calendar.as_ref())?;
@@ -254,6 +447,7 @@ async fn run_command(
                 Ok(())
             },
         ),
+        ServicesCommand::Verification { command } => verification_command(db, command).await,
         ServicesCommand::Applications {
             command:
                 ApplicationsCommand::Import {

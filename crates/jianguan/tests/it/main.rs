@@ -31,6 +31,7 @@ mod review;
 mod review_draw;
 mod risk;
 mod services;
+mod services_verification;
 mod storage_contract;
 mod templates;
 mod web;

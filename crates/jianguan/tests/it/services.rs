@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::common::{TestResult, contracts, jianguan, jianguan_ok, unique};
 
-const CATALOGUE: &str = "\
+pub(crate) const CATALOGUE: &str = "\
 事项编码*,事项名称*,实施部门*,事项类型,办件类型*,法定时限（工作日）,承诺时限*,一窗通办,一证通办,申请材料,证明事项,结果证照类型
 M1,食品经营许可,D01,行政许可,承诺件,20,5,是,否,申请书、营业执照,场地证明（可承诺）、健康证明,SPJY
 M2,户籍证明开具,D02,公共服务,即办件,,0,是,否,身份证,,
@@ -17,7 +17,7 @@ M3,建设工程许可,D01,行政许可,承诺件,20,10,否,否,申请书,无犯�
 ";
 
 /// Known answers (March 2026 has no holiday): see `kpi_known_answers`.
-const APPLICATIONS: &str = "\
+pub(crate) const APPLICATIONS: &str = "\
 办件编号,事项编码,申请人名称,申请人证件号码,受理渠道,收件时间,受理时间,暂停工作日,办结时间,办理结果,评价,评价时间,整改完成时间
 B1,M1,甲公司,91420200MA4A0002XJ,综合窗口,2026-03-02 09:00,2026-03-02 09:30,,2026-03-06 10:00,准予,满意,2026-03-06 11:00,
 B2,M1,甲公司,91420200MA4A0002XJ,部门窗口,2026-03-02 09:00,2026-03-02 09:30,,2026-03-10 10:00,准予,不满意,2026-03-10 11:00,2026-03-16 09:00
@@ -32,33 +32,37 @@ B10,M1,丙公司,91420200MA4A00038J,网上,2026-03-21 09:00,,,,,,,
 B11,M2,张三,11010519491231002X,综合窗口,2026-03-10 09:00,2026-03-10 09:10,,2026-03-11 09:00,不予,,,
 ";
 
-const LISTS: &str = "\
+pub(crate) const LISTS: &str = "\
 名单类型,主体名称,统一社会信用代码或身份证号码,列入日期,有效期至,认定部门,列入原因,移出日期
 虚假承诺,乙公司,91420200MA4A00046D,2026-01-05,2027-01-04,黄石市行政审批局,告知承诺核查不实,
 严重失信主体名单,丙公司,91420200MA4A00038J,2026-01-05,,黄石市中级人民法院,失信被执行人,2026-02-01
 ";
 
-struct Scratch {
+pub(crate) struct Scratch {
     dir: PathBuf,
-    database: String,
+    pub(crate) database: String,
 }
 
 impl Scratch {
-    fn new(name: &str) -> Result<Self, Box<dyn std::error::Error>> {
+    pub(crate) fn new(name: &str) -> Result<Self, Box<dyn std::error::Error>> {
         let dir = std::env::temp_dir().join(unique(name));
         std::fs::create_dir_all(&dir)?;
         let database = dir.join("jianguan.sqlite3").to_string_lossy().into_owned();
         Ok(Self { dir, database })
     }
 
-    fn file(&self, name: &str, bytes: &[u8]) -> Result<String, Box<dyn std::error::Error>> {
+    pub(crate) fn file(
+        &self,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<String, Box<dyn std::error::Error>> {
         let path = self.dir.join(name);
         std::fs::write(&path, bytes)?;
         Ok(path.to_string_lossy().into_owned())
     }
 
     /// Runs `jianguan ARGS --database DB`; stdout parsed as JSON, exit code.
-    fn json(
+    pub(crate) fn json(
         &self,
         args: &[&str],
     ) -> Result<(Value, Option<i32>, String), Box<dyn std::error::Error>> {
@@ -71,7 +75,7 @@ impl Scratch {
         Ok((value, out.status.code(), format!("{stdout}{stderr}")))
     }
 
-    fn loaded(name: &str) -> Result<Self, Box<dyn std::error::Error>> {
+    pub(crate) fn loaded(name: &str) -> Result<Self, Box<dyn std::error::Error>> {
         let scratch = Self::new(name)?;
         let catalogue = scratch.file("catalogue.csv", CATALOGUE.as_bytes())?;
         let applications = scratch.file("applications.csv", APPLICATIONS.as_bytes())?;
@@ -425,7 +429,7 @@ use domain::services::{Application, Channel, Decision, Review, ServiceKpiCounts}
 use storage::Db;
 use storage::services::{ServiceKpiRange, ServiceStore};
 
-fn at(day: NaiveDate, hour: u32) -> DateTime<FixedOffset> {
+pub(crate) fn at(day: NaiveDate, hour: u32) -> DateTime<FixedOffset> {
     beijing()
         .from_local_datetime(&day.and_hms_opt(hour, 0, 0).unwrap_or_default())
         .single()
@@ -482,6 +486,7 @@ fn spread() -> Vec<Application> {
                 rectify_due,
                 rectified_at,
                 import_digest: None,
+                revoked_at: None,
             }
         })
         .collect()

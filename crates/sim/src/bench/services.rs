@@ -298,6 +298,7 @@ async fn seed(
             rectify_due,
             rectified_at,
             import_digest: None,
+            revoked_at: None,
         };
         // The definitions, one application at a time (every step here is before as-of).
         let mut counts = ServiceKpiCounts {

@@ -23,8 +23,10 @@ pub mod results;
 pub mod review;
 pub mod rounds;
 pub mod services;
+pub mod services_kpi;
 pub mod setup;
 pub mod supervision;
+pub mod verification;
 
 use std::sync::Arc;
 
@@ -54,6 +56,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(review::routes())
         .merge(rounds::routes())
         .merge(services::routes())
+        .merge(services_kpi::routes())
         .merge(setup::routes())
         .merge(supervision::routes())
+        .merge(verification::routes())
 }

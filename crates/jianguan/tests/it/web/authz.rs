@@ -381,6 +381,30 @@ const PAGES: &[Page] = &[
     ),
     // 统计报表, 审计台账
     get("/reports", Rule::Needs(Permission::DownloadReports)),
+    get("/services/kpi", Rule::Needs(Permission::DownloadReports)),
+    get(
+        "/services/verification",
+        Rule::Needs(Permission::ManageCredit),
+    ),
+    Page {
+        allowed_as: Outcome::Missing,
+        ..get(
+            "/services/verification/{nobody}",
+            Rule::Needs(Permission::ManageCredit),
+        )
+    },
+    Page {
+        allowed_as: Outcome::Missing,
+        ..post(
+            "/services/verification/{nobody}/result",
+            Rule::Needs(Permission::ManageCredit),
+            Some(&[("application", "B1"), ("outcome", "属实")]),
+        )
+    },
+    get(
+        "/services/kpi/download",
+        Rule::Needs(Permission::DownloadReports),
+    ),
     get(
         "/reports/download",
         Rule::Needs(Permission::DownloadReports),

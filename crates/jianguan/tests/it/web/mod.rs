@@ -30,6 +30,7 @@ mod portal;
 mod reconsideration;
 mod review;
 mod security;
+mod services_kpi;
 mod staff_directories;
 mod staff_workflow;
 mod steps;
