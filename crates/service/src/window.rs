@@ -276,6 +276,7 @@ pub async fn receive(
         rectify_due: None,
         rectified_at: None,
         import_digest: None,
+        revoked_at: None,
     };
     application.validate()?;
     let exempt = materials.iter().filter(|m| m.licence_no.is_some()).count();

@@ -37,7 +37,7 @@ pub enum Done {
 }
 
 impl Done {
-    const ALL: [Self; 9] = [
+    const ALL: [Self; 10] = [
         Self::PlanCreated,
         Self::PlanFiled,
         Self::PlanApproved,
