@@ -38,6 +38,7 @@
 
 #![deny(missing_docs)]
 
+mod copy;
 pub mod credit;
 mod db;
 pub mod departments;
