@@ -133,13 +133,10 @@ mod tests {
                     Column::OptText(texts.clone()),
                     Column::OptDate(dates.clone()),
                 ]);
-                let copied = PgStore::tx_copy_in(
-                    &mut tx,
-                    "COPY copy_round_trip (n, t, d) FROM STDIN",
-                    data,
-                )
-                .await
-                .map_err(|e| e.to_string())?;
+                let copied =
+                    PgStore::tx_copy_in(&mut tx, "COPY copy_round_trip (n, t, d) FROM STDIN", data)
+                        .await
+                        .map_err(|e| e.to_string())?;
                 let rows = sqlx::query("SELECT t, d FROM copy_round_trip ORDER BY n")
                     .fetch_all(&mut *tx)
                     .await
