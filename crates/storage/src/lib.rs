@@ -316,6 +316,12 @@ pub trait Store: Send + Sync {
     /// Safe to run again: a second run applies nothing and changes no data.
     fn migrate(&self) -> impl Future<Output = Result<MigrationReport, StoreError>> + Send;
 
+    /// Refreshes the planner's statistics after a bulk load, so that the next
+    /// queries use the indexes: on PostgreSQL, `ANALYZE` of this schema's
+    /// tables changed by more than a tenth (and 1,000 rows) since their last
+    /// statistics; on SQLite nothing. Returns the tables analyzed.
+    fn refresh_statistics(&self) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
+
     /// Inserts or replaces districts, keyed by code.
     fn upsert_districts(
         &self,
