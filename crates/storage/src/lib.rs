@@ -11,8 +11,9 @@
 //! - Every query is written once, generically, over a backend's few primitives
 //!   (`engine::Engine`: run SQL with `$n` placeholders, read rows, transactions,
 //!   the dialect); only bulk upserts and key lists differ by
-//!   dialect (multi-row `VALUES` versus `UNNEST` of arrays; `IN (…)` versus
-//!   `= ANY($n)`). Queries are checked at run time (`sqlx::query`), never at
+//!   dialect (multi-row `VALUES` versus `COPY … FROM STDIN` into a staging
+//!   table and one `INSERT … SELECT`, or `UNNEST` of arrays for a few rows;
+//!   `IN (…)` versus `= ANY($n)`). Queries are checked at run time (`sqlx::query`), never at
 //!   build time.
 //! - Each store trait ([`Store`], [`WorkflowStore`], [`credit::CreditStore`],
 //!   [`hotline::HotlineStore`], [`risk::RiskStore`], [`DepartmentStore`]) has one implementation, for
