@@ -685,6 +685,12 @@ async fn import_source<S: Store>(
         .extend(written.rejected.into_values().map(|r| r.problem));
     outcome.errors.sort_by_key(|p| p.row);
     outcome.warnings.sort_by_key(|p| p.row);
+    if outcome.imported() > 0 {
+        store
+            .refresh_statistics()
+            .await
+            .map_err(ImportError::from)?;
+    }
     Ok(outcome)
 }
 

@@ -131,6 +131,13 @@ impl Engine for Db {
         }
     }
 
+    async fn tx_copy_in(tx: &mut DbTx, statement: &str, data: Vec<u8>) -> Result<u64, sqlx::Error> {
+        match tx {
+            DbTx::Sqlite(tx) => SqliteStore::tx_copy_in(tx, statement, data).await,
+            DbTx::Postgres(tx) => PgStore::tx_copy_in(tx, statement, data).await,
+        }
+    }
+
     async fn commit(tx: DbTx) -> Result<(), sqlx::Error> {
         match tx {
             DbTx::Sqlite(tx) => SqliteStore::commit(tx).await,

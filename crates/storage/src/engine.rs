@@ -124,7 +124,7 @@ impl Column {
 }
 
 /// `date` as sqlx binds it to SQLite: `%F` (`YYYY-MM-DD`).
-fn date_text(date: NaiveDate) -> String {
+pub fn date_text(date: NaiveDate) -> String {
     use chrono::Datelike as _;
     if (0..=9999).contains(&date.year()) {
         format!("{:04}-{:02}-{:02}", date.year(), date.month(), date.day())
@@ -234,6 +234,14 @@ pub trait Engine: Send + Sync {
         tx: &mut Self::Tx,
         sql: &str,
         args: Vec<Arg>,
+    ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
+    /// Streams `data`, in COPY text format (module `copy`), into `statement`
+    /// (`COPY … FROM STDIN`) inside `tx`; the rows copied. PostgreSQL only: the
+    /// SQLite engine answers an error.
+    fn tx_copy_in(
+        tx: &mut Self::Tx,
+        statement: &str,
+        data: Vec<u8>,
     ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
     /// Commits `tx`.
     fn commit(tx: Self::Tx) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
@@ -386,8 +394,50 @@ const SQLITE_MAX_ARGS: usize = 16_000;
 /// Rows per multi-row SQLite statement at most.
 const SQLITE_MAX_ROWS: usize = 500;
 
+/// From this many rows on, PostgreSQL bulk writes go through `COPY` into a
+/// staging table; fewer are one `UNNEST` statement (one round trip, not four).
+const COPY_FROM_ROWS: usize = 64;
+
+/// PostgreSQL: `COPY … FROM STDIN` of the rows into a staging table private
+/// to the transaction (`TEMP … ON COMMIT DROP`, emptied if an earlier write
+/// of this transaction made it), then one set-based `INSERT … SELECT` with
+/// `tail` (the `ON CONFLICT` clause). The rows inserted or changed.
+async fn copy_insert<E: Engine>(
+    tx: &mut E::Tx,
+    table: &Table,
+    columns: &[Column],
+    tail: &str,
+) -> Result<u64, sqlx::Error> {
+    let stage = format!("jg_stage_{}", table.name);
+    let list = table.columns.join(", ");
+    E::tx_execute(
+        tx,
+        &format!(
+            "CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DROP AS \
+             SELECT {list} FROM {} WITH NO DATA",
+            table.name
+        ),
+        Vec::new(),
+    )
+    .await?;
+    E::tx_execute(tx, &format!("TRUNCATE {stage}"), Vec::new()).await?;
+    E::tx_copy_in(
+        tx,
+        &format!("COPY {stage} ({list}) FROM STDIN"),
+        super::copy::encode(columns),
+    )
+    .await?;
+    E::tx_execute(
+        tx,
+        &format!("{}SELECT {list} FROM {stage}{tail}", table.insert_head()),
+        Vec::new(),
+    )
+    .await
+}
+
 /// Inserts the rows given column-wise into `table` inside `tx`: multi-row
-/// `VALUES` statements on SQLite, one `UNNEST` statement on PostgreSQL. Returns
+/// `VALUES` statements on SQLite; on PostgreSQL `COPY` into a staging table
+/// and one `INSERT … SELECT` (one `UNNEST` statement for a few rows). Returns
 /// the rows inserted or changed (an upsert that changes nothing counts 0).
 pub async fn bulk_insert<E: Engine>(
     tx: &mut E::Tx,
@@ -404,6 +454,9 @@ pub async fn bulk_insert<E: Engine>(
     let dialect = E::tx_dialect(tx);
     let tail = table.conflict_tail(on_conflict, dialect);
     match dialect {
+        Dialect::Postgres if rows >= COPY_FROM_ROWS => {
+            affected += copy_insert::<E>(tx, table, &columns, &tail).await?;
+        }
         Dialect::Postgres => {
             let mut sql = Sql::new(&head);
             sql.push("SELECT * FROM UNNEST(");

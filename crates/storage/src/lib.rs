@@ -11,8 +11,9 @@
 //! - Every query is written once, generically, over a backend's few primitives
 //!   (`engine::Engine`: run SQL with `$n` placeholders, read rows, transactions,
 //!   the dialect); only bulk upserts and key lists differ by
-//!   dialect (multi-row `VALUES` versus `UNNEST` of arrays; `IN (…)` versus
-//!   `= ANY($n)`). Queries are checked at run time (`sqlx::query`), never at
+//!   dialect (multi-row `VALUES` versus `COPY … FROM STDIN` into a staging
+//!   table and one `INSERT … SELECT`, or `UNNEST` of arrays for a few rows;
+//!   `IN (…)` versus `= ANY($n)`). Queries are checked at run time (`sqlx::query`), never at
 //!   build time.
 //! - Each store trait ([`Store`], [`WorkflowStore`], [`credit::CreditStore`],
 //!   [`hotline::HotlineStore`], [`risk::RiskStore`], [`DepartmentStore`]) has one implementation, for
@@ -38,6 +39,7 @@
 
 #![deny(missing_docs)]
 
+mod copy;
 pub mod credit;
 mod db;
 pub mod departments;
@@ -318,6 +320,12 @@ pub trait Store: Send + Sync {
     /// Applies the embedded migrations not yet applied, then the reference data.
     /// Safe to run again: a second run applies nothing and changes no data.
     fn migrate(&self) -> impl Future<Output = Result<MigrationReport, StoreError>> + Send;
+
+    /// Refreshes the planner's statistics after a bulk load, so that the next
+    /// queries use the indexes: on PostgreSQL, `ANALYZE` of this schema's
+    /// tables changed by more than a tenth (and 1,000 rows) since their last
+    /// statistics; on SQLite nothing. Returns the tables analyzed.
+    fn refresh_statistics(&self) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
 
     /// Inserts or replaces districts, keyed by code.
     fn upsert_districts(

@@ -113,6 +113,21 @@ impl Engine for PgStore {
         Ok(build(sql, args).execute(&mut **tx).await?.rows_affected())
     }
 
+    async fn tx_copy_in(
+        tx: &mut Self::Tx,
+        statement: &str,
+        data: Vec<u8>,
+    ) -> Result<u64, sqlx::Error> {
+        let mut copy = tx.copy_in_raw(statement).await?;
+        if let Err(error) = copy.send(data).await {
+            // Ends the COPY so that the connection stays usable (and the
+            // transaction rolls back when dropped).
+            let _ = copy.abort(error.to_string()).await;
+            return Err(error);
+        }
+        copy.finish().await
+    }
+
     async fn commit(tx: Self::Tx) -> Result<(), sqlx::Error> {
         tx.commit().await
     }

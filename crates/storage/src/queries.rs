@@ -1151,6 +1151,33 @@ impl<E: Engine> Store for E {
         Ok(report)
     }
 
+    async fn refresh_statistics(&self) -> Result<Vec<String>, StoreError> {
+        if self.dialect() != Dialect::Postgres {
+            return Ok(Vec::new());
+        }
+        let rows = self
+            .fetch_all(
+                "SELECT relname::text FROM pg_stat_user_tables \
+                 WHERE schemaname = current_schema() \
+                 AND n_mod_since_analyze > 1000 + n_live_tup / 10 ORDER BY relname",
+                Vec::new(),
+            )
+            .await?;
+        let tables = rows
+            .iter()
+            .map(|row| row.text(0))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !tables.is_empty() {
+            let quoted: Vec<String> = tables
+                .iter()
+                .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+                .collect();
+            self.execute(&format!("ANALYZE {}", quoted.join(", ")), Vec::new())
+                .await?;
+        }
+        Ok(tables)
+    }
+
     async fn upsert_districts(&self, districts: &[District]) -> Result<UpsertCount, StoreError> {
         let batch = last_wins(districts, |d| vec![d.code().as_str().to_owned()]);
         upsert_batch(

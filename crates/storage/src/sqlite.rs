@@ -161,6 +161,12 @@ impl Engine for SqliteStore {
         Ok(build(sql, args)?.execute(&mut **tx).await?.rows_affected())
     }
 
+    async fn tx_copy_in(_: &mut Self::Tx, _: &str, _: Vec<u8>) -> Result<u64, sqlx::Error> {
+        Err(sqlx::Error::Protocol(
+            "COPY FROM STDIN is PostgreSQL's; SQLite writes with INSERT".into(),
+        ))
+    }
+
     async fn commit(tx: Self::Tx) -> Result<(), sqlx::Error> {
         tx.commit().await
     }

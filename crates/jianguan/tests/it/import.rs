@@ -119,6 +119,7 @@ on_both!(
     joint_items_import_with_row_errors_and_round_trip,
     joint_items_with_english_headers_and_duplicates,
     licence_registration_types_keep_their_text_and_class,
+    bulk_batches_keep_the_later_row_and_a_reimport_changes_nothing,
 );
 
 // ---------------------------------------------------------------------------
@@ -356,6 +357,70 @@ async fn gbk_csv_with_bad_codes_duplicates_and_empty_lines(db: &Db, dir: &Path) 
         ..EntityFilter::default()
     };
     assert_eq!(db.count_entities(&pilot).await?, 1);
+    Ok(())
+}
+
+/// Batches large enough for PostgreSQL's COPY path (module `storage::copy`):
+/// 400 entities in batches of 150, entity 10 twice inside the first batch and
+/// entity 5 again in the last batch, each time renamed.
+async fn bulk_batches_keep_the_later_row_and_a_reimport_changes_nothing(
+    db: &Db,
+    dir: &Path,
+) -> TestResult {
+    let mut text = format!("\u{feff}{ENTITY_HEADER}\n");
+    for n in 1..=400 {
+        text.push_str(&entity_line(n, "")?);
+        text.push('\n');
+        if n == 20 {
+            text.push_str(&entity_line(10, "（更名）")?);
+            text.push('\n');
+        }
+    }
+    text.push_str(&entity_line(5, "（迁址）")?);
+    text.push('\n');
+    let path = dir.join("bulk.csv");
+    std::fs::write(&path, text)?;
+    let options = Options {
+        batch: 150,
+        ..Options::default()
+    };
+    let first = import_file(db, Kind::Entities, &path, &options).await?;
+    assert_eq!(first.total_rows, 402);
+    assert_eq!(first.superseded, 2);
+    // Entity 5, written by the first batch and again by the last, counts once, as new.
+    assert_counts(&first, 400, 0, 0, 2);
+    let warnings: Vec<usize> = first.warnings.iter().map(|w| w.row).collect();
+    // Entity 10's second row is row 22 (header row 1); entity 5's is the last, 403.
+    assert_eq!(warnings, vec![22, 403]);
+    assert!(
+        first.warnings[0].reason.contains("row 11"),
+        "{:?}",
+        first.warnings[0]
+    );
+    assert!(first.warnings[1].reason_zh.contains("第 6 行"));
+    assert_eq!(entity_count(db).await?, 400);
+    let name = |n: u32| async move {
+        Ok::<_, Box<dyn Error>>(
+            db.entity(&Uscc::parse(&code(n)?)?)
+                .await?
+                .ok_or("entity missing")?,
+        )
+    };
+    assert_eq!(name(10).await?.name, "黄石市测试10号商行（更名）");
+    assert_eq!(name(5).await?.name, "黄石市测试5号商行（迁址）");
+    assert_eq!(name(300).await?.name, "黄石市测试300号商行");
+    assert_eq!(
+        name(300).await?.special_pools,
+        vec!["重点监管".to_owned(), "食品经营".to_owned()]
+    );
+
+    // The same file again: nothing new; only entity 5, written twice in turn, counts as updated.
+    let again = import_file(db, Kind::Entities, &path, &options).await?;
+    assert_counts(&again, 0, 1, 0, 2);
+    assert_eq!(again.unchanged, 399);
+    assert_eq!(entity_count(db).await?, 400);
+    assert_eq!(name(10).await?.name, "黄石市测试10号商行（更名）");
+    assert_eq!(name(5).await?.name, "黄石市测试5号商行（迁址）");
     Ok(())
 }
 

@@ -1,6 +1,11 @@
 //! Directory import: the 403,000 Huangshi entities from CSV and from XLSX into a
 //! fresh SQLite database (and PostgreSQL schema), fully validated, against the
-//! `sqlite3` shell's `.import --csv` of the same CSV into a bare table.
+//! `sqlite3` shell's `.import --csv` of the same CSV into a bare table and, with
+//! `--postgres`, `psql`'s `\copy` of it into a bare table.
+//!
+//! The rows are written in an arbitrary order (a ChaCha20 shuffle with a fixed
+//! seed, so every run reads the same file), as registration exports come,
+//! not in key order.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -9,7 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 
 use super::{Spread, ms, peak_rss_kib, reset_peak_rss, thousands};
-use crate::synth::{City, Entity};
+use crate::synth::{City, Entity, Stream};
 use files::{self, Kind, Options};
 use storage::{self, EntityFilter, Store};
 
@@ -75,12 +80,19 @@ fn write_files(city: &City) -> anyhow::Result<Files> {
         rows: city.entities.len(),
     };
     let headers = files::export::headers(Kind::Entities);
+    let mut order: Vec<usize> = (0..city.entities.len()).collect();
+    Stream::named("bench import row order").shuffle(&mut order);
+    let rows = || {
+        order
+            .iter()
+            .filter_map(|&index| city.entities.get(index).map(|e| (index, e)))
+    };
 
     let mut file = std::io::BufWriter::new(std::fs::File::create(&files.csv)?);
     std::io::Write::write_all(&mut file, b"\xEF\xBB\xBF")?;
     let mut csv = csv::Writer::from_writer(file);
     csv.write_record(&headers)?;
-    for (index, e) in city.entities.iter().enumerate() {
+    for (index, e) in rows() {
         csv.write_record(cells(city, index, e))?;
     }
     csv.flush()?;
@@ -92,8 +104,8 @@ fn write_files(city: &City) -> anyhow::Result<Files> {
     for (column, header) in headers.iter().enumerate() {
         sheet.write_string(0, u16::try_from(column)?, *header)?;
     }
-    for (index, e) in city.entities.iter().enumerate() {
-        let row = u32::try_from(index + 1)?;
+    for (line, (index, e)) in rows().enumerate() {
+        let row = u32::try_from(line + 1)?;
         for (column, cell) in cells(city, index, e).iter().enumerate() {
             if !cell.is_empty() {
                 sheet.write_string(row, u16::try_from(column)?, cell)?;
@@ -303,6 +315,23 @@ pub(super) fn run(runs: usize, postgres: Option<&str>) -> anyhow::Result<()> {
         None => None,
         Some(url) => Some(runtime.block_on(postgres_runs(url, &files, runs))?),
     };
+    let pg_baseline = match postgres {
+        None => None,
+        Some(url) => match psql_version() {
+            None => {
+                println!("**`psql` is not installed: no PostgreSQL baseline.**\n");
+                None
+            }
+            Some(version) => {
+                let _warm_up = runtime.block_on(psql_copy(url, &files, 0))?;
+                let mut times = Vec::with_capacity(runs);
+                for n in 1..=runs {
+                    times.push(runtime.block_on(psql_copy(url, &files, n))?);
+                }
+                Some((version, Spread::of(&times)))
+            }
+        },
+    };
 
     let csv = spread(&csv_runs);
     let xlsx = spread(&xlsx_runs);
@@ -338,6 +367,12 @@ pub(super) fn run(runs: usize, postgres: Option<&str>) -> anyhow::Result<()> {
             rate(rows, x.median),
             peak(pg_xlsx)
         );
+        if let Some((version, base)) = &pg_baseline {
+            println!(
+                "| baseline: `psql` {version} `\\copy` (CSV) into a bare table (wall clock, with start-up) | {base} | {} | |",
+                rate(rows, base.median)
+            );
+        }
     }
     match &baseline {
         Some((version, base)) => {
@@ -353,6 +388,12 @@ pub(super) fn run(runs: usize, postgres: Option<&str>) -> anyhow::Result<()> {
             );
         }
         None => println!("\nRatio ours / sqlite3: not measured (no `sqlite3` shell).\n"),
+    }
+    if let (Some((pg_csv, _)), Some((_, base))) = (&pg_runs, &pg_baseline) {
+        println!(
+            "Ratio ours / `psql \\copy` (medians): **PostgreSQL CSV {:.2}×** (goal: within 2×).\n",
+            spread(pg_csv).median.as_secs_f64() / base.median.as_secs_f64()
+        );
     }
     if pg_runs.is_none() {
         println!("PostgreSQL: skipped (no `--postgres URL`).\n");
@@ -404,4 +445,62 @@ async fn postgres_runs(
         }
     }
     Ok((csv, xlsx))
+}
+
+/// Whether `psql` is installed, and its version.
+fn psql_version() -> Option<String> {
+    let output = Command::new("psql").arg("--version").output().ok()?;
+    output.status.success().then(|| {
+        String::from_utf8_lossy(&output.stdout)
+            .split_whitespace()
+            .last()
+            .unwrap_or("?")
+            .to_owned()
+    })
+}
+
+/// `psql URL -c "\copy schema.entities FROM file CSV HEADER"` into a bare
+/// table of 13 text columns in a fresh schema (dropped afterwards): wall-clock
+/// time including psql's start-up.
+async fn psql_copy(url: &str, files: &Files, n: usize) -> anyhow::Result<Duration> {
+    use sqlx::Connection as _;
+    let mut admin = sqlx::PgConnection::connect(url)
+        .await
+        .with_context(|| format!("cannot connect to {}", storage::redact(url)))?;
+    let schema = format!("bench_psql_copy_{}_{n}", std::process::id());
+    let columns: Vec<String> = (1..=13).map(|c| format!("c{c} text")).collect();
+    for statement in [
+        format!("DROP SCHEMA IF EXISTS {schema} CASCADE"),
+        format!("CREATE SCHEMA {schema}"),
+        format!("CREATE TABLE {schema}.entities ({})", columns.join(", ")),
+    ] {
+        sqlx::query(&statement).execute(&mut admin).await?;
+    }
+    let started = Instant::now();
+    let output = Command::new("psql")
+        .arg(url)
+        .args(["-v", "ON_ERROR_STOP=1", "-q", "-c"])
+        .arg(format!(
+            "\\copy {schema}.entities FROM '{}' WITH (FORMAT csv, HEADER true)",
+            files.csv.display()
+        ))
+        .output()
+        .context("could not run psql")?;
+    let time = started.elapsed();
+    let count: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {schema}.entities"))
+        .fetch_one(&mut admin)
+        .await?;
+    sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        .execute(&mut admin)
+        .await?;
+    if !output.status.success() {
+        bail!(
+            "psql \\copy failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    if count != files.rows as i64 {
+        bail!("psql \\copy loaded {count} rows, not {}", files.rows);
+    }
+    Ok(time)
 }
