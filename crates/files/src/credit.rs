@@ -28,7 +28,7 @@ use super::table::{self, RowSink};
 use super::{ImportError, Outcome, Problem, ReadError};
 use domain::credit::{CreditEntry, ListType, Matter, Severity, Subject};
 use storage::StoreError;
-use storage::credit::{CreditRun, CreditStore, StageApplied, stage_id};
+use storage::credit::{CreditRun, CreditStore, StageApplied};
 use storage::workflow::Change;
 
 const fn col(key: &'static str, zh: &'static [&'static str], required: bool) -> Column {
@@ -610,7 +610,7 @@ where
     S: CreditStore + Sync,
     F: FnOnce(&Outcome, StageApplied) -> Option<(CreditRun, Change)> + Send,
 {
-    let stage = stage_id();
+    let mut load = store.begin_credit_load().await?;
     let (sender, mut receiver) = tokio::sync::mpsc::channel(2);
     let reader = EntryReader {
         name: path.display().to_string(),
@@ -640,7 +640,7 @@ where
                 done,
                 total,
             } => {
-                if let Err(error) = store.stage_credit_entries(&stage, entries).await {
+                if let Err(error) = store.load_credit_entries(&mut load, entries).await {
                     failure = Some(ImportError::Store(error));
                     break;
                 }
@@ -656,11 +656,11 @@ where
     let _ = thread.join();
     if let Some(error) = failure {
         // What was staged is dropped: the entries stay as they were.
-        let _ = store.discard_credit_stage(&stage).await;
+        let _ = store.discard_credit_load(load).await;
         return Err(error);
     }
     let Some(mut outcome) = outcome else {
-        let _ = store.discard_credit_stage(&stage).await;
+        let _ = store.discard_credit_load(load).await;
         return Err(ImportError::Store(StoreError::Constraint {
             message: "the reader stopped before the end of the file".into(),
         }));
@@ -673,7 +673,7 @@ where
         .saturating_sub(outcome.rejected())
         .saturating_sub(outcome.superseded) as u64;
     let applied = store
-        .finish_credit_stage(&stage, |applied| {
+        .finish_credit_load(load, |applied| {
             outcome.inserted = applied.after.saturating_sub(applied.before);
             outcome.updated = applied.changed.saturating_sub(outcome.inserted);
             outcome.unchanged = staged.saturating_sub(applied.changed);

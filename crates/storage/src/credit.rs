@@ -227,6 +227,33 @@ pub trait CreditStore {
     ) -> impl Future<Output = Result<StageApplied, StoreError>> + Send
     where
         F: FnOnce(StageApplied) -> Option<(CreditRun, Change)> + Send;
+    /// What a list import being loaded holds ([`CreditLoad`]).
+    type Load: Send;
+    /// Begins a list import: on SQLite a transaction with a connection-private
+    /// TEMP stage (no WAL for the staged rows); on PostgreSQL a fresh
+    /// [`stage_id`] in the shared staging table.
+    fn begin_credit_load(&self) -> impl Future<Output = Result<Self::Load, StoreError>> + Send;
+    /// Stages a batch of the import `load` (distinct keys within the batch; a
+    /// later batch's row wins over an earlier one's).
+    fn load_credit_entries(
+        &self,
+        load: &mut Self::Load,
+        entries: Vec<CreditEntry>,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Applies what `load` staged, as [`CreditStore::finish_credit_stage`]
+    /// does: in key order, with its run, all or nothing.
+    fn finish_credit_load<F>(
+        &self,
+        load: Self::Load,
+        record: F,
+    ) -> impl Future<Output = Result<StageApplied, StoreError>> + Send
+    where
+        F: FnOnce(StageApplied) -> Option<(CreditRun, Change)> + Send;
+    /// Drops what `load` staged without applying it (a failed import).
+    fn discard_credit_load(
+        &self,
+        load: Self::Load,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Drops what `stage` loaded without applying it (a failed import).
     fn discard_credit_stage(
         &self,
@@ -490,6 +517,63 @@ pub fn stage_is_stale(stage: &str, now: chrono::DateTime<chrono::FixedOffset>) -
     began.is_none_or(|began| now.naive_local() - began > chrono::TimeDelta::days(1))
 }
 
+/// A list import being loaded ([`CreditStore::begin_credit_load`]).
+pub struct CreditLoad<T> {
+    /// The stage id (PostgreSQL's shared staging table).
+    stage: String,
+    /// SQLite: the transaction whose connection holds the TEMP stage.
+    tx: Option<T>,
+}
+
+/// SQLite's connection-private stage of a list import: rows in file order
+/// (`seq`), no stage column, in the temp database (no WAL, no checkpoint).
+const TEMP_STAGE: Table = Table {
+    name: "temp.credit_load",
+    columns: ENTRY_COLUMNS,
+    key: &[],
+};
+
+/// Creates [`TEMP_STAGE`] (dropping one a failed load left on the connection).
+const TEMP_STAGE_DDL: &str = "CREATE TEMP TABLE credit_load (seq INTEGER PRIMARY KEY, \
+     subject TEXT, list_type TEXT, listed_on DATE, ref_no TEXT, subject_kind TEXT, subject_name TEXT, \
+     valid_until DATE, removed_on DATE, authority TEXT, reason TEXT, severity TEXT, decided_on DATE, \
+     source TEXT, details TEXT)";
+
+/// In `tx`: upserts the rows `rows` selects with `args` (in key order, a
+/// key's later row last) into the entries, empties the stage with `cleanup`
+/// (the same `args`), stores the run `record` makes, commits.
+async fn apply_staged<E: Engine, F>(
+    mut tx: E::Tx,
+    rows: &str,
+    args: Vec<Arg>,
+    cleanup: &str,
+    record: F,
+) -> Result<StageApplied, StoreError>
+where
+    F: FnOnce(StageApplied) -> Option<(CreditRun, Change)> + Send,
+{
+    let dialect = E::tx_dialect(&tx);
+    let sql = format!(
+        "{head}{rows}{tail}",
+        head = ENTRIES.insert_head(),
+        tail = ENTRIES.conflict_tail(KEEP_REMOVAL, dialect),
+    );
+    let before = count_in::<E>(&mut tx).await?;
+    let changed = E::tx_execute(&mut tx, &sql, args.clone()).await?;
+    let after = count_in::<E>(&mut tx).await?;
+    E::tx_execute(&mut tx, cleanup, args).await?;
+    let applied = StageApplied {
+        before,
+        changed,
+        after,
+    };
+    if let Some((run, change)) = record(applied) {
+        put_in::<E, CreditRun>(&mut tx, &run, &change).await?;
+    }
+    E::commit(tx).await?;
+    Ok(applied)
+}
+
 impl<E: Engine> CreditStore for E {
     async fn upsert_credit_entries(&self, entries: Vec<CreditEntry>) -> Result<u64, StoreError> {
         let mut tx = self.begin().await?;
@@ -533,32 +617,84 @@ impl<E: Engine> CreditStore for E {
                  FROM credit_stage WHERE stage = $1 ORDER BY subject, list_type, listed_on, ref_no, seq DESC"
             ),
         };
-        let sql = format!(
-            "{head}{rows}{tail}",
-            head = ENTRIES.insert_head(),
-            tail = ENTRIES.conflict_tail(KEEP_REMOVAL, self.dialect()),
-        );
-        let stage_arg = || vec![Arg::Text(stage.to_owned())];
-        let mut tx = self.begin().await?;
-        let before = count_in::<E>(&mut tx).await?;
-        let changed = E::tx_execute(&mut tx, &sql, stage_arg()).await?;
-        let after = count_in::<E>(&mut tx).await?;
+        let tx = self.begin().await?;
+        apply_staged::<E, F>(
+            tx,
+            &rows,
+            vec![Arg::Text(stage.to_owned())],
+            "DELETE FROM credit_stage WHERE stage = $1",
+            record,
+        )
+        .await
+    }
+
+    type Load = CreditLoad<E::Tx>;
+
+    async fn begin_credit_load(&self) -> Result<Self::Load, StoreError> {
+        let stage = stage_id();
+        let tx = match self.dialect() {
+            Dialect::Postgres => None,
+            Dialect::Sqlite => {
+                // Deferred: staging into TEMP locks nothing; the write lock is
+                // taken when the staged rows are applied.
+                let mut tx = self.begin_deferred().await?;
+                E::tx_execute(&mut tx, "DROP TABLE IF EXISTS temp.credit_load", Vec::new()).await?;
+                E::tx_execute(&mut tx, TEMP_STAGE_DDL, Vec::new()).await?;
+                Some(tx)
+            }
+        };
+        Ok(CreditLoad { stage, tx })
+    }
+
+    async fn load_credit_entries(
+        &self,
+        load: &mut Self::Load,
+        entries: Vec<CreditEntry>,
+    ) -> Result<(), StoreError> {
+        match &mut load.tx {
+            None => self.stage_credit_entries(&load.stage, entries).await,
+            Some(tx) => {
+                bulk_insert::<E>(tx, &TEMP_STAGE, entry_columns(entries), OnConflict::Fail).await?;
+                Ok(())
+            }
+        }
+    }
+
+    async fn finish_credit_load<F>(
+        &self,
+        load: Self::Load,
+        record: F,
+    ) -> Result<StageApplied, StoreError>
+    where
+        F: FnOnce(StageApplied) -> Option<(CreditRun, Change)> + Send,
+    {
+        let Some(mut tx) = load.tx else {
+            return self.finish_credit_stage(&load.stage, record).await;
+        };
+        // The first statement on the database writes (to nothing): it takes
+        // the write lock, waiting for other writers, before anything is read.
         E::tx_execute(
             &mut tx,
             "DELETE FROM credit_stage WHERE stage = $1",
-            stage_arg(),
+            vec![Arg::Text(load.stage.clone())],
         )
         .await?;
-        let applied = StageApplied {
-            before,
-            changed,
-            after,
-        };
-        if let Some((run, change)) = record(applied) {
-            put_in::<E, CreditRun>(&mut tx, &run, &change).await?;
+        // `WHERE true`: SQLite reads `ON CONFLICT` after a bare SELECT's ORDER BY ambiguously.
+        let rows = format!(
+            "SELECT {} FROM temp.credit_load WHERE true \
+             ORDER BY subject, list_type, listed_on, ref_no, seq",
+            ENTRIES.columns.join(", ")
+        );
+        apply_staged::<E, F>(tx, &rows, Vec::new(), "DROP TABLE temp.credit_load", record).await
+    }
+
+    async fn discard_credit_load(&self, load: Self::Load) -> Result<(), StoreError> {
+        match load.tx {
+            // Rolling back drops the TEMP stage with everything in it.
+            Some(tx) => drop(tx),
+            None => self.discard_credit_stage(&load.stage).await?,
         }
-        E::commit(tx).await?;
-        Ok(applied)
+        Ok(())
     }
 
     async fn discard_credit_stage(&self, stage: &str) -> Result<(), StoreError> {

@@ -108,6 +108,13 @@ impl Engine for Db {
         })
     }
 
+    async fn begin_deferred(&self) -> Result<DbTx, sqlx::Error> {
+        Ok(match self {
+            Self::Sqlite(store) => DbTx::Sqlite(store.begin_deferred().await?),
+            Self::Postgres(store) => DbTx::Postgres(store.begin_deferred().await?),
+        })
+    }
+
     async fn tx_fetch_all(
         tx: &mut DbTx,
         sql: &str,

@@ -223,6 +223,14 @@ pub trait Engine: Send + Sync {
     ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
     /// Begins a transaction.
     fn begin(&self) -> impl Future<Output = Result<Self::Tx, sqlx::Error>> + Send;
+    /// Begins a transaction that takes the write lock only when it first
+    /// writes to the database (SQLite's deferred `BEGIN`: writes to its own
+    /// `TEMP` tables lock nothing); elsewhere the same as [`Engine::begin`].
+    /// Its first statement on the database must be a write, or a concurrent
+    /// commit can make the upgrade fail.
+    fn begin_deferred(&self) -> impl Future<Output = Result<Self::Tx, sqlx::Error>> + Send {
+        self.begin()
+    }
     /// Runs a query in `tx`.
     fn tx_fetch_all(
         tx: &mut Self::Tx,

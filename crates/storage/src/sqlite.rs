@@ -149,6 +149,11 @@ impl Engine for SqliteStore {
         self.pool.begin_with("BEGIN IMMEDIATE").await
     }
 
+    /// `BEGIN` (deferred): no lock until the first read or write of the database.
+    async fn begin_deferred(&self) -> Result<Self::Tx, sqlx::Error> {
+        self.pool.begin_with("BEGIN").await
+    }
+
     async fn tx_fetch_all(
         tx: &mut Self::Tx,
         sql: &str,

@@ -120,6 +120,7 @@ on_both!(
     joint_items_with_english_headers_and_duplicates,
     licence_registration_types_keep_their_text_and_class,
     bulk_batches_keep_the_later_row_and_a_reimport_changes_nothing,
+    a_shuffled_file_stores_what_the_sorted_file_stores,
 );
 
 // ---------------------------------------------------------------------------
@@ -767,6 +768,111 @@ async fn export_import_round_trip_is_unchanged(db: &Db, dir: &Path) -> TestResul
             }
         }
     }
+    Ok(())
+}
+
+/// The lines of an entity file: 300 entities, every tenth listed again later
+/// with another name (the later row wins), two bad codes; `shuffled` puts them
+/// in an arbitrary order that keeps each repeated key's later row later.
+fn entity_file_lines(shuffled: bool) -> Result<Vec<String>, Box<dyn Error>> {
+    let mut lines: Vec<(u32, String)> = Vec::new();
+    for n in 1..=300u32 {
+        lines.push((n, entity_line(n, "")?));
+    }
+    for n in (10..=300u32).step_by(10) {
+        lines.push((n, entity_line(n, "（更名）")?));
+    }
+    lines.push((
+        0,
+        entity_line(301, "")?.replacen(&code(301)?, &mistyped(301)?, 1),
+    ));
+    lines.push((0, entity_line(302, "")?.replacen("存续", "营业中", 1)));
+    if shuffled {
+        // A fixed scramble: each place by a multiplicative hash of it.
+        let mut order: Vec<usize> = (0..lines.len()).collect();
+        order.sort_by_key(|&i| ((i as u64 * 2_654_435_761) % 1_000_003, i));
+        let mut mixed: Vec<(u32, String)> = order.iter().map(|&i| lines[i].clone()).collect();
+        // A repeated key keeps its file order: the renamed row comes after the first.
+        for n in (10..=300u32).step_by(10) {
+            let places: Vec<usize> = mixed
+                .iter()
+                .enumerate()
+                .filter(|(_, (key, _))| *key == n)
+                .map(|(place, _)| place)
+                .collect();
+            if let [first, second] = places[..]
+                && mixed[first].1.contains("（更名）")
+            {
+                mixed.swap(first, second);
+            }
+        }
+        lines = mixed;
+    }
+    Ok(lines.into_iter().map(|(_, line)| line).collect())
+}
+
+async fn a_shuffled_file_stores_what_the_sorted_file_stores(db: &Db, dir: &Path) -> TestResult {
+    let write = |name: &str, shuffled: bool| -> Result<PathBuf, Box<dyn Error>> {
+        let path = dir.join(name);
+        let mut text = format!("{ENTITY_HEADER}\n");
+        for line in entity_file_lines(shuffled)? {
+            text.push_str(&line);
+            text.push('\n');
+        }
+        std::fs::write(&path, text)?;
+        Ok(path)
+    };
+    let sorted_file = write("sorted.csv", false)?;
+    let shuffled_file = write("shuffled.csv", true)?;
+    assert_ne!(std::fs::read(&sorted_file)?, std::fs::read(&shuffled_file)?);
+
+    // The sorted file into a fresh SQLite database of its own.
+    let reference = storage::open(
+        dir.join("sorted.sqlite3")
+            .to_str()
+            .ok_or("temporary path is not UTF-8")?,
+    )
+    .await?;
+    crate::common::migrate_and_set_up(&reference).await?;
+    let sorted = import_file(&reference, Kind::Entities, &sorted_file, &options()).await?;
+    let shuffled = import_file(db, Kind::Entities, &shuffled_file, &options()).await?;
+    assert_counts(&sorted, 300, 0, 2, 30);
+    assert_counts(&shuffled, 300, 0, 2, 30);
+    assert_eq!(shuffled.unchanged, sorted.unchanged);
+
+    // Same stored state: the exports (in key order) are identical.
+    let (from_sorted, from_shuffled) = (dir.join("sorted-out.csv"), dir.join("shuffled-out.csv"));
+    assert_eq!(
+        export_file(
+            &reference,
+            Kind::Entities,
+            &from_sorted,
+            Format::Csv,
+            &mark()
+        )
+        .await?,
+        300
+    );
+    assert_eq!(
+        export_file(db, Kind::Entities, &from_shuffled, Format::Csv, &mark()).await?,
+        300
+    );
+    reference.close().await;
+    assert_eq!(std::fs::read(&from_sorted)?, std::fs::read(&from_shuffled)?);
+    let renamed = std::fs::read_to_string(&from_shuffled)?;
+    assert_eq!(
+        renamed.matches("（更名）").count(),
+        30,
+        "the later row wins"
+    );
+
+    // Re-importing the shuffled file leaves the same state (a repeated key
+    // whose rows are in different batches is written twice, as before).
+    let again = import_file(db, Kind::Entities, &shuffled_file, &options()).await?;
+    assert_eq!((again.inserted, again.rejected()), (0, 2));
+    let after = dir.join("again-out.csv");
+    export_file(db, Kind::Entities, &after, Format::Csv, &mark()).await?;
+    assert_eq!(std::fs::read(&from_shuffled)?, std::fs::read(&after)?);
     Ok(())
 }
 

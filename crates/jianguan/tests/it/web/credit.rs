@@ -434,3 +434,73 @@ fn persons_are_masked_unless_authorized_and_every_view_is_logged() {
         ]
     );
 }
+
+/// Runs `sql` on the server's database file over a connection of its own.
+fn on_file(server: &TestServer, sql: &str) -> i64 {
+    use sqlx::Connection as _;
+    let url = format!("sqlite://{}", server.database.display());
+    let sql = sql.to_owned();
+    crate::common::web::block_on(async move {
+        let mut connection = sqlx::SqliteConnection::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let value: Option<i64> = sqlx::query_scalar(&sql)
+            .fetch_optional(&mut connection)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        value.unwrap_or(0)
+    })
+}
+
+#[test]
+fn concurrent_checks_are_all_logged_and_an_unlogged_check_answers_an_error() {
+    let server = server_with_lists();
+    let logged = |server: &TestServer| {
+        on_file(
+            server,
+            "SELECT COUNT(*) FROM credit_checks WHERE actor = 'scjg.staff' AND as_of = '2026-03-02'",
+        )
+    };
+    assert_eq!(logged(&server), 0);
+    // 16 clients check at once: their rows are committed together (group
+    // commit), and every answer given is in the log.
+    let workers: Vec<_> = (0..16)
+        .map(|_| {
+            let mut client = server.login("scjg.staff");
+            std::thread::spawn(move || {
+                [A, B, C, D, P, X]
+                    .iter()
+                    .map(|id| api_check(&mut client, "T-GWY", id, "2026-03-02")["outcome"].clone())
+                    .collect::<Vec<Value>>()
+            })
+        })
+        .collect();
+    for worker in workers {
+        let outcomes = worker.join().unwrap_or_else(|_| panic!("a client failed"));
+        assert_eq!(outcomes[0], "block");
+        assert_eq!(outcomes.len(), 6);
+    }
+    assert_eq!(logged(&server), 16 * 6, "every check answered is logged");
+
+    // The log refuses rows: the check answers an error, not a decision.
+    on_file(
+        &server,
+        "CREATE TRIGGER refuse_checks BEFORE INSERT ON credit_checks \
+         BEGIN SELECT RAISE(ABORT, 'the log refuses'); END",
+    );
+    let mut staff = server.login("scjg.staff");
+    let answer = staff.send_json(
+        "POST",
+        "/api/v1/credit/check",
+        &json!({"matter": "T-GWY", "id": A, "as_of": "2026-03-02"}),
+    );
+    assert_eq!(answer.status, 500, "{}", answer.body);
+    assert!(!answer.body.contains("block"), "{}", answer.body);
+    on_file(&server, "DROP TRIGGER refuse_checks");
+    // The writer recovers: the next check is answered and logged.
+    assert_eq!(
+        api_check(&mut staff, "T-GWY", A, "2026-03-02")["outcome"],
+        "block"
+    );
+    assert_eq!(logged(&server), 16 * 6 + 1);
+}
