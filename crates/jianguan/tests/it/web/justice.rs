@@ -146,6 +146,7 @@ const NOT_ACTIONS: &[&str] = &[
     "evil.example",
     "pg.key",
     "window.staff",
+    "temp.credit_load",
 ];
 
 /// File-name endings.
