@@ -28,6 +28,7 @@ pub mod licences;
 pub mod limits;
 pub mod report;
 pub mod review;
+pub mod review_scoring;
 pub mod rows;
 pub mod services;
 pub mod table;

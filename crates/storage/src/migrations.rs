@@ -111,6 +111,11 @@ const SQLITE: &[Embedded] = &[
         "review_draw",
         include_str!("../migrations/sqlite/0026_review_draw.sql"),
     ),
+    (
+        36,
+        "review_scoring",
+        include_str!("../migrations/sqlite/0036_review_scoring.sql"),
+    ),
 ];
 
 /// PostgreSQL migrations, in version order.
@@ -204,6 +209,11 @@ const POSTGRES: &[Embedded] = &[
         26,
         "review_draw",
         include_str!("../migrations/postgres/0026_review_draw.sql"),
+    ),
+    (
+        36,
+        "review_scoring",
+        include_str!("../migrations/postgres/0036_review_scoring.sql"),
     ),
 ];
 
