@@ -38,7 +38,11 @@ pub fn parse_tenths(text: &str) -> Option<Tenths> {
         }
         _ => return None,
     };
-    whole.parse::<u32>().ok()?.checked_mul(10)?.checked_add(tenth)
+    whole
+        .parse::<u32>()
+        .ok()?
+        .checked_mul(10)?
+        .checked_add(tenth)
 }
 
 /// Tenths written with one decimal (`855` → `85.5`).
@@ -454,7 +458,13 @@ mod tests {
         }
     }
 
-    fn item(code: &str, part: Part, category: Category, points: Tenths, cap: Option<Tenths>) -> StandardItem {
+    fn item(
+        code: &str,
+        part: Part,
+        category: Category,
+        points: Tenths,
+        cap: Option<Tenths>,
+    ) -> StandardItem {
         StandardItem {
             code: code.into(),
             name: code.into(),
@@ -501,10 +511,16 @@ mod tests {
     fn a_worked_example() {
         let s = sample();
         // 卷面 20 − min(0.5×10, 3) − 2×2 = 13; 内容 80 − min(10×5, 30) − 1.5 = 48.5.
-        let (score, veto) = reviewer_score(&s, &[mark("J1", 10), mark("J2", 2), mark("N1", 5), mark("N2", 1)]);
+        let (score, veto) = reviewer_score(
+            &s,
+            &[mark("J1", 10), mark("J2", 2), mark("N1", 5), mark("N2", 1)],
+        );
         assert_eq!((score, veto), (615, false));
         assert_eq!(reviewer_score(&s, &[]), (1000, false));
-        assert_eq!(reviewer_score(&s, &[mark("F1", 1), mark("J1", 1)]), (0, true));
+        assert_eq!(
+            reviewer_score(&s, &[mark("F1", 1), mark("J1", 1)]),
+            (0, true)
+        );
         assert_eq!(reviewer_score(&s, &[mark("F1", 0)]), (1000, false));
         // A part never goes below 0: 内容 80 − 1.5×100 (cap 100) → 0.
         assert_eq!(reviewer_score(&s, &[mark("N2", 100)]), (200, false));
@@ -536,11 +552,17 @@ mod tests {
         let r = file_result(&[scored(900), scored(700)], scored(800));
         assert_eq!((r.status, r.score), (FileStatus::Final, Some(850)));
         // A veto by a counted reviewer fails the file; by an uncounted one it does not.
-        let veto = Some(Scored { score: 0, veto: true });
+        let veto = Some(Scored {
+            score: 0,
+            veto: true,
+        });
         let r = file_result(&[scored(900), veto], scored(880));
         assert_eq!((r.score, r.veto), (Some(890), false));
         let r = file_result(&[scored(50), veto], None);
-        assert_eq!((r.status, r.score, r.veto), (FileStatus::Final, Some(25), true));
+        assert_eq!(
+            (r.status, r.score, r.veto),
+            (FileStatus::Final, Some(25), true)
+        );
     }
 
     #[test]

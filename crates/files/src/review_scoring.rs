@@ -48,12 +48,7 @@ pub struct StandardFile {
     pub outcome: Outcome,
 }
 
-fn points(
-    view: &Cells<'_>,
-    row: usize,
-    key: &str,
-    errors: &mut Vec<Problem>,
-) -> Option<Tenths> {
+fn points(view: &Cells<'_>, row: usize, key: &str, errors: &mut Vec<Problem>) -> Option<Tenths> {
     match view.get(key) {
         "" => None,
         text => match parse_tenths(text) {
@@ -160,7 +155,10 @@ pub fn read_standard(path: &Path) -> Result<StandardFile, ImportError> {
                     errors.push(view.problem(
                         row,
                         "part_total",
-                        format!("部分总分 belongs on the first row of {} (row {first})", part.as_str()),
+                        format!(
+                            "部分总分 belongs on the first row of {} (row {first})",
+                            part.as_str()
+                        ),
                         format!("部分总分只填在“{}”的第一行（第 {first} 行）", part.as_str()),
                     ));
                 } else {
@@ -197,7 +195,10 @@ pub fn read_standard(path: &Path) -> Result<StandardFile, ImportError> {
             column: "部分总分".into(),
             value,
             reason: format!("the parts' totals make {}, not 100", format_tenths(sum)),
-            reason_zh: format!("卷面与内容的部分总分合计为 {}，应为 100", format_tenths(sum)),
+            reason_zh: format!(
+                "卷面与内容的部分总分合计为 {}，应为 100",
+                format_tenths(sum)
+            ),
         });
     }
     file.outcome.errors.sort_by_key(|p| p.row);

@@ -134,12 +134,14 @@ pub async fn verify<S: WorkflowStore>(store: &S) -> Result<AuditReport> {
             .await?;
     rows += check_table::<S, domain::licence::LicenceEvent>(store, &mut last_digest, &mut breaks)
         .await?;
-    rows += check_table::<S, domain::review::Reviewer>(store, &mut last_digest, &mut breaks).await?;
+    rows +=
+        check_table::<S, domain::review::Reviewer>(store, &mut last_digest, &mut breaks).await?;
     rows += check_table::<S, domain::review::Review>(store, &mut last_digest, &mut breaks).await?;
     rows +=
         check_table::<S, domain::review::ReviewFile>(store, &mut last_digest, &mut breaks).await?;
-    rows += check_table::<S, domain::review_scoring::Standard>(store, &mut last_digest, &mut breaks)
-        .await?;
+    rows +=
+        check_table::<S, domain::review_scoring::Standard>(store, &mut last_digest, &mut breaks)
+            .await?;
     rows +=
         check_table::<S, domain::review_scoring::ScoreSheet>(store, &mut last_digest, &mut breaks)
             .await?;

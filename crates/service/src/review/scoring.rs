@@ -71,7 +71,11 @@ pub async fn import_standard<S: WorkflowStore>(
     })
     .await?;
     let mut outcome = file.outcome;
-    let current = store.list::<Standard>(None).await?.into_iter().max_by_key(|s| s.version);
+    let current = store
+        .list::<Standard>(None)
+        .await?
+        .into_iter()
+        .max_by_key(|s| s.version);
     let version = current.as_ref().map(|s| s.version);
     if !outcome.errors.is_empty() || file.items.is_empty() {
         return Ok(StandardImport {
@@ -83,7 +87,11 @@ pub async fn import_standard<S: WorkflowStore>(
     let standard = Standard {
         version: version.unwrap_or(0) + 1,
         sha256: sha256.clone(),
-        form_total: file.totals.get(&Part::Form).copied().unwrap_or(Part::Form.default_total()),
+        form_total: file
+            .totals
+            .get(&Part::Form)
+            .copied()
+            .unwrap_or(Part::Form.default_total()),
         content_total: file
             .totals
             .get(&Part::Content)
@@ -240,7 +248,11 @@ pub async fn save_sheets<S: WorkflowStore>(
     let (mut inserted, mut updated, mut unchanged) = (0, 0, 0);
     let mut changed = Vec::new();
     for sheet in sheets {
-        match stored.get(&ScoreSheet::key_for(&sheet.review, &sheet.case, &sheet.reviewer)) {
+        match stored.get(&ScoreSheet::key_for(
+            &sheet.review,
+            &sheet.case,
+            &sheet.reviewer,
+        )) {
             Some(before) if same_sheet(before, &sheet) => unchanged += 1,
             Some(_) => {
                 updated += 1;
@@ -314,7 +326,10 @@ pub async fn import_scores<S: WorkflowStore>(
                     line.row,
                     &line.headers.0,
                     &line.reviewer,
-                    format!("reviewer {} is not assigned to case {}", line.reviewer, line.case),
+                    format!(
+                        "reviewer {} is not assigned to case {}",
+                        line.reviewer, line.case
+                    ),
                     format!("评查员 {} 未被分配评查案卷 {}", line.reviewer, line.case),
                 ))
             }
@@ -329,7 +344,10 @@ pub async fn import_scores<S: WorkflowStore>(
                     "item {} is not in version {} of the standard",
                     line.item, standard.version
                 ),
-                format!("评查标准（第 {} 版）中没有项目 {}", standard.version, line.item),
+                format!(
+                    "评查标准（第 {} 版）中没有项目 {}",
+                    standard.version, line.item
+                ),
             ));
         }
         let group = groups.entry(key).or_default();
@@ -459,7 +477,11 @@ pub async fn escalate<S: WorkflowStore>(
     }
     let sent: Vec<(String, String)> = changed
         .iter()
-        .filter_map(|f| f.escalated.first().map(|e| (f.case.clone(), e.reviewer.clone())))
+        .filter_map(|f| {
+            f.escalated
+                .first()
+                .map(|e| (f.case.clone(), e.reviewer.clone()))
+        })
         .collect();
     if !changed.is_empty() {
         let detail = sent
@@ -470,7 +492,12 @@ pub async fn escalate<S: WorkflowStore>(
         store
             .put(
                 &changed,
-                &Change::new(at, actor, "review_file.escalated", format!("{review}: {detail}")),
+                &Change::new(
+                    at,
+                    actor,
+                    "review_file.escalated",
+                    format!("{review}: {detail}"),
+                ),
             )
             .await?;
     }
@@ -755,4 +782,81 @@ pub async fn file_sheets<S: WorkflowStore>(
     let mut mine: Vec<ScoreSheet> = sheets.into_iter().filter(|s| s.case == case).collect();
     mine.sort_by_key(|s| order.iter().position(|r| *r == s.reviewer));
     Ok((file, mine))
+}
+
+/// Writes `report` as the watermarked 通报: a sheet of departments (code,
+/// name, files, average, files per grade) and a sheet of files (case,
+/// department code and name, score, grade, status). `names` maps department
+/// codes to names.
+pub fn report_xlsx(
+    report: &ReviewReport,
+    names: &BTreeMap<String, String>,
+    watermark: &files::watermark::Watermark,
+    path: &Path,
+) -> std::result::Result<(), rust_xlsxwriter::XlsxError> {
+    let name_of = |code: &str| names.get(code).cloned().unwrap_or_default();
+    let score_text = |s: Option<Tenths>| s.map_or_else(|| "—".to_owned(), format_tenths);
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("部门汇总")?;
+    sheet.write_string(
+        0,
+        0,
+        format!(
+            "{} 案卷评查通报（{} 年度案卷）",
+            report.review.id, report.review.year
+        ),
+    )?;
+    let headers = [
+        "部门代码",
+        "部门",
+        "抽查案卷",
+        "平均分",
+        "优秀",
+        "良好",
+        "合格",
+        "不合格",
+    ];
+    for (col, header) in headers.iter().enumerate() {
+        sheet.write_string(2, col as u16, *header)?;
+    }
+    for (index, line) in report.departments.iter().enumerate() {
+        let row = 3 + index as u32;
+        sheet.write_string(row, 0, &line.code)?;
+        sheet.write_string(row, 1, name_of(&line.code))?;
+        sheet.write_number(row, 2, line.files as f64)?;
+        sheet.write_string(row, 3, score_text(line.average))?;
+        for (offset, grade) in Grade::ALL.iter().enumerate() {
+            sheet.write_number(row, 4 + offset as u16, line.count(*grade) as f64)?;
+        }
+    }
+    sheet.set_column_width(1, 24)?;
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("案卷评分")?;
+    let headers = ["案件编号", "部门代码", "部门", "得分", "等次", "状态"];
+    for (col, header) in headers.iter().enumerate() {
+        sheet.write_string(0, col as u16, *header)?;
+    }
+    for (index, line) in report.files.iter().enumerate() {
+        let row = 1 + index as u32;
+        sheet.write_string(row, 0, &line.case)?;
+        sheet.write_string(row, 1, &line.department)?;
+        sheet.write_string(row, 2, name_of(&line.department))?;
+        sheet.write_string(row, 3, score_text(line.score))?;
+        sheet.write_string(row, 4, line.grade.map_or("—", Grade::as_str))?;
+        sheet.write_string(row, 5, line.status.as_str())?;
+    }
+    sheet.set_column_width(0, 28)?;
+    sheet.set_column_width(2, 24)?;
+    watermark.save(&mut workbook, path)
+}
+
+/// Department names by code, for reports.
+pub async fn department_names<S: WorkflowStore>(store: &S) -> Result<BTreeMap<String, String>> {
+    Ok(store
+        .departments()
+        .await?
+        .iter()
+        .map(|d| (d.code().as_str().to_owned(), d.name().to_owned()))
+        .collect())
 }
