@@ -229,6 +229,8 @@ pub struct ScoreLine {
 pub struct ScoreFile {
     /// Valid rows, in file order.
     pub rows: Vec<ScoreLine>,
+    /// (案件编号, 评查员编号) of every rejected row that names both.
+    pub rejected: Vec<(String, String)>,
     /// Rows read and rejected rows' problems.
     pub outcome: Outcome,
 }
@@ -314,7 +316,12 @@ pub fn read_scores(path: &Path) -> Result<ScoreFile, ImportError> {
                     view.problem(row, "item", "", "").column,
                 ),
             }),
-            _ => file.outcome.errors.extend(errors),
+            _ => {
+                if !case.is_empty() && !reviewer.is_empty() {
+                    file.rejected.push((case, reviewer));
+                }
+                file.outcome.errors.extend(errors);
+            }
         }
     }
     Ok(file)

@@ -28,6 +28,7 @@ mod layers;
 mod licences;
 mod review;
 mod review_draw;
+mod review_score;
 mod risk;
 mod services;
 mod storage_contract;

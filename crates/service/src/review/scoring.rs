@@ -280,7 +280,7 @@ pub async fn save_sheets<S: WorkflowStore>(
 /// 说明). A row is refused when the file was not drawn, the reviewer is not
 /// assigned to it, or the item is not in the review's standard; a
 /// reviewer's rows for a file make one sheet, saved only when none of them
-/// is refused. Files made 待复核 go to their next reviewer.
+/// is rejected (here or by the reader: a partial sheet would score too high). Files made 待复核 go to their next reviewer.
 pub async fn import_scores<S: WorkflowStore>(
     store: &S,
     review: &str,
@@ -308,6 +308,9 @@ pub async fn import_scores<S: WorkflowStore>(
     // (case, reviewer) → (marks by item, notes, refused)
     let mut groups: BTreeMap<(String, String), (BTreeMap<String, Mark>, Vec<String>, bool)> =
         BTreeMap::new();
+    for key in file.rejected {
+        groups.entry(key).or_default().2 = true;
+    }
     for line in file.rows {
         let key = (line.case.clone(), line.reviewer.clone());
         let mut refusal = None;
