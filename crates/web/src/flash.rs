@@ -30,10 +30,12 @@ pub enum Done {
     ResultsPublished,
     /// A penalty case was entered or edited.
     CaseSaved,
+    /// A reviewer's score sheet of a review file was saved.
+    ScoreSaved,
 }
 
 impl Done {
-    const ALL: [Self; 8] = [
+    const ALL: [Self; 9] = [
         Self::PlanCreated,
         Self::PlanFiled,
         Self::PlanApproved,
@@ -42,6 +44,7 @@ impl Done {
         Self::RoundPublished,
         Self::ResultsPublished,
         Self::CaseSaved,
+        Self::ScoreSaved,
     ];
 
     fn code(self) -> &'static str {
@@ -54,6 +57,7 @@ impl Done {
             Self::RoundPublished => "round-published",
             Self::ResultsPublished => "results-published",
             Self::CaseSaved => "case-saved",
+            Self::ScoreSaved => "score-saved",
         }
     }
 
@@ -68,6 +72,7 @@ impl Done {
             Self::RoundPublished => format!("批次 {subject} 的抽取结果已公示。"),
             Self::ResultsPublished => format!("已公示 {subject} 条检查结果。"),
             Self::CaseSaved => format!("案件 {subject} 已保存。"),
+            Self::ScoreSaved => format!("案卷 {subject} 的评分已保存。"),
         }
     }
 

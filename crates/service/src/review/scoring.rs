@@ -139,10 +139,7 @@ pub async fn score_sheets<S: WorkflowStore>(store: &S, review: &str) -> Result<V
 /// stored sheet, else the current one (fixed when scoring starts).
 pub async fn review_standard<S: WorkflowStore>(store: &S, review: &str) -> Result<Standard> {
     let sheets = score_sheets(store, review).await?;
-    let version = match sheets.first() {
-        Some(sheet) => Some(sheet.standard),
-        None => None,
-    };
+    let version = sheets.first().map(|sheet| sheet.standard);
     let all = standards(store).await?;
     let found = match version {
         Some(v) => all.into_iter().find(|s| s.version == v),
@@ -276,6 +273,10 @@ pub async fn save_sheets<S: WorkflowStore>(
     Ok((inserted, updated, unchanged, escalated))
 }
 
+/// One reviewer's rows for one file: marks by item, notes of the rows
+/// without an item, whether a row was rejected.
+type Group = (BTreeMap<String, Mark>, Vec<String>, bool);
+
 /// Imports a score file for `review` (案件编号, 评查员编号, 项目编码, 次数,
 /// 说明). A row is refused when the file was not drawn, the reviewer is not
 /// assigned to it, or the item is not in the review's standard; a
@@ -305,9 +306,7 @@ pub async fn import_scores<S: WorkflowStore>(
         .into_iter()
         .map(|f| (f.case.clone(), f))
         .collect();
-    // (case, reviewer) → (marks by item, notes, refused)
-    let mut groups: BTreeMap<(String, String), (BTreeMap<String, Mark>, Vec<String>, bool)> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
     for key in file.rejected {
         groups.entry(key).or_default().2 = true;
     }

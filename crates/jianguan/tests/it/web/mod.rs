@@ -28,6 +28,7 @@ mod names;
 mod penalties;
 mod portal;
 mod review;
+mod review_score;
 mod security;
 mod staff_directories;
 mod staff_workflow;
