@@ -434,9 +434,32 @@ struct FileRow {
     department: String,
     reviewers: Vec<String>,
     unstaffed: bool,
+    result: ResultCells,
+}
+
+/// A file's score, grade and status as shown (empty until known).
+struct ResultCells {
     score: String,
     grade: String,
     status: String,
+}
+
+impl ResultCells {
+    fn of(line: Option<&FileLine>) -> Self {
+        Self {
+            score: line
+                .and_then(|l| l.score)
+                .map(format_tenths)
+                .unwrap_or_default(),
+            grade: line
+                .and_then(|l| l.grade)
+                .map(|g| g.as_str().to_owned())
+                .unwrap_or_default(),
+            status: line
+                .map(|l| l.status.as_str().to_owned())
+                .unwrap_or_default(),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -463,6 +486,23 @@ struct ShowQuery {
     job: Option<u64>,
 }
 
+/// Reviewers' names by 评查员编号.
+async fn reviewer_names(state: &AppState) -> Result<HashMap<String, String>> {
+    Ok(service::review::reviewers(&state.db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect())
+}
+
+/// `姓名（编号）`, or the id alone for an unknown reviewer.
+fn named_reviewer(names: &HashMap<String, String>, id: &str) -> String {
+    match names.get(id) {
+        Some(name) => format!("{name}（{id}）"),
+        None => id.to_owned(),
+    }
+}
+
 async fn existing_review(state: &AppState, id: &str) -> Result<Review> {
     Ok(service::existing::<_, Review>(&state.db, id).await?)
 }
@@ -481,15 +521,8 @@ async fn show(
     let review = existing_review(&state, &id).await?;
     let scope = scope(user.account());
     let (_, departments) = department_names(&state).await?;
-    let reviewers: HashMap<String, String> = service::review::reviewers(&state.db)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.name))
-        .collect();
-    let named = |id: &String| match reviewers.get(id) {
-        Some(name) => format!("{name}（{id}）"),
-        None => id.clone(),
-    };
+    let reviewers = reviewer_names(&state).await?;
+    let named = |id: &String| named_reviewer(&reviewers, id);
     let results: HashMap<String, FileLine> = if review.status == RoundStatus::Drawn {
         scoring::report(&state.db, &id, &Thresholds::default())
             .await?
@@ -518,17 +551,7 @@ async fn show(
                     .map(named)
                     .collect(),
                 unstaffed: f.unstaffed,
-                score: line
-                    .and_then(|l| l.score)
-                    .map(format_tenths)
-                    .unwrap_or_default(),
-                grade: line
-                    .and_then(|l| l.grade)
-                    .map(|g| g.as_str().to_owned())
-                    .unwrap_or_default(),
-                status: line
-                    .map(|l| l.status.as_str().to_owned())
-                    .unwrap_or_default(),
+                result: ResultCells::of(line),
                 case: f.case,
             }
         })
@@ -682,9 +705,7 @@ struct FilePage {
     review: String,
     case: String,
     department: String,
-    score: String,
-    grade: String,
-    status: String,
+    result: ResultCells,
     sheets: Vec<SheetView>,
     waiting: Vec<String>,
     may_score: bool,
@@ -725,15 +746,8 @@ async fn file_page(
 ) -> Result<Html<String>> {
     let file = visible_file(&state, &user, &id, &case).await?;
     let (_, departments) = department_names(&state).await?;
-    let reviewers: HashMap<String, String> = service::review::reviewers(&state.db)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.name))
-        .collect();
-    let named = |id: &str| match reviewers.get(id) {
-        Some(name) => format!("{name}（{id}）"),
-        None => id.to_owned(),
-    };
+    let reviewers = reviewer_names(&state).await?;
+    let named = |id: &str| named_reviewer(&reviewers, id);
     let report = scoring::report(&state.db, &id, &Thresholds::default()).await?;
     let line = report.files.iter().find(|l| l.case == file.case);
     let (_, sheets) = scoring::file_sheets(&state.db, &id, &file.case).await?;
@@ -788,17 +802,7 @@ async fn file_page(
     render(&FilePage {
         chrome: Chrome::staff(&user, format!("评查案卷 {}", file.case), "/review"),
         department: unit_label(&file.department, &departments),
-        score: line
-            .and_then(|l| l.score)
-            .map(format_tenths)
-            .unwrap_or_default(),
-        grade: line
-            .and_then(|l| l.grade)
-            .map(|g| g.as_str().to_owned())
-            .unwrap_or_default(),
-        status: line
-            .map(|l| l.status.as_str().to_owned())
-            .unwrap_or_default(),
+        result: ResultCells::of(line),
         sheets: views,
         waiting,
         may_score: user.account().may(RUN_REVIEWS) && standard.is_some(),
