@@ -29,6 +29,7 @@ mod licences;
 mod reconsideration;
 mod review;
 mod review_draw;
+mod review_score;
 mod risk;
 mod services;
 mod services_verification;

@@ -33,7 +33,7 @@ const REVIEWERS: &str = "评查员编号,姓名,所属单位,专业领域,身份
     E2,赵二,外聘,,\n\
     E3,赵三,外聘,,\n";
 
-fn cases() -> Result<Vec<PenaltyCase>, Box<dyn Error>> {
+pub(crate) fn cases() -> Result<Vec<PenaltyCase>, Box<dyn Error>> {
     let mut cases = Vec::new();
     for (department, n, officer) in [("SJGJ", 14_u32, "S1"), ("HBJ", 9, "e1"), ("ZJJ", 5, "X9")] {
         for i in 0..n {
@@ -51,7 +51,7 @@ fn cases() -> Result<Vec<PenaltyCase>, Box<dyn Error>> {
     Ok(cases)
 }
 
-fn write_files(name: &str) -> Result<(PathBuf, PathBuf, PathBuf), Box<dyn Error>> {
+pub(crate) fn write_files(name: &str) -> Result<(PathBuf, PathBuf, PathBuf), Box<dyn Error>> {
     let dir = std::env::temp_dir().join(unique(name));
     std::fs::create_dir_all(&dir)?;
     let departments = dir.join("departments.csv");

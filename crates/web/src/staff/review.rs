@@ -18,6 +18,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::auth::User;
 use crate::error::{Error, Result};
+use crate::flash::Done;
 use crate::jobs;
 use crate::ops::lists::{Filters, PER_PAGE, offset, page_number};
 use crate::ops::plans::FormPairs;
@@ -29,7 +30,9 @@ use crate::steps;
 use domain::account::Permission;
 use domain::inspection::RoundStatus;
 use domain::review::{Review, ReviewFile, Reviewer, Sampling};
+use domain::review_scoring::{Category, Mark, Thresholds, format_tenths};
 use service::review::ReviewSpec;
+use service::review::scoring::{self, FileLine};
 use storage::{ReviewStore, WorkflowStore};
 
 /// Who commits and draws reviews: the Justice Bureau.
@@ -50,6 +53,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/review/{id}/draw", post(draw_from_form))
         .route("/review/{id}/record.json", get(record_download))
         .route("/review/{id}/public.json", get(public_download))
+        .route("/review/{id}/files/{case}", get(file_page))
+        .route("/review/{id}/files/{case}/score", post(score_from_form))
 }
 
 // ---- reviewers ---------------------------------------------------------------
@@ -425,9 +430,36 @@ async fn commit_from_form(
 /// A drawn file as the review page lists it: reviewers named next to codes.
 struct FileRow {
     case: String,
+    href: String,
     department: String,
     reviewers: Vec<String>,
     unstaffed: bool,
+    result: ResultCells,
+}
+
+/// A file's score, grade and status as shown (empty until known).
+struct ResultCells {
+    score: String,
+    grade: String,
+    status: String,
+}
+
+impl ResultCells {
+    fn of(line: Option<&FileLine>) -> Self {
+        Self {
+            score: line
+                .and_then(|l| l.score)
+                .map(format_tenths)
+                .unwrap_or_default(),
+            grade: line
+                .and_then(|l| l.grade)
+                .map(|g| g.as_str().to_owned())
+                .unwrap_or_default(),
+            status: line
+                .map(|l| l.status.as_str().to_owned())
+                .unwrap_or_default(),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -454,6 +486,23 @@ struct ShowQuery {
     job: Option<u64>,
 }
 
+/// Reviewers' names by 评查员编号.
+async fn reviewer_names(state: &AppState) -> Result<HashMap<String, String>> {
+    Ok(service::review::reviewers(&state.db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect())
+}
+
+/// `姓名（编号）`, or the id alone for an unknown reviewer.
+fn named_reviewer(names: &HashMap<String, String>, id: &str) -> String {
+    match names.get(id) {
+        Some(name) => format!("{name}（{id}）"),
+        None => id.to_owned(),
+    }
+}
+
 async fn existing_review(state: &AppState, id: &str) -> Result<Review> {
     Ok(service::existing::<_, Review>(&state.db, id).await?)
 }
@@ -472,14 +521,17 @@ async fn show(
     let review = existing_review(&state, &id).await?;
     let scope = scope(user.account());
     let (_, departments) = department_names(&state).await?;
-    let reviewers: HashMap<String, String> = service::review::reviewers(&state.db)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.name))
-        .collect();
-    let named = |id: &String| match reviewers.get(id) {
-        Some(name) => format!("{name}（{id}）"),
-        None => id.clone(),
+    let reviewers = reviewer_names(&state).await?;
+    let named = |id: &String| named_reviewer(&reviewers, id);
+    let results: HashMap<String, FileLine> = if review.status == RoundStatus::Drawn {
+        scoring::report(&state.db, &id, &Thresholds::default())
+            .await?
+            .files
+            .into_iter()
+            .map(|line| (line.case.clone(), line))
+            .collect()
+    } else {
+        HashMap::new()
     };
     let files = state
         .db
@@ -487,11 +539,21 @@ async fn show(
         .await?
         .into_iter()
         .filter(|f: &ReviewFile| scope.as_deref().is_none_or(|d| d == f.department))
-        .map(|f| FileRow {
-            department: unit_label(&f.department, &departments),
-            reviewers: f.reviewers.iter().map(named).collect(),
-            unstaffed: f.unstaffed,
-            case: f.case,
+        .map(|f| {
+            let line = results.get(&f.case);
+            FileRow {
+                href: file_href(&id, &f.case),
+                department: unit_label(&f.department, &departments),
+                reviewers: f
+                    .reviewers
+                    .iter()
+                    .chain(f.escalated.iter().map(|e| &e.reviewer))
+                    .map(named)
+                    .collect(),
+                unstaffed: f.unstaffed,
+                result: ResultCells::of(line),
+                case: f.case,
+            }
         })
         .collect();
     let frames = review
@@ -608,4 +670,213 @@ async fn public_download(
         "public",
         bytes,
     ))
+}
+
+// ---- scoring -----------------------------------------------------------------
+
+fn file_href(review: &str, case: &str) -> String {
+    format!("/review/{}/files/{}", url_encode(review), url_encode(case))
+}
+
+/// One reviewer's sheet as shown: deductions with the items' names.
+struct SheetView {
+    reviewer: String,
+    further: bool,
+    score: String,
+    veto: bool,
+    marks: Vec<(String, String, u32, String)>,
+    note: String,
+}
+
+/// One item of the standard in the score form.
+struct ItemField {
+    code: String,
+    name: String,
+    part: &'static str,
+    category: &'static str,
+    points: String,
+    cap: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/review_file.html")]
+struct FilePage {
+    chrome: Chrome,
+    review: String,
+    case: String,
+    department: String,
+    result: ResultCells,
+    sheets: Vec<SheetView>,
+    waiting: Vec<String>,
+    may_score: bool,
+    /// Assigned reviewers: (id, name with id).
+    assigned: Vec<(String, String)>,
+    items: Vec<ItemField>,
+    standard: String,
+    action: String,
+    back: String,
+}
+
+/// The file `case` of `review` if the user may see it: the Justice Bureau
+/// and readers of all departments see every file, a department its own.
+async fn visible_file(
+    state: &AppState,
+    user: &User,
+    review: &str,
+    case: &str,
+) -> Result<ReviewFile> {
+    let file =
+        service::existing::<_, ReviewFile>(&state.db, &ReviewFile::key_for(review, case)).await?;
+    let scope = scope(user.account());
+    let sees_all = user.account().may(RUN_REVIEWS) || user.account().reads_all();
+    if !sees_all && scope.as_deref().is_none_or(|d| d != file.department) {
+        return Err(service::WorkflowError::NotFound {
+            what: "review_file",
+            id: ReviewFile::key_for(review, case),
+        }
+        .into());
+    }
+    Ok(file)
+}
+
+async fn file_page(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Path((id, case)): Path<(String, String)>,
+) -> Result<Html<String>> {
+    let file = visible_file(&state, &user, &id, &case).await?;
+    let (_, departments) = department_names(&state).await?;
+    let reviewers = reviewer_names(&state).await?;
+    let named = |id: &str| named_reviewer(&reviewers, id);
+    let report = scoring::report(&state.db, &id, &Thresholds::default()).await?;
+    let line = report.files.iter().find(|l| l.case == file.case);
+    let (_, sheets) = scoring::file_sheets(&state.db, &id, &file.case).await?;
+    let standard = scoring::review_standard(&state.db, &id).await.ok();
+    let item_name = |code: &str| {
+        standard
+            .as_ref()
+            .and_then(|s| s.item(code))
+            .map(|i| i.name.clone())
+            .unwrap_or_default()
+    };
+    let further: Vec<&str> = file.escalated.iter().map(|e| e.reviewer.as_str()).collect();
+    let views = sheets
+        .iter()
+        .map(|s| SheetView {
+            reviewer: named(&s.reviewer),
+            further: further.contains(&s.reviewer.as_str()),
+            score: format_tenths(s.score),
+            veto: s.veto,
+            marks: s
+                .marks
+                .iter()
+                .map(|m| (m.item.clone(), item_name(&m.item), m.count, m.note.clone()))
+                .collect(),
+            note: s.note.clone(),
+        })
+        .collect();
+    let waiting = scoring::assigned(&file)
+        .filter(|r| !sheets.iter().any(|s| s.reviewer == *r))
+        .map(named)
+        .collect();
+    let items = standard
+        .as_ref()
+        .map(|s| {
+            s.items
+                .iter()
+                .map(|i| ItemField {
+                    code: i.code.clone(),
+                    name: i.name.clone(),
+                    part: i.part.as_str(),
+                    category: i.category.as_str(),
+                    points: if i.category == Category::Veto {
+                        String::new()
+                    } else {
+                        format_tenths(i.points)
+                    },
+                    cap: i.cap.map(format_tenths).unwrap_or_default(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    render(&FilePage {
+        chrome: Chrome::staff(&user, format!("评查案卷 {}", file.case), "/review"),
+        department: unit_label(&file.department, &departments),
+        result: ResultCells::of(line),
+        sheets: views,
+        waiting,
+        may_score: user.account().may(RUN_REVIEWS) && standard.is_some(),
+        assigned: scoring::assigned(&file)
+            .map(|r| (r.to_owned(), named(r)))
+            .collect(),
+        items,
+        standard: standard
+            .map(|s| format!("第 {} 版", s.version))
+            .unwrap_or_default(),
+        action: format!("{}/score", file_href(&id, &file.case)),
+        back: format!("/review/{}", url_encode(&id)),
+        review: id,
+        case: file.case,
+    })
+}
+
+async fn score_from_form(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Path((id, case)): Path<(String, String)>,
+    body: String,
+) -> Result<Response> {
+    user.require(RUN_REVIEWS)?;
+    let file = visible_file(&state, &user, &id, &case).await?;
+    let form = FormPairs::parse(&body);
+    let reviewer = form.get("reviewer").trim().to_owned();
+    if !scoring::assigned(&file).any(|r| r == reviewer) {
+        let refusal = service::Refusal::new(
+            "reviewer_not_assigned",
+            format!("reviewer {reviewer} is not assigned to case {case}"),
+            "请选择分配评查该案卷的评查员",
+        );
+        return Err(service::WorkflowError::from(refusal.on("reviewer")).into());
+    }
+    let standard = scoring::review_standard(&state.db, &id).await?;
+    let mut marks = Vec::new();
+    for item in &standard.items {
+        let field = format!("count_{}", item.code);
+        let count = match form.get(&field).trim() {
+            "" => 0,
+            text => text
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n <= 10_000)
+                .ok_or_else(|| {
+                    let refusal = service::Refusal::new(
+                        "count",
+                        format!(
+                            "the count of {} is not a whole number from 0 to 10000",
+                            item.code
+                        ),
+                        format!("项目 {} 的次数应为 0 至 10000 的整数", item.code),
+                    );
+                    Error::from(service::WorkflowError::from(refusal.on("count")))
+                })?,
+        };
+        marks.push(Mark {
+            item: item.code.clone(),
+            count,
+            note: form.get(&format!("note_{}", item.code)).trim().to_owned(),
+        });
+    }
+    let at = service::now();
+    let sheet = scoring::sheet(
+        &id,
+        &file.case,
+        &reviewer,
+        &standard,
+        marks,
+        form.get("note"),
+        at,
+    );
+    let detail = format!("{id} {} by {reviewer} (web)", file.case);
+    scoring::save_sheets(&state.db, &id, vec![sheet], &detail, &user.actor(), at).await?;
+    steps::done(&file_href(&id, &file.case), Done::ScoreSaved, &file.case)
 }

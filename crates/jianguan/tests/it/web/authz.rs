@@ -552,6 +552,18 @@ const PAGES: &[Page] = &[
         allowed_as: Outcome::Missing,
         ..get("/review/{nobody}/public.json", Rule::LoggedIn)
     },
+    Page {
+        allowed_as: Outcome::Missing,
+        ..get("/review/{nobody}/files/{nobody}", Rule::LoggedIn)
+    },
+    Page {
+        allowed_as: Outcome::Missing,
+        ..post(
+            "/review/{nobody}/files/{nobody}/score",
+            Rule::Needs(Permission::Rectify),
+            Some(&[("reviewer", "E1")]),
+        )
+    },
     // 执法监督
     get("/supervision", Rule::LoggedIn),
     post(

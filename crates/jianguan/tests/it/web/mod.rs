@@ -29,6 +29,7 @@ mod penalties;
 mod portal;
 mod reconsideration;
 mod review;
+mod review_score;
 mod security;
 mod services_kpi;
 mod staff_directories;

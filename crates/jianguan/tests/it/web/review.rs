@@ -16,7 +16,7 @@ const REVIEW: &str = "PC2025";
 
 /// Two departments of the demo city, their 2025 cases and reviewers: two
 /// of each department and two outside experts.
-fn prepare(database: &std::path::Path) {
+pub(crate) fn prepare(database: &std::path::Path) {
     let other = other_department(database);
     add_account(database, "other.staff", Role::DepartmentStaff, Some(&other));
     block_on(async {
@@ -65,7 +65,7 @@ fn prepare(database: &std::path::Path) {
 }
 
 /// The first department of the demo city after SCJG.
-fn other_department(database: &std::path::Path) -> String {
+pub(crate) fn other_department(database: &std::path::Path) -> String {
     block_on(async {
         let db = storage::open(&database.display().to_string())
             .await
