@@ -589,6 +589,20 @@ const PAGES: &[Page] = &[
     },
     get("/services/window", Rule::AnyOf(&SERVICE_READERS)),
     get("/services/window/due", Rule::AnyOf(&SERVICE_READERS)),
+    get(
+        "/services/window/due?q=W&department=SCJG&page=2",
+        Rule::AnyOf(&SERVICE_READERS),
+    ),
+    post(
+        "/services/window/export",
+        Rule::AnyOf(&SERVICE_READERS),
+        Some(&[("format", "csv"), ("stage", "已受理")]),
+    ),
+    post(
+        "/services/window/due/export",
+        Rule::AnyOf(&SERVICE_READERS),
+        Some(&[("format", "xlsx")]),
+    ),
     post(
         "/services/window",
         Rule::Needs(Permission::CheckCredit),
