@@ -34,10 +34,12 @@ pub enum Done {
     ServiceStep,
     /// A 核查 result was recorded; the subject is the application.
     VerificationRecorded,
+    /// A 核查 sampling was committed; the subject is its id.
+    VerificationCommitted,
 }
 
 impl Done {
-    const ALL: [Self; 10] = [
+    const ALL: [Self; 11] = [
         Self::PlanCreated,
         Self::PlanFiled,
         Self::PlanApproved,
@@ -48,6 +50,7 @@ impl Done {
         Self::CaseSaved,
         Self::ServiceStep,
         Self::VerificationRecorded,
+        Self::VerificationCommitted,
     ];
 
     fn code(self) -> &'static str {
@@ -62,6 +65,7 @@ impl Done {
             Self::CaseSaved => "case-saved",
             Self::ServiceStep => "service-step",
             Self::VerificationRecorded => "verification-recorded",
+            Self::VerificationCommitted => "verification-committed",
         }
     }
 
@@ -78,6 +82,9 @@ impl Done {
             Self::CaseSaved => format!("案件 {subject} 已保存。"),
             Self::ServiceStep => format!("办件 {subject} 的办理环节已记录。"),
             Self::VerificationRecorded => format!("办件 {subject} 的核查结果已登记。"),
+            Self::VerificationCommitted => {
+                format!("核查批次 {subject} 已承诺（名录与密钥已封存），请在见证下抽取。")
+            }
         }
     }
 

@@ -393,6 +393,19 @@ const PAGES: &[Page] = &[
             Rule::Needs(Permission::ManageCredit),
         )
     },
+    post(
+        "/services/verification",
+        Rule::Needs(Permission::ManageCredit),
+        Some(&[("id", "AUTHZ-HC"), ("month", "1999-01")]),
+    ),
+    Page {
+        allowed_as: Outcome::Missing,
+        ..post(
+            "/services/verification/{nobody}/draw",
+            Rule::Needs(Permission::ManageCredit),
+            Some(&[("witnesses", "甲"), ("beacon", "b")]),
+        )
+    },
     Page {
         allowed_as: Outcome::Missing,
         ..post(
