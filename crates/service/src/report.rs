@@ -155,8 +155,7 @@ pub async fn build<S: WorkflowStore>(
         .into_iter()
         .map(|p| (p.id.clone(), p))
         .collect();
-    let rounds: Vec<Round> = store
-        .list::<Round>(None)
+    let rounds: Vec<Round> = crate::rounds::inspection_rounds(store)
         .await?
         .into_iter()
         .filter(|r| r.status != RoundStatus::Committed)

@@ -199,6 +199,23 @@ pub struct SealedPlan {
     pub frame: BuiltFrame,
 }
 
+/// The 双随机 rounds: every round but the 核查 samplings' (which share the
+/// rounds machinery and table, and are listed on their own page), by id.
+pub async fn inspection_rounds<S: WorkflowStore>(store: &S) -> Result<Vec<Round>> {
+    let samplings: std::collections::HashSet<String> = store
+        .list::<domain::services::Verification>(None)
+        .await?
+        .into_iter()
+        .map(|v| v.id)
+        .collect();
+    Ok(store
+        .list::<Round>(None)
+        .await?
+        .into_iter()
+        .filter(|r| !samplings.contains(&r.id))
+        .collect())
+}
+
 /// Seals built frames into a committed round: stores the frames, the secret
 /// and the round with its commitment, frame and round digests, in one
 /// transaction with its ledger entry (`action`). Used by [`commit`] and by
@@ -213,6 +230,35 @@ pub async fn seal<S: WorkflowStore>(
     action: &str,
     at: DateTime<FixedOffset>,
     actor: &str,
+) -> Result<Round> {
+    let change = Change::new(at, actor, action, String::new());
+    seal_with::<S, Round>(
+        store,
+        request,
+        rules,
+        plans,
+        secret,
+        action,
+        at,
+        actor,
+        (&[], &change),
+    )
+    .await
+}
+
+/// [`seal`], writing the documents that own the round (a 核查 sampling) in
+/// the same transaction.
+#[allow(clippy::too_many_arguments)]
+pub async fn seal_with<S: WorkflowStore, X: storage::Document>(
+    store: &S,
+    request: &CommitRequest,
+    rules: &EligibilityRules,
+    plans: Vec<SealedPlan>,
+    secret: &draw::Secret,
+    action: &str,
+    at: DateTime<FixedOffset>,
+    actor: &str,
+    owners: (&[X], &Change),
 ) -> Result<Round> {
     let mut frame_digests = BTreeMap::new();
     let mut exclusion_digests = BTreeMap::new();
@@ -272,11 +318,12 @@ pub async fn seal<S: WorkflowStore>(
         round.plans.len()
     );
     store
-        .commit_round(
+        .commit_round_with(
             &round,
             &stored,
             &secret.to_hex(),
             &Change::new(at, actor, action, detail),
+            owners,
         )
         .await?;
     drop_elsewhere(stored);

@@ -223,17 +223,6 @@ pub async fn commit<S: WorkflowStore + CreditStore>(
         cap: None,
         plans: None,
     };
-    rounds::seal(
-        store,
-        &commit,
-        &EligibilityRules::default(),
-        plans,
-        secret,
-        "services.verification.committed",
-        at,
-        actor,
-    )
-    .await?;
     let verification = Verification {
         id: request.id.clone(),
         month,
@@ -246,12 +235,21 @@ pub async fn commit<S: WorkflowStore + CreditStore>(
         verification.matters.len(),
         verification.rates_bp
     );
-    store
-        .put(
+    rounds::seal_with(
+        store,
+        &commit,
+        &EligibilityRules::default(),
+        plans,
+        secret,
+        "services.verification.committed",
+        at,
+        actor,
+        (
             std::slice::from_ref(&verification),
             &Change::new(at, actor, "services.verification.committed", detail),
-        )
-        .await?;
+        ),
+    )
+    .await?;
     Ok(verification)
 }
 
@@ -444,19 +442,7 @@ pub async fn record_result<S: WorkflowStore + CreditStore>(
             details: None,
         };
         entry.validate()?;
-        store.upsert_credit_entries(vec![entry.clone()]).await?;
         application.revoked_at = Some(at);
-        store
-            .put(
-                std::slice::from_ref(&application),
-                &Change::new(
-                    at,
-                    actor,
-                    "services.application.revoked",
-                    format!("核查 {id}: promise found false; approval revoked, listed 虚假承诺"),
-                ),
-            )
-            .await?;
         listed = Some(entry);
     }
     verification.results.insert(
@@ -468,17 +454,36 @@ pub async fn record_result<S: WorkflowStore + CreditStore>(
             actor: actor.to_owned(),
         },
     );
-    store
-        .put(
-            std::slice::from_ref(&verification),
-            &Change::new(
-                at,
-                actor,
-                "services.verification.result",
-                format!("{application_id}: {}", outcome.as_str()),
-            ),
-        )
-        .await?;
+    let result_change = Change::new(
+        at,
+        actor,
+        "services.verification.result",
+        format!("{application_id}: {}", outcome.as_str()),
+    );
+    let verification_written = std::slice::from_ref(&verification);
+    match &listed {
+        // The entry, the revoked application and the result: one transaction.
+        Some(entry) => {
+            store
+                .upsert_credit_entries_with(
+                    vec![entry.clone()],
+                    (
+                        std::slice::from_ref(&application),
+                        &Change::new(
+                            at,
+                            actor,
+                            "services.application.revoked",
+                            format!(
+                                "核查 {id}: promise found false; approval revoked, listed 虚假承诺"
+                            ),
+                        ),
+                    ),
+                    (verification_written, &result_change),
+                )
+                .await?;
+        }
+        None => store.put(verification_written, &result_change).await?,
+    }
     Ok(ResultOutcome {
         verification,
         listed,

@@ -207,6 +207,16 @@ pub trait CreditStore {
         &self,
         entries: Vec<CreditEntry>,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// Upserts entries as [`CreditStore::upsert_credit_entries`] does and
+    /// writes two kinds of documents, each with its own change, all in one
+    /// transaction: either everything is written or nothing (a 核查 result of
+    /// 不实: the 虚假承诺 entry, the revoked application and the result).
+    fn upsert_credit_entries_with<A: Document, B: Document>(
+        &self,
+        entries: Vec<CreditEntry>,
+        first: (&[A], &Change),
+        second: (&[B], &Change),
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
     /// Loads a batch of a list import `stage` into the staging table, in its
     /// own transaction (distinct keys within the batch; a later batch's row
     /// wins over an earlier one's). Nothing reaches the entries until
@@ -579,6 +589,25 @@ impl<E: Engine> CreditStore for E {
         let mut tx = self.begin().await?;
         let changed =
             bulk_insert::<E>(&mut tx, &ENTRIES, entry_columns(entries), KEEP_REMOVAL).await?;
+        E::commit(tx).await?;
+        Ok(changed)
+    }
+
+    async fn upsert_credit_entries_with<A: Document, B: Document>(
+        &self,
+        entries: Vec<CreditEntry>,
+        (first, first_change): (&[A], &Change),
+        (second, second_change): (&[B], &Change),
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        let changed =
+            bulk_insert::<E>(&mut tx, &ENTRIES, entry_columns(entries), KEEP_REMOVAL).await?;
+        for doc in first {
+            put_in::<E, A>(&mut tx, doc, first_change).await?;
+        }
+        for doc in second {
+            put_in::<E, B>(&mut tx, doc, second_change).await?;
+        }
         E::commit(tx).await?;
         Ok(changed)
     }

@@ -311,6 +311,10 @@ pub struct DocQuery {
     pub key_prefix: String,
     /// A derived column that must be one of these values (an empty list matches nothing).
     pub one_of: Option<(&'static str, Vec<String>)>,
+    /// A document table whose keys this query leaves out, e.g.
+    /// `service_verifications` for the 双随机 rounds (a 核查 sampling's round
+    /// has the sampling's id).
+    pub without_keys_of: Option<&'static str>,
     /// Groups of exact fragments of the document's JSON text, e.g.
     /// `"department":"SCJG"`: a row holds at least one fragment of every group.
     pub contains: Vec<Vec<String>>,
@@ -365,6 +369,14 @@ fn doc_where<D: Document>(
         sql.push(" AND id LIKE ")
             .bind(Arg::Text(format!("{}%", escape_like(&query.key_prefix))))
             .push(" ESCAPE '\\'");
+    }
+    if let Some(table) = query.without_keys_of {
+        if !table.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+            return Err(StoreError::Constraint {
+                message: format!("no table {table}"),
+            });
+        }
+        sql.push(&format!(" AND id NOT IN (SELECT id FROM {table})"));
     }
     if let Some((name, values)) = &query.one_of {
         column(name)?;
@@ -455,6 +467,16 @@ pub trait WorkflowStore: Store {
         frames: &[StoredFrame],
         secret_hex: &str,
         change: &Change,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Commits a round as [`WorkflowStore::commit_round`] does, with the
+    /// documents that own it (a 核查 sampling) in the same transaction.
+    fn commit_round_with<D: Drawn, X: Document>(
+        &self,
+        round: &D,
+        frames: &[StoredFrame],
+        secret_hex: &str,
+        change: &Change,
+        owners: (&[X], &Change),
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// The frozen frames of a round, by plan id.
     fn round_frames(
@@ -954,10 +976,25 @@ impl<E: Engine> WorkflowStore for E {
         secret_hex: &str,
         change: &Change,
     ) -> Result<(), StoreError> {
+        self.commit_round_with::<D, D>(round, frames, secret_hex, change, (&[], change))
+            .await
+    }
+
+    async fn commit_round_with<D: Drawn, X: Document>(
+        &self,
+        round: &D,
+        frames: &[StoredFrame],
+        secret_hex: &str,
+        change: &Change,
+        (owners, owners_change): (&[X], &Change),
+    ) -> Result<(), StoreError> {
         let tables = D::DRAW_TABLES;
         let id = round.key();
         let mut tx = self.begin().await?;
         put_in::<E, D>(&mut tx, round, change).await?;
+        for owner in owners {
+            put_in::<E, X>(&mut tx, owner, owners_change).await?;
+        }
         let insert_frame = format!(
             "INSERT INTO {} ({}, plan, frame, exclusions) VALUES ($1, $2, $3, $4)",
             tables.frames, tables.owner

@@ -36,10 +36,12 @@ pub enum Done {
     VerificationRecorded,
     /// A reviewer's score sheet of a review file was saved.
     ScoreSaved,
+    /// A 核查 sampling was committed; the subject is its id.
+    VerificationCommitted,
 }
 
 impl Done {
-    const ALL: [Self; 11] = [
+    const ALL: [Self; 12] = [
         Self::PlanCreated,
         Self::PlanFiled,
         Self::PlanApproved,
@@ -51,6 +53,7 @@ impl Done {
         Self::ServiceStep,
         Self::VerificationRecorded,
         Self::ScoreSaved,
+        Self::VerificationCommitted,
     ];
 
     fn code(self) -> &'static str {
@@ -66,6 +69,7 @@ impl Done {
             Self::ServiceStep => "service-step",
             Self::VerificationRecorded => "verification-recorded",
             Self::ScoreSaved => "score-saved",
+            Self::VerificationCommitted => "verification-committed",
         }
     }
 
@@ -83,6 +87,9 @@ impl Done {
             Self::ServiceStep => format!("办件 {subject} 的办理环节已记录。"),
             Self::VerificationRecorded => format!("办件 {subject} 的核查结果已登记。"),
             Self::ScoreSaved => format!("案卷 {subject} 的评分已保存。"),
+            Self::VerificationCommitted => {
+                format!("核查批次 {subject} 已承诺（名录与密钥已封存），请在见证下抽取。")
+            }
         }
     }
 

@@ -16,6 +16,7 @@ mod reconsideration;
 mod review;
 mod serve;
 mod services;
+mod services_window;
 mod setup;
 mod templates;
 mod workflow;

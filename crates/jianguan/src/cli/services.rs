@@ -48,6 +48,12 @@ enum ServicesCommand {
         #[command(subcommand)]
         command: ApplicationsCommand,
     },
+    /// The comprehensive window's steps (综合窗口): receive, correct, accept,
+    /// assign, pause, resume, decide, issue, close, rate.
+    Window {
+        #[command(subcommand)]
+        command: super::services_window::WindowCommand,
+    },
     /// 告知承诺 核查: sample the month's promise-based applications with
     /// jianguan-draw/v1 (one plan per matter, strata by risk level) and
     /// record the results.
@@ -359,7 +365,7 @@ pub fn run(args: &ServicesArgs) -> anyhow::Result<ExitCode> {
         let db = args.database.open().await?;
         db.migrate().await?;
         let calendar = service::calendar::with_stored_notices(&db, &calendar).await?;
-        let outcome = run_command(&db, &calendar, &args.command).await;
+        let outcome = run_command(&db, &calendar, &args.database, &args.command).await;
         db.close().await;
         outcome
     })
@@ -404,9 +410,13 @@ fn print_matter(record: &MatterRecord) {
 async fn run_command(
     db: &Db,
     calendar: &workcal::Calendar,
+    database: &super::database::DatabaseArgs,
     command: &ServicesCommand,
 ) -> anyhow::Result<ExitCode> {
     match command {
+        ServicesCommand::Window { command } => {
+            super::services_window::run(db, calendar, database, command).await
+        }
         ServicesCommand::Matters {
             command:
                 MattersCommand::Import {

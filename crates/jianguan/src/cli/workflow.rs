@@ -711,7 +711,7 @@ async fn rounds_command<S: WorkflowStore>(
     let at = service::now();
     match command {
         RoundsCommand::List { json } => {
-            let list = store.list::<Round>(None).await?;
+            let list = service::rounds::inspection_rounds(store).await?;
             let lines: Vec<RoundLine> = list.iter().map(round_line).collect();
             if *json {
                 print_json(&lines)?;

@@ -120,6 +120,13 @@ fn a_false_promise_found_on_verification_is_listed_and_refuses_the_next_promise(
     ])?;
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("5 selections"), "{text}");
+    // Not a 双随机 round: `rounds list` leaves it out; `verify` still accepts it.
+    let (_, code, text) = run(&["rounds", "list"])?;
+    assert_eq!(code, Some(0), "{text}");
+    assert!(!text.contains("HC-2026-03"), "{text}");
+    let (_, code, text) = run(&["rounds", "list", "--json"])?;
+    assert_eq!(code, Some(0), "{text}");
+    assert!(!text.contains("HC-2026-03"), "{text}");
     let (_, code, text) = run(&["services", "verification", "show", "HC-2026-03"])?;
     assert_eq!(code, Some(0), "{text}");
     for id in ["B1", "B2", "B6", "B8", "B10"] {
@@ -248,6 +255,30 @@ async fn verification_flows_into_credit(db: &Db) -> TestResult {
         )
         .await?;
         assert_eq!(round.selections, 4);
+        // The sampling is written with its round, and is no 双随机 round.
+        let (sampling, _) = hc::get(db, "HC-1").await?;
+        assert_eq!(sampling.matters.len(), 1);
+        let inspection = service::rounds::inspection_rounds(db).await?;
+        assert!(inspection.iter().all(|r| r.id != "HC-1"));
+        let listed = db
+            .page::<domain::inspection::Round>(&storage::DocQuery {
+                without_keys_of: Some(<domain::services::Verification as storage::Document>::TABLE),
+                limit: 100,
+                ..storage::DocQuery::default()
+            })
+            .await?;
+        assert!(listed.rows.iter().all(|r| r.id != "HC-1"));
+        assert_eq!(listed.total as usize, listed.rows.len());
+        let all = db
+            .page::<domain::inspection::Round>(&storage::DocQuery {
+                limit: 100,
+                ..storage::DocQuery::default()
+            })
+            .await?;
+        assert!(
+            all.rows.iter().any(|r| r.id == "HC-1"),
+            "still a stored round"
+        );
         let record = service::rounds::export(db, "HC-1").await?;
         assert!(draw::verify(&record).is_empty());
         let path = dir.join("record.json");
@@ -296,4 +327,104 @@ async fn verification_flows_into_credit(db: &Db) -> TestResult {
     result
 }
 
-contracts!("services_verification"; verification_flows_into_credit);
+/// A document that cannot be written: its serialisation fails, inside the
+/// transaction, after the entry and the first documents were written.
+struct Unwritable;
+
+impl serde::Serialize for Unwritable {
+    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        Err(serde::ser::Error::custom("refused on purpose"))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Unwritable {
+    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        Err(serde::de::Error::custom("never stored"))
+    }
+}
+
+impl storage::Document for Unwritable {
+    const TABLE: &'static str = "service_verifications";
+    const NOUN: &'static str = "verification";
+    const COLUMNS: &'static [&'static str] = &["month"];
+    fn key(&self) -> String {
+        "HC-X".into()
+    }
+    fn columns(&self) -> Vec<Option<String>> {
+        vec![Some("2026-03".into())]
+    }
+}
+
+/// A 不实 result's three writes (the 虚假承诺 entry, the revoked application,
+/// the result) are one transaction: a failure in the last leaves none.
+async fn a_false_result_is_written_whole_or_not_at_all(db: &Db) -> TestResult {
+    let dir = std::env::temp_dir().join(unique("jianguan_verification_atomic"));
+    std::fs::create_dir_all(&dir)?;
+    let catalogue = dir.join("catalogue.csv");
+    std::fs::write(&catalogue, CATALOGUE)?;
+    let applications = dir.join("applications.csv");
+    std::fs::write(&applications, APPLICATIONS)?;
+    let calendar = workcal::Calendar::embedded()?;
+    let now = domain::clock::now();
+    let result = async {
+        service::services::import_catalogue(db, &catalogue, "test", now).await?;
+        service::services::import_applications(db, &calendar, &applications, "test", now).await?;
+        let mut application = db.get::<Application>("B4").await?.ok_or("B4 missing")?;
+        let subject = application.applicant.as_str().to_owned();
+        let entry = domain::credit::CreditEntry {
+            subject: application.applicant,
+            subject_name: application.applicant_name.clone(),
+            list_type: domain::credit::ListType::FalsePromise,
+            listed_on: now.date_naive(),
+            valid_until: None,
+            removed_on: None,
+            authority: application.department.clone(),
+            reason: "告知承诺核查不实".into(),
+            ref_no: "HC-X/B4".into(),
+            severity: Some(domain::credit::Severity::Ordinary),
+            decided_on: None,
+            source: "test".into(),
+            details: None,
+        };
+        application.revoked_at = Some(now);
+        let change =
+            storage::Change::new(now, "test", "services.application.revoked", String::new());
+        let failed = db
+            .upsert_credit_entries_with(
+                vec![entry.clone()],
+                (std::slice::from_ref(&application), &change),
+                (&[Unwritable], &change),
+            )
+            .await;
+        assert!(failed.is_err(), "the unwritable document fails");
+        assert!(
+            db.credit_entries_of(vec![subject.clone()])
+                .await?
+                .is_empty()
+        );
+        let stored = db.get::<Application>("B4").await?.ok_or("B4 missing")?;
+        assert!(
+            stored.revoked_at.is_none(),
+            "the application was rolled back"
+        );
+        db.upsert_credit_entries_with(
+            vec![entry],
+            (std::slice::from_ref(&application), &change),
+            (&[] as &[Application], &change),
+        )
+        .await?;
+        assert_eq!(db.credit_entries_of(vec![subject]).await?.len(), 1);
+        let stored = db.get::<Application>("B4").await?.ok_or("B4 missing")?;
+        assert!(stored.revoked_at.is_some());
+        TestResult::Ok(())
+    }
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+contracts!(
+    "services_verification";
+    verification_flows_into_credit,
+    a_false_result_is_written_whole_or_not_at_all,
+);

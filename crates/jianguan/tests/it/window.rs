@@ -331,3 +331,107 @@ async fn late_correction_and_due_lists(db: &Db) -> TestResult {
 }
 
 contracts!("window"; the_whole_path_from_receipt_to_rectification, late_correction_and_due_lists);
+
+/// `jianguan services window …` walks the path through the binary: one
+/// subcommand per step, bad input exit 2 with an English message.
+#[test]
+fn the_window_steps_from_the_command_line() -> TestResult {
+    let scratch = crate::services::Scratch::new("jianguan_window_cli")?;
+    let catalogue = scratch.file(
+        "catalogue.csv",
+        "事项编码*,事项名称*,实施部门*,事项类型,办件类型*,法定时限（工作日）,承诺时限*,一窗通办,一证通办,申请材料,证明事项,结果证照类型\n\
+         W1,食品小作坊登记,D01,行政许可,承诺件,20,5,是,否,申请书,,\n\
+         W3,特种设备检验,D01,行政许可,承诺件,20,10,否,否,申请书,,\n"
+            .as_bytes(),
+    )?;
+    let (_, code, text) = scratch.json(&["services", "matters", "import", &catalogue])?;
+    assert_eq!(code, Some(0), "{text}");
+    let step = |args: &[&str], actor: &str| {
+        let mut all = vec!["services", "window"];
+        all.extend_from_slice(args);
+        all.extend(["--json", "--actor", actor]);
+        scratch.json(&all)
+    };
+    let receive = |matter: &str| {
+        step(
+            &[
+                "receive",
+                "--matter",
+                matter,
+                "--applicant-name",
+                "张三",
+                "--applicant",
+                APPLICANT,
+                "--window",
+                "综合窗口 3",
+            ],
+            "window.a",
+        )
+    };
+    let (out, code, text) = receive("W3")?;
+    assert_eq!(code, Some(2), "not 一窗: {text}");
+    assert!(text.contains("error"), "{text}");
+    assert!(!out.is_null(), "a JSON error line: {text}");
+    let (out, code, text) = receive("W1")?;
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(out["stage"], Stage::Received.as_str(), "{text}");
+    let id = out["id"].as_str().ok_or("no id")?.to_owned();
+    let expect = |args: &[&str], actor: &str, stage: Stage| -> TestResult {
+        let (out, code, text) = step(args, actor)?;
+        assert_eq!(code, Some(0), "{args:?}: {text}");
+        assert_eq!(out["stage"], stage.as_str(), "{args:?}: {text}");
+        Ok(())
+    };
+    expect(
+        &["correct", &id, "--note", "请补交申请书"],
+        "window.a",
+        Stage::Correcting,
+    )?;
+    let (_, code, text) = step(&["correct", &id, "--note", "再次补正"], "window.a")?;
+    assert_eq!(code, Some(2), "one 补正 only: {text}");
+    expect(&["accept", &id], "window.a", Stage::Accepted)?;
+    let (out, _, text) = step(&["assign", &id], "window.a")?;
+    assert_eq!(out["stage"], Stage::Assigned.as_str(), "{text}");
+    assert!(
+        out["receipt_no"].is_string() && out["due"].is_string(),
+        "{text}"
+    );
+    let (_, code, text) = step(&["pause", &id, "--reason", " "], "d01.approver")?;
+    assert_eq!(code, Some(2), "a reason is required: {text}");
+    expect(
+        &["pause", &id, "--reason", "专家评审"],
+        "d01.approver",
+        Stage::Paused,
+    )?;
+    expect(&["resume", &id], "d01.approver", Stage::Assigned)?;
+    let (_, code, text) = step(
+        &["decide", &id, "--decision", "同意", "--reason", "符合条件"],
+        "d01.approver",
+    )?;
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("准予, 不予"), "{text}");
+    let (_, code, text) = step(
+        &["decide", &id, "--decision", "准予", "--reason", "符合条件"],
+        "window.a",
+    )?;
+    assert_eq!(code, Some(2), "the 受理人 does not approve: {text}");
+    expect(
+        &["decide", &id, "--decision", "准予", "--reason", "符合条件"],
+        "d01.approver",
+        Stage::Decided,
+    )?;
+    let (_, code, text) = step(&["close", &id], "window.a")?;
+    assert_eq!(code, Some(2), "出件 first: {text}");
+    expect(&["issue", &id], "window.a", Stage::Issued)?;
+    expect(&["close", &id], "window.a", Stage::Closed)?;
+    let (_, code, text) = step(&["rate", &id, "--review", "很好"], "window.a")?;
+    assert_eq!(code, Some(2), "{text}");
+    let (out, code, text) = step(&["rate", &id, "--review", "满意"], "window.a")?;
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(out["id"], id.as_str(), "{text}");
+    let (_, code, text) = step(&["rate", &id, "--review", "满意"], "window.a")?;
+    assert_eq!(code, Some(2), "rated once: {text}");
+    let (_, code, text) = step(&["accept", "NO-SUCH"], "window.a")?;
+    assert_eq!(code, Some(2), "{text}");
+    Ok(())
+}

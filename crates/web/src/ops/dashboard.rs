@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::error::Result;
 use domain::account::{Account, Permission};
 use domain::entity::CreditClass;
-use domain::inspection::{Round, RoundStatus, Visit};
+use domain::inspection::{RoundStatus, Visit};
 use domain::plan::Plan;
 use service::report::{self, Period};
 use storage::{ClassFilter, EntityFilter, InspectorFilter, Store, WorkflowStore};
@@ -111,7 +111,7 @@ pub fn scope_of(account: &Account) -> Option<String> {
 
 /// The year of the latest draw, or this year when nothing was drawn.
 pub async fn default_year(state: &AppState) -> Result<i32> {
-    let rounds = state.db.list::<Round>(None).await?;
+    let rounds = service::rounds::inspection_rounds(&state.db).await?;
     Ok(rounds
         .iter()
         .filter_map(|r| r.drawn_at)
@@ -227,7 +227,7 @@ async fn build_all(state: &AppState, year: i32) -> Result<HashMap<String, Figure
         .map(|p| (p.id.clone(), p))
         .collect();
     let mut drawn = Vec::new();
-    for round in db.list::<Round>(None).await? {
+    for round in service::rounds::inspection_rounds(db).await? {
         let Some(drawn_at) = round.drawn_at.filter(|at| at.year() == year) else {
             continue;
         };

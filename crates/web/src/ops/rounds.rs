@@ -80,9 +80,7 @@ pub(crate) async fn round(state: &AppState, id: &str) -> Result<Round> {
 
 /// Every round, sealed ([`sealed`]).
 pub(crate) async fn all_rounds(state: &AppState) -> Result<Vec<Round>> {
-    Ok(state
-        .db
-        .list::<Round>(None)
+    Ok(service::rounds::inspection_rounds(&state.db)
         .await?
         .into_iter()
         .map(sealed)

@@ -95,6 +95,7 @@ impl RoundFilter {
             search: self.q.clone().unwrap_or_default(),
             key_only_search: true,
             descending: true,
+            without_keys_of: Some(<domain::services::Verification as storage::Document>::TABLE),
             ..DocQuery::default()
         };
         if let Some(status) = self

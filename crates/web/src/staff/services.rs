@@ -24,8 +24,9 @@ use crate::auth::User;
 use crate::error::{Error, Result};
 use crate::flash::Done;
 use crate::ops::lists::{Filters, PER_PAGE, offset, page_number};
+use crate::ops::names::Names;
 use crate::ops::plans::FormPairs;
-use crate::pages::{Chrome, render};
+use crate::pages::{Chrome, department_options, render};
 use crate::staff::list_export::{self, ExportRequest, ListExport};
 use crate::staff::lists::{ExportForm, Pager};
 use crate::steps;
@@ -42,7 +43,9 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/services/matters/export", post(matters_export))
         .route("/services/matters/{code}", get(matter))
         .route("/services/window", get(desk).post(receive))
+        .route("/services/window/export", post(desk_export))
         .route("/services/window/due", get(due))
+        .route("/services/window/due/export", post(due_export))
         .route("/services/window/{id}", get(file))
         .route("/services/window/{id}/receipt", get(receipt_print))
         .route("/services/window/{id}/correction", get(correction_print))
@@ -141,6 +144,7 @@ fn matter_row(record: &MatterRecord) -> Option<MatterRow> {
 struct MattersPage {
     chrome: Chrome,
     rows: Vec<MatterRow>,
+    names: Names,
     filter: MatterFilter,
     kinds: &'static [MatterKind],
     handlings: &'static [Handling],
@@ -164,6 +168,7 @@ async fn matters(
     let filters = filter.filters();
     let chrome = Chrome::staff(&user, "事项清单", "/services/matters");
     render(&MattersPage {
+        names: Names::directories(&state).await?,
         pager: Pager::new("/services/matters", &filters, page, all.len() as u64)
             .render()
             .map_err(Error::internal)?,
@@ -195,11 +200,13 @@ async fn matters_export(
         },
         move |state, mut writer, progress| async move {
             let all = matching_matters(&state, &filter).await?;
+            let names = Names::directories(&state).await?;
             writer
                 .row(&[
                     "事项编码",
                     "事项名称",
                     "实施部门",
+                    "实施部门名称",
                     "事项类型",
                     "办件类型",
                     "承诺时限（工作日）",
@@ -214,7 +221,8 @@ async fn matters_export(
                     .row(&[
                         row.code,
                         row.name,
-                        row.department,
+                        row.department.clone(),
+                        names.department(&row.department).name,
                         row.kind,
                         row.handling.to_owned(),
                         row.promised_days.to_string(),
@@ -236,6 +244,7 @@ struct MatterPage {
     chrome: Chrome,
     record: MatterRecord,
     licence_type_name: String,
+    names: Names,
 }
 
 async fn matter(
@@ -261,6 +270,7 @@ async fn matter(
             .map_or_else(|| "（证照类型未导入）".to_owned(), |t| t.name)
     };
     render(&MatterPage {
+        names: Names::directories(&state).await?,
         chrome: Chrome::staff(&user, format!("事项 {code}"), "/services/matters"),
         record,
         licence_type_name,
@@ -325,8 +335,31 @@ struct DeskPage {
     filter: DeskFilter,
     stages: &'static [Stage],
     pager: String,
+    export: String,
     may_receive: bool,
     one_window: Vec<(String, String)>,
+    names: Names,
+    departments: Vec<(String, String)>,
+}
+
+impl DeskFilter {
+    fn filters(&self) -> Filters {
+        Filters::default()
+            .with("q", &self.q)
+            .with("stage", &self.stage)
+            .with("department", &self.department)
+    }
+}
+
+/// The department a reader of the window's lists sees: the one asked for
+/// when they read every department (window staff do), else their own.
+fn list_department(user: &User, asked: &str) -> Result<String> {
+    let account = user.account();
+    if account.may(Permission::CheckCredit) || account.may(Permission::ReadAllDepartments) {
+        Ok(asked.trim().to_owned())
+    } else {
+        account.department.clone().ok_or(Error::Forbidden)
+    }
 }
 
 async fn desk(
@@ -335,13 +368,8 @@ async fn desk(
     Query(filter): Query<DeskFilter>,
 ) -> Result<Html<String>> {
     require_reader(&user)?;
-    let account = user.account();
-    let may_receive = account.may(Permission::CheckCredit);
-    let department = if may_receive || account.may(Permission::ReadAllDepartments) {
-        filter.department.clone()
-    } else {
-        account.department.clone().ok_or(Error::Forbidden)?
-    };
+    let may_receive = user.account().may(Permission::CheckCredit);
+    let department = list_department(&user, &filter.department)?;
     let page = page_number(filter.page);
     let found = flow::files(
         &state.db,
@@ -352,10 +380,7 @@ async fn desk(
         PER_PAGE,
     )
     .await?;
-    let filters = Filters::default()
-        .with("q", &filter.q)
-        .with("stage", &filter.stage)
-        .with("department", &filter.department);
+    let filters = filter.filters();
     let one_window = if may_receive {
         state
             .db
@@ -369,11 +394,17 @@ async fn desk(
     } else {
         Vec::new()
     };
+    let chrome = Chrome::staff(&user, "综合窗口", "/services/window");
     render(&DeskPage {
         pager: Pager::new("/services/window", &filters, page, found.total)
             .render()
             .map_err(Error::internal)?,
-        chrome: Chrome::staff(&user, "综合窗口", "/services/window"),
+        export: ExportForm::new("/services/window/export", &chrome.csrf, &filters)
+            .render()
+            .map_err(Error::internal)?,
+        names: Names::directories(&state).await?,
+        departments: department_options(&state).await?,
+        chrome,
         files: found.rows,
         filter,
         stages: Stage::ALL,
@@ -415,6 +446,7 @@ struct FilePage {
     may_department: bool,
     reviews: &'static [Review],
     stage: &'static str,
+    names: Names,
 }
 
 async fn file(
@@ -429,6 +461,7 @@ async fn file(
     }
     let account = user.account();
     render(&FilePage {
+        names: Names::directories(&state).await?,
         chrome: Chrome::staff(&user, format!("办件 {id}"), "/services/window"),
         applicant: case.application.applicant.masked(),
         may_window: account.may(Permission::CheckCredit),
@@ -640,10 +673,121 @@ async fn receipt_print(
     })
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct DueFilter {
+/// The columns of an exported window list.
+const FILE_COLUMNS: [&str; 9] = [
+    "办件编号",
+    "事项编码",
+    "事项名称",
+    "实施部门",
+    "实施部门名称",
+    "收件窗口",
+    "环节",
+    "受理凭证编号",
+    "办结期限",
+];
+
+fn file_columns(names: &Names, f: &WindowFile) -> Vec<String> {
+    vec![
+        f.id.clone(),
+        f.matter.clone(),
+        f.matter_name.clone(),
+        f.department.clone(),
+        names.department(&f.department).name,
+        f.window.clone(),
+        f.stage.as_str().to_owned(),
+        f.receipt_no.clone().unwrap_or_default(),
+        f.due.map(|d| d.to_string()).unwrap_or_default(),
+    ]
+}
+
+async fn desk_export(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Form(form): Form<ExportRequest<DeskFilter>>,
+) -> Result<Html<String>> {
+    require_reader(&user)?;
+    let department = list_department(&user, &form.filter.department)?;
+    let back = form.filter.filters().href("/services/window");
+    let filter = form.filter.clone();
+    list_export::start(
+        &state,
+        &user,
+        ListExport {
+            name: "综合窗口办件",
+            back: &back,
+            format: form.format(),
+        },
+        move |state, mut writer, progress| async move {
+            let names = Names::directories(&state).await?;
+            writer.row(&FILE_COLUMNS).map_err(Error::internal)?;
+            let stage = Stage::parse(&filter.stage);
+            let mut done = 0u64;
+            loop {
+                let found = flow::files(
+                    &state.db,
+                    Some(&department),
+                    stage,
+                    &filter.q,
+                    done,
+                    storage::MAX_PAGE,
+                )
+                .await?;
+                for f in &found.rows {
+                    writer
+                        .row(&file_columns(&names, f))
+                        .map_err(Error::internal)?;
+                }
+                done += found.rows.len() as u64;
+                progress.set(done, found.total);
+                if found.rows.is_empty() || done >= found.total {
+                    break;
+                }
+            }
+            Ok(writer)
+        },
+    )
+}
+
+/// The due lists' filters.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct DueFilter {
     #[serde(default)]
     department: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: Option<u64>,
+}
+
+impl DueFilter {
+    fn filters(&self) -> Filters {
+        Filters::default()
+            .with("q", &self.q)
+            .with("department", &self.department)
+    }
+
+    fn keeps(&self, f: &WindowFile) -> bool {
+        let q = self.q.trim();
+        q.is_empty()
+            || f.id.contains(q)
+            || f.matter.contains(q)
+            || f.matter_name.contains(q)
+            || f.receipt_no.as_deref().is_some_and(|n| n.contains(q))
+    }
+}
+
+/// The due lists of `department` (all when empty), searched.
+async fn matching_due(
+    state: &AppState,
+    department: &str,
+    filter: &DueFilter,
+) -> Result<flow::DueLists> {
+    let today = domain::clock::now().date_naive();
+    let calendar = state.calendar.get();
+    let mut lists = flow::due(&state.db, calendar.as_ref(), Some(department), today, 2).await?;
+    lists.overdue.retain(|f| filter.keeps(f));
+    lists.due_soon.retain(|f| filter.keeps(f));
+    Ok(lists)
 }
 
 #[derive(Template)]
@@ -653,6 +797,11 @@ struct DuePage {
     lists: flow::DueLists,
     department: String,
     today: chrono::NaiveDate,
+    filter: DueFilter,
+    names: Names,
+    departments: Vec<(String, String)>,
+    pager: String,
+    export: String,
 }
 
 async fn due(
@@ -661,20 +810,66 @@ async fn due(
     Query(filter): Query<DueFilter>,
 ) -> Result<Html<String>> {
     require_reader(&user)?;
-    let account = user.account();
-    let department =
-        if account.may(Permission::CheckCredit) || account.may(Permission::ReadAllDepartments) {
-            filter.department.trim().to_owned()
-        } else {
-            account.department.clone().ok_or(Error::Forbidden)?
-        };
-    let today = domain::clock::now().date_naive();
-    let calendar = state.calendar.get();
-    let lists = flow::due(&state.db, calendar.as_ref(), Some(&department), today, 2).await?;
+    let department = list_department(&user, &filter.department)?;
+    let mut lists = matching_due(&state, &department, &filter).await?;
+    let page = page_number(filter.page);
+    let total = lists.overdue.len().max(lists.due_soon.len()) as u64;
+    let skip = usize::try_from(offset(page)).unwrap_or(usize::MAX);
+    for list in [&mut lists.overdue, &mut lists.due_soon] {
+        *list = list.drain(..).skip(skip).take(PER_PAGE as usize).collect();
+    }
+    let filters = filter.filters();
+    let chrome = Chrome::staff(&user, "办件到期提醒", "/services/window");
     render(&DuePage {
-        chrome: Chrome::staff(&user, "办件到期提醒", "/services/window"),
+        pager: Pager::new("/services/window/due", &filters, page, total)
+            .render()
+            .map_err(Error::internal)?,
+        export: ExportForm::new("/services/window/due/export", &chrome.csrf, &filters)
+            .render()
+            .map_err(Error::internal)?,
+        names: Names::directories(&state).await?,
+        departments: department_options(&state).await?,
+        chrome,
         lists,
         department,
-        today,
+        today: domain::clock::now().date_naive(),
+        filter,
     })
+}
+
+async fn due_export(
+    State(state): State<Arc<AppState>>,
+    user: User,
+    Form(form): Form<ExportRequest<DueFilter>>,
+) -> Result<Html<String>> {
+    require_reader(&user)?;
+    let back = form.filter.filters().href("/services/window/due");
+    let filter = form.filter.clone();
+    let department = list_department(&user, &filter.department)?;
+    list_export::start(
+        &state,
+        &user,
+        ListExport {
+            name: "办件到期提醒",
+            back: &back,
+            format: form.format(),
+        },
+        move |state, mut writer, progress| async move {
+            let lists = matching_due(&state, &department, &filter).await?;
+            let names = Names::directories(&state).await?;
+            let mut header = vec!["到期状态"];
+            header.extend(FILE_COLUMNS);
+            writer.row(&header).map_err(Error::internal)?;
+            let total = (lists.overdue.len() + lists.due_soon.len()) as u64;
+            for (status, list) in [("超期", &lists.overdue), ("即将超期", &lists.due_soon)] {
+                for f in list {
+                    let mut row = vec![status.to_owned()];
+                    row.extend(file_columns(&names, f));
+                    writer.row(&row).map_err(Error::internal)?;
+                }
+            }
+            progress.set(total, total);
+            Ok(writer)
+        },
+    )
 }

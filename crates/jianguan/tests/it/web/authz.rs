@@ -393,6 +393,19 @@ const PAGES: &[Page] = &[
             Rule::Needs(Permission::ManageCredit),
         )
     },
+    post(
+        "/services/verification",
+        Rule::Needs(Permission::ManageCredit),
+        Some(&[("id", "AUTHZ-HC"), ("month", "1999-01")]),
+    ),
+    Page {
+        allowed_as: Outcome::Missing,
+        ..post(
+            "/services/verification/{nobody}/draw",
+            Rule::Needs(Permission::ManageCredit),
+            Some(&[("witnesses", "甲"), ("beacon", "b")]),
+        )
+    },
     Page {
         allowed_as: Outcome::Missing,
         ..post(
@@ -601,6 +614,20 @@ const PAGES: &[Page] = &[
     },
     get("/services/window", Rule::AnyOf(&SERVICE_READERS)),
     get("/services/window/due", Rule::AnyOf(&SERVICE_READERS)),
+    get(
+        "/services/window/due?q=W&department=SCJG&page=2",
+        Rule::AnyOf(&SERVICE_READERS),
+    ),
+    post(
+        "/services/window/export",
+        Rule::AnyOf(&SERVICE_READERS),
+        Some(&[("format", "csv"), ("stage", "已受理")]),
+    ),
+    post(
+        "/services/window/due/export",
+        Rule::AnyOf(&SERVICE_READERS),
+        Some(&[("format", "xlsx")]),
+    ),
     post(
         "/services/window",
         Rule::Needs(Permission::CheckCredit),

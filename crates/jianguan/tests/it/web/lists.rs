@@ -136,7 +136,7 @@ fn ok(answer: Answer) -> Answer {
 }
 
 /// Starts an export with `fields`, waits for the job and downloads the file.
-fn export(client: &mut Client, action: &str, fields: &[(&str, &str)]) -> Answer {
+pub(crate) fn export(client: &mut Client, action: &str, fields: &[(&str, &str)]) -> Answer {
     let page = ok(client.post_form(action, fields));
     assert!(page.body.contains("导出"), "{}", page.body);
     let done = finished_job(client, &page);

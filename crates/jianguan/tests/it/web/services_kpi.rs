@@ -174,3 +174,107 @@ fn verification_results_are_entered_with_confirmation_before_a_false_promise() {
     let after = office.get("/services/verification/HC-WEB");
     assert!(after.body.contains("不实（场地不符）"), "{}", after.body);
 }
+
+/// 核查 committed and drawn from the pages: the commit form (a bad month is
+/// a coded refusal on its field), the shared witness form, the confirmation,
+/// the draw as a background job, and no 双随机 round listed for it.
+#[test]
+fn verification_is_committed_and_drawn_from_the_pages() {
+    let server = server();
+    let url = server.database.to_string_lossy().into_owned();
+    block_on(async move {
+        let db = storage::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default();
+        let checker = service::credit::Checker {
+            actor: "test".into(),
+            department: None,
+        };
+        let rules = service::services::PromiseRules::default();
+        service::services::promise_check(&db, "M1", "91420200MA4A0002XJ", day, &rules, &checker)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        db.close().await;
+    });
+    let mut office = server.login("credit.office");
+    let list = office.get("/services/verification");
+    assert!(
+        list.body.contains(r#"action="/services/verification""#)
+            && list.body.contains("data-confirm="),
+        "{}",
+        list.body
+    );
+    let bad = office.post_form_inline(
+        "/services/verification",
+        &[("id", "HC-PAGE"), ("month", "2026-13"), ("rates", "")],
+    );
+    assert_eq!(bad.status, 409, "{}", bad.body);
+    assert!(bad.body.contains("month_invalid"), "{}", bad.body);
+    let committed = office.post_form(
+        "/services/verification",
+        &[
+            ("id", "HC-PAGE"),
+            ("month", "2026-03"),
+            ("rates", "中=10000"),
+        ],
+    );
+    assert_eq!(committed.status, 303, "{}", committed.body);
+    assert_eq!(
+        committed.location.as_deref(),
+        Some("/services/verification/HC-PAGE")
+    );
+    let show = office.get("/services/verification/HC-PAGE");
+    assert!(
+        show.body
+            .contains(r#"action="/services/verification/HC-PAGE/draw""#)
+            && show.body.contains("见证抽取"),
+        "the shared witness form: {}",
+        show.body
+    );
+    let fields = [
+        ("witnesses", "市司法局 王明"),
+        ("beacon", "上证综指 2026-04-01 收盘 3321.45"),
+    ];
+    let asked = office.post_form("/services/verification/HC-PAGE/draw", &fields);
+    assert!(asked.body.contains("确认抽取"), "{}", asked.body);
+    assert!(
+        office
+            .get("/services/verification/HC-PAGE")
+            .body
+            .contains("见证抽取"),
+        "not drawn before the confirmation"
+    );
+    let no_witness = office.post_form_inline(
+        "/services/verification/HC-PAGE/draw",
+        &[("witnesses", " "), ("beacon", "b"), ("confirm", "1")],
+    );
+    assert!(
+        no_witness.body.contains("witness_required"),
+        "{}",
+        no_witness.body
+    );
+    let mut confirmed = fields.to_vec();
+    confirmed.push(("confirm", "1"));
+    let started = office.post_form("/services/verification/HC-PAGE/draw", &confirmed);
+    assert_eq!(started.status, 303, "{}", started.body);
+    let job = started
+        .location
+        .as_deref()
+        .and_then(|l| l.split("?job=").nth(1))
+        .unwrap_or_else(|| panic!("no job in {:?}", started.location))
+        .to_owned();
+    let done = crate::web::staff_workflow::wait_for_job(&mut office, &job);
+    assert!(done.contains("完成"), "{done}");
+    let drawn = office.get("/services/verification/HC-PAGE");
+    assert!(
+        drawn.body.contains("data-application=\"B1\"") && !drawn.body.contains("见证抽取"),
+        "{}",
+        drawn.body
+    );
+    let again = office.post_form("/services/verification/HC-PAGE/draw", &confirmed);
+    assert_eq!(again.status, 409, "drawn once: {}", again.body);
+    // Not a 双随机 round.
+    let mut supervisor = server.login("sfj.supervisor");
+    let rounds = supervisor.get("/rounds?q=HC-PAGE");
+    assert_eq!(rounds.status, 200, "{}", rounds.body);
+    assert!(!rounds.body.contains("/rounds/HC-PAGE"), "{}", rounds.body);
+}

@@ -6,7 +6,8 @@
 use domain::account::Role;
 use storage::Store;
 
-use crate::common::web::{TestServer, add_account, block_on};
+use super::lists::export;
+use crate::common::web::{Client, TestServer, add_account, block_on};
 
 /// W1 (SCJG, 一窗) and W3 (not 一窗).
 const CATALOGUE: &str = "\
@@ -177,5 +178,76 @@ fn an_application_goes_from_receipt_to_rating_on_the_pages() {
         matters.body.contains("W1") && !matters.body.contains(">W3<"),
         "{}",
         matters.body
+    );
+    lists_name_departments_filter_by_select_and_export(&mut window, &id);
+}
+
+/// The department named next to its code.
+const NAMED_SCJG: &str = r#"<span class="named">"#;
+
+/// The window's lists: department names next to codes, a select of
+/// departments, and CSV/XLSX exports as jobs (desk and due lists).
+fn lists_name_departments_filter_by_select_and_export(window: &mut Client, id: &str) {
+    let code = r#"<code class="code" title="代码（点击选中以复制）">SCJG</code>"#;
+    for page in [
+        "/services/window?department=SCJG".to_owned(),
+        format!("/services/window/{id}"),
+        "/services/matters?q=W1".to_owned(),
+        "/services/matters/W1".to_owned(),
+    ] {
+        let body = window.get(&page).body;
+        assert!(
+            body.contains(NAMED_SCJG) && body.contains(code),
+            "{page}: {body}"
+        );
+    }
+    let desk = window.get("/services/window?department=SCJG");
+    assert!(
+        desk.body.contains(r#"<select name="department""#)
+            && desk.body.contains(r#"<option value="SCJG" selected>"#),
+        "{}",
+        desk.body
+    );
+    assert!(desk.body.contains(id), "{}", desk.body);
+    let elsewhere = window.get("/services/window?department=FGW");
+    assert!(!elsewhere.body.contains(id), "{}", elsewhere.body);
+    let due = window.get("/services/window/due?department=SCJG&q=W1");
+    assert_eq!(due.status, 200, "{}", due.body);
+    assert!(
+        due.body.contains(r#"<select name="department""#) && due.body.contains(r#"name="q""#),
+        "{}",
+        due.body
+    );
+    let csv = export(
+        window,
+        "/services/window/export",
+        &[("format", "csv"), ("department", "SCJG"), ("q", id)],
+    );
+    assert!(
+        csv.body.contains("办件编号") && csv.body.contains("实施部门名称"),
+        "{}",
+        csv.body
+    );
+    let row = csv
+        .body
+        .lines()
+        .find(|l| l.starts_with(id))
+        .unwrap_or_else(|| panic!("{id} not exported: {}", csv.body));
+    assert!(row.contains(",SCJG,") && row.contains("W1"), "{row}");
+    let none = export(
+        window,
+        "/services/window/export",
+        &[("format", "csv"), ("department", "FGW")],
+    );
+    assert!(!none.body.contains(id), "{}", none.body);
+    let due_csv = export(
+        window,
+        "/services/window/due/export",
+        &[("format", "csv"), ("department", "SCJG")],
+    );
+    assert!(
+        due_csv.body.contains("到期状态") && !due_csv.body.contains(id),
+        "closed files are not due: {}",
+        due_csv.body
     );
 }
