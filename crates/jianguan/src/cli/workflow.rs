@@ -711,7 +711,18 @@ async fn rounds_command<S: WorkflowStore>(
     let at = service::now();
     match command {
         RoundsCommand::List { json } => {
-            let list = store.list::<Round>(None).await?;
+            // 核查 samplings (issue 21) are drawn on rounds but listed by `services verification show`.
+            let checks: std::collections::HashSet<String> = service::verification::list(store)
+                .await?
+                .into_iter()
+                .map(|(v, _)| v.id)
+                .collect();
+            let list: Vec<Round> = store
+                .list::<Round>(None)
+                .await?
+                .into_iter()
+                .filter(|r| !checks.contains(&r.id))
+                .collect();
             let lines: Vec<RoundLine> = list.iter().map(round_line).collect();
             if *json {
                 print_json(&lines)?;
