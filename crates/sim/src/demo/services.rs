@@ -476,14 +476,20 @@ fn write_applications(
 }
 
 /// Loads the government services into the demo city and prints the services
-/// line; the KPI workbook goes to `folder`.
+/// line; the files and the KPI workbook go to `data/demo` (nothing with
+/// `options.services` off).
 pub(crate) async fn services(
     db: &Db,
     url: &str,
     city: &City,
-    data_dir: &Path,
-    folder: &Path,
+    options: &super::DemoOptions,
 ) -> anyhow::Result<()> {
+    if !options.services {
+        return Ok(());
+    }
+    let data_dir = options.data_dir.as_path();
+    let folder = options.data_dir.join("demo");
+    let folder = folder.as_path();
     let started = Instant::now();
     let calendar = workcal::Calendar::embedded()?;
     std::fs::create_dir_all(folder)
