@@ -157,6 +157,14 @@ pub async fn verify<S: WorkflowStore>(store: &S) -> Result<AuditReport> {
     rows +=
         check_table::<S, domain::review_scoring::ScoreSheet>(store, &mut last_digest, &mut breaks)
             .await?;
+    rows += check_table::<S, domain::services::MatterRecord>(store, &mut last_digest, &mut breaks)
+        .await?;
+    rows += check_table::<S, domain::services::Application>(store, &mut last_digest, &mut breaks)
+        .await?;
+    rows += check_table::<S, domain::services::Verification>(store, &mut last_digest, &mut breaks)
+        .await?;
+    rows +=
+        check_table::<S, domain::window::WindowFile>(store, &mut last_digest, &mut breaks).await?;
     let mut missing: Vec<_> = last_digest.into_iter().collect();
     missing.sort_by_key(|(_, (seq, _))| *seq);
     for ((table, key), (seq, _)) in missing {

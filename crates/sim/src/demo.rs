@@ -13,6 +13,8 @@
 //! summary prints what the database then holds. A second run finds the city
 //! loaded and reuses it, and a database that already holds the year reuses that too.
 
+mod services;
+
 use std::collections::HashSet;
 use std::time::Instant;
 
@@ -49,6 +51,8 @@ pub struct DemoOptions {
     pub entities: usize,
     /// The data folder: the demo's files go to its `demo` subfolder.
     pub data_dir: std::path::PathBuf,
+    /// Whether to load the government services (issue 21).
+    pub services: bool,
 }
 
 /// The number of market entities for `--scale FACTOR` (1 = Huangshi's 403,000)
@@ -242,6 +246,7 @@ pub async fn play(
 
     year(db, options).await?;
     cases(db, &city, &options.data_dir.join("demo")).await?;
+    services::services(db, url, &city, options).await?;
     demo_accounts(db).await?;
     println!("done in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())

@@ -27,6 +27,10 @@ pub struct DemoArgs {
     /// Number of market entities (default 403,000).
     #[arg(long, hide = true, value_name = "N")]
     entities: Option<usize>,
+    /// Leave out the government services (catalogue, licences, applications,
+    /// 核查): the web tests' city, whose tests bring their own.
+    #[arg(long, hide = true)]
+    no_services: bool,
 }
 
 /// Runs the demo.
@@ -35,6 +39,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let options = DemoOptions {
         entities: entity_count(args.scale, args.entities)?,
         data_dir: args.database.data_dir.clone(),
+        services: !args.no_services,
     };
     runtime()?.block_on(async {
         let url = args.database.url()?;

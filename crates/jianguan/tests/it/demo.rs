@@ -279,6 +279,62 @@ impl Drop for Scratch {
     }
 }
 
+/// The government services (issue 21): the services line, the KPI workbook,
+/// the catalogue's figures, the year's KPIs and the 核查 with its one 不实,
+/// read back from the database.
+fn assert_services(data: &Path, out: &str) {
+    for line in [
+        "政务服务 services: 1845 matters (364 一窗, 521 一证, 272 可承诺 proofs); 248 licence types, 2000 licences signed",
+        "(2000 new); 2000 applications of 2025 (2000 new;",
+        "1 不实 (listed 虚假承诺; next promise check refused); 10 live files at the window",
+    ] {
+        assert!(out.contains(line), "{line} in {out}");
+    }
+    assert!(data.join("demo/services-kpi-2025.xlsx").is_file(), "{out}");
+    let (matters, kpi, false_promises) = read_db(data, async |db| {
+        let matters = service::services::search_matters(db, "", 10_000)
+            .await
+            .expect("matters");
+        let as_of =
+            chrono::DateTime::parse_from_rfc3339("2026-03-31T18:00:00+08:00").expect("as of");
+        let query = service::services::ServiceKpiQuery {
+            from: chrono::NaiveDate::from_ymd_opt(2025, 1, 1).expect("day"),
+            to: chrono::NaiveDate::from_ymd_opt(2025, 12, 31).expect("day"),
+            department: None,
+            as_of,
+        };
+        let kpi = service::services::kpi(db, &query).await.expect("kpi");
+        let (check, _) = service::verification::get(db, "HC-2025-11")
+            .await
+            .expect("the 核查");
+        let false_promises = check
+            .results
+            .values()
+            .filter(|r| r.outcome == domain::services::VerificationOutcome::False)
+            .count();
+        (matters, kpi, false_promises)
+    });
+    assert_eq!(matters.len(), 1_845);
+    let current = |test: fn(&domain::services::Matter) -> bool| {
+        matters
+            .iter()
+            .filter_map(|m| m.current())
+            .filter(|v| test(&v.matter))
+            .count()
+    };
+    assert_eq!(current(|m| m.one_window), 364);
+    assert_eq!(current(|m| m.one_licence), 521);
+    assert_eq!(current(domain::services::Matter::allows_promise), 272);
+    assert_eq!(kpi.applications, 2_000, "{kpi:?}");
+    let rate = |r: Option<domain::services::Rate>| r.expect("a rate").to_fixed();
+    let on_time: f64 = rate(kpi.on_time_rate).parse().expect("a number");
+    let good: f64 = rate(kpi.good_rate).parse().expect("a number");
+    assert!((0.9..1.0).contains(&on_time), "a few late: {kpi:?}");
+    assert!((0.9..1.0).contains(&good), "a few 差评: {kpi:?}");
+    assert!(kpi.bad_reviews > 0, "{kpi:?}");
+    assert_eq!(false_promises, 1);
+}
+
 #[test]
 fn demo_loads_the_city_into_sqlite_draws_from_it_and_reruns_without_duplicates() {
     let scratch =
@@ -364,6 +420,7 @@ fn demo_loads_the_city_into_sqlite_draws_from_it_and_reruns_without_duplicates()
         );
     }
     assert!(data.join("demo/report-2025-annual.xlsx").is_file(), "{out}");
+    assert_services(&data, &out);
     let database = storage::default_database(&data);
     let rounds = Command::new(env!("CARGO_BIN_EXE_jianguan"))
         .args([
@@ -407,6 +464,11 @@ fn demo_loads_the_city_into_sqlite_draws_from_it_and_reruns_without_duplicates()
     assert!(
         out.contains("演示账号 demo accounts") && out.contains("scjg.inspector"),
         "{out}"
+    );
+    assert!(
+        out.contains("2000 applications of 2025 (0 new;")
+            && out.contains("HC-2025-11 drawn already"),
+        "a second run adds no service data: {out}"
     );
     assert!(health.contains("\"status\":\"ok\""), "{health}");
     assert!(out.contains("stopped"), "a graceful stop: {out}");

@@ -30,6 +30,7 @@ pub fn demo_database() -> &'static Path {
             .args([
                 "demo",
                 "--no-serve",
+                "--no-services",
                 "--entities",
                 TEST_ENTITIES,
                 "--data-dir",
