@@ -27,6 +27,7 @@ pub mod rectification;
 pub mod refusal;
 pub mod registration;
 pub mod review;
+pub mod review_scoring;
 pub mod risk;
 pub mod services;
 pub mod uscc;

@@ -139,6 +139,21 @@ pub struct ReviewFile {
     pub alternates: Vec<String>,
     /// Fewer than `k` reviewers were eligible.
     pub unstaffed: bool,
+    /// The further reviewer a 待复核 file went to (at most one), with its
+    /// position in `alternates`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub escalated: Vec<Escalation>,
+}
+
+/// A further reviewer of a 待复核 file: `alternates[position]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Escalation {
+    /// 评查员编号.
+    pub reviewer: String,
+    /// Its index in the file's alternates (§6 order).
+    pub position: usize,
+    /// When assigned.
+    pub at: DateTime<FixedOffset>,
 }
 
 impl ReviewFile {

@@ -29,6 +29,7 @@ pub mod limits;
 pub mod reconsideration;
 pub mod report;
 pub mod review;
+pub mod review_scoring;
 pub mod rows;
 pub mod services;
 pub mod table;

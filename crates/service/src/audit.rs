@@ -146,6 +146,17 @@ pub async fn verify<S: WorkflowStore>(store: &S) -> Result<AuditReport> {
         &mut breaks,
     )
     .await?;
+    rows +=
+        check_table::<S, domain::review::Reviewer>(store, &mut last_digest, &mut breaks).await?;
+    rows += check_table::<S, domain::review::Review>(store, &mut last_digest, &mut breaks).await?;
+    rows +=
+        check_table::<S, domain::review::ReviewFile>(store, &mut last_digest, &mut breaks).await?;
+    rows +=
+        check_table::<S, domain::review_scoring::Standard>(store, &mut last_digest, &mut breaks)
+            .await?;
+    rows +=
+        check_table::<S, domain::review_scoring::ScoreSheet>(store, &mut last_digest, &mut breaks)
+            .await?;
     let mut missing: Vec<_> = last_digest.into_iter().collect();
     missing.sort_by_key(|(_, (seq, _))| *seq);
     for ((table, key), (seq, _)) in missing {

@@ -253,6 +253,7 @@ fn pool_member(reviewer: &Reviewer) -> PoolMember {
     }
 }
 
+pub mod scoring;
 mod stored;
 pub use stored::{check_drawable, commit, draw, export};
 

@@ -126,6 +126,11 @@ const SQLITE: &[Embedded] = &[
         "verification",
         include_str!("../migrations/sqlite/0029_verification.sql"),
     ),
+    (
+        36,
+        "review_scoring",
+        include_str!("../migrations/sqlite/0036_review_scoring.sql"),
+    ),
 ];
 
 /// PostgreSQL migrations, in version order.
@@ -234,6 +239,11 @@ const POSTGRES: &[Embedded] = &[
         29,
         "verification",
         include_str!("../migrations/postgres/0029_verification.sql"),
+    ),
+    (
+        36,
+        "review_scoring",
+        include_str!("../migrations/postgres/0036_review_scoring.sql"),
     ),
 ];
 

@@ -8,6 +8,7 @@ use std::future::Future;
 use super::StoreError;
 use super::workflow::{Document, DrawTables, Drawn, WorkflowStore};
 use domain::review::{Review, ReviewFile};
+use domain::review_scoring::{ScoreSheet, Standard};
 
 impl Document for Review {
     const NOUN: &'static str = "review";
@@ -42,6 +43,34 @@ impl Document for ReviewFile {
             Some(self.review.clone()),
             Some(self.case.clone()),
             Some(self.department.clone()),
+        ]
+    }
+}
+
+impl Document for Standard {
+    const NOUN: &'static str = "review standard";
+    const TABLE: &'static str = "review_standards";
+    const COLUMNS: &'static [&'static str] = &["sha256"];
+    fn key(&self) -> String {
+        Standard::key_for(self.version)
+    }
+    fn columns(&self) -> Vec<Option<String>> {
+        vec![Some(self.sha256.clone())]
+    }
+}
+
+impl Document for ScoreSheet {
+    const NOUN: &'static str = "review score";
+    const TABLE: &'static str = "review_scores";
+    const COLUMNS: &'static [&'static str] = &["review", "case_id", "reviewer"];
+    fn key(&self) -> String {
+        ScoreSheet::key_for(&self.review, &self.case, &self.reviewer)
+    }
+    fn columns(&self) -> Vec<Option<String>> {
+        vec![
+            Some(self.review.clone()),
+            Some(self.case.clone()),
+            Some(self.reviewer.clone()),
         ]
     }
 }

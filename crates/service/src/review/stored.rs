@@ -360,6 +360,7 @@ fn review_files(
                 reviewers: assigned,
                 alternates: alternates.into_iter().map(|(_, _, r)| r).collect(),
                 unstaffed: slot.is_none_or(|s| s.unstaffed),
+                escalated: Vec::new(),
             }
         })
         .collect()
