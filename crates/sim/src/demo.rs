@@ -13,6 +13,8 @@
 //! summary prints what the database then holds. A second run finds the city
 //! loaded and reuses it, and a database that already holds the year reuses that too.
 
+mod justice;
+
 use std::collections::HashSet;
 use std::time::Instant;
 
@@ -242,6 +244,7 @@ pub async fn play(
 
     year(db, options).await?;
     cases(db, &city, &options.data_dir.join("demo")).await?;
+    justice::justice(db, &city, &options.data_dir.join("demo")).await?;
     demo_accounts(db).await?;
     println!("done in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())
