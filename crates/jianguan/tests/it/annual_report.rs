@@ -141,7 +141,7 @@ async fn the_figures_are_those_worked_out_by_hand(db: Db) -> TestResult {
     use calamine::Reader;
     assert_eq!(book.sheet_names()[..2], ["年报", "说明"]);
     let table = book.worksheet_range("年报")?;
-    let last = table.rows().last().ok_or("empty sheet")?;
+    let last = table.rows().next_back().ok_or("empty sheet")?;
     let cells: Vec<String> = last.iter().map(ToString::to_string).collect();
     assert_eq!(cells[1], "全市");
     assert!(cells.contains(&"0.3333".to_owned()), "{cells:?}");
