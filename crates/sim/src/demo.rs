@@ -13,7 +13,7 @@
 //! summary prints what the database then holds. A second run finds the city
 //! loaded and reuses it, and a database that already holds the year reuses that too.
 
-mod justice;
+pub mod justice;
 
 use std::collections::HashSet;
 use std::time::Instant;
@@ -244,7 +244,6 @@ pub async fn play(
 
     year(db, options).await?;
     cases(db, &city, &options.data_dir.join("demo")).await?;
-    justice::justice(db, &city, &options.data_dir.join("demo")).await?;
     demo_accounts(db).await?;
     println!("done in {:.1} s", started.elapsed().as_secs_f64());
     Ok(())

@@ -88,7 +88,7 @@ fn litigation_csv(codes: &[&str]) -> anyhow::Result<String> {
 
 /// Imports the registers (a second run changes nothing), then prints the
 /// city's 年报 line and writes the workbook to `folder`.
-pub(super) async fn justice(db: &Db, city: &City, folder: &Path) -> anyhow::Result<()> {
+pub async fn justice(db: &Db, city: &City, folder: &Path) -> anyhow::Result<()> {
     let started = Instant::now();
     let codes: Vec<&str> = city.departments.iter().map(|d| d.code).collect();
     anyhow::ensure!(!codes.is_empty(), "the demo city has no department");
