@@ -262,6 +262,17 @@ fn late(
     }
 }
 
+/// The last day to publish a decided penalty (行政执法公示): `publicity_working_days`
+/// working days after the decision. `None` when nothing must be published.
+pub fn publication_deadline<W: WorkingDays>(
+    case: &PenaltyCase,
+    rules: &CaseRules,
+    calendar: &W,
+) -> Option<NaiveDate> {
+    let decided = case.decided_on.filter(|_| case.imposes_penalty())?;
+    deadline(calendar, decided, rules.publicity_working_days)
+}
+
 /// Every finding of one case, by rule.
 pub fn check_case<W: WorkingDays>(
     case: &PenaltyCase,
@@ -300,13 +311,7 @@ pub fn check_case<W: WorkingDays>(
     if let Some(detail) = check_legal_review(case, context.rules) {
         findings.push(finding(case, "legal_review", detail));
     }
-    if let Some(decided) = case.decided_on
-        && case.imposes_penalty()
-        && let Some(last_day) = deadline(
-            context.calendar,
-            decided,
-            context.rules.publicity_working_days,
-        )
+    if let Some(last_day) = publication_deadline(case, context.rules, context.calendar)
         && let Some(detail) = late(case.published_on, last_day, context.as_of, "publication")
     {
         findings.push(finding(case, "publicity", detail));

@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod accounts;
+pub mod annual;
 pub mod audit;
 pub mod calendar;
 pub mod credit;

@@ -325,12 +325,16 @@ pub struct AnnualLine {
     pub name: String,
     /// 复议 applications received in the year against it.
     pub received: u64,
+    /// Of them, decided on the merits.
+    pub substantive: u64,
     /// Of them, corrected directly.
     pub corrected: u64,
     /// corrected / substantive, 4 decimals; null when nothing was substantive.
     pub correction_rate: Option<f64>,
     /// Its hearings in the year.
     pub hearings: u64,
+    /// Of them, with the responsible person appearing.
+    pub appeared: u64,
     /// 负责人出庭应诉率, 4 decimals; null without a hearing.
     pub appearance_rate: Option<f64>,
 }
@@ -363,9 +367,11 @@ pub async fn annual_lines<S: WorkflowStore, W: WorkingDays>(
                 code: code.clone(),
                 name: name.clone(),
                 received: kpi.received,
+                substantive: kpi.substantive,
                 corrected: kpi.corrected,
                 correction_rate: kpi.correction_rate,
                 hearings: court.map_or(0, |c| c.hearings),
+                appeared: court.map_or(0, |c| c.appeared),
                 appearance_rate: court.and_then(|c| c.rate),
             }
         })

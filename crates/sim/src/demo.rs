@@ -13,6 +13,7 @@
 //! summary prints what the database then holds. A second run finds the city
 //! loaded and reuses it, and a database that already holds the year reuses that too.
 
+pub mod justice;
 mod services;
 
 use std::collections::HashSet;
@@ -51,7 +52,8 @@ pub struct DemoOptions {
     pub entities: usize,
     /// The data folder: the demo's files go to its `demo` subfolder.
     pub data_dir: std::path::PathBuf,
-    /// Whether to load the government services (issue 21).
+    /// Whether to load the government services (issue 21) and the 复议 and
+    /// litigation registers (issue 20); the web tests' city brings its own.
     pub services: bool,
 }
 
@@ -246,6 +248,9 @@ pub async fn play(
 
     year(db, options).await?;
     cases(db, &city, &options.data_dir.join("demo")).await?;
+    if options.services {
+        justice::justice(db, &city, &options.data_dir.join("demo")).await?;
+    }
     services::services(db, url, &city, options).await?;
     demo_accounts(db).await?;
     println!("done in {:.1} s", started.elapsed().as_secs_f64());

@@ -28,7 +28,8 @@ pub struct DemoArgs {
     #[arg(long, hide = true, value_name = "N")]
     entities: Option<usize>,
     /// Leave out the government services (catalogue, licences, applications,
-    /// 核查): the web tests' city, whose tests bring their own.
+    /// 核查) and the 复议 and litigation registers: the web tests' city, whose
+    /// tests bring their own.
     #[arg(long, hide = true)]
     no_services: bool,
 }

@@ -203,7 +203,7 @@ async fn discretion(db: &Db, command: &DiscretionCommand) -> anyhow::Result<Exit
 }
 
 /// Reads a rules file (unknown keys refused).
-fn load_rules(path: Option<&PathBuf>) -> anyhow::Result<CaseRules> {
+pub(super) fn load_rules(path: Option<&PathBuf>) -> anyhow::Result<CaseRules> {
     match path {
         None => Ok(CaseRules::default()),
         Some(path) => {

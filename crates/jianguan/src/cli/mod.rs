@@ -10,6 +10,7 @@ mod demo;
 mod enforcement;
 mod hotline;
 mod import;
+mod justice;
 mod licences;
 mod offline;
 mod reconsideration;
@@ -91,6 +92,8 @@ enum Command {
     Reconsideration(reconsideration::ReconsiderationArgs),
     /// 行政诉讼出庭应诉: import hearings, the appearance rate.
     Litigation(reconsideration::LitigationArgs),
+    /// The Justice Bureau's reports: the annual 行政执法统计年报.
+    Justice(justice::JusticeArgs),
     /// Government services: the matter catalogue, applications, KPIs, 告知承诺 checks.
     Services(services::ServicesArgs),
     /// The e-licence library (电子证照库): types, import, key, issue, verify, revoke.
@@ -140,6 +143,7 @@ pub fn main() -> ExitCode {
         Command::Review(args) => review::run(args),
         Command::Reconsideration(args) => reconsideration::run_reconsideration(args),
         Command::Litigation(args) => reconsideration::run_litigation(args),
+        Command::Justice(args) => justice::run_justice(args),
         Command::Services(args) => services::run(args),
         Command::Licences(args) => licences::run(args),
         Command::Report(args) => workflow::run_report(args),

@@ -5,6 +5,7 @@
 mod common;
 
 mod accounts;
+mod annual_report;
 mod any_city;
 mod calendar_notice;
 mod cases;

@@ -559,7 +559,8 @@ impl DepartmentGrades {
         self.average = average(self.scored);
     }
 
-    fn merge(&mut self, other: &DepartmentGrades) {
+    /// Adds `other`'s files and scores to these.
+    pub fn merge(&mut self, other: &DepartmentGrades) {
         self.files += other.files;
         self.scored.0 += other.scored.0;
         self.scored.1 += other.scored.1;

@@ -13,6 +13,7 @@ pub mod departments;
 pub mod directories;
 pub mod hotline;
 pub mod jobs;
+pub mod justice;
 pub mod ledger;
 pub mod list_export;
 pub mod lists;
@@ -52,6 +53,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .merge(plans::routes())
         .merge(reconsideration::routes())
         .merge(reports::routes())
+        .merge(justice::routes())
         .merge(results::routes())
         .merge(review::routes())
         .merge(rounds::routes())

@@ -509,6 +509,9 @@ const PAGES: &[Page] = &[
         Rule::Needs(Permission::Rectify),
         None,
     ),
+    // 行政执法统计年报: every account sees its own line (the Justice Bureau all).
+    get("/justice/annual?year=2025", Rule::LoggedIn),
+    get("/justice/annual/download?year=2025", Rule::LoggedIn),
     get("/litigation", Rule::LoggedIn),
     post(
         "/litigation/export",

@@ -116,3 +116,36 @@ fn the_justice_bureau_imports_with_errors_by_row_and_column_in_chinese() {
     );
     assert_eq!(refused.status, 403, "{}", refused.body);
 }
+
+/// The row of `code` in the 年报 table, or `None`.
+fn annual_row<'a>(body: &'a str, code: &str) -> Option<&'a str> {
+    let start = format!("<td data-label=\"部门编码\">{code}</td>");
+    body.split("<tr>").find(|row| row.starts_with(&start))
+}
+
+#[test]
+fn the_annual_report_shows_a_department_only_its_own_line() {
+    let server = server();
+    let mut supervisor = server.login("sfj.supervisor");
+    let page = supervisor.get("/justice/annual?year=2025");
+    assert_eq!(page.status, 200, "{}", page.body);
+    let city = annual_row(&page.body, "").unwrap_or_else(|| panic!("the city line: {}", page.body));
+    assert!(city.contains("全市") && city.contains("0.6667"), "{city}");
+    assert!(
+        city.contains("0.5000"),
+        "1 of 2 substantive corrected: {city}"
+    );
+    assert!(annual_row(&page.body, "STHJ").is_some());
+    let scjg = annual_row(&page.body, "SCJG").unwrap_or_else(|| panic!("SCJG"));
+    assert!(scjg.contains("1.0000") && scjg.contains("0.5000"), "{scjg}");
+    let download = supervisor.get("/justice/annual/download?year=2025");
+    assert_eq!(download.status, 200);
+    assert_eq!(supervisor.get("/justice/annual?year=1999").status, 400);
+
+    let mut staff = server.login("scjg.staff");
+    let own = staff.get("/justice/annual?year=2025");
+    assert_eq!(own.status, 200, "{}", own.body);
+    assert!(annual_row(&own.body, "SCJG").is_some(), "{}", own.body);
+    assert!(annual_row(&own.body, "STHJ").is_none());
+    assert!(annual_row(&own.body, "").is_none(), "no city line");
+}
