@@ -147,6 +147,8 @@ const NOT_ACTIONS: &[&str] = &[
     "pg.key",
     "window.staff",
     "temp.credit_load",
+    "approver.demo",
+    "window.demo",
 ];
 
 /// File-name endings.
